@@ -1,0 +1,46 @@
+#pragma once
+
+// Binance spot wire frames -> engine records. The only place Binance's strings become fixed
+// point and its milliseconds become nanoseconds. Accepts:
+//  * combined-stream envelopes {"stream":"btcusdt@trade","data":{...}} for @bookTicker,
+//    @trade, @aggTrade, @depth / @depth@100ms and @kline_<interval>;
+//  * the same payloads without the envelope (single raw streams);
+//  * REST GET /api/v3/depth snapshots {"lastUpdateId":..,"bids":..,"asks":..}, which carry no
+//    symbol: the caller names the instrument.
+// One parser per thread; it reuses its simdjson parser, so steady-state parsing does not
+// allocate. `frame` must be followed by SIMDJSON_PADDING readable bytes.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "engine/core/instrument.h"
+#include "engine/core/result.h"
+#include "engine/events/events.h"
+
+namespace sigex {
+
+class BinanceParser {
+ public:
+  explicit BinanceParser(const InstrumentRegistry& instruments) : instruments_(instruments) {}
+
+  // Appends the frame's records to `out`. `snapshot_instrument` names the instrument of a REST
+  // depth snapshot (kNoInstrument if none is expected). Errors leave `out` as it was.
+  Result<std::size_t> parse(std::string_view frame, TimeNs receive_time_ns,
+                            InstrumentId snapshot_instrument, std::vector<InboundEvent>& out);
+
+  // Whether this looks like a frame this parser owns (cheap prefix check).
+  static bool recognises(std::string_view frame);
+
+ private:
+  InstrumentId resolve(std::string_view symbol);
+
+  const InstrumentRegistry& instruments_;
+  simdjson::ondemand::parser parser_;
+  InstrumentId cached_id_ = kNoInstrument;
+  std::string_view cached_symbol_;
+};
+
+}  // namespace sigex

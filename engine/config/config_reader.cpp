@@ -1,0 +1,161 @@
+#include "engine/config/config_reader.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "engine/core/decimal.h"
+
+namespace sigex {
+
+std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors) {
+  try {
+    return std::make_unique<toml::table>(toml::parse_file(path));
+  } catch (const toml::parse_error& error) {
+    std::ostringstream message;
+    const auto& begin = error.source().begin;
+    message << path << ":" << begin.line << ":" << begin.column << ": " << error.description();
+    errors.add(message.str());
+    return nullptr;
+  }
+}
+
+ConfigSection::ConfigSection(const toml::table* table, std::string name, std::string file,
+                             ConfigErrors& errors)
+    : table_(table), name_(std::move(name)), file_(std::move(file)), errors_(&errors) {}
+
+bool ConfigSection::has(const std::string& key) const {
+  return table_ != nullptr && table_->contains(key);
+}
+
+const toml::node* ConfigSection::get(const std::string& key) {
+  known_.push_back(key);
+  if (table_ == nullptr) return nullptr;
+  return table_->get(key);
+}
+
+std::string ConfigSection::where(const toml::node* node) const {
+  const toml::node* located = node != nullptr ? node : table_;
+  std::ostringstream text;
+  text << file_;
+  if (located != nullptr && located->source().begin.line > 0) {
+    text << ":" << located->source().begin.line << ":" << located->source().begin.column;
+  }
+  return text.str();
+}
+
+void ConfigSection::error(const std::string& key, const std::string& message) {
+  const toml::node* node = table_ != nullptr ? table_->get(key) : nullptr;
+  errors_->add(where(node) + ": [" + name_ + "] " + key + ": " + message);
+}
+
+void ConfigSection::integer(const std::string& key, std::int64_t& out, std::int64_t min,
+                            std::int64_t max) {
+  const toml::node* node = get(key);
+  if (node == nullptr) return;
+  const auto value = node->value<std::int64_t>();
+  if (!node->is_integer() || !value) return error(key, "expected an integer");
+  if (*value < min || *value > max) {
+    return error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                          ", got " + std::to_string(*value));
+  }
+  out = *value;
+}
+
+void ConfigSection::integer(const std::string& key, int& out, int min, int max) {
+  std::int64_t wide = out;
+  integer(key, wide, min, max);
+  out = static_cast<int>(wide);
+}
+
+void ConfigSection::boolean(const std::string& key, bool& out) {
+  const toml::node* node = get(key);
+  if (node == nullptr) return;
+  if (!node->is_boolean()) return error(key, "expected true or false");
+  out = *node->value<bool>();
+}
+
+void ConfigSection::text(const std::string& key, std::string& out) {
+  const toml::node* node = get(key);
+  if (node == nullptr) return;
+  if (!node->is_string()) return error(key, "expected a string");
+  out = *node->value<std::string>();
+}
+
+void ConfigSection::decimal(const std::string& key, int scale, std::int64_t& out,
+                            bool allow_negative) {
+  const toml::node* node = get(key);
+  if (node == nullptr) return;
+  std::string text;
+  if (node->is_string()) {
+    text = *node->value<std::string>();
+  } else if (node->is_integer()) {
+    text = std::to_string(*node->value<std::int64_t>());
+  } else {
+    return error(key, "expected a decimal string such as \"0.01\" (floats are not accepted)");
+  }
+  const auto parsed = parse_decimal(text, scale);
+  if (!parsed) {
+    return error(key, "invalid decimal \"" + text + "\" (" +
+                          std::string(parsed.error().what) + ", at most " +
+                          std::to_string(scale) + " decimals)");
+  }
+  if (!allow_negative && *parsed < 0) return error(key, "must not be negative");
+  out = *parsed;
+}
+
+void ConfigSection::text_list(const std::string& key, std::vector<std::string>& out) {
+  const toml::node* node = get(key);
+  if (node == nullptr) return;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return error(key, "expected an array of strings");
+  out.clear();
+  for (const auto& element : *array) {
+    if (!element.is_string()) return error(key, "expected an array of strings");
+    out.push_back(*element.value<std::string>());
+  }
+}
+
+ConfigSection ConfigSection::child(const std::string& key) {
+  const toml::node* node = get(key);
+  if (node != nullptr && !node->is_table()) {
+    error(key, "expected a table");
+    return ConfigSection(nullptr, name_.empty() ? key : name_ + "." + key, file_, *errors_);
+  }
+  return ConfigSection(node != nullptr ? node->as_table() : nullptr,
+                       name_.empty() ? key : name_ + "." + key, file_, *errors_);
+}
+
+std::vector<ConfigSection> ConfigSection::tables(const std::string& key) {
+  std::vector<ConfigSection> sections;
+  const toml::node* node = get(key);
+  if (node == nullptr) return sections;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    error(key, "expected an array of tables ([[" + key + "]])");
+    return sections;
+  }
+  std::size_t index = 0;
+  for (const auto& element : *array) {
+    const std::string name = (name_.empty() ? key : name_ + "." + key) + "[" +
+                             std::to_string(index++) + "]";
+    if (!element.is_table()) {
+      errors_->add(where(&element) + ": " + name + ": expected a table");
+      continue;
+    }
+    sections.emplace_back(element.as_table(), name, file_, *errors_);
+  }
+  return sections;
+}
+
+void ConfigSection::finish() {
+  if (table_ == nullptr) return;
+  for (const auto& [key, node] : *table_) {
+    const std::string name(key.str());
+    if (std::find(known_.begin(), known_.end(), name) == known_.end()) {
+      errors_->add(where(&node) + ": unknown key '" + name + "'" +
+                   (name_.empty() ? std::string(" at top level") : " in [" + name_ + "]"));
+    }
+  }
+}
+
+}  // namespace sigex

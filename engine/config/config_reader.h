@@ -1,0 +1,66 @@
+#pragma once
+
+// Typed reading of a TOML file with every problem collected: wrong types, out-of-range
+// values and unknown keys are all reported with file, line and column, so one run of
+// `sigex check-config` lists everything that needs fixing.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace sigex {
+
+class ConfigErrors {
+ public:
+  void add(std::string message) { messages_.push_back(std::move(message)); }
+  bool empty() const { return messages_.empty(); }
+  const std::vector<std::string>& messages() const { return messages_; }
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+// One TOML table. Reading a key marks it known; finish() reports every key never read.
+class ConfigSection {
+ public:
+  ConfigSection(const toml::table* table, std::string name, std::string file, ConfigErrors& errors);
+
+  bool present() const { return table_ != nullptr; }
+  bool has(const std::string& key) const;
+
+  void integer(const std::string& key, std::int64_t& out, std::int64_t min, std::int64_t max);
+  void integer(const std::string& key, int& out, int min, int max);
+  void boolean(const std::string& key, bool& out);
+  void text(const std::string& key, std::string& out);
+  // A decimal written as a string ("0.01") or an integer; floats are refused so that no value
+  // passes through binary floating point. Stored as value * 10^scale.
+  void decimal(const std::string& key, int scale, std::int64_t& out, bool allow_negative = false);
+  void text_list(const std::string& key, std::vector<std::string>& out);
+
+  ConfigSection child(const std::string& key);
+  std::vector<ConfigSection> tables(const std::string& key);
+
+  // Reports unknown keys. Call after reading every key of the section.
+  void finish();
+
+  void error(const std::string& key, const std::string& message);
+  const std::string& name() const { return name_; }
+
+ private:
+  const toml::node* get(const std::string& key);
+  std::string where(const toml::node* node) const;
+
+  const toml::table* table_;
+  std::string name_;
+  std::string file_;
+  ConfigErrors* errors_;
+  std::vector<std::string> known_;
+};
+
+// Parses a file; on syntax errors returns nullptr and adds the error with its location.
+std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors);
+
+}  // namespace sigex

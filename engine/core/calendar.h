@@ -1,0 +1,25 @@
+#pragma once
+
+// Conversions between UTC calendar dates and TimeNs, without the C library's time zone state.
+
+#include <string>
+#include <string_view>
+
+#include "engine/core/result.h"
+#include "engine/core/time.h"
+
+namespace sigex {
+
+// Days since 1970-01-01 for a proleptic Gregorian date.
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
+
+// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS", optional ".fff" fraction (up to 9 digits) and an
+// optional trailing "Z". A space is accepted in place of 'T'. Always UTC.
+Result<TimeNs> parse_utc_timestamp(std::string_view text);
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ"
+std::string format_utc_timestamp(TimeNs time_ns);
+// "YYYY-MM-DD"
+std::string format_utc_date(TimeNs time_ns);
+
+}  // namespace sigex

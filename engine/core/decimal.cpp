@@ -1,0 +1,135 @@
+#include "engine/core/decimal.h"
+
+#include <array>
+#include <limits>
+
+#include "engine/core/check.h"
+
+namespace sigex {
+namespace {
+
+constexpr std::array<std::int64_t, 19> kPowersOf10 = {
+    1LL,
+    10LL,
+    100LL,
+    1'000LL,
+    10'000LL,
+    100'000LL,
+    1'000'000LL,
+    10'000'000LL,
+    100'000'000LL,
+    1'000'000'000LL,
+    10'000'000'000LL,
+    100'000'000'000LL,
+    1'000'000'000'000LL,
+    10'000'000'000'000LL,
+    100'000'000'000'000LL,
+    1'000'000'000'000'000LL,
+    10'000'000'000'000'000LL,
+    100'000'000'000'000'000LL,
+    1'000'000'000'000'000'000LL,
+};
+
+constexpr __int128 kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr __int128 kInt64Min = std::numeric_limits<std::int64_t>::min();
+
+__int128 divide_rounded(__int128 numerator, __int128 denominator, Rounding rounding) {
+  __int128 quotient = numerator / denominator;
+  const __int128 remainder = numerator % denominator;
+  if (remainder != 0) {
+    const bool negative = (remainder < 0) != (denominator < 0);
+    if (rounding == Rounding::kDown && negative) --quotient;
+    if (rounding == Rounding::kUp && !negative) ++quotient;
+  }
+  return quotient;
+}
+
+}  // namespace
+
+std::int64_t pow10(int exponent) {
+  SIGEX_CHECK(exponent >= 0 && exponent <= kMaxScale, "pow10 exponent out of range");
+  return kPowersOf10[static_cast<std::size_t>(exponent)];
+}
+
+Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
+  if (scale < 0 || scale > kMaxScale) return fail(Errc::kOutOfRange, "scale out of range");
+  if (text.empty()) return fail(Errc::kEmpty, "empty number");
+
+  std::size_t position = 0;
+  const bool negative = text[0] == '-';
+  if (negative) ++position;
+
+  // Accumulate the magnitude as a negative number so that INT64_MIN is reachable.
+  __int128 magnitude = 0;
+  int digits = 0;
+  int fraction_digits = 0;
+  bool seen_point = false;
+  for (; position < text.size(); ++position) {
+    const char c = text[position];
+    if (c == '.') {
+      if (seen_point) return fail(Errc::kSyntax, "more than one decimal point");
+      seen_point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return fail(Errc::kSyntax, "unexpected character in number");
+    ++digits;
+    if (seen_point) {
+      if (fraction_digits == scale) {
+        if (c != '0') return fail(Errc::kTooPrecise, "more decimals than the instrument allows");
+        continue;
+      }
+      ++fraction_digits;
+    }
+    magnitude = magnitude * 10 + (c - '0');
+    if (magnitude > kInt64Max + 1) return fail(Errc::kOverflow, "number too large");
+  }
+  if (digits == 0) return fail(Errc::kSyntax, "no digits in number");
+  if (seen_point && text.back() == '.') return fail(Errc::kSyntax, "decimal point without digits");
+
+  magnitude *= kPowersOf10[static_cast<std::size_t>(scale - fraction_digits)];
+  const __int128 value = negative ? -magnitude : magnitude;
+  if (value > kInt64Max || value < kInt64Min) return fail(Errc::kOverflow, "number too large");
+  return static_cast<std::int64_t>(value);
+}
+
+std::string format_decimal(std::int64_t raw, int scale) {
+  SIGEX_CHECK(scale >= 0 && scale <= kMaxScale, "format scale out of range");
+  const bool negative = raw < 0;
+  unsigned __int128 magnitude =
+      negative ? static_cast<unsigned __int128>(-static_cast<__int128>(raw)) : raw;
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (static_cast<int>(digits.size()) <= scale) digits.insert(digits.begin(), '0');
+  if (scale > 0) digits.insert(digits.end() - scale, '.');
+  if (negative) digits.insert(digits.begin(), '-');
+  return digits;
+}
+
+Result<std::int64_t> rescale(std::int64_t raw, int from_scale, int to_scale, Rounding rounding) {
+  if (from_scale == to_scale) return raw;
+  if (to_scale > from_scale) return mul_div(raw, pow10(to_scale - from_scale), 1, rounding);
+  return mul_div(raw, 1, pow10(from_scale - to_scale), rounding);
+}
+
+std::int64_t round_to_multiple(std::int64_t raw, std::int64_t increment, Rounding rounding) {
+  SIGEX_CHECK(increment > 0, "rounding increment must be positive");
+  return static_cast<std::int64_t>(divide_rounded(raw, increment, rounding) * increment);
+}
+
+Result<std::int64_t> mul_div(std::int64_t raw, std::int64_t numerator, std::int64_t denominator,
+                             Rounding rounding) {
+  if (denominator == 0) return fail(Errc::kOutOfRange, "division by zero");
+  const __int128 result =
+      divide_rounded(static_cast<__int128>(raw) * numerator, denominator, rounding);
+  if (result > kInt64Max || result < kInt64Min) return fail(Errc::kOverflow, "result too large");
+  return static_cast<std::int64_t>(result);
+}
+
+double to_double_for_report(std::int64_t raw, int scale) {
+  return static_cast<double>(raw) / static_cast<double>(pow10(scale));
+}
+
+}  // namespace sigex

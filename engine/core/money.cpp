@@ -1,0 +1,79 @@
+#include "engine/core/money.h"
+
+#include "engine/core/check.h"
+
+namespace sigex {
+namespace {
+
+std::int64_t checked_add(std::int64_t left, std::int64_t right) {
+  std::int64_t sum = 0;
+  SIGEX_CHECK(!__builtin_add_overflow(left, right, &sum), "fixed-point addition overflow");
+  return sum;
+}
+
+std::int64_t checked_subtract(std::int64_t left, std::int64_t right) {
+  std::int64_t difference = 0;
+  SIGEX_CHECK(!__builtin_sub_overflow(left, right, &difference),
+              "fixed-point subtraction overflow");
+  return difference;
+}
+
+}  // namespace
+
+Money operator+(Money left, Money right) { return Money{checked_add(left.raw, right.raw)}; }
+Money operator-(Money left, Money right) { return Money{checked_subtract(left.raw, right.raw)}; }
+Money operator-(Money value) { return Money{checked_subtract(0, value.raw)}; }
+Quantity operator+(Quantity left, Quantity right) {
+  return Quantity{checked_add(left.raw, right.raw)};
+}
+Quantity operator-(Quantity left, Quantity right) {
+  return Quantity{checked_subtract(left.raw, right.raw)};
+}
+
+Result<Money> notional(Price price, int price_scale, Quantity quantity, int quantity_scale,
+                       Rounding rounding) {
+  const int product_scale = price_scale + quantity_scale;
+  // The product of two int64 values fits in 128 bits; reduce to kMoneyScale before narrowing.
+  const __int128 product = static_cast<__int128>(price.raw) * quantity.raw;
+  __int128 scaled = product;
+  if (product_scale > kMoneyScale) {
+    const int drop = product_scale - kMoneyScale;
+    __int128 divisor = 1;
+    for (int i = 0; i < drop; ++i) divisor *= 10;
+    scaled = product / divisor;
+    const __int128 remainder = product % divisor;
+    if (remainder != 0) {
+      if (rounding == Rounding::kDown && product < 0) --scaled;
+      if (rounding == Rounding::kUp && product > 0) ++scaled;
+    }
+  } else {
+    for (int i = product_scale; i < kMoneyScale; ++i) scaled *= 10;
+  }
+  if (scaled > INT64_MAX || scaled < INT64_MIN) return fail(Errc::kOverflow, "notional overflow");
+  return Money{static_cast<std::int64_t>(scaled)};
+}
+
+Result<Quantity> quantity_for(Money amount, Price price, int price_scale, int quantity_scale,
+                              Rounding rounding) {
+  if (price.raw <= 0) return fail(Errc::kOutOfRange, "price must be positive");
+  // quantity_raw = amount_raw * 10^(price_scale + quantity_scale - kMoneyScale) / price_raw
+  const int exponent = price_scale + quantity_scale - kMoneyScale;
+  if (exponent >= 0) return mul_div(amount.raw, pow10(exponent), price.raw, rounding)
+      .map([](std::int64_t raw) { return Quantity{raw}; });
+  return mul_div(amount.raw, 1, price.raw * pow10(-exponent), rounding)
+      .map([](std::int64_t raw) { return Quantity{raw}; });
+}
+
+Result<Money> apply_basis_points(Money amount, std::int64_t basis_points, Rounding rounding) {
+  return mul_div(amount.raw, basis_points, 10'000, rounding).map([](std::int64_t raw) {
+    return Money{raw};
+  });
+}
+
+Result<Price> shift_by_basis_points(Price price, std::int64_t basis_points, Rounding rounding) {
+  return mul_div(price.raw, 10'000 + basis_points, 10'000, rounding).map([](std::int64_t raw) {
+    return Price{raw};
+  });
+}
+
+}  // namespace sigex

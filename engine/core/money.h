@@ -1,0 +1,58 @@
+#pragma once
+
+// Money types. Price and Quantity are raw integers at the owning instrument's price_scale and
+// quantity_scale (see Instrument); Money is an amount of a quote asset at kMoneyScale decimals.
+// None of them is ever a double inside the engine.
+
+#include <compare>
+#include <cstdint>
+
+#include "engine/core/decimal.h"
+#include "engine/core/result.h"
+
+namespace sigex {
+
+inline constexpr int kMoneyScale = 8;
+
+struct Price {
+  std::int64_t raw = 0;
+  friend auto operator<=>(const Price&, const Price&) = default;
+};
+
+struct Quantity {
+  std::int64_t raw = 0;
+  friend auto operator<=>(const Quantity&, const Quantity&) = default;
+};
+
+struct Money {
+  std::int64_t raw = 0;
+  friend auto operator<=>(const Money&, const Money&) = default;
+};
+
+// Checked money arithmetic: overflow is a broken invariant (amounts are bounded by balances).
+Money operator+(Money left, Money right);
+Money operator-(Money left, Money right);
+Money operator-(Money value);
+inline Money& operator+=(Money& left, Money right) { return left = left + right; }
+inline Money& operator-=(Money& left, Money right) { return left = left - right; }
+
+Quantity operator+(Quantity left, Quantity right);
+Quantity operator-(Quantity left, Quantity right);
+inline Quantity& operator+=(Quantity& left, Quantity right) { return left = left + right; }
+inline Quantity& operator-=(Quantity& left, Quantity right) { return left = left - right; }
+
+// price * quantity as Money, rounded in the given direction; fails on overflow.
+Result<Money> notional(Price price, int price_scale, Quantity quantity, int quantity_scale,
+                       Rounding rounding);
+
+// money / price as a Quantity at quantity_scale, rounded in the given direction.
+Result<Quantity> quantity_for(Money amount, Price price, int price_scale, int quantity_scale,
+                              Rounding rounding);
+
+// money * basis_points / 10'000, rounded as asked.
+Result<Money> apply_basis_points(Money amount, std::int64_t basis_points, Rounding rounding);
+
+// price * (10'000 + basis_points) / 10'000: a price moved by a number of basis points.
+Result<Price> shift_by_basis_points(Price price, std::int64_t basis_points, Rounding rounding);
+
+}  // namespace sigex

@@ -1,0 +1,186 @@
+#pragma once
+
+// Plain records that cross thread boundaries. Every record is trivially copyable, holds no
+// owning pointer, and carries the venue's event time and our receive time in ns.
+
+#include <cstdint>
+#include <type_traits>
+
+#include "engine/core/fixed_string.h"
+#include "engine/core/instrument.h"
+#include "engine/core/money.h"
+#include "engine/core/time.h"
+
+namespace sigex {
+
+enum class Side : std::uint8_t { kBuy, kSell };
+enum class AggressorSide : std::uint8_t { kUnknown, kBuyer, kSeller };
+
+struct BestBidOffer {
+  InstrumentId instrument;
+  TimeNs venue_time_ns;  // 0 when the venue sends none (Binance spot bookTicker)
+  TimeNs receive_time_ns;
+  Price bid_price;
+  Quantity bid_quantity;
+  Price ask_price;
+  Quantity ask_quantity;
+  std::uint64_t update_id;
+};
+
+struct TradeTick {
+  InstrumentId instrument;
+  AggressorSide aggressor;
+  TimeNs venue_time_ns;
+  TimeNs receive_time_ns;
+  Price price;
+  Quantity quantity;
+  std::uint64_t trade_id;
+};
+
+// One price level of a depth update or snapshot. A venue message with n levels becomes n
+// records sharing update ids; kLastInMessage marks the final one.
+struct DepthLevel {
+  enum Flags : std::uint8_t { kSnapshot = 1, kLastInMessage = 2 };
+  InstrumentId instrument;
+  Side side;
+  std::uint8_t flags;
+  TimeNs venue_time_ns;
+  TimeNs receive_time_ns;
+  Price price;
+  Quantity quantity;  // 0 removes the level
+  std::uint64_t first_update_id;
+  std::uint64_t last_update_id;
+};
+
+struct Bar {
+  InstrumentId instrument;
+  bool closed;
+  TimeNs venue_time_ns;  // event time
+  TimeNs receive_time_ns;
+  TimeNs open_time_ns;
+  TimeNs close_time_ns;
+  Price open;
+  Price high;
+  Price low;
+  Price close;
+  Quantity volume;
+};
+
+enum class SignalTimeframe : std::uint8_t { kDaily, kHourly };
+
+// A Token Metrics trading signal: 1 bullish, -1 bearish, 0 no new signal.
+struct TradingSignal {
+  InstrumentId instrument;
+  SignalTimeframe timeframe;
+  std::int8_t signal;
+  std::int8_t trend;     // TOKEN_TREND / POSITION: the current trend, 0 when unknown
+  TokenId token_id;
+  TimeNs venue_time_ns;  // DATE / TIMESTAMP of the signal
+  TimeNs receive_time_ns;
+};
+
+enum class GradeKind : std::uint8_t { kTraderGrade, kTmGrade, kInvestorGrade };
+
+// Grades are 0..100 with two decimals, held as hundredths (8793 = 87.93).
+struct Grade {
+  InstrumentId instrument;
+  GradeKind kind;
+  std::int32_t hundredths;
+  TokenId token_id;
+  TimeNs venue_time_ns;
+  TimeNs receive_time_ns;
+};
+
+enum class MarketEventKind : std::uint8_t {
+  kBestBidOffer,
+  kTrade,
+  kDepthLevel,
+  kBar,
+  kTradingSignal,
+  kGrade,
+};
+
+// What an I/O thread hands to the core. A tagged union keeps the queue element fixed-size.
+struct InboundEvent {
+  InboundEvent() : kind(MarketEventKind::kBestBidOffer), best_bid_offer{} {}
+
+  MarketEventKind kind;
+  union {
+    BestBidOffer best_bid_offer;
+    TradeTick trade;
+    DepthLevel depth;
+    Bar bar;
+    TradingSignal trading_signal;
+    Grade grade;
+  };
+  TimeNs receive_time_ns() const;
+};
+
+static_assert(std::is_trivially_copyable_v<BestBidOffer> && sizeof(BestBidOffer) <= 64);
+static_assert(std::is_trivially_copyable_v<TradeTick> && sizeof(TradeTick) <= 64);
+static_assert(std::is_trivially_copyable_v<DepthLevel> && sizeof(DepthLevel) <= 64);
+static_assert(std::is_trivially_copyable_v<Bar> && sizeof(Bar) <= 88);
+static_assert(std::is_trivially_copyable_v<TradingSignal> && sizeof(TradingSignal) <= 32);
+static_assert(std::is_trivially_copyable_v<Grade> && sizeof(Grade) <= 32);
+static_assert(std::is_trivially_copyable_v<InboundEvent> && sizeof(InboundEvent) <= 96);
+
+// ---- Orders -------------------------------------------------------------------------------
+
+// Engine-minted client order id: ^[a-zA-Z0-9-_]{1,36}$ (Binance's rule).
+using ClientOrderId = FixedString<36>;
+using VenueOrderId = std::uint64_t;
+
+enum class OrderType : std::uint8_t { kLimit, kMarket };
+enum class TimeInForce : std::uint8_t { kGoodTillCancel, kImmediateOrCancel };
+enum class Liquidity : std::uint8_t { kMaker, kTaker };
+
+enum class OrderCommandKind : std::uint8_t { kNew, kCancel };
+
+// OMS -> venue.
+struct OrderCommand {
+  OrderCommandKind kind;
+  Side side;
+  OrderType type;
+  TimeInForce time_in_force;
+  InstrumentId instrument;
+  ClientOrderId client_order_id;
+  Price price;  // limit price; 0 for market orders
+  Quantity quantity;
+  TimeNs created_time_ns;
+};
+
+enum class ExecutionKind : std::uint8_t {
+  kAccepted,  // the venue has the order
+  kRejected,  // definite evidence from the venue that it does not
+  kUnknown,   // timeout, disconnect, 5xx: resolve by asking the venue, never by guessing
+  kFill,
+  kCanceled,
+  kExpired,   // IOC remainder removed by the venue
+  kCancelRejected,
+};
+
+// Venue -> OMS. For fills: price, quantity, fee (in the quote asset) and trade_id.
+struct ExecutionEvent {
+  ExecutionKind kind;
+  Liquidity liquidity;
+  InstrumentId instrument;
+  std::int32_t venue_error_code;  // e.g. -1013, -2010; 0 when none
+  ClientOrderId client_order_id;
+  VenueOrderId venue_order_id;
+  std::uint64_t trade_id;
+  Price price;
+  Quantity quantity;
+  Money fee;
+  TimeNs venue_time_ns;
+  TimeNs receive_time_ns;
+};
+
+static_assert(std::is_trivially_copyable_v<OrderCommand> && sizeof(OrderCommand) <= 80);
+static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 112);
+
+std::string_view to_string(Side side);
+std::string_view to_string(ExecutionKind kind);
+std::string_view to_string(OrderType type);
+std::string_view to_string(TimeInForce time_in_force);
+
+}  // namespace sigex

@@ -1,0 +1,224 @@
+#include "engine/exe/app_config.h"
+
+#include <filesystem>
+
+#include "engine/core/calendar.h"
+#include "engine/oms/client_order_id.h"
+
+namespace sigex {
+namespace {
+
+std::string resolve_path(const std::string& config_path, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
+}
+
+void read_engine(ConfigSection section, AppConfig& config) {
+  EngineConfig& engine = config.engine;
+  section.text("cash_asset", engine.cash_asset);
+  section.decimal("starting_cash", kMoneyScale, engine.starting_cash.raw);
+  section.text("state_dir", engine.state_dir);
+  engine.state_dir = resolve_path(config.path, engine.state_dir);
+  std::string durability = "full";
+  section.text("journal_durability", durability);
+  if (durability == "full") {
+    engine.durability = Durability::kFull;
+  } else if (durability == "normal") {
+    engine.durability = Durability::kNormal;
+  } else {
+    section.error("journal_durability", "expected \"full\" or \"normal\"");
+  }
+  if (engine.starting_cash.raw <= 0) section.error("starting_cash", "must be positive");
+  section.finish();
+}
+
+void read_logging(ConfigSection section, LogConfig& logging) {
+  section.text("level", logging.level);
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn",
+                                                   "error", "critical", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), logging.level) == kLevels.end()) {
+    section.error("level", "expected one of trace, debug, info, warn, error, critical, off");
+  }
+  section.finish();
+}
+
+void read_instrument(ConfigSection section, AppConfig& config) {
+  Instrument instrument;
+  std::string symbol, base, quote, token_symbol;
+  section.text("symbol", symbol);
+  section.text("base_asset", base);
+  section.text("quote_asset", quote);
+  section.integer("price_scale", instrument.price_scale, 0, kMaxScale);
+  section.integer("quantity_scale", instrument.quantity_scale, 0, kMaxScale);
+  section.decimal("tick_size", instrument.price_scale, instrument.tick_size.raw);
+  section.decimal("step_size", instrument.quantity_scale, instrument.step_size.raw);
+  section.decimal("min_quantity", instrument.quantity_scale, instrument.min_quantity.raw);
+  section.decimal("min_notional", kMoneyScale, instrument.min_notional.raw);
+  section.integer("token_id", instrument.token_id, 0, INT64_MAX);
+  section.text("token_symbol", token_symbol);
+  if (symbol.empty() || !instrument.symbol.assign(symbol)) {
+    section.error("symbol", "required, at most " + std::to_string(Symbol::capacity()) + " chars");
+  }
+  if (base.empty() || !instrument.base_asset.assign(base)) section.error("base_asset", "required");
+  if (quote.empty() || !instrument.quote_asset.assign(quote)) {
+    section.error("quote_asset", "required");
+  } else if (quote != config.engine.cash_asset) {
+    section.error("quote_asset", "must equal engine.cash_asset (\"" + config.engine.cash_asset +
+                                     "\"): one cash asset per process");
+  }
+  if (!instrument.token_symbol.assign(token_symbol)) section.error("token_symbol", "too long");
+  if (instrument.tick_size.raw <= 0) section.error("tick_size", "required and positive");
+  if (instrument.step_size.raw <= 0) section.error("step_size", "required and positive");
+  for (const auto& other : config.instruments) {
+    if (other.symbol == instrument.symbol) section.error("symbol", "duplicate symbol " + symbol);
+    if (instrument.token_id != 0 && other.token_id == instrument.token_id) {
+      section.error("token_id", "token id mapped twice");
+    }
+  }
+  section.finish();
+  config.instruments.push_back(instrument);
+}
+
+void read_backtest(ConfigSection section, AppConfig& config) {
+  BacktestConfig& backtest = config.backtest;
+  for (auto input : section.tables("inputs")) {
+    BacktestInputConfig entry;
+    input.text("path", entry.path);
+    input.text("snapshot_symbol", entry.snapshot_symbol);
+    if (entry.path.empty()) {
+      input.error("path", "required");
+    } else {
+      entry.path = resolve_path(config.path, entry.path);
+      if (!std::filesystem::exists(entry.path)) input.error("path", "no such file: " + entry.path);
+    }
+    input.finish();
+    backtest.inputs.push_back(entry);
+  }
+  std::string start, end;
+  section.text("start", start);
+  section.text("end", end);
+  if (!start.empty()) {
+    const auto parsed = parse_utc_timestamp(start);
+    if (parsed) backtest.start_ns = *parsed;
+    else section.error("start", "expected a UTC date or timestamp such as 2018-01-01");
+  }
+  if (!end.empty()) {
+    const auto parsed = parse_utc_timestamp(end);
+    if (parsed) backtest.end_ns = *parsed;
+    else section.error("end", "expected a UTC date or timestamp such as 2021-12-31");
+  }
+  if (backtest.start_ns >= backtest.end_ns) section.error("end", "must be after start");
+  section.text("out_dir", backtest.out_dir);
+  backtest.out_dir = resolve_path(config.path, backtest.out_dir);
+  std::int64_t interval_s = backtest.equity_interval_ns / kNsPerSecond;
+  section.integer("equity_interval_s", interval_s, 1, 366 * 86'400);
+  backtest.equity_interval_ns = interval_s * kNsPerSecond;
+  std::int64_t capacity = static_cast<std::int64_t>(backtest.queue_capacity);
+  section.integer("queue_capacity", capacity, 1024, 1 << 24);
+  backtest.queue_capacity = static_cast<std::size_t>(capacity);
+  if (section.present() && backtest.inputs.empty()) {
+    section.error("inputs", "at least one [[backtest.inputs]] is required");
+  }
+  section.finish();
+}
+
+void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
+  std::int64_t latency_us = venue.order_latency_ns / kNsPerUs;
+  section.integer("order_latency_us", latency_us, 0, 60'000'000);
+  venue.order_latency_ns = latency_us * kNsPerUs;
+  section.integer("maker_fee_bps", venue.maker_fee_bps, -100, 1000);
+  section.integer("taker_fee_bps", venue.taker_fee_bps, 0, 1000);
+  section.integer("bar_participation_bps", venue.bar_participation_bps, 1, 10'000);
+  section.finish();
+}
+
+void read_risk(ConfigSection section, RiskConfig& risk) {
+  section.decimal("max_order_notional", kMoneyScale, risk.max_order_notional.raw);
+  section.decimal("max_position_notional", kMoneyScale, risk.max_position_notional.raw);
+  section.integer("price_collar_bps", risk.price_collar_bps, 1, 9'999);
+  std::int64_t age_ms = risk.max_quote_age_ns / kNsPerMs;
+  section.integer("max_quote_age_ms", age_ms, 1, 30LL * 86'400'000);
+  risk.max_quote_age_ns = age_ms * kNsPerMs;
+  if (risk.max_order_notional.raw <= 0) section.error("max_order_notional", "must be positive");
+  if (risk.max_position_notional.raw <= 0) section.error("max_position_notional", "must be positive");
+  section.finish();
+}
+
+void read_signal_follow(ConfigSection section, SignalFollowConfig& strategy) {
+  section.text("tag", strategy.tag);
+  bool tag_ok = !strategy.tag.empty() && strategy.tag.size() <= 8;
+  for (const char c : strategy.tag) tag_ok &= std::isalnum(static_cast<unsigned char>(c)) != 0;
+  if (!tag_ok) section.error("tag", "1..8 characters of [a-zA-Z0-9]");
+  std::string grade = "trader";
+  section.text("grade", grade);
+  if (grade == "trader") strategy.grade = GradeKind::kTraderGrade;
+  else if (grade == "tm") strategy.grade = GradeKind::kTmGrade;
+  else section.error("grade", "expected \"trader\" or \"tm\"");
+  std::int64_t entry = strategy.entry_grade_hundredths, exit = strategy.exit_grade_hundredths;
+  section.decimal("entry_grade", 2, entry);
+  section.decimal("exit_grade", 2, exit);
+  if (entry > 10'000) section.error("entry_grade", "must be within 0..100");
+  if (exit > 10'000) section.error("exit_grade", "must be within 0..100");
+  strategy.entry_grade_hundredths = static_cast<std::int32_t>(entry);
+  strategy.exit_grade_hundredths = static_cast<std::int32_t>(exit);
+  section.decimal("order_notional", kMoneyScale, strategy.order_notional.raw);
+  if (strategy.order_notional.raw <= 0) section.error("order_notional", "must be positive");
+  section.boolean("scale_by_grade", strategy.scale_by_grade);
+  section.integer("price_tolerance_bps", strategy.price_tolerance_bps, 0, 2'000);
+  section.integer("stop_loss_bps", strategy.stop_loss_bps, 0, 9'999);
+  section.integer("take_profit_bps", strategy.take_profit_bps, 0, 1'000'000);
+  section.integer("trailing_stop_bps", strategy.trailing_stop_bps, 0, 9'999);
+  std::int64_t signal_age_s = strategy.max_signal_age_ns / kNsPerSecond;
+  std::int64_t grade_age_s = strategy.max_grade_age_ns / kNsPerSecond;
+  section.integer("max_signal_age_s", signal_age_s, 1, 365LL * 86'400);
+  section.integer("max_grade_age_s", grade_age_s, 1, 365LL * 86'400);
+  strategy.max_signal_age_ns = signal_age_s * kNsPerSecond;
+  strategy.max_grade_age_ns = grade_age_s * kNsPerSecond;
+  section.finish();
+}
+
+}  // namespace
+
+AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
+  AppConfig config;
+  config.path = path;
+  const auto table = parse_toml_file(path, errors);
+  if (!table) return config;
+  ConfigSection root(table.get(), "", path, errors);
+  read_engine(root.child("engine"), config);
+  read_logging(root.child("logging"), config.logging);
+  for (auto section : root.tables("instruments")) read_instrument(section, config);
+  if (config.instruments.empty()) root.error("instruments", "at least one [[instruments]] is required");
+  read_backtest(root.child("backtest"), config);
+  ConfigSection venue = root.child("venue");
+  read_simulated_venue(venue.child("simulated"), config.simulated_venue);
+  venue.finish();
+  read_risk(root.child("risk"), config.risk);
+  ConfigSection strategy = root.child("strategy");
+  config.signal_follow_enabled = strategy.has("signal_follow");
+  read_signal_follow(strategy.child("signal_follow"), config.signal_follow);
+  strategy.finish();
+  root.finish();
+
+  for (const auto& input : config.backtest.inputs) {
+    if (!input.snapshot_symbol.empty()) {
+      bool found = false;
+      for (const auto& instrument : config.instruments) {
+        found |= instrument.symbol.view() == input.snapshot_symbol;
+      }
+      if (!found) {
+        errors.add(path + ": [backtest.inputs] snapshot_symbol '" + input.snapshot_symbol +
+                   "' is not a configured instrument");
+      }
+    }
+  }
+  return config;
+}
+
+InstrumentRegistry build_registry(const AppConfig& config) {
+  InstrumentRegistry registry;
+  for (const auto& instrument : config.instruments) registry.add(instrument);
+  return registry;
+}
+
+}  // namespace sigex

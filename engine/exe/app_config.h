@@ -1,0 +1,58 @@
+#pragma once
+
+// The whole configuration of one sigex process, loaded from TOML by load_app_config(). Every
+// component's struct lives beside the component; this file only gathers them. Relative paths
+// in the file are resolved against the config file's directory.
+
+#include <string>
+#include <vector>
+
+#include "engine/config/config_reader.h"
+#include "engine/core/instrument.h"
+#include "engine/journal/journal.h"
+#include "engine/logging/log.h"
+#include "engine/risk/risk_engine.h"
+#include "engine/sim/simulated_venue.h"
+#include "strategies/signal_follow/signal_follow.h"
+
+namespace sigex {
+
+struct EngineConfig {
+  std::string cash_asset = "USDT";
+  Money starting_cash{10'000LL * 100'000'000};
+  std::string state_dir = "state";
+  Durability durability = Durability::kFull;
+};
+
+struct BacktestInputConfig {
+  std::string path;
+  std::string snapshot_symbol;  // instrument of REST depth snapshots in the file, if any
+};
+
+struct BacktestConfig {
+  std::vector<BacktestInputConfig> inputs;
+  TimeNs start_ns = 0;             // inclusive; 0 = from the first line
+  TimeNs end_ns = INT64_MAX;       // exclusive
+  std::string out_dir = "backtest-out";
+  DurationNs equity_interval_ns = kNsPerDay;
+  std::size_t queue_capacity = 65'536;
+};
+
+struct AppConfig {
+  std::string path;
+  EngineConfig engine;
+  LogConfig logging;
+  std::vector<Instrument> instruments;
+  BacktestConfig backtest;
+  SimulatedVenueConfig simulated_venue;
+  RiskConfig risk;
+  bool signal_follow_enabled = false;
+  SignalFollowConfig signal_follow;
+};
+
+// Loads and validates everything; every problem goes into `errors` with its location.
+AppConfig load_app_config(const std::string& path, ConfigErrors& errors);
+
+InstrumentRegistry build_registry(const AppConfig& config);
+
+}  // namespace sigex

@@ -1,0 +1,241 @@
+#include "engine/exe/backtest_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "adapters/recorded/replay_source.h"
+#include "engine/core/calendar.h"
+#include "engine/core/simulated_clock.h"
+#include "engine/exe/backtest_report.h"
+#include "engine/logging/log.h"
+#include "engine/queue/event_queue.h"
+#include "engine/runtime/engine.h"
+#include "engine/sim/simulated_venue.h"
+#include "strategies/signal_follow/signal_follow.h"
+
+namespace sigex {
+namespace {
+
+// Shown on stderr only when it is a terminal; never part of the outputs.
+class ProgressBar {
+ public:
+  ProgressBar() : enabled_(isatty(STDERR_FILENO) == 1) {}
+  void update(double fraction) {
+    if (!enabled_) return;
+    const int percent = static_cast<int>(fraction * 100.0);
+    if (percent == last_percent_) return;
+    last_percent_ = percent;
+    const int filled = percent / 4;
+    std::fprintf(stderr, "\r[%-25s] %3d%%", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 percent);
+  }
+  void done() {
+    if (enabled_ && last_percent_ >= 0) std::fprintf(stderr, "\r%40s\r", "");
+  }
+
+ private:
+  bool enabled_;
+  int last_percent_ = -1;
+};
+
+void remove_previous_journal(const std::filesystem::path& state_dir) {
+  for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"}) {
+    std::error_code ignored;
+    std::filesystem::remove(state_dir / name, ignored);
+  }
+}
+
+}  // namespace
+
+int run_backtest(const AppConfig& config, const BacktestOptions& options) {
+  const std::filesystem::path out_dir = options.out_dir.value_or(config.backtest.out_dir);
+  const InstrumentRegistry instruments = build_registry(config);
+
+  // A backtest always starts from an empty journal of its own inside the output directory.
+  const std::filesystem::path state_dir = out_dir / "state";
+  remove_previous_journal(state_dir);
+  std::string error;
+  auto journal = Journal::open(state_dir, config.engine.durability, error);
+  if (!journal) {
+    log_error("{}", error);
+    return 1;
+  }
+
+  std::vector<ReplayInput> inputs;
+  for (const auto& input : config.backtest.inputs) {
+    const Instrument* snapshot = input.snapshot_symbol.empty()
+                                     ? nullptr
+                                     : instruments.find_by_symbol(input.snapshot_symbol);
+    inputs.push_back(ReplayInput{input.path, snapshot ? snapshot->id : kNoInstrument});
+  }
+  ReplaySource source(instruments, inputs, config.backtest.start_ns, config.backtest.end_ns);
+  if (!source.open(error)) {
+    log_error("cannot open backtest inputs:\n{}", error);
+    return 2;
+  }
+
+  SimulatedClock clock;
+  SimulatedVenue venue(instruments, config.simulated_venue, config.engine.starting_cash);
+  Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.starting_cash);
+  engine.add_market_observer(&venue);
+  SignalFollow* signal_follow = nullptr;
+  if (config.signal_follow_enabled) {
+    auto strategy = std::make_unique<SignalFollow>(config.signal_follow);
+    signal_follow = strategy.get();
+    engine.add_strategy(std::move(strategy));
+  }
+  BacktestReport report(engine, config.backtest.equity_interval_ns);
+  engine.add_observer(&report);
+  engine.start();
+
+  // The replay thread reads and parses; the core thread (this one) drains and trades. They
+  // meet only at the queue. A full queue makes the replay thread wait: a backtest never drops.
+  EventQueue<InboundEvent> queue(config.backtest.queue_capacity, 1);
+  std::atomic<bool> replay_done{false};
+  std::atomic<std::uint64_t> progress_permille{0};
+  const auto started = std::chrono::steady_clock::now();
+  std::thread replay([&] {
+    EventQueue<InboundEvent>::Producer producer(queue);
+    std::vector<InboundEvent> batch;
+    batch.reserve(8192);
+    std::uint64_t frames = 0;
+    while (source.next(batch)) {
+      std::size_t offset = 0;
+      while (offset < batch.size()) {
+        const std::size_t count = std::min<std::size_t>(batch.size() - offset, 256);
+        if (producer.try_push_bulk(batch.data() + offset, count)) {
+          offset += count;
+        } else {
+          std::this_thread::yield();
+        }
+      }
+      if ((++frames & 0x3FFF) == 0) {
+        progress_permille.store(static_cast<std::uint64_t>(source.progress() * 1000),
+                                std::memory_order_relaxed);
+      }
+    }
+    replay_done.store(true, std::memory_order_release);
+  });
+
+  ProgressBar progress;
+  std::vector<InboundEvent> drained(1024);
+  std::uint64_t drained_total = 0;
+  while (true) {
+    const bool done = replay_done.load(std::memory_order_acquire);
+    const std::size_t count = queue.drain(drained.data(), drained.size());
+    if (count == 0) {
+      if (done) break;
+      std::this_thread::yield();
+      continue;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const TimeNs event_time = drained[i].receive_time_ns();
+      // Venue answers and timers that fall between events happen at their own time.
+      for (TimeNs due = engine.next_due_time_ns(); due < event_time;
+           due = engine.next_due_time_ns()) {
+        clock.advance_to(due);
+        engine.run_due();
+      }
+      clock.advance_to(event_time);
+      engine.process(drained[i]);
+    }
+    drained_total += count;
+    if ((drained_total & 0xFFFF) < count) {
+      progress.update(static_cast<double>(progress_permille.load(std::memory_order_relaxed)) /
+                      1000.0);
+    }
+  }
+  replay.join();
+  // Let in-flight answers land (bounded: a venue that keeps scheduling is a bug).
+  for (int round = 0; round < 1000 && engine.next_due_time_ns() != ExecutionVenue::kNever;
+       ++round) {
+    clock.advance_to(engine.next_due_time_ns());
+    engine.run_due();
+  }
+  report.finish(clock.now_ns());
+  progress.done();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  BacktestReport::RunFacts facts;
+  facts.events = engine.counters().events;
+  facts.input_lines = source.stats().lines;
+  facts.input_problems = source.problems().count();
+  facts.frames_rejected = source.stats().frames_rejected;
+  facts.unknown_instrument_frames = source.stats().unknown_instrument;
+  facts.problem_details = source.problems().details();
+  for (std::size_t i = 0; i < static_cast<std::size_t>(SignalRejection::kCount); ++i) {
+    const auto reason = static_cast<SignalRejection>(i);
+    facts.signal_rejections.emplace_back(std::string(to_string(reason)),
+                                         source.token_metrics_parser().rejected(reason));
+  }
+  if (!report.write(out_dir, facts, error)) {
+    log_error("{}", error);
+    return 1;
+  }
+  const double events_per_second = seconds > 0 ? static_cast<double>(facts.events) / seconds : 0;
+  {
+    std::FILE* timing = std::fopen((out_dir / "timing.json").c_str(), "w");
+    if (timing != nullptr) {
+      std::fprintf(timing, "{\n  \"wall_seconds\": %.6f,\n  \"events_per_second\": %.0f\n}\n",
+                   seconds, events_per_second);
+      std::fclose(timing);
+    }
+  }
+
+  for (const auto& detail : source.problems().details()) log_warn("input problem: {}", detail);
+  if (source.problems().count() > source.problems().details().size()) {
+    log_warn("{} more input problems not shown",
+             source.problems().count() - source.problems().details().size());
+  }
+  if (engine.halted()) log_error("trading halted during the backtest: {}", engine.halt_reason());
+
+  if (!options.quiet) {
+    const ReportMetrics m = report.metrics();
+    std::string denials;
+    for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
+      const auto reason = static_cast<RiskDenial>(i);
+      if (engine.risk().denials(reason) > 0) {
+        denials += fmt::format(" {}={}", to_string(reason), engine.risk().denials(reason));
+      }
+    }
+    std::printf("%s", fmt::format(
+        "sigex backtest: {} -> {}\n"
+        "  equity        {} -> {} {} ({:+.2f} %, annualised {:+.2f} %)\n"
+        "  max drawdown  {:.2f} %   sharpe {:.2f}   exposure {:.1f} % of samples\n"
+        "  orders {}   fills {}   trades {} (won {}, win rate {:.1f} %)   fees {} {}\n"
+        "  risk denials {}\n"
+        "  events {} from {} lines ({} input problems) in {:.2f} s = {:.0f} events/s\n"
+        "  report written to {}\n",
+        format_utc_timestamp(m.start_ns), format_utc_timestamp(m.end_ns),
+        format_decimal(m.starting_equity.raw / 1'000'000, 2), format_decimal(m.final_equity.raw / 1'000'000, 2),
+        config.engine.cash_asset, m.total_return * 100, m.annualised_return * 100,
+        m.max_drawdown * 100, m.sharpe, m.exposure_time_fraction * 100, m.orders, m.fills,
+        m.round_trips, m.winning_round_trips, m.win_rate * 100,
+        format_decimal(m.fees.raw / 1'000'000, 2), config.engine.cash_asset,
+        denials.empty() ? " none" : denials, facts.events, facts.input_lines,
+        facts.input_problems, seconds, events_per_second, out_dir.string()).c_str());
+    if (signal_follow != nullptr) {
+      const auto& counters = signal_follow->counters();
+      std::string exits;
+      for (std::size_t i = 0; i < counters.exits.size(); ++i) {
+        exits += fmt::format(" {}={}", to_string(static_cast<ExitReason>(i)), counters.exits[i]);
+      }
+      std::printf("%s", fmt::format("  signal_follow: signals {} (stale {}, superseded {}), entries {} "
+                                    "(skipped: grade {}, size {}), exits{}\n",
+                                    counters.signals, counters.stale_signals,
+                                    counters.superseded_signals, counters.entries,
+                                    counters.entries_skipped_grade, counters.entries_skipped_size,
+                                    exits).c_str());
+    }
+  }
+  return engine.halted() ? 1 : 0;
+}
+
+}  // namespace sigex

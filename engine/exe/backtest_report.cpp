@@ -1,0 +1,273 @@
+#include "engine/exe/backtest_report.h"
+
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "engine/core/calendar.h"
+#include "engine/core/decimal.h"
+
+namespace sigex {
+namespace {
+
+std::string money_text(Money value) { return format_decimal(value.raw, kMoneyScale); }
+
+double ratio(Money numerator, Money denominator) {
+  if (denominator.raw == 0) return 0.0;
+  return static_cast<double>(numerator.raw) / static_cast<double>(denominator.raw);
+}
+
+std::string number_text(double value) {
+  if (!std::isfinite(value)) return "null";
+  std::string text = fmt::format("{:.6f}", value);
+  return text == "-0.000000" ? "0.000000" : text;
+}
+
+std::string json_escape(std::string_view text) {
+  std::string escaped;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      escaped += '\\';
+      escaped += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      escaped += fmt::format("\\u{:04x}", static_cast<int>(c));
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
+}  // namespace
+
+BacktestReport::BacktestReport(const Engine& engine, DurationNs equity_interval_ns)
+    : engine_(engine),
+      interval_ns_(equity_interval_ns),
+      open_trip_pnl_(engine.instruments().size()) {}
+
+void BacktestReport::sample(TimeNs time_ns) {
+  const Portfolio& portfolio = engine_.portfolio();
+  const QuoteBook& quotes = engine_.quotes();
+  equity_.push_back(EquitySample{time_ns, portfolio.equity(quotes), portfolio.cash(),
+                                 portfolio.gross_exposure(quotes)});
+}
+
+void BacktestReport::on_event_processed(TimeNs now_ns) {
+  if (first_event_ns_ == 0) {
+    first_event_ns_ = now_ns;
+    next_sample_ns_ = (now_ns / interval_ns_ + 1) * interval_ns_;
+    sample(now_ns);
+  }
+  last_event_ns_ = now_ns;
+  if (now_ns >= next_sample_ns_) {
+    // Stamp the sample with the boundary it closes, so intervals line up across runs.
+    sample(now_ns / interval_ns_ * interval_ns_);
+    next_sample_ns_ = (now_ns / interval_ns_ + 1) * interval_ns_;
+  }
+}
+
+void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Money realised_pnl) {
+  fills_.push_back(FillRecord{fill.receive_time_ns, order.client_order_id, order.instrument,
+                              order.side, fill.price, fill.quantity, fill.fee, fill.liquidity,
+                              fill.trade_id, realised_pnl});
+  Money& trip = open_trip_pnl_[order.instrument];
+  trip += realised_pnl - fill.fee;
+  if (engine_.portfolio().position(order.instrument).quantity.raw == 0) {
+    ++round_trips_;
+    if (trip.raw > 0) ++winning_round_trips_;
+    trip = Money{0};
+  }
+}
+
+void BacktestReport::on_risk_denial(const OrderIntent&, RiskDenial reason, TimeNs) {
+  ++denials_[static_cast<std::size_t>(reason)];
+}
+
+void BacktestReport::finish(TimeNs end_ns) {
+  if (first_event_ns_ == 0) return;
+  last_event_ns_ = std::max(last_event_ns_, end_ns);
+  if (equity_.empty() || equity_.back().time_ns != last_event_ns_) sample(last_event_ns_);
+}
+
+ReportMetrics BacktestReport::metrics() const {
+  ReportMetrics metrics;
+  metrics.start_ns = first_event_ns_;
+  metrics.end_ns = last_event_ns_;
+  metrics.starting_equity = engine_.portfolio().starting_cash();
+  metrics.final_equity = equity_.empty() ? metrics.starting_equity : equity_.back().equity;
+  metrics.total_return = ratio(metrics.final_equity, metrics.starting_equity) - 1.0;
+  const double years = static_cast<double>(last_event_ns_ - first_event_ns_) /
+                       static_cast<double>(365 * kNsPerDay);
+  if (years > 0 && metrics.total_return > -1.0) {
+    metrics.annualised_return = std::pow(1.0 + metrics.total_return, 1.0 / years) - 1.0;
+  }
+  Money peak{0};
+  std::vector<double> returns;
+  std::size_t exposed = 0;
+  for (std::size_t i = 0; i < equity_.size(); ++i) {
+    const EquitySample& point = equity_[i];
+    peak = std::max(peak, point.equity);
+    if (peak.raw > 0) {
+      metrics.max_drawdown = std::max(metrics.max_drawdown, 1.0 - ratio(point.equity, peak));
+    }
+    if (i > 0 && equity_[i - 1].equity.raw > 0) {
+      returns.push_back(ratio(point.equity, equity_[i - 1].equity) - 1.0);
+    }
+    if (point.exposure.raw > 0) ++exposed;
+  }
+  if (returns.size() > 1) {
+    double mean = 0;
+    for (const double r : returns) mean += r;
+    mean /= static_cast<double>(returns.size());
+    double variance = 0;
+    for (const double r : returns) variance += (r - mean) * (r - mean);
+    variance /= static_cast<double>(returns.size() - 1);
+    const double periods_per_year =
+        static_cast<double>(365 * kNsPerDay) / static_cast<double>(interval_ns_);
+    if (variance > 0) metrics.sharpe = mean / std::sqrt(variance) * std::sqrt(periods_per_year);
+  }
+  metrics.exposure_time_fraction =
+      equity_.empty() ? 0.0 : static_cast<double>(exposed) / static_cast<double>(equity_.size());
+  metrics.orders = engine_.orders().orders().size();
+  metrics.fills = fills_.size();
+  metrics.round_trips = round_trips_;
+  metrics.winning_round_trips = winning_round_trips_;
+  metrics.win_rate = round_trips_ == 0 ? 0.0
+                                       : static_cast<double>(winning_round_trips_) /
+                                             static_cast<double>(round_trips_);
+  metrics.fees = engine_.portfolio().total_fees();
+  metrics.realised_pnl = engine_.portfolio().total_realised_pnl();
+  return metrics;
+}
+
+bool BacktestReport::write(const std::filesystem::path& directory, const RunFacts& facts,
+                           std::string& error) const {
+  std::error_code create_error;
+  std::filesystem::create_directories(directory, create_error);
+  if (create_error) {
+    error = "cannot create " + directory.string() + ": " + create_error.message();
+    return false;
+  }
+  const InstrumentRegistry& instruments = engine_.instruments();
+  const ReportMetrics m = metrics();
+
+  std::string summary = "{\n";
+  summary += fmt::format("  \"start\": \"{}\",\n", format_utc_timestamp(m.start_ns));
+  summary += fmt::format("  \"end\": \"{}\",\n", format_utc_timestamp(m.end_ns));
+  summary += fmt::format("  \"starting_equity\": \"{}\",\n", money_text(m.starting_equity));
+  summary += fmt::format("  \"final_equity\": \"{}\",\n", money_text(m.final_equity));
+  summary += fmt::format("  \"total_return\": {},\n", number_text(m.total_return));
+  summary += fmt::format("  \"annualised_return\": {},\n", number_text(m.annualised_return));
+  summary += fmt::format("  \"max_drawdown\": {},\n", number_text(m.max_drawdown));
+  summary += fmt::format("  \"sharpe\": {},\n", number_text(m.sharpe));
+  summary += fmt::format("  \"orders\": {},\n", m.orders);
+  summary += fmt::format("  \"fills\": {},\n", m.fills);
+  summary += fmt::format("  \"trades\": {},\n", m.round_trips);
+  summary += fmt::format("  \"winning_trades\": {},\n", m.winning_round_trips);
+  summary += fmt::format("  \"win_rate\": {},\n", number_text(m.win_rate));
+  summary += fmt::format("  \"fees\": \"{}\",\n", money_text(m.fees));
+  summary += fmt::format("  \"realised_pnl\": \"{}\",\n", money_text(m.realised_pnl));
+  summary += fmt::format("  \"exposure\": {},\n", number_text(m.exposure_time_fraction));
+  summary += fmt::format("  \"events_processed\": {},\n", facts.events);
+  summary += fmt::format("  \"input_lines\": {},\n", facts.input_lines);
+  summary += fmt::format("  \"input_problems\": {},\n", facts.input_problems);
+  summary += fmt::format("  \"frames_rejected\": {},\n", facts.frames_rejected);
+  summary += fmt::format("  \"frames_for_other_symbols\": {},\n", facts.unknown_instrument_frames);
+  summary += "  \"risk_denials\": {";
+  bool first = true;
+  for (std::size_t i = 1; i < denials_.size(); ++i) {
+    if (denials_[i] == 0) continue;
+    summary += fmt::format("{}\"{}\": {}", first ? "" : ", ",
+                           to_string(static_cast<RiskDenial>(i)), denials_[i]);
+    first = false;
+  }
+  summary += "},\n  \"signal_rejections\": {";
+  first = true;
+  for (const auto& [reason, count] : facts.signal_rejections) {
+    if (count == 0) continue;
+    summary += fmt::format("{}\"{}\": {}", first ? "" : ", ", reason, count);
+    first = false;
+  }
+  summary += "},\n  \"positions\": [";
+  first = true;
+  for (const auto& instrument : instruments.all()) {
+    const Position& position = engine_.portfolio().position(instrument.id);
+    summary += fmt::format(
+        "{}\n    {{\"symbol\": \"{}\", \"quantity\": \"{}\", \"realised_pnl\": \"{}\", "
+        "\"fees\": \"{}\"}}",
+        first ? "" : ",", instrument.symbol.view(),
+        format_decimal(position.quantity.raw, instrument.quantity_scale),
+        money_text(position.realised_pnl), money_text(position.fees));
+    first = false;
+  }
+  summary += "\n  ],\n  \"input_problem_details\": [";
+  first = true;
+  for (const auto& detail : facts.problem_details) {
+    summary += fmt::format("{}\n    \"{}\"", first ? "" : ",", json_escape(detail));
+    first = false;
+  }
+  summary += facts.problem_details.empty() ? "]\n}\n" : "\n  ]\n}\n";
+
+  std::string orders =
+      "created,client_order_id,symbol,side,type,time_in_force,price,quantity,state,"
+      "filled_quantity,average_price,fees\n";
+  for (const Order& order : engine_.orders().orders()) {
+    const Instrument& instrument = instruments.get(order.instrument);
+    std::string average;
+    if (order.filled_quantity.raw > 0) {
+      const int exponent = instrument.price_scale + instrument.quantity_scale - kMoneyScale;
+      const auto price = exponent >= 0
+                             ? mul_div(order.filled_notional.raw, pow10(exponent),
+                                       order.filled_quantity.raw, Rounding::kDown)
+                             : mul_div(order.filled_notional.raw, 1,
+                                       order.filled_quantity.raw * pow10(-exponent),
+                                       Rounding::kDown);
+      average = format_decimal(price.value_or(0), instrument.price_scale);
+    }
+    orders += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                          format_utc_timestamp(order.created_time_ns), order.client_order_id.view(),
+                          instrument.symbol.view(), to_string(order.side), to_string(order.type),
+                          to_string(order.time_in_force),
+                          format_decimal(order.price.raw, instrument.price_scale),
+                          format_decimal(order.quantity.raw, instrument.quantity_scale),
+                          to_string(order.state),
+                          format_decimal(order.filled_quantity.raw, instrument.quantity_scale),
+                          average, money_text(order.fees));
+  }
+
+  std::string fills = "time,client_order_id,symbol,side,price,quantity,fee,liquidity,trade_id,"
+                      "realised_pnl\n";
+  for (const FillRecord& fill : fills_) {
+    const Instrument& instrument = instruments.get(fill.instrument);
+    fills += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", format_utc_timestamp(fill.time_ns),
+                         fill.client_order_id.view(), instrument.symbol.view(),
+                         to_string(fill.side), format_decimal(fill.price.raw, instrument.price_scale),
+                         format_decimal(fill.quantity.raw, instrument.quantity_scale),
+                         money_text(fill.fee),
+                         fill.liquidity == Liquidity::kMaker ? "MAKER" : "TAKER", fill.trade_id,
+                         money_text(fill.realised_pnl));
+  }
+
+  std::string equity = "time,equity,cash,exposure\n";
+  for (const EquitySample& point : equity_) {
+    equity += fmt::format("{},{},{},{}\n", format_utc_timestamp(point.time_ns),
+                          money_text(point.equity), money_text(point.cash),
+                          money_text(point.exposure));
+  }
+
+  const std::pair<const char*, const std::string*> files[] = {
+      {"summary.json", &summary}, {"orders.csv", &orders}, {"fills.csv", &fills},
+      {"equity.csv", &equity}};
+  for (const auto& [name, content] : files) {
+    std::ofstream out(directory / name, std::ios::binary | std::ios::trunc);
+    out << *content;
+    if (!out) {
+      error = "cannot write " + (directory / name).string();
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace sigex

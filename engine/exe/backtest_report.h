@@ -1,0 +1,99 @@
+#pragma once
+
+// Collects what a backtest report needs while the engine runs (equity samples, fills, round
+// trips, risk denials) and writes summary.json, orders.csv, fills.csv and equity.csv. Every
+// file is a pure function of the run's inputs: two runs give byte-identical files.
+// Wall-clock figures (events/s) go to timing.json, which is the one file that differs.
+
+#include <array>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/engine.h"
+
+namespace sigex {
+
+struct EquitySample {
+  TimeNs time_ns;
+  Money equity;
+  Money cash;
+  Money exposure;
+};
+
+struct FillRecord {
+  TimeNs time_ns;
+  ClientOrderId client_order_id;
+  InstrumentId instrument;
+  Side side;
+  Price price;
+  Quantity quantity;
+  Money fee;
+  Liquidity liquidity;
+  std::uint64_t trade_id;
+  Money realised_pnl;
+};
+
+struct ReportMetrics {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+  Money starting_equity;
+  Money final_equity;
+  double total_return = 0;
+  double annualised_return = 0;
+  double max_drawdown = 0;
+  double sharpe = 0;
+  std::uint64_t orders = 0;
+  std::uint64_t fills = 0;
+  std::uint64_t round_trips = 0;
+  std::uint64_t winning_round_trips = 0;
+  double win_rate = 0;
+  Money fees;
+  Money realised_pnl;
+  double exposure_time_fraction = 0;
+};
+
+class BacktestReport final : public EngineObserver {
+ public:
+  BacktestReport(const Engine& engine, DurationNs equity_interval_ns);
+
+  void on_event_processed(TimeNs now_ns) override;
+  void on_fill(const Order& order, const ExecutionEvent& fill, Money realised_pnl) override;
+  void on_risk_denial(const OrderIntent& intent, RiskDenial reason, TimeNs now_ns) override;
+
+  // Takes the final sample; call once the replay is over.
+  void finish(TimeNs end_ns);
+
+  ReportMetrics metrics() const;
+
+  struct RunFacts {
+    std::uint64_t events = 0;
+    std::uint64_t input_lines = 0;
+    std::uint64_t input_problems = 0;
+    std::uint64_t frames_rejected = 0;
+    std::uint64_t unknown_instrument_frames = 0;
+    std::vector<std::string> problem_details;
+    std::vector<std::pair<std::string, std::uint64_t>> signal_rejections;
+  };
+  // Writes the deterministic outputs into `directory`; false with `error` on I/O failure.
+  bool write(const std::filesystem::path& directory, const RunFacts& facts,
+             std::string& error) const;
+
+ private:
+  void sample(TimeNs time_ns);
+
+  const Engine& engine_;
+  DurationNs interval_ns_;
+  TimeNs next_sample_ns_ = 0;
+  TimeNs first_event_ns_ = 0;
+  TimeNs last_event_ns_ = 0;
+  std::vector<EquitySample> equity_;
+  std::vector<FillRecord> fills_;
+  std::array<std::uint64_t, static_cast<std::size_t>(RiskDenial::kCount)> denials_{};
+  // Open round trip per instrument: PnL so far (realised minus fees).
+  std::vector<Money> open_trip_pnl_;
+  std::uint64_t round_trips_ = 0;
+  std::uint64_t winning_round_trips_ = 0;
+};
+
+}  // namespace sigex

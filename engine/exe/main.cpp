@@ -1,0 +1,70 @@
+// sigex: the composition root. Parses the command line, loads and validates the
+// configuration, and wires adapters, strategies and the engine together for each subcommand.
+
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/exe/app_config.h"
+#include "engine/exe/backtest_command.h"
+#include "engine/logging/log.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Prints every configuration problem; returns true when there were none.
+bool report_config_errors(const sigex::ConfigErrors& errors) {
+  for (const auto& message : errors.messages()) std::fprintf(stderr, "config error: %s\n", message.c_str());
+  if (!errors.empty()) {
+    std::fprintf(stderr, "%zu configuration problem(s); nothing was started\n",
+                 errors.messages().size());
+  }
+  return errors.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sigex: executes Token Metrics trading signals on crypto exchanges"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+
+  std::string config_path;
+  std::string out_dir;
+  bool quiet = false;
+  auto* backtest = app.add_subcommand("backtest", "replay recorded data and signals through a strategy");
+  backtest->add_option("--config", config_path, "configuration file (TOML)")->required();
+  backtest->add_option("--out", out_dir, "output directory (overrides [backtest].out_dir)");
+  backtest->add_flag("--quiet", quiet, "do not print the summary");
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
+  check->add_option("file", check_path, "configuration file (TOML)")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (check->parsed()) {
+    sigex::ConfigErrors errors;
+    const auto config = sigex::load_app_config(check_path, errors);
+    if (!report_config_errors(errors)) return 2;
+    std::printf("%s: OK (%zu instruments, %zu backtest inputs)\n", check_path.c_str(),
+                config.instruments.size(), config.backtest.inputs.size());
+    return 0;
+  }
+
+  sigex::ConfigErrors errors;
+  const auto config = sigex::load_app_config(config_path, errors);
+  if (!report_config_errors(errors)) return 2;
+  sigex::init_logging(config.logging);
+  int status = 0;
+  if (backtest->parsed()) {
+    sigex::BacktestOptions options;
+    if (!out_dir.empty()) options.out_dir = out_dir;
+    options.quiet = quiet;
+    status = sigex::run_backtest(config, options);
+  }
+  sigex::shutdown_logging();
+  return status;
+}

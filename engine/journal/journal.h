@@ -1,0 +1,80 @@
+#pragma once
+
+// The durable record of everything that moves money: order intents (written and fsynced before
+// the order leaves the process), order events, fills (deduplicated by instrument and trade id)
+// and positions. SQLite in WAL mode, one file in the state directory: <state_dir>/journal.db.
+// Owned and called by the core thread only.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/oms/order.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sigex {
+
+enum class Durability : std::uint8_t {
+  kFull,    // synchronous=FULL: every commit is fsynced (live and paper)
+  kNormal,  // synchronous=NORMAL: survives a process crash, may lose the tail on power loss
+};
+
+struct PositionRow {
+  InstrumentId instrument;
+  std::string symbol;
+  Quantity quantity;
+  Money cost_basis;
+  Money realised_pnl;
+  Money fees;
+  TimeNs time_ns;
+};
+
+class Journal {
+ public:
+  // Opens or creates the journal, checks its integrity and applies the schema. On failure
+  // returns nullptr and puts the reason (with the file name) into `error`.
+  static std::unique_ptr<Journal> open(const std::filesystem::path& state_dir,
+                                       Durability durability, std::string& error);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Every write returns false on failure; last_error() says why. A failed write means the
+  // caller must stop trading: the journal is the source of truth across restarts.
+  bool record_intent(const Order& order, std::string_view symbol);
+  bool record_order_event(const Order& order, OrderEvent event, const ExecutionEvent* cause,
+                          TimeNs time_ns);
+  // Returns false on failure; sets `duplicate` when the (instrument, trade id) was seen already.
+  bool record_fill(const Order& order, const ExecutionEvent& fill, const PositionRow& position,
+                   bool& duplicate);
+  bool record_risk_denial(std::string_view strategy, std::string_view symbol,
+                          std::string_view reason, TimeNs time_ns);
+
+  // Orders in the journal, oldest first (restart recovery).
+  std::vector<Order> load_orders();
+  std::int64_t count_rows(std::string_view table);
+
+  const std::string& last_error() const { return last_error_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Journal(sqlite3* database, std::filesystem::path path);
+  bool execute(const char* sql);
+  bool step_done(sqlite3_stmt* statement);
+  sqlite3_stmt* prepare(const char* sql);
+
+  sqlite3* database_;
+  std::filesystem::path path_;
+  std::string last_error_;
+  sqlite3_stmt* insert_intent_ = nullptr;
+  sqlite3_stmt* update_order_ = nullptr;
+  sqlite3_stmt* insert_event_ = nullptr;
+  sqlite3_stmt* insert_fill_ = nullptr;
+  sqlite3_stmt* upsert_position_ = nullptr;
+  sqlite3_stmt* insert_denial_ = nullptr;
+};
+
+}  // namespace sigex

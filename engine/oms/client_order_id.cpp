@@ -1,0 +1,81 @@
+#include "engine/oms/client_order_id.h"
+
+#include <array>
+#include <cstring>
+
+#include "engine/core/check.h"
+
+namespace sigex {
+
+std::uint64_t stable_hash(std::string_view bytes, std::uint64_t seed) {
+  std::uint64_t hash = seed;
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+IntentKey IntentKey::of(std::initializer_list<std::string_view> parts) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const auto part : parts) {
+    hash = stable_hash(part, hash);
+    hash = stable_hash(std::string_view("\x1f", 1), hash);  // separator: ("ab","c") != ("a","bc")
+  }
+  return IntentKey{hash};
+}
+
+IntentKey IntentKey::of(std::initializer_list<std::int64_t> parts) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const auto part : parts) {
+    std::array<char, sizeof(part)> bytes{};
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = static_cast<char>((static_cast<std::uint64_t>(part) >> (8 * i)) & 0xFF);
+    }
+    hash = stable_hash(std::string_view(bytes.data(), bytes.size()), hash);
+  }
+  return IntentKey{hash};
+}
+
+ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view symbol,
+                                   IntentKey intent, std::uint32_t sequence) {
+  SIGEX_CHECK(!strategy_tag.empty() && strategy_tag.size() <= 8, "strategy tag must be 1..8 chars");
+  SIGEX_CHECK(sequence < 1'000'000, "order sequence exhausted for one intent");
+  std::uint64_t digest = stable_hash(strategy_tag);
+  digest = stable_hash(std::string_view("\x1f", 1), digest);
+  digest = stable_hash(symbol, digest);
+  digest ^= intent.value * 0x9E3779B97F4A7C15ULL;
+  digest = stable_hash(std::string_view(reinterpret_cast<const char*>(&intent.value), 8), digest);
+
+  std::array<char, 37> text{};
+  std::size_t length = 0;
+  for (const char c : strategy_tag) text[length++] = c;
+  text[length++] = '-';
+  constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = 60; shift >= 0; shift -= 4) text[length++] = kHex[(digest >> shift) & 0xF];
+  text[length++] = '-';
+  std::array<char, 7> digits{};
+  std::size_t digit_count = 0;
+  std::uint32_t remaining = sequence;
+  do {
+    digits[digit_count++] = static_cast<char>('0' + remaining % 10);
+    remaining /= 10;
+  } while (remaining != 0);
+  while (digit_count > 0) text[length++] = digits[--digit_count];
+
+  const std::string_view id(text.data(), length);
+  SIGEX_CHECK(is_valid_client_order_id(id), "minted client order id breaks the venue rule");
+  return ClientOrderId::from(id);
+}
+
+bool is_valid_client_order_id(std::string_view text) {
+  if (text.empty() || text.size() > 36) return false;
+  for (const char c : text) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace sigex

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+
+#include "engine/events/events.h"
+#include "engine/oms/client_order_id.h"
+#include "engine/oms/order_state.h"
+
+namespace sigex {
+
+using StrategyId = std::uint16_t;
+
+// What a strategy asks for. Risk checks it; the OMS turns it into an order with an id.
+struct OrderIntent {
+  InstrumentId instrument = kNoInstrument;
+  Side side = Side::kBuy;
+  OrderType type = OrderType::kLimit;
+  TimeInForce time_in_force = TimeInForce::kImmediateOrCancel;
+  Price price;  // limit price at the instrument's price_scale; ignored for market orders
+  Quantity quantity;
+  IntentKey intent;  // what caused it; same intent => same client order id after a restart
+  bool reduce_only = false;
+};
+
+// The OMS's view of one order. Owned by the core thread.
+struct Order {
+  ClientOrderId client_order_id;
+  StrategyId strategy = 0;
+  InstrumentId instrument = kNoInstrument;
+  Side side = Side::kBuy;
+  OrderType type = OrderType::kLimit;
+  TimeInForce time_in_force = TimeInForce::kImmediateOrCancel;
+  OrderState state = OrderState::kIntent;
+  Price price;
+  Quantity quantity;
+  Quantity filled_quantity;
+  Money filled_notional;  // sum of fill price * quantity, for the average price
+  Money fees;
+  IntentKey intent;
+  std::uint32_t sequence = 0;
+  VenueOrderId venue_order_id = 0;
+  TimeNs created_time_ns = 0;
+  TimeNs updated_time_ns = 0;
+  std::int32_t last_venue_error = 0;
+
+  Quantity remaining() const { return quantity - filled_quantity; }
+};
+
+}  // namespace sigex

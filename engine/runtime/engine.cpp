@@ -1,0 +1,198 @@
+#include "engine/runtime/engine.h"
+
+#include "engine/core/check.h"
+#include "engine/logging/log.h"
+
+namespace sigex {
+
+class Engine::Context final : public StrategyContext {
+ public:
+  Context(Engine& engine, std::size_t index) : engine_(engine), index_(index) {}
+
+  TimeNs now_ns() const override { return engine_.clock_.now_ns(); }
+  const InstrumentRegistry& instruments() const override { return engine_.instruments_; }
+  const Quote& quote(InstrumentId instrument) const override {
+    return engine_.quotes_.quote(instrument);
+  }
+  bool is_tradeable(InstrumentId instrument) const override {
+    return engine_.quotes_.quote(instrument).is_fresh(now_ns(),
+                                                       engine_.risk_.config().max_quote_age_ns);
+  }
+  const Position& position(InstrumentId instrument) const override {
+    return engine_.portfolio_.position(instrument);
+  }
+  Money cash() const override { return engine_.portfolio_.cash(); }
+  bool has_open_order(InstrumentId instrument) const override {
+    return engine_.orders_.has_open_order(instrument);
+  }
+  std::optional<ClientOrderId> submit(const OrderIntent& intent) override {
+    return engine_.submit(index_, intent);
+  }
+  bool cancel(const ClientOrderId& id) override {
+    const Order* order = engine_.orders_.find(id.view());
+    if (order == nullptr || order->strategy != index_) return false;
+    return engine_.orders_.cancel(id, now_ns());
+  }
+  void set_timer(TimeNs at_ns, std::uint64_t tag) override {
+    engine_.timers_.push(Timer{at_ns, engine_.timer_sequence_++, index_, tag});
+  }
+
+ private:
+  Engine& engine_;
+  std::size_t index_;
+};
+
+Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
+               ExecutionVenue& venue, RiskConfig risk, Money starting_cash)
+    : instruments_(instruments),
+      clock_(clock),
+      journal_(journal),
+      venue_(venue),
+      quotes_(instruments.size()),
+      portfolio_(instruments, starting_cash),
+      risk_(risk),
+      orders_(instruments, journal, venue) {
+  execution_buffer_.reserve(256);
+}
+
+Engine::~Engine() = default;
+
+void Engine::add_strategy(std::unique_ptr<Strategy> strategy) {
+  contexts_.push_back(std::make_unique<Context>(*this, strategies_.size()));
+  strategies_.push_back(std::move(strategy));
+}
+
+void Engine::start() {
+  orders_.restore_from_journal();
+  for (std::size_t i = 0; i < strategies_.size(); ++i) strategies_[i]->on_start(*contexts_[i]);
+}
+
+void Engine::process(const InboundEvent& event) {
+  run_due();
+  dispatch(event);
+  ++counters_.events;
+  run_due();  // zero-latency venues answer within the same instant
+  const TimeNs now_ns = clock_.now_ns();
+  for (auto* observer : observers_) observer->on_event_processed(now_ns);
+}
+
+TimeNs Engine::next_due_time_ns() const {
+  TimeNs next = venue_.next_event_time_ns();
+  if (!timers_.empty()) next = std::min(next, timers_.top().at_ns);
+  return next;
+}
+
+void Engine::run_due() {
+  const TimeNs now_ns = clock_.now_ns();
+  // Venue answers first, then timers; both loops repeat because a timer may send an order
+  // that a zero-latency venue answers at once.
+  for (int round = 0; round < 64; ++round) {
+    execution_buffer_.clear();
+    venue_.poll(now_ns, execution_buffer_);
+    for (const auto& event : execution_buffer_) handle_execution(event);
+    bool fired = false;
+    while (!timers_.empty() && timers_.top().at_ns <= now_ns) {
+      const Timer timer = timers_.top();
+      timers_.pop();
+      strategies_[timer.strategy]->on_timer(*contexts_[timer.strategy], timer.tag);
+      fired = true;
+    }
+    if (execution_buffer_.empty() && !fired) return;
+  }
+}
+
+void Engine::dispatch(const InboundEvent& event) {
+  for (auto* observer : market_observers_) observer->on_market(event);
+  switch (event.kind) {
+    case MarketEventKind::kBestBidOffer:
+      ++counters_.quotes;
+      quotes_.apply(event.best_bid_offer);
+      for (std::size_t i = 0; i < strategies_.size(); ++i) {
+        strategies_[i]->on_quote(*contexts_[i], event.best_bid_offer);
+      }
+      break;
+    case MarketEventKind::kTrade:
+      ++counters_.trades;
+      quotes_.apply(event.trade);
+      for (std::size_t i = 0; i < strategies_.size(); ++i) {
+        strategies_[i]->on_trade(*contexts_[i], event.trade);
+      }
+      break;
+    case MarketEventKind::kDepthLevel:
+      ++counters_.depth_levels;
+      break;
+    case MarketEventKind::kBar:
+      ++counters_.bars;
+      quotes_.apply(event.bar);
+      for (std::size_t i = 0; i < strategies_.size(); ++i) {
+        strategies_[i]->on_bar(*contexts_[i], event.bar);
+      }
+      break;
+    case MarketEventKind::kTradingSignal:
+      ++counters_.signals;
+      for (std::size_t i = 0; i < strategies_.size(); ++i) {
+        strategies_[i]->on_signal(*contexts_[i], event.trading_signal);
+      }
+      break;
+    case MarketEventKind::kGrade:
+      ++counters_.grades;
+      for (std::size_t i = 0; i < strategies_.size(); ++i) {
+        strategies_[i]->on_grade(*contexts_[i], event.grade);
+      }
+      break;
+  }
+}
+
+std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderIntent& intent) {
+  const TimeNs now_ns = clock_.now_ns();
+  SIGEX_CHECK(intent.instrument < instruments_.size(), "order intent for an unknown instrument");
+  const Instrument& instrument = instruments_.get(intent.instrument);
+  const Position& position = portfolio_.position(intent.instrument);
+  const Money reserved = orders_.reserved_buy_notional(instruments_);
+  const Money cash = portfolio_.cash();
+  const RiskView view{instrument,
+                      quotes_.quote(intent.instrument),
+                      position,
+                      now_ns,
+                      cash > reserved ? cash - reserved : Money{0},
+                      position.quantity - std::min(position.quantity,
+                                                   orders_.reserved_sell_quantity(intent.instrument)),
+                      orders_.has_unknown_outcome(intent.instrument),
+                      orders_.halted()};
+  const RiskDenial denial = risk_.check(intent, view);
+  if (denial != RiskDenial::kNone) {
+    journal_.record_risk_denial(strategies_[strategy]->tag(), instrument.symbol.view(),
+                                to_string(denial), now_ns);
+    for (auto* observer : observers_) observer->on_risk_denial(intent, denial, now_ns);
+    return std::nullopt;
+  }
+  auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), intent,
+                           now_ns);
+  if (id) ++counters_.orders_submitted;
+  return id;
+}
+
+void Engine::handle_execution(const ExecutionEvent& event) {
+  ++counters_.execution_events;
+  const TimeNs now_ns = clock_.now_ns();
+  const auto update = orders_.apply(event, now_ns);
+  if (!update) return;
+  const Order order = *update->order;  // a copy: callbacks may add orders and move storage
+  SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
+  Strategy& strategy = *strategies_[order.strategy];
+  Context& context = *contexts_[order.strategy];
+  if (update->new_fill) {
+    ++counters_.fills;
+    const FillResult result =
+        portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity, event.fee);
+    bool duplicate = false;
+    if (!journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns), duplicate)) {
+      log_error("journal write failed while recording a fill: {}", journal_.last_error());
+    }
+    for (auto* observer : observers_) observer->on_fill(order, event, result.realised_pnl);
+    strategy.on_fill(context, order, event);
+  }
+  strategy.on_order_update(context, order, update->event);
+}
+
+}  // namespace sigex

@@ -1,0 +1,116 @@
+#pragma once
+
+// The core: one thread owns the quote book, strategies, risk, OMS and portfolio, and processes
+// inbound events one at a time in the order they are handed over. Every mode runs this class;
+// only the clock, the venue and the event sources plugged in by the composition root differ.
+
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "engine/book/quote_book.h"
+#include "engine/core/clock.h"
+#include "engine/journal/journal.h"
+#include "engine/oms/order_manager.h"
+#include "engine/portfolio/portfolio.h"
+#include "engine/queue/event_queue.h"
+#include "engine/risk/risk_engine.h"
+#include "engine/strategy/strategy.h"
+#include "engine/venue/execution_venue.h"
+
+namespace sigex {
+
+// Hooks for reports and recorders (the backtest report, metrics). Called on the core thread.
+class EngineObserver {
+ public:
+  virtual ~EngineObserver() = default;
+  virtual void on_event_processed(TimeNs /*now_ns*/) {}
+  virtual void on_fill(const Order& /*order*/, const ExecutionEvent& /*fill*/,
+                       Money /*realised_pnl*/) {}
+  virtual void on_risk_denial(const OrderIntent& /*intent*/, RiskDenial /*reason*/,
+                              TimeNs /*now_ns*/) {}
+};
+
+struct EngineCounters {
+  std::uint64_t events = 0;
+  std::uint64_t quotes = 0;
+  std::uint64_t trades = 0;
+  std::uint64_t depth_levels = 0;
+  std::uint64_t bars = 0;
+  std::uint64_t signals = 0;
+  std::uint64_t grades = 0;
+  std::uint64_t execution_events = 0;
+  std::uint64_t fills = 0;
+  std::uint64_t orders_submitted = 0;
+};
+
+class Engine {
+ public:
+  Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
+         ExecutionVenue& venue, RiskConfig risk, Money starting_cash);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void add_strategy(std::unique_ptr<Strategy> strategy);
+  void add_market_observer(MarketObserver* observer) { market_observers_.push_back(observer); }
+  void add_observer(EngineObserver* observer) { observers_.push_back(observer); }
+
+  // Restores orders from the journal and starts the strategies.
+  void start();
+
+  // Handles whatever is due at the clock's current time (venue answers, timers), then the
+  // event itself.
+  void process(const InboundEvent& event);
+  // Handles venue answers and timers due at the clock's current time.
+  void run_due();
+  // Earliest time at which run_due() has work: pending venue answers or timers.
+  TimeNs next_due_time_ns() const;
+
+  const QuoteBook& quotes() const { return quotes_; }
+  const Portfolio& portfolio() const { return portfolio_; }
+  const OrderManager& orders() const { return orders_; }
+  const RiskEngine& risk() const { return risk_; }
+  const EngineCounters& counters() const { return counters_; }
+  const InstrumentRegistry& instruments() const { return instruments_; }
+  bool halted() const { return orders_.halted(); }
+  const std::string& halt_reason() const { return orders_.halt_reason(); }
+
+ private:
+  class Context;
+  struct Timer {
+    TimeNs at_ns;
+    std::uint64_t sequence;
+    std::size_t strategy;
+    std::uint64_t tag;
+    friend bool operator>(const Timer& left, const Timer& right) {
+      return left.at_ns != right.at_ns ? left.at_ns > right.at_ns
+                                       : left.sequence > right.sequence;
+    }
+  };
+
+  std::optional<ClientOrderId> submit(std::size_t strategy, const OrderIntent& intent);
+  void handle_execution(const ExecutionEvent& event);
+  void dispatch(const InboundEvent& event);
+
+  const InstrumentRegistry& instruments_;
+  const Clock& clock_;
+  Journal& journal_;
+  ExecutionVenue& venue_;
+  QuoteBook quotes_;
+  Portfolio portfolio_;
+  RiskEngine risk_;
+  OrderManager orders_;
+  std::vector<std::unique_ptr<Strategy>> strategies_;
+  std::vector<std::unique_ptr<Context>> contexts_;
+  std::vector<MarketObserver*> market_observers_;
+  std::vector<EngineObserver*> observers_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::uint64_t timer_sequence_ = 0;
+  std::vector<ExecutionEvent> execution_buffer_;
+  EngineCounters counters_;
+};
+
+}  // namespace sigex

@@ -1,0 +1,101 @@
+#pragma once
+
+// The simulated venue used by backtests and, later, paper trading. It matches orders against
+// the recorded market: best bid/offer and trades for tick data, bars for bar data. It runs on
+// the core thread and sees each market event (as a MarketObserver) before strategies do.
+//
+// Fill model:
+//  * An order reaches the venue `order_latency_ns` after it is sent; answers travel back with
+//    the same latency.
+//  * On arrival, filters are checked with Binance's error semantics (-1013 "Filter failure",
+//    -2010 insufficient balance) and the order is accepted or rejected.
+//  * A marketable order takes liquidity at the best opposite price, at most the displayed
+//    quantity (what earlier orders took at the same quote is remembered): partial fills.
+//    A market order's remainder keeps taking at later quotes; an IOC limit's remainder expires;
+//    a GTC limit's remainder rests.
+//  * A resting limit order fills as maker at its own price when the opposite best price
+//    reaches it (up to the displayed quantity) or a trade prints at or through it (up to the
+//    traded quantity).
+//  * Bar data: an order is matched against the first closed bar it is alive for. It fills at
+//    the bar's open when the open is within its limit (taker), else at its limit if the bar's
+//    range reaches it (maker); at most `bar_participation_bps` of the bar's volume.
+//  * Fees: maker/taker basis points of the notional, charged in the quote asset, rounded up.
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "engine/core/instrument.h"
+#include "engine/portfolio/portfolio.h"
+#include "engine/venue/execution_venue.h"
+
+namespace sigex {
+
+struct SimulatedVenueConfig {
+  DurationNs order_latency_ns = 5 * kNsPerMs;
+  std::int64_t maker_fee_bps = 10;  // 0.10 %
+  std::int64_t taker_fee_bps = 10;
+  std::int64_t bar_participation_bps = 1000;  // at most 10 % of a bar's volume
+};
+
+class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
+ public:
+  SimulatedVenue(const InstrumentRegistry& instruments, SimulatedVenueConfig config,
+                 Money starting_cash);
+
+  void send(const OrderCommand& command) override;
+  void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) override;
+  TimeNs next_event_time_ns() const override;
+  void on_market(const InboundEvent& event) override;
+
+  // The venue's own account (what the exchange would say the balances are).
+  const Portfolio& account() const { return account_; }
+
+ private:
+  struct LiveOrder {
+    OrderCommand command;
+    VenueOrderId venue_order_id;
+    Quantity filled;
+    bool resting;  // accepted and waiting on the book
+  };
+  struct InFlight {
+    TimeNs arrival_ns;
+    OrderCommand command;
+  };
+  struct Outgoing {
+    TimeNs delivery_ns;
+    ExecutionEvent event;
+  };
+  struct MarketState {
+    BestBidOffer best{};
+    bool has_quote = false;
+    Quantity bid_taken;  // our own takes at the current best bid
+    Quantity ask_taken;
+  };
+
+  void process_arrivals(TimeNs now_ns);
+  void arrive(const OrderCommand& command, TimeNs now_ns);
+  void arrive_cancel(const OrderCommand& command, TimeNs now_ns);
+  std::int32_t check_filters(const OrderCommand& command) const;
+  bool has_balance_for(const OrderCommand& command) const;
+  void match_against_quote(LiveOrder& order, TimeNs now_ns);
+  void match_against_trade(LiveOrder& order, const TradeTick& trade, TimeNs now_ns);
+  void match_against_bar(LiveOrder& order, const Bar& bar, TimeNs now_ns);
+  void fill(LiveOrder& order, Price price, Quantity quantity, Liquidity liquidity, TimeNs now_ns);
+  void finish_if_done(LiveOrder& order);
+  void emit(ExecutionKind kind, const OrderCommand& command, VenueOrderId venue_order_id,
+            TimeNs now_ns, std::int32_t error_code = 0);
+  void remove_finished();
+
+  const InstrumentRegistry& instruments_;
+  SimulatedVenueConfig config_;
+  Portfolio account_;
+  std::vector<MarketState> markets_;
+  std::deque<InFlight> in_flight_;
+  std::deque<Outgoing> outgoing_;
+  std::vector<LiveOrder> live_orders_;
+  VenueOrderId next_venue_order_id_ = 1;
+  std::uint64_t next_trade_id_ = 1;
+};
+
+}  // namespace sigex

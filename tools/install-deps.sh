@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs every Debian 12 package sigex needs to build, test and benchmark.
+# Idempotent: packages already present are skipped by apt-get.
+set -eu
+
+packages="
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libboost-dev libboost-system-dev
+  libssl-dev zlib1g-dev
+  libsimdjson-dev
+  libconcurrentqueue-dev
+  libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libtomlplusplus-dev
+  libsqlite3-dev sqlite3
+  libsystemd-dev
+  libexpected-dev
+  libcli11-dev
+"
+
+missing=""
+for package in $packages; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $package"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages:$missing" >&2
+  echo "install-deps: run as root (or with sudo) to install them" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
