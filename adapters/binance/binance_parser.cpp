@@ -110,7 +110,10 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     return fail(Errc::kSyntax, "not JSON");
   }
   object root;
-  if (document.get_object().get(root)) return fail(Errc::kWrongType, "frame is not an object");
+  if (const auto error = document.get_object().get(root); error != simdjson::SUCCESS) {
+    return error == simdjson::INCORRECT_TYPE ? fail(Errc::kWrongType, "frame is not an object")
+                                             : fail(Errc::kSyntax, "truncated or malformed JSON");
+  }
 
   object payload;
   StreamKind kind = StreamKind::kUnknown;

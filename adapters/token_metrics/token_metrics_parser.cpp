@@ -88,7 +88,10 @@ Result<std::size_t> TokenMetricsParser::parse(std::string_view frame, TimeNs rec
     return fail(Errc::kSyntax, "not JSON");
   }
   simdjson::ondemand::object root;
-  if (document.get_object().get(root)) return fail(Errc::kWrongType, "response is not an object");
+  if (const auto error = document.get_object().get(root); error != simdjson::SUCCESS) {
+    return error == simdjson::INCORRECT_TYPE ? fail(Errc::kWrongType, "frame is not an object")
+                                             : fail(Errc::kSyntax, "truncated or malformed JSON");
+  }
   bool success = false;
   bool seen_success = false;
   std::size_t items = 0;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -207,7 +208,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     }
     std::printf("%s", fmt::format(
         "sigex backtest: {} -> {}\n"
-        "  equity        {} -> {} {} ({:+.2f} %, annualised {:+.2f} %)\n"
+        "  equity        {} -> {} {} ({:+.2f} %, annualised {})\n"
         "  max drawdown  {:.2f} %   sharpe {:.2f}   exposure {:.1f} % of samples\n"
         "  orders {}   fills {}   trades {} (won {}, win rate {:.1f} %)   fees {} {}\n"
         "  risk denials {}\n"
@@ -215,7 +216,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
         "  report written to {}\n",
         format_utc_timestamp(m.start_ns), format_utc_timestamp(m.end_ns),
         format_decimal(m.starting_equity.raw / 1'000'000, 2), format_decimal(m.final_equity.raw / 1'000'000, 2),
-        config.engine.cash_asset, m.total_return * 100, m.annualised_return * 100,
+        config.engine.cash_asset, m.total_return * 100,
+        std::isfinite(m.annualised_return) ? fmt::format("{:+.2f} %", m.annualised_return * 100) : "n/a (< 30 days)",
         m.max_drawdown * 100, m.sharpe, m.exposure_time_fraction * 100, m.orders, m.fills,
         m.round_trips, m.winning_round_trips, m.win_rate * 100,
         format_decimal(m.fees.raw / 1'000'000, 2), config.engine.cash_asset,

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -99,7 +100,9 @@ ReportMetrics BacktestReport::metrics() const {
   metrics.total_return = ratio(metrics.final_equity, metrics.starting_equity) - 1.0;
   const double years = static_cast<double>(last_event_ns_ - first_event_ns_) /
                        static_cast<double>(365 * kNsPerDay);
-  if (years > 0 && metrics.total_return > -1.0) {
+  // Annualising less than a month of data says nothing; the field is null then.
+  metrics.annualised_return = std::numeric_limits<double>::quiet_NaN();
+  if (years >= 30.0 / 365.0 && metrics.total_return > -1.0) {
     metrics.annualised_return = std::pow(1.0 + metrics.total_return, 1.0 / years) - 1.0;
   }
   Money peak{0};

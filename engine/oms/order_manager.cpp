@@ -37,6 +37,15 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   if (halted()) return std::nullopt;
   const Instrument& instrument = instruments_.get(intent.instrument);
   const std::uint64_t key = sequence_key(strategy, intent.instrument, intent.intent);
+  // Idempotent submit: while an order for this intent is open or its outcome unknown, asking
+  // again returns that order instead of sending a second one.
+  for (const Order& existing : orders_) {
+    if (existing.strategy == strategy && existing.instrument == intent.instrument &&
+        existing.intent == intent.intent && is_open(existing.state)) {
+      ++duplicate_intents_;
+      return existing.client_order_id;
+    }
+  }
   std::uint32_t& next = next_sequence_[key];
   Order order;
   order.client_order_id =

@@ -27,7 +27,9 @@ class OrderManager {
   void restore_from_journal();
 
   // Mints the id, journals the intent (durably), then sends. Returns the id, or nullopt when
-  // the journal write failed (trading then halts: see halted()).
+  // the journal write failed (trading then halts: see halted()). While an order for the same
+  // (strategy, instrument, intent) is still open or unknown, returns that order's id and sends
+  // nothing; once it is final, the same intent mints the next sequence number (a retry).
   std::optional<ClientOrderId> submit(StrategyId strategy, std::string_view strategy_tag,
                                       const OrderIntent& intent, TimeNs now_ns);
   bool cancel(const ClientOrderId& id, TimeNs now_ns);
@@ -54,6 +56,7 @@ class OrderManager {
   std::uint64_t refused_transitions() const { return refused_transitions_; }
   std::uint64_t duplicate_fills() const { return duplicate_fills_; }
   std::uint64_t unknown_order_events() const { return unknown_order_events_; }
+  std::uint64_t duplicate_intents() const { return duplicate_intents_; }
 
  private:
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);
@@ -70,6 +73,7 @@ class OrderManager {
   std::uint64_t refused_transitions_ = 0;
   std::uint64_t duplicate_fills_ = 0;
   std::uint64_t unknown_order_events_ = 0;
+  std::uint64_t duplicate_intents_ = 0;
 };
 
 }  // namespace sigex

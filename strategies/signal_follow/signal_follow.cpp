@@ -1,5 +1,7 @@
 #include "strategies/signal_follow/signal_follow.h"
 
+#include <algorithm>
+
 #include "engine/core/decimal.h"
 
 namespace sigex {
@@ -101,6 +103,9 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal,
   if (config_.scale_by_grade) {
     budget = Money{mul_div(budget.raw, state.grade_hundredths, 10'000, Rounding::kDown).value_or(0)};
   }
+  // Never ask for more than the cash on hand, keeping 1 % for fees and price tolerance.
+  const Money spendable{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
+  budget = std::min(budget, spendable);
   const auto quantity = quantity_for(budget, price, instrument.price_scale,
                                      instrument.quantity_scale, Rounding::kDown);
   if (!quantity) return;

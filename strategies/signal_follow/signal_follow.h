@@ -22,7 +22,7 @@ struct SignalFollowConfig {
   GradeKind grade = GradeKind::kTraderGrade;
   std::int32_t entry_grade_hundredths = 6000;  // enter only if grade >= 60.00
   std::int32_t exit_grade_hundredths = 4000;   // exit if grade < 40.00 (0 disables)
-  Money order_notional{1000LL * 100'000'000};  // quote asset per entry
+  Money order_notional{1000LL * 100'000'000};  // quote asset per entry, capped by cash
   bool scale_by_grade = false;                 // notional * grade / 100
   std::int64_t price_tolerance_bps = 50;
   std::int64_t stop_loss_bps = 1000;           // 0 disables

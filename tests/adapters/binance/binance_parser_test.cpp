@@ -1,0 +1,135 @@
+#include "adapters/binance/binance_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/test_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// simdjson needs readable padding after the frame.
+class Padded {
+ public:
+  explicit Padded(std::string text) : text_(std::move(text)) {
+    text_.reserve(text_.size() + simdjson::SIMDJSON_PADDING);
+  }
+  std::string_view view() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+class BinanceParserTest : public ::testing::Test {
+ protected:
+  BinanceParserTest() : instruments_(two_instruments()), parser_(instruments_) {}
+
+  Result<std::size_t> parse(std::string frame, InstrumentId snapshot = kNoInstrument) {
+    out_.clear();
+    Padded padded(std::move(frame));
+    return parser_.parse(padded.view(), 123, snapshot, out_);
+  }
+
+  InstrumentRegistry instruments_;
+  BinanceParser parser_;
+  std::vector<InboundEvent> out_;
+};
+
+// Frames below are verbatim lines of the real capture in config/data/binance-spot-capture.
+TEST_F(BinanceParserTest, BookTickerFromTheCapture) {
+  ASSERT_TRUE(parse(R"({"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}})"));
+  ASSERT_EQ(out_.size(), 1u);
+  const BestBidOffer& quote = out_[0].best_bid_offer;
+  EXPECT_EQ(out_[0].kind, MarketEventKind::kBestBidOffer);
+  EXPECT_EQ(quote.instrument, 0);
+  EXPECT_EQ(quote.bid_price, price("61837.63"));
+  EXPECT_EQ(quote.bid_quantity, quantity("3.78826"));
+  EXPECT_EQ(quote.ask_price, price("61837.64"));
+  EXPECT_EQ(quote.update_id, 50093239212u);
+  EXPECT_EQ(quote.receive_time_ns, 123);
+  EXPECT_EQ(quote.venue_time_ns, 0);  // spot bookTicker has no event time
+}
+
+TEST_F(BinanceParserTest, TradeFromTheCapture) {
+  ASSERT_TRUE(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}})"));
+  ASSERT_EQ(out_.size(), 1u);
+  const TradeTick& trade = out_[0].trade;
+  EXPECT_EQ(trade.price, price("61837.63"));
+  EXPECT_EQ(trade.quantity, quantity("0.02"));
+  EXPECT_EQ(trade.trade_id, 3735683259u);
+  EXPECT_EQ(trade.venue_time_ns, 1723161255343LL * kNsPerMs);
+  EXPECT_EQ(trade.aggressor, AggressorSide::kSeller);
+}
+
+TEST_F(BinanceParserTest, DepthUpdateBecomesOneRecordPerLevel) {
+  ASSERT_TRUE(parse(R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1723161255308,"s":"BTCUSDT","U":50093239203,"u":50093239207,"b":[["55653.87000000","0.00000000"]],"a":[["61838.04000000","0.32332000"],["61844.30000000","0.40163000"]]}})"));
+  ASSERT_EQ(out_.size(), 3u);
+  EXPECT_EQ(out_[0].depth.side, Side::kBuy);
+  EXPECT_EQ(out_[0].depth.quantity.raw, 0);  // level removed
+  EXPECT_EQ(out_[2].depth.side, Side::kSell);
+  EXPECT_EQ(out_[2].depth.first_update_id, 50093239203u);
+  EXPECT_EQ(out_[2].depth.last_update_id, 50093239207u);
+  EXPECT_TRUE(out_[2].depth.flags & DepthLevel::kLastInMessage);
+  EXPECT_FALSE(out_[1].depth.flags & DepthLevel::kLastInMessage);
+}
+
+TEST_F(BinanceParserTest, RestSnapshotNeedsTheCallerToNameTheInstrument) {
+  const std::string snapshot =
+      R"({"lastUpdateId":1027024,"bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"]]})";
+  EXPECT_EQ(parse(snapshot).error().code, Errc::kUnknownInstrument);
+  ASSERT_TRUE(parse(snapshot, 1));
+  ASSERT_EQ(out_.size(), 2u);
+  EXPECT_TRUE(out_[0].depth.flags & DepthLevel::kSnapshot);
+  EXPECT_EQ(out_[0].depth.instrument, 1);
+  EXPECT_EQ(out_[1].depth.price, price("4.000002"));
+}
+
+TEST_F(BinanceParserTest, AggTradeWithExtraFieldsAndKline) {
+  // nautilus ws_spot_agg_trade.json carries an undocumented "st" field: tolerated.
+  ASSERT_TRUE(parse(R"({"stream":"ethusdt@aggTrade","data":{"e":"aggTrade","E":1675759520848,"s":"ETHUSDT","a":226532,"p":"1632.46000000","q":"0.34600000","f":228153,"l":228153,"T":1675759520847,"m":false,"M":true,"st":1}})"));
+  EXPECT_EQ(out_[0].trade.instrument, 1);
+  EXPECT_EQ(out_[0].trade.aggressor, AggressorSide::kBuyer);
+  ASSERT_TRUE(parse(R"({"e":"kline","E":1503014400000,"s":"BTCUSDT","k":{"t":1502928000000,"T":1503014399999,"s":"BTCUSDT","i":"1d","o":"4469.93","c":"4285.08","h":"4485.39","l":"4200.74","v":"647.86","n":0,"x":true}})"));
+  const Bar& bar = out_[0].bar;
+  EXPECT_TRUE(bar.closed);
+  EXPECT_EQ(bar.open, price("4469.93"));
+  EXPECT_EQ(bar.low, price("4200.74"));
+  EXPECT_EQ(bar.volume, quantity("647.86"));
+  EXPECT_EQ(bar.close_time_ns, 1503014399999LL * kNsPerMs);
+}
+
+TEST_F(BinanceParserTest, MalformedFramesAreErrorsAndLeaveNothingBehind) {
+  EXPECT_EQ(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"abc","q":"1","m":true}})").error().code, Errc::kSyntax);
+  EXPECT_EQ(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"-5","q":"1","m":true}})").error().code, Errc::kOutOfRange);
+  EXPECT_EQ(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT"})").error().code, Errc::kMissingField);
+  EXPECT_EQ(parse(R"({"stream":"solusdt@trade","data":{"e":"trade","E":1,"s":"SOLUSDT","t":1,"p":"1","q":"1","m":true}})").error().code, Errc::kUnknownInstrument);
+  EXPECT_EQ(parse(R"({"stream":"btcusdt@ticker","data":{}})").error().code, Errc::kUnsupported);
+  EXPECT_FALSE(parse(R"({"stream":"btcusdt@depth","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1.00","1"]],"a":[["x","1"]]}})"));
+  EXPECT_TRUE(out_.empty());  // the good bid level was rolled back
+  EXPECT_FALSE(parse(R"({"stream":"btcusdt@trade","data":{"e":"tra)"));
+  EXPECT_FALSE(parse("[]"));
+}
+
+TEST_F(BinanceParserTest, EveryLineOfTheCryptofeedCaptureIsHandledWithoutCrashing) {
+  // Other symbols (NKNUSDT, ...) are not configured: they must come back as unknown
+  // instruments, never as crashes or garbage records.
+  std::ifstream file(std::string(SIGEX_SOURCE_DIR) + "/tests/data/binance_ws_other_symbols.txt");
+  ASSERT_TRUE(file);
+  std::string line;
+  int lines = 0;
+  while (std::getline(file, line)) {
+    ++lines;
+    const auto result = parse(line);
+    ASSERT_FALSE(result) << line;
+    EXPECT_TRUE(result.error().code == Errc::kUnknownInstrument ||
+                result.error().code == Errc::kUnsupported);
+  }
+  EXPECT_GT(lines, 10);
+}
+
+}  // namespace
+}  // namespace sigex

@@ -1,0 +1,84 @@
+#include "engine/config/config_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/test_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+std::string write(const TemporaryDirectory& directory, const std::string& text) {
+  const auto path = (directory.path() / "test.toml").string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigReader, ReadsTypedValuesExactly) {
+  TemporaryDirectory directory;
+  ConfigErrors errors;
+  const auto table = parse_toml_file(
+      write(directory, "[a]\nsize = \"0.00001\"\ncount = 3\nflag = true\nname = \"x\"\n"), errors);
+  ASSERT_TRUE(table);
+  ConfigSection root(table.get(), "", "test.toml", errors);
+  ConfigSection a = root.child("a");
+  std::int64_t size = 0, count = 0;
+  bool flag = false;
+  std::string name;
+  a.decimal("size", 8, size);
+  a.integer("count", count, 0, 10);
+  a.boolean("flag", flag);
+  a.text("name", name);
+  a.finish();
+  root.finish();
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(size, 1000);
+  EXPECT_EQ(count, 3);
+  EXPECT_TRUE(flag);
+  EXPECT_EQ(name, "x");
+}
+
+TEST(ConfigReader, ReportsEveryProblemWithItsLocation) {
+  TemporaryDirectory directory;
+  ConfigErrors errors;
+  const auto path = write(directory,
+                          "[a]\n"
+                          "size = 0.1\n"        // float: refused
+                          "count = 99\n"        // out of range
+                          "flag = \"yes\"\n"    // wrong type
+                          "typo = 1\n"          // unknown key
+                          "[b]\n");             // unknown section
+  const auto table = parse_toml_file(path, errors);
+  ASSERT_TRUE(table);
+  ConfigSection root(table.get(), "", path, errors);
+  ConfigSection a = root.child("a");
+  std::int64_t size = 0, count = 0;
+  bool flag = false;
+  a.decimal("size", 8, size);
+  a.integer("count", count, 0, 10);
+  a.boolean("flag", flag);
+  a.finish();
+  root.finish();
+  ASSERT_EQ(errors.messages().size(), 5u);
+  EXPECT_NE(errors.messages()[0].find(path + ":2:"), std::string::npos) << errors.messages()[0];
+  EXPECT_NE(errors.messages()[0].find("floats are not accepted"), std::string::npos);
+  EXPECT_NE(errors.messages()[1].find("between 0 and 10"), std::string::npos);
+  EXPECT_NE(errors.messages()[2].find("true or false"), std::string::npos);
+  EXPECT_NE(errors.messages()[3].find("unknown key 'typo' in [a]"), std::string::npos);
+  EXPECT_NE(errors.messages()[4].find("unknown key 'b'"), std::string::npos);
+}
+
+TEST(ConfigReader, SyntaxErrorsNameFileLineAndColumn) {
+  TemporaryDirectory directory;
+  ConfigErrors errors;
+  const auto path = write(directory, "[a]\nsize = = 1\n");
+  EXPECT_FALSE(parse_toml_file(path, errors));
+  ASSERT_EQ(errors.messages().size(), 1u);
+  EXPECT_NE(errors.messages()[0].find(path + ":2:"), std::string::npos) << errors.messages()[0];
+}
+
+}  // namespace
+}  // namespace sigex

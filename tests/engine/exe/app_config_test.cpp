@@ -1,0 +1,81 @@
+#include "engine/exe/app_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/test_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+TEST(AppConfig, BundledConfigsAreValid) {
+  for (const char* name : {"backtest-daily.toml", "backtest-tick.toml"}) {
+    ConfigErrors errors;
+    const AppConfig config =
+        load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
+    EXPECT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
+    EXPECT_TRUE(config.signal_follow_enabled);
+    EXPECT_FALSE(config.backtest.inputs.empty());
+  }
+}
+
+TEST(AppConfig, BrokenConfigListsEveryProblem) {
+  TemporaryDirectory directory;
+  const auto path = (directory.path() / "broken.toml").string();
+  std::ofstream(path) << R"(
+[engine]
+starting_cash = "-5"
+cash_asset = "USDT"
+
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "EUR"
+tick_size = "0.001"
+price_scale = 2
+step_size = 0.1
+colour = "blue"
+
+[backtest]
+start = "yesterday"
+
+[[backtest.inputs]]
+path = "missing.gz"
+
+[risk]
+price_collar_bps = 0
+
+[strategy.signal_follow]
+tag = "not valid!"
+entry_grade = "120"
+)";
+  ConfigErrors errors;
+  load_app_config(path, errors);
+  std::string all;
+  for (const auto& message : errors.messages()) all += message + "\n";
+  for (const char* expected :
+       {"starting_cash: must not be negative", "quote_asset: must equal engine.cash_asset",
+        "tick_size: invalid decimal \"0.001\"", "step_size: expected a decimal string",
+        "unknown key 'colour' in [instruments[0]]", "start: expected a UTC date",
+        "no such file", "price_collar_bps: must be between", "tag: 1..8 characters",
+        "entry_grade: must be within 0..100"}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << "missing: " << expected << "\n" << all;
+  }
+  EXPECT_NE(all.find(path + ":"), std::string::npos);
+}
+
+TEST(AppConfig, MissingInstrumentsIsAnError) {
+  TemporaryDirectory directory;
+  const auto path = (directory.path() / "empty.toml").string();
+  std::ofstream(path) << "[engine]\n";
+  ConfigErrors errors;
+  load_app_config(path, errors);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors.messages()[0].find("at least one [[instruments]]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sigex

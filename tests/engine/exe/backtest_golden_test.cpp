@@ -1,0 +1,90 @@
+// Golden tests: the bundled backtests run twice give byte-identical outputs, and the daily run
+// makes exactly the trades recorded in tests/golden/. If a change alters trading on purpose,
+// regenerate the golden file with:
+//   build/sigex backtest --config config/backtest-daily.toml --out /tmp/g --quiet &&
+//   cp /tmp/g/orders.csv tests/golden/backtest_daily_orders.csv
+
+#include "engine/exe/backtest_command.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/test_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  EXPECT_TRUE(file) << path;
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+AppConfig load(const char* name) {
+  ConfigErrors errors;
+  AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
+  EXPECT_TRUE(errors.empty());
+  return config;
+}
+
+void expect_identical_runs(const char* config_name, const TemporaryDirectory& directory) {
+  const AppConfig config = load(config_name);
+  for (const char* run : {"first", "second"}) {
+    BacktestOptions options;
+    options.out_dir = (directory.path() / run).string();
+    options.quiet = true;
+    ASSERT_EQ(run_backtest(config, options), 0);
+  }
+  for (const char* file : {"summary.json", "orders.csv", "fills.csv", "equity.csv"}) {
+    const std::string first = slurp(directory.path() / "first" / file);
+    EXPECT_FALSE(first.empty()) << file;
+    EXPECT_EQ(first, slurp(directory.path() / "second" / file)) << config_name << " " << file;
+  }
+}
+
+TEST(BacktestGolden, DailyRunIsReproducibleAndMakesTheExpectedTrades) {
+  TemporaryDirectory directory;
+  expect_identical_runs("backtest-daily.toml", directory);
+  EXPECT_EQ(slurp(directory.path() / "first" / "orders.csv"),
+            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_daily_orders.csv"));
+  const std::string summary = slurp(directory.path() / "first" / "summary.json");
+  EXPECT_NE(summary.find("\"input_problems\": 0,"), std::string::npos);
+  EXPECT_NE(summary.find("\"events_processed\": 4689,"), std::string::npos);
+}
+
+TEST(BacktestGolden, TickRunIsReproducible) {
+  TemporaryDirectory directory;
+  expect_identical_runs("backtest-tick.toml", directory);
+  const std::string orders = slurp(directory.path() / "first" / "orders.csv");
+  EXPECT_NE(orders.find("sftick-"), std::string::npos);
+  const std::string summary = slurp(directory.path() / "first" / "summary.json");
+  EXPECT_NE(summary.find("\"events_processed\": 741262,"), std::string::npos);
+}
+
+TEST(BacktestGolden, BadLinesAreReportedNotFatal) {
+  TemporaryDirectory directory;
+  const auto input = (directory.path() / "input.txt").string();
+  std::ofstream(input)
+      << R"(1503014400200000000 {"stream":"btcusdt@kline_1d","data":{"e":"kline","E":1503014400000,"s":"BTCUSDT","k":{"t":1502928000000,"T":1503014399999,"s":"BTCUSDT","i":"1d","o":"4469.93","c":"4285.08","h":"4485.39","l":"4200.74","v":"647.86","n":0,"x":true}}})" "\n"
+      << "garbage line\n"
+      << R"(1503014400300000000 {"stream":"btcusdt@kline_1d","data":{"e":"kline","E":15030)" "\n";
+  AppConfig config = load("backtest-daily.toml");
+  config.backtest.inputs = {{input, ""}};
+  BacktestOptions options;
+  options.out_dir = (directory.path() / "out").string();
+  options.quiet = true;
+  ASSERT_EQ(run_backtest(config, options), 0);
+  const std::string summary = slurp(directory.path() / "out" / "summary.json");
+  EXPECT_NE(summary.find("\"input_problems\": 2,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(input + ":2: expected"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(input + ":3: syntax"), std::string::npos) << summary;
+}
+
+}  // namespace
+}  // namespace sigex

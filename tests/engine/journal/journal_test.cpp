@@ -1,0 +1,95 @@
+#include "engine/journal/journal.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/test_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+Order sample_order(std::string_view id) {
+  Order order;
+  order.client_order_id = ClientOrderId::from(id);
+  order.instrument = 0;
+  order.price = price("100.5");
+  order.quantity = quantity("2");
+  order.intent = IntentKey{~0ULL};  // the full 64 bits survive the signed SQLite column
+  order.sequence = 3;
+  order.created_time_ns = 77;
+  return order;
+}
+
+TEST(Journal, IntentsAndEventsSurviveReopen) {
+  TemporaryDirectory directory;
+  std::string error;
+  {
+    auto journal = Journal::open(directory.path(), Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    Order order = sample_order("sf-1-0");
+    ASSERT_TRUE(journal->record_intent(order, "BTCUSDT"));
+    order.state = OrderState::kAccepted;
+    order.venue_order_id = 99;
+    ASSERT_TRUE(journal->record_order_event(order, OrderEvent::kAccept, nullptr, 80));
+  }
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  const auto orders = journal->load_orders();
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].client_order_id.view(), "sf-1-0");
+  EXPECT_EQ(orders[0].state, OrderState::kAccepted);
+  EXPECT_EQ(orders[0].venue_order_id, 99u);
+  EXPECT_EQ(orders[0].price, price("100.5"));
+  EXPECT_EQ(orders[0].intent.value, ~0ULL);
+  EXPECT_EQ(orders[0].sequence, 3u);
+  EXPECT_EQ(journal->count_rows("order_events"), 1);
+}
+
+TEST(Journal, FillsAreDeduplicatedByInstrumentAndTradeId) {
+  TemporaryDirectory directory;
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  const Order order = sample_order("sf-2-0");
+  ASSERT_TRUE(journal->record_intent(order, "BTCUSDT"));
+  ExecutionEvent fill{};
+  fill.kind = ExecutionKind::kFill;
+  fill.instrument = 0;
+  fill.trade_id = 5;
+  fill.quantity = quantity("1");
+  const PositionRow position{0, "BTCUSDT", quantity("1"), money("100"), money("0"), money("0"), 1};
+  bool duplicate = true;
+  ASSERT_TRUE(journal->record_fill(order, fill, position, duplicate));
+  EXPECT_FALSE(duplicate);
+  ASSERT_TRUE(journal->record_fill(order, fill, position, duplicate));
+  EXPECT_TRUE(duplicate);
+  EXPECT_EQ(journal->count_rows("fills"), 1);
+  EXPECT_EQ(journal->count_rows("positions"), 1);
+}
+
+TEST(Journal, DuplicateIntentIsAWriteError) {
+  TemporaryDirectory directory;
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal);
+  ASSERT_TRUE(journal->record_intent(sample_order("sf-3-0"), "BTCUSDT"));
+  EXPECT_FALSE(journal->record_intent(sample_order("sf-3-0"), "BTCUSDT"));
+  EXPECT_NE(journal->last_error().find("UNIQUE"), std::string::npos);
+}
+
+TEST(Journal, CorruptFileRefusesToOpenWithItsName) {
+  TemporaryDirectory directory;
+  {
+    std::ofstream garbage(directory.path() / "journal.db", std::ios::binary);
+    garbage << std::string(4096, '\x5a');
+  }
+  std::string error;
+  EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
+  EXPECT_NE(error.find("journal.db"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace sigex

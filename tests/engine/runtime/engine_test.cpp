@@ -1,0 +1,112 @@
+#include "engine/runtime/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/core/simulated_clock.h"
+#include "engine/sim/simulated_venue.h"
+#include "support/test_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// Buys once on the first quote, sells everything once filled; records what it saw.
+class ScriptedStrategy final : public Strategy {
+ public:
+  std::string_view tag() const override { return "test"; }
+  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
+    if (bought_) return;
+    bought_ = true;
+    OrderIntent intent;
+    intent.instrument = quote.instrument;
+    intent.side = Side::kBuy;
+    intent.price = quote.ask_price;
+    intent.quantity = quantity("0.01");
+    intent.intent = IntentKey{1};
+    buy_id = context.submit(intent);
+    // An order far outside the collar is denied and never reaches the venue.
+    intent.price = Price{quote.ask_price.raw * 2};
+    intent.intent = IntentKey{2};
+    denied = !context.submit(intent).has_value();
+    context.set_timer(context.now_ns() + 1'000, 7);
+  }
+  void on_fill(StrategyContext& context, const Order& order, const ExecutionEvent&) override {
+    ++fills;
+    if (order.side == Side::kBuy && order.state == OrderState::kFilled) {
+      OrderIntent intent;
+      intent.instrument = order.instrument;
+      intent.side = Side::kSell;
+      intent.price = context.quote(order.instrument).bid;
+      intent.quantity = context.position(order.instrument).quantity;
+      intent.intent = IntentKey{3};
+      context.submit(intent);
+    }
+  }
+  void on_timer(StrategyContext& context, std::uint64_t tag) override {
+    timer_tag = tag;
+    timer_time = context.now_ns();
+  }
+
+  bool bought_ = false;
+  bool denied = false;
+  int fills = 0;
+  std::uint64_t timer_tag = 0;
+  TimeNs timer_time = 0;
+  std::optional<ClientOrderId> buy_id;
+};
+
+TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
+  TemporaryDirectory directory;
+  const InstrumentRegistry instruments = two_instruments();
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  SimulatedClock clock(1'000'000);
+  SimulatedVenueConfig venue_config;
+  venue_config.order_latency_ns = 100;
+  SimulatedVenue venue(instruments, venue_config, money("10000"));
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerSecond;
+  Engine engine(instruments, clock, *journal, venue, risk, money("10000"));
+  engine.add_market_observer(&venue);
+  auto owned = std::make_unique<ScriptedStrategy>();
+  ScriptedStrategy& strategy = *owned;
+  engine.add_strategy(std::move(owned));
+  engine.start();
+
+  auto feed = [&](TimeNs at, std::string_view bid, std::string_view ask) {
+    while (engine.next_due_time_ns() < at) {
+      clock.advance_to(engine.next_due_time_ns());
+      engine.run_due();
+    }
+    clock.advance_to(at);
+    InboundEvent event;
+    event.kind = MarketEventKind::kBestBidOffer;
+    event.best_bid_offer = BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+    engine.process(event);
+  };
+  feed(1'000'000, "50000", "50001");
+  feed(1'010'000, "50010", "50011");
+  feed(1'020'000, "50010", "50011");
+
+  EXPECT_TRUE(strategy.buy_id.has_value());
+  EXPECT_TRUE(strategy.denied);
+  EXPECT_EQ(strategy.fills, 2);
+  EXPECT_EQ(strategy.timer_tag, 7u);
+  EXPECT_EQ(strategy.timer_time, 1'001'000);
+  EXPECT_EQ(engine.portfolio().position(0).quantity.raw, 0);
+  EXPECT_EQ(engine.risk().denials(RiskDenial::kPriceCollar), 1u);
+  EXPECT_EQ(engine.counters().orders_submitted, 2u);
+  EXPECT_EQ(journal->count_rows("orders"), 2);
+  EXPECT_EQ(journal->count_rows("fills"), 2);
+  EXPECT_EQ(journal->count_rows("risk_denials"), 1);
+  // Bought 0.01 at the ask 50001; the sell left when the buy's fill came back (200 ns later,
+  // before the next quote) and hit the bid 50000. Fees are 10 bps each way.
+  EXPECT_EQ(engine.portfolio().position(0).realised_pnl, money("-0.01"));
+  EXPECT_EQ(engine.portfolio().cash(), money("10000") - money("0.01") - money("0.50001") -
+                                           money("0.5"));
+}
+
+}  // namespace
+}  // namespace sigex

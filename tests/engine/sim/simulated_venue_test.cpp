@@ -1,0 +1,189 @@
+#include "engine/sim/simulated_venue.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+class SimulatedVenueTest : public ::testing::Test {
+ protected:
+  SimulatedVenueTest() : instruments_(two_instruments()) {
+    config_.order_latency_ns = 10;
+    config_.maker_fee_bps = 2;
+    config_.taker_fee_bps = 10;
+    config_.bar_participation_bps = 1000;
+  }
+
+  InboundEvent quote(TimeNs at, std::string_view bid, std::string_view bid_size,
+                     std::string_view ask, std::string_view ask_size) {
+    InboundEvent event;
+    event.kind = MarketEventKind::kBestBidOffer;
+    event.best_bid_offer = BestBidOffer{0,        0,           at, price(bid), quantity(bid_size),
+                                        price(ask), quantity(ask_size), 1};
+    return event;
+  }
+
+  InboundEvent trade(TimeNs at, std::string_view at_price, std::string_view size) {
+    InboundEvent event;
+    event.kind = MarketEventKind::kTrade;
+    event.trade = TradeTick{0, AggressorSide::kSeller, at, at, price(at_price), quantity(size), 1};
+    return event;
+  }
+
+  InboundEvent bar(TimeNs at, std::string_view open, std::string_view high, std::string_view low,
+                   std::string_view close, std::string_view volume) {
+    InboundEvent event;
+    event.kind = MarketEventKind::kBar;
+    event.bar = Bar{0, true, at, at, at - 100, at - 1, price(open), price(high), price(low),
+                    price(close), quantity(volume)};
+    return event;
+  }
+
+  OrderCommand order(Side side, OrderType type, TimeInForce tif, std::string_view limit,
+                     std::string_view size, std::string_view id = "o1", TimeNs at = 0) {
+    OrderCommand command{};
+    command.kind = OrderCommandKind::kNew;
+    command.side = side;
+    command.type = type;
+    command.time_in_force = tif;
+    command.instrument = 0;
+    command.client_order_id = ClientOrderId::from(id);
+    command.price = type == OrderType::kMarket ? Price{0} : price(limit);
+    command.quantity = quantity(size);
+    command.created_time_ns = at;
+    return command;
+  }
+
+  std::vector<ExecutionEvent> poll(SimulatedVenue& venue, TimeNs at) {
+    std::vector<ExecutionEvent> out;
+    venue.poll(at, out);
+    return out;
+  }
+
+  InstrumentRegistry instruments_;
+  SimulatedVenueConfig config_;
+};
+
+TEST_F(SimulatedVenueTest, NothingHappensBeforeTheOrderArrives) {
+  SimulatedVenue venue(instruments_, config_, money("100000"));
+  venue.on_market(quote(0, "100", "1", "101", "1"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "101", "0.5"));
+  EXPECT_TRUE(poll(venue, 9).empty());
+  EXPECT_EQ(venue.next_event_time_ns(), 10);
+  EXPECT_TRUE(poll(venue, 19).empty());  // answers travel back with the same latency
+  const auto answers = poll(venue, 20);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].kind, ExecutionKind::kAccepted);
+  EXPECT_EQ(answers[1].kind, ExecutionKind::kFill);
+  EXPECT_EQ(answers[1].receive_time_ns, 20);
+}
+
+TEST_F(SimulatedVenueTest, PartialFillAgainstDisplayedSizeThenIocExpiry) {
+  SimulatedVenue venue(instruments_, config_, money("100000"));
+  venue.on_market(quote(0, "100", "1", "101", "0.4"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "102", "1"));
+  const auto answers = poll(venue, 100);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[1].kind, ExecutionKind::kFill);
+  EXPECT_EQ(answers[1].price, price("101"));  // takes at the ask, not at its limit
+  EXPECT_EQ(answers[1].quantity, quantity("0.4"));
+  EXPECT_EQ(answers[1].liquidity, Liquidity::kTaker);
+  EXPECT_EQ(answers[1].fee, money("0.0404"));  // 40.4 * 10 bps
+  EXPECT_EQ(answers[2].kind, ExecutionKind::kExpired);
+  EXPECT_EQ(venue.account().position(0).quantity, quantity("0.4"));
+}
+
+TEST_F(SimulatedVenueTest, DisplayedSizeIsNotTakenTwice) {
+  SimulatedVenue venue(instruments_, config_, money("100000"));
+  venue.on_market(quote(0, "100", "1", "101", "0.5"));
+  venue.send(order(Side::kBuy, OrderType::kMarket, TimeInForce::kGoodTillCancel, "", "0.4", "a"));
+  venue.send(order(Side::kBuy, OrderType::kMarket, TimeInForce::kGoodTillCancel, "", "0.4", "b"));
+  auto answers = poll(venue, 100);
+  ASSERT_EQ(answers.size(), 4u);  // accepted a, fill a 0.4, accepted b, fill b 0.1
+  EXPECT_EQ(answers[3].quantity, quantity("0.1"));
+  // The market order's remainder takes from the next quote.
+  venue.on_market(quote(200, "100", "1", "102", "5"));
+  answers = poll(venue, 300);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].price, price("102"));
+  EXPECT_EQ(answers[0].quantity, quantity("0.3"));
+}
+
+TEST_F(SimulatedVenueTest, RestingLimitFillsAsMakerAtItsPrice) {
+  SimulatedVenue venue(instruments_, config_, money("100000"));
+  venue.on_market(quote(0, "100", "1", "101", "1"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100.5", "1"));
+  auto answers = poll(venue, 20);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].kind, ExecutionKind::kAccepted);
+  venue.on_market(trade(30, "100.40", "0.3"));  // a trade through our price
+  venue.on_market(quote(40, "100", "1", "100.5", "2"));  // the ask comes down to us
+  answers = poll(venue, 100);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].quantity, quantity("0.3"));
+  EXPECT_EQ(answers[1].quantity, quantity("0.7"));
+  for (const auto& fill : answers) {
+    EXPECT_EQ(fill.price, price("100.5"));
+    EXPECT_EQ(fill.liquidity, Liquidity::kMaker);
+  }
+  EXPECT_EQ(answers[0].fee + answers[1].fee, money("0.02010000"));  // 100.5 * 2 bps
+}
+
+TEST_F(SimulatedVenueTest, FiltersRejectWithBinanceCodes) {
+  SimulatedVenue venue(instruments_, config_, money("100"));
+  venue.on_market(quote(0, "100", "1", "101", "1"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100.001", "0.1", "tick"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "0.000001", "step"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "0.01", "small"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "2", "broke"));
+  venue.send(order(Side::kSell, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "1", "short"));
+  const auto answers = poll(venue, 100);
+  ASSERT_EQ(answers.size(), 5u);
+  EXPECT_EQ(answers[0].venue_error_code, -1013);  // PRICE_FILTER
+  EXPECT_EQ(answers[1].venue_error_code, -1013);  // LOT_SIZE
+  EXPECT_EQ(answers[2].venue_error_code, -1013);  // NOTIONAL: 1 USDT < 5
+  EXPECT_EQ(answers[3].venue_error_code, -2010);  // insufficient balance
+  EXPECT_EQ(answers[4].venue_error_code, -2010);  // nothing to sell
+  for (const auto& answer : answers) EXPECT_EQ(answer.kind, ExecutionKind::kRejected);
+}
+
+TEST_F(SimulatedVenueTest, CancelRestingAndUnknownOrders) {
+  SimulatedVenue venue(instruments_, config_, money("1000"));
+  venue.on_market(quote(0, "100", "1", "101", "1"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "99", "1"));
+  OrderCommand cancel{};
+  cancel.kind = OrderCommandKind::kCancel;
+  cancel.client_order_id = ClientOrderId::from("o1");
+  cancel.created_time_ns = 50;
+  venue.send(cancel);
+  cancel.client_order_id = ClientOrderId::from("ghost");
+  venue.send(cancel);
+  const auto answers = poll(venue, 200);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[1].kind, ExecutionKind::kCanceled);
+  EXPECT_EQ(answers[2].kind, ExecutionKind::kCancelRejected);
+  EXPECT_EQ(answers[2].venue_error_code, -2011);
+}
+
+TEST_F(SimulatedVenueTest, BarFillsAtOpenOrLimitWithinParticipation) {
+  SimulatedVenue venue(instruments_, config_, money("100000"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "105", "2", "a"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "95", "1", "b"));
+  EXPECT_EQ(poll(venue, 50).size(), 2u);  // both accepted; no quote yet
+  venue.on_market(bar(1000, "100", "110", "90", "108", "10"));
+  const auto answers = poll(venue, 2000);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0].price, price("100"));  // at the open: it was within the limit
+  EXPECT_EQ(answers[0].quantity, quantity("1"));  // 10 % of the bar's volume
+  EXPECT_EQ(answers[0].liquidity, Liquidity::kTaker);
+  EXPECT_EQ(answers[1].kind, ExecutionKind::kExpired);  // IOC remainder
+  EXPECT_EQ(answers[2].price, price("95"));  // the low reached the limit
+  EXPECT_EQ(answers[2].liquidity, Liquidity::kMaker);
+}
+
+}  // namespace
+}  // namespace sigex

@@ -1,0 +1,83 @@
+#pragma once
+
+// Shared fixtures for tests: instruments shaped like Binance's BTCUSDT/ETHUSDT and a private
+// temporary directory removed at the end of the test.
+
+#include <filesystem>
+#include <ostream>
+#include <gtest/gtest.h>
+#include <string>
+
+#include <unistd.h>
+
+#include "engine/core/decimal.h"
+#include "engine/core/instrument.h"
+
+namespace sigex {
+// Readable gtest failure messages for fixed-point values.
+inline void PrintTo(const Price& value, std::ostream* out) { *out << format_decimal(value.raw, 8); }
+inline void PrintTo(const Quantity& value, std::ostream* out) { *out << format_decimal(value.raw, 8); }
+inline void PrintTo(const Money& value, std::ostream* out) {
+  *out << format_decimal(value.raw, kMoneyScale);
+}
+}  // namespace sigex
+
+namespace sigex::testing {
+
+inline Price price(std::string_view text) { return Price{parse_decimal(text, 8).value()}; }
+inline Quantity quantity(std::string_view text) { return Quantity{parse_decimal(text, 8).value()}; }
+inline Money money(std::string_view text) { return Money{parse_decimal(text, kMoneyScale).value()}; }
+
+inline Instrument btcusdt() {
+  Instrument instrument;
+  instrument.symbol = Symbol::from("BTCUSDT");
+  instrument.base_asset = AssetCode::from("BTC");
+  instrument.quote_asset = AssetCode::from("USDT");
+  instrument.tick_size = price("0.01");
+  instrument.step_size = quantity("0.00001");
+  instrument.min_quantity = quantity("0.00001");
+  instrument.min_notional = money("5");
+  instrument.token_id = 3375;
+  instrument.token_symbol = AssetCode::from("BTC");
+  return instrument;
+}
+
+inline Instrument ethusdt() {
+  Instrument instrument = btcusdt();
+  instrument.symbol = Symbol::from("ETHUSDT");
+  instrument.base_asset = AssetCode::from("ETH");
+  instrument.step_size = quantity("0.0001");
+  instrument.min_quantity = quantity("0.0001");
+  instrument.token_id = 3306;
+  instrument.token_symbol = AssetCode::from("ETH");
+  return instrument;
+}
+
+inline InstrumentRegistry two_instruments() {
+  InstrumentRegistry registry;
+  registry.add(btcusdt());
+  registry.add(ethusdt());
+  return registry;
+}
+
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = "sigex-test-" + std::to_string(::getpid());
+    if (info != nullptr) name += std::string("-") + info->test_suite_name() + "-" + info->name();
+    path_ = std::filesystem::temp_directory_path() / name;
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace sigex::testing
