@@ -1,4 +1,5 @@
 #include "engine/core/decimal.h"
+#include "engine/core/int128.h"
 
 #include <array>
 #include <limits>
@@ -30,12 +31,12 @@ constexpr std::array<std::int64_t, 19> kPowersOf10 = {
     1'000'000'000'000'000'000LL,
 };
 
-constexpr __int128 kInt64Max = std::numeric_limits<std::int64_t>::max();
-constexpr __int128 kInt64Min = std::numeric_limits<std::int64_t>::min();
+constexpr Int128 kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr Int128 kInt64Min = std::numeric_limits<std::int64_t>::min();
 
-__int128 divide_rounded(__int128 numerator, __int128 denominator, Rounding rounding) {
-  __int128 quotient = numerator / denominator;
-  const __int128 remainder = numerator % denominator;
+Int128 divide_rounded(Int128 numerator, Int128 denominator, Rounding rounding) {
+  Int128 quotient = numerator / denominator;
+  const Int128 remainder = numerator % denominator;
   if (remainder != 0) {
     const bool negative = (remainder < 0) != (denominator < 0);
     if (rounding == Rounding::kDown && negative) --quotient;
@@ -60,7 +61,7 @@ Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
   if (negative) ++position;
 
   // Accumulate the magnitude as a negative number so that INT64_MIN is reachable.
-  __int128 magnitude = 0;
+  Int128 magnitude = 0;
   int digits = 0;
   int fraction_digits = 0;
   bool seen_point = false;
@@ -87,7 +88,7 @@ Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
   if (seen_point && text.back() == '.') return fail(Errc::kSyntax, "decimal point without digits");
 
   magnitude *= kPowersOf10[static_cast<std::size_t>(scale - fraction_digits)];
-  const __int128 value = negative ? -magnitude : magnitude;
+  const Int128 value = negative ? -magnitude : magnitude;
   if (value > kInt64Max || value < kInt64Min) return fail(Errc::kOverflow, "number too large");
   return static_cast<std::int64_t>(value);
 }
@@ -95,8 +96,8 @@ Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
 std::string format_decimal(std::int64_t raw, int scale) {
   SIGEX_CHECK(scale >= 0 && scale <= kMaxScale, "format scale out of range");
   const bool negative = raw < 0;
-  unsigned __int128 magnitude =
-      negative ? static_cast<unsigned __int128>(-static_cast<__int128>(raw)) : raw;
+  UInt128 magnitude =
+      negative ? static_cast<UInt128>(-static_cast<Int128>(raw)) : raw;
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
@@ -122,8 +123,8 @@ std::int64_t round_to_multiple(std::int64_t raw, std::int64_t increment, Roundin
 Result<std::int64_t> mul_div(std::int64_t raw, std::int64_t numerator, std::int64_t denominator,
                              Rounding rounding) {
   if (denominator == 0) return fail(Errc::kOutOfRange, "division by zero");
-  const __int128 result =
-      divide_rounded(static_cast<__int128>(raw) * numerator, denominator, rounding);
+  const Int128 result =
+      divide_rounded(static_cast<Int128>(raw) * numerator, denominator, rounding);
   if (result > kInt64Max || result < kInt64Min) return fail(Errc::kOverflow, "result too large");
   return static_cast<std::int64_t>(result);
 }

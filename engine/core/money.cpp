@@ -1,4 +1,5 @@
 #include "engine/core/money.h"
+#include "engine/core/int128.h"
 
 #include "engine/core/check.h"
 
@@ -34,14 +35,14 @@ Result<Money> notional(Price price, int price_scale, Quantity quantity, int quan
                        Rounding rounding) {
   const int product_scale = price_scale + quantity_scale;
   // The product of two int64 values fits in 128 bits; reduce to kMoneyScale before narrowing.
-  const __int128 product = static_cast<__int128>(price.raw) * quantity.raw;
-  __int128 scaled = product;
+  const Int128 product = static_cast<Int128>(price.raw) * quantity.raw;
+  Int128 scaled = product;
   if (product_scale > kMoneyScale) {
     const int drop = product_scale - kMoneyScale;
-    __int128 divisor = 1;
+    Int128 divisor = 1;
     for (int i = 0; i < drop; ++i) divisor *= 10;
     scaled = product / divisor;
-    const __int128 remainder = product % divisor;
+    const Int128 remainder = product % divisor;
     if (remainder != 0) {
       if (rounding == Rounding::kDown && product < 0) --scaled;
       if (rounding == Rounding::kUp && product > 0) ++scaled;

@@ -1,0 +1,88 @@
+// Backtest replay throughput from raw recorded JSON (the bundled BTCUSDT+ETHUSDT capture):
+//  * BM_ReplayParseGzip: gzip + line split + merge + simdjson parse into records, one thread;
+//  * BM_ReplayParsePlain: the same from decompressed copies (parsing without zlib);
+//  * BM_BacktestEndToEnd: the whole `sigex backtest` of config/backtest-tick.toml (replay
+//    thread + core thread + simulated venue + journal + report).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "adapters/recorded/replay_source.h"
+#include "engine/exe/backtest_command.h"
+
+namespace {
+
+using namespace sigex;
+
+AppConfig tick_config() {
+  ConfigErrors errors;
+  AppConfig config =
+      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-tick.toml", errors);
+  if (!errors.empty()) std::abort();
+  return config;
+}
+
+// Writes a decompressed copy of `path` into the temporary directory and returns its path.
+std::string decompressed_copy(const std::string& path) {
+  RecordedFile file(path);
+  InputProblems problems;
+  const auto copy = std::filesystem::temp_directory_path() /
+                    ("sigex-bench-" + std::filesystem::path(path).filename().string() + ".txt");
+  std::FILE* out = std::fopen(copy.c_str(), "w");
+  RecordedLine line;
+  while (file.next(line, problems)) {
+    std::fprintf(out, "%lld %.*s\n", static_cast<long long>(line.receive_time_ns),
+                 static_cast<int>(line.frame.size()), line.frame.data());
+  }
+  std::fclose(out);
+  return copy.string();
+}
+
+void replay(benchmark::State& state, bool compressed) {
+  const AppConfig config = tick_config();
+  const InstrumentRegistry instruments = build_registry(config);
+  std::vector<ReplayInput> inputs;
+  for (const auto& input : config.backtest.inputs) {
+    const Instrument* snapshot = instruments.find_by_symbol(input.snapshot_symbol);
+    inputs.push_back({compressed ? input.path : decompressed_copy(input.path),
+                      snapshot ? snapshot->id : kNoInstrument});
+  }
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    ReplaySource source(instruments, inputs, 0, INT64_MAX);
+    std::string error;
+    if (!source.open(error)) std::abort();
+    std::vector<InboundEvent> batch;
+    batch.reserve(8192);
+    while (source.next(batch)) events += batch.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+  if (!compressed) {
+    for (const auto& input : inputs) std::filesystem::remove(input.path);
+  }
+}
+
+void BM_ReplayParseGzip(benchmark::State& state) { replay(state, true); }
+void BM_ReplayParsePlain(benchmark::State& state) { replay(state, false); }
+BENCHMARK(BM_ReplayParseGzip)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_ReplayParsePlain)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_BacktestEndToEnd(benchmark::State& state) {
+  AppConfig config = tick_config();
+  config.engine.durability = Durability::kNormal;
+  const auto out = std::filesystem::temp_directory_path() / "sigex-replay-bench";
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    BacktestOptions options;
+    options.out_dir = out.string();
+    options.quiet = true;
+    if (run_backtest(config, options) != 0) std::abort();
+    events += 741'262;  // events in the bundled capture (pinned by the golden test)
+  }
+  std::filesystem::remove_all(out);
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+}
+BENCHMARK(BM_BacktestEndToEnd)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
+}  // namespace
