@@ -145,6 +145,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     }
     const Instrument& instrument = instruments_.get(snapshot_instrument);
     const auto last_update = integer_field(payload, "lastUpdateId");
+    if (!last_update) return tl::unexpected(last_update.error());
     if (!last_update) return rollback(last_update.error());
     InboundEvent templ{};
     templ.kind = MarketEventKind::kDepthLevel;
@@ -167,19 +168,19 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
   switch (kind) {
     case StreamKind::kBookTicker: {
       const auto update_id = integer_field(payload, "u");
+      if (!update_id) return tl::unexpected(update_id.error());
       std::string_view symbol;
       if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "s");
       const InstrumentId id = resolve(symbol);
       if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
       const Instrument& instrument = instruments_.get(id);
       const auto bid = decimal_field(payload, "b", instrument.price_scale);
-      const auto bid_quantity = decimal_field(payload, "B", instrument.quantity_scale);
-      const auto ask = decimal_field(payload, "a", instrument.price_scale);
-      const auto ask_quantity = decimal_field(payload, "A", instrument.quantity_scale);
-      if (!update_id) return tl::unexpected(update_id.error());
       if (!bid) return tl::unexpected(bid.error());
+      const auto bid_quantity = decimal_field(payload, "B", instrument.quantity_scale);
       if (!bid_quantity) return tl::unexpected(bid_quantity.error());
+      const auto ask = decimal_field(payload, "a", instrument.price_scale);
       if (!ask) return tl::unexpected(ask.error());
+      const auto ask_quantity = decimal_field(payload, "A", instrument.quantity_scale);
       if (!ask_quantity) return tl::unexpected(ask_quantity.error());
       if (*bid < 0 || *ask < 0 || *bid_quantity < 0 || *ask_quantity < 0) {
         return fail(Errc::kOutOfRange, "negative price or quantity");
@@ -194,19 +195,19 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     case StreamKind::kTrade:
     case StreamKind::kAggTrade: {
       const auto event_time = integer_field(payload, "E");
+      if (!event_time) return tl::unexpected(event_time.error());
       std::string_view symbol;
       if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "s");
       const InstrumentId id = resolve(symbol);
       if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
       const Instrument& instrument = instruments_.get(id);
       const auto trade_id = integer_field(payload, kind == StreamKind::kTrade ? "t" : "a");
-      const auto price = decimal_field(payload, "p", instrument.price_scale);
-      const auto quantity = decimal_field(payload, "q", instrument.quantity_scale);
-      bool buyer_is_maker = false;
-      if (!event_time) return tl::unexpected(event_time.error());
       if (!trade_id) return tl::unexpected(trade_id.error());
+      const auto price = decimal_field(payload, "p", instrument.price_scale);
       if (!price) return tl::unexpected(price.error());
+      const auto quantity = decimal_field(payload, "q", instrument.quantity_scale);
       if (!quantity) return tl::unexpected(quantity.error());
+      bool buyer_is_maker = false;
       if (payload["m"].get_bool().get(buyer_is_maker)) return fail(Errc::kMissingField, "m");
       if (*price <= 0 || *quantity <= 0) return fail(Errc::kOutOfRange, "non-positive trade");
       event.kind = MarketEventKind::kTrade;
@@ -222,15 +223,15 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     }
     case StreamKind::kDepth: {
       const auto event_time = integer_field(payload, "E");
+      if (!event_time) return tl::unexpected(event_time.error());
       std::string_view symbol;
       if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "s");
       const InstrumentId id = resolve(symbol);
       if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
       const Instrument& instrument = instruments_.get(id);
       const auto first = integer_field(payload, "U");
-      const auto last = integer_field(payload, "u");
-      if (!event_time) return tl::unexpected(event_time.error());
       if (!first) return tl::unexpected(first.error());
+      const auto last = integer_field(payload, "u");
       if (!last) return tl::unexpected(last.error());
       InboundEvent templ{};
       templ.kind = MarketEventKind::kDepthLevel;
@@ -254,25 +255,25 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       object k;
       if (payload["k"].get_object().get(k)) return fail(Errc::kMissingField, "k");
       const auto open_time = integer_field(k, "t");
+      if (!open_time) return tl::unexpected(open_time.error());
       const auto close_time = integer_field(k, "T");
+      if (!close_time) return tl::unexpected(close_time.error());
       std::string_view symbol;
       if (k["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "k.s");
       const InstrumentId id = resolve(symbol);
       if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
       const Instrument& instrument = instruments_.get(id);
       const auto open = decimal_field(k, "o", instrument.price_scale);
-      const auto close = decimal_field(k, "c", instrument.price_scale);
-      const auto high = decimal_field(k, "h", instrument.price_scale);
-      const auto low = decimal_field(k, "l", instrument.price_scale);
-      const auto volume = decimal_field(k, "v", instrument.quantity_scale);
-      bool closed = false;
-      if (!open_time) return tl::unexpected(open_time.error());
-      if (!close_time) return tl::unexpected(close_time.error());
       if (!open) return tl::unexpected(open.error());
+      const auto close = decimal_field(k, "c", instrument.price_scale);
       if (!close) return tl::unexpected(close.error());
+      const auto high = decimal_field(k, "h", instrument.price_scale);
       if (!high) return tl::unexpected(high.error());
+      const auto low = decimal_field(k, "l", instrument.price_scale);
       if (!low) return tl::unexpected(low.error());
+      const auto volume = decimal_field(k, "v", instrument.quantity_scale);
       if (!volume) return tl::unexpected(volume.error());
+      bool closed = false;
       if (k["x"].get_bool().get(closed)) return fail(Errc::kMissingField, "k.x");
       if (*low <= 0 || *low > *high || *open < *low || *open > *high || *close < *low ||
           *close > *high || *volume < 0) {

@@ -20,24 +20,25 @@ bool key_is(std::string_view key, std::string_view upper) {
   return true;
 }
 
-// The text of a number or of a numeric string; nullopt for null or other types.
-std::optional<std::string_view> scalar_text(value field) {
+// The text of a number or of a numeric string in `text`, or empty for null and other types.
+// False when the JSON itself is broken: the document must not be read any further then.
+bool scalar_text(value field, std::optional<std::string_view>& text) {
+  text.reset();
   json_type type;
-  if (field.type().get(type)) return std::nullopt;
+  if (field.type().get(type)) return false;
   if (type == json_type::number) {
     std::string_view raw = field.raw_json_token();
     while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
                             raw.back() == '\t')) {
       raw.remove_suffix(1);
     }
-    return raw;
+    text = raw;
+  } else if (type == json_type::string) {
+    std::string_view string;
+    if (field.get_string().get(string)) return false;
+    text = string;
   }
-  if (type == json_type::string) {
-    std::string_view text;
-    if (field.get_string().get(text)) return std::nullopt;
-    return text;
-  }
-  return std::nullopt;
+  return true;
 }
 
 std::optional<std::int64_t> small_integer(std::string_view text) {
@@ -103,11 +104,20 @@ Result<std::size_t> TokenMetricsParser::parse(std::string_view frame, TimeNs rec
       return fail(Errc::kSyntax, "malformed envelope");
     }
     std::string_view key;
-    if (field.unescaped_key().get(key)) return fail(Errc::kSyntax, "malformed key");
+    if (field.unescaped_key().get(key)) {
+      out.resize(original_size);
+      return fail(Errc::kSyntax, "malformed key");
+    }
     if (key == "success") {
-      if (field.value().get_bool().get(success)) return fail(Errc::kWrongType, "success");
+      if (field.value().get_bool().get(success)) {
+        out.resize(original_size);
+        return fail(Errc::kWrongType, "success");
+      }
       seen_success = true;
-      if (!success) return fail(Errc::kUnsupported, "success:false");
+      if (!success) {
+        out.resize(original_size);  // "data" may have come first
+        return fail(Errc::kUnsupported, "success:false");
+      }
     } else if (key == "data") {
       simdjson::ondemand::array data;
       if (field.value().get_array().get(data)) {
@@ -120,7 +130,10 @@ Result<std::size_t> TokenMetricsParser::parse(std::string_view frame, TimeNs rec
           out.resize(original_size);
           return fail(Errc::kSyntax, "malformed data item");
         }
-        parse_item(item_value, receive_time_ns, out);
+        if (!parse_item(item_value, receive_time_ns, out)) {
+          out.resize(original_size);
+          return fail(Errc::kSyntax, "malformed data item");
+        }
         ++items;
       }
     }
@@ -132,11 +145,16 @@ Result<std::size_t> TokenMetricsParser::parse(std::string_view frame, TimeNs rec
   return items;
 }
 
-void TokenMetricsParser::parse_item(value item, TimeNs receive_time_ns,
+bool TokenMetricsParser::parse_item(value item, TimeNs receive_time_ns,
                                     std::vector<InboundEvent>& out) {
-  auto reject = [&](SignalRejection reason) { ++rejections_[static_cast<std::size_t>(reason)]; };
+  auto reject = [&](SignalRejection reason) {
+    ++rejections_[static_cast<std::size_t>(reason)];
+    return true;
+  };
   simdjson::ondemand::object object;
-  if (item.get_object().get(object)) return reject(SignalRejection::kNotAnObject);
+  if (const auto error = item.get_object().get(object); error != simdjson::SUCCESS) {
+    return error == simdjson::INCORRECT_TYPE ? reject(SignalRejection::kNotAnObject) : false;
+  }
 
   std::optional<std::int64_t> token_id, daily_signal, trend, hourly_signal, position;
   std::optional<std::string_view> time_text;
@@ -144,10 +162,11 @@ void TokenMetricsParser::parse_item(value item, TimeNs receive_time_ns,
   bool bad_value = false;
   for (auto field_result : object) {
     simdjson::ondemand::field field;
-    if (std::move(field_result).get(field)) return reject(SignalRejection::kNotAnObject);
+    if (std::move(field_result).get(field)) return false;
     std::string_view key;
-    if (field.unescaped_key().get(key)) return reject(SignalRejection::kNotAnObject);
-    const auto text = scalar_text(field.value());
+    if (field.unescaped_key().get(key)) return false;
+    std::optional<std::string_view> text;
+    if (!scalar_text(field.value(), text)) return false;
     if (!text) continue;  // nulls, arrays and objects are not needed
     if (key_is(key, "TOKEN_ID")) {
       token_id = small_integer(*text);
@@ -214,6 +233,7 @@ void TokenMetricsParser::parse_item(value item, TimeNs receive_time_ns,
         receive_time_ns};
     out.push_back(event);
   }
+  return true;
 }
 
 }  // namespace sigex

@@ -53,7 +53,8 @@ class TokenMetricsParser {
   }
 
  private:
-  void parse_item(simdjson::ondemand::value item, TimeNs receive_time_ns,
+  // False when the JSON is broken (the page is then rejected as a whole).
+  bool parse_item(simdjson::ondemand::value item, TimeNs receive_time_ns,
                   std::vector<InboundEvent>& out);
 
   const InstrumentRegistry& instruments_;

@@ -47,7 +47,8 @@ Result<TimeNs> parse_utc_timestamp(std::string_view text) {
       !read_digits(text, 5, 2, month) || text[7] != '-' || !read_digits(text, 8, 2, day)) {
     return fail(Errc::kSyntax, "expected a date YYYY-MM-DD");
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31) {
+  // TimeNs covers 1970 .. 2262; anything outside is not a timestamp we can trade on.
+  if (year < 1970 || year > 2261 || month < 1 || month > 12 || day < 1 || day > 31) {
     return fail(Errc::kOutOfRange, "date out of range");
   }
   std::size_t position = 10;

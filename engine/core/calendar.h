@@ -14,7 +14,8 @@ namespace sigex {
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
 
 // Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS", optional ".fff" fraction (up to 9 digits) and an
-// optional trailing "Z". A space is accepted in place of 'T'. Always UTC.
+// optional trailing "Z". A space is accepted in place of 'T'. Always UTC. Years outside
+// 1970..2261 (the range of TimeNs) are rejected.
 Result<TimeNs> parse_utc_timestamp(std::string_view text);
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ"

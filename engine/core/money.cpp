@@ -48,7 +48,11 @@ Result<Money> notional(Price price, int price_scale, Quantity quantity, int quan
       if (rounding == Rounding::kUp && product > 0) ++scaled;
     }
   } else {
-    for (int i = product_scale; i < kMoneyScale; ++i) scaled *= 10;
+    for (int i = product_scale; i < kMoneyScale; ++i) {
+      // Stop before the 128-bit intermediate itself could overflow.
+      if (scaled > INT64_MAX || scaled < INT64_MIN) return fail(Errc::kOverflow, "notional overflow");
+      scaled *= 10;
+    }
   }
   if (scaled > INT64_MAX || scaled < INT64_MIN) return fail(Errc::kOverflow, "notional overflow");
   return Money{static_cast<std::int64_t>(scaled)};

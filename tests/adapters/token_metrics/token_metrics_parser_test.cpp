@@ -97,3 +97,20 @@ TEST(ParseGrade, TruncatesExtraDecimalsAndChecksRange) {
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+TEST(TokenMetricsParserEnvelope, SuccessFalseAfterDataLeavesNothing) {
+  const InstrumentRegistry instruments = testing::two_instruments();
+  TokenMetricsParser parser(instruments);
+  std::vector<InboundEvent> out;
+  std::string frame =
+      R"({"data":[{"TOKEN_ID":3375,"DATE":"2025-04-10","TRADING_SIGNAL":1}],"success":false})";
+  frame.reserve(frame.size() + simdjson::SIMDJSON_PADDING);
+  EXPECT_FALSE(parser.parse(frame, 1, out));
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace sigex
