@@ -81,6 +81,14 @@ bool BinanceParser::recognises(std::string_view frame) {
          frame.starts_with("{\"u\"") || frame.starts_with("{\"lastUpdateId\"");
 }
 
+Result<const Instrument*> BinanceParser::instrument_field(simdjson::ondemand::object& payload) {
+  std::string_view symbol;
+  if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "symbol (s)");
+  const InstrumentId id = resolve(symbol);
+  if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
+  return &instruments_.get(id);
+}
+
 InstrumentId BinanceParser::resolve(std::string_view symbol) {
   if (cached_id_ != kNoInstrument && cached_symbol_.size() == symbol.size()) {
     bool same = true;
@@ -169,11 +177,10 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     case StreamKind::kBookTicker: {
       const auto update_id = integer_field(payload, "u");
       if (!update_id) return tl::unexpected(update_id.error());
-      std::string_view symbol;
-      if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "s");
-      const InstrumentId id = resolve(symbol);
-      if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
-      const Instrument& instrument = instruments_.get(id);
+      const auto found = instrument_field(payload);
+      if (!found) return tl::unexpected(found.error());
+      const Instrument& instrument = **found;
+      const InstrumentId id = instrument.id;
       const auto bid = decimal_field(payload, "b", instrument.price_scale);
       if (!bid) return tl::unexpected(bid.error());
       const auto bid_quantity = decimal_field(payload, "B", instrument.quantity_scale);
@@ -196,11 +203,10 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     case StreamKind::kAggTrade: {
       const auto event_time = integer_field(payload, "E");
       if (!event_time) return tl::unexpected(event_time.error());
-      std::string_view symbol;
-      if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "s");
-      const InstrumentId id = resolve(symbol);
-      if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
-      const Instrument& instrument = instruments_.get(id);
+      const auto found = instrument_field(payload);
+      if (!found) return tl::unexpected(found.error());
+      const Instrument& instrument = **found;
+      const InstrumentId id = instrument.id;
       const auto trade_id = integer_field(payload, kind == StreamKind::kTrade ? "t" : "a");
       if (!trade_id) return tl::unexpected(trade_id.error());
       const auto price = decimal_field(payload, "p", instrument.price_scale);
@@ -224,11 +230,10 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     case StreamKind::kDepth: {
       const auto event_time = integer_field(payload, "E");
       if (!event_time) return tl::unexpected(event_time.error());
-      std::string_view symbol;
-      if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "s");
-      const InstrumentId id = resolve(symbol);
-      if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
-      const Instrument& instrument = instruments_.get(id);
+      const auto found = instrument_field(payload);
+      if (!found) return tl::unexpected(found.error());
+      const Instrument& instrument = **found;
+      const InstrumentId id = instrument.id;
       const auto first = integer_field(payload, "U");
       if (!first) return tl::unexpected(first.error());
       const auto last = integer_field(payload, "u");
@@ -258,11 +263,10 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       if (!open_time) return tl::unexpected(open_time.error());
       const auto close_time = integer_field(k, "T");
       if (!close_time) return tl::unexpected(close_time.error());
-      std::string_view symbol;
-      if (k["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "k.s");
-      const InstrumentId id = resolve(symbol);
-      if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
-      const Instrument& instrument = instruments_.get(id);
+      const auto found = instrument_field(k);
+      if (!found) return tl::unexpected(found.error());
+      const Instrument& instrument = **found;
+      const InstrumentId id = instrument.id;
       const auto open = decimal_field(k, "o", instrument.price_scale);
       if (!open) return tl::unexpected(open.error());
       const auto close = decimal_field(k, "c", instrument.price_scale);

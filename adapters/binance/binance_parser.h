@@ -36,6 +36,8 @@ class BinanceParser {
 
  private:
   InstrumentId resolve(std::string_view symbol);
+  // Reads the "s" field and maps it to a configured instrument.
+  Result<const Instrument*> instrument_field(simdjson::ondemand::object& payload);
 
   const InstrumentRegistry& instruments_;
   simdjson::ondemand::parser parser_;

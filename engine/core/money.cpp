@@ -58,15 +58,32 @@ Result<Money> notional(Price price, int price_scale, Quantity quantity, int quan
   return Money{static_cast<std::int64_t>(scaled)};
 }
 
+namespace {
+
+// amount * 10^(price_scale + quantity_scale - kMoneyScale) / divisor: the scale change shared
+// by money / price (a quantity) and money / quantity (a price).
+Result<std::int64_t> divide_money(Money amount, std::int64_t divisor, int price_scale,
+                                  int quantity_scale, Rounding rounding) {
+  if (divisor <= 0) return fail(Errc::kOutOfRange, "divisor must be positive");
+  const int exponent = price_scale + quantity_scale - kMoneyScale;
+  if (exponent >= 0) return mul_div(amount.raw, pow10(exponent), divisor, rounding);
+  const auto scaled_divisor = mul_div(divisor, pow10(-exponent), 1, rounding);
+  if (!scaled_divisor) return tl::unexpected(scaled_divisor.error());
+  return mul_div(amount.raw, 1, *scaled_divisor, rounding);
+}
+
+}  // namespace
+
 Result<Quantity> quantity_for(Money amount, Price price, int price_scale, int quantity_scale,
                               Rounding rounding) {
-  if (price.raw <= 0) return fail(Errc::kOutOfRange, "price must be positive");
-  // quantity_raw = amount_raw * 10^(price_scale + quantity_scale - kMoneyScale) / price_raw
-  const int exponent = price_scale + quantity_scale - kMoneyScale;
-  if (exponent >= 0) return mul_div(amount.raw, pow10(exponent), price.raw, rounding)
+  return divide_money(amount, price.raw, price_scale, quantity_scale, rounding)
       .map([](std::int64_t raw) { return Quantity{raw}; });
-  return mul_div(amount.raw, 1, price.raw * pow10(-exponent), rounding)
-      .map([](std::int64_t raw) { return Quantity{raw}; });
+}
+
+Result<Price> average_price(Money amount, Quantity quantity, int price_scale, int quantity_scale,
+                            Rounding rounding) {
+  return divide_money(amount, quantity.raw, price_scale, quantity_scale, rounding)
+      .map([](std::int64_t raw) { return Price{raw}; });
 }
 
 Result<Money> apply_basis_points(Money amount, std::int64_t basis_points, Rounding rounding) {

@@ -49,6 +49,10 @@ Result<Money> notional(Price price, int price_scale, Quantity quantity, int quan
 Result<Quantity> quantity_for(Money amount, Price price, int price_scale, int quantity_scale,
                               Rounding rounding);
 
+// money / quantity as a Price at price_scale: the average price of a total notional.
+Result<Price> average_price(Money amount, Quantity quantity, int price_scale, int quantity_scale,
+                            Rounding rounding);
+
 // money * basis_points / 10'000, rounded as asked.
 Result<Money> apply_basis_points(Money amount, std::int64_t basis_points, Rounding rounding);
 

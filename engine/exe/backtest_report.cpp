@@ -219,14 +219,10 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
     const Instrument& instrument = instruments.get(order.instrument);
     std::string average;
     if (order.filled_quantity.raw > 0) {
-      const int exponent = instrument.price_scale + instrument.quantity_scale - kMoneyScale;
-      const auto price = exponent >= 0
-                             ? mul_div(order.filled_notional.raw, pow10(exponent),
-                                       order.filled_quantity.raw, Rounding::kDown)
-                             : mul_div(order.filled_notional.raw, 1,
-                                       order.filled_quantity.raw * pow10(-exponent),
+      const auto price = average_price(order.filled_notional, order.filled_quantity,
+                                       instrument.price_scale, instrument.quantity_scale,
                                        Rounding::kDown);
-      average = format_decimal(price.value_or(0), instrument.price_scale);
+      average = format_decimal(price.value_or(Price{0}).raw, instrument.price_scale);
     }
     orders += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n",
                           format_utc_timestamp(order.created_time_ns), order.client_order_id.view(),

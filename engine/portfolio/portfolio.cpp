@@ -41,15 +41,10 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
     ++position.sells;
   }
   if (position.quantity.raw > 0) {
-    // Average entry price = cost basis / quantity, at the instrument's price scale.
-    const int exponent = instrument.price_scale + instrument.quantity_scale - kMoneyScale;
-    const auto average =
-        exponent >= 0
-            ? mul_div(position.cost_basis.raw, pow10(exponent), position.quantity.raw,
-                      Rounding::kDown)
-            : mul_div(position.cost_basis.raw, 1, position.quantity.raw * pow10(-exponent),
-                      Rounding::kDown);
-    position.entry_price = Price{average.value_or(0)};
+    const auto average = average_price(position.cost_basis, position.quantity,
+                                       instrument.price_scale, instrument.quantity_scale,
+                                       Rounding::kDown);
+    position.entry_price = average.value_or(Price{0});
   } else {
     position.entry_price = Price{0};
   }

@@ -187,34 +187,23 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
 
 void SimulatedVenue::match_against_quote(LiveOrder& order, TimeNs now_ns) {
   MarketState& market = markets_[order.command.instrument];
-  const BestBidOffer& best = market.best;
-  const Quantity remaining = order.command.quantity - order.filled;
-  if (order.command.side == Side::kBuy) {
-    if (best.ask_price.raw <= 0 || !is_marketable_buy(order.command, best.ask_price)) return;
-    const Quantity available = best.ask_quantity - market.ask_taken;
-    const Quantity take = std::min(remaining, available);
-    if (take.raw <= 0) return;
-    market.ask_taken += take;
-    // A limit order that was resting before the ask came down to it trades at its own price.
-    const bool was_resting = order.filled.raw > 0 || order.command.created_time_ns +
-                                                             config_.order_latency_ns < now_ns;
-    const bool maker = order.command.type == OrderType::kLimit && was_resting &&
-                       order.command.price <= best.ask_price;
-    fill(order, maker ? order.command.price : best.ask_price, take,
-         maker ? Liquidity::kMaker : Liquidity::kTaker, now_ns);
-  } else {
-    if (best.bid_price.raw <= 0 || !is_marketable_sell(order.command, best.bid_price)) return;
-    const Quantity available = best.bid_quantity - market.bid_taken;
-    const Quantity take = std::min(remaining, available);
-    if (take.raw <= 0) return;
-    market.bid_taken += take;
-    const bool was_resting = order.filled.raw > 0 || order.command.created_time_ns +
-                                                             config_.order_latency_ns < now_ns;
-    const bool maker = order.command.type == OrderType::kLimit && was_resting &&
-                       order.command.price >= best.bid_price;
-    fill(order, maker ? order.command.price : best.bid_price, take,
-         maker ? Liquidity::kMaker : Liquidity::kTaker, now_ns);
-  }
+  const bool buy = order.command.side == Side::kBuy;
+  // The opposite side of the book is what the order trades against.
+  const Price touch = buy ? market.best.ask_price : market.best.bid_price;
+  const Quantity displayed = buy ? market.best.ask_quantity : market.best.bid_quantity;
+  Quantity& taken = buy ? market.ask_taken : market.bid_taken;
+  const bool marketable = buy ? is_marketable_buy(order.command, touch)
+                              : is_marketable_sell(order.command, touch);
+  if (touch.raw <= 0 || !marketable) return;
+  const Quantity take = std::min(order.command.quantity - order.filled, displayed - taken);
+  if (take.raw <= 0) return;
+  taken += take;
+  // A limit order that was resting before the touch came to it trades at its own price.
+  const bool was_resting =
+      order.filled.raw > 0 || order.command.created_time_ns + config_.order_latency_ns < now_ns;
+  const bool maker = order.command.type == OrderType::kLimit && was_resting;
+  fill(order, maker ? order.command.price : touch, take,
+       maker ? Liquidity::kMaker : Liquidity::kTaker, now_ns);
   finish_if_done(order);
 }
 
