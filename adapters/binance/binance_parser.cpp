@@ -1,6 +1,7 @@
 #include "adapters/binance/binance_parser.h"
 
 #include <cctype>
+#include <optional>
 
 #include "engine/core/decimal.h"
 
@@ -33,17 +34,45 @@ StreamKind kind_from_event_type(std::string_view type) {
   return StreamKind::kUnknown;
 }
 
-Result<std::int64_t> decimal_field(object& payload, std::string_view key, int scale) {
-  std::string_view text;
-  if (payload[key].get_string().get(text)) return fail(Errc::kMissingField, "missing decimal field");
-  return parse_decimal(text, scale);
-}
+// Reads fields of one object in document order. After the first failure every further read
+// is skipped (simdjson must not be used past an error) and error() reports the first one.
+class FieldReader {
+ public:
+  explicit FieldReader(object& payload) : payload_(payload) {}
 
-Result<std::uint64_t> integer_field(object& payload, std::string_view key) {
-  std::uint64_t number = 0;
-  if (payload[key].get_uint64().get(number)) return fail(Errc::kMissingField, "missing integer field");
-  return number;
-}
+  std::int64_t decimal(std::string_view key, int scale) {
+    if (error_) return 0;
+    std::string_view text;
+    if (payload_[key].get_string().get(text)) return failed({Errc::kMissingField, "missing decimal field"});
+    const auto value = parse_decimal(text, scale);
+    return value ? *value : failed(value.error());
+  }
+
+  std::uint64_t integer(std::string_view key) {
+    if (error_) return 0;
+    std::uint64_t number = 0;
+    if (payload_[key].get_uint64().get(number)) return failed({Errc::kMissingField, "missing integer field"});
+    return number;
+  }
+
+  bool boolean(std::string_view key) {
+    if (error_) return false;
+    bool value = false;
+    if (payload_[key].get_bool().get(value)) return failed({Errc::kMissingField, "missing boolean field"});
+    return value;
+  }
+
+  const std::optional<Error>& error() const { return error_; }
+
+ private:
+  std::int64_t failed(Error error) {
+    error_ = error;
+    return 0;
+  }
+
+  object& payload_;
+  std::optional<Error> error_;
+};
 
 Result<std::size_t> parse_levels(array levels, const Instrument& instrument, Side side,
                                  InboundEvent templ, std::vector<InboundEvent>& out) {
@@ -152,17 +181,17 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       return fail(Errc::kUnknownInstrument, "depth snapshot without an instrument");
     }
     const Instrument& instrument = instruments_.get(snapshot_instrument);
-    const auto last_update = integer_field(payload, "lastUpdateId");
-    if (!last_update) return tl::unexpected(last_update.error());
-    if (!last_update) return rollback(last_update.error());
+    FieldReader fields(payload);
+    const std::uint64_t last_update = fields.integer("lastUpdateId");
+    if (fields.error()) return tl::unexpected(*fields.error());
     InboundEvent templ{};
     templ.kind = MarketEventKind::kDepthLevel;
     templ.depth = DepthLevel{};
     templ.depth.instrument = snapshot_instrument;
     templ.depth.flags = DepthLevel::kSnapshot;
     templ.depth.receive_time_ns = receive_time_ns;
-    templ.depth.first_update_id = *last_update;
-    templ.depth.last_update_id = *last_update;
+    templ.depth.first_update_id = last_update;
+    templ.depth.last_update_id = last_update;
     array bids, asks;
     if (payload["bids"].get_array().get(bids)) return rollback({Errc::kMissingField, "bids"});
     if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
@@ -173,79 +202,71 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
   }
 
   InboundEvent event{};
+  FieldReader fields(payload);
   switch (kind) {
     case StreamKind::kBookTicker: {
-      const auto update_id = integer_field(payload, "u");
-      if (!update_id) return tl::unexpected(update_id.error());
+      const std::uint64_t update_id = fields.integer("u");
+      if (fields.error()) return tl::unexpected(*fields.error());
       const auto found = instrument_field(payload);
       if (!found) return tl::unexpected(found.error());
       const Instrument& instrument = **found;
-      const InstrumentId id = instrument.id;
-      const auto bid = decimal_field(payload, "b", instrument.price_scale);
-      if (!bid) return tl::unexpected(bid.error());
-      const auto bid_quantity = decimal_field(payload, "B", instrument.quantity_scale);
-      if (!bid_quantity) return tl::unexpected(bid_quantity.error());
-      const auto ask = decimal_field(payload, "a", instrument.price_scale);
-      if (!ask) return tl::unexpected(ask.error());
-      const auto ask_quantity = decimal_field(payload, "A", instrument.quantity_scale);
-      if (!ask_quantity) return tl::unexpected(ask_quantity.error());
-      if (*bid < 0 || *ask < 0 || *bid_quantity < 0 || *ask_quantity < 0) {
+      event.kind = MarketEventKind::kBestBidOffer;
+      event.best_bid_offer = BestBidOffer{instrument.id,
+                                          0,
+                                          receive_time_ns,
+                                          Price{fields.decimal("b", instrument.price_scale)},
+                                          Quantity{fields.decimal("B", instrument.quantity_scale)},
+                                          Price{fields.decimal("a", instrument.price_scale)},
+                                          Quantity{fields.decimal("A", instrument.quantity_scale)},
+                                          update_id};
+      if (fields.error()) return tl::unexpected(*fields.error());
+      const BestBidOffer& quote = event.best_bid_offer;
+      if (quote.bid_price.raw < 0 || quote.ask_price.raw < 0 || quote.bid_quantity.raw < 0 ||
+          quote.ask_quantity.raw < 0) {
         return fail(Errc::kOutOfRange, "negative price or quantity");
       }
-      event.kind = MarketEventKind::kBestBidOffer;
-      event.best_bid_offer = BestBidOffer{id, 0, receive_time_ns, Price{*bid},
-                                          Quantity{*bid_quantity}, Price{*ask},
-                                          Quantity{*ask_quantity}, *update_id};
       out.push_back(event);
       return std::size_t{1};
     }
     case StreamKind::kTrade:
     case StreamKind::kAggTrade: {
-      const auto event_time = integer_field(payload, "E");
-      if (!event_time) return tl::unexpected(event_time.error());
+      const std::int64_t event_time_ms = static_cast<std::int64_t>(fields.integer("E"));
+      if (fields.error()) return tl::unexpected(*fields.error());
       const auto found = instrument_field(payload);
       if (!found) return tl::unexpected(found.error());
       const Instrument& instrument = **found;
-      const InstrumentId id = instrument.id;
-      const auto trade_id = integer_field(payload, kind == StreamKind::kTrade ? "t" : "a");
-      if (!trade_id) return tl::unexpected(trade_id.error());
-      const auto price = decimal_field(payload, "p", instrument.price_scale);
-      if (!price) return tl::unexpected(price.error());
-      const auto quantity = decimal_field(payload, "q", instrument.quantity_scale);
-      if (!quantity) return tl::unexpected(quantity.error());
-      bool buyer_is_maker = false;
-      if (payload["m"].get_bool().get(buyer_is_maker)) return fail(Errc::kMissingField, "m");
-      if (*price <= 0 || *quantity <= 0) return fail(Errc::kOutOfRange, "non-positive trade");
+      const std::uint64_t trade_id = fields.integer(kind == StreamKind::kTrade ? "t" : "a");
+      const Price price{fields.decimal("p", instrument.price_scale)};
+      const Quantity quantity{fields.decimal("q", instrument.quantity_scale)};
+      const bool buyer_is_maker = fields.boolean("m");
+      if (fields.error()) return tl::unexpected(*fields.error());
+      if (price.raw <= 0 || quantity.raw <= 0) return fail(Errc::kOutOfRange, "non-positive trade");
       event.kind = MarketEventKind::kTrade;
-      event.trade = TradeTick{id,
+      event.trade = TradeTick{instrument.id,
                               buyer_is_maker ? AggressorSide::kSeller : AggressorSide::kBuyer,
-                              ms_to_ns(static_cast<std::int64_t>(*event_time)),
+                              ms_to_ns(event_time_ms),
                               receive_time_ns,
-                              Price{*price},
-                              Quantity{*quantity},
-                              *trade_id};
+                              price,
+                              quantity,
+                              trade_id};
       out.push_back(event);
       return std::size_t{1};
     }
     case StreamKind::kDepth: {
-      const auto event_time = integer_field(payload, "E");
-      if (!event_time) return tl::unexpected(event_time.error());
+      const std::int64_t event_time_ms = static_cast<std::int64_t>(fields.integer("E"));
+      if (fields.error()) return tl::unexpected(*fields.error());
       const auto found = instrument_field(payload);
       if (!found) return tl::unexpected(found.error());
       const Instrument& instrument = **found;
-      const InstrumentId id = instrument.id;
-      const auto first = integer_field(payload, "U");
-      if (!first) return tl::unexpected(first.error());
-      const auto last = integer_field(payload, "u");
-      if (!last) return tl::unexpected(last.error());
       InboundEvent templ{};
       templ.kind = MarketEventKind::kDepthLevel;
       templ.depth = DepthLevel{};
-      templ.depth.instrument = id;
-      templ.depth.venue_time_ns = ms_to_ns(static_cast<std::int64_t>(*event_time));
+      templ.depth.instrument = instrument.id;
+      templ.depth.venue_time_ns = ms_to_ns(event_time_ms);
       templ.depth.receive_time_ns = receive_time_ns;
-      templ.depth.first_update_id = *first;
-      templ.depth.last_update_id = *last;
+      templ.depth.first_update_id = fields.integer("U");
+      templ.depth.last_update_id = fields.integer("u");
+      if (fields.error()) return tl::unexpected(*fields.error());
       array bids, asks;
       if (payload["b"].get_array().get(bids)) return rollback({Errc::kMissingField, "b"});
       if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
@@ -255,46 +276,36 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       return out.size() - original_size;
     }
     case StreamKind::kKline: {
-      const auto event_time = integer_field(payload, "E");
-      if (!event_time) return tl::unexpected(event_time.error());
+      const std::int64_t event_time_ms = static_cast<std::int64_t>(fields.integer("E"));
+      if (fields.error()) return tl::unexpected(*fields.error());
       object k;
       if (payload["k"].get_object().get(k)) return fail(Errc::kMissingField, "k");
-      const auto open_time = integer_field(k, "t");
-      if (!open_time) return tl::unexpected(open_time.error());
-      const auto close_time = integer_field(k, "T");
-      if (!close_time) return tl::unexpected(close_time.error());
+      FieldReader bar_fields(k);
+      const std::int64_t open_time_ms = static_cast<std::int64_t>(bar_fields.integer("t"));
+      const std::int64_t close_time_ms = static_cast<std::int64_t>(bar_fields.integer("T"));
+      if (bar_fields.error()) return tl::unexpected(*bar_fields.error());
       const auto found = instrument_field(k);
       if (!found) return tl::unexpected(found.error());
       const Instrument& instrument = **found;
-      const InstrumentId id = instrument.id;
-      const auto open = decimal_field(k, "o", instrument.price_scale);
-      if (!open) return tl::unexpected(open.error());
-      const auto close = decimal_field(k, "c", instrument.price_scale);
-      if (!close) return tl::unexpected(close.error());
-      const auto high = decimal_field(k, "h", instrument.price_scale);
-      if (!high) return tl::unexpected(high.error());
-      const auto low = decimal_field(k, "l", instrument.price_scale);
-      if (!low) return tl::unexpected(low.error());
-      const auto volume = decimal_field(k, "v", instrument.quantity_scale);
-      if (!volume) return tl::unexpected(volume.error());
-      bool closed = false;
-      if (k["x"].get_bool().get(closed)) return fail(Errc::kMissingField, "k.x");
-      if (*low <= 0 || *low > *high || *open < *low || *open > *high || *close < *low ||
-          *close > *high || *volume < 0) {
+      Bar& bar = event.bar;
+      event.kind = MarketEventKind::kBar;
+      bar = Bar{};
+      bar.instrument = instrument.id;
+      bar.venue_time_ns = ms_to_ns(event_time_ms);
+      bar.receive_time_ns = receive_time_ns;
+      bar.open_time_ns = ms_to_ns(open_time_ms);
+      bar.close_time_ns = ms_to_ns(close_time_ms);
+      bar.open = Price{bar_fields.decimal("o", instrument.price_scale)};
+      bar.close = Price{bar_fields.decimal("c", instrument.price_scale)};
+      bar.high = Price{bar_fields.decimal("h", instrument.price_scale)};
+      bar.low = Price{bar_fields.decimal("l", instrument.price_scale)};
+      bar.volume = Quantity{bar_fields.decimal("v", instrument.quantity_scale)};
+      bar.closed = bar_fields.boolean("x");
+      if (bar_fields.error()) return tl::unexpected(*bar_fields.error());
+      if (bar.low.raw <= 0 || bar.low > bar.high || bar.open < bar.low || bar.open > bar.high ||
+          bar.close < bar.low || bar.close > bar.high || bar.volume.raw < 0) {
         return fail(Errc::kOutOfRange, "inconsistent kline");
       }
-      event.kind = MarketEventKind::kBar;
-      event.bar = Bar{id,
-                      closed,
-                      ms_to_ns(static_cast<std::int64_t>(*event_time)),
-                      receive_time_ns,
-                      ms_to_ns(static_cast<std::int64_t>(*open_time)),
-                      ms_to_ns(static_cast<std::int64_t>(*close_time)),
-                      Price{*open},
-                      Price{*high},
-                      Price{*low},
-                      Price{*close},
-                      Quantity{*volume}};
       out.push_back(event);
       return std::size_t{1};
     }
