@@ -103,6 +103,17 @@ Result<std::size_t> parse_levels(array levels, const Instrument& instrument, Sid
   return count;
 }
 
+// Marks the first and last record of one depth message; a message without levels becomes a
+// single kEmpty record so that its update ids still reach the book.
+void frame_message(std::vector<InboundEvent>& out, std::size_t first, InboundEvent templ) {
+  if (out.size() == first) {
+    templ.depth.flags |= DepthLevel::kEmpty;
+    out.push_back(templ);
+  }
+  out[first].depth.flags |= DepthLevel::kFirstInMessage;
+  out.back().depth.flags |= DepthLevel::kLastInMessage;
+}
+
 }  // namespace
 
 bool BinanceParser::recognises(std::string_view frame) {
@@ -197,7 +208,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
     if (payload["asks"].get_array().get(asks)) return rollback({Errc::kMissingField, "asks"});
     if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
-    if (out.size() > original_size) out.back().depth.flags |= DepthLevel::kLastInMessage;
+    frame_message(out, original_size, templ);
     return out.size() - original_size;
   }
 
@@ -272,7 +283,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
       if (payload["a"].get_array().get(asks)) return rollback({Errc::kMissingField, "a"});
       if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
-      if (out.size() > original_size) out.back().depth.flags |= DepthLevel::kLastInMessage;
+      frame_message(out, original_size, templ);
       return out.size() - original_size;
     }
     case StreamKind::kKline: {

@@ -38,9 +38,10 @@ struct TradeTick {
 };
 
 // One price level of a depth update or snapshot. A venue message with n levels becomes n
-// records sharing update ids; kLastInMessage marks the final one.
+// records sharing update ids; kFirstInMessage and kLastInMessage mark its ends. A message with
+// no levels still becomes one record, flagged kEmpty, so that its update ids are seen.
 struct DepthLevel {
-  enum Flags : std::uint8_t { kSnapshot = 1, kLastInMessage = 2 };
+  enum Flags : std::uint8_t { kSnapshot = 1, kLastInMessage = 2, kFirstInMessage = 4, kEmpty = 8 };
   InstrumentId instrument;
   Side side;
   std::uint8_t flags;

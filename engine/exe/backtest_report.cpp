@@ -196,12 +196,18 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   first = true;
   for (const auto& instrument : instruments.all()) {
     const Position& position = engine_.portfolio().position(instrument.id);
+    const BookSync& book = engine_.book(instrument.id);
+    const BookCounters& counters = book.counters();
     summary += fmt::format(
         "{}\n    {{\"symbol\": \"{}\", \"quantity\": \"{}\", \"realised_pnl\": \"{}\", "
-        "\"fees\": \"{}\"}}",
+        "\"fees\": \"{}\", \"book\": {{\"status\": \"{}\", \"last_update_id\": {}, "
+        "\"messages_applied\": {}, \"snapshots\": {}, \"gaps\": {}, \"out_of_order\": {}, "
+        "\"crossed\": {}, \"resyncs_requested\": {}}}}}",
         first ? "" : ",", instrument.symbol.view(),
         format_decimal(position.quantity.raw, instrument.quantity_scale),
-        money_text(position.realised_pnl), money_text(position.fees));
+        money_text(position.realised_pnl), money_text(position.fees), to_string(book.status()),
+        book.last_update_id(), counters.messages_applied, counters.snapshots, counters.gaps,
+        counters.out_of_order, counters.crossed, counters.resyncs_requested);
     first = false;
   }
   summary += "\n  ],\n  \"input_problem_details\": [";

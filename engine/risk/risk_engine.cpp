@@ -7,6 +7,7 @@ std::string_view to_string(RiskDenial denial) {
     case RiskDenial::kNone: return "approved";
     case RiskDenial::kTradingHalted: return "trading_halted";
     case RiskDenial::kMarketDataStale: return "market_data_stale";
+    case RiskDenial::kBookInvalid: return "book_invalid";
     case RiskDenial::kNoReferencePrice: return "no_reference_price";
     case RiskDenial::kPriceCollar: return "price_collar";
     case RiskDenial::kMaxOrderNotional: return "max_order_notional";
@@ -35,6 +36,7 @@ RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view)
   if (!view.quote.is_fresh(view.now_ns, config_.max_quote_age_ns)) {
     return RiskDenial::kMarketDataStale;
   }
+  if (view.book_invalid) return RiskDenial::kBookInvalid;
   const Price reference = view.quote.reference();
   if (reference.raw <= 0) return RiskDenial::kNoReferencePrice;
 

@@ -17,6 +17,7 @@ enum class RiskDenial : std::uint8_t {
   kNone,
   kTradingHalted,
   kMarketDataStale,
+  kBookInvalid,
   kNoReferencePrice,
   kPriceCollar,
   kMaxOrderNotional,
@@ -47,6 +48,7 @@ struct RiskView {
   Quantity available_to_sell;     // position minus what open sell orders may sell
   bool outcome_unknown_pending;   // an order on this instrument has an unknown outcome
   bool trading_halted;
+  bool book_invalid = false;      // depth book awaiting a snapshot or broken
 };
 
 class RiskEngine {

@@ -15,8 +15,10 @@ class Engine::Context final : public StrategyContext {
     return engine_.quotes_.quote(instrument);
   }
   bool is_tradeable(InstrumentId instrument) const override {
-    return engine_.quotes_.quote(instrument).is_fresh(now_ns(),
-                                                       engine_.risk_.config().max_quote_age_ns);
+    return engine_.is_tradeable(instrument);
+  }
+  const OrderBook& book(InstrumentId instrument) const override {
+    return engine_.books_[instrument].book();
   }
   const Position& position(InstrumentId instrument) const override {
     return engine_.portfolio_.position(instrument);
@@ -49,6 +51,7 @@ Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journa
       journal_(journal),
       venue_(venue),
       quotes_(instruments.size()),
+      books_(instruments.size()),
       portfolio_(instruments, starting_cash),
       risk_(risk),
       orders_(instruments, journal, venue) {
@@ -120,6 +123,12 @@ void Engine::dispatch(const InboundEvent& event) {
       break;
     case MarketEventKind::kDepthLevel:
       ++counters_.depth_levels;
+      if (books_[event.depth.instrument].on_level(event.depth)) {
+        ++counters_.resync_requests;
+        if (market_data_control_ != nullptr) {
+          market_data_control_->request_resync(event.depth.instrument);
+        }
+      }
       break;
     case MarketEventKind::kBar:
       ++counters_.bars;
@@ -143,6 +152,19 @@ void Engine::dispatch(const InboundEvent& event) {
   }
 }
 
+bool Engine::is_tradeable(InstrumentId instrument) const {
+  const BookStatus status = books_[instrument].status();
+  return (status == BookStatus::kNotUsed || status == BookStatus::kSynced) &&
+         quotes_.quote(instrument).is_fresh(clock_.now_ns(), risk_.config().max_quote_age_ns);
+}
+
+void Engine::invalidate_book(InstrumentId instrument) {
+  if (books_[instrument].invalidate()) {
+    ++counters_.resync_requests;
+    if (market_data_control_ != nullptr) market_data_control_->request_resync(instrument);
+  }
+}
+
 std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderIntent& intent) {
   const TimeNs now_ns = clock_.now_ns();
   SIGEX_CHECK(intent.instrument < instruments_.size(), "order intent for an unknown instrument");
@@ -158,7 +180,9 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
                       position.quantity - std::min(position.quantity,
                                                    orders_.reserved_sell_quantity(intent.instrument)),
                       orders_.has_unknown_outcome(intent.instrument),
-                      orders_.halted()};
+                      orders_.halted(),
+                      books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
+                          books_[intent.instrument].status() == BookStatus::kInvalid};
   const RiskDenial denial = risk_.check(intent, view);
   if (denial != RiskDenial::kNone) {
     journal_.record_risk_denial(strategies_[strategy]->tag(), instrument.symbol.view(),

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/book/order_book.h"
 #include "engine/book/quote_book.h"
 #include "engine/core/clock.h"
+#include "engine/feed/market_data_control.h"
 #include "engine/journal/journal.h"
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/portfolio.h"
@@ -44,6 +46,7 @@ struct EngineCounters {
   std::uint64_t execution_events = 0;
   std::uint64_t fills = 0;
   std::uint64_t orders_submitted = 0;
+  std::uint64_t resync_requests = 0;
 };
 
 class Engine {
@@ -57,6 +60,12 @@ class Engine {
   void add_strategy(std::unique_ptr<Strategy> strategy);
   void add_market_observer(MarketObserver* observer) { market_observers_.push_back(observer); }
   void add_observer(EngineObserver* observer) { observers_.push_back(observer); }
+  // Where resync requests for broken books go; none in a replay (they are counted only).
+  void set_market_data_control(MarketDataControl* control) { market_data_control_ = control; }
+
+  // Market data for an instrument is unusable (e.g. the feed dropped records): its book must
+  // be rebuilt from a new snapshot. Core thread.
+  void invalidate_book(InstrumentId instrument);
 
   // Restores orders from the journal and starts the strategies.
   void start();
@@ -70,6 +79,9 @@ class Engine {
   TimeNs next_due_time_ns() const;
 
   const QuoteBook& quotes() const { return quotes_; }
+  const BookSync& book(InstrumentId instrument) const { return books_[instrument]; }
+  // Fresh quotes and, where depth data is used, a synced book.
+  bool is_tradeable(InstrumentId instrument) const;
   const Portfolio& portfolio() const { return portfolio_; }
   const OrderManager& orders() const { return orders_; }
   const RiskEngine& risk() const { return risk_; }
@@ -100,6 +112,8 @@ class Engine {
   Journal& journal_;
   ExecutionVenue& venue_;
   QuoteBook quotes_;
+  std::vector<BookSync> books_;
+  MarketDataControl* market_data_control_ = nullptr;
   Portfolio portfolio_;
   RiskEngine risk_;
   OrderManager orders_;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "engine/book/order_book.h"
 #include "engine/book/quote_book.h"
 #include "engine/core/instrument.h"
 #include "engine/events/events.h"
@@ -24,8 +25,11 @@ class StrategyContext {
   virtual TimeNs now_ns() const = 0;  // the injected clock
   virtual const InstrumentRegistry& instruments() const = 0;
   virtual const Quote& quote(InstrumentId instrument) const = 0;
-  // False while market data for the instrument is missing or stale.
+  // False while market data for the instrument is missing or stale, or its depth book is
+  // awaiting a snapshot or broken.
   virtual bool is_tradeable(InstrumentId instrument) const = 0;
+  // The depth book (empty when the instrument has no depth data).
+  virtual const OrderBook& book(InstrumentId instrument) const = 0;
   virtual const Position& position(InstrumentId instrument) const = 0;
   virtual Money cash() const = 0;
   virtual bool has_open_order(InstrumentId instrument) const = 0;
