@@ -110,3 +110,65 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+class RecordingControl final : public MarketDataControl {
+ public:
+  void request_resync(InstrumentId instrument) override { requests.push_back(instrument); }
+  std::vector<InstrumentId> requests;
+};
+
+TEST(Engine, InstrumentIsUntradeableExactlyWhileItsBookIsBroken) {
+  TemporaryDirectory directory;
+  const InstrumentRegistry instruments = two_instruments();
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  SimulatedClock clock(1'000);
+  SimulatedVenue venue(instruments, SimulatedVenueConfig{}, money("10000"));
+  Engine engine(instruments, clock, *journal, venue, RiskConfig{}, money("10000"));
+  RecordingControl control;
+  engine.set_market_data_control(&control);
+  engine.start();
+
+  auto depth = [&](std::uint8_t flags, std::uint64_t first, std::uint64_t last) {
+    InboundEvent event;
+    event.kind = MarketEventKind::kDepthLevel;
+    event.depth = DepthLevel{};
+    event.depth.instrument = 0;
+    event.depth.flags = flags | DepthLevel::kFirstInMessage | DepthLevel::kLastInMessage;
+    event.depth.side = Side::kBuy;
+    event.depth.receive_time_ns = clock.now_ns();
+    event.depth.price = price("100");
+    event.depth.quantity = quantity("1");
+    event.depth.first_update_id = first;
+    event.depth.last_update_id = last;
+    engine.process(event);
+  };
+  InboundEvent quote;
+  quote.kind = MarketEventKind::kBestBidOffer;
+  quote.best_bid_offer = BestBidOffer{0, 0, 1'000, price("100"), quantity("1"), price("101"), quantity("1"), 1};
+  engine.process(quote);
+  EXPECT_TRUE(engine.is_tradeable(0));        // no depth data: quotes alone decide
+  depth(0, 5, 6);
+  EXPECT_FALSE(engine.is_tradeable(0));       // depth seen, no snapshot yet
+  depth(DepthLevel::kSnapshot, 6, 6);
+  EXPECT_TRUE(engine.is_tradeable(0));
+  depth(0, 9, 9);                             // gap
+  EXPECT_FALSE(engine.is_tradeable(0));
+  EXPECT_EQ(control.requests, std::vector<InstrumentId>{0});
+  EXPECT_TRUE(engine.is_tradeable(1) == false);  // never quoted
+  depth(DepthLevel::kSnapshot, 9, 9);
+  EXPECT_TRUE(engine.is_tradeable(0));
+  engine.invalidate_book(0);                  // e.g. the feed dropped records
+  EXPECT_FALSE(engine.is_tradeable(0));
+  EXPECT_EQ(control.requests.size(), 2u);
+  EXPECT_EQ(engine.counters().resync_requests, 2u);
+}
+
+}  // namespace
+}  // namespace sigex
