@@ -1,0 +1,151 @@
+#include "adapters/net/http_client.h"
+
+#include <chrono>
+#include <memory>
+#include <variant>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace sigex {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+class Request : public std::enable_shared_from_this<Request> {
+ public:
+  Request(asio::io_context& io, asio::ssl::context& tls, const Url& url, const std::string& target,
+          std::vector<HttpHeader> headers, DurationNs timeout_ns,
+          std::function<void(HttpResponse)> done)
+      : resolver_(asio::make_strand(io)),
+        stream_(make_stream(resolver_.get_executor(), tls, url.tls)),
+        url_(url),
+        timeout_(std::chrono::nanoseconds(timeout_ns)),
+        done_(std::move(done)) {
+    request_.method(http::verb::get);
+    request_.target(target);
+    request_.version(11);
+    request_.set(http::field::host, url.host);
+    request_.set(http::field::user_agent, "sigex");
+    request_.set(http::field::accept, "application/json");
+    for (const auto& header : headers) request_.set(header.name, header.value);
+  }
+
+  void start() {
+    resolver_.async_resolve(url_.host, url_.port,
+                            beast::bind_front_handler(&Request::on_resolve, shared_from_this()));
+  }
+
+ private:
+  using Stream = std::variant<PlainStream, TlsStream>;
+  static Stream make_stream(const tcp::resolver::executor_type& executor, asio::ssl::context& tls,
+                            bool use_tls) {
+    if (use_tls) return Stream(std::in_place_type<TlsStream>, executor, tls);
+    return Stream(std::in_place_type<PlainStream>, executor);
+  }
+
+  beast::tcp_stream& tcp_layer() {
+    return std::visit([](auto& stream) -> beast::tcp_stream& {
+      return beast::get_lowest_layer(stream);
+    }, stream_);
+  }
+
+  void finish(std::string_view step, error_code error) {
+    HttpResponse response;
+    response.error = error;
+    response.step = std::string(step);
+    if (!error) {
+      response.status = static_cast<int>(response_.result_int());
+      response.body = std::move(response_.body());
+    }
+    error_code ignored;
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_layer().socket().close(ignored);
+    done_(std::move(response));
+  }
+
+  void on_resolve(error_code error, tcp::resolver::results_type endpoints) {
+    if (error) return finish("resolve", error);
+    tcp_layer().expires_after(timeout_);
+    tcp_layer().async_connect(endpoints,
+                              beast::bind_front_handler(&Request::on_connect, shared_from_this()));
+  }
+
+  void on_connect(error_code error, tcp::resolver::results_type::endpoint_type) {
+    if (error) return finish("connect", error);
+    if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+      if (!SSL_set_tlsext_host_name(tls->native_handle(), url_.host.c_str())) {
+        return finish("tls_sni", error_code(static_cast<int>(::ERR_get_error()),
+                                            asio::error::get_ssl_category()));
+      }
+      tls->set_verify_mode(asio::ssl::verify_peer);
+      tls->set_verify_callback(asio::ssl::host_name_verification(url_.host));
+      tcp_layer().expires_after(timeout_);
+      tls->async_handshake(asio::ssl::stream_base::client,
+                           beast::bind_front_handler(&Request::on_handshake, shared_from_this()));
+      return;
+    }
+    on_handshake({});
+  }
+
+  void on_handshake(error_code error) {
+    if (error) return finish("tls_handshake", error);
+    tcp_layer().expires_after(timeout_);
+    std::visit([&](auto& stream) {
+      http::async_write(stream, request_,
+                        beast::bind_front_handler(&Request::on_write, shared_from_this()));
+    }, stream_);
+  }
+
+  void on_write(error_code error, std::size_t) {
+    if (error) return finish("write", error);
+    tcp_layer().expires_after(timeout_);
+    parser_.body_limit(64 * 1024 * 1024);
+    std::visit([&](auto& stream) {
+      http::async_read(stream, buffer_, parser_,
+                       beast::bind_front_handler(&Request::on_read, shared_from_this()));
+    }, stream_);
+  }
+
+  void on_read(error_code error, std::size_t) {
+    if (error) return finish("read", error);
+    response_ = parser_.release();
+    finish("done", {});
+  }
+
+  tcp::resolver resolver_;
+  Stream stream_;
+  Url url_;
+  std::chrono::nanoseconds timeout_;
+  std::function<void(HttpResponse)> done_;
+  http::request<http::empty_body> request_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+  http::response<http::string_body> response_;
+};
+
+}  // namespace
+
+void http_get(asio::io_context& io, asio::ssl::context& tls, const Url& url,
+              const std::string& target, std::vector<HttpHeader> headers, DurationNs timeout_ns,
+              std::function<void(HttpResponse)> done) {
+  std::make_shared<Request>(io, tls, url, target, std::move(headers), timeout_ns, std::move(done))
+      ->start();
+}
+
+}  // namespace sigex

@@ -1,0 +1,37 @@
+#pragma once
+
+// One-shot asynchronous HTTP GET (Boost.Beast) over plain TCP (http://, loopback tests) or TLS
+// (https://, peer and host name verified), with a timeout per phase. The handler runs on the
+// io_context's thread. Used for REST depth snapshots.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "adapters/net/url.h"
+#include "engine/core/time.h"
+
+namespace sigex {
+
+struct HttpResponse {
+  boost::system::error_code error;  // transport failure; `step` names the phase
+  std::string step;
+  int status = 0;
+  std::string body;
+};
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+// Performs GET url.target (plus `query`) and calls `done` exactly once.
+void http_get(boost::asio::io_context& io, boost::asio::ssl::context& tls, const Url& url,
+              const std::string& target, std::vector<HttpHeader> headers, DurationNs timeout_ns,
+              std::function<void(HttpResponse)> done);
+
+}  // namespace sigex
