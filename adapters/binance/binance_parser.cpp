@@ -118,7 +118,8 @@ void frame_message(std::vector<InboundEvent>& out, std::size_t first, InboundEve
 
 bool BinanceParser::recognises(std::string_view frame) {
   return frame.starts_with("{\"stream\"") || frame.starts_with("{\"e\"") ||
-         frame.starts_with("{\"u\"") || frame.starts_with("{\"lastUpdateId\"");
+         frame.starts_with("{\"u\"") || frame.starts_with("{\"lastUpdateId\"") ||
+         frame.starts_with("{\"rest\"");
 }
 
 Result<const Instrument*> BinanceParser::instrument_field(simdjson::ondemand::object& payload) {
@@ -142,6 +143,36 @@ InstrumentId BinanceParser::resolve(std::string_view symbol) {
   cached_id_ = instrument->id;
   cached_symbol_ = instrument->symbol.view();
   return cached_id_;
+}
+
+Result<std::size_t> BinanceParser::parse_snapshot(simdjson::ondemand::object& payload,
+                                                  InstrumentId snapshot_instrument,
+                                                  TimeNs receive_time_ns,
+                                                  std::vector<InboundEvent>& out) {
+  const std::size_t original_size = out.size();
+  auto rollback = [&](Error error) -> Result<std::size_t> {
+    out.resize(original_size);
+    return tl::unexpected(error);
+  };
+  const Instrument& instrument = instruments_.get(snapshot_instrument);
+  FieldReader fields(payload);
+  const std::uint64_t last_update = fields.integer("lastUpdateId");
+  if (fields.error()) return tl::unexpected(*fields.error());
+  InboundEvent templ{};
+  templ.kind = MarketEventKind::kDepthLevel;
+  templ.depth = DepthLevel{};
+  templ.depth.instrument = snapshot_instrument;
+  templ.depth.flags = DepthLevel::kSnapshot;
+  templ.depth.receive_time_ns = receive_time_ns;
+  templ.depth.first_update_id = last_update;
+  templ.depth.last_update_id = last_update;
+  array bids, asks;
+  if (payload["bids"].get_array().get(bids)) return rollback({Errc::kMissingField, "bids"});
+  if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
+  if (payload["asks"].get_array().get(asks)) return rollback({Errc::kMissingField, "asks"});
+  if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
+  frame_message(out, original_size, templ);
+  return out.size() - original_size;
 }
 
 Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_time_ns,
@@ -173,6 +204,19 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     kind = kind_from_stream(stream);
     stream_symbol = stream.substr(0, stream.find('@'));
     if (root["data"].get_object().get(payload)) return fail(Errc::kMissingField, "data");
+  } else if (frame.starts_with("{\"rest\"")) {
+    // sigex's recording of a REST response: {"rest":"<request target>","data":<raw body>}.
+    std::string_view target;
+    if (root["rest"].get_string().get(target)) return fail(Errc::kMissingField, "rest");
+    if (!target.starts_with("/api/v3/depth")) return fail(Errc::kUnsupported, "unsupported REST record");
+    const auto symbol_at = target.find("symbol=");
+    if (symbol_at == std::string_view::npos) return fail(Errc::kMissingField, "symbol in REST target");
+    std::string_view symbol = target.substr(symbol_at + 7);
+    symbol = symbol.substr(0, symbol.find('&'));
+    const InstrumentId id = resolve(symbol);
+    if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
+    if (root["data"].get_object().get(payload)) return fail(Errc::kMissingField, "data");
+    return parse_snapshot(payload, id, receive_time_ns, out);
   } else if (frame.starts_with("{\"lastUpdateId\"")) {
     is_snapshot = true;
     payload = root;
@@ -191,25 +235,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     if (snapshot_instrument == kNoInstrument) {
       return fail(Errc::kUnknownInstrument, "depth snapshot without an instrument");
     }
-    const Instrument& instrument = instruments_.get(snapshot_instrument);
-    FieldReader fields(payload);
-    const std::uint64_t last_update = fields.integer("lastUpdateId");
-    if (fields.error()) return tl::unexpected(*fields.error());
-    InboundEvent templ{};
-    templ.kind = MarketEventKind::kDepthLevel;
-    templ.depth = DepthLevel{};
-    templ.depth.instrument = snapshot_instrument;
-    templ.depth.flags = DepthLevel::kSnapshot;
-    templ.depth.receive_time_ns = receive_time_ns;
-    templ.depth.first_update_id = last_update;
-    templ.depth.last_update_id = last_update;
-    array bids, asks;
-    if (payload["bids"].get_array().get(bids)) return rollback({Errc::kMissingField, "bids"});
-    if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
-    if (payload["asks"].get_array().get(asks)) return rollback({Errc::kMissingField, "asks"});
-    if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
-    frame_message(out, original_size, templ);
-    return out.size() - original_size;
+    return parse_snapshot(payload, snapshot_instrument, receive_time_ns, out);
   }
 
   InboundEvent event{};

@@ -6,7 +6,9 @@
 //    @trade, @aggTrade, @depth / @depth@100ms and @kline_<interval>;
 //  * the same payloads without the envelope (single raw streams);
 //  * REST GET /api/v3/depth snapshots {"lastUpdateId":..,"bids":..,"asks":..}, which carry no
-//    symbol: the caller names the instrument.
+//    symbol: the caller names the instrument;
+//  * sigex's recording of such a snapshot, {"rest":"/api/v3/depth?symbol=BTCUSDT&limit=1000",
+//    "data":<raw body>}, whose target names the symbol.
 // One parser per thread; it reuses its simdjson parser, so steady-state parsing does not
 // allocate. `frame` must be followed by SIMDJSON_PADDING readable bytes.
 
@@ -36,6 +38,8 @@ class BinanceParser {
 
  private:
   InstrumentId resolve(std::string_view symbol);
+  Result<std::size_t> parse_snapshot(simdjson::ondemand::object& payload, InstrumentId instrument,
+                                     TimeNs receive_time_ns, std::vector<InboundEvent>& out);
   // Reads the "s" field and maps it to a configured instrument.
   Result<const Instrument*> instrument_field(simdjson::ondemand::object& payload);
 

@@ -10,6 +10,7 @@ TimeNs InboundEvent::receive_time_ns() const {
     case MarketEventKind::kBar: return bar.receive_time_ns;
     case MarketEventKind::kTradingSignal: return trading_signal.receive_time_ns;
     case MarketEventKind::kGrade: return grade.receive_time_ns;
+    case MarketEventKind::kMarketDataReset: return reset.receive_time_ns;
   }
   return 0;
 }

@@ -92,6 +92,19 @@ struct Grade {
   TimeNs receive_time_ns;
 };
 
+enum class FeedResetReason : std::uint8_t {
+  kSubscribed,     // a (re)connection: books must be rebuilt from a new snapshot
+  kRecordsDropped, // the inbound queue was full and records of this instrument were dropped
+};
+
+// From a market data feed: the instrument's depth stream restarts, so its book is invalid
+// until a new snapshot arrives.
+struct MarketDataReset {
+  InstrumentId instrument;
+  FeedResetReason reason;
+  TimeNs receive_time_ns;
+};
+
 enum class MarketEventKind : std::uint8_t {
   kBestBidOffer,
   kTrade,
@@ -99,6 +112,7 @@ enum class MarketEventKind : std::uint8_t {
   kBar,
   kTradingSignal,
   kGrade,
+  kMarketDataReset,
 };
 
 // What an I/O thread hands to the core. A tagged union keeps the queue element fixed-size.
@@ -113,6 +127,7 @@ struct InboundEvent {
     Bar bar;
     TradingSignal trading_signal;
     Grade grade;
+    MarketDataReset reset;
   };
   TimeNs receive_time_ns() const;
 };
@@ -123,6 +138,7 @@ static_assert(std::is_trivially_copyable_v<DepthLevel> && sizeof(DepthLevel) <= 
 static_assert(std::is_trivially_copyable_v<Bar> && sizeof(Bar) <= 88);
 static_assert(std::is_trivially_copyable_v<TradingSignal> && sizeof(TradingSignal) <= 32);
 static_assert(std::is_trivially_copyable_v<Grade> && sizeof(Grade) <= 32);
+static_assert(std::is_trivially_copyable_v<MarketDataReset>);
 static_assert(std::is_trivially_copyable_v<InboundEvent> && sizeof(InboundEvent) <= 96);
 
 // ---- Orders -------------------------------------------------------------------------------

@@ -143,6 +143,10 @@ void Engine::dispatch(const InboundEvent& event) {
         strategies_[i]->on_signal(*contexts_[i], event.trading_signal);
       }
       break;
+    case MarketEventKind::kMarketDataReset:
+      ++counters_.feed_resets;
+      invalidate_book(event.reset.instrument);
+      break;
     case MarketEventKind::kGrade:
       ++counters_.grades;
       for (std::size_t i = 0; i < strategies_.size(); ++i) {

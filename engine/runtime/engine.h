@@ -47,6 +47,7 @@ struct EngineCounters {
   std::uint64_t fills = 0;
   std::uint64_t orders_submitted = 0;
   std::uint64_t resync_requests = 0;
+  std::uint64_t feed_resets = 0;
 };
 
 class Engine {

@@ -180,6 +180,7 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
     case MarketEventKind::kDepthLevel:
     case MarketEventKind::kTradingSignal:
     case MarketEventKind::kGrade:
+    case MarketEventKind::kMarketDataReset:
       break;
   }
   remove_finished();

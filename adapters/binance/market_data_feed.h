@@ -1,0 +1,91 @@
+#pragma once
+
+// The Binance spot market data feed: one websocket connection carrying the combined streams
+// (<symbol>@bookTicker, @trade or @aggTrade, @depth@100ms) of every configured instrument, and
+// REST depth snapshots on request. It owns an I/O thread; frames are parsed there into the
+// engine's records and handed to the core through the inbound queue.
+//
+// Connection life cycle, an explicit state machine on the I/O thread:
+//   kConnecting -> kSubscribing -> kStreaming -> (failure, stall, serverShutdown, 24 h) ->
+//   kBackingOff -> kConnecting ...      stop() -> kStopped from any state.
+// After every subscription the feed tells the core (MarketDataReset) that each instrument's
+// book must be rebuilt; the core answers with request_resync(), which fetches a snapshot.
+// The watchdog reconnects when any subscribed stream is silent for stale_after, even if the
+// socket looks alive. When the queue is full, records are dropped and counted, and the
+// instrument is reset (a resync) once the queue has room: the I/O thread never blocks.
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/binance/market_data_config.h"
+#include "engine/core/clock.h"
+#include "engine/core/instrument.h"
+#include "engine/events/events.h"
+#include "engine/feed/market_data_control.h"
+#include "engine/queue/event_queue.h"
+
+namespace sigex {
+
+enum class FeedState : std::uint8_t { kIdle, kConnecting, kSubscribing, kStreaming, kBackingOff, kStopped };
+std::string_view to_string(FeedState state);
+
+struct StreamMetrics {
+  std::string name;             // e.g. "btcusdt@depth@100ms"
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t parse_errors = 0;
+  std::uint64_t records_dropped = 0;  // queue full
+  DurationNs last_message_age_ns = -1;  // -1: nothing received on this connection yet
+};
+
+struct FeedMetrics {
+  FeedState state = FeedState::kIdle;
+  std::uint64_t connects = 0;
+  std::uint64_t reconnects = 0;
+  std::uint64_t stale_reconnects = 0;
+  std::uint64_t server_shutdowns = 0;
+  std::uint64_t scheduled_reconnects = 0;
+  std::uint64_t unknown_frames = 0;
+  std::uint64_t snapshots_requested = 0;
+  std::uint64_t snapshots_received = 0;
+  std::uint64_t snapshot_failures = 0;
+  std::vector<StreamMetrics> streams;
+};
+
+class BinanceMarketDataFeed final : public MarketDataControl {
+ public:
+  // Every raw frame (websocket message or recorded REST snapshot) with its receive time, on
+  // the I/O thread: the recorder's hook.
+  using FrameSink = std::function<void(TimeNs receive_time_ns, std::string_view frame)>;
+
+  BinanceMarketDataFeed(BinanceMarketDataConfig config, const InstrumentRegistry& instruments,
+                        EventQueue<InboundEvent>& queue, const Clock& clock);
+  ~BinanceMarketDataFeed() override;
+
+  void set_frame_sink(FrameSink sink);  // before start()
+  // Validates the endpoints and starts the I/O thread; false with the reason otherwise.
+  bool start(std::string& error);
+  // Stops and joins the I/O thread. Idempotent.
+  void stop();
+
+  // Any thread, never blocks: fetch a new depth snapshot for the instrument.
+  void request_resync(InstrumentId instrument) override;
+
+  // Any thread: a consistent copy of the counters.
+  FeedMetrics metrics() const;
+
+  // Stream names subscribed, in order (lower-case symbols).
+  const std::vector<std::string>& stream_names() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sigex
