@@ -1,0 +1,214 @@
+// Integration tests: the Binance feed against the loopback simulator from tools/, feeding the
+// real engine. Each fault is injected once the book is synced; the feed must recover on its
+// own, the book must be rebuilt, and the instrument must be untradeable exactly while its book
+// is unusable. Waiting is on conditions (with a generous failure deadline), never on sleeps.
+
+#include "adapters/binance/market_data_feed.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "engine/core/live_clock.h"
+#include "engine/runtime/engine.h"
+#include "engine/sim/simulated_venue.h"
+#include "support/test_support.h"
+#include "tools/feed_simulator/feed_simulator.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+class MarketDataFeedTest : public ::testing::Test {
+ protected:
+  void start(std::size_t queue_capacity = 65'536, std::int64_t frame_interval_us = 50) {
+    const std::string data = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/";
+    FeedSimulatorOptions options;
+    options.inputs = {{data + "btcusdt_20240808.gz", "BTCUSDT"}, {data + "btcusdt_20240809.gz", ""}};
+    options.frame_interval_us = frame_interval_us;
+    simulator_ = std::make_unique<FeedSimulator>(options);
+    std::string error;
+    ASSERT_TRUE(simulator_->start(error)) << error;
+
+    instruments_.add(btcusdt());
+    std::string journal_error;
+    journal_ = Journal::open(directory_.path(), Durability::kNormal, journal_error);
+    ASSERT_TRUE(journal_) << journal_error;
+    venue_ = std::make_unique<SimulatedVenue>(instruments_, SimulatedVenueConfig{}, money("1000"));
+    RiskConfig risk;
+    risk.max_quote_age_ns = 5 * kNsPerSecond;
+    engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("1000"));
+    queue_ = std::make_unique<EventQueue<InboundEvent>>(queue_capacity, 1);
+
+    BinanceMarketDataConfig config;
+    const std::string port = std::to_string(simulator_->port());
+    config.ws_url = "ws://127.0.0.1:" + port + "/stream";
+    config.rest_url = "http://127.0.0.1:" + port;
+    config.stale_after_ns = 700 * kNsPerMs;
+    config.watchdog_interval_ns = 50 * kNsPerMs;
+    config.backoff_initial_ns = 20 * kNsPerMs;
+    config.backoff_max_ns = 200 * kNsPerMs;
+    config.snapshot_retry_ns = 100 * kNsPerMs;
+    config.random_seed = 42;
+    feed_ = std::make_unique<BinanceMarketDataFeed>(config, instruments_, *queue_, clock_);
+    engine_->set_market_data_control(feed_.get());
+    engine_->start();
+    ASSERT_TRUE(feed_->start(error)) << error;
+  }
+
+  void TearDown() override {
+    if (feed_) feed_->stop();
+    if (simulator_) simulator_->stop();
+  }
+
+  // Drains the queue into the engine until `done` holds. The deadline only turns a hang into a
+  // failure; no assertion depends on how long anything took.
+  bool pump_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::vector<InboundEvent> batch(1024);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::size_t count = queue_->drain(batch.data(), batch.size());
+      for (std::size_t i = 0; i < count; ++i) {
+        engine_->process(batch[i]);
+        check_tradeable_invariant();
+      }
+      if (done()) return true;
+      if (count == 0) std::this_thread::yield();
+    }
+    return false;
+  }
+
+  void check_tradeable_invariant() {
+    const bool usable = engine_->book(0).status() == BookStatus::kSynced;
+    const bool fresh = engine_->quotes().quote(0).is_fresh(clock_.now_ns(), 5 * kNsPerSecond);
+    ASSERT_EQ(engine_->is_tradeable(0), usable && fresh);
+    if (!usable) ++untradeable_events_;
+  }
+
+  BookStatus status() const { return engine_->book(0).status(); }
+  const BookCounters& book_counters() const { return engine_->book(0).counters(); }
+  bool synced() const { return status() == BookStatus::kSynced; }
+
+  // Waits until the book is synced again after the fault that `broken` detects.
+  void expect_recovery(const std::function<bool()>& broken) {
+    ASSERT_TRUE(pump_until([&] { return broken(); })) << "fault not detected";
+    ASSERT_TRUE(pump_until([&] { return synced(); })) << "book not rebuilt";
+    EXPECT_GE(engine_->counters().resync_requests, 2u);
+  }
+
+  TemporaryDirectory directory_;
+  LiveClock clock_;
+  InstrumentRegistry instruments_;
+  std::unique_ptr<FeedSimulator> simulator_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<SimulatedVenue> venue_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<EventQueue<InboundEvent>> queue_;
+  std::unique_ptr<BinanceMarketDataFeed> feed_;
+  std::uint64_t untradeable_events_ = 0;
+};
+
+TEST_F(MarketDataFeedTest, SubscribesSyncsTheBookAndCountsPerStream) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced() && book_counters().messages_applied > 50; }));
+  const FeedMetrics metrics = feed_->metrics();
+  EXPECT_EQ(metrics.state, FeedState::kStreaming);
+  EXPECT_EQ(metrics.connects, 1u);
+  EXPECT_GE(metrics.snapshots_received, 1u);
+  ASSERT_EQ(metrics.streams.size(), 3u);
+  EXPECT_EQ(metrics.streams[0].name, "btcusdt@bookTicker");
+  EXPECT_EQ(metrics.streams[2].name, "btcusdt@depth@100ms");
+  for (const auto& stream : metrics.streams) {
+    EXPECT_GT(stream.messages, 0u) << stream.name;
+    EXPECT_GT(stream.bytes, stream.messages) << stream.name;
+    EXPECT_GE(stream.last_message_age_ns, 0) << stream.name;
+    EXPECT_EQ(stream.parse_errors, 0u);
+  }
+  EXPECT_TRUE(engine_->is_tradeable(0));
+  EXPECT_GT(untradeable_events_, 0u);  // before the first snapshot, it was not
+}
+
+TEST_F(MarketDataFeedTest, SkippedUpdatesAreAGapAndTheBookIsRebuilt) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  simulator_->skip_depth_updates(1);
+  expect_recovery([&] { return book_counters().gaps > 0; });
+  EXPECT_GE(feed_->metrics().snapshots_received, 2u);
+}
+
+TEST_F(MarketDataFeedTest, DuplicateUpdateInvalidatesAndRecovers) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  simulator_->duplicate_next_depth_update();
+  expect_recovery([&] { return book_counters().out_of_order > 0; });
+}
+
+TEST_F(MarketDataFeedTest, ReorderedUpdatesInvalidateAndRecover) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  simulator_->reorder_next_depth_updates();
+  expect_recovery([&] { return book_counters().gaps + book_counters().out_of_order > 0; });
+}
+
+TEST_F(MarketDataFeedTest, DroppedConnectionReconnectsResubscribesAndRebuilds) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  simulator_->drop_connection();
+  expect_recovery([&] { return feed_->metrics().connects >= 2 && !synced(); });
+  EXPECT_GE(engine_->counters().feed_resets, 2u);
+  EXPECT_EQ(simulator_->connections(), feed_->metrics().connects);
+}
+
+TEST_F(MarketDataFeedTest, StalledButOpenSocketIsDetectedByTheWatchdog) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  simulator_->stall(true);
+  ASSERT_TRUE(pump_until([&] { return feed_->metrics().stale_reconnects > 0; }));
+  simulator_->stall(false);
+  ASSERT_TRUE(pump_until([&] { return feed_->metrics().connects >= 2 && synced(); }));
+}
+
+TEST_F(MarketDataFeedTest, ServerShutdownTriggersAnOrderlyReconnect) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  simulator_->send_server_shutdown();
+  ASSERT_TRUE(pump_until([&] { return feed_->metrics().server_shutdowns == 1; }));
+  ASSERT_TRUE(pump_until([&] { return feed_->metrics().connects >= 2 && synced(); }));
+}
+
+TEST_F(MarketDataFeedTest, MalformedFrameIsCountedAndDropped) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  simulator_->send_malformed_frame();
+  ASSERT_TRUE(pump_until([&] {
+    const auto metrics = feed_->metrics();
+    std::uint64_t errors = metrics.unknown_frames;
+    for (const auto& stream : metrics.streams) errors += stream.parse_errors;
+    return errors > 0;
+  }));
+  EXPECT_EQ(feed_->metrics().connects, 1u);  // a bad frame is not a reason to reconnect
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+}
+
+TEST_F(MarketDataFeedTest, FullQueueDropsCountsAndResyncs) {
+  // Room for a 1000-level snapshot (2000 records) but not for a burst the core does not drain.
+  start(/*queue_capacity=*/4096, /*frame_interval_us=*/0);
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  // Stop draining until the feed reports dropped records (the core is "busy").
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::uint64_t dropped = 0;
+  while (dropped == 0 && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& stream : feed_->metrics().streams) dropped += stream.records_dropped;
+    std::this_thread::yield();
+  }
+  ASSERT_GT(dropped, 0u);
+  simulator_->set_frame_interval_us(50);  // the burst is over
+  ASSERT_TRUE(pump_until([&] { return engine_->counters().feed_resets >= 2; }));
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+}
+
+}  // namespace
+}  // namespace sigex
