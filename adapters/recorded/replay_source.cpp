@@ -60,7 +60,10 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
     const RecordedLine& line = earliest->line;
     ++stats_.lines;
     Result<std::size_t> parsed = fail(Errc::kUnsupported, "unrecognised frame");
-    if (TokenMetricsParser::recognises(line.frame)) {
+    if (line.frame.starts_with("{\"result\"")) {
+      ++stats_.control_frames;  // a websocket control answer, e.g. to SUBSCRIBE: no market data
+      parsed = std::size_t{0};
+    } else if (TokenMetricsParser::recognises(line.frame)) {
       parsed = token_metrics_.parse(line.frame, line.receive_time_ns, out);
     } else if (BinanceParser::recognises(line.frame)) {
       parsed = binance_.parse(line.frame, line.receive_time_ns,

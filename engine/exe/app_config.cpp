@@ -132,6 +132,58 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.finish();
 }
 
+void read_milliseconds(ConfigSection& section, const std::string& key, DurationNs& value,
+                       std::int64_t min_ms, std::int64_t max_ms) {
+  std::int64_t ms = value / kNsPerMs;
+  section.integer(key, ms, min_ms, max_ms);
+  value = ms * kNsPerMs;
+}
+
+void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
+  std::int64_t capacity = static_cast<std::int64_t>(market_data.queue_capacity);
+  section.integer("queue_capacity", capacity, 1024, 1 << 24);
+  market_data.queue_capacity = static_cast<std::size_t>(capacity);
+  ConfigSection binance_section = section.child("binance");
+  BinanceMarketDataConfig& binance = market_data.binance;
+  binance_section.text("ws_url", binance.ws_url);
+  binance_section.text("rest_url", binance.rest_url);
+  binance_section.boolean("book_ticker", binance.book_ticker);
+  binance_section.text("trade_stream", binance.trade_stream);
+  if (binance.trade_stream != "trade" && binance.trade_stream != "aggTrade" &&
+      binance.trade_stream != "none") {
+    binance_section.error("trade_stream", "expected \"trade\", \"aggTrade\" or \"none\"");
+  }
+  binance_section.boolean("depth", binance.depth);
+  binance_section.text("depth_speed", binance.depth_speed);
+  if (binance.depth_speed != "100ms" && binance.depth_speed != "1000ms") {
+    binance_section.error("depth_speed", "expected \"100ms\" or \"1000ms\"");
+  }
+  binance_section.integer("snapshot_limit", binance.snapshot_limit, 5, 5000);
+  read_milliseconds(binance_section, "connect_timeout_ms", binance.connect_timeout_ns, 100, 120'000);
+  read_milliseconds(binance_section, "handshake_timeout_ms", binance.handshake_timeout_ns, 100, 120'000);
+  read_milliseconds(binance_section, "idle_timeout_ms", binance.idle_timeout_ns, 1000, 600'000);
+  read_milliseconds(binance_section, "stale_after_ms", binance.stale_after_ns, 100, 600'000);
+  read_milliseconds(binance_section, "watchdog_interval_ms", binance.watchdog_interval_ns, 10, 60'000);
+  read_milliseconds(binance_section, "reconnect_after_ms", binance.reconnect_after_ns, 60'000,
+                    24LL * 3'600'000 - 60'000);
+  read_milliseconds(binance_section, "backoff_initial_ms", binance.backoff_initial_ns, 1, 60'000);
+  read_milliseconds(binance_section, "backoff_max_ms", binance.backoff_max_ns, 1, 600'000);
+  read_milliseconds(binance_section, "snapshot_timeout_ms", binance.snapshot_timeout_ns, 100, 120'000);
+  read_milliseconds(binance_section, "snapshot_retry_ms", binance.snapshot_retry_ns, 10, 600'000);
+  if (binance.backoff_max_ns < binance.backoff_initial_ns) {
+    binance_section.error("backoff_max_ms", "must not be below backoff_initial_ms");
+  }
+  if (binance.stale_after_ns <= binance.watchdog_interval_ns) {
+    binance_section.error("stale_after_ms", "must be longer than watchdog_interval_ms");
+  }
+  // A snapshot enters the queue in one piece: 2 records per level, plus room for the stream.
+  if (market_data.queue_capacity < static_cast<std::size_t>(binance.snapshot_limit) * 4) {
+    section.error("queue_capacity", "must be at least 4 x market_data.binance.snapshot_limit");
+  }
+  binance_section.finish();
+  section.finish();
+}
+
 void read_risk(ConfigSection section, RiskConfig& risk) {
   section.decimal("max_order_notional", kMoneyScale, risk.max_order_notional.raw);
   section.decimal("max_position_notional", kMoneyScale, risk.max_position_notional.raw);
@@ -194,6 +246,7 @@ AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
   read_simulated_venue(venue.child("simulated"), config.simulated_venue);
   venue.finish();
   read_risk(root.child("risk"), config.risk);
+  read_market_data(root.child("market_data"), config.market_data);
   ConfigSection strategy = root.child("strategy");
   config.signal_follow_enabled = strategy.has("signal_follow");
   read_signal_follow(strategy.child("signal_follow"), config.signal_follow);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/binance/market_data_config.h"
 #include "engine/config/config_reader.h"
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
@@ -38,6 +39,11 @@ struct BacktestConfig {
   std::size_t queue_capacity = 65'536;
 };
 
+struct MarketDataConfig {
+  BinanceMarketDataConfig binance;
+  std::size_t queue_capacity = 262'144;  // inbound records; must hold a whole depth snapshot
+};
+
 struct AppConfig {
   std::string path;
   EngineConfig engine;
@@ -45,6 +51,7 @@ struct AppConfig {
   std::vector<Instrument> instruments;
   BacktestConfig backtest;
   SimulatedVenueConfig simulated_venue;
+  MarketDataConfig market_data;
   RiskConfig risk;
   bool signal_follow_enabled = false;
   SignalFollowConfig signal_follow;

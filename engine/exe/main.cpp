@@ -8,6 +8,7 @@
 
 #include "engine/exe/app_config.h"
 #include "engine/exe/backtest_command.h"
+#include "engine/exe/record_command.h"
 #include "engine/logging/log.h"
 
 namespace {
@@ -39,6 +40,14 @@ int main(int argc, char** argv) {
   backtest->add_option("--out", out_dir, "output directory (overrides [backtest].out_dir)");
   backtest->add_flag("--quiet", quiet, "do not print the summary");
 
+  std::string record_out;
+  double record_duration_s = 0;
+  auto* record = app.add_subcommand("record", "record live market data for later backtests");
+  record->add_option("--config", config_path, "configuration file (TOML)")->required();
+  record->add_option("--out", record_out, "recorded file to write (.gz for gzip)")->required();
+  record->add_option("--duration", record_duration_s, "seconds to record (default: until Ctrl-C)")
+      ->check(CLI::PositiveNumber);
+
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("file", check_path, "configuration file (TOML)")->required();
@@ -64,6 +73,11 @@ int main(int argc, char** argv) {
     if (!out_dir.empty()) options.out_dir = out_dir;
     options.quiet = quiet;
     status = sigex::run_backtest(config, options);
+  } else if (record->parsed()) {
+    sigex::RecordOptions options;
+    options.out_path = record_out;
+    if (record_duration_s > 0) options.duration_s = record_duration_s;
+    status = sigex::run_record(config, options);
   }
   sigex::shutdown_logging();
   return status;

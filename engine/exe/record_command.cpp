@@ -1,0 +1,100 @@
+#include "engine/exe/record_command.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "adapters/binance/market_data_feed.h"
+#include "adapters/recorded/frame_recorder.h"
+#include "engine/book/order_book.h"
+#include "engine/core/live_clock.h"
+#include "engine/logging/log.h"
+
+namespace sigex {
+namespace {
+
+std::atomic<bool> g_stop_requested{false};  // set by SIGINT/SIGTERM only
+
+extern "C" void request_stop(int) { g_stop_requested.store(true); }
+
+}  // namespace
+
+int run_record(const AppConfig& config, const RecordOptions& options) {
+  const InstrumentRegistry instruments = build_registry(config);
+  FrameRecorder recorder;
+  std::string error;
+  if (!recorder.open(options.out_path, error)) {
+    log_error("{}", error);
+    return 1;
+  }
+  LiveClock clock;
+  EventQueue<InboundEvent> queue(config.market_data.queue_capacity, 1);
+  BinanceMarketDataFeed feed(config.market_data.binance, instruments, queue, clock);
+  feed.set_frame_sink([&recorder](TimeNs time_ns, std::string_view frame) {
+    recorder.record(time_ns, frame);
+  });
+  if (!feed.start(error)) {
+    log_error("{}", error);
+    return 1;
+  }
+  g_stop_requested.store(false);
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+
+  std::vector<BookSync> books(instruments.size());
+  std::vector<InboundEvent> batch(4096);
+  std::uint64_t events = 0;
+  const auto started = std::chrono::steady_clock::now();
+  auto deliver = [&](const InboundEvent& event) {
+    ++events;
+    if (options.on_event) options.on_event(event);
+    if (event.kind == MarketEventKind::kMarketDataReset) {
+      if (books[event.reset.instrument].invalidate()) feed.request_resync(event.reset.instrument);
+    } else if (event.kind == MarketEventKind::kDepthLevel) {
+      if (books[event.depth.instrument].on_level(event.depth)) {
+        feed.request_resync(event.depth.instrument);
+      }
+    }
+  };
+  while (!g_stop_requested.load()) {
+    if (options.stop_when && options.stop_when()) break;
+    if (options.duration_s &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
+            *options.duration_s) {
+      break;
+    }
+    const std::size_t count = queue.drain(batch.data(), batch.size());
+    for (std::size_t i = 0; i < count; ++i) deliver(batch[i]);
+    if (count == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // idle core
+  }
+  feed.stop();
+  // Everything the feed handed over before it stopped belongs to the recording.
+  for (std::size_t count = queue.drain(batch.data(), batch.size()); count > 0;
+       count = queue.drain(batch.data(), batch.size())) {
+    for (std::size_t i = 0; i < count; ++i) deliver(batch[i]);
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  const bool written = recorder.close();
+  if (!written) log_error("{}", recorder.error());
+  if (!options.quiet) {
+    const FeedMetrics metrics = feed.metrics();
+    std::string streams;
+    for (const auto& stream : metrics.streams) {
+      streams += fmt::format("\n  {:<28} {:>9} messages {:>12} bytes {:>5} parse errors",
+                             stream.name, stream.messages, stream.bytes, stream.parse_errors);
+    }
+    std::printf("%s\n", fmt::format("sigex record: {} frames written to {} ({} events; {} connects, "
+                                    "{} snapshots){}",
+                                    recorder.frames_written(), options.out_path, events,
+                                    metrics.connects, metrics.snapshots_received, streams)
+                            .c_str());
+  }
+  return written ? 0 : 1;
+}
+
+}  // namespace sigex
