@@ -167,7 +167,7 @@ class BinanceMarketDataFeed::Impl {
       stream.parse_errors = slot->parse_errors.load(std::memory_order_relaxed);
       stream.records_dropped = slot->records_dropped.load(std::memory_order_relaxed);
       const TimeNs last = slot->last_message_ns.load(std::memory_order_relaxed);
-      stream.last_message_age_ns = last == 0 ? -1 : now_ns - last;
+      stream.last_message_age_ns = last == 0 ? -1 : std::max<DurationNs>(0, now_ns - last);
       metrics.streams.push_back(stream);
     }
     return metrics;
