@@ -16,6 +16,7 @@ packages="
   libsystemd-dev
   libexpected-dev
   libcli11-dev
+  clang libclang-rt-14-dev
 "
 
 missing=""

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what is needed, then runs the whole test suite twice:
 #   1. build/            warnings are errors (-Wall -Wextra -Wpedantic -Werror), all tests;
-#   2. build-sanitize/   AddressSanitizer + UndefinedBehaviorSanitizer, all tests.
+#   2. build-sanitize/   AddressSanitizer + UndefinedBehaviorSanitizer, all tests;
+#   3. build-fuzz/       the wire-frame fuzzer (libFuzzer + ASan + UBSan) for a bounded time.
 # Also checks that the quick-start backtests run. Exits non-zero on the first failure.
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,4 +20,5 @@ SIGEX_BUILD_DIR=build-sanitize SIGEX_BUILD_TYPE=Debug tools/build.sh \
   -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=ON -DSIGEX_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure --parallel "$jobs"
+tools/fuzz.sh "${SIGEX_FUZZ_SECONDS:-60}"
 echo "sigex: all tests passed"

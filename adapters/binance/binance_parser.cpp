@@ -55,6 +55,14 @@ class FieldReader {
     return number;
   }
 
+  // A venue time in milliseconds since the epoch, as nanoseconds; refuses values past 2262.
+  TimeNs time_ms(std::string_view key) {
+    const std::uint64_t milliseconds = integer(key);
+    constexpr std::uint64_t kMaxMilliseconds = INT64_MAX / kNsPerMs;
+    if (milliseconds > kMaxMilliseconds) return failed({Errc::kOutOfRange, "time out of range"});
+    return ms_to_ns(static_cast<std::int64_t>(milliseconds));
+  }
+
   bool boolean(std::string_view key) {
     if (error_) return false;
     bool value = false;
@@ -267,7 +275,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     }
     case StreamKind::kTrade:
     case StreamKind::kAggTrade: {
-      const std::int64_t event_time_ms = static_cast<std::int64_t>(fields.integer("E"));
+      const TimeNs event_time_ns = fields.time_ms("E");
       if (fields.error()) return tl::unexpected(*fields.error());
       const auto found = instrument_field(payload);
       if (!found) return tl::unexpected(found.error());
@@ -281,7 +289,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       event.kind = MarketEventKind::kTrade;
       event.trade = TradeTick{instrument.id,
                               buyer_is_maker ? AggressorSide::kSeller : AggressorSide::kBuyer,
-                              ms_to_ns(event_time_ms),
+                              event_time_ns,
                               receive_time_ns,
                               price,
                               quantity,
@@ -290,7 +298,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       return std::size_t{1};
     }
     case StreamKind::kDepth: {
-      const std::int64_t event_time_ms = static_cast<std::int64_t>(fields.integer("E"));
+      const TimeNs event_time_ns = fields.time_ms("E");
       if (fields.error()) return tl::unexpected(*fields.error());
       const auto found = instrument_field(payload);
       if (!found) return tl::unexpected(found.error());
@@ -299,7 +307,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       templ.kind = MarketEventKind::kDepthLevel;
       templ.depth = DepthLevel{};
       templ.depth.instrument = instrument.id;
-      templ.depth.venue_time_ns = ms_to_ns(event_time_ms);
+      templ.depth.venue_time_ns = event_time_ns;
       templ.depth.receive_time_ns = receive_time_ns;
       templ.depth.first_update_id = fields.integer("U");
       templ.depth.last_update_id = fields.integer("u");
@@ -313,13 +321,13 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       return out.size() - original_size;
     }
     case StreamKind::kKline: {
-      const std::int64_t event_time_ms = static_cast<std::int64_t>(fields.integer("E"));
+      const TimeNs event_time_ns = fields.time_ms("E");
       if (fields.error()) return tl::unexpected(*fields.error());
       object k;
       if (payload["k"].get_object().get(k)) return fail(Errc::kMissingField, "k");
       FieldReader bar_fields(k);
-      const std::int64_t open_time_ms = static_cast<std::int64_t>(bar_fields.integer("t"));
-      const std::int64_t close_time_ms = static_cast<std::int64_t>(bar_fields.integer("T"));
+      const TimeNs open_time_ns = bar_fields.time_ms("t");
+      const TimeNs close_time_ns = bar_fields.time_ms("T");
       if (bar_fields.error()) return tl::unexpected(*bar_fields.error());
       const auto found = instrument_field(k);
       if (!found) return tl::unexpected(found.error());
@@ -328,10 +336,10 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       event.kind = MarketEventKind::kBar;
       bar = Bar{};
       bar.instrument = instrument.id;
-      bar.venue_time_ns = ms_to_ns(event_time_ms);
+      bar.venue_time_ns = event_time_ns;
       bar.receive_time_ns = receive_time_ns;
-      bar.open_time_ns = ms_to_ns(open_time_ms);
-      bar.close_time_ns = ms_to_ns(close_time_ms);
+      bar.open_time_ns = open_time_ns;
+      bar.close_time_ns = close_time_ns;
       bar.open = Price{bar_fields.decimal("o", instrument.price_scale)};
       bar.close = Price{bar_fields.decimal("c", instrument.price_scale)};
       bar.high = Price{bar_fields.decimal("h", instrument.price_scale)};

@@ -1,0 +1,48 @@
+// libFuzzer target for every parser of untrusted wire input: Binance frames (streams, REST
+// snapshots, recorded REST envelopes) and Token Metrics responses. Built and run by
+// tools/fuzz.sh with AddressSanitizer and UndefinedBehaviorSanitizer.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adapters/binance/binance_parser.h"
+#include "adapters/token_metrics/token_metrics_parser.h"
+#include "engine/core/check.h"
+
+namespace {
+
+const sigex::InstrumentRegistry& instruments() {
+  static const sigex::InstrumentRegistry registry = [] {
+    sigex::InstrumentRegistry built;
+    sigex::Instrument btc;
+    btc.symbol = sigex::Symbol::from("BTCUSDT");
+    btc.token_id = 3375;
+    built.add(btc);
+    sigex::Instrument eth;
+    eth.symbol = sigex::Symbol::from("ETHUSDT");
+    eth.token_id = 3306;
+    built.add(eth);
+    return built;
+  }();
+  return registry;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static sigex::BinanceParser binance(instruments());
+  static sigex::TokenMetricsParser token_metrics(instruments());
+  static std::vector<sigex::InboundEvent> out;
+  std::string frame(reinterpret_cast<const char*>(data), size);
+  frame.reserve(size + simdjson::SIMDJSON_PADDING);
+  out.clear();
+  const auto parsed = binance.parse(frame, 1, 0, out);
+  SIGEX_CHECK(parsed.has_value() || out.empty(), "a failed parse left records behind");
+  if (parsed) SIGEX_CHECK(*parsed == out.size(), "record count does not match");
+  out.clear();
+  const auto signals = token_metrics.parse(frame, 1, out);
+  SIGEX_CHECK(signals.has_value() || out.empty(), "a failed page left records behind");
+  return 0;
+}
