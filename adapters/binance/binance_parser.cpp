@@ -36,6 +36,11 @@ StreamKind kind_from_event_type(std::string_view type) {
 
 // Reads fields of one object in document order. After the first failure every further read
 // is skipped (simdjson must not be used past an error) and error() reports the first one.
+//
+// Every lookup in this parser is ordered (find_field): Binance sends its fields in a fixed
+// order, the tests pin it on recorded captures, and simdjson's unordered lookup assumes
+// well-formed input when it wraps around (our fuzzer reached undefined behaviour there).
+// Fields in another order are rejected as missing and counted, never misread.
 class FieldReader {
  public:
   explicit FieldReader(object& payload) : payload_(payload) {}
@@ -43,7 +48,7 @@ class FieldReader {
   std::int64_t decimal(std::string_view key, int scale) {
     if (error_) return 0;
     std::string_view text;
-    if (payload_[key].get_string().get(text)) return failed({Errc::kMissingField, "missing decimal field"});
+    if (payload_.find_field(key).get_string().get(text)) return failed({Errc::kMissingField, "missing decimal field"});
     const auto value = parse_decimal(text, scale);
     return value ? *value : failed(value.error());
   }
@@ -51,7 +56,7 @@ class FieldReader {
   std::uint64_t integer(std::string_view key) {
     if (error_) return 0;
     std::uint64_t number = 0;
-    if (payload_[key].get_uint64().get(number)) return failed({Errc::kMissingField, "missing integer field"});
+    if (payload_.find_field(key).get_uint64().get(number)) return failed({Errc::kMissingField, "missing integer field"});
     return number;
   }
 
@@ -66,7 +71,7 @@ class FieldReader {
   bool boolean(std::string_view key) {
     if (error_) return false;
     bool value = false;
-    if (payload_[key].get_bool().get(value)) return failed({Errc::kMissingField, "missing boolean field"});
+    if (payload_.find_field(key).get_bool().get(value)) return failed({Errc::kMissingField, "missing boolean field"});
     return value;
   }
 
@@ -132,7 +137,7 @@ bool BinanceParser::recognises(std::string_view frame) {
 
 Result<const Instrument*> BinanceParser::instrument_field(simdjson::ondemand::object& payload) {
   std::string_view symbol;
-  if (payload["s"].get_string().get(symbol)) return fail(Errc::kMissingField, "symbol (s)");
+  if (payload.find_field("s").get_string().get(symbol)) return fail(Errc::kMissingField, "symbol (s)");
   const InstrumentId id = resolve(symbol);
   if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
   return &instruments_.get(id);
@@ -175,9 +180,9 @@ Result<std::size_t> BinanceParser::parse_snapshot(simdjson::ondemand::object& pa
   templ.depth.first_update_id = last_update;
   templ.depth.last_update_id = last_update;
   array bids, asks;
-  if (payload["bids"].get_array().get(bids)) return rollback({Errc::kMissingField, "bids"});
+  if (payload.find_field("bids").get_array().get(bids)) return rollback({Errc::kMissingField, "bids"});
   if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
-  if (payload["asks"].get_array().get(asks)) return rollback({Errc::kMissingField, "asks"});
+  if (payload.find_field("asks").get_array().get(asks)) return rollback({Errc::kMissingField, "asks"});
   if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
   frame_message(out, original_size, templ);
   return out.size() - original_size;
@@ -208,14 +213,14 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
   bool is_snapshot = false;
   if (frame.starts_with("{\"stream\"")) {
     std::string_view stream;
-    if (root["stream"].get_string().get(stream)) return fail(Errc::kMissingField, "stream");
+    if (root.find_field("stream").get_string().get(stream)) return fail(Errc::kMissingField, "stream");
     kind = kind_from_stream(stream);
     stream_symbol = stream.substr(0, stream.find('@'));
-    if (root["data"].get_object().get(payload)) return fail(Errc::kMissingField, "data");
+    if (root.find_field("data").get_object().get(payload)) return fail(Errc::kMissingField, "data");
   } else if (frame.starts_with("{\"rest\"")) {
     // sigex's recording of a REST response: {"rest":"<request target>","data":<raw body>}.
     std::string_view target;
-    if (root["rest"].get_string().get(target)) return fail(Errc::kMissingField, "rest");
+    if (root.find_field("rest").get_string().get(target)) return fail(Errc::kMissingField, "rest");
     if (!target.starts_with("/api/v3/depth")) return fail(Errc::kUnsupported, "unsupported REST record");
     const auto symbol_at = target.find("symbol=");
     if (symbol_at == std::string_view::npos) return fail(Errc::kMissingField, "symbol in REST target");
@@ -223,7 +228,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     symbol = symbol.substr(0, symbol.find('&'));
     const InstrumentId id = resolve(symbol);
     if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
-    if (root["data"].get_object().get(payload)) return fail(Errc::kMissingField, "data");
+    if (root.find_field("data").get_object().get(payload)) return fail(Errc::kMissingField, "data");
     return parse_snapshot(payload, id, receive_time_ns, out);
   } else if (frame.starts_with("{\"lastUpdateId\"")) {
     is_snapshot = true;
@@ -232,7 +237,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     payload = root;
     std::string_view type;
     if (frame.starts_with("{\"e\"")) {
-      if (payload["e"].get_string().get(type)) return fail(Errc::kMissingField, "e");
+      if (payload.find_field("e").get_string().get(type)) return fail(Errc::kMissingField, "e");
       kind = kind_from_event_type(type);
     } else {
       kind = StreamKind::kBookTicker;
@@ -313,9 +318,9 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       templ.depth.last_update_id = fields.integer("u");
       if (fields.error()) return tl::unexpected(*fields.error());
       array bids, asks;
-      if (payload["b"].get_array().get(bids)) return rollback({Errc::kMissingField, "b"});
+      if (payload.find_field("b").get_array().get(bids)) return rollback({Errc::kMissingField, "b"});
       if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
-      if (payload["a"].get_array().get(asks)) return rollback({Errc::kMissingField, "a"});
+      if (payload.find_field("a").get_array().get(asks)) return rollback({Errc::kMissingField, "a"});
       if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
       frame_message(out, original_size, templ);
       return out.size() - original_size;
@@ -324,7 +329,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       const TimeNs event_time_ns = fields.time_ms("E");
       if (fields.error()) return tl::unexpected(*fields.error());
       object k;
-      if (payload["k"].get_object().get(k)) return fail(Errc::kMissingField, "k");
+      if (payload.find_field("k").get_object().get(k)) return fail(Errc::kMissingField, "k");
       FieldReader bar_fields(k);
       const TimeNs open_time_ns = bar_fields.time_ms("t");
       const TimeNs close_time_ns = bar_fields.time_ms("T");
