@@ -3,6 +3,7 @@
 
 #include <array>
 #include <limits>
+#include <optional>
 
 #include "engine/core/check.h"
 
@@ -52,8 +53,51 @@ std::int64_t pow10(int exponent) {
   return kPowersOf10[static_cast<std::size_t>(exponent)];
 }
 
+namespace {
+
+// Venue strings are short ("61837.63000000"): at most 18 digits fit in 64 bits without any
+// overflow check inside the loop. Returns nullopt for anything it does not handle, which the
+// general parser then decides on (with the precise error).
+std::optional<std::int64_t> parse_short_decimal(std::string_view text, int scale) {
+  if (text.size() > 19 || text.empty()) return std::nullopt;
+  std::size_t position = text[0] == '-' ? 1 : 0;
+  const bool negative = position == 1;
+  std::uint64_t magnitude = 0;
+  int digits = 0;
+  int fraction_digits = -1;  // -1: no decimal point yet
+  for (; position < text.size(); ++position) {
+    const char c = text[position];
+    if (c >= '0' && c <= '9') {
+      if (fraction_digits >= 0) {
+        if (fraction_digits == scale) {
+          if (c != '0') return std::nullopt;
+          continue;
+        }
+        ++fraction_digits;
+      }
+      magnitude = magnitude * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+    } else if (c == '.' && fraction_digits < 0) {
+      fraction_digits = 0;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0 || text.back() == '.') return std::nullopt;
+  const int shift = scale - (fraction_digits < 0 ? 0 : fraction_digits);
+  std::uint64_t scaled = 0;
+  if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(kPowersOf10[static_cast<std::size_t>(shift)]), &scaled) ||
+      scaled > static_cast<std::uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return negative ? -static_cast<std::int64_t>(scaled) : static_cast<std::int64_t>(scaled);
+}
+
+}  // namespace
+
 Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
   if (scale < 0 || scale > kMaxScale) return fail(Errc::kOutOfRange, "scale out of range");
+  if (const auto quick = parse_short_decimal(text, scale)) return *quick;
   if (text.empty()) return fail(Errc::kEmpty, "empty number");
 
   std::size_t position = 0;
