@@ -88,10 +88,20 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
       streams += fmt::format("\n  {:<28} {:>9} messages {:>12} bytes {:>5} parse errors",
                              stream.name, stream.messages, stream.bytes, stream.parse_errors);
     }
+    for (const auto& instrument : instruments.all()) {
+      const BookCounters& book = books[instrument.id].counters();
+      streams += fmt::format("\n  {:<28} book {}: {} updates, {} gaps, {} out of order, {} resyncs",
+                             instrument.symbol.view(), to_string(books[instrument.id].status()),
+                             book.messages_applied, book.gaps, book.out_of_order,
+                             book.resyncs_requested);
+    }
     std::printf("%s\n", fmt::format("sigex record: {} frames written to {} ({} events; {} connects, "
+                                    "{} reconnects ({} stale, {} serverShutdown, {} scheduled), "
                                     "{} snapshots){}",
                                     recorder.frames_written(), options.out_path, events,
-                                    metrics.connects, metrics.snapshots_received, streams)
+                                    metrics.connects, metrics.reconnects, metrics.stale_reconnects,
+                                    metrics.server_shutdowns, metrics.scheduled_reconnects,
+                                    metrics.snapshots_received, streams)
                             .c_str());
   }
   return written ? 0 : 1;

@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
+
+#include <unistd.h>
 #include <thread>
 
 #include "engine/core/live_clock.h"
@@ -194,6 +197,28 @@ TEST_F(MarketDataFeedTest, ReconnectsAheadOfTheConnectionAgeLimit) {
   start(65'536, 50, /*reconnect_after_ns=*/300 * kNsPerMs);
   ASSERT_TRUE(pump_until([&] { return feed_->metrics().scheduled_reconnects > 0; }));
   ASSERT_TRUE(pump_until([&] { return feed_->metrics().connects >= 2 && synced(); }));
+}
+
+std::size_t resident_kilobytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) / 1024;
+}
+
+TEST_F(MarketDataFeedTest, MemoryStaysBoundedOverManyReconnects) {
+  start();
+  ASSERT_TRUE(pump_until([&] { return synced(); }));
+  std::size_t after_warm_up = 0;
+  for (int cycle = 1; cycle <= 25; ++cycle) {
+    const std::uint64_t connects = feed_->metrics().connects;
+    simulator_->drop_connection();
+    ASSERT_TRUE(pump_until([&] { return feed_->metrics().connects > connects && synced(); }))
+        << "cycle " << cycle;
+    if (cycle == 5) after_warm_up = resident_kilobytes();
+  }
+  // Twenty more reconnects and book rebuilds may not grow the process by more than 16 MiB.
+  EXPECT_LT(resident_kilobytes(), after_warm_up + 16 * 1024);
 }
 
 TEST_F(MarketDataFeedTest, MalformedFrameIsCountedAndDropped) {
