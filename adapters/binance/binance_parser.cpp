@@ -1,6 +1,7 @@
 #include "adapters/binance/binance_parser.h"
 
 #include <cctype>
+#include <cstring>
 #include <optional>
 
 #include "engine/core/decimal.h"
@@ -47,9 +48,19 @@ class FieldReader {
 
   std::int64_t decimal(std::string_view key, int scale) {
     if (error_) return 0;
-    std::string_view text;
-    if (payload_.find_field(key).get_string().get(text)) return failed({Errc::kMissingField, "missing decimal field"});
-    const auto value = parse_decimal(text, scale);
+    // Read the string in place instead of unescaping it into simdjson's buffer: decimal text
+    // has no escapes (a backslash fails the decimal parse). The closing quote is at most
+    // kMaxDecimalText bytes on, within the frame plus its SIMDJSON_PADDING bytes.
+    simdjson::ondemand::raw_json_string raw;
+    if (payload_.find_field(key).get_raw_json_string().get(raw)) {
+      return failed({Errc::kMissingField, "missing decimal field"});
+    }
+    constexpr std::size_t kMaxDecimalText = simdjson::SIMDJSON_PADDING;
+    const void* quote = std::memchr(raw.raw(), '"', kMaxDecimalText);
+    if (quote == nullptr) return failed({Errc::kSyntax, "decimal text too long"});
+    const auto value = parse_decimal(
+        std::string_view(raw.raw(), static_cast<std::size_t>(static_cast<const char*>(quote) - raw.raw())),
+        scale);
     return value ? *value : failed(value.error());
   }
 
