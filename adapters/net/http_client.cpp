@@ -1,14 +1,12 @@
 #include "adapters/net/http_client.h"
 
+#include "adapters/net/tls_client.h"
+
 #include <chrono>
 #include <memory>
 #include <variant>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -89,12 +87,7 @@ class Request : public std::enable_shared_from_this<Request> {
   void on_connect(error_code error, tcp::resolver::results_type::endpoint_type) {
     if (error) return finish("connect", error);
     if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-      if (!SSL_set_tlsext_host_name(tls->native_handle(), url_.host.c_str())) {
-        return finish("tls_sni", error_code(static_cast<int>(::ERR_get_error()),
-                                            asio::error::get_ssl_category()));
-      }
-      tls->set_verify_mode(asio::ssl::verify_peer);
-      tls->set_verify_callback(asio::ssl::host_name_verification(url_.host));
+      if (const error_code sni = prepare_tls_client(*tls, url_.host)) return finish("tls_sni", sni);
       tcp_layer().expires_after(timeout_);
       tls->async_handshake(asio::ssl::stream_base::client,
                            beast::bind_front_handler(&Request::on_handshake, shared_from_this()));

@@ -1,13 +1,12 @@
 #include "adapters/net/websocket_client.h"
 
+#include "adapters/net/tls_client.h"
+
 #include <chrono>
 #include <deque>
 #include <variant>
 
-#include <openssl/ssl.h>
-
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -99,12 +98,9 @@ class WebSocketClient::Session : public std::enable_shared_from_this<Session> {
     if (auto* tls = std::get_if<TlsStream>(&stream_)) {
       auto& tcp_layer = beast::get_lowest_layer(*tls);
       tcp_layer.expires_after(as_duration(timeouts_.handshake_ns));
-      if (!SSL_set_tlsext_host_name(tls->next_layer().native_handle(), url_.host.c_str())) {
-        return fail("tls_sni", error_code(static_cast<int>(::ERR_get_error()),
-                                          asio::error::get_ssl_category()));
+      if (const error_code sni = prepare_tls_client(tls->next_layer(), url_.host)) {
+        return fail("tls_sni", sni);
       }
-      tls->next_layer().set_verify_mode(asio::ssl::verify_peer);
-      tls->next_layer().set_verify_callback(asio::ssl::host_name_verification(url_.host));
       tls->next_layer().async_handshake(
           asio::ssl::stream_base::client,
           beast::bind_front_handler(&Session::on_tls_handshake, shared_from_this()));
