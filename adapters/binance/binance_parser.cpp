@@ -35,6 +35,20 @@ StreamKind kind_from_event_type(std::string_view type) {
   return StreamKind::kUnknown;
 }
 
+// Reads a JSON string that has no escapes (decimals, symbols, stream names) in place instead of
+// unescaping it into simdjson's buffer. The closing quote is searched within SIMDJSON_PADDING
+// bytes, which are readable past the end of every frame; longer strings are refused.
+bool plain_string(simdjson::simdjson_result<simdjson::ondemand::value> field,
+                  std::string_view& text) {
+  simdjson::ondemand::raw_json_string raw;
+  if (field.get_raw_json_string().get(raw)) return false;
+  const void* quote = std::memchr(raw.raw(), '"', simdjson::SIMDJSON_PADDING);
+  if (quote == nullptr) return false;
+  text = std::string_view(raw.raw(),
+                          static_cast<std::size_t>(static_cast<const char*>(quote) - raw.raw()));
+  return text.find('\\') == std::string_view::npos;
+}
+
 // Reads fields of one object in document order. After the first failure every further read
 // is skipped (simdjson must not be used past an error) and error() reports the first one.
 //
@@ -48,19 +62,11 @@ class FieldReader {
 
   std::int64_t decimal(std::string_view key, int scale) {
     if (error_) return 0;
-    // Read the string in place instead of unescaping it into simdjson's buffer: decimal text
-    // has no escapes (a backslash fails the decimal parse). The closing quote is at most
-    // kMaxDecimalText bytes on, within the frame plus its SIMDJSON_PADDING bytes.
-    simdjson::ondemand::raw_json_string raw;
-    if (payload_.find_field(key).get_raw_json_string().get(raw)) {
+    std::string_view text;
+    if (!plain_string(payload_.find_field(key), text)) {
       return failed({Errc::kMissingField, "missing decimal field"});
     }
-    constexpr std::size_t kMaxDecimalText = simdjson::SIMDJSON_PADDING;
-    const void* quote = std::memchr(raw.raw(), '"', kMaxDecimalText);
-    if (quote == nullptr) return failed({Errc::kSyntax, "decimal text too long"});
-    const auto value = parse_decimal(
-        std::string_view(raw.raw(), static_cast<std::size_t>(static_cast<const char*>(quote) - raw.raw())),
-        scale);
+    const auto value = parse_decimal(text, scale);
     return value ? *value : failed(value.error());
   }
 
@@ -148,7 +154,7 @@ bool BinanceParser::recognises(std::string_view frame) {
 
 Result<const Instrument*> BinanceParser::instrument_field(simdjson::ondemand::object& payload) {
   std::string_view symbol;
-  if (payload.find_field("s").get_string().get(symbol)) return fail(Errc::kMissingField, "symbol (s)");
+  if (!plain_string(payload.find_field("s"), symbol)) return fail(Errc::kMissingField, "symbol (s)");
   const InstrumentId id = resolve(symbol);
   if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
   return &instruments_.get(id);
@@ -224,7 +230,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
   bool is_snapshot = false;
   if (frame.starts_with("{\"stream\"")) {
     std::string_view stream;
-    if (root.find_field("stream").get_string().get(stream)) return fail(Errc::kMissingField, "stream");
+    if (!plain_string(root.find_field("stream"), stream)) return fail(Errc::kMissingField, "stream");
     kind = kind_from_stream(stream);
     stream_symbol = stream.substr(0, stream.find('@'));
     if (root.find_field("data").get_object().get(payload)) return fail(Errc::kMissingField, "data");
