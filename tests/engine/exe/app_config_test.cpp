@@ -22,6 +22,51 @@ TEST(AppConfig, BundledConfigsAreValid) {
   }
 }
 
+TEST(AppConfig, RecordingConfigsAreValid) {
+  for (const char* name : {"record-binance.toml", "record-simulator.toml"}) {
+    ConfigErrors errors;
+    const AppConfig config =
+        load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
+    EXPECT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
+    EXPECT_FALSE(config.instruments.empty());
+  }
+  ConfigErrors errors;
+  const AppConfig defaults =
+      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-binance.toml", errors);
+  EXPECT_EQ(defaults.market_data.binance.ws_url, BinanceMarketDataConfig{}.ws_url);
+  EXPECT_EQ(defaults.market_data.binance.reconnect_after_ns, BinanceMarketDataConfig{}.reconnect_after_ns);
+}
+
+TEST(AppConfig, MarketDataLimitsAreChecked) {
+  TemporaryDirectory directory;
+  const auto path = (directory.path() / "md.toml").string();
+  std::ofstream(path) << R"(
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+
+[market_data]
+queue_capacity = 2048
+
+[market_data.binance]
+trade_stream = "trades"
+snapshot_limit = 5000
+stale_after_ms = 500
+watchdog_interval_ms = 1000
+)";
+  ConfigErrors errors;
+  load_app_config(path, errors);
+  std::string all;
+  for (const auto& message : errors.messages()) all += message + "\n";
+  for (const char* expected : {"trade_stream: expected", "stale_after_ms: must be longer",
+                               "queue_capacity: must be at least 4 x"}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << "missing: " << expected << "\n" << all;
+  }
+}
+
 TEST(AppConfig, BrokenConfigListsEveryProblem) {
   TemporaryDirectory directory;
   const auto path = (directory.path() / "broken.toml").string();
