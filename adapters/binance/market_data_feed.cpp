@@ -327,6 +327,11 @@ class BinanceMarketDataFeed::Impl {
     bool any_reset_owed = false;
     for (const bool owed : reset_pending_) any_reset_owed |= owed;
     if (any_reset_owed) flush_resets(now_ns, FeedResetReason::kRecordsDropped);
+    if (state_.load() == FeedState::kSubscribing &&
+        now_ns - connected_at_ns_ > config_.connect_timeout_ns + config_.handshake_timeout_ns) {
+      log_warn("market data: no answer to SUBSCRIBE; reconnecting");
+      return reconnect(backoff_.next());
+    }
     if (state_.load() != FeedState::kStreaming) return;
     if (now_ns - connected_at_ns_ > config_.reconnect_after_ns) {
       ++scheduled_reconnects_;
