@@ -12,6 +12,7 @@ namespace sigex {
 struct BinanceMarketDataConfig {
   std::string ws_url = "wss://stream.binance.com:9443/stream";
   std::string rest_url = "https://api.binance.com";
+  std::string tls_ca_file;             // extra trusted CA (PEM); empty: the system store only
   bool book_ticker = true;
   std::string trade_stream = "trade";  // "trade", "aggTrade" or "none"
   bool depth = true;

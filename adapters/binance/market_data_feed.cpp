@@ -104,6 +104,15 @@ class BinanceMarketDataFeed::Impl {
       error = "no market data streams configured";
       return false;
     }
+    if (!config_.tls_ca_file.empty()) {
+      boost::system::error_code tls_error;
+      tls_.load_verify_file(config_.tls_ca_file, tls_error);
+      if (tls_error) {
+        error = "market_data.binance.tls_ca_file '" + config_.tls_ca_file +
+                "' cannot be loaded: " + tls_error.message();
+        return false;
+      }
+    }
     ws_url_ = *ws_url;
     rest_url_ = *rest_url;
     if (rest_url_.target == "/") rest_url_.target.clear();
@@ -298,7 +307,8 @@ class BinanceMarketDataFeed::Impl {
 
   void on_closed(std::string_view step, const boost::system::error_code& error) {
     if (stopped()) return;
-    log_warn("market data: connection lost at {}: {}", step, error.message());
+    log_warn("market data: connection to {}:{} failed at {}: {}", ws_url_.host, ws_url_.port, step,
+             error.message());
     reconnect(backoff_.next());
   }
 

@@ -147,6 +147,7 @@ void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
   BinanceMarketDataConfig& binance = market_data.binance;
   binance_section.text("ws_url", binance.ws_url);
   binance_section.text("rest_url", binance.rest_url);
+  binance_section.text("tls_ca_file", binance.tls_ca_file);
   binance_section.boolean("book_ticker", binance.book_ticker);
   binance_section.text("trade_stream", binance.trade_stream);
   if (binance.trade_stream != "trade" && binance.trade_stream != "aggTrade" &&

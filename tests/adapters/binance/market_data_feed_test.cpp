@@ -19,6 +19,7 @@
 #include "engine/sim/simulated_venue.h"
 #include "support/test_support.h"
 #include "tools/feed_simulator/feed_simulator.h"
+#include "tools/feed_simulator/tls_proxy.h"
 
 namespace sigex {
 namespace {
@@ -27,8 +28,11 @@ using namespace sigex::testing;
 
 class MarketDataFeedTest : public ::testing::Test {
  protected:
+  // With `tls`, the feed connects through a loopback TLS terminator (wss://, https://); with
+  // `trust_test_ca` false it is not told about the terminator's self-signed certificate.
   void start(std::size_t queue_capacity = 65'536, std::int64_t frame_interval_us = 50,
-             DurationNs reconnect_after_ns = 23 * kNsPerHour) {
+             DurationNs reconnect_after_ns = 23 * kNsPerHour, bool tls = false,
+             bool trust_test_ca = true) {
     const std::string data = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/";
     FeedSimulatorOptions options;
     options.inputs = {{data + "btcusdt_20240808.gz", "BTCUSDT"}, {data + "btcusdt_20240809.gz", ""}};
@@ -48,9 +52,18 @@ class MarketDataFeedTest : public ::testing::Test {
     queue_ = std::make_unique<EventQueue<InboundEvent>>(queue_capacity, 1);
 
     BinanceMarketDataConfig config;
-    const std::string port = std::to_string(simulator_->port());
+    std::string port = std::to_string(simulator_->port());
     config.ws_url = "ws://127.0.0.1:" + port + "/stream";
     config.rest_url = "http://127.0.0.1:" + port;
+    if (tls) {
+      tls_proxy_ = std::make_unique<TlsProxy>(simulator_->port());
+      const std::string ca_file = (directory_.path() / "test-ca.pem").string();
+      ASSERT_TRUE(tls_proxy_->start(ca_file, error)) << error;
+      port = std::to_string(tls_proxy_->port());
+      config.ws_url = "wss://127.0.0.1:" + port + "/stream";
+      config.rest_url = "https://127.0.0.1:" + port;
+      if (trust_test_ca) config.tls_ca_file = ca_file;
+    }
     config.stale_after_ns = 1500 * kNsPerMs;
     config.watchdog_interval_ns = 50 * kNsPerMs;
     config.backoff_initial_ns = 20 * kNsPerMs;
@@ -66,6 +79,7 @@ class MarketDataFeedTest : public ::testing::Test {
 
   void TearDown() override {
     if (feed_) feed_->stop();
+    if (tls_proxy_) tls_proxy_->stop();
     if (simulator_) simulator_->stop();
   }
 
@@ -115,6 +129,7 @@ class MarketDataFeedTest : public ::testing::Test {
   LiveClock clock_;
   InstrumentRegistry instruments_;
   std::unique_ptr<FeedSimulator> simulator_;
+  std::unique_ptr<TlsProxy> tls_proxy_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<SimulatedVenue> venue_;
   std::unique_ptr<Engine> engine_;
@@ -141,6 +156,22 @@ TEST_F(MarketDataFeedTest, SubscribesSyncsTheBookAndCountsPerStream) {
   }
   EXPECT_TRUE(engine_->is_tradeable(0));
   EXPECT_GT(untradeable_events_, 0u);  // before the first snapshot, it was not
+}
+
+TEST_F(MarketDataFeedTest, TlsWithVerifiedCertificateStreamsAndSyncs) {
+  start(65'536, 50, 23 * kNsPerHour, /*tls=*/true, /*trust_test_ca=*/true);
+  ASSERT_TRUE(pump_until([&] { return synced() && book_counters().messages_applied > 50; }));
+  EXPECT_GE(feed_->metrics().snapshots_received, 1u);  // over https:// too
+}
+
+TEST_F(MarketDataFeedTest, UntrustedCertificateIsRefusedWithoutPlaintextFallback) {
+  start(65'536, 50, 23 * kNsPerHour, /*tls=*/true, /*trust_test_ca=*/false);
+  // The handshake fails on every attempt; the feed keeps retrying with backoff and never
+  // streams, and nothing reaches the plain-text simulator port directly.
+  ASSERT_TRUE(pump_until([&] { return feed_->metrics().reconnects >= 3; }));
+  EXPECT_NE(feed_->metrics().state, FeedState::kStreaming);
+  EXPECT_EQ(simulator_->connections(), 0u);
+  EXPECT_EQ(engine_->counters().events, 0u);
 }
 
 TEST_F(MarketDataFeedTest, SkippedUpdatesAreAGapAndTheBookIsRebuilt) {
