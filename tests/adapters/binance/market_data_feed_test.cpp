@@ -238,6 +238,11 @@ std::size_t resident_kilobytes() {
 }
 
 TEST_F(MarketDataFeedTest, MemoryStaysBoundedOverManyReconnects) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so resident size
+  // says nothing there; its leak checker covers this build instead.
+  GTEST_SKIP() << "resident size is not meaningful under AddressSanitizer";
+#endif
   start();
   ASSERT_TRUE(pump_until([&] { return synced(); }));
   std::size_t after_warm_up = 0;
