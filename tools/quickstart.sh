@@ -1,7 +1,7 @@
 #!/bin/sh
 # Quick start: installs the Debian packages sigex needs, builds it and runs the bundled main
 # job, a 2017-2022 daily backtest of signal_follow on real Binance BTCUSDT candles with SAMPLE
-# signals. No API key, no network beyond apt. The report lands in backtest-out/daily/.
+# signals. No API key, no network beyond apt. The report lands in build/backtest-out/daily/.
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -9,4 +9,4 @@ tools/build.sh -DSIGEX_BUILD_TESTS=OFF -DSIGEX_BUILD_BENCH=OFF
 build/sigex check-config config/backtest-daily.toml
 build/sigex backtest --config config/backtest-daily.toml
 echo
-echo "Outputs: $(pwd)/backtest-out/daily/{summary.json,orders.csv,fills.csv,equity.csv}"
+echo "Outputs: $(pwd)/build/backtest-out/daily/{summary.json,orders.csv,fills.csv,equity.csv}"

@@ -220,18 +220,28 @@ class BinanceMarketDataFeed::Impl {
     for (auto& slot : streams_) slot->last_message_ns.store(0, std::memory_order_relaxed);
     log_info("market data: subscribed to {} streams at {}", names_.size(), config_.ws_url);
     // Every book restarts with this connection: the core invalidates and asks for snapshots.
-    std::fill(reset_pending_.begin(), reset_pending_.end(), true);
+    for (InstrumentId id = 0; id < reset_pending_.size(); ++id) owe_reset(id);
     flush_resets(now_ns, FeedResetReason::kSubscribed);
+  }
+
+  void owe_reset(InstrumentId id) {
+    if (reset_pending_[id]) return;
+    reset_pending_[id] = true;
+    ++resets_owed_;
   }
 
   // Pushes the owed MarketDataReset records; those that do not fit stay owed.
   void flush_resets(TimeNs now_ns, FeedResetReason reason) {
+    if (resets_owed_ == 0) return;
     for (InstrumentId id = 0; id < reset_pending_.size(); ++id) {
       if (!reset_pending_[id]) continue;
       InboundEvent event;
       event.kind = MarketEventKind::kMarketDataReset;
       event.reset = MarketDataReset{id, reason, now_ns};
-      if (producer_.try_push(event)) reset_pending_[id] = false;
+      if (producer_.try_push(event)) {
+        reset_pending_[id] = false;
+        --resets_owed_;
+      }
     }
   }
 
@@ -244,20 +254,20 @@ class BinanceMarketDataFeed::Impl {
       }
       return;
     }
-    if (frame.find("serverShutdown") != std::string_view::npos) {
+    StreamSlot* slot = find_stream(frame);
+    // Only frames outside the subscribed streams are scanned for the shutdown notice
+    // ({"stream":"!serverShutdown",...} or a bare {"e":"serverShutdown",...}).
+    if (slot == nullptr && frame.find("serverShutdown") != std::string_view::npos) {
       ++server_shutdowns_;
       log_warn("market data: serverShutdown received; reconnecting");
       return reconnect(0);
     }
-    StreamSlot* slot = find_stream(frame);
     if (slot != nullptr) {
       slot->messages.fetch_add(1, std::memory_order_relaxed);
       slot->bytes.fetch_add(frame.size(), std::memory_order_relaxed);
       slot->last_message_ns.store(now_ns, std::memory_order_relaxed);
     }
-    bool any_reset_owed = false;
-    for (const bool owed : reset_pending_) any_reset_owed |= owed;
-    if (any_reset_owed) flush_resets(now_ns, FeedResetReason::kRecordsDropped);
+    flush_resets(now_ns, FeedResetReason::kRecordsDropped);
 
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse from a padded copy.
     padded_.assign(frame.begin(), frame.end());
@@ -289,7 +299,7 @@ class BinanceMarketDataFeed::Impl {
     // Full queue: drop, count, and have the book rebuilt once there is room again.
     if (slot != nullptr) slot->records_dropped.fetch_add(batch_.size(), std::memory_order_relaxed);
     for (const auto& event : batch_) {
-      if (event.kind == MarketEventKind::kDepthLevel) reset_pending_[event.depth.instrument] = true;
+      if (event.kind == MarketEventKind::kDepthLevel) owe_reset(event.depth.instrument);
     }
   }
 
@@ -334,9 +344,7 @@ class BinanceMarketDataFeed::Impl {
 
   void check_staleness() {
     const TimeNs now_ns = clock_.now_ns();
-    bool any_reset_owed = false;
-    for (const bool owed : reset_pending_) any_reset_owed |= owed;
-    if (any_reset_owed) flush_resets(now_ns, FeedResetReason::kRecordsDropped);
+    flush_resets(now_ns, FeedResetReason::kRecordsDropped);
     if (state_.load() == FeedState::kSubscribing &&
         now_ns - connected_at_ns_ > config_.connect_timeout_ns + config_.handshake_timeout_ns) {
       log_warn("market data: no answer to SUBSCRIBE; reconnecting");
@@ -403,7 +411,7 @@ class BinanceMarketDataFeed::Impl {
       return request_resync(id);
     }
     if (!producer_.try_push_bulk(batch_.data(), batch_.size())) {
-      reset_pending_[id] = true;  // the core will ask again once the reset gets through
+      owe_reset(id);  // the core will ask again once the reset gets through
     }
   }
 
@@ -430,6 +438,7 @@ class BinanceMarketDataFeed::Impl {
   std::vector<std::atomic<bool>> resync_pending_;
   std::vector<bool> snapshot_in_flight_;
   std::vector<bool> reset_pending_;
+  std::size_t resets_owed_ = 0;  // how many reset_pending_ entries are set
   FrameSink sink_;
   std::atomic<FeedState> state_{FeedState::kIdle};
   TimeNs connected_at_ns_ = 0;
