@@ -1,5 +1,6 @@
 #include "adapters/net/http_client.h"
 
+#include "adapters/net/beast_response.h"
 #include "adapters/net/tls_client.h"
 
 #include <chrono>
@@ -67,10 +68,7 @@ class Request : public std::enable_shared_from_this<Request> {
     HttpResponse response;
     response.error = error;
     response.step = std::string(step);
-    if (!error) {
-      response.status = static_cast<int>(response_.result_int());
-      response.body = std::move(response_.body());
-    }
+    if (!error) fill_response(response, std::move(response_));
     error_code ignored;
     tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
     tcp_layer().socket().close(ignored);

@@ -12,22 +12,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "adapters/net/http_types.h"
 #include "adapters/net/url.h"
 #include "engine/core/time.h"
 
 namespace sigex {
-
-struct HttpResponse {
-  boost::system::error_code error;  // transport failure; `step` names the phase
-  std::string step;
-  int status = 0;
-  std::string body;
-};
-
-struct HttpHeader {
-  std::string name;
-  std::string value;
-};
 
 // Performs GET url.target (plus `query`) and calls `done` exactly once.
 void http_get(boost::asio::io_context& io, boost::asio::ssl::context& tls, const Url& url,

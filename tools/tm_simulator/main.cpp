@@ -1,0 +1,65 @@
+// sigex-tm-sim: serves Token Metrics-shaped signals and grades on 127.0.0.1 for demos and
+// manual testing of `sigex fetch-history` and signal polling.
+//   sigex-tm-sim --port 8089 --key tm-demo --token 3375:BTC:Bitcoin
+//       --fixture trading-signals=config/data/samples/daily_trading_signals_btc.jsonl.gz
+// Runs until interrupted.
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "tools/tm_simulator/tm_simulator.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sigex-tm-sim: loopback Token Metrics API simulator"};
+  int port = 0;
+  std::string key = "tm-simulator-key";
+  std::vector<std::string> fixtures, tokens;
+  app.add_option("--port", port, "port on 127.0.0.1 (0 = any free port)");
+  app.add_option("--key", key, "API key the simulator accepts");
+  app.add_option("--fixture", fixtures, "ENDPOINT=recorded file of envelopes")->required();
+  app.add_option("--token", tokens, "ID:SYMBOL:NAME served by /tokens");
+  CLI11_PARSE(app, argc, argv);
+
+  sigex::TmSimulatorOptions options;
+  options.port = static_cast<std::uint16_t>(port);
+  options.api_key = key;
+  sigex::TmSimulator simulator(options);
+  std::string error;
+  for (const auto& fixture : fixtures) {
+    const auto equals = fixture.find('=');
+    if (equals == std::string::npos ||
+        !simulator.load_recorded(fixture.substr(0, equals), fixture.substr(equals + 1), error)) {
+      std::fprintf(stderr, "sigex-tm-sim: --fixture %s: %s\n", fixture.c_str(),
+                   error.empty() ? "expected ENDPOINT=FILE" : error.c_str());
+      return 2;
+    }
+  }
+  for (const auto& token : tokens) {
+    const auto first = token.find(':');
+    const auto second = token.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) {
+      std::fprintf(stderr, "sigex-tm-sim: --token %s: expected ID:SYMBOL:NAME\n", token.c_str());
+      return 2;
+    }
+    simulator.add_token({std::stoll(token.substr(0, first)), token.substr(second + 1),
+                         token.substr(first + 1, second - first - 1)});
+  }
+  if (!simulator.start(error)) {
+    std::fprintf(stderr, "sigex-tm-sim: %s\n", error.c_str());
+    return 2;
+  }
+  std::printf("sigex-tm-sim: %s\n", simulator.base_url().c_str());
+  std::fflush(stdout);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int received = 0;
+  sigwait(&signals, &received);
+  simulator.stop();
+  return 0;
+}

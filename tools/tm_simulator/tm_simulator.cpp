@@ -1,0 +1,496 @@
+#include "tools/tm_simulator/tm_simulator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <simdjson.h>
+
+#include "adapters/recorded/recorded_file.h"
+#include "engine/core/calendar.h"
+
+namespace sigex {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+struct Item {
+  std::int64_t token_id = 0;
+  TimeNs time_ns = 0;  // 0: the item has no DATE/TIMESTAMP
+  std::string json;
+};
+
+struct Query {
+  std::string endpoint;
+  std::map<std::string, std::string> params;
+};
+
+bool parse_target(std::string_view target, Query& query) {
+  const auto question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  if (!path.starts_with("/v2/")) return false;
+  query.endpoint = std::string(path.substr(4));
+  if (question == std::string_view::npos) return true;
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const auto equals = pair.find('=');
+    std::string value(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+    // Only %2C (comma) is escaped by sigex; decode it for completeness.
+    for (std::size_t at = value.find("%2C"); at != std::string::npos; at = value.find("%2C")) {
+      value.replace(at, 3, ",");
+    }
+    query.params[std::string(pair.substr(0, equals))] = value;
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+  }
+  return true;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) parts.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+         });
+}
+
+bool is_latest_endpoint(const std::string& endpoint) { return endpoint == "tm-grade"; }
+
+const std::set<std::string>& known_endpoints() {
+  static const std::set<std::string> endpoints = {"trading-signals", "hourly-trading-signals", "tm-grade",
+                                                  "tm-grade-history", "trader-grades", "tokens"};
+  return endpoints;
+}
+
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  int delay_ms = 0;
+  bool cut = false;  // promise a longer body, send half, close
+};
+
+std::string envelope(const std::vector<const std::string*>& items) {
+  std::string body = R"({"success":true,"message":"Data fetched successfully","length":)" +
+                     std::to_string(items.size()) + R"(,"data":[)";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) body += ',';
+    body += *items[i];
+  }
+  body += "]}";
+  return body;
+}
+
+Reply error_reply(int status, std::string_view message) {
+  Reply reply;
+  reply.status = status;
+  reply.body = std::string(R"({"success":false,"message":")") + std::string(message) + "\"}";
+  return reply;
+}
+
+}  // namespace
+
+class TmSimulator::Impl {
+ public:
+  explicit Impl(TmSimulatorOptions options) : options_(std::move(options)), acceptor_(io_) {}
+  ~Impl() { stop(); }
+
+  bool start(std::string& error) {
+    error_code ec;
+    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "Token Metrics simulator cannot listen on 127.0.0.1:" + std::to_string(options_.port) +
+              ": " + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint().port();
+    accept();
+    thread_ = std::thread([this] { io_.run(); });
+    return true;
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    io_.stop();
+    thread_.join();
+  }
+
+  std::uint16_t port() const { return port_; }
+
+  bool add_item(const std::string& endpoint, const std::string& json, std::string& error) {
+    if (!known_endpoints().contains(endpoint)) {
+      error = "unknown endpoint " + endpoint;
+      return false;
+    }
+    simdjson::dom::parser parser;
+    simdjson::dom::element element;
+    if (parser.parse(json).get(element) || !element.is_object()) {
+      error = "fixture item is not a JSON object: " + json.substr(0, 80);
+      return false;
+    }
+    Item item;
+    item.json = json;
+    const auto object = element.get_object().value();
+    for (auto [key, value] : object) {
+      if (iequal(key, "TOKEN_ID")) {
+        std::int64_t id = 0;
+        if (value.get_int64().get(id)) {
+          std::string_view text;
+          if (value.get_string().get(text)) return (error = "TOKEN_ID is not a number", false);
+          id = std::stoll(std::string(text));
+        }
+        item.token_id = id;
+      } else if (iequal(key, "DATE") || iequal(key, "TIMESTAMP")) {
+        std::string_view text;
+        if (value.get_string().get(text)) return (error = "DATE is not a string", false);
+        const auto time = parse_utc_timestamp(text);
+        if (!time) return (error = "bad DATE " + std::string(text), false);
+        item.time_ns = *time;
+      }
+    }
+    if (item.token_id == 0) return (error = "fixture item without TOKEN_ID", false);
+    if (item.time_ns == 0 && !is_latest_endpoint(endpoint) && endpoint != "tokens") {
+      return (error = "fixture item without DATE/TIMESTAMP", false);
+    }
+    std::lock_guard lock(mutex_);
+    items_[endpoint].push_back(std::move(item));
+    return true;
+  }
+
+  bool load_recorded(const std::string& endpoint, const std::string& path, std::string& error) {
+    RecordedFile file(path);
+    if (!file.ok()) return (error = file.error(), false);
+    InputProblems problems;
+    RecordedLine line;
+    simdjson::dom::parser parser;
+    while (file.next(line, problems)) {
+      simdjson::dom::element root;
+      if (parser.parse(line.frame.data(), line.frame.size()).get(root)) continue;
+      simdjson::dom::array data;
+      if (root["data"].get_array().get(data)) continue;
+      for (auto element : data) {
+        if (!add_item(endpoint, simdjson::minify(element), error)) return false;
+      }
+    }
+    return true;
+  }
+
+  void add_token(TmToken token) {
+    std::lock_guard lock(mutex_);
+    tokens_.push_back(std::move(token));
+  }
+
+  void inject(TmFaultSpec fault, int count) {
+    std::lock_guard lock(mutex_);
+    for (int i = 0; i < count; ++i) faults_.push_back(fault);
+  }
+
+  std::atomic<bool> repeat_pages{false};
+  std::atomic<std::uint64_t> requests{0}, connections{0};
+
+  std::vector<TmRequestLog> request_log() const {
+    std::lock_guard lock(mutex_);
+    return log_;
+  }
+  std::vector<std::string> keys_seen() const {
+    std::lock_guard lock(mutex_);
+    return {keys_.begin(), keys_.end()};
+  }
+
+ private:
+  class Session;
+
+  void accept();
+
+  Reply handle(const http::request<http::string_body>& request) {
+    ++requests;
+    std::optional<TmFaultSpec> fault;
+    std::lock_guard lock(mutex_);
+    const auto header = request[options_.key_header];
+    const std::string_view key(header.data(), header.size());
+    if (!key.empty()) keys_.insert(std::string(key));
+    if (!faults_.empty()) {
+      fault = faults_.front();
+      faults_.pop_front();
+    }
+    Reply reply = answer(request, key, fault);
+    log_.push_back({std::string(request.target()), reply.status});
+    return reply;
+  }
+
+  Reply answer(const http::request<http::string_body>& request, std::string_view key,
+               const std::optional<TmFaultSpec>& fault) {
+    if (fault) {
+      switch (fault->fault) {
+        case TmFault::kRateLimited: {
+          Reply reply = error_reply(429, "Too many requests");
+          reply.headers.push_back({"Retry-After", std::to_string(fault->retry_after_s)});
+          return reply;
+        }
+        case TmFault::kRateLimitedNoHeader: return error_reply(429, "Too many requests");
+        case TmFault::kServerError: return error_reply(503, "Service unavailable");
+        case TmFault::kUnauthorized: return error_reply(401, "Invalid API key");
+        case TmFault::kForbidden: return error_reply(403, "Forbidden");
+        case TmFault::kPaymentRequired: {
+          Reply reply;
+          reply.status = 402;
+          reply.body = R"({"x402Version":1,"error":"X-PAYMENT header is required","accepts":[{"scheme":"exact","network":"base","maxAmountRequired":"10000","asset":"0x0","payTo":"0x0","resource":"/v2","description":"Token Metrics API","mimeType":"application/json","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]})";
+          return reply;
+        }
+        case TmFault::kNotFound: return error_reply(404, "Not found");
+        case TmFault::kSuccessFalse: {
+          Reply reply = error_reply(200, "Something went wrong");
+          return reply;
+        }
+        default: break;
+      }
+    }
+    if (key != options_.api_key) return error_reply(401, "Invalid API key");
+    Query query;
+    if (!parse_target(std::string_view(request.target().data(), request.target().size()), query) || !known_endpoints().contains(query.endpoint)) {
+      return error_reply(404, "Not found");
+    }
+    Reply reply = serve(query);
+    if (fault && reply.status == 200) {
+      if (fault->fault == TmFault::kSlow) reply.delay_ms = fault->delay_ms;
+      if (fault->fault == TmFault::kTruncated) reply.body.resize(reply.body.size() / 2);
+      if (fault->fault == TmFault::kCutConnection) reply.cut = true;
+      if (fault->fault == TmFault::kWrongTypes) {
+        reply.body = R"({"success":true,"message":"Data fetched successfully","length":3,"data":[)"
+                     R"({"TOKEN_ID":3375,"DATE":20250101,"TRADING_SIGNAL":1},)"
+                     R"({"TOKEN_ID":3375,"DATE":"2025-01-01T00:00:00.000Z","TRADING_SIGNAL":"bullish"},)"
+                     R"({"TOKEN_ID":[3375],"DATE":"2025-01-01T00:00:00.000Z","TM_TRADER_GRADE":true}]})";
+      }
+    }
+    return reply;
+  }
+
+  Reply serve(const Query& query) {
+    auto param = [&](const std::string& name) {
+      const auto found = query.params.find(name);
+      return found == query.params.end() ? std::string() : found->second;
+    };
+    int limit = 50, page = 1;
+    try {
+      if (!param("limit").empty()) limit = std::stoi(param("limit"));
+      if (!param("page").empty()) page = std::stoi(param("page"));
+    } catch (...) {
+      return error_reply(400, "limit and page must be integers");
+    }
+    if (limit < 1 || limit > 100) return error_reply(400, "limit must be within 1..100");
+    if (page < 1) return error_reply(400, "page starts at 1");
+    if (repeat_pages.load()) page = 1;
+
+    if (query.endpoint == "tokens") {
+      const auto symbols = split_list(param("symbol"));
+      const auto ids = split_list(param("token_id"));
+      std::vector<std::string> rows;
+      for (const auto& token : tokens_) {
+        bool match = symbols.empty() && ids.empty();
+        for (const auto& symbol : symbols) match |= iequal(symbol, token.symbol);
+        for (const auto& id : ids) match |= id == std::to_string(token.token_id);
+        if (match) {
+          rows.push_back(R"({"TOKEN_ID":)" + std::to_string(token.token_id) + R"(,"TOKEN_NAME":")" +
+                         token.name + R"(","TOKEN_SYMBOL":")" + token.symbol +
+                         R"(","EXCHANGE_LIST":[{"exchange_id":"binance","exchange_name":"Binance"}]})");
+        }
+      }
+      return page_of(rows, limit, page);
+    }
+
+    std::set<std::int64_t> ids;
+    for (const auto& id : split_list(param("token_id"))) {
+      try {
+        ids.insert(std::stoll(id));
+      } catch (...) {
+        return error_reply(400, "token_id must be integers");
+      }
+    }
+    if (query.endpoint == "hourly-trading-signals" && ids.empty()) {
+      return error_reply(400, "token_id is required");
+    }
+    TimeNs from = INT64_MIN, to = INT64_MAX;
+    if (!param("startDate").empty() || !param("endDate").empty()) {
+      const auto start = parse_utc_timestamp(param("startDate"));
+      const auto end = parse_utc_timestamp(param("endDate"));
+      if (!start || !end) return error_reply(400, "startDate and endDate must be YYYY-MM-DD");
+      if (*end < *start) return error_reply(400, "endDate is before startDate");
+      if ((*end - *start) / kNsPerDay > options_.max_range_days) {
+        return error_reply(400, "date range is too long");
+      }
+      from = *start;
+      to = *end + kNsPerDay;  // endDate is inclusive
+    }
+    std::vector<const Item*> matches;
+    for (const auto& item : items_[query.endpoint]) {
+      if (!ids.empty() && !ids.contains(item.token_id)) continue;
+      if (item.time_ns != 0 && (item.time_ns < from || item.time_ns >= to)) continue;
+      matches.push_back(&item);
+    }
+    std::stable_sort(matches.begin(), matches.end(),
+                     [](const Item* a, const Item* b) { return a->time_ns > b->time_ns; });
+    if (is_latest_endpoint(query.endpoint)) {
+      std::set<std::int64_t> seen;
+      std::vector<const Item*> latest;
+      for (const Item* item : matches) {
+        if (seen.insert(item->token_id).second) latest.push_back(item);
+      }
+      matches = latest;
+    }
+    std::vector<std::string> rows;
+    for (const Item* item : matches) rows.push_back(item->json);
+    return page_of(rows, limit, page);
+  }
+
+  static Reply page_of(const std::vector<std::string>& rows, int limit, int page) {
+    std::vector<const std::string*> slice;
+    const std::size_t begin = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(limit);
+    for (std::size_t i = begin; i < rows.size() && i < begin + static_cast<std::size_t>(limit); ++i) {
+      slice.push_back(&rows[i]);
+    }
+    Reply reply;
+    reply.body = envelope(slice);
+    return reply;
+  }
+
+  TmSimulatorOptions options_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<Item>> items_;
+  std::vector<TmToken> tokens_;
+  std::deque<TmFaultSpec> faults_;
+  std::vector<TmRequestLog> log_;
+  std::set<std::string> keys_;
+};
+
+class TmSimulator::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Impl& owner, tcp::socket socket)
+      : owner_(owner), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    request_ = {};
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](error_code error, std::size_t) { self->on_read(error); });
+  }
+
+  void on_read(error_code error) {
+    if (error) return;
+    reply_ = owner_.handle(request_);
+    if (reply_.delay_ms > 0) {
+      timer_.expires_after(std::chrono::milliseconds(reply_.delay_ms));
+      timer_.async_wait([self = shared_from_this()](error_code) { self->write(); });
+      return;
+    }
+    write();
+  }
+
+  void write() {
+    response_ = {};
+    response_.result(static_cast<unsigned>(reply_.status));
+    response_.version(11);
+    response_.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : reply_.headers) response_.set(name, value);
+    response_.keep_alive(request_.keep_alive() && !reply_.cut);
+    if (reply_.cut) {
+      // Raw bytes: a Content-Length the body never reaches, then the connection closes.
+      raw_ = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(reply_.body.size()) + "\r\n\r\n" + reply_.body.substr(0, reply_.body.size() / 2);
+      asio::async_write(stream_, asio::buffer(raw_), [self = shared_from_this()](error_code, std::size_t) {
+        error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        self->stream_.socket().close(ignored);
+      });
+      return;
+    }
+    response_.body() = reply_.body;
+    response_.prepare_payload();
+    http::async_write(stream_, response_, [self = shared_from_this()](error_code error, std::size_t) {
+      if (error) return;
+      if (!self->response_.keep_alive()) {
+        error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+      }
+      self->read();
+    });
+  }
+
+  Impl& owner_;
+  beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  Reply reply_;
+  std::string raw_;
+};
+
+void TmSimulator::Impl::accept() {
+  acceptor_.async_accept(io_, [this](error_code error, tcp::socket socket) {
+    if (error) return;
+    ++connections;
+    std::make_shared<Session>(*this, std::move(socket))->start();
+    accept();
+  });
+}
+
+TmSimulator::TmSimulator(TmSimulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+TmSimulator::~TmSimulator() = default;
+bool TmSimulator::start(std::string& error) { return impl_->start(error); }
+void TmSimulator::stop() { impl_->stop(); }
+std::uint16_t TmSimulator::port() const { return impl_->port(); }
+std::string TmSimulator::base_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/v2"; }
+bool TmSimulator::add_item(const std::string& endpoint, const std::string& item, std::string& error) {
+  return impl_->add_item(endpoint, item, error);
+}
+bool TmSimulator::load_recorded(const std::string& endpoint, const std::string& path, std::string& error) {
+  return impl_->load_recorded(endpoint, path, error);
+}
+void TmSimulator::add_token(TmToken token) { impl_->add_token(std::move(token)); }
+void TmSimulator::inject(TmFaultSpec fault, int count) { impl_->inject(fault, count); }
+void TmSimulator::set_repeat_pages(bool repeat) { impl_->repeat_pages.store(repeat); }
+std::uint64_t TmSimulator::requests() const { return impl_->requests.load(); }
+std::uint64_t TmSimulator::connections() const { return impl_->connections.load(); }
+std::vector<TmRequestLog> TmSimulator::request_log() const { return impl_->request_log(); }
+std::vector<std::string> TmSimulator::keys_seen() const { return impl_->keys_seen(); }
+
+}  // namespace sigex
