@@ -230,6 +230,87 @@ void read_signal_follow(ConfigSection section, SignalFollowConfig& strategy) {
   section.finish();
 }
 
+void read_seconds(ConfigSection& section, const std::string& key, DurationNs& value,
+                  std::int64_t min_s, std::int64_t max_s) {
+  std::int64_t seconds = value / kNsPerSecond;
+  section.integer(key, seconds, min_s, max_s);
+  value = seconds * kNsPerSecond;
+}
+
+void read_signals(ConfigSection section, SignalGateConfig& signals) {
+  read_seconds(section, "max_daily_signal_age_s", signals.max_daily_signal_age_ns, 60, 365LL * 86'400);
+  read_seconds(section, "max_hourly_signal_age_s", signals.max_hourly_signal_age_ns, 60, 365LL * 86'400);
+  read_seconds(section, "max_grade_age_s", signals.max_grade_age_ns, 60, 365LL * 86'400);
+  section.finish();
+}
+
+void read_poll(ConfigSection section, TmPollConfig& poll) {
+  section.boolean("enabled", poll.enabled);
+  read_seconds(section, "interval_s", poll.interval_ns, 60, 7LL * 86'400);
+  read_seconds(section, "offset_s", poll.offset_ns, 0, 7LL * 86'400);
+  read_seconds(section, "lookback_s", poll.lookback_ns, 3'600, 29LL * 86'400);
+  if (poll.offset_ns >= poll.interval_ns) section.error("offset_s", "must be below interval_s");
+  section.finish();
+}
+
+void read_token_metrics(ConfigSection section, AppConfig& config) {
+  TokenMetricsConfig& tm = config.token_metrics;
+  tm.enabled = section.present();
+  section.boolean("enabled", tm.enabled);
+  section.text("base_url", tm.base_url);
+  section.text("key_header", tm.key_header);
+  section.text("api_key_credential", tm.api_key.credential);
+  section.text("api_key_file", tm.api_key.file);
+  tm.api_key.file = resolve_path(config.path, tm.api_key.file);
+  section.text("api_key_env", tm.api_key.env);
+  if (section.has("api_key")) {
+    section.error("api_key", "the API key never goes into the configuration file; use "
+                             "api_key_credential (systemd LoadCredential=), api_key_file (mode 0600) "
+                             "or api_key_env");
+  }
+  section.text("tls_ca_file", tm.tls_ca_file);
+  tm.tls_ca_file = resolve_path(config.path, tm.tls_ca_file);
+  read_milliseconds(section, "connect_timeout_ms", tm.timeouts.connect_ns, 100, 120'000);
+  read_milliseconds(section, "handshake_timeout_ms", tm.timeouts.handshake_ns, 100, 120'000);
+  read_milliseconds(section, "request_timeout_ms", tm.timeouts.request_ns, 100, 600'000);
+  section.integer("page_limit", tm.page_limit, 1, 100);
+  section.integer("max_pages", tm.max_pages, 1, 10'000);
+  section.integer("window_days", tm.window_days, 1, 29);
+  section.integer("monthly_call_budget", tm.monthly_call_budget, 1, 100'000'000);
+  section.integer("budget_warn_percent", tm.budget_warn_percent, 1, 100);
+  section.integer("max_attempts", tm.max_attempts, 1, 100);
+  read_milliseconds(section, "backoff_initial_ms", tm.backoff_initial_ns, 1, 600'000);
+  read_milliseconds(section, "backoff_max_ms", tm.backoff_max_ns, 1, 3'600'000);
+  read_seconds(section, "max_retry_after_s", tm.max_retry_after_ns, 1, 86'400);
+  std::int64_t seed = static_cast<std::int64_t>(tm.random_seed);
+  section.integer("random_seed", seed, 0, INT64_MAX);
+  tm.random_seed = static_cast<std::uint64_t>(seed);
+  section.text("grade_endpoint", tm.grade_endpoint);
+  if (tm.grade_endpoint != "tm-grade" && tm.grade_endpoint != "trader-grades") {
+    section.error("grade_endpoint", "expected \"tm-grade\" or \"trader-grades\"");
+  }
+  section.boolean("resolve_tokens", tm.resolve_tokens);
+  if (tm.backoff_max_ns < tm.backoff_initial_ns) {
+    section.error("backoff_max_ms", "must not be below backoff_initial_ms");
+  }
+  read_poll(section.child("daily_signals"), tm.daily_signals);
+  read_poll(section.child("hourly_signals"), tm.hourly_signals);
+  read_poll(section.child("grades"), tm.grades);
+  if (tm.enabled) {
+    // Calls a month if every poll needs one page: warn early rather than run dry on day 20.
+    std::int64_t per_month = 0;
+    for (const TmPollConfig* poll : {&tm.daily_signals, &tm.hourly_signals, &tm.grades}) {
+      if (poll->enabled) per_month += 31LL * kNsPerDay / poll->interval_ns;
+    }
+    if (per_month > tm.monthly_call_budget) {
+      section.error("monthly_call_budget",
+                    "the poll intervals need at least " + std::to_string(per_month) +
+                        " calls a month; raise the budget or poll less often");
+    }
+  }
+  section.finish();
+}
+
 }  // namespace
 
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
@@ -248,6 +329,8 @@ AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
   venue.finish();
   read_risk(root.child("risk"), config.risk);
   read_market_data(root.child("market_data"), config.market_data);
+  read_signals(root.child("signals"), config.signals);
+  read_token_metrics(root.child("token_metrics"), config);
   ConfigSection strategy = root.child("strategy");
   config.signal_follow_enabled = strategy.has("signal_follow");
   read_signal_follow(strategy.child("signal_follow"), config.signal_follow);

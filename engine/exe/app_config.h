@@ -13,7 +13,9 @@
 #include "engine/journal/journal.h"
 #include "engine/logging/log.h"
 #include "engine/risk/risk_engine.h"
+#include "engine/signals/signal_gate.h"
 #include "engine/sim/simulated_venue.h"
+#include "adapters/token_metrics/token_metrics_config.h"
 #include "strategies/signal_follow/signal_follow.h"
 
 namespace sigex {
@@ -53,6 +55,8 @@ struct AppConfig {
   SimulatedVenueConfig simulated_venue;
   MarketDataConfig market_data;
   RiskConfig risk;
+  SignalGateConfig signals;
+  TokenMetricsConfig token_metrics;
   bool signal_follow_enabled = false;
   SignalFollowConfig signal_follow;
 };

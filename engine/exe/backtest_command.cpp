@@ -85,6 +85,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   SimulatedVenue venue(instruments, config.simulated_venue, config.engine.starting_cash);
   Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.starting_cash);
   engine.add_market_observer(&venue);
+  SignalGate signal_gate(config.signals, *journal, instruments);
+  engine.set_signal_gate(&signal_gate);
   SignalFollow* signal_follow = nullptr;
   if (config.signal_follow_enabled) {
     auto strategy = std::make_unique<SignalFollow>(config.signal_follow);
@@ -176,6 +178,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     facts.signal_rejections.emplace_back(std::string(to_string(reason)),
                                          source.token_metrics_parser().rejected(reason));
   }
+  facts.signal_intake = signal_gate.counters();
   if (!report.write(out_dir, facts, error)) {
     log_error("{}", error);
     return 1;

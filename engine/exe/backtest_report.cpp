@@ -192,7 +192,12 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
     summary += fmt::format("{}\"{}\": {}", first ? "" : ", ", reason, count);
     first = false;
   }
-  summary += "},\n  \"positions\": [";
+  summary += fmt::format(
+      "}},\n  \"signal_intake\": {{\"delivered\": {}, \"duplicates\": {}, \"outdated\": {}, "
+      "\"stale\": {}}}",
+      facts.signal_intake.delivered, facts.signal_intake.duplicates, facts.signal_intake.outdated,
+      facts.signal_intake.stale);
+  summary += ",\n  \"positions\": [";
   first = true;
   for (const auto& instrument : instruments.all()) {
     const Position& position = engine_.portfolio().position(instrument.id);

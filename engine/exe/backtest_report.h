@@ -74,6 +74,7 @@ class BacktestReport final : public EngineObserver {
     std::uint64_t unknown_instrument_frames = 0;
     std::vector<std::string> problem_details;
     std::vector<std::pair<std::string, std::uint64_t>> signal_rejections;
+    SignalGateCounters signal_intake;
   };
   // Writes the deterministic outputs into `directory`; false with `error` on I/O failure.
   bool write(const std::filesystem::path& directory, const RunFacts& facts,

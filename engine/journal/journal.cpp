@@ -56,6 +56,17 @@ CREATE TABLE IF NOT EXISTS positions (
   fees INTEGER NOT NULL,
   time_ns INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS signals (
+  kind TEXT NOT NULL,
+  token_id INTEGER NOT NULL,
+  symbol TEXT NOT NULL,
+  venue_time_ns INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  trend INTEGER NOT NULL,
+  receive_time_ns INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  PRIMARY KEY (kind, token_id, venue_time_ns, value)
+);
 CREATE TABLE IF NOT EXISTS risk_denials (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   strategy TEXT NOT NULL,
@@ -135,8 +146,12 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
       "realised_pnl = excluded.realised_pnl, fees = excluded.fees, time_ns = excluded.time_ns;");
   journal->insert_denial_ = journal->prepare(
       "INSERT INTO risk_denials (strategy, symbol, reason, time_ns) VALUES (?1, ?2, ?3, ?4);");
+  journal->insert_signal_ = journal->prepare(
+      "INSERT OR IGNORE INTO signals (kind, token_id, symbol, venue_time_ns, value, trend, "
+      "receive_time_ns, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
   if (!journal->insert_intent_ || !journal->update_order_ || !journal->insert_event_ ||
-      !journal->insert_fill_ || !journal->upsert_position_ || !journal->insert_denial_) {
+      !journal->insert_fill_ || !journal->upsert_position_ || !journal->insert_denial_ ||
+      !journal->insert_signal_) {
     error = "cannot prepare journal statements for " + path.string() + ": " +
             journal->last_error();
     return nullptr;
@@ -149,7 +164,7 @@ Journal::Journal(sqlite3* database, std::filesystem::path path)
 
 Journal::~Journal() {
   for (auto* statement : {insert_intent_, update_order_, insert_event_, insert_fill_,
-                          upsert_position_, insert_denial_}) {
+                          upsert_position_, insert_denial_, insert_signal_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(database_);
@@ -271,6 +286,35 @@ bool Journal::record_risk_denial(std::string_view strategy, std::string_view sym
   bind_text(s, 3, reason);
   sqlite3_bind_int64(s, 4, time_ns);
   return step_done(s);
+}
+
+bool Journal::record_signal(const SignalRow& row) {
+  sqlite3_stmt* s = insert_signal_;
+  bind_text(s, 1, row.kind);
+  sqlite3_bind_int64(s, 2, row.token_id);
+  bind_text(s, 3, row.symbol);
+  sqlite3_bind_int64(s, 4, row.venue_time_ns);
+  sqlite3_bind_int64(s, 5, row.value);
+  sqlite3_bind_int64(s, 6, row.trend);
+  sqlite3_bind_int64(s, 7, row.receive_time_ns);
+  bind_text(s, 8, row.status);
+  return step_done(s);
+}
+
+std::vector<SignalRow> Journal::load_signals() {
+  std::vector<SignalRow> rows;
+  sqlite3_stmt* s = prepare(
+      "SELECT kind, token_id, symbol, venue_time_ns, value, trend, receive_time_ns, status "
+      "FROM signals ORDER BY rowid;");
+  if (s == nullptr) return rows;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    rows.push_back({std::string(column_text(s, 0)), sqlite3_column_int64(s, 1),
+                    std::string(column_text(s, 2)), sqlite3_column_int64(s, 3),
+                    sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5),
+                    sqlite3_column_int64(s, 6), std::string(column_text(s, 7))});
+  }
+  sqlite3_finalize(s);
+  return rows;
 }
 
 std::vector<Order> Journal::load_orders() {

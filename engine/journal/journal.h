@@ -32,6 +32,20 @@ struct PositionRow {
   TimeNs time_ns;
 };
 
+// A Token Metrics signal or grade as the core received it. `kind` is daily_signal,
+// hourly_signal, trader_grade, tm_grade or investor_grade; `value` the signal (-1, 0, 1) or the
+// grade in hundredths; `status` delivered (to the strategies) or stale (too old to trade).
+struct SignalRow {
+  std::string kind;
+  std::int64_t token_id;
+  std::string symbol;
+  TimeNs venue_time_ns;
+  std::int64_t value;
+  std::int64_t trend;
+  TimeNs receive_time_ns;
+  std::string status;
+};
+
 class Journal {
  public:
   // Opens or creates the journal, checks its integrity and applies the schema. On failure
@@ -52,6 +66,10 @@ class Journal {
                    bool& duplicate);
   bool record_risk_denial(std::string_view strategy, std::string_view symbol,
                           std::string_view reason, TimeNs time_ns);
+
+  // Identity (kind, token, venue time, value): a second write of the same signal is ignored.
+  bool record_signal(const SignalRow& row);
+  std::vector<SignalRow> load_signals();  // in the order received
 
   // Orders in the journal, oldest first (restart recovery).
   std::vector<Order> load_orders();
@@ -75,6 +93,7 @@ class Journal {
   sqlite3_stmt* insert_fill_ = nullptr;
   sqlite3_stmt* upsert_position_ = nullptr;
   sqlite3_stmt* insert_denial_ = nullptr;
+  sqlite3_stmt* insert_signal_ = nullptr;
 };
 
 }  // namespace sigex

@@ -105,6 +105,10 @@ void Engine::run_due() {
 }
 
 void Engine::dispatch(const InboundEvent& event) {
+  if ((event.kind == MarketEventKind::kTradingSignal || event.kind == MarketEventKind::kGrade) &&
+      signal_gate_ != nullptr && !signal_gate_->admit(event, clock_.now_ns())) {
+    return;
+  }
   for (auto* observer : market_observers_) observer->on_market(event);
   switch (event.kind) {
     case MarketEventKind::kBestBidOffer:

@@ -19,6 +19,7 @@
 #include "engine/portfolio/portfolio.h"
 #include "engine/queue/event_queue.h"
 #include "engine/risk/risk_engine.h"
+#include "engine/signals/signal_gate.h"
 #include "engine/strategy/strategy.h"
 #include "engine/venue/execution_venue.h"
 
@@ -63,6 +64,9 @@ class Engine {
   void add_observer(EngineObserver* observer) { observers_.push_back(observer); }
   // Where resync requests for broken books go; none in a replay (they are counted only).
   void set_market_data_control(MarketDataControl* control) { market_data_control_ = control; }
+  // Signals and grades pass the gate (exactly once, journaled, not stale) before any strategy
+  // sees them. Without a gate every record is delivered (unit tests).
+  void set_signal_gate(SignalGate* gate) { signal_gate_ = gate; }
 
   // Market data for an instrument is unusable (e.g. the feed dropped records): its book must
   // be rebuilt from a new snapshot. Core thread.
@@ -115,6 +119,7 @@ class Engine {
   QuoteBook quotes_;
   std::vector<BookSync> books_;
   MarketDataControl* market_data_control_ = nullptr;
+  SignalGate* signal_gate_ = nullptr;
   Portfolio portfolio_;
   RiskEngine risk_;
   OrderManager orders_;

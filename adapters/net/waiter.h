@@ -1,0 +1,54 @@
+#pragma once
+
+// How an I/O thread waits (between polls, before a retry). The real waiter wakes early when
+// stop() is called; tests inject one that records the requested delays and returns at once,
+// so backoff and Retry-After handling are asserted without sleeping.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "engine/core/time.h"
+
+namespace sigex {
+
+class Waiter {
+ public:
+  virtual ~Waiter() = default;
+  // Waits `duration_ns` (<= 0: not at all). False when the wait was ended by a stop request.
+  virtual bool wait_for(DurationNs duration_ns) = 0;
+  virtual bool stopped() const = 0;
+};
+
+class StoppableWaiter final : public Waiter {
+ public:
+  bool wait_for(DurationNs duration_ns) override {
+    std::unique_lock lock(mutex_);
+    if (duration_ns > 0) {
+      changed_.wait_for(lock, std::chrono::nanoseconds(duration_ns), [this] { return stop_; });
+    }
+    return !stop_;
+  }
+  bool stopped() const override {
+    std::lock_guard lock(mutex_);
+    return stop_;
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+  }
+  void reset() {
+    std::lock_guard lock(mutex_);
+    stop_ = false;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stop_ = false;
+};
+
+}  // namespace sigex

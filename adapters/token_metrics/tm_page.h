@@ -1,0 +1,38 @@
+#pragma once
+
+// The v2 envelope of a Token Metrics response page, checked before any record is taken from
+// it: {"success":true,"message":..,"length":n,"data":[{...},...]}. Used by the client to
+// decide whether a page is complete (and how paging goes on) and by `sigex fetch-history` to
+// split pages into single items. Not on the hot path: a DOM parse per page.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "engine/core/result.h"
+#include "engine/core/time.h"
+
+namespace sigex {
+
+struct TmPageItem {
+  std::string json;          // the item, minified
+  std::int64_t token_id = 0; // 0 when missing or not an integer
+  TimeNs time_ns = 0;        // DATE / TIMESTAMP; 0 when missing or unreadable
+};
+
+struct TmPage {
+  bool success = false;
+  std::string message;       // the envelope's message (why, for success:false)
+  std::size_t items = 0;
+  TimeNs oldest_time_ns = 0; // among items with a readable DATE/TIMESTAMP; 0 when none
+  std::vector<TmPageItem> item_list;  // filled only when asked for
+};
+
+// Errors: not JSON or truncated (kSyntax), not an object or wrong envelope types (kWrongType),
+// no "success" (kMissingField). success:false is not an error here: see TmPage::success.
+Result<TmPage> read_tm_page(simdjson::dom::parser& parser, std::string_view body, bool keep_items);
+
+}  // namespace sigex

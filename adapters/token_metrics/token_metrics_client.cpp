@@ -1,0 +1,309 @@
+#include "adapters/token_metrics/token_metrics_client.h"
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include <boost/beast/core/error.hpp>
+
+#include "engine/core/calendar.h"
+#include "engine/logging/log.h"
+
+namespace sigex {
+namespace {
+
+constexpr std::array<std::pair<TmEndpoint, std::string_view>, 6> kPaths = {{
+    {TmEndpoint::kTradingSignals, "trading-signals"},
+    {TmEndpoint::kHourlyTradingSignals, "hourly-trading-signals"},
+    {TmEndpoint::kTmGrade, "tm-grade"},
+    {TmEndpoint::kTmGradeHistory, "tm-grade-history"},
+    {TmEndpoint::kTraderGrades, "trader-grades"},
+    {TmEndpoint::kTokens, "tokens"},
+}};
+
+template <typename List>
+std::string join(const List& values) {
+  std::string text;
+  for (const auto& value : values) {
+    if (!text.empty()) text += "%2C";
+    text += fmt::format("{}", value);
+  }
+  return text;
+}
+
+// Retry-After: delta-seconds or an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT").
+std::optional<DurationNs> retry_after(std::string_view value, TimeNs now_ns) {
+  std::int64_t seconds = 0;
+  bool digits = !value.empty() && value.size() < 10;
+  for (const char c : value) digits &= c >= '0' && c <= '9';
+  if (digits) {
+    for (const char c : value) seconds = seconds * 10 + (c - '0');
+    return seconds * kNsPerSecond;
+  }
+  char weekday[4] = {}, month_name[4] = {};
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  const std::string text(value);
+  if (std::sscanf(text.c_str(), "%3s, %d %3s %d %d:%d:%d GMT", weekday, &day, month_name, &year, &hour,
+                  &minute, &second) != 7) {
+    return std::nullopt;
+  }
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (unsigned month = 0; month < 12; ++month) {
+    if (std::strcmp(month_name, kMonths[month]) == 0) {
+      const TimeNs at = days_from_civil(year, month + 1, static_cast<unsigned>(day)) * kNsPerDay +
+                        hour * kNsPerHour + minute * kNsPerMinute + second * kNsPerSecond;
+      return at > now_ns ? at - now_ns : 0;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view path_of(TmEndpoint endpoint) {
+  for (const auto& [candidate, path] : kPaths) {
+    if (candidate == endpoint) return path;
+  }
+  return "?";
+}
+
+std::optional<TmEndpoint> endpoint_named(std::string_view name) {
+  for (const auto& [endpoint, path] : kPaths) {
+    if (path == name) return endpoint;
+  }
+  return std::nullopt;
+}
+
+bool takes_dates(TmEndpoint endpoint) {
+  return endpoint == TmEndpoint::kTradingSignals || endpoint == TmEndpoint::kTmGradeHistory ||
+         endpoint == TmEndpoint::kTraderGrades;
+}
+
+std::string_view to_string(TmOutcome outcome) {
+  switch (outcome) {
+    case TmOutcome::kOk: return "ok";
+    case TmOutcome::kBudgetExhausted: return "budget_exhausted";
+    case TmOutcome::kAuthFailed: return "auth_failed";
+    case TmOutcome::kPaymentRequired: return "payment_required";
+    case TmOutcome::kNotFound: return "not_found";
+    case TmOutcome::kBadRequest: return "bad_request";
+    case TmOutcome::kGaveUp: return "gave_up";
+    case TmOutcome::kStopped: return "stopped";
+  }
+  return "?";
+}
+
+std::vector<std::pair<TimeNs, TimeNs>> split_date_range(TimeNs from_day_ns, TimeNs to_day_ns,
+                                                        int window_days) {
+  std::vector<std::pair<TimeNs, TimeNs>> windows;
+  const TimeNs first = from_day_ns / kNsPerDay * kNsPerDay;
+  const TimeNs last = to_day_ns / kNsPerDay * kNsPerDay;
+  for (TimeNs start = first; start <= last; start += window_days * kNsPerDay) {
+    windows.emplace_back(start, std::min(last, start + (window_days - 1) * kNsPerDay));
+  }
+  return windows;
+}
+
+TokenMetricsClient::TokenMetricsClient(const TokenMetricsConfig& config, Secret api_key, CallBudget* budget,
+                                       const Clock& clock, Waiter& waiter, boost::asio::ssl::context& tls)
+    : config_(config),
+      api_key_(std::move(api_key)),
+      budget_(budget),
+      clock_(clock),
+      waiter_(waiter),
+      backoff_(config.backoff_initial_ns, config.backoff_max_ns,
+               config.random_seed != 0 ? config.random_seed : std::random_device{}()) {
+  const auto url = parse_url(config.base_url);
+  if (url && (url->scheme == "http" || url->scheme == "https")) {
+    base_ = *url;
+    base_path_ = url->target;
+    while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
+    session_ = std::make_unique<HttpSession>(*base_, tls, config.timeouts);
+  }
+}
+
+TokenMetricsClient::~TokenMetricsClient() = default;
+
+bool TokenMetricsClient::valid(std::string& error) const {
+  if (!base_) {
+    error = "token_metrics.base_url '" + config_.base_url + "' is not an http(s):// URL";
+    return false;
+  }
+  return true;
+}
+
+std::uint64_t TokenMetricsClient::connects() const { return session_ ? session_->connects() : 0; }
+
+std::string TokenMetricsClient::target_of(const TmQuery& query, int page) const {
+  std::string target = base_path_ + "/" + std::string(path_of(query.endpoint)) + "?";
+  if (!query.token_ids.empty()) target += "token_id=" + join(query.token_ids) + "&";
+  if (!query.symbols.empty()) target += "symbol=" + join(query.symbols) + "&";
+  if (query.start_day_ns != 0 || query.end_day_ns != 0) {
+    target += "startDate=" + format_utc_date(query.start_day_ns) +
+              "&endDate=" + format_utc_date(query.end_day_ns) + "&";
+  }
+  target += "limit=" + std::to_string(config_.page_limit) + "&page=" + std::to_string(page);
+  return target;
+}
+
+TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
+  TmFetch result;
+  if (!base_) {
+    result.outcome = TmOutcome::kBadRequest;
+    result.message = "token_metrics.base_url is not an http(s):// URL";
+    return result;
+  }
+  const std::vector<HttpHeader> headers = {{config_.key_header, std::string(api_key_.reveal())}};
+  const std::string endpoint(path_of(query.endpoint));
+  for (int page = 1;; ++page) {
+    if (page > config_.max_pages) {
+      ++metrics_.page_limit_hits;
+      log_warn("Token Metrics {}: stopped paging after {} pages", endpoint, config_.max_pages);
+      break;
+    }
+    const std::string target = target_of(query, page);
+    TmResponsePage accepted;
+    bool have_page = false;
+    backoff_.reset();
+    for (int attempt = 1; attempt <= config_.max_attempts && !have_page; ++attempt) {
+      if (waiter_.stopped()) {
+        result = {TmOutcome::kStopped, "stopped", {}};
+        return result;
+      }
+      if (budget_ != nullptr && !budget_->try_spend(clock_.now_ns())) {
+        ++metrics_.budget_refusals;
+        result = {TmOutcome::kBudgetExhausted, budget_->last_error(), {}};
+        return result;
+      }
+      ++metrics_.calls;
+      const HttpResponse response = session_->get(target, headers);
+      DurationNs wait_ns = 0;
+      switch (classify(response, accepted, result, wait_ns)) {
+        case Attempt::kPage:
+          have_page = true;
+          break;
+        case Attempt::kFatal:
+          log_error("Token Metrics {}: {}", endpoint, result.message);
+          result.pages.clear();
+          return result;
+        case Attempt::kRetry:
+          if (attempt == config_.max_attempts) break;
+          ++metrics_.retries;
+          if (wait_ns <= 0) wait_ns = backoff_.next();
+          log_warn("Token Metrics {} page {}: {}; retry {} in {} ms", endpoint, page, result.message,
+                   attempt, wait_ns / kNsPerMs);
+          if (!waiter_.wait_for(wait_ns)) {
+            result = {TmOutcome::kStopped, "stopped", {}};
+            return result;
+          }
+          break;
+      }
+    }
+    if (!have_page) {
+      result.outcome = TmOutcome::kGaveUp;
+      result.message = fmt::format("page {} failed {} times; last: {}", page, config_.max_attempts,
+                                   result.message);
+      log_error("Token Metrics {}: {}", endpoint, result.message);
+      result.pages.clear();
+      return result;
+    }
+    // An API that ignores `page` answers every page with page 1: stop instead of looping.
+    if (!result.pages.empty() && accepted.items > 0 && accepted.body == result.pages.back().body) {
+      ++metrics_.repeated_pages;
+      log_warn("Token Metrics {}: page {} repeats page {}; paging stopped", endpoint, page, page - 1);
+      break;
+    }
+    ++metrics_.pages_ok;
+    const std::size_t items = accepted.items;
+    const TimeNs oldest_ns = accepted.oldest_time_ns;
+    result.pages.push_back(std::move(accepted));
+    if (items < static_cast<std::size_t>(config_.page_limit)) break;
+    if (query.stop_before_ns != 0 && oldest_ns != 0 && oldest_ns < query.stop_before_ns) break;
+  }
+  result.outcome = TmOutcome::kOk;
+  result.message.clear();
+  return result;
+}
+
+TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& response, TmResponsePage& page,
+                                                         TmFetch& result, DurationNs& wait_ns) {
+  if (response.transport_failed()) {
+    if (response.error == boost::beast::error::timeout) {
+      ++metrics_.timeouts;
+      result.message = "timed out (" + response.step + ")";
+    } else {
+      ++metrics_.transport_errors;
+      result.message = response.step + " failed: " + response.error.message();
+    }
+    return Attempt::kRetry;
+  }
+  const int status = response.status;
+  auto body_message = [&]() {
+    const auto parsed = read_tm_page(page_parser_, response.body, false);
+    return parsed && !parsed->message.empty() ? ": " + parsed->message : std::string();
+  };
+  if (status == 429) {
+    ++metrics_.rate_limited;
+    result.message = "rate limited (HTTP 429)";
+    if (const auto header = response.header("Retry-After")) {
+      if (const auto delay = retry_after(*header, clock_.now_ns())) {
+        wait_ns = std::min(*delay, config_.max_retry_after_ns);
+        if (wait_ns == 0) wait_ns = 1;  // "now": still yield once
+      }
+    }
+    return Attempt::kRetry;
+  }
+  if (status >= 500) {
+    ++metrics_.server_errors;
+    result.message = "server error (HTTP " + std::to_string(status) + ")";
+    return Attempt::kRetry;
+  }
+  if (status == 401 || status == 403) {
+    ++metrics_.auth_failures;
+    result.outcome = TmOutcome::kAuthFailed;
+    result.message = "Token Metrics refused the API key (HTTP " + std::to_string(status) + body_message() +
+                     "); signal intake is halted until the key is fixed and sigex restarted or reloaded";
+    return Attempt::kFatal;
+  }
+  if (status == 402) {
+    ++metrics_.payment_required;
+    result.outcome = TmOutcome::kPaymentRequired;
+    result.message =
+        "Token Metrics answered 402 Payment Required: the plan's monthly API quota is exhausted, "
+        "or this endpoint needs pay-per-call (x402) payment; signal intake is halted";
+    return Attempt::kFatal;
+  }
+  if (status == 404) {
+    ++metrics_.not_found;
+    result.outcome = TmOutcome::kNotFound;
+    result.message = "HTTP 404: the endpoint does not exist (Token Metrics removes endpoints; check the "
+                     "configured grade endpoint)";
+    return Attempt::kFatal;
+  }
+  if (status != 200) {
+    if (status == 400) ++metrics_.bad_requests; else ++metrics_.other_http_errors;
+    result.outcome = TmOutcome::kBadRequest;
+    result.message = "HTTP " + std::to_string(status) + body_message();
+    return Attempt::kFatal;
+  }
+  const auto parsed = read_tm_page(page_parser_, response.body, false);
+  if (!parsed) {
+    ++metrics_.malformed;
+    result.message = "malformed response body (" + std::string(parsed.error().what) + ")";
+    return Attempt::kRetry;
+  }
+  if (!parsed->success) {
+    ++metrics_.success_false;
+    result.message = "success:false" + (parsed->message.empty() ? std::string() : ": " + parsed->message);
+    return Attempt::kRetry;
+  }
+  page.receive_time_ns = clock_.now_ns();
+  page.body = response.body;
+  page.items = parsed->items;
+  page.oldest_time_ns = parsed->oldest_time_ns;
+  return Attempt::kPage;
+}
+
+}  // namespace sigex

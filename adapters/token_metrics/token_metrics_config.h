@@ -1,0 +1,52 @@
+#pragma once
+
+// Configuration of the Token Metrics client and signal poller ([token_metrics] in the TOML
+// file). The API key is never part of the configuration: only where to find it.
+
+#include <cstdint>
+#include <string>
+
+#include "adapters/net/http_session.h"
+#include "engine/core/secret.h"
+#include "engine/core/time.h"
+
+namespace sigex {
+
+// One polled endpoint. Polls happen at every `interval` boundary (UTC) plus `offset`, so that
+// an hourly signal published at HH:00 is fetched at HH:00 + offset; and once at start-up.
+struct TmPollConfig {
+  bool enabled = true;
+  DurationNs interval_ns = kNsPerHour;
+  DurationNs offset_ns = 5 * kNsPerMinute;
+  DurationNs lookback_ns = 3 * kNsPerDay;  // how far back each poll asks
+};
+
+struct TokenMetricsConfig {
+  bool enabled = false;
+  std::string base_url = "https://api.tokenmetrics.com/v2";
+  std::string key_header = "x-api-key";
+  SecretSource api_key{"token-metrics-api-key", "", "SIGEX_TM_API_KEY", "Token Metrics API key"};
+  std::string tls_ca_file;  // extra CA (tests, corporate proxies); the system store is always used
+  HttpTimeouts timeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 20 * kNsPerSecond};
+
+  int page_limit = 100;   // rows per page (the API's maximum)
+  int max_pages = 50;     // per query; more means something is wrong (pages that repeat)
+  int window_days = 29;   // longest date range per request (the SDKs' "29-day limit")
+
+  std::int64_t monthly_call_budget = 10'000;  // the Advanced plan; calls/month, UTC months
+  int budget_warn_percent = 80;
+
+  int max_attempts = 5;  // per page, for 429, 5xx, timeouts, malformed bodies, success:false
+  DurationNs backoff_initial_ns = kNsPerSecond;
+  DurationNs backoff_max_ns = 60 * kNsPerSecond;
+  DurationNs max_retry_after_ns = 600 * kNsPerSecond;  // longer Retry-After values are capped
+  std::uint64_t random_seed = 0;                       // 0: random jitter
+
+  TmPollConfig daily_signals{true, kNsPerHour, 5 * kNsPerMinute, 3 * kNsPerDay};
+  TmPollConfig hourly_signals{false, kNsPerHour, 2 * kNsPerMinute, 6 * kNsPerHour};
+  TmPollConfig grades{true, kNsPerHour, 5 * kNsPerMinute, 3 * kNsPerDay};
+  std::string grade_endpoint = "tm-grade";  // "tm-grade" (latest) or "trader-grades" (legacy)
+  bool resolve_tokens = true;  // look up token ids for instruments without one via /tokens
+};
+
+}  // namespace sigex
