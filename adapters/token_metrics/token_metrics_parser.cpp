@@ -1,5 +1,6 @@
 #include "adapters/token_metrics/token_metrics_parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -142,6 +143,16 @@ Result<std::size_t> TokenMetricsParser::parse(std::string_view frame, TimeNs rec
     out.resize(original_size);
     return fail(Errc::kMissingField, "envelope without success");
   }
+  // Rows come newest first; the core takes them oldest first (a grade before the signal of
+  // the same row is kept: the sort is stable).
+  std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(original_size), out.end(),
+                   [](const InboundEvent& a, const InboundEvent& b) {
+                     const TimeNs at = a.kind == MarketEventKind::kGrade ? a.grade.venue_time_ns
+                                                                         : a.trading_signal.venue_time_ns;
+                     const TimeNs bt = b.kind == MarketEventKind::kGrade ? b.grade.venue_time_ns
+                                                                         : b.trading_signal.venue_time_ns;
+                     return at < bt;
+                   });
   return items;
 }
 
@@ -193,8 +204,12 @@ bool TokenMetricsParser::parse_item(value item, TimeNs receive_time_ns,
     }
   }
   if (!token_id) return reject(SignalRejection::kMissingTokenId);
-  if (!time_text) return reject(SignalRejection::kMissingTime);
-  const auto time_ns = parse_utc_timestamp(*time_text);
+  // /tm-grade (the latest grade) has no DATE: such a grade counts as the grade of the UTC day
+  // it was received on, so an unchanged grade is one record per day. Signals need their date.
+  const bool undated_grade = !time_text && !daily_signal && !hourly_signal && (trader_grade || tm_grade);
+  if (!time_text && !undated_grade) return reject(SignalRejection::kMissingTime);
+  const auto time_ns = undated_grade ? Result<TimeNs>(receive_time_ns / kNsPerDay * kNsPerDay)
+                                     : parse_utc_timestamp(*time_text);
   if (!time_ns) return reject(SignalRejection::kBadTime);
   if (!daily_signal && !hourly_signal && !trader_grade && !tm_grade) {
     return reject(bad_value ? SignalRejection::kValueOutOfRange : SignalRejection::kMissingValue);

@@ -4,7 +4,8 @@
 // {"success":true,"message":..,"length":n,"data":[...]} of:
 //  * /v2/trading-signals        (TRADING_SIGNAL, TOKEN_TREND, DATE; TM_TRADER_GRADE if present)
 //  * /v2/hourly-trading-signals (SIGNAL, POSITION, TIMESTAMP; numbers or numeric strings)
-//  * /v2/tm-grade(-history)     (TM_GRADE, DATE when present)
+//  * /v2/tm-grade(-history)     (TM_GRADE, DATE when present; an undated grade is dated to the
+//                                UTC day it was received on)
 //  * /v2/trader-grades          (TM_TRADER_GRADE, DATE; the legacy endpoint)
 // Both v2 UPPER_SNAKE and v3 lower_snake field names are accepted; unknown fields are ignored.
 // A record missing a required field or holding an out-of-range value is rejected and counted
@@ -46,7 +47,12 @@ class TokenMetricsParser {
   Result<std::size_t> parse(std::string_view frame, TimeNs receive_time_ns,
                             std::vector<InboundEvent>& out);
 
-  static bool recognises(std::string_view frame) { return frame.starts_with("{\"success\""); }
+  // A v2 envelope: '{', optional whitespace, then the "success" key first (as the API sends it).
+  static bool recognises(std::string_view frame) {
+    if (!frame.starts_with('{')) return false;
+    const auto key = frame.find_first_not_of(" \t\r\n", 1);
+    return key != std::string_view::npos && frame.substr(key).starts_with("\"success\"");
+  }
 
   std::uint64_t rejected(SignalRejection reason) const {
     return rejections_[static_cast<std::size_t>(reason)];

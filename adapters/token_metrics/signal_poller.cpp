@@ -1,0 +1,253 @@
+#include "adapters/token_metrics/signal_poller.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "engine/logging/log.h"
+
+namespace sigex {
+namespace {
+
+std::string upper(std::string_view text) {
+  std::string result(text);
+  for (char& c : result) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return result;
+}
+
+}  // namespace
+
+TimeNs next_poll_time(TimeNs time_ns, const TmPollConfig& poll) {
+  const TimeNs shifted = time_ns - poll.offset_ns;
+  TimeNs boundary = shifted / poll.interval_ns * poll.interval_ns;
+  if (boundary < shifted) boundary += poll.interval_ns;
+  return boundary + poll.offset_ns;
+}
+
+SignalPoller::SignalPoller(const TokenMetricsConfig& config, const InstrumentRegistry& instruments,
+                           EventQueue<InboundEvent>& queue, const Clock& clock, Secret api_key,
+                           CallBudget* budget, Waiter& waiter, boost::asio::ssl::context& tls)
+    : config_(config),
+      instruments_(instruments),
+      clock_(clock),
+      waiter_(waiter),
+      budget_(budget),
+      client_(config, std::move(api_key), budget, clock, waiter, tls),
+      parser_(instruments),
+      producer_(queue) {
+  for (const auto& instrument : instruments.all()) {
+    if (instrument.token_id != 0) token_ids_.push_back(instrument.token_id);
+  }
+  auto add = [this](TmEndpoint endpoint, const TmPollConfig& poll) {
+    Endpoint entry{endpoint, poll, {}};
+    entry.status.name = std::string(path_of(endpoint));
+    entry.status.enabled = poll.enabled;
+    endpoints_.push_back(entry);
+  };
+  add(TmEndpoint::kTradingSignals, config.daily_signals);
+  add(TmEndpoint::kHourlyTradingSignals, config.hourly_signals);
+  add(config.grade_endpoint == "trader-grades" ? TmEndpoint::kTraderGrades : TmEndpoint::kTmGrade,
+      config.grades);
+  records_.reserve(4096);
+  metrics_.budget_limit = budget != nullptr ? budget->limit() : 0;
+}
+
+SignalPoller::~SignalPoller() { stop(); }
+
+void SignalPoller::set_frame_sink(FrameSink sink) { sink_ = std::move(sink); }
+
+bool SignalPoller::start(std::string& error) {
+  if (!client_.valid(error)) return false;
+  if (token_ids_.empty()) {
+    error = "no configured instrument has a Token Metrics token id (token_id or token_symbol)";
+    return false;
+  }
+  thread_ = std::thread([this] { run(); });
+  return true;
+}
+
+void SignalPoller::stop() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void SignalPoller::run() {
+  while (!waiter_.stopped() && !halted_.load()) {
+    poll_due(clock_.now_ns());
+    const TimeNs next = next_due_ns();
+    if (next == INT64_MAX) break;  // every endpoint disabled
+    if (!waiter_.wait_for(next - clock_.now_ns())) break;
+  }
+}
+
+TimeNs SignalPoller::next_due_ns() const {
+  TimeNs next = INT64_MAX;
+  for (const auto& endpoint : endpoints_) {
+    if (endpoint.status.enabled) next = std::min(next, endpoint.status.next_due_ns);
+  }
+  return next;
+}
+
+void SignalPoller::poll_due(TimeNs now_ns) {
+  for (auto& endpoint : endpoints_) {
+    if (halted_.load() || waiter_.stopped()) return;
+    if (!endpoint.status.enabled || endpoint.status.next_due_ns > now_ns) continue;
+    poll(endpoint, now_ns);
+    // After a poll at t the next is the first boundary strictly after t.
+    endpoint.status.next_due_ns = next_poll_time(clock_.now_ns() + 1, endpoint.poll);
+  }
+}
+
+void SignalPoller::poll(Endpoint& endpoint, TimeNs now_ns) {
+  TmQuery query;
+  query.endpoint = endpoint.endpoint;
+  query.token_ids = token_ids_;
+  if (takes_dates(endpoint.endpoint)) {
+    query.start_day_ns = (now_ns - endpoint.poll.lookback_ns) / kNsPerDay * kNsPerDay;
+    query.end_day_ns = now_ns / kNsPerDay * kNsPerDay;
+  } else if (endpoint.endpoint == TmEndpoint::kHourlyTradingSignals) {
+    query.stop_before_ns = now_ns - endpoint.poll.lookback_ns;
+  }
+  // A lookback longer than the API's window is asked for window by window, all or nothing.
+  TmFetch fetch;
+  if (takes_dates(endpoint.endpoint)) {
+    for (const auto& [from, to] : split_date_range(query.start_day_ns, query.end_day_ns, config_.window_days)) {
+      TmQuery window = query;
+      window.start_day_ns = from;
+      window.end_day_ns = to;
+      TmFetch part = client_.fetch(window);
+      if (part.outcome != TmOutcome::kOk) {
+        fetch = std::move(part);
+        break;
+      }
+      for (auto& page : part.pages) fetch.pages.push_back(std::move(page));
+    }
+  } else {
+    fetch = client_.fetch(query);
+  }
+  ++endpoint.status.polls;
+  switch (fetch.outcome) {
+    case TmOutcome::kOk:
+      endpoint.status.last_success_ns = now_ns;
+      emit(fetch);
+      break;
+    case TmOutcome::kAuthFailed:
+    case TmOutcome::kPaymentRequired: {
+      ++endpoint.status.failures;
+      halted_.store(true);
+      std::lock_guard lock(metrics_mutex_);
+      metrics_.halted = true;
+      metrics_.halt_reason = fetch.message;
+      break;
+    }
+    case TmOutcome::kNotFound:
+      ++endpoint.status.failures;
+      endpoint.status.enabled = false;
+      log_error("Token Metrics {}: disabled ({})", endpoint.status.name, fetch.message);
+      break;
+    case TmOutcome::kBudgetExhausted:
+      ++endpoint.status.failures;
+      log_error("Token Metrics {}: not polled: {}", endpoint.status.name, fetch.message);
+      break;
+    case TmOutcome::kBadRequest:
+    case TmOutcome::kGaveUp:
+    case TmOutcome::kStopped:
+      ++endpoint.status.failures;
+      break;
+  }
+  std::lock_guard lock(metrics_mutex_);
+  metrics_.client = client_.metrics();
+  if (budget_ != nullptr) metrics_.budget_used = static_cast<std::uint64_t>(budget_->used(now_ns));
+  metrics_.endpoints.clear();
+  for (const auto& entry : endpoints_) metrics_.endpoints.push_back(entry.status);
+  metrics_.rejections.clear();
+  for (std::size_t i = 0; i < static_cast<std::size_t>(SignalRejection::kCount); ++i) {
+    const auto reason = static_cast<SignalRejection>(i);
+    metrics_.rejections.emplace_back(std::string(to_string(reason)), parser_.rejected(reason));
+  }
+}
+
+void SignalPoller::emit(const TmFetch& fetch) {
+  std::uint64_t emitted = 0, unchanged = 0, parse_failures = 0;
+  for (const auto& page : fetch.pages) {
+    if (sink_) sink_(page.receive_time_ns, page.body);
+    padded_.assign(page.body);
+    padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+    records_.clear();
+    if (!parser_.parse(std::string_view(padded_.data(), page.body.size()), page.receive_time_ns, records_)) {
+      ++parse_failures;
+      continue;
+    }
+    for (const auto& record : records_) {
+      if (latest_.admit(record) != SignalVerdict::kNew) {
+        ++unchanged;
+        continue;
+      }
+      // Signals are never dropped: wait for room (the core drains continuously).
+      while (!producer_.try_push(record)) {
+        if (!waiter_.wait_for(kNsPerMs)) return;
+      }
+      ++emitted;
+    }
+  }
+  std::lock_guard lock(metrics_mutex_);
+  metrics_.records_emitted += emitted;
+  metrics_.records_unchanged += unchanged;
+  metrics_.parse_failures += parse_failures;
+}
+
+TmPollerMetrics SignalPoller::metrics() const {
+  std::lock_guard lock(metrics_mutex_);
+  return metrics_;
+}
+
+bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& instruments, std::string& error) {
+  TmQuery query;
+  query.endpoint = TmEndpoint::kTokens;
+  for (const auto& instrument : instruments) {
+    if (instrument.token_id == 0 && !instrument.token_symbol.view().empty()) {
+      query.symbols.push_back(upper(instrument.token_symbol.view()));
+    }
+  }
+  if (query.symbols.empty()) return true;
+  const TmFetch fetch = client.fetch(query);
+  if (fetch.outcome != TmOutcome::kOk) {
+    error = "cannot resolve Token Metrics token ids: " + fetch.message;
+    return false;
+  }
+  std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> matches;
+  simdjson::dom::parser parser;
+  for (const auto& page : fetch.pages) {
+    const auto read = read_tm_page(parser, page.body, true);
+    if (!read) continue;
+    for (const auto& item : read->item_list) {
+      simdjson::dom::element element;
+      if (parser.parse(item.json).get(element)) continue;
+      std::string_view symbol, name;
+      if (element["TOKEN_SYMBOL"].get_string().get(symbol) || item.token_id == 0) continue;
+      if (element["TOKEN_NAME"].get_string().get(name)) name = "?";
+      matches[upper(symbol)].emplace_back(item.token_id, std::string(name));
+    }
+  }
+  for (auto& instrument : instruments) {
+    if (instrument.token_id != 0 || instrument.token_symbol.view().empty()) continue;
+    const std::string symbol = upper(instrument.token_symbol.view());
+    const auto found = matches.find(symbol);
+    if (found == matches.end()) {
+      error = "Token Metrics knows no token with symbol " + symbol + " (instrument " +
+              std::string(instrument.symbol.view()) + "); set token_id in [[instruments]]";
+      return false;
+    }
+    if (found->second.size() > 1) {
+      error = "Token Metrics symbol " + symbol + " is ambiguous:";
+      for (const auto& [id, name] : found->second) error += " " + std::to_string(id) + " (" + name + ")";
+      error += "; set token_id in [[instruments]] for " + std::string(instrument.symbol.view());
+      return false;
+    }
+    instrument.token_id = found->second.front().first;
+    log_info("{}: Token Metrics token id {} ({})", instrument.symbol.view(), instrument.token_id,
+             found->second.front().second);
+  }
+  return true;
+}
+
+}  // namespace sigex
