@@ -128,6 +128,7 @@ void SignalPoller::poll(Endpoint& endpoint, TimeNs now_ns) {
   switch (fetch.outcome) {
     case TmOutcome::kOk:
       endpoint.status.last_success_ns = now_ns;
+      path_of_fetch_ = std::string(path_of(endpoint.endpoint));
       emit(fetch);
       break;
     case TmOutcome::kAuthFailed:
@@ -168,26 +169,28 @@ void SignalPoller::poll(Endpoint& endpoint, TimeNs now_ns) {
 
 void SignalPoller::emit(const TmFetch& fetch) {
   std::uint64_t emitted = 0, unchanged = 0, parse_failures = 0;
-  for (const auto& page : fetch.pages) {
-    if (sink_) sink_(page.receive_time_ns, page.body);
-    padded_.assign(page.body);
-    padded_.append(simdjson::SIMDJSON_PADDING, '\0');
-    records_.clear();
-    if (!parser_.parse(std::string_view(padded_.data(), page.body.size()), page.receive_time_ns, records_)) {
-      ++parse_failures;
+  // The pages of one query become one frame, received when the last page arrived: rows come
+  // newest first across pages, and the parser orders the rows of a frame by time. The recorder
+  // gets the same frame, so a replay sees exactly what the core saw.
+  const std::string frame = combine_tm_pages(page_parser_, fetch.pages, path_of_fetch_);
+  const TimeNs receive_time_ns = fetch.pages.empty() ? clock_.now_ns() : fetch.pages.back().receive_time_ns;
+  if (sink_) sink_(receive_time_ns, frame);
+  padded_.assign(frame);
+  padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+  records_.clear();
+  if (!parser_.parse(std::string_view(padded_.data(), frame.size()), receive_time_ns, records_)) {
+    ++parse_failures;
+  }
+  for (const auto& record : records_) {
+    if (latest_.admit(record) != SignalVerdict::kNew) {
+      ++unchanged;
       continue;
     }
-    for (const auto& record : records_) {
-      if (latest_.admit(record) != SignalVerdict::kNew) {
-        ++unchanged;
-        continue;
-      }
-      // Signals are never dropped: wait for room (the core drains continuously).
-      while (!producer_.try_push(record)) {
-        if (!waiter_.wait_for(kNsPerMs)) return;
-      }
-      ++emitted;
+    // Signals are never dropped: wait for room (the core drains continuously).
+    while (!producer_.try_push(record)) {
+      if (!waiter_.wait_for(kNsPerMs)) return;
     }
+    ++emitted;
   }
   std::lock_guard lock(metrics_mutex_);
   metrics_.records_emitted += emitted;

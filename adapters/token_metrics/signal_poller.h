@@ -94,6 +94,8 @@ class SignalPoller {
   std::vector<TokenId> token_ids_;
   std::vector<InboundEvent> records_;
   std::string padded_;
+  std::string path_of_fetch_;
+  simdjson::dom::parser page_parser_;
   std::thread thread_;
   std::atomic<bool> halted_{false};
   mutable std::mutex metrics_mutex_;

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "adapters/token_metrics/token_metrics_client.h"
 #include "engine/core/calendar.h"
 
 namespace sigex {
@@ -73,6 +74,22 @@ Result<TmPage> read_tm_page(simdjson::dom::parser& parser, std::string_view body
     }
   }
   return page;
+}
+
+std::string combine_tm_pages(simdjson::dom::parser& parser, const std::vector<TmResponsePage>& pages,
+                             std::string_view source) {
+  std::string data;
+  std::size_t count = 0;
+  for (const auto& page : pages) {
+    const auto read = read_tm_page(parser, page.body, true);
+    if (!read) continue;
+    for (const auto& item : read->item_list) {
+      if (count++ > 0) data += ',';
+      data += item.json;
+    }
+  }
+  return R"({"success":true,"message":"sigex: )" + std::string(source) + R"(","length":)" +
+         std::to_string(count) + R"(,"data":[)" + data + "]}";
 }
 
 }  // namespace sigex

@@ -35,4 +35,11 @@ struct TmPage {
 // no "success" (kMissingField). success:false is not an error here: see TmPage::success.
 Result<TmPage> read_tm_page(simdjson::dom::parser& parser, std::string_view body, bool keep_items);
 
+struct TmResponsePage;
+
+// The rows of every page, in page order, as one v2 envelope whose message names the source.
+// Pages are expected to have passed read_tm_page already; unreadable ones are skipped.
+std::string combine_tm_pages(simdjson::dom::parser& parser, const std::vector<TmResponsePage>& pages,
+                             std::string_view source);
+
 }  // namespace sigex

@@ -8,6 +8,8 @@
 
 #include "engine/exe/app_config.h"
 #include "engine/exe/backtest_command.h"
+#include "engine/exe/fetch_history_command.h"
+#include "engine/core/calendar.h"
 #include "engine/exe/record_command.h"
 #include "engine/logging/log.h"
 
@@ -48,6 +50,14 @@ int main(int argc, char** argv) {
   record->add_option("--duration", record_duration_s, "seconds to record (default: until Ctrl-C)")
       ->check(CLI::PositiveNumber);
 
+  std::string history_from, history_to, history_out;
+  auto* history = app.add_subcommand("fetch-history",
+                                     "download Token Metrics signal and grade history for backtests");
+  history->add_option("--config", config_path, "configuration file (TOML)")->required();
+  history->add_option("--from", history_from, "first UTC day, YYYY-MM-DD")->required();
+  history->add_option("--to", history_to, "last UTC day, YYYY-MM-DD (inclusive)")->required();
+  history->add_option("--out", history_out, "recorded file to write (.gz for gzip)")->required();
+
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("file", check_path, "configuration file (TOML)")->required();
@@ -73,6 +83,19 @@ int main(int argc, char** argv) {
     if (!out_dir.empty()) options.out_dir = out_dir;
     options.quiet = quiet;
     status = sigex::run_backtest(config, options);
+  } else if (history->parsed()) {
+    sigex::FetchHistoryOptions options;
+    const auto from = sigex::parse_utc_timestamp(history_from);
+    const auto to = sigex::parse_utc_timestamp(history_to);
+    if (!from || !to) {
+      std::fprintf(stderr, "fetch-history: --from and --to must be UTC dates such as 2025-01-31\n");
+      status = 2;
+    } else {
+      options.from_day_ns = *from;
+      options.to_day_ns = *to;
+      options.out_path = history_out;
+      status = sigex::run_fetch_history(config, options);
+    }
   } else if (record->parsed()) {
     sigex::RecordOptions options;
     options.out_path = record_out;

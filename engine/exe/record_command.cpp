@@ -10,6 +10,7 @@
 
 #include "adapters/binance/market_data_feed.h"
 #include "adapters/recorded/frame_recorder.h"
+#include "adapters/token_metrics/signal_poller.h"
 #include "engine/book/order_book.h"
 #include "engine/core/live_clock.h"
 #include "engine/logging/log.h"
@@ -24,15 +25,50 @@ extern "C" void request_stop(int) { g_stop_requested.store(true); }
 }  // namespace
 
 int run_record(const AppConfig& config, const RecordOptions& options) {
-  const InstrumentRegistry instruments = build_registry(config);
-  FrameRecorder recorder;
+  LiveClock clock;
   std::string error;
+  // Token Metrics polling, when configured: token ids are resolved before the registry exists.
+  const TokenMetricsConfig& tm = config.token_metrics;
+  std::vector<Instrument> instrument_list = config.instruments;
+  StoppableWaiter tm_waiter;
+  std::unique_ptr<CallBudget> budget;
+  boost::asio::ssl::context tm_tls = make_client_tls_context(tm.tls_ca_file, error);
+  std::optional<SecretLoad> tm_key;
+  if (tm.enabled) {
+    if (!error.empty()) {
+      log_error("{}", error);
+      return 1;
+    }
+    auto loaded = load_secret(tm.api_key);
+    if (!loaded) {
+      log_error("{}", loaded.error());
+      return 1;
+    }
+    log_info("Token Metrics API key from {}", loaded->origin);
+    tm_key = std::move(*loaded);
+    budget = CallBudget::open(config.engine.state_dir, "token_metrics", tm.monthly_call_budget,
+                              tm.budget_warn_percent, error);
+    if (!budget) {
+      log_error("{}", error);
+      return 1;
+    }
+    if (tm.resolve_tokens) {
+      TokenMetricsClient resolver(tm, Secret(std::string(tm_key->secret.reveal())), budget.get(), clock,
+                                  tm_waiter, tm_tls);
+      if (!resolve_token_ids(resolver, instrument_list, error)) {
+        log_error("{}", error);
+        return 1;
+      }
+    }
+  }
+  InstrumentRegistry instruments;
+  for (const auto& instrument : instrument_list) instruments.add(instrument);
+  FrameRecorder recorder;
   if (!recorder.open(options.out_path, error)) {
     log_error("{}", error);
     return 1;
   }
-  LiveClock clock;
-  EventQueue<InboundEvent> queue(config.market_data.queue_capacity, 1);
+  EventQueue<InboundEvent> queue(config.market_data.queue_capacity, 2);
   BinanceMarketDataFeed feed(config.market_data.binance, instruments, queue, clock);
   feed.set_frame_sink([&recorder](TimeNs time_ns, std::string_view frame) {
     recorder.record(time_ns, frame);
@@ -40,6 +76,19 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   if (!feed.start(error)) {
     log_error("{}", error);
     return 1;
+  }
+  std::unique_ptr<SignalPoller> poller;
+  if (tm.enabled) {
+    poller = std::make_unique<SignalPoller>(tm, instruments, queue, clock, std::move(tm_key->secret),
+                                            budget.get(), tm_waiter, tm_tls);
+    poller->set_frame_sink([&recorder](TimeNs time_ns, std::string_view frame) {
+      recorder.record(time_ns, frame);
+    });
+    if (!poller->start(error)) {
+      log_error("{}", error);
+      feed.stop();
+      return 1;
+    }
   }
   g_stop_requested.store(false);
   std::signal(SIGINT, request_stop);
@@ -71,6 +120,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     for (std::size_t i = 0; i < count; ++i) deliver(batch[i]);
     if (count == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // idle core
   }
+  tm_waiter.stop();
+  if (poller) poller->stop();
   feed.stop();
   // Everything the feed handed over before it stopped belongs to the recording.
   for (std::size_t count = queue.drain(batch.data(), batch.size()); count > 0;
@@ -94,6 +145,12 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
                              instrument.symbol.view(), to_string(books[instrument.id].status()),
                              book.messages_applied, book.gaps, book.out_of_order,
                              book.resyncs_requested);
+    }
+    if (poller) {
+      const TmPollerMetrics tm_metrics = poller->metrics();
+      streams += fmt::format("\n  Token Metrics: {} calls, {} records, {} unchanged{}", tm_metrics.client.calls,
+                             tm_metrics.records_emitted, tm_metrics.records_unchanged,
+                             tm_metrics.halted ? "; HALTED: " + tm_metrics.halt_reason : "");
     }
     std::printf("%s\n", fmt::format("sigex record: {} frames written to {} ({} events; {} connects, "
                                     "{} reconnects ({} stale, {} serverShutdown, {} scheduled), "
