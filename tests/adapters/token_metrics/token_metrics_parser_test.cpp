@@ -1,5 +1,10 @@
 #include "adapters/token_metrics/token_metrics_parser.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "adapters/token_metrics/tm_page.h"
+
 #include <gtest/gtest.h>
 
 #include "engine/core/calendar.h"
@@ -51,12 +56,13 @@ TEST_F(TokenMetricsParserTest, HourlySignalsAsStringsAndLowerCaseNames) {
     {"TIMESTAMP":"2025-09-01T13:00:00.000Z","TOKEN_ID":3375,"CLOSE":108950.12,"SIGNAL":"-1","POSITION":"-1"},
     {"token_id":3306,"date":"2025-09-01","trading_signal":"0","tm_grade":"71.25"}]})"));
   ASSERT_EQ(out_.size(), 3u);
-  EXPECT_EQ(out_[0].trading_signal.timeframe, SignalTimeframe::kHourly);
-  EXPECT_EQ(out_[0].trading_signal.signal, -1);
-  EXPECT_EQ(out_[0].trading_signal.trend, -1);
-  EXPECT_EQ(out_[1].grade.kind, GradeKind::kTmGrade);
-  EXPECT_EQ(out_[1].grade.hundredths, 7125);
-  EXPECT_EQ(out_[2].trading_signal.instrument, 1);
+  // Oldest first: the ETH row (00:00) before the BTC row (13:00); a row's grade before its signal.
+  EXPECT_EQ(out_[0].grade.kind, GradeKind::kTmGrade);
+  EXPECT_EQ(out_[0].grade.hundredths, 7125);
+  EXPECT_EQ(out_[1].trading_signal.instrument, 1);
+  EXPECT_EQ(out_[2].trading_signal.timeframe, SignalTimeframe::kHourly);
+  EXPECT_EQ(out_[2].trading_signal.signal, -1);
+  EXPECT_EQ(out_[2].trading_signal.trend, -1);
 }
 
 TEST_F(TokenMetricsParserTest, BadItemsAreRejectedWithReasonsAndTheRestKept) {
@@ -110,6 +116,101 @@ TEST(TokenMetricsParserEnvelope, SuccessFalseAfterDataLeavesNothing) {
   frame.reserve(frame.size() + simdjson::SIMDJSON_PADDING);
   EXPECT_FALSE(parser.parse(frame, 1, out));
   EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(SIGEX_SOURCE_DIR) + "/tests/data/token_metrics/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<InboundEvent> parse_fixture(TokenMetricsParser& parser, const std::string& name, TimeNs receive_ns) {
+  std::string body = fixture(name);
+  const std::size_t size = body.size();
+  body.append(simdjson::SIMDJSON_PADDING, '\0');
+  std::vector<InboundEvent> out;
+  const auto parsed = parser.parse(std::string_view(body.data(), size), receive_ns, out);
+  EXPECT_TRUE(parsed) << name;
+  return out;
+}
+
+TEST(TokenMetricsFixtures, CapturedDailySignal) {
+  const InstrumentRegistry instruments = two_instruments();
+  TokenMetricsParser parser(instruments);
+  const auto out = parse_fixture(parser, "trading_signals_captured.json", 1);
+  ASSERT_EQ(out.size(), 2u);  // the grade, then the signal of the same row
+  EXPECT_EQ(out[0].kind, MarketEventKind::kGrade);
+  EXPECT_EQ(out[0].grade.hundredths, 2648);
+  EXPECT_EQ(out[1].trading_signal.signal, 0);
+  EXPECT_EQ(out[1].trading_signal.trend, -1);
+  EXPECT_EQ(format_utc_timestamp(out[1].trading_signal.venue_time_ns), "2025-04-10T00:00:00.000Z");
+}
+
+TEST(TokenMetricsFixtures, HourlyRowsComeOutOldestFirst) {
+  const InstrumentRegistry instruments = two_instruments();
+  TokenMetricsParser parser(instruments);
+  const auto out = parse_fixture(parser, "hourly_trading_signals.json", 1);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(format_utc_timestamp(out[0].trading_signal.venue_time_ns), "2025-09-01T12:00:00.000Z");
+  EXPECT_EQ(out[0].trading_signal.signal, 1);
+  EXPECT_EQ(out[0].trading_signal.timeframe, SignalTimeframe::kHourly);
+  EXPECT_EQ(format_utc_timestamp(out[1].trading_signal.venue_time_ns), "2025-09-01T13:00:00.000Z");
+}
+
+TEST(TokenMetricsFixtures, UndatedLatestGradeIsDatedToTheDayOfReceipt) {
+  const InstrumentRegistry instruments = two_instruments();
+  TokenMetricsParser parser(instruments);
+  const TimeNs received = parse_utc_timestamp("2025-09-02T13:37:00").value();
+  const auto out = parse_fixture(parser, "tm_grade_latest.json", received);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].grade.kind, GradeKind::kTmGrade);
+  EXPECT_EQ(out[0].grade.hundredths, 7125);  // a numeric string
+  EXPECT_EQ(format_utc_timestamp(out[0].grade.venue_time_ns), "2025-09-02T00:00:00.000Z");
+}
+
+TEST(TokenMetricsFixtures, LegacyTraderGradesWithRealValues) {
+  const InstrumentRegistry instruments = two_instruments();
+  TokenMetricsParser parser(instruments);
+  const auto out = parse_fixture(parser, "trader_grades_v1_values.json", 1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].grade.kind, GradeKind::kTraderGrade);
+  EXPECT_EQ(out[0].grade.hundredths, 8793);
+}
+
+TEST(TokenMetricsFixtures, PageReaderChecksTheEnvelope) {
+  simdjson::dom::parser dom;
+  const auto tokens = read_tm_page(dom, fixture("tokens.json"), true);
+  ASSERT_TRUE(tokens);
+  EXPECT_TRUE(tokens->success);
+  ASSERT_EQ(tokens->item_list.size(), 2u);
+  EXPECT_EQ(tokens->item_list[1].token_id, 3306);
+  const auto refused = read_tm_page(dom, fixture("success_false.json"), false);
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->success);
+  EXPECT_EQ(refused->message, "Invalid parameters");
+  const std::string body = fixture("hourly_trading_signals.json");
+  EXPECT_FALSE(read_tm_page(dom, body.substr(0, body.size() / 2), false));  // truncated
+  EXPECT_FALSE(read_tm_page(dom, R"({"success":true,"data":{}})", false));  // data not an array
+  EXPECT_FALSE(read_tm_page(dom, R"({"success":"yes","data":[]})", false));
+  EXPECT_FALSE(read_tm_page(dom, R"({"data":[]})", false));
+  const auto hourly = read_tm_page(dom, body, false);
+  ASSERT_TRUE(hourly);
+  EXPECT_EQ(format_utc_timestamp(hourly->oldest_time_ns), "2025-09-01T12:00:00.000Z");
+}
+
+TEST(TokenMetricsFixtures, RecognisesEnvelopesWithWhitespace) {
+  EXPECT_TRUE(TokenMetricsParser::recognises(R"({"success":true})"));
+  EXPECT_TRUE(TokenMetricsParser::recognises("{ \n \"success\": true}"));
+  EXPECT_FALSE(TokenMetricsParser::recognises(R"({"stream":"x"})"));
 }
 
 }  // namespace
