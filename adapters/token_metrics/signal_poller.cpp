@@ -172,7 +172,7 @@ void SignalPoller::emit(const TmFetch& fetch) {
   // The pages of one query become one frame, received when the last page arrived: rows come
   // newest first across pages, and the parser orders the rows of a frame by time. The recorder
   // gets the same frame, so a replay sees exactly what the core saw.
-  const std::string frame = combine_tm_pages(page_parser_, fetch.pages, path_of_fetch_);
+  const std::string frame = page_reader_.combine(fetch.pages, path_of_fetch_);
   const TimeNs receive_time_ns = fetch.pages.empty() ? clock_.now_ns() : fetch.pages.back().receive_time_ns;
   if (sink_) sink_(receive_time_ns, frame);
   padded_.assign(frame);
@@ -218,9 +218,10 @@ bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& inst
     return false;
   }
   std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> matches;
+  TmPageReader reader;
   simdjson::dom::parser parser;
   for (const auto& page : fetch.pages) {
-    const auto read = read_tm_page(parser, page.body, true);
+    const auto read = reader.read(page.body, true);
     if (!read) continue;
     for (const auto& item : read->item_list) {
       simdjson::dom::element element;

@@ -95,7 +95,7 @@ class SignalPoller {
   std::vector<InboundEvent> records_;
   std::string padded_;
   std::string path_of_fetch_;
-  simdjson::dom::parser page_parser_;
+  TmPageReader page_reader_;
   std::thread thread_;
   std::atomic<bool> halted_{false};
   mutable std::mutex metrics_mutex_;

@@ -31,15 +31,27 @@ struct TmPage {
   std::vector<TmPageItem> item_list;  // filled only when asked for
 };
 
-// Errors: not JSON or truncated (kSyntax), not an object or wrong envelope types (kWrongType),
-// no "success" (kMissingField). success:false is not an error here: see TmPage::success.
-Result<TmPage> read_tm_page(simdjson::dom::parser& parser, std::string_view body, bool keep_items);
-
 struct TmResponsePage;
 
-// The rows of every page, in page order, as one v2 envelope whose message names the source.
-// Pages are expected to have passed read_tm_page already; unreadable ones are skipped.
-std::string combine_tm_pages(simdjson::dom::parser& parser, const std::vector<TmResponsePage>& pages,
-                             std::string_view source);
+// Reads pages; holds its parsers, so one per thread.
+class TmPageReader {
+ public:
+  // Errors: not JSON or truncated (kSyntax), not an object or wrong envelope types
+  // (kWrongType), no "success" (kMissingField). success:false is not an error here: see
+  // TmPage::success. With keep_items every item's exact text is kept (numbers are not
+  // re-printed, so "52.89" stays "52.89").
+  Result<TmPage> read(std::string_view body, bool keep_items);
+
+  // The rows of every page, in page order, as one v2 envelope whose message names the
+  // source. Pages are expected to have passed read(); unreadable ones are skipped.
+  std::string combine(const std::vector<TmResponsePage>& pages, std::string_view source);
+
+ private:
+  bool raw_items(std::string_view body, std::vector<std::string>& out);
+
+  simdjson::dom::parser dom_;
+  simdjson::ondemand::parser ondemand_;
+  std::string padded_;
+};
 
 }  // namespace sigex

@@ -241,7 +241,7 @@ TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& res
   }
   const int status = response.status;
   auto body_message = [&]() {
-    const auto parsed = read_tm_page(page_parser_, response.body, false);
+    const auto parsed = page_reader_.read(response.body, false);
     return parsed && !parsed->message.empty() ? ": " + parsed->message : std::string();
   };
   if (status == 429) {
@@ -288,7 +288,7 @@ TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& res
     result.message = "HTTP " + std::to_string(status) + body_message();
     return Attempt::kFatal;
   }
-  const auto parsed = read_tm_page(page_parser_, response.body, false);
+  const auto parsed = page_reader_.read(response.body, false);
   if (!parsed) {
     ++metrics_.malformed;
     result.message = "malformed response body (" + std::string(parsed.error().what) + ")";

@@ -133,7 +133,7 @@ class TokenMetricsClient {
   std::string base_path_;
   std::unique_ptr<HttpSession> session_;
   Backoff backoff_;
-  simdjson::dom::parser page_parser_;
+  TmPageReader page_reader_;
   TmClientMetrics metrics_;
 };
 

@@ -148,7 +148,7 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
   const std::filesystem::path parts = options.out_path + ".parts";
   std::filesystem::create_directories(parts);
   std::size_t done = 0, fetched = 0;
-  simdjson::dom::parser page_parser;
+  TmPageReader page_reader;
   for (const auto& job : jobs) {
     if (std::filesystem::exists(parts / job.part_name())) {
       ++done;
@@ -179,7 +179,7 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
     std::vector<Line> lines;
     const TimeNs end_ns = job.to_day_ns + kNsPerDay;
     for (const auto& page : fetch.pages) {
-      const auto read = read_tm_page(page_parser, page.body, true);
+      const auto read = page_reader.read(page.body, true);
       if (!read) continue;  // cannot happen: the client checked every page
       for (const auto& item : read->item_list) {
         // Rows outside the asked range (hourly paging overshoots) and undated rows are left out.

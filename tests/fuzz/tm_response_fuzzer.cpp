@@ -40,10 +40,10 @@ std::vector<sigex::InboundEvent> parse(sigex::TokenMetricsParser& parser, const 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static simdjson::dom::parser dom;
+  static sigex::TmPageReader dom;
   static sigex::TokenMetricsParser parser(instruments());
   const std::string body(reinterpret_cast<const char*>(data), size);
-  const auto page = sigex::read_tm_page(dom, body, true);
+  const auto page = dom.read(body, true);
   bool direct_ok = false;
   const auto direct = parse(parser, body, direct_ok);
   if (!page || !page->success) return 0;
@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sigex::TmResponsePage response;
   response.body = body;
   response.items = page->items;
-  const std::string combined = sigex::combine_tm_pages(dom, {response}, "fuzz");
+  const std::string combined = dom.combine({response}, "fuzz");
   bool combined_ok = false;
   const auto again = parse(parser, combined, combined_ok);
   SIGEX_CHECK(combined_ok, "a combined page must parse");

@@ -217,6 +217,11 @@ class TmSimulator::Impl {
     for (int i = 0; i < count; ++i) faults_.push_back(fault);
   }
 
+  void clear_faults() {
+    std::lock_guard lock(mutex_);
+    faults_.clear();
+  }
+
   std::atomic<bool> repeat_pages{false};
   std::atomic<std::uint64_t> requests{0}, connections{0};
 
@@ -487,6 +492,7 @@ bool TmSimulator::load_recorded(const std::string& endpoint, const std::string& 
 }
 void TmSimulator::add_token(TmToken token) { impl_->add_token(std::move(token)); }
 void TmSimulator::inject(TmFaultSpec fault, int count) { impl_->inject(fault, count); }
+void TmSimulator::clear_faults() { impl_->clear_faults(); }
 void TmSimulator::set_repeat_pages(bool repeat) { impl_->repeat_pages.store(repeat); }
 std::uint64_t TmSimulator::requests() const { return impl_->requests.load(); }
 std::uint64_t TmSimulator::connections() const { return impl_->connections.load(); }

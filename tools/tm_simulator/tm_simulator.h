@@ -75,6 +75,7 @@ class TmSimulator {
 
   // Faults, from any thread: each queued fault is used by exactly one request, in order.
   void inject(TmFaultSpec fault, int count = 1);
+  void clear_faults();
   // Sticky: the page parameter is ignored, so every page repeats page 1.
   void set_repeat_pages(bool repeat);
 

@@ -187,22 +187,29 @@ TEST(TokenMetricsFixtures, LegacyTraderGradesWithRealValues) {
 }
 
 TEST(TokenMetricsFixtures, PageReaderChecksTheEnvelope) {
-  simdjson::dom::parser dom;
-  const auto tokens = read_tm_page(dom, fixture("tokens.json"), true);
+  TmPageReader dom;
+  const auto tokens = dom.read(fixture("tokens.json"), true);
   ASSERT_TRUE(tokens);
   EXPECT_TRUE(tokens->success);
   ASSERT_EQ(tokens->item_list.size(), 2u);
   EXPECT_EQ(tokens->item_list[1].token_id, 3306);
-  const auto refused = read_tm_page(dom, fixture("success_false.json"), false);
+  // Items are kept byte for byte (numbers are not re-printed).
+  const std::string captured = fixture("trading_signals_captured.json");
+  const auto page = dom.read(captured, true);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->item_list.size(), 1u);
+  const auto begin = captured.find("[{") + 1;
+  EXPECT_EQ(page->item_list[0].json, captured.substr(begin, captured.rfind("}]") + 1 - begin));
+  const auto refused = dom.read(fixture("success_false.json"), false);
   ASSERT_TRUE(refused);
   EXPECT_FALSE(refused->success);
   EXPECT_EQ(refused->message, "Invalid parameters");
   const std::string body = fixture("hourly_trading_signals.json");
-  EXPECT_FALSE(read_tm_page(dom, body.substr(0, body.size() / 2), false));  // truncated
-  EXPECT_FALSE(read_tm_page(dom, R"({"success":true,"data":{}})", false));  // data not an array
-  EXPECT_FALSE(read_tm_page(dom, R"({"success":"yes","data":[]})", false));
-  EXPECT_FALSE(read_tm_page(dom, R"({"data":[]})", false));
-  const auto hourly = read_tm_page(dom, body, false);
+  EXPECT_FALSE(dom.read(body.substr(0, body.size() / 2), false));  // truncated
+  EXPECT_FALSE(dom.read(R"({"success":true,"data":{}})", false));  // data not an array
+  EXPECT_FALSE(dom.read(R"({"success":"yes","data":[]})", false));
+  EXPECT_FALSE(dom.read(R"({"data":[]})", false));
+  const auto hourly = dom.read(body, false);
   ASSERT_TRUE(hourly);
   EXPECT_EQ(format_utc_timestamp(hourly->oldest_time_ns), "2025-09-01T12:00:00.000Z");
 }

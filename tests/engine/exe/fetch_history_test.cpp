@@ -1,0 +1,102 @@
+// `sigex fetch-history` against the loopback Token Metrics simulator serving the bundled daily
+// signals: interrupted by the call budget, resumed without fetching a window twice, and the
+// result replayed by `sigex backtest` trades exactly like the bundled recording.
+
+#include "engine/exe/fetch_history_command.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "adapters/token_metrics/token_metrics_client.h"
+#include "engine/exe/backtest_command.h"
+#include "support/test_support.h"
+#include "support/tm_support.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+class FetchHistoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    ASSERT_TRUE(simulator_.start(error)) << error;
+    ASSERT_TRUE(simulator_.load_recorded(
+        "trading-signals", std::string(SIGEX_SOURCE_DIR) + "/config/data/samples/daily_trading_signals_btc.jsonl.gz",
+        error))
+        << error;
+    ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);
+    ConfigErrors errors;
+    config_ = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml", errors);
+    ASSERT_TRUE(errors.empty());
+    config_.engine.state_dir = (directory_.path() / "state").string();
+    config_.token_metrics = simulator_config(simulator_);
+    config_.token_metrics.api_key = {"", "", "SIGEX_TEST_TM_KEY", "Token Metrics API key"};
+    options_.from_day_ns = parse_utc_timestamp("2017-08-17").value();
+    options_.to_day_ns = parse_utc_timestamp("2022-01-25").value();
+    options_.out_path = (directory_.path() / "history.jsonl.gz").string();
+    options_.clock = &clock_;
+    options_.quiet = true;
+  }
+
+  TemporaryDirectory directory_;
+  TmSimulator simulator_{TmSimulatorOptions{}};
+  AppConfig config_;
+  FetchHistoryOptions options_;
+  SimulatedClock clock_{parse_utc_timestamp("2026-11-28T12:00:00").value()};
+};
+
+TEST_F(FetchHistoryTest, ResumesAfterTheBudgetRunsOutAndReplaysLikeTheRecording) {
+  const std::size_t windows =
+      split_date_range(options_.from_day_ns, options_.to_day_ns, config_.token_metrics.window_days).size();
+  ASSERT_EQ(windows, 56u);
+  config_.token_metrics.monthly_call_budget = 20;
+  EXPECT_EQ(run_fetch_history(config_, options_), 3);  // budget used up: resume later
+  EXPECT_EQ(simulator_.requests(), 20u);
+  EXPECT_FALSE(std::filesystem::exists(options_.out_path));
+  EXPECT_TRUE(std::filesystem::exists(options_.out_path + ".parts"));
+
+  config_.token_metrics.monthly_call_budget = 1000;
+  ASSERT_EQ(run_fetch_history(config_, options_), 0);
+  // Every window fetched once; the signals are 1 533 days, at most 29 per page of 100 rows.
+  EXPECT_EQ(simulator_.requests(), windows);
+  EXPECT_FALSE(std::filesystem::exists(options_.out_path + ".parts"));
+
+  // Replayed in place of the bundled recording: the same orders as the golden run.
+  AppConfig backtest = config_;
+  backtest.backtest.inputs[1].path = options_.out_path;
+  BacktestOptions run;
+  run.out_dir = (directory_.path() / "backtest").string();
+  run.quiet = true;
+  ASSERT_EQ(run_backtest(backtest, run), 0);
+  EXPECT_EQ(slurp(directory_.path() / "backtest" / "orders.csv"),
+            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_daily_orders.csv"));
+  const std::string summary = slurp(directory_.path() / "backtest" / "summary.json");
+  EXPECT_NE(summary.find("\"input_problems\": 0,"), std::string::npos) << summary;
+}
+
+TEST_F(FetchHistoryTest, AuthFailureStopsWithItsReason) {
+  simulator_.inject({TmFault::kUnauthorized});
+  EXPECT_EQ(run_fetch_history(config_, options_), 1);
+  EXPECT_EQ(simulator_.requests(), 1u);
+}
+
+TEST_F(FetchHistoryTest, MissingKeySaysWhereItLooked) {
+  ::unsetenv("SIGEX_TEST_TM_KEY");
+  EXPECT_EQ(run_fetch_history(config_, options_), 1);
+  EXPECT_EQ(simulator_.requests(), 0u);
+}
+
+}  // namespace
+}  // namespace sigex
