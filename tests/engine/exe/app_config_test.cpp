@@ -112,6 +112,57 @@ entry_grade = "120"
   EXPECT_NE(all.find(path + ":"), std::string::npos);
 }
 
+TEST(AppConfig, TokenMetricsConfigsAreValid) {
+  for (const char* name : {"token-metrics.toml", "fetch-history-simulator.toml"}) {
+    ConfigErrors errors;
+    const AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
+    EXPECT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
+    EXPECT_TRUE(config.token_metrics.enabled);
+  }
+  ConfigErrors errors;
+  const AppConfig full = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/token-metrics.toml", errors);
+  const TokenMetricsConfig defaults;
+  EXPECT_EQ(full.token_metrics.base_url, defaults.base_url);
+  EXPECT_EQ(full.token_metrics.monthly_call_budget, defaults.monthly_call_budget);
+  EXPECT_EQ(full.token_metrics.daily_signals.offset_ns, defaults.daily_signals.offset_ns);
+  EXPECT_EQ(full.token_metrics.api_key.credential, defaults.api_key.credential);
+  EXPECT_EQ(full.signals.max_daily_signal_age_ns, SignalGateConfig{}.max_daily_signal_age_ns);
+}
+
+TEST(AppConfig, TokenMetricsMistakesAreReported) {
+  TemporaryDirectory directory;
+  const auto path = (directory.path() / "tm.toml").string();
+  std::ofstream(path) << R"(
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+token_id = 3375
+
+[token_metrics]
+api_key = "tm-should-never-be-here"
+monthly_call_budget = 100
+grade_endpoint = "investor-grades"
+page_limit = 500
+
+[token_metrics.daily_signals]
+interval_s = 600
+offset_s = 600
+)";
+  ConfigErrors errors;
+  load_app_config(path, errors);
+  std::string all;
+  for (const auto& message : errors.messages()) all += message + "\n";
+  EXPECT_NE(all.find("never goes into the configuration file"), std::string::npos) << all;
+  EXPECT_EQ(all.find("tm-should-never-be-here"), std::string::npos) << all;
+  EXPECT_NE(all.find("grade_endpoint"), std::string::npos) << all;
+  EXPECT_NE(all.find("page_limit"), std::string::npos) << all;
+  EXPECT_NE(all.find("offset_s"), std::string::npos) << all;
+  EXPECT_NE(all.find("calls a month"), std::string::npos) << all;
+}
+
 TEST(AppConfig, MissingInstrumentsIsAnError) {
   TemporaryDirectory directory;
   const auto path = (directory.path() / "empty.toml").string();
