@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   auto* record = app.add_subcommand("record", "record live market data for later backtests");
   record->add_option("--config", config_path, "configuration file (TOML)")->required();
   record->add_option("--out", record_out, "recorded file to write (.gz for gzip)")->required();
+  std::string record_signals_out;
+  record->add_option("--signals-out", record_signals_out,
+                     "Token Metrics pages (default: <out>-signals.jsonl.gz)");
   record->add_option("--duration", record_duration_s, "seconds to record (default: until Ctrl-C)")
       ->check(CLI::PositiveNumber);
 
@@ -99,6 +102,7 @@ int main(int argc, char** argv) {
   } else if (record->parsed()) {
     sigex::RecordOptions options;
     options.out_path = record_out;
+    options.signals_out_path = record_signals_out;
     if (record_duration_s > 0) options.duration_s = record_duration_s;
     status = sigex::run_record(config, options);
   }

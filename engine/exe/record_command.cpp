@@ -24,6 +24,14 @@ extern "C" void request_stop(int) { g_stop_requested.store(true); }
 
 }  // namespace
 
+std::string default_signals_path(const std::string& out_path) {
+  std::string stem = out_path;
+  for (const std::string suffix : {".gz", ".jsonl"}) {
+    if (stem.size() > suffix.size() && stem.ends_with(suffix)) stem.resize(stem.size() - suffix.size());
+  }
+  return stem + "-signals.jsonl.gz";
+}
+
 int run_record(const AppConfig& config, const RecordOptions& options) {
   LiveClock clock;
   std::string error;
@@ -68,6 +76,13 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     log_error("{}", error);
     return 1;
   }
+  FrameRecorder signal_recorder;
+  const std::string signals_path =
+      options.signals_out_path.empty() ? default_signals_path(options.out_path) : options.signals_out_path;
+  if (tm.enabled && !signal_recorder.open(signals_path, error)) {
+    log_error("{}", error);
+    return 1;
+  }
   EventQueue<InboundEvent> queue(config.market_data.queue_capacity, 2);
   BinanceMarketDataFeed feed(config.market_data.binance, instruments, queue, clock);
   feed.set_frame_sink([&recorder](TimeNs time_ns, std::string_view frame) {
@@ -81,8 +96,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   if (tm.enabled) {
     poller = std::make_unique<SignalPoller>(tm, instruments, queue, clock, std::move(tm_key->secret),
                                             budget.get(), tm_waiter, tm_tls);
-    poller->set_frame_sink([&recorder](TimeNs time_ns, std::string_view frame) {
-      recorder.record(time_ns, frame);
+    poller->set_frame_sink([&signal_recorder](TimeNs time_ns, std::string_view frame) {
+      signal_recorder.record(time_ns, frame);
     });
     if (!poller->start(error)) {
       log_error("{}", error);
@@ -130,8 +145,12 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  const bool written = recorder.close();
+  bool written = recorder.close();
   if (!written) log_error("{}", recorder.error());
+  if (tm.enabled && !signal_recorder.close()) {
+    log_error("{}", signal_recorder.error());
+    written = false;
+  }
   if (!options.quiet) {
     const FeedMetrics metrics = feed.metrics();
     std::string streams;
@@ -148,8 +167,9 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     }
     if (poller) {
       const TmPollerMetrics tm_metrics = poller->metrics();
-      streams += fmt::format("\n  Token Metrics: {} calls, {} records, {} unchanged{}", tm_metrics.client.calls,
-                             tm_metrics.records_emitted, tm_metrics.records_unchanged,
+      streams += fmt::format("\n  Token Metrics: {} calls, {} records, {} unchanged, {} pages written to {}{}",
+                             tm_metrics.client.calls, tm_metrics.records_emitted, tm_metrics.records_unchanged,
+                             signal_recorder.frames_written(), signals_path,
                              tm_metrics.halted ? "; HALTED: " + tm_metrics.halt_reason : "");
     }
     std::printf("%s\n", fmt::format("sigex record: {} frames written to {} ({} events; {} connects, "

@@ -16,11 +16,17 @@ namespace sigex {
 
 struct RecordOptions {
   std::string out_path;
+  // Token Metrics pages, when [token_metrics] is enabled: a file of their own (each file's
+  // receive times must only go forward, and two threads cannot promise that in one file).
+  // Empty: derived from out_path ("session.jsonl.gz" -> "session-signals.jsonl.gz").
+  std::string signals_out_path;
   std::optional<double> duration_s;          // stop after this long (wall clock)
   std::function<bool()> stop_when;           // tests: stop when this holds
   std::function<void(const InboundEvent&)> on_event;  // tests: what the core received
   bool quiet = false;
 };
+
+std::string default_signals_path(const std::string& out_path);
 
 // Returns the process exit code: 0 success, 1 failure (with a message on stderr).
 int run_record(const AppConfig& config, const RecordOptions& options);

@@ -8,6 +8,8 @@
 #include "adapters/recorded/replay_source.h"
 #include "engine/exe/backtest_command.h"
 #include "support/test_support.h"
+#include "engine/core/live_clock.h"
+#include "support/tm_support.h"
 #include "tools/feed_simulator/feed_simulator.h"
 
 namespace sigex {
@@ -36,8 +38,18 @@ bool same(const InboundEvent& a, const InboundEvent& b) {
              x.price == y.price && x.quantity == y.quantity &&
              x.first_update_id == y.first_update_id && x.last_update_id == y.last_update_id;
     }
+    case MarketEventKind::kTradingSignal: {
+      const auto &x = a.trading_signal, &y = b.trading_signal;
+      return x.instrument == y.instrument && x.signal == y.signal && x.trend == y.trend &&
+             x.timeframe == y.timeframe && x.venue_time_ns == y.venue_time_ns;
+    }
+    case MarketEventKind::kGrade: {
+      const auto &x = a.grade, &y = b.grade;
+      return x.instrument == y.instrument && x.kind == y.kind && x.hundredths == y.hundredths &&
+             x.venue_time_ns == y.venue_time_ns;
+    }
     default:
-      return false;  // not produced by this feed
+      return false;  // not produced by these feeds
   }
 }
 
@@ -92,6 +104,72 @@ TEST(RecordReplay, ARecordedSessionReplaysToTheSameEventsInTheSameOrder) {
 
   // And `sigex backtest` runs on it unchanged.
   config.backtest.inputs = {{options.out_path, ""}};
+  BacktestOptions backtest;
+  backtest.out_dir = (directory.path() / "backtest").string();
+  backtest.quiet = true;
+  EXPECT_EQ(run_backtest(config, backtest), 0);
+}
+
+TEST(RecordReplay, TokenMetricsPollingIsRecordedBesideTheMarketData) {
+  TemporaryDirectory directory;
+  FeedSimulatorOptions feed_options;
+  feed_options.inputs = {{std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/ethusdt_20240808.gz",
+                          "ETHUSDT"}};
+  FeedSimulator feed(feed_options);
+  TmSimulator signals(TmSimulatorOptions{});
+  std::string error;
+  ASSERT_TRUE(feed.start(error)) << error;
+  ASSERT_TRUE(signals.start(error)) << error;
+  // Rows dated today and yesterday, so that the poller's lookback (from the live clock) sees them.
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  for (const TimeNs day : {today - kNsPerDay, today}) {
+    ASSERT_TRUE(signals.add_item("trading-signals", daily_row(3306, format_utc_date(day), 1, "61.5"), error)) << error;
+  }
+  ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);
+
+  ConfigErrors errors;
+  AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  const std::string port = std::to_string(feed.port());
+  config.market_data.binance.ws_url = "ws://127.0.0.1:" + port + "/stream";
+  config.market_data.binance.rest_url = "http://127.0.0.1:" + port;
+  config.engine.state_dir = (directory.path() / "state").string();
+  config.token_metrics = simulator_config(signals);
+  config.token_metrics.api_key = {"", "", "SIGEX_TEST_TM_KEY", "Token Metrics API key"};
+
+  std::vector<InboundEvent> received;
+  RecordOptions options;
+  options.out_path = (directory.path() / "session.jsonl.gz").string();
+  options.quiet = true;
+  options.stop_when = [&] { return feed.finished() && received.size() == 4; };
+  options.on_event = [&](const InboundEvent& event) {
+    if (event.kind == MarketEventKind::kTradingSignal || event.kind == MarketEventKind::kGrade) {
+      received.push_back(event);
+    }
+  };
+  ASSERT_EQ(run_record(config, options), 0);
+  feed.stop();
+  ASSERT_EQ(received.size(), 4u);  // two rows: grade and signal each
+  EXPECT_EQ(signals.requests(), 1u);
+
+  // The signals file replays to the same records; together with the market data file the
+  // backtest reads both.
+  const std::string signals_path = (directory.path() / "session-signals.jsonl.gz").string();
+  ASSERT_EQ(default_signals_path(options.out_path), signals_path);
+  const InstrumentRegistry instruments = build_registry(config);
+  ReplaySource replay(instruments, {{signals_path}}, 0, INT64_MAX);
+  ASSERT_TRUE(replay.open(error)) << error;
+  std::vector<InboundEvent> batch;
+  std::size_t index = 0;
+  while (replay.next(batch)) {
+    for (const auto& event : batch) {
+      ASSERT_LT(index, received.size());
+      EXPECT_TRUE(same(event, received[index])) << "record " << index << " differs";
+      ++index;
+    }
+  }
+  EXPECT_EQ(index, received.size());
+  config.backtest.inputs = {{options.out_path, ""}, {signals_path, ""}};
   BacktestOptions backtest;
   backtest.out_dir = (directory.path() / "backtest").string();
   backtest.quiet = true;
