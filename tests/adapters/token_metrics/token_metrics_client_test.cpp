@@ -4,7 +4,10 @@
 
 #include "adapters/token_metrics/token_metrics_client.h"
 
+#include <sstream>
+
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 
 #include "support/test_support.h"
 #include "support/tm_support.h"
@@ -221,6 +224,29 @@ TEST(CallBudget, PersistsAcrossReopenAndResetsEachMonth) {
   EXPECT_EQ(budget->used(november), 3);
   EXPECT_TRUE(budget->try_spend(december));
   EXPECT_EQ(budget->remaining(december), 2);
+}
+
+TEST(CallBudget, WarnsOnceAtTheWarningShare) {
+  TemporaryDirectory directory;
+  std::ostringstream lines;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("budget", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines)));
+  const TimeNs now = parse_utc_timestamp("2026-11-28T10:00:00").value();
+  std::string error;
+  auto budget = CallBudget::open(directory.path(), "token_metrics", 10, 80, error);
+  ASSERT_TRUE(budget) << error;
+  for (int call = 1; call <= 7; ++call) ASSERT_TRUE(budget->try_spend(now));
+  EXPECT_EQ(lines.str().find("call budget"), std::string::npos);
+  ASSERT_TRUE(budget->try_spend(now));  // 8 of 10
+  ASSERT_TRUE(budget->try_spend(now));
+  ASSERT_TRUE(budget->try_spend(now));
+  EXPECT_FALSE(budget->try_spend(now));  // 100 %: refused
+  spdlog::set_default_logger(previous);
+  const std::string text = lines.str();
+  EXPECT_NE(text.find("8 of 10 calls used in 2026-11 (80%)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("calls used", text.find("calls used") + 1), std::string::npos) << text;  // once
+  EXPECT_EQ(budget->used(now), 10);
 }
 
 TEST(DateWindows, NeverLongerThanTheLimit) {
