@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "support/test_support.h"
 #include "support/tm_support.h"
