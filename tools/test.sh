@@ -2,7 +2,8 @@
 # Installs what is needed, then runs the whole test suite twice:
 #   1. build/            warnings are errors (-Wall -Wextra -Wpedantic -Werror), all tests;
 #   2. build-sanitize/   AddressSanitizer + UndefinedBehaviorSanitizer, all tests;
-#   3. build-fuzz/       the wire-frame fuzzer (libFuzzer + ASan + UBSan) for a bounded time.
+#   3. build-fuzz/       the wire-frame and Token Metrics response fuzzers (libFuzzer + ASan +
+#                        UBSan) for a bounded time.
 # Also checks that the quick-start backtests run. Exits non-zero on the first failure.
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ SIGEX_BUILD_DIR=build SIGEX_BUILD_TYPE=Release tools/build.sh -DCMAKE_CXX_FLAGS_
 ctest --test-dir build --output-on-failure --parallel "$jobs"
 build/sigex check-config config/backtest-daily.toml
 build/sigex check-config config/backtest-tick.toml
+build/sigex check-config config/token-metrics.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 

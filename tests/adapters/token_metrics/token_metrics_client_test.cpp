@@ -12,6 +12,7 @@
 
 #include "support/test_support.h"
 #include "support/tm_support.h"
+#include "tools/feed_simulator/tls_proxy.h"
 
 namespace sigex {
 namespace {
@@ -203,6 +204,31 @@ TEST_F(TokenMetricsClientTest, BudgetStopsCallsAndGivesNothingPartial) {
   EXPECT_EQ(simulator_.requests(), 2u);
   EXPECT_EQ(small->used(clock_.now_ns()), 2);
   EXPECT_NE(fetch.message.find("used up for 2025-02"), std::string::npos) << fetch.message;
+}
+
+TEST_F(TokenMetricsClientTest, HttpsVerifiesTheServerAndKeepsTheConnection) {
+  TlsProxy proxy(simulator_.port());
+  const std::string ca_file = (directory_.path() / "test-ca.pem").string();
+  std::string error;
+  ASSERT_TRUE(proxy.start(ca_file, error)) << error;
+  config_.base_url = "https://127.0.0.1:" + std::to_string(proxy.port()) + "/v2";
+  {
+    // Not trusted: the system store does not know the test certificate. Retried, never
+    // downgraded to plain text.
+    auto untrusted = client();
+    const TmFetch fetch = untrusted.fetch(january());
+    EXPECT_EQ(fetch.outcome, TmOutcome::kGaveUp);
+    EXPECT_NE(fetch.message.find("tls_handshake"), std::string::npos) << fetch.message;
+    EXPECT_EQ(simulator_.requests(), 0u);
+  }
+  auto trusted_tls = make_client_tls_context(ca_file, error);
+  ASSERT_TRUE(error.empty()) << error;
+  TokenMetricsClient trusted(config_, Secret(std::string("tm-simulator-key")), budget_.get(), clock_, waiter_,
+                             trusted_tls);
+  const TmFetch fetch = trusted.fetch(january());
+  ASSERT_EQ(fetch.outcome, TmOutcome::kOk) << fetch.message;
+  EXPECT_EQ(total_items(fetch), 29u);
+  EXPECT_EQ(trusted.connects(), 1u);  // three pages over one TLS connection
 }
 
 TEST(CallBudget, PersistsAcrossReopenAndResetsEachMonth) {
