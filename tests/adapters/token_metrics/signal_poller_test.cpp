@@ -121,12 +121,14 @@ TEST_F(SignalPollerTest, EachSignalReachesTheStrategyOnceAcrossPollsAndRestarts)
 }
 
 TEST_F(SignalPollerTest, FaultsNeverEmitPartialOrDuplicateRecords) {
-  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
   config_.page_limit = 2;  // 6 rows: pages of 2; faults land in the middle of the query
+  config_.timeouts.request_ns = 300 * kNsPerMs;
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
   for (const TmFault fault : {TmFault::kTruncated, TmFault::kServerError, TmFault::kSuccessFalse,
-                              TmFault::kCutConnection, TmFault::kRateLimited}) {
+                              TmFault::kCutConnection, TmFault::kRateLimited, TmFault::kRateLimitedNoHeader,
+                              TmFault::kSlow}) {
     simulator_.inject({TmFault::kSlow, 1, 0});
-    simulator_.inject({fault, 1, 0});
+    simulator_.inject({fault, 1, 2000});
   }
   // Three polls, enough attempts for every fault: the strategy still gets each row once.
   for (int hour = 0; hour < 3; ++hour) {
@@ -140,9 +142,56 @@ TEST_F(SignalPollerTest, FaultsNeverEmitPartialOrDuplicateRecords) {
   EXPECT_EQ(metrics.client.server_errors, 1u);
   EXPECT_EQ(metrics.client.success_false, 1u);
   EXPECT_EQ(metrics.client.transport_errors, 1u);
-  EXPECT_EQ(metrics.client.rate_limited, 1u);
+  EXPECT_EQ(metrics.client.rate_limited, 2u);
+  EXPECT_EQ(metrics.client.timeouts, 1u);
   EXPECT_EQ(metrics.client.calls, simulator_.requests());
   EXPECT_EQ(static_cast<std::uint64_t>(budget_->used(clock_.now_ns())), simulator_.requests());
+}
+
+TEST_F(SignalPollerTest, RepeatingPagesDeliverEachRowOnce) {
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  config_.page_limit = 2;
+  simulator_.set_repeat_pages(true);  // the API ignores `page`: page 2 is page 1 again
+  session.round(clock_.now_ns());
+  EXPECT_EQ(session.recorder->signals.size(), 2u);  // the newest two rows, once each
+  EXPECT_EQ(session.poller->metrics().client.repeated_pages, 1u);
+  EXPECT_EQ(simulator_.requests(), 2u);
+}
+
+TEST_F(SignalPollerTest, RemovedEndpointIsDisabledOthersGoOn) {
+  config_.grades.enabled = true;
+  config_.grade_endpoint = "trader-grades";
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  simulator_.inject({TmFault::kSlow, 1, 0});  // trading-signals: served
+  simulator_.inject({TmFault::kNotFound});    // trader-grades: gone
+  session.round(clock_.now_ns());
+  const auto metrics = session.poller->metrics();
+  ASSERT_EQ(metrics.endpoints.size(), 3u);
+  EXPECT_TRUE(metrics.endpoints[0].enabled);
+  EXPECT_FALSE(metrics.endpoints[2].enabled);
+  EXPECT_FALSE(session.poller->halted());
+  EXPECT_EQ(session.recorder->signals.size(), 6u);
+  clock_.advance_to(session.poller->next_due_ns());
+  session.round(clock_.now_ns());
+  EXPECT_EQ(simulator_.requests(), 3u);  // only trading-signals again
+}
+
+TEST_F(SignalPollerTest, TokenIdsAreResolvedAndAmbiguityIsAnError) {
+  simulator_.add_token({3375, "Bitcoin", "BTC"});
+  simulator_.add_token({3306, "Ethereum", "ETH"});
+  simulator_.add_token({9001, "Ethereum Classic Wrapped", "ETH"});
+  TokenMetricsClient client(config_, Secret(std::string("tm-simulator-key")), budget_.get(), clock_, waiter_, tls_);
+  std::vector<Instrument> list = {btcusdt(), ethusdt()};
+  list[0].token_id = 0;  // resolve BTC; ETH is pinned
+  std::string error;
+  ASSERT_TRUE(resolve_token_ids(client, list, error)) << error;
+  EXPECT_EQ(list[0].token_id, 3375);
+  EXPECT_EQ(list[1].token_id, 3306);
+  list[1].token_id = 0;
+  EXPECT_FALSE(resolve_token_ids(client, list, error));
+  EXPECT_NE(error.find("ETH is ambiguous: 3306 (Ethereum) 9001 (Ethereum Classic Wrapped)"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("set token_id"), std::string::npos);
 }
 
 TEST_F(SignalPollerTest, WrongTypesAreRejectedAndCountedNotEmitted) {
