@@ -2,7 +2,6 @@
 
 #include <cctype>
 
-#include "adapters/token_metrics/token_metrics_client.h"
 #include "engine/core/calendar.h"
 
 namespace sigex {

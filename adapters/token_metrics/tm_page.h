@@ -31,7 +31,13 @@ struct TmPage {
   std::vector<TmPageItem> item_list;  // filled only when asked for
 };
 
-struct TmResponsePage;
+// One response page as the client accepted it.
+struct TmResponsePage {
+  TimeNs receive_time_ns = 0;
+  std::string body;  // followed by nothing: callers pad before on-demand parsing
+  std::size_t items = 0;
+  TimeNs oldest_time_ns = 0;
+};
 
 // Reads pages; holds its parsers, so one per thread.
 class TmPageReader {

@@ -116,7 +116,7 @@ TokenMetricsClient::TokenMetricsClient(const TokenMetricsConfig& config, Secret 
       backoff_(config.backoff_initial_ns, config.backoff_max_ns,
                config.random_seed != 0 ? config.random_seed : std::random_device{}()) {
   const auto url = parse_url(config.base_url);
-  if (url && (url->scheme == "http" || url->scheme == "https")) {
+  if (url && (url->scheme == "https" || (url->scheme == "http" && is_loopback_host(url->host)))) {
     base_ = *url;
     base_path_ = url->target;
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
@@ -128,10 +128,16 @@ TokenMetricsClient::~TokenMetricsClient() = default;
 
 bool TokenMetricsClient::valid(std::string& error) const {
   if (!base_) {
-    error = "token_metrics.base_url '" + config_.base_url + "' is not an http(s):// URL";
+    error = "token_metrics.base_url '" + config_.base_url +
+            "' must be an https:// URL (plain http:// only for a loopback simulator: the API key "
+            "must not cross a network in clear text)";
     return false;
   }
   return true;
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]";
 }
 
 std::uint64_t TokenMetricsClient::connects() const { return session_ ? session_->connects() : 0; }
@@ -152,7 +158,7 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
   TmFetch result;
   if (!base_) {
     result.outcome = TmOutcome::kBadRequest;
-    result.message = "token_metrics.base_url is not an http(s):// URL";
+    valid(result.message);
     return result;
   }
   const std::vector<HttpHeader> headers = {{config_.key_header, std::string(api_key_.reveal())}};

@@ -68,13 +68,6 @@ enum class TmOutcome : std::uint8_t {
 };
 std::string_view to_string(TmOutcome outcome);
 
-struct TmResponsePage {
-  TimeNs receive_time_ns = 0;
-  std::string body;  // followed by nothing: callers pad before on-demand parsing
-  std::size_t items = 0;
-  TimeNs oldest_time_ns = 0;
-};
-
 struct TmFetch {
   TmOutcome outcome = TmOutcome::kOk;
   std::string message;  // for everything but kOk; never contains the key
@@ -136,6 +129,9 @@ class TokenMetricsClient {
   TmPageReader page_reader_;
   TmClientMetrics metrics_;
 };
+
+// 127.0.0.1, ::1 or localhost: the only hosts a key may be sent to over plain http.
+bool is_loopback_host(std::string_view host);
 
 // Splits [from_day, to_day] (inclusive UTC days) into windows of at most `window_days` days,
 // oldest first.

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "adapters/token_metrics/token_metrics_client.h"
 #include "engine/core/calendar.h"
 #include "engine/oms/client_order_id.h"
 
@@ -267,6 +268,10 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
     section.error("api_key", "the API key never goes into the configuration file; use "
                              "api_key_credential (systemd LoadCredential=), api_key_file (mode 0600) "
                              "or api_key_env");
+  }
+  if (const auto url = parse_url(tm.base_url);
+      !url || !(url->scheme == "https" || (url->scheme == "http" && is_loopback_host(url->host)))) {
+    section.error("base_url", "must be an https:// URL (http:// only for a loopback simulator)");
   }
   section.text("tls_ca_file", tm.tls_ca_file);
   tm.tls_ca_file = resolve_path(config.path, tm.tls_ca_file);

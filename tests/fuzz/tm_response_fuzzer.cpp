@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "adapters/token_metrics/tm_page.h"
-#include "adapters/token_metrics/token_metrics_client.h"
 #include "adapters/token_metrics/token_metrics_parser.h"
 #include "engine/core/check.h"
 

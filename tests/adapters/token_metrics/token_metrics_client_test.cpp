@@ -231,6 +231,19 @@ TEST_F(TokenMetricsClientTest, HttpsVerifiesTheServerAndKeepsTheConnection) {
   EXPECT_EQ(trusted.connects(), 1u);  // three pages over one TLS connection
 }
 
+TEST_F(TokenMetricsClientTest, KeyNeverGoesOverPlainHttpBeyondLoopback) {
+  config_.base_url = "http://api.tokenmetrics.com/v2";
+  auto tm = client();
+  std::string error;
+  EXPECT_FALSE(tm.valid(error));
+  EXPECT_NE(error.find("must be an https:// URL"), std::string::npos) << error;
+  EXPECT_NE(tm.fetch(january()).outcome, TmOutcome::kOk);
+  EXPECT_EQ(tm.metrics().calls, 0u);
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("localhost"));
+  EXPECT_FALSE(is_loopback_host("127.0.0.1.example.com"));
+}
+
 TEST(CallBudget, PersistsAcrossReopenAndResetsEachMonth) {
   TemporaryDirectory directory;
   const TimeNs november = parse_utc_timestamp("2026-11-28T10:00:00").value();

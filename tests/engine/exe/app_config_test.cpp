@@ -142,6 +142,7 @@ step_size = "0.00001"
 token_id = 3375
 
 [token_metrics]
+base_url = "http://api.tokenmetrics.com/v2"
 api_key = "tm-should-never-be-here"
 monthly_call_budget = 100
 grade_endpoint = "investor-grades"
@@ -161,6 +162,7 @@ offset_s = 600
   EXPECT_NE(all.find("page_limit"), std::string::npos) << all;
   EXPECT_NE(all.find("offset_s"), std::string::npos) << all;
   EXPECT_NE(all.find("calls a month"), std::string::npos) << all;
+  EXPECT_NE(all.find("base_url: must be an https:// URL"), std::string::npos) << all;
 }
 
 TEST(AppConfig, MissingInstrumentsIsAnError) {
