@@ -1,0 +1,141 @@
+#include "adapters/binance/request_signer.h"
+
+#include <algorithm>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+
+namespace sigex {
+namespace {
+
+class HmacSigner final : public RequestSigner {
+ public:
+  explicit HmacSigner(Secret secret) : secret_(std::move(secret)) {}
+  std::string sign(std::string_view payload) const override {
+    return hmac_sha256_hex(secret_.reveal(), payload);
+  }
+  bool needs_url_encoding() const override { return false; }
+
+ private:
+  Secret secret_;
+};
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+
+class Ed25519Signer final : public RequestSigner {
+ public:
+  explicit Ed25519Signer(EVP_PKEY* key) : key_(key) {}
+  std::string sign(std::string_view payload) const override {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    unsigned char signature[64];
+    std::size_t length = sizeof signature;
+    const bool ok = context != nullptr && EVP_DigestSignInit(context, nullptr, nullptr, nullptr, key_.get()) == 1 &&
+                    EVP_DigestSign(context, signature, &length,
+                                   reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) == 1;
+    EVP_MD_CTX_free(context);
+    return ok ? base64_encode(signature, length) : std::string();
+  }
+  bool needs_url_encoding() const override { return true; }
+
+ private:
+  std::unique_ptr<EVP_PKEY, PkeyDeleter> key_;
+};
+
+}  // namespace
+
+std::string hex_encode(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text(size * 2, '0');
+  for (std::size_t i = 0; i < size; ++i) {
+    text[2 * i] = kDigits[data[i] >> 4];
+    text[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return text;
+}
+
+std::string base64_encode(const unsigned char* data, std::size_t size) {
+  std::string text(4 * ((size + 2) / 3) + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), data, static_cast<int>(size));
+  text.resize(static_cast<std::size_t>(written));
+  return text;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
+        byte == '-' || byte == '_' || byte == '.' || byte == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kDigits[byte >> 4];
+      out += kDigits[byte & 0xf];
+    }
+  }
+  return out;
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  return hex_encode(digest, length);
+}
+
+std::unique_ptr<RequestSigner> make_hmac_signer(Secret secret) {
+  return std::make_unique<HmacSigner>(std::move(secret));
+}
+
+std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::string& error) {
+  BIO* bio = BIO_new_mem_buf(pem.reveal().data(), static_cast<int>(pem.reveal().size()));
+  EVP_PKEY* key = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  if (key == nullptr) {
+    error = "the Ed25519 key is not a PKCS#8 PEM private key";
+    return nullptr;
+  }
+  if (EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(key);
+    error = "the private key is not an Ed25519 key";
+    return nullptr;
+  }
+  return std::make_unique<Ed25519Signer>(key);
+}
+
+QueryString& QueryString::add(std::string_view name, std::string_view value) {
+  if (!text_.empty()) text_ += '&';
+  text_.append(name);
+  text_ += '=';
+  text_ += percent_encode(value);
+  return *this;
+}
+
+std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query, std::string body) {
+  std::string signature = signer.sign(query + body);
+  if (signer.needs_url_encoding()) signature = percent_encode(signature);
+  std::string& target = body.empty() ? query : body;
+  if (!target.empty()) target += '&';
+  target += "signature=" + signature;
+  return {std::move(query), std::move(body)};
+}
+
+std::string ws_api_payload(std::vector<std::pair<std::string, std::string>> params) {
+  std::sort(params.begin(), params.end());
+  std::string payload;
+  for (const auto& [name, value] : params) {
+    if (name == "signature") continue;
+    if (!payload.empty()) payload += '&';
+    payload += name + "=" + value;
+  }
+  return payload;
+}
+
+}  // namespace sigex

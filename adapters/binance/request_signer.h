@@ -1,0 +1,64 @@
+#pragma once
+
+// Binance request signing (REST and WebSocket API).
+//   REST: the payload is exactly the bytes sent, query string then body with no separator;
+//         non-ASCII is percent-encoded before signing.
+//   WS API: every param except `signature`, sorted by name, joined as k=v&..., not encoded.
+// Two key types: HMAC-SHA256 (hex signature) and Ed25519 (base64 signature, which must be
+// percent-encoded when it goes into a query string or form body). The secret lives in a
+// Secret and is never logged; signers cannot be copied. Pinned to Binance's official vectors
+// and RFC 4231 / RFC 8032 in tests/adapters/binance/request_signer_test.cpp.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/core/secret.h"
+
+namespace sigex {
+
+class RequestSigner {
+ public:
+  virtual ~RequestSigner() = default;
+  // The signature of `payload`, as Binance expects it in the `signature` parameter (before
+  // any URL encoding).
+  virtual std::string sign(std::string_view payload) const = 0;
+  // Whether the signature needs percent-encoding in a URL (base64 can contain + / =).
+  virtual bool needs_url_encoding() const = 0;
+};
+
+// HMAC-SHA256 over the secret's bytes; lower-case hex.
+std::unique_ptr<RequestSigner> make_hmac_signer(Secret secret);
+// Ed25519 from a PKCS#8 PEM private key. nullptr with the reason (never the key) in `error`.
+std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::string& error);
+
+// Parameters in the order they are sent.
+class QueryString {
+ public:
+  // `value` is percent-encoded (RFC 3986: everything but A-Z a-z 0-9 - _ . ~).
+  QueryString& add(std::string_view name, std::string_view value);
+  const std::string& text() const { return text_; }
+  bool empty() const { return text_.empty(); }
+
+ private:
+  std::string text_;
+};
+
+// REST: `query` + `body` signed as one payload, the signature appended as the last parameter
+// of the query string when the body is empty, else of the body. Returns {query, body}.
+std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query,
+                                              std::string body);
+
+// WS API: the payload of sorted params (not encoded).
+std::string ws_api_payload(std::vector<std::pair<std::string, std::string>> params);
+
+std::string percent_encode(std::string_view text);
+std::string hex_encode(const unsigned char* data, std::size_t size);
+std::string base64_encode(const unsigned char* data, std::size_t size);
+
+// RFC 4231-style raw HMAC-SHA256 (binary key), lower-case hex. For tests and the signer.
+std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+
+}  // namespace sigex
