@@ -85,7 +85,7 @@ class HttpSession::Connection {
 
   // One request/response exchange. `received_any` tells a dead idle connection (nothing came
   // back) from a failure in the middle of a response.
-  error_code exchange(asio::io_context& io, const http::request<http::empty_body>& request,
+  error_code exchange(asio::io_context& io, const http::request<http::string_body>& request,
                       DurationNs timeout_ns, http::response<http::string_body>& response,
                       std::string& step, bool& received_any) {
     received_any = false;
@@ -122,16 +122,23 @@ HttpSession::~HttpSession() { close(); }
 void HttpSession::close() { connection_.reset(); }
 
 HttpResponse HttpSession::get(const std::string& target, const std::vector<HttpHeader>& headers) {
+  return request(Method::kGet, target, {}, headers);
+}
+
+HttpResponse HttpSession::request(Method method, const std::string& target, const std::string& body,
+                                  const std::vector<HttpHeader>& headers) {
   bool may_retry = false;
-  HttpResponse response = attempt(target, headers, may_retry);
-  // The server may close an idle keep-alive connection at any time: a request that got no
-  // answer at all on a reused connection is sent once more on a fresh one.
-  if (response.transport_failed() && may_retry) response = attempt(target, headers, may_retry);
+  HttpResponse response = attempt(method, target, body, headers, may_retry);
+  // The server may close an idle keep-alive connection at any time: a GET that got no answer
+  // at all on a reused connection is sent once more on a fresh one.
+  if (response.transport_failed() && may_retry && method == Method::kGet) {
+    response = attempt(method, target, body, headers, may_retry);
+  }
   return response;
 }
 
-HttpResponse HttpSession::attempt(const std::string& target, const std::vector<HttpHeader>& headers,
-                                  bool& may_retry) {
+HttpResponse HttpSession::attempt(Method method, const std::string& target, const std::string& body,
+                                  const std::vector<HttpHeader>& headers, bool& may_retry) {
   HttpResponse response;
   const bool reused = connection_ != nullptr;
   may_retry = false;
@@ -144,12 +151,19 @@ HttpResponse HttpSession::attempt(const std::string& target, const std::vector<H
       return response;
     }
   }
-  http::request<http::empty_body> request{http::verb::get, target, 11};
+  static constexpr http::verb kVerbs[] = {http::verb::get, http::verb::post, http::verb::delete_,
+                                          http::verb::put};
+  http::request<http::string_body> request{kVerbs[static_cast<int>(method)], target, 11};
   request.set(http::field::host, base_.host);
+  if (!body.empty()) {
+    request.set(http::field::content_type, "application/x-www-form-urlencoded");
+    request.body() = body;
+  }
   request.set(http::field::user_agent, "sigex");
   request.set(http::field::accept, "application/json");
   request.keep_alive(true);
   for (const auto& header : headers) request.set(header.name, header.value);
+  request.prepare_payload();
   http::response<http::string_body> reply;
   bool received_any = false;
   response.error = connection_->exchange(io_, request, timeouts_.request_ns, reply, response.step,

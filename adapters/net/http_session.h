@@ -4,8 +4,9 @@
 // host, plain TCP (http://, loopback tests) or TLS (https://, peer and host name verified),
 // with a timeout per phase. Requests are blocking and run on a private io_context, so the
 // caller's thread (a poller or a command) owns the session; one session per thread.
-// A request on a connection the server has meanwhile closed is retried once on a new
-// connection (GET only, so a retry is harmless). Request headers are never logged or put into
+// A GET on a connection the server has meanwhile closed is retried once on a new connection
+// (harmless); other methods are never retried here: an order's fate is for the OMS to find
+// out. Request headers are never logged or put into
 // error text: they may carry API keys.
 
 #include <cstdint>
@@ -40,8 +41,13 @@ class HttpSession {
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
+  enum class Method : std::uint8_t { kGet, kPost, kDelete, kPut };
+
   // GET `target` (path and query). Always returns; failures are in the response.
   HttpResponse get(const std::string& target, const std::vector<HttpHeader>& headers);
+  // Any method; a non-empty `body` is sent as application/x-www-form-urlencoded.
+  HttpResponse request(Method method, const std::string& target, const std::string& body,
+                       const std::vector<HttpHeader>& headers);
   void close();
 
   std::uint64_t connects() const { return connects_; }
@@ -49,8 +55,8 @@ class HttpSession {
 
  private:
   class Connection;
-  HttpResponse attempt(const std::string& target, const std::vector<HttpHeader>& headers,
-                       bool& may_retry);
+  HttpResponse attempt(Method method, const std::string& target, const std::string& body,
+                       const std::vector<HttpHeader>& headers, bool& may_retry);
 
   Url base_;
   boost::asio::ssl::context& tls_;
