@@ -1,0 +1,110 @@
+#include "adapters/binance/order_report.h"
+
+#include <simdjson.h>
+
+#include "engine/core/decimal.h"
+
+namespace sigex {
+namespace {
+
+bool decimal_field(simdjson::dom::element element, const char* key, std::int64_t& out, bool required = true) {
+  std::string_view text;
+  if (element[key].get_string().get(text)) return !required;
+  const auto value = parse_decimal(text, kBinanceScale);
+  if (!value) return false;
+  out = *value;
+  return true;
+}
+
+Result<VenueOrderReport> read_order(simdjson::dom::element element) {
+  VenueOrderReport report;
+  std::string_view text;
+  if (element["symbol"].get_string().get(text)) return fail(Errc::kMissingField, "symbol");
+  report.symbol = std::string(text);
+  std::int64_t number = 0;
+  if (element["orderId"].get_int64().get(number)) return fail(Errc::kMissingField, "orderId");
+  report.order_id = static_cast<VenueOrderId>(number);
+  // On a cancel, clientOrderId is the cancel request's own id; the order's is origClientOrderId.
+  if (element["origClientOrderId"].get_string().get(text) && element["clientOrderId"].get_string().get(text)) {
+    return fail(Errc::kMissingField, "clientOrderId");
+  }
+  if (!report.client_order_id.assign(text)) return fail(Errc::kOutOfRange, "clientOrderId longer than 36");
+  if (!element["transactTime"].get_int64().get(number) || !element["updateTime"].get_int64().get(number)) {
+    report.transact_time_ns = number * kNsPerMs;
+  }
+  if (element["status"].get_string().get(text)) return fail(Errc::kMissingField, "status");
+  const auto status = venue_order_status(text);
+  if (!status) return tl::unexpected(status.error());
+  report.status = *status;
+  // ACK responses stop here; RESULT/FULL/query responses carry quantities as decimal strings.
+  if (!decimal_field(element, "price", report.price.raw, false) ||
+      !decimal_field(element, "origQty", report.original_quantity.raw, false) ||
+      !decimal_field(element, "executedQty", report.executed_quantity.raw, false)) {
+    return fail(Errc::kSyntax, "order quantity or price is not a decimal");
+  }
+  std::string_view quote;
+  if (!element["cummulativeQuoteQty"].get_string().get(quote)) {
+    const auto value = parse_decimal(quote, kBinanceScale);
+    if (!value) return fail(Errc::kSyntax, "cummulativeQuoteQty is not a decimal");
+    report.cumulative_quote = Money{*value};
+  }
+  simdjson::dom::array fills;
+  if (!element["fills"].get_array().get(fills)) {
+    for (auto fill_element : fills) {
+      VenueFill fill;
+      if (!decimal_field(fill_element, "price", fill.price.raw) || !decimal_field(fill_element, "qty", fill.quantity.raw) ||
+          !decimal_field(fill_element, "commission", fill.commission.raw)) {
+        return fail(Errc::kSyntax, "fill price, qty or commission is not a decimal");
+      }
+      if (!fill_element["commissionAsset"].get_string().get(text)) fill.commission_asset = std::string(text);
+      if (fill_element["tradeId"].get_int64().get(number)) return fail(Errc::kMissingField, "tradeId");
+      fill.trade_id = static_cast<std::uint64_t>(number);
+      report.fills.push_back(std::move(fill));
+    }
+  }
+  return report;
+}
+
+}  // namespace
+
+Result<VenueOrderStatus> venue_order_status(std::string_view text) {
+  if (text == "NEW") return VenueOrderStatus::kNew;
+  if (text == "PARTIALLY_FILLED") return VenueOrderStatus::kPartiallyFilled;
+  if (text == "FILLED") return VenueOrderStatus::kFilled;
+  if (text == "CANCELED") return VenueOrderStatus::kCanceled;
+  if (text == "REJECTED") return VenueOrderStatus::kRejected;
+  if (text == "EXPIRED" || text == "EXPIRED_IN_MATCH") return VenueOrderStatus::kExpired;
+  if (text == "PENDING_NEW") return VenueOrderStatus::kPendingNew;
+  if (text == "PENDING_CANCEL") return VenueOrderStatus::kPendingCancel;
+  return fail(Errc::kUnsupported, "unknown order status");
+}
+
+bool is_final(VenueOrderStatus status) {
+  return status == VenueOrderStatus::kFilled || status == VenueOrderStatus::kCanceled ||
+         status == VenueOrderStatus::kRejected || status == VenueOrderStatus::kExpired;
+}
+
+Result<VenueOrderReport> parse_order_report(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "order answer is not JSON");
+  if (!root.is_object()) return fail(Errc::kWrongType, "order answer is not an object");
+  return read_order(root);
+}
+
+Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "open orders answer is not JSON");
+  simdjson::dom::array orders;
+  if (root.get_array().get(orders)) return fail(Errc::kWrongType, "open orders answer is not an array");
+  std::vector<VenueOrderReport> reports;
+  for (auto element : orders) {
+    auto report = read_order(element);
+    if (!report) return tl::unexpected(report.error());
+    reports.push_back(std::move(*report));
+  }
+  return reports;
+}
+
+}  // namespace sigex

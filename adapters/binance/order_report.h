@@ -1,0 +1,55 @@
+#pragma once
+
+// Binance order JSON (new order RESULT/FULL, cancel, query, open orders) -> a plain report in
+// fixed point. The only place venue order strings become engine values for execution.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/binance/exchange_filters.h"
+#include "engine/core/result.h"
+#include "engine/events/events.h"
+
+namespace sigex {
+
+enum class VenueOrderStatus : std::uint8_t {
+  kNew,
+  kPartiallyFilled,
+  kFilled,
+  kCanceled,
+  kRejected,
+  kExpired,  // EXPIRED and EXPIRED_IN_MATCH
+  kPendingNew,
+  kPendingCancel,
+};
+Result<VenueOrderStatus> venue_order_status(std::string_view text);
+bool is_final(VenueOrderStatus status);
+
+struct VenueFill {
+  Price price{0};
+  Quantity quantity{0};
+  Money commission{0};
+  std::string commission_asset;
+  std::uint64_t trade_id = 0;
+};
+
+struct VenueOrderReport {
+  std::string symbol;
+  VenueOrderId order_id = 0;
+  ClientOrderId client_order_id;       // the order's own id ("clientOrderId", or
+                                       // "origClientOrderId" on cancels)
+  VenueOrderStatus status = VenueOrderStatus::kNew;
+  Price price{0};
+  Quantity original_quantity{0};
+  Quantity executed_quantity{0};
+  Money cumulative_quote{0};           // negative: not available (some historical orders)
+  TimeNs transact_time_ns = 0;
+  std::vector<VenueFill> fills;        // FULL responses only
+};
+
+Result<VenueOrderReport> parse_order_report(std::string_view body);
+// GET /api/v3/openOrders: an array of order objects.
+Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body);
+
+}  // namespace sigex
