@@ -10,23 +10,14 @@
 #include <set>
 #include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <simdjson.h>
 
 #include "adapters/recorded/recorded_file.h"
 #include "engine/core/calendar.h"
+#include "tools/sim_http/loopback_http_server.h"
 
 namespace sigex {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-using error_code = boost::system::error_code;
 
 namespace {
 
@@ -47,19 +38,7 @@ bool parse_target(std::string_view target, Query& query) {
   if (!path.starts_with("/v2/")) return false;
   query.endpoint = std::string(path.substr(4));
   if (question == std::string_view::npos) return true;
-  std::string_view rest = target.substr(question + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const auto equals = pair.find('=');
-    std::string value(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
-    // Only %2C (comma) is escaped by sigex; decode it for completeness.
-    for (std::size_t at = value.find("%2C"); at != std::string::npos; at = value.find("%2C")) {
-      value.replace(at, 3, ",");
-    }
-    query.params[std::string(pair.substr(0, equals))] = value;
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-  }
+  for (auto& [name, value] : split_query(target.substr(question + 1))) query.params[name] = std::move(value);
   return true;
 }
 
@@ -90,13 +69,7 @@ const std::set<std::string>& known_endpoints() {
   return endpoints;
 }
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-  int delay_ms = 0;
-  bool cut = false;  // promise a longer body, send half, close
-};
+using Reply = SimReply;
 
 std::string envelope(const std::vector<const std::string*>& items) {
   std::string body = R"({"success":true,"message":"Data fetched successfully","length":)" +
@@ -120,34 +93,15 @@ Reply error_reply(int status, std::string_view message) {
 
 class TmSimulator::Impl {
  public:
-  explicit Impl(TmSimulatorOptions options) : options_(std::move(options)), acceptor_(io_) {}
+  explicit Impl(TmSimulatorOptions options)
+      : options_(std::move(options)),
+        server_("Token Metrics simulator", options_.port, [this](const SimRequest& request) { return handle(request); }) {}
   ~Impl() { stop(); }
 
-  bool start(std::string& error) {
-    error_code ec;
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), options_.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "Token Metrics simulator cannot listen on 127.0.0.1:" + std::to_string(options_.port) +
-              ": " + ec.message();
-      return false;
-    }
-    port_ = acceptor_.local_endpoint().port();
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
-    return true;
-  }
-
-  void stop() {
-    if (!thread_.joinable()) return;
-    io_.stop();
-    thread_.join();
-  }
-
-  std::uint16_t port() const { return port_; }
+  bool start(std::string& error) { return server_.start(error); }
+  void stop() { server_.stop(); }
+  std::uint16_t port() const { return server_.port(); }
+  std::uint64_t connections() const { return server_.connections(); }
 
   bool add_item(const std::string& endpoint, const std::string& json, std::string& error) {
     if (!known_endpoints().contains(endpoint)) {
@@ -223,7 +177,7 @@ class TmSimulator::Impl {
   }
 
   std::atomic<bool> repeat_pages{false};
-  std::atomic<std::uint64_t> requests{0}, connections{0};
+  std::atomic<std::uint64_t> requests{0};
 
   std::vector<TmRequestLog> request_log() const {
     std::lock_guard lock(mutex_);
@@ -235,27 +189,23 @@ class TmSimulator::Impl {
   }
 
  private:
-  class Session;
 
-  void accept();
-
-  Reply handle(const http::request<http::string_body>& request) {
+  Reply handle(const SimRequest& request) {
     ++requests;
     std::optional<TmFaultSpec> fault;
     std::lock_guard lock(mutex_);
-    const auto header = request[options_.key_header];
-    const std::string_view key(header.data(), header.size());
+    const std::string_view key = request.header(options_.key_header);
     if (!key.empty()) keys_.insert(std::string(key));
     if (!faults_.empty()) {
       fault = faults_.front();
       faults_.pop_front();
     }
     Reply reply = answer(request, key, fault);
-    log_.push_back({std::string(request.target()), reply.status});
+    log_.push_back({request.target, reply.status});
     return reply;
   }
 
-  Reply answer(const http::request<http::string_body>& request, std::string_view key,
+  Reply answer(const SimRequest& request, std::string_view key,
                const std::optional<TmFaultSpec>& fault) {
     if (fault) {
       switch (fault->fault) {
@@ -284,7 +234,7 @@ class TmSimulator::Impl {
     }
     if (key != options_.api_key) return error_reply(401, "Invalid API key");
     Query query;
-    if (!parse_target(std::string_view(request.target().data(), request.target().size()), query) || !known_endpoints().contains(query.endpoint)) {
+    if (!parse_target(request.target, query) || !known_endpoints().contains(query.endpoint)) {
       return error_reply(404, "Not found");
     }
     Reply reply = serve(query);
@@ -391,92 +341,14 @@ class TmSimulator::Impl {
   }
 
   TmSimulatorOptions options_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-  std::uint16_t port_ = 0;
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Item>> items_;
   std::vector<TmToken> tokens_;
   std::deque<TmFaultSpec> faults_;
   std::vector<TmRequestLog> log_;
   std::set<std::string> keys_;
+  LoopbackHttpServer server_;  // last: its thread calls handle() until it is stopped
 };
-
-class TmSimulator::Impl::Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(Impl& owner, tcp::socket socket)
-      : owner_(owner), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
-
-  void start() { read(); }
-
- private:
-  void read() {
-    request_ = {};
-    http::async_read(stream_, buffer_, request_,
-                     [self = shared_from_this()](error_code error, std::size_t) { self->on_read(error); });
-  }
-
-  void on_read(error_code error) {
-    if (error) return;
-    reply_ = owner_.handle(request_);
-    if (reply_.delay_ms > 0) {
-      timer_.expires_after(std::chrono::milliseconds(reply_.delay_ms));
-      timer_.async_wait([self = shared_from_this()](error_code) { self->write(); });
-      return;
-    }
-    write();
-  }
-
-  void write() {
-    response_ = {};
-    response_.result(static_cast<unsigned>(reply_.status));
-    response_.version(11);
-    response_.set(http::field::content_type, "application/json");
-    for (const auto& [name, value] : reply_.headers) response_.set(name, value);
-    response_.keep_alive(request_.keep_alive() && !reply_.cut);
-    if (reply_.cut) {
-      // Raw bytes: a Content-Length the body never reaches, then the connection closes.
-      raw_ = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-             std::to_string(reply_.body.size()) + "\r\n\r\n" + reply_.body.substr(0, reply_.body.size() / 2);
-      asio::async_write(stream_, asio::buffer(raw_), [self = shared_from_this()](error_code, std::size_t) {
-        error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        self->stream_.socket().close(ignored);
-      });
-      return;
-    }
-    response_.body() = reply_.body;
-    response_.prepare_payload();
-    http::async_write(stream_, response_, [self = shared_from_this()](error_code error, std::size_t) {
-      if (error) return;
-      if (!self->response_.keep_alive()) {
-        error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return;
-      }
-      self->read();
-    });
-  }
-
-  Impl& owner_;
-  beast::tcp_stream stream_;
-  asio::steady_timer timer_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> request_;
-  http::response<http::string_body> response_;
-  Reply reply_;
-  std::string raw_;
-};
-
-void TmSimulator::Impl::accept() {
-  acceptor_.async_accept(io_, [this](error_code error, tcp::socket socket) {
-    if (error) return;
-    ++connections;
-    std::make_shared<Session>(*this, std::move(socket))->start();
-    accept();
-  });
-}
 
 TmSimulator::TmSimulator(TmSimulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 TmSimulator::~TmSimulator() = default;
@@ -495,7 +367,7 @@ void TmSimulator::inject(TmFaultSpec fault, int count) { impl_->inject(fault, co
 void TmSimulator::clear_faults() { impl_->clear_faults(); }
 void TmSimulator::set_repeat_pages(bool repeat) { impl_->repeat_pages.store(repeat); }
 std::uint64_t TmSimulator::requests() const { return impl_->requests.load(); }
-std::uint64_t TmSimulator::connections() const { return impl_->connections.load(); }
+std::uint64_t TmSimulator::connections() const { return impl_->connections(); }
 std::vector<TmRequestLog> TmSimulator::request_log() const { return impl_->request_log(); }
 std::vector<std::string> TmSimulator::keys_seen() const { return impl_->keys_seen(); }
 

@@ -1,0 +1,182 @@
+#include "tools/sim_http/loopback_http_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace sigex {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+std::string_view SimRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (beast::iequals(beast::string_view(key.data(), key.size()), beast::string_view(name.data(), name.size()))) {
+      return value;
+    }
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> split_query(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> params;
+  while (!text.empty()) {
+    const auto amp = text.find('&');
+    const std::string_view pair = text.substr(0, amp);
+    const auto equals = pair.find('=');
+    std::string value(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+    for (std::size_t at = value.find("%2C"); at != std::string::npos; at = value.find("%2C")) value.replace(at, 3, ",");
+    params.emplace_back(std::string(pair.substr(0, equals)), std::move(value));
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+  }
+  return params;
+}
+
+class LoopbackHttpServer::Impl {
+ public:
+  Impl(std::string name, std::uint16_t port, Handler handler)
+      : name_(std::move(name)), port_(port), handler_(std::move(handler)), acceptor_(io_) {}
+
+  bool start(std::string& error) {
+    error_code ec;
+    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port_);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = name_ + " cannot listen on 127.0.0.1:" + std::to_string(port_) + ": " + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint().port();
+    accept();
+    thread_ = std::thread([this] { io_.run(); });
+    return true;
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    io_.stop();
+    thread_.join();
+  }
+
+  std::uint16_t port() const { return port_; }
+  std::atomic<std::uint64_t> connections{0};
+
+ private:
+  class Session;
+  void accept();
+
+  std::string name_;
+  std::uint16_t port_;
+  Handler handler_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Impl& owner, tcp::socket socket)
+      : owner_(owner), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    request_ = {};
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](error_code error, std::size_t) { self->on_read(error); });
+  }
+
+  void on_read(error_code error) {
+    if (error) return;
+    SimRequest request;
+    request.method = std::string(request_.method_string());
+    request.target = std::string(request_.target());
+    request.body = request_.body();
+    for (const auto& field : request_) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    reply_ = owner_.handler_(request);
+    if (reply_.delay_ms > 0) {
+      timer_.expires_after(std::chrono::milliseconds(reply_.delay_ms));
+      timer_.async_wait([self = shared_from_this()](error_code) { self->write(); });
+      return;
+    }
+    write();
+  }
+
+  void close() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  void write() {
+    if (reply_.close_without_answer) return close();
+    if (reply_.cut) {
+      // Raw bytes: a Content-Length the body never reaches, then the connection closes.
+      raw_ = "HTTP/1.1 " + std::to_string(reply_.status) + " OK\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(reply_.body.size()) + "\r\n\r\n" + reply_.body.substr(0, reply_.body.size() / 2);
+      asio::async_write(stream_.socket(), asio::buffer(raw_),
+                        [self = shared_from_this()](error_code, std::size_t) { self->close(); });
+      return;
+    }
+    response_ = {};
+    response_.result(static_cast<unsigned>(reply_.status));
+    response_.version(11);
+    response_.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : reply_.headers) response_.set(name, value);
+    response_.keep_alive(request_.keep_alive());
+    response_.body() = reply_.body;
+    response_.prepare_payload();
+    http::async_write(stream_, response_, [self = shared_from_this()](error_code error, std::size_t) {
+      if (error) return;
+      if (!self->response_.keep_alive()) {
+        error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+      }
+      self->read();
+    });
+  }
+
+  Impl& owner_;
+  beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  SimReply reply_;
+  std::string raw_;
+};
+
+void LoopbackHttpServer::Impl::accept() {
+  acceptor_.async_accept(io_, [this](error_code error, tcp::socket socket) {
+    if (error) return;
+    ++connections;
+    std::make_shared<Session>(*this, std::move(socket))->start();
+    accept();
+  });
+}
+
+LoopbackHttpServer::LoopbackHttpServer(std::string name, std::uint16_t port, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(name), port, std::move(handler))) {}
+LoopbackHttpServer::~LoopbackHttpServer() { impl_->stop(); }
+bool LoopbackHttpServer::start(std::string& error) { return impl_->start(error); }
+void LoopbackHttpServer::stop() { impl_->stop(); }
+std::uint16_t LoopbackHttpServer::port() const { return impl_->port(); }
+std::uint64_t LoopbackHttpServer::connections() const { return impl_->connections.load(); }
+
+}  // namespace sigex
