@@ -1,0 +1,200 @@
+#include "adapters/binance/binance_rest_client.h"
+
+#include <simdjson.h>
+
+#include "engine/core/decimal.h"
+
+namespace sigex {
+namespace {
+
+bool loopback(std::string_view host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+// Fixed point as Binance wants it: no exponent, trailing zeros trimmed.
+std::string decimal_text(std::int64_t raw, int scale) {
+  std::string text = format_decimal(raw, scale);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
+}  // namespace
+
+BinanceRestClient::BinanceRestClient(const BinanceRestConfig& config, Secret api_key,
+                                     std::unique_ptr<RequestSigner> signer, const Clock& clock,
+                                     boost::asio::ssl::context& tls)
+    : config_(config),
+      api_key_(std::move(api_key)),
+      signer_(std::move(signer)),
+      clock_(clock),
+      clock_guard_(config.max_clock_skew_ns, config.clock_sample_max_age_ns),
+      rate_limits_(config.weight_per_minute, config.orders_per_10s, config.orders_per_day) {
+  const auto url = parse_url(config.rest_url);
+  if (url && (url->scheme == "https" || (url->scheme == "http" && loopback(url->host)))) {
+    base_ = *url;
+    session_ = std::make_unique<HttpSession>(*base_, tls, config.timeouts);
+  }
+}
+
+bool BinanceRestClient::valid(std::string& error) const {
+  if (base_) return true;
+  error = "execution.binance.rest_url '" + config_.rest_url +
+          "' must be an https:// URL (plain http:// only for a loopback simulator)";
+  return false;
+}
+
+std::int64_t BinanceRestClient::timestamp_ms() const {
+  return clock_guard_.server_now_ns(clock_.now_ns()) / kNsPerMs;
+}
+
+HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::string& path, const std::string& query,
+                                     const std::string& body, std::int64_t weight, bool is_order) {
+  HttpResponse response;
+  if (!session_) {
+    response.error = boost::asio::error::invalid_argument;
+    response.step = "config";
+    return response;
+  }
+  const TimeNs now = clock_.now_ns();
+  if (!rate_limits_.may_send(weight, is_order, now)) {
+    response.error = boost::asio::error::try_again;
+    response.step = "rate_limit";
+    return response;
+  }
+  ++requests_sent_;
+  response = session_->request(method, path + (query.empty() ? "" : "?" + query), body,
+                               {{"X-MBX-APIKEY", std::string(api_key_.reveal())}});
+  rate_limits_.observe(response, clock_.now_ns());
+  return response;
+}
+
+bool BinanceRestClient::sync_clock(std::string& error) {
+  const TimeNs sent = clock_.now_ns();
+  const HttpResponse response = send(HttpSession::Method::kGet, "/api/v3/time", "", "", 1, false);
+  const TimeNs received = clock_.now_ns();
+  if (response.transport_failed() || response.status != 200) {
+    error = "server time: " + (response.transport_failed() ? response.step + " failed: " + response.error.message()
+                                                           : "HTTP " + std::to_string(response.status));
+    return false;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::int64_t server_ms = 0;
+  if (parser.parse(response.body).get(root) || root["serverTime"].get_int64().get(server_ms)) {
+    error = "server time: unreadable answer";
+    return false;
+  }
+  clock_guard_.observe(sent, server_ms * kNsPerMs, received);
+  return true;
+}
+
+HttpResponse BinanceRestClient::exchange_info() {
+  return send(HttpSession::Method::kGet, "/api/v3/exchangeInfo", "", "", 20, false);
+}
+
+HttpResponse BinanceRestClient::account() {
+  QueryString params;
+  params.add("omitZeroBalances", "true")
+      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp_ms()));
+  const auto [query, body] = sign_rest(*signer_, params.text(), "");
+  return send(HttpSession::Method::kGet, "/api/v3/account", query, body, 20, false);
+}
+
+HttpResponse BinanceRestClient::open_orders(std::string_view symbol) {
+  QueryString params;
+  params.add("symbol", symbol)
+      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp_ms()));
+  const auto [query, body] = sign_rest(*signer_, params.text(), "");
+  return send(HttpSession::Method::kGet, "/api/v3/openOrders", query, body, 6, false);
+}
+
+std::pair<std::string, std::string> BinanceRestClient::new_order_request(const OrderCommand& command,
+                                                                         const Instrument& instrument,
+                                                                         std::int64_t timestamp) const {
+  QueryString params;
+  params.add("symbol", instrument.symbol.view())
+      .add("side", command.side == Side::kBuy ? "BUY" : "SELL")
+      .add("type", command.type == OrderType::kLimit ? "LIMIT" : "MARKET");
+  if (command.type == OrderType::kLimit) {
+    params.add("timeInForce", command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
+    params.add("price", decimal_text(command.price.raw, instrument.price_scale));
+  }
+  params.add("quantity", decimal_text(command.quantity.raw, instrument.quantity_scale))
+      .add("newClientOrderId", command.client_order_id.view())
+      .add("newOrderRespType", "FULL")
+      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp));
+  // Everything in the form body: the signature covers it, nothing of the order is in the URL.
+  return sign_rest(*signer_, "", params.text());
+}
+
+OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instrument& instrument) {
+  OrderCall call;
+  if (!clock_guard_.orders_allowed(clock_.now_ns())) {
+    call.sent = false;
+    call.answer.outcome = OrderOutcome::kRejected;
+    call.answer.why = clock_guard_.status(clock_.now_ns());
+    return call;
+  }
+  const auto [query, body] = new_order_request(command, instrument, timestamp_ms());
+  const HttpResponse response = send(HttpSession::Method::kPost, "/api/v3/order", query, body, 1, true);
+  if (response.step == "rate_limit") {
+    call.sent = false;
+    call.answer.outcome = OrderOutcome::kRejected;
+    call.answer.rate_limited = true;
+    call.answer.why = "not sent: the request budget is used up";
+    return call;
+  }
+  call.answer = classify_order_answer(response);
+  if (call.answer.outcome == OrderOutcome::kClockSkew) clock_guard_.invalidate();
+  if (call.answer.outcome == OrderOutcome::kAccepted) {
+    auto report = parse_order_report(response.body);
+    if (report) {
+      call.report = std::move(*report);
+    } else {
+      // 200 but unreadable: the order exists in some state; find out by asking.
+      call.answer.outcome = OrderOutcome::kUnknown;
+      call.answer.why = "HTTP 200 with an unreadable body";
+    }
+  }
+  return call;
+}
+
+OrderCall BinanceRestClient::order_call(HttpSession::Method method, const std::string& path, QueryString params,
+                                        std::int64_t weight, bool is_order) {
+  params.add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp_ms()));
+  const auto [query, body] = sign_rest(*signer_, params.text(), "");
+  OrderCall call;
+  const HttpResponse response = send(method, path, query, body, weight, is_order);
+  if (response.step == "rate_limit") {
+    call.sent = false;
+    call.answer.why = "not sent: the request budget is used up";
+    return call;  // kUnknown: nothing learnt
+  }
+  call.answer = classify_order_answer(response);
+  if (call.answer.outcome == OrderOutcome::kClockSkew) clock_guard_.invalidate();
+  if (call.answer.outcome == OrderOutcome::kAccepted) {
+    auto report = parse_order_report(response.body);
+    if (report) call.report = std::move(*report);
+    else call.answer.outcome = OrderOutcome::kUnknown;
+  }
+  return call;
+}
+
+OrderCall BinanceRestClient::query_order(std::string_view symbol, std::string_view client_order_id) {
+  QueryString params;
+  params.add("symbol", symbol).add("origClientOrderId", client_order_id);
+  return order_call(HttpSession::Method::kGet, "/api/v3/order", std::move(params), 4, false);
+}
+
+OrderCall BinanceRestClient::cancel_order(std::string_view symbol, std::string_view client_order_id) {
+  QueryString params;
+  params.add("symbol", symbol).add("origClientOrderId", client_order_id);
+  return order_call(HttpSession::Method::kDelete, "/api/v3/order", std::move(params), 1, false);
+}
+
+}  // namespace sigex

@@ -1,0 +1,89 @@
+#pragma once
+
+// The signed Binance spot REST client: server time, exchange info, new order, cancel, query
+// by client order id, open orders and account. One keep-alive session on the caller's thread.
+// Every signed request carries X-MBX-APIKEY, `timestamp` (our clock corrected by the measured
+// server offset) and `recvWindow`; the signature is computed over exactly the bytes sent.
+// Order requests are never retried here: an answer that is not definite comes back as
+// OrderOutcome::kUnknown and the OMS resolves it by asking for the order by its client id.
+// Rate-limit headers feed the tracker; a request the tracker refuses is not sent.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "adapters/binance/order_report.h"
+#include "adapters/binance/request_signer.h"
+#include "adapters/binance/rest_outcome.h"
+#include "adapters/net/http_session.h"
+#include "engine/core/clock.h"
+#include "engine/core/instrument.h"
+#include "engine/core/secret.h"
+
+namespace sigex {
+
+struct BinanceRestConfig {
+  std::string rest_url = "https://api.binance.com";
+  HttpTimeouts timeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 10 * kNsPerSecond};
+  DurationNs recv_window_ns = 5 * kNsPerSecond;
+  DurationNs max_clock_skew_ns = 500 * kNsPerMs;
+  DurationNs clock_sample_max_age_ns = 10 * kNsPerMinute;
+  std::int64_t weight_per_minute = 6000;  // replaced by exchangeInfo's REQUEST_WEIGHT
+  std::int64_t orders_per_10s = 50;
+  std::int64_t orders_per_day = 160'000;
+};
+
+struct OrderCall {
+  OrderAnswer answer;
+  std::optional<VenueOrderReport> report;  // when the answer was 200 and readable
+  bool sent = true;                         // false: refused locally (rate limit, clock), not sent
+};
+
+class BinanceRestClient {
+ public:
+  BinanceRestClient(const BinanceRestConfig& config, Secret api_key, std::unique_ptr<RequestSigner> signer,
+                    const Clock& clock, boost::asio::ssl::context& tls);
+
+  // https://, or http:// to a loopback host only.
+  bool valid(std::string& error) const;
+
+  // Measures the clock offset (GET /api/v3/time); false with the reason.
+  bool sync_clock(std::string& error);
+  HttpResponse exchange_info();
+  HttpResponse account();
+  HttpResponse open_orders(std::string_view symbol);
+
+  OrderCall new_order(const OrderCommand& command, const Instrument& instrument);
+  OrderCall query_order(std::string_view symbol, std::string_view client_order_id);
+  OrderCall cancel_order(std::string_view symbol, std::string_view client_order_id);
+
+  // The signed query/body of a new order at `timestamp_ms` (what new_order sends).
+  std::pair<std::string, std::string> new_order_request(const OrderCommand& command, const Instrument& instrument,
+                                                        std::int64_t timestamp_ms) const;
+
+  ClockSkewGuard& clock_guard() { return clock_guard_; }
+  RateLimitTracker& rate_limits() { return rate_limits_; }
+  std::uint64_t requests_sent() const { return requests_sent_; }
+
+ private:
+  HttpResponse send(HttpSession::Method method, const std::string& path, const std::string& query,
+                    const std::string& body, std::int64_t weight, bool is_order);
+  OrderCall order_call(HttpSession::Method method, const std::string& path, QueryString params,
+                       std::int64_t weight, bool is_order);
+  std::int64_t timestamp_ms() const;
+
+  BinanceRestConfig config_;
+  Secret api_key_;
+  std::unique_ptr<RequestSigner> signer_;
+  const Clock& clock_;
+  std::optional<Url> base_;
+  std::unique_ptr<HttpSession> session_;
+  ClockSkewGuard clock_guard_;
+  RateLimitTracker rate_limits_;
+  std::uint64_t requests_sent_ = 0;
+};
+
+}  // namespace sigex

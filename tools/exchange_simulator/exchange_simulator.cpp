@@ -1,0 +1,277 @@
+#include "tools/exchange_simulator/exchange_simulator.h"
+
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "adapters/binance/request_signer.h"
+#include "engine/core/decimal.h"
+#include "tools/sim_http/loopback_http_server.h"
+
+namespace sigex {
+namespace {
+
+struct SimOrder {
+  std::int64_t order_id = 0;
+  std::string symbol, client_order_id, side, type, time_in_force, status;
+  Price price{0};
+  Quantity quantity{0}, executed{0};
+  Money quote{0};
+  std::string fills;  // JSON array body
+  std::int64_t time_ms = 0;
+};
+
+SimReply ok(std::string body) {
+  SimReply reply;
+  reply.body = std::move(body);
+  return reply;
+}
+
+SimReply error(int status, int code, std::string_view message) {
+  SimReply reply;
+  reply.status = status;
+  reply.body = fmt::format(R"({{"code":{},"msg":"{}"}})", code, message);
+  return reply;
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+class ExchangeSimulator::Impl {
+ public:
+  explicit Impl(ExchangeSimulatorOptions options)
+      : options_(std::move(options)),
+        server_("exchange simulator", options_.port, [this](const SimRequest& request) { return handle(request); }) {}
+
+  bool start(std::string& error_text) {
+    if (!options_.exchange_info_path.empty()) {
+      std::ifstream in(options_.exchange_info_path);
+      if (!in) {
+        error_text = "cannot read " + options_.exchange_info_path;
+        return false;
+      }
+      std::stringstream text;
+      text << in.rdbuf();
+      exchange_info_ = text.str();
+    }
+    return server_.start(error_text);
+  }
+  void stop() { server_.stop(); }
+  std::uint16_t port() const { return server_.port(); }
+
+  mutable std::mutex mutex;
+  std::map<std::string, Price> prices;
+  std::deque<std::pair<ExchangeFault, int>> faults;
+  std::vector<SimOrder> orders;
+  std::uint64_t placed = 0, order_requests = 0, signature_failures = 0;
+
+ private:
+  SimReply handle(const SimRequest& request) {
+    std::lock_guard lock(mutex);
+    const auto question = request.target.find('?');
+    const std::string path = request.target.substr(0, question);
+    const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
+    SimReply reply = route(request, path, query);
+    reply.headers.emplace_back("X-MBX-USED-WEIGHT-1M", std::to_string(++weight_));
+    return reply;
+  }
+
+  SimReply route(const SimRequest& request, const std::string& path, const std::string& query) {
+    const std::int64_t now_ms = wall_ms() + options_.server_offset_ms;
+    if (path == "/api/v3/time") return ok(fmt::format(R"({{"serverTime":{}}})", now_ms));
+    if (path == "/api/v3/exchangeInfo") return ok(exchange_info_);
+    // Signed endpoints.
+    if (request.header("X-MBX-APIKEY") != options_.api_key) return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    std::string payload = query + request.body;
+    const auto at = payload.rfind("signature=");
+    if (at == std::string::npos) return error(400, -1102, "Mandatory parameter 'signature' was not sent.");
+    const std::string signature = payload.substr(at + 10);
+    payload.resize(at > 0 && payload[at - 1] == '&' ? at - 1 : at);
+    if (hmac_sha256_hex(options_.secret, payload) != signature) {
+      ++signature_failures;
+      return error(400, -1022, "Signature for this request is not valid.");
+    }
+    std::map<std::string, std::string> params;
+    for (auto& [name, value] : split_query(query)) params[name] = value;
+    for (auto& [name, value] : split_query(request.body)) params[name] = value;
+    const std::int64_t timestamp = std::stoll(params["timestamp"]);
+    const std::int64_t window = params.contains("recvWindow") ? std::stoll(params["recvWindow"]) : 5000;
+    if (timestamp > now_ms + 1000 || now_ms - timestamp > window) {
+      return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
+    }
+    if (path == "/api/v3/order" && request.method == "POST") return new_order(params);
+    if (path == "/api/v3/order" && request.method == "GET") {
+      const SimOrder* order = find(params["origClientOrderId"]);
+      if (order == nullptr) return error(400, -2013, "Order does not exist.");
+      return ok(order_json(*order, false));
+    }
+    if (path == "/api/v3/order" && request.method == "DELETE") {
+      SimOrder* order = find_open(params["origClientOrderId"]);
+      if (order == nullptr) return error(400, -2011, "Unknown order sent.");
+      order->status = "CANCELED";
+      return ok(order_json(*order, false));
+    }
+    if (path == "/api/v3/openOrders") {
+      std::string body = "[";
+      for (const auto& order : orders) {
+        if (order.status != "NEW" && order.status != "PARTIALLY_FILLED") continue;
+        if (body.size() > 1) body += ',';
+        body += order_json(order, false);
+      }
+      return ok(body + "]");
+    }
+    if (path == "/api/v3/account") return ok(R"({"canTrade":true,"balances":[{"asset":"USDT","free":"100000.00000000","locked":"0.00000000"}]})");
+    return error(404, -1000, "Unknown path");
+  }
+
+  SimReply new_order(std::map<std::string, std::string>& params) {
+    ++order_requests;
+    std::optional<std::pair<ExchangeFault, int>> fault;
+    if (!faults.empty()) {
+      fault = faults.front();
+      faults.pop_front();
+    }
+    if (fault) {
+      switch (fault->first) {
+        case ExchangeFault::kServerErrorBeforePlacing: return error(503, -1000, "Service unavailable");
+        case ExchangeFault::kRateLimited: {
+          SimReply reply = error(429, -1003, "Too much request weight used.");
+          reply.headers.emplace_back("Retry-After", "30");
+          return reply;
+        }
+        case ExchangeFault::kBanned: {
+          SimReply reply = error(418, -1003, "Way too much request weight used; IP banned.");
+          reply.headers.emplace_back("Retry-After", "120");
+          return reply;
+        }
+        case ExchangeFault::kTimestampRejected:
+          return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
+        default: break;
+      }
+    }
+    const std::string& client_id = params["newClientOrderId"];
+    if (find_open(client_id) != nullptr) return error(400, -2010, "Duplicate order sent.");
+    SimOrder order;
+    order.order_id = static_cast<std::int64_t>(orders.size()) + 1;
+    order.symbol = params["symbol"];
+    order.client_order_id = client_id;
+    order.side = params["side"];
+    order.type = params["type"];
+    order.time_in_force = params["timeInForce"];
+    order.quantity = Quantity{parse_decimal(params["quantity"], 8).value_or(0)};
+    order.price = Price{params.contains("price") ? parse_decimal(params["price"], 8).value_or(0) : 0};
+    order.time_ms = wall_ms();
+    const Price market = prices[order.symbol];
+    const bool crosses = order.type == "MARKET" || (order.side == "BUY" ? order.price.raw >= market.raw
+                                                                        : order.price.raw <= market.raw);
+    if (crosses && market.raw > 0) {
+      order.executed = order.quantity;
+      order.quote = notional(market, 8, order.quantity, 8, Rounding::kDown).value_or(Money{0});
+      order.status = "FILLED";
+      const Money fee{order.quote.raw / 1000};
+      order.fills = fmt::format(R"([{{"price":"{}","qty":"{}","commission":"{}","commissionAsset":"USDT","tradeId":{}}}])",
+                                format_decimal(market.raw, 8), format_decimal(order.quantity.raw, 8),
+                                format_decimal(fee.raw, 8), ++trade_id_);
+    } else {
+      order.status = order.time_in_force == "IOC" ? "EXPIRED" : "NEW";
+      order.fills = "[]";
+    }
+    orders.push_back(order);
+    ++placed;
+    SimReply reply = ok(order_json(order, true));
+    reply.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(placed));
+    if (fault) {
+      switch (fault->first) {
+        case ExchangeFault::kServerErrorAfterPlacing: return error(503, -1000, "Service unavailable");
+        case ExchangeFault::kBackendTimeoutAfterPlacing:
+          return error(400, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
+        case ExchangeFault::kSlowAfterPlacing: reply.delay_ms = fault->second; break;
+        case ExchangeFault::kCutAfterPlacing: reply.close_without_answer = true; break;
+        default: break;
+      }
+    }
+    return reply;
+  }
+
+  SimOrder* find_open(const std::string& client_id) {
+    for (auto& order : orders) {
+      if (order.client_order_id == client_id && (order.status == "NEW" || order.status == "PARTIALLY_FILLED")) {
+        return &order;
+      }
+    }
+    return nullptr;
+  }
+
+ public:
+  const SimOrder* find(const std::string& client_id) const {
+    for (auto it = orders.rbegin(); it != orders.rend(); ++it) {
+      if (it->client_order_id == client_id) return &*it;
+    }
+    return nullptr;
+  }
+
+ private:
+  static std::string order_json(const SimOrder& order, bool with_fills) {
+    std::string json = fmt::format(
+        R"({{"symbol":"{}","orderId":{},"orderListId":-1,"clientOrderId":"{}","transactTime":{},"price":"{}",)"
+        R"("origQty":"{}","executedQty":"{}","cummulativeQuoteQty":"{}","status":"{}","timeInForce":"{}",)"
+        R"("type":"{}","side":"{}")",
+        order.symbol, order.order_id, order.client_order_id, order.time_ms, format_decimal(order.price.raw, 8),
+        format_decimal(order.quantity.raw, 8), format_decimal(order.executed.raw, 8),
+        format_decimal(order.quote.raw, 8), order.status, order.time_in_force.empty() ? "GTC" : order.time_in_force,
+        order.type, order.side);
+    if (with_fills) json += R"(,"fills":)" + order.fills;
+    return json + "}";
+  }
+
+  ExchangeSimulatorOptions options_;
+  std::string exchange_info_ = "{}";
+  std::uint64_t weight_ = 0;
+  std::uint64_t trade_id_ = 1000;
+  LoopbackHttpServer server_;  // last: its thread calls handle() until stopped
+};
+
+ExchangeSimulator::ExchangeSimulator(ExchangeSimulatorOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+ExchangeSimulator::~ExchangeSimulator() { impl_->stop(); }
+bool ExchangeSimulator::start(std::string& error_text) { return impl_->start(error_text); }
+void ExchangeSimulator::stop() { impl_->stop(); }
+std::string ExchangeSimulator::base_url() const { return "http://127.0.0.1:" + std::to_string(impl_->port()); }
+void ExchangeSimulator::set_price(const std::string& symbol, Price price) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->prices[symbol] = price;
+}
+void ExchangeSimulator::inject(ExchangeFault fault, int delay_ms) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->faults.emplace_back(fault, delay_ms);
+}
+std::uint64_t ExchangeSimulator::orders_placed() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->placed;
+}
+std::uint64_t ExchangeSimulator::order_requests() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->order_requests;
+}
+std::uint64_t ExchangeSimulator::signature_failures() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->signature_failures;
+}
+SimOrderView ExchangeSimulator::order(const std::string& client_order_id) const {
+  std::lock_guard lock(impl_->mutex);
+  const SimOrder* found = impl_->find(client_order_id);
+  if (found == nullptr) return {};
+  return {true, found->status, found->order_id, found->executed};
+}
+
+}  // namespace sigex

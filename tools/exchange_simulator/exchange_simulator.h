@@ -1,0 +1,68 @@
+#pragma once
+
+// A loopback Binance spot REST simulator for execution tests: signed endpoints checked like
+// Binance does (X-MBX-APIKEY, HMAC-SHA256 signature over query + body, timestamp within
+// recvWindow), newClientOrderId unique among *open* orders only (so a blind resend of a filled
+// order trades twice, as on Binance), market and limit orders matched against a set price,
+// FULL answers with fills, rate-limit headers. Faults are queued and each applies to the next
+// order request, including the ones that make an outcome unknown: the order is placed and
+// then the answer is a 5xx, -1007, a cut connection or comes too late.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/core/money.h"
+
+namespace sigex {
+
+enum class ExchangeFault : std::uint8_t {
+  kServerErrorBeforePlacing,  // 503, the order never reaches the book
+  kServerErrorAfterPlacing,   // the order is placed, the answer is 503
+  kBackendTimeoutAfterPlacing,  // placed, answer 400 -1007 "execution status unknown"
+  kSlowAfterPlacing,          // placed, the answer comes after delay_ms
+  kCutAfterPlacing,           // placed, the connection closes without an answer
+  kRateLimited,               // 429 -1003 with Retry-After, not placed
+  kBanned,                    // 418 with Retry-After, not placed
+  kTimestampRejected,         // 400 -1021, not placed
+};
+
+struct ExchangeSimulatorOptions {
+  std::uint16_t port = 0;
+  std::string api_key = "sim-api-key";
+  std::string secret = "sim-secret";
+  std::string exchange_info_path;  // served at /api/v3/exchangeInfo
+  std::int64_t server_offset_ms = 0;  // the exchange's clock minus ours
+};
+
+struct SimOrderView {
+  bool found = false;
+  std::string status;
+  std::int64_t order_id = 0;
+  Quantity executed{0};
+};
+
+class ExchangeSimulator {
+ public:
+  explicit ExchangeSimulator(ExchangeSimulatorOptions options);
+  ~ExchangeSimulator();
+
+  bool start(std::string& error);
+  void stop();
+  std::string base_url() const;  // http://127.0.0.1:<port>
+
+  void set_price(const std::string& symbol, Price price);  // market orders fill here
+  void inject(ExchangeFault fault, int delay_ms = 0);
+
+  std::uint64_t orders_placed() const;   // orders that reached the book
+  std::uint64_t order_requests() const;  // POST /api/v3/order received
+  std::uint64_t signature_failures() const;
+  SimOrderView order(const std::string& client_order_id) const;  // the latest with that id
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sigex
