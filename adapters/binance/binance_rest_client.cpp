@@ -7,8 +7,6 @@
 namespace sigex {
 namespace {
 
-bool loopback(std::string_view host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
-
 // Fixed point as Binance wants it: no exponent, trailing zeros trimmed.
 std::string decimal_text(std::int64_t raw, int scale) {
   std::string text = format_decimal(raw, scale);
@@ -31,7 +29,7 @@ BinanceRestClient::BinanceRestClient(const BinanceRestConfig& config, Secret api
       clock_guard_(config.max_clock_skew_ns, config.clock_sample_max_age_ns),
       rate_limits_(config.weight_per_minute, config.orders_per_10s, config.orders_per_day) {
   const auto url = parse_url(config.rest_url);
-  if (url && (url->scheme == "https" || (url->scheme == "http" && loopback(url->host)))) {
+  if (url && may_carry_secrets(*url)) {
     base_ = *url;
     session_ = std::make_unique<HttpSession>(*base_, tls, config.timeouts);
   }

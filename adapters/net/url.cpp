@@ -38,4 +38,12 @@ Result<Url> parse_url(std::string_view text) {
   return url;
 }
 
+bool is_loopback_host(std::string_view host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]";
+}
+
+bool may_carry_secrets(const Url& url) {
+  return url.scheme == "https" || (url.scheme == "http" && is_loopback_host(url.host));
+}
+
 }  // namespace sigex

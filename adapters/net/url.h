@@ -21,4 +21,9 @@ struct Url {
 // Rejects anything but the four schemes, empty hosts and bad ports.
 Result<Url> parse_url(std::string_view text);
 
+// 127.0.0.1, ::1 or localhost: the only hosts a key may be sent to over plain http.
+bool is_loopback_host(std::string_view host);
+// https://, or http:// to a loopback host (a test simulator): where API keys may go.
+bool may_carry_secrets(const Url& url);
+
 }  // namespace sigex

@@ -116,7 +116,7 @@ TokenMetricsClient::TokenMetricsClient(const TokenMetricsConfig& config, Secret 
       backoff_(config.backoff_initial_ns, config.backoff_max_ns,
                config.random_seed != 0 ? config.random_seed : std::random_device{}()) {
   const auto url = parse_url(config.base_url);
-  if (url && (url->scheme == "https" || (url->scheme == "http" && is_loopback_host(url->host)))) {
+  if (url && may_carry_secrets(*url)) {
     base_ = *url;
     base_path_ = url->target;
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
@@ -134,10 +134,6 @@ bool TokenMetricsClient::valid(std::string& error) const {
     return false;
   }
   return true;
-}
-
-bool is_loopback_host(std::string_view host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]";
 }
 
 std::uint64_t TokenMetricsClient::connects() const { return session_ ? session_->connects() : 0; }

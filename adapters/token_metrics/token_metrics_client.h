@@ -130,9 +130,6 @@ class TokenMetricsClient {
   TmClientMetrics metrics_;
 };
 
-// 127.0.0.1, ::1 or localhost: the only hosts a key may be sent to over plain http.
-bool is_loopback_host(std::string_view host);
-
 // Splits [from_day, to_day] (inclusive UTC days) into windows of at most `window_days` days,
 // oldest first.
 std::vector<std::pair<TimeNs, TimeNs>> split_date_range(TimeNs from_day_ns, TimeNs to_day_ns,

@@ -270,7 +270,7 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
                              "or api_key_env");
   }
   if (const auto url = parse_url(tm.base_url);
-      !url || !(url->scheme == "https" || (url->scheme == "http" && is_loopback_host(url->host)))) {
+      !url || !may_carry_secrets(*url)) {
     section.error("base_url", "must be an https:// URL (http:// only for a loopback simulator)");
   }
   section.text("tls_ca_file", tm.tls_ca_file);
