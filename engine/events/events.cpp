@@ -32,6 +32,7 @@ std::string_view to_string(ExecutionKind kind) {
     case ExecutionKind::kCanceled: return "CANCELED";
     case ExecutionKind::kExpired: return "EXPIRED";
     case ExecutionKind::kCancelRejected: return "CANCEL_REJECTED";
+    case ExecutionKind::kNotFound: return "NOT_FOUND";
   }
   return "?";
 }

@@ -151,7 +151,9 @@ enum class OrderType : std::uint8_t { kLimit, kMarket };
 enum class TimeInForce : std::uint8_t { kGoodTillCancel, kImmediateOrCancel };
 enum class Liquidity : std::uint8_t { kMaker, kTaker };
 
-enum class OrderCommandKind : std::uint8_t { kNew, kCancel };
+// kQuery asks the venue what it knows about an order (by client order id): the answer comes
+// back as the events that bring the OMS up to date, or kNotFound.
+enum class OrderCommandKind : std::uint8_t { kNew, kCancel, kQuery };
 
 // OMS -> venue.
 struct OrderCommand {
@@ -174,6 +176,7 @@ enum class ExecutionKind : std::uint8_t {
   kCanceled,
   kExpired,   // IOC remainder removed by the venue
   kCancelRejected,
+  kNotFound,  // answer to a query: the venue has no order with this client id (Binance -2013)
 };
 
 // Venue -> OMS. For fills: price, quantity, fee (in the quote asset) and trade_id.

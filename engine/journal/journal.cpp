@@ -218,9 +218,50 @@ bool Journal::record_intent(const Order& order, std::string_view symbol) {
   return step_done(s);
 }
 
+bool Journal::begin_write() {
+  if (batch_depth_ > 0) return !batch_failed_;
+  return execute("BEGIN IMMEDIATE;");
+}
+
+bool Journal::end_write(bool ok) {
+  if (batch_depth_ > 0) {
+    if (!ok) batch_failed_ = true;
+    return ok;
+  }
+  if (!ok) {
+    const std::string why = last_error_;
+    execute("ROLLBACK;");
+    last_error_ = why;
+    return false;
+  }
+  return execute("COMMIT;");
+}
+
+bool Journal::begin_batch() {
+  if (batch_depth_++ > 0) return !batch_failed_;
+  batch_failed_ = false;
+  if (!execute("BEGIN IMMEDIATE;")) {
+    batch_failed_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool Journal::end_batch() {
+  SIGEX_CHECK(batch_depth_ > 0, "journal batch ended twice");
+  if (--batch_depth_ > 0) return !batch_failed_;
+  if (batch_failed_) {
+    const std::string why = last_error_;
+    execute("ROLLBACK;");
+    last_error_ = why;
+    return false;
+  }
+  return execute("COMMIT;");
+}
+
 bool Journal::record_order_event(const Order& order, OrderEvent event,
                                  const ExecutionEvent* cause, TimeNs time_ns) {
-  if (!execute("BEGIN IMMEDIATE;")) return false;
+  if (!begin_write()) return false;
   sqlite3_stmt* u = update_order_;
   bind_text(u, 1, order.client_order_id.view());
   bind_text(u, 2, to_string(order.state));
@@ -235,17 +276,13 @@ bool Journal::record_order_event(const Order& order, OrderEvent event,
   bind_text(e, 3, to_string(order.state));
   sqlite3_bind_int(e, 4, cause ? cause->venue_error_code : 0);
   sqlite3_bind_int64(e, 5, time_ns);
-  if (!step_done(u) || !step_done(e)) {
-    execute("ROLLBACK;");
-    return false;
-  }
-  return execute("COMMIT;");
+  return end_write(step_done(u) && step_done(e));
 }
 
 bool Journal::record_fill(const Order& order, const ExecutionEvent& fill,
                           const PositionRow& position, bool& duplicate) {
   duplicate = false;
-  if (!execute("BEGIN IMMEDIATE;")) return false;
+  if (!begin_write()) return false;
   sqlite3_stmt* f = insert_fill_;
   sqlite3_bind_int(f, 1, fill.instrument);
   sqlite3_bind_int64(f, 2, static_cast<std::int64_t>(fill.trade_id));
@@ -255,13 +292,10 @@ bool Journal::record_fill(const Order& order, const ExecutionEvent& fill,
   sqlite3_bind_int64(f, 6, fill.fee.raw);
   bind_text(f, 7, fill.liquidity == Liquidity::kMaker ? "MAKER" : "TAKER");
   sqlite3_bind_int64(f, 8, fill.venue_time_ns);
-  if (!step_done(f)) {
-    execute("ROLLBACK;");
-    return false;
-  }
+  if (!step_done(f)) return end_write(false);
   if (sqlite3_changes(database_) == 0) {
     duplicate = true;
-    return execute("ROLLBACK;");
+    return end_write(true);
   }
   sqlite3_stmt* p = upsert_position_;
   sqlite3_bind_int(p, 1, position.instrument);
@@ -271,11 +305,7 @@ bool Journal::record_fill(const Order& order, const ExecutionEvent& fill,
   sqlite3_bind_int64(p, 5, position.realised_pnl.raw);
   sqlite3_bind_int64(p, 6, position.fees.raw);
   sqlite3_bind_int64(p, 7, position.time_ns);
-  if (!step_done(p)) {
-    execute("ROLLBACK;");
-    return false;
-  }
-  return execute("COMMIT;");
+  return end_write(step_done(p));
 }
 
 bool Journal::record_risk_denial(std::string_view strategy, std::string_view symbol,
@@ -350,6 +380,29 @@ std::vector<Order> Journal::load_orders() {
   }
   sqlite3_finalize(s);
   return orders;
+}
+
+std::vector<FillRow> Journal::load_fills() {
+  std::vector<FillRow> fills;
+  sqlite3_stmt* s = prepare(
+      "SELECT f.instrument, f.trade_id, f.client_order_id, o.side, f.price, f.quantity, f.fee, "
+      "f.time_ns FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+      "ORDER BY f.rowid;");
+  if (s == nullptr) return fills;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    FillRow row;
+    row.instrument = static_cast<InstrumentId>(sqlite3_column_int(s, 0));
+    row.trade_id = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+    row.client_order_id = ClientOrderId::from(column_text(s, 2));
+    row.side = column_text(s, 3) == "BUY" ? Side::kBuy : Side::kSell;
+    row.price = Price{sqlite3_column_int64(s, 4)};
+    row.quantity = Quantity{sqlite3_column_int64(s, 5)};
+    row.fee = Money{sqlite3_column_int64(s, 6)};
+    row.time_ns = sqlite3_column_int64(s, 7);
+    fills.push_back(row);
+  }
+  sqlite3_finalize(s);
+  return fills;
 }
 
 std::int64_t Journal::count_rows(std::string_view table) {

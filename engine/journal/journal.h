@@ -46,6 +46,18 @@ struct SignalRow {
   std::string status;
 };
 
+// A fill as journaled, with its order's side (restart: the portfolio is rebuilt from these).
+struct FillRow {
+  InstrumentId instrument;
+  std::uint64_t trade_id;
+  ClientOrderId client_order_id;
+  Side side;
+  Price price;
+  Quantity quantity;
+  Money fee;
+  TimeNs time_ns;
+};
+
 class Journal {
  public:
   // Opens or creates the journal, checks its integrity and applies the schema. On failure
@@ -71,6 +83,14 @@ class Journal {
   bool record_signal(const SignalRow& row);
   std::vector<SignalRow> load_signals();  // in the order received
 
+  // Writes between begin_batch() and end_batch() commit together (one fsync): an order's new
+  // state and the fill that caused it are durable together or not at all. end_batch() rolls
+  // everything back when any write inside failed. Batches nest.
+  bool begin_batch();
+  bool end_batch();
+
+  // Fills in the order recorded (restart recovery).
+  std::vector<FillRow> load_fills();
   // Orders in the journal, oldest first (restart recovery).
   std::vector<Order> load_orders();
   std::int64_t count_rows(std::string_view table);
@@ -83,10 +103,14 @@ class Journal {
   bool execute(const char* sql);
   bool step_done(sqlite3_stmt* statement);
   sqlite3_stmt* prepare(const char* sql);
+  bool begin_write();
+  bool end_write(bool ok);
 
   sqlite3* database_;
   std::filesystem::path path_;
   std::string last_error_;
+  int batch_depth_ = 0;
+  bool batch_failed_ = false;
   sqlite3_stmt* insert_intent_ = nullptr;
   sqlite3_stmt* update_order_ = nullptr;
   sqlite3_stmt* insert_event_ = nullptr;

@@ -41,6 +41,7 @@ struct Order {
   VenueOrderId venue_order_id = 0;
   TimeNs created_time_ns = 0;
   TimeNs updated_time_ns = 0;
+  TimeNs sent_time_ns = 0;  // when the request last left (not journaled: restart time after one)
   std::int32_t last_venue_error = 0;
 
   Quantity remaining() const { return quantity - filled_quantity; }

@@ -1,6 +1,7 @@
 #include "engine/oms/order_manager.h"
 
 #include "engine/core/check.h"
+#include "engine/core/failpoint.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
@@ -17,18 +18,64 @@ OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journ
                            ExecutionVenue& venue)
     : instruments_(instruments), journal_(journal), venue_(venue) {}
 
-void OrderManager::restore_from_journal() {
+void OrderManager::restore_from_journal(TimeNs now_ns) {
   for (Order order : journal_.load_orders()) {
     const std::uint64_t key = sequence_key(order.strategy, order.instrument, order.intent);
     auto& next = next_sequence_[key];
     next = std::max(next, order.sequence + 1);
-    if (order.state == OrderState::kIntent || order.state == OrderState::kSent) {
-      // The process stopped between journaling and hearing back: the venue may have it.
-      order.state = OrderState::kUnknown;
-    }
+    // Any request sent before the restart was stamped before now: its recvWindow runs from here.
+    order.sent_time_ns = now_ns;
     index_.emplace(std::string(order.client_order_id.view()), orders_.size());
     orders_.push_back(order);
   }
+  for (std::size_t index = 0; index < orders_.size(); ++index) {
+    Order& order = orders_[index];
+    if (!is_open(order.state)) continue;
+    if (order.state == OrderState::kIntent || order.state == OrderState::kSent) {
+      // The process stopped between journaling and hearing back: the venue may have it.
+      transition(order, OrderEvent::kOutcomeUnknown, nullptr, now_ns);
+    }
+    start_lookup(index, now_ns);
+  }
+  if (!lookups_.empty()) {
+    log_info("reconciling {} open order(s) from the journal with the venue", lookups_.size());
+  }
+}
+
+void OrderManager::start_lookup(std::size_t index, TimeNs now_ns) {
+  const Order& order = orders_[index];
+  Lookup& lookup = lookups_[index];
+  lookup.deadline_ns = order.sent_time_ns + policy_.recv_window_ns + policy_.settle_ns;
+  lookup.next_query_ns = std::min(lookup.next_query_ns == 0 ? now_ns : lookup.next_query_ns, now_ns);
+  lookup.query_sent_ns = -1;
+}
+
+void OrderManager::run_due(TimeNs now_ns) {
+  for (auto& [index, lookup] : lookups_) {
+    if (lookup.query_sent_ns >= 0 || lookup.next_query_ns > now_ns) continue;
+    const Order& order = orders_[index];
+    OrderCommand command{};
+    command.kind = OrderCommandKind::kQuery;
+    command.side = order.side;
+    command.type = order.type;
+    command.time_in_force = order.time_in_force;
+    command.instrument = order.instrument;
+    command.client_order_id = order.client_order_id;
+    command.price = order.price;
+    command.quantity = order.quantity;
+    command.created_time_ns = now_ns;
+    lookup.query_sent_ns = now_ns;
+    ++counters_.lookups;
+    venue_.send(command);
+  }
+}
+
+TimeNs OrderManager::next_due_ns() const {
+  TimeNs next = ExecutionVenue::kNever;
+  for (const auto& [index, lookup] : lookups_) {
+    if (lookup.query_sent_ns < 0) next = std::min(next, lookup.next_query_ns);
+  }
+  return next;
 }
 
 std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
@@ -74,19 +121,24 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   orders_.push_back(order);
   Order& stored = orders_.back();
   if (!transition(stored, OrderEvent::kSend, nullptr, now_ns)) return std::nullopt;
+  send_new(stored, now_ns);
+  return stored.client_order_id;
+}
 
+void OrderManager::send_new(Order& order, TimeNs now_ns) {
+  SIGEX_FAILPOINT("oms.intent_journaled");
   OrderCommand command{};
   command.kind = OrderCommandKind::kNew;
-  command.side = stored.side;
-  command.type = stored.type;
-  command.time_in_force = stored.time_in_force;
-  command.instrument = stored.instrument;
-  command.client_order_id = stored.client_order_id;
-  command.price = stored.price;
-  command.quantity = stored.quantity;
+  command.side = order.side;
+  command.type = order.type;
+  command.time_in_force = order.time_in_force;
+  command.instrument = order.instrument;
+  command.client_order_id = order.client_order_id;
+  command.price = order.price;
+  command.quantity = order.quantity;
   command.created_time_ns = now_ns;
+  order.sent_time_ns = now_ns;
   venue_.send(command);
-  return stored.client_order_id;
 }
 
 bool OrderManager::cancel(const ClientOrderId& id, TimeNs now_ns) {
@@ -108,10 +160,22 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
                                                         TimeNs now_ns) {
   const auto found = index_.find(event.client_order_id.view());
   if (found == index_.end()) {
-    ++unknown_order_events_;
+    on_unknown_order(event);
     return std::nullopt;
   }
-  Order& order = orders_[found->second];
+  const std::size_t index = found->second;
+  Order& order = orders_[index];
+  const auto lookup = lookups_.find(index);
+  if (event.kind == ExecutionKind::kNotFound) {
+    on_not_found(index, event, now_ns);
+    return std::nullopt;
+  }
+  if (event.kind == ExecutionKind::kUnknown && lookup != lookups_.end()) {
+    // The lookup itself failed (or the order's outcome is unknown again): ask again later.
+    lookup->second.query_sent_ns = -1;
+    lookup->second.next_query_ns = now_ns + policy_.retry_ns;
+    return std::nullopt;
+  }
   if (event.venue_order_id != 0) order.venue_order_id = event.venue_order_id;
   OrderEvent order_event = OrderEvent::kAccept;
   bool new_fill = false;
@@ -122,6 +186,7 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
     case ExecutionKind::kCanceled: order_event = OrderEvent::kCanceled; break;
     case ExecutionKind::kExpired: order_event = OrderEvent::kExpired; break;
     case ExecutionKind::kCancelRejected: order_event = OrderEvent::kCancelRejected; break;
+    case ExecutionKind::kNotFound: return std::nullopt;  // handled above
     case ExecutionKind::kFill: {
       if (!seen_trades_.emplace(event.instrument, event.trade_id).second) {
         ++duplicate_fills_;
@@ -147,7 +212,51 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
   }
   if (event.kind == ExecutionKind::kRejected) order.last_venue_error = event.venue_error_code;
   if (!transition(order, order_event, &event, now_ns)) return std::nullopt;
+  if (order.state == OrderState::kUnknown) {
+    if (!lookups_.contains(index)) start_lookup(index, now_ns);
+  } else if (lookup != lookups_.end() && event.kind != ExecutionKind::kUnknown) {
+    lookups_.erase(lookup);  // the venue answered: the order's state is known again
+  }
   return Update{&order, order_event, new_fill};
+}
+
+void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns) {
+  ++counters_.not_found;
+  Order& order = orders_[index];
+  const auto found = lookups_.find(index);
+  if (found == lookups_.end()) return;  // a late answer to a lookup already resolved
+  Lookup& lookup = found->second;
+  if (lookup.query_sent_ns >= lookup.deadline_ns) ++lookup.not_found;
+  lookup.query_sent_ns = -1;
+  if (order.state != OrderState::kUnknown) {
+    // The journal says the venue accepted it; the venue has no such order.
+    ++counters_.reconciliation_differences;
+    log_error("reconciliation: the venue has no order {} that the journal shows {}; marked expired",
+              order.client_order_id.view(), to_string(order.state));
+    lookups_.erase(found);
+    transition(order, OrderEvent::kExpired, &event, now_ns);
+    return;
+  }
+  if (lookup.not_found < policy_.not_found_confirmations) {
+    lookup.next_query_ns = std::max(now_ns + policy_.retry_ns, lookup.deadline_ns);
+    return;
+  }
+  // Proven absent: the original request can no longer be accepted. Same id, sent again.
+  lookups_.erase(found);
+  ++counters_.resends;
+  log_warn("order {} never reached the venue; resending it with the same client order id",
+           order.client_order_id.view());
+  if (transition(order, OrderEvent::kResend, &event, now_ns)) send_new(order, now_ns);
+}
+
+void OrderManager::on_unknown_order(const ExecutionEvent& event) {
+  ++unknown_order_events_;
+  if (event.kind != ExecutionKind::kAccepted && event.kind != ExecutionKind::kFill) return;
+  if (foreign_ids_.emplace(event.client_order_id.view()).second) {
+    ++counters_.foreign_orders;
+    log_warn("order {} on the account was not created by this sigex journal; left untouched",
+             event.client_order_id.view());
+  }
 }
 
 bool OrderManager::transition(Order& order, OrderEvent event, const ExecutionEvent* cause,
@@ -180,6 +289,9 @@ const Order* OrderManager::find(std::string_view client_order_id) const {
 }
 
 bool OrderManager::has_unknown_outcome(InstrumentId instrument) const {
+  for (const auto& [index, lookup] : lookups_) {
+    if (orders_[index].instrument == instrument) return true;
+  }
   for (const auto& order : orders_) {
     if (order.instrument == instrument &&
         (order.state == OrderState::kUnknown || order.state == OrderState::kIntent)) {

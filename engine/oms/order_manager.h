@@ -3,6 +3,16 @@
 // The order management system: mints client order ids, writes each intent to the journal
 // before the order leaves the process, drives the order state machine from venue answers and
 // deduplicates fills by (instrument, trade id). Owned by the core thread.
+//
+// Unknown outcomes (timeout, 5xx, -1007, a crash between journaling and hearing back) are
+// resolved by asking the venue for the order by its client id, never by guessing:
+//  * the venue has it  -> its answers (accepted, fills, final state) bring the order up to date;
+//  * it says "does not exist" -> the order is resent with the *same* client id, but only after
+//    `not_found_confirmations` such answers to lookups sent after the deadline: the request's
+//    recvWindow (after which the venue refuses the original request) plus a settle time (for
+//    -1007 orders the venue may still execute, and for lookups that lag behind new orders).
+// While any lookup is pending on an instrument, no new order for it is sent. After a restart,
+// every order the journal shows open is looked up the same way (reconciliation).
 
 #include <cstdint>
 #include <map>
@@ -18,13 +28,36 @@
 
 namespace sigex {
 
+struct ResolutionPolicy {
+  DurationNs recv_window_ns = 5 * kNsPerSecond;
+  DurationNs settle_ns = 5 * kNsPerSecond;
+  DurationNs retry_ns = 1 * kNsPerSecond;  // between lookups
+  int not_found_confirmations = 3;
+};
+
+struct OrderManagerCounters {
+  std::uint64_t lookups = 0;            // queries sent to resolve or reconcile
+  std::uint64_t not_found = 0;          // "does not exist" answers
+  std::uint64_t resends = 0;            // orders resent with the same id after proof of absence
+  std::uint64_t reconciliation_differences = 0;  // journal and venue disagreed (logged)
+  std::uint64_t foreign_orders = 0;     // venue orders not created by this journal
+};
+
 class OrderManager {
  public:
   OrderManager(const InstrumentRegistry& instruments, Journal& journal, ExecutionVenue& venue);
 
   // Loads the journal's orders (restart). Open orders whose outcome the journal cannot prove
   // become Unknown: they block new orders on their instrument until resolved with the venue.
-  void restore_from_journal();
+  // Every open order is looked up with the venue, starting at `now_ns`.
+  void restore_from_journal(TimeNs now_ns);
+  void set_resolution_policy(const ResolutionPolicy& policy) { policy_ = policy; }
+
+  // Sends the lookups that are due. Core thread.
+  void run_due(TimeNs now_ns);
+  // Earliest time a lookup is due, or ExecutionVenue::kNever.
+  TimeNs next_due_ns() const;
+  std::size_t pending_lookups() const { return lookups_.size(); }
 
   // Mints the id, journals the intent (durably), then sends. Returns the id, or nullopt when
   // the journal write failed (trading then halts: see halted()). While an order for the same
@@ -44,6 +77,10 @@ class OrderManager {
   std::optional<Update> apply(const ExecutionEvent& event, TimeNs now_ns);
 
   const Order* find(std::string_view client_order_id) const;
+  // A fill restored from the journal: never applied again.
+  void mark_trade_seen(InstrumentId instrument, std::uint64_t trade_id) {
+    seen_trades_.emplace(instrument, trade_id);
+  }
   const std::vector<Order>& orders() const { return orders_; }
   bool has_unknown_outcome(InstrumentId instrument) const;
   bool has_open_order(InstrumentId instrument) const;
@@ -51,16 +88,29 @@ class OrderManager {
   Quantity reserved_sell_quantity(InstrumentId instrument) const;
 
   bool halted() const { return !halt_reason_.empty(); }
+  // Stops all new orders (e.g. the journal cannot be written); the reason is logged once.
+  void halt(std::string reason);
   const std::string& halt_reason() const { return halt_reason_; }
 
   std::uint64_t refused_transitions() const { return refused_transitions_; }
   std::uint64_t duplicate_fills() const { return duplicate_fills_; }
   std::uint64_t unknown_order_events() const { return unknown_order_events_; }
   std::uint64_t duplicate_intents() const { return duplicate_intents_; }
+  const OrderManagerCounters& counters() const { return counters_; }
 
  private:
+  struct Lookup {
+    TimeNs deadline_ns = 0;     // "does not exist" counts only for lookups sent from here on
+    TimeNs next_query_ns = 0;
+    TimeNs query_sent_ns = -1;  // -1: no lookup in flight
+    int not_found = 0;
+  };
+
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);
-  void halt(std::string reason);
+  void send_new(Order& order, TimeNs now_ns);
+  void start_lookup(std::size_t index, TimeNs now_ns);
+  void on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns);
+  void on_unknown_order(const ExecutionEvent& event);
 
   const InstrumentRegistry& instruments_;
   Journal& journal_;
@@ -69,6 +119,10 @@ class OrderManager {
   std::map<std::string, std::size_t, std::less<>> index_;
   std::map<std::uint64_t, std::uint32_t> next_sequence_;  // by intent identity
   std::set<std::pair<InstrumentId, std::uint64_t>> seen_trades_;
+  std::map<std::size_t, Lookup> lookups_;  // by index into orders_
+  std::set<std::string, std::less<>> foreign_ids_;
+  ResolutionPolicy policy_;
+  OrderManagerCounters counters_;
   std::string halt_reason_;
   std::uint64_t refused_transitions_ = 0;
   std::uint64_t duplicate_fills_ = 0;

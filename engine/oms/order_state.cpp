@@ -23,6 +23,9 @@ std::optional<OrderState> next_state(OrderState state, OrderEvent event) {
         case E::kFill: return S::kFilled;
         case E::kExpired: return S::kExpired;
         case E::kCanceled: return S::kCanceled;
+        case E::kResend:
+          if (state == S::kUnknown) return S::kSent;
+          return std::nullopt;
         default: return std::nullopt;
       }
     case S::kAccepted:
@@ -89,6 +92,7 @@ std::string_view to_string(OrderEvent event) {
     case OrderEvent::kCanceled: return "canceled";
     case OrderEvent::kCancelRejected: return "cancel_rejected";
     case OrderEvent::kExpired: return "expired";
+    case OrderEvent::kResend: return "resend";
   }
   return "?";
 }

@@ -6,6 +6,7 @@
 //   Intent --send--> Sent --accept--> Accepted --fill--> PartiallyFilled --fill--> Filled
 //                     |  \--reject--> Rejected              |
 //                     \--unknown--> Unknown --(resolution: accept/reject/fill)--> ...
+//                                   Unknown --resend (proven absent, same id)--> Sent
 //   Accepted|PartiallyFilled --cancel_request--> PendingCancel --canceled--> Canceled
 //   Accepted|PartiallyFilled|PendingCancel --expired--> Expired
 
@@ -39,6 +40,7 @@ enum class OrderEvent : std::uint8_t {
   kCanceled,
   kCancelRejected,
   kExpired,
+  kResend,         // Unknown -> Sent: the venue proved it never got the order; same client id
 };
 
 // The next state, or nullopt when the event is not allowed in `state`.

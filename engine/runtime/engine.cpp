@@ -66,7 +66,12 @@ void Engine::add_strategy(std::unique_ptr<Strategy> strategy) {
 }
 
 void Engine::start() {
-  orders_.restore_from_journal();
+  // The portfolio is the sum of the journaled fills; those trades are never applied again.
+  for (const FillRow& fill : journal_.load_fills()) {
+    portfolio_.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
+    orders_.mark_trade_seen(fill.instrument, fill.trade_id);
+  }
+  orders_.restore_from_journal(clock_.now_ns());
   for (std::size_t i = 0; i < strategies_.size(); ++i) strategies_[i]->on_start(*contexts_[i]);
 }
 
@@ -80,7 +85,7 @@ void Engine::process(const InboundEvent& event) {
 }
 
 TimeNs Engine::next_due_time_ns() const {
-  TimeNs next = venue_.next_event_time_ns();
+  TimeNs next = std::min(venue_.next_event_time_ns(), orders_.next_due_ns());
   if (!timers_.empty()) next = std::min(next, timers_.top().at_ns);
   return next;
 }
@@ -90,6 +95,7 @@ void Engine::run_due() {
   // Venue answers first, then timers; both loops repeat because a timer may send an order
   // that a zero-latency venue answers at once.
   for (int round = 0; round < 64; ++round) {
+    orders_.run_due(now_ns);
     execution_buffer_.clear();
     venue_.poll(now_ns, execution_buffer_);
     for (const auto& event : execution_buffer_) handle_execution(event);
@@ -207,20 +213,29 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
 void Engine::handle_execution(const ExecutionEvent& event) {
   ++counters_.execution_events;
   const TimeNs now_ns = clock_.now_ns();
+  // The order's new state and the fill it carries are committed together (one fsync), and
+  // before any strategy hears of them: an order a strategy sends in reaction must find its
+  // intent written on its own, outside this batch.
+  journal_.begin_batch();
   const auto update = orders_.apply(event, now_ns);
+  Order order;
+  FillResult result{};
+  if (update) {
+    order = *update->order;  // a copy: callbacks may add orders and move storage
+    if (update->new_fill) {
+      ++counters_.fills;
+      result = portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity,
+                                     event.fee);
+      bool duplicate = false;
+      journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns), duplicate);
+    }
+  }
+  if (!journal_.end_batch()) orders_.halt("journal write failed: " + journal_.last_error());
   if (!update) return;
-  const Order order = *update->order;  // a copy: callbacks may add orders and move storage
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
   Strategy& strategy = *strategies_[order.strategy];
   Context& context = *contexts_[order.strategy];
   if (update->new_fill) {
-    ++counters_.fills;
-    const FillResult result =
-        portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity, event.fee);
-    bool duplicate = false;
-    if (!journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns), duplicate)) {
-      log_error("journal write failed while recording a fill: {}", journal_.last_error());
-    }
     for (auto* observer : observers_) observer->on_fill(order, event, result.realised_pnl);
     strategy.on_fill(context, order, event);
   }

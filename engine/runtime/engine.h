@@ -93,6 +93,8 @@ class Engine {
   const EngineCounters& counters() const { return counters_; }
   const InstrumentRegistry& instruments() const { return instruments_; }
   bool halted() const { return orders_.halted(); }
+  // How unknown outcomes are resolved (the venue's recvWindow and lag); before start().
+  void set_resolution_policy(const ResolutionPolicy& policy) { orders_.set_resolution_policy(policy); }
   const std::string& halt_reason() const { return orders_.halt_reason(); }
 
  private:

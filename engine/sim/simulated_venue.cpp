@@ -10,6 +10,7 @@ namespace {
 constexpr std::int32_t kFilterFailure = -1013;
 constexpr std::int32_t kNewOrderRejected = -2010;
 constexpr std::int32_t kCancelRejected = -2011;
+constexpr std::int32_t kOrderDoesNotExist = -2013;
 
 bool is_marketable_buy(const OrderCommand& command, Price ask) {
   return command.type == OrderType::kMarket || command.price >= ask;
@@ -52,10 +53,10 @@ void SimulatedVenue::process_arrivals(TimeNs now_ns) {
   while (!in_flight_.empty() && in_flight_.front().arrival_ns <= now_ns) {
     const InFlight next = in_flight_.front();
     in_flight_.pop_front();
-    if (next.command.kind == OrderCommandKind::kNew) {
-      arrive(next.command, next.arrival_ns);
-    } else {
-      arrive_cancel(next.command, next.arrival_ns);
+    switch (next.command.kind) {
+      case OrderCommandKind::kNew: arrive(next.command, next.arrival_ns); break;
+      case OrderCommandKind::kCancel: arrive_cancel(next.command, next.arrival_ns); break;
+      case OrderCommandKind::kQuery: arrive_query(next.command, next.arrival_ns); break;
     }
   }
   remove_finished();
@@ -104,6 +105,7 @@ bool SimulatedVenue::has_balance_for(const OrderCommand& command) const {
 }
 
 void SimulatedVenue::arrive(const OrderCommand& command, TimeNs now_ns) {
+  seen_client_ids_.emplace(command.client_order_id.view());
   if (const std::int32_t error = check_filters(command); error != 0) {
     emit(ExecutionKind::kRejected, command, 0, now_ns, error);
     return;
@@ -125,6 +127,19 @@ void SimulatedVenue::arrive(const OrderCommand& command, TimeNs now_ns) {
       stored.resting = false;
       emit(ExecutionKind::kExpired, command, stored.venue_order_id, now_ns);
     }
+  }
+}
+
+void SimulatedVenue::arrive_query(const OrderCommand& command, TimeNs now_ns) {
+  for (const auto& order : live_orders_) {
+    if (order.resting && order.command.client_order_id == command.client_order_id) {
+      emit(ExecutionKind::kAccepted, order.command, order.venue_order_id, now_ns);
+      return;
+    }
+  }
+  // A finished order's answers were all delivered already; only an id never seen is news.
+  if (!seen_client_ids_.contains(command.client_order_id.view())) {
+    emit(ExecutionKind::kNotFound, command, 0, now_ns, kOrderDoesNotExist);
   }
 }
 

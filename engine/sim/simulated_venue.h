@@ -23,6 +23,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "engine/core/instrument.h"
@@ -76,6 +78,7 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   void process_arrivals(TimeNs now_ns);
   void arrive(const OrderCommand& command, TimeNs now_ns);
   void arrive_cancel(const OrderCommand& command, TimeNs now_ns);
+  void arrive_query(const OrderCommand& command, TimeNs now_ns);
   std::int32_t check_filters(const OrderCommand& command) const;
   bool has_balance_for(const OrderCommand& command) const;
   void match_against_quote(LiveOrder& order, TimeNs now_ns);
@@ -94,6 +97,7 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   std::deque<InFlight> in_flight_;
   std::deque<Outgoing> outgoing_;
   std::vector<LiveOrder> live_orders_;
+  std::set<std::string, std::less<>> seen_client_ids_;
   VenueOrderId next_venue_order_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
 };

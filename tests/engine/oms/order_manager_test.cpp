@@ -125,17 +125,145 @@ TEST_F(OrderManagerTest, RestartRestoresOrdersAndMarksInFlightOnesUnknown) {
   journal_ = Journal::open(directory_.path(), Durability::kFull, error);
   ASSERT_TRUE(journal_) << error;
   OrderManager restarted(instruments_, *journal_, venue_);
-  restarted.restore_from_journal();
+  restarted.restore_from_journal(2000);
   ASSERT_EQ(restarted.orders().size(), 2u);
   EXPECT_EQ(restarted.find(filled_id.view())->state, OrderState::kFilled);
   EXPECT_EQ(restarted.find(sent_id.view())->state, OrderState::kUnknown);
   EXPECT_TRUE(restarted.has_unknown_outcome(0));
+  EXPECT_EQ(restarted.pending_lookups(), 1u);  // the filled one needs no lookup
   // The same intent after the restart does not mint a fresh id while the outcome is unknown.
   EXPECT_EQ(*restarted.submit(1, "sf", buy(2), 2000), sent_id);
   EXPECT_EQ(venue_.sent.size(), 2u);
   // A resolved intent continues its sequence instead of reusing an id the venue has seen.
   const ClientOrderId next = *restarted.submit(0, "sf", buy(1), 2001);
   EXPECT_EQ(next.view().back(), '1');
+}
+
+// ---- Unknown outcomes ----------------------------------------------------------------------
+
+class UnknownOutcomeTest : public OrderManagerTest {
+ protected:
+  static constexpr TimeNs kSecond = kNsPerSecond;
+  UnknownOutcomeTest() : orders_(instruments_, *journal_, venue_) {
+    orders_.set_resolution_policy({2 * kSecond, 1 * kSecond, kSecond / 2, 3});
+  }
+
+  std::size_t commands(OrderCommandKind kind) const {
+    std::size_t count = 0;
+    for (const auto& command : venue_.sent) count += command.kind == kind ? 1 : 0;
+    return count;
+  }
+  // Runs the OMS at `now` and answers the lookup it sends (if any) with `kind`.
+  bool answer_lookup_at(TimeNs now, ExecutionKind kind, const ClientOrderId& id) {
+    const std::size_t before = commands(OrderCommandKind::kQuery);
+    orders_.run_due(now);
+    if (commands(OrderCommandKind::kQuery) == before) return false;
+    orders_.apply(answer(kind, id), now);
+    return true;
+  }
+
+  OrderManager orders_;
+};
+
+TEST_F(UnknownOutcomeTest, ProvenAbsentAfterTheDeadlineIsResentWithTheSameId) {
+  const TimeNs t0 = 1000 * kSecond;
+  const ClientOrderId id = *orders_.submit(0, "sf", buy(), t0);
+  orders_.apply(answer(ExecutionKind::kUnknown, id), t0 + 10);
+  EXPECT_TRUE(orders_.has_unknown_outcome(0));
+  // Looked up at once; "does not exist" this early proves nothing (the request may be queued).
+  EXPECT_TRUE(answer_lookup_at(t0 + 10, ExecutionKind::kNotFound, id));
+  EXPECT_EQ(orders_.next_due_ns(), t0 + 3 * kSecond);  // sent + recvWindow + settle
+  EXPECT_FALSE(answer_lookup_at(t0 + 2 * kSecond, ExecutionKind::kNotFound, id));
+  // Three answers after the deadline, half a second apart, before a resend.
+  EXPECT_TRUE(answer_lookup_at(t0 + 3 * kSecond, ExecutionKind::kNotFound, id));
+  EXPECT_TRUE(answer_lookup_at(t0 + 3 * kSecond + kSecond / 2, ExecutionKind::kNotFound, id));
+  EXPECT_EQ(commands(OrderCommandKind::kNew), 1u);
+  EXPECT_TRUE(answer_lookup_at(t0 + 4 * kSecond, ExecutionKind::kNotFound, id));
+  ASSERT_EQ(commands(OrderCommandKind::kNew), 2u);
+  EXPECT_EQ(venue_.sent.back().client_order_id, id);  // the same idempotency key
+  EXPECT_EQ(orders_.find(id.view())->state, OrderState::kSent);
+  EXPECT_EQ(orders_.counters().resends, 1u);
+  EXPECT_FALSE(orders_.has_unknown_outcome(0));
+}
+
+TEST_F(UnknownOutcomeTest, AnOrderFoundByTheLookupIsAdoptedNotResent) {
+  const TimeNs t0 = 1000 * kSecond;
+  const ClientOrderId id = *orders_.submit(0, "sf", buy(), t0);
+  orders_.apply(answer(ExecutionKind::kUnknown, id), t0 + 10);
+  // The lookup lags behind the new order twice, then finds it filled.
+  EXPECT_TRUE(answer_lookup_at(t0 + 10, ExecutionKind::kNotFound, id));
+  EXPECT_TRUE(answer_lookup_at(t0 + 3 * kSecond, ExecutionKind::kNotFound, id));
+  EXPECT_TRUE(answer_lookup_at(t0 + 3 * kSecond + kSecond / 2, ExecutionKind::kNotFound, id));
+  orders_.run_due(t0 + 4 * kSecond);
+  orders_.apply(answer(ExecutionKind::kAccepted, id), t0 + 4 * kSecond);
+  orders_.apply(fill_of(id, 9, price("50000"), quantity("0.01"), money("0.5")), t0 + 4 * kSecond);
+  EXPECT_EQ(orders_.find(id.view())->state, OrderState::kFilled);
+  EXPECT_EQ(commands(OrderCommandKind::kNew), 1u);
+  EXPECT_EQ(orders_.pending_lookups(), 0u);
+  EXPECT_FALSE(orders_.has_unknown_outcome(0));
+  // A late "does not exist" for a resolved order changes nothing.
+  orders_.apply(answer(ExecutionKind::kNotFound, id), t0 + 5 * kSecond);
+  EXPECT_EQ(commands(OrderCommandKind::kNew), 1u);
+}
+
+TEST_F(UnknownOutcomeTest, AFailedLookupIsRetriedAndKeepsTheInstrumentBlocked) {
+  const TimeNs t0 = 1000 * kSecond;
+  const ClientOrderId id = *orders_.submit(0, "sf", buy(), t0);
+  orders_.apply(answer(ExecutionKind::kUnknown, id), t0);
+  EXPECT_TRUE(answer_lookup_at(t0, ExecutionKind::kUnknown, id));  // the lookup timed out too
+  EXPECT_EQ(orders_.next_due_ns(), t0 + kSecond / 2);
+  EXPECT_TRUE(orders_.has_unknown_outcome(0));
+  EXPECT_FALSE(orders_.has_unknown_outcome(1));
+  EXPECT_TRUE(answer_lookup_at(t0 + kSecond / 2, ExecutionKind::kRejected, id));
+  EXPECT_EQ(orders_.find(id.view())->state, OrderState::kRejected);
+  EXPECT_FALSE(orders_.has_unknown_outcome(0));
+}
+
+TEST_F(UnknownOutcomeTest, RestartLooksUpEveryOpenOrderAndReportsForeignOnes) {
+  const ClientOrderId resting = *orders_.submit(0, "sf", buy(1), 1000);
+  orders_.apply(answer(ExecutionKind::kAccepted, resting), 1001);
+  journal_.reset();
+  std::string error;
+  journal_ = Journal::open(directory_.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal_) << error;
+  RecordingVenue venue;
+  OrderManager restarted(instruments_, *journal_, venue);
+  restarted.restore_from_journal(5000);
+  EXPECT_TRUE(restarted.has_unknown_outcome(0));  // reconciling: no new order on it yet
+  restarted.run_due(5000);
+  ASSERT_EQ(venue.sent.size(), 1u);
+  EXPECT_EQ(venue.sent[0].kind, OrderCommandKind::kQuery);
+  // While down it was partly filled; the lookup's answer brings the journal in line.
+  restarted.apply(fill_of(resting, 3, price("50000"), quantity("0.004"), money("0")), 5001);
+  EXPECT_EQ(restarted.find(resting.view())->state, OrderState::kPartiallyFilled);
+  EXPECT_FALSE(restarted.has_unknown_outcome(0));
+  restarted.apply(answer(ExecutionKind::kAccepted, ClientOrderId::from("manual-order-1")), 5002);
+  restarted.apply(answer(ExecutionKind::kAccepted, ClientOrderId::from("manual-order-1")), 5003);
+  EXPECT_EQ(restarted.counters().foreign_orders, 1u);
+}
+
+TEST_F(UnknownOutcomeTest, ACrashBeforeSendingIsResolvedAfterRestart) {
+  // Intent journaled, process killed before the request left: the journal shows INTENT.
+  Order order;
+  order.client_order_id = ClientOrderId::from("sf-00000000000000aa-0");
+  order.instrument = 0;
+  order.price = price("50000.00");
+  order.quantity = quantity("0.01");
+  order.created_time_ns = 1000;
+  order.updated_time_ns = 1000;
+  ASSERT_TRUE(journal_->record_intent(order, "BTCUSDT"));
+  RecordingVenue venue;
+  OrderManager restarted(instruments_, *journal_, venue);
+  restarted.set_resolution_policy({2 * kSecond, 1 * kSecond, kSecond / 2, 1});
+  const TimeNs start = 100 * kSecond;
+  restarted.restore_from_journal(start);
+  EXPECT_EQ(restarted.find(order.client_order_id.view())->state, OrderState::kUnknown);
+  restarted.run_due(start);
+  restarted.apply(answer(ExecutionKind::kNotFound, order.client_order_id), start);
+  restarted.run_due(start + 3 * kSecond);
+  restarted.apply(answer(ExecutionKind::kNotFound, order.client_order_id), start + 3 * kSecond);
+  ASSERT_EQ(venue.sent.back().kind, OrderCommandKind::kNew);
+  EXPECT_EQ(venue.sent.back().client_order_id, order.client_order_id);
 }
 
 }  // namespace

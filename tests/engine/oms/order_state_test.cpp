@@ -16,7 +16,7 @@ constexpr S kStates[] = {S::kIntent,        S::kSent,          S::kUnknown, S::k
                          S::kRejected,      S::kExpired};
 constexpr E kEvents[] = {E::kSend,        E::kAccept,        E::kReject,   E::kOutcomeUnknown,
                          E::kPartialFill, E::kFill,          E::kCancelRequest, E::kCanceled,
-                         E::kCancelRejected, E::kExpired};
+                         E::kCancelRejected, E::kExpired,   E::kResend};
 
 // Every allowed transition; everything else must be refused.
 const std::map<std::pair<S, E>, S> kAllowed = {
@@ -36,6 +36,7 @@ const std::map<std::pair<S, E>, S> kAllowed = {
     {{S::kUnknown, E::kFill}, S::kFilled},
     {{S::kUnknown, E::kExpired}, S::kExpired},
     {{S::kUnknown, E::kCanceled}, S::kCanceled},
+    {{S::kUnknown, E::kResend}, S::kSent},
     {{S::kAccepted, E::kAccept}, S::kAccepted},
     {{S::kAccepted, E::kPartialFill}, S::kPartiallyFilled},
     {{S::kAccepted, E::kFill}, S::kFilled},
@@ -74,7 +75,7 @@ TEST(OrderStateMachine, EveryStateEventPairMatchesTheTable) {
     }
   }
   EXPECT_EQ(allowed, static_cast<int>(kAllowed.size()));
-  EXPECT_EQ(refused, 100 - static_cast<int>(kAllowed.size()));
+  EXPECT_EQ(refused, 110 - static_cast<int>(kAllowed.size()));
 }
 
 TEST(OrderStateMachine, TerminalStatesAcceptNothing) {
