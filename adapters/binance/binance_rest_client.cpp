@@ -109,6 +109,16 @@ HttpResponse BinanceRestClient::open_orders(std::string_view symbol) {
   return send(HttpSession::Method::kGet, "/api/v3/openOrders", query, body, 6, false);
 }
 
+HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId order_id) {
+  QueryString params;
+  params.add("symbol", symbol)
+      .add("orderId", std::to_string(order_id))
+      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp_ms()));
+  const auto [query, body] = sign_rest(*signer_, params.text(), "");
+  return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 5, false);
+}
+
 std::pair<std::string, std::string> BinanceRestClient::new_order_request(const OrderCommand& command,
                                                                          const Instrument& instrument,
                                                                          std::int64_t timestamp) const {

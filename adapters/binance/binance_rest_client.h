@@ -55,6 +55,7 @@ class BinanceRestClient {
   HttpResponse exchange_info();
   HttpResponse account();
   HttpResponse open_orders(std::string_view symbol);
+  HttpResponse my_trades(std::string_view symbol, VenueOrderId order_id);
 
   OrderCall new_order(const OrderCommand& command, const Instrument& instrument);
   OrderCall query_order(std::string_view symbol, std::string_view client_order_id);

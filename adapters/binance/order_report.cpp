@@ -107,4 +107,52 @@ Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body)
   return reports;
 }
 
+Result<std::vector<VenueFill>> parse_account_trades(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "trades answer is not JSON");
+  simdjson::dom::array rows;
+  if (root.get_array().get(rows)) return fail(Errc::kWrongType, "trades answer is not an array");
+  std::vector<VenueFill> fills;
+  for (auto row : rows) {
+    VenueFill fill;
+    std::int64_t number = 0;
+    std::string_view text;
+    if (!decimal_field(row, "price", fill.price.raw) || !decimal_field(row, "qty", fill.quantity.raw) ||
+        !decimal_field(row, "commission", fill.commission.raw)) {
+      return fail(Errc::kSyntax, "trade price, qty or commission is not a decimal");
+    }
+    if (!row["commissionAsset"].get_string().get(text)) fill.commission_asset = std::string(text);
+    if (row["id"].get_int64().get(number)) return fail(Errc::kMissingField, "id");
+    fill.trade_id = static_cast<std::uint64_t>(number);
+    if (row["orderId"].get_int64().get(number)) return fail(Errc::kMissingField, "orderId");
+    fill.order_id = static_cast<VenueOrderId>(number);
+    if (!row["time"].get_int64().get(number)) fill.time_ns = number * kNsPerMs;
+    bool maker = false;
+    if (!row["isMaker"].get_bool().get(maker)) fill.maker = maker;
+    fills.push_back(std::move(fill));
+  }
+  return fills;
+}
+
+Result<std::vector<VenueBalance>> parse_balances(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "account answer is not JSON");
+  simdjson::dom::array rows;
+  if (root["balances"].get_array().get(rows)) return fail(Errc::kMissingField, "balances");
+  std::vector<VenueBalance> balances;
+  for (auto row : rows) {
+    VenueBalance balance;
+    std::string_view text;
+    if (row["asset"].get_string().get(text)) return fail(Errc::kMissingField, "asset");
+    balance.asset = std::string(text);
+    if (!decimal_field(row, "free", balance.free) || !decimal_field(row, "locked", balance.locked)) {
+      return fail(Errc::kSyntax, "balance is not a decimal");
+    }
+    balances.push_back(std::move(balance));
+  }
+  return balances;
+}
+
 }  // namespace sigex

@@ -32,6 +32,15 @@ struct VenueFill {
   Money commission{0};
   std::string commission_asset;
   std::uint64_t trade_id = 0;
+  VenueOrderId order_id = 0;  // myTrades rows only
+  bool maker = false;          // myTrades rows only ("isMaker")
+  TimeNs time_ns = 0;          // myTrades rows only
+};
+
+struct VenueBalance {
+  std::string asset;
+  std::int64_t free = 0;    // at 8 decimals
+  std::int64_t locked = 0;
 };
 
 struct VenueOrderReport {
@@ -51,5 +60,9 @@ struct VenueOrderReport {
 Result<VenueOrderReport> parse_order_report(std::string_view body);
 // GET /api/v3/openOrders: an array of order objects.
 Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body);
+// GET /api/v3/myTrades: the account's trades (one order's, with orderId).
+Result<std::vector<VenueFill>> parse_account_trades(std::string_view body);
+// GET /api/v3/account: the balances.
+Result<std::vector<VenueBalance>> parse_balances(std::string_view body);
 
 }  // namespace sigex

@@ -16,6 +16,7 @@ std::string_view to_string(RiskDenial denial) {
     case RiskDenial::kInsufficientPosition: return "insufficient_position";
     case RiskDenial::kOutcomeUnknown: return "outcome_unknown";
     case RiskDenial::kInvalidOrder: return "invalid_order";
+    case RiskDenial::kVenueFilter: return "venue_filter";
     case RiskDenial::kCount: break;
   }
   return "?";

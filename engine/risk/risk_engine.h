@@ -26,6 +26,7 @@ enum class RiskDenial : std::uint8_t {
   kInsufficientPosition,
   kOutcomeUnknown,
   kInvalidOrder,
+  kVenueFilter,  // the venue's trading rules (tick, step, notional) cannot be met
   kCount,
 };
 

@@ -183,6 +183,15 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   const TimeNs now_ns = clock_.now_ns();
   SIGEX_CHECK(intent.instrument < instruments_.size(), "order intent for an unknown instrument");
   const Instrument& instrument = instruments_.get(intent.instrument);
+  OrderIntent order = intent;
+  const Quote& quote = quotes_.quote(intent.instrument);
+  std::string why;
+  if (!venue_.normalize(order.side, order.type, order.price, order.quantity,
+                        order.side == Side::kBuy ? quote.ask : quote.bid, order.instrument,
+                        why)) {
+    log_warn("order for {} does not meet the venue's rules: {}", instrument.symbol.view(), why);
+    return deny(strategy, intent, RiskDenial::kVenueFilter, now_ns);
+  }
   const Position& position = portfolio_.position(intent.instrument);
   const Money reserved = orders_.reserved_buy_notional(instruments_);
   const Money cash = portfolio_.cash();
@@ -197,17 +206,21 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
                       orders_.halted(),
                       books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
                           books_[intent.instrument].status() == BookStatus::kInvalid};
-  const RiskDenial denial = risk_.check(intent, view);
-  if (denial != RiskDenial::kNone) {
-    journal_.record_risk_denial(strategies_[strategy]->tag(), instrument.symbol.view(),
-                                to_string(denial), now_ns);
-    for (auto* observer : observers_) observer->on_risk_denial(intent, denial, now_ns);
-    return std::nullopt;
-  }
-  auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), intent,
+  const RiskDenial denial = risk_.check(order, view);
+  if (denial != RiskDenial::kNone) return deny(strategy, intent, denial, now_ns);
+  auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), order,
                            now_ns);
   if (id) ++counters_.orders_submitted;
   return id;
+}
+
+std::optional<ClientOrderId> Engine::deny(std::size_t strategy, const OrderIntent& intent,
+                                          RiskDenial denial, TimeNs now_ns) {
+  journal_.record_risk_denial(strategies_[strategy]->tag(),
+                              instruments_.get(intent.instrument).symbol.view(), to_string(denial),
+                              now_ns);
+  for (auto* observer : observers_) observer->on_risk_denial(intent, denial, now_ns);
+  return std::nullopt;
 }
 
 void Engine::handle_execution(const ExecutionEvent& event) {

@@ -111,6 +111,8 @@ class Engine {
   };
 
   std::optional<ClientOrderId> submit(std::size_t strategy, const OrderIntent& intent);
+  std::optional<ClientOrderId> deny(std::size_t strategy, const OrderIntent& intent,
+                                    RiskDenial denial, TimeNs now_ns);
   void handle_execution(const ExecutionEvent& event);
   void dispatch(const InboundEvent& event);
 

@@ -4,6 +4,7 @@
 // ExecutionVenue over signed REST/WS with I/O threads behind queues; the simulated venue
 // implements it in the core thread. The core never asks which one it has.
 
+#include <string>
 #include <vector>
 
 #include "engine/core/time.h"
@@ -20,6 +21,14 @@ class ExecutionVenue {
   virtual void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) = 0;
   // Earliest time at which poll() may return something, or kNever.
   virtual TimeNs next_event_time_ns() const = 0;
+
+  // Core thread, before risk and the journal: makes a new order valid for the venue's trading
+  // rules (price to the tick and quantity to the step, each in the safe direction). False with
+  // the reason when no valid order is close enough. `reference` prices market orders.
+  virtual bool normalize(Side /*side*/, OrderType /*type*/, Price& /*price*/, Quantity& /*quantity*/,
+                         Price /*reference*/, InstrumentId /*instrument*/, std::string& /*why*/) const {
+    return true;
+  }
 
   static constexpr TimeNs kNever = INT64_MAX;
 };

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,15 +18,30 @@
 namespace sigex {
 namespace {
 
+struct SimTrade {
+  std::uint64_t id = 0;
+  Price price{0};
+  Quantity quantity{0};
+  Money commission{0};
+  bool maker = false;
+  std::int64_t time_ms = 0;
+};
+
 struct SimOrder {
   std::int64_t order_id = 0;
   std::string symbol, client_order_id, side, type, time_in_force, status;
   Price price{0};
   Quantity quantity{0}, executed{0};
   Money quote{0};
-  std::string fills;  // JSON array body
+  std::vector<SimTrade> trades;
   std::int64_t time_ms = 0;
+  int hidden_lookups = 0;  // lookups that still answer -2013
+  bool open() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
 };
+
+std::string base_asset(const std::string& symbol) {
+  return symbol.size() > 4 && symbol.ends_with("USDT") ? symbol.substr(0, symbol.size() - 4) : symbol;
+}
 
 SimReply ok(std::string body) {
   SimReply reply;
@@ -111,8 +127,11 @@ class ExchangeSimulator::Impl {
     }
     if (path == "/api/v3/order" && request.method == "POST") return new_order(params);
     if (path == "/api/v3/order" && request.method == "GET") {
-      const SimOrder* order = find(params["origClientOrderId"]);
-      if (order == nullptr) return error(400, -2013, "Order does not exist.");
+      SimOrder* order = find_latest(params["origClientOrderId"]);
+      if (order == nullptr || order->hidden_lookups > 0) {
+        if (order != nullptr) --order->hidden_lookups;
+        return error(400, -2013, "Order does not exist.");
+      }
       return ok(order_json(*order, false));
     }
     if (path == "/api/v3/order" && request.method == "DELETE") {
@@ -121,16 +140,18 @@ class ExchangeSimulator::Impl {
       order->status = "CANCELED";
       return ok(order_json(*order, false));
     }
+    if (path == "/api/v3/myTrades") return my_trades(params);
     if (path == "/api/v3/openOrders") {
       std::string body = "[";
       for (const auto& order : orders) {
-        if (order.status != "NEW" && order.status != "PARTIALLY_FILLED") continue;
+        if (!order.open()) continue;
+        if (params.contains("symbol") && order.symbol != params["symbol"]) continue;
         if (body.size() > 1) body += ',';
         body += order_json(order, false);
       }
       return ok(body + "]");
     }
-    if (path == "/api/v3/account") return ok(R"({"canTrade":true,"balances":[{"asset":"USDT","free":"100000.00000000","locked":"0.00000000"}]})");
+    if (path == "/api/v3/account") return account();
     return error(404, -1000, "Unknown path");
   }
 
@@ -159,6 +180,12 @@ class ExchangeSimulator::Impl {
         default: break;
       }
     }
+    if (fault && fault->first == ExchangeFault::kResetBeforePlacing) {
+      SimReply reply;
+      reply.close_without_answer = true;
+      reply.reset = true;
+      return reply;
+    }
     const std::string& client_id = params["newClientOrderId"];
     if (find_open(client_id) != nullptr) return error(400, -2010, "Duplicate order sent.");
     SimOrder order;
@@ -171,21 +198,10 @@ class ExchangeSimulator::Impl {
     order.quantity = Quantity{parse_decimal(params["quantity"], 8).value_or(0)};
     order.price = Price{params.contains("price") ? parse_decimal(params["price"], 8).value_or(0) : 0};
     order.time_ms = wall_ms();
-    const Price market = prices[order.symbol];
-    const bool crosses = order.type == "MARKET" || (order.side == "BUY" ? order.price.raw >= market.raw
-                                                                        : order.price.raw <= market.raw);
-    if (crosses && market.raw > 0) {
-      order.executed = order.quantity;
-      order.quote = notional(market, 8, order.quantity, 8, Rounding::kDown).value_or(Money{0});
-      order.status = "FILLED";
-      const Money fee{order.quote.raw / 1000};
-      order.fills = fmt::format(R"([{{"price":"{}","qty":"{}","commission":"{}","commissionAsset":"USDT","tradeId":{}}}])",
-                                format_decimal(market.raw, 8), format_decimal(order.quantity.raw, 8),
-                                format_decimal(fee.raw, 8), ++trade_id_);
-    } else {
-      order.status = order.time_in_force == "IOC" ? "EXPIRED" : "NEW";
-      order.fills = "[]";
-    }
+    order.hidden_lookups = std::exchange(lookup_lag_, 0);
+    order.status = "NEW";
+    match(order, prices[order.symbol]);
+    if (order.open() && order.time_in_force == "IOC") order.status = "EXPIRED";
     orders.push_back(order);
     ++placed;
     SimReply reply = ok(order_json(order, true));
@@ -197,6 +213,11 @@ class ExchangeSimulator::Impl {
           return error(400, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
         case ExchangeFault::kSlowAfterPlacing: reply.delay_ms = fault->second; break;
         case ExchangeFault::kCutAfterPlacing: reply.close_without_answer = true; break;
+        case ExchangeFault::kResetAfterPlacing:
+          reply.close_without_answer = true;
+          reply.reset = true;
+          break;
+        case ExchangeFault::kDuplicateAfterPlacing: return error(400, -2010, "Duplicate order sent.");
         default: break;
       }
     }
@@ -205,11 +226,71 @@ class ExchangeSimulator::Impl {
 
   SimOrder* find_open(const std::string& client_id) {
     for (auto& order : orders) {
-      if (order.client_order_id == client_id && (order.status == "NEW" || order.status == "PARTIALLY_FILLED")) {
-        return &order;
-      }
+      if (order.client_order_id == client_id && order.open()) return &order;
     }
     return nullptr;
+  }
+
+  SimOrder* find_latest(const std::string& client_id) {
+    for (auto it = orders.rbegin(); it != orders.rend(); ++it) {
+      if (it->client_order_id == client_id) return &*it;
+    }
+    return nullptr;
+  }
+
+  // Fills `order` completely at `market` when it crosses: taker for market orders and
+  // marketable limits on arrival, maker (at its own price) for resting limits.
+  void match(SimOrder& order, Price market, bool resting = false) {
+    if (market.raw <= 0 || !order.open()) return;
+    const bool crosses = order.type == "MARKET" ||
+                         (order.side == "BUY" ? order.price.raw >= market.raw : order.price.raw <= market.raw);
+    if (!crosses) return;
+    const Price price = resting ? order.price : market;
+    SimTrade trade;
+    trade.id = ++trade_id_;
+    trade.price = price;
+    trade.quantity = order.quantity - order.executed;
+    trade.maker = resting;
+    trade.time_ms = wall_ms();
+    const Money value = notional(price, 8, trade.quantity, 8, Rounding::kDown).value_or(Money{0});
+    trade.commission = Money{value.raw / 1000};
+    order.executed += trade.quantity;
+    order.quote += value;
+    order.status = "FILLED";
+    order.trades.push_back(trade);
+    const std::string base = base_asset(order.symbol);
+    const std::int64_t sign = order.side == "BUY" ? 1 : -1;
+    balances[base] += sign * trade.quantity.raw;
+    balances["USDT"] -= sign * value.raw + trade.commission.raw;
+  }
+
+  SimReply my_trades(std::map<std::string, std::string>& params) {
+    const std::int64_t order_id = params.contains("orderId") ? std::stoll(params["orderId"]) : 0;
+    std::string body = "[";
+    for (const auto& order : orders) {
+      if (order.symbol != params["symbol"] || (order_id != 0 && order.order_id != order_id)) continue;
+      for (const auto& trade : order.trades) {
+        if (body.size() > 1) body += ',';
+        body += fmt::format(
+            R"({{"symbol":"{}","id":{},"orderId":{},"orderListId":-1,"price":"{}","qty":"{}","quoteQty":"0",)"
+            R"("commission":"{}","commissionAsset":"USDT","time":{},"isBuyer":{},"isMaker":{},"isBestMatch":true}})",
+            order.symbol, trade.id, order.order_id, format_decimal(trade.price.raw, 8),
+            format_decimal(trade.quantity.raw, 8), format_decimal(trade.commission.raw, 8), trade.time_ms,
+            order.side == "BUY", trade.maker);
+      }
+    }
+    return ok(body + "]");
+  }
+
+  SimReply account() const {
+    std::string body = R"({"canTrade":true,"balances":[)";
+    bool first = true;
+    for (const auto& [asset, amount] : balances) {
+      if (!first) body += ',';
+      first = false;
+      body += fmt::format(R"({{"asset":"{}","free":"{}","locked":"0.00000000"}})", asset, format_decimal(amount, 8));
+    }
+    return ok(body + "]}");
   }
 
  public:
@@ -220,7 +301,28 @@ class ExchangeSimulator::Impl {
     return nullptr;
   }
 
+  void move_price(const std::string& symbol, Price price) {
+    prices[symbol] = price;
+    for (auto& order : orders) {
+      if (order.symbol == symbol) match(order, price, true);
+    }
+  }
+
+  std::map<std::string, std::int64_t> balances{{"USDT", 100'000 * 100'000'000LL}};
+  int lookup_lag_ = 0;
+
  private:
+  static std::string fills_json(const SimOrder& order) {
+    std::string json = "[";
+    for (const auto& trade : order.trades) {
+      if (json.size() > 1) json += ',';
+      json += fmt::format(R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":"USDT","tradeId":{}}})",
+                          format_decimal(trade.price.raw, 8), format_decimal(trade.quantity.raw, 8),
+                          format_decimal(trade.commission.raw, 8), trade.id);
+    }
+    return json + "]";
+  }
+
   static std::string order_json(const SimOrder& order, bool with_fills) {
     std::string json = fmt::format(
         R"({{"symbol":"{}","orderId":{},"orderListId":-1,"clientOrderId":"{}","transactTime":{},"price":"{}",)"
@@ -230,7 +332,7 @@ class ExchangeSimulator::Impl {
         format_decimal(order.quantity.raw, 8), format_decimal(order.executed.raw, 8),
         format_decimal(order.quote.raw, 8), order.status, order.time_in_force.empty() ? "GTC" : order.time_in_force,
         order.type, order.side);
-    if (with_fills) json += R"(,"fills":)" + order.fills;
+    if (with_fills) json += R"(,"fills":)" + fills_json(order);
     return json + "}";
   }
 
@@ -249,7 +351,31 @@ void ExchangeSimulator::stop() { impl_->stop(); }
 std::string ExchangeSimulator::base_url() const { return "http://127.0.0.1:" + std::to_string(impl_->port()); }
 void ExchangeSimulator::set_price(const std::string& symbol, Price price) {
   std::lock_guard lock(impl_->mutex);
-  impl_->prices[symbol] = price;
+  impl_->move_price(symbol, price);
+}
+void ExchangeSimulator::inject_lookup_lag(int lookups) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->lookup_lag_ = lookups;
+}
+int ExchangeSimulator::orders_with_id(const std::string& client_order_id) const {
+  std::lock_guard lock(impl_->mutex);
+  int count = 0;
+  for (const auto& order : impl_->orders) count += order.client_order_id == client_order_id ? 1 : 0;
+  return count;
+}
+Quantity ExchangeSimulator::executed_total(const std::string& symbol) const {
+  std::lock_guard lock(impl_->mutex);
+  Quantity total{0};
+  for (const auto& order : impl_->orders) {
+    if (order.symbol == symbol) total += order.executed;
+  }
+  return total;
+}
+std::uint64_t ExchangeSimulator::trades() const {
+  std::lock_guard lock(impl_->mutex);
+  std::uint64_t count = 0;
+  for (const auto& order : impl_->orders) count += order.trades.size();
+  return count;
 }
 void ExchangeSimulator::inject(ExchangeFault fault, int delay_ms) {
   std::lock_guard lock(impl_->mutex);

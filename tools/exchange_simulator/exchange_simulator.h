@@ -6,7 +6,9 @@
 // order trades twice, as on Binance), market and limit orders matched against a set price,
 // FULL answers with fills, rate-limit headers. Faults are queued and each applies to the next
 // order request, including the ones that make an outcome unknown: the order is placed and
-// then the answer is a 5xx, -1007, a cut connection or comes too late.
+// then the answer is a 5xx, -1007, -2010, a cut or reset connection or comes too late.
+// Resting limit orders fill when set_price() crosses them; every fill is a trade with its own
+// id, listed by GET /api/v3/myTrades and reflected in the account's balances.
 
 #include <cstdint>
 #include <memory>
@@ -25,6 +27,9 @@ enum class ExchangeFault : std::uint8_t {
   kRateLimited,               // 429 -1003 with Retry-After, not placed
   kBanned,                    // 418 with Retry-After, not placed
   kTimestampRejected,         // 400 -1021, not placed
+  kResetBeforePlacing,        // the connection is reset as the request arrives; not placed
+  kResetAfterPlacing,         // placed, then the connection is reset without an answer
+  kDuplicateAfterPlacing,     // placed, the answer is 400 -2010 "Duplicate order sent."
 };
 
 struct ExchangeSimulatorOptions {
@@ -53,11 +58,18 @@ class ExchangeSimulator {
 
   void set_price(const std::string& symbol, Price price);  // market orders fill here
   void inject(ExchangeFault fault, int delay_ms = 0);
+  // The next order placed is invisible to its first `lookups` lookups (-2013), as a lookup
+  // that lags behind the matching engine.
+  void inject_lookup_lag(int lookups);
 
   std::uint64_t orders_placed() const;   // orders that reached the book
   std::uint64_t order_requests() const;  // POST /api/v3/order received
   std::uint64_t signature_failures() const;
   SimOrderView order(const std::string& client_order_id) const;  // the latest with that id
+  // How many orders were placed with this client id (more than one = traded twice).
+  int orders_with_id(const std::string& client_order_id) const;
+  Quantity executed_total(const std::string& symbol) const;  // over every order placed
+  std::uint64_t trades() const;
 
   class Impl;
 

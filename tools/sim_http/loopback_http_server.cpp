@@ -124,7 +124,15 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
   }
 
   void write() {
-    if (reply_.close_without_answer) return close();
+    if (reply_.close_without_answer) {
+      if (reply_.reset) {
+        error_code ignored;
+        stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+        stream_.socket().close(ignored);
+        return;
+      }
+      return close();
+    }
     if (reply_.cut) {
       // Raw bytes: a Content-Length the body never reaches, then the connection closes.
       raw_ = "HTTP/1.1 " + std::to_string(reply_.status) + " OK\r\nContent-Type: application/json\r\nContent-Length: " +

@@ -29,6 +29,7 @@ struct SimReply {
   int delay_ms = 0;
   bool cut = false;
   bool close_without_answer = false;  // the connection is closed, nothing is sent
+  bool reset = false;                 // with close_without_answer: an RST, not a FIN
 };
 
 class LoopbackHttpServer {
