@@ -167,12 +167,12 @@ class ExchangeSimulator::Impl {
         case ExchangeFault::kServerErrorBeforePlacing: return error(503, -1000, "Service unavailable");
         case ExchangeFault::kRateLimited: {
           SimReply reply = error(429, -1003, "Too much request weight used.");
-          reply.headers.emplace_back("Retry-After", "30");
+          reply.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_s));
           return reply;
         }
         case ExchangeFault::kBanned: {
           SimReply reply = error(418, -1003, "Way too much request weight used; IP banned.");
-          reply.headers.emplace_back("Retry-After", "120");
+          reply.headers.emplace_back("Retry-After", std::to_string(4 * options_.retry_after_s));
           return reply;
         }
         case ExchangeFault::kTimestampRejected:

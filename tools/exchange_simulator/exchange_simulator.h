@@ -38,6 +38,7 @@ struct ExchangeSimulatorOptions {
   std::string secret = "sim-secret";
   std::string exchange_info_path;  // served at /api/v3/exchangeInfo
   std::int64_t server_offset_ms = 0;  // the exchange's clock minus ours
+  int retry_after_s = 30;             // Retry-After of 429 answers (418: four times as long)
 };
 
 struct SimOrderView {

@@ -1,0 +1,423 @@
+#include "adapters/binance/binance_execution_venue.h"
+
+#include <algorithm>
+
+#include "engine/core/failpoint.h"
+#include "engine/logging/log.h"
+
+namespace sigex {
+namespace {
+
+constexpr std::int32_t kOrderDoesNotExist = -2013;
+constexpr std::int32_t kUnknownOrderSent = -2011;
+constexpr std::int32_t kNotSent = -1;  // refused locally (rate limit, ban, clock): never left
+
+std::int64_t power_of_ten(int exponent) {
+  std::int64_t value = 1;
+  for (int i = 0; i < exponent; ++i) value *= 10;
+  return value;
+}
+
+// Venue decimals (8) <-> the instrument's scale. start() checks every scale is <= 8 and
+// expresses the venue's tick and step, so prices and quantities the venue reports convert
+// exactly; anything else is rounded toward zero.
+std::int64_t from_venue(std::int64_t raw, int scale) { return raw / power_of_ten(kBinanceScale - scale); }
+std::int64_t to_venue(std::int64_t raw, int scale) { return raw * power_of_ten(kBinanceScale - scale); }
+bool expressible(std::int64_t raw, int scale) { return raw % power_of_ten(kBinanceScale - scale) == 0; }
+
+}  // namespace
+
+BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments,
+                                             BinanceExecutionConfig config, Secret api_key,
+                                             std::unique_ptr<RequestSigner> signer, const Clock& clock,
+                                             boost::asio::ssl::context& tls)
+    : instruments_(instruments),
+      config_(std::move(config)),
+      clock_(clock),
+      rest_(config_.rest, std::move(api_key), std::move(signer), clock, tls),
+      filters_(instruments.size()) {}
+
+BinanceExecutionVenue::~BinanceExecutionVenue() { stop(); }
+
+bool BinanceExecutionVenue::start(std::string& error) {
+  if (!rest_.valid(error)) return false;
+  if (!rest_.sync_clock(error)) {
+    error = "Binance " + error;
+    return false;
+  }
+  if (!rest_.clock_guard().orders_allowed(clock_.now_ns())) {
+    error = "Binance clock check: " + rest_.clock_guard().status(clock_.now_ns());
+    return false;
+  }
+  const HttpResponse info_response = rest_.exchange_info();
+  if (info_response.transport_failed() || info_response.status != 200) {
+    error = "Binance exchange info: " + (info_response.transport_failed()
+                                             ? info_response.step + " failed: " + info_response.error.message()
+                                             : "HTTP " + std::to_string(info_response.status));
+    return false;
+  }
+  const auto info = parse_exchange_info(info_response.body);
+  if (!info) {
+    error = "Binance exchange info is unreadable: " + std::string(info.error().what);
+    return false;
+  }
+  for (const Instrument& instrument : instruments_.all()) {
+    const SymbolFilters* filters = info->find(instrument.symbol.view());
+    const std::string name(instrument.symbol.view());
+    if (filters == nullptr) {
+      error = "instrument " + name + " is not listed in Binance's exchange info";
+      return false;
+    }
+    if (filters->status != "TRADING") {
+      error = "instrument " + name + " is not trading on Binance (status " + filters->status + ")";
+      return false;
+    }
+    if (instrument.price_scale > kBinanceScale || instrument.quantity_scale > kBinanceScale ||
+        !expressible(filters->tick_size.raw, instrument.price_scale) ||
+        !expressible(filters->step_size.raw, instrument.quantity_scale)) {
+      error = "instrument " + name + ": price_scale " + std::to_string(instrument.price_scale) +
+              " and quantity_scale " + std::to_string(instrument.quantity_scale) +
+              " cannot express Binance's tick size and step size";
+      return false;
+    }
+    filters_[instrument.id] = *filters;
+  }
+  const HttpResponse account = rest_.account();
+  if (account.transport_failed() || account.status != 200) {
+    error = "Binance account: " + (account.transport_failed() ? account.step + " failed: " + account.error.message()
+                                                               : "HTTP " + std::to_string(account.status));
+    if (account.status == 401 || account.status == 403 || account.status == 400) {
+      error += " (check the API key, its permissions and IP restrictions)";
+    }
+    return false;
+  }
+  auto balances = parse_balances(account.body);
+  if (!balances) {
+    error = "Binance account answer is unreadable: " + std::string(balances.error().what);
+    return false;
+  }
+  start_balances_ = std::move(*balances);
+  if (!reconcile_open_orders()) {
+    error = "Binance open orders could not be read at start-up";
+    return false;
+  }
+  const TimeNs now = clock_.now_ns();
+  next_poll_ns_ = now + config_.poll_interval_ns;
+  next_clock_check_ns_ = now + config_.clock_check_interval_ns;
+  thread_ = std::thread([this] { run(); });
+  return true;
+}
+
+void BinanceExecutionVenue::stop() {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  OrderCommand wake{};
+  wake.instrument = kNoInstrument;
+  commands_.enqueue(wake);
+  thread_.join();
+}
+
+void BinanceExecutionVenue::send(const OrderCommand& command) { commands_.enqueue(command); }
+
+void BinanceExecutionVenue::poll(TimeNs /*now_ns*/, std::vector<ExecutionEvent>& out) {
+  out.insert(out.end(), waiting_.begin(), waiting_.end());
+  waiting_.clear();
+  ExecutionEvent events[64];
+  for (;;) {
+    const std::size_t count = answers_.try_dequeue_bulk(events, 64);
+    out.insert(out.end(), events, events + count);
+    if (count < 64) return;
+  }
+}
+
+bool BinanceExecutionVenue::wait_for_answers(DurationNs timeout_ns) {
+  if (!waiting_.empty()) return true;
+  ExecutionEvent event;
+  if (!answers_.wait_dequeue_timed(event, std::max<DurationNs>(timeout_ns / 1000, 0))) return false;
+  waiting_.push_back(event);  // handed out first by the next poll(): the order is kept
+  return true;
+}
+
+bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Quantity& quantity, Price reference,
+                                      InstrumentId instrument_id, std::string& why) const {
+  if (instrument_id >= filters_.size() || filters_[instrument_id].symbol.empty()) {
+    why = "no Binance trading rules for this instrument";
+    return false;
+  }
+  const Instrument& instrument = instruments_.get(instrument_id);
+  const FilteredOrder filtered =
+      apply_filters(filters_[instrument_id], side, type, Price{to_venue(price.raw, instrument.price_scale)},
+                    Quantity{to_venue(quantity.raw, instrument.quantity_scale)},
+                    Price{to_venue(reference.raw, instrument.price_scale)});
+  if (filtered.failure != FilterFailure::kNone) {
+    why = std::string(to_string(filtered.failure));
+    return false;
+  }
+  if (type == OrderType::kLimit) price = Price{from_venue(filtered.price.raw, instrument.price_scale)};
+  quantity = Quantity{from_venue(filtered.quantity.raw, instrument.quantity_scale)};
+  return true;
+}
+
+void BinanceExecutionVenue::run() {
+  while (!stopping_) {
+    const TimeNs now = clock_.now_ns();
+    const TimeNs next = std::min(next_poll_ns_, next_clock_check_ns_);
+    OrderCommand command;
+    if (commands_.wait_dequeue_timed(command, std::max<TimeNs>((next - now) / 1000, 0))) {
+      if (command.instrument != kNoInstrument) handle(command);
+    }
+    if (stopping_) break;
+    const TimeNs after = clock_.now_ns();
+    if (after >= next_clock_check_ns_) check_clock();
+    if (after >= next_poll_ns_) poll_open_orders();
+  }
+}
+
+void BinanceExecutionVenue::handle(const OrderCommand& command) {
+  switch (command.kind) {
+    case OrderCommandKind::kNew: place(command); break;
+    case OrderCommandKind::kQuery: look_up(command); break;
+    case OrderCommandKind::kCancel: cancel(command); break;
+  }
+}
+
+void BinanceExecutionVenue::after_call(const HttpResponse* response, const OrderAnswer* answer) {
+  const bool failed = (response != nullptr && response->transport_failed()) ||
+                      (answer != nullptr && answer->outcome == OrderOutcome::kUnknown && !answer->banned);
+  if (failed) {
+    connection_failed_ = true;
+  } else if (connection_failed_) {
+    // The venue answers again: what happened while it did not is read back now.
+    connection_failed_ = false;
+    reconcile_open_orders();
+  }
+  const bool banned = rest_.rate_limits().banned(clock_.now_ns());
+  if (banned && !banned_.exchange(true)) {
+    ++counters_.alerts;
+    log_error("ALERT: Binance answered HTTP 418: this IP is banned for sending too many requests; "
+              "no request is sent until {} (unix ms); reduce request rates before restarting",
+              rest_.rate_limits().blocked_until_ns() / kNsPerMs);
+  } else if (!banned && banned_.load()) {
+    banned_ = false;
+    log_warn("the Binance ban has ended; requests resume");
+  }
+}
+
+void BinanceExecutionVenue::place(const OrderCommand& command) {
+  const Instrument& instrument = instruments_.get(command.instrument);
+  ++counters_.orders_sent;
+  const OrderCall call = rest_.new_order(command, instrument);
+  SIGEX_FAILPOINT("venue.reply_received");
+  after_call(nullptr, &call.answer);
+  if (!call.sent) {
+    log_warn("order {} not sent: {}", command.client_order_id.view(), call.answer.why);
+    emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, kNotSent);
+    return;
+  }
+  switch (call.answer.outcome) {
+    case OrderOutcome::kAccepted:
+      tracked_[std::string(command.client_order_id.view())].instrument = command.instrument;
+      emit_report(*call.report, command.instrument);
+      return;
+    case OrderOutcome::kRejected:
+    case OrderOutcome::kClockSkew:
+      log_warn("order {} rejected by Binance: {} {}", command.client_order_id.view(), call.answer.error.code,
+               call.answer.error.message);
+      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, call.answer.error.code);
+      if (call.answer.outcome == OrderOutcome::kClockSkew) check_clock();
+      return;
+    case OrderOutcome::kDuplicate:
+      // The venue has an open order with this id: ours, sent before. Adopt it.
+      ++counters_.duplicates_adopted;
+      log_warn("order {} already exists on Binance (-2010); adopting it", command.client_order_id.view());
+      look_up(command);
+      return;
+    case OrderOutcome::kUnknown:
+      ++counters_.unknown_outcomes;
+      log_warn("order {}: outcome unknown ({}); it will be looked up", command.client_order_id.view(),
+               call.answer.why);
+      emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
+      return;
+  }
+}
+
+void BinanceExecutionVenue::look_up(const OrderCommand& command) {
+  const Instrument& instrument = instruments_.get(command.instrument);
+  ++counters_.lookups;
+  const OrderCall call = rest_.query_order(instrument.symbol.view(), command.client_order_id.view());
+  after_call(nullptr, &call.answer);
+  if (call.answer.outcome == OrderOutcome::kAccepted && call.report) {
+    Tracked& tracked = tracked_[std::string(command.client_order_id.view())];
+    tracked.instrument = command.instrument;
+    emit_report(*call.report, command.instrument);
+    return;
+  }
+  if (call.sent && call.answer.error.code == kOrderDoesNotExist) {
+    emit(ExecutionKind::kNotFound, command.instrument, command.client_order_id, 0, kOrderDoesNotExist);
+    return;
+  }
+  emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
+}
+
+void BinanceExecutionVenue::cancel(const OrderCommand& command) {
+  const Instrument& instrument = instruments_.get(command.instrument);
+  const OrderCall call = rest_.cancel_order(instrument.symbol.view(), command.client_order_id.view());
+  after_call(nullptr, &call.answer);
+  if (call.answer.outcome == OrderOutcome::kAccepted && call.report) {
+    emit_report(*call.report, command.instrument);
+    return;
+  }
+  if (call.sent && call.answer.error.code == kUnknownOrderSent) {
+    // Not open any more: filled or expired meanwhile. Say so, then read its final state.
+    emit(ExecutionKind::kCancelRejected, command.instrument, command.client_order_id, 0, kUnknownOrderSent);
+  }
+  // Unknown outcome or cancel refused: the order's real state is read back.
+  look_up(command);
+}
+
+bool BinanceExecutionVenue::emit_report(const VenueOrderReport& report, InstrumentId instrument) {
+  const std::string id(report.client_order_id.view());
+  Tracked& tracked = tracked_[id];
+  tracked.instrument = instrument;
+  tracked.order_id = report.order_id;
+  if (report.status == VenueOrderStatus::kRejected) {
+    emit(ExecutionKind::kRejected, instrument, report.client_order_id, report.order_id);
+    tracked_.erase(id);
+    return true;
+  }
+  if (!tracked.accepted) {
+    emit(ExecutionKind::kAccepted, instrument, report.client_order_id, report.order_id);
+    tracked.accepted = true;
+  }
+  if (report.executed_quantity > tracked.executed && !emit_fills(report, tracked)) return false;
+  if (!is_final(report.status)) return true;
+  if (report.status == VenueOrderStatus::kCanceled) {
+    emit(ExecutionKind::kCanceled, instrument, report.client_order_id, report.order_id);
+  } else if (report.status == VenueOrderStatus::kExpired) {
+    emit(ExecutionKind::kExpired, instrument, report.client_order_id, report.order_id);
+  }
+  tracked_.erase(id);
+  return true;
+}
+
+bool BinanceExecutionVenue::emit_fills(const VenueOrderReport& report, Tracked& tracked) {
+  std::vector<VenueFill> fills = report.fills;
+  Quantity reported{0};
+  for (const auto& fill : fills) reported += fill.quantity;
+  if (reported != report.executed_quantity) {
+    // Not a FULL answer (or only part of it): the trades are read from the account.
+    const HttpResponse response = rest_.my_trades(report.symbol, report.order_id);
+    after_call(&response, nullptr);
+    if (response.transport_failed() || response.status != 200) return false;
+    auto trades = parse_account_trades(response.body);
+    if (!trades) {
+      log_warn("Binance trades answer for order {} is unreadable: {}", report.client_order_id.view(),
+               trades.error().what);
+      return false;
+    }
+    fills = std::move(*trades);
+    reported = Quantity{0};
+    for (const auto& fill : fills) reported += fill.order_id == report.order_id ? fill.quantity : Quantity{0};
+    if (reported < report.executed_quantity) return false;  // trades lag the order: next poll
+  }
+  const Instrument& instrument = instruments_.get(tracked.instrument);
+  const SymbolFilters& filters = filters_[tracked.instrument];
+  for (const auto& fill : fills) {
+    if ((fill.order_id != 0 && fill.order_id != report.order_id) || !tracked.trades.insert(fill.trade_id).second) {
+      continue;
+    }
+    ExecutionEvent event{};
+    event.kind = ExecutionKind::kFill;
+    event.liquidity = fill.maker ? Liquidity::kMaker : Liquidity::kTaker;
+    event.instrument = tracked.instrument;
+    event.client_order_id = report.client_order_id;
+    event.venue_order_id = report.order_id;
+    event.trade_id = fill.trade_id;
+    event.price = Price{from_venue(fill.price.raw, instrument.price_scale)};
+    event.quantity = Quantity{from_venue(fill.quantity.raw, instrument.quantity_scale)};
+    // Fees in the quote asset; a fee in the base asset is valued at the fill price; any other
+    // asset (BNB) is not valued here and is logged once.
+    if (fill.commission_asset == filters.quote_asset || fill.commission_asset.empty()) {
+      event.fee = Money{fill.commission.raw};
+    } else if (fill.commission_asset == filters.base_asset) {
+      event.fee = notional(fill.price, kBinanceScale, Quantity{fill.commission.raw}, kBinanceScale, Rounding::kUp)
+                      .value_or(Money{0});
+    } else if (!warned_commission_) {
+      warned_commission_ = true;
+      log_warn("Binance charges fees in {}; sigex counts fees in {} only, so these are not in the PnL",
+               fill.commission_asset, filters.quote_asset);
+    }
+    event.venue_time_ns = fill.time_ns != 0 ? fill.time_ns : report.transact_time_ns;
+    event.receive_time_ns = clock_.now_ns();
+    answers_.enqueue(event);
+  }
+  tracked.executed = report.executed_quantity;
+  return true;
+}
+
+void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument, const ClientOrderId& id,
+                                 VenueOrderId venue_order_id, std::int32_t error_code) {
+  ExecutionEvent event{};
+  event.kind = kind;
+  event.instrument = instrument;
+  event.client_order_id = id;
+  event.venue_order_id = venue_order_id;
+  event.venue_error_code = error_code;
+  event.receive_time_ns = clock_.now_ns();
+  event.venue_time_ns = event.receive_time_ns;
+  answers_.enqueue(event);
+}
+
+void BinanceExecutionVenue::poll_open_orders() {
+  next_poll_ns_ = clock_.now_ns() + config_.poll_interval_ns;
+  if (tracked_.empty()) return;
+  ++counters_.polls;
+  std::vector<std::pair<std::string, InstrumentId>> open;
+  for (const auto& [id, tracked] : tracked_) open.emplace_back(id, tracked.instrument);
+  for (const auto& [id, instrument] : open) {
+    const OrderCall call = rest_.query_order(instruments_.get(instrument).symbol.view(), id);
+    after_call(nullptr, &call.answer);
+    if (call.answer.outcome == OrderOutcome::kAccepted && call.report) emit_report(*call.report, instrument);
+  }
+}
+
+bool BinanceExecutionVenue::reconcile_open_orders() {
+  ++counters_.reconciliations;
+  for (const Instrument& instrument : instruments_.all()) {
+    const HttpResponse response = rest_.open_orders(instrument.symbol.view());
+    if (response.transport_failed() || response.status != 200) {
+      connection_failed_ = true;
+      return false;
+    }
+    auto reports = parse_order_reports(response.body);
+    if (!reports) {
+      log_warn("Binance open orders for {} are unreadable: {}", instrument.symbol.view(), reports.error().what);
+      return false;
+    }
+    // Each open order is handed to the OMS. Orders this venue follows are brought up to date;
+    // any other is announced once: the OMS looks up its own and reports the rest as not
+    // created by sigex, which are left alone.
+    for (const auto& report : *reports) {
+      if (tracked_.contains(report.client_order_id.view())) {
+        emit_report(report, instrument.id);
+      } else {
+        emit(ExecutionKind::kAccepted, instrument.id, report.client_order_id, report.order_id);
+      }
+    }
+  }
+  return true;
+}
+
+void BinanceExecutionVenue::check_clock() {
+  next_clock_check_ns_ = clock_.now_ns() + config_.clock_check_interval_ns;
+  std::string error;
+  if (!rest_.sync_clock(error)) {
+    log_warn("Binance clock check failed: {}", error);
+    return;
+  }
+  if (!rest_.clock_guard().orders_allowed(clock_.now_ns())) {
+    log_error("no new Binance orders: {}", rest_.clock_guard().status(clock_.now_ns()));
+  }
+}
+
+}  // namespace sigex

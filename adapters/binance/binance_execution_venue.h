@@ -1,0 +1,127 @@
+#pragma once
+
+// The live Binance spot venue: the core's ExecutionVenue port over the signed REST client.
+// One I/O thread owns the REST session; commands arrive from the core on one lock-free queue
+// and answers go back on another, as plain ExecutionEvents. What it guarantees:
+//  * Answers are turned into engine events exactly as the venue states them: accepted, each
+//    fill with its trade id (from the FULL answer or GET /api/v3/myTrades), then the final
+//    state. A timeout, 5xx, -1007, 429 or 418 becomes kUnknown; the OMS resolves it by lookup.
+//  * -2010 "Duplicate order sent." means the order exists: it is looked up and adopted.
+//  * Open orders are polled (order status, then trades when the executed quantity grew) until
+//    final, so fills are never missed while no user data stream delivers them.
+//  * At start-up and after every recovered connection failure the account's open orders are
+//    fetched and handed to the OMS: its own are brought up to date, others are reported.
+//  * The server clock is checked at start-up and periodically; orders stop while the skew is
+//    over the limit. HTTP 418 stops every request until the ban ends and raises an alert.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <blockingconcurrentqueue.h>
+
+#include "adapters/binance/binance_rest_client.h"
+#include "adapters/binance/exchange_filters.h"
+#include "engine/venue/execution_venue.h"
+
+namespace sigex {
+
+struct BinanceExecutionConfig {
+  BinanceRestConfig rest;
+  DurationNs poll_interval_ns = 2 * kNsPerSecond;  // open orders, while no stream delivers them
+  DurationNs clock_check_interval_ns = 5 * kNsPerMinute;
+};
+
+struct VenueCounters {
+  std::atomic<std::uint64_t> orders_sent{0};
+  std::atomic<std::uint64_t> unknown_outcomes{0};
+  std::atomic<std::uint64_t> duplicates_adopted{0};
+  std::atomic<std::uint64_t> lookups{0};
+  std::atomic<std::uint64_t> polls{0};
+  std::atomic<std::uint64_t> reconciliations{0};
+  std::atomic<std::uint64_t> alerts{0};  // bans and other conditions an operator must see
+};
+
+class BinanceExecutionVenue final : public ExecutionVenue {
+ public:
+  BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
+                        Secret api_key, std::unique_ptr<RequestSigner> signer, const Clock& clock,
+                        boost::asio::ssl::context& tls);
+  ~BinanceExecutionVenue() override;
+  BinanceExecutionVenue(const BinanceExecutionVenue&) = delete;
+  BinanceExecutionVenue& operator=(const BinanceExecutionVenue&) = delete;
+
+  // Before trading, on the caller's thread: server clock, exchange info (every instrument must
+  // be TRADING and its scales must express the venue's tick and step), balances and open
+  // orders; then the I/O thread starts. False with the reason.
+  bool start(std::string& error);
+  void stop();
+
+  void send(const OrderCommand& command) override;
+  void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) override;
+  TimeNs next_event_time_ns() const override { return kNever; }
+  bool normalize(Side side, OrderType type, Price& price, Quantity& quantity, Price reference,
+                 InstrumentId instrument, std::string& why) const override;
+
+  // Core thread: waits at most `timeout_ns` for an answer; true when one is waiting.
+  bool wait_for_answers(DurationNs timeout_ns);
+
+  // The balances read at start-up (for the reconciliation report).
+  const std::vector<VenueBalance>& start_balances() const { return start_balances_; }
+  const VenueCounters& counters() const { return counters_; }
+  bool banned() const { return banned_.load(); }
+
+ private:
+  struct Tracked {
+    InstrumentId instrument = kNoInstrument;
+    VenueOrderId order_id = 0;
+    Quantity executed{0};  // at the venue's scale, as far as fills were handed on
+    bool accepted = false;
+    std::set<std::uint64_t> trades;  // handed on already
+  };
+
+  void run();
+  void handle(const OrderCommand& command);
+  void place(const OrderCommand& command);
+  void look_up(const OrderCommand& command);
+  void cancel(const OrderCommand& command);
+  void poll_open_orders();
+  bool reconcile_open_orders();
+  void check_clock();
+  void after_call(const HttpResponse* response, const OrderAnswer* answer);
+  // Hands on what a venue report says; false when its fills could not be fetched yet.
+  bool emit_report(const VenueOrderReport& report, InstrumentId instrument);
+  bool emit_fills(const VenueOrderReport& report, Tracked& tracked);
+  void emit(ExecutionKind kind, InstrumentId instrument, const ClientOrderId& id,
+            VenueOrderId venue_order_id = 0, std::int32_t error_code = 0);
+
+  const InstrumentRegistry& instruments_;
+  BinanceExecutionConfig config_;
+  const Clock& clock_;
+  BinanceRestClient rest_;
+  std::vector<SymbolFilters> filters_;  // by instrument id
+  std::vector<VenueBalance> start_balances_;
+  std::vector<VenueOrderReport> start_open_orders_;
+
+  moodycamel::BlockingConcurrentQueue<OrderCommand> commands_;
+  moodycamel::BlockingConcurrentQueue<ExecutionEvent> answers_;
+  std::vector<ExecutionEvent> waiting_;  // core thread: taken by wait_for_answers()
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> banned_{false};
+  VenueCounters counters_;
+
+  // I/O thread only.
+  std::map<std::string, Tracked, std::less<>> tracked_;
+  TimeNs next_poll_ns_ = 0;
+  TimeNs next_clock_check_ns_ = 0;
+  bool connection_failed_ = false;
+  bool warned_commission_ = false;
+};
+
+}  // namespace sigex

@@ -1,0 +1,263 @@
+// The live Binance venue and the OMS together against the loopback exchange simulator, one
+// test per injected fault. Each asserts the three invariants that matter: exactly one exchange
+// order per intent, every exchange fill counted exactly once, and the OMS's filled quantity
+// equal to the exchange's. The OMS runs on a simulated clock so that deadlines (recvWindow +
+// settle) pass without waiting; the venue signs with the real clock, as the simulator checks.
+
+#include "adapters/binance/binance_execution_venue.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/core/live_clock.h"
+#include "engine/core/simulated_clock.h"
+#include "engine/oms/order_manager.h"
+#include "support/test_support.h"
+#include "tools/exchange_simulator/exchange_simulator.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+constexpr DurationNs kSecond = kNsPerSecond;
+
+class BinanceVenueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.exchange_info_path =
+        std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+    options_.retry_after_s = 1;
+    simulator_ = std::make_unique<ExchangeSimulator>(options_);
+    std::string error;
+    ASSERT_TRUE(simulator_->start(error)) << error;
+    simulator_->set_price("BTCUSDT", price("60000"));
+    instruments_.add(btcusdt());
+    config_.rest.rest_url = simulator_->base_url();
+    config_.rest.timeouts.request_ns = 300 * kNsPerMs;
+    config_.poll_interval_ns = 50 * kNsPerMs;
+    open_session();
+  }
+
+  void open_session() {
+    std::string error;
+    journal_ = Journal::open(directory_.path(), Durability::kFull, error);
+    ASSERT_TRUE(journal_) << error;
+    venue_ = std::make_unique<BinanceExecutionVenue>(instruments_, config_, Secret(std::string("sim-api-key")),
+                                                     make_hmac_signer(Secret(std::string("sim-secret"))),
+                                                     live_clock_, tls_);
+    ASSERT_TRUE(venue_->start(error)) << error;
+    orders_ = std::make_unique<OrderManager>(instruments_, *journal_, *venue_);
+    orders_->set_resolution_policy({5 * kSecond, 1 * kSecond, kSecond / 2, 3});
+  }
+
+  void restart() {
+    orders_.reset();
+    venue_.reset();
+    journal_.reset();
+    open_session();
+    orders_->restore_from_journal(clock_.now_ns());
+  }
+
+  OrderIntent intent(OrderType type = OrderType::kMarket, const char* limit = "0") {
+    OrderIntent order;
+    order.instrument = 0;
+    order.side = Side::kBuy;
+    order.type = type;
+    order.time_in_force = TimeInForce::kGoodTillCancel;
+    order.price = price(limit);
+    order.quantity = quantity("0.01");
+    order.intent = IntentKey{42};
+    return order;
+  }
+
+  // Hands venue answers to the OMS until `done` or nothing more can happen; deadlines are
+  // passed by moving the OMS clock, never by waiting. Fills are added up as the engine would.
+  template <typename Done>
+  bool pump(Done done, int rounds = 400) {
+    for (int round = 0; round < rounds; ++round) {
+      orders_->run_due(clock_.now_ns());
+      if (done()) return true;
+      if (!venue_->wait_for_answers(100 * kNsPerMs)) {
+        // Nothing in flight: move to the next lookup the OMS has planned.
+        const TimeNs next = orders_->next_due_ns();
+        if (next == ExecutionVenue::kNever) continue;
+        clock_.advance_to(next);
+        continue;
+      }
+      std::vector<ExecutionEvent> events;
+      venue_->poll(clock_.now_ns(), events);
+      for (const auto& event : events) {
+        const auto update = orders_->apply(event, clock_.now_ns());
+        if (update && update->new_fill) {
+          filled_ += event.quantity;
+          ++fills_;
+        }
+      }
+    }
+    return done();
+  }
+
+  const Order& only_order() {
+    EXPECT_EQ(orders_->orders().size(), 1u);
+    return orders_->orders().front();
+  }
+  bool final_state() { return !orders_->orders().empty() && is_terminal(orders_->orders().front().state); }
+
+  void expect_exactly_one_exchange_order_filled_once(const ClientOrderId& id) {
+    EXPECT_EQ(simulator_->orders_with_id(std::string(id.view())), 1);
+    EXPECT_EQ(simulator_->executed_total("BTCUSDT"), quantity("0.01"));
+    EXPECT_EQ(filled_, simulator_->executed_total("BTCUSDT"));
+    EXPECT_EQ(fills_, simulator_->trades());
+    EXPECT_EQ(orders_->find(id.view())->state, OrderState::kFilled);
+    EXPECT_EQ(journal_->count_rows("orders"), 1);
+  }
+
+  TemporaryDirectory directory_;
+  ExchangeSimulatorOptions options_;
+  std::unique_ptr<ExchangeSimulator> simulator_;
+  InstrumentRegistry instruments_;
+  BinanceExecutionConfig config_;
+  LiveClock live_clock_;
+  SimulatedClock clock_{1'000'000 * kSecond};
+  boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_client};
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<BinanceExecutionVenue> venue_;
+  std::unique_ptr<OrderManager> orders_;
+  Quantity filled_{0};
+  std::uint64_t fills_ = 0;
+};
+
+TEST_F(BinanceVenueTest, MarketOrderIsAcceptedAndFilledOnce) {
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(orders_->counters().lookups, 0u);
+}
+
+// The order reaches the book, the answer does not: looked up, adopted, never resent.
+class PlacedThenLost : public BinanceVenueTest, public ::testing::WithParamInterface<ExchangeFault> {};
+
+TEST_P(PlacedThenLost, IsLookedUpAndAdoptedNeverResent) {
+  simulator_->inject(GetParam(), 1000);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(orders_->counters().resends, 0u);
+  EXPECT_EQ(simulator_->order_requests(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, PlacedThenLost,
+                         ::testing::Values(ExchangeFault::kServerErrorAfterPlacing,
+                                           ExchangeFault::kBackendTimeoutAfterPlacing,
+                                           ExchangeFault::kSlowAfterPlacing, ExchangeFault::kCutAfterPlacing,
+                                           ExchangeFault::kResetAfterPlacing,
+                                           ExchangeFault::kDuplicateAfterPlacing));
+
+// The order never reaches the book: proven absent after the deadline, resent with the same id.
+class NeverPlaced : public BinanceVenueTest, public ::testing::WithParamInterface<ExchangeFault> {};
+
+TEST_P(NeverPlaced, IsResentOnceWithTheSameIdAfterProofOfAbsence) {
+  simulator_->inject(GetParam());
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(orders_->counters().resends, 1u);
+  EXPECT_EQ(simulator_->order_requests(), 2u);
+  EXPECT_GE(orders_->counters().not_found, 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, NeverPlaced,
+                         ::testing::Values(ExchangeFault::kServerErrorBeforePlacing,
+                                           ExchangeFault::kResetBeforePlacing, ExchangeFault::kRateLimited));
+
+TEST_F(BinanceVenueTest, ALookupThatLagsBehindTheOrderDoesNotCauseAResend) {
+  simulator_->inject(ExchangeFault::kCutAfterPlacing);
+  simulator_->inject_lookup_lag(3);  // the early lookup and two after the deadline miss it
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(orders_->counters().resends, 0u);
+  EXPECT_EQ(orders_->counters().not_found, 3u);
+}
+
+TEST_F(BinanceVenueTest, WhileTheOutcomeIsUnknownTheInstrumentIsBlocked) {
+  simulator_->inject(ExchangeFault::kCutAfterPlacing);
+  simulator_->inject_lookup_lag(100);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->counters().not_found >= 1; }));
+  EXPECT_TRUE(orders_->has_unknown_outcome(0));
+  EXPECT_EQ(orders_->find(id.view())->state, OrderState::kUnknown);
+}
+
+TEST_F(BinanceVenueTest, BanStopsEveryRequestAndRaisesAnAlert) {
+  simulator_->inject(ExchangeFault::kBanned);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->counters().lookups >= 2; }));
+  EXPECT_TRUE(venue_->banned());
+  EXPECT_EQ(venue_->counters().alerts.load(), 1u);
+  EXPECT_EQ(orders_->find(id.view())->state, OrderState::kUnknown);
+  EXPECT_TRUE(orders_->has_unknown_outcome(0));
+  EXPECT_EQ(simulator_->order_requests(), 1u);  // nothing more reached the exchange
+}
+
+TEST_F(BinanceVenueTest, RestingOrderFillsAreFoundByPollingAndCountedOnce) {
+  const ClientOrderId id =
+      *orders_->submit(0, "sf", intent(OrderType::kLimit, "59000"), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->find(id.view())->state == OrderState::kAccepted; }));
+  simulator_->set_price("BTCUSDT", price("58900"));
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(orders_->find(id.view())->filled_notional, money("590"));
+  EXPECT_GT(venue_->counters().polls.load(), 0u);
+}
+
+TEST_F(BinanceVenueTest, RestartReconcilesMissedFillsAndReportsForeignOrders) {
+  const ClientOrderId id =
+      *orders_->submit(0, "sf", intent(OrderType::kLimit, "59000"), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->find(id.view())->state == OrderState::kAccepted; }));
+  // An order someone placed by hand on the same account.
+  {
+    BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
+                             make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
+    std::string error;
+    ASSERT_TRUE(manual.sync_clock(error)) << error;
+    OrderCommand command{};
+    command.side = Side::kBuy;
+    command.type = OrderType::kLimit;
+    command.time_in_force = TimeInForce::kGoodTillCancel;
+    command.client_order_id = ClientOrderId::from("by-hand-1");
+    command.price = price("50000");
+    command.quantity = quantity("0.001");
+    ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome, OrderOutcome::kAccepted);
+  }
+  // Down while the resting order fills.
+  orders_.reset();
+  venue_.reset();
+  simulator_->set_price("BTCUSDT", price("58950"));
+  clock_.advance_to(clock_.now_ns() + 60 * kSecond);
+  restart();
+  EXPECT_TRUE(orders_->has_unknown_outcome(0));  // no new order before reconciliation
+  ASSERT_TRUE(pump([&] { return final_state() && orders_->counters().foreign_orders == 1; }));
+  EXPECT_FALSE(orders_->has_unknown_outcome(0));
+  EXPECT_EQ(filled_, quantity("0.01"));
+  EXPECT_EQ(simulator_->order("by-hand-1").status, "NEW");  // reported, not touched
+  EXPECT_EQ(simulator_->orders_with_id(std::string(id.view())), 1);
+}
+
+TEST_F(BinanceVenueTest, OrdersAreMadeValidInTheSafeDirection) {
+  Price limit = price("60000.019");
+  Quantity size = quantity("0.0123456");
+  std::string why;
+  ASSERT_TRUE(venue_->normalize(Side::kBuy, OrderType::kLimit, limit, size, Price{0}, 0, why)) << why;
+  EXPECT_EQ(limit, price("60000.01"));  // a buy never pays more than asked
+  EXPECT_EQ(size, quantity("0.01234"));  // never more than intended
+  Price sell = price("60000.011");
+  ASSERT_TRUE(venue_->normalize(Side::kSell, OrderType::kLimit, sell, size, Price{0}, 0, why));
+  EXPECT_EQ(sell, price("60000.02"));  // a sell never sells for less
+  Quantity dust = quantity("0.00000001");
+  EXPECT_FALSE(venue_->normalize(Side::kBuy, OrderType::kLimit, limit, dust, Price{0}, 0, why));
+  EXPECT_FALSE(why.empty());
+}
+
+}  // namespace
+}  // namespace sigex
