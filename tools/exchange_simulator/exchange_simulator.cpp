@@ -1,6 +1,7 @@
 #include "tools/exchange_simulator/exchange_simulator.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -86,6 +87,8 @@ class ExchangeSimulator::Impl {
   std::uint16_t port() const { return server_.port(); }
 
   mutable std::mutex mutex;
+  mutable std::condition_variable requests_changed;
+  std::uint64_t requests = 0;
   std::map<std::string, Price> prices;
   std::deque<std::pair<ExchangeFault, int>> faults;
   std::vector<SimOrder> orders;
@@ -94,10 +97,15 @@ class ExchangeSimulator::Impl {
  private:
   SimReply handle(const SimRequest& request) {
     std::lock_guard lock(mutex);
+    ++requests;
+    requests_changed.notify_all();
     const auto question = request.target.find('?');
     const std::string path = request.target.substr(0, question);
     const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
     SimReply reply = route(request, path, query);
+    // Counted per window, as Binance does: the weight per minute, orders per 10 seconds.
+    const std::int64_t minute = wall_ms() / 60'000;
+    if (minute != weight_minute_) weight_ = 0, weight_minute_ = minute;
     reply.headers.emplace_back("X-MBX-USED-WEIGHT-1M", std::to_string(++weight_));
     return reply;
   }
@@ -205,7 +213,9 @@ class ExchangeSimulator::Impl {
     orders.push_back(order);
     ++placed;
     SimReply reply = ok(order_json(order, true));
-    reply.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(placed));
+    const std::int64_t window = wall_ms() / 10'000;
+    if (window != orders_window_) orders_10s_ = 0, orders_window_ = window;
+    reply.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(++orders_10s_));
     if (fault) {
       switch (fault->first) {
         case ExchangeFault::kServerErrorAfterPlacing: return error(503, -1000, "Service unavailable");
@@ -339,6 +349,9 @@ class ExchangeSimulator::Impl {
   ExchangeSimulatorOptions options_;
   std::string exchange_info_ = "{}";
   std::uint64_t weight_ = 0;
+  std::int64_t weight_minute_ = 0;
+  std::uint64_t orders_10s_ = 0;
+  std::int64_t orders_window_ = 0;
   std::uint64_t trade_id_ = 1000;
   LoopbackHttpServer server_;  // last: its thread calls handle() until stopped
 };
@@ -370,6 +383,22 @@ Quantity ExchangeSimulator::executed_total(const std::string& symbol) const {
     if (order.symbol == symbol) total += order.executed;
   }
   return total;
+}
+int ExchangeSimulator::max_orders_per_id() const {
+  std::lock_guard lock(impl_->mutex);
+  std::map<std::string, int> counts;
+  int most = 0;
+  for (const auto& order : impl_->orders) most = std::max(most, ++counts[order.client_order_id]);
+  return most;
+}
+std::uint64_t ExchangeSimulator::requests() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->requests;
+}
+bool ExchangeSimulator::wait_for_requests(std::uint64_t count, int timeout_ms) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->requests_changed.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                          [&] { return impl_->requests >= count; });
 }
 std::uint64_t ExchangeSimulator::trades() const {
   std::lock_guard lock(impl_->mutex);

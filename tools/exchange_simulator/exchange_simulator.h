@@ -11,6 +11,7 @@
 // id, listed by GET /api/v3/myTrades and reflected in the account's balances.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -71,6 +72,10 @@ class ExchangeSimulator {
   int orders_with_id(const std::string& client_order_id) const;
   Quantity executed_total(const std::string& symbol) const;  // over every order placed
   std::uint64_t trades() const;
+  int max_orders_per_id() const;            // 1 when no client id was ever placed twice
+  std::uint64_t requests() const;           // every request received
+  // Blocks until `count` requests were received, or `timeout_ms` passes; false on timeout.
+  bool wait_for_requests(std::uint64_t count, int timeout_ms) const;
 
   class Impl;
 

@@ -1,0 +1,126 @@
+// A trading process for crash tests: the real engine, OMS, journal and live Binance venue,
+// composed as the daemon composes them, trading against the loopback exchange simulator. Its
+// strategy buys `steps` lots of 0.01 BTC, one market order per step, the step number being the
+// intent. Crash tests kill it (SIGKILL at a failpoint or at a random moment) and start it again
+// on the same state directory until it reports the target reached.
+//
+//   sigex-crash-driver STATE_DIR BASE_URL STEPS
+// Exit 0: target reached, nothing open, nothing unresolved. Exit 2: could not start.
+// Exit 3: no progress within the time limit.
+
+#include <cstdio>
+#include <string>
+
+#include "adapters/binance/binance_execution_venue.h"
+#include "engine/core/live_clock.h"
+#include "engine/logging/log.h"
+#include "engine/runtime/engine.h"
+
+namespace sigex {
+namespace {
+
+constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC at 8 decimals
+
+class StepBuyer final : public Strategy {
+ public:
+  explicit StepBuyer(std::int64_t steps) : target_(steps * kLot) {}
+  std::string_view tag() const override { return "crash"; }
+  void on_quote(StrategyContext& context, const BestBidOffer&) override { act(context); }
+  void on_order_update(StrategyContext& context, const Order&, OrderEvent event) override {
+    // A refused order is not retried at once: a strategy must not hammer a venue that says no.
+    if (event == OrderEvent::kReject) not_before_ns_ = context.now_ns() + kNsPerSecond;
+    act(context);
+  }
+
+ private:
+  void act(StrategyContext& context) {
+    if (context.now_ns() < not_before_ns_ || context.has_open_order(0) || !context.is_tradeable(0)) return;
+    const std::int64_t held = context.position(0).quantity.raw;
+    if (held >= target_) return;
+    OrderIntent intent;
+    intent.instrument = 0;
+    intent.side = Side::kBuy;
+    intent.type = OrderType::kMarket;
+    intent.quantity = Quantity{kLot};
+    intent.intent = IntentKey::of({held / kLot});
+    context.submit(intent);
+  }
+
+  std::int64_t target_;
+  TimeNs not_before_ns_ = 0;
+};
+
+int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps) {
+  InstrumentRegistry instruments;
+  Instrument btc;
+  btc.symbol = Symbol::from("BTCUSDT");
+  btc.base_asset = AssetCode::from("BTC");
+  btc.quote_asset = AssetCode::from("USDT");
+  btc.tick_size = Price{1'000'000};
+  btc.step_size = Quantity{1'000};
+  btc.min_quantity = Quantity{1'000};
+  instruments.add(btc);
+
+  std::string error;
+  auto journal = Journal::open(state_dir, Durability::kFull, error);
+  if (!journal) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
+  LiveClock clock;
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+  BinanceExecutionConfig config;
+  config.rest.rest_url = base_url;
+  config.rest.recv_window_ns = 1 * kNsPerSecond;
+  config.rest.timeouts.request_ns = 300 * kNsPerMs;
+  config.poll_interval_ns = 20 * kNsPerMs;
+  config.rest.orders_per_10s = 10'000;  // the simulator has no order-rate limit; the test trades fast
+  BinanceExecutionVenue venue(instruments, config, Secret(std::string("sim-api-key")),
+                              make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls);
+  if (!venue.start(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
+  Engine engine(instruments, clock, *journal, venue, RiskConfig{}, Money{1'000'000 * 100'000'000LL});
+  engine.set_resolution_policy({config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2});
+  engine.add_strategy(std::make_unique<StepBuyer>(steps));
+  engine.start();
+
+  const TimeNs give_up = clock.now_ns() + 60 * kNsPerSecond;
+  while (clock.now_ns() < give_up) {
+    InboundEvent quote;
+    quote.kind = MarketEventKind::kBestBidOffer;
+    quote.best_bid_offer.instrument = 0;
+    quote.best_bid_offer.receive_time_ns = clock.now_ns();
+    quote.best_bid_offer.bid_price = Price{5'999'999'000'000};
+    quote.best_bid_offer.ask_price = Price{6'000'000'000'000};
+    quote.best_bid_offer.bid_quantity = Quantity{100'000'000};
+    quote.best_bid_offer.ask_quantity = Quantity{100'000'000};
+    engine.process(quote);
+    if (engine.portfolio().position(0).quantity.raw == steps * kLot && !engine.orders().has_open_order(0) &&
+        engine.orders().pending_lookups() == 0) {
+      std::printf("position %lld fills %lld\n", static_cast<long long>(engine.portfolio().position(0).quantity.raw),
+                  static_cast<long long>(journal->count_rows("fills")));
+      venue.stop();
+      return 0;
+    }
+    if (engine.halted()) {
+      std::fprintf(stderr, "halted: %s\n", engine.halt_reason().c_str());
+      return 2;
+    }
+    venue.wait_for_answers(20 * kNsPerMs);
+    engine.run_due();
+  }
+  return 3;
+}
+
+}  // namespace
+}  // namespace sigex
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS\n");
+    return 2;
+  }
+  return sigex::run(argv[1], argv[2], std::stoll(argv[3]));
+}
