@@ -35,7 +35,8 @@ BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instrumen
       config_(std::move(config)),
       clock_(clock),
       rest_(config_.rest, std::move(api_key), std::move(signer), clock, tls),
-      filters_(instruments.size()) {}
+      filters_(instruments.size()),
+      tls_(tls) {}
 
 BinanceExecutionVenue::~BinanceExecutionVenue() { stop(); }
 
@@ -104,17 +105,66 @@ bool BinanceExecutionVenue::start(std::string& error) {
   const TimeNs now = clock_.now_ns();
   next_poll_ns_ = now + config_.poll_interval_ns;
   next_clock_check_ns_ = now + config_.clock_check_interval_ns;
+  if (!config_.ws_api_url.empty()) {
+    const auto url = parse_url(config_.ws_api_url);
+    if (!url || !may_carry_secrets(*url)) {
+      error = "execution.binance.ws_api_url '" + config_.ws_api_url +
+              "' must be a wss:// URL (plain ws:// only for a loopback simulator)";
+      return false;
+    }
+    user_stream_ = std::make_unique<BinanceUserStream>(
+        *url, tls_,
+        UserStreamCallbacks{[this] { return rest_.user_stream_subscribe_request("sigex-user-stream"); },
+                            [this](const UserExecutionReport& report) { on_stream_report(report); },
+                            [this](bool live) { on_stream_liveness(live); }},
+        config_.ws_timeouts);
+  }
   thread_ = std::thread([this] { run(); });
+  if (user_stream_) user_stream_->start();
   return true;
 }
 
 void BinanceExecutionVenue::stop() {
+  if (user_stream_) user_stream_->stop();
   if (!thread_.joinable()) return;
   stopping_ = true;
-  OrderCommand wake{};
-  wake.instrument = kNoInstrument;
-  commands_.enqueue(wake);
+  wake();
   thread_.join();
+}
+
+void BinanceExecutionVenue::wake() {
+  OrderCommand nothing{};
+  nothing.instrument = kNoInstrument;
+  commands_.enqueue(nothing);
+}
+
+void BinanceExecutionVenue::on_stream_liveness(bool live) {
+  // Back (or first up): what happened while it was down is read back by the I/O thread.
+  // Lost: polling takes over at its fast pace at once.
+  if (live) {
+    reconcile_requested_ = true;
+  } else {
+    poll_now_requested_ = true;
+  }
+  wake();
+}
+
+void BinanceExecutionVenue::on_stream_report(const UserExecutionReport& report) {
+  ++counters_.stream_reports;
+  const Instrument* instrument = instruments_.find_by_symbol(report.symbol);
+  if (instrument == nullptr) return;  // a symbol sigex does not trade: not its order
+  const ClientOrderId& id = report.client_order_id;
+  if (report.execution_type == "NEW") {
+    emit(ExecutionKind::kAccepted, instrument->id, id, report.order_id);
+  } else if (report.execution_type == "TRADE") {
+    answers_.enqueue(fill_event(report.fill, instrument->id, id, report.order_id, report.transact_time_ns));
+  } else if (report.execution_type == "CANCELED") {
+    emit(ExecutionKind::kCanceled, instrument->id, id, report.order_id);
+  } else if (report.execution_type == "EXPIRED" || report.execution_type == "TRADE_PREVENTION") {
+    emit(ExecutionKind::kExpired, instrument->id, id, report.order_id);
+  } else if (report.execution_type == "REJECTED") {
+    emit(ExecutionKind::kRejected, instrument->id, id, report.order_id);
+  }
 }
 
 void BinanceExecutionVenue::send(const OrderCommand& command) { commands_.enqueue(command); }
@@ -167,6 +217,11 @@ void BinanceExecutionVenue::run() {
       if (command.instrument != kNoInstrument) handle(command);
     }
     if (stopping_) break;
+    if (poll_now_requested_.exchange(false)) next_poll_ns_ = 0;
+    if (reconcile_requested_.exchange(false)) {
+      reconcile_open_orders();
+      poll_open_orders();
+    }
     const TimeNs after = clock_.now_ns();
     if (after >= next_clock_check_ns_) check_clock();
     if (after >= next_poll_ns_) poll_open_orders();
@@ -320,39 +375,45 @@ bool BinanceExecutionVenue::emit_fills(const VenueOrderReport& report, Tracked& 
     for (const auto& fill : fills) reported += fill.order_id == report.order_id ? fill.quantity : Quantity{0};
     if (reported < report.executed_quantity) return false;  // trades lag the order: next poll
   }
-  const Instrument& instrument = instruments_.get(tracked.instrument);
-  const SymbolFilters& filters = filters_[tracked.instrument];
   for (const auto& fill : fills) {
     if ((fill.order_id != 0 && fill.order_id != report.order_id) || !tracked.trades.insert(fill.trade_id).second) {
       continue;
     }
-    ExecutionEvent event{};
-    event.kind = ExecutionKind::kFill;
-    event.liquidity = fill.maker ? Liquidity::kMaker : Liquidity::kTaker;
-    event.instrument = tracked.instrument;
-    event.client_order_id = report.client_order_id;
-    event.venue_order_id = report.order_id;
-    event.trade_id = fill.trade_id;
-    event.price = Price{from_venue(fill.price.raw, instrument.price_scale)};
-    event.quantity = Quantity{from_venue(fill.quantity.raw, instrument.quantity_scale)};
-    // Fees in the quote asset; a fee in the base asset is valued at the fill price; any other
-    // asset (BNB) is not valued here and is logged once.
-    if (fill.commission_asset == filters.quote_asset || fill.commission_asset.empty()) {
-      event.fee = Money{fill.commission.raw};
-    } else if (fill.commission_asset == filters.base_asset) {
-      event.fee = notional(fill.price, kBinanceScale, Quantity{fill.commission.raw}, kBinanceScale, Rounding::kUp)
-                      .value_or(Money{0});
-    } else if (!warned_commission_) {
-      warned_commission_ = true;
-      log_warn("Binance charges fees in {}; sigex counts fees in {} only, so these are not in the PnL",
-               fill.commission_asset, filters.quote_asset);
-    }
-    event.venue_time_ns = fill.time_ns != 0 ? fill.time_ns : report.transact_time_ns;
-    event.receive_time_ns = clock_.now_ns();
-    answers_.enqueue(event);
+    answers_.enqueue(fill_event(fill, tracked.instrument, report.client_order_id, report.order_id,
+                                report.transact_time_ns));
   }
   tracked.executed = report.executed_quantity;
   return true;
+}
+
+ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, InstrumentId instrument_id,
+                                                 const ClientOrderId& id, VenueOrderId order_id,
+                                                 TimeNs fallback_time_ns) {
+  const Instrument& instrument = instruments_.get(instrument_id);
+  const SymbolFilters& filters = filters_[instrument_id];
+  ExecutionEvent event{};
+  event.kind = ExecutionKind::kFill;
+  event.liquidity = fill.maker ? Liquidity::kMaker : Liquidity::kTaker;
+  event.instrument = instrument_id;
+  event.client_order_id = id;
+  event.venue_order_id = order_id;
+  event.trade_id = fill.trade_id;
+  event.price = Price{from_venue(fill.price.raw, instrument.price_scale)};
+  event.quantity = Quantity{from_venue(fill.quantity.raw, instrument.quantity_scale)};
+  // Fees in the quote asset; a fee in the base asset is valued at the fill price; any other
+  // asset (BNB) is not valued here and is logged once.
+  if (fill.commission_asset == filters.quote_asset || fill.commission_asset.empty()) {
+    event.fee = Money{fill.commission.raw};
+  } else if (fill.commission_asset == filters.base_asset) {
+    event.fee = notional(fill.price, kBinanceScale, Quantity{fill.commission.raw}, kBinanceScale, Rounding::kUp)
+                    .value_or(Money{0});
+  } else if (!warned_commission_.exchange(true)) {
+    log_warn("Binance charges fees in {}; sigex counts fees in {} only, so these are not in the PnL",
+             fill.commission_asset, filters.quote_asset);
+  }
+  event.venue_time_ns = fill.time_ns != 0 ? fill.time_ns : fallback_time_ns;
+  event.receive_time_ns = clock_.now_ns();
+  return event;
 }
 
 void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument, const ClientOrderId& id,
@@ -369,7 +430,8 @@ void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument, co
 }
 
 void BinanceExecutionVenue::poll_open_orders() {
-  next_poll_ns_ = clock_.now_ns() + config_.poll_interval_ns;
+  // Fast while no stream delivers order updates; slow as a safety net while one does.
+  next_poll_ns_ = clock_.now_ns() + (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
   if (tracked_.empty()) return;
   ++counters_.polls;
   std::vector<std::pair<std::string, InstrumentId>> open;

@@ -27,13 +27,18 @@
 
 #include "adapters/binance/binance_rest_client.h"
 #include "adapters/binance/exchange_filters.h"
+#include "adapters/binance/user_stream.h"
 #include "engine/venue/execution_venue.h"
 
 namespace sigex {
 
 struct BinanceExecutionConfig {
   BinanceRestConfig rest;
-  DurationNs poll_interval_ns = 2 * kNsPerSecond;  // open orders, while no stream delivers them
+  // WebSocket API for the user data stream; empty: none (open orders are polled only).
+  std::string ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
+  WebSocketTimeouts ws_timeouts;
+  DurationNs poll_interval_ns = 2 * kNsPerSecond;        // open orders, while the stream is down
+  DurationNs stream_poll_interval_ns = 30 * kNsPerSecond;  // safety net while the stream is live
   DurationNs clock_check_interval_ns = 5 * kNsPerMinute;
 };
 
@@ -44,6 +49,7 @@ struct VenueCounters {
   std::atomic<std::uint64_t> lookups{0};
   std::atomic<std::uint64_t> polls{0};
   std::atomic<std::uint64_t> reconciliations{0};
+  std::atomic<std::uint64_t> stream_reports{0};
   std::atomic<std::uint64_t> alerts{0};  // bans and other conditions an operator must see
 };
 
@@ -75,6 +81,7 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   const std::vector<VenueBalance>& start_balances() const { return start_balances_; }
   const VenueCounters& counters() const { return counters_; }
   bool banned() const { return banned_.load(); }
+  bool stream_live() const { return user_stream_ && user_stream_->live(); }
 
  private:
   struct Tracked {
@@ -99,6 +106,12 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   bool emit_fills(const VenueOrderReport& report, Tracked& tracked);
   void emit(ExecutionKind kind, InstrumentId instrument, const ClientOrderId& id,
             VenueOrderId venue_order_id = 0, std::int32_t error_code = 0);
+  // Any thread: a venue fill as an engine fill event (prices and fees converted).
+  ExecutionEvent fill_event(const VenueFill& fill, InstrumentId instrument, const ClientOrderId& id,
+                            VenueOrderId order_id, TimeNs fallback_time_ns);
+  void on_stream_report(const UserExecutionReport& report);  // the stream's I/O thread
+  void on_stream_liveness(bool live);                        // the stream's I/O thread
+  void wake();
 
   const InstrumentRegistry& instruments_;
   BinanceExecutionConfig config_;
@@ -114,14 +127,18 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> banned_{false};
+  std::atomic<bool> reconcile_requested_{false};
+  std::atomic<bool> poll_now_requested_{false};
+  std::atomic<bool> warned_commission_{false};
   VenueCounters counters_;
+  boost::asio::ssl::context& tls_;
+  std::unique_ptr<BinanceUserStream> user_stream_;
 
   // I/O thread only.
   std::map<std::string, Tracked, std::less<>> tracked_;
   TimeNs next_poll_ns_ = 0;
   TimeNs next_clock_check_ns_ = 0;
   bool connection_failed_ = false;
-  bool warned_commission_ = false;
 };
 
 }  // namespace sigex

@@ -87,6 +87,17 @@ bool BinanceRestClient::sync_clock(std::string& error) {
   return true;
 }
 
+std::string BinanceRestClient::user_stream_subscribe_request(std::string_view id) const {
+  const std::string key(api_key_.reveal());
+  const std::string timestamp = std::to_string(timestamp_ms());
+  const std::string window = std::to_string(config_.recv_window_ns / kNsPerMs);
+  const std::string signature =
+      signer_->sign(ws_api_payload({{"apiKey", key}, {"timestamp", timestamp}, {"recvWindow", window}}));
+  return R"({"id":")" + std::string(id) + R"(","method":"userDataStream.subscribe.signature","params":{"apiKey":")" +
+         key + R"(","recvWindow":)" + window + R"(,"timestamp":)" + timestamp + R"(,"signature":")" + signature +
+         R"("}})";
+}
+
 HttpResponse BinanceRestClient::exchange_info() {
   return send(HttpSession::Method::kGet, "/api/v3/exchangeInfo", "", "", 20, false);
 }

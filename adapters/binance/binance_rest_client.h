@@ -65,6 +65,10 @@ class BinanceRestClient {
   std::pair<std::string, std::string> new_order_request(const OrderCommand& command, const Instrument& instrument,
                                                         std::int64_t timestamp_ms) const;
 
+  // Any thread: {"id":..,"method":"userDataStream.subscribe.signature","params":{apiKey,
+  // timestamp, recvWindow, signature}} for the WebSocket API.
+  std::string user_stream_subscribe_request(std::string_view id) const;
+
   ClockSkewGuard& clock_guard() { return clock_guard_; }
   RateLimitTracker& rate_limits() { return rate_limits_; }
   std::uint64_t requests_sent() const { return requests_sent_; }

@@ -130,14 +130,14 @@ void ClockSkewGuard::observe(TimeNs sent_ns, TimeNs server_time_ns, TimeNs recei
 }
 
 bool ClockSkewGuard::orders_allowed(TimeNs now_ns) const {
-  return have_sample_ && now_ns - sampled_at_ns_ <= max_sample_age_ns_ && std::llabs(offset_ns_) <= max_skew_ns_;
+  return have_sample_ && now_ns - sampled_at_ns_ <= max_sample_age_ns_ && std::llabs(offset_ns()) <= max_skew_ns_;
 }
 
 std::string ClockSkewGuard::status(TimeNs now_ns) const {
   if (!have_sample_) return "no server time measured yet (or -1021 received): no new orders";
   if (now_ns - sampled_at_ns_ > max_sample_age_ns_) return "the last server time sample is too old: no new orders";
-  if (std::llabs(offset_ns_) > max_skew_ns_) {
-    return "the local clock is " + std::to_string(offset_ns_ / kNsPerMs) + " ms off the exchange's (limit " +
+  if (std::llabs(offset_ns()) > max_skew_ns_) {
+    return "the local clock is " + std::to_string(offset_ns() / kNsPerMs) + " ms off the exchange's (limit " +
            std::to_string(max_skew_ns_ / kNsPerMs) + " ms): no new orders; check time synchronisation";
   }
   return "clock within " + std::to_string(max_skew_ns_ / kNsPerMs) + " ms of the exchange";

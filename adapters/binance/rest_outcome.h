@@ -12,6 +12,7 @@
 //   any other 4xx with an error code      -> kRejected (definite evidence from the venue)
 // 429 and 418 also carry Retry-After; 418 means the IP is banned: stop sending and alert.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,16 +83,17 @@ class ClockSkewGuard {
   // -1021 was received: the offset is no longer trusted until the next sample.
   void invalidate() { have_sample_ = false; }
   bool orders_allowed(TimeNs now_ns) const;
-  DurationNs offset_ns() const { return offset_ns_; }
+  DurationNs offset_ns() const { return offset_ns_.load(std::memory_order_relaxed); }
   // Timestamp to send: our clock corrected by the measured offset.
-  TimeNs server_now_ns(TimeNs local_now_ns) const { return local_now_ns + offset_ns_; }
+  // Any thread (the user data stream signs its subscription with it).
+  TimeNs server_now_ns(TimeNs local_now_ns) const { return local_now_ns + offset_ns(); }
   std::string status(TimeNs now_ns) const;  // why orders are (not) allowed
 
  private:
   DurationNs max_skew_ns_;
   DurationNs max_sample_age_ns_;
   bool have_sample_ = false;
-  DurationNs offset_ns_ = 0;
+  std::atomic<DurationNs> offset_ns_{0};
   TimeNs sampled_at_ns_ = 0;
 };
 

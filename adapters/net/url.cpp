@@ -43,7 +43,8 @@ bool is_loopback_host(std::string_view host) {
 }
 
 bool may_carry_secrets(const Url& url) {
-  return url.scheme == "https" || (url.scheme == "http" && is_loopback_host(url.host));
+  return url.scheme == "https" || url.scheme == "wss" ||
+         ((url.scheme == "http" || url.scheme == "ws") && is_loopback_host(url.host));
 }
 
 }  // namespace sigex

@@ -188,10 +188,11 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
     case ExecutionKind::kCancelRejected: order_event = OrderEvent::kCancelRejected; break;
     case ExecutionKind::kNotFound: return std::nullopt;  // handled above
     case ExecutionKind::kFill: {
-      if (!seen_trades_.emplace(event.instrument, event.trade_id).second) {
+      if (seen_trades_.contains({event.instrument, event.trade_id})) {
         ++duplicate_fills_;
         return std::nullopt;
       }
+      seen_trades_.emplace(event.instrument, event.trade_id);
       if (order.filled_quantity + event.quantity > order.quantity) {
         ++refused_transitions_;
         log_warn("fill for {} exceeds the order quantity; ignored", order.client_order_id.view());
@@ -207,8 +208,22 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
       order_event = order.filled_quantity == order.quantity ? OrderEvent::kFill
                                                             : OrderEvent::kPartialFill;
       new_fill = true;
+      if (order.state == OrderState::kCanceled || order.state == OrderState::kExpired) {
+        // Reports can overtake each other (stream and REST): the venue executed this trade
+        // before the order ended. The fill counts; the final state stays.
+        ++late_fills_;
+        order.updated_time_ns = now_ns;
+        if (!journal_.record_order_event(order, OrderEvent::kPartialFill, &event, now_ns)) {
+          halt("journal write failed: " + journal_.last_error());
+        }
+        return Update{&order, OrderEvent::kPartialFill, true};
+      }
       break;
     }
+  }
+  if (is_stale_duplicate(order.state, order_event)) {
+    ++stale_events_;
+    return std::nullopt;
   }
   if (event.kind == ExecutionKind::kRejected) order.last_venue_error = event.venue_error_code;
   if (!transition(order, order_event, &event, now_ns)) return std::nullopt;
@@ -256,6 +271,20 @@ void OrderManager::on_unknown_order(const ExecutionEvent& event) {
     ++counters_.foreign_orders;
     log_warn("order {} on the account was not created by this sigex journal; left untouched",
              event.client_order_id.view());
+  }
+}
+
+bool OrderManager::is_stale_duplicate(OrderState state, OrderEvent event) {
+  // An acknowledgement or end the order has already gone past: delivered twice (stream and
+  // REST), or overtaken by later news. Nothing to do, nothing to warn about.
+  switch (event) {
+    case OrderEvent::kAccept:
+      return state != OrderState::kSent && state != OrderState::kUnknown &&
+             state != OrderState::kIntent;
+    case OrderEvent::kCanceled: return state == OrderState::kCanceled || state == OrderState::kFilled;
+    case OrderEvent::kExpired: return state == OrderState::kExpired || state == OrderState::kFilled;
+    case OrderEvent::kReject: return state == OrderState::kRejected;
+    default: return false;
   }
 }
 

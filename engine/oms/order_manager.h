@@ -96,6 +96,8 @@ class OrderManager {
   std::uint64_t duplicate_fills() const { return duplicate_fills_; }
   std::uint64_t unknown_order_events() const { return unknown_order_events_; }
   std::uint64_t duplicate_intents() const { return duplicate_intents_; }
+  std::uint64_t stale_events() const { return stale_events_; }
+  std::uint64_t late_fills() const { return late_fills_; }
   const OrderManagerCounters& counters() const { return counters_; }
 
  private:
@@ -107,6 +109,7 @@ class OrderManager {
   };
 
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);
+  static bool is_stale_duplicate(OrderState state, OrderEvent event);
   void send_new(Order& order, TimeNs now_ns);
   void start_lookup(std::size_t index, TimeNs now_ns);
   void on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns);
@@ -128,6 +131,8 @@ class OrderManager {
   std::uint64_t duplicate_fills_ = 0;
   std::uint64_t unknown_order_events_ = 0;
   std::uint64_t duplicate_intents_ = 0;
+  std::uint64_t stale_events_ = 0;
+  std::uint64_t late_fills_ = 0;
 };
 
 }  // namespace sigex

@@ -71,6 +71,7 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   BinanceExecutionConfig config;
   config.rest.rest_url = base_url;
+  config.ws_api_url = "ws://" + base_url.substr(base_url.find("://") + 3) + "/ws-api/v3";
   config.rest.recv_window_ns = 1 * kNsPerSecond;
   config.rest.timeouts.request_ns = 300 * kNsPerMs;
   config.poll_interval_ns = 20 * kNsPerMs;

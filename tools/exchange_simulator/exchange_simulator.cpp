@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "adapters/binance/request_signer.h"
 #include "engine/core/decimal.h"
@@ -81,6 +83,9 @@ class ExchangeSimulator::Impl {
       text << in.rdbuf();
       exchange_info_ = text.str();
     }
+    server_.set_websocket_handlers(
+        {[this](SimSocketId socket, std::string_view message) { on_websocket_message(socket, message); },
+         [this](SimSocketId socket) { on_websocket_closed(socket); }});
     return server_.start(error_text);
   }
   void stop() { server_.stop(); }
@@ -146,6 +151,7 @@ class ExchangeSimulator::Impl {
       SimOrder* order = find_open(params["origClientOrderId"]);
       if (order == nullptr) return error(400, -2011, "Unknown order sent.");
       order->status = "CANCELED";
+      report(*order, "CANCELED", nullptr, "cancel-" + std::to_string(++cancel_ids_));
       return ok(order_json(*order, false));
     }
     if (path == "/api/v3/myTrades") return my_trades(params);
@@ -208,11 +214,16 @@ class ExchangeSimulator::Impl {
     order.time_ms = wall_ms();
     order.hidden_lookups = std::exchange(lookup_lag_, 0);
     order.status = "NEW";
-    match(order, prices[order.symbol]);
-    if (order.open() && order.time_in_force == "IOC") order.status = "EXPIRED";
     orders.push_back(order);
+    SimOrder& placed_order = orders.back();
+    report(placed_order, "NEW");
+    match(placed_order, prices[placed_order.symbol]);
+    if (placed_order.open() && placed_order.time_in_force == "IOC") {
+      placed_order.status = "EXPIRED";
+      report(placed_order, "EXPIRED");
+    }
     ++placed;
-    SimReply reply = ok(order_json(order, true));
+    SimReply reply = ok(order_json(placed_order, true));
     const std::int64_t window = wall_ms() / 10'000;
     if (window != orders_window_) orders_10s_ = 0, orders_window_ = window;
     reply.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(++orders_10s_));
@@ -268,12 +279,112 @@ class ExchangeSimulator::Impl {
     order.quote += value;
     order.status = "FILLED";
     order.trades.push_back(trade);
+    report(order, "TRADE", &order.trades.back());
     const std::string base = base_asset(order.symbol);
     const std::int64_t sign = order.side == "BUY" ? 1 : -1;
     balances[base] += sign * trade.quantity.raw;
     balances["USDT"] -= sign * value.raw + trade.commission.raw;
   }
 
+  // An executionReport to every user data stream subscriber (after the faults' say).
+  void report(const SimOrder& order, std::string_view execution, const SimTrade* trade = nullptr,
+              const std::string& cancel_id = "") {
+    if (subscribers.empty()) return;
+    const bool cancel = execution == "CANCELED" && !cancel_id.empty();
+    const std::string event = fmt::format(
+        R"({{"subscriptionId":0,"event":{{"e":"executionReport","E":{},"s":"{}","c":"{}","S":"{}","o":"{}","f":"{}",)"
+        R"("q":"{}","p":"{}","g":-1,"C":"{}","x":"{}","X":"{}","r":"NONE","i":{},"l":"{}","z":"{}","L":"{}",)"
+        R"("n":"{}","N":{},"T":{},"t":{},"w":{},"m":{},"O":{},"Z":"{}"}}}})",
+        wall_ms(), order.symbol, cancel ? cancel_id : order.client_order_id, order.side, order.type,
+        order.time_in_force.empty() ? "GTC" : order.time_in_force, format_decimal(order.quantity.raw, 8),
+        format_decimal(order.price.raw, 8), cancel ? order.client_order_id : "", execution, order.status,
+        order.order_id, format_decimal(trade ? trade->quantity.raw : 0, 8), format_decimal(order.executed.raw, 8),
+        format_decimal(trade ? trade->price.raw : 0, 8), format_decimal(trade ? trade->commission.raw : 0, 8),
+        trade ? "\"USDT\"" : "null", wall_ms(), trade ? static_cast<std::int64_t>(trade->id) : -1,
+        order.open() ? "true" : "false", trade && trade->maker ? "true" : "false", order.time_ms,
+        format_decimal(order.quote.raw, 8));
+    std::vector<std::string> out;
+    if (reorder_reports_ && held_report_.empty()) {
+      held_report_ = event;  // sent after the next one
+      return;
+    }
+    out.push_back(event);
+    if (!held_report_.empty()) {
+      out.push_back(std::move(held_report_));
+      held_report_.clear();
+      reorder_reports_ = false;
+    }
+    for (const auto& text : out) {
+      const int copies = duplicate_reports_ > 0 ? 2 : 1;
+      if (duplicate_reports_ > 0) --duplicate_reports_;
+      for (int copy = 0; copy < copies; ++copy) {
+        for (const SimSocketId socket : subscribers) server_.websocket_send(socket, text);
+        ++reports_sent;
+      }
+    }
+  }
+
+ public:
+  // userDataStream.subscribe.signature: apiKey + timestamp (+ recvWindow) signed with HMAC.
+  void on_websocket_message(SimSocketId socket, std::string_view message) {
+    std::lock_guard lock(mutex);
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(message.data(), message.size()).get(root)) return;
+    std::string id = "null";
+    if (std::string_view text; !root["id"].get_string().get(text)) id = "\"" + std::string(text) + "\"";
+    else if (std::int64_t number = 0; !root["id"].get_int64().get(number)) id = std::to_string(number);
+    std::string_view method;
+    if (root["method"].get_string().get(method)) return;
+    auto answer_error = [&](int status, int code, std::string_view text) {
+      server_.websocket_send(socket, fmt::format(R"({{"id":{},"status":{},"error":{{"code":{},"msg":"{}"}}}})", id,
+                                                 status, code, text));
+    };
+    if (method != "userDataStream.subscribe.signature") return answer_error(400, -1100, "Unknown method.");
+    if (!user_stream_available_) return answer_error(503, -1000, "Service unavailable");
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string signature;
+    simdjson::dom::object object;
+    if (root["params"].get_object().get(object)) return answer_error(400, -1102, "Mandatory parameter 'params' was not sent.");
+    for (auto field : object) {
+      std::string value;
+      if (std::string_view text; !field.value.get_string().get(text)) value = std::string(text);
+      else if (std::int64_t number = 0; !field.value.get_int64().get(number)) value = std::to_string(number);
+      if (field.key == "signature") signature = value;
+      else params.emplace_back(std::string(field.key), value);
+    }
+    const std::string payload = ws_api_payload(params);
+    std::map<std::string, std::string> named(params.begin(), params.end());
+    if (named["apiKey"] != options_.api_key) return answer_error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    if (hmac_sha256_hex(options_.secret, payload) != signature) {
+      ++signature_failures;
+      return answer_error(400, -1022, "Signature for this request is not valid.");
+    }
+    subscribers.push_back(socket);
+    server_.websocket_send(socket, fmt::format(R"({{"id":{},"status":200,"result":{{"subscriptionId":0}}}})", id));
+    ++subscriptions;
+    subscriptions_changed.notify_all();
+  }
+
+  void on_websocket_closed(SimSocketId socket) {
+    std::lock_guard lock(mutex);
+    std::erase(subscribers, socket);
+  }
+
+  void drop_user_streams() {
+    for (const SimSocketId socket : subscribers) server_.websocket_drop(socket);
+    subscribers.clear();
+  }
+
+  std::vector<SimSocketId> subscribers;
+  std::uint64_t subscriptions = 0, reports_sent = 0;
+  mutable std::condition_variable subscriptions_changed;
+  int duplicate_reports_ = 0;
+  bool user_stream_available_ = true;
+  bool reorder_reports_ = false;
+  std::string held_report_;
+
+ private:
   SimReply my_trades(std::map<std::string, std::string>& params) {
     const std::int64_t order_id = params.contains("orderId") ? std::stoll(params["orderId"]) : 0;
     std::string body = "[";
@@ -349,6 +460,7 @@ class ExchangeSimulator::Impl {
   ExchangeSimulatorOptions options_;
   std::string exchange_info_ = "{}";
   std::uint64_t weight_ = 0;
+  std::uint64_t cancel_ids_ = 0;
   std::int64_t weight_minute_ = 0;
   std::uint64_t orders_10s_ = 0;
   std::int64_t orders_window_ = 0;
@@ -383,6 +495,32 @@ Quantity ExchangeSimulator::executed_total(const std::string& symbol) const {
     if (order.symbol == symbol) total += order.executed;
   }
   return total;
+}
+void ExchangeSimulator::duplicate_next_reports(int count) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->duplicate_reports_ = count;
+}
+void ExchangeSimulator::reorder_next_reports() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->reorder_reports_ = true;
+}
+void ExchangeSimulator::drop_user_streams() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->drop_user_streams();
+}
+void ExchangeSimulator::set_user_stream_available(bool available) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->user_stream_available_ = available;
+  if (!available) impl_->drop_user_streams();
+}
+std::uint64_t ExchangeSimulator::reports_sent() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->reports_sent;
+}
+bool ExchangeSimulator::wait_for_subscriptions(std::uint64_t count, int timeout_ms) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->subscriptions_changed.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                               [&] { return impl_->subscriptions >= count; });
 }
 int ExchangeSimulator::max_orders_per_id() const {
   std::lock_guard lock(impl_->mutex);

@@ -8,7 +8,8 @@
 // order request, including the ones that make an outcome unknown: the order is placed and
 // then the answer is a 5xx, -1007, -2010, a cut or reset connection or comes too late.
 // Resting limit orders fill when set_price() crosses them; every fill is a trade with its own
-// id, listed by GET /api/v3/myTrades and reflected in the account's balances.
+// id, listed by GET /api/v3/myTrades, reflected in the account's balances and reported on the
+// user data stream.
 
 #include <cstdint>
 #include <map>
@@ -72,7 +73,17 @@ class ExchangeSimulator {
   int orders_with_id(const std::string& client_order_id) const;
   Quantity executed_total(const std::string& symbol) const;  // over every order placed
   std::uint64_t trades() const;
-  int max_orders_per_id() const;            // 1 when no client id was ever placed twice
+  int max_orders_per_id() const;
+
+  // User data stream (WebSocket API at ws://127.0.0.1:<port>/ws-api/v3, method
+  // userDataStream.subscribe.signature): an executionReport for every order change.
+  void duplicate_next_reports(int count);  // each of the next `count` reports is sent twice
+  void reorder_next_reports();             // the next two reports are sent swapped
+  void drop_user_streams();                // subscribers' connections are dropped abruptly
+  // false: drops the subscribers and refuses new subscriptions (503) until true again.
+  void set_user_stream_available(bool available);
+  std::uint64_t reports_sent() const;
+  bool wait_for_subscriptions(std::uint64_t count, int timeout_ms) const;            // 1 when no client id was ever placed twice
   std::uint64_t requests() const;           // every request received
   // Blocks until `count` requests were received, or `timeout_ms` passes; false on timeout.
   bool wait_for_requests(std::uint64_t count, int timeout_ms) const;

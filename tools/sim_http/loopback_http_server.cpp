@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -10,12 +13,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 namespace sigex {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
@@ -73,6 +78,14 @@ class LoopbackHttpServer::Impl {
   std::uint16_t port() const { return port_; }
   std::atomic<std::uint64_t> connections{0};
 
+  class WebSocketSession;
+  SimWebSocketHandlers websocket_handlers;
+  std::mutex sockets_mutex;
+  std::map<SimSocketId, std::weak_ptr<WebSocketSession>> sockets;
+  SimSocketId next_socket = 1;
+  asio::io_context& io() { return io_; }
+  void upgrade(beast::tcp_stream stream, http::request<http::string_body> request);
+
  private:
   class Session;
   void accept();
@@ -101,6 +114,9 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
 
   void on_read(error_code error) {
     if (error) return;
+    if (websocket::is_upgrade(request_) && owner_.websocket_handlers.on_message) {
+      return owner_.upgrade(std::move(stream_), std::move(request_));
+    }
     SimRequest request;
     request.method = std::string(request_.method_string());
     request.target = std::string(request_.target());
@@ -170,6 +186,78 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
   std::string raw_;
 };
 
+class LoopbackHttpServer::Impl::WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(Impl& owner, beast::tcp_stream stream, SimSocketId id)
+      : owner_(owner), ws_(std::move(stream)), id_(id) {}
+
+  void start(const http::request<http::string_body>& request) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(request, [self = shared_from_this()](error_code error) {
+      if (!error) self->read();
+    });
+  }
+
+  // I/O thread.
+  void send(std::string text) {
+    outbox_.push_back(std::move(text));
+    if (outbox_.size() == 1) write();
+  }
+  void drop() {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+ private:
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](error_code error, std::size_t) {
+      if (error) return self->finish();
+      const std::string message = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      self->owner_.websocket_handlers.on_message(self->id_, message);
+      self->read();
+    });
+  }
+  void write() {
+    if (closed_) return;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](error_code error, std::size_t) {
+      if (error) return self->finish();
+      self->outbox_.pop_front();
+      if (!self->outbox_.empty()) self->write();
+    });
+  }
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    closed_ = true;
+    if (owner_.websocket_handlers.on_closed) owner_.websocket_handlers.on_closed(id_);
+  }
+
+  Impl& owner_;
+  websocket::stream<beast::tcp_stream> ws_;
+  SimSocketId id_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> outbox_;
+  bool closed_ = false;
+  bool finished_ = false;
+};
+
+void LoopbackHttpServer::Impl::upgrade(beast::tcp_stream stream, http::request<http::string_body> request) {
+  SimSocketId id = 0;
+  auto session = std::shared_ptr<WebSocketSession>();
+  {
+    std::lock_guard lock(sockets_mutex);
+    id = next_socket++;
+    session = std::make_shared<WebSocketSession>(*this, std::move(stream), id);
+    sockets[id] = session;
+  }
+  session->start(request);
+}
+
 void LoopbackHttpServer::Impl::accept() {
   acceptor_.async_accept(io_, [this](error_code error, tcp::socket socket) {
     if (error) return;
@@ -186,5 +274,33 @@ bool LoopbackHttpServer::start(std::string& error) { return impl_->start(error);
 void LoopbackHttpServer::stop() { impl_->stop(); }
 std::uint16_t LoopbackHttpServer::port() const { return impl_->port(); }
 std::uint64_t LoopbackHttpServer::connections() const { return impl_->connections.load(); }
+
+void LoopbackHttpServer::set_websocket_handlers(SimWebSocketHandlers handlers) {
+  impl_->websocket_handlers = std::move(handlers);
+}
+
+void LoopbackHttpServer::websocket_send(SimSocketId socket, std::string text) {
+  asio::post(impl_->io(), [impl = impl_.get(), socket, text = std::move(text)]() mutable {
+    std::shared_ptr<Impl::WebSocketSession> session;
+    {
+      std::lock_guard lock(impl->sockets_mutex);
+      const auto found = impl->sockets.find(socket);
+      if (found != impl->sockets.end()) session = found->second.lock();
+    }
+    if (session) session->send(std::move(text));
+  });
+}
+
+void LoopbackHttpServer::websocket_drop(SimSocketId socket) {
+  asio::post(impl_->io(), [impl = impl_.get(), socket] {
+    std::shared_ptr<Impl::WebSocketSession> session;
+    {
+      std::lock_guard lock(impl->sockets_mutex);
+      const auto found = impl->sockets.find(socket);
+      if (found != impl->sockets.end()) session = found->second.lock();
+    }
+    if (session) session->drop();
+  });
+}
 
 }  // namespace sigex

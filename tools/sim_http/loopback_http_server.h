@@ -32,6 +32,13 @@ struct SimReply {
   bool reset = false;                 // with close_without_answer: an RST, not a FIN
 };
 
+// Websocket connections upgraded from a request (any path). Handlers run on the I/O thread.
+using SimSocketId = std::uint64_t;
+struct SimWebSocketHandlers {
+  std::function<void(SimSocketId socket, std::string_view message)> on_message;
+  std::function<void(SimSocketId socket)> on_closed;
+};
+
 class LoopbackHttpServer {
  public:
   using Handler = std::function<SimReply(const SimRequest&)>;
@@ -42,6 +49,13 @@ class LoopbackHttpServer {
   void stop();
   std::uint16_t port() const;
   std::uint64_t connections() const;
+
+  // Before start(): accept websocket upgrades.
+  void set_websocket_handlers(SimWebSocketHandlers handlers);
+  // Any thread. Queues a text frame (frames to one socket keep their order).
+  void websocket_send(SimSocketId socket, std::string text);
+  // Any thread. Drops the connection abruptly (no close frame).
+  void websocket_drop(SimSocketId socket);
 
   class Impl;
 

@@ -35,8 +35,14 @@ class BinanceVenueTest : public ::testing::Test {
     config_.rest.rest_url = simulator_->base_url();
     config_.rest.timeouts.request_ns = 300 * kNsPerMs;
     config_.poll_interval_ns = 50 * kNsPerMs;
+    // REST only here, so that each test exercises lookups and polling deterministically; the
+    // user data stream has its own tests below.
+    config_.ws_api_url.clear();
+    configure();
     open_session();
   }
+
+  virtual void configure() {}
 
   void open_session() {
     std::string error;
@@ -257,6 +263,82 @@ TEST_F(BinanceVenueTest, OrdersAreMadeValidInTheSafeDirection) {
   Quantity dust = quantity("0.00000001");
   EXPECT_FALSE(venue_->normalize(Side::kBuy, OrderType::kLimit, limit, dust, Price{0}, 0, why));
   EXPECT_FALSE(why.empty());
+}
+
+// ---- User data stream ----------------------------------------------------------------------
+
+class UserStreamTest : public BinanceVenueTest {
+ protected:
+  void configure() override {
+    const std::string url = simulator_->base_url();
+    config_.ws_api_url = "ws://" + url.substr(url.find("://") + 3) + "/ws-api/v3";
+    // Polling only as a slow safety net: whatever arrives quickly came over the stream.
+    config_.stream_poll_interval_ns = 3600 * kSecond;
+  }
+  void SetUp() override {
+    BinanceVenueTest::SetUp();
+    ASSERT_TRUE(simulator_->wait_for_subscriptions(1, 5000));
+    ASSERT_TRUE(pump([&] { return venue_->stream_live(); }));
+  }
+  ClientOrderId resting_order() {
+    const ClientOrderId id =
+        *orders_->submit(0, "sf", intent(OrderType::kLimit, "59000"), clock_.now_ns());
+    EXPECT_TRUE(pump([&] { return orders_->find(id.view())->state == OrderState::kAccepted; }));
+    return id;
+  }
+};
+
+TEST_F(UserStreamTest, FillsOfARestingOrderArriveOverTheStream) {
+  const ClientOrderId id = resting_order();
+  const std::uint64_t polls = venue_->counters().polls.load();
+  simulator_->set_price("BTCUSDT", price("58900"));
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(venue_->counters().polls.load(), polls);  // not found by polling
+  EXPECT_GT(venue_->counters().stream_reports.load(), 0u);
+}
+
+TEST_F(UserStreamTest, DuplicatedAndReorderedReportsCountEachFillOnce) {
+  const ClientOrderId first = resting_order();
+  OrderIntent second_intent = intent(OrderType::kLimit, "59100");
+  second_intent.intent = IntentKey{43};
+  const ClientOrderId second = *orders_->submit(0, "sf", second_intent, clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->find(second.view())->state == OrderState::kAccepted; }));
+  // Both fill at once: their trade reports come swapped, and each one three times over.
+  simulator_->reorder_next_reports();
+  simulator_->duplicate_next_reports(2);
+  simulator_->set_price("BTCUSDT", price("58900"));
+  ASSERT_TRUE(pump([&] {
+    return orders_->find(first.view())->state == OrderState::kFilled &&
+           orders_->find(second.view())->state == OrderState::kFilled;
+  }));
+  EXPECT_EQ(simulator_->max_orders_per_id(), 1);
+  EXPECT_EQ(filled_, quantity("0.02"));
+  EXPECT_EQ(filled_, simulator_->executed_total("BTCUSDT"));
+  EXPECT_EQ(fills_, simulator_->trades());
+  EXPECT_GE(orders_->duplicate_fills(), 2u);  // the duplicates were seen, and dropped
+}
+
+TEST_F(UserStreamTest, ACancelIsMatchedByTheOriginalIdNotTheCancelRequestsId) {
+  const ClientOrderId id = resting_order();
+  ASSERT_TRUE(orders_->cancel(id, clock_.now_ns()));
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  EXPECT_EQ(orders_->find(id.view())->state, OrderState::kCanceled);
+  EXPECT_EQ(orders_->unknown_order_events(), 0u);  // "cancel-1" was never taken for an order
+  EXPECT_EQ(simulator_->order(std::string(id.view())).status, "CANCELED");
+}
+
+TEST_F(UserStreamTest, WhileTheStreamIsDownOrdersArePolledThenItReconnects) {
+  const ClientOrderId id = resting_order();
+  simulator_->set_user_stream_available(false);
+  ASSERT_TRUE(pump([&] { return !venue_->stream_live(); }));
+  simulator_->set_price("BTCUSDT", price("58900"));  // filled while nobody listens
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_GT(venue_->counters().polls.load(), 0u);
+  simulator_->set_user_stream_available(true);
+  ASSERT_TRUE(simulator_->wait_for_subscriptions(2, 10'000));  // back, with backoff
+  ASSERT_TRUE(pump([&] { return venue_->stream_live(); }));
 }
 
 }  // namespace

@@ -78,7 +78,10 @@ TEST_F(OrderManagerTest, OverfillAndInvalidTransitionsAreRefusedAndCounted) {
   orders.apply(answer(ExecutionKind::kAccepted, id), 1001);
   EXPECT_FALSE(orders.apply(fill_of(id, 9, price("50000"), quantity("0.02"), money("0")), 1002));
   orders.apply(answer(ExecutionKind::kCanceled, id), 1003);
+  // A late acknowledgement is stale (delivered twice or overtaken), not an error.
   EXPECT_FALSE(orders.apply(answer(ExecutionKind::kAccepted, id), 1004));
+  EXPECT_EQ(orders.stale_events(), 1u);
+  EXPECT_FALSE(orders.apply(answer(ExecutionKind::kCancelRejected, id), 1004));
   EXPECT_EQ(orders.refused_transitions(), 2u);
   EXPECT_EQ(orders.find(id.view())->state, OrderState::kCanceled);
   EXPECT_FALSE(orders.apply(answer(ExecutionKind::kAccepted, ClientOrderId::from("nope")), 1005));
@@ -137,6 +140,20 @@ TEST_F(OrderManagerTest, RestartRestoresOrdersAndMarksInFlightOnesUnknown) {
   // A resolved intent continues its sequence instead of reusing an id the venue has seen.
   const ClientOrderId next = *restarted.submit(0, "sf", buy(1), 2001);
   EXPECT_EQ(next.view().back(), '1');
+}
+
+TEST_F(OrderManagerTest, AFillOvertakenByTheCancelStillCounts) {
+  OrderManager orders(instruments_, *journal_, venue_);
+  const ClientOrderId id = *orders.submit(0, "sf", buy(), 1000);
+  orders.apply(answer(ExecutionKind::kAccepted, id), 1001);
+  orders.apply(answer(ExecutionKind::kCanceled, id), 1002);
+  const auto update = orders.apply(fill_of(id, 5, price("50000"), quantity("0.004"), money("0")), 1003);
+  ASSERT_TRUE(update);
+  EXPECT_TRUE(update->new_fill);
+  EXPECT_EQ(update->order->state, OrderState::kCanceled);
+  EXPECT_EQ(update->order->filled_quantity, quantity("0.004"));
+  EXPECT_EQ(orders.late_fills(), 1u);
+  EXPECT_FALSE(orders.apply(fill_of(id, 5, price("50000"), quantity("0.004"), money("0")), 1004));
 }
 
 // ---- Unknown outcomes ----------------------------------------------------------------------

@@ -1,0 +1,99 @@
+#pragma once
+
+// Binance's user data stream over the WebSocket API (the listenKey streams are gone since
+// 2026-02-20). A subscription is opened with `userDataStream.subscribe.signature` (apiKey,
+// timestamp, signature over the sorted params; works with HMAC keys) and events arrive wrapped
+// as {"subscriptionId":0,"event":{...}}. BinanceUserStream keeps one subscription alive on its
+// own I/O thread: it reconnects with jittered backoff after any close, error or
+// eventStreamTerminated, and reports each change of liveness so the venue can reconcile and
+// poll while the stream is down.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "adapters/binance/order_report.h"
+#include "adapters/net/backoff.h"
+#include "adapters/net/websocket_client.h"
+#include "engine/core/result.h"
+
+namespace sigex {
+
+// An executionReport. The order it is about is `C` when set (a cancel: `c` is then the cancel
+// request's own id), else `c`.
+struct UserExecutionReport {
+  std::string symbol;
+  ClientOrderId client_order_id;
+  std::string execution_type;  // NEW, TRADE, CANCELED, EXPIRED, REJECTED, TRADE_PREVENTION, ...
+  VenueOrderStatus status = VenueOrderStatus::kNew;
+  VenueOrderId order_id = 0;
+  VenueFill fill;               // for TRADE: l, L, n, N, t, m (at 8 decimals)
+  Quantity cumulative_quantity{0};
+  TimeNs transact_time_ns = 0;
+};
+
+enum class UserStreamMessageKind : std::uint8_t {
+  kSubscribed,         // {"id":..,"status":200,"result":{"subscriptionId":n}}
+  kError,              // {"id":..,"status":4xx,"error":{"code":..,"msg":..}}
+  kExecutionReport,
+  kStreamTerminated,   // eventStreamTerminated: the subscription ended
+  kOther,              // balance updates and anything new: ignored
+};
+
+struct UserStreamMessage {
+  UserStreamMessageKind kind = UserStreamMessageKind::kOther;
+  int status = 0;
+  int error_code = 0;
+  std::string error_message;
+  UserExecutionReport report;
+};
+
+Result<UserStreamMessage> parse_user_stream_message(std::string_view text);
+
+struct UserStreamCallbacks {
+  // The signed subscription request to send on each new connection (any thread may build it).
+  std::function<std::string()> subscribe_request;
+  std::function<void(const UserExecutionReport&)> on_report;
+  std::function<void(bool live)> on_liveness;  // true once subscribed; false when lost
+};
+
+class BinanceUserStream {
+ public:
+  BinanceUserStream(Url url, boost::asio::ssl::context& tls, UserStreamCallbacks callbacks,
+                    WebSocketTimeouts timeouts);
+  ~BinanceUserStream();
+  BinanceUserStream(const BinanceUserStream&) = delete;
+  BinanceUserStream& operator=(const BinanceUserStream&) = delete;
+
+  void start();
+  void stop();
+  bool live() const { return live_.load(); }
+  std::uint64_t connects() const { return connects_.load(); }
+  std::uint64_t unreadable() const { return unreadable_.load(); }
+
+ private:
+  void connect();
+  void on_message(std::string_view frame);
+  void lost(std::string_view why);
+
+  Url url_;
+  UserStreamCallbacks callbacks_;
+  boost::asio::io_context io_;
+  WebSocketClient client_;
+  boost::asio::steady_timer retry_timer_;
+  Backoff backoff_;
+  std::thread thread_;
+  std::atomic<bool> live_{false};
+  std::atomic<std::uint64_t> connects_{0};
+  std::atomic<std::uint64_t> unreadable_{0};
+  bool stopping_ = false;  // I/O thread
+};
+
+}  // namespace sigex
