@@ -215,7 +215,14 @@ bool Journal::record_intent(const Order& order, std::string_view symbol) {
   sqlite3_bind_int64(s, 11, order.sequence);
   bind_text(s, 12, to_string(order.state));
   sqlite3_bind_int64(s, 13, order.created_time_ns);
-  return step_done(s);
+  if (!begin_write()) return false;
+  sqlite3_stmt* e = insert_event_;
+  bind_text(e, 1, order.client_order_id.view());
+  bind_text(e, 2, to_string(OrderEvent::kSend));
+  bind_text(e, 3, to_string(order.state));
+  sqlite3_bind_int(e, 4, 0);
+  sqlite3_bind_int64(e, 5, order.created_time_ns);
+  return end_write(step_done(s) && step_done(e));
 }
 
 bool Journal::begin_write() {

@@ -70,6 +70,7 @@ class Journal {
 
   // Every write returns false on failure; last_error() says why. A failed write means the
   // caller must stop trading: the journal is the source of truth across restarts.
+  // The order row and its "send" event, in one commit.
   bool record_intent(const Order& order, std::string_view symbol);
   bool record_order_event(const Order& order, OrderEvent event, const ExecutionEvent* cause,
                           TimeNs time_ns);

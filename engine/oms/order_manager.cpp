@@ -25,6 +25,7 @@ void OrderManager::restore_from_journal(TimeNs now_ns) {
     next = std::max(next, order.sequence + 1);
     // Any request sent before the restart was stamped before now: its recvWindow runs from here.
     order.sent_time_ns = now_ns;
+    if (is_open(order.state)) open_.insert(orders_.size());
     index_.emplace(std::string(order.client_order_id.view()), orders_.size());
     orders_.push_back(order);
   }
@@ -86,7 +87,8 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   const std::uint64_t key = sequence_key(strategy, intent.instrument, intent.intent);
   // Idempotent submit: while an order for this intent is open or its outcome unknown, asking
   // again returns that order instead of sending a second one.
-  for (const Order& existing : orders_) {
+  for (const std::size_t index : open_) {
+    const Order& existing = orders_[index];
     if (existing.strategy == strategy && existing.instrument == intent.instrument &&
         existing.intent == intent.intent && is_open(existing.state)) {
       ++duplicate_intents_;
@@ -108,19 +110,19 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   order.quantity = intent.quantity;
   order.intent = intent.intent;
   order.sequence = next - 1;
-  order.state = OrderState::kIntent;
+  // Journaled as SENT ("may be on its way") with its send event, in one commit: the intent is
+  // durable before a single byte goes to the venue. A restart treats it as outcome unknown.
+  order.state = *next_state(OrderState::kIntent, OrderEvent::kSend);
   order.created_time_ns = now_ns;
   order.updated_time_ns = now_ns;
-
-  // Write-ahead: the intent is durable before a single byte goes to the venue.
   if (!journal_.record_intent(order, instrument.symbol.view())) {
     halt("journal write failed: " + journal_.last_error());
     return std::nullopt;
   }
+  open_.insert(orders_.size());
   index_.emplace(std::string(order.client_order_id.view()), orders_.size());
   orders_.push_back(order);
   Order& stored = orders_.back();
-  if (!transition(stored, OrderEvent::kSend, nullptr, now_ns)) return std::nullopt;
   send_new(stored, now_ns);
   return stored.client_order_id;
 }
@@ -299,6 +301,7 @@ bool OrderManager::transition(Order& order, OrderEvent event, const ExecutionEve
   }
   order.state = *next;
   order.updated_time_ns = now_ns;
+  if (is_terminal(order.state)) open_.erase(static_cast<std::size_t>(&order - orders_.data()));
   if (!journal_.record_order_event(order, event, cause, now_ns)) {
     halt("journal write failed: " + journal_.last_error());
   }
@@ -321,7 +324,8 @@ bool OrderManager::has_unknown_outcome(InstrumentId instrument) const {
   for (const auto& [index, lookup] : lookups_) {
     if (orders_[index].instrument == instrument) return true;
   }
-  for (const auto& order : orders_) {
+  for (const std::size_t index : open_) {
+    const Order& order = orders_[index];
     if (order.instrument == instrument &&
         (order.state == OrderState::kUnknown || order.state == OrderState::kIntent)) {
       return true;
@@ -331,7 +335,8 @@ bool OrderManager::has_unknown_outcome(InstrumentId instrument) const {
 }
 
 bool OrderManager::has_open_order(InstrumentId instrument) const {
-  for (const auto& order : orders_) {
+  for (const std::size_t index : open_) {
+    const Order& order = orders_[index];
     if (order.instrument == instrument && is_open(order.state)) return true;
   }
   return false;
@@ -339,7 +344,8 @@ bool OrderManager::has_open_order(InstrumentId instrument) const {
 
 Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments) const {
   Money total{0};
-  for (const auto& order : orders_) {
+  for (const std::size_t index : open_) {
+    const Order& order = orders_[index];
     if (order.side != Side::kBuy || !is_open(order.state) || order.type == OrderType::kMarket) {
       continue;
     }
@@ -353,7 +359,8 @@ Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments)
 
 Quantity OrderManager::reserved_sell_quantity(InstrumentId instrument) const {
   Quantity total{0};
-  for (const auto& order : orders_) {
+  for (const std::size_t index : open_) {
+    const Order& order = orders_[index];
     if (order.instrument == instrument && order.side == Side::kSell && is_open(order.state)) {
       total += order.remaining();
     }

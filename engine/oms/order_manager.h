@@ -120,6 +120,7 @@ class OrderManager {
   ExecutionVenue& venue_;
   std::vector<Order> orders_;
   std::map<std::string, std::size_t, std::less<>> index_;
+  std::set<std::size_t> open_;  // indices of orders not yet final: what every check scans
   std::map<std::uint64_t, std::uint32_t> next_sequence_;  // by intent identity
   std::set<std::pair<InstrumentId, std::uint64_t>> seen_trades_;
   std::map<std::size_t, Lookup> lookups_;  // by index into orders_

@@ -45,7 +45,7 @@ TEST(Journal, IntentsAndEventsSurviveReopen) {
   EXPECT_EQ(orders[0].price, price("100.5"));
   EXPECT_EQ(orders[0].intent.value, ~0ULL);
   EXPECT_EQ(orders[0].sequence, 3u);
-  EXPECT_EQ(journal->count_rows("order_events"), 1);
+  EXPECT_EQ(journal->count_rows("order_events"), 2);  // send (with the intent), accept
 }
 
 TEST(Journal, FillsAreDeduplicatedByInstrumentAndTradeId) {
