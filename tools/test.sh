@@ -17,6 +17,7 @@ ctest --test-dir build --output-on-failure --parallel "$jobs"
 build/sigex check-config config/backtest-daily.toml
 build/sigex check-config config/backtest-tick.toml
 build/sigex check-config config/token-metrics.toml
+build/sigex check-config config/execution-binance.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 

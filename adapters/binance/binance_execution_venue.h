@@ -53,6 +53,22 @@ struct VenueCounters {
   std::atomic<std::uint64_t> alerts{0};  // bans and other conditions an operator must see
 };
 
+// [execution] in the configuration file: the live venue, where its keys are, and how unknown
+// outcomes are resolved. Keys are never part of the file, only where to find them.
+struct ExecutionConfig {
+  bool enabled = false;
+  std::string venue = "binance";
+  BinanceExecutionConfig binance;
+  std::string key_type = "hmac";  // "hmac" (secret) or "ed25519" (PKCS#8 PEM private key)
+  SecretSource api_key{"binance-api-key", "", "SIGEX_BINANCE_API_KEY", "Binance API key"};
+  SecretSource api_secret{"binance-api-secret", "", "SIGEX_BINANCE_API_SECRET",
+                          "Binance API secret or Ed25519 private key"};
+  // recv_window_ns is always the REST client's (a request older than that cannot be accepted).
+  DurationNs settle_ns = 5 * kNsPerSecond;
+  DurationNs lookup_retry_ns = 1 * kNsPerSecond;
+  int not_found_confirmations = 3;
+};
+
 class BinanceExecutionVenue final : public ExecutionVenue {
  public:
   BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,

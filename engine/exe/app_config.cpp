@@ -316,7 +316,65 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   section.finish();
 }
 
+void read_execution(ConfigSection section, AppConfig& config) {
+  ExecutionConfig& execution = config.execution;
+  execution.enabled = section.present();
+  section.text("venue", execution.venue);
+  if (execution.venue != "binance") section.error("venue", "expected \"binance\" (the only live venue so far)");
+  section.text("key_type", execution.key_type);
+  if (execution.key_type != "hmac" && execution.key_type != "ed25519") {
+    section.error("key_type", "expected \"hmac\" or \"ed25519\"");
+  }
+  for (const char* forbidden : {"api_key", "api_secret", "secret"}) {
+    if (section.has(forbidden)) {
+      section.error(forbidden, "keys never go into the configuration file; use *_credential (systemd "
+                               "LoadCredential=), *_file (mode 0600) or *_env");
+    }
+  }
+  section.text("api_key_credential", execution.api_key.credential);
+  section.text("api_key_file", execution.api_key.file);
+  execution.api_key.file = resolve_path(config.path, execution.api_key.file);
+  section.text("api_key_env", execution.api_key.env);
+  section.text("api_secret_credential", execution.api_secret.credential);
+  section.text("api_secret_file", execution.api_secret.file);
+  execution.api_secret.file = resolve_path(config.path, execution.api_secret.file);
+  section.text("api_secret_env", execution.api_secret.env);
+
+  BinanceExecutionConfig& binance = execution.binance;
+  section.text("rest_url", binance.rest.rest_url);
+  if (const auto url = parse_url(binance.rest.rest_url); !url || !may_carry_secrets(*url)) {
+    section.error("rest_url", "must be an https:// URL (http:// only for a loopback simulator)");
+  }
+  section.text("ws_api_url", binance.ws_api_url);
+  if (!binance.ws_api_url.empty()) {
+    if (const auto url = parse_url(binance.ws_api_url); !url || !may_carry_secrets(*url)) {
+      section.error("ws_api_url", "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
+    }
+  }
+  read_milliseconds(section, "connect_timeout_ms", binance.rest.timeouts.connect_ns, 100, 120'000);
+  read_milliseconds(section, "handshake_timeout_ms", binance.rest.timeouts.handshake_ns, 100, 120'000);
+  read_milliseconds(section, "request_timeout_ms", binance.rest.timeouts.request_ns, 100, 120'000);
+  read_milliseconds(section, "recv_window_ms", binance.rest.recv_window_ns, 100, 60'000);
+  read_milliseconds(section, "max_clock_skew_ms", binance.rest.max_clock_skew_ns, 1, 60'000);
+  read_seconds(section, "clock_check_interval_s", binance.clock_check_interval_ns, 10, 86'400);
+  binance.rest.clock_sample_max_age_ns = 2 * binance.clock_check_interval_ns;
+  read_milliseconds(section, "poll_interval_ms", binance.poll_interval_ns, 50, 600'000);
+  read_seconds(section, "stream_poll_interval_s", binance.stream_poll_interval_ns, 1, 86'400);
+  section.integer("weight_per_minute", binance.rest.weight_per_minute, 1, 1'000'000);
+  section.integer("orders_per_10s", binance.rest.orders_per_10s, 1, 1'000'000);
+  section.integer("orders_per_day", binance.rest.orders_per_day, 1, 100'000'000);
+  read_milliseconds(section, "settle_ms", execution.settle_ns, 0, 600'000);
+  read_milliseconds(section, "lookup_retry_ms", execution.lookup_retry_ns, 10, 600'000);
+  section.integer("not_found_confirmations", execution.not_found_confirmations, 1, 100);
+  section.finish();
+}
+
 }  // namespace
+
+ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
+  return {execution.binance.rest.recv_window_ns, execution.settle_ns, execution.lookup_retry_ns,
+          execution.not_found_confirmations};
+}
 
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
   AppConfig config;
@@ -336,6 +394,7 @@ AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
   read_market_data(root.child("market_data"), config.market_data);
   read_signals(root.child("signals"), config.signals);
   read_token_metrics(root.child("token_metrics"), config);
+  read_execution(root.child("execution"), config);
   ConfigSection strategy = root.child("strategy");
   config.signal_follow_enabled = strategy.has("signal_follow");
   read_signal_follow(strategy.child("signal_follow"), config.signal_follow);

@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "adapters/binance/binance_execution_venue.h"
 #include "adapters/binance/market_data_config.h"
 #include "engine/config/config_reader.h"
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
 #include "engine/logging/log.h"
+#include "engine/oms/order_manager.h"
 #include "engine/risk/risk_engine.h"
 #include "engine/signals/signal_gate.h"
 #include "engine/sim/simulated_venue.h"
@@ -57,6 +59,7 @@ struct AppConfig {
   RiskConfig risk;
   SignalGateConfig signals;
   TokenMetricsConfig token_metrics;
+  ExecutionConfig execution;
   bool signal_follow_enabled = false;
   SignalFollowConfig signal_follow;
 };
@@ -65,5 +68,8 @@ struct AppConfig {
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors);
 
 InstrumentRegistry build_registry(const AppConfig& config);
+
+// How the OMS resolves unknown outcomes with the configured live venue.
+ResolutionPolicy resolution_policy(const ExecutionConfig& execution);
 
 }  // namespace sigex

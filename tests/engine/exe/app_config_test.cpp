@@ -165,6 +165,56 @@ offset_s = 600
   EXPECT_NE(all.find("base_url: must be an https:// URL"), std::string::npos) << all;
 }
 
+TEST(AppConfig, ExecutionConfigIsValidAndMatchesTheDefaults) {
+  ConfigErrors errors;
+  const AppConfig config =
+      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/execution-binance.toml", errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  const ExecutionConfig defaults;
+  EXPECT_TRUE(config.execution.enabled);
+  EXPECT_EQ(config.execution.binance.rest.rest_url, defaults.binance.rest.rest_url);
+  EXPECT_EQ(config.execution.binance.ws_api_url, defaults.binance.ws_api_url);
+  EXPECT_EQ(config.execution.binance.rest.recv_window_ns, defaults.binance.rest.recv_window_ns);
+  EXPECT_EQ(config.execution.binance.poll_interval_ns, defaults.binance.poll_interval_ns);
+  EXPECT_EQ(config.execution.api_secret.env, defaults.api_secret.env);
+  const ResolutionPolicy policy = resolution_policy(config.execution);
+  EXPECT_EQ(policy.recv_window_ns, 5 * kNsPerSecond);
+  EXPECT_EQ(policy.settle_ns, 5 * kNsPerSecond);
+  EXPECT_EQ(policy.not_found_confirmations, 3);
+}
+
+TEST(AppConfig, ExecutionMistakesAreReported) {
+  TemporaryDirectory directory;
+  const auto path = (directory.path() / "execution.toml").string();
+  std::ofstream(path) << R"(
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+
+[execution]
+venue = "kraken"
+key_type = "rsa"
+api_secret = "never-here-secret"
+rest_url = "http://api.binance.com"
+ws_api_url = "ws://ws-api.binance.com/ws-api/v3"
+recv_window_ms = 90000
+not_found_confirmations = 0
+)";
+  ConfigErrors errors;
+  load_app_config(path, errors);
+  std::string all;
+  for (const auto& message : errors.messages()) all += message + "\n";
+  EXPECT_EQ(all.find("never-here-secret"), std::string::npos) << all;
+  for (const char* expected : {"venue", "key_type", "keys never go into the configuration file",
+                               "rest_url: must be an https://", "ws_api_url: must be a wss://", "recv_window_ms",
+                               "not_found_confirmations"}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << expected << " in\n" << all;
+  }
+}
+
 TEST(AppConfig, MissingInstrumentsIsAnError) {
   TemporaryDirectory directory;
   const auto path = (directory.path() / "empty.toml").string();
