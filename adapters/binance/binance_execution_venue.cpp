@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/core/decimal.h"
 #include "engine/core/failpoint.h"
 #include "engine/logging/log.h"
 
@@ -468,6 +469,31 @@ bool BinanceExecutionVenue::reconcile_open_orders() {
     }
   }
   return true;
+}
+
+std::vector<BalanceDifference> BinanceExecutionVenue::check_positions(const Portfolio& portfolio) {
+  std::vector<BalanceDifference> differences;
+  for (const Instrument& instrument : instruments_.all()) {
+    BalanceDifference difference;
+    difference.asset = std::string(instrument.base_asset.view());
+    for (const auto& balance : start_balances_) {
+      if (balance.asset == difference.asset) difference.exchange = balance.free + balance.locked;
+    }
+    difference.sigex = to_venue(portfolio.position(instrument.id).quantity.raw, instrument.quantity_scale);
+    if (difference.exchange == difference.sigex) continue;
+    ++counters_.balance_differences;
+    if (difference.exchange < difference.sigex) {
+      log_error("reconciliation: the account holds {} {} but the journal's position is {}; sells may fail",
+                format_decimal(difference.exchange, kBinanceScale), difference.asset,
+                format_decimal(difference.sigex, kBinanceScale));
+    } else {
+      log_info("reconciliation: the account holds {} {}, sigex's position is {} (the rest is not sigex's)",
+               format_decimal(difference.exchange, kBinanceScale), difference.asset,
+               format_decimal(difference.sigex, kBinanceScale));
+    }
+    differences.push_back(std::move(difference));
+  }
+  return differences;
 }
 
 void BinanceExecutionVenue::check_clock() {

@@ -28,6 +28,7 @@
 #include "adapters/binance/binance_rest_client.h"
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/user_stream.h"
+#include "engine/portfolio/portfolio.h"
 #include "engine/venue/execution_venue.h"
 
 namespace sigex {
@@ -51,6 +52,7 @@ struct VenueCounters {
   std::atomic<std::uint64_t> reconciliations{0};
   std::atomic<std::uint64_t> stream_reports{0};
   std::atomic<std::uint64_t> alerts{0};  // bans and other conditions an operator must see
+  std::atomic<std::uint64_t> balance_differences{0};
 };
 
 // [execution] in the configuration file: the live venue, where its keys are, and how unknown
@@ -67,6 +69,13 @@ struct ExecutionConfig {
   DurationNs settle_ns = 5 * kNsPerSecond;
   DurationNs lookup_retry_ns = 1 * kNsPerSecond;
   int not_found_confirmations = 3;
+};
+
+// One asset whose balance on the account differs from what sigex holds (8 decimals).
+struct BalanceDifference {
+  std::string asset;
+  std::int64_t exchange = 0;  // free + locked at start-up
+  std::int64_t sigex = 0;     // the journal's position
 };
 
 class BinanceExecutionVenue final : public ExecutionVenue {
@@ -93,8 +102,13 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   // Core thread: waits at most `timeout_ns` for an answer; true when one is waiting.
   bool wait_for_answers(DurationNs timeout_ns);
 
-  // The balances read at start-up (for the reconciliation report).
+  // The balances read at start-up.
   const std::vector<VenueBalance>& start_balances() const { return start_balances_; }
+  // Core thread, once the journal's orders are reconciled: each instrument's base asset on
+  // the account (as read at start-up) against sigex's position. Less on the account than
+  // sigex holds is logged as an error (sells would fail); more is logged as information (coins
+  // sigex did not buy). Both are counted in reconciliation differences.
+  std::vector<BalanceDifference> check_positions(const Portfolio& portfolio);
   const VenueCounters& counters() const { return counters_; }
   bool banned() const { return banned_.load(); }
   bool stream_live() const { return user_stream_ && user_stream_->live(); }
