@@ -12,7 +12,7 @@ jobs="$(nproc)"
 
 # CI builds skip full debug info (-g) to keep the two builds well inside the time budget.
 SIGEX_BUILD_DIR=build SIGEX_BUILD_TYPE=Release tools/build.sh -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-  -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=OFF -DSIGEX_BUILD_BENCH=ON
+  -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=OFF -DSIGEX_BUILD_BENCH=ON -DSIGEX_FAILPOINTS=ON
 ctest --test-dir build --output-on-failure --parallel "$jobs"
 build/sigex check-config config/backtest-daily.toml
 build/sigex check-config config/backtest-tick.toml
@@ -22,7 +22,7 @@ build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 
 SIGEX_BUILD_DIR=build-sanitize SIGEX_BUILD_TYPE=Debug tools/build.sh -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
-  -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=ON -DSIGEX_BUILD_BENCH=OFF
+  -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=ON -DSIGEX_BUILD_BENCH=OFF -DSIGEX_FAILPOINTS=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure --parallel "$jobs"
 tools/fuzz.sh "${SIGEX_FUZZ_SECONDS:-60}"

@@ -31,10 +31,11 @@ bool expressible(std::int64_t raw, int scale) { return raw % power_of_ten(kBinan
 BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments,
                                              BinanceExecutionConfig config, Secret api_key,
                                              std::unique_ptr<RequestSigner> signer, const Clock& clock,
-                                             boost::asio::ssl::context& tls)
+                                             boost::asio::ssl::context& tls, const DurabilityWatermark& durability)
     : instruments_(instruments),
       config_(std::move(config)),
       clock_(clock),
+      durability_(durability),
       rest_(config_.rest, std::move(api_key), std::move(signer), clock, tls),
       filters_(instruments.size()),
       tls_(tls) {}
@@ -261,6 +262,17 @@ void BinanceExecutionVenue::after_call(const HttpResponse* response, const Order
 
 void BinanceExecutionVenue::place(const OrderCommand& command) {
   const Instrument& instrument = instruments_.get(command.instrument);
+  // Write-ahead: nothing leaves before the intent is durable in the journal.
+  for (;;) {
+    const auto wait = durability_.wait_for(command.journal_sequence, 100 * kNsPerMs);
+    if (wait == DurabilityWatermark::Wait::kDurable) break;
+    if (wait == DurabilityWatermark::Wait::kFailed || stopping_) {
+      log_error("order {} not sent: its intent never became durable in the journal", command.client_order_id.view());
+      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, kNotSent);
+      return;
+    }
+  }
+  SIGEX_FAILPOINT("venue.intent_durable");
   ++counters_.orders_sent;
   const OrderCall call = rest_.new_order(command, instrument);
   SIGEX_FAILPOINT("venue.reply_received");

@@ -28,6 +28,7 @@
 #include "adapters/binance/binance_rest_client.h"
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/user_stream.h"
+#include "engine/journal/durability.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/venue/execution_venue.h"
 
@@ -80,9 +81,10 @@ struct BalanceDifference {
 
 class BinanceExecutionVenue final : public ExecutionVenue {
  public:
+  // `durability`: the journal's watermark; a new order leaves only once its intent is durable.
   BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
                         Secret api_key, std::unique_ptr<RequestSigner> signer, const Clock& clock,
-                        boost::asio::ssl::context& tls);
+                        boost::asio::ssl::context& tls, const DurabilityWatermark& durability);
   ~BinanceExecutionVenue() override;
   BinanceExecutionVenue(const BinanceExecutionVenue&) = delete;
   BinanceExecutionVenue& operator=(const BinanceExecutionVenue&) = delete;
@@ -146,6 +148,7 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   const InstrumentRegistry& instruments_;
   BinanceExecutionConfig config_;
   const Clock& clock_;
+  const DurabilityWatermark& durability_;
   BinanceRestClient rest_;
   std::vector<SymbolFilters> filters_;  // by instrument id
   std::vector<VenueBalance> start_balances_;

@@ -1,25 +1,68 @@
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but remain supported;
+// see HmacSigner for why they are used.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "adapters/binance/request_signer.h"
 
 #include <algorithm>
+#include <memory>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 namespace sigex {
 namespace {
 
+// HMAC-SHA256 (RFC 2104) with the key's inner and outer SHA-256 states computed once: each
+// signature copies them (plain structs) and hashes only the payload. The low-level SHA-256
+// functions are used on purpose: OpenSSL 3's EVP layer takes provider locks on every context
+// copy, which cost more than the hashing itself here. sign() only reads the keyed states, so
+// two threads may sign at once.
 class HmacSigner final : public RequestSigner {
  public:
-  explicit HmacSigner(Secret secret) : secret_(std::move(secret)) {}
+  explicit HmacSigner(Secret secret) {
+    constexpr std::size_t kBlock = SHA256_CBLOCK;
+    unsigned char key[kBlock] = {};
+    std::string_view text = secret.reveal();
+    if (text.size() > kBlock) {
+      SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), key);
+    } else {
+      std::copy(text.begin(), text.end(), key);
+    }
+    unsigned char pad[kBlock];
+    for (std::size_t i = 0; i < kBlock; ++i) pad[i] = key[i] ^ 0x36;
+    SHA256_Init(&inner_);
+    SHA256_Update(&inner_, pad, kBlock);
+    for (std::size_t i = 0; i < kBlock; ++i) pad[i] = key[i] ^ 0x5c;
+    SHA256_Init(&outer_);
+    SHA256_Update(&outer_, pad, kBlock);
+    OPENSSL_cleanse(key, sizeof key);
+    OPENSSL_cleanse(pad, sizeof pad);
+  }
+  ~HmacSigner() override {
+    OPENSSL_cleanse(&inner_, sizeof inner_);
+    OPENSSL_cleanse(&outer_, sizeof outer_);
+  }
+
   std::string sign(std::string_view payload) const override {
-    return hmac_sha256_hex(secret_.reveal(), payload);
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256_CTX context = inner_;
+    SHA256_Update(&context, payload.data(), payload.size());
+    SHA256_Final(digest, &context);
+    context = outer_;
+    SHA256_Update(&context, digest, sizeof digest);
+    SHA256_Final(digest, &context);
+    OPENSSL_cleanse(&context, sizeof context);
+    return hex_encode(digest, sizeof digest);
   }
   bool needs_url_encoding() const override { return false; }
 
  private:
-  Secret secret_;
+  SHA256_CTX inner_;
+  SHA256_CTX outer_;
 };
 
 struct PkeyDeleter {

@@ -9,7 +9,7 @@
 // at the n-th time (default 1st) the failpoint <name> is reached. Unarmed failpoints cost one
 // relaxed atomic load.
 //
-//   oms.intent_journaled    the intent is durable in the journal, the request not yet sent
+//   venue.intent_durable    the intent is durable in the journal, the request not yet sent
 //   venue.reply_received    the venue answered, the answer not yet journaled
 
 namespace sigex {

@@ -166,6 +166,9 @@ struct OrderCommand {
   Price price;  // limit price; 0 for market orders
   Quantity quantity;
   TimeNs created_time_ns;
+  // New orders: the journal number of their intent. A venue must not put the order on the
+  // wire before the journal's DurabilityWatermark reaches it (0: already durable).
+  std::uint64_t journal_sequence;
 };
 
 enum class ExecutionKind : std::uint8_t {
@@ -195,7 +198,7 @@ struct ExecutionEvent {
   TimeNs receive_time_ns;
 };
 
-static_assert(std::is_trivially_copyable_v<OrderCommand> && sizeof(OrderCommand) <= 80);
+static_assert(std::is_trivially_copyable_v<OrderCommand> && sizeof(OrderCommand) <= 88);
 static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 112);
 
 std::string_view to_string(Side side);

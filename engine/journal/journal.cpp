@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 #include "engine/core/check.h"
 
 namespace sigex {
@@ -201,6 +203,19 @@ bool Journal::step_done(sqlite3_stmt* statement) {
 }
 
 bool Journal::record_intent(const Order& order, std::string_view symbol) {
+  ++intent_sequence_;
+  if (batch_depth_ > 0) {
+    // Written at the batch's first other write or at its commit, whichever comes first: the
+    // core thread hands the order on without waiting for SQLite; the venue waits for the commit.
+    if (batch_failed_) return false;
+    pending_intents_.push_back({order, std::string(symbol)});
+    return true;
+  }
+  if (!begin_write()) return false;
+  return end_write(write_intent(order, symbol));
+}
+
+bool Journal::write_intent(const Order& order, std::string_view symbol) {
   sqlite3_stmt* s = insert_intent_;
   bind_text(s, 1, order.client_order_id.view());
   sqlite3_bind_int(s, 2, order.strategy);
@@ -215,18 +230,43 @@ bool Journal::record_intent(const Order& order, std::string_view symbol) {
   sqlite3_bind_int64(s, 11, order.sequence);
   bind_text(s, 12, to_string(order.state));
   sqlite3_bind_int64(s, 13, order.created_time_ns);
-  if (!begin_write()) return false;
   sqlite3_stmt* e = insert_event_;
   bind_text(e, 1, order.client_order_id.view());
   bind_text(e, 2, to_string(OrderEvent::kSend));
   bind_text(e, 3, to_string(order.state));
   sqlite3_bind_int(e, 4, 0);
   sqlite3_bind_int64(e, 5, order.created_time_ns);
-  return end_write(step_done(s) && step_done(e));
+  return step_done(s) && step_done(e);
+}
+
+bool Journal::flush_pending_intents() {
+  for (const auto& pending : pending_intents_) {
+    if (!write_intent(pending.order, pending.symbol)) {
+      pending_intents_.clear();
+      return false;
+    }
+  }
+  pending_intents_.clear();
+  return true;
 }
 
 bool Journal::begin_write() {
-  if (batch_depth_ > 0) return !batch_failed_;
+  if (batch_depth_ > 0) {
+    if (batch_failed_) return false;
+    if (!batch_open_) {
+      if (!execute("BEGIN IMMEDIATE;")) {
+        batch_failed_ = true;
+        return false;
+      }
+      batch_open_ = true;
+    }
+    // Intents first: every later row of the batch may refer to them.
+    if (!pending_intents_.empty() && !flush_pending_intents()) {
+      batch_failed_ = true;
+      return false;
+    }
+    return true;
+  }
   return execute("BEGIN IMMEDIATE;");
 }
 
@@ -239,31 +279,50 @@ bool Journal::end_write(bool ok) {
     const std::string why = last_error_;
     execute("ROLLBACK;");
     last_error_ = why;
+    watermark_.fail();
     return false;
   }
-  return execute("COMMIT;");
+  if (!execute("COMMIT;")) {
+    watermark_.fail();
+    return false;
+  }
+  committed();
+  return true;
 }
+
+void Journal::committed() { watermark_.publish(intent_sequence_); }
 
 bool Journal::begin_batch() {
   if (batch_depth_++ > 0) return !batch_failed_;
   batch_failed_ = false;
-  if (!execute("BEGIN IMMEDIATE;")) {
-    batch_failed_ = true;
-    return false;
-  }
+  batch_open_ = false;
   return true;
 }
 
 bool Journal::end_batch() {
   SIGEX_CHECK(batch_depth_ > 0, "journal batch ended twice");
   if (--batch_depth_ > 0) return !batch_failed_;
+  if (!batch_failed_ && !pending_intents_.empty()) {
+    ++batch_depth_;  // open the transaction (and write the intents) as part of this batch
+    begin_write();
+    --batch_depth_;
+  }
+  pending_intents_.clear();
+  const bool open = std::exchange(batch_open_, false);
   if (batch_failed_) {
     const std::string why = last_error_;
-    execute("ROLLBACK;");
+    if (open) execute("ROLLBACK;");
     last_error_ = why;
+    watermark_.fail();
     return false;
   }
-  return execute("COMMIT;");
+  if (!open) return true;
+  if (!execute("COMMIT;")) {
+    watermark_.fail();
+    return false;
+  }
+  committed();
+  return true;
 }
 
 bool Journal::record_order_event(const Order& order, OrderEvent event,

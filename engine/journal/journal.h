@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/journal/durability.h"
 #include "engine/oms/order.h"
 
 struct sqlite3;
@@ -86,9 +87,15 @@ class Journal {
 
   // Writes between begin_batch() and end_batch() commit together (one fsync): an order's new
   // state and the fill that caused it are durable together or not at all. end_batch() rolls
-  // everything back when any write inside failed. Batches nest.
+  // everything back when any write inside failed. Batches nest; a batch with no write costs
+  // nothing.
+  //
+  // Intents are numbered as they are written (last_intent_sequence()); after every commit the
+  // watermark says up to which number they are durable. A venue holds a new order until then.
   bool begin_batch();
   bool end_batch();
+  std::uint64_t last_intent_sequence() const { return intent_sequence_; }
+  const DurabilityWatermark& watermark() const { return watermark_; }
 
   // Fills in the order recorded (restart recovery).
   std::vector<FillRow> load_fills();
@@ -106,12 +113,23 @@ class Journal {
   sqlite3_stmt* prepare(const char* sql);
   bool begin_write();
   bool end_write(bool ok);
+  bool write_intent(const Order& order, std::string_view symbol);
+  bool flush_pending_intents();
+  struct PendingIntent {
+    Order order;
+    std::string symbol;
+  };
+  std::vector<PendingIntent> pending_intents_;
 
   sqlite3* database_;
   std::filesystem::path path_;
   std::string last_error_;
   int batch_depth_ = 0;
   bool batch_failed_ = false;
+  bool batch_open_ = false;  // BEGIN issued for the current batch
+  std::uint64_t intent_sequence_ = 0;
+  DurabilityWatermark watermark_;
+  void committed();
   sqlite3_stmt* insert_intent_ = nullptr;
   sqlite3_stmt* update_order_ = nullptr;
   sqlite3_stmt* insert_event_ = nullptr;

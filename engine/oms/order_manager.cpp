@@ -1,7 +1,6 @@
 #include "engine/oms/order_manager.h"
 
 #include "engine/core/check.h"
-#include "engine/core/failpoint.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
@@ -123,12 +122,11 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   index_.emplace(std::string(order.client_order_id.view()), orders_.size());
   orders_.push_back(order);
   Order& stored = orders_.back();
-  send_new(stored, now_ns);
+  send_new(stored, now_ns, journal_.last_intent_sequence());
   return stored.client_order_id;
 }
 
-void OrderManager::send_new(Order& order, TimeNs now_ns) {
-  SIGEX_FAILPOINT("oms.intent_journaled");
+void OrderManager::send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence) {
   OrderCommand command{};
   command.kind = OrderCommandKind::kNew;
   command.side = order.side;
@@ -139,6 +137,7 @@ void OrderManager::send_new(Order& order, TimeNs now_ns) {
   command.price = order.price;
   command.quantity = order.quantity;
   command.created_time_ns = now_ns;
+  command.journal_sequence = journal_sequence;
   order.sent_time_ns = now_ns;
   venue_.send(command);
 }
@@ -263,7 +262,7 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
   ++counters_.resends;
   log_warn("order {} never reached the venue; resending it with the same client order id",
            order.client_order_id.view());
-  if (transition(order, OrderEvent::kResend, &event, now_ns)) send_new(order, now_ns);
+  if (transition(order, OrderEvent::kResend, &event, now_ns)) send_new(order, now_ns, 0);
 }
 
 void OrderManager::on_unknown_order(const ExecutionEvent& event) {

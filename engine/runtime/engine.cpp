@@ -76,12 +76,27 @@ void Engine::start() {
 }
 
 void Engine::process(const InboundEvent& event) {
-  run_due();
+  // Everything one event causes is journaled in one commit (group commit). New orders are
+  // handed to the venue at once; a live venue holds each until the commit has made its intent
+  // durable, so the commit and the signing overlap and write-ahead still holds.
+  journal_.begin_batch();
+  run_due_in_batch();
   dispatch(event);
   ++counters_.events;
-  run_due();  // zero-latency venues answer within the same instant
+  run_due_in_batch();  // zero-latency venues answer within the same instant
+  commit_batch();
   const TimeNs now_ns = clock_.now_ns();
   for (auto* observer : observers_) observer->on_event_processed(now_ns);
+}
+
+void Engine::commit_batch() {
+  if (!journal_.end_batch()) orders_.halt("journal write failed: " + journal_.last_error());
+}
+
+void Engine::run_due() {
+  journal_.begin_batch();
+  run_due_in_batch();
+  commit_batch();
 }
 
 TimeNs Engine::next_due_time_ns() const {
@@ -90,7 +105,7 @@ TimeNs Engine::next_due_time_ns() const {
   return next;
 }
 
-void Engine::run_due() {
+void Engine::run_due_in_batch() {
   const TimeNs now_ns = clock_.now_ns();
   // Venue answers first, then timers; both loops repeat because a timer may send an order
   // that a zero-latency venue answers at once.
@@ -243,7 +258,7 @@ void Engine::handle_execution(const ExecutionEvent& event) {
       journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns), duplicate);
     }
   }
-  if (!journal_.end_batch()) orders_.halt("journal write failed: " + journal_.last_error());
+  commit_batch();
   if (!update) return;
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
   Strategy& strategy = *strategies_[order.strategy];

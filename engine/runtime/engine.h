@@ -114,6 +114,8 @@ class Engine {
   std::optional<ClientOrderId> deny(std::size_t strategy, const OrderIntent& intent,
                                     RiskDenial denial, TimeNs now_ns);
   void handle_execution(const ExecutionEvent& event);
+  void run_due_in_batch();
+  void commit_batch();
   void dispatch(const InboundEvent& event);
 
   const InstrumentRegistry& instruments_;

@@ -77,7 +77,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   config.poll_interval_ns = 20 * kNsPerMs;
   config.rest.orders_per_10s = 10'000;  // the simulator has no order-rate limit; the test trades fast
   BinanceExecutionVenue venue(instruments, config, Secret(std::string("sim-api-key")),
-                              make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls);
+                              make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls,
+                              journal->watermark());
   if (!venue.start(error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;

@@ -50,7 +50,7 @@ class BinanceVenueTest : public ::testing::Test {
     ASSERT_TRUE(journal_) << error;
     venue_ = std::make_unique<BinanceExecutionVenue>(instruments_, config_, Secret(std::string("sim-api-key")),
                                                      make_hmac_signer(Secret(std::string("sim-secret"))),
-                                                     live_clock_, tls_);
+                                                     live_clock_, tls_, journal_->watermark());
     ASSERT_TRUE(venue_->start(error)) << error;
     orders_ = std::make_unique<OrderManager>(instruments_, *journal_, *venue_);
     orders_->set_resolution_policy({5 * kSecond, 1 * kSecond, kSecond / 2, 3});
@@ -138,6 +138,17 @@ TEST_F(BinanceVenueTest, MarketOrderIsAcceptedAndFilledOnce) {
   ASSERT_TRUE(pump([&] { return final_state(); }));
   expect_exactly_one_exchange_order_filled_once(id);
   EXPECT_EQ(orders_->counters().lookups, 0u);
+}
+
+TEST_F(BinanceVenueTest, ANewOrderLeavesOnlyOnceItsIntentIsDurable) {
+  const std::uint64_t before = simulator_->requests();
+  journal_->begin_batch();  // as the engine does around each event: one commit at its end
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  // Signed and handed over, but held: the intent is not committed yet.
+  EXPECT_FALSE(simulator_->wait_for_requests(before + 1, 300));
+  ASSERT_TRUE(journal_->end_batch());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
 }
 
 // The order reaches the book, the answer does not: looked up, adopted, never resent.

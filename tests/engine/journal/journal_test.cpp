@@ -91,5 +91,37 @@ TEST(Journal, CorruptFileRefusesToOpenWithItsName) {
   EXPECT_NE(error.find("journal.db"), std::string::npos) << error;
 }
 
+TEST(Journal, BatchesCommitOnceAndPublishTheDurableIntents) {
+  TemporaryDirectory directory;
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  using Wait = DurabilityWatermark::Wait;
+  ASSERT_TRUE(journal->begin_batch());
+  ASSERT_TRUE(journal->end_batch());  // nothing written: nothing to commit
+  ASSERT_TRUE(journal->begin_batch());
+  Order order;
+  order.client_order_id = ClientOrderId::from("t-1");
+  ASSERT_TRUE(journal->record_intent(order, "BTCUSDT"));
+  EXPECT_EQ(journal->last_intent_sequence(), 1u);
+  EXPECT_EQ(journal->watermark().wait_for(1, 0), Wait::kTimedOut);  // written, not committed
+  ASSERT_TRUE(journal->end_batch());
+  EXPECT_EQ(journal->watermark().wait_for(1, 0), Wait::kDurable);
+  order.client_order_id = ClientOrderId::from("t-2");
+  ASSERT_TRUE(journal->record_intent(order, "BTCUSDT"));  // outside a batch: its own commit
+  EXPECT_EQ(journal->watermark().wait_for(2, 0), Wait::kDurable);
+}
+
+TEST(DurabilityWatermark, AFailedJournalReleasesWaitersWithoutDurability) {
+  DurabilityWatermark watermark;
+  using Wait = DurabilityWatermark::Wait;
+  watermark.publish(3);
+  EXPECT_EQ(watermark.wait_for(3, 0), Wait::kDurable);
+  EXPECT_EQ(watermark.wait_for(4, 0), Wait::kTimedOut);
+  watermark.fail();
+  EXPECT_EQ(watermark.wait_for(4, 0), Wait::kFailed);
+  EXPECT_EQ(watermark.wait_for(2, 0), Wait::kDurable);
+}
+
 }  // namespace
 }  // namespace sigex
