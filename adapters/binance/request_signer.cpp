@@ -107,10 +107,11 @@ std::string base64_encode(const unsigned char* data, std::size_t size) {
   return text;
 }
 
-std::string percent_encode(std::string_view text) {
+namespace {
+
+// Appends `text` percent-encoded (RFC 3986 unreserved characters kept) to `out`.
+void append_percent_encoded(std::string& out, std::string_view text) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
@@ -122,6 +123,14 @@ std::string percent_encode(std::string_view text) {
       out += kDigits[byte & 0xf];
     }
   }
+}
+
+}  // namespace
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_percent_encoded(out, text);
   return out;
 }
 
@@ -157,16 +166,20 @@ QueryString& QueryString::add(std::string_view name, std::string_view value) {
   if (!text_.empty()) text_ += '&';
   text_.append(name);
   text_ += '=';
-  text_ += percent_encode(value);
+  append_percent_encoded(text_, value);
   return *this;
 }
 
 std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query, std::string body) {
-  std::string signature = signer.sign(query + body);
-  if (signer.needs_url_encoding()) signature = percent_encode(signature);
+  std::string signature = body.empty() ? signer.sign(query) : query.empty() ? signer.sign(body) : signer.sign(query + body);
   std::string& target = body.empty() ? query : body;
   if (!target.empty()) target += '&';
-  target += "signature=" + signature;
+  target += "signature=";
+  if (signer.needs_url_encoding()) {
+    append_percent_encoded(target, signature);
+  } else {
+    target += signature;
+  }
   return {std::move(query), std::move(body)};
 }
 
