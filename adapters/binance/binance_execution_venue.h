@@ -29,6 +29,7 @@
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/user_stream.h"
 #include "engine/journal/durability.h"
+#include "engine/oms/order_manager.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/venue/execution_venue.h"
 
@@ -70,6 +71,7 @@ struct ExecutionConfig {
   DurationNs settle_ns = 5 * kNsPerSecond;
   DurationNs lookup_retry_ns = 1 * kNsPerSecond;
   int not_found_confirmations = 3;
+  ForeignOrderPolicy foreign_orders = ForeignOrderPolicy::kReport;
 };
 
 // One asset whose balance on the account differs from what sigex holds (8 decimals).

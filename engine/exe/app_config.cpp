@@ -366,6 +366,13 @@ void read_execution(ConfigSection section, AppConfig& config) {
   read_milliseconds(section, "settle_ms", execution.settle_ns, 0, 600'000);
   read_milliseconds(section, "lookup_retry_ms", execution.lookup_retry_ns, 10, 600'000);
   section.integer("not_found_confirmations", execution.not_found_confirmations, 1, 100);
+  std::string foreign = "report";
+  section.text("foreign_orders", foreign);
+  if (foreign == "cancel") {
+    execution.foreign_orders = ForeignOrderPolicy::kCancel;
+  } else if (foreign != "report") {
+    section.error("foreign_orders", "expected \"report\" or \"cancel\"");
+  }
   section.finish();
 }
 

@@ -161,7 +161,7 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
                                                         TimeNs now_ns) {
   const auto found = index_.find(event.client_order_id.view());
   if (found == index_.end()) {
-    on_unknown_order(event);
+    on_unknown_order(event, now_ns);
     return std::nullopt;
   }
   const std::size_t index = found->second;
@@ -265,14 +265,25 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
   if (transition(order, OrderEvent::kResend, &event, now_ns)) send_new(order, now_ns, 0);
 }
 
-void OrderManager::on_unknown_order(const ExecutionEvent& event) {
+void OrderManager::on_unknown_order(const ExecutionEvent& event, TimeNs now_ns) {
   ++unknown_order_events_;
   if (event.kind != ExecutionKind::kAccepted && event.kind != ExecutionKind::kFill) return;
-  if (foreign_ids_.emplace(event.client_order_id.view()).second) {
-    ++counters_.foreign_orders;
-    log_warn("order {} on the account was not created by this sigex journal; left untouched",
+  if (!foreign_ids_.emplace(event.client_order_id.view()).second) return;
+  ++counters_.foreign_orders;
+  if (foreign_policy_ == ForeignOrderPolicy::kCancel && event.kind == ExecutionKind::kAccepted) {
+    log_warn("order {} on the account was not created by this sigex journal; canceling it "
+             "(foreign_orders = \"cancel\")",
              event.client_order_id.view());
+    OrderCommand command{};
+    command.kind = OrderCommandKind::kCancel;
+    command.instrument = event.instrument;
+    command.client_order_id = event.client_order_id;
+    command.created_time_ns = now_ns;
+    venue_.send(command);
+    return;
   }
+  log_warn("order {} on the account was not created by this sigex journal; left untouched",
+           event.client_order_id.view());
 }
 
 bool OrderManager::is_stale_duplicate(OrderState state, OrderEvent event) {

@@ -35,6 +35,10 @@ struct ResolutionPolicy {
   int not_found_confirmations = 3;
 };
 
+// What to do with open orders on the account that the journal does not know (placed by hand
+// or by another program): report them once, or cancel them.
+enum class ForeignOrderPolicy : std::uint8_t { kReport, kCancel };
+
 struct OrderManagerCounters {
   std::uint64_t lookups = 0;            // queries sent to resolve or reconcile
   std::uint64_t not_found = 0;          // "does not exist" answers
@@ -52,6 +56,7 @@ class OrderManager {
   // Every open order is looked up with the venue, starting at `now_ns`.
   void restore_from_journal(TimeNs now_ns);
   void set_resolution_policy(const ResolutionPolicy& policy) { policy_ = policy; }
+  void set_foreign_order_policy(ForeignOrderPolicy policy) { foreign_policy_ = policy; }
 
   // Sends the lookups that are due. Core thread.
   void run_due(TimeNs now_ns);
@@ -113,7 +118,7 @@ class OrderManager {
   void send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence);
   void start_lookup(std::size_t index, TimeNs now_ns);
   void on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns);
-  void on_unknown_order(const ExecutionEvent& event);
+  void on_unknown_order(const ExecutionEvent& event, TimeNs now_ns);
 
   const InstrumentRegistry& instruments_;
   Journal& journal_;
@@ -126,6 +131,7 @@ class OrderManager {
   std::map<std::size_t, Lookup> lookups_;  // by index into orders_
   std::set<std::string, std::less<>> foreign_ids_;
   ResolutionPolicy policy_;
+  ForeignOrderPolicy foreign_policy_ = ForeignOrderPolicy::kReport;
   OrderManagerCounters counters_;
   std::string halt_reason_;
   std::uint64_t refused_transitions_ = 0;

@@ -95,6 +95,7 @@ class Engine {
   bool halted() const { return orders_.halted(); }
   // How unknown outcomes are resolved (the venue's recvWindow and lag); before start().
   void set_resolution_policy(const ResolutionPolicy& policy) { orders_.set_resolution_policy(policy); }
+  void set_foreign_order_policy(ForeignOrderPolicy policy) { orders_.set_foreign_order_policy(policy); }
   const std::string& halt_reason() const { return orders_.halt_reason(); }
 
  private:
