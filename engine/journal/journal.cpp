@@ -208,7 +208,7 @@ bool Journal::record_intent(const Order& order, std::string_view symbol) {
     // Written at the batch's first other write or at its commit, whichever comes first: the
     // core thread hands the order on without waiting for SQLite; the venue waits for the commit.
     if (batch_failed_) return false;
-    pending_intents_.push_back({order, std::string(symbol)});
+    pending_intents_.push_back({order, Symbol::from(symbol)});
     return true;
   }
   if (!begin_write()) return false;
@@ -230,18 +230,12 @@ bool Journal::write_intent(const Order& order, std::string_view symbol) {
   sqlite3_bind_int64(s, 11, order.sequence);
   bind_text(s, 12, to_string(order.state));
   sqlite3_bind_int64(s, 13, order.created_time_ns);
-  sqlite3_stmt* e = insert_event_;
-  bind_text(e, 1, order.client_order_id.view());
-  bind_text(e, 2, to_string(OrderEvent::kSend));
-  bind_text(e, 3, to_string(order.state));
-  sqlite3_bind_int(e, 4, 0);
-  sqlite3_bind_int64(e, 5, order.created_time_ns);
-  return step_done(s) && step_done(e);
+  return step_done(s) && insert_event(order, OrderEvent::kSend, 0, order.created_time_ns);
 }
 
 bool Journal::flush_pending_intents() {
   for (const auto& pending : pending_intents_) {
-    if (!write_intent(pending.order, pending.symbol)) {
+    if (!write_intent(pending.order, pending.symbol.view())) {
       pending_intents_.clear();
       return false;
     }
@@ -336,13 +330,19 @@ bool Journal::record_order_event(const Order& order, OrderEvent event,
   sqlite3_bind_int64(u, 5, order.fees.raw);
   sqlite3_bind_int64(u, 6, static_cast<std::int64_t>(order.venue_order_id));
   sqlite3_bind_int64(u, 7, time_ns);
+  return end_write(step_done(u) &&
+                   insert_event(order, event, cause ? cause->venue_error_code : 0, time_ns));
+}
+
+bool Journal::insert_event(const Order& order, OrderEvent event, std::int32_t venue_error,
+                           TimeNs time_ns) {
   sqlite3_stmt* e = insert_event_;
   bind_text(e, 1, order.client_order_id.view());
   bind_text(e, 2, to_string(event));
   bind_text(e, 3, to_string(order.state));
-  sqlite3_bind_int(e, 4, cause ? cause->venue_error_code : 0);
+  sqlite3_bind_int(e, 4, venue_error);
   sqlite3_bind_int64(e, 5, time_ns);
-  return end_write(step_done(u) && step_done(e));
+  return step_done(e);
 }
 
 bool Journal::record_fill(const Order& order, const ExecutionEvent& fill,

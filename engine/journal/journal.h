@@ -114,10 +114,11 @@ class Journal {
   bool begin_write();
   bool end_write(bool ok);
   bool write_intent(const Order& order, std::string_view symbol);
+  bool insert_event(const Order& order, OrderEvent event, std::int32_t venue_error, TimeNs time_ns);
   bool flush_pending_intents();
   struct PendingIntent {
     Order order;
-    std::string symbol;
+    Symbol symbol;  // fixed size: queuing an intent allocates nothing
   };
   std::vector<PendingIntent> pending_intents_;
 

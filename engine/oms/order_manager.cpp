@@ -11,6 +11,21 @@ std::uint64_t sequence_key(StrategyId strategy, InstrumentId instrument, IntentK
          (static_cast<std::uint64_t>(instrument) << 32) * 0x9E3779B97F4A7C15ULL;
 }
 
+// What the venue needs to know about `order` for a command of `kind`.
+OrderCommand command_for(const Order& order, OrderCommandKind kind, TimeNs now_ns) {
+  OrderCommand command{};
+  command.kind = kind;
+  command.side = order.side;
+  command.type = order.type;
+  command.time_in_force = order.time_in_force;
+  command.instrument = order.instrument;
+  command.client_order_id = order.client_order_id;
+  command.price = order.price;
+  command.quantity = order.quantity;
+  command.created_time_ns = now_ns;
+  return command;
+}
+
 }  // namespace
 
 OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journal,
@@ -53,20 +68,9 @@ void OrderManager::start_lookup(std::size_t index, TimeNs now_ns) {
 void OrderManager::run_due(TimeNs now_ns) {
   for (auto& [index, lookup] : lookups_) {
     if (lookup.query_sent_ns >= 0 || lookup.next_query_ns > now_ns) continue;
-    const Order& order = orders_[index];
-    OrderCommand command{};
-    command.kind = OrderCommandKind::kQuery;
-    command.side = order.side;
-    command.type = order.type;
-    command.time_in_force = order.time_in_force;
-    command.instrument = order.instrument;
-    command.client_order_id = order.client_order_id;
-    command.price = order.price;
-    command.quantity = order.quantity;
-    command.created_time_ns = now_ns;
     lookup.query_sent_ns = now_ns;
     ++counters_.lookups;
-    venue_.send(command);
+    venue_.send(command_for(orders_[index], OrderCommandKind::kQuery, now_ns));
   }
 }
 
@@ -127,16 +131,7 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
 }
 
 void OrderManager::send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence) {
-  OrderCommand command{};
-  command.kind = OrderCommandKind::kNew;
-  command.side = order.side;
-  command.type = order.type;
-  command.time_in_force = order.time_in_force;
-  command.instrument = order.instrument;
-  command.client_order_id = order.client_order_id;
-  command.price = order.price;
-  command.quantity = order.quantity;
-  command.created_time_ns = now_ns;
+  OrderCommand command = command_for(order, OrderCommandKind::kNew, now_ns);
   command.journal_sequence = journal_sequence;
   order.sent_time_ns = now_ns;
   venue_.send(command);
@@ -147,13 +142,7 @@ bool OrderManager::cancel(const ClientOrderId& id, TimeNs now_ns) {
   if (found == index_.end()) return false;
   Order& order = orders_[found->second];
   if (!transition(order, OrderEvent::kCancelRequest, nullptr, now_ns)) return false;
-  OrderCommand command{};
-  command.kind = OrderCommandKind::kCancel;
-  command.side = order.side;
-  command.instrument = order.instrument;
-  command.client_order_id = order.client_order_id;
-  command.created_time_ns = now_ns;
-  venue_.send(command);
+  venue_.send(command_for(order, OrderCommandKind::kCancel, now_ns));
   return true;
 }
 

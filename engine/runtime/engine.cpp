@@ -241,25 +241,19 @@ std::optional<ClientOrderId> Engine::deny(std::size_t strategy, const OrderInten
 void Engine::handle_execution(const ExecutionEvent& event) {
   ++counters_.execution_events;
   const TimeNs now_ns = clock_.now_ns();
-  // The order's new state and the fill it carries are committed together (one fsync), and
-  // before any strategy hears of them: an order a strategy sends in reaction must find its
-  // intent written on its own, outside this batch.
-  journal_.begin_batch();
+  // Called inside the event's journal batch: the order's new state and the fill it carries
+  // commit together.
   const auto update = orders_.apply(event, now_ns);
-  Order order;
-  FillResult result{};
-  if (update) {
-    order = *update->order;  // a copy: callbacks may add orders and move storage
-    if (update->new_fill) {
-      ++counters_.fills;
-      result = portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity,
-                                     event.fee);
-      bool duplicate = false;
-      journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns), duplicate);
-    }
-  }
-  commit_batch();
   if (!update) return;
+  const Order order = *update->order;  // a copy: callbacks may add orders and move storage
+  FillResult result{};
+  if (update->new_fill) {
+    ++counters_.fills;
+    result = portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity,
+                                   event.fee);
+    bool duplicate = false;
+    journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns), duplicate);
+  }
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
   Strategy& strategy = *strategies_[order.strategy];
   Context& context = *contexts_[order.strategy];

@@ -107,6 +107,22 @@ class BinanceVenueTest : public ::testing::Test {
     EXPECT_EQ(orders_->orders().size(), 1u);
     return orders_->orders().front();
   }
+  // A resting buy placed on the same account by someone else (not through sigex).
+  void place_by_hand(const char* client_order_id) {
+    BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
+                             make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
+    std::string error;
+    ASSERT_TRUE(manual.sync_clock(error)) << error;
+    OrderCommand command{};
+    command.side = Side::kBuy;
+    command.type = OrderType::kLimit;
+    command.time_in_force = TimeInForce::kGoodTillCancel;
+    command.client_order_id = ClientOrderId::from(client_order_id);
+    command.price = price("50000");
+    command.quantity = quantity("0.001");
+    ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome, OrderOutcome::kAccepted);
+  }
+
   bool final_state() { return !orders_->orders().empty() && is_terminal(orders_->orders().front().state); }
 
   void expect_exactly_one_exchange_order_filled_once(const ClientOrderId& id) {
@@ -233,20 +249,7 @@ TEST_F(BinanceVenueTest, RestartReconcilesMissedFillsAndReportsForeignOrders) {
       *orders_->submit(0, "sf", intent(OrderType::kLimit, "59000"), clock_.now_ns());
   ASSERT_TRUE(pump([&] { return orders_->find(id.view())->state == OrderState::kAccepted; }));
   // An order someone placed by hand on the same account.
-  {
-    BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
-                             make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
-    std::string error;
-    ASSERT_TRUE(manual.sync_clock(error)) << error;
-    OrderCommand command{};
-    command.side = Side::kBuy;
-    command.type = OrderType::kLimit;
-    command.time_in_force = TimeInForce::kGoodTillCancel;
-    command.client_order_id = ClientOrderId::from("by-hand-1");
-    command.price = price("50000");
-    command.quantity = quantity("0.001");
-    ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome, OrderOutcome::kAccepted);
-  }
+  place_by_hand("by-hand-1");
   // Down while the resting order fills.
   orders_.reset();
   venue_.reset();
@@ -262,20 +265,7 @@ TEST_F(BinanceVenueTest, RestartReconcilesMissedFillsAndReportsForeignOrders) {
 }
 
 TEST_F(BinanceVenueTest, ForeignOrdersAreCanceledWhenConfiguredSo) {
-  {
-    BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
-                             make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
-    std::string error;
-    ASSERT_TRUE(manual.sync_clock(error)) << error;
-    OrderCommand command{};
-    command.side = Side::kBuy;
-    command.type = OrderType::kLimit;
-    command.time_in_force = TimeInForce::kGoodTillCancel;
-    command.client_order_id = ClientOrderId::from("by-hand-2");
-    command.price = price("50000");
-    command.quantity = quantity("0.001");
-    ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome, OrderOutcome::kAccepted);
-  }
+  place_by_hand("by-hand-2");
   orders_.reset();
   venue_.reset();
   journal_.reset();
