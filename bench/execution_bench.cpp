@@ -1,19 +1,23 @@
 // Market event in memory -> signed Binance order request ready to write: the quote goes
-// through the engine (quote book, strategy, venue rules, risk, OMS writing the intent into the
-// event's open journal transaction) to the venue port, where the request is built and
-// HMAC-signed exactly as the live venue does it. Per-event latency is recorded and reported as
-// p50/p99/p99.9 counters; durable_* adds the event's journal commit, after which the live
-// venue lets the bytes go (write-ahead).
+// through the engine (quote book, strategy, venue rules, risk, OMS handing the intent to the
+// journal's writer thread) to the venue port, where the request is built and HMAC-signed
+// exactly as the live venue does it. Per-event latency is recorded and reported as
+// p50/p99/p99.9 counters (engine_* until the venue port is called). durable_* runs, on a
+// watcher thread as on the live venue's I/O thread, until the writer thread has committed the
+// intent: the moment the live venue lets the bytes go (write-ahead).
 //
 // The journal lives on /dev/shm when it exists, with synchronous=NORMAL: this measures sigex's
-// own work. With synchronous=FULL (live mode) each intent adds one fsync of the device, which
-// BM_JournalIntentFsync shows separately.
+// own work. With synchronous=FULL (live mode) each commit adds one fsync of the device, which
+// BM_JournalIntent/1 shows separately.
 
 #include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "adapters/binance/binance_rest_client.h"
@@ -22,6 +26,8 @@
 
 namespace sigex {
 namespace {
+
+using Steady = std::chrono::steady_clock;
 
 std::filesystem::path scratch(const char* name) {
   const std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
@@ -44,17 +50,27 @@ InstrumentRegistry instruments() {
   return registry;
 }
 
+// Binance's documented example keys (not secrets).
+constexpr const char* kApiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+constexpr const char* kSecretKey = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+
+BinanceRestConfig rest_config() {
+  BinanceRestConfig config;
+  config.rest_url = "https://api.binance.com";
+  return config;
+}
+
 // The venue port as the live venue's I/O thread would serve it: signs the request at once.
 class SigningVenue final : public ExecutionVenue {
  public:
   SigningVenue(const InstrumentRegistry& instruments, const Clock& clock, boost::asio::ssl::context& tls)
       : instruments_(instruments),
-        rest_(config(), Secret(std::string("vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A")),
-              make_hmac_signer(Secret(std::string("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"))),
-              clock, tls) {}
+        rest_(rest_config(), Secret(std::string(kApiKey)), make_hmac_signer(Secret(std::string(kSecretKey))), clock,
+              tls) {}
   void send(const OrderCommand& command) override {
-    request_ = rest_.new_order_request(command, instruments_.get(command.instrument), command.created_time_ns / kNsPerMs);
-    done_ = std::chrono::steady_clock::now();
+    entered_ = Steady::now();
+    rest_.new_order_body(command, instruments_.get(command.instrument), command.created_time_ns / kNsPerMs, body_);
+    done_ = Steady::now();
     // Answered (an IOC that expired) so that open orders stay few, as in real trading.
     ExecutionEvent expired{};
     expired.kind = ExecutionKind::kExpired;
@@ -68,19 +84,16 @@ class SigningVenue final : public ExecutionVenue {
   }
   TimeNs next_event_time_ns() const override { return answers_.empty() ? kNever : 0; }
 
-  std::chrono::steady_clock::time_point done() const { return done_; }
-  std::size_t bytes() const { return request_.first.size() + request_.second.size(); }
+  Steady::time_point entered() const { return entered_; }
+  Steady::time_point done() const { return done_; }
+  std::size_t bytes() const { return body_.size(); }
 
  private:
-  static BinanceRestConfig config() {
-    BinanceRestConfig config;
-    config.rest_url = "https://api.binance.com";
-    return config;
-  }
   const InstrumentRegistry& instruments_;
   BinanceRestClient rest_;
-  std::pair<std::string, std::string> request_;
-  std::chrono::steady_clock::time_point done_;
+  std::string body_;
+  Steady::time_point entered_;
+  Steady::time_point done_;
   std::vector<ExecutionEvent> answers_;
 };
 
@@ -109,10 +122,60 @@ double percentile(std::vector<double>& values, double fraction) {
   return values[at];
 }
 
+// Watches the journal's durability watermark as the live venue's I/O thread does, and records
+// for each intent how long after its market event it became durable (what the venue waits for
+// before the bytes leave).
+class DurabilityWatcher {
+ public:
+  DurabilityWatcher(const DurabilityWatermark& watermark, const std::vector<Steady::time_point>& starts)
+      : watermark_(watermark), starts_(starts) {
+    latencies_.reserve(starts.size());
+    thread_ = std::thread([this] { run(); });
+  }
+  ~DurabilityWatcher() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // Once every intent is durable (or the wait gave up): the latencies in intent order.
+  std::vector<double> finish() {
+    thread_.join();
+    return std::move(latencies_);
+  }
+
+ private:
+  void run() {
+    for (std::uint64_t sequence = 1; sequence <= starts_.size(); ++sequence) {
+      if (watermark_.wait_for(sequence, 10 * kNsPerSecond) != DurabilityWatermark::Wait::kDurable) return;
+      const auto now = Steady::now();
+      // Several intents may become durable in one commit (group commit).
+      while (latencies_.size() < sequence) {
+        latencies_.push_back(std::chrono::duration<double, std::nano>(now - starts_[latencies_.size()]).count());
+      }
+    }
+  }
+  const DurabilityWatermark& watermark_;
+  const std::vector<Steady::time_point>& starts_;
+  std::vector<double> latencies_;
+  std::thread thread_;
+};
+
+// Pins the calling thread (and the threads it starts from now on) to one CPU. False when the
+// machine does not have it.
+bool pin_to_cpu(int cpu) {
+  if (cpu >= static_cast<int>(std::thread::hardware_concurrency())) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
 void BM_MarketEventToSignedOrder(benchmark::State& state) {
   const InstrumentRegistry registry = instruments();
   const auto directory = scratch("sigex-execution-bench");
   std::string error;
+  // As a deployment would: the journal's writer thread and the watcher (standing in for the
+  // venue's I/O thread) on CPU 1, the core thread alone on CPU 0. Threads inherit the
+  // affinity of the thread that starts them.
+  const bool pinned = pin_to_cpu(1);
   auto journal = Journal::open(directory, Durability::kNormal, error);
   if (!journal) {
     state.SkipWithError(error.c_str());
@@ -132,56 +195,85 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   event.best_bid_offer.ask_price = Price{6'000'001};
   event.best_bid_offer.bid_quantity = Quantity{100'000'000};
   event.best_bid_offer.ask_quantity = Quantity{100'000'000};
-  std::vector<double> latencies;
-  std::vector<double> durable;  // until the event's journal commit: when the bytes may leave
-  latencies.reserve(1'000'000);
-  durable.reserve(1'000'000);
+  const auto events = static_cast<std::size_t>(state.max_iterations);
+  std::vector<Steady::time_point> starts(events);  // written before the event's intent exists
+  std::vector<double> latencies;   // until the signed request is ready
+  std::vector<double> engine_part;  // until the venue port is called
+  latencies.reserve(events);
+  engine_part.reserve(events);
+  DurabilityWatcher watcher(journal->watermark(), starts);
+  if (pinned) pin_to_cpu(0);
+  // Events arrive every `pace` microseconds (busy-waited, as a core thread polling its queue
+  // would). 0: back to back, a burst, where the writer thread groups many intents into each
+  // commit and durable_* measures the backlog. 100: an order every 100 us, far more than any
+  // signal strategy sends, which leaves the writer time to commit each one.
+  const auto pace = std::chrono::microseconds(state.range(0));
+  auto next = Steady::now();
   for (auto _ : state) {
     clock.advance_to(clock.now_ns() + 1'000);
     event.best_bid_offer.receive_time_ns = clock.now_ns();
-    state.PauseTiming();
-    engine.run_due();  // the previous order's answer: not part of this event's path
-    state.ResumeTiming();
-    const auto start = std::chrono::steady_clock::now();
+    // The previous order's answer: not part of this event's path. (Manual time, so no
+    // PauseTiming: its CPU-clock reads are system calls that would disturb the next event.)
+    engine.run_due();
+    next += pace;
+    while (Steady::now() < next) {
+    }
+    const auto start = Steady::now();
+    starts[latencies.size()] = start;
     engine.process(event);
-    const auto committed = std::chrono::steady_clock::now();
     const double nanoseconds = std::chrono::duration<double, std::nano>(venue.done() - start).count();
     latencies.push_back(nanoseconds);
-    durable.push_back(std::chrono::duration<double, std::nano>(committed - start).count());
+    engine_part.push_back(std::chrono::duration<double, std::nano>(venue.entered() - start).count());
     state.SetIterationTime(nanoseconds * 1e-9);
   }
-  if (engine.counters().orders_submitted != latencies.size()) state.SkipWithError("an order was not submitted");
+  std::vector<double> durable = watcher.finish();
+  if (engine.counters().orders_submitted != latencies.size() || durable.size() != latencies.size()) {
+    state.SkipWithError("an order was not submitted or never became durable");
+    return;
+  }
   state.counters["p50_ns"] = percentile(latencies, 0.50);
   state.counters["p99_ns"] = percentile(latencies, 0.99);
   state.counters["p999_ns"] = percentile(latencies, 0.999);
+  state.counters["engine_p50_ns"] = percentile(engine_part, 0.50);
+  state.counters["engine_p99_ns"] = percentile(engine_part, 0.99);
   state.counters["durable_p50_ns"] = percentile(durable, 0.50);
   state.counters["durable_p99_ns"] = percentile(durable, 0.99);
+  state.counters["commits"] = static_cast<double>(journal->commits());
   state.counters["request_bytes"] = static_cast<double>(venue.bytes());
   journal.reset();
   std::filesystem::remove_all(directory);
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  for (unsigned cpu = 0; cpu < std::thread::hardware_concurrency(); ++cpu) CPU_SET(cpu, &all);
+  pthread_setaffinity_np(pthread_self(), sizeof all, &all);
 }
-BENCHMARK(BM_MarketEventToSignedOrder)->UseManualTime()->Iterations(20'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MarketEventToSignedOrder)->Arg(0)->Arg(100)->UseManualTime()->Iterations(20'000)->Unit(benchmark::kMicrosecond);
 
-// Signing alone: the HMAC-SHA256 request body of a new order.
+// Building and HMAC-signing the body of a new order alone, into a reused buffer.
 void BM_SignNewOrderRequest(benchmark::State& state) {
   const InstrumentRegistry registry = instruments();
   SimulatedClock clock(1'700'000'000 * kNsPerSecond);
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
-  SigningVenue venue(registry, clock, tls);
+  BinanceRestClient rest(rest_config(), Secret(std::string(kApiKey)), make_hmac_signer(Secret(std::string(kSecretKey))),
+                         clock, tls);
   OrderCommand command{};
   command.kind = OrderCommandKind::kNew;
   command.type = OrderType::kLimit;
   command.price = Price{6'000'001};
   command.quantity = Quantity{100'000};
   command.client_order_id = ClientOrderId::from("bench-0123456789abcdef-1");
+  std::string body;
   for (auto _ : state) {
     command.created_time_ns += kNsPerMs;
-    venue.send(command);
+    rest.new_order_body(command, registry.get(0), command.created_time_ns / kNsPerMs, body);
+    benchmark::DoNotOptimize(body.data());
   }
+  state.counters["request_bytes"] = static_cast<double>(body.size());
 }
 BENCHMARK(BM_SignNewOrderRequest);
 
-// One intent row (order + send event, one commit). Argument 0: synchronous=NORMAL on /dev/shm,
+// One intent row (order + send event), handed to the writer thread and waited for until
+// committed alone. Argument 0: synchronous=NORMAL on /dev/shm,
 // the share of BM_MarketEventToSignedOrder that is SQLite. Argument 1: synchronous=FULL on the
 // build directory's device: the fsync live mode adds per order.
 void BM_JournalIntent(benchmark::State& state) {
@@ -199,7 +291,9 @@ void BM_JournalIntent(benchmark::State& state) {
   std::uint64_t sequence = 0;
   for (auto _ : state) {
     order.client_order_id = ClientOrderId::from("bench-" + std::to_string(++sequence));
-    if (!journal->record_intent(order, "BTCUSDT")) state.SkipWithError("journal write failed");
+    if (!journal->record_intent(order, "BTCUSDT") || !journal->flush()) {
+      state.SkipWithError("journal write failed");
+    }
   }
   journal.reset();
   std::filesystem::remove_all(directory);

@@ -1,5 +1,7 @@
 #include "adapters/binance/binance_rest_client.h"
 
+#include <charconv>
+
 #include <simdjson.h>
 
 #include "engine/core/decimal.h"
@@ -8,13 +10,14 @@ namespace sigex {
 namespace {
 
 // Fixed point as Binance wants it: no exponent, trailing zeros trimmed.
-std::string decimal_text(std::int64_t raw, int scale) {
-  std::string text = format_decimal(raw, scale);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
-  }
-  return text;
+void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale) {
+  char text[kMaxDecimalText];
+  append_param(out, name, std::string_view(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed)));
+}
+
+void append_integer_param(std::string& out, std::string_view name, std::int64_t value) {
+  char text[24];
+  append_param(out, name, std::string_view(text, static_cast<std::size_t>(std::to_chars(text, text + sizeof text, value).ptr - text)));
 }
 
 }  // namespace
@@ -130,24 +133,23 @@ HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId 
   return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 5, false);
 }
 
-std::pair<std::string, std::string> BinanceRestClient::new_order_request(const OrderCommand& command,
-                                                                         const Instrument& instrument,
-                                                                         std::int64_t timestamp) const {
-  QueryString params;
-  params.add("symbol", instrument.symbol.view())
-      .add("side", command.side == Side::kBuy ? "BUY" : "SELL")
-      .add("type", command.type == OrderType::kLimit ? "LIMIT" : "MARKET");
+void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
+                                       std::int64_t timestamp, std::string& body) const {
+  body.clear();
+  append_param(body, "symbol", instrument.symbol.view());
+  append_param(body, "side", command.side == Side::kBuy ? "BUY" : "SELL");
+  append_param(body, "type", command.type == OrderType::kLimit ? "LIMIT" : "MARKET");
   if (command.type == OrderType::kLimit) {
-    params.add("timeInForce", command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
-    params.add("price", decimal_text(command.price.raw, instrument.price_scale));
+    append_param(body, "timeInForce", command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
+    append_decimal_param(body, "price", command.price.raw, instrument.price_scale);
   }
-  params.add("quantity", decimal_text(command.quantity.raw, instrument.quantity_scale))
-      .add("newClientOrderId", command.client_order_id.view())
-      .add("newOrderRespType", "FULL")
-      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
-      .add("timestamp", std::to_string(timestamp));
+  append_decimal_param(body, "quantity", command.quantity.raw, instrument.quantity_scale);
+  append_param(body, "newClientOrderId", command.client_order_id.view());
+  append_param(body, "newOrderRespType", "FULL");
+  append_integer_param(body, "recvWindow", config_.recv_window_ns / kNsPerMs);
+  append_integer_param(body, "timestamp", timestamp);
   // Everything in the form body: the signature covers it, nothing of the order is in the URL.
-  return sign_rest(*signer_, "", params.text());
+  sign_body(*signer_, body);
 }
 
 OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instrument& instrument) {
@@ -158,8 +160,8 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
     call.answer.why = clock_guard_.status(clock_.now_ns());
     return call;
   }
-  const auto [query, body] = new_order_request(command, instrument, timestamp_ms());
-  const HttpResponse response = send(HttpSession::Method::kPost, "/api/v3/order", query, body, 1, true);
+  new_order_body(command, instrument, timestamp_ms(), order_body_);
+  const HttpResponse response = send(HttpSession::Method::kPost, "/api/v3/order", std::string(), order_body_, 1, true);
   if (response.step == "rate_limit") {
     call.sent = false;
     call.answer.outcome = OrderOutcome::kRejected;

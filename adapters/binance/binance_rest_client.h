@@ -61,9 +61,10 @@ class BinanceRestClient {
   OrderCall query_order(std::string_view symbol, std::string_view client_order_id);
   OrderCall cancel_order(std::string_view symbol, std::string_view client_order_id);
 
-  // The signed query/body of a new order at `timestamp_ms` (what new_order sends).
-  std::pair<std::string, std::string> new_order_request(const OrderCommand& command, const Instrument& instrument,
-                                                        std::int64_t timestamp_ms) const;
+  // The signed form body of a new order at `timestamp_ms` (what new_order sends; the query
+  // string is empty), written into `body`. Reusing `body` allocates nothing.
+  void new_order_body(const OrderCommand& command, const Instrument& instrument, std::int64_t timestamp_ms,
+                      std::string& body) const;
 
   // Any thread: {"id":..,"method":"userDataStream.subscribe.signature","params":{apiKey,
   // timestamp, recvWindow, signature}} for the WebSocket API.
@@ -89,6 +90,7 @@ class BinanceRestClient {
   ClockSkewGuard clock_guard_;
   RateLimitTracker rate_limits_;
   std::uint64_t requests_sent_ = 0;
+  std::string order_body_;  // reused by every new_order
 };
 
 }  // namespace sigex

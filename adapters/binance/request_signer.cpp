@@ -16,10 +16,18 @@
 namespace sigex {
 namespace {
 
+void write_hex(const unsigned char* data, std::size_t size, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+}
+
 // HMAC-SHA256 (RFC 2104) with the key's inner and outer SHA-256 states computed once: each
 // signature copies them (plain structs) and hashes only the payload. The low-level SHA-256
 // functions are used on purpose: OpenSSL 3's EVP layer takes provider locks on every context
-// copy, which cost more than the hashing itself here. sign() only reads the keyed states, so
+// copy, which cost more than the hashing itself here. sign_to() only reads the keyed states, so
 // two threads may sign at once.
 class HmacSigner final : public RequestSigner {
  public:
@@ -47,7 +55,7 @@ class HmacSigner final : public RequestSigner {
     OPENSSL_cleanse(&outer_, sizeof outer_);
   }
 
-  std::string sign(std::string_view payload) const override {
+  std::size_t sign_to(std::string_view payload, char (&out)[kMaxSignature]) const override {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256_CTX context = inner_;
     SHA256_Update(&context, payload.data(), payload.size());
@@ -56,7 +64,9 @@ class HmacSigner final : public RequestSigner {
     SHA256_Update(&context, digest, sizeof digest);
     SHA256_Final(digest, &context);
     OPENSSL_cleanse(&context, sizeof context);
-    return hex_encode(digest, sizeof digest);
+    static_assert(2 * sizeof digest <= kMaxSignature);
+    write_hex(digest, sizeof digest, out);
+    return 2 * sizeof digest;
   }
   bool needs_url_encoding() const override { return false; }
 
@@ -72,7 +82,7 @@ struct PkeyDeleter {
 class Ed25519Signer final : public RequestSigner {
  public:
   explicit Ed25519Signer(EVP_PKEY* key) : key_(key) {}
-  std::string sign(std::string_view payload) const override {
+  std::size_t sign_to(std::string_view payload, char (&out)[kMaxSignature]) const override {
     EVP_MD_CTX* context = EVP_MD_CTX_new();
     unsigned char signature[64];
     std::size_t length = sizeof signature;
@@ -80,7 +90,10 @@ class Ed25519Signer final : public RequestSigner {
                     EVP_DigestSign(context, signature, &length,
                                    reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) == 1;
     EVP_MD_CTX_free(context);
-    return ok ? base64_encode(signature, length) : std::string();
+    if (!ok) return 0;
+    static_assert(4 * ((sizeof signature + 2) / 3) + 1 <= kMaxSignature);
+    return static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), signature,
+                                                    static_cast<int>(length)));
   }
   bool needs_url_encoding() const override { return true; }
 
@@ -91,12 +104,8 @@ class Ed25519Signer final : public RequestSigner {
 }  // namespace
 
 std::string hex_encode(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string text(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    text[2 * i] = kDigits[data[i] >> 4];
-    text[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
+  write_hex(data, size, text.data());
   return text;
 }
 
@@ -109,20 +118,25 @@ std::string base64_encode(const unsigned char* data, std::size_t size) {
 
 namespace {
 
-// Appends `text` percent-encoded (RFC 3986 unreserved characters kept) to `out`.
+bool is_unreserved(unsigned char byte) {
+  return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
+         byte == '-' || byte == '_' || byte == '.' || byte == '~';
+}
+
+// Appends `text` percent-encoded (RFC 3986 unreserved characters kept) to `out`; runs of
+// unreserved characters (all of a typical order parameter) are appended at once.
 void append_percent_encoded(std::string& out, std::string_view text) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
-        byte == '-' || byte == '_' || byte == '.' || byte == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kDigits[byte >> 4];
-      out += kDigits[byte & 0xf];
-    }
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (is_unreserved(byte)) continue;
+    out.append(text.data() + run, i - run);
+    const char escaped[3] = {'%', kDigits[byte >> 4], kDigits[byte & 0xf]};
+    out.append(escaped, 3);
+    run = i + 1;
   }
+  out.append(text.data() + run, text.size() - run);
 }
 
 }  // namespace
@@ -162,26 +176,49 @@ std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::strin
   return std::make_unique<Ed25519Signer>(key);
 }
 
+void append_param(std::string& out, std::string_view name, std::string_view value) {
+  if (!out.empty()) out += '&';
+  out.append(name);
+  out += '=';
+  append_percent_encoded(out, value);
+}
+
 QueryString& QueryString::add(std::string_view name, std::string_view value) {
-  if (!text_.empty()) text_ += '&';
-  text_.append(name);
-  text_ += '=';
-  append_percent_encoded(text_, value);
+  append_param(text_, name, value);
   return *this;
 }
 
-std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query, std::string body) {
-  std::string signature = body.empty() ? signer.sign(query) : query.empty() ? signer.sign(body) : signer.sign(query + body);
-  std::string& target = body.empty() ? query : body;
-  if (!target.empty()) target += '&';
-  target += "signature=";
+namespace {
+
+// Signs `payload` and appends the signature parameter to `target` (which may hold `payload`:
+// the signature is computed before anything is appended).
+void append_signature(const RequestSigner& signer, std::string_view payload, std::string& target) {
+  char signature[RequestSigner::kMaxSignature];
+  const std::size_t length = signer.sign_to(payload, signature);
+  const std::string_view text(signature, length);
   if (signer.needs_url_encoding()) {
-    append_percent_encoded(target, signature);
+    append_param(target, "signature", text);
   } else {
-    target += signature;
+    if (!target.empty()) target += '&';
+    target += "signature=";
+    target += text;
+  }
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query, std::string body) {
+  if (body.empty()) {
+    append_signature(signer, query, query);
+  } else if (query.empty()) {
+    append_signature(signer, body, body);
+  } else {
+    append_signature(signer, query + body, body);
   }
   return {std::move(query), std::move(body)};
 }
+
+void sign_body(const RequestSigner& signer, std::string& body) { append_signature(signer, body, body); }
 
 std::string ws_api_payload(std::vector<std::pair<std::string, std::string>> params) {
   std::sort(params.begin(), params.end());

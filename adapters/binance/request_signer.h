@@ -21,10 +21,15 @@ namespace sigex {
 
 class RequestSigner {
  public:
+  static constexpr std::size_t kMaxSignature = 128;
   virtual ~RequestSigner() = default;
   // The signature of `payload`, as Binance expects it in the `signature` parameter (before
-  // any URL encoding).
-  virtual std::string sign(std::string_view payload) const = 0;
+  // any URL encoding), written into `out` without allocating; returns its length.
+  virtual std::size_t sign_to(std::string_view payload, char (&out)[kMaxSignature]) const = 0;
+  std::string sign(std::string_view payload) const {
+    char out[kMaxSignature];
+    return std::string(out, sign_to(payload, out));
+  }
   // Whether the signature needs percent-encoding in a URL (base64 can contain + / =).
   virtual bool needs_url_encoding() const = 0;
 };
@@ -33,6 +38,10 @@ class RequestSigner {
 std::unique_ptr<RequestSigner> make_hmac_signer(Secret secret);
 // Ed25519 from a PKCS#8 PEM private key. nullptr with the reason (never the key) in `error`.
 std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::string& error);
+
+// Appends `name=value` to `out` (with a leading '&' unless `out` is empty), the value
+// percent-encoded (RFC 3986: everything but A-Z a-z 0-9 - _ . ~).
+void append_param(std::string& out, std::string_view name, std::string_view value);
 
 // Parameters in the order they are sent.
 class QueryString {
@@ -50,6 +59,9 @@ class QueryString {
 // of the query string when the body is empty, else of the body. Returns {query, body}.
 std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query,
                                               std::string body);
+// REST with every parameter in the body (new orders): signs `body` and appends the signature
+// parameter to it. Allocates nothing when `body` has the capacity.
+void sign_body(const RequestSigner& signer, std::string& body);
 
 // WS API: the payload of sorted params (not encoded).
 std::string ws_api_payload(std::vector<std::pair<std::string, std::string>> params);

@@ -1,7 +1,9 @@
 #include "engine/core/decimal.h"
 #include "engine/core/int128.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <limits>
 #include <optional>
 
@@ -138,19 +140,34 @@ Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
 }
 
 std::string format_decimal(std::int64_t raw, int scale) {
+  char text[kMaxDecimalText];
+  return std::string(text, write_decimal(raw, scale, text));
+}
+
+std::size_t write_decimal(std::int64_t raw, int scale, char (&out)[kMaxDecimalText],
+                          DecimalZeros zeros) {
   SIGEX_CHECK(scale >= 0 && scale <= kMaxScale, "format scale out of range");
-  const bool negative = raw < 0;
-  UInt128 magnitude =
-      negative ? static_cast<UInt128>(-static_cast<Int128>(raw)) : raw;
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  while (static_cast<int>(digits.size()) <= scale) digits.insert(digits.begin(), '0');
-  if (scale > 0) digits.insert(digits.end() - scale, '.');
-  if (negative) digits.insert(digits.begin(), '-');
-  return digits;
+  const auto magnitude = raw < 0 ? 0 - static_cast<std::uint64_t>(raw) : static_cast<std::uint64_t>(raw);
+  char digits[24];
+  const auto count = static_cast<int>(std::to_chars(digits, digits + sizeof digits, magnitude).ptr - digits);
+  char* at = out;
+  if (raw < 0) *at++ = '-';
+  const int whole = count - scale;  // digits before the point; none when <= 0
+  if (whole > 0) {
+    at = std::copy(digits, digits + whole, at);
+  } else {
+    *at++ = '0';
+  }
+  if (scale > 0) {
+    *at++ = '.';
+    for (int i = whole; i < 0; ++i) *at++ = '0';
+    at = std::copy(digits + std::max(whole, 0), digits + count, at);
+    if (zeros == DecimalZeros::kTrimmed) {
+      while (at[-1] == '0') --at;
+      if (at[-1] == '.') --at;
+    }
+  }
+  return static_cast<std::size_t>(at - out);
 }
 
 Result<std::int64_t> rescale(std::int64_t raw, int from_scale, int to_scale, Rounding rounding) {

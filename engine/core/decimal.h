@@ -28,6 +28,13 @@ Result<std::int64_t> parse_decimal(std::string_view text, int scale);
 // Formats value * 10^-scale as decimal text with exactly `scale` fractional digits.
 std::string format_decimal(std::int64_t raw, int scale);
 
+// The same into `out` without allocating; returns the length. With kTrimmed, trailing
+// fractional zeros (and then a trailing '.') are dropped: "0.00100000" -> "0.001", "5.0" -> "5".
+enum class DecimalZeros : std::uint8_t { kKept, kTrimmed };
+inline constexpr std::size_t kMaxDecimalText = 48;  // enough for any int64 at any scale
+std::size_t write_decimal(std::int64_t raw, int scale, char (&out)[kMaxDecimalText],
+                          DecimalZeros zeros = DecimalZeros::kKept);
+
 // Moves a raw value from one scale to another, rounding as asked when digits are dropped.
 Result<std::int64_t> rescale(std::int64_t raw, int from_scale, int to_scale, Rounding rounding);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
 namespace sigex {
@@ -45,6 +46,14 @@ class FixedString {
 
  private:
   std::array<char, Capacity> chars_{};
+};
+
+// For unordered containers keyed by a FixedString.
+struct FixedStringHash {
+  template <std::size_t Capacity>
+  std::size_t operator()(const FixedString<Capacity>& value) const {
+    return std::hash<std::string_view>{}(value.view());
+  }
 };
 
 }  // namespace sigex

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <type_traits>
 #include <utility>
 
 #include "engine/core/check.h"
@@ -158,6 +159,8 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
             journal->last_error();
     return nullptr;
   }
+  Journal* writer = journal.get();
+  journal->writer_ = std::thread([writer] { writer->write_loop(); });
   return journal;
 }
 
@@ -165,6 +168,13 @@ Journal::Journal(sqlite3* database, std::filesystem::path path)
     : database_(database), path_(std::move(path)) {}
 
 Journal::~Journal() {
+  if (writer_.joinable()) {
+    hand_over();
+    Batch stop;
+    stop.stop = true;
+    queue_.enqueue(std::move(stop));
+    writer_.join();
+  }
   for (auto* statement : {insert_intent_, update_order_, insert_event_, insert_fill_,
                           upsert_position_, insert_denial_, insert_signal_}) {
     sqlite3_finalize(statement);
@@ -172,10 +182,20 @@ Journal::~Journal() {
   sqlite3_close(database_);
 }
 
+void Journal::set_error(std::string why) {
+  std::lock_guard lock(mutex_);
+  last_error_ = std::move(why);
+}
+
+std::string Journal::last_error() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
 bool Journal::execute(const char* sql) {
   char* message = nullptr;
   if (sqlite3_exec(database_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    last_error_ = message ? message : sqlite3_errmsg(database_);
+    set_error(message ? message : sqlite3_errmsg(database_));
     sqlite3_free(message);
     return false;
   }
@@ -185,7 +205,7 @@ bool Journal::execute(const char* sql) {
 sqlite3_stmt* Journal::prepare(const char* sql) {
   sqlite3_stmt* statement = nullptr;
   if (sqlite3_prepare_v2(database_, sql, -1, &statement, nullptr) != SQLITE_OK) {
-    last_error_ = sqlite3_errmsg(database_);
+    set_error(sqlite3_errmsg(database_));
     return nullptr;
   }
   return statement;
@@ -196,31 +216,175 @@ bool Journal::step_done(sqlite3_stmt* statement) {
   sqlite3_reset(statement);
   sqlite3_clear_bindings(statement);
   if (status != SQLITE_DONE) {
-    last_error_ = sqlite3_errmsg(database_);
+    set_error(sqlite3_errmsg(database_));
     return false;
   }
   return true;
 }
 
-bool Journal::record_intent(const Order& order, std::string_view symbol) {
-  ++intent_sequence_;
-  if (batch_depth_ > 0) {
-    // Written at the batch's first other write or at its commit, whichever comes first: the
-    // core thread hands the order on without waiting for SQLite; the venue waits for the commit.
-    if (batch_failed_) return false;
-    pending_intents_.push_back({order, Symbol::from(symbol)});
-    return true;
-  }
-  if (!begin_write()) return false;
-  return end_write(write_intent(order, symbol));
+// ---- core thread ----
+
+bool Journal::begin_batch() {
+  ++batch_depth_;
+  return !failed();
 }
 
-bool Journal::write_intent(const Order& order, std::string_view symbol) {
+bool Journal::end_batch() {
+  SIGEX_CHECK(batch_depth_ > 0, "journal batch ended twice");
+  if (--batch_depth_ == 0) hand_over();
+  return !failed();
+}
+
+bool Journal::append(Record record) {
+  if (current_.capacity() == 0) spare_.try_dequeue(current_);
+  current_.push_back(std::move(record));
+  if (batch_depth_ == 0) hand_over();
+  return !failed();
+}
+
+void Journal::hand_over() {
+  if (current_.empty()) return;
+  Batch batch;
+  batch.records = std::move(current_);
+  current_ = {};
+  batch.number = ++batches_handed_over_;
+  batch.last_intent = intent_sequence_;
+  queue_.enqueue(std::move(batch));
+}
+
+bool Journal::flush() {
+  SIGEX_CHECK(batch_depth_ == 0, "journal flushed inside a batch");
+  hand_over();
+  std::unique_lock lock(mutex_);
+  written_changed_.wait(lock, [this] { return batches_written_ >= batches_handed_over_ || failed(); });
+  return !failed();
+}
+
+bool Journal::record_intent(const Order& order, std::string_view symbol) {
+  ++intent_sequence_;
+  return append(IntentRecord{order, Symbol::from(symbol)});
+}
+
+bool Journal::record_order_event(const Order& order, OrderEvent event,
+                                 const ExecutionEvent* cause, TimeNs time_ns) {
+  return append(OrderEventRecord{order, event, cause ? cause->venue_error_code : 0, time_ns});
+}
+
+bool Journal::record_fill(const Order& order, const ExecutionEvent& fill,
+                          const PositionRow& position) {
+  return append(FillRecord{order.client_order_id, fill, position});
+}
+
+bool Journal::record_risk_denial(std::string_view strategy, std::string_view symbol,
+                                 std::string_view reason, TimeNs time_ns) {
+  return append(DenialRecord{std::string(strategy), Symbol::from(symbol), std::string(reason), time_ns});
+}
+
+bool Journal::record_signal(const SignalRow& row) { return append(row); }
+
+// ---- writer thread ----
+
+void Journal::write_loop() {
+  constexpr std::size_t kMaxGroup = 256;  // batches per commit
+  std::vector<Batch> group(kMaxGroup);
+  for (;;) {
+    std::size_t count = queue_.wait_dequeue_bulk(group.begin(), group.size());
+    // The stop marker is the last item ever queued.
+    const bool stop = group[count - 1].stop;
+    if (stop) --count;
+    if (count > 0) commit_group(group.data(), count);
+    for (std::size_t i = 0; i < count; ++i) {
+      group[i].records.clear();
+      spare_.enqueue(std::move(group[i].records));
+      group[i].records = {};
+    }
+    if (stop) return;
+  }
+}
+
+void Journal::commit_group(const Batch* batches, std::size_t count) {
+  const Batch& last = batches[count - 1];
+  if (failed()) {
+    written(last.number, 0);  // dropped: flush() must not wait for them
+    return;
+  }
+  std::size_t failed_at = 0;
+  if (write_batches(batches, count, failed_at)) {
+    written(last.number, last.last_intent);
+    return;
+  }
+  // Batches before the failing one were good: as if each had been committed on its own.
+  std::string why = last_error();
+  std::size_t ignored = 0;
+  if (failed_at > 0 && write_batches(batches, failed_at, ignored)) {
+    written(batches[failed_at - 1].number, batches[failed_at - 1].last_intent);
+  }
+  fail(std::move(why));
+  written(last.number, 0);
+}
+
+bool Journal::write_batches(const Batch* batches, std::size_t count, std::size_t& failed_at) {
+  failed_at = 0;
+  if (!execute("BEGIN IMMEDIATE;")) return false;
+  for (std::size_t i = 0; i < count; ++i) {
+    for (const Record& record : batches[i].records) {
+      if (write(record)) continue;
+      failed_at = i;
+      const std::string why = last_error();
+      execute("ROLLBACK;");
+      set_error(why);
+      return false;
+    }
+  }
+  if (!execute("COMMIT;")) {
+    const std::string why = last_error();
+    execute("ROLLBACK;");
+    set_error(why);
+    return false;
+  }
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Journal::written(std::uint64_t batch, std::uint64_t last_intent) {
+  if (last_intent > 0) watermark_.publish(last_intent);
+  {
+    std::lock_guard lock(mutex_);
+    batches_written_ = batch;
+  }
+  written_changed_.notify_all();
+}
+
+void Journal::fail(std::string why) {
+  {
+    std::lock_guard lock(mutex_);
+    last_error_ = std::move(why);
+    failed_.store(true, std::memory_order_release);
+  }
+  watermark_.fail();
+  written_changed_.notify_all();
+}
+
+bool Journal::write(const Record& record) {
+  return std::visit(
+      [this](const auto& row) {
+        using Row = std::decay_t<decltype(row)>;
+        if constexpr (std::is_same_v<Row, IntentRecord>) return write_intent(row);
+        if constexpr (std::is_same_v<Row, OrderEventRecord>) return write_order_event(row);
+        if constexpr (std::is_same_v<Row, FillRecord>) return write_fill(row);
+        if constexpr (std::is_same_v<Row, DenialRecord>) return write_denial(row);
+        if constexpr (std::is_same_v<Row, SignalRow>) return write_signal(row);
+      },
+      record);
+}
+
+bool Journal::write_intent(const IntentRecord& record) {
+  const Order& order = record.order;
   sqlite3_stmt* s = insert_intent_;
   bind_text(s, 1, order.client_order_id.view());
   sqlite3_bind_int(s, 2, order.strategy);
   sqlite3_bind_int(s, 3, order.instrument);
-  bind_text(s, 4, symbol);
+  bind_text(s, 4, record.symbol.view());
   bind_text(s, 5, to_string(order.side));
   bind_text(s, 6, to_string(order.type));
   bind_text(s, 7, to_string(order.time_in_force));
@@ -233,95 +397,8 @@ bool Journal::write_intent(const Order& order, std::string_view symbol) {
   return step_done(s) && insert_event(order, OrderEvent::kSend, 0, order.created_time_ns);
 }
 
-bool Journal::flush_pending_intents() {
-  for (const auto& pending : pending_intents_) {
-    if (!write_intent(pending.order, pending.symbol.view())) {
-      pending_intents_.clear();
-      return false;
-    }
-  }
-  pending_intents_.clear();
-  return true;
-}
-
-bool Journal::begin_write() {
-  if (batch_depth_ > 0) {
-    if (batch_failed_) return false;
-    if (!batch_open_) {
-      if (!execute("BEGIN IMMEDIATE;")) {
-        batch_failed_ = true;
-        return false;
-      }
-      batch_open_ = true;
-    }
-    // Intents first: every later row of the batch may refer to them.
-    if (!pending_intents_.empty() && !flush_pending_intents()) {
-      batch_failed_ = true;
-      return false;
-    }
-    return true;
-  }
-  return execute("BEGIN IMMEDIATE;");
-}
-
-bool Journal::end_write(bool ok) {
-  if (batch_depth_ > 0) {
-    if (!ok) batch_failed_ = true;
-    return ok;
-  }
-  if (!ok) {
-    const std::string why = last_error_;
-    execute("ROLLBACK;");
-    last_error_ = why;
-    watermark_.fail();
-    return false;
-  }
-  if (!execute("COMMIT;")) {
-    watermark_.fail();
-    return false;
-  }
-  committed();
-  return true;
-}
-
-void Journal::committed() { watermark_.publish(intent_sequence_); }
-
-bool Journal::begin_batch() {
-  if (batch_depth_++ > 0) return !batch_failed_;
-  batch_failed_ = false;
-  batch_open_ = false;
-  return true;
-}
-
-bool Journal::end_batch() {
-  SIGEX_CHECK(batch_depth_ > 0, "journal batch ended twice");
-  if (--batch_depth_ > 0) return !batch_failed_;
-  if (!batch_failed_ && !pending_intents_.empty()) {
-    ++batch_depth_;  // open the transaction (and write the intents) as part of this batch
-    begin_write();
-    --batch_depth_;
-  }
-  pending_intents_.clear();
-  const bool open = std::exchange(batch_open_, false);
-  if (batch_failed_) {
-    const std::string why = last_error_;
-    if (open) execute("ROLLBACK;");
-    last_error_ = why;
-    watermark_.fail();
-    return false;
-  }
-  if (!open) return true;
-  if (!execute("COMMIT;")) {
-    watermark_.fail();
-    return false;
-  }
-  committed();
-  return true;
-}
-
-bool Journal::record_order_event(const Order& order, OrderEvent event,
-                                 const ExecutionEvent* cause, TimeNs time_ns) {
-  if (!begin_write()) return false;
+bool Journal::write_order_event(const OrderEventRecord& record) {
+  const Order& order = record.order;
   sqlite3_stmt* u = update_order_;
   bind_text(u, 1, order.client_order_id.view());
   bind_text(u, 2, to_string(order.state));
@@ -329,9 +406,8 @@ bool Journal::record_order_event(const Order& order, OrderEvent event,
   sqlite3_bind_int64(u, 4, order.filled_notional.raw);
   sqlite3_bind_int64(u, 5, order.fees.raw);
   sqlite3_bind_int64(u, 6, static_cast<std::int64_t>(order.venue_order_id));
-  sqlite3_bind_int64(u, 7, time_ns);
-  return end_write(step_done(u) &&
-                   insert_event(order, event, cause ? cause->venue_error_code : 0, time_ns));
+  sqlite3_bind_int64(u, 7, record.time_ns);
+  return step_done(u) && insert_event(order, record.event, record.venue_error, record.time_ns);
 }
 
 bool Journal::insert_event(const Order& order, OrderEvent event, std::int32_t venue_error,
@@ -345,46 +421,44 @@ bool Journal::insert_event(const Order& order, OrderEvent event, std::int32_t ve
   return step_done(e);
 }
 
-bool Journal::record_fill(const Order& order, const ExecutionEvent& fill,
-                          const PositionRow& position, bool& duplicate) {
-  duplicate = false;
-  if (!begin_write()) return false;
+bool Journal::write_fill(const FillRecord& record) {
+  const ExecutionEvent& fill = record.fill;
   sqlite3_stmt* f = insert_fill_;
   sqlite3_bind_int(f, 1, fill.instrument);
   sqlite3_bind_int64(f, 2, static_cast<std::int64_t>(fill.trade_id));
-  bind_text(f, 3, order.client_order_id.view());
+  bind_text(f, 3, record.client_order_id.view());
   sqlite3_bind_int64(f, 4, fill.price.raw);
   sqlite3_bind_int64(f, 5, fill.quantity.raw);
   sqlite3_bind_int64(f, 6, fill.fee.raw);
   bind_text(f, 7, fill.liquidity == Liquidity::kMaker ? "MAKER" : "TAKER");
   sqlite3_bind_int64(f, 8, fill.venue_time_ns);
-  if (!step_done(f)) return end_write(false);
+  if (!step_done(f)) return false;
   if (sqlite3_changes(database_) == 0) {
-    duplicate = true;
-    return end_write(true);
+    duplicate_fills_.fetch_add(1, std::memory_order_relaxed);
+    return true;
   }
+  const PositionRow& position = record.position;
   sqlite3_stmt* p = upsert_position_;
   sqlite3_bind_int(p, 1, position.instrument);
-  bind_text(p, 2, position.symbol);
+  bind_text(p, 2, position.symbol.view());
   sqlite3_bind_int64(p, 3, position.quantity.raw);
   sqlite3_bind_int64(p, 4, position.cost_basis.raw);
   sqlite3_bind_int64(p, 5, position.realised_pnl.raw);
   sqlite3_bind_int64(p, 6, position.fees.raw);
   sqlite3_bind_int64(p, 7, position.time_ns);
-  return end_write(step_done(p));
+  return step_done(p);
 }
 
-bool Journal::record_risk_denial(std::string_view strategy, std::string_view symbol,
-                                 std::string_view reason, TimeNs time_ns) {
+bool Journal::write_denial(const DenialRecord& record) {
   sqlite3_stmt* s = insert_denial_;
-  bind_text(s, 1, strategy);
-  bind_text(s, 2, symbol);
-  bind_text(s, 3, reason);
-  sqlite3_bind_int64(s, 4, time_ns);
+  bind_text(s, 1, record.strategy);
+  bind_text(s, 2, record.symbol.view());
+  bind_text(s, 3, record.reason);
+  sqlite3_bind_int64(s, 4, record.time_ns);
   return step_done(s);
 }
 
-bool Journal::record_signal(const SignalRow& row) {
+bool Journal::write_signal(const SignalRow& row) {
   sqlite3_stmt* s = insert_signal_;
   bind_text(s, 1, row.kind);
   sqlite3_bind_int64(s, 2, row.token_id);
@@ -397,8 +471,11 @@ bool Journal::record_signal(const SignalRow& row) {
   return step_done(s);
 }
 
+// ---- reads (core thread, writer idle) ----
+
 std::vector<SignalRow> Journal::load_signals() {
   std::vector<SignalRow> rows;
+  flush();
   sqlite3_stmt* s = prepare(
       "SELECT kind, token_id, symbol, venue_time_ns, value, trend, receive_time_ns, status "
       "FROM signals ORDER BY rowid;");
@@ -415,6 +492,7 @@ std::vector<SignalRow> Journal::load_signals() {
 
 std::vector<Order> Journal::load_orders() {
   std::vector<Order> orders;
+  flush();
   sqlite3_stmt* s = prepare(
       "SELECT client_order_id, strategy, instrument, side, type, time_in_force, price, quantity, "
       "intent_key, sequence, state, filled_quantity, filled_notional, fees, venue_order_id, "
@@ -450,6 +528,7 @@ std::vector<Order> Journal::load_orders() {
 
 std::vector<FillRow> Journal::load_fills() {
   std::vector<FillRow> fills;
+  flush();
   sqlite3_stmt* s = prepare(
       "SELECT f.instrument, f.trade_id, f.client_order_id, o.side, f.price, f.quantity, f.fee, "
       "f.time_ns FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
@@ -472,6 +551,7 @@ std::vector<FillRow> Journal::load_fills() {
 }
 
 std::int64_t Journal::count_rows(std::string_view table) {
+  flush();
   const std::string sql = "SELECT COUNT(*) FROM " + std::string(table) + ";";
   sqlite3_stmt* s = prepare(sql.c_str());
   if (s == nullptr) return -1;

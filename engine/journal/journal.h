@@ -1,14 +1,30 @@
 #pragma once
 
-// The durable record of everything that moves money: order intents (written and fsynced before
-// the order leaves the process), order events, fills (deduplicated by instrument and trade id)
-// and positions. SQLite in WAL mode, one file in the state directory: <state_dir>/journal.db.
-// Owned and called by the core thread only.
+// The durable record of everything that moves money: order intents (durable before the order
+// leaves the process), order events, fills (deduplicated by instrument and trade id),
+// positions, risk denials and signals. SQLite in WAL mode, one file in the state directory:
+// <state_dir>/journal.db.
+//
+// The core thread never waits for SQLite. It hands each batch of rows to the journal's writer
+// thread over a lock-free queue; the writer commits whatever batches have arrived in one
+// transaction (group commit, one fsync) and then publishes the durability watermark. A venue
+// holds each new order until the watermark covers its intent, so write-ahead holds while the
+// core thread goes on with the next event. A failed write is reported at the next batch
+// (trading halts) and releases held orders unsent.
+//
+// Called by the core thread only (the writer thread is internal).
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <variant>
 #include <vector>
+
+#include <blockingconcurrentqueue.h>
 
 #include "engine/journal/durability.h"
 #include "engine/oms/order.h"
@@ -25,7 +41,7 @@ enum class Durability : std::uint8_t {
 
 struct PositionRow {
   InstrumentId instrument;
-  std::string symbol;
+  Symbol symbol;
   Quantity quantity;
   Money cost_basis;
   Money realised_pnl;
@@ -61,34 +77,36 @@ struct FillRow {
 
 class Journal {
  public:
-  // Opens or creates the journal, checks its integrity and applies the schema. On failure
-  // returns nullptr and puts the reason (with the file name) into `error`.
+  // Opens or creates the journal, checks its integrity, applies the schema and starts the
+  // writer thread. On failure returns nullptr and puts the reason (with the file name) into
+  // `error`.
   static std::unique_ptr<Journal> open(const std::filesystem::path& state_dir,
                                        Durability durability, std::string& error);
+  // Writes everything handed over, then stops the writer thread.
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Every write returns false on failure; last_error() says why. A failed write means the
-  // caller must stop trading: the journal is the source of truth across restarts.
-  // The order row and its "send" event, in one commit.
+  // Writes are handed to the writer thread and never block. They return false once an
+  // earlier write has failed (last_error() says why): the caller must stop trading, since the
+  // journal is the source of truth across restarts. Everything after a failed write is
+  // dropped.
+  // The order row and its "send" event.
   bool record_intent(const Order& order, std::string_view symbol);
   bool record_order_event(const Order& order, OrderEvent event, const ExecutionEvent* cause,
                           TimeNs time_ns);
-  // Returns false on failure; sets `duplicate` when the (instrument, trade id) was seen already.
-  bool record_fill(const Order& order, const ExecutionEvent& fill, const PositionRow& position,
-                   bool& duplicate);
+  // A fill and the position after it. A second fill with the same (instrument, trade id) is
+  // not written (duplicate_fills() counts it), and neither is its position.
+  bool record_fill(const Order& order, const ExecutionEvent& fill, const PositionRow& position);
   bool record_risk_denial(std::string_view strategy, std::string_view symbol,
                           std::string_view reason, TimeNs time_ns);
-
   // Identity (kind, token, venue time, value): a second write of the same signal is ignored.
   bool record_signal(const SignalRow& row);
-  std::vector<SignalRow> load_signals();  // in the order received
 
-  // Writes between begin_batch() and end_batch() commit together (one fsync): an order's new
-  // state and the fill that caused it are durable together or not at all. end_batch() rolls
-  // everything back when any write inside failed. Batches nest; a batch with no write costs
-  // nothing.
+  // Writes between begin_batch() and end_batch() commit together or not at all: an order's
+  // new state and the fill that caused it are durable together. Batches nest; the outermost
+  // end_batch() hands the batch over. A batch with no write costs nothing. Both return false
+  // once a write has failed.
   //
   // Intents are numbered as they are written (last_intent_sequence()); after every commit the
   // watermark says up to which number they are durable. A venue holds a new order until then.
@@ -97,40 +115,101 @@ class Journal {
   std::uint64_t last_intent_sequence() const { return intent_sequence_; }
   const DurabilityWatermark& watermark() const { return watermark_; }
 
+  // Waits until everything handed over (outside an open batch) is committed. False when a
+  // write failed.
+  bool flush();
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+
+  // Reads see everything handed over before them (they flush first).
+  std::vector<SignalRow> load_signals();  // in the order received
   // Fills in the order recorded (restart recovery).
   std::vector<FillRow> load_fills();
   // Orders in the journal, oldest first (restart recovery).
   std::vector<Order> load_orders();
   std::int64_t count_rows(std::string_view table);
 
-  const std::string& last_error() const { return last_error_; }
+  // Counted by the writer thread.
+  std::uint64_t duplicate_fills() const { return duplicate_fills_.load(std::memory_order_relaxed); }
+  std::uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+
+  std::string last_error() const;
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  struct IntentRecord {
+    Order order;
+    Symbol symbol;
+  };
+  struct OrderEventRecord {
+    Order order;
+    OrderEvent event;
+    std::int32_t venue_error;
+    TimeNs time_ns;
+  };
+  struct FillRecord {
+    ClientOrderId client_order_id;
+    ExecutionEvent fill;
+    PositionRow position;
+  };
+  struct DenialRecord {
+    std::string strategy;
+    Symbol symbol;
+    std::string reason;
+    TimeNs time_ns;
+  };
+  using Record = std::variant<IntentRecord, OrderEventRecord, FillRecord, DenialRecord, SignalRow>;
+  struct Batch {
+    std::vector<Record> records;
+    std::uint64_t number = 0;       // 1, 2, ... in the order handed over
+    std::uint64_t last_intent = 0;  // intents up to this number are in this or earlier batches
+    bool stop = false;              // the last item ever queued: the writer thread ends
+  };
+
   Journal(sqlite3* database, std::filesystem::path path);
+  // Core thread.
+  bool append(Record record);
+  void hand_over();
+  // Writer thread.
+  void write_loop();
+  void commit_group(const Batch* batches, std::size_t count);
+  bool write_batches(const Batch* batches, std::size_t count, std::size_t& failed_at);
+  bool write(const Record& record);
+  bool write_intent(const IntentRecord& record);
+  bool write_order_event(const OrderEventRecord& record);
+  bool write_fill(const FillRecord& record);
+  bool write_denial(const DenialRecord& record);
+  bool write_signal(const SignalRow& row);
+  bool insert_event(const Order& order, OrderEvent event, std::int32_t venue_error, TimeNs time_ns);
+  void written(std::uint64_t batch, std::uint64_t last_intent);
+  void fail(std::string why);
+  // Either thread (never both at once: reads flush first).
   bool execute(const char* sql);
   bool step_done(sqlite3_stmt* statement);
   sqlite3_stmt* prepare(const char* sql);
-  bool begin_write();
-  bool end_write(bool ok);
-  bool write_intent(const Order& order, std::string_view symbol);
-  bool insert_event(const Order& order, OrderEvent event, std::int32_t venue_error, TimeNs time_ns);
-  bool flush_pending_intents();
-  struct PendingIntent {
-    Order order;
-    Symbol symbol;  // fixed size: queuing an intent allocates nothing
-  };
-  std::vector<PendingIntent> pending_intents_;
+  void set_error(std::string why);
 
   sqlite3* database_;
   std::filesystem::path path_;
-  std::string last_error_;
+
+  // Core thread.
   int batch_depth_ = 0;
-  bool batch_failed_ = false;
-  bool batch_open_ = false;  // BEGIN issued for the current batch
+  std::vector<Record> current_;
+  std::uint64_t batches_handed_over_ = 0;
   std::uint64_t intent_sequence_ = 0;
+
+  // Between the threads.
+  moodycamel::BlockingConcurrentQueue<Batch> queue_;
+  moodycamel::ConcurrentQueue<std::vector<Record>> spare_;  // emptied record vectors, reused
   DurabilityWatermark watermark_;
-  void committed();
+  std::atomic<bool> failed_{false};
+  std::atomic<std::uint64_t> duplicate_fills_{0};
+  std::atomic<std::uint64_t> commits_{0};
+  mutable std::mutex mutex_;  // guards the three below
+  std::condition_variable written_changed_;
+  std::uint64_t batches_written_ = 0;
+  std::string last_error_;
+  std::thread writer_;
+
   sqlite3_stmt* insert_intent_ = nullptr;
   sqlite3_stmt* update_order_ = nullptr;
   sqlite3_stmt* insert_event_ = nullptr;

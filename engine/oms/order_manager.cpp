@@ -30,7 +30,15 @@ OrderCommand command_for(const Order& order, OrderCommandKind kind, TimeNs now_n
 
 OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journal,
                            ExecutionVenue& venue)
-    : instruments_(instruments), journal_(journal), venue_(venue) {}
+    : instruments_(instruments), journal_(journal), venue_(venue) {
+  // Room for a busy day without a rehash or a move of the order table on the order path; the
+  // order table's pages are touched now (constructed, then cleared) rather than on the path.
+  orders_.resize(kExpectedOrders);
+  orders_.clear();
+  index_.reserve(kExpectedOrders);
+  next_sequence_.reserve(kExpectedOrders);
+  seen_trades_.reserve(kExpectedOrders);
+}
 
 void OrderManager::restore_from_journal(TimeNs now_ns) {
   for (Order order : journal_.load_orders()) {
@@ -40,7 +48,7 @@ void OrderManager::restore_from_journal(TimeNs now_ns) {
     // Any request sent before the restart was stamped before now: its recvWindow runs from here.
     order.sent_time_ns = now_ns;
     if (is_open(order.state)) open_.insert(orders_.size());
-    index_.emplace(std::string(order.client_order_id.view()), orders_.size());
+    index_.emplace(order.client_order_id, orders_.size());
     orders_.push_back(order);
   }
   for (std::size_t index = 0; index < orders_.size(); ++index) {
@@ -102,7 +110,7 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   Order order;
   order.client_order_id =
       mint_client_order_id(strategy_tag, instrument.symbol.view(), intent.intent, next);
-  SIGEX_CHECK(find(order.client_order_id.view()) == nullptr, "client order id minted twice");
+  SIGEX_CHECK(!index_.contains(order.client_order_id), "client order id minted twice");
   ++next;
   order.strategy = strategy;
   order.instrument = intent.instrument;
@@ -123,7 +131,7 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
     return std::nullopt;
   }
   open_.insert(orders_.size());
-  index_.emplace(std::string(order.client_order_id.view()), orders_.size());
+  index_.emplace(order.client_order_id, orders_.size());
   orders_.push_back(order);
   Order& stored = orders_.back();
   send_new(stored, now_ns, journal_.last_intent_sequence());
@@ -138,7 +146,7 @@ void OrderManager::send_new(Order& order, TimeNs now_ns, std::uint64_t journal_s
 }
 
 bool OrderManager::cancel(const ClientOrderId& id, TimeNs now_ns) {
-  const auto found = index_.find(id.view());
+  const auto found = index_.find(id);
   if (found == index_.end()) return false;
   Order& order = orders_[found->second];
   if (!transition(order, OrderEvent::kCancelRequest, nullptr, now_ns)) return false;
@@ -148,7 +156,7 @@ bool OrderManager::cancel(const ClientOrderId& id, TimeNs now_ns) {
 
 std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& event,
                                                         TimeNs now_ns) {
-  const auto found = index_.find(event.client_order_id.view());
+  const auto found = index_.find(event.client_order_id);
   if (found == index_.end()) {
     on_unknown_order(event, now_ns);
     return std::nullopt;
@@ -315,7 +323,9 @@ void OrderManager::halt(std::string reason) {
 }
 
 const Order* OrderManager::find(std::string_view client_order_id) const {
-  const auto found = index_.find(client_order_id);
+  ClientOrderId id;
+  if (!id.assign(client_order_id)) return nullptr;  // longer than any id: never minted
+  const auto found = index_.find(id);
   return found == index_.end() ? nullptr : &orders_[found->second];
 }
 

@@ -19,7 +19,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
+
+#include "engine/core/prefaulted_arena.h"
 
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
@@ -124,10 +128,21 @@ class OrderManager {
   Journal& journal_;
   ExecutionVenue& venue_;
   std::vector<Order> orders_;
-  std::map<std::string, std::size_t, std::less<>> index_;
+  // The tables below only grow (an order is never forgotten), so their nodes come from one
+  // arena whose first block is touched at construction: a new order costs a few O(1) look-ups
+  // and no page fault, however long the journal's history.
+  static constexpr std::size_t kExpectedOrders = 1 << 14;
+  // Per order: an index node, a sequence node, about one trade node, and their buckets.
+  PrefaultedArena arena_{kExpectedOrders * 256};
+  std::pmr::unordered_map<ClientOrderId, std::size_t, FixedStringHash> index_{&arena_};
   std::set<std::size_t> open_;  // indices of orders not yet final: what every check scans
-  std::map<std::uint64_t, std::uint32_t> next_sequence_;  // by intent identity
-  std::set<std::pair<InstrumentId, std::uint64_t>> seen_trades_;
+  std::pmr::unordered_map<std::uint64_t, std::uint32_t> next_sequence_{&arena_};  // by intent identity
+  struct TradeKeyHash {
+    std::size_t operator()(const std::pair<InstrumentId, std::uint64_t>& key) const {
+      return std::hash<std::uint64_t>{}(key.second * 0x9E3779B97F4A7C15ULL ^ key.first);
+    }
+  };
+  std::pmr::unordered_set<std::pair<InstrumentId, std::uint64_t>, TradeKeyHash> seen_trades_{&arena_};
   std::map<std::size_t, Lookup> lookups_;  // by index into orders_
   std::set<std::string, std::less<>> foreign_ids_;
   ResolutionPolicy policy_;

@@ -97,7 +97,7 @@ Money Portfolio::total_realised_pnl() const {
 
 PositionRow Portfolio::row(InstrumentId instrument, TimeNs time_ns) const {
   const Position& position = positions_[instrument];
-  return PositionRow{instrument,           std::string(instruments_.get(instrument).symbol.view()),
+  return PositionRow{instrument,           instruments_.get(instrument).symbol,
                      position.quantity,    position.cost_basis,
                      position.realised_pnl, position.fees,
                      time_ns};

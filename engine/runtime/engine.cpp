@@ -251,8 +251,7 @@ void Engine::handle_execution(const ExecutionEvent& event) {
     ++counters_.fills;
     result = portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity,
                                    event.fee);
-    bool duplicate = false;
-    journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns), duplicate);
+    journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns));
   }
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
   Strategy& strategy = *strategies_[order.strategy];

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace sigex {
 namespace {
 
@@ -84,6 +86,21 @@ TEST(FormatDecimal, RoundTrips) {
   }
   EXPECT_EQ(format_decimal(5, 0), "5");
   EXPECT_EQ(format_decimal(-5, 3), "-0.005");
+  EXPECT_EQ(format_decimal(std::numeric_limits<std::int64_t>::min(), 18), "-9.223372036854775808");
+  EXPECT_EQ(format_decimal(1, 18), "0.000000000000000001");
+}
+
+TEST(FormatDecimal, TrimmedAsVenuesWantIt) {
+  auto trimmed = [](std::int64_t raw, int scale) {
+    char text[kMaxDecimalText];
+    return std::string(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed));
+  };
+  EXPECT_EQ(trimmed(100'000, 8), "0.001");
+  EXPECT_EQ(trimmed(6'000'001, 2), "60000.01");
+  EXPECT_EQ(trimmed(6'000'000, 2), "60000");
+  EXPECT_EQ(trimmed(0, 8), "0");
+  EXPECT_EQ(trimmed(-50, 2), "-0.5");
+  EXPECT_EQ(trimmed(70, 0), "70");  // no point: the zeros are the number's
 }
 
 TEST(Rescale, RoundsInTheAskedDirection) {

@@ -60,24 +60,50 @@ TEST(Journal, FillsAreDeduplicatedByInstrumentAndTradeId) {
   fill.instrument = 0;
   fill.trade_id = 5;
   fill.quantity = quantity("1");
-  const PositionRow position{0, "BTCUSDT", quantity("1"), money("100"), money("0"), money("0"), 1};
-  bool duplicate = true;
-  ASSERT_TRUE(journal->record_fill(order, fill, position, duplicate));
-  EXPECT_FALSE(duplicate);
-  ASSERT_TRUE(journal->record_fill(order, fill, position, duplicate));
-  EXPECT_TRUE(duplicate);
+  const PositionRow position{0, Symbol::from("BTCUSDT"), quantity("1"), money("100"), money("0"),
+                             money("0"), 1};
+  ASSERT_TRUE(journal->record_fill(order, fill, position));
+  ASSERT_TRUE(journal->record_fill(order, fill, position));
   EXPECT_EQ(journal->count_rows("fills"), 1);
+  EXPECT_EQ(journal->duplicate_fills(), 1u);
   EXPECT_EQ(journal->count_rows("positions"), 1);
 }
 
-TEST(Journal, DuplicateIntentIsAWriteError) {
+TEST(Journal, AFailedWriteIsReportedAndEverythingAfterItIsDropped) {
   TemporaryDirectory directory;
   std::string error;
   auto journal = Journal::open(directory.path(), Durability::kFull, error);
   ASSERT_TRUE(journal);
   ASSERT_TRUE(journal->record_intent(sample_order("sf-3-0"), "BTCUSDT"));
-  EXPECT_FALSE(journal->record_intent(sample_order("sf-3-0"), "BTCUSDT"));
-  EXPECT_NE(journal->last_error().find("UNIQUE"), std::string::npos);
+  ASSERT_TRUE(journal->flush());
+  // The writer thread finds the duplicate; the core hears of it at the next call.
+  journal->record_intent(sample_order("sf-3-0"), "BTCUSDT");
+  EXPECT_FALSE(journal->flush());
+  EXPECT_TRUE(journal->failed());
+  EXPECT_NE(journal->last_error().find("UNIQUE"), std::string::npos) << journal->last_error();
+  EXPECT_FALSE(journal->record_intent(sample_order("sf-3-1"), "BTCUSDT"));
+  EXPECT_FALSE(journal->begin_batch());
+  EXPECT_FALSE(journal->end_batch());
+  using Wait = DurabilityWatermark::Wait;
+  EXPECT_EQ(journal->watermark().wait_for(1, 0), Wait::kDurable);
+  EXPECT_EQ(journal->watermark().wait_for(2, 0), Wait::kFailed);  // never sent
+  EXPECT_EQ(journal->count_rows("orders"), 1);
+}
+
+TEST(Journal, GoodBatchesCommittedWithAFailingOneStayDurable) {
+  TemporaryDirectory directory;
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal);
+  // Many batches queued at once: the writer groups them into one transaction. The bad one in
+  // the middle fails; the ones before it are still written, the ones after are not.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(journal->begin_batch());
+    journal->record_intent(sample_order(i == 30 ? "sf-4-0" : "sf-4-" + std::to_string(i)), "BTCUSDT");
+    journal->end_batch();
+  }
+  EXPECT_FALSE(journal->flush());
+  EXPECT_EQ(journal->count_rows("orders"), 30);
 }
 
 TEST(Journal, CorruptFileRefusesToOpenWithItsName) {
@@ -106,10 +132,14 @@ TEST(Journal, BatchesCommitOnceAndPublishTheDurableIntents) {
   EXPECT_EQ(journal->last_intent_sequence(), 1u);
   EXPECT_EQ(journal->watermark().wait_for(1, 0), Wait::kTimedOut);  // written, not committed
   ASSERT_TRUE(journal->end_batch());
+  ASSERT_TRUE(journal->flush());
   EXPECT_EQ(journal->watermark().wait_for(1, 0), Wait::kDurable);
+  EXPECT_EQ(journal->commits(), 1u);
   order.client_order_id = ClientOrderId::from("t-2");
   ASSERT_TRUE(journal->record_intent(order, "BTCUSDT"));  // outside a batch: its own commit
+  ASSERT_TRUE(journal->flush());
   EXPECT_EQ(journal->watermark().wait_for(2, 0), Wait::kDurable);
+  EXPECT_EQ(journal->commits(), 2u);
 }
 
 TEST(DurabilityWatermark, AFailedJournalReleasesWaitersWithoutDurability) {

@@ -108,6 +108,44 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
                                            money("0.5"));
 }
 
+TEST(Engine, AFailedJournalWriteHaltsTradingWithoutWaitingForIt) {
+  TemporaryDirectory directory;
+  const InstrumentRegistry instruments = two_instruments();
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  SimulatedClock clock(1'000'000);
+  SimulatedVenue venue(instruments, SimulatedVenueConfig{}, money("10000"));
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerSecond;
+  Engine engine(instruments, clock, *journal, venue, risk, money("10000"));
+  auto owned = std::make_unique<ScriptedStrategy>();
+  ScriptedStrategy& strategy = *owned;
+  engine.add_strategy(std::move(owned));
+  engine.start();
+  // The id the strategy's first order will get, journaled beforehand: the writer thread's
+  // insert of the real intent then fails as a duplicate.
+  Order squatter;
+  squatter.client_order_id = mint_client_order_id("test", "BTCUSDT", IntentKey{1}, 0);
+  ASSERT_TRUE(journal->record_intent(squatter, "BTCUSDT"));
+  ASSERT_TRUE(journal->flush());
+
+  InboundEvent event;
+  event.kind = MarketEventKind::kBestBidOffer;
+  event.best_bid_offer = BestBidOffer{0, 0, 1'000'000, price("50000"), quantity("5"), price("50001"), quantity("5"), 1};
+  engine.process(event);
+  ASSERT_TRUE(strategy.buy_id.has_value());
+  EXPECT_FALSE(journal->flush());
+  // The next event finds the failure and halts; a venue holding the order releases it unsent.
+  clock.advance_to(1'010'000);
+  event.best_bid_offer.receive_time_ns = 1'010'000;
+  engine.process(event);
+  EXPECT_TRUE(engine.halted());
+  EXPECT_NE(engine.halt_reason().find("UNIQUE"), std::string::npos) << engine.halt_reason();
+  EXPECT_EQ(journal->watermark().wait_for(journal->last_intent_sequence(), 0),
+            DurabilityWatermark::Wait::kFailed);
+}
+
 }  // namespace
 }  // namespace sigex
 
