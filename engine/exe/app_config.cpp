@@ -55,6 +55,9 @@ void read_instrument(ConfigSection section, AppConfig& config) {
   section.decimal("step_size", instrument.quantity_scale, instrument.step_size.raw);
   section.decimal("min_quantity", instrument.quantity_scale, instrument.min_quantity.raw);
   section.decimal("min_notional", kMoneyScale, instrument.min_notional.raw);
+  Quantity max_order_quantity{0};
+  section.decimal("max_order_quantity", instrument.quantity_scale, max_order_quantity.raw);
+  if (max_order_quantity.raw < 0) section.error("max_order_quantity", "must not be negative");
   section.integer("token_id", instrument.token_id, 0, INT64_MAX);
   section.text("token_symbol", token_symbol);
   if (symbol.empty() || !instrument.symbol.assign(symbol)) {
@@ -78,6 +81,7 @@ void read_instrument(ConfigSection section, AppConfig& config) {
   }
   section.finish();
   config.instruments.push_back(instrument);
+  config.risk.max_order_quantity.push_back(max_order_quantity);
 }
 
 void read_backtest(ConfigSection section, AppConfig& config) {
@@ -190,11 +194,25 @@ void read_risk(ConfigSection section, RiskConfig& risk) {
   section.decimal("max_order_notional", kMoneyScale, risk.max_order_notional.raw);
   section.decimal("max_position_notional", kMoneyScale, risk.max_position_notional.raw);
   section.integer("price_collar_bps", risk.price_collar_bps, 1, 9'999);
+  section.decimal("max_gross_exposure", kMoneyScale, risk.max_gross_exposure.raw);
   std::int64_t age_ms = risk.max_quote_age_ns / kNsPerMs;
   section.integer("max_quote_age_ms", age_ms, 1, 30LL * 86'400'000);
   risk.max_quote_age_ns = age_ms * kNsPerMs;
+  section.integer("max_orders_per_instrument", risk.max_orders_per_instrument, 0, 1'000'000);
+  section.integer("max_orders_total", risk.max_orders_total, 0, 1'000'000);
+  std::int64_t window_s = risk.order_rate_window_ns / kNsPerSecond;
+  section.integer("order_rate_window_s", window_s, 1, 86'400);
+  risk.order_rate_window_ns = window_s * kNsPerSecond;
+  section.integer("max_fills", risk.max_fills, 0, 1'000'000);
+  std::int64_t fill_window_s = risk.fill_window_ns / kNsPerSecond;
+  section.integer("fill_window_s", fill_window_s, 1, 86'400);
+  risk.fill_window_ns = fill_window_s * kNsPerSecond;
+  section.decimal("daily_loss_limit", kMoneyScale, risk.daily_loss_limit.raw);
+  section.integer("max_drawdown_bps", risk.max_drawdown_bps, 0, 10'000);
   if (risk.max_order_notional.raw <= 0) section.error("max_order_notional", "must be positive");
   if (risk.max_position_notional.raw <= 0) section.error("max_position_notional", "must be positive");
+  if (risk.max_gross_exposure.raw <= 0) section.error("max_gross_exposure", "must be positive");
+  if (risk.daily_loss_limit.raw < 0) section.error("daily_loss_limit", "must not be negative (0: no limit)");
   section.finish();
 }
 

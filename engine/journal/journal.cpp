@@ -70,6 +70,24 @@ CREATE TABLE IF NOT EXISTS signals (
   status TEXT NOT NULL,
   PRIMARY KEY (kind, token_id, venue_time_ns, value)
 );
+CREATE TABLE IF NOT EXISTS trading_states (
+  scope TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  time_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trading_state_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  time_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS risk_marks (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS risk_denials (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   strategy TEXT NOT NULL,
@@ -152,9 +170,19 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
   journal->insert_signal_ = journal->prepare(
       "INSERT OR IGNORE INTO signals (kind, token_id, symbol, venue_time_ns, value, trend, "
       "receive_time_ns, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
+  journal->upsert_state_ = journal->prepare(
+      "INSERT INTO trading_states (scope, state, reason, time_ns) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(scope) DO UPDATE SET state = excluded.state, reason = excluded.reason, "
+      "time_ns = excluded.time_ns;");
+  journal->insert_state_history_ = journal->prepare(
+      "INSERT INTO trading_state_history (scope, state, reason, time_ns) VALUES (?1, ?2, ?3, ?4);");
+  journal->upsert_mark_ = journal->prepare(
+      "INSERT INTO risk_marks (name, value, time_ns) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO "
+      "UPDATE SET value = excluded.value, time_ns = excluded.time_ns;");
   if (!journal->insert_intent_ || !journal->update_order_ || !journal->insert_event_ ||
       !journal->insert_fill_ || !journal->upsert_position_ || !journal->insert_denial_ ||
-      !journal->insert_signal_) {
+      !journal->insert_signal_ || !journal->upsert_state_ || !journal->insert_state_history_ ||
+      !journal->upsert_mark_) {
     error = "cannot prepare journal statements for " + path.string() + ": " +
             journal->last_error();
     return nullptr;
@@ -176,7 +204,8 @@ Journal::~Journal() {
     writer_.join();
   }
   for (auto* statement : {insert_intent_, update_order_, insert_event_, insert_fill_,
-                          upsert_position_, insert_denial_, insert_signal_}) {
+                          upsert_position_, insert_denial_, insert_signal_, upsert_state_,
+                          insert_state_history_, upsert_mark_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(database_);
@@ -282,6 +311,12 @@ bool Journal::record_risk_denial(std::string_view strategy, std::string_view sym
 
 bool Journal::record_signal(const SignalRow& row) { return append(row); }
 
+bool Journal::record_trading_state(const TradingStateRow& row) { return append(row); }
+
+bool Journal::record_risk_mark(std::string_view name, std::int64_t value, TimeNs time_ns) {
+  return append(RiskMarkRecord{std::string(name), value, time_ns});
+}
+
 // ---- writer thread ----
 
 void Journal::write_loop() {
@@ -374,6 +409,8 @@ bool Journal::write(const Record& record) {
         if constexpr (std::is_same_v<Row, FillRecord>) return write_fill(row);
         if constexpr (std::is_same_v<Row, DenialRecord>) return write_denial(row);
         if constexpr (std::is_same_v<Row, SignalRow>) return write_signal(row);
+        if constexpr (std::is_same_v<Row, TradingStateRow>) return write_trading_state(row);
+        if constexpr (std::is_same_v<Row, RiskMarkRecord>) return write_risk_mark(row);
       },
       record);
 }
@@ -471,7 +508,50 @@ bool Journal::write_signal(const SignalRow& row) {
   return step_done(s);
 }
 
+bool Journal::write_trading_state(const TradingStateRow& row) {
+  for (sqlite3_stmt* s : {upsert_state_, insert_state_history_}) {
+    bind_text(s, 1, row.scope);
+    bind_text(s, 2, row.state);
+    bind_text(s, 3, row.reason);
+    sqlite3_bind_int64(s, 4, row.time_ns);
+    if (!step_done(s)) return false;
+  }
+  return true;
+}
+
+bool Journal::write_risk_mark(const RiskMarkRecord& record) {
+  sqlite3_stmt* s = upsert_mark_;
+  bind_text(s, 1, record.name);
+  sqlite3_bind_int64(s, 2, record.value);
+  sqlite3_bind_int64(s, 3, record.time_ns);
+  return step_done(s);
+}
+
 // ---- reads (core thread, writer idle) ----
+
+std::vector<TradingStateRow> Journal::load_trading_states() {
+  flush();
+  std::vector<TradingStateRow> rows;
+  sqlite3_stmt* s = prepare("SELECT scope, state, reason, time_ns FROM trading_states ORDER BY scope;");
+  if (s == nullptr) return rows;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    rows.push_back({std::string(column_text(s, 0)), std::string(column_text(s, 1)),
+                    std::string(column_text(s, 2)), sqlite3_column_int64(s, 3)});
+  }
+  sqlite3_finalize(s);
+  return rows;
+}
+
+std::int64_t Journal::load_risk_mark(std::string_view name, std::int64_t otherwise) {
+  flush();
+  sqlite3_stmt* s = prepare("SELECT value FROM risk_marks WHERE name = ?1;");
+  if (s == nullptr) return otherwise;
+  bind_text(s, 1, name);
+  std::int64_t value = otherwise;
+  if (sqlite3_step(s) == SQLITE_ROW) value = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return value;
+}
 
 std::vector<SignalRow> Journal::load_signals() {
   std::vector<SignalRow> rows;

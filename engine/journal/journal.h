@@ -75,6 +75,14 @@ struct FillRow {
   TimeNs time_ns;
 };
 
+// A trading state as journaled (see engine/risk/trading_state.h): the newest row per scope.
+struct TradingStateRow {
+  std::string scope;   // global, instrument:<SYMBOL>, strategy:<tag>
+  std::string state;   // ACTIVE, REDUCING, HALTED
+  std::string reason;
+  TimeNs time_ns;
+};
+
 class Journal {
  public:
   // Opens or creates the journal, checks its integrity, applies the schema and starts the
@@ -102,6 +110,11 @@ class Journal {
                           std::string_view reason, TimeNs time_ns);
   // Identity (kind, token, venue time, value): a second write of the same signal is ignored.
   bool record_signal(const SignalRow& row);
+  // Replaces the scope's state; every change is also kept in trading_state_history.
+  bool record_trading_state(const TradingStateRow& row);
+  // A named value the risk controls need across restarts (the day's start equity, the equity
+  // peak); the newest value per name.
+  bool record_risk_mark(std::string_view name, std::int64_t value, TimeNs time_ns);
 
   // Writes between begin_batch() and end_batch() commit together or not at all: an order's
   // new state and the fill that caused it are durable together. Batches nest; the outermost
@@ -126,6 +139,9 @@ class Journal {
   std::vector<FillRow> load_fills();
   // Orders in the journal, oldest first (restart recovery).
   std::vector<Order> load_orders();
+  std::vector<TradingStateRow> load_trading_states();
+  // The mark's value, or `otherwise` when it was never recorded.
+  std::int64_t load_risk_mark(std::string_view name, std::int64_t otherwise);
   std::int64_t count_rows(std::string_view table);
 
   // Counted by the writer thread.
@@ -157,7 +173,13 @@ class Journal {
     std::string reason;
     TimeNs time_ns;
   };
-  using Record = std::variant<IntentRecord, OrderEventRecord, FillRecord, DenialRecord, SignalRow>;
+  struct RiskMarkRecord {
+    std::string name;
+    std::int64_t value;
+    TimeNs time_ns;
+  };
+  using Record = std::variant<IntentRecord, OrderEventRecord, FillRecord, DenialRecord, SignalRow,
+                              TradingStateRow, RiskMarkRecord>;
   struct Batch {
     std::vector<Record> records;
     std::uint64_t number = 0;       // 1, 2, ... in the order handed over
@@ -179,6 +201,8 @@ class Journal {
   bool write_fill(const FillRecord& record);
   bool write_denial(const DenialRecord& record);
   bool write_signal(const SignalRow& row);
+  bool write_trading_state(const TradingStateRow& row);
+  bool write_risk_mark(const RiskMarkRecord& record);
   bool insert_event(const Order& order, OrderEvent event, std::int32_t venue_error, TimeNs time_ns);
   void written(std::uint64_t batch, std::uint64_t last_intent);
   void fail(std::string why);
@@ -217,6 +241,9 @@ class Journal {
   sqlite3_stmt* upsert_position_ = nullptr;
   sqlite3_stmt* insert_denial_ = nullptr;
   sqlite3_stmt* insert_signal_ = nullptr;
+  sqlite3_stmt* upsert_state_ = nullptr;
+  sqlite3_stmt* insert_state_history_ = nullptr;
+  sqlite3_stmt* upsert_mark_ = nullptr;
 };
 
 }  // namespace sigex

@@ -343,6 +343,30 @@ bool OrderManager::has_unknown_outcome(InstrumentId instrument) const {
   return false;
 }
 
+bool OrderManager::crosses_own_order(InstrumentId instrument, Side side, OrderType type, Price price) const {
+  for (const std::size_t index : open_) {
+    const Order& resting = orders_[index];
+    if (resting.instrument != instrument || resting.side == side || !is_open(resting.state)) continue;
+    if (type == OrderType::kMarket || resting.type == OrderType::kMarket) return true;
+    if (side == Side::kBuy ? price >= resting.price : price <= resting.price) return true;
+  }
+  return false;
+}
+
+std::size_t OrderManager::cancel_all(InstrumentId instrument, TimeNs now_ns) {
+  std::vector<ClientOrderId> ids;
+  for (const std::size_t index : open_) {
+    const Order& order = orders_[index];
+    if (instrument != kNoInstrument && order.instrument != instrument) continue;
+    if (order.state == OrderState::kAccepted || order.state == OrderState::kPartiallyFilled) {
+      ids.push_back(order.client_order_id);
+    }
+  }
+  std::size_t canceled = 0;
+  for (const auto& id : ids) canceled += cancel(id, now_ns) ? 1 : 0;
+  return canceled;
+}
+
 bool OrderManager::has_open_order(InstrumentId instrument) const {
   for (const std::size_t index : open_) {
     const Order& order = orders_[index];

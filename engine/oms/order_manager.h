@@ -93,6 +93,12 @@ class OrderManager {
   const std::vector<Order>& orders() const { return orders_; }
   bool has_unknown_outcome(InstrumentId instrument) const;
   bool has_open_order(InstrumentId instrument) const;
+  // Whether an open order of ours on the other side of `instrument` would trade with an order
+  // of `side`, `type` and `price` (self-trade prevention).
+  bool crosses_own_order(InstrumentId instrument, Side side, OrderType type, Price price) const;
+  // Requests the cancellation of every resting order on `instrument` (every instrument with
+  // kNoInstrument). Returns how many were requested.
+  std::size_t cancel_all(InstrumentId instrument, TimeNs now_ns);
   Money reserved_buy_notional(const InstrumentRegistry& instruments) const;
   Quantity reserved_sell_quantity(InstrumentId instrument) const;
 

@@ -6,14 +6,21 @@ std::string_view to_string(RiskDenial denial) {
   switch (denial) {
     case RiskDenial::kNone: return "approved";
     case RiskDenial::kTradingHalted: return "trading_halted";
+    case RiskDenial::kReducingOnly: return "reducing_only";
+    case RiskDenial::kStrategyDisabled: return "strategy_disabled";
     case RiskDenial::kMarketDataStale: return "market_data_stale";
     case RiskDenial::kBookInvalid: return "book_invalid";
     case RiskDenial::kNoReferencePrice: return "no_reference_price";
     case RiskDenial::kPriceCollar: return "price_collar";
+    case RiskDenial::kSelfTrade: return "self_trade";
     case RiskDenial::kMaxOrderNotional: return "max_order_notional";
+    case RiskDenial::kMaxOrderQuantity: return "max_order_quantity";
     case RiskDenial::kMaxPositionNotional: return "max_position_notional";
+    case RiskDenial::kMaxGrossExposure: return "max_gross_exposure";
     case RiskDenial::kInsufficientBalance: return "insufficient_balance";
     case RiskDenial::kInsufficientPosition: return "insufficient_position";
+    case RiskDenial::kOrderRateInstrument: return "order_rate_instrument";
+    case RiskDenial::kOrderRateTotal: return "order_rate_total";
     case RiskDenial::kOutcomeUnknown: return "outcome_unknown";
     case RiskDenial::kInvalidOrder: return "invalid_order";
     case RiskDenial::kVenueFilter: return "venue_filter";
@@ -22,17 +29,50 @@ std::string_view to_string(RiskDenial denial) {
   return "?";
 }
 
+std::size_t RiskEngine::in_window(std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns) {
+  while (!times.empty() && times.front() <= now_ns - window_ns) times.pop_front();
+  return times.size();
+}
+
+std::size_t RiskEngine::count_in_window(const std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns) {
+  std::size_t count = 0;
+  for (auto it = times.rbegin(); it != times.rend() && *it > now_ns - window_ns; ++it) ++count;
+  return count;
+}
+
 RiskDenial RiskEngine::check(const OrderIntent& intent, const RiskView& view) {
   const RiskDenial result = evaluate(intent, view);
   ++denials_[static_cast<std::size_t>(result)];
+  if (result == RiskDenial::kNone) {
+    if (orders_by_instrument_.size() <= intent.instrument) orders_by_instrument_.resize(intent.instrument + 1);
+    auto& instrument = orders_by_instrument_[intent.instrument];
+    in_window(instrument, view.now_ns, config_.order_rate_window_ns);
+    instrument.push_back(view.now_ns);
+    in_window(orders_total_, view.now_ns, config_.order_rate_window_ns);
+    orders_total_.push_back(view.now_ns);
+  }
   return result;
+}
+
+bool RiskEngine::record_fill(std::size_t strategy, TimeNs now_ns) {
+  if (config_.max_fills <= 0) return false;
+  if (fills_by_strategy_.size() <= strategy) fills_by_strategy_.resize(strategy + 1);
+  auto& fills = fills_by_strategy_[strategy];
+  fills.push_back(now_ns);
+  return in_window(fills, now_ns, config_.fill_window_ns) > static_cast<std::size_t>(config_.max_fills);
 }
 
 RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view) const {
   const Instrument& instrument = view.instrument;
-  if (view.trading_halted) return RiskDenial::kTradingHalted;
+  if (view.trading_halted || view.state == TradingState::kHalted) return RiskDenial::kTradingHalted;
+  if (view.strategy_disabled) return RiskDenial::kStrategyDisabled;
   if (intent.quantity.raw <= 0) return RiskDenial::kInvalidOrder;
   if (intent.type == OrderType::kLimit && intent.price.raw <= 0) return RiskDenial::kInvalidOrder;
+  // Spot is long only: shrinking the position means selling no more than is held.
+  if (view.state == TradingState::kReducing &&
+      (intent.side == Side::kBuy || intent.quantity > view.position.quantity)) {
+    return RiskDenial::kReducingOnly;
+  }
   if (view.outcome_unknown_pending) return RiskDenial::kOutcomeUnknown;
   if (!view.quote.is_fresh(view.now_ns, config_.max_quote_age_ns)) {
     return RiskDenial::kMarketDataStale;
@@ -50,19 +90,37 @@ RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view)
       return RiskDenial::kPriceCollar;
     }
   }
+  if (view.crosses_own_order) return RiskDenial::kSelfTrade;
   const auto order_notional = notional(order_price, instrument.price_scale, intent.quantity,
                                        instrument.quantity_scale, Rounding::kUp);
   if (!order_notional || *order_notional > config_.max_order_notional) {
     return RiskDenial::kMaxOrderNotional;
+  }
+  if (intent.instrument < config_.max_order_quantity.size()) {
+    const Quantity limit = config_.max_order_quantity[intent.instrument];
+    if (limit.raw > 0 && intent.quantity > limit) return RiskDenial::kMaxOrderQuantity;
   }
   if (intent.side == Side::kBuy) {
     const auto after = notional(reference, instrument.price_scale,
                                 view.position.quantity + intent.quantity,
                                 instrument.quantity_scale, Rounding::kUp);
     if (!after || *after > config_.max_position_notional) return RiskDenial::kMaxPositionNotional;
+    if (view.gross_exposure + *order_notional > config_.max_gross_exposure) {
+      return RiskDenial::kMaxGrossExposure;
+    }
     if (*order_notional > view.available_cash) return RiskDenial::kInsufficientBalance;
   } else if (intent.quantity > view.available_to_sell) {
     return RiskDenial::kInsufficientPosition;
+  }
+  if (config_.max_orders_per_instrument > 0 && intent.instrument < orders_by_instrument_.size() &&
+      count_in_window(orders_by_instrument_[intent.instrument], view.now_ns, config_.order_rate_window_ns) >=
+          static_cast<std::size_t>(config_.max_orders_per_instrument)) {
+    return RiskDenial::kOrderRateInstrument;
+  }
+  if (config_.max_orders_total > 0 &&
+      count_in_window(orders_total_, view.now_ns, config_.order_rate_window_ns) >=
+          static_cast<std::size_t>(config_.max_orders_total)) {
+    return RiskDenial::kOrderRateTotal;
   }
   return RiskDenial::kNone;
 }

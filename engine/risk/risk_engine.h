@@ -2,28 +2,53 @@
 
 // Pre-trade checks run on every order intent, in every mode, before the OMS mints an id.
 // A denial carries a reason code; nothing denied reaches a venue. Owned by the core thread.
+//
+// The checks, in the order they run (the first failing one is the reason):
+//   trading state   HALTED (global, instrument) denies everything; REDUCING allows only
+//                   orders that shrink the position; a strategy disabled by the
+//                   repeated-execution throttle sends nothing
+//   order shape     positive quantity, positive limit price
+//   unknown outcome an earlier order on the instrument has not been resolved
+//   market data     fresh quote, synced book, a reference price (fail closed without one)
+//   price collar    a limit price within ±collar of the reference
+//   self-trade      the order would cross one of our own resting orders
+//   order size      maximum notional, maximum quantity (per instrument)
+//   exposure        maximum position notional per instrument, total gross exposure
+//   balance         cash for buys (net of open buys), position for sells (net of open sells)
+//   order rate      at most N orders per window, per instrument and overall
 
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <utility>
 #include <string_view>
+#include <vector>
 
 #include "engine/book/quote_book.h"
 #include "engine/oms/order.h"
 #include "engine/portfolio/portfolio.h"
+#include "engine/risk/trading_state.h"
 
 namespace sigex {
 
 enum class RiskDenial : std::uint8_t {
   kNone,
   kTradingHalted,
+  kReducingOnly,
+  kStrategyDisabled,
   kMarketDataStale,
   kBookInvalid,
   kNoReferencePrice,
   kPriceCollar,
+  kSelfTrade,
   kMaxOrderNotional,
+  kMaxOrderQuantity,
   kMaxPositionNotional,
+  kMaxGrossExposure,
   kInsufficientBalance,
   kInsufficientPosition,
+  kOrderRateInstrument,
+  kOrderRateTotal,
   kOutcomeUnknown,
   kInvalidOrder,
   kVenueFilter,  // the venue's trading rules (tick, step, notional) cannot be met
@@ -35,8 +60,22 @@ std::string_view to_string(RiskDenial denial);
 struct RiskConfig {
   Money max_order_notional{100'000 * 100'000'000LL};     // per order, quote asset
   Money max_position_notional{250'000 * 100'000'000LL};  // per instrument after the order
+  Money max_gross_exposure{1'000'000 * 100'000'000LL};   // all instruments after the order
+  // Per instrument (index = InstrumentId), in the instrument's quantity scale; 0: no limit.
+  std::vector<Quantity> max_order_quantity;
   std::int64_t price_collar_bps = 500;      // limit price within ±5 % of the reference
   DurationNs max_quote_age_ns = 2 * kNsPerDay;  // older market data: instrument untradeable
+  // Order-rate throttle: at most this many orders per window (0: no limit).
+  std::int64_t max_orders_per_instrument = 10;
+  std::int64_t max_orders_total = 30;
+  DurationNs order_rate_window_ns = 60 * kNsPerSecond;
+  // Repeated-execution throttle: more than `max_fills` fills of one strategy within the window
+  // disables the strategy until an operator enables it again (0: no limit).
+  std::int64_t max_fills = 20;
+  DurationNs fill_window_ns = 60 * kNsPerSecond;
+  // Loss limits that halt all trading (and cancel open orders) until an operator resumes it.
+  Money daily_loss_limit{0};          // loss since the UTC day's start equity; 0: no limit
+  std::int64_t max_drawdown_bps = 0;  // from the equity peak; 0: no limit
 };
 
 // Everything a check needs to know about the world at the moment of the order.
@@ -48,15 +87,24 @@ struct RiskView {
   Money available_cash;           // cash minus what open buy orders may spend
   Quantity available_to_sell;     // position minus what open sell orders may sell
   bool outcome_unknown_pending;   // an order on this instrument has an unknown outcome
-  bool trading_halted;
+  bool trading_halted;            // the OMS stopped (journal failure)
   bool book_invalid = false;      // depth book awaiting a snapshot or broken
+  TradingState state = TradingState::kActive;  // the strictest of global and instrument
+  bool strategy_disabled = false;
+  bool crosses_own_order = false;  // a resting order of ours on the other side would match
+  Money gross_exposure{0};         // all positions at their reference prices, before the order
 };
 
 class RiskEngine {
  public:
-  explicit RiskEngine(RiskConfig config) : config_(config) {}
+  explicit RiskEngine(RiskConfig config) : config_(std::move(config)) {}
 
+  // Counts the decision; an approved order counts against the order-rate throttle.
   RiskDenial check(const OrderIntent& intent, const RiskView& view);
+
+  // A fill of `strategy` at `now_ns`. True when it makes the strategy exceed the
+  // repeated-execution throttle (the caller disables the strategy).
+  bool record_fill(std::size_t strategy, TimeNs now_ns);
 
   std::uint64_t denials(RiskDenial reason) const {
     return denials_[static_cast<std::size_t>(reason)];
@@ -66,9 +114,15 @@ class RiskEngine {
 
  private:
   RiskDenial evaluate(const OrderIntent& intent, const RiskView& view) const;
+  // Drops times older than the window; the count left.
+  static std::size_t in_window(std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns);
+  static std::size_t count_in_window(const std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns);
 
   RiskConfig config_;
   std::array<std::uint64_t, static_cast<std::size_t>(RiskDenial::kCount)> denials_{};
+  std::vector<std::deque<TimeNs>> orders_by_instrument_;
+  std::deque<TimeNs> orders_total_;
+  std::vector<std::deque<TimeNs>> fills_by_strategy_;
 };
 
 }  // namespace sigex

@@ -1,6 +1,8 @@
 #include "engine/runtime/engine.h"
 
 #include "engine/core/check.h"
+#include "engine/core/decimal.h"
+#include "engine/core/int128.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
@@ -56,6 +58,7 @@ Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journa
       risk_(risk),
       orders_(instruments, journal, venue) {
   execution_buffer_.reserve(256);
+  instrument_states_.assign(instruments.size(), TradingState::kActive);
 }
 
 Engine::~Engine() = default;
@@ -63,6 +66,7 @@ Engine::~Engine() = default;
 void Engine::add_strategy(std::unique_ptr<Strategy> strategy) {
   contexts_.push_back(std::make_unique<Context>(*this, strategies_.size()));
   strategies_.push_back(std::move(strategy));
+  strategy_disabled_.push_back(false);
 }
 
 void Engine::start() {
@@ -72,7 +76,92 @@ void Engine::start() {
     orders_.mark_trade_seen(fill.instrument, fill.trade_id);
   }
   orders_.restore_from_journal(clock_.now_ns());
+  restore_trading_states();
   for (std::size_t i = 0; i < strategies_.size(); ++i) strategies_[i]->on_start(*contexts_[i]);
+}
+
+void Engine::restore_trading_states() {
+  for (const TradingStateRow& row : journal_.load_trading_states()) {
+    const auto state = trading_state_from_string(row.state);
+    SIGEX_CHECK(state.has_value(), "journal holds an unknown trading state");
+    states_.set(row.scope, *state, row.reason, row.time_ns);
+    if (*state != TradingState::kActive) {
+      log_warn("trading state {} is {} since the last run: {}; only an operator resumes it "
+               "(sigex trading-state --set active)", row.scope, row.state, row.reason);
+    }
+  }
+  equity_day_ = journal_.load_risk_mark("equity_day", -1);
+  day_start_equity_ = Money{journal_.load_risk_mark("day_start_equity", 0)};
+  peak_equity_ = Money{journal_.load_risk_mark("peak_equity", 0)};
+  refresh_effective_states();
+}
+
+void Engine::refresh_effective_states() {
+  for (InstrumentId id = 0; id < instruments_.size(); ++id) {
+    instrument_states_[id] = states_.effective(instruments_.get(id).symbol.view());
+  }
+  for (std::size_t i = 0; i < strategies_.size(); ++i) {
+    strategy_disabled_[i] = states_.strategy_disabled(strategies_[i]->tag());
+  }
+}
+
+void Engine::set_trading_state(const std::string& scope, TradingState state, std::string reason) {
+  const TimeNs now_ns = clock_.now_ns();
+  if (!states_.set(scope, state, reason, now_ns)) return;
+  journal_.record_trading_state({scope, std::string(to_string(state)), reason, now_ns});
+  refresh_effective_states();
+  if (state == TradingState::kActive) {
+    log_info("trading state {} is ACTIVE: {}", scope, reason);
+    return;
+  }
+  log_error("trading state {} is {}: {}", scope, to_string(state), reason);
+  if (state != TradingState::kHalted) return;
+  if (scope == kGlobalScope) {
+    orders_.cancel_all(kNoInstrument, now_ns);
+    return;
+  }
+  for (InstrumentId id = 0; id < instruments_.size(); ++id) {
+    if (instrument_scope(instruments_.get(id).symbol.view()) == scope) orders_.cancel_all(id, now_ns);
+  }
+}
+
+void Engine::check_loss_limits(TimeNs now_ns) {
+  const RiskConfig& limits = risk_.config();
+  if (limits.daily_loss_limit.raw <= 0 && limits.max_drawdown_bps <= 0) return;
+  if (states_.get(std::string(kGlobalScope)).state == TradingState::kHalted) return;
+  const Money equity = portfolio_.equity(quotes_);
+  const std::int64_t day = now_ns / kNsPerDay;
+  if (day != equity_day_) {
+    equity_day_ = day;
+    day_start_equity_ = equity;
+    journal_.record_risk_mark("equity_day", day, now_ns);
+    journal_.record_risk_mark("day_start_equity", equity.raw, now_ns);
+  }
+  // The peak is journaled when it rises by at least 1 bp, not on every tick.
+  if (equity > peak_equity_) {
+    const bool journal_it = (equity - peak_equity_).raw * 10'000 >= peak_equity_.raw;
+    peak_equity_ = equity;
+    if (journal_it) journal_.record_risk_mark("peak_equity", equity.raw, now_ns);
+  }
+  if (limits.daily_loss_limit.raw > 0 && day_start_equity_ - equity >= limits.daily_loss_limit) {
+    set_trading_state(std::string(kGlobalScope), TradingState::kHalted,
+                      fmt::format("daily_loss_limit: equity {} is {} below the day's start {} (limit {})",
+                                  format_decimal(equity.raw, kMoneyScale),
+                                  format_decimal((day_start_equity_ - equity).raw, kMoneyScale),
+                                  format_decimal(day_start_equity_.raw, kMoneyScale),
+                                  format_decimal(limits.daily_loss_limit.raw, kMoneyScale)));
+    return;
+  }
+  if (limits.max_drawdown_bps > 0 && peak_equity_.raw > 0 &&
+      static_cast<Int128>((peak_equity_ - equity).raw) * 10'000 >=
+          static_cast<Int128>(peak_equity_.raw) * limits.max_drawdown_bps) {
+    set_trading_state(std::string(kGlobalScope), TradingState::kHalted,
+                      fmt::format("max_drawdown: equity {} is {} bp below the peak {} (limit {} bp)",
+                                  format_decimal(equity.raw, kMoneyScale),
+                                  static_cast<std::int64_t>(static_cast<Int128>((peak_equity_ - equity).raw) * 10'000 /
+                                                            peak_equity_.raw),
+                                  format_decimal(peak_equity_.raw, kMoneyScale), limits.max_drawdown_bps));
+  }
 }
 
 void Engine::process(const InboundEvent& event) {
@@ -84,6 +173,7 @@ void Engine::process(const InboundEvent& event) {
   dispatch(event);
   ++counters_.events;
   run_due_in_batch();  // zero-latency venues answer within the same instant
+  check_loss_limits(clock_.now_ns());
   commit_batch();
   const TimeNs now_ns = clock_.now_ns();
   for (auto* observer : observers_) observer->on_event_processed(now_ns);
@@ -197,6 +287,7 @@ void Engine::invalidate_book(InstrumentId instrument) {
 std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderIntent& intent) {
   const TimeNs now_ns = clock_.now_ns();
   SIGEX_CHECK(intent.instrument < instruments_.size(), "order intent for an unknown instrument");
+  check_loss_limits(now_ns);  // no order past a loss limit, even within the event that crossed it
   const Instrument& instrument = instruments_.get(intent.instrument);
   OrderIntent order = intent;
   const Quote& quote = quotes_.quote(intent.instrument);
@@ -220,7 +311,11 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
                       orders_.has_unknown_outcome(intent.instrument),
                       orders_.halted(),
                       books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
-                          books_[intent.instrument].status() == BookStatus::kInvalid};
+                          books_[intent.instrument].status() == BookStatus::kInvalid,
+                      instrument_states_[intent.instrument],
+                      strategy_disabled_[strategy],
+                      orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
+                      portfolio_.gross_exposure(quotes_)};
   const RiskDenial denial = risk_.check(order, view);
   if (denial != RiskDenial::kNone) return deny(strategy, intent, denial, now_ns);
   auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), order,
@@ -249,6 +344,12 @@ void Engine::handle_execution(const ExecutionEvent& event) {
   FillResult result{};
   if (update->new_fill) {
     ++counters_.fills;
+    if (risk_.record_fill(order.strategy, now_ns)) {
+      const RiskConfig& limits = risk_.config();
+      set_trading_state(strategy_scope(strategies_[order.strategy]->tag()), TradingState::kHalted,
+                        fmt::format("repeated_execution: more than {} fills within {} s", limits.max_fills,
+                                    limits.fill_window_ns / kNsPerSecond));
+    }
     result = portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity,
                                    event.fee);
     journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns));

@@ -19,6 +19,7 @@
 #include "engine/portfolio/portfolio.h"
 #include "engine/queue/event_queue.h"
 #include "engine/risk/risk_engine.h"
+#include "engine/risk/trading_state.h"
 #include "engine/signals/signal_gate.h"
 #include "engine/strategy/strategy.h"
 #include "engine/venue/execution_venue.h"
@@ -98,6 +99,12 @@ class Engine {
   void set_foreign_order_policy(ForeignOrderPolicy policy) { orders_.set_foreign_order_policy(policy); }
   const std::string& halt_reason() const { return orders_.halt_reason(); }
 
+  // Trading states (global, per instrument, per strategy), restored from the journal at
+  // start(). set_trading_state() journals the change; moving to HALTED cancels the scope's
+  // resting orders. Core thread.
+  const TradingStates& trading_states() const { return states_; }
+  void set_trading_state(const std::string& scope, TradingState state, std::string reason);
+
  private:
   class Context;
   struct Timer {
@@ -118,6 +125,10 @@ class Engine {
   void run_due_in_batch();
   void commit_batch();
   void dispatch(const InboundEvent& event);
+  void restore_trading_states();
+  void refresh_effective_states();
+  // Daily loss and drawdown limits against the current equity; halts trading when crossed.
+  void check_loss_limits(TimeNs now_ns);
 
   const InstrumentRegistry& instruments_;
   const Clock& clock_;
@@ -138,6 +149,12 @@ class Engine {
   std::uint64_t timer_sequence_ = 0;
   std::vector<ExecutionEvent> execution_buffer_;
   EngineCounters counters_;
+  TradingStates states_;
+  std::vector<TradingState> instrument_states_;  // effective (global and instrument), by id
+  std::vector<bool> strategy_disabled_;          // by strategy index
+  std::int64_t equity_day_ = -1;                 // UTC day of day_start_equity_
+  Money day_start_equity_{0};
+  Money peak_equity_{0};
 };
 
 }  // namespace sigex

@@ -83,7 +83,11 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
-  Engine engine(instruments, clock, *journal, venue, RiskConfig{}, Money{1'000'000 * 100'000'000LL});
+  RiskConfig risk;  // the throttles would stop the rapid steps this test needs
+  risk.max_orders_per_instrument = 0;
+  risk.max_orders_total = 0;
+  risk.max_fills = 0;
+  Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
   engine.set_resolution_policy({config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2});
   engine.add_strategy(std::make_unique<StepBuyer>(steps));
   engine.start();
