@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
+#include "engine/core/int128.h"
+
 #include "support/test_support.h"
 
 namespace sigex {
@@ -90,6 +95,145 @@ TEST_F(RiskEngineTest, MarketOrdersArePricedAtTheReference) {
   OrderIntent market = buy("0", "0.03");
   market.type = OrderType::kMarket;
   EXPECT_EQ(risk.check(market, view()), RiskDenial::kMaxOrderNotional);
+}
+
+TEST_F(RiskEngineTest, QuantityAndGrossExposureLimits) {
+  config_.max_order_quantity = {quantity("0.005")};
+  RiskEngine by_quantity(config_);
+  EXPECT_EQ(by_quantity.check(buy("50100", "0.01"), view()), RiskDenial::kMaxOrderQuantity);
+  EXPECT_EQ(by_quantity.check(buy("50100", "0.005"), view()), RiskDenial::kNone);
+  config_.max_order_quantity.clear();
+  config_.max_gross_exposure = money("3000");
+  RiskEngine by_exposure(config_);
+  RiskView exposed = view();
+  exposed.gross_exposure = money("2600");  // other instruments already held
+  EXPECT_EQ(by_exposure.check(buy("50100", "0.01"), exposed), RiskDenial::kMaxGrossExposure);
+  exposed.gross_exposure = money("2400");
+  EXPECT_EQ(by_exposure.check(buy("50100", "0.01"), exposed), RiskDenial::kNone);
+}
+
+TEST_F(RiskEngineTest, SelfTradeIsDenied) {
+  RiskEngine risk(config_);
+  RiskView crossing = view();
+  crossing.crosses_own_order = true;
+  EXPECT_EQ(risk.check(buy("50100", "0.01"), crossing), RiskDenial::kSelfTrade);
+}
+
+TEST_F(RiskEngineTest, TradingStatesAndDisabledStrategies) {
+  RiskEngine risk(config_);
+  position_.quantity = quantity("0.02");
+  OrderIntent sell = buy("49950", "0.01");
+  sell.side = Side::kSell;
+  RiskView reducing = view();
+  reducing.state = TradingState::kReducing;
+  EXPECT_EQ(risk.check(buy("50100", "0.01"), reducing), RiskDenial::kReducingOnly);
+  EXPECT_EQ(risk.check(sell, reducing), RiskDenial::kNone);  // shrinks the position
+  sell.quantity = quantity("0.03");
+  EXPECT_EQ(risk.check(sell, reducing), RiskDenial::kReducingOnly);  // would go short
+  RiskView halted = view();
+  halted.state = TradingState::kHalted;
+  sell.quantity = quantity("0.01");
+  EXPECT_EQ(risk.check(sell, halted), RiskDenial::kTradingHalted);  // not even reducing
+  RiskView disabled = view();
+  disabled.strategy_disabled = true;
+  EXPECT_EQ(risk.check(sell, disabled), RiskDenial::kStrategyDisabled);
+}
+
+TEST_F(RiskEngineTest, OrderRateThrottlePerInstrumentAndOverall) {
+  config_.max_orders_per_instrument = 3;
+  config_.max_orders_total = 4;
+  config_.order_rate_window_ns = 10 * kNsPerSecond;
+  RiskEngine risk(config_);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(risk.check(buy("50100", "0.001"), view()), RiskDenial::kNone);
+  EXPECT_EQ(risk.check(buy("50100", "0.001"), view()), RiskDenial::kOrderRateInstrument);
+  Instrument eth = ethusdt();
+  Quote eth_quote;
+  eth_quote.bid = price("2999");
+  eth_quote.ask = price("3001");
+  eth_quote.last_update_ns = kNow;
+  OrderIntent eth_buy = buy("3000", "0.1");
+  eth_buy.instrument = 1;
+  RiskView eth_view{eth, eth_quote, position_, kNow, cash_, position_.quantity, false, false};
+  EXPECT_EQ(risk.check(eth_buy, eth_view), RiskDenial::kNone);  // 4th overall
+  EXPECT_EQ(risk.check(eth_buy, eth_view), RiskDenial::kOrderRateTotal);
+  // The window moves on: orders older than 10 s no longer count.
+  RiskView later = view();
+  later.now_ns = kNow + 10 * kNsPerSecond;
+  quote_.last_update_ns = later.now_ns;
+  EXPECT_EQ(risk.check(buy("50100", "0.001"), later), RiskDenial::kNone);
+  EXPECT_EQ(risk.denials(RiskDenial::kOrderRateInstrument), 1u);
+  EXPECT_EQ(risk.denials(RiskDenial::kOrderRateTotal), 1u);
+}
+
+TEST_F(RiskEngineTest, RepeatedExecutionThrottleTripsOnTheFillOverTheLimit) {
+  config_.max_fills = 3;
+  config_.fill_window_ns = 60 * kNsPerSecond;
+  RiskEngine risk(config_);
+  EXPECT_FALSE(risk.record_fill(0, kNow));
+  EXPECT_FALSE(risk.record_fill(0, kNow + 1));
+  EXPECT_FALSE(risk.record_fill(1, kNow + 2));  // another strategy's fills are its own
+  EXPECT_FALSE(risk.record_fill(0, kNow + 3));
+  EXPECT_TRUE(risk.record_fill(0, kNow + 4));
+  EXPECT_FALSE(risk.record_fill(1, kNow + 61 * kNsPerSecond));
+}
+
+// Random orders against random market states and limits: whatever the check approves stays
+// within every configured limit, computed here independently.
+TEST_F(RiskEngineTest, ApprovedOrdersNeverBreachALimit) {
+  std::mt19937_64 random(20261128);
+  auto pick = [&](std::int64_t low, std::int64_t high) {
+    return std::uniform_int_distribution<std::int64_t>(low, high)(random);
+  };
+  std::uint64_t approved = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    config_.max_order_notional = Money{pick(1, 5'000) * 100'000'000LL};
+    config_.max_position_notional = Money{pick(1, 10'000) * 100'000'000LL};
+    config_.max_gross_exposure = Money{pick(1, 20'000) * 100'000'000LL};
+    config_.max_order_quantity = {Quantity{pick(0, 10'000'000)}};
+    config_.price_collar_bps = pick(1, 1'000);
+    RiskEngine risk(config_);
+    const Price reference = Price{pick(10'000, 100'000) * 100'000'000LL};  // USDT per BTC
+    quote_ = Quote{};
+    quote_.last_trade = reference;
+    quote_.last_update_ns = kNow - pick(0, 6) * kNsPerSecond;
+    position_.quantity = Quantity{pick(0, 20'000'000)};
+    cash_ = Money{pick(0, 100'000) * 100'000'000LL};
+    RiskView world = view();
+    world.gross_exposure = Money{pick(0, 20'000) * 100'000'000LL};
+    const auto state_pick = pick(0, 9);
+    world.state = state_pick < 8 ? TradingState::kActive : state_pick == 8 ? TradingState::kReducing : TradingState::kHalted;
+    world.crosses_own_order = pick(0, 9) == 0;
+    world.available_to_sell = position_.quantity;
+    OrderIntent intent = buy("0", "0");
+    intent.side = pick(0, 1) == 0 ? Side::kBuy : Side::kSell;
+    intent.type = pick(0, 4) == 0 ? OrderType::kMarket : OrderType::kLimit;
+    intent.price = Price{reference.raw + pick(-reference.raw / 20, reference.raw / 20)};
+    intent.quantity = Quantity{pick(1, 5'000'000)};
+    if (risk.check(intent, world) != RiskDenial::kNone) continue;
+    ++approved;
+    const Price priced = intent.type == OrderType::kMarket ? reference : intent.price;
+    // Prices and quantities have 8 decimals: the product has 16, money 8.
+    const Money order_value{static_cast<std::int64_t>(static_cast<Int128>(priced.raw) * intent.quantity.raw / 100'000'000)};
+    ASSERT_TRUE(quote_.is_fresh(kNow, config_.max_quote_age_ns));
+    ASSERT_NE(world.state, TradingState::kHalted);
+    ASSERT_FALSE(world.crosses_own_order);
+    ASSERT_LE(order_value.raw, config_.max_order_notional.raw + 1);
+    if (config_.max_order_quantity[0].raw > 0) {
+      ASSERT_LE(intent.quantity, config_.max_order_quantity[0]);
+    }
+    if (intent.type == OrderType::kLimit) {
+      ASSERT_LE(std::abs(static_cast<double>(intent.price.raw - reference.raw)) * 10'000,
+                static_cast<double>(reference.raw) * static_cast<double>(config_.price_collar_bps) + 10'000);
+    }
+    if (intent.side == Side::kBuy) {
+      ASSERT_EQ(world.state, TradingState::kActive);
+      ASSERT_LE(order_value.raw, cash_.raw + 1);
+      ASSERT_LE(world.gross_exposure.raw + order_value.raw, config_.max_gross_exposure.raw + 1);
+    } else {
+      ASSERT_LE(intent.quantity, position_.quantity);
+    }
+  }
+  EXPECT_GT(approved, 1'000u) << "the property was hardly exercised";
 }
 
 }  // namespace

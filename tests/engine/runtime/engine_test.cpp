@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "engine/core/simulated_clock.h"
 #include "engine/sim/simulated_venue.h"
 #include "support/test_support.h"
@@ -106,6 +108,109 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
   EXPECT_EQ(engine.portfolio().position(0).realised_pnl, money("-0.01"));
   EXPECT_EQ(engine.portfolio().cash(), money("10000") - money("0.01") - money("0.50001") -
                                            money("0.5"));
+}
+
+// Buys 0.01 on every quote with a new intent each time; records what risk said.
+class BuyEveryQuote final : public Strategy {
+ public:
+  std::string_view tag() const override { return "buyer"; }
+  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
+    OrderIntent intent;
+    intent.instrument = quote.instrument;
+    intent.side = Side::kBuy;
+    intent.price = quote.ask_price;
+    intent.quantity = quantity("0.01");
+    intent.intent = IntentKey{++sequence_};
+    accepted += context.submit(intent).has_value() ? 1 : 0;
+  }
+  std::uint64_t sequence_ = 0;
+  int accepted = 0;
+};
+
+class LossLimitSession {
+ public:
+  LossLimitSession(const std::filesystem::path& state, SimulatedClock& clock, RiskConfig risk)
+      : instruments_(two_instruments()), venue_(instruments_, SimulatedVenueConfig{}, money("10000")) {
+    std::string error;
+    journal_ = Journal::open(state, Durability::kNormal, error);
+    engine_ = std::make_unique<Engine>(instruments_, clock, *journal_, venue_, risk, money("10000"));
+    engine_->add_market_observer(&venue_);
+    auto owned = std::make_unique<BuyEveryQuote>();
+    strategy = owned.get();
+    engine_->add_strategy(std::move(owned));
+    engine_->start();
+  }
+  void quote(TimeNs at, std::string_view bid, std::string_view ask, SimulatedClock& clock) {
+    clock.advance_to(at);
+    InboundEvent event;
+    event.kind = MarketEventKind::kBestBidOffer;
+    event.best_bid_offer = BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+    engine_->process(event);
+  }
+  Engine& engine() { return *engine_; }
+  BuyEveryQuote* strategy = nullptr;
+
+ private:
+  InstrumentRegistry instruments_;
+  SimulatedVenue venue_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST(Engine, DailyLossLimitHaltsAndStaysHaltedAcrossARestartUntilAnOperatorResumes) {
+  TemporaryDirectory directory;
+  SimulatedClock clock(1'000 * kNsPerSecond);
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerDay;
+  risk.daily_loss_limit = money("50");
+  {
+    LossLimitSession session(directory.path(), clock, risk);
+    session.quote(1'001 * kNsPerSecond, "50000", "50001", clock);  // buys 0.01
+    session.quote(1'002 * kNsPerSecond, "49900", "49901", clock);  // buys again: -1 + -1
+    EXPECT_EQ(session.strategy->accepted, 2);
+    EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kActive);
+    // 0.02 BTC loses 200 USDT at 40 000: over the 50 USDT limit.
+    session.quote(1'003 * kNsPerSecond, "40000", "40001", clock);
+    const TradingStatus& status = session.engine().trading_states().get("global");
+    EXPECT_EQ(status.state, TradingState::kHalted);
+    EXPECT_NE(status.reason.find("daily_loss_limit"), std::string::npos) << status.reason;
+    EXPECT_EQ(session.strategy->accepted, 2);  // the order in the crossing event was denied
+    session.quote(1'004 * kNsPerSecond, "40000", "40001", clock);
+    EXPECT_EQ(session.strategy->accepted, 2);
+    EXPECT_GE(session.engine().risk().denials(RiskDenial::kTradingHalted), 2u);
+  }
+  {
+    // A restart, the next UTC day, prices back up: still halted.
+    LossLimitSession session(directory.path(), clock, risk);
+    EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kHalted);
+    session.quote(kNsPerDay + 1'000 * kNsPerSecond, "50000", "50001", clock);
+    EXPECT_EQ(session.strategy->accepted, 0);
+    EXPECT_EQ(session.engine().risk().denials(RiskDenial::kTradingHalted), 1u);
+    session.engine().set_trading_state("global", TradingState::kActive, "operator: resumed");
+    session.quote(kNsPerDay + 1'001 * kNsPerSecond, "50000", "50001", clock);
+    EXPECT_EQ(session.strategy->accepted, 1);
+  }
+  LossLimitSession session(directory.path(), clock, risk);
+  EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kActive);
+}
+
+TEST(Engine, RepeatedExecutionDisablesTheStrategyAcrossRestarts) {
+  TemporaryDirectory directory;
+  SimulatedClock clock(1'000 * kNsPerSecond);
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerDay;
+  risk.max_fills = 3;
+  risk.fill_window_ns = 60 * kNsPerSecond;
+  {
+    LossLimitSession session(directory.path(), clock, risk);
+    for (int i = 1; i <= 6; ++i) session.quote((1'000 + i) * kNsPerSecond, "50000", "50001", clock);
+    EXPECT_EQ(session.strategy->accepted, 4);  // the 4th fill trips the throttle
+    EXPECT_TRUE(session.engine().trading_states().strategy_disabled("buyer"));
+    EXPECT_EQ(session.engine().risk().denials(RiskDenial::kStrategyDisabled), 2u);
+  }
+  LossLimitSession session(directory.path(), clock, risk);
+  session.quote(2'000 * kNsPerSecond, "50000", "50001", clock);
+  EXPECT_EQ(session.strategy->accepted, 0);
 }
 
 TEST(Engine, AFailedJournalWriteHaltsTradingWithoutWaitingForIt) {
