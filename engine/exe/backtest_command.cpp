@@ -226,6 +226,11 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
         format_decimal(m.fees.raw / 1'000'000, 2), config.engine.cash_asset,
         denials.empty() ? " none" : denials, facts.events, facts.input_lines,
         facts.input_problems, seconds, events_per_second, out_dir.string()).c_str());
+    for (const auto& [scope, status] : engine.trading_states().all()) {
+      if (status.state == TradingState::kActive) continue;
+      std::printf("%s", fmt::format("  trading state {} {} since {}: {}\n", scope, to_string(status.state),
+                                    format_utc_timestamp(status.since_ns), status.reason).c_str());
+    }
     if (signal_follow != nullptr) {
       const auto& counters = signal_follow->counters();
       std::string exits;

@@ -185,6 +185,12 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
                            to_string(static_cast<RiskDenial>(i)), denials_[i]);
     first = false;
   }
+  summary += "},\n  \"trading_states\": {";
+  first = true;
+  for (const auto& [scope, status] : engine_.trading_states().all()) {
+    summary += fmt::format("{}\"{}\": \"{}\"", first ? "" : ", ", scope, to_string(status.state));
+    first = false;
+  }
   summary += "},\n  \"signal_rejections\": {";
   first = true;
   for (const auto& [reason, count] : facts.signal_rejections) {

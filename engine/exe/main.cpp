@@ -9,6 +9,7 @@
 #include "engine/exe/app_config.h"
 #include "engine/exe/backtest_command.h"
 #include "engine/exe/fetch_history_command.h"
+#include "engine/exe/trading_state_command.h"
 #include "engine/core/calendar.h"
 #include "engine/exe/record_command.h"
 #include "engine/logging/log.h"
@@ -61,6 +62,16 @@ int main(int argc, char** argv) {
   history->add_option("--to", history_to, "last UTC day, YYYY-MM-DD (inclusive)")->required();
   history->add_option("--out", history_out, "recorded file to write (.gz for gzip)")->required();
 
+  sigex::TradingStateOptions state_options;
+  std::string state_set;
+  auto* trading_state = app.add_subcommand(
+      "trading-state", "show the journaled trading states, or set one (resume after a halt)");
+  trading_state->add_option("--config", config_path, "configuration file (TOML)")->required();
+  trading_state->add_option("--state-dir", state_options.state_dir, "journal directory (default: [engine] state_dir)");
+  trading_state->add_option("--set", state_set, "ACTIVE, REDUCING or HALTED");
+  trading_state->add_option("--scope", state_options.scope, "global (default), instrument:<SYMBOL> or strategy:<tag>");
+  trading_state->add_option("--reason", state_options.reason, "why (journaled; required with --set)");
+
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("file", check_path, "configuration file (TOML)")->required();
@@ -99,6 +110,9 @@ int main(int argc, char** argv) {
       options.out_path = history_out;
       status = sigex::run_fetch_history(config, options);
     }
+  } else if (trading_state->parsed()) {
+    if (!state_set.empty()) state_options.set = state_set;
+    status = sigex::run_trading_state(config, state_options);
   } else if (record->parsed()) {
     sigex::RecordOptions options;
     options.out_path = record_out;

@@ -5,6 +5,7 @@
 //   cp /tmp/g/orders.csv tests/golden/backtest_daily_orders.csv
 
 #include "engine/exe/backtest_command.h"
+#include "engine/exe/trading_state_command.h"
 
 #include <gtest/gtest.h>
 
@@ -65,6 +66,50 @@ TEST(BacktestGolden, TickRunIsReproducible) {
   EXPECT_NE(orders.find("sftick-"), std::string::npos);
   const std::string summary = slurp(directory.path() / "first" / "summary.json");
   EXPECT_NE(summary.find("\"events_processed\": 741262,"), std::string::npos);
+}
+
+TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndTheJournalKeepsItHalted) {
+  TemporaryDirectory directory;
+  AppConfig config = load("backtest-daily.toml");
+  config.risk.daily_loss_limit = Money{200 * 100'000'000LL};  // 2 % of the 10 000 USDT start
+  BacktestOptions options;
+  options.out_dir = (directory.path() / "out").string();
+  options.quiet = true;
+  ASSERT_EQ(run_backtest(config, options), 0);
+  const std::string summary = slurp(directory.path() / "out" / "summary.json");
+  EXPECT_NE(summary.find("\"trading_states\": {\"global\": \"HALTED\"}"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"trading_halted\": "), std::string::npos) << "no order was tried after the halt";
+  // What a restart reads: the journal says HALTED, with the limit as the reason.
+  std::string error;
+  auto journal = Journal::open(directory.path() / "out" / "state", Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  const auto states = journal->load_trading_states();
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].state, "HALTED");
+  EXPECT_NE(states[0].reason.find("daily_loss_limit"), std::string::npos) << states[0].reason;
+  journal.reset();
+
+  // Only an operator resumes it; mistakes are refused before anything is written.
+  TradingStateOptions resume;
+  resume.state_dir = (directory.path() / "out" / "state").string();
+  resume.set = "paused";
+  resume.reason = "checked the account";
+  EXPECT_EQ(run_trading_state(config, resume), 2);
+  resume.set = "active";
+  resume.scope = "instrument:XRPUSDT";
+  EXPECT_EQ(run_trading_state(config, resume), 2);
+  resume.scope = "global";
+  resume.reason.clear();
+  EXPECT_EQ(run_trading_state(config, resume), 2);
+  resume.reason = "checked the account";
+  EXPECT_EQ(run_trading_state(config, resume), 0);
+  journal = Journal::open(directory.path() / "out" / "state", Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  const auto resumed = journal->load_trading_states();
+  ASSERT_EQ(resumed.size(), 1u);
+  EXPECT_EQ(resumed[0].state, "ACTIVE");
+  EXPECT_EQ(resumed[0].reason, "operator: checked the account");
+  EXPECT_EQ(journal->count_rows("trading_state_history"), 2);
 }
 
 TEST(BacktestGolden, BadLinesAreReportedNotFatal) {
