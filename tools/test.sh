@@ -18,8 +18,10 @@ build/sigex check-config config/backtest-daily.toml
 build/sigex check-config config/backtest-tick.toml
 build/sigex check-config config/token-metrics.toml
 build/sigex check-config config/execution-binance.toml
+build/sigex check-config config/backtest-rebalance.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
+build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet
 
 SIGEX_BUILD_DIR=build-sanitize SIGEX_BUILD_TYPE=Debug tools/build.sh -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
   -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=ON -DSIGEX_BUILD_BENCH=OFF -DSIGEX_FAILPOINTS=ON

@@ -216,16 +216,28 @@ void read_risk(ConfigSection section, RiskConfig& risk) {
   section.finish();
 }
 
-void read_signal_follow(ConfigSection section, SignalFollowConfig& strategy) {
-  section.text("tag", strategy.tag);
-  bool tag_ok = !strategy.tag.empty() && strategy.tag.size() <= 8;
-  for (const char c : strategy.tag) tag_ok &= std::isalnum(static_cast<unsigned char>(c)) != 0;
+void read_seconds(ConfigSection& section, const std::string& key, DurationNs& value,
+                  std::int64_t min_s, std::int64_t max_s) {
+  std::int64_t seconds = value / kNsPerSecond;
+  section.integer(key, seconds, min_s, max_s);
+  value = seconds * kNsPerSecond;
+}
+
+// The keys every strategy has: its client order id prefix and the grade it reads.
+void read_strategy_basics(ConfigSection& section, std::string& tag, GradeKind& grade_kind) {
+  section.text("tag", tag);
+  bool tag_ok = !tag.empty() && tag.size() <= 8;
+  for (const char c : tag) tag_ok &= std::isalnum(static_cast<unsigned char>(c)) != 0;
   if (!tag_ok) section.error("tag", "1..8 characters of [a-zA-Z0-9]");
   std::string grade = "trader";
   section.text("grade", grade);
-  if (grade == "trader") strategy.grade = GradeKind::kTraderGrade;
-  else if (grade == "tm") strategy.grade = GradeKind::kTmGrade;
+  if (grade == "trader") grade_kind = GradeKind::kTraderGrade;
+  else if (grade == "tm") grade_kind = GradeKind::kTmGrade;
   else section.error("grade", "expected \"trader\" or \"tm\"");
+}
+
+void read_signal_follow(ConfigSection section, SignalFollowConfig& strategy) {
+  read_strategy_basics(section, strategy.tag, strategy.grade);
   std::int64_t entry = strategy.entry_grade_hundredths, exit = strategy.exit_grade_hundredths;
   section.decimal("entry_grade", 2, entry);
   section.decimal("exit_grade", 2, exit);
@@ -249,11 +261,22 @@ void read_signal_follow(ConfigSection section, SignalFollowConfig& strategy) {
   section.finish();
 }
 
-void read_seconds(ConfigSection& section, const std::string& key, DurationNs& value,
-                  std::int64_t min_s, std::int64_t max_s) {
-  std::int64_t seconds = value / kNsPerSecond;
-  section.integer(key, seconds, min_s, max_s);
-  value = seconds * kNsPerSecond;
+
+void read_grade_rebalance(ConfigSection section, GradeRebalanceConfig& strategy) {
+  read_strategy_basics(section, strategy.tag, strategy.grade);
+  std::int64_t floor = strategy.grade_floor_hundredths;
+  section.decimal("grade_floor", 2, floor);
+  if (floor < 0 || floor > 10'000) section.error("grade_floor", "must be within 0..100");
+  strategy.grade_floor_hundredths = static_cast<std::int32_t>(floor);
+  section.integer("max_weight_bps", strategy.max_weight_bps, 1, 10'000);
+  section.integer("invest_fraction_bps", strategy.invest_fraction_bps, 1, 10'000);
+  section.integer("drift_band_bps", strategy.drift_band_bps, 0, 10'000);
+  section.integer("price_tolerance_bps", strategy.price_tolerance_bps, 0, 2'000);
+  read_seconds(section, "settle_s", strategy.settle_ns, 0, 3'600);
+  read_seconds(section, "rebalance_interval_s", strategy.rebalance_interval_ns, 60, 365LL * 86'400);
+  read_seconds(section, "max_signal_age_s", strategy.max_signal_age_ns, 1, 365LL * 86'400);
+  read_seconds(section, "max_grade_age_s", strategy.max_grade_age_ns, 1, 365LL * 86'400);
+  section.finish();
 }
 
 void read_signals(ConfigSection section, SignalGateConfig& signals) {
@@ -423,6 +446,12 @@ AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
   ConfigSection strategy = root.child("strategy");
   config.signal_follow_enabled = strategy.has("signal_follow");
   read_signal_follow(strategy.child("signal_follow"), config.signal_follow);
+  config.grade_rebalance_enabled = strategy.has("grade_rebalance");
+  read_grade_rebalance(strategy.child("grade_rebalance"), config.grade_rebalance);
+  if (config.signal_follow_enabled && config.grade_rebalance_enabled &&
+      config.signal_follow.tag == config.grade_rebalance.tag) {
+    strategy.error("grade_rebalance.tag", "must differ from signal_follow.tag (client order ids)");
+  }
   strategy.finish();
   root.finish();
 

@@ -18,6 +18,8 @@
 #include "engine/signals/signal_gate.h"
 #include "engine/sim/simulated_venue.h"
 #include "adapters/token_metrics/token_metrics_config.h"
+#include "strategies/grade_rebalance/grade_rebalance.h"
+#include "strategies/grade_rebalance/grade_rebalance.h"
 #include "strategies/signal_follow/signal_follow.h"
 
 namespace sigex {
@@ -62,6 +64,8 @@ struct AppConfig {
   ExecutionConfig execution;
   bool signal_follow_enabled = false;
   SignalFollowConfig signal_follow;
+  bool grade_rebalance_enabled = false;
+  GradeRebalanceConfig grade_rebalance;
 };
 
 // Loads and validates everything; every problem goes into `errors` with its location.

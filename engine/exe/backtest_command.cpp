@@ -18,10 +18,13 @@
 #include "engine/queue/event_queue.h"
 #include "engine/runtime/engine.h"
 #include "engine/sim/simulated_venue.h"
+#include "strategies/grade_rebalance/grade_rebalance.h"
 #include "strategies/signal_follow/signal_follow.h"
 
 namespace sigex {
 namespace {
+
+constexpr DurationNs kSettleAfterInputNs = 60 * kNsPerSecond;
 
 // Shown on stderr only when it is a terminal; never part of the outputs.
 class ProgressBar {
@@ -93,6 +96,15 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     signal_follow = strategy.get();
     engine.add_strategy(std::move(strategy));
   }
+  GradeRebalance* grade_rebalance = nullptr;
+  if (config.grade_rebalance_enabled) {
+    GradeRebalanceConfig sized = config.grade_rebalance;
+    sized.max_order_notional = config.risk.max_order_notional;
+    sized.max_position_notional = config.risk.max_position_notional;
+    auto strategy = std::make_unique<GradeRebalance>(sized);
+    grade_rebalance = strategy.get();
+    engine.add_strategy(std::move(strategy));
+  }
   BacktestReport report(engine, config.backtest.equity_interval_ns);
   engine.add_observer(&report);
   engine.start();
@@ -155,9 +167,10 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     }
   }
   replay.join();
-  // Let in-flight answers land (bounded: a venue that keeps scheduling is a bug).
-  for (int round = 0; round < 1000 && engine.next_due_time_ns() != ExecutionVenue::kNever;
-       ++round) {
+  // Let in-flight answers land, and timers due shortly after the last input; a strategy's
+  // schedule (e.g. hourly) does not stretch the backtest past its data.
+  const TimeNs settle_until = clock.now_ns() + kSettleAfterInputNs;
+  for (int round = 0; round < 1000 && engine.next_due_time_ns() <= settle_until; ++round) {
     clock.advance_to(engine.next_due_time_ns());
     engine.run_due();
   }
@@ -230,6 +243,13 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
       if (status.state == TradingState::kActive) continue;
       std::printf("%s", fmt::format("  trading state {} {} since {}: {}\n", scope, to_string(status.state),
                                     format_utc_timestamp(status.since_ns), status.reason).c_str());
+    }
+    if (grade_rebalance != nullptr) {
+      const auto& counters = grade_rebalance->counters();
+      std::printf("%s", fmt::format("  grade_rebalance: rebalances {}, buys {}, sells {}, within band {}, "
+                                    "inputs stale {} superseded {}\n",
+                                    counters.rebalances, counters.buys, counters.sells, counters.within_band,
+                                    counters.stale_inputs, counters.superseded_inputs).c_str());
     }
     if (signal_follow != nullptr) {
       const auto& counters = signal_follow->counters();

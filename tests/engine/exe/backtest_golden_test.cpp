@@ -3,6 +3,7 @@
 // regenerate the golden file with:
 //   build/sigex backtest --config config/backtest-daily.toml --out /tmp/g --quiet &&
 //   cp /tmp/g/orders.csv tests/golden/backtest_daily_orders.csv
+// (and likewise config/backtest-rebalance.toml -> tests/golden/backtest_rebalance_orders.csv)
 
 #include "engine/exe/backtest_command.h"
 #include "engine/exe/trading_state_command.h"
@@ -66,6 +67,13 @@ TEST(BacktestGolden, TickRunIsReproducible) {
   EXPECT_NE(orders.find("sftick-"), std::string::npos);
   const std::string summary = slurp(directory.path() / "first" / "summary.json");
   EXPECT_NE(summary.find("\"events_processed\": 741262,"), std::string::npos);
+}
+
+TEST(BacktestGolden, RebalanceRunIsReproducibleAndMakesTheExpectedTrades) {
+  TemporaryDirectory directory;
+  expect_identical_runs("backtest-rebalance.toml", directory);
+  EXPECT_EQ(slurp(directory.path() / "first" / "orders.csv"),
+            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_rebalance_orders.csv"));
 }
 
 TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndTheJournalKeepsItHalted) {
