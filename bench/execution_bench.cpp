@@ -184,7 +184,12 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   SimulatedClock clock(1'700'000'000 * kNsPerSecond);
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   SigningVenue venue(registry, clock, tls);
+  // Every check runs; the order-rate throttle (10 000 per millisecond here) is set so that a
+  // million orders a second (the burst) pass it: the point is the path's cost, not its verdict.
   RiskConfig risk;
+  risk.max_orders_per_instrument = 10'000;
+  risk.max_orders_total = 10'000;
+  risk.order_rate_window_ns = kNsPerMs;
   Engine engine(registry, clock, *journal, venue, risk, Money{1'000'000'000 * 100'000'000LL});
   engine.add_strategy(std::make_unique<EveryQuote>());
   engine.start();

@@ -1,5 +1,7 @@
 #include "engine/risk/risk_engine.h"
 
+#include <algorithm>
+
 namespace sigex {
 
 std::string_view to_string(RiskDenial denial) {
@@ -29,37 +31,43 @@ std::string_view to_string(RiskDenial denial) {
   return "?";
 }
 
-std::size_t RiskEngine::in_window(std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns) {
-  while (!times.empty() && times.front() <= now_ns - window_ns) times.pop_front();
-  return times.size();
-}
+RiskEngine::RiskEngine(RiskConfig config)
+    : config_(std::move(config)),
+      orders_total_(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_total, 0))) {}
 
-std::size_t RiskEngine::count_in_window(const std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns) {
-  std::size_t count = 0;
-  for (auto it = times.rbegin(); it != times.rend() && *it > now_ns - window_ns; ++it) ++count;
-  return count;
+RateWindow& RiskEngine::instrument_window(InstrumentId instrument) {
+  if (orders_by_instrument_.size() <= instrument) {
+    orders_by_instrument_.resize(
+        instrument + 1, RateWindow(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_per_instrument, 0))));
+  }
+  return orders_by_instrument_[instrument];
 }
 
 RiskDenial RiskEngine::check(const OrderIntent& intent, const RiskView& view) {
-  const RiskDenial result = evaluate(intent, view);
+  RateWindow& instrument = instrument_window(intent.instrument);
+  RiskDenial result = evaluate(intent, view);
+  if (result == RiskDenial::kNone && instrument.full(view.now_ns, config_.order_rate_window_ns)) {
+    result = RiskDenial::kOrderRateInstrument;
+  }
+  if (result == RiskDenial::kNone && orders_total_.full(view.now_ns, config_.order_rate_window_ns)) {
+    result = RiskDenial::kOrderRateTotal;
+  }
   ++denials_[static_cast<std::size_t>(result)];
   if (result == RiskDenial::kNone) {
-    if (orders_by_instrument_.size() <= intent.instrument) orders_by_instrument_.resize(intent.instrument + 1);
-    auto& instrument = orders_by_instrument_[intent.instrument];
-    in_window(instrument, view.now_ns, config_.order_rate_window_ns);
-    instrument.push_back(view.now_ns);
-    in_window(orders_total_, view.now_ns, config_.order_rate_window_ns);
-    orders_total_.push_back(view.now_ns);
+    instrument.record(view.now_ns);
+    orders_total_.record(view.now_ns);
   }
   return result;
 }
 
 bool RiskEngine::record_fill(std::size_t strategy, TimeNs now_ns) {
   if (config_.max_fills <= 0) return false;
-  if (fills_by_strategy_.size() <= strategy) fills_by_strategy_.resize(strategy + 1);
-  auto& fills = fills_by_strategy_[strategy];
-  fills.push_back(now_ns);
-  return in_window(fills, now_ns, config_.fill_window_ns) > static_cast<std::size_t>(config_.max_fills);
+  if (fills_by_strategy_.size() <= strategy) {
+    fills_by_strategy_.resize(strategy + 1, RateWindow(static_cast<std::size_t>(config_.max_fills) + 1));
+  }
+  RateWindow& fills = fills_by_strategy_[strategy];
+  fills.record(now_ns);
+  return fills.full(now_ns, config_.fill_window_ns);  // more than max_fills within the window
 }
 
 RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view) const {
@@ -112,17 +120,7 @@ RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view)
   } else if (intent.quantity > view.available_to_sell) {
     return RiskDenial::kInsufficientPosition;
   }
-  if (config_.max_orders_per_instrument > 0 && intent.instrument < orders_by_instrument_.size() &&
-      count_in_window(orders_by_instrument_[intent.instrument], view.now_ns, config_.order_rate_window_ns) >=
-          static_cast<std::size_t>(config_.max_orders_per_instrument)) {
-    return RiskDenial::kOrderRateInstrument;
-  }
-  if (config_.max_orders_total > 0 &&
-      count_in_window(orders_total_, view.now_ns, config_.order_rate_window_ns) >=
-          static_cast<std::size_t>(config_.max_orders_total)) {
-    return RiskDenial::kOrderRateTotal;
-  }
-  return RiskDenial::kNone;
+  return RiskDenial::kNone;  // the order-rate throttle is checked last, in check()
 }
 
 }  // namespace sigex

@@ -19,7 +19,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <utility>
 #include <string_view>
 #include <vector>
@@ -27,6 +26,7 @@
 #include "engine/book/quote_book.h"
 #include "engine/oms/order.h"
 #include "engine/portfolio/portfolio.h"
+#include "engine/risk/rate_window.h"
 #include "engine/risk/trading_state.h"
 
 namespace sigex {
@@ -97,7 +97,7 @@ struct RiskView {
 
 class RiskEngine {
  public:
-  explicit RiskEngine(RiskConfig config) : config_(std::move(config)) {}
+  explicit RiskEngine(RiskConfig config);
 
   // Counts the decision; an approved order counts against the order-rate throttle.
   RiskDenial check(const OrderIntent& intent, const RiskView& view);
@@ -114,15 +114,13 @@ class RiskEngine {
 
  private:
   RiskDenial evaluate(const OrderIntent& intent, const RiskView& view) const;
-  // Drops times older than the window; the count left.
-  static std::size_t in_window(std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns);
-  static std::size_t count_in_window(const std::deque<TimeNs>& times, TimeNs now_ns, DurationNs window_ns);
+  RateWindow& instrument_window(InstrumentId instrument);
 
   RiskConfig config_;
   std::array<std::uint64_t, static_cast<std::size_t>(RiskDenial::kCount)> denials_{};
-  std::vector<std::deque<TimeNs>> orders_by_instrument_;
-  std::deque<TimeNs> orders_total_;
-  std::vector<std::deque<TimeNs>> fills_by_strategy_;
+  std::vector<RateWindow> orders_by_instrument_;  // approved orders
+  RateWindow orders_total_;
+  std::vector<RateWindow> fills_by_strategy_;
 };
 
 }  // namespace sigex
