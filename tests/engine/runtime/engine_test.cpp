@@ -194,6 +194,25 @@ TEST(Engine, DailyLossLimitHaltsAndStaysHaltedAcrossARestartUntilAnOperatorResum
   EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kActive);
 }
 
+TEST(Engine, MaxDrawdownFromThePeakHalts) {
+  TemporaryDirectory directory;
+  SimulatedClock clock(1'000 * kNsPerSecond);
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerDay;
+  risk.max_drawdown_bps = 100;  // 1 % of the peak equity
+  LossLimitSession session(directory.path(), clock, risk);
+  session.quote(1'001 * kNsPerSecond, "50000", "50001", clock);   // buys 0.01
+  // Each buy fills 5 ms later, when the next quote is processed.
+  session.quote(1'002 * kNsPerSecond, "60000", "60001", clock);   // 0.01 up 10 000: a peak of ~10 099
+  EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kActive);
+  session.quote(1'003 * kNsPerSecond, "58000", "58001", clock);   // 0.02 held: ~0.4 % below the peak
+  EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kActive);
+  session.quote(1'004 * kNsPerSecond, "50000", "50001", clock);   // 0.03 held: ~2.8 % below
+  const TradingStatus& status = session.engine().trading_states().get("global");
+  EXPECT_EQ(status.state, TradingState::kHalted);
+  EXPECT_NE(status.reason.find("max_drawdown"), std::string::npos) << status.reason;
+}
+
 TEST(Engine, RepeatedExecutionDisablesTheStrategyAcrossRestarts) {
   TemporaryDirectory directory;
   SimulatedClock clock(1'000 * kNsPerSecond);
