@@ -46,7 +46,8 @@ TEST(RateWindow, FullWhenTheLastNEventsFallWithinTheWindow) {
   EXPECT_TRUE(window.full(35, 100));
   EXPECT_FALSE(window.full(111, 100));  // the oldest (10) has left the window
   window.record(120);
-  EXPECT_TRUE(window.full(125, 100));    // 20, 30, 120
+  EXPECT_TRUE(window.full(119, 100));   // 20, 30, 120 all after 19
+  EXPECT_FALSE(window.full(125, 100));  // 20 is not after 25
   EXPECT_FALSE(RateWindow(0).full(0, 100));  // no limit
 }
 

@@ -213,6 +213,64 @@ TEST(Engine, MaxDrawdownFromThePeakHalts) {
   EXPECT_NE(status.reason.find("max_drawdown"), std::string::npos) << status.reason;
 }
 
+// Rests one GTC buy 4 % under the ask.
+class RestingBuyer final : public Strategy {
+ public:
+  std::string_view tag() const override { return "rest"; }
+  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
+    if (placed) return;
+    OrderIntent intent;
+    intent.instrument = quote.instrument;
+    intent.side = Side::kBuy;
+    intent.time_in_force = TimeInForce::kGoodTillCancel;
+    intent.price = Price{quote.ask_price.raw / 100 * 96};
+    intent.quantity = quantity("0.01");
+    intent.intent = IntentKey{1};
+    placed = context.submit(intent).has_value();
+  }
+  bool placed = false;
+};
+
+TEST(Engine, HaltingAnInstrumentCancelsItsRestingOrdersAndOnlyThose) {
+  TemporaryDirectory directory;
+  const InstrumentRegistry instruments = two_instruments();
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  SimulatedClock clock(1'000 * kNsPerSecond);
+  SimulatedVenue venue(instruments, SimulatedVenueConfig{}, money("10000"));
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerDay;
+  Engine engine(instruments, clock, *journal, venue, risk, money("10000"));
+  engine.add_market_observer(&venue);
+  auto owned = std::make_unique<RestingBuyer>();
+  RestingBuyer& strategy = *owned;
+  engine.add_strategy(std::move(owned));
+  engine.start();
+  auto quote = [&](TimeNs at, InstrumentId instrument, std::string_view bid, std::string_view ask) {
+    while (engine.next_due_time_ns() <= at) {
+      clock.advance_to(engine.next_due_time_ns());
+      engine.run_due();
+    }
+    clock.advance_to(at);
+    InboundEvent event;
+    event.kind = MarketEventKind::kBestBidOffer;
+    event.best_bid_offer = BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+    engine.process(event);
+  };
+  quote(1'001 * kNsPerSecond, 0, "50000", "50001");
+  quote(1'002 * kNsPerSecond, 0, "50000", "50001");
+  ASSERT_TRUE(strategy.placed);
+  ASSERT_TRUE(engine.orders().has_open_order(0));
+  engine.set_trading_state(instrument_scope("ETHUSDT"), TradingState::kHalted, "operator: test");
+  quote(1'003 * kNsPerSecond, 0, "50000", "50001");
+  EXPECT_TRUE(engine.orders().has_open_order(0));  // another instrument's halt leaves it
+  engine.set_trading_state(instrument_scope("BTCUSDT"), TradingState::kHalted, "operator: test");
+  quote(1'004 * kNsPerSecond, 0, "50000", "50001");
+  EXPECT_FALSE(engine.orders().has_open_order(0));
+  EXPECT_EQ(engine.orders().orders().at(0).state, OrderState::kCanceled);
+}
+
 TEST(Engine, RepeatedExecutionDisablesTheStrategyAcrossRestarts) {
   TemporaryDirectory directory;
   SimulatedClock clock(1'000 * kNsPerSecond);
