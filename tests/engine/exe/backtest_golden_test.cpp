@@ -7,6 +7,9 @@
 
 #include "engine/exe/backtest_command.h"
 #include "engine/exe/trading_state_command.h"
+#include "engine/core/simulated_clock.h"
+#include "engine/runtime/engine.h"
+#include "engine/sim/simulated_venue.h"
 
 #include <gtest/gtest.h>
 
@@ -76,7 +79,26 @@ TEST(BacktestGolden, RebalanceRunIsReproducibleAndMakesTheExpectedTrades) {
             slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_rebalance_orders.csv"));
 }
 
-TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndTheJournalKeepsItHalted) {
+// Tries one buy on the first quote.
+class OneBuy final : public Strategy {
+ public:
+  std::string_view tag() const override { return "one"; }
+  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
+    if (tried) return;
+    tried = true;
+    OrderIntent intent;
+    intent.instrument = quote.instrument;
+    intent.side = Side::kBuy;
+    intent.price = quote.ask_price;
+    intent.quantity = quantity("0.01");
+    intent.intent = IntentKey{1};
+    accepted = context.submit(intent).has_value();
+  }
+  bool tried = false;
+  bool accepted = false;
+};
+
+TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
   TemporaryDirectory directory;
   AppConfig config = load("backtest-daily.toml");
   config.risk.daily_loss_limit = Money{200 * 100'000'000LL};  // 2 % of the 10 000 USDT start
@@ -95,6 +117,28 @@ TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndTheJournalKeepsItHalted) {
   ASSERT_EQ(states.size(), 1u);
   EXPECT_EQ(states[0].state, "HALTED");
   EXPECT_NE(states[0].reason.find("daily_loss_limit"), std::string::npos) << states[0].reason;
+
+  // A restart on that journal: the engine comes up HALTED and the strategy's first order is
+  // denied, on a quote long after the loss.
+  {
+    const InstrumentRegistry instruments = build_registry(config);
+    SimulatedClock clock(kNsPerDay * 20'000);
+    SimulatedVenue venue(instruments, config.simulated_venue, config.engine.starting_cash);
+    Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.starting_cash);
+    auto buyer = std::make_unique<OneBuy>();
+    OneBuy& strategy = *buyer;
+    engine.add_strategy(std::move(buyer));
+    engine.start();
+    EXPECT_EQ(engine.trading_states().get("global").state, TradingState::kHalted);
+    InboundEvent event;
+    event.kind = MarketEventKind::kBestBidOffer;
+    event.best_bid_offer = BestBidOffer{0, 0, clock.now_ns(), price("40000"), quantity("5"), price("40001"),
+                                        quantity("5"), 1};
+    engine.process(event);
+    EXPECT_TRUE(strategy.tried);
+    EXPECT_FALSE(strategy.accepted);
+    EXPECT_EQ(engine.risk().denials(RiskDenial::kTradingHalted), 1u);
+  }
   journal.reset();
 
   // Only an operator resumes it; mistakes are refused before anything is written.
