@@ -32,14 +32,14 @@ bool TradingStates::set(const std::string& scope, TradingState state, std::strin
   return true;
 }
 
-const TradingStatus& TradingStates::get(const std::string& scope) const {
+const TradingStatus& TradingStates::get(std::string_view scope) const {
   static const TradingStatus kActive{};
   const auto found = states_.find(scope);
   return found == states_.end() ? kActive : found->second;
 }
 
 TradingState TradingStates::effective(std::string_view symbol) const {
-  const TradingState global = get(std::string(kGlobalScope)).state;
+  const TradingState global = get(kGlobalScope).state;
   const TradingState instrument = get(instrument_scope(symbol)).state;
   return std::max(global, instrument);
 }

@@ -40,7 +40,7 @@ class TradingStates {
  public:
   // Returns true when the scope's state changed.
   bool set(const std::string& scope, TradingState state, std::string reason, TimeNs now_ns);
-  const TradingStatus& get(const std::string& scope) const;
+  const TradingStatus& get(std::string_view scope) const;
   // The strictest of the global state and the instrument's.
   TradingState effective(std::string_view symbol) const;
   bool strategy_disabled(std::string_view tag) const;

@@ -128,7 +128,7 @@ void Engine::set_trading_state(const std::string& scope, TradingState state, std
 void Engine::check_loss_limits(TimeNs now_ns) {
   const RiskConfig& limits = risk_.config();
   if (limits.daily_loss_limit.raw <= 0 && limits.max_drawdown_bps <= 0) return;
-  if (states_.get(std::string(kGlobalScope)).state == TradingState::kHalted) return;
+  if (states_.get(kGlobalScope).state == TradingState::kHalted) return;
   const Money equity = portfolio_.equity(quotes_);
   const std::int64_t day = now_ns / kNsPerDay;
   if (day != equity_day_) {

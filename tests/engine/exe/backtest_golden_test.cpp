@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/test_strategies.h"
 #include "support/test_support.h"
 
 namespace sigex {
@@ -79,25 +80,6 @@ TEST(BacktestGolden, RebalanceRunIsReproducibleAndMakesTheExpectedTrades) {
             slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_rebalance_orders.csv"));
 }
 
-// Tries one buy on the first quote.
-class OneBuy final : public Strategy {
- public:
-  std::string_view tag() const override { return "one"; }
-  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
-    if (tried) return;
-    tried = true;
-    OrderIntent intent;
-    intent.instrument = quote.instrument;
-    intent.side = Side::kBuy;
-    intent.price = quote.ask_price;
-    intent.quantity = quantity("0.01");
-    intent.intent = IntentKey{1};
-    accepted = context.submit(intent).has_value();
-  }
-  bool tried = false;
-  bool accepted = false;
-};
-
 TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
   TemporaryDirectory directory;
   AppConfig config = load("backtest-daily.toml");
@@ -125,8 +107,8 @@ TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
     SimulatedClock clock(kNsPerDay * 20'000);
     SimulatedVenue venue(instruments, config.simulated_venue, config.engine.starting_cash);
     Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.starting_cash);
-    auto buyer = std::make_unique<OneBuy>();
-    OneBuy& strategy = *buyer;
+    auto buyer = std::make_unique<BuyOnQuote>("one", BuyOnQuote::Times::kOnce);
+    BuyOnQuote& strategy = *buyer;
     engine.add_strategy(std::move(buyer));
     engine.start();
     EXPECT_EQ(engine.trading_states().get("global").state, TradingState::kHalted);
@@ -135,8 +117,8 @@ TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
     event.best_bid_offer = BestBidOffer{0, 0, clock.now_ns(), price("40000"), quantity("5"), price("40001"),
                                         quantity("5"), 1};
     engine.process(event);
-    EXPECT_TRUE(strategy.tried);
-    EXPECT_FALSE(strategy.accepted);
+    EXPECT_EQ(strategy.tried, 1);
+    EXPECT_EQ(strategy.accepted, 0);
     EXPECT_EQ(engine.risk().denials(RiskDenial::kTradingHalted), 1u);
   }
   journal.reset();

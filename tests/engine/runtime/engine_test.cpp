@@ -6,6 +6,7 @@
 
 #include "engine/core/simulated_clock.h"
 #include "engine/sim/simulated_venue.h"
+#include "support/test_strategies.h"
 #include "support/test_support.h"
 
 namespace sigex {
@@ -110,23 +111,6 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
                                            money("0.5"));
 }
 
-// Buys 0.01 on every quote with a new intent each time; records what risk said.
-class BuyEveryQuote final : public Strategy {
- public:
-  std::string_view tag() const override { return "buyer"; }
-  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
-    OrderIntent intent;
-    intent.instrument = quote.instrument;
-    intent.side = Side::kBuy;
-    intent.price = quote.ask_price;
-    intent.quantity = quantity("0.01");
-    intent.intent = IntentKey{++sequence_};
-    accepted += context.submit(intent).has_value() ? 1 : 0;
-  }
-  std::uint64_t sequence_ = 0;
-  int accepted = 0;
-};
-
 class LossLimitSession {
  public:
   LossLimitSession(const std::filesystem::path& state, SimulatedClock& clock, RiskConfig risk)
@@ -135,7 +119,7 @@ class LossLimitSession {
     journal_ = Journal::open(state, Durability::kNormal, error);
     engine_ = std::make_unique<Engine>(instruments_, clock, *journal_, venue_, risk, money("10000"));
     engine_->add_market_observer(&venue_);
-    auto owned = std::make_unique<BuyEveryQuote>();
+    auto owned = std::make_unique<BuyOnQuote>("buyer", BuyOnQuote::Times::kEveryQuote);
     strategy = owned.get();
     engine_->add_strategy(std::move(owned));
     engine_->start();
@@ -148,7 +132,7 @@ class LossLimitSession {
     engine_->process(event);
   }
   Engine& engine() { return *engine_; }
-  BuyEveryQuote* strategy = nullptr;
+  BuyOnQuote* strategy = nullptr;
 
  private:
   InstrumentRegistry instruments_;
