@@ -273,6 +273,7 @@ void BinanceExecutionVenue::place(const OrderCommand& command) {
     }
   }
   SIGEX_FAILPOINT("venue.intent_durable");
+  if (wire_latency_ != nullptr) wire_latency_->record(clock_.now_ns() - command.created_time_ns);
   ++counters_.orders_sent;
   const OrderCall call = rest_.new_order(command, instrument);
   SIGEX_FAILPOINT("venue.reply_received");

@@ -31,6 +31,7 @@
 #include "engine/journal/durability.h"
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/portfolio.h"
+#include "engine/service/latency_histogram.h"
 #include "engine/venue/execution_venue.h"
 
 namespace sigex {
@@ -114,6 +115,9 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   // sigex did not buy). Both are counted in reconciliation differences.
   std::vector<BalanceDifference> check_positions(const Portfolio& portfolio);
   const VenueCounters& counters() const { return counters_; }
+  // Decision -> order on the wire (after the journal made it durable, just before the
+  // request is written), recorded on the I/O thread. Before start().
+  void set_wire_latency(LatencyHistogram* histogram) { wire_latency_ = histogram; }
   bool banned() const { return banned_.load(); }
   bool stream_live() const { return user_stream_ && user_stream_->live(); }
 
@@ -168,6 +172,7 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   VenueCounters counters_;
   boost::asio::ssl::context& tls_;
   std::unique_ptr<BinanceUserStream> user_stream_;
+  LatencyHistogram* wire_latency_ = nullptr;
 
   // I/O thread only.
   std::map<std::string, Tracked, std::less<>> tracked_;

@@ -23,15 +23,30 @@ struct ArmedFailpoint {
   }
 };
 
+const ArmedFailpoint& armed_failpoint() {
+  static const ArmedFailpoint armed;
+  return armed;
+}
+
+std::atomic<long>& remaining_hits() {
+  static std::atomic<long> remaining{armed_failpoint().countdown};
+  return remaining;
+}
+
 }  // namespace
 
 void failpoint_reached(const char* name) {
-  static ArmedFailpoint armed;
-  static std::atomic<long> remaining{armed.countdown};
+  const ArmedFailpoint& armed = armed_failpoint();
   if (armed.name.empty() || armed.name != name) return;
-  if (remaining.fetch_sub(1, std::memory_order_relaxed) == 1) {
+  if (remaining_hits().fetch_sub(1, std::memory_order_relaxed) == 1) {
     std::raise(SIGKILL);
   }
+}
+
+bool failpoint_triggered(const char* name) {
+  const ArmedFailpoint& armed = armed_failpoint();
+  if (armed.name.empty() || armed.name != name) return false;
+  return remaining_hits().fetch_sub(1, std::memory_order_relaxed) <= 1;
 }
 
 }  // namespace sigex

@@ -11,16 +11,23 @@
 //
 //   venue.intent_durable    the intent is durable in the journal, the request not yet sent
 //   venue.reply_received    the venue answered, the answer not yet journaled
+//
+// SIGEX_FAILPOINT_TRIGGERED(name) is the non-fatal kind: true from the n-th hit on, for faults
+// other than a crash (the daemon's core loop hangs at `run.core_loop_hang`, so tests can watch
+// the systemd watchdog pings stop). Always false in production builds.
 
 namespace sigex {
 
 void failpoint_reached(const char* name);
+bool failpoint_triggered(const char* name);
 
 }  // namespace sigex
 
 #ifdef SIGEX_FAILPOINTS
 #define SIGEX_FAILPOINT(name) ::sigex::failpoint_reached(name)
+#define SIGEX_FAILPOINT_TRIGGERED(name) ::sigex::failpoint_triggered(name)
 #else
+#define SIGEX_FAILPOINT_TRIGGERED(name) false
 #define SIGEX_FAILPOINT(name) \
   do {                        \
   } while (false)

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "adapters/service/metrics_server.h"
 #include "adapters/token_metrics/token_metrics_client.h"
 #include "engine/core/calendar.h"
 #include "engine/oms/client_order_id.h"
@@ -417,6 +418,43 @@ void read_execution(ConfigSection section, AppConfig& config) {
   section.finish();
 }
 
+void read_service(ConfigSection section, AppConfig& config) {
+  ServiceConfig& service = config.service;
+  std::string mode = "paper";
+  section.text("mode", mode);
+  if (mode == "live") {
+    service.mode = RunMode::kLive;
+  } else if (mode != "paper") {
+    section.error("mode", "expected \"paper\" (live data, simulated venue) or \"live\" (real orders)");
+  }
+  section.text("control_socket", service.control_socket);
+  service.control_socket = resolve_path(config.path, service.control_socket);
+  if (service.control_socket.size() > 100) {
+    section.error("control_socket", "a Unix socket path must be shorter than 100 characters");
+  }
+  section.text("metrics_listen", service.metrics_listen);
+  if (!service.metrics_listen.empty()) {
+    std::string address, error;
+    std::uint16_t port = 0;
+    if (!parse_loopback_listen(service.metrics_listen, address, port, error)) {
+      section.error("metrics_listen", error);
+    }
+  }
+  std::string on_stop = "cancel";
+  section.text("on_stop", on_stop);
+  if (on_stop == "leave") {
+    service.on_stop = StopPolicy::kLeaveOrders;
+  } else if (on_stop != "cancel") {
+    section.error("on_stop", "expected \"cancel\" (cancel resting orders) or \"leave\" (keep them)");
+  }
+  read_seconds(section, "stop_timeout_s", service.stop_timeout_ns, 1, 3600);
+  read_seconds(section, "max_loop_silence_s", service.max_loop_silence_ns, 1, 3600);
+  read_seconds(section, "max_market_data_age_s", service.max_market_data_age_ns, 0, 86'400);
+  read_seconds(section, "feed_connect_timeout_s", service.feed_connect_timeout_ns, 1, 3600);
+  read_seconds(section, "reconcile_timeout_s", service.reconcile_timeout_ns, 1, 86'400);
+  section.finish();
+}
+
 }  // namespace
 
 ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
@@ -432,6 +470,7 @@ AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
   ConfigSection root(table.get(), "", path, errors);
   read_engine(root.child("engine"), config);
   read_logging(root.child("logging"), config.logging);
+  read_service(root.child("service"), config);
   for (auto section : root.tables("instruments")) read_instrument(section, config);
   if (config.instruments.empty()) root.error("instruments", "at least one [[instruments]] is required");
   read_backtest(root.child("backtest"), config);

@@ -19,7 +19,6 @@
 #include "engine/sim/simulated_venue.h"
 #include "adapters/token_metrics/token_metrics_config.h"
 #include "strategies/grade_rebalance/grade_rebalance.h"
-#include "strategies/grade_rebalance/grade_rebalance.h"
 #include "strategies/signal_follow/signal_follow.h"
 
 namespace sigex {
@@ -50,10 +49,27 @@ struct MarketDataConfig {
   std::size_t queue_capacity = 262'144;  // inbound records; must hold a whole depth snapshot
 };
 
+// [service]: how `sigex run` behaves as a long-running daemon.
+enum class RunMode : std::uint8_t { kPaper, kLive };
+enum class StopPolicy : std::uint8_t { kCancelOrders, kLeaveOrders };
+
+struct ServiceConfig {
+  RunMode mode = RunMode::kPaper;
+  std::string control_socket;                  // "" = <state_dir>/control.sock
+  std::string metrics_listen = "127.0.0.1:9464";  // loopback only; "" = no endpoint
+  StopPolicy on_stop = StopPolicy::kCancelOrders;
+  DurationNs stop_timeout_ns = 20 * kNsPerSecond;      // cancels must be answered by then
+  DurationNs max_loop_silence_ns = 10 * kNsPerSecond;  // watchdog: the core loop must turn
+  DurationNs max_market_data_age_ns = 60 * kNsPerSecond;  // watchdog: market data must flow
+  DurationNs feed_connect_timeout_ns = 60 * kNsPerSecond;  // start-up: feeds must connect
+  DurationNs reconcile_timeout_ns = 300 * kNsPerSecond;   // start-up: open orders resolved
+};
+
 struct AppConfig {
   std::string path;
   EngineConfig engine;
   LogConfig logging;
+  ServiceConfig service;
   std::vector<Instrument> instruments;
   BacktestConfig backtest;
   SimulatedVenueConfig simulated_venue;

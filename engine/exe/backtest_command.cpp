@@ -14,6 +14,7 @@
 #include "engine/core/calendar.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/exe/backtest_report.h"
+#include "engine/exe/intake_setup.h"
 #include "engine/logging/log.h"
 #include "engine/queue/event_queue.h"
 #include "engine/runtime/engine.h"
@@ -90,21 +91,9 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   engine.add_market_observer(&venue);
   SignalGate signal_gate(config.signals, *journal, instruments);
   engine.set_signal_gate(&signal_gate);
-  SignalFollow* signal_follow = nullptr;
-  if (config.signal_follow_enabled) {
-    auto strategy = std::make_unique<SignalFollow>(config.signal_follow);
-    signal_follow = strategy.get();
-    engine.add_strategy(std::move(strategy));
-  }
-  GradeRebalance* grade_rebalance = nullptr;
-  if (config.grade_rebalance_enabled) {
-    GradeRebalanceConfig sized = config.grade_rebalance;
-    sized.max_order_notional = config.risk.max_order_notional;
-    sized.max_position_notional = config.risk.max_position_notional;
-    auto strategy = std::make_unique<GradeRebalance>(sized);
-    grade_rebalance = strategy.get();
-    engine.add_strategy(std::move(strategy));
-  }
+  const ConfiguredStrategies strategies = add_configured_strategies(config, engine);
+  SignalFollow* signal_follow = strategies.signal_follow;
+  GradeRebalance* grade_rebalance = strategies.grade_rebalance;
   BacktestReport report(engine, config.backtest.equity_interval_ns);
   engine.add_observer(&report);
   engine.start();

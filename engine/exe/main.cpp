@@ -12,6 +12,7 @@
 #include "engine/exe/trading_state_command.h"
 #include "engine/core/calendar.h"
 #include "engine/exe/record_command.h"
+#include "engine/exe/run_command.h"
 #include "engine/logging/log.h"
 
 namespace {
@@ -72,6 +73,27 @@ int main(int argc, char** argv) {
   trading_state->add_option("--scope", state_options.scope, "global (default), instrument:<SYMBOL> or strategy:<tag>");
   trading_state->add_option("--reason", state_options.reason, "why (journaled; required with --set)");
 
+  auto* run = app.add_subcommand("run", "run as a daemon: live or paper trading ([service] mode)");
+  run->add_option("--config", config_path, "configuration file (TOML)")->required();
+
+  std::string ctl_socket, ctl_scope = "global", ctl_reason;
+  auto* ctl = app.add_subcommand("ctl", "talk to a running daemon through its control socket");
+  ctl->add_option("--config", config_path, "configuration file (TOML) of the daemon")->required();
+  ctl->add_option("--socket", ctl_socket, "control socket (default: [service] control_socket)");
+  ctl->require_subcommand(1);
+  ctl->add_subcommand("status", "mode, trading states, feeds, positions, open orders, PnL, Token Metrics budget");
+  auto* ctl_halt = ctl->add_subcommand("halt", "stop trading now and cancel resting orders (journaled)");
+  auto* ctl_resume = ctl->add_subcommand("resume", "trade again (journaled)");
+  auto* ctl_reduce = ctl->add_subcommand("reduce", "only orders that reduce positions (journaled)");
+  auto* ctl_flatten = ctl->add_subcommand("flatten", "REDUCING, cancel resting orders, sell every position");
+  ctl->add_subcommand("reload", "re-read the configuration (as SIGHUP)");
+  for (auto* command : {ctl_halt, ctl_resume, ctl_reduce, ctl_flatten}) {
+    command->add_option("--reason", ctl_reason, "why (journaled with the change)")->required();
+  }
+  for (auto* command : {ctl_halt, ctl_resume, ctl_reduce}) {
+    command->add_option("--scope", ctl_scope, "global (default), instrument:<SYMBOL> or strategy:<tag>");
+  }
+
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("file", check_path, "configuration file (TOML)")->required();
@@ -113,6 +135,16 @@ int main(int argc, char** argv) {
   } else if (trading_state->parsed()) {
     if (!state_set.empty()) state_options.set = state_set;
     status = sigex::run_trading_state(config, state_options);
+  } else if (run->parsed()) {
+    sigex::RunOptions options;
+    options.config_path = config_path;
+    status = sigex::run_daemon(config, options);
+  } else if (ctl->parsed()) {
+    const std::string verb = ctl->get_subcommands().front()->get_name();
+    std::string request = verb;
+    if (verb == "halt" || verb == "resume" || verb == "reduce") request += " " + ctl_scope + " " + ctl_reason;
+    if (verb == "flatten") request += " " + ctl_reason;
+    status = sigex::run_ctl(config, ctl_socket, request);
   } else if (record->parsed()) {
     sigex::RecordOptions options;
     options.out_path = record_out;

@@ -13,6 +13,7 @@
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/book/order_book.h"
 #include "engine/core/live_clock.h"
+#include "engine/exe/intake_setup.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
@@ -38,36 +39,10 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   // Token Metrics polling, when configured: token ids are resolved before the registry exists.
   const TokenMetricsConfig& tm = config.token_metrics;
   std::vector<Instrument> instrument_list = config.instruments;
-  StoppableWaiter tm_waiter;
-  std::unique_ptr<CallBudget> budget;
-  boost::asio::ssl::context tm_tls = make_client_tls_context(tm.tls_ca_file, error);
-  std::optional<SecretLoad> tm_key;
-  if (tm.enabled) {
-    if (!error.empty()) {
-      log_error("{}", error);
-      return 1;
-    }
-    auto loaded = load_secret(tm.api_key);
-    if (!loaded) {
-      log_error("{}", loaded.error());
-      return 1;
-    }
-    log_info("Token Metrics API key from {}", loaded->origin);
-    tm_key = std::move(*loaded);
-    budget = CallBudget::open(config.engine.state_dir, "token_metrics", tm.monthly_call_budget,
-                              tm.budget_warn_percent, error);
-    if (!budget) {
-      log_error("{}", error);
-      return 1;
-    }
-    if (tm.resolve_tokens) {
-      TokenMetricsClient resolver(tm, Secret(std::string(tm_key->secret.reveal())), budget.get(), clock,
-                                  tm_waiter, tm_tls);
-      if (!resolve_token_ids(resolver, instrument_list, error)) {
-        log_error("{}", error);
-        return 1;
-      }
-    }
+  TokenMetricsIntake intake;
+  if (!prepare_token_metrics(config, clock, intake, instrument_list, error)) {
+    log_error("{}", error);
+    return 1;
   }
   InstrumentRegistry instruments;
   for (const auto& instrument : instrument_list) instruments.add(instrument);
@@ -94,8 +69,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   }
   std::unique_ptr<SignalPoller> poller;
   if (tm.enabled) {
-    poller = std::make_unique<SignalPoller>(tm, instruments, queue, clock, std::move(tm_key->secret),
-                                            budget.get(), tm_waiter, tm_tls);
+    poller = std::make_unique<SignalPoller>(tm, instruments, queue, clock, std::move(intake.key->secret),
+                                            intake.budget.get(), intake.waiter, intake.tls);
     poller->set_frame_sink([&signal_recorder](TimeNs time_ns, std::string_view frame) {
       signal_recorder.record(time_ns, frame);
     });
@@ -135,7 +110,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     for (std::size_t i = 0; i < count; ++i) deliver(batch[i]);
     if (count == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // idle core
   }
-  tm_waiter.stop();
+  intake.waiter.stop();
   if (poller) poller->stop();
   feed.stop();
   // Everything the feed handed over before it stopped belongs to the recording.

@@ -5,14 +5,13 @@
 #include <chrono>
 #include <cstdio>
 
+#include "adapters/service/instance_lock.h"
 #include "engine/core/calendar.h"
 #include "engine/journal/journal.h"
 #include "engine/risk/trading_state.h"
 
 namespace sigex {
-namespace {
 
-// Empty when the scope names something this configuration has; otherwise why not.
 std::string check_scope(const AppConfig& config, const std::string& scope) {
   if (scope == kGlobalScope) return {};
   if (scope.starts_with("instrument:")) {
@@ -25,6 +24,8 @@ std::string check_scope(const AppConfig& config, const std::string& scope) {
   if (scope.starts_with("strategy:") && scope.size() > 9) return {};
   return "expected global, instrument:<SYMBOL> or strategy:<tag>";
 }
+
+namespace {
 
 TimeNs wall_clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -55,6 +56,11 @@ int run_trading_state(const AppConfig& config, const TradingStateOptions& option
   }
   const std::string state_dir = options.state_dir.empty() ? config.engine.state_dir : options.state_dir;
   std::string error;
+  InstanceLock lock;
+  if (state && !lock.acquire(state_dir, error)) {
+    std::fprintf(stderr, "trading-state: %s\nwhile sigex runs, use `sigex ctl halt|resume` instead\n", error.c_str());
+    return 1;
+  }
   auto journal = Journal::open(state_dir, config.engine.durability, error);
   if (!journal) {
     std::fprintf(stderr, "trading-state: %s\n", error.c_str());

@@ -26,6 +26,7 @@ std::string_view to_string(RiskDenial denial) {
     case RiskDenial::kOutcomeUnknown: return "outcome_unknown";
     case RiskDenial::kInvalidOrder: return "invalid_order";
     case RiskDenial::kVenueFilter: return "venue_filter";
+    case RiskDenial::kShuttingDown: return "shutting_down";
     case RiskDenial::kCount: break;
   }
   return "?";
@@ -34,6 +35,18 @@ std::string_view to_string(RiskDenial denial) {
 RiskEngine::RiskEngine(RiskConfig config)
     : config_(std::move(config)),
       orders_total_(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_total, 0))) {}
+
+void RiskEngine::reconfigure(RiskConfig config) {
+  const bool instrument_windows_change = config.max_orders_per_instrument != config_.max_orders_per_instrument;
+  const bool total_window_changes = config.max_orders_total != config_.max_orders_total;
+  const bool fill_windows_change = config.max_fills != config_.max_fills;
+  config_ = std::move(config);
+  if (instrument_windows_change) orders_by_instrument_.clear();
+  if (total_window_changes) {
+    orders_total_ = RateWindow(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_total, 0)));
+  }
+  if (fill_windows_change) fills_by_strategy_.clear();
+}
 
 RateWindow& RiskEngine::instrument_window(InstrumentId instrument) {
   if (orders_by_instrument_.size() <= instrument) {

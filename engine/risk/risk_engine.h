@@ -52,6 +52,7 @@ enum class RiskDenial : std::uint8_t {
   kOutcomeUnknown,
   kInvalidOrder,
   kVenueFilter,  // the venue's trading rules (tick, step, notional) cannot be met
+  kShuttingDown,  // the daemon is stopping: no new orders
   kCount,
 };
 
@@ -111,6 +112,9 @@ class RiskEngine {
   }
   std::uint64_t approvals() const { return denials_[0]; }
   const RiskConfig& config() const { return config_; }
+  // New limits (a configuration reload). Rate windows whose size changes start empty; the
+  // others keep their history. Denial counts are kept.
+  void reconfigure(RiskConfig config);
 
  private:
   RiskDenial evaluate(const OrderIntent& intent, const RiskView& view) const;

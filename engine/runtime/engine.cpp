@@ -170,7 +170,10 @@ void Engine::process(const InboundEvent& event) {
   // durable, so the commit and the signing overlap and write-ahead still holds.
   journal_.begin_batch();
   run_due_in_batch();
+  origin_receive_ns_ = event.receive_time_ns();
+  origin_is_signal_ = event.kind == MarketEventKind::kTradingSignal || event.kind == MarketEventKind::kGrade;
   dispatch(event);
+  origin_receive_ns_ = 0;
   ++counters_.events;
   run_due_in_batch();  // zero-latency venues answer within the same instant
   check_loss_limits(clock_.now_ns());
@@ -287,6 +290,7 @@ void Engine::invalidate_book(InstrumentId instrument) {
 std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderIntent& intent) {
   const TimeNs now_ns = clock_.now_ns();
   SIGEX_CHECK(intent.instrument < instruments_.size(), "order intent for an unknown instrument");
+  if (!accepting_orders_) return deny(strategy, intent, RiskDenial::kShuttingDown, now_ns);
   check_loss_limits(now_ns);  // no order past a loss limit, even within the event that crossed it
   const Instrument& instrument = instruments_.get(intent.instrument);
   OrderIntent order = intent;
@@ -320,9 +324,15 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   if (denial != RiskDenial::kNone) return deny(strategy, intent, denial, now_ns);
   auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), order,
                            now_ns);
-  if (id) ++counters_.orders_submitted;
+  if (id) {
+    ++counters_.orders_submitted;
+    LatencyHistogram* latency = origin_is_signal_ ? signal_decision_latency_ : market_decision_latency_;
+    if (latency != nullptr && origin_receive_ns_ > 0) latency->record(now_ns - origin_receive_ns_);
+  }
   return id;
 }
+
+std::size_t Engine::cancel_all_orders() { return orders_.cancel_all(kNoInstrument, clock_.now_ns()); }
 
 std::optional<ClientOrderId> Engine::deny(std::size_t strategy, const OrderIntent& intent,
                                           RiskDenial denial, TimeNs now_ns) {

@@ -20,6 +20,7 @@
 #include "engine/queue/event_queue.h"
 #include "engine/risk/risk_engine.h"
 #include "engine/risk/trading_state.h"
+#include "engine/service/latency_histogram.h"
 #include "engine/signals/signal_gate.h"
 #include "engine/strategy/strategy.h"
 #include "engine/venue/execution_venue.h"
@@ -105,6 +106,22 @@ class Engine {
   const TradingStates& trading_states() const { return states_; }
   void set_trading_state(const std::string& scope, TradingState state, std::string reason);
 
+  // The daemon is stopping: every new order is denied (shutting_down), nothing is journaled
+  // as a state, so the next start trades again. Core thread.
+  void stop_new_orders() { accepting_orders_ = false; }
+  bool accepting_orders() const { return accepting_orders_; }
+  // New risk limits from a configuration reload. Core thread.
+  void reconfigure_risk(RiskConfig config) { risk_.reconfigure(std::move(config)); }
+  // Cancels every resting order (of every strategy); returns how many cancels were sent.
+  std::size_t cancel_all_orders();
+
+  // Where decision latencies go (the metrics endpoint): from the market event, or the signal
+  // or grade, that the decision reacted to, to the order handed to the OMS. Before start().
+  void set_decision_latency(LatencyHistogram* from_market, LatencyHistogram* from_signal) {
+    market_decision_latency_ = from_market;
+    signal_decision_latency_ = from_signal;
+  }
+
  private:
   class Context;
   struct Timer {
@@ -155,6 +172,11 @@ class Engine {
   std::int64_t equity_day_ = -1;                 // UTC day of day_start_equity_
   Money day_start_equity_{0};
   Money peak_equity_{0};
+  bool accepting_orders_ = true;
+  LatencyHistogram* market_decision_latency_ = nullptr;
+  LatencyHistogram* signal_decision_latency_ = nullptr;
+  TimeNs origin_receive_ns_ = 0;  // receive time of the event being dispatched; 0 outside one
+  bool origin_is_signal_ = false;
 };
 
 }  // namespace sigex

@@ -28,6 +28,33 @@ SimulatedVenue::SimulatedVenue(const InstrumentRegistry& instruments, SimulatedV
       account_(instruments, starting_cash),
       markets_(instruments.size()) {}
 
+void SimulatedVenue::restore(const std::vector<Order>& orders, const std::vector<FillRow>& fills) {
+  for (const FillRow& fill : fills) {
+    account_.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
+    next_trade_id_ = std::max(next_trade_id_, fill.trade_id + 1);
+  }
+  for (const Order& order : orders) {
+    seen_client_ids_.insert(std::string(order.client_order_id.view()));
+    next_venue_order_id_ = std::max(next_venue_order_id_, order.venue_order_id + 1);
+    // A cancel in flight at the stop never arrived: the order still rests.
+    if (order.state != OrderState::kAccepted && order.state != OrderState::kPartiallyFilled &&
+        order.state != OrderState::kPendingCancel) {
+      continue;
+    }
+    OrderCommand command{};
+    command.kind = OrderCommandKind::kNew;
+    command.side = order.side;
+    command.type = order.type;
+    command.time_in_force = order.time_in_force;
+    command.instrument = order.instrument;
+    command.client_order_id = order.client_order_id;
+    command.price = order.price;
+    command.quantity = order.quantity;
+    command.created_time_ns = order.created_time_ns;
+    live_orders_.push_back(LiveOrder{command, order.venue_order_id, order.filled_quantity, true});
+  }
+}
+
 void SimulatedVenue::send(const OrderCommand& command) {
   in_flight_.push_back(InFlight{command.created_time_ns + config_.order_latency_ns, command});
 }

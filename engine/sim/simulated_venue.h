@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "engine/core/instrument.h"
+#include "engine/journal/journal.h"
+#include "engine/oms/order.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/venue/execution_venue.h"
 
@@ -52,6 +54,14 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
 
   // The venue's own account (what the exchange would say the balances are).
   const Portfolio& account() const { return account_; }
+
+  // Paper trading restarts: the simulated exchange's state is what the journal proves it
+  // was. Every journaled fill is applied to the account; every order the venue had accepted
+  // and not finished rests again with its filled quantity; every journaled id counts as seen.
+  // An order the journal only sent never reached this in-process venue: a lookup answers
+  // "does not exist", exactly as a live exchange would. Trade ids continue after the
+  // journal's highest. Call before the engine starts.
+  void restore(const std::vector<Order>& orders, const std::vector<FillRow>& fills);
 
  private:
   struct LiveOrder {

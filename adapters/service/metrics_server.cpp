@@ -1,0 +1,168 @@
+#include "adapters/service/metrics_server.h"
+
+#include <chrono>
+#include <utility>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace sigex {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class MetricsServer::Impl {
+ public:
+  Impl(std::string address, std::uint16_t port, Handler handler)
+      : address_(std::move(address)), port_(port), handler_(std::move(handler)) {}
+
+  bool start(std::string& error) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(address_, ec);
+    if (ec) {
+      error = "metrics address " + address_ + ": " + ec.message();
+      return false;
+    }
+    const tcp::endpoint endpoint(address, port_);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(16, ec);
+    if (ec) {
+      error = "metrics endpoint " + address_ + ":" + std::to_string(port_) + ": " + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint().port();
+    accept();
+    thread_ = std::thread([this] { io_.run(); });
+    return true;
+  }
+
+  void stop() {
+    asio::post(io_, [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      if (stream_) stream_->close();
+    });
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      if (ec) {
+        accept();
+        return;
+      }
+      stream_ = std::make_unique<beast::tcp_stream>(std::move(socket));
+      read();
+    });
+  }
+
+  void read() {
+    request_ = {};
+    stream_->expires_after(std::chrono::seconds(10));
+    http::async_read(*stream_, buffer_, request_, [this](beast::error_code ec, std::size_t) {
+      if (ec) {
+        finish();
+        return;
+      }
+      respond();
+    });
+  }
+
+  void respond() {
+    response_ = {};
+    response_.version(request_.version());
+    response_.keep_alive(request_.keep_alive());
+    response_.set(http::field::server, "sigex");
+    const std::string_view target(request_.target().data(), request_.target().size());
+    if (request_.method() != http::verb::get || (target != "/metrics" && !target.starts_with("/metrics?"))) {
+      response_.result(http::status::not_found);
+      response_.set(http::field::content_type, "text/plain");
+      response_.body() = "sigex serves GET /metrics only\n";
+    } else if (auto body = handler_()) {
+      response_.result(http::status::ok);
+      response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      response_.body() = std::move(*body);
+    } else {
+      response_.result(http::status::service_unavailable);
+      response_.set(http::field::content_type, "text/plain");
+      response_.body() = "sigex core thread did not answer in time\n";
+    }
+    response_.prepare_payload();
+    http::async_write(*stream_, response_, [this](beast::error_code ec, std::size_t) {
+      if (ec || !response_.keep_alive()) {
+        finish();
+        return;
+      }
+      read();
+    });
+  }
+
+  void finish() {
+    if (stream_) {
+      beast::error_code ignored;
+      stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_->close();
+      stream_.reset();
+    }
+    accept();
+  }
+
+  std::string address_;
+  std::uint16_t port_;
+  Handler handler_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_{io_};
+  std::unique_ptr<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  std::thread thread_;
+};
+
+MetricsServer::MetricsServer(std::string address, std::uint16_t port, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(address), port, std::move(handler))) {}
+MetricsServer::~MetricsServer() = default;
+bool MetricsServer::start(std::string& error) { return impl_->start(error); }
+void MetricsServer::stop() { impl_->stop(); }
+std::uint16_t MetricsServer::port() const { return impl_->port(); }
+
+bool parse_loopback_listen(const std::string& text, std::string& address, std::uint16_t& port,
+                           std::string& error) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) {
+    error = "expected ADDRESS:PORT such as 127.0.0.1:9464, got \"" + text + "\"";
+    return false;
+  }
+  address = text.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  boost::system::error_code ec;
+  const auto parsed = asio::ip::make_address(address, ec);
+  if (ec || !parsed.is_loopback()) {
+    error = "\"" + address + "\" is not a loopback address: the metrics endpoint has no "
+            "authentication, so it listens on 127.0.0.1 or ::1 only (put a proxy in front to share it)";
+    return false;
+  }
+  const std::string port_text = text.substr(colon + 1);
+  char* end = nullptr;
+  const long value = std::strtol(port_text.c_str(), &end, 10);
+  if (end == port_text.c_str() || *end != '\0' || value < 0 || value > 65535) {
+    error = "port \"" + port_text + "\" is not a number from 0 to 65535";
+    return false;
+  }
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace sigex

@@ -1,0 +1,39 @@
+#pragma once
+
+// The Prometheus scrape endpoint: plain HTTP/1.1 on a loopback address only (refused
+// otherwise at configuration time), GET /metrics answered with the text exposition format.
+// One connection at a time on its own thread; the handler builds the body (the daemon asks
+// its core thread, which renders a consistent snapshot) or returns nullopt (503: the core did
+// not answer in time, which is itself worth alerting on).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sigex {
+
+class MetricsServer {
+ public:
+  using Handler = std::function<std::optional<std::string>()>;
+  MetricsServer(std::string address, std::uint16_t port, Handler handler);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  bool start(std::string& error);
+  void stop();
+  std::uint16_t port() const;  // the bound port (useful when configured as 0)
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// "127.0.0.1:9464" -> address and port; false unless the address is a loopback address.
+bool parse_loopback_listen(const std::string& text, std::string& address, std::uint16_t& port,
+                           std::string& error);
+
+}  // namespace sigex

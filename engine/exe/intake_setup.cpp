@@ -1,0 +1,51 @@
+#include "engine/exe/intake_setup.h"
+
+#include "adapters/token_metrics/signal_poller.h"
+#include "engine/logging/log.h"
+
+namespace sigex {
+
+bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
+                           std::vector<Instrument>& instruments, std::string& error) {
+  const TokenMetricsConfig& tm = config.token_metrics;
+  if (!tm.enabled) return true;
+  intake.tls = make_client_tls_context(tm.tls_ca_file, error);
+  if (!error.empty()) return false;
+  auto loaded = load_secret(tm.api_key);
+  if (!loaded) {
+    error = loaded.error();
+    return false;
+  }
+  log_info("Token Metrics API key from {}", loaded->origin);
+  intake.key = std::move(*loaded);
+  intake.budget = CallBudget::open(config.engine.state_dir, "token_metrics", tm.monthly_call_budget,
+                                   tm.budget_warn_percent, error);
+  if (!intake.budget) return false;
+  if (tm.resolve_tokens) {
+    TokenMetricsClient resolver(tm, Secret(std::string(intake.key->secret.reveal())), intake.budget.get(),
+                                clock, intake.waiter, intake.tls);
+    if (!resolve_token_ids(resolver, instruments, error)) return false;
+  }
+  return true;
+}
+
+ConfiguredStrategies add_configured_strategies(const AppConfig& config, Engine& engine) {
+  ConfiguredStrategies added;
+  if (config.signal_follow_enabled) {
+    auto strategy = std::make_unique<SignalFollow>(config.signal_follow);
+    added.signal_follow = strategy.get();
+    engine.add_strategy(std::move(strategy));
+  }
+  if (config.grade_rebalance_enabled) {
+    // Targets and orders are sized by the risk limits, so they are never denied for size.
+    GradeRebalanceConfig sized = config.grade_rebalance;
+    sized.max_order_notional = config.risk.max_order_notional;
+    sized.max_position_notional = config.risk.max_position_notional;
+    auto strategy = std::make_unique<GradeRebalance>(sized);
+    added.grade_rebalance = strategy.get();
+    engine.add_strategy(std::move(strategy));
+  }
+  return added;
+}
+
+}  // namespace sigex

@@ -1,0 +1,44 @@
+#pragma once
+
+// Set-up shared by the subcommands that run live intake (`record`, `run`) and by those that
+// trade (`backtest`, `run`): the Token Metrics key, budget and token ids, and the configured
+// strategies. One place, so every mode reads the configuration the same way.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/net/http_session.h"
+#include "adapters/net/waiter.h"
+#include "adapters/token_metrics/call_budget.h"
+#include "engine/core/secret.h"
+#include "engine/exe/app_config.h"
+#include "engine/runtime/engine.h"
+
+namespace sigex {
+
+// What a SignalPoller needs, prepared before the instrument registry exists (token ids may
+// be resolved through /v2/tokens, which fills in `instruments`).
+struct TokenMetricsIntake {
+  std::optional<SecretLoad> key;
+  std::unique_ptr<CallBudget> budget;
+  boost::asio::ssl::context tls{boost::asio::ssl::context::tls_client};
+  StoppableWaiter waiter;
+};
+
+// Loads the key (logging only where it came from), opens the call budget in the state
+// directory and resolves token ids. Does nothing when [token_metrics] is disabled. False with
+// the reason (never the key).
+bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
+                           std::vector<Instrument>& instruments, std::string& error);
+
+struct ConfiguredStrategies {
+  SignalFollow* signal_follow = nullptr;
+  GradeRebalance* grade_rebalance = nullptr;
+};
+
+// Adds [strategy.*] to the engine, in a fixed order (their indices are journaled).
+ConfiguredStrategies add_configured_strategies(const AppConfig& config, Engine& engine);
+
+}  // namespace sigex

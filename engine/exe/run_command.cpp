@@ -1,0 +1,711 @@
+#include "engine/exe/run_command.h"
+
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <concurrentqueue.h>
+#include <fmt/format.h>
+
+#include "adapters/binance/binance_execution_venue.h"
+#include "adapters/binance/market_data_feed.h"
+#include "adapters/service/control_socket.h"
+#include "adapters/service/instance_lock.h"
+#include "adapters/service/metrics_server.h"
+#include "adapters/service/systemd_notifier.h"
+#include "adapters/token_metrics/signal_poller.h"
+#include "engine/core/calendar.h"
+#include "engine/core/decimal.h"
+#include "engine/core/failpoint.h"
+#include "engine/core/live_clock.h"
+#include "engine/exe/intake_setup.h"
+#include "engine/exe/service_metrics.h"
+#include "engine/exe/trading_state_command.h"
+#include "engine/logging/log.h"
+#include "engine/service/flatten_strategy.h"
+#include "engine/service/watchdog.h"
+#include "engine/sim/simulated_venue.h"
+
+namespace sigex {
+namespace {
+
+// Set by the signal handlers only (async-signal-safe stores); read by the core loop.
+std::atomic<int> g_stop_signal{0};
+std::atomic<bool> g_reload_requested{false};
+
+extern "C" void on_stop_signal(int signal_number) { g_stop_signal.store(signal_number); }
+extern "C" void on_reload_signal(int) { g_reload_requested.store(true); }
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  sigemptyset(&action.sa_mask);
+  action.sa_handler = on_stop_signal;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  action.sa_handler = on_reload_signal;
+  sigaction(SIGHUP, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a control client that hangs up must not kill the daemon
+}
+
+constexpr DurationNs kControlAnswerTimeoutNs = 5 * kNsPerSecond;
+constexpr DurationNs kStatusEveryNs = 250 * kNsPerMs;  // STATUS= at most this often
+constexpr int kSpinTurns = 2000;                        // idle turns before the loop sleeps
+
+std::int64_t monotonic_usec() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
+}
+
+std::string money_text(Money value) { return format_decimal(value.raw, kMoneyScale); }
+
+// A request from the control socket or the metrics endpoint, answered by the core thread.
+struct CoreCall {
+  std::string request;
+  std::promise<std::string> answer;
+};
+
+class Daemon {
+ public:
+  Daemon(const AppConfig& config, const RunOptions& options)
+      : config_(config), options_(options), notifier_(ServiceNotifier::from_environment()) {}
+
+  int run();
+
+ private:
+  bool start_venue(std::string& error);
+  bool reconcile(std::string& error);
+  bool start_feeds(std::string& error);
+  bool start_service_endpoints(std::string& error);
+  void loop();
+  void turn();
+  void wait_idle();
+  void check_ready(TimeNs now_ns);
+  void publish_status(TimeNs now_ns, bool force);
+  void begin_stop(int signal_number);
+  bool stop_complete(TimeNs now_ns) const;
+  void shut_down();
+  std::string reload();
+  void watchdog_thread();
+  std::string ask_core(std::string request);
+  std::string handle(const std::string& request);
+  std::string status_text() const;
+  std::string set_state(TradingState state, const std::string& arguments);
+  std::string flatten(const std::string& reason);
+  bool any_open_order() const;
+
+  void phase(const std::string& text) {
+    log_info("{}", text);
+    notifier_.status(text);
+  }
+
+  AppConfig config_;
+  RunOptions options_;
+  ServiceNotifier notifier_;
+  LiveClock clock_;
+  InstanceLock lock_;
+  std::unique_ptr<Journal> journal_;
+  InstrumentRegistry instruments_;
+  TokenMetricsIntake intake_;
+
+  // Exactly one venue: the Binance adapter (live) or the simulated exchange (paper).
+  boost::asio::ssl::context venue_tls_{boost::asio::ssl::context::tls_client};
+  std::unique_ptr<BinanceExecutionVenue> live_venue_;
+  std::unique_ptr<SimulatedVenue> paper_venue_;
+  ExecutionVenue* venue_ = nullptr;
+
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<SignalGate> signal_gate_;
+  FlattenStrategy* flatten_ = nullptr;
+  std::unique_ptr<EventQueue<InboundEvent>> queue_;
+  std::unique_ptr<BinanceMarketDataFeed> feed_;
+  std::unique_ptr<SignalPoller> poller_;
+  std::unique_ptr<ControlSocketServer> control_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  ServiceMetrics metrics_;
+  std::vector<InboundEvent> batch_ = std::vector<InboundEvent>(1024);
+
+  moodycamel::ConcurrentQueue<std::shared_ptr<CoreCall>> calls_;
+  std::unique_ptr<Watchdog> watchdog_;
+  std::thread watchdog_thread_;
+  std::mutex watchdog_mutex_;
+  std::condition_variable watchdog_wake_;
+  bool watchdog_stop_ = false;
+
+  std::atomic<TimeNs> last_market_event_ns_{0};
+  std::atomic<TimeNs> ready_since_ns_{0};
+  TimeNs started_ns_ = 0;
+  TimeNs feed_deadline_ns_ = 0;
+  TimeNs next_ready_check_ns_ = 0;
+  TimeNs next_status_ns_ = 0;
+  std::string last_status_;
+  int idle_turns_ = 0;
+  bool stopping_ = false;
+  TimeNs stop_deadline_ns_ = 0;
+  int exit_code_ = 0;
+  bool failed_ = false;
+};
+
+bool Daemon::start_venue(std::string& error) {
+  if (config_.service.mode == RunMode::kPaper) {
+    phase("paper mode: the simulated exchange is restored from the journal (no clock skew check: "
+          "no exchange account)");
+    paper_venue_ = std::make_unique<SimulatedVenue>(instruments_, config_.simulated_venue,
+                                                    config_.engine.starting_cash);
+    paper_venue_->restore(journal_->load_orders(), journal_->load_fills());
+    venue_ = paper_venue_.get();
+    return true;
+  }
+  const ExecutionConfig& execution = config_.execution;
+  if (!execution.enabled) {
+    error = "mode = \"live\" needs an [execution] section (the exchange and where its keys are)";
+    return false;
+  }
+  auto api_key = load_secret(execution.api_key);
+  if (!api_key) {
+    error = api_key.error();
+    return false;
+  }
+  auto api_secret = load_secret(execution.api_secret);
+  if (!api_secret) {
+    error = api_secret.error();
+    return false;
+  }
+  log_info("Binance API key from {}, signing key from {}", api_key->origin, api_secret->origin);
+  std::unique_ptr<RequestSigner> signer;
+  if (execution.key_type == "ed25519") {
+    signer = make_ed25519_signer(api_secret->secret, error);
+    if (!signer) return false;
+  } else {
+    signer = make_hmac_signer(std::move(api_secret->secret));
+  }
+  venue_tls_ = make_client_tls_context("", error);
+  if (!error.empty()) return false;
+  phase("checking the exchange clock skew, trading rules, balances and open orders");
+  live_venue_ = std::make_unique<BinanceExecutionVenue>(instruments_, execution.binance,
+                                                        std::move(api_key->secret), std::move(signer),
+                                                        clock_, venue_tls_, journal_->watermark());
+  live_venue_->set_wire_latency(&metrics_.decision_to_wire);
+  if (!live_venue_->start(error)) return false;
+  venue_ = live_venue_.get();
+  return true;
+}
+
+bool Daemon::reconcile(std::string& error) {
+  engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, config_.risk,
+                                     config_.engine.starting_cash);
+  if (paper_venue_) engine_->add_market_observer(paper_venue_.get());
+  if (live_venue_) {
+    engine_->set_resolution_policy(resolution_policy(config_.execution));
+    engine_->set_foreign_order_policy(config_.execution.foreign_orders);
+  }
+  signal_gate_ = std::make_unique<SignalGate>(config_.signals, *journal_, instruments_);
+  engine_->set_signal_gate(signal_gate_.get());
+  add_configured_strategies(config_, *engine_);
+  auto flatten = std::make_unique<FlattenStrategy>();
+  flatten_ = flatten.get();
+  engine_->add_strategy(std::move(flatten));  // last: the others keep their journaled indices
+  engine_->set_decision_latency(&metrics_.market_to_decision, &metrics_.signal_to_decision);
+
+  phase("reconciling the journal with the venue");
+  engine_->start();
+  const TimeNs deadline = clock_.now_ns() + config_.service.reconcile_timeout_ns;
+  TimeNs next_report = 0;
+  while (engine_->orders().pending_lookups() > 0) {
+    const TimeNs now_ns = clock_.now_ns();
+    if (now_ns >= deadline) {
+      error = fmt::format("reconciliation did not finish within {} s: {} order(s) still unresolved "
+                          "(the venue does not answer lookups)",
+                          config_.service.reconcile_timeout_ns / kNsPerSecond,
+                          engine_->orders().pending_lookups());
+      return false;
+    }
+    if (now_ns >= next_report) {
+      notifier_.extend_timeout(30 * kNsPerSecond);
+      notifier_.status(fmt::format("reconciling: {} open order(s) being looked up",
+                                   engine_->orders().pending_lookups()));
+      next_report = now_ns + 5 * kNsPerSecond;
+    }
+    if (live_venue_) {
+      live_venue_->wait_for_answers(20 * kNsPerMs);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the simulated latency passes
+    }
+    engine_->run_due();
+  }
+  std::size_t balance_differences = 0;
+  if (live_venue_) balance_differences = live_venue_->check_positions(engine_->portfolio()).size();
+  metrics_.reconciliation_differences_at_start =
+      engine_->orders().counters().reconciliation_differences + balance_differences;
+  std::size_t open = 0;
+  for (const Order& order : engine_->orders().orders()) open += is_open(order.state) ? 1 : 0;
+  phase(fmt::format("reconciled: {} journaled order(s), {} open, {} difference(s)",
+                    engine_->orders().orders().size(), open,
+                    metrics_.reconciliation_differences_at_start));
+  for (const auto& [scope, status] : engine_->trading_states().all()) {
+    if (status.state != TradingState::kActive) {
+      log_warn("trading state {} is {} since {}: {} (sigex ctl resume to trade again)", scope,
+               to_string(status.state), format_utc_timestamp(status.since_ns), status.reason);
+    }
+  }
+  return true;
+}
+
+bool Daemon::start_feeds(std::string& error) {
+  phase("connecting the market data and signal feeds");
+  queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity, 2);
+  feed_ = std::make_unique<BinanceMarketDataFeed>(config_.market_data.binance, instruments_, *queue_, clock_);
+  engine_->set_market_data_control(feed_.get());
+  if (!feed_->start(error)) return false;
+  if (config_.token_metrics.enabled) {
+    poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
+                                             std::move(intake_.key->secret), intake_.budget.get(),
+                                             intake_.waiter, intake_.tls);
+    if (!poller_->start(error)) return false;
+  }
+  feed_deadline_ns_ = clock_.now_ns() + config_.service.feed_connect_timeout_ns;
+  return true;
+}
+
+bool Daemon::start_service_endpoints(std::string& error) {
+  control_ = std::make_unique<ControlSocketServer>(
+      control_socket_path(config_), [this](const std::string& request) { return ask_core(request); });
+  if (!control_->start(error)) return false;
+  if (!config_.service.metrics_listen.empty()) {
+    std::string address;
+    std::uint16_t port = 0;
+    if (!parse_loopback_listen(config_.service.metrics_listen, address, port, error)) return false;
+    metrics_server_ = std::make_unique<MetricsServer>(address, port, [this]() -> std::optional<std::string> {
+      std::string body = ask_core("metrics");
+      if (body.starts_with("error:")) return std::nullopt;
+      return body;
+    });
+    if (!metrics_server_->start(error)) return false;
+    metrics_.listen = fmt::format("http://{}:{}/metrics", address.find(':') == std::string::npos ? address : "[" + address + "]",
+                                  metrics_server_->port());
+    log_info("metrics at {}", metrics_.listen);
+  }
+  log_info("control socket at {}", control_->path());
+  return true;
+}
+
+int Daemon::run() {
+  started_ns_ = clock_.now_ns();
+  install_signal_handlers();
+  phase(fmt::format("configuration {} validated ({} mode)", config_.path,
+                    config_.service.mode == RunMode::kLive ? "live" : "paper"));
+  std::string error;
+  if (!lock_.acquire(config_.engine.state_dir, error)) {
+    log_error("{}", error);
+    notifier_.status(error);
+    return 1;
+  }
+  phase("state directory " + config_.engine.state_dir + " locked");
+  journal_ = Journal::open(config_.engine.state_dir, config_.engine.durability, error);
+  if (!journal_) {
+    log_error("{}", error);
+    notifier_.status("journal check failed");
+    return 1;
+  }
+  phase(fmt::format("journal opened and checked: {} order(s), {} fill(s)", journal_->count_rows("orders"),
+                    journal_->count_rows("fills")));
+  std::vector<Instrument> instrument_list = config_.instruments;
+  if (!prepare_token_metrics(config_, clock_, intake_, instrument_list, error)) {
+    log_error("{}", error);
+    notifier_.status("Token Metrics set-up failed (see the log)");
+    return 1;
+  }
+  for (const auto& instrument : instrument_list) instruments_.add(instrument);
+  if (!start_venue(error) || !reconcile(error) || !start_service_endpoints(error) || !start_feeds(error)) {
+    log_error("{}", error);
+    notifier_.status("start-up failed (see the log)");
+    shut_down();
+    return 1;
+  }
+  const DurationNs ping_interval = notifier_.watchdog_ping_interval_ns();
+  if (ping_interval > 0) {
+    watchdog_ = std::make_unique<Watchdog>(ping_interval, config_.service.max_loop_silence_ns);
+    log_info("systemd watchdog: pinging every {} ms while healthy", ping_interval / kNsPerMs);
+    watchdog_thread_ = std::thread([this] { watchdog_thread(); });
+  }
+  loop();
+  shut_down();
+  return exit_code_;
+}
+
+void Daemon::loop() {
+  while (!stop_complete(clock_.now_ns())) turn();
+}
+
+void Daemon::turn() {
+  if (SIGEX_FAILPOINT_TRIGGERED("run.core_loop_hang") && ready_since_ns_.load() != 0) {
+    log_error("failpoint run.core_loop_hang: the core loop stops turning");
+    while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (const int signal_number = g_stop_signal.exchange(0); signal_number != 0) begin_stop(signal_number);
+  if (g_reload_requested.exchange(false)) reload();
+  std::shared_ptr<CoreCall> call;
+  while (calls_.try_dequeue(call)) call->answer.set_value(handle(call->request));
+
+  const std::size_t count = queue_->drain(batch_.data(), batch_.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    const InboundEvent& event = batch_[i];
+    if (event.kind != MarketEventKind::kTradingSignal && event.kind != MarketEventKind::kGrade &&
+        event.kind != MarketEventKind::kMarketDataReset) {
+      last_market_event_ns_.store(event.receive_time_ns(), std::memory_order_relaxed);
+    }
+    engine_->process(event);
+  }
+  const TimeNs now_ns = clock_.now_ns();
+  if (live_venue_ || engine_->next_due_time_ns() <= now_ns) engine_->run_due();
+  if (watchdog_) watchdog_->loop_turned(now_ns);
+  if (ready_since_ns_.load(std::memory_order_relaxed) == 0) check_ready(now_ns);
+  publish_status(now_ns, false);
+  if (count == 0) {
+    wait_idle();
+  } else {
+    idle_turns_ = 0;
+  }
+}
+
+void Daemon::wait_idle() {
+  // Right after activity the loop spins (answers and the next events come soon); once quiet
+  // it sleeps a millisecond at a time, or waits on the live venue's answers.
+  if (++idle_turns_ < kSpinTurns) {
+    std::this_thread::yield();
+    return;
+  }
+  if (live_venue_) {
+    live_venue_->wait_for_answers(kNsPerMs);
+    return;
+  }
+  const DurationNs until_due = engine_->next_due_time_ns() - clock_.now_ns();
+  std::this_thread::sleep_for(std::chrono::nanoseconds(std::clamp<DurationNs>(until_due, 0, kNsPerMs)));
+}
+
+void Daemon::check_ready(TimeNs now_ns) {
+  if (now_ns < next_ready_check_ns_ || stopping_) return;
+  next_ready_check_ns_ = now_ns + 20 * kNsPerMs;
+  if (feed_->metrics().state == FeedState::kStreaming) {
+    ready_since_ns_.store(now_ns);
+    log_info("ready: {} s after start", fmt::format("{:.3f}", static_cast<double>(now_ns - started_ns_) / 1e9));
+    metrics_.start_to_ready_ns = now_ns - started_ns_;
+    notifier_.notify("READY=1");
+    publish_status(now_ns, true);
+    return;
+  }
+  if (now_ns >= feed_deadline_ns_) {
+    log_error("the market data feed did not connect within {} s; stopping (systemd restarts sigex)",
+              config_.service.feed_connect_timeout_ns / kNsPerSecond);
+    failed_ = true;
+    exit_code_ = 1;
+    begin_stop(0);
+  }
+}
+
+void Daemon::publish_status(TimeNs now_ns, bool force) {
+  if (!force && now_ns < next_status_ns_) return;
+  next_status_ns_ = now_ns + kStatusEveryNs;
+  if (ready_since_ns_.load(std::memory_order_relaxed) == 0 && !force) return;
+  const TradingStatus& global = engine_->trading_states().get(kGlobalScope);
+  std::uint64_t denials = 0;
+  for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
+    denials += engine_->risk().denials(static_cast<RiskDenial>(i));
+  }
+  std::string text = fmt::format("{} {}; orders {}, fills {}, risk denials {}",
+                                 stopping_ ? "stopping," : "trading", to_string(global.state),
+                                 engine_->counters().orders_submitted, engine_->counters().fills, denials);
+  if (engine_->halted()) text += "; OMS halted: " + engine_->halt_reason();
+  if (text == last_status_) return;
+  last_status_ = text;
+  notifier_.status(text);
+}
+
+void Daemon::begin_stop(int signal_number) {
+  if (stopping_) return;
+  stopping_ = true;
+  notifier_.notify(fmt::format("STOPPING=1\nSTATUS=stopping{}", signal_number == SIGTERM  ? " on SIGTERM"
+                                                               : signal_number == SIGINT ? " on SIGINT"
+                                                                                         : ""));
+  engine_->stop_new_orders();
+  std::size_t canceled = 0;
+  if (config_.service.on_stop == StopPolicy::kCancelOrders) canceled = engine_->cancel_all_orders();
+  // Leave two seconds of systemd's stop timeout for closing the feeds and the journal.
+  stop_deadline_ns_ = clock_.now_ns() + std::max<DurationNs>(config_.service.stop_timeout_ns - 2 * kNsPerSecond,
+                                                             kNsPerSecond);
+  log_info("stopping: new orders refused; {}", config_.service.on_stop == StopPolicy::kCancelOrders
+                                                   ? fmt::format("{} resting order(s) being canceled", canceled)
+                                                   : std::string("resting orders left on the venue (on_stop = \"leave\")"));
+}
+
+bool Daemon::any_open_order() const {
+  for (InstrumentId id = 0; id < instruments_.size(); ++id) {
+    if (engine_->orders().has_open_order(id)) return true;
+  }
+  return false;
+}
+
+bool Daemon::stop_complete(TimeNs now_ns) const {
+  if (!stopping_) return false;
+  if (config_.service.on_stop == StopPolicy::kLeaveOrders || !any_open_order()) return true;
+  if (now_ns < stop_deadline_ns_) return false;
+  log_warn("stopping with orders still open (no cancel answer in time); the next start reconciles them");
+  return true;
+}
+
+void Daemon::shut_down() {
+  if (watchdog_thread_.joinable()) {
+    {
+      std::lock_guard lock(watchdog_mutex_);
+      watchdog_stop_ = true;
+    }
+    watchdog_wake_.notify_all();
+    watchdog_thread_.join();
+  }
+  if (control_) control_->stop();
+  if (metrics_server_) metrics_server_->stop();
+  // Answer whatever was asked while the servers closed.
+  std::shared_ptr<CoreCall> call;
+  while (calls_.try_dequeue(call)) call->answer.set_value("error: sigex is stopping\n");
+  intake_.waiter.stop();
+  if (poller_) poller_->stop();
+  if (feed_) feed_->stop();
+  if (live_venue_) live_venue_->stop();
+  if (journal_ && !journal_->flush()) {
+    log_error("journal: the last writes failed: {}", journal_->last_error());
+    exit_code_ = 1;
+  }
+  if (engine_) {
+    log_info("stopped: {} orders, {} fills this run; journal flushed", engine_->counters().orders_submitted,
+             engine_->counters().fills);
+  }
+}
+
+std::string Daemon::reload() {
+  notifier_.notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
+  log_info("reloading the configuration from {}", options_.config_path);
+  ConfigErrors errors;
+  AppConfig fresh = load_app_config(options_.config_path, errors);
+  std::string answer;
+  if (!errors.empty()) {
+    for (const auto& message : errors.messages()) log_error("reload: {}", message);
+    answer = fmt::format("error: the new configuration is invalid ({} problem(s), see the log); "
+                         "the running configuration is kept\n", errors.messages().size());
+    log_error("reload refused: the running configuration is kept");
+  } else {
+    spdlog::set_level(spdlog::level::from_str(fresh.logging.level));
+    engine_->reconfigure_risk(fresh.risk);
+    config_.logging = fresh.logging;
+    config_.risk = fresh.risk;
+    answer = "ok\nreloaded [logging] and [risk]; other sections take effect at the next restart\n";
+    log_info("reloaded [logging] and [risk]; other sections take effect at the next restart");
+  }
+  notifier_.notify("READY=1");
+  last_status_.clear();
+  publish_status(clock_.now_ns(), true);
+  return answer;
+}
+
+void Daemon::watchdog_thread() {
+  std::string last_problem;
+  std::unique_lock lock(watchdog_mutex_);
+  while (!watchdog_stop_) {
+    watchdog_wake_.wait_for(lock, std::chrono::nanoseconds(watchdog_->interval_ns() / 4));
+    if (watchdog_stop_) break;
+    const TimeNs ready_ns = ready_since_ns_.load();
+    const TimeNs now_ns = clock_.now_ns();
+    if (ready_ns == 0 || !watchdog_->due(now_ns)) continue;
+    std::vector<WatchedFeed> feeds;
+    if (config_.service.max_market_data_age_ns > 0) {
+      feeds.push_back({"market data", config_.service.max_market_data_age_ns, last_market_event_ns_.load()});
+    }
+    const WatchdogVerdict verdict = watchdog_->verdict(now_ns, feeds, ready_ns);
+    if (verdict.healthy) {
+      notifier_.notify("WATCHDOG=1");
+      metrics_.watchdog_pings.fetch_add(1, std::memory_order_relaxed);
+      if (!last_problem.empty()) {
+        log_info("watchdog: healthy again, pinging");
+        last_problem.clear();
+      }
+      continue;
+    }
+    if (verdict.reason != last_problem) {
+      log_error("watchdog: not pinging systemd: {}", verdict.reason);
+      notifier_.status("watchdog: not pinging: " + verdict.reason);
+      last_problem = verdict.reason;
+    }
+  }
+}
+
+std::string Daemon::ask_core(std::string request) {
+  auto call = std::make_shared<CoreCall>();
+  call->request = std::move(request);
+  auto answer = call->answer.get_future();
+  calls_.enqueue(call);
+  if (answer.wait_for(std::chrono::nanoseconds(kControlAnswerTimeoutNs)) != std::future_status::ready) {
+    return "error: the core loop did not answer within 5 s (it may be stuck; the watchdog will tell systemd)\n";
+  }
+  return answer.get();
+}
+
+std::string Daemon::handle(const std::string& request) {
+  const auto space = request.find(' ');
+  const std::string verb = request.substr(0, space);
+  const std::string arguments = space == std::string::npos ? "" : request.substr(space + 1);
+  if (verb == "status") return "ok\n" + status_text();
+  if (verb == "metrics") {
+    return render_metrics(metrics_, *engine_, config_, feed_.get(), poller_.get(), live_venue_.get(),
+                          queue_->approximate_size(), ready_since_ns_.load() != 0, clock_.now_ns(),
+                          last_market_event_ns_.load());
+  }
+  if (verb == "halt") return set_state(TradingState::kHalted, arguments);
+  if (verb == "resume") return set_state(TradingState::kActive, arguments);
+  if (verb == "reduce") return set_state(TradingState::kReducing, arguments);
+  if (verb == "flatten") return flatten(arguments);
+  if (verb == "reload") return reload();
+  return "error: unknown request \"" + verb + "\" (expected status, halt, resume, reduce, flatten or reload)\n";
+}
+
+// "<scope> <reason...>" from `sigex ctl`.
+std::string Daemon::set_state(TradingState state, const std::string& arguments) {
+  const auto space = arguments.find(' ');
+  const std::string scope = arguments.substr(0, space);
+  const std::string reason = space == std::string::npos ? "" : arguments.substr(space + 1);
+  if (const std::string why = check_scope(config_, scope); !why.empty()) {
+    return "error: scope \"" + scope + "\": " + why + "\n";
+  }
+  if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
+  engine_->set_trading_state(scope, state, "operator: " + reason);
+  last_status_.clear();
+  publish_status(clock_.now_ns(), true);
+  return fmt::format("ok\n{} is {}\n", scope, to_string(state));
+}
+
+std::string Daemon::flatten(const std::string& reason) {
+  if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
+  engine_->set_trading_state(std::string(kGlobalScope), TradingState::kReducing, "operator flatten: " + reason);
+  const std::size_t canceled = engine_->cancel_all_orders();
+  flatten_->flatten(static_cast<std::uint64_t>(clock_.now_ns()));
+  return fmt::format("ok\nglobal is REDUCING; {} resting order(s) being canceled; positions are being sold "
+                     "(watch `sigex ctl status`)\n", canceled);
+}
+
+std::string Daemon::status_text() const {
+  const TimeNs now_ns = clock_.now_ns();
+  const TimeNs ready_ns = ready_since_ns_.load();
+  std::string out;
+  out += fmt::format("mode            {}\n", config_.service.mode == RunMode::kLive ? "live" : "paper");
+  out += fmt::format("state dir       {}\n", config_.engine.state_dir);
+  out += fmt::format("ready           {}\n", ready_ns == 0 ? std::string("no (starting)")
+                                                             : "since " + format_utc_timestamp(ready_ns));
+  if (stopping_) out += "stopping        yes\n";
+  if (!metrics_.listen.empty()) out += fmt::format("metrics         {}\n", metrics_.listen);
+  out += "trading states\n";
+  const TradingStatus& global = engine_->trading_states().get(kGlobalScope);
+  out += fmt::format("  global        {}{}\n", to_string(global.state),
+                     global.reason.empty() ? "" : fmt::format(" since {}: {}", format_utc_timestamp(global.since_ns), global.reason));
+  for (const auto& [scope, status] : engine_->trading_states().all()) {
+    if (scope == kGlobalScope) continue;
+    out += fmt::format("  {:<13} {} since {}: {}\n", scope, to_string(status.state),
+                       format_utc_timestamp(status.since_ns), status.reason);
+  }
+  if (engine_->halted()) out += fmt::format("  OMS HALTED: {}\n", engine_->halt_reason());
+  out += "feeds\n";
+  const FeedMetrics feed = feed_->metrics();
+  const TimeNs last_event = last_market_event_ns_.load();
+  out += fmt::format("  market data   {}, last event {}, {} connects, {} reconnects\n", to_string(feed.state),
+                     last_event == 0 ? std::string("none yet")
+                                     : fmt::format("{:.1f} s ago", static_cast<double>(now_ns - last_event) / 1e9),
+                     feed.connects, feed.reconnects);
+  if (poller_) {
+    const TmPollerMetrics tm = poller_->metrics();
+    for (const auto& endpoint : tm.endpoints) {
+      if (!endpoint.enabled) continue;
+      out += fmt::format("  {:<13} {} polls, {} failures, last success {}\n", endpoint.name, endpoint.polls,
+                         endpoint.failures,
+                         endpoint.last_success_ns == 0
+                             ? std::string("never")
+                             : fmt::format("{:.0f} s ago", static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9));
+    }
+    out += fmt::format("  Token Metrics budget: {} of {} calls used this month, {} left{}\n", tm.budget_used,
+                       tm.budget_limit, std::max<std::int64_t>(tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0),
+                       tm.halted ? "; polling HALTED: " + tm.halt_reason : "");
+  } else {
+    out += "  Token Metrics not configured\n";
+  }
+  const Portfolio& portfolio = engine_->portfolio();
+  out += "positions\n";
+  bool any = false;
+  for (const Instrument& instrument : instruments_.all()) {
+    const Position& position = portfolio.position(instrument.id);
+    if (position.quantity.raw == 0 && position.realised_pnl.raw == 0) continue;
+    any = true;
+    out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {})\n", instrument.symbol.view(),
+                       format_decimal(position.quantity.raw, instrument.quantity_scale),
+                       format_decimal(position.entry_price.raw, instrument.price_scale),
+                       money_text(position.realised_pnl),
+                       money_text(portfolio.unrealised_pnl(instrument.id, engine_->quotes())));
+  }
+  if (!any) out += "  none\n";
+  out += fmt::format("cash            {} {}\n", money_text(portfolio.cash()), config_.engine.cash_asset);
+  out += fmt::format("equity          {} {} (started with {}; fees {})\n", money_text(portfolio.equity(engine_->quotes())),
+                     config_.engine.cash_asset, money_text(portfolio.starting_cash()), money_text(portfolio.total_fees()));
+  out += "open orders\n";
+  any = false;
+  for (const Order& order : engine_->orders().orders()) {
+    if (!is_open(order.state)) continue;
+    any = true;
+    const Instrument& instrument = instruments_.get(order.instrument);
+    out += fmt::format("  {} {} {} {} {} @ {} filled {} {}\n", order.client_order_id.view(), instrument.symbol.view(),
+                       order.side == Side::kBuy ? "BUY" : "SELL", order.type == OrderType::kMarket ? "MARKET" : "LIMIT",
+                       format_decimal(order.quantity.raw, instrument.quantity_scale),
+                       format_decimal(order.price.raw, instrument.price_scale),
+                       format_decimal(order.filled_quantity.raw, instrument.quantity_scale), to_string(order.state));
+  }
+  if (!any) out += "  none\n";
+  std::string denials;
+  for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
+    const auto reason = static_cast<RiskDenial>(i);
+    if (engine_->risk().denials(reason) > 0) denials += fmt::format(" {}={}", to_string(reason), engine_->risk().denials(reason));
+  }
+  out += fmt::format("this run        {} events, {} orders, {} fills, risk denials{}\n", engine_->counters().events,
+                     engine_->counters().orders_submitted, engine_->counters().fills, denials.empty() ? " none" : denials);
+  return out;
+}
+
+}  // namespace
+
+std::string control_socket_path(const AppConfig& config) {
+  if (!config.service.control_socket.empty()) return config.service.control_socket;
+  return (std::filesystem::path(config.engine.state_dir) / "control.sock").string();
+}
+
+int run_daemon(const AppConfig& config, const RunOptions& options) {
+  Daemon daemon(config, options);
+  return daemon.run();
+}
+
+int run_ctl(const AppConfig& config, const std::string& socket_override, const std::string& request) {
+  const std::string path = socket_override.empty() ? control_socket_path(config) : socket_override;
+  std::string answer, error;
+  if (!control_request(path, request, 10 * kNsPerSecond, answer, error)) {
+    std::fprintf(stderr, "sigex ctl: %s\n", error.c_str());
+    return 3;
+  }
+  if (answer.starts_with("ok\n")) {
+    std::fputs(answer.c_str() + 3, stdout);
+    return 0;
+  }
+  std::fputs(answer.c_str(), stderr);
+  return 1;
+}
+
+}  // namespace sigex

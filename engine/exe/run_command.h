@@ -1,0 +1,37 @@
+#pragma once
+
+// `sigex run`: the long-running daemon, live or paper. The composition root for both: the
+// same engine, risk, OMS and strategies as a backtest, fed by the live market data and Token
+// Metrics adapters, trading through the Binance venue (live) or the simulated venue (paper).
+//
+// Start-up, each phase announced with STATUS= (and logged):
+//   configuration validated -> state directory locked -> journal opened and checked ->
+//   venue started (live: exchange clock skew, trading rules, balances, open orders) ->
+//   reconciliation (every open journal order resolved with the venue; EXTEND_TIMEOUT_USEC
+//   while it takes) -> feeds connected -> READY=1.
+// Running: WATCHDOG=1 at half of WATCHDOG_USEC while the core loop turns and market data is
+// fresh; SIGHUP or `ctl reload` re-reads the configuration; SIGTERM/SIGINT stop it.
+// Stopping: STOPPING=1, new orders denied, resting orders canceled (on_stop = "cancel") or
+// left, the journal flushed, exit 0.
+
+#include <string>
+
+#include "engine/exe/app_config.h"
+
+namespace sigex {
+
+struct RunOptions {
+  std::string config_path;  // re-read on reload
+};
+
+// Exit codes: 0 stopped cleanly, 1 could not start or failed while running (see the log).
+int run_daemon(const AppConfig& config, const RunOptions& options);
+
+// `sigex ctl`: one request to a running daemon's control socket; prints the answer.
+// Exit codes: 0 ok, 1 the daemon refused the request, 3 the daemon cannot be reached.
+int run_ctl(const AppConfig& config, const std::string& socket_override, const std::string& request);
+
+// Where the control socket of `config` is.
+std::string control_socket_path(const AppConfig& config);
+
+}  // namespace sigex
