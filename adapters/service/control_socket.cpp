@@ -45,7 +45,10 @@ class ControlSocketServer::Impl {
     return true;
   }
 
+  ~Impl() { stop(); }
+
   void stop() {
+    if (!thread_.joinable()) return;
     asio::post(io_, [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);

@@ -42,7 +42,10 @@ class MetricsServer::Impl {
     return true;
   }
 
+  ~Impl() { stop(); }
+
   void stop() {
+    if (!thread_.joinable()) return;
     asio::post(io_, [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);

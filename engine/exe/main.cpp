@@ -111,7 +111,13 @@ int main(int argc, char** argv) {
 
   sigex::ConfigErrors errors;
   const auto config = sigex::load_app_config(config_path, errors);
-  if (!report_config_errors(errors)) return 2;
+  if (ctl->parsed() && !errors.empty()) {
+    // A daemon keeps running on the configuration it validated; ctl only needs the socket.
+    std::fprintf(stderr, "sigex ctl: %s has %zu problem(s) (sigex ctl reload would refuse it); "
+                 "using its control socket setting\n", config_path.c_str(), errors.messages().size());
+  } else if (!report_config_errors(errors)) {
+    return 2;
+  }
   sigex::init_logging(config.logging);
   int status = 0;
   if (backtest->parsed()) {

@@ -265,12 +265,8 @@ bool Daemon::start_feeds(std::string& error) {
   feed_ = std::make_unique<BinanceMarketDataFeed>(config_.market_data.binance, instruments_, *queue_, clock_);
   engine_->set_market_data_control(feed_.get());
   if (!feed_->start(error)) return false;
-  if (config_.token_metrics.enabled) {
-    poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
-                                             std::move(intake_.key->secret), intake_.budget.get(),
-                                             intake_.waiter, intake_.tls);
-    if (!poller_->start(error)) return false;
-  }
+  // Token Metrics polling starts once every instrument has a price (check_ready): a signal
+  // that arrived before the market would find nothing to trade at and be spent.
   feed_deadline_ns_ = clock_.now_ns() + config_.service.feed_connect_timeout_ns;
   return true;
 }
@@ -346,7 +342,7 @@ void Daemon::loop() {
 }
 
 void Daemon::turn() {
-  if (SIGEX_FAILPOINT_TRIGGERED("run.core_loop_hang") && ready_since_ns_.load() != 0) {
+  if (ready_since_ns_.load(std::memory_order_relaxed) != 0 && SIGEX_FAILPOINT_TRIGGERED("run.core_loop_hang")) {
     log_error("failpoint run.core_loop_hang: the core loop stops turning");
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -393,22 +389,42 @@ void Daemon::wait_idle() {
 
 void Daemon::check_ready(TimeNs now_ns) {
   if (now_ns < next_ready_check_ns_ || stopping_) return;
-  next_ready_check_ns_ = now_ns + 20 * kNsPerMs;
-  if (feed_->metrics().state == FeedState::kStreaming) {
-    ready_since_ns_.store(now_ns);
-    log_info("ready: {} s after start", fmt::format("{:.3f}", static_cast<double>(now_ns - started_ns_) / 1e9));
-    metrics_.start_to_ready_ns = now_ns - started_ns_;
-    notifier_.notify("READY=1");
-    publish_status(now_ns, true);
-    return;
-  }
-  if (now_ns >= feed_deadline_ns_) {
+  next_ready_check_ns_ = now_ns + 5 * kNsPerMs;
+  const bool streaming = feed_->metrics().state == FeedState::kStreaming;
+  bool priced = true;
+  for (InstrumentId id = 0; id < instruments_.size(); ++id) priced &= engine_->quotes().quote(id).bid.raw > 0;
+  if (!streaming || (!priced && now_ns < feed_deadline_ns_)) {
+    if (now_ns < feed_deadline_ns_) return;
     log_error("the market data feed did not connect within {} s; stopping (systemd restarts sigex)",
               config_.service.feed_connect_timeout_ns / kNsPerSecond);
     failed_ = true;
     exit_code_ = 1;
     begin_stop(0);
+    return;
   }
+  if (!priced) log_warn("some instruments have no price yet after {} s; starting anyway",
+                        config_.service.feed_connect_timeout_ns / kNsPerSecond);
+  if (config_.token_metrics.enabled) {
+    std::string error;
+    poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
+                                             std::move(intake_.key->secret), intake_.budget.get(),
+                                             intake_.waiter, intake_.tls);
+    if (!poller_->start(error)) {
+      log_error("Token Metrics polling: {}", error);
+      poller_.reset();
+      failed_ = true;
+      exit_code_ = 1;
+      begin_stop(0);
+      return;
+    }
+  }
+  ready_since_ns_.store(now_ns);
+  metrics_.start_to_ready_ns = now_ns - started_ns_;
+  log_info("ready: {:.3f} s after start (market data streaming, every instrument priced{})",
+           static_cast<double>(metrics_.start_to_ready_ns) / 1e9,
+           config_.token_metrics.enabled ? ", signal polling started" : "");
+  notifier_.notify("READY=1");
+  publish_status(now_ns, true);
 }
 
 void Daemon::publish_status(TimeNs now_ns, bool force) {
@@ -420,9 +436,15 @@ void Daemon::publish_status(TimeNs now_ns, bool force) {
   for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
     denials += engine_->risk().denials(static_cast<RiskDenial>(i));
   }
-  std::string text = fmt::format("{} {}; orders {}, fills {}, risk denials {}",
+  std::size_t positions = 0, open_orders = 0;
+  for (InstrumentId id = 0; id < instruments_.size(); ++id) {
+    positions += engine_->portfolio().position(id).quantity.raw != 0 ? 1 : 0;
+    open_orders += engine_->orders().has_open_order(id) ? 1 : 0;
+  }
+  std::string text = fmt::format("{} {}; orders {}, fills {}, risk denials {}; positions {}, instruments with open orders {}",
                                  stopping_ ? "stopping," : "trading", to_string(global.state),
-                                 engine_->counters().orders_submitted, engine_->counters().fills, denials);
+                                 engine_->counters().orders_submitted, engine_->counters().fills, denials,
+                                 positions, open_orders);
   if (engine_->halted()) text += "; OMS halted: " + engine_->halt_reason();
   if (text == last_status_) return;
   last_status_ = text;
@@ -537,10 +559,10 @@ void Daemon::watchdog_thread() {
       }
       continue;
     }
-    if (verdict.reason != last_problem) {
+    if (verdict.subject != last_problem) {
       log_error("watchdog: not pinging systemd: {}", verdict.reason);
       notifier_.status("watchdog: not pinging: " + verdict.reason);
-      last_problem = verdict.reason;
+      last_problem = verdict.subject;
     }
   }
 }
@@ -635,6 +657,9 @@ std::string Daemon::status_text() const {
                              ? std::string("never")
                              : fmt::format("{:.0f} s ago", static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9));
     }
+    const SignalGateCounters& gate = signal_gate_->counters();
+    out += fmt::format("  signals       {} records received; {} delivered, {} already seen, {} outdated, {} stale\n",
+                       tm.records_emitted, gate.delivered, gate.duplicates, gate.outdated, gate.stale);
     out += fmt::format("  Token Metrics budget: {} of {} calls used this month, {} left{}\n", tm.budget_used,
                        tm.budget_limit, std::max<std::int64_t>(tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0),
                        tm.halted ? "; polling HALTED: " + tm.halt_reason : "");

@@ -76,6 +76,8 @@ void Engine::start() {
     orders_.mark_trade_seen(fill.instrument, fill.trade_id);
   }
   orders_.restore_from_journal(clock_.now_ns());
+  // Signals already acted on (or journaled as stale) are never delivered again.
+  if (signal_gate_ != nullptr) signal_gate_->restore();
   restore_trading_states();
   for (std::size_t i = 0; i < strategies_.size(); ++i) strategies_[i]->on_start(*contexts_[i]);
 }

@@ -74,7 +74,8 @@ class Engine {
   // be rebuilt from a new snapshot. Core thread.
   void invalidate_book(InstrumentId instrument);
 
-  // Restores orders from the journal and starts the strategies.
+  // Restores orders, fills, signal identities and trading states from the journal and
+  // starts the strategies.
   void start();
 
   // Handles whatever is due at the clock's current time (venue answers, timers), then the

@@ -25,7 +25,8 @@ struct WatchedFeed {
 
 struct WatchdogVerdict {
   bool healthy = true;
-  std::string reason;  // why not, for the log and STATUS=
+  std::string subject;  // what is unhealthy ("core loop", "feed market data"): log it once
+  std::string reason;   // why, with the numbers, for the log and STATUS=
 };
 
 class Watchdog {

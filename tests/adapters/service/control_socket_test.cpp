@@ -1,0 +1,64 @@
+#include "adapters/service/control_socket.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace sigex {
+namespace {
+
+std::string socket_path(const char* name) { return "/tmp/sigex-ctl-test-" + std::to_string(::getpid()) + name; }
+
+TEST(ControlSocket, AnswersOneRequestPerConnectionOnAnOwnerOnlySocket) {
+  const std::string path = socket_path("a");
+  std::vector<std::string> requests;
+  ControlSocketServer server(path, [&](const std::string& request) {
+    requests.push_back(request);
+    return "ok\nyou said " + request + "\n";
+  });
+  std::string error;
+  ASSERT_TRUE(server.start(error)) << error;
+  struct stat status {};
+  ASSERT_EQ(::stat(path.c_str(), &status), 0);
+  EXPECT_TRUE(S_ISSOCK(status.st_mode));
+  EXPECT_EQ(status.st_mode & 0777, 0600u);
+
+  std::string answer;
+  ASSERT_TRUE(control_request(path, "halt global because", kNsPerSecond * 5, answer, error)) << error;
+  EXPECT_EQ(answer, "ok\nyou said halt global because\n");
+  ASSERT_TRUE(control_request(path, "status", kNsPerSecond * 5, answer, error)) << error;
+  EXPECT_EQ(answer, "ok\nyou said status\n");
+  EXPECT_EQ(requests, (std::vector<std::string>{"halt global because", "status"}));
+  server.stop();
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);  // removed on stop
+}
+
+TEST(ControlSocket, AStaleSocketFileIsReplaced) {
+  const std::string path = socket_path("b");
+  {
+    ControlSocketServer first(path, [](const std::string&) { return std::string("ok\n"); });
+    std::string error;
+    ASSERT_TRUE(first.start(error)) << error;
+    // Simulate a crash: the file stays (stop() is what removes it; here it is recreated below).
+  }
+  std::ofstream(path) << "stale";
+  ControlSocketServer second(path, [](const std::string&) { return std::string("ok\nsecond\n"); });
+  std::string error, answer;
+  ASSERT_TRUE(second.start(error)) << error;
+  ASSERT_TRUE(control_request(path, "status", kNsPerSecond * 5, answer, error)) << error;
+  EXPECT_EQ(answer, "ok\nsecond\n");
+  second.stop();
+}
+
+TEST(ControlSocket, TheClientSaysClearlyWhenNoDaemonListens) {
+  std::string answer, error;
+  EXPECT_FALSE(control_request(socket_path("none"), "status", kNsPerSecond, answer, error));
+  EXPECT_NE(error.find("cannot reach sigex at"), std::string::npos) << error;
+  EXPECT_NE(error.find("is `sigex run` running?"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace sigex

@@ -1,0 +1,400 @@
+// `sigex run` as systemd runs it: the real executable, a fake NOTIFY_SOCKET, and the loopback
+// market data and Token Metrics simulators. Start-up phases and READY, watchdog pings and
+// when they stop, STOPPING and RELOADING, exit codes, the single-instance lock, the control
+// socket, and a paper session that trades, stops, restarts and keeps its kill switch.
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "engine/core/calendar.h"
+#include "engine/core/live_clock.h"
+#include "engine/journal/journal.h"
+#include "support/daemon_support.h"
+#include "support/test_support.h"
+#include "support/tm_support.h"
+#include "tools/feed_simulator/feed_simulator.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+using namespace std::chrono_literals;
+
+const std::string kData = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/";
+constexpr const char* kTmKey = "tm-daemon-test-key";
+
+struct DaemonSettings {
+  bool token_metrics = false;
+  bool btc = false;
+  std::string extra_service;  // more [service] lines
+  std::string risk = "max_order_notional = \"2000\"";
+};
+
+// A paper daemon's world: simulators on loopback ports, a state directory, a config file.
+class DaemonWorld {
+ public:
+  explicit DaemonWorld(DaemonSettings settings) : settings_(std::move(settings)) {
+    FeedSimulatorOptions options;
+    options.inputs = {{kData + "ethusdt_20240808.gz", "ETHUSDT"}};
+    if (settings_.btc) options.inputs.push_back({kData + "btcusdt_20240808.gz", "BTCUSDT"});
+    options.frame_interval_us = 1000;  // ~30 s of market per connection
+    feed = std::make_unique<FeedSimulator>(options);
+    std::string error;
+    if (!feed->start(error)) throw std::runtime_error(error);
+    TmSimulatorOptions tm_options;
+    tm_options.api_key = kTmKey;
+    tm = std::make_unique<TmSimulator>(tm_options);
+    if (!tm->start(error)) throw std::runtime_error(error);
+    control_socket = fmt::format("/tmp/sigex-ctl-{}-{}.sock", ::getpid(), ++counter_);
+    notify = std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-{}-{}.sock", ::getpid(), counter_));
+    write_config();
+  }
+  ~DaemonWorld() {
+    std::error_code ignored;
+    std::filesystem::remove(control_socket, ignored);
+  }
+
+  void write_config(const std::string& extra = "") const {
+    std::string text = fmt::format(R"(
+[engine]
+cash_asset = "USDT"
+starting_cash = "10000"
+state_dir = "{state}"
+
+[logging]
+level = "info"
+
+[service]
+mode = "paper"
+control_socket = "{socket}"
+metrics_listen = "127.0.0.1:0"
+stop_timeout_s = 10
+max_loop_silence_s = 1
+{service}
+
+[[instruments]]
+symbol = "ETHUSDT"
+base_asset = "ETH"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.0001"
+min_quantity = "0.0001"
+min_notional = "5"
+token_id = 3306
+token_symbol = "ETH"
+{btc}
+[market_data.binance]
+ws_url = "ws://127.0.0.1:{feed}/stream"
+rest_url = "http://127.0.0.1:{feed}"
+book_ticker = true
+trade_stream = "trade"
+depth = false
+stale_after_ms = 5000
+
+[venue.simulated]
+order_latency_us = 5000
+
+[risk]
+{risk}
+max_quote_age_ms = 60000
+price_collar_bps = 500
+
+[strategy.signal_follow]
+tag = "sfpaper"
+order_notional = "1000"
+entry_grade = "50"
+exit_grade = "0"
+stop_loss_bps = 0
+price_tolerance_bps = 50
+max_signal_age_s = 259200
+max_grade_age_s = 259200
+
+[signals]
+max_daily_signal_age_s = 259200   # the test's signals are dated up to two days back
+max_grade_age_s = 259200
+{tm}
+{extra}
+)",
+                                   fmt::arg("state", (directory.path() / "state").string()),
+                                   fmt::arg("socket", control_socket), fmt::arg("service", settings_.extra_service),
+                                   fmt::arg("feed", feed->port()), fmt::arg("risk", settings_.risk),
+                                   fmt::arg("btc", settings_.btc ? R"(
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+min_quantity = "0.00001"
+min_notional = "5"
+token_id = 3375
+token_symbol = "BTC"
+)" : ""),
+                                   fmt::arg("tm", settings_.token_metrics ? fmt::format(R"(
+[token_metrics]
+base_url = "{}"
+api_key_env = "SIGEX_TM_API_KEY"
+api_key_credential = ""
+resolve_tokens = false
+request_timeout_ms = 5000
+[token_metrics.daily_signals]
+interval_s = 3600
+[token_metrics.grades]
+enabled = false
+)", tm->base_url()) : ""),
+                                   fmt::arg("extra", extra));
+    std::ofstream(config_path()) << text;
+  }
+
+  std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
+
+  std::unique_ptr<DaemonProcess> start(std::vector<std::string> environment = {}, const std::string& name = "sigex") {
+    environment.push_back("NOTIFY_SOCKET=" + notify->path().string());
+    environment.push_back(std::string("SIGEX_TM_API_KEY=") + kTmKey);
+    return std::make_unique<DaemonProcess>(SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path().string()},
+                                           environment, directory.path(), name + std::to_string(++runs_));
+  }
+
+  CommandResult ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"ctl", "--config", config_path().string()});
+    return run_command(SIGEX_BINARY, args, directory.path(), "ctl" + std::to_string(++runs_));
+  }
+
+  // A daily signal row for `token` dated `date` (YYYY-MM-DD) with a trader grade of 80.
+  void add_signal(std::int64_t token, const std::string& symbol, const std::string& date, int signal) {
+    std::string error;
+    const std::string row = fmt::format(
+        R"({{"TOKEN_ID":{},"TOKEN_NAME":"{}","TOKEN_SYMBOL":"{}","DATE":"{}T00:00:00.000Z","TRADING_SIGNAL":{},)"
+        R"("TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,"TM_TRADER_GRADE":80.0,"TM_INVESTOR_GRADE":50.0}})",
+        token, symbol, symbol, date, signal);
+    if (!tm->add_item("trading-signals", row, error)) throw std::runtime_error(error);
+  }
+
+  TemporaryDirectory directory;
+  std::unique_ptr<FeedSimulator> feed;
+  std::unique_ptr<TmSimulator> tm;
+  std::unique_ptr<NotifyListener> notify;
+  std::string control_socket;
+
+ private:
+  DaemonSettings settings_;
+  int runs_ = 0;
+  static inline int counter_ = 0;
+};
+
+std::size_t count_containing(const std::vector<std::string>& messages, const std::string& needle, std::size_t from = 0) {
+  std::size_t count = 0;
+  for (std::size_t i = from; i < messages.size(); ++i) count += messages[i].find(needle) != std::string::npos ? 1 : 0;
+  return count;
+}
+
+TEST(Daemon, AnnouncesEachStartUpPhaseIsReadyOnlyAfterReconciliationPingsAndStopsOnSigterm) {
+  DaemonWorld world(DaemonSettings{});
+  auto daemon = world.start({"WATCHDOG_USEC=400000"});
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+  const int validated = world.notify->index_of("STATUS=configuration");
+  const int locked = world.notify->index_of("locked");
+  const int journal = world.notify->index_of("STATUS=journal opened and checked");
+  const int reconciling = world.notify->index_of("STATUS=reconciling the journal");
+  const int reconciled = world.notify->index_of("STATUS=reconciled:");
+  const int feeds = world.notify->index_of("STATUS=connecting the market data");
+  const int ready = world.notify->index_of("READY=1");
+  EXPECT_GE(validated, 0);
+  EXPECT_LT(validated, locked);
+  EXPECT_LT(locked, journal);
+  EXPECT_LT(journal, reconciling);
+  EXPECT_LT(reconciling, reconciled);
+  EXPECT_LT(reconciled, feeds);
+  EXPECT_LT(feeds, ready);
+
+  // Pings at half of WATCHDOG_USEC while healthy: three arrive.
+  for (int ping = 0; ping < 3; ++ping) ASSERT_TRUE(world.notify->wait_for("WATCHDOG=1", 5s)) << ping;
+
+  // ctl status tells the truth.
+  const CommandResult status = world.ctl({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("mode            paper"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("global        ACTIVE"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("market data   streaming"), std::string::npos) << status.out;
+  struct stat socket_status {};
+  ASSERT_EQ(::stat(world.control_socket.c_str(), &socket_status), 0);
+  EXPECT_EQ(socket_status.st_mode & 0777, 0600u);  // owner only
+
+  daemon->signal(SIGTERM);
+  ASSERT_TRUE(world.notify->wait_for("STOPPING=1", 10s));
+  EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  EXPECT_NE(daemon->stderr_text().find("journal flushed"), std::string::npos);
+}
+
+TEST(Daemon, WorksInTheForegroundWithoutANotifySocket) {
+  DaemonWorld world(DaemonSettings{});
+  auto daemon = std::make_unique<DaemonProcess>(
+      SIGEX_BINARY, std::vector<std::string>{"run", "--config", world.config_path().string()},
+      std::vector<std::string>{"NOTIFY_SOCKET="}, world.directory.path(), "foreground");
+  // Without systemd, readiness shows in `ctl status` (each attempt blocks on the daemon).
+  CommandResult status;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    status = world.ctl({"status"});
+    if (status.out.find("ready           since") != std::string::npos) break;
+  }
+  EXPECT_NE(status.out.find("ready           since"), std::string::npos) << status.out << status.err;
+  daemon->signal(SIGINT);
+  EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  EXPECT_TRUE(world.notify->messages.empty());
+}
+
+TEST(Daemon, ASecondInstanceOnTheSameStateDirectoryIsRefusedWithTheOwnersPid) {
+  DaemonWorld world(DaemonSettings{});
+  auto first = world.start();
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << first->stderr_text();
+  auto second = world.start({}, "second");
+  EXPECT_EQ(second->wait_exit(30s), 1);
+  EXPECT_NE(second->stderr_text().find("is locked by PID " + std::to_string(first->pid())), std::string::npos)
+      << second->stderr_text();
+  // And the offline trading-state editor refuses too, pointing at ctl.
+  const CommandResult edit = run_command(SIGEX_BINARY, {"trading-state", "--config", world.config_path().string(), "--set",
+                                                        "halted", "--reason", "test"},
+                                         world.directory.path(), "edit");
+  EXPECT_EQ(edit.exit_code, 1);
+  EXPECT_NE(edit.err.find("sigex ctl"), std::string::npos) << edit.err;
+  first->signal(SIGTERM);
+  EXPECT_EQ(first->wait_exit(20s), 0);
+}
+
+TEST(Daemon, WatchdogPingsStopWhenTheCoreLoopHangs) {
+  DaemonWorld world(DaemonSettings{});
+  auto daemon = world.start({"WATCHDOG_USEC=400000", "SIGEX_FAILPOINT=run.core_loop_hang:5000"});
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+  ASSERT_TRUE(world.notify->wait_for("STATUS=watchdog: not pinging: core loop has not turned", 30s))
+      << daemon->stderr_text();
+  const std::size_t after = world.notify->messages.size();
+  // Four ping intervals without a single ping: systemd would restart the service.
+  while (world.notify->next(800ms)) {
+  }
+  EXPECT_EQ(count_containing(world.notify->messages, "WATCHDOG=1", after), 0u);
+  daemon->signal(SIGKILL);
+  EXPECT_EQ(daemon->wait_exit(10s), 128 + SIGKILL);
+}
+
+TEST(Daemon, WatchdogPingsStopWhenMarketDataGoesSilent) {
+  DaemonSettings settings;
+  settings.extra_service = "max_market_data_age_s = 1";
+  DaemonWorld world(settings);
+  auto daemon = world.start({"WATCHDOG_USEC=400000"});
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+  ASSERT_TRUE(world.notify->wait_for("WATCHDOG=1", 5s));
+  world.feed->stall(true);
+  ASSERT_TRUE(world.notify->wait_for("STATUS=watchdog: not pinging: feed market data silent", 30s))
+      << daemon->stderr_text();
+  const std::size_t after = world.notify->messages.size();
+  while (world.notify->next(800ms)) {
+  }
+  EXPECT_EQ(count_containing(world.notify->messages, "WATCHDOG=1", after), 0u);
+  // The feed comes back: pings resume.
+  world.feed->stall(false);
+  world.feed->drop_connection();
+  EXPECT_TRUE(world.notify->wait_for("WATCHDOG=1", 30s)) << daemon->stderr_text();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(20s), 0);
+}
+
+TEST(Daemon, ReloadAppliesAValidConfigurationAndKeepsTheRunningOneWhenInvalid) {
+  DaemonWorld world(DaemonSettings{});
+  auto daemon = world.start();
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+
+  world.write_config();  // same file, new risk section would apply; here: unchanged and valid
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(world.notify->wait_for("RELOADING=1", 10s));
+  EXPECT_NE(world.notify->messages.back().find("MONOTONIC_USEC="), std::string::npos);
+  ASSERT_TRUE(world.notify->wait_for("READY=1", 10s));
+
+  // An invalid file: refused, the old configuration kept, READY again.
+  std::ofstream(world.config_path(), std::ios::app) << "\n[service.unknown]\nkey = 1\n";
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(world.notify->wait_for("RELOADING=1", 10s));
+  ASSERT_TRUE(world.notify->wait_for("READY=1", 10s));
+  const CommandResult reload = world.ctl({"reload"});
+  EXPECT_EQ(reload.exit_code, 1);
+  EXPECT_NE(reload.err.find("the running configuration is kept"), std::string::npos) << reload.err;
+  const CommandResult status = world.ctl({"status"});
+  EXPECT_EQ(status.exit_code, 0);
+
+  daemon->signal(SIGTERM);
+  ASSERT_TRUE(world.notify->wait_for("STOPPING=1", 10s));
+  EXPECT_EQ(daemon->wait_exit(20s), 0);
+  EXPECT_NE(daemon->stderr_text().find("reload refused"), std::string::npos);
+}
+
+TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAcrossRestarts) {
+  DaemonSettings settings;
+  settings.token_metrics = true;
+  settings.btc = true;
+  DaemonWorld world(settings);
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - 2 * kNsPerDay), 1);  // A: bullish ETH
+
+  // Run 1: signal A buys ETH.
+  {
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("orders 1, fills 1, risk denials 0; positions 1, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  // Run 2: A is served again (must not buy twice); B (bearish ETH, a day newer) sells.
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), -1);
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    EXPECT_GE(world.notify->index_of("STATUS=reconciled: 1 journaled order(s), 0 open"), 0);
+    // B sells the position (IOC orders: maybe in more than one); A buys nothing again.
+    ASSERT_TRUE(world.notify->wait_for("positions 0, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    const CommandResult halt = world.ctl({"halt", "--reason", "kill switch test"});
+    EXPECT_EQ(halt.exit_code, 0) << halt.err;
+    ASSERT_TRUE(world.notify->wait_for("trading HALTED", 10s));
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  // Run 3: a new bullish BTC signal C arrives, but the kill switch holds.
+  world.add_signal(3375, "BTC", format_utc_date(today), 1);
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("risk denials 1", 30s)) << daemon->stderr_text();
+    EXPECT_GE(world.notify->index_of("trading HALTED"), 0);
+    const CommandResult status = world.ctl({"status"});
+    EXPECT_NE(status.out.find("HALTED since"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("operator: kill switch test"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("trading_halted=1"), std::string::npos) << status.out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  // The journal: one buy (signal A, once), then the sells of signal B; every id and trade once.
+  std::string error;
+  auto journal = Journal::open((world.directory.path() / "state").string(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  const auto orders = journal->load_orders();
+  ASSERT_GE(orders.size(), 2u);
+  EXPECT_EQ(orders[0].side, Side::kBuy);
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    EXPECT_EQ(orders[i].instrument, 0u);  // ETH only; BTC was denied
+    if (i > 0) {
+      EXPECT_EQ(orders[i].side, Side::kSell) << i;
+    }
+    EXPECT_TRUE(ids.insert(std::string(orders[i].client_order_id.view())).second);
+  }
+  std::set<std::uint64_t> trades;
+  for (const FillRow& fill : journal->load_fills()) EXPECT_TRUE(trades.insert(fill.trade_id).second);
+  EXPECT_EQ(journal->duplicate_fills(), 0u);
+}
+
+}  // namespace
+}  // namespace sigex
