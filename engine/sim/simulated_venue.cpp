@@ -34,6 +34,11 @@ void SimulatedVenue::restore(const std::vector<Order>& orders, const std::vector
     next_trade_id_ = std::max(next_trade_id_, fill.trade_id + 1);
   }
   for (const Order& order : orders) {
+    // Sent, not answered: it never reached this in-process venue (a lookup says "not found").
+    if (order.state == OrderState::kIntent || order.state == OrderState::kSent ||
+        order.state == OrderState::kUnknown) {
+      continue;
+    }
     seen_client_ids_.insert(std::string(order.client_order_id.view()));
     next_venue_order_id_ = std::max(next_venue_order_id_, order.venue_order_id + 1);
     // A cancel in flight at the stop never arrived: the order still rests.

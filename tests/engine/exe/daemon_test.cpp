@@ -14,7 +14,12 @@
 #include "support/daemon_support.h"
 #include "support/test_support.h"
 #include "support/tm_support.h"
+#include "tools/exchange_simulator/exchange_simulator.h"
 #include "tools/feed_simulator/feed_simulator.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 namespace sigex {
 namespace {
@@ -26,6 +31,8 @@ const std::string kData = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-
 constexpr const char* kTmKey = "tm-daemon-test-key";
 
 struct DaemonSettings {
+  std::string mode = "paper";
+  std::string tm_key = kTmKey;  // what the daemon is given (the simulator accepts kTmKey)
   bool token_metrics = false;
   bool btc = false;
   std::string extra_service;  // more [service] lines
@@ -67,7 +74,7 @@ state_dir = "{state}"
 level = "info"
 
 [service]
-mode = "paper"
+mode = "{mode}"
 control_socket = "{socket}"
 metrics_listen = "127.0.0.1:0"
 stop_timeout_s = 10
@@ -118,7 +125,7 @@ max_grade_age_s = 259200
 {extra}
 )",
                                    fmt::arg("state", (directory.path() / "state").string()),
-                                   fmt::arg("socket", control_socket), fmt::arg("service", settings_.extra_service),
+                                   fmt::arg("socket", control_socket), fmt::arg("mode", settings_.mode), fmt::arg("service", settings_.extra_service),
                                    fmt::arg("feed", feed->port()), fmt::arg("risk", settings_.risk),
                                    fmt::arg("btc", settings_.btc ? R"(
 [[instruments]]
@@ -152,7 +159,7 @@ enabled = false
 
   std::unique_ptr<DaemonProcess> start(std::vector<std::string> environment = {}, const std::string& name = "sigex") {
     environment.push_back("NOTIFY_SOCKET=" + notify->path().string());
-    environment.push_back(std::string("SIGEX_TM_API_KEY=") + kTmKey);
+    environment.push_back("SIGEX_TM_API_KEY=" + settings_.tm_key);
     return std::make_unique<DaemonProcess>(SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path().string()},
                                            environment, directory.path(), name + std::to_string(++runs_));
   }
@@ -394,6 +401,162 @@ TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAc
   std::set<std::uint64_t> trades;
   for (const FillRow& fill : journal->load_fills()) EXPECT_TRUE(trades.insert(fill.trade_id).second);
   EXPECT_EQ(journal->duplicate_fills(), 0u);
+}
+
+TEST(Daemon, FlattenSellsEveryPositionAndLeavesTradingReducing) {
+  DaemonSettings settings;
+  settings.token_metrics = true;
+  DaemonWorld world(settings);
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  auto daemon = world.start();
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+  ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s)) << daemon->stderr_text();
+  const CommandResult flatten = world.ctl({"flatten", "--reason", "end of test"});
+  EXPECT_EQ(flatten.exit_code, 0) << flatten.err;
+  EXPECT_NE(flatten.out.find("global is REDUCING"), std::string::npos) << flatten.out;
+  ASSERT_TRUE(world.notify->wait_for("positions 0, instruments with open orders 0", 30s))
+      << daemon->stderr_text() << world.ctl({"status"}).out;
+  const CommandResult status = world.ctl({"status"});
+  EXPECT_NE(world.notify->messages.back().find("trading REDUCING; orders 2,"), std::string::npos)
+      << world.notify->messages.back();  // one market sell
+  EXPECT_NE(status.out.find("global        REDUCING"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("operator flatten: end of test"), std::string::npos) << status.out;
+  // Resume through ctl: journaled, and the status says so.
+  EXPECT_EQ(world.ctl({"resume", "--reason", "back to work"}).exit_code, 0);
+  EXPECT_TRUE(world.notify->wait_for("trading ACTIVE", 10s));
+  const CommandResult bad = world.ctl({"halt", "--scope", "instrument:DOGEUSDT", "--reason", "x"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("no [[instruments]] has the symbol \"DOGEUSDT\""), std::string::npos) << bad.err;
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(20s), 0);
+}
+
+// GET http://127.0.0.1:<port><target>; the body, or "" when nothing answers.
+std::string http_get(const std::string& url) {
+  namespace http = boost::beast::http;
+  const auto host_start = url.find("//") + 2;
+  const auto colon = url.find(':', host_start);
+  const auto slash = url.find('/', colon);
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  boost::system::error_code ec;
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address(url.substr(host_start, colon - host_start)),
+                                                static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1)))),
+                 ec);
+  if (ec) return "";
+  http::request<http::empty_body> request(http::verb::get, url.substr(slash), 11);
+  http::write(stream, request, ec);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response, ec);
+  return ec ? "" : response.body();
+}
+
+std::string metrics_url(const std::string& status) {
+  const auto at = status.find("metrics         ");
+  if (at == std::string::npos) return "";
+  const auto start = at + 16;
+  return status.substr(start, status.find('\n', start) - start);
+}
+
+TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
+  DaemonSettings settings;
+  settings.token_metrics = true;
+  DaemonWorld world(settings);
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  auto daemon = world.start();
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+  ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s)) << daemon->stderr_text();
+  const std::string body = http_get(metrics_url(world.ctl({"status"}).out));
+  for (const char* expected : {"sigex_info{mode=\"paper\"} 1", "sigex_ready 1", "sigex_feed_connected 1",
+                               "sigex_feed_messages_total{stream=\"ethusdt@bookTicker\"}",
+                               "sigex_feed_parse_errors_total{stream=", "sigex_feed_last_message_age_seconds{stream=",
+                               "sigex_inbound_queue_depth", "sigex_book_gaps_total{instrument=\"ETHUSDT\"} 0",
+                               "sigex_tm_calls_left 9999", "sigex_orders{state=\"FILLED\"} 1",
+                               "sigex_orders_unknown_outcome 0", "sigex_fills_total 1",
+                               "sigex_risk_denials_total{reason=\"trading_halted\"} 0",
+                               "sigex_reconciliation_differences_total 0", "sigex_position_quantity{instrument=\"ETHUSDT\"} 0.",
+                               "sigex_equity ", "sigex_realised_pnl ",
+                               "sigex_signal_to_decision_seconds_count 1", "sigex_market_to_decision_seconds_bucket{le=\"+Inf\"} 0",
+                               "sigex_decision_to_wire_seconds_count 0", "sigex_trading_state{scope=\"global\"} 0"}) {
+    EXPECT_NE(body.find(expected), std::string::npos) << expected << "\n" << body;
+  }
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(20s), 0);
+}
+
+// The keys never leak. The daemon runs live against the loopback exchange with canary keys,
+// through failure paths (a key file others can read, a signing secret the exchange refuses, a
+// Token Metrics key it refuses) and a good run with ctl status and a metrics scrape. No byte
+// of a canary may appear in any output: stdout, stderr, STATUS=, ctl, metrics, state files.
+TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
+  const std::string api_key = "bnc-canary-key-5e0a7d1c";
+  const std::string api_secret = "bnc-canary-secret-9b2f4e6a";
+  ExchangeSimulatorOptions exchange_options;
+  exchange_options.api_key = api_key;
+  exchange_options.secret = api_secret;
+  exchange_options.exchange_info_path = std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+  ExchangeSimulator exchange(exchange_options);
+  std::string error;
+  ASSERT_TRUE(exchange.start(error)) << error;
+  exchange.set_price("ETHUSDT", price("2500"));
+
+  DaemonSettings settings;
+  settings.mode = "live";
+  settings.token_metrics = true;
+  settings.tm_key = "tm-canary-wrong-key-71c3";  // refused by the simulator: 401 path
+  DaemonWorld world(settings);
+  const std::string ws = "ws://" + exchange.base_url().substr(7) + "/ws-api/v3";
+  const std::filesystem::path key_file = world.directory.path() / "binance-secret";
+  auto execution = [&](const std::string& secret_source) {
+    return fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
+                       "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n{}\n",
+                       exchange.base_url(), ws, secret_source);
+  };
+  std::vector<std::string> outputs;
+
+  // 1. A key file that others can read is refused, naming the file only.
+  std::ofstream(key_file) << api_secret << "\n";
+  ::chmod(key_file.c_str(), 0644);
+  world.write_config(execution("api_secret_file = \"" + key_file.string() + "\"\napi_secret_env = \"\""));
+  {
+    auto daemon = world.start({"SIGEX_BINANCE_API_KEY=" + api_key}, "keyfile");
+    EXPECT_EQ(daemon->wait_exit(30s), 1);
+    EXPECT_NE(daemon->stderr_text().find(key_file.string()), std::string::npos) << daemon->stderr_text();
+  }
+  // 2. A signing secret the exchange refuses: start-up fails.
+  world.write_config(execution("api_secret_env = \"SIGEX_BINANCE_API_SECRET\""));
+  {
+    auto daemon = world.start({"SIGEX_BINANCE_API_KEY=" + api_key, "SIGEX_BINANCE_API_SECRET=" + api_secret + "-wrong"}, "badsecret");
+    EXPECT_EQ(daemon->wait_exit(60s), 1) << daemon->stderr_text();
+  }
+  // 3. The good keys: ready, status, metrics, stop. (The Token Metrics key is still refused.)
+  {
+    auto daemon = world.start({"SIGEX_BINANCE_API_KEY=" + api_key, "SIGEX_BINANCE_API_SECRET=" + api_secret}, "good");
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
+    const CommandResult status = world.ctl({"status"});
+    EXPECT_NE(status.out.find("mode            live"), std::string::npos) << status.out;
+    outputs.push_back(status.out + status.err);
+    const std::string metrics = http_get(metrics_url(status.out));
+    EXPECT_NE(metrics.find("sigex_info{mode=\"live\"} 1"), std::string::npos);
+    outputs.push_back(metrics);
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+    EXPECT_NE(daemon->stderr_text().find("401"), std::string::npos) << "the Token Metrics refusal is logged";
+  }
+  for (const auto& message : world.notify->messages) outputs.push_back(message);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(world.directory.path())) {
+    if (entry.is_regular_file() && entry.path() != key_file) outputs.push_back(read_file(entry.path()));
+  }
+  const std::string tm_key = "tm-canary-wrong-key-71c3";
+  for (const std::string& output : outputs) {
+    for (const std::string& canary : {api_key, api_secret, tm_key, std::string(kTmKey)}) {
+      EXPECT_EQ(output.find(canary), std::string::npos) << "a secret leaked:\n" << output.substr(0, 2000);
+    }
+  }
+  EXPECT_GT(outputs.size(), 8u);
 }
 
 }  // namespace

@@ -187,3 +187,64 @@ TEST_F(SimulatedVenueTest, BarFillsAtOpenOrLimitWithinParticipation) {
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// Paper restarts: the simulated exchange comes back as the journal proves it was.
+TEST_F(SimulatedVenueTest, RestoresFromTheJournalLikeAnExchangeThatKeptRunning) {
+  SimulatedVenue venue(instruments_, config_, money("100000"));
+  Order resting;
+  resting.client_order_id = ClientOrderId::from("rest1");
+  resting.instrument = 0;
+  resting.side = Side::kBuy;
+  resting.type = OrderType::kLimit;
+  resting.time_in_force = TimeInForce::kGoodTillCancel;
+  resting.state = OrderState::kPartiallyFilled;
+  resting.price = price("99");
+  resting.quantity = quantity("1");
+  resting.filled_quantity = quantity("0.25");
+  resting.venue_order_id = 41;
+  Order done = resting;
+  done.client_order_id = ClientOrderId::from("done1");
+  done.state = OrderState::kFilled;
+  done.venue_order_id = 40;
+  Order never_arrived = resting;
+  never_arrived.client_order_id = ClientOrderId::from("sent1");
+  never_arrived.state = OrderState::kSent;
+  never_arrived.venue_order_id = 0;
+  const std::vector<FillRow> fills = {
+      {0, 7, ClientOrderId::from("done1"), Side::kBuy, price("99"), quantity("1"), money("0.099"), 1},
+      {0, 9, ClientOrderId::from("rest1"), Side::kBuy, price("99"), quantity("0.25"), money("0.02475"), 2}};
+  venue.restore({done, resting, never_arrived}, fills);
+  EXPECT_EQ(venue.account().position(0).quantity, quantity("1.25"));
+  EXPECT_EQ(venue.account().cash(), money("100000") - money("123.75") - money("0.12375"));
+
+  OrderCommand query{};
+  query.kind = OrderCommandKind::kQuery;
+  query.instrument = 0;
+  query.client_order_id = ClientOrderId::from("rest1");
+  venue.send(query);
+  query.client_order_id = ClientOrderId::from("sent1");
+  venue.send(query);
+  query.client_order_id = ClientOrderId::from("done1");
+  venue.send(query);
+  auto answers = poll(venue, 100);
+  ASSERT_EQ(answers.size(), 2u);  // a finished order's answers were all delivered already
+  EXPECT_EQ(answers[0].kind, ExecutionKind::kAccepted);
+  EXPECT_EQ(answers[0].venue_order_id, 41u);
+  EXPECT_EQ(answers[1].kind, ExecutionKind::kNotFound);  // it never reached this venue
+
+  // The resting remainder still fills, with a trade id after the journal's highest.
+  venue.on_market(quote(200, "98", "5", "99", "5"));
+  answers = poll(venue, 300);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].kind, ExecutionKind::kFill);
+  EXPECT_EQ(answers[0].quantity, quantity("0.75"));
+  EXPECT_EQ(answers[0].trade_id, 10u);
+}
+
+}  // namespace
+}  // namespace sigex
