@@ -13,7 +13,7 @@ packages="
   libgtest-dev libgmock-dev libbenchmark-dev
   libtomlplusplus-dev
   libsqlite3-dev sqlite3
-  libsystemd-dev
+  libsystemd-dev systemd
   libexpected-dev
   libcli11-dev
   clang libclang-rt-14-dev

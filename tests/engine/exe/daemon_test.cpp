@@ -5,6 +5,9 @@
 
 #include <sys/stat.h>
 
+#include <regex>
+#include <set>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -483,6 +486,18 @@ TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
                                "sigex_decision_to_wire_seconds_count 0", "sigex_trading_state{scope=\"global\"} 0"}) {
     EXPECT_NE(body.find(expected), std::string::npos) << expected << "\n" << body;
   }
+  // Every series the example Grafana dashboard plots exists.
+  const std::string dashboard = read_file(std::string(SIGEX_SOURCE_DIR) + "/config/grafana-dashboard.json");
+  const std::regex series("sigex_[a-z_]+");
+  std::size_t checked = 0;
+  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), series); it != std::sregex_iterator(); ++it) {
+    const std::string name = it->str();
+    if (name == "sigex_" || name.starts_with("sigex_overview")) continue;
+    EXPECT_NE(body.find("# TYPE " + (name.ends_with("_bucket") ? name.substr(0, name.size() - 7) : name) + " "),
+              std::string::npos) << name;
+    ++checked;
+  }
+  EXPECT_GT(checked, 20u);
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(20s), 0);
 }

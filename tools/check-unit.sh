@@ -1,0 +1,33 @@
+#!/bin/sh
+# Checks config/sigex.service the way the README promises:
+#   * `systemd-analyze verify` prints nothing at all;
+#   * `systemd-analyze security --offline=yes` scores 2.0 or better.
+# verify resolves ExecStart, so the unit is checked with ExecStart pointing at the built
+# binary (argument 1) instead of /usr/local/bin/sigex; nothing else changes.
+#   tools/check-unit.sh build/sigex
+set -eu
+cd "$(dirname "$0")/.."
+binary="$(readlink -f "${1:-build/sigex}")"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+sed "s#/usr/local/bin/sigex#$binary#" config/sigex.service > "$work/sigex.service"
+
+output="$(systemd-analyze verify "$work/sigex.service" 2>&1)" || {
+  echo "check-unit: systemd-analyze verify failed:"; echo "$output"; exit 1; }
+if [ -n "$output" ]; then
+  echo "check-unit: systemd-analyze verify printed something (it must print nothing):"
+  echo "$output"
+  exit 1
+fi
+
+report="$(systemd-analyze security --offline=yes "$work/sigex.service" 2>&1)"
+score="$(echo "$report" | sed -n 's/.*Overall exposure level for sigex.service: \([0-9.]*\).*/\1/p')"
+if [ -z "$score" ]; then
+  echo "check-unit: no exposure level in:"; echo "$report"; exit 1
+fi
+if ! awk -v score="$score" 'BEGIN { exit !(score <= 2.0) }'; then
+  echo "$report"
+  echo "check-unit: exposure level $score is above 2.0"
+  exit 1
+fi
+echo "check-unit: verify clean, exposure level $score (limit 2.0)"
