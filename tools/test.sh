@@ -19,6 +19,9 @@ build/sigex check-config config/backtest-tick.toml
 build/sigex check-config config/token-metrics.toml
 build/sigex check-config config/execution-binance.toml
 build/sigex check-config config/backtest-rebalance.toml
+build/sigex check-config config/run-paper.toml
+build/sigex check-config config/run-live.toml
+build/sigex check-config config/run-paper-simulator.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet
