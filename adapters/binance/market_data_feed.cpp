@@ -75,7 +75,6 @@ class BinanceMarketDataFeed::Impl {
         resync_pending_(instruments.size()),
         snapshot_in_flight_(instruments.size(), false),
         reset_pending_(instruments.size(), false) {
-    tls_.set_default_verify_paths();
     batch_.reserve(16384);
     padded_.reserve(1 << 20);
     for (const auto& instrument : instruments.all()) {
@@ -127,7 +126,12 @@ class BinanceMarketDataFeed::Impl {
                                   }},
         timeouts);
     work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { io_.run(); });
+    // The system trust store is read on the I/O thread, before its first connection: parsing
+    // it takes tens of milliseconds the caller need not wait for.
+    thread_ = std::thread([this] {
+      tls_.set_default_verify_paths();
+      io_.run();
+    });
     asio::post(io_, [this] {
       connect();
       arm_watchdog();

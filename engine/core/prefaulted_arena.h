@@ -6,19 +6,21 @@
 // up the arena takes geometrically larger blocks from the heap (and those pages fault in as
 // usual); memory is returned only when the arena is destroyed.
 
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstring>
 #include <memory>
 #include <memory_resource>
+#include <new>
 
 namespace sigex {
 
 class PrefaultedArena final : public std::pmr::memory_resource {
  public:
   explicit PrefaultedArena(std::size_t first_block_bytes = std::size_t{1} << 21)
-      : first_(new std::byte[first_block_bytes]), arena_(first_.get(), first_block_bytes) {
-    std::memset(first_.get(), 0, first_block_bytes);
-  }
+      : bytes_(first_block_bytes), first_(map(first_block_bytes)), arena_(first_, first_block_bytes) {}
+  ~PrefaultedArena() override { ::munmap(first_, bytes_); }
   PrefaultedArena(const PrefaultedArena&) = delete;
   PrefaultedArena& operator=(const PrefaultedArena&) = delete;
 
@@ -31,7 +33,20 @@ class PrefaultedArena final : public std::pmr::memory_resource {
   }
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
 
-  std::unique_ptr<std::byte[]> first_;
+  // Anonymous pages made resident in one call (MADV_POPULATE_WRITE, Linux 5.14) rather than
+  // one fault per page; on older kernels they are written instead.
+  static std::byte* map(std::size_t bytes) {
+    void* pages = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_POPULATE_WRITE
+    if (::madvise(pages, bytes, MADV_POPULATE_WRITE) == 0) return static_cast<std::byte*>(pages);
+#endif
+    std::memset(pages, 0, bytes);
+    return static_cast<std::byte*>(pages);
+  }
+
+  std::size_t bytes_;
+  std::byte* first_;
   std::pmr::monotonic_buffer_resource arena_;
 };
 

@@ -46,7 +46,7 @@ struct BacktestConfig {
 
 struct MarketDataConfig {
   BinanceMarketDataConfig binance;
-  std::size_t queue_capacity = 262'144;  // inbound records; must hold a whole depth snapshot
+  std::size_t queue_capacity = 8'192;  // inbound records per producer; must hold a whole depth snapshot
 };
 
 // [service]: how `sigex run` behaves as a long-running daemon.

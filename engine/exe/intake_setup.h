@@ -23,7 +23,7 @@ namespace sigex {
 struct TokenMetricsIntake {
   std::optional<SecretLoad> key;
   std::unique_ptr<CallBudget> budget;
-  boost::asio::ssl::context tls{boost::asio::ssl::context::tls_client};
+  std::unique_ptr<boost::asio::ssl::context> tls;  // only when Token Metrics is enabled
   StoppableWaiter waiter;
 };
 

@@ -57,7 +57,11 @@ void install_signal_handlers() {
 
 constexpr DurationNs kControlAnswerTimeoutNs = 5 * kNsPerSecond;
 constexpr DurationNs kStatusEveryNs = 250 * kNsPerMs;  // STATUS= at most this often
-constexpr int kSpinTurns = 2000;                        // idle turns before the loop sleeps
+// How long an idle core loop waits for the next record before it turns again (handling
+// control requests, signals and timers). Live: venue answers arrive on their own queue, so
+// the wait is short; paper: venue answers are timers of the core itself.
+constexpr DurationNs kLiveIdleWaitNs = 500 * kNsPerUs;
+constexpr DurationNs kPaperIdleWaitNs = kNsPerMs;
 
 std::int64_t monotonic_usec() {
   timespec now{};
@@ -87,7 +91,6 @@ class Daemon {
   bool start_service_endpoints(std::string& error);
   void loop();
   void turn();
-  void wait_idle();
   void check_ready(TimeNs now_ns);
   void publish_status(TimeNs now_ns, bool force);
   void begin_stop(int signal_number);
@@ -117,7 +120,7 @@ class Daemon {
   TokenMetricsIntake intake_;
 
   // Exactly one venue: the Binance adapter (live) or the simulated exchange (paper).
-  boost::asio::ssl::context venue_tls_{boost::asio::ssl::context::tls_client};
+  std::unique_ptr<boost::asio::ssl::context> venue_tls_;  // live only
   std::unique_ptr<BinanceExecutionVenue> live_venue_;
   std::unique_ptr<SimulatedVenue> paper_venue_;
   ExecutionVenue* venue_ = nullptr;
@@ -144,10 +147,10 @@ class Daemon {
   std::atomic<TimeNs> ready_since_ns_{0};
   TimeNs started_ns_ = 0;
   TimeNs feed_deadline_ns_ = 0;
+  TimeNs feeds_started_ns_ = 0;
   TimeNs next_ready_check_ns_ = 0;
   TimeNs next_status_ns_ = 0;
   std::string last_status_;
-  int idle_turns_ = 0;
   bool stopping_ = false;
   TimeNs stop_deadline_ns_ = 0;
   int exit_code_ = 0;
@@ -187,12 +190,12 @@ bool Daemon::start_venue(std::string& error) {
   } else {
     signer = make_hmac_signer(std::move(api_secret->secret));
   }
-  venue_tls_ = make_client_tls_context("", error);
+  venue_tls_ = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
   if (!error.empty()) return false;
   phase("checking the exchange clock skew, trading rules, balances and open orders");
   live_venue_ = std::make_unique<BinanceExecutionVenue>(instruments_, execution.binance,
                                                         std::move(api_key->secret), std::move(signer),
-                                                        clock_, venue_tls_, journal_->watermark());
+                                                        clock_, *venue_tls_, journal_->watermark());
   live_venue_->set_wire_latency(&metrics_.decision_to_wire);
   if (!live_venue_->start(error)) return false;
   venue_ = live_venue_.get();
@@ -267,7 +270,8 @@ bool Daemon::start_feeds(std::string& error) {
   if (!feed_->start(error)) return false;
   // Token Metrics polling starts once every instrument has a price (check_ready): a signal
   // that arrived before the market would find nothing to trade at and be spent.
-  feed_deadline_ns_ = clock_.now_ns() + config_.service.feed_connect_timeout_ns;
+  feeds_started_ns_ = clock_.now_ns();
+  feed_deadline_ns_ = feeds_started_ns_ + config_.service.feed_connect_timeout_ns;
   return true;
 }
 
@@ -351,7 +355,12 @@ void Daemon::turn() {
   std::shared_ptr<CoreCall> call;
   while (calls_.try_dequeue(call)) call->answer.set_value(handle(call->request));
 
-  const std::size_t count = queue_->drain(batch_.data(), batch_.size());
+  // Sleeps until a record arrives (or the next timer, or the idle wait ends): no spinning.
+  const TimeNs before_wait_ns = clock_.now_ns();
+  const DurationNs wait_ns = live_venue_ ? kLiveIdleWaitNs
+                                         : std::clamp<DurationNs>(engine_->next_due_time_ns() - before_wait_ns, 0,
+                                                                  kPaperIdleWaitNs);
+  const std::size_t count = queue_->wait_drain(batch_.data(), batch_.size(), wait_ns / 1000);
   for (std::size_t i = 0; i < count; ++i) {
     const InboundEvent& event = batch_[i];
     if (event.kind != MarketEventKind::kTradingSignal && event.kind != MarketEventKind::kGrade &&
@@ -365,26 +374,6 @@ void Daemon::turn() {
   if (watchdog_) watchdog_->loop_turned(now_ns);
   if (ready_since_ns_.load(std::memory_order_relaxed) == 0) check_ready(now_ns);
   publish_status(now_ns, false);
-  if (count == 0) {
-    wait_idle();
-  } else {
-    idle_turns_ = 0;
-  }
-}
-
-void Daemon::wait_idle() {
-  // Right after activity the loop spins (answers and the next events come soon); once quiet
-  // it sleeps a millisecond at a time, or waits on the live venue's answers.
-  if (++idle_turns_ < kSpinTurns) {
-    std::this_thread::yield();
-    return;
-  }
-  if (live_venue_) {
-    live_venue_->wait_for_answers(kNsPerMs);
-    return;
-  }
-  const DurationNs until_due = engine_->next_due_time_ns() - clock_.now_ns();
-  std::this_thread::sleep_for(std::chrono::nanoseconds(std::clamp<DurationNs>(until_due, 0, kNsPerMs)));
 }
 
 void Daemon::check_ready(TimeNs now_ns) {
@@ -408,7 +397,7 @@ void Daemon::check_ready(TimeNs now_ns) {
     std::string error;
     poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
                                              std::move(intake_.key->secret), intake_.budget.get(),
-                                             intake_.waiter, intake_.tls);
+                                             intake_.waiter, *intake_.tls);
     if (!poller_->start(error)) {
       log_error("Token Metrics polling: {}", error);
       poller_.reset();
@@ -420,8 +409,10 @@ void Daemon::check_ready(TimeNs now_ns) {
   }
   ready_since_ns_.store(now_ns);
   metrics_.start_to_ready_ns = now_ns - started_ns_;
-  log_info("ready: {:.3f} s after start (market data streaming, every instrument priced{})",
-           static_cast<double>(metrics_.start_to_ready_ns) / 1e9,
+  metrics_.feed_wait_ns = now_ns - feeds_started_ns_;
+  log_info("ready: {:.3f} s after start, {:.3f} s of it waiting for the market data feed (market data "
+           "streaming, every instrument priced{})",
+           static_cast<double>(metrics_.start_to_ready_ns) / 1e9, static_cast<double>(metrics_.feed_wait_ns) / 1e9,
            config_.token_metrics.enabled ? ", signal polling started" : "");
   notifier_.notify("READY=1");
   publish_status(now_ns, true);

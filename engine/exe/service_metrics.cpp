@@ -71,6 +71,8 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine, 
   out.single("sigex_ready", "gauge", "1 once start-up finished (READY=1 was sent).", ready ? 1 : 0);
   out.single("sigex_start_to_ready_seconds", "gauge", "Time from process start to ready.",
              static_cast<double>(metrics.start_to_ready_ns) / 1e9);
+  out.single("sigex_start_feed_wait_seconds", "gauge", "Of the start-up time, waiting for market data (network).",
+             static_cast<double>(metrics.feed_wait_ns) / 1e9);
   out.single("sigex_watchdog_pings_total", "counter", "WATCHDOG=1 pings sent to systemd.",
              static_cast<double>(metrics.watchdog_pings.load()));
 

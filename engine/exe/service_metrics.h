@@ -26,6 +26,7 @@ struct ServiceMetrics {
   std::atomic<std::uint64_t> watchdog_pings{0};
   std::uint64_t reconciliation_differences_at_start = 0;
   DurationNs start_to_ready_ns = 0;
+  DurationNs feed_wait_ns = 0;  // of which waiting for the market data feed (network)
   std::string listen;  // the endpoint's URL, for `ctl status`
 };
 

@@ -1,14 +1,15 @@
 #pragma once
 
 // A bounded multi-producer, single-consumer queue of plain records over moodycamel's
-// ConcurrentQueue. Each producer thread owns a Producer (a moodycamel producer token); order is
+// BlockingConcurrentQueue (the consumer can sleep until a record arrives instead of spinning). Each producer thread owns a Producer (a moodycamel producer token); order is
 // kept per producer only. Capacity is reserved up front: a push never allocates and fails
 // instead when the queue is full, so every caller decides what "full" means for its data.
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
-#include <concurrentqueue.h>
+#include <blockingconcurrentqueue.h>
 
 namespace sigex {
 
@@ -31,17 +32,21 @@ class EventQueue {
     }
 
    private:
-    moodycamel::ConcurrentQueue<Record>* queue_;
+    moodycamel::BlockingConcurrentQueue<Record>* queue_;
     moodycamel::ProducerToken token_;
   };
 
   // Consumer side (the core thread only): moves up to `max` records into `out`.
   std::size_t drain(Record* out, std::size_t max) { return queue_.try_dequeue_bulk(out, max); }
+  // As drain(), but waits up to `timeout_us` for the first record (0: does not wait).
+  std::size_t wait_drain(Record* out, std::size_t max, std::int64_t timeout_us) {
+    return queue_.wait_dequeue_bulk_timed(out, max, timeout_us);
+  }
 
   std::size_t approximate_size() const { return queue_.size_approx(); }
 
  private:
-  moodycamel::ConcurrentQueue<Record> queue_;
+  moodycamel::BlockingConcurrentQueue<Record> queue_;
 };
 
 }  // namespace sigex
