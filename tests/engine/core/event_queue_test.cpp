@@ -46,5 +46,38 @@ TEST(EventQueue, FullQueueRefusesInsteadOfGrowing) {
   EXPECT_GE(accepted, 64);
 }
 
+TEST(EventQueue, ASleepingConsumerIsWokenByThePush) {
+  // The consumer sleeps with a one-hour timeout: only the doorbell can end this test in time
+  // (ctest stops it after 300 s otherwise). Repeated to catch a lost wake-up.
+  EventQueue<InboundEvent> queue(64, 1);
+  std::vector<InboundEvent> buffer(8);
+  for (int round = 0; round < 200; ++round) {
+    std::thread producer([&queue, round] {
+      EventQueue<InboundEvent>::Producer handle(queue);
+      InboundEvent event;
+      event.kind = MarketEventKind::kTrade;
+      event.trade.trade_id = static_cast<std::uint64_t>(round);
+      while (!handle.try_push(event)) {
+      }
+    });
+    std::size_t count = 0;
+    while (count == 0) count = queue.wait_drain(buffer.data(), buffer.size(), 3'600'000'000LL, round % 2 == 0 ? 0 : 256);
+    producer.join();
+    ASSERT_EQ(count, 1u);
+    EXPECT_EQ(buffer[0].trade.trade_id, static_cast<std::uint64_t>(round));
+  }
+}
+
+TEST(EventQueue, WaitDrainReturnsWhatIsThereWithoutWaiting) {
+  EventQueue<InboundEvent> queue(64, 1);
+  EventQueue<InboundEvent>::Producer producer(queue);
+  InboundEvent event;
+  ASSERT_TRUE(producer.try_push(event));
+  ASSERT_TRUE(producer.try_push(event));
+  std::vector<InboundEvent> buffer(8);
+  EXPECT_EQ(queue.wait_drain(buffer.data(), buffer.size(), 3'600'000'000LL), 2u);
+  EXPECT_EQ(queue.wait_drain(buffer.data(), buffer.size(), 0), 0u);  // no timeout: no wait
+}
+
 }  // namespace
 }  // namespace sigex
