@@ -275,7 +275,7 @@ TEST(Daemon, ASecondInstanceOnTheSameStateDirectoryIsRefusedWithTheOwnersPid) {
 
 TEST(Daemon, WatchdogPingsStopWhenTheCoreLoopHangs) {
   DaemonWorld world(DaemonSettings{});
-  auto daemon = world.start({"WATCHDOG_USEC=400000", "SIGEX_FAILPOINT=run.core_loop_hang:5000"});
+  auto daemon = world.start({"WATCHDOG_USEC=400000", "SIGEX_FAILPOINT=run.core_loop_hang:1000"});
   ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
   ASSERT_TRUE(world.notify->wait_for("STATUS=watchdog: not pinging: core loop has not turned", 30s))
       << daemon->stderr_text();
@@ -336,6 +336,12 @@ TEST(Daemon, ReloadAppliesAValidConfigurationAndKeepsTheRunningOneWhenInvalid) {
   ASSERT_TRUE(world.notify->wait_for("STOPPING=1", 10s));
   EXPECT_EQ(daemon->wait_exit(20s), 0);
   EXPECT_NE(daemon->stderr_text().find("reload refused"), std::string::npos);
+
+  // Started on the invalid file, it refuses to start at all: exit 2, the problem named.
+  auto refused = world.start({}, "invalid");
+  EXPECT_EQ(refused->wait_exit(30s), 2);
+  EXPECT_NE(refused->stderr_text().find("unknown key 'unknown' in [service]"), std::string::npos) << refused->stderr_text();
+  EXPECT_NE(refused->stderr_text().find("nothing was started"), std::string::npos);
 }
 
 TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAcrossRestarts) {
