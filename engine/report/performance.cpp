@@ -1,0 +1,94 @@
+#include "engine/report/performance.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sigex {
+namespace {
+
+constexpr double kMinDaysToAnnualise = 30.0;
+
+}  // namespace
+
+Performance compute_performance(const PerformanceInput& input) {
+  Performance result;
+  const std::vector<EquityPoint>& curve = input.equity;
+  if (!curve.empty() && curve.front().equity > 0) {
+    result.total_return = curve.back().equity / curve.front().equity - 1.0;
+    const double days = static_cast<double>(curve.back().time_ns - curve.front().time_ns) / static_cast<double>(kNsPerDay);
+    if (days >= kMinDaysToAnnualise && result.total_return > -1.0) {
+      result.annualised_return = std::pow(1.0 + result.total_return, 365.0 / days) - 1.0;
+    }
+  }
+
+  // Drawdowns: depth from the running peak, and how long each stays under water.
+  double peak = 0;
+  TimeNs peak_time = 0;
+  bool under_water = false;
+  for (const EquityPoint& point : curve) {
+    if (point.equity >= peak) {
+      if (under_water) result.max_drawdown_duration_ns = std::max(result.max_drawdown_duration_ns, point.time_ns - peak_time);
+      under_water = false;
+      peak = point.equity;
+      peak_time = point.time_ns;
+      continue;
+    }
+    under_water = true;
+    result.max_drawdown = std::max(result.max_drawdown, 1.0 - point.equity / peak);
+  }
+  if (under_water) {
+    result.max_drawdown_duration_ns = std::max(result.max_drawdown_duration_ns, curve.back().time_ns - peak_time);
+  }
+
+  std::vector<double> returns;
+  for (std::size_t i = 1; i < curve.size(); ++i) {
+    if (curve[i - 1].equity > 0) returns.push_back(curve[i].equity / curve[i - 1].equity - 1.0);
+  }
+  if (returns.size() > 1 && input.period_ns > 0) {
+    const double n = static_cast<double>(returns.size());
+    double mean = 0;
+    for (const double r : returns) mean += r;
+    mean /= n;
+    double variance = 0, downside = 0;
+    for (const double r : returns) {
+      variance += (r - mean) * (r - mean);
+      if (r < 0) downside += r * r;
+    }
+    variance /= n - 1;
+    downside = std::sqrt(downside / (n - 1));
+    const double periods_per_year = static_cast<double>(365 * kNsPerDay) / static_cast<double>(input.period_ns);
+    const double deviation = std::sqrt(variance);
+    result.volatility = deviation * std::sqrt(periods_per_year);
+    if (deviation > 0) result.sharpe = mean / deviation * std::sqrt(periods_per_year);
+    if (downside > 0) result.sortino = mean / downside * std::sqrt(periods_per_year);
+  }
+  if (!std::isnan(result.annualised_return) && result.max_drawdown > 0) {
+    result.calmar = result.annualised_return / result.max_drawdown;
+  }
+
+  double gross_profit = 0, gross_loss = 0;
+  for (const double trade : input.trade_results) {
+    ++result.trades;
+    if (trade > 0) {
+      ++result.winning_trades;
+      gross_profit += trade;
+    } else {
+      gross_loss -= trade;
+    }
+  }
+  const std::uint64_t losing = result.trades - result.winning_trades;
+  if (result.trades > 0) result.win_rate = static_cast<double>(result.winning_trades) / static_cast<double>(result.trades);
+  if (result.winning_trades > 0) result.average_win = gross_profit / static_cast<double>(result.winning_trades);
+  if (losing > 0) result.average_loss = -gross_loss / static_cast<double>(losing);
+  if (gross_loss > 0) result.profit_factor = gross_profit / gross_loss;
+
+  if (!curve.empty()) {
+    double sum = 0;
+    for (const EquityPoint& point : curve) sum += point.equity;
+    const double average = sum / static_cast<double>(curve.size());
+    if (average > 0) result.turnover = input.traded_notional / average;
+  }
+  return result;
+}
+
+}  // namespace sigex

@@ -1,0 +1,61 @@
+#pragma once
+
+// Performance metrics of a backtest (or any session) from its equity curve and its closed
+// trades: a pure function, so the numbers can be checked by hand (tests/engine/report/
+// performance_test.cpp does, on a five-point series). Doubles are used here because these
+// are report figures, never inputs to a trading decision.
+//
+// Conventions:
+//  * period returns are taken between consecutive equity samples, which are `period` apart;
+//    annualisation multiplies by periods per year (365 days: crypto trades every day);
+//  * volatility, Sharpe and Sortino use the sample standard deviation (n - 1) and a zero
+//    risk-free rate; Sortino's downside deviation is sqrt(sum(min(r, 0)^2) / (n - 1));
+//  * annualised return and Calmar need at least 30 days of data (NaN otherwise);
+//  * drawdown duration is the longest time from a peak until the equity is back at it (or
+//    the end of the series, if it never recovers);
+//  * a trade is a round trip, its result net of fees; profit factor is gross profit over
+//    gross loss (NaN without losing trades);
+//  * turnover is traded notional over average equity.
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "engine/core/time.h"
+
+namespace sigex {
+
+struct EquityPoint {
+  TimeNs time_ns = 0;
+  double equity = 0;
+};
+
+struct PerformanceInput {
+  std::vector<EquityPoint> equity;  // in time order, `period_ns` apart (the last may be closer)
+  DurationNs period_ns = kNsPerDay;
+  std::vector<double> trade_results;  // net result of each closed round trip
+  double traded_notional = 0;
+};
+
+struct Performance {
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  double total_return = 0;
+  double annualised_return = kNone;
+  double volatility = 0;  // annualised
+  double sharpe = 0;
+  double sortino = 0;
+  double calmar = kNone;
+  double max_drawdown = 0;  // fraction of the peak
+  DurationNs max_drawdown_duration_ns = 0;
+  std::uint64_t trades = 0;
+  std::uint64_t winning_trades = 0;
+  double win_rate = 0;
+  double profit_factor = kNone;
+  double average_win = 0;
+  double average_loss = 0;  // negative, or 0 without losing trades
+  double turnover = 0;
+};
+
+Performance compute_performance(const PerformanceInput& input);
+
+}  // namespace sigex
