@@ -72,11 +72,17 @@ void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Mon
   fills_.push_back(FillRecord{fill.receive_time_ns, order.client_order_id, order.instrument,
                               order.side, fill.price, fill.quantity, fill.fee, fill.liquidity,
                               fill.trade_id, realised_pnl});
+  const Instrument& instrument = engine_.instruments().get(order.instrument);
+  if (const auto value = notional(fill.price, instrument.price_scale, fill.quantity, instrument.quantity_scale,
+                                  Rounding::kDown)) {
+    traded_notional_ += static_cast<double>(value->raw) / 1e8;
+  }
   Money& trip = open_trip_pnl_[order.instrument];
   trip += realised_pnl - fill.fee;
   if (engine_.portfolio().position(order.instrument).quantity.raw == 0) {
     ++round_trips_;
     if (trip.raw > 0) ++winning_round_trips_;
+    trip_results_.push_back(static_cast<double>(trip.raw) / 1e8);
     trip = Money{0};
   }
 }
@@ -141,6 +147,14 @@ ReportMetrics BacktestReport::metrics() const {
                                              static_cast<double>(round_trips_);
   metrics.fees = engine_.portfolio().total_fees();
   metrics.realised_pnl = engine_.portfolio().total_realised_pnl();
+  PerformanceInput input;
+  for (const EquitySample& point : equity_) {
+    input.equity.push_back({point.time_ns, static_cast<double>(point.equity.raw) / 1e8});
+  }
+  input.period_ns = interval_ns_;
+  input.trade_results = trip_results_;
+  input.traded_notional = traded_notional_;
+  metrics.performance = compute_performance(input);
   return metrics;
 }
 
@@ -172,6 +186,16 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"fees\": \"{}\",\n", money_text(m.fees));
   summary += fmt::format("  \"realised_pnl\": \"{}\",\n", money_text(m.realised_pnl));
   summary += fmt::format("  \"exposure\": {},\n", number_text(m.exposure_time_fraction));
+  const Performance& p = m.performance;
+  summary += fmt::format("  \"volatility\": {},\n", number_text(p.volatility));
+  summary += fmt::format("  \"sortino\": {},\n", number_text(p.sortino));
+  summary += fmt::format("  \"calmar\": {},\n", number_text(p.calmar));
+  summary += fmt::format("  \"max_drawdown_duration_days\": {},\n",
+                         number_text(static_cast<double>(p.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay)));
+  summary += fmt::format("  \"profit_factor\": {},\n", number_text(p.profit_factor));
+  summary += fmt::format("  \"average_win\": {},\n", number_text(p.average_win));
+  summary += fmt::format("  \"average_loss\": {},\n", number_text(p.average_loss));
+  summary += fmt::format("  \"turnover\": {},\n", number_text(p.turnover));
   summary += fmt::format("  \"events_processed\": {},\n", facts.events);
   summary += fmt::format("  \"input_lines\": {},\n", facts.input_lines);
   summary += fmt::format("  \"input_problems\": {},\n", facts.input_problems);

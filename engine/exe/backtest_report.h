@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/report/performance.h"
 #include "engine/runtime/engine.h"
 
 namespace sigex {
@@ -51,6 +52,7 @@ struct ReportMetrics {
   Money fees;
   Money realised_pnl;
   double exposure_time_fraction = 0;
+  Performance performance;  // every ratio, drawdown and trade statistic (engine/report)
 };
 
 class BacktestReport final : public EngineObserver {
@@ -95,6 +97,8 @@ class BacktestReport final : public EngineObserver {
   std::vector<Money> open_trip_pnl_;
   std::uint64_t round_trips_ = 0;
   std::uint64_t winning_round_trips_ = 0;
+  std::vector<double> trip_results_;  // net of fees, in the cash asset (report figures)
+  double traded_notional_ = 0;
 };
 
 }  // namespace sigex
