@@ -217,6 +217,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
         "  max drawdown  {:.2f} %   sharpe {:.2f}   exposure {:.1f} % of samples\n"
         "  volatility {:.1f} %   sortino {:.2f}   calmar {}   longest drawdown {:.0f} days   "
         "profit factor {}   turnover {:.1f}x\n"
+        "  buy and hold  {:+.2f} %   max drawdown {:.2f} %   sharpe {:.2f} (same instruments, equal shares)\n"
         "  orders {}   fills {}   trades {} (won {}, win rate {:.1f} %)   fees {} {}\n"
         "  risk denials {}\n"
         "  events {} from {} lines ({} input problems) in {:.2f} s = {:.0f} events/s\n"
@@ -230,7 +231,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
         std::isfinite(m.performance.calmar) ? fmt::format("{:.2f}", m.performance.calmar) : "n/a",
         static_cast<double>(m.performance.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay),
         std::isfinite(m.performance.profit_factor) ? fmt::format("{:.2f}", m.performance.profit_factor) : "n/a",
-        m.performance.turnover, m.orders, m.fills,
+        m.performance.turnover, m.benchmark.total_return * 100, m.benchmark.max_drawdown * 100,
+        m.benchmark.sharpe, m.orders, m.fills,
         m.round_trips, m.winning_round_trips, m.win_rate * 100,
         format_decimal(m.fees.raw / 1'000'000, 2), config.engine.cash_asset,
         denials.empty() ? " none" : denials, facts.events, facts.input_lines,

@@ -50,8 +50,19 @@ BacktestReport::BacktestReport(const Engine& engine, DurationNs equity_interval_
 void BacktestReport::sample(TimeNs time_ns) {
   const Portfolio& portfolio = engine_.portfolio();
   const QuoteBook& quotes = engine_.quotes();
+  const InstrumentRegistry& instruments = engine_.instruments();
+  benchmark_units_.resize(instruments.size(), 0.0);
+  const double share = static_cast<double>(portfolio.starting_cash().raw) / 1e8 / static_cast<double>(instruments.size());
+  double benchmark = 0;
+  for (const Instrument& instrument : instruments.all()) {
+    const double price = static_cast<double>(quotes.quote(instrument.id).reference().raw) /
+                         static_cast<double>(pow10(instrument.price_scale));
+    double& units = benchmark_units_[instrument.id];
+    if (units == 0 && price > 0) units = share / price;
+    benchmark += units > 0 ? units * price : share;
+  }
   equity_.push_back(EquitySample{time_ns, portfolio.equity(quotes), portfolio.cash(),
-                                 portfolio.gross_exposure(quotes)});
+                                 portfolio.gross_exposure(quotes), benchmark});
 }
 
 void BacktestReport::on_event_processed(TimeNs now_ns) {
@@ -155,6 +166,10 @@ ReportMetrics BacktestReport::metrics() const {
   input.trade_results = trip_results_;
   input.traded_notional = traded_notional_;
   metrics.performance = compute_performance(input);
+  PerformanceInput benchmark;
+  for (const EquitySample& point : equity_) benchmark.equity.push_back({point.time_ns, point.benchmark});
+  benchmark.period_ns = interval_ns_;
+  metrics.benchmark = compute_performance(benchmark);
   return metrics;
 }
 
@@ -196,6 +211,13 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"average_win\": {},\n", number_text(p.average_win));
   summary += fmt::format("  \"average_loss\": {},\n", number_text(p.average_loss));
   summary += fmt::format("  \"turnover\": {},\n", number_text(p.turnover));
+  const Performance& b = m.benchmark;
+  summary += fmt::format("  \"buy_and_hold\": {{\"total_return\": {}, \"annualised_return\": {}, \"max_drawdown\": {}, "
+                         "\"max_drawdown_duration_days\": {}, \"volatility\": {}, \"sharpe\": {}, \"sortino\": {}, "
+                         "\"calmar\": {}}},\n",
+                         number_text(b.total_return), number_text(b.annualised_return), number_text(b.max_drawdown),
+                         number_text(static_cast<double>(b.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay)),
+                         number_text(b.volatility), number_text(b.sharpe), number_text(b.sortino), number_text(b.calmar));
   summary += fmt::format("  \"events_processed\": {},\n", facts.events);
   summary += fmt::format("  \"input_lines\": {},\n", facts.input_lines);
   summary += fmt::format("  \"input_problems\": {},\n", facts.input_problems);
@@ -289,11 +311,11 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
                          money_text(fill.realised_pnl));
   }
 
-  std::string equity = "time,equity,cash,exposure\n";
+  std::string equity = "time,equity,cash,exposure,buy_and_hold\n";
   for (const EquitySample& point : equity_) {
-    equity += fmt::format("{},{},{},{}\n", format_utc_timestamp(point.time_ns),
+    equity += fmt::format("{},{},{},{},{:.2f}\n", format_utc_timestamp(point.time_ns),
                           money_text(point.equity), money_text(point.cash),
-                          money_text(point.exposure));
+                          money_text(point.exposure), point.benchmark);
   }
 
   const std::pair<const char*, const std::string*> files[] = {

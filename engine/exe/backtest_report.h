@@ -20,6 +20,7 @@ struct EquitySample {
   Money equity;
   Money cash;
   Money exposure;
+  double benchmark;  // buy-and-hold of the same universe (report figure)
 };
 
 struct FillRecord {
@@ -53,6 +54,9 @@ struct ReportMetrics {
   Money realised_pnl;
   double exposure_time_fraction = 0;
   Performance performance;  // every ratio, drawdown and trade statistic (engine/report)
+  // Buy and hold: the starting cash split equally over the instruments, each share bought at
+  // the instrument's first price at an equity sample and held to the end, without fees.
+  Performance benchmark;
 };
 
 class BacktestReport final : public EngineObserver {
@@ -91,6 +95,7 @@ class BacktestReport final : public EngineObserver {
   TimeNs first_event_ns_ = 0;
   TimeNs last_event_ns_ = 0;
   std::vector<EquitySample> equity_;
+  std::vector<double> benchmark_units_;  // per instrument; 0 until its first price
   std::vector<FillRecord> fills_;
   std::array<std::uint64_t, static_cast<std::size_t>(RiskDenial::kCount)> denials_{};
   // Open round trip per instrument: PnL so far (realised minus fees).
