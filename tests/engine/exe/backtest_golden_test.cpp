@@ -62,6 +62,13 @@ TEST(BacktestGolden, DailyRunIsReproducibleAndMakesTheExpectedTrades) {
   const std::string summary = slurp(directory.path() / "first" / "summary.json");
   EXPECT_NE(summary.find("\"input_problems\": 0,"), std::string::npos);
   EXPECT_NE(summary.find("\"events_processed\": 4689,"), std::string::npos);
+  // The benchmark buys BTC at the first daily close, 4285.08, and holds: the next close,
+  // 4108.37, is 10000 * 4108.37 / 4285.08 = 9587.62.
+  const std::string equity = slurp(directory.path() / "first" / "equity.csv");
+  EXPECT_NE(equity.find("2017-08-18T00:00:00.200Z,10000.00000000,10000.00000000,0.00000000,10000.00\n"
+                        "2017-08-19T00:00:00.000Z,10000.00000000,10000.00000000,0.00000000,9587.62\n"),
+            std::string::npos) << equity.substr(0, 300);
+  EXPECT_NE(summary.find("\"buy_and_hold\": {\"total_return\": 7.624884,"), std::string::npos) << summary;
 }
 
 TEST(BacktestGolden, TickRunIsReproducible) {
