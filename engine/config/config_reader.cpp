@@ -19,6 +19,48 @@ std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErro
   }
 }
 
+bool apply_override(toml::table& root, const std::string& assignment, ConfigErrors& errors) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    errors.add("--set " + assignment + ": expected KEY=VALUE, such as risk.max_order_notional=\"500\"");
+    return false;
+  }
+  const std::string key = assignment.substr(0, equals);
+  const std::string value = assignment.substr(equals + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("value = " + value);
+  } catch (const toml::parse_error&) {
+    parsed.insert_or_assign("value", value);  // a bare word: a string
+  }
+  toml::table* table = &root;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) {
+      errors.add("--set " + assignment + ": empty part in the key");
+      return false;
+    }
+    if (dot == std::string::npos) {
+      table->insert_or_assign(part, *parsed.get("value"));
+      return true;
+    }
+    toml::node* next = table->get(part);
+    if (next == nullptr) {
+      table->insert_or_assign(part, toml::table{});
+      next = table->get(part);
+    }
+    if (!next->is_table()) {
+      errors.add("--set " + assignment + ": '" + key.substr(0, dot) + "' is not a table" +
+                 (next->is_array() ? " (keys inside [[arrays]] cannot be set)" : ""));
+      return false;
+    }
+    table = next->as_table();
+    start = dot + 1;
+  }
+}
+
 ConfigSection::ConfigSection(const toml::table* table, std::string name, std::string file,
                              ConfigErrors& errors)
     : table_(table), name_(std::move(name)), file_(std::move(file)), errors_(&errors) {}

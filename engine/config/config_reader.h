@@ -63,4 +63,11 @@ class ConfigSection {
 // Parses a file; on syntax errors returns nullptr and adds the error with its location.
 std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors);
 
+// Applies one "dotted.key=value" override (`sigex backtest --set`, `sigex sweep`) to a parsed
+// file before it is read. The value is read as TOML (a number, a boolean, a quoted string or
+// an array); anything else is taken as a plain string, so --set strategy.sf.tag=abc works.
+// Missing tables are created; a key inside an array of tables cannot be set. False with a
+// message in `errors` otherwise.
+bool apply_override(toml::table& root, const std::string& assignment, ConfigErrors& errors);
+
 }  // namespace sigex

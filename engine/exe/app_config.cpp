@@ -462,11 +462,15 @@ ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
           execution.not_found_confirmations};
 }
 
-AppConfig load_app_config(const std::string& path, ConfigErrors& errors) {
+AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
+                          const std::vector<std::string>& overrides) {
   AppConfig config;
   config.path = path;
   const auto table = parse_toml_file(path, errors);
   if (!table) return config;
+  for (const std::string& assignment : overrides) {
+    if (!apply_override(*table, assignment, errors)) return config;
+  }
   ConfigSection root(table.get(), "", path, errors);
   read_engine(root.child("engine"), config);
   read_logging(root.child("logging"), config.logging);

@@ -85,7 +85,9 @@ struct AppConfig {
 };
 
 // Loads and validates everything; every problem goes into `errors` with its location.
-AppConfig load_app_config(const std::string& path, ConfigErrors& errors);
+// `overrides` are "dotted.key=value" assignments applied to the file first (--set).
+AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
+                          const std::vector<std::string>& overrides = {});
 
 InstrumentRegistry build_registry(const AppConfig& config);
 

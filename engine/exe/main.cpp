@@ -13,6 +13,7 @@
 #include "engine/core/calendar.h"
 #include "engine/exe/record_command.h"
 #include "engine/exe/run_command.h"
+#include "engine/exe/sweep_command.h"
 #include "engine/logging/log.h"
 
 namespace {
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   backtest->add_option("--config", config_path, "configuration file (TOML)")->required();
   backtest->add_option("--out", out_dir, "output directory (overrides [backtest].out_dir)");
   backtest->add_flag("--quiet", quiet, "do not print the summary");
+  std::vector<std::string> overrides;
+  backtest->add_option("--set", overrides, "override a config key, e.g. --set risk.max_order_notional='\"500\"'");
 
   std::string record_out;
   double record_duration_s = 0;
@@ -94,6 +97,15 @@ int main(int argc, char** argv) {
     command->add_option("--scope", ctl_scope, "global (default), instrument:<SYMBOL> or strategy:<tag>");
   }
 
+  sigex::SweepOptions sweep_options;
+  std::string sweep_out;
+  auto* sweep = app.add_subcommand("sweep", "run a backtest per parameter combination and rank them");
+  sweep->add_option("--config", sweep_options.config_path, "base configuration file (TOML)")->required();
+  sweep->add_option("--grid", sweep_options.grid_path, "parameter grid (TOML)")->required();
+  sweep->add_option("--jobs", sweep_options.jobs, "backtests at a time (default 1)")->check(CLI::Range(1, 256));
+  sweep->add_option("--out", sweep_out, "output directory (overrides the grid's out_dir)");
+  sweep->add_flag("--quiet", sweep_options.quiet, "do not print the ranking");
+
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("file", check_path, "configuration file (TOML)")->required();
@@ -109,8 +121,13 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (sweep->parsed()) {
+    if (!sweep_out.empty()) sweep_options.out_dir = sweep_out;
+    return sigex::run_sweep(sweep_options);
+  }
+
   sigex::ConfigErrors errors;
-  const auto config = sigex::load_app_config(config_path, errors);
+  const auto config = sigex::load_app_config(config_path, errors, overrides);
   if (ctl->parsed() && !errors.empty()) {
     // A daemon keeps running on the configuration it validated; ctl only needs the socket.
     std::fprintf(stderr, "sigex ctl: %s has %zu problem(s) (sigex ctl reload would refuse it); "
