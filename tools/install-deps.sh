@@ -16,6 +16,7 @@ packages="
   libsystemd-dev systemd
   libexpected-dev
   libcli11-dev
+  libjs-chart.js chromium
   clang libclang-rt-14-dev
 "
 

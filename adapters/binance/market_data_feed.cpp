@@ -154,7 +154,7 @@ class BinanceMarketDataFeed::Impl {
   }
 
   void request_resync(InstrumentId instrument) {
-    if (instrument >= resync_pending_.size()) return;
+    if (!config_.depth || instrument >= resync_pending_.size()) return;
     resync_pending_[instrument].store(true, std::memory_order_release);
     asio::post(io_, [this] { fetch_snapshots(); });
   }
@@ -229,7 +229,10 @@ class BinanceMarketDataFeed::Impl {
   }
 
   void owe_reset(InstrumentId id) {
-    if (reset_pending_[id]) return;
+    // Without depth streams there is no book to rebuild: quotes and trades need no reset
+    // (their freshness is checked by age), and a reset would make the instrument untradeable
+    // until a REST snapshot nobody needs arrived.
+    if (!config_.depth || reset_pending_[id]) return;
     reset_pending_[id] = true;
     ++resets_owed_;
   }

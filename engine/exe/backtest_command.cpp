@@ -96,6 +96,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   GradeRebalance* grade_rebalance = strategies.grade_rebalance;
   BacktestReport report(engine, config.backtest.equity_interval_ns);
   engine.add_observer(&report);
+  engine.add_market_observer(&report);
   engine.start();
 
   // The replay thread reads and parses; the core thread (this one) drains and trades. They

@@ -8,6 +8,7 @@
 
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
+#include "engine/exe/html_report.h"
 
 namespace sigex {
 namespace {
@@ -54,9 +55,11 @@ void BacktestReport::sample(TimeNs time_ns) {
   benchmark_units_.resize(instruments.size(), 0.0);
   const double share = static_cast<double>(portfolio.starting_cash().raw) / 1e8 / static_cast<double>(instruments.size());
   double benchmark = 0;
+  prices_.resize(instruments.size());
   for (const Instrument& instrument : instruments.all()) {
     const double price = static_cast<double>(quotes.quote(instrument.id).reference().raw) /
                          static_cast<double>(pow10(instrument.price_scale));
+    if (price > 0) prices_[instrument.id].emplace_back(time_ns, price);
     double& units = benchmark_units_[instrument.id];
     if (units == 0 && price > 0) units = share / price;
     benchmark += units > 0 ? units * price : share;
@@ -96,6 +99,14 @@ void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Mon
     trip_results_.push_back(static_cast<double>(trip.raw) / 1e8);
     trip = Money{0};
   }
+}
+
+void BacktestReport::on_market(const InboundEvent& event) {
+  if (event.kind != MarketEventKind::kTradingSignal) return;
+  const TradingSignal& signal = event.trading_signal;
+  if (signal.signal == 0) return;
+  if (signals_.size() <= signal.instrument) signals_.resize(signal.instrument + 1);
+  signals_[signal.instrument].emplace_back(event.receive_time_ns(), signal.signal > 0 ? 1 : -1);
 }
 
 void BacktestReport::on_risk_denial(const OrderIntent&, RiskDenial reason, TimeNs) {
@@ -318,9 +329,10 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
                           money_text(point.exposure), point.benchmark);
   }
 
+  const std::string report = html("sigex backtest");
   const std::pair<const char*, const std::string*> files[] = {
       {"summary.json", &summary}, {"orders.csv", &orders}, {"fills.csv", &fills},
-      {"equity.csv", &equity}};
+      {"equity.csv", &equity}, {"report.html", &report}};
   for (const auto& [name, content] : files) {
     std::ofstream out(directory / name, std::ios::binary | std::ios::trunc);
     out << *content;
@@ -330,6 +342,49 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
     }
   }
   return true;
+}
+
+std::string BacktestReport::html(const std::string& title) const {
+  const ReportMetrics m = metrics();
+  const InstrumentRegistry& instruments = engine_.instruments();
+  HtmlReportData data;
+  data.title = title;
+  data.cash_asset = std::string(instruments.size() > 0 ? instruments.get(0).quote_asset.view() : "");
+  data.start_ns = m.start_ns;
+  data.end_ns = m.end_ns;
+  data.starting_equity = static_cast<double>(m.starting_equity.raw) / 1e8;
+  data.final_equity = static_cast<double>(m.final_equity.raw) / 1e8;
+  data.fees = static_cast<double>(m.fees.raw) / 1e8;
+  data.exposure_time_fraction = m.exposure_time_fraction;
+  data.orders = m.orders;
+  data.fills = m.fills;
+  data.strategy = m.performance;
+  data.buy_and_hold = m.benchmark;
+  for (const EquitySample& point : equity_) {
+    data.samples.push_back({point.time_ns, static_cast<double>(point.equity.raw) / 1e8, point.benchmark,
+                            static_cast<double>(point.exposure.raw) / 1e8});
+  }
+  for (const Instrument& instrument : instruments.all()) {
+    HtmlReportData::Series series;
+    series.symbol = std::string(instrument.symbol.view());
+    if (instrument.id < prices_.size()) series.prices = prices_[instrument.id];
+    if (instrument.id < signals_.size()) series.signals = signals_[instrument.id];
+    data.instruments.push_back(std::move(series));
+  }
+  for (const FillRecord& fill : fills_) {
+    const Instrument& instrument = instruments.get(fill.instrument);
+    const double price = static_cast<double>(fill.price.raw) / static_cast<double>(pow10(instrument.price_scale));
+    auto& series = data.instruments[fill.instrument];
+    (fill.side == Side::kBuy ? series.buys : series.sells).emplace_back(fill.time_ns, price);
+    data.trades.push_back({fill.time_ns, std::string(instrument.symbol.view()), std::string(to_string(fill.side)),
+                           format_decimal(fill.price.raw, instrument.price_scale),
+                           format_decimal(fill.quantity.raw, instrument.quantity_scale), money_text(fill.fee),
+                           money_text(fill.realised_pnl), std::string(fill.client_order_id.view())});
+  }
+  for (std::size_t i = 1; i < denials_.size(); ++i) {
+    if (denials_[i] > 0) data.denials.emplace_back(std::string(to_string(static_cast<RiskDenial>(i))), denials_[i]);
+  }
+  return render_html_report(data);
 }
 
 }  // namespace sigex

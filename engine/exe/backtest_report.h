@@ -59,13 +59,15 @@ struct ReportMetrics {
   Performance benchmark;
 };
 
-class BacktestReport final : public EngineObserver {
+class BacktestReport final : public EngineObserver, public MarketObserver {
  public:
   BacktestReport(const Engine& engine, DurationNs equity_interval_ns);
 
   void on_event_processed(TimeNs now_ns) override;
   void on_fill(const Order& order, const ExecutionEvent& fill, Money realised_pnl) override;
   void on_risk_denial(const OrderIntent& intent, RiskDenial reason, TimeNs now_ns) override;
+  // Signals (after the gate) for report.html's markers.
+  void on_market(const InboundEvent& event) override;
 
   // Takes the final sample; call once the replay is over.
   void finish(TimeNs end_ns);
@@ -85,6 +87,8 @@ class BacktestReport final : public EngineObserver {
   // Writes the deterministic outputs into `directory`; false with `error` on I/O failure.
   bool write(const std::filesystem::path& directory, const RunFacts& facts,
              std::string& error) const;
+  // report.html's content (also written by write()).
+  std::string html(const std::string& title) const;
 
  private:
   void sample(TimeNs time_ns);
@@ -96,6 +100,8 @@ class BacktestReport final : public EngineObserver {
   TimeNs last_event_ns_ = 0;
   std::vector<EquitySample> equity_;
   std::vector<double> benchmark_units_;  // per instrument; 0 until its first price
+  std::vector<std::vector<std::pair<TimeNs, double>>> prices_;  // per instrument, at the samples
+  std::vector<std::vector<std::pair<TimeNs, int>>> signals_;    // per instrument
   std::vector<FillRecord> fills_;
   std::array<std::uint64_t, static_cast<std::size_t>(RiskDenial::kCount)> denials_{};
   // Open round trip per instrument: PnL so far (realised minus fees).

@@ -380,8 +380,11 @@ void Daemon::check_ready(TimeNs now_ns) {
   if (now_ns < next_ready_check_ns_ || stopping_) return;
   next_ready_check_ns_ = now_ns + 5 * kNsPerMs;
   const bool streaming = feed_->metrics().state == FeedState::kStreaming;
+  // Priced, and where depth is used, its book synced: a signal must find a tradeable market.
   bool priced = true;
-  for (InstrumentId id = 0; id < instruments_.size(); ++id) priced &= engine_->quotes().quote(id).bid.raw > 0;
+  for (InstrumentId id = 0; id < instruments_.size(); ++id) {
+    priced &= engine_->quotes().quote(id).bid.raw > 0 && engine_->is_tradeable(id);
+  }
   if (!streaming || (!priced && now_ns < feed_deadline_ns_)) {
     if (now_ns < feed_deadline_ns_) return;
     log_error("the market data feed did not connect within {} s; stopping (systemd restarts sigex)",
@@ -391,7 +394,7 @@ void Daemon::check_ready(TimeNs now_ns) {
     begin_stop(0);
     return;
   }
-  if (!priced) log_warn("some instruments have no price yet after {} s; starting anyway",
+  if (!priced) log_warn("some instruments are not tradeable yet after {} s (no price, or a depth book not synced); starting anyway",
                         config_.service.feed_connect_timeout_ns / kNsPerSecond);
   if (config_.token_metrics.enabled) {
     std::string error;
