@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs every Debian 12 package sigex needs to build, test and benchmark.
+# Installs every Debian 12 package sigex needs to build and benchmark; with --test, also what
+# the test suite needs (Chromium, to open report.html).
 # Idempotent: packages already present are skipped by apt-get.
 set -eu
 
@@ -16,9 +17,14 @@ packages="
   libsystemd-dev systemd
   libexpected-dev
   libcli11-dev
-  libjs-chart.js chromium
+  libjs-chart.js
   clang libclang-rt-14-dev
 "
+
+# `--test`: also what only the test suite needs (a headless browser for report.html).
+if [ "${1:-}" = "--test" ]; then
+  packages="$packages chromium"
+fi
 
 missing=""
 for package in $packages; do

@@ -7,7 +7,7 @@
 # Also checks that the quick-start backtests run. Exits non-zero on the first failure.
 set -eu
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+tools/install-deps.sh --test
 jobs="$(nproc)"
 
 # CI builds skip full debug info (-g) to keep the two builds well inside the time budget.
