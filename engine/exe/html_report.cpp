@@ -248,8 +248,9 @@ const base = (yTitle) => ({{ animation: false, responsive: true, maintainAspectR
   scales: {{ x: timeAxis, y: {{ title: {{ display: true, text: yTitle }} }} }} }});
 const line = (label, series, color, fill) => ({{ type: 'line', label, data: xy(series), borderColor: color,
   backgroundColor: fill || color, fill: !!fill, pointRadius: 0, borderWidth: 1.5 }});
-const marks = (label, series, color, style, size) => ({{ type: 'scatter', label, data: xy(series), borderColor: color,
-  backgroundColor: color, pointStyle: style, pointRadius: size, showLine: false }});
+// Datasets with a lower `order` are drawn on top: trades over signals over the price line.
+const marks = (label, series, color, style, size, order) => ({{ type: 'scatter', label, data: xy(series), borderColor: color,
+  backgroundColor: color, pointStyle: style, pointRadius: size, showLine: false, order }});
 new Chart(document.getElementById('equity'), {{ type: 'line', options: base('{cash}'), data: {{ datasets: [
   line('Strategy', data.equity, '#1a73e8'), line('Buy and hold', data.benchmark, '#9aa0a6') ] }} }});
 new Chart(document.getElementById('drawdown'), {{ type: 'line', options: base('% below peak'), data: {{ datasets: [
@@ -258,11 +259,11 @@ new Chart(document.getElementById('exposure'), {{ type: 'line', options: base('%
   line('Exposure', data.exposure, '#f29900', 'rgba(242,153,0,0.2)') ] }} }});
 data.instruments.forEach((instrument, index) => {{
   new Chart(document.getElementById('price' + index), {{ type: 'line', options: base('price'), data: {{ datasets: [
-    line(instrument.symbol, instrument.prices, '#5f6368'),
-    marks('Bullish signal', instrument.bullish, '#137333', 'triangle', 6),
-    marks('Bearish signal', instrument.bearish, '#b3261e', 'rectRot', 6),
-    marks('Buy', instrument.buys, '#1a73e8', 'circle', 4),
-    marks('Sell', instrument.sells, '#f29900', 'circle', 4) ] }} }});
+    Object.assign(line(instrument.symbol, instrument.prices, '#5f6368'), {{ order: 3 }}),
+    marks('Bullish signal', instrument.bullish, 'rgba(19,115,51,0.6)', 'triangle', 8, 2),
+    marks('Bearish signal', instrument.bearish, 'rgba(179,38,30,0.6)', 'rectRot', 8, 2),
+    marks('Buy', instrument.buys, '#1a73e8', 'circle', 4, 1),
+    marks('Sell', instrument.sells, '#f29900', 'circle', 4, 1) ] }} }});
 }});
 // For tests and for the curious: how many canvases have something painted on them.
 let painted = 0;
