@@ -17,20 +17,6 @@ namespace {
 constexpr std::size_t kMaxPoints = 4000;  // per series: a chart does not need more
 constexpr std::size_t kMaxTrades = 2000;  // rows in the trade list
 
-std::string escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string number(double value, int decimals = 6) {
   return std::isfinite(value) ? fmt::format("{:.{}f}", value, decimals) : "null";
 }
@@ -115,6 +101,20 @@ std::string monthly_table(const std::vector<std::pair<std::string, double>>& mon
 
 }  // namespace
 
+std::string html_escape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, double>> monthly_returns(const std::vector<HtmlReportData::Sample>& samples) {
   std::vector<std::pair<std::string, double>> months;
   if (samples.empty()) return months;
@@ -161,10 +161,10 @@ std::string render_html_report(const HtmlReportData& data) {
     }
     if (i > 0) instruments += ',';
     instruments += fmt::format("{{\"symbol\":\"{}\",\"prices\":{},\"bullish\":{},\"bearish\":{},\"buys\":{},\"sells\":{}}}",
-                               escape(series.symbol), points(series.prices), points(bullish), points(bearish),
+                               html_escape(series.symbol), points(series.prices), points(bullish), points(bearish),
                                points(series.buys), points(series.sells));
     instrument_canvases += fmt::format("<h3>{}: price, signals, entries and exits</h3>\n<div class=\"chart\"><canvas id=\"price{}\"></canvas></div>\n",
-                                       escape(series.symbol), i);
+                                       html_escape(series.symbol), i);
   }
   instruments += "]";
 
@@ -172,14 +172,14 @@ std::string render_html_report(const HtmlReportData& data) {
   for (std::size_t i = 0; i < data.trades.size() && i < kMaxTrades; ++i) {
     const auto& trade = data.trades[i];
     trades += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
-                          format_utc_timestamp(trade.time_ns), escape(trade.symbol), trade.side == "BUY" ? "up" : "down",
-                          trade.side, trade.price, trade.quantity, trade.fee, trade.realised_pnl, escape(trade.client_order_id));
+                          format_utc_timestamp(trade.time_ns), html_escape(trade.symbol), trade.side == "BUY" ? "up" : "down",
+                          trade.side, trade.price, trade.quantity, trade.fee, trade.realised_pnl, html_escape(trade.client_order_id));
   }
   if (data.trades.size() > kMaxTrades) {
     trades += fmt::format("<tr><td colspan=\"8\">… {} more in fills.csv</td></tr>\n", data.trades.size() - kMaxTrades);
   }
   std::string denials;
-  for (const auto& [reason, count] : data.denials) denials += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", escape(reason), count);
+  for (const auto& [reason, count] : data.denials) denials += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(reason), count);
   if (denials.empty()) denials = "<tr><td colspan=\"2\">none</td></tr>";
 
   const std::string_view chartjs(sigex_chartjs_start, static_cast<std::size_t>(sigex_chartjs_end - sigex_chartjs_start));
@@ -226,9 +226,9 @@ holding a position in {exposure} of the equity samples.</p>
 Charts by Chart.js {chartjs_version} (MIT), embedded.</p>
 <script>
 )",
-                      fmt::arg("title", escape(data.title)), fmt::arg("start", format_utc_timestamp(data.start_ns)),
+                      fmt::arg("title", html_escape(data.title)), fmt::arg("start", format_utc_timestamp(data.start_ns)),
                       fmt::arg("end", format_utc_timestamp(data.end_ns)), fmt::arg("start_equity", plain(data.starting_equity)),
-                      fmt::arg("final_equity", plain(data.final_equity)), fmt::arg("cash", escape(data.cash_asset)),
+                      fmt::arg("final_equity", plain(data.final_equity)), fmt::arg("cash", html_escape(data.cash_asset)),
                       fmt::arg("orders", data.orders), fmt::arg("fills", data.fills), fmt::arg("fees", plain(data.fees)),
                       fmt::arg("exposure", percent(data.exposure_time_fraction).substr(1)),
                       fmt::arg("metrics", metrics_rows(data.strategy, data.buy_and_hold)),
@@ -277,7 +277,7 @@ document.body.setAttribute('data-charts-rendered', String(painted));
 )",
                       fmt::arg("equity", points(equity)), fmt::arg("benchmark", points(benchmark)),
                       fmt::arg("drawdown", points(drawdown)), fmt::arg("exposure", points(exposure)),
-                      fmt::arg("instruments", instruments), fmt::arg("cash", escape(data.cash_asset)));
+                      fmt::arg("instruments", instruments), fmt::arg("cash", html_escape(data.cash_asset)));
   return html;
 }
 

@@ -9,6 +9,7 @@
 // (data-charts-rendered on <body>), which the headless-browser test reads.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/core/time.h"
@@ -59,6 +60,9 @@ struct HtmlReportData {
 };
 
 std::string render_html_report(const HtmlReportData& data);
+
+// Text for HTML content and attribute values (&, <, >, ").
+std::string html_escape(std::string_view text);
 
 // Monthly returns from an equity curve: (YYYY-MM, return) in time order; each month's return
 // is its last equity over the previous month's last (the first month: over the first sample).

@@ -154,7 +154,6 @@ class Daemon {
   bool stopping_ = false;
   TimeNs stop_deadline_ns_ = 0;
   int exit_code_ = 0;
-  bool failed_ = false;
 };
 
 bool Daemon::start_venue(std::string& error) {
@@ -389,7 +388,6 @@ void Daemon::check_ready(TimeNs now_ns) {
     if (now_ns < feed_deadline_ns_) return;
     log_error("the market data feed did not connect within {} s; stopping (systemd restarts sigex)",
               config_.service.feed_connect_timeout_ns / kNsPerSecond);
-    failed_ = true;
     exit_code_ = 1;
     begin_stop(0);
     return;
@@ -404,8 +402,7 @@ void Daemon::check_ready(TimeNs now_ns) {
     if (!poller_->start(error)) {
       log_error("Token Metrics polling: {}", error);
       poller_.reset();
-      failed_ = true;
-      exit_code_ = 1;
+        exit_code_ = 1;
       begin_stop(0);
       return;
     }

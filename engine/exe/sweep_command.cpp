@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "engine/exe/app_config.h"
+#include "engine/exe/html_report.h"
 
 namespace sigex {
 namespace {
@@ -201,20 +202,6 @@ void read_summary(Run& run) {
 }
 
 std::string cell(double value) { return std::isfinite(value) ? fmt::format("{:.6f}", value) : ""; }
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 bool write_tables(const Grid& grid, const std::vector<Run>& ranked, const std::filesystem::path& out,
                   const std::string& config_path, std::string& error) {

@@ -47,4 +47,19 @@ struct Order {
   Quantity remaining() const { return quantity - filled_quantity; }
 };
 
+// What a venue needs to know about `order` for a command of `kind`, stamped `created_ns`.
+inline OrderCommand command_for(const Order& order, OrderCommandKind kind, TimeNs created_ns) {
+  OrderCommand command{};
+  command.kind = kind;
+  command.side = order.side;
+  command.type = order.type;
+  command.time_in_force = order.time_in_force;
+  command.instrument = order.instrument;
+  command.client_order_id = order.client_order_id;
+  command.price = order.price;
+  command.quantity = order.quantity;
+  command.created_time_ns = created_ns;
+  return command;
+}
+
 }  // namespace sigex

@@ -11,21 +11,6 @@ std::uint64_t sequence_key(StrategyId strategy, InstrumentId instrument, IntentK
          (static_cast<std::uint64_t>(instrument) << 32) * 0x9E3779B97F4A7C15ULL;
 }
 
-// What the venue needs to know about `order` for a command of `kind`.
-OrderCommand command_for(const Order& order, OrderCommandKind kind, TimeNs now_ns) {
-  OrderCommand command{};
-  command.kind = kind;
-  command.side = order.side;
-  command.type = order.type;
-  command.time_in_force = order.time_in_force;
-  command.instrument = order.instrument;
-  command.client_order_id = order.client_order_id;
-  command.price = order.price;
-  command.quantity = order.quantity;
-  command.created_time_ns = now_ns;
-  return command;
-}
-
 }  // namespace
 
 OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journal,

@@ -46,17 +46,8 @@ void SimulatedVenue::restore(const std::vector<Order>& orders, const std::vector
         order.state != OrderState::kPendingCancel) {
       continue;
     }
-    OrderCommand command{};
-    command.kind = OrderCommandKind::kNew;
-    command.side = order.side;
-    command.type = order.type;
-    command.time_in_force = order.time_in_force;
-    command.instrument = order.instrument;
-    command.client_order_id = order.client_order_id;
-    command.price = order.price;
-    command.quantity = order.quantity;
-    command.created_time_ns = order.created_time_ns;
-    live_orders_.push_back(LiveOrder{command, order.venue_order_id, order.filled_quantity, true});
+    live_orders_.push_back(LiveOrder{command_for(order, OrderCommandKind::kNew, order.created_time_ns),
+                                     order.venue_order_id, order.filled_quantity, true});
   }
 }
 

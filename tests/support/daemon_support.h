@@ -24,14 +24,9 @@
 #include <string>
 #include <vector>
 
-namespace sigex::testing {
+#include "support/test_support.h"
 
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
+namespace sigex::testing {
 
 // Milliseconds left until `deadline`, for poll().
 inline int millis_until(std::chrono::steady_clock::time_point deadline) {

@@ -4,6 +4,8 @@
 // temporary directory removed at the end of the test.
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <ostream>
 #include <gtest/gtest.h>
 #include <string>
@@ -23,6 +25,14 @@ inline void PrintTo(const Money& value, std::ostream* out) {
 }  // namespace sigex
 
 namespace sigex::testing {
+
+// The whole file, or "" when it cannot be read.
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
 
 inline Price price(std::string_view text) { return Price{parse_decimal(text, 8).value()}; }
 inline Quantity quantity(std::string_view text) { return Quantity{parse_decimal(text, 8).value()}; }

@@ -412,15 +412,22 @@ TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAc
   EXPECT_EQ(journal->duplicate_fills(), 0u);
 }
 
+// A paper daemon that bought ETH on a bullish signal dated yesterday: ready and holding.
+std::unique_ptr<DaemonProcess> start_holding_eth(DaemonWorld& world) {
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  auto daemon = world.start();
+  EXPECT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+  EXPECT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s)) << daemon->stderr_text();
+  return daemon;
+}
+
 TEST(Daemon, FlattenSellsEveryPositionAndLeavesTradingReducing) {
   DaemonSettings settings;
   settings.token_metrics = true;
   DaemonWorld world(settings);
-  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
-  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
-  auto daemon = world.start();
-  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
-  ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s)) << daemon->stderr_text();
+  auto daemon = start_holding_eth(world);
+  if (::testing::Test::HasFailure()) return;
   const CommandResult flatten = world.ctl({"flatten", "--reason", "end of test"});
   EXPECT_EQ(flatten.exit_code, 0) << flatten.err;
   EXPECT_NE(flatten.out.find("global is REDUCING"), std::string::npos) << flatten.out;
@@ -473,11 +480,8 @@ TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
   DaemonSettings settings;
   settings.token_metrics = true;
   DaemonWorld world(settings);
-  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
-  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
-  auto daemon = world.start();
-  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
-  ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s)) << daemon->stderr_text();
+  auto daemon = start_holding_eth(world);
+  if (::testing::Test::HasFailure()) return;
   const std::string body = http_get(metrics_url(world.ctl({"status"}).out));
   for (const char* expected : {"sigex_info{mode=\"paper\"} 1", "sigex_ready 1", "sigex_feed_connected 1",
                                "sigex_feed_messages_total{stream=\"ethusdt@bookTicker\"}",

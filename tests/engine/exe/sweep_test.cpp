@@ -15,13 +15,6 @@ namespace {
 
 using namespace sigex::testing;
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 SweepOptions options_for(const std::filesystem::path& grid, const std::filesystem::path& out, int jobs) {
   SweepOptions options;
   options.config_path = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
@@ -47,12 +40,12 @@ values = [0, 500]
   ASSERT_EQ(run_sweep(options_for(grid, directory.path() / "one", 1)), 0);
   ASSERT_EQ(run_sweep(options_for(grid, directory.path() / "two", 2)), 0);
   for (const char* file : {"sweep.csv", "sweep.html"}) {
-    const std::string one = slurp(directory.path() / "one" / file);
+    const std::string one = read_file(directory.path() / "one" / file);
     EXPECT_FALSE(one.empty());
-    EXPECT_EQ(one, slurp(directory.path() / "two" / file)) << file;
+    EXPECT_EQ(one, read_file(directory.path() / "two" / file)) << file;
   }
   // Four runs, ranked by Sharpe, highest first; each run's outputs are kept.
-  std::istringstream csv(slurp(directory.path() / "one" / "sweep.csv"));
+  std::istringstream csv(read_file(directory.path() / "one" / "sweep.csv"));
   std::string line;
   std::getline(csv, line);
   EXPECT_EQ(line.substr(0, 89), "rank,run,strategy.signal_follow.entry_grade,strategy.signal_follow.stop_loss_bps,total_re");
