@@ -80,5 +80,27 @@ TEST(ConfigReader, SyntaxErrorsNameFileLineAndColumn) {
   EXPECT_NE(errors.messages()[0].find(path + ":2:"), std::string::npos) << errors.messages()[0];
 }
 
+TEST(ConfigReader, OverridesSetTypedValuesCreateTablesAndRefuseArrays) {
+  TemporaryDirectory directory;
+  ConfigErrors errors;
+  const auto path = write(directory, "[risk]\nmax_order_notional = \"100\"\n[[instruments]]\nsymbol = \"BTCUSDT\"\n");
+  auto table = parse_toml_file(path, errors);
+  ASSERT_TRUE(table);
+  EXPECT_TRUE(apply_override(*table, "risk.max_order_notional=\"500\"", errors));
+  EXPECT_TRUE(apply_override(*table, "strategy.signal_follow.stop_loss_bps=250", errors));
+  EXPECT_TRUE(apply_override(*table, "strategy.signal_follow.tag=abc", errors));  // a bare word: a string
+  EXPECT_EQ((*table)["risk"]["max_order_notional"].value<std::string>(), "500");
+  EXPECT_EQ((*table)["strategy"]["signal_follow"]["stop_loss_bps"].value<std::int64_t>(), 250);
+  EXPECT_EQ((*table)["strategy"]["signal_follow"]["tag"].value<std::string>(), "abc");
+  EXPECT_TRUE(errors.empty());
+  EXPECT_FALSE(apply_override(*table, "instruments.symbol=\"ETHUSDT\"", errors));
+  EXPECT_FALSE(apply_override(*table, "risk.max_order_notional.deeper=1", errors));
+  EXPECT_FALSE(apply_override(*table, "no equals sign", errors));
+  ASSERT_EQ(errors.messages().size(), 3u);
+  EXPECT_NE(errors.messages()[0].find("keys inside [[arrays]] cannot be set"), std::string::npos);
+  EXPECT_NE(errors.messages()[1].find("'risk.max_order_notional' is not a table"), std::string::npos);
+  EXPECT_NE(errors.messages()[2].find("expected KEY=VALUE"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sigex
