@@ -1,6 +1,7 @@
 #include "engine/config/config_reader.h"
 
 #include <algorithm>
+#include <fstream>
 #include <sstream>
 
 #include "engine/core/decimal.h"
@@ -10,6 +11,29 @@ namespace sigex {
 std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors) {
   try {
     return std::make_unique<toml::table>(toml::parse_file(path));
+  } catch (const toml::parse_error& error) {
+    std::ostringstream message;
+    const auto& begin = error.source().begin;
+    message << path << ":" << begin.line << ":" << begin.column << ": " << error.description();
+    errors.add(message.str());
+    return nullptr;
+  }
+}
+
+bool read_text_file(const std::string& path, std::string& text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return false;
+  text = content.str();
+  return true;
+}
+
+std::unique_ptr<toml::table> parse_toml_text(const std::string& text, const std::string& path,
+                                             ConfigErrors& errors) {
+  try {
+    return std::make_unique<toml::table>(toml::parse(text, path));
   } catch (const toml::parse_error& error) {
     std::ostringstream message;
     const auto& begin = error.source().begin;

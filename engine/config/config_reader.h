@@ -62,6 +62,11 @@ class ConfigSection {
 
 // Parses a file; on syntax errors returns nullptr and adds the error with its location.
 std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors);
+// The whole file; false when it cannot be read.
+bool read_text_file(const std::string& path, std::string& text);
+// The same as parse_toml_file for a file's content already read; errors name `path`.
+std::unique_ptr<toml::table> parse_toml_text(const std::string& text, const std::string& path,
+                                             ConfigErrors& errors);
 
 // Applies one "dotted.key=value" override (`sigex backtest --set`, `sigex sweep`) to a parsed
 // file before it is read. The value is read as TOML (a number, a boolean, a quoted string or

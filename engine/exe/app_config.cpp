@@ -10,6 +10,8 @@
 namespace sigex {
 namespace {
 
+AppConfig read_app_config(const toml::table& table, const std::string& path, ConfigErrors& errors);
+
 std::string resolve_path(const std::string& config_path, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
   return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
@@ -452,6 +454,7 @@ void read_service(ConfigSection section, AppConfig& config) {
   read_seconds(section, "max_market_data_age_s", service.max_market_data_age_ns, 0, 86'400);
   read_seconds(section, "feed_connect_timeout_s", service.feed_connect_timeout_ns, 1, 3600);
   read_seconds(section, "reconcile_timeout_s", service.reconcile_timeout_ns, 1, 86'400);
+  section.boolean("record_inputs", service.record_inputs);
   section.finish();
 }
 
@@ -464,14 +467,40 @@ ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
 
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
                           const std::vector<std::string>& overrides) {
+  const auto table = parse_toml_file(path, errors);
+  if (!table) {
+    AppConfig config;
+    config.path = path;
+    return config;
+  }
+  for (const std::string& assignment : overrides) {
+    if (!apply_override(*table, assignment, errors)) {
+      AppConfig config;
+      config.path = path;
+      return config;
+    }
+  }
+  return read_app_config(*table, path, errors);
+}
+
+AppConfig load_app_config_text(const std::string& text, const std::string& path, ConfigErrors& errors,
+                               ConfigUse use) {
+  auto table = parse_toml_text(text, path, errors);
+  if (!table) {
+    AppConfig config;
+    config.path = path;
+    return config;
+  }
+  if (use == ConfigUse::kReplay) table->erase("backtest");
+  return read_app_config(*table, path, errors);
+}
+
+namespace {
+
+AppConfig read_app_config(const toml::table& table, const std::string& path, ConfigErrors& errors) {
   AppConfig config;
   config.path = path;
-  const auto table = parse_toml_file(path, errors);
-  if (!table) return config;
-  for (const std::string& assignment : overrides) {
-    if (!apply_override(*table, assignment, errors)) return config;
-  }
-  ConfigSection root(table.get(), "", path, errors);
+  ConfigSection root(&table, "", path, errors);
   read_engine(root.child("engine"), config);
   read_logging(root.child("logging"), config.logging);
   read_service(root.child("service"), config);
@@ -512,6 +541,8 @@ AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
   }
   return config;
 }
+
+}  // namespace
 
 InstrumentRegistry build_registry(const AppConfig& config) {
   InstrumentRegistry registry;

@@ -63,6 +63,7 @@ struct ServiceConfig {
   DurationNs max_market_data_age_ns = 60 * kNsPerSecond;  // watchdog: market data must flow
   DurationNs feed_connect_timeout_ns = 60 * kNsPerSecond;  // start-up: feeds must connect
   DurationNs reconcile_timeout_ns = 300 * kNsPerSecond;   // start-up: open orders resolved
+  bool record_inputs = true;  // <state_dir>/inputs/: what the core consumed, for replay-check
 };
 
 struct AppConfig {
@@ -88,6 +89,13 @@ struct AppConfig {
 // `overrides` are "dotted.key=value" assignments applied to the file first (--set).
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
                           const std::vector<std::string>& overrides = {});
+
+// The same from a file's content, read once (the daemon records exactly what it runs on).
+// kReplay ignores [backtest]: a recorded session's inputs are its own, and the backtest files
+// it named may be gone.
+enum class ConfigUse : std::uint8_t { kRun, kReplay };
+AppConfig load_app_config_text(const std::string& text, const std::string& path, ConfigErrors& errors,
+                               ConfigUse use = ConfigUse::kRun);
 
 InstrumentRegistry build_registry(const AppConfig& config);
 

@@ -17,6 +17,7 @@
 #include "engine/exe/intake_setup.h"
 #include "engine/logging/log.h"
 #include "engine/queue/event_queue.h"
+#include "engine/runtime/core_driver.h"
 #include "engine/runtime/engine.h"
 #include "engine/sim/simulated_venue.h"
 #include "strategies/grade_rebalance/grade_rebalance.h"
@@ -98,6 +99,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   engine.add_observer(&report);
   engine.add_market_observer(&report);
   engine.start();
+  CoreDriver driver(engine, &clock);  // the paper daemon and replay-check move time the same way
 
   // The replay thread reads and parses; the core thread (this one) drains and trades. They
   // meet only at the queue. A full queue makes the replay thread wait: a backtest never drops.
@@ -139,17 +141,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
       std::this_thread::yield();
       continue;
     }
-    for (std::size_t i = 0; i < count; ++i) {
-      const TimeNs event_time = drained[i].receive_time_ns();
-      // Venue answers and timers that fall between events happen at their own time.
-      for (TimeNs due = engine.next_due_time_ns(); due < event_time;
-           due = engine.next_due_time_ns()) {
-        clock.advance_to(due);
-        engine.run_due();
-      }
-      clock.advance_to(event_time);
-      engine.process(drained[i]);
-    }
+    for (std::size_t i = 0; i < count; ++i) driver.process(drained[i]);
     drained_total += count;
     if ((drained_total & 0xFFFF) < count) {
       progress.update(static_cast<double>(progress_permille.load(std::memory_order_relaxed)) /

@@ -26,11 +26,14 @@
 #include "engine/core/decimal.h"
 #include "engine/core/failpoint.h"
 #include "engine/core/live_clock.h"
+#include "engine/core/simulated_clock.h"
 #include "engine/exe/intake_setup.h"
+#include "engine/exe/session_core.h"
 #include "engine/exe/service_metrics.h"
 #include "engine/exe/trading_state_command.h"
 #include "engine/logging/log.h"
 #include "engine/service/flatten_strategy.h"
+#include "engine/runtime/core_driver.h"
 #include "engine/service/watchdog.h"
 #include "engine/sim/simulated_venue.h"
 
@@ -104,6 +107,9 @@ class Daemon {
   std::string set_state(TradingState state, const std::string& arguments);
   std::string flatten(const std::string& reason);
   bool any_open_order() const;
+  // Records the action in the input log, then applies it at the core's current time.
+  std::size_t control(const ControlAction& action);
+  const Clock& engine_clock() const { return paper_venue_ ? static_cast<const Clock&>(core_clock_) : clock_; }
 
   void phase(const std::string& text) {
     log_info("{}", text);
@@ -125,9 +131,11 @@ class Daemon {
   std::unique_ptr<SimulatedVenue> paper_venue_;
   ExecutionVenue* venue_ = nullptr;
 
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<SignalGate> signal_gate_;
-  FlattenStrategy* flatten_ = nullptr;
+  // Paper: the core runs on input time (as a backtest and a replay do); live: on the wall clock.
+  SimulatedClock core_clock_;
+  SessionCore core_;
+  std::unique_ptr<CoreDriver> driver_;
+  std::unique_ptr<InputLogWriter> input_log_;
   std::unique_ptr<EventQueue<InboundEvent>> queue_;
   std::unique_ptr<BinanceMarketDataFeed> feed_;
   std::unique_ptr<SignalPoller> poller_;
@@ -160,9 +168,7 @@ bool Daemon::start_venue(std::string& error) {
   if (config_.service.mode == RunMode::kPaper) {
     phase("paper mode: the simulated exchange is restored from the journal (no clock skew check: "
           "no exchange account)");
-    paper_venue_ = std::make_unique<SimulatedVenue>(instruments_, config_.simulated_venue,
-                                                    config_.engine.starting_cash);
-    paper_venue_->restore(journal_->load_orders(), journal_->load_fills());
+    paper_venue_ = restore_paper_venue(config_, instruments_, *journal_);
     venue_ = paper_venue_.get();
     return true;
   }
@@ -202,57 +208,66 @@ bool Daemon::start_venue(std::string& error) {
 }
 
 bool Daemon::reconcile(std::string& error) {
-  engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, config_.risk,
-                                     config_.engine.starting_cash);
-  if (paper_venue_) engine_->add_market_observer(paper_venue_.get());
+  core_clock_.advance_to(clock_.now_ns());
+  core_ = compose_session_core(config_, instruments_, engine_clock(), *journal_, *venue_, paper_venue_.get());
   if (live_venue_) {
-    engine_->set_resolution_policy(resolution_policy(config_.execution));
-    engine_->set_foreign_order_policy(config_.execution.foreign_orders);
+    core_.engine->set_resolution_policy(resolution_policy(config_.execution));
+    core_.engine->set_foreign_order_policy(config_.execution.foreign_orders);
   }
-  signal_gate_ = std::make_unique<SignalGate>(config_.signals, *journal_, instruments_);
-  engine_->set_signal_gate(signal_gate_.get());
-  add_configured_strategies(config_, *engine_);
-  auto flatten = std::make_unique<FlattenStrategy>();
-  flatten_ = flatten.get();
-  engine_->add_strategy(std::move(flatten));  // last: the others keep their journaled indices
-  engine_->set_decision_latency(&metrics_.market_to_decision, &metrics_.signal_to_decision);
+  // Measured on the wall clock: in paper mode the core's own clock is the inputs' time.
+  core_.engine->set_decision_latency(&metrics_.market_to_decision, &metrics_.signal_to_decision, &clock_);
+  driver_ = std::make_unique<CoreDriver>(*core_.engine, paper_venue_ ? &core_clock_ : nullptr);
+  if (config_.service.record_inputs) {
+    RunStart start;
+    start.start_ns = engine_clock().now_ns();
+    start.paper = paper_venue_ != nullptr;
+    start.journal_orders = journal_->count_rows("orders");
+    start.config_path = options_.config_path;
+    start.config_text = options_.config_text;
+    start.instruments = instruments_.all();
+    input_log_ = InputLogWriter::create(std::filesystem::path(config_.engine.state_dir) / "inputs", start, error);
+    if (!input_log_) return false;
+    driver_->set_input_log(input_log_.get());
+    log_info("recording this run's inputs to {} (for sigex replay-check)", input_log_->path().string());
+  }
 
   phase("reconciling the journal with the venue");
-  engine_->start();
+  core_.engine->start();
   const TimeNs deadline = clock_.now_ns() + config_.service.reconcile_timeout_ns;
   TimeNs next_report = 0;
-  while (engine_->orders().pending_lookups() > 0) {
+  while (core_.engine->orders().pending_lookups() > 0) {
     const TimeNs now_ns = clock_.now_ns();
     if (now_ns >= deadline) {
       error = fmt::format("reconciliation did not finish within {} s: {} order(s) still unresolved "
                           "(the venue does not answer lookups)",
                           config_.service.reconcile_timeout_ns / kNsPerSecond,
-                          engine_->orders().pending_lookups());
+                          core_.engine->orders().pending_lookups());
       return false;
     }
     if (now_ns >= next_report) {
       notifier_.extend_timeout(30 * kNsPerSecond);
       notifier_.status(fmt::format("reconciling: {} open order(s) being looked up",
-                                   engine_->orders().pending_lookups()));
+                                   core_.engine->orders().pending_lookups()));
       next_report = now_ns + 5 * kNsPerSecond;
     }
     if (live_venue_) {
       live_venue_->wait_for_answers(20 * kNsPerMs);
+      core_.engine->run_due();
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the simulated latency passes
+      if (core_.engine->next_due_time_ns() <= clock_.now_ns()) driver_->tick(clock_.now_ns());
     }
-    engine_->run_due();
   }
   std::size_t balance_differences = 0;
-  if (live_venue_) balance_differences = live_venue_->check_positions(engine_->portfolio()).size();
+  if (live_venue_) balance_differences = live_venue_->check_positions(core_.engine->portfolio()).size();
   metrics_.reconciliation_differences_at_start =
-      engine_->orders().counters().reconciliation_differences + balance_differences;
+      core_.engine->orders().counters().reconciliation_differences + balance_differences;
   std::size_t open = 0;
-  for (const Order& order : engine_->orders().orders()) open += is_open(order.state) ? 1 : 0;
+  for (const Order& order : core_.engine->orders().orders()) open += is_open(order.state) ? 1 : 0;
   phase(fmt::format("reconciled: {} journaled order(s), {} open, {} difference(s)",
-                    engine_->orders().orders().size(), open,
+                    core_.engine->orders().orders().size(), open,
                     metrics_.reconciliation_differences_at_start));
-  for (const auto& [scope, status] : engine_->trading_states().all()) {
+  for (const auto& [scope, status] : core_.engine->trading_states().all()) {
     if (status.state != TradingState::kActive) {
       log_warn("trading state {} is {} since {}: {} (sigex ctl resume to trade again)", scope,
                to_string(status.state), format_utc_timestamp(status.since_ns), status.reason);
@@ -265,7 +280,7 @@ bool Daemon::start_feeds(std::string& error) {
   phase("connecting the market data and signal feeds");
   queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity, 2);
   feed_ = std::make_unique<BinanceMarketDataFeed>(config_.market_data.binance, instruments_, *queue_, clock_);
-  engine_->set_market_data_control(feed_.get());
+  core_.engine->set_market_data_control(feed_.get());
   if (!feed_->start(error)) return false;
   // Token Metrics polling starts once every instrument has a price (check_ready): a signal
   // that arrived before the market would find nothing to trade at and be spent.
@@ -357,7 +372,7 @@ void Daemon::turn() {
   // Sleeps until a record arrives (or the next timer, or the idle wait ends): no spinning.
   const TimeNs before_wait_ns = clock_.now_ns();
   const DurationNs wait_ns = live_venue_ ? kLiveIdleWaitNs
-                                         : std::clamp<DurationNs>(engine_->next_due_time_ns() - before_wait_ns, 0,
+                                         : std::clamp<DurationNs>(core_.engine->next_due_time_ns() - before_wait_ns, 0,
                                                                   kPaperIdleWaitNs);
   const std::size_t count = queue_->wait_drain(batch_.data(), batch_.size(), wait_ns / 1000);
   for (std::size_t i = 0; i < count; ++i) {
@@ -366,10 +381,15 @@ void Daemon::turn() {
         event.kind != MarketEventKind::kMarketDataReset) {
       last_market_event_ns_.store(event.receive_time_ns(), std::memory_order_relaxed);
     }
-    engine_->process(event);
+    driver_->process(event);
   }
   const TimeNs now_ns = clock_.now_ns();
-  if (live_venue_ || engine_->next_due_time_ns() <= now_ns) engine_->run_due();
+  if (core_.engine->next_due_time_ns() <= now_ns) {
+    driver_->tick(now_ns);
+  } else if (live_venue_) {
+    core_.engine->run_due();  // live venue answers arrive on their own queue
+  }
+  if (count == 0) driver_->idle();
   if (watchdog_) watchdog_->loop_turned(now_ns);
   if (ready_since_ns_.load(std::memory_order_relaxed) == 0) check_ready(now_ns);
   publish_status(now_ns, false);
@@ -382,7 +402,7 @@ void Daemon::check_ready(TimeNs now_ns) {
   // Priced, and where depth is used, its book synced: a signal must find a tradeable market.
   bool priced = true;
   for (InstrumentId id = 0; id < instruments_.size(); ++id) {
-    priced &= engine_->quotes().quote(id).bid.raw > 0 && engine_->is_tradeable(id);
+    priced &= core_.engine->quotes().quote(id).bid.raw > 0 && core_.engine->is_tradeable(id);
   }
   if (!streaming || (!priced && now_ns < feed_deadline_ns_)) {
     if (now_ns < feed_deadline_ns_) return;
@@ -422,21 +442,21 @@ void Daemon::publish_status(TimeNs now_ns, bool force) {
   if (!force && now_ns < next_status_ns_) return;
   next_status_ns_ = now_ns + kStatusEveryNs;
   if (ready_since_ns_.load(std::memory_order_relaxed) == 0 && !force) return;
-  const TradingStatus& global = engine_->trading_states().get(kGlobalScope);
+  const TradingStatus& global = core_.engine->trading_states().get(kGlobalScope);
   std::uint64_t denials = 0;
   for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
-    denials += engine_->risk().denials(static_cast<RiskDenial>(i));
+    denials += core_.engine->risk().denials(static_cast<RiskDenial>(i));
   }
   std::size_t positions = 0, open_orders = 0;
   for (InstrumentId id = 0; id < instruments_.size(); ++id) {
-    positions += engine_->portfolio().position(id).quantity.raw != 0 ? 1 : 0;
-    open_orders += engine_->orders().has_open_order(id) ? 1 : 0;
+    positions += core_.engine->portfolio().position(id).quantity.raw != 0 ? 1 : 0;
+    open_orders += core_.engine->orders().has_open_order(id) ? 1 : 0;
   }
   std::string text = fmt::format("{} {}; orders {}, fills {}, risk denials {}; positions {}, instruments with open orders {}",
                                  stopping_ ? "stopping," : "trading", to_string(global.state),
-                                 engine_->counters().orders_submitted, engine_->counters().fills, denials,
+                                 core_.engine->counters().orders_submitted, core_.engine->counters().fills, denials,
                                  positions, open_orders);
-  if (engine_->halted()) text += "; OMS halted: " + engine_->halt_reason();
+  if (core_.engine->halted()) text += "; OMS halted: " + core_.engine->halt_reason();
   if (text == last_status_) return;
   last_status_ = text;
   notifier_.status(text);
@@ -448,9 +468,8 @@ void Daemon::begin_stop(int signal_number) {
   notifier_.notify(fmt::format("STOPPING=1\nSTATUS=stopping{}", signal_number == SIGTERM  ? " on SIGTERM"
                                                                : signal_number == SIGINT ? " on SIGINT"
                                                                                          : ""));
-  engine_->stop_new_orders();
-  std::size_t canceled = 0;
-  if (config_.service.on_stop == StopPolicy::kCancelOrders) canceled = engine_->cancel_all_orders();
+  const std::size_t canceled = control(
+      {ControlKind::kStop, "", "", config_.service.on_stop == StopPolicy::kCancelOrders ? "cancel" : "leave"});
   // Leave two seconds of systemd's stop timeout for closing the feeds and the journal.
   stop_deadline_ns_ = clock_.now_ns() + std::max<DurationNs>(config_.service.stop_timeout_ns - 2 * kNsPerSecond,
                                                              kNsPerSecond);
@@ -459,9 +478,17 @@ void Daemon::begin_stop(int signal_number) {
                                                    : std::string("resting orders left on the venue (on_stop = \"leave\")"));
 }
 
+std::size_t Daemon::control(const ControlAction& action) {
+  // Paper: the action happens now, so the core's clock first catches up with the wall clock
+  // (the tick is recorded, and replayed, like any other).
+  if (paper_venue_) driver_->tick(clock_.now_ns());
+  if (input_log_) input_log_->control(action);
+  return apply_control(core_, action, engine_clock());
+}
+
 bool Daemon::any_open_order() const {
   for (InstrumentId id = 0; id < instruments_.size(); ++id) {
-    if (engine_->orders().has_open_order(id)) return true;
+    if (core_.engine->orders().has_open_order(id)) return true;
   }
   return false;
 }
@@ -492,13 +519,14 @@ void Daemon::shut_down() {
   if (poller_) poller_->stop();
   if (feed_) feed_->stop();
   if (live_venue_) live_venue_->stop();
+  if (input_log_) input_log_->end(engine_clock().now_ns());
   if (journal_ && !journal_->flush()) {
     log_error("journal: the last writes failed: {}", journal_->last_error());
     exit_code_ = 1;
   }
-  if (engine_) {
-    log_info("stopped: {} orders, {} fills this run; journal flushed", engine_->counters().orders_submitted,
-             engine_->counters().fills);
+  if (core_.engine) {
+    log_info("stopped: {} orders, {} fills this run; journal flushed", core_.engine->counters().orders_submitted,
+             core_.engine->counters().fills);
   }
 }
 
@@ -506,7 +534,13 @@ std::string Daemon::reload() {
   notifier_.notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
   log_info("reloading the configuration from {}", options_.config_path);
   ConfigErrors errors;
-  AppConfig fresh = load_app_config(options_.config_path, errors);
+  std::string text;
+  AppConfig fresh;
+  if (!read_text_file(options_.config_path, text)) {
+    errors.add(options_.config_path + ": cannot read the file");
+  } else {
+    fresh = load_app_config_text(text, options_.config_path, errors);
+  }
   std::string answer;
   if (!errors.empty()) {
     for (const auto& message : errors.messages()) log_error("reload: {}", message);
@@ -515,7 +549,7 @@ std::string Daemon::reload() {
     log_error("reload refused: the running configuration is kept");
   } else {
     spdlog::set_level(spdlog::level::from_str(fresh.logging.level));
-    engine_->reconfigure_risk(fresh.risk);
+    control({ControlKind::kReloadRisk, "", "", text});
     config_.logging = fresh.logging;
     config_.risk = fresh.risk;
     answer = "ok\nreloaded [logging] and [risk]; other sections take effect at the next restart\n";
@@ -575,7 +609,7 @@ std::string Daemon::handle(const std::string& request) {
   const std::string arguments = space == std::string::npos ? "" : request.substr(space + 1);
   if (verb == "status") return "ok\n" + status_text();
   if (verb == "metrics") {
-    return render_metrics(metrics_, *engine_, config_, feed_.get(), poller_.get(), live_venue_.get(),
+    return render_metrics(metrics_, *core_.engine, config_, feed_.get(), poller_.get(), live_venue_.get(),
                           queue_->approximate_size(), ready_since_ns_.load() != 0, clock_.now_ns(),
                           last_market_event_ns_.load());
   }
@@ -596,7 +630,7 @@ std::string Daemon::set_state(TradingState state, const std::string& arguments) 
     return "error: scope \"" + scope + "\": " + why + "\n";
   }
   if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
-  engine_->set_trading_state(scope, state, "operator: " + reason);
+  control({ControlKind::kSetTradingState, scope, std::string(to_string(state)), "operator: " + reason});
   last_status_.clear();
   publish_status(clock_.now_ns(), true);
   return fmt::format("ok\n{} is {}\n", scope, to_string(state));
@@ -604,9 +638,7 @@ std::string Daemon::set_state(TradingState state, const std::string& arguments) 
 
 std::string Daemon::flatten(const std::string& reason) {
   if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
-  engine_->set_trading_state(std::string(kGlobalScope), TradingState::kReducing, "operator flatten: " + reason);
-  const std::size_t canceled = engine_->cancel_all_orders();
-  flatten_->flatten(static_cast<std::uint64_t>(clock_.now_ns()));
+  const std::size_t canceled = control({ControlKind::kFlatten, "", "", reason});
   return fmt::format("ok\nglobal is REDUCING; {} resting order(s) being canceled; positions are being sold "
                      "(watch `sigex ctl status`)\n", canceled);
 }
@@ -622,15 +654,15 @@ std::string Daemon::status_text() const {
   if (stopping_) out += "stopping        yes\n";
   if (!metrics_.listen.empty()) out += fmt::format("metrics         {}\n", metrics_.listen);
   out += "trading states\n";
-  const TradingStatus& global = engine_->trading_states().get(kGlobalScope);
+  const TradingStatus& global = core_.engine->trading_states().get(kGlobalScope);
   out += fmt::format("  global        {}{}\n", to_string(global.state),
                      global.reason.empty() ? "" : fmt::format(" since {}: {}", format_utc_timestamp(global.since_ns), global.reason));
-  for (const auto& [scope, status] : engine_->trading_states().all()) {
+  for (const auto& [scope, status] : core_.engine->trading_states().all()) {
     if (scope == kGlobalScope) continue;
     out += fmt::format("  {:<13} {} since {}: {}\n", scope, to_string(status.state),
                        format_utc_timestamp(status.since_ns), status.reason);
   }
-  if (engine_->halted()) out += fmt::format("  OMS HALTED: {}\n", engine_->halt_reason());
+  if (core_.engine->halted()) out += fmt::format("  OMS HALTED: {}\n", core_.engine->halt_reason());
   out += "feeds\n";
   const FeedMetrics feed = feed_->metrics();
   const TimeNs last_event = last_market_event_ns_.load();
@@ -648,7 +680,7 @@ std::string Daemon::status_text() const {
                              ? std::string("never")
                              : fmt::format("{:.0f} s ago", static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9));
     }
-    const SignalGateCounters& gate = signal_gate_->counters();
+    const SignalGateCounters& gate = core_.signal_gate->counters();
     out += fmt::format("  signals       {} records received; {} delivered, {} already seen, {} outdated, {} stale\n",
                        tm.records_emitted, gate.delivered, gate.duplicates, gate.outdated, gate.stale);
     out += fmt::format("  Token Metrics budget: {} of {} calls used this month, {} left{}\n", tm.budget_used,
@@ -657,7 +689,7 @@ std::string Daemon::status_text() const {
   } else {
     out += "  Token Metrics not configured\n";
   }
-  const Portfolio& portfolio = engine_->portfolio();
+  const Portfolio& portfolio = core_.engine->portfolio();
   out += "positions\n";
   bool any = false;
   for (const Instrument& instrument : instruments_.all()) {
@@ -668,15 +700,15 @@ std::string Daemon::status_text() const {
                        format_decimal(position.quantity.raw, instrument.quantity_scale),
                        format_decimal(position.entry_price.raw, instrument.price_scale),
                        money_text(position.realised_pnl),
-                       money_text(portfolio.unrealised_pnl(instrument.id, engine_->quotes())));
+                       money_text(portfolio.unrealised_pnl(instrument.id, core_.engine->quotes())));
   }
   if (!any) out += "  none\n";
   out += fmt::format("cash            {} {}\n", money_text(portfolio.cash()), config_.engine.cash_asset);
-  out += fmt::format("equity          {} {} (started with {}; fees {})\n", money_text(portfolio.equity(engine_->quotes())),
+  out += fmt::format("equity          {} {} (started with {}; fees {})\n", money_text(portfolio.equity(core_.engine->quotes())),
                      config_.engine.cash_asset, money_text(portfolio.starting_cash()), money_text(portfolio.total_fees()));
   out += "open orders\n";
   any = false;
-  for (const Order& order : engine_->orders().orders()) {
+  for (const Order& order : core_.engine->orders().orders()) {
     if (!is_open(order.state)) continue;
     any = true;
     const Instrument& instrument = instruments_.get(order.instrument);
@@ -690,10 +722,10 @@ std::string Daemon::status_text() const {
   std::string denials;
   for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
     const auto reason = static_cast<RiskDenial>(i);
-    if (engine_->risk().denials(reason) > 0) denials += fmt::format(" {}={}", to_string(reason), engine_->risk().denials(reason));
+    if (core_.engine->risk().denials(reason) > 0) denials += fmt::format(" {}={}", to_string(reason), core_.engine->risk().denials(reason));
   }
-  out += fmt::format("this run        {} events, {} orders, {} fills, risk denials{}\n", engine_->counters().events,
-                     engine_->counters().orders_submitted, engine_->counters().fills, denials.empty() ? " none" : denials);
+  out += fmt::format("this run        {} events, {} orders, {} fills, risk denials{}\n", core_.engine->counters().events,
+                     core_.engine->counters().orders_submitted, core_.engine->counters().fills, denials.empty() ? " none" : denials);
   return out;
 }
 

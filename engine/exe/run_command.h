@@ -13,6 +13,9 @@
 // fresh; SIGHUP or `ctl reload` re-reads the configuration; SIGTERM/SIGINT stop it.
 // Stopping: STOPPING=1, new orders denied, resting orders canceled (on_stop = "cancel") or
 // left, the journal flushed, exit 0.
+// Paper mode runs the core on a simulated clock driven by the inputs' receive times (as a
+// backtest does); every input, clock tick and operator action is recorded in
+// <state_dir>/inputs/ ([service] record_inputs), so `sigex replay-check` can replay it.
 
 #include <string>
 
@@ -22,6 +25,7 @@ namespace sigex {
 
 struct RunOptions {
   std::string config_path;  // re-read on reload
+  std::string config_text;  // what `config` was read from (recorded in the input log)
 };
 
 // Exit codes: 0 stopped cleanly, 1 could not start or failed while running (see the log).

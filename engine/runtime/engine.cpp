@@ -329,7 +329,9 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   if (id) {
     ++counters_.orders_submitted;
     LatencyHistogram* latency = origin_is_signal_ ? signal_decision_latency_ : market_decision_latency_;
-    if (latency != nullptr && origin_receive_ns_ > 0) latency->record(now_ns - origin_receive_ns_);
+    if (latency != nullptr && origin_receive_ns_ > 0) {
+      latency->record((latency_clock_ != nullptr ? latency_clock_->now_ns() : now_ns) - origin_receive_ns_);
+    }
   }
   return id;
 }

@@ -118,9 +118,12 @@ class Engine {
 
   // Where decision latencies go (the metrics endpoint): from the market event, or the signal
   // or grade, that the decision reacted to, to the order handed to the OMS. Before start().
-  void set_decision_latency(LatencyHistogram* from_market, LatencyHistogram* from_signal) {
+  // `measured_by` is the clock they are measured on (default: the engine's).
+  void set_decision_latency(LatencyHistogram* from_market, LatencyHistogram* from_signal,
+                            const Clock* measured_by = nullptr) {
     market_decision_latency_ = from_market;
     signal_decision_latency_ = from_signal;
+    latency_clock_ = measured_by;
   }
 
  private:
@@ -176,6 +179,7 @@ class Engine {
   bool accepting_orders_ = true;
   LatencyHistogram* market_decision_latency_ = nullptr;
   LatencyHistogram* signal_decision_latency_ = nullptr;
+  const Clock* latency_clock_ = nullptr;
   TimeNs origin_receive_ns_ = 0;  // receive time of the event being dispatched; 0 outside one
   bool origin_is_signal_ = false;
 };
