@@ -12,6 +12,7 @@
 #include "engine/exe/trading_state_command.h"
 #include "engine/core/calendar.h"
 #include "engine/exe/record_command.h"
+#include "engine/exe/replay_check_command.h"
 #include "engine/exe/run_command.h"
 #include "engine/exe/sweep_command.h"
 #include "engine/logging/log.h"
@@ -106,6 +107,13 @@ int main(int argc, char** argv) {
   sweep->add_option("--out", sweep_out, "output directory (overrides the grid's out_dir)");
   sweep->add_flag("--quiet", sweep_options.quiet, "do not print the ranking");
 
+  sigex::ReplayCheckOptions replay_options;
+  std::string replay_out;
+  auto* replay_check = app.add_subcommand(
+      "replay-check", "replay a paper or live session's recorded inputs and compare its decisions order by order");
+  replay_check->add_option("--session", replay_options.session_dir, "the session's state directory")->required();
+  replay_check->add_option("--out", replay_out, "keep the replay's journal in this directory");
+
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("file", check_path, "configuration file (TOML)")->required();
@@ -119,6 +127,16 @@ int main(int argc, char** argv) {
     std::printf("%s: OK (%zu instruments, %zu backtest inputs)\n", check_path.c_str(),
                 config.instruments.size(), config.backtest.inputs.size());
     return 0;
+  }
+
+  if (replay_check->parsed()) {
+    if (!replay_out.empty()) replay_options.out_dir = replay_out;
+    sigex::LogConfig quiet_log;
+    quiet_log.level = "warn";
+    sigex::init_logging(quiet_log);
+    const int status = sigex::run_replay_check(replay_options);
+    sigex::shutdown_logging();
+    return status;
   }
 
   if (sweep->parsed()) {

@@ -8,6 +8,8 @@
 #include <regex>
 #include <set>
 
+#include <sqlite3.h>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -582,6 +584,79 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
     }
   }
   EXPECT_GT(outputs.size(), 8u);
+}
+
+CommandResult replay_check(DaemonWorld& world, const std::string& name) {
+  return run_command(SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
+                     world.directory.path(), name);
+}
+
+TEST(Daemon, APaperSessionReplaysThroughTheBacktesterToTheSameDecisions) {
+  DaemonSettings settings;
+  settings.token_metrics = true;
+  settings.btc = true;
+  DaemonWorld world(settings);
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - 2 * kNsPerDay), 1);  // bullish ETH
+  world.add_signal(3375, "BTC", format_utc_date(today - 2 * kNsPerDay), 1);  // bullish BTC
+
+  // Run 1: both signals buy; the operator flattens (market sells), then resumes.
+  {
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("positions 2, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    // While the daemon runs, its session is not replayed (it is still being written).
+    const CommandResult busy = replay_check(world, "replay-busy");
+    EXPECT_EQ(busy.exit_code, 2);
+    EXPECT_NE(busy.err.find("is locked by PID"), std::string::npos) << busy.err;
+    EXPECT_EQ(world.ctl({"flatten", "--reason", "replay test"}).exit_code, 0);
+    ASSERT_TRUE(world.notify->wait_for("positions 0, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    EXPECT_EQ(world.ctl({"resume", "--reason", "replay test over"}).exit_code, 0);
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  // Run 2 (a restart): a newer bullish ETH signal buys again.
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+
+  const CommandResult check = replay_check(world, "replay");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("(paper session, 2 run(s))"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("0 differences: every decision replays identically"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("stopped cleanly"), std::string::npos) << check.out;
+  // The session traded: 2 buys, 2 flatten sells, 1 buy (at least; IOC orders may split).
+  std::string error;
+  std::size_t orders = 0;
+  {
+    auto journal = Journal::open((world.directory.path() / "state").string(), Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    orders = journal->load_orders().size();
+  }
+  EXPECT_GE(orders, 5u);
+  EXPECT_NE(check.out.find(fmt::format("orders: session {}, replay {}", orders, orders)), std::string::npos) << check.out;
+
+  // A decision that differs is found and named: the session's second order, made bigger.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((world.directory.path() / "state" / "journal.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "UPDATE orders SET quantity = quantity + 1 WHERE rowid = 2", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const CommandResult tampered = replay_check(world, "replay-tampered");
+  EXPECT_EQ(tampered.exit_code, 1) << tampered.out << tampered.err;
+  EXPECT_NE(tampered.out.find("order 2: quantity differ"), std::string::npos) << tampered.out;
+  EXPECT_NE(tampered.out.find("1 difference(s)"), std::string::npos) << tampered.out;
 }
 
 }  // namespace

@@ -1,0 +1,263 @@
+#include "engine/exe/replay_check_command.h"
+
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "adapters/service/instance_lock.h"
+#include "engine/core/calendar.h"
+#include "engine/core/decimal.h"
+#include "engine/exe/session_core.h"
+#include "engine/journal/input_log.h"
+#include "engine/runtime/core_driver.h"
+
+namespace sigex {
+namespace {
+
+struct RunReplay {
+  std::string file;
+  TimeNs start_ns = 0;
+  bool paper = true;
+  std::uint64_t events = 0;
+  std::uint64_t ticks = 0;
+  std::uint64_t actions = 0;
+  bool clean_end = false;
+  bool truncated = false;
+};
+
+// The instruments of the last run, for naming them in differences.
+std::string symbol_of(const std::vector<Instrument>& instruments, InstrumentId id) {
+  return id < instruments.size() ? std::string(instruments[id].symbol.view()) : fmt::format("instrument#{}", id);
+}
+
+std::string describe(const Order& order, const std::vector<Instrument>& instruments) {
+  const Instrument* instrument = order.instrument < instruments.size() ? &instruments[order.instrument] : nullptr;
+  const int price_scale = instrument != nullptr ? instrument->price_scale : 8;
+  const int quantity_scale = instrument != nullptr ? instrument->quantity_scale : 8;
+  return fmt::format("{} {} {} {} @ {} ({})", symbol_of(instruments, order.instrument), to_string(order.side),
+                     to_string(order.type), format_decimal(order.quantity.raw, quantity_scale),
+                     order.type == OrderType::kMarket ? std::string("market") : format_decimal(order.price.raw, price_scale),
+                     order.client_order_id.view());
+}
+
+// Every field of a decision that differs, by name; empty when none does.
+std::string differing_fields(const Order& session, const Order& replay) {
+  std::string fields;
+  auto add = [&](bool differs, const char* name) {
+    if (differs) fields += fields.empty() ? name : std::string(", ") + name;
+  };
+  add(session.client_order_id.view() != replay.client_order_id.view(), "client order id");
+  add(session.instrument != replay.instrument, "instrument");
+  add(session.side != replay.side, "side");
+  add(session.type != replay.type, "type");
+  add(session.price != replay.price, "price");
+  add(session.quantity != replay.quantity, "quantity");
+  return fields;
+}
+
+std::string describe(const FillRow& fill, const std::vector<Instrument>& instruments) {
+  const Instrument* instrument = fill.instrument < instruments.size() ? &instruments[fill.instrument] : nullptr;
+  return fmt::format("{} {} {} @ {} fee {} trade {} ({})", symbol_of(instruments, fill.instrument), to_string(fill.side),
+                     format_decimal(fill.quantity.raw, instrument != nullptr ? instrument->quantity_scale : 8),
+                     format_decimal(fill.price.raw, instrument != nullptr ? instrument->price_scale : 8),
+                     format_decimal(fill.fee.raw, kMoneyScale), fill.trade_id, fill.client_order_id.view());
+}
+
+bool same_fill(const FillRow& left, const FillRow& right) {
+  return left.instrument == right.instrument && left.trade_id == right.trade_id &&
+         left.client_order_id.view() == right.client_order_id.view() && left.side == right.side &&
+         left.price == right.price && left.quantity == right.quantity && left.fee == right.fee;
+}
+
+// Replays one run into `journal`, as the daemon ran it: rebuilt from the journal, then every
+// recorded input, tick and operator action in order.
+bool replay_run(InputLogReader& reader, Journal& journal, RunReplay& run, std::vector<Instrument>& instruments,
+                std::string& error) {
+  const RunStart& start = reader.start();
+  ConfigErrors errors;
+  const AppConfig config = load_app_config_text(start.config_text, start.config_path, errors, ConfigUse::kReplay);
+  if (!errors.empty()) {
+    error = fmt::format("{}: the run's recorded configuration ({}) is invalid for this build: {}",
+                        reader.path().string(), start.config_path, errors.messages().front());
+    return false;
+  }
+  InstrumentRegistry registry;
+  for (const Instrument& instrument : start.instruments) registry.add(instrument);
+  instruments = start.instruments;
+  SimulatedClock clock(start.start_ns);
+  const std::unique_ptr<SimulatedVenue> venue = restore_paper_venue(config, registry, journal);
+  SessionCore core = compose_session_core(config, registry, clock, journal, *venue, venue.get());
+  core.engine->start();
+  CoreDriver driver(*core.engine, &clock);
+  InputRecord record;
+  while (reader.next(record, error)) {
+    if (const auto* event = std::get_if<InboundEvent>(&record)) {
+      driver.process(*event);
+      ++run.events;
+    } else if (const auto* tick = std::get_if<ClockTick>(&record)) {
+      driver.tick(tick->time_ns);
+      ++run.ticks;
+    } else if (const auto* action = std::get_if<ControlAction>(&record)) {
+      apply_control(core, *action, clock);
+      ++run.actions;
+    } else if (std::holds_alternative<RunEnd>(record)) {
+      run.clean_end = true;
+      break;
+    } else {
+      error = fmt::format("{}: a second run header inside the file", reader.path().string());
+      return false;
+    }
+  }
+  run.truncated = reader.truncated();
+  if (!error.empty()) return false;
+  if (!journal.flush()) {
+    error = "replay journal: " + journal.last_error();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_replay_check(const ReplayCheckOptions& options) {
+  const std::filesystem::path session = options.session_dir;
+  std::string error;
+  if (!std::filesystem::exists(session / "journal.db")) {
+    std::fprintf(stderr, "sigex replay-check: %s has no journal.db: not the state directory of a sigex run session\n",
+                 session.c_str());
+    return 2;
+  }
+  // A running daemon is still writing both the journal and its inputs.
+  InstanceLock lock;
+  if (!lock.acquire(session.string(), error)) {
+    std::fprintf(stderr, "sigex replay-check: %s (stop the daemon, or check a copy of the directory)\n", error.c_str());
+    return 2;
+  }
+  const std::vector<std::filesystem::path> files = list_input_logs(session / "inputs");
+  if (files.empty()) {
+    std::fprintf(stderr, "sigex replay-check: %s has no recorded inputs (run-*.sigexin); the session ran with "
+                 "[service] record_inputs = false, or before sigex recorded its inputs\n",
+                 (session / "inputs").c_str());
+    return 2;
+  }
+
+  // The replay's own journal, beside nothing of the session's.
+  std::filesystem::path out_dir;
+  if (options.out_dir) {
+    out_dir = *options.out_dir;
+    std::error_code ignored;
+    for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"}) std::filesystem::remove(out_dir / name, ignored);
+  } else {
+    std::string pattern = (std::filesystem::temp_directory_path() / "sigex-replay-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::fprintf(stderr, "sigex replay-check: cannot create a temporary directory\n");
+      return 2;
+    }
+    out_dir = pattern;
+  }
+  struct Cleanup {
+    std::filesystem::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{options.out_dir ? std::filesystem::path() : out_dir};
+
+  auto replay_journal = Journal::open(out_dir, Durability::kNormal, error);
+  if (!replay_journal) {
+    std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
+    return 2;
+  }
+  std::vector<RunReplay> runs;
+  std::vector<Instrument> instruments;
+  bool all_paper = true;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    auto reader = InputLogReader::open(files[i], error);
+    if (!reader) {
+      std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
+      return 2;
+    }
+    const std::int64_t replayed_orders = replay_journal->count_rows("orders");
+    if (i == 0 && reader->start().journal_orders != 0) {
+      std::fprintf(stderr, "sigex replay-check: the first recorded run (%s) started with %lld order(s) already "
+                   "journaled: the runs before it were not recorded, so the session cannot be replayed from its start\n",
+                   files[i].c_str(), static_cast<long long>(reader->start().journal_orders));
+      return 2;
+    }
+    RunReplay run;
+    run.file = files[i].filename().string();
+    run.start_ns = reader->start().start_ns;
+    run.paper = reader->start().paper;
+    all_paper &= run.paper;
+    if (reader->start().journal_orders != replayed_orders) {
+      std::printf("%s", fmt::format("note: run {} started with {} journaled order(s); the replay had {} by then\n",
+                                    run.file, reader->start().journal_orders, replayed_orders).c_str());
+    }
+    if (!replay_run(*reader, *replay_journal, run, instruments, error)) {
+      std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
+      return 2;
+    }
+    runs.push_back(run);
+  }
+
+  auto session_journal = Journal::open(session, Durability::kFull, error);
+  if (!session_journal) {
+    std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
+    return 2;
+  }
+  const std::vector<Order> session_orders = session_journal->load_orders();
+  const std::vector<Order> replay_orders = replay_journal->load_orders();
+  std::vector<std::string> differences;
+  for (std::size_t i = 0; i < std::max(session_orders.size(), replay_orders.size()); ++i) {
+    if (i >= replay_orders.size()) {
+      differences.push_back(fmt::format("order {}: session only: {}", i + 1, describe(session_orders[i], instruments)));
+    } else if (i >= session_orders.size()) {
+      differences.push_back(fmt::format("order {}: replay only: {}", i + 1, describe(replay_orders[i], instruments)));
+    } else if (const std::string fields = differing_fields(session_orders[i], replay_orders[i]); !fields.empty()) {
+      differences.push_back(fmt::format("order {}: {} differ: session {}; replay {}", i + 1, fields,
+                                        describe(session_orders[i], instruments), describe(replay_orders[i], instruments)));
+    }
+  }
+  // On the simulated venue the fills follow from the decisions and the market: they must match too.
+  const std::vector<FillRow> session_fills = session_journal->load_fills();
+  const std::vector<FillRow> replay_fills = replay_journal->load_fills();
+  if (all_paper) {
+    for (std::size_t i = 0; i < std::max(session_fills.size(), replay_fills.size()); ++i) {
+      if (i >= replay_fills.size()) {
+        differences.push_back(fmt::format("fill {}: session only: {}", i + 1, describe(session_fills[i], instruments)));
+      } else if (i >= session_fills.size()) {
+        differences.push_back(fmt::format("fill {}: replay only: {}", i + 1, describe(replay_fills[i], instruments)));
+      } else if (!same_fill(session_fills[i], replay_fills[i])) {
+        differences.push_back(fmt::format("fill {}: session {}; replay {}", i + 1, describe(session_fills[i], instruments),
+                                          describe(replay_fills[i], instruments)));
+      }
+    }
+  }
+
+  std::printf("%s", fmt::format("sigex replay-check: {} ({} session, {} run(s))\n", session.string(),
+                                all_paper ? "paper" : "live", runs.size()).c_str());
+  for (const RunReplay& run : runs) {
+    std::printf("%s", fmt::format("  run {} {}: {} inputs, {} clock ticks, {} operator action(s){}\n",
+                                  format_utc_timestamp(run.start_ns), run.paper ? "paper" : "live", run.events, run.ticks,
+                                  run.actions,
+                                  run.clean_end ? ", stopped cleanly"
+                                  : run.truncated ? ", ended mid-record (the process died while writing)"
+                                                  : ", ended without a clean stop (the process died)").c_str());
+  }
+  std::printf("%s", fmt::format("  orders: session {}, replay {}; fills: session {}, replay {}{}\n", session_orders.size(),
+                                replay_orders.size(), session_fills.size(), replay_fills.size(),
+                                all_paper ? "" : " (live fills come from the exchange: not compared)").c_str());
+  for (const std::string& difference : differences) std::printf("  %s\n", difference.c_str());
+  if (differences.empty()) {
+    std::printf("  0 differences: every decision replays identically\n");
+  } else {
+    std::printf("%s", fmt::format("  {} difference(s)\n", differences.size()).c_str());
+  }
+  if (options.out_dir) std::printf("  the replay's journal is in %s\n", out_dir.c_str());
+  return differences.empty() ? 0 : 1;
+}
+
+}  // namespace sigex
