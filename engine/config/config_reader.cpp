@@ -8,18 +8,6 @@
 
 namespace sigex {
 
-std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors) {
-  try {
-    return std::make_unique<toml::table>(toml::parse_file(path));
-  } catch (const toml::parse_error& error) {
-    std::ostringstream message;
-    const auto& begin = error.source().begin;
-    message << path << ":" << begin.line << ":" << begin.column << ": " << error.description();
-    errors.add(message.str());
-    return nullptr;
-  }
-}
-
 bool read_text_file(const std::string& path, std::string& text) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -41,6 +29,17 @@ std::unique_ptr<toml::table> parse_toml_text(const std::string& text, const std:
     errors.add(message.str());
     return nullptr;
   }
+}
+
+std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors, std::string* text) {
+  std::string content;
+  if (!read_text_file(path, content)) {
+    errors.add(path + ": cannot read the file");
+    return nullptr;
+  }
+  auto table = parse_toml_text(content, path, errors);
+  if (text != nullptr) *text = std::move(content);
+  return table;
 }
 
 bool apply_override(toml::table& root, const std::string& assignment, ConfigErrors& errors) {

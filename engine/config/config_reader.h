@@ -60,13 +60,16 @@ class ConfigSection {
   std::vector<std::string> known_;
 };
 
-// Parses a file; on syntax errors returns nullptr and adds the error with its location.
-std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors);
 // The whole file; false when it cannot be read.
 bool read_text_file(const std::string& path, std::string& text);
-// The same as parse_toml_file for a file's content already read; errors name `path`.
+// Parses a file's content; on syntax errors returns nullptr and adds the error with its
+// location in `path`.
 std::unique_ptr<toml::table> parse_toml_text(const std::string& text, const std::string& path,
                                              ConfigErrors& errors);
+// Reads and parses a file (an unreadable file is an error naming it). `text`, when given,
+// receives the content exactly as read.
+std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors,
+                                             std::string* text = nullptr);
 
 // Applies one "dotted.key=value" override (`sigex backtest --set`, `sigex sweep`) to a parsed
 // file before it is read. The value is read as TOML (a number, a boolean, a quoted string or

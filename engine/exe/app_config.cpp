@@ -10,7 +10,7 @@
 namespace sigex {
 namespace {
 
-AppConfig read_app_config(const toml::table& table, const std::string& path, ConfigErrors& errors);
+AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors);
 
 std::string resolve_path(const std::string& config_path, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
@@ -466,41 +466,27 @@ ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
 }
 
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
-                          const std::vector<std::string>& overrides) {
-  const auto table = parse_toml_file(path, errors);
-  if (!table) {
-    AppConfig config;
-    config.path = path;
-    return config;
-  }
-  for (const std::string& assignment : overrides) {
-    if (!apply_override(*table, assignment, errors)) {
-      AppConfig config;
-      config.path = path;
-      return config;
-    }
-  }
-  return read_app_config(*table, path, errors);
+                          const std::vector<std::string>& overrides, std::string* text) {
+  const auto table = parse_toml_file(path, errors, text);
+  bool applied = table != nullptr;
+  for (const std::string& assignment : overrides) applied = applied && apply_override(*table, assignment, errors);
+  return read_app_config(applied ? table.get() : nullptr, path, errors);
 }
 
 AppConfig load_app_config_text(const std::string& text, const std::string& path, ConfigErrors& errors,
                                ConfigUse use) {
-  auto table = parse_toml_text(text, path, errors);
-  if (!table) {
-    AppConfig config;
-    config.path = path;
-    return config;
-  }
-  if (use == ConfigUse::kReplay) table->erase("backtest");
-  return read_app_config(*table, path, errors);
+  const auto table = parse_toml_text(text, path, errors);
+  if (table && use == ConfigUse::kReplay) table->erase("backtest");
+  return read_app_config(table.get(), path, errors);
 }
 
 namespace {
 
-AppConfig read_app_config(const toml::table& table, const std::string& path, ConfigErrors& errors) {
+AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors) {
   AppConfig config;
   config.path = path;
-  ConfigSection root(&table, "", path, errors);
+  if (table == nullptr) return config;  // the file's problems are already in `errors`
+  ConfigSection root(table, "", path, errors);
   read_engine(root.child("engine"), config);
   read_logging(root.child("logging"), config.logging);
   read_service(root.child("service"), config);

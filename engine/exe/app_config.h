@@ -86,11 +86,12 @@ struct AppConfig {
 };
 
 // Loads and validates everything; every problem goes into `errors` with its location.
-// `overrides` are "dotted.key=value" assignments applied to the file first (--set).
+// `overrides` are "dotted.key=value" assignments applied to the file first (--set). `text`,
+// when given, receives the file's content as read (the daemon records exactly what it runs on).
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
-                          const std::vector<std::string>& overrides = {});
+                          const std::vector<std::string>& overrides = {}, std::string* text = nullptr);
 
-// The same from a file's content, read once (the daemon records exactly what it runs on).
+// The same from a file's content already read (a recorded session's configuration).
 // kReplay ignores [backtest]: a recorded session's inputs are its own, and the backtest files
 // it named may be gone.
 enum class ConfigUse : std::uint8_t { kRun, kReplay };

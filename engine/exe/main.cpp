@@ -145,13 +145,8 @@ int main(int argc, char** argv) {
   }
 
   sigex::ConfigErrors errors;
-  std::string config_text;  // `run` reads the file once and records what it runs on
-  if (run->parsed() && !sigex::read_text_file(config_path, config_text)) {
-    std::fprintf(stderr, "config error: %s: cannot read the file\n", config_path.c_str());
-    return 2;
-  }
-  const auto config = run->parsed() ? sigex::load_app_config_text(config_text, config_path, errors)
-                                    : sigex::load_app_config(config_path, errors, overrides);
+  std::string config_text;  // `run` records what it runs on
+  const auto config = sigex::load_app_config(config_path, errors, overrides, &config_text);
   if (ctl->parsed() && !errors.empty()) {
     // A daemon keeps running on the configuration it validated; ctl only needs the socket.
     std::fprintf(stderr, "sigex ctl: %s has %zu problem(s) (sigex ctl reload would refuse it); "

@@ -535,12 +535,7 @@ std::string Daemon::reload() {
   log_info("reloading the configuration from {}", options_.config_path);
   ConfigErrors errors;
   std::string text;
-  AppConfig fresh;
-  if (!read_text_file(options_.config_path, text)) {
-    errors.add(options_.config_path + ": cannot read the file");
-  } else {
-    fresh = load_app_config_text(text, options_.config_path, errors);
-  }
+  const AppConfig fresh = load_app_config(options_.config_path, errors, {}, &text);
   std::string answer;
   if (!errors.empty()) {
     for (const auto& message : errors.messages()) log_error("reload: {}", message);
