@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/core.h>
 
 #include "adapters/service/instance_lock.h"
 #include "engine/core/calendar.h"
@@ -43,19 +44,28 @@ std::string describe(const Order& order, const std::vector<Instrument>& instrume
                      order.client_order_id.view());
 }
 
-// Every field of a decision that differs, by name; empty when none does.
+// Names the fields that differ, in order: "price, quantity"; empty when none does.
+class DifferingFields {
+ public:
+  DifferingFields& check(bool differs, const char* name) {
+    if (differs) text_ += text_.empty() ? name : std::string(", ") + name;
+    return *this;
+  }
+  std::string text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
 std::string differing_fields(const Order& session, const Order& replay) {
-  std::string fields;
-  auto add = [&](bool differs, const char* name) {
-    if (differs) fields += fields.empty() ? name : std::string(", ") + name;
-  };
-  add(session.client_order_id.view() != replay.client_order_id.view(), "client order id");
-  add(session.instrument != replay.instrument, "instrument");
-  add(session.side != replay.side, "side");
-  add(session.type != replay.type, "type");
-  add(session.price != replay.price, "price");
-  add(session.quantity != replay.quantity, "quantity");
-  return fields;
+  return DifferingFields()
+      .check(session.client_order_id.view() != replay.client_order_id.view(), "client order id")
+      .check(session.instrument != replay.instrument, "instrument")
+      .check(session.side != replay.side, "side")
+      .check(session.type != replay.type, "type")
+      .check(session.price != replay.price, "price")
+      .check(session.quantity != replay.quantity, "quantity")
+      .text();
 }
 
 std::string describe(const FillRow& fill, const std::vector<Instrument>& instruments) {
@@ -66,10 +76,33 @@ std::string describe(const FillRow& fill, const std::vector<Instrument>& instrum
                      format_decimal(fill.fee.raw, kMoneyScale), fill.trade_id, fill.client_order_id.view());
 }
 
-bool same_fill(const FillRow& left, const FillRow& right) {
-  return left.instrument == right.instrument && left.trade_id == right.trade_id &&
-         left.client_order_id.view() == right.client_order_id.view() && left.side == right.side &&
-         left.price == right.price && left.quantity == right.quantity && left.fee == right.fee;
+std::string differing_fields(const FillRow& session, const FillRow& replay) {
+  return DifferingFields()
+      .check(session.client_order_id.view() != replay.client_order_id.view(), "client order id")
+      .check(session.instrument != replay.instrument, "instrument")
+      .check(session.trade_id != replay.trade_id, "trade id")
+      .check(session.side != replay.side, "side")
+      .check(session.price != replay.price, "price")
+      .check(session.quantity != replay.quantity, "quantity")
+      .check(session.fee != replay.fee, "fee")
+      .text();
+}
+
+// The session's rows against the replay's, one by one: every row only one side has, and every
+// row whose fields differ, named `what` and its position.
+template <typename Row>
+void compare_rows(const char* what, const std::vector<Row>& session, const std::vector<Row>& replay,
+                  const std::vector<Instrument>& instruments, std::vector<std::string>& differences) {
+  for (std::size_t i = 0; i < std::max(session.size(), replay.size()); ++i) {
+    if (i >= replay.size()) {
+      differences.push_back(fmt::format("{} {}: session only: {}", what, i + 1, describe(session[i], instruments)));
+    } else if (i >= session.size()) {
+      differences.push_back(fmt::format("{} {}: replay only: {}", what, i + 1, describe(replay[i], instruments)));
+    } else if (const std::string fields = differing_fields(session[i], replay[i]); !fields.empty()) {
+      differences.push_back(fmt::format("{} {}: {} differ: session {}; replay {}", what, i + 1, fields,
+                                        describe(session[i], instruments), describe(replay[i], instruments)));
+    }
+  }
 }
 
 // Replays one run into `journal`, as the daemon ran it: rebuilt from the journal, then every
@@ -193,8 +226,8 @@ int run_replay_check(const ReplayCheckOptions& options) {
     run.paper = reader->start().paper;
     all_paper &= run.paper;
     if (reader->start().journal_orders != replayed_orders) {
-      std::printf("%s", fmt::format("note: run {} started with {} journaled order(s); the replay had {} by then\n",
-                                    run.file, reader->start().journal_orders, replayed_orders).c_str());
+      fmt::print("note: run {} started with {} journaled order(s); the replay had {} by then\n", run.file,
+                 reader->start().journal_orders, replayed_orders);
     }
     if (!replay_run(*reader, *replay_journal, run, instruments, error)) {
       std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
@@ -211,50 +244,29 @@ int run_replay_check(const ReplayCheckOptions& options) {
   const std::vector<Order> session_orders = session_journal->load_orders();
   const std::vector<Order> replay_orders = replay_journal->load_orders();
   std::vector<std::string> differences;
-  for (std::size_t i = 0; i < std::max(session_orders.size(), replay_orders.size()); ++i) {
-    if (i >= replay_orders.size()) {
-      differences.push_back(fmt::format("order {}: session only: {}", i + 1, describe(session_orders[i], instruments)));
-    } else if (i >= session_orders.size()) {
-      differences.push_back(fmt::format("order {}: replay only: {}", i + 1, describe(replay_orders[i], instruments)));
-    } else if (const std::string fields = differing_fields(session_orders[i], replay_orders[i]); !fields.empty()) {
-      differences.push_back(fmt::format("order {}: {} differ: session {}; replay {}", i + 1, fields,
-                                        describe(session_orders[i], instruments), describe(replay_orders[i], instruments)));
-    }
-  }
+  compare_rows("order", session_orders, replay_orders, instruments, differences);
   // On the simulated venue the fills follow from the decisions and the market: they must match too.
   const std::vector<FillRow> session_fills = session_journal->load_fills();
   const std::vector<FillRow> replay_fills = replay_journal->load_fills();
-  if (all_paper) {
-    for (std::size_t i = 0; i < std::max(session_fills.size(), replay_fills.size()); ++i) {
-      if (i >= replay_fills.size()) {
-        differences.push_back(fmt::format("fill {}: session only: {}", i + 1, describe(session_fills[i], instruments)));
-      } else if (i >= session_fills.size()) {
-        differences.push_back(fmt::format("fill {}: replay only: {}", i + 1, describe(replay_fills[i], instruments)));
-      } else if (!same_fill(session_fills[i], replay_fills[i])) {
-        differences.push_back(fmt::format("fill {}: session {}; replay {}", i + 1, describe(session_fills[i], instruments),
-                                          describe(replay_fills[i], instruments)));
-      }
-    }
-  }
+  if (all_paper) compare_rows("fill", session_fills, replay_fills, instruments, differences);
 
-  std::printf("%s", fmt::format("sigex replay-check: {} ({} session, {} run(s))\n", session.string(),
-                                all_paper ? "paper" : "live", runs.size()).c_str());
+  fmt::print("sigex replay-check: {} ({} session, {} run(s))\n", session.string(), all_paper ? "paper" : "live",
+             runs.size());
   for (const RunReplay& run : runs) {
-    std::printf("%s", fmt::format("  run {} {}: {} inputs, {} clock ticks, {} operator action(s){}\n",
-                                  format_utc_timestamp(run.start_ns), run.paper ? "paper" : "live", run.events, run.ticks,
-                                  run.actions,
-                                  run.clean_end ? ", stopped cleanly"
-                                  : run.truncated ? ", ended mid-record (the process died while writing)"
-                                                  : ", ended without a clean stop (the process died)").c_str());
+    fmt::print("  run {} {}: {} inputs, {} clock ticks, {} operator action(s){}\n", format_utc_timestamp(run.start_ns),
+               run.paper ? "paper" : "live", run.events, run.ticks, run.actions,
+               run.clean_end   ? ", stopped cleanly"
+               : run.truncated ? ", ended mid-record (the process died while writing)"
+                               : ", ended without a clean stop (the process died)");
   }
-  std::printf("%s", fmt::format("  orders: session {}, replay {}; fills: session {}, replay {}{}\n", session_orders.size(),
-                                replay_orders.size(), session_fills.size(), replay_fills.size(),
-                                all_paper ? "" : " (live fills come from the exchange: not compared)").c_str());
+  fmt::print("  orders: session {}, replay {}; fills: session {}, replay {}{}\n", session_orders.size(),
+             replay_orders.size(), session_fills.size(), replay_fills.size(),
+             all_paper ? "" : " (live fills come from the exchange: not compared)");
   for (const std::string& difference : differences) std::printf("  %s\n", difference.c_str());
   if (differences.empty()) {
     std::printf("  0 differences: every decision replays identically\n");
   } else {
-    std::printf("%s", fmt::format("  {} difference(s)\n", differences.size()).c_str());
+    fmt::print("  {} difference(s)\n", differences.size());
   }
   if (options.out_dir) std::printf("  the replay's journal is in %s\n", out_dir.c_str());
   return differences.empty() ? 0 : 1;
