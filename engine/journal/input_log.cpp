@@ -248,7 +248,8 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
     error = fmt::format("{}: byte {}: record of {} bytes is corrupt", path_.string(), record_offset, length);
     return false;
   }
-  std::string payload(length, '\0');
+  std::string& payload = payload_;  // reused: no allocation per record while replaying
+  payload.resize(length);
   if (!read_exact(payload.data(), length)) {
     truncated_ = true;
     return false;

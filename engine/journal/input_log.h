@@ -117,6 +117,7 @@ class InputLogReader {
   std::filesystem::path path_;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
   RunStart start_;
+  std::string payload_;
   std::uint64_t offset_ = 0;
   bool truncated_ = false;
 };
