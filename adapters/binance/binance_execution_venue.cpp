@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "engine/core/decimal.h"
 #include "engine/core/failpoint.h"
 #include "engine/logging/log.h"
@@ -12,6 +14,22 @@ namespace {
 constexpr std::int32_t kOrderDoesNotExist = -2013;
 constexpr std::int32_t kUnknownOrderSent = -2011;
 constexpr std::int32_t kNotSent = -1;  // refused locally (rate limit, ban, clock): never left
+
+// Rejections that retrying the same order cannot cure (reference §1.10): the account lacks
+// the balance, the order breaks a filter or a parameter rule, the symbol is not tradeable.
+RejectionKind rejection_kind(const BinanceError& error) {
+  switch (error.code) {
+    case -1013:  // filter failure
+    case -1100: case -1101: case -1102: case -1103: case -1104: case -1105: case -1106:
+    case -1111:  // precision over the maximum
+    case -1112: case -1114: case -1115: case -1116: case -1117: case -1121:  // invalid symbol
+    case -2010:  // NEW_ORDER_REJECTED: insufficient balance, market closed, ...
+    case -2014: case -2015:  // the key may not trade
+      return RejectionKind::kFinal;
+    default:
+      return RejectionKind::kRetryable;
+  }
+}
 
 std::int64_t power_of_ten(int exponent) {
   std::int64_t value = 1;
@@ -26,6 +44,29 @@ std::int64_t from_venue(std::int64_t raw, int scale) { return raw / power_of_ten
 std::int64_t to_venue(std::int64_t raw, int scale) { return raw * power_of_ten(kBinanceScale - scale); }
 bool expressible(std::int64_t raw, int scale) { return raw % power_of_ten(kBinanceScale - scale) == 0; }
 
+// "Binance <what>: HTTP 400, error -1022 "Signature for this request is not valid." (the
+// signing secret does not belong to the API key)": the venue's own code and words, then what
+// the operator should check. Never a request parameter.
+std::string describe_failure(std::string_view what, const HttpResponse& response) {
+  if (response.transport_failed()) {
+    return fmt::format("Binance {}: {} failed: {}", what, response.step, response.error.message());
+  }
+  std::string text = fmt::format("Binance {}: HTTP {}", what, response.status);
+  const auto venue_error = parse_binance_error(response.body);
+  if (venue_error) text += fmt::format(", error {} \"{}\"", venue_error->code, venue_error->message);
+  const int code = venue_error ? venue_error->code : 0;
+  if (code == -1022) {
+    text += " (the signing secret does not belong to the API key, or the key type is wrong)";
+  } else if (code == -2014 || code == -2015 || response.status == 401 || response.status == 403) {
+    text += " (check the API key, its permissions and IP restrictions)";
+  } else if (code == -1021) {
+    text += " (the local clock is off; check time synchronisation)";
+  } else if (response.status == 418 || response.status == 429) {
+    text += " (request rate limit; wait for Retry-After)";
+  }
+  return text;
+}
+
 }  // namespace
 
 BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments,
@@ -38,7 +79,8 @@ BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instrumen
       durability_(durability),
       rest_(config_.rest, std::move(api_key), std::move(signer), clock, tls),
       filters_(instruments.size()),
-      tls_(tls) {}
+      tls_(tls),
+      holdings_(std::make_unique<std::atomic<std::int64_t>[]>(instruments.size())) {}
 
 BinanceExecutionVenue::~BinanceExecutionVenue() { stop(); }
 
@@ -54,9 +96,7 @@ bool BinanceExecutionVenue::start(std::string& error) {
   }
   const HttpResponse info_response = rest_.exchange_info();
   if (info_response.transport_failed() || info_response.status != 200) {
-    error = "Binance exchange info: " + (info_response.transport_failed()
-                                             ? info_response.step + " failed: " + info_response.error.message()
-                                             : "HTTP " + std::to_string(info_response.status));
+    error = describe_failure("exchange info", info_response);
     return false;
   }
   const auto info = parse_exchange_info(info_response.body);
@@ -87,11 +127,7 @@ bool BinanceExecutionVenue::start(std::string& error) {
   }
   const HttpResponse account = rest_.account();
   if (account.transport_failed() || account.status != 200) {
-    error = "Binance account: " + (account.transport_failed() ? account.step + " failed: " + account.error.message()
-                                                               : "HTTP " + std::to_string(account.status));
-    if (account.status == 401 || account.status == 403 || account.status == 400) {
-      error += " (check the API key, its permissions and IP restrictions)";
-    }
+    error = describe_failure("account", account);
     return false;
   }
   auto balances = parse_balances(account.body);
@@ -100,6 +136,19 @@ bool BinanceExecutionVenue::start(std::string& error) {
     return false;
   }
   start_balances_ = std::move(*balances);
+  for (const Instrument& instrument : instruments_.all()) {
+    for (const auto& balance : start_balances_) {
+      if (balance.asset == instrument.base_asset.view()) holdings_[instrument.id].store(balance.free + balance.locked);
+    }
+    // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds BNB.
+    for (const auto& balance : start_balances_) {
+      if (balance.asset == "BNB" && balance.free + balance.locked > 0 && instrument.quote_asset.view() != "BNB") {
+        std::lock_guard lock(prices_mutex_);
+        wanted_prices_.insert("BNB" + std::string(instrument.quote_asset.view()));
+      }
+    }
+  }
+  refresh_third_asset_prices();
   if (!reconcile_open_orders()) {
     error = "Binance open orders could not be read at start-up";
     return false;
@@ -159,7 +208,7 @@ void BinanceExecutionVenue::on_stream_report(const UserExecutionReport& report) 
   if (report.execution_type == "NEW") {
     emit(ExecutionKind::kAccepted, instrument->id, id, report.order_id);
   } else if (report.execution_type == "TRADE") {
-    answers_.enqueue(fill_event(report.fill, instrument->id, id, report.order_id, report.transact_time_ns));
+    answers_.enqueue(fill_event(report.fill, report.side, instrument->id, id, report.order_id, report.transact_time_ns));
   } else if (report.execution_type == "CANCELED") {
     emit(ExecutionKind::kCanceled, instrument->id, id, report.order_id);
   } else if (report.execution_type == "EXPIRED" || report.execution_type == "TRADE_PREVENTION") {
@@ -207,6 +256,21 @@ bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Q
   }
   if (type == OrderType::kLimit) price = Price{from_venue(filtered.price.raw, instrument.price_scale)};
   quantity = Quantity{from_venue(filtered.quantity.raw, instrument.quantity_scale)};
+  if (side == Side::kSell) {
+    // Never sell more than the account holds (rounded down to the step): a position that
+    // drifted above the account's balance must not make every exit fail.
+    const SymbolFilters& filters = filters_[instrument_id];
+    const std::int64_t held = holdings_[instrument_id].load();
+    const std::int64_t step = std::max<std::int64_t>(filters.step_size.raw, 1);
+    const Quantity sellable{from_venue(held / step * step, instrument.quantity_scale)};
+    if (quantity > sellable) {
+      if (sellable.raw <= 0) {
+        why = "the account holds no " + std::string(instrument.base_asset.view()) + " to sell";
+        return false;
+      }
+      quantity = sellable;
+    }
+  }
   return true;
 }
 
@@ -226,6 +290,7 @@ void BinanceExecutionVenue::run() {
     }
     const TimeNs after = clock_.now_ns();
     if (after >= next_clock_check_ns_) check_clock();
+    refresh_third_asset_prices();
     if (after >= next_poll_ns_) poll_open_orders();
   }
 }
@@ -292,14 +357,21 @@ void BinanceExecutionVenue::place(const OrderCommand& command) {
     case OrderOutcome::kClockSkew:
       log_warn("order {} rejected by Binance: {} {}", command.client_order_id.view(), call.answer.error.code,
                call.answer.error.message);
-      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, call.answer.error.code);
+      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, call.answer.error.code,
+           call.answer.outcome == OrderOutcome::kClockSkew ? RejectionKind::kRetryable
+                                                           : rejection_kind(call.answer.error));
       if (call.answer.outcome == OrderOutcome::kClockSkew) check_clock();
+      if (call.answer.error.code == -2010) refresh_balances();  // what the account really holds
       return;
     case OrderOutcome::kDuplicate:
-      // The venue has an open order with this id: ours, sent before. Adopt it.
+      // The venue says an open order with this id exists: ours, sent before, or a false
+      // answer. Either way the outcome is not definite: it is unknown until a lookup (and,
+      // when the lookup finds nothing, the proof of absence) says otherwise.
       ++counters_.duplicates_adopted;
-      log_warn("order {} already exists on Binance (-2010); adopting it", command.client_order_id.view());
-      look_up(command);
+      ++counters_.unknown_outcomes;
+      log_warn("order {} already exists on Binance (-2010 Duplicate order sent); it will be looked up",
+               command.client_order_id.view());
+      emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
       return;
     case OrderOutcome::kUnknown:
       ++counters_.unknown_outcomes;
@@ -393,14 +465,14 @@ bool BinanceExecutionVenue::emit_fills(const VenueOrderReport& report, Tracked& 
     if ((fill.order_id != 0 && fill.order_id != report.order_id) || !tracked.trades.insert(fill.trade_id).second) {
       continue;
     }
-    answers_.enqueue(fill_event(fill, tracked.instrument, report.client_order_id, report.order_id,
+    answers_.enqueue(fill_event(fill, report.side, tracked.instrument, report.client_order_id, report.order_id,
                                 report.transact_time_ns));
   }
   tracked.executed = report.executed_quantity;
   return true;
 }
 
-ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, InstrumentId instrument_id,
+ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side side, InstrumentId instrument_id,
                                                  const ClientOrderId& id, VenueOrderId order_id,
                                                  TimeNs fallback_time_ns) {
   const Instrument& instrument = instruments_.get(instrument_id);
@@ -414,26 +486,98 @@ ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Instrume
   event.trade_id = fill.trade_id;
   event.price = Price{from_venue(fill.price.raw, instrument.price_scale)};
   event.quantity = Quantity{from_venue(fill.quantity.raw, instrument.quantity_scale)};
-  // Fees in the quote asset; a fee in the base asset is valued at the fill price; any other
-  // asset (BNB) is not valued here and is logged once.
+  // The fee where Binance charged it: in the quote asset (cash pays it); in the base asset
+  // (the position is net of it: rounded up to the instrument's scale, so sigex never believes
+  // it holds more than the account); in a third asset such as BNB (a cost in that asset,
+  // valued at its last known price in the quote asset).
   if (fill.commission_asset == filters.quote_asset || fill.commission_asset.empty()) {
+    event.fee_asset = FeeAsset::kQuote;
     event.fee = Money{fill.commission.raw};
   } else if (fill.commission_asset == filters.base_asset) {
+    event.fee_asset = FeeAsset::kBase;
+    const std::int64_t unit = power_of_ten(kBinanceScale - instrument.quantity_scale);
+    event.fee_quantity = Quantity{(fill.commission.raw + unit - 1) / unit};
     event.fee = notional(fill.price, kBinanceScale, Quantity{fill.commission.raw}, kBinanceScale, Rounding::kUp)
                     .value_or(Money{0});
-  } else if (!warned_commission_.exchange(true)) {
-    log_warn("Binance charges fees in {}; sigex counts fees in {} only, so these are not in the PnL",
-             fill.commission_asset, filters.quote_asset);
+  } else {
+    event.fee_asset = FeeAsset::kOther;
+    event.fee_asset_code.assign(fill.commission_asset.substr(0, 12));
+    event.fee_quantity = Quantity{fill.commission.raw};
+    const Money unit_price = third_asset_price(fill.commission_asset, filters.quote_asset);
+    if (unit_price.raw > 0) {
+      event.fee = Money{mul_div(fill.commission.raw, unit_price.raw, 100'000'000, Rounding::kUp).value_or(0)};
+    } else if (!warned_commission_.exchange(true)) {
+      log_warn("Binance charges fees in {} and its price in {} is not known yet: these fees are booked in {} "
+               "and valued at 0 until it is", fill.commission_asset, filters.quote_asset, fill.commission_asset);
+    }
   }
   event.venue_time_ns = fill.time_ns != 0 ? fill.time_ns : fallback_time_ns;
   event.receive_time_ns = clock_.now_ns();
+  // What the account holds moves with the fill: a buy adds what was bought less a fee taken
+  // from it; a sell removes what was sold.
+  std::int64_t change = fill.quantity.raw;
+  if (fill.commission_asset == filters.base_asset) change -= fill.commission.raw;
+  {
+    // The stream and REST may both report a trade: it moves the holdings once.
+    std::lock_guard lock(holdings_mutex_);
+    if (booked_trades_.emplace(instrument_id, fill.trade_id).second) {
+      holdings_[instrument_id].fetch_add(side == Side::kBuy ? change : -change);
+    }
+  }
   return event;
 }
 
+Money BinanceExecutionVenue::third_asset_price(const std::string& asset, const std::string& quote) {
+  const std::string symbol = asset + quote;
+  std::lock_guard lock(prices_mutex_);
+  const auto found = third_prices_.find(symbol);
+  if (found != third_prices_.end()) {
+    if (clock_.now_ns() - found->second.second > 10 * kNsPerMinute) wanted_prices_.insert(symbol);
+    return found->second.first;
+  }
+  wanted_prices_.insert(symbol);
+  return Money{0};
+}
+
+void BinanceExecutionVenue::refresh_third_asset_prices() {
+  std::set<std::string, std::less<>> wanted;
+  {
+    std::lock_guard lock(prices_mutex_);
+    wanted.swap(wanted_prices_);
+  }
+  for (const std::string& symbol : wanted) {
+    const HttpResponse response = rest_.ticker_price(symbol);
+    after_call(&response, nullptr);
+    const auto price = response.status == 200 ? parse_ticker_price(response.body) : Result<Price>(Price{0});
+    if (!price || price->raw <= 0) {
+      log_warn("the price of {} (for fees paid in a third asset) could not be read: HTTP {}", symbol, response.status);
+      continue;
+    }
+    std::lock_guard lock(prices_mutex_);
+    third_prices_[symbol] = {Money{price->raw}, clock_.now_ns()};
+  }
+}
+
+void BinanceExecutionVenue::refresh_balances() {
+  const HttpResponse account = rest_.account();
+  after_call(&account, nullptr);
+  if (account.transport_failed() || account.status != 200) return;
+  auto balances = parse_balances(account.body);
+  if (!balances) return;
+  for (const Instrument& instrument : instruments_.all()) {
+    std::int64_t held = 0;
+    for (const auto& balance : *balances) {
+      if (balance.asset == instrument.base_asset.view()) held = balance.free + balance.locked;
+    }
+    holdings_[instrument.id].store(held);
+  }
+}
+
 void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument, const ClientOrderId& id,
-                                 VenueOrderId venue_order_id, std::int32_t error_code) {
+                                 VenueOrderId venue_order_id, std::int32_t error_code, RejectionKind rejection) {
   ExecutionEvent event{};
   event.kind = kind;
+  event.rejection = kind == ExecutionKind::kRejected ? rejection : RejectionKind::kNone;
   event.instrument = instrument;
   event.client_order_id = id;
   event.venue_order_id = venue_order_id;

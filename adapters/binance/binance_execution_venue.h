@@ -143,9 +143,19 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   bool emit_report(const VenueOrderReport& report, InstrumentId instrument);
   bool emit_fills(const VenueOrderReport& report, Tracked& tracked);
   void emit(ExecutionKind kind, InstrumentId instrument, const ClientOrderId& id,
-            VenueOrderId venue_order_id = 0, std::int32_t error_code = 0);
+            VenueOrderId venue_order_id = 0, std::int32_t error_code = 0,
+            RejectionKind rejection = RejectionKind::kRetryable);
+  // Any thread: the last price of `asset` in `quote` (for fees paid in a third asset), 0 when
+  // not known yet; an unknown one is fetched by the I/O thread.
+  Money third_asset_price(const std::string& asset, const std::string& quote);
+  void refresh_third_asset_prices();  // I/O thread
+  // I/O thread: reads the account's balances again (after an insufficient-balance refusal).
+  void refresh_balances();
+  // What the account holds of each instrument's base asset (free + locked, venue decimals),
+  // kept by the I/O thread from balances and fills; read by normalize() on the core thread.
+  void book_fill_in_holdings(const ExecutionEvent& fill, Side side);
   // Any thread: a venue fill as an engine fill event (prices and fees converted).
-  ExecutionEvent fill_event(const VenueFill& fill, InstrumentId instrument, const ClientOrderId& id,
+  ExecutionEvent fill_event(const VenueFill& fill, Side side, InstrumentId instrument, const ClientOrderId& id,
                             VenueOrderId order_id, TimeNs fallback_time_ns);
   void on_stream_report(const UserExecutionReport& report);  // the stream's I/O thread
   void on_stream_liveness(bool live);                        // the stream's I/O thread
@@ -173,6 +183,13 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   boost::asio::ssl::context& tls_;
   std::unique_ptr<BinanceUserStream> user_stream_;
   LatencyHistogram* wire_latency_ = nullptr;
+
+  std::unique_ptr<std::atomic<std::int64_t>[]> holdings_;  // by instrument, venue decimals
+  std::mutex holdings_mutex_;
+  std::set<std::pair<InstrumentId, std::uint64_t>> booked_trades_;  // trades in holdings_
+  std::mutex prices_mutex_;
+  std::map<std::string, std::pair<Money, TimeNs>, std::less<>> third_prices_;  // "BNBUSDT" -> price, when
+  std::set<std::string, std::less<>> wanted_prices_;
 
   // I/O thread only.
   std::map<std::string, Tracked, std::less<>> tracked_;

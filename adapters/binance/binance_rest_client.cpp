@@ -1,5 +1,10 @@
 #include "adapters/binance/binance_rest_client.h"
 
+#include <chrono>
+#include <thread>
+
+#include "engine/logging/log.h"
+
 #include <charconv>
 
 #include <simdjson.h>
@@ -57,7 +62,14 @@ HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::stri
     response.step = "config";
     return response;
   }
-  const TimeNs now = clock_.now_ns();
+  TimeNs now = clock_.now_ns();
+  if (starting_ && !rate_limits_.banned(now) && !rate_limits_.may_send(weight, is_order, now)) {
+    // The budget of this window was used before this process started: wait for the next.
+    const TimeNs until = rate_limits_.next_window_ns(now);
+    log_warn("Binance request budget of this minute is used up (by an earlier run); waiting {} ms", (until - now) / kNsPerMs);
+    std::this_thread::sleep_for(std::chrono::nanoseconds(until - now));
+    now = clock_.now_ns();
+  }
   if (!rate_limits_.may_send(weight, is_order, now)) {
     response.error = boost::asio::error::try_again;
     response.step = "rate_limit";
@@ -131,6 +143,36 @@ HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId 
       .add("timestamp", std::to_string(timestamp_ms()));
   const auto [query, body] = sign_rest(*signer_, params.text(), "");
   return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 5, false);
+}
+
+HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms) {
+  QueryString params;
+  params.add("symbol", symbol)
+      .add("startTime", std::to_string(start_ms))
+      .add("endTime", std::to_string(end_ms))
+      .add("limit", "1000")
+      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp_ms()));
+  const auto [query, body] = sign_rest(*signer_, params.text(), "");
+  return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 20, false);
+}
+
+HttpResponse BinanceRestClient::all_orders_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms) {
+  QueryString params;
+  params.add("symbol", symbol)
+      .add("startTime", std::to_string(start_ms))
+      .add("endTime", std::to_string(end_ms))
+      .add("limit", "1000")
+      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp_ms()));
+  const auto [query, body] = sign_rest(*signer_, params.text(), "");
+  return send(HttpSession::Method::kGet, "/api/v3/allOrders", query, body, 20, false);
+}
+
+HttpResponse BinanceRestClient::ticker_price(std::string_view symbol) {
+  QueryString params;
+  params.add("symbol", symbol);
+  return send(HttpSession::Method::kGet, "/api/v3/ticker/price", params.text(), "", 2, false);
 }
 
 void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,

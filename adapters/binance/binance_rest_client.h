@@ -56,6 +56,15 @@ class BinanceRestClient {
   HttpResponse account();
   HttpResponse open_orders(std::string_view symbol);
   HttpResponse my_trades(std::string_view symbol, VenueOrderId order_id);
+  // The account's trades / orders on `symbol` within [start_ms, end_ms] (at most 24 hours
+  // apart, as Binance requires), oldest first, at most 1000.
+  HttpResponse my_trades_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms);
+  HttpResponse all_orders_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms);
+  // GET /api/v3/ticker/price?symbol= (unsigned).
+  HttpResponse ticker_price(std::string_view symbol);
+  // Start-up: a request the budget refuses (left over from an earlier run in the same
+  // window) waits for the window to end instead of failing; a ban still refuses.
+  void set_starting(bool starting) { starting_ = starting; }
 
   OrderCall new_order(const OrderCommand& command, const Instrument& instrument);
   OrderCall query_order(std::string_view symbol, std::string_view client_order_id);
@@ -90,6 +99,7 @@ class BinanceRestClient {
   ClockSkewGuard clock_guard_;
   RateLimitTracker rate_limits_;
   std::uint64_t requests_sent_ = 0;
+  bool starting_ = false;
   std::string order_body_;  // reused by every new_order
 };
 

@@ -32,6 +32,7 @@ Result<VenueOrderReport> read_order(simdjson::dom::element element) {
   if (!element["transactTime"].get_int64().get(number) || !element["updateTime"].get_int64().get(number)) {
     report.transact_time_ns = number * kNsPerMs;
   }
+  if (!element["side"].get_string().get(text)) report.side = text == "SELL" ? Side::kSell : Side::kBuy;
   if (element["status"].get_string().get(text)) return fail(Errc::kMissingField, "status");
   const auto status = venue_order_status(text);
   if (!status) return tl::unexpected(status.error());
@@ -130,6 +131,8 @@ Result<std::vector<VenueFill>> parse_account_trades(std::string_view body) {
     if (!row["time"].get_int64().get(number)) fill.time_ns = number * kNsPerMs;
     bool maker = false;
     if (!row["isMaker"].get_bool().get(maker)) fill.maker = maker;
+    bool buyer = true;
+    if (!row["isBuyer"].get_bool().get(buyer)) fill.buyer = buyer;
     fills.push_back(std::move(fill));
   }
   return fills;
@@ -153,6 +156,15 @@ Result<std::vector<VenueBalance>> parse_balances(std::string_view body) {
     balances.push_back(std::move(balance));
   }
   return balances;
+}
+
+Result<Price> parse_ticker_price(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "ticker answer is not JSON");
+  Price price{0};
+  if (!decimal_field(root, "price", price.raw)) return fail(Errc::kSyntax, "ticker price is not a decimal");
+  return price;
 }
 
 }  // namespace sigex

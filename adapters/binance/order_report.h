@@ -34,6 +34,7 @@ struct VenueFill {
   std::uint64_t trade_id = 0;
   VenueOrderId order_id = 0;  // myTrades rows only
   bool maker = false;          // myTrades rows only ("isMaker")
+  bool buyer = true;           // myTrades rows only ("isBuyer")
   TimeNs time_ns = 0;          // myTrades rows only
 };
 
@@ -49,6 +50,7 @@ struct VenueOrderReport {
   ClientOrderId client_order_id;       // the order's own id ("clientOrderId", or
                                        // "origClientOrderId" on cancels)
   VenueOrderStatus status = VenueOrderStatus::kNew;
+  Side side = Side::kBuy;              // "side" (absent from ACK answers)
   Price price{0};
   Quantity original_quantity{0};
   Quantity executed_quantity{0};
@@ -64,5 +66,7 @@ Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body)
 Result<std::vector<VenueFill>> parse_account_trades(std::string_view body);
 // GET /api/v3/account: the balances.
 Result<std::vector<VenueBalance>> parse_balances(std::string_view body);
+// GET /api/v3/ticker/price: {"symbol":"BNBUSDT","price":"600.10000000"} at 8 decimals.
+Result<Price> parse_ticker_price(std::string_view body);
 
 }  // namespace sigex

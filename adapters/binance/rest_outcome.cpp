@@ -123,6 +123,18 @@ bool RateLimitTracker::may_send(std::int64_t weight, bool is_order, TimeNs now_n
   return true;
 }
 
+TimeNs RateLimitTracker::next_window_ns(TimeNs now_ns) const {
+  if (now_ns < blocked_until_ns_) return blocked_until_ns_;
+  const auto full = [&](std::int64_t used, std::int64_t limit) { return limit > 0 && used * 100 >= limit * 90; };
+  if (orders_day_start_ == now_ns / kNsPerDay && full(orders_day_, orders_day_limit_)) {
+    return (now_ns / kNsPerDay + 1) * kNsPerDay;
+  }
+  if (weight_minute_ == now_ns / kNsPerMinute && full(used_weight_, weight_limit_)) {
+    return (now_ns / kNsPerMinute + 1) * kNsPerMinute;
+  }
+  return (now_ns / (10 * kNsPerSecond) + 1) * 10 * kNsPerSecond;
+}
+
 void ClockSkewGuard::observe(TimeNs sent_ns, TimeNs server_time_ns, TimeNs received_ns) {
   offset_ns_ = server_time_ns - (sent_ns + (received_ns - sent_ns) / 2);
   sampled_at_ns_ = received_ns;

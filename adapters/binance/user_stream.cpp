@@ -32,6 +32,7 @@ Result<UserExecutionReport> read_execution_report(simdjson::dom::element event) 
     return fail(Errc::kMissingField, "c");
   }
   if (!report.client_order_id.assign(text)) return fail(Errc::kOutOfRange, "client order id longer than 36");
+  if (!event["S"].get_string().get(text)) report.side = text == "SELL" ? Side::kSell : Side::kBuy;
   if (event["x"].get_string().get(text)) return fail(Errc::kMissingField, "x");
   report.execution_type = std::string(text);
   if (event["X"].get_string().get(text)) return fail(Errc::kMissingField, "X");

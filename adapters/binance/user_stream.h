@@ -33,6 +33,7 @@ struct UserExecutionReport {
   ClientOrderId client_order_id;
   std::string execution_type;  // NEW, TRADE, CANCELED, EXPIRED, REJECTED, TRADE_PREVENTION, ...
   VenueOrderStatus status = VenueOrderStatus::kNew;
+  Side side = Side::kBuy;       // "S"
   VenueOrderId order_id = 0;
   VenueFill fill;               // for TRADE: l, L, n, N, t, m (at 8 decimals)
   Quantity cumulative_quantity{0};

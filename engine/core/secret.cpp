@@ -1,11 +1,17 @@
 #include "engine/core/secret.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <sstream>
+#include <utility>
 
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace sigex {
 namespace {
@@ -18,8 +24,7 @@ void trim(std::string& text) {
   while (end > begin && !not_space(static_cast<unsigned char>(text[end - 1]))) --end;
   // Wipe what is cut off, then shrink in place (no copy of the secret is left behind).
   std::string kept(text.data() + begin, end - begin);
-  volatile char* bytes = text.data();
-  for (std::size_t i = 0; i < text.size(); ++i) bytes[i] = 0;
+  wipe_string(text);
   text.swap(kept);
 }
 
@@ -38,23 +43,54 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 
 }  // namespace
 
-Secret::~Secret() { wipe(); }
+void wipe_string(std::string& text) {
+  explicit_bzero(text.data(), text.capacity());
+  text.clear();
+}
 
-Secret::Secret(Secret&& other) noexcept : text_(std::move(other.text_)) { other.wipe(); }
+Secret::Secret(std::string text) {
+  if (!text.empty()) {
+    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    mapped_ = (text.size() + page - 1) / page * page;
+    void* pages = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED) throw std::bad_alloc();
+    madvise(pages, mapped_, MADV_DONTDUMP);
+    locked_ = mlock(pages, mapped_) == 0;
+    bytes_ = static_cast<char*>(pages);
+    size_ = text.size();
+    std::memcpy(bytes_, text.data(), size_);
+  }
+  wipe_string(text);
+}
+
+Secret::~Secret() { release(); }
+
+Secret::Secret(Secret&& other) noexcept
+    : bytes_(std::exchange(other.bytes_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      mapped_(std::exchange(other.mapped_, 0)),
+      locked_(std::exchange(other.locked_, false)) {}
 
 Secret& Secret::operator=(Secret&& other) noexcept {
   if (this != &other) {
-    wipe();
-    text_ = std::move(other.text_);
-    other.wipe();
+    release();
+    bytes_ = std::exchange(other.bytes_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    mapped_ = std::exchange(other.mapped_, 0);
+    locked_ = std::exchange(other.locked_, false);
   }
   return *this;
 }
 
-void Secret::wipe() {
-  volatile char* bytes = text_.data();
-  for (std::size_t i = 0; i < text_.size(); ++i) bytes[i] = 0;
-  text_.clear();
+void Secret::release() {
+  if (bytes_ == nullptr) return;
+  explicit_bzero(bytes_, mapped_);
+  if (locked_) munlock(bytes_, mapped_);
+  munmap(bytes_, mapped_);
+  bytes_ = nullptr;
+  size_ = 0;
+  mapped_ = 0;
+  locked_ = false;
 }
 
 std::string process_environment(const std::string& name) {

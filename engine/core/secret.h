@@ -2,7 +2,9 @@
 
 // API keys and signing secrets. A Secret cannot be printed, formatted or logged: it has no
 // stream or fmt support, and its text is reachable only through reveal(), which the HTTP layer
-// calls when it builds a request header. Its memory is wiped when it is destroyed.
+// calls when it builds a request header. Its bytes live in their own pages, locked in RAM
+// (mlock: never written to swap) and excluded from core dumps (MADV_DONTDUMP), and are wiped
+// when it is destroyed. The text it was built from is wiped as it is taken over.
 //
 // Secrets are loaded from, in order of preference (the first configured source that exists):
 //  1. a systemd credential: $CREDENTIALS_DIRECTORY/<credential> (LoadCredential= in the unit);
@@ -21,21 +23,31 @@ namespace sigex {
 class Secret {
  public:
   Secret() = default;
-  explicit Secret(std::string text) : text_(std::move(text)) {}
+  // Takes the text over: the argument's bytes are wiped.
+  explicit Secret(std::string text);
   ~Secret();
   Secret(Secret&& other) noexcept;
   Secret& operator=(Secret&& other) noexcept;
   Secret(const Secret&) = delete;
   Secret& operator=(const Secret&) = delete;
 
-  bool empty() const { return text_.empty(); }
+  bool empty() const { return size_ == 0; }
   // Only for building a request (a header value or a signature). Never log the result.
-  std::string_view reveal() const { return text_; }
+  std::string_view reveal() const { return {bytes_, size_}; }
+  // Whether the pages are locked in RAM (false when RLIMIT_MEMLOCK refused it; still wiped
+  // and kept out of core dumps).
+  bool locked() const { return locked_; }
 
  private:
-  void wipe();
-  std::string text_;
+  void release();
+  char* bytes_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t mapped_ = 0;
+  bool locked_ = false;
 };
+
+// Overwrites `text`'s bytes with zeros in a way the compiler may not remove, then clears it.
+void wipe_string(std::string& text);
 
 struct SecretSource {
   std::string credential;  // file name under $CREDENTIALS_DIRECTORY; empty = not used

@@ -182,7 +182,25 @@ enum class ExecutionKind : std::uint8_t {
   kNotFound,  // answer to a query: the venue has no order with this client id (Binance -2013)
 };
 
-// Venue -> OMS. For fills: price, quantity, fee (in the quote asset) and trade_id.
+// Which asset a fill's fee was charged in. Binance spot charges a buy's fee in the base asset
+// bought and a sell's in the quote asset received, unless the account pays fees in BNB.
+enum class FeeAsset : std::uint8_t {
+  kQuote,  // the instrument's quote (cash) asset: cash pays it
+  kBase,   // the instrument's base asset: the position is net of it
+  kOther,  // a third asset (BNB): a cost booked in that asset, valued in the cash asset
+};
+
+// Why the venue refused an order, as far as retrying is concerned.
+enum class RejectionKind : std::uint8_t {
+  kNone,
+  kRetryable,  // may succeed later (a transient venue condition): retried with backoff
+  kFinal,      // cannot succeed by retrying (insufficient balance, filter failure, unknown symbol)
+  kLocal,      // never left the process (waited too long for a ban, the clock or the budget)
+};
+
+// Venue -> OMS. For fills: price, quantity, fee and trade_id. `fee` is the fee's value in the
+// cash asset; `fee_quantity` its amount in the asset charged: at the instrument's quantity
+// scale for kBase, at 8 decimals for kOther (named by `fee_asset_code`), unused for kQuote.
 struct ExecutionEvent {
   ExecutionKind kind;
   Liquidity liquidity;
@@ -196,10 +214,29 @@ struct ExecutionEvent {
   Money fee;
   TimeNs venue_time_ns;
   TimeNs receive_time_ns;
+  Quantity fee_quantity;
+  FeeAsset fee_asset;
+  RejectionKind rejection;  // kRejected only
+  AssetCode fee_asset_code;  // kOther only, e.g. "BNB"
+};
+
+// A fill's fee as the venue charged it (the fields of ExecutionEvent), as the portfolio and
+// the journal keep it.
+struct FillFee {
+  Money value;                        // in the cash asset
+  FeeAsset asset = FeeAsset::kQuote;
+  Quantity quantity;                  // kBase: at the quantity scale; kOther: 8 decimals
+  AssetCode other_asset;              // kOther
+
+  static FillFee in_quote(Money value) { return FillFee{value, FeeAsset::kQuote, Quantity{0}, {}}; }
+  static FillFee of(const ExecutionEvent& fill) {
+    return FillFee{fill.fee, fill.fee_asset, fill.fee_quantity, fill.fee_asset_code};
+  }
+  friend bool operator==(const FillFee&, const FillFee&) = default;
 };
 
 static_assert(std::is_trivially_copyable_v<OrderCommand> && sizeof(OrderCommand) <= 88);
-static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 112);
+static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 136);
 
 std::string_view to_string(Side side);
 std::string_view to_string(ExecutionKind kind);

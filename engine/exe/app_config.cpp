@@ -137,6 +137,25 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.integer("maker_fee_bps", venue.maker_fee_bps, -100, 1000);
   section.integer("taker_fee_bps", venue.taker_fee_bps, 0, 1000);
   section.integer("bar_participation_bps", venue.bar_participation_bps, 1, 10'000);
+  std::string fee_asset = "quote";
+  section.text("fee_asset", fee_asset);
+  if (fee_asset == "quote") {
+    venue.fee_asset = SimulatedFeeAsset::kQuote;
+  } else if (fee_asset == "base") {
+    venue.fee_asset = SimulatedFeeAsset::kBase;
+  } else if (fee_asset == "third") {
+    venue.fee_asset = SimulatedFeeAsset::kThird;
+  } else {
+    section.error("fee_asset", "expected \"quote\", \"base\" (Binance spot's default: a buy's fee in the coin "
+                               "bought) or \"third\" (paid in third_fee_asset, e.g. BNB)");
+  }
+  std::string third_asset(venue.third_fee_asset.view());
+  section.text("third_fee_asset", third_asset);
+  if (!venue.third_fee_asset.assign(third_asset) || third_asset.empty()) {
+    section.error("third_fee_asset", "must be 1..12 characters");
+  }
+  section.decimal("third_fee_asset_price", kMoneyScale, venue.third_fee_asset_price.raw);
+  if (venue.third_fee_asset_price.raw <= 0) section.error("third_fee_asset_price", "must be positive");
   section.finish();
 }
 
@@ -455,6 +474,7 @@ void read_service(ConfigSection section, AppConfig& config) {
   read_seconds(section, "feed_connect_timeout_s", service.feed_connect_timeout_ns, 1, 3600);
   read_seconds(section, "reconcile_timeout_s", service.reconcile_timeout_ns, 1, 86'400);
   section.boolean("record_inputs", service.record_inputs);
+  section.boolean("allow_core_dumps", service.allow_core_dumps);
   section.finish();
 }
 

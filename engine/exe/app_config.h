@@ -64,6 +64,8 @@ struct ServiceConfig {
   DurationNs feed_connect_timeout_ns = 60 * kNsPerSecond;  // start-up: feeds must connect
   DurationNs reconcile_timeout_ns = 300 * kNsPerSecond;   // start-up: open orders resolved
   bool record_inputs = true;  // <state_dir>/inputs/: what the core consumed, for replay-check
+  // Debugging only: a core dump (or gcore, or ptrace by the same user) would hold the keys.
+  bool allow_core_dumps = false;
 };
 
 struct AppConfig {

@@ -66,8 +66,13 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   // A backtest always starts from an empty journal of its own inside the output directory.
   const std::filesystem::path state_dir = out_dir / "state";
   remove_previous_journal(state_dir);
+  // Its identity is derived from the run's period and instruments (never a path), so the
+  // same backtest mints the same client order ids wherever, whenever and from whichever copy
+  // of the data it runs.
+  std::string seed = fmt::format("backtest|{}|{}", config.backtest.start_ns, config.backtest.end_ns);
+  for (const auto& instrument : config.instruments) seed += "|" + std::string(instrument.symbol.view());
   std::string error;
-  auto journal = Journal::open(state_dir, config.engine.durability, error);
+  auto journal = Journal::open(state_dir, config.engine.durability, error, {Journal::derive_identity(seed)});
   if (!journal) {
     log_error("{}", error);
     return 1;

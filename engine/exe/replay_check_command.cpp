@@ -73,7 +73,7 @@ std::string describe(const FillRow& fill, const std::vector<Instrument>& instrum
   return fmt::format("{} {} {} @ {} fee {} trade {} ({})", symbol_of(instruments, fill.instrument), to_string(fill.side),
                      format_decimal(fill.quantity.raw, instrument != nullptr ? instrument->quantity_scale : 8),
                      format_decimal(fill.price.raw, instrument != nullptr ? instrument->price_scale : 8),
-                     format_decimal(fill.fee.raw, kMoneyScale), fill.trade_id, fill.client_order_id.view());
+                     format_decimal(fill.fee.value.raw, kMoneyScale), fill.trade_id, fill.client_order_id.view());
 }
 
 std::string differing_fields(const FillRow& session, const FillRow& replay) {
@@ -199,7 +199,13 @@ int run_replay_check(const ReplayCheckOptions& options) {
     }
   } cleanup{options.out_dir ? std::filesystem::path() : out_dir};
 
-  auto replay_journal = Journal::open(out_dir, Durability::kNormal, error);
+  // The session's journal first: the replay mints its ids with the session journal's identity.
+  auto session_journal = Journal::open(session, Durability::kFull, error);
+  if (!session_journal) {
+    std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
+    return 2;
+  }
+  auto replay_journal = Journal::open(out_dir, Durability::kNormal, error, {session_journal->identity()});
   if (!replay_journal) {
     std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
     return 2;
@@ -236,11 +242,6 @@ int run_replay_check(const ReplayCheckOptions& options) {
     runs.push_back(run);
   }
 
-  auto session_journal = Journal::open(session, Durability::kFull, error);
-  if (!session_journal) {
-    std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
-    return 2;
-  }
   const std::vector<Order> session_orders = session_journal->load_orders();
   const std::vector<Order> replay_orders = replay_journal->load_orders();
   std::vector<std::string> differences;

@@ -20,6 +20,7 @@
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
 #include "adapters/service/metrics_server.h"
+#include "adapters/service/process_hardening.h"
 #include "adapters/service/systemd_notifier.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/core/calendar.h"
@@ -317,6 +318,13 @@ int Daemon::run() {
   phase(fmt::format("configuration {} validated ({} mode)", config_.path,
                     config_.service.mode == RunMode::kLive ? "live" : "paper"));
   std::string error;
+  if (!config_.service.allow_core_dumps && !disable_core_dumps(error)) {
+    log_error("{}", error);
+    return 1;
+  }
+  if (config_.service.allow_core_dumps) {
+    log_warn("[service] allow_core_dumps = true: a core dump of this process would hold the API keys");
+  }
   if (!lock_.acquire(config_.engine.state_dir, error)) {
     log_error("{}", error);
     notifier_.status(error);
@@ -338,7 +346,13 @@ int Daemon::run() {
     return 1;
   }
   for (const auto& instrument : instrument_list) instruments_.add(instrument);
-  if (!start_venue(error) || !reconcile(error) || !start_service_endpoints(error) || !start_feeds(error)) {
+  const bool venue_started = start_venue(error);
+  // Every key is read by now: none stays in the environment (/proc/<pid>/environ).
+  for (const SecretSource* source : {&config_.execution.api_key, &config_.execution.api_secret,
+                                     &config_.token_metrics.api_key}) {
+    scrub_environment_variable(source->env);
+  }
+  if (!venue_started || !reconcile(error) || !start_service_endpoints(error) || !start_feeds(error)) {
     log_error("{}", error);
     notifier_.status("start-up failed (see the log)");
     shut_down();
@@ -647,6 +661,8 @@ std::string Daemon::status_text() const {
   out += fmt::format("ready           {}\n", ready_ns == 0 ? std::string("no (starting)")
                                                              : "since " + format_utc_timestamp(ready_ns));
   if (stopping_) out += "stopping        yes\n";
+  out += fmt::format("core dumps      {}\n", core_dumps_allowed() ? "ALLOWED ([service] allow_core_dumps)"
+                                                                   : "disabled (not dumpable)");
   if (!metrics_.listen.empty()) out += fmt::format("metrics         {}\n", metrics_.listen);
   out += "trading states\n";
   const TradingStatus& global = core_.engine->trading_states().get(kGlobalScope);

@@ -2,8 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <optional>
+#include <random>
+#include <set>
 #include <type_traits>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "engine/core/check.h"
 
@@ -48,6 +53,9 @@ CREATE TABLE IF NOT EXISTS fills (
   fee INTEGER NOT NULL,
   liquidity TEXT NOT NULL,
   time_ns INTEGER NOT NULL,
+  fee_kind TEXT NOT NULL DEFAULT 'QUOTE',
+  fee_asset TEXT NOT NULL DEFAULT '',
+  fee_quantity INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (instrument, trade_id)
 );
 CREATE TABLE IF NOT EXISTS positions (
@@ -95,7 +103,66 @@ CREATE TABLE IF NOT EXISTS risk_denials (
   reason TEXT NOT NULL,
   time_ns INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS journal_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 )sql";
+
+// Every table and column the journal needs, and which tables need their primary key index
+// (deduplication and look-ups rely on it). A journal missing any of them is damaged.
+struct ExpectedTable {
+  const char* name;
+  std::vector<const char*> columns;
+  bool keyed;  // has a PRIMARY KEY index (not a rowid alias)
+};
+const std::vector<ExpectedTable>& expected_tables() {
+  static const std::vector<ExpectedTable> tables = {
+      {"orders", {"client_order_id", "strategy", "instrument", "symbol", "side", "type", "time_in_force", "price",
+                  "quantity", "intent_key", "sequence", "state", "filled_quantity", "filled_notional", "fees",
+                  "venue_order_id", "created_ns", "updated_ns"}, true},
+      {"order_events", {"id", "client_order_id", "event", "state", "venue_error", "time_ns"}, false},
+      {"fills", {"instrument", "trade_id", "client_order_id", "price", "quantity", "fee", "liquidity", "time_ns",
+                 "fee_kind", "fee_asset", "fee_quantity"}, true},
+      {"positions", {"instrument", "symbol", "quantity", "cost_basis", "realised_pnl", "fees", "time_ns"}, false},
+      {"signals", {"kind", "token_id", "symbol", "venue_time_ns", "value", "trend", "receive_time_ns", "status"}, true},
+      {"trading_states", {"scope", "state", "reason", "time_ns"}, true},
+      {"trading_state_history", {"id", "scope", "state", "reason", "time_ns"}, false},
+      {"risk_marks", {"name", "value", "time_ns"}, true},
+      {"risk_denials", {"id", "strategy", "symbol", "reason", "time_ns"}, false},
+      {"journal_meta", {"name", "value"}, true},
+  };
+  return tables;
+}
+
+// Columns added since the first journal format, with their definitions: a journal written by
+// an earlier sigex gets them (and journal_meta) when it is opened.
+struct AddedColumn {
+  const char* table;
+  const char* column;
+  const char* definition;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"fills", "fee_kind", "TEXT NOT NULL DEFAULT 'QUOTE'"},
+    {"fills", "fee_asset", "TEXT NOT NULL DEFAULT ''"},
+    {"fills", "fee_quantity", "INTEGER NOT NULL DEFAULT 0"},
+};
+
+std::string_view fee_kind_text(FeeAsset asset) {
+  switch (asset) {
+    case FeeAsset::kQuote: return "QUOTE";
+    case FeeAsset::kBase: return "BASE";
+    case FeeAsset::kOther: return "OTHER";
+  }
+  return "QUOTE";
+}
+
+std::optional<FeeAsset> fee_kind_from_text(std::string_view text) {
+  if (text == "QUOTE") return FeeAsset::kQuote;
+  if (text == "BASE") return FeeAsset::kBase;
+  if (text == "OTHER") return FeeAsset::kOther;
+  return std::nullopt;
+}
 
 void bind_text(sqlite3_stmt* statement, int index, std::string_view text) {
   sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -109,7 +176,8 @@ std::string_view column_text(sqlite3_stmt* statement, int index) {
 }  // namespace
 
 std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
-                                       Durability durability, std::string& error) {
+                                       Durability durability, std::string& error,
+                                       const JournalOpenOptions& options) {
   std::error_code filesystem_error;
   std::filesystem::create_directories(state_dir, filesystem_error);
   if (filesystem_error) {
@@ -143,8 +211,10 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
     return nullptr;
   }
   sqlite3_finalize(check);
-  if (!journal->execute(kSchema)) {
-    error = "cannot create journal schema in " + path.string() + ": " + journal->last_error();
+  if (!journal->prepare_schema(options, error)) {
+    error = "journal " + path.string() + (journal->created_ ? ": cannot create its schema: " : " is damaged: ") + error +
+            (journal->created_ ? "" : "; sigex does not start on a damaged journal (restore it from a backup, or move "
+                                      "it away and start with --new-journal after checking the account)");
     return nullptr;
   }
   journal->insert_intent_ = journal->prepare(
@@ -159,7 +229,8 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
       "VALUES (?1, ?2, ?3, ?4, ?5);");
   journal->insert_fill_ = journal->prepare(
       "INSERT OR IGNORE INTO fills (instrument, trade_id, client_order_id, price, quantity, fee, "
-      "liquidity, time_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
+      "liquidity, time_ns, fee_kind, fee_asset, fee_quantity) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);");
   journal->upsert_position_ = journal->prepare(
       "INSERT INTO positions (instrument, symbol, quantity, cost_basis, realised_pnl, fees, "
       "time_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(instrument) DO UPDATE SET "
@@ -190,6 +261,205 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
   Journal* writer = journal.get();
   journal->writer_ = std::thread([writer] { writer->write_loop(); });
   return journal;
+}
+
+bool Journal::is_valid_identity(std::string_view identity) {
+  if (identity.size() != kIdentityLength) return false;
+  return std::all_of(identity.begin(), identity.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  });
+}
+
+namespace {
+
+constexpr std::string_view kIdentityAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+std::string identity_from(std::uint64_t bits) {
+  std::string identity;
+  for (std::size_t i = 0; i < Journal::kIdentityLength; ++i) {
+    identity += kIdentityAlphabet[bits % kIdentityAlphabet.size()];
+    bits /= kIdentityAlphabet.size();
+  }
+  return identity;
+}
+
+}  // namespace
+
+std::string Journal::derive_identity(std::string_view seed) {
+  std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a
+  for (const char c : seed) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return identity_from(hash);
+}
+
+std::string Journal::read_meta(const char* name) {
+  sqlite3_stmt* s = prepare("SELECT value FROM journal_meta WHERE name = ?1;");
+  if (s == nullptr) return {};
+  bind_text(s, 1, name);
+  std::string value;
+  if (sqlite3_step(s) == SQLITE_ROW) value = std::string(column_text(s, 0));
+  sqlite3_finalize(s);
+  return value;
+}
+
+std::set<std::string> Journal::columns_of(const std::string& table) {
+  std::set<std::string> columns;
+  sqlite3_stmt* s = prepare(("PRAGMA table_info(" + table + ");").c_str());
+  if (s == nullptr) return columns;
+  while (sqlite3_step(s) == SQLITE_ROW) columns.emplace(column_text(s, 1));
+  sqlite3_finalize(s);
+  return columns;
+}
+
+bool Journal::has_key_index(const std::string& table) {
+  sqlite3_stmt* s = prepare(("PRAGMA index_list(" + table + ");").c_str());
+  if (s == nullptr) return false;
+  bool found = false;
+  while (sqlite3_step(s) == SQLITE_ROW) found |= column_text(s, 3) == "pk";
+  sqlite3_finalize(s);
+  return found;
+}
+
+bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& error) {
+  sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table';");
+  if (count == nullptr || sqlite3_step(count) != SQLITE_ROW) {
+    sqlite3_finalize(count);
+    error = last_error();
+    return false;
+  }
+  created_ = sqlite3_column_int64(count, 0) == 0;
+  sqlite3_finalize(count);
+  if (created_) {
+    identity_ = options.identity_for_new.empty() ? identity_from(std::random_device{}() * 0x100000000ULL ^ std::random_device{}())
+                                                 : options.identity_for_new;
+    if (!is_valid_identity(identity_)) {
+      error = "journal identity '" + identity_ + "' is not six characters of [0-9A-Za-z]";
+      return false;
+    }
+    const std::string meta = fmt::format(
+        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '2');", identity_);
+    if (!execute("BEGIN;") || !execute(kSchema) || !execute(meta.c_str()) || !execute("COMMIT;")) {
+      error = last_error();
+      return false;
+    }
+    return true;
+  }
+  const bool upgrade = columns_of("journal_meta").empty() && !columns_of("orders").empty();
+  if (upgrade) {
+    // Written by a sigex before journal identities and fee assets: every other table and
+    // column must be there; the new ones are added.
+    for (const AddedColumn& added : kAddedColumns) {
+      const auto columns = columns_of(added.table);
+      if (columns.empty() || columns.contains(added.column)) continue;
+      const std::string sql = fmt::format("ALTER TABLE {} ADD COLUMN {} {};", added.table, added.column, added.definition);
+      if (!execute(sql.c_str())) {
+        error = last_error();
+        return false;
+      }
+    }
+    identity_ = identity_from(std::random_device{}() * 0x100000000ULL ^ std::random_device{}());
+    const std::string meta = fmt::format(
+        "CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '2');", identity_);
+    if (!verify_tables(error)) return false;
+    if (!execute(meta.c_str())) {
+      error = last_error();
+      return false;
+    }
+  }
+  if (!verify_tables(error)) return false;
+  identity_ = read_meta("identity");
+  if (!is_valid_identity(identity_)) {
+    error = "its identity (journal_meta 'identity') is missing or malformed";
+    return false;
+  }
+  return verify_contents(error);
+}
+
+bool Journal::verify_tables(std::string& error) {
+  for (const ExpectedTable& table : expected_tables()) {
+    if (std::string_view(table.name) == "journal_meta" && columns_of("journal_meta").empty() &&
+        !columns_of("orders").empty()) {
+      continue;  // an earlier sigex's journal, being upgraded
+    }
+    const auto columns = columns_of(table.name);
+    if (columns.empty()) {
+      error = fmt::format("table {} is missing", table.name);
+      return false;
+    }
+    for (const char* column : table.columns) {
+      if (!columns.contains(column)) {
+        error = fmt::format("table {} has no column {}", table.name, column);
+        return false;
+      }
+    }
+    if (table.keyed && !has_key_index(table.name)) {
+      error = fmt::format("table {} has lost its primary key index", table.name);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Journal::verify_contents(std::string& error) {
+  // Every order in a state, side, type and time in force that exists.
+  sqlite3_stmt* s = prepare("SELECT client_order_id, state, side, type, time_in_force, quantity, filled_quantity "
+                            "FROM orders;");
+  if (s == nullptr) {
+    error = last_error();
+    return false;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const std::string id(column_text(s, 0));
+    const std::string_view state = column_text(s, 1), side = column_text(s, 2), type = column_text(s, 3),
+                           tif = column_text(s, 4);
+    std::string problem;
+    if (!order_state_from_string(state)) problem = fmt::format("state '{}' does not exist", state);
+    else if (side != "BUY" && side != "SELL") problem = fmt::format("side '{}' does not exist", side);
+    else if (type != "LIMIT" && type != "MARKET") problem = fmt::format("type '{}' does not exist", type);
+    else if (tif != "GTC" && tif != "IOC") problem = fmt::format("time in force '{}' does not exist", tif);
+    else if (sqlite3_column_int64(s, 5) <= 0 || sqlite3_column_int64(s, 6) < 0 ||
+             sqlite3_column_int64(s, 6) > sqlite3_column_int64(s, 5)) {
+      problem = fmt::format("filled quantity {} does not fit its quantity {}", sqlite3_column_int64(s, 6),
+                            sqlite3_column_int64(s, 5));
+    }
+    if (!problem.empty()) {
+      sqlite3_finalize(s);
+      error = fmt::format("order {}: {}", id, problem);
+      return false;
+    }
+  }
+  sqlite3_finalize(s);
+  // Every fill belongs to a journaled order, and every order's filled quantity is the sum of
+  // its fills (they are written in the same commit).
+  s = prepare("SELECT f.client_order_id FROM fills f LEFT JOIN orders o ON o.client_order_id = f.client_order_id "
+              "WHERE o.client_order_id IS NULL LIMIT 1;");
+  if (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
+    error = fmt::format("fill of order {} has no such order in the orders table", column_text(s, 0));
+    sqlite3_finalize(s);
+    return false;
+  }
+  sqlite3_finalize(s);
+  s = prepare("SELECT o.client_order_id, o.filled_quantity, COALESCE(SUM(f.quantity), 0) FROM orders o "
+              "LEFT JOIN fills f ON f.client_order_id = o.client_order_id GROUP BY o.client_order_id "
+              "HAVING o.filled_quantity != COALESCE(SUM(f.quantity), 0) LIMIT 1;");
+  if (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
+    error = fmt::format("order {} shows a filled quantity of {} but its fills add up to {}", column_text(s, 0),
+                        sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
+    sqlite3_finalize(s);
+    return false;
+  }
+  sqlite3_finalize(s);
+  s = prepare("SELECT client_order_id, fee_kind FROM fills WHERE fee_kind NOT IN ('QUOTE', 'BASE', 'OTHER') LIMIT 1;");
+  if (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
+    error = fmt::format("fill of order {}: fee kind '{}' does not exist", column_text(s, 0), column_text(s, 1));
+    sqlite3_finalize(s);
+    return false;
+  }
+  sqlite3_finalize(s);
+  return true;
 }
 
 Journal::Journal(sqlite3* database, std::filesystem::path path)
@@ -469,6 +739,9 @@ bool Journal::write_fill(const FillRecord& record) {
   sqlite3_bind_int64(f, 6, fill.fee.raw);
   bind_text(f, 7, fill.liquidity == Liquidity::kMaker ? "MAKER" : "TAKER");
   sqlite3_bind_int64(f, 8, fill.venue_time_ns);
+  bind_text(f, 9, fee_kind_text(fill.fee_asset));
+  bind_text(f, 10, fill.fee_asset == FeeAsset::kOther ? fill.fee_asset_code.view() : std::string_view(""));
+  sqlite3_bind_int64(f, 11, fill.fee_asset == FeeAsset::kQuote ? 0 : fill.fee_quantity.raw);
   if (!step_done(f)) return false;
   if (sqlite3_changes(database_) == 0) {
     duplicate_fills_.fetch_add(1, std::memory_order_relaxed);
@@ -591,9 +864,8 @@ std::vector<Order> Journal::load_orders() {
     order.quantity = Quantity{sqlite3_column_int64(s, 7)};
     order.intent = IntentKey{static_cast<std::uint64_t>(sqlite3_column_int64(s, 8))};
     order.sequence = static_cast<std::uint32_t>(sqlite3_column_int64(s, 9));
-    const auto state = order_state_from_string(column_text(s, 10));
-    SIGEX_CHECK(state.has_value(), "journal holds an unknown order state");
-    order.state = *state;
+    // open() refused a journal with an order in a state that does not exist.
+    order.state = order_state_from_string(column_text(s, 10)).value_or(OrderState::kUnknown);
     order.filled_quantity = Quantity{sqlite3_column_int64(s, 11)};
     order.filled_notional = Money{sqlite3_column_int64(s, 12)};
     order.fees = Money{sqlite3_column_int64(s, 13)};
@@ -611,8 +883,8 @@ std::vector<FillRow> Journal::load_fills() {
   flush();
   sqlite3_stmt* s = prepare(
       "SELECT f.instrument, f.trade_id, f.client_order_id, o.side, f.price, f.quantity, f.fee, "
-      "f.time_ns FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
-      "ORDER BY f.rowid;");
+      "f.time_ns, f.fee_kind, f.fee_asset, f.fee_quantity FROM fills f JOIN orders o "
+      "ON o.client_order_id = f.client_order_id ORDER BY f.rowid;");
   if (s == nullptr) return fills;
   while (sqlite3_step(s) == SQLITE_ROW) {
     FillRow row;
@@ -622,8 +894,11 @@ std::vector<FillRow> Journal::load_fills() {
     row.side = column_text(s, 3) == "BUY" ? Side::kBuy : Side::kSell;
     row.price = Price{sqlite3_column_int64(s, 4)};
     row.quantity = Quantity{sqlite3_column_int64(s, 5)};
-    row.fee = Money{sqlite3_column_int64(s, 6)};
+    row.fee.value = Money{sqlite3_column_int64(s, 6)};
     row.time_ns = sqlite3_column_int64(s, 7);
+    row.fee.asset = fee_kind_from_text(column_text(s, 8)).value_or(FeeAsset::kQuote);
+    row.fee.other_asset = AssetCode::from(column_text(s, 9).substr(0, 12));
+    row.fee.quantity = Quantity{sqlite3_column_int64(s, 10)};
     fills.push_back(row);
   }
   sqlite3_finalize(s);

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <variant>
@@ -71,7 +72,7 @@ struct FillRow {
   Side side;
   Price price;
   Quantity quantity;
-  Money fee;
+  FillFee fee;
   TimeNs time_ns;
 };
 
@@ -83,13 +84,34 @@ struct TradingStateRow {
   TimeNs time_ns;
 };
 
+struct JournalOpenOptions {
+  // The identity a journal created now gets; empty: a random one. A backtest derives it from
+  // its run (so its client order ids are the same every time); a replay uses the identity of
+  // the journal it checks.
+  std::string identity_for_new;
+};
+
 class Journal {
  public:
-  // Opens or creates the journal, checks its integrity, applies the schema and starts the
-  // writer thread. On failure returns nullptr and puts the reason (with the file name) into
-  // `error`.
+  // Opens or creates the journal, checks its integrity (SQLite's own check, then every table,
+  // column and key index, then that orders and fills agree), applies the schema and starts
+  // the writer thread. On failure returns nullptr and puts the reason (with the file name and
+  // what is wrong) into `error`; a damaged journal is refused, never repaired silently.
+  //
+  // Every journal has an identity, made when it is created and never reused: six characters
+  // of [0-9A-Za-z] that every client order id it mints carries, so that a new journal can
+  // never mint an id an earlier one used (ids are unique on Binance only among open orders).
   static std::unique_ptr<Journal> open(const std::filesystem::path& state_dir,
-                                       Durability durability, std::string& error);
+                                       Durability durability, std::string& error,
+                                       const JournalOpenOptions& options = {});
+
+  const std::string& identity() const { return identity_; }
+  // Whether open() created this journal (there was none, or an empty file).
+  bool created() const { return created_; }
+  static constexpr std::size_t kIdentityLength = 6;
+  static bool is_valid_identity(std::string_view identity);
+  // An identity derived from `seed` (a backtest's run): the same seed, the same identity.
+  static std::string derive_identity(std::string_view seed);
   // Writes everything handed over, then stops the writer thread.
   ~Journal();
   Journal(const Journal&) = delete;
@@ -188,6 +210,14 @@ class Journal {
   };
 
   Journal(sqlite3* database, std::filesystem::path path);
+  // Open time, before the writer starts: creates the schema of a new journal, upgrades one
+  // written by an earlier sigex, and verifies every journal. False with what is wrong.
+  bool prepare_schema(const JournalOpenOptions& options, std::string& error);
+  bool verify_tables(std::string& error);
+  bool verify_contents(std::string& error);
+  std::set<std::string> columns_of(const std::string& table);
+  bool has_key_index(const std::string& table);
+  std::string read_meta(const char* name);
   // Core thread.
   bool append(Record record);
   void hand_over();
@@ -214,6 +244,8 @@ class Journal {
 
   sqlite3* database_;
   std::filesystem::path path_;
+  std::string identity_;
+  bool created_ = false;
 
   // Core thread.
   int batch_depth_ = 0;

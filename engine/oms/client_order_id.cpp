@@ -1,6 +1,8 @@
 #include "engine/oms/client_order_id.h"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 #include <cstring>
 
 #include "engine/core/check.h"
@@ -37,11 +39,14 @@ IntentKey IntentKey::of(std::initializer_list<std::int64_t> parts) {
   return IntentKey{hash};
 }
 
-ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view symbol,
-                                   IntentKey intent, std::uint32_t sequence) {
+ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view journal_identity,
+                                   std::string_view symbol, IntentKey intent, std::uint32_t sequence) {
   SIGEX_CHECK(!strategy_tag.empty() && strategy_tag.size() <= 8, "strategy tag must be 1..8 chars");
+  SIGEX_CHECK(journal_identity.size() == 6, "journal identity must be 6 chars");
   SIGEX_CHECK(sequence < 1'000'000, "order sequence exhausted for one intent");
   std::uint64_t digest = stable_hash(strategy_tag);
+  digest = stable_hash(std::string_view("\x1f", 1), digest);
+  digest = stable_hash(journal_identity, digest);
   digest = stable_hash(std::string_view("\x1f", 1), digest);
   digest = stable_hash(symbol, digest);
   digest ^= intent.value * 0x9E3779B97F4A7C15ULL;
@@ -51,8 +56,10 @@ ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_vi
   std::size_t length = 0;
   for (const char c : strategy_tag) text[length++] = c;
   text[length++] = '-';
+  for (const char c : journal_identity) text[length++] = c;
+  text[length++] = '-';
   constexpr char kHex[] = "0123456789abcdef";
-  for (int shift = 60; shift >= 0; shift -= 4) text[length++] = kHex[(digest >> shift) & 0xF];
+  for (int shift = 44; shift >= 0; shift -= 4) text[length++] = kHex[(digest >> shift) & 0xF];
   text[length++] = '-';
   std::array<char, 7> digits{};
   std::size_t digit_count = 0;
@@ -66,6 +73,34 @@ ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_vi
   const std::string_view id(text.data(), length);
   SIGEX_CHECK(is_valid_client_order_id(id), "minted client order id breaks the venue rule");
   return ClientOrderId::from(id);
+}
+
+std::optional<MintedIdParts> parse_minted_id(std::string_view id) {
+  const auto is_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  const auto is_hex = [](char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); };
+  const auto all = [](std::string_view part, auto predicate) {
+    return !part.empty() && std::all_of(part.begin(), part.end(), predicate);
+  };
+  std::vector<std::string_view> parts;
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i <= id.size(); ++i) {
+    if (i == id.size() || id[i] == '-') {
+      parts.push_back(id.substr(begin, i - begin));
+      begin = i + 1;
+    }
+  }
+  const auto sequence_ok = [&](std::string_view part) {
+    return all(part, [](char c) { return c >= '0' && c <= '9'; }) && part.size() <= 6;
+  };
+  if (parts.size() == 4 && all(parts[0], is_alnum) && parts[0].size() <= 8 && parts[1].size() == 6 &&
+      all(parts[1], is_alnum) && parts[2].size() == 12 && all(parts[2], is_hex) && sequence_ok(parts[3])) {
+    return MintedIdParts{parts[0], parts[1]};
+  }
+  if (parts.size() == 3 && all(parts[0], is_alnum) && parts[0].size() <= 8 && parts[1].size() == 16 &&
+      all(parts[1], is_hex) && sequence_ok(parts[2])) {
+    return MintedIdParts{parts[0], {}};
+  }
+  return std::nullopt;
 }
 
 bool is_valid_client_order_id(std::string_view text) {

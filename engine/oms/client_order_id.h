@@ -1,12 +1,15 @@
 #pragma once
 
 // Engine-minted client order ids: the idempotency key of every order. The id is a pure
-// function of (strategy, instrument, intent key, sequence), so the same intent after a restart
-// yields the same id. Format: "<strategy tag>-<16 hex digits>-<sequence>", at most 36 chars of
+// function of (strategy, journal identity, instrument, intent key, sequence), so the same
+// intent after a restart yields the same id, and a different journal (a lost or new one) can
+// never mint an id an earlier journal used. Format:
+// "<strategy tag>-<journal identity>-<12 hex digits>-<sequence>", at most 35 chars of
 // [a-zA-Z0-9_-] (Binance's ^[a-zA-Z0-9-_]{1,36}$).
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 
 #include "engine/events/events.h"
@@ -25,9 +28,17 @@ struct IntentKey {
 // FNV-1a over bytes; stable across platforms and runs.
 std::uint64_t stable_hash(std::string_view bytes, std::uint64_t seed = 14695981039346656037ULL);
 
-// strategy_tag: 1..8 chars of [a-zA-Z0-9]; sequence < 10^6. Checked.
-ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view symbol,
-                                   IntentKey intent, std::uint32_t sequence);
+// strategy_tag: 1..8 chars of [a-zA-Z0-9]; journal_identity: 6 chars of [0-9A-Za-z];
+// sequence < 10^6. Checked.
+ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view journal_identity,
+                                   std::string_view symbol, IntentKey intent, std::uint32_t sequence);
+
+// The parts of an id minted by sigex; nullopt for any other text (an order placed by hand).
+struct MintedIdParts {
+  std::string_view strategy_tag;
+  std::string_view journal_identity;  // empty: minted before journals had identities
+};
+std::optional<MintedIdParts> parse_minted_id(std::string_view id);
 
 bool is_valid_client_order_id(std::string_view text);
 

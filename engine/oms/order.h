@@ -43,6 +43,7 @@ struct Order {
   TimeNs updated_time_ns = 0;
   TimeNs sent_time_ns = 0;  // when the request last left (not journaled: restart time after one)
   std::int32_t last_venue_error = 0;
+  RejectionKind rejection = RejectionKind::kNone;  // when rejected: may a retry succeed?
 
   Quantity remaining() const { return quantity - filled_quantity; }
 };

@@ -94,7 +94,7 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   std::uint32_t& next = next_sequence_[key];
   Order order;
   order.client_order_id =
-      mint_client_order_id(strategy_tag, instrument.symbol.view(), intent.intent, next);
+      mint_client_order_id(strategy_tag, journal_.identity(), instrument.symbol.view(), intent.intent, next);
   SIGEX_CHECK(!index_.contains(order.client_order_id), "client order id minted twice");
   ++next;
   order.strategy = strategy;
@@ -208,7 +208,10 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
     ++stale_events_;
     return std::nullopt;
   }
-  if (event.kind == ExecutionKind::kRejected) order.last_venue_error = event.venue_error_code;
+  if (event.kind == ExecutionKind::kRejected) {
+    order.last_venue_error = event.venue_error_code;
+    order.rejection = event.rejection == RejectionKind::kNone ? RejectionKind::kRetryable : event.rejection;
+  }
   if (!transition(order, order_event, &event, now_ns)) return std::nullopt;
   if (order.state == OrderState::kUnknown) {
     if (!lookups_.contains(index)) start_lookup(index, now_ns);

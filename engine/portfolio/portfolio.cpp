@@ -1,5 +1,7 @@
 #include "engine/portfolio/portfolio.h"
 
+#include <algorithm>
+
 #include "engine/core/check.h"
 
 namespace sigex {
@@ -11,7 +13,7 @@ Portfolio::Portfolio(const InstrumentRegistry& instruments, Money starting_cash)
       cash_(starting_cash) {}
 
 FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price price,
-                                 Quantity quantity, Money fee) {
+                                 Quantity quantity, const FillFee& fee) {
   const Instrument& instrument = instruments_.get(instrument_id);
   Position& position = positions_[instrument_id];
   SIGEX_CHECK(quantity.raw > 0, "fill quantity must be positive");
@@ -19,22 +21,46 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
                               Rounding::kDown);
   SIGEX_CHECK(value.has_value(), "fill notional overflow");
   FillResult result;
-  position.fees += fee;
-  cash_ -= fee;
+  position.fees += fee.value;
+  Quantity base_fee{0};
+  switch (fee.asset) {
+    case FeeAsset::kQuote: cash_ -= fee.value; break;
+    case FeeAsset::kBase: base_fee = fee.quantity; break;
+    case FeeAsset::kOther: {
+      auto entry = std::find_if(other_fees_.begin(), other_fees_.end(),
+                                [&](const OtherAssetFees& fees) { return fees.asset == fee.other_asset; });
+      if (entry == other_fees_.end()) entry = other_fees_.insert(other_fees_.end(), OtherAssetFees{fee.other_asset, 0, Money{0}});
+      entry->amount += fee.quantity.raw;
+      entry->value += fee.value;
+      break;
+    }
+  }
+  SIGEX_CHECK(base_fee.raw >= 0, "negative fee");
   if (side == Side::kBuy) {
+    // What is held is what was bought less a fee taken from it; its cost is what that part
+    // was bought for (the fee part is in `fees`).
+    SIGEX_CHECK(base_fee <= quantity, "fee in the base asset larger than the fill");
+    const Quantity kept = quantity - base_fee;
+    const auto kept_value = notional(price, instrument.price_scale, kept, instrument.quantity_scale,
+                                     Rounding::kDown);
+    SIGEX_CHECK(kept_value.has_value(), "fill notional overflow");
     cash_ -= *value;
-    position.quantity += quantity;
-    position.cost_basis += *value;
+    position.quantity += kept;
+    position.cost_basis += *kept_value;
     ++position.buys;
   } else {
-    SIGEX_CHECK(quantity <= position.quantity, "spot sell larger than the position");
-    // Average cost of the part sold, proportional to the quantity.
+    const Quantity removed = quantity + base_fee;
+    SIGEX_CHECK(removed <= position.quantity, "spot sell larger than the position");
+    // Average cost of the part sold (and of a fee taken in the base asset), proportional to
+    // the quantity.
     const auto cost = mul_div(position.cost_basis.raw, quantity.raw, position.quantity.raw,
                               Rounding::kDown);
-    SIGEX_CHECK(cost.has_value(), "cost basis overflow");
+    const auto cost_removed = mul_div(position.cost_basis.raw, removed.raw, position.quantity.raw,
+                                      Rounding::kDown);
+    SIGEX_CHECK(cost.has_value() && cost_removed.has_value(), "cost basis overflow");
     cash_ += *value;
-    position.quantity -= quantity;
-    position.cost_basis -= Money{*cost};
+    position.quantity -= removed;
+    position.cost_basis -= Money{*cost_removed};
     if (position.quantity.raw == 0) position.cost_basis = Money{0};
     result.realised_pnl = *value - Money{*cost};
     position.realised_pnl += result.realised_pnl;
@@ -49,6 +75,12 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
     position.entry_price = Price{0};
   }
   return result;
+}
+
+Money Portfolio::other_asset_fees_value() const {
+  Money total{0};
+  for (const auto& fees : other_fees_) total += fees.value;
+  return total;
 }
 
 Money Portfolio::market_value(InstrumentId instrument_id, const QuoteBook& quotes) const {
@@ -68,7 +100,7 @@ Money Portfolio::unrealised_pnl(InstrumentId instrument, const QuoteBook& quotes
 }
 
 Money Portfolio::equity(const QuoteBook& quotes) const {
-  Money total = cash_;
+  Money total = cash_ - other_asset_fees_value();
   for (std::size_t i = 0; i < positions_.size(); ++i) {
     total += market_value(static_cast<InstrumentId>(i), quotes);
   }

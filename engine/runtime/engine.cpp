@@ -365,7 +365,7 @@ void Engine::handle_execution(const ExecutionEvent& event) {
                                     limits.fill_window_ns / kNsPerSecond));
     }
     result = portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity,
-                                   event.fee);
+                                   FillFee::of(event));
     journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns));
   }
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");

@@ -322,7 +322,7 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
   SIGEX_CHECK(value.has_value(), "simulated fill notional overflow");
   const std::int64_t fee_bps =
       liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps;
-  const Money fee = apply_basis_points(*value, fee_bps, Rounding::kUp).value_or(Money{0});
+  const FillFee fee = fee_for(instrument, order.command.side, price, quantity, *value, fee_bps);
   account_.apply_fill(order.command.instrument, order.command.side, price, quantity, fee);
   order.filled += quantity;
 
@@ -335,9 +335,33 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
   event.trade_id = next_trade_id_++;
   event.price = price;
   event.quantity = quantity;
-  event.fee = fee;
+  event.fee = fee.value;
+  event.fee_asset = fee.asset;
+  event.fee_quantity = fee.quantity;
+  event.fee_asset_code = fee.other_asset;
   event.venue_time_ns = now_ns;
   outgoing_.push_back(Outgoing{now_ns + config_.order_latency_ns, event});
+}
+
+FillFee SimulatedVenue::fee_for(const Instrument& instrument, Side side, Price price, Quantity quantity,
+                                Money value, std::int64_t fee_bps) const {
+  const Money in_quote = apply_basis_points(value, fee_bps, Rounding::kUp).value_or(Money{0});
+  switch (config_.fee_asset) {
+    case SimulatedFeeAsset::kQuote: return FillFee::in_quote(in_quote);
+    case SimulatedFeeAsset::kBase: {
+      if (side == Side::kSell) return FillFee::in_quote(in_quote);  // the asset received
+      const Quantity charged{mul_div(quantity.raw, fee_bps, 10'000, Rounding::kUp).value_or(0)};
+      const Money worth = notional(price, instrument.price_scale, charged, instrument.quantity_scale, Rounding::kUp)
+                              .value_or(Money{0});
+      return FillFee{worth, FeeAsset::kBase, charged, {}};
+    }
+    case SimulatedFeeAsset::kThird: {
+      // The third asset's amount at 8 decimals: the quote value at its fixed price.
+      const auto amount = mul_div(in_quote.raw, 100'000'000, config_.third_fee_asset_price.raw, Rounding::kUp);
+      return FillFee{in_quote, FeeAsset::kOther, Quantity{amount.value_or(0)}, config_.third_fee_asset};
+    }
+  }
+  return FillFee::in_quote(in_quote);
 }
 
 void SimulatedVenue::finish_if_done(LiveOrder& order) {

@@ -19,7 +19,10 @@
 //  * Bar data: an order is matched against the first closed bar it is alive for. It fills at
 //    the bar's open when the open is within its limit (taker), else at its limit if the bar's
 //    range reaches it (maker); at most `bar_participation_bps` of the bar's volume.
-//  * Fees: maker/taker basis points of the notional, charged in the quote asset, rounded up.
+//  * Fees: maker/taker basis points of the notional, rounded up, charged as configured:
+//    in the quote asset; as Binance spot does by default (`base`: a buy's fee in the base asset
+//    bought, rounded up to the quantity scale, a sell's in the quote asset received); or in a
+//    third asset (BNB) at a fixed price. Positions are then net of fees, as on the exchange.
 
 #include <cstdint>
 #include <deque>
@@ -35,10 +38,15 @@
 
 namespace sigex {
 
+enum class SimulatedFeeAsset : std::uint8_t { kQuote, kBase, kThird };
+
 struct SimulatedVenueConfig {
   DurationNs order_latency_ns = 5 * kNsPerMs;
   std::int64_t maker_fee_bps = 10;  // 0.10 %
   std::int64_t taker_fee_bps = 10;
+  SimulatedFeeAsset fee_asset = SimulatedFeeAsset::kQuote;
+  AssetCode third_fee_asset = AssetCode::from("BNB");
+  Money third_fee_asset_price{600LL * 100'000'000};  // cash per unit of the third asset
   std::int64_t bar_participation_bps = 1000;  // at most 10 % of a bar's volume
 };
 
@@ -95,6 +103,9 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   void match_against_trade(LiveOrder& order, const TradeTick& trade, TimeNs now_ns);
   void match_against_bar(LiveOrder& order, const Bar& bar, TimeNs now_ns);
   void fill(LiveOrder& order, Price price, Quantity quantity, Liquidity liquidity, TimeNs now_ns);
+  // The fee of a fill, charged in the configured asset.
+  FillFee fee_for(const Instrument& instrument, Side side, Price price, Quantity quantity, Money value,
+                  std::int64_t fee_bps) const;
   void finish_if_done(LiveOrder& order);
   void emit(ExecutionKind kind, const OrderCommand& command, VenueOrderId venue_order_id,
             TimeNs now_ns, std::int32_t error_code = 0);

@@ -95,6 +95,7 @@ class BinanceVenueTest : public ::testing::Test {
       for (const auto& event : events) {
         const auto update = orders_->apply(event, clock_.now_ns());
         if (update && update->new_fill) {
+          journal_->record_fill(*update->order, event, PositionRow{});  // as the engine does
           filled_ += event.quantity;
           ++fills_;
         }
@@ -305,8 +306,15 @@ TEST_F(BinanceVenueTest, OrdersAreMadeValidInTheSafeDirection) {
   EXPECT_EQ(limit, price("60000.01"));  // a buy never pays more than asked
   EXPECT_EQ(size, quantity("0.01234"));  // never more than intended
   Price sell = price("60000.011");
-  ASSERT_TRUE(venue_->normalize(Side::kSell, OrderType::kLimit, sell, size, Price{0}, 0, why));
+  // Nothing held on the account: nothing to sell, whatever the engine believes.
+  EXPECT_FALSE(venue_->normalize(Side::kSell, OrderType::kLimit, sell, size, Price{0}, 0, why));
+  EXPECT_NE(why.find("holds no BTC"), std::string::npos) << why;
+  orders_->submit(0, "sf", intent(), clock_.now_ns());  // buys 0.01
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  size = quantity("0.0123456");
+  ASSERT_TRUE(venue_->normalize(Side::kSell, OrderType::kLimit, sell, size, Price{0}, 0, why)) << why;
   EXPECT_EQ(sell, price("60000.02"));  // a sell never sells for less
+  EXPECT_EQ(size, quantity("0.01"));   // never more than the account holds
   Quantity dust = quantity("0.00000001");
   EXPECT_FALSE(venue_->normalize(Side::kBuy, OrderType::kLimit, limit, dust, Price{0}, 0, why));
   EXPECT_FALSE(why.empty());

@@ -86,5 +86,18 @@ TEST(Secret, MovingLeavesNothingBehind) {
   EXPECT_EQ(second.reveal(), "tm-secret-value");
 }
 
+TEST(Secret, LivesInLockedPagesAndWipesWhatItWasBuiltFrom) {
+  std::string text(100, 'k');
+  Secret secret(std::move(text));
+  EXPECT_EQ(secret.reveal(), std::string(100, 'k'));
+  // Locked in RAM (never swapped) where RLIMIT_MEMLOCK allows it, as it does for root and
+  // for the default 8 MiB of an unprivileged user.
+  EXPECT_TRUE(secret.locked());
+  std::string kept(64, 's');
+  wipe_string(kept);
+  EXPECT_TRUE(kept.empty());
+  for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(kept.data()[i], '\0');
+}
+
 }  // namespace
 }  // namespace sigex

@@ -558,6 +558,9 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
   {
     auto daemon = world.start({"SIGEX_BINANCE_API_KEY=" + api_key, "SIGEX_BINANCE_API_SECRET=" + api_secret + "-wrong"}, "badsecret");
     EXPECT_EQ(daemon->wait_exit(60s), 1) << daemon->stderr_text();
+    // The exchange's own code and words, not only a guess at the cause.
+    EXPECT_NE(daemon->stderr_text().find("-1022"), std::string::npos) << daemon->stderr_text();
+    outputs.push_back(daemon->stderr_text());
   }
   // 3. The good keys: ready, status, metrics, stop. (The Token Metrics key is still refused.)
   {
@@ -565,7 +568,11 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
     ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
     const CommandResult status = world.ctl({"status"});
     EXPECT_NE(status.out.find("mode            live"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("core dumps      disabled"), std::string::npos) << status.out;
     outputs.push_back(status.out + status.err);
+    // The keys came from the environment: none of them is left in it.
+    outputs.push_back(read_file(fmt::format("/proc/{}/environ", daemon->pid())));
+    EXPECT_FALSE(outputs.back().empty());
     const std::string metrics = http_get(metrics_url(status.out));
     EXPECT_NE(metrics.find("sigex_info{mode=\"live\"} 1"), std::string::npos);
     outputs.push_back(metrics);

@@ -120,7 +120,10 @@ TEST_F(OrderManagerTest, RestartRestoresOrdersAndMarksInFlightOnesUnknown) {
     OrderManager orders(instruments_, *journal_, venue_);
     filled_id = *orders.submit(0, "sf", buy(1), 1000);
     orders.apply(answer(ExecutionKind::kAccepted, filled_id), 1001);
-    orders.apply(fill_of(filled_id, 1, price("50000"), quantity("0.01"), money("0")), 1002);
+    const ExecutionEvent fill = fill_of(filled_id, 1, price("50000"), quantity("0.01"), money("0"));
+    orders.apply(fill, 1002);
+    // The engine journals the fill with the order's new state (the journal checks they agree).
+    journal_->record_fill(*orders.find(filled_id.view()), fill, PositionRow{});
     sent_id = *orders.submit(1, "sf", buy(2), 1003);  // crash before any answer
   }
   journal_.reset();

@@ -292,7 +292,7 @@ TEST(Engine, AFailedJournalWriteHaltsTradingWithoutWaitingForIt) {
   // The id the strategy's first order will get, journaled beforehand: the writer thread's
   // insert of the real intent then fails as a duplicate.
   Order squatter;
-  squatter.client_order_id = mint_client_order_id("test", "BTCUSDT", IntentKey{1}, 0);
+  squatter.client_order_id = mint_client_order_id("test", journal->identity(), "BTCUSDT", IntentKey{1}, 0);
   ASSERT_TRUE(journal->record_intent(squatter, "BTCUSDT"));
   ASSERT_TRUE(journal->flush());
 

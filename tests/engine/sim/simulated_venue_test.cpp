@@ -216,8 +216,8 @@ TEST_F(SimulatedVenueTest, RestoresFromTheJournalLikeAnExchangeThatKeptRunning) 
   never_arrived.state = OrderState::kSent;
   never_arrived.venue_order_id = 0;
   const std::vector<FillRow> fills = {
-      {0, 7, ClientOrderId::from("done1"), Side::kBuy, price("99"), quantity("1"), money("0.099"), 1},
-      {0, 9, ClientOrderId::from("rest1"), Side::kBuy, price("99"), quantity("0.25"), money("0.02475"), 2}};
+      {0, 7, ClientOrderId::from("done1"), Side::kBuy, price("99"), quantity("1"), FillFee::in_quote(money("0.099")), 1},
+      {0, 9, ClientOrderId::from("rest1"), Side::kBuy, price("99"), quantity("0.25"), FillFee::in_quote(money("0.02475")), 2}};
   venue.restore({done, resting, never_arrived}, fills);
   EXPECT_EQ(venue.account().position(0).quantity, quantity("1.25"));
   EXPECT_EQ(venue.account().cash(), money("100000") - money("123.75") - money("0.12375"));
