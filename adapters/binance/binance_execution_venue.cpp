@@ -153,6 +153,7 @@ bool BinanceExecutionVenue::start(std::string& error) {
     error = "Binance open orders could not be read at start-up";
     return false;
   }
+  if (!read_history(error)) return false;
   const TimeNs now = clock_.now_ns();
   next_poll_ns_ = now + config_.poll_interval_ns;
   next_clock_check_ns_ = now + config_.clock_check_interval_ns;
@@ -277,7 +278,8 @@ bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Q
 void BinanceExecutionVenue::run() {
   while (!stopping_) {
     const TimeNs now = clock_.now_ns();
-    const TimeNs next = std::min(next_poll_ns_, next_clock_check_ns_);
+    TimeNs next = std::min(next_poll_ns_, next_clock_check_ns_);
+    if (!deferred_.empty()) next = std::min(next, now + config_.deferred_retry_interval_ns);
     OrderCommand command;
     if (commands_.wait_dequeue_timed(command, std::max<TimeNs>((next - now) / 1000, 0))) {
       if (command.instrument != kNoInstrument) handle(command);
@@ -290,6 +292,8 @@ void BinanceExecutionVenue::run() {
     }
     const TimeNs after = clock_.now_ns();
     if (after >= next_clock_check_ns_) check_clock();
+    send_deferred();
+    check_ban();
     refresh_third_asset_prices();
     if (after >= next_poll_ns_) poll_open_orders();
   }
@@ -313,6 +317,12 @@ void BinanceExecutionVenue::after_call(const HttpResponse* response, const Order
     connection_failed_ = false;
     reconcile_open_orders();
   }
+  check_ban();
+}
+
+void BinanceExecutionVenue::check_ban() {
+  // Any request may be answered 418 (a lookup, a poll, the clock check): the alert is raised
+  // at the first, not when the next order is tried.
   const bool banned = rest_.rate_limits().banned(clock_.now_ns());
   if (banned && !banned_.exchange(true)) {
     ++counters_.alerts;
@@ -326,33 +336,45 @@ void BinanceExecutionVenue::after_call(const HttpResponse* response, const Order
 }
 
 void BinanceExecutionVenue::place(const OrderCommand& command) {
-  const Instrument& instrument = instruments_.get(command.instrument);
   // Write-ahead: nothing leaves before the intent is durable in the journal.
   for (;;) {
     const auto wait = durability_.wait_for(command.journal_sequence, 100 * kNsPerMs);
     if (wait == DurabilityWatermark::Wait::kDurable) break;
     if (wait == DurabilityWatermark::Wait::kFailed || stopping_) {
       log_error("order {} not sent: its intent never became durable in the journal", command.client_order_id.view());
-      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, kNotSent);
+      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, kNotSent, RejectionKind::kLocal);
       return;
     }
   }
   SIGEX_FAILPOINT("venue.intent_durable");
-  if (wire_latency_ != nullptr) wire_latency_->record(clock_.now_ns() - command.created_time_ns);
-  ++counters_.orders_sent;
-  const OrderCall call = rest_.new_order(command, instrument);
-  SIGEX_FAILPOINT("venue.reply_received");
-  after_call(nullptr, &call.answer);
-  if (!call.sent) {
-    log_warn("order {} not sent: {}", command.client_order_id.view(), call.answer.why);
-    emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, kNotSent);
+  if (!deferred_.empty()) {
+    // Orders already waiting go first: this one queues behind them.
+    defer(command, "waiting behind earlier orders");
     return;
   }
+  if (!send_new_order(command)) defer(command, last_refusal_);
+}
+
+bool BinanceExecutionVenue::send_new_order(const OrderCommand& command) {
+  const Instrument& instrument = instruments_.get(command.instrument);
+  const OrderCall call = rest_.new_order(command, instrument);
+  if (!call.sent) {
+    // Refused here (ban, clock skew guard, request budget): nothing left the process.
+    last_refusal_ = call.answer.why;
+    if (!rest_.clock_guard().orders_allowed(clock_.now_ns())) {
+      next_clock_check_ns_ = std::min(next_clock_check_ns_, clock_.now_ns() + config_.clock_recheck_interval_ns);
+    }
+    return false;
+  }
+  if (wire_latency_ != nullptr) wire_latency_->record(clock_.now_ns() - command.created_time_ns);
+  ++counters_.orders_sent;
+  SIGEX_FAILPOINT("venue.reply_received");
+  after_call(nullptr, &call.answer);
   switch (call.answer.outcome) {
     case OrderOutcome::kAccepted:
       tracked_[std::string(command.client_order_id.view())].instrument = command.instrument;
       emit_report(*call.report, command.instrument);
-      return;
+      return true;
     case OrderOutcome::kRejected:
     case OrderOutcome::kClockSkew:
       log_warn("order {} rejected by Binance: {} {}", command.client_order_id.view(), call.answer.error.code,
@@ -362,7 +384,7 @@ void BinanceExecutionVenue::place(const OrderCommand& command) {
                                                            : rejection_kind(call.answer.error));
       if (call.answer.outcome == OrderOutcome::kClockSkew) check_clock();
       if (call.answer.error.code == -2010) refresh_balances();  // what the account really holds
-      return;
+      return true;
     case OrderOutcome::kDuplicate:
       // The venue says an open order with this id exists: ours, sent before, or a false
       // answer. Either way the outcome is not definite: it is unknown until a lookup (and,
@@ -372,14 +394,57 @@ void BinanceExecutionVenue::place(const OrderCommand& command) {
       log_warn("order {} already exists on Binance (-2010 Duplicate order sent); it will be looked up",
                command.client_order_id.view());
       emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
-      return;
+      return true;
     case OrderOutcome::kUnknown:
       ++counters_.unknown_outcomes;
       log_warn("order {}: outcome unknown ({}); it will be looked up", command.client_order_id.view(),
                call.answer.why);
       emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
-      return;
+      return true;
   }
+  return true;
+}
+
+void BinanceExecutionVenue::defer(const OrderCommand& command, const std::string& reason) {
+  deferred_.push_back(Deferred{command, clock_.now_ns()});
+  counters_.orders_waiting = deferred_.size();
+  set_waiting_reason(reason);
+  log_warn("order {} waits before it is sent: {}; it goes out once, when that clears, or is given up after {} s",
+           command.client_order_id.view(), reason, config_.max_order_wait_ns / kNsPerSecond);
+}
+
+void BinanceExecutionVenue::send_deferred() {
+  while (!deferred_.empty() && !stopping_) {
+    const Deferred& front = deferred_.front();
+    const TimeNs now = clock_.now_ns();
+    if (now - front.since_ns > config_.max_order_wait_ns) {
+      ++counters_.orders_given_up;
+      log_error("order {} was never sent: it waited {} s ({}); given up, journaled as rejected (-1, never sent)",
+                front.command.client_order_id.view(), (now - front.since_ns) / kNsPerSecond, waiting_reason());
+      emit(ExecutionKind::kRejected, front.command.instrument, front.command.client_order_id, 0, kNotSent,
+           RejectionKind::kLocal);
+      deferred_.pop_front();
+      continue;
+    }
+    if (!send_new_order(front.command)) {
+      set_waiting_reason(last_refusal_);
+      break;  // the condition has not cleared: the rest wait too, in order
+    }
+    log_info("order {} sent after waiting {} ms", front.command.client_order_id.view(), (now - front.since_ns) / kNsPerMs);
+    deferred_.pop_front();
+  }
+  counters_.orders_waiting = deferred_.size();
+  if (deferred_.empty()) set_waiting_reason("");
+}
+
+void BinanceExecutionVenue::set_waiting_reason(const std::string& reason) {
+  std::lock_guard lock(status_mutex_);
+  waiting_reason_ = reason;
+}
+
+std::string BinanceExecutionVenue::waiting_reason() const {
+  std::lock_guard lock(status_mutex_);
+  return waiting_reason_;
 }
 
 void BinanceExecutionVenue::look_up(const OrderCommand& command) {
@@ -394,10 +459,97 @@ void BinanceExecutionVenue::look_up(const OrderCommand& command) {
     return;
   }
   if (call.sent && call.answer.error.code == kOrderDoesNotExist) {
-    emit(ExecutionKind::kNotFound, command.instrument, command.client_order_id, 0, kOrderDoesNotExist);
+    if (!command.prove_absence) {
+      emit(ExecutionKind::kNotFound, command.instrument, command.client_order_id, 0, kOrderDoesNotExist);
+      return;
+    }
+    prove_absence(command);
     return;
   }
   emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
+}
+
+void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
+  // The order lookup says "does not exist", but lookups lag behind the matching engine. The
+  // order history, the trades and the balances must all agree before the OMS may resend.
+  ++counters_.proofs;
+  const Instrument& instrument = instruments_.get(command.instrument);
+  const std::string symbol(instrument.symbol.view());
+  const TimeNs now = clock_.now_ns();
+  // From a minute before the order was created, within the 24 hours Binance allows.
+  const TimeNs earliest = now - kNsPerDay + kNsPerMinute;
+  const TimeNs start = std::clamp(command.created_time_ns - kNsPerMinute, earliest, now);
+  const auto unknown = [&](AbsenceEvidence evidence, const std::string& why) {
+    if (evidence == AbsenceEvidence::kUnproven) {
+      ++counters_.unproven_absences;
+      ++counters_.alerts;
+      log_error("ALERT: order {} is not found by its lookup, but {}: it may have traded; it is not resent",
+                command.client_order_id.view(), why);
+    }
+    ExecutionEvent event{};
+    event.kind = ExecutionKind::kUnknown;
+    event.instrument = command.instrument;
+    event.client_order_id = command.client_order_id;
+    event.absence = evidence;
+    event.receive_time_ns = clock_.now_ns();
+    event.venue_time_ns = event.receive_time_ns;
+    answers_.enqueue(event);
+  };
+  const HttpResponse history = rest_.all_orders_between(symbol, start / kNsPerMs, now / kNsPerMs);
+  after_call(&history, nullptr);
+  auto orders = history.status == 200 ? parse_order_reports(history.body)
+                                      : Result<std::vector<VenueOrderReport>>(tl::unexpected(Error{Errc::kSyntax, "no answer"}));
+  if (!orders) return unknown(AbsenceEvidence::kNone, "");  // ask again later
+  std::map<VenueOrderId, std::string> client_ids;
+  for (const auto& report : *orders) {
+    if (report.client_order_id == command.client_order_id) {
+      // The history has it: the lookup lagged. Adopt what the venue says.
+      log_warn("order {} is in the order history although its lookup said it does not exist; adopted",
+               command.client_order_id.view());
+      Tracked& tracked = tracked_[std::string(command.client_order_id.view())];
+      tracked.instrument = command.instrument;
+      emit_report(report, command.instrument);
+      return;
+    }
+    client_ids.emplace(report.order_id, std::string(report.client_order_id.view()));
+  }
+  const HttpResponse trades_answer = rest_.my_trades_between(symbol, start / kNsPerMs, now / kNsPerMs);
+  after_call(&trades_answer, nullptr);
+  auto trades = trades_answer.status == 200 ? parse_account_trades(trades_answer.body)
+                                            : Result<std::vector<VenueFill>>(tl::unexpected(Error{Errc::kSyntax, "no answer"}));
+  if (!trades) return unknown(AbsenceEvidence::kNone, "");
+  for (const auto& trade : *trades) {
+    if (!client_ids.contains(trade.order_id)) {
+      return unknown(AbsenceEvidence::kUnproven,
+                     fmt::format("trade {} of order {} on {} is in the account's trades and in no order the history "
+                                 "shows", trade.trade_id, trade.order_id, symbol));
+    }
+  }
+  const HttpResponse account = rest_.account();
+  after_call(&account, nullptr);
+  auto balances = account.status == 200 ? parse_balances(account.body)
+                                        : Result<std::vector<VenueBalance>>(tl::unexpected(Error{Errc::kSyntax, "no answer"}));
+  if (!balances) return unknown(AbsenceEvidence::kNone, "");
+  std::int64_t held = 0;
+  for (const auto& balance : *balances) {
+    if (balance.asset == instrument.base_asset.view()) held = balance.free + balance.locked;
+  }
+  const std::int64_t expected = holdings_[command.instrument].load();
+  const std::int64_t moved = command.side == Side::kBuy ? held - expected : expected - held;
+  if (moved > 0 && moved >= to_venue(command.quantity.raw, instrument.quantity_scale) / 2) {
+    return unknown(AbsenceEvidence::kUnproven,
+                   fmt::format("the account holds {} {} where {} was expected", format_decimal(held, kBinanceScale),
+                               instrument.base_asset.view(), format_decimal(expected, kBinanceScale)));
+  }
+  ExecutionEvent event{};
+  event.kind = ExecutionKind::kNotFound;
+  event.instrument = command.instrument;
+  event.client_order_id = command.client_order_id;
+  event.venue_error_code = kOrderDoesNotExist;
+  event.absence = AbsenceEvidence::kProven;
+  event.receive_time_ns = clock_.now_ns();
+  event.venue_time_ns = event.receive_time_ns;
+  answers_.enqueue(event);
 }
 
 void BinanceExecutionVenue::cancel(const OrderCommand& command) {
@@ -474,7 +626,7 @@ bool BinanceExecutionVenue::emit_fills(const VenueOrderReport& report, Tracked& 
 
 ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side side, InstrumentId instrument_id,
                                                  const ClientOrderId& id, VenueOrderId order_id,
-                                                 TimeNs fallback_time_ns) {
+                                                 TimeNs fallback_time_ns, bool book_holdings) {
   const Instrument& instrument = instruments_.get(instrument_id);
   const SymbolFilters& filters = filters_[instrument_id];
   ExecutionEvent event{};
@@ -520,7 +672,7 @@ ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side sid
   {
     // The stream and REST may both report a trade: it moves the holdings once.
     std::lock_guard lock(holdings_mutex_);
-    if (booked_trades_.emplace(instrument_id, fill.trade_id).second) {
+    if (booked_trades_.emplace(instrument_id, fill.trade_id).second && book_holdings) {
       holdings_[instrument_id].fetch_add(side == Side::kBuy ? change : -change);
     }
   }
@@ -599,6 +751,73 @@ void BinanceExecutionVenue::poll_open_orders() {
     after_call(nullptr, &call.answer);
     if (call.answer.outcome == OrderOutcome::kAccepted && call.report) emit_report(*call.report, instrument);
   }
+}
+
+bool BinanceExecutionVenue::read_history(std::string& error) {
+  if (config_.history_lookback_ns <= 0) return true;
+  const TimeNs now = clock_.now_ns();
+  for (const Instrument& instrument : instruments_.all()) {
+    const std::string symbol(instrument.symbol.view());
+    // Binance answers at most 24 hours and 1000 rows per request: day by day, and page by
+    // page within a day.
+    for (TimeNs window_end = now; window_end > now - config_.history_lookback_ns; window_end -= kNsPerDay) {
+      const TimeNs window_start = std::max(window_end - kNsPerDay + kNsPerMs, now - config_.history_lookback_ns);
+      for (std::int64_t from_ms = window_start / kNsPerMs;;) {
+        const HttpResponse response = rest_.all_orders_between(symbol, from_ms, window_end / kNsPerMs);
+        if (response.transport_failed() || response.status != 200) {
+          error = describe_failure("order history (allOrders " + symbol + ")", response);
+          return false;
+        }
+        auto reports = parse_order_reports(response.body);
+        if (!reports) {
+          error = "Binance order history for " + symbol + " is unreadable: " + std::string(reports.error().what);
+          return false;
+        }
+        for (const auto& report : *reports) {
+          AccountOrder order;
+          order.client_order_id = report.client_order_id;
+          order.instrument = instrument.id;
+          order.venue_order_id = report.order_id;
+          order.side = report.side;
+          order.price = Price{from_venue(report.price.raw, instrument.price_scale)};
+          order.quantity = Quantity{from_venue(report.original_quantity.raw, instrument.quantity_scale)};
+          order.executed = Quantity{from_venue(report.executed_quantity.raw, instrument.quantity_scale)};
+          order.status = std::string(to_string(report.status));
+          order.time_ns = report.transact_time_ns;
+          history_orders_.push_back(order);
+          from_ms = std::max(from_ms, report.transact_time_ns / kNsPerMs + 1);
+        }
+        if (reports->size() < 1000) break;
+      }
+      const HttpResponse trades = rest_.my_trades_between(symbol, window_start / kNsPerMs, window_end / kNsPerMs);
+      if (trades.transport_failed() || trades.status != 200) {
+        error = describe_failure("trade history (myTrades " + symbol + ")", trades);
+        return false;
+      }
+      auto fills = parse_account_trades(trades.body);
+      if (!fills) {
+        error = "Binance trade history for " + symbol + " is unreadable: " + std::string(fills.error().what);
+        return false;
+      }
+      for (auto& fill : *fills) {
+        history_trades_[fill.order_id].emplace_back(fill, fill.buyer ? Side::kBuy : Side::kSell);
+      }
+    }
+  }
+  return true;
+}
+
+std::vector<ExecutionEvent> BinanceExecutionVenue::history_fills(const AccountOrder& order) {
+  std::vector<ExecutionEvent> events;
+  const auto found = history_trades_.find(order.venue_order_id);
+  if (found == history_trades_.end()) return events;
+  for (const auto& [fill, side] : found->second) {
+    // Already in the balances read at start-up: not booked into the holdings again.
+    ExecutionEvent event = fill_event(fill, side, order.instrument, order.client_order_id, order.venue_order_id,
+                                      order.time_ns, false);
+    events.push_back(event);
+  }
+  return events;
 }
 
 bool BinanceExecutionVenue::reconcile_open_orders() {

@@ -15,6 +15,7 @@
 //    over the limit. HTTP 418 stops every request until the ban ends and raises an alert.
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,7 @@
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/user_stream.h"
 #include "engine/journal/durability.h"
+#include "engine/oms/account_history.h"
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/service/latency_histogram.h"
@@ -44,6 +46,16 @@ struct BinanceExecutionConfig {
   DurationNs poll_interval_ns = 2 * kNsPerSecond;        // open orders, while the stream is down
   DurationNs stream_poll_interval_ns = 30 * kNsPerSecond;  // safety net while the stream is live
   DurationNs clock_check_interval_ns = 5 * kNsPerMinute;
+  DurationNs clock_recheck_interval_ns = 5 * kNsPerSecond;  // while orders wait for the clock
+  // An order refused here (ban, clock skew guard, request budget) waits, in order, and goes
+  // out once when the condition clears; after this long it is given up (journaled rejected,
+  // -1, never sent) and the strategy's next order waits its retry backoff.
+  DurationNs max_order_wait_ns = 60 * kNsPerSecond;
+  DurationNs deferred_retry_interval_ns = 200 * kNsPerMs;
+  // Start-up: the account's orders and trades over this period are read (allOrders and
+  // myTrades, 24 hours per request) so that orders of sigex's strategies that the journal
+  // does not know are found before anything trades (0: not read).
+  DurationNs history_lookback_ns = 7 * kNsPerDay;
 };
 
 struct VenueCounters {
@@ -56,6 +68,10 @@ struct VenueCounters {
   std::atomic<std::uint64_t> stream_reports{0};
   std::atomic<std::uint64_t> alerts{0};  // bans and other conditions an operator must see
   std::atomic<std::uint64_t> balance_differences{0};
+  std::atomic<std::uint64_t> orders_waiting{0};     // refused here, waiting to be sent (gauge)
+  std::atomic<std::uint64_t> orders_given_up{0};    // waited too long, never sent
+  std::atomic<std::uint64_t> proofs{0};             // proof-of-absence searches
+  std::atomic<std::uint64_t> unproven_absences{0};  // searches that found a trace: never resent
 };
 
 // [execution] in the configuration file: the live venue, where its keys are, and how unknown
@@ -72,6 +88,9 @@ struct ExecutionConfig {
   DurationNs settle_ns = 5 * kNsPerSecond;
   DurationNs lookup_retry_ns = 1 * kNsPerSecond;
   int not_found_confirmations = 3;
+  // No resend before this long after the outcome became unknown, whatever the lookups say:
+  // well past Binance's worst observed lookup lag.
+  DurationNs min_resend_wait_ns = 60 * kNsPerSecond;
   ForeignOrderPolicy foreign_orders = ForeignOrderPolicy::kReport;
 };
 
@@ -109,6 +128,11 @@ class BinanceExecutionVenue final : public ExecutionVenue {
 
   // The balances read at start-up.
   const std::vector<VenueBalance>& start_balances() const { return start_balances_; }
+  // The account's orders on the instruments over the history lookback, read at start-up.
+  const std::vector<AccountOrder>& account_history() const { return history_orders_; }
+  // The fills of an order in account_history() as engine fill events (fees converted as for
+  // any fill), oldest first.
+  std::vector<ExecutionEvent> history_fills(const AccountOrder& order);
   // Core thread, once the journal's orders are reconciled: each instrument's base asset on
   // the account (as read at start-up) against sigex's position. Less on the account than
   // sigex holds is logged as an error (sells would fail); more is logged as information (coins
@@ -119,6 +143,8 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   // request is written), recorded on the I/O thread. Before start().
   void set_wire_latency(LatencyHistogram* histogram) { wire_latency_ = histogram; }
   bool banned() const { return banned_.load(); }
+  // Why orders wait to be sent ("" when none does). Any thread.
+  std::string waiting_reason() const;
   bool stream_live() const { return user_stream_ && user_stream_->live(); }
 
  private:
@@ -133,10 +159,20 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   void run();
   void handle(const OrderCommand& command);
   void place(const OrderCommand& command);
+  // Sends a new order and hands on the answer; false when it was refused here (nothing sent).
+  bool send_new_order(const OrderCommand& command);
+  void defer(const OrderCommand& command, const std::string& reason);
+  void send_deferred();
+  void set_waiting_reason(const std::string& reason);
+  void check_ban();
   void look_up(const OrderCommand& command);
+  // Answers a proof-of-absence query: kNotFound (proven) only when the order history, the
+  // trades and the balances show no trace; kUnknown (unproven, alert) when they show one.
+  void prove_absence(const OrderCommand& command);
   void cancel(const OrderCommand& command);
   void poll_open_orders();
   bool reconcile_open_orders();
+  bool read_history(std::string& error);
   void check_clock();
   void after_call(const HttpResponse* response, const OrderAnswer* answer);
   // Hands on what a venue report says; false when its fills could not be fetched yet.
@@ -151,12 +187,9 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   void refresh_third_asset_prices();  // I/O thread
   // I/O thread: reads the account's balances again (after an insufficient-balance refusal).
   void refresh_balances();
-  // What the account holds of each instrument's base asset (free + locked, venue decimals),
-  // kept by the I/O thread from balances and fills; read by normalize() on the core thread.
-  void book_fill_in_holdings(const ExecutionEvent& fill, Side side);
   // Any thread: a venue fill as an engine fill event (prices and fees converted).
   ExecutionEvent fill_event(const VenueFill& fill, Side side, InstrumentId instrument, const ClientOrderId& id,
-                            VenueOrderId order_id, TimeNs fallback_time_ns);
+                            VenueOrderId order_id, TimeNs fallback_time_ns, bool book_holdings = true);
   void on_stream_report(const UserExecutionReport& report);  // the stream's I/O thread
   void on_stream_liveness(bool live);                        // the stream's I/O thread
   void wake();
@@ -168,6 +201,8 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   BinanceRestClient rest_;
   std::vector<SymbolFilters> filters_;  // by instrument id
   std::vector<VenueBalance> start_balances_;
+  std::vector<AccountOrder> history_orders_;
+  std::map<VenueOrderId, std::vector<std::pair<VenueFill, Side>>> history_trades_;
   std::vector<VenueOrderReport> start_open_orders_;
 
   moodycamel::BlockingConcurrentQueue<OrderCommand> commands_;
@@ -191,7 +226,16 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   std::map<std::string, std::pair<Money, TimeNs>, std::less<>> third_prices_;  // "BNBUSDT" -> price, when
   std::set<std::string, std::less<>> wanted_prices_;
 
+  mutable std::mutex status_mutex_;
+  std::string waiting_reason_;
+
   // I/O thread only.
+  struct Deferred {
+    OrderCommand command;
+    TimeNs since_ns;
+  };
+  std::deque<Deferred> deferred_;
+  std::string last_refusal_;
   std::map<std::string, Tracked, std::less<>> tracked_;
   TimeNs next_poll_ns_ = 0;
   TimeNs next_clock_check_ns_ = 0;

@@ -85,6 +85,20 @@ bool is_final(VenueOrderStatus status) {
          status == VenueOrderStatus::kRejected || status == VenueOrderStatus::kExpired;
 }
 
+std::string_view to_string(VenueOrderStatus status) {
+  switch (status) {
+    case VenueOrderStatus::kNew: return "NEW";
+    case VenueOrderStatus::kPartiallyFilled: return "PARTIALLY_FILLED";
+    case VenueOrderStatus::kFilled: return "FILLED";
+    case VenueOrderStatus::kCanceled: return "CANCELED";
+    case VenueOrderStatus::kRejected: return "REJECTED";
+    case VenueOrderStatus::kExpired: return "EXPIRED";
+    case VenueOrderStatus::kPendingNew: return "PENDING_NEW";
+    case VenueOrderStatus::kPendingCancel: return "PENDING_CANCEL";
+  }
+  return "?";
+}
+
 Result<VenueOrderReport> parse_order_report(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;

@@ -24,6 +24,7 @@ enum class VenueOrderStatus : std::uint8_t {
   kPendingCancel,
 };
 Result<VenueOrderStatus> venue_order_status(std::string_view text);
+std::string_view to_string(VenueOrderStatus status);  // Binance's word
 bool is_final(VenueOrderStatus status);
 
 struct VenueFill {

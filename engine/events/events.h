@@ -169,6 +169,9 @@ struct OrderCommand {
   // New orders: the journal number of their intent. A venue must not put the order on the
   // wire before the journal's DurabilityWatermark reaches it (0: already durable).
   std::uint64_t journal_sequence;
+  // Queries: prove absence from every source the venue has (order history, trades, balances
+  // since `created_time_ns` of the order), not only the order lookup.
+  bool prove_absence;
 };
 
 enum class ExecutionKind : std::uint8_t {
@@ -198,6 +201,14 @@ enum class RejectionKind : std::uint8_t {
   kLocal,      // never left the process (waited too long for a ban, the clock or the budget)
 };
 
+// What a venue could establish when asked to prove that an order never reached it (a
+// lookup that says "does not exist" may lag behind the matching engine).
+enum class AbsenceEvidence : std::uint8_t {
+  kNone,      // a plain lookup answer
+  kProven,    // no trace anywhere: not in the order, the order history, the trades or balances
+  kUnproven,  // a trace the venue cannot attribute (a trade, a balance change): never resend
+};
+
 // Venue -> OMS. For fills: price, quantity, fee and trade_id. `fee` is the fee's value in the
 // cash asset; `fee_quantity` its amount in the asset charged: at the instrument's quantity
 // scale for kBase, at 8 decimals for kOther (named by `fee_asset_code`), unused for kQuote.
@@ -218,6 +229,7 @@ struct ExecutionEvent {
   FeeAsset fee_asset;
   RejectionKind rejection;  // kRejected only
   AssetCode fee_asset_code;  // kOther only, e.g. "BNB"
+  AbsenceEvidence absence;   // kNotFound / kUnknown answers to a proof-of-absence query
 };
 
 // A fill's fee as the venue charged it (the fields of ExecutionEvent), as the portfolio and
@@ -236,7 +248,7 @@ struct FillFee {
 };
 
 static_assert(std::is_trivially_copyable_v<OrderCommand> && sizeof(OrderCommand) <= 88);
-static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 136);
+static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 128);
 
 std::string_view to_string(Side side);
 std::string_view to_string(ExecutionKind kind);

@@ -231,6 +231,15 @@ void read_risk(ConfigSection section, RiskConfig& risk) {
   risk.fill_window_ns = fill_window_s * kNsPerSecond;
   section.decimal("daily_loss_limit", kMoneyScale, risk.daily_loss_limit.raw);
   section.integer("max_drawdown_bps", risk.max_drawdown_bps, 0, 10'000);
+  std::int64_t backoff_ms = risk.retry_backoff_initial_ns / kNsPerMs;
+  section.integer("retry_backoff_initial_ms", backoff_ms, 1, 3'600'000);
+  risk.retry_backoff_initial_ns = backoff_ms * kNsPerMs;
+  std::int64_t backoff_max_s = risk.retry_backoff_max_ns / kNsPerSecond;
+  section.integer("retry_backoff_max_s", backoff_max_s, 1, 86'400);
+  risk.retry_backoff_max_ns = backoff_max_s * kNsPerSecond;
+  if (risk.retry_backoff_max_ns < risk.retry_backoff_initial_ns) {
+    section.error("retry_backoff_max_s", "must not be shorter than retry_backoff_initial_ms");
+  }
   if (risk.max_order_notional.raw <= 0) section.error("max_order_notional", "must be positive");
   if (risk.max_position_notional.raw <= 0) section.error("max_position_notional", "must be positive");
   if (risk.max_gross_exposure.raw <= 0) section.error("max_gross_exposure", "must be positive");
@@ -429,6 +438,12 @@ void read_execution(ConfigSection section, AppConfig& config) {
   read_milliseconds(section, "settle_ms", execution.settle_ns, 0, 600'000);
   read_milliseconds(section, "lookup_retry_ms", execution.lookup_retry_ns, 10, 600'000);
   section.integer("not_found_confirmations", execution.not_found_confirmations, 1, 100);
+  read_seconds(section, "min_resend_wait_s", execution.min_resend_wait_ns, 1, 86'400);
+  if (execution.min_resend_wait_ns < binance.rest.recv_window_ns + execution.settle_ns) {
+    section.error("min_resend_wait_s", "must be at least recv_window_ms + settle_ms");
+  }
+  read_seconds(section, "max_order_wait_s", binance.max_order_wait_ns, 1, 86'400);
+  read_seconds(section, "history_lookback_s", binance.history_lookback_ns, 0, 90LL * 86'400);
   std::string foreign = "report";
   section.text("foreign_orders", foreign);
   if (foreign == "cancel") {
@@ -481,8 +496,13 @@ void read_service(ConfigSection section, AppConfig& config) {
 }  // namespace
 
 ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
-  return {execution.binance.rest.recv_window_ns, execution.settle_ns, execution.lookup_retry_ns,
-          execution.not_found_confirmations};
+  ResolutionPolicy policy;
+  policy.recv_window_ns = execution.binance.rest.recv_window_ns;
+  policy.settle_ns = execution.settle_ns;
+  policy.retry_ns = execution.lookup_retry_ns;
+  policy.not_found_confirmations = execution.not_found_confirmations;
+  policy.min_resend_wait_ns = execution.min_resend_wait_ns;
+  return policy;
 }
 
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,

@@ -79,6 +79,15 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "run as a daemon: live or paper trading ([service] mode)");
   run->add_option("--config", config_path, "configuration file (TOML)")->required();
+  bool adopt_unknown = false, ignore_unknown = false, new_journal = false;
+  auto* adopt_flag = run->add_flag("--adopt-unknown-orders", adopt_unknown,
+                                   "take orders of sigex's strategies that the account shows and the journal does not "
+                                   "know (and their fills) into the journal");
+  run->add_flag("--ignore-unknown-orders", ignore_unknown,
+                "record such orders as not this journal's and start")
+      ->excludes(adopt_flag);
+  run->add_flag("--new-journal", new_journal,
+                "start a new journal although the state directory shows earlier runs (input logs, call counter)");
 
   std::string ctl_socket, ctl_scope = "global", ctl_reason;
   auto* ctl = app.add_subcommand("ctl", "talk to a running daemon through its control socket");
@@ -181,6 +190,9 @@ int main(int argc, char** argv) {
     sigex::RunOptions options;
     options.config_path = config_path;
     options.config_text = config_text;
+    options.new_journal = new_journal;
+    if (adopt_unknown) options.unknown_orders = sigex::UnknownOrderDecision::kAdopt;
+    if (ignore_unknown) options.unknown_orders = sigex::UnknownOrderDecision::kIgnore;
     status = sigex::run_daemon(config, options);
   } else if (ctl->parsed()) {
     const std::string verb = ctl->get_subcommands().front()->get_name();

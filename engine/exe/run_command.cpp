@@ -14,6 +14,7 @@
 
 #include <concurrentqueue.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/binance/binance_execution_venue.h"
 #include "adapters/binance/market_data_feed.h"
@@ -27,6 +28,8 @@
 #include "engine/core/decimal.h"
 #include "engine/core/failpoint.h"
 #include "engine/core/live_clock.h"
+#include "engine/oms/account_history.h"
+#include "engine/oms/client_order_id.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/exe/intake_setup.h"
 #include "engine/exe/session_core.h"
@@ -90,6 +93,12 @@ class Daemon {
 
  private:
   bool start_venue(std::string& error);
+  // Refuses a missing or empty journal next to evidence that sigex ran here before.
+  bool check_journal_continuity(std::string& error) const;
+  // Orders of this configuration's strategies on the account that the journal does not
+  // know: refused, adopted or acknowledged as the operator said.
+  bool check_account_history(std::string& error);
+  void adopt(const std::vector<AccountOrder>& orders);
   bool reconcile(std::string& error);
   bool start_feeds(std::string& error);
   bool start_service_endpoints(std::string& error);
@@ -208,6 +217,134 @@ bool Daemon::start_venue(std::string& error) {
   return true;
 }
 
+bool Daemon::check_journal_continuity(std::string& error) const {
+  const std::filesystem::path state_dir(config_.engine.state_dir);
+  const std::filesystem::path journal_path = state_dir / "journal.db";
+  std::error_code ignored;
+  const bool journal_missing = !std::filesystem::exists(journal_path, ignored) ||
+                               std::filesystem::file_size(journal_path, ignored) == 0;
+  if (!journal_missing || options_.new_journal) return true;
+  std::vector<std::string> evidence;
+  if (std::filesystem::is_directory(state_dir / "inputs", ignored)) {
+    std::size_t logs = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(state_dir / "inputs", ignored)) {
+      logs += entry.path().extension() == ".sigexin" ? 1 : 0;
+    }
+    if (logs > 0) evidence.push_back(fmt::format("{} recorded run(s) in {}", logs, (state_dir / "inputs").string()));
+  }
+  if (std::filesystem::exists(state_dir / "api_calls.db", ignored)) {
+    evidence.push_back("the Token Metrics call counter " + (state_dir / "api_calls.db").string());
+  }
+  if (evidence.empty()) return true;
+  error = fmt::format("the journal {} is {} but {} show(s) that sigex ran here before: starting would forget its orders "
+                      "and fills and could trade its signals again. Restore the journal from a backup; or, to start a "
+                      "new journal on purpose, run with --new-journal (the account's order history is still checked "
+                      "against it)",
+                      journal_path.string(), std::filesystem::exists(journal_path, ignored) ? "empty" : "missing",
+                      fmt::join(evidence, " and "));
+  return false;
+}
+
+bool Daemon::check_account_history(std::string& error) {
+  if (!live_venue_) return true;
+  std::set<std::string, std::less<>> known = journal_->acknowledged_orders();
+  for (const Order& order : journal_->load_orders()) known.emplace(order.client_order_id.view());
+  const auto unknown = orders_unknown_to_journal(live_venue_->account_history(), core_.engine->strategy_tags(), known);
+  if (unknown.empty()) {
+    log_info("account history ({} days): no order of this configuration's strategies that the journal does not know",
+             config_.execution.binance.history_lookback_ns / kNsPerDay);
+    return true;
+  }
+  std::vector<std::string> named;
+  for (const AccountOrder& order : unknown) {
+    if (named.size() == 10) {
+      named.push_back(fmt::format("and {} more", unknown.size() - 10));
+      break;
+    }
+    const Instrument& instrument = instruments_.get(order.instrument);
+    named.push_back(fmt::format("{} ({} {} {} of {}, {}, {})", order.client_order_id.view(), to_string(order.side),
+                                instrument.symbol.view(), format_decimal(order.executed.raw, instrument.quantity_scale),
+                                format_decimal(order.quantity.raw, instrument.quantity_scale), order.status,
+                                format_utc_timestamp(order.time_ns)));
+  }
+  switch (options_.unknown_orders) {
+    case UnknownOrderDecision::kRefuse:
+      error = fmt::format("the exchange account shows {} order(s) of this configuration's strategies that the journal "
+                          "does not know: {}. An earlier journal (lost, emptied or another state directory) traded on "
+                          "this account; starting now could trade the same signals again. Run with "
+                          "--adopt-unknown-orders to take them and their fills into this journal, or "
+                          "--ignore-unknown-orders to record that they are not this journal's",
+                          unknown.size(), fmt::join(named, "; "));
+      return false;
+    case UnknownOrderDecision::kIgnore:
+      for (const AccountOrder& order : unknown) {
+        journal_->acknowledge_order(order.client_order_id.view(), "ignored by the operator", clock_.now_ns());
+      }
+      log_warn("--ignore-unknown-orders: {} order(s) recorded as not this journal's: {}", unknown.size(),
+               fmt::join(named, "; "));
+      return true;
+    case UnknownOrderDecision::kAdopt:
+      adopt(unknown);
+      log_warn("--adopt-unknown-orders: {} order(s) and their fills taken into the journal: {}", unknown.size(),
+               fmt::join(named, "; "));
+      return true;
+  }
+  return true;
+}
+
+void Daemon::adopt(const std::vector<AccountOrder>& orders) {
+  // The journal's fills so far, then the adopted ones: the positions it writes stay the sum.
+  Portfolio positions(instruments_, config_.engine.starting_cash);
+  for (const FillRow& fill : journal_->load_fills()) {
+    positions.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
+  }
+  const auto tags = core_.engine->strategy_tags();
+  journal_->begin_batch();
+  for (const AccountOrder& account_order : orders) {
+    const auto parts = parse_minted_id(account_order.client_order_id.view());
+    Order order;
+    order.client_order_id = account_order.client_order_id;
+    order.strategy = static_cast<StrategyId>(std::find(tags.begin(), tags.end(), parts->strategy_tag) - tags.begin());
+    order.instrument = account_order.instrument;
+    order.side = account_order.side;
+    order.type = account_order.price.raw > 0 ? OrderType::kLimit : OrderType::kMarket;
+    order.time_in_force = TimeInForce::kGoodTillCancel;
+    order.price = account_order.price;
+    order.quantity = account_order.quantity;
+    order.intent = IntentKey{stable_hash(account_order.client_order_id.view())};  // never one of ours
+    order.venue_order_id = account_order.venue_order_id;
+    order.created_time_ns = account_order.time_ns;
+    order.updated_time_ns = clock_.now_ns();
+    order.state = OrderState::kAccepted;
+    journal_->record_intent(order, instruments_.get(order.instrument).symbol.view());
+    std::vector<ExecutionEvent> fills = live_venue_->history_fills(account_order);
+    for (const ExecutionEvent& fill : fills) {
+      order.filled_quantity += fill.quantity;
+      order.filled_notional += notional(fill.price, instruments_.get(order.instrument).price_scale, fill.quantity,
+                                        instruments_.get(order.instrument).quantity_scale, Rounding::kDown)
+                                   .value_or(Money{0});
+      order.fees += fill.fee;
+    }
+    if (order.filled_quantity < account_order.executed) {
+      log_warn("adopting {}: only {} of its executed {} have trades within the history lookback; the rest is not "
+               "journaled", order.client_order_id.view(), order.filled_quantity.raw, account_order.executed.raw);
+    }
+    // Final on the exchange: final here. Still open: looked up like any open order.
+    if (account_order.status == "FILLED" && order.filled_quantity == order.quantity) order.state = OrderState::kFilled;
+    else if (account_order.status == "CANCELED") order.state = OrderState::kCanceled;
+    else if (account_order.status == "EXPIRED" || account_order.status == "FILLED") order.state = OrderState::kExpired;
+    else if (account_order.status == "REJECTED") order.state = OrderState::kRejected;
+    else if (order.filled_quantity.raw > 0) order.state = OrderState::kPartiallyFilled;
+    journal_->record_order_event(order, OrderEvent::kAccept, nullptr, clock_.now_ns());
+    for (const ExecutionEvent& fill : fills) {
+      positions.apply_fill(fill.instrument, order.side, fill.price, fill.quantity, FillFee::of(fill));
+      journal_->record_fill(order, fill, positions.row(order.instrument, clock_.now_ns()));
+    }
+  }
+  journal_->end_batch();
+  journal_->flush();
+}
+
 bool Daemon::reconcile(std::string& error) {
   core_clock_.advance_to(clock_.now_ns());
   core_ = compose_session_core(config_, instruments_, engine_clock(), *journal_, *venue_, paper_venue_.get());
@@ -215,6 +352,7 @@ bool Daemon::reconcile(std::string& error) {
     core_.engine->set_resolution_policy(resolution_policy(config_.execution));
     core_.engine->set_foreign_order_policy(config_.execution.foreign_orders);
   }
+  if (!check_account_history(error)) return false;
   // Measured on the wall clock: in paper mode the core's own clock is the inputs' time.
   core_.engine->set_decision_latency(&metrics_.market_to_decision, &metrics_.signal_to_decision, &clock_);
   driver_ = std::make_unique<CoreDriver>(*core_.engine, paper_venue_ ? &core_clock_ : nullptr);
@@ -331,6 +469,11 @@ int Daemon::run() {
     return 1;
   }
   phase("state directory " + config_.engine.state_dir + " locked");
+  if (!check_journal_continuity(error)) {
+    log_error("{}", error);
+    notifier_.status("journal missing next to earlier runs (see the log)");
+    return 1;
+  }
   journal_ = Journal::open(config_.engine.state_dir, config_.engine.durability, error);
   if (!journal_) {
     log_error("{}", error);

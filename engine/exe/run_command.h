@@ -23,9 +23,19 @@
 
 namespace sigex {
 
+// Orders of sigex's strategies on the exchange account that the journal does not know.
+enum class UnknownOrderDecision : std::uint8_t {
+  kRefuse,  // default: do not start, name them
+  kAdopt,   // take them (and their fills) into the journal
+  kIgnore,  // record that they are not this journal's and start
+};
+
 struct RunOptions {
   std::string config_path;  // re-read on reload
   std::string config_text;  // what `config` was read from (recorded in the input log)
+  UnknownOrderDecision unknown_orders = UnknownOrderDecision::kRefuse;
+  // Start although the journal is missing or empty next to evidence of earlier runs.
+  bool new_journal = false;
 };
 
 // Exit codes: 0 stopped cleanly, 1 could not start or failed while running (see the log).

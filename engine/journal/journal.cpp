@@ -905,6 +905,28 @@ std::vector<FillRow> Journal::load_fills() {
   return fills;
 }
 
+std::set<std::string, std::less<>> Journal::acknowledged_orders() {
+  flush();
+  std::set<std::string, std::less<>> ids;
+  sqlite3_stmt* s = prepare("SELECT substr(name, 14) FROM journal_meta WHERE name LIKE 'acknowledged:%';");
+  if (s == nullptr) return ids;
+  while (sqlite3_step(s) == SQLITE_ROW) ids.emplace(column_text(s, 0));
+  sqlite3_finalize(s);
+  return ids;
+}
+
+bool Journal::acknowledge_order(std::string_view client_order_id, std::string_view decision, TimeNs time_ns) {
+  if (!flush()) return false;  // the writer is idle from here: this connection is ours
+  sqlite3_stmt* s = prepare("INSERT OR REPLACE INTO journal_meta (name, value) VALUES (?1, ?2);");
+  if (s == nullptr) return false;
+  bind_text(s, 1, "acknowledged:" + std::string(client_order_id));
+  bind_text(s, 2, fmt::format("{} at {}", decision, time_ns));
+  const bool done = sqlite3_step(s) == SQLITE_DONE;
+  if (!done) set_error(sqlite3_errmsg(database_));
+  sqlite3_finalize(s);
+  return done;
+}
+
 std::int64_t Journal::count_rows(std::string_view table) {
   flush();
   const std::string sql = "SELECT COUNT(*) FROM " + std::string(table) + ";";

@@ -165,6 +165,10 @@ class Journal {
   // The mark's value, or `otherwise` when it was never recorded.
   std::int64_t load_risk_mark(std::string_view name, std::int64_t otherwise);
   std::int64_t count_rows(std::string_view table);
+  // Orders of the exchange account that an operator declared not to be this journal's
+  // (sigex run --ignore-unknown-orders): the start-up history check passes them by.
+  std::set<std::string, std::less<>> acknowledged_orders();
+  bool acknowledge_order(std::string_view client_order_id, std::string_view decision, TimeNs time_ns);
 
   // Counted by the writer thread.
   std::uint64_t duplicate_fills() const { return duplicate_fills_.load(std::memory_order_relaxed); }

@@ -60,6 +60,8 @@ inline OrderCommand command_for(const Order& order, OrderCommandKind kind, TimeN
   command.price = order.price;
   command.quantity = order.quantity;
   command.created_time_ns = created_ns;
+  command.journal_sequence = 0;
+  command.prove_absence = false;
   return command;
 }
 

@@ -54,6 +54,7 @@ void OrderManager::start_lookup(std::size_t index, TimeNs now_ns) {
   const Order& order = orders_[index];
   Lookup& lookup = lookups_[index];
   lookup.deadline_ns = order.sent_time_ns + policy_.recv_window_ns + policy_.settle_ns;
+  lookup.resend_after_ns = std::max(lookup.deadline_ns, now_ns + policy_.min_resend_wait_ns);
   lookup.next_query_ns = std::min(lookup.next_query_ns == 0 ? now_ns : lookup.next_query_ns, now_ns);
   lookup.query_sent_ns = -1;
 }
@@ -63,7 +64,13 @@ void OrderManager::run_due(TimeNs now_ns) {
     if (lookup.query_sent_ns >= 0 || lookup.next_query_ns > now_ns) continue;
     lookup.query_sent_ns = now_ns;
     ++counters_.lookups;
-    venue_.send(command_for(orders_[index], OrderCommandKind::kQuery, now_ns));
+    OrderCommand query = command_for(orders_[index], OrderCommandKind::kQuery, now_ns);
+    query.created_time_ns = orders_[index].created_time_ns;  // the proof searches from here
+    query.prove_absence = lookup.prove_next;
+    lookup.proving = lookup.prove_next;
+    lookup.prove_next = false;
+    if (query.prove_absence) ++counters_.proofs;
+    venue_.send(query);
   }
 }
 
@@ -155,8 +162,26 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
   }
   if (event.kind == ExecutionKind::kUnknown && lookup != lookups_.end()) {
     // The lookup itself failed (or the order's outcome is unknown again): ask again later.
-    lookup->second.query_sent_ns = -1;
-    lookup->second.next_query_ns = now_ns + policy_.retry_ns;
+    Lookup& pending = lookup->second;
+    pending.query_sent_ns = -1;
+    pending.proving = false;
+    if (event.absence == AbsenceEvidence::kUnproven) {
+      // The venue shows a trace of the order it cannot attribute: it may have traded. Never
+      // resend; keep looking (slower) until the venue shows it, and tell the operator once.
+      ++counters_.unproven_absences;
+      if (!pending.alerted) {
+        pending.alerted = true;
+        log_error("ALERT: order {} ({}) is unknown to the venue's lookups, but its trades or balances show a "
+                  "trace that cannot be attributed; it is NOT resent and its instrument stays blocked until the "
+                  "venue shows the order (looking again every {} s); check the account",
+                  order.client_order_id.view(), instruments_.get(order.instrument).symbol.view(),
+                  policy_.unproven_retry_ns / kNsPerSecond);
+      }
+      pending.not_found = 0;
+      pending.next_query_ns = now_ns + policy_.unproven_retry_ns;
+      return std::nullopt;
+    }
+    pending.next_query_ns = now_ns + policy_.retry_ns;
     return std::nullopt;
   }
   if (event.venue_order_id != 0) order.venue_order_id = event.venue_order_id;
@@ -224,11 +249,20 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
 void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns) {
   ++counters_.not_found;
   Order& order = orders_[index];
-  const auto found = lookups_.find(index);
-  if (found == lookups_.end()) return;  // a late answer to a lookup already resolved
+  auto found = lookups_.find(index);
+  if (found == lookups_.end()) {
+    // A late answer to a lookup already resolved, or news about an order still waiting for
+    // its answer: an order whose outcome is not definite is resolved like any unknown one.
+    if (order.state != OrderState::kSent && order.state != OrderState::kUnknown) return;
+    if (order.state == OrderState::kSent) transition(order, OrderEvent::kOutcomeUnknown, &event, now_ns);
+    start_lookup(index, now_ns);
+    return;
+  }
   Lookup& lookup = found->second;
   if (lookup.query_sent_ns >= lookup.deadline_ns) ++lookup.not_found;
   lookup.query_sent_ns = -1;
+  const bool proven = lookup.proving && event.absence == AbsenceEvidence::kProven;
+  lookup.proving = false;
   if (order.state != OrderState::kUnknown) {
     // The journal says the venue accepted it; the venue has no such order.
     ++counters_.reconciliation_differences;
@@ -238,8 +272,17 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
     transition(order, OrderEvent::kExpired, &event, now_ns);
     return;
   }
-  if (lookup.not_found < policy_.not_found_confirmations) {
-    lookup.next_query_ns = std::max(now_ns + policy_.retry_ns, lookup.deadline_ns);
+  if (lookup.not_found < policy_.not_found_confirmations || now_ns < lookup.resend_after_ns) {
+    lookup.next_query_ns = std::max(now_ns + policy_.retry_ns,
+                                    lookup.not_found < policy_.not_found_confirmations ? lookup.deadline_ns
+                                                                                      : lookup.resend_after_ns);
+    return;
+  }
+  if (!proven) {
+    // Enough "does not exist" answers, long enough: now the venue must prove it from its
+    // order history, trades and balances too.
+    lookup.prove_next = true;
+    lookup.next_query_ns = now_ns;
     return;
   }
   // Proven absent: the original request can no longer be accepted. Same id, sent again.
@@ -315,6 +358,15 @@ const Order* OrderManager::find(std::string_view client_order_id) const {
   if (!id.assign(client_order_id)) return nullptr;  // longer than any id: never minted
   const auto found = index_.find(id);
   return found == index_.end() ? nullptr : &orders_[found->second];
+}
+
+std::size_t OrderManager::unresolved_orders() const {
+  std::size_t count = lookups_.size();
+  for (const std::size_t index : open_) {
+    const OrderState state = orders_[index].state;
+    if ((state == OrderState::kUnknown || state == OrderState::kIntent) && !lookups_.contains(index)) ++count;
+  }
+  return count;
 }
 
 bool OrderManager::has_unknown_outcome(InstrumentId instrument) const {

@@ -4,13 +4,18 @@
 // before the order leaves the process, drives the order state machine from venue answers and
 // deduplicates fills by (instrument, trade id). Owned by the core thread.
 //
-// Unknown outcomes (timeout, 5xx, -1007, a crash between journaling and hearing back) are
-// resolved by asking the venue for the order by its client id, never by guessing:
+// Unknown outcomes (timeout, 5xx, -1007, a false -2010 duplicate, a crash between journaling
+// and hearing back) are resolved by asking the venue for the order by its client id, never by
+// guessing:
 //  * the venue has it  -> its answers (accepted, fills, final state) bring the order up to date;
-//  * it says "does not exist" -> the order is resent with the *same* client id, but only after
-//    `not_found_confirmations` such answers to lookups sent after the deadline: the request's
-//    recvWindow (after which the venue refuses the original request) plus a settle time (for
-//    -1007 orders the venue may still execute, and for lookups that lag behind new orders).
+//  * it says "does not exist" -> the order is resent with the *same* client id only on proof
+//    of absence from more than one source: `not_found_confirmations` such answers to lookups
+//    sent after the deadline (the request's recvWindow, after which the venue refuses the
+//    original request, plus a settle time), at least `min_resend_wait_ns` after the outcome
+//    became unknown (well past the venue's worst lookup lag), and then a proof query that finds
+//    no trace in the venue's order history, trades or balances. When the venue finds a trace
+//    it cannot attribute, the order stays unknown, its instrument blocked, the operator is
+//    alerted, and the lookups go on (slower) until the venue shows the order.
 // While any lookup is pending on an instrument, no new order for it is sent. After a restart,
 // every order the journal shows open is looked up the same way (reconciliation).
 
@@ -37,6 +42,8 @@ struct ResolutionPolicy {
   DurationNs settle_ns = 5 * kNsPerSecond;
   DurationNs retry_ns = 1 * kNsPerSecond;  // between lookups
   int not_found_confirmations = 3;
+  DurationNs min_resend_wait_ns = 60 * kNsPerSecond;    // from the moment the outcome was unknown
+  DurationNs unproven_retry_ns = 30 * kNsPerSecond;     // between lookups once absence is unproven
 };
 
 // What to do with open orders on the account that the journal does not know (placed by hand
@@ -49,6 +56,8 @@ struct OrderManagerCounters {
   std::uint64_t resends = 0;            // orders resent with the same id after proof of absence
   std::uint64_t reconciliation_differences = 0;  // journal and venue disagreed (logged)
   std::uint64_t foreign_orders = 0;     // venue orders not created by this journal
+  std::uint64_t proofs = 0;             // proof-of-absence queries sent
+  std::uint64_t unproven_absences = 0;  // proofs that found a trace: not resent, operator alerted
 };
 
 class OrderManager {
@@ -67,6 +76,8 @@ class OrderManager {
   // Earliest time a lookup is due, or ExecutionVenue::kNever.
   TimeNs next_due_ns() const;
   std::size_t pending_lookups() const { return lookups_.size(); }
+  // Orders whose outcome is not definite: unknown, or being looked up.
+  std::size_t unresolved_orders() const;
 
   // Mints the id, journals the intent (durably), then sends. Returns the id, or nullopt when
   // the journal write failed (trading then halts: see halted()). While an order for the same
@@ -118,9 +129,13 @@ class OrderManager {
  private:
   struct Lookup {
     TimeNs deadline_ns = 0;     // "does not exist" counts only for lookups sent from here on
+    TimeNs resend_after_ns = 0; // no resend before (min_resend_wait_ns after it became unknown)
     TimeNs next_query_ns = 0;
     TimeNs query_sent_ns = -1;  // -1: no lookup in flight
     int not_found = 0;
+    bool prove_next = false;    // the next query asks the venue to prove absence
+    bool proving = false;       // the query in flight is a proof query
+    bool alerted = false;       // an unproven absence was reported to the operator
   };
 
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);

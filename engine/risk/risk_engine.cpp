@@ -27,6 +27,7 @@ std::string_view to_string(RiskDenial denial) {
     case RiskDenial::kInvalidOrder: return "invalid_order";
     case RiskDenial::kVenueFilter: return "venue_filter";
     case RiskDenial::kShuttingDown: return "shutting_down";
+    case RiskDenial::kRetryBackoff: return "retry_backoff";
     case RiskDenial::kCount: break;
   }
   return "?";

@@ -53,6 +53,7 @@ enum class RiskDenial : std::uint8_t {
   kInvalidOrder,
   kVenueFilter,  // the venue's trading rules (tick, step, notional) cannot be met
   kShuttingDown,  // the daemon is stopping: no new orders
+  kRetryBackoff,  // the venue refused this strategy's last order here: waiting before the next
   kCount,
 };
 
@@ -77,6 +78,10 @@ struct RiskConfig {
   // Loss limits that halt all trading (and cancel open orders) until an operator resumes it.
   Money daily_loss_limit{0};          // loss since the UTC day's start equity; 0: no limit
   std::int64_t max_drawdown_bps = 0;  // from the equity peak; 0: no limit
+  // After a venue refuses an order, the next one of the same strategy on the same instrument
+  // waits this long, doubling with each refusal in a row up to the cap.
+  DurationNs retry_backoff_initial_ns = 1 * kNsPerSecond;
+  DurationNs retry_backoff_max_ns = 5 * kNsPerMinute;
 };
 
 // Everything a check needs to know about the world at the moment of the order.

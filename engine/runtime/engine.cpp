@@ -56,6 +56,7 @@ Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journa
       books_(instruments.size()),
       portfolio_(instruments, starting_cash),
       risk_(risk),
+      backoff_(risk.retry_backoff_initial_ns, risk.retry_backoff_max_ns),
       orders_(instruments, journal, venue) {
   execution_buffer_.reserve(256);
   instrument_states_.assign(instruments.size(), TradingState::kActive);
@@ -67,6 +68,12 @@ void Engine::add_strategy(std::unique_ptr<Strategy> strategy) {
   contexts_.push_back(std::make_unique<Context>(*this, strategies_.size()));
   strategies_.push_back(std::move(strategy));
   strategy_disabled_.push_back(false);
+}
+
+std::vector<std::string> Engine::strategy_tags() const {
+  std::vector<std::string> tags;
+  for (const auto& strategy : strategies_) tags.emplace_back(strategy->tag());
+  return tags;
 }
 
 void Engine::start() {
@@ -293,6 +300,9 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   const TimeNs now_ns = clock_.now_ns();
   SIGEX_CHECK(intent.instrument < instruments_.size(), "order intent for an unknown instrument");
   if (!accepting_orders_) return deny(strategy, intent, RiskDenial::kShuttingDown, now_ns);
+  if (!backoff_.allows(strategy, intent.instrument, now_ns)) {
+    return deny(strategy, intent, RiskDenial::kRetryBackoff, now_ns);
+  }
   check_loss_limits(now_ns);  // no order past a loss limit, even within the event that crossed it
   const Instrument& instrument = instruments_.get(intent.instrument);
   OrderIntent order = intent;
@@ -340,11 +350,46 @@ std::size_t Engine::cancel_all_orders() { return orders_.cancel_all(kNoInstrumen
 
 std::optional<ClientOrderId> Engine::deny(std::size_t strategy, const OrderIntent& intent,
                                           RiskDenial denial, TimeNs now_ns) {
-  journal_.record_risk_denial(strategies_[strategy]->tag(),
-                              instruments_.get(intent.instrument).symbol.view(), to_string(denial),
-                              now_ns);
+  // A strategy that asks again on every market event is denied every time (counted), but
+  // the journal keeps one row per strategy, instrument and reason a minute.
+  TimeNs& journaled = denial_journaled_ns_.try_emplace({strategy, intent.instrument, denial}, -kNsPerMinute).first->second;
+  if (now_ns - journaled >= kNsPerMinute) {
+    journaled = now_ns;
+    journal_.record_risk_denial(strategies_[strategy]->tag(), instruments_.get(intent.instrument).symbol.view(),
+                                to_string(denial), now_ns);
+  } else {
+    ++counters_.denials_not_journaled;
+  }
   for (auto* observer : observers_) observer->on_risk_denial(intent, denial, now_ns);
   return std::nullopt;
+}
+
+void Engine::on_venue_rejection(const Order& order, TimeNs now_ns) {
+  ++counters_.venue_rejections;
+  const Instrument& instrument = instruments_.get(order.instrument);
+  if (order.rejection == RejectionKind::kFinal) {
+    // Retrying cannot succeed (insufficient balance, filter failure, unknown symbol): the
+    // instrument stops instead of looping. An exit that cannot be placed halts it; an entry
+    // leaves it reducing (exits still allowed). An operator resumes it.
+    ++counters_.alerts;
+    const TradingState state = order.side == Side::kSell ? TradingState::kHalted : TradingState::kReducing;
+    const std::string reason = fmt::format(
+        "ALERT: the venue refused {} {} {} with {} and retrying cannot succeed; sigex ctl resume --scope {} "
+        "once the cause is fixed",
+        to_string(order.side), instrument.symbol.view(), order.client_order_id.view(), order.last_venue_error,
+        instrument_scope(instrument.symbol.view()));
+    set_trading_state(instrument_scope(instrument.symbol.view()), state, reason);
+    return;
+  }
+  const TimeNs retry_at = backoff_.on_refused(order.strategy, order.instrument, now_ns);
+  const int refusals = backoff_.refusals(order.strategy, order.instrument);
+  // One line per refusal would be a storm of its own: the first few, then every tenth.
+  if (refusals <= 3 || refusals % 10 == 0) {
+    log_warn("order {} on {} refused ({}{}); the next order of {} there waits {} ms (refusal {} in a row)",
+             order.client_order_id.view(), instrument.symbol.view(),
+             order.rejection == RejectionKind::kLocal ? "never sent: " : "venue error ", order.last_venue_error,
+             strategies_[order.strategy]->tag(), (retry_at - now_ns) / kNsPerMs, refusals);
+  }
 }
 
 void Engine::handle_execution(const ExecutionEvent& event) {
@@ -369,6 +414,8 @@ void Engine::handle_execution(const ExecutionEvent& event) {
     journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns));
   }
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
+  if (update->event == OrderEvent::kReject) on_venue_rejection(order, now_ns);
+  if (update->event == OrderEvent::kAccept || update->new_fill) backoff_.on_success(order.strategy, order.instrument);
   Strategy& strategy = *strategies_[order.strategy];
   Context& context = *contexts_[order.strategy];
   if (update->new_fill) {

@@ -5,7 +5,9 @@
 // only the clock, the venue and the event sources plugged in by the composition root differ.
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <tuple>
 #include <queue>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/queue/event_queue.h"
+#include "engine/risk/retry_backoff.h"
 #include "engine/risk/risk_engine.h"
 #include "engine/risk/trading_state.h"
 #include "engine/service/latency_histogram.h"
@@ -51,6 +54,9 @@ struct EngineCounters {
   std::uint64_t orders_submitted = 0;
   std::uint64_t resync_requests = 0;
   std::uint64_t feed_resets = 0;
+  std::uint64_t venue_rejections = 0;    // orders the venue refused
+  std::uint64_t alerts = 0;              // conditions an operator must see (logged as ALERT)
+  std::uint64_t denials_not_journaled = 0;  // repeats of a denial within a minute (counted only)
 };
 
 class Engine {
@@ -95,6 +101,8 @@ class Engine {
   const RiskEngine& risk() const { return risk_; }
   const EngineCounters& counters() const { return counters_; }
   const InstrumentRegistry& instruments() const { return instruments_; }
+  // The strategies' tags, by strategy index (the journal's `strategy` column).
+  std::vector<std::string> strategy_tags() const;
   bool halted() const { return orders_.halted(); }
   // How unknown outcomes are resolved (the venue's recvWindow and lag); before start().
   void set_resolution_policy(const ResolutionPolicy& policy) { orders_.set_resolution_policy(policy); }
@@ -112,7 +120,11 @@ class Engine {
   void stop_new_orders() { accepting_orders_ = false; }
   bool accepting_orders() const { return accepting_orders_; }
   // New risk limits from a configuration reload. Core thread.
-  void reconfigure_risk(RiskConfig config) { risk_.reconfigure(std::move(config)); }
+  void reconfigure_risk(RiskConfig config) {
+    backoff_.reconfigure(config.retry_backoff_initial_ns, config.retry_backoff_max_ns);
+    risk_.reconfigure(std::move(config));
+  }
+  const RetryBackoff& retry_backoff() const { return backoff_; }
   // Cancels every resting order (of every strategy); returns how many cancels were sent.
   std::size_t cancel_all_orders();
 
@@ -143,6 +155,8 @@ class Engine {
   std::optional<ClientOrderId> deny(std::size_t strategy, const OrderIntent& intent,
                                     RiskDenial denial, TimeNs now_ns);
   void handle_execution(const ExecutionEvent& event);
+  // The venue refused `order`: back off, or stop the instrument when retrying cannot help.
+  void on_venue_rejection(const Order& order, TimeNs now_ns);
   void run_due_in_batch();
   void commit_batch();
   void dispatch(const InboundEvent& event);
@@ -161,6 +175,7 @@ class Engine {
   SignalGate* signal_gate_ = nullptr;
   Portfolio portfolio_;
   RiskEngine risk_;
+  RetryBackoff backoff_;
   OrderManager orders_;
   std::vector<std::unique_ptr<Strategy>> strategies_;
   std::vector<std::unique_ptr<Context>> contexts_;
@@ -181,6 +196,8 @@ class Engine {
   LatencyHistogram* signal_decision_latency_ = nullptr;
   const Clock* latency_clock_ = nullptr;
   TimeNs origin_receive_ns_ = 0;  // receive time of the event being dispatched; 0 outside one
+  // (strategy, instrument, reason) -> when a denial was last journaled: one row a minute.
+  std::map<std::tuple<std::size_t, InstrumentId, RiskDenial>, TimeNs> denial_journaled_ns_;
   bool origin_is_signal_ = false;
 };
 

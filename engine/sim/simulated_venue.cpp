@@ -377,6 +377,13 @@ void SimulatedVenue::emit(ExecutionKind kind, const OrderCommand& command,
   event.client_order_id = command.client_order_id;
   event.venue_order_id = venue_order_id;
   event.venue_time_ns = now_ns;
+  // The in-process venue's answers never lag: "does not exist" is proof.
+  if (kind == ExecutionKind::kNotFound) event.absence = AbsenceEvidence::kProven;
+  // As Binance's: a filter failure or an insufficient balance cannot succeed by retrying.
+  if (kind == ExecutionKind::kRejected) {
+    event.rejection = error_code == kFilterFailure || error_code == kNewOrderRejected ? RejectionKind::kFinal
+                                                                                      : RejectionKind::kRetryable;
+  }
   outgoing_.push_back(Outgoing{now_ns + config_.order_latency_ns, event});
 }
 

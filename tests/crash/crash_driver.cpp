@@ -4,9 +4,14 @@
 // intent. Crash tests kill it (SIGKILL at a failpoint or at a random moment) and start it again
 // on the same state directory until it reports the target reached.
 //
-//   sigex-crash-driver STATE_DIR BASE_URL STEPS
+//   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt]
 // Exit 0: target reached, nothing open, nothing unresolved. Exit 2: could not start.
-// Exit 3: no progress within the time limit.
+// Exit 3: no progress within the time limit. Exit 4: the account shows orders of this
+// strategy that the journal does not know (a lost journal); with `adopt` they are taken into
+// the journal instead, as `sigex run --adopt-unknown-orders` does.
+//
+// The exchange may charge fees in the coin bought: the position is then net of them, so the
+// steps done are counted by what the buys executed (gross), not by the position.
 
 #include <cstdio>
 #include <string>
@@ -14,6 +19,7 @@
 #include "adapters/binance/binance_execution_venue.h"
 #include "engine/core/live_clock.h"
 #include "engine/logging/log.h"
+#include "engine/oms/account_history.h"
 #include "engine/runtime/engine.h"
 
 namespace sigex {
@@ -21,9 +27,16 @@ namespace {
 
 constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC at 8 decimals
 
+// What the strategy's buys executed, gross of fees taken from them.
+std::int64_t bought(const OrderManager& orders) {
+  std::int64_t total = 0;
+  for (const Order& order : orders.orders()) total += order.side == Side::kBuy ? order.filled_quantity.raw : 0;
+  return total;
+}
+
 class StepBuyer final : public Strategy {
  public:
-  explicit StepBuyer(std::int64_t steps) : target_(steps * kLot) {}
+  StepBuyer(std::int64_t steps, const OrderManager& orders) : target_(steps * kLot), orders_(orders) {}
   std::string_view tag() const override { return "crash"; }
   void on_quote(StrategyContext& context, const BestBidOffer&) override { act(context); }
   void on_order_update(StrategyContext& context, const Order&, OrderEvent event) override {
@@ -35,7 +48,7 @@ class StepBuyer final : public Strategy {
  private:
   void act(StrategyContext& context) {
     if (context.now_ns() < not_before_ns_ || context.has_open_order(0) || !context.is_tradeable(0)) return;
-    const std::int64_t held = context.position(0).quantity.raw;
+    const std::int64_t held = bought(orders_);
     if (held >= target_) return;
     OrderIntent intent;
     intent.instrument = 0;
@@ -47,10 +60,41 @@ class StepBuyer final : public Strategy {
   }
 
   std::int64_t target_;
+  const OrderManager& orders_;
   TimeNs not_before_ns_ = 0;
 };
 
-int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps) {
+// Takes the account's orders that the journal does not know, and their fills, into the
+// journal (what `sigex run --adopt-unknown-orders` does).
+void adopt(Journal& journal, BinanceExecutionVenue& venue, const InstrumentRegistry& instruments,
+           const std::vector<AccountOrder>& unknown) {
+  Portfolio positions(instruments, Money{0});
+  for (const FillRow& fill : journal.load_fills()) positions.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
+  journal.begin_batch();
+  for (const AccountOrder& account_order : unknown) {
+    Order order;
+    order.client_order_id = account_order.client_order_id;
+    order.instrument = account_order.instrument;
+    order.side = account_order.side;
+    order.type = OrderType::kMarket;
+    order.quantity = account_order.quantity;
+    order.intent = IntentKey{stable_hash(account_order.client_order_id.view())};
+    order.state = OrderState::kAccepted;
+    journal.record_intent(order, "BTCUSDT");
+    const auto fills = venue.history_fills(account_order);
+    for (const auto& fill : fills) order.filled_quantity += fill.quantity;
+    order.state = order.filled_quantity == order.quantity ? OrderState::kFilled : OrderState::kExpired;
+    journal.record_order_event(order, OrderEvent::kAccept, nullptr, 0);
+    for (const auto& fill : fills) {
+      positions.apply_fill(0, order.side, fill.price, fill.quantity, FillFee::of(fill));
+      journal.record_fill(order, fill, positions.row(0, 0));
+    }
+  }
+  journal.end_batch();
+  journal.flush();
+}
+
+int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps, bool adopt_unknown) {
   InstrumentRegistry instruments;
   Instrument btc;
   btc.symbol = Symbol::from("BTCUSDT");
@@ -76,6 +120,7 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   config.rest.timeouts.request_ns = 300 * kNsPerMs;
   config.poll_interval_ns = 20 * kNsPerMs;
   config.rest.orders_per_10s = 10'000;  // the simulator has no order-rate limit; the test trades fast
+  config.history_lookback_ns = kNsPerDay;
   BinanceExecutionVenue venue(instruments, config, Secret(std::string("sim-api-key")),
                               make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls,
                               journal->watermark());
@@ -88,8 +133,20 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   risk.max_orders_total = 0;
   risk.max_fills = 0;
   Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
-  engine.set_resolution_policy({config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2});
-  engine.add_strategy(std::make_unique<StepBuyer>(steps));
+  engine.set_resolution_policy({config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2, 500 * kNsPerMs});
+  engine.add_strategy(std::make_unique<StepBuyer>(steps, engine.orders()));
+  std::set<std::string, std::less<>> known = journal->acknowledged_orders();
+  for (const Order& order : journal->load_orders()) known.emplace(order.client_order_id.view());
+  const auto unknown = orders_unknown_to_journal(venue.account_history(), engine.strategy_tags(), known);
+  if (!unknown.empty()) {
+    if (!adopt_unknown) {
+      std::fprintf(stderr, "the account shows %zu order(s) of this strategy that the journal does not know\n",
+                   unknown.size());
+      venue.stop();
+      return 4;
+    }
+    adopt(*journal, venue, instruments, unknown);
+  }
   engine.start();
 
   const TimeNs give_up = clock.now_ns() + 60 * kNsPerSecond;
@@ -103,7 +160,7 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     quote.best_bid_offer.bid_quantity = Quantity{100'000'000};
     quote.best_bid_offer.ask_quantity = Quantity{100'000'000};
     engine.process(quote);
-    if (engine.portfolio().position(0).quantity.raw == steps * kLot && !engine.orders().has_open_order(0) &&
+    if (bought(engine.orders()) == steps * kLot && !engine.orders().has_open_order(0) &&
         engine.orders().pending_lookups() == 0) {
       std::printf("position %lld fills %lld\n", static_cast<long long>(engine.portfolio().position(0).quantity.raw),
                   static_cast<long long>(journal->count_rows("fills")));
@@ -124,9 +181,9 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
 }  // namespace sigex
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt]\n");
     return 2;
   }
-  return sigex::run(argv[1], argv[2], std::stoll(argv[3]));
+  return sigex::run(argv[1], argv[2], std::stoll(argv[3]), argc == 5 && std::string(argv[4]) == "adopt");
 }

@@ -1,10 +1,12 @@
 // Crash tests: the trading process (tests/crash/crash_driver.cpp: the real engine, journal and
 // live Binance venue) is killed with SIGKILL at each failpoint and at random moments while it
 // trades against the loopback exchange simulator, then started again on the same state
-// directory until it reaches its target. Afterwards the invariants must hold:
+// directory until it reaches its target. The exchange charges fees in the coin bought (as
+// Binance spot does by default). Afterwards the invariants must hold:
 //  * no client order id was ever placed twice and exactly one exchange order exists per step;
 //  * the exchange executed exactly the target, no more (nothing traded twice);
-//  * the journal holds every exchange fill exactly once and its position equals their sum.
+//  * the journal holds every exchange fill exactly once, and its position (net of the fees
+//    taken from the coins bought) equals what the account holds.
 
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 
 #include "engine/journal/journal.h"
@@ -32,6 +35,8 @@ class CrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ExchangeSimulatorOptions options;
+    options.fee_asset = SimFeeAsset::kReceived;
+    options.balances["USDT"] = Money{100'000'000LL * 100'000'000};
     options.exchange_info_path =
         std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
     simulator_ = std::make_unique<ExchangeSimulator>(options);
@@ -41,7 +46,7 @@ class CrashTest : public ::testing::Test {
   }
 
   // Starts the driver; `failpoint` (name[:n]) arms SIGEX_FAILPOINT in its environment only.
-  pid_t spawn(std::int64_t steps, const std::string& failpoint = "") {
+  pid_t spawn(std::int64_t steps, const std::string& failpoint = "", bool adopt = false) {
     const std::string state = directory_.path().string();
     const std::string url = simulator_->base_url();
     const std::string steps_text = std::to_string(steps);
@@ -54,7 +59,8 @@ class CrashTest : public ::testing::Test {
     std::vector<char*> envp;
     for (auto& entry : environment) envp.push_back(entry.data());
     envp.push_back(nullptr);
-    const char* argv[] = {SIGEX_CRASH_DRIVER, state.c_str(), url.c_str(), steps_text.c_str(), nullptr};
+    const char* argv[] = {SIGEX_CRASH_DRIVER, state.c_str(), url.c_str(), steps_text.c_str(),
+                          adopt ? "adopt" : nullptr, nullptr};
     pid_t pid = 0;
     EXPECT_EQ(posix_spawn(&pid, SIGEX_CRASH_DRIVER, nullptr, nullptr, const_cast<char**>(argv), envp.data()), 0);
     return pid;
@@ -87,6 +93,10 @@ class CrashTest : public ::testing::Test {
     for (const auto& fill : fills) journaled += fill.quantity.raw;
     EXPECT_EQ(fills.size(), simulator_->trades()) << "every exchange fill journaled exactly once";
     EXPECT_EQ(journaled, simulator_->executed_total("BTCUSDT").raw);
+    std::int64_t net = 0;
+    for (const auto& fill : fills) net += fill.quantity.raw - (fill.fee.asset == FeeAsset::kBase ? fill.fee.quantity.raw : 0);
+    EXPECT_EQ(net, simulator_->balance("BTC")) << "the position is what the account holds";
+    EXPECT_LT(net, journaled) << "fees were taken from the coins bought";
   }
 
   TemporaryDirectory directory_;
@@ -155,6 +165,29 @@ TEST_F(CrashTest, RandomKillsWhileTradingLoseAndDuplicateNothing) {
   RecordProperty("seed", static_cast<int>(seed));
   EXPECT_GE(kills, iterations * 9 / 10) << "seed " << seed;
   expect_invariants(steps);
+}
+
+TEST_F(CrashTest, ALostJournalIsRefusedThenAdoptedAndNothingIsTradedTwice) {
+  constexpr std::int64_t kSteps = 6;
+  // Killed once half way (the first run's journal then holds a few orders), then the journal
+  // is deleted between two runs.
+  const pid_t first = spawn(kSteps);
+  simulator_->wait_for_requests(simulator_->requests() + 12, 20'000);
+  ::kill(first, SIGKILL);
+  wait_for(first);
+  const std::uint64_t placed = simulator_->orders_placed();
+  ASSERT_GT(placed, 0u);
+  for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"}) std::filesystem::remove(directory_.path() / name);
+  // A new journal cannot mint the old ids, and the start-up check finds the account's orders.
+  const int refused = wait_for(spawn(kSteps));
+  ASSERT_TRUE(WIFEXITED(refused));
+  EXPECT_EQ(WEXITSTATUS(refused), 4) << "a lost journal next to the account's orders must not start";
+  EXPECT_EQ(simulator_->orders_placed(), placed) << "nothing traded by the refused start";
+  // Adopted: the earlier orders' fills are the journal's; the rest of the steps are bought once.
+  const int adopted = wait_for(spawn(kSteps, "", true));
+  ASSERT_TRUE(WIFEXITED(adopted));
+  ASSERT_EQ(WEXITSTATUS(adopted), 0);
+  expect_invariants(kSteps);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ struct SimTrade {
   Price price{0};
   Quantity quantity{0};
   Money commission{0};
+  std::string commission_asset = "USDT";
   bool maker = false;
   std::int64_t time_ms = 0;
 };
@@ -39,6 +40,7 @@ struct SimOrder {
   std::vector<SimTrade> trades;
   std::int64_t time_ms = 0;
   int hidden_lookups = 0;  // lookups that still answer -2013
+  std::int64_t visible_from_ms = 0;  // before this, lookups and the history do not show it
   bool open() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
 };
 
@@ -70,7 +72,10 @@ class ExchangeSimulator::Impl {
  public:
   explicit Impl(ExchangeSimulatorOptions options)
       : options_(std::move(options)),
-        server_("exchange simulator", options_.port, [this](const SimRequest& request) { return handle(request); }) {}
+        server_("exchange simulator", options_.port, [this](const SimRequest& request) { return handle(request); }) {
+    balances.clear();
+    for (const auto& [asset, amount] : options_.balances) balances[asset] = amount.raw;
+  }
 
   bool start(std::string& error_text) {
     if (!options_.exchange_info_path.empty()) {
@@ -117,8 +122,23 @@ class ExchangeSimulator::Impl {
 
   SimReply route(const SimRequest& request, const std::string& path, const std::string& query) {
     const std::int64_t now_ms = wall_ms() + options_.server_offset_ms;
+    if (wall_ms() < banned_until_ms) {
+      // An IP ban answers every request, whatever it is, until it ends.
+      SimReply reply = error(418, -1003, "Way too much request weight used; IP banned.");
+      reply.headers.emplace_back("Retry-After", std::to_string((banned_until_ms - wall_ms()) / 1000 + 1));
+      return reply;
+    }
     if (path == "/api/v3/time") return ok(fmt::format(R"({{"serverTime":{}}})", now_ms));
     if (path == "/api/v3/exchangeInfo") return ok(exchange_info_);
+    if (path == "/api/v3/ticker/price") {
+      std::string symbol;
+      for (auto& [name, value] : split_query(query)) {
+        if (name == "symbol") symbol = value;
+      }
+      if (symbol != "BNBUSDT" && !prices.contains(symbol)) return error(400, -1121, "Invalid symbol.");
+      const Price price = symbol == "BNBUSDT" ? Price{options_.bnb_price.raw} : prices[symbol];
+      return ok(fmt::format(R"({{"symbol":"{}","price":"{}"}})", symbol, format_decimal(price.raw, 8)));
+    }
     // Signed endpoints.
     if (request.header("X-MBX-APIKEY") != options_.api_key) return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
     std::string payload = query + request.body;
@@ -141,8 +161,8 @@ class ExchangeSimulator::Impl {
     if (path == "/api/v3/order" && request.method == "POST") return new_order(params);
     if (path == "/api/v3/order" && request.method == "GET") {
       SimOrder* order = find_latest(params["origClientOrderId"]);
-      if (order == nullptr || order->hidden_lookups > 0) {
-        if (order != nullptr) --order->hidden_lookups;
+      if (order == nullptr || order->hidden_lookups > 0 || wall_ms() < order->visible_from_ms) {
+        if (order != nullptr && order->hidden_lookups > 0) --order->hidden_lookups;
         return error(400, -2013, "Order does not exist.");
       }
       return ok(order_json(*order, false));
@@ -155,6 +175,21 @@ class ExchangeSimulator::Impl {
       return ok(order_json(*order, false));
     }
     if (path == "/api/v3/myTrades") return my_trades(params);
+    if (path == "/api/v3/allOrders") {
+      const std::int64_t from = params.contains("startTime") ? std::stoll(params["startTime"]) : 0;
+      const std::int64_t to = params.contains("endTime") ? std::stoll(params["endTime"]) : INT64_MAX;
+      if (params.contains("startTime") && params.contains("endTime") && to - from > 24LL * 3600 * 1000) {
+        return error(400, -1127, "More than 24 hours between startTime and endTime.");
+      }
+      std::string body = "[";
+      for (const auto& order : orders) {
+        if (order.symbol != params["symbol"] || order.time_ms < from || order.time_ms > to) continue;
+        if (order.hidden_lookups > 0 || wall_ms() < order.visible_from_ms) continue;  // the history lags too
+        if (body.size() > 1) body += ',';
+        body += order_json(order, false);
+      }
+      return ok(body + "]");
+    }
     if (path == "/api/v3/openOrders") {
       std::string body = "[";
       for (const auto& order : orders) {
@@ -171,6 +206,7 @@ class ExchangeSimulator::Impl {
 
   SimReply new_order(std::map<std::string, std::string>& params) {
     ++order_requests;
+    order_request_times.push_back(wall_ms());
     std::optional<std::pair<ExchangeFault, int>> fault;
     if (!faults.empty()) {
       fault = faults.front();
@@ -191,6 +227,7 @@ class ExchangeSimulator::Impl {
         }
         case ExchangeFault::kTimestampRejected:
           return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
+        case ExchangeFault::kFalseDuplicate: return error(400, -2010, "Duplicate order sent.");
         default: break;
       }
     }
@@ -202,6 +239,20 @@ class ExchangeSimulator::Impl {
     }
     const std::string& client_id = params["newClientOrderId"];
     if (find_open(client_id) != nullptr) return error(400, -2010, "Duplicate order sent.");
+    if (options_.check_balances) {
+      // What the order needs, as Binance checks it on arrival: the quote for a buy (at its
+      // limit, or the market for a market order), the base asset for a sell.
+      const Quantity wanted{parse_decimal(params["quantity"], 8).value_or(0)};
+      const std::string base = base_asset(params["symbol"]);
+      if (params["side"] == "BUY") {
+        const Price at = params.contains("price") ? Price{parse_decimal(params["price"], 8).value_or(0)}
+                                                   : prices[params["symbol"]];
+        const Money needed = notional(at, 8, wanted, 8, Rounding::kUp).value_or(Money{0});
+        if (needed.raw > balances["USDT"]) return error(400, -2010, "Account has insufficient balance for requested action.");
+      } else if (wanted.raw > balances[base]) {
+        return error(400, -2010, "Account has insufficient balance for requested action.");
+      }
+    }
     SimOrder order;
     order.order_id = static_cast<std::int64_t>(orders.size()) + 1;
     order.symbol = params["symbol"];
@@ -213,6 +264,7 @@ class ExchangeSimulator::Impl {
     order.price = Price{params.contains("price") ? parse_decimal(params["price"], 8).value_or(0) : 0};
     order.time_ms = wall_ms();
     order.hidden_lookups = std::exchange(lookup_lag_, 0);
+    order.visible_from_ms = order.time_ms + std::exchange(lookup_lag_ms_, 0);
     order.status = "NEW";
     orders.push_back(order);
     SimOrder& placed_order = orders.back();
@@ -274,16 +326,36 @@ class ExchangeSimulator::Impl {
     trade.maker = resting;
     trade.time_ms = wall_ms();
     const Money value = notional(price, 8, trade.quantity, 8, Rounding::kDown).value_or(Money{0});
-    trade.commission = Money{value.raw / 1000};
+    const std::string base = base_asset(order.symbol);
+    const bool buy = order.side == "BUY";
+    // The commission, where the account pays it (rounded up, as the exchange does).
+    switch (options_.fee_asset) {
+      case SimFeeAsset::kQuote:
+        trade.commission = Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
+        trade.commission_asset = "USDT";
+        break;
+      case SimFeeAsset::kReceived:
+        trade.commission = buy ? Money{mul_div(trade.quantity.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)}
+                               : Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
+        trade.commission_asset = buy ? base : "USDT";
+        break;
+      case SimFeeAsset::kBnb: {
+        // 25 % off when paid in BNB, converted at the BNB price.
+        const auto quote_fee = mul_div(value.raw, options_.fee_bps * 3, 40'000, Rounding::kUp).value_or(0);
+        trade.commission = Money{mul_div(quote_fee, 100'000'000, options_.bnb_price.raw, Rounding::kUp).value_or(0)};
+        trade.commission_asset = "BNB";
+        break;
+      }
+    }
     order.executed += trade.quantity;
     order.quote += value;
     order.status = "FILLED";
     order.trades.push_back(trade);
     report(order, "TRADE", &order.trades.back());
-    const std::string base = base_asset(order.symbol);
-    const std::int64_t sign = order.side == "BUY" ? 1 : -1;
+    const std::int64_t sign = buy ? 1 : -1;
     balances[base] += sign * trade.quantity.raw;
-    balances["USDT"] -= sign * value.raw + trade.commission.raw;
+    balances["USDT"] -= sign * value.raw;
+    balances[trade.commission_asset] -= trade.commission.raw;
   }
 
   // An executionReport to every user data stream subscriber (after the faults' say).
@@ -300,7 +372,7 @@ class ExchangeSimulator::Impl {
         format_decimal(order.price.raw, 8), cancel ? order.client_order_id : "", execution, order.status,
         order.order_id, format_decimal(trade ? trade->quantity.raw : 0, 8), format_decimal(order.executed.raw, 8),
         format_decimal(trade ? trade->price.raw : 0, 8), format_decimal(trade ? trade->commission.raw : 0, 8),
-        trade ? "\"USDT\"" : "null", wall_ms(), trade ? static_cast<std::int64_t>(trade->id) : -1,
+        trade ? "\"" + trade->commission_asset + "\"" : std::string("null"), wall_ms(), trade ? static_cast<std::int64_t>(trade->id) : -1,
         order.open() ? "true" : "false", trade && trade->maker ? "true" : "false", order.time_ms,
         format_decimal(order.quote.raw, 8));
     std::vector<std::string> out;
@@ -387,17 +459,20 @@ class ExchangeSimulator::Impl {
  private:
   SimReply my_trades(std::map<std::string, std::string>& params) {
     const std::int64_t order_id = params.contains("orderId") ? std::stoll(params["orderId"]) : 0;
+    const std::int64_t from = params.contains("startTime") ? std::stoll(params["startTime"]) : 0;
+    const std::int64_t to = params.contains("endTime") ? std::stoll(params["endTime"]) : INT64_MAX;
     std::string body = "[";
     for (const auto& order : orders) {
       if (order.symbol != params["symbol"] || (order_id != 0 && order.order_id != order_id)) continue;
       for (const auto& trade : order.trades) {
+        if (trade.time_ms < from || trade.time_ms > to) continue;
         if (body.size() > 1) body += ',';
         body += fmt::format(
             R"({{"symbol":"{}","id":{},"orderId":{},"orderListId":-1,"price":"{}","qty":"{}","quoteQty":"0",)"
-            R"("commission":"{}","commissionAsset":"USDT","time":{},"isBuyer":{},"isMaker":{},"isBestMatch":true}})",
+            R"("commission":"{}","commissionAsset":"{}","time":{},"isBuyer":{},"isMaker":{},"isBestMatch":true}})",
             order.symbol, trade.id, order.order_id, format_decimal(trade.price.raw, 8),
-            format_decimal(trade.quantity.raw, 8), format_decimal(trade.commission.raw, 8), trade.time_ms,
-            order.side == "BUY", trade.maker);
+            format_decimal(trade.quantity.raw, 8), format_decimal(trade.commission.raw, 8), trade.commission_asset,
+            trade.time_ms, order.side == "BUY", trade.maker);
       }
     }
     return ok(body + "]");
@@ -422,6 +497,21 @@ class ExchangeSimulator::Impl {
     return nullptr;
   }
 
+  // A filled market buy placed by another program (or an earlier sigex) on this account.
+  void place_foreign(const std::string& symbol, const std::string& client_order_id, Quantity quantity) {
+    SimOrder order;
+    order.order_id = static_cast<std::int64_t>(orders.size()) + 1;
+    order.symbol = symbol;
+    order.client_order_id = client_order_id;
+    order.side = "BUY";
+    order.type = "MARKET";
+    order.quantity = quantity;
+    order.time_ms = wall_ms();
+    order.status = "NEW";
+    orders.push_back(order);
+    match(orders.back(), prices[symbol]);
+  }
+
   void move_price(const std::string& symbol, Price price) {
     prices[symbol] = price;
     for (auto& order : orders) {
@@ -429,17 +519,20 @@ class ExchangeSimulator::Impl {
     }
   }
 
-  std::map<std::string, std::int64_t> balances{{"USDT", 100'000 * 100'000'000LL}};
+  std::map<std::string, std::int64_t> balances;
   int lookup_lag_ = 0;
+  int lookup_lag_ms_ = 0;
+  std::int64_t banned_until_ms = 0;
+  std::deque<std::int64_t> order_request_times;
 
  private:
   static std::string fills_json(const SimOrder& order) {
     std::string json = "[";
     for (const auto& trade : order.trades) {
       if (json.size() > 1) json += ',';
-      json += fmt::format(R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":"USDT","tradeId":{}}})",
+      json += fmt::format(R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":"{}","tradeId":{}}})",
                           format_decimal(trade.price.raw, 8), format_decimal(trade.quantity.raw, 8),
-                          format_decimal(trade.commission.raw, 8), trade.id);
+                          format_decimal(trade.commission.raw, 8), trade.commission_asset, trade.id);
     }
     return json + "]";
   }
@@ -481,6 +574,29 @@ void ExchangeSimulator::set_price(const std::string& symbol, Price price) {
 void ExchangeSimulator::inject_lookup_lag(int lookups) {
   std::lock_guard lock(impl_->mutex);
   impl_->lookup_lag_ = lookups;
+}
+void ExchangeSimulator::inject_lookup_lag_ms(int ms) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->lookup_lag_ms_ = ms;
+}
+void ExchangeSimulator::ban_for(int seconds) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->banned_until_ms = wall_ms() + seconds * 1000LL;
+}
+std::int64_t ExchangeSimulator::balance(const std::string& asset) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto found = impl_->balances.find(asset);
+  return found == impl_->balances.end() ? 0 : found->second;
+}
+std::uint64_t ExchangeSimulator::order_requests_within(int window_ms) const {
+  std::lock_guard lock(impl_->mutex);
+  const std::int64_t since = wall_ms() - window_ms;
+  return static_cast<std::uint64_t>(std::count_if(impl_->order_request_times.begin(), impl_->order_request_times.end(),
+                                                  [&](std::int64_t at) { return at >= since; }));
+}
+void ExchangeSimulator::place_foreign(const std::string& symbol, const std::string& client_order_id, Quantity quantity) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->place_foreign(symbol, client_order_id, quantity);
 }
 int ExchangeSimulator::orders_with_id(const std::string& client_order_id) const {
   std::lock_guard lock(impl_->mutex);

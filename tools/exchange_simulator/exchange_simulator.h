@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -32,7 +33,13 @@ enum class ExchangeFault : std::uint8_t {
   kResetBeforePlacing,        // the connection is reset as the request arrives; not placed
   kResetAfterPlacing,         // placed, then the connection is reset without an answer
   kDuplicateAfterPlacing,     // placed, the answer is 400 -2010 "Duplicate order sent."
+  kFalseDuplicate,            // not placed, yet the answer is 400 -2010 "Duplicate order sent."
 };
+
+// Where the simulated exchange charges commissions, as Binance spot does: by default in the
+// asset received (a buy pays in the base asset bought, a sell in the quote asset), in the
+// quote asset always, or in BNB (the account's "pay fees with BNB" option).
+enum class SimFeeAsset : std::uint8_t { kReceived, kQuote, kBnb };
 
 struct ExchangeSimulatorOptions {
   std::uint16_t port = 0;
@@ -41,6 +48,11 @@ struct ExchangeSimulatorOptions {
   std::string exchange_info_path;  // served at /api/v3/exchangeInfo
   std::int64_t server_offset_ms = 0;  // the exchange's clock minus ours
   int retry_after_s = 30;             // Retry-After of 429 answers (418: four times as long)
+  SimFeeAsset fee_asset = SimFeeAsset::kQuote;
+  std::int64_t fee_bps = 10;                       // commission: 0.1 % of the trade
+  Money bnb_price{600LL * 100'000'000};            // BNBUSDT, for fees paid in BNB
+  std::map<std::string, Money> balances{{"USDT", Money{100'000LL * 100'000'000}}};  // at start
+  bool check_balances = true;  // -2010 "Account has insufficient balance" as Binance answers
 };
 
 struct SimOrderView {
@@ -64,6 +76,16 @@ class ExchangeSimulator {
   // The next order placed is invisible to its first `lookups` lookups (-2013), as a lookup
   // that lags behind the matching engine.
   void inject_lookup_lag(int lookups);
+  // The next order placed is invisible to GET /api/v3/order and allOrders for `ms`
+  // milliseconds (its trades and the balances show it at once).
+  void inject_lookup_lag_ms(int ms);
+  // Answers every request with 418 (banned, Retry-After) until `seconds` have passed.
+  void ban_for(int seconds);
+  std::int64_t balance(const std::string& asset) const;  // free, 8 decimals
+  // Order requests received within the last `window_ms` (a storm shows here).
+  std::uint64_t order_requests_within(int window_ms) const;
+  // Places an order as another program on the same account would (the history shows it).
+  void place_foreign(const std::string& symbol, const std::string& client_order_id, Quantity quantity);
 
   std::uint64_t orders_placed() const;   // orders that reached the book
   std::uint64_t order_requests() const;  // POST /api/v3/order received

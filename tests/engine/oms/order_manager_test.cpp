@@ -165,7 +165,7 @@ class UnknownOutcomeTest : public OrderManagerTest {
  protected:
   static constexpr TimeNs kSecond = kNsPerSecond;
   UnknownOutcomeTest() : orders_(instruments_, *journal_, venue_) {
-    orders_.set_resolution_policy({2 * kSecond, 1 * kSecond, kSecond / 2, 3});
+    orders_.set_resolution_policy({2 * kSecond, 1 * kSecond, kSecond / 2, 3, 10 * kSecond, 30 * kSecond});
   }
 
   std::size_t commands(OrderCommandKind kind) const {
@@ -181,29 +181,87 @@ class UnknownOutcomeTest : public OrderManagerTest {
     orders_.apply(answer(kind, id), now);
     return true;
   }
+  // Runs the OMS at `now`; when it sends a proof-of-absence query, answers it with `evidence`
+  // (kProven: "does not exist" anywhere; kUnproven: a trace the venue cannot attribute).
+  bool answer_proof_at(TimeNs now, AbsenceEvidence evidence, const ClientOrderId& id) {
+    const std::size_t before = venue_.sent.size();
+    orders_.run_due(now);
+    if (venue_.sent.size() == before || !venue_.sent.back().prove_absence) return false;
+    ExecutionEvent event = answer(evidence == AbsenceEvidence::kProven ? ExecutionKind::kNotFound : ExecutionKind::kUnknown, id);
+    event.absence = evidence;
+    orders_.apply(event, now);
+    return true;
+  }
 
   OrderManager orders_;
 };
 
-TEST_F(UnknownOutcomeTest, ProvenAbsentAfterTheDeadlineIsResentWithTheSameId) {
+TEST_F(UnknownOutcomeTest, ProvenAbsentAfterTheWaitIsResentWithTheSameId) {
   const TimeNs t0 = 1000 * kSecond;
   const ClientOrderId id = *orders_.submit(0, "sf", buy(), t0);
   orders_.apply(answer(ExecutionKind::kUnknown, id), t0 + 10);
   EXPECT_TRUE(orders_.has_unknown_outcome(0));
+  EXPECT_EQ(orders_.unresolved_orders(), 1u);
   // Looked up at once; "does not exist" this early proves nothing (the request may be queued).
   EXPECT_TRUE(answer_lookup_at(t0 + 10, ExecutionKind::kNotFound, id));
   EXPECT_EQ(orders_.next_due_ns(), t0 + 3 * kSecond);  // sent + recvWindow + settle
   EXPECT_FALSE(answer_lookup_at(t0 + 2 * kSecond, ExecutionKind::kNotFound, id));
-  // Three answers after the deadline, half a second apart, before a resend.
+  // Three answers after the deadline, half a second apart: still no resend, since the
+  // lookups may lag for longer than that (the minimum wait runs from the unknown outcome).
   EXPECT_TRUE(answer_lookup_at(t0 + 3 * kSecond, ExecutionKind::kNotFound, id));
   EXPECT_TRUE(answer_lookup_at(t0 + 3 * kSecond + kSecond / 2, ExecutionKind::kNotFound, id));
-  EXPECT_EQ(commands(OrderCommandKind::kNew), 1u);
   EXPECT_TRUE(answer_lookup_at(t0 + 4 * kSecond, ExecutionKind::kNotFound, id));
+  EXPECT_EQ(commands(OrderCommandKind::kNew), 1u);
+  EXPECT_EQ(orders_.next_due_ns(), t0 + 10 + 10 * kSecond);
+  EXPECT_TRUE(answer_lookup_at(t0 + 10 + 10 * kSecond, ExecutionKind::kNotFound, id));
+  EXPECT_EQ(commands(OrderCommandKind::kNew), 1u);  // one more source must agree first
+  // The venue proves the absence from its order history, trades and balances: resent.
+  EXPECT_TRUE(answer_proof_at(t0 + 10 + 10 * kSecond, AbsenceEvidence::kProven, id));
   ASSERT_EQ(commands(OrderCommandKind::kNew), 2u);
   EXPECT_EQ(venue_.sent.back().client_order_id, id);  // the same idempotency key
   EXPECT_EQ(orders_.find(id.view())->state, OrderState::kSent);
   EXPECT_EQ(orders_.counters().resends, 1u);
+  EXPECT_EQ(orders_.counters().proofs, 1u);
   EXPECT_FALSE(orders_.has_unknown_outcome(0));
+}
+
+TEST_F(UnknownOutcomeTest, AnAbsenceTheVenueCannotProveIsNeverResentAndAlerts) {
+  const TimeNs t0 = 1000 * kSecond;
+  const ClientOrderId id = *orders_.submit(0, "sf", buy(), t0);
+  orders_.apply(answer(ExecutionKind::kUnknown, id), t0);
+  TimeNs now = t0;
+  // Every lookup says "does not exist" for far longer than the minimum wait...
+  for (int round = 0; round < 40; ++round) {
+    now = std::max(now, orders_.next_due_ns());
+    if (!answer_proof_at(now, AbsenceEvidence::kUnproven, id)) {
+      orders_.apply(answer(ExecutionKind::kNotFound, id), now);
+    }
+  }
+  // ... but each proof finds a trade it cannot attribute: no resend, ever; blocked; alerted.
+  EXPECT_EQ(commands(OrderCommandKind::kNew), 1u);
+  EXPECT_GE(orders_.counters().unproven_absences, 2u);
+  EXPECT_TRUE(orders_.has_unknown_outcome(0));
+  EXPECT_EQ(orders_.find(id.view())->state, OrderState::kUnknown);
+  // Lookups go on, slower: at most one a second on average here.
+  EXPECT_LE(commands(OrderCommandKind::kQuery), static_cast<std::size_t>((now - t0) / kSecond) + 4);
+  // When the venue finally shows the order, it is adopted.
+  now = orders_.next_due_ns();
+  orders_.run_due(now);
+  orders_.apply(answer(ExecutionKind::kAccepted, id), now);
+  orders_.apply(fill_of(id, 4, price("50000"), quantity("0.01"), money("0")), now);
+  EXPECT_EQ(orders_.find(id.view())->state, OrderState::kFilled);
+  EXPECT_FALSE(orders_.has_unknown_outcome(0));
+}
+
+TEST_F(UnknownOutcomeTest, AnOrderLeftSentByAFalseDuplicateAnswerIsResolvedAsUnknown) {
+  // -2010 "Duplicate order sent." for an order the venue does not have: the venue reports
+  // the outcome unknown; even a "does not exist" arriving first starts the resolution.
+  const TimeNs t0 = 1000 * kSecond;
+  const ClientOrderId id = *orders_.submit(0, "sf", buy(), t0);
+  orders_.apply(answer(ExecutionKind::kNotFound, id), t0 + 1);
+  EXPECT_EQ(orders_.find(id.view())->state, OrderState::kUnknown);
+  EXPECT_EQ(orders_.pending_lookups(), 1u);
+  EXPECT_EQ(orders_.unresolved_orders(), 1u);
 }
 
 TEST_F(UnknownOutcomeTest, AnOrderFoundByTheLookupIsAdoptedNotResent) {
@@ -274,7 +332,7 @@ TEST_F(UnknownOutcomeTest, ACrashBeforeSendingIsResolvedAfterRestart) {
   ASSERT_TRUE(journal_->record_intent(order, "BTCUSDT"));
   RecordingVenue venue;
   OrderManager restarted(instruments_, *journal_, venue);
-  restarted.set_resolution_policy({2 * kSecond, 1 * kSecond, kSecond / 2, 1});
+  restarted.set_resolution_policy({2 * kSecond, 1 * kSecond, kSecond / 2, 1, 3 * kSecond});
   const TimeNs start = 100 * kSecond;
   restarted.restore_from_journal(start);
   EXPECT_EQ(restarted.find(order.client_order_id.view())->state, OrderState::kUnknown);
@@ -282,6 +340,11 @@ TEST_F(UnknownOutcomeTest, ACrashBeforeSendingIsResolvedAfterRestart) {
   restarted.apply(answer(ExecutionKind::kNotFound, order.client_order_id), start);
   restarted.run_due(start + 3 * kSecond);
   restarted.apply(answer(ExecutionKind::kNotFound, order.client_order_id), start + 3 * kSecond);
+  restarted.run_due(start + 3 * kSecond);
+  ASSERT_TRUE(venue.sent.back().prove_absence);
+  ExecutionEvent proof = answer(ExecutionKind::kNotFound, order.client_order_id);
+  proof.absence = AbsenceEvidence::kProven;
+  restarted.apply(proof, start + 3 * kSecond);
   ASSERT_EQ(venue.sent.back().kind, OrderCommandKind::kNew);
   EXPECT_EQ(venue.sent.back().client_order_id, order.client_order_id);
 }

@@ -1,0 +1,38 @@
+#pragma once
+
+// Evidence of earlier runs on the exchange account. Client order ids are unique on Binance
+// only among open orders, so a journal that was lost, emptied or replaced could re-trade
+// signals an earlier journal traded. At start-up the account's recent orders are read and
+// every order minted by one of this configuration's strategies that the journal does not
+// hold is named: sigex refuses to start until the operator adopts them (their fills become
+// part of the journal) or acknowledges them as not to be adopted.
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/events/events.h"
+
+namespace sigex {
+
+// An order of the exchange account, as its order history shows it.
+struct AccountOrder {
+  ClientOrderId client_order_id;
+  InstrumentId instrument = kNoInstrument;
+  VenueOrderId venue_order_id = 0;
+  Side side = Side::kBuy;
+  Price price;              // at the instrument's scale
+  Quantity quantity;        // at the instrument's scale
+  Quantity executed;        // at the instrument's scale
+  std::string status;       // the venue's word: FILLED, CANCELED, ...
+  TimeNs time_ns = 0;
+};
+
+// Orders of `account` minted by sigex for one of `strategy_tags` whose ids are not in
+// `known_ids` (the journal's orders and the ids an operator acknowledged).
+std::vector<AccountOrder> orders_unknown_to_journal(const std::vector<AccountOrder>& account,
+                                                    const std::vector<std::string>& strategy_tags,
+                                                    const std::set<std::string, std::less<>>& known_ids);
+
+}  // namespace sigex
