@@ -879,9 +879,16 @@ void BinanceExecutionVenue::check_clock() {
     log_warn("Binance clock check failed: {}", error);
     return;
   }
-  if (!rest_.clock_guard().orders_allowed(clock_.now_ns())) {
-    log_error("no new Binance orders: {}", rest_.clock_guard().status(clock_.now_ns()));
+  const TimeNs now = clock_.now_ns();
+  const bool allowed = rest_.clock_guard().orders_allowed(now);
+  // Said when it changes, and once a minute while it lasts: not on every check.
+  if (!allowed && (clock_ok_ || now - clock_logged_ns_ >= kNsPerMinute)) {
+    log_error("no new Binance orders: {}", rest_.clock_guard().status(now));
+    clock_logged_ns_ = now;
+  } else if (allowed && !clock_ok_) {
+    log_warn("Binance clock check: {}; orders resume", rest_.clock_guard().status(now));
   }
+  clock_ok_ = allowed;
 }
 
 }  // namespace sigex

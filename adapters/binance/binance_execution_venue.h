@@ -240,6 +240,8 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   TimeNs next_poll_ns_ = 0;
   TimeNs next_clock_check_ns_ = 0;
   bool connection_failed_ = false;
+  bool clock_ok_ = true;
+  TimeNs clock_logged_ns_ = 0;
 };
 
 }  // namespace sigex

@@ -228,6 +228,7 @@ class ExchangeSimulator::Impl {
         case ExchangeFault::kTimestampRejected:
           return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
         case ExchangeFault::kFalseDuplicate: return error(400, -2010, "Duplicate order sent.");
+        case ExchangeFault::kRejectRetryable: return error(400, -1000, "An unknown error occurred while processing the request.");
         default: break;
       }
     }
@@ -497,6 +498,8 @@ class ExchangeSimulator::Impl {
     return nullptr;
   }
 
+  void set_offset(std::int64_t offset_ms) { options_.server_offset_ms = offset_ms; }
+
   // A filled market buy placed by another program (or an earlier sigex) on this account.
   void place_foreign(const std::string& symbol, const std::string& client_order_id, Quantity quantity) {
     SimOrder order;
@@ -578,6 +581,21 @@ void ExchangeSimulator::inject_lookup_lag(int lookups) {
 void ExchangeSimulator::inject_lookup_lag_ms(int ms) {
   std::lock_guard lock(impl_->mutex);
   impl_->lookup_lag_ms_ = ms;
+}
+void ExchangeSimulator::end_lookup_lag() {
+  std::lock_guard lock(impl_->mutex);
+  for (auto& order : impl_->orders) {
+    order.hidden_lookups = 0;
+    order.visible_from_ms = 0;
+  }
+}
+void ExchangeSimulator::set_balance(const std::string& asset, std::int64_t amount) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->balances[asset] = amount;
+}
+void ExchangeSimulator::set_server_offset_ms(std::int64_t offset_ms) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->set_offset(offset_ms);
 }
 void ExchangeSimulator::ban_for(int seconds) {
   std::lock_guard lock(impl_->mutex);

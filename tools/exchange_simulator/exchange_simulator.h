@@ -34,6 +34,7 @@ enum class ExchangeFault : std::uint8_t {
   kResetAfterPlacing,         // placed, then the connection is reset without an answer
   kDuplicateAfterPlacing,     // placed, the answer is 400 -2010 "Duplicate order sent."
   kFalseDuplicate,            // not placed, yet the answer is 400 -2010 "Duplicate order sent."
+  kRejectRetryable,           // not placed, 400 -1000 "An unknown error occurred" (a retry may pass)
 };
 
 // Where the simulated exchange charges commissions, as Binance spot does: by default in the
@@ -81,6 +82,10 @@ class ExchangeSimulator {
   void inject_lookup_lag_ms(int ms);
   // Answers every request with 418 (banned, Retry-After) until `seconds` have passed.
   void ban_for(int seconds);
+  // Every order hidden by a lookup lag becomes visible now.
+  void end_lookup_lag();
+  void set_balance(const std::string& asset, std::int64_t amount);  // 8 decimals (a deposit or withdrawal)
+  void set_server_offset_ms(std::int64_t offset_ms);                // the exchange's clock moves
   std::int64_t balance(const std::string& asset) const;  // free, 8 decimals
   // Order requests received within the last `window_ms` (a storm shows here).
   std::uint64_t order_requests_within(int window_ms) const;

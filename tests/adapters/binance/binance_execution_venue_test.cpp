@@ -234,6 +234,50 @@ TEST_F(BinanceVenueTest, BanStopsEveryRequestAndRaisesAnAlert) {
   EXPECT_EQ(simulator_->order_requests(), 1u);  // nothing more reached the exchange
 }
 
+TEST_F(BinanceVenueTest, AFalseDuplicateAnswerIsAnUnknownOutcomeResolvedWithoutARestart) {
+  // -2010 "Duplicate order sent." although the exchange has no such order.
+  simulator_->inject(ExchangeFault::kFalseDuplicate);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->unresolved_orders() == 1; }));
+  EXPECT_EQ(orders_->find(id.view())->state, OrderState::kUnknown);  // counted, not left in SENT
+  EXPECT_EQ(venue_->counters().unknown_outcomes.load(), 1u);
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(orders_->counters().resends, 1u);
+  EXPECT_EQ(orders_->counters().proofs, 1u);
+  EXPECT_EQ(orders_->unresolved_orders(), 0u);
+}
+
+TEST_F(BinanceVenueTest, ALookupThatLagsLongerThanTheResendWaitNeverTradesTwice) {
+  // Placed and filled, the answer lost, and every order lookup and the order history say
+  // "does not exist" for an hour: longer than any resend wait. The trades and the balance
+  // show the fill, so the absence is never proven: no resend, the operator is alerted.
+  simulator_->inject(ExchangeFault::kCutAfterPlacing);
+  simulator_->inject_lookup_lag_ms(3'600'000);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->counters().unproven_absences >= 2; }));
+  EXPECT_EQ(simulator_->orders_with_id(std::string(id.view())), 1);
+  EXPECT_EQ(simulator_->order_requests(), 1u);
+  EXPECT_EQ(orders_->counters().resends, 0u);
+  EXPECT_EQ(orders_->find(id.view())->state, OrderState::kUnknown);
+  EXPECT_TRUE(orders_->has_unknown_outcome(0));  // the instrument stays blocked
+  EXPECT_GE(venue_->counters().alerts.load(), 1u);
+  // The exchange shows the order at last: adopted, its fill counted once.
+  simulator_->end_lookup_lag();
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+}
+
+TEST_F(BinanceVenueTest, AnOrderNeverPlacedIsResentOnlyAfterTheHistoryTradesAndBalancesAgree) {
+  simulator_->inject(ExchangeFault::kServerErrorBeforePlacing);
+  simulator_->inject_lookup_lag(2);  // lookups lag too: they prove nothing on their own
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_EQ(orders_->counters().proofs, 1u);
+  EXPECT_EQ(orders_->counters().unproven_absences, 0u);
+}
+
 TEST_F(BinanceVenueTest, RestingOrderFillsAreFoundByPollingAndCountedOnce) {
   const ClientOrderId id =
       *orders_->submit(0, "sf", intent(OrderType::kLimit, "59000"), clock_.now_ns());
