@@ -14,6 +14,11 @@ namespace sigex {
 bool InstanceLock::acquire(const std::string& state_dir, std::string& error) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
+  if (ec) {
+    error = "cannot create state directory " + state_dir + ": " + ec.message() +
+            " (it must be writable by the user sigex runs as)";
+    return false;
+  }
   const std::string path = (std::filesystem::path(state_dir) / "sigex.lock").string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) {

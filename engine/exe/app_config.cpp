@@ -552,6 +552,9 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   }
   strategy.finish();
   root.finish();
+  if (config.service.mode == RunMode::kLive && !config.execution.enabled) {
+    errors.add(path + ": [service] mode = \"live\" needs an [execution] section (the exchange and where its keys are)");
+  }
 
   for (const auto& input : config.backtest.inputs) {
     if (!input.snapshot_symbol.empty()) {

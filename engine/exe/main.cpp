@@ -157,6 +157,8 @@ int main(int argc, char** argv) {
   std::string config_text;  // `run` records what it runs on
   const auto config = sigex::load_app_config(config_path, errors, overrides, &config_text);
   if (ctl->parsed() && !errors.empty()) {
+    // Each problem first (a syntax error may hide the control socket setting as well).
+    for (const auto& message : errors.messages()) std::fprintf(stderr, "config error: %s\n", message.c_str());
     // A daemon keeps running on the configuration it validated; ctl only needs the socket.
     std::fprintf(stderr, "sigex ctl: %s has %zu problem(s) (sigex ctl reload would refuse it); "
                  "using its control socket setting\n", config_path.c_str(), errors.messages().size());

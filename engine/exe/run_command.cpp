@@ -116,7 +116,9 @@ class Daemon {
   std::string status_text() const;
   std::string set_state(TradingState state, const std::string& arguments);
   std::string flatten(const std::string& reason);
-  bool any_open_order() const;
+  // Orders resting on the venue (being canceled at stop). An order whose outcome is unknown
+  // cannot be canceled and does not hold up a stop: the next start reconciles it.
+  bool any_resting_order() const;
   // Records the action in the input log, then applies it at the core's current time.
   std::size_t control(const ControlAction& action);
   const Clock& engine_clock() const { return paper_venue_ ? static_cast<const Clock&>(core_clock_) : clock_; }
@@ -496,7 +498,7 @@ int Daemon::run() {
     scrub_environment_variable(source->env);
   }
   if (!venue_started || !reconcile(error) || !start_service_endpoints(error) || !start_feeds(error)) {
-    log_error("{}", error);
+    log_error("{}; sigex exits (status 1) without trading", error);
     notifier_.status("start-up failed (see the log)");
     shut_down();
     return 1;
@@ -643,16 +645,19 @@ std::size_t Daemon::control(const ControlAction& action) {
   return apply_control(core_, action, engine_clock());
 }
 
-bool Daemon::any_open_order() const {
-  for (InstrumentId id = 0; id < instruments_.size(); ++id) {
-    if (core_.engine->orders().has_open_order(id)) return true;
+bool Daemon::any_resting_order() const {
+  for (const Order& order : core_.engine->orders().orders()) {
+    if (order.state == OrderState::kAccepted || order.state == OrderState::kPartiallyFilled ||
+        order.state == OrderState::kPendingCancel) {
+      return true;
+    }
   }
   return false;
 }
 
 bool Daemon::stop_complete(TimeNs now_ns) const {
   if (!stopping_) return false;
-  if (config_.service.on_stop == StopPolicy::kLeaveOrders || !any_open_order()) return true;
+  if (config_.service.on_stop == StopPolicy::kLeaveOrders || !any_resting_order()) return true;
   if (now_ns < stop_deadline_ns_) return false;
   log_warn("stopping with orders still open (no cancel answer in time); the next start reconciles them");
   return true;
@@ -873,13 +878,31 @@ std::string Daemon::status_text() const {
                        format_decimal(order.filled_quantity.raw, instrument.quantity_scale), to_string(order.state));
   }
   if (!any) out += "  none\n";
+  const OrderManager& oms = core_.engine->orders();
+  if (oms.unresolved_orders() > 0) {
+    out += fmt::format("  UNRESOLVED    {} order(s) whose outcome is not definite (looked up; instrument blocked){}\n",
+                       oms.unresolved_orders(),
+                       oms.counters().unproven_absences > 0
+                           ? fmt::format("; ALERT: {} lookup(s) found a trace the venue cannot attribute: check the account",
+                                         oms.counters().unproven_absences)
+                           : std::string());
+  }
+  if (live_venue_ && live_venue_->counters().orders_waiting.load() > 0) {
+    out += fmt::format("  WAITING       {} order(s) not sent yet: {} (each goes out once when that clears, or is given "
+                       "up after {} s)\n",
+                       live_venue_->counters().orders_waiting.load(), live_venue_->waiting_reason(),
+                       config_.execution.binance.max_order_wait_ns / kNsPerSecond);
+  }
+  if (live_venue_ && live_venue_->banned()) out += "  BANNED        the exchange bans this IP (HTTP 418): no request is sent\n";
   std::string denials;
   for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
     const auto reason = static_cast<RiskDenial>(i);
     if (core_.engine->risk().denials(reason) > 0) denials += fmt::format(" {}={}", to_string(reason), core_.engine->risk().denials(reason));
   }
-  out += fmt::format("this run        {} events, {} orders, {} fills, risk denials{}\n", core_.engine->counters().events,
-                     core_.engine->counters().orders_submitted, core_.engine->counters().fills, denials.empty() ? " none" : denials);
+  out += fmt::format("this run        {} events, {} orders, {} fills, {} venue refusal(s), {} alert(s), risk denials{}\n",
+                     core_.engine->counters().events, core_.engine->counters().orders_submitted,
+                     core_.engine->counters().fills, core_.engine->counters().venue_rejections,
+                     core_.engine->counters().alerts, denials.empty() ? " none" : denials);
   return out;
 }
 

@@ -139,9 +139,12 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine, 
     out.single("sigex_tm_records_total", "counter", "Signals and grades received (new ones).", static_cast<double>(tm.records_emitted));
     out.single("sigex_tm_parse_failures_total", "counter", "Token Metrics pages that failed to parse.",
                static_cast<double>(tm.parse_failures + tm.client.malformed));
-    out.single("sigex_tm_errors_total", "counter", "Token Metrics calls that failed (HTTP errors, timeouts, transport).",
+    out.single("sigex_tm_errors_total", "counter",
+               "Token Metrics calls that failed (HTTP errors, timeouts, transport, malformed or success:false pages).",
                static_cast<double>(tm.client.rate_limited + tm.client.server_errors + tm.client.auth_failures +
-                                   tm.client.payment_required + tm.client.timeouts + tm.client.transport_errors));
+                                   tm.client.payment_required + tm.client.timeouts + tm.client.transport_errors +
+                                   tm.client.bad_requests + tm.client.other_http_errors + tm.client.malformed +
+                                   tm.client.success_false));
     out.single("sigex_tm_halted", "gauge", "1 when polling stopped (budget exhausted, key refused).", tm.halted ? 1 : 0);
     out.family("sigex_tm_last_success_age_seconds", "gauge", "Age of the last successful poll per endpoint (-1: never).");
     for (const auto& endpoint : tm.endpoints) {
@@ -158,8 +161,17 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine, 
   for (std::size_t i = 0; i < by_state.size(); ++i) {
     out.sample("sigex_orders", label("state", to_string(static_cast<OrderState>(i))), static_cast<double>(by_state[i]));
   }
-  out.single("sigex_orders_unknown_outcome", "gauge", "Orders whose outcome is being resolved with the venue.",
-             static_cast<double>(by_state[static_cast<std::size_t>(OrderState::kUnknown)]));
+  out.single("sigex_orders_unknown_outcome", "gauge",
+             "Orders whose outcome is not definite (unknown, or being looked up with the venue).",
+             static_cast<double>(engine.orders().unresolved_orders()));
+  out.single("sigex_unproven_absences_total", "counter",
+             "Unknown orders the venue showed a trace of (never resent; the operator is alerted).",
+             static_cast<double>(engine.orders().counters().unproven_absences));
+  out.single("sigex_venue_rejections_total", "counter", "Orders the venue refused (each one backs off or stops the instrument).",
+             static_cast<double>(engine.counters().venue_rejections));
+  out.single("sigex_alerts_total", "counter", "Conditions an operator must see (logged with ALERT).",
+             static_cast<double>(engine.counters().alerts + engine.orders().counters().unproven_absences +
+                                 (venue != nullptr ? venue->counters().alerts.load() : 0)));
   out.single("sigex_orders_submitted_total", "counter", "Orders approved by risk and handed to the OMS this run.",
              static_cast<double>(engine.counters().orders_submitted));
   out.single("sigex_fills_total", "counter", "Fills applied this run (each trade id once).", static_cast<double>(engine.counters().fills));
@@ -185,6 +197,11 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine, 
                static_cast<double>(counters.unknown_outcomes.load()));
     out.single("sigex_venue_alerts_total", "counter", "Conditions an operator must see (bans).", static_cast<double>(counters.alerts.load()));
     out.single("sigex_venue_banned", "gauge", "1 while the exchange bans our requests (HTTP 418).", venue->banned() ? 1 : 0);
+    out.single("sigex_venue_orders_waiting", "gauge",
+               "Orders refused here (ban, clock skew, request budget) waiting to be sent once.",
+               static_cast<double>(counters.orders_waiting.load()));
+    out.single("sigex_venue_orders_given_up_total", "counter", "Orders that waited too long and were never sent.",
+               static_cast<double>(counters.orders_given_up.load()));
     out.single("sigex_venue_user_stream_live", "gauge", "1 while the user data stream is subscribed.", venue->stream_live() ? 1 : 0);
   }
 

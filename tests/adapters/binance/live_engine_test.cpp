@@ -188,10 +188,14 @@ TEST_F(LiveEngineTest, AnExitThatCannotSucceedStopsTheInstrumentInsteadOfLooping
   run_for(kNsPerSecond);
   simulator_->set_balance("BTC", 0);  // the coins left the account (a withdrawal, a fee sigex never saw)
   strategy_->exit_ = true;
-  // A minute of market events, each one asking for the exit again.
+  const auto halted = [&] {
+    return engine_->trading_states().get("instrument:BTCUSDT").state == TradingState::kHalted;
+  };
+  ASSERT_TRUE(run_for(300 * kNsPerSecond, halted));
+  // Another minute of market events, each one asking for the exit again.
   run_for(60 * kNsPerSecond);
   EXPECT_LE(simulator_->order_requests(), 2u) << "one refused exit, not one per market event";
-  EXPECT_EQ(engine_->trading_states().get("instrument:BTCUSDT").state, TradingState::kHalted);
+  EXPECT_TRUE(halted());
   EXPECT_EQ(engine_->counters().alerts, 1u);
   EXPECT_LE(journal_->count_rows("orders"), 2);
   EXPECT_LE(journal_->count_rows("risk_denials"), 3) << "a denial per minute, not per event";

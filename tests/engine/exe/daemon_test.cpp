@@ -331,6 +331,7 @@ TEST(Daemon, ReloadAppliesAValidConfigurationAndKeepsTheRunningOneWhenInvalid) {
   const CommandResult reload = world.ctl({"reload"});
   EXPECT_EQ(reload.exit_code, 1);
   EXPECT_NE(reload.err.find("the running configuration is kept"), std::string::npos) << reload.err;
+  EXPECT_NE(reload.err.find("unknown key 'unknown' in [service]"), std::string::npos) << reload.err;
   const CommandResult status = world.ctl({"status"});
   EXPECT_EQ(status.exit_code, 0);
 
@@ -344,6 +345,12 @@ TEST(Daemon, ReloadAppliesAValidConfigurationAndKeepsTheRunningOneWhenInvalid) {
   EXPECT_EQ(refused->wait_exit(30s), 2);
   EXPECT_NE(refused->stderr_text().find("unknown key 'unknown' in [service]"), std::string::npos) << refused->stderr_text();
   EXPECT_NE(refused->stderr_text().find("nothing was started"), std::string::npos);
+
+  // A TOML syntax error: ctl names it (file, line), not only that the daemon is unreachable.
+  std::ofstream(world.config_path(), std::ios::app) << "\n[[broken\n";
+  const CommandResult broken = world.ctl({"reload"});
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_NE(broken.err.find("config error: " + world.config_path().string()), std::string::npos) << broken.err;
 }
 
 TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAcrossRestarts) {
