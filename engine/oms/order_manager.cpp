@@ -263,15 +263,8 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
   lookup.query_sent_ns = -1;
   const bool proven = lookup.proving && event.absence == AbsenceEvidence::kProven;
   lookup.proving = false;
-  if (order.state != OrderState::kUnknown) {
-    // The journal says the venue accepted it; the venue has no such order.
-    ++counters_.reconciliation_differences;
-    log_error("reconciliation: the venue has no order {} that the journal shows {}; marked expired",
-              order.client_order_id.view(), to_string(order.state));
-    lookups_.erase(found);
-    transition(order, OrderEvent::kExpired, &event, now_ns);
-    return;
-  }
+  // One "does not exist" proves nothing, for an order in doubt or one the journal shows the
+  // venue accepted alike: lookups lag behind the matching engine.
   if (lookup.not_found < policy_.not_found_confirmations || now_ns < lookup.resend_after_ns) {
     lookup.next_query_ns = std::max(now_ns + policy_.retry_ns,
                                     lookup.not_found < policy_.not_found_confirmations ? lookup.deadline_ns
@@ -283,6 +276,16 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
     // order history, trades and balances too.
     lookup.prove_next = true;
     lookup.next_query_ns = now_ns;
+    return;
+  }
+  if (order.state != OrderState::kUnknown) {
+    // The journal says the venue accepted it; every source of the venue says it has no such
+    // order. It is never resent (it was accepted once): it is closed, and the difference told.
+    lookups_.erase(found);
+    ++counters_.reconciliation_differences;
+    log_error("reconciliation: the venue has no trace of order {} that the journal shows {}; marked expired",
+              order.client_order_id.view(), to_string(order.state));
+    transition(order, OrderEvent::kExpired, &event, now_ns);
     return;
   }
   // Proven absent: the original request can no longer be accepted. Same id, sent again.
