@@ -258,11 +258,17 @@ TEST_F(LiveEngineTest, ABanOnAnyRequestIsAlertedAtOnce) {
   config_.clock_check_interval_ns = 100 * kNsPerMs;
   start();
   strategy_->exit_ = false;
-  simulator_->ban_for(2);  // answered on the next clock check, not an order
+  simulator_->ban_for(10);  // answered on the next clock check, not an order
   const std::uint64_t requests = simulator_->requests();
-  ASSERT_TRUE(simulator_->wait_for_requests(requests + 2, 5000));
-  for (int i = 0; i < 200 && !venue_->banned(); ++i) venue_->wait_for_answers(5 * kNsPerMs);
+  // The next clock check reaches the exchange and is answered 418; nothing more is sent.
+  ASSERT_TRUE(simulator_->wait_for_requests(requests + 1, 5000));
+  std::vector<ExecutionEvent> drained;
+  for (int i = 0; i < 100 && !venue_->banned(); ++i) {
+    venue_->poll(0, drained);  // so that the wait below waits (up to 50 ms) for the I/O thread
+    venue_->wait_for_answers(50 * kNsPerMs);
+  }
   EXPECT_TRUE(venue_->banned());
+  EXPECT_EQ(simulator_->requests(), requests + 1) << "no request during the ban";
   EXPECT_EQ(venue_->counters().alerts.load(), 1u);
   EXPECT_EQ(venue_->counters().orders_sent.load(), 0u);
 }
