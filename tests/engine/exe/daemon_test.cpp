@@ -162,11 +162,13 @@ enabled = false
 
   std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
 
-  std::unique_ptr<DaemonProcess> start(std::vector<std::string> environment = {}, const std::string& name = "sigex") {
+  std::unique_ptr<DaemonProcess> start(std::vector<std::string> environment = {}, const std::string& name = "sigex",
+                                       const std::vector<std::string>& flags = {}) {
     environment.push_back("NOTIFY_SOCKET=" + notify->path().string());
     environment.push_back("SIGEX_TM_API_KEY=" + settings_.tm_key);
-    return std::make_unique<DaemonProcess>(SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path().string()},
-                                           environment, directory.path(), name + std::to_string(++runs_));
+    std::vector<std::string> args{"run", "--config", config_path().string()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    return std::make_unique<DaemonProcess>(SIGEX_BINARY, args, environment, directory.path(), name + std::to_string(++runs_));
   }
 
   CommandResult ctl(std::vector<std::string> args) {
@@ -598,6 +600,82 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
     }
   }
   EXPECT_GT(outputs.size(), 8u);
+}
+
+// A lost journal must never re-trade. The account shows an order of the configured strategy
+// ("sfpaper") that this state directory's journal does not know (an earlier journal's):
+// sigex refuses to start and names it; --ignore-unknown-orders records that and starts, and
+// later starts pass; on a fresh state directory --adopt-unknown-orders takes the order and its
+// fill into the journal. A journal deleted next to the input logs of earlier runs is refused
+// unless --new-journal; a damaged journal is refused with exit 1, never an abort.
+TEST(Daemon, ALostOrForeignJournalIsRefusedUntilTheOperatorDecides) {
+  ExchangeSimulatorOptions exchange_options;
+  exchange_options.exchange_info_path = std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+  ExchangeSimulator exchange(exchange_options);
+  std::string error;
+  ASSERT_TRUE(exchange.start(error)) << error;
+  exchange.set_price("ETHUSDT", price("2500"));
+  const std::string earlier = "sfpaper-Old123-0123456789ab-0";
+  exchange.place_foreign("ETHUSDT", earlier, quantity("0.01"));
+  exchange.place_foreign("ETHUSDT", "web_manual_1", quantity("0.01"));  // by hand: not sigex's
+
+  DaemonSettings settings;
+  settings.mode = "live";
+  DaemonWorld world(settings);
+  const std::string ws = "ws://" + exchange.base_url().substr(7) + "/ws-api/v3";
+  world.write_config(fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
+                                 "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
+                                 "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
+                                 exchange.base_url(), ws));
+  const std::vector<std::string> keys{"SIGEX_BINANCE_API_KEY=sim-api-key", "SIGEX_BINANCE_API_SECRET=sim-secret"};
+  const auto run_until_ready_then_stop = [&](const std::string& name, const std::vector<std::string>& flags) {
+    auto daemon = world.start(keys, name, flags);
+    EXPECT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(30s), 0) << daemon->stderr_text();
+    return daemon->stderr_text();
+  };
+
+  {
+    auto refused = world.start(keys, "unknown");
+    EXPECT_EQ(refused->wait_exit(60s), 1) << refused->stderr_text();
+    EXPECT_NE(refused->stderr_text().find(earlier), std::string::npos) << refused->stderr_text();
+    EXPECT_NE(refused->stderr_text().find("--adopt-unknown-orders"), std::string::npos);
+    EXPECT_EQ(refused->stderr_text().find("web_manual_1"), std::string::npos) << "orders placed by hand are not sigex's";
+  }
+  EXPECT_NE(run_until_ready_then_stop("ignore", {"--ignore-unknown-orders"}).find("recorded as not this journal's"),
+            std::string::npos);
+  run_until_ready_then_stop("again", {});  // acknowledged: no flag needed any more
+
+  // The journal is lost; the state directory still holds the recorded runs.
+  const std::filesystem::path state = world.directory.path() / "state";
+  for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"}) std::filesystem::remove(state / name);
+  {
+    auto refused = world.start(keys, "lost");
+    EXPECT_EQ(refused->wait_exit(60s), 1);
+    EXPECT_NE(refused->stderr_text().find("is missing but"), std::string::npos) << refused->stderr_text();
+    EXPECT_NE(refused->stderr_text().find("--new-journal"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(state / "journal.db")) << "a refused start creates no journal";
+  }
+  // A new journal on purpose, adopting the earlier order: its fill is the journal's now.
+  run_until_ready_then_stop("adopt", {"--new-journal", "--adopt-unknown-orders"});
+  {
+    auto journal = Journal::open(state, Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    const auto fills = journal->load_fills();
+    ASSERT_EQ(fills.size(), 1u);
+    EXPECT_EQ(fills[0].client_order_id.view(), earlier);
+    EXPECT_EQ(fills[0].quantity, quantity("0.01"));
+  }
+  EXPECT_EQ(exchange.orders_placed(), 0u) << "nothing traded by any of these starts";
+
+  // A journal damaged from outside: refused with exit 1 and what is wrong, never an abort.
+  ASSERT_EQ(std::system(("sqlite3 '" + (state / "journal.db").string() + "' \"UPDATE orders SET state = 'BOGUS';\"").c_str()), 0);
+  auto damaged = world.start(keys, "damaged");
+  EXPECT_EQ(damaged->wait_exit(60s), 1) << damaged->stderr_text();
+  EXPECT_NE(damaged->stderr_text().find("is damaged: order " + earlier + ": state 'BOGUS' does not exist"),
+            std::string::npos)
+      << damaged->stderr_text();
 }
 
 CommandResult replay_check(DaemonWorld& world, const std::string& name) {

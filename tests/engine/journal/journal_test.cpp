@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "support/test_support.h"
@@ -140,6 +141,163 @@ TEST(Journal, BatchesCommitOnceAndPublishTheDurableIntents) {
   ASSERT_TRUE(journal->flush());
   EXPECT_EQ(journal->watermark().wait_for(2, 0), Wait::kDurable);
   EXPECT_EQ(journal->commits(), 2u);
+}
+
+// Runs SQL on a closed journal file, as damage from outside (a bad disk, a hand edit) would.
+void tamper(const std::filesystem::path& directory, const std::string& sql) {
+  const std::string command = "sqlite3 '" + (directory / "journal.db").string() + "' \"" + sql + "\"";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+}
+
+// A journal with one filled order and its fill.
+void write_filled_order(const std::filesystem::path& directory) {
+  std::string error;
+  auto journal = Journal::open(directory, Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  Order order = sample_order("sf-1-0");
+  ASSERT_TRUE(journal->record_intent(order, "BTCUSDT"));
+  ExecutionEvent fill{};
+  fill.kind = ExecutionKind::kFill;
+  fill.instrument = 0;
+  fill.trade_id = 5;
+  fill.price = price("100.5");
+  fill.quantity = quantity("2");
+  fill.fee_asset = FeeAsset::kBase;
+  fill.fee_quantity = quantity("0.002");
+  order.state = OrderState::kFilled;
+  order.filled_quantity = quantity("2");
+  ASSERT_TRUE(journal->record_order_event(order, OrderEvent::kFill, &fill, 80));
+  ASSERT_TRUE(journal->record_fill(order, fill, PositionRow{}));
+}
+
+TEST(Journal, HasAnIdentityOfItsOwnKeptAcrossReopen) {
+  TemporaryDirectory directory;
+  const auto first = directory.path() / "first";
+  const auto second = directory.path() / "second";
+  std::string error;
+  std::string identity;
+  {
+    auto journal = Journal::open(first, Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    EXPECT_TRUE(journal->created());
+    identity = journal->identity();
+    EXPECT_TRUE(Journal::is_valid_identity(identity)) << identity;
+  }
+  auto reopened = Journal::open(first, Durability::kFull, error);
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_FALSE(reopened->created());
+  EXPECT_EQ(reopened->identity(), identity);
+  auto other = Journal::open(second, Durability::kFull, error);
+  ASSERT_TRUE(other) << error;
+  EXPECT_NE(other->identity(), identity) << "a new journal gets a new identity";
+  EXPECT_EQ(Journal::derive_identity("run a"), Journal::derive_identity("run a"));
+  EXPECT_NE(Journal::derive_identity("run a"), Journal::derive_identity("run b"));
+}
+
+TEST(Journal, AnEmptyFileIsANewJournal) {
+  TemporaryDirectory directory;
+  std::ofstream(directory.path() / "journal.db").flush();  // zero bytes
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  EXPECT_TRUE(journal->created());
+}
+
+TEST(Journal, FeesInTheCoinBoughtSurviveReopen) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  const auto fills = journal->load_fills();
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].fee.asset, FeeAsset::kBase);
+  EXPECT_EQ(fills[0].fee.quantity, quantity("0.002"));
+}
+
+TEST(Journal, AnOrderInAStateThatDoesNotExistIsRefusedNotAborted) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  tamper(directory.path(), "UPDATE orders SET state = 'HALF_FILLED';");
+  std::string error;
+  EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
+  EXPECT_NE(error.find("is damaged: order sf-1-0: state 'HALF_FILLED' does not exist"), std::string::npos) << error;
+}
+
+TEST(Journal, AMissingTableIsRefusedEvenThoughItCouldBeCreatedEmpty) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  tamper(directory.path(), "DROP TABLE fills;");
+  std::string error;
+  EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
+  EXPECT_NE(error.find("table fills is missing"), std::string::npos) << error;
+  // Nothing was created in its place: the next attempt says the same.
+  EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
+  EXPECT_NE(error.find("table fills is missing"), std::string::npos) << error;
+}
+
+TEST(Journal, AMissingColumnOrKeyIndexIsRefused) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  tamper(directory.path(), "ALTER TABLE orders DROP COLUMN venue_order_id;");
+  std::string error;
+  EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
+  EXPECT_NE(error.find("table orders has no column venue_order_id"), std::string::npos) << error;
+
+  const auto rebuilt = directory.path() / "rebuilt";
+  write_filled_order(rebuilt);
+  // The same columns without the primary key (deduplication of fills relies on it).
+  tamper(rebuilt, "CREATE TABLE f2 AS SELECT * FROM fills; DROP TABLE fills; ALTER TABLE f2 RENAME TO fills;");
+  EXPECT_FALSE(Journal::open(rebuilt, Durability::kFull, error));
+  EXPECT_NE(error.find("table fills has lost its primary key index"), std::string::npos) << error;
+}
+
+TEST(Journal, OrdersAndFillsThatDisagreeAreRefused) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  tamper(directory.path(), "DELETE FROM fills;");
+  std::string error;
+  EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
+  EXPECT_NE(error.find("order sf-1-0 shows a filled quantity of 200000000 but its fills add up to 0"),
+            std::string::npos)
+      << error;
+
+  const auto orphan = directory.path() / "orphan";
+  write_filled_order(orphan);
+  tamper(orphan, "UPDATE fills SET client_order_id = 'sf-9-0';");
+  EXPECT_FALSE(Journal::open(orphan, Durability::kFull, error));
+  EXPECT_NE(error.find("fill of order sf-9-0 has no such order"), std::string::npos) << error;
+}
+
+TEST(Journal, AJournalOfAnEarlierSigexIsUpgradedInPlace) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  // What a journal written before identities and fee assets looks like.
+  tamper(directory.path(),
+         "DROP TABLE journal_meta; ALTER TABLE fills DROP COLUMN fee_kind; ALTER TABLE fills DROP COLUMN fee_asset; "
+         "ALTER TABLE fills DROP COLUMN fee_quantity;");
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  EXPECT_FALSE(journal->created());
+  EXPECT_TRUE(Journal::is_valid_identity(journal->identity()));
+  const auto fills = journal->load_fills();
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].fee.asset, FeeAsset::kQuote);  // what earlier journals meant
+  EXPECT_EQ(journal->load_orders().size(), 1u);
+}
+
+TEST(Journal, AcknowledgedOrdersAreRemembered) {
+  TemporaryDirectory directory;
+  std::string error;
+  {
+    auto journal = Journal::open(directory.path(), Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    ASSERT_TRUE(journal->acknowledge_order("sf-AAAAAA-0123456789ab-0", "ignored", 5));
+  }
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  EXPECT_EQ(journal->acknowledged_orders(), (std::set<std::string, std::less<>>{"sf-AAAAAA-0123456789ab-0"}));
 }
 
 TEST(DurabilityWatermark, AFailedJournalReleasesWaitersWithoutDurability) {
