@@ -86,6 +86,13 @@ BinanceExecutionVenue::~BinanceExecutionVenue() { stop(); }
 
 bool BinanceExecutionVenue::start(std::string& error) {
   if (!rest_.valid(error)) return false;
+  // Start-up requests wait out a budget an earlier run used up in this window, rather than
+  // fail; from the I/O thread on, a request over budget is refused (and an order waits).
+  rest_.set_starting(true);
+  struct Started {
+    BinanceRestClient& rest;
+    ~Started() { rest.set_starting(false); }
+  } started{rest_};
   if (!rest_.sync_clock(error)) {
     error = "Binance " + error;
     return false;

@@ -1,5 +1,6 @@
 #include "adapters/binance/binance_rest_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -63,11 +64,17 @@ HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::stri
     return response;
   }
   TimeNs now = clock_.now_ns();
-  if (starting_ && !rate_limits_.banned(now) && !rate_limits_.may_send(weight, is_order, now)) {
-    // The budget of this window was used before this process started: wait for the next.
-    const TimeNs until = rate_limits_.next_window_ns(now);
-    log_warn("Binance request budget of this minute is used up (by an earlier run); waiting {} ms", (until - now) / kNsPerMs);
-    std::this_thread::sleep_for(std::chrono::nanoseconds(until - now));
+  // Start-up: the budget of this window was used before this process started. Wait for it
+  // to reset (a minute at most) rather than fail; a ban still refuses.
+  const TimeNs give_up = now + 70 * kNsPerSecond;
+  bool told = false;
+  while (starting_ && !rate_limits_.banned(now) && !rate_limits_.may_send(weight, is_order, now) && now < give_up) {
+    const TimeNs until = std::min(rate_limits_.next_window_ns(now), give_up);
+    if (!told) {
+      log_warn("Binance request budget of this window is used up (by an earlier run); waiting for it to reset");
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<TimeNs>(until - now, kNsPerMs)));
     now = clock_.now_ns();
   }
   if (!rate_limits_.may_send(weight, is_order, now)) {

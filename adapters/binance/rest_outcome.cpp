@@ -125,13 +125,7 @@ bool RateLimitTracker::may_send(std::int64_t weight, bool is_order, TimeNs now_n
 
 TimeNs RateLimitTracker::next_window_ns(TimeNs now_ns) const {
   if (now_ns < blocked_until_ns_) return blocked_until_ns_;
-  const auto full = [&](std::int64_t used, std::int64_t limit) { return limit > 0 && used * 100 >= limit * 90; };
-  if (orders_day_start_ == now_ns / kNsPerDay && full(orders_day_, orders_day_limit_)) {
-    return (now_ns / kNsPerDay + 1) * kNsPerDay;
-  }
-  if (weight_minute_ == now_ns / kNsPerMinute && full(used_weight_, weight_limit_)) {
-    return (now_ns / kNsPerMinute + 1) * kNsPerMinute;
-  }
+  // Every count's window ends on a 10-second boundary (the minute's and the day's too).
   return (now_ns / (10 * kNsPerSecond) + 1) * 10 * kNsPerSecond;
 }
 

@@ -62,8 +62,8 @@ class RateLimitTracker {
   std::int64_t orders_10s() const { return orders_10s_; }
   std::int64_t orders_day() const { return orders_day_; }
   bool banned(TimeNs now_ns) const { return now_ns < banned_until_ns_; }
-  // When the counts that refuse a request now are reset: the end of a 429 block, of the
-  // minute (weight), of the ten seconds (orders) or of the day.
+  // When a refused request may be tried again: the end of a 429 block, else the next
+  // 10-second boundary (where the order count resets, and the minute's weight at every sixth).
   TimeNs next_window_ns(TimeNs now_ns) const;
   TimeNs blocked_until_ns() const { return blocked_until_ns_; }
 

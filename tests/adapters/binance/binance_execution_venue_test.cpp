@@ -278,6 +278,33 @@ TEST_F(BinanceVenueTest, AnOrderNeverPlacedIsResentOnlyAfterTheHistoryTradesAndB
   EXPECT_EQ(orders_->counters().unproven_absences, 0u);
 }
 
+class TwoInstrumentsTest : public BinanceVenueTest {
+ protected:
+  void configure() override {
+    instruments_.add(ethusdt());
+    simulator_->set_price("ETHUSDT", price("2500"));
+  }
+};
+
+TEST_F(TwoInstrumentsTest, AnOrderRefusedForTheRequestBudgetWaitsAndIsSentOnceNotDropped) {
+  // A 429 (Retry-After 1 s) blocks every request for a second; an order for the second
+  // instrument made during that window is refused here, so it waits and goes out once.
+  simulator_->inject(ExchangeFault::kRateLimited);
+  const ClientOrderId btc = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->find(btc.view())->state == OrderState::kUnknown; }));
+  OrderIntent eth = intent();
+  eth.instrument = 1;
+  eth.quantity = quantity("0.1");
+  eth.intent = IntentKey{43};
+  const ClientOrderId eth_id = *orders_->submit(0, "sf", eth, clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return orders_->find(eth_id.view())->state == OrderState::kFilled; }));
+  EXPECT_EQ(simulator_->orders_with_id(std::string(eth_id.view())), 1);
+  EXPECT_EQ(venue_->counters().orders_given_up.load(), 0u);
+  EXPECT_GE(simulator_->order_requests(), 2u);
+  ASSERT_TRUE(pump([&] { return orders_->find(btc.view())->state == OrderState::kFilled; }));
+  EXPECT_EQ(simulator_->orders_with_id(std::string(btc.view())), 1);
+}
+
 TEST_F(BinanceVenueTest, RestingOrderFillsAreFoundByPollingAndCountedOnce) {
   const ClientOrderId id =
       *orders_->submit(0, "sf", intent(OrderType::kLimit, "59000"), clock_.now_ns());

@@ -73,6 +73,20 @@ TEST(RateLimitTracker, FollowsHeadersAndBans) {
   EXPECT_FALSE(tracker.banned(minute + 300 * kNsPerSecond));
 }
 
+TEST(RateLimitTracker, SaysWhenARefusedRequestMayBeTriedAgain) {
+  RateLimitTracker tracker(1200, 50, 160000);
+  const TimeNs minute = 1'000 * kNsPerMinute;
+  // An earlier run used the minute's budget: the next try is at the next 10-second boundary,
+  // and the weight is free again at the minute's end.
+  tracker.observe(answer(200, "", {{"X-MBX-USED-WEIGHT-1M", "1190"}}), minute + 3 * kNsPerSecond);
+  EXPECT_FALSE(tracker.may_send(20, false, minute + 3 * kNsPerSecond));
+  EXPECT_EQ(tracker.next_window_ns(minute + 3 * kNsPerSecond), minute + 10 * kNsPerSecond);
+  EXPECT_FALSE(tracker.may_send(20, false, minute + 50 * kNsPerSecond));
+  EXPECT_TRUE(tracker.may_send(20, false, minute + kNsPerMinute));
+  tracker.observe(answer(429, "", {{"Retry-After", "30"}}), minute);
+  EXPECT_EQ(tracker.next_window_ns(minute + kNsPerSecond), minute + 30 * kNsPerSecond);
+}
+
 TEST(ClockSkewGuard, AllowsOrdersOnlyWithAFreshSmallOffset) {
   ClockSkewGuard guard(500 * kNsPerMs, 60 * kNsPerSecond);
   const TimeNs now = 1'700'000'000 * kNsPerSecond;
