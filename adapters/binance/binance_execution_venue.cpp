@@ -433,12 +433,17 @@ void BinanceExecutionVenue::send_deferred() {
       deferred_.pop_front();
       continue;
     }
-    if (!send_new_order(front.command)) {
+    // Out of the line before it is sent: the gauge never counts an order already answered.
+    const Deferred next = front;
+    deferred_.pop_front();
+    counters_.orders_waiting = deferred_.size();
+    if (!send_new_order(next.command)) {
+      deferred_.push_front(next);
+      counters_.orders_waiting = deferred_.size();
       set_waiting_reason(last_refusal_);
       break;  // the condition has not cleared: the rest wait too, in order
     }
-    log_info("order {} sent after waiting {} ms", front.command.client_order_id.view(), (now - front.since_ns) / kNsPerMs);
-    deferred_.pop_front();
+    log_info("order {} sent after waiting {} ms", next.command.client_order_id.view(), (now - next.since_ns) / kNsPerMs);
   }
   counters_.orders_waiting = deferred_.size();
   if (deferred_.empty()) set_waiting_reason("");
