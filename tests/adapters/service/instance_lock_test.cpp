@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "support/test_support.h"
 
 namespace sigex {
@@ -23,6 +25,18 @@ TEST(InstanceLock, ASecondHolderIsRefusedWithTheOwnersPidAndTheLockIsFreedOnRele
   }
   InstanceLock again;
   EXPECT_TRUE(again.acquire(state, error)) << error;
+}
+
+TEST(InstanceLock, AStateDirectoryThatCannotBeCreatedNamesTheReason) {
+  testing::TemporaryDirectory directory;
+  // A file where a directory of the path should be (root may write anywhere, so not a
+  // permission bit: the error is the operating system's, named as it is).
+  std::ofstream(directory.path() / "not-a-directory") << "x";
+  const std::string state = (directory.path() / "not-a-directory" / "state").string();
+  InstanceLock lock;
+  std::string error;
+  EXPECT_FALSE(lock.acquire(state, error));
+  EXPECT_EQ(error.rfind("cannot create state directory " + state + ": Not a directory", 0), 0u) << error;
 }
 
 }  // namespace

@@ -181,6 +181,9 @@ TEST(AppConfig, ExecutionConfigIsValidAndMatchesTheDefaults) {
   EXPECT_EQ(policy.recv_window_ns, 5 * kNsPerSecond);
   EXPECT_EQ(policy.settle_ns, 5 * kNsPerSecond);
   EXPECT_EQ(policy.not_found_confirmations, 3);
+  EXPECT_EQ(policy.min_resend_wait_ns, 60 * kNsPerSecond);
+  EXPECT_EQ(config.execution.binance.max_order_wait_ns, defaults.binance.max_order_wait_ns);
+  EXPECT_EQ(config.execution.binance.history_lookback_ns, 7 * kNsPerDay);
 }
 
 TEST(AppConfig, ExecutionMistakesAreReported) {
@@ -213,6 +216,61 @@ not_found_confirmations = 0
                                "not_found_confirmations"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << " in\n" << all;
   }
+}
+
+TEST(AppConfig, LiveModeWithoutAnExecutionSectionIsAnError) {
+  TemporaryDirectory directory;
+  const auto path = (directory.path() / "live.toml").string();
+  std::ofstream(path) << R"(
+[service]
+mode = "live"
+
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+)";
+  ConfigErrors errors;
+  load_app_config(path, errors);
+  ASSERT_EQ(errors.messages().size(), 1u);
+  EXPECT_NE(errors.messages()[0].find("mode = \"live\" needs an [execution] section"), std::string::npos)
+      << errors.messages()[0];
+}
+
+TEST(AppConfig, FeeAssetsAndRetryBackoffAreRead) {
+  TemporaryDirectory directory;
+  const auto path = (directory.path() / "fees.toml").string();
+  std::ofstream(path) << R"(
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+
+[venue.simulated]
+fee_asset = "third"
+third_fee_asset = "BNB"
+third_fee_asset_price = "612.5"
+
+[risk]
+retry_backoff_initial_ms = 500
+retry_backoff_max_s = 60
+)";
+  ConfigErrors errors;
+  const AppConfig config = load_app_config(path, errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  EXPECT_EQ(config.simulated_venue.fee_asset, SimulatedFeeAsset::kThird);
+  EXPECT_EQ(config.simulated_venue.third_fee_asset.view(), "BNB");
+  EXPECT_EQ(config.simulated_venue.third_fee_asset_price, money("612.5"));
+  EXPECT_EQ(config.risk.retry_backoff_initial_ns, 500 * kNsPerMs);
+  EXPECT_EQ(config.risk.retry_backoff_max_ns, 60 * kNsPerSecond);
+  std::ofstream(path, std::ios::app) << "\n[service]\nallow_core_dumps = 3\n";
+  ConfigErrors wrong;
+  load_app_config(path, wrong);
+  EXPECT_FALSE(wrong.empty());
 }
 
 TEST(AppConfig, MissingInstrumentsIsAnError) {

@@ -678,6 +678,32 @@ TEST(Daemon, ALostOrForeignJournalIsRefusedUntilTheOperatorDecides) {
       << damaged->stderr_text();
 }
 
+// The exchange's clock is 5 s ahead: start-up stops before trading, and the last line of the
+// log says why and that sigex exits.
+TEST(Daemon, AClockSkewAtStartUpEndsTheLogWithTheExit) {
+  ExchangeSimulatorOptions exchange_options;
+  exchange_options.exchange_info_path = std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+  exchange_options.server_offset_ms = 5000;
+  ExchangeSimulator exchange(exchange_options);
+  std::string error;
+  ASSERT_TRUE(exchange.start(error)) << error;
+  DaemonSettings settings;
+  settings.mode = "live";
+  DaemonWorld world(settings);
+  world.write_config(fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"\"\napi_key_credential = \"\"\n"
+                                 "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
+                                 "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
+                                 exchange.base_url()));
+  auto daemon = world.start({"SIGEX_BINANCE_API_KEY=sim-api-key", "SIGEX_BINANCE_API_SECRET=sim-secret"}, "skew");
+  EXPECT_EQ(daemon->wait_exit(60s), 1);
+  std::string text = daemon->stderr_text();
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const std::string last = text.substr(text.rfind('\n') + 1);
+  EXPECT_NE(last.find("ms off the exchange's"), std::string::npos) << last;
+  EXPECT_NE(last.find("sigex exits (status 1) without trading"), std::string::npos) << last;
+  EXPECT_EQ(exchange.order_requests(), 0u);
+}
+
 CommandResult replay_check(DaemonWorld& world, const std::string& name) {
   return run_command(SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
                      world.directory.path(), name);
