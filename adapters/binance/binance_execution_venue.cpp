@@ -795,9 +795,10 @@ bool BinanceExecutionVenue::read_history(std::string& error) {
           order.quantity = Quantity{from_venue(report.original_quantity.raw, instrument.quantity_scale)};
           order.executed = Quantity{from_venue(report.executed_quantity.raw, instrument.quantity_scale)};
           order.status = std::string(to_string(report.status));
-          order.time_ns = report.transact_time_ns;
+          order.time_ns = report.created_time_ns != 0 ? report.created_time_ns : report.transact_time_ns;
           history_orders_.push_back(order);
-          from_ms = std::max(from_ms, report.transact_time_ns / kNsPerMs + 1);
+          // The history is ordered by creation time: the next page starts after this one.
+          from_ms = std::max(from_ms, order.time_ns / kNsPerMs + 1);
         }
         if (reports->size() < 1000) break;
       }

@@ -32,6 +32,7 @@ Result<VenueOrderReport> read_order(simdjson::dom::element element) {
   if (!element["transactTime"].get_int64().get(number) || !element["updateTime"].get_int64().get(number)) {
     report.transact_time_ns = number * kNsPerMs;
   }
+  if (!element["time"].get_int64().get(number)) report.created_time_ns = number * kNsPerMs;  // queries, history
   if (!element["side"].get_string().get(text)) report.side = text == "SELL" ? Side::kSell : Side::kBuy;
   if (element["status"].get_string().get(text)) return fail(Errc::kMissingField, "status");
   const auto status = venue_order_status(text);

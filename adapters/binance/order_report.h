@@ -57,6 +57,7 @@ struct VenueOrderReport {
   Quantity executed_quantity{0};
   Money cumulative_quote{0};           // negative: not available (some historical orders)
   TimeNs transact_time_ns = 0;
+  TimeNs created_time_ns = 0;          // "time" (queries and the order history); 0 when absent
   std::vector<VenueFill> fills;        // FULL responses only
 };
 

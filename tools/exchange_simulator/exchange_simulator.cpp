@@ -542,10 +542,10 @@ class ExchangeSimulator::Impl {
 
   static std::string order_json(const SimOrder& order, bool with_fills) {
     std::string json = fmt::format(
-        R"({{"symbol":"{}","orderId":{},"orderListId":-1,"clientOrderId":"{}","transactTime":{},"price":"{}",)"
+        R"({{"symbol":"{}","orderId":{},"orderListId":-1,"clientOrderId":"{}","transactTime":{},"time":{},"price":"{}",)"
         R"("origQty":"{}","executedQty":"{}","cummulativeQuoteQty":"{}","status":"{}","timeInForce":"{}",)"
         R"("type":"{}","side":"{}")",
-        order.symbol, order.order_id, order.client_order_id, order.time_ms, format_decimal(order.price.raw, 8),
+        order.symbol, order.order_id, order.client_order_id, order.time_ms, order.time_ms, format_decimal(order.price.raw, 8),
         format_decimal(order.quantity.raw, 8), format_decimal(order.executed.raw, 8),
         format_decimal(order.quote.raw, 8), order.status, order.time_in_force.empty() ? "GTC" : order.time_in_force,
         order.type, order.side);

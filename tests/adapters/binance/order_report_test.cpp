@@ -62,6 +62,38 @@ TEST(OrderReport, AckCancelAndQuery) {
   EXPECT_FALSE(is_final((*open)[0].status));
 }
 
+TEST(OrderReport, HistoryTradesAndTickerCarrySideTimeAndFeeAsset) {
+  // GET /api/v3/allOrders rows: creation time and side.
+  const auto history = parse_order_reports(
+      R"([{"symbol":"BTCUSDT","orderId":28,"orderListId":-1,"clientOrderId":"sf-Ab3xQ9-0c1d2e3f4a5b-0","price":"0.00000000",)"
+      R"("origQty":"0.00100000","executedQty":"0.00100000","cummulativeQuoteQty":"60.00000000","status":"FILLED",)"
+      R"("timeInForce":"GTC","type":"MARKET","side":"SELL","time":1499827319559,"updateTime":1499827319600}])");
+  ASSERT_TRUE(history) << history.error().what;
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].side, Side::kSell);
+  EXPECT_EQ((*history)[0].created_time_ns, 1499827319559 * kNsPerMs);
+  EXPECT_EQ((*history)[0].transact_time_ns, 1499827319600 * kNsPerMs);
+  // GET /api/v3/myTrades rows: the commission's asset as charged, and who bought.
+  const auto trades = parse_account_trades(
+      R"([{"symbol":"BTCUSDT","id":7,"orderId":28,"orderListId":-1,"price":"60000.00000000","qty":"0.00080000",)"
+      R"("quoteQty":"48.00000000","commission":"0.00000080","commissionAsset":"BTC","time":1499865549590,)"
+      R"("isBuyer":true,"isMaker":false,"isBestMatch":true},)"
+      R"({"symbol":"BTCUSDT","id":8,"orderId":29,"orderListId":-1,"price":"60000.00000000","qty":"0.00080000",)"
+      R"("quoteQty":"48.00000000","commission":"0.00006000","commissionAsset":"BNB","time":1499865549591,)"
+      R"("isBuyer":false,"isMaker":true,"isBestMatch":true}])");
+  ASSERT_TRUE(trades) << trades.error().what;
+  ASSERT_EQ(trades->size(), 2u);
+  EXPECT_EQ((*trades)[0].commission_asset, "BTC");
+  EXPECT_EQ((*trades)[0].commission.raw, 80);
+  EXPECT_TRUE((*trades)[0].buyer);
+  EXPECT_EQ((*trades)[1].commission_asset, "BNB");
+  EXPECT_FALSE((*trades)[1].buyer);
+  const auto ticker = parse_ticker_price(R"({"symbol":"BNBUSDT","price":"612.34000000"})");
+  ASSERT_TRUE(ticker);
+  EXPECT_EQ(ticker->raw, 61'234'000'000);
+  EXPECT_FALSE(parse_ticker_price(R"({"symbol":"BNBUSDT"})"));
+}
+
 TEST(OrderReport, BadAnswersAreErrors) {
   EXPECT_FALSE(parse_order_report("{"));
   EXPECT_FALSE(parse_order_report("[]"));
