@@ -67,6 +67,22 @@ std::string describe_failure(std::string_view what, const HttpResponse& response
   return text;
 }
 
+// The body of a 200 answer, parsed; otherwise nullopt, and `error` names what failed.
+template <typename Parse>
+auto parse_answer(std::string_view what, const HttpResponse& response, Parse parse, std::string& error)
+    -> std::optional<typename decltype(parse(std::string_view()))::value_type> {
+  if (response.transport_failed() || response.status != 200) {
+    error = describe_failure(what, response);
+    return std::nullopt;
+  }
+  auto parsed = parse(response.body);
+  if (!parsed) {
+    error = fmt::format("Binance {} is unreadable: {}", what, parsed.error().what);
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
 }  // namespace
 
 BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments,
@@ -507,11 +523,12 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
     event.venue_time_ns = event.receive_time_ns;
     answers_.enqueue(event);
   };
+  // A request that fails proves nothing either way: the OMS asks again later.
+  std::string failed;
   const HttpResponse history = rest_.all_orders_between(symbol, start / kNsPerMs, now / kNsPerMs);
   after_call(&history, nullptr);
-  auto orders = history.status == 200 ? parse_order_reports(history.body)
-                                      : Result<std::vector<VenueOrderReport>>(tl::unexpected(Error{Errc::kSyntax, "no answer"}));
-  if (!orders) return unknown(AbsenceEvidence::kNone, "");  // ask again later
+  const auto orders = parse_answer("order history", history, parse_order_reports, failed);
+  if (!orders) return unknown(AbsenceEvidence::kNone, "");
   std::map<VenueOrderId, std::string> client_ids;
   for (const auto& report : *orders) {
     if (report.client_order_id == command.client_order_id) {
@@ -527,8 +544,7 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
   }
   const HttpResponse trades_answer = rest_.my_trades_between(symbol, start / kNsPerMs, now / kNsPerMs);
   after_call(&trades_answer, nullptr);
-  auto trades = trades_answer.status == 200 ? parse_account_trades(trades_answer.body)
-                                            : Result<std::vector<VenueFill>>(tl::unexpected(Error{Errc::kSyntax, "no answer"}));
+  const auto trades = parse_answer("trades", trades_answer, parse_account_trades, failed);
   if (!trades) return unknown(AbsenceEvidence::kNone, "");
   for (const auto& trade : *trades) {
     if (!client_ids.contains(trade.order_id)) {
@@ -539,8 +555,7 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
   }
   const HttpResponse account = rest_.account();
   after_call(&account, nullptr);
-  auto balances = account.status == 200 ? parse_balances(account.body)
-                                        : Result<std::vector<VenueBalance>>(tl::unexpected(Error{Errc::kSyntax, "no answer"}));
+  const auto balances = parse_answer("account", account, parse_balances, failed);
   if (!balances) return unknown(AbsenceEvidence::kNone, "");
   std::int64_t held = 0;
   for (const auto& balance : *balances) {
@@ -775,16 +790,10 @@ bool BinanceExecutionVenue::read_history(std::string& error) {
     for (TimeNs window_end = now; window_end > now - config_.history_lookback_ns; window_end -= kNsPerDay) {
       const TimeNs window_start = std::max(window_end - kNsPerDay + kNsPerMs, now - config_.history_lookback_ns);
       for (std::int64_t from_ms = window_start / kNsPerMs;;) {
-        const HttpResponse response = rest_.all_orders_between(symbol, from_ms, window_end / kNsPerMs);
-        if (response.transport_failed() || response.status != 200) {
-          error = describe_failure("order history (allOrders " + symbol + ")", response);
-          return false;
-        }
-        auto reports = parse_order_reports(response.body);
-        if (!reports) {
-          error = "Binance order history for " + symbol + " is unreadable: " + std::string(reports.error().what);
-          return false;
-        }
+        const auto reports = parse_answer("order history (allOrders " + symbol + ")",
+                                          rest_.all_orders_between(symbol, from_ms, window_end / kNsPerMs),
+                                          parse_order_reports, error);
+        if (!reports) return false;
         for (const auto& report : *reports) {
           AccountOrder order;
           order.client_order_id = report.client_order_id;
@@ -802,17 +811,11 @@ bool BinanceExecutionVenue::read_history(std::string& error) {
         }
         if (reports->size() < 1000) break;
       }
-      const HttpResponse trades = rest_.my_trades_between(symbol, window_start / kNsPerMs, window_end / kNsPerMs);
-      if (trades.transport_failed() || trades.status != 200) {
-        error = describe_failure("trade history (myTrades " + symbol + ")", trades);
-        return false;
-      }
-      auto fills = parse_account_trades(trades.body);
-      if (!fills) {
-        error = "Binance trade history for " + symbol + " is unreadable: " + std::string(fills.error().what);
-        return false;
-      }
-      for (auto& fill : *fills) {
+      const auto fills = parse_answer("trade history (myTrades " + symbol + ")",
+                                      rest_.my_trades_between(symbol, window_start / kNsPerMs, window_end / kNsPerMs),
+                                      parse_account_trades, error);
+      if (!fills) return false;
+      for (const auto& fill : *fills) {
         history_trades_[fill.order_id].emplace_back(fill, fill.buyer ? Side::kBuy : Side::kSell);
       }
     }

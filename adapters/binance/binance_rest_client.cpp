@@ -152,7 +152,8 @@ HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId 
   return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 5, false);
 }
 
-HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms) {
+HttpResponse BinanceRestClient::history_between(const char* path, std::string_view symbol, std::int64_t start_ms,
+                                                std::int64_t end_ms) {
   QueryString params;
   params.add("symbol", symbol)
       .add("startTime", std::to_string(start_ms))
@@ -161,19 +162,15 @@ HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::
       .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
       .add("timestamp", std::to_string(timestamp_ms()));
   const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 20, false);
+  return send(HttpSession::Method::kGet, path, query, body, 20, false);
+}
+
+HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms) {
+  return history_between("/api/v3/myTrades", symbol, start_ms, end_ms);
 }
 
 HttpResponse BinanceRestClient::all_orders_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms) {
-  QueryString params;
-  params.add("symbol", symbol)
-      .add("startTime", std::to_string(start_ms))
-      .add("endTime", std::to_string(end_ms))
-      .add("limit", "1000")
-      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
-      .add("timestamp", std::to_string(timestamp_ms()));
-  const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, "/api/v3/allOrders", query, body, 20, false);
+  return history_between("/api/v3/allOrders", symbol, start_ms, end_ms);
 }
 
 HttpResponse BinanceRestClient::ticker_price(std::string_view symbol) {

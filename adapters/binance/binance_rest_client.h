@@ -89,6 +89,8 @@ class BinanceRestClient {
   OrderCall order_call(HttpSession::Method method, const std::string& path, QueryString params,
                        std::int64_t weight, bool is_order);
   std::int64_t timestamp_ms() const;
+  // A signed GET of `path` for `symbol` within [start_ms, end_ms], 1000 rows at most.
+  HttpResponse history_between(const char* path, std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms);
 
   BinanceRestConfig config_;
   Secret api_key_;
