@@ -1,5 +1,7 @@
 #include "engine/exe/app_config.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "adapters/service/metrics_server.h"
@@ -167,6 +169,7 @@ void read_milliseconds(ConfigSection& section, const std::string& key, DurationN
 }
 
 void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
+  market_data.present = section.present();
   std::int64_t capacity = static_cast<std::int64_t>(market_data.queue_capacity);
   section.integer("queue_capacity", capacity, 1024, 1 << 24);
   market_data.queue_capacity = static_cast<std::size_t>(capacity);
@@ -456,6 +459,7 @@ void read_execution(ConfigSection section, AppConfig& config) {
 
 void read_service(ConfigSection section, AppConfig& config) {
   ServiceConfig& service = config.service;
+  service.present = section.present();
   std::string mode = "paper";
   section.text("mode", mode);
   if (mode == "live") {
@@ -494,6 +498,21 @@ void read_service(ConfigSection section, AppConfig& config) {
 }
 
 }  // namespace
+
+std::string missing_section_for(std::string_view command, const AppConfig& config) {
+  const auto needs = [&](std::string_view section, std::string_view why) {
+    return fmt::format("sigex {} needs a {} section in {} ({}); nothing was started", command, section, config.path, why);
+  };
+  if (command == "run" && !config.service.present) {
+    return needs("[service]", "mode = \"paper\" or \"live\": a backtest file does not say where to trade");
+  }
+  if (command == "run" && !config.market_data.present) return needs("[market_data.binance]", "the live market data");
+  if (command == "record" && !config.market_data.present) return needs("[market_data.binance]", "what to record");
+  if (command == "fetch-history" && !config.token_metrics.enabled) {
+    return needs("[token_metrics]", "where the history comes from and where the key is");
+  }
+  return {};
+}
 
 ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
   ResolutionPolicy policy;

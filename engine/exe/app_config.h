@@ -45,6 +45,7 @@ struct BacktestConfig {
 };
 
 struct MarketDataConfig {
+  bool present = false;  // the file has a [market_data] section
   BinanceMarketDataConfig binance;
   std::size_t queue_capacity = 8'192;  // inbound records per producer; must hold a whole depth snapshot
 };
@@ -54,6 +55,7 @@ enum class RunMode : std::uint8_t { kPaper, kLive };
 enum class StopPolicy : std::uint8_t { kCancelOrders, kLeaveOrders };
 
 struct ServiceConfig {
+  bool present = false;  // the file has a [service] section
   RunMode mode = RunMode::kPaper;
   std::string control_socket;                  // "" = <state_dir>/control.sock
   std::string metrics_listen = "127.0.0.1:9464";  // loopback only; "" = no endpoint
@@ -101,6 +103,10 @@ AppConfig load_app_config_text(const std::string& text, const std::string& path,
                                ConfigUse use = ConfigUse::kRun);
 
 InstrumentRegistry build_registry(const AppConfig& config);
+
+// The sections a command needs: "" when `config` has them all, else the message naming the
+// first one missing ("sigex run needs a [service] section ...").
+std::string missing_section_for(std::string_view command, const AppConfig& config);
 
 // How the OMS resolves unknown outcomes with the configured live venue.
 ResolutionPolicy resolution_policy(const ExecutionConfig& execution);

@@ -165,6 +165,14 @@ int main(int argc, char** argv) {
   } else if (!report_config_errors(errors)) {
     return 2;
   }
+  for (auto* command : {run, record, history}) {
+    if (!command->parsed()) continue;
+    const std::string missing = sigex::missing_section_for(command->get_name(), config);
+    if (!missing.empty()) {
+      std::fprintf(stderr, "%s\n", missing.c_str());
+      return 2;
+    }
+  }
   sigex::init_logging(config.logging);
   int status = 0;
   if (backtest->parsed()) {

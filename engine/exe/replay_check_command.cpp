@@ -200,6 +200,10 @@ int run_replay_check(const ReplayCheckOptions& options) {
   } cleanup{options.out_dir ? std::filesystem::path() : out_dir};
 
   // The session's journal first: the replay mints its ids with the session journal's identity.
+  if (!Journal::exists_in(session)) {
+    std::fprintf(stderr, "sigex replay-check: there is no journal in %s; nothing was created\n", session.c_str());
+    return 2;
+  }
   auto session_journal = Journal::open(session, Durability::kFull, error);
   if (!session_journal) {
     std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());

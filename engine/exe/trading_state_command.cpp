@@ -55,6 +55,13 @@ int run_trading_state(const AppConfig& config, const TradingStateOptions& option
     }
   }
   const std::string state_dir = options.state_dir.empty() ? config.engine.state_dir : options.state_dir;
+  // Never creates state: a state directory without a journal has no trading states to show,
+  // and a state set into a new journal would hide that the real one is missing.
+  if (!Journal::exists_in(state_dir)) {
+    std::fprintf(stderr, "trading-state: there is no journal in %s (no journal.db, or an empty one); nothing was "
+                 "created\n", state_dir.c_str());
+    return 1;
+  }
   std::string error;
   InstanceLock lock;
   if (state && !lock.acquire(state_dir, error)) {

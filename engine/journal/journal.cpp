@@ -263,6 +263,12 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
   return journal;
 }
 
+bool Journal::exists_in(const std::filesystem::path& state_dir) {
+  std::error_code ignored;
+  const auto path = state_dir / "journal.db";
+  return std::filesystem::is_regular_file(path, ignored) && std::filesystem::file_size(path, ignored) > 0;
+}
+
 bool Journal::is_valid_identity(std::string_view identity) {
   if (identity.size() != kIdentityLength) return false;
   return std::all_of(identity.begin(), identity.end(), [](char c) {

@@ -105,6 +105,10 @@ class Journal {
                                        Durability durability, std::string& error,
                                        const JournalOpenOptions& options = {});
 
+  // Whether `state_dir` holds a journal (journal.db, not empty). Commands that only read a
+  // journal check this first, so that they never create one.
+  static bool exists_in(const std::filesystem::path& state_dir);
+
   const std::string& identity() const { return identity_; }
   // Whether open() created this journal (there was none, or an empty file).
   bool created() const { return created_; }

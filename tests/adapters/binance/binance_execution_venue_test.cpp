@@ -404,7 +404,9 @@ class UserStreamTest : public BinanceVenueTest {
   void SetUp() override {
     BinanceVenueTest::SetUp();
     ASSERT_TRUE(simulator_->wait_for_subscriptions(1, 5000));
-    ASSERT_TRUE(pump([&] { return venue_->stream_live(); }));
+    // Live, and the I/O thread has done what a stream coming up makes it do (read the open
+    // orders back, poll once): from here on only the stream reports, whatever the load.
+    ASSERT_TRUE(pump([&] { return venue_->stream_live() && venue_->counters().reconciliations.load() >= 2; }));
   }
   ClientOrderId resting_order() {
     const ClientOrderId id =

@@ -704,6 +704,38 @@ TEST(Daemon, AClockSkewAtStartUpEndsTheLogWithTheExit) {
   EXPECT_EQ(exchange.order_requests(), 0u);
 }
 
+// Each command refuses a file without the sections it needs, and read-only commands never
+// create state.
+TEST(Commands, AFileWithoutTheSectionsACommandNeedsIsRefusedAndNothingIsCreated) {
+  TemporaryDirectory directory;
+  const std::string backtest = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
+  const CommandResult run = run_command(SIGEX_BINARY, {"run", "--config", backtest}, directory.path(), "run");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("sigex run needs a [service] section in " + backtest), std::string::npos) << run.err;
+  const CommandResult history =
+      run_command(SIGEX_BINARY, {"fetch-history", "--config", backtest, "--from", "2024-01-01", "--to", "2024-01-02",
+                                 "--out", (directory.path() / "h.jsonl").string()},
+                  directory.path(), "history");
+  EXPECT_EQ(history.exit_code, 2);
+  EXPECT_NE(history.err.find("needs a [token_metrics] section"), std::string::npos) << history.err;
+  const CommandResult record = run_command(
+      SIGEX_BINARY, {"record", "--config", backtest, "--out", (directory.path() / "r.txt").string()}, directory.path(),
+      "record");
+  EXPECT_EQ(record.exit_code, 2);
+  EXPECT_NE(record.err.find("needs a [market_data.binance] section"), std::string::npos) << record.err;
+
+  const std::filesystem::path empty = directory.path() / "no-state";
+  const CommandResult state = run_command(
+      SIGEX_BINARY, {"trading-state", "--config", backtest, "--state-dir", empty.string()}, directory.path(), "state");
+  EXPECT_EQ(state.exit_code, 1);
+  EXPECT_NE(state.err.find("there is no journal in " + empty.string()), std::string::npos) << state.err;
+  EXPECT_FALSE(std::filesystem::exists(empty / "journal.db"));
+  const CommandResult replay =
+      run_command(SIGEX_BINARY, {"replay-check", "--session", empty.string()}, directory.path(), "replay");
+  EXPECT_EQ(replay.exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(empty / "journal.db"));
+}
+
 CommandResult replay_check(DaemonWorld& world, const std::string& name) {
   return run_command(SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
                      world.directory.path(), name);
