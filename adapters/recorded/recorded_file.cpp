@@ -49,9 +49,17 @@ bool RecordedFile::fill() {
   if (buffer_.size() - end_ < kChunk + kPadding) buffer_.resize(end_ + kChunk + kPadding);
   const int read = gzread(static_cast<gzFile>(gz_), buffer_.data() + end_,
                           static_cast<unsigned>(kChunk));
-  if (read < 0) {
-    int code = 0;
-    error_ = "read error in " + path_ + ": " + gzerror(static_cast<gzFile>(gz_), &code);
+  int code = Z_OK;
+  const char* message = gzerror(static_cast<gzFile>(gz_), &code);
+  if (read < 0 || (code != Z_OK && code != Z_STREAM_END)) {
+    // A truncated gzip stream reads as an early end (Z_BUF_ERROR), a damaged one as a data
+    // error: either way the rest of the file is missing, which a backtest must not ignore.
+    const std::uint64_t offset = compressed_offset();
+    error_ = code == Z_BUF_ERROR
+                 ? path_ + ": the gzip stream ends early at compressed byte " + std::to_string(offset) +
+                       " (the file is truncated; record or download it again)"
+                 : path_ + ": unreadable at compressed byte " + std::to_string(offset) + ": " + message +
+                       " (the file is damaged)";
     eof_ = true;
     return false;
   }
@@ -102,6 +110,7 @@ bool RecordedFile::next(RecordedLine& line, InputProblems& problems) {
       continue;
     }
     last_time_ns_ = receive_ns;
+    ++lines_with_shape_;
     line.receive_time_ns = receive_ns;
     line.frame = text.substr(position + 1);
     line.line_number = line_number_;

@@ -42,8 +42,14 @@ class RecordedFile {
   RecordedFile(const RecordedFile&) = delete;
   RecordedFile& operator=(const RecordedFile&) = delete;
 
+  // False when the file could not be opened, or when reading it failed: a gzip stream that
+  // ends early (a truncated file) or fails its check (a corrupt one). error() names the file
+  // and the compressed byte offset. A file read to its end with no such error stays ok().
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
+  // Lines read so far, and how many of them had the "<receive_time_ns> <frame>" shape.
+  std::uint64_t lines_read() const { return line_number_; }
+  std::uint64_t lines_with_shape() const { return lines_with_shape_; }
   const std::string& path() const { return path_; }
 
   // Advances to the next well-formed line. Malformed prefixes and lines whose receive time goes
@@ -64,6 +70,7 @@ class RecordedFile {
   std::size_t end_ = 0;     // end of valid data
   bool eof_ = false;
   std::uint64_t line_number_ = 0;
+  std::uint64_t lines_with_shape_ = 0;
   std::uint64_t bytes_read_ = 0;
   TimeNs last_time_ns_ = 0;
 };

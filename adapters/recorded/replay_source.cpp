@@ -36,10 +36,24 @@ bool ReplaySource::open(std::string& error) {
 void ReplaySource::advance(Stream& stream) {
   while (true) {
     stream.has_line = stream.file->next(stream.line, problems_);
-    if (!stream.has_line) return;
+    if (!stream.has_line) return check_ended(stream);
     if (stream.line.receive_time_ns >= start_ns_) break;
   }
   if (stream.line.receive_time_ns >= end_ns_) stream.has_line = false;
+}
+
+void ReplaySource::check_ended(const Stream& stream) {
+  const RecordedFile& file = *stream.file;
+  if (!file.ok()) {
+    fatal_.push_back(file.error());
+  } else if (file.lines_read() == 0) {
+    fatal_.push_back(file.path() + ": the file is empty (no input at all)");
+  } else if (file.lines_with_shape() == 0) {
+    fatal_.push_back(file.path() + ": none of its " + std::to_string(file.lines_read()) +
+                     " line(s) has the shape '<receive_time_ns> <frame>' (receive time in ns since 1970, a "
+                     "space, then the frame as received) that sigex record, sigex fetch-history and "
+                     "tools/make_bundled_data.py write");
+  }
 }
 
 bool ReplaySource::next(std::vector<InboundEvent>& out) {

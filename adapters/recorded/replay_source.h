@@ -48,6 +48,10 @@ class ReplaySource {
 
   const ReplayStats& stats() const { return stats_; }
   const InputProblems& problems() const { return problems_; }
+  // Problems that make a whole input unusable (checked once every stream ended): a file that
+  // is empty, ends early, is damaged, or has no line of the expected shape. Each names the
+  // file and where; a backtest with any of them fails.
+  const std::vector<std::string>& fatal_problems() const { return fatal_; }
   const TokenMetricsParser& token_metrics_parser() const { return token_metrics_; }
 
  private:
@@ -59,6 +63,8 @@ class ReplaySource {
     std::uint64_t size_bytes = 0;
   };
   void advance(Stream& stream);
+  // A stream has ended: what made its file unusable, if anything.
+  void check_ended(const Stream& stream);
 
   const InstrumentRegistry& instruments_;
   std::vector<ReplayInput> inputs_;
@@ -68,6 +74,7 @@ class ReplaySource {
   BinanceParser binance_;
   TokenMetricsParser token_metrics_;
   InputProblems problems_;
+  std::vector<std::string> fatal_;
   ReplayStats stats_;
   std::uint64_t total_size_bytes_ = 0;
 };

@@ -118,6 +118,9 @@ void read_backtest(ConfigSection section, AppConfig& config) {
     else section.error("end", "expected a UTC date or timestamp such as 2021-12-31");
   }
   if (backtest.start_ns >= backtest.end_ns) section.error("end", "must be after start");
+  std::int64_t allowed = static_cast<std::int64_t>(backtest.max_input_problems);
+  section.integer("max_input_problems", allowed, 0, INT64_MAX);
+  backtest.max_input_problems = static_cast<std::uint64_t>(allowed);
   section.text("out_dir", backtest.out_dir);
   backtest.out_dir = resolve_path(config.path, backtest.out_dir);
   std::int64_t interval_s = backtest.equity_interval_ns / kNsPerSecond;

@@ -42,6 +42,10 @@ struct BacktestConfig {
   std::string out_dir = "backtest-out";
   DurationNs equity_interval_ns = kNsPerDay;
   std::size_t queue_capacity = 65'536;
+  // Lines that could not be used (malformed, out of order, unparsable frames) a backtest
+  // accepts before it fails; a whole input that is unusable (empty, truncated, damaged, of
+  // the wrong shape) always fails it.
+  std::uint64_t max_input_problems = 0;
 };
 
 struct MarketDataConfig {

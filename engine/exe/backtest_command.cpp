@@ -173,6 +173,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   facts.frames_rejected = source.stats().frames_rejected;
   facts.unknown_instrument_frames = source.stats().unknown_instrument;
   facts.problem_details = source.problems().details();
+  facts.unusable_inputs = source.fatal_problems();
+  facts.max_input_problems = config.backtest.max_input_problems;
   for (std::size_t i = 0; i < static_cast<std::size_t>(SignalRejection::kCount); ++i) {
     const auto reason = static_cast<SignalRejection>(i);
     facts.signal_rejections.emplace_back(std::string(to_string(reason)),
@@ -199,6 +201,19 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
              source.problems().count() - source.problems().details().size());
   }
   if (engine.halted()) log_error("trading halted during the backtest: {}", engine.halt_reason());
+  // Bad input never passes silently: the outputs are written (with the problems in
+  // summary.json), but the run fails.
+  int status = 0;
+  for (const auto& unusable : source.fatal_problems()) {
+    log_error("unusable input: {}", unusable);
+    status = 1;
+  }
+  if (facts.input_problems > config.backtest.max_input_problems) {
+    log_error("{} input problem(s), more than [backtest] max_input_problems = {} allows: the results are not of the "
+              "whole input (details above and in summary.json)",
+              facts.input_problems, config.backtest.max_input_problems);
+    status = 1;
+  }
 
   if (!options.quiet) {
     const ReportMetrics m = report.metrics();
@@ -261,7 +276,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
                                     exits).c_str());
     }
   }
-  return engine.halted() ? 1 : 0;
+  if (status != 0) std::fprintf(stderr, "sigex backtest: the input had problems (see above); exit 1\n");
+  return engine.halted() ? 1 : status;
 }
 
 }  // namespace sigex

@@ -232,6 +232,12 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"events_processed\": {},\n", facts.events);
   summary += fmt::format("  \"input_lines\": {},\n", facts.input_lines);
   summary += fmt::format("  \"input_problems\": {},\n", facts.input_problems);
+  summary += fmt::format("  \"max_input_problems\": {},\n", facts.max_input_problems);
+  summary += "  \"unusable_inputs\": [";
+  for (std::size_t i = 0; i < facts.unusable_inputs.size(); ++i) {
+    summary += fmt::format("{}\"{}\"", i == 0 ? "" : ", ", json_escape(facts.unusable_inputs[i]));
+  }
+  summary += "],\n";
   summary += fmt::format("  \"frames_rejected\": {},\n", facts.frames_rejected);
   summary += fmt::format("  \"frames_for_other_symbols\": {},\n", facts.unknown_instrument_frames);
   summary += "  \"risk_denials\": {";

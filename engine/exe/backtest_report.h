@@ -81,6 +81,8 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
     std::uint64_t frames_rejected = 0;
     std::uint64_t unknown_instrument_frames = 0;
     std::vector<std::string> problem_details;
+    std::vector<std::string> unusable_inputs;  // whole inputs that could not be used
+    std::uint64_t max_input_problems = 0;      // what the configuration allows
     std::vector<std::pair<std::string, std::uint64_t>> signal_rejections;
     SignalGateCounters signal_intake;
   };

@@ -12,6 +12,7 @@
 #include "engine/sim/simulated_venue.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <fstream>
 #include <sstream>
@@ -153,7 +154,7 @@ TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
   EXPECT_EQ(journal->count_rows("trading_state_history"), 2);
 }
 
-TEST(BacktestGolden, BadLinesAreReportedNotFatal) {
+TEST(BacktestGolden, BadLinesAreCountedAndFailTheRunUnlessAllowed) {
   TemporaryDirectory directory;
   const auto input = (directory.path() / "input.txt").string();
   std::ofstream(input)
@@ -165,11 +166,74 @@ TEST(BacktestGolden, BadLinesAreReportedNotFatal) {
   BacktestOptions options;
   options.out_dir = (directory.path() / "out").string();
   options.quiet = true;
-  ASSERT_EQ(run_backtest(config, options), 0);
+  // By default a single bad line fails the run; the outputs are still written, with them.
+  EXPECT_EQ(run_backtest(config, options), 1);
   const std::string summary = slurp(directory.path() / "out" / "summary.json");
   EXPECT_NE(summary.find("\"input_problems\": 2,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"max_input_problems\": 0,"), std::string::npos) << summary;
   EXPECT_NE(summary.find(input + ":2: expected"), std::string::npos) << summary;
   EXPECT_NE(summary.find(input + ":3: syntax"), std::string::npos) << summary;
+  // The user may allow some.
+  config.backtest.max_input_problems = 2;
+  EXPECT_EQ(run_backtest(config, options), 0);
+}
+
+// Writes `text` gzip-compressed to `path`.
+void write_gzip(const std::string& path, const std::string& text) {
+  gzFile file = gzopen(path.c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  ASSERT_EQ(gzwrite(file, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+  gzclose(file);
+}
+
+// A whole input that cannot be used fails the backtest whatever max_input_problems says, and
+// summary.json names it: a gzip file cut short, one whose check fails, an empty file, and a
+// file with no line of the recorded shape.
+TEST(BacktestGolden, AnUnusableInputFailsTheRunNamingTheFileAndWhere) {
+  TemporaryDirectory directory;
+  const std::string source = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-daily/btcusdt_kline_1d.jsonl.gz";
+  std::string text;
+  {
+    gzFile file = gzopen(source.c_str(), "rb");
+    ASSERT_NE(file, nullptr) << source;
+    char chunk[65536];
+    for (int read; (read = gzread(file, chunk, sizeof chunk)) > 0;) text.append(chunk, static_cast<std::size_t>(read));
+    gzclose(file);
+  }
+  ASSERT_GT(text.size(), 10'000u);
+  const auto whole = (directory.path() / "whole.txt.gz").string();
+  write_gzip(whole, text);
+  const std::string compressed = slurp(whole);
+
+  const auto truncated = (directory.path() / "truncated.txt.gz").string();
+  std::ofstream(truncated, std::ios::binary) << compressed.substr(0, compressed.size() / 2);
+  const auto damaged = (directory.path() / "damaged.txt.gz").string();
+  std::string flipped = compressed;
+  flipped[flipped.size() - 6] = static_cast<char>(flipped[flipped.size() - 6] ^ 0x5a);  // the CRC-32 at the end
+  std::ofstream(damaged, std::ios::binary) << flipped;
+  const auto empty = (directory.path() / "empty.txt").string();
+  std::ofstream(empty).flush();
+  const auto csv = (directory.path() / "klines.csv").string();
+  std::ofstream(csv) << "open_time,open,high,low,close\n1502928000000,4469.93,4485.39,4200.74,4285.08\n";
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {truncated, truncated + ": the gzip stream ends early at compressed byte"},
+      {damaged, damaged + ": unreadable at compressed byte"},
+      {empty, empty + ": the file is empty"},
+      {csv, csv + ": none of its 2 line(s) has the shape '<receive_time_ns> <frame>'"},
+  };
+  for (const auto& [input, expected] : cases) {
+    SCOPED_TRACE(input);
+    AppConfig config = load("backtest-daily.toml");
+    config.backtest.inputs = {{input, ""}};
+    config.backtest.max_input_problems = 1'000'000;  // lines may be allowed; a broken file never
+    BacktestOptions options;
+    options.out_dir = (directory.path() / "out").string();
+    options.quiet = true;
+    EXPECT_EQ(run_backtest(config, options), 1);
+    const std::string summary = slurp(directory.path() / "out" / "summary.json");
+    EXPECT_NE(summary.find(expected), std::string::npos) << summary.substr(0, 3000);
+  }
 }
 
 }  // namespace
