@@ -1,6 +1,7 @@
 #!/bin/sh
 # Checks config/sigex.service the way the README promises:
-#   * `systemd-analyze verify` prints nothing at all;
+#   * `systemd-analyze verify` prints nothing at all, for the unit alone and with the paper
+#     drop-in (config/sigex.service.d/paper.conf);
 #   * `systemd-analyze security --offline=yes` scores 2.0 or better.
 # verify resolves ExecStart, so the unit is checked with ExecStart pointing at the built
 # binary (argument 1) instead of /usr/local/bin/sigex; nothing else changes.
@@ -18,6 +19,19 @@ if [ -n "$output" ]; then
   echo "check-unit: systemd-analyze verify printed something (it must print nothing):"
   echo "$output"
   exit 1
+fi
+# The paper drop-in, loaded from the unit's directory as systemd would.
+mkdir "$work/sigex.service.d"
+cp config/sigex.service.d/paper.conf "$work/sigex.service.d/"
+output="$(SYSTEMD_UNIT_PATH="$work:" systemd-analyze verify "$work/sigex.service" 2>&1)" || {
+  echo "check-unit: systemd-analyze verify with the paper drop-in failed:"; echo "$output"; exit 1; }
+if [ -n "$output" ]; then
+  echo "check-unit: systemd-analyze verify with the paper drop-in printed something:"
+  echo "$output"
+  exit 1
+fi
+if [ "$(sed -n 's/^Documentation=file://p' config/sigex.service)" != "/usr/local/share/doc/sigex/README.md" ]; then
+  echo "check-unit: Documentation= must point at the installed README"; exit 1
 fi
 
 report="$(systemd-analyze security --offline=yes "$work/sigex.service" 2>&1)"
