@@ -1,7 +1,9 @@
 // sigex: the composition root. Parses the command line, loads and validates the
 // configuration, and wires adapters, strategies and the engine together for each subcommand.
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +22,25 @@
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+// Exit codes (the README's table): 0 success; 1 a run failed (see the log); 2 a usage or
+// configuration error, nothing started; 3 the daemon cannot be reached (ctl).
+constexpr int kExitUsage = 2;
+
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
 
 // Prints every configuration problem; returns true when there were none.
 bool report_config_errors(const sigex::ConfigErrors& errors) {
@@ -125,9 +146,58 @@ int main(int argc, char** argv) {
 
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
-  check->add_option("file", check_path, "configuration file (TOML)")->required();
+  std::string check_config_option;
+  check->add_option("file", check_path, "configuration file (TOML)");
+  check->add_option("--config", check_config_option, "configuration file (TOML), as for every other command");
 
-  CLI11_PARSE(app, argc, argv);
+  // An unknown command is named, with the closest known one.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string given = argv[1];
+    std::vector<std::string> names;
+    for (const auto* command : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(command->get_name());
+    if (std::find(names.begin(), names.end(), given) == names.end()) {
+      std::string closest;
+      std::size_t best = given.size();
+      for (const auto& name : names) {
+        const std::size_t distance = edit_distance(given, name);
+        if (distance < best) best = distance, closest = name;
+      }
+      std::fprintf(stderr, "sigex: unknown command '%s'%s; the commands are:", given.c_str(),
+                   closest.empty() || best > 3 ? "" : ("; did you mean '" + closest + "'?").c_str());
+      for (const auto& name : names) std::fprintf(stderr, " %s", name.c_str());
+      std::fprintf(stderr, " (sigex --help)\n");
+      return kExitUsage;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    // CLI11's own codes (105, 106, 109 ...) are not sigex's: every usage error is 2. An
+    // option the command does not know is named too (CLI11 reports only its first problem).
+    for (const auto* command : app.get_subcommands([](CLI::App*) { return true; })) {
+      if (!command->parsed()) continue;
+      for (const auto& extra : command->remaining()) {
+        if (extra.starts_with("-")) {
+          std::fprintf(stderr, "sigex %s: unknown option %s\n", command->get_name().c_str(), extra.c_str());
+        }
+      }
+    }
+    app.exit(error);
+    return kExitUsage;
+  }
+  if (check->parsed()) {
+    if (check_path.empty()) check_path = check_config_option;
+    if (check_path.empty() || (!check_config_option.empty() && check_config_option != check_path)) {
+      std::fprintf(stderr, "sigex check-config: give one configuration file (FILE or --config FILE)\n");
+      return kExitUsage;
+    }
+  }
 
   if (check->parsed()) {
     sigex::ConfigErrors errors;

@@ -736,6 +736,26 @@ TEST(Commands, AFileWithoutTheSectionsACommandNeedsIsRefusedAndNothingIsCreated)
   EXPECT_FALSE(std::filesystem::exists(empty / "journal.db"));
 }
 
+// The command line: unknown commands and options are named, every usage error exits 2 (never
+// CLI11's own codes), and check-config takes --config like every other command.
+TEST(Commands, UsageErrorsNameWhatIsWrongAndExitTwo) {
+  TemporaryDirectory directory;
+  const CommandResult typo = run_command(SIGEX_BINARY, {"backtst"}, directory.path(), "typo");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("unknown command 'backtst'; did you mean 'backtest'?"), std::string::npos) << typo.err;
+  const CommandResult option = run_command(SIGEX_BINARY, {"backtest", "--confg", "x"}, directory.path(), "option");
+  EXPECT_EQ(option.exit_code, 2);
+  EXPECT_NE(option.err.find("unknown option --confg"), std::string::npos) << option.err;
+  EXPECT_NE(option.err.find("--config is required"), std::string::npos) << option.err;
+  const std::string daily = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
+  const CommandResult check = run_command(SIGEX_BINARY, {"check-config", "--config", daily}, directory.path(), "check");
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("OK"), std::string::npos);
+  EXPECT_EQ(run_command(SIGEX_BINARY, {"check-config", daily}, directory.path(), "positional").exit_code, 0);
+  EXPECT_EQ(run_command(SIGEX_BINARY, {"check-config"}, directory.path(), "none").exit_code, 2);
+  EXPECT_EQ(run_command(SIGEX_BINARY, {"--help"}, directory.path(), "help").exit_code, 0);
+}
+
 CommandResult replay_check(DaemonWorld& world, const std::string& name) {
   return run_command(SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
                      world.directory.path(), name);
