@@ -180,11 +180,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     // CLI11's own codes (105, 106, 109 ...) are not sigex's: every usage error is 2. An
     // option the command does not know is named too (CLI11 reports only its first problem).
-    for (const auto* command : app.get_subcommands([](CLI::App*) { return true; })) {
-      if (!command->parsed()) continue;
-      for (const auto& extra : command->remaining()) {
-        if (extra.starts_with("-")) {
-          std::fprintf(stderr, "sigex %s: unknown option %s\n", command->get_name().c_str(), extra.c_str());
+    if (argc > 1) {
+      const auto commands = app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == argv[1]; });
+      if (const CLI::App* command = commands.empty() ? nullptr : commands.front(); command != nullptr) {
+        for (int i = 2; i < argc; ++i) {
+          const std::string argument = argv[i];
+          if (!argument.starts_with("-") || argument == "-h" || argument == "--help") continue;
+          const std::string name = argument.substr(0, argument.find('='));
+          if (command->get_option_no_throw(name) == nullptr) {
+            std::fprintf(stderr, "sigex %s: unknown option %s\n", command->get_name().c_str(), name.c_str());
+          }
         }
       }
     }

@@ -350,6 +350,7 @@ void Daemon::adopt(const std::vector<AccountOrder>& orders) {
 bool Daemon::reconcile(std::string& error) {
   core_clock_.advance_to(clock_.now_ns());
   core_ = compose_session_core(config_, instruments_, engine_clock(), *journal_, *venue_, paper_venue_.get());
+  core_.engine->set_order_log(true);
   if (live_venue_) {
     core_.engine->set_resolution_policy(resolution_policy(config_.execution));
     core_.engine->set_foreign_order_policy(config_.execution.foreign_orders);

@@ -266,6 +266,13 @@ void Engine::dispatch(const InboundEvent& event) {
       break;
     case MarketEventKind::kTradingSignal:
       ++counters_.signals;
+      if (order_log_) {
+        log_info("signal symbol={} token={} timeframe={} signal={} trend={} time={}",
+                 instruments_.get(event.trading_signal.instrument).symbol.view(), event.trading_signal.token_id,
+                 event.trading_signal.timeframe == SignalTimeframe::kDaily ? "daily" : "hourly",
+                 static_cast<int>(event.trading_signal.signal), static_cast<int>(event.trading_signal.trend),
+                 event.trading_signal.venue_time_ns);
+      }
       for (std::size_t i = 0; i < strategies_.size(); ++i) {
         strategies_[i]->on_signal(*contexts_[i], event.trading_signal);
       }
@@ -338,6 +345,13 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
                            now_ns);
   if (id) {
     ++counters_.orders_submitted;
+    if (order_log_) {
+      log_info("order sent id={} strategy={} symbol={} side={} type={} tif={} price={} quantity={} reduce_only={}",
+               id->view(), strategies_[strategy]->tag(), instrument.symbol.view(), to_string(order.side),
+               to_string(order.type), to_string(order.time_in_force),
+               format_decimal(order.price.raw, instrument.price_scale),
+               format_decimal(order.quantity.raw, instrument.quantity_scale), order.reduce_only);
+    }
     LatencyHistogram* latency = origin_is_signal_ ? signal_decision_latency_ : market_decision_latency_;
     if (latency != nullptr && origin_receive_ns_ > 0) {
       latency->record((latency_clock_ != nullptr ? latency_clock_->now_ns() : now_ns) - origin_receive_ns_);
@@ -357,6 +371,13 @@ std::optional<ClientOrderId> Engine::deny(std::size_t strategy, const OrderInten
     journaled = now_ns;
     journal_.record_risk_denial(strategies_[strategy]->tag(), instruments_.get(intent.instrument).symbol.view(),
                                 to_string(denial), now_ns);
+    if (order_log_) {
+      const Instrument& instrument = instruments_.get(intent.instrument);
+      log_info("order denied strategy={} symbol={} side={} quantity={} reason={} (repeats within a minute are "
+               "counted, not logged)",
+               strategies_[strategy]->tag(), instrument.symbol.view(), to_string(intent.side),
+               format_decimal(intent.quantity.raw, instrument.quantity_scale), to_string(denial));
+    }
   } else {
     ++counters_.denials_not_journaled;
   }
@@ -392,6 +413,45 @@ void Engine::on_venue_rejection(const Order& order, TimeNs now_ns) {
   }
 }
 
+void Engine::log_order_event(const Order& order, OrderEvent event, const ExecutionEvent& cause) const {
+  const Instrument& instrument = instruments_.get(order.instrument);
+  const auto quantity = [&](Quantity value) { return format_decimal(value.raw, instrument.quantity_scale); };
+  switch (event) {
+    case OrderEvent::kAccept:
+      log_info("order accepted id={} symbol={} venue_id={}", order.client_order_id.view(), instrument.symbol.view(),
+               order.venue_order_id);
+      return;
+    case OrderEvent::kPartialFill:
+    case OrderEvent::kFill: {
+      std::string fee_asset(instrument.quote_asset.view());
+      if (cause.fee_asset == FeeAsset::kBase) fee_asset = std::string(instrument.base_asset.view());
+      if (cause.fee_asset == FeeAsset::kOther) fee_asset = std::string(cause.fee_asset_code.view());
+      log_info("order {} id={} symbol={} side={} trade={} price={} quantity={} fee={} fee_asset={} filled={} of={}",
+               event == OrderEvent::kFill && order.filled_quantity == order.quantity ? "filled" : "partially_filled",
+               order.client_order_id.view(), instrument.symbol.view(), to_string(order.side), cause.trade_id,
+               format_decimal(cause.price.raw, instrument.price_scale), quantity(cause.quantity),
+               format_decimal(cause.fee.raw, kMoneyScale), fee_asset, quantity(order.filled_quantity),
+               quantity(order.quantity));
+      return;
+    }
+    case OrderEvent::kCanceled:
+    case OrderEvent::kExpired:
+      log_info("order {} id={} symbol={} filled={} of={}", event == OrderEvent::kCanceled ? "canceled" : "expired",
+               order.client_order_id.view(), instrument.symbol.view(), quantity(order.filled_quantity),
+               quantity(order.quantity));
+      return;
+    case OrderEvent::kReject:
+      log_info("order rejected id={} symbol={} side={} code={} retry={}", order.client_order_id.view(),
+               instrument.symbol.view(), to_string(order.side), order.last_venue_error,
+               order.rejection == RejectionKind::kFinal   ? "never (instrument stopped)"
+               : order.rejection == RejectionKind::kLocal ? "backoff (never sent)"
+                                                          : "backoff");
+      return;
+    default:
+      return;
+  }
+}
+
 void Engine::handle_execution(const ExecutionEvent& event) {
   ++counters_.execution_events;
   const TimeNs now_ns = clock_.now_ns();
@@ -414,6 +474,7 @@ void Engine::handle_execution(const ExecutionEvent& event) {
     journal_.record_fill(order, event, portfolio_.row(order.instrument, now_ns));
   }
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
+  if (order_log_) log_order_event(order, update->event, event);
   if (update->event == OrderEvent::kReject) on_venue_rejection(order, now_ns);
   if (update->event == OrderEvent::kAccept || update->new_fill) backoff_.on_success(order.strategy, order.instrument);
   Strategy& strategy = *strategies_[order.strategy];

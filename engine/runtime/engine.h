@@ -125,6 +125,10 @@ class Engine {
     risk_.reconfigure(std::move(config));
   }
   const RetryBackoff& retry_backoff() const { return backoff_; }
+  // One info line per order event (sent, accepted, filled, canceled, expired, rejected,
+  // denied) and per signal delivered, as `key=value` pairs for journalctl and log shippers.
+  // The daemon turns it on; backtests write orders.csv and fills.csv instead.
+  void set_order_log(bool on) { order_log_ = on; }
   // Cancels every resting order (of every strategy); returns how many cancels were sent.
   std::size_t cancel_all_orders();
 
@@ -192,6 +196,8 @@ class Engine {
   Money day_start_equity_{0};
   Money peak_equity_{0};
   bool accepting_orders_ = true;
+  bool order_log_ = false;
+  void log_order_event(const Order& order, OrderEvent event, const ExecutionEvent& cause) const;
   LatencyHistogram* market_decision_latency_ = nullptr;
   LatencyHistogram* signal_decision_latency_ = nullptr;
   const Clock* latency_clock_ = nullptr;

@@ -371,6 +371,13 @@ TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAc
         << daemon->stderr_text() << world.ctl({"status"}).out;
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+    // One key=value line per step of the order's life, the signal that caused it first.
+    const std::string log = daemon->stderr_text();
+    for (const char* line : {"signal symbol=ETHUSDT token=3306 timeframe=daily signal=1",
+                             "order sent id=sfpaper-", "symbol=ETHUSDT side=BUY type=LIMIT tif=IOC",
+                             "order accepted id=sfpaper-", "order filled id=sfpaper-", "fee_asset=USDT"}) {
+      EXPECT_NE(log.find(line), std::string::npos) << line << " in\n" << log;
+    }
   }
   // Run 2: A is served again (must not buy twice); B (bearish ETH, a day newer) sells.
   world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), -1);
