@@ -25,6 +25,7 @@
 #include "engine/runtime/engine.h"
 
 #include <spdlog/async.h>
+#include <spdlog/spdlog.h>
 #include <spdlog/sinks/null_sink.h>
 
 namespace sigex {
