@@ -38,7 +38,7 @@ class CrashTest : public ::testing::Test {
     options.fee_asset = SimFeeAsset::kReceived;
     options.balances["USDT"] = Money{100'000'000LL * 100'000'000};
     options.exchange_info_path =
-        std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+        binance_exchange_info_path();
     simulator_ = std::make_unique<ExchangeSimulator>(options);
     std::string error;
     ASSERT_TRUE(simulator_->start(error)) << error;

@@ -38,6 +38,12 @@ inline Price price(std::string_view text) { return Price{parse_decimal(text, 8).
 inline Quantity quantity(std::string_view text) { return Quantity{parse_decimal(text, 8).value()}; }
 inline Money money(std::string_view text) { return Money{parse_decimal(text, kMoneyScale).value()}; }
 
+// Binance's exchange information for BTCUSDT and ETHUSDT (a real capture), which the
+// exchange simulator serves.
+inline std::string binance_exchange_info_path() {
+  return std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+}
+
 inline Instrument btcusdt() {
   Instrument instrument;
   instrument.symbol = Symbol::from("BTCUSDT");

@@ -19,7 +19,7 @@ using namespace sigex::testing;
 class BinanceRestClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    options_.exchange_info_path = std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+    options_.exchange_info_path = binance_exchange_info_path();
     start_simulator();
   }
 

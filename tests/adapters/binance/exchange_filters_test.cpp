@@ -17,7 +17,7 @@ namespace {
 using namespace sigex::testing;
 
 ExchangeInfo fixture() {
-  std::ifstream in(std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json");
+  std::ifstream in(binance_exchange_info_path());
   std::stringstream text;
   text << in.rdbuf();
   auto info = parse_exchange_info(text.str());

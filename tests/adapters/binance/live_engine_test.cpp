@@ -60,7 +60,7 @@ class LiveEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     options_.exchange_info_path =
-        std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+        binance_exchange_info_path();
     options_.retry_after_s = 1;
   }
 

@@ -540,7 +540,7 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
   ExchangeSimulatorOptions exchange_options;
   exchange_options.api_key = api_key;
   exchange_options.secret = api_secret;
-  exchange_options.exchange_info_path = std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+  exchange_options.exchange_info_path = binance_exchange_info_path();
   ExchangeSimulator exchange(exchange_options);
   std::string error;
   ASSERT_TRUE(exchange.start(error)) << error;
@@ -617,7 +617,7 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
 // unless --new-journal; a damaged journal is refused with exit 1, never an abort.
 TEST(Daemon, ALostOrForeignJournalIsRefusedUntilTheOperatorDecides) {
   ExchangeSimulatorOptions exchange_options;
-  exchange_options.exchange_info_path = std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+  exchange_options.exchange_info_path = binance_exchange_info_path();
   ExchangeSimulator exchange(exchange_options);
   std::string error;
   ASSERT_TRUE(exchange.start(error)) << error;
@@ -689,7 +689,7 @@ TEST(Daemon, ALostOrForeignJournalIsRefusedUntilTheOperatorDecides) {
 // log says why and that sigex exits.
 TEST(Daemon, AClockSkewAtStartUpEndsTheLogWithTheExit) {
   ExchangeSimulatorOptions exchange_options;
-  exchange_options.exchange_info_path = std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus/http_spot_market_exchange_info.json";
+  exchange_options.exchange_info_path = binance_exchange_info_path();
   exchange_options.server_offset_ms = 5000;
   ExchangeSimulator exchange(exchange_options);
   std::string error;
