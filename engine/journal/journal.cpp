@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <optional>
 #include <random>
 #include <set>
@@ -14,6 +15,10 @@
 
 namespace sigex {
 namespace {
+
+// The journal's format. 1: before journal identities and fee assets; 2: with them. Kept in
+// journal_meta ('schema_version') and PRAGMA user_version.
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS orders (
@@ -345,7 +350,9 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
       return false;
     }
     const std::string meta = fmt::format(
-        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '2');", identity_);
+        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '{}');"
+        "PRAGMA user_version = {};",
+        identity_, kSchemaVersion, kSchemaVersion);
     if (!execute("BEGIN;") || !execute(kSchema) || !execute(meta.c_str()) || !execute("COMMIT;")) {
       error = last_error();
       return false;
@@ -354,26 +361,40 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
   }
   const bool upgrade = columns_of("journal_meta").empty() && !columns_of("orders").empty();
   if (upgrade) {
-    // Written by a sigex before journal identities and fee assets: every other table and
-    // column must be there; the new ones are added.
+    // Written by a sigex before journal identities and fee assets (schema 1). A copy is kept
+    // beside it first; then the new columns and journal_meta are added in one transaction.
+    const std::string backup = path_.string() + ".before-schema-" + std::to_string(kSchemaVersion);
+    std::error_code ignored;
+    std::filesystem::remove(backup, ignored);
+    const std::string vacuum = fmt::format("VACUUM INTO '{}';", backup);
+    if (!execute(vacuum.c_str())) {
+      error = "cannot keep a copy before upgrading it (" + backup + "): " + last_error();
+      return false;
+    }
+    std::string sql = "BEGIN;";
     for (const AddedColumn& added : kAddedColumns) {
       const auto columns = columns_of(added.table);
       if (columns.empty() || columns.contains(added.column)) continue;
-      const std::string sql = fmt::format("ALTER TABLE {} ADD COLUMN {} {};", added.table, added.column, added.definition);
-      if (!execute(sql.c_str())) {
-        error = last_error();
-        return false;
-      }
+      sql += fmt::format("ALTER TABLE {} ADD COLUMN {} {};", added.table, added.column, added.definition);
     }
     identity_ = identity_from(std::random_device{}() * 0x100000000ULL ^ std::random_device{}());
-    const std::string meta = fmt::format(
+    sql += fmt::format(
         "CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '2');", identity_);
-    if (!verify_tables(error)) return false;
-    if (!execute(meta.c_str())) {
+        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '{}');"
+        "PRAGMA user_version = {};COMMIT;",
+        identity_, kSchemaVersion, kSchemaVersion);
+    if (!execute(sql.c_str())) {
       error = last_error();
+      execute("ROLLBACK;");
       return false;
     }
+  }
+  const std::string version = read_meta("schema_version");
+  if (!version.empty() && version != std::to_string(kSchemaVersion) && std::atoi(version.c_str()) > kSchemaVersion) {
+    error = fmt::format("it was written by a newer sigex (journal schema {}; this sigex knows up to {}): run the "
+                        "sigex that wrote it, or a newer one",
+                        version, kSchemaVersion);
+    return false;
   }
   if (!verify_tables(error)) return false;
   identity_ = read_meta("identity");

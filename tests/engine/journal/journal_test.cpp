@@ -285,6 +285,18 @@ TEST(Journal, AJournalOfAnEarlierSigexIsUpgradedInPlace) {
   ASSERT_EQ(fills.size(), 1u);
   EXPECT_EQ(fills[0].fee.asset, FeeAsset::kQuote);  // what earlier journals meant
   EXPECT_EQ(journal->load_orders().size(), 1u);
+  // The journal as it was is kept beside it.
+  EXPECT_TRUE(std::filesystem::exists(directory.path() / "journal.db.before-schema-2"));
+}
+
+TEST(Journal, AJournalOfANewerSigexIsRefused) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  tamper(directory.path(), "UPDATE journal_meta SET value = '3' WHERE name = 'schema_version';");
+  std::string error;
+  EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
+  EXPECT_NE(error.find("written by a newer sigex (journal schema 3; this sigex knows up to 2)"), std::string::npos)
+      << error;
 }
 
 TEST(Journal, AcknowledgedOrdersAreRemembered) {
