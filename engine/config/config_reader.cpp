@@ -1,5 +1,8 @@
 #include "engine/config/config_reader.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -33,8 +36,9 @@ std::unique_ptr<toml::table> parse_toml_text(const std::string& text, const std:
 
 std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors, std::string* text) {
   std::string content;
+  errno = 0;
   if (!read_text_file(path, content)) {
-    errors.add(path + ": cannot read the file");
+    errors.add(path + ": cannot read the file" + (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
     return nullptr;
   }
   auto table = parse_toml_text(content, path, errors);
@@ -50,11 +54,23 @@ bool apply_override(toml::table& root, const std::string& assignment, ConfigErro
   }
   const std::string key = assignment.substr(0, equals);
   const std::string value = assignment.substr(equals + 1);
+  // Parsed with the argument as its source, so that a problem with the value names the
+  // --set argument rather than the file.
+  const std::string source = "--set " + assignment;
   toml::table parsed;
   try {
-    parsed = toml::parse("value = " + value);
+    parsed = toml::parse("value = " + value, source);
   } catch (const toml::parse_error&) {
-    parsed.insert_or_assign("value", value);  // a bare word: a string
+    std::string quoted;  // a bare word: a string
+    for (const char c : value) {
+      if (c == '\\' || c == '"') quoted += '\\';
+      quoted += c;
+    }
+    try {
+      parsed = toml::parse("value = \"" + quoted + "\"", source);
+    } catch (const toml::parse_error&) {
+      parsed.insert_or_assign("value", value);
+    }
   }
   toml::table* table = &root;
   std::size_t start = 0;
@@ -66,7 +82,7 @@ bool apply_override(toml::table& root, const std::string& assignment, ConfigErro
       return false;
     }
     if (dot == std::string::npos) {
-      table->insert_or_assign(part, *parsed.get("value"));
+      table->insert_or_assign(part, std::move(*parsed.get("value")));  // moved: keeps its source
       return true;
     }
     toml::node* next = table->get(part);
@@ -100,6 +116,10 @@ const toml::node* ConfigSection::get(const std::string& key) {
 
 std::string ConfigSection::where(const toml::node* node) const {
   const toml::node* located = node != nullptr ? node : table_;
+  // A value given on the command line (--set) is named by its argument, not by the file.
+  if (located != nullptr && located->source().path && located->source().path->starts_with("--set ")) {
+    return *located->source().path;
+  }
   std::ostringstream text;
   text << file_;
   if (located != nullptr && located->source().begin.line > 0) {

@@ -64,14 +64,14 @@ std::string toml_text(const toml::node& node, std::string& error) {
 }
 
 bool read_grid(const std::string& path, Grid& grid, std::string& error) {
-  toml::table table;
-  try {
-    table = toml::parse_file(path);
-  } catch (const toml::parse_error& parse) {
-    error = fmt::format("{}:{}:{}: {}", path, parse.source().begin.line, parse.source().begin.column,
-                        parse.description());
+  // Read as every configuration file is: a file that cannot be opened says why.
+  ConfigErrors errors;
+  const auto parsed = parse_toml_file(path, errors);
+  if (!parsed) {
+    error = errors.messages().empty() ? path + ": cannot read the file" : errors.messages().front();
     return false;
   }
+  const toml::table& table = *parsed;
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (name != "rank_by" && name != "order" && name != "out_dir" && name != "parameter") {

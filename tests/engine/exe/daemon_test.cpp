@@ -761,6 +761,19 @@ TEST(Commands, UsageErrorsNameWhatIsWrongAndExitTwo) {
   EXPECT_EQ(run_command(SIGEX_BINARY, {"check-config", daily}, directory.path(), "positional").exit_code, 0);
   EXPECT_EQ(run_command(SIGEX_BINARY, {"check-config"}, directory.path(), "none").exit_code, 2);
   EXPECT_EQ(run_command(SIGEX_BINARY, {"--help"}, directory.path(), "help").exit_code, 0);
+  // A bad --set names the argument, not the file; a grid that cannot be read says why.
+  const CommandResult set = run_command(
+      SIGEX_BINARY, {"backtest", "--config", daily, "--set", "risk.max_order_notional=abc", "--quiet"}, directory.path(),
+      "set");
+  EXPECT_EQ(set.exit_code, 2);
+  EXPECT_NE(set.err.find("config error: --set risk.max_order_notional=abc: [risk] max_order_notional: invalid decimal"),
+            std::string::npos)
+      << set.err;
+  const CommandResult grid =
+      run_command(SIGEX_BINARY, {"sweep", "--config", daily, "--grid", "/nonexistent/grid.toml"}, directory.path(), "grid");
+  EXPECT_EQ(grid.exit_code, 2);
+  EXPECT_NE(grid.err.find("/nonexistent/grid.toml: cannot read the file: No such file or directory"), std::string::npos)
+      << grid.err;
 }
 
 CommandResult replay_check(DaemonWorld& world, const std::string& name) {
