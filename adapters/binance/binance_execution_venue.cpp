@@ -67,6 +67,14 @@ std::string describe_failure(std::string_view what, const HttpResponse& response
   return text;
 }
 
+// What the account holds of `asset`, free and locked (venue decimals); 0 when not listed.
+std::int64_t held_of(const std::vector<VenueBalance>& balances, std::string_view asset) {
+  for (const auto& balance : balances) {
+    if (balance.asset == asset) return balance.free + balance.locked;
+  }
+  return 0;
+}
+
 // The body of a 200 answer, parsed; otherwise nullopt, and `error` names what failed.
 template <typename Parse>
 auto parse_answer(std::string_view what, const HttpResponse& response, Parse parse, std::string& error)
@@ -159,16 +167,12 @@ bool BinanceExecutionVenue::start(std::string& error) {
     return false;
   }
   start_balances_ = std::move(*balances);
-  for (const Instrument& instrument : instruments_.all()) {
-    for (const auto& balance : start_balances_) {
-      if (balance.asset == instrument.base_asset.view()) holdings_[instrument.id].store(balance.free + balance.locked);
-    }
-    // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds BNB.
-    for (const auto& balance : start_balances_) {
-      if (balance.asset == "BNB" && balance.free + balance.locked > 0 && instrument.quote_asset.view() != "BNB") {
-        std::lock_guard lock(prices_mutex_);
-        wanted_prices_.insert("BNB" + std::string(instrument.quote_asset.view()));
-      }
+  set_holdings(start_balances_);
+  // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds BNB.
+  if (held_of(start_balances_, "BNB") > 0) {
+    std::lock_guard lock(prices_mutex_);
+    for (const Instrument& instrument : instruments_.all()) {
+      if (instrument.quote_asset.view() != "BNB") wanted_prices_.insert("BNB" + std::string(instrument.quote_asset.view()));
     }
   }
   refresh_third_asset_prices();
@@ -557,10 +561,7 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
   after_call(&account, nullptr);
   const auto balances = parse_answer("account", account, parse_balances, failed);
   if (!balances) return unknown(AbsenceEvidence::kNone, "");
-  std::int64_t held = 0;
-  for (const auto& balance : *balances) {
-    if (balance.asset == instrument.base_asset.view()) held = balance.free + balance.locked;
-  }
+  const std::int64_t held = held_of(*balances, instrument.base_asset.view());
   const std::int64_t expected = holdings_[command.instrument].load();
   const std::int64_t moved = command.side == Side::kBuy ? held - expected : expected - held;
   if (moved > 0 && moved >= to_venue(command.quantity.raw, instrument.quantity_scale) / 2) {
@@ -740,15 +741,13 @@ void BinanceExecutionVenue::refresh_third_asset_prices() {
 void BinanceExecutionVenue::refresh_balances() {
   const HttpResponse account = rest_.account();
   after_call(&account, nullptr);
-  if (account.transport_failed() || account.status != 200) return;
-  auto balances = parse_balances(account.body);
-  if (!balances) return;
+  std::string failed;
+  if (const auto balances = parse_answer("account", account, parse_balances, failed)) set_holdings(*balances);
+}
+
+void BinanceExecutionVenue::set_holdings(const std::vector<VenueBalance>& balances) {
   for (const Instrument& instrument : instruments_.all()) {
-    std::int64_t held = 0;
-    for (const auto& balance : *balances) {
-      if (balance.asset == instrument.base_asset.view()) held = balance.free + balance.locked;
-    }
-    holdings_[instrument.id].store(held);
+    holdings_[instrument.id].store(held_of(balances, instrument.base_asset.view()));
   }
 }
 
@@ -868,9 +867,7 @@ std::vector<BalanceDifference> BinanceExecutionVenue::check_positions(const Port
   for (const Instrument& instrument : instruments_.all()) {
     BalanceDifference difference;
     difference.asset = std::string(instrument.base_asset.view());
-    for (const auto& balance : start_balances_) {
-      if (balance.asset == difference.asset) difference.exchange = balance.free + balance.locked;
-    }
+    difference.exchange = held_of(start_balances_, difference.asset);
     difference.sigex = to_venue(portfolio.position(instrument.id).quantity.raw, instrument.quantity_scale);
     if (difference.exchange == difference.sigex) continue;
     ++counters_.balance_differences;

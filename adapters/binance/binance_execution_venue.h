@@ -187,6 +187,8 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   void refresh_third_asset_prices();  // I/O thread
   // I/O thread: reads the account's balances again (after an insufficient-balance refusal).
   void refresh_balances();
+  // Each instrument's base-asset holding from the account's balances.
+  void set_holdings(const std::vector<VenueBalance>& balances);
   // Any thread: a venue fill as an engine fill event (prices and fees converted).
   ExecutionEvent fill_event(const VenueFill& fill, Side side, InstrumentId instrument, const ClientOrderId& id,
                             VenueOrderId order_id, TimeNs fallback_time_ns, bool book_holdings = true);

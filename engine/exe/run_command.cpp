@@ -295,56 +295,8 @@ bool Daemon::check_account_history(std::string& error) {
 }
 
 void Daemon::adopt(const std::vector<AccountOrder>& orders) {
-  // The journal's fills so far, then the adopted ones: the positions it writes stay the sum.
-  Portfolio positions(instruments_, config_.engine.starting_cash);
-  for (const FillRow& fill : journal_->load_fills()) {
-    positions.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
-  }
-  const auto tags = core_.engine->strategy_tags();
-  journal_->begin_batch();
-  for (const AccountOrder& account_order : orders) {
-    const auto parts = parse_minted_id(account_order.client_order_id.view());
-    Order order;
-    order.client_order_id = account_order.client_order_id;
-    order.strategy = static_cast<StrategyId>(std::find(tags.begin(), tags.end(), parts->strategy_tag) - tags.begin());
-    order.instrument = account_order.instrument;
-    order.side = account_order.side;
-    order.type = account_order.price.raw > 0 ? OrderType::kLimit : OrderType::kMarket;
-    order.time_in_force = TimeInForce::kGoodTillCancel;
-    order.price = account_order.price;
-    order.quantity = account_order.quantity;
-    order.intent = IntentKey{stable_hash(account_order.client_order_id.view())};  // never one of ours
-    order.venue_order_id = account_order.venue_order_id;
-    order.created_time_ns = account_order.time_ns;
-    order.updated_time_ns = clock_.now_ns();
-    order.state = OrderState::kAccepted;
-    journal_->record_intent(order, instruments_.get(order.instrument).symbol.view());
-    std::vector<ExecutionEvent> fills = live_venue_->history_fills(account_order);
-    for (const ExecutionEvent& fill : fills) {
-      order.filled_quantity += fill.quantity;
-      order.filled_notional += notional(fill.price, instruments_.get(order.instrument).price_scale, fill.quantity,
-                                        instruments_.get(order.instrument).quantity_scale, Rounding::kDown)
-                                   .value_or(Money{0});
-      order.fees += fill.fee;
-    }
-    if (order.filled_quantity < account_order.executed) {
-      log_warn("adopting {}: only {} of its executed {} have trades within the history lookback; the rest is not "
-               "journaled", order.client_order_id.view(), order.filled_quantity.raw, account_order.executed.raw);
-    }
-    // Final on the exchange: final here. Still open: looked up like any open order.
-    if (account_order.status == "FILLED" && order.filled_quantity == order.quantity) order.state = OrderState::kFilled;
-    else if (account_order.status == "CANCELED") order.state = OrderState::kCanceled;
-    else if (account_order.status == "EXPIRED" || account_order.status == "FILLED") order.state = OrderState::kExpired;
-    else if (account_order.status == "REJECTED") order.state = OrderState::kRejected;
-    else if (order.filled_quantity.raw > 0) order.state = OrderState::kPartiallyFilled;
-    journal_->record_order_event(order, OrderEvent::kAccept, nullptr, clock_.now_ns());
-    for (const ExecutionEvent& fill : fills) {
-      positions.apply_fill(fill.instrument, order.side, fill.price, fill.quantity, FillFee::of(fill));
-      journal_->record_fill(order, fill, positions.row(order.instrument, clock_.now_ns()));
-    }
-  }
-  journal_->end_batch();
-  journal_->flush();
+  adopt_account_orders(*journal_, instruments_, core_.engine->strategy_tags(), orders,
+                       [this](const AccountOrder& order) { return live_venue_->history_fills(order); }, clock_.now_ns());
 }
 
 bool Daemon::reconcile(std::string& error) {

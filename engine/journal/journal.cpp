@@ -294,6 +294,12 @@ std::string identity_from(std::uint64_t bits) {
   return identity;
 }
 
+// A new journal's identity: 36 random bits from the system's entropy source.
+std::string random_identity() {
+  std::random_device entropy;
+  return identity_from(static_cast<std::uint64_t>(entropy()) << 32 | entropy());
+}
+
 }  // namespace
 
 std::string Journal::derive_identity(std::string_view seed) {
@@ -343,7 +349,7 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
   created_ = sqlite3_column_int64(count, 0) == 0;
   sqlite3_finalize(count);
   if (created_) {
-    identity_ = options.identity_for_new.empty() ? identity_from(std::random_device{}() * 0x100000000ULL ^ std::random_device{}())
+    identity_ = options.identity_for_new.empty() ? random_identity()
                                                  : options.identity_for_new;
     if (!is_valid_identity(identity_)) {
       error = "journal identity '" + identity_ + "' is not six characters of [0-9A-Za-z]";
@@ -377,7 +383,7 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
       if (columns.empty() || columns.contains(added.column)) continue;
       sql += fmt::format("ALTER TABLE {} ADD COLUMN {} {};", added.table, added.column, added.definition);
     }
-    identity_ = identity_from(std::random_device{}() * 0x100000000ULL ^ std::random_device{}());
+    identity_ = random_identity();
     sql += fmt::format(
         "CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
         "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '{}');"

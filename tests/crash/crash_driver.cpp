@@ -64,36 +64,6 @@ class StepBuyer final : public Strategy {
   TimeNs not_before_ns_ = 0;
 };
 
-// Takes the account's orders that the journal does not know, and their fills, into the
-// journal (what `sigex run --adopt-unknown-orders` does).
-void adopt(Journal& journal, BinanceExecutionVenue& venue, const InstrumentRegistry& instruments,
-           const std::vector<AccountOrder>& unknown) {
-  Portfolio positions(instruments, Money{0});
-  for (const FillRow& fill : journal.load_fills()) positions.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
-  journal.begin_batch();
-  for (const AccountOrder& account_order : unknown) {
-    Order order;
-    order.client_order_id = account_order.client_order_id;
-    order.instrument = account_order.instrument;
-    order.side = account_order.side;
-    order.type = OrderType::kMarket;
-    order.quantity = account_order.quantity;
-    order.intent = IntentKey{stable_hash(account_order.client_order_id.view())};
-    order.state = OrderState::kAccepted;
-    journal.record_intent(order, "BTCUSDT");
-    const auto fills = venue.history_fills(account_order);
-    for (const auto& fill : fills) order.filled_quantity += fill.quantity;
-    order.state = order.filled_quantity == order.quantity ? OrderState::kFilled : OrderState::kExpired;
-    journal.record_order_event(order, OrderEvent::kAccept, nullptr, 0);
-    for (const auto& fill : fills) {
-      positions.apply_fill(0, order.side, fill.price, fill.quantity, FillFee::of(fill));
-      journal.record_fill(order, fill, positions.row(0, 0));
-    }
-  }
-  journal.end_batch();
-  journal.flush();
-}
-
 int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps, bool adopt_unknown) {
   InstrumentRegistry instruments;
   Instrument btc;
@@ -145,7 +115,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
       venue.stop();
       return 4;
     }
-    adopt(*journal, venue, instruments, unknown);
+    adopt_account_orders(*journal, instruments, engine.strategy_tags(), unknown,
+                         [&](const AccountOrder& order) { return venue.history_fills(order); }, clock.now_ns());
   }
   engine.start();
 
