@@ -98,4 +98,14 @@ Result<Price> shift_by_basis_points(Price price, std::int64_t basis_points, Roun
   });
 }
 
+std::string format_money(Money amount, int decimals) {
+  SIGEX_CHECK(decimals >= 0 && decimals <= kMoneyScale, "format_money: decimals out of range");
+  const std::int64_t unit = pow10(kMoneyScale - decimals);
+  const std::int64_t half = unit / 2;
+  // Half away from zero, as a reader rounds: 0.005 -> 0.01, -0.005 -> -0.01.
+  const std::int64_t rounded = amount.raw >= 0 ? (amount.raw / unit) + (amount.raw % unit >= half && unit > 1 ? 1 : 0)
+                                               : (amount.raw / unit) - (-(amount.raw % unit) >= half && unit > 1 ? 1 : 0);
+  return format_decimal(rounded, decimals);
+}
+
 }  // namespace sigex

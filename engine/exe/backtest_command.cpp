@@ -100,7 +100,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   const ConfiguredStrategies strategies = add_configured_strategies(config, engine);
   SignalFollow* signal_follow = strategies.signal_follow;
   GradeRebalance* grade_rebalance = strategies.grade_rebalance;
-  BacktestReport report(engine, config.backtest.equity_interval_ns);
+  BacktestReport report(engine, config.backtest.equity_interval_ns, config.simulated_venue.taker_fee_bps);
   engine.add_observer(&report);
   engine.add_market_observer(&report);
   engine.start();
@@ -224,30 +224,40 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
         denials += fmt::format(" {}={}", to_string(reason), engine.risk().denials(reason));
       }
     }
+    // Figures that need a month of data are "n/a" before it, never extrapolated.
+    const auto annualised = [](double value, const char* format) {
+      return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : std::string("n/a (< 30 days)");
+    };
+    const Performance& p = m.performance;
+    const Money realised_after_fees = m.realised_pnl - m.fees;
     std::printf("%s", fmt::format(
         "sigex backtest: {} -> {}\n"
         "  equity        {} -> {} {} ({:+.2f} %, annualised {})\n"
-        "  max drawdown  {:.2f} %   sharpe {:.2f}   exposure {:.1f} % of samples\n"
-        "  volatility {:.1f} %   sortino {:.2f}   calmar {}   longest drawdown {:.0f} days   "
-        "profit factor {}   turnover {:.1f}x\n"
-        "  buy and hold  {:+.2f} %   max drawdown {:.2f} %   sharpe {:.2f} (same instruments, equal shares)\n"
+        "  max drawdown  {:.2f} %   longest drawdown {}   exposure {:.1f} % of samples\n"
+        "{}\n"
+        "  profit factor {}   turnover {:.1f}x\n"
+        "  buy and hold  {:+.2f} %   max drawdown {:.2f} %   sharpe {} (same instruments, equal shares, "
+        "bought at the first price with a {} bps taker fee)\n"
         "  orders {}   fills {}   trades {} (won {}, win rate {:.1f} %)   fees {} {}\n"
+        "  realised pnl  {} {} before fees, {} {} after fees\n"
         "  risk denials {}\n"
         "  events {} from {} lines ({} input problems) in {:.2f} s = {:.0f} events/s\n"
         "  report written to {}\n",
         format_utc_timestamp(m.start_ns), format_utc_timestamp(m.end_ns),
-        format_decimal(m.starting_equity.raw / 1'000'000, 2), format_decimal(m.final_equity.raw / 1'000'000, 2),
-        config.engine.cash_asset, m.total_return * 100,
-        std::isfinite(m.annualised_return) ? fmt::format("{:+.2f} %", m.annualised_return * 100) : "n/a (< 30 days)",
-        m.max_drawdown * 100, m.sharpe, m.exposure_time_fraction * 100,
-        m.performance.volatility * 100, m.performance.sortino,
-        std::isfinite(m.performance.calmar) ? fmt::format("{:.2f}", m.performance.calmar) : "n/a",
-        static_cast<double>(m.performance.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay),
-        std::isfinite(m.performance.profit_factor) ? fmt::format("{:.2f}", m.performance.profit_factor) : "n/a",
-        m.performance.turnover, m.benchmark.total_return * 100, m.benchmark.max_drawdown * 100,
-        m.benchmark.sharpe, m.orders, m.fills,
+        format_money(m.starting_equity, 2), format_money(m.final_equity, 2),
+        config.engine.cash_asset, m.total_return * 100, annualised(m.annualised_return * 100, "{:+.2f} %"),
+        m.max_drawdown * 100, format_duration(p.max_drawdown_duration_ns), m.exposure_time_fraction * 100,
+        std::isfinite(p.sharpe)
+            ? fmt::format("  sharpe {:.2f}   sortino {:.2f}   volatility {:.1f} %   calmar {}", p.sharpe, p.sortino,
+                          p.volatility * 100, annualised(p.calmar, "{:.2f}"))
+            : std::string("  sharpe, sortino, volatility, calmar: not meaningful for less than 30 days of data"),
+        std::isfinite(p.profit_factor) ? fmt::format("{:.2f}", p.profit_factor) : "n/a",
+        p.turnover, m.benchmark.total_return * 100, m.benchmark.max_drawdown * 100,
+        annualised(m.benchmark.sharpe, "{:.2f}"), config.simulated_venue.taker_fee_bps, m.orders, m.fills,
         m.round_trips, m.winning_round_trips, m.win_rate * 100,
-        format_decimal(m.fees.raw / 1'000'000, 2), config.engine.cash_asset,
+        format_money(m.fees, 2), config.engine.cash_asset,
+        format_money(m.realised_pnl, 2), config.engine.cash_asset, format_money(realised_after_fees, 2),
+        config.engine.cash_asset,
         denials.empty() ? " none" : denials, facts.events, facts.input_lines,
         facts.input_problems, seconds, events_per_second, out_dir.string()).c_str());
     for (const auto& [scope, status] : engine.trading_states().all()) {

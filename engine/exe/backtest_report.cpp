@@ -43,25 +43,48 @@ std::string json_escape(std::string_view text) {
 
 }  // namespace
 
-BacktestReport::BacktestReport(const Engine& engine, DurationNs equity_interval_ns)
+BacktestReport::BacktestReport(const Engine& engine, DurationNs equity_interval_ns,
+                               std::int64_t benchmark_fee_bps)
     : engine_(engine),
       interval_ns_(equity_interval_ns),
+      benchmark_fee_bps_(benchmark_fee_bps),
+      benchmark_units_(engine.instruments().size(), 0.0),
+      benchmark_pending_(engine.instruments().size()),
       open_trip_pnl_(engine.instruments().size()) {}
+
+double BacktestReport::reference_price(const Instrument& instrument) const {
+  return static_cast<double>(engine_.quotes().quote(instrument.id).reference().raw) /
+         static_cast<double>(pow10(instrument.price_scale));
+}
+
+double BacktestReport::benchmark_share() const {
+  const std::size_t count = engine_.instruments().size();
+  return count == 0 ? 0.0 : static_cast<double>(engine_.portfolio().starting_cash().raw) / 1e8 / static_cast<double>(count);
+}
+
+void BacktestReport::buy_benchmark() {
+  const double share = benchmark_share();
+  for (const Instrument& instrument : engine_.instruments().all()) {
+    double& units = benchmark_units_[instrument.id];
+    const double price = reference_price(instrument);
+    if (units > 0 || price <= 0) continue;
+    // The share is spent at the first price the input gives, less the strategy's taker fee.
+    units = share * (1.0 - static_cast<double>(benchmark_fee_bps_) / 10'000.0) / price;
+    --benchmark_pending_;
+  }
+}
 
 void BacktestReport::sample(TimeNs time_ns) {
   const Portfolio& portfolio = engine_.portfolio();
   const QuoteBook& quotes = engine_.quotes();
   const InstrumentRegistry& instruments = engine_.instruments();
-  benchmark_units_.resize(instruments.size(), 0.0);
-  const double share = static_cast<double>(portfolio.starting_cash().raw) / 1e8 / static_cast<double>(instruments.size());
+  const double share = benchmark_share();
   double benchmark = 0;
   prices_.resize(instruments.size());
   for (const Instrument& instrument : instruments.all()) {
-    const double price = static_cast<double>(quotes.quote(instrument.id).reference().raw) /
-                         static_cast<double>(pow10(instrument.price_scale));
+    const double price = reference_price(instrument);
     if (price > 0) prices_[instrument.id].emplace_back(time_ns, price);
-    double& units = benchmark_units_[instrument.id];
-    if (units == 0 && price > 0) units = share / price;
+    const double units = benchmark_units_[instrument.id];
     benchmark += units > 0 ? units * price : share;
   }
   equity_.push_back(EquitySample{time_ns, portfolio.equity(quotes), portfolio.cash(),
@@ -69,6 +92,7 @@ void BacktestReport::sample(TimeNs time_ns) {
 }
 
 void BacktestReport::on_event_processed(TimeNs now_ns) {
+  if (benchmark_pending_ > 0) buy_benchmark();
   if (first_event_ns_ == 0) {
     first_event_ns_ = now_ns;
     next_sample_ns_ = (now_ns / interval_ns_ + 1) * interval_ns_;
@@ -126,37 +150,12 @@ ReportMetrics BacktestReport::metrics() const {
   metrics.starting_equity = engine_.portfolio().starting_cash();
   metrics.final_equity = equity_.empty() ? metrics.starting_equity : equity_.back().equity;
   metrics.total_return = ratio(metrics.final_equity, metrics.starting_equity) - 1.0;
-  const double years = static_cast<double>(last_event_ns_ - first_event_ns_) /
-                       static_cast<double>(365 * kNsPerDay);
-  // Annualising less than a month of data says nothing; the field is null then.
-  metrics.annualised_return = std::numeric_limits<double>::quiet_NaN();
-  if (years >= 30.0 / 365.0 && metrics.total_return > -1.0) {
-    metrics.annualised_return = std::pow(1.0 + metrics.total_return, 1.0 / years) - 1.0;
-  }
   Money peak{0};
-  std::vector<double> returns;
   std::size_t exposed = 0;
-  for (std::size_t i = 0; i < equity_.size(); ++i) {
-    const EquitySample& point = equity_[i];
+  for (const EquitySample& point : equity_) {
     peak = std::max(peak, point.equity);
-    if (peak.raw > 0) {
-      metrics.max_drawdown = std::max(metrics.max_drawdown, 1.0 - ratio(point.equity, peak));
-    }
-    if (i > 0 && equity_[i - 1].equity.raw > 0) {
-      returns.push_back(ratio(point.equity, equity_[i - 1].equity) - 1.0);
-    }
+    if (peak.raw > 0) metrics.max_drawdown = std::max(metrics.max_drawdown, 1.0 - ratio(point.equity, peak));
     if (point.exposure.raw > 0) ++exposed;
-  }
-  if (returns.size() > 1) {
-    double mean = 0;
-    for (const double r : returns) mean += r;
-    mean /= static_cast<double>(returns.size());
-    double variance = 0;
-    for (const double r : returns) variance += (r - mean) * (r - mean);
-    variance /= static_cast<double>(returns.size() - 1);
-    const double periods_per_year =
-        static_cast<double>(365 * kNsPerDay) / static_cast<double>(interval_ns_);
-    if (variance > 0) metrics.sharpe = mean / std::sqrt(variance) * std::sqrt(periods_per_year);
   }
   metrics.exposure_time_fraction =
       equity_.empty() ? 0.0 : static_cast<double>(exposed) / static_cast<double>(equity_.size());
@@ -177,7 +176,11 @@ ReportMetrics BacktestReport::metrics() const {
   input.trade_results = trip_results_;
   input.traded_notional = traded_notional_;
   metrics.performance = compute_performance(input);
+  metrics.annualised_return = metrics.performance.annualised_return;
+  metrics.sharpe = metrics.performance.sharpe;
   PerformanceInput benchmark;
+  // It starts with the starting cash, the instant before its purchase pays the fee.
+  if (!equity_.empty()) benchmark.equity.push_back({equity_.front().time_ns, benchmark_share() * static_cast<double>(engine_.instruments().size())});
   for (const EquitySample& point : equity_) benchmark.equity.push_back({point.time_ns, point.benchmark});
   benchmark.period_ns = interval_ns_;
   metrics.benchmark = compute_performance(benchmark);
@@ -210,7 +213,9 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"winning_trades\": {},\n", m.winning_round_trips);
   summary += fmt::format("  \"win_rate\": {},\n", number_text(m.win_rate));
   summary += fmt::format("  \"fees\": \"{}\",\n", money_text(m.fees));
+  // realised_pnl is before fees (fees are their own line); the net figure is beside it.
   summary += fmt::format("  \"realised_pnl\": \"{}\",\n", money_text(m.realised_pnl));
+  summary += fmt::format("  \"realised_pnl_after_fees\": \"{}\",\n", money_text(m.realised_pnl - m.fees));
   summary += fmt::format("  \"exposure\": {},\n", number_text(m.exposure_time_fraction));
   const Performance& p = m.performance;
   summary += fmt::format("  \"volatility\": {},\n", number_text(p.volatility));
@@ -223,10 +228,14 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"average_loss\": {},\n", number_text(p.average_loss));
   summary += fmt::format("  \"turnover\": {},\n", number_text(p.turnover));
   const Performance& b = m.benchmark;
-  summary += fmt::format("  \"buy_and_hold\": {{\"total_return\": {}, \"annualised_return\": {}, \"max_drawdown\": {}, "
+  summary += fmt::format("  \"annualised_figures\": \"{}\",\n",
+                         m.end_ns - m.start_ns >= static_cast<DurationNs>(kMinDaysToAnnualise) * kNsPerDay
+                             ? "computed"
+                             : "not meaningful: less than 30 days of data");
+  summary += fmt::format("  \"buy_and_hold\": {{\"fee_bps\": {}, \"total_return\": {}, \"annualised_return\": {}, \"max_drawdown\": {}, "
                          "\"max_drawdown_duration_days\": {}, \"volatility\": {}, \"sharpe\": {}, \"sortino\": {}, "
                          "\"calmar\": {}}},\n",
-                         number_text(b.total_return), number_text(b.annualised_return), number_text(b.max_drawdown),
+                         benchmark_fee_bps_, number_text(b.total_return), number_text(b.annualised_return), number_text(b.max_drawdown),
                          number_text(static_cast<double>(b.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay)),
                          number_text(b.volatility), number_text(b.sharpe), number_text(b.sortino), number_text(b.calmar));
   summary += fmt::format("  \"events_processed\": {},\n", facts.events);

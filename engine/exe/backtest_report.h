@@ -55,13 +55,15 @@ struct ReportMetrics {
   double exposure_time_fraction = 0;
   Performance performance;  // every ratio, drawdown and trade statistic (engine/report)
   // Buy and hold: the starting cash split equally over the instruments, each share bought at
-  // the instrument's first price at an equity sample and held to the end, without fees.
+  // the instrument's first input price (its first quote), paying the strategy's taker fee,
+  // and held to the end (marked at the last price, not sold).
   Performance benchmark;
 };
 
 class BacktestReport final : public EngineObserver, public MarketObserver {
  public:
-  BacktestReport(const Engine& engine, DurationNs equity_interval_ns);
+  // `benchmark_fee_bps`: the taker fee buy-and-hold pays on its one purchase per instrument.
+  BacktestReport(const Engine& engine, DurationNs equity_interval_ns, std::int64_t benchmark_fee_bps);
 
   void on_event_processed(TimeNs now_ns) override;
   void on_fill(const Order& order, const ExecutionEvent& fill, Money realised_pnl) override;
@@ -94,6 +96,9 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
 
  private:
   void sample(TimeNs time_ns);
+  void buy_benchmark();
+  double reference_price(const Instrument& instrument) const;
+  double benchmark_share() const;
 
   const Engine& engine_;
   DurationNs interval_ns_;
@@ -101,7 +106,9 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
   TimeNs first_event_ns_ = 0;
   TimeNs last_event_ns_ = 0;
   std::vector<EquitySample> equity_;
+  std::int64_t benchmark_fee_bps_;
   std::vector<double> benchmark_units_;  // per instrument; 0 until its first price
+  std::size_t benchmark_pending_;        // instruments not bought yet
   std::vector<std::vector<std::pair<TimeNs, double>>> prices_;  // per instrument, at the samples
   std::vector<std::vector<std::pair<TimeNs, int>>> signals_;    // per instrument
   std::vector<FillRecord> fills_;

@@ -45,7 +45,6 @@ std::string metrics_rows(const Performance& s, const Performance& b) {
     std::string strategy;
     std::string benchmark;
   };
-  const auto days = [](DurationNs d) { return fmt::format("{:.0f} days", static_cast<double>(d) / static_cast<double>(kNsPerDay)); };
   const Row rows[] = {
       {"Total return", percent(s.total_return), percent(b.total_return)},
       {"Annualised return", percent(s.annualised_return), percent(b.annualised_return)},
@@ -54,7 +53,7 @@ std::string metrics_rows(const Performance& s, const Performance& b) {
       {"Sortino", plain(s.sortino), plain(b.sortino)},
       {"Calmar", plain(s.calmar), plain(b.calmar)},
       {"Max drawdown", percent(-s.max_drawdown), percent(-b.max_drawdown)},
-      {"Longest drawdown", days(s.max_drawdown_duration_ns), days(b.max_drawdown_duration_ns)},
+      {"Longest drawdown", format_duration(s.max_drawdown_duration_ns), format_duration(b.max_drawdown_duration_ns)},
       {"Trades (round trips)", std::to_string(s.trades), "–"},
       {"Win rate", percent(s.win_rate), "–"},
       {"Profit factor", plain(s.profit_factor), "–"},
@@ -207,6 +206,8 @@ holding a position in {exposure} of the equity samples.</p>
 <h2>Metrics</h2>
 <table class="summary"><tr><th></th><th>Strategy</th><th>Buy and hold</th></tr>
 {metrics}</table>
+<p>{annualised_note}Buy and hold splits the starting cash equally over the instruments, buys each at its first input
+price paying the strategy's taker fee, and holds to the end. Realised PnL is before fees.</p>
 <h2>Equity against buy and hold</h2>
 <div class="chart"><canvas id="equity"></canvas></div>
 <h2>Drawdown (under water)</h2>
@@ -232,6 +233,10 @@ Charts by Chart.js {chartjs_version} (MIT), embedded.</p>
                       fmt::arg("orders", data.orders), fmt::arg("fills", data.fills), fmt::arg("fees", plain(data.fees)),
                       fmt::arg("exposure", percent(data.exposure_time_fraction).substr(1)),
                       fmt::arg("metrics", metrics_rows(data.strategy, data.buy_and_hold)),
+                      fmt::arg("annualised_note", data.end_ns - data.start_ns < static_cast<DurationNs>(kMinDaysToAnnualise) * kNsPerDay
+                                                      ? "Annualised figures (return, volatility, Sharpe, Sortino, Calmar) are not "
+                                                        "meaningful for less than 30 days of data and are shown as –. "
+                                                      : ""),
                       fmt::arg("instrument_canvases", instrument_canvases), fmt::arg("months", monthly_table(monthly_returns(data.samples))),
                       fmt::arg("denials", denials), fmt::arg("trades", trades), fmt::arg("chartjs_version", "3.9.1"));
   html += chartjs;

@@ -3,19 +3,18 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace sigex {
-namespace {
-
-constexpr double kMinDaysToAnnualise = 30.0;
-
-}  // namespace
 
 Performance compute_performance(const PerformanceInput& input) {
   Performance result;
   const std::vector<EquityPoint>& curve = input.equity;
+  const double days = curve.empty() ? 0.0
+                                    : static_cast<double>(curve.back().time_ns - curve.front().time_ns) /
+                                          static_cast<double>(kNsPerDay);
   if (!curve.empty() && curve.front().equity > 0) {
     result.total_return = curve.back().equity / curve.front().equity - 1.0;
-    const double days = static_cast<double>(curve.back().time_ns - curve.front().time_ns) / static_cast<double>(kNsPerDay);
     if (days >= kMinDaysToAnnualise && result.total_return > -1.0) {
       result.annualised_return = std::pow(1.0 + result.total_return, 365.0 / days) - 1.0;
     }
@@ -42,9 +41,10 @@ Performance compute_performance(const PerformanceInput& input) {
 
   std::vector<double> returns;
   for (std::size_t i = 1; i < curve.size(); ++i) {
-    if (curve[i - 1].equity > 0) returns.push_back(curve[i].equity / curve[i - 1].equity - 1.0);
+    const bool whole_period = curve[i].time_ns - curve[i - 1].time_ns >= input.period_ns;
+    if (whole_period && curve[i - 1].equity > 0) returns.push_back(curve[i].equity / curve[i - 1].equity - 1.0);
   }
-  if (returns.size() > 1 && input.period_ns > 0) {
+  if (days >= kMinDaysToAnnualise && returns.size() > 1 && input.period_ns > 0) {
     const double n = static_cast<double>(returns.size());
     double mean = 0;
     for (const double r : returns) mean += r;
@@ -59,8 +59,8 @@ Performance compute_performance(const PerformanceInput& input) {
     const double periods_per_year = static_cast<double>(365 * kNsPerDay) / static_cast<double>(input.period_ns);
     const double deviation = std::sqrt(variance);
     result.volatility = deviation * std::sqrt(periods_per_year);
-    if (deviation > 0) result.sharpe = mean / deviation * std::sqrt(periods_per_year);
-    if (downside > 0) result.sortino = mean / downside * std::sqrt(periods_per_year);
+    result.sharpe = deviation > 0 ? mean / deviation * std::sqrt(periods_per_year) : 0.0;
+    result.sortino = downside > 0 ? mean / downside * std::sqrt(periods_per_year) : 0.0;
   }
   if (!std::isnan(result.annualised_return) && result.max_drawdown > 0) {
     result.calmar = result.annualised_return / result.max_drawdown;
@@ -89,6 +89,16 @@ Performance compute_performance(const PerformanceInput& input) {
     if (average > 0) result.turnover = input.traded_notional / average;
   }
   return result;
+}
+
+std::string format_duration(DurationNs duration_ns) {
+  const std::int64_t minutes = duration_ns / kNsPerMinute;
+  if (duration_ns >= kNsPerDay) {
+    const std::int64_t days = (duration_ns + kNsPerDay / 2) / kNsPerDay;
+    return fmt::format("{} day{}", days, days == 1 ? "" : "s");
+  }
+  if (minutes >= 60) return fmt::format("{} h {} min", minutes / 60, minutes % 60);
+  return fmt::format("{} min", minutes);
 }
 
 }  // namespace sigex

@@ -7,10 +7,14 @@
 //
 // Conventions:
 //  * period returns are taken between consecutive equity samples, which are `period` apart;
-//    annualisation multiplies by periods per year (365 days: crypto trades every day);
+//    an interval shorter than a period (a run that starts or ends between two boundaries) is
+//    not a period and gives no return; annualisation multiplies by periods per year (365
+//    days: crypto trades every day);
 //  * volatility, Sharpe and Sortino use the sample standard deviation (n - 1) and a zero
 //    risk-free rate; Sortino's downside deviation is sqrt(sum(min(r, 0)^2) / (n - 1));
-//  * annualised return and Calmar need at least 30 days of data (NaN otherwise);
+//  * every annualised figure (return, volatility, Sharpe, Sortino, Calmar) needs at least 30
+//    days of data and is NaN ("not meaningful") otherwise: an 11-minute run annualised from
+//    10-second returns says nothing about a year;
 //  * drawdown duration is the longest time from a peak until the equity is back at it (or
 //    the end of the series, if it never recovers);
 //  * a trade is a round trip, its result net of fees; profit factor is gross profit over
@@ -19,6 +23,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "engine/core/time.h"
@@ -37,13 +42,15 @@ struct PerformanceInput {
   double traded_notional = 0;
 };
 
+inline constexpr double kMinDaysToAnnualise = 30.0;
+
 struct Performance {
   static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
   double total_return = 0;
   double annualised_return = kNone;
-  double volatility = 0;  // annualised
-  double sharpe = 0;
-  double sortino = 0;
+  double volatility = kNone;  // annualised
+  double sharpe = kNone;
+  double sortino = kNone;
   double calmar = kNone;
   double max_drawdown = 0;  // fraction of the peak
   DurationNs max_drawdown_duration_ns = 0;
@@ -57,5 +64,8 @@ struct Performance {
 };
 
 Performance compute_performance(const PerformanceInput& input);
+
+// "3 days", "5 h 12 min", "42 min", "0 min": a duration as a reader wants it.
+std::string format_duration(DurationNs duration_ns);
 
 }  // namespace sigex

@@ -48,5 +48,15 @@ TEST(MoneyArithmetic, Checked) {
   EXPECT_DEATH((void)(Money{INT64_MAX} + Money{1}), "overflow");
 }
 
+TEST(MoneyText, RoundsHalfAwayFromZeroNeverTruncates) {
+  EXPECT_EQ(format_money(Money{999'900'000}, 2), "10.00");   // 9.999
+  EXPECT_EQ(format_money(Money{999'400'000}, 2), "9.99");    // 9.994
+  EXPECT_EQ(format_money(Money{500'000}, 2), "0.01");        // 0.005
+  EXPECT_EQ(format_money(Money{-500'000}, 2), "-0.01");
+  EXPECT_EQ(format_money(Money{-499'999}, 2), "0.00");
+  EXPECT_EQ(format_money(Money{123'456'789}, 8), "1.23456789");
+  EXPECT_EQ(format_money(Money{1'000'000'000'000}, 0), "10000");
+}
+
 }  // namespace
 }  // namespace sigex

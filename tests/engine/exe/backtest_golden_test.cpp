@@ -63,13 +63,17 @@ TEST(BacktestGolden, DailyRunIsReproducibleAndMakesTheExpectedTrades) {
   const std::string summary = slurp(directory.path() / "first" / "summary.json");
   EXPECT_NE(summary.find("\"input_problems\": 0,"), std::string::npos);
   EXPECT_NE(summary.find("\"events_processed\": 4689,"), std::string::npos);
-  // The benchmark buys BTC at the first daily close, 4285.08, and holds: the next close,
-  // 4108.37, is 10000 * 4108.37 / 4285.08 = 9587.62.
+  // The benchmark buys BTC at the first daily close, 4285.08, paying the 10 bps taker fee the
+  // strategy pays (10000 * 0.999 = 9990.00 of BTC), and holds: the next close, 4108.37, is
+  // 9990 * 4108.37 / 4285.08 = 9578.03.
   const std::string equity = slurp(directory.path() / "first" / "equity.csv");
-  EXPECT_NE(equity.find("2017-08-18T00:00:00.200Z,10000.00000000,10000.00000000,0.00000000,10000.00\n"
-                        "2017-08-19T00:00:00.000Z,10000.00000000,10000.00000000,0.00000000,9587.62\n"),
+  EXPECT_NE(equity.find("2017-08-18T00:00:00.200Z,10000.00000000,10000.00000000,0.00000000,9990.00\n"
+                        "2017-08-19T00:00:00.000Z,10000.00000000,10000.00000000,0.00000000,9578.03\n"),
             std::string::npos) << equity.substr(0, 300);
-  EXPECT_NE(summary.find("\"buy_and_hold\": {\"total_return\": 7.624884,"), std::string::npos) << summary;
+  // Without the fee it was 7.624884: (1 + 7.624884) * 0.999 - 1 = 7.61626 (7.616260 unrounded figures).
+  EXPECT_NE(summary.find("\"buy_and_hold\": {\"fee_bps\": 10, \"total_return\": 7.616260,"), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("\"annualised_figures\": \"computed\""), std::string::npos) << summary;
 }
 
 TEST(BacktestGolden, TickRunIsReproducible) {
@@ -79,6 +83,12 @@ TEST(BacktestGolden, TickRunIsReproducible) {
   EXPECT_NE(orders.find("sftick-"), std::string::npos);
   const std::string summary = slurp(directory.path() / "first" / "summary.json");
   EXPECT_NE(summary.find("\"events_processed\": 741262,"), std::string::npos);
+  // Eleven minutes: nothing is annualised from 10-second returns (it was a Sharpe of -484.9).
+  EXPECT_NE(summary.find("\"annualised_figures\": \"not meaningful: less than 30 days of data\""), std::string::npos)
+      << summary;
+  for (const char* field : {"\"sharpe\": null", "\"sortino\": null", "\"volatility\": null", "\"annualised_return\": null"}) {
+    EXPECT_NE(summary.find(field), std::string::npos) << field << "\n" << summary;
+  }
 }
 
 TEST(BacktestGolden, RebalanceRunIsReproducibleAndMakesTheExpectedTrades) {

@@ -7,36 +7,37 @@
 namespace sigex {
 namespace {
 
-// Five daily samples, checked by hand:
+// Five samples ten days apart (40 days: long enough to annualise), checked by hand:
 //   equity   100   110    99    121    110
 //   return        +0.1  -0.1  +2/9   -1/11
 //   mean = (0.1 - 0.1 + 0.222222 - 0.090909) / 4 = 0.0328283
 //   sample sd = sqrt((0.0671717^2 + 0.1328283^2 + 0.1893939^2 + 0.1237374^2) / 3) = 0.1563505
 //   downside deviation = sqrt((0.1^2 + 0.0909091^2) / 3) = 0.0780266
-//   volatility = 0.1563505 * sqrt(365) = 2.98707;  Sharpe = 0.0328283 / 0.1563505 * sqrt(365) = 4.01140
-//   Sortino = 0.0328283 / 0.0780266 * sqrt(365) = 8.03807
-//   max drawdown = 1 - 99/110 = 0.1 (day 1 to day 2), under water from day 1 to day 3: 2 days
-//   (the last sample is 1 - 110/121 = 0.0909 down, 1 day under water so far)
-PerformanceInput five_days() {
+//   36.5 periods a year: volatility = 0.1563505 * sqrt(36.5) = 0.944595;
+//   Sharpe = 0.0328283 / 0.1563505 * sqrt(36.5) = 1.268515; Sortino = 0.0328283 / 0.0780266 * sqrt(36.5) = 2.541861
+//   annualised return = 1.1^(365/40) - 1 = 1.386208; Calmar = 1.386208 / 0.1 = 13.86208
+//   max drawdown = 1 - 99/110 = 0.1 (sample 1 to 2), under water from sample 1 to 3: 20 days
+//   (the last sample is 1 - 110/121 = 0.0909 down, 10 days under water so far)
+PerformanceInput five_samples() {
   PerformanceInput input;
   const double equity[] = {100, 110, 99, 121, 110};
-  for (int day = 0; day < 5; ++day) input.equity.push_back({day * kNsPerDay, equity[day]});
-  input.period_ns = kNsPerDay;
+  input.period_ns = 10 * kNsPerDay;
+  for (int i = 0; i < 5; ++i) input.equity.push_back({i * input.period_ns, equity[i]});
   input.trade_results = {30, -10, 5, -15};
   input.traded_notional = 1080;
   return input;
 }
 
-TEST(Performance, FiveDaysCheckedByHand) {
-  const Performance p = compute_performance(five_days());
+TEST(Performance, FiveSamplesCheckedByHand) {
+  const Performance p = compute_performance(five_samples());
   EXPECT_NEAR(p.total_return, 0.10, 1e-12);
-  EXPECT_TRUE(std::isnan(p.annualised_return));  // 4 days: too short to annualise
-  EXPECT_TRUE(std::isnan(p.calmar));
-  EXPECT_NEAR(p.volatility, 2.98707, 1e-5);
-  EXPECT_NEAR(p.sharpe, 4.01140, 1e-5);
-  EXPECT_NEAR(p.sortino, 8.03807, 1e-5);
+  EXPECT_NEAR(p.annualised_return, 1.386208, 1e-6);
+  EXPECT_NEAR(p.calmar, 13.86208, 1e-5);
+  EXPECT_NEAR(p.volatility, 0.944595, 1e-6);
+  EXPECT_NEAR(p.sharpe, 1.268515, 1e-6);
+  EXPECT_NEAR(p.sortino, 2.541861, 1e-6);
   EXPECT_NEAR(p.max_drawdown, 0.10, 1e-12);
-  EXPECT_EQ(p.max_drawdown_duration_ns, 2 * kNsPerDay);
+  EXPECT_EQ(p.max_drawdown_duration_ns, 20 * kNsPerDay);
   // Trades +30 -10 +5 -15: 2 of 4 won, profit 35 against loss 25.
   EXPECT_EQ(p.trades, 4u);
   EXPECT_EQ(p.winning_trades, 2u);
@@ -46,6 +47,48 @@ TEST(Performance, FiveDaysCheckedByHand) {
   EXPECT_DOUBLE_EQ(p.average_loss, -12.5);
   // Average equity (100 + 110 + 99 + 121 + 110) / 5 = 108; 1080 traded.
   EXPECT_DOUBLE_EQ(p.turnover, 10.0);
+}
+
+TEST(Performance, AShortRunHasNoAnnualisedFigures) {
+  // The same curve over 4 days (an 11-minute run is the extreme case): annualising it says
+  // nothing about a year, so every annualised figure is "not meaningful" (NaN, null in JSON).
+  PerformanceInput input = five_samples();
+  input.period_ns = kNsPerDay;
+  for (std::size_t i = 0; i < input.equity.size(); ++i) input.equity[i].time_ns = static_cast<TimeNs>(i) * kNsPerDay;
+  const Performance p = compute_performance(input);
+  EXPECT_NEAR(p.total_return, 0.10, 1e-12);
+  EXPECT_TRUE(std::isnan(p.annualised_return));
+  EXPECT_TRUE(std::isnan(p.volatility));
+  EXPECT_TRUE(std::isnan(p.sharpe));
+  EXPECT_TRUE(std::isnan(p.sortino));
+  EXPECT_TRUE(std::isnan(p.calmar));
+  // What does not extrapolate stays: the drawdown, the trades.
+  EXPECT_NEAR(p.max_drawdown, 0.10, 1e-12);
+  EXPECT_EQ(p.max_drawdown_duration_ns, 2 * kNsPerDay);
+  EXPECT_DOUBLE_EQ(p.profit_factor, 1.4);
+}
+
+TEST(Performance, ShortFirstAndLastIntervalsAreNotPeriods) {
+  // The five samples again, with a run that starts one hour before the first boundary and
+  // ends one hour after the last: those two intervals are not periods and give no return
+  // (their large moves would otherwise count as two more full 10-day returns).
+  PerformanceInput input = five_samples();
+  const DurationNs hour = kNsPerHour;
+  for (EquityPoint& point : input.equity) point.time_ns += hour;
+  input.equity.insert(input.equity.begin(), EquityPoint{0, 50});
+  input.equity.push_back(EquityPoint{input.equity.back().time_ns + hour, 220});
+  const Performance p = compute_performance(input);
+  EXPECT_NEAR(p.volatility, 0.944595, 1e-6);
+  EXPECT_NEAR(p.sharpe, 1.268515, 1e-6);
+  EXPECT_NEAR(p.sortino, 2.541861, 1e-6);
+}
+
+TEST(Performance, DurationsReadAsDaysHoursOrMinutes) {
+  EXPECT_EQ(format_duration(0), "0 min");
+  EXPECT_EQ(format_duration(42 * kNsPerMinute + 59 * kNsPerSecond), "42 min");
+  EXPECT_EQ(format_duration(5 * kNsPerHour + 12 * kNsPerMinute), "5 h 12 min");
+  EXPECT_EQ(format_duration(kNsPerDay), "1 day");
+  EXPECT_EQ(format_duration(3 * kNsPerDay + 13 * kNsPerHour), "4 days");
 }
 
 TEST(Performance, AnnualisedReturnAndCalmarOverSeventyThreeDays) {
@@ -64,7 +107,8 @@ TEST(Performance, AnnualisedReturnAndCalmarOverSeventyThreeDays) {
 
 TEST(Performance, NoLossesNoTradesAndAFlatCurveAreWellDefined) {
   PerformanceInput input;
-  input.equity = {{0, 100}, {kNsPerDay, 100}, {2 * kNsPerDay, 100}};
+  input.equity = {{0, 100}, {30 * kNsPerDay, 100}, {60 * kNsPerDay, 100}};
+  input.period_ns = 30 * kNsPerDay;
   input.trade_results = {5, 7};
   const Performance p = compute_performance(input);
   EXPECT_EQ(p.total_return, 0);
