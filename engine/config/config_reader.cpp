@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "engine/core/decimal.h"
 
 namespace sigex {
@@ -175,8 +177,13 @@ void ConfigSection::decimal(const std::string& key, int scale, std::int64_t& out
     text = *node->value<std::string>();
   } else if (node->is_integer()) {
     text = std::to_string(*node->value<std::int64_t>());
+  } else if (node->is_floating_point()) {
+    // The float's shortest text is what the user wrote in nearly every case; say what to write.
+    return error(key, fmt::format("a float is not accepted for a decimal (it would pass through binary floating "
+                                  "point); write it as a string: {} = \"{}\"",
+                                  key, *node->value<double>()));
   } else {
-    return error(key, "expected a decimal string such as \"0.01\" (floats are not accepted)");
+    return error(key, "expected a decimal string such as \"0.01\" or an integer");
   }
   const auto parsed = parse_decimal(text, scale);
   if (!parsed) {

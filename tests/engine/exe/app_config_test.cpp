@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "support/test_support.h"
 
@@ -20,6 +21,48 @@ TEST(AppConfig, BundledConfigsAreValid) {
     EXPECT_TRUE(config.signal_follow_enabled);
     EXPECT_FALSE(config.backtest.inputs.empty());
   }
+}
+
+// The policy for decimal keys: a bare integer is accepted everywhere and is exact
+// (`entry_grade = 55` is `entry_grade = "55"`); a float is refused everywhere, with the string
+// to write instead. Checked over every bundled configuration with every quoted integer
+// written bare.
+TEST(AppConfig, BareIntegersAreExactDecimalsEverywhereAndFloatsAreRefused) {
+  for (const char* name : {"backtest-daily.toml", "backtest-rebalance.toml", "backtest-tick.toml", "run-paper.toml",
+                           "run-live.toml"}) {
+    const std::string path = std::string(SIGEX_SOURCE_DIR) + "/config/" + name;
+    std::ifstream in(path);
+    const std::string quoted((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string bare = std::regex_replace(quoted, std::regex(R"re(= "(-?[0-9]+)")re"), "= $1");
+    ASSERT_NE(bare, quoted) << name << " has no quoted integer to write bare";  // keeps the test honest
+    ConfigErrors quoted_errors, bare_errors;
+    const AppConfig a = load_app_config_text(quoted, path, quoted_errors);
+    const AppConfig b = load_app_config_text(bare, path, bare_errors);
+    EXPECT_TRUE(quoted_errors.empty()) << name;
+    EXPECT_TRUE(bare_errors.empty()) << name << ": " << (bare_errors.empty() ? "" : bare_errors.messages().front());
+    EXPECT_EQ(a.engine.starting_cash, b.engine.starting_cash) << name;
+    EXPECT_EQ(a.signal_follow.entry_grade_hundredths, b.signal_follow.entry_grade_hundredths) << name;
+    EXPECT_EQ(a.signal_follow.exit_grade_hundredths, b.signal_follow.exit_grade_hundredths) << name;
+    EXPECT_EQ(a.signal_follow.order_notional, b.signal_follow.order_notional) << name;
+    EXPECT_EQ(a.risk.max_order_notional, b.risk.max_order_notional) << name;
+    ASSERT_EQ(a.instruments.size(), b.instruments.size()) << name;
+    for (std::size_t i = 0; i < a.instruments.size(); ++i) {
+      EXPECT_EQ(a.instruments[i].min_notional, b.instruments[i].min_notional) << name;
+    }
+  }
+  ConfigErrors errors;
+  const std::string path = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text = std::regex_replace(text, std::regex(R"re(entry_grade = "55")re"), "entry_grade = 55");
+  const AppConfig bare = load_app_config_text(text, path, errors);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(bare.signal_follow.entry_grade_hundredths, 5500);
+  text = std::regex_replace(text, std::regex(R"(entry_grade = 55)"), "entry_grade = 55.5");
+  load_app_config_text(text, path, errors);
+  ASSERT_EQ(errors.messages().size(), 1u);
+  EXPECT_NE(errors.messages()[0].find("write it as a string: entry_grade = \"55.5\""), std::string::npos)
+      << errors.messages()[0];
 }
 
 TEST(AppConfig, RecordingConfigsAreValid) {
@@ -103,7 +146,7 @@ entry_grade = "120"
   for (const auto& message : errors.messages()) all += message + "\n";
   for (const char* expected :
        {"starting_cash: must not be negative", "quote_asset: must equal engine.cash_asset",
-        "tick_size: invalid decimal \"0.001\"", "step_size: expected a decimal string",
+        "tick_size: invalid decimal \"0.001\"", "step_size: a float is not accepted",
         "unknown key 'colour' in [instruments[0]]", "start: expected a UTC date",
         "no such file", "price_collar_bps: must be between", "tag: 1..8 characters",
         "entry_grade: must be within 0..100"}) {
