@@ -18,7 +18,9 @@ Outputs (all in sigex's recorded-file format, "<receive_time_ns> <raw frame>" pe
         else 0; TOKEN_TREND = trend;
         TM_TRADER_GRADE = clamp(50 + 50 * r14 / 0.30, 0, 100), r14 = 14-day return;
         TM_INVESTOR_GRADE = clamp(50 + 50 * r90 / 0.90, 0, 100), r90 = 90-day return.
-      Received at D 00:05:00 UTC.
+      The row is dated D-1, as Token Metrics dates a row by the last day whose data it uses
+      (a row dated D-1 is published after D-1 ends), and received at D 00:05:00 UTC: the
+      first poll after its publication, as `sigex fetch-history` stamps rows.
 
   samples/minute_signals_btc_eth.jsonl.gz
       SAMPLE /v2/hourly-trading-signals and /v2/trader-grades responses for the 11-minute
@@ -26,7 +28,9 @@ Outputs (all in sigex's recorded-file format, "<receive_time_ns> <raw frame>" pe
       minute so that a short capture exercises entries and exits. Rule at each minute boundary
       m: r = last trade price at m / last trade price at m - 2 min - 1; position = 1 if
       r > +2 bps, -1 if r < -2 bps, else unchanged; SIGNAL = position when it changed else 0;
-      TM_TRADER_GRADE = clamp(50 + r * 10000 * 2, 0, 100). Received 1 s after m.
+      TM_TRADER_GRADE = clamp(50 + r * 10000 * 2, 0, 100). Dated m (computed from prices up to
+      m) and received 1 s after m, so config/backtest-tick.toml and backtest-rebalance.toml
+      take these rows as published at their date (publication_delay_s = 0, an explicit choice).
       NOT Token Metrics output.
 
 Run from the repository root:  python3 tools/make_bundled_data.py
@@ -117,7 +121,7 @@ def daily_signal_lines(candles):
         previous_trend = trend
         r14 = float(history[-1] / history[-15] - 1)
         r90 = float(history[-1] / history[-91] - 1) if len(history) > 90 else 0.0
-        date = dt.datetime.fromtimestamp(day_ms / 1000, tz=dt.timezone.utc)
+        date = dt.datetime.fromtimestamp((day_ms - DAY_MS) / 1000, tz=dt.timezone.utc)
         item = {
             "TOKEN_ID": 3375, "TOKEN_NAME": "Bitcoin", "TOKEN_SYMBOL": "BTC",
             "DATE": date.strftime("%Y-%m-%dT00:00:00.000Z"),

@@ -66,6 +66,14 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
         earliest = &stream;
       }
     }
+    // A held row due before the next line (or after the last) goes first; ties keep the line
+    // first, as it was in the input before the row's publication.
+    if (schedule_ && schedule_->holding() &&
+        (earliest == nullptr || schedule_->next_release_ns() < earliest->line.receive_time_ns)) {
+      schedule_->release(out);
+      stats_.events += out.size();
+      return true;
+    }
     if (earliest == nullptr) {
       stats_.bytes = 0;
       for (const auto& stream : streams_) stats_.bytes += stream.file->bytes_read();
@@ -79,6 +87,8 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
       parsed = std::size_t{0};
     } else if (TokenMetricsParser::recognises(line.frame)) {
       parsed = token_metrics_.parse(line.frame, line.receive_time_ns, out);
+      if (parsed && !written_by_fetch_history(line.frame)) observations_.observe(out, 0);
+      if (parsed && schedule_) schedule_->admit(out, 0);
     } else if (BinanceParser::recognises(line.frame)) {
       parsed = binance_.parse(line.frame, line.receive_time_ns,
                               earliest->input.snapshot_instrument, out);

@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/binance/binance_parser.h"
+#include "adapters/recorded/publication_schedule.h"
 #include "adapters/recorded/recorded_file.h"
 #include "adapters/token_metrics/token_metrics_parser.h"
 
@@ -39,6 +41,13 @@ class ReplaySource {
 
   // Opens every input; false (with every failing path in `error`) when one cannot be read.
   bool open(std::string& error);
+
+  // No Token Metrics row comes out before its assumed publication (see publication_schedule.h):
+  // a row recorded earlier is held and delivered then. Call before the first next().
+  void hold_until_published(const PublicationDelays& delays) { schedule_.emplace(delays); }
+  std::uint64_t rows_held_until_published() const { return schedule_ ? schedule_->rows_held() : 0; }
+  // Delay between each Token Metrics row's date and its first appearance in live recordings.
+  const PublicationObservations& publication_observations() const { return observations_; }
 
   // Replaces `out` with the records of the next frame. False once every file is exhausted.
   bool next(std::vector<InboundEvent>& out);
@@ -74,6 +83,8 @@ class ReplaySource {
   BinanceParser binance_;
   TokenMetricsParser token_metrics_;
   InputProblems problems_;
+  std::optional<PublicationSchedule> schedule_;
+  PublicationObservations observations_;
   std::vector<std::string> fatal_;
   ReplayStats stats_;
   std::uint64_t total_size_bytes_ = 0;

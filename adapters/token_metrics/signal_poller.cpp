@@ -1,5 +1,7 @@
 #include "adapters/token_metrics/signal_poller.h"
 
+#include "engine/core/calendar.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -18,10 +20,7 @@ std::string upper(std::string_view text) {
 }  // namespace
 
 TimeNs next_poll_time(TimeNs time_ns, const TmPollConfig& poll) {
-  const TimeNs shifted = time_ns - poll.offset_ns;
-  TimeNs boundary = shifted / poll.interval_ns * poll.interval_ns;
-  if (boundary < shifted) boundary += poll.interval_ns;
-  return boundary + poll.offset_ns;
+  return next_scheduled_time(time_ns, poll.interval_ns, poll.offset_ns);
 }
 
 SignalPoller::SignalPoller(const TokenMetricsConfig& config, const InstrumentRegistry& instruments,

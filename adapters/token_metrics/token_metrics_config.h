@@ -19,6 +19,11 @@ struct TmPollConfig {
   DurationNs interval_ns = kNsPerHour;
   DurationNs offset_ns = 5 * kNsPerMinute;
   DurationNs lookback_ns = 3 * kNsPerDay;  // how far back each poll asks
+  // How long after its date a row is taken as published (see adapters/recorded/
+  // publication_schedule.h): its period by default, so a daily row dated D is known at D+1
+  // 00:00 (then at the next poll), an hourly row dated H at H+1h. 0 = known at its date,
+  // which is look-ahead for Token Metrics' rows: only an explicit choice.
+  DurationNs publication_delay_ns = kNsPerDay;
 };
 
 struct TokenMetricsConfig {
@@ -42,9 +47,9 @@ struct TokenMetricsConfig {
   DurationNs max_retry_after_ns = 600 * kNsPerSecond;  // longer Retry-After values are capped
   std::uint64_t random_seed = 0;                       // 0: random jitter
 
-  TmPollConfig daily_signals{true, kNsPerHour, 5 * kNsPerMinute, 3 * kNsPerDay};
-  TmPollConfig hourly_signals{false, kNsPerHour, 2 * kNsPerMinute, 6 * kNsPerHour};
-  TmPollConfig grades{true, kNsPerHour, 5 * kNsPerMinute, 3 * kNsPerDay};
+  TmPollConfig daily_signals{true, kNsPerHour, 5 * kNsPerMinute, 3 * kNsPerDay, kNsPerDay};
+  TmPollConfig hourly_signals{false, kNsPerHour, 2 * kNsPerMinute, 6 * kNsPerHour, kNsPerHour};
+  TmPollConfig grades{true, kNsPerHour, 5 * kNsPerMinute, 3 * kNsPerDay, kNsPerDay};
   std::string grade_endpoint = "tm-grade";  // "tm-grade" (latest) or "trader-grades" (legacy)
   bool resolve_tokens = true;  // look up token ids for instruments without one via /tokens
 };

@@ -103,4 +103,11 @@ std::string format_utc_timestamp(TimeNs time_ns) {
 
 std::string format_utc_date(TimeNs time_ns) { return format_utc_timestamp(time_ns).substr(0, 10); }
 
+TimeNs next_scheduled_time(TimeNs time_ns, DurationNs interval_ns, DurationNs offset_ns) {
+  const TimeNs shifted = time_ns - offset_ns;
+  TimeNs boundary = shifted / interval_ns * interval_ns;
+  if (boundary < shifted) boundary += interval_ns;
+  return boundary + offset_ns;
+}
+
 }  // namespace sigex

@@ -23,4 +23,8 @@ std::string format_utc_timestamp(TimeNs time_ns);
 // "YYYY-MM-DD"
 std::string format_utc_date(TimeNs time_ns);
 
+// The first instant at or after `time_ns` of the schedule "every `interval_ns`, `offset_ns`
+// past the boundary" (e.g. hourly at :05): how polls and publication times line up.
+TimeNs next_scheduled_time(TimeNs time_ns, DurationNs interval_ns, DurationNs offset_ns);
+
 }  // namespace sigex

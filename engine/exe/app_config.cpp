@@ -142,6 +142,7 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.integer("maker_fee_bps", venue.maker_fee_bps, -100, 1000);
   section.integer("taker_fee_bps", venue.taker_fee_bps, 0, 1000);
   section.integer("bar_participation_bps", venue.bar_participation_bps, 1, 10'000);
+  section.integer("bar_open_tolerance_bps", venue.bar_open_tolerance_bps, 0, 10'000);
   std::string fee_asset = "quote";
   section.text("fee_asset", fee_asset);
   if (fee_asset == "quote") {
@@ -328,6 +329,7 @@ void read_poll(ConfigSection section, TmPollConfig& poll) {
   read_seconds(section, "interval_s", poll.interval_ns, 60, 7LL * 86'400);
   read_seconds(section, "offset_s", poll.offset_ns, 0, 7LL * 86'400);
   read_seconds(section, "lookback_s", poll.lookback_ns, 3'600, 29LL * 86'400);
+  read_seconds(section, "publication_delay_s", poll.publication_delay_ns, 0, 7LL * 86'400);
   if (poll.offset_ns >= poll.interval_ns) section.error("offset_s", "must be below interval_s");
   section.finish();
 }

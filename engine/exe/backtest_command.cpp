@@ -86,6 +86,13 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     inputs.push_back(ReplayInput{input.path, snapshot ? snapshot->id : kNoInstrument});
   }
   ReplaySource source(instruments, inputs, config.backtest.start_ns, config.backtest.end_ns);
+  PublicationDelays publication;
+  const TmPollConfig* polls[] = {&config.token_metrics.daily_signals, &config.token_metrics.hourly_signals,
+                                 &config.token_metrics.grades};
+  for (std::size_t i = 0; i < std::size(polls); ++i) {
+    publication.rules[i] = {polls[i]->publication_delay_ns, polls[i]->interval_ns, polls[i]->offset_ns};
+  }
+  source.hold_until_published(publication);
   if (!source.open(error)) {
     log_error("cannot open backtest inputs:\n{}", error);
     return 2;
@@ -175,6 +182,13 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   facts.problem_details = source.problems().details();
   facts.unusable_inputs = source.fatal_problems();
   facts.max_input_problems = config.backtest.max_input_problems;
+  facts.rows_held_until_published = source.rows_held_until_published();
+  for (std::size_t i = 0; i < static_cast<std::size_t>(PublishedRow::kCount); ++i) {
+    const auto row = static_cast<PublishedRow>(i);
+    const ObservedDelays observed = source.publication_observations().of(row);
+    facts.publication.push_back({std::string(to_string(row)), publication.of(row).delay_ns, observed.rows, observed.min_ns,
+                                 observed.median_ns, observed.max_ns});
+  }
   for (std::size_t i = 0; i < static_cast<std::size_t>(SignalRejection::kCount); ++i) {
     const auto reason = static_cast<SignalRejection>(i);
     facts.signal_rejections.emplace_back(std::string(to_string(reason)),
@@ -265,6 +279,20 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
       std::printf("%s", fmt::format("  trading state {} {} since {}: {}\n", scope, to_string(status.state),
                                     format_utc_timestamp(status.since_ns), status.reason).c_str());
     }
+    std::string published;
+    for (const auto& publication : facts.publication) {
+      published += fmt::format("{}{} {} after their date", published.empty() ? "" : ", ", publication.rows,
+                               format_duration(publication.assumed_delay_ns));
+      if (publication.observed_rows > 0) {
+        published += fmt::format(" (as recorded: {} rows, first seen {} .. {} after, median {})",
+                                 publication.observed_rows, format_duration(publication.observed_min_ns),
+                                 format_duration(publication.observed_max_ns),
+                                 format_duration(publication.observed_median_ns));
+      }
+    }
+    std::printf("%s", fmt::format("  token metrics rows taken as published: {}; {} rows recorded earlier were held "
+                                  "until then\n",
+                                  published, facts.rows_held_until_published).c_str());
     if (grade_rebalance != nullptr) {
       const auto& counters = grade_rebalance->counters();
       std::printf("%s", fmt::format("  grade_rebalance: rebalances {}, buys {}, sells {}, within band {}, "

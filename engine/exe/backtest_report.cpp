@@ -238,6 +238,20 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
                          benchmark_fee_bps_, number_text(b.total_return), number_text(b.annualised_return), number_text(b.max_drawdown),
                          number_text(static_cast<double>(b.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay)),
                          number_text(b.volatility), number_text(b.sharpe), number_text(b.sortino), number_text(b.calmar));
+  // No row is acted on before its assumed publication: the assumption and the evidence.
+  summary += fmt::format("  \"token_metrics_publication\": {{\"rows_held_until_published\": {}",
+                         facts.rows_held_until_published);
+  for (const RunFacts::Publication& publication : facts.publication) {
+    summary += fmt::format(", \"{}\": {{\"assumed_delay_s\": {}, \"observed_rows\": {}", publication.rows,
+                           publication.assumed_delay_ns / kNsPerSecond, publication.observed_rows);
+    if (publication.observed_rows > 0) {
+      summary += fmt::format(", \"observed_delay_s\": {{\"min\": {}, \"median\": {}, \"max\": {}}}",
+                             publication.observed_min_ns / kNsPerSecond, publication.observed_median_ns / kNsPerSecond,
+                             publication.observed_max_ns / kNsPerSecond);
+    }
+    summary += "}";
+  }
+  summary += "},\n";
   summary += fmt::format("  \"events_processed\": {},\n", facts.events);
   summary += fmt::format("  \"input_lines\": {},\n", facts.input_lines);
   summary += fmt::format("  \"input_problems\": {},\n", facts.input_problems);
@@ -344,7 +358,7 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
                           money_text(point.exposure), point.benchmark);
   }
 
-  const std::string report = html("sigex backtest");
+  const std::string report = html("sigex backtest", &facts);
   const std::pair<const char*, const std::string*> files[] = {
       {"summary.json", &summary}, {"orders.csv", &orders}, {"fills.csv", &fills},
       {"equity.csv", &equity}, {"report.html", &report}};
@@ -359,7 +373,7 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   return true;
 }
 
-std::string BacktestReport::html(const std::string& title) const {
+std::string BacktestReport::html(const std::string& title, const RunFacts* facts) const {
   const ReportMetrics m = metrics();
   const InstrumentRegistry& instruments = engine_.instruments();
   HtmlReportData data;
@@ -375,6 +389,16 @@ std::string BacktestReport::html(const std::string& title) const {
   data.fills = m.fills;
   data.strategy = m.performance;
   data.buy_and_hold = m.benchmark;
+  if (facts != nullptr) {
+    data.assumptions = "Token Metrics rows are taken as published";
+    for (const RunFacts::Publication& publication : facts->publication) {
+      data.assumptions += fmt::format("{} {} after their date ({})", &publication == &facts->publication.front() ? "" : ",",
+                                      format_duration(publication.assumed_delay_ns), publication.rows);
+    }
+    data.assumptions += fmt::format(", then at the next poll; no decision used a row before then ({} rows recorded "
+                                    "earlier were held).",
+                                    facts->rows_held_until_published);
+  }
   for (const EquitySample& point : equity_) {
     data.samples.push_back({point.time_ns, static_cast<double>(point.equity.raw) / 1e8, point.benchmark,
                             static_cast<double>(point.exposure.raw) / 1e8});

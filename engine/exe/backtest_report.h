@@ -87,12 +87,23 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
     std::uint64_t max_input_problems = 0;      // what the configuration allows
     std::vector<std::pair<std::string, std::uint64_t>> signal_rejections;
     SignalGateCounters signal_intake;
+    // When Token Metrics rows are taken as published, and what live recordings showed.
+    struct Publication {
+      std::string rows;  // daily_signals, hourly_signals, grades
+      DurationNs assumed_delay_ns = 0;
+      std::uint64_t observed_rows = 0;  // first appearances in live recordings
+      DurationNs observed_min_ns = 0;
+      DurationNs observed_median_ns = 0;
+      DurationNs observed_max_ns = 0;
+    };
+    std::vector<Publication> publication;
+    std::uint64_t rows_held_until_published = 0;
   };
   // Writes the deterministic outputs into `directory`; false with `error` on I/O failure.
   bool write(const std::filesystem::path& directory, const RunFacts& facts,
              std::string& error) const;
-  // report.html's content (also written by write()).
-  std::string html(const std::string& title) const;
+  // report.html's content (also written by write()); `facts` adds the run's assumptions.
+  std::string html(const std::string& title, const RunFacts* facts = nullptr) const;
 
  private:
   void sample(TimeNs time_ns);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "adapters/recorded/frame_recorder.h"
+#include "adapters/recorded/publication_schedule.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
@@ -184,7 +185,10 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
       for (const auto& item : read->item_list) {
         // Rows outside the asked range (hourly paging overshoots) and undated rows are left out.
         if (item.time_ns == 0 || item.time_ns < job.from_day_ns || item.time_ns >= end_ns) continue;
-        lines.push_back({next_poll_time(item.time_ns, *job.poll), job.order,
+        // Stamped when the row could first have been polled: after its publication (the end
+        // of its period by default), at the next poll boundary. Never at its date.
+        const PublicationRule rule{job.poll->publication_delay_ns, job.poll->interval_ns, job.poll->offset_ns};
+        lines.push_back({rule.published_ns(item.time_ns), job.order,
                          single_row_envelope(job.endpoint, item.json)});
       }
     }

@@ -206,7 +206,7 @@ holding a position in {exposure} of the equity samples.</p>
 <h2>Metrics</h2>
 <table class="summary"><tr><th></th><th>Strategy</th><th>Buy and hold</th></tr>
 {metrics}</table>
-<p>{annualised_note}Buy and hold splits the starting cash equally over the instruments, buys each at its first input
+<p>{annualised_note}{assumptions} Buy and hold splits the starting cash equally over the instruments, buys each at its first input
 price paying the strategy's taker fee, and holds to the end. Realised PnL is before fees.</p>
 <h2>Equity against buy and hold</h2>
 <div class="chart"><canvas id="equity"></canvas></div>
@@ -233,6 +233,7 @@ Charts by Chart.js {chartjs_version} (MIT), embedded.</p>
                       fmt::arg("orders", data.orders), fmt::arg("fills", data.fills), fmt::arg("fees", plain(data.fees)),
                       fmt::arg("exposure", percent(data.exposure_time_fraction).substr(1)),
                       fmt::arg("metrics", metrics_rows(data.strategy, data.buy_and_hold)),
+                      fmt::arg("assumptions", html_escape(data.assumptions)),
                       fmt::arg("annualised_note", data.end_ns - data.start_ns < static_cast<DurationNs>(kMinDaysToAnnualise) * kNsPerDay
                                                       ? "Annualised figures (return, volatility, Sharpe, Sortino, Calmar) are not "
                                                         "meaningful for less than 30 days of data and are shown as –. "

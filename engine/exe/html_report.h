@@ -30,6 +30,7 @@ struct HtmlReportData {
   std::uint64_t fills = 0;
   Performance strategy;
   Performance buy_and_hold;
+  std::string assumptions;  // plain text: when signal rows were taken as published
   struct Sample {
     TimeNs time_ns;
     double equity;

@@ -93,12 +93,13 @@ Performance compute_performance(const PerformanceInput& input) {
 
 std::string format_duration(DurationNs duration_ns) {
   const std::int64_t minutes = duration_ns / kNsPerMinute;
-  if (duration_ns >= kNsPerDay) {
-    const std::int64_t days = (duration_ns + kNsPerDay / 2) / kNsPerDay;
-    return fmt::format("{} day{}", days, days == 1 ? "" : "s");
-  }
-  if (minutes >= 60) return fmt::format("{} h {} min", minutes / 60, minutes % 60);
-  return fmt::format("{} min", minutes);
+  const std::int64_t days = minutes / (24 * 60);
+  const std::int64_t hours = minutes / 60 % 24;
+  std::string text = days > 0 ? fmt::format("{} day{}", days, days == 1 ? "" : "s") : "";
+  if (days > 0 && minutes % (24 * 60) == 0) return text;
+  if (days > 0) text += ' ';
+  if (days > 0 || hours > 0) text += fmt::format("{} h ", hours);
+  return text + fmt::format("{} min", minutes % 60);
 }
 
 }  // namespace sigex

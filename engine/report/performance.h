@@ -65,7 +65,8 @@ struct Performance {
 
 Performance compute_performance(const PerformanceInput& input);
 
-// "3 days", "5 h 12 min", "42 min", "0 min": a duration as a reader wants it.
+// "3 days", "1 day 0 h 5 min", "5 h 12 min", "42 min", "0 min": a duration as a reader wants
+// it (to the minute, never rounded to whole days).
 std::string format_duration(DurationNs duration_ns);
 
 }  // namespace sigex

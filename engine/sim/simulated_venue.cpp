@@ -210,7 +210,10 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
     case MarketEventKind::kBar:
       if (!event.bar.closed) break;
       for (auto& order : live_orders_) {
-        if (order.resting && order.command.instrument == event.bar.instrument) {
+        // A bar that began before the order existed is its past: wait for the next one.
+        if (order.resting && order.command.instrument == event.bar.instrument &&
+            order.command.created_time_ns - event.bar.open_time_ns <=
+                (event.bar.close_time_ns - event.bar.open_time_ns) / 10'000 * config_.bar_open_tolerance_bps) {
           match_against_bar(order, event.bar, now_ns);
         }
       }

@@ -16,9 +16,12 @@
 //  * A resting limit order fills as maker at its own price when the opposite best price
 //    reaches it (up to the displayed quantity) or a trade prints at or through it (up to the
 //    traded quantity).
-//  * Bar data: an order is matched against the first closed bar it is alive for. It fills at
-//    the bar's open when the open is within its limit (taker), else at its limit if the bar's
-//    range reaches it (maker); at most `bar_participation_bps` of the bar's volume.
+//  * Bar data: an order is matched against the first closed bar that opened when or after it
+//    was created, within `bar_open_tolerance_bps` of the bar's length (1 %: 14 minutes of a
+//    daily bar, 36 s of an hourly one); a bar that began earlier is the order's past, and
+//    filling it at that bar's open would be look-ahead. It fills at the bar's open when the open is
+//    within its limit (taker), else at its limit if the bar's range reaches it (maker); at
+//    most `bar_participation_bps` of the bar's volume.
 //  * Fees: maker/taker basis points of the notional, rounded up, charged as configured:
 //    in the quote asset; as Binance spot does by default (`base`: a buy's fee in the base asset
 //    bought, rounded up to the quantity scale, a sell's in the quote asset received); or in a
@@ -48,6 +51,7 @@ struct SimulatedVenueConfig {
   AssetCode third_fee_asset = AssetCode::from("BNB");
   Money third_fee_asset_price{600LL * 100'000'000};  // cash per unit of the third asset
   std::int64_t bar_participation_bps = 1000;  // at most 10 % of a bar's volume
+  std::int64_t bar_open_tolerance_bps = 100;  // of a bar's length: how late an order may be for its open
 };
 
 class SimulatedVenue final : public ExecutionVenue, public MarketObserver {

@@ -5,6 +5,8 @@
 //   cp /tmp/g/orders.csv tests/golden/backtest_daily_orders.csv
 // (and likewise config/backtest-rebalance.toml -> tests/golden/backtest_rebalance_orders.csv)
 
+#include "adapters/recorded/frame_recorder.h"
+#include "adapters/recorded/recorded_file.h"
 #include "engine/exe/backtest_command.h"
 #include "engine/exe/trading_state_command.h"
 #include "engine/core/simulated_clock.h"
@@ -74,6 +76,40 @@ TEST(BacktestGolden, DailyRunIsReproducibleAndMakesTheExpectedTrades) {
   EXPECT_NE(summary.find("\"buy_and_hold\": {\"fee_bps\": 10, \"total_return\": 7.616260,"), std::string::npos)
       << summary;
   EXPECT_NE(summary.find("\"annualised_figures\": \"computed\""), std::string::npos) << summary;
+}
+
+// No backtest acts on a Token Metrics row before its assumed publication. The bundled daily
+// signals written as fetch-history once stamped them, at their date (a row dated D received
+// at D 00:05, a day before it could have been known): every row is held until D+1 00:05, so
+// the run makes exactly the golden trades, and summary.json says how many rows were held.
+TEST(BacktestGolden, RowsRecordedBeforeTheirPublicationAreHeldUntilThen) {
+  TemporaryDirectory directory;
+  AppConfig config = load("backtest-daily.toml");
+  const std::string early = (directory.path() / "early.jsonl.gz").string();
+  {
+    RecordedFile samples(config.backtest.inputs[1].path);
+    ASSERT_TRUE(samples.ok()) << config.backtest.inputs[1].path;
+    FrameRecorder recorder;
+    std::string error;
+    ASSERT_TRUE(recorder.open(early, error)) << error;
+    InputProblems problems;
+    RecordedLine line;
+    while (samples.next(line, problems)) recorder.record(line.receive_time_ns - kNsPerDay, line.frame);
+    ASSERT_TRUE(recorder.close());
+  }
+  config.backtest.inputs[1].path = early;
+  BacktestOptions options;
+  options.out_dir = (directory.path() / "out").string();
+  options.quiet = true;
+  ASSERT_EQ(run_backtest(config, options), 0);
+  EXPECT_EQ(slurp(directory.path() / "out" / "orders.csv"),
+            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_daily_orders.csv"));
+  const std::string summary = slurp(directory.path() / "out" / "summary.json");
+  EXPECT_NE(summary.find("\"token_metrics_publication\": {\"rows_held_until_published\": 3066, "
+                         "\"daily_signals\": {\"assumed_delay_s\": 86400, \"observed_rows\": 1533, "
+                         "\"observed_delay_s\": {\"min\": 300, \"median\": 300, \"max\": 300}}"),
+            std::string::npos)
+      << summary;
 }
 
 TEST(BacktestGolden, TickRunIsReproducible) {

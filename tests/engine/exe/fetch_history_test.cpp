@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "adapters/recorded/recorded_file.h"
+
 #include "adapters/token_metrics/token_metrics_client.h"
 #include "engine/exe/backtest_command.h"
 #include "support/test_support.h"
@@ -72,6 +74,17 @@ TEST_F(FetchHistoryTest, ResumesAfterTheBudgetRunsOutAndReplaysLikeTheRecording)
   // Every window fetched once; the signals are 1 533 days, at most 29 per page of 100 rows.
   EXPECT_EQ(simulator_.requests(), windows);
   EXPECT_FALSE(std::filesystem::exists(options_.out_path + ".parts"));
+
+  // Each row is stamped at the first poll after its day ends, never at its date: the row
+  // dated 2017-11-14 (the simulator serves the bundled samples) at 2017-11-15 00:05.
+  RecordedFile history(options_.out_path);
+  InputProblems problems;
+  RecordedLine line;
+  TimeNs stamp = 0;
+  while (stamp == 0 && history.next(line, problems)) {
+    if (line.frame.find("\"DATE\":\"2017-11-14T00:00:00.000Z\"") != std::string_view::npos) stamp = line.receive_time_ns;
+  }
+  EXPECT_EQ(format_utc_timestamp(stamp), "2017-11-15T00:05:00.000Z");
 
   // Replayed in place of the bundled recording: the same orders as the golden run.
   AppConfig backtest = config_;

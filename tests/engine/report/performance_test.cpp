@@ -88,7 +88,8 @@ TEST(Performance, DurationsReadAsDaysHoursOrMinutes) {
   EXPECT_EQ(format_duration(42 * kNsPerMinute + 59 * kNsPerSecond), "42 min");
   EXPECT_EQ(format_duration(5 * kNsPerHour + 12 * kNsPerMinute), "5 h 12 min");
   EXPECT_EQ(format_duration(kNsPerDay), "1 day");
-  EXPECT_EQ(format_duration(3 * kNsPerDay + 13 * kNsPerHour), "4 days");
+  EXPECT_EQ(format_duration(3 * kNsPerDay + 13 * kNsPerHour), "3 days 13 h 0 min");
+  EXPECT_EQ(format_duration(kNsPerDay + 5 * kNsPerMinute), "1 day 0 h 5 min");
 }
 
 TEST(Performance, AnnualisedReturnAndCalmarOverSeventyThreeDays) {

@@ -185,6 +185,32 @@ TEST_F(SimulatedVenueTest, BarFillsAtOpenOrLimitWithinParticipation) {
   EXPECT_EQ(answers[2].liquidity, Liquidity::kMaker);
 }
 
+// A bar that began before the order existed is the order's past: filling at its open would
+// be look-ahead (an order made on a signal published at D+1 00:05 filled at D's open). The
+// order waits for a bar that opened when it was made, within 1 % of the bar's length.
+TEST_F(SimulatedVenueTest, ABarThatOpenedBeforeTheOrderDoesNotFillIt) {
+  SimulatedVenue venue(instruments_, config_, money("100000"));
+  const TimeNs day = kNsPerDay;
+  // Made at day 1 + 5 min: the bar of day 0 (received at day 1) is its past.
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "200", "1", "a", day + 5 * kNsPerMinute));
+  EXPECT_EQ(poll(venue, day + 5 * kNsPerMinute + kNsPerSecond).size(), 1u);  // accepted
+  InboundEvent past = bar(day, "100", "110", "90", "108", "100");
+  past.bar.open_time_ns = 0;
+  past.bar.close_time_ns = day - 1;
+  venue.on_market(past);
+  EXPECT_TRUE(poll(venue, day + 6 * kNsPerMinute).empty()) << "filled at the open of a bar that began a day earlier";
+  // The bar of day 1 opened 5 min before the order: within 1 % of a day (14.4 min), so it is
+  // the order's bar, and it fills at its open.
+  InboundEvent next = bar(2 * day, "120", "130", "115", "125", "100");
+  next.bar.open_time_ns = day;
+  next.bar.close_time_ns = 2 * day - 1;
+  venue.on_market(next);
+  const auto answers = poll(venue, 2 * day + kNsPerSecond);
+  ASSERT_FALSE(answers.empty());
+  EXPECT_EQ(answers[0].kind, ExecutionKind::kFill);
+  EXPECT_EQ(answers[0].price, price("120"));
+}
+
 }  // namespace
 }  // namespace sigex
 
