@@ -9,6 +9,8 @@
 
 #include <boost/asio.hpp>
 
+#include "adapters/service/listener.h"
+
 namespace sigex {
 
 namespace asio = boost::asio;
@@ -17,6 +19,58 @@ using local = asio::local::stream_protocol;
 namespace {
 constexpr std::size_t kMaxRequest = 4096;
 constexpr auto kClientTimeout = std::chrono::seconds(5);
+}  // namespace
+
+namespace {
+
+constexpr std::size_t kMaxClients = 8;
+
+// One `sigex ctl` request: a line in, the answer out, closed. A client that does not send its
+// line within kClientTimeout is closed; others are served meanwhile.
+class ControlSession final : public Connection, public std::enable_shared_from_this<ControlSession> {
+ public:
+  ControlSession(local::socket socket, const ControlSocketServer::Handler& handler)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), handler_(handler) {}
+
+  void start() {
+    timer_.expires_after(kClientTimeout);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->close();
+    });
+    asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, kMaxRequest), '\n',
+                           [self = shared_from_this()](boost::system::error_code ec, std::size_t length) {
+                             self->answer(ec, length);
+                           });
+  }
+
+  void close() override {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    timer_.cancel();
+  }
+
+ private:
+  void answer(boost::system::error_code ec, std::size_t length) {
+    if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
+    std::string answer;
+    if (ec) {
+      answer = "error: expected one request line of at most 4096 bytes\n";
+    } else {
+      std::string request = buffer_.substr(0, length);
+      while (!request.empty() && (request.back() == '\n' || request.back() == '\r')) request.pop_back();
+      answer = handler_(request);
+    }
+    boost::system::error_code ignored;
+    asio::write(socket_, asio::buffer(answer), ignored);
+    close();
+  }
+
+  local::socket socket_;
+  asio::steady_timer timer_;
+  const ControlSocketServer::Handler& handler_;
+  std::string buffer_;
+};
+
 }  // namespace
 
 class ControlSocketServer::Impl {
@@ -40,71 +94,31 @@ class ControlSocketServer::Impl {
       error = "control socket " + path_ + ": cannot restrict its permissions";
       return false;
     }
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
+    listener_.start(acceptor_, [this](local::socket socket) {
+      auto session = std::make_shared<ControlSession>(std::move(socket), handler_);
+      session->start();
+      return session;
+    });
+    started_ = true;
     return true;
   }
 
   ~Impl() { stop(); }
 
   void stop() {
-    if (!thread_.joinable()) return;
-    asio::post(io_, [this] {
-      boost::system::error_code ignored;
-      acceptor_.close(ignored);
-      if (socket_) socket_->close(ignored);
-      timer_.cancel();
-    });
-    if (thread_.joinable()) thread_.join();
+    listener_.stop();
+    if (!started_) return;
+    started_ = false;
     std::error_code ignored;
     std::filesystem::remove(path_, ignored);
   }
 
  private:
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, local::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      if (!ec) serve(std::move(socket));
-      else accept();
-    });
-  }
-
-  void serve(local::socket socket) {
-    socket_ = std::make_unique<local::socket>(std::move(socket));
-    buffer_.clear();
-    timer_.expires_after(kClientTimeout);
-    timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec && socket_) socket_->close(ec);
-    });
-    asio::async_read_until(*socket_, asio::dynamic_buffer(buffer_, kMaxRequest), '\n',
-                           [this](boost::system::error_code ec, std::size_t length) {
-                             std::string answer;
-                             if (ec) {
-                               answer = "error: expected one request line of at most 4096 bytes\n";
-                             } else {
-                               std::string request = buffer_.substr(0, length);
-                               while (!request.empty() && (request.back() == '\n' || request.back() == '\r')) {
-                                 request.pop_back();
-                               }
-                               answer = handler_(request);
-                             }
-                             boost::system::error_code ignored;
-                             if (socket_->is_open()) asio::write(*socket_, asio::buffer(answer), ignored);
-                             socket_->close(ignored);
-                             timer_.cancel();
-                             socket_.reset();
-                             accept();
-                           });
-  }
-
   std::string path_;
   Handler handler_;
-  asio::io_context io_;
-  local::acceptor acceptor_{io_};
-  std::unique_ptr<local::socket> socket_;
-  asio::steady_timer timer_{io_};
-  std::string buffer_;
-  std::thread thread_;
+  Listener listener_{kMaxClients};
+  local::acceptor acceptor_{listener_.io()};
+  bool started_ = false;
 };
 
 ControlSocketServer::ControlSocketServer(std::string path, Handler handler)

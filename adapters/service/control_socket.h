@@ -4,8 +4,10 @@
 // (mode 0600, in the state directory, which systemd creates 0700). One request per connection:
 // the client writes one line ("status", "halt <reason>", "resume <reason>", "flatten
 // <reason>", "reload"), the server answers with text and closes. The first line of an answer
-// is "ok" or "error: <why>". Requests are served one at a time on the server's own thread;
-// the handler decides what they mean (the daemon forwards them to its core thread).
+// is "ok" or "error: <why>". Served on the shared listener path (listener.h): each client has
+// its own connection, so one that never sends its line does not hold up another; the handler
+// (called on the listener's thread, one request at a time) decides what a request means (the
+// daemon forwards it to its core thread).
 
 #include <functional>
 #include <memory>

@@ -8,12 +8,83 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "adapters/service/listener.h"
+
 namespace sigex {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kMaxScrapers = 16;
+constexpr auto kIdleTimeout = std::chrono::seconds(30);  // a keep-alive client silent this long is closed
+
+// One scraper's connection: requests answered in turn while it keeps the connection alive.
+class HttpSession final : public Connection, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, const MetricsServer::Handler& handler)
+      : stream_(std::move(socket)), handler_(handler) {}
+
+  void start() { read(); }
+  void close() override {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+ private:
+  void read() {
+    request_ = {};
+    stream_.expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->respond();
+    });
+  }
+
+  void respond() {
+    response_ = {};
+    response_.version(request_.version());
+    response_.keep_alive(request_.keep_alive());
+    response_.set(http::field::server, "sigex");
+    response_.set(http::field::content_type, "text/plain; charset=utf-8");
+    const std::string_view target(request_.target().data(), request_.target().size());
+    const bool metrics = target == "/metrics" || target.starts_with("/metrics?");
+    const bool readable = request_.method() == http::verb::get || request_.method() == http::verb::head;
+    if (!metrics) {
+      response_.result(http::status::not_found);
+      response_.body() = "sigex serves GET /metrics only\n";
+    } else if (!readable) {
+      response_.result(http::status::method_not_allowed);
+      response_.set(http::field::allow, "GET, HEAD");
+      response_.body() = "/metrics answers GET and HEAD only\n";
+    } else if (auto body = handler_()) {
+      response_.result(http::status::ok);
+      response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      response_.body() = std::move(*body);
+    } else {
+      response_.result(http::status::service_unavailable);
+      response_.body() = "sigex core thread did not answer in time\n";
+    }
+    response_.prepare_payload();
+    if (request_.method() == http::verb::head) response_.body().clear();  // Content-Length stays
+    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec || !self->response_.keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  const MetricsServer::Handler& handler_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+};
+
+}  // namespace
 
 class MetricsServer::Impl {
  public:
@@ -37,99 +108,24 @@ class MetricsServer::Impl {
       return false;
     }
     port_ = acceptor_.local_endpoint().port();
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
+    listener_.start(acceptor_, [this](tcp::socket socket) {
+      auto session = std::make_shared<HttpSession>(std::move(socket), handler_);
+      session->start();
+      return session;
+    });
     return true;
   }
 
-  ~Impl() { stop(); }
-
-  void stop() {
-    if (!thread_.joinable()) return;
-    asio::post(io_, [this] {
-      boost::system::error_code ignored;
-      acceptor_.close(ignored);
-      if (stream_) stream_->close();
-    });
-    if (thread_.joinable()) thread_.join();
-  }
-
+  ~Impl() { stop(); }  // before the acceptor goes
+  void stop() { listener_.stop(); }
   std::uint16_t port() const { return port_; }
 
  private:
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      if (ec) {
-        accept();
-        return;
-      }
-      stream_ = std::make_unique<beast::tcp_stream>(std::move(socket));
-      read();
-    });
-  }
-
-  void read() {
-    request_ = {};
-    stream_->expires_after(std::chrono::seconds(10));
-    http::async_read(*stream_, buffer_, request_, [this](beast::error_code ec, std::size_t) {
-      if (ec) {
-        finish();
-        return;
-      }
-      respond();
-    });
-  }
-
-  void respond() {
-    response_ = {};
-    response_.version(request_.version());
-    response_.keep_alive(request_.keep_alive());
-    response_.set(http::field::server, "sigex");
-    const std::string_view target(request_.target().data(), request_.target().size());
-    if (request_.method() != http::verb::get || (target != "/metrics" && !target.starts_with("/metrics?"))) {
-      response_.result(http::status::not_found);
-      response_.set(http::field::content_type, "text/plain");
-      response_.body() = "sigex serves GET /metrics only\n";
-    } else if (auto body = handler_()) {
-      response_.result(http::status::ok);
-      response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-      response_.body() = std::move(*body);
-    } else {
-      response_.result(http::status::service_unavailable);
-      response_.set(http::field::content_type, "text/plain");
-      response_.body() = "sigex core thread did not answer in time\n";
-    }
-    response_.prepare_payload();
-    http::async_write(*stream_, response_, [this](beast::error_code ec, std::size_t) {
-      if (ec || !response_.keep_alive()) {
-        finish();
-        return;
-      }
-      read();
-    });
-  }
-
-  void finish() {
-    if (stream_) {
-      beast::error_code ignored;
-      stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream_->close();
-      stream_.reset();
-    }
-    accept();
-  }
-
   std::string address_;
   std::uint16_t port_;
   Handler handler_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_{io_};
-  std::unique_ptr<beast::tcp_stream> stream_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> request_;
-  http::response<http::string_body> response_;
-  std::thread thread_;
+  Listener listener_{kMaxScrapers};
+  tcp::acceptor acceptor_{listener_.io()};
 };
 
 MetricsServer::MetricsServer(std::string address, std::uint16_t port, Handler handler)

@@ -1,10 +1,12 @@
 #pragma once
 
 // The Prometheus scrape endpoint: plain HTTP/1.1 on a loopback address only (refused
-// otherwise at configuration time), GET /metrics answered with the text exposition format.
-// One connection at a time on its own thread; the handler builds the body (the daemon asks
-// its core thread, which renders a consistent snapshot) or returns nullopt (503: the core did
-// not answer in time, which is itself worth alerting on).
+// otherwise at configuration time), GET (or HEAD) /metrics answered with the text exposition
+// format, other methods 405, other paths 404. Served on the shared listener path
+// (listener.h): every scraper has its own connection, so an idle keep-alive client never
+// delays another. The handler builds the body (the daemon asks its core thread, which renders
+// a consistent snapshot) or returns nullopt (503: the core did not answer in time, which is
+// itself worth alerting on); it is called on the listener's thread, one request at a time.
 
 #include <cstdint>
 #include <functional>

@@ -10,6 +10,7 @@
 
 #include "engine/exe/app_config.h"
 #include "engine/exe/backtest_command.h"
+#include "engine/exe/build_info.h"
 #include "engine/exe/fetch_history_command.h"
 #include "engine/exe/trading_state_command.h"
 #include "engine/core/calendar.h"
@@ -21,7 +22,6 @@
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
 // Exit codes (the README's table): 0 success; 1 a run failed (see the log); 2 a usage or
 // configuration error, nothing started; 3 the daemon cannot be reached (ctl).
 constexpr int kExitUsage = 2;
@@ -56,7 +56,7 @@ bool report_config_errors(const sigex::ConfigErrors& errors) {
 
 int main(int argc, char** argv) {
   CLI::App app{"sigex: executes Token Metrics trading signals on crypto exchanges"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", sigex::kVersion);
   app.require_subcommand(1);
 
   std::string config_path;

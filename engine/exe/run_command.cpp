@@ -21,6 +21,8 @@
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
 #include "adapters/service/metrics_server.h"
+#include "adapters/service/process_metrics.h"
+#include "engine/exe/build_info.h"
 #include "adapters/service/process_hardening.h"
 #include "adapters/service/systemd_notifier.h"
 #include "adapters/token_metrics/signal_poller.h"
@@ -394,7 +396,7 @@ bool Daemon::start_service_endpoints(std::string& error) {
     metrics_server_ = std::make_unique<MetricsServer>(address, port, [this]() -> std::optional<std::string> {
       std::string body = ask_core("metrics");
       if (body.starts_with("error:")) return std::nullopt;
-      return body;
+      return body + render_process_metrics(BuildInfo{kVersion, kBuildType, kFailpointsBuilt});
     });
     if (!metrics_server_->start(error)) return false;
     metrics_.listen = fmt::format("http://{}:{}/metrics", address.find(':') == std::string::npos ? address : "[" + address + "]",

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <utility>
 
+#include <boost/asio.hpp>
 #include <gtest/gtest.h>
 
 namespace sigex {
@@ -34,6 +36,25 @@ TEST(ControlSocket, AnswersOneRequestPerConnectionOnAnOwnerOnlySocket) {
   EXPECT_EQ(requests, (std::vector<std::string>{"halt global because", "status"}));
   server.stop();
   EXPECT_NE(::access(path.c_str(), F_OK), 0);  // removed on stop
+}
+
+// A client that connects and never sends its line (a stuck script) once held the only slot
+// for 5 s; now every client has its own connection and the next is answered at once.
+TEST(ControlSocket, AClientThatSendsNothingDoesNotHoldUpAnother) {
+  const std::string path = socket_path("c");
+  ControlSocketServer server(path, [](const std::string& request) { return "ok\n" + request + "\n"; });
+  std::string error, answer;
+  ASSERT_TRUE(server.start(error)) << error;
+  boost::asio::io_context io;
+  boost::asio::local::stream_protocol::socket silent(io);
+  silent.connect(boost::asio::local::stream_protocol::endpoint(path));
+  // A 1 s timeout: the old one-at-a-time server only got to this request after the silent
+  // client's 5 s had run out.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(control_request(path, "status", kNsPerSecond, answer, error)) << error;
+    EXPECT_EQ(answer, "ok\nstatus\n");
+  }
+  server.stop();
 }
 
 TEST(ControlSocket, AStaleSocketFileIsReplaced) {
