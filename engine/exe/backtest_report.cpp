@@ -8,6 +8,7 @@
 
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
+#include "engine/exe/daemon_status.h"
 #include "engine/exe/html_report.h"
 
 namespace sigex {
@@ -24,21 +25,6 @@ std::string number_text(double value) {
   if (!std::isfinite(value)) return "null";
   std::string text = fmt::format("{:.6f}", value);
   return text == "-0.000000" ? "0.000000" : text;
-}
-
-std::string json_escape(std::string_view text) {
-  std::string escaped;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      escaped += '\\';
-      escaped += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      escaped += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      escaped += c;
-    }
-  }
-  return escaped;
 }
 
 }  // namespace

@@ -150,11 +150,15 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
   std::filesystem::create_directories(parts);
   std::size_t done = 0, fetched = 0;
   TmPageReader page_reader;
+  ProgressLine progress(options.progress, options.progress_out);
   for (const auto& job : jobs) {
     if (std::filesystem::exists(parts / job.part_name())) {
       ++done;
       continue;
     }
+    progress.update(fmt::format("fetch-history: window {}/{} {} {}..{}, {} rows so far, {} calls this run", done + 1,
+                                jobs.size(), path_of(job.endpoint), format_utc_date(job.from_day_ns),
+                                format_utc_date(job.to_day_ns), fetched, client.metrics().calls));
     TmQuery query;
     query.endpoint = job.endpoint;
     query.token_ids = token_ids;
@@ -200,6 +204,9 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
     fetched += lines.size();
   }
 
+  progress.update(fmt::format("fetch-history: {} windows done, {} rows fetched this run, {} calls", jobs.size(),
+                              fetched, client.metrics().calls));
+  progress.finish();
   std::vector<Line> lines;
   if (!read_parts(parts, jobs, lines, error)) {
     log_error("fetch-history: {}", error);

@@ -16,6 +16,7 @@
 
 #include "engine/core/clock.h"
 #include "engine/exe/app_config.h"
+#include "engine/exe/progress.h"
 
 namespace sigex {
 
@@ -25,6 +26,8 @@ struct FetchHistoryOptions {
   std::string out_path;
   const Clock* clock = nullptr;  // null: the live clock
   bool quiet = false;
+  ProgressMode progress = ProgressMode::kAuto;  // a line per window done (see progress.h)
+  std::FILE* progress_out = stderr;
 };
 
 // Exit codes: 0 done, 1 failure, 2 bad arguments, 3 budget exhausted (resume later).

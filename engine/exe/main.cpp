@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
   history->add_option("--from", history_from, "first UTC day, YYYY-MM-DD")->required();
   history->add_option("--to", history_to, "last UTC day, YYYY-MM-DD (inclusive)")->required();
   history->add_option("--out", history_out, "recorded file to write (.gz for gzip)")->required();
+  std::string progress_text = "auto";
+  const auto progress_choices = CLI::IsMember({"auto", "always", "never"});
+  const char* progress_help = "status line on stderr: auto (only on a terminal), always, never";
+  history->add_option("--progress", progress_text, progress_help)->check(progress_choices);
+  record->add_option("--progress", progress_text, progress_help)->check(progress_choices);
 
   sigex::TradingStateOptions state_options;
   std::string state_set;
@@ -115,7 +120,9 @@ int main(int argc, char** argv) {
   ctl->add_option("--config", config_path, "configuration file (TOML) of the daemon")->required();
   ctl->add_option("--socket", ctl_socket, "control socket (default: [service] control_socket)");
   ctl->require_subcommand(1);
-  ctl->add_subcommand("status", "mode, trading states, feeds, positions, open orders, PnL, Token Metrics budget");
+  bool ctl_json = false;
+  auto* ctl_status = ctl->add_subcommand("status", "mode, trading states, feeds, positions, open orders, PnL, Token Metrics budget");
+  ctl_status->add_flag("--json", ctl_json, "one JSON object, for scripts (keys documented in the README)");
   auto* ctl_halt = ctl->add_subcommand("halt", "stop trading now and cancel resting orders (journaled)");
   auto* ctl_resume = ctl->add_subcommand("resume", "trade again (journaled)");
   auto* ctl_reduce = ctl->add_subcommand("reduce", "only orders that reduce positions (journaled)");
@@ -266,6 +273,7 @@ int main(int argc, char** argv) {
       options.from_day_ns = *from;
       options.to_day_ns = *to;
       options.out_path = history_out;
+      sigex::parse_progress_mode(progress_text, options.progress);
       status = sigex::run_fetch_history(config, options);
     }
   } else if (trading_state->parsed()) {
@@ -284,12 +292,14 @@ int main(int argc, char** argv) {
     std::string request = verb;
     if (verb == "halt" || verb == "resume" || verb == "reduce") request += " " + ctl_scope + " " + ctl_reason;
     if (verb == "flatten") request += " " + ctl_reason;
+    if (verb == "status" && ctl_json) request += " json";
     status = sigex::run_ctl(config, ctl_socket, request);
   } else if (record->parsed()) {
     sigex::RecordOptions options;
     options.out_path = record_out;
     options.signals_out_path = record_signals_out;
     if (record_duration_s > 0) options.duration_s = record_duration_s;
+    sigex::parse_progress_mode(progress_text, options.progress);
     status = sigex::run_record(config, options);
   }
   sigex::shutdown_logging();

@@ -99,8 +99,19 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
       }
     }
   };
+  ProgressLine progress(options.progress, options.progress_out);
+  auto next_progress = started;
   while (!g_stop_requested.load()) {
     if (options.stop_when && options.stop_when()) break;
+    if (progress.enabled() && std::chrono::steady_clock::now() >= next_progress) {
+      next_progress += std::chrono::seconds(5);
+      const FeedMetrics metrics = feed.metrics();
+      const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+      progress.update(fmt::format("record: {:02}:{:02}:{:02} {}, {} frames, {} events, {} reconnects{}", elapsed / 3600,
+                                  elapsed / 60 % 60, elapsed % 60, to_string(metrics.state), recorder.frames_written(),
+                                  events, metrics.reconnects,
+                                  poller ? fmt::format(", {} Token Metrics pages", signal_recorder.frames_written()) : ""));
+    }
     if (options.duration_s &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
             *options.duration_s) {
@@ -110,6 +121,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     for (std::size_t i = 0; i < count; ++i) deliver(batch[i]);
     if (count == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // idle core
   }
+  progress.finish();
   intake.waiter.stop();
   if (poller) poller->stop();
   feed.stop();

@@ -5,10 +5,12 @@
 // that `sigex backtest` replays unchanged. A small core keeps a book per instrument so that
 // gaps and reconnects fetch (and record) a fresh snapshot, exactly as live trading would.
 
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "engine/exe/progress.h"
 #include "engine/events/events.h"
 #include "engine/exe/app_config.h"
 
@@ -24,6 +26,8 @@ struct RecordOptions {
   std::function<bool()> stop_when;           // tests: stop when this holds
   std::function<void(const InboundEvent&)> on_event;  // tests: what the core received
   bool quiet = false;
+  ProgressMode progress = ProgressMode::kAuto;  // a status line every 5 s (see progress.h)
+  std::FILE* progress_out = stderr;
 };
 
 std::string default_signals_path(const std::string& out_path);

@@ -23,6 +23,7 @@
 #include "adapters/service/metrics_server.h"
 #include "adapters/service/process_metrics.h"
 #include "engine/exe/build_info.h"
+#include "engine/exe/daemon_status.h"
 #include "adapters/service/process_hardening.h"
 #include "adapters/service/systemd_notifier.h"
 #include "adapters/token_metrics/signal_poller.h"
@@ -115,7 +116,7 @@ class Daemon {
   void watchdog_thread();
   std::string ask_core(std::string request);
   std::string handle(const std::string& request);
-  std::string status_text() const;
+  DaemonStatus status() const;
   std::string set_state(TradingState state, const std::string& arguments);
   std::string flatten(const std::string& reason);
   // Orders resting on the venue (being canceled at stop). An order whose outcome is unknown
@@ -719,7 +720,8 @@ std::string Daemon::handle(const std::string& request) {
   const auto space = request.find(' ');
   const std::string verb = request.substr(0, space);
   const std::string arguments = space == std::string::npos ? "" : request.substr(space + 1);
-  if (verb == "status") return "ok\n" + status_text();
+  if (verb == "status" && arguments == "json") return "ok\n" + render_status_json(status());
+  if (verb == "status") return "ok\n" + render_status_text(status());
   if (verb == "metrics") {
     return render_metrics(metrics_, *core_.engine, config_, feed_.get(), poller_.get(), live_venue_.get(),
                           queue_->approximate_size(), ready_since_ns_.load() != 0, clock_.now_ns(),
@@ -755,110 +757,98 @@ std::string Daemon::flatten(const std::string& reason) {
                      "(watch `sigex ctl status`)\n", canceled);
 }
 
-std::string Daemon::status_text() const {
+DaemonStatus Daemon::status() const {
   const TimeNs now_ns = clock_.now_ns();
   const TimeNs ready_ns = ready_since_ns_.load();
-  std::string out;
-  out += fmt::format("mode            {}\n", config_.service.mode == RunMode::kLive ? "live" : "paper");
-  out += fmt::format("state dir       {}\n", config_.engine.state_dir);
-  out += fmt::format("ready           {}\n", ready_ns == 0 ? std::string("no (starting)")
-                                                             : "since " + format_utc_timestamp(ready_ns));
-  if (stopping_) out += "stopping        yes\n";
-  out += fmt::format("core dumps      {}\n", core_dumps_allowed() ? "ALLOWED ([service] allow_core_dumps)"
-                                                                   : "disabled (not dumpable)");
-  if (!metrics_.listen.empty()) out += fmt::format("metrics         {}\n", metrics_.listen);
-  out += "trading states\n";
+  const auto age_s = [now_ns](TimeNs then_ns) { return static_cast<double>(now_ns - then_ns) / 1e9; };
+  DaemonStatus s;
+  s.mode = config_.service.mode == RunMode::kLive ? "live" : "paper";
+  s.state_dir = config_.engine.state_dir;
+  if (ready_ns != 0) s.ready_since = format_utc_timestamp(ready_ns);
+  s.stopping = stopping_;
+  s.core_dumps_allowed = core_dumps_allowed();
+  s.metrics_url = metrics_.listen;
   const TradingStatus& global = core_.engine->trading_states().get(kGlobalScope);
-  out += fmt::format("  global        {}{}\n", to_string(global.state),
-                     global.reason.empty() ? "" : fmt::format(" since {}: {}", format_utc_timestamp(global.since_ns), global.reason));
-  for (const auto& [scope, status] : core_.engine->trading_states().all()) {
+  s.trading_states.push_back({std::string(kGlobalScope), std::string(to_string(global.state)),
+                              global.reason.empty() ? "" : format_utc_timestamp(global.since_ns), global.reason});
+  for (const auto& [scope, state] : core_.engine->trading_states().all()) {
     if (scope == kGlobalScope) continue;
-    out += fmt::format("  {:<13} {} since {}: {}\n", scope, to_string(status.state),
-                       format_utc_timestamp(status.since_ns), status.reason);
+    s.trading_states.push_back({scope, std::string(to_string(state.state)), format_utc_timestamp(state.since_ns), state.reason});
   }
-  if (core_.engine->halted()) out += fmt::format("  OMS HALTED: {}\n", core_.engine->halt_reason());
-  out += "feeds\n";
+  if (core_.engine->halted()) s.oms_halted_reason = core_.engine->halt_reason();
   const FeedMetrics feed = feed_->metrics();
   const TimeNs last_event = last_market_event_ns_.load();
-  out += fmt::format("  market data   {}, last event {}, {} connects, {} reconnects\n", to_string(feed.state),
-                     last_event == 0 ? std::string("none yet")
-                                     : fmt::format("{:.1f} s ago", static_cast<double>(now_ns - last_event) / 1e9),
-                     feed.connects, feed.reconnects);
+  s.market_data_state = std::string(to_string(feed.state));
+  if (last_event != 0) s.last_market_event_age_s = age_s(last_event);
+  s.feed_connects = feed.connects;
+  s.feed_reconnects = feed.reconnects;
   if (poller_) {
     const TmPollerMetrics tm = poller_->metrics();
+    DaemonStatus::TokenMetrics out;
     for (const auto& endpoint : tm.endpoints) {
       if (!endpoint.enabled) continue;
-      out += fmt::format("  {:<13} {} polls, {} failures, last success {}\n", endpoint.name, endpoint.polls,
-                         endpoint.failures,
-                         endpoint.last_success_ns == 0
-                             ? std::string("never")
-                             : fmt::format("{:.0f} s ago", static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9));
+      out.endpoints.push_back({endpoint.name, endpoint.polls, endpoint.failures,
+                               endpoint.last_success_ns == 0 ? std::nullopt
+                                                             : std::optional<double>(age_s(endpoint.last_success_ns))});
     }
     const SignalGateCounters& gate = core_.signal_gate->counters();
-    out += fmt::format("  signals       {} records received; {} delivered, {} already seen, {} outdated, {} stale\n",
-                       tm.records_emitted, gate.delivered, gate.duplicates, gate.outdated, gate.stale);
-    out += fmt::format("  Token Metrics budget: {} of {} calls used this month, {} left{}\n", tm.budget_used,
-                       tm.budget_limit, std::max<std::int64_t>(tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0),
-                       tm.halted ? "; polling HALTED: " + tm.halt_reason : "");
-  } else {
-    out += "  Token Metrics not configured\n";
+    out.records_received = tm.records_emitted;
+    out.delivered = gate.delivered;
+    out.duplicates = gate.duplicates;
+    out.outdated = gate.outdated;
+    out.stale = gate.stale;
+    out.budget_used = tm.budget_used;
+    out.budget_limit = tm.budget_limit;
+    if (tm.halted) out.halted_reason = tm.halt_reason;
+    s.token_metrics = std::move(out);
   }
   const Portfolio& portfolio = core_.engine->portfolio();
-  out += "positions\n";
-  bool any = false;
   for (const Instrument& instrument : instruments_.all()) {
     const Position& position = portfolio.position(instrument.id);
     if (position.quantity.raw == 0 && position.realised_pnl.raw == 0) continue;
-    any = true;
-    out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {})\n", instrument.symbol.view(),
-                       format_decimal(position.quantity.raw, instrument.quantity_scale),
-                       format_decimal(position.entry_price.raw, instrument.price_scale),
-                       money_text(position.realised_pnl),
-                       money_text(portfolio.unrealised_pnl(instrument.id, core_.engine->quotes())));
+    s.positions.push_back({std::string(instrument.symbol.view()),
+                           format_decimal(position.quantity.raw, instrument.quantity_scale),
+                           format_decimal(position.entry_price.raw, instrument.price_scale),
+                           money_text(position.realised_pnl),
+                           money_text(portfolio.unrealised_pnl(instrument.id, core_.engine->quotes()))});
   }
-  if (!any) out += "  none\n";
-  out += fmt::format("cash            {} {}\n", money_text(portfolio.cash()), config_.engine.cash_asset);
-  out += fmt::format("equity          {} {} (started with {}; fees {})\n", money_text(portfolio.equity(core_.engine->quotes())),
-                     config_.engine.cash_asset, money_text(portfolio.starting_cash()), money_text(portfolio.total_fees()));
-  out += "open orders\n";
-  any = false;
+  s.cash_asset = config_.engine.cash_asset;
+  s.cash = money_text(portfolio.cash());
+  s.equity = money_text(portfolio.equity(core_.engine->quotes()));
+  s.starting_cash = money_text(portfolio.starting_cash());
+  s.fees = money_text(portfolio.total_fees());
   for (const Order& order : core_.engine->orders().orders()) {
     if (!is_open(order.state)) continue;
-    any = true;
     const Instrument& instrument = instruments_.get(order.instrument);
-    out += fmt::format("  {} {} {} {} {} @ {} filled {} {}\n", order.client_order_id.view(), instrument.symbol.view(),
-                       order.side == Side::kBuy ? "BUY" : "SELL", order.type == OrderType::kMarket ? "MARKET" : "LIMIT",
-                       format_decimal(order.quantity.raw, instrument.quantity_scale),
-                       format_decimal(order.price.raw, instrument.price_scale),
-                       format_decimal(order.filled_quantity.raw, instrument.quantity_scale), to_string(order.state));
+    s.open_orders.push_back({std::string(order.client_order_id.view()), std::string(instrument.symbol.view()),
+                             order.side == Side::kBuy ? "BUY" : "SELL", order.type == OrderType::kMarket ? "MARKET" : "LIMIT",
+                             format_decimal(order.quantity.raw, instrument.quantity_scale),
+                             format_decimal(order.price.raw, instrument.price_scale),
+                             format_decimal(order.filled_quantity.raw, instrument.quantity_scale),
+                             std::string(to_string(order.state))});
   }
-  if (!any) out += "  none\n";
   const OrderManager& oms = core_.engine->orders();
-  if (oms.unresolved_orders() > 0) {
-    out += fmt::format("  UNRESOLVED    {} order(s) whose outcome is not definite (looked up; instrument blocked){}\n",
-                       oms.unresolved_orders(),
-                       oms.counters().unproven_absences > 0
-                           ? fmt::format("; ALERT: {} lookup(s) found a trace the venue cannot attribute: check the account",
-                                         oms.counters().unproven_absences)
-                           : std::string());
+  s.unresolved_orders = oms.unresolved_orders();
+  s.unproven_absences = oms.counters().unproven_absences;
+  if (live_venue_) {
+    s.orders_waiting = live_venue_->counters().orders_waiting.load();
+    if (s.orders_waiting > 0) s.waiting_reason = live_venue_->waiting_reason();
+    s.banned = live_venue_->banned();
   }
-  if (live_venue_ && live_venue_->counters().orders_waiting.load() > 0) {
-    out += fmt::format("  WAITING       {} order(s) not sent yet: {} (each goes out once when that clears, or is given "
-                       "up after {} s)\n",
-                       live_venue_->counters().orders_waiting.load(), live_venue_->waiting_reason(),
-                       config_.execution.binance.max_order_wait_ns / kNsPerSecond);
-  }
-  if (live_venue_ && live_venue_->banned()) out += "  BANNED        the exchange bans this IP (HTTP 418): no request is sent\n";
-  std::string denials;
+  s.max_order_wait_s = config_.execution.binance.max_order_wait_ns / kNsPerSecond;
   for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
     const auto reason = static_cast<RiskDenial>(i);
-    if (core_.engine->risk().denials(reason) > 0) denials += fmt::format(" {}={}", to_string(reason), core_.engine->risk().denials(reason));
+    if (core_.engine->risk().denials(reason) > 0) {
+      s.risk_denials.emplace_back(std::string(to_string(reason)), core_.engine->risk().denials(reason));
+    }
   }
-  out += fmt::format("this run        {} events, {} orders, {} fills, {} venue refusal(s), {} alert(s), risk denials{}\n",
-                     core_.engine->counters().events, core_.engine->counters().orders_submitted,
-                     core_.engine->counters().fills, core_.engine->counters().venue_rejections,
-                     core_.engine->counters().alerts, denials.empty() ? " none" : denials);
-  return out;
+  const auto& counters = core_.engine->counters();
+  s.events = counters.events;
+  s.orders = counters.orders_submitted;
+  s.fills = counters.fills;
+  s.venue_rejections = counters.venue_rejections;
+  s.alerts = counters.alerts;
+  return s;
 }
 
 }  // namespace

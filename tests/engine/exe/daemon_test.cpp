@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
@@ -456,6 +457,26 @@ TEST(Daemon, FlattenSellsEveryPositionAndLeavesTradingReducing) {
       << world.notify->messages.back();  // one market sell
   EXPECT_NE(status.out.find("global        REDUCING"), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("operator flatten: end of test"), std::string::npos) << status.out;
+  // The same for scripts: one JSON object with stable keys.
+  const CommandResult json = world.ctl({"status", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  ASSERT_EQ(parser.parse(json.out).get(root), simdjson::SUCCESS) << json.out;
+  EXPECT_EQ(std::string_view(root["mode"]), "paper");
+  EXPECT_TRUE(bool(root["ready"]));
+  simdjson::dom::element global = root["trading_states"].at(0);
+  EXPECT_EQ(std::string_view(global["scope"]), "global");
+  EXPECT_EQ(std::string_view(global["state"]), "REDUCING");
+  EXPECT_EQ(std::string_view(global["reason"]), "operator flatten: end of test");
+  EXPECT_TRUE(root["oms_halted"].is_null());
+  EXPECT_EQ(std::string_view(root["market_data"]["state"]), "streaming");
+  EXPECT_FALSE(root["token_metrics"].is_null());
+  EXPECT_GE(std::int64_t(root["token_metrics"]["budget_limit"]), 1);
+  EXPECT_EQ(std::string_view(root["cash_asset"]), "USDT");
+  EXPECT_TRUE(root["equity"].is_string());  // exact decimal text, as in summary.json
+  EXPECT_EQ(root["open_orders"].get_array().size(), 0u);
+  EXPECT_EQ(std::uint64_t(root["this_run"]["orders"]), 2u);
   // Resume through ctl: journaled, and the status says so.
   EXPECT_EQ(world.ctl({"resume", "--reason", "back to work"}).exit_code, 0);
   EXPECT_TRUE(world.notify->wait_for("trading ACTIVE", 10s));

@@ -64,13 +64,28 @@ TEST_F(FetchHistoryTest, ResumesAfterTheBudgetRunsOutAndReplaysLikeTheRecording)
       split_date_range(options_.from_day_ns, options_.to_day_ns, config_.token_metrics.window_days).size();
   ASSERT_EQ(windows, 56u);
   config_.token_metrics.monthly_call_budget = 20;
+  std::FILE* quiet = std::tmpfile();
+  options_.progress_out = quiet;  // auto: not a terminal, so nothing is written
   EXPECT_EQ(run_fetch_history(config_, options_), 3);  // budget used up: resume later
+  EXPECT_EQ(std::ftell(quiet), 0L);
+  std::fclose(quiet);
   EXPECT_EQ(simulator_.requests(), 20u);
   EXPECT_FALSE(std::filesystem::exists(options_.out_path));
   EXPECT_TRUE(std::filesystem::exists(options_.out_path + ".parts"));
 
   config_.token_metrics.monthly_call_budget = 1000;
+  std::FILE* progress = std::tmpfile();
+  options_.progress = ProgressMode::kAlways;  // --progress always: a line per window, even into a file
+  options_.progress_out = progress;
   ASSERT_EQ(run_fetch_history(config_, options_), 0);
+  std::rewind(progress);
+  std::string lines;
+  for (int c = std::fgetc(progress); c != EOF; c = std::fgetc(progress)) lines += static_cast<char>(c);
+  std::fclose(progress);
+  EXPECT_NE(lines.find("fetch-history: window 21/56 "), std::string::npos) << lines;  // resumed after 20
+  EXPECT_EQ(lines.find("window 20/56"), std::string::npos) << "windows kept from the first run are not fetched again";
+  EXPECT_NE(lines.find("fetch-history: 56 windows done"), std::string::npos) << lines;
+  options_.progress_out = stderr;
   // Every window fetched once; the signals are 1 533 days, at most 29 per page of 100 rows.
   EXPECT_EQ(simulator_.requests(), windows);
   EXPECT_FALSE(std::filesystem::exists(options_.out_path + ".parts"));

@@ -78,9 +78,18 @@ TEST(RecordReplay, ARecordedSessionReplaysToTheSameEventsInTheSameOrder) {
   options.on_event = [&](const InboundEvent& event) {
     if (event.kind != MarketEventKind::kMarketDataReset) received.push_back(event);
   };
+  std::FILE* progress = std::tmpfile();
+  options.progress = ProgressMode::kAlways;  // --progress always: status lines even into a file
+  options.progress_out = progress;
   ASSERT_EQ(run_record(config, options), 0);
   simulator.stop();
   ASSERT_GT(received.size(), 10'000u);
+  std::rewind(progress);
+  std::string lines;
+  for (int c = std::fgetc(progress); c != EOF; c = std::fgetc(progress)) lines += static_cast<char>(c);
+  std::fclose(progress);
+  EXPECT_TRUE(lines.starts_with("record: 00:00:00 ")) << lines;  // the first line comes at once
+  EXPECT_NE(lines.find(" frames, "), std::string::npos) << lines;
 
   const InstrumentRegistry instruments = build_registry(config);
   ReplaySource replay(instruments, {{options.out_path}}, 0, INT64_MAX);

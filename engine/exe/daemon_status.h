@@ -1,0 +1,74 @@
+#pragma once
+
+// What `sigex ctl status` reports, gathered once on the core thread, and its two renderings:
+// the aligned text for people and `--json` for scripts (one object, stable keys, money as
+// exact decimal strings as in summary.json, times as ISO-8601 UTC, absent values as null).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sigex {
+
+struct DaemonStatus {
+  struct Scope {
+    std::string scope;
+    std::string state;
+    std::string since;  // "" when never changed
+    std::string reason;
+  };
+  struct Endpoint {
+    std::string name;
+    std::uint64_t polls = 0;
+    std::uint64_t failures = 0;
+    std::optional<double> last_success_age_s;
+  };
+  struct TokenMetrics {
+    std::vector<Endpoint> endpoints;
+    std::uint64_t records_received = 0;
+    std::uint64_t delivered = 0, duplicates = 0, outdated = 0, stale = 0;
+    std::uint64_t budget_used = 0;
+    std::int64_t budget_limit = 0;
+    std::string halted_reason;  // "" when polling
+  };
+  struct Position {
+    std::string symbol, quantity, entry_price, realised_pnl, unrealised_pnl;
+  };
+  struct OpenOrder {
+    std::string client_order_id, symbol, side, type, quantity, price, filled, state;
+  };
+
+  std::string mode;
+  std::string state_dir;
+  std::string ready_since;  // "" while starting
+  bool stopping = false;
+  bool core_dumps_allowed = false;
+  std::string metrics_url;
+  std::vector<Scope> trading_states;  // global first
+  std::string oms_halted_reason;
+  std::string market_data_state;
+  std::optional<double> last_market_event_age_s;
+  std::uint64_t feed_connects = 0, feed_reconnects = 0;
+  std::optional<TokenMetrics> token_metrics;
+  std::vector<Position> positions;
+  std::string cash_asset, cash, equity, starting_cash, fees;
+  std::vector<OpenOrder> open_orders;
+  std::uint64_t unresolved_orders = 0;
+  std::uint64_t unproven_absences = 0;
+  std::uint64_t orders_waiting = 0;
+  std::string waiting_reason;
+  std::int64_t max_order_wait_s = 0;
+  bool banned = false;
+  std::uint64_t events = 0, orders = 0, fills = 0, venue_rejections = 0, alerts = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> risk_denials;
+};
+
+std::string render_status_text(const DaemonStatus& status);
+std::string render_status_json(const DaemonStatus& status);
+
+// A JSON string literal's content: quotes, backslashes and control characters escaped.
+std::string json_escape(std::string_view text);
+
+}  // namespace sigex
