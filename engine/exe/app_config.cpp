@@ -498,6 +498,15 @@ void read_service(ConfigSection section, AppConfig& config) {
   read_seconds(section, "feed_connect_timeout_s", service.feed_connect_timeout_ns, 1, 3600);
   read_seconds(section, "reconcile_timeout_s", service.reconcile_timeout_ns, 1, 86'400);
   section.boolean("record_inputs", service.record_inputs);
+  std::int64_t max_age_days = service.inputs.max_age_ns / kNsPerDay;
+  section.integer("inputs_max_age_days", max_age_days, 0, 36'500);
+  service.inputs.max_age_ns = max_age_days * kNsPerDay;
+  auto max_bytes = static_cast<std::int64_t>(service.inputs.max_bytes);
+  section.integer("inputs_max_bytes", max_bytes, 0, INT64_MAX);
+  service.inputs.max_bytes = static_cast<std::uint64_t>(max_bytes);
+  auto segment_bytes = static_cast<std::int64_t>(service.inputs.segment_bytes);
+  section.integer("inputs_segment_bytes", segment_bytes, 64 << 10, 1LL << 40);
+  service.inputs.segment_bytes = static_cast<std::uint64_t>(segment_bytes);
   section.boolean("allow_core_dumps", service.allow_core_dumps);
   section.finish();
 }

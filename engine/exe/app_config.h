@@ -9,6 +9,7 @@
 
 #include "adapters/binance/binance_execution_venue.h"
 #include "adapters/binance/market_data_config.h"
+#include "engine/journal/input_retention.h"
 #include "engine/config/config_reader.h"
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
@@ -70,6 +71,7 @@ struct ServiceConfig {
   DurationNs feed_connect_timeout_ns = 60 * kNsPerSecond;  // start-up: feeds must connect
   DurationNs reconcile_timeout_ns = 300 * kNsPerSecond;   // start-up: open orders resolved
   bool record_inputs = true;  // <state_dir>/inputs/: what the core consumed, for replay-check
+  InputRetention inputs;      // segment size, compression and retention of those files
   // Debugging only: a core dump (or gcore, or ptrace by the same user) would hold the keys.
   bool allow_core_dumps = false;
 };

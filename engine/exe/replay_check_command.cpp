@@ -13,6 +13,7 @@
 #include "engine/core/decimal.h"
 #include "engine/exe/session_core.h"
 #include "engine/journal/input_log.h"
+#include "engine/journal/input_retention.h"
 #include "engine/runtime/core_driver.h"
 
 namespace sigex {
@@ -106,15 +107,17 @@ void compare_rows(const char* what, const std::vector<Row>& session, const std::
 }
 
 // Replays one run into `journal`, as the daemon ran it: rebuilt from the journal, then every
-// recorded input, tick and operator action in order.
-bool replay_run(InputLogReader& reader, Journal& journal, RunReplay& run, std::vector<Instrument>& instruments,
-                std::string& error) {
-  const RunStart& start = reader.start();
+// recorded input, tick and operator action in order, segment after segment.
+bool replay_run(const std::vector<std::filesystem::path>& segments, Journal& journal, RunReplay& run,
+                std::vector<Instrument>& instruments, std::string& error) {
+  auto reader = InputLogReader::open(segments.front(), error);
+  if (!reader) return false;
+  const RunStart& start = reader->start();
   ConfigErrors errors;
   const AppConfig config = load_app_config_text(start.config_text, start.config_path, errors, ConfigUse::kReplay);
   if (!errors.empty()) {
     error = fmt::format("{}: the run's recorded configuration ({}) is invalid for this build: {}",
-                        reader.path().string(), start.config_path, errors.messages().front());
+                        reader->path().string(), start.config_path, errors.messages().front());
     return false;
   }
   InstrumentRegistry registry;
@@ -126,25 +129,37 @@ bool replay_run(InputLogReader& reader, Journal& journal, RunReplay& run, std::v
   core.engine->start();
   CoreDriver driver(*core.engine, &clock);
   InputRecord record;
-  while (reader.next(record, error)) {
-    if (const auto* event = std::get_if<InboundEvent>(&record)) {
-      driver.process(*event);
-      ++run.events;
-    } else if (const auto* tick = std::get_if<ClockTick>(&record)) {
-      driver.tick(tick->time_ns);
-      ++run.ticks;
-    } else if (const auto* action = std::get_if<ControlAction>(&record)) {
-      apply_control(core, *action, clock);
-      ++run.actions;
-    } else if (std::holds_alternative<RunEnd>(record)) {
-      run.clean_end = true;
-      break;
-    } else {
-      error = fmt::format("{}: a second run header inside the file", reader.path().string());
-      return false;
+  for (std::size_t segment = 0; segment < segments.size(); ++segment) {
+    if (segment > 0) {
+      reader = InputLogReader::open(segments[segment], error);
+      if (!reader) return false;
+      if (reader->segment() != segment) {
+        error = fmt::format("{}: segment {} of the run is missing (found segment {})", segments[segment].string(),
+                            segment, reader->segment());
+        return false;
+      }
     }
+    while (reader->next(record, error)) {
+      if (const auto* event = std::get_if<InboundEvent>(&record)) {
+        driver.process(*event);
+        ++run.events;
+      } else if (const auto* tick = std::get_if<ClockTick>(&record)) {
+        driver.tick(tick->time_ns);
+        ++run.ticks;
+      } else if (const auto* action = std::get_if<ControlAction>(&record)) {
+        apply_control(core, *action, clock);
+        ++run.actions;
+      } else if (std::holds_alternative<RunEnd>(record)) {
+        run.clean_end = true;
+        break;
+      } else {
+        error = fmt::format("{}: a second run header inside the file", reader->path().string());
+        return false;
+      }
+    }
+    if (!error.empty() || run.clean_end) break;
   }
-  run.truncated = reader.truncated();
+  run.truncated = reader->truncated();
   if (!error.empty()) return false;
   if (!journal.flush()) {
     error = "replay journal: " + journal.last_error();
@@ -214,24 +229,63 @@ int run_replay_check(const ReplayCheckOptions& options) {
     std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
     return 2;
   }
+  // Segments grouped by run, in order.
+  std::vector<std::vector<std::filesystem::path>> run_files;
+  TimeNs previous_start = -1;
+  for (const auto& file : files) {
+    const TimeNs start_ns = parse_input_log_name(file.filename().string())->run_start_ns;
+    if (start_ns != previous_start) run_files.emplace_back();
+    run_files.back().push_back(file);
+    previous_start = start_ns;
+  }
   std::vector<RunReplay> runs;
   std::vector<Instrument> instruments;
   bool all_paper = true;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    auto reader = InputLogReader::open(files[i], error);
+  for (std::size_t i = 0; i < run_files.size(); ++i) {
+    const auto& segments = run_files[i];
+    if (parse_input_log_name(segments.front().filename().string())->segment != 0) {
+      std::fprintf(stderr, "sigex replay-check: the run of %s misses its first segment (removed by hand?)\n",
+                   segments.front().c_str());
+      return 2;
+    }
+    auto reader = InputLogReader::open(segments.front(), error);
     if (!reader) {
       std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
       return 2;
     }
-    const std::int64_t replayed_orders = replay_journal->count_rows("orders");
     if (i == 0 && reader->start().journal_orders != 0) {
-      std::fprintf(stderr, "sigex replay-check: the first recorded run (%s) started with %lld order(s) already "
-                   "journaled: the runs before it were not recorded, so the session cannot be replayed from its start\n",
-                   files[i].c_str(), static_cast<long long>(reader->start().journal_orders));
-      return 2;
+      // Older runs were removed by the retention (or never recorded): start from the journal
+      // as this run found it, if its copy is there.
+      const std::filesystem::path snapshot = run_start_snapshot(session / "inputs", reader->start().start_ns);
+      std::error_code missing;
+      if (!std::filesystem::exists(snapshot, missing)) {
+        std::fprintf(stderr, "sigex replay-check: the first recorded run (%s) started with %lld order(s) already "
+                     "journaled and %s (the journal as it found it) is not there: the runs before it were not "
+                     "recorded, so the session cannot be replayed from its start\n",
+                     segments.front().c_str(), static_cast<long long>(reader->start().journal_orders), snapshot.c_str());
+        return 2;
+      }
+      replay_journal.reset();
+      std::error_code copy_error;
+      for (const char* name : {"journal.db-wal", "journal.db-shm"}) std::filesystem::remove(out_dir / name, copy_error);
+      std::filesystem::copy_file(snapshot, out_dir / "journal.db", std::filesystem::copy_options::overwrite_existing,
+                                 copy_error);
+      if (copy_error) {
+        std::fprintf(stderr, "sigex replay-check: cannot copy %s: %s\n", snapshot.c_str(), copy_error.message().c_str());
+        return 2;
+      }
+      replay_journal = Journal::open(out_dir, Durability::kNormal, error, {session_journal->identity()});
+      if (!replay_journal) {
+        std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
+        return 2;
+      }
+      fmt::print("note: runs before {} were removed by the input retention; the replay starts from the journal "
+                 "as that run found it ({} order(s))\n",
+                 segments.front().filename().string(), reader->start().journal_orders);
     }
+    const std::int64_t replayed_orders = replay_journal->count_rows("orders");
     RunReplay run;
-    run.file = files[i].filename().string();
+    run.file = segments.front().filename().string();
     run.start_ns = reader->start().start_ns;
     run.paper = reader->start().paper;
     all_paper &= run.paper;
@@ -239,7 +293,8 @@ int run_replay_check(const ReplayCheckOptions& options) {
       fmt::print("note: run {} started with {} journaled order(s); the replay had {} by then\n", run.file,
                  reader->start().journal_orders, replayed_orders);
     }
-    if (!replay_run(*reader, *replay_journal, run, instruments, error)) {
+    reader.reset();
+    if (!replay_run(segments, *replay_journal, run, instruments, error)) {
       std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
       return 2;
     }

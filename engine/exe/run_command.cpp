@@ -150,6 +150,7 @@ class Daemon {
   SimulatedClock core_clock_;
   SessionCore core_;
   std::unique_ptr<CoreDriver> driver_;
+  std::unique_ptr<InputHousekeeper> housekeeper_;  // compresses and prunes <state_dir>/inputs
   std::unique_ptr<InputLogWriter> input_log_;
   std::unique_ptr<EventQueue<InboundEvent>> queue_;
   std::unique_ptr<BinanceMarketDataFeed> feed_;
@@ -233,7 +234,8 @@ bool Daemon::check_journal_continuity(std::string& error) const {
   if (std::filesystem::is_directory(state_dir / "inputs", ignored)) {
     std::size_t logs = 0;
     for (const auto& entry : std::filesystem::directory_iterator(state_dir / "inputs", ignored)) {
-      logs += entry.path().extension() == ".sigexin" ? 1 : 0;
+      const auto name = parse_input_log_name(entry.path().filename().string());
+      logs += name && name->segment == 0 ? 1 : 0;  // plain or compressed
     }
     if (logs > 0) evidence.push_back(fmt::format("{} recorded run(s) in {}", logs, (state_dir / "inputs").string()));
   }
@@ -322,8 +324,16 @@ bool Daemon::reconcile(std::string& error) {
     start.config_path = options_.config_path;
     start.config_text = options_.config_text;
     start.instruments = instruments_.all();
-    input_log_ = InputLogWriter::create(std::filesystem::path(config_.engine.state_dir) / "inputs", start, error);
+    const std::filesystem::path inputs = std::filesystem::path(config_.engine.state_dir) / "inputs";
+    std::error_code created;
+    std::filesystem::create_directories(inputs, created);
+    // The journal as this run found it: replay-check starts here once older runs are removed.
+    if (!journal_->copy_to(run_start_snapshot(inputs, start.start_ns), error)) return false;
+    housekeeper_ = std::make_unique<InputHousekeeper>(inputs, start.start_ns, config_.service.inputs, clock_);
+    input_log_ = InputLogWriter::create(inputs, start, error, config_.service.inputs.segment_bytes,
+                                        [this](const std::filesystem::path& closed) { housekeeper_->segment_closed(closed); });
     if (!input_log_) return false;
+    housekeeper_->start();
     driver_->set_input_log(input_log_.get());
     log_info("recording this run's inputs to {} (for sigex replay-check)", input_log_->path().string());
   }
@@ -638,6 +648,7 @@ void Daemon::shut_down() {
   if (feed_) feed_->stop();
   if (live_venue_) live_venue_->stop();
   if (input_log_) input_log_->end(engine_clock().now_ns());
+  if (housekeeper_) housekeeper_->stop();  // the last segment compressed before the exit
   if (journal_ && !journal_->flush()) {
     log_error("journal: the last writes failed: {}", journal_->last_error());
     exit_code_ = 1;

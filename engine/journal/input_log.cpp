@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ constexpr std::uint32_t kFormatVersion = 1;
 constexpr std::uint8_t kRunStartRecord = 1;
 constexpr std::uint8_t kControlRecord = 4;
 constexpr std::uint8_t kRunEndRecord = 5;
+constexpr std::uint8_t kSegmentStartRecord = 6;
 constexpr std::uint32_t kMaxPayload = 64u << 20;  // a configuration file is far smaller
 constexpr std::size_t kBufferBytes = 1u << 20;
 
@@ -117,21 +119,12 @@ bool decode(const std::string& bytes, ControlAction& action) {
 
 }  // namespace
 
-std::unique_ptr<InputLogWriter> InputLogWriter::create(const std::filesystem::path& directory,
-                                                       const RunStart& start, std::string& error) {
-  std::error_code code;
-  std::filesystem::create_directories(directory, code);
-  if (code) {
-    error = fmt::format("input log: cannot create {}: {}", directory.string(), code.message());
-    return nullptr;
-  }
-  const std::filesystem::path path = directory / fmt::format("run-{:019}.sigexin", start.start_ns);
+std::FILE* InputLogWriter::open_segment(const std::filesystem::path& path, std::string& error) {
   std::FILE* file = std::fopen(path.c_str(), "wbx");  // never overwrite another run's inputs
   if (file == nullptr) {
     error = fmt::format("input log: cannot create {}: {}", path.string(), std::strerror(errno));
     return nullptr;
   }
-  std::unique_ptr<InputLogWriter> writer(new InputLogWriter(file, path));
   FileHeader header{};
   std::memcpy(header.magic, kMagic, sizeof(kMagic));
   header.version = kFormatVersion;
@@ -139,8 +132,30 @@ std::unique_ptr<InputLogWriter> InputLogWriter::create(const std::filesystem::pa
   header.instrument_size = sizeof(Instrument);
   if (std::fwrite(&header, sizeof(header), 1, file) != 1) {
     error = fmt::format("input log: cannot write {}: {}", path.string(), std::strerror(errno));
+    std::fclose(file);
     return nullptr;
   }
+  return file;
+}
+
+std::unique_ptr<InputLogWriter> InputLogWriter::create(const std::filesystem::path& directory,
+                                                       const RunStart& start, std::string& error,
+                                                       std::uint64_t segment_bytes,
+                                                       std::function<void(const std::filesystem::path&)> on_closed) {
+  std::error_code code;
+  std::filesystem::create_directories(directory, code);
+  if (code) {
+    error = fmt::format("input log: cannot create {}: {}", directory.string(), code.message());
+    return nullptr;
+  }
+  const std::filesystem::path path = directory / input_log_file_name(start.start_ns, 0);
+  std::FILE* file = open_segment(path, error);
+  if (file == nullptr) return nullptr;
+  std::unique_ptr<InputLogWriter> writer(new InputLogWriter(file, path));
+  writer->directory_ = directory;
+  writer->segment_bytes_ = segment_bytes;
+  writer->run_start_ns_ = start.start_ns;
+  writer->on_closed_ = std::move(on_closed);
   const std::string payload = encode(start);
   writer->write(kRunStartRecord, payload.data(), payload.size());
   writer->flush();
@@ -149,6 +164,27 @@ std::unique_ptr<InputLogWriter> InputLogWriter::create(const std::filesystem::pa
     return nullptr;
   }
   return writer;
+}
+
+void InputLogWriter::rotate() {
+  if (std::fclose(file_) != 0) {
+    file_ = nullptr;
+    return fail("close");
+  }
+  file_ = nullptr;
+  if (on_closed_) on_closed_(path_);
+  ++segment_;
+  path_ = directory_ / input_log_file_name(run_start_ns_, segment_);
+  std::string error;
+  file_ = open_segment(path_, error);
+  if (file_ == nullptr) return fail("create the next segment");
+  std::setvbuf(file_, buffer_.data(), _IOFBF, buffer_.size());
+  segment_written_ = 0;
+  SegmentStart next{run_start_ns_, segment_};
+  PayloadWriter out;
+  out.put(next.run_start_ns);
+  out.put(next.segment);
+  write(kSegmentStartRecord, out.bytes().data(), out.bytes().size());
 }
 
 InputLogWriter::InputLogWriter(std::FILE* file, std::filesystem::path path)
@@ -175,6 +211,7 @@ void InputLogWriter::end(TimeNs time_ns) {
   if (file_ == nullptr) return;
   if (std::fclose(file_) != 0) fail("close");
   file_ = nullptr;
+  if (!failed_ && on_closed_) on_closed_(path_);
 }
 
 void InputLogWriter::flush() {
@@ -191,6 +228,9 @@ void InputLogWriter::write(std::uint8_t kind, const void* payload, std::size_t s
     return;
   }
   ++records_;
+  segment_written_ += 5 + size;
+  // A new segment starts at a record boundary once this one is full (never after the end).
+  if (segment_bytes_ > 0 && segment_written_ >= segment_bytes_ && kind != kRunEndRecord) rotate();
 }
 
 void InputLogWriter::fail(const char* what) {
@@ -202,7 +242,7 @@ void InputLogWriter::fail(const char* what) {
 
 std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path& path, std::string& error) {
   std::unique_ptr<InputLogReader> reader(new InputLogReader(path));
-  reader->file_.reset(std::fopen(path.c_str(), "rb"));
+  reader->file_.reset(gzopen(path.c_str(), "rb"));  // gzip or plain, read alike
   if (!reader->file_) {
     error = fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno));
     return nullptr;
@@ -220,17 +260,23 @@ std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path
     return nullptr;
   }
   InputRecord first;
-  if (!reader->next(first, error) || !std::holds_alternative<RunStart>(first)) {
+  if (!reader->next(first, error) ||
+      (!std::holds_alternative<RunStart>(first) && !std::holds_alternative<SegmentStart>(first))) {
     if (error.empty()) error = fmt::format("{}: the run's header record is missing", path.string());
     return nullptr;
   }
-  reader->start_ = std::get<RunStart>(std::move(first));
+  if (const auto* segment = std::get_if<SegmentStart>(&first)) {
+    reader->start_.start_ns = segment->run_start_ns;
+    reader->segment_ = segment->segment;
+  } else {
+    reader->start_ = std::get<RunStart>(std::move(first));
+  }
   return reader;
 }
 
 bool InputLogReader::read_exact(void* target, std::size_t size) {
   if (size == 0) return true;
-  if (std::fread(target, size, 1, file_.get()) != 1) return false;
+  if (gzread(file_.get(), target, static_cast<unsigned>(size)) != static_cast<int>(size)) return false;
   offset_ += size;
   return true;
 }
@@ -293,20 +339,71 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
       record = std::move(action);
       return true;
     }
+    case kSegmentStartRecord: {
+      SegmentStart segment;
+      PayloadReader in(payload);
+      if (!in.get(segment.run_start_ns) || !in.get(segment.segment) || !in.at_end()) return corrupt("segment start");
+      record = segment;
+      return true;
+    }
     default:
       error = fmt::format("{}: byte {}: unknown record kind {}", path_.string(), record_offset, kind);
       return false;
   }
 }
 
+std::optional<InputLogName> parse_input_log_name(const std::string& file_name) {
+  // run-<19 digits>.sigexin, run-<19 digits>.<segment>.sigexin, each optionally .gz
+  InputLogName name;
+  std::string_view rest(file_name);
+  if (rest.ends_with(".gz")) {
+    name.compressed = true;
+    rest.remove_suffix(3);
+  }
+  if (!rest.starts_with("run-") || !rest.ends_with(".sigexin")) return std::nullopt;
+  rest.remove_prefix(4);
+  rest.remove_suffix(8);
+  const auto digits = [](std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  const auto dot = rest.find('.');
+  const std::string_view start = rest.substr(0, dot);
+  if (start.size() != 19 || !digits(start)) return std::nullopt;
+  name.run_start_ns = std::stoll(std::string(start));
+  if (dot != std::string_view::npos) {
+    const std::string_view segment = rest.substr(dot + 1);
+    if (!digits(segment) || segment.size() > 9) return std::nullopt;
+    name.segment = static_cast<std::uint32_t>(std::stoul(std::string(segment)));
+    if (name.segment == 0) return std::nullopt;
+  }
+  return name;
+}
+
+std::string input_log_file_name(TimeNs run_start_ns, std::uint32_t segment) {
+  return segment == 0 ? fmt::format("run-{:019}.sigexin", run_start_ns)
+                      : fmt::format("run-{:019}.{:06}.sigexin", run_start_ns, segment);
+}
+
 std::vector<std::filesystem::path> list_input_logs(const std::filesystem::path& directory) {
-  std::vector<std::filesystem::path> paths;
+  std::vector<std::pair<InputLogName, std::filesystem::path>> found;
   std::error_code code;
   for (const auto& entry : std::filesystem::directory_iterator(directory, code)) {
-    const std::string name = entry.path().filename().string();
-    if (name.starts_with("run-") && name.ends_with(".sigexin")) paths.push_back(entry.path());
+    if (const auto name = parse_input_log_name(entry.path().filename().string())) found.emplace_back(*name, entry.path());
   }
-  std::sort(paths.begin(), paths.end());  // run-<19-digit start ns>: by name is by time
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.run_start_ns, a.first.segment) < std::tie(b.first.run_start_ns, b.first.segment);
+  });
+  std::vector<std::filesystem::path> paths;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    // A segment both plain and compressed (compression stopped before removing the plain
+    // file): the plain one is whole, the .gz may not be.
+    if (i > 0 && found[i].first.run_start_ns == found[i - 1].first.run_start_ns &&
+        found[i].first.segment == found[i - 1].first.segment) {
+      if (!found[i].first.compressed) paths.back() = found[i].second;
+      continue;
+    }
+    paths.push_back(found[i].second);
+  }
   return paths;
 }
 

@@ -960,6 +960,22 @@ bool Journal::acknowledge_order(std::string_view client_order_id, std::string_vi
   return done;
 }
 
+bool Journal::copy_to(const std::filesystem::path& path, std::string& error) {
+  if (!flush()) {
+    error = "journal: " + last_error();
+    return false;
+  }
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+  std::string quoted;
+  for (const char c : path.string()) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  if (!execute(fmt::format("VACUUM INTO '{}';", quoted).c_str())) {
+    error = "cannot copy the journal to " + path.string() + ": " + last_error();
+    return false;
+  }
+  return true;
+}
+
 std::int64_t Journal::count_rows(std::string_view table) {
   flush();
   const std::string sql = "SELECT COUNT(*) FROM " + std::string(table) + ";";

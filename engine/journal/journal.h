@@ -169,6 +169,9 @@ class Journal {
   // The mark's value, or `otherwise` when it was never recorded.
   std::int64_t load_risk_mark(std::string_view name, std::int64_t otherwise);
   std::int64_t count_rows(std::string_view table);
+  // A consistent copy of the journal as it is now (everything written so far), at `path`
+  // (replaced if there). False with the reason.
+  bool copy_to(const std::filesystem::path& path, std::string& error);
   // Orders of the exchange account that an operator declared not to be this journal's
   // (sigex run --ignore-unknown-orders): the start-up history check passes them by.
   std::set<std::string, std::less<>> acknowledged_orders();

@@ -16,6 +16,8 @@
 
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
+#include "engine/journal/input_log.h"
+#include "engine/journal/input_retention.h"
 #include "engine/journal/journal.h"
 #include "support/daemon_support.h"
 #include "support/test_support.h"
@@ -855,6 +857,30 @@ TEST(Daemon, APaperSessionReplaysThroughTheBacktesterToTheSameDecisions) {
   }
   EXPECT_GE(orders, 5u);
   EXPECT_NE(check.out.find(fmt::format("orders: session {}, replay {}", orders, orders)), std::string::npos) << check.out;
+
+  // Closed runs are compressed, and each run kept the journal as it found it.
+  const std::filesystem::path inputs = world.directory.path() / "state" / "inputs";
+  const std::vector<std::filesystem::path> logs = list_input_logs(inputs);
+  std::vector<TimeNs> run_starts;
+  for (const auto& log : logs) {
+    EXPECT_EQ(log.extension(), ".gz") << log;
+    const TimeNs start = parse_input_log_name(log.filename().string())->run_start_ns;
+    if (run_starts.empty() || run_starts.back() != start) run_starts.push_back(start);
+    EXPECT_TRUE(std::filesystem::exists(run_start_snapshot(inputs, start)));
+  }
+  ASSERT_EQ(run_starts.size(), 2u);
+  // The retention removes the first run (as inputs_max_bytes or inputs_max_age_days would): the
+  // second still replays, from the journal as it found it, to the same decisions.
+  const TimeNs second_run = run_starts[1];
+  const RetentionOutcome pruned = apply_retention(inputs, second_run, InputRetention{0, 1, 0}, LiveClock().now_ns());
+  EXPECT_GE(pruned.removed.size(), 2u);  // the first run's segments and its journal snapshot
+  EXPECT_FALSE(std::filesystem::exists(logs[0]));
+  EXPECT_TRUE(pruned.current_run_over_limit);  // 1 byte allowed: the run being kept is over it
+  const CommandResult after = replay_check(world, "replay-after-retention");
+  EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
+  EXPECT_NE(after.out.find("were removed by the input retention"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("(paper session, 1 run(s))"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("0 differences: every decision replays identically"), std::string::npos) << after.out;
 
   // A decision that differs is found and named: the session's second order, made bigger.
   {

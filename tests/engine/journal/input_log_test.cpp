@@ -2,11 +2,13 @@
 // read up to its last whole record, and a file that is not an input log is named as such.
 
 #include "engine/journal/input_log.h"
+#include "engine/journal/input_retention.h"
 
 #include <fstream>
 
 #include <gtest/gtest.h>
 
+#include "engine/core/live_clock.h"
 #include "support/test_support.h"
 
 namespace sigex {
@@ -145,6 +147,85 @@ TEST(InputLog, AnotherRunsFileIsNeverOverwrittenAndForeignFilesAreNamed) {
   EXPECT_FALSE(reader->next(record, error));
   EXPECT_NE(error.find("is corrupt"), std::string::npos) << error;
   EXPECT_NE(error.find(corrupt.string() + ": byte "), std::string::npos) << error;
+}
+
+// A long run is cut into segments at record boundaries; each closed one is handed over (to be
+// compressed) and the chain reads back whole, compressed or not, in order.
+TEST(InputLog, ALongRunIsCutIntoSegmentsThatReadBackAsOneStream) {
+  TemporaryDirectory directory;
+  std::string error;
+  std::vector<std::filesystem::path> closed;
+  {
+    auto writer = InputLogWriter::create(directory.path(), sample_start(), error, 1000,
+                                         [&](const std::filesystem::path& path) { closed.push_back(path); });
+    ASSERT_TRUE(writer) << error;
+    for (int i = 0; i < 40; ++i) writer->event(sample_quote(1000 + i));  // 101 bytes a record
+    writer->end(2000);
+  }
+  const std::vector<std::filesystem::path> segments = list_input_logs(directory.path());
+  ASSERT_GE(segments.size(), 4u);
+  EXPECT_EQ(closed, segments);  // every segment, the last one at the end of the run
+  // The housekeeping compresses closed segments: the reader does not mind.
+  ASSERT_TRUE(compress_segment(segments[1], error)) << error;
+  EXPECT_FALSE(std::filesystem::exists(segments[1]));
+  const std::vector<std::filesystem::path> listed = list_input_logs(directory.path());
+  ASSERT_EQ(listed.size(), segments.size());
+  EXPECT_EQ(listed[1], segments[1].string() + ".gz");
+  std::vector<TimeNs> times;
+  bool ended = false;
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    auto reader = InputLogReader::open(listed[i], error);
+    ASSERT_TRUE(reader) << error;
+    EXPECT_EQ(reader->segment(), i);
+    EXPECT_EQ(reader->start().start_ns, sample_start().start_ns);
+    InputRecord record;
+    while (reader->next(record, error)) {
+      if (const auto* event = std::get_if<InboundEvent>(&record)) times.push_back(event->receive_time_ns());
+      ended |= std::holds_alternative<RunEnd>(record);
+    }
+    EXPECT_TRUE(error.empty()) << error;
+    EXPECT_FALSE(reader->truncated());
+  }
+  ASSERT_EQ(times.size(), 40u);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(times[static_cast<std::size_t>(i)], 1000 + i);
+  EXPECT_TRUE(ended);
+}
+
+// Whole runs go, oldest first, by size or age; the current run never, even over the limit.
+TEST(InputRetention, RemovesWholeOldRunsAndNeverTheCurrentOne) {
+  TemporaryDirectory directory;
+  const auto write = [&](const std::string& name, std::size_t bytes) {
+    std::ofstream(directory.path() / name, std::ios::binary) << std::string(bytes, 'x');
+  };
+  const TimeNs day = kNsPerDay;
+  const TimeNs runs[] = {1 * day, 2 * day, 3 * day};
+  for (const TimeNs start : runs) {
+    write(input_log_file_name(start, 0) + ".gz", 1000);
+    write(input_log_file_name(start, 1) + ".gz", 1000);
+    write(run_start_snapshot(directory.path(), start).filename().string(), 100);
+  }
+  write("notes.txt", 5000);  // not sigex's: never touched
+  const TimeNs now = LiveClock().now_ns();
+  // Under both limits: nothing goes.
+  EXPECT_TRUE(apply_retention(directory.path(), runs[2], InputRetention{0, 10'000, 0}, now).removed.empty());
+  // 6300 bytes with 4300 allowed: the oldest run (2100 bytes) goes, with its snapshot.
+  RetentionOutcome outcome = apply_retention(directory.path(), runs[2], InputRetention{0, 4'300, 0}, now);
+  EXPECT_EQ(outcome.removed.size(), 3u);
+  EXPECT_FALSE(std::filesystem::exists(directory.path() / (input_log_file_name(runs[0], 0) + ".gz")));
+  EXPECT_FALSE(std::filesystem::exists(run_start_snapshot(directory.path(), runs[0])));
+  EXPECT_EQ(outcome.bytes_kept, 4200u);
+  // By age: the files were written just now, so a day ahead nothing is a day old; ten days
+  // ahead, every run but the current one is.
+  EXPECT_TRUE(apply_retention(directory.path(), runs[2], InputRetention{2 * day, 0, 0}, now + day).removed.empty());
+  outcome = apply_retention(directory.path(), runs[2], InputRetention{2 * day, 0, 0}, now + 10 * day);
+  EXPECT_EQ(outcome.removed.size(), 3u);
+  EXPECT_TRUE(std::filesystem::exists(directory.path() / (input_log_file_name(runs[2], 1) + ".gz")));
+  // The current run alone over the limit: kept, and said.
+  outcome = apply_retention(directory.path(), runs[2], InputRetention{0, 10, 0}, now);
+  EXPECT_TRUE(outcome.removed.empty());
+  EXPECT_TRUE(outcome.current_run_over_limit);
+  EXPECT_EQ(outcome.current_run_bytes, 2100u);
+  EXPECT_TRUE(std::filesystem::exists(directory.path() / "notes.txt"));
 }
 
 }  // namespace
