@@ -1,5 +1,6 @@
 #include "engine/runtime/engine.h"
 
+#include "engine/core/calendar.h"
 #include "engine/core/check.h"
 #include "engine/core/decimal.h"
 #include "engine/core/int128.h"
@@ -267,11 +268,11 @@ void Engine::dispatch(const InboundEvent& event) {
     case MarketEventKind::kTradingSignal:
       ++counters_.signals;
       if (order_log_) {
-        log_info("signal symbol={} token={} timeframe={} signal={} trend={} time={}",
+        log_info("signal symbol={} token={} timeframe={} signal={} trend={} date={}",
                  instruments_.get(event.trading_signal.instrument).symbol.view(), event.trading_signal.token_id,
                  event.trading_signal.timeframe == SignalTimeframe::kDaily ? "daily" : "hourly",
                  static_cast<int>(event.trading_signal.signal), static_cast<int>(event.trading_signal.trend),
-                 event.trading_signal.venue_time_ns);
+                 format_utc_timestamp(event.trading_signal.venue_time_ns));
       }
       for (std::size_t i = 0; i < strategies_.size(); ++i) {
         strategies_[i]->on_signal(*contexts_[i], event.trading_signal);

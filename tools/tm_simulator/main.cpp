@@ -2,7 +2,10 @@
 // manual testing of `sigex fetch-history` and signal polling.
 //   sigex-tm-sim --port 8089 --key tm-demo --token 3375:BTC:Bitcoin
 //       --fixture trading-signals=config/data/samples/daily_trading_signals_btc.jsonl.gz
-// Runs until interrupted.
+//       [--as-of 2021-10-07]
+// --as-of serves the fixture as if today were that day: every row's date moves by (today -
+// DATE), so a paper daemon polling now sees that day's signals as fresh ones (the README's
+// paper demo). Runs until interrupted.
 
 #include <csignal>
 #include <cstdio>
@@ -10,6 +13,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/core/calendar.h"
+#include "engine/core/live_clock.h"
 #include "tools/tm_simulator/tm_simulator.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +26,8 @@ int main(int argc, char** argv) {
   app.add_option("--key", key, "API key the simulator accepts");
   app.add_option("--fixture", fixtures, "ENDPOINT=recorded file of envelopes")->required();
   app.add_option("--token", tokens, "ID:SYMBOL:NAME served by /tokens");
+  std::string as_of;
+  app.add_option("--as-of", as_of, "serve the fixtures as if today (UTC) were this day, YYYY-MM-DD");
   CLI11_PARSE(app, argc, argv);
 
   sigex::TmSimulatorOptions options;
@@ -28,6 +35,15 @@ int main(int argc, char** argv) {
   options.api_key = key;
   sigex::TmSimulator simulator(options);
   std::string error;
+  if (!as_of.empty()) {
+    const auto day = sigex::parse_utc_timestamp(as_of);
+    if (!day || *day % sigex::kNsPerDay != 0) {
+      std::fprintf(stderr, "sigex-tm-sim: --as-of %s: expected a UTC day such as 2021-10-07\n", as_of.c_str());
+      return 2;
+    }
+    const sigex::TimeNs today = sigex::LiveClock().now_ns() / sigex::kNsPerDay * sigex::kNsPerDay;
+    simulator.set_date_shift(today - *day);
+  }
   for (const auto& fixture : fixtures) {
     const auto equals = fixture.find('=');
     if (equals == std::string::npos ||

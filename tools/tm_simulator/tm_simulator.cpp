@@ -132,6 +132,15 @@ class TmSimulator::Impl {
         const auto time = parse_utc_timestamp(text);
         if (!time) return (error = "bad DATE " + std::string(text), false);
         item.time_ns = *time;
+        if (date_shift_ns_ != 0) {
+          item.time_ns += date_shift_ns_;
+          const std::string old_value = "\"" + std::string(text) + "\"";
+          const std::string new_value = "\"" + (text.size() == 10 ? format_utc_date(item.time_ns)
+                                                                  : format_utc_timestamp(item.time_ns)) + "\"";
+          const auto key_at = item.json.find(std::string("\"") + std::string(key) + "\"");
+          const auto value_at = item.json.find(old_value, key_at);
+          if (key_at != std::string::npos && value_at != std::string::npos) item.json.replace(value_at, old_value.size(), new_value);
+        }
       }
     }
     if (item.token_id == 0) return (error = "fixture item without TOKEN_ID", false);
@@ -142,6 +151,8 @@ class TmSimulator::Impl {
     items_[endpoint].push_back(std::move(item));
     return true;
   }
+
+  std::int64_t date_shift_ns_ = 0;
 
   bool load_recorded(const std::string& endpoint, const std::string& path, std::string& error) {
     RecordedFile file(path);
@@ -363,6 +374,7 @@ bool TmSimulator::load_recorded(const std::string& endpoint, const std::string& 
   return impl_->load_recorded(endpoint, path, error);
 }
 void TmSimulator::add_token(TmToken token) { impl_->add_token(std::move(token)); }
+void TmSimulator::set_date_shift(std::int64_t shift_ns) { impl_->date_shift_ns_ = shift_ns; }
 void TmSimulator::inject(TmFaultSpec fault, int count) { impl_->inject(fault, count); }
 void TmSimulator::clear_faults() { impl_->clear_faults(); }
 void TmSimulator::set_repeat_pages(bool repeat) { impl_->repeat_pages.store(repeat); }

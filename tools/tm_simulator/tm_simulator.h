@@ -71,6 +71,9 @@ class TmSimulator {
   bool add_item(const std::string& endpoint, const std::string& item, std::string& error);
   // Loads every item of every envelope in a recorded file ("<time_ns> <envelope>" lines).
   bool load_recorded(const std::string& endpoint, const std::string& path, std::string& error);
+  // Items added from now on have their DATE / TIMESTAMP moved by `shift_ns` (the text
+  // rewritten in the same shape): a fixture from 2021 served as if it were happening now.
+  void set_date_shift(std::int64_t shift_ns);
   void add_token(TmToken token);
 
   // Faults, from any thread: each queued fault is used by exactly one request, in order.

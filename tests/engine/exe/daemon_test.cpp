@@ -799,6 +799,48 @@ TEST(Commands, UsageErrorsNameWhatIsWrongAndExitTwo) {
       << grid.err;
 }
 
+// The README's paper demo, run as written (the two simulators with the README's arguments, the
+// README's configuration with only its state directory and metrics port moved into the
+// test's directory): an order is placed and filled within a minute.
+TEST(Daemon, TheReadmesPaperDemoTradesWithinAMinute) {
+  TemporaryDirectory directory;
+  const std::filesystem::path tools = std::filesystem::path(SIGEX_BINARY).parent_path();
+  const std::string source = SIGEX_SOURCE_DIR;
+  DaemonProcess feed((tools / "sigex-feed-sim").string(),
+                     {"--port", "18080", "--input", source + "/config/data/binance-spot-capture/btcusdt_20240808.gz:BTCUSDT"},
+                     {}, directory.path(), "feed-sim");
+  DaemonProcess tm((tools / "sigex-tm-sim").string(),
+                   {"--port", "18089", "--key", "tm-demo", "--as-of", "2021-10-07", "--fixture",
+                    "trading-signals=" + source + "/config/data/samples/daily_trading_signals_btc.jsonl.gz"},
+                   {}, directory.path(), "tm-sim");
+  std::string config = read_file(source + "/config/run-paper-simulator.toml");
+  const auto replace = [&config](const std::string& from, const std::string& to) {
+    const auto at = config.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    config.replace(at, from.size(), to);
+  };
+  replace("state_dir = \"../state-paper-sim\"", "state_dir = \"" + (directory.path() / "state").string() + "\"");
+  replace("metrics_listen = \"127.0.0.1:9464\"", "metrics_listen = \"127.0.0.1:0\"");
+  const std::filesystem::path config_path = directory.path() / "run-paper-simulator.toml";
+  std::ofstream(config_path) << config;
+  NotifyListener notify(fmt::format("/tmp/sigex-notify-demo-{}.sock", ::getpid()));
+  DaemonProcess daemon(SIGEX_BINARY, {"run", "--config", config_path.string()},
+                       {"SIGEX_TM_API_KEY=tm-demo", "NOTIFY_SOCKET=" + notify.path().string()}, directory.path(), "demo");
+  ASSERT_TRUE(notify.wait_for("READY=1", 60s)) << daemon.stderr_text() << feed.stderr_text() << tm.stderr_text();
+  // Within a minute of the start: the bought position, and the log lines the README shows.
+  ASSERT_TRUE(notify.wait_for("positions 1, instruments with open orders 0", 60s)) << daemon.stderr_text();
+  const std::string log = daemon.stderr_text();
+  for (const char* line : {"info signal symbol=BTCUSDT token=3375 timeframe=daily signal=1 trend=1",
+                           "info order sent id=sfpaper-", "info order accepted id=sfpaper-",
+                           "info order filled id=sfpaper-"}) {
+    EXPECT_NE(log.find(line), std::string::npos) << line << "\n" << log;
+  }
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(20s), 0) << daemon.stderr_text();
+  feed.signal(SIGTERM);
+  tm.signal(SIGTERM);
+}
+
 CommandResult replay_check(DaemonWorld& world, const std::string& name) {
   return run_command(SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
                      world.directory.path(), name);
