@@ -16,6 +16,16 @@ namespace {
 
 std::string money_text(Money value) { return format_decimal(value.raw, kMoneyScale); }
 
+// How many decimals a step of `raw` at `scale` needs: 0.01 at scale 8 -> 2.
+int decimals_of(std::int64_t raw, int scale) {
+  int decimals = scale;
+  while (decimals > 0 && raw > 0 && raw % 10 == 0) {
+    raw /= 10;
+    --decimals;
+  }
+  return decimals;
+}
+
 double ratio(Money numerator, Money denominator) {
   if (denominator.raw == 0) return 0.0;
   return static_cast<double>(numerator.raw) / static_cast<double>(denominator.raw);
@@ -36,7 +46,7 @@ BacktestReport::BacktestReport(const Engine& engine, DurationNs equity_interval_
       benchmark_fee_bps_(benchmark_fee_bps),
       benchmark_units_(engine.instruments().size(), 0.0),
       benchmark_pending_(engine.instruments().size()),
-      open_trip_pnl_(engine.instruments().size()) {}
+      open_trips_(engine.instruments().size()) {}
 
 double BacktestReport::reference_price(const Instrument& instrument) const {
   return static_cast<double>(engine_.quotes().quote(instrument.id).reference().raw) /
@@ -97,17 +107,33 @@ void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Mon
                               order.side, fill.price, fill.quantity, fill.fee, fill.liquidity,
                               fill.trade_id, realised_pnl});
   const Instrument& instrument = engine_.instruments().get(order.instrument);
-  if (const auto value = notional(fill.price, instrument.price_scale, fill.quantity, instrument.quantity_scale,
-                                  Rounding::kDown)) {
-    traded_notional_ += static_cast<double>(value->raw) / 1e8;
+  const Money value = notional(fill.price, instrument.price_scale, fill.quantity, instrument.quantity_scale,
+                               Rounding::kDown).value_or(Money{0});
+  traded_notional_ += static_cast<double>(value.raw) / 1e8;
+  OpenTrip& trip = open_trips_[order.instrument];
+  if (trip.entry_ns == 0) trip.entry_ns = fill.receive_time_ns;
+  if (order.side == Side::kBuy) {
+    trip.bought += fill.quantity;
+    trip.bought_notional += value;
+  } else {
+    trip.sold += fill.quantity;
+    trip.sold_notional += value;
   }
-  Money& trip = open_trip_pnl_[order.instrument];
-  trip += realised_pnl - fill.fee;
+  trip.pnl += realised_pnl - fill.fee;
   if (engine_.portfolio().position(order.instrument).quantity.raw == 0) {
     ++round_trips_;
-    if (trip.raw > 0) ++winning_round_trips_;
-    trip_results_.push_back(static_cast<double>(trip.raw) / 1e8);
-    trip = Money{0};
+    if (trip.pnl.raw > 0) ++winning_round_trips_;
+    trip_results_.push_back(static_cast<double>(trip.pnl.raw) / 1e8);
+    const auto average = [&](Money total, Quantity quantity) {
+      if (quantity.raw <= 0) return Price{0};
+      return average_price(total, quantity, instrument.price_scale, instrument.quantity_scale, Rounding::kDown)
+          .value_or(Price{0});
+    };
+    round_trip_list_.push_back(RoundTrip{order.instrument, trip.entry_ns, fill.receive_time_ns, trip.bought,
+                                         average(trip.bought_notional, trip.bought),
+                                         average(trip.sold_notional, trip.sold), trip.bought_notional, trip.pnl,
+                                         order.reason});
+    trip = OpenTrip{};
   }
 }
 
@@ -212,6 +238,11 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"profit_factor\": {},\n", number_text(p.profit_factor));
   summary += fmt::format("  \"average_win\": {},\n", number_text(p.average_win));
   summary += fmt::format("  \"average_loss\": {},\n", number_text(p.average_loss));
+  summary += fmt::format("  \"expectancy\": {},\n", number_text(p.expectancy));
+  summary += fmt::format("  \"best_trade\": {},\n", number_text(p.best_trade));
+  summary += fmt::format("  \"worst_trade\": {},\n", number_text(p.worst_trade));
+  summary += fmt::format("  \"longest_winning_streak\": {},\n", p.longest_winning_streak);
+  summary += fmt::format("  \"longest_losing_streak\": {},\n", p.longest_losing_streak);
   summary += fmt::format("  \"turnover\": {},\n", number_text(p.turnover));
   const Performance& b = m.benchmark;
   summary += fmt::format("  \"annualised_figures\": \"{}\",\n",
@@ -344,10 +375,12 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
                           money_text(point.exposure), point.benchmark);
   }
 
+  std::string trades;
+  write_trades_csv(trades);
   const std::string report = html("sigex backtest", &facts);
   const std::pair<const char*, const std::string*> files[] = {
       {"summary.json", &summary}, {"orders.csv", &orders}, {"fills.csv", &fills},
-      {"equity.csv", &equity}, {"report.html", &report}};
+      {"trades.csv", &trades}, {"equity.csv", &equity}, {"report.html", &report}};
   for (const auto& [name, content] : files) {
     std::ofstream out(directory / name, std::ios::binary | std::ios::trunc);
     out << *content;
@@ -357,6 +390,20 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
     }
   }
   return true;
+}
+
+void BacktestReport::write_trades_csv(std::string& out) const {
+  out = "entry_time,exit_time,symbol,quantity,entry_price,exit_price,return,pnl_after_fees,duration_s,exit_reason\n";
+  for (const RoundTrip& trip : round_trip_list_) {
+    const Instrument& instrument = engine_.instruments().get(trip.instrument);
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", format_utc_timestamp(trip.entry_ns),
+                       format_utc_timestamp(trip.exit_ns), instrument.symbol.view(),
+                       format_decimal(trip.quantity.raw, instrument.quantity_scale),
+                       format_decimal(trip.entry_price.raw, instrument.price_scale),
+                       format_decimal(trip.exit_price.raw, instrument.price_scale),
+                       number_text(ratio(trip.pnl_after_fees, trip.cost)), money_text(trip.pnl_after_fees),
+                       (trip.exit_ns - trip.entry_ns) / kNsPerSecond, trip.exit_reason);
+  }
 }
 
 std::string BacktestReport::html(const std::string& title, const RunFacts* facts) const {
@@ -401,10 +448,18 @@ std::string BacktestReport::html(const std::string& title, const RunFacts* facts
     const double price = static_cast<double>(fill.price.raw) / static_cast<double>(pow10(instrument.price_scale));
     auto& series = data.instruments[fill.instrument];
     (fill.side == Side::kBuy ? series.buys : series.sells).emplace_back(fill.time_ns, price);
-    data.trades.push_back({fill.time_ns, std::string(instrument.symbol.view()), std::string(to_string(fill.side)),
-                           format_decimal(fill.price.raw, instrument.price_scale),
-                           format_decimal(fill.quantity.raw, instrument.quantity_scale), money_text(fill.fee),
-                           money_text(fill.realised_pnl), std::string(fill.client_order_id.view())});
+  }
+  for (const RoundTrip& trip : round_trip_list_) {
+    const Instrument& instrument = instruments.get(trip.instrument);
+    // Prices to the instrument's tick, not to 8 decimals: what a trader reads.
+    const int tick_decimals = decimals_of(instrument.tick_size.raw, instrument.price_scale);
+    const auto price_text = [&](Price price) {
+      return format_decimal(price.raw / pow10(instrument.price_scale - tick_decimals), tick_decimals);
+    };
+    data.round_trips.push_back({trip.entry_ns, trip.exit_ns, std::string(instrument.symbol.view()),
+                                format_decimal(trip.quantity.raw, instrument.quantity_scale), price_text(trip.entry_price),
+                                price_text(trip.exit_price), trip.exit_reason.empty() ? "-" : std::string(trip.exit_reason),
+                                static_cast<double>(trip.pnl_after_fees.raw) / 1e8, ratio(trip.pnl_after_fees, trip.cost)});
   }
   for (std::size_t i = 1; i < denials_.size(); ++i) {
     if (denials_[i] > 0) data.denials.emplace_back(std::string(to_string(static_cast<RiskDenial>(i))), denials_[i]);

@@ -36,6 +36,19 @@ struct FillRecord {
   Money realised_pnl;
 };
 
+// One round trip: from a flat position to the first fill, back to flat (long only on spot).
+struct RoundTrip {
+  InstrumentId instrument;
+  TimeNs entry_ns;
+  TimeNs exit_ns;
+  Quantity quantity;       // bought over the trip
+  Price entry_price;       // average buy price
+  Price exit_price;        // average sell price
+  Money cost;              // bought notional
+  Money pnl_after_fees;    // realised PnL minus every fee of the trip
+  std::string_view exit_reason;  // the closing order's reason ("stop_loss", ...; "" if unknown)
+};
+
 struct ReportMetrics {
   TimeNs start_ns = 0;
   TimeNs end_ns = 0;
@@ -111,6 +124,8 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
   double reference_price(const Instrument& instrument) const;
   double benchmark_share() const;
 
+  void write_trades_csv(std::string& out) const;
+
   const Engine& engine_;
   DurationNs interval_ns_;
   TimeNs next_sample_ns_ = 0;
@@ -124,8 +139,15 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
   std::vector<std::vector<std::pair<TimeNs, int>>> signals_;    // per instrument
   std::vector<FillRecord> fills_;
   std::array<std::uint64_t, static_cast<std::size_t>(RiskDenial::kCount)> denials_{};
-  // Open round trip per instrument: PnL so far (realised minus fees).
-  std::vector<Money> open_trip_pnl_;
+  // Open round trip per instrument.
+  struct OpenTrip {
+    TimeNs entry_ns = 0;
+    Quantity bought, sold;
+    Money bought_notional, sold_notional;
+    Money pnl;  // realised minus fees so far
+  };
+  std::vector<OpenTrip> open_trips_;
+  std::vector<RoundTrip> round_trip_list_;
   std::uint64_t round_trips_ = 0;
   std::uint64_t winning_round_trips_ = 0;
   std::vector<double> trip_results_;  // net of fees, in the cash asset (report figures)

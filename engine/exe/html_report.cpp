@@ -1,5 +1,6 @@
 #include "engine/exe/html_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
 
@@ -55,10 +56,15 @@ std::string metrics_rows(const Performance& s, const Performance& b) {
       {"Max drawdown", percent(-s.max_drawdown), percent(-b.max_drawdown)},
       {"Longest drawdown", format_duration(s.max_drawdown_duration_ns), format_duration(b.max_drawdown_duration_ns)},
       {"Trades (round trips)", std::to_string(s.trades), "–"},
-      {"Win rate", percent(s.win_rate), "–"},
+      {"Win rate", percent(s.win_rate).substr(1), "–"},
       {"Profit factor", plain(s.profit_factor), "–"},
       {"Average win", plain(s.average_win), "–"},
       {"Average loss", plain(s.average_loss), "–"},
+      {"Expectancy (per trade)", plain(s.expectancy), "–"},
+      {"Best trade", plain(s.best_trade), "–"},
+      {"Worst trade", plain(s.worst_trade), "–"},
+      {"Longest winning streak", std::to_string(s.longest_winning_streak) + " trades", "–"},
+      {"Longest losing streak", std::to_string(s.longest_losing_streak) + " trades", "–"},
       {"Turnover", fmt::format("{:.1f}x", s.turnover), "–"},
   };
   std::string out;
@@ -66,6 +72,39 @@ std::string metrics_rows(const Performance& s, const Performance& b) {
     out += fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td></tr>\n", row.name, row.strategy, row.benchmark);
   }
   return out;
+}
+
+// Trades grouped by `key` (instrument, exit reason): count, win rate, PnL, average return,
+// best and worst, in order of first appearance.
+template <typename Key>
+std::string group_table(const std::vector<HtmlReportData::RoundTrip>& trips, const char* heading, Key key) {
+  struct Group {
+    std::string name;
+    std::size_t trades = 0, wins = 0;
+    double pnl = 0, returns = 0, best = -INFINITY, worst = INFINITY;
+  };
+  std::vector<Group> groups;
+  for (const auto& trip : trips) {
+    const std::string name = key(trip);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == name; });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{name});
+    ++it->trades;
+    it->wins += trip.pnl_after_fees > 0 ? 1 : 0;
+    it->pnl += trip.pnl_after_fees;
+    it->returns += trip.return_fraction;
+    it->best = std::max(it->best, trip.return_fraction);
+    it->worst = std::min(it->worst, trip.return_fraction);
+  }
+  if (groups.empty()) return "<p>No closed trades.</p>";
+  std::string out = fmt::format("<table><tr><th>{}</th><th>Trades</th><th>Win rate</th><th>PnL after fees</th>"
+                                "<th>Average return</th><th>Best</th><th>Worst</th></tr>\n", heading);
+  for (const Group& g : groups) {
+    const double n = static_cast<double>(g.trades);
+    out += fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                       html_escape(g.name), g.trades, percent(static_cast<double>(g.wins) / n).substr(1),
+                       g.pnl >= 0 ? "up" : "down", plain(g.pnl), percent(g.returns / n), percent(g.best), percent(g.worst));
+  }
+  return out + "</table>";
 }
 
 std::string monthly_table(const std::vector<std::pair<std::string, double>>& months) {
@@ -134,13 +173,16 @@ std::vector<std::pair<std::string, double>> monthly_returns(const std::vector<Ht
 }
 
 std::string render_html_report(const HtmlReportData& data) {
-  std::vector<std::pair<TimeNs, double>> equity, benchmark, drawdown, exposure;
-  double peak = 0;
+  std::vector<std::pair<TimeNs, double>> equity, benchmark, drawdown, benchmark_drawdown, exposure;
+  double peak = 0, benchmark_peak = 0;
   for (const auto& sample : data.samples) {
     equity.emplace_back(sample.time_ns, sample.equity);
     benchmark.emplace_back(sample.time_ns, sample.buy_and_hold);
     peak = std::max(peak, sample.equity);
+    benchmark_peak = std::max(benchmark_peak, sample.buy_and_hold);
     drawdown.emplace_back(sample.time_ns, peak > 0 ? (sample.equity / peak - 1) * 100 : 0);
+    benchmark_drawdown.emplace_back(sample.time_ns,
+                                    benchmark_peak > 0 ? (sample.buy_and_hold / benchmark_peak - 1) * 100 : 0);
     exposure.emplace_back(sample.time_ns, sample.equity > 0 ? sample.exposure / sample.equity * 100 : 0);
   }
   std::string instruments = "[";
@@ -168,15 +210,25 @@ std::string render_html_report(const HtmlReportData& data) {
   instruments += "]";
 
   std::string trades;
-  for (std::size_t i = 0; i < data.trades.size() && i < kMaxTrades; ++i) {
-    const auto& trade = data.trades[i];
-    trades += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
-                          format_utc_timestamp(trade.time_ns), html_escape(trade.symbol), trade.side == "BUY" ? "up" : "down",
-                          trade.side, trade.price, trade.quantity, trade.fee, trade.realised_pnl, html_escape(trade.client_order_id));
+  for (std::size_t i = 0; i < data.round_trips.size() && i < kMaxTrades; ++i) {
+    const auto& trip = data.round_trips[i];
+    const char* tone = trip.pnl_after_fees >= 0 ? "up" : "down";
+    trades += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>"
+                          "<td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+                          format_utc_timestamp(trip.entry_ns).substr(0, 16).replace(10, 1, " "),
+                          format_utc_timestamp(trip.exit_ns).substr(0, 16).replace(10, 1, " "), html_escape(trip.symbol),
+                          trip.quantity, trip.entry_price, trip.exit_price, tone, percent(trip.return_fraction), tone,
+                          plain(trip.pnl_after_fees), format_duration(trip.exit_ns - trip.entry_ns),
+                          html_escape(trip.exit_reason));
   }
-  if (data.trades.size() > kMaxTrades) {
-    trades += fmt::format("<tr><td colspan=\"8\">… {} more in fills.csv</td></tr>\n", data.trades.size() - kMaxTrades);
+  if (data.round_trips.size() > kMaxTrades) {
+    trades += fmt::format("<tr><td colspan=\"10\">… {} more in trades.csv</td></tr>\n", data.round_trips.size() - kMaxTrades);
   }
+  if (data.round_trips.empty()) trades = "<tr><td colspan=\"10\">No closed trades.</td></tr>\n";
+  const std::string by_instrument =
+      group_table(data.round_trips, "Instrument", [](const HtmlReportData::RoundTrip& trip) { return trip.symbol; });
+  const std::string by_reason =
+      group_table(data.round_trips, "Exit reason", [](const HtmlReportData::RoundTrip& trip) { return trip.exit_reason; });
   std::string denials;
   for (const auto& [reason, count] : data.denials) denials += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(reason), count);
   if (denials.empty()) denials = "<tr><td colspan=\"2\">none</td></tr>";
@@ -209,8 +261,9 @@ holding a position in {exposure} of the equity samples.</p>
 <p>{annualised_note}{assumptions} Buy and hold splits the starting cash equally over the instruments, buys each at its first input
 price paying the strategy's taker fee, and holds to the end. Realised PnL is before fees.</p>
 <h2>Equity against buy and hold</h2>
+<p><label><input type="checkbox" id="logscale"> logarithmic scale</label></p>
 <div class="chart"><canvas id="equity"></canvas></div>
-<h2>Drawdown (under water)</h2>
+<h2>Drawdown (under water): strategy and buy and hold</h2>
 <div class="chart small"><canvas id="drawdown"></canvas></div>
 <h2>Exposure</h2>
 <div class="chart small"><canvas id="exposure"></canvas></div>
@@ -220,11 +273,16 @@ price paying the strategy's taker fee, and holds to the end. Realised PnL is bef
 {months}
 <h2>Risk denials by reason</h2>
 <table>{denials}</table>
-<h2>Trades</h2>
-<table><tr><th>Time (UTC)</th><th>Instrument</th><th>Side</th><th>Price</th><th>Quantity</th><th>Fee</th><th>Realised PnL</th><th>Client order id</th></tr>
+<h2>Trades by instrument</h2>
+{by_instrument}
+<h2>Trades by exit reason</h2>
+{by_reason}
+<h2>Round trips</h2>
+<table><tr><th>Entry (UTC)</th><th>Exit (UTC)</th><th>Instrument</th><th>Quantity</th><th>Entry price</th><th>Exit price</th><th>Return</th><th>PnL after fees ({cash})</th><th>Duration</th><th>Exit reason</th></tr>
 {trades}</table>
-<p>Buy and hold: the starting cash split equally over the instruments, each bought at its first price and held, without fees.
-Charts by Chart.js {chartjs_version} (MIT), embedded.</p>
+<p>A round trip runs from the first fill out of a flat position back to flat; its return is its PnL after every fee over
+the cost of the entry. Every fill is in fills.csv, every round trip in trades.csv. Charts by Chart.js {chartjs_version}
+(MIT), embedded.</p>
 <script>
 )",
                       fmt::arg("title", html_escape(data.title)), fmt::arg("start", format_utc_timestamp(data.start_ns)),
@@ -239,28 +297,71 @@ Charts by Chart.js {chartjs_version} (MIT), embedded.</p>
                                                         "meaningful for less than 30 days of data and are shown as –. "
                                                       : ""),
                       fmt::arg("instrument_canvases", instrument_canvases), fmt::arg("months", monthly_table(monthly_returns(data.samples))),
-                      fmt::arg("denials", denials), fmt::arg("trades", trades), fmt::arg("chartjs_version", "3.9.1"));
+                      fmt::arg("denials", denials), fmt::arg("trades", trades), fmt::arg("by_instrument", by_instrument),
+                      fmt::arg("by_reason", by_reason), fmt::arg("chartjs_version", "3.9.1"));
   html += chartjs;
   html += fmt::format(R"(
 </script>
 <script>
-const data = {{ equity: {equity}, benchmark: {benchmark}, drawdown: {drawdown}, exposure: {exposure}, instruments: {instruments} }};
+const data = {{ equity: {equity}, benchmark: {benchmark}, drawdown: {drawdown}, benchmarkDrawdown: {benchmark_drawdown},
+  exposure: {exposure}, instruments: {instruments}, start: {start_ms}, end: {end_ms} }};
 const xy = (series) => series.map(([x, y]) => ({{ x, y }}));
-const day = (value) => new Date(value).toISOString().slice(0, 16).replace('T', ' ');
-const timeAxis = {{ type: 'linear', ticks: {{ callback: day, maxTicksLimit: 8 }} }};
+const stamp = (value) => new Date(value).toISOString().slice(0, 16).replace('T', ' ');
+// A calendar axis: ticks on UTC year, quarter, month, week, day, hour or minute boundaries
+// (whichever gives at most 10 over the run), labelled to that unit, and no axis past the data.
+const MINUTE = 60e3, HOUR = 36e5, DAY = 864e5;
+const units = [
+  {{ step: 'year', size: 365 * DAY, label: (d) => String(d.getUTCFullYear()) }},
+  {{ step: 'quarter', size: 91 * DAY, label: (d) => d.toISOString().slice(0, 7) }},
+  {{ step: 'month', size: 30 * DAY, label: (d) => d.toISOString().slice(0, 7) }},
+  {{ step: 7 * DAY, size: 7 * DAY, label: (d) => d.toISOString().slice(0, 10) }},
+  {{ step: DAY, size: DAY, label: (d) => d.toISOString().slice(0, 10) }},
+  {{ step: 6 * HOUR, size: 6 * HOUR, label: (d) => d.toISOString().slice(5, 16).replace('T', ' ') }},
+  {{ step: HOUR, size: HOUR, label: (d) => d.toISOString().slice(11, 16) }},
+  {{ step: 10 * MINUTE, size: 10 * MINUTE, label: (d) => d.toISOString().slice(11, 16) }},
+  {{ step: 5 * MINUTE, size: 5 * MINUTE, label: (d) => d.toISOString().slice(11, 16) }},
+  {{ step: 2 * MINUTE, size: 2 * MINUTE, label: (d) => d.toISOString().slice(11, 16) }},
+  {{ step: MINUTE, size: MINUTE, label: (d) => d.toISOString().slice(11, 16) }} ];
+const span = Math.max(data.end - data.start, MINUTE);
+const unit = units.find((u, i) => i === units.length - 1 || span / units[i + 1].size > 10) || units[0];
+function calendarTicks(min, max) {{
+  const ticks = [];
+  const d = new Date(min);
+  if (typeof unit.step === 'number') {{
+    for (let t = Math.ceil(min / unit.step) * unit.step; t <= max; t += unit.step) ticks.push({{ value: t }});
+    return ticks;
+  }}
+  const months = unit.step === 'year' ? 12 : unit.step === 'quarter' ? 3 : 1;
+  let year = d.getUTCFullYear(), month = Math.ceil(d.getUTCMonth() / months) * months;
+  for (let t = Date.UTC(year, month, 1); t <= max; month += months, t = Date.UTC(year, month, 1)) {{
+    if (t >= min) ticks.push({{ value: t }});
+  }}
+  return ticks;
+}}
+const timeAxis = {{ type: 'linear', min: data.start, max: data.end, bounds: 'data',
+  afterBuildTicks: (axis) => {{ axis.ticks = calendarTicks(axis.min, axis.max); }},
+  ticks: {{ autoSkip: false, maxRotation: 0, callback: (value) => unit.label(new Date(value)) }} }};
 const base = (yTitle) => ({{ animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
   interaction: {{ mode: 'nearest', intersect: false }},
-  plugins: {{ tooltip: {{ callbacks: {{ title: (items) => items.length ? day(items[0].parsed.x) : '' }} }} }},
+  plugins: {{ tooltip: {{ callbacks: {{ title: (items) => items.length ? stamp(items[0].parsed.x) : '' }} }} }},
   scales: {{ x: timeAxis, y: {{ title: {{ display: true, text: yTitle }} }} }} }});
 const line = (label, series, color, fill) => ({{ type: 'line', label, data: xy(series), borderColor: color,
   backgroundColor: fill || color, fill: !!fill, pointRadius: 0, borderWidth: 1.5 }});
 // Datasets with a lower `order` are drawn on top: trades over signals over the price line.
 const marks = (label, series, color, style, size, order) => ({{ type: 'scatter', label, data: xy(series), borderColor: color,
   backgroundColor: color, pointStyle: style, pointRadius: size, showLine: false, order }});
-new Chart(document.getElementById('equity'), {{ type: 'line', options: base('{cash}'), data: {{ datasets: [
+const equityChart = new Chart(document.getElementById('equity'), {{ type: 'line', options: base('{cash}'), data: {{ datasets: [
   line('Strategy', data.equity, '#1a73e8'), line('Buy and hold', data.benchmark, '#9aa0a6') ] }} }});
+// A strong benchmark flattens the strategy's curve on a linear axis; a log axis shows both.
+const logScale = document.getElementById('logscale');
+logScale.addEventListener('change', () => {{
+  equityChart.options.scales.y.type = logScale.checked ? 'logarithmic' : 'linear';
+  equityChart.update();
+}});
+if (location.hash === '#log') {{ logScale.checked = true; logScale.dispatchEvent(new Event('change')); }}  // report.html#log
 new Chart(document.getElementById('drawdown'), {{ type: 'line', options: base('% below peak'), data: {{ datasets: [
-  line('Drawdown', data.drawdown, '#b3261e', 'rgba(179,38,30,0.25)') ] }} }});
+  line('Strategy', data.drawdown, '#b3261e', 'rgba(179,38,30,0.25)'),
+  line('Buy and hold', data.benchmarkDrawdown, '#9aa0a6') ] }} }});
 new Chart(document.getElementById('exposure'), {{ type: 'line', options: base('% of equity'), data: {{ datasets: [
   line('Exposure', data.exposure, '#f29900', 'rgba(242,153,0,0.2)') ] }} }});
 data.instruments.forEach((instrument, index) => {{
@@ -282,7 +383,9 @@ document.body.setAttribute('data-charts-rendered', String(painted));
 </body></html>
 )",
                       fmt::arg("equity", points(equity)), fmt::arg("benchmark", points(benchmark)),
-                      fmt::arg("drawdown", points(drawdown)), fmt::arg("exposure", points(exposure)),
+                      fmt::arg("drawdown", points(drawdown)), fmt::arg("benchmark_drawdown", points(benchmark_drawdown)),
+                      fmt::arg("start_ms", number(ms(data.start_ns), 0)), fmt::arg("end_ms", number(ms(data.end_ns), 0)),
+                      fmt::arg("exposure", points(exposure)),
                       fmt::arg("instruments", instruments), fmt::arg("cash", html_escape(data.cash_asset)));
   return html;
 }

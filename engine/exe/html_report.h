@@ -46,17 +46,18 @@ struct HtmlReportData {
     std::vector<std::pair<TimeNs, double>> sells;
   };
   std::vector<Series> instruments;
-  struct Trade {
-    TimeNs time_ns;
+  struct RoundTrip {
+    TimeNs entry_ns;
+    TimeNs exit_ns;
     std::string symbol;
-    std::string side;
-    std::string price;
     std::string quantity;
-    std::string fee;
-    std::string realised_pnl;
-    std::string client_order_id;
+    std::string entry_price;  // to the instrument's tick
+    std::string exit_price;
+    std::string exit_reason;
+    double pnl_after_fees;    // in the cash asset
+    double return_fraction;   // pnl after fees over the cost of the entry
   };
-  std::vector<Trade> trades;
+  std::vector<RoundTrip> round_trips;
   std::vector<std::pair<std::string, std::uint64_t>> denials;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "engine/events/events.h"
 #include "engine/oms/client_order_id.h"
@@ -20,6 +21,9 @@ struct OrderIntent {
   Quantity quantity;
   IntentKey intent;  // what caused it; same intent => same client order id after a restart
   bool reduce_only = false;
+  // Why, in words, for logs and reports ("bullish_signal", "stop_loss", "rebalance"): text with
+  // static storage (a literal), never owned.
+  std::string_view reason;
 };
 
 // The OMS's view of one order. Owned by the core thread.
@@ -44,6 +48,7 @@ struct Order {
   TimeNs sent_time_ns = 0;  // when the request last left (not journaled: restart time after one)
   std::int32_t last_venue_error = 0;
   RejectionKind rejection = RejectionKind::kNone;  // when rejected: may a retry succeed?
+  std::string_view reason;  // the intent's (static text; empty for orders restored from the journal)
 
   Quantity remaining() const { return quantity - filled_quantity; }
 };

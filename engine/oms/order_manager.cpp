@@ -112,6 +112,7 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   order.price = intent.type == OrderType::kMarket ? Price{0} : intent.price;
   order.quantity = intent.quantity;
   order.intent = intent.intent;
+  order.reason = intent.reason;
   order.sequence = next - 1;
   // Journaled as SENT ("may be on its way") with its send event, in one commit: the intent is
   // durable before a single byte goes to the venue. A restart treats it as outcome unknown.

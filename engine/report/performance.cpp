@@ -67,15 +67,23 @@ Performance compute_performance(const PerformanceInput& input) {
   }
 
   double gross_profit = 0, gross_loss = 0;
+  std::uint64_t winning_run = 0, losing_run = 0;
   for (const double trade : input.trade_results) {
     ++result.trades;
     if (trade > 0) {
       ++result.winning_trades;
       gross_profit += trade;
+      losing_run = 0;
+      result.longest_winning_streak = std::max(result.longest_winning_streak, ++winning_run);
     } else {
       gross_loss -= trade;
+      winning_run = 0;
+      result.longest_losing_streak = std::max(result.longest_losing_streak, ++losing_run);
     }
+    result.best_trade = std::isnan(result.best_trade) ? trade : std::max(result.best_trade, trade);
+    result.worst_trade = std::isnan(result.worst_trade) ? trade : std::min(result.worst_trade, trade);
   }
+  if (result.trades > 0) result.expectancy = (gross_profit - gross_loss) / static_cast<double>(result.trades);
   const std::uint64_t losing = result.trades - result.winning_trades;
   if (result.trades > 0) result.win_rate = static_cast<double>(result.winning_trades) / static_cast<double>(result.trades);
   if (result.winning_trades > 0) result.average_win = gross_profit / static_cast<double>(result.winning_trades);

@@ -347,11 +347,13 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   if (id) {
     ++counters_.orders_submitted;
     if (order_log_) {
-      log_info("order sent id={} strategy={} symbol={} side={} type={} tif={} price={} quantity={} reduce_only={}",
+      log_info("order sent id={} strategy={} symbol={} side={} type={} tif={} price={} quantity={} reduce_only={} "
+               "reason={}",
                id->view(), strategies_[strategy]->tag(), instrument.symbol.view(), to_string(order.side),
                to_string(order.type), to_string(order.time_in_force),
                format_decimal(order.price.raw, instrument.price_scale),
-               format_decimal(order.quantity.raw, instrument.quantity_scale), order.reduce_only);
+               format_decimal(order.quantity.raw, instrument.quantity_scale), order.reduce_only,
+               order.reason.empty() ? "-" : order.reason);
     }
     LatencyHistogram* latency = origin_is_signal_ ? signal_decision_latency_ : market_decision_latency_;
     if (latency != nullptr && origin_receive_ns_ > 0) {

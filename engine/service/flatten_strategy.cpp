@@ -44,6 +44,7 @@ void FlattenStrategy::step(StrategyContext& context) {
     intent.type = OrderType::kMarket;
     intent.quantity = position.quantity;
     intent.reduce_only = true;
+    intent.reason = "flatten";
     intent.intent = IntentKey::of({static_cast<std::int64_t>(request_id_), static_cast<std::int64_t>(id),
                                    static_cast<std::int64_t>(++attempt_)});
     if (context.submit(intent)) {

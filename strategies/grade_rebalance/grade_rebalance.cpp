@@ -178,6 +178,7 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
   intent.price = price;
   intent.quantity = size;
   intent.intent = IntentKey::of({static_cast<std::int64_t>(id), context.now_ns(), buy ? 1 : -1});
+  intent.reason = "rebalance";
   if (!context.submit(intent)) return false;
   ++(buy ? counters_.buys : counters_.sells);
   return true;

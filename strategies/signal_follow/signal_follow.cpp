@@ -127,6 +127,7 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal,
   intent.intent = IntentKey::of({static_cast<std::int64_t>(signal.token_id),
                                  static_cast<std::int64_t>(signal.timeframe),
                                  signal.venue_time_ns, 1});
+  intent.reason = "bullish_signal";
   if (context.submit(intent)) {
     ++counters_.entries;
     state.phase = Phase::kEntering;
@@ -195,6 +196,7 @@ void SignalFollow::exit(StrategyContext& context, InstrumentId instrument_id, To
   intent.quantity = size;
   intent.intent = intent_key;
   intent.reduce_only = true;
+  intent.reason = to_string(reason);
   state.exit_intent = intent_key;
   state.exit_reason = reason;
   if (context.submit(intent)) {

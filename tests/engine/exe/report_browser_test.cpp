@@ -3,6 +3,7 @@
 // a request the page's Content-Security-Policy blocked: the page may make none), or if any
 // chart canvas stays blank. A screenshot is kept as a test artifact.
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -77,6 +78,18 @@ TEST(ReportInBrowser, TheBacktestReportRendersEveryChartOfflineWithoutAConsoleMe
   EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=\s*["']?(https?:|//))")));
   EXPECT_NE(html.find("default-src 'none'"), std::string::npos);
 
+  // What a trader reads: round trips with their exit reasons, grouped by instrument and by
+  // reason, the trade statistics, the calendar axis and the log-scale switch.
+  for (const char* part : {"<h2>Round trips</h2>", "<h2>Trades by instrument</h2>", "<h2>Trades by exit reason</h2>",
+                           "<th>stop_loss</th>", "<th>bearish_signal</th>", "<th>BTCUSDT</th>", "Longest losing streak",
+                           "Expectancy (per trade)", "id=\"logscale\"", "calendarTicks", "benchmarkDrawdown"}) {
+    EXPECT_NE(html.find(part), std::string::npos) << part;
+  }
+  const std::string trades = read_file(directory.path() / "out" / "trades.csv");
+  EXPECT_EQ(std::count(trades.begin(), trades.end(), '\n'), 18) << trades;  // a header and the 17 round trips
+  EXPECT_TRUE(trades.starts_with("entry_time,exit_time,symbol,quantity,entry_price,exit_price,return,pnl_after_fees,"
+                                 "duration_s,exit_reason\n"));
+
   const BrowserRun run = open_in_chromium(report, directory.path());
   ASSERT_EQ(run.exit_code, 0);
   for (const std::string& message : run.console) ADD_FAILURE() << "console: " << message;
@@ -86,6 +99,14 @@ TEST(ReportInBrowser, TheBacktestReportRendersEveryChartOfflineWithoutAConsoleMe
   for (std::size_t at = run.dom.find("<canvas"); at != std::string::npos; at = run.dom.find("<canvas", at + 1)) ++canvases;
   EXPECT_EQ(canvases, 4);  // equity, drawdown, exposure, BTCUSDT
   EXPECT_EQ(std::stoi(match[1]), canvases) << "a chart stayed blank";
+
+  // The log scale, switched on by report.html#log: still no console message, every chart drawn.
+  const std::filesystem::path log_page = directory.path() / "out" / "report.html#log";
+  const BrowserRun log_run = open_in_chromium(log_page, directory.path());
+  ASSERT_EQ(log_run.exit_code, 0);
+  for (const std::string& message : log_run.console) ADD_FAILURE() << "console (log scale): " << message;
+  ASSERT_TRUE(std::regex_search(log_run.dom, match, std::regex("data-charts-rendered=\"([0-9]+)\"")));
+  EXPECT_EQ(std::stoi(match[1]), canvases);
 
   const std::filesystem::path artifacts = std::filesystem::path(SIGEX_ARTIFACT_DIR);
   std::filesystem::create_directories(artifacts);

@@ -45,6 +45,12 @@ TEST(Performance, FiveSamplesCheckedByHand) {
   EXPECT_DOUBLE_EQ(p.profit_factor, 1.4);
   EXPECT_DOUBLE_EQ(p.average_win, 17.5);
   EXPECT_DOUBLE_EQ(p.average_loss, -12.5);
+  // Best +30, worst -15, expectancy (30 - 10 + 5 - 15) / 4 = 2.5; streaks of one each.
+  EXPECT_DOUBLE_EQ(p.best_trade, 30);
+  EXPECT_DOUBLE_EQ(p.worst_trade, -15);
+  EXPECT_DOUBLE_EQ(p.expectancy, 2.5);
+  EXPECT_EQ(p.longest_winning_streak, 1u);
+  EXPECT_EQ(p.longest_losing_streak, 1u);
   // Average equity (100 + 110 + 99 + 121 + 110) / 5 = 108; 1080 traded.
   EXPECT_DOUBLE_EQ(p.turnover, 10.0);
 }
@@ -81,6 +87,18 @@ TEST(Performance, ShortFirstAndLastIntervalsAreNotPeriods) {
   EXPECT_NEAR(p.volatility, 0.944595, 1e-6);
   EXPECT_NEAR(p.sharpe, 1.268515, 1e-6);
   EXPECT_NEAR(p.sortino, 2.541861, 1e-6);
+}
+
+TEST(Performance, StreaksCountConsecutiveWinsAndLosses) {
+  PerformanceInput input;
+  input.trade_results = {1, 2, -1, 3, 4, 5, -2, -3, 0, 6};  // a flat trade is not a win
+  const Performance p = compute_performance(input);
+  EXPECT_EQ(p.longest_winning_streak, 3u);
+  EXPECT_EQ(p.longest_losing_streak, 3u);
+  EXPECT_DOUBLE_EQ(p.best_trade, 6);
+  EXPECT_DOUBLE_EQ(p.worst_trade, -3);
+  EXPECT_DOUBLE_EQ(p.expectancy, 1.5);
+  EXPECT_TRUE(std::isnan(compute_performance(PerformanceInput{}).expectancy));
 }
 
 TEST(Performance, DurationsReadAsDaysHoursOrMinutes) {
