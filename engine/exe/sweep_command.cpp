@@ -203,6 +203,71 @@ void read_summary(Run& run) {
 
 std::string cell(double value) { return std::isfinite(value) ? fmt::format("{:.6f}", value) : ""; }
 
+// Metrics that are fractions (returns, drawdowns, rates) read as percentages in the page.
+bool is_fraction(std::string_view metric) {
+  return metric == "total_return" || metric == "annualised_return" || metric == "max_drawdown" ||
+         metric == "volatility" || metric == "win_rate";
+}
+
+std::string shown(std::string_view metric, double value) {
+  if (!std::isfinite(value)) return "–";
+  if (metric == "total_return" || metric == "annualised_return") return fmt::format("{:+.2f} %", value * 100);
+  if (is_fraction(metric)) return fmt::format("{:.2f} %", value * 100);
+  if (metric == "trades" || metric == "orders") return fmt::format("{:.0f}", value);
+  return fmt::format("{:.2f}", value);
+}
+
+// A parameter value as people write it: a TOML string without its quotes.
+std::string display_value(const std::string& toml) {
+  if (toml.size() >= 2 && (toml.front() == '"' || toml.front() == '\'') && toml.back() == toml.front()) {
+    return toml.substr(1, toml.size() - 2);
+  }
+  return toml;
+}
+
+// With exactly two parameters: the ranking metric over the grid, first parameter down, second
+// across, each cell shaded from worst (red) to best (green) and linking to its run's report.
+std::string heatmap(const Grid& grid, const std::vector<Run>& runs) {
+  if (grid.parameters.size() != 2) return "";
+  const Parameter& rows = grid.parameters[0];
+  const Parameter& columns = grid.parameters[1];
+  double low = INFINITY, high = -INFINITY;
+  for (const Run& run : runs) {
+    const double value = run.metrics.at(grid.rank_by);
+    if (std::isfinite(value)) {
+      low = std::min(low, value);
+      high = std::max(high, value);
+    }
+  }
+  std::string out = fmt::format("<h2>{} over the grid</h2>\n<table class=\"heatmap\"><tr><th>{} \\ {}</th>",
+                                html_escape(grid.rank_by), html_escape(rows.key), html_escape(columns.key));
+  for (const std::string& column : columns.values) out += "<th>" + html_escape(display_value(column)) + "</th>";
+  out += "</tr>\n";
+  for (const std::string& row : rows.values) {
+    out += "<tr><th>" + html_escape(display_value(row)) + "</th>";
+    for (const std::string& column : columns.values) {
+      const auto run = std::find_if(runs.begin(), runs.end(), [&](const Run& r) {
+        return r.values[0] == row && r.values[1] == column;
+      });
+      if (run == runs.end()) {
+        out += "<td></td>";
+        continue;
+      }
+      const double value = run->metrics.at(grid.rank_by);
+      std::string style;
+      if (std::isfinite(value) && high > low) {
+        double goodness = (value - low) / (high - low);
+        if (!grid.descending) goodness = 1 - goodness;
+        style = fmt::format(" style=\"background: hsl({:.0f}, 70%, 80%)\"", goodness * 120);  // red .. green
+      }
+      out += fmt::format("<td{}><a href=\"runs/{:04}/report.html\">{}</a></td>", style, run->index,
+                         shown(grid.rank_by, value));
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
+}
+
 bool write_tables(const Grid& grid, const std::vector<Run>& ranked, const std::filesystem::path& out,
                   const std::string& config_path, std::string& error) {
   std::string csv = "rank,run";
@@ -213,20 +278,21 @@ bool write_tables(const Grid& grid, const std::vector<Run>& ranked, const std::f
   for (std::size_t rank = 0; rank < ranked.size(); ++rank) {
     const Run& run = ranked[rank];
     csv += fmt::format("{},{}", rank + 1, run.index);
-    rows += fmt::format("<tr{}><td>{}</td><td>{}</td>", run.exit_code == 0 ? "" : " class=\"failed\"", rank + 1, run.index);
+    rows += fmt::format("<tr{}><td>{}</td><td><a href=\"runs/{:04}/report.html\">{}</a></td>",
+                        run.exit_code == 0 ? "" : " class=\"failed\"", rank + 1, run.index, run.index);
     for (const std::string& value : run.values) {
       csv += "," + (value.find(',') == std::string::npos ? value : "\"" + value + "\"");
-      rows += "<td>" + html_escape(value) + "</td>";
+      rows += "<td>" + html_escape(display_value(value)) + "</td>";
     }
     for (const char* metric : kMetrics) {
       const double value = run.metrics.at(metric);
       csv += "," + cell(value);
       rows += fmt::format("<td{}>{}</td>", std::string(metric) == grid.rank_by ? " class=\"key\"" : "",
-                          std::isfinite(value) ? fmt::format("{:.4f}", value) : "–");
+                          shown(metric, value));
     }
     csv += fmt::format(",{},{}\n", cell(run.buy_and_hold), run.exit_code);
     rows += fmt::format("<td>{}</td><td>{}</td></tr>\n",
-                        std::isfinite(run.buy_and_hold) ? fmt::format("{:.4f}", run.buy_and_hold) : "–", run.exit_code);
+                        shown("total_return", run.buy_and_hold), run.exit_code);
   }
   std::string header = "<tr><th>rank</th><th>run</th>";
   for (const Parameter& parameter : grid.parameters) header += "<th>" + html_escape(parameter.key) + "</th>";
@@ -242,17 +308,21 @@ th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; wh
 th {{ background: #f0f0f0; position: sticky; top: 0; }}
 td.key {{ font-weight: bold; background: #eef6ee; }}
 tr.failed td {{ color: #a00; }}
+table.heatmap td {{ text-align: center; min-width: 5rem; }}
+a {{ color: inherit; }}
 </style></head><body>
 <h1>sigex sweep</h1>
 <p>Base configuration <code>{}</code>; {} runs ranked by <b>{}</b> ({}). Each run's outputs are in
-<code>runs/&lt;run&gt;/</code>.</p>
+<code>runs/&lt;run&gt;/</code>: the run numbers link to their reports. Returns, drawdowns and rates are
+percentages; a metric that needs 30 days of data is – for shorter runs.</p>
+{}<h2>Ranking</h2>
 <table>
 {}
 {}</table>
 </body></html>
 )",
       html_escape(config_path), ranked.size(), html_escape(grid.rank_by), grid.descending ? "highest first" : "lowest first",
-      header, rows);
+      heatmap(grid, ranked), header, rows);
   for (const auto& [name, content] : {std::pair<std::string, const std::string*>{"sweep.csv", &csv}, {"sweep.html", &html}}) {
     std::ofstream file(out / name, std::ios::binary | std::ios::trunc);
     file << *content;

@@ -4,8 +4,10 @@
 #include "engine/exe/sweep_command.h"
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
@@ -65,6 +67,20 @@ values = [0, 500]
   }
   EXPECT_EQ(rows, 4);
   EXPECT_TRUE(std::filesystem::exists(directory.path() / "one" / "runs" / "0004" / "summary.json"));
+  // The page: every run links to its report (which exists), returns read as percentages, and
+  // two parameters make a heatmap of the ranking metric (entry grade down, stop loss across).
+  const std::string html = read_file(directory.path() / "one" / "sweep.html");
+  for (int run = 1; run <= 4; ++run) {
+    const std::string link = fmt::format("href=\"runs/{:04}/report.html\"", run);
+    EXPECT_NE(html.find(link), std::string::npos) << link;
+    EXPECT_TRUE(std::filesystem::exists(directory.path() / "one" / "runs" / fmt::format("{:04}", run) / "report.html"));
+  }
+  EXPECT_TRUE(std::regex_search(html, std::regex(R"(<td>[+-][0-9]+\.[0-9]{2} %</td>)"))) << "no percentage";
+  EXPECT_NE(html.find("<h2>sharpe over the grid</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>strategy.signal_follow.entry_grade \\ strategy.signal_follow.stop_loss_bps</th><th>0</th>"
+                      "<th>500</th></tr>"),
+            std::string::npos) << html;
+  EXPECT_NE(html.find("<tr><th>50</th><td style=\"background: hsl("), std::string::npos) << html;
 }
 
 TEST(Sweep, ABadGridOrAnInvalidCombinationStopsBeforeAnythingRuns) {
