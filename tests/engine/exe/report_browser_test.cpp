@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/exe/backtest_command.h"
+#include "engine/exe/sweep_command.h"
 #include "support/daemon_support.h"
 #include "support/test_support.h"
 
@@ -114,6 +115,28 @@ TEST(ReportInBrowser, TheBacktestReportRendersEveryChartOfflineWithoutAConsoleMe
   EXPECT_EQ(shot.exit_code, 0);
   EXPECT_GT(std::filesystem::file_size(artifacts / "report-daily.png"), 10'000u);
   std::filesystem::copy_file(report, artifacts / "report-daily.html", std::filesystem::copy_options::overwrite_existing);
+}
+
+TEST(ReportInBrowser, TheSweepPageOpensOfflineWithoutAConsoleMessage) {
+  TemporaryDirectory directory;
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "install chromium (tools/install-deps.sh)";
+  const auto grid = directory.path() / "grid.toml";
+  std::ofstream(grid) << "rank_by = \"total_return\"\n[[parameter]]\nkey = \"strategy.signal_follow.entry_grade\"\n"
+                         "values = [\"50\", \"70\"]\n[[parameter]]\nkey = \"strategy.signal_follow.stop_loss_bps\"\n"
+                         "values = [0, 500]\n";
+  SweepOptions options;
+  options.config_path = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
+  options.grid_path = grid.string();
+  options.out_dir = (directory.path() / "sweep").string();
+  options.jobs = 2;
+  options.quiet = true;
+  options.executable = SIGEX_BINARY;
+  ASSERT_EQ(run_sweep(options), 0);
+  const BrowserRun run = open_in_chromium(directory.path() / "sweep" / "sweep.html", directory.path());
+  ASSERT_EQ(run.exit_code, 0);
+  for (const std::string& message : run.console) ADD_FAILURE() << "console: " << message;
+  EXPECT_NE(run.dom.find("total_return over the grid"), std::string::npos);
+  EXPECT_NE(run.dom.find("href=\"runs/0001/report.html\""), std::string::npos);
 }
 
 }  // namespace
