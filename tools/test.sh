@@ -1,8 +1,9 @@
 #!/bin/sh
-# Installs what is needed, then runs the whole test suite twice:
+# Installs what is needed, then runs the whole test suite three times:
 #   1. build/            warnings are errors (-Wall -Wextra -Wpedantic -Werror), all tests;
 #   2. build-sanitize/   AddressSanitizer + UndefinedBehaviorSanitizer, all tests;
-#   3. build-fuzz/       the wire-frame and Token Metrics response fuzzers (libFuzzer + ASan +
+#   3. build-tsan/       ThreadSanitizer, all tests (suppressions: tools/tsan.supp);
+#   4. build-fuzz/       the wire-frame and Token Metrics response fuzzers (libFuzzer + ASan +
 #                        UBSan) for a bounded time.
 # Also checks that the quick-start backtests run. Exits non-zero on the first failure.
 set -eu
@@ -32,5 +33,11 @@ SIGEX_BUILD_DIR=build-sanitize SIGEX_BUILD_TYPE=Debug tools/build.sh -DCMAKE_CXX
   -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=ON -DSIGEX_BUILD_TESTS=ON -DSIGEX_BUILD_BENCH=OFF -DSIGEX_FAILPOINTS=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure --no-tests=error --parallel "$jobs"
+# The journal writer, venue I/O, feeds, poller, watchdog, metrics and control listeners run on
+# threads of their own: every test runs again under ThreadSanitizer.
+SIGEX_BUILD_DIR=build-tsan SIGEX_BUILD_TYPE=RelWithDebInfo tools/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DSIGEX_WERROR=ON -DSIGEX_TSAN=ON -DSIGEX_SANITIZE=OFF -DSIGEX_BUILD_TESTS=ON -DSIGEX_BUILD_BENCH=OFF -DSIGEX_FAILPOINTS=ON
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(pwd)/tools/tsan.supp" \
+  ctest --test-dir build-tsan --output-on-failure --no-tests=error --parallel "$jobs"
 tools/fuzz.sh "${SIGEX_FUZZ_SECONDS:-60}"
 echo "sigex: all tests passed"

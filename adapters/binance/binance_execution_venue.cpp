@@ -198,6 +198,7 @@ bool BinanceExecutionVenue::start(std::string& error) {
                             [this](bool live) { on_stream_liveness(live); }},
         config_.ws_timeouts);
   }
+  rest_.set_starting(false);  // the I/O thread never waits out a window: it refuses and retries
   thread_ = std::thread([this] { run(); });
   if (user_stream_) user_stream_->start();
   return true;

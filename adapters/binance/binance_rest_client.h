@@ -8,6 +8,7 @@
 // OrderOutcome::kUnknown and the OMS resolves it by asking for the order by its client id.
 // Rate-limit headers feed the tracker; a request the tracker refuses is not sent.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,7 +102,7 @@ class BinanceRestClient {
   ClockSkewGuard clock_guard_;
   RateLimitTracker rate_limits_;
   std::uint64_t requests_sent_ = 0;
-  bool starting_ = false;
+  std::atomic<bool> starting_{false};  // set by the starting thread, read by the venue's I/O thread
   std::string order_body_;  // reused by every new_order
 };
 

@@ -98,6 +98,8 @@ Result<Price> shift_by_basis_points(Price price, std::int64_t basis_points, Roun
   });
 }
 
+std::string money_text(Money amount) { return format_decimal(amount.raw, kMoneyScale); }
+
 std::string format_money(Money amount, int decimals) {
   SIGEX_CHECK(decimals >= 0 && decimals <= kMoneyScale, "format_money: decimals out of range");
   const std::int64_t unit = pow10(kMoneyScale - decimals);

@@ -60,6 +60,9 @@ Result<Money> apply_basis_points(Money amount, std::int64_t basis_points, Roundi
 // price * (10'000 + basis_points) / 10'000: a price moved by a number of basis points.
 Result<Price> shift_by_basis_points(Price price, std::int64_t basis_points, Rounding rounding);
 
+// An amount exactly, at the money scale ("10206.58987268"): files and status answers.
+std::string money_text(Money amount);
+
 // An amount for people to read, rounded half away from zero to `decimals` (0..8): 9.999 at
 // two decimals is "10.00", never the truncated "9.99".
 std::string format_money(Money amount, int decimals);

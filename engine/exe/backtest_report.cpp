@@ -10,11 +10,11 @@
 #include "engine/core/decimal.h"
 #include "engine/exe/daemon_status.h"
 #include "engine/exe/html_report.h"
+#include "engine/exe/output_files.h"
 
 namespace sigex {
 namespace {
 
-std::string money_text(Money value) { return format_decimal(value.raw, kMoneyScale); }
 
 // How many decimals a step of `raw` at `scale` needs: 0.01 at scale 8 -> 2.
 int decimals_of(std::int64_t raw, int scale) {
@@ -378,18 +378,10 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   std::string trades;
   write_trades_csv(trades);
   const std::string report = html("sigex backtest", &facts);
-  const std::pair<const char*, const std::string*> files[] = {
-      {"summary.json", &summary}, {"orders.csv", &orders}, {"fills.csv", &fills},
-      {"trades.csv", &trades}, {"equity.csv", &equity}, {"report.html", &report}};
-  for (const auto& [name, content] : files) {
-    std::ofstream out(directory / name, std::ios::binary | std::ios::trunc);
-    out << *content;
-    if (!out) {
-      error = "cannot write " + (directory / name).string();
-      return false;
-    }
-  }
-  return true;
+  return write_output_files(directory,
+                            {{"summary.json", &summary}, {"orders.csv", &orders}, {"fills.csv", &fills},
+                             {"trades.csv", &trades}, {"equity.csv", &equity}, {"report.html", &report}},
+                            error);
 }
 
 void BacktestReport::write_trades_csv(std::string& out) const {

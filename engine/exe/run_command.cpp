@@ -79,7 +79,6 @@ std::int64_t monotonic_usec() {
   return static_cast<std::int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
 }
 
-std::string money_text(Money value) { return format_decimal(value.raw, kMoneyScale); }
 
 // A request from the control socket or the metrics endpoint, answered by the core thread.
 struct CoreCall {

@@ -19,6 +19,7 @@
 
 #include "engine/exe/app_config.h"
 #include "engine/exe/html_report.h"
+#include "engine/exe/output_files.h"
 
 namespace sigex {
 namespace {
@@ -323,15 +324,7 @@ percentages; a metric that needs 30 days of data is – for shorter runs.</p>
 )",
       html_escape(config_path), ranked.size(), html_escape(grid.rank_by), grid.descending ? "highest first" : "lowest first",
       heatmap(grid, ranked), header, rows);
-  for (const auto& [name, content] : {std::pair<std::string, const std::string*>{"sweep.csv", &csv}, {"sweep.html", &html}}) {
-    std::ofstream file(out / name, std::ios::binary | std::ios::trunc);
-    file << *content;
-    if (!file) {
-      error = "cannot write " + (out / name).string();
-      return false;
-    }
-  }
-  return true;
+  return write_output_files(out, {{"sweep.csv", &csv}, {"sweep.html", &html}}, error);
 }
 
 }  // namespace

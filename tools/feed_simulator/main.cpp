@@ -3,11 +3,12 @@
 //   sigex-feed-sim --port 9443 --input btcusdt_20240808.gz:BTCUSDT --input btcusdt_20240809.gz
 // Runs until interrupted.
 
-#include <csignal>
 #include <cstdio>
 #include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "tools/sim_http/stop_signal.h"
 
 #include "tools/feed_simulator/feed_simulator.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   app.add_option("--port", port, "port on 127.0.0.1 (0 = any free port)");
   app.add_option("--frame-interval-us", interval_us, "pause between frames");
   CLI11_PARSE(app, argc, argv);
+  const sigex::StopSignals stop;  // before any thread starts
 
   sigex::FeedSimulatorOptions options;
   options.port = static_cast<std::uint16_t>(port);
@@ -41,13 +43,7 @@ int main(int argc, char** argv) {
   std::printf("sigex-feed-sim: ws://127.0.0.1:%u/stream  http://127.0.0.1:%u\n", simulator.port(),
               simulator.port());
   std::fflush(stdout);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  int received = 0;
-  sigwait(&signals, &received);
+  stop.wait();
   simulator.stop();
   return 0;
 }

@@ -7,11 +7,12 @@
 // DATE), so a paper daemon polling now sees that day's signals as fresh ones (the README's
 // paper demo). Runs until interrupted.
 
-#include <csignal>
 #include <cstdio>
 #include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "tools/sim_http/stop_signal.h"
 
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   std::string as_of;
   app.add_option("--as-of", as_of, "serve the fixtures as if today (UTC) were this day, YYYY-MM-DD");
   CLI11_PARSE(app, argc, argv);
+  const sigex::StopSignals stop;  // before any thread starts
 
   sigex::TmSimulatorOptions options;
   options.port = static_cast<std::uint16_t>(port);
@@ -69,13 +71,7 @@ int main(int argc, char** argv) {
   }
   std::printf("sigex-tm-sim: %s\n", simulator.base_url().c_str());
   std::fflush(stdout);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  int received = 0;
-  sigwait(&signals, &received);
+  stop.wait();
   simulator.stop();
   return 0;
 }
