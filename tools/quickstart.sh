@@ -9,4 +9,4 @@ tools/build.sh -DSIGEX_BUILD_TESTS=OFF -DSIGEX_BUILD_BENCH=OFF
 build/sigex check-config config/backtest-daily.toml
 build/sigex backtest --config config/backtest-daily.toml
 echo
-echo "Outputs: $(pwd)/build/backtest-out/daily/{report.html,summary.json,orders.csv,fills.csv,equity.csv}"
+echo "Outputs: $(pwd)/build/backtest-out/daily/{report.html,summary.json,orders.csv,fills.csv,trades.csv,equity.csv}"

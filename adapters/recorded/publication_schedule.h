@@ -63,6 +63,8 @@ class PublicationSchedule {
   TimeNs next_release_ns() const { return held_.top().release_ns; }
   // Moves every held event due at next_release_ns() into `out` (in the order admitted).
   void release(std::vector<InboundEvent>& out);
+  // Forgets every held event (they would be published after the replay's end).
+  void discard() { held_ = {}; }
 
   std::uint64_t rows_held() const { return rows_held_; }
   const PublicationDelays& delays() const { return delays_; }

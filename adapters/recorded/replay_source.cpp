@@ -67,7 +67,9 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
       }
     }
     // A held row due before the next line (or after the last) goes first; ties keep the line
-    // first, as it was in the input before the row's publication.
+    // first, as it was in the input before the row's publication. Rows published only after
+    // the replay's end are not part of it.
+    if (schedule_ && schedule_->holding() && schedule_->next_release_ns() >= end_ns_) schedule_->discard();
     if (schedule_ && schedule_->holding() &&
         (earliest == nullptr || schedule_->next_release_ns() < earliest->line.receive_time_ns)) {
       schedule_->release(out);

@@ -88,6 +88,10 @@ TEST(PublicationSchedule, RowsHeldToTheEndStillComeOut) {
   const auto seen = replay(source);
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].time_ns, at("2024-01-02T00:05:00Z"));
+  // A replay that ends before the row's publication never sees it.
+  ReplaySource ending(instruments, {{signals}}, 0, at("2024-01-02T00:00:00Z"));
+  ending.hold_until_published(PublicationDelays{});
+  EXPECT_TRUE(replay(ending).empty());
 }
 
 TEST(PublicationObservations, FirstAppearancesOfRecordedRowsAreTheEvidence) {
