@@ -127,7 +127,6 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   bool wait_for_answers(DurationNs timeout_ns);
 
   // The balances read at start-up.
-  const std::vector<VenueBalance>& start_balances() const { return start_balances_; }
   // The account's orders on the instruments over the history lookback, read at start-up.
   const std::vector<AccountOrder>& account_history() const { return history_orders_; }
   // The fills of an order in account_history() as engine fill events (fees converted as for

@@ -82,7 +82,6 @@ HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::stri
     response.step = "rate_limit";
     return response;
   }
-  ++requests_sent_;
   response = session_->request(method, path + (query.empty() ? "" : "?" + query), body,
                                {{"X-MBX-APIKEY", std::string(api_key_.reveal())}});
   rate_limits_.observe(response, clock_.now_ns());

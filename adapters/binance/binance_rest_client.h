@@ -82,7 +82,6 @@ class BinanceRestClient {
 
   ClockSkewGuard& clock_guard() { return clock_guard_; }
   RateLimitTracker& rate_limits() { return rate_limits_; }
-  std::uint64_t requests_sent() const { return requests_sent_; }
 
  private:
   HttpResponse send(HttpSession::Method method, const std::string& path, const std::string& query,
@@ -101,7 +100,6 @@ class BinanceRestClient {
   std::unique_ptr<HttpSession> session_;
   ClockSkewGuard clock_guard_;
   RateLimitTracker rate_limits_;
-  std::uint64_t requests_sent_ = 0;
   std::atomic<bool> starting_{false};  // set by the starting thread, read by the venue's I/O thread
   std::string order_body_;  // reused by every new_order
 };

@@ -59,8 +59,6 @@ class RateLimitTracker {
   bool may_send(std::int64_t weight, bool is_order, TimeNs now_ns, int reserve_percent = 10) const;
 
   std::int64_t used_weight() const { return used_weight_; }
-  std::int64_t orders_10s() const { return orders_10s_; }
-  std::int64_t orders_day() const { return orders_day_; }
   bool banned(TimeNs now_ns) const { return now_ns < banned_until_ns_; }
   // When a refused request may be tried again: the end of a 429 block, else the next
   // 10-second boundary (where the order count resets, and the minute's weight at every sixth).

@@ -138,6 +138,13 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     log_error("{}", signal_recorder.error());
     written = false;
   }
+  // A frame holding a newline cannot be one line of the recording: it is left out, and said.
+  for (const FrameRecorder* refusing : {&recorder, &signal_recorder}) {
+    if (refusing->frames_refused() > 0) {
+      log_warn("{} frame(s) with a line break inside were not recorded (the format is one frame per line)",
+               refusing->frames_refused());
+    }
+  }
   if (!options.quiet) {
     const FeedMetrics metrics = feed.metrics();
     std::string streams;
@@ -159,10 +166,10 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
                              signal_recorder.frames_written(), signals_path,
                              tm_metrics.halted ? "; HALTED: " + tm_metrics.halt_reason : "");
     }
-    std::printf("%s\n", fmt::format("sigex record: {} frames written to {} ({} events; {} connects, "
+    std::printf("%s\n", fmt::format("sigex record: {} frames written to {}, {} refused ({} events; {} connects, "
                                     "{} reconnects ({} stale, {} serverShutdown, {} scheduled), "
                                     "{} snapshots){}",
-                                    recorder.frames_written(), options.out_path, events,
+                                    recorder.frames_written(), options.out_path, recorder.frames_refused(), events,
                                     metrics.connects, metrics.reconnects, metrics.stale_reconnects,
                                     metrics.server_shutdowns, metrics.scheduled_reconnects,
                                     metrics.snapshots_received, streams)

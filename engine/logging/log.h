@@ -33,9 +33,5 @@ template <typename... Args>
 void log_error(spdlog::format_string_t<Args...> format, Args&&... args) {
   spdlog::error(format, std::forward<Args>(args)...);
 }
-template <typename... Args>
-void log_debug(spdlog::format_string_t<Args...> format, Args&&... args) {
-  spdlog::debug(format, std::forward<Args>(args)...);
-}
 
 }  // namespace sigex

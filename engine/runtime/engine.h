@@ -118,7 +118,6 @@ class Engine {
   // The daemon is stopping: every new order is denied (shutting_down), nothing is journaled
   // as a state, so the next start trades again. Core thread.
   void stop_new_orders() { accepting_orders_ = false; }
-  bool accepting_orders() const { return accepting_orders_; }
   // New risk limits from a configuration reload. Core thread.
   void reconfigure_risk(RiskConfig config) {
     backoff_.reconfigure(config.retry_backoff_initial_ns, config.retry_backoff_max_ns);

@@ -26,7 +26,6 @@ class FlattenStrategy final : public Strategy {
   // Core thread: start selling. `request_id` keeps the intents of one request distinct from
   // the next one's (the request time in ns is a good id).
   void flatten(std::uint64_t request_id);
-  bool flattening() const { return flattening_; }
 
  private:
   void step(StrategyContext& context);

@@ -1,4 +1,3 @@
-#include "engine/core/live_clock.h"
 #include "engine/core/simulated_clock.h"
 
 #include <gtest/gtest.h>
@@ -12,11 +11,6 @@ TEST(SimulatedClock, MovesOnlyForward) {
   EXPECT_EQ(clock.advance_to(200), 200);
   EXPECT_EQ(clock.advance_to(150), 200);
   EXPECT_EQ(clock.now_ns(), 200);
-}
-
-TEST(LiveClock, IsAfter2020) {
-  LiveClock clock;
-  EXPECT_GT(clock.now_ns(), 1'577'836'800LL * kNsPerSecond);
 }
 
 }  // namespace
