@@ -247,7 +247,10 @@ void BinanceExecutionVenue::on_stream_report(const UserExecutionReport& report) 
   }
 }
 
-void BinanceExecutionVenue::send(const OrderCommand& command) { commands_.enqueue(command); }
+void BinanceExecutionVenue::send(const OrderCommand& command) {
+  commands_sent_.fetch_add(1, std::memory_order_relaxed);
+  commands_.enqueue(command);
+}
 
 void BinanceExecutionVenue::poll(TimeNs /*now_ns*/, std::vector<ExecutionEvent>& out) {
   out.insert(out.end(), waiting_.begin(), waiting_.end());
@@ -311,6 +314,7 @@ void BinanceExecutionVenue::run() {
     OrderCommand command;
     if (commands_.wait_dequeue_timed(command, std::max<TimeNs>((next - now) / 1000, 0))) {
       if (command.instrument != kNoInstrument) handle(command);
+      commands_handled_.fetch_add(1, std::memory_order_release);  // its answer (if any) is queued
     }
     if (stopping_) break;
     if (poll_now_requested_.exchange(false)) next_poll_ns_ = 0;

@@ -125,6 +125,12 @@ class BinanceExecutionVenue final : public ExecutionVenue {
 
   // Core thread: waits at most `timeout_ns` for an answer; true when one is waiting.
   bool wait_for_answers(DurationNs timeout_ns);
+  // Commands sent that the I/O thread has not handled yet (an order deferred by a local
+  // refusal counts as handled: its refusal is decided). Tests and tools that drive the core by
+  // hand wait for 0 before moving simulated time on, so a busy machine changes nothing.
+  std::uint64_t commands_pending() const {
+    return commands_sent_.load(std::memory_order_relaxed) - commands_handled_.load(std::memory_order_acquire);
+  }
 
   // The balances read at start-up.
   // The account's orders on the instruments over the history lookback, read at start-up.
@@ -207,6 +213,8 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   std::vector<VenueOrderReport> start_open_orders_;
 
   moodycamel::BlockingConcurrentQueue<OrderCommand> commands_;
+  std::atomic<std::uint64_t> commands_sent_{0};     // core thread
+  std::atomic<std::uint64_t> commands_handled_{0};  // I/O thread
   moodycamel::BlockingConcurrentQueue<ExecutionEvent> answers_;
   std::vector<ExecutionEvent> waiting_;  // core thread: taken by wait_for_answers()
   std::thread thread_;

@@ -7,6 +7,7 @@
 // The engine runs on a simulated clock (market events every 50 ms of it); the venue signs and
 // waits on the real clock, as the exchange simulator checks signatures and bans in real time.
 
+#include <chrono>
 #include <gtest/gtest.h>
 
 #include "adapters/binance/binance_execution_venue.h"
@@ -109,7 +110,13 @@ class LiveEngineTest : public ::testing::Test {
       quote.best_bid_offer.bid_quantity = quantity("10");
       quote.best_bid_offer.ask_quantity = quantity("10");
       engine_->process(quote);
-      venue_->wait_for_answers(3 * kNsPerMs);
+      // The venue answers on its own thread: simulated time moves on only once it has handled
+      // every command (bounded in real time), however busy the machine is.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (venue_->commands_pending() > 0 && std::chrono::steady_clock::now() < deadline) {
+        venue_->wait_for_answers(kNsPerMs);
+      }
+      venue_->wait_for_answers(kNsPerMs);
       engine_->run_due();
       if (done()) return true;
     }
