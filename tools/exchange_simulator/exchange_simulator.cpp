@@ -701,4 +701,23 @@ SimOrderView ExchangeSimulator::order(const std::string& client_order_id) const 
   return {true, found->status, found->order_id, found->executed};
 }
 
+std::string_view to_string(ExchangeFault fault) {
+  switch (fault) {
+    case ExchangeFault::kServerErrorBeforePlacing: return "ServerErrorBeforePlacing";
+    case ExchangeFault::kServerErrorAfterPlacing: return "ServerErrorAfterPlacing";
+    case ExchangeFault::kBackendTimeoutAfterPlacing: return "BackendTimeoutAfterPlacing";
+    case ExchangeFault::kSlowAfterPlacing: return "SlowAfterPlacing";
+    case ExchangeFault::kCutAfterPlacing: return "CutAfterPlacing";
+    case ExchangeFault::kRateLimited: return "RateLimited";
+    case ExchangeFault::kBanned: return "Banned";
+    case ExchangeFault::kTimestampRejected: return "TimestampRejected";
+    case ExchangeFault::kResetBeforePlacing: return "ResetBeforePlacing";
+    case ExchangeFault::kResetAfterPlacing: return "ResetAfterPlacing";
+    case ExchangeFault::kDuplicateAfterPlacing: return "DuplicateAfterPlacing";
+    case ExchangeFault::kFalseDuplicate: return "FalseDuplicate";
+    case ExchangeFault::kRejectRetryable: return "RejectRetryable";
+  }
+  return "Unknown";
+}
+
 }  // namespace sigex

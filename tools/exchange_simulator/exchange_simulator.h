@@ -16,6 +16,7 @@
 #include <vector>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "engine/core/money.h"
 
@@ -36,6 +37,9 @@ enum class ExchangeFault : std::uint8_t {
   kFalseDuplicate,            // not placed, yet the answer is 400 -2010 "Duplicate order sent."
   kRejectRetryable,           // not placed, 400 -1000 "An unknown error occurred" (a retry may pass)
 };
+
+// The fault's name as written above without its k ("ServerErrorBeforePlacing"): test names.
+std::string_view to_string(ExchangeFault fault);
 
 // Where the simulated exchange charges commissions, as Binance spot does: by default in the
 // asset received (a buy pays in the base asset bought, a sell in the quote asset), in the

@@ -180,12 +180,18 @@ TEST_P(PlacedThenLost, IsLookedUpAndAdoptedNeverResent) {
   EXPECT_EQ(simulator_->order_requests(), 1u);
 }
 
+}  // namespace
+// gtest prints a parameter with this (test lists say "ServerErrorAfterPlacing", not a byte).
+void PrintTo(ExchangeFault fault, std::ostream* out) { *out << to_string(fault); }
+namespace {
+
 INSTANTIATE_TEST_SUITE_P(Faults, PlacedThenLost,
                          ::testing::Values(ExchangeFault::kServerErrorAfterPlacing,
                                            ExchangeFault::kBackendTimeoutAfterPlacing,
                                            ExchangeFault::kSlowAfterPlacing, ExchangeFault::kCutAfterPlacing,
                                            ExchangeFault::kResetAfterPlacing,
-                                           ExchangeFault::kDuplicateAfterPlacing));
+                                           ExchangeFault::kDuplicateAfterPlacing),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 // The order never reaches the book: proven absent after the deadline, resent with the same id.
 class NeverPlaced : public BinanceVenueTest, public ::testing::WithParamInterface<ExchangeFault> {};
@@ -202,7 +208,8 @@ TEST_P(NeverPlaced, IsResentOnceWithTheSameIdAfterProofOfAbsence) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, NeverPlaced,
                          ::testing::Values(ExchangeFault::kServerErrorBeforePlacing,
-                                           ExchangeFault::kResetBeforePlacing, ExchangeFault::kRateLimited));
+                                           ExchangeFault::kResetBeforePlacing, ExchangeFault::kRateLimited),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST_F(BinanceVenueTest, ALookupThatLagsBehindTheOrderDoesNotCauseAResend) {
   simulator_->inject(ExchangeFault::kCutAfterPlacing);
