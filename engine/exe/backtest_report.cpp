@@ -8,7 +8,7 @@
 
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
-#include "engine/exe/daemon_status.h"
+#include "engine/core/json_text.h"
 #include "engine/exe/html_report.h"
 #include "engine/exe/output_files.h"
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/core/json_text.h"
+
 namespace sigex {
 namespace {
 
@@ -11,21 +13,6 @@ std::string seconds(std::optional<double> value) { return value ? fmt::format("{
 const char* boolean(bool value) { return value ? "true" : "false"; }
 
 }  // namespace
-
-std::string json_escape(std::string_view text) {
-  std::string escaped;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      escaped += '\\';
-      escaped += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      escaped += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      escaped += c;
-    }
-  }
-  return escaped;
-}
 
 std::string render_status_text(const DaemonStatus& s) {
   std::string out;

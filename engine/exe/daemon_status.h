@@ -68,7 +68,4 @@ struct DaemonStatus {
 std::string render_status_text(const DaemonStatus& status);
 std::string render_status_json(const DaemonStatus& status);
 
-// A JSON string literal's content: quotes, backslashes and control characters escaped.
-std::string json_escape(std::string_view text);
-
 }  // namespace sigex
