@@ -13,7 +13,7 @@
 #include "adapters/recorded/replay_source.h"
 #include "engine/core/calendar.h"
 #include "engine/core/simulated_clock.h"
-#include "engine/exe/backtest_report.h"
+#include "engine/report/backtest_report.h"
 #include "engine/exe/intake_setup.h"
 #include "engine/logging/log.h"
 #include "engine/queue/event_queue.h"

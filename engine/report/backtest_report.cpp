@@ -1,4 +1,4 @@
-#include "engine/exe/backtest_report.h"
+#include "engine/report/backtest_report.h"
 
 #include <cmath>
 #include <fstream>
@@ -9,8 +9,8 @@
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
 #include "engine/core/json_text.h"
-#include "engine/exe/html_report.h"
-#include "engine/exe/output_files.h"
+#include "engine/report/html_report.h"
+#include "engine/report/output_files.h"
 
 namespace sigex {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/exe/html_report.h"
+#include "engine/report/html_report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,10 +7,8 @@
 #include <fmt/format.h>
 
 #include "engine/core/calendar.h"
+#include "engine/report/page_template.h"
 
-// Chart.js, embedded at build time from the Debian package (see engine/exe/CMakeLists.txt).
-extern "C" const char sigex_chartjs_start[];
-extern "C" const char sigex_chartjs_end[];
 
 namespace sigex {
 namespace {
@@ -233,161 +231,42 @@ std::string render_html_report(const HtmlReportData& data) {
   for (const auto& [reason, count] : data.denials) denials += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(reason), count);
   if (denials.empty()) denials = "<tr><td colspan=\"2\">none</td></tr>";
 
-  const std::string_view chartjs(sigex_chartjs_start, static_cast<std::size_t>(sigex_chartjs_end - sigex_chartjs_start));
-  std::string html;
-  html.reserve(chartjs.size() + 200'000);
-  html += fmt::format(R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #1a1a1a; padding: 0 1rem; }}
-h1 {{ font-size: 1.4rem; }} h2 {{ font-size: 1.15rem; margin-top: 2rem; }} h3 {{ font-size: 1rem; }}
-table {{ border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }}
-th, td {{ border: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: right; }}
-th {{ background: #f5f5f5; text-align: left; }}
-.up {{ color: #137333; }} .down {{ color: #b3261e; }}
-.chart {{ position: relative; height: 320px; }}
-.small {{ height: 200px; }}
-.summary td {{ min-width: 7rem; }}
-</style></head>
-<body>
-<h1>{title}</h1>
-<p>{start} → {end}. Equity {start_equity} → {final_equity} {cash}; {orders} orders, {fills} fills, fees {fees} {cash};
-holding a position in {exposure} of the equity samples.</p>
-<h2>Metrics</h2>
-<table class="summary"><tr><th></th><th>Strategy</th><th>Buy and hold</th></tr>
-{metrics}</table>
-<p>{annualised_note}{assumptions} Buy and hold splits the starting cash equally over the instruments, buys each at its first input
-price paying the strategy's taker fee, and holds to the end. Realised PnL is before fees.</p>
-<h2>Equity against buy and hold</h2>
-<p><label><input type="checkbox" id="logscale"> logarithmic scale</label></p>
-<div class="chart"><canvas id="equity"></canvas></div>
-<h2>Drawdown (under water): strategy and buy and hold</h2>
-<div class="chart small"><canvas id="drawdown"></canvas></div>
-<h2>Exposure</h2>
-<div class="chart small"><canvas id="exposure"></canvas></div>
-<h2>Instruments</h2>
-{instrument_canvases}
-<h2>Monthly returns</h2>
-{months}
-<h2>Risk denials by reason</h2>
-<table>{denials}</table>
-<h2>Trades by instrument</h2>
-{by_instrument}
-<h2>Trades by exit reason</h2>
-{by_reason}
-<h2>Round trips</h2>
-<table><tr><th>Entry (UTC)</th><th>Exit (UTC)</th><th>Instrument</th><th>Quantity</th><th>Entry price</th><th>Exit price</th><th>Return</th><th>PnL after fees ({cash})</th><th>Duration</th><th>Exit reason</th></tr>
-{trades}</table>
-<p>A round trip runs from the first fill out of a flat position back to flat; its return is its PnL after every fee over
-the cost of the entry. Every fill is in fills.csv, every round trip in trades.csv. Charts by Chart.js {chartjs_version}
-(MIT), embedded.</p>
-<script>
-)",
-                      fmt::arg("title", html_escape(data.title)), fmt::arg("start", format_utc_timestamp(data.start_ns)),
-                      fmt::arg("end", format_utc_timestamp(data.end_ns)), fmt::arg("start_equity", plain(data.starting_equity)),
-                      fmt::arg("final_equity", plain(data.final_equity)), fmt::arg("cash", html_escape(data.cash_asset)),
-                      fmt::arg("orders", data.orders), fmt::arg("fills", data.fills), fmt::arg("fees", plain(data.fees)),
-                      fmt::arg("exposure", percent(data.exposure_time_fraction).substr(1)),
-                      fmt::arg("metrics", metrics_rows(data.strategy, data.buy_and_hold)),
-                      fmt::arg("assumptions", html_escape(data.assumptions)),
-                      fmt::arg("annualised_note", data.end_ns - data.start_ns < static_cast<DurationNs>(kMinDaysToAnnualise) * kNsPerDay
-                                                      ? "Annualised figures (return, volatility, Sharpe, Sortino, Calmar) are not "
-                                                        "meaningful for less than 30 days of data and are shown as –. "
-                                                      : ""),
-                      fmt::arg("instrument_canvases", instrument_canvases), fmt::arg("months", monthly_table(monthly_returns(data.samples))),
-                      fmt::arg("denials", denials), fmt::arg("trades", trades), fmt::arg("by_instrument", by_instrument),
-                      fmt::arg("by_reason", by_reason), fmt::arg("chartjs_version", "3.9.1"));
-  html += chartjs;
-  html += fmt::format(R"(
-</script>
-<script>
-const data = {{ equity: {equity}, benchmark: {benchmark}, drawdown: {drawdown}, benchmarkDrawdown: {benchmark_drawdown},
-  exposure: {exposure}, instruments: {instruments}, start: {start_ms}, end: {end_ms} }};
-const xy = (series) => series.map(([x, y]) => ({{ x, y }}));
-const stamp = (value) => new Date(value).toISOString().slice(0, 16).replace('T', ' ');
-// A calendar axis: ticks on UTC year, quarter, month, week, day, hour or minute boundaries
-// (whichever gives at most 10 over the run), labelled to that unit, and no axis past the data.
-const MINUTE = 60e3, HOUR = 36e5, DAY = 864e5;
-const units = [
-  {{ step: 'year', size: 365 * DAY, label: (d) => String(d.getUTCFullYear()) }},
-  {{ step: 'quarter', size: 91 * DAY, label: (d) => d.toISOString().slice(0, 7) }},
-  {{ step: 'month', size: 30 * DAY, label: (d) => d.toISOString().slice(0, 7) }},
-  {{ step: 7 * DAY, size: 7 * DAY, label: (d) => d.toISOString().slice(0, 10) }},
-  {{ step: DAY, size: DAY, label: (d) => d.toISOString().slice(0, 10) }},
-  {{ step: 6 * HOUR, size: 6 * HOUR, label: (d) => d.toISOString().slice(5, 16).replace('T', ' ') }},
-  {{ step: HOUR, size: HOUR, label: (d) => d.toISOString().slice(11, 16) }},
-  {{ step: 10 * MINUTE, size: 10 * MINUTE, label: (d) => d.toISOString().slice(11, 16) }},
-  {{ step: 5 * MINUTE, size: 5 * MINUTE, label: (d) => d.toISOString().slice(11, 16) }},
-  {{ step: 2 * MINUTE, size: 2 * MINUTE, label: (d) => d.toISOString().slice(11, 16) }},
-  {{ step: MINUTE, size: MINUTE, label: (d) => d.toISOString().slice(11, 16) }} ];
-const span = Math.max(data.end - data.start, MINUTE);
-const unit = units.find((u, i) => i === units.length - 1 || span / units[i + 1].size > 10) || units[0];
-function calendarTicks(min, max) {{
-  const ticks = [];
-  const d = new Date(min);
-  if (typeof unit.step === 'number') {{
-    for (let t = Math.ceil(min / unit.step) * unit.step; t <= max; t += unit.step) ticks.push({{ value: t }});
-    return ticks;
-  }}
-  const months = unit.step === 'year' ? 12 : unit.step === 'quarter' ? 3 : 1;
-  let year = d.getUTCFullYear(), month = Math.ceil(d.getUTCMonth() / months) * months;
-  for (let t = Date.UTC(year, month, 1); t <= max; month += months, t = Date.UTC(year, month, 1)) {{
-    if (t >= min) ticks.push({{ value: t }});
-  }}
-  return ticks;
-}}
-const timeAxis = {{ type: 'linear', min: data.start, max: data.end, bounds: 'data',
-  afterBuildTicks: (axis) => {{ axis.ticks = calendarTicks(axis.min, axis.max); }},
-  ticks: {{ autoSkip: false, maxRotation: 0, callback: (value) => unit.label(new Date(value)) }} }};
-const base = (yTitle) => ({{ animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
-  interaction: {{ mode: 'nearest', intersect: false }},
-  plugins: {{ tooltip: {{ callbacks: {{ title: (items) => items.length ? stamp(items[0].parsed.x) : '' }} }} }},
-  scales: {{ x: timeAxis, y: {{ title: {{ display: true, text: yTitle }} }} }} }});
-const line = (label, series, color, fill) => ({{ type: 'line', label, data: xy(series), borderColor: color,
-  backgroundColor: fill || color, fill: !!fill, pointRadius: 0, borderWidth: 1.5 }});
-// Datasets with a lower `order` are drawn on top: trades over signals over the price line.
-const marks = (label, series, color, style, size, order) => ({{ type: 'scatter', label, data: xy(series), borderColor: color,
-  backgroundColor: color, pointStyle: style, pointRadius: size, showLine: false, order }});
-const equityChart = new Chart(document.getElementById('equity'), {{ type: 'line', options: base('{cash}'), data: {{ datasets: [
-  line('Strategy', data.equity, '#1a73e8'), line('Buy and hold', data.benchmark, '#9aa0a6') ] }} }});
-// A strong benchmark flattens the strategy's curve on a linear axis; a log axis shows both.
-const logScale = document.getElementById('logscale');
-logScale.addEventListener('change', () => {{
-  equityChart.options.scales.y.type = logScale.checked ? 'logarithmic' : 'linear';
-  equityChart.update();
-}});
-if (location.hash === '#log') {{ logScale.checked = true; logScale.dispatchEvent(new Event('change')); }}  // report.html#log
-new Chart(document.getElementById('drawdown'), {{ type: 'line', options: base('% below peak'), data: {{ datasets: [
-  line('Strategy', data.drawdown, '#b3261e', 'rgba(179,38,30,0.25)'),
-  line('Buy and hold', data.benchmarkDrawdown, '#9aa0a6') ] }} }});
-new Chart(document.getElementById('exposure'), {{ type: 'line', options: base('% of equity'), data: {{ datasets: [
-  line('Exposure', data.exposure, '#f29900', 'rgba(242,153,0,0.2)') ] }} }});
-data.instruments.forEach((instrument, index) => {{
-  new Chart(document.getElementById('price' + index), {{ type: 'line', options: base('price'), data: {{ datasets: [
-    Object.assign(line(instrument.symbol, instrument.prices, '#5f6368'), {{ order: 3 }}),
-    marks('Bullish signal', instrument.bullish, 'rgba(19,115,51,0.6)', 'triangle', 8, 2),
-    marks('Bearish signal', instrument.bearish, 'rgba(179,38,30,0.6)', 'rectRot', 8, 2),
-    marks('Buy', instrument.buys, '#1a73e8', 'circle', 4, 1),
-    marks('Sell', instrument.sells, '#f29900', 'circle', 4, 1) ] }} }});
-}});
-// For tests and for the curious: how many canvases have something painted on them.
-let painted = 0;
-for (const canvas of document.querySelectorAll('canvas')) {{
-  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  for (let i = 3; i < pixels.length; i += 4) {{ if (pixels[i] !== 0) {{ painted++; break; }} }}
-}}
-document.body.setAttribute('data-charts-rendered', String(painted));
-</script>
-</body></html>
-)",
-                      fmt::arg("equity", points(equity)), fmt::arg("benchmark", points(benchmark)),
-                      fmt::arg("drawdown", points(drawdown)), fmt::arg("benchmark_drawdown", points(benchmark_drawdown)),
-                      fmt::arg("start_ms", number(ms(data.start_ns), 0)), fmt::arg("end_ms", number(ms(data.end_ns), 0)),
-                      fmt::arg("exposure", points(exposure)),
-                      fmt::arg("instruments", instruments), fmt::arg("cash", html_escape(data.cash_asset)));
-  return html;
+  const std::string annualised_note =
+      data.end_ns - data.start_ns < static_cast<DurationNs>(kMinDaysToAnnualise) * kNsPerDay
+          ? "Annualised figures (return, volatility, Sharpe, Sortino, Calmar) are not meaningful for less than 30 "
+            "days of data and are shown as –. "
+          : "";
+  const std::string cash = html_escape(data.cash_asset);
+  return fill_page(report_page(),
+                   {{"title", html_escape(data.title)},
+                    {"start", format_utc_timestamp(data.start_ns)},
+                    {"end", format_utc_timestamp(data.end_ns)},
+                    {"start_equity", plain(data.starting_equity)},
+                    {"final_equity", plain(data.final_equity)},
+                    {"cash", cash},
+                    {"orders", std::to_string(data.orders)},
+                    {"fills", std::to_string(data.fills)},
+                    {"fees", plain(data.fees)},
+                    {"exposure", percent(data.exposure_time_fraction).substr(1)},
+                    {"metrics", metrics_rows(data.strategy, data.buy_and_hold)},
+                    {"assumptions", html_escape(data.assumptions)},
+                    {"annualised_note", annualised_note},
+                    {"instrument_canvases", instrument_canvases},
+                    {"months", monthly_table(monthly_returns(data.samples))},
+                    {"denials", denials},
+                    {"trades", trades},
+                    {"by_instrument", by_instrument},
+                    {"by_reason", by_reason},
+                    {"chartjs_version", "3.9.1"},
+                    {"chartjs", chartjs()},
+                    {"equity", points(equity)},
+                    {"benchmark", points(benchmark)},
+                    {"drawdown", points(drawdown)},
+                    {"benchmark_drawdown", points(benchmark_drawdown)},
+                    {"exposure_series", points(exposure)},
+                    {"start_ms", number(ms(data.start_ns), 0)},
+                    {"end_ms", number(ms(data.end_ns), 0)},
+                    {"instruments", instruments}});
 }
 
 }  // namespace sigex
