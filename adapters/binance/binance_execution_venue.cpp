@@ -867,27 +867,13 @@ bool BinanceExecutionVenue::reconcile_open_orders() {
   return true;
 }
 
-std::vector<BalanceDifference> BinanceExecutionVenue::check_positions(const Portfolio& portfolio) {
-  std::vector<BalanceDifference> differences;
+std::vector<HeldQuantity> BinanceExecutionVenue::start_holdings() const {
+  std::vector<HeldQuantity> held;
   for (const Instrument& instrument : instruments_.all()) {
-    BalanceDifference difference;
-    difference.asset = std::string(instrument.base_asset.view());
-    difference.exchange = held_of(start_balances_, difference.asset);
-    difference.sigex = to_venue(portfolio.position(instrument.id).quantity.raw, instrument.quantity_scale);
-    if (difference.exchange == difference.sigex) continue;
-    ++counters_.balance_differences;
-    if (difference.exchange < difference.sigex) {
-      log_error("reconciliation: the account holds {} {} but the journal's position is {}; sells may fail",
-                format_decimal(difference.exchange, kBinanceScale), difference.asset,
-                format_decimal(difference.sigex, kBinanceScale));
-    } else {
-      log_info("reconciliation: the account holds {} {}, sigex's position is {} (the rest is not sigex's)",
-               format_decimal(difference.exchange, kBinanceScale), difference.asset,
-               format_decimal(difference.sigex, kBinanceScale));
-    }
-    differences.push_back(std::move(difference));
+    held.push_back({instrument.id, Quantity{from_venue(held_of(start_balances_, instrument.base_asset.view()),
+                                                       instrument.quantity_scale)}});
   }
-  return differences;
+  return held;
 }
 
 void BinanceExecutionVenue::check_clock() {
@@ -907,6 +893,29 @@ void BinanceExecutionVenue::check_clock() {
     log_warn("Binance clock check: {}; orders resume", rest_.clock_guard().status(now));
   }
   clock_ok_ = allowed;
+}
+
+void BinanceExecutionVenue::write_metrics(MetricsExposition& out, TimeNs) const {
+  const VenueCounters& counters = counters_;
+  out.single("sigex_venue_orders_sent_total", "counter", "Order requests sent to the exchange.",
+             static_cast<double>(counters.orders_sent.load()));
+  out.single("sigex_venue_unknown_outcomes_total", "counter", "Requests whose outcome was unknown (timeouts, 5xx).",
+             static_cast<double>(counters.unknown_outcomes.load()));
+  out.single("sigex_venue_alerts_total", "counter", "Conditions an operator must see (bans).", static_cast<double>(counters.alerts.load()));
+  out.single("sigex_venue_banned", "gauge", "1 while the exchange bans our requests (HTTP 418).", banned() ? 1 : 0);
+  out.single("sigex_venue_orders_waiting", "gauge",
+             "Orders refused here (ban, clock skew, request budget) waiting to be sent once.",
+             static_cast<double>(counters.orders_waiting.load()));
+  out.single("sigex_venue_orders_given_up_total", "counter", "Orders that waited too long and were never sent.",
+             static_cast<double>(counters.orders_given_up.load()));
+  out.single("sigex_venue_user_stream_live", "gauge", "1 while the user data stream is subscribed.", stream_live() ? 1 : 0);
+}
+
+void BinanceExecutionVenue::write_status(DaemonStatus& status, TimeNs) const {
+  status.orders_waiting = counters_.orders_waiting.load();
+  if (status.orders_waiting > 0) status.waiting_reason = waiting_reason();
+  status.banned = banned();
+  status.max_order_wait_s = config_.max_order_wait_ns / kNsPerSecond;
 }
 
 }  // namespace sigex

@@ -32,8 +32,9 @@
 #include "engine/journal/durability.h"
 #include "engine/oms/account_history.h"
 #include "engine/oms/order_manager.h"
-#include "engine/portfolio/portfolio.h"
-#include "engine/service/latency_histogram.h"
+#include "engine/portfolio/balance_check.h"
+#include "engine/metrics/latency_histogram.h"
+#include "engine/ports/reporting_component.h"
 #include "engine/venue/execution_venue.h"
 
 namespace sigex {
@@ -67,7 +68,6 @@ struct VenueCounters {
   std::atomic<std::uint64_t> reconciliations{0};
   std::atomic<std::uint64_t> stream_reports{0};
   std::atomic<std::uint64_t> alerts{0};  // bans and other conditions an operator must see
-  std::atomic<std::uint64_t> balance_differences{0};
   std::atomic<std::uint64_t> orders_waiting{0};     // refused here, waiting to be sent (gauge)
   std::atomic<std::uint64_t> orders_given_up{0};    // waited too long, never sent
   std::atomic<std::uint64_t> proofs{0};             // proof-of-absence searches
@@ -94,14 +94,7 @@ struct ExecutionConfig {
   ForeignOrderPolicy foreign_orders = ForeignOrderPolicy::kReport;
 };
 
-// One asset whose balance on the account differs from what sigex holds (8 decimals).
-struct BalanceDifference {
-  std::string asset;
-  std::int64_t exchange = 0;  // free + locked at start-up
-  std::int64_t sigex = 0;     // the journal's position
-};
-
-class BinanceExecutionVenue final : public ExecutionVenue {
+class BinanceExecutionVenue final : public ExecutionVenue, public ReportingComponent {
  public:
   // `durability`: the journal's watermark; a new order leaves only once its intent is durable.
   BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
@@ -138,11 +131,9 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   // The fills of an order in account_history() as engine fill events (fees converted as for
   // any fill), oldest first.
   std::vector<ExecutionEvent> history_fills(const AccountOrder& order);
-  // Core thread, once the journal's orders are reconciled: each instrument's base asset on
-  // the account (as read at start-up) against sigex's position. Less on the account than
-  // sigex holds is logged as an error (sells would fail); more is logged as information (coins
-  // sigex did not buy). Both are counted in reconciliation differences.
-  std::vector<BalanceDifference> check_positions(const Portfolio& portfolio);
+  // What the account held of each instrument's base asset at start-up (free + locked), for
+  // the engine to compare with its positions (compare_with_account).
+  std::vector<HeldQuantity> start_holdings() const;
   const VenueCounters& counters() const { return counters_; }
   // Decision -> order on the wire (after the journal made it durable, just before the
   // request is written), recorded on the I/O thread. Before start().
@@ -151,6 +142,9 @@ class BinanceExecutionVenue final : public ExecutionVenue {
   // Why orders wait to be sent ("" when none does). Any thread.
   std::string waiting_reason() const;
   bool stream_live() const { return user_stream_ && user_stream_->live(); }
+  void write_metrics(MetricsExposition& out, TimeNs now_ns) const override;  // core thread
+  void write_status(DaemonStatus& status, TimeNs now_ns) const override;
+  std::uint64_t alerts() const override { return counters_.alerts.load(); }
 
  private:
   struct Tracked {

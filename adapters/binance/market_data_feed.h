@@ -27,6 +27,7 @@
 #include "engine/core/instrument.h"
 #include "engine/events/events.h"
 #include "engine/feed/market_data_control.h"
+#include "engine/ports/reporting_component.h"
 #include "engine/queue/event_queue.h"
 
 namespace sigex {
@@ -57,7 +58,7 @@ struct FeedMetrics {
   std::vector<StreamMetrics> streams;
 };
 
-class BinanceMarketDataFeed final : public MarketDataControl {
+class BinanceMarketDataFeed final : public MarketDataControl, public ReportingComponent {
  public:
   // Every raw frame (websocket message or recorded REST snapshot) with its receive time, on
   // the I/O thread: the recorder's hook.
@@ -78,6 +79,8 @@ class BinanceMarketDataFeed final : public MarketDataControl {
 
   // Any thread: a consistent copy of the counters.
   FeedMetrics metrics() const;
+  void write_metrics(MetricsExposition& out, TimeNs now_ns) const override;  // core thread
+  void write_status(DaemonStatus& status, TimeNs now_ns) const override;
 
   // Stream names subscribed, in order (lower-case symbols).
   const std::vector<std::string>& stream_names() const;

@@ -253,4 +253,44 @@ bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& inst
   return true;
 }
 
+void SignalPoller::write_metrics(MetricsExposition& out, TimeNs now_ns) const {
+  const TmPollerMetrics tm = metrics();
+  out.single("sigex_tm_calls_total", "counter", "Token Metrics API calls made.", static_cast<double>(tm.client.calls));
+  out.single("sigex_tm_calls_left", "gauge", "Token Metrics calls left in this month's budget.",
+             static_cast<double>(std::max<std::int64_t>(tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0)));
+  out.single("sigex_tm_records_total", "counter", "Signals and grades received (new ones).", static_cast<double>(tm.records_emitted));
+  out.single("sigex_tm_parse_failures_total", "counter", "Token Metrics pages that failed to parse.",
+             static_cast<double>(tm.parse_failures + tm.client.malformed));
+  out.single("sigex_tm_errors_total", "counter",
+             "Token Metrics calls that failed (HTTP errors, timeouts, transport, malformed or success:false pages).",
+             static_cast<double>(tm.client.rate_limited + tm.client.server_errors + tm.client.auth_failures +
+                                 tm.client.payment_required + tm.client.timeouts + tm.client.transport_errors +
+                                 tm.client.bad_requests + tm.client.other_http_errors + tm.client.malformed +
+                                 tm.client.success_false));
+  out.single("sigex_tm_halted", "gauge", "1 when polling stopped (budget exhausted, key refused).", tm.halted ? 1 : 0);
+  out.family("sigex_tm_last_success_age_seconds", "gauge", "Age of the last successful poll per endpoint (-1: never).");
+  for (const auto& endpoint : tm.endpoints) {
+    if (!endpoint.enabled) continue;
+    out.sample("sigex_tm_last_success_age_seconds", label("endpoint", endpoint.name),
+               endpoint.last_success_ns == 0 ? -1 : static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9);
+  }
+}
+
+void SignalPoller::write_status(DaemonStatus& status, TimeNs now_ns) const {
+  const TmPollerMetrics tm = metrics();
+  DaemonStatus::TokenMetrics out;
+  for (const auto& endpoint : tm.endpoints) {
+    if (!endpoint.enabled) continue;
+    out.endpoints.push_back({endpoint.name, endpoint.polls, endpoint.failures,
+                             endpoint.last_success_ns == 0
+                                 ? std::nullopt
+                                 : std::optional<double>(static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9)});
+  }
+  out.records_received = tm.records_emitted;
+  out.budget_used = tm.budget_used;
+  out.budget_limit = tm.budget_limit;
+  if (tm.halted) out.halted_reason = tm.halt_reason;
+  status.token_metrics = std::move(out);
+}
+
 }  // namespace sigex

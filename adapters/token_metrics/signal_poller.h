@@ -21,6 +21,7 @@
 
 #include "adapters/token_metrics/token_metrics_client.h"
 #include "adapters/token_metrics/token_metrics_parser.h"
+#include "engine/ports/reporting_component.h"
 #include "engine/queue/event_queue.h"
 #include "engine/signals/signal_gate.h"
 
@@ -48,7 +49,7 @@ struct TmPollerMetrics {
   std::vector<TmEndpointStatus> endpoints;
 };
 
-class SignalPoller {
+class SignalPoller final : public ReportingComponent {
  public:
   using FrameSink = std::function<void(TimeNs receive_time_ns, std::string_view frame)>;
 
@@ -69,6 +70,9 @@ class SignalPoller {
   bool halted() const { return halted_.load(); }
 
   TmPollerMetrics metrics() const;  // any thread
+  void write_metrics(MetricsExposition& out, TimeNs now_ns) const override;
+  // The signal gate's counters are the core's: the caller adds them.
+  void write_status(DaemonStatus& status, TimeNs now_ns) const override;
 
  private:
   struct Endpoint {

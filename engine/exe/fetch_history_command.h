@@ -16,7 +16,7 @@
 
 #include "engine/core/clock.h"
 #include "engine/exe/app_config.h"
-#include "engine/exe/progress.h"
+#include "engine/logging/progress.h"
 
 namespace sigex {
 

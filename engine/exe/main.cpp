@@ -17,6 +17,7 @@
 #include "engine/exe/record_command.h"
 #include "engine/exe/replay_check_command.h"
 #include "engine/exe/run_command.h"
+#include "engine/exe/ctl_command.h"
 #include "engine/exe/sweep_command.h"
 #include "engine/logging/log.h"
 

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/exe/progress.h"
+#include "engine/logging/progress.h"
 #include "engine/events/events.h"
 #include "engine/exe/app_config.h"
 

@@ -23,7 +23,10 @@
 #include "adapters/service/metrics_server.h"
 #include "adapters/service/process_metrics.h"
 #include "engine/exe/build_info.h"
-#include "engine/exe/daemon_status.h"
+#include "engine/console/daemon_status.h"
+#include "engine/console/operator_console.h"
+#include "engine/exe/ctl_command.h"
+#include "engine/portfolio/balance_check.h"
 #include "adapters/service/process_hardening.h"
 #include "adapters/service/systemd_notifier.h"
 #include "adapters/token_metrics/signal_poller.h"
@@ -36,12 +39,12 @@
 #include "engine/core/simulated_clock.h"
 #include "engine/exe/intake_setup.h"
 #include "engine/exe/session_core.h"
-#include "engine/exe/service_metrics.h"
+#include "engine/console/service_metrics.h"
 #include "engine/exe/trading_state_command.h"
 #include "engine/logging/log.h"
-#include "engine/service/flatten_strategy.h"
+#include "engine/console/flatten_strategy.h"
 #include "engine/runtime/core_driver.h"
-#include "engine/service/watchdog.h"
+#include "engine/health/watchdog.h"
 #include "engine/sim/simulated_venue.h"
 
 namespace sigex {
@@ -86,7 +89,7 @@ struct CoreCall {
   std::promise<std::string> answer;
 };
 
-class Daemon {
+class Daemon final : private ConsoleHost {
  public:
   Daemon(const AppConfig& config, const RunOptions& options)
       : config_(config), options_(options), notifier_(ServiceNotifier::from_environment()) {}
@@ -111,18 +114,19 @@ class Daemon {
   void begin_stop(int signal_number);
   bool stop_complete(TimeNs now_ns) const;
   void shut_down();
-  std::string reload();
   void watchdog_thread();
   std::string ask_core(std::string request);
-  std::string handle(const std::string& request);
-  DaemonStatus status() const;
-  std::string set_state(TradingState state, const std::string& arguments);
-  std::string flatten(const std::string& reason);
+  // ConsoleHost: what the operator console needs from the daemon.
+  std::size_t control(const ControlAction& action) override;
+  std::string reload() override;
+  DaemonStatus status() const override;
+  std::string metrics() const override;
+  std::string check_scope(std::string_view scope) const override;
+  void state_changed() override;
+  MetricsComponents components() const { return {feed_.get(), poller_.get(), live_venue_.get()}; }
   // Orders resting on the venue (being canceled at stop). An order whose outcome is unknown
   // cannot be canceled and does not hold up a stop: the next start reconciles it.
   bool any_resting_order() const;
-  // Records the action in the input log, then applies it at the core's current time.
-  std::size_t control(const ControlAction& action);
   const Clock& engine_clock() const { return paper_venue_ ? static_cast<const Clock&>(core_clock_) : clock_; }
 
   void phase(const std::string& text) {
@@ -157,6 +161,7 @@ class Daemon {
   std::unique_ptr<ControlSocketServer> control_;
   std::unique_ptr<MetricsServer> metrics_server_;
   ServiceMetrics metrics_;
+  OperatorConsole console_{*this};
   std::vector<InboundEvent> batch_ = std::vector<InboundEvent>(1024);
 
   moodycamel::ConcurrentQueue<std::shared_ptr<CoreCall>> calls_;
@@ -364,10 +369,12 @@ bool Daemon::reconcile(std::string& error) {
       if (core_.engine->next_due_time_ns() <= clock_.now_ns()) driver_->tick(clock_.now_ns());
     }
   }
-  std::size_t balance_differences = 0;
-  if (live_venue_) balance_differences = live_venue_->check_positions(core_.engine->portfolio()).size();
+  if (live_venue_) {
+    metrics_.balance_differences =
+        compare_with_account(core_.engine->portfolio(), instruments_, live_venue_->start_holdings()).size();
+  }
   metrics_.reconciliation_differences_at_start =
-      core_.engine->orders().counters().reconciliation_differences + balance_differences;
+      core_.engine->orders().counters().reconciliation_differences + metrics_.balance_differences;
   std::size_t open = 0;
   for (const Order& order : core_.engine->orders().orders()) open += is_open(order.state) ? 1 : 0;
   phase(fmt::format("reconciled: {} journaled order(s), {} open, {} difference(s)",
@@ -491,7 +498,7 @@ void Daemon::turn() {
   if (const int signal_number = g_stop_signal.exchange(0); signal_number != 0) begin_stop(signal_number);
   if (g_reload_requested.exchange(false)) reload();
   std::shared_ptr<CoreCall> call;
-  while (calls_.try_dequeue(call)) call->answer.set_value(handle(call->request));
+  while (calls_.try_dequeue(call)) call->answer.set_value(console_.handle(call->request));
 
   // Sleeps until a record arrives (or the next timer, or the idle wait ends): no spinning.
   const TimeNs before_wait_ns = clock_.now_ns();
@@ -726,51 +733,22 @@ std::string Daemon::ask_core(std::string request) {
   return answer.get();
 }
 
-std::string Daemon::handle(const std::string& request) {
-  const auto space = request.find(' ');
-  const std::string verb = request.substr(0, space);
-  const std::string arguments = space == std::string::npos ? "" : request.substr(space + 1);
-  if (verb == "status" && arguments == "json") return "ok\n" + render_status_json(status());
-  if (verb == "status") return "ok\n" + render_status_text(status());
-  if (verb == "metrics") {
-    return render_metrics(metrics_, *core_.engine, config_, feed_.get(), poller_.get(), live_venue_.get(),
-                          queue_->approximate_size(), ready_since_ns_.load() != 0, clock_.now_ns(),
-                          last_market_event_ns_.load());
-  }
-  if (verb == "halt") return set_state(TradingState::kHalted, arguments);
-  if (verb == "resume") return set_state(TradingState::kActive, arguments);
-  if (verb == "reduce") return set_state(TradingState::kReducing, arguments);
-  if (verb == "flatten") return flatten(arguments);
-  if (verb == "reload") return reload();
-  return "error: unknown request \"" + verb + "\" (expected status, halt, resume, reduce, flatten or reload)\n";
+std::string Daemon::metrics() const {
+  return render_metrics(metrics_, *core_.engine, config_.service.mode == RunMode::kLive ? "live" : "paper", components(),
+                        queue_->approximate_size(), ready_since_ns_.load() != 0, clock_.now_ns(),
+                        last_market_event_ns_.load());
 }
 
-// "<scope> <reason...>" from `sigex ctl`.
-std::string Daemon::set_state(TradingState state, const std::string& arguments) {
-  const auto space = arguments.find(' ');
-  const std::string scope = arguments.substr(0, space);
-  const std::string reason = space == std::string::npos ? "" : arguments.substr(space + 1);
-  if (const std::string why = check_scope(config_, scope); !why.empty()) {
-    return "error: scope \"" + scope + "\": " + why + "\n";
-  }
-  if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
-  control({ControlKind::kSetTradingState, scope, std::string(to_string(state)), "operator: " + reason});
+std::string Daemon::check_scope(std::string_view scope) const { return sigex::check_scope(config_, std::string(scope)); }
+
+void Daemon::state_changed() {
   last_status_.clear();
   publish_status(clock_.now_ns(), true);
-  return fmt::format("ok\n{} is {}\n", scope, to_string(state));
-}
-
-std::string Daemon::flatten(const std::string& reason) {
-  if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
-  const std::size_t canceled = control({ControlKind::kFlatten, "", "", reason});
-  return fmt::format("ok\nglobal is REDUCING; {} resting order(s) being canceled; positions are being sold "
-                     "(watch `sigex ctl status`)\n", canceled);
 }
 
 DaemonStatus Daemon::status() const {
   const TimeNs now_ns = clock_.now_ns();
   const TimeNs ready_ns = ready_since_ns_.load();
-  const auto age_s = [now_ns](TimeNs then_ns) { return static_cast<double>(now_ns - then_ns) / 1e9; };
   DaemonStatus s;
   s.mode = config_.service.mode == RunMode::kLive ? "live" : "paper";
   s.state_dir = config_.engine.state_dir;
@@ -778,114 +756,21 @@ DaemonStatus Daemon::status() const {
   s.stopping = stopping_;
   s.core_dumps_allowed = core_dumps_allowed();
   s.metrics_url = metrics_.listen;
-  const TradingStatus& global = core_.engine->trading_states().get(kGlobalScope);
-  s.trading_states.push_back({std::string(kGlobalScope), std::string(to_string(global.state)),
-                              global.reason.empty() ? "" : format_utc_timestamp(global.since_ns), global.reason});
-  for (const auto& [scope, state] : core_.engine->trading_states().all()) {
-    if (scope == kGlobalScope) continue;
-    s.trading_states.push_back({scope, std::string(to_string(state.state)), format_utc_timestamp(state.since_ns), state.reason});
-  }
-  if (core_.engine->halted()) s.oms_halted_reason = core_.engine->halt_reason();
-  const FeedMetrics feed = feed_->metrics();
   const TimeNs last_event = last_market_event_ns_.load();
-  s.market_data_state = std::string(to_string(feed.state));
-  if (last_event != 0) s.last_market_event_age_s = age_s(last_event);
-  s.feed_connects = feed.connects;
-  s.feed_reconnects = feed.reconnects;
-  if (poller_) {
-    const TmPollerMetrics tm = poller_->metrics();
-    DaemonStatus::TokenMetrics out;
-    for (const auto& endpoint : tm.endpoints) {
-      if (!endpoint.enabled) continue;
-      out.endpoints.push_back({endpoint.name, endpoint.polls, endpoint.failures,
-                               endpoint.last_success_ns == 0 ? std::nullopt
-                                                             : std::optional<double>(age_s(endpoint.last_success_ns))});
-    }
-    const SignalGateCounters& gate = core_.signal_gate->counters();
-    out.records_received = tm.records_emitted;
-    out.delivered = gate.delivered;
-    out.duplicates = gate.duplicates;
-    out.outdated = gate.outdated;
-    out.stale = gate.stale;
-    out.budget_used = tm.budget_used;
-    out.budget_limit = tm.budget_limit;
-    if (tm.halted) out.halted_reason = tm.halt_reason;
-    s.token_metrics = std::move(out);
+  if (last_event != 0) s.last_market_event_age_s = static_cast<double>(now_ns - last_event) / 1e9;
+  const MetricsComponents parts = components();
+  for (const ReportingComponent* component : {parts.market_data, parts.signals, parts.venue}) {
+    if (component != nullptr) component->write_status(s, now_ns);
   }
-  const Portfolio& portfolio = core_.engine->portfolio();
-  for (const Instrument& instrument : instruments_.all()) {
-    const Position& position = portfolio.position(instrument.id);
-    if (position.quantity.raw == 0 && position.realised_pnl.raw == 0) continue;
-    s.positions.push_back({std::string(instrument.symbol.view()),
-                           format_decimal(position.quantity.raw, instrument.quantity_scale),
-                           format_decimal(position.entry_price.raw, instrument.price_scale),
-                           money_text(position.realised_pnl),
-                           money_text(portfolio.unrealised_pnl(instrument.id, core_.engine->quotes()))});
-  }
-  s.cash_asset = config_.engine.cash_asset;
-  s.cash = money_text(portfolio.cash());
-  s.equity = money_text(portfolio.equity(core_.engine->quotes()));
-  s.starting_cash = money_text(portfolio.starting_cash());
-  s.fees = money_text(portfolio.total_fees());
-  for (const Order& order : core_.engine->orders().orders()) {
-    if (!is_open(order.state)) continue;
-    const Instrument& instrument = instruments_.get(order.instrument);
-    s.open_orders.push_back({std::string(order.client_order_id.view()), std::string(instrument.symbol.view()),
-                             order.side == Side::kBuy ? "BUY" : "SELL", order.type == OrderType::kMarket ? "MARKET" : "LIMIT",
-                             format_decimal(order.quantity.raw, instrument.quantity_scale),
-                             format_decimal(order.price.raw, instrument.price_scale),
-                             format_decimal(order.filled_quantity.raw, instrument.quantity_scale),
-                             std::string(to_string(order.state))});
-  }
-  const OrderManager& oms = core_.engine->orders();
-  s.unresolved_orders = oms.unresolved_orders();
-  s.unproven_absences = oms.counters().unproven_absences;
-  if (live_venue_) {
-    s.orders_waiting = live_venue_->counters().orders_waiting.load();
-    if (s.orders_waiting > 0) s.waiting_reason = live_venue_->waiting_reason();
-    s.banned = live_venue_->banned();
-  }
-  s.max_order_wait_s = config_.execution.binance.max_order_wait_ns / kNsPerSecond;
-  for (std::size_t i = 1; i < static_cast<std::size_t>(RiskDenial::kCount); ++i) {
-    const auto reason = static_cast<RiskDenial>(i);
-    if (core_.engine->risk().denials(reason) > 0) {
-      s.risk_denials.emplace_back(std::string(to_string(reason)), core_.engine->risk().denials(reason));
-    }
-  }
-  const auto& counters = core_.engine->counters();
-  s.events = counters.events;
-  s.orders = counters.orders_submitted;
-  s.fills = counters.fills;
-  s.venue_rejections = counters.venue_rejections;
-  s.alerts = counters.alerts;
+  describe_core(s, *core_.engine, core_.signal_gate.get(), config_.engine.cash_asset);
   return s;
 }
 
 }  // namespace
 
-std::string control_socket_path(const AppConfig& config) {
-  if (!config.service.control_socket.empty()) return config.service.control_socket;
-  return (std::filesystem::path(config.engine.state_dir) / "control.sock").string();
-}
-
 int run_daemon(const AppConfig& config, const RunOptions& options) {
   Daemon daemon(config, options);
   return daemon.run();
-}
-
-int run_ctl(const AppConfig& config, const std::string& socket_override, const std::string& request) {
-  const std::string path = socket_override.empty() ? control_socket_path(config) : socket_override;
-  std::string answer, error;
-  if (!control_request(path, request, 10 * kNsPerSecond, answer, error)) {
-    std::fprintf(stderr, "sigex ctl: %s\n", error.c_str());
-    return 3;
-  }
-  if (answer.starts_with("ok\n")) {
-    std::fputs(answer.c_str() + 3, stdout);
-    return 0;
-  }
-  std::fputs(answer.c_str(), stderr);
-  return 1;
 }
 
 }  // namespace sigex

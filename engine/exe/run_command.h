@@ -41,11 +41,4 @@ struct RunOptions {
 // Exit codes: 0 stopped cleanly, 1 could not start or failed while running (see the log).
 int run_daemon(const AppConfig& config, const RunOptions& options);
 
-// `sigex ctl`: one request to a running daemon's control socket; prints the answer.
-// Exit codes: 0 ok, 1 the daemon refused the request, 3 the daemon cannot be reached.
-int run_ctl(const AppConfig& config, const std::string& socket_override, const std::string& request);
-
-// Where the control socket of `config` is.
-std::string control_socket_path(const AppConfig& config);
-
 }  // namespace sigex

@@ -12,7 +12,7 @@
 #include "engine/exe/app_config.h"
 #include "engine/journal/input_log.h"
 #include "engine/runtime/engine.h"
-#include "engine/service/flatten_strategy.h"
+#include "engine/console/flatten_strategy.h"
 #include "engine/sim/simulated_venue.h"
 
 namespace sigex {

@@ -23,7 +23,7 @@
 #include "engine/risk/retry_backoff.h"
 #include "engine/risk/risk_engine.h"
 #include "engine/risk/trading_state.h"
-#include "engine/service/latency_histogram.h"
+#include "engine/metrics/latency_histogram.h"
 #include "engine/signals/signal_gate.h"
 #include "engine/strategy/strategy.h"
 #include "engine/venue/execution_venue.h"

@@ -355,25 +355,24 @@ TEST_F(BinanceVenueTest, ForeignOrdersAreCanceledWhenConfiguredSo) {
   EXPECT_EQ(orders_->counters().foreign_orders, 1u);
 }
 
-TEST_F(BinanceVenueTest, PositionsAreCheckedAgainstTheAccountsBalances) {
+TEST_F(BinanceVenueTest, TheAccountsHoldingsAreReportedForTheEngineToCompare) {
   const InstrumentRegistry& registry = instruments_;
   Portfolio portfolio(registry, money("100000"));
-  EXPECT_TRUE(venue_->check_positions(portfolio).empty());  // no BTC on either side
-  // sigex believes it holds BTC the account does not have: an error, counted.
+  EXPECT_TRUE(compare_with_account(portfolio, registry, venue_->start_holdings()).empty());  // no BTC on either side
+  // sigex believes it holds BTC the account does not have: a difference.
   portfolio.apply_fill(0, Side::kBuy, price("60000"), quantity("0.02"), money("0"));
-  const auto differences = venue_->check_positions(portfolio);
+  const auto differences = compare_with_account(portfolio, registry, venue_->start_holdings());
   ASSERT_EQ(differences.size(), 1u);
-  EXPECT_EQ(differences[0].asset, "BTC");
-  EXPECT_EQ(differences[0].exchange, 0);
-  EXPECT_EQ(differences[0].sigex, quantity("0.02").raw);
-  EXPECT_EQ(venue_->counters().balance_differences.load(), 1u);
+  EXPECT_EQ(differences[0].instrument, 0u);
+  EXPECT_EQ(differences[0].account, quantity("0"));
+  EXPECT_EQ(differences[0].sigex, quantity("0.02"));
   // After trading, a restart reads balances that match the journal's position exactly.
   const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
   ASSERT_TRUE(pump([&] { return final_state(); }));
   restart();
   Portfolio restored(registry, money("100000"));
   restored.apply_fill(0, Side::kBuy, price("60000"), orders_->find(id.view())->filled_quantity, money("0"));
-  EXPECT_TRUE(venue_->check_positions(restored).empty());
+  EXPECT_TRUE(compare_with_account(restored, registry, venue_->start_holdings()).empty());
 }
 
 TEST_F(BinanceVenueTest, OrdersAreMadeValidInTheSafeDirection) {

@@ -1,4 +1,4 @@
-#include "engine/service/flatten_strategy.h"
+#include "engine/console/flatten_strategy.h"
 
 #include "engine/logging/log.h"
 

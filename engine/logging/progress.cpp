@@ -1,4 +1,4 @@
-#include "engine/exe/progress.h"
+#include "engine/logging/progress.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "engine/exe/daemon_status.h"
+#include "engine/console/daemon_status.h"
 
 #include <fmt/format.h>
 

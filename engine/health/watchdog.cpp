@@ -1,4 +1,4 @@
-#include "engine/service/watchdog.h"
+#include "engine/health/watchdog.h"
 
 #include <fmt/format.h>
 
