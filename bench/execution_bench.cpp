@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/binance/binance_rest_client.h"
+#include "adapters/binance/rest_client.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/runtime/engine.h"
 

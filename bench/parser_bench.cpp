@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/binance/binance_parser.h"
+#include "adapters/binance/parse_market_data.h"
 #include "engine/book/order_book.h"
 
 // GCC 12 misreads the replaced global operator new/delete pair below once they are inlined.

@@ -8,9 +8,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "adapters/token_metrics/tm_page.h"
-#include "adapters/token_metrics/token_metrics_client.h"
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/token_metrics/parse_page.h"
+#include "adapters/token_metrics/rest_client.h"
+#include "adapters/token_metrics/parse_records.h"
 #include "engine/core/calendar.h"
 #include "engine/signals/signal_gate.h"
 

@@ -50,8 +50,6 @@ struct ExchangeInfo {
   const SymbolFilters* find(std::string_view symbol) const;
 };
 
-// Errors name nothing secret; an unreadable filter value fails the whole document.
-Result<ExchangeInfo> parse_exchange_info(std::string_view body);
 
 enum class FilterFailure : std::uint8_t {
   kNone,

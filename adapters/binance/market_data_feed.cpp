@@ -11,7 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "adapters/binance/binance_parser.h"
+#include "adapters/binance/parse_market_data.h"
 #include "adapters/net/backoff.h"
 #include "adapters/net/http_client.h"
 #include "adapters/net/url.h"

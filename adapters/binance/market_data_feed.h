@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/binance/market_data_config.h"
+#include "adapters/binance/config.h"
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
 #include "engine/events/events.h"

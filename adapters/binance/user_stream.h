@@ -19,7 +19,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "adapters/binance/order_report.h"
+#include "adapters/binance/parse_order_report.h"
 #include "adapters/net/backoff.h"
 #include "adapters/net/websocket_client.h"
 #include "engine/core/result.h"

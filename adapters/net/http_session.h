@@ -22,15 +22,10 @@
 
 #include "adapters/net/http_types.h"
 #include "adapters/net/url.h"
+#include "adapters/net/timeouts.h"
 #include "engine/core/time.h"
 
 namespace sigex {
-
-struct HttpTimeouts {
-  DurationNs connect_ns = 5 * kNsPerSecond;    // resolve + TCP connect
-  DurationNs handshake_ns = 5 * kNsPerSecond;  // TLS
-  DurationNs request_ns = 15 * kNsPerSecond;   // write the request and read the whole response
-};
 
 class HttpSession {
  public:

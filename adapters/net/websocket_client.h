@@ -19,15 +19,10 @@
 #include <boost/system/error_code.hpp>
 
 #include "adapters/net/url.h"
+#include "adapters/net/timeouts.h"
 #include "engine/core/time.h"
 
 namespace sigex {
-
-struct WebSocketTimeouts {
-  DurationNs connect_ns = 10 * kNsPerSecond;    // resolve + TCP connect
-  DurationNs handshake_ns = 10 * kNsPerSecond;  // TLS + websocket handshakes
-  DurationNs idle_ns = 30 * kNsPerSecond;       // no traffic at all: ping, then close
-};
 
 class WebSocketClient {
  public:

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "adapters/binance/binance_parser.h"
+#include "adapters/binance/parse_market_data.h"
 #include "adapters/recorded/publication_schedule.h"
 #include "adapters/recorded/recorded_file.h"
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/token_metrics/parse_records.h"
 
 namespace sigex {
 

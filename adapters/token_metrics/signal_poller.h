@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/token_metrics/token_metrics_client.h"
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/token_metrics/rest_client.h"
+#include "adapters/token_metrics/parse_records.h"
 #include "engine/ports/reporting_component.h"
 #include "engine/queue/event_queue.h"
 #include "engine/signals/signal_gate.h"

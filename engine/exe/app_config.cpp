@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "adapters/service/metrics_server.h"
-#include "adapters/token_metrics/token_metrics_client.h"
+#include "adapters/token_metrics/rest_client.h"
 #include "engine/core/calendar.h"
 #include "engine/oms/client_order_id.h"
 
@@ -443,11 +443,13 @@ void read_execution(ConfigSection section, AppConfig& config) {
   section.integer("weight_per_minute", binance.rest.weight_per_minute, 1, 1'000'000);
   section.integer("orders_per_10s", binance.rest.orders_per_10s, 1, 1'000'000);
   section.integer("orders_per_day", binance.rest.orders_per_day, 1, 100'000'000);
-  read_milliseconds(section, "settle_ms", execution.settle_ns, 0, 600'000);
-  read_milliseconds(section, "lookup_retry_ms", execution.lookup_retry_ns, 10, 600'000);
-  section.integer("not_found_confirmations", execution.not_found_confirmations, 1, 100);
-  read_seconds(section, "min_resend_wait_s", execution.min_resend_wait_ns, 1, 86'400);
-  if (execution.min_resend_wait_ns < binance.rest.recv_window_ns + execution.settle_ns) {
+  ResolutionPolicy& resolution = config.resolution;
+  resolution.recv_window_ns = binance.rest.recv_window_ns;
+  read_milliseconds(section, "settle_ms", resolution.settle_ns, 0, 600'000);
+  read_milliseconds(section, "lookup_retry_ms", resolution.retry_ns, 10, 600'000);
+  section.integer("not_found_confirmations", resolution.not_found_confirmations, 1, 100);
+  read_seconds(section, "min_resend_wait_s", resolution.min_resend_wait_ns, 1, 86'400);
+  if (resolution.min_resend_wait_ns < resolution.recv_window_ns + resolution.settle_ns) {
     section.error("min_resend_wait_s", "must be at least recv_window_ms + settle_ms");
   }
   read_seconds(section, "max_order_wait_s", binance.max_order_wait_ns, 1, 86'400);
@@ -455,7 +457,7 @@ void read_execution(ConfigSection section, AppConfig& config) {
   std::string foreign = "report";
   section.text("foreign_orders", foreign);
   if (foreign == "cancel") {
-    execution.foreign_orders = ForeignOrderPolicy::kCancel;
+    config.foreign_orders = ForeignOrderPolicy::kCancel;
   } else if (foreign != "report") {
     section.error("foreign_orders", "expected \"report\" or \"cancel\"");
   }
@@ -526,16 +528,6 @@ std::string missing_section_for(std::string_view command, const AppConfig& confi
     return needs("[token_metrics]", "where the history comes from and where the key is");
   }
   return {};
-}
-
-ResolutionPolicy resolution_policy(const ExecutionConfig& execution) {
-  ResolutionPolicy policy;
-  policy.recv_window_ns = execution.binance.rest.recv_window_ns;
-  policy.settle_ns = execution.settle_ns;
-  policy.retry_ns = execution.lookup_retry_ns;
-  policy.not_found_confirmations = execution.not_found_confirmations;
-  policy.min_resend_wait_ns = execution.min_resend_wait_ns;
-  return policy;
 }
 
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "adapters/binance/binance_execution_venue.h"
-#include "adapters/binance/market_data_config.h"
+#include "adapters/binance/execution_venue.h"
+#include "adapters/binance/config.h"
 #include "engine/journal/input_retention.h"
 #include "engine/config/config_reader.h"
 #include "engine/core/instrument.h"
@@ -18,7 +18,7 @@
 #include "engine/risk/risk_engine.h"
 #include "engine/signals/signal_gate.h"
 #include "engine/sim/simulated_venue.h"
-#include "adapters/token_metrics/token_metrics_config.h"
+#include "adapters/token_metrics/config.h"
 #include "strategies/grade_rebalance/grade_rebalance.h"
 #include "strategies/signal_follow/signal_follow.h"
 
@@ -76,6 +76,19 @@ struct ServiceConfig {
   bool allow_core_dumps = false;
 };
 
+// [execution] in the configuration file: the live venue and where its keys are. Keys are never
+// part of the file, only where to find them. How the OMS resolves unknown outcomes is read
+// from the same section into AppConfig::resolution.
+struct ExecutionConfig {
+  bool enabled = false;
+  std::string venue = "binance";
+  BinanceExecutionConfig binance;
+  std::string key_type = "hmac";  // "hmac" (secret) or "ed25519" (PKCS#8 PEM private key)
+  SecretSource api_key{"binance-api-key", "", "SIGEX_BINANCE_API_KEY", "Binance API key"};
+  SecretSource api_secret{"binance-api-secret", "", "SIGEX_BINANCE_API_SECRET",
+                          "Binance API secret or Ed25519 private key"};
+};
+
 struct AppConfig {
   std::string path;
   EngineConfig engine;
@@ -89,6 +102,11 @@ struct AppConfig {
   SignalGateConfig signals;
   TokenMetricsConfig token_metrics;
   ExecutionConfig execution;
+  // The OMS's policy with a live venue ([execution] settle_ms, lookup_retry_ms,
+  // not_found_confirmations, min_resend_wait_s, foreign_orders); recv_window_ns is always the
+  // venue's REST client's (a request older than that cannot be accepted).
+  ResolutionPolicy resolution;
+  ForeignOrderPolicy foreign_orders = ForeignOrderPolicy::kReport;
   bool signal_follow_enabled = false;
   SignalFollowConfig signal_follow;
   bool grade_rebalance_enabled = false;
@@ -114,7 +132,5 @@ InstrumentRegistry build_registry(const AppConfig& config);
 // first one missing ("sigex run needs a [service] section ...").
 std::string missing_section_for(std::string_view command, const AppConfig& config);
 
-// How the OMS resolves unknown outcomes with the configured live venue.
-ResolutionPolicy resolution_policy(const ExecutionConfig& execution);
 
 }  // namespace sigex

@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "adapters/binance/binance_execution_venue.h"
+#include "adapters/binance/execution_venue.h"
 #include "adapters/binance/market_data_feed.h"
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
@@ -313,8 +313,8 @@ bool Daemon::reconcile(std::string& error) {
   core_ = compose_session_core(config_, instruments_, engine_clock(), *journal_, *venue_, paper_venue_.get());
   core_.engine->set_order_log(true);
   if (live_venue_) {
-    core_.engine->set_resolution_policy(resolution_policy(config_.execution));
-    core_.engine->set_foreign_order_policy(config_.execution.foreign_orders);
+    core_.engine->set_resolution_policy(config_.resolution);
+    core_.engine->set_foreign_order_policy(config_.foreign_orders);
   }
   if (!check_account_history(error)) return false;
   // Measured on the wall clock: in paper mode the core's own clock is the inputs' time.

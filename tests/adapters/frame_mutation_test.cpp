@@ -6,8 +6,8 @@
 
 #include <random>
 
-#include "adapters/binance/binance_parser.h"
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/binance/parse_market_data.h"
+#include "adapters/token_metrics/parse_records.h"
 #include "support/test_support.h"
 
 namespace sigex {

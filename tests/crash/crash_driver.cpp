@@ -16,7 +16,7 @@
 #include <cstdio>
 #include <string>
 
-#include "adapters/binance/binance_execution_venue.h"
+#include "adapters/binance/execution_venue.h"
 #include "engine/core/live_clock.h"
 #include "engine/logging/log.h"
 #include "engine/oms/account_history.h"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "adapters/binance/binance_parser.h"
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/binance/parse_market_data.h"
+#include "adapters/token_metrics/parse_records.h"
 #include "engine/core/check.h"
 
 namespace {

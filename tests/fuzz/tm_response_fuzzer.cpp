@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "adapters/token_metrics/tm_page.h"
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/token_metrics/parse_page.h"
+#include "adapters/token_metrics/parse_records.h"
 #include "engine/core/check.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "adapters/net/waiter.h"
-#include "adapters/token_metrics/token_metrics_config.h"
+#include "adapters/token_metrics/config.h"
 #include "engine/core/calendar.h"
 #include "engine/core/simulated_clock.h"
 #include "tools/tm_simulator/tm_simulator.h"

@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "adapters/binance/request_signer.h"
+#include "adapters/binance/signer.h"
 #include "engine/core/decimal.h"
 #include "tools/sim_http/loopback_http_server.h"
 

@@ -16,7 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "adapters/binance/binance_parser.h"
+#include "adapters/binance/parse_market_data.h"
 #include "adapters/recorded/recorded_file.h"
 #include "engine/book/order_book.h"
 #include "engine/core/decimal.h"

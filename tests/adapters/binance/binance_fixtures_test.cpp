@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "adapters/binance/binance_parser.h"
+#include "adapters/binance/parse_market_data.h"
 #include "engine/book/order_book.h"
 #include "support/test_support.h"
 

@@ -2,6 +2,7 @@
 // and applied so that a sent order is always valid and never more aggressive or larger than
 // intended.
 
+#include "adapters/binance/parse_exchange_info.h"
 #include "adapters/binance/exchange_filters.h"
 
 #include <fstream>

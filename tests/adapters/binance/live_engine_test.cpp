@@ -10,7 +10,7 @@
 #include <chrono>
 #include <gtest/gtest.h>
 
-#include "adapters/binance/binance_execution_venue.h"
+#include "adapters/binance/execution_venue.h"
 #include "engine/core/live_clock.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/runtime/engine.h"

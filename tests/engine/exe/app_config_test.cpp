@@ -220,7 +220,7 @@ TEST(AppConfig, ExecutionConfigIsValidAndMatchesTheDefaults) {
   EXPECT_EQ(config.execution.binance.rest.recv_window_ns, defaults.binance.rest.recv_window_ns);
   EXPECT_EQ(config.execution.binance.poll_interval_ns, defaults.binance.poll_interval_ns);
   EXPECT_EQ(config.execution.api_secret.env, defaults.api_secret.env);
-  const ResolutionPolicy policy = resolution_policy(config.execution);
+  const ResolutionPolicy& policy = config.resolution;
   EXPECT_EQ(policy.recv_window_ns, 5 * kNsPerSecond);
   EXPECT_EQ(policy.settle_ns, 5 * kNsPerSecond);
   EXPECT_EQ(policy.not_found_confirmations, 3);

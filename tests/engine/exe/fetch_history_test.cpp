@@ -12,7 +12,7 @@
 
 #include "adapters/recorded/recorded_file.h"
 
-#include "adapters/token_metrics/token_metrics_client.h"
+#include "adapters/token_metrics/rest_client.h"
 #include "engine/exe/backtest_command.h"
 #include "support/test_support.h"
 #include "support/tm_support.h"

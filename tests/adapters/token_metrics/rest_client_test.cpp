@@ -2,7 +2,7 @@
 // right outcome, the exact number of calls (each counted in the budget), waits that follow
 // Retry-After or the backoff, and never a partial result.
 
-#include "adapters/token_metrics/token_metrics_client.h"
+#include "adapters/token_metrics/rest_client.h"
 
 #include <sstream>
 

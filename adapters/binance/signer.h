@@ -7,7 +7,7 @@
 // Two key types: HMAC-SHA256 (hex signature) and Ed25519 (base64 signature, which must be
 // percent-encoded when it goes into a query string or form body). The secret lives in a
 // Secret and is never logged; signers cannot be copied. Pinned to Binance's official vectors
-// and RFC 4231 / RFC 8032 in tests/adapters/binance/request_signer_test.cpp.
+// and RFC 4231 / RFC 8032 in tests/adapters/binance/signer_test.cpp.
 
 #include <memory>
 #include <string>

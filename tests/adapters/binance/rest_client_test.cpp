@@ -3,7 +3,8 @@
 // order's fate open comes back Unknown and is settled by asking for the order by client id,
 // never by resending it blindly.
 
-#include "adapters/binance/binance_rest_client.h"
+#include "adapters/binance/parse_exchange_info.h"
+#include "adapters/binance/rest_client.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Binance signing pinned to the official documented vectors (REST V1-V3, WS API V4-V5), the
 // derived vectors of the exchange reference, RFC 4231 (HMAC) and RFC 8032 (Ed25519).
 
-#include "adapters/binance/request_signer.h"
+#include "adapters/binance/signer.h"
 
 #include <gtest/gtest.h>
 

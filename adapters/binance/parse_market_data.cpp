@@ -1,4 +1,4 @@
-#include "adapters/binance/binance_parser.h"
+#include "adapters/binance/parse_market_data.h"
 
 #include <cctype>
 #include <cstring>

@@ -1,6 +1,6 @@
 // Binance order answers in the documented shapes (ACK, FULL, cancel, query, open orders).
 
-#include "adapters/binance/order_report.h"
+#include "adapters/binance/parse_order_report.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but remain supported;
 // see HmacSigner for why they are used.
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "adapters/binance/request_signer.h"
+#include "adapters/binance/signer.h"
 
 #include <algorithm>
 #include <memory>

@@ -1,4 +1,5 @@
-#include "adapters/binance/binance_execution_venue.h"
+#include "adapters/binance/parse_exchange_info.h"
+#include "adapters/binance/execution_venue.h"
 
 #include <algorithm>
 

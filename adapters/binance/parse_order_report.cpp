@@ -1,4 +1,4 @@
-#include "adapters/binance/order_report.h"
+#include "adapters/binance/parse_order_report.h"
 
 #include <simdjson.h>
 

@@ -1,4 +1,4 @@
-#include "adapters/binance/binance_rest_client.h"
+#include "adapters/binance/rest_client.h"
 
 #include <algorithm>
 #include <chrono>

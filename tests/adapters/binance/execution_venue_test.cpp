@@ -4,7 +4,7 @@
 // equal to the exchange's. The OMS runs on a simulated clock so that deadlines (recvWindow +
 // settle) pass without waiting; the venue signs with the real clock, as the simulator checks.
 
-#include "adapters/binance/binance_execution_venue.h"
+#include "adapters/binance/execution_venue.h"
 
 #include <gtest/gtest.h>
 

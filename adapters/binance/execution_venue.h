@@ -26,7 +26,7 @@
 
 #include <blockingconcurrentqueue.h>
 
-#include "adapters/binance/binance_rest_client.h"
+#include "adapters/binance/rest_client.h"
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/user_stream.h"
 #include "engine/journal/durability.h"
@@ -38,26 +38,6 @@
 #include "engine/venue/execution_venue.h"
 
 namespace sigex {
-
-struct BinanceExecutionConfig {
-  BinanceRestConfig rest;
-  // WebSocket API for the user data stream; empty: none (open orders are polled only).
-  std::string ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
-  WebSocketTimeouts ws_timeouts;
-  DurationNs poll_interval_ns = 2 * kNsPerSecond;        // open orders, while the stream is down
-  DurationNs stream_poll_interval_ns = 30 * kNsPerSecond;  // safety net while the stream is live
-  DurationNs clock_check_interval_ns = 5 * kNsPerMinute;
-  DurationNs clock_recheck_interval_ns = 5 * kNsPerSecond;  // while orders wait for the clock
-  // An order refused here (ban, clock skew guard, request budget) waits, in order, and goes
-  // out once when the condition clears; after this long it is given up (journaled rejected,
-  // -1, never sent) and the strategy's next order waits its retry backoff.
-  DurationNs max_order_wait_ns = 60 * kNsPerSecond;
-  DurationNs deferred_retry_interval_ns = 200 * kNsPerMs;
-  // Start-up: the account's orders and trades over this period are read (allOrders and
-  // myTrades, 24 hours per request) so that orders of sigex's strategies that the journal
-  // does not know are found before anything trades (0: not read).
-  DurationNs history_lookback_ns = 7 * kNsPerDay;
-};
 
 struct VenueCounters {
   std::atomic<std::uint64_t> orders_sent{0};
@@ -72,26 +52,6 @@ struct VenueCounters {
   std::atomic<std::uint64_t> orders_given_up{0};    // waited too long, never sent
   std::atomic<std::uint64_t> proofs{0};             // proof-of-absence searches
   std::atomic<std::uint64_t> unproven_absences{0};  // searches that found a trace: never resent
-};
-
-// [execution] in the configuration file: the live venue, where its keys are, and how unknown
-// outcomes are resolved. Keys are never part of the file, only where to find them.
-struct ExecutionConfig {
-  bool enabled = false;
-  std::string venue = "binance";
-  BinanceExecutionConfig binance;
-  std::string key_type = "hmac";  // "hmac" (secret) or "ed25519" (PKCS#8 PEM private key)
-  SecretSource api_key{"binance-api-key", "", "SIGEX_BINANCE_API_KEY", "Binance API key"};
-  SecretSource api_secret{"binance-api-secret", "", "SIGEX_BINANCE_API_SECRET",
-                          "Binance API secret or Ed25519 private key"};
-  // recv_window_ns is always the REST client's (a request older than that cannot be accepted).
-  DurationNs settle_ns = 5 * kNsPerSecond;
-  DurationNs lookup_retry_ns = 1 * kNsPerSecond;
-  int not_found_confirmations = 3;
-  // No resend before this long after the outcome became unknown, whatever the lookups say:
-  // well past Binance's worst observed lookup lag.
-  DurationNs min_resend_wait_ns = 60 * kNsPerSecond;
-  ForeignOrderPolicy foreign_orders = ForeignOrderPolicy::kReport;
 };
 
 class BinanceExecutionVenue final : public ExecutionVenue, public ReportingComponent {

@@ -1,4 +1,4 @@
-#include "adapters/token_metrics/token_metrics_client.h"
+#include "adapters/token_metrics/rest_client.h"
 
 #include <array>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "adapters/token_metrics/tm_page.h"
+#include "adapters/token_metrics/parse_page.h"
 
 #include <cctype>
 

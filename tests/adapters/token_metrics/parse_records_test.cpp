@@ -1,9 +1,9 @@
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/token_metrics/parse_records.h"
 
 #include <fstream>
 #include <sstream>
 
-#include "adapters/token_metrics/tm_page.h"
+#include "adapters/token_metrics/parse_page.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "adapters/token_metrics/token_metrics_parser.h"
+#include "adapters/token_metrics/parse_records.h"
 
 #include <algorithm>
 #include <cctype>

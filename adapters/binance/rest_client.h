@@ -16,8 +16,9 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "adapters/binance/order_report.h"
-#include "adapters/binance/request_signer.h"
+#include "adapters/binance/config.h"
+#include "adapters/binance/parse_order_report.h"
+#include "adapters/binance/signer.h"
 #include "adapters/binance/rest_outcome.h"
 #include "adapters/net/http_session.h"
 #include "engine/core/clock.h"
@@ -25,17 +26,6 @@
 #include "engine/core/secret.h"
 
 namespace sigex {
-
-struct BinanceRestConfig {
-  std::string rest_url = "https://api.binance.com";
-  HttpTimeouts timeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 10 * kNsPerSecond};
-  DurationNs recv_window_ns = 5 * kNsPerSecond;
-  DurationNs max_clock_skew_ns = 500 * kNsPerMs;
-  DurationNs clock_sample_max_age_ns = 10 * kNsPerMinute;
-  std::int64_t weight_per_minute = 6000;  // replaced by exchangeInfo's REQUEST_WEIGHT
-  std::int64_t orders_per_10s = 50;
-  std::int64_t orders_per_day = 160'000;
-};
 
 struct OrderCall {
   OrderAnswer answer;
