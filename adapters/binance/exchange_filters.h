@@ -12,13 +12,13 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/binance/decimals.h"
 #include "engine/core/money.h"
 #include "engine/core/result.h"
 #include "engine/events/events.h"
 
 namespace sigex {
 
-inline constexpr int kBinanceScale = 8;
 
 struct SymbolFilters {
   std::string symbol;

@@ -32,19 +32,6 @@ RejectionKind rejection_kind(const BinanceError& error) {
   }
 }
 
-std::int64_t power_of_ten(int exponent) {
-  std::int64_t value = 1;
-  for (int i = 0; i < exponent; ++i) value *= 10;
-  return value;
-}
-
-// Venue decimals (8) <-> the instrument's scale. start() checks every scale is <= 8 and
-// expresses the venue's tick and step, so prices and quantities the venue reports convert
-// exactly; anything else is rounded toward zero.
-std::int64_t from_venue(std::int64_t raw, int scale) { return raw / power_of_ten(kBinanceScale - scale); }
-std::int64_t to_venue(std::int64_t raw, int scale) { return raw * power_of_ten(kBinanceScale - scale); }
-bool expressible(std::int64_t raw, int scale) { return raw % power_of_ten(kBinanceScale - scale) == 0; }
-
 // "Binance <what>: HTTP 400, error -1022 "Signature for this request is not valid." (the
 // signing secret does not belong to the API key)": the venue's own code and words, then what
 // the operator should check. Never a request parameter.
@@ -681,8 +668,7 @@ ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side sid
     event.fee = Money{fill.commission.raw};
   } else if (fill.commission_asset == filters.base_asset) {
     event.fee_asset = FeeAsset::kBase;
-    const std::int64_t unit = power_of_ten(kBinanceScale - instrument.quantity_scale);
-    event.fee_quantity = Quantity{(fill.commission.raw + unit - 1) / unit};
+    event.fee_quantity = Quantity{from_venue_up(fill.commission.raw, instrument.quantity_scale)};
     event.fee = notional(fill.price, kBinanceScale, Quantity{fill.commission.raw}, kBinanceScale, Rounding::kUp)
                     .value_or(Money{0});
   } else {

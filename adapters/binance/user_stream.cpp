@@ -1,102 +1,10 @@
 #include "adapters/binance/user_stream.h"
 
-#include <simdjson.h>
-
 #include <boost/asio/post.hpp>
 
-#include "engine/core/decimal.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
-namespace {
-
-bool decimal(simdjson::dom::element event, const char* key, std::int64_t& out) {
-  std::string_view text;
-  if (event[key].get_string().get(text)) return false;
-  const auto value = parse_decimal(text, kBinanceScale);
-  if (!value) return false;
-  out = *value;
-  return true;
-}
-
-Result<UserExecutionReport> read_execution_report(simdjson::dom::element event) {
-  UserExecutionReport report;
-  std::string_view text;
-  if (event["s"].get_string().get(text)) return fail(Errc::kMissingField, "s");
-  report.symbol = std::string(text);
-  // On a cancel `c` is the cancel request's id and `C` the order's own.
-  std::string_view original;
-  if (!event["C"].get_string().get(original) && !original.empty()) {
-    text = original;
-  } else if (event["c"].get_string().get(text)) {
-    return fail(Errc::kMissingField, "c");
-  }
-  if (!report.client_order_id.assign(text)) return fail(Errc::kOutOfRange, "client order id longer than 36");
-  if (!event["S"].get_string().get(text)) report.side = text == "SELL" ? Side::kSell : Side::kBuy;
-  if (event["x"].get_string().get(text)) return fail(Errc::kMissingField, "x");
-  report.execution_type = std::string(text);
-  if (event["X"].get_string().get(text)) return fail(Errc::kMissingField, "X");
-  const auto status = venue_order_status(text);
-  if (!status) return tl::unexpected(status.error());
-  report.status = *status;
-  std::int64_t number = 0;
-  if (event["i"].get_int64().get(number)) return fail(Errc::kMissingField, "i");
-  report.order_id = static_cast<VenueOrderId>(number);
-  if (!decimal(event, "l", report.fill.quantity.raw) || !decimal(event, "L", report.fill.price.raw) ||
-      !decimal(event, "z", report.cumulative_quantity.raw)) {
-    return fail(Errc::kSyntax, "l, L or z is not a decimal");
-  }
-  decimal(event, "n", report.fill.commission.raw);  // "0" or absent when nothing was charged
-  if (!event["N"].get_string().get(text)) report.fill.commission_asset = std::string(text);
-  if (!event["t"].get_int64().get(number) && number >= 0) report.fill.trade_id = static_cast<std::uint64_t>(number);
-  bool maker = false;
-  if (!event["m"].get_bool().get(maker)) report.fill.maker = maker;
-  if (!event["T"].get_int64().get(number)) report.transact_time_ns = number * kNsPerMs;
-  report.fill.time_ns = report.transact_time_ns;
-  report.fill.order_id = report.order_id;
-  if (report.execution_type == "TRADE" && (report.fill.trade_id == 0 || report.fill.quantity.raw <= 0)) {
-    return fail(Errc::kSyntax, "TRADE report without a trade id or quantity");
-  }
-  return report;
-}
-
-}  // namespace
-
-Result<UserStreamMessage> parse_user_stream_message(std::string_view text) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(text.data(), text.size()).get(root) || !root.is_object()) {
-    return fail(Errc::kSyntax, "user stream message is not a JSON object");
-  }
-  UserStreamMessage message;
-  simdjson::dom::element event;
-  if (!root["event"].get(event)) {
-    std::string_view type;
-    if (event["e"].get_string().get(type)) return fail(Errc::kMissingField, "e");
-    if (type == "executionReport") {
-      auto report = read_execution_report(event);
-      if (!report) return tl::unexpected(report.error());
-      message.kind = UserStreamMessageKind::kExecutionReport;
-      message.report = std::move(*report);
-    } else if (type == "eventStreamTerminated") {
-      message.kind = UserStreamMessageKind::kStreamTerminated;
-    }
-    return message;
-  }
-  std::int64_t status = 0;
-  if (root["status"].get_int64().get(status)) return message;  // kOther
-  message.status = static_cast<int>(status);
-  if (status == 200) {
-    message.kind = UserStreamMessageKind::kSubscribed;
-    return message;
-  }
-  message.kind = UserStreamMessageKind::kError;
-  std::int64_t code = 0;
-  if (!root["error"]["code"].get_int64().get(code)) message.error_code = static_cast<int>(code);
-  std::string_view why;
-  if (!root["error"]["msg"].get_string().get(why)) message.error_message = std::string(why);
-  return message;
-}
 
 BinanceUserStream::BinanceUserStream(Url url, boost::asio::ssl::context& tls, UserStreamCallbacks callbacks,
                                      WebSocketTimeouts timeouts)

@@ -19,44 +19,12 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "adapters/binance/parse_order_report.h"
+#include "adapters/binance/parse_user_stream.h"
 #include "adapters/net/backoff.h"
 #include "adapters/net/websocket_client.h"
 #include "engine/core/result.h"
 
 namespace sigex {
-
-// An executionReport. The order it is about is `C` when set (a cancel: `c` is then the cancel
-// request's own id), else `c`.
-struct UserExecutionReport {
-  std::string symbol;
-  ClientOrderId client_order_id;
-  std::string execution_type;  // NEW, TRADE, CANCELED, EXPIRED, REJECTED, TRADE_PREVENTION, ...
-  VenueOrderStatus status = VenueOrderStatus::kNew;
-  Side side = Side::kBuy;       // "S"
-  VenueOrderId order_id = 0;
-  VenueFill fill;               // for TRADE: l, L, n, N, t, m (at 8 decimals)
-  Quantity cumulative_quantity{0};
-  TimeNs transact_time_ns = 0;
-};
-
-enum class UserStreamMessageKind : std::uint8_t {
-  kSubscribed,         // {"id":..,"status":200,"result":{"subscriptionId":n}}
-  kError,              // {"id":..,"status":4xx,"error":{"code":..,"msg":..}}
-  kExecutionReport,
-  kStreamTerminated,   // eventStreamTerminated: the subscription ended
-  kOther,              // balance updates and anything new: ignored
-};
-
-struct UserStreamMessage {
-  UserStreamMessageKind kind = UserStreamMessageKind::kOther;
-  int status = 0;
-  int error_code = 0;
-  std::string error_message;
-  UserExecutionReport report;
-};
-
-Result<UserStreamMessage> parse_user_stream_message(std::string_view text);
 
 struct UserStreamCallbacks {
   // The signed subscription request to send on each new connection (any thread may build it).
