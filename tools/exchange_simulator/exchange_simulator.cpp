@@ -88,9 +88,10 @@ class ExchangeSimulator::Impl {
       text << in.rdbuf();
       exchange_info_ = text.str();
     }
-    server_.set_websocket_handlers(
-        {[this](SimSocketId socket, std::string_view message) { on_websocket_message(socket, message); },
-         [this](SimSocketId socket) { on_websocket_closed(socket); }});
+    SimWebSocketHandlers handlers;
+    handlers.on_message = [this](SimSocketId socket, std::string_view message) { on_websocket_message(socket, message); };
+    handlers.on_closed = [this](SimSocketId socket) { on_websocket_closed(socket); };
+    server_.set_websocket_handlers(std::move(handlers));
     return server_.start(error_text);
   }
   void stop() { server_.stop(); }

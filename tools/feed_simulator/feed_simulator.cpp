@@ -6,29 +6,16 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <mutex>
 
 #include "adapters/binance/parse_market_data.h"
 #include "adapters/recorded/recorded_file.h"
 #include "engine/book/order_book.h"
 #include "engine/core/decimal.h"
+#include "tools/sim_http/loopback_http_server.h"
 
 namespace sigex {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-using tcp = asio::ip::tcp;
-using error_code = boost::system::error_code;
 
 namespace {
 
@@ -55,49 +42,58 @@ std::string upper(std::string_view text) {
 
 }  // namespace
 
+std::string_view to_string(FeedFault fault) {
+  switch (fault) {
+    case FeedFault::kDropConnection: return "DropConnection";
+    case FeedFault::kSkipDepthUpdate: return "SkipDepthUpdate";
+    case FeedFault::kDuplicateDepthUpdate: return "DuplicateDepthUpdate";
+    case FeedFault::kReorderDepthUpdates: return "ReorderDepthUpdates";
+    case FeedFault::kMalformedFrame: return "MalformedFrame";
+    case FeedFault::kServerShutdown: return "ServerShutdown";
+  }
+  return "?";
+}
+
+// Everything below runs on the server's I/O thread, except the atomics and the fault queue.
 class FeedSimulator::Impl {
  public:
   explicit Impl(FeedSimulatorOptions options)
-      : options_(std::move(options)), acceptor_(io_), parser_(registry_) {
+      : options_(std::move(options)),
+        parser_(registry_),
+        server_("feed simulator", options_.port, [this](const SimRequest& request) { return serve_rest(request); }) {
     frame_interval_us = options_.frame_interval_us;
+    server_.set_websocket_handlers({[this](SimSocketId socket, std::string_view message) { on_message(socket, message); },
+                                    [this](SimSocketId socket) { on_closed(socket); },
+                                    [this](SimSocketId socket) { on_open(socket); },
+                                    [this](SimSocketId socket) { on_drained(socket); }});
   }
 
-  ~Impl();
+  bool start(std::string& error) { return load(error) && server_.start(error); }
+  void stop() { server_.stop(); }
+  std::uint16_t port() const { return server_.port(); }
 
-  bool start(std::string& error) {
-    if (!load(error)) return false;
-    error_code ec;
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), options_.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "feed simulator cannot listen on 127.0.0.1:" + std::to_string(options_.port) +
-              ": " + ec.message();
-      return false;
-    }
-    port_ = acceptor_.local_endpoint().port();
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
-    return true;
+  void inject(FeedFault fault, int count) {
+    std::lock_guard lock(faults_mutex_);
+    for (int i = 0; i < count; ++i) faults_.push_back(fault);
+  }
+  std::size_t faults_pending() const {
+    std::lock_guard lock(faults_mutex_);
+    return faults_.size();
   }
 
-  void stop();
-
-  std::uint16_t port() const { return port_; }
-
-  // Faults and progress (atomics: set from test threads, read on the I/O thread).
-  std::atomic<bool> drop{false}, stalled{false}, duplicate{false}, reorder{false},
-      malformed{false}, shutdown{false};
-  std::atomic<int> skip{0};
+  std::atomic<bool> stalled{false};
   std::atomic<std::int64_t> frame_interval_us{0};
   std::atomic<std::uint64_t> frames_sent{0}, connections{0}, snapshots_served{0};
   std::atomic<bool> finished{false};
 
  private:
-  class WebSocketSession;
-
+  // The fault at the front of the queue if it is `fault` (consumed), else nothing happens.
+  bool take(FeedFault fault) {
+    std::lock_guard lock(faults_mutex_);
+    if (faults_.empty() || faults_.front() != fault) return false;
+    faults_.pop_front();
+    return true;
+  }
   bool load(std::string& error) {
     std::vector<std::pair<TimeNs, std::string>> lines;
     InputProblems problems;
@@ -206,259 +202,170 @@ class FeedSimulator::Impl {
     return body + "]}";
   }
 
-  void accept() {
-    acceptor_.async_accept(io_, [this](error_code error, tcp::socket socket) {
-      if (error) return;
-      handle_http(std::make_shared<beast::tcp_stream>(std::move(socket)));
-      accept();
-    });
-  }
-
-  void handle_http(std::shared_ptr<beast::tcp_stream> stream) {
-    auto buffer = std::make_shared<beast::flat_buffer>();
-    auto request = std::make_shared<http::request<http::string_body>>();
-    http::async_read(*stream, *buffer, *request,
-                     [this, stream, buffer, request](error_code error, std::size_t) {
-                       if (error) return;
-                       if (websocket::is_upgrade(*request)) {
-                         return open_websocket(std::move(*stream), *request);
-                       }
-                       serve_rest(stream, *request);
-                     });
-  }
-
-  void serve_rest(std::shared_ptr<beast::tcp_stream> stream,
-                  const http::request<http::string_body>& request) {
-    auto response = std::make_shared<http::response<http::string_body>>();
-    response->version(request.version());
-    response->keep_alive(false);
-    response->set(http::field::content_type, "application/json");
-    const std::string target(request.target());
-    const auto symbol_at = target.find("symbol=");
+  SimReply serve_rest(const SimRequest& request) {
+    SimReply reply;
     SymbolBook* book = nullptr;
     std::size_t limit = 1000;
-    if (target.starts_with("/api/v3/depth") && symbol_at != std::string::npos) {
-      std::string symbol = target.substr(symbol_at + 7);
-      symbol = symbol.substr(0, symbol.find('&'));
-      book = find_book(symbol);
-      const auto limit_at = target.find("limit=");
-      if (limit_at != std::string::npos) limit = std::stoul(target.substr(limit_at + 6));
+    if (request.target.starts_with("/api/v3/depth")) {
+      const auto query = request.target.find('?');
+      for (const auto& [key, value] : split_query(query == std::string::npos ? "" : request.target.substr(query + 1))) {
+        if (key == "symbol") book = find_book(value);
+        if (key == "limit") limit = std::stoul(value);
+      }
     }
     if (book == nullptr) {
-      response->result(http::status::bad_request);
-      response->body() = "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}";
-    } else {
-      response->result(http::status::ok);
-      response->body() = snapshot_json(*book, limit);
-      ++snapshots_served;
+      reply.status = 400;
+      reply.body = "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}";
+      return reply;
     }
-    response->prepare_payload();
-    http::async_write(*stream, *response, [stream, response](error_code, std::size_t) {
-      error_code ignored;
-      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    reply.body = snapshot_json(*book, limit);
+    ++snapshots_served;
+    return reply;
+  }
+
+  // One streaming client at a time: the newest connection replaces the previous one and
+  // replays the recording from the start.
+  void on_open(SimSocketId socket) {
+    if (session_.socket != 0) server_.websocket_drop(session_.socket);
+    ++connections;
+    finished.store(false);
+    reset_books();
+    session_ = Session{};
+    session_.socket = socket;
+    ++generation_;
+  }
+
+  void on_closed(SimSocketId socket) {
+    if (socket != session_.socket) return;
+    session_.closed = true;
+    ++generation_;  // pending timers of this session do nothing
+  }
+
+  void on_drained(SimSocketId socket) {
+    if (socket != session_.socket || !session_.awaiting_drain) return;
+    session_.awaiting_drain = false;
+    pace();
+  }
+
+  void on_message(SimSocketId socket, std::string_view message) {
+    if (socket != session_.socket || message.find("\"SUBSCRIBE\"") == std::string_view::npos) return;
+    for (const auto& frame : frames_) {
+      if (message.find("\"" + frame.stream + "\"") != std::string_view::npos) session_.subscribed.emplace(frame.stream, true);
+    }
+    const auto id_at = message.find("\"id\":");
+    const std::string id = id_at == std::string_view::npos
+                               ? "null"
+                               : std::string(message.substr(id_at + 5, message.find('}', id_at) - id_at - 5));
+    server_.websocket_send(session_.socket, "{\"result\":null,\"id\":" + id + "}");
+    if (!session_.streaming) {
+      session_.streaming = true;
+      session_.awaiting_drain = true;  // the answer first, then the frames
+    }
+  }
+
+  void write(std::string text) {
+    session_.awaiting_drain = true;
+    server_.websocket_send(session_.socket, std::move(text));
+  }
+
+  void close() {
+    session_.closed = true;
+    ++generation_;
+    server_.websocket_drop(session_.socket);
+  }
+
+  // Sends the next frame once the previous ones are written (on_drained: natural back-pressure).
+  void next() {
+    if (session_.closed) return;
+    if (stalled.load()) return wait(200);
+    if (take(FeedFault::kDropConnection)) return close();
+    if (take(FeedFault::kServerShutdown)) {
+      write("{\"stream\":\"!serverShutdown\",\"data\":{\"e\":\"serverShutdown\",\"E\":1}}");
+      session_.shutting_down = true;
+      session_.awaiting_drain = false;
+      return wait(20'000);
+    }
+    if (session_.shutting_down) return close();
+    if (take(FeedFault::kMalformedFrame)) return write("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":17");
+    while (session_.position < frames_.size() && !session_.subscribed.count(frames_[session_.position].stream)) {
+      ++session_.position;
+    }
+    if (session_.position >= frames_.size()) {
+      finished.store(true);
+      return;  // the recording is over: the stream goes silent
+    }
+    const Frame& frame = frames_[session_.position++];
+    if (frame.depth) {
+      advance_books(frame);
+      if (take(FeedFault::kSkipDepthUpdate)) return next();
+      if (take(FeedFault::kDuplicateDepthUpdate)) write(frame.text);
+      if (take(FeedFault::kReorderDepthUpdates) && session_.position < frames_.size()) {
+        // Send the following depth update of the same stream first, then this one.
+        for (std::size_t later = session_.position; later < frames_.size(); ++later) {
+          const Frame& other = frames_[later];
+          if (other.depth && other.stream == frame.stream) {
+            write(other.text);
+            write(frame.text);
+            session_.held_back = later;
+            frames_sent += 2;
+            return;
+          }
+        }
+      }
+    }
+    if (session_.held_back && *session_.held_back == session_.position - 1) {
+      session_.held_back.reset();  // already sent out of order
+      return next();
+    }
+    write(frame.text);
+    ++frames_sent;
+  }
+
+  void pace() {
+    const std::int64_t interval = frame_interval_us.load();
+    wait(interval > 0 ? interval : 0);
+  }
+
+  void wait(std::int64_t microseconds) {
+    server_.run_after(microseconds, [this, generation = generation_] {
+      if (generation == generation_) next();
     });
   }
 
-  void open_websocket(beast::tcp_stream stream, const http::request<http::string_body>& request);
+  struct Session {
+    SimSocketId socket = 0;
+    std::map<std::string, bool> subscribed;
+    std::size_t position = 0;
+    std::optional<std::size_t> held_back;
+    bool streaming = false;
+    bool awaiting_drain = false;
+    bool shutting_down = false;
+    bool closed = false;
+  };
 
   FeedSimulatorOptions options_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-  std::uint16_t port_ = 0;
   InstrumentRegistry registry_;
   BinanceParser parser_;
   std::vector<Frame> frames_;
   std::vector<std::pair<std::string, std::string>> snapshot_lines_;
   std::vector<SymbolBook> books_;
   std::vector<InboundEvent> scratch_;
-  std::shared_ptr<WebSocketSession> session_;
+  Session session_;
+  std::uint64_t generation_ = 0;
+  mutable std::mutex faults_mutex_;
+  std::deque<FeedFault> faults_;
+  LoopbackHttpServer server_;  // last: stopped (its thread joined) before the state above goes
 };
 
-// One streaming client. The newest connection replaces the previous one.
-class FeedSimulator::Impl::WebSocketSession
-    : public std::enable_shared_from_this<FeedSimulator::Impl::WebSocketSession> {
- public:
-  WebSocketSession(Impl& simulator, beast::tcp_stream stream)
-      : simulator_(simulator), ws_(std::move(stream)), timer_(ws_.get_executor()) {}
-
-  void start(const http::request<http::string_body>& request) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.async_accept(request, [self = shared_from_this()](error_code error) {
-      if (!error) self->read();
-    });
-  }
-
-  void close() {
-    closed_ = true;
-    timer_.cancel();
-    error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-  }
-
- private:
-  // Reads run all the time: they answer pings and carry SUBSCRIBE.
-  void read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](error_code error, std::size_t) {
-      if (error || self->closed_) return;
-      const std::string message = beast::buffers_to_string(self->buffer_.data());
-      self->buffer_.consume(self->buffer_.size());
-      self->on_message(message);
-      self->read();
-    });
-  }
-
-  void on_message(const std::string& message) {
-    if (message.find("\"SUBSCRIBE\"") == std::string::npos) return;
-    for (const auto& frame : simulator_.frames_) {
-      if (message.find("\"" + frame.stream + "\"") != std::string::npos) {
-        subscribed_.emplace(frame.stream, true);
-      }
-    }
-    const auto id_at = message.find("\"id\":");
-    const std::string id =
-        id_at == std::string::npos ? "null" : message.substr(id_at + 5, message.find('}', id_at) - id_at - 5);
-    write("{\"result\":null,\"id\":" + id + "}");
-    if (!streaming_) {
-      streaming_ = true;
-      next();
-    }
-  }
-
-  void write(std::string text) {
-    outbox_.push_back(std::move(text));
-    if (outbox_.size() == 1) write_front();
-  }
-
-  void write_front() {
-    ws_.text(true);
-    ws_.async_write(asio::buffer(outbox_.front()),
-                    [self = shared_from_this()](error_code error, std::size_t) {
-                      if (error || self->closed_) return;
-                      self->outbox_.pop_front();
-                      if (!self->outbox_.empty()) self->write_front();
-                    });
-  }
-
-  // Sends the next frame once the previous ones are written (natural back-pressure).
-  void next() {
-    if (closed_) return;
-    if (!outbox_.empty() || simulator_.stalled.load()) return wait(200);
-    if (simulator_.drop.exchange(false)) return close();
-    if (simulator_.shutdown.exchange(false)) {
-      write("{\"stream\":\"!serverShutdown\",\"data\":{\"e\":\"serverShutdown\",\"E\":1}}");
-      shutting_down_ = true;
-      return wait(20'000);
-    }
-    if (shutting_down_) return close();
-    if (simulator_.malformed.exchange(false)) {
-      write("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":17");
-      return pace();
-    }
-    while (position_ < simulator_.frames_.size() &&
-           !subscribed_.count(simulator_.frames_[position_].stream)) {
-      ++position_;
-    }
-    if (position_ >= simulator_.frames_.size()) {
-      simulator_.finished.store(true);
-      return;  // the recording is over: the stream goes silent
-    }
-    const Frame& frame = simulator_.frames_[position_++];
-    if (frame.depth) {
-      simulator_.advance_books(frame);
-      if (simulator_.skip.load() > 0) {
-        simulator_.skip.fetch_sub(1);
-        return next();
-      }
-      if (simulator_.duplicate.exchange(false)) write(frame.text);
-      if (simulator_.reorder.exchange(false) && position_ < simulator_.frames_.size()) {
-        // Send the following depth update of the same stream first, then this one.
-        for (std::size_t later = position_; later < simulator_.frames_.size(); ++later) {
-          const Frame& other = simulator_.frames_[later];
-          if (other.depth && other.stream == frame.stream) {
-            write(other.text);
-            write(frame.text);
-            held_back_ = later;
-            simulator_.frames_sent += 2;
-            return pace();
-          }
-        }
-      }
-    }
-    if (held_back_ && *held_back_ == position_ - 1) {
-      held_back_.reset();  // already sent out of order
-      return next();
-    }
-    write(frame.text);
-    ++simulator_.frames_sent;
-    pace();
-  }
-
-  void pace() {
-    const std::int64_t interval = simulator_.frame_interval_us.load();
-    if (interval > 0) return wait(interval);
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->next(); });
-  }
-
-  void wait(std::int64_t microseconds) {
-    timer_.expires_after(std::chrono::microseconds(microseconds));
-    timer_.async_wait([self = shared_from_this()](error_code error) {
-      if (!error) self->next();
-    });
-  }
-
-  Impl& simulator_;
-  websocket::stream<beast::tcp_stream> ws_;
-  asio::steady_timer timer_;
-  beast::flat_buffer buffer_;
-  std::deque<std::string> outbox_;
-  std::map<std::string, bool> subscribed_;
-  std::size_t position_ = 0;
-  std::optional<std::size_t> held_back_;
-  bool streaming_ = false;
-  bool shutting_down_ = false;
-  bool closed_ = false;
-};
-
-void FeedSimulator::Impl::open_websocket(beast::tcp_stream stream,
-                                         const http::request<http::string_body>& request) {
-  if (session_) session_->close();
-  ++connections;
-  finished.store(false);
-  reset_books();
-  session_ = std::make_shared<WebSocketSession>(*this, std::move(stream));
-  session_->start(request);
-}
-
-FeedSimulator::Impl::~Impl() { stop(); }
-
-void FeedSimulator::Impl::stop() {
-  if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
-    error_code ignored;
-    acceptor_.close(ignored);
-    if (session_) session_->close();
-    io_.stop();
-  });
-  thread_.join();
-}
-
-FeedSimulator::FeedSimulator(FeedSimulatorOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
-FeedSimulator::~FeedSimulator() = default;
+FeedSimulator::FeedSimulator(FeedSimulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+FeedSimulator::~FeedSimulator() { impl_->stop(); }
 bool FeedSimulator::start(std::string& error) { return impl_->start(error); }
 void FeedSimulator::stop() { impl_->stop(); }
 std::uint16_t FeedSimulator::port() const { return impl_->port(); }
-void FeedSimulator::drop_connection() { impl_->drop = true; }
+void FeedSimulator::inject(FeedFault fault, int count) { impl_->inject(fault, count); }
+std::size_t FeedSimulator::faults_pending() const { return impl_->faults_pending(); }
 void FeedSimulator::stall(bool stalled) { impl_->stalled = stalled; }
-void FeedSimulator::skip_depth_updates(int count) { impl_->skip = count; }
-void FeedSimulator::duplicate_next_depth_update() { impl_->duplicate = true; }
-void FeedSimulator::reorder_next_depth_updates() { impl_->reorder = true; }
-void FeedSimulator::send_malformed_frame() { impl_->malformed = true; }
-void FeedSimulator::send_server_shutdown() { impl_->shutdown = true; }
-void FeedSimulator::set_frame_interval_us(std::int64_t microseconds) {
-  impl_->frame_interval_us = microseconds;
-}
+void FeedSimulator::set_frame_interval_us(std::int64_t microseconds) { impl_->frame_interval_us = microseconds; }
 std::uint64_t FeedSimulator::frames_sent() const { return impl_->frames_sent.load(); }
 std::uint64_t FeedSimulator::connections() const { return impl_->connections.load(); }
 std::uint64_t FeedSimulator::snapshots_served() const { return impl_->snapshots_served.load(); }

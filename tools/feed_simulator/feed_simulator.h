@@ -5,16 +5,31 @@
 //    then the recorded frames of the subscribed streams, in order), and
 //  * GET /api/v3/depth?symbol=S&limit=N: a snapshot of the book exactly as far as the stream
 //    has gone (the recorded snapshot plus every depth update sent since),
-// from recorded files in sigex's "<receive_time_ns> <frame>" format. Faults are injected from
-// any thread and take effect at the next frame. Runs its own I/O thread on 127.0.0.1.
+// from recorded files in sigex's "<receive_time_ns> <frame>" format, through the simulators'
+// loopback server (tools/sim_http) on 127.0.0.1. Faults are queued from any thread and each
+// is used by exactly one frame, in order (a depth-update fault waits for the next depth
+// update of the stream).
 
-#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sigex {
+
+enum class FeedFault : std::uint8_t {
+  kDropConnection,        // the TCP connection closes abruptly
+  kSkipDepthUpdate,       // the next depth update is never sent
+  kDuplicateDepthUpdate,  // the next depth update is sent twice
+  kReorderDepthUpdates,   // the next two depth updates of a stream are sent swapped
+  kMalformedFrame,        // a truncated JSON frame
+  kServerShutdown,        // {"e":"serverShutdown"}, then the connection closes
+};
+
+// The fault's name without its k ("DropConnection"): test names.
+std::string_view to_string(FeedFault fault);
 
 struct FeedSimulatorInput {
   std::string path;    // recorded file (plain or gzip)
@@ -37,14 +52,11 @@ class FeedSimulator {
   void stop();
   std::uint16_t port() const;
 
-  // Faults, from any thread.
-  void drop_connection();              // close the TCP connection abruptly
-  void stall(bool stalled);            // stop sending and reading, keep the socket open
-  void skip_depth_updates(int count);  // the next `count` depth updates are never sent
-  void duplicate_next_depth_update();  // the next depth update is sent twice
-  void reorder_next_depth_updates();   // the next two depth updates are sent swapped
-  void send_malformed_frame();         // a truncated JSON frame
-  void send_server_shutdown();         // {"e":"serverShutdown"} then close
+  // Faults, from any thread: each queued fault is used by exactly one frame, in order.
+  void inject(FeedFault fault, int count = 1);
+  std::size_t faults_pending() const;
+  // Sticky settings, from any thread.
+  void stall(bool stalled);  // stop sending (reads go on), keep the socket open
   void set_frame_interval_us(std::int64_t microseconds);  // change the pace while streaming
 
   // Progress, from any thread.

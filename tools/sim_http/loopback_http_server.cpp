@@ -195,7 +195,9 @@ class LoopbackHttpServer::Impl::WebSocketSession : public std::enable_shared_fro
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.async_accept(request, [self = shared_from_this()](error_code error) {
-      if (!error) self->read();
+      if (error) return;
+      if (self->owner_.websocket_handlers.on_open) self->owner_.websocket_handlers.on_open(self->id_);
+      self->read();
     });
   }
 
@@ -227,7 +229,8 @@ class LoopbackHttpServer::Impl::WebSocketSession : public std::enable_shared_fro
     ws_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](error_code error, std::size_t) {
       if (error) return self->finish();
       self->outbox_.pop_front();
-      if (!self->outbox_.empty()) self->write();
+      if (!self->outbox_.empty()) return self->write();
+      if (self->owner_.websocket_handlers.on_drained) self->owner_.websocket_handlers.on_drained(self->id_);
     });
   }
   void finish() {
@@ -300,6 +303,13 @@ void LoopbackHttpServer::websocket_drop(SimSocketId socket) {
       if (found != impl->sockets.end()) session = found->second.lock();
     }
     if (session) session->drop();
+  });
+}
+
+void LoopbackHttpServer::run_after(std::int64_t microseconds, std::function<void()> task) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->io(), std::chrono::microseconds(microseconds));
+  timer->async_wait([timer, task = std::move(task)](error_code error) {
+    if (!error) task();
   });
 }
 

@@ -37,6 +37,9 @@ using SimSocketId = std::uint64_t;
 struct SimWebSocketHandlers {
   std::function<void(SimSocketId socket, std::string_view message)> on_message;
   std::function<void(SimSocketId socket)> on_closed;
+  std::function<void(SimSocketId socket)> on_open;     // optional: the handshake completed
+  // Optional: every queued frame of `socket` has been written (back-pressure for streamers).
+  std::function<void(SimSocketId socket)> on_drained;
 };
 
 class LoopbackHttpServer {
@@ -56,6 +59,8 @@ class LoopbackHttpServer {
   void websocket_send(SimSocketId socket, std::string text);
   // Any thread. Drops the connection abruptly (no close frame).
   void websocket_drop(SimSocketId socket);
+  // Any thread. Runs `task` on the I/O thread after `microseconds` (0: as soon as possible).
+  void run_after(std::int64_t microseconds, std::function<void()> task);
 
   class Impl;
 

@@ -177,7 +177,7 @@ TEST_F(MarketDataFeedTest, UntrustedCertificateIsRefusedWithoutPlaintextFallback
 TEST_F(MarketDataFeedTest, SkippedUpdatesAreAGapAndTheBookIsRebuilt) {
   start();
   ASSERT_TRUE(pump_until([&] { return synced(); }));
-  expect_recovery([&] { simulator_->skip_depth_updates(1); },
+  expect_recovery([&] { simulator_->inject(FeedFault::kSkipDepthUpdate); },
                   [&] { return book_counters().gaps > 0; });
   EXPECT_GE(feed_->metrics().snapshots_received, 2u);
 }
@@ -185,21 +185,21 @@ TEST_F(MarketDataFeedTest, SkippedUpdatesAreAGapAndTheBookIsRebuilt) {
 TEST_F(MarketDataFeedTest, DuplicateUpdateInvalidatesAndRecovers) {
   start();
   ASSERT_TRUE(pump_until([&] { return synced(); }));
-  expect_recovery([&] { simulator_->duplicate_next_depth_update(); },
+  expect_recovery([&] { simulator_->inject(FeedFault::kDuplicateDepthUpdate); },
                   [&] { return book_counters().out_of_order > 0; });
 }
 
 TEST_F(MarketDataFeedTest, ReorderedUpdatesInvalidateAndRecover) {
   start();
   ASSERT_TRUE(pump_until([&] { return synced(); }));
-  expect_recovery([&] { simulator_->reorder_next_depth_updates(); },
+  expect_recovery([&] { simulator_->inject(FeedFault::kReorderDepthUpdates); },
                   [&] { return book_counters().gaps + book_counters().out_of_order > 0; });
 }
 
 TEST_F(MarketDataFeedTest, DroppedConnectionReconnectsResubscribesAndRebuilds) {
   start();
   ASSERT_TRUE(pump_until([&] { return synced(); }));
-  expect_recovery([&] { simulator_->drop_connection(); },
+  expect_recovery([&] { simulator_->inject(FeedFault::kDropConnection); },
                   [&] { return feed_->metrics().connects >= 2 && !synced(); });
   EXPECT_GE(engine_->counters().feed_resets, 2u);
   EXPECT_GE(simulator_->connections(), 2u);
@@ -217,7 +217,7 @@ TEST_F(MarketDataFeedTest, StalledButOpenSocketIsDetectedByTheWatchdog) {
 TEST_F(MarketDataFeedTest, ServerShutdownTriggersAnOrderlyReconnect) {
   start();
   ASSERT_TRUE(pump_until([&] { return synced(); }));
-  simulator_->send_server_shutdown();
+  simulator_->inject(FeedFault::kServerShutdown);
   ASSERT_TRUE(pump_until([&] { return feed_->metrics().server_shutdowns == 1; }));
   ASSERT_TRUE(pump_until([&] { return feed_->metrics().connects >= 2 && synced(); }));
 }
@@ -248,7 +248,7 @@ TEST_F(MarketDataFeedTest, MemoryStaysBoundedOverManyReconnects) {
   std::size_t after_warm_up = 0;
   for (int cycle = 1; cycle <= 25; ++cycle) {
     const std::uint64_t connects = feed_->metrics().connects;
-    simulator_->drop_connection();
+    simulator_->inject(FeedFault::kDropConnection);
     ASSERT_TRUE(pump_until([&] { return feed_->metrics().connects > connects && synced(); }))
         << "cycle " << cycle;
     if (cycle == 5) after_warm_up = resident_kilobytes();
@@ -260,7 +260,7 @@ TEST_F(MarketDataFeedTest, MemoryStaysBoundedOverManyReconnects) {
 TEST_F(MarketDataFeedTest, MalformedFrameIsCountedAndDropped) {
   start();
   ASSERT_TRUE(pump_until([&] { return synced(); }));
-  simulator_->send_malformed_frame();
+  simulator_->inject(FeedFault::kMalformedFrame);
   ASSERT_TRUE(pump_until([&] {
     const auto metrics = feed_->metrics();
     std::uint64_t errors = metrics.unknown_frames;

@@ -311,7 +311,7 @@ TEST(Daemon, WatchdogPingsStopWhenMarketDataGoesSilent) {
   EXPECT_EQ(count_containing(world.notify->messages, "WATCHDOG=1", after), 0u);
   // The feed comes back: pings resume.
   world.feed->stall(false);
-  world.feed->drop_connection();
+  world.feed->inject(FeedFault::kDropConnection);
   EXPECT_TRUE(world.notify->wait_for("WATCHDOG=1", 30s)) << daemon->stderr_text();
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(20s), 0);
