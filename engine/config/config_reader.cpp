@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/core/decimal.h"
+#include "engine/core/time.h"
 
 namespace sigex {
 
@@ -152,6 +153,19 @@ void ConfigSection::integer(const std::string& key, int& out, int min, int max) 
   std::int64_t wide = out;
   integer(key, wide, min, max);
   out = static_cast<int>(wide);
+}
+
+void ConfigSection::seconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_s, std::int64_t max_s) {
+  std::int64_t seconds = out_ns / kNsPerSecond;
+  integer(key, seconds, min_s, max_s);
+  out_ns = seconds * kNsPerSecond;
+}
+
+void ConfigSection::milliseconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_ms,
+                                 std::int64_t max_ms) {
+  std::int64_t ms = out_ns / kNsPerMs;
+  integer(key, ms, min_ms, max_ms);
+  out_ns = ms * kNsPerMs;
 }
 
 void ConfigSection::boolean(const std::string& key, bool& out) {

@@ -1,4 +1,5 @@
 #include "engine/exe/app_config.h"
+#include "engine/exe/registry.h"
 
 #include <fmt/format.h>
 
@@ -165,13 +166,6 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.finish();
 }
 
-void read_milliseconds(ConfigSection& section, const std::string& key, DurationNs& value,
-                       std::int64_t min_ms, std::int64_t max_ms) {
-  std::int64_t ms = value / kNsPerMs;
-  section.integer(key, ms, min_ms, max_ms);
-  value = ms * kNsPerMs;
-}
-
 void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
   market_data.present = section.present();
   std::int64_t capacity = static_cast<std::int64_t>(market_data.queue_capacity);
@@ -194,17 +188,17 @@ void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
     binance_section.error("depth_speed", "expected \"100ms\" or \"1000ms\"");
   }
   binance_section.integer("snapshot_limit", binance.snapshot_limit, 5, 5000);
-  read_milliseconds(binance_section, "connect_timeout_ms", binance.connect_timeout_ns, 100, 120'000);
-  read_milliseconds(binance_section, "handshake_timeout_ms", binance.handshake_timeout_ns, 100, 120'000);
-  read_milliseconds(binance_section, "idle_timeout_ms", binance.idle_timeout_ns, 1000, 600'000);
-  read_milliseconds(binance_section, "stale_after_ms", binance.stale_after_ns, 100, 600'000);
-  read_milliseconds(binance_section, "watchdog_interval_ms", binance.watchdog_interval_ns, 10, 60'000);
-  read_milliseconds(binance_section, "reconnect_after_ms", binance.reconnect_after_ns, 60'000,
+  binance_section.milliseconds("connect_timeout_ms", binance.connect_timeout_ns, 100, 120'000);
+  binance_section.milliseconds("handshake_timeout_ms", binance.handshake_timeout_ns, 100, 120'000);
+  binance_section.milliseconds("idle_timeout_ms", binance.idle_timeout_ns, 1000, 600'000);
+  binance_section.milliseconds("stale_after_ms", binance.stale_after_ns, 100, 600'000);
+  binance_section.milliseconds("watchdog_interval_ms", binance.watchdog_interval_ns, 10, 60'000);
+  binance_section.milliseconds("reconnect_after_ms", binance.reconnect_after_ns, 60'000,
                     24LL * 3'600'000 - 60'000);
-  read_milliseconds(binance_section, "backoff_initial_ms", binance.backoff_initial_ns, 1, 60'000);
-  read_milliseconds(binance_section, "backoff_max_ms", binance.backoff_max_ns, 1, 600'000);
-  read_milliseconds(binance_section, "snapshot_timeout_ms", binance.snapshot_timeout_ns, 100, 120'000);
-  read_milliseconds(binance_section, "snapshot_retry_ms", binance.snapshot_retry_ns, 10, 600'000);
+  binance_section.milliseconds("backoff_initial_ms", binance.backoff_initial_ns, 1, 60'000);
+  binance_section.milliseconds("backoff_max_ms", binance.backoff_max_ns, 1, 600'000);
+  binance_section.milliseconds("snapshot_timeout_ms", binance.snapshot_timeout_ns, 100, 120'000);
+  binance_section.milliseconds("snapshot_retry_ms", binance.snapshot_retry_ns, 10, 600'000);
   if (binance.backoff_max_ns < binance.backoff_initial_ns) {
     binance_section.error("backoff_max_ms", "must not be below backoff_initial_ms");
   }
@@ -254,82 +248,38 @@ void read_risk(ConfigSection section, RiskConfig& risk) {
   section.finish();
 }
 
-void read_seconds(ConfigSection& section, const std::string& key, DurationNs& value,
-                  std::int64_t min_s, std::int64_t max_s) {
-  std::int64_t seconds = value / kNsPerSecond;
-  section.integer(key, seconds, min_s, max_s);
-  value = seconds * kNsPerSecond;
-}
-
-// The keys every strategy has: its client order id prefix and the grade it reads.
-void read_strategy_basics(ConfigSection& section, std::string& tag, GradeKind& grade_kind) {
-  section.text("tag", tag);
-  bool tag_ok = !tag.empty() && tag.size() <= 8;
-  for (const char c : tag) tag_ok &= std::isalnum(static_cast<unsigned char>(c)) != 0;
-  if (!tag_ok) section.error("tag", "1..8 characters of [a-zA-Z0-9]");
-  std::string grade = "trader";
-  section.text("grade", grade);
-  if (grade == "trader") grade_kind = GradeKind::kTraderGrade;
-  else if (grade == "tm") grade_kind = GradeKind::kTmGrade;
-  else section.error("grade", "expected \"trader\" or \"tm\"");
-}
-
-void read_signal_follow(ConfigSection section, SignalFollowConfig& strategy) {
-  read_strategy_basics(section, strategy.tag, strategy.grade);
-  std::int64_t entry = strategy.entry_grade_hundredths, exit = strategy.exit_grade_hundredths;
-  section.decimal("entry_grade", 2, entry);
-  section.decimal("exit_grade", 2, exit);
-  if (entry > 10'000) section.error("entry_grade", "must be within 0..100");
-  if (exit > 10'000) section.error("exit_grade", "must be within 0..100");
-  strategy.entry_grade_hundredths = static_cast<std::int32_t>(entry);
-  strategy.exit_grade_hundredths = static_cast<std::int32_t>(exit);
-  section.decimal("order_notional", kMoneyScale, strategy.order_notional.raw);
-  if (strategy.order_notional.raw <= 0) section.error("order_notional", "must be positive");
-  section.boolean("scale_by_grade", strategy.scale_by_grade);
-  section.integer("price_tolerance_bps", strategy.price_tolerance_bps, 0, 2'000);
-  section.integer("stop_loss_bps", strategy.stop_loss_bps, 0, 9'999);
-  section.integer("take_profit_bps", strategy.take_profit_bps, 0, 1'000'000);
-  section.integer("trailing_stop_bps", strategy.trailing_stop_bps, 0, 9'999);
-  std::int64_t signal_age_s = strategy.max_signal_age_ns / kNsPerSecond;
-  std::int64_t grade_age_s = strategy.max_grade_age_ns / kNsPerSecond;
-  section.integer("max_signal_age_s", signal_age_s, 1, 365LL * 86'400);
-  section.integer("max_grade_age_s", grade_age_s, 1, 365LL * 86'400);
-  strategy.max_signal_age_ns = signal_age_s * kNsPerSecond;
-  strategy.max_grade_age_ns = grade_age_s * kNsPerSecond;
-  section.finish();
-}
-
-
-void read_grade_rebalance(ConfigSection section, GradeRebalanceConfig& strategy) {
-  read_strategy_basics(section, strategy.tag, strategy.grade);
-  std::int64_t floor = strategy.grade_floor_hundredths;
-  section.decimal("grade_floor", 2, floor);
-  if (floor < 0 || floor > 10'000) section.error("grade_floor", "must be within 0..100");
-  strategy.grade_floor_hundredths = static_cast<std::int32_t>(floor);
-  section.integer("max_weight_bps", strategy.max_weight_bps, 1, 10'000);
-  section.integer("invest_fraction_bps", strategy.invest_fraction_bps, 1, 10'000);
-  section.integer("drift_band_bps", strategy.drift_band_bps, 0, 10'000);
-  section.integer("price_tolerance_bps", strategy.price_tolerance_bps, 0, 2'000);
-  read_seconds(section, "settle_s", strategy.settle_ns, 0, 3'600);
-  read_seconds(section, "rebalance_interval_s", strategy.rebalance_interval_ns, 60, 365LL * 86'400);
-  read_seconds(section, "max_signal_age_s", strategy.max_signal_age_ns, 1, 365LL * 86'400);
-  read_seconds(section, "max_grade_age_s", strategy.max_grade_age_ns, 1, 365LL * 86'400);
+// [strategy.<name>] for every registered strategy type, in the registry's order.
+void read_strategies(ConfigSection section, AppConfig& config) {
+  std::vector<std::string> names;
+  for (const StrategyType* type : strategy_types()) {
+    const std::string name(type->name);
+    if (!section.has(name)) continue;
+    ConfigSection table = section.child(name);
+    std::shared_ptr<const StrategySettings> settings = type->read(table);
+    for (std::size_t i = 0; i < config.strategies.size(); ++i) {
+      if (config.strategies[i]->tag() == settings->tag()) {
+        section.error(name + ".tag", "must differ from " + names[i] + ".tag (client order ids)");
+      }
+    }
+    names.push_back(name);
+    config.strategies.push_back(std::move(settings));
+  }
   section.finish();
 }
 
 void read_signals(ConfigSection section, SignalGateConfig& signals) {
-  read_seconds(section, "max_daily_signal_age_s", signals.max_daily_signal_age_ns, 60, 365LL * 86'400);
-  read_seconds(section, "max_hourly_signal_age_s", signals.max_hourly_signal_age_ns, 60, 365LL * 86'400);
-  read_seconds(section, "max_grade_age_s", signals.max_grade_age_ns, 60, 365LL * 86'400);
+  section.seconds("max_daily_signal_age_s", signals.max_daily_signal_age_ns, 60, 365LL * 86'400);
+  section.seconds("max_hourly_signal_age_s", signals.max_hourly_signal_age_ns, 60, 365LL * 86'400);
+  section.seconds("max_grade_age_s", signals.max_grade_age_ns, 60, 365LL * 86'400);
   section.finish();
 }
 
 void read_poll(ConfigSection section, TmPollConfig& poll) {
   section.boolean("enabled", poll.enabled);
-  read_seconds(section, "interval_s", poll.interval_ns, 60, 7LL * 86'400);
-  read_seconds(section, "offset_s", poll.offset_ns, 0, 7LL * 86'400);
-  read_seconds(section, "lookback_s", poll.lookback_ns, 3'600, 29LL * 86'400);
-  read_seconds(section, "publication_delay_s", poll.publication_delay_ns, 0, 7LL * 86'400);
+  section.seconds("interval_s", poll.interval_ns, 60, 7LL * 86'400);
+  section.seconds("offset_s", poll.offset_ns, 0, 7LL * 86'400);
+  section.seconds("lookback_s", poll.lookback_ns, 3'600, 29LL * 86'400);
+  section.seconds("publication_delay_s", poll.publication_delay_ns, 0, 7LL * 86'400);
   if (poll.offset_ns >= poll.interval_ns) section.error("offset_s", "must be below interval_s");
   section.finish();
 }
@@ -355,18 +305,18 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   }
   section.text("tls_ca_file", tm.tls_ca_file);
   tm.tls_ca_file = resolve_path(config.path, tm.tls_ca_file);
-  read_milliseconds(section, "connect_timeout_ms", tm.timeouts.connect_ns, 100, 120'000);
-  read_milliseconds(section, "handshake_timeout_ms", tm.timeouts.handshake_ns, 100, 120'000);
-  read_milliseconds(section, "request_timeout_ms", tm.timeouts.request_ns, 100, 600'000);
+  section.milliseconds("connect_timeout_ms", tm.timeouts.connect_ns, 100, 120'000);
+  section.milliseconds("handshake_timeout_ms", tm.timeouts.handshake_ns, 100, 120'000);
+  section.milliseconds("request_timeout_ms", tm.timeouts.request_ns, 100, 600'000);
   section.integer("page_limit", tm.page_limit, 1, 100);
   section.integer("max_pages", tm.max_pages, 1, 10'000);
   section.integer("window_days", tm.window_days, 1, 29);
   section.integer("monthly_call_budget", tm.monthly_call_budget, 1, 100'000'000);
   section.integer("budget_warn_percent", tm.budget_warn_percent, 1, 100);
   section.integer("max_attempts", tm.max_attempts, 1, 100);
-  read_milliseconds(section, "backoff_initial_ms", tm.backoff_initial_ns, 1, 600'000);
-  read_milliseconds(section, "backoff_max_ms", tm.backoff_max_ns, 1, 3'600'000);
-  read_seconds(section, "max_retry_after_s", tm.max_retry_after_ns, 1, 86'400);
+  section.milliseconds("backoff_initial_ms", tm.backoff_initial_ns, 1, 600'000);
+  section.milliseconds("backoff_max_ms", tm.backoff_max_ns, 1, 3'600'000);
+  section.seconds("max_retry_after_s", tm.max_retry_after_ns, 1, 86'400);
   std::int64_t seed = static_cast<std::int64_t>(tm.random_seed);
   section.integer("random_seed", seed, 0, INT64_MAX);
   tm.random_seed = static_cast<std::uint64_t>(seed);
@@ -431,29 +381,29 @@ void read_execution(ConfigSection section, AppConfig& config) {
       section.error("ws_api_url", "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
     }
   }
-  read_milliseconds(section, "connect_timeout_ms", binance.rest.timeouts.connect_ns, 100, 120'000);
-  read_milliseconds(section, "handshake_timeout_ms", binance.rest.timeouts.handshake_ns, 100, 120'000);
-  read_milliseconds(section, "request_timeout_ms", binance.rest.timeouts.request_ns, 100, 120'000);
-  read_milliseconds(section, "recv_window_ms", binance.rest.recv_window_ns, 100, 60'000);
-  read_milliseconds(section, "max_clock_skew_ms", binance.rest.max_clock_skew_ns, 1, 60'000);
-  read_seconds(section, "clock_check_interval_s", binance.clock_check_interval_ns, 10, 86'400);
+  section.milliseconds("connect_timeout_ms", binance.rest.timeouts.connect_ns, 100, 120'000);
+  section.milliseconds("handshake_timeout_ms", binance.rest.timeouts.handshake_ns, 100, 120'000);
+  section.milliseconds("request_timeout_ms", binance.rest.timeouts.request_ns, 100, 120'000);
+  section.milliseconds("recv_window_ms", binance.rest.recv_window_ns, 100, 60'000);
+  section.milliseconds("max_clock_skew_ms", binance.rest.max_clock_skew_ns, 1, 60'000);
+  section.seconds("clock_check_interval_s", binance.clock_check_interval_ns, 10, 86'400);
   binance.rest.clock_sample_max_age_ns = 2 * binance.clock_check_interval_ns;
-  read_milliseconds(section, "poll_interval_ms", binance.poll_interval_ns, 50, 600'000);
-  read_seconds(section, "stream_poll_interval_s", binance.stream_poll_interval_ns, 1, 86'400);
+  section.milliseconds("poll_interval_ms", binance.poll_interval_ns, 50, 600'000);
+  section.seconds("stream_poll_interval_s", binance.stream_poll_interval_ns, 1, 86'400);
   section.integer("weight_per_minute", binance.rest.weight_per_minute, 1, 1'000'000);
   section.integer("orders_per_10s", binance.rest.orders_per_10s, 1, 1'000'000);
   section.integer("orders_per_day", binance.rest.orders_per_day, 1, 100'000'000);
   ResolutionPolicy& resolution = config.resolution;
   resolution.recv_window_ns = binance.rest.recv_window_ns;
-  read_milliseconds(section, "settle_ms", resolution.settle_ns, 0, 600'000);
-  read_milliseconds(section, "lookup_retry_ms", resolution.retry_ns, 10, 600'000);
+  section.milliseconds("settle_ms", resolution.settle_ns, 0, 600'000);
+  section.milliseconds("lookup_retry_ms", resolution.retry_ns, 10, 600'000);
   section.integer("not_found_confirmations", resolution.not_found_confirmations, 1, 100);
-  read_seconds(section, "min_resend_wait_s", resolution.min_resend_wait_ns, 1, 86'400);
+  section.seconds("min_resend_wait_s", resolution.min_resend_wait_ns, 1, 86'400);
   if (resolution.min_resend_wait_ns < resolution.recv_window_ns + resolution.settle_ns) {
     section.error("min_resend_wait_s", "must be at least recv_window_ms + settle_ms");
   }
-  read_seconds(section, "max_order_wait_s", binance.max_order_wait_ns, 1, 86'400);
-  read_seconds(section, "history_lookback_s", binance.history_lookback_ns, 0, 90LL * 86'400);
+  section.seconds("max_order_wait_s", binance.max_order_wait_ns, 1, 86'400);
+  section.seconds("history_lookback_s", binance.history_lookback_ns, 0, 90LL * 86'400);
   std::string foreign = "report";
   section.text("foreign_orders", foreign);
   if (foreign == "cancel") {
@@ -494,11 +444,11 @@ void read_service(ConfigSection section, AppConfig& config) {
   } else if (on_stop != "cancel") {
     section.error("on_stop", "expected \"cancel\" (cancel resting orders) or \"leave\" (keep them)");
   }
-  read_seconds(section, "stop_timeout_s", service.stop_timeout_ns, 1, 3600);
-  read_seconds(section, "max_loop_silence_s", service.max_loop_silence_ns, 1, 3600);
-  read_seconds(section, "max_market_data_age_s", service.max_market_data_age_ns, 0, 86'400);
-  read_seconds(section, "feed_connect_timeout_s", service.feed_connect_timeout_ns, 1, 3600);
-  read_seconds(section, "reconcile_timeout_s", service.reconcile_timeout_ns, 1, 86'400);
+  section.seconds("stop_timeout_s", service.stop_timeout_ns, 1, 3600);
+  section.seconds("max_loop_silence_s", service.max_loop_silence_ns, 1, 3600);
+  section.seconds("max_market_data_age_s", service.max_market_data_age_ns, 0, 86'400);
+  section.seconds("feed_connect_timeout_s", service.feed_connect_timeout_ns, 1, 3600);
+  section.seconds("reconcile_timeout_s", service.reconcile_timeout_ns, 1, 86'400);
   section.boolean("record_inputs", service.record_inputs);
   std::int64_t max_age_days = service.inputs.max_age_ns / kNsPerDay;
   section.integer("inputs_max_age_days", max_age_days, 0, 36'500);
@@ -566,16 +516,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_signals(root.child("signals"), config.signals);
   read_token_metrics(root.child("token_metrics"), config);
   read_execution(root.child("execution"), config);
-  ConfigSection strategy = root.child("strategy");
-  config.signal_follow_enabled = strategy.has("signal_follow");
-  read_signal_follow(strategy.child("signal_follow"), config.signal_follow);
-  config.grade_rebalance_enabled = strategy.has("grade_rebalance");
-  read_grade_rebalance(strategy.child("grade_rebalance"), config.grade_rebalance);
-  if (config.signal_follow_enabled && config.grade_rebalance_enabled &&
-      config.signal_follow.tag == config.grade_rebalance.tag) {
-    strategy.error("grade_rebalance.tag", "must differ from signal_follow.tag (client order ids)");
-  }
-  strategy.finish();
+  read_strategies(root.child("strategy"), config);
   root.finish();
   if (config.service.mode == RunMode::kLive && !config.execution.enabled) {
     errors.add(path + ": [service] mode = \"live\" needs an [execution] section (the exchange and where its keys are)");

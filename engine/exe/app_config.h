@@ -1,16 +1,21 @@
 #pragma once
 
-// The whole configuration of one sigex process, loaded from TOML by load_app_config(). Every
-// component's struct lives beside the component; this file only gathers them. Relative paths
-// in the file are resolved against the config file's directory.
+// The whole configuration of one sigex process, loaded from TOML by load_app_config(). The
+// structs of adapters and engine components live beside them (adapters/<venue>/config.h,
+// RiskConfig, SignalGateConfig, ...); each strategy declares and reads its own table
+// (engine/strategy/registry.h). This file gathers them, reads the sections that belong to
+// no single component ([engine], [service], [backtest], [[instruments]]) and checks what
+// spans sections. Relative paths in the file are resolved against the config file's
+// directory.
 
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "adapters/binance/execution_venue.h"
 #include "adapters/binance/config.h"
-#include "engine/journal/input_retention.h"
 #include "engine/config/config_reader.h"
+#include "engine/core/secret.h"
+#include "engine/journal/input_retention.h"
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
 #include "engine/logging/log.h"
@@ -19,8 +24,7 @@
 #include "engine/signals/signal_gate.h"
 #include "engine/sim/simulated_venue.h"
 #include "adapters/token_metrics/config.h"
-#include "strategies/grade_rebalance/grade_rebalance.h"
-#include "strategies/signal_follow/signal_follow.h"
+#include "engine/strategy/registry.h"
 
 namespace sigex {
 
@@ -107,10 +111,16 @@ struct AppConfig {
   // venue's REST client's (a request older than that cannot be accepted).
   ResolutionPolicy resolution;
   ForeignOrderPolicy foreign_orders = ForeignOrderPolicy::kReport;
-  bool signal_follow_enabled = false;
-  SignalFollowConfig signal_follow;
-  bool grade_rebalance_enabled = false;
-  GradeRebalanceConfig grade_rebalance;
+  // [strategy.<name>] tables, in the registry's order (engine/exe/registry.cpp).
+  std::vector<std::shared_ptr<const StrategySettings>> strategies;
+  // The settings of the configured strategy of type T, or null.
+  template <typename T>
+  const T* strategy_settings() const {
+    for (const auto& settings : strategies) {
+      if (const auto* found = dynamic_cast<const T*>(settings.get())) return found;
+    }
+    return nullptr;
+  }
 };
 
 // Loads and validates everything; every problem goes into `errors` with its location.

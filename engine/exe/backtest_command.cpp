@@ -20,8 +20,6 @@
 #include "engine/runtime/core_driver.h"
 #include "engine/runtime/engine.h"
 #include "engine/sim/simulated_venue.h"
-#include "strategies/grade_rebalance/grade_rebalance.h"
-#include "strategies/signal_follow/signal_follow.h"
 
 namespace sigex {
 namespace {
@@ -104,9 +102,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   engine.add_market_observer(&venue);
   SignalGate signal_gate(config.signals, *journal, instruments);
   engine.set_signal_gate(&signal_gate);
-  const ConfiguredStrategies strategies = add_configured_strategies(config, engine);
-  SignalFollow* signal_follow = strategies.signal_follow;
-  GradeRebalance* grade_rebalance = strategies.grade_rebalance;
+  const std::vector<const Strategy*> strategies = add_configured_strategies(config, engine);
   BacktestReport report(engine, config.backtest.equity_interval_ns, config.simulated_venue.taker_fee_bps);
   engine.add_observer(&report);
   engine.add_market_observer(&report);
@@ -293,25 +289,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     std::printf("%s", fmt::format("  token metrics rows taken as published: {}; {} rows recorded earlier were held "
                                   "until then\n",
                                   published, facts.rows_held_until_published).c_str());
-    if (grade_rebalance != nullptr) {
-      const auto& counters = grade_rebalance->counters();
-      std::printf("%s", fmt::format("  grade_rebalance: rebalances {}, buys {}, sells {}, within band {}, "
-                                    "inputs stale {} superseded {}\n",
-                                    counters.rebalances, counters.buys, counters.sells, counters.within_band,
-                                    counters.stale_inputs, counters.superseded_inputs).c_str());
-    }
-    if (signal_follow != nullptr) {
-      const auto& counters = signal_follow->counters();
-      std::string exits;
-      for (std::size_t i = 0; i < counters.exits.size(); ++i) {
-        exits += fmt::format(" {}={}", to_string(static_cast<ExitReason>(i)), counters.exits[i]);
-      }
-      std::printf("%s", fmt::format("  signal_follow: signals {} (stale {}, superseded {}), entries {} "
-                                    "(skipped: grade {}, size {}), exits{}\n",
-                                    counters.signals, counters.stale_signals,
-                                    counters.superseded_signals, counters.entries,
-                                    counters.entries_skipped_grade, counters.entries_skipped_size,
-                                    exits).c_str());
+    for (const Strategy* strategy : strategies) {
+      if (const std::string line = strategy->summary(); !line.empty()) std::printf("  %s\n", line.c_str());
     }
   }
   if (status != 0) std::fprintf(stderr, "sigex backtest: the input had problems (see above); exit 1\n");

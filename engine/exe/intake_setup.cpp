@@ -29,20 +29,11 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
   return true;
 }
 
-ConfiguredStrategies add_configured_strategies(const AppConfig& config, Engine& engine) {
-  ConfiguredStrategies added;
-  if (config.signal_follow_enabled) {
-    auto strategy = std::make_unique<SignalFollow>(config.signal_follow);
-    added.signal_follow = strategy.get();
-    engine.add_strategy(std::move(strategy));
-  }
-  if (config.grade_rebalance_enabled) {
-    // Targets and orders are sized by the risk limits, so they are never denied for size.
-    GradeRebalanceConfig sized = config.grade_rebalance;
-    sized.max_order_notional = config.risk.max_order_notional;
-    sized.max_position_notional = config.risk.max_position_notional;
-    auto strategy = std::make_unique<GradeRebalance>(sized);
-    added.grade_rebalance = strategy.get();
+std::vector<const Strategy*> add_configured_strategies(const AppConfig& config, Engine& engine) {
+  std::vector<const Strategy*> added;
+  for (const auto& settings : config.strategies) {
+    std::unique_ptr<Strategy> strategy = settings->build(config.risk);
+    added.push_back(strategy.get());
     engine.add_strategy(std::move(strategy));
   }
   return added;

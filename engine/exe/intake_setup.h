@@ -33,12 +33,8 @@ struct TokenMetricsIntake {
 bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
                            std::vector<Instrument>& instruments, std::string& error);
 
-struct ConfiguredStrategies {
-  SignalFollow* signal_follow = nullptr;
-  GradeRebalance* grade_rebalance = nullptr;
-};
-
-// Adds [strategy.*] to the engine, in a fixed order (their indices are journaled).
-ConfiguredStrategies add_configured_strategies(const AppConfig& config, Engine& engine);
+// Adds [strategy.*] to the engine, in the registry's order (their indices are journaled), and
+// returns them.
+std::vector<const Strategy*> add_configured_strategies(const AppConfig& config, Engine& engine);
 
 }  // namespace sigex

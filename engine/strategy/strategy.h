@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "engine/book/order_book.h"
@@ -58,6 +59,9 @@ class Strategy {
   virtual void on_order_update(StrategyContext&, const Order&, OrderEvent) {}
   virtual void on_fill(StrategyContext&, const Order&, const ExecutionEvent&) {}
   virtual void on_timer(StrategyContext&, std::uint64_t /*tag*/) {}
+
+  // What it did, as one line for `sigex backtest`'s summary ("" when it has nothing to say).
+  virtual std::string summary() const { return {}; }
 };
 
 }  // namespace sigex

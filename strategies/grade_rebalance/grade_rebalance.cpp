@@ -1,5 +1,7 @@
 #include "strategies/grade_rebalance/grade_rebalance.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "engine/core/decimal.h"
@@ -182,6 +184,12 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
   if (!context.submit(intent)) return false;
   ++(buy ? counters_.buys : counters_.sells);
   return true;
+}
+
+std::string GradeRebalance::summary() const {
+  return fmt::format("grade_rebalance: rebalances {}, buys {}, sells {}, within band {}, inputs stale {} superseded {}",
+                     counters_.rebalances, counters_.buys, counters_.sells, counters_.within_band,
+                     counters_.stale_inputs, counters_.superseded_inputs);
 }
 
 }  // namespace sigex

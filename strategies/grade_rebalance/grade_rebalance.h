@@ -68,6 +68,7 @@ class GradeRebalance final : public Strategy {
   void on_timer(StrategyContext& context, std::uint64_t tag) override;
 
   const GradeRebalanceCounters& counters() const { return counters_; }
+  std::string summary() const override;
   // The target weight of `instrument` in basis points of equity at the last rebalance.
   std::int64_t target_weight_bps(InstrumentId instrument) const { return assets_.at(instrument).target_bps; }
 

@@ -1,5 +1,7 @@
 #include "strategies/signal_follow/signal_follow.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "engine/core/decimal.h"
@@ -219,6 +221,17 @@ void SignalFollow::on_order_update(StrategyContext& context, const Order& order,
     state.phase = holding ? Phase::kLong : Phase::kFlat;
     state.retry_exit = holding;
   }
+}
+
+std::string SignalFollow::summary() const {
+  std::string exits;
+  for (std::size_t i = 0; i < counters_.exits.size(); ++i) {
+    exits += fmt::format(" {}={}", to_string(static_cast<ExitReason>(i)), counters_.exits[i]);
+  }
+  return fmt::format("signal_follow: signals {} (stale {}, superseded {}), entries {} (skipped: grade {}, size {}), "
+                     "exits{}",
+                     counters_.signals, counters_.stale_signals, counters_.superseded_signals, counters_.entries,
+                     counters_.entries_skipped_grade, counters_.entries_skipped_size, exits);
 }
 
 }  // namespace sigex

@@ -65,6 +65,7 @@ class SignalFollow final : public Strategy {
   void on_order_update(StrategyContext& context, const Order& order, OrderEvent event) override;
 
   const SignalFollowCounters& counters() const { return counters_; }
+  std::string summary() const override;
 
  private:
   enum class Phase : std::uint8_t { kFlat, kEntering, kLong, kExiting };

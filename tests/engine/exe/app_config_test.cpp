@@ -5,6 +5,8 @@
 #include <fstream>
 #include <regex>
 
+#include "strategies/grade_rebalance/settings.h"
+#include "strategies/signal_follow/settings.h"
 #include "support/test_support.h"
 
 namespace sigex {
@@ -12,13 +14,20 @@ namespace {
 
 using namespace sigex::testing;
 
+// The [strategy.signal_follow] settings of `config` (a default one when it has none).
+const SignalFollowConfig& signal_follow(const AppConfig& config) {
+  static const SignalFollowConfig kNone;
+  const auto* settings = config.strategy_settings<SignalFollowSettings>();
+  return settings != nullptr ? settings->config : kNone;
+}
+
 TEST(AppConfig, BundledConfigsAreValid) {
   for (const char* name : {"backtest-daily.toml", "backtest-tick.toml"}) {
     ConfigErrors errors;
     const AppConfig config =
         load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
     EXPECT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
-    EXPECT_TRUE(config.signal_follow_enabled);
+    EXPECT_NE(config.strategy_settings<SignalFollowSettings>(), nullptr);
     EXPECT_FALSE(config.backtest.inputs.empty());
   }
 }
@@ -41,9 +50,9 @@ TEST(AppConfig, BareIntegersAreExactDecimalsEverywhereAndFloatsAreRefused) {
     EXPECT_TRUE(quoted_errors.empty()) << name;
     EXPECT_TRUE(bare_errors.empty()) << name << ": " << (bare_errors.empty() ? "" : bare_errors.messages().front());
     EXPECT_EQ(a.engine.starting_cash, b.engine.starting_cash) << name;
-    EXPECT_EQ(a.signal_follow.entry_grade_hundredths, b.signal_follow.entry_grade_hundredths) << name;
-    EXPECT_EQ(a.signal_follow.exit_grade_hundredths, b.signal_follow.exit_grade_hundredths) << name;
-    EXPECT_EQ(a.signal_follow.order_notional, b.signal_follow.order_notional) << name;
+    EXPECT_EQ(signal_follow(a).entry_grade_hundredths, signal_follow(b).entry_grade_hundredths) << name;
+    EXPECT_EQ(signal_follow(a).exit_grade_hundredths, signal_follow(b).exit_grade_hundredths) << name;
+    EXPECT_EQ(signal_follow(a).order_notional, signal_follow(b).order_notional) << name;
     EXPECT_EQ(a.risk.max_order_notional, b.risk.max_order_notional) << name;
     ASSERT_EQ(a.instruments.size(), b.instruments.size()) << name;
     for (std::size_t i = 0; i < a.instruments.size(); ++i) {
@@ -57,7 +66,7 @@ TEST(AppConfig, BareIntegersAreExactDecimalsEverywhereAndFloatsAreRefused) {
   text = std::regex_replace(text, std::regex(R"re(entry_grade = "55")re"), "entry_grade = 55");
   const AppConfig bare = load_app_config_text(text, path, errors);
   EXPECT_TRUE(errors.empty());
-  EXPECT_EQ(bare.signal_follow.entry_grade_hundredths, 5500);
+  EXPECT_EQ(signal_follow(bare).entry_grade_hundredths, 5500);
   text = std::regex_replace(text, std::regex(R"(entry_grade = 55)"), "entry_grade = 55.5");
   load_app_config_text(text, path, errors);
   ASSERT_EQ(errors.messages().size(), 1u);
@@ -153,6 +162,33 @@ entry_grade = "120"
     EXPECT_NE(all.find(expected), std::string::npos) << "missing: " << expected << "\n" << all;
   }
   EXPECT_NE(all.find(path + ":"), std::string::npos);
+}
+
+// Strategies come from the registry: each registered type reads its own table, an unknown
+// table is named, two strategies cannot share a tag, and the engine gets them in the
+// registry's order whatever the file's order.
+TEST(AppConfig, StrategiesAreReadThroughTheRegistry) {
+  const std::string path = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
+  std::ifstream in(path);
+  const std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ConfigErrors errors;
+  AppConfig config = load_app_config_text(base + "\n[strategy.grade_rebalance]\ntag = \"gr\"\n", path, errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  ASSERT_EQ(config.strategies.size(), 2u);
+  EXPECT_NE(dynamic_cast<const SignalFollowSettings*>(config.strategies[0].get()), nullptr);
+  EXPECT_EQ(config.strategies[1]->tag(), "gr");
+  ASSERT_NE(config.strategy_settings<GradeRebalanceSettings>(), nullptr);
+
+  const std::string tag(config.strategies[0]->tag());
+  load_app_config_text(base + "\n[strategy.grade_rebalance]\ntag = \"" + tag + "\"\n", path, errors);
+  ASSERT_EQ(errors.messages().size(), 1u);
+  EXPECT_NE(errors.messages()[0].find("grade_rebalance.tag: must differ from signal_follow.tag"), std::string::npos)
+      << errors.messages()[0];
+
+  ConfigErrors unknown;
+  load_app_config_text(base + "\n[strategy.momentum]\nlookback = 5\n", path, unknown);
+  ASSERT_FALSE(unknown.empty());
+  EXPECT_NE(unknown.messages()[0].find("unknown key 'momentum'"), std::string::npos) << unknown.messages()[0];
 }
 
 TEST(AppConfig, TokenMetricsConfigsAreValid) {

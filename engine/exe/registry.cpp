@@ -1,0 +1,18 @@
+#include "engine/exe/registry.h"
+
+#include "strategies/grade_rebalance/settings.h"
+#include "strategies/signal_follow/settings.h"
+
+namespace sigex {
+
+// One line per strategy folder. The order is journaled (each strategy's index): add new
+// types at the end.
+const std::vector<const StrategyType*>& strategy_types() {
+  static const std::vector<const StrategyType*> types = {
+      &signal_follow_type(),
+      &grade_rebalance_type(),
+  };
+  return types;
+}
+
+}  // namespace sigex
