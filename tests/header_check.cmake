@@ -1,6 +1,6 @@
 # Every header compiles on its own (includes what it uses): one translation unit per header,
 # built with the tests. A header that only compiles after another one fails here.
-file(GLOB_RECURSE _sigex_headers RELATIVE ${SIGEX_ROOT}
+file(GLOB_RECURSE _sigex_headers CONFIGURE_DEPENDS RELATIVE ${SIGEX_ROOT}
   ${SIGEX_ROOT}/engine/*.h ${SIGEX_ROOT}/adapters/*.h ${SIGEX_ROOT}/strategies/*.h ${SIGEX_ROOT}/tools/*.h)
 set(_sigex_header_sources)
 foreach(_header IN LISTS _sigex_headers)

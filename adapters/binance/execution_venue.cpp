@@ -94,6 +94,15 @@ BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instrumen
       tls_(tls),
       holdings_(std::make_unique<std::atomic<std::int64_t>[]>(instruments.size())) {}
 
+BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
+                                             Secret api_key, std::unique_ptr<RequestSigner> signer,
+                                             const Clock& clock, std::unique_ptr<boost::asio::ssl::context> tls,
+                                             const DurabilityWatermark& durability)
+    : BinanceExecutionVenue(instruments, std::move(config), std::move(api_key), std::move(signer), clock, *tls,
+                            durability) {
+  owned_tls_ = std::move(tls);
+}
+
 BinanceExecutionVenue::~BinanceExecutionVenue() { stop(); }
 
 bool BinanceExecutionVenue::start(std::string& error) {

@@ -34,8 +34,8 @@
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/balance_check.h"
 #include "engine/metrics/latency_histogram.h"
-#include "engine/ports/reporting_component.h"
-#include "engine/venue/execution_venue.h"
+#include "engine/ports/live_venue.h"
+#include "engine/ports/execution_venue.h"
 
 namespace sigex {
 
@@ -54,12 +54,16 @@ struct VenueCounters {
   std::atomic<std::uint64_t> unproven_absences{0};  // searches that found a trace: never resent
 };
 
-class BinanceExecutionVenue final : public ExecutionVenue, public ReportingComponent {
+class BinanceExecutionVenue final : public LiveVenue {
  public:
   // `durability`: the journal's watermark; a new order leaves only once its intent is durable.
   BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
                         Secret api_key, std::unique_ptr<RequestSigner> signer, const Clock& clock,
                         boost::asio::ssl::context& tls, const DurabilityWatermark& durability);
+  // The same, owning its TLS context.
+  BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config, Secret api_key,
+                        std::unique_ptr<RequestSigner> signer, const Clock& clock,
+                        std::unique_ptr<boost::asio::ssl::context> tls, const DurabilityWatermark& durability);
   ~BinanceExecutionVenue() override;
   BinanceExecutionVenue(const BinanceExecutionVenue&) = delete;
   BinanceExecutionVenue& operator=(const BinanceExecutionVenue&) = delete;
@@ -67,8 +71,8 @@ class BinanceExecutionVenue final : public ExecutionVenue, public ReportingCompo
   // Before trading, on the caller's thread: server clock, exchange info (every instrument must
   // be TRADING and its scales must express the venue's tick and step), balances and open
   // orders; then the I/O thread starts. False with the reason.
-  bool start(std::string& error);
-  void stop();
+  bool start(std::string& error) override;
+  void stop() override;
 
   void send(const OrderCommand& command) override;
   void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) override;
@@ -77,7 +81,7 @@ class BinanceExecutionVenue final : public ExecutionVenue, public ReportingCompo
                  InstrumentId instrument, std::string& why) const override;
 
   // Core thread: waits at most `timeout_ns` for an answer; true when one is waiting.
-  bool wait_for_answers(DurationNs timeout_ns);
+  bool wait_for_answers(DurationNs timeout_ns) override;
   // Commands sent that the I/O thread has not handled yet (an order deferred by a local
   // refusal counts as handled: its refusal is decided). Tests and tools that drive the core by
   // hand wait for 0 before moving simulated time on, so a busy machine changes nothing.
@@ -85,19 +89,19 @@ class BinanceExecutionVenue final : public ExecutionVenue, public ReportingCompo
     return commands_sent_.load(std::memory_order_relaxed) - commands_handled_.load(std::memory_order_acquire);
   }
 
-  // The balances read at start-up.
   // The account's orders on the instruments over the history lookback, read at start-up.
-  const std::vector<AccountOrder>& account_history() const { return history_orders_; }
+  const std::vector<AccountOrder>& account_history() const override { return history_orders_; }
+  DurationNs history_lookback_ns() const override { return config_.history_lookback_ns; }
   // The fills of an order in account_history() as engine fill events (fees converted as for
   // any fill), oldest first.
-  std::vector<ExecutionEvent> history_fills(const AccountOrder& order);
+  std::vector<ExecutionEvent> history_fills(const AccountOrder& order) override;
   // What the account held of each instrument's base asset at start-up (free + locked), for
   // the engine to compare with its positions (compare_with_account).
-  std::vector<HeldQuantity> start_holdings() const;
+  std::vector<HeldQuantity> start_holdings() const override;
   const VenueCounters& counters() const { return counters_; }
   // Decision -> order on the wire (after the journal made it durable, just before the
   // request is written), recorded on the I/O thread. Before start().
-  void set_wire_latency(LatencyHistogram* histogram) { wire_latency_ = histogram; }
+  void set_wire_latency(LatencyHistogram* histogram) override { wire_latency_ = histogram; }
   bool banned() const { return banned_.load(); }
   // Why orders wait to be sent ("" when none does). Any thread.
   std::string waiting_reason() const;
@@ -155,6 +159,7 @@ class BinanceExecutionVenue final : public ExecutionVenue, public ReportingCompo
   void on_stream_liveness(bool live);                        // the stream's I/O thread
   void wake();
 
+  std::unique_ptr<boost::asio::ssl::context> owned_tls_;  // first: outlives everything that uses it
   const InstrumentRegistry& instruments_;
   BinanceExecutionConfig config_;
   const Clock& clock_;

@@ -515,4 +515,21 @@ void BinanceMarketDataFeed::write_status(DaemonStatus& status, TimeNs) const {
   status.feed_reconnects = feed.reconnects;
 }
 
+FeedHealth BinanceMarketDataFeed::health() const {
+  const FeedMetrics feed = metrics();
+  return {feed.state == FeedState::kStreaming, to_string(feed.state), feed.reconnects};
+}
+
+std::string BinanceMarketDataFeed::summary() const {
+  const FeedMetrics metrics = this->metrics();
+  std::string text = fmt::format("{} connects, {} reconnects ({} stale, {} serverShutdown, {} scheduled), {} snapshots)",
+                                 metrics.connects, metrics.reconnects, metrics.stale_reconnects,
+                                 metrics.server_shutdowns, metrics.scheduled_reconnects, metrics.snapshots_received);
+  for (const auto& stream : metrics.streams) {
+    text += fmt::format("\n  {:<28} {:>9} messages {:>12} bytes {:>5} parse errors", stream.name, stream.messages,
+                        stream.bytes, stream.parse_errors);
+  }
+  return text;
+}
+
 }  // namespace sigex

@@ -26,8 +26,7 @@
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
 #include "engine/events/events.h"
-#include "engine/feed/market_data_control.h"
-#include "engine/ports/reporting_component.h"
+#include "engine/ports/market_data_feed.h"
 #include "engine/queue/event_queue.h"
 
 namespace sigex {
@@ -58,21 +57,19 @@ struct FeedMetrics {
   std::vector<StreamMetrics> streams;
 };
 
-class BinanceMarketDataFeed final : public MarketDataControl, public ReportingComponent {
+class BinanceMarketDataFeed final : public MarketDataFeed {
  public:
-  // Every raw frame (websocket message or recorded REST snapshot) with its receive time, on
-  // the I/O thread: the recorder's hook.
-  using FrameSink = std::function<void(TimeNs receive_time_ns, std::string_view frame)>;
-
   BinanceMarketDataFeed(BinanceMarketDataConfig config, const InstrumentRegistry& instruments,
                         EventQueue<InboundEvent>& queue, const Clock& clock);
   ~BinanceMarketDataFeed() override;
 
-  void set_frame_sink(FrameSink sink);  // before start()
+  void set_frame_sink(FrameSink sink) override;  // before start()
   // Validates the endpoints and starts the I/O thread; false with the reason otherwise.
-  bool start(std::string& error);
+  bool start(std::string& error) override;
   // Stops and joins the I/O thread. Idempotent.
-  void stop();
+  void stop() override;
+  FeedHealth health() const override;
+  std::string summary() const override;
 
   // Any thread, never blocks: fetch a new depth snapshot for the instrument.
   void request_resync(InstrumentId instrument) override;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/strategy/strategy.h"
+#include "engine/ports/strategy.h"
 
 namespace sigex {
 

@@ -166,50 +166,36 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.finish();
 }
 
+// The first registered venue whose [market_data.<venue>] table is present (Binance's defaults
+// when none is: a bare [market_data] means Binance).
+const VenueType* market_data_venue(ConfigSection& section) {
+  const VenueType* chosen = nullptr;
+  for (const VenueType* type : venue_types()) {
+    if (!section.has(std::string(type->name))) continue;
+    if (chosen != nullptr) {
+      section.error(std::string(type->name), fmt::format("one market data venue per configuration ([market_data.{}] "
+                                                         "is configured already)", chosen->name));
+      continue;
+    }
+    chosen = type;
+  }
+  return chosen != nullptr ? chosen : venue_types().front();
+}
+
 void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
   market_data.present = section.present();
   std::int64_t capacity = static_cast<std::int64_t>(market_data.queue_capacity);
   section.integer("queue_capacity", capacity, 1024, 1 << 24);
   market_data.queue_capacity = static_cast<std::size_t>(capacity);
-  ConfigSection binance_section = section.child("binance");
-  BinanceMarketDataConfig& binance = market_data.binance;
-  binance_section.text("ws_url", binance.ws_url);
-  binance_section.text("rest_url", binance.rest_url);
-  binance_section.text("tls_ca_file", binance.tls_ca_file);
-  binance_section.boolean("book_ticker", binance.book_ticker);
-  binance_section.text("trade_stream", binance.trade_stream);
-  if (binance.trade_stream != "trade" && binance.trade_stream != "aggTrade" &&
-      binance.trade_stream != "none") {
-    binance_section.error("trade_stream", "expected \"trade\", \"aggTrade\" or \"none\"");
+  const VenueType* venue = market_data_venue(section);
+  ConfigSection venue_section = section.child(std::string(venue->name));
+  market_data.feed = venue->read_market_data(venue_section);
+  // A snapshot enters the queue in one piece.
+  if (market_data.queue_capacity < market_data.feed->largest_snapshot_records()) {
+    section.error("queue_capacity", fmt::format("must be at least {} (the largest depth snapshot of "
+                                                "[market_data.{}], 2 records per level, and room for the stream)",
+                                                market_data.feed->largest_snapshot_records(), venue->name));
   }
-  binance_section.boolean("depth", binance.depth);
-  binance_section.text("depth_speed", binance.depth_speed);
-  if (binance.depth_speed != "100ms" && binance.depth_speed != "1000ms") {
-    binance_section.error("depth_speed", "expected \"100ms\" or \"1000ms\"");
-  }
-  binance_section.integer("snapshot_limit", binance.snapshot_limit, 5, 5000);
-  binance_section.milliseconds("connect_timeout_ms", binance.connect_timeout_ns, 100, 120'000);
-  binance_section.milliseconds("handshake_timeout_ms", binance.handshake_timeout_ns, 100, 120'000);
-  binance_section.milliseconds("idle_timeout_ms", binance.idle_timeout_ns, 1000, 600'000);
-  binance_section.milliseconds("stale_after_ms", binance.stale_after_ns, 100, 600'000);
-  binance_section.milliseconds("watchdog_interval_ms", binance.watchdog_interval_ns, 10, 60'000);
-  binance_section.milliseconds("reconnect_after_ms", binance.reconnect_after_ns, 60'000,
-                    24LL * 3'600'000 - 60'000);
-  binance_section.milliseconds("backoff_initial_ms", binance.backoff_initial_ns, 1, 60'000);
-  binance_section.milliseconds("backoff_max_ms", binance.backoff_max_ns, 1, 600'000);
-  binance_section.milliseconds("snapshot_timeout_ms", binance.snapshot_timeout_ns, 100, 120'000);
-  binance_section.milliseconds("snapshot_retry_ms", binance.snapshot_retry_ns, 10, 600'000);
-  if (binance.backoff_max_ns < binance.backoff_initial_ns) {
-    binance_section.error("backoff_max_ms", "must not be below backoff_initial_ms");
-  }
-  if (binance.stale_after_ns <= binance.watchdog_interval_ns) {
-    binance_section.error("stale_after_ms", "must be longer than watchdog_interval_ms");
-  }
-  // A snapshot enters the queue in one piece: 2 records per level, plus room for the stream.
-  if (market_data.queue_capacity < static_cast<std::size_t>(binance.snapshot_limit) * 4) {
-    section.error("queue_capacity", "must be at least 4 x market_data.binance.snapshot_limit");
-  }
-  binance_section.finish();
   section.finish();
 }
 
@@ -350,11 +336,18 @@ void read_execution(ConfigSection section, AppConfig& config) {
   ExecutionConfig& execution = config.execution;
   execution.enabled = section.present();
   section.text("venue", execution.venue);
-  if (execution.venue != "binance") section.error("venue", "expected \"binance\" (the only live venue so far)");
-  section.text("key_type", execution.key_type);
-  if (execution.key_type != "hmac" && execution.key_type != "ed25519") {
-    section.error("key_type", "expected \"hmac\" or \"ed25519\"");
+  const VenueType* venue = nullptr;
+  std::string names;
+  for (const VenueType* type : venue_types()) {
+    names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", type->name);
+    if (type->name == execution.venue) venue = type;
   }
+  if (venue == nullptr) {
+    section.error("venue", "expected one of " + names);
+    venue = venue_types().front();
+  }
+  execution.api_key = venue->default_api_key;
+  execution.api_secret = venue->default_api_secret;
   for (const char* forbidden : {"api_key", "api_secret", "secret"}) {
     if (section.has(forbidden)) {
       section.error(forbidden, "keys never go into the configuration file; use *_credential (systemd "
@@ -369,32 +362,10 @@ void read_execution(ConfigSection section, AppConfig& config) {
   section.text("api_secret_file", execution.api_secret.file);
   execution.api_secret.file = resolve_path(config.path, execution.api_secret.file);
   section.text("api_secret_env", execution.api_secret.env);
+  execution.settings = venue->read_execution(section);
 
-  BinanceExecutionConfig& binance = execution.binance;
-  section.text("rest_url", binance.rest.rest_url);
-  if (const auto url = parse_url(binance.rest.rest_url); !url || !may_carry_secrets(*url)) {
-    section.error("rest_url", "must be an https:// URL (http:// only for a loopback simulator)");
-  }
-  section.text("ws_api_url", binance.ws_api_url);
-  if (!binance.ws_api_url.empty()) {
-    if (const auto url = parse_url(binance.ws_api_url); !url || !may_carry_secrets(*url)) {
-      section.error("ws_api_url", "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
-    }
-  }
-  section.milliseconds("connect_timeout_ms", binance.rest.timeouts.connect_ns, 100, 120'000);
-  section.milliseconds("handshake_timeout_ms", binance.rest.timeouts.handshake_ns, 100, 120'000);
-  section.milliseconds("request_timeout_ms", binance.rest.timeouts.request_ns, 100, 120'000);
-  section.milliseconds("recv_window_ms", binance.rest.recv_window_ns, 100, 60'000);
-  section.milliseconds("max_clock_skew_ms", binance.rest.max_clock_skew_ns, 1, 60'000);
-  section.seconds("clock_check_interval_s", binance.clock_check_interval_ns, 10, 86'400);
-  binance.rest.clock_sample_max_age_ns = 2 * binance.clock_check_interval_ns;
-  section.milliseconds("poll_interval_ms", binance.poll_interval_ns, 50, 600'000);
-  section.seconds("stream_poll_interval_s", binance.stream_poll_interval_ns, 1, 86'400);
-  section.integer("weight_per_minute", binance.rest.weight_per_minute, 1, 1'000'000);
-  section.integer("orders_per_10s", binance.rest.orders_per_10s, 1, 1'000'000);
-  section.integer("orders_per_day", binance.rest.orders_per_day, 1, 100'000'000);
   ResolutionPolicy& resolution = config.resolution;
-  resolution.recv_window_ns = binance.rest.recv_window_ns;
+  resolution.recv_window_ns = execution.settings->recv_window_ns();
   section.milliseconds("settle_ms", resolution.settle_ns, 0, 600'000);
   section.milliseconds("lookup_retry_ms", resolution.retry_ns, 10, 600'000);
   section.integer("not_found_confirmations", resolution.not_found_confirmations, 1, 100);
@@ -402,8 +373,6 @@ void read_execution(ConfigSection section, AppConfig& config) {
   if (resolution.min_resend_wait_ns < resolution.recv_window_ns + resolution.settle_ns) {
     section.error("min_resend_wait_s", "must be at least recv_window_ms + settle_ms");
   }
-  section.seconds("max_order_wait_s", binance.max_order_wait_ns, 1, 86'400);
-  section.seconds("history_lookback_s", binance.history_lookback_ns, 0, 90LL * 86'400);
   std::string foreign = "report";
   section.text("foreign_orders", foreign);
   if (foreign == "cancel") {
@@ -472,8 +441,9 @@ std::string missing_section_for(std::string_view command, const AppConfig& confi
   if (command == "run" && !config.service.present) {
     return needs("[service]", "mode = \"paper\" or \"live\": a backtest file does not say where to trade");
   }
-  if (command == "run" && !config.market_data.present) return needs("[market_data.binance]", "the live market data");
-  if (command == "record" && !config.market_data.present) return needs("[market_data.binance]", "what to record");
+  const std::string market_data = fmt::format("[market_data.{}]", venue_types().front()->name);
+  if (command == "run" && !config.market_data.present) return needs(market_data, "the live market data");
+  if (command == "record" && !config.market_data.present) return needs(market_data, "what to record");
   if (command == "fetch-history" && !config.token_metrics.enabled) {
     return needs("[token_metrics]", "where the history comes from and where the key is");
   }

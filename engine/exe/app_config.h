@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "adapters/binance/config.h"
 #include "engine/config/config_reader.h"
 #include "engine/core/secret.h"
 #include "engine/journal/input_retention.h"
@@ -24,6 +23,7 @@
 #include "engine/signals/signal_gate.h"
 #include "engine/sim/simulated_venue.h"
 #include "adapters/token_metrics/config.h"
+#include "engine/ports/venue_registry.h"
 #include "engine/strategy/registry.h"
 
 namespace sigex {
@@ -55,7 +55,7 @@ struct BacktestConfig {
 
 struct MarketDataConfig {
   bool present = false;  // the file has a [market_data] section
-  BinanceMarketDataConfig binance;
+  std::shared_ptr<const MarketDataSettings> feed;  // [market_data.<venue>] (the registry's venues)
   std::size_t queue_capacity = 8'192;  // inbound records per producer; must hold a whole depth snapshot
 };
 
@@ -86,11 +86,9 @@ struct ServiceConfig {
 struct ExecutionConfig {
   bool enabled = false;
   std::string venue = "binance";
-  BinanceExecutionConfig binance;
-  std::string key_type = "hmac";  // "hmac" (secret) or "ed25519" (PKCS#8 PEM private key)
-  SecretSource api_key{"binance-api-key", "", "SIGEX_BINANCE_API_KEY", "Binance API key"};
-  SecretSource api_secret{"binance-api-secret", "", "SIGEX_BINANCE_API_SECRET",
-                          "Binance API secret or Ed25519 private key"};
+  SecretSource api_key;     // defaults from the venue's type
+  SecretSource api_secret;
+  std::shared_ptr<const ExecutionSettings> settings;  // the venue's own keys
 };
 
 struct AppConfig {

@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "adapters/binance/market_data_feed.h"
 #include "adapters/recorded/frame_recorder.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/book/order_book.h"
@@ -59,7 +58,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     return 1;
   }
   EventQueue<InboundEvent> queue(config.market_data.queue_capacity, 2);
-  BinanceMarketDataFeed feed(config.market_data.binance, instruments, queue, clock);
+  const std::unique_ptr<MarketDataFeed> feed_owner = config.market_data.feed->make_feed(instruments, queue, clock);
+  MarketDataFeed& feed = *feed_owner;
   feed.set_frame_sink([&recorder](TimeNs time_ns, std::string_view frame) {
     recorder.record(time_ns, frame);
   });
@@ -105,11 +105,11 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     if (options.stop_when && options.stop_when()) break;
     if (progress.enabled() && std::chrono::steady_clock::now() >= next_progress) {
       next_progress += std::chrono::seconds(5);
-      const FeedMetrics metrics = feed.metrics();
+      const FeedHealth health = feed.health();
       const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
       progress.update(fmt::format("record: {:02}:{:02}:{:02} {}, {} frames, {} events, {} reconnects{}", elapsed / 3600,
-                                  elapsed / 60 % 60, elapsed % 60, to_string(metrics.state), recorder.frames_written(),
-                                  events, metrics.reconnects,
+                                  elapsed / 60 % 60, elapsed % 60, health.state, recorder.frames_written(),
+                                  events, health.reconnects,
                                   poller ? fmt::format(", {} Token Metrics pages", signal_recorder.frames_written()) : ""));
     }
     if (options.duration_s &&
@@ -146,12 +146,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     }
   }
   if (!options.quiet) {
-    const FeedMetrics metrics = feed.metrics();
-    std::string streams;
-    for (const auto& stream : metrics.streams) {
-      streams += fmt::format("\n  {:<28} {:>9} messages {:>12} bytes {:>5} parse errors",
-                             stream.name, stream.messages, stream.bytes, stream.parse_errors);
-    }
+    std::string streams = feed.summary();
     for (const auto& instrument : instruments.all()) {
       const BookCounters& book = books[instrument.id].counters();
       streams += fmt::format("\n  {:<28} book {}: {} updates, {} gaps, {} out of order, {} resyncs",
@@ -166,13 +161,9 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
                              signal_recorder.frames_written(), signals_path,
                              tm_metrics.halted ? "; HALTED: " + tm_metrics.halt_reason : "");
     }
-    std::printf("%s\n", fmt::format("sigex record: {} frames written to {}, {} refused ({} events; {} connects, "
-                                    "{} reconnects ({} stale, {} serverShutdown, {} scheduled), "
-                                    "{} snapshots){}",
+    std::printf("%s\n", fmt::format("sigex record: {} frames written to {}, {} refused ({} events; {}",
                                     recorder.frames_written(), options.out_path, recorder.frames_refused(), events,
-                                    metrics.connects, metrics.reconnects, metrics.stale_reconnects,
-                                    metrics.server_shutdowns, metrics.scheduled_reconnects,
-                                    metrics.snapshots_received, streams)
+                                    streams)
                             .c_str());
   }
   return written ? 0 : 1;

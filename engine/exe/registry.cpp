@@ -1,5 +1,6 @@
 #include "engine/exe/registry.h"
 
+#include "adapters/binance/settings.h"
 #include "strategies/grade_rebalance/settings.h"
 #include "strategies/signal_follow/settings.h"
 
@@ -11,6 +12,14 @@ const std::vector<const StrategyType*>& strategy_types() {
   static const std::vector<const StrategyType*> types = {
       &signal_follow_type(),
       &grade_rebalance_type(),
+  };
+  return types;
+}
+
+// One line per venue folder (adapters/<venue>/settings.h).
+const std::vector<const VenueType*>& venue_types() {
+  static const std::vector<const VenueType*> types = {
+      &binance_venue_type(),
   };
   return types;
 }

@@ -16,8 +16,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "adapters/binance/execution_venue.h"
-#include "adapters/binance/market_data_feed.h"
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
 #include "adapters/service/metrics_server.h"
@@ -144,8 +142,7 @@ class Daemon final : private ConsoleHost {
   TokenMetricsIntake intake_;
 
   // Exactly one venue: the Binance adapter (live) or the simulated exchange (paper).
-  std::unique_ptr<boost::asio::ssl::context> venue_tls_;  // live only
-  std::unique_ptr<BinanceExecutionVenue> live_venue_;
+  std::unique_ptr<LiveVenue> live_venue_;
   std::unique_ptr<SimulatedVenue> paper_venue_;
   ExecutionVenue* venue_ = nullptr;
 
@@ -156,7 +153,7 @@ class Daemon final : private ConsoleHost {
   std::unique_ptr<InputHousekeeper> housekeeper_;  // compresses and prunes <state_dir>/inputs
   std::unique_ptr<InputLogWriter> input_log_;
   std::unique_ptr<EventQueue<InboundEvent>> queue_;
-  std::unique_ptr<BinanceMarketDataFeed> feed_;
+  std::unique_ptr<MarketDataFeed> feed_;
   std::unique_ptr<SignalPoller> poller_;
   std::unique_ptr<ControlSocketServer> control_;
   std::unique_ptr<MetricsServer> metrics_server_;
@@ -207,20 +204,11 @@ bool Daemon::start_venue(std::string& error) {
     error = api_secret.error();
     return false;
   }
-  log_info("Binance API key from {}, signing key from {}", api_key->origin, api_secret->origin);
-  std::unique_ptr<RequestSigner> signer;
-  if (execution.key_type == "ed25519") {
-    signer = make_ed25519_signer(api_secret->secret, error);
-    if (!signer) return false;
-  } else {
-    signer = make_hmac_signer(std::move(api_secret->secret));
-  }
-  venue_tls_ = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-  if (!error.empty()) return false;
+  log_info("{} API key from {}, signing key from {}", execution.venue, api_key->origin, api_secret->origin);
   phase("checking the exchange clock skew, trading rules, balances and open orders");
-  live_venue_ = std::make_unique<BinanceExecutionVenue>(instruments_, execution.binance,
-                                                        std::move(api_key->secret), std::move(signer),
-                                                        clock_, *venue_tls_, journal_->watermark());
+  live_venue_ = execution.settings->make_venue(instruments_, {std::move(api_key->secret), std::move(api_secret->secret)},
+                                               clock_, journal_->watermark(), error);
+  if (!live_venue_) return false;
   live_venue_->set_wire_latency(&metrics_.decision_to_wire);
   if (!live_venue_->start(error)) return false;
   venue_ = live_venue_.get();
@@ -263,7 +251,7 @@ bool Daemon::check_account_history(std::string& error) {
   const auto unknown = orders_unknown_to_journal(live_venue_->account_history(), core_.engine->strategy_tags(), known);
   if (unknown.empty()) {
     log_info("account history ({} days): no order of this configuration's strategies that the journal does not know",
-             config_.execution.binance.history_lookback_ns / kNsPerDay);
+             live_venue_->history_lookback_ns() / kNsPerDay);
     return true;
   }
   std::vector<std::string> named;
@@ -392,7 +380,7 @@ bool Daemon::reconcile(std::string& error) {
 bool Daemon::start_feeds(std::string& error) {
   phase("connecting the market data and signal feeds");
   queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity, 2);
-  feed_ = std::make_unique<BinanceMarketDataFeed>(config_.market_data.binance, instruments_, *queue_, clock_);
+  feed_ = config_.market_data.feed->make_feed(instruments_, *queue_, clock_);
   core_.engine->set_market_data_control(feed_.get());
   if (!feed_->start(error)) return false;
   // Token Metrics polling starts once every instrument has a price (check_ready): a signal
@@ -529,7 +517,7 @@ void Daemon::turn() {
 void Daemon::check_ready(TimeNs now_ns) {
   if (now_ns < next_ready_check_ns_ || stopping_) return;
   next_ready_check_ns_ = now_ns + 5 * kNsPerMs;
-  const bool streaming = feed_->metrics().state == FeedState::kStreaming;
+  const bool streaming = feed_->health().streaming;
   // Priced, and where depth is used, its book synced: a signal must find a tradeable market.
   bool priced = true;
   for (InstrumentId id = 0; id < instruments_.size(); ++id) {

@@ -33,7 +33,7 @@
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
 #include "engine/oms/order.h"
-#include "engine/venue/execution_venue.h"
+#include "engine/ports/execution_venue.h"
 
 namespace sigex {
 

@@ -15,7 +15,7 @@
 #include "engine/book/order_book.h"
 #include "engine/book/quote_book.h"
 #include "engine/core/clock.h"
-#include "engine/feed/market_data_control.h"
+#include "engine/ports/market_data_control.h"
 #include "engine/journal/journal.h"
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/portfolio.h"
@@ -25,21 +25,11 @@
 #include "engine/risk/trading_state.h"
 #include "engine/metrics/latency_histogram.h"
 #include "engine/signals/signal_gate.h"
-#include "engine/strategy/strategy.h"
-#include "engine/venue/execution_venue.h"
+#include "engine/ports/strategy.h"
+#include "engine/ports/engine_observer.h"
+#include "engine/ports/execution_venue.h"
 
 namespace sigex {
-
-// Hooks for reports and recorders (the backtest report, metrics). Called on the core thread.
-class EngineObserver {
- public:
-  virtual ~EngineObserver() = default;
-  virtual void on_event_processed(TimeNs /*now_ns*/) {}
-  virtual void on_fill(const Order& /*order*/, const ExecutionEvent& /*fill*/,
-                       Money /*realised_pnl*/) {}
-  virtual void on_risk_denial(const OrderIntent& /*intent*/, RiskDenial /*reason*/,
-                              TimeNs /*now_ns*/) {}
-};
 
 struct EngineCounters {
   std::uint64_t events = 0;

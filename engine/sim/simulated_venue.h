@@ -37,7 +37,7 @@
 #include "engine/journal/journal.h"
 #include "engine/oms/order.h"
 #include "engine/portfolio/portfolio.h"
-#include "engine/venue/execution_venue.h"
+#include "engine/ports/execution_venue.h"
 
 namespace sigex {
 

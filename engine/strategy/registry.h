@@ -14,7 +14,7 @@
 #include "engine/config/config_reader.h"
 #include "engine/events/events.h"
 #include "engine/risk/risk_engine.h"
-#include "engine/strategy/strategy.h"
+#include "engine/ports/strategy.h"
 
 namespace sigex {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/core/time.h"
-#include "engine/strategy/strategy.h"
+#include "engine/ports/strategy.h"
 
 namespace sigex {
 

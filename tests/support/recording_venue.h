@@ -3,7 +3,7 @@
 #include <functional>
 #include <vector>
 
-#include "engine/venue/execution_venue.h"
+#include "engine/ports/execution_venue.h"
 
 namespace sigex::testing {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/strategy/strategy.h"
+#include "engine/ports/strategy.h"
 #include "support/test_support.h"
 
 namespace sigex::testing {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 
+#include "adapters/binance/settings.h"
 #include "strategies/grade_rebalance/settings.h"
 #include "strategies/signal_follow/settings.h"
 #include "support/test_support.h"
@@ -85,8 +86,10 @@ TEST(AppConfig, RecordingConfigsAreValid) {
   ConfigErrors errors;
   const AppConfig defaults =
       load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-binance.toml", errors);
-  EXPECT_EQ(defaults.market_data.binance.ws_url, BinanceMarketDataConfig{}.ws_url);
-  EXPECT_EQ(defaults.market_data.binance.reconnect_after_ns, BinanceMarketDataConfig{}.reconnect_after_ns);
+  const auto* binance = dynamic_cast<const BinanceMarketDataSettings*>(defaults.market_data.feed.get());
+  ASSERT_NE(binance, nullptr) << "[market_data.binance] is read by the Binance venue type";
+  EXPECT_EQ(binance->config.ws_url, BinanceMarketDataConfig{}.ws_url);
+  EXPECT_EQ(binance->config.reconnect_after_ns, BinanceMarketDataConfig{}.reconnect_after_ns);
 }
 
 TEST(AppConfig, MarketDataLimitsAreChecked) {
@@ -114,7 +117,7 @@ watchdog_interval_ms = 1000
   std::string all;
   for (const auto& message : errors.messages()) all += message + "\n";
   for (const char* expected : {"trade_stream: expected", "stale_after_ms: must be longer",
-                               "queue_capacity: must be at least 4 x"}) {
+                               "queue_capacity: must be at least 20000 (the largest depth snapshot of [market_data.binance]"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << "missing: " << expected << "\n" << all;
   }
 }
@@ -191,6 +194,30 @@ TEST(AppConfig, StrategiesAreReadThroughTheRegistry) {
   EXPECT_NE(unknown.messages()[0].find("unknown key 'momentum'"), std::string::npos) << unknown.messages()[0];
 }
 
+// Venues come from the registry too: [execution] venue names a registered type, whose own
+// keys it reads; a [market_data.<venue>] table of an unknown venue is named.
+TEST(AppConfig, VenuesAreReadThroughTheRegistry) {
+  const std::string path = std::string(SIGEX_SOURCE_DIR) + "/config/run-paper.toml";
+  std::ifstream in(path);
+  const std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ConfigErrors errors;
+  const AppConfig config = load_app_config_text(base, path, errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  ASSERT_NE(config.market_data.feed, nullptr);
+  EXPECT_EQ(config.market_data.feed->venue(), "binance");
+
+  ConfigErrors unknown_venue;
+  load_app_config_text(base + "\n[execution]\nvenue = \"kraken\"\n", path, unknown_venue);
+  ASSERT_FALSE(unknown_venue.empty());
+  EXPECT_NE(unknown_venue.messages()[0].find("venue: expected one of \"binance\""), std::string::npos)
+      << unknown_venue.messages()[0];
+
+  ConfigErrors unknown_table;
+  load_app_config_text(base + "\n[market_data.kraken]\nws_url = \"wss://ws.kraken.com\"\n", path, unknown_table);
+  ASSERT_FALSE(unknown_table.empty());
+  EXPECT_NE(unknown_table.messages()[0].find("unknown key 'kraken'"), std::string::npos) << unknown_table.messages()[0];
+}
+
 TEST(AppConfig, TokenMetricsConfigsAreValid) {
   for (const char* name : {"token-metrics.toml", "fetch-history-simulator.toml"}) {
     ConfigErrors errors;
@@ -249,20 +276,23 @@ TEST(AppConfig, ExecutionConfigIsValidAndMatchesTheDefaults) {
   const AppConfig config =
       load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/execution-binance.toml", errors);
   ASSERT_TRUE(errors.empty()) << errors.messages().front();
-  const ExecutionConfig defaults;
+  const BinanceExecutionConfig defaults;
   EXPECT_TRUE(config.execution.enabled);
-  EXPECT_EQ(config.execution.binance.rest.rest_url, defaults.binance.rest.rest_url);
-  EXPECT_EQ(config.execution.binance.ws_api_url, defaults.binance.ws_api_url);
-  EXPECT_EQ(config.execution.binance.rest.recv_window_ns, defaults.binance.rest.recv_window_ns);
-  EXPECT_EQ(config.execution.binance.poll_interval_ns, defaults.binance.poll_interval_ns);
-  EXPECT_EQ(config.execution.api_secret.env, defaults.api_secret.env);
+  const auto* settings = dynamic_cast<const BinanceExecutionSettings*>(config.execution.settings.get());
+  ASSERT_NE(settings, nullptr);
+  const BinanceExecutionConfig& binance = settings->config;
+  EXPECT_EQ(binance.rest.rest_url, defaults.rest.rest_url);
+  EXPECT_EQ(binance.ws_api_url, defaults.ws_api_url);
+  EXPECT_EQ(binance.rest.recv_window_ns, defaults.rest.recv_window_ns);
+  EXPECT_EQ(binance.poll_interval_ns, defaults.poll_interval_ns);
+  EXPECT_EQ(config.execution.api_secret.env, binance_venue_type().default_api_secret.env);
   const ResolutionPolicy& policy = config.resolution;
   EXPECT_EQ(policy.recv_window_ns, 5 * kNsPerSecond);
   EXPECT_EQ(policy.settle_ns, 5 * kNsPerSecond);
   EXPECT_EQ(policy.not_found_confirmations, 3);
   EXPECT_EQ(policy.min_resend_wait_ns, 60 * kNsPerSecond);
-  EXPECT_EQ(config.execution.binance.max_order_wait_ns, defaults.binance.max_order_wait_ns);
-  EXPECT_EQ(config.execution.binance.history_lookback_ns, 7 * kNsPerDay);
+  EXPECT_EQ(binance.max_order_wait_ns, defaults.max_order_wait_ns);
+  EXPECT_EQ(binance.history_lookback_ns, 7 * kNsPerDay);
 }
 
 TEST(AppConfig, ExecutionMistakesAreReported) {

@@ -63,12 +63,11 @@ TEST(RecordReplay, ARecordedSessionReplaysToTheSameEventsInTheSameOrder) {
   ASSERT_TRUE(simulator.start(error)) << error;
 
   ConfigErrors errors;
-  AppConfig config =
-      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors);
-  ASSERT_TRUE(errors.empty()) << errors.messages().front();
   const std::string port = std::to_string(simulator.port());
-  config.market_data.binance.ws_url = "ws://127.0.0.1:" + port + "/stream";
-  config.market_data.binance.rest_url = "http://127.0.0.1:" + port;
+  AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors,
+                                     {"market_data.binance.ws_url=\"ws://127.0.0.1:" + port + "/stream\"",
+                                      "market_data.binance.rest_url=\"http://127.0.0.1:" + port + "\""});
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
 
   std::vector<InboundEvent> received;
   RecordOptions options;
@@ -137,11 +136,11 @@ TEST(RecordReplay, TokenMetricsPollingIsRecordedBesideTheMarketData) {
   ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);
 
   ConfigErrors errors;
-  AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors);
-  ASSERT_TRUE(errors.empty()) << errors.messages().front();
   const std::string port = std::to_string(feed.port());
-  config.market_data.binance.ws_url = "ws://127.0.0.1:" + port + "/stream";
-  config.market_data.binance.rest_url = "http://127.0.0.1:" + port;
+  AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors,
+                                     {"market_data.binance.ws_url=\"ws://127.0.0.1:" + port + "/stream\"",
+                                      "market_data.binance.rest_url=\"http://127.0.0.1:" + port + "\""});
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
   config.engine.state_dir = (directory.path() / "state").string();
   config.token_metrics = simulator_config(signals);
   config.token_metrics.api_key = {"", "", "SIGEX_TEST_TM_KEY", "Token Metrics API key"};

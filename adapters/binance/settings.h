@@ -1,0 +1,40 @@
+#pragma once
+
+// Binance spot as a venue of the registry (engine/ports/venue_registry.h): its
+// [market_data.binance] table, its keys of [execution], and the factories for its market data
+// feed and its live venue. Every key is declared, read and validated here.
+
+#include <memory>
+
+#include "adapters/binance/config.h"
+#include "engine/ports/venue_registry.h"
+
+namespace sigex {
+
+class BinanceMarketDataSettings final : public MarketDataSettings {
+ public:
+  std::string_view venue() const override { return "binance"; }
+  std::size_t largest_snapshot_records() const override {
+    // 2 records per level, plus room for the stream.
+    return static_cast<std::size_t>(config.snapshot_limit) * 4;
+  }
+  std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
+                                            const Clock& clock) const override;
+
+  BinanceMarketDataConfig config;
+};
+
+class BinanceExecutionSettings final : public ExecutionSettings {
+ public:
+  std::string_view venue() const override { return "binance"; }
+  DurationNs recv_window_ns() const override { return config.rest.recv_window_ns; }
+  std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments, VenueKeys keys, const Clock& clock,
+                                        const DurabilityWatermark& durability, std::string& error) const override;
+
+  BinanceExecutionConfig config;
+  std::string key_type = "hmac";  // "hmac" (secret) or "ed25519" (PKCS#8 PEM private key)
+};
+
+const VenueType& binance_venue_type();
+
+}  // namespace sigex

@@ -1,0 +1,40 @@
+#pragma once
+
+// The port of a live exchange account: the ExecutionVenue the core trades through, plus what
+// the daemon needs at start-up (the account's recent orders, its holdings) and reports
+// (ReportingComponent). The venue reports; the engine decides (reconciliation, unknown-order
+// policy, balance checks).
+
+#include <string>
+#include <vector>
+
+#include "engine/core/time.h"
+#include "engine/metrics/latency_histogram.h"
+#include "engine/oms/account_history.h"
+#include "engine/portfolio/balance_check.h"
+#include "engine/ports/execution_venue.h"
+#include "engine/ports/reporting_component.h"
+
+namespace sigex {
+
+class LiveVenue : public ExecutionVenue, public ReportingComponent {
+ public:
+  // Before trading, on the caller's thread: clock, trading rules, balances, open orders and the
+  // order history; then the I/O thread starts. False with the reason.
+  virtual bool start(std::string& error) = 0;
+  virtual void stop() = 0;
+  // Core thread: waits at most `timeout_ns` for an answer; true when one is waiting.
+  virtual bool wait_for_answers(DurationNs timeout_ns) = 0;
+  // The account's orders over the history lookback, read at start-up.
+  virtual const std::vector<AccountOrder>& account_history() const = 0;
+  // The fills of an order in account_history() as engine fill events, oldest first.
+  virtual std::vector<ExecutionEvent> history_fills(const AccountOrder& order) = 0;
+  // What the account held of each instrument's base asset at start-up.
+  virtual std::vector<HeldQuantity> start_holdings() const = 0;
+  // How far back account_history() reaches (for the start-up log).
+  virtual DurationNs history_lookback_ns() const = 0;
+  // Decision -> order on the wire, recorded on the I/O thread. Before start().
+  virtual void set_wire_latency(LatencyHistogram* histogram) = 0;
+};
+
+}  // namespace sigex

@@ -1,0 +1,69 @@
+#pragma once
+
+// How venues join sigex without the composition root knowing them. Each venue folder
+// (adapters/<venue>/) provides one VenueType: its name, how it reads its own configuration
+// tables, and factories for its market data feed and its live venue. The composition root
+// lists the types once (engine/exe/registry.cpp).
+//
+//   [market_data.<name>]   read by read_market_data: the venue's public streams
+//   [execution]            venue = "<name>": the generic keys (where the keys are, the OMS's
+//                          policy) are read by the composition root, the rest by read_execution
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/config/config_reader.h"
+#include "engine/core/clock.h"
+#include "engine/core/instrument.h"
+#include "engine/core/secret.h"
+#include "engine/events/events.h"
+#include "engine/journal/durability.h"
+#include "engine/ports/live_venue.h"
+#include "engine/ports/market_data_feed.h"
+#include "engine/queue/event_queue.h"
+
+namespace sigex {
+
+// One [market_data.<venue>] table, read and valid.
+class MarketDataSettings {
+ public:
+  virtual ~MarketDataSettings() = default;
+  virtual std::string_view venue() const = 0;
+  // Records one snapshot puts on the queue at most (the queue must hold a whole one).
+  virtual std::size_t largest_snapshot_records() const = 0;
+  virtual std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments,
+                                                    EventQueue<InboundEvent>& queue, const Clock& clock) const = 0;
+};
+
+// The keys of a live account, loaded by the composition root from where [execution] says.
+struct VenueKeys {
+  Secret api_key;
+  Secret api_secret;
+};
+
+// The venue-specific part of [execution], read and valid.
+class ExecutionSettings {
+ public:
+  virtual ~ExecutionSettings() = default;
+  virtual std::string_view venue() const = 0;
+  // A request older than this cannot be accepted by the venue (the OMS's resolution policy).
+  virtual DurationNs recv_window_ns() const = 0;
+  // Not started. `durability`: the journal's watermark; an order leaves only once durable.
+  virtual std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments, VenueKeys keys,
+                                                const Clock& clock, const DurabilityWatermark& durability,
+                                                std::string& error) const = 0;
+};
+
+struct VenueType {
+  std::string_view name;  // "binance"
+  // Reads every key of `section` and calls section.finish().
+  std::unique_ptr<MarketDataSettings> (*read_market_data)(ConfigSection& section);
+  // Reads the venue's own keys of [execution]; the caller reads the generic ones and finishes.
+  std::unique_ptr<ExecutionSettings> (*read_execution)(ConfigSection& section);
+  // Where the keys are looked for when [execution] does not say (credential, env variable).
+  SecretSource default_api_key;
+  SecretSource default_api_secret;
+};
+
+}  // namespace sigex
