@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/console/daemon_status.h"
+#include "engine/status/daemon_status.h"
 #include "engine/journal/input_log.h"
 #include "engine/runtime/engine.h"
 #include "engine/signals/signal_gate.h"

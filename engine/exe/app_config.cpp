@@ -8,7 +8,7 @@
 #include "adapters/service/metrics_server.h"
 #include "adapters/token_metrics/rest_client.h"
 #include "engine/core/calendar.h"
-#include "engine/oms/client_order_id.h"
+#include "engine/order/client_order_id.h"
 
 namespace sigex {
 namespace {

@@ -28,7 +28,7 @@
 #include <blockingconcurrentqueue.h>
 
 #include "engine/journal/durability.h"
-#include "engine/oms/order.h"
+#include "engine/order/order.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

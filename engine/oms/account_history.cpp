@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "engine/logging/log.h"
-#include "engine/oms/client_order_id.h"
+#include "engine/order/client_order_id.h"
 #include "engine/portfolio/portfolio.h"
 
 namespace sigex {

@@ -16,21 +16,9 @@
 #include "engine/core/instrument.h"
 #include "engine/events/events.h"
 #include "engine/journal/journal.h"
+#include "engine/order/account_order.h"
 
 namespace sigex {
-
-// An order of the exchange account, as its order history shows it.
-struct AccountOrder {
-  ClientOrderId client_order_id;
-  InstrumentId instrument = kNoInstrument;
-  VenueOrderId venue_order_id = 0;
-  Side side = Side::kBuy;
-  Price price;              // at the instrument's scale
-  Quantity quantity;        // at the instrument's scale
-  Quantity executed;        // at the instrument's scale
-  std::string status;       // the venue's word: FILLED, CANCELED, ...
-  TimeNs time_ns = 0;
-};
 
 // Orders of `account` minted by sigex for one of `strategy_tags` whose ids are not in
 // `known_ids` (the journal's orders and the ids an operator acknowledged).

@@ -32,7 +32,7 @@
 
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
-#include "engine/oms/order.h"
+#include "engine/order/order.h"
 #include "engine/ports/execution_venue.h"
 
 namespace sigex {

@@ -5,7 +5,7 @@
 
 #include "engine/core/money.h"
 #include "engine/events/events.h"
-#include "engine/oms/order.h"
+#include "engine/order/order.h"
 #include "engine/risk/risk_engine.h"
 
 namespace sigex {

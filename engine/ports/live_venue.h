@@ -10,7 +10,7 @@
 
 #include "engine/core/time.h"
 #include "engine/metrics/latency_histogram.h"
-#include "engine/oms/account_history.h"
+#include "engine/order/account_order.h"
 #include "engine/portfolio/balance_check.h"
 #include "engine/ports/execution_venue.h"
 #include "engine/ports/reporting_component.h"

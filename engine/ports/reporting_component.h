@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "engine/console/daemon_status.h"
+#include "engine/status/daemon_status.h"
 #include "engine/core/time.h"
 #include "engine/metrics/exposition.h"
 

@@ -14,7 +14,7 @@
 #include "engine/book/quote_book.h"
 #include "engine/core/instrument.h"
 #include "engine/events/events.h"
-#include "engine/oms/order.h"
+#include "engine/order/order.h"
 #include "engine/portfolio/portfolio.h"
 
 namespace sigex {

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "engine/book/quote_book.h"
-#include "engine/oms/order.h"
+#include "engine/order/order.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/risk/rate_window.h"
 #include "engine/risk/trading_state.h"

@@ -35,7 +35,7 @@
 
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
-#include "engine/oms/order.h"
+#include "engine/order/order.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/ports/execution_venue.h"
 

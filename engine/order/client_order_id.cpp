@@ -1,4 +1,4 @@
-#include "engine/oms/client_order_id.h"
+#include "engine/order/client_order_id.h"
 
 #include <algorithm>
 #include <array>

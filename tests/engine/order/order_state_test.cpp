@@ -1,4 +1,4 @@
-#include "engine/oms/order_state.h"
+#include "engine/order/order_state.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "engine/console/daemon_status.h"
+#include "engine/status/daemon_status.h"
 
 #include <fmt/format.h>
 

@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "engine/events/events.h"
-#include "engine/oms/client_order_id.h"
-#include "engine/oms/order_state.h"
+#include "engine/order/client_order_id.h"
+#include "engine/order/order_state.h"
 
 namespace sigex {
 
