@@ -2,10 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/simulated_clock.h"
-#include "engine/runtime/engine.h"
-#include "engine/sim/simulated_venue.h"
-#include "support/test_support.h"
+#include "support/strategy_harness.h"
 
 namespace sigex {
 namespace {
@@ -16,26 +13,15 @@ constexpr TimeNs kStart = 1'700'000'000LL * kNsPerSecond;
 constexpr InstrumentId kBtc = 0;
 constexpr InstrumentId kEth = 1;
 
-// The strategy inside the real engine, risk, OMS and a zero-latency, fee-free simulated venue.
+// The strategy inside the real engine, risk, OMS and a zero-latency, fee-free simulated venue
+// (tests/support).
 class GradeRebalanceTest : public ::testing::Test {
  protected:
   void start(GradeRebalanceConfig config) {
-    std::string error;
-    journal_ = Journal::open(directory_.path(), Durability::kNormal, error);
-    ASSERT_TRUE(journal_) << error;
-    SimulatedVenueConfig venue_config;
-    venue_config.order_latency_ns = 0;
-    venue_config.taker_fee_bps = 0;
-    venue_config.maker_fee_bps = 0;
-    venue_ = std::make_unique<SimulatedVenue>(instruments_, venue_config, money("10000"));
     RiskConfig risk;
     risk.max_quote_age_ns = kNsPerDay;
-    engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("10000"));
-    engine_->add_market_observer(venue_.get());
-    auto strategy = std::make_unique<GradeRebalance>(config);
-    strategy_ = strategy.get();
-    engine_->add_strategy(std::move(strategy));
-    engine_->start();
+    strategy_ = &harness_.start(std::make_unique<GradeRebalance>(config), risk);
+    engine_ = &harness_.engine();
   }
 
   static GradeRebalanceConfig config() {
@@ -51,42 +37,19 @@ class GradeRebalanceTest : public ::testing::Test {
     return config;
   }
 
-  void process(InboundEvent event) { engine_->process(event); }
   // Moves the clock on, running timers and venue answers on the way.
-  void wait(DurationNs duration) {
-    const TimeNs until = clock_.now_ns() + duration;
-    while (engine_->next_due_time_ns() <= until) {
-      clock_.advance_to(engine_->next_due_time_ns());
-      engine_->run_due();
-    }
-    clock_.advance_to(until);
-  }
+  void wait(DurationNs duration) { harness_.wait(duration); }
   // A quote one cent either side of `mid`.
   void quote(InstrumentId instrument, std::string_view mid) {
-    InboundEvent event;
-    event.kind = MarketEventKind::kBestBidOffer;
     const std::int64_t cent = price("0.01").raw;
-    event.best_bid_offer = BestBidOffer{instrument, 0, clock_.now_ns(), Price{price(mid).raw - cent}, quantity("1000"),
-                                        Price{price(mid).raw + cent}, quantity("1000"), 1};
-    process(event);
+    harness_.quote(instrument, format_decimal(price(mid).raw - cent, 8), format_decimal(price(mid).raw + cent, 8), "1000");
   }
-  void grade(InstrumentId instrument, std::string_view value, TimeNs date) {
-    InboundEvent event;
-    event.kind = MarketEventKind::kGrade;
-    event.grade = Grade{instrument, GradeKind::kTraderGrade, static_cast<std::int32_t>(parse_decimal(value, 2).value()),
-                        instruments_.get(instrument).token_id, date, clock_.now_ns()};
-    process(event);
-  }
+  void grade(InstrumentId instrument, std::string_view value, TimeNs date) { harness_.grade(instrument, value, date); }
   void signal(InstrumentId instrument, int value, TimeNs date, int trend = 0) {
-    InboundEvent event;
-    event.kind = MarketEventKind::kTradingSignal;
-    event.trading_signal = TradingSignal{instrument, SignalTimeframe::kHourly, static_cast<std::int8_t>(value),
-                                         static_cast<std::int8_t>(trend), instruments_.get(instrument).token_id,
-                                         date, clock_.now_ns()};
-    process(event);
+    harness_.signal(instrument, SignalTimeframe::kHourly, value, date, trend);
   }
   Money value_of(InstrumentId instrument, std::string_view mark) const {
-    const Instrument& spec = instruments_.get(instrument);
+    const Instrument& spec = harness_.instruments().get(instrument);
     return notional(price(mark), spec.price_scale, engine_->portfolio().position(instrument).quantity,
                     spec.quantity_scale, Rounding::kDown)
         .value();
@@ -99,12 +62,8 @@ class GradeRebalanceTest : public ::testing::Test {
     return ::testing::AssertionFailure() << format_decimal(value.raw, kMoneyScale) << " is not near " << expected;
   }
 
-  TemporaryDirectory directory_;
-  InstrumentRegistry instruments_ = two_instruments();
-  SimulatedClock clock_{kStart};
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<SimulatedVenue> venue_;
-  std::unique_ptr<Engine> engine_;
+  StrategyHarness harness_{kStart};
+  Engine* engine_ = nullptr;
   GradeRebalance* strategy_ = nullptr;
 };
 
@@ -163,7 +122,7 @@ TEST_F(GradeRebalanceTest, SmallDriftIsLeftAlone) {
 
 TEST_F(GradeRebalanceTest, StaleAndOutOfOrderInputsAreIgnored) {
   start(config());
-  clock_.advance_to(kStart + 2 * kNsPerHour);
+  harness_.at(kStart + 2 * kNsPerHour);
   quote(kBtc, "20000");
   grade(kBtc, "80", kStart);  // two hours old: stale
   signal(kBtc, 1, kStart + 2 * kNsPerHour);

@@ -2,10 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/simulated_clock.h"
-#include "engine/runtime/engine.h"
-#include "engine/sim/simulated_venue.h"
-#include "support/test_support.h"
+#include "support/strategy_harness.h"
 
 namespace sigex {
 namespace {
@@ -14,55 +11,25 @@ using namespace sigex::testing;
 
 constexpr TimeNs kDay = 1'700'000'000LL * kNsPerSecond / kNsPerDay * kNsPerDay;
 
-// The strategy inside the real engine, risk, OMS and simulated venue (zero latency).
+// The strategy inside the real engine, risk, OMS and simulated venue (tests/support).
 class SignalFollowTest : public ::testing::Test {
  protected:
   void start(SignalFollowConfig config) {
-    std::string error;
-    journal_ = Journal::open(directory_.path(), Durability::kNormal, error);
-    ASSERT_TRUE(journal_) << error;
-    SimulatedVenueConfig venue_config;
-    venue_config.order_latency_ns = 0;
-    venue_config.taker_fee_bps = 0;
-    venue_config.maker_fee_bps = 0;
-    venue_ = std::make_unique<SimulatedVenue>(instruments_, venue_config, money("10000"));
     RiskConfig risk;
     risk.max_quote_age_ns = kNsPerHour;
-    engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("10000"));
-    engine_->add_market_observer(venue_.get());
-    auto strategy = std::make_unique<SignalFollow>(config);
-    strategy_ = strategy.get();
-    engine_->add_strategy(std::move(strategy));
-    engine_->start();
+    strategy_ = &harness_.start(std::make_unique<SignalFollow>(config), risk);
+    engine_ = &harness_.engine();
   }
 
-  void at(TimeNs time) { clock_.advance_to(time); }
-
+  void at(TimeNs time) { harness_.at(time); }
   void quote(std::string_view bid, std::string_view ask, InstrumentId instrument = 0) {
-    InboundEvent event;
-    event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{instrument, 0, clock_.now_ns(), price(bid), quantity("10"),
-                                        price(ask), quantity("10"), 1};
-    engine_->process(event);
+    harness_.quote(instrument, bid, ask, "10");
   }
-
   void grade(std::string_view value, TimeNs date = kDay, InstrumentId instrument = 0) {
-    InboundEvent event;
-    event.kind = MarketEventKind::kGrade;
-    event.grade = Grade{instrument, GradeKind::kTraderGrade,
-                        static_cast<std::int32_t>(parse_decimal(value, 2).value()),
-                        instruments_.get(instrument).token_id, date, clock_.now_ns()};
-    engine_->process(event);
+    harness_.grade(instrument, value, date);
   }
-
   void signal(int value, TimeNs date = kDay, InstrumentId instrument = 0) {
-    InboundEvent event;
-    event.kind = MarketEventKind::kTradingSignal;
-    event.trading_signal = TradingSignal{instrument, SignalTimeframe::kDaily,
-                                         static_cast<std::int8_t>(value), 0,
-                                         instruments_.get(instrument).token_id, date,
-                                         clock_.now_ns()};
-    engine_->process(event);
+    harness_.signal(instrument, SignalTimeframe::kDaily, value, date);
   }
 
   Quantity held() const { return engine_->portfolio().position(0).quantity; }
@@ -78,12 +45,8 @@ class SignalFollowTest : public ::testing::Test {
     return config;
   }
 
-  TemporaryDirectory directory_;
-  InstrumentRegistry instruments_ = two_instruments();
-  SimulatedClock clock_{kDay};
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<SimulatedVenue> venue_;
-  std::unique_ptr<Engine> engine_;
+  StrategyHarness harness_{kDay};
+  Engine* engine_ = nullptr;
   SignalFollow* strategy_ = nullptr;
 };
 
