@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "support/daemon_config.h"
 #include "support/daemon_support.h"
 #include "tools/feed_simulator/feed_simulator.h"
 
@@ -73,27 +74,13 @@ void BM_DaemonStartAndRun(benchmark::State& state) {
       return;
     }
     const std::string socket = fmt::format("/tmp/sigex-bench-ctl-{}.sock", ::getpid());
-    std::ofstream(directory / "sigex.toml") << fmt::format(R"(
-[engine]
-starting_cash = "10000"
-state_dir = "{}"
-[service]
-mode = "paper"
-control_socket = "{}"
-metrics_listen = ""
-[[instruments]]
-symbol = "ETHUSDT"
-base_asset = "ETH"
-quote_asset = "USDT"
-tick_size = "0.01"
-step_size = "0.0001"
-[market_data.binance]
-ws_url = "ws://127.0.0.1:{}/stream"
-rest_url = "http://127.0.0.1:{}"
-depth = false
-[strategy.signal_follow]
-tag = "bench"
-)", (directory / "state").string(), socket, feed.port(), feed.port());
+    DaemonConfig config;
+    config.state_dir = (directory / "state").string();
+    config.control_socket = socket;
+    config.feed_port = feed.port();
+    config.metrics_listen = "";
+    config.strategy_tag = "bench";
+    std::ofstream(directory / "sigex.toml") << daemon_config_text(config);
     NotifyListener notify(directory / "notify.sock");
     const auto started = std::chrono::steady_clock::now();
     DaemonProcess daemon(SIGEX_BINARY, {"run", "--config", (directory / "sigex.toml").string()},

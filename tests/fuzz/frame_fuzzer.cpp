@@ -10,26 +10,9 @@
 #include "adapters/binance/parse_market_data.h"
 #include "adapters/token_metrics/parse_records.h"
 #include "engine/core/check.h"
+#include "tests/fuzz/fuzz_instruments.h"
 
-namespace {
-
-const sigex::InstrumentRegistry& instruments() {
-  static const sigex::InstrumentRegistry registry = [] {
-    sigex::InstrumentRegistry built;
-    sigex::Instrument btc;
-    btc.symbol = sigex::Symbol::from("BTCUSDT");
-    btc.token_id = 3375;
-    built.add(btc);
-    sigex::Instrument eth;
-    eth.symbol = sigex::Symbol::from("ETHUSDT");
-    eth.token_id = 3306;
-    built.add(eth);
-    return built;
-  }();
-  return registry;
-}
-
-}  // namespace
+using sigex::fuzz::instruments;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static sigex::BinanceParser binance(instruments());

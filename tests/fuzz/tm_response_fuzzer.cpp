@@ -11,20 +11,11 @@
 #include "adapters/token_metrics/parse_page.h"
 #include "adapters/token_metrics/parse_records.h"
 #include "engine/core/check.h"
+#include "tests/fuzz/fuzz_instruments.h"
 
 namespace {
 
-const sigex::InstrumentRegistry& instruments() {
-  static const sigex::InstrumentRegistry registry = [] {
-    sigex::InstrumentRegistry built;
-    sigex::Instrument btc;
-    btc.symbol = sigex::Symbol::from("BTCUSDT");
-    btc.token_id = 3375;
-    built.add(btc);
-    return built;
-  }();
-  return registry;
-}
+using sigex::fuzz::instruments;
 
 std::vector<sigex::InboundEvent> parse(sigex::TokenMetricsParser& parser, const std::string& text, bool& ok) {
   std::string padded = text;

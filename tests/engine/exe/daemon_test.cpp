@@ -19,6 +19,7 @@
 #include "engine/journal/input_log.h"
 #include "engine/journal/input_retention.h"
 #include "engine/journal/journal.h"
+#include "support/daemon_config.h"
 #include "support/daemon_support.h"
 #include "support/test_support.h"
 #include "support/tm_support.h"
@@ -72,95 +73,17 @@ class DaemonWorld {
   }
 
   void write_config(const std::string& extra = "") const {
-    std::string text = fmt::format(R"(
-[engine]
-cash_asset = "USDT"
-starting_cash = "10000"
-state_dir = "{state}"
-
-[logging]
-level = "info"
-
-[service]
-mode = "{mode}"
-control_socket = "{socket}"
-metrics_listen = "127.0.0.1:0"
-stop_timeout_s = 10
-max_loop_silence_s = 1
-{service}
-
-[[instruments]]
-symbol = "ETHUSDT"
-base_asset = "ETH"
-quote_asset = "USDT"
-tick_size = "0.01"
-step_size = "0.0001"
-min_quantity = "0.0001"
-min_notional = "5"
-token_id = 3306
-token_symbol = "ETH"
-{btc}
-[market_data.binance]
-ws_url = "ws://127.0.0.1:{feed}/stream"
-rest_url = "http://127.0.0.1:{feed}"
-book_ticker = true
-trade_stream = "trade"
-depth = false
-stale_after_ms = 5000
-
-[venue.simulated]
-order_latency_us = 5000
-
-[risk]
-{risk}
-max_quote_age_ms = 60000
-price_collar_bps = 500
-
-[strategy.signal_follow]
-tag = "sfpaper"
-order_notional = "1000"
-entry_grade = "50"
-exit_grade = "0"
-stop_loss_bps = 0
-price_tolerance_bps = 50
-max_signal_age_s = 259200
-max_grade_age_s = 259200
-
-[signals]
-max_daily_signal_age_s = 259200   # the test's signals are dated up to two days back
-max_grade_age_s = 259200
-{tm}
-{extra}
-)",
-                                   fmt::arg("state", (directory.path() / "state").string()),
-                                   fmt::arg("socket", control_socket), fmt::arg("mode", settings_.mode), fmt::arg("service", settings_.extra_service),
-                                   fmt::arg("feed", feed->port()), fmt::arg("risk", settings_.risk),
-                                   fmt::arg("btc", settings_.btc ? R"(
-[[instruments]]
-symbol = "BTCUSDT"
-base_asset = "BTC"
-quote_asset = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_quantity = "0.00001"
-min_notional = "5"
-token_id = 3375
-token_symbol = "BTC"
-)" : ""),
-                                   fmt::arg("tm", settings_.token_metrics ? fmt::format(R"(
-[token_metrics]
-base_url = "{}"
-api_key_env = "SIGEX_TM_API_KEY"
-api_key_credential = ""
-resolve_tokens = false
-request_timeout_ms = 5000
-[token_metrics.daily_signals]
-interval_s = 3600
-[token_metrics.grades]
-enabled = false
-)", tm->base_url()) : ""),
-                                   fmt::arg("extra", extra));
-    std::ofstream(config_path()) << text;
+    DaemonConfig config;
+    config.state_dir = (directory.path() / "state").string();
+    config.control_socket = control_socket;
+    config.feed_port = feed->port();
+    config.mode = settings_.mode;
+    config.btc = settings_.btc;
+    config.extra_service = settings_.extra_service;
+    config.risk = settings_.risk;
+    if (settings_.token_metrics) config.token_metrics_url = tm->base_url();
+    config.extra = extra;
+    std::ofstream(config_path()) << daemon_config_text(config);
   }
 
   std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }

@@ -1,0 +1,26 @@
+#pragma once
+
+// The instruments every fuzzer parses against: BTCUSDT (Token Metrics id 3375) and ETHUSDT
+// (3306), as in the captures the corpora come from.
+
+#include "engine/core/instrument.h"
+
+namespace sigex::fuzz {
+
+inline const InstrumentRegistry& instruments() {
+  static const InstrumentRegistry registry = [] {
+    InstrumentRegistry built;
+    Instrument btc;
+    btc.symbol = Symbol::from("BTCUSDT");
+    btc.token_id = 3375;
+    built.add(btc);
+    Instrument eth;
+    eth.symbol = Symbol::from("ETHUSDT");
+    eth.token_id = 3306;
+    built.add(eth);
+    return built;
+  }();
+  return registry;
+}
+
+}  // namespace sigex::fuzz
