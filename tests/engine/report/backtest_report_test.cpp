@@ -6,9 +6,7 @@
 #include <fstream>
 
 #include "engine/core/calendar.h"
-#include "engine/core/simulated_clock.h"
-#include "engine/sim/simulated_venue.h"
-#include "support/test_support.h"
+#include "support/strategy_harness.h"
 
 namespace sigex {
 namespace {
@@ -52,58 +50,34 @@ class OneRoundTrip final : public Strategy {
 
 class BacktestReportTest : public ::testing::Test {
  protected:
-  BacktestReportTest()
-      : instruments_(two_instruments()),
-        journal_(Journal::open(directory_.path() / "state", Durability::kNormal, error_)),
-        clock_(kT0),
-        venue_(instruments_, venue_config(), money("10000")),
-        engine_(instruments_, clock_, *journal_, venue_, risk_config(), money("10000")),
-        report_(engine_, /*equity_interval_ns=*/10 * kSecond, /*benchmark_fee_bps=*/10) {
-    engine_.add_market_observer(&venue_);
-    engine_.add_strategy(std::make_unique<OneRoundTrip>());
-    engine_.add_observer(&report_);
-    engine_.add_market_observer(&report_);
-    engine_.start();
-  }
-
-  static SimulatedVenueConfig venue_config() {
-    SimulatedVenueConfig config;
-    config.order_latency_ns = 100;
-    return config;
-  }
-  static RiskConfig risk_config() {
+  BacktestReportTest() {
     RiskConfig risk;
     risk.max_quote_age_ns = kNsPerSecond;
-    return risk;
+    harness_.prepare(risk);
+    harness_.add(std::make_unique<OneRoundTrip>());
+    report_ = std::make_unique<BacktestReport>(harness_.engine(), /*equity_interval_ns=*/10 * kSecond,
+                                               /*benchmark_fee_bps=*/10);
+    harness_.engine().add_observer(report_.get());
+    harness_.engine().add_market_observer(report_.get());
+    harness_.engine().start();
   }
 
   void quote(TimeNs at, std::string_view bid, std::string_view ask) {
-    while (engine_.next_due_time_ns() < at) {
-      clock_.advance_to(engine_.next_due_time_ns());
-      engine_.run_due();
-    }
-    clock_.advance_to(at);
-    InboundEvent event;
-    event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
-    engine_.process(event);
+    harness_.wait(at - harness_.clock().now_ns());
+    harness_.quote(0, bid, ask, "5");
   }
 
   TemporaryDirectory directory_;
   std::string error_;
-  InstrumentRegistry instruments_;
-  std::unique_ptr<Journal> journal_;
-  SimulatedClock clock_;
-  SimulatedVenue venue_;
-  Engine engine_;
-  BacktestReport report_;
+  StrategyHarness harness_{kT0};
+  std::unique_ptr<BacktestReport> report_;
 };
 
 TEST_F(BacktestReportTest, CountsOrdersFillsAndOneRoundTripWithItsExitReason) {
   quote(kT0, "50000", "50001");
   quote(kT0 + 25 * kSecond, "50100", "50101");
-  report_.finish(clock_.now_ns());
-  const ReportMetrics m = report_.metrics();
+  report_->finish(harness_.clock().now_ns());
+  const ReportMetrics m = report_->metrics();
   EXPECT_EQ(m.orders, 2u);
   EXPECT_EQ(m.fills, 2u);
   EXPECT_EQ(m.round_trips, 1u);
@@ -112,7 +86,7 @@ TEST_F(BacktestReportTest, CountsOrdersFillsAndOneRoundTripWithItsExitReason) {
   EXPECT_EQ(m.end_ns, kT0 + 25 * kSecond);
   EXPECT_EQ(m.starting_equity, money("10000"));
 
-  ASSERT_TRUE(report_.write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
+  ASSERT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
   const std::string trades = read_file(directory_.path() / "out" / "trades.csv");
   EXPECT_EQ(std::count(trades.begin(), trades.end(), '\n'), 2) << trades;
   EXPECT_NE(trades.find("take_profit"), std::string::npos) << trades;
@@ -131,8 +105,8 @@ TEST_F(BacktestReportTest, EquityIsSampledAtIntervalBoundariesAndOnceAtTheEnd) {
   quote(kT0, "50000", "50001");
   quote(kT0 + 25 * kSecond, "50000", "50001");
   quote(kT0 + 31 * kSecond, "50000", "50001");
-  report_.finish(kT0 + 33 * kSecond);
-  ASSERT_TRUE(report_.write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
+  report_->finish(kT0 + 33 * kSecond);
+  ASSERT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
   const std::string equity = read_file(directory_.path() / "out" / "equity.csv");
   // The first event, the boundaries +20 s and +30 s that events closed, and the end.
   EXPECT_EQ(std::count(equity.begin(), equity.end(), '\n'), 5) << equity;
@@ -143,10 +117,10 @@ TEST_F(BacktestReportTest, EquityIsSampledAtIntervalBoundariesAndOnceAtTheEnd) {
 
 TEST_F(BacktestReportTest, BuyAndHoldPaysTheTakerFeeOnItsShareOfEachPricedInstrument) {
   quote(kT0, "49999", "50001");  // the reference price is the mid
-  report_.finish(clock_.now_ns());
+  report_->finish(harness_.clock().now_ns());
   // Half the cash buys BTC at 50000 less 10 bps; ETH never has a price, so its half stays cash.
   const std::string equity = [&] {
-    EXPECT_TRUE(report_.write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
+    EXPECT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
     return read_file(directory_.path() / "out" / "equity.csv");
   }();
   EXPECT_NE(equity.find(",9995.00\n"), std::string::npos) << equity;
@@ -154,7 +128,7 @@ TEST_F(BacktestReportTest, BuyAndHoldPaysTheTakerFeeOnItsShareOfEachPricedInstru
 
 TEST_F(BacktestReportTest, AnOutputDirectoryThatCannotBeCreatedIsNamed) {
   std::ofstream(directory_.path() / "file") << "x";
-  EXPECT_FALSE(report_.write(directory_.path() / "file" / "out", BacktestReport::RunFacts{}, error_));
+  EXPECT_FALSE(report_->write(directory_.path() / "file" / "out", BacktestReport::RunFacts{}, error_));
   EXPECT_NE(error_.find("cannot create"), std::string::npos) << error_;
   EXPECT_NE(error_.find("file/out"), std::string::npos) << error_;
 }
