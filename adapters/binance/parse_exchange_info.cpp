@@ -2,50 +2,41 @@
 
 #include <simdjson.h>
 
+#include "adapters/binance/parse_fields.h"
 #include "engine/core/decimal.h"
 
 namespace sigex {
 namespace {
 
-// A decimal string at Binance's scale; false when it is not one.
-bool read_decimal(simdjson::dom::element element, const char* key, std::int64_t& out) {
-  std::string_view text;
-  if (element[key].get_string().get(text)) return false;
-  const auto value = parse_decimal(text, kBinanceScale);
-  if (!value) return false;
-  out = *value;
-  return true;
-}
-
 bool read_filter(simdjson::dom::element filter, SymbolFilters& symbol) {
   std::string_view type;
   if (filter["filterType"].get_string().get(type)) return false;
   if (type == "PRICE_FILTER") {
-    return read_decimal(filter, "minPrice", symbol.min_price.raw) &&
-           read_decimal(filter, "maxPrice", symbol.max_price.raw) &&
-           read_decimal(filter, "tickSize", symbol.tick_size.raw);
+    return read_binance_decimal(filter, "minPrice", symbol.min_price.raw) &&
+           read_binance_decimal(filter, "maxPrice", symbol.max_price.raw) &&
+           read_binance_decimal(filter, "tickSize", symbol.tick_size.raw);
   }
   if (type == "LOT_SIZE") {
-    return read_decimal(filter, "minQty", symbol.min_quantity.raw) &&
-           read_decimal(filter, "maxQty", symbol.max_quantity.raw) &&
-           read_decimal(filter, "stepSize", symbol.step_size.raw);
+    return read_binance_decimal(filter, "minQty", symbol.min_quantity.raw) &&
+           read_binance_decimal(filter, "maxQty", symbol.max_quantity.raw) &&
+           read_binance_decimal(filter, "stepSize", symbol.step_size.raw);
   }
   if (type == "MARKET_LOT_SIZE") {
-    return read_decimal(filter, "minQty", symbol.market_min_quantity.raw) &&
-           read_decimal(filter, "maxQty", symbol.market_max_quantity.raw) &&
-           read_decimal(filter, "stepSize", symbol.market_step_size.raw);
+    return read_binance_decimal(filter, "minQty", symbol.market_min_quantity.raw) &&
+           read_binance_decimal(filter, "maxQty", symbol.market_max_quantity.raw) &&
+           read_binance_decimal(filter, "stepSize", symbol.market_step_size.raw);
   }
   if (type == "MIN_NOTIONAL") {
     bool applies = true;
     if (!filter["applyToMarket"].get_bool().get(applies)) symbol.min_notional_applies_to_market = applies;
-    return read_decimal(filter, "minNotional", symbol.min_notional.raw);
+    return read_binance_decimal(filter, "minNotional", symbol.min_notional.raw);
   }
   if (type == "NOTIONAL") {
     bool applies = true;
     if (!filter["applyMinToMarket"].get_bool().get(applies)) symbol.min_notional_applies_to_market = applies;
     if (!filter["applyMaxToMarket"].get_bool().get(applies)) symbol.max_notional_applies_to_market = applies;
-    return read_decimal(filter, "minNotional", symbol.min_notional.raw) &&
-           read_decimal(filter, "maxNotional", symbol.max_notional.raw);
+    return read_binance_decimal(filter, "minNotional", symbol.min_notional.raw) &&
+           read_binance_decimal(filter, "maxNotional", symbol.max_notional.raw);
   }
   if (type == "MAX_NUM_ORDERS") {
     std::int64_t count = 0;

@@ -2,19 +2,11 @@
 
 #include <simdjson.h>
 
+#include "adapters/binance/parse_fields.h"
 #include "engine/core/decimal.h"
 
 namespace sigex {
 namespace {
-
-bool decimal_field(simdjson::dom::element element, const char* key, std::int64_t& out, bool required = true) {
-  std::string_view text;
-  if (element[key].get_string().get(text)) return !required;
-  const auto value = parse_decimal(text, kBinanceScale);
-  if (!value) return false;
-  out = *value;
-  return true;
-}
 
 Result<VenueOrderReport> read_order(simdjson::dom::element element) {
   VenueOrderReport report;
@@ -39,9 +31,9 @@ Result<VenueOrderReport> read_order(simdjson::dom::element element) {
   if (!status) return tl::unexpected(status.error());
   report.status = *status;
   // ACK responses stop here; RESULT/FULL/query responses carry quantities as decimal strings.
-  if (!decimal_field(element, "price", report.price.raw, false) ||
-      !decimal_field(element, "origQty", report.original_quantity.raw, false) ||
-      !decimal_field(element, "executedQty", report.executed_quantity.raw, false)) {
+  if (!read_binance_decimal(element, "price", report.price.raw, false) ||
+      !read_binance_decimal(element, "origQty", report.original_quantity.raw, false) ||
+      !read_binance_decimal(element, "executedQty", report.executed_quantity.raw, false)) {
     return fail(Errc::kSyntax, "order quantity or price is not a decimal");
   }
   std::string_view quote;
@@ -54,8 +46,8 @@ Result<VenueOrderReport> read_order(simdjson::dom::element element) {
   if (!element["fills"].get_array().get(fills)) {
     for (auto fill_element : fills) {
       VenueFill fill;
-      if (!decimal_field(fill_element, "price", fill.price.raw) || !decimal_field(fill_element, "qty", fill.quantity.raw) ||
-          !decimal_field(fill_element, "commission", fill.commission.raw)) {
+      if (!read_binance_decimal(fill_element, "price", fill.price.raw) || !read_binance_decimal(fill_element, "qty", fill.quantity.raw) ||
+          !read_binance_decimal(fill_element, "commission", fill.commission.raw)) {
         return fail(Errc::kSyntax, "fill price, qty or commission is not a decimal");
       }
       if (!fill_element["commissionAsset"].get_string().get(text)) fill.commission_asset = std::string(text);
@@ -134,8 +126,8 @@ Result<std::vector<VenueFill>> parse_account_trades(std::string_view body) {
     VenueFill fill;
     std::int64_t number = 0;
     std::string_view text;
-    if (!decimal_field(row, "price", fill.price.raw) || !decimal_field(row, "qty", fill.quantity.raw) ||
-        !decimal_field(row, "commission", fill.commission.raw)) {
+    if (!read_binance_decimal(row, "price", fill.price.raw) || !read_binance_decimal(row, "qty", fill.quantity.raw) ||
+        !read_binance_decimal(row, "commission", fill.commission.raw)) {
       return fail(Errc::kSyntax, "trade price, qty or commission is not a decimal");
     }
     if (!row["commissionAsset"].get_string().get(text)) fill.commission_asset = std::string(text);
@@ -165,7 +157,7 @@ Result<std::vector<VenueBalance>> parse_balances(std::string_view body) {
     std::string_view text;
     if (row["asset"].get_string().get(text)) return fail(Errc::kMissingField, "asset");
     balance.asset = std::string(text);
-    if (!decimal_field(row, "free", balance.free) || !decimal_field(row, "locked", balance.locked)) {
+    if (!read_binance_decimal(row, "free", balance.free) || !read_binance_decimal(row, "locked", balance.locked)) {
       return fail(Errc::kSyntax, "balance is not a decimal");
     }
     balances.push_back(std::move(balance));
@@ -178,7 +170,7 @@ Result<Price> parse_ticker_price(std::string_view body) {
   simdjson::dom::element root;
   if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "ticker answer is not JSON");
   Price price{0};
-  if (!decimal_field(root, "price", price.raw)) return fail(Errc::kSyntax, "ticker price is not a decimal");
+  if (!read_binance_decimal(root, "price", price.raw)) return fail(Errc::kSyntax, "ticker price is not a decimal");
   return price;
 }
 

@@ -2,19 +2,11 @@
 
 #include <simdjson.h>
 
+#include "adapters/binance/parse_fields.h"
 #include "engine/core/decimal.h"
 
 namespace sigex {
 namespace {
-
-bool decimal(simdjson::dom::element event, const char* key, std::int64_t& out) {
-  std::string_view text;
-  if (event[key].get_string().get(text)) return false;
-  const auto value = parse_decimal(text, kBinanceScale);
-  if (!value) return false;
-  out = *value;
-  return true;
-}
 
 Result<UserExecutionReport> read_execution_report(simdjson::dom::element event) {
   UserExecutionReport report;
@@ -39,11 +31,11 @@ Result<UserExecutionReport> read_execution_report(simdjson::dom::element event) 
   std::int64_t number = 0;
   if (event["i"].get_int64().get(number)) return fail(Errc::kMissingField, "i");
   report.order_id = static_cast<VenueOrderId>(number);
-  if (!decimal(event, "l", report.fill.quantity.raw) || !decimal(event, "L", report.fill.price.raw) ||
-      !decimal(event, "z", report.cumulative_quantity.raw)) {
+  if (!read_binance_decimal(event, "l", report.fill.quantity.raw) || !read_binance_decimal(event, "L", report.fill.price.raw) ||
+      !read_binance_decimal(event, "z", report.cumulative_quantity.raw)) {
     return fail(Errc::kSyntax, "l, L or z is not a decimal");
   }
-  decimal(event, "n", report.fill.commission.raw);  // "0" or absent when nothing was charged
+  read_binance_decimal(event, "n", report.fill.commission.raw);  // "0" or absent when nothing was charged
   if (!event["N"].get_string().get(text)) report.fill.commission_asset = std::string(text);
   if (!event["t"].get_int64().get(number) && number >= 0) report.fill.trade_id = static_cast<std::uint64_t>(number);
   bool maker = false;
