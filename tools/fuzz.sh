@@ -9,9 +9,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 frame_seconds=$((seconds * 2 / 3))
 tm_seconds=$((seconds - frame_seconds))
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSIGEX_FUZZ=ON -DSIGEX_BUILD_TESTS=OFF -DSIGEX_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz --target frame_fuzzer tm_response_fuzzer --parallel "$(nproc)"
+cmake --preset fuzz >/dev/null  # CMakePresets.json
+cmake --build --preset fuzz --parallel "$(nproc)"
 
 corpus=build-fuzz/corpus
 tm_corpus=build-fuzz/tm-corpus

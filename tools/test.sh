@@ -11,12 +11,17 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh --test
 jobs="$(nproc)"
 
-# CI builds skip full debug info (-g) to keep the two builds well inside the time budget.
-# Every stage says what it needs: a build directory configured earlier (e.g. by
+# Each stage is a preset of CMakePresets.json (configure, build and test settings in one
+# place; run one by hand with `cmake --preset tsan && cmake --build --preset tsan && ctest
+# --preset tsan`). CI builds skip full debug info (-g) to stay well inside the time budget.
+# Every preset says what it needs: a build directory configured earlier (e.g. by
 # tools/quickstart.sh, without tests) must not leave a stage with nothing to run.
-SIGEX_BUILD_DIR=build SIGEX_BUILD_TYPE=Release tools/build.sh -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-  -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=OFF -DSIGEX_BUILD_TESTS=ON -DSIGEX_BUILD_BENCH=ON -DSIGEX_FAILPOINTS=ON
-ctest --test-dir build --output-on-failure --no-tests=error --parallel "$jobs"
+stage() {
+  cmake --preset "$1" >/dev/null
+  cmake --build --preset "$1" --parallel "$jobs"
+  ctest --preset "$1" --parallel "$jobs"
+}
+stage werror
 build/sigex check-config config/backtest-daily.toml
 build/sigex check-config config/backtest-tick.toml
 build/sigex check-config config/token-metrics.toml
@@ -29,15 +34,9 @@ build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet
 
-SIGEX_BUILD_DIR=build-sanitize SIGEX_BUILD_TYPE=Debug tools/build.sh -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
-  -DSIGEX_WERROR=ON -DSIGEX_SANITIZE=ON -DSIGEX_BUILD_TESTS=ON -DSIGEX_BUILD_BENCH=OFF -DSIGEX_FAILPOINTS=ON
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-sanitize --output-on-failure --no-tests=error --parallel "$jobs"
+stage asan
 # The journal writer, venue I/O, feeds, poller, watchdog, metrics and control listeners run on
 # threads of their own: every test runs again under ThreadSanitizer.
-SIGEX_BUILD_DIR=build-tsan SIGEX_BUILD_TYPE=RelWithDebInfo tools/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-  -DSIGEX_WERROR=ON -DSIGEX_TSAN=ON -DSIGEX_SANITIZE=OFF -DSIGEX_BUILD_TESTS=ON -DSIGEX_BUILD_BENCH=OFF -DSIGEX_FAILPOINTS=ON
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(pwd)/tools/tsan.supp" \
-  ctest --test-dir build-tsan --output-on-failure --no-tests=error --parallel "$jobs"
+stage tsan
 tools/fuzz.sh "${SIGEX_FUZZ_SECONDS:-60}"
 echo "sigex: all tests passed"
