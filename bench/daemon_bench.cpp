@@ -3,11 +3,12 @@
 // and busy (about 1000 market data messages per second). Against the loopback feed
 // simulator, with a fake NOTIFY_SOCKET, like the daemon tests.
 //
-//   build-release/bench/daemon_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build-release/bench/daemon_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true
 //
 // Counters: ready_ms (exec to READY=1), ready_excl_network_ms (minus the wait for the feed's
-// connection, which the daemon logs and reports as sigex_start_feed_wait_seconds), rss_mb (VmRSS after
-// running 3 s), cpu_percent (user+system time over 3 s of wall time, one core = 100).
+// connection, which the daemon logs and reports as sigex_start_feed_wait_seconds), rss_mb (VmRSS
+// after running 3 s), cpu_percent (user+system time over 3 s of wall time, one core = 100).
 
 #include <benchmark/benchmark.h>
 
@@ -47,7 +48,8 @@ ProcessTimes sample(pid_t pid) {
       break;
     }
   }
-  times.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  times.cpu_seconds =
+      static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);) {
     if (line.starts_with("VmRSS:")) times.rss_mb = std::stod(line.substr(6)) / 1024.0;
@@ -58,7 +60,8 @@ ProcessTimes sample(pid_t pid) {
 // state.range(0): 0 = idle (the feed stalls once ready), 1 = busy (1 message per ms).
 void BM_DaemonStartAndRun(benchmark::State& state) {
   const bool busy = state.range(0) == 1;
-  const auto directory = std::filesystem::temp_directory_path() / fmt::format("sigex-daemon-bench-{}", ::getpid());
+  const auto directory =
+      std::filesystem::temp_directory_path() / fmt::format("sigex-daemon-bench-{}", ::getpid());
   double ready_ms = 0, excl_ms = 0, rss = 0, cpu = 0;
   int runs = 0;
   for (auto _ : state) {
@@ -89,14 +92,17 @@ void BM_DaemonStartAndRun(benchmark::State& state) {
       state.SkipWithError("no READY=1");
       return;
     }
-    const double ready = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const double ready =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     if (!busy) feed.stall(true);
     const ProcessTimes before = sample(daemon.pid());
     const auto window_start = std::chrono::steady_clock::now();
     notify.next(3s);  // let it run 3 s (STATUS= updates are drained on the way)
     while (std::chrono::steady_clock::now() - window_start < 3s) notify.next(100ms);
     const ProcessTimes after = sample(daemon.pid());
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
     daemon.signal(SIGTERM);
     daemon.wait_exit(30s);
     // The daemon logs how long it waited for the feed; read it from its log line.

@@ -25,8 +25,8 @@
 #include "engine/runtime/engine.h"
 
 #include <spdlog/async.h>
-#include <spdlog/spdlog.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
 
 namespace sigex {
 namespace {
@@ -34,7 +34,8 @@ namespace {
 using Steady = std::chrono::steady_clock;
 
 std::filesystem::path scratch(const char* name) {
-  const std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+  const std::filesystem::path base =
+      std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
   auto path = base / name;
   std::filesystem::remove_all(path);
   return path;
@@ -56,7 +57,8 @@ InstrumentRegistry instruments() {
 
 // Binance's documented example keys (not secrets).
 constexpr const char* kApiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
-constexpr const char* kSecretKey = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+constexpr const char* kSecretKey =
+    "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 
 BinanceRestConfig rest_config() {
   BinanceRestConfig config;
@@ -67,13 +69,15 @@ BinanceRestConfig rest_config() {
 // The venue port as the live venue's I/O thread would serve it: signs the request at once.
 class SigningVenue final : public ExecutionVenue {
  public:
-  SigningVenue(const InstrumentRegistry& instruments, const Clock& clock, boost::asio::ssl::context& tls)
+  SigningVenue(const InstrumentRegistry& instruments, const Clock& clock,
+               boost::asio::ssl::context& tls)
       : instruments_(instruments),
-        rest_(rest_config(), Secret(std::string(kApiKey)), make_hmac_signer(Secret(std::string(kSecretKey))), clock,
-              tls) {}
+        rest_(rest_config(), Secret(std::string(kApiKey)),
+              make_hmac_signer(Secret(std::string(kSecretKey))), clock, tls) {}
   void send(const OrderCommand& command) override {
     entered_ = Steady::now();
-    rest_.new_order_body(command, instruments_.get(command.instrument), command.created_time_ns / kNsPerMs, body_);
+    rest_.new_order_body(command, instruments_.get(command.instrument),
+                         command.created_time_ns / kNsPerMs, body_);
     done_ = Steady::now();
     // Answered (an IOC that expired) so that open orders stay few, as in real trading.
     ExecutionEvent expired{};
@@ -131,7 +135,8 @@ double percentile(std::vector<double>& values, double fraction) {
 // before the bytes leave).
 class DurabilityWatcher {
  public:
-  DurabilityWatcher(const DurabilityWatermark& watermark, const std::vector<Steady::time_point>& starts)
+  DurabilityWatcher(const DurabilityWatermark& watermark,
+                    const std::vector<Steady::time_point>& starts)
       : watermark_(watermark), starts_(starts) {
     latencies_.reserve(starts.size());
     thread_ = std::thread([this] { run(); });
@@ -148,11 +153,13 @@ class DurabilityWatcher {
  private:
   void run() {
     for (std::uint64_t sequence = 1; sequence <= starts_.size(); ++sequence) {
-      if (watermark_.wait_for(sequence, 10 * kNsPerSecond) != DurabilityWatermark::Wait::kDurable) return;
+      if (watermark_.wait_for(sequence, 10 * kNsPerSecond) != DurabilityWatermark::Wait::kDurable)
+        return;
       const auto now = Steady::now();
       // Several intents may become durable in one commit (group commit).
       while (latencies_.size() < sequence) {
-        latencies_.push_back(std::chrono::duration<double, std::nano>(now - starts_[latencies_.size()]).count());
+        latencies_.push_back(
+            std::chrono::duration<double, std::nano>(now - starts_[latencies_.size()]).count());
       }
     }
   }
@@ -217,8 +224,8 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   event.best_bid_offer.ask_quantity = Quantity{100'000'000};
   const auto events = static_cast<std::size_t>(state.max_iterations);
   std::vector<Steady::time_point> starts(events);  // written before the event's intent exists
-  std::vector<double> latencies;   // until the signed request is ready
-  std::vector<double> engine_part;  // until the venue port is called
+  std::vector<double> latencies;                   // until the signed request is ready
+  std::vector<double> engine_part;                 // until the venue port is called
   latencies.reserve(events);
   engine_part.reserve(events);
   DurabilityWatcher watcher(journal->watermark(), starts);
@@ -241,13 +248,16 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
     const auto start = Steady::now();
     starts[latencies.size()] = start;
     engine.process(event);
-    const double nanoseconds = std::chrono::duration<double, std::nano>(venue.done() - start).count();
+    const double nanoseconds =
+        std::chrono::duration<double, std::nano>(venue.done() - start).count();
     latencies.push_back(nanoseconds);
-    engine_part.push_back(std::chrono::duration<double, std::nano>(venue.entered() - start).count());
+    engine_part.push_back(
+        std::chrono::duration<double, std::nano>(venue.entered() - start).count());
     state.SetIterationTime(nanoseconds * 1e-9);
   }
   std::vector<double> durable = watcher.finish();
-  if (engine.counters().orders_submitted != latencies.size() || durable.size() != latencies.size()) {
+  if (engine.counters().orders_submitted != latencies.size() ||
+      durable.size() != latencies.size()) {
     state.SkipWithError("an order was not submitted or never became durable");
     return;
   }
@@ -281,8 +291,8 @@ void BM_SignNewOrderRequest(benchmark::State& state) {
   const InstrumentRegistry registry = instruments();
   SimulatedClock clock(1'700'000'000 * kNsPerSecond);
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
-  BinanceRestClient rest(rest_config(), Secret(std::string(kApiKey)), make_hmac_signer(Secret(std::string(kSecretKey))),
-                         clock, tls);
+  BinanceRestClient rest(rest_config(), Secret(std::string(kApiKey)),
+                         make_hmac_signer(Secret(std::string(kSecretKey))), clock, tls);
   OrderCommand command{};
   command.kind = OrderCommandKind::kNew;
   command.type = OrderType::kLimit;
@@ -305,7 +315,8 @@ BENCHMARK(BM_SignNewOrderRequest);
 // build directory's device: the fsync live mode adds per order.
 void BM_JournalIntent(benchmark::State& state) {
   const bool full = state.range(0) == 1;
-  const auto directory = full ? std::filesystem::current_path() / "sigex-fsync-bench" : scratch("sigex-intent-bench");
+  const auto directory =
+      full ? std::filesystem::current_path() / "sigex-fsync-bench" : scratch("sigex-intent-bench");
   std::filesystem::remove_all(directory);
   std::string error;
   auto journal = Journal::open(directory, full ? Durability::kFull : Durability::kNormal, error);

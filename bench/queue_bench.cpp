@@ -38,17 +38,18 @@ void BM_QueueHopLatency(benchmark::State& state) {
     std::atomic<bool> go{false};
     std::thread producer_thread([&] {
       EventQueue<InboundEvent>::Producer producer(queue);
-      while (!go.load(std::memory_order_acquire)) {}
+      while (!go.load(std::memory_order_acquire)) {
+      }
       for (int i = 0; i < kEvents;) {
         InboundEvent event;
         event.kind = sigex::MarketEventKind::kTrade;
         event.trade = sigex::TradeTick{};
-        event.trade.receive_time_ns =
-            std::chrono::steady_clock::now().time_since_epoch().count();
+        event.trade.receive_time_ns = std::chrono::steady_clock::now().time_since_epoch().count();
         if (producer.try_push(event)) ++i;
         // Pace the producer so that we measure a hop, not a backlog.
         const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(500);
-        while (std::chrono::steady_clock::now() < until) {}
+        while (std::chrono::steady_clock::now() < until) {
+        }
       }
     });
     std::vector<std::int64_t> latencies;
@@ -58,7 +59,8 @@ void BM_QueueHopLatency(benchmark::State& state) {
     while (static_cast<int>(latencies.size()) < kEvents) {
       const std::size_t count = queue.drain(out.data(), out.size());
       const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-      for (std::size_t i = 0; i < count; ++i) latencies.push_back(now - out[i].trade.receive_time_ns);
+      for (std::size_t i = 0; i < count; ++i)
+        latencies.push_back(now - out[i].trade.receive_time_ns);
     }
     producer_thread.join();
     std::sort(latencies.begin(), latencies.end());

@@ -9,8 +9,8 @@
 #include <benchmark/benchmark.h>
 
 #include "adapters/token_metrics/parse_page.h"
-#include "adapters/token_metrics/rest_client.h"
 #include "adapters/token_metrics/parse_records.h"
+#include "adapters/token_metrics/rest_client.h"
 #include "engine/core/calendar.h"
 #include "engine/signals/signal_gate.h"
 
@@ -29,14 +29,16 @@ InstrumentRegistry registry() {
 
 // 100 rows in the captured /v2/trading-signals shape, newest first.
 std::string page_of_100() {
-  std::string body = R"({"success":true,"message":"Data fetched successfully","length":100,"data":[)";
+  std::string body =
+      R"({"success":true,"message":"Data fetched successfully","length":100,"data":[)";
   const TimeNs start = parse_utc_timestamp("2025-01-01").value();
   for (int day = 99; day >= 0; --day) {
     if (day != 99) body += ',';
-    body += R"({"TOKEN_ID":3375,"TOKEN_NAME":"Bitcoin","TOKEN_SYMBOL":"BTC","DATE":")" +
-            format_utc_date(start + day * kNsPerDay) + R"(T00:00:00.000Z","TRADING_SIGNAL":)" +
-            std::to_string(day % 3 - 1) +
-            R"(,"TOKEN_TREND":-1,"TRADING_SIGNALS_RETURNS":45098.7035,"HOLDING_RETURNS":7559.6422,"tm_link":"bitcoin","TM_TRADER_GRADE":26.48,"TM_INVESTOR_GRADE":58.23,"TM_LINK":"https://app.tokenmetrics.com/undefined"})";
+    body +=
+        R"({"TOKEN_ID":3375,"TOKEN_NAME":"Bitcoin","TOKEN_SYMBOL":"BTC","DATE":")" +
+        format_utc_date(start + day * kNsPerDay) + R"(T00:00:00.000Z","TRADING_SIGNAL":)" +
+        std::to_string(day % 3 - 1) +
+        R"(,"TOKEN_TREND":-1,"TRADING_SIGNALS_RETURNS":45098.7035,"HOLDING_RETURNS":7559.6422,"tm_link":"bitcoin","TM_TRADER_GRADE":26.48,"TM_INVESTOR_GRADE":58.23,"TM_LINK":"https://app.tokenmetrics.com/undefined"})";
   }
   return body + "]}";
 }
@@ -95,9 +97,13 @@ void BM_SignalExactlyOnceRule(benchmark::State& state) {
   std::vector<InboundEvent> events(1000);
   for (std::size_t i = 0; i < events.size(); ++i) {
     events[i].kind = MarketEventKind::kTradingSignal;
-    events[i].trading_signal = TradingSignal{0, SignalTimeframe::kHourly, 1, 1,
+    events[i].trading_signal = TradingSignal{0,
+                                             SignalTimeframe::kHourly,
+                                             1,
+                                             1,
                                              static_cast<TokenId>(3000 + i % 50),
-                                             static_cast<TimeNs>(i / 50) * kNsPerHour, 0};
+                                             static_cast<TimeNs>(i / 50) * kNsPerHour,
+                                             0};
   }
   for (auto _ : state) {
     SignalLatest latest;

@@ -16,16 +16,16 @@ namespace sigex {
 struct BinanceMarketDataConfig {
   std::string ws_url = "wss://stream.binance.com:9443/stream";
   std::string rest_url = "https://api.binance.com";
-  std::string tls_ca_file;             // extra trusted CA (PEM); empty: the system store only
+  std::string tls_ca_file;  // extra trusted CA (PEM); empty: the system store only
   bool book_ticker = true;
   std::string trade_stream = "trade";  // "trade", "aggTrade" or "none"
   bool depth = true;
-  std::string depth_speed = "100ms";   // "100ms" or "1000ms"
-  int snapshot_limit = 1000;           // REST depth snapshot levels (5..5000)
+  std::string depth_speed = "100ms";  // "100ms" or "1000ms"
+  int snapshot_limit = 1000;          // REST depth snapshot levels (5..5000)
   DurationNs connect_timeout_ns = 10 * kNsPerSecond;
   DurationNs handshake_timeout_ns = 10 * kNsPerSecond;
-  DurationNs idle_timeout_ns = 30 * kNsPerSecond;     // websocket ping probe, then close
-  DurationNs stale_after_ns = 15 * kNsPerSecond;      // no message on a stream: reconnect
+  DurationNs idle_timeout_ns = 30 * kNsPerSecond;  // websocket ping probe, then close
+  DurationNs stale_after_ns = 15 * kNsPerSecond;   // no message on a stream: reconnect
   DurationNs watchdog_interval_ns = kNsPerSecond;
   DurationNs reconnect_after_ns = 23 * kNsPerHour + 30 * kNsPerMinute;  // before Binance's 24 h
   DurationNs backoff_initial_ns = 500 * kNsPerMs;
@@ -51,7 +51,7 @@ struct BinanceExecutionConfig {
   // WebSocket API for the user data stream; empty: none (open orders are polled only).
   std::string ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
   WebSocketTimeouts ws_timeouts;
-  DurationNs poll_interval_ns = 2 * kNsPerSecond;        // open orders, while the stream is down
+  DurationNs poll_interval_ns = 2 * kNsPerSecond;          // open orders, while the stream is down
   DurationNs stream_poll_interval_ns = 30 * kNsPerSecond;  // safety net while the stream is live
   DurationNs clock_check_interval_ns = 5 * kNsPerMinute;
   DurationNs clock_recheck_interval_ns = 5 * kNsPerSecond;  // while orders wait for the clock

@@ -20,11 +20,17 @@ constexpr std::int64_t binance_scale_factor(int scale) {
 }
 
 // Binance's scale -> the instrument's (`scale` <= 8), toward zero.
-constexpr std::int64_t from_venue(std::int64_t raw, int scale) { return raw / binance_scale_factor(scale); }
+constexpr std::int64_t from_venue(std::int64_t raw, int scale) {
+  return raw / binance_scale_factor(scale);
+}
 // The instrument's scale -> Binance's (exact).
-constexpr std::int64_t to_venue(std::int64_t raw, int scale) { return raw * binance_scale_factor(scale); }
+constexpr std::int64_t to_venue(std::int64_t raw, int scale) {
+  return raw * binance_scale_factor(scale);
+}
 // Whether a value at Binance's scale is exact at the instrument's.
-constexpr bool expressible(std::int64_t raw, int scale) { return raw % binance_scale_factor(scale) == 0; }
+constexpr bool expressible(std::int64_t raw, int scale) {
+  return raw % binance_scale_factor(scale) == 0;
+}
 // Binance's scale -> the instrument's, away from zero for positive values (a fee taken from
 // a position: sigex never believes it holds more than the account).
 constexpr std::int64_t from_venue_up(std::int64_t raw, int scale) {

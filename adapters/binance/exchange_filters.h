@@ -19,7 +19,6 @@
 
 namespace sigex {
 
-
 struct SymbolFilters {
   std::string symbol;
   std::string status;  // "TRADING", "HALT", "BREAK", ...
@@ -49,7 +48,6 @@ struct ExchangeInfo {
   std::vector<SymbolFilters> symbols;
   const SymbolFilters* find(std::string_view symbol) const;
 };
-
 
 enum class FilterFailure : std::uint8_t {
   kNone,

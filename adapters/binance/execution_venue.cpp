@@ -1,5 +1,5 @@
-#include "adapters/binance/parse_exchange_info.h"
 #include "adapters/binance/execution_venue.h"
+#include "adapters/binance/parse_exchange_info.h"
 
 #include <algorithm>
 
@@ -21,11 +21,23 @@ constexpr std::int32_t kNotSent = -1;  // refused locally (rate limit, ban, cloc
 RejectionKind rejection_kind(const BinanceError& error) {
   switch (error.code) {
     case -1013:  // filter failure
-    case -1100: case -1101: case -1102: case -1103: case -1104: case -1105: case -1106:
+    case -1100:
+    case -1101:
+    case -1102:
+    case -1103:
+    case -1104:
+    case -1105:
+    case -1106:
     case -1111:  // precision over the maximum
-    case -1112: case -1114: case -1115: case -1116: case -1117: case -1121:  // invalid symbol
+    case -1112:
+    case -1114:
+    case -1115:
+    case -1116:
+    case -1117:
+    case -1121:  // invalid symbol
     case -2010:  // NEW_ORDER_REJECTED: insufficient balance, market closed, ...
-    case -2014: case -2015:  // the key may not trade
+    case -2014:
+    case -2015:  // the key may not trade
       return RejectionKind::kFinal;
     default:
       return RejectionKind::kRetryable;
@@ -41,7 +53,8 @@ std::string describe_failure(std::string_view what, const HttpResponse& response
   }
   std::string text = fmt::format("Binance {}: HTTP {}", what, response.status);
   const auto venue_error = parse_binance_error(response.body);
-  if (venue_error) text += fmt::format(", error {} \"{}\"", venue_error->code, venue_error->message);
+  if (venue_error)
+    text += fmt::format(", error {} \"{}\"", venue_error->code, venue_error->message);
   const int code = venue_error ? venue_error->code : 0;
   if (code == -1022) {
     text += " (the signing secret does not belong to the API key, or the key type is wrong)";
@@ -65,7 +78,8 @@ std::int64_t held_of(const std::vector<VenueBalance>& balances, std::string_view
 
 // The body of a 200 answer, parsed; otherwise nullopt, and `error` names what failed.
 template <typename Parse>
-auto parse_answer(std::string_view what, const HttpResponse& response, Parse parse, std::string& error)
+auto parse_answer(std::string_view what, const HttpResponse& response, Parse parse,
+                  std::string& error)
     -> std::optional<typename decltype(parse(std::string_view()))::value_type> {
   if (response.transport_failed() || response.status != 200) {
     error = describe_failure(what, response);
@@ -83,8 +97,9 @@ auto parse_answer(std::string_view what, const HttpResponse& response, Parse par
 
 BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments,
                                              BinanceExecutionConfig config, Secret api_key,
-                                             std::unique_ptr<RequestSigner> signer, const Clock& clock,
-                                             boost::asio::ssl::context& tls, const DurabilityWatermark& durability)
+                                             std::unique_ptr<RequestSigner> signer,
+                                             const Clock& clock, boost::asio::ssl::context& tls,
+                                             const DurabilityWatermark& durability)
     : instruments_(instruments),
       config_(std::move(config)),
       clock_(clock),
@@ -94,12 +109,14 @@ BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instrumen
       tls_(tls),
       holdings_(std::make_unique<std::atomic<std::int64_t>[]>(instruments.size())) {}
 
-BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
-                                             Secret api_key, std::unique_ptr<RequestSigner> signer,
-                                             const Clock& clock, std::unique_ptr<boost::asio::ssl::context> tls,
+BinanceExecutionVenue::BinanceExecutionVenue(const InstrumentRegistry& instruments,
+                                             BinanceExecutionConfig config, Secret api_key,
+                                             std::unique_ptr<RequestSigner> signer,
+                                             const Clock& clock,
+                                             std::unique_ptr<boost::asio::ssl::context> tls,
                                              const DurabilityWatermark& durability)
-    : BinanceExecutionVenue(instruments, std::move(config), std::move(api_key), std::move(signer), clock, *tls,
-                            durability) {
+    : BinanceExecutionVenue(instruments, std::move(config), std::move(api_key), std::move(signer),
+                            clock, *tls, durability) {
   owned_tls_ = std::move(tls);
 }
 
@@ -165,11 +182,13 @@ bool BinanceExecutionVenue::start(std::string& error) {
   }
   start_balances_ = std::move(*balances);
   set_holdings(start_balances_);
-  // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds BNB.
+  // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds
+  // BNB.
   if (held_of(start_balances_, "BNB") > 0) {
     std::lock_guard lock(prices_mutex_);
     for (const Instrument& instrument : instruments_.all()) {
-      if (instrument.quote_asset.view() != "BNB") wanted_prices_.insert("BNB" + std::string(instrument.quote_asset.view()));
+      if (instrument.quote_asset.view() != "BNB")
+        wanted_prices_.insert("BNB" + std::string(instrument.quote_asset.view()));
     }
   }
   refresh_third_asset_prices();
@@ -190,9 +209,10 @@ bool BinanceExecutionVenue::start(std::string& error) {
     }
     user_stream_ = std::make_unique<BinanceUserStream>(
         *url, tls_,
-        UserStreamCallbacks{[this] { return rest_.user_stream_subscribe_request("sigex-user-stream"); },
-                            [this](const UserExecutionReport& report) { on_stream_report(report); },
-                            [this](bool live) { on_stream_liveness(live); }},
+        UserStreamCallbacks{
+            [this] { return rest_.user_stream_subscribe_request("sigex-user-stream"); },
+            [this](const UserExecutionReport& report) { on_stream_report(report); },
+            [this](bool live) { on_stream_liveness(live); }},
         config_.ws_timeouts);
   }
   rest_.set_starting(false);  // the I/O thread never waits out a window: it refuses and retries
@@ -234,7 +254,8 @@ void BinanceExecutionVenue::on_stream_report(const UserExecutionReport& report) 
   if (report.execution_type == "NEW") {
     emit(ExecutionKind::kAccepted, instrument->id, id, report.order_id);
   } else if (report.execution_type == "TRADE") {
-    answers_.enqueue(fill_event(report.fill, report.side, instrument->id, id, report.order_id, report.transact_time_ns));
+    answers_.enqueue(fill_event(report.fill, report.side, instrument->id, id, report.order_id,
+                                report.transact_time_ns));
   } else if (report.execution_type == "CANCELED") {
     emit(ExecutionKind::kCanceled, instrument->id, id, report.order_id);
   } else if (report.execution_type == "EXPIRED" || report.execution_type == "TRADE_PREVENTION") {
@@ -268,22 +289,24 @@ bool BinanceExecutionVenue::wait_for_answers(DurationNs timeout_ns) {
   return true;
 }
 
-bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Quantity& quantity, Price reference,
-                                      InstrumentId instrument_id, std::string& why) const {
+bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Quantity& quantity,
+                                      Price reference, InstrumentId instrument_id,
+                                      std::string& why) const {
   if (instrument_id >= filters_.size() || filters_[instrument_id].symbol.empty()) {
     why = "no Binance trading rules for this instrument";
     return false;
   }
   const Instrument& instrument = instruments_.get(instrument_id);
-  const FilteredOrder filtered =
-      apply_filters(filters_[instrument_id], side, type, Price{to_venue(price.raw, instrument.price_scale)},
-                    Quantity{to_venue(quantity.raw, instrument.quantity_scale)},
-                    Price{to_venue(reference.raw, instrument.price_scale)});
+  const FilteredOrder filtered = apply_filters(
+      filters_[instrument_id], side, type, Price{to_venue(price.raw, instrument.price_scale)},
+      Quantity{to_venue(quantity.raw, instrument.quantity_scale)},
+      Price{to_venue(reference.raw, instrument.price_scale)});
   if (filtered.failure != FilterFailure::kNone) {
     why = std::string(to_string(filtered.failure));
     return false;
   }
-  if (type == OrderType::kLimit) price = Price{from_venue(filtered.price.raw, instrument.price_scale)};
+  if (type == OrderType::kLimit)
+    price = Price{from_venue(filtered.price.raw, instrument.price_scale)};
   quantity = Quantity{from_venue(filtered.quantity.raw, instrument.quantity_scale)};
   if (side == Side::kSell) {
     // Never sell more than the account holds (rounded down to the step): a position that
@@ -330,15 +353,22 @@ void BinanceExecutionVenue::run() {
 
 void BinanceExecutionVenue::handle(const OrderCommand& command) {
   switch (command.kind) {
-    case OrderCommandKind::kNew: place(command); break;
-    case OrderCommandKind::kQuery: look_up(command); break;
-    case OrderCommandKind::kCancel: cancel(command); break;
+    case OrderCommandKind::kNew:
+      place(command);
+      break;
+    case OrderCommandKind::kQuery:
+      look_up(command);
+      break;
+    case OrderCommandKind::kCancel:
+      cancel(command);
+      break;
   }
 }
 
 void BinanceExecutionVenue::after_call(const HttpResponse* response, const OrderAnswer* answer) {
-  const bool failed = (response != nullptr && response->transport_failed()) ||
-                      (answer != nullptr && answer->outcome == OrderOutcome::kUnknown && !answer->banned);
+  const bool failed =
+      (response != nullptr && response->transport_failed()) ||
+      (answer != nullptr && answer->outcome == OrderOutcome::kUnknown && !answer->banned);
   if (failed) {
     connection_failed_ = true;
   } else if (connection_failed_) {
@@ -355,9 +385,10 @@ void BinanceExecutionVenue::check_ban() {
   const bool banned = rest_.rate_limits().banned(clock_.now_ns());
   if (banned && !banned_.exchange(true)) {
     ++counters_.alerts;
-    log_error("ALERT: Binance answered HTTP 418: this IP is banned for sending too many requests; "
-              "no request is sent until {} (unix ms); reduce request rates before restarting",
-              rest_.rate_limits().blocked_until_ns() / kNsPerMs);
+    log_error(
+        "ALERT: Binance answered HTTP 418: this IP is banned for sending too many requests; "
+        "no request is sent until {} (unix ms); reduce request rates before restarting",
+        rest_.rate_limits().blocked_until_ns() / kNsPerMs);
   } else if (!banned && banned_.load()) {
     banned_ = false;
     log_warn("the Binance ban has ended; requests resume");
@@ -370,8 +401,10 @@ void BinanceExecutionVenue::place(const OrderCommand& command) {
     const auto wait = durability_.wait_for(command.journal_sequence, 100 * kNsPerMs);
     if (wait == DurabilityWatermark::Wait::kDurable) break;
     if (wait == DurabilityWatermark::Wait::kFailed || stopping_) {
-      log_error("order {} not sent: its intent never became durable in the journal", command.client_order_id.view());
-      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, kNotSent, RejectionKind::kLocal);
+      log_error("order {} not sent: its intent never became durable in the journal",
+                command.client_order_id.view());
+      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, kNotSent,
+           RejectionKind::kLocal);
       return;
     }
   }
@@ -391,7 +424,8 @@ bool BinanceExecutionVenue::send_new_order(const OrderCommand& command) {
     // Refused here (ban, clock skew guard, request budget): nothing left the process.
     last_refusal_ = call.answer.why;
     if (!rest_.clock_guard().orders_allowed(clock_.now_ns())) {
-      next_clock_check_ns_ = std::min(next_clock_check_ns_, clock_.now_ns() + config_.clock_recheck_interval_ns);
+      next_clock_check_ns_ =
+          std::min(next_clock_check_ns_, clock_.now_ns() + config_.clock_recheck_interval_ns);
     }
     return false;
   }
@@ -406,9 +440,10 @@ bool BinanceExecutionVenue::send_new_order(const OrderCommand& command) {
       return true;
     case OrderOutcome::kRejected:
     case OrderOutcome::kClockSkew:
-      log_warn("order {} rejected by Binance: {} {}", command.client_order_id.view(), call.answer.error.code,
-               call.answer.error.message);
-      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0, call.answer.error.code,
+      log_warn("order {} rejected by Binance: {} {}", command.client_order_id.view(),
+               call.answer.error.code, call.answer.error.message);
+      emit(ExecutionKind::kRejected, command.instrument, command.client_order_id, 0,
+           call.answer.error.code,
            call.answer.outcome == OrderOutcome::kClockSkew ? RejectionKind::kRetryable
                                                            : rejection_kind(call.answer.error));
       if (call.answer.outcome == OrderOutcome::kClockSkew) check_clock();
@@ -420,14 +455,15 @@ bool BinanceExecutionVenue::send_new_order(const OrderCommand& command) {
       // when the lookup finds nothing, the proof of absence) says otherwise.
       ++counters_.duplicates_adopted;
       ++counters_.unknown_outcomes;
-      log_warn("order {} already exists on Binance (-2010 Duplicate order sent); it will be looked up",
-               command.client_order_id.view());
+      log_warn(
+          "order {} already exists on Binance (-2010 Duplicate order sent); it will be looked up",
+          command.client_order_id.view());
       emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
       return true;
     case OrderOutcome::kUnknown:
       ++counters_.unknown_outcomes;
-      log_warn("order {}: outcome unknown ({}); it will be looked up", command.client_order_id.view(),
-               call.answer.why);
+      log_warn("order {}: outcome unknown ({}); it will be looked up",
+               command.client_order_id.view(), call.answer.why);
       emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
       return true;
   }
@@ -438,8 +474,10 @@ void BinanceExecutionVenue::defer(const OrderCommand& command, const std::string
   deferred_.push_back(Deferred{command, clock_.now_ns()});
   counters_.orders_waiting = deferred_.size();
   set_waiting_reason(reason);
-  log_warn("order {} waits before it is sent: {}; it goes out once, when that clears, or is given up after {} s",
-           command.client_order_id.view(), reason, config_.max_order_wait_ns / kNsPerSecond);
+  log_warn(
+      "order {} waits before it is sent: {}; it goes out once, when that clears, or is given up "
+      "after {} s",
+      command.client_order_id.view(), reason, config_.max_order_wait_ns / kNsPerSecond);
 }
 
 void BinanceExecutionVenue::send_deferred() {
@@ -448,10 +486,13 @@ void BinanceExecutionVenue::send_deferred() {
     const TimeNs now = clock_.now_ns();
     if (now - front.since_ns > config_.max_order_wait_ns) {
       ++counters_.orders_given_up;
-      log_error("order {} was never sent: it waited {} s ({}); given up, journaled as rejected (-1, never sent)",
-                front.command.client_order_id.view(), (now - front.since_ns) / kNsPerSecond, waiting_reason());
-      emit(ExecutionKind::kRejected, front.command.instrument, front.command.client_order_id, 0, kNotSent,
-           RejectionKind::kLocal);
+      log_error(
+          "order {} was never sent: it waited {} s ({}); given up, journaled as rejected (-1, "
+          "never sent)",
+          front.command.client_order_id.view(), (now - front.since_ns) / kNsPerSecond,
+          waiting_reason());
+      emit(ExecutionKind::kRejected, front.command.instrument, front.command.client_order_id, 0,
+           kNotSent, RejectionKind::kLocal);
       deferred_.pop_front();
       continue;
     }
@@ -465,7 +506,8 @@ void BinanceExecutionVenue::send_deferred() {
       set_waiting_reason(last_refusal_);
       break;  // the condition has not cleared: the rest wait too, in order
     }
-    log_info("order {} sent after waiting {} ms", next.command.client_order_id.view(), (now - next.since_ns) / kNsPerMs);
+    log_info("order {} sent after waiting {} ms", next.command.client_order_id.view(),
+             (now - next.since_ns) / kNsPerMs);
   }
   counters_.orders_waiting = deferred_.size();
   if (deferred_.empty()) set_waiting_reason("");
@@ -484,7 +526,8 @@ std::string BinanceExecutionVenue::waiting_reason() const {
 void BinanceExecutionVenue::look_up(const OrderCommand& command) {
   const Instrument& instrument = instruments_.get(command.instrument);
   ++counters_.lookups;
-  const OrderCall call = rest_.query_order(instrument.symbol.view(), command.client_order_id.view());
+  const OrderCall call =
+      rest_.query_order(instrument.symbol.view(), command.client_order_id.view());
   after_call(nullptr, &call.answer);
   if (call.answer.outcome == OrderOutcome::kAccepted && call.report) {
     Tracked& tracked = tracked_[std::string(command.client_order_id.view())];
@@ -494,7 +537,8 @@ void BinanceExecutionVenue::look_up(const OrderCommand& command) {
   }
   if (call.sent && call.answer.error.code == kOrderDoesNotExist) {
     if (!command.prove_absence) {
-      emit(ExecutionKind::kNotFound, command.instrument, command.client_order_id, 0, kOrderDoesNotExist);
+      emit(ExecutionKind::kNotFound, command.instrument, command.client_order_id, 0,
+           kOrderDoesNotExist);
       return;
     }
     prove_absence(command);
@@ -517,8 +561,10 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
     if (evidence == AbsenceEvidence::kUnproven) {
       ++counters_.unproven_absences;
       ++counters_.alerts;
-      log_error("ALERT: order {} is not found by its lookup, but {}: it may have traded; it is not resent",
-                command.client_order_id.view(), why);
+      log_error(
+          "ALERT: order {} is not found by its lookup, but {}: it may have traded; it is not "
+          "resent",
+          command.client_order_id.view(), why);
     }
     ExecutionEvent event{};
     event.kind = ExecutionKind::kUnknown;
@@ -539,8 +585,9 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
   for (const auto& report : *orders) {
     if (report.client_order_id == command.client_order_id) {
       // The history has it: the lookup lagged. Adopt what the venue says.
-      log_warn("order {} is in the order history although its lookup said it does not exist; adopted",
-               command.client_order_id.view());
+      log_warn(
+          "order {} is in the order history although its lookup said it does not exist; adopted",
+          command.client_order_id.view());
       Tracked& tracked = tracked_[std::string(command.client_order_id.view())];
       tracked.instrument = command.instrument;
       emit_report(report, command.instrument);
@@ -548,15 +595,19 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
     }
     client_ids.emplace(report.order_id, std::string(report.client_order_id.view()));
   }
-  const HttpResponse trades_answer = rest_.my_trades_between(symbol, start / kNsPerMs, now / kNsPerMs);
+  const HttpResponse trades_answer =
+      rest_.my_trades_between(symbol, start / kNsPerMs, now / kNsPerMs);
   after_call(&trades_answer, nullptr);
   const auto trades = parse_answer("trades", trades_answer, parse_account_trades, failed);
   if (!trades) return unknown(AbsenceEvidence::kNone, "");
   for (const auto& trade : *trades) {
     if (!client_ids.contains(trade.order_id)) {
-      return unknown(AbsenceEvidence::kUnproven,
-                     fmt::format("trade {} of order {} on {} is in the account's trades and in no order the history "
-                                 "shows", trade.trade_id, trade.order_id, symbol));
+      return unknown(
+          AbsenceEvidence::kUnproven,
+          fmt::format(
+              "trade {} of order {} on {} is in the account's trades and in no order the history "
+              "shows",
+              trade.trade_id, trade.order_id, symbol));
     }
   }
   const HttpResponse account = rest_.account();
@@ -568,8 +619,9 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
   const std::int64_t moved = command.side == Side::kBuy ? held - expected : expected - held;
   if (moved > 0 && moved >= to_venue(command.quantity.raw, instrument.quantity_scale) / 2) {
     return unknown(AbsenceEvidence::kUnproven,
-                   fmt::format("the account holds {} {} where {} was expected", format_decimal(held, kBinanceScale),
-                               instrument.base_asset.view(), format_decimal(expected, kBinanceScale)));
+                   fmt::format("the account holds {} {} where {} was expected",
+                               format_decimal(held, kBinanceScale), instrument.base_asset.view(),
+                               format_decimal(expected, kBinanceScale)));
   }
   ExecutionEvent event{};
   event.kind = ExecutionKind::kNotFound;
@@ -584,7 +636,8 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
 
 void BinanceExecutionVenue::cancel(const OrderCommand& command) {
   const Instrument& instrument = instruments_.get(command.instrument);
-  const OrderCall call = rest_.cancel_order(instrument.symbol.view(), command.client_order_id.view());
+  const OrderCall call =
+      rest_.cancel_order(instrument.symbol.view(), command.client_order_id.view());
   after_call(nullptr, &call.answer);
   if (call.answer.outcome == OrderOutcome::kAccepted && call.report) {
     emit_report(*call.report, command.instrument);
@@ -592,7 +645,8 @@ void BinanceExecutionVenue::cancel(const OrderCommand& command) {
   }
   if (call.sent && call.answer.error.code == kUnknownOrderSent) {
     // Not open any more: filled or expired meanwhile. Say so, then read its final state.
-    emit(ExecutionKind::kCancelRejected, command.instrument, command.client_order_id, 0, kUnknownOrderSent);
+    emit(ExecutionKind::kCancelRejected, command.instrument, command.client_order_id, 0,
+         kUnknownOrderSent);
   }
   // Unknown outcome or cancel refused: the order's real state is read back.
   look_up(command);
@@ -634,27 +688,30 @@ bool BinanceExecutionVenue::emit_fills(const VenueOrderReport& report, Tracked& 
     if (response.transport_failed() || response.status != 200) return false;
     auto trades = parse_account_trades(response.body);
     if (!trades) {
-      log_warn("Binance trades answer for order {} is unreadable: {}", report.client_order_id.view(),
-               trades.error().what);
+      log_warn("Binance trades answer for order {} is unreadable: {}",
+               report.client_order_id.view(), trades.error().what);
       return false;
     }
     fills = std::move(*trades);
     reported = Quantity{0};
-    for (const auto& fill : fills) reported += fill.order_id == report.order_id ? fill.quantity : Quantity{0};
+    for (const auto& fill : fills)
+      reported += fill.order_id == report.order_id ? fill.quantity : Quantity{0};
     if (reported < report.executed_quantity) return false;  // trades lag the order: next poll
   }
   for (const auto& fill : fills) {
-    if ((fill.order_id != 0 && fill.order_id != report.order_id) || !tracked.trades.insert(fill.trade_id).second) {
+    if ((fill.order_id != 0 && fill.order_id != report.order_id) ||
+        !tracked.trades.insert(fill.trade_id).second) {
       continue;
     }
-    answers_.enqueue(fill_event(fill, report.side, tracked.instrument, report.client_order_id, report.order_id,
-                                report.transact_time_ns));
+    answers_.enqueue(fill_event(fill, report.side, tracked.instrument, report.client_order_id,
+                                report.order_id, report.transact_time_ns));
   }
   tracked.executed = report.executed_quantity;
   return true;
 }
 
-ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side side, InstrumentId instrument_id,
+ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side side,
+                                                 InstrumentId instrument_id,
                                                  const ClientOrderId& id, VenueOrderId order_id,
                                                  TimeNs fallback_time_ns, bool book_holdings) {
   const Instrument& instrument = instruments_.get(instrument_id);
@@ -678,7 +735,8 @@ ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side sid
   } else if (fill.commission_asset == filters.base_asset) {
     event.fee_asset = FeeAsset::kBase;
     event.fee_quantity = Quantity{from_venue_up(fill.commission.raw, instrument.quantity_scale)};
-    event.fee = notional(fill.price, kBinanceScale, Quantity{fill.commission.raw}, kBinanceScale, Rounding::kUp)
+    event.fee = notional(fill.price, kBinanceScale, Quantity{fill.commission.raw}, kBinanceScale,
+                         Rounding::kUp)
                     .value_or(Money{0});
   } else {
     event.fee_asset = FeeAsset::kOther;
@@ -686,10 +744,14 @@ ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side sid
     event.fee_quantity = Quantity{fill.commission.raw};
     const Money unit_price = third_asset_price(fill.commission_asset, filters.quote_asset);
     if (unit_price.raw > 0) {
-      event.fee = Money{mul_div(fill.commission.raw, unit_price.raw, 100'000'000, Rounding::kUp).value_or(0)};
+      event.fee = Money{
+          mul_div(fill.commission.raw, unit_price.raw, 100'000'000, Rounding::kUp).value_or(0)};
     } else if (!warned_commission_.exchange(true)) {
-      log_warn("Binance charges fees in {} and its price in {} is not known yet: these fees are booked in {} "
-               "and valued at 0 until it is", fill.commission_asset, filters.quote_asset, fill.commission_asset);
+      log_warn(
+          "Binance charges fees in {} and its price in {} is not known yet: these fees are booked "
+          "in {} "
+          "and valued at 0 until it is",
+          fill.commission_asset, filters.quote_asset, fill.commission_asset);
     }
   }
   event.venue_time_ns = fill.time_ns != 0 ? fill.time_ns : fallback_time_ns;
@@ -729,9 +791,11 @@ void BinanceExecutionVenue::refresh_third_asset_prices() {
   for (const std::string& symbol : wanted) {
     const HttpResponse response = rest_.ticker_price(symbol);
     after_call(&response, nullptr);
-    const auto price = response.status == 200 ? parse_ticker_price(response.body) : Result<Price>(Price{0});
+    const auto price =
+        response.status == 200 ? parse_ticker_price(response.body) : Result<Price>(Price{0});
     if (!price || price->raw <= 0) {
-      log_warn("the price of {} (for fees paid in a third asset) could not be read: HTTP {}", symbol, response.status);
+      log_warn("the price of {} (for fees paid in a third asset) could not be read: HTTP {}",
+               symbol, response.status);
       continue;
     }
     std::lock_guard lock(prices_mutex_);
@@ -743,7 +807,8 @@ void BinanceExecutionVenue::refresh_balances() {
   const HttpResponse account = rest_.account();
   after_call(&account, nullptr);
   std::string failed;
-  if (const auto balances = parse_answer("account", account, parse_balances, failed)) set_holdings(*balances);
+  if (const auto balances = parse_answer("account", account, parse_balances, failed))
+    set_holdings(*balances);
 }
 
 void BinanceExecutionVenue::set_holdings(const std::vector<VenueBalance>& balances) {
@@ -752,8 +817,9 @@ void BinanceExecutionVenue::set_holdings(const std::vector<VenueBalance>& balanc
   }
 }
 
-void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument, const ClientOrderId& id,
-                                 VenueOrderId venue_order_id, std::int32_t error_code, RejectionKind rejection) {
+void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument,
+                                 const ClientOrderId& id, VenueOrderId venue_order_id,
+                                 std::int32_t error_code, RejectionKind rejection) {
   ExecutionEvent event{};
   event.kind = kind;
   event.rejection = kind == ExecutionKind::kRejected ? rejection : RejectionKind::kNone;
@@ -768,7 +834,8 @@ void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument, co
 
 void BinanceExecutionVenue::poll_open_orders() {
   // Fast while no stream delivers order updates; slow as a safety net while one does.
-  next_poll_ns_ = clock_.now_ns() + (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
+  next_poll_ns_ = clock_.now_ns() +
+                  (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
   if (tracked_.empty()) return;
   ++counters_.polls;
   std::vector<std::pair<std::string, InstrumentId>> open;
@@ -776,7 +843,8 @@ void BinanceExecutionVenue::poll_open_orders() {
   for (const auto& [id, instrument] : open) {
     const OrderCall call = rest_.query_order(instruments_.get(instrument).symbol.view(), id);
     after_call(nullptr, &call.answer);
-    if (call.answer.outcome == OrderOutcome::kAccepted && call.report) emit_report(*call.report, instrument);
+    if (call.answer.outcome == OrderOutcome::kAccepted && call.report)
+      emit_report(*call.report, instrument);
   }
 }
 
@@ -787,12 +855,15 @@ bool BinanceExecutionVenue::read_history(std::string& error) {
     const std::string symbol(instrument.symbol.view());
     // Binance answers at most 24 hours and 1000 rows per request: day by day, and page by
     // page within a day.
-    for (TimeNs window_end = now; window_end > now - config_.history_lookback_ns; window_end -= kNsPerDay) {
-      const TimeNs window_start = std::max(window_end - kNsPerDay + kNsPerMs, now - config_.history_lookback_ns);
+    for (TimeNs window_end = now; window_end > now - config_.history_lookback_ns;
+         window_end -= kNsPerDay) {
+      const TimeNs window_start =
+          std::max(window_end - kNsPerDay + kNsPerMs, now - config_.history_lookback_ns);
       for (std::int64_t from_ms = window_start / kNsPerMs;;) {
-        const auto reports = parse_answer("order history (allOrders " + symbol + ")",
-                                          rest_.all_orders_between(symbol, from_ms, window_end / kNsPerMs),
-                                          parse_order_reports, error);
+        const auto reports =
+            parse_answer("order history (allOrders " + symbol + ")",
+                         rest_.all_orders_between(symbol, from_ms, window_end / kNsPerMs),
+                         parse_order_reports, error);
         if (!reports) return false;
         for (const auto& report : *reports) {
           AccountOrder order;
@@ -801,19 +872,23 @@ bool BinanceExecutionVenue::read_history(std::string& error) {
           order.venue_order_id = report.order_id;
           order.side = report.side;
           order.price = Price{from_venue(report.price.raw, instrument.price_scale)};
-          order.quantity = Quantity{from_venue(report.original_quantity.raw, instrument.quantity_scale)};
-          order.executed = Quantity{from_venue(report.executed_quantity.raw, instrument.quantity_scale)};
+          order.quantity =
+              Quantity{from_venue(report.original_quantity.raw, instrument.quantity_scale)};
+          order.executed =
+              Quantity{from_venue(report.executed_quantity.raw, instrument.quantity_scale)};
           order.status = std::string(to_string(report.status));
-          order.time_ns = report.created_time_ns != 0 ? report.created_time_ns : report.transact_time_ns;
+          order.time_ns =
+              report.created_time_ns != 0 ? report.created_time_ns : report.transact_time_ns;
           history_orders_.push_back(order);
           // The history is ordered by creation time: the next page starts after this one.
           from_ms = std::max(from_ms, order.time_ns / kNsPerMs + 1);
         }
         if (reports->size() < 1000) break;
       }
-      const auto fills = parse_answer("trade history (myTrades " + symbol + ")",
-                                      rest_.my_trades_between(symbol, window_start / kNsPerMs, window_end / kNsPerMs),
-                                      parse_account_trades, error);
+      const auto fills = parse_answer(
+          "trade history (myTrades " + symbol + ")",
+          rest_.my_trades_between(symbol, window_start / kNsPerMs, window_end / kNsPerMs),
+          parse_account_trades, error);
       if (!fills) return false;
       for (const auto& fill : *fills) {
         history_trades_[fill.order_id].emplace_back(fill, fill.buyer ? Side::kBuy : Side::kSell);
@@ -829,8 +904,8 @@ std::vector<ExecutionEvent> BinanceExecutionVenue::history_fills(const AccountOr
   if (found == history_trades_.end()) return events;
   for (const auto& [fill, side] : found->second) {
     // Already in the balances read at start-up: not booked into the holdings again.
-    ExecutionEvent event = fill_event(fill, side, order.instrument, order.client_order_id, order.venue_order_id,
-                                      order.time_ns, false);
+    ExecutionEvent event = fill_event(fill, side, order.instrument, order.client_order_id,
+                                      order.venue_order_id, order.time_ns, false);
     events.push_back(event);
   }
   return events;
@@ -846,7 +921,8 @@ bool BinanceExecutionVenue::reconcile_open_orders() {
     }
     auto reports = parse_order_reports(response.body);
     if (!reports) {
-      log_warn("Binance open orders for {} are unreadable: {}", instrument.symbol.view(), reports.error().what);
+      log_warn("Binance open orders for {} are unreadable: {}", instrument.symbol.view(),
+               reports.error().what);
       return false;
     }
     // Each open order is handed to the OMS. Orders this venue follows are brought up to date;
@@ -866,8 +942,9 @@ bool BinanceExecutionVenue::reconcile_open_orders() {
 std::vector<HeldQuantity> BinanceExecutionVenue::start_holdings() const {
   std::vector<HeldQuantity> held;
   for (const Instrument& instrument : instruments_.all()) {
-    held.push_back({instrument.id, Quantity{from_venue(held_of(start_balances_, instrument.base_asset.view()),
-                                                       instrument.quantity_scale)}});
+    held.push_back(
+        {instrument.id, Quantity{from_venue(held_of(start_balances_, instrument.base_asset.view()),
+                                            instrument.quantity_scale)}});
   }
   return held;
 }
@@ -895,16 +972,21 @@ void BinanceExecutionVenue::write_metrics(MetricsExposition& out, TimeNs) const 
   const VenueCounters& counters = counters_;
   out.single("sigex_venue_orders_sent_total", "counter", "Order requests sent to the exchange.",
              static_cast<double>(counters.orders_sent.load()));
-  out.single("sigex_venue_unknown_outcomes_total", "counter", "Requests whose outcome was unknown (timeouts, 5xx).",
+  out.single("sigex_venue_unknown_outcomes_total", "counter",
+             "Requests whose outcome was unknown (timeouts, 5xx).",
              static_cast<double>(counters.unknown_outcomes.load()));
-  out.single("sigex_venue_alerts_total", "counter", "Conditions an operator must see (bans).", static_cast<double>(counters.alerts.load()));
-  out.single("sigex_venue_banned", "gauge", "1 while the exchange bans our requests (HTTP 418).", banned() ? 1 : 0);
+  out.single("sigex_venue_alerts_total", "counter", "Conditions an operator must see (bans).",
+             static_cast<double>(counters.alerts.load()));
+  out.single("sigex_venue_banned", "gauge", "1 while the exchange bans our requests (HTTP 418).",
+             banned() ? 1 : 0);
   out.single("sigex_venue_orders_waiting", "gauge",
              "Orders refused here (ban, clock skew, request budget) waiting to be sent once.",
              static_cast<double>(counters.orders_waiting.load()));
-  out.single("sigex_venue_orders_given_up_total", "counter", "Orders that waited too long and were never sent.",
+  out.single("sigex_venue_orders_given_up_total", "counter",
+             "Orders that waited too long and were never sent.",
              static_cast<double>(counters.orders_given_up.load()));
-  out.single("sigex_venue_user_stream_live", "gauge", "1 while the user data stream is subscribed.", stream_live() ? 1 : 0);
+  out.single("sigex_venue_user_stream_live", "gauge", "1 while the user data stream is subscribed.",
+             stream_live() ? 1 : 0);
 }
 
 void BinanceExecutionVenue::write_status(DaemonStatus& status, TimeNs) const {

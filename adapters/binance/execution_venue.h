@@ -26,16 +26,16 @@
 
 #include <blockingconcurrentqueue.h>
 
-#include "adapters/binance/rest_client.h"
 #include "adapters/binance/exchange_filters.h"
+#include "adapters/binance/rest_client.h"
 #include "adapters/binance/user_stream.h"
 #include "engine/journal/durability.h"
+#include "engine/metrics/latency_histogram.h"
 #include "engine/oms/account_history.h"
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/balance_check.h"
-#include "engine/metrics/latency_histogram.h"
-#include "engine/ports/live_venue.h"
 #include "engine/ports/execution_venue.h"
+#include "engine/ports/live_venue.h"
 
 namespace sigex {
 
@@ -47,10 +47,10 @@ struct VenueCounters {
   std::atomic<std::uint64_t> polls{0};
   std::atomic<std::uint64_t> reconciliations{0};
   std::atomic<std::uint64_t> stream_reports{0};
-  std::atomic<std::uint64_t> alerts{0};  // bans and other conditions an operator must see
-  std::atomic<std::uint64_t> orders_waiting{0};     // refused here, waiting to be sent (gauge)
-  std::atomic<std::uint64_t> orders_given_up{0};    // waited too long, never sent
-  std::atomic<std::uint64_t> proofs{0};             // proof-of-absence searches
+  std::atomic<std::uint64_t> alerts{0};           // bans and other conditions an operator must see
+  std::atomic<std::uint64_t> orders_waiting{0};   // refused here, waiting to be sent (gauge)
+  std::atomic<std::uint64_t> orders_given_up{0};  // waited too long, never sent
+  std::atomic<std::uint64_t> proofs{0};           // proof-of-absence searches
   std::atomic<std::uint64_t> unproven_absences{0};  // searches that found a trace: never resent
 };
 
@@ -61,9 +61,10 @@ class BinanceExecutionVenue final : public LiveVenue {
                         Secret api_key, std::unique_ptr<RequestSigner> signer, const Clock& clock,
                         boost::asio::ssl::context& tls, const DurabilityWatermark& durability);
   // The same, owning its TLS context.
-  BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config, Secret api_key,
-                        std::unique_ptr<RequestSigner> signer, const Clock& clock,
-                        std::unique_ptr<boost::asio::ssl::context> tls, const DurabilityWatermark& durability);
+  BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
+                        Secret api_key, std::unique_ptr<RequestSigner> signer, const Clock& clock,
+                        std::unique_ptr<boost::asio::ssl::context> tls,
+                        const DurabilityWatermark& durability);
   ~BinanceExecutionVenue() override;
   BinanceExecutionVenue(const BinanceExecutionVenue&) = delete;
   BinanceExecutionVenue& operator=(const BinanceExecutionVenue&) = delete;
@@ -86,7 +87,8 @@ class BinanceExecutionVenue final : public LiveVenue {
   // refusal counts as handled: its refusal is decided). Tests and tools that drive the core by
   // hand wait for 0 before moving simulated time on, so a busy machine changes nothing.
   std::uint64_t commands_pending() const {
-    return commands_sent_.load(std::memory_order_relaxed) - commands_handled_.load(std::memory_order_acquire);
+    return commands_sent_.load(std::memory_order_relaxed) -
+           commands_handled_.load(std::memory_order_acquire);
   }
 
   // The account's orders on the instruments over the history lookback, read at start-up.
@@ -153,8 +155,9 @@ class BinanceExecutionVenue final : public LiveVenue {
   // Each instrument's base-asset holding from the account's balances.
   void set_holdings(const std::vector<VenueBalance>& balances);
   // Any thread: a venue fill as an engine fill event (prices and fees converted).
-  ExecutionEvent fill_event(const VenueFill& fill, Side side, InstrumentId instrument, const ClientOrderId& id,
-                            VenueOrderId order_id, TimeNs fallback_time_ns, bool book_holdings = true);
+  ExecutionEvent fill_event(const VenueFill& fill, Side side, InstrumentId instrument,
+                            const ClientOrderId& id, VenueOrderId order_id, TimeNs fallback_time_ns,
+                            bool book_holdings = true);
   void on_stream_report(const UserExecutionReport& report);  // the stream's I/O thread
   void on_stream_liveness(bool live);                        // the stream's I/O thread
   void wake();
@@ -191,7 +194,8 @@ class BinanceExecutionVenue final : public LiveVenue {
   std::mutex holdings_mutex_;
   std::set<std::pair<InstrumentId, std::uint64_t>> booked_trades_;  // trades in holdings_
   std::mutex prices_mutex_;
-  std::map<std::string, std::pair<Money, TimeNs>, std::less<>> third_prices_;  // "BNBUSDT" -> price, when
+  std::map<std::string, std::pair<Money, TimeNs>, std::less<>>
+      third_prices_;  // "BNBUSDT" -> price, when
   std::set<std::string, std::less<>> wanted_prices_;
 
   mutable std::mutex status_mutex_;

@@ -24,12 +24,18 @@ namespace asio = boost::asio;
 
 std::string_view to_string(FeedState state) {
   switch (state) {
-    case FeedState::kIdle: return "idle";
-    case FeedState::kConnecting: return "connecting";
-    case FeedState::kSubscribing: return "subscribing";
-    case FeedState::kStreaming: return "streaming";
-    case FeedState::kBackingOff: return "backing_off";
-    case FeedState::kStopped: return "stopped";
+    case FeedState::kIdle:
+      return "idle";
+    case FeedState::kConnecting:
+      return "connecting";
+    case FeedState::kSubscribing:
+      return "subscribing";
+    case FeedState::kStreaming:
+      return "streaming";
+    case FeedState::kBackingOff:
+      return "backing_off";
+    case FeedState::kStopped:
+      return "stopped";
   }
   return "?";
 }
@@ -80,7 +86,8 @@ class BinanceMarketDataFeed::Impl {
     for (const auto& instrument : instruments.all()) {
       const std::string symbol = lower(instrument.symbol.view());
       if (config_.book_ticker) add_stream(symbol + "@bookTicker", instrument.id);
-      if (config_.trade_stream != "none") add_stream(symbol + "@" + config_.trade_stream, instrument.id);
+      if (config_.trade_stream != "none")
+        add_stream(symbol + "@" + config_.trade_stream, instrument.id);
       if (config_.depth) add_stream(symbol + "@depth@" + config_.depth_speed, instrument.id);
     }
     for (const auto& slot : streams_) names_.push_back(slot->name);
@@ -119,11 +126,11 @@ class BinanceMarketDataFeed::Impl {
                                config_.idle_timeout_ns};
     websocket_ = std::make_unique<WebSocketClient>(
         io_, tls_,
-        WebSocketClient::Handlers{[this] { on_open(); },
-                                  [this](std::string_view frame) { on_message(frame); },
-                                  [this](std::string_view step, const boost::system::error_code& e) {
-                                    on_closed(step, e);
-                                  }},
+        WebSocketClient::Handlers{
+            [this] { on_open(); }, [this](std::string_view frame) { on_message(frame); },
+            [this](std::string_view step, const boost::system::error_code& e) {
+              on_closed(step, e);
+            }},
         timeouts);
     work_.emplace(io_.get_executor());
     // The system trust store is read on the I/O thread, before its first connection: parsing
@@ -292,7 +299,8 @@ class BinanceMarketDataFeed::Impl {
       } else {
         const auto unknown = unknown_frames_.fetch_add(1);
         if ((unknown & (unknown + 1)) == 0) {
-          log_warn("market data: unexpected frame dropped ({} so far): {:.120}", unknown + 1, frame);
+          log_warn("market data: unexpected frame dropped ({} so far): {:.120}", unknown + 1,
+                   frame);
         }
       }
       return;
@@ -364,8 +372,8 @@ class BinanceMarketDataFeed::Impl {
       return reconnect(0);
     }
     for (const auto& slot : streams_) {
-      const TimeNs last = std::max(slot->last_message_ns.load(std::memory_order_relaxed),
-                                   subscribed_at_ns_);
+      const TimeNs last =
+          std::max(slot->last_message_ns.load(std::memory_order_relaxed), subscribed_at_ns_);
       if (now_ns - last > config_.stale_after_ns) {
         ++stale_reconnects_;
         log_warn("market data: {} silent for {} ms; reconnecting", slot->name,
@@ -410,8 +418,8 @@ class BinanceMarketDataFeed::Impl {
     padded_.assign(response.body.begin(), response.body.end());
     padded_.resize(response.body.size() + simdjson::SIMDJSON_PADDING, '\0');
     batch_.clear();
-    const auto parsed = parser_.parse(std::string_view(padded_.data(), response.body.size()),
-                                      now_ns, id, batch_);
+    const auto parsed =
+        parser_.parse(std::string_view(padded_.data(), response.body.size()), now_ns, id, batch_);
     if (!parsed) {
       ++snapshot_failures_;
       log_warn("market data: depth snapshot {} unreadable ({})", target, parsed.error().what);
@@ -462,7 +470,9 @@ BinanceMarketDataFeed::BinanceMarketDataFeed(BinanceMarketDataConfig config,
     : impl_(std::make_unique<Impl>(std::move(config), instruments, queue, clock)) {}
 
 BinanceMarketDataFeed::~BinanceMarketDataFeed() = default;
-void BinanceMarketDataFeed::set_frame_sink(FrameSink sink) { impl_->set_frame_sink(std::move(sink)); }
+void BinanceMarketDataFeed::set_frame_sink(FrameSink sink) {
+  impl_->set_frame_sink(std::move(sink));
+}
 bool BinanceMarketDataFeed::start(std::string& error) { return impl_->start(error); }
 void BinanceMarketDataFeed::stop() { impl_->stop(); }
 void BinanceMarketDataFeed::request_resync(InstrumentId instrument) {
@@ -477,12 +487,15 @@ void BinanceMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const 
   const FeedMetrics feed_metrics = metrics();
   out.single("sigex_feed_connected", "gauge", "1 while the market data websocket is streaming.",
              feed_metrics.state == FeedState::kStreaming ? 1 : 0);
-  out.single("sigex_feed_connects_total", "counter", "Market data connections made.", static_cast<double>(feed_metrics.connects));
+  out.single("sigex_feed_connects_total", "counter", "Market data connections made.",
+             static_cast<double>(feed_metrics.connects));
   out.single("sigex_feed_reconnects_total", "counter", "Market data reconnections (any cause).",
              static_cast<double>(feed_metrics.reconnects));
-  out.single("sigex_feed_stale_reconnects_total", "counter", "Reconnections because a stream went silent.",
+  out.single("sigex_feed_stale_reconnects_total", "counter",
+             "Reconnections because a stream went silent.",
              static_cast<double>(feed_metrics.stale_reconnects));
-  out.single("sigex_feed_snapshot_failures_total", "counter", "Depth snapshots that could not be fetched.",
+  out.single("sigex_feed_snapshot_failures_total", "counter",
+             "Depth snapshots that could not be fetched.",
              static_cast<double>(feed_metrics.snapshot_failures));
   struct Column {
     const char* name;
@@ -491,20 +504,26 @@ void BinanceMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const 
     double (*value)(const StreamMetrics&);
   };
   static constexpr std::array<Column, 5> kColumns = {{
-      {"sigex_feed_messages_total", "counter", "Messages received per stream (rate() gives messages/s).",
+      {"sigex_feed_messages_total", "counter",
+       "Messages received per stream (rate() gives messages/s).",
        [](const StreamMetrics& s) { return static_cast<double>(s.messages); }},
       {"sigex_feed_bytes_total", "counter", "Bytes received per stream.",
        [](const StreamMetrics& s) { return static_cast<double>(s.bytes); }},
       {"sigex_feed_parse_errors_total", "counter", "Frames that failed to parse per stream.",
        [](const StreamMetrics& s) { return static_cast<double>(s.parse_errors); }},
-      {"sigex_feed_records_dropped_total", "counter", "Records dropped because the inbound queue was full.",
+      {"sigex_feed_records_dropped_total", "counter",
+       "Records dropped because the inbound queue was full.",
        [](const StreamMetrics& s) { return static_cast<double>(s.records_dropped); }},
-      {"sigex_feed_last_message_age_seconds", "gauge", "Age of the newest message per stream (-1: none yet).",
-       [](const StreamMetrics& s) { return s.last_message_age_ns < 0 ? -1.0 : static_cast<double>(s.last_message_age_ns) / 1e9; }},
+      {"sigex_feed_last_message_age_seconds", "gauge",
+       "Age of the newest message per stream (-1: none yet).",
+       [](const StreamMetrics& s) {
+         return s.last_message_age_ns < 0 ? -1.0 : static_cast<double>(s.last_message_age_ns) / 1e9;
+       }},
   }};
   for (const Column& column : kColumns) {
     out.family(column.name, column.type, column.help);
-    for (const StreamMetrics& stream : feed_metrics.streams) out.sample(column.name, label("stream", stream.name), column.value(stream));
+    for (const StreamMetrics& stream : feed_metrics.streams)
+      out.sample(column.name, label("stream", stream.name), column.value(stream));
   }
 }
 
@@ -522,12 +541,13 @@ FeedHealth BinanceMarketDataFeed::health() const {
 
 std::string BinanceMarketDataFeed::summary() const {
   const FeedMetrics metrics = this->metrics();
-  std::string text = fmt::format("{} connects, {} reconnects ({} stale, {} serverShutdown, {} scheduled), {} snapshots)",
-                                 metrics.connects, metrics.reconnects, metrics.stale_reconnects,
-                                 metrics.server_shutdowns, metrics.scheduled_reconnects, metrics.snapshots_received);
+  std::string text = fmt::format(
+      "{} connects, {} reconnects ({} stale, {} serverShutdown, {} scheduled), {} snapshots)",
+      metrics.connects, metrics.reconnects, metrics.stale_reconnects, metrics.server_shutdowns,
+      metrics.scheduled_reconnects, metrics.snapshots_received);
   for (const auto& stream : metrics.streams) {
-    text += fmt::format("\n  {:<28} {:>9} messages {:>12} bytes {:>5} parse errors", stream.name, stream.messages,
-                        stream.bytes, stream.parse_errors);
+    text += fmt::format("\n  {:<28} {:>9} messages {:>12} bytes {:>5} parse errors", stream.name,
+                        stream.messages, stream.bytes, stream.parse_errors);
   }
   return text;
 }

@@ -31,15 +31,22 @@
 
 namespace sigex {
 
-enum class FeedState : std::uint8_t { kIdle, kConnecting, kSubscribing, kStreaming, kBackingOff, kStopped };
+enum class FeedState : std::uint8_t {
+  kIdle,
+  kConnecting,
+  kSubscribing,
+  kStreaming,
+  kBackingOff,
+  kStopped
+};
 std::string_view to_string(FeedState state);
 
 struct StreamMetrics {
-  std::string name;             // e.g. "btcusdt@depth@100ms"
+  std::string name;  // e.g. "btcusdt@depth@100ms"
   std::uint64_t messages = 0;
   std::uint64_t bytes = 0;
   std::uint64_t parse_errors = 0;
-  std::uint64_t records_dropped = 0;  // queue full
+  std::uint64_t records_dropped = 0;    // queue full
   DurationNs last_message_age_ns = -1;  // -1: nothing received on this connection yet
 };
 

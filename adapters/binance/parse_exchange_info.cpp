@@ -28,13 +28,16 @@ bool read_filter(simdjson::dom::element filter, SymbolFilters& symbol) {
   }
   if (type == "MIN_NOTIONAL") {
     bool applies = true;
-    if (!filter["applyToMarket"].get_bool().get(applies)) symbol.min_notional_applies_to_market = applies;
+    if (!filter["applyToMarket"].get_bool().get(applies))
+      symbol.min_notional_applies_to_market = applies;
     return read_binance_decimal(filter, "minNotional", symbol.min_notional.raw);
   }
   if (type == "NOTIONAL") {
     bool applies = true;
-    if (!filter["applyMinToMarket"].get_bool().get(applies)) symbol.min_notional_applies_to_market = applies;
-    if (!filter["applyMaxToMarket"].get_bool().get(applies)) symbol.max_notional_applies_to_market = applies;
+    if (!filter["applyMinToMarket"].get_bool().get(applies))
+      symbol.min_notional_applies_to_market = applies;
+    if (!filter["applyMaxToMarket"].get_bool().get(applies))
+      symbol.max_notional_applies_to_market = applies;
     return read_binance_decimal(filter, "minNotional", symbol.min_notional.raw) &&
            read_binance_decimal(filter, "maxNotional", symbol.max_notional.raw);
   }
@@ -51,28 +54,34 @@ bool read_filter(simdjson::dom::element filter, SymbolFilters& symbol) {
 Result<ExchangeInfo> parse_exchange_info(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "exchangeInfo is not JSON");
+  if (parser.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "exchangeInfo is not JSON");
   ExchangeInfo info;
   std::int64_t server_time_ms = 0;
-  if (!root["serverTime"].get_int64().get(server_time_ms)) info.server_time_ns = server_time_ms * kNsPerMs;
+  if (!root["serverTime"].get_int64().get(server_time_ms))
+    info.server_time_ns = server_time_ms * kNsPerMs;
   simdjson::dom::array limits;
   if (!root["rateLimits"].get_array().get(limits)) {
     for (auto limit : limits) {
       RateLimit entry;
       std::string_view text;
       std::int64_t number = 0;
-      if (limit["rateLimitType"].get_string().get(text)) return fail(Errc::kWrongType, "rateLimitType");
+      if (limit["rateLimitType"].get_string().get(text))
+        return fail(Errc::kWrongType, "rateLimitType");
       entry.type = std::string(text);
-      if (limit["interval"].get_string().get(text)) return fail(Errc::kWrongType, "rate limit interval");
+      if (limit["interval"].get_string().get(text))
+        return fail(Errc::kWrongType, "rate limit interval");
       entry.interval = std::string(text);
-      if (limit["intervalNum"].get_int64().get(number)) return fail(Errc::kWrongType, "intervalNum");
+      if (limit["intervalNum"].get_int64().get(number))
+        return fail(Errc::kWrongType, "intervalNum");
       entry.interval_num = static_cast<int>(number);
       if (limit["limit"].get_int64().get(entry.limit)) return fail(Errc::kWrongType, "rate limit");
       info.rate_limits.push_back(entry);
     }
   }
   simdjson::dom::array symbols;
-  if (root["symbols"].get_array().get(symbols)) return fail(Errc::kMissingField, "exchangeInfo without symbols");
+  if (root["symbols"].get_array().get(symbols))
+    return fail(Errc::kMissingField, "exchangeInfo without symbols");
   for (auto element : symbols) {
     SymbolFilters symbol;
     std::string_view text;
@@ -84,7 +93,8 @@ Result<ExchangeInfo> parse_exchange_info(std::string_view body) {
     simdjson::dom::array order_types;
     if (!element["orderTypes"].get_array().get(order_types)) {
       for (auto order_type : order_types) {
-        if (!order_type.get_string().get(text) && text == "MARKET") symbol.market_orders_allowed = true;
+        if (!order_type.get_string().get(text) && text == "MARKET")
+          symbol.market_orders_allowed = true;
       }
     }
     simdjson::dom::array filters;

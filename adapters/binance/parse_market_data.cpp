@@ -73,7 +73,8 @@ class FieldReader {
   std::uint64_t integer(std::string_view key) {
     if (error_) return 0;
     std::uint64_t number = 0;
-    if (payload_.find_field(key).get_uint64().get(number)) return failed({Errc::kMissingField, "missing integer field"});
+    if (payload_.find_field(key).get_uint64().get(number))
+      return failed({Errc::kMissingField, "missing integer field"});
     return number;
   }
 
@@ -88,7 +89,8 @@ class FieldReader {
   bool boolean(std::string_view key) {
     if (error_) return false;
     bool value = false;
-    if (payload_.find_field(key).get_bool().get(value)) return failed({Errc::kMissingField, "missing boolean field"});
+    if (payload_.find_field(key).get_bool().get(value))
+      return failed({Errc::kMissingField, "missing boolean field"});
     return value;
   }
 
@@ -109,7 +111,8 @@ Result<std::size_t> parse_levels(array levels, const Instrument& instrument, Sid
   std::size_t count = 0;
   for (auto level_result : levels) {
     array level;
-    if (level_result.get_array().get(level)) return fail(Errc::kWrongType, "depth level not an array");
+    if (level_result.get_array().get(level))
+      return fail(Errc::kWrongType, "depth level not an array");
     std::string_view price_text, quantity_text;
     auto it = level.begin();
     if (it == level.end() || (*it).get_string().get(price_text)) {
@@ -154,7 +157,8 @@ bool BinanceParser::recognises(std::string_view frame) {
 
 Result<const Instrument*> BinanceParser::instrument_field(simdjson::ondemand::object& payload) {
   std::string_view symbol;
-  if (!plain_string(payload.find_field("s"), symbol)) return fail(Errc::kMissingField, "symbol (s)");
+  if (!plain_string(payload.find_field("s"), symbol))
+    return fail(Errc::kMissingField, "symbol (s)");
   const InstrumentId id = resolve(symbol);
   if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
   return &instruments_.get(id);
@@ -197,10 +201,14 @@ Result<std::size_t> BinanceParser::parse_snapshot(simdjson::ondemand::object& pa
   templ.depth.first_update_id = last_update;
   templ.depth.last_update_id = last_update;
   array bids, asks;
-  if (payload.find_field("bids").get_array().get(bids)) return rollback({Errc::kMissingField, "bids"});
-  if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
-  if (payload.find_field("asks").get_array().get(asks)) return rollback({Errc::kMissingField, "asks"});
-  if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
+  if (payload.find_field("bids").get_array().get(bids))
+    return rollback({Errc::kMissingField, "bids"});
+  if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r)
+    return rollback(r.error());
+  if (payload.find_field("asks").get_array().get(asks))
+    return rollback({Errc::kMissingField, "asks"});
+  if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r)
+    return rollback(r.error());
   frame_message(out, original_size, templ);
   return out.size() - original_size;
 }
@@ -215,7 +223,8 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
   };
 
   simdjson::ondemand::document document;
-  if (parser_.iterate(frame.data(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING).get(document)) {
+  if (parser_.iterate(frame.data(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING)
+          .get(document)) {
     return fail(Errc::kSyntax, "not JSON");
   }
   object root;
@@ -230,7 +239,8 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
   bool is_snapshot = false;
   if (frame.starts_with("{\"stream\"")) {
     std::string_view stream;
-    if (!plain_string(root.find_field("stream"), stream)) return fail(Errc::kMissingField, "stream");
+    if (!plain_string(root.find_field("stream"), stream))
+      return fail(Errc::kMissingField, "stream");
     kind = kind_from_stream(stream);
     stream_symbol = stream.substr(0, stream.find('@'));
     if (root.find_field("data").get_object().get(payload)) return fail(Errc::kMissingField, "data");
@@ -238,9 +248,11 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     // sigex's recording of a REST response: {"rest":"<request target>","data":<raw body>}.
     std::string_view target;
     if (root.find_field("rest").get_string().get(target)) return fail(Errc::kMissingField, "rest");
-    if (!target.starts_with("/api/v3/depth")) return fail(Errc::kUnsupported, "unsupported REST record");
+    if (!target.starts_with("/api/v3/depth"))
+      return fail(Errc::kUnsupported, "unsupported REST record");
     const auto symbol_at = target.find("symbol=");
-    if (symbol_at == std::string_view::npos) return fail(Errc::kMissingField, "symbol in REST target");
+    if (symbol_at == std::string_view::npos)
+      return fail(Errc::kMissingField, "symbol in REST target");
     std::string_view symbol = target.substr(symbol_at + 7);
     symbol = symbol.substr(0, symbol.find('&'));
     const InstrumentId id = resolve(symbol);
@@ -309,13 +321,11 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       if (fields.error()) return tl::unexpected(*fields.error());
       if (price.raw <= 0 || quantity.raw <= 0) return fail(Errc::kOutOfRange, "non-positive trade");
       event.kind = MarketEventKind::kTrade;
-      event.trade = TradeTick{instrument.id,
-                              buyer_is_maker ? AggressorSide::kSeller : AggressorSide::kBuyer,
-                              event_time_ns,
-                              receive_time_ns,
-                              price,
-                              quantity,
-                              trade_id};
+      event.trade =
+          TradeTick{instrument.id, buyer_is_maker ? AggressorSide::kSeller : AggressorSide::kBuyer,
+                    event_time_ns, receive_time_ns,
+                    price,         quantity,
+                    trade_id};
       out.push_back(event);
       return std::size_t{1};
     }
@@ -335,10 +345,14 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       templ.depth.last_update_id = fields.integer("u");
       if (fields.error()) return tl::unexpected(*fields.error());
       array bids, asks;
-      if (payload.find_field("b").get_array().get(bids)) return rollback({Errc::kMissingField, "b"});
-      if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r) return rollback(r.error());
-      if (payload.find_field("a").get_array().get(asks)) return rollback({Errc::kMissingField, "a"});
-      if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r) return rollback(r.error());
+      if (payload.find_field("b").get_array().get(bids))
+        return rollback({Errc::kMissingField, "b"});
+      if (auto r = parse_levels(bids, instrument, Side::kBuy, templ, out); !r)
+        return rollback(r.error());
+      if (payload.find_field("a").get_array().get(asks))
+        return rollback({Errc::kMissingField, "a"});
+      if (auto r = parse_levels(asks, instrument, Side::kSell, templ, out); !r)
+        return rollback(r.error());
       frame_message(out, original_size, templ);
       return out.size() - original_size;
     }

@@ -17,15 +17,20 @@ Result<VenueOrderReport> read_order(simdjson::dom::element element) {
   if (element["orderId"].get_int64().get(number)) return fail(Errc::kMissingField, "orderId");
   report.order_id = static_cast<VenueOrderId>(number);
   // On a cancel, clientOrderId is the cancel request's own id; the order's is origClientOrderId.
-  if (element["origClientOrderId"].get_string().get(text) && element["clientOrderId"].get_string().get(text)) {
+  if (element["origClientOrderId"].get_string().get(text) &&
+      element["clientOrderId"].get_string().get(text)) {
     return fail(Errc::kMissingField, "clientOrderId");
   }
-  if (!report.client_order_id.assign(text)) return fail(Errc::kOutOfRange, "clientOrderId longer than 36");
-  if (!element["transactTime"].get_int64().get(number) || !element["updateTime"].get_int64().get(number)) {
+  if (!report.client_order_id.assign(text))
+    return fail(Errc::kOutOfRange, "clientOrderId longer than 36");
+  if (!element["transactTime"].get_int64().get(number) ||
+      !element["updateTime"].get_int64().get(number)) {
     report.transact_time_ns = number * kNsPerMs;
   }
-  if (!element["time"].get_int64().get(number)) report.created_time_ns = number * kNsPerMs;  // queries, history
-  if (!element["side"].get_string().get(text)) report.side = text == "SELL" ? Side::kSell : Side::kBuy;
+  if (!element["time"].get_int64().get(number))
+    report.created_time_ns = number * kNsPerMs;  // queries, history
+  if (!element["side"].get_string().get(text))
+    report.side = text == "SELL" ? Side::kSell : Side::kBuy;
   if (element["status"].get_string().get(text)) return fail(Errc::kMissingField, "status");
   const auto status = venue_order_status(text);
   if (!status) return tl::unexpected(status.error());
@@ -46,12 +51,15 @@ Result<VenueOrderReport> read_order(simdjson::dom::element element) {
   if (!element["fills"].get_array().get(fills)) {
     for (auto fill_element : fills) {
       VenueFill fill;
-      if (!read_binance_decimal(fill_element, "price", fill.price.raw) || !read_binance_decimal(fill_element, "qty", fill.quantity.raw) ||
+      if (!read_binance_decimal(fill_element, "price", fill.price.raw) ||
+          !read_binance_decimal(fill_element, "qty", fill.quantity.raw) ||
           !read_binance_decimal(fill_element, "commission", fill.commission.raw)) {
         return fail(Errc::kSyntax, "fill price, qty or commission is not a decimal");
       }
-      if (!fill_element["commissionAsset"].get_string().get(text)) fill.commission_asset = std::string(text);
-      if (fill_element["tradeId"].get_int64().get(number)) return fail(Errc::kMissingField, "tradeId");
+      if (!fill_element["commissionAsset"].get_string().get(text))
+        fill.commission_asset = std::string(text);
+      if (fill_element["tradeId"].get_int64().get(number))
+        return fail(Errc::kMissingField, "tradeId");
       fill.trade_id = static_cast<std::uint64_t>(number);
       report.fills.push_back(std::move(fill));
     }
@@ -80,14 +88,22 @@ bool is_final(VenueOrderStatus status) {
 
 std::string_view to_string(VenueOrderStatus status) {
   switch (status) {
-    case VenueOrderStatus::kNew: return "NEW";
-    case VenueOrderStatus::kPartiallyFilled: return "PARTIALLY_FILLED";
-    case VenueOrderStatus::kFilled: return "FILLED";
-    case VenueOrderStatus::kCanceled: return "CANCELED";
-    case VenueOrderStatus::kRejected: return "REJECTED";
-    case VenueOrderStatus::kExpired: return "EXPIRED";
-    case VenueOrderStatus::kPendingNew: return "PENDING_NEW";
-    case VenueOrderStatus::kPendingCancel: return "PENDING_CANCEL";
+    case VenueOrderStatus::kNew:
+      return "NEW";
+    case VenueOrderStatus::kPartiallyFilled:
+      return "PARTIALLY_FILLED";
+    case VenueOrderStatus::kFilled:
+      return "FILLED";
+    case VenueOrderStatus::kCanceled:
+      return "CANCELED";
+    case VenueOrderStatus::kRejected:
+      return "REJECTED";
+    case VenueOrderStatus::kExpired:
+      return "EXPIRED";
+    case VenueOrderStatus::kPendingNew:
+      return "PENDING_NEW";
+    case VenueOrderStatus::kPendingCancel:
+      return "PENDING_CANCEL";
   }
   return "?";
 }
@@ -95,7 +111,8 @@ std::string_view to_string(VenueOrderStatus status) {
 Result<VenueOrderReport> parse_order_report(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "order answer is not JSON");
+  if (parser.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "order answer is not JSON");
   if (!root.is_object()) return fail(Errc::kWrongType, "order answer is not an object");
   return read_order(root);
 }
@@ -103,9 +120,11 @@ Result<VenueOrderReport> parse_order_report(std::string_view body) {
 Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "open orders answer is not JSON");
+  if (parser.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "open orders answer is not JSON");
   simdjson::dom::array orders;
-  if (root.get_array().get(orders)) return fail(Errc::kWrongType, "open orders answer is not an array");
+  if (root.get_array().get(orders))
+    return fail(Errc::kWrongType, "open orders answer is not an array");
   std::vector<VenueOrderReport> reports;
   for (auto element : orders) {
     auto report = read_order(element);
@@ -118,7 +137,8 @@ Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body)
 Result<std::vector<VenueFill>> parse_account_trades(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "trades answer is not JSON");
+  if (parser.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "trades answer is not JSON");
   simdjson::dom::array rows;
   if (root.get_array().get(rows)) return fail(Errc::kWrongType, "trades answer is not an array");
   std::vector<VenueFill> fills;
@@ -126,7 +146,8 @@ Result<std::vector<VenueFill>> parse_account_trades(std::string_view body) {
     VenueFill fill;
     std::int64_t number = 0;
     std::string_view text;
-    if (!read_binance_decimal(row, "price", fill.price.raw) || !read_binance_decimal(row, "qty", fill.quantity.raw) ||
+    if (!read_binance_decimal(row, "price", fill.price.raw) ||
+        !read_binance_decimal(row, "qty", fill.quantity.raw) ||
         !read_binance_decimal(row, "commission", fill.commission.raw)) {
       return fail(Errc::kSyntax, "trade price, qty or commission is not a decimal");
     }
@@ -148,7 +169,8 @@ Result<std::vector<VenueFill>> parse_account_trades(std::string_view body) {
 Result<std::vector<VenueBalance>> parse_balances(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "account answer is not JSON");
+  if (parser.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "account answer is not JSON");
   simdjson::dom::array rows;
   if (root["balances"].get_array().get(rows)) return fail(Errc::kMissingField, "balances");
   std::vector<VenueBalance> balances;
@@ -157,7 +179,8 @@ Result<std::vector<VenueBalance>> parse_balances(std::string_view body) {
     std::string_view text;
     if (row["asset"].get_string().get(text)) return fail(Errc::kMissingField, "asset");
     balance.asset = std::string(text);
-    if (!read_binance_decimal(row, "free", balance.free) || !read_binance_decimal(row, "locked", balance.locked)) {
+    if (!read_binance_decimal(row, "free", balance.free) ||
+        !read_binance_decimal(row, "locked", balance.locked)) {
       return fail(Errc::kSyntax, "balance is not a decimal");
     }
     balances.push_back(std::move(balance));
@@ -168,9 +191,11 @@ Result<std::vector<VenueBalance>> parse_balances(std::string_view body) {
 Result<Price> parse_ticker_price(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "ticker answer is not JSON");
+  if (parser.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "ticker answer is not JSON");
   Price price{0};
-  if (!read_binance_decimal(root, "price", price.raw)) return fail(Errc::kSyntax, "ticker price is not a decimal");
+  if (!read_binance_decimal(root, "price", price.raw))
+    return fail(Errc::kSyntax, "ticker price is not a decimal");
   return price;
 }
 

@@ -34,31 +34,31 @@ struct VenueFill {
   std::string commission_asset;
   std::uint64_t trade_id = 0;
   VenueOrderId order_id = 0;  // myTrades rows only
-  bool maker = false;          // myTrades rows only ("isMaker")
-  bool buyer = true;           // myTrades rows only ("isBuyer")
-  TimeNs time_ns = 0;          // myTrades rows only
+  bool maker = false;         // myTrades rows only ("isMaker")
+  bool buyer = true;          // myTrades rows only ("isBuyer")
+  TimeNs time_ns = 0;         // myTrades rows only
 };
 
 struct VenueBalance {
   std::string asset;
-  std::int64_t free = 0;    // at 8 decimals
+  std::int64_t free = 0;  // at 8 decimals
   std::int64_t locked = 0;
 };
 
 struct VenueOrderReport {
   std::string symbol;
   VenueOrderId order_id = 0;
-  ClientOrderId client_order_id;       // the order's own id ("clientOrderId", or
-                                       // "origClientOrderId" on cancels)
+  ClientOrderId client_order_id;  // the order's own id ("clientOrderId", or
+                                  // "origClientOrderId" on cancels)
   VenueOrderStatus status = VenueOrderStatus::kNew;
-  Side side = Side::kBuy;              // "side" (absent from ACK answers)
+  Side side = Side::kBuy;  // "side" (absent from ACK answers)
   Price price{0};
   Quantity original_quantity{0};
   Quantity executed_quantity{0};
-  Money cumulative_quote{0};           // negative: not available (some historical orders)
+  Money cumulative_quote{0};  // negative: not available (some historical orders)
   TimeNs transact_time_ns = 0;
-  TimeNs created_time_ns = 0;          // "time" (queries and the order history); 0 when absent
-  std::vector<VenueFill> fills;        // FULL responses only
+  TimeNs created_time_ns = 0;    // "time" (queries and the order history); 0 when absent
+  std::vector<VenueFill> fills;  // FULL responses only
 };
 
 Result<VenueOrderReport> parse_order_report(std::string_view body);

@@ -20,7 +20,8 @@ Result<UserExecutionReport> read_execution_report(simdjson::dom::element event) 
   } else if (event["c"].get_string().get(text)) {
     return fail(Errc::kMissingField, "c");
   }
-  if (!report.client_order_id.assign(text)) return fail(Errc::kOutOfRange, "client order id longer than 36");
+  if (!report.client_order_id.assign(text))
+    return fail(Errc::kOutOfRange, "client order id longer than 36");
   if (!event["S"].get_string().get(text)) report.side = text == "SELL" ? Side::kSell : Side::kBuy;
   if (event["x"].get_string().get(text)) return fail(Errc::kMissingField, "x");
   report.execution_type = std::string(text);
@@ -31,19 +32,23 @@ Result<UserExecutionReport> read_execution_report(simdjson::dom::element event) 
   std::int64_t number = 0;
   if (event["i"].get_int64().get(number)) return fail(Errc::kMissingField, "i");
   report.order_id = static_cast<VenueOrderId>(number);
-  if (!read_binance_decimal(event, "l", report.fill.quantity.raw) || !read_binance_decimal(event, "L", report.fill.price.raw) ||
+  if (!read_binance_decimal(event, "l", report.fill.quantity.raw) ||
+      !read_binance_decimal(event, "L", report.fill.price.raw) ||
       !read_binance_decimal(event, "z", report.cumulative_quantity.raw)) {
     return fail(Errc::kSyntax, "l, L or z is not a decimal");
   }
-  read_binance_decimal(event, "n", report.fill.commission.raw);  // "0" or absent when nothing was charged
+  read_binance_decimal(event, "n",
+                       report.fill.commission.raw);  // "0" or absent when nothing was charged
   if (!event["N"].get_string().get(text)) report.fill.commission_asset = std::string(text);
-  if (!event["t"].get_int64().get(number) && number >= 0) report.fill.trade_id = static_cast<std::uint64_t>(number);
+  if (!event["t"].get_int64().get(number) && number >= 0)
+    report.fill.trade_id = static_cast<std::uint64_t>(number);
   bool maker = false;
   if (!event["m"].get_bool().get(maker)) report.fill.maker = maker;
   if (!event["T"].get_int64().get(number)) report.transact_time_ns = number * kNsPerMs;
   report.fill.time_ns = report.transact_time_ns;
   report.fill.order_id = report.order_id;
-  if (report.execution_type == "TRADE" && (report.fill.trade_id == 0 || report.fill.quantity.raw <= 0)) {
+  if (report.execution_type == "TRADE" &&
+      (report.fill.trade_id == 0 || report.fill.quantity.raw <= 0)) {
     return fail(Errc::kSyntax, "TRADE report without a trade id or quantity");
   }
   return report;

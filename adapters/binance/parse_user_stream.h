@@ -19,19 +19,19 @@ struct UserExecutionReport {
   ClientOrderId client_order_id;
   std::string execution_type;  // NEW, TRADE, CANCELED, EXPIRED, REJECTED, TRADE_PREVENTION, ...
   VenueOrderStatus status = VenueOrderStatus::kNew;
-  Side side = Side::kBuy;       // "S"
+  Side side = Side::kBuy;  // "S"
   VenueOrderId order_id = 0;
-  VenueFill fill;               // for TRADE: l, L, n, N, t, m (at 8 decimals)
+  VenueFill fill;  // for TRADE: l, L, n, N, t, m (at 8 decimals)
   Quantity cumulative_quantity{0};
   TimeNs transact_time_ns = 0;
 };
 
 enum class UserStreamMessageKind : std::uint8_t {
-  kSubscribed,         // {"id":..,"status":200,"result":{"subscriptionId":n}}
-  kError,              // {"id":..,"status":4xx,"error":{"code":..,"msg":..}}
+  kSubscribed,  // {"id":..,"status":200,"result":{"subscriptionId":n}}
+  kError,       // {"id":..,"status":4xx,"error":{"code":..,"msg":..}}
   kExecutionReport,
-  kStreamTerminated,   // eventStreamTerminated: the subscription ended
-  kOther,              // balance updates and anything new: ignored
+  kStreamTerminated,  // eventStreamTerminated: the subscription ended
+  kOther,             // balance updates and anything new: ignored
 };
 
 struct UserStreamMessage {

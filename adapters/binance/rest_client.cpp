@@ -18,12 +18,16 @@ namespace {
 // Fixed point as Binance wants it: no exponent, trailing zeros trimmed.
 void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale) {
   char text[kMaxDecimalText];
-  append_param(out, name, std::string_view(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed)));
+  append_param(out, name,
+               std::string_view(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed)));
 }
 
 void append_integer_param(std::string& out, std::string_view name, std::int64_t value) {
   char text[24];
-  append_param(out, name, std::string_view(text, static_cast<std::size_t>(std::to_chars(text, text + sizeof text, value).ptr - text)));
+  append_param(
+      out, name,
+      std::string_view(text, static_cast<std::size_t>(
+                                 std::to_chars(text, text + sizeof text, value).ptr - text)));
 }
 
 }  // namespace
@@ -55,8 +59,9 @@ std::int64_t BinanceRestClient::timestamp_ms() const {
   return clock_guard_.server_now_ns(clock_.now_ns()) / kNsPerMs;
 }
 
-HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::string& path, const std::string& query,
-                                     const std::string& body, std::int64_t weight, bool is_order) {
+HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::string& path,
+                                     const std::string& query, const std::string& body,
+                                     std::int64_t weight, bool is_order) {
   HttpResponse response;
   if (!session_) {
     response.error = boost::asio::error::invalid_argument;
@@ -68,10 +73,13 @@ HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::stri
   // to reset (a minute at most) rather than fail; a ban still refuses.
   const TimeNs give_up = now + 70 * kNsPerSecond;
   bool told = false;
-  while (starting_ && !rate_limits_.banned(now) && !rate_limits_.may_send(weight, is_order, now) && now < give_up) {
+  while (starting_ && !rate_limits_.banned(now) && !rate_limits_.may_send(weight, is_order, now) &&
+         now < give_up) {
     const TimeNs until = std::min(rate_limits_.next_window_ns(now), give_up);
     if (!told) {
-      log_warn("Binance request budget of this window is used up (by an earlier run); waiting for it to reset");
+      log_warn(
+          "Binance request budget of this window is used up (by an earlier run); waiting for it to "
+          "reset");
       told = true;
     }
     std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<TimeNs>(until - now, kNsPerMs)));
@@ -93,8 +101,9 @@ bool BinanceRestClient::sync_clock(std::string& error) {
   const HttpResponse response = send(HttpSession::Method::kGet, "/api/v3/time", "", "", 1, false);
   const TimeNs received = clock_.now_ns();
   if (response.transport_failed() || response.status != 200) {
-    error = "server time: " + (response.transport_failed() ? response.step + " failed: " + response.error.message()
-                                                           : "HTTP " + std::to_string(response.status));
+    error = "server time: " + (response.transport_failed()
+                                   ? response.step + " failed: " + response.error.message()
+                                   : "HTTP " + std::to_string(response.status));
     return false;
   }
   simdjson::dom::parser parser;
@@ -112,11 +121,12 @@ std::string BinanceRestClient::user_stream_subscribe_request(std::string_view id
   const std::string key(api_key_.reveal());
   const std::string timestamp = std::to_string(timestamp_ms());
   const std::string window = std::to_string(config_.recv_window_ns / kNsPerMs);
-  const std::string signature =
-      signer_->sign(ws_api_payload({{"apiKey", key}, {"timestamp", timestamp}, {"recvWindow", window}}));
-  return R"({"id":")" + std::string(id) + R"(","method":"userDataStream.subscribe.signature","params":{"apiKey":")" +
-         key + R"(","recvWindow":)" + window + R"(,"timestamp":)" + timestamp + R"(,"signature":")" + signature +
-         R"("}})";
+  const std::string signature = signer_->sign(
+      ws_api_payload({{"apiKey", key}, {"timestamp", timestamp}, {"recvWindow", window}}));
+  return R"({"id":")" + std::string(id) +
+         R"(","method":"userDataStream.subscribe.signature","params":{"apiKey":")" + key +
+         R"(","recvWindow":)" + window + R"(,"timestamp":)" + timestamp + R"(,"signature":")" +
+         signature + R"("}})";
 }
 
 HttpResponse BinanceRestClient::exchange_info() {
@@ -151,8 +161,8 @@ HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId 
   return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 5, false);
 }
 
-HttpResponse BinanceRestClient::history_between(const char* path, std::string_view symbol, std::int64_t start_ms,
-                                                std::int64_t end_ms) {
+HttpResponse BinanceRestClient::history_between(const char* path, std::string_view symbol,
+                                                std::int64_t start_ms, std::int64_t end_ms) {
   QueryString params;
   params.add("symbol", symbol)
       .add("startTime", std::to_string(start_ms))
@@ -164,11 +174,13 @@ HttpResponse BinanceRestClient::history_between(const char* path, std::string_vi
   return send(HttpSession::Method::kGet, path, query, body, 20, false);
 }
 
-HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms) {
+HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::int64_t start_ms,
+                                                  std::int64_t end_ms) {
   return history_between("/api/v3/myTrades", symbol, start_ms, end_ms);
 }
 
-HttpResponse BinanceRestClient::all_orders_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms) {
+HttpResponse BinanceRestClient::all_orders_between(std::string_view symbol, std::int64_t start_ms,
+                                                   std::int64_t end_ms) {
   return history_between("/api/v3/allOrders", symbol, start_ms, end_ms);
 }
 
@@ -185,7 +197,8 @@ void BinanceRestClient::new_order_body(const OrderCommand& command, const Instru
   append_param(body, "side", command.side == Side::kBuy ? "BUY" : "SELL");
   append_param(body, "type", command.type == OrderType::kLimit ? "LIMIT" : "MARKET");
   if (command.type == OrderType::kLimit) {
-    append_param(body, "timeInForce", command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
+    append_param(body, "timeInForce",
+                 command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
     append_decimal_param(body, "price", command.price.raw, instrument.price_scale);
   }
   append_decimal_param(body, "quantity", command.quantity.raw, instrument.quantity_scale);
@@ -206,7 +219,8 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
     return call;
   }
   new_order_body(command, instrument, timestamp_ms(), order_body_);
-  const HttpResponse response = send(HttpSession::Method::kPost, "/api/v3/order", std::string(), order_body_, 1, true);
+  const HttpResponse response =
+      send(HttpSession::Method::kPost, "/api/v3/order", std::string(), order_body_, 1, true);
   if (response.step == "rate_limit") {
     call.sent = false;
     call.answer.outcome = OrderOutcome::kRejected;
@@ -229,8 +243,8 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
   return call;
 }
 
-OrderCall BinanceRestClient::order_call(HttpSession::Method method, const std::string& path, QueryString params,
-                                        std::int64_t weight, bool is_order) {
+OrderCall BinanceRestClient::order_call(HttpSession::Method method, const std::string& path,
+                                        QueryString params, std::int64_t weight, bool is_order) {
   params.add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
       .add("timestamp", std::to_string(timestamp_ms()));
   const auto [query, body] = sign_rest(*signer_, params.text(), "");
@@ -245,19 +259,23 @@ OrderCall BinanceRestClient::order_call(HttpSession::Method method, const std::s
   if (call.answer.outcome == OrderOutcome::kClockSkew) clock_guard_.invalidate();
   if (call.answer.outcome == OrderOutcome::kAccepted) {
     auto report = parse_order_report(response.body);
-    if (report) call.report = std::move(*report);
-    else call.answer.outcome = OrderOutcome::kUnknown;
+    if (report)
+      call.report = std::move(*report);
+    else
+      call.answer.outcome = OrderOutcome::kUnknown;
   }
   return call;
 }
 
-OrderCall BinanceRestClient::query_order(std::string_view symbol, std::string_view client_order_id) {
+OrderCall BinanceRestClient::query_order(std::string_view symbol,
+                                         std::string_view client_order_id) {
   QueryString params;
   params.add("symbol", symbol).add("origClientOrderId", client_order_id);
   return order_call(HttpSession::Method::kGet, "/api/v3/order", std::move(params), 4, false);
 }
 
-OrderCall BinanceRestClient::cancel_order(std::string_view symbol, std::string_view client_order_id) {
+OrderCall BinanceRestClient::cancel_order(std::string_view symbol,
+                                          std::string_view client_order_id) {
   QueryString params;
   params.add("symbol", symbol).add("origClientOrderId", client_order_id);
   return order_call(HttpSession::Method::kDelete, "/api/v3/order", std::move(params), 1, false);

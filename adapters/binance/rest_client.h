@@ -18,8 +18,8 @@
 
 #include "adapters/binance/config.h"
 #include "adapters/binance/parse_order_report.h"
-#include "adapters/binance/signer.h"
 #include "adapters/binance/rest_outcome.h"
+#include "adapters/binance/signer.h"
 #include "adapters/net/http_session.h"
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
@@ -30,13 +30,14 @@ namespace sigex {
 struct OrderCall {
   OrderAnswer answer;
   std::optional<VenueOrderReport> report;  // when the answer was 200 and readable
-  bool sent = true;                         // false: refused locally (rate limit, clock), not sent
+  bool sent = true;                        // false: refused locally (rate limit, clock), not sent
 };
 
 class BinanceRestClient {
  public:
-  BinanceRestClient(const BinanceRestConfig& config, Secret api_key, std::unique_ptr<RequestSigner> signer,
-                    const Clock& clock, boost::asio::ssl::context& tls);
+  BinanceRestClient(const BinanceRestConfig& config, Secret api_key,
+                    std::unique_ptr<RequestSigner> signer, const Clock& clock,
+                    boost::asio::ssl::context& tls);
 
   // https://, or http:// to a loopback host only.
   bool valid(std::string& error) const;
@@ -49,8 +50,10 @@ class BinanceRestClient {
   HttpResponse my_trades(std::string_view symbol, VenueOrderId order_id);
   // The account's trades / orders on `symbol` within [start_ms, end_ms] (at most 24 hours
   // apart, as Binance requires), oldest first, at most 1000.
-  HttpResponse my_trades_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms);
-  HttpResponse all_orders_between(std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms);
+  HttpResponse my_trades_between(std::string_view symbol, std::int64_t start_ms,
+                                 std::int64_t end_ms);
+  HttpResponse all_orders_between(std::string_view symbol, std::int64_t start_ms,
+                                  std::int64_t end_ms);
   // GET /api/v3/ticker/price?symbol= (unsigned).
   HttpResponse ticker_price(std::string_view symbol);
   // Start-up: a request the budget refuses (left over from an earlier run in the same
@@ -63,8 +66,8 @@ class BinanceRestClient {
 
   // The signed form body of a new order at `timestamp_ms` (what new_order sends; the query
   // string is empty), written into `body`. Reusing `body` allocates nothing.
-  void new_order_body(const OrderCommand& command, const Instrument& instrument, std::int64_t timestamp_ms,
-                      std::string& body) const;
+  void new_order_body(const OrderCommand& command, const Instrument& instrument,
+                      std::int64_t timestamp_ms, std::string& body) const;
 
   // Any thread: {"id":..,"method":"userDataStream.subscribe.signature","params":{apiKey,
   // timestamp, recvWindow, signature}} for the WebSocket API.
@@ -80,7 +83,8 @@ class BinanceRestClient {
                        std::int64_t weight, bool is_order);
   std::int64_t timestamp_ms() const;
   // A signed GET of `path` for `symbol` within [start_ms, end_ms], 1000 rows at most.
-  HttpResponse history_between(const char* path, std::string_view symbol, std::int64_t start_ms, std::int64_t end_ms);
+  HttpResponse history_between(const char* path, std::string_view symbol, std::int64_t start_ms,
+                               std::int64_t end_ms);
 
   BinanceRestConfig config_;
   Secret api_key_;
@@ -91,7 +95,7 @@ class BinanceRestClient {
   ClockSkewGuard clock_guard_;
   RateLimitTracker rate_limits_;
   std::atomic<bool> starting_{false};  // set by the starting thread, read by the venue's I/O thread
-  std::string order_body_;  // reused by every new_order
+  std::string order_body_;             // reused by every new_order
 };
 
 }  // namespace sigex

@@ -35,11 +35,16 @@ std::optional<BinanceError> parse_binance_error(std::string_view body) {
 
 std::string_view to_string(OrderOutcome outcome) {
   switch (outcome) {
-    case OrderOutcome::kAccepted: return "accepted";
-    case OrderOutcome::kRejected: return "rejected";
-    case OrderOutcome::kUnknown: return "unknown";
-    case OrderOutcome::kDuplicate: return "duplicate";
-    case OrderOutcome::kClockSkew: return "clock_skew";
+    case OrderOutcome::kAccepted:
+      return "accepted";
+    case OrderOutcome::kRejected:
+      return "rejected";
+    case OrderOutcome::kUnknown:
+      return "unknown";
+    case OrderOutcome::kDuplicate:
+      return "duplicate";
+    case OrderOutcome::kClockSkew:
+      return "clock_skew";
   }
   return "?";
 }
@@ -60,14 +65,16 @@ OrderAnswer classify_order_answer(const HttpResponse& response) {
   }
   if (const auto error = parse_binance_error(response.body)) answer.error = *error;
   const int code = answer.error.code;
-  answer.why = "HTTP " + std::to_string(status) + (code != 0 ? " code " + std::to_string(code) : "") +
+  answer.why = "HTTP " + std::to_string(status) +
+               (code != 0 ? " code " + std::to_string(code) : "") +
                (answer.error.message.empty() ? "" : ": " + answer.error.message);
   if (status == 418) {
     answer.banned = true;
     return answer;
   }
   if (status == 429 || code == -1003 || code == -1015) answer.rate_limited = true;
-  if (status >= 500 || status == 429 || status == 403 || code == -1006 || code == -1007 || code == 0) {
+  if (status >= 500 || status == 429 || status == 403 || code == -1006 || code == -1007 ||
+      code == 0) {
     return answer;  // kUnknown
   }
   if (code == -2010 && answer.error.message.find("Duplicate order") != std::string::npos) {
@@ -96,17 +103,21 @@ void RateLimitTracker::observe(const HttpResponse& response, TimeNs now_ns) {
     orders_day_ = orders;
     orders_day_start_ = day;
   }
-  const DurationNs retry_after = std::max<std::int64_t>(header_number(response, "Retry-After"), 0) * kNsPerSecond;
+  const DurationNs retry_after =
+      std::max<std::int64_t>(header_number(response, "Retry-After"), 0) * kNsPerSecond;
   if (response.status == 429) {
     // Without Retry-After, wait for the current minute's weight to reset.
-    blocked_until_ns_ = std::max(blocked_until_ns_, retry_after > 0 ? now_ns + retry_after : (minute + 1) * kNsPerMinute);
+    blocked_until_ns_ = std::max(
+        blocked_until_ns_, retry_after > 0 ? now_ns + retry_after : (minute + 1) * kNsPerMinute);
   } else if (response.status == 418) {
-    banned_until_ns_ = std::max(banned_until_ns_, now_ns + (retry_after > 0 ? retry_after : 2 * kNsPerMinute));
+    banned_until_ns_ =
+        std::max(banned_until_ns_, now_ns + (retry_after > 0 ? retry_after : 2 * kNsPerMinute));
     blocked_until_ns_ = std::max(blocked_until_ns_, banned_until_ns_);
   }
 }
 
-bool RateLimitTracker::may_send(std::int64_t weight, bool is_order, TimeNs now_ns, int reserve_percent) const {
+bool RateLimitTracker::may_send(std::int64_t weight, bool is_order, TimeNs now_ns,
+                                int reserve_percent) const {
   if (now_ns < blocked_until_ns_) return false;
   auto within = [&](std::int64_t used, std::int64_t extra, std::int64_t limit) {
     if (limit <= 0) return true;
@@ -118,7 +129,8 @@ bool RateLimitTracker::may_send(std::int64_t weight, bool is_order, TimeNs now_n
   if (is_order) {
     const std::int64_t in_10s = orders_window_ == now_ns / (10 * kNsPerSecond) ? orders_10s_ : 0;
     const std::int64_t in_day = orders_day_start_ == now_ns / kNsPerDay ? orders_day_ : 0;
-    if (!within(in_10s, 1, orders_10s_limit_) || !within(in_day, 1, orders_day_limit_)) return false;
+    if (!within(in_10s, 1, orders_10s_limit_) || !within(in_day, 1, orders_day_limit_))
+      return false;
   }
   return true;
 }
@@ -136,15 +148,18 @@ void ClockSkewGuard::observe(TimeNs sent_ns, TimeNs server_time_ns, TimeNs recei
 }
 
 bool ClockSkewGuard::orders_allowed(TimeNs now_ns) const {
-  return have_sample_ && now_ns - sampled_at_ns_ <= max_sample_age_ns_ && std::llabs(offset_ns()) <= max_skew_ns_;
+  return have_sample_ && now_ns - sampled_at_ns_ <= max_sample_age_ns_ &&
+         std::llabs(offset_ns()) <= max_skew_ns_;
 }
 
 std::string ClockSkewGuard::status(TimeNs now_ns) const {
   if (!have_sample_) return "no server time measured yet (or -1021 received): no new orders";
-  if (now_ns - sampled_at_ns_ > max_sample_age_ns_) return "the last server time sample is too old: no new orders";
+  if (now_ns - sampled_at_ns_ > max_sample_age_ns_)
+    return "the last server time sample is too old: no new orders";
   if (std::llabs(offset_ns()) > max_skew_ns_) {
-    return "the local clock is " + std::to_string(offset_ns() / kNsPerMs) + " ms off the exchange's (limit " +
-           std::to_string(max_skew_ns_ / kNsPerMs) + " ms): no new orders; check time synchronisation";
+    return "the local clock is " + std::to_string(offset_ns() / kNsPerMs) +
+           " ms off the exchange's (limit " + std::to_string(max_skew_ns_ / kNsPerMs) +
+           " ms): no new orders; check time synchronisation";
   }
   return "clock within " + std::to_string(max_skew_ns_ / kNsPerMs) + " ms of the exchange";
 }

@@ -40,7 +40,7 @@ struct OrderAnswer {
   bool rate_limited = false;  // 429 / -1003 / -1015: slow down
   bool banned = false;        // 418: stop sending until retry_after has passed
   DurationNs retry_after_ns = 0;
-  std::string why;            // for logs; never contains request parameters
+  std::string why;  // for logs; never contains request parameters
 };
 
 OrderAnswer classify_order_answer(const HttpResponse& response);
@@ -50,8 +50,11 @@ OrderAnswer classify_order_answer(const HttpResponse& response);
 class RateLimitTracker {
  public:
   // Limits as exchangeInfo gives them; 0 = unknown (not enforced).
-  RateLimitTracker(std::int64_t weight_per_minute, std::int64_t orders_per_10s, std::int64_t orders_per_day)
-      : weight_limit_(weight_per_minute), orders_10s_limit_(orders_per_10s), orders_day_limit_(orders_per_day) {}
+  RateLimitTracker(std::int64_t weight_per_minute, std::int64_t orders_per_10s,
+                   std::int64_t orders_per_day)
+      : weight_limit_(weight_per_minute),
+        orders_10s_limit_(orders_per_10s),
+        orders_day_limit_(orders_per_day) {}
 
   void observe(const HttpResponse& response, TimeNs now_ns);
   // Whether a request of `weight` (and, for orders, one more order) may go out now. Keeps a

@@ -35,7 +35,7 @@ std::unique_ptr<MarketDataSettings> read_market_data(ConfigSection& section) {
   section.milliseconds("stale_after_ms", binance.stale_after_ns, 100, 600'000);
   section.milliseconds("watchdog_interval_ms", binance.watchdog_interval_ns, 10, 60'000);
   section.milliseconds("reconnect_after_ms", binance.reconnect_after_ns, 60'000,
-                    24LL * 3'600'000 - 60'000);
+                       24LL * 3'600'000 - 60'000);
   section.milliseconds("backoff_initial_ms", binance.backoff_initial_ns, 1, 60'000);
   section.milliseconds("backoff_max_ms", binance.backoff_max_ns, 1, 600'000);
   section.milliseconds("snapshot_timeout_ms", binance.snapshot_timeout_ns, 100, 120'000);
@@ -64,7 +64,8 @@ std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
   section.text("ws_api_url", binance.ws_api_url);
   if (!binance.ws_api_url.empty()) {
     if (const auto url = parse_url(binance.ws_api_url); !url || !may_carry_secrets(*url)) {
-      section.error("ws_api_url", "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
+      section.error("ws_api_url",
+                    "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
     }
   }
   section.milliseconds("connect_timeout_ms", binance.rest.timeouts.connect_ns, 100, 120'000);
@@ -86,16 +87,15 @@ std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
 
 }  // namespace
 
-std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(const InstrumentRegistry& instruments,
-                                                                     EventQueue<InboundEvent>& queue,
-                                                                     const Clock& clock) const {
+std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(
+    const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
+    const Clock& clock) const {
   return std::make_unique<BinanceMarketDataFeed>(config, instruments, queue, clock);
 }
 
-std::unique_ptr<LiveVenue> BinanceExecutionSettings::make_venue(const InstrumentRegistry& instruments, VenueKeys keys,
-                                                                const Clock& clock,
-                                                                const DurabilityWatermark& durability,
-                                                                std::string& error) const {
+std::unique_ptr<LiveVenue> BinanceExecutionSettings::make_venue(
+    const InstrumentRegistry& instruments, VenueKeys keys, const Clock& clock,
+    const DurabilityWatermark& durability, std::string& error) const {
   std::unique_ptr<RequestSigner> signer;
   if (key_type == "ed25519") {
     signer = make_ed25519_signer(keys.api_secret, error);
@@ -105,8 +105,9 @@ std::unique_ptr<LiveVenue> BinanceExecutionSettings::make_venue(const Instrument
   }
   auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
   if (!error.empty()) return nullptr;
-  return std::make_unique<BinanceExecutionVenue>(instruments, config, std::move(keys.api_key), std::move(signer),
-                                                 clock, std::move(tls), durability);
+  return std::make_unique<BinanceExecutionVenue>(instruments, config, std::move(keys.api_key),
+                                                 std::move(signer), clock, std::move(tls),
+                                                 durability);
 }
 
 const VenueType& binance_venue_type() {
@@ -115,7 +116,8 @@ const VenueType& binance_venue_type() {
       read_market_data,
       read_execution,
       {"binance-api-key", "", "SIGEX_BINANCE_API_KEY", "Binance API key"},
-      {"binance-api-secret", "", "SIGEX_BINANCE_API_SECRET", "Binance API secret or Ed25519 private key"},
+      {"binance-api-secret", "", "SIGEX_BINANCE_API_SECRET",
+       "Binance API secret or Ed25519 private key"},
   };
   return type;
 }

@@ -18,7 +18,8 @@ class BinanceMarketDataSettings final : public MarketDataSettings {
     // 2 records per level, plus room for the stream.
     return static_cast<std::size_t>(config.snapshot_limit) * 4;
   }
-  std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
+  std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments,
+                                            EventQueue<InboundEvent>& queue,
                                             const Clock& clock) const override;
 
   BinanceMarketDataConfig config;
@@ -28,8 +29,9 @@ class BinanceExecutionSettings final : public ExecutionSettings {
  public:
   std::string_view venue() const override { return "binance"; }
   DurationNs recv_window_ns() const override { return config.rest.recv_window_ns; }
-  std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments, VenueKeys keys, const Clock& clock,
-                                        const DurabilityWatermark& durability, std::string& error) const override;
+  std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments, VenueKeys keys,
+                                        const Clock& clock, const DurabilityWatermark& durability,
+                                        std::string& error) const override;
 
   BinanceExecutionConfig config;
   std::string key_type = "hmac";  // "hmac" (secret) or "ed25519" (PKCS#8 PEM private key)

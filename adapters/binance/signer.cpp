@@ -86,14 +86,16 @@ class Ed25519Signer final : public RequestSigner {
     EVP_MD_CTX* context = EVP_MD_CTX_new();
     unsigned char signature[64];
     std::size_t length = sizeof signature;
-    const bool ok = context != nullptr && EVP_DigestSignInit(context, nullptr, nullptr, nullptr, key_.get()) == 1 &&
-                    EVP_DigestSign(context, signature, &length,
-                                   reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) == 1;
+    const bool ok =
+        context != nullptr &&
+        EVP_DigestSignInit(context, nullptr, nullptr, nullptr, key_.get()) == 1 &&
+        EVP_DigestSign(context, signature, &length,
+                       reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) == 1;
     EVP_MD_CTX_free(context);
     if (!ok) return 0;
     static_assert(4 * ((sizeof signature + 2) / 3) + 1 <= kMaxSignature);
-    return static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), signature,
-                                                    static_cast<int>(length)));
+    return static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out),
+                                                    signature, static_cast<int>(length)));
   }
   bool needs_url_encoding() const override { return true; }
 
@@ -111,7 +113,8 @@ std::string hex_encode(const unsigned char* data, std::size_t size) {
 
 std::string base64_encode(const unsigned char* data, std::size_t size) {
   std::string text(4 * ((size + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), data, static_cast<int>(size));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), data, static_cast<int>(size));
   text.resize(static_cast<std::size_t>(written));
   return text;
 }
@@ -119,8 +122,8 @@ std::string base64_encode(const unsigned char* data, std::size_t size) {
 namespace {
 
 bool is_unreserved(unsigned char byte) {
-  return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
-         byte == '-' || byte == '_' || byte == '.' || byte == '~';
+  return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
+         (byte >= '0' && byte <= '9') || byte == '-' || byte == '_' || byte == '.' || byte == '~';
 }
 
 // Appends `text` percent-encoded (RFC 3986 unreserved characters kept) to `out`; runs of
@@ -162,7 +165,8 @@ std::unique_ptr<RequestSigner> make_hmac_signer(Secret secret) {
 
 std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::string& error) {
   BIO* bio = BIO_new_mem_buf(pem.reveal().data(), static_cast<int>(pem.reveal().size()));
-  EVP_PKEY* key = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  EVP_PKEY* key =
+      bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
   BIO_free(bio);
   if (key == nullptr) {
     error = "the Ed25519 key is not a PKCS#8 PEM private key";
@@ -207,7 +211,8 @@ void append_signature(const RequestSigner& signer, std::string_view payload, std
 
 }  // namespace
 
-std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query, std::string body) {
+std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::string query,
+                                              std::string body) {
   if (body.empty()) {
     append_signature(signer, query, query);
   } else if (query.empty()) {
@@ -218,7 +223,9 @@ std::pair<std::string, std::string> sign_rest(const RequestSigner& signer, std::
   return {std::move(query), std::move(body)};
 }
 
-void sign_body(const RequestSigner& signer, std::string& body) { append_signature(signer, body, body); }
+void sign_body(const RequestSigner& signer, std::string& body) {
+  append_signature(signer, body, body);
+}
 
 std::string ws_api_payload(std::vector<std::pair<std::string, std::string>> params) {
   std::sort(params.begin(), params.end());

@@ -6,8 +6,8 @@
 
 namespace sigex {
 
-BinanceUserStream::BinanceUserStream(Url url, boost::asio::ssl::context& tls, UserStreamCallbacks callbacks,
-                                     WebSocketTimeouts timeouts)
+BinanceUserStream::BinanceUserStream(Url url, boost::asio::ssl::context& tls,
+                                     UserStreamCallbacks callbacks, WebSocketTimeouts timeouts)
     : url_(std::move(url)),
       callbacks_(std::move(callbacks)),
       client_(io_, tls,
@@ -60,8 +60,8 @@ void BinanceUserStream::on_message(std::string_view frame) {
       callbacks_.on_liveness(true);
       return;
     case UserStreamMessageKind::kError:
-      log_error("Binance refused the user data stream subscription: HTTP {} code {} {}", message->status,
-                message->error_code, message->error_message);
+      log_error("Binance refused the user data stream subscription: HTTP {} code {} {}",
+                message->status, message->error_code, message->error_message);
       client_.abort();
       return lost("subscription refused");
     case UserStreamMessageKind::kExecutionReport:

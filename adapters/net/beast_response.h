@@ -9,6 +9,7 @@
 
 namespace sigex {
 
-void fill_response(HttpResponse& out, boost::beast::http::response<boost::beast::http::string_body>&& in);
+void fill_response(HttpResponse& out,
+                   boost::beast::http::response<boost::beast::http::string_body>&& in);
 
 }  // namespace sigex

@@ -59,9 +59,9 @@ class Request : public std::enable_shared_from_this<Request> {
   }
 
   beast::tcp_stream& tcp_layer() {
-    return std::visit([](auto& stream) -> beast::tcp_stream& {
-      return beast::get_lowest_layer(stream);
-    }, stream_);
+    return std::visit(
+        [](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); },
+        stream_);
   }
 
   void finish(std::string_view step, error_code error) {
@@ -97,20 +97,24 @@ class Request : public std::enable_shared_from_this<Request> {
   void on_handshake(error_code error) {
     if (error) return finish("tls_handshake", error);
     tcp_layer().expires_after(timeout_);
-    std::visit([&](auto& stream) {
-      http::async_write(stream, request_,
-                        beast::bind_front_handler(&Request::on_write, shared_from_this()));
-    }, stream_);
+    std::visit(
+        [&](auto& stream) {
+          http::async_write(stream, request_,
+                            beast::bind_front_handler(&Request::on_write, shared_from_this()));
+        },
+        stream_);
   }
 
   void on_write(error_code error, std::size_t) {
     if (error) return finish("write", error);
     tcp_layer().expires_after(timeout_);
     parser_.body_limit(64 * 1024 * 1024);
-    std::visit([&](auto& stream) {
-      http::async_read(stream, buffer_, parser_,
-                       beast::bind_front_handler(&Request::on_read, shared_from_this()));
-    }, stream_);
+    std::visit(
+        [&](auto& stream) {
+          http::async_read(stream, buffer_, parser_,
+                           beast::bind_front_handler(&Request::on_read, shared_from_this()));
+        },
+        stream_);
   }
 
   void on_read(error_code error, std::size_t) {

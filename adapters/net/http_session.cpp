@@ -51,20 +51,23 @@ class HttpSession::Connection {
   }
 
   beast::tcp_stream& tcp_layer() {
-    return std::visit([](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); },
-                      stream_);
+    return std::visit(
+        [](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); },
+        stream_);
   }
 
   // Connects (and shakes hands); returns the failing phase in `step`.
-  error_code open(asio::io_context& io, const Url& url, const HttpTimeouts& timeouts, std::string& step) {
+  error_code open(asio::io_context& io, const Url& url, const HttpTimeouts& timeouts,
+                  std::string& step) {
     tcp::resolver resolver(io);
     tcp::resolver::results_type endpoints;
     step = "resolve";
     error_code error = run_one(io, [&](auto handler) {
-      resolver.async_resolve(url.host, url.port, [&endpoints, handler](error_code e, tcp::resolver::results_type r) {
-        endpoints = std::move(r);
-        handler(e);
-      });
+      resolver.async_resolve(url.host, url.port,
+                             [&endpoints, handler](error_code e, tcp::resolver::results_type r) {
+                               endpoints = std::move(r);
+                               handler(e);
+                             });
     });
     if (error) return error;
     step = "connect";
@@ -76,7 +79,8 @@ class HttpSession::Connection {
       if (const error_code sni = prepare_tls_client(*tls, url.host)) return sni;
       step = "tls_handshake";
       tcp_layer().expires_after(std::chrono::nanoseconds(timeouts.handshake_ns));
-      error = run_one(io, [&](auto handler) { tls->async_handshake(asio::ssl::stream_base::client, handler); });
+      error = run_one(
+          io, [&](auto handler) { tls->async_handshake(asio::ssl::stream_base::client, handler); });
       if (error) return error;
     }
     tcp_layer().socket().set_option(tcp::no_delay(true), error);
@@ -91,17 +95,22 @@ class HttpSession::Connection {
     received_any = false;
     tcp_layer().expires_after(std::chrono::nanoseconds(timeout_ns));
     step = "write";
-    error_code error = std::visit([&](auto& stream) {
-      return run_one(io, [&](auto handler) { http::async_write(stream, request, handler); });
-    }, stream_);
+    error_code error = std::visit(
+        [&](auto& stream) {
+          return run_one(io, [&](auto handler) { http::async_write(stream, request, handler); });
+        },
+        stream_);
     if (error) return error;
     step = "read";
     http::response_parser<http::string_body> parser;
     parser.body_limit(kBodyLimit);
     const std::size_t buffered_before = buffer_.size();
-    error = std::visit([&](auto& stream) {
-      return run_one(io, [&](auto handler) { http::async_read(stream, buffer_, parser, handler); });
-    }, stream_);
+    error = std::visit(
+        [&](auto& stream) {
+          return run_one(io,
+                         [&](auto handler) { http::async_read(stream, buffer_, parser, handler); });
+        },
+        stream_);
     received_any = parser.got_some() || buffer_.size() != buffered_before;
     if (error) return error;
     response = parser.release();
@@ -166,8 +175,8 @@ HttpResponse HttpSession::attempt(Method method, const std::string& target, cons
   request.prepare_payload();
   http::response<http::string_body> reply;
   bool received_any = false;
-  response.error = connection_->exchange(io_, request, timeouts_.request_ns, reply, response.step,
-                                         received_any);
+  response.error =
+      connection_->exchange(io_, request, timeouts_.request_ns, reply, response.step, received_any);
   if (response.error) {
     may_retry = reused && !received_any && response.error != beast::error::timeout;
     connection_.reset();

@@ -21,8 +21,8 @@
 #include <boost/system/error_code.hpp>
 
 #include "adapters/net/http_types.h"
-#include "adapters/net/url.h"
 #include "adapters/net/timeouts.h"
+#include "adapters/net/url.h"
 #include "engine/core/time.h"
 
 namespace sigex {

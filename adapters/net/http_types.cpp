@@ -8,7 +8,8 @@ namespace sigex {
 
 std::optional<std::string_view> HttpResponse::header(std::string_view name) const {
   for (const auto& header : headers) {
-    if (boost::beast::iequals(header.name, boost::beast::string_view(name.data(), name.size()))) return std::string_view(header.value);
+    if (boost::beast::iequals(header.name, boost::beast::string_view(name.data(), name.size())))
+      return std::string_view(header.value);
   }
   return std::nullopt;
 }

@@ -57,9 +57,11 @@ class WebSocketClient::Session : public std::enable_shared_from_this<Session> {
     live_ = false;
     if (!open_) return abort();
     open_ = false;
-    std::visit([self = shared_from_this()](auto& ws) {
-      ws.async_close(websocket::close_code::normal, [self](error_code) {});
-    }, stream_);
+    std::visit(
+        [self = shared_from_this()](auto& ws) {
+          ws.async_close(websocket::close_code::normal, [self](error_code) {});
+        },
+        stream_);
   }
 
   void abort() {
@@ -84,12 +86,14 @@ class WebSocketClient::Session : public std::enable_shared_from_this<Session> {
   void on_resolve(error_code error, tcp::resolver::results_type endpoints) {
     if (!live_) return;  // closed or aborted while this step was in flight
     if (error) return fail("resolve", error);
-    std::visit([&](auto& ws) {
-      auto& tcp_layer = beast::get_lowest_layer(ws);
-      tcp_layer.expires_after(as_duration(timeouts_.connect_ns));
-      tcp_layer.async_connect(endpoints,
-                              beast::bind_front_handler(&Session::on_connect, shared_from_this()));
-    }, stream_);
+    std::visit(
+        [&](auto& ws) {
+          auto& tcp_layer = beast::get_lowest_layer(ws);
+          tcp_layer.expires_after(as_duration(timeouts_.connect_ns));
+          tcp_layer.async_connect(
+              endpoints, beast::bind_front_handler(&Session::on_connect, shared_from_this()));
+        },
+        stream_);
   }
 
   void on_connect(error_code error, tcp::resolver::results_type::endpoint_type) {
@@ -112,17 +116,19 @@ class WebSocketClient::Session : public std::enable_shared_from_this<Session> {
   void on_tls_handshake(error_code error) {
     if (!live_) return;  // closed or aborted while this step was in flight
     if (error) return fail("tls_handshake", error);
-    std::visit([&](auto& ws) {
-      beast::get_lowest_layer(ws).expires_never();  // the websocket layer times out from here
-      websocket::stream_base::timeout timeout{};
-      timeout.handshake_timeout = as_duration(timeouts_.handshake_ns);
-      timeout.idle_timeout = as_duration(timeouts_.idle_ns);
-      timeout.keep_alive_pings = true;
-      ws.set_option(timeout);
-      ws.read_message_max(16 * 1024 * 1024);
-      ws.async_handshake(url_.host + ":" + url_.port, url_.target,
-                         beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
-    }, stream_);
+    std::visit(
+        [&](auto& ws) {
+          beast::get_lowest_layer(ws).expires_never();  // the websocket layer times out from here
+          websocket::stream_base::timeout timeout{};
+          timeout.handshake_timeout = as_duration(timeouts_.handshake_ns);
+          timeout.idle_timeout = as_duration(timeouts_.idle_ns);
+          timeout.keep_alive_pings = true;
+          ws.set_option(timeout);
+          ws.read_message_max(16 * 1024 * 1024);
+          ws.async_handshake(url_.host + ":" + url_.port, url_.target,
+                             beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
+        },
+        stream_);
   }
 
   void on_handshake(error_code error) {
@@ -134,9 +140,11 @@ class WebSocketClient::Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_next() {
-    std::visit([&](auto& ws) {
-      ws.async_read(buffer_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
-    }, stream_);
+    std::visit(
+        [&](auto& ws) {
+          ws.async_read(buffer_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+        },
+        stream_);
   }
 
   void on_read(error_code error, std::size_t) {
@@ -151,11 +159,13 @@ class WebSocketClient::Session : public std::enable_shared_from_this<Session> {
   }
 
   void write_next() {
-    std::visit([&](auto& ws) {
-      ws.text(true);
-      ws.async_write(asio::buffer(outbox_.front()),
-                     beast::bind_front_handler(&Session::on_write, shared_from_this()));
-    }, stream_);
+    std::visit(
+        [&](auto& ws) {
+          ws.text(true);
+          ws.async_write(asio::buffer(outbox_.front()),
+                         beast::bind_front_handler(&Session::on_write, shared_from_this()));
+        },
+        stream_);
   }
 
   void on_write(error_code error, std::size_t) {

@@ -18,8 +18,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "adapters/net/url.h"
 #include "adapters/net/timeouts.h"
+#include "adapters/net/url.h"
 #include "engine/core/time.h"
 
 namespace sigex {

@@ -1,8 +1,8 @@
 #include "adapters/recorded/frame_recorder.h"
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <vector>
 
 #include <zlib.h>

@@ -8,7 +8,8 @@ namespace sigex {
 namespace {
 
 TimeNs row_date_ns(const InboundEvent& event) {
-  return event.kind == MarketEventKind::kGrade ? event.grade.venue_time_ns : event.trading_signal.venue_time_ns;
+  return event.kind == MarketEventKind::kGrade ? event.grade.venue_time_ns
+                                               : event.trading_signal.venue_time_ns;
 }
 
 void set_receive_time(InboundEvent& event, TimeNs time_ns) {
@@ -27,10 +28,14 @@ TimeNs PublicationRule::published_ns(TimeNs date_ns) const {
 
 std::string_view to_string(PublishedRow row) {
   switch (row) {
-    case PublishedRow::kDailySignal: return "daily_signals";
-    case PublishedRow::kHourlySignal: return "hourly_signals";
-    case PublishedRow::kGrade: return "grades";
-    case PublishedRow::kCount: break;
+    case PublishedRow::kDailySignal:
+      return "daily_signals";
+    case PublishedRow::kHourlySignal:
+      return "hourly_signals";
+    case PublishedRow::kGrade:
+      return "grades";
+    case PublishedRow::kCount:
+      break;
   }
   return "?";
 }
@@ -39,7 +44,7 @@ PublishedRow published_row_of(const InboundEvent& event) {
   if (event.kind == MarketEventKind::kGrade) return PublishedRow::kGrade;
   if (event.kind != MarketEventKind::kTradingSignal) return PublishedRow::kCount;
   return event.trading_signal.timeframe == SignalTimeframe::kDaily ? PublishedRow::kDailySignal
-                                                                    : PublishedRow::kHourlySignal;
+                                                                   : PublishedRow::kHourlySignal;
 }
 
 void PublicationSchedule::admit(std::vector<InboundEvent>& events, std::size_t first) {
@@ -74,9 +79,12 @@ void PublicationObservations::observe(const std::vector<InboundEvent>& events, s
     const InboundEvent& event = events[i];
     const PublishedRow row = published_row_of(event);
     if (row == PublishedRow::kCount) continue;
-    const TokenId token = event.kind == MarketEventKind::kGrade ? event.grade.token_id : event.trading_signal.token_id;
-    const auto grade_kind = static_cast<std::uint8_t>(event.kind == MarketEventKind::kGrade ? event.grade.kind : GradeKind{});
-    if (!seen_.emplace(row, token, grade_kind, row_date_ns(event)).second) continue;  // polled again: not news
+    const TokenId token = event.kind == MarketEventKind::kGrade ? event.grade.token_id
+                                                                : event.trading_signal.token_id;
+    const auto grade_kind = static_cast<std::uint8_t>(
+        event.kind == MarketEventKind::kGrade ? event.grade.kind : GradeKind{});
+    if (!seen_.emplace(row, token, grade_kind, row_date_ns(event)).second)
+      continue;  // polled again: not news
     delays_[static_cast<std::size_t>(row)].push_back(event.receive_time_ns() - row_date_ns(event));
   }
 }

@@ -46,7 +46,8 @@ struct PublicationRule {
 
 struct PublicationDelays {
   std::array<PublicationRule, static_cast<std::size_t>(PublishedRow::kCount)> rules{
-      PublicationRule{kNsPerDay, kNsPerHour, 5 * kNsPerMinute}, PublicationRule{kNsPerHour, kNsPerHour, 2 * kNsPerMinute},
+      PublicationRule{kNsPerDay, kNsPerHour, 5 * kNsPerMinute},
+      PublicationRule{kNsPerHour, kNsPerHour, 2 * kNsPerMinute},
       PublicationRule{kNsPerDay, kNsPerHour, 5 * kNsPerMinute}};
   const PublicationRule& of(PublishedRow row) const { return rules[static_cast<std::size_t>(row)]; }
 };

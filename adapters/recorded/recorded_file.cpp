@@ -47,8 +47,8 @@ bool RecordedFile::fill() {
     begin_ = 0;
   }
   if (buffer_.size() - end_ < kChunk + kPadding) buffer_.resize(end_ + kChunk + kPadding);
-  const int read = gzread(static_cast<gzFile>(gz_), buffer_.data() + end_,
-                          static_cast<unsigned>(kChunk));
+  const int read =
+      gzread(static_cast<gzFile>(gz_), buffer_.data() + end_, static_cast<unsigned>(kChunk));
   int code = Z_OK;
   const char* message = gzerror(static_cast<gzFile>(gz_), &code);
   if (read < 0 || (code != Z_OK && code != Z_STREAM_END)) {
@@ -56,10 +56,11 @@ bool RecordedFile::fill() {
     // error: either way the rest of the file is missing, which a backtest must not ignore.
     const std::uint64_t offset = compressed_offset();
     error_ = code == Z_BUF_ERROR
-                 ? path_ + ": the gzip stream ends early at compressed byte " + std::to_string(offset) +
+                 ? path_ + ": the gzip stream ends early at compressed byte " +
+                       std::to_string(offset) +
                        " (the file is truncated; record or download it again)"
-                 : path_ + ": unreadable at compressed byte " + std::to_string(offset) + ": " + message +
-                       " (the file is damaged)";
+                 : path_ + ": unreadable at compressed byte " + std::to_string(offset) + ": " +
+                       message + " (the file is damaged)";
     eof_ = true;
     return false;
   }

@@ -16,7 +16,7 @@ namespace sigex {
 
 struct RecordedLine {
   TimeNs receive_time_ns = 0;
-  std::string_view frame;      // valid until the next call to next()
+  std::string_view frame;  // valid until the next call to next()
   std::uint64_t line_number = 0;
 };
 
@@ -56,8 +56,8 @@ class RecordedFile {
   // backwards are reported to `problems` and skipped. Returns false at end of file.
   bool next(RecordedLine& line, InputProblems& problems);
 
-  std::uint64_t bytes_read() const { return bytes_read_; }       // decompressed bytes
-  std::uint64_t compressed_offset() const;                          // position in the file
+  std::uint64_t bytes_read() const { return bytes_read_; }  // decompressed bytes
+  std::uint64_t compressed_offset() const;                  // position in the file
 
  private:
   bool fill();
@@ -66,8 +66,8 @@ class RecordedFile {
   std::string error_;
   void* gz_ = nullptr;  // gzFile
   std::vector<char> buffer_;
-  std::size_t begin_ = 0;   // start of unread data
-  std::size_t end_ = 0;     // end of valid data
+  std::size_t begin_ = 0;  // start of unread data
+  std::size_t end_ = 0;    // end of valid data
   bool eof_ = false;
   std::uint64_t line_number_ = 0;
   std::uint64_t lines_with_shape_ = 0;

@@ -49,10 +49,11 @@ void ReplaySource::check_ended(const Stream& stream) {
   } else if (file.lines_read() == 0) {
     fatal_.push_back(file.path() + ": the file is empty (no input at all)");
   } else if (file.lines_with_shape() == 0) {
-    fatal_.push_back(file.path() + ": none of its " + std::to_string(file.lines_read()) +
-                     " line(s) has the shape '<receive_time_ns> <frame>' (receive time in ns since 1970, a "
-                     "space, then the frame as received) that sigex record, sigex fetch-history and "
-                     "tools/make_bundled_data.py write");
+    fatal_.push_back(
+        file.path() + ": none of its " + std::to_string(file.lines_read()) +
+        " line(s) has the shape '<receive_time_ns> <frame>' (receive time in ns since 1970, a "
+        "space, then the frame as received) that sigex record, sigex fetch-history and "
+        "tools/make_bundled_data.py write");
   }
 }
 
@@ -69,7 +70,8 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
     // A held row due before the next line (or after the last) goes first; ties keep the line
     // first, as it was in the input before the row's publication. Rows published only after
     // the replay's end are not part of it.
-    if (schedule_ && schedule_->holding() && schedule_->next_release_ns() >= end_ns_) schedule_->discard();
+    if (schedule_ && schedule_->holding() && schedule_->next_release_ns() >= end_ns_)
+      schedule_->discard();
     if (schedule_ && schedule_->holding() &&
         (earliest == nullptr || schedule_->next_release_ns() < earliest->line.receive_time_ns)) {
       schedule_->release(out);
@@ -92,17 +94,17 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
       if (parsed && !written_by_fetch_history(line.frame)) observations_.observe(out, 0);
       if (parsed && schedule_) schedule_->admit(out, 0);
     } else if (BinanceParser::recognises(line.frame)) {
-      parsed = binance_.parse(line.frame, line.receive_time_ns,
-                              earliest->input.snapshot_instrument, out);
+      parsed = binance_.parse(line.frame, line.receive_time_ns, earliest->input.snapshot_instrument,
+                              out);
     }
     if (!parsed) {
       if (parsed.error().code == Errc::kUnknownInstrument) {
         ++stats_.unknown_instrument;  // a symbol we do not trade: not a fault
       } else {
         ++stats_.frames_rejected;
-        problems_.report(earliest->input.path, line.line_number,
-                         std::string(to_string(parsed.error().code)) + ": " +
-                             std::string(parsed.error().what));
+        problems_.report(
+            earliest->input.path, line.line_number,
+            std::string(to_string(parsed.error().code)) + ": " + std::string(parsed.error().what));
       }
     }
     advance(*earliest);

@@ -29,7 +29,7 @@ struct ReplayStats {
   std::uint64_t lines = 0;
   std::uint64_t frames_rejected = 0;  // malformed or unsupported frames (also in problems)
   std::uint64_t unknown_instrument = 0;
-  std::uint64_t control_frames = 0;   // {"result":...} answers recorded by `sigex record`
+  std::uint64_t control_frames = 0;  // {"result":...} answers recorded by `sigex record`
   std::uint64_t events = 0;
   std::uint64_t bytes = 0;
 };

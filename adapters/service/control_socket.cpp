@@ -4,8 +4,8 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <utility>
 #include <filesystem>
+#include <utility>
 
 #include <boost/asio.hpp>
 
@@ -27,7 +27,8 @@ constexpr std::size_t kMaxClients = 8;
 
 // One `sigex ctl` request: a line in, the answer out, closed. A client that does not send its
 // line within kClientTimeout is closed; others are served meanwhile.
-class ControlSession final : public Connection, public std::enable_shared_from_this<ControlSession> {
+class ControlSession final : public Connection,
+                             public std::enable_shared_from_this<ControlSession> {
  public:
   ControlSession(local::socket socket, const ControlSocketServer::Handler& handler)
       : socket_(std::move(socket)), timer_(socket_.get_executor()), handler_(handler) {}
@@ -37,10 +38,11 @@ class ControlSession final : public Connection, public std::enable_shared_from_t
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->close();
     });
-    asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, kMaxRequest), '\n',
-                           [self = shared_from_this()](boost::system::error_code ec, std::size_t length) {
-                             self->answer(ec, length);
-                           });
+    asio::async_read_until(
+        socket_, asio::dynamic_buffer(buffer_, kMaxRequest), '\n',
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t length) {
+          self->answer(ec, length);
+        });
   }
 
   void close() override {
@@ -57,7 +59,8 @@ class ControlSession final : public Connection, public std::enable_shared_from_t
       answer = "error: expected one request line of at most 4096 bytes\n";
     } else {
       std::string request = buffer_.substr(0, length);
-      while (!request.empty() && (request.back() == '\n' || request.back() == '\r')) request.pop_back();
+      while (!request.empty() && (request.back() == '\n' || request.back() == '\r'))
+        request.pop_back();
       answer = handler_(request);
     }
     boost::system::error_code ignored;
@@ -153,9 +156,8 @@ bool control_request(const std::string& path, const std::string& request, Durati
       socket.close();
     }
   });
-  asio::async_read(socket, asio::dynamic_buffer(buffer), [&](boost::system::error_code, std::size_t) {
-    timer.cancel();
-  });
+  asio::async_read(socket, asio::dynamic_buffer(buffer),
+                   [&](boost::system::error_code, std::size_t) { timer.cancel(); });
   io.run();
   if (timed_out) {
     error = "no answer from sigex at " + path + " (the core loop may be stuck)";

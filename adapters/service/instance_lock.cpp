@@ -40,7 +40,8 @@ bool InstanceLock::acquire(const std::string& state_dir, std::string& error) {
     return false;
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd_, 0) != 0 ||
+      ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     error = "cannot write PID to " + path + ": " + std::strerror(errno);
     return false;
   }

@@ -60,20 +60,22 @@ class Listener {
  private:
   template <typename Acceptor, typename MakeSession>
   void accept(Acceptor& acceptor, MakeSession make_session) {
-    acceptor.async_accept([this, &acceptor, make_session = std::move(make_session)](
-                              boost::system::error_code ec, typename Acceptor::protocol_type::socket socket) mutable {
-      if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) {
-        connections_.remove_if([](const std::weak_ptr<Connection>& weak) { return weak.expired(); });
-        if (connections_.size() >= max_connections_) {
-          boost::system::error_code ignored;
-          socket.close(ignored);  // too many at once: refuse rather than queue
-        } else {
-          connections_.push_back(make_session(std::move(socket)));
-        }
-      }
-      accept(acceptor, std::move(make_session));
-    });
+    acceptor.async_accept(
+        [this, &acceptor, make_session = std::move(make_session)](
+            boost::system::error_code ec, typename Acceptor::protocol_type::socket socket) mutable {
+          if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) return;
+          if (!ec) {
+            connections_.remove_if(
+                [](const std::weak_ptr<Connection>& weak) { return weak.expired(); });
+            if (connections_.size() >= max_connections_) {
+              boost::system::error_code ignored;
+              socket.close(ignored);  // too many at once: refuse rather than queue
+            } else {
+              connections_.push_back(make_session(std::move(socket)));
+            }
+          }
+          accept(acceptor, std::move(make_session));
+        });
   }
 
   std::size_t max_connections_;

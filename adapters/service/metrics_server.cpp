@@ -1,8 +1,8 @@
 #include "adapters/service/metrics_server.h"
 
 #include <chrono>
-#include <utility>
 #include <thread>
+#include <utility>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -20,7 +20,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::size_t kMaxScrapers = 16;
-constexpr auto kIdleTimeout = std::chrono::seconds(30);  // a keep-alive client silent this long is closed
+constexpr auto kIdleTimeout =
+    std::chrono::seconds(30);  // a keep-alive client silent this long is closed
 
 // One scraper's connection: requests answered in turn while it keeps the connection alive.
 class HttpSession final : public Connection, public std::enable_shared_from_this<HttpSession> {
@@ -39,10 +40,11 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
   void read() {
     request_ = {};
     stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->close();
-      self->respond();
-    });
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->respond();
+                     });
   }
 
   void respond() {
@@ -53,7 +55,8 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     response_.set(http::field::content_type, "text/plain; charset=utf-8");
     const std::string_view target(request_.target().data(), request_.target().size());
     const bool metrics = target == "/metrics" || target.starts_with("/metrics?");
-    const bool readable = request_.method() == http::verb::get || request_.method() == http::verb::head;
+    const bool readable =
+        request_.method() == http::verb::get || request_.method() == http::verb::head;
     if (!metrics) {
       response_.result(http::status::not_found);
       response_.body() = "sigex serves GET /metrics only\n";
@@ -71,10 +74,11 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     }
     response_.prepare_payload();
     if (request_.method() == http::verb::head) response_.body().clear();  // Content-Length stays
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec || !self->response_.keep_alive()) return self->close();
-      self->read();
-    });
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec || !self->response_.keep_alive()) return self->close();
+                        self->read();
+                      });
   }
 
   beast::tcp_stream stream_;
@@ -149,8 +153,10 @@ bool parse_loopback_listen(const std::string& text, std::string& address, std::u
   boost::system::error_code ec;
   const auto parsed = asio::ip::make_address(address, ec);
   if (ec || !parsed.is_loopback()) {
-    error = "\"" + address + "\" is not a loopback address: the metrics endpoint has no "
-            "authentication, so it listens on 127.0.0.1 or ::1 only (put a proxy in front to share it)";
+    error =
+        "\"" + address +
+        "\" is not a loopback address: the metrics endpoint has no "
+        "authentication, so it listens on 127.0.0.1 or ::1 only (put a proxy in front to share it)";
     return false;
   }
   const std::string port_text = text.substr(colon + 1);

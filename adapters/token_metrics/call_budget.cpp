@@ -9,17 +9,17 @@ namespace sigex {
 
 std::string utc_month(TimeNs time_ns) { return format_utc_date(time_ns).substr(0, 7); }
 
-std::unique_ptr<CallBudget> CallBudget::open(const std::filesystem::path& state_dir, std::string provider,
-                                             std::int64_t monthly_limit, int warn_percent,
-                                             std::string& error) {
+std::unique_ptr<CallBudget> CallBudget::open(const std::filesystem::path& state_dir,
+                                             std::string provider, std::int64_t monthly_limit,
+                                             int warn_percent, std::string& error) {
   std::error_code ignored;
   std::filesystem::create_directories(state_dir, ignored);
   // A file of its own: the poller thread writes it while the core writes the journal, and
   // the journal must never wait on a lock.
   const std::string path = (state_dir / "api_calls.db").string();
   sqlite3* database = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
     error = "cannot open call budget in " + path + ": " + sqlite3_errmsg(database);
     sqlite3_close(database);
     return nullptr;
@@ -36,11 +36,16 @@ std::unique_ptr<CallBudget> CallBudget::open(const std::filesystem::path& state_
     sqlite3_close(database);
     return nullptr;
   }
-  return std::unique_ptr<CallBudget>(new CallBudget(database, std::move(provider), monthly_limit, warn_percent));
+  return std::unique_ptr<CallBudget>(
+      new CallBudget(database, std::move(provider), monthly_limit, warn_percent));
 }
 
-CallBudget::CallBudget(sqlite3* database, std::string provider, std::int64_t limit, int warn_percent)
-    : database_(database), provider_(std::move(provider)), limit_(limit), warn_percent_(warn_percent) {}
+CallBudget::CallBudget(sqlite3* database, std::string provider, std::int64_t limit,
+                       int warn_percent)
+    : database_(database),
+      provider_(std::move(provider)),
+      limit_(limit),
+      warn_percent_(warn_percent) {}
 
 CallBudget::~CallBudget() { sqlite3_close(database_); }
 

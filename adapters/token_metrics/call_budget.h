@@ -20,9 +20,9 @@ namespace sigex {
 
 class CallBudget {
  public:
-  static std::unique_ptr<CallBudget> open(const std::filesystem::path& state_dir, std::string provider,
-                                          std::int64_t monthly_limit, int warn_percent,
-                                          std::string& error);
+  static std::unique_ptr<CallBudget> open(const std::filesystem::path& state_dir,
+                                          std::string provider, std::int64_t monthly_limit,
+                                          int warn_percent, std::string& error);
   ~CallBudget();
   CallBudget(const CallBudget&) = delete;
   CallBudget& operator=(const CallBudget&) = delete;

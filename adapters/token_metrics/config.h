@@ -34,9 +34,9 @@ struct TokenMetricsConfig {
   std::string tls_ca_file;  // extra CA (tests, corporate proxies); the system store is always used
   HttpTimeouts timeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 20 * kNsPerSecond};
 
-  int page_limit = 100;   // rows per page (the API's maximum)
-  int max_pages = 50;     // per query; more means something is wrong (pages that repeat)
-  int window_days = 29;   // longest date range per request (the SDKs' "29-day limit")
+  int page_limit = 100;  // rows per page (the API's maximum)
+  int max_pages = 50;    // per query; more means something is wrong (pages that repeat)
+  int window_days = 29;  // longest date range per request (the SDKs' "29-day limit")
 
   std::int64_t monthly_call_budget = 10'000;  // the Advanced plan; calls/month, UTC months
   int budget_warn_percent = 80;

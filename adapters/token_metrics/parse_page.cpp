@@ -19,7 +19,8 @@ bool key_is(std::string_view key, std::string_view upper) {
 
 Result<TmPage> TmPageReader::read(std::string_view body, bool keep_items) {
   simdjson::dom::element root;
-  if (dom_.parse(body.data(), body.size()).get(root)) return fail(Errc::kSyntax, "not JSON or truncated");
+  if (dom_.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "not JSON or truncated");
   simdjson::dom::object envelope;
   if (root.get_object().get(envelope)) return fail(Errc::kWrongType, "response is not an object");
   TmPage page;
@@ -28,7 +29,8 @@ Result<TmPage> TmPageReader::read(std::string_view body, bool keep_items) {
   bool seen_data = false;
   for (auto [key, value] : envelope) {
     if (key == "success") {
-      if (value.get_bool().get(page.success)) return fail(Errc::kWrongType, "success is not a boolean");
+      if (value.get_bool().get(page.success))
+        return fail(Errc::kWrongType, "success is not a boolean");
       seen_success = true;
     } else if (key == "message") {
       std::string_view message;
@@ -108,7 +110,8 @@ bool TmPageReader::raw_items(std::string_view body, std::vector<std::string>& ou
       } else {
         raw = item.raw_json_token();
       }
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                              raw.back() == '\t')) {
         raw.remove_suffix(1);
       }
       out.emplace_back(raw);
@@ -117,7 +120,8 @@ bool TmPageReader::raw_items(std::string_view body, std::vector<std::string>& ou
   return true;
 }
 
-std::string TmPageReader::combine(const std::vector<TmResponsePage>& pages, std::string_view source) {
+std::string TmPageReader::combine(const std::vector<TmResponsePage>& pages,
+                                  std::string_view source) {
   std::string data;
   std::size_t count = 0;
   for (const auto& page : pages) {

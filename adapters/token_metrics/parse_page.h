@@ -18,16 +18,16 @@
 namespace sigex {
 
 struct TmPageItem {
-  std::string json;          // the item, minified
-  std::int64_t token_id = 0; // 0 when missing or not an integer
-  TimeNs time_ns = 0;        // DATE / TIMESTAMP; 0 when missing or unreadable
+  std::string json;           // the item, minified
+  std::int64_t token_id = 0;  // 0 when missing or not an integer
+  TimeNs time_ns = 0;         // DATE / TIMESTAMP; 0 when missing or unreadable
 };
 
 struct TmPage {
   bool success = false;
-  std::string message;       // the envelope's message (why, for success:false)
+  std::string message;  // the envelope's message (why, for success:false)
   std::size_t items = 0;
-  TimeNs oldest_time_ns = 0; // among items with a readable DATE/TIMESTAMP; 0 when none
+  TimeNs oldest_time_ns = 0;          // among items with a readable DATE/TIMESTAMP; 0 when none
   std::vector<TmPageItem> item_list;  // filled only when asked for
 };
 

@@ -29,8 +29,8 @@ bool scalar_text(value field, std::optional<std::string_view>& text) {
   if (field.type().get(type)) return false;
   if (type == json_type::number) {
     std::string_view raw = field.raw_json_token();
-    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                            raw.back() == '\t')) {
+    while (!raw.empty() &&
+           (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
       raw.remove_suffix(1);
     }
     text = raw;
@@ -55,14 +55,22 @@ std::optional<std::int64_t> small_integer(std::string_view text) {
 
 std::string_view to_string(SignalRejection reason) {
   switch (reason) {
-    case SignalRejection::kNotAnObject: return "item_not_an_object";
-    case SignalRejection::kMissingTokenId: return "missing_token_id";
-    case SignalRejection::kMissingTime: return "missing_date";
-    case SignalRejection::kBadTime: return "bad_date";
-    case SignalRejection::kMissingValue: return "missing_signal_or_grade";
-    case SignalRejection::kValueOutOfRange: return "value_out_of_range";
-    case SignalRejection::kUnmappedToken: return "unmapped_token";
-    case SignalRejection::kCount: break;
+    case SignalRejection::kNotAnObject:
+      return "item_not_an_object";
+    case SignalRejection::kMissingTokenId:
+      return "missing_token_id";
+    case SignalRejection::kMissingTime:
+      return "missing_date";
+    case SignalRejection::kBadTime:
+      return "bad_date";
+    case SignalRejection::kMissingValue:
+      return "missing_signal_or_grade";
+    case SignalRejection::kValueOutOfRange:
+      return "value_out_of_range";
+    case SignalRejection::kUnmappedToken:
+      return "unmapped_token";
+    case SignalRejection::kCount:
+      break;
   }
   return "?";
 }
@@ -79,14 +87,16 @@ Result<std::int32_t> parse_grade_hundredths(std::string_view text) {
   }
   const auto hundredths = parse_decimal(kept, 2);
   if (!hundredths) return tl::unexpected(hundredths.error());
-  if (*hundredths < 0 || *hundredths > 10'000) return fail(Errc::kOutOfRange, "grade outside 0..100");
+  if (*hundredths < 0 || *hundredths > 10'000)
+    return fail(Errc::kOutOfRange, "grade outside 0..100");
   return static_cast<std::int32_t>(*hundredths);
 }
 
 Result<std::size_t> TokenMetricsParser::parse(std::string_view frame, TimeNs receive_time_ns,
                                               std::vector<InboundEvent>& out) {
   simdjson::ondemand::document document;
-  if (parser_.iterate(frame.data(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING).get(document)) {
+  if (parser_.iterate(frame.data(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING)
+          .get(document)) {
     return fail(Errc::kSyntax, "not JSON");
   }
   simdjson::ondemand::object root;
@@ -147,10 +157,12 @@ Result<std::size_t> TokenMetricsParser::parse(std::string_view frame, TimeNs rec
   // the same row is kept: the sort is stable).
   std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(original_size), out.end(),
                    [](const InboundEvent& a, const InboundEvent& b) {
-                     const TimeNs at = a.kind == MarketEventKind::kGrade ? a.grade.venue_time_ns
-                                                                         : a.trading_signal.venue_time_ns;
-                     const TimeNs bt = b.kind == MarketEventKind::kGrade ? b.grade.venue_time_ns
-                                                                         : b.trading_signal.venue_time_ns;
+                     const TimeNs at = a.kind == MarketEventKind::kGrade
+                                           ? a.grade.venue_time_ns
+                                           : a.trading_signal.venue_time_ns;
+                     const TimeNs bt = b.kind == MarketEventKind::kGrade
+                                           ? b.grade.venue_time_ns
+                                           : b.trading_signal.venue_time_ns;
                      return at < bt;
                    });
   return items;
@@ -206,7 +218,8 @@ bool TokenMetricsParser::parse_item(value item, TimeNs receive_time_ns,
   if (!token_id) return reject(SignalRejection::kMissingTokenId);
   // /tm-grade (the latest grade) has no DATE: such a grade counts as the grade of the UTC day
   // it was received on, so an unchanged grade is one record per day. Signals need their date.
-  const bool undated_grade = !time_text && !daily_signal && !hourly_signal && (trader_grade || tm_grade);
+  const bool undated_grade =
+      !time_text && !daily_signal && !hourly_signal && (trader_grade || tm_grade);
   if (!time_text && !undated_grade) return reject(SignalRejection::kMissingTime);
   const auto time_ns = undated_grade ? Result<TimeNs>(receive_time_ns / kNsPerDay * kNsPerDay)
                                      : parse_utc_timestamp(*time_text);
@@ -227,13 +240,13 @@ bool TokenMetricsParser::parse_item(value item, TimeNs receive_time_ns,
   if (trader_grade) {
     event.kind = MarketEventKind::kGrade;
     event.grade = Grade{instrument->id, GradeKind::kTraderGrade, *trader_grade, *token_id,
-                        *time_ns, receive_time_ns};
+                        *time_ns,       receive_time_ns};
     out.push_back(event);
   }
   if (tm_grade) {
     event.kind = MarketEventKind::kGrade;
-    event.grade = Grade{instrument->id, GradeKind::kTmGrade, *tm_grade, *token_id, *time_ns,
-                        receive_time_ns};
+    event.grade =
+        Grade{instrument->id, GradeKind::kTmGrade, *tm_grade, *token_id, *time_ns, receive_time_ns};
     out.push_back(event);
   }
   if (daily_signal || hourly_signal) {

@@ -44,8 +44,8 @@ std::optional<DurationNs> retry_after(std::string_view value, TimeNs now_ns) {
   char weekday[4] = {}, month_name[4] = {};
   int day = 0, year = 0, hour = 0, minute = 0, second = 0;
   const std::string text(value);
-  if (std::sscanf(text.c_str(), "%3s, %d %3s %d %d:%d:%d GMT", weekday, &day, month_name, &year, &hour,
-                  &minute, &second) != 7) {
+  if (std::sscanf(text.c_str(), "%3s, %d %3s %d %d:%d:%d GMT", weekday, &day, month_name, &year,
+                  &hour, &minute, &second) != 7) {
     return std::nullopt;
   }
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -83,14 +83,22 @@ bool takes_dates(TmEndpoint endpoint) {
 
 std::string_view to_string(TmOutcome outcome) {
   switch (outcome) {
-    case TmOutcome::kOk: return "ok";
-    case TmOutcome::kBudgetExhausted: return "budget_exhausted";
-    case TmOutcome::kAuthFailed: return "auth_failed";
-    case TmOutcome::kPaymentRequired: return "payment_required";
-    case TmOutcome::kNotFound: return "not_found";
-    case TmOutcome::kBadRequest: return "bad_request";
-    case TmOutcome::kGaveUp: return "gave_up";
-    case TmOutcome::kStopped: return "stopped";
+    case TmOutcome::kOk:
+      return "ok";
+    case TmOutcome::kBudgetExhausted:
+      return "budget_exhausted";
+    case TmOutcome::kAuthFailed:
+      return "auth_failed";
+    case TmOutcome::kPaymentRequired:
+      return "payment_required";
+    case TmOutcome::kNotFound:
+      return "not_found";
+    case TmOutcome::kBadRequest:
+      return "bad_request";
+    case TmOutcome::kGaveUp:
+      return "gave_up";
+    case TmOutcome::kStopped:
+      return "stopped";
   }
   return "?";
 }
@@ -106,8 +114,9 @@ std::vector<std::pair<TimeNs, TimeNs>> split_date_range(TimeNs from_day_ns, Time
   return windows;
 }
 
-TokenMetricsClient::TokenMetricsClient(const TokenMetricsConfig& config, Secret api_key, CallBudget* budget,
-                                       const Clock& clock, Waiter& waiter, boost::asio::ssl::context& tls)
+TokenMetricsClient::TokenMetricsClient(const TokenMetricsConfig& config, Secret api_key,
+                                       CallBudget* budget, const Clock& clock, Waiter& waiter,
+                                       boost::asio::ssl::context& tls)
     : config_(config),
       api_key_(std::move(api_key)),
       budget_(budget),
@@ -194,8 +203,8 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
           if (attempt == config_.max_attempts) break;
           ++metrics_.retries;
           if (wait_ns <= 0) wait_ns = backoff_.next();
-          log_warn("Token Metrics {} page {}: {}; retry {} in {} ms", endpoint, page, result.message,
-                   attempt, wait_ns / kNsPerMs);
+          log_warn("Token Metrics {} page {}: {}; retry {} in {} ms", endpoint, page,
+                   result.message, attempt, wait_ns / kNsPerMs);
           if (!waiter_.wait_for(wait_ns)) {
             result = {TmOutcome::kStopped, "stopped", {}};
             return result;
@@ -214,7 +223,8 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
     // An API that ignores `page` answers every page with page 1: stop instead of looping.
     if (!result.pages.empty() && accepted.items > 0 && accepted.body == result.pages.back().body) {
       ++metrics_.repeated_pages;
-      log_warn("Token Metrics {}: page {} repeats page {}; paging stopped", endpoint, page, page - 1);
+      log_warn("Token Metrics {}: page {} repeats page {}; paging stopped", endpoint, page,
+               page - 1);
       break;
     }
     ++metrics_.pages_ok;
@@ -229,8 +239,9 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
   return result;
 }
 
-TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& response, TmResponsePage& page,
-                                                         TmFetch& result, DurationNs& wait_ns) {
+TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& response,
+                                                         TmResponsePage& page, TmFetch& result,
+                                                         DurationNs& wait_ns) {
   if (response.transport_failed()) {
     if (response.error == boost::beast::error::timeout) {
       ++metrics_.timeouts;
@@ -265,8 +276,9 @@ TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& res
   if (status == 401 || status == 403) {
     ++metrics_.auth_failures;
     result.outcome = TmOutcome::kAuthFailed;
-    result.message = "Token Metrics refused the API key (HTTP " + std::to_string(status) + body_message() +
-                     "); signal intake is halted until the key is fixed and sigex restarted or reloaded";
+    result.message =
+        "Token Metrics refused the API key (HTTP " + std::to_string(status) + body_message() +
+        "); signal intake is halted until the key is fixed and sigex restarted or reloaded";
     return Attempt::kFatal;
   }
   if (status == 402) {
@@ -280,12 +292,16 @@ TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& res
   if (status == 404) {
     ++metrics_.not_found;
     result.outcome = TmOutcome::kNotFound;
-    result.message = "HTTP 404: the endpoint does not exist (Token Metrics removes endpoints; check the "
-                     "configured grade endpoint)";
+    result.message =
+        "HTTP 404: the endpoint does not exist (Token Metrics removes endpoints; check the "
+        "configured grade endpoint)";
     return Attempt::kFatal;
   }
   if (status != 200) {
-    if (status == 400) ++metrics_.bad_requests; else ++metrics_.other_http_errors;
+    if (status == 400)
+      ++metrics_.bad_requests;
+    else
+      ++metrics_.other_http_errors;
     result.outcome = TmOutcome::kBadRequest;
     result.message = "HTTP " + std::to_string(status) + body_message();
     return Attempt::kFatal;
@@ -298,7 +314,8 @@ TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& res
   }
   if (!parsed->success) {
     ++metrics_.success_false;
-    result.message = "success:false" + (parsed->message.empty() ? std::string() : ": " + parsed->message);
+    result.message =
+        "success:false" + (parsed->message.empty() ? std::string() : ": " + parsed->message);
     return Attempt::kRetry;
   }
   page.receive_time_ns = clock_.now_ns();

@@ -24,8 +24,8 @@
 #include "adapters/net/http_session.h"
 #include "adapters/net/waiter.h"
 #include "adapters/token_metrics/call_budget.h"
-#include "adapters/token_metrics/parse_page.h"
 #include "adapters/token_metrics/config.h"
+#include "adapters/token_metrics/parse_page.h"
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
 #include "engine/core/secret.h"
@@ -75,18 +75,18 @@ struct TmFetch {
 };
 
 struct TmClientMetrics {
-  std::uint64_t calls = 0;            // requests sent (each one counted in the budget)
+  std::uint64_t calls = 0;  // requests sent (each one counted in the budget)
   std::uint64_t pages_ok = 0;
-  std::uint64_t rate_limited = 0;     // 429
-  std::uint64_t server_errors = 0;    // 5xx
-  std::uint64_t auth_failures = 0;    // 401, 403
-  std::uint64_t payment_required = 0; // 402
+  std::uint64_t rate_limited = 0;      // 429
+  std::uint64_t server_errors = 0;     // 5xx
+  std::uint64_t auth_failures = 0;     // 401, 403
+  std::uint64_t payment_required = 0;  // 402
   std::uint64_t not_found = 0;
   std::uint64_t bad_requests = 0;
   std::uint64_t other_http_errors = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t transport_errors = 0;
-  std::uint64_t malformed = 0;        // bodies that are not a complete v2 envelope
+  std::uint64_t malformed = 0;  // bodies that are not a complete v2 envelope
   std::uint64_t success_false = 0;
   std::uint64_t repeated_pages = 0;   // a page identical to the one before: paging stopped
   std::uint64_t page_limit_hits = 0;  // max_pages reached

@@ -109,7 +109,8 @@ void SignalPoller::poll(Endpoint& endpoint, TimeNs now_ns) {
   // A lookback longer than the API's window is asked for window by window, all or nothing.
   TmFetch fetch;
   if (takes_dates(endpoint.endpoint)) {
-    for (const auto& [from, to] : split_date_range(query.start_day_ns, query.end_day_ns, config_.window_days)) {
+    for (const auto& [from, to] :
+         split_date_range(query.start_day_ns, query.end_day_ns, config_.window_days)) {
       TmQuery window = query;
       window.start_day_ns = from;
       window.end_day_ns = to;
@@ -172,7 +173,8 @@ void SignalPoller::emit(const TmFetch& fetch) {
   // newest first across pages, and the parser orders the rows of a frame by time. The recorder
   // gets the same frame, so a replay sees exactly what the core saw.
   const std::string frame = page_reader_.combine(fetch.pages, path_of_fetch_);
-  const TimeNs receive_time_ns = fetch.pages.empty() ? clock_.now_ns() : fetch.pages.back().receive_time_ns;
+  const TimeNs receive_time_ns =
+      fetch.pages.empty() ? clock_.now_ns() : fetch.pages.back().receive_time_ns;
   if (sink_) sink_(receive_time_ns, frame);
   padded_.assign(frame);
   padded_.append(simdjson::SIMDJSON_PADDING, '\0');
@@ -202,7 +204,8 @@ TmPollerMetrics SignalPoller::metrics() const {
   return metrics_;
 }
 
-bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& instruments, std::string& error) {
+bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& instruments,
+                       std::string& error) {
   TmQuery query;
   query.endpoint = TmEndpoint::kTokens;
   for (const auto& instrument : instruments) {
@@ -242,7 +245,8 @@ bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& inst
     }
     if (found->second.size() > 1) {
       error = "Token Metrics symbol " + symbol + " is ambiguous:";
-      for (const auto& [id, name] : found->second) error += " " + std::to_string(id) + " (" + name + ")";
+      for (const auto& [id, name] : found->second)
+        error += " " + std::to_string(id) + " (" + name + ")";
       error += "; set token_id in [[instruments]] for " + std::string(instrument.symbol.view());
       return false;
     }
@@ -255,24 +259,34 @@ bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& inst
 
 void SignalPoller::write_metrics(MetricsExposition& out, TimeNs now_ns) const {
   const TmPollerMetrics tm = metrics();
-  out.single("sigex_tm_calls_total", "counter", "Token Metrics API calls made.", static_cast<double>(tm.client.calls));
+  out.single("sigex_tm_calls_total", "counter", "Token Metrics API calls made.",
+             static_cast<double>(tm.client.calls));
   out.single("sigex_tm_calls_left", "gauge", "Token Metrics calls left in this month's budget.",
-             static_cast<double>(std::max<std::int64_t>(tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0)));
-  out.single("sigex_tm_records_total", "counter", "Signals and grades received (new ones).", static_cast<double>(tm.records_emitted));
-  out.single("sigex_tm_parse_failures_total", "counter", "Token Metrics pages that failed to parse.",
+             static_cast<double>(std::max<std::int64_t>(
+                 tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0)));
+  out.single("sigex_tm_records_total", "counter", "Signals and grades received (new ones).",
+             static_cast<double>(tm.records_emitted));
+  out.single("sigex_tm_parse_failures_total", "counter",
+             "Token Metrics pages that failed to parse.",
              static_cast<double>(tm.parse_failures + tm.client.malformed));
   out.single("sigex_tm_errors_total", "counter",
-             "Token Metrics calls that failed (HTTP errors, timeouts, transport, malformed or success:false pages).",
-             static_cast<double>(tm.client.rate_limited + tm.client.server_errors + tm.client.auth_failures +
-                                 tm.client.payment_required + tm.client.timeouts + tm.client.transport_errors +
-                                 tm.client.bad_requests + tm.client.other_http_errors + tm.client.malformed +
-                                 tm.client.success_false));
-  out.single("sigex_tm_halted", "gauge", "1 when polling stopped (budget exhausted, key refused).", tm.halted ? 1 : 0);
-  out.family("sigex_tm_last_success_age_seconds", "gauge", "Age of the last successful poll per endpoint (-1: never).");
+             "Token Metrics calls that failed (HTTP errors, timeouts, transport, malformed or "
+             "success:false pages).",
+             static_cast<double>(tm.client.rate_limited + tm.client.server_errors +
+                                 tm.client.auth_failures + tm.client.payment_required +
+                                 tm.client.timeouts + tm.client.transport_errors +
+                                 tm.client.bad_requests + tm.client.other_http_errors +
+                                 tm.client.malformed + tm.client.success_false));
+  out.single("sigex_tm_halted", "gauge", "1 when polling stopped (budget exhausted, key refused).",
+             tm.halted ? 1 : 0);
+  out.family("sigex_tm_last_success_age_seconds", "gauge",
+             "Age of the last successful poll per endpoint (-1: never).");
   for (const auto& endpoint : tm.endpoints) {
     if (!endpoint.enabled) continue;
     out.sample("sigex_tm_last_success_age_seconds", label("endpoint", endpoint.name),
-               endpoint.last_success_ns == 0 ? -1 : static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9);
+               endpoint.last_success_ns == 0
+                   ? -1
+                   : static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9);
   }
 }
 
@@ -281,10 +295,12 @@ void SignalPoller::write_status(DaemonStatus& status, TimeNs now_ns) const {
   DaemonStatus::TokenMetrics out;
   for (const auto& endpoint : tm.endpoints) {
     if (!endpoint.enabled) continue;
-    out.endpoints.push_back({endpoint.name, endpoint.polls, endpoint.failures,
-                             endpoint.last_success_ns == 0
-                                 ? std::nullopt
-                                 : std::optional<double>(static_cast<double>(now_ns - endpoint.last_success_ns) / 1e9)});
+    out.endpoints.push_back(
+        {endpoint.name, endpoint.polls, endpoint.failures,
+         endpoint.last_success_ns == 0
+             ? std::nullopt
+             : std::optional<double>(static_cast<double>(now_ns - endpoint.last_success_ns) /
+                                     1e9)});
   }
   out.records_received = tm.records_emitted;
   out.budget_used = tm.budget_used;

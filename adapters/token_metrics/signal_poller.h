@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/token_metrics/rest_client.h"
 #include "adapters/token_metrics/parse_records.h"
+#include "adapters/token_metrics/rest_client.h"
 #include "engine/ports/reporting_component.h"
 #include "engine/queue/event_queue.h"
 #include "engine/signals/signal_gate.h"
@@ -40,7 +40,7 @@ struct TmPollerMetrics {
   TmClientMetrics client;
   std::uint64_t records_emitted = 0;
   std::uint64_t records_unchanged = 0;  // seen before: not re-emitted
-  std::uint64_t parse_failures = 0;     // pages the record parser refused (after the envelope passed)
+  std::uint64_t parse_failures = 0;  // pages the record parser refused (after the envelope passed)
   std::vector<std::pair<std::string, std::uint64_t>> rejections;  // rows refused, by reason
   std::uint64_t budget_used = 0;
   std::int64_t budget_limit = 0;
@@ -56,8 +56,8 @@ class SignalPoller final : public ReportingComponent {
   // `waiter` decides how the thread waits (tests inject one that does not sleep); `budget`
   // may be null only in tests.
   SignalPoller(const TokenMetricsConfig& config, const InstrumentRegistry& instruments,
-               EventQueue<InboundEvent>& queue, const Clock& clock, Secret api_key, CallBudget* budget,
-               Waiter& waiter, boost::asio::ssl::context& tls);
+               EventQueue<InboundEvent>& queue, const Clock& clock, Secret api_key,
+               CallBudget* budget, Waiter& waiter, boost::asio::ssl::context& tls);
   ~SignalPoller();
 
   void set_frame_sink(FrameSink sink);  // before start()
@@ -111,6 +111,7 @@ TimeNs next_poll_time(TimeNs time_ns, const TmPollConfig& poll);
 
 // Looks up token ids for instruments that have a token_symbol but no token_id (one /tokens
 // call). A symbol matching several tokens is an error listing them: tickers are not unique.
-bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& instruments, std::string& error);
+bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& instruments,
+                       std::string& error);
 
 }  // namespace sigex

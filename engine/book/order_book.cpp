@@ -17,10 +17,14 @@ bool worse(Side side, Price left, Price right) {
 
 std::string_view to_string(BookStatus status) {
   switch (status) {
-    case BookStatus::kNotUsed: return "not_used";
-    case BookStatus::kAwaitingSnapshot: return "awaiting_snapshot";
-    case BookStatus::kSynced: return "synced";
-    case BookStatus::kInvalid: return "invalid";
+    case BookStatus::kNotUsed:
+      return "not_used";
+    case BookStatus::kAwaitingSnapshot:
+      return "awaiting_snapshot";
+    case BookStatus::kSynced:
+      return "synced";
+    case BookStatus::kInvalid:
+      return "invalid";
   }
   return "?";
 }

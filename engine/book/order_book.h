@@ -43,7 +43,7 @@ enum class BookStatus : std::uint8_t {
   kNotUsed,           // no depth data seen: the instrument trades on quotes alone
   kAwaitingSnapshot,  // diffs buffered, waiting for a snapshot
   kSynced,
-  kInvalid,           // gap, duplicate, reorder or overflow: a new snapshot is needed
+  kInvalid,  // gap, duplicate, reorder or overflow: a new snapshot is needed
 };
 
 std::string_view to_string(BookStatus status);

@@ -37,11 +37,13 @@ std::unique_ptr<toml::table> parse_toml_text(const std::string& text, const std:
   }
 }
 
-std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors, std::string* text) {
+std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErrors& errors,
+                                             std::string* text) {
   std::string content;
   errno = 0;
   if (!read_text_file(path, content)) {
-    errors.add(path + ": cannot read the file" + (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
+    errors.add(path + ": cannot read the file" +
+               (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
     return nullptr;
   }
   auto table = parse_toml_text(content, path, errors);
@@ -52,7 +54,8 @@ std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErro
 bool apply_override(toml::table& root, const std::string& assignment, ConfigErrors& errors) {
   const auto equals = assignment.find('=');
   if (equals == std::string::npos || equals == 0) {
-    errors.add("--set " + assignment + ": expected KEY=VALUE, such as risk.max_order_notional=\"500\"");
+    errors.add("--set " + assignment +
+               ": expected KEY=VALUE, such as risk.max_order_notional=\"500\"");
     return false;
   }
   const std::string key = assignment.substr(0, equals);
@@ -79,7 +82,8 @@ bool apply_override(toml::table& root, const std::string& assignment, ConfigErro
   std::size_t start = 0;
   while (true) {
     const auto dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string part =
+        key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (part.empty()) {
       errors.add("--set " + assignment + ": empty part in the key");
       return false;
@@ -120,7 +124,8 @@ const toml::node* ConfigSection::get(const std::string& key) {
 std::string ConfigSection::where(const toml::node* node) const {
   const toml::node* located = node != nullptr ? node : table_;
   // A value given on the command line (--set) is named by its argument, not by the file.
-  if (located != nullptr && located->source().path && located->source().path->starts_with("--set ")) {
+  if (located != nullptr && located->source().path &&
+      located->source().path->starts_with("--set ")) {
     return *located->source().path;
   }
   std::ostringstream text;
@@ -155,7 +160,8 @@ void ConfigSection::integer(const std::string& key, int& out, int min, int max) 
   out = static_cast<int>(wide);
 }
 
-void ConfigSection::seconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_s, std::int64_t max_s) {
+void ConfigSection::seconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_s,
+                            std::int64_t max_s) {
   std::int64_t seconds = out_ns / kNsPerSecond;
   integer(key, seconds, min_s, max_s);
   out_ns = seconds * kNsPerSecond;
@@ -193,17 +199,18 @@ void ConfigSection::decimal(const std::string& key, int scale, std::int64_t& out
     text = std::to_string(*node->value<std::int64_t>());
   } else if (node->is_floating_point()) {
     // The float's shortest text is what the user wrote in nearly every case; say what to write.
-    return error(key, fmt::format("a float is not accepted for a decimal (it would pass through binary floating "
-                                  "point); write it as a string: {} = \"{}\"",
-                                  key, *node->value<double>()));
+    return error(
+        key,
+        fmt::format("a float is not accepted for a decimal (it would pass through binary floating "
+                    "point); write it as a string: {} = \"{}\"",
+                    key, *node->value<double>()));
   } else {
     return error(key, "expected a decimal string such as \"0.01\" or an integer");
   }
   const auto parsed = parse_decimal(text, scale);
   if (!parsed) {
-    return error(key, "invalid decimal \"" + text + "\" (" +
-                          std::string(parsed.error().what) + ", at most " +
-                          std::to_string(scale) + " decimals)");
+    return error(key, "invalid decimal \"" + text + "\" (" + std::string(parsed.error().what) +
+                          ", at most " + std::to_string(scale) + " decimals)");
   }
   if (!allow_negative && *parsed < 0) return error(key, "must not be negative");
   out = *parsed;
@@ -242,8 +249,8 @@ std::vector<ConfigSection> ConfigSection::tables(const std::string& key) {
   }
   std::size_t index = 0;
   for (const auto& element : *array) {
-    const std::string name = (name_.empty() ? key : name_ + "." + key) + "[" +
-                             std::to_string(index++) + "]";
+    const std::string name =
+        (name_.empty() ? key : name_ + "." + key) + "[" + std::to_string(index++) + "]";
     if (!element.is_table()) {
       errors_->add(where(&element) + ": " + name + ": expected a table");
       continue;

@@ -34,8 +34,10 @@ class ConfigSection {
   void integer(const std::string& key, std::int64_t& out, std::int64_t min, std::int64_t max);
   void integer(const std::string& key, int& out, int min, int max);
   // A duration written in whole seconds or milliseconds (the key says which: "_s", "_ms").
-  void seconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_s, std::int64_t max_s);
-  void milliseconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_ms, std::int64_t max_ms);
+  void seconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_s,
+               std::int64_t max_s);
+  void milliseconds(const std::string& key, std::int64_t& out_ns, std::int64_t min_ms,
+                    std::int64_t max_ms);
   void boolean(const std::string& key, bool& out);
   void text(const std::string& key, std::string& out);
   // A decimal written as a string ("0.01") or an integer; floats are refused so that no value

@@ -45,13 +45,15 @@ void FlattenStrategy::step(StrategyContext& context) {
     intent.quantity = position.quantity;
     intent.reduce_only = true;
     intent.reason = "flatten";
-    intent.intent = IntentKey::of({static_cast<std::int64_t>(request_id_), static_cast<std::int64_t>(id),
-                                   static_cast<std::int64_t>(++attempt_)});
+    intent.intent =
+        IntentKey::of({static_cast<std::int64_t>(request_id_), static_cast<std::int64_t>(id),
+                       static_cast<std::int64_t>(++attempt_)});
     if (context.submit(intent)) {
       waiting = true;
     } else if (++refusals_[id] == kMaxRefusals) {
-      log_error("flatten: {} of {} cannot be sold (refused {} times; see the risk denials); left as is",
-                context.instruments().get(id).symbol.view(), position.quantity.raw, kMaxRefusals);
+      log_error(
+          "flatten: {} of {} cannot be sold (refused {} times; see the risk denials); left as is",
+          context.instruments().get(id).symbol.view(), position.quantity.raw, kMaxRefusals);
     } else {
       waiting = true;
     }

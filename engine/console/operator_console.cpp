@@ -20,7 +20,8 @@ std::string OperatorConsole::handle(const std::string& request) {
   if (verb == "reduce") return set_state(TradingState::kReducing, arguments);
   if (verb == "flatten") return flatten(arguments);
   if (verb == "reload") return host_.reload();
-  return "error: unknown request \"" + verb + "\" (expected status, halt, resume, reduce, flatten or reload)\n";
+  return "error: unknown request \"" + verb +
+         "\" (expected status, halt, resume, reduce, flatten or reload)\n";
 }
 
 // "<scope> <reason...>" from `sigex ctl`.
@@ -32,7 +33,8 @@ std::string OperatorConsole::set_state(TradingState state, const std::string& ar
     return "error: scope \"" + scope + "\": " + why + "\n";
   }
   if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
-  host_.control({ControlKind::kSetTradingState, scope, std::string(to_string(state)), "operator: " + reason});
+  host_.control(
+      {ControlKind::kSetTradingState, scope, std::string(to_string(state)), "operator: " + reason});
   host_.state_changed();
   return fmt::format("ok\n{} is {}\n", scope, to_string(state));
 }
@@ -40,17 +42,22 @@ std::string OperatorConsole::set_state(TradingState state, const std::string& ar
 std::string OperatorConsole::flatten(const std::string& reason) {
   if (reason.empty()) return "error: a reason is required (it is journaled with the change)\n";
   const std::size_t canceled = host_.control({ControlKind::kFlatten, "", "", reason});
-  return fmt::format("ok\nglobal is REDUCING; {} resting order(s) being canceled; positions are being sold "
-                     "(watch `sigex ctl status`)\n", canceled);
+  return fmt::format(
+      "ok\nglobal is REDUCING; {} resting order(s) being canceled; positions are being sold "
+      "(watch `sigex ctl status`)\n",
+      canceled);
 }
 
-void describe_core(DaemonStatus& s, const Engine& engine, const SignalGate* signal_gate, std::string_view cash_asset) {
+void describe_core(DaemonStatus& s, const Engine& engine, const SignalGate* signal_gate,
+                   std::string_view cash_asset) {
   const TradingStatus& global = engine.trading_states().get(kGlobalScope);
   s.trading_states.push_back({std::string(kGlobalScope), std::string(to_string(global.state)),
-                              global.reason.empty() ? "" : format_utc_timestamp(global.since_ns), global.reason});
+                              global.reason.empty() ? "" : format_utc_timestamp(global.since_ns),
+                              global.reason});
   for (const auto& [scope, state] : engine.trading_states().all()) {
     if (scope == kGlobalScope) continue;
-    s.trading_states.push_back({scope, std::string(to_string(state.state)), format_utc_timestamp(state.since_ns), state.reason});
+    s.trading_states.push_back({scope, std::string(to_string(state.state)),
+                                format_utc_timestamp(state.since_ns), state.reason});
   }
   if (engine.halted()) s.oms_halted_reason = engine.halt_reason();
   if (s.token_metrics && signal_gate != nullptr) {
@@ -79,8 +86,10 @@ void describe_core(DaemonStatus& s, const Engine& engine, const SignalGate* sign
   for (const Order& order : engine.orders().orders()) {
     if (!is_open(order.state)) continue;
     const Instrument& instrument = instruments.get(order.instrument);
-    s.open_orders.push_back({std::string(order.client_order_id.view()), std::string(instrument.symbol.view()),
-                             order.side == Side::kBuy ? "BUY" : "SELL", order.type == OrderType::kMarket ? "MARKET" : "LIMIT",
+    s.open_orders.push_back({std::string(order.client_order_id.view()),
+                             std::string(instrument.symbol.view()),
+                             order.side == Side::kBuy ? "BUY" : "SELL",
+                             order.type == OrderType::kMarket ? "MARKET" : "LIMIT",
                              format_decimal(order.quantity.raw, instrument.quantity_scale),
                              format_decimal(order.price.raw, instrument.price_scale),
                              format_decimal(order.filled_quantity.raw, instrument.quantity_scale),

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "engine/status/daemon_status.h"
 #include "engine/journal/input_log.h"
 #include "engine/runtime/engine.h"
 #include "engine/signals/signal_gate.h"
+#include "engine/status/daemon_status.h"
 
 namespace sigex {
 

@@ -23,10 +23,11 @@ struct ServiceMetrics {
   LatencyHistogram decision_to_wire;    // order decided -> request on the wire (live)
   std::atomic<std::uint64_t> watchdog_pings{0};
   std::uint64_t reconciliation_differences_at_start = 0;
-  std::uint64_t balance_differences = 0;  // account balances unlike the journal's positions, at start
+  std::uint64_t balance_differences =
+      0;  // account balances unlike the journal's positions, at start
   DurationNs start_to_ready_ns = 0;
   DurationNs feed_wait_ns = 0;  // of which waiting for the market data feed (network)
-  std::string listen;  // the endpoint's URL, for `ctl status`
+  std::string listen;           // the endpoint's URL, for `ctl status`
 };
 
 // The components that contribute families of their own, in the order they are rendered; any
@@ -37,14 +38,16 @@ struct MetricsComponents {
   const ReportingComponent* venue = nullptr;
   std::uint64_t alerts() const {
     std::uint64_t total = 0;
-    for (const ReportingComponent* component : {market_data, signals, venue}) total += component ? component->alerts() : 0;
+    for (const ReportingComponent* component : {market_data, signals, venue})
+      total += component ? component->alerts() : 0;
     return total;
   }
 };
 
 // Core thread. `mode`: "live" or "paper".
-std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine, std::string_view mode,
-                           const MetricsComponents& components, std::size_t queue_depth, bool ready, TimeNs now_ns,
+std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
+                           std::string_view mode, const MetricsComponents& components,
+                           std::size_t queue_depth, bool ready, TimeNs now_ns,
                            TimeNs last_market_event_ns);
 
 }  // namespace sigex

@@ -23,7 +23,8 @@ void civil_from_days(std::int64_t days, std::int64_t& year, unsigned& month, uns
   const auto day_of_era = static_cast<unsigned>(days - era * 146097);
   const unsigned year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned month_index = (5 * day_of_year + 2) / 153;
   day = day_of_year - (153 * month_index + 2) / 5 + 1;
   month = month_index < 10 ? month_index + 3 : month_index - 9;
@@ -58,7 +59,8 @@ Result<TimeNs> parse_utc_timestamp(std::string_view text) {
         !read_digits(text, 14, 2, minute) || text[16] != ':' || !read_digits(text, 17, 2, second)) {
       return fail(Errc::kSyntax, "expected a time HH:MM:SS");
     }
-    if (hour > 23 || minute > 59 || second > 60) return fail(Errc::kOutOfRange, "time out of range");
+    if (hour > 23 || minute > 59 || second > 60)
+      return fail(Errc::kOutOfRange, "time out of range");
     position = 19;
     if (position < text.size() && text[position] == '.') {
       ++position;

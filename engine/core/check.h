@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define SIGEX_CHECK(condition, message)                                                   \
-  do {                                                                                    \
-    if (!(condition)) [[unlikely]] {                                                      \
-      std::fprintf(stderr, "sigex: invariant broken at %s:%d: %s (%s)\n", __FILE__,      \
-                   __LINE__, message, #condition);                                        \
-      std::abort();                                                                       \
-    }                                                                                     \
+#define SIGEX_CHECK(condition, message)                                                       \
+  do {                                                                                        \
+    if (!(condition)) [[unlikely]] {                                                          \
+      std::fprintf(stderr, "sigex: invariant broken at %s:%d: %s (%s)\n", __FILE__, __LINE__, \
+                   message, #condition);                                                      \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (false)

@@ -88,7 +88,9 @@ std::optional<std::int64_t> parse_short_decimal(std::string_view text, int scale
   if (digits == 0 || text.back() == '.') return std::nullopt;
   const int shift = scale - (fraction_digits < 0 ? 0 : fraction_digits);
   std::uint64_t scaled = 0;
-  if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(kPowersOf10[static_cast<std::size_t>(shift)]), &scaled) ||
+  if (__builtin_mul_overflow(
+          magnitude, static_cast<std::uint64_t>(kPowersOf10[static_cast<std::size_t>(shift)]),
+          &scaled) ||
       scaled > static_cast<std::uint64_t>(INT64_MAX)) {
     return std::nullopt;
   }
@@ -147,9 +149,11 @@ std::string format_decimal(std::int64_t raw, int scale) {
 std::size_t write_decimal(std::int64_t raw, int scale, char (&out)[kMaxDecimalText],
                           DecimalZeros zeros) {
   SIGEX_CHECK(scale >= 0 && scale <= kMaxScale, "format scale out of range");
-  const auto magnitude = raw < 0 ? 0 - static_cast<std::uint64_t>(raw) : static_cast<std::uint64_t>(raw);
+  const auto magnitude =
+      raw < 0 ? 0 - static_cast<std::uint64_t>(raw) : static_cast<std::uint64_t>(raw);
   char digits[24];
-  const auto count = static_cast<int>(std::to_chars(digits, digits + sizeof digits, magnitude).ptr - digits);
+  const auto count =
+      static_cast<int>(std::to_chars(digits, digits + sizeof digits, magnitude).ptr - digits);
   char* at = out;
   if (raw < 0) *at++ = '-';
   const int whole = count - scale;  // digits before the point; none when <= 0
@@ -184,8 +188,7 @@ std::int64_t round_to_multiple(std::int64_t raw, std::int64_t increment, Roundin
 Result<std::int64_t> mul_div(std::int64_t raw, std::int64_t numerator, std::int64_t denominator,
                              Rounding rounding) {
   if (denominator == 0) return fail(Errc::kOutOfRange, "division by zero");
-  const Int128 result =
-      divide_rounded(static_cast<Int128>(raw) * numerator, denominator, rounding);
+  const Int128 result = divide_rounded(static_cast<Int128>(raw) * numerator, denominator, rounding);
   if (result > kInt64Max || result < kInt64Min) return fail(Errc::kOverflow, "result too large");
   return static_cast<std::int64_t>(result);
 }

@@ -13,10 +13,10 @@
 
 namespace sigex {
 
-using InstrumentId = std::uint16_t;          // dense index into the registry
-using TokenId = std::int64_t;                // Token Metrics TOKEN_ID
-using Symbol = FixedString<20>;              // exchange symbol, e.g. "BTCUSDT"
-using AssetCode = FixedString<12>;           // e.g. "BTC", "USDT"
+using InstrumentId = std::uint16_t;  // dense index into the registry
+using TokenId = std::int64_t;        // Token Metrics TOKEN_ID
+using Symbol = FixedString<20>;      // exchange symbol, e.g. "BTCUSDT"
+using AssetCode = FixedString<12>;   // e.g. "BTC", "USDT"
 
 inline constexpr InstrumentId kNoInstrument = 0xFFFF;
 
@@ -27,12 +27,12 @@ struct Instrument {
   AssetCode quote_asset;  // what prices are in
   int price_scale = 8;    // Price::raw = price * 10^price_scale
   int quantity_scale = 8;
-  Price tick_size{1};           // price increment, at price_scale
-  Quantity step_size{1};        // quantity increment, at quantity_scale
+  Price tick_size{1};     // price increment, at price_scale
+  Quantity step_size{1};  // quantity increment, at quantity_scale
   Quantity min_quantity{0};
-  Money min_notional{0};        // at kMoneyScale, in the quote asset
-  TokenId token_id = 0;         // Token Metrics TOKEN_ID; 0 = not mapped
-  AssetCode token_symbol;       // Token Metrics TOKEN_SYMBOL, e.g. "BTC"
+  Money min_notional{0};   // at kMoneyScale, in the quote asset
+  TokenId token_id = 0;    // Token Metrics TOKEN_ID; 0 = not mapped
+  AssetCode token_symbol;  // Token Metrics TOKEN_SYMBOL, e.g. "BTC"
 };
 
 // Built once at start-up by the composition root, then read-only: safe to read from any thread.

@@ -50,7 +50,8 @@ Result<Money> notional(Price price, int price_scale, Quantity quantity, int quan
   } else {
     for (int i = product_scale; i < kMoneyScale; ++i) {
       // Stop before the 128-bit intermediate itself could overflow.
-      if (scaled > INT64_MAX || scaled < INT64_MIN) return fail(Errc::kOverflow, "notional overflow");
+      if (scaled > INT64_MAX || scaled < INT64_MIN)
+        return fail(Errc::kOverflow, "notional overflow");
       scaled *= 10;
     }
   }
@@ -105,8 +106,9 @@ std::string format_money(Money amount, int decimals) {
   const std::int64_t unit = pow10(kMoneyScale - decimals);
   const std::int64_t half = unit / 2;
   // Half away from zero, as a reader rounds: 0.005 -> 0.01, -0.005 -> -0.01.
-  const std::int64_t rounded = amount.raw >= 0 ? (amount.raw / unit) + (amount.raw % unit >= half && unit > 1 ? 1 : 0)
-                                               : (amount.raw / unit) - (-(amount.raw % unit) >= half && unit > 1 ? 1 : 0);
+  const std::int64_t rounded =
+      amount.raw >= 0 ? (amount.raw / unit) + (amount.raw % unit >= half && unit > 1 ? 1 : 0)
+                      : (amount.raw / unit) - (-(amount.raw % unit) >= half && unit > 1 ? 1 : 0);
   return format_decimal(rounded, decimals);
 }
 

@@ -19,7 +19,9 @@ namespace sigex {
 class PrefaultedArena final : public std::pmr::memory_resource {
  public:
   explicit PrefaultedArena(std::size_t first_block_bytes = std::size_t{1} << 21)
-      : bytes_(first_block_bytes), first_(map(first_block_bytes)), arena_(first_, first_block_bytes) {}
+      : bytes_(first_block_bytes),
+        first_(map(first_block_bytes)),
+        arena_(first_, first_block_bytes) {}
   ~PrefaultedArena() override { ::munmap(first_, bytes_); }
   PrefaultedArena(const PrefaultedArena&) = delete;
   PrefaultedArena& operator=(const PrefaultedArena&) = delete;
@@ -31,12 +33,15 @@ class PrefaultedArena final : public std::pmr::memory_resource {
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment) override {
     arena_.deallocate(pointer, bytes, alignment);
   }
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
 
   // Anonymous pages made resident in one call (MADV_POPULATE_WRITE, Linux 5.14) rather than
   // one fault per page; on older kernels they are written instead.
   static std::byte* map(std::size_t bytes) {
-    void* pages = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* pages =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (pages == MAP_FAILED) throw std::bad_alloc();
 #ifdef MADV_POPULATE_WRITE
     if (::madvise(pages, bytes, MADV_POPULATE_WRITE) == 0) return static_cast<std::byte*>(pages);

@@ -17,7 +17,9 @@ namespace sigex {
 namespace {
 
 void trim(std::string& text) {
-  const auto not_space = [](unsigned char c) { return c != ' ' && c != '\n' && c != '\r' && c != '\t'; };
+  const auto not_space = [](unsigned char c) {
+    return c != ' ' && c != '\n' && c != '\r' && c != '\t';
+  };
   std::size_t begin = 0;
   while (begin < text.size() && !not_space(static_cast<unsigned char>(text[begin]))) ++begin;
   std::size_t end = text.size();
@@ -52,7 +54,8 @@ Secret::Secret(std::string text) {
   if (!text.empty()) {
     const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
     mapped_ = (text.size() + page - 1) / page * page;
-    void* pages = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* pages =
+        mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (pages == MAP_FAILED) throw std::bad_alloc();
     madvise(pages, mapped_, MADV_DONTDUMP);
     locked_ = mlock(pages, mapped_) == 0;
@@ -113,7 +116,8 @@ tl::expected<SecretLoad, std::string> load_secret(const SecretSource& source,
       if (std::filesystem::exists(path)) {
         if (!read_file(path, text, error)) return tl::unexpected(source.what + ": " + error);
         trim(text);
-        if (text.empty()) return tl::unexpected(source.what + ": systemd credential " + path + " is empty");
+        if (text.empty())
+          return tl::unexpected(source.what + ": systemd credential " + path + " is empty");
         return SecretLoad{Secret(std::move(text)), "systemd credential " + source.credential};
       }
       note("systemd credential " + path);
@@ -132,7 +136,8 @@ tl::expected<SecretLoad, std::string> load_secret(const SecretSource& source,
       }
       if (!read_file(source.file, text, error)) return tl::unexpected(source.what + ": " + error);
       trim(text);
-      if (text.empty()) return tl::unexpected(source.what + ": key file " + source.file + " is empty");
+      if (text.empty())
+        return tl::unexpected(source.what + ": key file " + source.file + " is empty");
       return SecretLoad{Secret(std::move(text)), "key file " + source.file};
     }
     note("key file " + source.file);
@@ -140,7 +145,8 @@ tl::expected<SecretLoad, std::string> load_secret(const SecretSource& source,
   if (!source.env.empty()) {
     text = environment(source.env);
     trim(text);
-    if (!text.empty()) return SecretLoad{Secret(std::move(text)), "environment variable " + source.env};
+    if (!text.empty())
+      return SecretLoad{Secret(std::move(text)), "environment variable " + source.env};
     note("environment variable " + source.env);
   }
   if (looked.empty()) return tl::unexpected(source.what + ": no source configured");

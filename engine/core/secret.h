@@ -68,7 +68,7 @@ struct SecretLoad {
 using EnvironmentLookup = std::string (*)(const std::string& name);
 std::string process_environment(const std::string& name);
 
-tl::expected<SecretLoad, std::string> load_secret(const SecretSource& source,
-                                                  EnvironmentLookup environment = process_environment);
+tl::expected<SecretLoad, std::string> load_secret(
+    const SecretSource& source, EnvironmentLookup environment = process_environment);
 
 }  // namespace sigex

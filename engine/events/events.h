@@ -74,7 +74,7 @@ struct TradingSignal {
   InstrumentId instrument;
   SignalTimeframe timeframe;
   std::int8_t signal;
-  std::int8_t trend;     // TOKEN_TREND / POSITION: the current trend, 0 when unknown
+  std::int8_t trend;  // TOKEN_TREND / POSITION: the current trend, 0 when unknown
   TokenId token_id;
   TimeNs venue_time_ns;  // DATE / TIMESTAMP of the signal
   TimeNs receive_time_ns;
@@ -93,8 +93,8 @@ struct Grade {
 };
 
 enum class FeedResetReason : std::uint8_t {
-  kSubscribed,     // a (re)connection: books must be rebuilt from a new snapshot
-  kRecordsDropped, // the inbound queue was full and records of this instrument were dropped
+  kSubscribed,      // a (re)connection: books must be rebuilt from a new snapshot
+  kRecordsDropped,  // the inbound queue was full and records of this instrument were dropped
 };
 
 // From a market data feed: the instrument's depth stream restarts, so its book is invalid
@@ -180,7 +180,7 @@ enum class ExecutionKind : std::uint8_t {
   kUnknown,   // timeout, disconnect, 5xx: resolve by asking the venue, never by guessing
   kFill,
   kCanceled,
-  kExpired,   // IOC remainder removed by the venue
+  kExpired,  // IOC remainder removed by the venue
   kCancelRejected,
   kNotFound,  // answer to a query: the venue has no order with this client id (Binance -2013)
 };
@@ -227,7 +227,7 @@ struct ExecutionEvent {
   TimeNs receive_time_ns;
   Quantity fee_quantity;
   FeeAsset fee_asset;
-  RejectionKind rejection;  // kRejected only
+  RejectionKind rejection;   // kRejected only
   AssetCode fee_asset_code;  // kOther only, e.g. "BNB"
   AbsenceEvidence absence;   // kNotFound / kUnknown answers to a proof-of-absence query
 };
@@ -235,10 +235,10 @@ struct ExecutionEvent {
 // A fill's fee as the venue charged it (the fields of ExecutionEvent), as the portfolio and
 // the journal keep it.
 struct FillFee {
-  Money value;                        // in the cash asset
+  Money value;  // in the cash asset
   FeeAsset asset = FeeAsset::kQuote;
-  Quantity quantity;                  // kBase: at the quantity scale; kOther: 8 decimals
-  AssetCode other_asset;              // kOther
+  Quantity quantity;      // kBase: at the quantity scale; kOther: 8 decimals
+  AssetCode other_asset;  // kOther
 
   static FillFee in_quote(Money value) { return FillFee{value, FeeAsset::kQuote, Quantity{0}, {}}; }
   static FillFee of(const ExecutionEvent& fill) {

@@ -41,7 +41,7 @@ void read_engine(ConfigSection section, AppConfig& config) {
 
 void read_logging(ConfigSection section, LogConfig& logging) {
   section.text("level", logging.level);
-  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn",
+  static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                    "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), logging.level) == kLevels.end()) {
     section.error("level", "expected one of trace, debug, info, warn, error, critical, off");
@@ -110,13 +110,17 @@ void read_backtest(ConfigSection section, AppConfig& config) {
   section.text("end", end);
   if (!start.empty()) {
     const auto parsed = parse_utc_timestamp(start);
-    if (parsed) backtest.start_ns = *parsed;
-    else section.error("start", "expected a UTC date or timestamp such as 2018-01-01");
+    if (parsed)
+      backtest.start_ns = *parsed;
+    else
+      section.error("start", "expected a UTC date or timestamp such as 2018-01-01");
   }
   if (!end.empty()) {
     const auto parsed = parse_utc_timestamp(end);
-    if (parsed) backtest.end_ns = *parsed;
-    else section.error("end", "expected a UTC date or timestamp such as 2021-12-31");
+    if (parsed)
+      backtest.end_ns = *parsed;
+    else
+      section.error("end", "expected a UTC date or timestamp such as 2021-12-31");
   }
   if (backtest.start_ns >= backtest.end_ns) section.error("end", "must be after start");
   std::int64_t allowed = static_cast<std::int64_t>(backtest.max_input_problems);
@@ -153,8 +157,9 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   } else if (fee_asset == "third") {
     venue.fee_asset = SimulatedFeeAsset::kThird;
   } else {
-    section.error("fee_asset", "expected \"quote\", \"base\" (Binance spot's default: a buy's fee in the coin "
-                               "bought) or \"third\" (paid in third_fee_asset, e.g. BNB)");
+    section.error("fee_asset",
+                  "expected \"quote\", \"base\" (Binance spot's default: a buy's fee in the coin "
+                  "bought) or \"third\" (paid in third_fee_asset, e.g. BNB)");
   }
   std::string third_asset(venue.third_fee_asset.view());
   section.text("third_fee_asset", third_asset);
@@ -162,7 +167,8 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
     section.error("third_fee_asset", "must be 1..12 characters");
   }
   section.decimal("third_fee_asset_price", kMoneyScale, venue.third_fee_asset_price.raw);
-  if (venue.third_fee_asset_price.raw <= 0) section.error("third_fee_asset_price", "must be positive");
+  if (venue.third_fee_asset_price.raw <= 0)
+    section.error("third_fee_asset_price", "must be positive");
   section.finish();
 }
 
@@ -173,8 +179,10 @@ const VenueType* market_data_venue(ConfigSection& section) {
   for (const VenueType* type : venue_types()) {
     if (!section.has(std::string(type->name))) continue;
     if (chosen != nullptr) {
-      section.error(std::string(type->name), fmt::format("one market data venue per configuration ([market_data.{}] "
-                                                         "is configured already)", chosen->name));
+      section.error(std::string(type->name),
+                    fmt::format("one market data venue per configuration ([market_data.{}] "
+                                "is configured already)",
+                                chosen->name));
       continue;
     }
     chosen = type;
@@ -192,9 +200,10 @@ void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
   market_data.feed = venue->read_market_data(venue_section);
   // A snapshot enters the queue in one piece.
   if (market_data.queue_capacity < market_data.feed->largest_snapshot_records()) {
-    section.error("queue_capacity", fmt::format("must be at least {} (the largest depth snapshot of "
-                                                "[market_data.{}], 2 records per level, and room for the stream)",
-                                                market_data.feed->largest_snapshot_records(), venue->name));
+    section.error("queue_capacity",
+                  fmt::format("must be at least {} (the largest depth snapshot of "
+                              "[market_data.{}], 2 records per level, and room for the stream)",
+                              market_data.feed->largest_snapshot_records(), venue->name));
   }
   section.finish();
 }
@@ -228,9 +237,11 @@ void read_risk(ConfigSection section, RiskConfig& risk) {
     section.error("retry_backoff_max_s", "must not be shorter than retry_backoff_initial_ms");
   }
   if (risk.max_order_notional.raw <= 0) section.error("max_order_notional", "must be positive");
-  if (risk.max_position_notional.raw <= 0) section.error("max_position_notional", "must be positive");
+  if (risk.max_position_notional.raw <= 0)
+    section.error("max_position_notional", "must be positive");
   if (risk.max_gross_exposure.raw <= 0) section.error("max_gross_exposure", "must be positive");
-  if (risk.daily_loss_limit.raw < 0) section.error("daily_loss_limit", "must not be negative (0: no limit)");
+  if (risk.daily_loss_limit.raw < 0)
+    section.error("daily_loss_limit", "must not be negative (0: no limit)");
   section.finish();
 }
 
@@ -281,12 +292,12 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   tm.api_key.file = resolve_path(config.path, tm.api_key.file);
   section.text("api_key_env", tm.api_key.env);
   if (section.has("api_key")) {
-    section.error("api_key", "the API key never goes into the configuration file; use "
-                             "api_key_credential (systemd LoadCredential=), api_key_file (mode 0600) "
-                             "or api_key_env");
+    section.error("api_key",
+                  "the API key never goes into the configuration file; use "
+                  "api_key_credential (systemd LoadCredential=), api_key_file (mode 0600) "
+                  "or api_key_env");
   }
-  if (const auto url = parse_url(tm.base_url);
-      !url || !may_carry_secrets(*url)) {
+  if (const auto url = parse_url(tm.base_url); !url || !may_carry_secrets(*url)) {
     section.error("base_url", "must be an https:// URL (http:// only for a loopback simulator)");
   }
   section.text("tls_ca_file", tm.tls_ca_file);
@@ -350,8 +361,9 @@ void read_execution(ConfigSection section, AppConfig& config) {
   execution.api_secret = venue->default_api_secret;
   for (const char* forbidden : {"api_key", "api_secret", "secret"}) {
     if (section.has(forbidden)) {
-      section.error(forbidden, "keys never go into the configuration file; use *_credential (systemd "
-                               "LoadCredential=), *_file (mode 0600) or *_env");
+      section.error(forbidden,
+                    "keys never go into the configuration file; use *_credential (systemd "
+                    "LoadCredential=), *_file (mode 0600) or *_env");
     }
   }
   section.text("api_key_credential", execution.api_key.credential);
@@ -391,7 +403,8 @@ void read_service(ConfigSection section, AppConfig& config) {
   if (mode == "live") {
     service.mode = RunMode::kLive;
   } else if (mode != "paper") {
-    section.error("mode", "expected \"paper\" (live data, simulated venue) or \"live\" (real orders)");
+    section.error("mode",
+                  "expected \"paper\" (live data, simulated venue) or \"live\" (real orders)");
   }
   section.text("control_socket", service.control_socket);
   service.control_socket = resolve_path(config.path, service.control_socket);
@@ -411,7 +424,8 @@ void read_service(ConfigSection section, AppConfig& config) {
   if (on_stop == "leave") {
     service.on_stop = StopPolicy::kLeaveOrders;
   } else if (on_stop != "cancel") {
-    section.error("on_stop", "expected \"cancel\" (cancel resting orders) or \"leave\" (keep them)");
+    section.error("on_stop",
+                  "expected \"cancel\" (cancel resting orders) or \"leave\" (keep them)");
   }
   section.seconds("stop_timeout_s", service.stop_timeout_ns, 1, 3600);
   section.seconds("max_loop_silence_s", service.max_loop_silence_ns, 1, 3600);
@@ -436,14 +450,18 @@ void read_service(ConfigSection section, AppConfig& config) {
 
 std::string missing_section_for(std::string_view command, const AppConfig& config) {
   const auto needs = [&](std::string_view section, std::string_view why) {
-    return fmt::format("sigex {} needs a {} section in {} ({}); nothing was started", command, section, config.path, why);
+    return fmt::format("sigex {} needs a {} section in {} ({}); nothing was started", command,
+                       section, config.path, why);
   };
   if (command == "run" && !config.service.present) {
-    return needs("[service]", "mode = \"paper\" or \"live\": a backtest file does not say where to trade");
+    return needs("[service]",
+                 "mode = \"paper\" or \"live\": a backtest file does not say where to trade");
   }
   const std::string market_data = fmt::format("[market_data.{}]", venue_types().front()->name);
-  if (command == "run" && !config.market_data.present) return needs(market_data, "the live market data");
-  if (command == "record" && !config.market_data.present) return needs(market_data, "what to record");
+  if (command == "run" && !config.market_data.present)
+    return needs(market_data, "the live market data");
+  if (command == "record" && !config.market_data.present)
+    return needs(market_data, "what to record");
   if (command == "fetch-history" && !config.token_metrics.enabled) {
     return needs("[token_metrics]", "where the history comes from and where the key is");
   }
@@ -454,12 +472,13 @@ AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
                           const std::vector<std::string>& overrides, std::string* text) {
   const auto table = parse_toml_file(path, errors, text);
   bool applied = table != nullptr;
-  for (const std::string& assignment : overrides) applied = applied && apply_override(*table, assignment, errors);
+  for (const std::string& assignment : overrides)
+    applied = applied && apply_override(*table, assignment, errors);
   return read_app_config(applied ? table.get() : nullptr, path, errors);
 }
 
-AppConfig load_app_config_text(const std::string& text, const std::string& path, ConfigErrors& errors,
-                               ConfigUse use) {
+AppConfig load_app_config_text(const std::string& text, const std::string& path,
+                               ConfigErrors& errors, ConfigUse use) {
   const auto table = parse_toml_text(text, path, errors);
   if (table && use == ConfigUse::kReplay) table->erase("backtest");
   return read_app_config(table.get(), path, errors);
@@ -476,7 +495,8 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_logging(root.child("logging"), config.logging);
   read_service(root.child("service"), config);
   for (auto section : root.tables("instruments")) read_instrument(section, config);
-  if (config.instruments.empty()) root.error("instruments", "at least one [[instruments]] is required");
+  if (config.instruments.empty())
+    root.error("instruments", "at least one [[instruments]] is required");
   read_backtest(root.child("backtest"), config);
   ConfigSection venue = root.child("venue");
   read_simulated_venue(venue.child("simulated"), config.simulated_venue);
@@ -489,7 +509,9 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_strategies(root.child("strategy"), config);
   root.finish();
   if (config.service.mode == RunMode::kLive && !config.execution.enabled) {
-    errors.add(path + ": [service] mode = \"live\" needs an [execution] section (the exchange and where its keys are)");
+    errors.add(path +
+               ": [service] mode = \"live\" needs an [execution] section (the exchange and where "
+               "its keys are)");
   }
 
   for (const auto& input : config.backtest.inputs) {

@@ -12,18 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "adapters/token_metrics/config.h"
 #include "engine/config/config_reader.h"
+#include "engine/core/instrument.h"
 #include "engine/core/secret.h"
 #include "engine/journal/input_retention.h"
-#include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
 #include "engine/logging/log.h"
 #include "engine/oms/order_manager.h"
+#include "engine/ports/venue_registry.h"
 #include "engine/risk/risk_engine.h"
 #include "engine/signals/signal_gate.h"
 #include "engine/sim/simulated_venue.h"
-#include "adapters/token_metrics/config.h"
-#include "engine/ports/venue_registry.h"
 #include "engine/strategy/registry.h"
 
 namespace sigex {
@@ -42,8 +42,8 @@ struct BacktestInputConfig {
 
 struct BacktestConfig {
   std::vector<BacktestInputConfig> inputs;
-  TimeNs start_ns = 0;             // inclusive; 0 = from the first line
-  TimeNs end_ns = INT64_MAX;       // exclusive
+  TimeNs start_ns = 0;        // inclusive; 0 = from the first line
+  TimeNs end_ns = INT64_MAX;  // exclusive
   std::string out_dir = "backtest-out";
   DurationNs equity_interval_ns = kNsPerDay;
   std::size_t queue_capacity = 65'536;
@@ -54,9 +54,10 @@ struct BacktestConfig {
 };
 
 struct MarketDataConfig {
-  bool present = false;  // the file has a [market_data] section
+  bool present = false;                            // the file has a [market_data] section
   std::shared_ptr<const MarketDataSettings> feed;  // [market_data.<venue>] (the registry's venues)
-  std::size_t queue_capacity = 8'192;  // inbound records per producer; must hold a whole depth snapshot
+  std::size_t queue_capacity =
+      8'192;  // inbound records per producer; must hold a whole depth snapshot
 };
 
 // [service]: how `sigex run` behaves as a long-running daemon.
@@ -66,14 +67,14 @@ enum class StopPolicy : std::uint8_t { kCancelOrders, kLeaveOrders };
 struct ServiceConfig {
   bool present = false;  // the file has a [service] section
   RunMode mode = RunMode::kPaper;
-  std::string control_socket;                  // "" = <state_dir>/control.sock
+  std::string control_socket;                     // "" = <state_dir>/control.sock
   std::string metrics_listen = "127.0.0.1:9464";  // loopback only; "" = no endpoint
   StopPolicy on_stop = StopPolicy::kCancelOrders;
-  DurationNs stop_timeout_ns = 20 * kNsPerSecond;      // cancels must be answered by then
-  DurationNs max_loop_silence_ns = 10 * kNsPerSecond;  // watchdog: the core loop must turn
-  DurationNs max_market_data_age_ns = 60 * kNsPerSecond;  // watchdog: market data must flow
+  DurationNs stop_timeout_ns = 20 * kNsPerSecond;          // cancels must be answered by then
+  DurationNs max_loop_silence_ns = 10 * kNsPerSecond;      // watchdog: the core loop must turn
+  DurationNs max_market_data_age_ns = 60 * kNsPerSecond;   // watchdog: market data must flow
   DurationNs feed_connect_timeout_ns = 60 * kNsPerSecond;  // start-up: feeds must connect
-  DurationNs reconcile_timeout_ns = 300 * kNsPerSecond;   // start-up: open orders resolved
+  DurationNs reconcile_timeout_ns = 300 * kNsPerSecond;    // start-up: open orders resolved
   bool record_inputs = true;  // <state_dir>/inputs/: what the core consumed, for replay-check
   InputRetention inputs;      // segment size, compression and retention of those files
   // Debugging only: a core dump (or gcore, or ptrace by the same user) would hold the keys.
@@ -86,7 +87,7 @@ struct ServiceConfig {
 struct ExecutionConfig {
   bool enabled = false;
   std::string venue = "binance";
-  SecretSource api_key;     // defaults from the venue's type
+  SecretSource api_key;  // defaults from the venue's type
   SecretSource api_secret;
   std::shared_ptr<const ExecutionSettings> settings;  // the venue's own keys
 };
@@ -125,20 +126,20 @@ struct AppConfig {
 // `overrides` are "dotted.key=value" assignments applied to the file first (--set). `text`,
 // when given, receives the file's content as read (the daemon records exactly what it runs on).
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
-                          const std::vector<std::string>& overrides = {}, std::string* text = nullptr);
+                          const std::vector<std::string>& overrides = {},
+                          std::string* text = nullptr);
 
 // The same from a file's content already read (a recorded session's configuration).
 // kReplay ignores [backtest]: a recorded session's inputs are its own, and the backtest files
 // it named may be gone.
 enum class ConfigUse : std::uint8_t { kRun, kReplay };
-AppConfig load_app_config_text(const std::string& text, const std::string& path, ConfigErrors& errors,
-                               ConfigUse use = ConfigUse::kRun);
+AppConfig load_app_config_text(const std::string& text, const std::string& path,
+                               ConfigErrors& errors, ConfigUse use = ConfigUse::kRun);
 
 InstrumentRegistry build_registry(const AppConfig& config);
 
 // The sections a command needs: "" when `config` has them all, else the message naming the
 // first one missing ("sigex run needs a [service] section ...").
 std::string missing_section_for(std::string_view command, const AppConfig& config);
-
 
 }  // namespace sigex

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 
@@ -13,10 +13,10 @@
 #include "adapters/recorded/replay_source.h"
 #include "engine/core/calendar.h"
 #include "engine/core/simulated_clock.h"
-#include "engine/report/backtest_report.h"
 #include "engine/exe/intake_setup.h"
 #include "engine/logging/log.h"
 #include "engine/queue/event_queue.h"
+#include "engine/report/backtest_report.h"
 #include "engine/runtime/core_driver.h"
 #include "engine/runtime/engine.h"
 #include "engine/sim/simulated_venue.h"
@@ -36,8 +36,8 @@ class ProgressBar {
     if (percent == last_percent_) return;
     last_percent_ = percent;
     const int filled = percent / 4;
-    std::fprintf(stderr, "\r[%-25s] %3d%%", std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                 percent);
+    std::fprintf(stderr, "\r[%-25s] %3d%%",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(), percent);
   }
   void done() {
     if (enabled_ && last_percent_ >= 0) std::fprintf(stderr, "\r%40s\r", "");
@@ -67,10 +67,13 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   // Its identity is derived from the run's period and instruments (never a path), so the
   // same backtest mints the same client order ids wherever, whenever and from whichever copy
   // of the data it runs.
-  std::string seed = fmt::format("backtest|{}|{}", config.backtest.start_ns, config.backtest.end_ns);
-  for (const auto& instrument : config.instruments) seed += "|" + std::string(instrument.symbol.view());
+  std::string seed =
+      fmt::format("backtest|{}|{}", config.backtest.start_ns, config.backtest.end_ns);
+  for (const auto& instrument : config.instruments)
+    seed += "|" + std::string(instrument.symbol.view());
   std::string error;
-  auto journal = Journal::open(state_dir, config.engine.durability, error, {Journal::derive_identity(seed)});
+  auto journal =
+      Journal::open(state_dir, config.engine.durability, error, {Journal::derive_identity(seed)});
   if (!journal) {
     log_error("{}", error);
     return 1;
@@ -78,17 +81,18 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
 
   std::vector<ReplayInput> inputs;
   for (const auto& input : config.backtest.inputs) {
-    const Instrument* snapshot = input.snapshot_symbol.empty()
-                                     ? nullptr
-                                     : instruments.find_by_symbol(input.snapshot_symbol);
+    const Instrument* snapshot =
+        input.snapshot_symbol.empty() ? nullptr : instruments.find_by_symbol(input.snapshot_symbol);
     inputs.push_back(ReplayInput{input.path, snapshot ? snapshot->id : kNoInstrument});
   }
   ReplaySource source(instruments, inputs, config.backtest.start_ns, config.backtest.end_ns);
   PublicationDelays publication;
-  const TmPollConfig* polls[] = {&config.token_metrics.daily_signals, &config.token_metrics.hourly_signals,
+  const TmPollConfig* polls[] = {&config.token_metrics.daily_signals,
+                                 &config.token_metrics.hourly_signals,
                                  &config.token_metrics.grades};
   for (std::size_t i = 0; i < std::size(polls); ++i) {
-    publication.rules[i] = {polls[i]->publication_delay_ns, polls[i]->interval_ns, polls[i]->offset_ns};
+    publication.rules[i] = {polls[i]->publication_delay_ns, polls[i]->interval_ns,
+                            polls[i]->offset_ns};
   }
   source.hold_until_published(publication);
   if (!source.open(error)) {
@@ -103,7 +107,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   SignalGate signal_gate(config.signals, *journal, instruments);
   engine.set_signal_gate(&signal_gate);
   const std::vector<const Strategy*> strategies = add_configured_strategies(config, engine);
-  BacktestReport report(engine, config.backtest.equity_interval_ns, config.simulated_venue.taker_fee_bps);
+  BacktestReport report(engine, config.backtest.equity_interval_ns,
+                        config.simulated_venue.taker_fee_bps);
   engine.add_observer(&report);
   engine.add_market_observer(&report);
   engine.start();
@@ -182,8 +187,9 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   for (std::size_t i = 0; i < static_cast<std::size_t>(PublishedRow::kCount); ++i) {
     const auto row = static_cast<PublishedRow>(i);
     const ObservedDelays observed = source.publication_observations().of(row);
-    facts.publication.push_back({std::string(to_string(row)), publication.of(row).delay_ns, observed.rows, observed.min_ns,
-                                 observed.median_ns, observed.max_ns});
+    facts.publication.push_back({std::string(to_string(row)), publication.of(row).delay_ns,
+                                 observed.rows, observed.min_ns, observed.median_ns,
+                                 observed.max_ns});
   }
   for (std::size_t i = 0; i < static_cast<std::size_t>(SignalRejection::kCount); ++i) {
     const auto reason = static_cast<SignalRejection>(i);
@@ -219,9 +225,11 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     status = 1;
   }
   if (facts.input_problems > config.backtest.max_input_problems) {
-    log_error("{} input problem(s), more than [backtest] max_input_problems = {} allows: the results are not of the "
-              "whole input (details above and in summary.json)",
-              facts.input_problems, config.backtest.max_input_problems);
+    log_error(
+        "{} input problem(s), more than [backtest] max_input_problems = {} allows: the results are "
+        "not of the "
+        "whole input (details above and in summary.json)",
+        facts.input_problems, config.backtest.max_input_problems);
     status = 1;
   }
 
@@ -236,64 +244,79 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
     }
     // Figures that need a month of data are "n/a" before it, never extrapolated.
     const auto annualised = [](double value, const char* format) {
-      return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : std::string("n/a (< 30 days)");
+      return std::isfinite(value) ? fmt::format(fmt::runtime(format), value)
+                                  : std::string("n/a (< 30 days)");
     };
     const Performance& p = m.performance;
     const Money realised_after_fees = m.realised_pnl - m.fees;
-    std::printf("%s", fmt::format(
-        "sigex backtest: {} -> {}\n"
-        "  equity        {} -> {} {} ({:+.2f} %, annualised {})\n"
-        "  max drawdown  {:.2f} %   longest drawdown {}   exposure {:.1f} % of samples\n"
-        "{}\n"
-        "  profit factor {}   turnover {:.1f}x\n"
-        "  buy and hold  {:+.2f} %   max drawdown {:.2f} %   sharpe {} (same instruments, equal shares, "
-        "bought at the first price with a {} bps taker fee)\n"
-        "  orders {}   fills {}   trades {} (won {}, win rate {:.1f} %)   fees {} {}\n"
-        "  realised pnl  {} {} before fees, {} {} after fees\n"
-        "  risk denials {}\n"
-        "  events {} from {} lines ({} input problems) in {:.2f} s = {:.0f} events/s\n"
-        "  report written to {}\n",
-        format_utc_timestamp(m.start_ns), format_utc_timestamp(m.end_ns),
-        format_money(m.starting_equity, 2), format_money(m.final_equity, 2),
-        config.engine.cash_asset, m.total_return * 100, annualised(m.annualised_return * 100, "{:+.2f} %"),
-        m.max_drawdown * 100, format_duration(p.max_drawdown_duration_ns), m.exposure_time_fraction * 100,
-        std::isfinite(p.sharpe)
-            ? fmt::format("  sharpe {:.2f}   sortino {:.2f}   volatility {:.1f} %   calmar {}", p.sharpe, p.sortino,
-                          p.volatility * 100, annualised(p.calmar, "{:.2f}"))
-            : std::string("  sharpe, sortino, volatility, calmar: not meaningful for less than 30 days of data"),
-        std::isfinite(p.profit_factor) ? fmt::format("{:.2f}", p.profit_factor) : "n/a",
-        p.turnover, m.benchmark.total_return * 100, m.benchmark.max_drawdown * 100,
-        annualised(m.benchmark.sharpe, "{:.2f}"), config.simulated_venue.taker_fee_bps, m.orders, m.fills,
-        m.round_trips, m.winning_round_trips, m.win_rate * 100,
-        format_money(m.fees, 2), config.engine.cash_asset,
-        format_money(m.realised_pnl, 2), config.engine.cash_asset, format_money(realised_after_fees, 2),
-        config.engine.cash_asset,
-        denials.empty() ? " none" : denials, facts.events, facts.input_lines,
-        facts.input_problems, seconds, events_per_second, out_dir.string()).c_str());
+    std::printf(
+        "%s",
+        fmt::format(
+            "sigex backtest: {} -> {}\n"
+            "  equity        {} -> {} {} ({:+.2f} %, annualised {})\n"
+            "  max drawdown  {:.2f} %   longest drawdown {}   exposure {:.1f} % of samples\n"
+            "{}\n"
+            "  profit factor {}   turnover {:.1f}x\n"
+            "  buy and hold  {:+.2f} %   max drawdown {:.2f} %   sharpe {} (same instruments, "
+            "equal shares, "
+            "bought at the first price with a {} bps taker fee)\n"
+            "  orders {}   fills {}   trades {} (won {}, win rate {:.1f} %)   fees {} {}\n"
+            "  realised pnl  {} {} before fees, {} {} after fees\n"
+            "  risk denials {}\n"
+            "  events {} from {} lines ({} input problems) in {:.2f} s = {:.0f} events/s\n"
+            "  report written to {}\n",
+            format_utc_timestamp(m.start_ns), format_utc_timestamp(m.end_ns),
+            format_money(m.starting_equity, 2), format_money(m.final_equity, 2),
+            config.engine.cash_asset, m.total_return * 100,
+            annualised(m.annualised_return * 100, "{:+.2f} %"), m.max_drawdown * 100,
+            format_duration(p.max_drawdown_duration_ns), m.exposure_time_fraction * 100,
+            std::isfinite(p.sharpe)
+                ? fmt::format("  sharpe {:.2f}   sortino {:.2f}   volatility {:.1f} %   calmar {}",
+                              p.sharpe, p.sortino, p.volatility * 100,
+                              annualised(p.calmar, "{:.2f}"))
+                : std::string("  sharpe, sortino, volatility, calmar: not meaningful for less than "
+                              "30 days of data"),
+            std::isfinite(p.profit_factor) ? fmt::format("{:.2f}", p.profit_factor) : "n/a",
+            p.turnover, m.benchmark.total_return * 100, m.benchmark.max_drawdown * 100,
+            annualised(m.benchmark.sharpe, "{:.2f}"), config.simulated_venue.taker_fee_bps,
+            m.orders, m.fills, m.round_trips, m.winning_round_trips, m.win_rate * 100,
+            format_money(m.fees, 2), config.engine.cash_asset, format_money(m.realised_pnl, 2),
+            config.engine.cash_asset, format_money(realised_after_fees, 2),
+            config.engine.cash_asset, denials.empty() ? " none" : denials, facts.events,
+            facts.input_lines, facts.input_problems, seconds, events_per_second, out_dir.string())
+            .c_str());
     for (const auto& [scope, status] : engine.trading_states().all()) {
       if (status.state == TradingState::kActive) continue;
-      std::printf("%s", fmt::format("  trading state {} {} since {}: {}\n", scope, to_string(status.state),
-                                    format_utc_timestamp(status.since_ns), status.reason).c_str());
+      std::printf(
+          "%s", fmt::format("  trading state {} {} since {}: {}\n", scope, to_string(status.state),
+                            format_utc_timestamp(status.since_ns), status.reason)
+                    .c_str());
     }
     std::string published;
     for (const auto& publication : facts.publication) {
-      published += fmt::format("{}{} {} after their date", published.empty() ? "" : ", ", publication.rows,
-                               format_duration(publication.assumed_delay_ns));
+      published += fmt::format("{}{} {} after their date", published.empty() ? "" : ", ",
+                               publication.rows, format_duration(publication.assumed_delay_ns));
       if (publication.observed_rows > 0) {
-        published += fmt::format(" (as recorded: {} rows, first seen {} .. {} after, median {})",
-                                 publication.observed_rows, format_duration(publication.observed_min_ns),
-                                 format_duration(publication.observed_max_ns),
-                                 format_duration(publication.observed_median_ns));
+        published +=
+            fmt::format(" (as recorded: {} rows, first seen {} .. {} after, median {})",
+                        publication.observed_rows, format_duration(publication.observed_min_ns),
+                        format_duration(publication.observed_max_ns),
+                        format_duration(publication.observed_median_ns));
       }
     }
-    std::printf("%s", fmt::format("  token metrics rows taken as published: {}; {} rows recorded earlier were held "
-                                  "until then\n",
-                                  published, facts.rows_held_until_published).c_str());
+    std::printf(
+        "%s", fmt::format(
+                  "  token metrics rows taken as published: {}; {} rows recorded earlier were held "
+                  "until then\n",
+                  published, facts.rows_held_until_published)
+                  .c_str());
     for (const Strategy* strategy : strategies) {
-      if (const std::string line = strategy->summary(); !line.empty()) std::printf("  %s\n", line.c_str());
+      if (const std::string line = strategy->summary(); !line.empty())
+        std::printf("  %s\n", line.c_str());
     }
   }
-  if (status != 0) std::fprintf(stderr, "sigex backtest: the input had problems (see above); exit 1\n");
+  if (status != 0)
+    std::fprintf(stderr, "sigex backtest: the input had problems (see above); exit 1\n");
   return engine.halted() ? 1 : status;
 }
 

@@ -12,7 +12,8 @@ std::string control_socket_path(const AppConfig& config) {
   return (std::filesystem::path(config.engine.state_dir) / "control.sock").string();
 }
 
-int run_ctl(const AppConfig& config, const std::string& socket_override, const std::string& request) {
+int run_ctl(const AppConfig& config, const std::string& socket_override,
+            const std::string& request) {
   const std::string path = socket_override.empty() ? control_socket_path(config) : socket_override;
   std::string answer, error;
   if (!control_request(path, request, 10 * kNsPerSecond, answer, error)) {
@@ -26,6 +27,5 @@ int run_ctl(const AppConfig& config, const std::string& socket_override, const s
   std::fputs(answer.c_str(), stderr);
   return 1;
 }
-
 
 }  // namespace sigex

@@ -11,7 +11,8 @@ namespace sigex {
 
 // Prints the answer. Exit codes: 0 ok, 1 the daemon refused the request, 3 the daemon cannot
 // be reached.
-int run_ctl(const AppConfig& config, const std::string& socket_override, const std::string& request);
+int run_ctl(const AppConfig& config, const std::string& socket_override,
+            const std::string& request);
 
 // Where the control socket of `config` is.
 std::string control_socket_path(const AppConfig& config);

@@ -37,16 +37,19 @@ struct Line {
 };
 
 std::string single_row_envelope(TmEndpoint endpoint, const std::string& item) {
-  return fmt::format(R"({{"success":true,"message":"sigex fetch-history {}","length":1,"data":[{}]}})",
-                     path_of(endpoint), item);
+  return fmt::format(
+      R"({{"success":true,"message":"sigex fetch-history {}","length":1,"data":[{}]}})",
+      path_of(endpoint), item);
 }
 
 // Writes a completed window atomically: a crash leaves either the whole part or none.
-bool write_part(const std::filesystem::path& path, const std::vector<Line>& lines, std::string& error) {
+bool write_part(const std::filesystem::path& path, const std::vector<Line>& lines,
+                std::string& error) {
   const auto temporary = path.string() + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
-    for (const auto& line : lines) out << line.time_ns << ' ' << line.order << ' ' << line.text << '\n';
+    for (const auto& line : lines)
+      out << line.time_ns << ' ' << line.order << ' ' << line.text << '\n';
     out.flush();
     if (!out) {
       error = "cannot write " + temporary;
@@ -62,8 +65,8 @@ bool write_part(const std::filesystem::path& path, const std::vector<Line>& line
   return true;
 }
 
-bool read_parts(const std::filesystem::path& directory, const std::vector<Job>& jobs, std::vector<Line>& lines,
-                std::string& error) {
+bool read_parts(const std::filesystem::path& directory, const std::vector<Job>& jobs,
+                std::vector<Line>& lines, std::string& error) {
   for (const auto& job : jobs) {
     std::ifstream in(directory / job.part_name());
     std::string text;
@@ -71,10 +74,12 @@ bool read_parts(const std::filesystem::path& directory, const std::vector<Job>& 
       const auto first = text.find(' ');
       const auto second = text.find(' ', first + 1);
       if (first == std::string::npos || second == std::string::npos) {
-        error = "corrupt part file " + (directory / job.part_name()).string() + "; delete it and run again";
+        error = "corrupt part file " + (directory / job.part_name()).string() +
+                "; delete it and run again";
         return false;
       }
-      lines.push_back({std::stoll(text.substr(0, first)), std::stoi(text.substr(first + 1, second - first - 1)),
+      lines.push_back({std::stoll(text.substr(0, first)),
+                       std::stoi(text.substr(first + 1, second - first - 1)),
                        text.substr(second + 1)});
     }
   }
@@ -125,20 +130,23 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
     if (instrument.token_id != 0) token_ids.push_back(instrument.token_id);
   }
   if (token_ids.empty()) {
-    log_error("fetch-history: no instrument has a Token Metrics token id (token_id or token_symbol)");
+    log_error(
+        "fetch-history: no instrument has a Token Metrics token id (token_id or token_symbol)");
     return 2;
   }
 
   // What to fetch: daily signals, grade history, and hourly signals when they are polled live.
   std::vector<Job> jobs;
   auto add_dated = [&](TmEndpoint endpoint, const TmPollConfig& poll, int order) {
-    for (const auto& [from, to] : split_date_range(options.from_day_ns, options.to_day_ns, tm.window_days)) {
+    for (const auto& [from, to] :
+         split_date_range(options.from_day_ns, options.to_day_ns, tm.window_days)) {
       jobs.push_back({endpoint, &poll, from, to, order});
     }
   };
   if (tm.daily_signals.enabled) add_dated(TmEndpoint::kTradingSignals, tm.daily_signals, 0);
   if (tm.grades.enabled) {
-    add_dated(tm.grade_endpoint == "trader-grades" ? TmEndpoint::kTraderGrades : TmEndpoint::kTmGradeHistory,
+    add_dated(tm.grade_endpoint == "trader-grades" ? TmEndpoint::kTraderGrades
+                                                   : TmEndpoint::kTmGradeHistory,
               tm.grades, 1);
   }
   if (tm.hourly_signals.enabled) {
@@ -156,9 +164,10 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
       ++done;
       continue;
     }
-    progress.update(fmt::format("fetch-history: window {}/{} {} {}..{}, {} rows so far, {} calls this run", done + 1,
-                                jobs.size(), path_of(job.endpoint), format_utc_date(job.from_day_ns),
-                                format_utc_date(job.to_day_ns), fetched, client.metrics().calls));
+    progress.update(
+        fmt::format("fetch-history: window {}/{} {} {}..{}, {} rows so far, {} calls this run",
+                    done + 1, jobs.size(), path_of(job.endpoint), format_utc_date(job.from_day_ns),
+                    format_utc_date(job.to_day_ns), fetched, client.metrics().calls));
     TmQuery query;
     query.endpoint = job.endpoint;
     query.token_ids = token_ids;
@@ -170,15 +179,16 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
     }
     const TmFetch fetch = client.fetch(query);
     if (fetch.outcome == TmOutcome::kBudgetExhausted) {
-      log_error("fetch-history: {}. {} of {} windows are done and kept in {}; run the same command "
-                "again when the budget allows to fetch the rest",
-                fetch.message, done, jobs.size(), parts.string());
+      log_error(
+          "fetch-history: {}. {} of {} windows are done and kept in {}; run the same command "
+          "again when the budget allows to fetch the rest",
+          fetch.message, done, jobs.size(), parts.string());
       return 3;
     }
     if (fetch.outcome != TmOutcome::kOk) {
       log_error("fetch-history: {} {}..{}: {}. {} of {} windows are done and kept in {}",
-                path_of(job.endpoint), format_utc_date(job.from_day_ns), format_utc_date(job.to_day_ns),
-                fetch.message, done, jobs.size(), parts.string());
+                path_of(job.endpoint), format_utc_date(job.from_day_ns),
+                format_utc_date(job.to_day_ns), fetch.message, done, jobs.size(), parts.string());
       return 1;
     }
     std::vector<Line> lines;
@@ -191,7 +201,8 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
         if (item.time_ns == 0 || item.time_ns < job.from_day_ns || item.time_ns >= end_ns) continue;
         // Stamped when the row could first have been polled: after its publication (the end
         // of its period by default), at the next poll boundary. Never at its date.
-        const PublicationRule rule{job.poll->publication_delay_ns, job.poll->interval_ns, job.poll->offset_ns};
+        const PublicationRule rule{job.poll->publication_delay_ns, job.poll->interval_ns,
+                                   job.poll->offset_ns};
         lines.push_back({rule.published_ns(item.time_ns), job.order,
                          single_row_envelope(job.endpoint, item.json)});
       }
@@ -204,8 +215,8 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
     fetched += lines.size();
   }
 
-  progress.update(fmt::format("fetch-history: {} windows done, {} rows fetched this run, {} calls", jobs.size(),
-                              fetched, client.metrics().calls));
+  progress.update(fmt::format("fetch-history: {} windows done, {} rows fetched this run, {} calls",
+                              jobs.size(), fetched, client.metrics().calls));
   progress.finish();
   std::vector<Line> lines;
   if (!read_parts(parts, jobs, lines, error)) {
@@ -233,11 +244,12 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
   }
   std::filesystem::remove_all(parts);
   if (!options.quiet) {
-    std::printf("%s\n", fmt::format("sigex fetch-history: {} rows ({} windows, {} calls this run, {} of {} "
-                                    "calls used this month) written to {}",
-                                    written, jobs.size(), client.metrics().calls, budget->used(clock.now_ns()),
-                                    budget->limit(), options.out_path)
-                            .c_str());
+    std::printf("%s\n",
+                fmt::format("sigex fetch-history: {} rows ({} windows, {} calls this run, {} of {} "
+                            "calls used this month) written to {}",
+                            written, jobs.size(), client.metrics().calls,
+                            budget->used(clock.now_ns()), budget->limit(), options.out_path)
+                    .c_str());
   }
   return 0;
 }

@@ -9,7 +9,8 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
                            std::vector<Instrument>& instruments, std::string& error) {
   const TokenMetricsConfig& tm = config.token_metrics;
   if (!tm.enabled) return true;
-  intake.tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context(tm.tls_ca_file, error));
+  intake.tls =
+      std::make_unique<boost::asio::ssl::context>(make_client_tls_context(tm.tls_ca_file, error));
   if (!error.empty()) return false;
   auto loaded = load_secret(tm.api_key);
   if (!loaded) {
@@ -22,8 +23,8 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
                                    tm.budget_warn_percent, error);
   if (!intake.budget) return false;
   if (tm.resolve_tokens) {
-    TokenMetricsClient resolver(tm, Secret(std::string(intake.key->secret.reveal())), intake.budget.get(),
-                                clock, intake.waiter, *intake.tls);
+    TokenMetricsClient resolver(tm, Secret(std::string(intake.key->secret.reveal())),
+                                intake.budget.get(), clock, intake.waiter, *intake.tls);
     if (!resolve_token_ids(resolver, instruments, error)) return false;
   }
   return true;

@@ -3,22 +3,22 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "engine/core/calendar.h"
 #include "engine/exe/app_config.h"
 #include "engine/exe/backtest_command.h"
 #include "engine/exe/build_info.h"
+#include "engine/exe/ctl_command.h"
 #include "engine/exe/fetch_history_command.h"
-#include "engine/exe/trading_state_command.h"
-#include "engine/core/calendar.h"
 #include "engine/exe/record_command.h"
 #include "engine/exe/replay_check_command.h"
 #include "engine/exe/run_command.h"
-#include "engine/exe/ctl_command.h"
 #include "engine/exe/sweep_command.h"
+#include "engine/exe/trading_state_command.h"
 #include "engine/logging/log.h"
 
 namespace {
@@ -45,7 +45,8 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 // Prints every configuration problem; returns true when there were none.
 bool report_config_errors(const sigex::ConfigErrors& errors) {
-  for (const auto& message : errors.messages()) std::fprintf(stderr, "config error: %s\n", message.c_str());
+  for (const auto& message : errors.messages())
+    std::fprintf(stderr, "config error: %s\n", message.c_str());
   if (!errors.empty()) {
     std::fprintf(stderr, "%zu configuration problem(s); nothing was started\n",
                  errors.messages().size());
@@ -63,12 +64,14 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string out_dir;
   bool quiet = false;
-  auto* backtest = app.add_subcommand("backtest", "replay recorded data and signals through a strategy");
+  auto* backtest =
+      app.add_subcommand("backtest", "replay recorded data and signals through a strategy");
   backtest->add_option("--config", config_path, "configuration file (TOML)")->required();
   backtest->add_option("--out", out_dir, "output directory (overrides [backtest].out_dir)");
   backtest->add_flag("--quiet", quiet, "do not print the summary");
   std::vector<std::string> overrides;
-  backtest->add_option("--set", overrides, "override a config key, e.g. --set risk.max_order_notional='\"500\"'");
+  backtest->add_option("--set", overrides,
+                       "override a config key, e.g. --set risk.max_order_notional='\"500\"'");
 
   std::string record_out;
   double record_duration_s = 0;
@@ -82,8 +85,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
 
   std::string history_from, history_to, history_out;
-  auto* history = app.add_subcommand("fetch-history",
-                                     "download Token Metrics signal and grade history for backtests");
+  auto* history = app.add_subcommand(
+      "fetch-history", "download Token Metrics signal and grade history for backtests");
   history->add_option("--config", config_path, "configuration file (TOML)")->required();
   history->add_option("--from", history_from, "first UTC day, YYYY-MM-DD")->required();
   history->add_option("--to", history_to, "last UTC day, YYYY-MM-DD (inclusive)")->required();
@@ -99,22 +102,27 @@ int main(int argc, char** argv) {
   auto* trading_state = app.add_subcommand(
       "trading-state", "show the journaled trading states, or set one (resume after a halt)");
   trading_state->add_option("--config", config_path, "configuration file (TOML)")->required();
-  trading_state->add_option("--state-dir", state_options.state_dir, "journal directory (default: [engine] state_dir)");
+  trading_state->add_option("--state-dir", state_options.state_dir,
+                            "journal directory (default: [engine] state_dir)");
   trading_state->add_option("--set", state_set, "ACTIVE, REDUCING or HALTED");
-  trading_state->add_option("--scope", state_options.scope, "global (default), instrument:<SYMBOL> or strategy:<tag>");
-  trading_state->add_option("--reason", state_options.reason, "why (journaled; required with --set)");
+  trading_state->add_option("--scope", state_options.scope,
+                            "global (default), instrument:<SYMBOL> or strategy:<tag>");
+  trading_state->add_option("--reason", state_options.reason,
+                            "why (journaled; required with --set)");
 
   auto* run = app.add_subcommand("run", "run as a daemon: live or paper trading ([service] mode)");
   run->add_option("--config", config_path, "configuration file (TOML)")->required();
   bool adopt_unknown = false, ignore_unknown = false, new_journal = false;
-  auto* adopt_flag = run->add_flag("--adopt-unknown-orders", adopt_unknown,
-                                   "take orders of sigex's strategies that the account shows and the journal does not "
-                                   "know (and their fills) into the journal");
+  auto* adopt_flag = run->add_flag(
+      "--adopt-unknown-orders", adopt_unknown,
+      "take orders of sigex's strategies that the account shows and the journal does not "
+      "know (and their fills) into the journal");
   run->add_flag("--ignore-unknown-orders", ignore_unknown,
                 "record such orders as not this journal's and start")
       ->excludes(adopt_flag);
   run->add_flag("--new-journal", new_journal,
-                "start a new journal although the state directory shows earlier runs (input logs, call counter)");
+                "start a new journal although the state directory shows earlier runs (input logs, "
+                "call counter)");
 
   std::string ctl_socket, ctl_scope = "global", ctl_reason;
   auto* ctl = app.add_subcommand("ctl", "talk to a running daemon through its control socket");
@@ -122,47 +130,59 @@ int main(int argc, char** argv) {
   ctl->add_option("--socket", ctl_socket, "control socket (default: [service] control_socket)");
   ctl->require_subcommand(1);
   bool ctl_json = false;
-  auto* ctl_status = ctl->add_subcommand("status", "mode, trading states, feeds, positions, open orders, PnL, Token Metrics budget");
-  ctl_status->add_flag("--json", ctl_json, "one JSON object, for scripts (keys documented in the README)");
-  auto* ctl_halt = ctl->add_subcommand("halt", "stop trading now and cancel resting orders (journaled)");
+  auto* ctl_status = ctl->add_subcommand(
+      "status", "mode, trading states, feeds, positions, open orders, PnL, Token Metrics budget");
+  ctl_status->add_flag("--json", ctl_json,
+                       "one JSON object, for scripts (keys documented in the README)");
+  auto* ctl_halt =
+      ctl->add_subcommand("halt", "stop trading now and cancel resting orders (journaled)");
   auto* ctl_resume = ctl->add_subcommand("resume", "trade again (journaled)");
   auto* ctl_reduce = ctl->add_subcommand("reduce", "only orders that reduce positions (journaled)");
-  auto* ctl_flatten = ctl->add_subcommand("flatten", "REDUCING, cancel resting orders, sell every position");
+  auto* ctl_flatten =
+      ctl->add_subcommand("flatten", "REDUCING, cancel resting orders, sell every position");
   ctl->add_subcommand("reload", "re-read the configuration (as SIGHUP)");
   for (auto* command : {ctl_halt, ctl_resume, ctl_reduce, ctl_flatten}) {
     command->add_option("--reason", ctl_reason, "why (journaled with the change)")->required();
   }
   for (auto* command : {ctl_halt, ctl_resume, ctl_reduce}) {
-    command->add_option("--scope", ctl_scope, "global (default), instrument:<SYMBOL> or strategy:<tag>");
+    command->add_option("--scope", ctl_scope,
+                        "global (default), instrument:<SYMBOL> or strategy:<tag>");
   }
 
   sigex::SweepOptions sweep_options;
   std::string sweep_out;
-  auto* sweep = app.add_subcommand("sweep", "run a backtest per parameter combination and rank them");
-  sweep->add_option("--config", sweep_options.config_path, "base configuration file (TOML)")->required();
+  auto* sweep =
+      app.add_subcommand("sweep", "run a backtest per parameter combination and rank them");
+  sweep->add_option("--config", sweep_options.config_path, "base configuration file (TOML)")
+      ->required();
   sweep->add_option("--grid", sweep_options.grid_path, "parameter grid (TOML)")->required();
-  sweep->add_option("--jobs", sweep_options.jobs, "backtests at a time (default 1)")->check(CLI::Range(1, 256));
+  sweep->add_option("--jobs", sweep_options.jobs, "backtests at a time (default 1)")
+      ->check(CLI::Range(1, 256));
   sweep->add_option("--out", sweep_out, "output directory (overrides the grid's out_dir)");
   sweep->add_flag("--quiet", sweep_options.quiet, "do not print the ranking");
 
   sigex::ReplayCheckOptions replay_options;
   std::string replay_out;
   auto* replay_check = app.add_subcommand(
-      "replay-check", "replay a paper or live session's recorded inputs and compare its decisions order by order");
-  replay_check->add_option("--session", replay_options.session_dir, "the session's state directory")->required();
+      "replay-check",
+      "replay a paper or live session's recorded inputs and compare its decisions order by order");
+  replay_check->add_option("--session", replay_options.session_dir, "the session's state directory")
+      ->required();
   replay_check->add_option("--out", replay_out, "keep the replay's journal in this directory");
 
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   std::string check_config_option;
   check->add_option("file", check_path, "configuration file (TOML)");
-  check->add_option("--config", check_config_option, "configuration file (TOML), as for every other command");
+  check->add_option("--config", check_config_option,
+                    "configuration file (TOML), as for every other command");
 
   // An unknown command is named, with the closest known one.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string given = argv[1];
     std::vector<std::string> names;
-    for (const auto* command : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(command->get_name());
+    for (const auto* command : app.get_subcommands([](CLI::App*) { return true; }))
+      names.push_back(command->get_name());
     if (std::find(names.begin(), names.end(), given) == names.end()) {
       std::string closest;
       std::size_t best = given.size();
@@ -170,8 +190,9 @@ int main(int argc, char** argv) {
         const std::size_t distance = edit_distance(given, name);
         if (distance < best) best = distance, closest = name;
       }
-      std::fprintf(stderr, "sigex: unknown command '%s'%s; the commands are:", given.c_str(),
-                   closest.empty() || best > 3 ? "" : ("; did you mean '" + closest + "'?").c_str());
+      std::fprintf(
+          stderr, "sigex: unknown command '%s'%s; the commands are:", given.c_str(),
+          closest.empty() || best > 3 ? "" : ("; did you mean '" + closest + "'?").c_str());
       for (const auto& name : names) std::fprintf(stderr, " %s", name.c_str());
       std::fprintf(stderr, " (sigex --help)\n");
       return kExitUsage;
@@ -189,14 +210,17 @@ int main(int argc, char** argv) {
     // CLI11's own codes (105, 106, 109 ...) are not sigex's: every usage error is 2. An
     // option the command does not know is named too (CLI11 reports only its first problem).
     if (argc > 1) {
-      const auto commands = app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == argv[1]; });
-      if (const CLI::App* command = commands.empty() ? nullptr : commands.front(); command != nullptr) {
+      const auto commands =
+          app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == argv[1]; });
+      if (const CLI::App* command = commands.empty() ? nullptr : commands.front();
+          command != nullptr) {
         for (int i = 2; i < argc; ++i) {
           const std::string argument = argv[i];
           if (!argument.starts_with("-") || argument == "-h" || argument == "--help") continue;
           const std::string name = argument.substr(0, argument.find('='));
           if (command->get_option_no_throw(name) == nullptr) {
-            std::fprintf(stderr, "sigex %s: unknown option %s\n", command->get_name().c_str(), name.c_str());
+            std::fprintf(stderr, "sigex %s: unknown option %s\n", command->get_name().c_str(),
+                         name.c_str());
           }
         }
       }
@@ -207,7 +231,8 @@ int main(int argc, char** argv) {
   if (check->parsed()) {
     if (check_path.empty()) check_path = check_config_option;
     if (check_path.empty() || (!check_config_option.empty() && check_config_option != check_path)) {
-      std::fprintf(stderr, "sigex check-config: give one configuration file (FILE or --config FILE)\n");
+      std::fprintf(stderr,
+                   "sigex check-config: give one configuration file (FILE or --config FILE)\n");
       return kExitUsage;
     }
   }
@@ -241,10 +266,13 @@ int main(int argc, char** argv) {
   const auto config = sigex::load_app_config(config_path, errors, overrides, &config_text);
   if (ctl->parsed() && !errors.empty()) {
     // Each problem first (a syntax error may hide the control socket setting as well).
-    for (const auto& message : errors.messages()) std::fprintf(stderr, "config error: %s\n", message.c_str());
+    for (const auto& message : errors.messages())
+      std::fprintf(stderr, "config error: %s\n", message.c_str());
     // A daemon keeps running on the configuration it validated; ctl only needs the socket.
-    std::fprintf(stderr, "sigex ctl: %s has %zu problem(s) (sigex ctl reload would refuse it); "
-                 "using its control socket setting\n", config_path.c_str(), errors.messages().size());
+    std::fprintf(stderr,
+                 "sigex ctl: %s has %zu problem(s) (sigex ctl reload would refuse it); "
+                 "using its control socket setting\n",
+                 config_path.c_str(), errors.messages().size());
   } else if (!report_config_errors(errors)) {
     return 2;
   }
@@ -291,7 +319,8 @@ int main(int argc, char** argv) {
   } else if (ctl->parsed()) {
     const std::string verb = ctl->get_subcommands().front()->get_name();
     std::string request = verb;
-    if (verb == "halt" || verb == "resume" || verb == "reduce") request += " " + ctl_scope + " " + ctl_reason;
+    if (verb == "halt" || verb == "resume" || verb == "reduce")
+      request += " " + ctl_scope + " " + ctl_reason;
     if (verb == "flatten") request += " " + ctl_reason;
     if (verb == "status" && ctl_json) request += " json";
     status = sigex::run_ctl(config, ctl_socket, request);

@@ -27,7 +27,8 @@ extern "C" void request_stop(int) { g_stop_requested.store(true); }
 std::string default_signals_path(const std::string& out_path) {
   std::string stem = out_path;
   for (const std::string suffix : {".gz", ".jsonl"}) {
-    if (stem.size() > suffix.size() && stem.ends_with(suffix)) stem.resize(stem.size() - suffix.size());
+    if (stem.size() > suffix.size() && stem.ends_with(suffix))
+      stem.resize(stem.size() - suffix.size());
   }
   return stem + "-signals.jsonl.gz";
 }
@@ -51,26 +52,28 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     return 1;
   }
   FrameRecorder signal_recorder;
-  const std::string signals_path =
-      options.signals_out_path.empty() ? default_signals_path(options.out_path) : options.signals_out_path;
+  const std::string signals_path = options.signals_out_path.empty()
+                                       ? default_signals_path(options.out_path)
+                                       : options.signals_out_path;
   if (tm.enabled && !signal_recorder.open(signals_path, error)) {
     log_error("{}", error);
     return 1;
   }
   EventQueue<InboundEvent> queue(config.market_data.queue_capacity, 2);
-  const std::unique_ptr<MarketDataFeed> feed_owner = config.market_data.feed->make_feed(instruments, queue, clock);
+  const std::unique_ptr<MarketDataFeed> feed_owner =
+      config.market_data.feed->make_feed(instruments, queue, clock);
   MarketDataFeed& feed = *feed_owner;
-  feed.set_frame_sink([&recorder](TimeNs time_ns, std::string_view frame) {
-    recorder.record(time_ns, frame);
-  });
+  feed.set_frame_sink(
+      [&recorder](TimeNs time_ns, std::string_view frame) { recorder.record(time_ns, frame); });
   if (!feed.start(error)) {
     log_error("{}", error);
     return 1;
   }
   std::unique_ptr<SignalPoller> poller;
   if (tm.enabled) {
-    poller = std::make_unique<SignalPoller>(tm, instruments, queue, clock, std::move(intake.key->secret),
-                                            intake.budget.get(), intake.waiter, *intake.tls);
+    poller =
+        std::make_unique<SignalPoller>(tm, instruments, queue, clock, std::move(intake.key->secret),
+                                       intake.budget.get(), intake.waiter, *intake.tls);
     poller->set_frame_sink([&signal_recorder](TimeNs time_ns, std::string_view frame) {
       signal_recorder.record(time_ns, frame);
     });
@@ -106,11 +109,14 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     if (progress.enabled() && std::chrono::steady_clock::now() >= next_progress) {
       next_progress += std::chrono::seconds(5);
       const FeedHealth health = feed.health();
-      const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
-      progress.update(fmt::format("record: {:02}:{:02}:{:02} {}, {} frames, {} events, {} reconnects{}", elapsed / 3600,
-                                  elapsed / 60 % 60, elapsed % 60, health.state, recorder.frames_written(),
-                                  events, health.reconnects,
-                                  poller ? fmt::format(", {} Token Metrics pages", signal_recorder.frames_written()) : ""));
+      const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+      progress.update(fmt::format(
+          "record: {:02}:{:02}:{:02} {}, {} frames, {} events, {} reconnects{}", elapsed / 3600,
+          elapsed / 60 % 60, elapsed % 60, health.state, recorder.frames_written(), events,
+          health.reconnects,
+          poller ? fmt::format(", {} Token Metrics pages", signal_recorder.frames_written()) : ""));
     }
     if (options.duration_s &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
@@ -141,30 +147,34 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   // A frame holding a newline cannot be one line of the recording: it is left out, and said.
   for (const FrameRecorder* refusing : {&recorder, &signal_recorder}) {
     if (refusing->frames_refused() > 0) {
-      log_warn("{} frame(s) with a line break inside were not recorded (the format is one frame per line)",
-               refusing->frames_refused());
+      log_warn(
+          "{} frame(s) with a line break inside were not recorded (the format is one frame per "
+          "line)",
+          refusing->frames_refused());
     }
   }
   if (!options.quiet) {
     std::string streams = feed.summary();
     for (const auto& instrument : instruments.all()) {
       const BookCounters& book = books[instrument.id].counters();
-      streams += fmt::format("\n  {:<28} book {}: {} updates, {} gaps, {} out of order, {} resyncs",
-                             instrument.symbol.view(), to_string(books[instrument.id].status()),
-                             book.messages_applied, book.gaps, book.out_of_order,
-                             book.resyncs_requested);
+      streams +=
+          fmt::format("\n  {:<28} book {}: {} updates, {} gaps, {} out of order, {} resyncs",
+                      instrument.symbol.view(), to_string(books[instrument.id].status()),
+                      book.messages_applied, book.gaps, book.out_of_order, book.resyncs_requested);
     }
     if (poller) {
       const TmPollerMetrics tm_metrics = poller->metrics();
-      streams += fmt::format("\n  Token Metrics: {} calls, {} records, {} unchanged, {} pages written to {}{}",
-                             tm_metrics.client.calls, tm_metrics.records_emitted, tm_metrics.records_unchanged,
-                             signal_recorder.frames_written(), signals_path,
-                             tm_metrics.halted ? "; HALTED: " + tm_metrics.halt_reason : "");
+      streams += fmt::format(
+          "\n  Token Metrics: {} calls, {} records, {} unchanged, {} pages written to {}{}",
+          tm_metrics.client.calls, tm_metrics.records_emitted, tm_metrics.records_unchanged,
+          signal_recorder.frames_written(), signals_path,
+          tm_metrics.halted ? "; HALTED: " + tm_metrics.halt_reason : "");
     }
-    std::printf("%s\n", fmt::format("sigex record: {} frames written to {}, {} refused ({} events; {}",
-                                    recorder.frames_written(), options.out_path, recorder.frames_refused(), events,
-                                    streams)
-                            .c_str());
+    std::printf("%s\n",
+                fmt::format("sigex record: {} frames written to {}, {} refused ({} events; {}",
+                            recorder.frames_written(), options.out_path, recorder.frames_refused(),
+                            events, streams)
+                    .c_str());
   }
   return written ? 0 : 1;
 }

@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "engine/logging/progress.h"
 #include "engine/events/events.h"
 #include "engine/exe/app_config.h"
+#include "engine/logging/progress.h"
 
 namespace sigex {
 
@@ -22,8 +22,8 @@ struct RecordOptions {
   // receive times must only go forward, and two threads cannot promise that in one file).
   // Empty: derived from out_path ("session.jsonl.gz" -> "session-signals.jsonl.gz").
   std::string signals_out_path;
-  std::optional<double> duration_s;          // stop after this long (wall clock)
-  std::function<bool()> stop_when;           // tests: stop when this holds
+  std::optional<double> duration_s;                   // stop after this long (wall clock)
+  std::function<bool()> stop_when;                    // tests: stop when this holds
   std::function<void(const InboundEvent&)> on_event;  // tests: what the core received
   bool quiet = false;
   ProgressMode progress = ProgressMode::kAuto;  // a status line every 5 s (see progress.h)

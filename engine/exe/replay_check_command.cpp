@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <fmt/format.h>
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "adapters/service/instance_lock.h"
 #include "engine/core/calendar.h"
@@ -32,17 +32,21 @@ struct RunReplay {
 
 // The instruments of the last run, for naming them in differences.
 std::string symbol_of(const std::vector<Instrument>& instruments, InstrumentId id) {
-  return id < instruments.size() ? std::string(instruments[id].symbol.view()) : fmt::format("instrument#{}", id);
+  return id < instruments.size() ? std::string(instruments[id].symbol.view())
+                                 : fmt::format("instrument#{}", id);
 }
 
 std::string describe(const Order& order, const std::vector<Instrument>& instruments) {
-  const Instrument* instrument = order.instrument < instruments.size() ? &instruments[order.instrument] : nullptr;
+  const Instrument* instrument =
+      order.instrument < instruments.size() ? &instruments[order.instrument] : nullptr;
   const int price_scale = instrument != nullptr ? instrument->price_scale : 8;
   const int quantity_scale = instrument != nullptr ? instrument->quantity_scale : 8;
-  return fmt::format("{} {} {} {} @ {} ({})", symbol_of(instruments, order.instrument), to_string(order.side),
-                     to_string(order.type), format_decimal(order.quantity.raw, quantity_scale),
-                     order.type == OrderType::kMarket ? std::string("market") : format_decimal(order.price.raw, price_scale),
-                     order.client_order_id.view());
+  return fmt::format(
+      "{} {} {} {} @ {} ({})", symbol_of(instruments, order.instrument), to_string(order.side),
+      to_string(order.type), format_decimal(order.quantity.raw, quantity_scale),
+      order.type == OrderType::kMarket ? std::string("market")
+                                       : format_decimal(order.price.raw, price_scale),
+      order.client_order_id.view());
 }
 
 // Names the fields that differ, in order: "price, quantity"; empty when none does.
@@ -70,11 +74,14 @@ std::string differing_fields(const Order& session, const Order& replay) {
 }
 
 std::string describe(const FillRow& fill, const std::vector<Instrument>& instruments) {
-  const Instrument* instrument = fill.instrument < instruments.size() ? &instruments[fill.instrument] : nullptr;
-  return fmt::format("{} {} {} @ {} fee {} trade {} ({})", symbol_of(instruments, fill.instrument), to_string(fill.side),
-                     format_decimal(fill.quantity.raw, instrument != nullptr ? instrument->quantity_scale : 8),
-                     format_decimal(fill.price.raw, instrument != nullptr ? instrument->price_scale : 8),
-                     format_decimal(fill.fee.value.raw, kMoneyScale), fill.trade_id, fill.client_order_id.view());
+  const Instrument* instrument =
+      fill.instrument < instruments.size() ? &instruments[fill.instrument] : nullptr;
+  return fmt::format(
+      "{} {} {} @ {} fee {} trade {} ({})", symbol_of(instruments, fill.instrument),
+      to_string(fill.side),
+      format_decimal(fill.quantity.raw, instrument != nullptr ? instrument->quantity_scale : 8),
+      format_decimal(fill.price.raw, instrument != nullptr ? instrument->price_scale : 8),
+      format_decimal(fill.fee.value.raw, kMoneyScale), fill.trade_id, fill.client_order_id.view());
 }
 
 std::string differing_fields(const FillRow& session, const FillRow& replay) {
@@ -93,28 +100,34 @@ std::string differing_fields(const FillRow& session, const FillRow& replay) {
 // row whose fields differ, named `what` and its position.
 template <typename Row>
 void compare_rows(const char* what, const std::vector<Row>& session, const std::vector<Row>& replay,
-                  const std::vector<Instrument>& instruments, std::vector<std::string>& differences) {
+                  const std::vector<Instrument>& instruments,
+                  std::vector<std::string>& differences) {
   for (std::size_t i = 0; i < std::max(session.size(), replay.size()); ++i) {
     if (i >= replay.size()) {
-      differences.push_back(fmt::format("{} {}: session only: {}", what, i + 1, describe(session[i], instruments)));
+      differences.push_back(
+          fmt::format("{} {}: session only: {}", what, i + 1, describe(session[i], instruments)));
     } else if (i >= session.size()) {
-      differences.push_back(fmt::format("{} {}: replay only: {}", what, i + 1, describe(replay[i], instruments)));
-    } else if (const std::string fields = differing_fields(session[i], replay[i]); !fields.empty()) {
-      differences.push_back(fmt::format("{} {}: {} differ: session {}; replay {}", what, i + 1, fields,
-                                        describe(session[i], instruments), describe(replay[i], instruments)));
+      differences.push_back(
+          fmt::format("{} {}: replay only: {}", what, i + 1, describe(replay[i], instruments)));
+    } else if (const std::string fields = differing_fields(session[i], replay[i]);
+               !fields.empty()) {
+      differences.push_back(fmt::format("{} {}: {} differ: session {}; replay {}", what, i + 1,
+                                        fields, describe(session[i], instruments),
+                                        describe(replay[i], instruments)));
     }
   }
 }
 
 // Replays one run into `journal`, as the daemon ran it: rebuilt from the journal, then every
 // recorded input, tick and operator action in order, segment after segment.
-bool replay_run(const std::vector<std::filesystem::path>& segments, Journal& journal, RunReplay& run,
-                std::vector<Instrument>& instruments, std::string& error) {
+bool replay_run(const std::vector<std::filesystem::path>& segments, Journal& journal,
+                RunReplay& run, std::vector<Instrument>& instruments, std::string& error) {
   auto reader = InputLogReader::open(segments.front(), error);
   if (!reader) return false;
   const RunStart& start = reader->start();
   ConfigErrors errors;
-  const AppConfig config = load_app_config_text(start.config_text, start.config_path, errors, ConfigUse::kReplay);
+  const AppConfig config =
+      load_app_config_text(start.config_text, start.config_path, errors, ConfigUse::kReplay);
   if (!errors.empty()) {
     error = fmt::format("{}: the run's recorded configuration ({}) is invalid for this build: {}",
                         reader->path().string(), start.config_path, errors.messages().front());
@@ -134,8 +147,8 @@ bool replay_run(const std::vector<std::filesystem::path>& segments, Journal& jou
       reader = InputLogReader::open(segments[segment], error);
       if (!reader) return false;
       if (reader->segment() != segment) {
-        error = fmt::format("{}: segment {} of the run is missing (found segment {})", segments[segment].string(),
-                            segment, reader->segment());
+        error = fmt::format("{}: segment {} of the run is missing (found segment {})",
+                            segments[segment].string(), segment, reader->segment());
         return false;
       }
     }
@@ -174,21 +187,27 @@ int run_replay_check(const ReplayCheckOptions& options) {
   const std::filesystem::path session = options.session_dir;
   std::string error;
   if (!std::filesystem::exists(session / "journal.db")) {
-    std::fprintf(stderr, "sigex replay-check: %s has no journal.db: not the state directory of a sigex run session\n",
+    std::fprintf(stderr,
+                 "sigex replay-check: %s has no journal.db: not the state directory of a sigex run "
+                 "session\n",
                  session.c_str());
     return 2;
   }
   // A running daemon is still writing both the journal and its inputs.
   InstanceLock lock;
   if (!lock.acquire(session.string(), error)) {
-    std::fprintf(stderr, "sigex replay-check: %s (stop the daemon, or check a copy of the directory)\n", error.c_str());
+    std::fprintf(stderr,
+                 "sigex replay-check: %s (stop the daemon, or check a copy of the directory)\n",
+                 error.c_str());
     return 2;
   }
   const std::vector<std::filesystem::path> files = list_input_logs(session / "inputs");
   if (files.empty()) {
-    std::fprintf(stderr, "sigex replay-check: %s has no recorded inputs (run-*.sigexin); the session ran with "
-                 "[service] record_inputs = false, or before sigex recorded its inputs\n",
-                 (session / "inputs").c_str());
+    std::fprintf(
+        stderr,
+        "sigex replay-check: %s has no recorded inputs (run-*.sigexin); the session ran with "
+        "[service] record_inputs = false, or before sigex recorded its inputs\n",
+        (session / "inputs").c_str());
     return 2;
   }
 
@@ -197,7 +216,8 @@ int run_replay_check(const ReplayCheckOptions& options) {
   if (options.out_dir) {
     out_dir = *options.out_dir;
     std::error_code ignored;
-    for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"}) std::filesystem::remove(out_dir / name, ignored);
+    for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"})
+      std::filesystem::remove(out_dir / name, ignored);
   } else {
     std::string pattern = (std::filesystem::temp_directory_path() / "sigex-replay-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
@@ -216,7 +236,8 @@ int run_replay_check(const ReplayCheckOptions& options) {
 
   // The session's journal first: the replay mints its ids with the session journal's identity.
   if (!Journal::exists_in(session)) {
-    std::fprintf(stderr, "sigex replay-check: there is no journal in %s; nothing was created\n", session.c_str());
+    std::fprintf(stderr, "sigex replay-check: there is no journal in %s; nothing was created\n",
+                 session.c_str());
     return 2;
   }
   auto session_journal = Journal::open(session, Durability::kFull, error);
@@ -224,7 +245,8 @@ int run_replay_check(const ReplayCheckOptions& options) {
     std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
     return 2;
   }
-  auto replay_journal = Journal::open(out_dir, Durability::kNormal, error, {session_journal->identity()});
+  auto replay_journal =
+      Journal::open(out_dir, Durability::kNormal, error, {session_journal->identity()});
   if (!replay_journal) {
     std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
     return 2;
@@ -244,8 +266,9 @@ int run_replay_check(const ReplayCheckOptions& options) {
   for (std::size_t i = 0; i < run_files.size(); ++i) {
     const auto& segments = run_files[i];
     if (parse_input_log_name(segments.front().filename().string())->segment != 0) {
-      std::fprintf(stderr, "sigex replay-check: the run of %s misses its first segment (removed by hand?)\n",
-                   segments.front().c_str());
+      std::fprintf(
+          stderr, "sigex replay-check: the run of %s misses its first segment (removed by hand?)\n",
+          segments.front().c_str());
       return 2;
     }
     auto reader = InputLogReader::open(segments.front(), error);
@@ -256,32 +279,42 @@ int run_replay_check(const ReplayCheckOptions& options) {
     if (i == 0 && reader->start().journal_orders != 0) {
       // Older runs were removed by the retention (or never recorded): start from the journal
       // as this run found it, if its copy is there.
-      const std::filesystem::path snapshot = run_start_snapshot(session / "inputs", reader->start().start_ns);
+      const std::filesystem::path snapshot =
+          run_start_snapshot(session / "inputs", reader->start().start_ns);
       std::error_code missing;
       if (!std::filesystem::exists(snapshot, missing)) {
-        std::fprintf(stderr, "sigex replay-check: the first recorded run (%s) started with %lld order(s) already "
-                     "journaled and %s (the journal as it found it) is not there: the runs before it were not "
-                     "recorded, so the session cannot be replayed from its start\n",
-                     segments.front().c_str(), static_cast<long long>(reader->start().journal_orders), snapshot.c_str());
+        std::fprintf(
+            stderr,
+            "sigex replay-check: the first recorded run (%s) started with %lld order(s) already "
+            "journaled and %s (the journal as it found it) is not there: the runs before it were "
+            "not "
+            "recorded, so the session cannot be replayed from its start\n",
+            segments.front().c_str(), static_cast<long long>(reader->start().journal_orders),
+            snapshot.c_str());
         return 2;
       }
       replay_journal.reset();
       std::error_code copy_error;
-      for (const char* name : {"journal.db-wal", "journal.db-shm"}) std::filesystem::remove(out_dir / name, copy_error);
-      std::filesystem::copy_file(snapshot, out_dir / "journal.db", std::filesystem::copy_options::overwrite_existing,
-                                 copy_error);
+      for (const char* name : {"journal.db-wal", "journal.db-shm"})
+        std::filesystem::remove(out_dir / name, copy_error);
+      std::filesystem::copy_file(snapshot, out_dir / "journal.db",
+                                 std::filesystem::copy_options::overwrite_existing, copy_error);
       if (copy_error) {
-        std::fprintf(stderr, "sigex replay-check: cannot copy %s: %s\n", snapshot.c_str(), copy_error.message().c_str());
+        std::fprintf(stderr, "sigex replay-check: cannot copy %s: %s\n", snapshot.c_str(),
+                     copy_error.message().c_str());
         return 2;
       }
-      replay_journal = Journal::open(out_dir, Durability::kNormal, error, {session_journal->identity()});
+      replay_journal =
+          Journal::open(out_dir, Durability::kNormal, error, {session_journal->identity()});
       if (!replay_journal) {
         std::fprintf(stderr, "sigex replay-check: %s\n", error.c_str());
         return 2;
       }
-      fmt::print("note: runs before {} were removed by the input retention; the replay starts from the journal "
-                 "as that run found it ({} order(s))\n",
-                 segments.front().filename().string(), reader->start().journal_orders);
+      fmt::print(
+          "note: runs before {} were removed by the input retention; the replay starts from the "
+          "journal "
+          "as that run found it ({} order(s))\n",
+          segments.front().filename().string(), reader->start().journal_orders);
     }
     const std::int64_t replayed_orders = replay_journal->count_rows("orders");
     RunReplay run;
@@ -290,8 +323,8 @@ int run_replay_check(const ReplayCheckOptions& options) {
     run.paper = reader->start().paper;
     all_paper &= run.paper;
     if (reader->start().journal_orders != replayed_orders) {
-      fmt::print("note: run {} started with {} journaled order(s); the replay had {} by then\n", run.file,
-                 reader->start().journal_orders, replayed_orders);
+      fmt::print("note: run {} started with {} journaled order(s); the replay had {} by then\n",
+                 run.file, reader->start().journal_orders, replayed_orders);
     }
     reader.reset();
     if (!replay_run(segments, *replay_journal, run, instruments, error)) {
@@ -310,17 +343,18 @@ int run_replay_check(const ReplayCheckOptions& options) {
   const std::vector<FillRow> replay_fills = replay_journal->load_fills();
   if (all_paper) compare_rows("fill", session_fills, replay_fills, instruments, differences);
 
-  fmt::print("sigex replay-check: {} ({} session, {} run(s))\n", session.string(), all_paper ? "paper" : "live",
-             runs.size());
+  fmt::print("sigex replay-check: {} ({} session, {} run(s))\n", session.string(),
+             all_paper ? "paper" : "live", runs.size());
   for (const RunReplay& run : runs) {
-    fmt::print("  run {} {}: {} inputs, {} clock ticks, {} operator action(s){}\n", format_utc_timestamp(run.start_ns),
-               run.paper ? "paper" : "live", run.events, run.ticks, run.actions,
+    fmt::print("  run {} {}: {} inputs, {} clock ticks, {} operator action(s){}\n",
+               format_utc_timestamp(run.start_ns), run.paper ? "paper" : "live", run.events,
+               run.ticks, run.actions,
                run.clean_end   ? ", stopped cleanly"
                : run.truncated ? ", ended mid-record (the process died while writing)"
                                : ", ended without a clean stop (the process died)");
   }
-  fmt::print("  orders: session {}, replay {}; fills: session {}, replay {}{}\n", session_orders.size(),
-             replay_orders.size(), session_fills.size(), replay_fills.size(),
+  fmt::print("  orders: session {}, replay {}; fills: session {}, replay {}{}\n",
+             session_orders.size(), replay_orders.size(), session_fills.size(), replay_fills.size(),
              all_paper ? "" : " (live fills come from the exchange: not compared)");
   for (const std::string& difference : differences) std::printf("  %s\n", difference.c_str());
   if (differences.empty()) {

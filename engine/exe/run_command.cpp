@@ -19,31 +19,31 @@
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
 #include "adapters/service/metrics_server.h"
-#include "adapters/service/process_metrics.h"
-#include "engine/exe/build_info.h"
-#include "engine/status/daemon_status.h"
-#include "engine/console/operator_console.h"
-#include "engine/exe/ctl_command.h"
-#include "engine/portfolio/balance_check.h"
 #include "adapters/service/process_hardening.h"
+#include "adapters/service/process_metrics.h"
 #include "adapters/service/systemd_notifier.h"
 #include "adapters/token_metrics/signal_poller.h"
+#include "engine/console/flatten_strategy.h"
+#include "engine/console/operator_console.h"
+#include "engine/console/service_metrics.h"
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
 #include "engine/core/failpoint.h"
 #include "engine/core/live_clock.h"
-#include "engine/oms/account_history.h"
-#include "engine/order/client_order_id.h"
 #include "engine/core/simulated_clock.h"
+#include "engine/exe/build_info.h"
+#include "engine/exe/ctl_command.h"
 #include "engine/exe/intake_setup.h"
 #include "engine/exe/session_core.h"
-#include "engine/console/service_metrics.h"
 #include "engine/exe/trading_state_command.h"
-#include "engine/logging/log.h"
-#include "engine/console/flatten_strategy.h"
-#include "engine/runtime/core_driver.h"
 #include "engine/health/watchdog.h"
+#include "engine/logging/log.h"
+#include "engine/oms/account_history.h"
+#include "engine/order/client_order_id.h"
+#include "engine/portfolio/balance_check.h"
+#include "engine/runtime/core_driver.h"
 #include "engine/sim/simulated_venue.h"
+#include "engine/status/daemon_status.h"
 
 namespace sigex {
 namespace {
@@ -79,7 +79,6 @@ std::int64_t monotonic_usec() {
   clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<std::int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
 }
-
 
 // A request from the control socket or the metrics endpoint, answered by the core thread.
 struct CoreCall {
@@ -125,7 +124,9 @@ class Daemon final : private ConsoleHost {
   // Orders resting on the venue (being canceled at stop). An order whose outcome is unknown
   // cannot be canceled and does not hold up a stop: the next start reconciles it.
   bool any_resting_order() const;
-  const Clock& engine_clock() const { return paper_venue_ ? static_cast<const Clock&>(core_clock_) : clock_; }
+  const Clock& engine_clock() const {
+    return paper_venue_ ? static_cast<const Clock&>(core_clock_) : clock_;
+  }
 
   void phase(const std::string& text) {
     log_info("{}", text);
@@ -183,8 +184,9 @@ class Daemon final : private ConsoleHost {
 
 bool Daemon::start_venue(std::string& error) {
   if (config_.service.mode == RunMode::kPaper) {
-    phase("paper mode: the simulated exchange is restored from the journal (no clock skew check: "
-          "no exchange account)");
+    phase(
+        "paper mode: the simulated exchange is restored from the journal (no clock skew check: "
+        "no exchange account)");
     paper_venue_ = restore_paper_venue(config_, instruments_, *journal_);
     venue_ = paper_venue_.get();
     return true;
@@ -204,10 +206,12 @@ bool Daemon::start_venue(std::string& error) {
     error = api_secret.error();
     return false;
   }
-  log_info("{} API key from {}, signing key from {}", execution.venue, api_key->origin, api_secret->origin);
+  log_info("{} API key from {}, signing key from {}", execution.venue, api_key->origin,
+           api_secret->origin);
   phase("checking the exchange clock skew, trading rules, balances and open orders");
-  live_venue_ = execution.settings->make_venue(instruments_, {std::move(api_key->secret), std::move(api_secret->secret)},
-                                               clock_, journal_->watermark(), error);
+  live_venue_ = execution.settings->make_venue(
+      instruments_, {std::move(api_key->secret), std::move(api_secret->secret)}, clock_,
+      journal_->watermark(), error);
   if (!live_venue_) return false;
   live_venue_->set_wire_latency(&metrics_.decision_to_wire);
   if (!live_venue_->start(error)) return false;
@@ -229,18 +233,24 @@ bool Daemon::check_journal_continuity(std::string& error) const {
       const auto name = parse_input_log_name(entry.path().filename().string());
       logs += name && name->segment == 0 ? 1 : 0;  // plain or compressed
     }
-    if (logs > 0) evidence.push_back(fmt::format("{} recorded run(s) in {}", logs, (state_dir / "inputs").string()));
+    if (logs > 0)
+      evidence.push_back(
+          fmt::format("{} recorded run(s) in {}", logs, (state_dir / "inputs").string()));
   }
   if (std::filesystem::exists(state_dir / "api_calls.db", ignored)) {
     evidence.push_back("the Token Metrics call counter " + (state_dir / "api_calls.db").string());
   }
   if (evidence.empty()) return true;
-  error = fmt::format("the journal {} is {} but {} show(s) that sigex ran here before: starting would forget its orders "
-                      "and fills and could trade its signals again. Restore the journal from a backup; or, to start a "
-                      "new journal on purpose, run with --new-journal (the account's order history is still checked "
-                      "against it)",
-                      journal_path.string(), std::filesystem::exists(journal_path, ignored) ? "empty" : "missing",
-                      fmt::join(evidence, " and "));
+  error = fmt::format(
+      "the journal {} is {} but {} show(s) that sigex ran here before: starting would forget its "
+      "orders "
+      "and fills and could trade its signals again. Restore the journal from a backup; or, to "
+      "start a "
+      "new journal on purpose, run with --new-journal (the account's order history is still "
+      "checked "
+      "against it)",
+      journal_path.string(), std::filesystem::exists(journal_path, ignored) ? "empty" : "missing",
+      fmt::join(evidence, " and "));
   return false;
 }
 
@@ -248,10 +258,13 @@ bool Daemon::check_account_history(std::string& error) {
   if (!live_venue_) return true;
   std::set<std::string, std::less<>> known = journal_->acknowledged_orders();
   for (const Order& order : journal_->load_orders()) known.emplace(order.client_order_id.view());
-  const auto unknown = orders_unknown_to_journal(live_venue_->account_history(), core_.engine->strategy_tags(), known);
+  const auto unknown = orders_unknown_to_journal(live_venue_->account_history(),
+                                                 core_.engine->strategy_tags(), known);
   if (unknown.empty()) {
-    log_info("account history ({} days): no order of this configuration's strategies that the journal does not know",
-             live_venue_->history_lookback_ns() / kNsPerDay);
+    log_info(
+        "account history ({} days): no order of this configuration's strategies that the journal "
+        "does not know",
+        live_venue_->history_lookback_ns() / kNsPerDay);
     return true;
   }
   std::vector<std::string> named;
@@ -261,44 +274,52 @@ bool Daemon::check_account_history(std::string& error) {
       break;
     }
     const Instrument& instrument = instruments_.get(order.instrument);
-    named.push_back(fmt::format("{} ({} {} {} of {}, {}, {})", order.client_order_id.view(), to_string(order.side),
-                                instrument.symbol.view(), format_decimal(order.executed.raw, instrument.quantity_scale),
-                                format_decimal(order.quantity.raw, instrument.quantity_scale), order.status,
-                                format_utc_timestamp(order.time_ns)));
+    named.push_back(fmt::format("{} ({} {} {} of {}, {}, {})", order.client_order_id.view(),
+                                to_string(order.side), instrument.symbol.view(),
+                                format_decimal(order.executed.raw, instrument.quantity_scale),
+                                format_decimal(order.quantity.raw, instrument.quantity_scale),
+                                order.status, format_utc_timestamp(order.time_ns)));
   }
   switch (options_.unknown_orders) {
     case UnknownOrderDecision::kRefuse:
-      error = fmt::format("the exchange account shows {} order(s) of this configuration's strategies that the journal "
-                          "does not know: {}. An earlier journal (lost, emptied or another state directory) traded on "
-                          "this account; starting now could trade the same signals again. Run with "
-                          "--adopt-unknown-orders to take them and their fills into this journal, or "
-                          "--ignore-unknown-orders to record that they are not this journal's",
-                          unknown.size(), fmt::join(named, "; "));
+      error = fmt::format(
+          "the exchange account shows {} order(s) of this configuration's strategies that the "
+          "journal "
+          "does not know: {}. An earlier journal (lost, emptied or another state directory) traded "
+          "on "
+          "this account; starting now could trade the same signals again. Run with "
+          "--adopt-unknown-orders to take them and their fills into this journal, or "
+          "--ignore-unknown-orders to record that they are not this journal's",
+          unknown.size(), fmt::join(named, "; "));
       return false;
     case UnknownOrderDecision::kIgnore:
       for (const AccountOrder& order : unknown) {
-        journal_->acknowledge_order(order.client_order_id.view(), "ignored by the operator", clock_.now_ns());
+        journal_->acknowledge_order(order.client_order_id.view(), "ignored by the operator",
+                                    clock_.now_ns());
       }
-      log_warn("--ignore-unknown-orders: {} order(s) recorded as not this journal's: {}", unknown.size(),
-               fmt::join(named, "; "));
+      log_warn("--ignore-unknown-orders: {} order(s) recorded as not this journal's: {}",
+               unknown.size(), fmt::join(named, "; "));
       return true;
     case UnknownOrderDecision::kAdopt:
       adopt(unknown);
-      log_warn("--adopt-unknown-orders: {} order(s) and their fills taken into the journal: {}", unknown.size(),
-               fmt::join(named, "; "));
+      log_warn("--adopt-unknown-orders: {} order(s) and their fills taken into the journal: {}",
+               unknown.size(), fmt::join(named, "; "));
       return true;
   }
   return true;
 }
 
 void Daemon::adopt(const std::vector<AccountOrder>& orders) {
-  adopt_account_orders(*journal_, instruments_, core_.engine->strategy_tags(), orders,
-                       [this](const AccountOrder& order) { return live_venue_->history_fills(order); }, clock_.now_ns());
+  adopt_account_orders(
+      *journal_, instruments_, core_.engine->strategy_tags(), orders,
+      [this](const AccountOrder& order) { return live_venue_->history_fills(order); },
+      clock_.now_ns());
 }
 
 bool Daemon::reconcile(std::string& error) {
   core_clock_.advance_to(clock_.now_ns());
-  core_ = compose_session_core(config_, instruments_, engine_clock(), *journal_, *venue_, paper_venue_.get());
+  core_ = compose_session_core(config_, instruments_, engine_clock(), *journal_, *venue_,
+                               paper_venue_.get());
   core_.engine->set_order_log(true);
   if (live_venue_) {
     core_.engine->set_resolution_policy(config_.resolution);
@@ -306,7 +327,8 @@ bool Daemon::reconcile(std::string& error) {
   }
   if (!check_account_history(error)) return false;
   // Measured on the wall clock: in paper mode the core's own clock is the inputs' time.
-  core_.engine->set_decision_latency(&metrics_.market_to_decision, &metrics_.signal_to_decision, &clock_);
+  core_.engine->set_decision_latency(&metrics_.market_to_decision, &metrics_.signal_to_decision,
+                                     &clock_);
   driver_ = std::make_unique<CoreDriver>(*core_.engine, paper_venue_ ? &core_clock_ : nullptr);
   if (config_.service.record_inputs) {
     RunStart start;
@@ -321,13 +343,16 @@ bool Daemon::reconcile(std::string& error) {
     std::filesystem::create_directories(inputs, created);
     // The journal as this run found it: replay-check starts here once older runs are removed.
     if (!journal_->copy_to(run_start_snapshot(inputs, start.start_ns), error)) return false;
-    housekeeper_ = std::make_unique<InputHousekeeper>(inputs, start.start_ns, config_.service.inputs, clock_);
-    input_log_ = InputLogWriter::create(inputs, start, error, config_.service.inputs.segment_bytes,
-                                        [this](const std::filesystem::path& closed) { housekeeper_->segment_closed(closed); });
+    housekeeper_ =
+        std::make_unique<InputHousekeeper>(inputs, start.start_ns, config_.service.inputs, clock_);
+    input_log_ = InputLogWriter::create(
+        inputs, start, error, config_.service.inputs.segment_bytes,
+        [this](const std::filesystem::path& closed) { housekeeper_->segment_closed(closed); });
     if (!input_log_) return false;
     housekeeper_->start();
     driver_->set_input_log(input_log_.get());
-    log_info("recording this run's inputs to {} (for sigex replay-check)", input_log_->path().string());
+    log_info("recording this run's inputs to {} (for sigex replay-check)",
+             input_log_->path().string());
   }
 
   phase("reconciling the journal with the venue");
@@ -337,10 +362,11 @@ bool Daemon::reconcile(std::string& error) {
   while (core_.engine->orders().pending_lookups() > 0) {
     const TimeNs now_ns = clock_.now_ns();
     if (now_ns >= deadline) {
-      error = fmt::format("reconciliation did not finish within {} s: {} order(s) still unresolved "
-                          "(the venue does not answer lookups)",
-                          config_.service.reconcile_timeout_ns / kNsPerSecond,
-                          core_.engine->orders().pending_lookups());
+      error = fmt::format(
+          "reconciliation did not finish within {} s: {} order(s) still unresolved "
+          "(the venue does not answer lookups)",
+          config_.service.reconcile_timeout_ns / kNsPerSecond,
+          core_.engine->orders().pending_lookups());
       return false;
     }
     if (now_ns >= next_report) {
@@ -359,7 +385,8 @@ bool Daemon::reconcile(std::string& error) {
   }
   if (live_venue_) {
     metrics_.balance_differences =
-        compare_with_account(core_.engine->portfolio(), instruments_, live_venue_->start_holdings()).size();
+        compare_with_account(core_.engine->portfolio(), instruments_, live_venue_->start_holdings())
+            .size();
   }
   metrics_.reconciliation_differences_at_start =
       core_.engine->orders().counters().reconciliation_differences + metrics_.balance_differences;
@@ -392,20 +419,24 @@ bool Daemon::start_feeds(std::string& error) {
 
 bool Daemon::start_service_endpoints(std::string& error) {
   control_ = std::make_unique<ControlSocketServer>(
-      control_socket_path(config_), [this](const std::string& request) { return ask_core(request); });
+      control_socket_path(config_),
+      [this](const std::string& request) { return ask_core(request); });
   if (!control_->start(error)) return false;
   if (!config_.service.metrics_listen.empty()) {
     std::string address;
     std::uint16_t port = 0;
     if (!parse_loopback_listen(config_.service.metrics_listen, address, port, error)) return false;
-    metrics_server_ = std::make_unique<MetricsServer>(address, port, [this]() -> std::optional<std::string> {
-      std::string body = ask_core("metrics");
-      if (body.starts_with("error:")) return std::nullopt;
-      return body + render_process_metrics(BuildInfo{kVersion, kBuildType, kFailpointsBuilt});
-    });
+    metrics_server_ =
+        std::make_unique<MetricsServer>(address, port, [this]() -> std::optional<std::string> {
+          std::string body = ask_core("metrics");
+          if (body.starts_with("error:")) return std::nullopt;
+          return body + render_process_metrics(BuildInfo{kVersion, kBuildType, kFailpointsBuilt});
+        });
     if (!metrics_server_->start(error)) return false;
-    metrics_.listen = fmt::format("http://{}:{}/metrics", address.find(':') == std::string::npos ? address : "[" + address + "]",
-                                  metrics_server_->port());
+    metrics_.listen =
+        fmt::format("http://{}:{}/metrics",
+                    address.find(':') == std::string::npos ? address : "[" + address + "]",
+                    metrics_server_->port());
     log_info("metrics at {}", metrics_.listen);
   }
   log_info("control socket at {}", control_->path());
@@ -423,7 +454,8 @@ int Daemon::run() {
     return 1;
   }
   if (config_.service.allow_core_dumps) {
-    log_warn("[service] allow_core_dumps = true: a core dump of this process would hold the API keys");
+    log_warn(
+        "[service] allow_core_dumps = true: a core dump of this process would hold the API keys");
   }
   if (!lock_.acquire(config_.engine.state_dir, error)) {
     log_error("{}", error);
@@ -442,8 +474,8 @@ int Daemon::run() {
     notifier_.status("journal check failed");
     return 1;
   }
-  phase(fmt::format("journal opened and checked: {} order(s), {} fill(s)", journal_->count_rows("orders"),
-                    journal_->count_rows("fills")));
+  phase(fmt::format("journal opened and checked: {} order(s), {} fill(s)",
+                    journal_->count_rows("orders"), journal_->count_rows("fills")));
   std::vector<Instrument> instrument_list = config_.instruments;
   if (!prepare_token_metrics(config_, clock_, intake_, instrument_list, error)) {
     log_error("{}", error);
@@ -457,7 +489,8 @@ int Daemon::run() {
                                      &config_.token_metrics.api_key}) {
     scrub_environment_variable(source->env);
   }
-  if (!venue_started || !reconcile(error) || !start_service_endpoints(error) || !start_feeds(error)) {
+  if (!venue_started || !reconcile(error) || !start_service_endpoints(error) ||
+      !start_feeds(error)) {
     log_error("{}; sigex exits (status 1) without trading", error);
     notifier_.status("start-up failed (see the log)");
     shut_down();
@@ -479,20 +512,23 @@ void Daemon::loop() {
 }
 
 void Daemon::turn() {
-  if (ready_since_ns_.load(std::memory_order_relaxed) != 0 && SIGEX_FAILPOINT_TRIGGERED("run.core_loop_hang")) {
+  if (ready_since_ns_.load(std::memory_order_relaxed) != 0 &&
+      SIGEX_FAILPOINT_TRIGGERED("run.core_loop_hang")) {
     log_error("failpoint run.core_loop_hang: the core loop stops turning");
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  if (const int signal_number = g_stop_signal.exchange(0); signal_number != 0) begin_stop(signal_number);
+  if (const int signal_number = g_stop_signal.exchange(0); signal_number != 0)
+    begin_stop(signal_number);
   if (g_reload_requested.exchange(false)) reload();
   std::shared_ptr<CoreCall> call;
   while (calls_.try_dequeue(call)) call->answer.set_value(console_.handle(call->request));
 
   // Sleeps until a record arrives (or the next timer, or the idle wait ends): no spinning.
   const TimeNs before_wait_ns = clock_.now_ns();
-  const DurationNs wait_ns = live_venue_ ? kLiveIdleWaitNs
-                                         : std::clamp<DurationNs>(core_.engine->next_due_time_ns() - before_wait_ns, 0,
-                                                                  kPaperIdleWaitNs);
+  const DurationNs wait_ns =
+      live_venue_ ? kLiveIdleWaitNs
+                  : std::clamp<DurationNs>(core_.engine->next_due_time_ns() - before_wait_ns, 0,
+                                           kPaperIdleWaitNs);
   const std::size_t count = queue_->wait_drain(batch_.data(), batch_.size(), wait_ns / 1000);
   for (std::size_t i = 0; i < count; ++i) {
     const InboundEvent& event = batch_[i];
@@ -531,8 +567,11 @@ void Daemon::check_ready(TimeNs now_ns) {
     begin_stop(0);
     return;
   }
-  if (!priced) log_warn("some instruments are not tradeable yet after {} s (no price, or a depth book not synced); starting anyway",
-                        config_.service.feed_connect_timeout_ns / kNsPerSecond);
+  if (!priced)
+    log_warn(
+        "some instruments are not tradeable yet after {} s (no price, or a depth book not synced); "
+        "starting anyway",
+        config_.service.feed_connect_timeout_ns / kNsPerSecond);
   if (config_.token_metrics.enabled) {
     std::string error;
     poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
@@ -541,7 +580,7 @@ void Daemon::check_ready(TimeNs now_ns) {
     if (!poller_->start(error)) {
       log_error("Token Metrics polling: {}", error);
       poller_.reset();
-        exit_code_ = 1;
+      exit_code_ = 1;
       begin_stop(0);
       return;
     }
@@ -549,10 +588,12 @@ void Daemon::check_ready(TimeNs now_ns) {
   ready_since_ns_.store(now_ns);
   metrics_.start_to_ready_ns = now_ns - started_ns_;
   metrics_.feed_wait_ns = now_ns - feeds_started_ns_;
-  log_info("ready: {:.3f} s after start, {:.3f} s of it waiting for the market data feed (market data "
-           "streaming, every instrument priced{})",
-           static_cast<double>(metrics_.start_to_ready_ns) / 1e9, static_cast<double>(metrics_.feed_wait_ns) / 1e9,
-           config_.token_metrics.enabled ? ", signal polling started" : "");
+  log_info(
+      "ready: {:.3f} s after start, {:.3f} s of it waiting for the market data feed (market data "
+      "streaming, every instrument priced{})",
+      static_cast<double>(metrics_.start_to_ready_ns) / 1e9,
+      static_cast<double>(metrics_.feed_wait_ns) / 1e9,
+      config_.token_metrics.enabled ? ", signal polling started" : "");
   notifier_.notify("READY=1");
   publish_status(now_ns, true);
 }
@@ -571,10 +612,11 @@ void Daemon::publish_status(TimeNs now_ns, bool force) {
     positions += core_.engine->portfolio().position(id).quantity.raw != 0 ? 1 : 0;
     open_orders += core_.engine->orders().has_open_order(id) ? 1 : 0;
   }
-  std::string text = fmt::format("{} {}; orders {}, fills {}, risk denials {}; positions {}, instruments with open orders {}",
-                                 stopping_ ? "stopping," : "trading", to_string(global.state),
-                                 core_.engine->counters().orders_submitted, core_.engine->counters().fills, denials,
-                                 positions, open_orders);
+  std::string text = fmt::format(
+      "{} {}; orders {}, fills {}, risk denials {}; positions {}, instruments with open orders {}",
+      stopping_ ? "stopping," : "trading", to_string(global.state),
+      core_.engine->counters().orders_submitted, core_.engine->counters().fills, denials, positions,
+      open_orders);
   if (core_.engine->halted()) text += "; OMS halted: " + core_.engine->halt_reason();
   if (text == last_status_) return;
   last_status_ = text;
@@ -584,17 +626,21 @@ void Daemon::publish_status(TimeNs now_ns, bool force) {
 void Daemon::begin_stop(int signal_number) {
   if (stopping_) return;
   stopping_ = true;
-  notifier_.notify(fmt::format("STOPPING=1\nSTATUS=stopping{}", signal_number == SIGTERM  ? " on SIGTERM"
-                                                               : signal_number == SIGINT ? " on SIGINT"
-                                                                                         : ""));
-  const std::size_t canceled = control(
-      {ControlKind::kStop, "", "", config_.service.on_stop == StopPolicy::kCancelOrders ? "cancel" : "leave"});
+  notifier_.notify(
+      fmt::format("STOPPING=1\nSTATUS=stopping{}", signal_number == SIGTERM  ? " on SIGTERM"
+                                                   : signal_number == SIGINT ? " on SIGINT"
+                                                                             : ""));
+  const std::size_t canceled =
+      control({ControlKind::kStop, "", "",
+               config_.service.on_stop == StopPolicy::kCancelOrders ? "cancel" : "leave"});
   // Leave two seconds of systemd's stop timeout for closing the feeds and the journal.
-  stop_deadline_ns_ = clock_.now_ns() + std::max<DurationNs>(config_.service.stop_timeout_ns - 2 * kNsPerSecond,
-                                                             kNsPerSecond);
-  log_info("stopping: new orders refused; {}", config_.service.on_stop == StopPolicy::kCancelOrders
-                                                   ? fmt::format("{} resting order(s) being canceled", canceled)
-                                                   : std::string("resting orders left on the venue (on_stop = \"leave\")"));
+  stop_deadline_ns_ =
+      clock_.now_ns() +
+      std::max<DurationNs>(config_.service.stop_timeout_ns - 2 * kNsPerSecond, kNsPerSecond);
+  log_info("stopping: new orders refused; {}",
+           config_.service.on_stop == StopPolicy::kCancelOrders
+               ? fmt::format("{} resting order(s) being canceled", canceled)
+               : std::string("resting orders left on the venue (on_stop = \"leave\")"));
 }
 
 std::size_t Daemon::control(const ControlAction& action) {
@@ -619,7 +665,8 @@ bool Daemon::stop_complete(TimeNs now_ns) const {
   if (!stopping_) return false;
   if (config_.service.on_stop == StopPolicy::kLeaveOrders || !any_resting_order()) return true;
   if (now_ns < stop_deadline_ns_) return false;
-  log_warn("stopping with orders still open (no cancel answer in time); the next start reconciles them");
+  log_warn(
+      "stopping with orders still open (no cancel answer in time); the next start reconciles them");
   return true;
 }
 
@@ -648,8 +695,8 @@ void Daemon::shut_down() {
     exit_code_ = 1;
   }
   if (core_.engine) {
-    log_info("stopped: {} orders, {} fills this run; journal flushed", core_.engine->counters().orders_submitted,
-             core_.engine->counters().fills);
+    log_info("stopped: {} orders, {} fills this run; journal flushed",
+             core_.engine->counters().orders_submitted, core_.engine->counters().fills);
   }
 }
 
@@ -662,8 +709,10 @@ std::string Daemon::reload() {
   std::string answer;
   if (!errors.empty()) {
     for (const auto& message : errors.messages()) log_error("reload: {}", message);
-    answer = fmt::format("error: the new configuration is invalid ({} problem(s), see the log); "
-                         "the running configuration is kept\n", errors.messages().size());
+    answer = fmt::format(
+        "error: the new configuration is invalid ({} problem(s), see the log); "
+        "the running configuration is kept\n",
+        errors.messages().size());
     log_error("reload refused: the running configuration is kept");
   } else {
     spdlog::set_level(spdlog::level::from_str(fresh.logging.level));
@@ -690,7 +739,8 @@ void Daemon::watchdog_thread() {
     if (ready_ns == 0 || !watchdog_->due(now_ns)) continue;
     std::vector<WatchedFeed> feeds;
     if (config_.service.max_market_data_age_ns > 0) {
-      feeds.push_back({"market data", config_.service.max_market_data_age_ns, last_market_event_ns_.load()});
+      feeds.push_back(
+          {"market data", config_.service.max_market_data_age_ns, last_market_event_ns_.load()});
     }
     const WatchdogVerdict verdict = watchdog_->verdict(now_ns, feeds, ready_ns);
     if (verdict.healthy) {
@@ -715,19 +765,24 @@ std::string Daemon::ask_core(std::string request) {
   call->request = std::move(request);
   auto answer = call->answer.get_future();
   calls_.enqueue(call);
-  if (answer.wait_for(std::chrono::nanoseconds(kControlAnswerTimeoutNs)) != std::future_status::ready) {
-    return "error: the core loop did not answer within 5 s (it may be stuck; the watchdog will tell systemd)\n";
+  if (answer.wait_for(std::chrono::nanoseconds(kControlAnswerTimeoutNs)) !=
+      std::future_status::ready) {
+    return "error: the core loop did not answer within 5 s (it may be stuck; the watchdog will "
+           "tell systemd)\n";
   }
   return answer.get();
 }
 
 std::string Daemon::metrics() const {
-  return render_metrics(metrics_, *core_.engine, config_.service.mode == RunMode::kLive ? "live" : "paper", components(),
+  return render_metrics(metrics_, *core_.engine,
+                        config_.service.mode == RunMode::kLive ? "live" : "paper", components(),
                         queue_->approximate_size(), ready_since_ns_.load() != 0, clock_.now_ns(),
                         last_market_event_ns_.load());
 }
 
-std::string Daemon::check_scope(std::string_view scope) const { return sigex::check_scope(config_, std::string(scope)); }
+std::string Daemon::check_scope(std::string_view scope) const {
+  return sigex::check_scope(config_, std::string(scope));
+}
 
 void Daemon::state_changed() {
   last_status_.clear();

@@ -5,17 +5,21 @@
 
 namespace sigex {
 
-std::unique_ptr<SimulatedVenue> restore_paper_venue(const AppConfig& config, const InstrumentRegistry& instruments,
+std::unique_ptr<SimulatedVenue> restore_paper_venue(const AppConfig& config,
+                                                    const InstrumentRegistry& instruments,
                                                     Journal& journal) {
-  auto venue = std::make_unique<SimulatedVenue>(instruments, config.simulated_venue, config.engine.starting_cash);
+  auto venue = std::make_unique<SimulatedVenue>(instruments, config.simulated_venue,
+                                                config.engine.starting_cash);
   venue->restore(journal.load_orders(), journal.load_fills());
   return venue;
 }
 
-SessionCore compose_session_core(const AppConfig& config, const InstrumentRegistry& instruments, const Clock& clock,
-                                 Journal& journal, ExecutionVenue& venue, SimulatedVenue* paper_venue) {
+SessionCore compose_session_core(const AppConfig& config, const InstrumentRegistry& instruments,
+                                 const Clock& clock, Journal& journal, ExecutionVenue& venue,
+                                 SimulatedVenue* paper_venue) {
   SessionCore core;
-  core.engine = std::make_unique<Engine>(instruments, clock, journal, venue, config.risk, config.engine.starting_cash);
+  core.engine = std::make_unique<Engine>(instruments, clock, journal, venue, config.risk,
+                                         config.engine.starting_cash);
   if (paper_venue != nullptr) core.engine->add_market_observer(paper_venue);
   core.signal_gate = std::make_unique<SignalGate>(config.signals, journal, instruments);
   core.engine->set_signal_gate(core.signal_gate.get());
@@ -36,7 +40,8 @@ std::size_t apply_control(SessionCore& core, const ControlAction& action, const 
       return 0;
     }
     case ControlKind::kFlatten: {
-      engine.set_trading_state(std::string(kGlobalScope), TradingState::kReducing, "operator flatten: " + action.text);
+      engine.set_trading_state(std::string(kGlobalScope), TradingState::kReducing,
+                               "operator flatten: " + action.text);
       const std::size_t canceled = engine.cancel_all_orders();
       core.flatten->flatten(static_cast<std::uint64_t>(clock.now_ns()));
       return canceled;
@@ -46,7 +51,8 @@ std::size_t apply_control(SessionCore& core, const ControlAction& action, const 
       return action.text == "cancel" ? engine.cancel_all_orders() : 0;
     case ControlKind::kReloadRisk: {
       ConfigErrors errors;
-      const AppConfig fresh = load_app_config_text(action.text, "reloaded configuration", errors, ConfigUse::kReplay);
+      const AppConfig fresh =
+          load_app_config_text(action.text, "reloaded configuration", errors, ConfigUse::kReplay);
       SIGEX_CHECK(errors.empty(), "a reload was applied with an invalid configuration");
       engine.reconfigure_risk(fresh.risk);
       return 0;

@@ -58,7 +58,8 @@ bool read_grid(const std::string& path, Grid& grid, std::string& error) {
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (name != "rank_by" && name != "order" && name != "out_dir" && name != "parameter") {
-      error = path + ": unknown key '" + name + "' (expected rank_by, order, out_dir, [[parameter]])";
+      error =
+          path + ": unknown key '" + name + "' (expected rank_by, order, out_dir, [[parameter]])";
       return false;
     }
   }
@@ -69,15 +70,17 @@ bool read_grid(const std::string& path, Grid& grid, std::string& error) {
     return false;
   }
   grid.descending = order == "desc";
-  if (std::find(std::begin(kSweepMetrics), std::end(kSweepMetrics), grid.rank_by) == std::end(kSweepMetrics)) {
+  if (std::find(std::begin(kSweepMetrics), std::end(kSweepMetrics), grid.rank_by) ==
+      std::end(kSweepMetrics)) {
     error = path + ": rank_by '" + grid.rank_by + "' is not a metric; one of:";
     for (const char* metric : kSweepMetrics) error += std::string(" ") + metric;
     return false;
   }
   const std::string out = table["out_dir"].value_or(grid.out_dir);
-  grid.out_dir = std::filesystem::path(out).is_absolute()
-                     ? out
-                     : (std::filesystem::path(path).parent_path() / out).lexically_normal().string();
+  grid.out_dir =
+      std::filesystem::path(out).is_absolute()
+          ? out
+          : (std::filesystem::path(path).parent_path() / out).lexically_normal().string();
   const toml::array* parameters = table["parameter"].as_array();
   if (parameters == nullptr || parameters->empty()) {
     error = path + ": at least one [[parameter]] with key and values is required";
@@ -136,8 +139,9 @@ std::vector<std::string> set_arguments(const Grid& grid, const Run& run) {
 }
 
 pid_t start_backtest(const SweepOptions& options, const Grid& grid, const Run& run) {
-  std::vector<std::string> arguments = {options.executable, "backtest", "--config", options.config_path,
-                                        "--out",            run.directory.string(), "--quiet"};
+  std::vector<std::string> arguments = {
+      options.executable,     "backtest", "--config", options.config_path, "--out",
+      run.directory.string(), "--quiet"};
   for (std::string& argument : set_arguments(grid, run)) arguments.push_back(std::move(argument));
   const std::string log = (run.directory / "log.txt").string();
   const pid_t pid = ::fork();
@@ -179,7 +183,8 @@ void read_summary(Run& run) {
     if (!value.get_double().get(number)) {
       found->second = number;
     } else if (!value.get_string().get(text)) {
-      found->second = std::strtod(std::string(text).c_str(), nullptr);  // money strings, for the table
+      found->second =
+          std::strtod(std::string(text).c_str(), nullptr);  // money strings, for the table
     }
   }
 }
@@ -202,7 +207,8 @@ int run_sweep(const SweepOptions& options) {
     run.directory = out / "runs" / fmt::format("{:04}", run.index);
     // Every combination is validated before anything runs.
     std::vector<std::string> overrides;
-    for (std::size_t i = 0; i < grid.parameters.size(); ++i) overrides.push_back(grid.parameters[i].key + "=" + run.values[i]);
+    for (std::size_t i = 0; i < grid.parameters.size(); ++i)
+      overrides.push_back(grid.parameters[i].key + "=" + run.values[i]);
     ConfigErrors errors;
     load_app_config(options.config_path, errors, overrides);
     if (!errors.empty()) {
@@ -249,10 +255,11 @@ int run_sweep(const SweepOptions& options) {
     std::fprintf(stderr, "sweep: %s\n", error.c_str());
     return 1;
   }
-  const auto failed = std::count_if(runs.begin(), runs.end(), [](const Run& run) { return run.exit_code != 0; });
+  const auto failed =
+      std::count_if(runs.begin(), runs.end(), [](const Run& run) { return run.exit_code != 0; });
   if (!options.quiet) {
-    std::printf("sigex sweep: %zu runs (%zu at a time), ranked by %s; %s\n", runs.size(), jobs, grid.rank_by.c_str(),
-                (out / "sweep.html").c_str());
+    std::printf("sigex sweep: %zu runs (%zu at a time), ranked by %s; %s\n", runs.size(), jobs,
+                grid.rank_by.c_str(), (out / "sweep.html").c_str());
     for (std::size_t rank = 0; rank < std::min<std::size_t>(ranked.size(), 5); ++rank) {
       std::string parameters;
       for (std::size_t i = 0; i < grid.parameters.size(); ++i) {
@@ -261,7 +268,8 @@ int run_sweep(const SweepOptions& options) {
       std::printf("  #%zu run %zu: %s %s;%s\n", rank + 1, ranked[rank].index, grid.rank_by.c_str(),
                   sweep_cell(ranked[rank].metrics.at(grid.rank_by)).c_str(), parameters.c_str());
     }
-    if (failed > 0) std::printf("  %ld run(s) failed: see runs/<run>/log.txt\n", static_cast<long>(failed));
+    if (failed > 0)
+      std::printf("  %ld run(s) failed: see runs/<run>/log.txt\n", static_cast<long>(failed));
   }
   return failed > 0 ? 1 : 0;
 }

@@ -39,14 +39,17 @@ int run_trading_state(const AppConfig& config, const TradingStateOptions& option
   std::optional<TradingState> state;
   if (options.set) {
     std::string upper = *options.set;
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     state = trading_state_from_string(upper);
     if (!state) {
-      std::fprintf(stderr, "trading-state: --set must be ACTIVE, REDUCING or HALTED, not \"%s\"\n", options.set->c_str());
+      std::fprintf(stderr, "trading-state: --set must be ACTIVE, REDUCING or HALTED, not \"%s\"\n",
+                   options.set->c_str());
       return 2;
     }
     if (const std::string why = check_scope(config, options.scope); !why.empty()) {
-      std::fprintf(stderr, "trading-state: --scope \"%s\": %s\n", options.scope.c_str(), why.c_str());
+      std::fprintf(stderr, "trading-state: --scope \"%s\": %s\n", options.scope.c_str(),
+                   why.c_str());
       return 2;
     }
     if (options.reason.empty()) {
@@ -54,18 +57,24 @@ int run_trading_state(const AppConfig& config, const TradingStateOptions& option
       return 2;
     }
   }
-  const std::string state_dir = options.state_dir.empty() ? config.engine.state_dir : options.state_dir;
+  const std::string state_dir =
+      options.state_dir.empty() ? config.engine.state_dir : options.state_dir;
   // Never creates state: a state directory without a journal has no trading states to show,
   // and a state set into a new journal would hide that the real one is missing.
   if (!Journal::exists_in(state_dir)) {
-    std::fprintf(stderr, "trading-state: there is no journal in %s (no journal.db, or an empty one); nothing was "
-                 "created\n", state_dir.c_str());
+    std::fprintf(
+        stderr,
+        "trading-state: there is no journal in %s (no journal.db, or an empty one); nothing was "
+        "created\n",
+        state_dir.c_str());
     return 1;
   }
   std::string error;
   InstanceLock lock;
   if (state && !lock.acquire(state_dir, error)) {
-    std::fprintf(stderr, "trading-state: %s\nwhile sigex runs, use `sigex ctl halt|resume` instead\n", error.c_str());
+    std::fprintf(stderr,
+                 "trading-state: %s\nwhile sigex runs, use `sigex ctl halt|resume` instead\n",
+                 error.c_str());
     return 1;
   }
   auto journal = Journal::open(state_dir, config.engine.durability, error);
@@ -74,16 +83,18 @@ int run_trading_state(const AppConfig& config, const TradingStateOptions& option
     return 1;
   }
   if (state) {
-    journal->record_trading_state({options.scope, std::string(to_string(*state)), "operator: " + options.reason,
-                                   wall_clock_ns()});
+    journal->record_trading_state({options.scope, std::string(to_string(*state)),
+                                   "operator: " + options.reason, wall_clock_ns()});
     if (!journal->flush()) {
-      std::fprintf(stderr, "trading-state: journal write failed: %s\n", journal->last_error().c_str());
+      std::fprintf(stderr, "trading-state: journal write failed: %s\n",
+                   journal->last_error().c_str());
       return 1;
     }
   }
   const auto rows = journal->load_trading_states();
   std::printf("trading states in %s:\n", journal->path().c_str());
-  if (std::none_of(rows.begin(), rows.end(), [](const TradingStateRow& row) { return row.scope == kGlobalScope; })) {
+  if (std::none_of(rows.begin(), rows.end(),
+                   [](const TradingStateRow& row) { return row.scope == kGlobalScope; })) {
     std::printf("  %-24s ACTIVE    (never changed)\n", std::string(kGlobalScope).c_str());
   }
   for (const auto& row : rows) {

@@ -13,10 +13,10 @@
 namespace sigex {
 
 struct TradingStateOptions {
-  std::string state_dir;              // empty: [engine] state_dir
-  std::optional<std::string> set;     // ACTIVE, REDUCING or HALTED (any case)
-  std::string scope = "global";       // global, instrument:<SYMBOL>, strategy:<tag>
-  std::string reason;                 // required with --set
+  std::string state_dir;           // empty: [engine] state_dir
+  std::optional<std::string> set;  // ACTIVE, REDUCING or HALTED (any case)
+  std::string scope = "global";    // global, instrument:<SYMBOL>, strategy:<tag>
+  std::string reason;              // required with --set
 };
 
 // Empty when the scope names something this configuration has; otherwise why not.

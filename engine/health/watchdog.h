@@ -48,7 +48,8 @@ class Watchdog {
   }
   // Pinger thread: the loop and every feed are within their limits at `now_ns`. Feeds that
   // never delivered are measured from `watch_start_ns` (the moment the process became ready).
-  WatchdogVerdict verdict(TimeNs now_ns, const std::vector<WatchedFeed>& feeds, TimeNs watch_start_ns) const;
+  WatchdogVerdict verdict(TimeNs now_ns, const std::vector<WatchedFeed>& feeds,
+                          TimeNs watch_start_ns) const;
 
  private:
   DurationNs interval_ns_;

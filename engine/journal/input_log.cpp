@@ -138,10 +138,9 @@ std::FILE* InputLogWriter::open_segment(const std::filesystem::path& path, std::
   return file;
 }
 
-std::unique_ptr<InputLogWriter> InputLogWriter::create(const std::filesystem::path& directory,
-                                                       const RunStart& start, std::string& error,
-                                                       std::uint64_t segment_bytes,
-                                                       std::function<void(const std::filesystem::path&)> on_closed) {
+std::unique_ptr<InputLogWriter> InputLogWriter::create(
+    const std::filesystem::path& directory, const RunStart& start, std::string& error,
+    std::uint64_t segment_bytes, std::function<void(const std::filesystem::path&)> on_closed) {
   std::error_code code;
   std::filesystem::create_directories(directory, code);
   if (code) {
@@ -222,7 +221,8 @@ void InputLogWriter::write(std::uint8_t kind, const void* payload, std::size_t s
   if (file_ == nullptr || failed_) return;
   const auto length = static_cast<std::uint32_t>(size);
   // Only the core thread writes this file: the unlocked stdio calls skip a lock per call.
-  if (fwrite_unlocked(&kind, 1, 1, file_) != 1 || fwrite_unlocked(&length, sizeof(length), 1, file_) != 1 ||
+  if (fwrite_unlocked(&kind, 1, 1, file_) != 1 ||
+      fwrite_unlocked(&length, sizeof(length), 1, file_) != 1 ||
       (size > 0 && fwrite_unlocked(payload, size, 1, file_) != 1)) {
     fail("write");
     return;
@@ -235,12 +235,14 @@ void InputLogWriter::write(std::uint8_t kind, const void* payload, std::size_t s
 
 void InputLogWriter::fail(const char* what) {
   failed_ = true;
-  log_error("input log {}: {} failed ({}); the inputs of this run are no longer recorded "
-            "(trading continues; sigex replay-check will report the run as incomplete)",
-            path_.string(), what, std::strerror(errno));
+  log_error(
+      "input log {}: {} failed ({}); the inputs of this run are no longer recorded "
+      "(trading continues; sigex replay-check will report the run as incomplete)",
+      path_.string(), what, std::strerror(errno));
 }
 
-std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path& path, std::string& error) {
+std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path& path,
+                                                     std::string& error) {
   std::unique_ptr<InputLogReader> reader(new InputLogReader(path));
   reader->file_.reset(gzopen(path.c_str(), "rb"));  // gzip or plain, read alike
   if (!reader->file_) {
@@ -248,15 +250,18 @@ std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path
     return nullptr;
   }
   FileHeader header{};
-  if (!reader->read_exact(&header, sizeof(header)) || std::memcmp(header.magic, kMagic, sizeof(kMagic)) != 0) {
+  if (!reader->read_exact(&header, sizeof(header)) ||
+      std::memcmp(header.magic, kMagic, sizeof(kMagic)) != 0) {
     error = fmt::format("{}: not a sigex input log (no SIGEXIN1 header)", path.string());
     return nullptr;
   }
   if (header.version != kFormatVersion || header.event_size != sizeof(InboundEvent) ||
       header.instrument_size != sizeof(Instrument)) {
-    error = fmt::format("{}: written by an incompatible sigex build (format {}, record sizes {}/{}; this "
-                        "build reads format {} with {}/{})", path.string(), header.version, header.event_size,
-                        header.instrument_size, kFormatVersion, sizeof(InboundEvent), sizeof(Instrument));
+    error = fmt::format(
+        "{}: written by an incompatible sigex build (format {}, record sizes {}/{}; this "
+        "build reads format {} with {}/{})",
+        path.string(), header.version, header.event_size, header.instrument_size, kFormatVersion,
+        sizeof(InboundEvent), sizeof(Instrument));
     return nullptr;
   }
   InputRecord first;
@@ -276,7 +281,8 @@ std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path
 
 bool InputLogReader::read_exact(void* target, std::size_t size) {
   if (size == 0) return true;
-  if (gzread(file_.get(), target, static_cast<unsigned>(size)) != static_cast<int>(size)) return false;
+  if (gzread(file_.get(), target, static_cast<unsigned>(size)) != static_cast<int>(size))
+    return false;
   offset_ += size;
   return true;
 }
@@ -291,7 +297,8 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
     return false;
   }
   if (length > kMaxPayload) {
-    error = fmt::format("{}: byte {}: record of {} bytes is corrupt", path_.string(), record_offset, length);
+    error = fmt::format("{}: byte {}: record of {} bytes is corrupt", path_.string(), record_offset,
+                        length);
     return false;
   }
   std::string& payload = payload_;  // reused: no allocation per record while replaying
@@ -301,7 +308,8 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
     return false;
   }
   auto corrupt = [&](const char* what) {
-    error = fmt::format("{}: byte {}: corrupt {} record ({} bytes)", path_.string(), record_offset, what, length);
+    error = fmt::format("{}: byte {}: corrupt {} record ({} bytes)", path_.string(), record_offset,
+                        what, length);
     return false;
   };
   switch (kind) {
@@ -315,7 +323,8 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
       if (length != sizeof(InboundEvent)) return corrupt("event");
       InboundEvent event;
       std::memcpy(static_cast<void*>(&event), payload.data(), sizeof(event));
-      if (static_cast<std::uint8_t>(event.kind) > static_cast<std::uint8_t>(MarketEventKind::kMarketDataReset)) {
+      if (static_cast<std::uint8_t>(event.kind) >
+          static_cast<std::uint8_t>(MarketEventKind::kMarketDataReset)) {
         return corrupt("event");
       }
       record = event;
@@ -324,7 +333,8 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
     case InputLogWriter::kTickRecord:
     case kRunEndRecord: {
       TimeNs time_ns = 0;
-      if (length != sizeof(time_ns)) return corrupt(kind == InputLogWriter::kTickRecord ? "clock tick" : "run end");
+      if (length != sizeof(time_ns))
+        return corrupt(kind == InputLogWriter::kTickRecord ? "clock tick" : "run end");
       std::memcpy(&time_ns, payload.data(), sizeof(time_ns));
       if (kind == InputLogWriter::kTickRecord) {
         record = ClockTick{time_ns};
@@ -342,12 +352,14 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
     case kSegmentStartRecord: {
       SegmentStart segment;
       PayloadReader in(payload);
-      if (!in.get(segment.run_start_ns) || !in.get(segment.segment) || !in.at_end()) return corrupt("segment start");
+      if (!in.get(segment.run_start_ns) || !in.get(segment.segment) || !in.at_end())
+        return corrupt("segment start");
       record = segment;
       return true;
     }
     default:
-      error = fmt::format("{}: byte {}: unknown record kind {}", path_.string(), record_offset, kind);
+      error =
+          fmt::format("{}: byte {}: unknown record kind {}", path_.string(), record_offset, kind);
       return false;
   }
 }
@@ -364,7 +376,8 @@ std::optional<InputLogName> parse_input_log_name(const std::string& file_name) {
   rest.remove_prefix(4);
   rest.remove_suffix(8);
   const auto digits = [](std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   const auto dot = rest.find('.');
   const std::string_view start = rest.substr(0, dot);
@@ -388,10 +401,12 @@ std::vector<std::filesystem::path> list_input_logs(const std::filesystem::path& 
   std::vector<std::pair<InputLogName, std::filesystem::path>> found;
   std::error_code code;
   for (const auto& entry : std::filesystem::directory_iterator(directory, code)) {
-    if (const auto name = parse_input_log_name(entry.path().filename().string())) found.emplace_back(*name, entry.path());
+    if (const auto name = parse_input_log_name(entry.path().filename().string()))
+      found.emplace_back(*name, entry.path());
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first.run_start_ns, a.first.segment) < std::tie(b.first.run_start_ns, b.first.segment);
+    return std::tie(a.first.run_start_ns, a.first.segment) <
+           std::tie(b.first.run_start_ns, b.first.segment);
   });
   std::vector<std::filesystem::path> paths;
   for (std::size_t i = 0; i < found.size(); ++i) {

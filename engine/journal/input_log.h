@@ -72,7 +72,8 @@ struct SegmentStart {
   std::uint32_t segment = 0;
 };
 
-using InputRecord = std::variant<RunStart, InboundEvent, ClockTick, ControlAction, RunEnd, SegmentStart>;
+using InputRecord =
+    std::variant<RunStart, InboundEvent, ClockTick, ControlAction, RunEnd, SegmentStart>;
 
 // What a file name in the inputs directory says; nullopt for other files.
 struct InputLogName {
@@ -89,10 +90,10 @@ class InputLogWriter {
   // reason (naming the file) on failure. Once a segment holds `segment_bytes` (0: never), the
   // next record starts a new one; `on_closed` is told each closed segment's path (on the
   // writing thread: hand it on, do not work there).
-  static std::unique_ptr<InputLogWriter> create(const std::filesystem::path& directory,
-                                                const RunStart& start, std::string& error,
-                                                std::uint64_t segment_bytes = 0,
-                                                std::function<void(const std::filesystem::path&)> on_closed = {});
+  static std::unique_ptr<InputLogWriter> create(
+      const std::filesystem::path& directory, const RunStart& start, std::string& error,
+      std::uint64_t segment_bytes = 0,
+      std::function<void(const std::filesystem::path&)> on_closed = {});
   ~InputLogWriter();
   InputLogWriter(const InputLogWriter&) = delete;
   InputLogWriter& operator=(const InputLogWriter&) = delete;
@@ -137,7 +138,8 @@ class InputLogWriter {
 // Reads one segment file (plain or gzip). Every problem names the file and the byte offset.
 class InputLogReader {
  public:
-  static std::unique_ptr<InputLogReader> open(const std::filesystem::path& path, std::string& error);
+  static std::unique_ptr<InputLogReader> open(const std::filesystem::path& path,
+                                              std::string& error);
 
   // The run's header: whole in the first segment; a later segment only knows start_ns.
   const RunStart& start() const { return start_; }

@@ -33,7 +33,8 @@ bool sync_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::filesystem::path run_start_snapshot(const std::filesystem::path& directory, TimeNs run_start_ns) {
+std::filesystem::path run_start_snapshot(const std::filesystem::path& directory,
+                                         TimeNs run_start_ns) {
   return directory / fmt::format("run-{:019}.journal.db", run_start_ns);
 }
 
@@ -74,14 +75,16 @@ bool compress_segment(const std::filesystem::path& path, std::string& error) {
   if (!code) sync_file(path.parent_path());
   if (!code) std::filesystem::remove(path, code);
   if (code) {
-    error = fmt::format("cannot replace {} by {}: {}", path.string(), target.string(), code.message());
+    error =
+        fmt::format("cannot replace {} by {}: {}", path.string(), target.string(), code.message());
     return false;
   }
   return true;
 }
 
-RetentionOutcome apply_retention(const std::filesystem::path& directory, TimeNs current_run_start_ns,
-                                 const InputRetention& policy, TimeNs now_ns) {
+RetentionOutcome apply_retention(const std::filesystem::path& directory,
+                                 TimeNs current_run_start_ns, const InputRetention& policy,
+                                 TimeNs now_ns) {
   struct Run {
     std::vector<std::filesystem::path> files;
     std::uint64_t bytes = 0;
@@ -94,7 +97,8 @@ RetentionOutcome apply_retention(const std::filesystem::path& directory, TimeNs 
     TimeNs start_ns = 0;
     if (const auto log = parse_input_log_name(name)) {
       start_ns = log->run_start_ns;
-    } else if (name.starts_with("run-") && name.ends_with(".journal.db") && name.size() == 4 + 19 + 11) {
+    } else if (name.starts_with("run-") && name.ends_with(".journal.db") &&
+               name.size() == 4 + 19 + 11) {
       start_ns = std::stoll(name.substr(4, 19));
     } else {
       continue;
@@ -123,13 +127,17 @@ RetentionOutcome apply_retention(const std::filesystem::path& directory, TimeNs 
   if (const auto current = runs.find(current_run_start_ns); current != runs.end()) {
     outcome.current_run_bytes = current->second.bytes;
   }
-  outcome.current_run_over_limit = policy.max_bytes > 0 && outcome.current_run_bytes > policy.max_bytes;
+  outcome.current_run_over_limit =
+      policy.max_bytes > 0 && outcome.current_run_bytes > policy.max_bytes;
   return outcome;
 }
 
-InputHousekeeper::InputHousekeeper(std::filesystem::path directory, TimeNs current_run_start_ns, InputRetention policy,
-                                   const Clock& clock)
-    : directory_(std::move(directory)), current_run_start_ns_(current_run_start_ns), policy_(policy), clock_(clock) {}
+InputHousekeeper::InputHousekeeper(std::filesystem::path directory, TimeNs current_run_start_ns,
+                                   InputRetention policy, const Clock& clock)
+    : directory_(std::move(directory)),
+      current_run_start_ns_(current_run_start_ns),
+      policy_(policy),
+      clock_(clock) {}
 
 InputHousekeeper::~InputHousekeeper() { stop(); }
 
@@ -137,7 +145,8 @@ void InputHousekeeper::start() {
   // Plain segments of earlier runs (a crash, or a build before compression) are closed too.
   for (const auto& path : list_input_logs(directory_)) {
     const auto name = parse_input_log_name(path.filename().string());
-    if (name && !name->compressed && name->run_start_ns != current_run_start_ns_) closed_.push_back(path);
+    if (name && !name->compressed && name->run_start_ns != current_run_start_ns_)
+      closed_.push_back(path);
   }
   sweep_due_ = true;
   thread_ = std::thread([this] { run(); });
@@ -185,14 +194,19 @@ void InputHousekeeper::run() {
 }
 
 void InputHousekeeper::sweep() {
-  const RetentionOutcome outcome = apply_retention(directory_, current_run_start_ns_, policy_, clock_.now_ns());
-  for (const auto& path : outcome.removed) log_info("input log retention: removed {}", path.string());
+  const RetentionOutcome outcome =
+      apply_retention(directory_, current_run_start_ns_, policy_, clock_.now_ns());
+  for (const auto& path : outcome.removed)
+    log_info("input log retention: removed {}", path.string());
   if (outcome.current_run_over_limit && !warned_over_limit_) {
     warned_over_limit_ = true;
-    log_warn("input log: this run's recorded inputs ({} MB) exceed [service] inputs_max_bytes ({} MB); they are "
-             "kept, because sigex replay-check of this run needs every one of them. A restart starts a new run "
-             "(after which this one can be removed), or raise the limit",
-             outcome.current_run_bytes >> 20, policy_.max_bytes >> 20);
+    log_warn(
+        "input log: this run's recorded inputs ({} MB) exceed [service] inputs_max_bytes ({} MB); "
+        "they are "
+        "kept, because sigex replay-check of this run needs every one of them. A restart starts a "
+        "new run "
+        "(after which this one can be removed), or raise the limit",
+        outcome.current_run_bytes >> 20, policy_.max_bytes >> 20);
   }
 }
 

@@ -28,13 +28,14 @@
 namespace sigex {
 
 struct InputRetention {
-  DurationNs max_age_ns = 30 * kNsPerDay;       // 0: no age limit
-  std::uint64_t max_bytes = 10ULL << 30;        // 0: no size limit
-  std::uint64_t segment_bytes = 256ULL << 20;   // a new segment file after this many bytes
+  DurationNs max_age_ns = 30 * kNsPerDay;      // 0: no age limit
+  std::uint64_t max_bytes = 10ULL << 30;       // 0: no size limit
+  std::uint64_t segment_bytes = 256ULL << 20;  // a new segment file after this many bytes
 };
 
 // The journal snapshot of the run that started at `run_start_ns`.
-std::filesystem::path run_start_snapshot(const std::filesystem::path& directory, TimeNs run_start_ns);
+std::filesystem::path run_start_snapshot(const std::filesystem::path& directory,
+                                         TimeNs run_start_ns);
 
 // Compresses one closed plain segment to <path>.gz; false with the reason.
 bool compress_segment(const std::filesystem::path& path, std::string& error);
@@ -47,13 +48,14 @@ struct RetentionOutcome {
 };
 
 // Removes whole runs other than `current_run_start_ns` as the policy says (see above).
-RetentionOutcome apply_retention(const std::filesystem::path& directory, TimeNs current_run_start_ns,
-                                 const InputRetention& policy, TimeNs now_ns);
+RetentionOutcome apply_retention(const std::filesystem::path& directory,
+                                 TimeNs current_run_start_ns, const InputRetention& policy,
+                                 TimeNs now_ns);
 
 class InputHousekeeper {
  public:
-  InputHousekeeper(std::filesystem::path directory, TimeNs current_run_start_ns, InputRetention policy,
-                   const Clock& clock);
+  InputHousekeeper(std::filesystem::path directory, TimeNs current_run_start_ns,
+                   InputRetention policy, const Clock& clock);
   ~InputHousekeeper();
   InputHousekeeper(const InputHousekeeper&) = delete;
   InputHousekeeper& operator=(const InputHousekeeper&) = delete;

@@ -123,14 +123,25 @@ struct ExpectedTable {
 };
 const std::vector<ExpectedTable>& expected_tables() {
   static const std::vector<ExpectedTable> tables = {
-      {"orders", {"client_order_id", "strategy", "instrument", "symbol", "side", "type", "time_in_force", "price",
-                  "quantity", "intent_key", "sequence", "state", "filled_quantity", "filled_notional", "fees",
-                  "venue_order_id", "created_ns", "updated_ns"}, true},
-      {"order_events", {"id", "client_order_id", "event", "state", "venue_error", "time_ns"}, false},
-      {"fills", {"instrument", "trade_id", "client_order_id", "price", "quantity", "fee", "liquidity", "time_ns",
-                 "fee_kind", "fee_asset", "fee_quantity"}, true},
-      {"positions", {"instrument", "symbol", "quantity", "cost_basis", "realised_pnl", "fees", "time_ns"}, false},
-      {"signals", {"kind", "token_id", "symbol", "venue_time_ns", "value", "trend", "receive_time_ns", "status"}, true},
+      {"orders",
+       {"client_order_id", "strategy", "instrument", "symbol", "side", "type", "time_in_force",
+        "price", "quantity", "intent_key", "sequence", "state", "filled_quantity",
+        "filled_notional", "fees", "venue_order_id", "created_ns", "updated_ns"},
+       true},
+      {"order_events",
+       {"id", "client_order_id", "event", "state", "venue_error", "time_ns"},
+       false},
+      {"fills",
+       {"instrument", "trade_id", "client_order_id", "price", "quantity", "fee", "liquidity",
+        "time_ns", "fee_kind", "fee_asset", "fee_quantity"},
+       true},
+      {"positions",
+       {"instrument", "symbol", "quantity", "cost_basis", "realised_pnl", "fees", "time_ns"},
+       false},
+      {"signals",
+       {"kind", "token_id", "symbol", "venue_time_ns", "value", "trend", "receive_time_ns",
+        "status"},
+       true},
       {"trading_states", {"scope", "state", "reason", "time_ns"}, true},
       {"trading_state_history", {"id", "scope", "state", "reason", "time_ns"}, false},
       {"risk_marks", {"name", "value", "time_ns"}, true},
@@ -155,9 +166,12 @@ constexpr AddedColumn kAddedColumns[] = {
 
 std::string_view fee_kind_text(FeeAsset asset) {
   switch (asset) {
-    case FeeAsset::kQuote: return "QUOTE";
-    case FeeAsset::kBase: return "BASE";
-    case FeeAsset::kOther: return "OTHER";
+    case FeeAsset::kQuote:
+      return "QUOTE";
+    case FeeAsset::kBase:
+      return "BASE";
+    case FeeAsset::kOther:
+      return "OTHER";
   }
   return "QUOTE";
 }
@@ -186,8 +200,8 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
   std::error_code filesystem_error;
   std::filesystem::create_directories(state_dir, filesystem_error);
   if (filesystem_error) {
-    error = "cannot create state directory " + state_dir.string() + ": " +
-            filesystem_error.message();
+    error =
+        "cannot create state directory " + state_dir.string() + ": " + filesystem_error.message();
     return nullptr;
   }
   const auto path = state_dir / "journal.db";
@@ -208,8 +222,7 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
     return nullptr;
   }
   sqlite3_stmt* check = journal->prepare("PRAGMA quick_check;");
-  if (check == nullptr || sqlite3_step(check) != SQLITE_ROW ||
-      column_text(check, 0) != "ok") {
+  if (check == nullptr || sqlite3_step(check) != SQLITE_ROW || column_text(check, 0) != "ok") {
     error = "journal " + path.string() + " failed its integrity check: " +
             (check ? std::string(column_text(check, 0)) : journal->last_error());
     sqlite3_finalize(check);
@@ -217,9 +230,12 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
   }
   sqlite3_finalize(check);
   if (!journal->prepare_schema(options, error)) {
-    error = "journal " + path.string() + (journal->created_ ? ": cannot create its schema: " : " is damaged: ") + error +
-            (journal->created_ ? "" : "; sigex does not start on a damaged journal (restore it from a backup, or move "
-                                      "it away and start with --new-journal after checking the account)");
+    error = "journal " + path.string() +
+            (journal->created_ ? ": cannot create its schema: " : " is damaged: ") + error +
+            (journal->created_
+                 ? ""
+                 : "; sigex does not start on a damaged journal (restore it from a backup, or move "
+                   "it away and start with --new-journal after checking the account)");
     return nullptr;
   }
   journal->insert_intent_ = journal->prepare(
@@ -259,8 +275,7 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
       !journal->insert_fill_ || !journal->upsert_position_ || !journal->insert_denial_ ||
       !journal->insert_signal_ || !journal->upsert_state_ || !journal->insert_state_history_ ||
       !journal->upsert_mark_) {
-    error = "cannot prepare journal statements for " + path.string() + ": " +
-            journal->last_error();
+    error = "cannot prepare journal statements for " + path.string() + ": " + journal->last_error();
     return nullptr;
   }
   Journal* writer = journal.get();
@@ -271,7 +286,8 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
 bool Journal::exists_in(const std::filesystem::path& state_dir) {
   std::error_code ignored;
   const auto path = state_dir / "journal.db";
-  return std::filesystem::is_regular_file(path, ignored) && std::filesystem::file_size(path, ignored) > 0;
+  return std::filesystem::is_regular_file(path, ignored) &&
+         std::filesystem::file_size(path, ignored) > 0;
 }
 
 bool Journal::is_valid_identity(std::string_view identity) {
@@ -283,7 +299,8 @@ bool Journal::is_valid_identity(std::string_view identity) {
 
 namespace {
 
-constexpr std::string_view kIdentityAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view kIdentityAlphabet =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 std::string identity_from(std::uint64_t bits) {
   std::string identity;
@@ -349,14 +366,14 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
   created_ = sqlite3_column_int64(count, 0) == 0;
   sqlite3_finalize(count);
   if (created_) {
-    identity_ = options.identity_for_new.empty() ? random_identity()
-                                                 : options.identity_for_new;
+    identity_ = options.identity_for_new.empty() ? random_identity() : options.identity_for_new;
     if (!is_valid_identity(identity_)) {
       error = "journal identity '" + identity_ + "' is not six characters of [0-9A-Za-z]";
       return false;
     }
     const std::string meta = fmt::format(
-        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '{}');"
+        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', "
+        "'{}');"
         "PRAGMA user_version = {};",
         identity_, kSchemaVersion, kSchemaVersion);
     if (!execute("BEGIN;") || !execute(kSchema) || !execute(meta.c_str()) || !execute("COMMIT;")) {
@@ -381,12 +398,14 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
     for (const AddedColumn& added : kAddedColumns) {
       const auto columns = columns_of(added.table);
       if (columns.empty() || columns.contains(added.column)) continue;
-      sql += fmt::format("ALTER TABLE {} ADD COLUMN {} {};", added.table, added.column, added.definition);
+      sql += fmt::format("ALTER TABLE {} ADD COLUMN {} {};", added.table, added.column,
+                         added.definition);
     }
     identity_ = random_identity();
     sql += fmt::format(
         "CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', '{}');"
+        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', "
+        "'{}');"
         "PRAGMA user_version = {};COMMIT;",
         identity_, kSchemaVersion, kSchemaVersion);
     if (!execute(sql.c_str())) {
@@ -396,10 +415,12 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
     }
   }
   const std::string version = read_meta("schema_version");
-  if (!version.empty() && version != std::to_string(kSchemaVersion) && std::atoi(version.c_str()) > kSchemaVersion) {
-    error = fmt::format("it was written by a newer sigex (journal schema {}; this sigex knows up to {}): run the "
-                        "sigex that wrote it, or a newer one",
-                        version, kSchemaVersion);
+  if (!version.empty() && version != std::to_string(kSchemaVersion) &&
+      std::atoi(version.c_str()) > kSchemaVersion) {
+    error = fmt::format(
+        "it was written by a newer sigex (journal schema {}; this sigex knows up to {}): run the "
+        "sigex that wrote it, or a newer one",
+        version, kSchemaVersion);
     return false;
   }
   if (!verify_tables(error)) return false;
@@ -438,25 +459,30 @@ bool Journal::verify_tables(std::string& error) {
 
 bool Journal::verify_contents(std::string& error) {
   // Every order in a state, side, type and time in force that exists.
-  sqlite3_stmt* s = prepare("SELECT client_order_id, state, side, type, time_in_force, quantity, filled_quantity "
-                            "FROM orders;");
+  sqlite3_stmt* s = prepare(
+      "SELECT client_order_id, state, side, type, time_in_force, quantity, filled_quantity "
+      "FROM orders;");
   if (s == nullptr) {
     error = last_error();
     return false;
   }
   while (sqlite3_step(s) == SQLITE_ROW) {
     const std::string id(column_text(s, 0));
-    const std::string_view state = column_text(s, 1), side = column_text(s, 2), type = column_text(s, 3),
-                           tif = column_text(s, 4);
+    const std::string_view state = column_text(s, 1), side = column_text(s, 2),
+                           type = column_text(s, 3), tif = column_text(s, 4);
     std::string problem;
-    if (!order_state_from_string(state)) problem = fmt::format("state '{}' does not exist", state);
-    else if (side != "BUY" && side != "SELL") problem = fmt::format("side '{}' does not exist", side);
-    else if (type != "LIMIT" && type != "MARKET") problem = fmt::format("type '{}' does not exist", type);
-    else if (tif != "GTC" && tif != "IOC") problem = fmt::format("time in force '{}' does not exist", tif);
+    if (!order_state_from_string(state))
+      problem = fmt::format("state '{}' does not exist", state);
+    else if (side != "BUY" && side != "SELL")
+      problem = fmt::format("side '{}' does not exist", side);
+    else if (type != "LIMIT" && type != "MARKET")
+      problem = fmt::format("type '{}' does not exist", type);
+    else if (tif != "GTC" && tif != "IOC")
+      problem = fmt::format("time in force '{}' does not exist", tif);
     else if (sqlite3_column_int64(s, 5) <= 0 || sqlite3_column_int64(s, 6) < 0 ||
              sqlite3_column_int64(s, 6) > sqlite3_column_int64(s, 5)) {
-      problem = fmt::format("filled quantity {} does not fit its quantity {}", sqlite3_column_int64(s, 6),
-                            sqlite3_column_int64(s, 5));
+      problem = fmt::format("filled quantity {} does not fit its quantity {}",
+                            sqlite3_column_int64(s, 6), sqlite3_column_int64(s, 5));
     }
     if (!problem.empty()) {
       sqlite3_finalize(s);
@@ -467,27 +493,34 @@ bool Journal::verify_contents(std::string& error) {
   sqlite3_finalize(s);
   // Every fill belongs to a journaled order, and every order's filled quantity is the sum of
   // its fills (they are written in the same commit).
-  s = prepare("SELECT f.client_order_id FROM fills f LEFT JOIN orders o ON o.client_order_id = f.client_order_id "
-              "WHERE o.client_order_id IS NULL LIMIT 1;");
+  s = prepare(
+      "SELECT f.client_order_id FROM fills f LEFT JOIN orders o ON o.client_order_id = "
+      "f.client_order_id "
+      "WHERE o.client_order_id IS NULL LIMIT 1;");
   if (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
-    error = fmt::format("fill of order {} has no such order in the orders table", column_text(s, 0));
+    error =
+        fmt::format("fill of order {} has no such order in the orders table", column_text(s, 0));
     sqlite3_finalize(s);
     return false;
   }
   sqlite3_finalize(s);
-  s = prepare("SELECT o.client_order_id, o.filled_quantity, COALESCE(SUM(f.quantity), 0) FROM orders o "
-              "LEFT JOIN fills f ON f.client_order_id = o.client_order_id GROUP BY o.client_order_id "
-              "HAVING o.filled_quantity != COALESCE(SUM(f.quantity), 0) LIMIT 1;");
+  s = prepare(
+      "SELECT o.client_order_id, o.filled_quantity, COALESCE(SUM(f.quantity), 0) FROM orders o "
+      "LEFT JOIN fills f ON f.client_order_id = o.client_order_id GROUP BY o.client_order_id "
+      "HAVING o.filled_quantity != COALESCE(SUM(f.quantity), 0) LIMIT 1;");
   if (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
-    error = fmt::format("order {} shows a filled quantity of {} but its fills add up to {}", column_text(s, 0),
-                        sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
+    error = fmt::format("order {} shows a filled quantity of {} but its fills add up to {}",
+                        column_text(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
     sqlite3_finalize(s);
     return false;
   }
   sqlite3_finalize(s);
-  s = prepare("SELECT client_order_id, fee_kind FROM fills WHERE fee_kind NOT IN ('QUOTE', 'BASE', 'OTHER') LIMIT 1;");
+  s = prepare(
+      "SELECT client_order_id, fee_kind FROM fills WHERE fee_kind NOT IN ('QUOTE', 'BASE', "
+      "'OTHER') LIMIT 1;");
   if (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
-    error = fmt::format("fill of order {}: fee kind '{}' does not exist", column_text(s, 0), column_text(s, 1));
+    error = fmt::format("fill of order {}: fee kind '{}' does not exist", column_text(s, 0),
+                        column_text(s, 1));
     sqlite3_finalize(s);
     return false;
   }
@@ -506,9 +539,9 @@ Journal::~Journal() {
     queue_.enqueue(std::move(stop));
     writer_.join();
   }
-  for (auto* statement : {insert_intent_, update_order_, insert_event_, insert_fill_,
-                          upsert_position_, insert_denial_, insert_signal_, upsert_state_,
-                          insert_state_history_, upsert_mark_}) {
+  for (auto* statement :
+       {insert_intent_, update_order_, insert_event_, insert_fill_, upsert_position_,
+        insert_denial_, insert_signal_, upsert_state_, insert_state_history_, upsert_mark_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(database_);
@@ -588,7 +621,8 @@ bool Journal::flush() {
   SIGEX_CHECK(batch_depth_ == 0, "journal flushed inside a batch");
   hand_over();
   std::unique_lock lock(mutex_);
-  written_changed_.wait(lock, [this] { return batches_written_ >= batches_handed_over_ || failed(); });
+  written_changed_.wait(lock,
+                        [this] { return batches_written_ >= batches_handed_over_ || failed(); });
   return !failed();
 }
 
@@ -597,8 +631,8 @@ bool Journal::record_intent(const Order& order, std::string_view symbol) {
   return append(IntentRecord{order, Symbol::from(symbol)});
 }
 
-bool Journal::record_order_event(const Order& order, OrderEvent event,
-                                 const ExecutionEvent* cause, TimeNs time_ns) {
+bool Journal::record_order_event(const Order& order, OrderEvent event, const ExecutionEvent* cause,
+                                 TimeNs time_ns) {
   return append(OrderEventRecord{order, event, cause ? cause->venue_error_code : 0, time_ns});
 }
 
@@ -609,7 +643,8 @@ bool Journal::record_fill(const Order& order, const ExecutionEvent& fill,
 
 bool Journal::record_risk_denial(std::string_view strategy, std::string_view symbol,
                                  std::string_view reason, TimeNs time_ns) {
-  return append(DenialRecord{std::string(strategy), Symbol::from(symbol), std::string(reason), time_ns});
+  return append(
+      DenialRecord{std::string(strategy), Symbol::from(symbol), std::string(reason), time_ns});
 }
 
 bool Journal::record_signal(const SignalRow& row) { return append(row); }
@@ -773,7 +808,8 @@ bool Journal::write_fill(const FillRecord& record) {
   bind_text(f, 7, fill.liquidity == Liquidity::kMaker ? "MAKER" : "TAKER");
   sqlite3_bind_int64(f, 8, fill.venue_time_ns);
   bind_text(f, 9, fee_kind_text(fill.fee_asset));
-  bind_text(f, 10, fill.fee_asset == FeeAsset::kOther ? fill.fee_asset_code.view() : std::string_view(""));
+  bind_text(f, 10,
+            fill.fee_asset == FeeAsset::kOther ? fill.fee_asset_code.view() : std::string_view(""));
   sqlite3_bind_int64(f, 11, fill.fee_asset == FeeAsset::kQuote ? 0 : fill.fee_quantity.raw);
   if (!step_done(f)) return false;
   if (sqlite3_changes(database_) == 0) {
@@ -838,7 +874,8 @@ bool Journal::write_risk_mark(const RiskMarkRecord& record) {
 std::vector<TradingStateRow> Journal::load_trading_states() {
   flush();
   std::vector<TradingStateRow> rows;
-  sqlite3_stmt* s = prepare("SELECT scope, state, reason, time_ns FROM trading_states ORDER BY scope;");
+  sqlite3_stmt* s =
+      prepare("SELECT scope, state, reason, time_ns FROM trading_states ORDER BY scope;");
   if (s == nullptr) return rows;
   while (sqlite3_step(s) == SQLITE_ROW) {
     rows.push_back({std::string(column_text(s, 0)), std::string(column_text(s, 1)),
@@ -891,8 +928,8 @@ std::vector<Order> Journal::load_orders() {
     order.instrument = static_cast<InstrumentId>(sqlite3_column_int(s, 2));
     order.side = column_text(s, 3) == "BUY" ? Side::kBuy : Side::kSell;
     order.type = column_text(s, 4) == "MARKET" ? OrderType::kMarket : OrderType::kLimit;
-    order.time_in_force = column_text(s, 5) == "GTC" ? TimeInForce::kGoodTillCancel
-                                                      : TimeInForce::kImmediateOrCancel;
+    order.time_in_force =
+        column_text(s, 5) == "GTC" ? TimeInForce::kGoodTillCancel : TimeInForce::kImmediateOrCancel;
     order.price = Price{sqlite3_column_int64(s, 6)};
     order.quantity = Quantity{sqlite3_column_int64(s, 7)};
     order.intent = IntentKey{static_cast<std::uint64_t>(sqlite3_column_int64(s, 8))};
@@ -941,14 +978,16 @@ std::vector<FillRow> Journal::load_fills() {
 std::set<std::string, std::less<>> Journal::acknowledged_orders() {
   flush();
   std::set<std::string, std::less<>> ids;
-  sqlite3_stmt* s = prepare("SELECT substr(name, 14) FROM journal_meta WHERE name LIKE 'acknowledged:%';");
+  sqlite3_stmt* s =
+      prepare("SELECT substr(name, 14) FROM journal_meta WHERE name LIKE 'acknowledged:%';");
   if (s == nullptr) return ids;
   while (sqlite3_step(s) == SQLITE_ROW) ids.emplace(column_text(s, 0));
   sqlite3_finalize(s);
   return ids;
 }
 
-bool Journal::acknowledge_order(std::string_view client_order_id, std::string_view decision, TimeNs time_ns) {
+bool Journal::acknowledge_order(std::string_view client_order_id, std::string_view decision,
+                                TimeNs time_ns) {
   if (!flush()) return false;  // the writer is idle from here: this connection is ours
   sqlite3_stmt* s = prepare("INSERT OR REPLACE INTO journal_meta (name, value) VALUES (?1, ?2);");
   if (s == nullptr) return false;

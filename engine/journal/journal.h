@@ -78,8 +78,8 @@ struct FillRow {
 
 // A trading state as journaled (see engine/risk/trading_state.h): the newest row per scope.
 struct TradingStateRow {
-  std::string scope;   // global, instrument:<SYMBOL>, strategy:<tag>
-  std::string state;   // ACTIVE, REDUCING, HALTED
+  std::string scope;  // global, instrument:<SYMBOL>, strategy:<tag>
+  std::string state;  // ACTIVE, REDUCING, HALTED
   std::string reason;
   TimeNs time_ns;
 };
@@ -175,7 +175,8 @@ class Journal {
   // Orders of the exchange account that an operator declared not to be this journal's
   // (sigex run --ignore-unknown-orders): the start-up history check passes them by.
   std::set<std::string, std::less<>> acknowledged_orders();
-  bool acknowledge_order(std::string_view client_order_id, std::string_view decision, TimeNs time_ns);
+  bool acknowledge_order(std::string_view client_order_id, std::string_view decision,
+                         TimeNs time_ns);
 
   // Counted by the writer thread.
   std::uint64_t duplicate_fills() const { return duplicate_fills_.load(std::memory_order_relaxed); }

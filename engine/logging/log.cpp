@@ -40,7 +40,8 @@ void init_logging(const LogConfig& config) {
   }
   auto logger = std::make_shared<spdlog::async_logger>(
       "sigex", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
-  if (!journal) logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  if (!journal)
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(config.level));
   spdlog::set_default_logger(logger);
 }

@@ -5,10 +5,14 @@
 namespace sigex {
 
 bool parse_progress_mode(std::string_view text, ProgressMode& mode) {
-  if (text == "auto") mode = ProgressMode::kAuto;
-  else if (text == "always") mode = ProgressMode::kAlways;
-  else if (text == "never") mode = ProgressMode::kNever;
-  else return false;
+  if (text == "auto")
+    mode = ProgressMode::kAuto;
+  else if (text == "always")
+    mode = ProgressMode::kAlways;
+  else if (text == "never")
+    mode = ProgressMode::kNever;
+  else
+    return false;
   return true;
 }
 
@@ -20,7 +24,8 @@ ProgressLine::ProgressLine(ProgressMode mode, std::FILE* out)
 void ProgressLine::update(std::string_view text) {
   if (!enabled_) return;
   if (terminal_) {
-    std::fprintf(out_, "\r\033[K%.*s", static_cast<int>(text.size()), text.data());  // rewrite the line
+    std::fprintf(out_, "\r\033[K%.*s", static_cast<int>(text.size()),
+                 text.data());  // rewrite the line
     open_ = true;
   } else {
     std::fprintf(out_, "%.*s\n", static_cast<int>(text.size()), text.data());

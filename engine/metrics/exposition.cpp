@@ -4,7 +4,8 @@
 
 namespace sigex {
 
-void MetricsExposition::family(std::string_view name, std::string_view type, std::string_view help) {
+void MetricsExposition::family(std::string_view name, std::string_view type,
+                               std::string_view help) {
   out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
@@ -16,15 +17,18 @@ void MetricsExposition::sample(std::string_view name, std::string_view labels, d
   }
 }
 
-void MetricsExposition::single(std::string_view name, std::string_view type, std::string_view help, double value) {
+void MetricsExposition::single(std::string_view name, std::string_view type, std::string_view help,
+                               double value) {
   family(name, type, help);
   sample(name, "", value);
 }
 
-void MetricsExposition::histogram(std::string_view name, std::string_view help, const LatencyHistogram& histogram) {
+void MetricsExposition::histogram(std::string_view name, std::string_view help,
+                                  const LatencyHistogram& histogram) {
   family(name, "histogram", help);
   for (std::size_t i = 0; i < LatencyHistogram::kBoundsNs.size(); ++i) {
-    out_ += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, static_cast<double>(LatencyHistogram::kBoundsNs[i]) / 1e9,
+    out_ += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name,
+                        static_cast<double>(LatencyHistogram::kBoundsNs[i]) / 1e9,
                         histogram.cumulative(i));
   }
   const std::uint64_t count = histogram.count();

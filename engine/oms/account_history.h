@@ -22,9 +22,9 @@ namespace sigex {
 
 // Orders of `account` minted by sigex for one of `strategy_tags` whose ids are not in
 // `known_ids` (the journal's orders and the ids an operator acknowledged).
-std::vector<AccountOrder> orders_unknown_to_journal(const std::vector<AccountOrder>& account,
-                                                    const std::vector<std::string>& strategy_tags,
-                                                    const std::set<std::string, std::less<>>& known_ids);
+std::vector<AccountOrder> orders_unknown_to_journal(
+    const std::vector<AccountOrder>& account, const std::vector<std::string>& strategy_tags,
+    const std::set<std::string, std::less<>>& known_ids);
 
 // The fills of an account order, as engine fill events (the venue converts them).
 using AccountOrderFills = std::function<std::vector<ExecutionEvent>(const AccountOrder&)>;
@@ -35,7 +35,8 @@ using AccountOrderFills = std::function<std::vector<ExecutionEvent>(const Accoun
 // positions they make (the journal's fills so far, then these). An order whose fills are
 // older than the history read is journaled with the fills there are, and logged.
 void adopt_account_orders(Journal& journal, const InstrumentRegistry& instruments,
-                          const std::vector<std::string>& strategy_tags, const std::vector<AccountOrder>& orders,
+                          const std::vector<std::string>& strategy_tags,
+                          const std::vector<AccountOrder>& orders,
                           const AccountOrderFills& fills_of, TimeNs now_ns);
 
 }  // namespace sigex

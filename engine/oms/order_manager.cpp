@@ -55,7 +55,8 @@ void OrderManager::start_lookup(std::size_t index, TimeNs now_ns) {
   Lookup& lookup = lookups_[index];
   lookup.deadline_ns = order.sent_time_ns + policy_.recv_window_ns + policy_.settle_ns;
   lookup.resend_after_ns = std::max(lookup.deadline_ns, now_ns + policy_.min_resend_wait_ns);
-  lookup.next_query_ns = std::min(lookup.next_query_ns == 0 ? now_ns : lookup.next_query_ns, now_ns);
+  lookup.next_query_ns =
+      std::min(lookup.next_query_ns == 0 ? now_ns : lookup.next_query_ns, now_ns);
   lookup.query_sent_ns = -1;
 }
 
@@ -100,8 +101,8 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   }
   std::uint32_t& next = next_sequence_[key];
   Order order;
-  order.client_order_id =
-      mint_client_order_id(strategy_tag, journal_.identity(), instrument.symbol.view(), intent.intent, next);
+  order.client_order_id = mint_client_order_id(strategy_tag, journal_.identity(),
+                                               instrument.symbol.view(), intent.intent, next);
   SIGEX_CHECK(!index_.contains(order.client_order_id), "client order id minted twice");
   ++next;
   order.strategy = strategy;
@@ -172,11 +173,14 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
       ++counters_.unproven_absences;
       if (!pending.alerted) {
         pending.alerted = true;
-        log_error("ALERT: order {} ({}) is unknown to the venue's lookups, but its trades or balances show a "
-                  "trace that cannot be attributed; it is NOT resent and its instrument stays blocked until the "
-                  "venue shows the order (looking again every {} s); check the account",
-                  order.client_order_id.view(), instruments_.get(order.instrument).symbol.view(),
-                  policy_.unproven_retry_ns / kNsPerSecond);
+        log_error(
+            "ALERT: order {} ({}) is unknown to the venue's lookups, but its trades or balances "
+            "show a "
+            "trace that cannot be attributed; it is NOT resent and its instrument stays blocked "
+            "until the "
+            "venue shows the order (looking again every {} s); check the account",
+            order.client_order_id.view(), instruments_.get(order.instrument).symbol.view(),
+            policy_.unproven_retry_ns / kNsPerSecond);
       }
       pending.not_found = 0;
       pending.next_query_ns = now_ns + policy_.unproven_retry_ns;
@@ -189,13 +193,26 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
   OrderEvent order_event = OrderEvent::kAccept;
   bool new_fill = false;
   switch (event.kind) {
-    case ExecutionKind::kAccepted: order_event = OrderEvent::kAccept; break;
-    case ExecutionKind::kRejected: order_event = OrderEvent::kReject; break;
-    case ExecutionKind::kUnknown: order_event = OrderEvent::kOutcomeUnknown; break;
-    case ExecutionKind::kCanceled: order_event = OrderEvent::kCanceled; break;
-    case ExecutionKind::kExpired: order_event = OrderEvent::kExpired; break;
-    case ExecutionKind::kCancelRejected: order_event = OrderEvent::kCancelRejected; break;
-    case ExecutionKind::kNotFound: return std::nullopt;  // handled above
+    case ExecutionKind::kAccepted:
+      order_event = OrderEvent::kAccept;
+      break;
+    case ExecutionKind::kRejected:
+      order_event = OrderEvent::kReject;
+      break;
+    case ExecutionKind::kUnknown:
+      order_event = OrderEvent::kOutcomeUnknown;
+      break;
+    case ExecutionKind::kCanceled:
+      order_event = OrderEvent::kCanceled;
+      break;
+    case ExecutionKind::kExpired:
+      order_event = OrderEvent::kExpired;
+      break;
+    case ExecutionKind::kCancelRejected:
+      order_event = OrderEvent::kCancelRejected;
+      break;
+    case ExecutionKind::kNotFound:
+      return std::nullopt;  // handled above
     case ExecutionKind::kFill: {
       if (seen_trades_.contains({event.instrument, event.trade_id})) {
         ++duplicate_fills_;
@@ -214,8 +231,8 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
       order.filled_quantity += event.quantity;
       order.filled_notional += *value;
       order.fees += event.fee;
-      order_event = order.filled_quantity == order.quantity ? OrderEvent::kFill
-                                                            : OrderEvent::kPartialFill;
+      order_event =
+          order.filled_quantity == order.quantity ? OrderEvent::kFill : OrderEvent::kPartialFill;
       new_fill = true;
       if (order.state == OrderState::kCanceled || order.state == OrderState::kExpired) {
         // Reports can overtake each other (stream and REST): the venue executed this trade
@@ -236,7 +253,8 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
   }
   if (event.kind == ExecutionKind::kRejected) {
     order.last_venue_error = event.venue_error_code;
-    order.rejection = event.rejection == RejectionKind::kNone ? RejectionKind::kRetryable : event.rejection;
+    order.rejection =
+        event.rejection == RejectionKind::kNone ? RejectionKind::kRetryable : event.rejection;
   }
   if (!transition(order, order_event, &event, now_ns)) return std::nullopt;
   if (order.state == OrderState::kUnknown) {
@@ -255,7 +273,8 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
     // A late answer to a lookup already resolved, or news about an order still waiting for
     // its answer: an order whose outcome is not definite is resolved like any unknown one.
     if (order.state != OrderState::kSent && order.state != OrderState::kUnknown) return;
-    if (order.state == OrderState::kSent) transition(order, OrderEvent::kOutcomeUnknown, &event, now_ns);
+    if (order.state == OrderState::kSent)
+      transition(order, OrderEvent::kOutcomeUnknown, &event, now_ns);
     start_lookup(index, now_ns);
     return;
   }
@@ -267,9 +286,10 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
   // One "does not exist" proves nothing, for an order in doubt or one the journal shows the
   // venue accepted alike: lookups lag behind the matching engine.
   if (lookup.not_found < policy_.not_found_confirmations || now_ns < lookup.resend_after_ns) {
-    lookup.next_query_ns = std::max(now_ns + policy_.retry_ns,
-                                    lookup.not_found < policy_.not_found_confirmations ? lookup.deadline_ns
-                                                                                      : lookup.resend_after_ns);
+    lookup.next_query_ns =
+        std::max(now_ns + policy_.retry_ns, lookup.not_found < policy_.not_found_confirmations
+                                                ? lookup.deadline_ns
+                                                : lookup.resend_after_ns);
     return;
   }
   if (!proven) {
@@ -284,8 +304,10 @@ void OrderManager::on_not_found(std::size_t index, const ExecutionEvent& event, 
     // order. It is never resent (it was accepted once): it is closed, and the difference told.
     lookups_.erase(found);
     ++counters_.reconciliation_differences;
-    log_error("reconciliation: the venue has no trace of order {} that the journal shows {}; marked expired",
-              order.client_order_id.view(), to_string(order.state));
+    log_error(
+        "reconciliation: the venue has no trace of order {} that the journal shows {}; marked "
+        "expired",
+        order.client_order_id.view(), to_string(order.state));
     transition(order, OrderEvent::kExpired, &event, now_ns);
     return;
   }
@@ -303,9 +325,10 @@ void OrderManager::on_unknown_order(const ExecutionEvent& event, TimeNs now_ns) 
   if (!foreign_ids_.emplace(event.client_order_id.view()).second) return;
   ++counters_.foreign_orders;
   if (foreign_policy_ == ForeignOrderPolicy::kCancel && event.kind == ExecutionKind::kAccepted) {
-    log_warn("order {} on the account was not created by this sigex journal; canceling it "
-             "(foreign_orders = \"cancel\")",
-             event.client_order_id.view());
+    log_warn(
+        "order {} on the account was not created by this sigex journal; canceling it "
+        "(foreign_orders = \"cancel\")",
+        event.client_order_id.view());
     OrderCommand command{};
     command.kind = OrderCommandKind::kCancel;
     command.instrument = event.instrument;
@@ -325,10 +348,14 @@ bool OrderManager::is_stale_duplicate(OrderState state, OrderEvent event) {
     case OrderEvent::kAccept:
       return state != OrderState::kSent && state != OrderState::kUnknown &&
              state != OrderState::kIntent;
-    case OrderEvent::kCanceled: return state == OrderState::kCanceled || state == OrderState::kFilled;
-    case OrderEvent::kExpired: return state == OrderState::kExpired || state == OrderState::kFilled;
-    case OrderEvent::kReject: return state == OrderState::kRejected;
-    default: return false;
+    case OrderEvent::kCanceled:
+      return state == OrderState::kCanceled || state == OrderState::kFilled;
+    case OrderEvent::kExpired:
+      return state == OrderState::kExpired || state == OrderState::kFilled;
+    case OrderEvent::kReject:
+      return state == OrderState::kRejected;
+    default:
+      return false;
   }
 }
 
@@ -368,7 +395,9 @@ std::size_t OrderManager::unresolved_orders() const {
   std::size_t count = lookups_.size();
   for (const std::size_t index : open_) {
     const OrderState state = orders_[index].state;
-    if ((state == OrderState::kUnknown || state == OrderState::kIntent) && !lookups_.contains(index)) ++count;
+    if ((state == OrderState::kUnknown || state == OrderState::kIntent) &&
+        !lookups_.contains(index))
+      ++count;
   }
   return count;
 }
@@ -387,10 +416,12 @@ bool OrderManager::has_unknown_outcome(InstrumentId instrument) const {
   return false;
 }
 
-bool OrderManager::crosses_own_order(InstrumentId instrument, Side side, OrderType type, Price price) const {
+bool OrderManager::crosses_own_order(InstrumentId instrument, Side side, OrderType type,
+                                     Price price) const {
   for (const std::size_t index : open_) {
     const Order& resting = orders_[index];
-    if (resting.instrument != instrument || resting.side == side || !is_open(resting.state)) continue;
+    if (resting.instrument != instrument || resting.side == side || !is_open(resting.state))
+      continue;
     if (type == OrderType::kMarket || resting.type == OrderType::kMarket) return true;
     if (side == Side::kBuy ? price >= resting.price : price <= resting.price) return true;
   }

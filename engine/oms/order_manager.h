@@ -42,8 +42,8 @@ struct ResolutionPolicy {
   DurationNs settle_ns = 5 * kNsPerSecond;
   DurationNs retry_ns = 1 * kNsPerSecond;  // between lookups
   int not_found_confirmations = 3;
-  DurationNs min_resend_wait_ns = 60 * kNsPerSecond;    // from the moment the outcome was unknown
-  DurationNs unproven_retry_ns = 30 * kNsPerSecond;     // between lookups once absence is unproven
+  DurationNs min_resend_wait_ns = 60 * kNsPerSecond;  // from the moment the outcome was unknown
+  DurationNs unproven_retry_ns = 30 * kNsPerSecond;   // between lookups once absence is unproven
 };
 
 // What to do with open orders on the account that the journal does not know (placed by hand
@@ -51,12 +51,12 @@ struct ResolutionPolicy {
 enum class ForeignOrderPolicy : std::uint8_t { kReport, kCancel };
 
 struct OrderManagerCounters {
-  std::uint64_t lookups = 0;            // queries sent to resolve or reconcile
-  std::uint64_t not_found = 0;          // "does not exist" answers
-  std::uint64_t resends = 0;            // orders resent with the same id after proof of absence
+  std::uint64_t lookups = 0;    // queries sent to resolve or reconcile
+  std::uint64_t not_found = 0;  // "does not exist" answers
+  std::uint64_t resends = 0;    // orders resent with the same id after proof of absence
   std::uint64_t reconciliation_differences = 0;  // journal and venue disagreed (logged)
-  std::uint64_t foreign_orders = 0;     // venue orders not created by this journal
-  std::uint64_t proofs = 0;             // proof-of-absence queries sent
+  std::uint64_t foreign_orders = 0;              // venue orders not created by this journal
+  std::uint64_t proofs = 0;                      // proof-of-absence queries sent
   std::uint64_t unproven_absences = 0;  // proofs that found a trace: not resent, operator alerted
 };
 
@@ -128,14 +128,14 @@ class OrderManager {
 
  private:
   struct Lookup {
-    TimeNs deadline_ns = 0;     // "does not exist" counts only for lookups sent from here on
-    TimeNs resend_after_ns = 0; // no resend before (min_resend_wait_ns after it became unknown)
+    TimeNs deadline_ns = 0;      // "does not exist" counts only for lookups sent from here on
+    TimeNs resend_after_ns = 0;  // no resend before (min_resend_wait_ns after it became unknown)
     TimeNs next_query_ns = 0;
     TimeNs query_sent_ns = -1;  // -1: no lookup in flight
     int not_found = 0;
-    bool prove_next = false;    // the next query asks the venue to prove absence
-    bool proving = false;       // the query in flight is a proof query
-    bool alerted = false;       // an unproven absence was reported to the operator
+    bool prove_next = false;  // the next query asks the venue to prove absence
+    bool proving = false;     // the query in flight is a proof query
+    bool alerted = false;     // an unproven absence was reported to the operator
   };
 
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);
@@ -157,13 +157,15 @@ class OrderManager {
   PrefaultedArena arena_{kExpectedOrders * 256};
   std::pmr::unordered_map<ClientOrderId, std::size_t, FixedStringHash> index_{&arena_};
   std::set<std::size_t> open_;  // indices of orders not yet final: what every check scans
-  std::pmr::unordered_map<std::uint64_t, std::uint32_t> next_sequence_{&arena_};  // by intent identity
+  std::pmr::unordered_map<std::uint64_t, std::uint32_t> next_sequence_{
+      &arena_};  // by intent identity
   struct TradeKeyHash {
     std::size_t operator()(const std::pair<InstrumentId, std::uint64_t>& key) const {
       return std::hash<std::uint64_t>{}(key.second * 0x9E3779B97F4A7C15ULL ^ key.first);
     }
   };
-  std::pmr::unordered_set<std::pair<InstrumentId, std::uint64_t>, TradeKeyHash> seen_trades_{&arena_};
+  std::pmr::unordered_set<std::pair<InstrumentId, std::uint64_t>, TradeKeyHash> seen_trades_{
+      &arena_};
   std::map<std::size_t, Lookup> lookups_;  // by index into orders_
   std::set<std::string, std::less<>> foreign_ids_;
   ResolutionPolicy policy_;

@@ -17,10 +17,10 @@ struct AccountOrder {
   InstrumentId instrument = kNoInstrument;
   VenueOrderId venue_order_id = 0;
   Side side = Side::kBuy;
-  Price price;              // at the instrument's scale
-  Quantity quantity;        // at the instrument's scale
-  Quantity executed;        // at the instrument's scale
-  std::string status;       // the venue's word: FILLED, CANCELED, ...
+  Price price;         // at the instrument's scale
+  Quantity quantity;   // at the instrument's scale
+  Quantity executed;   // at the instrument's scale
+  std::string status;  // the venue's word: FILLED, CANCELED, ...
   TimeNs time_ns = 0;
 };
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <vector>
 #include <cstring>
+#include <vector>
 
 #include "engine/core/check.h"
 
@@ -40,7 +40,8 @@ IntentKey IntentKey::of(std::initializer_list<std::int64_t> parts) {
 }
 
 ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view journal_identity,
-                                   std::string_view symbol, IntentKey intent, std::uint32_t sequence) {
+                                   std::string_view symbol, IntentKey intent,
+                                   std::uint32_t sequence) {
   SIGEX_CHECK(!strategy_tag.empty() && strategy_tag.size() <= 8, "strategy tag must be 1..8 chars");
   SIGEX_CHECK(journal_identity.size() == 6, "journal identity must be 6 chars");
   SIGEX_CHECK(sequence < 1'000'000, "order sequence exhausted for one intent");
@@ -76,7 +77,9 @@ ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_vi
 }
 
 std::optional<MintedIdParts> parse_minted_id(std::string_view id) {
-  const auto is_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  const auto is_alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
   const auto is_hex = [](char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); };
   const auto all = [](std::string_view part, auto predicate) {
     return !part.empty() && std::all_of(part.begin(), part.end(), predicate);
@@ -92,12 +95,13 @@ std::optional<MintedIdParts> parse_minted_id(std::string_view id) {
   const auto sequence_ok = [&](std::string_view part) {
     return all(part, [](char c) { return c >= '0' && c <= '9'; }) && part.size() <= 6;
   };
-  if (parts.size() == 4 && all(parts[0], is_alnum) && parts[0].size() <= 8 && parts[1].size() == 6 &&
-      all(parts[1], is_alnum) && parts[2].size() == 12 && all(parts[2], is_hex) && sequence_ok(parts[3])) {
+  if (parts.size() == 4 && all(parts[0], is_alnum) && parts[0].size() <= 8 &&
+      parts[1].size() == 6 && all(parts[1], is_alnum) && parts[2].size() == 12 &&
+      all(parts[2], is_hex) && sequence_ok(parts[3])) {
     return MintedIdParts{parts[0], parts[1]};
   }
-  if (parts.size() == 3 && all(parts[0], is_alnum) && parts[0].size() <= 8 && parts[1].size() == 16 &&
-      all(parts[1], is_hex) && sequence_ok(parts[2])) {
+  if (parts.size() == 3 && all(parts[0], is_alnum) && parts[0].size() <= 8 &&
+      parts[1].size() == 16 && all(parts[1], is_hex) && sequence_ok(parts[2])) {
     return MintedIdParts{parts[0], {}};
   }
   return std::nullopt;

@@ -31,7 +31,8 @@ std::uint64_t stable_hash(std::string_view bytes, std::uint64_t seed = 146959810
 // strategy_tag: 1..8 chars of [a-zA-Z0-9]; journal_identity: 6 chars of [0-9A-Za-z];
 // sequence < 10^6. Checked.
 ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view journal_identity,
-                                   std::string_view symbol, IntentKey intent, std::uint32_t sequence);
+                                   std::string_view symbol, IntentKey intent,
+                                   std::uint32_t sequence);
 
 // The parts of an id minted by sigex; nullopt for any other text (an order placed by hand).
 struct MintedIdParts {

@@ -48,7 +48,8 @@ struct Order {
   TimeNs sent_time_ns = 0;  // when the request last left (not journaled: restart time after one)
   std::int32_t last_venue_error = 0;
   RejectionKind rejection = RejectionKind::kNone;  // when rejected: may a retry succeed?
-  std::string_view reason;  // the intent's (static text; empty for orders restored from the journal)
+  std::string_view
+      reason;  // the intent's (static text; empty for orders restored from the journal)
 
   Quantity remaining() const { return quantity - filled_quantity; }
 };

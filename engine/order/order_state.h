@@ -17,9 +17,9 @@
 namespace sigex {
 
 enum class OrderState : std::uint8_t {
-  kIntent,           // written to the journal, not yet sent
-  kSent,             // left the process, no answer yet
-  kUnknown,          // outcome unknown; must be resolved by asking the venue
+  kIntent,   // written to the journal, not yet sent
+  kSent,     // left the process, no answer yet
+  kUnknown,  // outcome unknown; must be resolved by asking the venue
   kAccepted,
   kPartiallyFilled,
   kPendingCancel,
@@ -35,12 +35,12 @@ enum class OrderEvent : std::uint8_t {
   kReject,
   kOutcomeUnknown,
   kPartialFill,
-  kFill,           // the fill that completes the order
+  kFill,  // the fill that completes the order
   kCancelRequest,
   kCanceled,
   kCancelRejected,
   kExpired,
-  kResend,         // Unknown -> Sent: the venue proved it never got the order; same client id
+  kResend,  // Unknown -> Sent: the venue proved it never got the order; same client id
 };
 
 // The next state, or nullopt when the event is not allowed in `state`.

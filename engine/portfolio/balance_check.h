@@ -26,7 +26,8 @@ struct BalanceDifference {
   Quantity sigex;    // the journal's position
 };
 
-std::vector<BalanceDifference> compare_with_account(const Portfolio& portfolio, const InstrumentRegistry& instruments,
+std::vector<BalanceDifference> compare_with_account(const Portfolio& portfolio,
+                                                    const InstrumentRegistry& instruments,
                                                     const std::vector<HeldQuantity>& account);
 
 }  // namespace sigex

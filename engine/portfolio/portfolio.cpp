@@ -17,19 +17,25 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
   const Instrument& instrument = instruments_.get(instrument_id);
   Position& position = positions_[instrument_id];
   SIGEX_CHECK(quantity.raw > 0, "fill quantity must be positive");
-  const auto value = notional(price, instrument.price_scale, quantity, instrument.quantity_scale,
-                              Rounding::kDown);
+  const auto value =
+      notional(price, instrument.price_scale, quantity, instrument.quantity_scale, Rounding::kDown);
   SIGEX_CHECK(value.has_value(), "fill notional overflow");
   FillResult result;
   position.fees += fee.value;
   Quantity base_fee{0};
   switch (fee.asset) {
-    case FeeAsset::kQuote: cash_ -= fee.value; break;
-    case FeeAsset::kBase: base_fee = fee.quantity; break;
+    case FeeAsset::kQuote:
+      cash_ -= fee.value;
+      break;
+    case FeeAsset::kBase:
+      base_fee = fee.quantity;
+      break;
     case FeeAsset::kOther: {
-      auto entry = std::find_if(other_fees_.begin(), other_fees_.end(),
-                                [&](const OtherAssetFees& fees) { return fees.asset == fee.other_asset; });
-      if (entry == other_fees_.end()) entry = other_fees_.insert(other_fees_.end(), OtherAssetFees{fee.other_asset, 0, Money{0}});
+      auto entry =
+          std::find_if(other_fees_.begin(), other_fees_.end(),
+                       [&](const OtherAssetFees& fees) { return fees.asset == fee.other_asset; });
+      if (entry == other_fees_.end())
+        entry = other_fees_.insert(other_fees_.end(), OtherAssetFees{fee.other_asset, 0, Money{0}});
       entry->amount += fee.quantity.raw;
       entry->value += fee.value;
       break;
@@ -41,8 +47,8 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
     // was bought for (the fee part is in `fees`).
     SIGEX_CHECK(base_fee <= quantity, "fee in the base asset larger than the fill");
     const Quantity kept = quantity - base_fee;
-    const auto kept_value = notional(price, instrument.price_scale, kept, instrument.quantity_scale,
-                                     Rounding::kDown);
+    const auto kept_value =
+        notional(price, instrument.price_scale, kept, instrument.quantity_scale, Rounding::kDown);
     SIGEX_CHECK(kept_value.has_value(), "fill notional overflow");
     cash_ -= *value;
     position.quantity += kept;
@@ -53,10 +59,10 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
     SIGEX_CHECK(removed <= position.quantity, "spot sell larger than the position");
     // Average cost of the part sold (and of a fee taken in the base asset), proportional to
     // the quantity.
-    const auto cost = mul_div(position.cost_basis.raw, quantity.raw, position.quantity.raw,
-                              Rounding::kDown);
-    const auto cost_removed = mul_div(position.cost_basis.raw, removed.raw, position.quantity.raw,
-                                      Rounding::kDown);
+    const auto cost =
+        mul_div(position.cost_basis.raw, quantity.raw, position.quantity.raw, Rounding::kDown);
+    const auto cost_removed =
+        mul_div(position.cost_basis.raw, removed.raw, position.quantity.raw, Rounding::kDown);
     SIGEX_CHECK(cost.has_value() && cost_removed.has_value(), "cost basis overflow");
     cash_ += *value;
     position.quantity -= removed;
@@ -67,9 +73,9 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
     ++position.sells;
   }
   if (position.quantity.raw > 0) {
-    const auto average = average_price(position.cost_basis, position.quantity,
-                                       instrument.price_scale, instrument.quantity_scale,
-                                       Rounding::kDown);
+    const auto average =
+        average_price(position.cost_basis, position.quantity, instrument.price_scale,
+                      instrument.quantity_scale, Rounding::kDown);
     position.entry_price = average.value_or(Price{0});
   } else {
     position.entry_price = Price{0};
@@ -129,9 +135,12 @@ Money Portfolio::total_realised_pnl() const {
 
 PositionRow Portfolio::row(InstrumentId instrument, TimeNs time_ns) const {
   const Position& position = positions_[instrument];
-  return PositionRow{instrument,           instruments_.get(instrument).symbol,
-                     position.quantity,    position.cost_basis,
-                     position.realised_pnl, position.fees,
+  return PositionRow{instrument,
+                     instruments_.get(instrument).symbol,
+                     position.quantity,
+                     position.cost_basis,
+                     position.realised_pnl,
+                     position.fees,
                      time_ns};
 }
 

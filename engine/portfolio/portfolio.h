@@ -19,11 +19,11 @@
 namespace sigex {
 
 struct Position {
-  Quantity quantity;     // base asset held, at the instrument's quantity_scale
-  Money cost_basis;      // quote paid for what is held (average-cost method), excluding fees
-  Money realised_pnl;    // closed profit and loss, excluding fees
-  Money fees;            // fees paid on this instrument
-  Price entry_price;     // average entry price of what is held; 0 when flat
+  Quantity quantity;   // base asset held, at the instrument's quantity_scale
+  Money cost_basis;    // quote paid for what is held (average-cost method), excluding fees
+  Money realised_pnl;  // closed profit and loss, excluding fees
+  Money fees;          // fees paid on this instrument
+  Price entry_price;   // average entry price of what is held; 0 when flat
   std::int64_t buys = 0;
   std::int64_t sells = 0;
 };

@@ -25,8 +25,9 @@ class ExecutionVenue {
   // Core thread, before risk and the journal: makes a new order valid for the venue's trading
   // rules (price to the tick and quantity to the step, each in the safe direction). False with
   // the reason when no valid order is close enough. `reference` prices market orders.
-  virtual bool normalize(Side /*side*/, OrderType /*type*/, Price& /*price*/, Quantity& /*quantity*/,
-                         Price /*reference*/, InstrumentId /*instrument*/, std::string& /*why*/) const {
+  virtual bool normalize(Side /*side*/, OrderType /*type*/, Price& /*price*/,
+                         Quantity& /*quantity*/, Price /*reference*/, InstrumentId /*instrument*/,
+                         std::string& /*why*/) const {
     return true;
   }
 

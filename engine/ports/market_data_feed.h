@@ -17,8 +17,8 @@
 namespace sigex {
 
 struct FeedHealth {
-  bool streaming = false;       // connected, subscribed and receiving
-  std::string_view state;       // "streaming", "connecting", ... for progress lines
+  bool streaming = false;  // connected, subscribed and receiving
+  std::string_view state;  // "streaming", "connecting", ... for progress lines
   std::uint64_t reconnects = 0;
 };
 

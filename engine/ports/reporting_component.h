@@ -8,9 +8,9 @@
 
 #include <cstdint>
 
-#include "engine/status/daemon_status.h"
 #include "engine/core/time.h"
 #include "engine/metrics/exposition.h"
+#include "engine/status/daemon_status.h"
 
 namespace sigex {
 

@@ -33,7 +33,8 @@ class MarketDataSettings {
   // Records one snapshot puts on the queue at most (the queue must hold a whole one).
   virtual std::size_t largest_snapshot_records() const = 0;
   virtual std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments,
-                                                    EventQueue<InboundEvent>& queue, const Clock& clock) const = 0;
+                                                    EventQueue<InboundEvent>& queue,
+                                                    const Clock& clock) const = 0;
 };
 
 // The keys of a live account, loaded by the composition root from where [execution] says.
@@ -50,8 +51,9 @@ class ExecutionSettings {
   // A request older than this cannot be accepted by the venue (the OMS's resolution policy).
   virtual DurationNs recv_window_ns() const = 0;
   // Not started. `durability`: the journal's watermark; an order leaves only once durable.
-  virtual std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments, VenueKeys keys,
-                                                const Clock& clock, const DurabilityWatermark& durability,
+  virtual std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments,
+                                                VenueKeys keys, const Clock& clock,
+                                                const DurabilityWatermark& durability,
                                                 std::string& error) const = 0;
 };
 

@@ -59,12 +59,13 @@ class EventQueue {
   // producer pushes or `timeout_us` passes. Returns what it drained (0 on timeout).
   std::size_t wait_drain(Record* out, std::size_t max, std::int64_t timeout_us, int spins = 256) {
     std::size_t count = queue_.try_dequeue_bulk(out, max);
-    for (int spin = 0; count == 0 && spin < spins; ++spin) count = queue_.try_dequeue_bulk(out, max);
+    for (int spin = 0; count == 0 && spin < spins; ++spin)
+      count = queue_.try_dequeue_bulk(out, max);
     if (count > 0 || timeout_us <= 0) return count;
     std::unique_lock lock(mutex_);
     sleeping_.store(true, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the fence in ring()
-    count = queue_.try_dequeue_bulk(out, max);  // pushed before the producer saw the flag
+    count = queue_.try_dequeue_bulk(out, max);            // pushed before the producer saw the flag
     if (count == 0) wake_.wait_for(lock, std::chrono::microseconds(timeout_us));
     sleeping_.store(false, std::memory_order_relaxed);
     lock.unlock();

@@ -15,7 +15,6 @@
 namespace sigex {
 namespace {
 
-
 // How many decimals a step of `raw` at `scale` needs: 0.01 at scale 8 -> 2.
 int decimals_of(std::int64_t raw, int scale) {
   int decimals = scale;
@@ -55,7 +54,9 @@ double BacktestReport::reference_price(const Instrument& instrument) const {
 
 double BacktestReport::benchmark_share() const {
   const std::size_t count = engine_.instruments().size();
-  return count == 0 ? 0.0 : static_cast<double>(engine_.portfolio().starting_cash().raw) / 1e8 / static_cast<double>(count);
+  return count == 0 ? 0.0
+                    : static_cast<double>(engine_.portfolio().starting_cash().raw) / 1e8 /
+                          static_cast<double>(count);
 }
 
 void BacktestReport::buy_benchmark() {
@@ -107,8 +108,9 @@ void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Mon
                               order.side, fill.price, fill.quantity, fill.fee, fill.liquidity,
                               fill.trade_id, realised_pnl});
   const Instrument& instrument = engine_.instruments().get(order.instrument);
-  const Money value = notional(fill.price, instrument.price_scale, fill.quantity, instrument.quantity_scale,
-                               Rounding::kDown).value_or(Money{0});
+  const Money value = notional(fill.price, instrument.price_scale, fill.quantity,
+                               instrument.quantity_scale, Rounding::kDown)
+                          .value_or(Money{0});
   traded_notional_ += static_cast<double>(value.raw) / 1e8;
   OpenTrip& trip = open_trips_[order.instrument];
   if (trip.entry_ns == 0) trip.entry_ns = fill.receive_time_ns;
@@ -126,13 +128,14 @@ void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Mon
     trip_results_.push_back(static_cast<double>(trip.pnl.raw) / 1e8);
     const auto average = [&](Money total, Quantity quantity) {
       if (quantity.raw <= 0) return Price{0};
-      return average_price(total, quantity, instrument.price_scale, instrument.quantity_scale, Rounding::kDown)
+      return average_price(total, quantity, instrument.price_scale, instrument.quantity_scale,
+                           Rounding::kDown)
           .value_or(Price{0});
     };
-    round_trip_list_.push_back(RoundTrip{order.instrument, trip.entry_ns, fill.receive_time_ns, trip.bought,
-                                         average(trip.bought_notional, trip.bought),
-                                         average(trip.sold_notional, trip.sold), trip.bought_notional, trip.pnl,
-                                         order.reason});
+    round_trip_list_.push_back(RoundTrip{order.instrument, trip.entry_ns, fill.receive_time_ns,
+                                         trip.bought, average(trip.bought_notional, trip.bought),
+                                         average(trip.sold_notional, trip.sold),
+                                         trip.bought_notional, trip.pnl, order.reason});
     trip = OpenTrip{};
   }
 }
@@ -166,7 +169,8 @@ ReportMetrics BacktestReport::metrics() const {
   std::size_t exposed = 0;
   for (const EquitySample& point : equity_) {
     peak = std::max(peak, point.equity);
-    if (peak.raw > 0) metrics.max_drawdown = std::max(metrics.max_drawdown, 1.0 - ratio(point.equity, peak));
+    if (peak.raw > 0)
+      metrics.max_drawdown = std::max(metrics.max_drawdown, 1.0 - ratio(point.equity, peak));
     if (point.exposure.raw > 0) ++exposed;
   }
   metrics.exposure_time_fraction =
@@ -192,8 +196,12 @@ ReportMetrics BacktestReport::metrics() const {
   metrics.sharpe = metrics.performance.sharpe;
   PerformanceInput benchmark;
   // It starts with the starting cash, the instant before its purchase pays the fee.
-  if (!equity_.empty()) benchmark.equity.push_back({equity_.front().time_ns, benchmark_share() * static_cast<double>(engine_.instruments().size())});
-  for (const EquitySample& point : equity_) benchmark.equity.push_back({point.time_ns, point.benchmark});
+  if (!equity_.empty())
+    benchmark.equity.push_back(
+        {equity_.front().time_ns,
+         benchmark_share() * static_cast<double>(engine_.instruments().size())});
+  for (const EquitySample& point : equity_)
+    benchmark.equity.push_back({point.time_ns, point.benchmark});
   benchmark.period_ns = interval_ns_;
   metrics.benchmark = compute_performance(benchmark);
   return metrics;
@@ -227,14 +235,16 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"fees\": \"{}\",\n", money_text(m.fees));
   // realised_pnl is before fees (fees are their own line); the net figure is beside it.
   summary += fmt::format("  \"realised_pnl\": \"{}\",\n", money_text(m.realised_pnl));
-  summary += fmt::format("  \"realised_pnl_after_fees\": \"{}\",\n", money_text(m.realised_pnl - m.fees));
+  summary +=
+      fmt::format("  \"realised_pnl_after_fees\": \"{}\",\n", money_text(m.realised_pnl - m.fees));
   summary += fmt::format("  \"exposure\": {},\n", number_text(m.exposure_time_fraction));
   const Performance& p = m.performance;
   summary += fmt::format("  \"volatility\": {},\n", number_text(p.volatility));
   summary += fmt::format("  \"sortino\": {},\n", number_text(p.sortino));
   summary += fmt::format("  \"calmar\": {},\n", number_text(p.calmar));
   summary += fmt::format("  \"max_drawdown_duration_days\": {},\n",
-                         number_text(static_cast<double>(p.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay)));
+                         number_text(static_cast<double>(p.max_drawdown_duration_ns) /
+                                     static_cast<double>(kNsPerDay)));
   summary += fmt::format("  \"profit_factor\": {},\n", number_text(p.profit_factor));
   summary += fmt::format("  \"average_win\": {},\n", number_text(p.average_win));
   summary += fmt::format("  \"average_loss\": {},\n", number_text(p.average_loss));
@@ -245,25 +255,32 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"longest_losing_streak\": {},\n", p.longest_losing_streak);
   summary += fmt::format("  \"turnover\": {},\n", number_text(p.turnover));
   const Performance& b = m.benchmark;
-  summary += fmt::format("  \"annualised_figures\": \"{}\",\n",
-                         m.end_ns - m.start_ns >= static_cast<DurationNs>(kMinDaysToAnnualise) * kNsPerDay
-                             ? "computed"
-                             : "not meaningful: less than 30 days of data");
-  summary += fmt::format("  \"buy_and_hold\": {{\"fee_bps\": {}, \"total_return\": {}, \"annualised_return\": {}, \"max_drawdown\": {}, "
-                         "\"max_drawdown_duration_days\": {}, \"volatility\": {}, \"sharpe\": {}, \"sortino\": {}, "
-                         "\"calmar\": {}}},\n",
-                         benchmark_fee_bps_, number_text(b.total_return), number_text(b.annualised_return), number_text(b.max_drawdown),
-                         number_text(static_cast<double>(b.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay)),
-                         number_text(b.volatility), number_text(b.sharpe), number_text(b.sortino), number_text(b.calmar));
+  summary +=
+      fmt::format("  \"annualised_figures\": \"{}\",\n",
+                  m.end_ns - m.start_ns >= static_cast<DurationNs>(kMinDaysToAnnualise) * kNsPerDay
+                      ? "computed"
+                      : "not meaningful: less than 30 days of data");
+  summary += fmt::format(
+      "  \"buy_and_hold\": {{\"fee_bps\": {}, \"total_return\": {}, \"annualised_return\": {}, "
+      "\"max_drawdown\": {}, "
+      "\"max_drawdown_duration_days\": {}, \"volatility\": {}, \"sharpe\": {}, \"sortino\": {}, "
+      "\"calmar\": {}}},\n",
+      benchmark_fee_bps_, number_text(b.total_return), number_text(b.annualised_return),
+      number_text(b.max_drawdown),
+      number_text(static_cast<double>(b.max_drawdown_duration_ns) / static_cast<double>(kNsPerDay)),
+      number_text(b.volatility), number_text(b.sharpe), number_text(b.sortino),
+      number_text(b.calmar));
   // No row is acted on before its assumed publication: the assumption and the evidence.
   summary += fmt::format("  \"token_metrics_publication\": {{\"rows_held_until_published\": {}",
                          facts.rows_held_until_published);
   for (const RunFacts::Publication& publication : facts.publication) {
-    summary += fmt::format(", \"{}\": {{\"assumed_delay_s\": {}, \"observed_rows\": {}", publication.rows,
-                           publication.assumed_delay_ns / kNsPerSecond, publication.observed_rows);
+    summary +=
+        fmt::format(", \"{}\": {{\"assumed_delay_s\": {}, \"observed_rows\": {}", publication.rows,
+                    publication.assumed_delay_ns / kNsPerSecond, publication.observed_rows);
     if (publication.observed_rows > 0) {
       summary += fmt::format(", \"observed_delay_s\": {{\"min\": {}, \"median\": {}, \"max\": {}}}",
-                             publication.observed_min_ns / kNsPerSecond, publication.observed_median_ns / kNsPerSecond,
+                             publication.observed_min_ns / kNsPerSecond,
+                             publication.observed_median_ns / kNsPerSecond,
                              publication.observed_max_ns / kNsPerSecond);
     }
     summary += "}";
@@ -284,8 +301,8 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   bool first = true;
   for (std::size_t i = 1; i < denials_.size(); ++i) {
     if (denials_[i] == 0) continue;
-    summary += fmt::format("{}\"{}\": {}", first ? "" : ", ",
-                           to_string(static_cast<RiskDenial>(i)), denials_[i]);
+    summary += fmt::format("{}\"{}\": {}", first ? "" : ", ", to_string(static_cast<RiskDenial>(i)),
+                           denials_[i]);
     first = false;
   }
   summary += "},\n  \"trading_states\": {";
@@ -339,33 +356,33 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
     const Instrument& instrument = instruments.get(order.instrument);
     std::string average;
     if (order.filled_quantity.raw > 0) {
-      const auto price = average_price(order.filled_notional, order.filled_quantity,
-                                       instrument.price_scale, instrument.quantity_scale,
-                                       Rounding::kDown);
+      const auto price =
+          average_price(order.filled_notional, order.filled_quantity, instrument.price_scale,
+                        instrument.quantity_scale, Rounding::kDown);
       average = format_decimal(price.value_or(Price{0}).raw, instrument.price_scale);
     }
-    orders += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                          format_utc_timestamp(order.created_time_ns), order.client_order_id.view(),
-                          instrument.symbol.view(), to_string(order.side), to_string(order.type),
-                          to_string(order.time_in_force),
-                          format_decimal(order.price.raw, instrument.price_scale),
-                          format_decimal(order.quantity.raw, instrument.quantity_scale),
-                          to_string(order.state),
-                          format_decimal(order.filled_quantity.raw, instrument.quantity_scale),
-                          average, money_text(order.fees));
+    orders += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{}\n", format_utc_timestamp(order.created_time_ns),
+        order.client_order_id.view(), instrument.symbol.view(), to_string(order.side),
+        to_string(order.type), to_string(order.time_in_force),
+        format_decimal(order.price.raw, instrument.price_scale),
+        format_decimal(order.quantity.raw, instrument.quantity_scale), to_string(order.state),
+        format_decimal(order.filled_quantity.raw, instrument.quantity_scale), average,
+        money_text(order.fees));
   }
 
-  std::string fills = "time,client_order_id,symbol,side,price,quantity,fee,liquidity,trade_id,"
-                      "realised_pnl\n";
+  std::string fills =
+      "time,client_order_id,symbol,side,price,quantity,fee,liquidity,trade_id,"
+      "realised_pnl\n";
   for (const FillRecord& fill : fills_) {
     const Instrument& instrument = instruments.get(fill.instrument);
-    fills += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", format_utc_timestamp(fill.time_ns),
-                         fill.client_order_id.view(), instrument.symbol.view(),
-                         to_string(fill.side), format_decimal(fill.price.raw, instrument.price_scale),
-                         format_decimal(fill.quantity.raw, instrument.quantity_scale),
-                         money_text(fill.fee),
-                         fill.liquidity == Liquidity::kMaker ? "MAKER" : "TAKER", fill.trade_id,
-                         money_text(fill.realised_pnl));
+    fills +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{}\n", format_utc_timestamp(fill.time_ns),
+                    fill.client_order_id.view(), instrument.symbol.view(), to_string(fill.side),
+                    format_decimal(fill.price.raw, instrument.price_scale),
+                    format_decimal(fill.quantity.raw, instrument.quantity_scale),
+                    money_text(fill.fee), fill.liquidity == Liquidity::kMaker ? "MAKER" : "TAKER",
+                    fill.trade_id, money_text(fill.realised_pnl));
   }
 
   std::string equity = "time,equity,cash,exposure,buy_and_hold\n";
@@ -379,13 +396,19 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   write_trades_csv(trades);
   const std::string report = html("sigex backtest", &facts);
   return write_output_files(directory,
-                            {{"summary.json", &summary}, {"orders.csv", &orders}, {"fills.csv", &fills},
-                             {"trades.csv", &trades}, {"equity.csv", &equity}, {"report.html", &report}},
+                            {{"summary.json", &summary},
+                             {"orders.csv", &orders},
+                             {"fills.csv", &fills},
+                             {"trades.csv", &trades},
+                             {"equity.csv", &equity},
+                             {"report.html", &report}},
                             error);
 }
 
 void BacktestReport::write_trades_csv(std::string& out) const {
-  out = "entry_time,exit_time,symbol,quantity,entry_price,exit_price,return,pnl_after_fees,duration_s,exit_reason\n";
+  out =
+      "entry_time,exit_time,symbol,quantity,entry_price,exit_price,return,pnl_after_fees,duration_"
+      "s,exit_reason\n";
   for (const RoundTrip& trip : round_trip_list_) {
     const Instrument& instrument = engine_.instruments().get(trip.instrument);
     out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", format_utc_timestamp(trip.entry_ns),
@@ -393,7 +416,8 @@ void BacktestReport::write_trades_csv(std::string& out) const {
                        format_decimal(trip.quantity.raw, instrument.quantity_scale),
                        format_decimal(trip.entry_price.raw, instrument.price_scale),
                        format_decimal(trip.exit_price.raw, instrument.price_scale),
-                       number_text(ratio(trip.pnl_after_fees, trip.cost)), money_text(trip.pnl_after_fees),
+                       number_text(ratio(trip.pnl_after_fees, trip.cost)),
+                       money_text(trip.pnl_after_fees),
                        (trip.exit_ns - trip.entry_ns) / kNsPerSecond, trip.exit_reason);
   }
 }
@@ -403,7 +427,8 @@ std::string BacktestReport::html(const std::string& title, const RunFacts* facts
   const InstrumentRegistry& instruments = engine_.instruments();
   HtmlReportData data;
   data.title = title;
-  data.cash_asset = std::string(instruments.size() > 0 ? instruments.get(0).quote_asset.view() : "");
+  data.cash_asset =
+      std::string(instruments.size() > 0 ? instruments.get(0).quote_asset.view() : "");
   data.start_ns = m.start_ns;
   data.end_ns = m.end_ns;
   data.starting_equity = static_cast<double>(m.starting_equity.raw) / 1e8;
@@ -417,16 +442,18 @@ std::string BacktestReport::html(const std::string& title, const RunFacts* facts
   if (facts != nullptr) {
     data.assumptions = "Token Metrics rows are taken as published";
     for (const RunFacts::Publication& publication : facts->publication) {
-      data.assumptions += fmt::format("{} {} after their date ({})", &publication == &facts->publication.front() ? "" : ",",
-                                      format_duration(publication.assumed_delay_ns), publication.rows);
+      data.assumptions += fmt::format(
+          "{} {} after their date ({})", &publication == &facts->publication.front() ? "" : ",",
+          format_duration(publication.assumed_delay_ns), publication.rows);
     }
-    data.assumptions += fmt::format(", then at the next poll; no decision used a row before then ({} rows recorded "
-                                    "earlier were held).",
-                                    facts->rows_held_until_published);
+    data.assumptions += fmt::format(
+        ", then at the next poll; no decision used a row before then ({} rows recorded "
+        "earlier were held).",
+        facts->rows_held_until_published);
   }
   for (const EquitySample& point : equity_) {
-    data.samples.push_back({point.time_ns, static_cast<double>(point.equity.raw) / 1e8, point.benchmark,
-                            static_cast<double>(point.exposure.raw) / 1e8});
+    data.samples.push_back({point.time_ns, static_cast<double>(point.equity.raw) / 1e8,
+                            point.benchmark, static_cast<double>(point.exposure.raw) / 1e8});
   }
   for (const Instrument& instrument : instruments.all()) {
     HtmlReportData::Series series;
@@ -437,7 +464,8 @@ std::string BacktestReport::html(const std::string& title, const RunFacts* facts
   }
   for (const FillRecord& fill : fills_) {
     const Instrument& instrument = instruments.get(fill.instrument);
-    const double price = static_cast<double>(fill.price.raw) / static_cast<double>(pow10(instrument.price_scale));
+    const double price =
+        static_cast<double>(fill.price.raw) / static_cast<double>(pow10(instrument.price_scale));
     auto& series = data.instruments[fill.instrument];
     (fill.side == Side::kBuy ? series.buys : series.sells).emplace_back(fill.time_ns, price);
   }
@@ -446,15 +474,19 @@ std::string BacktestReport::html(const std::string& title, const RunFacts* facts
     // Prices to the instrument's tick, not to 8 decimals: what a trader reads.
     const int tick_decimals = decimals_of(instrument.tick_size.raw, instrument.price_scale);
     const auto price_text = [&](Price price) {
-      return format_decimal(price.raw / pow10(instrument.price_scale - tick_decimals), tick_decimals);
+      return format_decimal(price.raw / pow10(instrument.price_scale - tick_decimals),
+                            tick_decimals);
     };
     data.round_trips.push_back({trip.entry_ns, trip.exit_ns, std::string(instrument.symbol.view()),
-                                format_decimal(trip.quantity.raw, instrument.quantity_scale), price_text(trip.entry_price),
-                                price_text(trip.exit_price), trip.exit_reason.empty() ? "-" : std::string(trip.exit_reason),
-                                static_cast<double>(trip.pnl_after_fees.raw) / 1e8, ratio(trip.pnl_after_fees, trip.cost)});
+                                format_decimal(trip.quantity.raw, instrument.quantity_scale),
+                                price_text(trip.entry_price), price_text(trip.exit_price),
+                                trip.exit_reason.empty() ? "-" : std::string(trip.exit_reason),
+                                static_cast<double>(trip.pnl_after_fees.raw) / 1e8,
+                                ratio(trip.pnl_after_fees, trip.cost)});
   }
   for (std::size_t i = 1; i < denials_.size(); ++i) {
-    if (denials_[i] > 0) data.denials.emplace_back(std::string(to_string(static_cast<RiskDenial>(i))), denials_[i]);
+    if (denials_[i] > 0)
+      data.denials.emplace_back(std::string(to_string(static_cast<RiskDenial>(i))), denials_[i]);
   }
   return render_html_report(data);
 }

@@ -41,11 +41,11 @@ struct RoundTrip {
   InstrumentId instrument;
   TimeNs entry_ns;
   TimeNs exit_ns;
-  Quantity quantity;       // bought over the trip
-  Price entry_price;       // average buy price
-  Price exit_price;        // average sell price
-  Money cost;              // bought notional
-  Money pnl_after_fees;    // realised PnL minus every fee of the trip
+  Quantity quantity;             // bought over the trip
+  Price entry_price;             // average buy price
+  Price exit_price;              // average sell price
+  Money cost;                    // bought notional
+  Money pnl_after_fees;          // realised PnL minus every fee of the trip
   std::string_view exit_reason;  // the closing order's reason ("stop_loss", ...; "" if unknown)
 };
 
@@ -76,7 +76,8 @@ struct ReportMetrics {
 class BacktestReport final : public EngineObserver, public MarketObserver {
  public:
   // `benchmark_fee_bps`: the taker fee buy-and-hold pays on its one purchase per instrument.
-  BacktestReport(const Engine& engine, DurationNs equity_interval_ns, std::int64_t benchmark_fee_bps);
+  BacktestReport(const Engine& engine, DurationNs equity_interval_ns,
+                 std::int64_t benchmark_fee_bps);
 
   void on_event_processed(TimeNs now_ns) override;
   void on_fill(const Order& order, const ExecutionEvent& fill, Money realised_pnl) override;

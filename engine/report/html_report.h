@@ -40,9 +40,9 @@ struct HtmlReportData {
   std::vector<Sample> samples;
   struct Series {
     std::string symbol;
-    std::vector<std::pair<TimeNs, double>> prices;   // at the equity samples
-    std::vector<std::pair<TimeNs, int>> signals;     // +1 bullish, -1 bearish
-    std::vector<std::pair<TimeNs, double>> buys;     // fill time and price
+    std::vector<std::pair<TimeNs, double>> prices;  // at the equity samples
+    std::vector<std::pair<TimeNs, int>> signals;    // +1 bullish, -1 bearish
+    std::vector<std::pair<TimeNs, double>> buys;    // fill time and price
     std::vector<std::pair<TimeNs, double>> sells;
   };
   std::vector<Series> instruments;
@@ -54,8 +54,8 @@ struct HtmlReportData {
     std::string entry_price;  // to the instrument's tick
     std::string exit_price;
     std::string exit_reason;
-    double pnl_after_fees;    // in the cash asset
-    double return_fraction;   // pnl after fees over the cost of the entry
+    double pnl_after_fees;   // in the cash asset
+    double return_fraction;  // pnl after fees over the cost of the entry
   };
   std::vector<RoundTrip> round_trips;
   std::vector<std::pair<std::string, std::uint64_t>> denials;
@@ -68,6 +68,7 @@ std::string html_escape(std::string_view text);
 
 // Monthly returns from an equity curve: (YYYY-MM, return) in time order; each month's return
 // is its last equity over the previous month's last (the first month: over the first sample).
-std::vector<std::pair<std::string, double>> monthly_returns(const std::vector<HtmlReportData::Sample>& samples);
+std::vector<std::pair<std::string, double>> monthly_returns(
+    const std::vector<HtmlReportData::Sample>& samples);
 
 }  // namespace sigex

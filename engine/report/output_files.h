@@ -12,9 +12,10 @@
 
 namespace sigex {
 
-inline bool write_output_files(const std::filesystem::path& directory,
-                               std::initializer_list<std::pair<std::string_view, const std::string*>> files,
-                               std::string& error) {
+inline bool write_output_files(
+    const std::filesystem::path& directory,
+    std::initializer_list<std::pair<std::string_view, const std::string*>> files,
+    std::string& error) {
   for (const auto& [name, content] : files) {
     const std::filesystem::path path = directory / name;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

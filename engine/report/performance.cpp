@@ -10,9 +10,10 @@ namespace sigex {
 Performance compute_performance(const PerformanceInput& input) {
   Performance result;
   const std::vector<EquityPoint>& curve = input.equity;
-  const double days = curve.empty() ? 0.0
-                                    : static_cast<double>(curve.back().time_ns - curve.front().time_ns) /
-                                          static_cast<double>(kNsPerDay);
+  const double days = curve.empty()
+                          ? 0.0
+                          : static_cast<double>(curve.back().time_ns - curve.front().time_ns) /
+                                static_cast<double>(kNsPerDay);
   if (!curve.empty() && curve.front().equity > 0) {
     result.total_return = curve.back().equity / curve.front().equity - 1.0;
     if (days >= kMinDaysToAnnualise && result.total_return > -1.0) {
@@ -26,7 +27,9 @@ Performance compute_performance(const PerformanceInput& input) {
   bool under_water = false;
   for (const EquityPoint& point : curve) {
     if (point.equity >= peak) {
-      if (under_water) result.max_drawdown_duration_ns = std::max(result.max_drawdown_duration_ns, point.time_ns - peak_time);
+      if (under_water)
+        result.max_drawdown_duration_ns =
+            std::max(result.max_drawdown_duration_ns, point.time_ns - peak_time);
       under_water = false;
       peak = point.equity;
       peak_time = point.time_ns;
@@ -36,13 +39,15 @@ Performance compute_performance(const PerformanceInput& input) {
     result.max_drawdown = std::max(result.max_drawdown, 1.0 - point.equity / peak);
   }
   if (under_water) {
-    result.max_drawdown_duration_ns = std::max(result.max_drawdown_duration_ns, curve.back().time_ns - peak_time);
+    result.max_drawdown_duration_ns =
+        std::max(result.max_drawdown_duration_ns, curve.back().time_ns - peak_time);
   }
 
   std::vector<double> returns;
   for (std::size_t i = 1; i < curve.size(); ++i) {
     const bool whole_period = curve[i].time_ns - curve[i - 1].time_ns >= input.period_ns;
-    if (whole_period && curve[i - 1].equity > 0) returns.push_back(curve[i].equity / curve[i - 1].equity - 1.0);
+    if (whole_period && curve[i - 1].equity > 0)
+      returns.push_back(curve[i].equity / curve[i - 1].equity - 1.0);
   }
   if (days >= kMinDaysToAnnualise && returns.size() > 1 && input.period_ns > 0) {
     const double n = static_cast<double>(returns.size());
@@ -56,7 +61,8 @@ Performance compute_performance(const PerformanceInput& input) {
     }
     variance /= n - 1;
     downside = std::sqrt(downside / (n - 1));
-    const double periods_per_year = static_cast<double>(365 * kNsPerDay) / static_cast<double>(input.period_ns);
+    const double periods_per_year =
+        static_cast<double>(365 * kNsPerDay) / static_cast<double>(input.period_ns);
     const double deviation = std::sqrt(variance);
     result.volatility = deviation * std::sqrt(periods_per_year);
     result.sharpe = deviation > 0 ? mean / deviation * std::sqrt(periods_per_year) : 0.0;
@@ -81,12 +87,17 @@ Performance compute_performance(const PerformanceInput& input) {
       result.longest_losing_streak = std::max(result.longest_losing_streak, ++losing_run);
     }
     result.best_trade = std::isnan(result.best_trade) ? trade : std::max(result.best_trade, trade);
-    result.worst_trade = std::isnan(result.worst_trade) ? trade : std::min(result.worst_trade, trade);
+    result.worst_trade =
+        std::isnan(result.worst_trade) ? trade : std::min(result.worst_trade, trade);
   }
-  if (result.trades > 0) result.expectancy = (gross_profit - gross_loss) / static_cast<double>(result.trades);
+  if (result.trades > 0)
+    result.expectancy = (gross_profit - gross_loss) / static_cast<double>(result.trades);
   const std::uint64_t losing = result.trades - result.winning_trades;
-  if (result.trades > 0) result.win_rate = static_cast<double>(result.winning_trades) / static_cast<double>(result.trades);
-  if (result.winning_trades > 0) result.average_win = gross_profit / static_cast<double>(result.winning_trades);
+  if (result.trades > 0)
+    result.win_rate =
+        static_cast<double>(result.winning_trades) / static_cast<double>(result.trades);
+  if (result.winning_trades > 0)
+    result.average_win = gross_profit / static_cast<double>(result.winning_trades);
   if (losing > 0) result.average_loss = -gross_loss / static_cast<double>(losing);
   if (gross_loss > 0) result.profit_factor = gross_profit / gross_loss;
 

@@ -59,10 +59,11 @@ struct Performance {
   double win_rate = 0;
   double profit_factor = kNone;
   double average_win = 0;
-  double average_loss = 0;  // negative, or 0 without losing trades
-  double best_trade = kNone;   // the largest trade result (NaN without trades)
+  double average_loss = 0;    // negative, or 0 without losing trades
+  double best_trade = kNone;  // the largest trade result (NaN without trades)
   double worst_trade = kNone;
-  double expectancy = kNone;   // mean result per trade: win rate * average win + loss rate * average loss
+  double expectancy =
+      kNone;  // mean result per trade: win rate * average win + loss rate * average loss
   std::uint64_t longest_winning_streak = 0;  // consecutive winning trades
   std::uint64_t longest_losing_streak = 0;
   double turnover = 0;

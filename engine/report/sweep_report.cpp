@@ -20,7 +20,8 @@ bool is_fraction(std::string_view metric) {
 
 std::string shown(std::string_view metric, double value) {
   if (!std::isfinite(value)) return "–";
-  if (metric == "total_return" || metric == "annualised_return") return fmt::format("{:+.2f} %", value * 100);
+  if (metric == "total_return" || metric == "annualised_return")
+    return fmt::format("{:+.2f} %", value * 100);
   if (is_fraction(metric)) return fmt::format("{:.2f} %", value * 100);
   if (metric == "trades" || metric == "orders") return fmt::format("{:.0f}", value);
   return fmt::format("{:.2f}", value);
@@ -40,9 +41,11 @@ std::string heatmap(const SweepTable& table, const std::vector<SweepRun>& runs) 
       high = std::max(high, value);
     }
   }
-  std::string out = fmt::format("<h2>{} over the grid</h2>\n<table class=\"heatmap\"><tr><th>{} \\ {}</th>",
-                                html_escape(table.rank_by), html_escape(rows.key), html_escape(columns.key));
-  for (const std::string& column : columns.values) out += "<th>" + html_escape(display_value(column)) + "</th>";
+  std::string out =
+      fmt::format("<h2>{} over the grid</h2>\n<table class=\"heatmap\"><tr><th>{} \\ {}</th>",
+                  html_escape(table.rank_by), html_escape(rows.key), html_escape(columns.key));
+  for (const std::string& column : columns.values)
+    out += "<th>" + html_escape(display_value(column)) + "</th>";
   out += "</tr>\n";
   for (const std::string& row : rows.values) {
     out += "<tr><th>" + html_escape(display_value(row)) + "</th>";
@@ -59,7 +62,8 @@ std::string heatmap(const SweepTable& table, const std::vector<SweepRun>& runs) 
       if (std::isfinite(value) && high > low) {
         double goodness = (value - low) / (high - low);
         if (!table.descending) goodness = 1 - goodness;
-        style = fmt::format(" style=\"background: hsl({:.0f}, 70%, 80%)\"", goodness * 120);  // red .. green
+        style = fmt::format(" style=\"background: hsl({:.0f}, 70%, 80%)\"",
+                            goodness * 120);  // red .. green
       }
       out += fmt::format("<td{}><a href=\"runs/{:04}/report.html\">{}</a></td>", style, run->index,
                          shown(table.rank_by, value));
@@ -71,10 +75,13 @@ std::string heatmap(const SweepTable& table, const std::vector<SweepRun>& runs) 
 
 }  // namespace
 
-std::string sweep_cell(double value) { return std::isfinite(value) ? fmt::format("{:.6f}", value) : ""; }
+std::string sweep_cell(double value) {
+  return std::isfinite(value) ? fmt::format("{:.6f}", value) : "";
+}
 
 std::string display_value(const std::string& toml) {
-  if (toml.size() >= 2 && (toml.front() == '"' || toml.front() == '\'') && toml.back() == toml.front()) {
+  if (toml.size() >= 2 && (toml.front() == '"' || toml.front() == '\'') &&
+      toml.back() == toml.front()) {
     return toml.substr(1, toml.size() - 2);
   }
   return toml;
@@ -112,17 +119,22 @@ std::string render_sweep_html(const SweepTable& table, const std::vector<SweepRu
   std::string rows;
   for (std::size_t rank = 0; rank < ranked.size(); ++rank) {
     const SweepRun& run = ranked[rank];
-    rows += fmt::format("<tr{}><td>{}</td><td><a href=\"runs/{:04}/report.html\">{}</a></td>",
-                        run.exit_code == 0 ? "" : " class=\"failed\"", rank + 1, run.index, run.index);
-    for (const std::string& value : run.values) rows += "<td>" + html_escape(display_value(value)) + "</td>";
+    rows +=
+        fmt::format("<tr{}><td>{}</td><td><a href=\"runs/{:04}/report.html\">{}</a></td>",
+                    run.exit_code == 0 ? "" : " class=\"failed\"", rank + 1, run.index, run.index);
+    for (const std::string& value : run.values)
+      rows += "<td>" + html_escape(display_value(value)) + "</td>";
     for (const char* metric : kSweepMetrics) {
-      rows += fmt::format("<td{}>{}</td>", std::string(metric) == table.rank_by ? " class=\"key\"" : "",
-                          shown(metric, run.metrics.at(metric)));
+      rows +=
+          fmt::format("<td{}>{}</td>", std::string(metric) == table.rank_by ? " class=\"key\"" : "",
+                      shown(metric, run.metrics.at(metric)));
     }
-    rows += fmt::format("<td>{}</td><td>{}</td></tr>\n", shown("total_return", run.buy_and_hold), run.exit_code);
+    rows += fmt::format("<td>{}</td><td>{}</td></tr>\n", shown("total_return", run.buy_and_hold),
+                        run.exit_code);
   }
   std::string header = "<tr><th>rank</th><th>run</th>";
-  for (const SweepParameter& parameter : table.parameters) header += "<th>" + html_escape(parameter.key) + "</th>";
+  for (const SweepParameter& parameter : table.parameters)
+    header += "<th>" + html_escape(parameter.key) + "</th>";
   for (const char* metric : kSweepMetrics) header += std::string("<th>") + metric + "</th>";
   header += "<th>buy_and_hold_return</th><th>exit_code</th></tr>";
   return fill_page(sweep_page(), {{"config", html_escape(table.config_path)},

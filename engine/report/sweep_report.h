@@ -14,11 +14,15 @@
 namespace sigex {
 
 // The summary.json fields the tables show, in column order.
-inline constexpr const char* kSweepMetrics[] = {
-    "total_return", "annualised_return", "max_drawdown", "max_drawdown_duration_days", "volatility",
-    "sharpe",       "sortino",           "calmar",       "win_rate",                   "profit_factor",
-    "average_win",  "average_loss",      "turnover",     "trades",                     "orders",
-    "fees",         "final_equity"};
+inline constexpr const char* kSweepMetrics[] = {"total_return", "annualised_return",
+                                                "max_drawdown", "max_drawdown_duration_days",
+                                                "volatility",   "sharpe",
+                                                "sortino",      "calmar",
+                                                "win_rate",     "profit_factor",
+                                                "average_win",  "average_loss",
+                                                "turnover",     "trades",
+                                                "orders",       "fees",
+                                                "final_equity"};
 
 struct SweepParameter {
   std::string key;

@@ -13,7 +13,9 @@ TimeNs RetryBackoff::on_refused(std::size_t strategy, InstrumentId instrument, T
   return entry.retry_at_ns;
 }
 
-void RetryBackoff::on_success(std::size_t strategy, InstrumentId instrument) { entries_.erase({strategy, instrument}); }
+void RetryBackoff::on_success(std::size_t strategy, InstrumentId instrument) {
+  entries_.erase({strategy, instrument});
+}
 
 bool RetryBackoff::allows(std::size_t strategy, InstrumentId instrument, TimeNs now_ns) const {
   const auto found = entries_.find({strategy, instrument});

@@ -17,7 +17,8 @@ namespace sigex {
 
 class RetryBackoff {
  public:
-  RetryBackoff(DurationNs initial_ns, DurationNs max_ns) : initial_ns_(initial_ns), max_ns_(max_ns) {}
+  RetryBackoff(DurationNs initial_ns, DurationNs max_ns)
+      : initial_ns_(initial_ns), max_ns_(max_ns) {}
 
   // A refusal at `now_ns`: returns when the next order may go out.
   TimeNs on_refused(std::size_t strategy, InstrumentId instrument, TimeNs now_ns);

@@ -6,45 +6,71 @@ namespace sigex {
 
 std::string_view to_string(RiskDenial denial) {
   switch (denial) {
-    case RiskDenial::kNone: return "approved";
-    case RiskDenial::kTradingHalted: return "trading_halted";
-    case RiskDenial::kReducingOnly: return "reducing_only";
-    case RiskDenial::kStrategyDisabled: return "strategy_disabled";
-    case RiskDenial::kMarketDataStale: return "market_data_stale";
-    case RiskDenial::kBookInvalid: return "book_invalid";
-    case RiskDenial::kNoReferencePrice: return "no_reference_price";
-    case RiskDenial::kPriceCollar: return "price_collar";
-    case RiskDenial::kSelfTrade: return "self_trade";
-    case RiskDenial::kMaxOrderNotional: return "max_order_notional";
-    case RiskDenial::kMaxOrderQuantity: return "max_order_quantity";
-    case RiskDenial::kMaxPositionNotional: return "max_position_notional";
-    case RiskDenial::kMaxGrossExposure: return "max_gross_exposure";
-    case RiskDenial::kInsufficientBalance: return "insufficient_balance";
-    case RiskDenial::kInsufficientPosition: return "insufficient_position";
-    case RiskDenial::kOrderRateInstrument: return "order_rate_instrument";
-    case RiskDenial::kOrderRateTotal: return "order_rate_total";
-    case RiskDenial::kOutcomeUnknown: return "outcome_unknown";
-    case RiskDenial::kInvalidOrder: return "invalid_order";
-    case RiskDenial::kVenueFilter: return "venue_filter";
-    case RiskDenial::kShuttingDown: return "shutting_down";
-    case RiskDenial::kRetryBackoff: return "retry_backoff";
-    case RiskDenial::kCount: break;
+    case RiskDenial::kNone:
+      return "approved";
+    case RiskDenial::kTradingHalted:
+      return "trading_halted";
+    case RiskDenial::kReducingOnly:
+      return "reducing_only";
+    case RiskDenial::kStrategyDisabled:
+      return "strategy_disabled";
+    case RiskDenial::kMarketDataStale:
+      return "market_data_stale";
+    case RiskDenial::kBookInvalid:
+      return "book_invalid";
+    case RiskDenial::kNoReferencePrice:
+      return "no_reference_price";
+    case RiskDenial::kPriceCollar:
+      return "price_collar";
+    case RiskDenial::kSelfTrade:
+      return "self_trade";
+    case RiskDenial::kMaxOrderNotional:
+      return "max_order_notional";
+    case RiskDenial::kMaxOrderQuantity:
+      return "max_order_quantity";
+    case RiskDenial::kMaxPositionNotional:
+      return "max_position_notional";
+    case RiskDenial::kMaxGrossExposure:
+      return "max_gross_exposure";
+    case RiskDenial::kInsufficientBalance:
+      return "insufficient_balance";
+    case RiskDenial::kInsufficientPosition:
+      return "insufficient_position";
+    case RiskDenial::kOrderRateInstrument:
+      return "order_rate_instrument";
+    case RiskDenial::kOrderRateTotal:
+      return "order_rate_total";
+    case RiskDenial::kOutcomeUnknown:
+      return "outcome_unknown";
+    case RiskDenial::kInvalidOrder:
+      return "invalid_order";
+    case RiskDenial::kVenueFilter:
+      return "venue_filter";
+    case RiskDenial::kShuttingDown:
+      return "shutting_down";
+    case RiskDenial::kRetryBackoff:
+      return "retry_backoff";
+    case RiskDenial::kCount:
+      break;
   }
   return "?";
 }
 
 RiskEngine::RiskEngine(RiskConfig config)
     : config_(std::move(config)),
-      orders_total_(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_total, 0))) {}
+      orders_total_(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_total, 0))) {
+}
 
 void RiskEngine::reconfigure(RiskConfig config) {
-  const bool instrument_windows_change = config.max_orders_per_instrument != config_.max_orders_per_instrument;
+  const bool instrument_windows_change =
+      config.max_orders_per_instrument != config_.max_orders_per_instrument;
   const bool total_window_changes = config.max_orders_total != config_.max_orders_total;
   const bool fill_windows_change = config.max_fills != config_.max_fills;
   config_ = std::move(config);
   if (instrument_windows_change) orders_by_instrument_.clear();
   if (total_window_changes) {
-    orders_total_ = RateWindow(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_total, 0)));
+    orders_total_ =
+        RateWindow(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_total, 0)));
   }
   if (fill_windows_change) fills_by_strategy_.clear();
 }
@@ -52,7 +78,8 @@ void RiskEngine::reconfigure(RiskConfig config) {
 RateWindow& RiskEngine::instrument_window(InstrumentId instrument) {
   if (orders_by_instrument_.size() <= instrument) {
     orders_by_instrument_.resize(
-        instrument + 1, RateWindow(static_cast<std::size_t>(std::max<std::int64_t>(config_.max_orders_per_instrument, 0))));
+        instrument + 1, RateWindow(static_cast<std::size_t>(
+                            std::max<std::int64_t>(config_.max_orders_per_instrument, 0))));
   }
   return orders_by_instrument_[instrument];
 }
@@ -63,7 +90,8 @@ RiskDenial RiskEngine::check(const OrderIntent& intent, const RiskView& view) {
   if (result == RiskDenial::kNone && instrument.full(view.now_ns, config_.order_rate_window_ns)) {
     result = RiskDenial::kOrderRateInstrument;
   }
-  if (result == RiskDenial::kNone && orders_total_.full(view.now_ns, config_.order_rate_window_ns)) {
+  if (result == RiskDenial::kNone &&
+      orders_total_.full(view.now_ns, config_.order_rate_window_ns)) {
     result = RiskDenial::kOrderRateTotal;
   }
   ++denials_[static_cast<std::size_t>(result)];
@@ -77,7 +105,8 @@ RiskDenial RiskEngine::check(const OrderIntent& intent, const RiskView& view) {
 bool RiskEngine::record_fill(std::size_t strategy, TimeNs now_ns) {
   if (config_.max_fills <= 0) return false;
   if (fills_by_strategy_.size() <= strategy) {
-    fills_by_strategy_.resize(strategy + 1, RateWindow(static_cast<std::size_t>(config_.max_fills) + 1));
+    fills_by_strategy_.resize(strategy + 1,
+                              RateWindow(static_cast<std::size_t>(config_.max_fills) + 1));
   }
   RateWindow& fills = fills_by_strategy_[strategy];
   fills.record(now_ns);
@@ -123,9 +152,9 @@ RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view)
     if (limit.raw > 0 && intent.quantity > limit) return RiskDenial::kMaxOrderQuantity;
   }
   if (intent.side == Side::kBuy) {
-    const auto after = notional(reference, instrument.price_scale,
-                                view.position.quantity + intent.quantity,
-                                instrument.quantity_scale, Rounding::kUp);
+    const auto after =
+        notional(reference, instrument.price_scale, view.position.quantity + intent.quantity,
+                 instrument.quantity_scale, Rounding::kUp);
     if (!after || *after > config_.max_position_notional) return RiskDenial::kMaxPositionNotional;
     if (view.gross_exposure + *order_notional > config_.max_gross_exposure) {
       return RiskDenial::kMaxGrossExposure;

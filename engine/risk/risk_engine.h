@@ -19,8 +19,8 @@
 
 #include <array>
 #include <cstdint>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/book/quote_book.h"
@@ -51,7 +51,7 @@ enum class RiskDenial : std::uint8_t {
   kOrderRateTotal,
   kOutcomeUnknown,
   kInvalidOrder,
-  kVenueFilter,  // the venue's trading rules (tick, step, notional) cannot be met
+  kVenueFilter,   // the venue's trading rules (tick, step, notional) cannot be met
   kShuttingDown,  // the daemon is stopping: no new orders
   kRetryBackoff,  // the venue refused this strategy's last order here: waiting before the next
   kCount,
@@ -65,7 +65,7 @@ struct RiskConfig {
   Money max_gross_exposure{1'000'000 * 100'000'000LL};   // all instruments after the order
   // Per instrument (index = InstrumentId), in the instrument's quantity scale; 0: no limit.
   std::vector<Quantity> max_order_quantity;
-  std::int64_t price_collar_bps = 500;      // limit price within ±5 % of the reference
+  std::int64_t price_collar_bps = 500;          // limit price within ±5 % of the reference
   DurationNs max_quote_age_ns = 2 * kNsPerDay;  // older market data: instrument untradeable
   // Order-rate throttle: at most this many orders per window (0: no limit).
   std::int64_t max_orders_per_instrument = 10;
@@ -90,11 +90,11 @@ struct RiskView {
   const Quote& quote;
   const Position& position;
   TimeNs now_ns;
-  Money available_cash;           // cash minus what open buy orders may spend
-  Quantity available_to_sell;     // position minus what open sell orders may sell
-  bool outcome_unknown_pending;   // an order on this instrument has an unknown outcome
-  bool trading_halted;            // the OMS stopped (journal failure)
-  bool book_invalid = false;      // depth book awaiting a snapshot or broken
+  Money available_cash;                        // cash minus what open buy orders may spend
+  Quantity available_to_sell;                  // position minus what open sell orders may sell
+  bool outcome_unknown_pending;                // an order on this instrument has an unknown outcome
+  bool trading_halted;                         // the OMS stopped (journal failure)
+  bool book_invalid = false;                   // depth book awaiting a snapshot or broken
   TradingState state = TradingState::kActive;  // the strictest of global and instrument
   bool strategy_disabled = false;
   bool crosses_own_order = false;  // a resting order of ours on the other side would match

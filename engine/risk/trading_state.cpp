@@ -6,9 +6,12 @@ namespace sigex {
 
 std::string_view to_string(TradingState state) {
   switch (state) {
-    case TradingState::kActive: return "ACTIVE";
-    case TradingState::kReducing: return "REDUCING";
-    case TradingState::kHalted: return "HALTED";
+    case TradingState::kActive:
+      return "ACTIVE";
+    case TradingState::kReducing:
+      return "REDUCING";
+    case TradingState::kHalted:
+      return "HALTED";
   }
   return "?";
 }
@@ -20,10 +23,13 @@ std::optional<TradingState> trading_state_from_string(std::string_view text) {
   return std::nullopt;
 }
 
-std::string instrument_scope(std::string_view symbol) { return "instrument:" + std::string(symbol); }
+std::string instrument_scope(std::string_view symbol) {
+  return "instrument:" + std::string(symbol);
+}
 std::string strategy_scope(std::string_view tag) { return "strategy:" + std::string(tag); }
 
-bool TradingStates::set(const std::string& scope, TradingState state, std::string reason, TimeNs now_ns) {
+bool TradingStates::set(const std::string& scope, TradingState state, std::string reason,
+                        TimeNs now_ns) {
   TradingStatus& status = states_[scope];
   if (status.state == state && status.reason == reason) return false;
   status.state = state;

@@ -96,8 +96,10 @@ void Engine::restore_trading_states() {
     SIGEX_CHECK(state.has_value(), "journal holds an unknown trading state");
     states_.set(row.scope, *state, row.reason, row.time_ns);
     if (*state != TradingState::kActive) {
-      log_warn("trading state {} is {} since the last run: {}; only an operator resumes it "
-               "(sigex trading-state --set active)", row.scope, row.state, row.reason);
+      log_warn(
+          "trading state {} is {} since the last run: {}; only an operator resumes it "
+          "(sigex trading-state --set active)",
+          row.scope, row.state, row.reason);
     }
   }
   equity_day_ = journal_.load_risk_mark("equity_day", -1);
@@ -131,7 +133,8 @@ void Engine::set_trading_state(const std::string& scope, TradingState state, std
     return;
   }
   for (InstrumentId id = 0; id < instruments_.size(); ++id) {
-    if (instrument_scope(instruments_.get(id).symbol.view()) == scope) orders_.cancel_all(id, now_ns);
+    if (instrument_scope(instruments_.get(id).symbol.view()) == scope)
+      orders_.cancel_all(id, now_ns);
   }
 }
 
@@ -154,23 +157,25 @@ void Engine::check_loss_limits(TimeNs now_ns) {
     if (journal_it) journal_.record_risk_mark("peak_equity", equity.raw, now_ns);
   }
   if (limits.daily_loss_limit.raw > 0 && day_start_equity_ - equity >= limits.daily_loss_limit) {
-    set_trading_state(std::string(kGlobalScope), TradingState::kHalted,
-                      fmt::format("daily_loss_limit: equity {} is {} below the day's start {} (limit {})",
-                                  format_decimal(equity.raw, kMoneyScale),
-                                  format_decimal((day_start_equity_ - equity).raw, kMoneyScale),
-                                  format_decimal(day_start_equity_.raw, kMoneyScale),
-                                  format_decimal(limits.daily_loss_limit.raw, kMoneyScale)));
+    set_trading_state(
+        std::string(kGlobalScope), TradingState::kHalted,
+        fmt::format("daily_loss_limit: equity {} is {} below the day's start {} (limit {})",
+                    format_decimal(equity.raw, kMoneyScale),
+                    format_decimal((day_start_equity_ - equity).raw, kMoneyScale),
+                    format_decimal(day_start_equity_.raw, kMoneyScale),
+                    format_decimal(limits.daily_loss_limit.raw, kMoneyScale)));
     return;
   }
   if (limits.max_drawdown_bps > 0 && peak_equity_.raw > 0 &&
       static_cast<Int128>((peak_equity_ - equity).raw) * 10'000 >=
           static_cast<Int128>(peak_equity_.raw) * limits.max_drawdown_bps) {
-    set_trading_state(std::string(kGlobalScope), TradingState::kHalted,
-                      fmt::format("max_drawdown: equity {} is {} bp below the peak {} (limit {} bp)",
-                                  format_decimal(equity.raw, kMoneyScale),
-                                  static_cast<std::int64_t>(static_cast<Int128>((peak_equity_ - equity).raw) * 10'000 /
-                                                            peak_equity_.raw),
-                                  format_decimal(peak_equity_.raw, kMoneyScale), limits.max_drawdown_bps));
+    set_trading_state(
+        std::string(kGlobalScope), TradingState::kHalted,
+        fmt::format("max_drawdown: equity {} is {} bp below the peak {} (limit {} bp)",
+                    format_decimal(equity.raw, kMoneyScale),
+                    static_cast<std::int64_t>(static_cast<Int128>((peak_equity_ - equity).raw) *
+                                              10'000 / peak_equity_.raw),
+                    format_decimal(peak_equity_.raw, kMoneyScale), limits.max_drawdown_bps));
   }
 }
 
@@ -181,7 +186,8 @@ void Engine::process(const InboundEvent& event) {
   journal_.begin_batch();
   run_due_in_batch();
   origin_receive_ns_ = event.receive_time_ns();
-  origin_is_signal_ = event.kind == MarketEventKind::kTradingSignal || event.kind == MarketEventKind::kGrade;
+  origin_is_signal_ =
+      event.kind == MarketEventKind::kTradingSignal || event.kind == MarketEventKind::kGrade;
   dispatch(event);
   origin_receive_ns_ = 0;
   ++counters_.events;
@@ -269,9 +275,11 @@ void Engine::dispatch(const InboundEvent& event) {
       ++counters_.signals;
       if (order_log_) {
         log_info("signal symbol={} token={} timeframe={} signal={} trend={} date={}",
-                 instruments_.get(event.trading_signal.instrument).symbol.view(), event.trading_signal.token_id,
+                 instruments_.get(event.trading_signal.instrument).symbol.view(),
+                 event.trading_signal.token_id,
                  event.trading_signal.timeframe == SignalTimeframe::kDaily ? "daily" : "hourly",
-                 static_cast<int>(event.trading_signal.signal), static_cast<int>(event.trading_signal.trend),
+                 static_cast<int>(event.trading_signal.signal),
+                 static_cast<int>(event.trading_signal.trend),
                  format_utc_timestamp(event.trading_signal.venue_time_ns));
       }
       for (std::size_t i = 0; i < strategies_.size(); ++i) {
@@ -317,29 +325,29 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   const Quote& quote = quotes_.quote(intent.instrument);
   std::string why;
   if (!venue_.normalize(order.side, order.type, order.price, order.quantity,
-                        order.side == Side::kBuy ? quote.ask : quote.bid, order.instrument,
-                        why)) {
+                        order.side == Side::kBuy ? quote.ask : quote.bid, order.instrument, why)) {
     log_warn("order for {} does not meet the venue's rules: {}", instrument.symbol.view(), why);
     return deny(strategy, intent, RiskDenial::kVenueFilter, now_ns);
   }
   const Position& position = portfolio_.position(intent.instrument);
   const Money reserved = orders_.reserved_buy_notional(instruments_);
   const Money cash = portfolio_.cash();
-  const RiskView view{instrument,
-                      quotes_.quote(intent.instrument),
-                      position,
-                      now_ns,
-                      cash > reserved ? cash - reserved : Money{0},
-                      position.quantity - std::min(position.quantity,
-                                                   orders_.reserved_sell_quantity(intent.instrument)),
-                      orders_.has_unknown_outcome(intent.instrument),
-                      orders_.halted(),
-                      books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
-                          books_[intent.instrument].status() == BookStatus::kInvalid,
-                      instrument_states_[intent.instrument],
-                      strategy_disabled_[strategy],
-                      orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
-                      portfolio_.gross_exposure(quotes_)};
+  const RiskView view{
+      instrument,
+      quotes_.quote(intent.instrument),
+      position,
+      now_ns,
+      cash > reserved ? cash - reserved : Money{0},
+      position.quantity -
+          std::min(position.quantity, orders_.reserved_sell_quantity(intent.instrument)),
+      orders_.has_unknown_outcome(intent.instrument),
+      orders_.halted(),
+      books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
+          books_[intent.instrument].status() == BookStatus::kInvalid,
+      instrument_states_[intent.instrument],
+      strategy_disabled_[strategy],
+      orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
+      portfolio_.gross_exposure(quotes_)};
   const RiskDenial denial = risk_.check(order, view);
   if (denial != RiskDenial::kNone) return deny(strategy, intent, denial, now_ns);
   auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), order,
@@ -347,39 +355,50 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   if (id) {
     ++counters_.orders_submitted;
     if (order_log_) {
-      log_info("order sent id={} strategy={} symbol={} side={} type={} tif={} price={} quantity={} reduce_only={} "
-               "reason={}",
-               id->view(), strategies_[strategy]->tag(), instrument.symbol.view(), to_string(order.side),
-               to_string(order.type), to_string(order.time_in_force),
-               format_decimal(order.price.raw, instrument.price_scale),
-               format_decimal(order.quantity.raw, instrument.quantity_scale), order.reduce_only,
-               order.reason.empty() ? "-" : order.reason);
+      log_info(
+          "order sent id={} strategy={} symbol={} side={} type={} tif={} price={} quantity={} "
+          "reduce_only={} "
+          "reason={}",
+          id->view(), strategies_[strategy]->tag(), instrument.symbol.view(), to_string(order.side),
+          to_string(order.type), to_string(order.time_in_force),
+          format_decimal(order.price.raw, instrument.price_scale),
+          format_decimal(order.quantity.raw, instrument.quantity_scale), order.reduce_only,
+          order.reason.empty() ? "-" : order.reason);
     }
-    LatencyHistogram* latency = origin_is_signal_ ? signal_decision_latency_ : market_decision_latency_;
+    LatencyHistogram* latency =
+        origin_is_signal_ ? signal_decision_latency_ : market_decision_latency_;
     if (latency != nullptr && origin_receive_ns_ > 0) {
-      latency->record((latency_clock_ != nullptr ? latency_clock_->now_ns() : now_ns) - origin_receive_ns_);
+      latency->record((latency_clock_ != nullptr ? latency_clock_->now_ns() : now_ns) -
+                      origin_receive_ns_);
     }
   }
   return id;
 }
 
-std::size_t Engine::cancel_all_orders() { return orders_.cancel_all(kNoInstrument, clock_.now_ns()); }
+std::size_t Engine::cancel_all_orders() {
+  return orders_.cancel_all(kNoInstrument, clock_.now_ns());
+}
 
 std::optional<ClientOrderId> Engine::deny(std::size_t strategy, const OrderIntent& intent,
                                           RiskDenial denial, TimeNs now_ns) {
   // A strategy that asks again on every market event is denied every time (counted), but
   // the journal keeps one row per strategy, instrument and reason a minute.
-  TimeNs& journaled = denial_journaled_ns_.try_emplace({strategy, intent.instrument, denial}, -kNsPerMinute).first->second;
+  TimeNs& journaled =
+      denial_journaled_ns_.try_emplace({strategy, intent.instrument, denial}, -kNsPerMinute)
+          .first->second;
   if (now_ns - journaled >= kNsPerMinute) {
     journaled = now_ns;
-    journal_.record_risk_denial(strategies_[strategy]->tag(), instruments_.get(intent.instrument).symbol.view(),
+    journal_.record_risk_denial(strategies_[strategy]->tag(),
+                                instruments_.get(intent.instrument).symbol.view(),
                                 to_string(denial), now_ns);
     if (order_log_) {
       const Instrument& instrument = instruments_.get(intent.instrument);
-      log_info("order denied strategy={} symbol={} side={} quantity={} reason={} (repeats within a minute are "
-               "counted, not logged)",
-               strategies_[strategy]->tag(), instrument.symbol.view(), to_string(intent.side),
-               format_decimal(intent.quantity.raw, instrument.quantity_scale), to_string(denial));
+      log_info(
+          "order denied strategy={} symbol={} side={} quantity={} reason={} (repeats within a "
+          "minute are "
+          "counted, not logged)",
+          strategies_[strategy]->tag(), instrument.symbol.view(), to_string(intent.side),
+          format_decimal(intent.quantity.raw, instrument.quantity_scale), to_string(denial));
     }
   } else {
     ++counters_.denials_not_journaled;
@@ -396,12 +415,14 @@ void Engine::on_venue_rejection(const Order& order, TimeNs now_ns) {
     // instrument stops instead of looping. An exit that cannot be placed halts it; an entry
     // leaves it reducing (exits still allowed). An operator resumes it.
     ++counters_.alerts;
-    const TradingState state = order.side == Side::kSell ? TradingState::kHalted : TradingState::kReducing;
+    const TradingState state =
+        order.side == Side::kSell ? TradingState::kHalted : TradingState::kReducing;
     const std::string reason = fmt::format(
-        "ALERT: the venue refused {} {} {} with {} and retrying cannot succeed; sigex ctl resume --scope {} "
+        "ALERT: the venue refused {} {} {} with {} and retrying cannot succeed; sigex ctl resume "
+        "--scope {} "
         "once the cause is fixed",
-        to_string(order.side), instrument.symbol.view(), order.client_order_id.view(), order.last_venue_error,
-        instrument_scope(instrument.symbol.view()));
+        to_string(order.side), instrument.symbol.view(), order.client_order_id.view(),
+        order.last_venue_error, instrument_scope(instrument.symbol.view()));
     set_trading_state(instrument_scope(instrument.symbol.view()), state, reason);
     return;
   }
@@ -409,43 +430,55 @@ void Engine::on_venue_rejection(const Order& order, TimeNs now_ns) {
   const int refusals = backoff_.refusals(order.strategy, order.instrument);
   // One line per refusal would be a storm of its own: the first few, then every tenth.
   if (refusals <= 3 || refusals % 10 == 0) {
-    log_warn("order {} on {} refused ({}{}); the next order of {} there waits {} ms (refusal {} in a row)",
-             order.client_order_id.view(), instrument.symbol.view(),
-             order.rejection == RejectionKind::kLocal ? "never sent: " : "venue error ", order.last_venue_error,
-             strategies_[order.strategy]->tag(), (retry_at - now_ns) / kNsPerMs, refusals);
+    log_warn(
+        "order {} on {} refused ({}{}); the next order of {} there waits {} ms (refusal {} in a "
+        "row)",
+        order.client_order_id.view(), instrument.symbol.view(),
+        order.rejection == RejectionKind::kLocal ? "never sent: " : "venue error ",
+        order.last_venue_error, strategies_[order.strategy]->tag(), (retry_at - now_ns) / kNsPerMs,
+        refusals);
   }
 }
 
-void Engine::log_order_event(const Order& order, OrderEvent event, const ExecutionEvent& cause) const {
+void Engine::log_order_event(const Order& order, OrderEvent event,
+                             const ExecutionEvent& cause) const {
   const Instrument& instrument = instruments_.get(order.instrument);
-  const auto quantity = [&](Quantity value) { return format_decimal(value.raw, instrument.quantity_scale); };
+  const auto quantity = [&](Quantity value) {
+    return format_decimal(value.raw, instrument.quantity_scale);
+  };
   switch (event) {
     case OrderEvent::kAccept:
-      log_info("order accepted id={} symbol={} venue_id={}", order.client_order_id.view(), instrument.symbol.view(),
-               order.venue_order_id);
+      log_info("order accepted id={} symbol={} venue_id={}", order.client_order_id.view(),
+               instrument.symbol.view(), order.venue_order_id);
       return;
     case OrderEvent::kPartialFill:
     case OrderEvent::kFill: {
       std::string fee_asset(instrument.quote_asset.view());
       if (cause.fee_asset == FeeAsset::kBase) fee_asset = std::string(instrument.base_asset.view());
       if (cause.fee_asset == FeeAsset::kOther) fee_asset = std::string(cause.fee_asset_code.view());
-      log_info("order {} id={} symbol={} side={} trade={} price={} quantity={} fee={} fee_asset={} filled={} of={}",
-               event == OrderEvent::kFill && order.filled_quantity == order.quantity ? "filled" : "partially_filled",
-               order.client_order_id.view(), instrument.symbol.view(), to_string(order.side), cause.trade_id,
-               format_decimal(cause.price.raw, instrument.price_scale), quantity(cause.quantity),
-               format_decimal(cause.fee.raw, kMoneyScale), fee_asset, quantity(order.filled_quantity),
-               quantity(order.quantity));
+      log_info(
+          "order {} id={} symbol={} side={} trade={} price={} quantity={} fee={} fee_asset={} "
+          "filled={} of={}",
+          event == OrderEvent::kFill && order.filled_quantity == order.quantity
+              ? "filled"
+              : "partially_filled",
+          order.client_order_id.view(), instrument.symbol.view(), to_string(order.side),
+          cause.trade_id, format_decimal(cause.price.raw, instrument.price_scale),
+          quantity(cause.quantity), format_decimal(cause.fee.raw, kMoneyScale), fee_asset,
+          quantity(order.filled_quantity), quantity(order.quantity));
       return;
     }
     case OrderEvent::kCanceled:
     case OrderEvent::kExpired:
-      log_info("order {} id={} symbol={} filled={} of={}", event == OrderEvent::kCanceled ? "canceled" : "expired",
-               order.client_order_id.view(), instrument.symbol.view(), quantity(order.filled_quantity),
-               quantity(order.quantity));
+      log_info("order {} id={} symbol={} filled={} of={}",
+               event == OrderEvent::kCanceled ? "canceled" : "expired",
+               order.client_order_id.view(), instrument.symbol.view(),
+               quantity(order.filled_quantity), quantity(order.quantity));
       return;
     case OrderEvent::kReject:
-      log_info("order rejected id={} symbol={} side={} code={} retry={}", order.client_order_id.view(),
-               instrument.symbol.view(), to_string(order.side), order.last_venue_error,
+      log_info("order rejected id={} symbol={} side={} code={} retry={}",
+               order.client_order_id.view(), instrument.symbol.view(), to_string(order.side),
+               order.last_venue_error,
                order.rejection == RejectionKind::kFinal   ? "never (instrument stopped)"
                : order.rejection == RejectionKind::kLocal ? "backoff (never sent)"
                                                           : "backoff");
@@ -469,8 +502,8 @@ void Engine::handle_execution(const ExecutionEvent& event) {
     if (risk_.record_fill(order.strategy, now_ns)) {
       const RiskConfig& limits = risk_.config();
       set_trading_state(strategy_scope(strategies_[order.strategy]->tag()), TradingState::kHalted,
-                        fmt::format("repeated_execution: more than {} fills within {} s", limits.max_fills,
-                                    limits.fill_window_ns / kNsPerSecond));
+                        fmt::format("repeated_execution: more than {} fills within {} s",
+                                    limits.max_fills, limits.fill_window_ns / kNsPerSecond));
     }
     result = portfolio_.apply_fill(order.instrument, order.side, event.price, event.quantity,
                                    FillFee::of(event));
@@ -479,7 +512,8 @@ void Engine::handle_execution(const ExecutionEvent& event) {
   SIGEX_CHECK(order.strategy < strategies_.size(), "order owned by an unknown strategy");
   if (order_log_) log_order_event(order, update->event, event);
   if (update->event == OrderEvent::kReject) on_venue_rejection(order, now_ns);
-  if (update->event == OrderEvent::kAccept || update->new_fill) backoff_.on_success(order.strategy, order.instrument);
+  if (update->event == OrderEvent::kAccept || update->new_fill)
+    backoff_.on_success(order.strategy, order.instrument);
   Strategy& strategy = *strategies_[order.strategy];
   Context& context = *contexts_[order.strategy];
   if (update->new_fill) {

@@ -7,27 +7,27 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <tuple>
 #include <queue>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/book/order_book.h"
 #include "engine/book/quote_book.h"
 #include "engine/core/clock.h"
-#include "engine/ports/market_data_control.h"
 #include "engine/journal/journal.h"
+#include "engine/metrics/latency_histogram.h"
 #include "engine/oms/order_manager.h"
 #include "engine/portfolio/portfolio.h"
+#include "engine/ports/engine_observer.h"
+#include "engine/ports/execution_venue.h"
+#include "engine/ports/market_data_control.h"
+#include "engine/ports/strategy.h"
 #include "engine/queue/event_queue.h"
 #include "engine/risk/retry_backoff.h"
 #include "engine/risk/risk_engine.h"
 #include "engine/risk/trading_state.h"
-#include "engine/metrics/latency_histogram.h"
 #include "engine/signals/signal_gate.h"
-#include "engine/ports/strategy.h"
-#include "engine/ports/engine_observer.h"
-#include "engine/ports/execution_venue.h"
 
 namespace sigex {
 
@@ -44,8 +44,8 @@ struct EngineCounters {
   std::uint64_t orders_submitted = 0;
   std::uint64_t resync_requests = 0;
   std::uint64_t feed_resets = 0;
-  std::uint64_t venue_rejections = 0;    // orders the venue refused
-  std::uint64_t alerts = 0;              // conditions an operator must see (logged as ALERT)
+  std::uint64_t venue_rejections = 0;       // orders the venue refused
+  std::uint64_t alerts = 0;                 // conditions an operator must see (logged as ALERT)
   std::uint64_t denials_not_journaled = 0;  // repeats of a denial within a minute (counted only)
 };
 
@@ -95,8 +95,12 @@ class Engine {
   std::vector<std::string> strategy_tags() const;
   bool halted() const { return orders_.halted(); }
   // How unknown outcomes are resolved (the venue's recvWindow and lag); before start().
-  void set_resolution_policy(const ResolutionPolicy& policy) { orders_.set_resolution_policy(policy); }
-  void set_foreign_order_policy(ForeignOrderPolicy policy) { orders_.set_foreign_order_policy(policy); }
+  void set_resolution_policy(const ResolutionPolicy& policy) {
+    orders_.set_resolution_policy(policy);
+  }
+  void set_foreign_order_policy(ForeignOrderPolicy policy) {
+    orders_.set_foreign_order_policy(policy);
+  }
   const std::string& halt_reason() const { return orders_.halt_reason(); }
 
   // Trading states (global, per instrument, per strategy), restored from the journal at
@@ -139,8 +143,7 @@ class Engine {
     std::size_t strategy;
     std::uint64_t tag;
     friend bool operator>(const Timer& left, const Timer& right) {
-      return left.at_ns != right.at_ns ? left.at_ns > right.at_ns
-                                       : left.sequence > right.sequence;
+      return left.at_ns != right.at_ns ? left.at_ns > right.at_ns : left.sequence > right.sequence;
     }
   };
 

@@ -20,7 +20,8 @@ std::uint64_t key_of(std::uint64_t kind, TokenId token) {
 }
 
 TokenId token_of(const InboundEvent& event) {
-  return event.kind == MarketEventKind::kTradingSignal ? event.trading_signal.token_id : event.grade.token_id;
+  return event.kind == MarketEventKind::kTradingSignal ? event.trading_signal.token_id
+                                                       : event.grade.token_id;
 }
 
 }  // namespace
@@ -28,7 +29,8 @@ TokenId token_of(const InboundEvent& event) {
 std::string_view signal_kind(const InboundEvent& event) { return kKinds[kind_index(event)]; }
 
 std::int64_t signal_value(const InboundEvent& event) {
-  return event.kind == MarketEventKind::kTradingSignal ? event.trading_signal.signal : event.grade.hundredths;
+  return event.kind == MarketEventKind::kTradingSignal ? event.trading_signal.signal
+                                                       : event.grade.hundredths;
 }
 
 TimeNs signal_time(const InboundEvent& event) {
@@ -37,7 +39,8 @@ TimeNs signal_time(const InboundEvent& event) {
 }
 
 SignalVerdict SignalLatest::classify(const InboundEvent& event) const {
-  return classify(key_of(kind_index(event), token_of(event)), signal_time(event), signal_value(event));
+  return classify(key_of(kind_index(event), token_of(event)), signal_time(event),
+                  signal_value(event));
 }
 
 void SignalLatest::accept(const InboundEvent& event) {
@@ -50,12 +53,14 @@ SignalVerdict SignalLatest::admit(const InboundEvent& event) {
   return verdict;
 }
 
-SignalVerdict SignalLatest::classify(std::uint64_t key, TimeNs venue_time_ns, std::int64_t value) const {
+SignalVerdict SignalLatest::classify(std::uint64_t key, TimeNs venue_time_ns,
+                                     std::int64_t value) const {
   const auto found = latest_.find(key);
   if (found == latest_.end()) return SignalVerdict::kNew;
   const Latest& latest = found->second;
   if (venue_time_ns < latest.venue_time_ns) return SignalVerdict::kOutdated;
-  if (venue_time_ns == latest.venue_time_ns && value == latest.value) return SignalVerdict::kDuplicate;
+  if (venue_time_ns == latest.venue_time_ns && value == latest.value)
+    return SignalVerdict::kDuplicate;
   return SignalVerdict::kNew;
 }
 
@@ -63,17 +68,20 @@ void SignalLatest::accept(std::uint64_t key, TimeNs venue_time_ns, std::int64_t 
   latest_[key] = Latest{venue_time_ns, value};
 }
 
-void SignalLatest::remember(std::string_view kind, TokenId token, TimeNs venue_time_ns, std::int64_t value) {
+void SignalLatest::remember(std::string_view kind, TokenId token, TimeNs venue_time_ns,
+                            std::int64_t value) {
   for (std::uint64_t index = 0; index < std::size(kKinds); ++index) {
     if (kKinds[index] == kind) {
       const std::uint64_t key = key_of(index, token);
-      if (classify(key, venue_time_ns, value) == SignalVerdict::kNew) accept(key, venue_time_ns, value);
+      if (classify(key, venue_time_ns, value) == SignalVerdict::kNew)
+        accept(key, venue_time_ns, value);
       return;
     }
   }
 }
 
-SignalGate::SignalGate(SignalGateConfig config, Journal& journal, const InstrumentRegistry& instruments)
+SignalGate::SignalGate(SignalGateConfig config, Journal& journal,
+                       const InstrumentRegistry& instruments)
     : config_(config), journal_(journal), instruments_(instruments) {}
 
 void SignalGate::restore() {
@@ -84,18 +92,25 @@ void SignalGate::restore() {
 
 bool SignalGate::admit(const InboundEvent& event, TimeNs now_ns) {
   switch (latest_.classify(event)) {
-    case SignalVerdict::kDuplicate: ++counters_.duplicates; return false;
-    case SignalVerdict::kOutdated: ++counters_.outdated; return false;
-    case SignalVerdict::kNew: break;
+    case SignalVerdict::kDuplicate:
+      ++counters_.duplicates;
+      return false;
+    case SignalVerdict::kOutdated:
+      ++counters_.outdated;
+      return false;
+    case SignalVerdict::kNew:
+      break;
   }
   const bool is_signal = event.kind == MarketEventKind::kTradingSignal;
   DurationNs max_age = config_.max_grade_age_ns;
   if (is_signal) {
-    max_age = event.trading_signal.timeframe == SignalTimeframe::kDaily ? config_.max_daily_signal_age_ns
-                                                                          : config_.max_hourly_signal_age_ns;
+    max_age = event.trading_signal.timeframe == SignalTimeframe::kDaily
+                  ? config_.max_daily_signal_age_ns
+                  : config_.max_hourly_signal_age_ns;
   }
   const bool stale = now_ns - signal_time(event) > max_age;
-  const InstrumentId instrument = is_signal ? event.trading_signal.instrument : event.grade.instrument;
+  const InstrumentId instrument =
+      is_signal ? event.trading_signal.instrument : event.grade.instrument;
   const SignalRow row{std::string(signal_kind(event)),
                       token_of(event),
                       std::string(instruments_.get(instrument).symbol.view()),
@@ -106,7 +121,8 @@ bool SignalGate::admit(const InboundEvent& event, TimeNs now_ns) {
                       stale ? "stale" : "delivered"};
   if (!journal_.record_signal(row)) {
     ++counters_.journal_failures;
-    log_error("journal write failed while recording a {} signal: {}", row.kind, journal_.last_error());
+    log_error("journal write failed while recording a {} signal: {}", row.kind,
+              journal_.last_error());
     return false;
   }
   latest_.accept(event);

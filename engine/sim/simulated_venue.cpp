@@ -46,8 +46,9 @@ void SimulatedVenue::restore(const std::vector<Order>& orders, const std::vector
         order.state != OrderState::kPendingCancel) {
       continue;
     }
-    live_orders_.push_back(LiveOrder{command_for(order, OrderCommandKind::kNew, order.created_time_ns),
-                                     order.venue_order_id, order.filled_quantity, true});
+    live_orders_.push_back(
+        LiveOrder{command_for(order, OrderCommandKind::kNew, order.created_time_ns),
+                  order.venue_order_id, order.filled_quantity, true});
   }
 }
 
@@ -77,9 +78,15 @@ void SimulatedVenue::process_arrivals(TimeNs now_ns) {
     const InFlight next = in_flight_.front();
     in_flight_.pop_front();
     switch (next.command.kind) {
-      case OrderCommandKind::kNew: arrive(next.command, next.arrival_ns); break;
-      case OrderCommandKind::kCancel: arrive_cancel(next.command, next.arrival_ns); break;
-      case OrderCommandKind::kQuery: arrive_query(next.command, next.arrival_ns); break;
+      case OrderCommandKind::kNew:
+        arrive(next.command, next.arrival_ns);
+        break;
+      case OrderCommandKind::kCancel:
+        arrive_cancel(next.command, next.arrival_ns);
+        break;
+      case OrderCommandKind::kQuery:
+        arrive_query(next.command, next.arrival_ns);
+        break;
     }
   }
   remove_finished();
@@ -213,7 +220,8 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
         // A bar that began before the order existed is its past: wait for the next one.
         if (order.resting && order.command.instrument == event.bar.instrument &&
             order.command.created_time_ns - event.bar.open_time_ns <=
-                (event.bar.close_time_ns - event.bar.open_time_ns) / 10'000 * config_.bar_open_tolerance_bps) {
+                (event.bar.close_time_ns - event.bar.open_time_ns) / 10'000 *
+                    config_.bar_open_tolerance_bps) {
           match_against_bar(order, event.bar, now_ns);
         }
       }
@@ -234,8 +242,8 @@ void SimulatedVenue::match_against_quote(LiveOrder& order, TimeNs now_ns) {
   const Price touch = buy ? market.best.ask_price : market.best.bid_price;
   const Quantity displayed = buy ? market.best.ask_quantity : market.best.bid_quantity;
   Quantity& taken = buy ? market.ask_taken : market.bid_taken;
-  const bool marketable = buy ? is_marketable_buy(order.command, touch)
-                              : is_marketable_sell(order.command, touch);
+  const bool marketable =
+      buy ? is_marketable_buy(order.command, touch) : is_marketable_sell(order.command, touch);
   if (touch.raw <= 0 || !marketable) return;
   const Quantity take = std::min(order.command.quantity - order.filled, displayed - taken);
   if (take.raw <= 0) return;
@@ -249,8 +257,7 @@ void SimulatedVenue::match_against_quote(LiveOrder& order, TimeNs now_ns) {
   finish_if_done(order);
 }
 
-void SimulatedVenue::match_against_trade(LiveOrder& order, const TradeTick& trade,
-                                         TimeNs now_ns) {
+void SimulatedVenue::match_against_trade(LiveOrder& order, const TradeTick& trade, TimeNs now_ns) {
   if (order.command.type != OrderType::kLimit) return;
   const bool crosses = order.command.side == Side::kBuy ? trade.price <= order.command.price
                                                         : trade.price >= order.command.price;
@@ -308,8 +315,8 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
             .value_or(Money{0}),
         price, instrument.price_scale, instrument.quantity_scale, Rounding::kDown);
     if (affordable && *affordable < quantity) {
-      quantity = Quantity{round_to_multiple(affordable->raw, instrument.step_size.raw,
-                                            Rounding::kDown)};
+      quantity =
+          Quantity{round_to_multiple(affordable->raw, instrument.step_size.raw, Rounding::kDown)};
     }
   } else {
     quantity = std::min(quantity, account_.position(order.command.instrument).quantity);
@@ -320,8 +327,8 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
     emit(ExecutionKind::kExpired, order.command, order.venue_order_id, now_ns);
     return;
   }
-  const auto value = notional(price, instrument.price_scale, quantity, instrument.quantity_scale,
-                              Rounding::kDown);
+  const auto value =
+      notional(price, instrument.price_scale, quantity, instrument.quantity_scale, Rounding::kDown);
   SIGEX_CHECK(value.has_value(), "simulated fill notional overflow");
   const std::int64_t fee_bps =
       liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps;
@@ -346,22 +353,26 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
   outgoing_.push_back(Outgoing{now_ns + config_.order_latency_ns, event});
 }
 
-FillFee SimulatedVenue::fee_for(const Instrument& instrument, Side side, Price price, Quantity quantity,
-                                Money value, std::int64_t fee_bps) const {
+FillFee SimulatedVenue::fee_for(const Instrument& instrument, Side side, Price price,
+                                Quantity quantity, Money value, std::int64_t fee_bps) const {
   const Money in_quote = apply_basis_points(value, fee_bps, Rounding::kUp).value_or(Money{0});
   switch (config_.fee_asset) {
-    case SimulatedFeeAsset::kQuote: return FillFee::in_quote(in_quote);
+    case SimulatedFeeAsset::kQuote:
+      return FillFee::in_quote(in_quote);
     case SimulatedFeeAsset::kBase: {
       if (side == Side::kSell) return FillFee::in_quote(in_quote);  // the asset received
       const Quantity charged{mul_div(quantity.raw, fee_bps, 10'000, Rounding::kUp).value_or(0)};
-      const Money worth = notional(price, instrument.price_scale, charged, instrument.quantity_scale, Rounding::kUp)
-                              .value_or(Money{0});
+      const Money worth =
+          notional(price, instrument.price_scale, charged, instrument.quantity_scale, Rounding::kUp)
+              .value_or(Money{0});
       return FillFee{worth, FeeAsset::kBase, charged, {}};
     }
     case SimulatedFeeAsset::kThird: {
       // The third asset's amount at 8 decimals: the quote value at its fixed price.
-      const auto amount = mul_div(in_quote.raw, 100'000'000, config_.third_fee_asset_price.raw, Rounding::kUp);
-      return FillFee{in_quote, FeeAsset::kOther, Quantity{amount.value_or(0)}, config_.third_fee_asset};
+      const auto amount =
+          mul_div(in_quote.raw, 100'000'000, config_.third_fee_asset_price.raw, Rounding::kUp);
+      return FillFee{in_quote, FeeAsset::kOther, Quantity{amount.value_or(0)},
+                     config_.third_fee_asset};
     }
   }
   return FillFee::in_quote(in_quote);
@@ -384,8 +395,9 @@ void SimulatedVenue::emit(ExecutionKind kind, const OrderCommand& command,
   if (kind == ExecutionKind::kNotFound) event.absence = AbsenceEvidence::kProven;
   // As Binance's: a filter failure or an insufficient balance cannot succeed by retrying.
   if (kind == ExecutionKind::kRejected) {
-    event.rejection = error_code == kFilterFailure || error_code == kNewOrderRejected ? RejectionKind::kFinal
-                                                                                      : RejectionKind::kRetryable;
+    event.rejection = error_code == kFilterFailure || error_code == kNewOrderRejected
+                          ? RejectionKind::kFinal
+                          : RejectionKind::kRetryable;
   }
   outgoing_.push_back(Outgoing{now_ns + config_.order_latency_ns, event});
 }

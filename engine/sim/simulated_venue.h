@@ -50,8 +50,9 @@ struct SimulatedVenueConfig {
   SimulatedFeeAsset fee_asset = SimulatedFeeAsset::kQuote;
   AssetCode third_fee_asset = AssetCode::from("BNB");
   Money third_fee_asset_price{600LL * 100'000'000};  // cash per unit of the third asset
-  std::int64_t bar_participation_bps = 1000;  // at most 10 % of a bar's volume
-  std::int64_t bar_open_tolerance_bps = 100;  // of a bar's length: how late an order may be for its open
+  std::int64_t bar_participation_bps = 1000;         // at most 10 % of a bar's volume
+  std::int64_t bar_open_tolerance_bps =
+      100;  // of a bar's length: how late an order may be for its open
 };
 
 class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
@@ -108,8 +109,8 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   void match_against_bar(LiveOrder& order, const Bar& bar, TimeNs now_ns);
   void fill(LiveOrder& order, Price price, Quantity quantity, Liquidity liquidity, TimeNs now_ns);
   // The fee of a fill, charged in the configured asset.
-  FillFee fee_for(const Instrument& instrument, Side side, Price price, Quantity quantity, Money value,
-                  std::int64_t fee_bps) const;
+  FillFee fee_for(const Instrument& instrument, Side side, Price price, Quantity quantity,
+                  Money value, std::int64_t fee_bps) const;
   void finish_if_done(LiveOrder& order);
   void emit(ExecutionKind kind, const OrderCommand& command, VenueOrderId venue_order_id,
             TimeNs now_ns, std::int32_t error_code = 0);

@@ -9,7 +9,9 @@ namespace {
 
 std::string quoted(std::string_view text) { return "\"" + json_escape(text) + "\""; }
 std::string or_null(std::string_view text) { return text.empty() ? "null" : quoted(text); }
-std::string seconds(std::optional<double> value) { return value ? fmt::format("{:.1f}", *value) : "null"; }
+std::string seconds(std::optional<double> value) {
+  return value ? fmt::format("{:.1f}", *value) : "null";
+}
 const char* boolean(bool value) { return value ? "true" : "false"; }
 
 }  // namespace
@@ -18,134 +20,171 @@ std::string render_status_text(const DaemonStatus& s) {
   std::string out;
   out += fmt::format("mode            {}\n", s.mode);
   out += fmt::format("state dir       {}\n", s.state_dir);
-  out += fmt::format("ready           {}\n", s.ready_since.empty() ? std::string("no (starting)") : "since " + s.ready_since);
+  out += fmt::format("ready           {}\n", s.ready_since.empty() ? std::string("no (starting)")
+                                                                   : "since " + s.ready_since);
   if (s.stopping) out += "stopping        yes\n";
-  out += fmt::format("core dumps      {}\n", s.core_dumps_allowed ? "ALLOWED ([service] allow_core_dumps)"
-                                                                   : "disabled (not dumpable)");
+  out += fmt::format("core dumps      {}\n", s.core_dumps_allowed
+                                                 ? "ALLOWED ([service] allow_core_dumps)"
+                                                 : "disabled (not dumpable)");
   if (!s.metrics_url.empty()) out += fmt::format("metrics         {}\n", s.metrics_url);
   out += "trading states\n";
   for (const DaemonStatus::Scope& scope : s.trading_states) {
     const bool global = scope.scope == "global";
     if (global) {
-      out += fmt::format("  global        {}{}\n", scope.state,
-                         scope.reason.empty() ? "" : fmt::format(" since {}: {}", scope.since, scope.reason));
+      out += fmt::format(
+          "  global        {}{}\n", scope.state,
+          scope.reason.empty() ? "" : fmt::format(" since {}: {}", scope.since, scope.reason));
     } else {
-      out += fmt::format("  {:<13} {} since {}: {}\n", scope.scope, scope.state, scope.since, scope.reason);
+      out += fmt::format("  {:<13} {} since {}: {}\n", scope.scope, scope.state, scope.since,
+                         scope.reason);
     }
   }
   if (!s.oms_halted_reason.empty()) out += fmt::format("  OMS HALTED: {}\n", s.oms_halted_reason);
   out += "feeds\n";
-  out += fmt::format("  market data   {}, last event {}, {} connects, {} reconnects\n", s.market_data_state,
-                     s.last_market_event_age_s ? fmt::format("{:.1f} s ago", *s.last_market_event_age_s) : "none yet",
-                     s.feed_connects, s.feed_reconnects);
+  out += fmt::format(
+      "  market data   {}, last event {}, {} connects, {} reconnects\n", s.market_data_state,
+      s.last_market_event_age_s ? fmt::format("{:.1f} s ago", *s.last_market_event_age_s)
+                                : "none yet",
+      s.feed_connects, s.feed_reconnects);
   if (s.token_metrics) {
     const DaemonStatus::TokenMetrics& tm = *s.token_metrics;
     for (const DaemonStatus::Endpoint& endpoint : tm.endpoints) {
-      out += fmt::format("  {:<13} {} polls, {} failures, last success {}\n", endpoint.name, endpoint.polls,
-                         endpoint.failures,
-                         endpoint.last_success_age_s ? fmt::format("{:.0f} s ago", *endpoint.last_success_age_s) : "never");
+      out += fmt::format("  {:<13} {} polls, {} failures, last success {}\n", endpoint.name,
+                         endpoint.polls, endpoint.failures,
+                         endpoint.last_success_age_s
+                             ? fmt::format("{:.0f} s ago", *endpoint.last_success_age_s)
+                             : "never");
     }
-    out += fmt::format("  signals       {} records received; {} delivered, {} already seen, {} outdated, {} stale\n",
-                       tm.records_received, tm.delivered, tm.duplicates, tm.outdated, tm.stale);
-    out += fmt::format("  Token Metrics budget: {} of {} calls used this month, {} left{}\n", tm.budget_used,
-                       tm.budget_limit, std::max<std::int64_t>(tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0),
-                       tm.halted_reason.empty() ? "" : "; polling HALTED: " + tm.halted_reason);
+    out += fmt::format(
+        "  signals       {} records received; {} delivered, {} already seen, {} outdated, {} "
+        "stale\n",
+        tm.records_received, tm.delivered, tm.duplicates, tm.outdated, tm.stale);
+    out += fmt::format(
+        "  Token Metrics budget: {} of {} calls used this month, {} left{}\n", tm.budget_used,
+        tm.budget_limit,
+        std::max<std::int64_t>(tm.budget_limit - static_cast<std::int64_t>(tm.budget_used), 0),
+        tm.halted_reason.empty() ? "" : "; polling HALTED: " + tm.halted_reason);
   } else {
     out += "  Token Metrics not configured\n";
   }
   out += "positions\n";
   for (const DaemonStatus::Position& p : s.positions) {
-    out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {})\n", p.symbol, p.quantity, p.entry_price,
-                       p.realised_pnl, p.unrealised_pnl);
+    out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {})\n", p.symbol, p.quantity,
+                       p.entry_price, p.realised_pnl, p.unrealised_pnl);
   }
   if (s.positions.empty()) out += "  none\n";
   out += fmt::format("cash            {} {}\n", s.cash, s.cash_asset);
-  out += fmt::format("equity          {} {} (started with {}; fees {})\n", s.equity, s.cash_asset, s.starting_cash, s.fees);
+  out += fmt::format("equity          {} {} (started with {}; fees {})\n", s.equity, s.cash_asset,
+                     s.starting_cash, s.fees);
   out += "open orders\n";
   for (const DaemonStatus::OpenOrder& o : s.open_orders) {
-    out += fmt::format("  {} {} {} {} {} @ {} filled {} {}\n", o.client_order_id, o.symbol, o.side, o.type, o.quantity,
-                       o.price, o.filled, o.state);
+    out += fmt::format("  {} {} {} {} {} @ {} filled {} {}\n", o.client_order_id, o.symbol, o.side,
+                       o.type, o.quantity, o.price, o.filled, o.state);
   }
   if (s.open_orders.empty()) out += "  none\n";
   if (s.unresolved_orders > 0) {
-    out += fmt::format("  UNRESOLVED    {} order(s) whose outcome is not definite (looked up; instrument blocked){}\n",
-                       s.unresolved_orders,
-                       s.unproven_absences > 0
-                           ? fmt::format("; ALERT: {} lookup(s) found a trace the venue cannot attribute: check the account",
-                                         s.unproven_absences)
-                           : std::string());
+    out += fmt::format(
+        "  UNRESOLVED    {} order(s) whose outcome is not definite (looked up; instrument "
+        "blocked){}\n",
+        s.unresolved_orders,
+        s.unproven_absences > 0 ? fmt::format("; ALERT: {} lookup(s) found a trace the venue "
+                                              "cannot attribute: check the account",
+                                              s.unproven_absences)
+                                : std::string());
   }
   if (s.orders_waiting > 0) {
-    out += fmt::format("  WAITING       {} order(s) not sent yet: {} (each goes out once when that clears, or is given "
-                       "up after {} s)\n",
-                       s.orders_waiting, s.waiting_reason, s.max_order_wait_s);
+    out += fmt::format(
+        "  WAITING       {} order(s) not sent yet: {} (each goes out once when that clears, or is "
+        "given "
+        "up after {} s)\n",
+        s.orders_waiting, s.waiting_reason, s.max_order_wait_s);
   }
   if (s.banned) out += "  BANNED        the exchange bans this IP (HTTP 418): no request is sent\n";
   std::string denials;
-  for (const auto& [reason, count] : s.risk_denials) denials += fmt::format(" {}={}", reason, count);
-  out += fmt::format("this run        {} events, {} orders, {} fills, {} venue refusal(s), {} alert(s), risk denials{}\n",
-                     s.events, s.orders, s.fills, s.venue_rejections, s.alerts, denials.empty() ? " none" : denials);
+  for (const auto& [reason, count] : s.risk_denials)
+    denials += fmt::format(" {}={}", reason, count);
+  out += fmt::format(
+      "this run        {} events, {} orders, {} fills, {} venue refusal(s), {} alert(s), risk "
+      "denials{}\n",
+      s.events, s.orders, s.fills, s.venue_rejections, s.alerts,
+      denials.empty() ? " none" : denials);
   return out;
 }
 
 std::string render_status_json(const DaemonStatus& s) {
   std::string out = "{";
-  out += fmt::format("\"mode\": {}, \"state_dir\": {}, \"ready\": {}, \"ready_since\": {}, \"stopping\": {}, "
-                     "\"core_dumps_allowed\": {}, \"metrics\": {}",
-                     quoted(s.mode), quoted(s.state_dir), boolean(!s.ready_since.empty()), or_null(s.ready_since),
-                     boolean(s.stopping), boolean(s.core_dumps_allowed), or_null(s.metrics_url));
+  out += fmt::format(
+      "\"mode\": {}, \"state_dir\": {}, \"ready\": {}, \"ready_since\": {}, \"stopping\": {}, "
+      "\"core_dumps_allowed\": {}, \"metrics\": {}",
+      quoted(s.mode), quoted(s.state_dir), boolean(!s.ready_since.empty()), or_null(s.ready_since),
+      boolean(s.stopping), boolean(s.core_dumps_allowed), or_null(s.metrics_url));
   out += ", \"trading_states\": [";
   for (std::size_t i = 0; i < s.trading_states.size(); ++i) {
     const DaemonStatus::Scope& scope = s.trading_states[i];
-    out += fmt::format("{}{{\"scope\": {}, \"state\": {}, \"since\": {}, \"reason\": {}}}", i == 0 ? "" : ", ",
-                       quoted(scope.scope), quoted(scope.state), or_null(scope.since), or_null(scope.reason));
+    out += fmt::format("{}{{\"scope\": {}, \"state\": {}, \"since\": {}, \"reason\": {}}}",
+                       i == 0 ? "" : ", ", quoted(scope.scope), quoted(scope.state),
+                       or_null(scope.since), or_null(scope.reason));
   }
   out += fmt::format("], \"oms_halted\": {}", or_null(s.oms_halted_reason));
-  out += fmt::format(", \"market_data\": {{\"state\": {}, \"last_event_age_s\": {}, \"connects\": {}, \"reconnects\": {}}}",
-                     quoted(s.market_data_state), seconds(s.last_market_event_age_s), s.feed_connects, s.feed_reconnects);
+  out += fmt::format(
+      ", \"market_data\": {{\"state\": {}, \"last_event_age_s\": {}, \"connects\": {}, "
+      "\"reconnects\": {}}}",
+      quoted(s.market_data_state), seconds(s.last_market_event_age_s), s.feed_connects,
+      s.feed_reconnects);
   out += ", \"token_metrics\": ";
   if (s.token_metrics) {
     const DaemonStatus::TokenMetrics& tm = *s.token_metrics;
     out += "{\"endpoints\": [";
     for (std::size_t i = 0; i < tm.endpoints.size(); ++i) {
       const DaemonStatus::Endpoint& e = tm.endpoints[i];
-      out += fmt::format("{}{{\"name\": {}, \"polls\": {}, \"failures\": {}, \"last_success_age_s\": {}}}", i == 0 ? "" : ", ",
-                         quoted(e.name), e.polls, e.failures, seconds(e.last_success_age_s));
+      out += fmt::format(
+          "{}{{\"name\": {}, \"polls\": {}, \"failures\": {}, \"last_success_age_s\": {}}}",
+          i == 0 ? "" : ", ", quoted(e.name), e.polls, e.failures, seconds(e.last_success_age_s));
     }
-    out += fmt::format("], \"records_received\": {}, \"delivered\": {}, \"duplicates\": {}, \"outdated\": {}, \"stale\": {}, "
-                       "\"budget_used\": {}, \"budget_limit\": {}, \"halted\": {}}}",
-                       tm.records_received, tm.delivered, tm.duplicates, tm.outdated, tm.stale, tm.budget_used,
-                       tm.budget_limit, or_null(tm.halted_reason));
+    out += fmt::format(
+        "], \"records_received\": {}, \"delivered\": {}, \"duplicates\": {}, \"outdated\": {}, "
+        "\"stale\": {}, "
+        "\"budget_used\": {}, \"budget_limit\": {}, \"halted\": {}}}",
+        tm.records_received, tm.delivered, tm.duplicates, tm.outdated, tm.stale, tm.budget_used,
+        tm.budget_limit, or_null(tm.halted_reason));
   } else {
     out += "null";
   }
   out += ", \"positions\": [";
   for (std::size_t i = 0; i < s.positions.size(); ++i) {
     const DaemonStatus::Position& p = s.positions[i];
-    out += fmt::format("{}{{\"symbol\": {}, \"quantity\": {}, \"entry_price\": {}, \"realised_pnl\": {}, "
-                       "\"unrealised_pnl\": {}}}",
-                       i == 0 ? "" : ", ", quoted(p.symbol), quoted(p.quantity), quoted(p.entry_price),
-                       quoted(p.realised_pnl), quoted(p.unrealised_pnl));
+    out += fmt::format(
+        "{}{{\"symbol\": {}, \"quantity\": {}, \"entry_price\": {}, \"realised_pnl\": {}, "
+        "\"unrealised_pnl\": {}}}",
+        i == 0 ? "" : ", ", quoted(p.symbol), quoted(p.quantity), quoted(p.entry_price),
+        quoted(p.realised_pnl), quoted(p.unrealised_pnl));
   }
-  out += fmt::format("], \"cash_asset\": {}, \"cash\": {}, \"equity\": {}, \"starting_cash\": {}, \"fees\": {}",
-                     quoted(s.cash_asset), quoted(s.cash), quoted(s.equity), quoted(s.starting_cash), quoted(s.fees));
+  out += fmt::format(
+      "], \"cash_asset\": {}, \"cash\": {}, \"equity\": {}, \"starting_cash\": {}, \"fees\": {}",
+      quoted(s.cash_asset), quoted(s.cash), quoted(s.equity), quoted(s.starting_cash),
+      quoted(s.fees));
   out += ", \"open_orders\": [";
   for (std::size_t i = 0; i < s.open_orders.size(); ++i) {
     const DaemonStatus::OpenOrder& o = s.open_orders[i];
-    out += fmt::format("{}{{\"client_order_id\": {}, \"symbol\": {}, \"side\": {}, \"type\": {}, \"quantity\": {}, "
-                       "\"price\": {}, \"filled\": {}, \"state\": {}}}",
-                       i == 0 ? "" : ", ", quoted(o.client_order_id), quoted(o.symbol), quoted(o.side), quoted(o.type),
-                       quoted(o.quantity), quoted(o.price), quoted(o.filled), quoted(o.state));
+    out += fmt::format(
+        "{}{{\"client_order_id\": {}, \"symbol\": {}, \"side\": {}, \"type\": {}, \"quantity\": "
+        "{}, "
+        "\"price\": {}, \"filled\": {}, \"state\": {}}}",
+        i == 0 ? "" : ", ", quoted(o.client_order_id), quoted(o.symbol), quoted(o.side),
+        quoted(o.type), quoted(o.quantity), quoted(o.price), quoted(o.filled), quoted(o.state));
   }
-  out += fmt::format("], \"unresolved_orders\": {}, \"unproven_absences\": {}, \"orders_waiting\": {}, "
-                     "\"waiting_reason\": {}, \"banned\": {}",
-                     s.unresolved_orders, s.unproven_absences, s.orders_waiting, or_null(s.waiting_reason),
-                     boolean(s.banned));
-  out += fmt::format(", \"this_run\": {{\"events\": {}, \"orders\": {}, \"fills\": {}, \"venue_rejections\": {}, "
-                     "\"alerts\": {}, \"risk_denials\": {{",
-                     s.events, s.orders, s.fills, s.venue_rejections, s.alerts);
+  out += fmt::format(
+      "], \"unresolved_orders\": {}, \"unproven_absences\": {}, \"orders_waiting\": {}, "
+      "\"waiting_reason\": {}, \"banned\": {}",
+      s.unresolved_orders, s.unproven_absences, s.orders_waiting, or_null(s.waiting_reason),
+      boolean(s.banned));
+  out += fmt::format(
+      ", \"this_run\": {{\"events\": {}, \"orders\": {}, \"fills\": {}, \"venue_rejections\": {}, "
+      "\"alerts\": {}, \"risk_denials\": {{",
+      s.events, s.orders, s.fills, s.venue_rejections, s.alerts);
   for (std::size_t i = 0; i < s.risk_denials.size(); ++i) {
-    out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.risk_denials[i].first), s.risk_denials[i].second);
+    out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.risk_denials[i].first),
+                       s.risk_denials[i].second);
   }
   out += "}}}\n";
   return out;

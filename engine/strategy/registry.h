@@ -13,8 +13,8 @@
 
 #include "engine/config/config_reader.h"
 #include "engine/events/events.h"
-#include "engine/risk/risk_engine.h"
 #include "engine/ports/strategy.h"
+#include "engine/risk/risk_engine.h"
 
 namespace sigex {
 

@@ -59,7 +59,9 @@ void GradeRebalance::on_timer(StrategyContext& context, std::uint64_t tag) {
   rebalance(context);
 }
 
-void GradeRebalance::on_fill(StrategyContext&, const Order&, const ExecutionEvent&) { filled_ = true; }
+void GradeRebalance::on_fill(StrategyContext&, const Order&, const ExecutionEvent&) {
+  filled_ = true;
+}
 
 void GradeRebalance::on_order_update(StrategyContext& context, const Order&, OrderEvent) {
   if (!follow_up_) return;
@@ -88,7 +90,8 @@ void GradeRebalance::compute_targets(TimeNs now_ns) {
     asset.target_bps = 0;
     if (total_grade == 0 || !eligible(asset, now_ns)) continue;
     const std::int64_t weight = asset.grade_hundredths * config_.invest_fraction_bps / total_grade;
-    asset.target_bps = std::min(weight, config_.max_weight_bps * config_.invest_fraction_bps / 10'000);
+    asset.target_bps =
+        std::min(weight, config_.max_weight_bps * config_.invest_fraction_bps / 10'000);
   }
 }
 
@@ -108,35 +111,41 @@ void GradeRebalance::rebalance(StrategyContext& context) {
     if (held.raw == 0) continue;
     const Instrument& instrument = context.instruments().get(id);
     const Price mark = context.quote(id).reference();
-    const auto value = notional(mark, instrument.price_scale, held, instrument.quantity_scale, Rounding::kDown);
+    const auto value =
+        notional(mark, instrument.price_scale, held, instrument.quantity_scale, Rounding::kDown);
     if (mark.raw <= 0 || !value) return;
     equity += *value;
   }
   if (equity.raw <= 0) return;
   const auto target = [&](InstrumentId id) {
-    const Money share{mul_div(equity.raw, assets_[id].target_bps, 10'000, Rounding::kDown).value_or(0)};
+    const Money share{
+        mul_div(equity.raw, assets_[id].target_bps, 10'000, Rounding::kDown).value_or(0)};
     return std::min(share, config_.max_position_notional);
   };
   bool sold = false;
-  for (InstrumentId id = 0; id < assets_.size(); ++id) sold |= trade_toward(context, id, target(id), equity, false);
+  for (InstrumentId id = 0; id < assets_.size(); ++id)
+    sold |= trade_toward(context, id, target(id), equity, false);
   if (sold) {
     follow_up_ = true;  // buy once the sells are final
     return;
   }
-  for (InstrumentId id = 0; id < assets_.size(); ++id) trade_toward(context, id, target(id), equity, true);
+  for (InstrumentId id = 0; id < assets_.size(); ++id)
+    trade_toward(context, id, target(id), equity, true);
 }
 
-bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Money target, Money equity,
-                                  bool buys) {
+bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Money target,
+                                  Money equity, bool buys) {
   if (context.has_open_order(id) || !context.is_tradeable(id)) return false;
   const Instrument& instrument = context.instruments().get(id);
   const Quote& quote = context.quote(id);
   const Price mark = quote.reference();
   if (mark.raw <= 0) return false;
   const Quantity held = context.position(id).quantity;
-  const Money current = notional(mark, instrument.price_scale, held, instrument.quantity_scale, Rounding::kDown)
-                            .value_or(Money{0});
-  const Money band{mul_div(equity.raw, config_.drift_band_bps, 10'000, Rounding::kDown).value_or(0)};
+  const Money current =
+      notional(mark, instrument.price_scale, held, instrument.quantity_scale, Rounding::kDown)
+          .value_or(Money{0});
+  const Money band{
+      mul_div(equity.raw, config_.drift_band_bps, 10'000, Rounding::kDown).value_or(0)};
   const Money gap = target - current;
   const bool buy = gap.raw > 0;
   if (buy != buys) return false;
@@ -145,11 +154,14 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
     ++counters_.within_band;
     return false;
   }
-  const Price touch = buy ? (quote.ask.raw > 0 ? quote.ask : mark) : (quote.bid.raw > 0 ? quote.bid : mark);
-  const auto limit = shift_by_basis_points(touch, buy ? config_.price_tolerance_bps : -config_.price_tolerance_bps,
-                                           buy ? Rounding::kDown : Rounding::kUp);
+  const Price touch =
+      buy ? (quote.ask.raw > 0 ? quote.ask : mark) : (quote.bid.raw > 0 ? quote.bid : mark);
+  const auto limit =
+      shift_by_basis_points(touch, buy ? config_.price_tolerance_bps : -config_.price_tolerance_bps,
+                            buy ? Rounding::kDown : Rounding::kUp);
   if (!limit) return false;
-  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, buy ? Rounding::kDown : Rounding::kUp)};
+  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw,
+                                      buy ? Rounding::kDown : Rounding::kUp)};
   Quantity size;
   if (buy) {
     // Never more than the cash on hand, keeping 1 % for fees and the price tolerance.
@@ -164,14 +176,16 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
     size = held;  // sell out
   } else {
     const Money capped = std::min(Money{-gap.raw}, config_.max_order_notional);
-    const auto quantity = quantity_for(capped, mark, instrument.price_scale, instrument.quantity_scale,
-                                       Rounding::kDown);
+    const auto quantity = quantity_for(capped, mark, instrument.price_scale,
+                                       instrument.quantity_scale, Rounding::kDown);
     if (!quantity) return false;
     size = std::min(*quantity, held);
   }
   size = Quantity{round_to_multiple(size.raw, instrument.step_size.raw, Rounding::kDown)};
-  const auto value = notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
-  if (size.raw <= 0 || size < instrument.min_quantity || !value || *value < instrument.min_notional) return false;
+  const auto value =
+      notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
+  if (size.raw <= 0 || size < instrument.min_quantity || !value || *value < instrument.min_notional)
+    return false;
   OrderIntent intent;
   intent.instrument = id;
   intent.side = buy ? Side::kBuy : Side::kSell;
@@ -187,9 +201,11 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
 }
 
 std::string GradeRebalance::summary() const {
-  return fmt::format("grade_rebalance: rebalances {}, buys {}, sells {}, within band {}, inputs stale {} superseded {}",
-                     counters_.rebalances, counters_.buys, counters_.sells, counters_.within_band,
-                     counters_.stale_inputs, counters_.superseded_inputs);
+  return fmt::format(
+      "grade_rebalance: rebalances {}, buys {}, sells {}, within band {}, inputs stale {} "
+      "superseded {}",
+      counters_.rebalances, counters_.buys, counters_.sells, counters_.within_band,
+      counters_.stale_inputs, counters_.superseded_inputs);
 }
 
 }  // namespace sigex

@@ -50,8 +50,8 @@ struct GradeRebalanceCounters {
   std::uint64_t rebalances = 0;
   std::uint64_t buys = 0;
   std::uint64_t sells = 0;
-  std::uint64_t within_band = 0;     // instruments left alone: close enough to target
-  std::uint64_t stale_inputs = 0;    // grades or signals too old to use
+  std::uint64_t within_band = 0;        // instruments left alone: close enough to target
+  std::uint64_t stale_inputs = 0;       // grades or signals too old to use
   std::uint64_t superseded_inputs = 0;  // older than the newest seen for the instrument
 };
 
@@ -70,7 +70,9 @@ class GradeRebalance final : public Strategy {
   const GradeRebalanceCounters& counters() const { return counters_; }
   std::string summary() const override;
   // The target weight of `instrument` in basis points of equity at the last rebalance.
-  std::int64_t target_weight_bps(InstrumentId instrument) const { return assets_.at(instrument).target_bps; }
+  std::int64_t target_weight_bps(InstrumentId instrument) const {
+    return assets_.at(instrument).target_bps;
+  }
 
  private:
   struct Asset {

@@ -10,12 +10,18 @@ namespace sigex {
 
 std::string_view to_string(ExitReason reason) {
   switch (reason) {
-    case ExitReason::kBearishSignal: return "bearish_signal";
-    case ExitReason::kGradeBelowExit: return "grade_below_exit";
-    case ExitReason::kStopLoss: return "stop_loss";
-    case ExitReason::kTakeProfit: return "take_profit";
-    case ExitReason::kTrailingStop: return "trailing_stop";
-    case ExitReason::kCount: break;
+    case ExitReason::kBearishSignal:
+      return "bearish_signal";
+    case ExitReason::kGradeBelowExit:
+      return "grade_below_exit";
+    case ExitReason::kStopLoss:
+      return "stop_loss";
+    case ExitReason::kTakeProfit:
+      return "take_profit";
+    case ExitReason::kTrailingStop:
+      return "trailing_stop";
+    case ExitReason::kCount:
+      break;
   }
   return "?";
 }
@@ -83,8 +89,7 @@ void SignalFollow::on_signal(StrategyContext& context, const TradingSignal& sign
   }
 }
 
-void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal,
-                         TokenState& state) {
+void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, TokenState& state) {
   const bool grade_fresh = state.grade_hundredths >= 0 &&
                            context.now_ns() - state.grade_time_ns <= config_.max_grade_age_ns;
   if (!grade_fresh || state.grade_hundredths < config_.entry_grade_hundredths) {
@@ -103,7 +108,8 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal,
   const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, Rounding::kDown)};
   Money budget = config_.order_notional;
   if (config_.scale_by_grade) {
-    budget = Money{mul_div(budget.raw, state.grade_hundredths, 10'000, Rounding::kDown).value_or(0)};
+    budget =
+        Money{mul_div(budget.raw, state.grade_hundredths, 10'000, Rounding::kDown).value_or(0)};
   }
   // Never ask for more than the cash on hand, keeping 1 % for fees and price tolerance.
   const Money spendable{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
@@ -112,8 +118,8 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal,
                                      instrument.quantity_scale, Rounding::kDown);
   if (!quantity) return;
   const Quantity size{round_to_multiple(quantity->raw, instrument.step_size.raw, Rounding::kDown)};
-  const auto value = notional(price, instrument.price_scale, size, instrument.quantity_scale,
-                              Rounding::kDown);
+  const auto value =
+      notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
   if (size.raw <= 0 || size < instrument.min_quantity || !value ||
       *value < instrument.min_notional) {
     ++counters_.entries_skipped_size;
@@ -126,9 +132,9 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal,
   intent.time_in_force = TimeInForce::kImmediateOrCancel;
   intent.price = price;
   intent.quantity = size;
-  intent.intent = IntentKey::of({static_cast<std::int64_t>(signal.token_id),
-                                 static_cast<std::int64_t>(signal.timeframe),
-                                 signal.venue_time_ns, 1});
+  intent.intent =
+      IntentKey::of({static_cast<std::int64_t>(signal.token_id),
+                     static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns, 1});
   intent.reason = "bullish_signal";
   if (context.submit(intent)) {
     ++counters_.entries;
@@ -166,7 +172,8 @@ void SignalFollow::on_mark(StrategyContext& context, InstrumentId instrument_id)
     }
   }
   if (config_.trailing_stop_bps > 0) {
-    const auto trail = shift_by_basis_points(state.peak, -config_.trailing_stop_bps, Rounding::kDown);
+    const auto trail =
+        shift_by_basis_points(state.peak, -config_.trailing_stop_bps, Rounding::kDown);
     if (trail && mark <= *trail) {
       return exit(context, instrument_id, state, ExitReason::kTrailingStop,
                   key(ExitReason::kTrailingStop));
@@ -228,10 +235,12 @@ std::string SignalFollow::summary() const {
   for (std::size_t i = 0; i < counters_.exits.size(); ++i) {
     exits += fmt::format(" {}={}", to_string(static_cast<ExitReason>(i)), counters_.exits[i]);
   }
-  return fmt::format("signal_follow: signals {} (stale {}, superseded {}), entries {} (skipped: grade {}, size {}), "
-                     "exits{}",
-                     counters_.signals, counters_.stale_signals, counters_.superseded_signals, counters_.entries,
-                     counters_.entries_skipped_grade, counters_.entries_skipped_size, exits);
+  return fmt::format(
+      "signal_follow: signals {} (stale {}, superseded {}), entries {} (skipped: grade {}, size "
+      "{}), "
+      "exits{}",
+      counters_.signals, counters_.stale_signals, counters_.superseded_signals, counters_.entries,
+      counters_.entries_skipped_grade, counters_.entries_skipped_size, exits);
 }
 
 }  // namespace sigex

@@ -18,16 +18,16 @@
 namespace sigex {
 
 struct SignalFollowConfig {
-  std::string tag = "sf";              // client order id prefix, 1..8 of [a-zA-Z0-9]
+  std::string tag = "sf";  // client order id prefix, 1..8 of [a-zA-Z0-9]
   GradeKind grade = GradeKind::kTraderGrade;
   std::int32_t entry_grade_hundredths = 6000;  // enter only if grade >= 60.00
   std::int32_t exit_grade_hundredths = 4000;   // exit if grade < 40.00 (0 disables)
   Money order_notional{1000LL * 100'000'000};  // quote asset per entry, capped by cash
   bool scale_by_grade = false;                 // notional * grade / 100
   std::int64_t price_tolerance_bps = 50;
-  std::int64_t stop_loss_bps = 1000;           // 0 disables
-  std::int64_t take_profit_bps = 0;            // 0 disables
-  std::int64_t trailing_stop_bps = 0;          // 0 disables
+  std::int64_t stop_loss_bps = 1000;   // 0 disables
+  std::int64_t take_profit_bps = 0;    // 0 disables
+  std::int64_t trailing_stop_bps = 0;  // 0 disables
   DurationNs max_signal_age_ns = 36 * kNsPerHour;
   DurationNs max_grade_age_ns = 7 * kNsPerDay;
 };
@@ -74,16 +74,16 @@ class SignalFollow final : public Strategy {
     std::int32_t grade_hundredths = -1;
     TimeNs grade_time_ns = 0;
     TimeNs last_signal_time_ns = 0;
-    Price peak;                 // highest mark since entry (trailing stop)
-    IntentKey exit_intent;      // reused when an exit must be retried
+    Price peak;             // highest mark since entry (trailing stop)
+    IntentKey exit_intent;  // reused when an exit must be retried
     ExitReason exit_reason = ExitReason::kStopLoss;
-    bool retry_exit = false;    // an exit left part of the position: try again on next mark
+    bool retry_exit = false;  // an exit left part of the position: try again on next mark
   };
 
   void on_mark(StrategyContext& context, InstrumentId instrument);
   void enter(StrategyContext& context, const TradingSignal& signal, TokenState& state);
-  void exit(StrategyContext& context, InstrumentId instrument, TokenState& state,
-            ExitReason reason, IntentKey intent);
+  void exit(StrategyContext& context, InstrumentId instrument, TokenState& state, ExitReason reason,
+            IntentKey intent);
   bool holds_position(StrategyContext& context, InstrumentId instrument) const;
 
   SignalFollowConfig config_;

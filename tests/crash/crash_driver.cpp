@@ -30,13 +30,15 @@ constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC at 8 decimals
 // What the strategy's buys executed, gross of fees taken from them.
 std::int64_t bought(const OrderManager& orders) {
   std::int64_t total = 0;
-  for (const Order& order : orders.orders()) total += order.side == Side::kBuy ? order.filled_quantity.raw : 0;
+  for (const Order& order : orders.orders())
+    total += order.side == Side::kBuy ? order.filled_quantity.raw : 0;
   return total;
 }
 
 class StepBuyer final : public Strategy {
  public:
-  StepBuyer(std::int64_t steps, const OrderManager& orders) : target_(steps * kLot), orders_(orders) {}
+  StepBuyer(std::int64_t steps, const OrderManager& orders)
+      : target_(steps * kLot), orders_(orders) {}
   std::string_view tag() const override { return "crash"; }
   void on_quote(StrategyContext& context, const BestBidOffer&) override { act(context); }
   void on_order_update(StrategyContext& context, const Order&, OrderEvent event) override {
@@ -47,7 +49,8 @@ class StepBuyer final : public Strategy {
 
  private:
   void act(StrategyContext& context) {
-    if (context.now_ns() < not_before_ns_ || context.has_open_order(0) || !context.is_tradeable(0)) return;
+    if (context.now_ns() < not_before_ns_ || context.has_open_order(0) || !context.is_tradeable(0))
+      return;
     const std::int64_t held = bought(orders_);
     if (held >= target_) return;
     OrderIntent intent;
@@ -64,7 +67,8 @@ class StepBuyer final : public Strategy {
   TimeNs not_before_ns_ = 0;
 };
 
-int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps, bool adopt_unknown) {
+int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps,
+        bool adopt_unknown) {
   InstrumentRegistry instruments;
   Instrument btc;
   btc.symbol = Symbol::from("BTCUSDT");
@@ -89,7 +93,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   config.rest.recv_window_ns = 1 * kNsPerSecond;
   config.rest.timeouts.request_ns = 300 * kNsPerMs;
   config.poll_interval_ns = 20 * kNsPerMs;
-  config.rest.orders_per_10s = 10'000;  // the simulator has no order-rate limit; the test trades fast
+  config.rest.orders_per_10s =
+      10'000;  // the simulator has no order-rate limit; the test trades fast
   config.history_lookback_ns = kNsPerDay;
   BinanceExecutionVenue venue(instruments, config, Secret(std::string("sim-api-key")),
                               make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls,
@@ -103,20 +108,25 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   risk.max_orders_total = 0;
   risk.max_fills = 0;
   Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
-  engine.set_resolution_policy({config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2, 500 * kNsPerMs});
+  engine.set_resolution_policy(
+      {config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2, 500 * kNsPerMs});
   engine.add_strategy(std::make_unique<StepBuyer>(steps, engine.orders()));
   std::set<std::string, std::less<>> known = journal->acknowledged_orders();
   for (const Order& order : journal->load_orders()) known.emplace(order.client_order_id.view());
-  const auto unknown = orders_unknown_to_journal(venue.account_history(), engine.strategy_tags(), known);
+  const auto unknown =
+      orders_unknown_to_journal(venue.account_history(), engine.strategy_tags(), known);
   if (!unknown.empty()) {
     if (!adopt_unknown) {
-      std::fprintf(stderr, "the account shows %zu order(s) of this strategy that the journal does not know\n",
-                   unknown.size());
+      std::fprintf(
+          stderr,
+          "the account shows %zu order(s) of this strategy that the journal does not know\n",
+          unknown.size());
       venue.stop();
       return 4;
     }
-    adopt_account_orders(*journal, instruments, engine.strategy_tags(), unknown,
-                         [&](const AccountOrder& order) { return venue.history_fills(order); }, clock.now_ns());
+    adopt_account_orders(
+        *journal, instruments, engine.strategy_tags(), unknown,
+        [&](const AccountOrder& order) { return venue.history_fills(order); }, clock.now_ns());
   }
   engine.start();
 
@@ -133,7 +143,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     engine.process(quote);
     if (bought(engine.orders()) == steps * kLot && !engine.orders().has_open_order(0) &&
         engine.orders().pending_lookups() == 0) {
-      std::printf("position %lld fills %lld\n", static_cast<long long>(engine.portfolio().position(0).quantity.raw),
+      std::printf("position %lld fills %lld\n",
+                  static_cast<long long>(engine.portfolio().position(0).quantity.raw),
                   static_cast<long long>(journal->count_rows("fills")));
       venue.stop();
       return 0;
@@ -156,5 +167,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt]\n");
     return 2;
   }
-  return sigex::run(argv[1], argv[2], std::stoll(argv[3]), argc == 5 && std::string(argv[4]) == "adopt");
+  return sigex::run(argv[1], argv[2], std::stoll(argv[3]),
+                    argc == 5 && std::string(argv[4]) == "adopt");
 }

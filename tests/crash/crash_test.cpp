@@ -37,8 +37,7 @@ class CrashTest : public ::testing::Test {
     ExchangeSimulatorOptions options;
     options.fee_asset = SimFeeAsset::kReceived;
     options.balances["USDT"] = Money{100'000'000LL * 100'000'000};
-    options.exchange_info_path =
-        binance_exchange_info_path();
+    options.exchange_info_path = binance_exchange_info_path();
     simulator_ = std::make_unique<ExchangeSimulator>(options);
     std::string error;
     ASSERT_TRUE(simulator_->start(error)) << error;
@@ -59,10 +58,12 @@ class CrashTest : public ::testing::Test {
     std::vector<char*> envp;
     for (auto& entry : environment) envp.push_back(entry.data());
     envp.push_back(nullptr);
-    const char* argv[] = {SIGEX_CRASH_DRIVER, state.c_str(), url.c_str(), steps_text.c_str(),
+    const char* argv[] = {SIGEX_CRASH_DRIVER,        state.c_str(), url.c_str(), steps_text.c_str(),
                           adopt ? "adopt" : nullptr, nullptr};
     pid_t pid = 0;
-    EXPECT_EQ(posix_spawn(&pid, SIGEX_CRASH_DRIVER, nullptr, nullptr, const_cast<char**>(argv), envp.data()), 0);
+    EXPECT_EQ(posix_spawn(&pid, SIGEX_CRASH_DRIVER, nullptr, nullptr, const_cast<char**>(argv),
+                          envp.data()),
+              0);
     return pid;
   }
 
@@ -83,8 +84,10 @@ class CrashTest : public ::testing::Test {
 
   void expect_invariants(std::int64_t steps) {
     EXPECT_EQ(simulator_->max_orders_per_id(), 1) << "a client order id was placed twice";
-    EXPECT_EQ(simulator_->orders_placed(), static_cast<std::uint64_t>(steps)) << "one exchange order per intent";
-    EXPECT_EQ(simulator_->executed_total("BTCUSDT").raw, steps * kLot) << "traded more than intended";
+    EXPECT_EQ(simulator_->orders_placed(), static_cast<std::uint64_t>(steps))
+        << "one exchange order per intent";
+    EXPECT_EQ(simulator_->executed_total("BTCUSDT").raw, steps * kLot)
+        << "traded more than intended";
     std::string error;
     auto journal = Journal::open(directory_.path(), Durability::kFull, error);
     ASSERT_TRUE(journal) << error;
@@ -94,7 +97,8 @@ class CrashTest : public ::testing::Test {
     EXPECT_EQ(fills.size(), simulator_->trades()) << "every exchange fill journaled exactly once";
     EXPECT_EQ(journaled, simulator_->executed_total("BTCUSDT").raw);
     std::int64_t net = 0;
-    for (const auto& fill : fills) net += fill.quantity.raw - (fill.fee.asset == FeeAsset::kBase ? fill.fee.quantity.raw : 0);
+    for (const auto& fill : fills)
+      net += fill.quantity.raw - (fill.fee.asset == FeeAsset::kBase ? fill.fee.quantity.raw : 0);
     EXPECT_EQ(net, simulator_->balance("BTC")) << "the position is what the account holds";
     EXPECT_LT(net, journaled) << "fees were taken from the coins bought";
   }
@@ -141,7 +145,8 @@ TEST_F(CrashTest, RandomKillsWhileTradingLoseAndDuplicateNothing) {
     const pid_t pid = spawn(steps);
     // Killed once the exchange has seen a random number of its requests: at start-up, during
     // reconciliation, between an intent and its answer, while journaling a fill...
-    const std::uint64_t at = simulator_->requests() + static_cast<std::uint64_t>(requests_before_kill(random));
+    const std::uint64_t at =
+        simulator_->requests() + static_cast<std::uint64_t>(requests_before_kill(random));
     int status = 0;
     bool exited = false;
     while (!simulator_->wait_for_requests(at, 50)) {
@@ -157,7 +162,8 @@ TEST_F(CrashTest, RandomKillsWhileTradingLoseAndDuplicateNothing) {
     if (killed(status)) {
       ++kills;
     } else {
-      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "iteration " << i << " status " << status;
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "iteration " << i << " status " << status;
     }
   }
   finish(steps);
@@ -177,11 +183,13 @@ TEST_F(CrashTest, ALostJournalIsRefusedThenAdoptedAndNothingIsTradedTwice) {
   wait_for(first);
   const std::uint64_t placed = simulator_->orders_placed();
   ASSERT_GT(placed, 0u);
-  for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"}) std::filesystem::remove(directory_.path() / name);
+  for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"})
+    std::filesystem::remove(directory_.path() / name);
   // A new journal cannot mint the old ids, and the start-up check finds the account's orders.
   const int refused = wait_for(spawn(kSteps));
   ASSERT_TRUE(WIFEXITED(refused));
-  EXPECT_EQ(WEXITSTATUS(refused), 4) << "a lost journal next to the account's orders must not start";
+  EXPECT_EQ(WEXITSTATUS(refused), 4)
+      << "a lost journal next to the account's orders must not start";
   EXPECT_EQ(simulator_->orders_placed(), placed) << "nothing traded by the refused start";
   // Adopted: the earlier orders' fills are the journal's; the rest of the steps are bought once.
   const int adopted = wait_for(spawn(kSteps, "", true));

@@ -17,11 +17,13 @@ namespace {
 
 using sigex::fuzz::instruments;
 
-std::vector<sigex::InboundEvent> parse(sigex::TokenMetricsParser& parser, const std::string& text, bool& ok) {
+std::vector<sigex::InboundEvent> parse(sigex::TokenMetricsParser& parser, const std::string& text,
+                                       bool& ok) {
   std::string padded = text;
   padded.append(simdjson::SIMDJSON_PADDING, '\0');
   std::vector<sigex::InboundEvent> out;
-  const auto result = parser.parse(std::string_view(padded.data(), text.size()), 86'400'000'000'000LL, out);
+  const auto result =
+      parser.parse(std::string_view(padded.data(), text.size()), 86'400'000'000'000LL, out);
   ok = result.has_value();
   SIGEX_CHECK(ok || out.empty(), "a failed page left records behind");
   return out;

@@ -84,9 +84,10 @@ max_grade_age_s = 259200
 {tm}
 {extra}
 )",
-                     fmt::arg("state", c.state_dir), fmt::arg("socket", c.control_socket), fmt::arg("mode", c.mode),
-                     fmt::arg("metrics", c.metrics_listen), fmt::arg("service", c.extra_service),
-                     fmt::arg("feed", c.feed_port), fmt::arg("risk", c.risk), fmt::arg("tag", c.strategy_tag),
+                     fmt::arg("state", c.state_dir), fmt::arg("socket", c.control_socket),
+                     fmt::arg("mode", c.mode), fmt::arg("metrics", c.metrics_listen),
+                     fmt::arg("service", c.extra_service), fmt::arg("feed", c.feed_port),
+                     fmt::arg("risk", c.risk), fmt::arg("tag", c.strategy_tag),
                      fmt::arg("btc", c.btc ? R"(
 [[instruments]]
 symbol = "BTCUSDT"
@@ -98,8 +99,10 @@ min_quantity = "0.00001"
 min_notional = "5"
 token_id = 3375
 token_symbol = "BTC"
-)" : ""),
-                     fmt::arg("tm", c.token_metrics_url.empty() ? "" : fmt::format(R"(
+)"
+                                           : ""),
+                     fmt::arg("tm", c.token_metrics_url.empty() ? ""
+                                                                : fmt::format(R"(
 [token_metrics]
 base_url = "{}"
 api_key_env = "SIGEX_TM_API_KEY"
@@ -110,7 +113,8 @@ request_timeout_ms = 5000
 interval_s = 3600
 [token_metrics.grades]
 enabled = false
-)", c.token_metrics_url)),
+)",
+                                                                              c.token_metrics_url)),
                      fmt::arg("extra", c.extra));
 }
 

@@ -30,7 +30,8 @@ namespace sigex::testing {
 
 // Milliseconds left until `deadline`, for poll().
 inline int millis_until(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
@@ -65,7 +66,8 @@ class NotifyListener {
   }
 
   // Receives until a datagram contains `needle`; false when none does within `timeout`.
-  bool wait_for(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  bool wait_for(const std::string& needle,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
       const int left = millis_until(deadline);
@@ -96,9 +98,10 @@ class DaemonProcess {
   // Runs `binary args...` with the current environment plus `environment` ("NAME=value"),
   // stdout and stderr to files in `output_dir`.
   DaemonProcess(const std::string& binary, const std::vector<std::string>& args,
-                const std::vector<std::string>& environment, const std::filesystem::path& output_dir,
-                const std::string& name = "sigex")
-      : stdout_path_(output_dir / (name + ".stdout")), stderr_path_(output_dir / (name + ".stderr")) {
+                const std::vector<std::string>& environment,
+                const std::filesystem::path& output_dir, const std::string& name = "sigex")
+      : stdout_path_(output_dir / (name + ".stdout")),
+        stderr_path_(output_dir / (name + ".stderr")) {
     pid_ = ::fork();
     if (pid_ == 0) {
       const int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

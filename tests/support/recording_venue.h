@@ -25,7 +25,8 @@ class RecordingVenue final : public ExecutionVenue {
   std::function<void(const OrderCommand&)> on_send;
 };
 
-inline ExecutionEvent answer(ExecutionKind kind, const ClientOrderId& id, InstrumentId instrument = 0) {
+inline ExecutionEvent answer(ExecutionKind kind, const ClientOrderId& id,
+                             InstrumentId instrument = 0) {
   ExecutionEvent event{};
   event.kind = kind;
   event.client_order_id = id;

@@ -31,7 +31,8 @@ class StrategyHarness {
     venue_config.taker_fee_bps = 0;
     venue_config.maker_fee_bps = 0;
     venue_ = std::make_unique<SimulatedVenue>(instruments_, venue_config, money("10000"));
-    engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("10000"));
+    engine_ =
+        std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("10000"));
     engine_->add_market_observer(venue_.get());
   }
   template <typename S>
@@ -62,26 +63,36 @@ class StrategyHarness {
     clock_.advance_to(until);
   }
 
-  void quote(InstrumentId instrument, std::string_view bid, std::string_view ask, std::string_view size) {
+  void quote(InstrumentId instrument, std::string_view bid, std::string_view ask,
+             std::string_view size) {
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer =
-        BestBidOffer{instrument, 0, clock_.now_ns(), price(bid), quantity(size), price(ask), quantity(size), 1};
+    event.best_bid_offer = BestBidOffer{instrument,     0,          clock_.now_ns(), price(bid),
+                                        quantity(size), price(ask), quantity(size),  1};
     process(event);
   }
   void grade(InstrumentId instrument, std::string_view value, TimeNs date) {
     InboundEvent event;
     event.kind = MarketEventKind::kGrade;
-    event.grade = Grade{instrument, GradeKind::kTraderGrade, static_cast<std::int32_t>(parse_decimal(value, 2).value()),
-                        instruments_.get(instrument).token_id, date, clock_.now_ns()};
+    event.grade = Grade{instrument,
+                        GradeKind::kTraderGrade,
+                        static_cast<std::int32_t>(parse_decimal(value, 2).value()),
+                        instruments_.get(instrument).token_id,
+                        date,
+                        clock_.now_ns()};
     process(event);
   }
-  void signal(InstrumentId instrument, SignalTimeframe timeframe, int value, TimeNs date, int trend = 0) {
+  void signal(InstrumentId instrument, SignalTimeframe timeframe, int value, TimeNs date,
+              int trend = 0) {
     InboundEvent event;
     event.kind = MarketEventKind::kTradingSignal;
-    event.trading_signal = TradingSignal{instrument, timeframe, static_cast<std::int8_t>(value),
-                                         static_cast<std::int8_t>(trend), instruments_.get(instrument).token_id,
-                                         date, clock_.now_ns()};
+    event.trading_signal = TradingSignal{instrument,
+                                         timeframe,
+                                         static_cast<std::int8_t>(value),
+                                         static_cast<std::int8_t>(trend),
+                                         instruments_.get(instrument).token_id,
+                                         date,
+                                         clock_.now_ns()};
     process(event);
   }
 

@@ -3,11 +3,11 @@
 // Shared fixtures for tests: instruments shaped like Binance's BTCUSDT/ETHUSDT and a private
 // temporary directory removed at the end of the test.
 
+#include <gtest/gtest.h>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <ostream>
-#include <gtest/gtest.h>
+#include <sstream>
 #include <string>
 
 #include <unistd.h>
@@ -18,7 +18,9 @@
 namespace sigex {
 // Readable gtest failure messages for fixed-point values.
 inline void PrintTo(const Price& value, std::ostream* out) { *out << format_decimal(value.raw, 8); }
-inline void PrintTo(const Quantity& value, std::ostream* out) { *out << format_decimal(value.raw, 8); }
+inline void PrintTo(const Quantity& value, std::ostream* out) {
+  *out << format_decimal(value.raw, 8);
+}
 inline void PrintTo(const Money& value, std::ostream* out) {
   *out << format_decimal(value.raw, kMoneyScale);
 }
@@ -36,7 +38,9 @@ inline std::string read_file(const std::filesystem::path& path) {
 
 inline Price price(std::string_view text) { return Price{parse_decimal(text, 8).value()}; }
 inline Quantity quantity(std::string_view text) { return Quantity{parse_decimal(text, 8).value()}; }
-inline Money money(std::string_view text) { return Money{parse_decimal(text, kMoneyScale).value()}; }
+inline Money money(std::string_view text) {
+  return Money{parse_decimal(text, kMoneyScale).value()};
+}
 
 // Binance's exchange information for BTCUSDT and ETHUSDT (a real capture), which the
 // exchange simulator serves.

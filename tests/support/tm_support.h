@@ -25,11 +25,13 @@ class RecordingWaiter final : public Waiter {
   bool stop = false;
 };
 
-inline std::string daily_row(std::int64_t token, const std::string& date, int signal, const std::string& grade) {
-  return R"({"TOKEN_ID":)" + std::to_string(token) + R"(,"TOKEN_NAME":"Bitcoin","TOKEN_SYMBOL":"BTC","DATE":")" +
-         date + R"(T00:00:00.000Z","TRADING_SIGNAL":)" + std::to_string(signal) +
-         R"(,"TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,"TM_TRADER_GRADE":)" + grade +
-         R"(,"TM_INVESTOR_GRADE":50.0,"TM_LINK":"https://app.tokenmetrics.com/bitcoin"})";
+inline std::string daily_row(std::int64_t token, const std::string& date, int signal,
+                             const std::string& grade) {
+  return R"({"TOKEN_ID":)" + std::to_string(token) +
+         R"(,"TOKEN_NAME":"Bitcoin","TOKEN_SYMBOL":"BTC","DATE":")" + date +
+         R"(T00:00:00.000Z","TRADING_SIGNAL":)" + std::to_string(signal) +
+         R"(,"TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,"TM_TRADER_GRADE":)" +
+         grade + R"(,"TM_INVESTOR_GRADE":50.0,"TM_LINK":"https://app.tokenmetrics.com/bitcoin"})";
 }
 
 // `days` daily rows for BTC (3375) starting at 2025-01-01, signal 1 every 5th day.
@@ -38,9 +40,9 @@ inline void add_daily_rows(TmSimulator& simulator, int days, std::int64_t token 
   for (int day = 0; day < days; ++day) {
     std::string error;
     const std::string date = format_utc_date(start + day * kNsPerDay);
-    const bool ok = simulator.add_item("trading-signals",
-                                       daily_row(token, date, day % 5 == 0 ? 1 : 0, std::to_string(40 + day % 50) + ".25"),
-                                       error);
+    const bool ok = simulator.add_item(
+        "trading-signals",
+        daily_row(token, date, day % 5 == 0 ? 1 : 0, std::to_string(40 + day % 50) + ".25"), error);
     if (!ok) throw std::runtime_error(error);
   }
 }

@@ -1,8 +1,8 @@
 #include "tools/exchange_simulator/exchange_simulator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -39,13 +39,14 @@ struct SimOrder {
   Money quote{0};
   std::vector<SimTrade> trades;
   std::int64_t time_ms = 0;
-  int hidden_lookups = 0;  // lookups that still answer -2013
+  int hidden_lookups = 0;            // lookups that still answer -2013
   std::int64_t visible_from_ms = 0;  // before this, lookups and the history do not show it
   bool open() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
 };
 
 std::string base_asset(const std::string& symbol) {
-  return symbol.size() > 4 && symbol.ends_with("USDT") ? symbol.substr(0, symbol.size() - 4) : symbol;
+  return symbol.size() > 4 && symbol.ends_with("USDT") ? symbol.substr(0, symbol.size() - 4)
+                                                       : symbol;
 }
 
 SimReply ok(std::string body) {
@@ -62,7 +63,8 @@ SimReply error(int status, int code, std::string_view message) {
 }
 
 std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -72,7 +74,8 @@ class ExchangeSimulator::Impl {
  public:
   explicit Impl(ExchangeSimulatorOptions options)
       : options_(std::move(options)),
-        server_("exchange simulator", options_.port, [this](const SimRequest& request) { return handle(request); }) {
+        server_("exchange simulator", options_.port,
+                [this](const SimRequest& request) { return handle(request); }) {
     balances.clear();
     for (const auto& [asset, amount] : options_.balances) balances[asset] = amount.raw;
   }
@@ -89,7 +92,9 @@ class ExchangeSimulator::Impl {
       exchange_info_ = text.str();
     }
     SimWebSocketHandlers handlers;
-    handlers.on_message = [this](SimSocketId socket, std::string_view message) { on_websocket_message(socket, message); };
+    handlers.on_message = [this](SimSocketId socket, std::string_view message) {
+      on_websocket_message(socket, message);
+    };
     handlers.on_closed = [this](SimSocketId socket) { on_websocket_closed(socket); };
     server_.set_websocket_handlers(std::move(handlers));
     return server_.start(error_text);
@@ -112,7 +117,8 @@ class ExchangeSimulator::Impl {
     requests_changed.notify_all();
     const auto question = request.target.find('?');
     const std::string path = request.target.substr(0, question);
-    const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
+    const std::string query =
+        question == std::string::npos ? "" : request.target.substr(question + 1);
     SimReply reply = route(request, path, query);
     // Counted per window, as Binance does: the weight per minute, orders per 10 seconds.
     const std::int64_t minute = wall_ms() / 60'000;
@@ -126,7 +132,8 @@ class ExchangeSimulator::Impl {
     if (wall_ms() < banned_until_ms) {
       // An IP ban answers every request, whatever it is, until it ends.
       SimReply reply = error(418, -1003, "Way too much request weight used; IP banned.");
-      reply.headers.emplace_back("Retry-After", std::to_string((banned_until_ms - wall_ms()) / 1000 + 1));
+      reply.headers.emplace_back("Retry-After",
+                                 std::to_string((banned_until_ms - wall_ms()) / 1000 + 1));
       return reply;
     }
     if (path == "/api/v3/time") return ok(fmt::format(R"({{"serverTime":{}}})", now_ms));
@@ -136,15 +143,19 @@ class ExchangeSimulator::Impl {
       for (auto& [name, value] : split_query(query)) {
         if (name == "symbol") symbol = value;
       }
-      if (symbol != "BNBUSDT" && !prices.contains(symbol)) return error(400, -1121, "Invalid symbol.");
+      if (symbol != "BNBUSDT" && !prices.contains(symbol))
+        return error(400, -1121, "Invalid symbol.");
       const Price price = symbol == "BNBUSDT" ? Price{options_.bnb_price.raw} : prices[symbol];
-      return ok(fmt::format(R"({{"symbol":"{}","price":"{}"}})", symbol, format_decimal(price.raw, 8)));
+      return ok(
+          fmt::format(R"({{"symbol":"{}","price":"{}"}})", symbol, format_decimal(price.raw, 8)));
     }
     // Signed endpoints.
-    if (request.header("X-MBX-APIKEY") != options_.api_key) return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    if (request.header("X-MBX-APIKEY") != options_.api_key)
+      return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
     std::string payload = query + request.body;
     const auto at = payload.rfind("signature=");
-    if (at == std::string::npos) return error(400, -1102, "Mandatory parameter 'signature' was not sent.");
+    if (at == std::string::npos)
+      return error(400, -1102, "Mandatory parameter 'signature' was not sent.");
     const std::string signature = payload.substr(at + 10);
     payload.resize(at > 0 && payload[at - 1] == '&' ? at - 1 : at);
     if (hmac_sha256_hex(options_.secret, payload) != signature) {
@@ -155,7 +166,8 @@ class ExchangeSimulator::Impl {
     for (auto& [name, value] : split_query(query)) params[name] = value;
     for (auto& [name, value] : split_query(request.body)) params[name] = value;
     const std::int64_t timestamp = std::stoll(params["timestamp"]);
-    const std::int64_t window = params.contains("recvWindow") ? std::stoll(params["recvWindow"]) : 5000;
+    const std::int64_t window =
+        params.contains("recvWindow") ? std::stoll(params["recvWindow"]) : 5000;
     if (timestamp > now_ms + 1000 || now_ms - timestamp > window) {
       return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
     }
@@ -178,14 +190,18 @@ class ExchangeSimulator::Impl {
     if (path == "/api/v3/myTrades") return my_trades(params);
     if (path == "/api/v3/allOrders") {
       const std::int64_t from = params.contains("startTime") ? std::stoll(params["startTime"]) : 0;
-      const std::int64_t to = params.contains("endTime") ? std::stoll(params["endTime"]) : INT64_MAX;
-      if (params.contains("startTime") && params.contains("endTime") && to - from > 24LL * 3600 * 1000) {
+      const std::int64_t to =
+          params.contains("endTime") ? std::stoll(params["endTime"]) : INT64_MAX;
+      if (params.contains("startTime") && params.contains("endTime") &&
+          to - from > 24LL * 3600 * 1000) {
         return error(400, -1127, "More than 24 hours between startTime and endTime.");
       }
       std::string body = "[";
       for (const auto& order : orders) {
-        if (order.symbol != params["symbol"] || order.time_ms < from || order.time_ms > to) continue;
-        if (order.hidden_lookups > 0 || wall_ms() < order.visible_from_ms) continue;  // the history lags too
+        if (order.symbol != params["symbol"] || order.time_ms < from || order.time_ms > to)
+          continue;
+        if (order.hidden_lookups > 0 || wall_ms() < order.visible_from_ms)
+          continue;  // the history lags too
         if (body.size() > 1) body += ',';
         body += order_json(order, false);
       }
@@ -215,7 +231,8 @@ class ExchangeSimulator::Impl {
     }
     if (fault) {
       switch (fault->first) {
-        case ExchangeFault::kServerErrorBeforePlacing: return error(503, -1000, "Service unavailable");
+        case ExchangeFault::kServerErrorBeforePlacing:
+          return error(503, -1000, "Service unavailable");
         case ExchangeFault::kRateLimited: {
           SimReply reply = error(429, -1003, "Too much request weight used.");
           reply.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_s));
@@ -228,9 +245,12 @@ class ExchangeSimulator::Impl {
         }
         case ExchangeFault::kTimestampRejected:
           return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
-        case ExchangeFault::kFalseDuplicate: return error(400, -2010, "Duplicate order sent.");
-        case ExchangeFault::kRejectRetryable: return error(400, -1000, "An unknown error occurred while processing the request.");
-        default: break;
+        case ExchangeFault::kFalseDuplicate:
+          return error(400, -2010, "Duplicate order sent.");
+        case ExchangeFault::kRejectRetryable:
+          return error(400, -1000, "An unknown error occurred while processing the request.");
+        default:
+          break;
       }
     }
     if (fault && fault->first == ExchangeFault::kResetBeforePlacing) {
@@ -247,10 +267,12 @@ class ExchangeSimulator::Impl {
       const Quantity wanted{parse_decimal(params["quantity"], 8).value_or(0)};
       const std::string base = base_asset(params["symbol"]);
       if (params["side"] == "BUY") {
-        const Price at = params.contains("price") ? Price{parse_decimal(params["price"], 8).value_or(0)}
-                                                   : prices[params["symbol"]];
+        const Price at = params.contains("price")
+                             ? Price{parse_decimal(params["price"], 8).value_or(0)}
+                             : prices[params["symbol"]];
         const Money needed = notional(at, 8, wanted, 8, Rounding::kUp).value_or(Money{0});
-        if (needed.raw > balances["USDT"]) return error(400, -2010, "Account has insufficient balance for requested action.");
+        if (needed.raw > balances["USDT"])
+          return error(400, -2010, "Account has insufficient balance for requested action.");
       } else if (wanted.raw > balances[base]) {
         return error(400, -2010, "Account has insufficient balance for requested action.");
       }
@@ -263,7 +285,8 @@ class ExchangeSimulator::Impl {
     order.type = params["type"];
     order.time_in_force = params["timeInForce"];
     order.quantity = Quantity{parse_decimal(params["quantity"], 8).value_or(0)};
-    order.price = Price{params.contains("price") ? parse_decimal(params["price"], 8).value_or(0) : 0};
+    order.price =
+        Price{params.contains("price") ? parse_decimal(params["price"], 8).value_or(0) : 0};
     order.time_ms = wall_ms();
     order.hidden_lookups = std::exchange(lookup_lag_, 0);
     order.visible_from_ms = order.time_ms + std::exchange(lookup_lag_ms_, 0);
@@ -283,17 +306,26 @@ class ExchangeSimulator::Impl {
     reply.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(++orders_10s_));
     if (fault) {
       switch (fault->first) {
-        case ExchangeFault::kServerErrorAfterPlacing: return error(503, -1000, "Service unavailable");
+        case ExchangeFault::kServerErrorAfterPlacing:
+          return error(503, -1000, "Service unavailable");
         case ExchangeFault::kBackendTimeoutAfterPlacing:
-          return error(400, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
-        case ExchangeFault::kSlowAfterPlacing: reply.delay_ms = fault->second; break;
-        case ExchangeFault::kCutAfterPlacing: reply.close_without_answer = true; break;
+          return error(400, -1007,
+                       "Timeout waiting for response from backend server. Send status unknown; "
+                       "execution status unknown.");
+        case ExchangeFault::kSlowAfterPlacing:
+          reply.delay_ms = fault->second;
+          break;
+        case ExchangeFault::kCutAfterPlacing:
+          reply.close_without_answer = true;
+          break;
         case ExchangeFault::kResetAfterPlacing:
           reply.close_without_answer = true;
           reply.reset = true;
           break;
-        case ExchangeFault::kDuplicateAfterPlacing: return error(400, -2010, "Duplicate order sent.");
-        default: break;
+        case ExchangeFault::kDuplicateAfterPlacing:
+          return error(400, -2010, "Duplicate order sent.");
+        default:
+          break;
       }
     }
     return reply;
@@ -317,8 +349,9 @@ class ExchangeSimulator::Impl {
   // marketable limits on arrival, maker (at its own price) for resting limits.
   void match(SimOrder& order, Price market, bool resting = false) {
     if (market.raw <= 0 || !order.open()) return;
-    const bool crosses = order.type == "MARKET" ||
-                         (order.side == "BUY" ? order.price.raw >= market.raw : order.price.raw <= market.raw);
+    const bool crosses =
+        order.type == "MARKET" ||
+        (order.side == "BUY" ? order.price.raw >= market.raw : order.price.raw <= market.raw);
     if (!crosses) return;
     const Price price = resting ? order.price : market;
     SimTrade trade;
@@ -333,18 +366,23 @@ class ExchangeSimulator::Impl {
     // The commission, where the account pays it (rounded up, as the exchange does).
     switch (options_.fee_asset) {
       case SimFeeAsset::kQuote:
-        trade.commission = Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
+        trade.commission =
+            Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
         trade.commission_asset = "USDT";
         break;
       case SimFeeAsset::kReceived:
-        trade.commission = buy ? Money{mul_div(trade.quantity.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)}
-                               : Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
+        trade.commission =
+            buy ? Money{mul_div(trade.quantity.raw, options_.fee_bps, 10'000, Rounding::kUp)
+                            .value_or(0)}
+                : Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
         trade.commission_asset = buy ? base : "USDT";
         break;
       case SimFeeAsset::kBnb: {
         // 25 % off when paid in BNB, converted at the BNB price.
-        const auto quote_fee = mul_div(value.raw, options_.fee_bps * 3, 40'000, Rounding::kUp).value_or(0);
-        trade.commission = Money{mul_div(quote_fee, 100'000'000, options_.bnb_price.raw, Rounding::kUp).value_or(0)};
+        const auto quote_fee =
+            mul_div(value.raw, options_.fee_bps * 3, 40'000, Rounding::kUp).value_or(0);
+        trade.commission = Money{
+            mul_div(quote_fee, 100'000'000, options_.bnb_price.raw, Rounding::kUp).value_or(0)};
         trade.commission_asset = "BNB";
         break;
       }
@@ -370,12 +408,15 @@ class ExchangeSimulator::Impl {
         R"("q":"{}","p":"{}","g":-1,"C":"{}","x":"{}","X":"{}","r":"NONE","i":{},"l":"{}","z":"{}","L":"{}",)"
         R"("n":"{}","N":{},"T":{},"t":{},"w":{},"m":{},"O":{},"Z":"{}"}}}})",
         wall_ms(), order.symbol, cancel ? cancel_id : order.client_order_id, order.side, order.type,
-        order.time_in_force.empty() ? "GTC" : order.time_in_force, format_decimal(order.quantity.raw, 8),
-        format_decimal(order.price.raw, 8), cancel ? order.client_order_id : "", execution, order.status,
-        order.order_id, format_decimal(trade ? trade->quantity.raw : 0, 8), format_decimal(order.executed.raw, 8),
-        format_decimal(trade ? trade->price.raw : 0, 8), format_decimal(trade ? trade->commission.raw : 0, 8),
-        trade ? "\"" + trade->commission_asset + "\"" : std::string("null"), wall_ms(), trade ? static_cast<std::int64_t>(trade->id) : -1,
-        order.open() ? "true" : "false", trade && trade->maker ? "true" : "false", order.time_ms,
+        order.time_in_force.empty() ? "GTC" : order.time_in_force,
+        format_decimal(order.quantity.raw, 8), format_decimal(order.price.raw, 8),
+        cancel ? order.client_order_id : "", execution, order.status, order.order_id,
+        format_decimal(trade ? trade->quantity.raw : 0, 8), format_decimal(order.executed.raw, 8),
+        format_decimal(trade ? trade->price.raw : 0, 8),
+        format_decimal(trade ? trade->commission.raw : 0, 8),
+        trade ? "\"" + trade->commission_asset + "\"" : std::string("null"), wall_ms(),
+        trade ? static_cast<std::int64_t>(trade->id) : -1, order.open() ? "true" : "false",
+        trade && trade->maker ? "true" : "false", order.time_ms,
         format_decimal(order.quote.raw, 8));
     std::vector<std::string> out;
     if (reorder_reports_ && held_report_.empty()) {
@@ -406,36 +447,47 @@ class ExchangeSimulator::Impl {
     simdjson::dom::element root;
     if (parser.parse(message.data(), message.size()).get(root)) return;
     std::string id = "null";
-    if (std::string_view text; !root["id"].get_string().get(text)) id = "\"" + std::string(text) + "\"";
-    else if (std::int64_t number = 0; !root["id"].get_int64().get(number)) id = std::to_string(number);
+    if (std::string_view text; !root["id"].get_string().get(text))
+      id = "\"" + std::string(text) + "\"";
+    else if (std::int64_t number = 0; !root["id"].get_int64().get(number))
+      id = std::to_string(number);
     std::string_view method;
     if (root["method"].get_string().get(method)) return;
     auto answer_error = [&](int status, int code, std::string_view text) {
-      server_.websocket_send(socket, fmt::format(R"({{"id":{},"status":{},"error":{{"code":{},"msg":"{}"}}}})", id,
-                                                 status, code, text));
+      server_.websocket_send(
+          socket, fmt::format(R"({{"id":{},"status":{},"error":{{"code":{},"msg":"{}"}}}})", id,
+                              status, code, text));
     };
-    if (method != "userDataStream.subscribe.signature") return answer_error(400, -1100, "Unknown method.");
+    if (method != "userDataStream.subscribe.signature")
+      return answer_error(400, -1100, "Unknown method.");
     if (!user_stream_available_) return answer_error(503, -1000, "Service unavailable");
     std::vector<std::pair<std::string, std::string>> params;
     std::string signature;
     simdjson::dom::object object;
-    if (root["params"].get_object().get(object)) return answer_error(400, -1102, "Mandatory parameter 'params' was not sent.");
+    if (root["params"].get_object().get(object))
+      return answer_error(400, -1102, "Mandatory parameter 'params' was not sent.");
     for (auto field : object) {
       std::string value;
-      if (std::string_view text; !field.value.get_string().get(text)) value = std::string(text);
-      else if (std::int64_t number = 0; !field.value.get_int64().get(number)) value = std::to_string(number);
-      if (field.key == "signature") signature = value;
-      else params.emplace_back(std::string(field.key), value);
+      if (std::string_view text; !field.value.get_string().get(text))
+        value = std::string(text);
+      else if (std::int64_t number = 0; !field.value.get_int64().get(number))
+        value = std::to_string(number);
+      if (field.key == "signature")
+        signature = value;
+      else
+        params.emplace_back(std::string(field.key), value);
     }
     const std::string payload = ws_api_payload(params);
     std::map<std::string, std::string> named(params.begin(), params.end());
-    if (named["apiKey"] != options_.api_key) return answer_error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    if (named["apiKey"] != options_.api_key)
+      return answer_error(401, -2015, "Invalid API-key, IP, or permissions for action.");
     if (hmac_sha256_hex(options_.secret, payload) != signature) {
       ++signature_failures;
       return answer_error(400, -1022, "Signature for this request is not valid.");
     }
     subscribers.push_back(socket);
-    server_.websocket_send(socket, fmt::format(R"({{"id":{},"status":200,"result":{{"subscriptionId":0}}}})", id));
+    server_.websocket_send(
+        socket, fmt::format(R"({{"id":{},"status":200,"result":{{"subscriptionId":0}}}})", id));
     ++subscriptions;
     subscriptions_changed.notify_all();
   }
@@ -465,7 +517,8 @@ class ExchangeSimulator::Impl {
     const std::int64_t to = params.contains("endTime") ? std::stoll(params["endTime"]) : INT64_MAX;
     std::string body = "[";
     for (const auto& order : orders) {
-      if (order.symbol != params["symbol"] || (order_id != 0 && order.order_id != order_id)) continue;
+      if (order.symbol != params["symbol"] || (order_id != 0 && order.order_id != order_id))
+        continue;
       for (const auto& trade : order.trades) {
         if (trade.time_ms < from || trade.time_ms > to) continue;
         if (body.size() > 1) body += ',';
@@ -473,8 +526,8 @@ class ExchangeSimulator::Impl {
             R"({{"symbol":"{}","id":{},"orderId":{},"orderListId":-1,"price":"{}","qty":"{}","quoteQty":"0",)"
             R"("commission":"{}","commissionAsset":"{}","time":{},"isBuyer":{},"isMaker":{},"isBestMatch":true}})",
             order.symbol, trade.id, order.order_id, format_decimal(trade.price.raw, 8),
-            format_decimal(trade.quantity.raw, 8), format_decimal(trade.commission.raw, 8), trade.commission_asset,
-            trade.time_ms, order.side == "BUY", trade.maker);
+            format_decimal(trade.quantity.raw, 8), format_decimal(trade.commission.raw, 8),
+            trade.commission_asset, trade.time_ms, order.side == "BUY", trade.maker);
       }
     }
     return ok(body + "]");
@@ -486,7 +539,8 @@ class ExchangeSimulator::Impl {
     for (const auto& [asset, amount] : balances) {
       if (!first) body += ',';
       first = false;
-      body += fmt::format(R"({{"asset":"{}","free":"{}","locked":"0.00000000"}})", asset, format_decimal(amount, 8));
+      body += fmt::format(R"({{"asset":"{}","free":"{}","locked":"0.00000000"}})", asset,
+                          format_decimal(amount, 8));
     }
     return ok(body + "]}");
   }
@@ -502,7 +556,8 @@ class ExchangeSimulator::Impl {
   void set_offset(std::int64_t offset_ms) { options_.server_offset_ms = offset_ms; }
 
   // A filled market buy placed by another program (or an earlier sigex) on this account.
-  void place_foreign(const std::string& symbol, const std::string& client_order_id, Quantity quantity) {
+  void place_foreign(const std::string& symbol, const std::string& client_order_id,
+                     Quantity quantity) {
     SimOrder order;
     order.order_id = static_cast<std::int64_t>(orders.size()) + 1;
     order.symbol = symbol;
@@ -534,9 +589,10 @@ class ExchangeSimulator::Impl {
     std::string json = "[";
     for (const auto& trade : order.trades) {
       if (json.size() > 1) json += ',';
-      json += fmt::format(R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":"{}","tradeId":{}}})",
-                          format_decimal(trade.price.raw, 8), format_decimal(trade.quantity.raw, 8),
-                          format_decimal(trade.commission.raw, 8), trade.commission_asset, trade.id);
+      json += fmt::format(
+          R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":"{}","tradeId":{}}})",
+          format_decimal(trade.price.raw, 8), format_decimal(trade.quantity.raw, 8),
+          format_decimal(trade.commission.raw, 8), trade.commission_asset, trade.id);
     }
     return json + "]";
   }
@@ -546,10 +602,10 @@ class ExchangeSimulator::Impl {
         R"({{"symbol":"{}","orderId":{},"orderListId":-1,"clientOrderId":"{}","transactTime":{},"time":{},"price":"{}",)"
         R"("origQty":"{}","executedQty":"{}","cummulativeQuoteQty":"{}","status":"{}","timeInForce":"{}",)"
         R"("type":"{}","side":"{}")",
-        order.symbol, order.order_id, order.client_order_id, order.time_ms, order.time_ms, format_decimal(order.price.raw, 8),
-        format_decimal(order.quantity.raw, 8), format_decimal(order.executed.raw, 8),
-        format_decimal(order.quote.raw, 8), order.status, order.time_in_force.empty() ? "GTC" : order.time_in_force,
-        order.type, order.side);
+        order.symbol, order.order_id, order.client_order_id, order.time_ms, order.time_ms,
+        format_decimal(order.price.raw, 8), format_decimal(order.quantity.raw, 8),
+        format_decimal(order.executed.raw, 8), format_decimal(order.quote.raw, 8), order.status,
+        order.time_in_force.empty() ? "GTC" : order.time_in_force, order.type, order.side);
     if (with_fills) json += R"(,"fills":)" + fills_json(order);
     return json + "}";
   }
@@ -570,7 +626,9 @@ ExchangeSimulator::ExchangeSimulator(ExchangeSimulatorOptions options)
 ExchangeSimulator::~ExchangeSimulator() { impl_->stop(); }
 bool ExchangeSimulator::start(std::string& error_text) { return impl_->start(error_text); }
 void ExchangeSimulator::stop() { impl_->stop(); }
-std::string ExchangeSimulator::base_url() const { return "http://127.0.0.1:" + std::to_string(impl_->port()); }
+std::string ExchangeSimulator::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port());
+}
 void ExchangeSimulator::set_price(const std::string& symbol, Price price) {
   std::lock_guard lock(impl_->mutex);
   impl_->move_price(symbol, price);
@@ -610,10 +668,12 @@ std::int64_t ExchangeSimulator::balance(const std::string& asset) const {
 std::uint64_t ExchangeSimulator::order_requests_within(int window_ms) const {
   std::lock_guard lock(impl_->mutex);
   const std::int64_t since = wall_ms() - window_ms;
-  return static_cast<std::uint64_t>(std::count_if(impl_->order_request_times.begin(), impl_->order_request_times.end(),
+  return static_cast<std::uint64_t>(std::count_if(impl_->order_request_times.begin(),
+                                                  impl_->order_request_times.end(),
                                                   [&](std::int64_t at) { return at >= since; }));
 }
-void ExchangeSimulator::place_foreign(const std::string& symbol, const std::string& client_order_id, Quantity quantity) {
+void ExchangeSimulator::place_foreign(const std::string& symbol, const std::string& client_order_id,
+                                      Quantity quantity) {
   std::lock_guard lock(impl_->mutex);
   impl_->place_foreign(symbol, client_order_id, quantity);
 }
@@ -704,19 +764,32 @@ SimOrderView ExchangeSimulator::order(const std::string& client_order_id) const 
 
 std::string_view to_string(ExchangeFault fault) {
   switch (fault) {
-    case ExchangeFault::kServerErrorBeforePlacing: return "ServerErrorBeforePlacing";
-    case ExchangeFault::kServerErrorAfterPlacing: return "ServerErrorAfterPlacing";
-    case ExchangeFault::kBackendTimeoutAfterPlacing: return "BackendTimeoutAfterPlacing";
-    case ExchangeFault::kSlowAfterPlacing: return "SlowAfterPlacing";
-    case ExchangeFault::kCutAfterPlacing: return "CutAfterPlacing";
-    case ExchangeFault::kRateLimited: return "RateLimited";
-    case ExchangeFault::kBanned: return "Banned";
-    case ExchangeFault::kTimestampRejected: return "TimestampRejected";
-    case ExchangeFault::kResetBeforePlacing: return "ResetBeforePlacing";
-    case ExchangeFault::kResetAfterPlacing: return "ResetAfterPlacing";
-    case ExchangeFault::kDuplicateAfterPlacing: return "DuplicateAfterPlacing";
-    case ExchangeFault::kFalseDuplicate: return "FalseDuplicate";
-    case ExchangeFault::kRejectRetryable: return "RejectRetryable";
+    case ExchangeFault::kServerErrorBeforePlacing:
+      return "ServerErrorBeforePlacing";
+    case ExchangeFault::kServerErrorAfterPlacing:
+      return "ServerErrorAfterPlacing";
+    case ExchangeFault::kBackendTimeoutAfterPlacing:
+      return "BackendTimeoutAfterPlacing";
+    case ExchangeFault::kSlowAfterPlacing:
+      return "SlowAfterPlacing";
+    case ExchangeFault::kCutAfterPlacing:
+      return "CutAfterPlacing";
+    case ExchangeFault::kRateLimited:
+      return "RateLimited";
+    case ExchangeFault::kBanned:
+      return "Banned";
+    case ExchangeFault::kTimestampRejected:
+      return "TimestampRejected";
+    case ExchangeFault::kResetBeforePlacing:
+      return "ResetBeforePlacing";
+    case ExchangeFault::kResetAfterPlacing:
+      return "ResetAfterPlacing";
+    case ExchangeFault::kDuplicateAfterPlacing:
+      return "DuplicateAfterPlacing";
+    case ExchangeFault::kFalseDuplicate:
+      return "FalseDuplicate";
+    case ExchangeFault::kRejectRetryable:
+      return "RejectRetryable";
   }
   return "Unknown";
 }

@@ -13,29 +13,29 @@
 
 #include <cstdint>
 #include <map>
-#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/core/money.h"
 
 namespace sigex {
 
 enum class ExchangeFault : std::uint8_t {
-  kServerErrorBeforePlacing,  // 503, the order never reaches the book
-  kServerErrorAfterPlacing,   // the order is placed, the answer is 503
+  kServerErrorBeforePlacing,    // 503, the order never reaches the book
+  kServerErrorAfterPlacing,     // the order is placed, the answer is 503
   kBackendTimeoutAfterPlacing,  // placed, answer 400 -1007 "execution status unknown"
-  kSlowAfterPlacing,          // placed, the answer comes after delay_ms
-  kCutAfterPlacing,           // placed, the connection closes without an answer
-  kRateLimited,               // 429 -1003 with Retry-After, not placed
-  kBanned,                    // 418 with Retry-After, not placed
-  kTimestampRejected,         // 400 -1021, not placed
-  kResetBeforePlacing,        // the connection is reset as the request arrives; not placed
-  kResetAfterPlacing,         // placed, then the connection is reset without an answer
-  kDuplicateAfterPlacing,     // placed, the answer is 400 -2010 "Duplicate order sent."
-  kFalseDuplicate,            // not placed, yet the answer is 400 -2010 "Duplicate order sent."
-  kRejectRetryable,           // not placed, 400 -1000 "An unknown error occurred" (a retry may pass)
+  kSlowAfterPlacing,            // placed, the answer comes after delay_ms
+  kCutAfterPlacing,             // placed, the connection closes without an answer
+  kRateLimited,                 // 429 -1003 with Retry-After, not placed
+  kBanned,                      // 418 with Retry-After, not placed
+  kTimestampRejected,           // 400 -1021, not placed
+  kResetBeforePlacing,          // the connection is reset as the request arrives; not placed
+  kResetAfterPlacing,           // placed, then the connection is reset without an answer
+  kDuplicateAfterPlacing,       // placed, the answer is 400 -2010 "Duplicate order sent."
+  kFalseDuplicate,              // not placed, yet the answer is 400 -2010 "Duplicate order sent."
+  kRejectRetryable,  // not placed, 400 -1000 "An unknown error occurred" (a retry may pass)
 };
 
 // The fault's name as written above without its k ("ServerErrorBeforePlacing"): test names.
@@ -50,12 +50,12 @@ struct ExchangeSimulatorOptions {
   std::uint16_t port = 0;
   std::string api_key = "sim-api-key";
   std::string secret = "sim-secret";
-  std::string exchange_info_path;  // served at /api/v3/exchangeInfo
+  std::string exchange_info_path;     // served at /api/v3/exchangeInfo
   std::int64_t server_offset_ms = 0;  // the exchange's clock minus ours
   int retry_after_s = 30;             // Retry-After of 429 answers (418: four times as long)
   SimFeeAsset fee_asset = SimFeeAsset::kQuote;
-  std::int64_t fee_bps = 10;                       // commission: 0.1 % of the trade
-  Money bnb_price{600LL * 100'000'000};            // BNBUSDT, for fees paid in BNB
+  std::int64_t fee_bps = 10;             // commission: 0.1 % of the trade
+  Money bnb_price{600LL * 100'000'000};  // BNBUSDT, for fees paid in BNB
   std::map<std::string, Money> balances{{"USDT", Money{100'000LL * 100'000'000}}};  // at start
   bool check_balances = true;  // -2010 "Account has insufficient balance" as Binance answers
 };
@@ -88,13 +88,15 @@ class ExchangeSimulator {
   void ban_for(int seconds);
   // Every order hidden by a lookup lag becomes visible now.
   void end_lookup_lag();
-  void set_balance(const std::string& asset, std::int64_t amount);  // 8 decimals (a deposit or withdrawal)
-  void set_server_offset_ms(std::int64_t offset_ms);                // the exchange's clock moves
+  void set_balance(const std::string& asset,
+                   std::int64_t amount);                 // 8 decimals (a deposit or withdrawal)
+  void set_server_offset_ms(std::int64_t offset_ms);     // the exchange's clock moves
   std::int64_t balance(const std::string& asset) const;  // free, 8 decimals
   // Order requests received within the last `window_ms` (a storm shows here).
   std::uint64_t order_requests_within(int window_ms) const;
   // Places an order as another program on the same account would (the history shows it).
-  void place_foreign(const std::string& symbol, const std::string& client_order_id, Quantity quantity);
+  void place_foreign(const std::string& symbol, const std::string& client_order_id,
+                     Quantity quantity);
 
   std::uint64_t orders_placed() const;   // orders that reached the book
   std::uint64_t order_requests() const;  // POST /api/v3/order received
@@ -114,8 +116,9 @@ class ExchangeSimulator {
   // false: drops the subscribers and refuses new subscriptions (503) until true again.
   void set_user_stream_available(bool available);
   std::uint64_t reports_sent() const;
-  bool wait_for_subscriptions(std::uint64_t count, int timeout_ms) const;            // 1 when no client id was ever placed twice
-  std::uint64_t requests() const;           // every request received
+  bool wait_for_subscriptions(std::uint64_t count,
+                              int timeout_ms) const;  // 1 when no client id was ever placed twice
+  std::uint64_t requests() const;                     // every request received
   // Blocks until `count` requests were received, or `timeout_ms` passes; false on timeout.
   bool wait_for_requests(std::uint64_t count, int timeout_ms) const;
 

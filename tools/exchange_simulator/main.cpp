@@ -1,7 +1,8 @@
 // sigex-exchange-sim: a loopback Binance spot trading venue (signed REST, user data stream,
 // matching at set prices, fees, balances) for demos and manual runs of a live configuration
 // against something that is not a real account.
-//   sigex-exchange-sim --port 18081 --exchange-info tests/data/nautilus/http_spot_market_exchange_info.json
+//   sigex-exchange-sim --port 18081 --exchange-info
+//   tests/data/nautilus/http_spot_market_exchange_info.json
 //       --price BTCUSDT=60000 --balance USDT=10000 [--key sim-api-key --secret sim-secret]
 //       [--fee-asset received|quote|bnb]
 // Point [execution] rest_url at http://127.0.0.1:<port> and ws_api_url at
@@ -42,7 +43,9 @@ int main(int argc, char** argv) {
   app.add_option("--port", port, "port on 127.0.0.1 (0 = any free port)");
   app.add_option("--key", options.api_key, "API key the simulator accepts");
   app.add_option("--secret", options.secret, "HMAC secret the simulator checks signatures with");
-  app.add_option("--exchange-info", options.exchange_info_path, "exchangeInfo JSON served to clients")->required();
+  app.add_option("--exchange-info", options.exchange_info_path,
+                 "exchangeInfo JSON served to clients")
+      ->required();
   app.add_option("--price", prices, "SYMBOL=PRICE: market orders fill here");
   app.add_option("--balance", balances, "ASSET=AMOUNT at start (default USDT=100000)");
   app.add_option("--fee-asset", fee_asset, "where commissions are charged: received, quote or bnb");
@@ -57,7 +60,8 @@ int main(int argc, char** argv) {
   } else if (fee_asset == "bnb") {
     options.fee_asset = sigex::SimFeeAsset::kBnb;
   } else {
-    std::fprintf(stderr, "sigex-exchange-sim: --fee-asset %s: expected received, quote or bnb\n", fee_asset.c_str());
+    std::fprintf(stderr, "sigex-exchange-sim: --fee-asset %s: expected received, quote or bnb\n",
+                 fee_asset.c_str());
     return 2;
   }
   if (!balances.empty()) options.balances.clear();
@@ -65,7 +69,8 @@ int main(int argc, char** argv) {
     std::string asset;
     std::int64_t raw = 0;
     if (!split_amount(balance, asset, raw)) {
-      std::fprintf(stderr, "sigex-exchange-sim: --balance %s: expected ASSET=AMOUNT\n", balance.c_str());
+      std::fprintf(stderr, "sigex-exchange-sim: --balance %s: expected ASSET=AMOUNT\n",
+                   balance.c_str());
       return 2;
     }
     options.balances[asset] = sigex::Money{raw};
@@ -80,7 +85,8 @@ int main(int argc, char** argv) {
     std::string symbol;
     std::int64_t raw = 0;
     if (!split_amount(price, symbol, raw) || raw == 0) {
-      std::fprintf(stderr, "sigex-exchange-sim: --price %s: expected SYMBOL=PRICE\n", price.c_str());
+      std::fprintf(stderr, "sigex-exchange-sim: --price %s: expected SYMBOL=PRICE\n",
+                   price.c_str());
       return 2;
     }
     simulator.set_price(symbol, sigex::Price{raw});

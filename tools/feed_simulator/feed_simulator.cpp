@@ -21,8 +21,8 @@ namespace {
 
 struct Frame {
   std::string text;
-  std::string stream;   // combined-stream name
-  bool depth = false;   // a depth update: subject to skip/duplicate/reorder faults
+  std::string stream;  // combined-stream name
+  bool depth = false;  // a depth update: subject to skip/duplicate/reorder faults
 };
 
 struct SymbolBook {
@@ -30,7 +30,7 @@ struct SymbolBook {
   InstrumentId instrument = kNoInstrument;
   OrderBook recorded_book;  // the file's REST snapshot
   std::uint64_t recorded_id = 0;
-  OrderBook book;           // the recorded snapshot plus every update streamed since
+  OrderBook book;  // the recorded snapshot plus every update streamed since
   std::uint64_t last_update_id = 0;
 };
 
@@ -44,12 +44,18 @@ std::string upper(std::string_view text) {
 
 std::string_view to_string(FeedFault fault) {
   switch (fault) {
-    case FeedFault::kDropConnection: return "DropConnection";
-    case FeedFault::kSkipDepthUpdate: return "SkipDepthUpdate";
-    case FeedFault::kDuplicateDepthUpdate: return "DuplicateDepthUpdate";
-    case FeedFault::kReorderDepthUpdates: return "ReorderDepthUpdates";
-    case FeedFault::kMalformedFrame: return "MalformedFrame";
-    case FeedFault::kServerShutdown: return "ServerShutdown";
+    case FeedFault::kDropConnection:
+      return "DropConnection";
+    case FeedFault::kSkipDepthUpdate:
+      return "SkipDepthUpdate";
+    case FeedFault::kDuplicateDepthUpdate:
+      return "DuplicateDepthUpdate";
+    case FeedFault::kReorderDepthUpdates:
+      return "ReorderDepthUpdates";
+    case FeedFault::kMalformedFrame:
+      return "MalformedFrame";
+    case FeedFault::kServerShutdown:
+      return "ServerShutdown";
   }
   return "?";
 }
@@ -60,12 +66,14 @@ class FeedSimulator::Impl {
   explicit Impl(FeedSimulatorOptions options)
       : options_(std::move(options)),
         parser_(registry_),
-        server_("feed simulator", options_.port, [this](const SimRequest& request) { return serve_rest(request); }) {
+        server_("feed simulator", options_.port,
+                [this](const SimRequest& request) { return serve_rest(request); }) {
     frame_interval_us = options_.frame_interval_us;
-    server_.set_websocket_handlers({[this](SimSocketId socket, std::string_view message) { on_message(socket, message); },
-                                    [this](SimSocketId socket) { on_closed(socket); },
-                                    [this](SimSocketId socket) { on_open(socket); },
-                                    [this](SimSocketId socket) { on_drained(socket); }});
+    server_.set_websocket_handlers(
+        {[this](SimSocketId socket, std::string_view message) { on_message(socket, message); },
+         [this](SimSocketId socket) { on_closed(socket); },
+         [this](SimSocketId socket) { on_open(socket); },
+         [this](SimSocketId socket) { on_drained(socket); }});
   }
 
   bool start(std::string& error) { return load(error) && server_.start(error); }
@@ -208,7 +216,8 @@ class FeedSimulator::Impl {
     std::size_t limit = 1000;
     if (request.target.starts_with("/api/v3/depth")) {
       const auto query = request.target.find('?');
-      for (const auto& [key, value] : split_query(query == std::string::npos ? "" : request.target.substr(query + 1))) {
+      for (const auto& [key, value] :
+           split_query(query == std::string::npos ? "" : request.target.substr(query + 1))) {
         if (key == "symbol") book = find_book(value);
         if (key == "limit") limit = std::stoul(value);
       }
@@ -248,14 +257,17 @@ class FeedSimulator::Impl {
   }
 
   void on_message(SimSocketId socket, std::string_view message) {
-    if (socket != session_.socket || message.find("\"SUBSCRIBE\"") == std::string_view::npos) return;
+    if (socket != session_.socket || message.find("\"SUBSCRIBE\"") == std::string_view::npos)
+      return;
     for (const auto& frame : frames_) {
-      if (message.find("\"" + frame.stream + "\"") != std::string_view::npos) session_.subscribed.emplace(frame.stream, true);
+      if (message.find("\"" + frame.stream + "\"") != std::string_view::npos)
+        session_.subscribed.emplace(frame.stream, true);
     }
     const auto id_at = message.find("\"id\":");
-    const std::string id = id_at == std::string_view::npos
-                               ? "null"
-                               : std::string(message.substr(id_at + 5, message.find('}', id_at) - id_at - 5));
+    const std::string id =
+        id_at == std::string_view::npos
+            ? "null"
+            : std::string(message.substr(id_at + 5, message.find('}', id_at) - id_at - 5));
     server_.websocket_send(session_.socket, "{\"result\":null,\"id\":" + id + "}");
     if (!session_.streaming) {
       session_.streaming = true;
@@ -286,8 +298,10 @@ class FeedSimulator::Impl {
       return wait(20'000);
     }
     if (session_.shutting_down) return close();
-    if (take(FeedFault::kMalformedFrame)) return write("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":17");
-    while (session_.position < frames_.size() && !session_.subscribed.count(frames_[session_.position].stream)) {
+    if (take(FeedFault::kMalformedFrame))
+      return write("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":17");
+    while (session_.position < frames_.size() &&
+           !session_.subscribed.count(frames_[session_.position].stream)) {
       ++session_.position;
     }
     if (session_.position >= frames_.size()) {
@@ -357,7 +371,8 @@ class FeedSimulator::Impl {
   LoopbackHttpServer server_;  // last: stopped (its thread joined) before the state above goes
 };
 
-FeedSimulator::FeedSimulator(FeedSimulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+FeedSimulator::FeedSimulator(FeedSimulatorOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 FeedSimulator::~FeedSimulator() { impl_->stop(); }
 bool FeedSimulator::start(std::string& error) { return impl_->start(error); }
 void FeedSimulator::stop() { impl_->stop(); }
@@ -365,7 +380,9 @@ std::uint16_t FeedSimulator::port() const { return impl_->port(); }
 void FeedSimulator::inject(FeedFault fault, int count) { impl_->inject(fault, count); }
 std::size_t FeedSimulator::faults_pending() const { return impl_->faults_pending(); }
 void FeedSimulator::stall(bool stalled) { impl_->stalled = stalled; }
-void FeedSimulator::set_frame_interval_us(std::int64_t microseconds) { impl_->frame_interval_us = microseconds; }
+void FeedSimulator::set_frame_interval_us(std::int64_t microseconds) {
+  impl_->frame_interval_us = microseconds;
+}
 std::uint64_t FeedSimulator::frames_sent() const { return impl_->frames_sent.load(); }
 std::uint64_t FeedSimulator::connections() const { return impl_->connections.load(); }
 std::uint64_t FeedSimulator::snapshots_served() const { return impl_->snapshots_served.load(); }

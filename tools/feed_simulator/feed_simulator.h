@@ -38,7 +38,7 @@ struct FeedSimulatorInput {
 
 struct FeedSimulatorOptions {
   std::vector<FeedSimulatorInput> inputs;
-  std::uint16_t port = 0;            // 0: any free port (see port())
+  std::uint16_t port = 0;              // 0: any free port (see port())
   std::int64_t frame_interval_us = 0;  // pause between frames; 0 = as fast as the client reads
 };
 

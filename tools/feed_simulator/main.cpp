@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   int port = 0;
   std::int64_t interval_us = 1000;
-  app.add_option("--input", inputs, "recorded file, optionally :SYMBOL of its REST snapshot")->required();
+  app.add_option("--input", inputs, "recorded file, optionally :SYMBOL of its REST snapshot")
+      ->required();
   app.add_option("--port", port, "port on 127.0.0.1 (0 = any free port)");
   app.add_option("--frame-interval-us", interval_us, "pause between frames");
   CLI11_PARSE(app, argc, argv);
@@ -28,7 +29,8 @@ int main(int argc, char** argv) {
   options.frame_interval_us = interval_us;
   for (const auto& input : inputs) {
     const auto colon = input.rfind(':');
-    if (colon != std::string::npos && colon + 1 < input.size() && input.find('/', colon) == std::string::npos) {
+    if (colon != std::string::npos && colon + 1 < input.size() &&
+        input.find('/', colon) == std::string::npos) {
       options.inputs.push_back({input.substr(0, colon), input.substr(colon + 1)});
     } else {
       options.inputs.push_back({input, ""});

@@ -27,39 +27,42 @@ class Tunnel : public std::enable_shared_from_this<Tunnel> {
       : tls_(std::move(client), tls), target_(tls_.get_executor()), target_port_(target_port) {}
 
   void start() {
-    tls_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](error_code error) {
-      if (error) return;
-      self->target_.async_connect(
-          tcp::endpoint(asio::ip::make_address("127.0.0.1"), self->target_port_),
-          [self](error_code connect_error) {
-            if (connect_error) return self->close();
-            self->pump_from_client();
-            self->pump_from_target();
-          });
-    });
+    tls_.async_handshake(
+        asio::ssl::stream_base::server, [self = shared_from_this()](error_code error) {
+          if (error) return;
+          self->target_.async_connect(
+              tcp::endpoint(asio::ip::make_address("127.0.0.1"), self->target_port_),
+              [self](error_code connect_error) {
+                if (connect_error) return self->close();
+                self->pump_from_client();
+                self->pump_from_target();
+              });
+        });
   }
 
  private:
   void pump_from_client() {
-    tls_.async_read_some(asio::buffer(from_client_), [self = shared_from_this()](error_code error, std::size_t n) {
-      if (error) return self->close();
-      asio::async_write(self->target_, asio::buffer(self->from_client_.data(), n),
-                        [self](error_code write_error, std::size_t) {
-                          if (write_error) return self->close();
-                          self->pump_from_client();
-                        });
-    });
+    tls_.async_read_some(
+        asio::buffer(from_client_), [self = shared_from_this()](error_code error, std::size_t n) {
+          if (error) return self->close();
+          asio::async_write(self->target_, asio::buffer(self->from_client_.data(), n),
+                            [self](error_code write_error, std::size_t) {
+                              if (write_error) return self->close();
+                              self->pump_from_client();
+                            });
+        });
   }
 
   void pump_from_target() {
-    target_.async_read_some(asio::buffer(from_target_), [self = shared_from_this()](error_code error, std::size_t n) {
-      if (error) return self->close();
-      asio::async_write(self->tls_, asio::buffer(self->from_target_.data(), n),
-                        [self](error_code write_error, std::size_t) {
-                          if (write_error) return self->close();
-                          self->pump_from_target();
-                        });
-    });
+    target_.async_read_some(
+        asio::buffer(from_target_), [self = shared_from_this()](error_code error, std::size_t n) {
+          if (error) return self->close();
+          asio::async_write(self->tls_, asio::buffer(self->from_target_.data(), n),
+                            [self](error_code write_error, std::size_t) {
+                              if (write_error) return self->close();
+                              self->pump_from_target();
+                            });
+        });
   }
 
   void close() {

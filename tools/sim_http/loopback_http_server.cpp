@@ -26,7 +26,8 @@ using error_code = boost::system::error_code;
 
 std::string_view SimRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (beast::iequals(beast::string_view(key.data(), key.size()), beast::string_view(name.data(), name.size()))) {
+    if (beast::iequals(beast::string_view(key.data(), key.size()),
+                       beast::string_view(name.data(), name.size()))) {
       return value;
     }
   }
@@ -40,7 +41,8 @@ std::vector<std::pair<std::string, std::string>> split_query(std::string_view te
     const std::string_view pair = text.substr(0, amp);
     const auto equals = pair.find('=');
     std::string value(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
-    for (std::size_t at = value.find("%2C"); at != std::string::npos; at = value.find("%2C")) value.replace(at, 3, ",");
+    for (std::size_t at = value.find("%2C"); at != std::string::npos; at = value.find("%2C"))
+      value.replace(at, 3, ",");
     params.emplace_back(std::string(pair.substr(0, equals)), std::move(value));
     text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
   }
@@ -108,8 +110,9 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
  private:
   void read() {
     request_ = {};
-    http::async_read(stream_, buffer_, request_,
-                     [self = shared_from_this()](error_code error, std::size_t) { self->on_read(error); });
+    http::async_read(
+        stream_, buffer_, request_,
+        [self = shared_from_this()](error_code error, std::size_t) { self->on_read(error); });
   }
 
   void on_read(error_code error) {
@@ -151,8 +154,10 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
     }
     if (reply_.cut) {
       // Raw bytes: a Content-Length the body never reaches, then the connection closes.
-      raw_ = "HTTP/1.1 " + std::to_string(reply_.status) + " OK\r\nContent-Type: application/json\r\nContent-Length: " +
-             std::to_string(reply_.body.size()) + "\r\n\r\n" + reply_.body.substr(0, reply_.body.size() / 2);
+      raw_ = "HTTP/1.1 " + std::to_string(reply_.status) +
+             " OK\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(reply_.body.size()) + "\r\n\r\n" +
+             reply_.body.substr(0, reply_.body.size() / 2);
       asio::async_write(stream_.socket(), asio::buffer(raw_),
                         [self = shared_from_this()](error_code, std::size_t) { self->close(); });
       return;
@@ -165,15 +170,16 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
     response_.keep_alive(request_.keep_alive());
     response_.body() = reply_.body;
     response_.prepare_payload();
-    http::async_write(stream_, response_, [self = shared_from_this()](error_code error, std::size_t) {
-      if (error) return;
-      if (!self->response_.keep_alive()) {
-        error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return;
-      }
-      self->read();
-    });
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](error_code error, std::size_t) {
+                        if (error) return;
+                        if (!self->response_.keep_alive()) {
+                          error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->read();
+                      });
   }
 
   Impl& owner_;
@@ -186,7 +192,8 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
   std::string raw_;
 };
 
-class LoopbackHttpServer::Impl::WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+class LoopbackHttpServer::Impl::WebSocketSession
+    : public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(Impl& owner, beast::tcp_stream stream, SimSocketId id)
       : owner_(owner), ws_(std::move(stream)), id_(id) {}
@@ -196,7 +203,8 @@ class LoopbackHttpServer::Impl::WebSocketSession : public std::enable_shared_fro
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.async_accept(request, [self = shared_from_this()](error_code error) {
       if (error) return;
-      if (self->owner_.websocket_handlers.on_open) self->owner_.websocket_handlers.on_open(self->id_);
+      if (self->owner_.websocket_handlers.on_open)
+        self->owner_.websocket_handlers.on_open(self->id_);
       self->read();
     });
   }
@@ -226,12 +234,14 @@ class LoopbackHttpServer::Impl::WebSocketSession : public std::enable_shared_fro
   void write() {
     if (closed_) return;
     ws_.text(true);
-    ws_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](error_code error, std::size_t) {
-      if (error) return self->finish();
-      self->outbox_.pop_front();
-      if (!self->outbox_.empty()) return self->write();
-      if (self->owner_.websocket_handlers.on_drained) self->owner_.websocket_handlers.on_drained(self->id_);
-    });
+    ws_.async_write(asio::buffer(outbox_.front()),
+                    [self = shared_from_this()](error_code error, std::size_t) {
+                      if (error) return self->finish();
+                      self->outbox_.pop_front();
+                      if (!self->outbox_.empty()) return self->write();
+                      if (self->owner_.websocket_handlers.on_drained)
+                        self->owner_.websocket_handlers.on_drained(self->id_);
+                    });
   }
   void finish() {
     if (finished_) return;
@@ -249,7 +259,8 @@ class LoopbackHttpServer::Impl::WebSocketSession : public std::enable_shared_fro
   bool finished_ = false;
 };
 
-void LoopbackHttpServer::Impl::upgrade(beast::tcp_stream stream, http::request<http::string_body> request) {
+void LoopbackHttpServer::Impl::upgrade(beast::tcp_stream stream,
+                                       http::request<http::string_body> request) {
   SimSocketId id = 0;
   auto session = std::shared_ptr<WebSocketSession>();
   {
@@ -307,7 +318,8 @@ void LoopbackHttpServer::websocket_drop(SimSocketId socket) {
 }
 
 void LoopbackHttpServer::run_after(std::int64_t microseconds, std::function<void()> task) {
-  auto timer = std::make_shared<asio::steady_timer>(impl_->io(), std::chrono::microseconds(microseconds));
+  auto timer =
+      std::make_shared<asio::steady_timer>(impl_->io(), std::chrono::microseconds(microseconds));
   timer->async_wait([timer, task = std::move(task)](error_code error) {
     if (!error) task();
   });

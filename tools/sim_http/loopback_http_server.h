@@ -37,7 +37,7 @@ using SimSocketId = std::uint64_t;
 struct SimWebSocketHandlers {
   std::function<void(SimSocketId socket, std::string_view message)> on_message;
   std::function<void(SimSocketId socket)> on_closed;
-  std::function<void(SimSocketId socket)> on_open;     // optional: the handshake completed
+  std::function<void(SimSocketId socket)> on_open;  // optional: the handshake completed
   // Optional: every queued frame of `socket` has been written (back-pressure for streamers).
   std::function<void(SimSocketId socket)> on_drained;
 };

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--fixture", fixtures, "ENDPOINT=recorded file of envelopes")->required();
   app.add_option("--token", tokens, "ID:SYMBOL:NAME served by /tokens");
   std::string as_of;
-  app.add_option("--as-of", as_of, "serve the fixtures as if today (UTC) were this day, YYYY-MM-DD");
+  app.add_option("--as-of", as_of,
+                 "serve the fixtures as if today (UTC) were this day, YYYY-MM-DD");
   CLI11_PARSE(app, argc, argv);
   const sigex::StopSignals stop;  // before any thread starts
 
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
   if (!as_of.empty()) {
     const auto day = sigex::parse_utc_timestamp(as_of);
     if (!day || *day % sigex::kNsPerDay != 0) {
-      std::fprintf(stderr, "sigex-tm-sim: --as-of %s: expected a UTC day such as 2021-10-07\n", as_of.c_str());
+      std::fprintf(stderr, "sigex-tm-sim: --as-of %s: expected a UTC day such as 2021-10-07\n",
+                   as_of.c_str());
       return 2;
     }
     const sigex::TimeNs today = sigex::LiveClock().now_ns() / sigex::kNsPerDay * sigex::kNsPerDay;

@@ -18,7 +18,6 @@
 
 namespace sigex {
 
-
 namespace {
 
 struct Item {
@@ -38,7 +37,8 @@ bool parse_target(std::string_view target, Query& query) {
   if (!path.starts_with("/v2/")) return false;
   query.endpoint = std::string(path.substr(4));
   if (question == std::string_view::npos) return true;
-  for (auto& [name, value] : split_query(target.substr(question + 1))) query.params[name] = std::move(value);
+  for (auto& [name, value] : split_query(target.substr(question + 1)))
+    query.params[name] = std::move(value);
   return true;
 }
 
@@ -47,7 +47,8 @@ std::vector<std::string> split_list(const std::string& text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
-    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string part =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!part.empty()) parts.push_back(part);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -57,15 +58,17 @@ std::vector<std::string> split_list(const std::string& text) {
 
 bool iequal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+           return std::toupper(static_cast<unsigned char>(x)) ==
+                  std::toupper(static_cast<unsigned char>(y));
          });
 }
 
 bool is_latest_endpoint(const std::string& endpoint) { return endpoint == "tm-grade"; }
 
 const std::set<std::string>& known_endpoints() {
-  static const std::set<std::string> endpoints = {"trading-signals", "hourly-trading-signals", "tm-grade",
-                                                  "tm-grade-history", "trader-grades", "tokens"};
+  static const std::set<std::string> endpoints = {"trading-signals", "hourly-trading-signals",
+                                                  "tm-grade",        "tm-grade-history",
+                                                  "trader-grades",   "tokens"};
   return endpoints;
 }
 
@@ -95,7 +98,8 @@ class TmSimulator::Impl {
  public:
   explicit Impl(TmSimulatorOptions options)
       : options_(std::move(options)),
-        server_("Token Metrics simulator", options_.port, [this](const SimRequest& request) { return handle(request); }) {}
+        server_("Token Metrics simulator", options_.port,
+                [this](const SimRequest& request) { return handle(request); }) {}
   ~Impl() { stop(); }
 
   bool start(std::string& error) { return server_.start(error); }
@@ -135,11 +139,14 @@ class TmSimulator::Impl {
         if (date_shift_ns_ != 0) {
           item.time_ns += date_shift_ns_;
           const std::string old_value = "\"" + std::string(text) + "\"";
-          const std::string new_value = "\"" + (text.size() == 10 ? format_utc_date(item.time_ns)
-                                                                  : format_utc_timestamp(item.time_ns)) + "\"";
+          const std::string new_value = "\"" +
+                                        (text.size() == 10 ? format_utc_date(item.time_ns)
+                                                           : format_utc_timestamp(item.time_ns)) +
+                                        "\"";
           const auto key_at = item.json.find(std::string("\"") + std::string(key) + "\"");
           const auto value_at = item.json.find(old_value, key_at);
-          if (key_at != std::string::npos && value_at != std::string::npos) item.json.replace(value_at, old_value.size(), new_value);
+          if (key_at != std::string::npos && value_at != std::string::npos)
+            item.json.replace(value_at, old_value.size(), new_value);
         }
       }
     }
@@ -200,7 +207,6 @@ class TmSimulator::Impl {
   }
 
  private:
-
   Reply handle(const SimRequest& request) {
     ++requests;
     std::optional<TmFaultSpec> fault;
@@ -225,22 +231,29 @@ class TmSimulator::Impl {
           reply.headers.push_back({"Retry-After", std::to_string(fault->retry_after_s)});
           return reply;
         }
-        case TmFault::kRateLimitedNoHeader: return error_reply(429, "Too many requests");
-        case TmFault::kServerError: return error_reply(503, "Service unavailable");
-        case TmFault::kUnauthorized: return error_reply(401, "Invalid API key");
-        case TmFault::kForbidden: return error_reply(403, "Forbidden");
+        case TmFault::kRateLimitedNoHeader:
+          return error_reply(429, "Too many requests");
+        case TmFault::kServerError:
+          return error_reply(503, "Service unavailable");
+        case TmFault::kUnauthorized:
+          return error_reply(401, "Invalid API key");
+        case TmFault::kForbidden:
+          return error_reply(403, "Forbidden");
         case TmFault::kPaymentRequired: {
           Reply reply;
           reply.status = 402;
-          reply.body = R"({"x402Version":1,"error":"X-PAYMENT header is required","accepts":[{"scheme":"exact","network":"base","maxAmountRequired":"10000","asset":"0x0","payTo":"0x0","resource":"/v2","description":"Token Metrics API","mimeType":"application/json","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]})";
+          reply.body =
+              R"({"x402Version":1,"error":"X-PAYMENT header is required","accepts":[{"scheme":"exact","network":"base","maxAmountRequired":"10000","asset":"0x0","payTo":"0x0","resource":"/v2","description":"Token Metrics API","mimeType":"application/json","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]})";
           return reply;
         }
-        case TmFault::kNotFound: return error_reply(404, "Not found");
+        case TmFault::kNotFound:
+          return error_reply(404, "Not found");
         case TmFault::kSuccessFalse: {
           Reply reply = error_reply(200, "Something went wrong");
           return reply;
         }
-        default: break;
+        default:
+          break;
       }
     }
     if (key != options_.api_key) return error_reply(401, "Invalid API key");
@@ -254,10 +267,11 @@ class TmSimulator::Impl {
       if (fault->fault == TmFault::kTruncated) reply.body.resize(reply.body.size() / 2);
       if (fault->fault == TmFault::kCutConnection) reply.cut = true;
       if (fault->fault == TmFault::kWrongTypes) {
-        reply.body = R"({"success":true,"message":"Data fetched successfully","length":3,"data":[)"
-                     R"({"TOKEN_ID":3375,"DATE":20250101,"TRADING_SIGNAL":1},)"
-                     R"({"TOKEN_ID":3375,"DATE":"2025-01-01T00:00:00.000Z","TRADING_SIGNAL":"bullish"},)"
-                     R"({"TOKEN_ID":[3375],"DATE":"2025-01-01T00:00:00.000Z","TM_TRADER_GRADE":true}]})";
+        reply.body =
+            R"({"success":true,"message":"Data fetched successfully","length":3,"data":[)"
+            R"({"TOKEN_ID":3375,"DATE":20250101,"TRADING_SIGNAL":1},)"
+            R"({"TOKEN_ID":3375,"DATE":"2025-01-01T00:00:00.000Z","TRADING_SIGNAL":"bullish"},)"
+            R"({"TOKEN_ID":[3375],"DATE":"2025-01-01T00:00:00.000Z","TM_TRADER_GRADE":true}]})";
       }
     }
     return reply;
@@ -288,9 +302,10 @@ class TmSimulator::Impl {
         for (const auto& symbol : symbols) match |= iequal(symbol, token.symbol);
         for (const auto& id : ids) match |= id == std::to_string(token.token_id);
         if (match) {
-          rows.push_back(R"({"TOKEN_ID":)" + std::to_string(token.token_id) + R"(,"TOKEN_NAME":")" +
-                         token.name + R"(","TOKEN_SYMBOL":")" + token.symbol +
-                         R"(","EXCHANGE_LIST":[{"exchange_id":"binance","exchange_name":"Binance"}]})");
+          rows.push_back(
+              R"({"TOKEN_ID":)" + std::to_string(token.token_id) + R"(,"TOKEN_NAME":")" +
+              token.name + R"(","TOKEN_SYMBOL":")" + token.symbol +
+              R"(","EXCHANGE_LIST":[{"exchange_id":"binance","exchange_name":"Binance"}]})");
         }
       }
       return page_of(rows, limit, page);
@@ -343,7 +358,8 @@ class TmSimulator::Impl {
   static Reply page_of(const std::vector<std::string>& rows, int limit, int page) {
     std::vector<const std::string*> slice;
     const std::size_t begin = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(limit);
-    for (std::size_t i = begin; i < rows.size() && i < begin + static_cast<std::size_t>(limit); ++i) {
+    for (std::size_t i = begin; i < rows.size() && i < begin + static_cast<std::size_t>(limit);
+         ++i) {
       slice.push_back(&rows[i]);
     }
     Reply reply;
@@ -361,16 +377,21 @@ class TmSimulator::Impl {
   LoopbackHttpServer server_;  // last: its thread calls handle() until it is stopped
 };
 
-TmSimulator::TmSimulator(TmSimulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+TmSimulator::TmSimulator(TmSimulatorOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 TmSimulator::~TmSimulator() = default;
 bool TmSimulator::start(std::string& error) { return impl_->start(error); }
 void TmSimulator::stop() { impl_->stop(); }
 std::uint16_t TmSimulator::port() const { return impl_->port(); }
-std::string TmSimulator::base_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/v2"; }
-bool TmSimulator::add_item(const std::string& endpoint, const std::string& item, std::string& error) {
+std::string TmSimulator::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port()) + "/v2";
+}
+bool TmSimulator::add_item(const std::string& endpoint, const std::string& item,
+                           std::string& error) {
   return impl_->add_item(endpoint, item, error);
 }
-bool TmSimulator::load_recorded(const std::string& endpoint, const std::string& path, std::string& error) {
+bool TmSimulator::load_recorded(const std::string& endpoint, const std::string& path,
+                                std::string& error) {
   return impl_->load_recorded(endpoint, path, error);
 }
 void TmSimulator::add_token(TmToken token) { impl_->add_token(std::move(token)); }

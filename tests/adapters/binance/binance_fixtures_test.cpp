@@ -55,7 +55,8 @@ TEST(BinanceFixtures, NautilusTradeWithRetiredOrderIdFields) {
   EXPECT_EQ(out[0].trade.quantity, quantity("0.4387"));
   EXPECT_EQ(out[0].trade.trade_id, 705291099u);
   out.clear();
-  ASSERT_TRUE(parse(parser, compact(fixture("nautilus/ws_spot_agg_trade.json")), kNoInstrument, out));
+  ASSERT_TRUE(
+      parse(parser, compact(fixture("nautilus/ws_spot_agg_trade.json")), kNoInstrument, out));
   EXPECT_EQ(out[0].kind, MarketEventKind::kTrade);
 }
 
@@ -112,7 +113,8 @@ TEST(BinanceFixtures, CryptofeedCaptureBuildsGapFreeBooksForEverySymbol) {
     ASSERT_TRUE(parsed) << frame.substr(0, 120) << ": " << parsed.error().what;
     ++frames_by_kind[out.front().kind];
     for (const auto& event : out) {
-      if (event.kind == MarketEventKind::kDepthLevel) books[event.depth.instrument].on_level(event.depth);
+      if (event.kind == MarketEventKind::kDepthLevel)
+        books[event.depth.instrument].on_level(event.depth);
     }
     // Deliver each snapshot after the first few diffs have been buffered, as live trading does.
     if (++processed == 20) {

@@ -2,8 +2,8 @@
 // and applied so that a sent order is always valid and never more aggressive or larger than
 // intended.
 
-#include "adapters/binance/parse_exchange_info.h"
 #include "adapters/binance/exchange_filters.h"
+#include "adapters/binance/parse_exchange_info.h"
 
 #include <fstream>
 #include <sstream>
@@ -51,14 +51,17 @@ TEST(ExchangeFilters, ParsesTheRealExchangeInfo) {
 
 TEST(ExchangeFilters, RoundsInTheSafeDirection) {
   const SymbolFilters btc = *fixture().find("BTCUSDT");
-  const auto buy = apply_filters(btc, Side::kBuy, OrderType::kLimit, price("61000.019"), quantity("0.12345678"), {});
+  const auto buy = apply_filters(btc, Side::kBuy, OrderType::kLimit, price("61000.019"),
+                                 quantity("0.12345678"), {});
   EXPECT_EQ(buy.failure, FilterFailure::kNone);
-  EXPECT_EQ(buy.price, price("61000.01"));    // a buy never pays more than asked
+  EXPECT_EQ(buy.price, price("61000.01"));       // a buy never pays more than asked
   EXPECT_EQ(buy.quantity, quantity("0.12345"));  // never more than intended
-  const auto sell = apply_filters(btc, Side::kSell, OrderType::kLimit, price("61000.011"), quantity("0.12345678"), {});
-  EXPECT_EQ(sell.price, price("61000.02"));   // a sell never sells for less
+  const auto sell = apply_filters(btc, Side::kSell, OrderType::kLimit, price("61000.011"),
+                                  quantity("0.12345678"), {});
+  EXPECT_EQ(sell.price, price("61000.02"));  // a sell never sells for less
   EXPECT_EQ(sell.quantity, quantity("0.12345"));
-  const auto exact = apply_filters(btc, Side::kBuy, OrderType::kLimit, price("61000.01"), quantity("0.1"), {});
+  const auto exact =
+      apply_filters(btc, Side::kBuy, OrderType::kLimit, price("61000.01"), quantity("0.1"), {});
   EXPECT_EQ(exact.price, price("61000.01"));
   EXPECT_EQ(exact.quantity, quantity("0.1"));
 }
@@ -68,13 +71,20 @@ TEST(ExchangeFilters, RefusesWhatTheVenueWould) {
   auto check = [&](Side side, OrderType type, const char* p, const char* q) {
     return apply_filters(btc, side, type, price(p), quantity(q), price("60000")).failure;
   };
-  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "60000", "0.000009"), FilterFailure::kQuantityBelowMinimum);
-  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "60000", "9000.1"), FilterFailure::kQuantityAboveMaximum);
-  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "60000", "0.0001"), FilterFailure::kNotionalBelowMinimum);  // 6 USDT
-  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "1000001", "0.001"), FilterFailure::kPriceOutOfRange);
-  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "0.001", "1"), FilterFailure::kPriceOutOfRange);  // rounds to 0
-  EXPECT_EQ(check(Side::kBuy, OrderType::kMarket, "0", "120"), FilterFailure::kQuantityAboveMaximum);  // MARKET_LOT_SIZE
-  EXPECT_EQ(check(Side::kBuy, OrderType::kMarket, "0", "0.0001"), FilterFailure::kNotionalBelowMinimum);
+  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "60000", "0.000009"),
+            FilterFailure::kQuantityBelowMinimum);
+  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "60000", "9000.1"),
+            FilterFailure::kQuantityAboveMaximum);
+  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "60000", "0.0001"),
+            FilterFailure::kNotionalBelowMinimum);  // 6 USDT
+  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "1000001", "0.001"),
+            FilterFailure::kPriceOutOfRange);
+  EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "0.001", "1"),
+            FilterFailure::kPriceOutOfRange);  // rounds to 0
+  EXPECT_EQ(check(Side::kBuy, OrderType::kMarket, "0", "120"),
+            FilterFailure::kQuantityAboveMaximum);  // MARKET_LOT_SIZE
+  EXPECT_EQ(check(Side::kBuy, OrderType::kMarket, "0", "0.0001"),
+            FilterFailure::kNotionalBelowMinimum);
   EXPECT_EQ(check(Side::kSell, OrderType::kMarket, "0", "0.01"), FilterFailure::kNone);
   btc.status = "HALT";
   EXPECT_EQ(check(Side::kBuy, OrderType::kLimit, "60000", "0.01"), FilterFailure::kNotTrading);

@@ -24,8 +24,7 @@ constexpr DurationNs kSecond = kNsPerSecond;
 class BinanceVenueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    options_.exchange_info_path =
-        binance_exchange_info_path();
+    options_.exchange_info_path = binance_exchange_info_path();
     options_.retry_after_s = 1;
     simulator_ = std::make_unique<ExchangeSimulator>(options_);
     std::string error;
@@ -48,9 +47,10 @@ class BinanceVenueTest : public ::testing::Test {
     std::string error;
     journal_ = Journal::open(directory_.path(), Durability::kFull, error);
     ASSERT_TRUE(journal_) << error;
-    venue_ = std::make_unique<BinanceExecutionVenue>(instruments_, config_, Secret(std::string("sim-api-key")),
-                                                     make_hmac_signer(Secret(std::string("sim-secret"))),
-                                                     live_clock_, tls_, journal_->watermark());
+    venue_ = std::make_unique<BinanceExecutionVenue>(
+        instruments_, config_, Secret(std::string("sim-api-key")),
+        make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_,
+        journal_->watermark());
     ASSERT_TRUE(venue_->start(error)) << error;
     orders_ = std::make_unique<OrderManager>(instruments_, *journal_, *venue_);
     orders_->set_resolution_policy({5 * kSecond, 1 * kSecond, kSecond / 2, 3});
@@ -111,7 +111,8 @@ class BinanceVenueTest : public ::testing::Test {
   // A resting buy placed on the same account by someone else (not through sigex).
   void place_by_hand(const char* client_order_id) {
     BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
-                             make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
+                             make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_,
+                             tls_);
     std::string error;
     ASSERT_TRUE(manual.sync_clock(error)) << error;
     OrderCommand command{};
@@ -121,10 +122,13 @@ class BinanceVenueTest : public ::testing::Test {
     command.client_order_id = ClientOrderId::from(client_order_id);
     command.price = price("50000");
     command.quantity = quantity("0.001");
-    ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome, OrderOutcome::kAccepted);
+    ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome,
+              OrderOutcome::kAccepted);
   }
 
-  bool final_state() { return !orders_->orders().empty() && is_terminal(orders_->orders().front().state); }
+  bool final_state() {
+    return !orders_->orders().empty() && is_terminal(orders_->orders().front().state);
+  }
 
   void expect_exactly_one_exchange_order_filled_once(const ClientOrderId& id) {
     EXPECT_EQ(simulator_->orders_with_id(std::string(id.view())), 1);
@@ -169,7 +173,8 @@ TEST_F(BinanceVenueTest, ANewOrderLeavesOnlyOnceItsIntentIsDurable) {
 }
 
 // The order reaches the book, the answer does not: looked up, adopted, never resent.
-class PlacedThenLost : public BinanceVenueTest, public ::testing::WithParamInterface<ExchangeFault> {};
+class PlacedThenLost : public BinanceVenueTest,
+                       public ::testing::WithParamInterface<ExchangeFault> {};
 
 TEST_P(PlacedThenLost, IsLookedUpAndAdoptedNeverResent) {
   simulator_->inject(GetParam(), 1000);
@@ -188,7 +193,8 @@ namespace {
 INSTANTIATE_TEST_SUITE_P(Faults, PlacedThenLost,
                          ::testing::Values(ExchangeFault::kServerErrorAfterPlacing,
                                            ExchangeFault::kBackendTimeoutAfterPlacing,
-                                           ExchangeFault::kSlowAfterPlacing, ExchangeFault::kCutAfterPlacing,
+                                           ExchangeFault::kSlowAfterPlacing,
+                                           ExchangeFault::kCutAfterPlacing,
                                            ExchangeFault::kResetAfterPlacing,
                                            ExchangeFault::kDuplicateAfterPlacing),
                          [](const auto& info) { return std::string(to_string(info.param)); });
@@ -208,7 +214,8 @@ TEST_P(NeverPlaced, IsResentOnceWithTheSameIdAfterProofOfAbsence) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, NeverPlaced,
                          ::testing::Values(ExchangeFault::kServerErrorBeforePlacing,
-                                           ExchangeFault::kResetBeforePlacing, ExchangeFault::kRateLimited),
+                                           ExchangeFault::kResetBeforePlacing,
+                                           ExchangeFault::kRateLimited),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST_F(BinanceVenueTest, ALookupThatLagsBehindTheOrderDoesNotCauseAResend) {
@@ -358,7 +365,8 @@ TEST_F(BinanceVenueTest, ForeignOrdersAreCanceledWhenConfiguredSo) {
 TEST_F(BinanceVenueTest, TheAccountsHoldingsAreReportedForTheEngineToCompare) {
   const InstrumentRegistry& registry = instruments_;
   Portfolio portfolio(registry, money("100000"));
-  EXPECT_TRUE(compare_with_account(portfolio, registry, venue_->start_holdings()).empty());  // no BTC on either side
+  EXPECT_TRUE(compare_with_account(portfolio, registry, venue_->start_holdings())
+                  .empty());  // no BTC on either side
   // sigex believes it holds BTC the account does not have: a difference.
   portfolio.apply_fill(0, Side::kBuy, price("60000"), quantity("0.02"), money("0"));
   const auto differences = compare_with_account(portfolio, registry, venue_->start_holdings());
@@ -371,7 +379,8 @@ TEST_F(BinanceVenueTest, TheAccountsHoldingsAreReportedForTheEngineToCompare) {
   ASSERT_TRUE(pump([&] { return final_state(); }));
   restart();
   Portfolio restored(registry, money("100000"));
-  restored.apply_fill(0, Side::kBuy, price("60000"), orders_->find(id.view())->filled_quantity, money("0"));
+  restored.apply_fill(0, Side::kBuy, price("60000"), orders_->find(id.view())->filled_quantity,
+                      money("0"));
   EXPECT_TRUE(compare_with_account(restored, registry, venue_->start_holdings()).empty());
 }
 
@@ -379,8 +388,9 @@ TEST_F(BinanceVenueTest, OrdersAreMadeValidInTheSafeDirection) {
   Price limit = price("60000.019");
   Quantity size = quantity("0.0123456");
   std::string why;
-  ASSERT_TRUE(venue_->normalize(Side::kBuy, OrderType::kLimit, limit, size, Price{0}, 0, why)) << why;
-  EXPECT_EQ(limit, price("60000.01"));  // a buy never pays more than asked
+  ASSERT_TRUE(venue_->normalize(Side::kBuy, OrderType::kLimit, limit, size, Price{0}, 0, why))
+      << why;
+  EXPECT_EQ(limit, price("60000.01"));   // a buy never pays more than asked
   EXPECT_EQ(size, quantity("0.01234"));  // never more than intended
   Price sell = price("60000.011");
   // Nothing held on the account: nothing to sell, whatever the engine believes.
@@ -389,7 +399,8 @@ TEST_F(BinanceVenueTest, OrdersAreMadeValidInTheSafeDirection) {
   orders_->submit(0, "sf", intent(), clock_.now_ns());  // buys 0.01
   ASSERT_TRUE(pump([&] { return final_state(); }));
   size = quantity("0.0123456");
-  ASSERT_TRUE(venue_->normalize(Side::kSell, OrderType::kLimit, sell, size, Price{0}, 0, why)) << why;
+  ASSERT_TRUE(venue_->normalize(Side::kSell, OrderType::kLimit, sell, size, Price{0}, 0, why))
+      << why;
   EXPECT_EQ(sell, price("60000.02"));  // a sell never sells for less
   EXPECT_EQ(size, quantity("0.01"));   // never more than the account holds
   Quantity dust = quantity("0.00000001");
@@ -412,7 +423,8 @@ class UserStreamTest : public BinanceVenueTest {
     ASSERT_TRUE(simulator_->wait_for_subscriptions(1, 5000));
     // Live, and the I/O thread has done what a stream coming up makes it do (read the open
     // orders back, poll once): from here on only the stream reports, whatever the load.
-    ASSERT_TRUE(pump([&] { return venue_->stream_live() && venue_->counters().reconciliations.load() >= 2; }));
+    ASSERT_TRUE(pump(
+        [&] { return venue_->stream_live() && venue_->counters().reconciliations.load() >= 2; }));
   }
   ClientOrderId resting_order() {
     const ClientOrderId id =
@@ -445,7 +457,8 @@ TEST_F(UserStreamTest, DuplicatedAndReorderedReportsCountEachFillOnce) {
   // Until both are filled and both duplicates have arrived (and been dropped).
   ASSERT_TRUE(pump([&] {
     return orders_->find(first.view())->state == OrderState::kFilled &&
-           orders_->find(second.view())->state == OrderState::kFilled && orders_->duplicate_fills() >= 2;
+           orders_->find(second.view())->state == OrderState::kFilled &&
+           orders_->duplicate_fills() >= 2;
   }));
   EXPECT_EQ(simulator_->max_orders_per_id(), 1);
   EXPECT_EQ(filled_, quantity("0.02"));

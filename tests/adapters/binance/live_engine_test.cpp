@@ -7,8 +7,8 @@
 // The engine runs on a simulated clock (market events every 50 ms of it); the venue signs and
 // waits on the real clock, as the exchange simulator checks signatures and bans in real time.
 
-#include <chrono>
 #include <gtest/gtest.h>
+#include <chrono>
 
 #include "adapters/binance/execution_venue.h"
 #include "engine/core/live_clock.h"
@@ -60,8 +60,7 @@ class BuyThenExit final : public Strategy {
 class LiveEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    options_.exchange_info_path =
-        binance_exchange_info_path();
+    options_.exchange_info_path = binance_exchange_info_path();
     options_.retry_after_s = 1;
   }
 
@@ -78,14 +77,16 @@ class LiveEngineTest : public ::testing::Test {
     config_.history_lookback_ns = kNsPerDay;
     journal_ = Journal::open(directory_.path(), Durability::kNormal, error);
     ASSERT_TRUE(journal_) << error;
-    venue_ = std::make_unique<BinanceExecutionVenue>(instruments_, config_, Secret(std::string("sim-api-key")),
-                                                     make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_,
-                                                     tls_, journal_->watermark());
+    venue_ = std::make_unique<BinanceExecutionVenue>(
+        instruments_, config_, Secret(std::string("sim-api-key")),
+        make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_,
+        journal_->watermark());
     ASSERT_TRUE(venue_->start(error)) << error;
     RiskConfig risk;
     risk.max_orders_per_instrument = 0;  // the throttles are not what is tested here
     risk.max_orders_total = 0;
-    engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("100000"));
+    engine_ =
+        std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("100000"));
     ResolutionPolicy policy;
     policy.min_resend_wait_ns = 10 * kNsPerSecond;
     engine_->set_resolution_policy(policy);
@@ -159,11 +160,13 @@ class LiveEngineTest : public ::testing::Test {
 TEST_F(LiveEngineTest, AFeeInTheCoinBoughtLeavesANetPositionThatSellsWithoutARefusal) {
   options_.fee_asset = SimFeeAsset::kReceived;  // Binance spot's default
   start();
-  ASSERT_TRUE(run_for(30 * kNsPerSecond, [&] { return order_with(IntentKey{2}).state == OrderState::kFilled; }));
+  ASSERT_TRUE(run_for(30 * kNsPerSecond,
+                      [&] { return order_with(IntentKey{2}).state == OrderState::kFilled; }));
   // 0.001 bought, 0.000001 of it taken as the fee: 0.000999 held, 0.00099 sellable (step).
   EXPECT_EQ(order_with(IntentKey{1}).filled_quantity, quantity("0.001"));
   EXPECT_EQ(order_with(IntentKey{2}).quantity, quantity("0.00099"));
-  EXPECT_EQ(engine_->portfolio().position(0).quantity, quantity("0.000009"));  // dust below the minimum
+  EXPECT_EQ(engine_->portfolio().position(0).quantity,
+            quantity("0.000009"));  // dust below the minimum
   EXPECT_EQ(simulator_->order_requests(), 2u);
   EXPECT_EQ(engine_->counters().venue_rejections, 0u);
   expect_books_match_the_account();
@@ -175,7 +178,8 @@ TEST_F(LiveEngineTest, FeesPaidInBnbAreBookedInBnbAndValuedInTheCashAsset) {
   options_.fee_asset = SimFeeAsset::kBnb;
   options_.balances["BNB"] = money("1");
   start();
-  ASSERT_TRUE(run_for(30 * kNsPerSecond, [&] { return order_with(IntentKey{2}).state == OrderState::kFilled; }));
+  ASSERT_TRUE(run_for(30 * kNsPerSecond,
+                      [&] { return order_with(IntentKey{2}).state == OrderState::kFilled; }));
   EXPECT_EQ(order_with(IntentKey{2}).quantity, quantity("0.001"));  // nothing taken from the coins
   EXPECT_EQ(engine_->portfolio().position(0).quantity.raw, 0);
   expect_books_match_the_account();
@@ -193,7 +197,8 @@ TEST_F(LiveEngineTest, AnExitThatCannotSucceedStopsTheInstrumentInsteadOfLooping
   ASSERT_TRUE(run_for(10 * kNsPerSecond, [&] { return bought(); }));
   strategy_->exit_ = false;
   run_for(kNsPerSecond);
-  simulator_->set_balance("BTC", 0);  // the coins left the account (a withdrawal, a fee sigex never saw)
+  simulator_->set_balance("BTC",
+                          0);  // the coins left the account (a withdrawal, a fee sigex never saw)
   strategy_->exit_ = true;
   const auto halted = [&] {
     return engine_->trading_states().get("instrument:BTCUSDT").state == TradingState::kHalted;
@@ -214,7 +219,8 @@ TEST_F(LiveEngineTest, RetryableRefusalsAreRetriedWithBackoffNotOnEveryEvent) {
   ASSERT_TRUE(run_for(10 * kNsPerSecond, [&] { return bought(); }));
   for (int i = 0; i < 4; ++i) simulator_->inject(ExchangeFault::kRejectRetryable);
   const TimeNs started = clock_.now_ns();
-  ASSERT_TRUE(run_for(120 * kNsPerSecond, [&] { return engine_->portfolio().position(0).quantity.raw == 0; }));
+  ASSERT_TRUE(run_for(120 * kNsPerSecond,
+                      [&] { return engine_->portfolio().position(0).quantity.raw == 0; }));
   // Four refusals, waits of 1, 2, 4 and 8 s between them: 15 s at least, 6 requests in all.
   EXPECT_EQ(simulator_->order_requests(), 6u);
   EXPECT_GE(clock_.now_ns() - started, 15 * kNsPerSecond);
@@ -235,8 +241,10 @@ TEST_F(LiveEngineTest, AnOrderRefusedByTheClockGuardWaitsAndGoesOutOnceWhenTheCl
   const std::uint64_t before = simulator_->order_requests();
   run_for(20 * kNsPerSecond);  // 400 market events, the buy asked for on each until it exists
   EXPECT_EQ(simulator_->order_requests(), before) << "nothing sent while the clock is off";
-  EXPECT_EQ(journal_->count_rows("orders"), 1) << "one journaled order for the intent, not one per event";
-  EXPECT_NE(venue_->waiting_reason().find("off the exchange"), std::string::npos) << venue_->waiting_reason();
+  EXPECT_EQ(journal_->count_rows("orders"), 1)
+      << "one journaled order for the intent, not one per event";
+  EXPECT_NE(venue_->waiting_reason().find("off the exchange"), std::string::npos)
+      << venue_->waiting_reason();
   EXPECT_EQ(venue_->counters().orders_waiting.load(), 1u);
   simulator_->set_server_offset_ms(0);
   ASSERT_TRUE(run_for(60 * kNsPerSecond, [&] { return bought(); }));

@@ -35,7 +35,8 @@ class MarketDataFeedTest : public ::testing::Test {
              bool trust_test_ca = true) {
     const std::string data = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/";
     FeedSimulatorOptions options;
-    options.inputs = {{data + "btcusdt_20240808.gz", "BTCUSDT"}, {data + "btcusdt_20240809.gz", ""}};
+    options.inputs = {{data + "btcusdt_20240808.gz", "BTCUSDT"},
+                      {data + "btcusdt_20240809.gz", ""}};
     options.frame_interval_us = frame_interval_us;
     simulator_ = std::make_unique<FeedSimulator>(options);
     std::string error;
@@ -48,7 +49,8 @@ class MarketDataFeedTest : public ::testing::Test {
     venue_ = std::make_unique<SimulatedVenue>(instruments_, SimulatedVenueConfig{}, money("1000"));
     RiskConfig risk;
     risk.max_quote_age_ns = 5 * kNsPerSecond;
-    engine_ = std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("1000"));
+    engine_ =
+        std::make_unique<Engine>(instruments_, clock_, *journal_, *venue_, risk, money("1000"));
     queue_ = std::make_unique<EventQueue<InboundEvent>>(queue_capacity, 1);
 
     BinanceMarketDataConfig config;

@@ -41,7 +41,8 @@ class BinanceParserTest : public ::testing::Test {
 
 // Frames below are verbatim lines of the real capture in config/data/binance-spot-capture.
 TEST_F(BinanceParserTest, BookTickerFromTheCapture) {
-  ASSERT_TRUE(parse(R"({"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}})"));
+  ASSERT_TRUE(parse(
+      R"({"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}})"));
   ASSERT_EQ(out_.size(), 1u);
   const BestBidOffer& quote = out_[0].best_bid_offer;
   EXPECT_EQ(out_[0].kind, MarketEventKind::kBestBidOffer);
@@ -55,7 +56,8 @@ TEST_F(BinanceParserTest, BookTickerFromTheCapture) {
 }
 
 TEST_F(BinanceParserTest, TradeFromTheCapture) {
-  ASSERT_TRUE(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}})"));
+  ASSERT_TRUE(parse(
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}})"));
   ASSERT_EQ(out_.size(), 1u);
   const TradeTick& trade = out_[0].trade;
   EXPECT_EQ(trade.price, price("61837.63"));
@@ -66,7 +68,8 @@ TEST_F(BinanceParserTest, TradeFromTheCapture) {
 }
 
 TEST_F(BinanceParserTest, DepthUpdateBecomesOneRecordPerLevel) {
-  ASSERT_TRUE(parse(R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1723161255308,"s":"BTCUSDT","U":50093239203,"u":50093239207,"b":[["55653.87000000","0.00000000"]],"a":[["61838.04000000","0.32332000"],["61844.30000000","0.40163000"]]}})"));
+  ASSERT_TRUE(parse(
+      R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1723161255308,"s":"BTCUSDT","U":50093239203,"u":50093239207,"b":[["55653.87000000","0.00000000"]],"a":[["61838.04000000","0.32332000"],["61844.30000000","0.40163000"]]}})"));
   ASSERT_EQ(out_.size(), 3u);
   EXPECT_EQ(out_[0].depth.side, Side::kBuy);
   EXPECT_EQ(out_[0].depth.quantity.raw, 0);  // level removed
@@ -90,10 +93,12 @@ TEST_F(BinanceParserTest, RestSnapshotNeedsTheCallerToNameTheInstrument) {
 
 TEST_F(BinanceParserTest, AggTradeWithExtraFieldsAndKline) {
   // nautilus ws_spot_agg_trade.json carries an undocumented "st" field: tolerated.
-  ASSERT_TRUE(parse(R"({"stream":"ethusdt@aggTrade","data":{"e":"aggTrade","E":1675759520848,"s":"ETHUSDT","a":226532,"p":"1632.46000000","q":"0.34600000","f":228153,"l":228153,"T":1675759520847,"m":false,"M":true,"st":1}})"));
+  ASSERT_TRUE(parse(
+      R"({"stream":"ethusdt@aggTrade","data":{"e":"aggTrade","E":1675759520848,"s":"ETHUSDT","a":226532,"p":"1632.46000000","q":"0.34600000","f":228153,"l":228153,"T":1675759520847,"m":false,"M":true,"st":1}})"));
   EXPECT_EQ(out_[0].trade.instrument, 1);
   EXPECT_EQ(out_[0].trade.aggressor, AggressorSide::kBuyer);
-  ASSERT_TRUE(parse(R"({"e":"kline","E":1503014400000,"s":"BTCUSDT","k":{"t":1502928000000,"T":1503014399999,"s":"BTCUSDT","i":"1d","o":"4469.93","c":"4285.08","h":"4485.39","l":"4200.74","v":"647.86","n":0,"x":true}})"));
+  ASSERT_TRUE(parse(
+      R"({"e":"kline","E":1503014400000,"s":"BTCUSDT","k":{"t":1502928000000,"T":1503014399999,"s":"BTCUSDT","i":"1d","o":"4469.93","c":"4285.08","h":"4485.39","l":"4200.74","v":"647.86","n":0,"x":true}})"));
   const Bar& bar = out_[0].bar;
   EXPECT_TRUE(bar.closed);
   EXPECT_EQ(bar.open, price("4469.93"));
@@ -103,12 +108,30 @@ TEST_F(BinanceParserTest, AggTradeWithExtraFieldsAndKline) {
 }
 
 TEST_F(BinanceParserTest, MalformedFramesAreErrorsAndLeaveNothingBehind) {
-  EXPECT_EQ(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"abc","q":"1","m":true}})").error().code, Errc::kSyntax);
-  EXPECT_EQ(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"-5","q":"1","m":true}})").error().code, Errc::kOutOfRange);
-  EXPECT_EQ(parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT"})").error().code, Errc::kMissingField);
-  EXPECT_EQ(parse(R"({"stream":"solusdt@trade","data":{"e":"trade","E":1,"s":"SOLUSDT","t":1,"p":"1","q":"1","m":true}})").error().code, Errc::kUnknownInstrument);
+  EXPECT_EQ(
+      parse(
+          R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"abc","q":"1","m":true}})")
+          .error()
+          .code,
+      Errc::kSyntax);
+  EXPECT_EQ(
+      parse(
+          R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"-5","q":"1","m":true}})")
+          .error()
+          .code,
+      Errc::kOutOfRange);
+  EXPECT_EQ(
+      parse(R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT"})").error().code,
+      Errc::kMissingField);
+  EXPECT_EQ(
+      parse(
+          R"({"stream":"solusdt@trade","data":{"e":"trade","E":1,"s":"SOLUSDT","t":1,"p":"1","q":"1","m":true}})")
+          .error()
+          .code,
+      Errc::kUnknownInstrument);
   EXPECT_EQ(parse(R"({"stream":"btcusdt@ticker","data":{}})").error().code, Errc::kUnsupported);
-  EXPECT_FALSE(parse(R"({"stream":"btcusdt@depth","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1.00","1"]],"a":[["x","1"]]}})"));
+  EXPECT_FALSE(parse(
+      R"({"stream":"btcusdt@depth","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1.00","1"]],"a":[["x","1"]]}})"));
   EXPECT_TRUE(out_.empty());  // the good bid level was rolled back
   EXPECT_FALSE(parse(R"({"stream":"btcusdt@trade","data":{"e":"tra)"));
   EXPECT_FALSE(parse("[]"));

@@ -97,7 +97,8 @@ TEST(OrderReport, HistoryTradesAndTickerCarrySideTimeAndFeeAsset) {
 TEST(OrderReport, BadAnswersAreErrors) {
   EXPECT_FALSE(parse_order_report("{"));
   EXPECT_FALSE(parse_order_report("[]"));
-  EXPECT_FALSE(parse_order_report(R"({"symbol":"X","orderId":1,"clientOrderId":"a","status":"WEIRD"})"));
+  EXPECT_FALSE(
+      parse_order_report(R"({"symbol":"X","orderId":1,"clientOrderId":"a","status":"WEIRD"})"));
   EXPECT_FALSE(parse_order_report(
       R"({"symbol":"X","orderId":1,"clientOrderId":"a","status":"NEW","executedQty":"1e3"})"));
   EXPECT_FALSE(parse_order_report(

@@ -3,8 +3,8 @@
 // order's fate open comes back Unknown and is settled by asking for the order by client id,
 // never by resending it blindly.
 
-#include "adapters/binance/parse_exchange_info.h"
 #include "adapters/binance/rest_client.h"
+#include "adapters/binance/parse_exchange_info.h"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +35,8 @@ class BinanceRestClientTest : public ::testing::Test {
 
   std::unique_ptr<BinanceRestClient> client(std::string secret = "sim-secret") {
     auto rest = std::make_unique<BinanceRestClient>(config_, Secret(std::string("sim-api-key")),
-                                                    make_hmac_signer(Secret(std::move(secret))), clock_, tls_);
+                                                    make_hmac_signer(Secret(std::move(secret))),
+                                                    clock_, tls_);
     std::string error;
     EXPECT_TRUE(rest->sync_clock(error)) << error;
     return rest;
@@ -85,8 +86,9 @@ TEST_F(BinanceRestClientTest, WrongSecretIsRejectedNotUnknown) {
 }
 
 TEST_F(BinanceRestClientTest, UnknownOutcomesAreSettledByLookupNeverByResend) {
-  for (const ExchangeFault fault : {ExchangeFault::kServerErrorAfterPlacing, ExchangeFault::kBackendTimeoutAfterPlacing,
-                                    ExchangeFault::kSlowAfterPlacing, ExchangeFault::kCutAfterPlacing}) {
+  for (const ExchangeFault fault :
+       {ExchangeFault::kServerErrorAfterPlacing, ExchangeFault::kBackendTimeoutAfterPlacing,
+        ExchangeFault::kSlowAfterPlacing, ExchangeFault::kCutAfterPlacing}) {
     SCOPED_TRACE(static_cast<int>(fault));
     auto rest = client();
     const std::string id = "sf-00000000000000a" + std::to_string(static_cast<int>(fault)) + "-1";
@@ -162,7 +164,8 @@ TEST_F(BinanceRestClientTest, ClockSkewBlocksOrdersAndMinus1021ForcesAResync) {
   EXPECT_FALSE(blocked.sent);  // never a blind resend: first measure the clock again
   std::string error;
   ASSERT_TRUE(rest->sync_clock(error)) << error;
-  EXPECT_EQ(rest->new_order(market_buy("sf-00000000000000e2-1"), btc_).answer.outcome, OrderOutcome::kAccepted);
+  EXPECT_EQ(rest->new_order(market_buy("sf-00000000000000e2-1"), btc_).answer.outcome,
+            OrderOutcome::kAccepted);
 
   // An exchange clock 3 s away from ours: no orders, with the reason.
   simulator_.reset();

@@ -3,8 +3,8 @@
 
 #include "adapters/binance/rest_outcome.h"
 
-#include <boost/asio/error.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/error.hpp>
 
 namespace sigex {
 namespace {
@@ -19,17 +19,30 @@ HttpResponse answer(int status, std::string body, std::vector<HttpHeader> header
 }
 
 TEST(OrderAnswer, OnlyDefiniteEvidenceIsARejection) {
-  EXPECT_EQ(classify_order_answer(answer(200, R"({"orderId":1})")).outcome, OrderOutcome::kAccepted);
-  const auto filter = classify_order_answer(answer(400, R"({"code":-1013,"msg":"Filter failure: LOT_SIZE"})"));
+  EXPECT_EQ(classify_order_answer(answer(200, R"({"orderId":1})")).outcome,
+            OrderOutcome::kAccepted);
+  const auto filter =
+      classify_order_answer(answer(400, R"({"code":-1013,"msg":"Filter failure: LOT_SIZE"})"));
   EXPECT_EQ(filter.outcome, OrderOutcome::kRejected);
   EXPECT_EQ(filter.error.code, -1013);
   EXPECT_EQ(filter.why, "HTTP 400 code -1013: Filter failure: LOT_SIZE");
-  EXPECT_EQ(classify_order_answer(answer(400, R"({"code":-2010,"msg":"Account has insufficient balance for requested action."})")).outcome,
-            OrderOutcome::kRejected);
-  EXPECT_EQ(classify_order_answer(answer(400, R"({"code":-2010,"msg":"Duplicate order sent."})")).outcome,
-            OrderOutcome::kDuplicate);
-  EXPECT_EQ(classify_order_answer(answer(400, R"({"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."})")).outcome,
-            OrderOutcome::kClockSkew);
+  EXPECT_EQ(
+      classify_order_answer(
+          answer(
+              400,
+              R"({"code":-2010,"msg":"Account has insufficient balance for requested action."})"))
+          .outcome,
+      OrderOutcome::kRejected);
+  EXPECT_EQ(
+      classify_order_answer(answer(400, R"({"code":-2010,"msg":"Duplicate order sent."})")).outcome,
+      OrderOutcome::kDuplicate);
+  EXPECT_EQ(
+      classify_order_answer(
+          answer(
+              400,
+              R"({"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."})"))
+          .outcome,
+      OrderOutcome::kClockSkew);
 }
 
 TEST(OrderAnswer, AnythingThatMayHaveExecutedIsUnknown) {
@@ -37,18 +50,26 @@ TEST(OrderAnswer, AnythingThatMayHaveExecutedIsUnknown) {
   timeout.error = boost::asio::error::timed_out;
   timeout.step = "read";
   EXPECT_EQ(classify_order_answer(timeout).outcome, OrderOutcome::kUnknown);
-  EXPECT_EQ(classify_order_answer(answer(502, "<html>Bad gateway</html>")).outcome, OrderOutcome::kUnknown);
-  EXPECT_EQ(classify_order_answer(answer(400, R"({"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."})")).outcome,
+  EXPECT_EQ(classify_order_answer(answer(502, "<html>Bad gateway</html>")).outcome,
             OrderOutcome::kUnknown);
-  EXPECT_EQ(classify_order_answer(answer(400, R"({"code":-1006,"msg":"x"})")).outcome, OrderOutcome::kUnknown);
+  EXPECT_EQ(
+      classify_order_answer(
+          answer(
+              400,
+              R"({"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."})"))
+          .outcome,
+      OrderOutcome::kUnknown);
+  EXPECT_EQ(classify_order_answer(answer(400, R"({"code":-1006,"msg":"x"})")).outcome,
+            OrderOutcome::kUnknown);
   EXPECT_EQ(classify_order_answer(answer(403, "WAF")).outcome, OrderOutcome::kUnknown);
   EXPECT_EQ(classify_order_answer(answer(400, "not json")).outcome, OrderOutcome::kUnknown);
-  const auto limited = classify_order_answer(answer(429, R"({"code":-1003,"msg":"Too much request weight used"})",
-                                                    {{"Retry-After", "7"}}));
+  const auto limited = classify_order_answer(answer(
+      429, R"({"code":-1003,"msg":"Too much request weight used"})", {{"Retry-After", "7"}}));
   EXPECT_EQ(limited.outcome, OrderOutcome::kUnknown);
   EXPECT_TRUE(limited.rate_limited);
   EXPECT_EQ(limited.retry_after_ns, 7 * kNsPerSecond);
-  const auto banned = classify_order_answer(answer(418, R"({"code":-1003,"msg":"IP banned"})", {{"Retry-After", "120"}}));
+  const auto banned = classify_order_answer(
+      answer(418, R"({"code":-1003,"msg":"IP banned"})", {{"Retry-After", "120"}}));
   EXPECT_EQ(banned.outcome, OrderOutcome::kUnknown);
   EXPECT_TRUE(banned.banned);
 }
@@ -56,13 +77,15 @@ TEST(OrderAnswer, AnythingThatMayHaveExecutedIsUnknown) {
 TEST(RateLimitTracker, FollowsHeadersAndBans) {
   RateLimitTracker tracker(1200, 50, 160000);
   const TimeNs minute = 1'000 * kNsPerMinute;
-  tracker.observe(answer(200, "", {{"x-mbx-used-weight-1m", "1070"}, {"X-MBX-ORDER-COUNT-10S", "45"},
-                                  {"X-MBX-ORDER-COUNT-1D", "100"}}),
+  tracker.observe(answer(200, "",
+                         {{"x-mbx-used-weight-1m", "1070"},
+                          {"X-MBX-ORDER-COUNT-10S", "45"},
+                          {"X-MBX-ORDER-COUNT-1D", "100"}}),
                   minute);
   EXPECT_EQ(tracker.used_weight(), 1070);
-  EXPECT_TRUE(tracker.may_send(10, false, minute));       // 1080 <= 90 % of 1200
-  EXPECT_FALSE(tracker.may_send(20, false, minute));      // 1090 > 1080
-  EXPECT_FALSE(tracker.may_send(1, true, minute));        // 46 orders > 90 % of 50
+  EXPECT_TRUE(tracker.may_send(10, false, minute));                // 1080 <= 90 % of 1200
+  EXPECT_FALSE(tracker.may_send(20, false, minute));               // 1090 > 1080
+  EXPECT_FALSE(tracker.may_send(1, true, minute));                 // 46 orders > 90 % of 50
   EXPECT_TRUE(tracker.may_send(20, true, minute + kNsPerMinute));  // both windows reset
   tracker.observe(answer(429, "", {{"Retry-After", "30"}}), minute);
   EXPECT_FALSE(tracker.may_send(1, false, minute + 29 * kNsPerSecond));
@@ -91,12 +114,13 @@ TEST(ClockSkewGuard, AllowsOrdersOnlyWithAFreshSmallOffset) {
   ClockSkewGuard guard(500 * kNsPerMs, 60 * kNsPerSecond);
   const TimeNs now = 1'700'000'000 * kNsPerSecond;
   EXPECT_FALSE(guard.orders_allowed(now));
-  guard.observe(now, now + 50 * kNsPerMs + 100 * kNsPerMs, now + 200 * kNsPerMs);  // server 50 ms ahead
+  guard.observe(now, now + 50 * kNsPerMs + 100 * kNsPerMs,
+                now + 200 * kNsPerMs);  // server 50 ms ahead
   EXPECT_EQ(guard.offset_ns(), 50 * kNsPerMs);
   EXPECT_TRUE(guard.orders_allowed(now + kNsPerSecond));
   EXPECT_EQ(guard.server_now_ns(now), now + 50 * kNsPerMs);
   EXPECT_FALSE(guard.orders_allowed(now + 61 * kNsPerSecond));  // sample too old
-  guard.observe(now, now + 2 * kNsPerSecond, now);               // 2 s off
+  guard.observe(now, now + 2 * kNsPerSecond, now);              // 2 s off
   EXPECT_FALSE(guard.orders_allowed(now));
   EXPECT_NE(guard.status(now).find("2000 ms off"), std::string::npos) << guard.status(now);
   guard.observe(now, now, now);

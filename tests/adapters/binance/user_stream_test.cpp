@@ -46,23 +46,28 @@ TEST(UserStreamMessage, TradeCarriesTheFill) {
 }
 
 TEST(UserStreamMessage, SubscriptionAnswersErrorsAndOtherEvents) {
-  auto message = parse_user_stream_message(R"({"id":"x","status":200,"result":{"subscriptionId":0}})");
+  auto message =
+      parse_user_stream_message(R"({"id":"x","status":200,"result":{"subscriptionId":0}})");
   ASSERT_TRUE(message);
   EXPECT_EQ(message->kind, UserStreamMessageKind::kSubscribed);
-  message = parse_user_stream_message(R"({"id":"x","status":400,"error":{"code":-1022,"msg":"Signature for this request is not valid."}})");
+  message = parse_user_stream_message(
+      R"({"id":"x","status":400,"error":{"code":-1022,"msg":"Signature for this request is not valid."}})");
   ASSERT_TRUE(message);
   EXPECT_EQ(message->kind, UserStreamMessageKind::kError);
   EXPECT_EQ(message->error_code, -1022);
-  message = parse_user_stream_message(R"({"subscriptionId":0,"event":{"e":"eventStreamTerminated","E":1728973001334}})");
+  message = parse_user_stream_message(
+      R"({"subscriptionId":0,"event":{"e":"eventStreamTerminated","E":1728973001334}})");
   ASSERT_TRUE(message);
   EXPECT_EQ(message->kind, UserStreamMessageKind::kStreamTerminated);
-  message = parse_user_stream_message(R"({"subscriptionId":0,"event":{"e":"balanceUpdate","E":1573200697110,"a":"BTC","d":"100.00000000","T":1573200697068}})");
+  message = parse_user_stream_message(
+      R"({"subscriptionId":0,"event":{"e":"balanceUpdate","E":1573200697110,"a":"BTC","d":"100.00000000","T":1573200697068}})");
   ASSERT_TRUE(message);
   EXPECT_EQ(message->kind, UserStreamMessageKind::kOther);
 }
 
 TEST(UserStreamMessage, BadInputIsRefusedNotGuessed) {
-  EXPECT_FALSE(parse_user_stream_message("{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\"}}"));
+  EXPECT_FALSE(
+      parse_user_stream_message("{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\"}}"));
   EXPECT_FALSE(parse_user_stream_message("not json"));
   EXPECT_FALSE(parse_user_stream_message(
       R"({"subscriptionId":0,"event":{"e":"executionReport","s":"BTCUSDT","c":"a","x":"TRADE","X":"FILLED","i":7,"l":"1","z":"1","L":"1","t":-1}})"));

@@ -10,11 +10,11 @@ TEST(Backoff, GrowsWithJitterUpToTheCapAndResets) {
   DurationNs largest = 0;
   for (int attempt = 0; attempt < 50; ++attempt) {
     const DurationNs delay = backoff.next();
-    EXPECT_GE(delay, 50);      // never below half the initial delay
-    EXPECT_LE(delay, 1'000);   // never above the cap
+    EXPECT_GE(delay, 50);     // never below half the initial delay
+    EXPECT_LE(delay, 1'000);  // never above the cap
     largest = std::max(largest, delay);
   }
-  EXPECT_GT(largest, 500);     // it does grow
+  EXPECT_GT(largest, 500);  // it does grow
   backoff.reset();
   EXPECT_LE(backoff.next(), 100);
 }

@@ -16,13 +16,18 @@ TEST(ReplaySource, MergesFilesByReceiveTimeAndReportsBadFrames) {
   const auto trades = (directory.path() / "trades.txt").string();
   const auto signals = (directory.path() / "signals.txt").string();
   std::ofstream(trades)
-      << R"(10 {"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"100.00","q":"1","T":1,"m":true,"M":true}})" "\n"
-      << R"(30 {"stream":"btcusdt@trade","data":{"e":"trade","E":3,"s":"BTCUSDT","t":2,"p":"oops","q":"1","T":3,"m":true,"M":true}})" "\n"
-      << R"(40 {"stream":"dogeusdt@trade","data":{"e":"trade","E":4,"s":"DOGEUSDT","t":3,"p":"1","q":"1","T":4,"m":true,"M":true}})" "\n"
+      << R"(10 {"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"100.00","q":"1","T":1,"m":true,"M":true}})"
+         "\n"
+      << R"(30 {"stream":"btcusdt@trade","data":{"e":"trade","E":3,"s":"BTCUSDT","t":2,"p":"oops","q":"1","T":3,"m":true,"M":true}})"
+         "\n"
+      << R"(40 {"stream":"dogeusdt@trade","data":{"e":"trade","E":4,"s":"DOGEUSDT","t":3,"p":"1","q":"1","T":4,"m":true,"M":true}})"
+         "\n"
       << "50 hello\n";
   std::ofstream(signals)
-      << R"(20 {"success":true,"message":"","length":1,"data":[{"TOKEN_ID":3375,"DATE":"2024-01-01","TRADING_SIGNAL":1}]})" "\n"
-      << R"(10 {"success":true,"message":"","length":0,"data":[]})" "\n";
+      << R"(20 {"success":true,"message":"","length":1,"data":[{"TOKEN_ID":3375,"DATE":"2024-01-01","TRADING_SIGNAL":1}]})"
+         "\n"
+      << R"(10 {"success":true,"message":"","length":0,"data":[]})"
+         "\n";
   const InstrumentRegistry instruments = two_instruments();
   ReplaySource source(instruments, {{trades}, {signals}}, 0, INT64_MAX);
   std::string error;
@@ -63,7 +68,8 @@ TEST(ReplaySource, TimeWindowIsHalfOpen) {
   std::ofstream out(path);
   for (int t = 1; t <= 5; ++t) {
     out << t * 10 << R"( {"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":)"
-        << t << R"(,"p":"1","q":"1","T":1,"m":true,"M":true}})" << "\n";
+        << t << R"(,"p":"1","q":"1","T":1,"m":true,"M":true}})"
+        << "\n";
   }
   out.close();
   const InstrumentRegistry instruments = two_instruments();

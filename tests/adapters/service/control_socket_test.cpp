@@ -6,13 +6,15 @@
 #include <fstream>
 #include <utility>
 
-#include <boost/asio.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio.hpp>
 
 namespace sigex {
 namespace {
 
-std::string socket_path(const char* name) { return "/tmp/sigex-ctl-test-" + std::to_string(::getpid()) + name; }
+std::string socket_path(const char* name) {
+  return "/tmp/sigex-ctl-test-" + std::to_string(::getpid()) + name;
+}
 
 TEST(ControlSocket, AnswersOneRequestPerConnectionOnAnOwnerOnlySocket) {
   const std::string path = socket_path("a");
@@ -29,7 +31,8 @@ TEST(ControlSocket, AnswersOneRequestPerConnectionOnAnOwnerOnlySocket) {
   EXPECT_EQ(status.st_mode & 0777, 0600u);
 
   std::string answer;
-  ASSERT_TRUE(control_request(path, "halt global because", kNsPerSecond * 5, answer, error)) << error;
+  ASSERT_TRUE(control_request(path, "halt global because", kNsPerSecond * 5, answer, error))
+      << error;
   EXPECT_EQ(answer, "ok\nyou said halt global because\n");
   ASSERT_TRUE(control_request(path, "status", kNsPerSecond * 5, answer, error)) << error;
   EXPECT_EQ(answer, "ok\nyou said status\n");
@@ -42,7 +45,8 @@ TEST(ControlSocket, AnswersOneRequestPerConnectionOnAnOwnerOnlySocket) {
 // for 5 s; now every client has its own connection and the next is answered at once.
 TEST(ControlSocket, AClientThatSendsNothingDoesNotHoldUpAnother) {
   const std::string path = socket_path("c");
-  ControlSocketServer server(path, [](const std::string& request) { return "ok\n" + request + "\n"; });
+  ControlSocketServer server(path,
+                             [](const std::string& request) { return "ok\n" + request + "\n"; });
   std::string error, answer;
   ASSERT_TRUE(server.start(error)) << error;
   boost::asio::io_context io;

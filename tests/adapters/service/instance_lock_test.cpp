@@ -20,7 +20,8 @@ TEST(InstanceLock, ASecondHolderIsRefusedWithTheOwnersPidAndTheLockIsFreedOnRele
     ASSERT_TRUE(first.acquire(state, error)) << error;
     InstanceLock second;  // flock is per open file: a second open in one process conflicts too
     EXPECT_FALSE(second.acquire(state, error));
-    EXPECT_EQ(error, "state directory " + state + " is locked by PID " + std::to_string(::getpid()) +
+    EXPECT_EQ(error, "state directory " + state + " is locked by PID " +
+                         std::to_string(::getpid()) +
                          " (another sigex is running on it; stop it first)");
   }
   InstanceLock again;
@@ -36,7 +37,8 @@ TEST(InstanceLock, AStateDirectoryThatCannotBeCreatedNamesTheReason) {
   InstanceLock lock;
   std::string error;
   EXPECT_FALSE(lock.acquire(state, error));
-  EXPECT_EQ(error.rfind("cannot create state directory " + state + ": Not a directory", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("cannot create state directory " + state + ": Not a directory", 0), 0u)
+      << error;
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ namespace {
 
 namespace http = boost::beast::http;
 
-std::pair<int, std::string> get(std::uint16_t port, const std::string& target, http::verb method = http::verb::get) {
+std::pair<int, std::string> get(std::uint16_t port, const std::string& target,
+                                http::verb method = http::verb::get) {
   boost::asio::io_context io;
   boost::beast::tcp_stream stream(io);
   stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
@@ -54,27 +55,30 @@ int status_within(std::uint16_t port, std::chrono::seconds timeout) {
   http::response<http::string_body> response;
   int status = 0;
   stream.expires_after(timeout);
-  stream.async_connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port),
-                       [&](boost::beast::error_code ec) {
-                         if (ec) return;
-                         http::async_write(stream, request, [&](boost::beast::error_code ec, std::size_t) {
-                           if (ec) return;
-                           http::async_read(stream, buffer, response, [&](boost::beast::error_code ec, std::size_t) {
-                             if (!ec) status = static_cast<int>(response.result_int());
-                           });
-                         });
-                       });
+  stream.async_connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port),
+      [&](boost::beast::error_code ec) {
+        if (ec) return;
+        http::async_write(stream, request, [&](boost::beast::error_code ec, std::size_t) {
+          if (ec) return;
+          http::async_read(stream, buffer, response, [&](boost::beast::error_code ec, std::size_t) {
+            if (!ec) status = static_cast<int>(response.result_int());
+          });
+        });
+      });
   io.run();
   return status;
 }
 
 TEST(MetricsServer, OtherMethodsAre405AndHeadHasNoBody) {
-  MetricsServer server("127.0.0.1", 0, [] { return std::optional<std::string>("sigex_ready 1\n"); });
+  MetricsServer server("127.0.0.1", 0,
+                       [] { return std::optional<std::string>("sigex_ready 1\n"); });
   std::string error;
   ASSERT_TRUE(server.start(error)) << error;
   EXPECT_EQ(get(server.port(), "/metrics", http::verb::post).first, 405);
   EXPECT_EQ(get(server.port(), "/metrics", http::verb::delete_).first, 405);
-  EXPECT_EQ(get(server.port(), "/metrics", http::verb::head), (std::pair<int, std::string>{200, ""}));
+  EXPECT_EQ(get(server.port(), "/metrics", http::verb::head),
+            (std::pair<int, std::string>{200, ""}));
   EXPECT_EQ(get(server.port(), "/other", http::verb::post).first, 404);
 }
 
@@ -82,12 +86,14 @@ TEST(MetricsServer, OtherMethodsAre405AndHeadHasNoBody) {
 // connection slot and delayed a second scraper by 9.7 s. Every scraper has its own now: the
 // second is answered while the first still holds its connection open.
 TEST(MetricsServer, AnIdleKeepAliveClientDoesNotBlockAnotherScraper) {
-  MetricsServer server("127.0.0.1", 0, [] { return std::optional<std::string>("sigex_ready 1\n"); });
+  MetricsServer server("127.0.0.1", 0,
+                       [] { return std::optional<std::string>("sigex_ready 1\n"); });
   std::string error;
   ASSERT_TRUE(server.start(error)) << error;
   boost::asio::io_context io;
   boost::beast::tcp_stream idle(io);
-  idle.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server.port()));
+  idle.connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server.port()));
   http::request<http::empty_body> request(http::verb::get, "/metrics", 11);
   request.set(http::field::host, "127.0.0.1");
   request.keep_alive(true);
@@ -98,7 +104,8 @@ TEST(MetricsServer, AnIdleKeepAliveClientDoesNotBlockAnotherScraper) {
   ASSERT_TRUE(response.keep_alive());
   // The idle connection stays open; other scrapers are served, each within Prometheus' default
   // scrape timeout (the old server answered them only once the idle client's 10 s ran out).
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(status_within(server.port(), std::chrono::seconds(5)), 200);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(status_within(server.port(), std::chrono::seconds(5)), 200);
   // Still open and still served.
   http::write(idle, request);
   http::read(idle, buffer, response);
@@ -108,17 +115,22 @@ TEST(MetricsServer, AnIdleKeepAliveClientDoesNotBlockAnotherScraper) {
 
 TEST(ProcessMetrics, TheStandardProcessMetricsAndBuildInfoAreRendered) {
   const std::string text = render_process_metrics(BuildInfo{"1.2.3", "Release", false});
-  for (const char* name : {"process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_virtual_memory_bytes ",
-                           "process_open_fds ", "process_max_fds ", "process_start_time_seconds "}) {
+  for (const char* name : {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
+                           "process_virtual_memory_bytes ", "process_open_fds ", "process_max_fds ",
+                           "process_start_time_seconds "}) {
     const auto at = text.find(std::string("\n") + name);
     ASSERT_NE(at, std::string::npos) << name << "\n" << text;
     const double value = std::stod(text.substr(at + 1 + std::string(name).size()));
     EXPECT_GT(value, name == std::string("process_cpu_seconds_total ") ? -1.0 : 0.0) << name;
   }
-  EXPECT_GT(std::stod(text.substr(text.find("\nprocess_start_time_seconds ") + 28)), 1.5e9);  // a Unix time, not uptime
+  EXPECT_GT(std::stod(text.substr(text.find("\nprocess_start_time_seconds ") + 28)),
+            1.5e9);  // a Unix time, not uptime
   EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos);
-  EXPECT_NE(text.find("sigex_build_info{version=\"1.2.3\",build_type=\"Release\",failpoints=\"false\"} 1\n"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          "sigex_build_info{version=\"1.2.3\",build_type=\"Release\",failpoints=\"false\"} 1\n"),
+      std::string::npos)
+      << text;
 }
 
 TEST(MetricsServer, ListensOnLoopbackAddressesOnly) {

@@ -35,7 +35,9 @@ TEST_F(TokenMetricsParserTest, DailySignalWithGradeInTheCapturedShape) {
     {"TOKEN_ID":3375,"TOKEN_NAME":"Bitcoin","TOKEN_SYMBOL":"BTC","DATE":"2025-04-10T00:00:00.000Z",
      "TRADING_SIGNAL":1,"TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":45098.7035,
      "HOLDING_RETURNS":7559.6422,"tm_link":"bitcoin","TM_TRADER_GRADE":26.48,
-     "TM_INVESTOR_GRADE":58.23,"TM_LINK":"https://app.tokenmetrics.com/undefined"}]})").value(), 1u);
+     "TM_INVESTOR_GRADE":58.23,"TM_LINK":"https://app.tokenmetrics.com/undefined"}]})")
+                .value(),
+            1u);
   ASSERT_EQ(out_.size(), 2u);
   // The grade comes first so a strategy sees it when the signal arrives.
   EXPECT_EQ(out_[0].kind, MarketEventKind::kGrade);
@@ -73,7 +75,9 @@ TEST_F(TokenMetricsParserTest, BadItemsAreRejectedWithReasonsAndTheRestKept) {
     {"TOKEN_ID":3375,"DATE":"2025-04-10","TRADING_SIGNAL":2},
     {"TOKEN_ID":3375,"DATE":"2025-04-10","TM_TRADER_GRADE":101},
     {"TOKEN_ID":1,"DATE":"2025-04-10","TRADING_SIGNAL":1},
-    {"TOKEN_ID":3375,"DATE":"2025-04-10","TRADING_SIGNAL":-1,"TM_TRADER_GRADE":null}]})").value(), 7u);
+    {"TOKEN_ID":3375,"DATE":"2025-04-10","TRADING_SIGNAL":-1,"TM_TRADER_GRADE":null}]})")
+                .value(),
+            7u);
   ASSERT_EQ(out_.size(), 1u);
   EXPECT_EQ(out_[0].trading_signal.signal, -1);
   EXPECT_EQ(parser_.rejected(SignalRejection::kMissingTokenId), 1u);
@@ -84,10 +88,12 @@ TEST_F(TokenMetricsParserTest, BadItemsAreRejectedWithReasonsAndTheRestKept) {
 }
 
 TEST_F(TokenMetricsParserTest, EnvelopeErrorsRejectTheWholePage) {
-  EXPECT_EQ(parse(R"({"success":false,"message":"Invalid API key"})").error().code, Errc::kUnsupported);
+  EXPECT_EQ(parse(R"({"success":false,"message":"Invalid API key"})").error().code,
+            Errc::kUnsupported);
   EXPECT_EQ(parse(R"({"message":"","data":[]})").error().code, Errc::kMissingField);
   EXPECT_FALSE(parse(R"({"success":true,"data":{}})"));
-  EXPECT_FALSE(parse(R"({"success":true,"data":[{"TOKEN_ID":3375,"DATE":"2025-04-10","TRADING_SIGNAL":1}, )"));
+  EXPECT_FALSE(parse(
+      R"({"success":true,"data":[{"TOKEN_ID":3375,"DATE":"2025-04-10","TRADING_SIGNAL":1}, )"));
   EXPECT_TRUE(out_.empty());  // a truncated page never yields partial signals
 }
 
@@ -133,7 +139,8 @@ std::string fixture(const std::string& name) {
   return text.str();
 }
 
-std::vector<InboundEvent> parse_fixture(TokenMetricsParser& parser, const std::string& name, TimeNs receive_ns) {
+std::vector<InboundEvent> parse_fixture(TokenMetricsParser& parser, const std::string& name,
+                                        TimeNs receive_ns) {
   std::string body = fixture(name);
   const std::size_t size = body.size();
   body.append(simdjson::SIMDJSON_PADDING, '\0');

@@ -32,7 +32,8 @@ class TokenMetricsClientTest : public ::testing::Test {
   }
 
   TokenMetricsClient client(std::string key = "tm-simulator-key") {
-    return TokenMetricsClient(config_, Secret(std::move(key)), budget_.get(), clock_, waiter_, tls_);
+    return TokenMetricsClient(config_, Secret(std::move(key)), budget_.get(), clock_, waiter_,
+                              tls_);
   }
 
   static TmQuery january() {
@@ -70,7 +71,9 @@ TEST_F(TokenMetricsClientTest, PagesUntilAShortPageOnOneConnection) {
   EXPECT_EQ(simulator_.connections(), 1u);  // keep-alive
   const auto log = simulator_.request_log();
   ASSERT_EQ(log.size(), 3u);
-  EXPECT_EQ(log[0].target, "/v2/trading-signals?token_id=3375&startDate=2025-01-01&endDate=2025-01-29&limit=10&page=1");
+  EXPECT_EQ(
+      log[0].target,
+      "/v2/trading-signals?token_id=3375&startDate=2025-01-01&endDate=2025-01-29&limit=10&page=1");
   EXPECT_EQ(log[2].target.substr(log[2].target.size() - 6), "page=3");
   EXPECT_EQ(simulator_.keys_seen(), std::vector<std::string>{"tm-simulator-key"});
 }
@@ -141,7 +144,7 @@ TEST_F(TokenMetricsClientTest, SlowAnswerTimesOutAndIsRetried) {
 
 TEST_F(TokenMetricsClientTest, PersistentFailureOnALaterPageGivesNothing) {
   config_.max_attempts = 2;
-  simulator_.inject({TmFault::kSlow, 0, 0});  // page 1: served normally
+  simulator_.inject({TmFault::kSlow, 0, 0});      // page 1: served normally
   simulator_.inject({TmFault::kServerError}, 2);  // page 2: fails on both attempts
   auto tm = client();
   const TmFetch fetch = tm.fetch(january());
@@ -197,7 +200,8 @@ TEST_F(TokenMetricsClientTest, BudgetStopsCallsAndGivesNothingPartial) {
   std::string error;
   auto small = CallBudget::open(directory_.path() / "small", "token_metrics", 2, 80, error);
   ASSERT_TRUE(small) << error;
-  TokenMetricsClient tm(config_, Secret(std::string("tm-simulator-key")), small.get(), clock_, waiter_, tls_);
+  TokenMetricsClient tm(config_, Secret(std::string("tm-simulator-key")), small.get(), clock_,
+                        waiter_, tls_);
   const TmFetch fetch = tm.fetch(january());
   EXPECT_EQ(fetch.outcome, TmOutcome::kBudgetExhausted);
   EXPECT_TRUE(fetch.pages.empty());
@@ -223,8 +227,8 @@ TEST_F(TokenMetricsClientTest, HttpsVerifiesTheServerAndKeepsTheConnection) {
   }
   auto trusted_tls = make_client_tls_context(ca_file, error);
   ASSERT_TRUE(error.empty()) << error;
-  TokenMetricsClient trusted(config_, Secret(std::string("tm-simulator-key")), budget_.get(), clock_, waiter_,
-                             trusted_tls);
+  TokenMetricsClient trusted(config_, Secret(std::string("tm-simulator-key")), budget_.get(),
+                             clock_, waiter_, trusted_tls);
   const TmFetch fetch = trusted.fetch(january());
   ASSERT_EQ(fetch.outcome, TmOutcome::kOk) << fetch.message;
   EXPECT_EQ(total_items(fetch), 29u);
@@ -270,8 +274,8 @@ TEST(CallBudget, WarnsOnceAtTheWarningShare) {
   TemporaryDirectory directory;
   std::ostringstream lines;
   auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(
-      std::make_shared<spdlog::logger>("budget", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines)));
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "budget", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines)));
   const TimeNs now = parse_utc_timestamp("2026-11-28T10:00:00").value();
   std::string error;
   auto budget = CallBudget::open(directory.path(), "token_metrics", 10, 80, error);
@@ -285,7 +289,8 @@ TEST(CallBudget, WarnsOnceAtTheWarningShare) {
   spdlog::set_default_logger(previous);
   const std::string text = lines.str();
   EXPECT_NE(text.find("8 of 10 calls used in 2026-11 (80%)"), std::string::npos) << text;
-  EXPECT_EQ(text.find("calls used", text.find("calls used") + 1), std::string::npos) << text;  // once
+  EXPECT_EQ(text.find("calls used", text.find("calls used") + 1), std::string::npos)
+      << text;  // once
   EXPECT_EQ(budget->used(now), 10);
 }
 

@@ -19,7 +19,9 @@ using namespace sigex::testing;
 class SignalRecorder final : public Strategy {
  public:
   std::string_view tag() const override { return "rec"; }
-  void on_signal(StrategyContext&, const TradingSignal& signal) override { signals.push_back(signal); }
+  void on_signal(StrategyContext&, const TradingSignal& signal) override {
+    signals.push_back(signal);
+  }
   void on_grade(StrategyContext&, const Grade& grade) override { grades.push_back(grade); }
   std::vector<TradingSignal> signals;
   std::vector<Grade> grades;
@@ -27,22 +29,26 @@ class SignalRecorder final : public Strategy {
 
 // One sigex process: journal, core with the gate, poller. Destroyed = a restart.
 struct Session {
-  Session(const std::filesystem::path& state, const TokenMetricsConfig& config, const InstrumentRegistry& instruments,
-          const Clock& clock, CallBudget& budget, Waiter& waiter, boost::asio::ssl::context& tls) {
+  Session(const std::filesystem::path& state, const TokenMetricsConfig& config,
+          const InstrumentRegistry& instruments, const Clock& clock, CallBudget& budget,
+          Waiter& waiter, boost::asio::ssl::context& tls) {
     std::string error;
     journal = Journal::open(state, Durability::kNormal, error);
     EXPECT_TRUE(journal) << error;
-    engine = std::make_unique<Engine>(instruments, clock, *journal, venue, RiskConfig{}, money("10000"));
-    gate = std::make_unique<SignalGate>(SignalGateConfig{1000 * kNsPerDay, 1000 * kNsPerDay, 1000 * kNsPerDay},
-                                        *journal, instruments);
+    engine =
+        std::make_unique<Engine>(instruments, clock, *journal, venue, RiskConfig{}, money("10000"));
+    gate = std::make_unique<SignalGate>(
+        SignalGateConfig{1000 * kNsPerDay, 1000 * kNsPerDay, 1000 * kNsPerDay}, *journal,
+        instruments);
     gate->restore();
     engine->set_signal_gate(gate.get());
     auto strategy = std::make_unique<SignalRecorder>();
     recorder = strategy.get();
     engine->add_strategy(std::move(strategy));
     engine->start();
-    poller = std::make_unique<SignalPoller>(config, instruments, queue, clock, Secret(std::string("tm-simulator-key")),
-                                            &budget, waiter, tls);
+    poller = std::make_unique<SignalPoller>(config, instruments, queue, clock,
+                                            Secret(std::string("tm-simulator-key")), &budget,
+                                            waiter, tls);
   }
   // Polls what is due and lets the core take everything queued.
   void round(TimeNs now_ns) {
@@ -89,7 +95,8 @@ class SignalPollerTest : public ::testing::Test {
 
 TEST_F(SignalPollerTest, EachSignalReachesTheStrategyOnceAcrossPollsAndRestarts) {
   {
-    Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+    Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                    tls_);
     session.round(clock_.now_ns());
     // Lookback 5 days from 2025-01-10: rows of 01-05 .. 01-10, oldest first.
     ASSERT_EQ(session.recorder->signals.size(), 6u);
@@ -106,9 +113,12 @@ TEST_F(SignalPollerTest, EachSignalReachesTheStrategyOnceAcrossPollsAndRestarts)
   }
   // Restart: a new poller has no memory, the gate restores from the journal.
   std::string error;
-  ASSERT_TRUE(simulator_.add_item("trading-signals", daily_row(3375, "2025-01-11", -1, "20.5"), error)) << error;
+  ASSERT_TRUE(
+      simulator_.add_item("trading-signals", daily_row(3375, "2025-01-11", -1, "20.5"), error))
+      << error;
   clock_.advance_to(at("2025-01-11T00:05:00"));
-  Session restarted(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  Session restarted(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                    tls_);
   restarted.round(clock_.now_ns());
   ASSERT_EQ(restarted.recorder->signals.size(), 1u);
   EXPECT_EQ(restarted.recorder->signals[0].signal, -1);
@@ -123,10 +133,11 @@ TEST_F(SignalPollerTest, EachSignalReachesTheStrategyOnceAcrossPollsAndRestarts)
 TEST_F(SignalPollerTest, FaultsNeverEmitPartialOrDuplicateRecords) {
   config_.page_limit = 2;  // 6 rows: pages of 2; faults land in the middle of the query
   config_.timeouts.request_ns = 300 * kNsPerMs;
-  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
-  for (const TmFault fault : {TmFault::kTruncated, TmFault::kServerError, TmFault::kSuccessFalse,
-                              TmFault::kCutConnection, TmFault::kRateLimited, TmFault::kRateLimitedNoHeader,
-                              TmFault::kSlow}) {
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                  tls_);
+  for (const TmFault fault :
+       {TmFault::kTruncated, TmFault::kServerError, TmFault::kSuccessFalse, TmFault::kCutConnection,
+        TmFault::kRateLimited, TmFault::kRateLimitedNoHeader, TmFault::kSlow}) {
     simulator_.inject({TmFault::kSlow, 1, 0});
     simulator_.inject({fault, 1, 2000});
   }
@@ -149,7 +160,8 @@ TEST_F(SignalPollerTest, FaultsNeverEmitPartialOrDuplicateRecords) {
 }
 
 TEST_F(SignalPollerTest, RepeatingPagesDeliverEachRowOnce) {
-  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                  tls_);
   config_.page_limit = 2;
   simulator_.set_repeat_pages(true);  // the API ignores `page`: page 2 is page 1 again
   session.round(clock_.now_ns());
@@ -161,7 +173,8 @@ TEST_F(SignalPollerTest, RepeatingPagesDeliverEachRowOnce) {
 TEST_F(SignalPollerTest, RemovedEndpointIsDisabledOthersGoOn) {
   config_.grades.enabled = true;
   config_.grade_endpoint = "trader-grades";
-  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                  tls_);
   simulator_.inject({TmFault::kSlow, 1, 0});  // trading-signals: served
   simulator_.inject({TmFault::kNotFound});    // trader-grades: gone
   session.round(clock_.now_ns());
@@ -180,7 +193,8 @@ TEST_F(SignalPollerTest, TokenIdsAreResolvedAndAmbiguityIsAnError) {
   simulator_.add_token({3375, "Bitcoin", "BTC"});
   simulator_.add_token({3306, "Ethereum", "ETH"});
   simulator_.add_token({9001, "Ethereum Classic Wrapped", "ETH"});
-  TokenMetricsClient client(config_, Secret(std::string("tm-simulator-key")), budget_.get(), clock_, waiter_, tls_);
+  TokenMetricsClient client(config_, Secret(std::string("tm-simulator-key")), budget_.get(), clock_,
+                            waiter_, tls_);
   std::vector<Instrument> list = {btcusdt(), ethusdt()};
   list[0].token_id = 0;  // resolve BTC; ETH is pinned
   std::string error;
@@ -189,13 +203,15 @@ TEST_F(SignalPollerTest, TokenIdsAreResolvedAndAmbiguityIsAnError) {
   EXPECT_EQ(list[1].token_id, 3306);
   list[1].token_id = 0;
   EXPECT_FALSE(resolve_token_ids(client, list, error));
-  EXPECT_NE(error.find("ETH is ambiguous: 3306 (Ethereum) 9001 (Ethereum Classic Wrapped)"), std::string::npos)
+  EXPECT_NE(error.find("ETH is ambiguous: 3306 (Ethereum) 9001 (Ethereum Classic Wrapped)"),
+            std::string::npos)
       << error;
   EXPECT_NE(error.find("set token_id"), std::string::npos);
 }
 
 TEST_F(SignalPollerTest, WrongTypesAreRejectedAndCountedNotEmitted) {
-  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                  tls_);
   simulator_.inject({TmFault::kWrongTypes});
   session.round(clock_.now_ns());
   EXPECT_TRUE(session.recorder->signals.empty());
@@ -206,7 +222,8 @@ TEST_F(SignalPollerTest, WrongTypesAreRejectedAndCountedNotEmitted) {
 }
 
 TEST_F(SignalPollerTest, AuthFailureHaltsIntake) {
-  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                  tls_);
   simulator_.inject({TmFault::kUnauthorized});
   session.round(clock_.now_ns());
   EXPECT_TRUE(session.poller->halted());
@@ -218,7 +235,8 @@ TEST_F(SignalPollerTest, AuthFailureHaltsIntake) {
 }
 
 TEST_F(SignalPollerTest, PaymentRequiredHaltsIntake) {
-  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_, tls_);
+  Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
+                  tls_);
   simulator_.inject({TmFault::kPaymentRequired});
   session.round(clock_.now_ns());
   EXPECT_TRUE(session.poller->halted());
@@ -232,7 +250,8 @@ TEST_F(SignalPollerTest, StaleSignalsAreJournaledButNotDelivered) {
   SignalGate gate(SignalGateConfig{}, *journal, instruments_);
   InboundEvent event;
   event.kind = MarketEventKind::kTradingSignal;
-  event.trading_signal = TradingSignal{0, SignalTimeframe::kDaily, 1, 1, 3375, at("2025-01-01"), at("2025-01-03")};
+  event.trading_signal =
+      TradingSignal{0, SignalTimeframe::kDaily, 1, 1, 3375, at("2025-01-01"), at("2025-01-03")};
   EXPECT_FALSE(gate.admit(event, at("2025-01-03")));  // 48 h > 36 h
   EXPECT_EQ(gate.counters().stale, 1u);
   EXPECT_FALSE(gate.admit(event, at("2025-01-03")));  // and never again

@@ -170,8 +170,9 @@ TEST(BookSyncCapture, TheRealBinanceCaptureSyncsAndStaysGapFree) {
         requests += sync.on_level(event.depth) ? 1 : 0;
         // At each depth message end, the book's touch should usually equal the latest
         // bookTicker with the same or a newer update id.
-        if ((event.depth.flags & DepthLevel::kLastInMessage) && sync.status() == BookStatus::kSynced &&
-            last_quote && last_quote->update_id == sync.last_update_id()) {
+        if ((event.depth.flags & DepthLevel::kLastInMessage) &&
+            sync.status() == BookStatus::kSynced && last_quote &&
+            last_quote->update_id == sync.last_update_id()) {
           ++compared;
           agreeing += sync.book().best(Side::kBuy)->price == last_quote->bid_price &&
                       sync.book().best(Side::kSell)->price == last_quote->ask_price;

@@ -46,11 +46,11 @@ TEST(ConfigReader, ReportsEveryProblemWithItsLocation) {
   ConfigErrors errors;
   const auto path = write(directory,
                           "[a]\n"
-                          "size = 0.1\n"        // float: refused
-                          "count = 99\n"        // out of range
-                          "flag = \"yes\"\n"    // wrong type
-                          "typo = 1\n"          // unknown key
-                          "[b]\n");             // unknown section
+                          "size = 0.1\n"      // float: refused
+                          "count = 99\n"      // out of range
+                          "flag = \"yes\"\n"  // wrong type
+                          "typo = 1\n"        // unknown key
+                          "[b]\n");           // unknown section
   const auto table = parse_toml_file(path, errors);
   ASSERT_TRUE(table);
   ConfigSection root(table.get(), "", path, errors);
@@ -64,7 +64,8 @@ TEST(ConfigReader, ReportsEveryProblemWithItsLocation) {
   root.finish();
   ASSERT_EQ(errors.messages().size(), 5u);
   EXPECT_NE(errors.messages()[0].find(path + ":2:"), std::string::npos) << errors.messages()[0];
-  EXPECT_NE(errors.messages()[0].find("write it as a string: size = \"0.1\""), std::string::npos) << errors.messages()[0];
+  EXPECT_NE(errors.messages()[0].find("write it as a string: size = \"0.1\""), std::string::npos)
+      << errors.messages()[0];
   EXPECT_NE(errors.messages()[1].find("between 0 and 10"), std::string::npos);
   EXPECT_NE(errors.messages()[2].find("true or false"), std::string::npos);
   EXPECT_NE(errors.messages()[3].find("unknown key 'typo' in [a]"), std::string::npos);
@@ -83,12 +84,14 @@ TEST(ConfigReader, SyntaxErrorsNameFileLineAndColumn) {
 TEST(ConfigReader, OverridesSetTypedValuesCreateTablesAndRefuseArrays) {
   TemporaryDirectory directory;
   ConfigErrors errors;
-  const auto path = write(directory, "[risk]\nmax_order_notional = \"100\"\n[[instruments]]\nsymbol = \"BTCUSDT\"\n");
+  const auto path = write(
+      directory, "[risk]\nmax_order_notional = \"100\"\n[[instruments]]\nsymbol = \"BTCUSDT\"\n");
   auto table = parse_toml_file(path, errors);
   ASSERT_TRUE(table);
   EXPECT_TRUE(apply_override(*table, "risk.max_order_notional=\"500\"", errors));
   EXPECT_TRUE(apply_override(*table, "strategy.signal_follow.stop_loss_bps=250", errors));
-  EXPECT_TRUE(apply_override(*table, "strategy.signal_follow.tag=abc", errors));  // a bare word: a string
+  EXPECT_TRUE(
+      apply_override(*table, "strategy.signal_follow.tag=abc", errors));  // a bare word: a string
   EXPECT_EQ((*table)["risk"]["max_order_notional"].value<std::string>(), "500");
   EXPECT_EQ((*table)["strategy"]["signal_follow"]["stop_loss_bps"].value<std::int64_t>(), 250);
   EXPECT_EQ((*table)["strategy"]["signal_follow"]["tag"].value<std::string>(), "abc");
@@ -98,7 +101,8 @@ TEST(ConfigReader, OverridesSetTypedValuesCreateTablesAndRefuseArrays) {
   EXPECT_FALSE(apply_override(*table, "no equals sign", errors));
   ASSERT_EQ(errors.messages().size(), 3u);
   EXPECT_NE(errors.messages()[0].find("keys inside [[arrays]] cannot be set"), std::string::npos);
-  EXPECT_NE(errors.messages()[1].find("'risk.max_order_notional' is not a table"), std::string::npos);
+  EXPECT_NE(errors.messages()[1].find("'risk.max_order_notional' is not a table"),
+            std::string::npos);
   EXPECT_NE(errors.messages()[2].find("expected KEY=VALUE"), std::string::npos);
 }
 

@@ -23,10 +23,13 @@ class FlattenStrategyTest : public ::testing::Test {
     harness_.engine().start();
   }
 
-  Quantity held(InstrumentId instrument) { return harness_.engine().portfolio().position(instrument).quantity; }
+  Quantity held(InstrumentId instrument) {
+    return harness_.engine().portfolio().position(instrument).quantity;
+  }
   // What the daemon does on `sigex ctl flatten`: REDUCING (no new exposure), then flatten.
   void flatten(std::uint64_t request) {
-    harness_.engine().set_trading_state(std::string(kGlobalScope), TradingState::kReducing, "operator flatten: test");
+    harness_.engine().set_trading_state(std::string(kGlobalScope), TradingState::kReducing,
+                                        "operator flatten: test");
     flatten_->flatten(request);
   }
 
@@ -58,7 +61,8 @@ TEST_F(FlattenStrategyTest, SellsEveryPositionWithMarketOrdersTaggedFlatten) {
     ++sells;
     EXPECT_EQ(order.type, OrderType::kMarket);
     EXPECT_EQ(order.reason, "flatten");
-    EXPECT_TRUE(order.client_order_id.view().starts_with("operator")) << order.client_order_id.view();
+    EXPECT_TRUE(order.client_order_id.view().starts_with("operator"))
+        << order.client_order_id.view();
   }
   EXPECT_EQ(sells, 2);
 }

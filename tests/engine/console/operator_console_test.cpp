@@ -41,16 +41,20 @@ TEST(OperatorConsole, TradingStateVerbsNeedAKnownScopeAndAReasonAndAreRecorded) 
   EXPECT_EQ(host.actions[0].state, "HALTED");
   EXPECT_EQ(host.actions[0].text, "operator: exchange maintenance");
   EXPECT_EQ(host.changes, 1);
-  EXPECT_EQ(console.handle("resume ETHBTC why"), "error: scope \"ETHBTC\": not an instrument of this configuration\n");
-  EXPECT_EQ(console.handle("reduce global"), "error: a reason is required (it is journaled with the change)\n");
+  EXPECT_EQ(console.handle("resume ETHBTC why"),
+            "error: scope \"ETHBTC\": not an instrument of this configuration\n");
+  EXPECT_EQ(console.handle("reduce global"),
+            "error: a reason is required (it is journaled with the change)\n");
   EXPECT_EQ(host.actions.size(), 1u) << "refused requests change nothing";
 }
 
 TEST(OperatorConsole, FlattenStatusMetricsReloadAndUnknownVerbs) {
   FakeHost host;
   OperatorConsole console(host);
-  EXPECT_EQ(console.handle("flatten"), "error: a reason is required (it is journaled with the change)\n");
-  EXPECT_NE(console.handle("flatten end of day").find("3 resting order(s) being canceled"), std::string::npos);
+  EXPECT_EQ(console.handle("flatten"),
+            "error: a reason is required (it is journaled with the change)\n");
+  EXPECT_NE(console.handle("flatten end of day").find("3 resting order(s) being canceled"),
+            std::string::npos);
   EXPECT_EQ(host.actions.back().kind, ControlKind::kFlatten);
   EXPECT_EQ(host.actions.back().text, "end of day");
   const std::string status = console.handle("status");
@@ -60,7 +64,8 @@ TEST(OperatorConsole, FlattenStatusMetricsReloadAndUnknownVerbs) {
   EXPECT_NE(json.find("\"mode\": \"paper\""), std::string::npos) << json;
   EXPECT_EQ(console.handle("metrics"), "sigex_ready 1\n");
   EXPECT_EQ(console.handle("reload"), "ok\nreloaded\n");
-  EXPECT_NE(console.handle("sell everything").find("error: unknown request \"sell\""), std::string::npos);
+  EXPECT_NE(console.handle("sell everything").find("error: unknown request \"sell\""),
+            std::string::npos);
 }
 
 }  // namespace

@@ -6,7 +6,8 @@ namespace sigex {
 namespace {
 
 TEST(Calendar, ParsesTokenMetricsDates) {
-  EXPECT_EQ(parse_utc_timestamp("2025-04-10T00:00:00.000Z").value(), 1'744'243'200LL * kNsPerSecond);
+  EXPECT_EQ(parse_utc_timestamp("2025-04-10T00:00:00.000Z").value(),
+            1'744'243'200LL * kNsPerSecond);
   EXPECT_EQ(parse_utc_timestamp("2025-04-10").value(), 1'744'243'200LL * kNsPerSecond);
   EXPECT_EQ(parse_utc_timestamp("1970-01-01T00:00:01.5Z").value(), 1'500'000'000);
   EXPECT_EQ(parse_utc_timestamp("2024-02-29 12:00:00").value(),

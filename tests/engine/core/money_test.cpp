@@ -28,8 +28,8 @@ TEST(Notional, OverflowIsAnError) {
 
 TEST(QuantityFor, InverseOfNotional) {
   // 1000 USDT at 50000.00 = 0.02 BTC
-  const auto quantity = quantity_for(Money{100'000'000'000}, Price{5'000'000'000'000}, 8, 8,
-                                     Rounding::kDown);
+  const auto quantity =
+      quantity_for(Money{100'000'000'000}, Price{5'000'000'000'000}, 8, 8, Rounding::kDown);
   ASSERT_TRUE(quantity.has_value());
   EXPECT_EQ(quantity->raw, 2'000'000);
   EXPECT_FALSE(quantity_for(Money{1}, Price{0}, 8, 8, Rounding::kDown).has_value());
@@ -49,9 +49,9 @@ TEST(MoneyArithmetic, Checked) {
 }
 
 TEST(MoneyText, RoundsHalfAwayFromZeroNeverTruncates) {
-  EXPECT_EQ(format_money(Money{999'900'000}, 2), "10.00");   // 9.999
-  EXPECT_EQ(format_money(Money{999'400'000}, 2), "9.99");    // 9.994
-  EXPECT_EQ(format_money(Money{500'000}, 2), "0.01");        // 0.005
+  EXPECT_EQ(format_money(Money{999'900'000}, 2), "10.00");  // 9.999
+  EXPECT_EQ(format_money(Money{999'400'000}, 2), "9.99");   // 9.994
+  EXPECT_EQ(format_money(Money{500'000}, 2), "0.01");       // 0.005
   EXPECT_EQ(format_money(Money{-500'000}, 2), "-0.01");
   EXPECT_EQ(format_money(Money{-499'999}, 2), "0.00");
   EXPECT_EQ(format_money(Money{123'456'789}, 8), "1.23456789");

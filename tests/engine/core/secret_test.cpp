@@ -22,19 +22,23 @@ std::string lookup(const std::string& name) {
   return found == fake_environment().end() ? std::string() : found->second;
 }
 
-void write(const std::filesystem::path& path, const std::string& text, std::filesystem::perms perms) {
+void write(const std::filesystem::path& path, const std::string& text,
+           std::filesystem::perms perms) {
   std::ofstream(path) << text;
   std::filesystem::permissions(path, perms);
 }
 
-constexpr auto kOwnerOnly = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+constexpr auto kOwnerOnly =
+    std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
 
 TEST(Secret, PrefersTheSystemdCredential) {
   TemporaryDirectory directory;
   write(directory.path() / "tm-key", "tm-from-credential\n", kOwnerOnly);
   write(directory.path() / "key-file", "tm-from-file", kOwnerOnly);
-  fake_environment() = {{"CREDENTIALS_DIRECTORY", directory.path().string()}, {"TM_KEY", "tm-from-env"}};
-  const SecretSource source{"tm-key", (directory.path() / "key-file").string(), "TM_KEY", "API key"};
+  fake_environment() = {{"CREDENTIALS_DIRECTORY", directory.path().string()},
+                        {"TM_KEY", "tm-from-env"}};
+  const SecretSource source{"tm-key", (directory.path() / "key-file").string(), "TM_KEY",
+                            "API key"};
   const auto loaded = load_secret(source, lookup);
   ASSERT_TRUE(loaded) << loaded.error();
   EXPECT_EQ(loaded->secret.reveal(), "tm-from-credential");  // trailing newline trimmed
@@ -59,8 +63,8 @@ TEST(Secret, FallsBackToKeyFileThenEnvironment) {
 TEST(Secret, RefusesAKeyFileOthersCanRead) {
   TemporaryDirectory directory;
   const auto path = directory.path() / "key-file";
-  write(path, "tm-canary-readable", kOwnerOnly | std::filesystem::perms::group_read |
-                                        std::filesystem::perms::others_read);
+  write(path, "tm-canary-readable",
+        kOwnerOnly | std::filesystem::perms::group_read | std::filesystem::perms::others_read);
   fake_environment() = {};
   const auto loaded = load_secret({"", path.string(), "", "API key"}, lookup);
   ASSERT_FALSE(loaded);
@@ -71,9 +75,11 @@ TEST(Secret, RefusesAKeyFileOthersCanRead) {
 
 TEST(Secret, MissingEverywhereNamesEveryPlaceLooked) {
   fake_environment() = {};
-  const auto loaded = load_secret({"tm-key", "/nonexistent/key", "TM_KEY", "Token Metrics API key"}, lookup);
+  const auto loaded =
+      load_secret({"tm-key", "/nonexistent/key", "TM_KEY", "Token Metrics API key"}, lookup);
   ASSERT_FALSE(loaded);
-  EXPECT_NE(loaded.error().find("Token Metrics API key not found"), std::string::npos) << loaded.error();
+  EXPECT_NE(loaded.error().find("Token Metrics API key not found"), std::string::npos)
+      << loaded.error();
   EXPECT_NE(loaded.error().find("$CREDENTIALS_DIRECTORY is not set"), std::string::npos);
   EXPECT_NE(loaded.error().find("key file /nonexistent/key"), std::string::npos);
   EXPECT_NE(loaded.error().find("environment variable TM_KEY"), std::string::npos);

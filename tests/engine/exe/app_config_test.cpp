@@ -38,21 +38,27 @@ TEST(AppConfig, BundledConfigsAreValid) {
 // to write instead. Checked over every bundled configuration with every quoted integer
 // written bare.
 TEST(AppConfig, BareIntegersAreExactDecimalsEverywhereAndFloatsAreRefused) {
-  for (const char* name : {"backtest-daily.toml", "backtest-rebalance.toml", "backtest-tick.toml", "run-paper.toml",
-                           "run-live.toml"}) {
+  for (const char* name : {"backtest-daily.toml", "backtest-rebalance.toml", "backtest-tick.toml",
+                           "run-paper.toml", "run-live.toml"}) {
     const std::string path = std::string(SIGEX_SOURCE_DIR) + "/config/" + name;
     std::ifstream in(path);
-    const std::string quoted((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const std::string bare = std::regex_replace(quoted, std::regex(R"re(= "(-?[0-9]+)")re"), "= $1");
-    ASSERT_NE(bare, quoted) << name << " has no quoted integer to write bare";  // keeps the test honest
+    const std::string quoted((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+    const std::string bare =
+        std::regex_replace(quoted, std::regex(R"re(= "(-?[0-9]+)")re"), "= $1");
+    ASSERT_NE(bare, quoted) << name
+                            << " has no quoted integer to write bare";  // keeps the test honest
     ConfigErrors quoted_errors, bare_errors;
     const AppConfig a = load_app_config_text(quoted, path, quoted_errors);
     const AppConfig b = load_app_config_text(bare, path, bare_errors);
     EXPECT_TRUE(quoted_errors.empty()) << name;
-    EXPECT_TRUE(bare_errors.empty()) << name << ": " << (bare_errors.empty() ? "" : bare_errors.messages().front());
+    EXPECT_TRUE(bare_errors.empty())
+        << name << ": " << (bare_errors.empty() ? "" : bare_errors.messages().front());
     EXPECT_EQ(a.engine.starting_cash, b.engine.starting_cash) << name;
-    EXPECT_EQ(signal_follow(a).entry_grade_hundredths, signal_follow(b).entry_grade_hundredths) << name;
-    EXPECT_EQ(signal_follow(a).exit_grade_hundredths, signal_follow(b).exit_grade_hundredths) << name;
+    EXPECT_EQ(signal_follow(a).entry_grade_hundredths, signal_follow(b).entry_grade_hundredths)
+        << name;
+    EXPECT_EQ(signal_follow(a).exit_grade_hundredths, signal_follow(b).exit_grade_hundredths)
+        << name;
     EXPECT_EQ(signal_follow(a).order_notional, signal_follow(b).order_notional) << name;
     EXPECT_EQ(a.risk.max_order_notional, b.risk.max_order_notional) << name;
     ASSERT_EQ(a.instruments.size(), b.instruments.size()) << name;
@@ -71,7 +77,8 @@ TEST(AppConfig, BareIntegersAreExactDecimalsEverywhereAndFloatsAreRefused) {
   text = std::regex_replace(text, std::regex(R"(entry_grade = 55)"), "entry_grade = 55.5");
   load_app_config_text(text, path, errors);
   ASSERT_EQ(errors.messages().size(), 1u);
-  EXPECT_NE(errors.messages()[0].find("write it as a string: entry_grade = \"55.5\""), std::string::npos)
+  EXPECT_NE(errors.messages()[0].find("write it as a string: entry_grade = \"55.5\""),
+            std::string::npos)
       << errors.messages()[0];
 }
 
@@ -86,7 +93,8 @@ TEST(AppConfig, RecordingConfigsAreValid) {
   ConfigErrors errors;
   const AppConfig defaults =
       load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-binance.toml", errors);
-  const auto* binance = dynamic_cast<const BinanceMarketDataSettings*>(defaults.market_data.feed.get());
+  const auto* binance =
+      dynamic_cast<const BinanceMarketDataSettings*>(defaults.market_data.feed.get());
   ASSERT_NE(binance, nullptr) << "[market_data.binance] is read by the Binance venue type";
   EXPECT_EQ(binance->config.ws_url, BinanceMarketDataConfig{}.ws_url);
   EXPECT_EQ(binance->config.reconnect_after_ns, BinanceMarketDataConfig{}.reconnect_after_ns);
@@ -117,7 +125,8 @@ watchdog_interval_ms = 1000
   std::string all;
   for (const auto& message : errors.messages()) all += message + "\n";
   for (const char* expected : {"trade_stream: expected", "stale_after_ms: must be longer",
-                               "queue_capacity: must be at least 20000 (the largest depth snapshot of [market_data.binance]"}) {
+                               "queue_capacity: must be at least 20000 (the largest depth snapshot "
+                               "of [market_data.binance]"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << "missing: " << expected << "\n" << all;
   }
 }
@@ -159,8 +168,8 @@ entry_grade = "120"
   for (const char* expected :
        {"starting_cash: must not be negative", "quote_asset: must equal engine.cash_asset",
         "tick_size: invalid decimal \"0.001\"", "step_size: a float is not accepted",
-        "unknown key 'colour' in [instruments[0]]", "start: expected a UTC date",
-        "no such file", "price_collar_bps: must be between", "tag: 1..8 characters",
+        "unknown key 'colour' in [instruments[0]]", "start: expected a UTC date", "no such file",
+        "price_collar_bps: must be between", "tag: 1..8 characters",
         "entry_grade: must be within 0..100"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << "missing: " << expected << "\n" << all;
   }
@@ -175,7 +184,8 @@ TEST(AppConfig, StrategiesAreReadThroughTheRegistry) {
   std::ifstream in(path);
   const std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ConfigErrors errors;
-  AppConfig config = load_app_config_text(base + "\n[strategy.grade_rebalance]\ntag = \"gr\"\n", path, errors);
+  AppConfig config =
+      load_app_config_text(base + "\n[strategy.grade_rebalance]\ntag = \"gr\"\n", path, errors);
   ASSERT_TRUE(errors.empty()) << errors.messages().front();
   ASSERT_EQ(config.strategies.size(), 2u);
   EXPECT_NE(dynamic_cast<const SignalFollowSettings*>(config.strategies[0].get()), nullptr);
@@ -183,15 +193,18 @@ TEST(AppConfig, StrategiesAreReadThroughTheRegistry) {
   ASSERT_NE(config.strategy_settings<GradeRebalanceSettings>(), nullptr);
 
   const std::string tag(config.strategies[0]->tag());
-  load_app_config_text(base + "\n[strategy.grade_rebalance]\ntag = \"" + tag + "\"\n", path, errors);
+  load_app_config_text(base + "\n[strategy.grade_rebalance]\ntag = \"" + tag + "\"\n", path,
+                       errors);
   ASSERT_EQ(errors.messages().size(), 1u);
-  EXPECT_NE(errors.messages()[0].find("grade_rebalance.tag: must differ from signal_follow.tag"), std::string::npos)
+  EXPECT_NE(errors.messages()[0].find("grade_rebalance.tag: must differ from signal_follow.tag"),
+            std::string::npos)
       << errors.messages()[0];
 
   ConfigErrors unknown;
   load_app_config_text(base + "\n[strategy.momentum]\nlookback = 5\n", path, unknown);
   ASSERT_FALSE(unknown.empty());
-  EXPECT_NE(unknown.messages()[0].find("unknown key 'momentum'"), std::string::npos) << unknown.messages()[0];
+  EXPECT_NE(unknown.messages()[0].find("unknown key 'momentum'"), std::string::npos)
+      << unknown.messages()[0];
 }
 
 // Venues come from the registry too: [execution] venue names a registered type, whose own
@@ -209,24 +222,29 @@ TEST(AppConfig, VenuesAreReadThroughTheRegistry) {
   ConfigErrors unknown_venue;
   load_app_config_text(base + "\n[execution]\nvenue = \"kraken\"\n", path, unknown_venue);
   ASSERT_FALSE(unknown_venue.empty());
-  EXPECT_NE(unknown_venue.messages()[0].find("venue: expected one of \"binance\""), std::string::npos)
+  EXPECT_NE(unknown_venue.messages()[0].find("venue: expected one of \"binance\""),
+            std::string::npos)
       << unknown_venue.messages()[0];
 
   ConfigErrors unknown_table;
-  load_app_config_text(base + "\n[market_data.kraken]\nws_url = \"wss://ws.kraken.com\"\n", path, unknown_table);
+  load_app_config_text(base + "\n[market_data.kraken]\nws_url = \"wss://ws.kraken.com\"\n", path,
+                       unknown_table);
   ASSERT_FALSE(unknown_table.empty());
-  EXPECT_NE(unknown_table.messages()[0].find("unknown key 'kraken'"), std::string::npos) << unknown_table.messages()[0];
+  EXPECT_NE(unknown_table.messages()[0].find("unknown key 'kraken'"), std::string::npos)
+      << unknown_table.messages()[0];
 }
 
 TEST(AppConfig, TokenMetricsConfigsAreValid) {
   for (const char* name : {"token-metrics.toml", "fetch-history-simulator.toml"}) {
     ConfigErrors errors;
-    const AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
+    const AppConfig config =
+        load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
     EXPECT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
     EXPECT_TRUE(config.token_metrics.enabled);
   }
   ConfigErrors errors;
-  const AppConfig full = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/token-metrics.toml", errors);
+  const AppConfig full =
+      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/token-metrics.toml", errors);
   const TokenMetricsConfig defaults;
   EXPECT_EQ(full.token_metrics.base_url, defaults.base_url);
   EXPECT_EQ(full.token_metrics.monthly_call_budget, defaults.monthly_call_budget);
@@ -278,7 +296,8 @@ TEST(AppConfig, ExecutionConfigIsValidAndMatchesTheDefaults) {
   ASSERT_TRUE(errors.empty()) << errors.messages().front();
   const BinanceExecutionConfig defaults;
   EXPECT_TRUE(config.execution.enabled);
-  const auto* settings = dynamic_cast<const BinanceExecutionSettings*>(config.execution.settings.get());
+  const auto* settings =
+      dynamic_cast<const BinanceExecutionSettings*>(config.execution.settings.get());
   ASSERT_NE(settings, nullptr);
   const BinanceExecutionConfig& binance = settings->config;
   EXPECT_EQ(binance.rest.rest_url, defaults.rest.rest_url);
@@ -321,8 +340,8 @@ not_found_confirmations = 0
   for (const auto& message : errors.messages()) all += message + "\n";
   EXPECT_EQ(all.find("never-here-secret"), std::string::npos) << all;
   for (const char* expected : {"venue", "key_type", "keys never go into the configuration file",
-                               "rest_url: must be an https://", "ws_api_url: must be a wss://", "recv_window_ms",
-                               "not_found_confirmations"}) {
+                               "rest_url: must be an https://", "ws_api_url: must be a wss://",
+                               "recv_window_ms", "not_found_confirmations"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << " in\n" << all;
   }
 }
@@ -344,7 +363,8 @@ step_size = "0.00001"
   ConfigErrors errors;
   load_app_config(path, errors);
   ASSERT_EQ(errors.messages().size(), 1u);
-  EXPECT_NE(errors.messages()[0].find("mode = \"live\" needs an [execution] section"), std::string::npos)
+  EXPECT_NE(errors.messages()[0].find("mode = \"live\" needs an [execution] section"),
+            std::string::npos)
       << errors.messages()[0];
 }
 

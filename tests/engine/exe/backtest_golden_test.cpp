@@ -7,9 +7,9 @@
 
 #include "adapters/recorded/frame_recorder.h"
 #include "adapters/recorded/recorded_file.h"
+#include "engine/core/simulated_clock.h"
 #include "engine/exe/backtest_command.h"
 #include "engine/exe/trading_state_command.h"
-#include "engine/core/simulated_clock.h"
 #include "engine/runtime/engine.h"
 #include "engine/sim/simulated_venue.h"
 
@@ -69,11 +69,15 @@ TEST(BacktestGolden, DailyRunIsReproducibleAndMakesTheExpectedTrades) {
   // strategy pays (10000 * 0.999 = 9990.00 of BTC), and holds: the next close, 4108.37, is
   // 9990 * 4108.37 / 4285.08 = 9578.03.
   const std::string equity = slurp(directory.path() / "first" / "equity.csv");
-  EXPECT_NE(equity.find("2017-08-18T00:00:00.200Z,10000.00000000,10000.00000000,0.00000000,9990.00\n"
-                        "2017-08-19T00:00:00.000Z,10000.00000000,10000.00000000,0.00000000,9578.03\n"),
-            std::string::npos) << equity.substr(0, 300);
-  // Without the fee it was 7.624884: (1 + 7.624884) * 0.999 - 1 = 7.61626 (7.616260 unrounded figures).
-  EXPECT_NE(summary.find("\"buy_and_hold\": {\"fee_bps\": 10, \"total_return\": 7.616260,"), std::string::npos)
+  EXPECT_NE(
+      equity.find("2017-08-18T00:00:00.200Z,10000.00000000,10000.00000000,0.00000000,9990.00\n"
+                  "2017-08-19T00:00:00.000Z,10000.00000000,10000.00000000,0.00000000,9578.03\n"),
+      std::string::npos)
+      << equity.substr(0, 300);
+  // Without the fee it was 7.624884: (1 + 7.624884) * 0.999 - 1 = 7.61626 (7.616260 unrounded
+  // figures).
+  EXPECT_NE(summary.find("\"buy_and_hold\": {\"fee_bps\": 10, \"total_return\": 7.616260,"),
+            std::string::npos)
       << summary;
   EXPECT_NE(summary.find("\"annualised_figures\": \"computed\""), std::string::npos) << summary;
 }
@@ -94,7 +98,8 @@ TEST(BacktestGolden, RowsRecordedBeforeTheirPublicationAreHeldUntilThen) {
     ASSERT_TRUE(recorder.open(early, error)) << error;
     InputProblems problems;
     RecordedLine line;
-    while (samples.next(line, problems)) recorder.record(line.receive_time_ns - kNsPerDay, line.frame);
+    while (samples.next(line, problems))
+      recorder.record(line.receive_time_ns - kNsPerDay, line.frame);
     ASSERT_TRUE(recorder.close());
   }
   config.backtest.inputs[1].path = early;
@@ -120,9 +125,11 @@ TEST(BacktestGolden, TickRunIsReproducible) {
   const std::string summary = slurp(directory.path() / "first" / "summary.json");
   EXPECT_NE(summary.find("\"events_processed\": 741262,"), std::string::npos);
   // Eleven minutes: nothing is annualised from 10-second returns (it was a Sharpe of -484.9).
-  EXPECT_NE(summary.find("\"annualised_figures\": \"not meaningful: less than 30 days of data\""), std::string::npos)
+  EXPECT_NE(summary.find("\"annualised_figures\": \"not meaningful: less than 30 days of data\""),
+            std::string::npos)
       << summary;
-  for (const char* field : {"\"sharpe\": null", "\"sortino\": null", "\"volatility\": null", "\"annualised_return\": null"}) {
+  for (const char* field : {"\"sharpe\": null", "\"sortino\": null", "\"volatility\": null",
+                            "\"annualised_return\": null"}) {
     EXPECT_NE(summary.find(field), std::string::npos) << field << "\n" << summary;
   }
 }
@@ -143,8 +150,10 @@ TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
   options.quiet = true;
   ASSERT_EQ(run_backtest(config, options), 0);
   const std::string summary = slurp(directory.path() / "out" / "summary.json");
-  EXPECT_NE(summary.find("\"trading_states\": {\"global\": \"HALTED\"}"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("\"trading_halted\": "), std::string::npos) << "no order was tried after the halt";
+  EXPECT_NE(summary.find("\"trading_states\": {\"global\": \"HALTED\"}"), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("\"trading_halted\": "), std::string::npos)
+      << "no order was tried after the halt";
   // What a restart reads: the journal says HALTED, with the limit as the reason.
   std::string error;
   auto journal = Journal::open(directory.path() / "out" / "state", Durability::kNormal, error);
@@ -168,8 +177,8 @@ TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
     EXPECT_EQ(engine.trading_states().get("global").state, TradingState::kHalted);
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{0, 0, clock.now_ns(), price("40000"), quantity("5"), price("40001"),
-                                        quantity("5"), 1};
+    event.best_bid_offer = BestBidOffer{
+        0, 0, clock.now_ns(), price("40000"), quantity("5"), price("40001"), quantity("5"), 1};
     engine.process(event);
     EXPECT_EQ(strategy.tried, 1);
     EXPECT_EQ(strategy.accepted, 0);
@@ -204,9 +213,11 @@ TEST(BacktestGolden, BadLinesAreCountedAndFailTheRunUnlessAllowed) {
   TemporaryDirectory directory;
   const auto input = (directory.path() / "input.txt").string();
   std::ofstream(input)
-      << R"(1503014400200000000 {"stream":"btcusdt@kline_1d","data":{"e":"kline","E":1503014400000,"s":"BTCUSDT","k":{"t":1502928000000,"T":1503014399999,"s":"BTCUSDT","i":"1d","o":"4469.93","c":"4285.08","h":"4485.39","l":"4200.74","v":"647.86","n":0,"x":true}}})" "\n"
+      << R"(1503014400200000000 {"stream":"btcusdt@kline_1d","data":{"e":"kline","E":1503014400000,"s":"BTCUSDT","k":{"t":1502928000000,"T":1503014399999,"s":"BTCUSDT","i":"1d","o":"4469.93","c":"4285.08","h":"4485.39","l":"4200.74","v":"647.86","n":0,"x":true}}})"
+         "\n"
       << "garbage line\n"
-      << R"(1503014400300000000 {"stream":"btcusdt@kline_1d","data":{"e":"kline","E":15030)" "\n";
+      << R"(1503014400300000000 {"stream":"btcusdt@kline_1d","data":{"e":"kline","E":15030)"
+         "\n";
   AppConfig config = load("backtest-daily.toml");
   config.backtest.inputs = {{input, ""}};
   BacktestOptions options;
@@ -228,7 +239,8 @@ TEST(BacktestGolden, BadLinesAreCountedAndFailTheRunUnlessAllowed) {
 void write_gzip(const std::string& path, const std::string& text) {
   gzFile file = gzopen(path.c_str(), "wb");
   ASSERT_NE(file, nullptr);
-  ASSERT_EQ(gzwrite(file, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+  ASSERT_EQ(gzwrite(file, text.data(), static_cast<unsigned>(text.size())),
+            static_cast<int>(text.size()));
   gzclose(file);
 }
 
@@ -237,13 +249,15 @@ void write_gzip(const std::string& path, const std::string& text) {
 // file with no line of the recorded shape.
 TEST(BacktestGolden, AnUnusableInputFailsTheRunNamingTheFileAndWhere) {
   TemporaryDirectory directory;
-  const std::string source = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-daily/btcusdt_kline_1d.jsonl.gz";
+  const std::string source =
+      std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-daily/btcusdt_kline_1d.jsonl.gz";
   std::string text;
   {
     gzFile file = gzopen(source.c_str(), "rb");
     ASSERT_NE(file, nullptr) << source;
     char chunk[65536];
-    for (int read; (read = gzread(file, chunk, sizeof chunk)) > 0;) text.append(chunk, static_cast<std::size_t>(read));
+    for (int read; (read = gzread(file, chunk, sizeof chunk)) > 0;)
+      text.append(chunk, static_cast<std::size_t>(read));
     gzclose(file);
   }
   ASSERT_GT(text.size(), 10'000u);
@@ -255,12 +269,14 @@ TEST(BacktestGolden, AnUnusableInputFailsTheRunNamingTheFileAndWhere) {
   std::ofstream(truncated, std::ios::binary) << compressed.substr(0, compressed.size() / 2);
   const auto damaged = (directory.path() / "damaged.txt.gz").string();
   std::string flipped = compressed;
-  flipped[flipped.size() - 6] = static_cast<char>(flipped[flipped.size() - 6] ^ 0x5a);  // the CRC-32 at the end
+  flipped[flipped.size() - 6] =
+      static_cast<char>(flipped[flipped.size() - 6] ^ 0x5a);  // the CRC-32 at the end
   std::ofstream(damaged, std::ios::binary) << flipped;
   const auto empty = (directory.path() / "empty.txt").string();
   std::ofstream(empty).flush();
   const auto csv = (directory.path() / "klines.csv").string();
-  std::ofstream(csv) << "open_time,open,high,low,close\n1502928000000,4469.93,4485.39,4200.74,4285.08\n";
+  std::ofstream(csv)
+      << "open_time,open,high,low,close\n1502928000000,4469.93,4485.39,4200.74,4285.08\n";
 
   const std::vector<std::pair<std::string, std::string>> cases = {
       {truncated, truncated + ": the gzip stream ends early at compressed byte"},

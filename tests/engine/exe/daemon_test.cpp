@@ -64,7 +64,8 @@ class DaemonWorld {
     tm = std::make_unique<TmSimulator>(tm_options);
     if (!tm->start(error)) throw std::runtime_error(error);
     control_socket = fmt::format("/tmp/sigex-ctl-{}-{}.sock", ::getpid(), ++counter_);
-    notify = std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-{}-{}.sock", ::getpid(), counter_));
+    notify = std::make_unique<NotifyListener>(
+        fmt::format("/tmp/sigex-notify-{}-{}.sock", ::getpid(), counter_));
     write_config();
   }
   ~DaemonWorld() {
@@ -88,13 +89,15 @@ class DaemonWorld {
 
   std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
 
-  std::unique_ptr<DaemonProcess> start(std::vector<std::string> environment = {}, const std::string& name = "sigex",
+  std::unique_ptr<DaemonProcess> start(std::vector<std::string> environment = {},
+                                       const std::string& name = "sigex",
                                        const std::vector<std::string>& flags = {}) {
     environment.push_back("NOTIFY_SOCKET=" + notify->path().string());
     environment.push_back("SIGEX_TM_API_KEY=" + settings_.tm_key);
     std::vector<std::string> args{"run", "--config", config_path().string()};
     args.insert(args.end(), flags.begin(), flags.end());
-    return std::make_unique<DaemonProcess>(SIGEX_BINARY, args, environment, directory.path(), name + std::to_string(++runs_));
+    return std::make_unique<DaemonProcess>(SIGEX_BINARY, args, environment, directory.path(),
+                                           name + std::to_string(++runs_));
   }
 
   CommandResult ctl(std::vector<std::string> args) {
@@ -103,7 +106,8 @@ class DaemonWorld {
   }
 
   // A daily signal row for `token` dated `date` (YYYY-MM-DD) with a trader grade of 80.
-  void add_signal(std::int64_t token, const std::string& symbol, const std::string& date, int signal) {
+  void add_signal(std::int64_t token, const std::string& symbol, const std::string& date,
+                  int signal) {
     std::string error;
     const std::string row = fmt::format(
         R"({{"TOKEN_ID":{},"TOKEN_NAME":"{}","TOKEN_SYMBOL":"{}","DATE":"{}T00:00:00.000Z","TRADING_SIGNAL":{},)"
@@ -124,9 +128,11 @@ class DaemonWorld {
   static inline int counter_ = 0;
 };
 
-std::size_t count_containing(const std::vector<std::string>& messages, const std::string& needle, std::size_t from = 0) {
+std::size_t count_containing(const std::vector<std::string>& messages, const std::string& needle,
+                             std::size_t from = 0) {
   std::size_t count = 0;
-  for (std::size_t i = from; i < messages.size(); ++i) count += messages[i].find(needle) != std::string::npos ? 1 : 0;
+  for (std::size_t i = from; i < messages.size(); ++i)
+    count += messages[i].find(needle) != std::string::npos ? 1 : 0;
   return count;
 }
 
@@ -150,7 +156,8 @@ TEST(Daemon, AnnouncesEachStartUpPhaseIsReadyOnlyAfterReconciliationPingsAndStop
   EXPECT_LT(feeds, ready);
 
   // Pings at half of WATCHDOG_USEC while healthy: three arrive.
-  for (int ping = 0; ping < 3; ++ping) ASSERT_TRUE(world.notify->wait_for("WATCHDOG=1", 5s)) << ping;
+  for (int ping = 0; ping < 3; ++ping)
+    ASSERT_TRUE(world.notify->wait_for("WATCHDOG=1", 5s)) << ping;
 
   // ctl status tells the truth.
   const CommandResult status = world.ctl({"status"});
@@ -179,7 +186,8 @@ TEST(Daemon, WorksInTheForegroundWithoutANotifySocket) {
     status = world.ctl({"status"});
     if (status.out.find("ready           since") != std::string::npos) break;
   }
-  EXPECT_NE(status.out.find("ready           since"), std::string::npos) << status.out << status.err;
+  EXPECT_NE(status.out.find("ready           since"), std::string::npos)
+      << status.out << status.err;
   daemon->signal(SIGINT);
   EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
   EXPECT_TRUE(world.notify->messages.empty());
@@ -191,11 +199,13 @@ TEST(Daemon, ASecondInstanceOnTheSameStateDirectoryIsRefusedWithTheOwnersPid) {
   ASSERT_TRUE(world.notify->wait_for("READY=1")) << first->stderr_text();
   auto second = world.start({}, "second");
   EXPECT_EQ(second->wait_exit(30s), 1);
-  EXPECT_NE(second->stderr_text().find("is locked by PID " + std::to_string(first->pid())), std::string::npos)
+  EXPECT_NE(second->stderr_text().find("is locked by PID " + std::to_string(first->pid())),
+            std::string::npos)
       << second->stderr_text();
   // And the offline trading-state editor refuses too, pointing at ctl.
-  const CommandResult edit = run_command(SIGEX_BINARY, {"trading-state", "--config", world.config_path().string(), "--set",
-                                                        "halted", "--reason", "test"},
+  const CommandResult edit = run_command(SIGEX_BINARY,
+                                         {"trading-state", "--config", world.config_path().string(),
+                                          "--set", "halted", "--reason", "test"},
                                          world.directory.path(), "edit");
   EXPECT_EQ(edit.exit_code, 1);
   EXPECT_NE(edit.err.find("sigex ctl"), std::string::npos) << edit.err;
@@ -271,14 +281,16 @@ TEST(Daemon, ReloadAppliesAValidConfigurationAndKeepsTheRunningOneWhenInvalid) {
   // Started on the invalid file, it refuses to start at all: exit 2, the problem named.
   auto refused = world.start({}, "invalid");
   EXPECT_EQ(refused->wait_exit(30s), 2);
-  EXPECT_NE(refused->stderr_text().find("unknown key 'unknown' in [service]"), std::string::npos) << refused->stderr_text();
+  EXPECT_NE(refused->stderr_text().find("unknown key 'unknown' in [service]"), std::string::npos)
+      << refused->stderr_text();
   EXPECT_NE(refused->stderr_text().find("nothing was started"), std::string::npos);
 
   // A TOML syntax error: ctl names it (file, line), not only that the daemon is unreachable.
   std::ofstream(world.config_path(), std::ios::app) << "\n[[broken\n";
   const CommandResult broken = world.ctl({"reload"});
   EXPECT_NE(broken.exit_code, 0);
-  EXPECT_NE(broken.err.find("config error: " + world.config_path().string()), std::string::npos) << broken.err;
+  EXPECT_NE(broken.err.find("config error: " + world.config_path().string()), std::string::npos)
+      << broken.err;
 }
 
 TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAcrossRestarts) {
@@ -293,15 +305,17 @@ TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAc
   {
     auto daemon = world.start();
     ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
-    ASSERT_TRUE(world.notify->wait_for("orders 1, fills 1, risk denials 0; positions 1, instruments with open orders 0", 30s))
+    ASSERT_TRUE(world.notify->wait_for(
+        "orders 1, fills 1, risk denials 0; positions 1, instruments with open orders 0", 30s))
         << daemon->stderr_text() << world.ctl({"status"}).out;
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
     // One key=value line per step of the order's life, the signal that caused it first.
     const std::string log = daemon->stderr_text();
-    for (const char* line : {"signal symbol=ETHUSDT token=3306 timeframe=daily signal=1",
-                             "order sent id=sfpaper-", "symbol=ETHUSDT side=BUY type=LIMIT tif=IOC",
-                             "order accepted id=sfpaper-", "order filled id=sfpaper-", "fee_asset=USDT"}) {
+    for (const char* line :
+         {"signal symbol=ETHUSDT token=3306 timeframe=daily signal=1", "order sent id=sfpaper-",
+          "symbol=ETHUSDT side=BUY type=LIMIT tif=IOC", "order accepted id=sfpaper-",
+          "order filled id=sfpaper-", "fee_asset=USDT"}) {
       EXPECT_NE(log.find(line), std::string::npos) << line << " in\n" << log;
     }
   }
@@ -338,7 +352,8 @@ TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAc
   }
   // The journal: one buy (signal A, once), then the sells of signal B; every id and trade once.
   std::string error;
-  auto journal = Journal::open((world.directory.path() / "state").string(), Durability::kFull, error);
+  auto journal =
+      Journal::open((world.directory.path() / "state").string(), Durability::kFull, error);
   ASSERT_TRUE(journal) << error;
   const auto orders = journal->load_orders();
   ASSERT_GE(orders.size(), 2u);
@@ -352,7 +367,8 @@ TEST(Daemon, APaperSessionTradesRestartsWithoutDuplicatesAndItsKillSwitchHoldsAc
     EXPECT_TRUE(ids.insert(std::string(orders[i].client_order_id.view())).second);
   }
   std::set<std::uint64_t> trades;
-  for (const FillRow& fill : journal->load_fills()) EXPECT_TRUE(trades.insert(fill.trade_id).second);
+  for (const FillRow& fill : journal->load_fills())
+    EXPECT_TRUE(trades.insert(fill.trade_id).second);
   EXPECT_EQ(journal->duplicate_fills(), 0u);
 }
 
@@ -362,7 +378,8 @@ std::unique_ptr<DaemonProcess> start_holding_eth(DaemonWorld& world) {
   world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
   auto daemon = world.start();
   EXPECT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
-  EXPECT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s)) << daemon->stderr_text();
+  EXPECT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s))
+      << daemon->stderr_text();
   return daemon;
 }
 
@@ -407,7 +424,8 @@ TEST(Daemon, FlattenSellsEveryPositionAndLeavesTradingReducing) {
   EXPECT_TRUE(world.notify->wait_for("trading ACTIVE", 10s));
   const CommandResult bad = world.ctl({"halt", "--scope", "instrument:DOGEUSDT", "--reason", "x"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("no [[instruments]] has the symbol \"DOGEUSDT\""), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("no [[instruments]] has the symbol \"DOGEUSDT\""), std::string::npos)
+      << bad.err;
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(20s), 0);
 }
@@ -421,9 +439,11 @@ std::string http_get(const std::string& url) {
   boost::asio::io_context io;
   boost::beast::tcp_stream stream(io);
   boost::system::error_code ec;
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address(url.substr(host_start, colon - host_start)),
-                                                static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1)))),
-                 ec);
+  stream.connect(
+      boost::asio::ip::tcp::endpoint(
+          boost::asio::ip::make_address(url.substr(host_start, colon - host_start)),
+          static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1)))),
+      ec);
   if (ec) return "";
   http::request<http::empty_body> request(http::verb::get, url.substr(slash), 11);
   http::write(stream, request, ec);
@@ -447,28 +467,42 @@ TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
   auto daemon = start_holding_eth(world);
   if (::testing::Test::HasFailure()) return;
   const std::string body = http_get(metrics_url(world.ctl({"status"}).out));
-  for (const char* expected : {"sigex_info{mode=\"paper\"} 1", "sigex_ready 1", "sigex_feed_connected 1",
+  for (const char* expected : {"sigex_info{mode=\"paper\"} 1",
+                               "sigex_ready 1",
+                               "sigex_feed_connected 1",
                                "sigex_feed_messages_total{stream=\"ethusdt@bookTicker\"}",
-                               "sigex_feed_parse_errors_total{stream=", "sigex_feed_last_message_age_seconds{stream=",
-                               "sigex_inbound_queue_depth", "sigex_book_gaps_total{instrument=\"ETHUSDT\"} 0",
-                               "sigex_tm_calls_left 9999", "sigex_orders{state=\"FILLED\"} 1",
-                               "sigex_orders_unknown_outcome 0", "sigex_fills_total 1",
+                               "sigex_feed_parse_errors_total{stream=",
+                               "sigex_feed_last_message_age_seconds{stream=",
+                               "sigex_inbound_queue_depth",
+                               "sigex_book_gaps_total{instrument=\"ETHUSDT\"} 0",
+                               "sigex_tm_calls_left 9999",
+                               "sigex_orders{state=\"FILLED\"} 1",
+                               "sigex_orders_unknown_outcome 0",
+                               "sigex_fills_total 1",
                                "sigex_risk_denials_total{reason=\"trading_halted\"} 0",
-                               "sigex_reconciliation_differences_total 0", "sigex_position_quantity{instrument=\"ETHUSDT\"} 0.",
-                               "sigex_equity ", "sigex_realised_pnl ",
-                               "sigex_signal_to_decision_seconds_count 1", "sigex_market_to_decision_seconds_bucket{le=\"+Inf\"} 0",
-                               "sigex_decision_to_wire_seconds_count 0", "sigex_trading_state{scope=\"global\"} 0"}) {
+                               "sigex_reconciliation_differences_total 0",
+                               "sigex_position_quantity{instrument=\"ETHUSDT\"} 0.",
+                               "sigex_equity ",
+                               "sigex_realised_pnl ",
+                               "sigex_signal_to_decision_seconds_count 1",
+                               "sigex_market_to_decision_seconds_bucket{le=\"+Inf\"} 0",
+                               "sigex_decision_to_wire_seconds_count 0",
+                               "sigex_trading_state{scope=\"global\"} 0"}) {
     EXPECT_NE(body.find(expected), std::string::npos) << expected << "\n" << body;
   }
   // Every series the example Grafana dashboard plots exists.
-  const std::string dashboard = read_file(std::string(SIGEX_SOURCE_DIR) + "/config/grafana-dashboard.json");
+  const std::string dashboard =
+      read_file(std::string(SIGEX_SOURCE_DIR) + "/config/grafana-dashboard.json");
   const std::regex series("sigex_[a-z_]+");
   std::size_t checked = 0;
-  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), series); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), series);
+       it != std::sregex_iterator(); ++it) {
     const std::string name = it->str();
     if (name == "sigex_" || name.starts_with("sigex_overview")) continue;
-    EXPECT_NE(body.find("# TYPE " + (name.ends_with("_bucket") ? name.substr(0, name.size() - 7) : name) + " "),
-              std::string::npos) << name;
+    EXPECT_NE(body.find("# TYPE " +
+                        (name.ends_with("_bucket") ? name.substr(0, name.size() - 7) : name) + " "),
+              std::string::npos)
+        << name;
     ++checked;
   }
   EXPECT_GT(checked, 20u);
@@ -500,25 +534,30 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
   const std::string ws = "ws://" + exchange.base_url().substr(7) + "/ws-api/v3";
   const std::filesystem::path key_file = world.directory.path() / "binance-secret";
   auto execution = [&](const std::string& secret_source) {
-    return fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
-                       "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n{}\n",
-                       exchange.base_url(), ws, secret_source);
+    return fmt::format(
+        "[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
+        "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n{}\n",
+        exchange.base_url(), ws, secret_source);
   };
   std::vector<std::string> outputs;
 
   // 1. A key file that others can read is refused, naming the file only.
   std::ofstream(key_file) << api_secret << "\n";
   ::chmod(key_file.c_str(), 0644);
-  world.write_config(execution("api_secret_file = \"" + key_file.string() + "\"\napi_secret_env = \"\""));
+  world.write_config(
+      execution("api_secret_file = \"" + key_file.string() + "\"\napi_secret_env = \"\""));
   {
     auto daemon = world.start({"SIGEX_BINANCE_API_KEY=" + api_key}, "keyfile");
     EXPECT_EQ(daemon->wait_exit(30s), 1);
-    EXPECT_NE(daemon->stderr_text().find(key_file.string()), std::string::npos) << daemon->stderr_text();
+    EXPECT_NE(daemon->stderr_text().find(key_file.string()), std::string::npos)
+        << daemon->stderr_text();
   }
   // 2. A signing secret the exchange refuses: start-up fails.
   world.write_config(execution("api_secret_env = \"SIGEX_BINANCE_API_SECRET\""));
   {
-    auto daemon = world.start({"SIGEX_BINANCE_API_KEY=" + api_key, "SIGEX_BINANCE_API_SECRET=" + api_secret + "-wrong"}, "badsecret");
+    auto daemon = world.start(
+        {"SIGEX_BINANCE_API_KEY=" + api_key, "SIGEX_BINANCE_API_SECRET=" + api_secret + "-wrong"},
+        "badsecret");
     EXPECT_EQ(daemon->wait_exit(60s), 1) << daemon->stderr_text();
     // The exchange's own code and words, not only a guess at the cause.
     EXPECT_NE(daemon->stderr_text().find("-1022"), std::string::npos) << daemon->stderr_text();
@@ -526,7 +565,8 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
   }
   // 3. The good keys: ready, status, metrics, stop. (The Token Metrics key is still refused.)
   {
-    auto daemon = world.start({"SIGEX_BINANCE_API_KEY=" + api_key, "SIGEX_BINANCE_API_SECRET=" + api_secret}, "good");
+    auto daemon = world.start(
+        {"SIGEX_BINANCE_API_KEY=" + api_key, "SIGEX_BINANCE_API_SECRET=" + api_secret}, "good");
     ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
     const CommandResult status = world.ctl({"status"});
     EXPECT_NE(status.out.find("mode            live"), std::string::npos) << status.out;
@@ -540,16 +580,19 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
     outputs.push_back(metrics);
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
-    EXPECT_NE(daemon->stderr_text().find("401"), std::string::npos) << "the Token Metrics refusal is logged";
+    EXPECT_NE(daemon->stderr_text().find("401"), std::string::npos)
+        << "the Token Metrics refusal is logged";
   }
   for (const auto& message : world.notify->messages) outputs.push_back(message);
   for (const auto& entry : std::filesystem::recursive_directory_iterator(world.directory.path())) {
-    if (entry.is_regular_file() && entry.path() != key_file) outputs.push_back(read_file(entry.path()));
+    if (entry.is_regular_file() && entry.path() != key_file)
+      outputs.push_back(read_file(entry.path()));
   }
   const std::string tm_key = "tm-canary-wrong-key-71c3";
   for (const std::string& output : outputs) {
     for (const std::string& canary : {api_key, api_secret, tm_key, std::string(kTmKey)}) {
-      EXPECT_EQ(output.find(canary), std::string::npos) << "a secret leaked:\n" << output.substr(0, 2000);
+      EXPECT_EQ(output.find(canary), std::string::npos) << "a secret leaked:\n"
+                                                        << output.substr(0, 2000);
     }
   }
   EXPECT_GT(outputs.size(), 8u);
@@ -576,12 +619,15 @@ TEST(Daemon, ALostOrForeignJournalIsRefusedUntilTheOperatorDecides) {
   settings.mode = "live";
   DaemonWorld world(settings);
   const std::string ws = "ws://" + exchange.base_url().substr(7) + "/ws-api/v3";
-  world.write_config(fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
-                                 "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
-                                 "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
-                                 exchange.base_url(), ws));
-  const std::vector<std::string> keys{"SIGEX_BINANCE_API_KEY=sim-api-key", "SIGEX_BINANCE_API_SECRET=sim-secret"};
-  const auto run_until_ready_then_stop = [&](const std::string& name, const std::vector<std::string>& flags) {
+  world.write_config(
+      fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
+                  "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
+                  "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
+                  exchange.base_url(), ws));
+  const std::vector<std::string> keys{"SIGEX_BINANCE_API_KEY=sim-api-key",
+                                      "SIGEX_BINANCE_API_SECRET=sim-secret"};
+  const auto run_until_ready_then_stop = [&](const std::string& name,
+                                             const std::vector<std::string>& flags) {
     auto daemon = world.start(keys, name, flags);
     EXPECT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
     daemon->signal(SIGTERM);
@@ -594,21 +640,26 @@ TEST(Daemon, ALostOrForeignJournalIsRefusedUntilTheOperatorDecides) {
     EXPECT_EQ(refused->wait_exit(60s), 1) << refused->stderr_text();
     EXPECT_NE(refused->stderr_text().find(earlier), std::string::npos) << refused->stderr_text();
     EXPECT_NE(refused->stderr_text().find("--adopt-unknown-orders"), std::string::npos);
-    EXPECT_EQ(refused->stderr_text().find("web_manual_1"), std::string::npos) << "orders placed by hand are not sigex's";
+    EXPECT_EQ(refused->stderr_text().find("web_manual_1"), std::string::npos)
+        << "orders placed by hand are not sigex's";
   }
-  EXPECT_NE(run_until_ready_then_stop("ignore", {"--ignore-unknown-orders"}).find("recorded as not this journal's"),
+  EXPECT_NE(run_until_ready_then_stop("ignore", {"--ignore-unknown-orders"})
+                .find("recorded as not this journal's"),
             std::string::npos);
   run_until_ready_then_stop("again", {});  // acknowledged: no flag needed any more
 
   // The journal is lost; the state directory still holds the recorded runs.
   const std::filesystem::path state = world.directory.path() / "state";
-  for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"}) std::filesystem::remove(state / name);
+  for (const char* name : {"journal.db", "journal.db-wal", "journal.db-shm"})
+    std::filesystem::remove(state / name);
   {
     auto refused = world.start(keys, "lost");
     EXPECT_EQ(refused->wait_exit(60s), 1);
-    EXPECT_NE(refused->stderr_text().find("is missing but"), std::string::npos) << refused->stderr_text();
+    EXPECT_NE(refused->stderr_text().find("is missing but"), std::string::npos)
+        << refused->stderr_text();
     EXPECT_NE(refused->stderr_text().find("--new-journal"), std::string::npos);
-    EXPECT_FALSE(std::filesystem::exists(state / "journal.db")) << "a refused start creates no journal";
+    EXPECT_FALSE(std::filesystem::exists(state / "journal.db"))
+        << "a refused start creates no journal";
   }
   // A new journal on purpose, adopting the earlier order: its fill is the journal's now.
   run_until_ready_then_stop("adopt", {"--new-journal", "--adopt-unknown-orders"});
@@ -623,10 +674,14 @@ TEST(Daemon, ALostOrForeignJournalIsRefusedUntilTheOperatorDecides) {
   EXPECT_EQ(exchange.orders_placed(), 0u) << "nothing traded by any of these starts";
 
   // A journal damaged from outside: refused with exit 1 and what is wrong, never an abort.
-  ASSERT_EQ(std::system(("sqlite3 '" + (state / "journal.db").string() + "' \"UPDATE orders SET state = 'BOGUS';\"").c_str()), 0);
+  ASSERT_EQ(std::system(("sqlite3 '" + (state / "journal.db").string() +
+                         "' \"UPDATE orders SET state = 'BOGUS';\"")
+                            .c_str()),
+            0);
   auto damaged = world.start(keys, "damaged");
   EXPECT_EQ(damaged->wait_exit(60s), 1) << damaged->stderr_text();
-  EXPECT_NE(damaged->stderr_text().find("is damaged: order " + earlier + ": state 'BOGUS' does not exist"),
+  EXPECT_NE(damaged->stderr_text().find("is damaged: order " + earlier +
+                                        ": state 'BOGUS' does not exist"),
             std::string::npos)
       << damaged->stderr_text();
 }
@@ -643,11 +698,13 @@ TEST(Daemon, AClockSkewAtStartUpEndsTheLogWithTheExit) {
   DaemonSettings settings;
   settings.mode = "live";
   DaemonWorld world(settings);
-  world.write_config(fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"\"\napi_key_credential = \"\"\n"
-                                 "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
-                                 "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
-                                 exchange.base_url()));
-  auto daemon = world.start({"SIGEX_BINANCE_API_KEY=sim-api-key", "SIGEX_BINANCE_API_SECRET=sim-secret"}, "skew");
+  world.write_config(
+      fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"\"\napi_key_credential = \"\"\n"
+                  "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
+                  "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
+                  exchange.base_url()));
+  auto daemon = world.start(
+      {"SIGEX_BINANCE_API_KEY=sim-api-key", "SIGEX_BINANCE_API_SECRET=sim-secret"}, "skew");
   EXPECT_EQ(daemon->wait_exit(60s), 1);
   std::string text = daemon->stderr_text();
   while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -662,29 +719,36 @@ TEST(Daemon, AClockSkewAtStartUpEndsTheLogWithTheExit) {
 TEST(Commands, AFileWithoutTheSectionsACommandNeedsIsRefusedAndNothingIsCreated) {
   TemporaryDirectory directory;
   const std::string backtest = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
-  const CommandResult run = run_command(SIGEX_BINARY, {"run", "--config", backtest}, directory.path(), "run");
+  const CommandResult run =
+      run_command(SIGEX_BINARY, {"run", "--config", backtest}, directory.path(), "run");
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find("sigex run needs a [service] section in " + backtest), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("sigex run needs a [service] section in " + backtest), std::string::npos)
+      << run.err;
   const CommandResult history =
-      run_command(SIGEX_BINARY, {"fetch-history", "--config", backtest, "--from", "2024-01-01", "--to", "2024-01-02",
-                                 "--out", (directory.path() / "h.jsonl").string()},
+      run_command(SIGEX_BINARY,
+                  {"fetch-history", "--config", backtest, "--from", "2024-01-01", "--to",
+                   "2024-01-02", "--out", (directory.path() / "h.jsonl").string()},
                   directory.path(), "history");
   EXPECT_EQ(history.exit_code, 2);
   EXPECT_NE(history.err.find("needs a [token_metrics] section"), std::string::npos) << history.err;
-  const CommandResult record = run_command(
-      SIGEX_BINARY, {"record", "--config", backtest, "--out", (directory.path() / "r.txt").string()}, directory.path(),
-      "record");
+  const CommandResult record =
+      run_command(SIGEX_BINARY,
+                  {"record", "--config", backtest, "--out", (directory.path() / "r.txt").string()},
+                  directory.path(), "record");
   EXPECT_EQ(record.exit_code, 2);
-  EXPECT_NE(record.err.find("needs a [market_data.binance] section"), std::string::npos) << record.err;
+  EXPECT_NE(record.err.find("needs a [market_data.binance] section"), std::string::npos)
+      << record.err;
 
   const std::filesystem::path empty = directory.path() / "no-state";
   const CommandResult state = run_command(
-      SIGEX_BINARY, {"trading-state", "--config", backtest, "--state-dir", empty.string()}, directory.path(), "state");
+      SIGEX_BINARY, {"trading-state", "--config", backtest, "--state-dir", empty.string()},
+      directory.path(), "state");
   EXPECT_EQ(state.exit_code, 1);
-  EXPECT_NE(state.err.find("there is no journal in " + empty.string()), std::string::npos) << state.err;
+  EXPECT_NE(state.err.find("there is no journal in " + empty.string()), std::string::npos)
+      << state.err;
   EXPECT_FALSE(std::filesystem::exists(empty / "journal.db"));
-  const CommandResult replay =
-      run_command(SIGEX_BINARY, {"replay-check", "--session", empty.string()}, directory.path(), "replay");
+  const CommandResult replay = run_command(
+      SIGEX_BINARY, {"replay-check", "--session", empty.string()}, directory.path(), "replay");
   EXPECT_EQ(replay.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(empty / "journal.db"));
 }
@@ -695,30 +759,40 @@ TEST(Commands, UsageErrorsNameWhatIsWrongAndExitTwo) {
   TemporaryDirectory directory;
   const CommandResult typo = run_command(SIGEX_BINARY, {"backtst"}, directory.path(), "typo");
   EXPECT_EQ(typo.exit_code, 2);
-  EXPECT_NE(typo.err.find("unknown command 'backtst'; did you mean 'backtest'?"), std::string::npos) << typo.err;
-  const CommandResult option = run_command(SIGEX_BINARY, {"backtest", "--confg", "x"}, directory.path(), "option");
+  EXPECT_NE(typo.err.find("unknown command 'backtst'; did you mean 'backtest'?"), std::string::npos)
+      << typo.err;
+  const CommandResult option =
+      run_command(SIGEX_BINARY, {"backtest", "--confg", "x"}, directory.path(), "option");
   EXPECT_EQ(option.exit_code, 2);
   EXPECT_NE(option.err.find("unknown option --confg"), std::string::npos) << option.err;
   EXPECT_NE(option.err.find("--config is required"), std::string::npos) << option.err;
   const std::string daily = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
-  const CommandResult check = run_command(SIGEX_BINARY, {"check-config", "--config", daily}, directory.path(), "check");
+  const CommandResult check =
+      run_command(SIGEX_BINARY, {"check-config", "--config", daily}, directory.path(), "check");
   EXPECT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("OK"), std::string::npos);
-  EXPECT_EQ(run_command(SIGEX_BINARY, {"check-config", daily}, directory.path(), "positional").exit_code, 0);
+  EXPECT_EQ(
+      run_command(SIGEX_BINARY, {"check-config", daily}, directory.path(), "positional").exit_code,
+      0);
   EXPECT_EQ(run_command(SIGEX_BINARY, {"check-config"}, directory.path(), "none").exit_code, 2);
   EXPECT_EQ(run_command(SIGEX_BINARY, {"--help"}, directory.path(), "help").exit_code, 0);
   // A bad --set names the argument, not the file; a grid that cannot be read says why.
   const CommandResult set = run_command(
-      SIGEX_BINARY, {"backtest", "--config", daily, "--set", "risk.max_order_notional=abc", "--quiet"}, directory.path(),
-      "set");
+      SIGEX_BINARY,
+      {"backtest", "--config", daily, "--set", "risk.max_order_notional=abc", "--quiet"},
+      directory.path(), "set");
   EXPECT_EQ(set.exit_code, 2);
-  EXPECT_NE(set.err.find("config error: --set risk.max_order_notional=abc: [risk] max_order_notional: invalid decimal"),
+  EXPECT_NE(set.err.find("config error: --set risk.max_order_notional=abc: [risk] "
+                         "max_order_notional: invalid decimal"),
             std::string::npos)
       << set.err;
   const CommandResult grid =
-      run_command(SIGEX_BINARY, {"sweep", "--config", daily, "--grid", "/nonexistent/grid.toml"}, directory.path(), "grid");
+      run_command(SIGEX_BINARY, {"sweep", "--config", daily, "--grid", "/nonexistent/grid.toml"},
+                  directory.path(), "grid");
   EXPECT_EQ(grid.exit_code, 2);
-  EXPECT_NE(grid.err.find("/nonexistent/grid.toml: cannot read the file: No such file or directory"), std::string::npos)
+  EXPECT_NE(
+      grid.err.find("/nonexistent/grid.toml: cannot read the file: No such file or directory"),
+      std::string::npos)
       << grid.err;
 }
 
@@ -730,28 +804,34 @@ TEST(Daemon, TheReadmesPaperDemoTradesWithinAMinute) {
   const std::filesystem::path tools = std::filesystem::path(SIGEX_BINARY).parent_path();
   const std::string source = SIGEX_SOURCE_DIR;
   DaemonProcess feed((tools / "sigex-feed-sim").string(),
-                     {"--port", "18080", "--input", source + "/config/data/binance-spot-capture/btcusdt_20240808.gz:BTCUSDT"},
+                     {"--port", "18080", "--input",
+                      source + "/config/data/binance-spot-capture/btcusdt_20240808.gz:BTCUSDT"},
                      {}, directory.path(), "feed-sim");
-  DaemonProcess tm((tools / "sigex-tm-sim").string(),
-                   {"--port", "18089", "--key", "tm-demo", "--as-of", "2021-10-07", "--fixture",
-                    "trading-signals=" + source + "/config/data/samples/daily_trading_signals_btc.jsonl.gz"},
-                   {}, directory.path(), "tm-sim");
+  DaemonProcess tm(
+      (tools / "sigex-tm-sim").string(),
+      {"--port", "18089", "--key", "tm-demo", "--as-of", "2021-10-07", "--fixture",
+       "trading-signals=" + source + "/config/data/samples/daily_trading_signals_btc.jsonl.gz"},
+      {}, directory.path(), "tm-sim");
   std::string config = read_file(source + "/config/run-paper-simulator.toml");
   const auto replace = [&config](const std::string& from, const std::string& to) {
     const auto at = config.find(from);
     ASSERT_NE(at, std::string::npos) << from;
     config.replace(at, from.size(), to);
   };
-  replace("state_dir = \"../state-paper-sim\"", "state_dir = \"" + (directory.path() / "state").string() + "\"");
+  replace("state_dir = \"../state-paper-sim\"",
+          "state_dir = \"" + (directory.path() / "state").string() + "\"");
   replace("metrics_listen = \"127.0.0.1:9464\"", "metrics_listen = \"127.0.0.1:0\"");
   const std::filesystem::path config_path = directory.path() / "run-paper-simulator.toml";
   std::ofstream(config_path) << config;
   NotifyListener notify(fmt::format("/tmp/sigex-notify-demo-{}.sock", ::getpid()));
   DaemonProcess daemon(SIGEX_BINARY, {"run", "--config", config_path.string()},
-                       {"SIGEX_TM_API_KEY=tm-demo", "NOTIFY_SOCKET=" + notify.path().string()}, directory.path(), "demo");
-  ASSERT_TRUE(notify.wait_for("READY=1", 60s)) << daemon.stderr_text() << feed.stderr_text() << tm.stderr_text();
+                       {"SIGEX_TM_API_KEY=tm-demo", "NOTIFY_SOCKET=" + notify.path().string()},
+                       directory.path(), "demo");
+  ASSERT_TRUE(notify.wait_for("READY=1", 60s))
+      << daemon.stderr_text() << feed.stderr_text() << tm.stderr_text();
   // Within a minute of the start: the bought position, and the log lines the README shows.
-  ASSERT_TRUE(notify.wait_for("positions 1, instruments with open orders 0", 60s)) << daemon.stderr_text();
+  ASSERT_TRUE(notify.wait_for("positions 1, instruments with open orders 0", 60s))
+      << daemon.stderr_text();
   const std::string log = daemon.stderr_text();
   for (const char* line : {"info signal symbol=BTCUSDT token=3375 timeframe=daily signal=1 trend=1",
                            "info order sent id=sfpaper-", "info order accepted id=sfpaper-",
@@ -765,7 +845,8 @@ TEST(Daemon, TheReadmesPaperDemoTradesWithinAMinute) {
 }
 
 CommandResult replay_check(DaemonWorld& world, const std::string& name) {
-  return run_command(SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
+  return run_command(SIGEX_BINARY,
+                     {"replay-check", "--session", (world.directory.path() / "state").string()},
                      world.directory.path(), name);
 }
 
@@ -810,18 +891,22 @@ TEST(Daemon, APaperSessionReplaysThroughTheBacktesterToTheSameDecisions) {
   const CommandResult check = replay_check(world, "replay");
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("(paper session, 2 run(s))"), std::string::npos) << check.out;
-  EXPECT_NE(check.out.find("0 differences: every decision replays identically"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("0 differences: every decision replays identically"), std::string::npos)
+      << check.out;
   EXPECT_NE(check.out.find("stopped cleanly"), std::string::npos) << check.out;
   // The session traded: 2 buys, 2 flatten sells, 1 buy (at least; IOC orders may split).
   std::string error;
   std::size_t orders = 0;
   {
-    auto journal = Journal::open((world.directory.path() / "state").string(), Durability::kFull, error);
+    auto journal =
+        Journal::open((world.directory.path() / "state").string(), Durability::kFull, error);
     ASSERT_TRUE(journal) << error;
     orders = journal->load_orders().size();
   }
   EXPECT_GE(orders, 5u);
-  EXPECT_NE(check.out.find(fmt::format("orders: session {}, replay {}", orders, orders)), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find(fmt::format("orders: session {}, replay {}", orders, orders)),
+            std::string::npos)
+      << check.out;
 
   // Closed runs are compressed, and each run kept the journal as it found it.
   const std::filesystem::path inputs = world.directory.path() / "state" / "inputs";
@@ -837,7 +922,8 @@ TEST(Daemon, APaperSessionReplaysThroughTheBacktesterToTheSameDecisions) {
   // The retention removes the first run (as inputs_max_bytes or inputs_max_age_days would): the
   // second still replays, from the journal as it found it, to the same decisions.
   const TimeNs second_run = run_starts[1];
-  const RetentionOutcome pruned = apply_retention(inputs, second_run, InputRetention{0, 1, 0}, LiveClock().now_ns());
+  const RetentionOutcome pruned =
+      apply_retention(inputs, second_run, InputRetention{0, 1, 0}, LiveClock().now_ns());
   EXPECT_GE(pruned.removed.size(), 2u);  // the first run's segments and its journal snapshot
   EXPECT_FALSE(std::filesystem::exists(logs[0]));
   EXPECT_TRUE(pruned.current_run_over_limit);  // 1 byte allowed: the run being kept is over it
@@ -845,13 +931,16 @@ TEST(Daemon, APaperSessionReplaysThroughTheBacktesterToTheSameDecisions) {
   EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
   EXPECT_NE(after.out.find("were removed by the input retention"), std::string::npos) << after.out;
   EXPECT_NE(after.out.find("(paper session, 1 run(s))"), std::string::npos) << after.out;
-  EXPECT_NE(after.out.find("0 differences: every decision replays identically"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("0 differences: every decision replays identically"), std::string::npos)
+      << after.out;
 
   // A decision that differs is found and named: the session's second order, made bigger.
   {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((world.directory.path() / "state" / "journal.db").c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db, "UPDATE orders SET quantity = quantity + 1 WHERE rowid = 2", nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_open((world.directory.path() / "state" / "journal.db").c_str(), &db),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "UPDATE orders SET quantity = quantity + 1 WHERE rowid = 2", nullptr,
+                           nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
   }

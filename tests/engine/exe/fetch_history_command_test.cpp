@@ -35,12 +35,14 @@ class FetchHistoryTest : public ::testing::Test {
     std::string error;
     ASSERT_TRUE(simulator_.start(error)) << error;
     ASSERT_TRUE(simulator_.load_recorded(
-        "trading-signals", std::string(SIGEX_SOURCE_DIR) + "/config/data/samples/daily_trading_signals_btc.jsonl.gz",
+        "trading-signals",
+        std::string(SIGEX_SOURCE_DIR) + "/config/data/samples/daily_trading_signals_btc.jsonl.gz",
         error))
         << error;
     ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);
     ConfigErrors errors;
-    config_ = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml", errors);
+    config_ =
+        load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml", errors);
     ASSERT_TRUE(errors.empty());
     config_.engine.state_dir = (directory_.path() / "state").string();
     config_.token_metrics = simulator_config(simulator_);
@@ -61,7 +63,8 @@ class FetchHistoryTest : public ::testing::Test {
 
 TEST_F(FetchHistoryTest, ResumesAfterTheBudgetRunsOutAndReplaysLikeTheRecording) {
   const std::size_t windows =
-      split_date_range(options_.from_day_ns, options_.to_day_ns, config_.token_metrics.window_days).size();
+      split_date_range(options_.from_day_ns, options_.to_day_ns, config_.token_metrics.window_days)
+          .size();
   ASSERT_EQ(windows, 56u);
   config_.token_metrics.monthly_call_budget = 20;
   std::FILE* quiet = std::tmpfile();
@@ -75,15 +78,19 @@ TEST_F(FetchHistoryTest, ResumesAfterTheBudgetRunsOutAndReplaysLikeTheRecording)
 
   config_.token_metrics.monthly_call_budget = 1000;
   std::FILE* progress = std::tmpfile();
-  options_.progress = ProgressMode::kAlways;  // --progress always: a line per window, even into a file
+  options_.progress =
+      ProgressMode::kAlways;  // --progress always: a line per window, even into a file
   options_.progress_out = progress;
   ASSERT_EQ(run_fetch_history(config_, options_), 0);
   std::rewind(progress);
   std::string lines;
-  for (int c = std::fgetc(progress); c != EOF; c = std::fgetc(progress)) lines += static_cast<char>(c);
+  for (int c = std::fgetc(progress); c != EOF; c = std::fgetc(progress))
+    lines += static_cast<char>(c);
   std::fclose(progress);
-  EXPECT_NE(lines.find("fetch-history: window 21/56 "), std::string::npos) << lines;  // resumed after 20
-  EXPECT_EQ(lines.find("window 20/56"), std::string::npos) << "windows kept from the first run are not fetched again";
+  EXPECT_NE(lines.find("fetch-history: window 21/56 "), std::string::npos)
+      << lines;  // resumed after 20
+  EXPECT_EQ(lines.find("window 20/56"), std::string::npos)
+      << "windows kept from the first run are not fetched again";
   EXPECT_NE(lines.find("fetch-history: 56 windows done"), std::string::npos) << lines;
   options_.progress_out = stderr;
   // Every window fetched once; the signals are 1 533 days, at most 29 per page of 100 rows.
@@ -97,7 +104,8 @@ TEST_F(FetchHistoryTest, ResumesAfterTheBudgetRunsOutAndReplaysLikeTheRecording)
   RecordedLine line;
   TimeNs stamp = 0;
   while (stamp == 0 && history.next(line, problems)) {
-    if (line.frame.find("\"DATE\":\"2017-11-14T00:00:00.000Z\"") != std::string_view::npos) stamp = line.receive_time_ns;
+    if (line.frame.find("\"DATE\":\"2017-11-14T00:00:00.000Z\"") != std::string_view::npos)
+      stamp = line.receive_time_ns;
   }
   EXPECT_EQ(format_utc_timestamp(stamp), "2017-11-15T00:05:00.000Z");
 

@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "adapters/recorded/replay_source.h"
+#include "engine/core/live_clock.h"
 #include "engine/exe/backtest_command.h"
 #include "support/test_support.h"
-#include "engine/core/live_clock.h"
 #include "support/tm_support.h"
 #include "tools/feed_simulator/feed_simulator.h"
 
@@ -64,9 +64,10 @@ TEST(RecordReplay, ARecordedSessionReplaysToTheSameEventsInTheSameOrder) {
 
   ConfigErrors errors;
   const std::string port = std::to_string(simulator.port());
-  AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors,
-                                     {"market_data.binance.ws_url=\"ws://127.0.0.1:" + port + "/stream\"",
-                                      "market_data.binance.rest_url=\"http://127.0.0.1:" + port + "\""});
+  AppConfig config =
+      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors,
+                      {"market_data.binance.ws_url=\"ws://127.0.0.1:" + port + "/stream\"",
+                       "market_data.binance.rest_url=\"http://127.0.0.1:" + port + "\""});
   ASSERT_TRUE(errors.empty()) << errors.messages().front();
 
   std::vector<InboundEvent> received;
@@ -85,7 +86,8 @@ TEST(RecordReplay, ARecordedSessionReplaysToTheSameEventsInTheSameOrder) {
   ASSERT_GT(received.size(), 10'000u);
   std::rewind(progress);
   std::string lines;
-  for (int c = std::fgetc(progress); c != EOF; c = std::fgetc(progress)) lines += static_cast<char>(c);
+  for (int c = std::fgetc(progress); c != EOF; c = std::fgetc(progress))
+    lines += static_cast<char>(c);
   std::fclose(progress);
   EXPECT_TRUE(lines.starts_with("record: 00:00:00 ")) << lines;  // the first line comes at once
   EXPECT_NE(lines.find(" frames, "), std::string::npos) << lines;
@@ -100,7 +102,8 @@ TEST(RecordReplay, ARecordedSessionReplaysToTheSameEventsInTheSameOrder) {
     for (const auto& event : batch) {
       ASSERT_LT(index, received.size());
       ASSERT_TRUE(same(event, received[index])) << "record " << index << " differs";
-      if (event.kind == MarketEventKind::kDepthLevel && (event.depth.flags & DepthLevel::kSnapshot)) {
+      if (event.kind == MarketEventKind::kDepthLevel &&
+          (event.depth.flags & DepthLevel::kSnapshot)) {
         ++snapshots;
       }
       ++index;
@@ -121,8 +124,9 @@ TEST(RecordReplay, ARecordedSessionReplaysToTheSameEventsInTheSameOrder) {
 TEST(RecordReplay, TokenMetricsPollingIsRecordedBesideTheMarketData) {
   TemporaryDirectory directory;
   FeedSimulatorOptions feed_options;
-  feed_options.inputs = {{std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/ethusdt_20240808.gz",
-                          "ETHUSDT"}};
+  feed_options.inputs = {
+      {std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/ethusdt_20240808.gz",
+       "ETHUSDT"}};
   FeedSimulator feed(feed_options);
   TmSimulator signals(TmSimulatorOptions{});
   std::string error;
@@ -131,15 +135,18 @@ TEST(RecordReplay, TokenMetricsPollingIsRecordedBesideTheMarketData) {
   // Rows dated today and yesterday, so that the poller's lookback (from the live clock) sees them.
   const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
   for (const TimeNs day : {today - kNsPerDay, today}) {
-    ASSERT_TRUE(signals.add_item("trading-signals", daily_row(3306, format_utc_date(day), 1, "61.5"), error)) << error;
+    ASSERT_TRUE(signals.add_item("trading-signals",
+                                 daily_row(3306, format_utc_date(day), 1, "61.5"), error))
+        << error;
   }
   ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);
 
   ConfigErrors errors;
   const std::string port = std::to_string(feed.port());
-  AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors,
-                                     {"market_data.binance.ws_url=\"ws://127.0.0.1:" + port + "/stream\"",
-                                      "market_data.binance.rest_url=\"http://127.0.0.1:" + port + "\""});
+  AppConfig config =
+      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-simulator.toml", errors,
+                      {"market_data.binance.ws_url=\"ws://127.0.0.1:" + port + "/stream\"",
+                       "market_data.binance.rest_url=\"http://127.0.0.1:" + port + "\""});
   ASSERT_TRUE(errors.empty()) << errors.messages().front();
   config.engine.state_dir = (directory.path() / "state").string();
   config.token_metrics = simulator_config(signals);

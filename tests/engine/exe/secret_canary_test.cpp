@@ -60,17 +60,20 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   query.token_ids = {3375};
   query.start_day_ns = parse_utc_timestamp("2025-01-01").value();
   query.end_day_ns = parse_utc_timestamp("2025-01-29").value();
-  for (const TmFault fault : {TmFault::kUnauthorized, TmFault::kForbidden, TmFault::kPaymentRequired,
-                              TmFault::kRateLimited, TmFault::kRateLimitedNoHeader, TmFault::kServerError,
-                              TmFault::kTruncated, TmFault::kCutConnection, TmFault::kSuccessFalse,
-                              TmFault::kWrongTypes, TmFault::kNotFound, TmFault::kSlow}) {
+  for (const TmFault fault :
+       {TmFault::kUnauthorized, TmFault::kForbidden, TmFault::kPaymentRequired,
+        TmFault::kRateLimited, TmFault::kRateLimitedNoHeader, TmFault::kServerError,
+        TmFault::kTruncated, TmFault::kCutConnection, TmFault::kSuccessFalse, TmFault::kWrongTypes,
+        TmFault::kNotFound, TmFault::kSlow}) {
     simulator.clear_faults();
     simulator.inject({fault, 1, 1000}, 2);
-    TokenMetricsClient client(config, Secret(std::string(kCanary)), budget.get(), clock, waiter, tls);
+    TokenMetricsClient client(config, Secret(std::string(kCanary)), budget.get(), clock, waiter,
+                              tls);
     messages.push_back(client.fetch(query).message);
   }
   simulator.clear_faults();
-  TokenMetricsClient wrong_key(config, Secret(std::string(kCanary) + "-wrong"), budget.get(), clock, waiter, tls);
+  TokenMetricsClient wrong_key(config, Secret(std::string(kCanary) + "-wrong"), budget.get(), clock,
+                               waiter, tls);
   messages.push_back(wrong_key.fetch(query).message);
 
   // 2. The poller halting on a refused key.
@@ -78,7 +81,8 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   EventQueue<InboundEvent> queue(1024, 1);
   simulator.clear_faults();
   simulator.inject({TmFault::kUnauthorized});
-  SignalPoller poller(config, instruments, queue, clock, Secret(std::string(kCanary)), budget.get(), waiter, tls);
+  SignalPoller poller(config, instruments, queue, clock, Secret(std::string(kCanary)), budget.get(),
+                      waiter, tls);
   poller.poll_due(clock.now_ns());
   EXPECT_TRUE(poller.halted());
   messages.push_back(poller.metrics().halt_reason);
@@ -93,7 +97,8 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   // 4. Key files others can read; a key written into the configuration.
   const auto key_file = directory.path() / "tm.key";
   std::ofstream(key_file) << kCanary << "\n";
-  std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+  std::filesystem::permissions(key_file, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write |
                                              std::filesystem::perms::group_read);
   const auto refused = load_secret({"", key_file.string(), "", "Token Metrics API key"});
   ASSERT_FALSE(refused);
@@ -101,12 +106,13 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   std::filesystem::remove(key_file);
 
   const auto config_path = directory.path() / "sigex.toml";
-  std::ofstream(config_path) << "[engine]\nstate_dir = \"state-cli\"\n"
-                             << "[[instruments]]\nsymbol = \"BTCUSDT\"\nbase_asset = \"BTC\"\nquote_asset = \"USDT\"\n"
-                             << "tick_size = \"0.01\"\nstep_size = \"0.00001\"\ntoken_id = 3375\n"
-                             << "[token_metrics]\nbase_url = \"" << simulator.base_url() << "\"\n"
-                             << "api_key_env = \"SIGEX_CANARY_KEY\"\nmax_attempts = 2\nbackoff_initial_ms = 1\n"
-                             << "backoff_max_ms = 2\n[token_metrics.grades]\nenabled = false\n";
+  std::ofstream(config_path)
+      << "[engine]\nstate_dir = \"state-cli\"\n"
+      << "[[instruments]]\nsymbol = \"BTCUSDT\"\nbase_asset = \"BTC\"\nquote_asset = \"USDT\"\n"
+      << "tick_size = \"0.01\"\nstep_size = \"0.00001\"\ntoken_id = 3375\n"
+      << "[token_metrics]\nbase_url = \"" << simulator.base_url() << "\"\n"
+      << "api_key_env = \"SIGEX_CANARY_KEY\"\nmax_attempts = 2\nbackoff_initial_ms = 1\n"
+      << "backoff_max_ms = 2\n[token_metrics.grades]\nenabled = false\n";
   const auto bad_config_path = directory.path() / "bad.toml";
   std::ofstream(bad_config_path) << slurp(config_path) << "api_key = \"" << kCanary << "\"\n";
   ConfigErrors errors;

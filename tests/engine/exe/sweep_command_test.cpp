@@ -17,7 +17,8 @@ namespace {
 
 using namespace sigex::testing;
 
-SweepOptions options_for(const std::filesystem::path& grid, const std::filesystem::path& out, int jobs) {
+SweepOptions options_for(const std::filesystem::path& grid, const std::filesystem::path& out,
+                         int jobs) {
   SweepOptions options;
   options.config_path = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
   options.grid_path = grid.string();
@@ -50,7 +51,9 @@ values = [0, 500]
   std::istringstream csv(read_file(directory.path() / "one" / "sweep.csv"));
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line.substr(0, 89), "rank,run,strategy.signal_follow.entry_grade,strategy.signal_follow.stop_loss_bps,total_re");
+  EXPECT_EQ(
+      line.substr(0, 89),
+      "rank,run,strategy.signal_follow.entry_grade,strategy.signal_follow.stop_loss_bps,total_re");
   const std::size_t sharpe_column = 9;  // rank, run, 2 parameters, 5 metrics before it
   double previous = 1e9;
   int rows = 0;
@@ -73,24 +76,31 @@ values = [0, 500]
   for (int run = 1; run <= 4; ++run) {
     const std::string link = fmt::format("href=\"runs/{:04}/report.html\"", run);
     EXPECT_NE(html.find(link), std::string::npos) << link;
-    EXPECT_TRUE(std::filesystem::exists(directory.path() / "one" / "runs" / fmt::format("{:04}", run) / "report.html"));
+    EXPECT_TRUE(std::filesystem::exists(directory.path() / "one" / "runs" /
+                                        fmt::format("{:04}", run) / "report.html"));
   }
-  EXPECT_TRUE(std::regex_search(html, std::regex(R"(<td>[+-][0-9]+\.[0-9]{2} %</td>)"))) << "no percentage";
+  EXPECT_TRUE(std::regex_search(html, std::regex(R"(<td>[+-][0-9]+\.[0-9]{2} %</td>)")))
+      << "no percentage";
   EXPECT_NE(html.find("<h2>sharpe over the grid</h2>"), std::string::npos);
-  EXPECT_NE(html.find("<tr><th>strategy.signal_follow.entry_grade \\ strategy.signal_follow.stop_loss_bps</th><th>0</th>"
+  EXPECT_NE(html.find("<tr><th>strategy.signal_follow.entry_grade \\ "
+                      "strategy.signal_follow.stop_loss_bps</th><th>0</th>"
                       "<th>500</th></tr>"),
-            std::string::npos) << html;
+            std::string::npos)
+      << html;
   EXPECT_NE(html.find("<tr><th>50</th><td style=\"background: hsl("), std::string::npos) << html;
 }
 
 TEST(Sweep, ABadGridOrAnInvalidCombinationStopsBeforeAnythingRuns) {
   TemporaryDirectory directory;
   const auto grid = directory.path() / "grid.toml";
-  std::ofstream(grid) << "rank_by = \"luck\"\n[[parameter]]\nkey = \"risk.max_order_notional\"\nvalues = [\"5\"]\n";
+  std::ofstream(grid)
+      << "rank_by = \"luck\"\n[[parameter]]\nkey = \"risk.max_order_notional\"\nvalues = [\"5\"]\n";
   EXPECT_EQ(run_sweep(options_for(grid, directory.path() / "out", 1)), 2);
-  std::ofstream(grid, std::ios::trunc) << "[[parameter]]\nkey = \"risk.max_order_notional\"\nvalues = [1.5]\n";
+  std::ofstream(grid, std::ios::trunc)
+      << "[[parameter]]\nkey = \"risk.max_order_notional\"\nvalues = [1.5]\n";
   EXPECT_EQ(run_sweep(options_for(grid, directory.path() / "out", 1)), 2);
-  std::ofstream(grid, std::ios::trunc) << "[[parameter]]\nkey = \"risk.no_such_limit\"\nvalues = [1]\n";
+  std::ofstream(grid, std::ios::trunc)
+      << "[[parameter]]\nkey = \"risk.no_such_limit\"\nvalues = [1]\n";
   EXPECT_EQ(run_sweep(options_for(grid, directory.path() / "out", 1)), 2);
   EXPECT_FALSE(std::filesystem::exists(directory.path() / "out" / "runs"));
 }

@@ -11,14 +11,16 @@ TEST(Watchdog, IsDueOncePerIntervalAtTheRateSystemdAskedFor) {
   Watchdog watchdog(200 * kNsPerMs, kNsPerSecond);  // WATCHDOG_USEC = 400 ms
   int pings = 0;
   // The pinger wakes every 50 ms for 2 s: pings at 0, 200, ..., 1800 ms.
-  for (TimeNs now = kStart; now < kStart + 2 * kNsPerSecond; now += 50 * kNsPerMs) pings += watchdog.due(now) ? 1 : 0;
+  for (TimeNs now = kStart; now < kStart + 2 * kNsPerSecond; now += 50 * kNsPerMs)
+    pings += watchdog.due(now) ? 1 : 0;
   EXPECT_EQ(pings, 10);
 }
 
 TEST(Watchdog, IsHealthyWhileTheLoopTurnsAndFeedsDeliver) {
   Watchdog watchdog(200 * kNsPerMs, kNsPerSecond);
   watchdog.loop_turned(kStart + 900 * kNsPerMs);
-  const std::vector<WatchedFeed> feeds = {{"market data", 2 * kNsPerSecond, kStart + 500 * kNsPerMs}};
+  const std::vector<WatchedFeed> feeds = {
+      {"market data", 2 * kNsPerSecond, kStart + 500 * kNsPerMs}};
   EXPECT_TRUE(watchdog.verdict(kStart + kNsPerSecond, feeds, kStart).healthy);
 }
 

@@ -156,8 +156,9 @@ TEST(InputLog, ALongRunIsCutIntoSegmentsThatReadBackAsOneStream) {
   std::string error;
   std::vector<std::filesystem::path> closed;
   {
-    auto writer = InputLogWriter::create(directory.path(), sample_start(), error, 1000,
-                                         [&](const std::filesystem::path& path) { closed.push_back(path); });
+    auto writer =
+        InputLogWriter::create(directory.path(), sample_start(), error, 1000,
+                               [&](const std::filesystem::path& path) { closed.push_back(path); });
     ASSERT_TRUE(writer) << error;
     for (int i = 0; i < 40; ++i) writer->event(sample_quote(1000 + i));  // 101 bytes a record
     writer->end(2000);
@@ -180,7 +181,8 @@ TEST(InputLog, ALongRunIsCutIntoSegmentsThatReadBackAsOneStream) {
     EXPECT_EQ(reader->start().start_ns, sample_start().start_ns);
     InputRecord record;
     while (reader->next(record, error)) {
-      if (const auto* event = std::get_if<InboundEvent>(&record)) times.push_back(event->receive_time_ns());
+      if (const auto* event = std::get_if<InboundEvent>(&record))
+        times.push_back(event->receive_time_ns());
       ended |= std::holds_alternative<RunEnd>(record);
     }
     EXPECT_TRUE(error.empty()) << error;
@@ -207,19 +209,25 @@ TEST(InputRetention, RemovesWholeOldRunsAndNeverTheCurrentOne) {
   write("notes.txt", 5000);  // not sigex's: never touched
   const TimeNs now = LiveClock().now_ns();
   // Under both limits: nothing goes.
-  EXPECT_TRUE(apply_retention(directory.path(), runs[2], InputRetention{0, 10'000, 0}, now).removed.empty());
+  EXPECT_TRUE(apply_retention(directory.path(), runs[2], InputRetention{0, 10'000, 0}, now)
+                  .removed.empty());
   // 6300 bytes with 4300 allowed: the oldest run (2100 bytes) goes, with its snapshot.
-  RetentionOutcome outcome = apply_retention(directory.path(), runs[2], InputRetention{0, 4'300, 0}, now);
+  RetentionOutcome outcome =
+      apply_retention(directory.path(), runs[2], InputRetention{0, 4'300, 0}, now);
   EXPECT_EQ(outcome.removed.size(), 3u);
-  EXPECT_FALSE(std::filesystem::exists(directory.path() / (input_log_file_name(runs[0], 0) + ".gz")));
+  EXPECT_FALSE(
+      std::filesystem::exists(directory.path() / (input_log_file_name(runs[0], 0) + ".gz")));
   EXPECT_FALSE(std::filesystem::exists(run_start_snapshot(directory.path(), runs[0])));
   EXPECT_EQ(outcome.bytes_kept, 4200u);
   // By age: the files were written just now, so a day ahead nothing is a day old; ten days
   // ahead, every run but the current one is.
-  EXPECT_TRUE(apply_retention(directory.path(), runs[2], InputRetention{2 * day, 0, 0}, now + day).removed.empty());
-  outcome = apply_retention(directory.path(), runs[2], InputRetention{2 * day, 0, 0}, now + 10 * day);
+  EXPECT_TRUE(apply_retention(directory.path(), runs[2], InputRetention{2 * day, 0, 0}, now + day)
+                  .removed.empty());
+  outcome =
+      apply_retention(directory.path(), runs[2], InputRetention{2 * day, 0, 0}, now + 10 * day);
   EXPECT_EQ(outcome.removed.size(), 3u);
-  EXPECT_TRUE(std::filesystem::exists(directory.path() / (input_log_file_name(runs[2], 1) + ".gz")));
+  EXPECT_TRUE(
+      std::filesystem::exists(directory.path() / (input_log_file_name(runs[2], 1) + ".gz")));
   // The current run alone over the limit: kept, and said.
   outcome = apply_retention(directory.path(), runs[2], InputRetention{0, 10, 0}, now);
   EXPECT_TRUE(outcome.removed.empty());

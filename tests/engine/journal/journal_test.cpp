@@ -61,8 +61,8 @@ TEST(Journal, FillsAreDeduplicatedByInstrumentAndTradeId) {
   fill.instrument = 0;
   fill.trade_id = 5;
   fill.quantity = quantity("1");
-  const PositionRow position{0, Symbol::from("BTCUSDT"), quantity("1"), money("100"), money("0"),
-                             money("0"), 1};
+  const PositionRow position{
+      0, Symbol::from("BTCUSDT"), quantity("1"), money("100"), money("0"), money("0"), 1};
   ASSERT_TRUE(journal->record_fill(order, fill, position));
   ASSERT_TRUE(journal->record_fill(order, fill, position));
   EXPECT_EQ(journal->count_rows("fills"), 1);
@@ -100,7 +100,8 @@ TEST(Journal, GoodBatchesCommittedWithAFailingOneStayDurable) {
   // the middle fails; the ones before it are still written, the ones after are not.
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(journal->begin_batch());
-    journal->record_intent(sample_order(i == 30 ? "sf-4-0" : "sf-4-" + std::to_string(i)), "BTCUSDT");
+    journal->record_intent(sample_order(i == 30 ? "sf-4-0" : "sf-4-" + std::to_string(i)),
+                           "BTCUSDT");
     journal->end_batch();
   }
   EXPECT_FALSE(journal->flush());
@@ -145,7 +146,8 @@ TEST(Journal, BatchesCommitOnceAndPublishTheDurableIntents) {
 
 // Runs SQL on a closed journal file, as damage from outside (a bad disk, a hand edit) would.
 void tamper(const std::filesystem::path& directory, const std::string& sql) {
-  const std::string command = "sqlite3 '" + (directory / "journal.db").string() + "' \"" + sql + "\"";
+  const std::string command =
+      "sqlite3 '" + (directory / "journal.db").string() + "' \"" + sql + "\"";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
@@ -221,7 +223,9 @@ TEST(Journal, AnOrderInAStateThatDoesNotExistIsRefusedNotAborted) {
   tamper(directory.path(), "UPDATE orders SET state = 'HALF_FILLED';");
   std::string error;
   EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
-  EXPECT_NE(error.find("is damaged: order sf-1-0: state 'HALF_FILLED' does not exist"), std::string::npos) << error;
+  EXPECT_NE(error.find("is damaged: order sf-1-0: state 'HALF_FILLED' does not exist"),
+            std::string::npos)
+      << error;
 }
 
 TEST(Journal, AMissingTableIsRefusedEvenThoughItCouldBeCreatedEmpty) {
@@ -247,7 +251,9 @@ TEST(Journal, AMissingColumnOrKeyIndexIsRefused) {
   const auto rebuilt = directory.path() / "rebuilt";
   write_filled_order(rebuilt);
   // The same columns without the primary key (deduplication of fills relies on it).
-  tamper(rebuilt, "CREATE TABLE f2 AS SELECT * FROM fills; DROP TABLE fills; ALTER TABLE f2 RENAME TO fills;");
+  tamper(
+      rebuilt,
+      "CREATE TABLE f2 AS SELECT * FROM fills; DROP TABLE fills; ALTER TABLE f2 RENAME TO fills;");
   EXPECT_FALSE(Journal::open(rebuilt, Durability::kFull, error));
   EXPECT_NE(error.find("table fills has lost its primary key index"), std::string::npos) << error;
 }
@@ -258,8 +264,9 @@ TEST(Journal, OrdersAndFillsThatDisagreeAreRefused) {
   tamper(directory.path(), "DELETE FROM fills;");
   std::string error;
   EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
-  EXPECT_NE(error.find("order sf-1-0 shows a filled quantity of 200000000 but its fills add up to 0"),
-            std::string::npos)
+  EXPECT_NE(
+      error.find("order sf-1-0 shows a filled quantity of 200000000 but its fills add up to 0"),
+      std::string::npos)
       << error;
 
   const auto orphan = directory.path() / "orphan";
@@ -274,7 +281,8 @@ TEST(Journal, AJournalOfAnEarlierSigexIsUpgradedInPlace) {
   write_filled_order(directory.path());
   // What a journal written before identities and fee assets looks like.
   tamper(directory.path(),
-         "DROP TABLE journal_meta; ALTER TABLE fills DROP COLUMN fee_kind; ALTER TABLE fills DROP COLUMN fee_asset; "
+         "DROP TABLE journal_meta; ALTER TABLE fills DROP COLUMN fee_kind; ALTER TABLE fills DROP "
+         "COLUMN fee_asset; "
          "ALTER TABLE fills DROP COLUMN fee_quantity;");
   std::string error;
   auto journal = Journal::open(directory.path(), Durability::kFull, error);
@@ -295,7 +303,8 @@ TEST(Journal, AJournalOfANewerSigexIsRefused) {
   tamper(directory.path(), "UPDATE journal_meta SET value = '3' WHERE name = 'schema_version';");
   std::string error;
   EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
-  EXPECT_NE(error.find("written by a newer sigex (journal schema 3; this sigex knows up to 2)"), std::string::npos)
+  EXPECT_NE(error.find("written by a newer sigex (journal schema 3; this sigex knows up to 2)"),
+            std::string::npos)
       << error;
 }
 
@@ -309,7 +318,8 @@ TEST(Journal, AcknowledgedOrdersAreRemembered) {
   }
   auto journal = Journal::open(directory.path(), Durability::kFull, error);
   ASSERT_TRUE(journal) << error;
-  EXPECT_EQ(journal->acknowledged_orders(), (std::set<std::string, std::less<>>{"sf-AAAAAA-0123456789ab-0"}));
+  EXPECT_EQ(journal->acknowledged_orders(),
+            (std::set<std::string, std::less<>>{"sf-AAAAAA-0123456789ab-0"}));
 }
 
 TEST(DurabilityWatermark, AFailedJournalReleasesWaitersWithoutDurability) {

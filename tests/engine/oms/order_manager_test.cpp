@@ -150,7 +150,8 @@ TEST_F(OrderManagerTest, AFillOvertakenByTheCancelStillCounts) {
   const ClientOrderId id = *orders.submit(0, "sf", buy(), 1000);
   orders.apply(answer(ExecutionKind::kAccepted, id), 1001);
   orders.apply(answer(ExecutionKind::kCanceled, id), 1002);
-  const auto update = orders.apply(fill_of(id, 5, price("50000"), quantity("0.004"), money("0")), 1003);
+  const auto update =
+      orders.apply(fill_of(id, 5, price("50000"), quantity("0.004"), money("0")), 1003);
   ASSERT_TRUE(update);
   EXPECT_TRUE(update->new_fill);
   EXPECT_EQ(update->order->state, OrderState::kCanceled);
@@ -165,7 +166,8 @@ class UnknownOutcomeTest : public OrderManagerTest {
  protected:
   static constexpr TimeNs kSecond = kNsPerSecond;
   UnknownOutcomeTest() : orders_(instruments_, *journal_, venue_) {
-    orders_.set_resolution_policy({2 * kSecond, 1 * kSecond, kSecond / 2, 3, 10 * kSecond, 30 * kSecond});
+    orders_.set_resolution_policy(
+        {2 * kSecond, 1 * kSecond, kSecond / 2, 3, 10 * kSecond, 30 * kSecond});
   }
 
   std::size_t commands(OrderCommandKind kind) const {
@@ -187,7 +189,9 @@ class UnknownOutcomeTest : public OrderManagerTest {
     const std::size_t before = venue_.sent.size();
     orders_.run_due(now);
     if (venue_.sent.size() == before || !venue_.sent.back().prove_absence) return false;
-    ExecutionEvent event = answer(evidence == AbsenceEvidence::kProven ? ExecutionKind::kNotFound : ExecutionKind::kUnknown, id);
+    ExecutionEvent event = answer(
+        evidence == AbsenceEvidence::kProven ? ExecutionKind::kNotFound : ExecutionKind::kUnknown,
+        id);
     event.absence = evidence;
     orders_.apply(event, now);
     return true;

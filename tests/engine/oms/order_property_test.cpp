@@ -34,7 +34,7 @@ struct TrueOrder {
   Fate fate = Fate::kOpen;
   std::vector<ExecutionEvent> fills;
   Quantity filled{0};
-  Quantity fees_in_coin{0};  // taken from the coins bought
+  Quantity fees_in_coin{0};    // taken from the coins bought
   TimeNs visible_from_ns = 0;  // before this, lookups lag: "does not exist"
 };
 
@@ -116,7 +116,6 @@ class Scenario {
     stats.restarts += restarts_;
   }
 
-
  private:
   void open() {
     std::string error;
@@ -133,7 +132,7 @@ class Scenario {
     open();
     engine_->add_strategy(std::make_unique<Submitter>(0));
     engine_->start();
-    engine_->run_due();  // sends the lookups for what the journal shows open
+    engine_->run_due();                // sends the lookups for what the journal shows open
     if (chance(50)) answer_lookups();  // answered at once, repeating fills counted before
   }
 
@@ -149,8 +148,10 @@ class Scenario {
     const int fills = pick(0, 3);
     std::int64_t left = quantity("0.01").raw;
     for (int i = 0; i < fills && left > 0; ++i) {
-      const std::int64_t size = i + 1 == fills ? left : std::min<std::int64_t>(left, pick(1, 6) * 100'000);
-      ExecutionEvent fill = fill_of(id, next_trade++, price("50000"), Quantity{size}, money("0.01"));
+      const std::int64_t size =
+          i + 1 == fills ? left : std::min<std::int64_t>(left, pick(1, 6) * 100'000);
+      ExecutionEvent fill =
+          fill_of(id, next_trade++, price("50000"), Quantity{size}, money("0.01"));
       if (fee_in_coin) {
         fill.fee_asset = FeeAsset::kBase;
         fill.fee_quantity = Quantity{(size + 999) / 1000};  // 0.1 %, rounded up
@@ -193,15 +194,17 @@ class Scenario {
     std::vector<OrderCommand> sent;
     sent.swap(venue_.sent);
     for (const auto& command : sent) {
-      if (command.kind == OrderCommandKind::kNew) ++new_orders_[std::string(command.client_order_id.view())];
+      if (command.kind == OrderCommandKind::kNew)
+        ++new_orders_[std::string(command.client_order_id.view())];
       if (command.kind != OrderCommandKind::kQuery) continue;
       const TrueOrder& truth = truths_.at(std::string(command.client_order_id.view()));
       ++stats.lookups_answered;
       if (clock_.now_ns() < truth.visible_from_ns) {
         // The lookup lags. Asked for proof, the venue finds the order's trades (or, with no
         // fill yet, its place in the book): never proof of absence.
-        ExecutionEvent lag = answer(command.prove_absence ? ExecutionKind::kUnknown : ExecutionKind::kNotFound,
-                                    command.client_order_id);
+        ExecutionEvent lag =
+            answer(command.prove_absence ? ExecutionKind::kUnknown : ExecutionKind::kNotFound,
+                   command.client_order_id);
         if (command.prove_absence) {
           lag.absence = AbsenceEvidence::kUnproven;
           ++stats.unproven;
@@ -220,7 +223,8 @@ class Scenario {
 
   void check(const std::vector<ClientOrderId>& ids) {
     for (const auto& command : venue_.sent) {
-      if (command.kind == OrderCommandKind::kNew) ++new_orders_[std::string(command.client_order_id.view())];
+      if (command.kind == OrderCommandKind::kNew)
+        ++new_orders_[std::string(command.client_order_id.view())];
     }
     Quantity all_fills{0};
     for (const auto& id : ids) {
@@ -231,12 +235,21 @@ class Scenario {
       EXPECT_LE(order->filled_quantity, order->quantity);
       EXPECT_EQ(new_orders_[std::string(id.view())], 1) << id.view() << " sent more than once";
       switch (truth.fate) {
-        case Fate::kRejected: EXPECT_EQ(order->state, OrderState::kRejected); break;
-        case Fate::kFilled: EXPECT_EQ(order->state, OrderState::kFilled); break;
-        case Fate::kCanceled: EXPECT_EQ(order->state, OrderState::kCanceled); break;
-        case Fate::kExpired: EXPECT_EQ(order->state, OrderState::kExpired); break;
+        case Fate::kRejected:
+          EXPECT_EQ(order->state, OrderState::kRejected);
+          break;
+        case Fate::kFilled:
+          EXPECT_EQ(order->state, OrderState::kFilled);
+          break;
+        case Fate::kCanceled:
+          EXPECT_EQ(order->state, OrderState::kCanceled);
+          break;
+        case Fate::kExpired:
+          EXPECT_EQ(order->state, OrderState::kExpired);
+          break;
         case Fate::kOpen:
-          EXPECT_TRUE(order->state == OrderState::kAccepted || order->state == OrderState::kPartiallyFilled)
+          EXPECT_TRUE(order->state == OrderState::kAccepted ||
+                      order->state == OrderState::kPartiallyFilled)
               << to_string(order->state);
           break;
       }

@@ -27,7 +27,8 @@ TEST(ClientOrderId, EveryInputChangesTheId) {
   ids.insert(std::string(mint_client_order_id("sf", "Jrn001", "BTCUSDT", intent, 0).view()));
   ids.insert(std::string(mint_client_order_id("sg", "Jrn001", "BTCUSDT", intent, 0).view()));
   ids.insert(std::string(mint_client_order_id("sf", "Jrn001", "ETHUSDT", intent, 0).view()));
-  ids.insert(std::string(mint_client_order_id("sf", "Jrn001", "BTCUSDT", IntentKey{12346}, 0).view()));
+  ids.insert(
+      std::string(mint_client_order_id("sf", "Jrn001", "BTCUSDT", IntentKey{12346}, 0).view()));
   ids.insert(std::string(mint_client_order_id("sf", "Jrn001", "BTCUSDT", intent, 1).view()));
   ids.insert(std::string(mint_client_order_id("sf", "Jrn002", "BTCUSDT", intent, 0).view()));
   EXPECT_EQ(ids.size(), 6u);

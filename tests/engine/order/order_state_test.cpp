@@ -11,12 +11,12 @@ namespace {
 using S = OrderState;
 using E = OrderEvent;
 
-constexpr S kStates[] = {S::kIntent,        S::kSent,          S::kUnknown, S::kAccepted,
+constexpr S kStates[] = {S::kIntent,          S::kSent,          S::kUnknown, S::kAccepted,
                          S::kPartiallyFilled, S::kPendingCancel, S::kFilled,  S::kCanceled,
-                         S::kRejected,      S::kExpired};
-constexpr E kEvents[] = {E::kSend,        E::kAccept,        E::kReject,   E::kOutcomeUnknown,
-                         E::kPartialFill, E::kFill,          E::kCancelRequest, E::kCanceled,
-                         E::kCancelRejected, E::kExpired,   E::kResend};
+                         S::kRejected,        S::kExpired};
+constexpr E kEvents[] = {E::kSend,           E::kAccept,  E::kReject,        E::kOutcomeUnknown,
+                         E::kPartialFill,    E::kFill,    E::kCancelRequest, E::kCanceled,
+                         E::kCancelRejected, E::kExpired, E::kResend};
 
 // Every allowed transition; everything else must be refused.
 const std::map<std::pair<S, E>, S> kAllowed = {

@@ -25,8 +25,8 @@ TEST(Portfolio, BuyThenSellRealisesPnlAndChargesFees) {
   EXPECT_EQ(portfolio.position(0).quantity, quantity("0.1"));
   EXPECT_EQ(portfolio.position(0).cost_basis, money("5100"));
   EXPECT_EQ(portfolio.total_fees(), money("15.7"));
-  EXPECT_EQ(portfolio.cash(), money("10000") - money("5000") - money("5200") + money("5500") -
-                                  money("15.7"));
+  EXPECT_EQ(portfolio.cash(),
+            money("10000") - money("5000") - money("5200") + money("5500") - money("15.7"));
 }
 
 TEST(Portfolio, EquityMarksPositionsAtTheReference) {

@@ -61,7 +61,9 @@ TEST(EventQueue, ASleepingConsumerIsWokenByThePush) {
       }
     });
     std::size_t count = 0;
-    while (count == 0) count = queue.wait_drain(buffer.data(), buffer.size(), 3'600'000'000LL, round % 2 == 0 ? 0 : 256);
+    while (count == 0)
+      count =
+          queue.wait_drain(buffer.data(), buffer.size(), 3'600'000'000LL, round % 2 == 0 ? 0 : 256);
     producer.join();
     ASSERT_EQ(count, 1u);
     EXPECT_EQ(buffer[0].trade.trade_id, static_cast<std::uint64_t>(round));

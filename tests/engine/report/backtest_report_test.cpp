@@ -55,8 +55,9 @@ class BacktestReportTest : public ::testing::Test {
     risk.max_quote_age_ns = kNsPerSecond;
     harness_.prepare(risk);
     harness_.add(std::make_unique<OneRoundTrip>());
-    report_ = std::make_unique<BacktestReport>(harness_.engine(), /*equity_interval_ns=*/10 * kSecond,
-                                               /*benchmark_fee_bps=*/10);
+    report_ =
+        std::make_unique<BacktestReport>(harness_.engine(), /*equity_interval_ns=*/10 * kSecond,
+                                         /*benchmark_fee_bps=*/10);
     harness_.engine().add_observer(report_.get());
     harness_.engine().add_market_observer(report_.get());
     harness_.engine().start();
@@ -86,7 +87,8 @@ TEST_F(BacktestReportTest, CountsOrdersFillsAndOneRoundTripWithItsExitReason) {
   EXPECT_EQ(m.end_ns, kT0 + 25 * kSecond);
   EXPECT_EQ(m.starting_equity, money("10000"));
 
-  ASSERT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
+  ASSERT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_))
+      << error_;
   const std::string trades = read_file(directory_.path() / "out" / "trades.csv");
   EXPECT_EQ(std::count(trades.begin(), trades.end(), '\n'), 2) << trades;
   EXPECT_NE(trades.find("take_profit"), std::string::npos) << trades;
@@ -95,10 +97,12 @@ TEST_F(BacktestReportTest, CountsOrdersFillsAndOneRoundTripWithItsExitReason) {
   const std::string summary = read_file(directory_.path() / "out" / "summary.json");
   EXPECT_NE(summary.find("\"orders\": 2,"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"trades\": 1,"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("\"annualised_figures\": \"not meaningful: less than 30 days of data\""), std::string::npos);
+  EXPECT_NE(summary.find("\"annualised_figures\": \"not meaningful: less than 30 days of data\""),
+            std::string::npos);
   const std::string html = read_file(directory_.path() / "out" / "report.html");
   EXPECT_EQ(html.substr(0, 15), "<!DOCTYPE html>");
-  EXPECT_NE(html.find("<th>take_profit</th><td>1</td>"), std::string::npos) << "trades by exit reason";
+  EXPECT_NE(html.find("<th>take_profit</th><td>1</td>"), std::string::npos)
+      << "trades by exit reason";
 }
 
 TEST_F(BacktestReportTest, EquityIsSampledAtIntervalBoundariesAndOnceAtTheEnd) {
@@ -106,7 +110,8 @@ TEST_F(BacktestReportTest, EquityIsSampledAtIntervalBoundariesAndOnceAtTheEnd) {
   quote(kT0 + 25 * kSecond, "50000", "50001");
   quote(kT0 + 31 * kSecond, "50000", "50001");
   report_->finish(kT0 + 33 * kSecond);
-  ASSERT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
+  ASSERT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_))
+      << error_;
   const std::string equity = read_file(directory_.path() / "out" / "equity.csv");
   // The first event, the boundaries +20 s and +30 s that events closed, and the end.
   EXPECT_EQ(std::count(equity.begin(), equity.end(), '\n'), 5) << equity;
@@ -120,7 +125,8 @@ TEST_F(BacktestReportTest, BuyAndHoldPaysTheTakerFeeOnItsShareOfEachPricedInstru
   report_->finish(harness_.clock().now_ns());
   // Half the cash buys BTC at 50000 less 10 bps; ETH never has a price, so its half stays cash.
   const std::string equity = [&] {
-    EXPECT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_)) << error_;
+    EXPECT_TRUE(report_->write(directory_.path() / "out", BacktestReport::RunFacts{}, error_))
+        << error_;
     return read_file(directory_.path() / "out" / "equity.csv");
   }();
   EXPECT_NE(equity.find(",9995.00\n"), std::string::npos) << equity;
@@ -128,7 +134,8 @@ TEST_F(BacktestReportTest, BuyAndHoldPaysTheTakerFeeOnItsShareOfEachPricedInstru
 
 TEST_F(BacktestReportTest, AnOutputDirectoryThatCannotBeCreatedIsNamed) {
   std::ofstream(directory_.path() / "file") << "x";
-  EXPECT_FALSE(report_->write(directory_.path() / "file" / "out", BacktestReport::RunFacts{}, error_));
+  EXPECT_FALSE(
+      report_->write(directory_.path() / "file" / "out", BacktestReport::RunFacts{}, error_));
   EXPECT_NE(error_.find("cannot create"), std::string::npos) << error_;
   EXPECT_NE(error_.find("file/out"), std::string::npos) << error_;
 }

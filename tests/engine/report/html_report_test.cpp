@@ -21,10 +21,11 @@ HtmlReportData two_month_report() {
   data.orders = 4;
   data.fills = 4;
   data.samples = {{kJan1, 1000, 1000, 0},
-                  {kJan1 + 30 * kNsPerDay, 1050, 990, 500},   // 2022-01-31
-                  {kJan1 + 59 * kNsPerDay, 1100, 980, 0}};    // 2022-03-01
+                  {kJan1 + 30 * kNsPerDay, 1050, 990, 500},  // 2022-01-31
+                  {kJan1 + 59 * kNsPerDay, 1100, 980, 0}};   // 2022-03-01
   data.instruments.push_back({"BTCUSDT", {{kJan1, 47000.0}}, {{kJan1, 1}}, {{kJan1, 47001.0}}, {}});
-  data.round_trips.push_back({kJan1, kJan1 + kNsPerDay, "BTCUSDT", "0.01", "47001", "48000", "stop_loss", 9.5, 0.02});
+  data.round_trips.push_back(
+      {kJan1, kJan1 + kNsPerDay, "BTCUSDT", "0.01", "47001", "48000", "stop_loss", 9.5, 0.02});
   data.denials = {{"price_collar", 2}};
   return data;
 }
@@ -43,8 +44,10 @@ TEST(HtmlReport, FillsEveryPartOfThePageAndEscapesText) {
   EXPECT_NE(page.find("2022-01-01T00:00:00.000Z → 2022-03-01T00:00:00.000Z"), std::string::npos);
   EXPECT_NE(page.find("Equity 1000.00 → 1100.00 USDT; 4 orders, 4 fills"), std::string::npos);
   EXPECT_NE(page.find("<tr><th>price_collar</th><td>2</td></tr>"), std::string::npos);
-  EXPECT_NE(page.find("<th>stop_loss</th><td>1</td>"), std::string::npos) << "trades by exit reason";
-  EXPECT_NE(page.find("<td>BTCUSDT</td><td>0.01</td><td>47001</td><td>48000</td>"), std::string::npos);
+  EXPECT_NE(page.find("<th>stop_loss</th><td>1</td>"), std::string::npos)
+      << "trades by exit reason";
+  EXPECT_NE(page.find("<td>BTCUSDT</td><td>0.01</td><td>47001</td><td>48000</td>"),
+            std::string::npos);
   // Two months of data: annualised figures are not meaningful and the page says why.
   EXPECT_EQ(page.find("not meaningful for less than 30 days"), std::string::npos);
 }
@@ -52,7 +55,8 @@ TEST(HtmlReport, FillsEveryPartOfThePageAndEscapesText) {
 TEST(HtmlReport, ShortRunsExplainWhyAnnualisedFiguresAreMissing) {
   HtmlReportData data = two_month_report();
   data.end_ns = data.start_ns + 2 * kNsPerDay;
-  EXPECT_NE(render_html_report(data).find("not meaningful for less than 30 days"), std::string::npos);
+  EXPECT_NE(render_html_report(data).find("not meaningful for less than 30 days"),
+            std::string::npos);
 }
 
 TEST(HtmlReport, TheTradeListStopsAtTwoThousandRowsAndSaysWhereTheRestAre) {

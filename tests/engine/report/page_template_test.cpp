@@ -6,7 +6,8 @@ namespace sigex {
 namespace {
 
 TEST(FillPage, ReplacesEveryMarkIncludingRepeatsAndLeavesSingleBracesAlone) {
-  EXPECT_EQ(fill_page("<b>{{a}}</b> { x: {{b}} } {{a}}", {{"a", "1"}, {"b", "two"}}), "<b>1</b> { x: two } 1");
+  EXPECT_EQ(fill_page("<b>{{a}}</b> { x: {{b}} } {{a}}", {{"a", "1"}, {"b", "two"}}),
+            "<b>1</b> { x: two } 1");
 }
 
 TEST(FillPage, AValueIsNeverReadAsAPage) {

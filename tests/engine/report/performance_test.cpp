@@ -14,10 +14,10 @@ namespace {
 //   sample sd = sqrt((0.0671717^2 + 0.1328283^2 + 0.1893939^2 + 0.1237374^2) / 3) = 0.1563505
 //   downside deviation = sqrt((0.1^2 + 0.0909091^2) / 3) = 0.0780266
 //   36.5 periods a year: volatility = 0.1563505 * sqrt(36.5) = 0.944595;
-//   Sharpe = 0.0328283 / 0.1563505 * sqrt(36.5) = 1.268515; Sortino = 0.0328283 / 0.0780266 * sqrt(36.5) = 2.541861
-//   annualised return = 1.1^(365/40) - 1 = 1.386208; Calmar = 1.386208 / 0.1 = 13.86208
-//   max drawdown = 1 - 99/110 = 0.1 (sample 1 to 2), under water from sample 1 to 3: 20 days
-//   (the last sample is 1 - 110/121 = 0.0909 down, 10 days under water so far)
+//   Sharpe = 0.0328283 / 0.1563505 * sqrt(36.5) = 1.268515; Sortino = 0.0328283 / 0.0780266 *
+//   sqrt(36.5) = 2.541861 annualised return = 1.1^(365/40) - 1 = 1.386208; Calmar = 1.386208 / 0.1
+//   = 13.86208 max drawdown = 1 - 99/110 = 0.1 (sample 1 to 2), under water from sample 1 to 3: 20
+//   days (the last sample is 1 - 110/121 = 0.0909 down, 10 days under water so far)
 PerformanceInput five_samples() {
   PerformanceInput input;
   const double equity[] = {100, 110, 99, 121, 110};
@@ -60,7 +60,8 @@ TEST(Performance, AShortRunHasNoAnnualisedFigures) {
   // nothing about a year, so every annualised figure is "not meaningful" (NaN, null in JSON).
   PerformanceInput input = five_samples();
   input.period_ns = kNsPerDay;
-  for (std::size_t i = 0; i < input.equity.size(); ++i) input.equity[i].time_ns = static_cast<TimeNs>(i) * kNsPerDay;
+  for (std::size_t i = 0; i < input.equity.size(); ++i)
+    input.equity[i].time_ns = static_cast<TimeNs>(i) * kNsPerDay;
   const Performance p = compute_performance(input);
   EXPECT_NEAR(p.total_return, 0.10, 1e-12);
   EXPECT_TRUE(std::isnan(p.annualised_return));

@@ -28,9 +28,14 @@ struct BrowserRun {
 
 BrowserRun open_in_chromium(const std::filesystem::path& page, const std::filesystem::path& work,
                             const std::string& screenshot = "") {
-  std::vector<std::string> args = {"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+  std::vector<std::string> args = {"--headless=new",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--no-first-run",
                                    "--user-data-dir=" + (work / "chromium-profile").string(),
-                                   "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000"};
+                                   "--enable-logging=stderr",
+                                   "--v=0",
+                                   "--virtual-time-budget=5000"};
   if (screenshot.empty()) {
     args.push_back("--dump-dom");
   } else {
@@ -39,7 +44,8 @@ BrowserRun open_in_chromium(const std::filesystem::path& page, const std::filesy
     args.push_back("--screenshot=" + screenshot);
   }
   args.push_back("file://" + page.string());
-  const CommandResult result = run_command("/usr/bin/chromium", args, work, screenshot.empty() ? "dom" : "shot");
+  const CommandResult result =
+      run_command("/usr/bin/chromium", args, work, screenshot.empty() ? "dom" : "shot");
   BrowserRun run;
   run.exit_code = result.exit_code;
   run.dom = result.out;
@@ -52,11 +58,13 @@ BrowserRun open_in_chromium(const std::filesystem::path& page, const std::filesy
 
 TEST(ReportInBrowser, TheDetectorSeesScriptErrorsAndBlockedRequests) {
   TemporaryDirectory directory;
-  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "install chromium (tools/install-deps.sh)";
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium"))
+      << "install chromium (tools/install-deps.sh)";
   const auto page = directory.path() / "bad.html";
-  std::ofstream(page) << "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                         "script-src 'unsafe-inline'\"></head><body><img src=\"http://192.0.2.1/x.png\">"
-                         "<script>no_such_function();</script></body></html>";
+  std::ofstream(page)
+      << "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "script-src 'unsafe-inline'\"></head><body><img src=\"http://192.0.2.1/x.png\">"
+         "<script>no_such_function();</script></body></html>";
   const BrowserRun run = open_in_chromium(page, directory.path());
   ASSERT_EQ(run.exit_code, 0);
   ASSERT_EQ(run.console.size(), 2u);  // the blocked image and the ReferenceError
@@ -64,9 +72,11 @@ TEST(ReportInBrowser, TheDetectorSeesScriptErrorsAndBlockedRequests) {
 
 TEST(ReportInBrowser, TheBacktestReportRendersEveryChartOfflineWithoutAConsoleMessage) {
   TemporaryDirectory directory;
-  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "install chromium (tools/install-deps.sh)";
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium"))
+      << "install chromium (tools/install-deps.sh)";
   ConfigErrors errors;
-  const AppConfig config = load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml", errors);
+  const AppConfig config =
+      load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml", errors);
   ASSERT_TRUE(errors.empty());
   BacktestOptions options;
   options.out_dir = (directory.path() / "out").string();
@@ -81,23 +91,30 @@ TEST(ReportInBrowser, TheBacktestReportRendersEveryChartOfflineWithoutAConsoleMe
 
   // What a trader reads: round trips with their exit reasons, grouped by instrument and by
   // reason, the trade statistics, the calendar axis and the log-scale switch.
-  for (const char* part : {"<h2>Round trips</h2>", "<h2>Trades by instrument</h2>", "<h2>Trades by exit reason</h2>",
-                           "<th>stop_loss</th>", "<th>bearish_signal</th>", "<th>BTCUSDT</th>", "Longest losing streak",
-                           "Expectancy (per trade)", "id=\"logscale\"", "calendarTicks", "benchmarkDrawdown"}) {
+  for (const char* part :
+       {"<h2>Round trips</h2>", "<h2>Trades by instrument</h2>", "<h2>Trades by exit reason</h2>",
+        "<th>stop_loss</th>", "<th>bearish_signal</th>", "<th>BTCUSDT</th>",
+        "Longest losing streak", "Expectancy (per trade)", "id=\"logscale\"", "calendarTicks",
+        "benchmarkDrawdown"}) {
     EXPECT_NE(html.find(part), std::string::npos) << part;
   }
   const std::string trades = read_file(directory.path() / "out" / "trades.csv");
-  EXPECT_EQ(std::count(trades.begin(), trades.end(), '\n'), 18) << trades;  // a header and the 17 round trips
-  EXPECT_TRUE(trades.starts_with("entry_time,exit_time,symbol,quantity,entry_price,exit_price,return,pnl_after_fees,"
-                                 "duration_s,exit_reason\n"));
+  EXPECT_EQ(std::count(trades.begin(), trades.end(), '\n'), 18)
+      << trades;  // a header and the 17 round trips
+  EXPECT_TRUE(trades.starts_with(
+      "entry_time,exit_time,symbol,quantity,entry_price,exit_price,return,pnl_after_fees,"
+      "duration_s,exit_reason\n"));
 
   const BrowserRun run = open_in_chromium(report, directory.path());
   ASSERT_EQ(run.exit_code, 0);
   for (const std::string& message : run.console) ADD_FAILURE() << "console: " << message;
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(run.dom, match, std::regex("data-charts-rendered=\"([0-9]+)\""))) << run.dom.substr(0, 500);
+  ASSERT_TRUE(std::regex_search(run.dom, match, std::regex("data-charts-rendered=\"([0-9]+)\"")))
+      << run.dom.substr(0, 500);
   int canvases = 0;
-  for (std::size_t at = run.dom.find("<canvas"); at != std::string::npos; at = run.dom.find("<canvas", at + 1)) ++canvases;
+  for (std::size_t at = run.dom.find("<canvas"); at != std::string::npos;
+       at = run.dom.find("<canvas", at + 1))
+    ++canvases;
   EXPECT_EQ(canvases, 4);  // equity, drawdown, exposure, BTCUSDT
   EXPECT_EQ(std::stoi(match[1]), canvases) << "a chart stayed blank";
 
@@ -105,25 +122,32 @@ TEST(ReportInBrowser, TheBacktestReportRendersEveryChartOfflineWithoutAConsoleMe
   const std::filesystem::path log_page = directory.path() / "out" / "report.html#log";
   const BrowserRun log_run = open_in_chromium(log_page, directory.path());
   ASSERT_EQ(log_run.exit_code, 0);
-  for (const std::string& message : log_run.console) ADD_FAILURE() << "console (log scale): " << message;
-  ASSERT_TRUE(std::regex_search(log_run.dom, match, std::regex("data-charts-rendered=\"([0-9]+)\"")));
+  for (const std::string& message : log_run.console)
+    ADD_FAILURE() << "console (log scale): " << message;
+  ASSERT_TRUE(
+      std::regex_search(log_run.dom, match, std::regex("data-charts-rendered=\"([0-9]+)\"")));
   EXPECT_EQ(std::stoi(match[1]), canvases);
 
   const std::filesystem::path artifacts = std::filesystem::path(SIGEX_ARTIFACT_DIR);
   std::filesystem::create_directories(artifacts);
-  const BrowserRun shot = open_in_chromium(report, directory.path(), (artifacts / "report-daily.png").string());
+  const BrowserRun shot =
+      open_in_chromium(report, directory.path(), (artifacts / "report-daily.png").string());
   EXPECT_EQ(shot.exit_code, 0);
   EXPECT_GT(std::filesystem::file_size(artifacts / "report-daily.png"), 10'000u);
-  std::filesystem::copy_file(report, artifacts / "report-daily.html", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(report, artifacts / "report-daily.html",
+                             std::filesystem::copy_options::overwrite_existing);
 }
 
 TEST(ReportInBrowser, TheSweepPageOpensOfflineWithoutAConsoleMessage) {
   TemporaryDirectory directory;
-  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "install chromium (tools/install-deps.sh)";
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium"))
+      << "install chromium (tools/install-deps.sh)";
   const auto grid = directory.path() / "grid.toml";
-  std::ofstream(grid) << "rank_by = \"total_return\"\n[[parameter]]\nkey = \"strategy.signal_follow.entry_grade\"\n"
-                         "values = [\"50\", \"70\"]\n[[parameter]]\nkey = \"strategy.signal_follow.stop_loss_bps\"\n"
-                         "values = [0, 500]\n";
+  std::ofstream(grid)
+      << "rank_by = \"total_return\"\n[[parameter]]\nkey = \"strategy.signal_follow.entry_grade\"\n"
+         "values = [\"50\", \"70\"]\n[[parameter]]\nkey = "
+         "\"strategy.signal_follow.stop_loss_bps\"\n"
+         "values = [0, 500]\n";
   SweepOptions options;
   options.config_path = std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml";
   options.grid_path = grid.string();
@@ -132,7 +156,8 @@ TEST(ReportInBrowser, TheSweepPageOpensOfflineWithoutAConsoleMessage) {
   options.quiet = true;
   options.executable = SIGEX_BINARY;
   ASSERT_EQ(run_sweep(options), 0);
-  const BrowserRun run = open_in_chromium(directory.path() / "sweep" / "sweep.html", directory.path());
+  const BrowserRun run =
+      open_in_chromium(directory.path() / "sweep" / "sweep.html", directory.path());
   ASSERT_EQ(run.exit_code, 0);
   for (const std::string& message : run.console) ADD_FAILURE() << "console: " << message;
   EXPECT_NE(run.dom.find("total_return over the grid"), std::string::npos);

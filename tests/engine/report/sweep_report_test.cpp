@@ -44,8 +44,10 @@ TEST(SweepReport, TheCsvQuotesValuesWithCommasAndLeavesMissingMetricsEmpty) {
   const SweepTable table = two_by_two();
   const std::string csv = render_sweep_csv(table, rank_runs(table));
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "rank,run,strategy.a,strategy.b,total_return,annualised_return,max_drawdown,max_drawdown_duration_days,"
-            "volatility,sharpe,sortino,calmar,win_rate,profit_factor,average_win,average_loss,turnover,trades,orders,"
+            "rank,run,strategy.a,strategy.b,total_return,annualised_return,max_drawdown,max_"
+            "drawdown_duration_days,"
+            "volatility,sharpe,sortino,calmar,win_rate,profit_factor,average_win,average_loss,"
+            "turnover,trades,orders,"
             "fees,final_equity,buy_and_hold_return,exit_code");
   EXPECT_NE(csv.find("\n1,3,\"y\",1,0.150000,,,,,1.500000,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\n4,2,\"\"x,1\"\",2,"), std::string::npos) << csv;
@@ -57,9 +59,12 @@ TEST(SweepReport, TwoParametersGiveAHeatmapLinkingEachCellToItsRun) {
   const std::string html = render_sweep_html(table, rank_runs(table));
   EXPECT_EQ(html.find("{{"), std::string::npos);
   EXPECT_NE(html.find("<h2>sharpe over the grid</h2>"), std::string::npos);
-  EXPECT_NE(html.find("<th>x,1</th>"), std::string::npos) << "values shown without their TOML quotes";
-  EXPECT_NE(html.find("hsl(120, 70%, 80%)\"><a href=\"runs/0003/report.html\">1.50</a>"), std::string::npos);
-  EXPECT_NE(html.find("<tr class=\"failed\"><td>4</td><td><a href=\"runs/0002/report.html\">2</a>"), std::string::npos);
+  EXPECT_NE(html.find("<th>x,1</th>"), std::string::npos)
+      << "values shown without their TOML quotes";
+  EXPECT_NE(html.find("hsl(120, 70%, 80%)\"><a href=\"runs/0003/report.html\">1.50</a>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"failed\"><td>4</td><td><a href=\"runs/0002/report.html\">2</a>"),
+            std::string::npos);
   EXPECT_NE(html.find("4 runs ranked by <b>sharpe</b> (highest first)"), std::string::npos);
 
   SweepTable one = two_by_two();
@@ -72,7 +77,8 @@ TEST(SweepReport, WritesBothTablesOrNamesThePathItCouldNotWrite) {
   const SweepTable table = two_by_two();
   std::string error;
   ASSERT_TRUE(write_sweep_tables(table, rank_runs(table), directory.path(), error)) << error;
-  EXPECT_EQ(testing::read_file(directory.path() / "sweep.csv"), render_sweep_csv(table, rank_runs(table)));
+  EXPECT_EQ(testing::read_file(directory.path() / "sweep.csv"),
+            render_sweep_csv(table, rank_runs(table)));
   EXPECT_FALSE(write_sweep_tables(table, rank_runs(table), directory.path() / "missing", error));
   EXPECT_NE(error.find("missing/sweep.csv"), std::string::npos) << error;
 }

@@ -144,7 +144,8 @@ TEST_F(RiskEngineTest, OrderRateThrottlePerInstrumentAndOverall) {
   config_.max_orders_total = 4;
   config_.order_rate_window_ns = 10 * kNsPerSecond;
   RiskEngine risk(config_);
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(risk.check(buy("50100", "0.001"), view()), RiskDenial::kNone);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(risk.check(buy("50100", "0.001"), view()), RiskDenial::kNone);
   EXPECT_EQ(risk.check(buy("50100", "0.001"), view()), RiskDenial::kOrderRateInstrument);
   Instrument eth = ethusdt();
   Quote eth_quote;
@@ -201,7 +202,9 @@ TEST_F(RiskEngineTest, ApprovedOrdersNeverBreachALimit) {
     RiskView world = view();
     world.gross_exposure = Money{pick(0, 20'000) * 100'000'000LL};
     const auto state_pick = pick(0, 9);
-    world.state = state_pick < 8 ? TradingState::kActive : state_pick == 8 ? TradingState::kReducing : TradingState::kHalted;
+    world.state = state_pick < 8    ? TradingState::kActive
+                  : state_pick == 8 ? TradingState::kReducing
+                                    : TradingState::kHalted;
     world.crosses_own_order = pick(0, 9) == 0;
     world.available_to_sell = position_.quantity;
     OrderIntent intent = buy("0", "0");
@@ -213,7 +216,8 @@ TEST_F(RiskEngineTest, ApprovedOrdersNeverBreachALimit) {
     ++approved;
     const Price priced = intent.type == OrderType::kMarket ? reference : intent.price;
     // Prices and quantities have 8 decimals: the product has 16, money 8.
-    const Money order_value{static_cast<std::int64_t>(static_cast<Int128>(priced.raw) * intent.quantity.raw / 100'000'000)};
+    const Money order_value{static_cast<std::int64_t>(static_cast<Int128>(priced.raw) *
+                                                      intent.quantity.raw / 100'000'000)};
     ASSERT_TRUE(quote_.is_fresh(kNow, config_.max_quote_age_ns));
     ASSERT_NE(world.state, TradingState::kHalted);
     ASSERT_FALSE(world.crosses_own_order);
@@ -223,7 +227,8 @@ TEST_F(RiskEngineTest, ApprovedOrdersNeverBreachALimit) {
     }
     if (intent.type == OrderType::kLimit) {
       ASSERT_LE(std::abs(static_cast<double>(intent.price.raw - reference.raw)) * 10'000,
-                static_cast<double>(reference.raw) * static_cast<double>(config_.price_collar_bps) + 10'000);
+                static_cast<double>(reference.raw) * static_cast<double>(config_.price_collar_bps) +
+                    10'000);
     }
     if (intent.side == Side::kBuy) {
       ASSERT_EQ(world.state, TradingState::kActive);

@@ -21,14 +21,17 @@ class Timekeeper final : public Strategy {
     quotes.push_back(context.now_ns());
     context.set_timer(context.now_ns() + 10 * kNsPerSecond, quotes.size());
   }
-  void on_timer(StrategyContext& context, std::uint64_t) override { timers.push_back(context.now_ns()); }
+  void on_timer(StrategyContext& context, std::uint64_t) override {
+    timers.push_back(context.now_ns());
+  }
   std::vector<TimeNs> quotes, timers;
 };
 
 InboundEvent quote_at(TimeNs receive_ns) {
   InboundEvent event;
   event.kind = MarketEventKind::kBestBidOffer;
-  event.best_bid_offer = BestBidOffer{0, 0, receive_ns, price("50000"), quantity("1"), price("50001"), quantity("1"), 1};
+  event.best_bid_offer = BestBidOffer{
+      0, 0, receive_ns, price("50000"), quantity("1"), price("50001"), quantity("1"), 1};
   return event;
 }
 
@@ -48,7 +51,8 @@ class CoreDriverTest : public ::testing::Test {
 TEST_F(CoreDriverTest, AnEventIsHandledAtItsReceiveTimeAndTimersBetweenRunAtTheirOwn) {
   driver_->process(quote_at(kStart + kNsPerSecond));
   driver_->process(quote_at(kStart + 30 * kNsPerSecond));
-  EXPECT_EQ(strategy_->quotes, (std::vector<TimeNs>{kStart + kNsPerSecond, kStart + 30 * kNsPerSecond}));
+  EXPECT_EQ(strategy_->quotes,
+            (std::vector<TimeNs>{kStart + kNsPerSecond, kStart + 30 * kNsPerSecond}));
   // The first quote's timer fell between the two events: it ran at its own time, first.
   EXPECT_EQ(strategy_->timers, (std::vector<TimeNs>{kStart + 11 * kNsPerSecond}));
   EXPECT_EQ(harness_.clock().now_ns(), kStart + 30 * kNsPerSecond);

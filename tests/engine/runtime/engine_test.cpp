@@ -86,7 +86,8 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
     clock.advance_to(at);
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+    event.best_bid_offer =
+        BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
     engine.process(event);
   };
   feed(1'000'000, "50000", "50001");
@@ -107,17 +108,19 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
   // Bought 0.01 at the ask 50001; the sell left when the buy's fill came back (200 ns later,
   // before the next quote) and hit the bid 50000. Fees are 10 bps each way.
   EXPECT_EQ(engine.portfolio().position(0).realised_pnl, money("-0.01"));
-  EXPECT_EQ(engine.portfolio().cash(), money("10000") - money("0.01") - money("0.50001") -
-                                           money("0.5"));
+  EXPECT_EQ(engine.portfolio().cash(),
+            money("10000") - money("0.01") - money("0.50001") - money("0.5"));
 }
 
 class LossLimitSession {
  public:
   LossLimitSession(const std::filesystem::path& state, SimulatedClock& clock, RiskConfig risk)
-      : instruments_(two_instruments()), venue_(instruments_, SimulatedVenueConfig{}, money("10000")) {
+      : instruments_(two_instruments()),
+        venue_(instruments_, SimulatedVenueConfig{}, money("10000")) {
     std::string error;
     journal_ = Journal::open(state, Durability::kNormal, error);
-    engine_ = std::make_unique<Engine>(instruments_, clock, *journal_, venue_, risk, money("10000"));
+    engine_ =
+        std::make_unique<Engine>(instruments_, clock, *journal_, venue_, risk, money("10000"));
     engine_->add_market_observer(&venue_);
     auto owned = std::make_unique<BuyOnQuote>("buyer", BuyOnQuote::Times::kEveryQuote);
     strategy = owned.get();
@@ -128,7 +131,8 @@ class LossLimitSession {
     clock.advance_to(at);
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+    event.best_bid_offer =
+        BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
     engine_->process(event);
   }
   Engine& engine() { return *engine_; }
@@ -185,13 +189,14 @@ TEST(Engine, MaxDrawdownFromThePeakHalts) {
   risk.max_quote_age_ns = kNsPerDay;
   risk.max_drawdown_bps = 100;  // 1 % of the peak equity
   LossLimitSession session(directory.path(), clock, risk);
-  session.quote(1'001 * kNsPerSecond, "50000", "50001", clock);   // buys 0.01
+  session.quote(1'001 * kNsPerSecond, "50000", "50001", clock);  // buys 0.01
   // Each buy fills 5 ms later, when the next quote is processed.
-  session.quote(1'002 * kNsPerSecond, "60000", "60001", clock);   // 0.01 up 10 000: a peak of ~10 099
+  session.quote(1'002 * kNsPerSecond, "60000", "60001",
+                clock);  // 0.01 up 10 000: a peak of ~10 099
   EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kActive);
-  session.quote(1'003 * kNsPerSecond, "58000", "58001", clock);   // 0.02 held: ~0.4 % below the peak
+  session.quote(1'003 * kNsPerSecond, "58000", "58001", clock);  // 0.02 held: ~0.4 % below the peak
   EXPECT_EQ(session.engine().trading_states().get("global").state, TradingState::kActive);
-  session.quote(1'004 * kNsPerSecond, "50000", "50001", clock);   // 0.03 held: ~2.8 % below
+  session.quote(1'004 * kNsPerSecond, "50000", "50001", clock);  // 0.03 held: ~2.8 % below
   const TradingStatus& status = session.engine().trading_states().get("global");
   EXPECT_EQ(status.state, TradingState::kHalted);
   EXPECT_NE(status.reason.find("max_drawdown"), std::string::npos) << status.reason;
@@ -239,7 +244,8 @@ TEST(Engine, HaltingAnInstrumentCancelsItsRestingOrdersAndOnlyThose) {
     clock.advance_to(at);
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+    event.best_bid_offer =
+        BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
     engine.process(event);
   };
   quote(1'001 * kNsPerSecond, 0, "50000", "50001");
@@ -292,13 +298,15 @@ TEST(Engine, AFailedJournalWriteHaltsTradingWithoutWaitingForIt) {
   // The id the strategy's first order will get, journaled beforehand: the writer thread's
   // insert of the real intent then fails as a duplicate.
   Order squatter;
-  squatter.client_order_id = mint_client_order_id("test", journal->identity(), "BTCUSDT", IntentKey{1}, 0);
+  squatter.client_order_id =
+      mint_client_order_id("test", journal->identity(), "BTCUSDT", IntentKey{1}, 0);
   ASSERT_TRUE(journal->record_intent(squatter, "BTCUSDT"));
   ASSERT_TRUE(journal->flush());
 
   InboundEvent event;
   event.kind = MarketEventKind::kBestBidOffer;
-  event.best_bid_offer = BestBidOffer{0, 0, 1'000'000, price("50000"), quantity("5"), price("50001"), quantity("5"), 1};
+  event.best_bid_offer = BestBidOffer{
+      0, 0, 1'000'000, price("50000"), quantity("5"), price("50001"), quantity("5"), 1};
   engine.process(event);
   ASSERT_TRUE(strategy.buy_id.has_value());
   EXPECT_FALSE(journal->flush());
@@ -355,20 +363,21 @@ TEST(Engine, InstrumentIsUntradeableExactlyWhileItsBookIsBroken) {
   };
   InboundEvent quote;
   quote.kind = MarketEventKind::kBestBidOffer;
-  quote.best_bid_offer = BestBidOffer{0, 0, 1'000, price("100"), quantity("1"), price("101"), quantity("1"), 1};
+  quote.best_bid_offer =
+      BestBidOffer{0, 0, 1'000, price("100"), quantity("1"), price("101"), quantity("1"), 1};
   engine.process(quote);
-  EXPECT_TRUE(engine.is_tradeable(0));        // no depth data: quotes alone decide
+  EXPECT_TRUE(engine.is_tradeable(0));  // no depth data: quotes alone decide
   depth(0, 5, 6);
-  EXPECT_FALSE(engine.is_tradeable(0));       // depth seen, no snapshot yet
+  EXPECT_FALSE(engine.is_tradeable(0));  // depth seen, no snapshot yet
   depth(DepthLevel::kSnapshot, 6, 6);
   EXPECT_TRUE(engine.is_tradeable(0));
-  depth(0, 9, 9);                             // gap
+  depth(0, 9, 9);  // gap
   EXPECT_FALSE(engine.is_tradeable(0));
   EXPECT_EQ(control.requests, std::vector<InstrumentId>{0});
   EXPECT_TRUE(engine.is_tradeable(1) == false);  // never quoted
   depth(DepthLevel::kSnapshot, 9, 9);
   EXPECT_TRUE(engine.is_tradeable(0));
-  engine.invalidate_book(0);                  // e.g. the feed dropped records
+  engine.invalidate_book(0);  // e.g. the feed dropped records
   EXPECT_FALSE(engine.is_tradeable(0));
   EXPECT_EQ(control.requests.size(), 2u);
   EXPECT_EQ(engine.counters().resync_requests, 2u);

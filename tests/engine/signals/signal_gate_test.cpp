@@ -14,7 +14,8 @@ constexpr TimeNs kDay = 1'700'000'000LL * kNsPerSecond / kNsPerDay * kNsPerDay;
 InboundEvent daily_signal(int value, TimeNs date, TimeNs received) {
   InboundEvent event;
   event.kind = MarketEventKind::kTradingSignal;
-  event.trading_signal = TradingSignal{0, SignalTimeframe::kDaily, static_cast<std::int8_t>(value), 0, 3375, date, received};
+  event.trading_signal = TradingSignal{
+      0, SignalTimeframe::kDaily, static_cast<std::int8_t>(value), 0, 3375, date, received};
   return event;
 }
 
@@ -29,7 +30,8 @@ TEST(SignalLatest, NewerOrRevisedIsNewSameOrOlderIsNot) {
   SignalLatest latest;
   EXPECT_EQ(latest.admit(daily_signal(1, kDay, kDay)), SignalVerdict::kNew);
   EXPECT_EQ(latest.admit(daily_signal(1, kDay, kDay + 1)), SignalVerdict::kDuplicate);
-  EXPECT_EQ(latest.admit(daily_signal(-1, kDay, kDay + 2)), SignalVerdict::kNew) << "a revision of the same day";
+  EXPECT_EQ(latest.admit(daily_signal(-1, kDay, kDay + 2)), SignalVerdict::kNew)
+      << "a revision of the same day";
   EXPECT_EQ(latest.admit(daily_signal(1, kDay - kNsPerDay, kDay + 3)), SignalVerdict::kOutdated);
   EXPECT_EQ(latest.admit(daily_signal(1, kDay + kNsPerDay, kDay + 4)), SignalVerdict::kNew);
   // Kinds are apart: a grade of the same token and date is its own identity.

@@ -22,8 +22,8 @@ class SimulatedVenueTest : public ::testing::Test {
                      std::string_view ask, std::string_view ask_size) {
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{0,        0,           at, price(bid), quantity(bid_size),
-                                        price(ask), quantity(ask_size), 1};
+    event.best_bid_offer =
+        BestBidOffer{0, 0, at, price(bid), quantity(bid_size), price(ask), quantity(ask_size), 1};
     return event;
   }
 
@@ -38,8 +38,8 @@ class SimulatedVenueTest : public ::testing::Test {
                    std::string_view close, std::string_view volume) {
     InboundEvent event;
     event.kind = MarketEventKind::kBar;
-    event.bar = Bar{0, true, at, at, at - 100, at - 1, price(open), price(high), price(low),
-                    price(close), quantity(volume)};
+    event.bar = Bar{0,           true,        at,         at,           at - 100,        at - 1,
+                    price(open), price(high), price(low), price(close), quantity(volume)};
     return event;
   }
 
@@ -120,7 +120,7 @@ TEST_F(SimulatedVenueTest, RestingLimitFillsAsMakerAtItsPrice) {
   auto answers = poll(venue, 20);
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0].kind, ExecutionKind::kAccepted);
-  venue.on_market(trade(30, "100.40", "0.3"));  // a trade through our price
+  venue.on_market(trade(30, "100.40", "0.3"));           // a trade through our price
   venue.on_market(quote(40, "100", "1", "100.5", "2"));  // the ask comes down to us
   answers = poll(venue, 100);
   ASSERT_EQ(answers.size(), 2u);
@@ -136,11 +136,16 @@ TEST_F(SimulatedVenueTest, RestingLimitFillsAsMakerAtItsPrice) {
 TEST_F(SimulatedVenueTest, FiltersRejectWithBinanceCodes) {
   SimulatedVenue venue(instruments_, config_, money("100"));
   venue.on_market(quote(0, "100", "1", "101", "1"));
-  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100.001", "0.1", "tick"));
-  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "0.000001", "step"));
-  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "0.01", "small"));
-  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "2", "broke"));
-  venue.send(order(Side::kSell, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "1", "short"));
+  venue.send(
+      order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100.001", "0.1", "tick"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "0.000001",
+                   "step"));
+  venue.send(
+      order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "0.01", "small"));
+  venue.send(
+      order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "2", "broke"));
+  venue.send(
+      order(Side::kSell, OrderType::kLimit, TimeInForce::kGoodTillCancel, "100", "1", "short"));
   const auto answers = poll(venue, 100);
   ASSERT_EQ(answers.size(), 5u);
   EXPECT_EQ(answers[0].venue_error_code, -1013);  // PRICE_FILTER
@@ -171,17 +176,18 @@ TEST_F(SimulatedVenueTest, CancelRestingAndUnknownOrders) {
 
 TEST_F(SimulatedVenueTest, BarFillsAtOpenOrLimitWithinParticipation) {
   SimulatedVenue venue(instruments_, config_, money("100000"));
-  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "105", "2", "a"));
+  venue.send(
+      order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "105", "2", "a"));
   venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "95", "1", "b"));
   EXPECT_EQ(poll(venue, 50).size(), 2u);  // both accepted; no quote yet
   venue.on_market(bar(1000, "100", "110", "90", "108", "10"));
   const auto answers = poll(venue, 2000);
   ASSERT_EQ(answers.size(), 3u);
-  EXPECT_EQ(answers[0].price, price("100"));  // at the open: it was within the limit
+  EXPECT_EQ(answers[0].price, price("100"));      // at the open: it was within the limit
   EXPECT_EQ(answers[0].quantity, quantity("1"));  // 10 % of the bar's volume
   EXPECT_EQ(answers[0].liquidity, Liquidity::kTaker);
   EXPECT_EQ(answers[1].kind, ExecutionKind::kExpired);  // IOC remainder
-  EXPECT_EQ(answers[2].price, price("95"));  // the low reached the limit
+  EXPECT_EQ(answers[2].price, price("95"));             // the low reached the limit
   EXPECT_EQ(answers[2].liquidity, Liquidity::kMaker);
 }
 
@@ -192,13 +198,15 @@ TEST_F(SimulatedVenueTest, ABarThatOpenedBeforeTheOrderDoesNotFillIt) {
   SimulatedVenue venue(instruments_, config_, money("100000"));
   const TimeNs day = kNsPerDay;
   // Made at day 1 + 5 min: the bar of day 0 (received at day 1) is its past.
-  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "200", "1", "a", day + 5 * kNsPerMinute));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "200", "1", "a",
+                   day + 5 * kNsPerMinute));
   EXPECT_EQ(poll(venue, day + 5 * kNsPerMinute + kNsPerSecond).size(), 1u);  // accepted
   InboundEvent past = bar(day, "100", "110", "90", "108", "100");
   past.bar.open_time_ns = 0;
   past.bar.close_time_ns = day - 1;
   venue.on_market(past);
-  EXPECT_TRUE(poll(venue, day + 6 * kNsPerMinute).empty()) << "filled at the open of a bar that began a day earlier";
+  EXPECT_TRUE(poll(venue, day + 6 * kNsPerMinute).empty())
+      << "filled at the open of a bar that began a day earlier";
   // The bar of day 1 opened 5 min before the order: within 1 % of a day (14.4 min), so it is
   // the order's bar, and it fills at its open.
   InboundEvent next = bar(2 * day, "120", "130", "115", "125", "100");
@@ -241,9 +249,10 @@ TEST_F(SimulatedVenueTest, RestoresFromTheJournalLikeAnExchangeThatKeptRunning) 
   never_arrived.client_order_id = ClientOrderId::from("sent1");
   never_arrived.state = OrderState::kSent;
   never_arrived.venue_order_id = 0;
-  const std::vector<FillRow> fills = {
-      {0, 7, ClientOrderId::from("done1"), Side::kBuy, price("99"), quantity("1"), FillFee::in_quote(money("0.099")), 1},
-      {0, 9, ClientOrderId::from("rest1"), Side::kBuy, price("99"), quantity("0.25"), FillFee::in_quote(money("0.02475")), 2}};
+  const std::vector<FillRow> fills = {{0, 7, ClientOrderId::from("done1"), Side::kBuy, price("99"),
+                                       quantity("1"), FillFee::in_quote(money("0.099")), 1},
+                                      {0, 9, ClientOrderId::from("rest1"), Side::kBuy, price("99"),
+                                       quantity("0.25"), FillFee::in_quote(money("0.02475")), 2}};
   venue.restore({done, resting, never_arrived}, fills);
   EXPECT_EQ(venue.account().position(0).quantity, quantity("1.25"));
   EXPECT_EQ(venue.account().cash(), money("100000") - money("123.75") - money("0.12375"));

@@ -42,24 +42,30 @@ class GradeRebalanceTest : public ::testing::Test {
   // A quote one cent either side of `mid`.
   void quote(InstrumentId instrument, std::string_view mid) {
     const std::int64_t cent = price("0.01").raw;
-    harness_.quote(instrument, format_decimal(price(mid).raw - cent, 8), format_decimal(price(mid).raw + cent, 8), "1000");
+    harness_.quote(instrument, format_decimal(price(mid).raw - cent, 8),
+                   format_decimal(price(mid).raw + cent, 8), "1000");
   }
-  void grade(InstrumentId instrument, std::string_view value, TimeNs date) { harness_.grade(instrument, value, date); }
+  void grade(InstrumentId instrument, std::string_view value, TimeNs date) {
+    harness_.grade(instrument, value, date);
+  }
   void signal(InstrumentId instrument, int value, TimeNs date, int trend = 0) {
     harness_.signal(instrument, SignalTimeframe::kHourly, value, date, trend);
   }
   Money value_of(InstrumentId instrument, std::string_view mark) const {
     const Instrument& spec = harness_.instruments().get(instrument);
-    return notional(price(mark), spec.price_scale, engine_->portfolio().position(instrument).quantity,
-                    spec.quantity_scale, Rounding::kDown)
+    return notional(price(mark), spec.price_scale,
+                    engine_->portfolio().position(instrument).quantity, spec.quantity_scale,
+                    Rounding::kDown)
         .value();
   }
   std::size_t orders() const { return engine_->orders().orders().size(); }
   // Within a quantity step and the spread of `expected`.
   static ::testing::AssertionResult near(Money value, std::string_view expected) {
     const Money gap = value - money(expected);
-    if (gap.raw <= money("1").raw && gap.raw >= -money("1").raw) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << format_decimal(value.raw, kMoneyScale) << " is not near " << expected;
+    if (gap.raw <= money("1").raw && gap.raw >= -money("1").raw)
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << format_decimal(value.raw, kMoneyScale) << " is not near " << expected;
   }
 
   StrategyHarness harness_{kStart};

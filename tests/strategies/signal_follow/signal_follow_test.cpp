@@ -86,8 +86,8 @@ TEST_F(SignalFollowTest, EachSignalActsOnceAndStaleOrOlderSignalsAreIgnored) {
   quote("20000", "20000.01");
   grade("80");
   signal(1);
-  signal(1);               // the same signal again
-  signal(-1, kDay - 10);   // older than the last one seen
+  signal(1);              // the same signal again
+  signal(-1, kDay - 10);  // older than the last one seen
   at(kDay + 3 * kNsPerDay);
   quote("20000", "20000.01");
   signal(-1, kDay + kNsPerHour);  // 71 hours old: stale (limit 36 h)
