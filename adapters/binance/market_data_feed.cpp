@@ -392,8 +392,9 @@ class BinanceMarketDataFeed::Impl {
       const std::string target = rest_url_.target + "/api/v3/depth?symbol=" +
                                  std::string(instruments_.get(id).symbol.view()) +
                                  "&limit=" + std::to_string(config_.snapshot_limit);
-      http_get(io_, tls_, rest_url_, target, {}, config_.snapshot_timeout_ns,
-               [this, id, target](HttpResponse response) { on_snapshot(id, target, response); });
+      http_get(
+          io_, tls_, rest_url_, target, {}, config_.snapshot_timeout_ns,
+          [this, id, target](const HttpResponse& response) { on_snapshot(id, target, response); });
     }
   }
 

@@ -29,7 +29,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 class Request : public std::enable_shared_from_this<Request> {
  public:
   Request(asio::io_context& io, asio::ssl::context& tls, const Url& url, const std::string& target,
-          std::vector<HttpHeader> headers, DurationNs timeout_ns,
+          const std::vector<HttpHeader>& headers, DurationNs timeout_ns,
           std::function<void(HttpResponse)> done)
       : resolver_(asio::make_strand(io)),
         stream_(make_stream(resolver_.get_executor(), tls, url.tls)),
@@ -75,14 +75,15 @@ class Request : public std::enable_shared_from_this<Request> {
     done_(std::move(response));
   }
 
-  void on_resolve(error_code error, tcp::resolver::results_type endpoints) {
+  void on_resolve(error_code error, const tcp::resolver::results_type& endpoints) {
     if (error) return finish("resolve", error);
     tcp_layer().expires_after(timeout_);
     tcp_layer().async_connect(endpoints,
                               beast::bind_front_handler(&Request::on_connect, shared_from_this()));
   }
 
-  void on_connect(error_code error, tcp::resolver::results_type::endpoint_type) {
+  void on_connect(error_code error,
+                  const tcp::resolver::results_type::endpoint_type& /*endpoint*/) {
     if (error) return finish("connect", error);
     if (auto* tls = std::get_if<TlsStream>(&stream_)) {
       if (const error_code sni = prepare_tls_client(*tls, url_.host)) return finish("tls_sni", sni);
@@ -108,7 +109,7 @@ class Request : public std::enable_shared_from_this<Request> {
   void on_write(error_code error, std::size_t) {
     if (error) return finish("write", error);
     tcp_layer().expires_after(timeout_);
-    parser_.body_limit(64 * 1024 * 1024);
+    parser_.body_limit(64ULL * 1024 * 1024);
     std::visit(
         [&](auto& stream) {
           http::async_read(stream, buffer_, parser_,
@@ -137,10 +138,9 @@ class Request : public std::enable_shared_from_this<Request> {
 }  // namespace
 
 void http_get(asio::io_context& io, asio::ssl::context& tls, const Url& url,
-              const std::string& target, std::vector<HttpHeader> headers, DurationNs timeout_ns,
-              std::function<void(HttpResponse)> done) {
-  std::make_shared<Request>(io, tls, url, target, std::move(headers), timeout_ns, std::move(done))
-      ->start();
+              const std::string& target, const std::vector<HttpHeader>& headers,
+              DurationNs timeout_ns, std::function<void(HttpResponse)> done) {
+  std::make_shared<Request>(io, tls, url, target, headers, timeout_ns, std::move(done))->start();
 }
 
 }  // namespace sigex

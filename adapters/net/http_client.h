@@ -20,7 +20,7 @@ namespace sigex {
 
 // Performs GET url.target (plus `query`) and calls `done` exactly once.
 void http_get(boost::asio::io_context& io, boost::asio::ssl::context& tls, const Url& url,
-              const std::string& target, std::vector<HttpHeader> headers, DurationNs timeout_ns,
-              std::function<void(HttpResponse)> done);
+              const std::string& target, const std::vector<HttpHeader>& headers,
+              DurationNs timeout_ns, std::function<void(HttpResponse)> done);
 
 }  // namespace sigex

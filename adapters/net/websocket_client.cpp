@@ -96,7 +96,8 @@ class WebSocketClient::Session : public std::enable_shared_from_this<Session> {
         stream_);
   }
 
-  void on_connect(error_code error, tcp::resolver::results_type::endpoint_type) {
+  void on_connect(error_code error,
+                  const tcp::resolver::results_type::endpoint_type& /*endpoint*/) {
     if (!live_) return;  // closed or aborted while this step was in flight
     if (error) return fail("connect", error);
     if (auto* tls = std::get_if<TlsStream>(&stream_)) {

@@ -7,6 +7,8 @@
 
 #include <zlib.h>
 
+#include "engine/core/errno_text.h"
+
 namespace sigex {
 
 FrameRecorder::~FrameRecorder() { close(); }
@@ -17,7 +19,7 @@ bool FrameRecorder::open(const std::string& path, std::string& error) {
   // "T" writes plain text through the same zlib file API.
   file_ = gzopen(path.c_str(), compressed ? "wb6" : "wbT");
   if (file_ == nullptr) {
-    error = "cannot create " + path + ": " + std::strerror(errno);
+    error = "cannot create " + path + ": " + errno_text(errno);
     return false;
   }
   writer_ = std::thread([this] { write_loop(); });

@@ -5,6 +5,8 @@
 #include <simdjson.h>
 #include <zlib.h>
 
+#include "engine/core/errno_text.h"
+
 namespace sigex {
 namespace {
 
@@ -23,7 +25,7 @@ void InputProblems::report(const std::string& file, std::uint64_t line, std::str
 RecordedFile::RecordedFile(std::string path) : path_(std::move(path)) {
   gz_ = gzopen(path_.c_str(), "rb");  // reads plain files transparently too
   if (gz_ == nullptr) {
-    error_ = "cannot open " + path_ + ": " + std::strerror(errno);
+    error_ = "cannot open " + path_ + ": " + errno_text(errno);
     return;
   }
   gzbuffer(static_cast<gzFile>(gz_), 256 * 1024);

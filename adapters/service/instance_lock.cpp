@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/core/errno_text.h"
+
 namespace sigex {
 
 bool InstanceLock::acquire(const std::string& state_dir, std::string& error) {
@@ -22,7 +24,7 @@ bool InstanceLock::acquire(const std::string& state_dir, std::string& error) {
   const std::string path = (std::filesystem::path(state_dir) / "sigex.lock").string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) {
-    error = "cannot open lock file " + path + ": " + std::strerror(errno);
+    error = "cannot open lock file " + path + ": " + errno_text(errno);
     return false;
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -36,13 +38,13 @@ bool InstanceLock::acquire(const std::string& state_dir, std::string& error) {
     error = lock_errno == EWOULDBLOCK
                 ? "state directory " + state_dir + " is locked by PID " + owner +
                       " (another sigex is running on it; stop it first)"
-                : "cannot lock " + path + ": " + std::strerror(lock_errno);
+                : "cannot lock " + path + ": " + errno_text(lock_errno);
     return false;
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) != 0 ||
       ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    error = "cannot write PID to " + path + ": " + std::strerror(errno);
+    error = "cannot write PID to " + path + ": " + errno_text(errno);
     return false;
   }
   return true;

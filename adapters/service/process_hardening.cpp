@@ -7,18 +7,20 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "engine/core/errno_text.h"
+
 extern char** environ;
 
 namespace sigex {
 
 bool disable_core_dumps(std::string& error) {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-    error = std::string("prctl(PR_SET_DUMPABLE, 0) failed: ") + strerror(errno);
+    error = std::string("prctl(PR_SET_DUMPABLE, 0) failed: ") + errno_text(errno);
     return false;
   }
   const rlimit none{0, 0};
   if (setrlimit(RLIMIT_CORE, &none) != 0) {
-    error = std::string("setrlimit(RLIMIT_CORE, 0) failed: ") + strerror(errno);
+    error = std::string("setrlimit(RLIMIT_CORE, 0) failed: ") + errno_text(errno);
     return false;
   }
   return true;
@@ -34,7 +36,9 @@ void scrub_environment_variable(std::string_view name) {
       explicit_bzero(*entry + name.size() + 1, text.size() - name.size() - 1);
     }
   }
-  unsetenv(std::string(name).c_str());
+  // The threads running by now (journal writer, venue and feed I/O) never read the
+  // environment, and OpenSSL read its variables when the TLS contexts were made.
+  unsetenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
 }
 
 }  // namespace sigex

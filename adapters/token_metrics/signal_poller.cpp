@@ -27,7 +27,6 @@ SignalPoller::SignalPoller(const TokenMetricsConfig& config, const InstrumentReg
                            EventQueue<InboundEvent>& queue, const Clock& clock, Secret api_key,
                            CallBudget* budget, Waiter& waiter, boost::asio::ssl::context& tls)
     : config_(config),
-      instruments_(instruments),
       clock_(clock),
       waiter_(waiter),
       budget_(budget),

@@ -85,7 +85,6 @@ class SignalPoller final : public ReportingComponent {
   void run();
 
   const TokenMetricsConfig& config_;
-  const InstrumentRegistry& instruments_;
   const Clock& clock_;
   Waiter& waiter_;
   CallBudget* budget_;

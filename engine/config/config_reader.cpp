@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/core/decimal.h"
+#include "engine/core/errno_text.h"
 #include "engine/core/time.h"
 
 namespace sigex {
@@ -43,7 +44,7 @@ std::unique_ptr<toml::table> parse_toml_file(const std::string& path, ConfigErro
   errno = 0;
   if (!read_text_file(path, content)) {
     errors.add(path + ": cannot read the file" +
-               (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
+               (errno != 0 ? std::string(": ") + errno_text(errno) : std::string()));
     return nullptr;
   }
   auto table = parse_toml_text(content, path, errors);

@@ -129,7 +129,7 @@ void read_backtest(ConfigSection section, AppConfig& config) {
   section.text("out_dir", backtest.out_dir);
   backtest.out_dir = resolve_path(config.path, backtest.out_dir);
   std::int64_t interval_s = backtest.equity_interval_ns / kNsPerSecond;
-  section.integer("equity_interval_s", interval_s, 1, 366 * 86'400);
+  section.integer("equity_interval_s", interval_s, 1, 366LL * 86'400);
   backtest.equity_interval_ns = interval_s * kNsPerSecond;
   std::int64_t capacity = static_cast<std::int64_t>(backtest.queue_capacity);
   section.integer("queue_capacity", capacity, 1024, 1 << 24);
@@ -494,7 +494,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_engine(root.child("engine"), config);
   read_logging(root.child("logging"), config.logging);
   read_service(root.child("service"), config);
-  for (auto section : root.tables("instruments")) read_instrument(section, config);
+  for (auto& section : root.tables("instruments")) read_instrument(section, config);
   if (config.instruments.empty())
     root.error("instruments", "at least one [[instruments]] is required");
   read_backtest(root.child("backtest"), config);

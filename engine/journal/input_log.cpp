@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/core/errno_text.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
@@ -122,7 +123,7 @@ bool decode(const std::string& bytes, ControlAction& action) {
 std::FILE* InputLogWriter::open_segment(const std::filesystem::path& path, std::string& error) {
   std::FILE* file = std::fopen(path.c_str(), "wbx");  // never overwrite another run's inputs
   if (file == nullptr) {
-    error = fmt::format("input log: cannot create {}: {}", path.string(), std::strerror(errno));
+    error = fmt::format("input log: cannot create {}: {}", path.string(), errno_text(errno));
     return nullptr;
   }
   FileHeader header{};
@@ -131,7 +132,7 @@ std::FILE* InputLogWriter::open_segment(const std::filesystem::path& path, std::
   header.event_size = sizeof(InboundEvent);
   header.instrument_size = sizeof(Instrument);
   if (std::fwrite(&header, sizeof(header), 1, file) != 1) {
-    error = fmt::format("input log: cannot write {}: {}", path.string(), std::strerror(errno));
+    error = fmt::format("input log: cannot write {}: {}", path.string(), errno_text(errno));
     std::fclose(file);
     return nullptr;
   }
@@ -238,7 +239,7 @@ void InputLogWriter::fail(const char* what) {
   log_error(
       "input log {}: {} failed ({}); the inputs of this run are no longer recorded "
       "(trading continues; sigex replay-check will report the run as incomplete)",
-      path_.string(), what, std::strerror(errno));
+      path_.string(), what, errno_text(errno));
 }
 
 std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path& path,
@@ -246,7 +247,7 @@ std::unique_ptr<InputLogReader> InputLogReader::open(const std::filesystem::path
   std::unique_ptr<InputLogReader> reader(new InputLogReader(path));
   reader->file_.reset(gzopen(path.c_str(), "rb"));  // gzip or plain, read alike
   if (!reader->file_) {
-    error = fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno));
+    error = fmt::format("{}: cannot open: {}", path.string(), errno_text(errno));
     return nullptr;
   }
   FileHeader header{};

@@ -19,7 +19,10 @@ std::string number(double value, int decimals = 6) {
   return std::isfinite(value) ? fmt::format("{:.{}f}", value, decimals) : "null";
 }
 
-double ms(TimeNs time_ns) { return static_cast<double>(time_ns / kNsPerMs); }
+// Whole milliseconds on purpose: the chart axis needs no more, and the page stays byte-stable.
+double ms(TimeNs time_ns) {
+  return static_cast<double>(time_ns / kNsPerMs);  // NOLINT(bugprone-integer-division)
+}
 
 // [[x,y],...] with at most kMaxPoints points (every k-th, and always the last).
 template <typename T>

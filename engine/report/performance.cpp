@@ -112,10 +112,10 @@ Performance compute_performance(const PerformanceInput& input) {
 
 std::string format_duration(DurationNs duration_ns) {
   const std::int64_t minutes = duration_ns / kNsPerMinute;
-  const std::int64_t days = minutes / (24 * 60);
+  const std::int64_t days = minutes / (24LL * 60);
   const std::int64_t hours = minutes / 60 % 24;
   std::string text = days > 0 ? fmt::format("{} day{}", days, days == 1 ? "" : "s") : "";
-  if (days > 0 && minutes % (24 * 60) == 0) return text;
+  if (days > 0 && minutes % (24LL * 60) == 0) return text;
   if (days > 0) text += ' ';
   if (days > 0 || hours > 0) text += fmt::format("{} h ", hours);
   return text + fmt::format("{} min", minutes % 60);

@@ -48,7 +48,7 @@ class Engine::Context final : public StrategyContext {
 };
 
 Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
-               ExecutionVenue& venue, RiskConfig risk, Money starting_cash)
+               ExecutionVenue& venue, const RiskConfig& risk, Money starting_cash)
     : instruments_(instruments),
       clock_(clock),
       journal_(journal),

@@ -52,7 +52,7 @@ struct EngineCounters {
 class Engine {
  public:
   Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
-         ExecutionVenue& venue, RiskConfig risk, Money starting_cash);
+         ExecutionVenue& venue, const RiskConfig& risk, Money starting_cash);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -311,7 +311,7 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
     const std::int64_t fee_bps =
         liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps;
     const auto affordable = quantity_for(
-        apply_basis_points(account_.cash(), 10'000 * 10'000 / (10'000 + fee_bps), Rounding::kDown)
+        apply_basis_points(account_.cash(), 10'000LL * 10'000 / (10'000 + fee_bps), Rounding::kDown)
             .value_or(Money{0}),
         price, instrument.price_scale, instrument.quantity_scale, Rounding::kDown);
     if (affordable && *affordable < quantity) {

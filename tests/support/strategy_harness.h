@@ -22,7 +22,7 @@ class StrategyHarness {
   explicit StrategyHarness(TimeNs start_ns) : clock_(start_ns) {}
 
   // A fresh engine (not started) with `risk`; strategies are added with add().
-  void prepare(RiskConfig risk) {
+  void prepare(const RiskConfig& risk) {
     std::string error;
     journal_ = Journal::open(directory_.path(), Durability::kNormal, error);
     EXPECT_TRUE(journal_) << error;
@@ -43,7 +43,7 @@ class StrategyHarness {
   }
   // prepare(), add(strategy), start the engine; returns the strategy.
   template <typename S>
-  S& start(std::unique_ptr<S> strategy, RiskConfig risk) {
+  S& start(std::unique_ptr<S> strategy, const RiskConfig& risk) {
     prepare(risk);
     S& added = add(std::move(strategy));
     engine_->start();

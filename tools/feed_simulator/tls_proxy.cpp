@@ -74,8 +74,8 @@ class Tunnel : public std::enable_shared_from_this<Tunnel> {
   asio::ssl::stream<tcp::socket> tls_;
   tcp::socket target_;
   std::uint16_t target_port_;
-  std::array<char, 64 * 1024> from_client_{};
-  std::array<char, 64 * 1024> from_target_{};
+  std::array<char, 64UL * 1024> from_client_{};
+  std::array<char, 64UL * 1024> from_target_{};
 };
 
 // A self-signed P-256 certificate for IP 127.0.0.1, valid for a day.
@@ -87,7 +87,7 @@ bool make_certificate(std::string& certificate_pem, std::string& key_pem, std::s
     X509_set_version(certificate, 2);
     ASN1_INTEGER_set(X509_get_serialNumber(certificate), 1);
     X509_gmtime_adj(X509_getm_notBefore(certificate), -60);
-    X509_gmtime_adj(X509_getm_notAfter(certificate), 24 * 3600);
+    X509_gmtime_adj(X509_getm_notAfter(certificate), 24L * 3600);
     X509_set_pubkey(certificate, key);
     X509_NAME* name = X509_get_subject_name(certificate);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,

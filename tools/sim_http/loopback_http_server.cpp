@@ -86,7 +86,7 @@ class LoopbackHttpServer::Impl {
   std::map<SimSocketId, std::weak_ptr<WebSocketSession>> sockets;
   SimSocketId next_socket = 1;
   asio::io_context& io() { return io_; }
-  void upgrade(beast::tcp_stream stream, http::request<http::string_body> request);
+  void upgrade(beast::tcp_stream stream, const http::request<http::string_body>& request);
 
  private:
   class Session;
@@ -118,7 +118,7 @@ class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Se
   void on_read(error_code error) {
     if (error) return;
     if (websocket::is_upgrade(request_) && owner_.websocket_handlers.on_message) {
-      return owner_.upgrade(std::move(stream_), std::move(request_));
+      return owner_.upgrade(std::move(stream_), request_);
     }
     SimRequest request;
     request.method = std::string(request_.method_string());
@@ -260,7 +260,7 @@ class LoopbackHttpServer::Impl::WebSocketSession
 };
 
 void LoopbackHttpServer::Impl::upgrade(beast::tcp_stream stream,
-                                       http::request<http::string_body> request) {
+                                       const http::request<http::string_body>& request) {
   SimSocketId id = 0;
   auto session = std::shared_ptr<WebSocketSession>();
   {

@@ -256,7 +256,7 @@ TEST_F(MarketDataFeedTest, MemoryStaysBoundedOverManyReconnects) {
     if (cycle == 5) after_warm_up = resident_kilobytes();
   }
   // Twenty more reconnects and book rebuilds may not grow the process by more than 16 MiB.
-  EXPECT_LT(resident_kilobytes(), after_warm_up + 16 * 1024);
+  EXPECT_LT(resident_kilobytes(), after_warm_up + 16UL * 1024);
 }
 
 TEST_F(MarketDataFeedTest, MalformedFrameIsCountedAndDropped) {

@@ -28,6 +28,7 @@ TEST(ProcessHardening, CoreDumpsAreDisabledAndTheProcessIsNotDumpable) {
 
 TEST(ProcessHardening, AScrubbedVariableIsGoneAndItsBytesAreOverwritten) {
   const std::string canary = "env-canary-4c1f9e2b";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): no thread runs yet
   ASSERT_EQ(setenv("SIGEX_TEST_SECRET", canary.c_str(), 1), 0);
   const char* value = std::getenv("SIGEX_TEST_SECRET");
   ASSERT_NE(value, nullptr);

@@ -12,7 +12,7 @@ namespace {
 using namespace sigex::testing;
 
 std::string write(const TemporaryDirectory& directory, const std::string& text) {
-  const auto path = (directory.path() / "test.toml").string();
+  auto path = (directory.path() / "test.toml").string();
   std::ofstream(path) << text;
   return path;
 }

@@ -39,7 +39,8 @@ class FetchHistoryTest : public ::testing::Test {
         std::string(SIGEX_SOURCE_DIR) + "/config/data/samples/daily_trading_signals_btc.jsonl.gz",
         error))
         << error;
-    ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);
+    // The test's environment, changed while no thread of its own runs.
+    ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);  // NOLINT(concurrency-mt-unsafe)
     ConfigErrors errors;
     config_ =
         load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-daily.toml", errors);
@@ -129,7 +130,8 @@ TEST_F(FetchHistoryTest, AuthFailureStopsWithItsReason) {
 }
 
 TEST_F(FetchHistoryTest, MissingKeySaysWhereItLooked) {
-  ::unsetenv("SIGEX_TEST_TM_KEY");
+  // The test's environment, changed while no thread of its own runs.
+  ::unsetenv("SIGEX_TEST_TM_KEY");  // NOLINT(concurrency-mt-unsafe)
   EXPECT_EQ(run_fetch_history(config_, options_), 1);
   EXPECT_EQ(simulator_.requests(), 0u);
 }

@@ -139,7 +139,8 @@ TEST(RecordReplay, TokenMetricsPollingIsRecordedBesideTheMarketData) {
                                  daily_row(3306, format_utc_date(day), 1, "61.5"), error))
         << error;
   }
-  ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);
+  // The test's environment, changed while no thread of its own runs.
+  ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);  // NOLINT(concurrency-mt-unsafe)
 
   ConfigErrors errors;
   const std::string port = std::to_string(feed.port());

@@ -149,7 +149,7 @@ class Scenario {
     std::int64_t left = quantity("0.01").raw;
     for (int i = 0; i < fills && left > 0; ++i) {
       const std::int64_t size =
-          i + 1 == fills ? left : std::min<std::int64_t>(left, pick(1, 6) * 100'000);
+          i + 1 == fills ? left : std::min<std::int64_t>(left, pick(1, 6) * std::int64_t{100'000});
       ExecutionEvent fill =
           fill_of(id, next_trade++, price("50000"), Quantity{size}, money("0.01"));
       if (fee_in_coin) {

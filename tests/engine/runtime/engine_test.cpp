@@ -114,7 +114,8 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
 
 class LossLimitSession {
  public:
-  LossLimitSession(const std::filesystem::path& state, SimulatedClock& clock, RiskConfig risk)
+  LossLimitSession(const std::filesystem::path& state, SimulatedClock& clock,
+                   const RiskConfig& risk)
       : instruments_(two_instruments()),
         venue_(instruments_, SimulatedVenueConfig{}, money("10000")) {
     std::string error;

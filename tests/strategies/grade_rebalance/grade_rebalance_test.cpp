@@ -17,7 +17,7 @@ constexpr InstrumentId kEth = 1;
 // (tests/support).
 class GradeRebalanceTest : public ::testing::Test {
  protected:
-  void start(GradeRebalanceConfig config) {
+  void start(const GradeRebalanceConfig& config) {
     RiskConfig risk;
     risk.max_quote_age_ns = kNsPerDay;
     strategy_ = &harness_.start(std::make_unique<GradeRebalance>(config), risk);

@@ -14,7 +14,7 @@ constexpr TimeNs kDay = 1'700'000'000LL * kNsPerSecond / kNsPerDay * kNsPerDay;
 // The strategy inside the real engine, risk, OMS and simulated venue (tests/support).
 class SignalFollowTest : public ::testing::Test {
  protected:
-  void start(SignalFollowConfig config) {
+  void start(const SignalFollowConfig& config) {
     RiskConfig risk;
     risk.max_quote_age_ns = kNsPerHour;
     strategy_ = &harness_.start(std::make_unique<SignalFollow>(config), risk);
