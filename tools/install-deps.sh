@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs every Debian 12 package sigex needs to build and benchmark; with --test, also what
-# the test suite needs (Chromium, to open report.html).
+# the test suite and the developer checks need (Chromium, to open report.html; clang-tidy and
+# clang-format for tools/tidy.sh).
 # Idempotent: packages already present are skipped by apt-get.
 set -eu
 
@@ -21,9 +22,10 @@ packages="
   clang libclang-rt-14-dev
 "
 
-# `--test`: also what only the test suite needs (a headless browser for report.html).
+# `--test`: also what only the test suite and the checks need (a headless browser for
+# report.html, Debian's clang-tidy and clang-format).
 if [ "${1:-}" = "--test" ]; then
-  packages="$packages chromium"
+  packages="$packages chromium clang-tidy clang-format"
 fi
 
 missing=""
