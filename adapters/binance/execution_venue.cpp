@@ -866,19 +866,7 @@ bool BinanceExecutionVenue::read_history(std::string& error) {
                          parse_order_reports, error);
         if (!reports) return false;
         for (const auto& report : *reports) {
-          AccountOrder order;
-          order.client_order_id = report.client_order_id;
-          order.instrument = instrument.id;
-          order.venue_order_id = report.order_id;
-          order.side = report.side;
-          order.price = Price{from_venue(report.price.raw, instrument.price_scale)};
-          order.quantity =
-              Quantity{from_venue(report.original_quantity.raw, instrument.quantity_scale)};
-          order.executed =
-              Quantity{from_venue(report.executed_quantity.raw, instrument.quantity_scale)};
-          order.status = std::string(to_string(report.status));
-          order.time_ns =
-              report.created_time_ns != 0 ? report.created_time_ns : report.transact_time_ns;
+          const AccountOrder order = account_order(report, instrument);
           history_orders_.push_back(order);
           // The history is ordered by creation time: the next page starts after this one.
           from_ms = std::max(from_ms, order.time_ns / kNsPerMs + 1);

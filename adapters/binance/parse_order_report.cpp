@@ -199,4 +199,18 @@ Result<Price> parse_ticker_price(std::string_view body) {
   return price;
 }
 
+AccountOrder account_order(const VenueOrderReport& report, const Instrument& instrument) {
+  AccountOrder order;
+  order.client_order_id = report.client_order_id;
+  order.instrument = instrument.id;
+  order.venue_order_id = report.order_id;
+  order.side = report.side;
+  order.price = Price{from_venue(report.price.raw, instrument.price_scale)};
+  order.quantity = Quantity{from_venue(report.original_quantity.raw, instrument.quantity_scale)};
+  order.executed = Quantity{from_venue(report.executed_quantity.raw, instrument.quantity_scale)};
+  order.status = std::string(to_string(report.status));
+  order.time_ns = report.created_time_ns != 0 ? report.created_time_ns : report.transact_time_ns;
+  return order;
+}
+
 }  // namespace sigex

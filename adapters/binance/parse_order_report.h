@@ -10,6 +10,7 @@
 #include "adapters/binance/exchange_filters.h"
 #include "engine/core/result.h"
 #include "engine/events/events.h"
+#include "engine/order/account_order.h"
 
 namespace sigex {
 
@@ -64,6 +65,8 @@ struct VenueOrderReport {
 Result<VenueOrderReport> parse_order_report(std::string_view body);
 // GET /api/v3/openOrders: an array of order objects.
 Result<std::vector<VenueOrderReport>> parse_order_reports(std::string_view body);
+// An order of the account's history as the engine sees it: at `instrument`'s scales.
+AccountOrder account_order(const VenueOrderReport& report, const Instrument& instrument);
 // GET /api/v3/myTrades: the account's trades (one order's, with orderId).
 Result<std::vector<VenueFill>> parse_account_trades(std::string_view body);
 // GET /api/v3/account: the balances.

@@ -73,6 +73,16 @@ TEST(OrderReport, HistoryTradesAndTickerCarrySideTimeAndFeeAsset) {
   EXPECT_EQ((*history)[0].side, Side::kSell);
   EXPECT_EQ((*history)[0].created_time_ns, 1499827319559 * kNsPerMs);
   EXPECT_EQ((*history)[0].transact_time_ns, 1499827319600 * kNsPerMs);
+  // As the engine sees it: at the instrument's scales (here 2 and 5 decimals), created time.
+  Instrument btc = btcusdt();
+  btc.price_scale = 2;
+  btc.quantity_scale = 5;
+  const AccountOrder order = account_order((*history)[0], btc);
+  EXPECT_EQ(order.client_order_id.view(), "sf-Ab3xQ9-0c1d2e3f4a5b-0");
+  EXPECT_EQ(order.quantity.raw, 100);  // 0.00100 at 5 decimals
+  EXPECT_EQ(order.executed.raw, 100);
+  EXPECT_EQ(order.status, "FILLED");
+  EXPECT_EQ(order.time_ns, 1499827319559 * kNsPerMs);
   // GET /api/v3/myTrades rows: the commission's asset as charged, and who bought.
   const auto trades = parse_account_trades(
       R"([{"symbol":"BTCUSDT","id":7,"orderId":28,"orderListId":-1,"price":"60000.00000000","qty":"0.00080000",)"
