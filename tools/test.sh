@@ -30,9 +30,11 @@ build/sigex check-config config/backtest-rebalance.toml
 build/sigex check-config config/run-paper.toml
 build/sigex check-config config/run-live.toml
 build/sigex check-config config/run-paper-simulator.toml
+build/sigex check-config config/backtest-grade-trend.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet
+build/sigex backtest --config config/backtest-grade-trend.toml --out build/quickstart-grade-trend --quiet
 
 stage asan
 # The journal writer, venue I/O, feeds, poller, watchdog, metrics and control listeners run on

@@ -2,6 +2,7 @@
 
 #include "adapters/binance/settings.h"
 #include "strategies/grade_rebalance/settings.h"
+#include "strategies/grade_trend/settings.h"
 #include "strategies/signal_follow/settings.h"
 
 namespace sigex {
@@ -12,6 +13,7 @@ const std::vector<const StrategyType*>& strategy_types() {
   static const std::vector<const StrategyType*> types = {
       &signal_follow_type(),
       &grade_rebalance_type(),
+      &grade_trend_type(),
   };
   return types;
 }

@@ -141,6 +141,19 @@ TEST(BacktestGolden, RebalanceRunIsReproducibleAndMakesTheExpectedTrades) {
             slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_rebalance_orders.csv"));
 }
 
+// grade_trend on the bundled daily data: reproducible, and its orders pinned (regenerate with
+// build/sigex backtest --config config/backtest-grade-trend.toml --out /tmp/g --quiet).
+TEST(BacktestGolden, GradeTrendRunIsReproducibleAndMakesTheExpectedTrades) {
+  TemporaryDirectory directory;
+  expect_identical_runs("backtest-grade-trend.toml", directory);
+  const std::string orders = slurp(directory.path() / "first" / "orders.csv");
+  EXPECT_EQ(orders,
+            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_grade_trend_orders.csv"));
+  EXPECT_NE(orders.find(",gt-"), std::string::npos) << "orders carry the strategy's tag";
+  const std::string summary = slurp(directory.path() / "first" / "summary.json");
+  EXPECT_NE(summary.find("\"risk_denials\": {}"), std::string::npos) << "sized within the limits";
+}
+
 TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
   TemporaryDirectory directory;
   AppConfig config = load("backtest-daily.toml");

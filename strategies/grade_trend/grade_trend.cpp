@@ -1,0 +1,186 @@
+#include "strategies/grade_trend/grade_trend.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "engine/core/money.h"
+
+namespace sigex {
+
+void GradeAverage::add(double value) {
+  ++count_;
+  if (count_ <= period_) {
+    sum_ += value;
+    if (count_ == period_) value_ = sum_ / period_;  // seeded with the simple average
+    return;
+  }
+  const double k = 2.0 / (period_ + 1);
+  value_ += k * (value - value_);
+}
+
+GradeTrend::GradeTrend(GradeTrendConfig config) : config_(std::move(config)) {}
+
+void GradeTrend::on_start(StrategyContext& context) {
+  states_.assign(context.instruments().size(),
+                 State{GradeAverage(config_.fast), GradeAverage(config_.slow)});
+}
+
+std::optional<int> GradeTrend::trend(InstrumentId instrument) const {
+  if (instrument >= states_.size()) return std::nullopt;
+  const State& state = states_[instrument];
+  if (!state.fast.seeded() || !state.slow.seeded()) return std::nullopt;
+  const double fast = state.fast.value(), slow = state.slow.value();
+  return fast > slow ? 1 : fast < slow ? -1 : 0;
+}
+
+void GradeTrend::on_grade(StrategyContext& context, const Grade& grade) {
+  if (grade.kind != config_.grade || grade.instrument >= states_.size()) return;
+  State& state = states_[grade.instrument];
+  if (grade.venue_time_ns <= state.last_grade_ns) return;  // one decision per new grade value
+  state.last_grade_ns = grade.venue_time_ns;
+  ++counters_.grades;
+  const double value = static_cast<double>(grade.hundredths) / 100.0;
+  state.fast.add(value);
+  state.slow.add(value);
+  const std::optional<int> direction = trend(grade.instrument);
+  if (!direction) return;
+  ++counters_.decisions;
+  int wanted = *direction;
+  if (config_.mode == TrendMode::kLongOnly && wanted < 0) wanted = 0;
+  if (config_.mode == TrendMode::kShortOnly && wanted > 0) wanted = 0;
+  if (wanted == state.wanted && !state.pending) return;  // no change of direction
+  state.wanted = wanted;
+  state.decided_at_ns = grade.venue_time_ns;
+  state.exit_parts = 0;
+  state.pending = true;
+  act(context, grade.instrument, state);
+}
+
+void GradeTrend::on_quote(StrategyContext& context, const BestBidOffer& quote) {
+  if (quote.instrument >= states_.size()) return;
+  State& state = states_[quote.instrument];
+  if (state.pending) act(context, quote.instrument, state);
+}
+
+void GradeTrend::on_order_update(StrategyContext& context, const Order& order, OrderEvent) {
+  if (order.instrument >= states_.size() || is_open(order.state)) return;
+  State& state = states_[order.instrument];
+  // An exit sold in parts, a partly filled or a refused order: the decision goes on at once.
+  const Quantity held = context.position(order.instrument).quantity;
+  const bool done = state.wanted > 0 ? held.raw > 0
+                                     : held < context.instruments().get(order.instrument).step_size;
+  if (done) return;
+  state.pending = true;
+  // A part that filled: the next part at once. Nothing filled (refused, expired): at the next
+  // quote, so a venue that refuses at once is not asked again in a loop.
+  if (order.filled_quantity.raw > 0) act(context, order.instrument, state);
+}
+
+void GradeTrend::act(StrategyContext& context, InstrumentId instrument, State& state) {
+  if (!context.is_tradeable(instrument) || context.has_open_order(instrument)) return;
+  const Quantity held = context.position(instrument).quantity;
+  const Instrument& spec = context.instruments().get(instrument);
+  if (state.wanted <= 0 && held >= spec.step_size && held.raw > 0) {
+    if (sell_all(context, instrument, state)) ++counters_.exits;
+    state.pending = false;
+    return;
+  }
+  if (state.wanted > 0 && held.raw <= 0) {
+    if (buy(context, instrument, state)) ++counters_.entries;
+    state.pending = false;
+    return;
+  }
+  state.pending = false;  // already where the decision wants it
+}
+
+bool GradeTrend::buy(StrategyContext& context, InstrumentId instrument_id, const State& state) {
+  const Instrument& instrument = context.instruments().get(instrument_id);
+  const Quote& quote = context.quote(instrument_id);
+  const Price touch = quote.ask.raw > 0 ? quote.ask : quote.reference();
+  if (touch.raw <= 0) return false;
+  const auto limit = shift_by_basis_points(touch, config_.price_tolerance_bps, Rounding::kDown);
+  if (!limit) return false;
+  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, Rounding::kDown)};
+  // Equity at the decision: cash plus every position at its reference price.
+  Money equity = context.cash();
+  for (const Instrument& other : context.instruments().all()) {
+    const Quantity held = context.position(other.id).quantity;
+    const Price mark = context.quote(other.id).reference();
+    if (held.raw <= 0 || mark.raw <= 0) continue;
+    equity += notional(mark, other.price_scale, held, other.quantity_scale, Rounding::kDown)
+                  .value_or(Money{0});
+  }
+  Money budget =
+      apply_basis_points(equity, config_.target_fraction_bps, Rounding::kDown).value_or(Money{0});
+  // Spot: never more than the cash on hand, keeping 1 % for fees and the price tolerance; and
+  // never more than the risk limits allow (an entry is not there to be denied).
+  budget =
+      std::min(budget, Money{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)});
+  for (const Money limit : {config_.max_order_notional, config_.max_position_notional}) {
+    if (limit.raw > 0) budget = std::min(budget, limit);
+  }
+  const auto quantity = quantity_for(budget, price, instrument.price_scale,
+                                     instrument.quantity_scale, Rounding::kDown);
+  if (!quantity) return false;
+  const Quantity size{round_to_multiple(quantity->raw, instrument.step_size.raw, Rounding::kDown)};
+  const auto value =
+      notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
+  if (size.raw <= 0 || size < instrument.min_quantity || !value ||
+      *value < instrument.min_notional) {
+    ++counters_.skipped_size;
+    return false;
+  }
+  OrderIntent intent;
+  intent.instrument = instrument_id;
+  intent.side = Side::kBuy;
+  intent.type = OrderType::kLimit;
+  intent.time_in_force = TimeInForce::kImmediateOrCancel;
+  intent.price = price;
+  intent.quantity = size;
+  intent.intent = IntentKey::of({static_cast<std::int64_t>(instrument_id), state.decided_at_ns, 1});
+  intent.reason = "grade_trend_up";
+  return context.submit(intent).has_value();
+}
+
+bool GradeTrend::sell_all(StrategyContext& context, InstrumentId instrument_id, State& state) {
+  const Instrument& instrument = context.instruments().get(instrument_id);
+  const Quote& quote = context.quote(instrument_id);
+  const Price touch = quote.bid.raw > 0 ? quote.bid : quote.reference();
+  if (touch.raw <= 0) return false;
+  const auto limit = shift_by_basis_points(touch, -config_.price_tolerance_bps, Rounding::kUp);
+  if (!limit) return false;
+  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, Rounding::kUp)};
+  Quantity size{round_to_multiple(context.position(instrument_id).quantity.raw,
+                                  instrument.step_size.raw, Rounding::kDown)};
+  // A position worth more than one order may be: sold in parts, each within the limit.
+  if (config_.max_order_notional.raw > 0) {
+    const auto most = quantity_for(config_.max_order_notional, price, instrument.price_scale,
+                                   instrument.quantity_scale, Rounding::kDown);
+    if (most)
+      size = std::min(
+          size, Quantity{round_to_multiple(most->raw, instrument.step_size.raw, Rounding::kDown)});
+  }
+  if (size.raw <= 0) return false;
+  OrderIntent intent;
+  intent.instrument = instrument_id;
+  intent.side = Side::kSell;
+  intent.type = OrderType::kLimit;
+  intent.time_in_force = TimeInForce::kImmediateOrCancel;
+  intent.price = price;
+  intent.quantity = size;
+  intent.reduce_only = true;
+  intent.intent = IntentKey::of(
+      {static_cast<std::int64_t>(instrument_id), state.decided_at_ns, 0, ++state.exit_parts});
+  intent.reason = "grade_trend_down";
+  return context.submit(intent).has_value();
+}
+
+std::string GradeTrend::summary() const {
+  return fmt::format(
+      "grade_trend: grades {}, decisions {}, entries {}, exits {}, skipped (size) {}",
+      counters_.grades, counters_.decisions, counters_.entries, counters_.exits,
+      counters_.skipped_size);
+}
+
+}  // namespace sigex

@@ -1,0 +1,127 @@
+#include "strategies/grade_trend/grade_trend.h"
+
+#include <gtest/gtest.h>
+
+#include "support/strategy_harness.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+constexpr TimeNs kDay0 = 1'700'000'000LL * kNsPerSecond / kNsPerDay * kNsPerDay;
+
+TEST(GradeAverage, SeededWithTheSimpleAverageThenExponential) {
+  GradeAverage average(3);
+  average.add(10);
+  average.add(20);
+  EXPECT_FALSE(average.seeded());
+  average.add(30);
+  ASSERT_TRUE(average.seeded());
+  EXPECT_DOUBLE_EQ(average.value(), 20.0);  // (10 + 20 + 30) / 3
+  average.add(40);                          // k = 2 / (3 + 1) = 0.5
+  EXPECT_DOUBLE_EQ(average.value(), 30.0);  // 20 + 0.5 * (40 - 20)
+  average.add(10);
+  EXPECT_DOUBLE_EQ(average.value(), 20.0);  // 30 + 0.5 * (10 - 30)
+}
+
+class GradeTrendTest : public ::testing::Test {
+ protected:
+  void start(const GradeTrendConfig& config) {
+    RiskConfig risk;
+    risk.max_quote_age_ns = 2 * kNsPerDay;
+    strategy_ = &harness_.start(std::make_unique<GradeTrend>(config), risk);
+  }
+  static GradeTrendConfig config() {
+    GradeTrendConfig config;
+    config.fast = 2;
+    config.slow = 3;
+    config.target_fraction_bps = 5'000;
+    config.price_tolerance_bps = 0;
+    return config;
+  }
+  // One day: the market, then that day's grade.
+  void day(int index, std::string_view grade, std::string_view bid = "20000",
+           std::string_view ask = "20000.01") {
+    harness_.at(kDay0 + index * kNsPerDay + kNsPerMinute);
+    harness_.quote(0, bid, ask, "10");
+    harness_.grade(0, grade, kDay0 + index * kNsPerDay);
+  }
+  Quantity held() { return harness_.engine().portfolio().position(0).quantity; }
+
+  StrategyHarness harness_{kDay0};
+  GradeTrend* strategy_ = nullptr;
+};
+
+TEST_F(GradeTrendTest, BuysWhenTheFastAverageCrossesAboveAndSellsWhenItCrossesBelow) {
+  start(config());
+  day(0, "50");
+  day(1, "50");
+  EXPECT_EQ(strategy_->trend(0), std::nullopt) << "slow needs 3 values";
+  day(2, "50");
+  EXPECT_EQ(strategy_->trend(0), 0) << "fast 50 = slow 50: flat";
+  EXPECT_EQ(held().raw, 0);
+  day(3, "80");  // fast 50 + 2/3 * 30 = 70, slow 50 + 1/2 * 30 = 65
+  EXPECT_EQ(strategy_->trend(0), 1);
+  // Half the equity (10000 USDT) at the ask 20000.01: 0.2499998..., down to the step 0.00001.
+  EXPECT_EQ(held(), quantity("0.24999"));
+  day(4, "80");  // still up: nothing more
+  EXPECT_EQ(harness_.engine().orders().orders().size(), 1u);
+  day(5, "20");  // fast 80 + 2/3 * (20 - 80) ≈ 39.6, slow ≈ 51.25
+  EXPECT_EQ(strategy_->trend(0), -1);
+  EXPECT_EQ(held().raw, 0) << "long_only: a down trend is flat";
+  EXPECT_EQ(strategy_->counters().entries, 1u);
+  EXPECT_EQ(strategy_->counters().exits, 1u);
+  const auto& orders = harness_.engine().orders().orders();
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_EQ(orders[0].reason, "grade_trend_up");
+  EXPECT_EQ(orders[1].reason, "grade_trend_down");
+}
+
+TEST_F(GradeTrendTest, TheSameGradeTwiceAndOtherGradeKindsChangeNothing) {
+  start(config());
+  for (int i = 0; i < 3; ++i) day(i, "50");
+  day(3, "80");
+  ASSERT_EQ(held(), quantity("0.24999"));
+  const std::uint64_t grades = strategy_->counters().grades;
+  harness_.grade(0, "10", kDay0 + 3 * kNsPerDay);  // the same date again: not a new value
+  InboundEvent other;
+  other.kind = MarketEventKind::kGrade;
+  other.grade =
+      Grade{0, GradeKind::kTmGrade, 100, 3375, kDay0 + 4 * kNsPerDay, harness_.clock().now_ns()};
+  harness_.process(other);
+  EXPECT_EQ(strategy_->counters().grades, grades);
+  EXPECT_EQ(held(), quantity("0.24999"));
+}
+
+TEST_F(GradeTrendTest, APositionWorthMoreThanOneOrderMayBeIsSoldInParts) {
+  GradeTrendConfig limited = config();
+  limited.max_order_notional = money("3000");  // from [risk] max_order_notional
+  start(limited);
+  for (int i = 0; i < 3; ++i) day(i, "50");
+  day(3, "80");
+  ASSERT_EQ(held(), quantity("0.14999"));  // 3000 at 20000.01, down to the step
+  day(4, "20", "40000", "40000.01");       // the price doubled: the position is worth 6000
+  EXPECT_EQ(held().raw, 0);
+  int sells = 0;
+  for (const Order& order : harness_.engine().orders().orders()) {
+    if (order.side != Side::kSell) continue;
+    ++sells;
+    EXPECT_LE(notional(order.price, 8, order.quantity, 8, Rounding::kDown).value(), money("3000"));
+  }
+  EXPECT_GE(sells, 2);
+}
+
+TEST_F(GradeTrendTest, ADecisionWithoutAMarketWaitsForTheNextQuote) {
+  start(config());
+  for (int i = 0; i < 3; ++i) day(i, "50");
+  // The grade arrives two days after the last quote: the quote is too old to trade on.
+  harness_.at(kDay0 + 5 * kNsPerDay);
+  harness_.grade(0, "80", kDay0 + 5 * kNsPerDay);
+  EXPECT_EQ(held().raw, 0);
+  harness_.quote(0, "20000", "20000.01", "10");
+  EXPECT_EQ(held(), quantity("0.24999"));
+}
+
+}  // namespace
+}  // namespace sigex
