@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/core/decimal.h"
+#include "engine/strategy/order_sizing.h"
 
 namespace sigex {
 
@@ -154,14 +155,10 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
     ++counters_.within_band;
     return false;
   }
-  const Price touch =
-      buy ? (quote.ask.raw > 0 ? quote.ask : mark) : (quote.bid.raw > 0 ? quote.bid : mark);
-  const auto limit =
-      shift_by_basis_points(touch, buy ? config_.price_tolerance_bps : -config_.price_tolerance_bps,
-                            buy ? Rounding::kDown : Rounding::kUp);
+  const auto limit = marketable_limit(instrument, quote, buy ? Side::kBuy : Side::kSell,
+                                      config_.price_tolerance_bps);
   if (!limit) return false;
-  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw,
-                                      buy ? Rounding::kDown : Rounding::kUp)};
+  const Price price = *limit;
   Quantity size;
   if (buy) {
     // Never more than the cash on hand, keeping 1 % for fees and the price tolerance.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/core/money.h"
+#include "engine/strategy/order_sizing.h"
 
 namespace sigex {
 
@@ -96,12 +97,10 @@ void GradeTrend::act(StrategyContext& context, InstrumentId instrument, State& s
 
 bool GradeTrend::buy(StrategyContext& context, InstrumentId instrument_id, const State& state) {
   const Instrument& instrument = context.instruments().get(instrument_id);
-  const Quote& quote = context.quote(instrument_id);
-  const Price touch = quote.ask.raw > 0 ? quote.ask : quote.reference();
-  if (touch.raw <= 0) return false;
-  const auto limit = shift_by_basis_points(touch, config_.price_tolerance_bps, Rounding::kDown);
+  const auto limit = marketable_limit(instrument, context.quote(instrument_id), Side::kBuy,
+                                      config_.price_tolerance_bps);
   if (!limit) return false;
-  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, Rounding::kDown)};
+  const Price price = *limit;
   // Equity at the decision: cash plus every position at its reference price.
   Money equity = context.cash();
   for (const Instrument& other : context.instruments().all()) {
@@ -120,17 +119,12 @@ bool GradeTrend::buy(StrategyContext& context, InstrumentId instrument_id, const
   for (const Money limit : {config_.max_order_notional, config_.max_position_notional}) {
     if (limit.raw > 0) budget = std::min(budget, limit);
   }
-  const auto quantity = quantity_for(budget, price, instrument.price_scale,
-                                     instrument.quantity_scale, Rounding::kDown);
-  if (!quantity) return false;
-  const Quantity size{round_to_multiple(quantity->raw, instrument.step_size.raw, Rounding::kDown)};
-  const auto value =
-      notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
-  if (size.raw <= 0 || size < instrument.min_quantity || !value ||
-      *value < instrument.min_notional) {
+  const auto quantity = quantity_within(budget, price, instrument);
+  if (!quantity) {
     ++counters_.skipped_size;
     return false;
   }
+  const Quantity size = *quantity;
   OrderIntent intent;
   intent.instrument = instrument_id;
   intent.side = Side::kBuy;
@@ -145,12 +139,10 @@ bool GradeTrend::buy(StrategyContext& context, InstrumentId instrument_id, const
 
 bool GradeTrend::sell_all(StrategyContext& context, InstrumentId instrument_id, State& state) {
   const Instrument& instrument = context.instruments().get(instrument_id);
-  const Quote& quote = context.quote(instrument_id);
-  const Price touch = quote.bid.raw > 0 ? quote.bid : quote.reference();
-  if (touch.raw <= 0) return false;
-  const auto limit = shift_by_basis_points(touch, -config_.price_tolerance_bps, Rounding::kUp);
+  const auto limit = marketable_limit(instrument, context.quote(instrument_id), Side::kSell,
+                                      config_.price_tolerance_bps);
   if (!limit) return false;
-  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, Rounding::kUp)};
+  const Price price = *limit;
   Quantity size{round_to_multiple(context.position(instrument_id).quantity.raw,
                                   instrument.step_size.raw, Rounding::kDown)};
   // A position worth more than one order may be: sold in parts, each within the limit.

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/core/decimal.h"
+#include "engine/strategy/order_sizing.h"
 
 namespace sigex {
 
@@ -97,15 +98,13 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
     return;
   }
   const Instrument& instrument = context.instruments().get(signal.instrument);
-  const Quote& quote = context.quote(signal.instrument);
-  const Price touch = quote.ask.raw > 0 ? quote.ask : quote.reference();
-  if (touch.raw <= 0) {
+  const auto limit = marketable_limit(instrument, context.quote(signal.instrument), Side::kBuy,
+                                      config_.price_tolerance_bps);
+  if (!limit) {
     ++counters_.entries_skipped_size;
     return;
   }
-  const auto limit = shift_by_basis_points(touch, config_.price_tolerance_bps, Rounding::kDown);
-  if (!limit) return;
-  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, Rounding::kDown)};
+  const Price price = *limit;
   Money budget = config_.order_notional;
   if (config_.scale_by_grade) {
     budget =
@@ -114,17 +113,12 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
   // Never ask for more than the cash on hand, keeping 1 % for fees and price tolerance.
   const Money spendable{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
   budget = std::min(budget, spendable);
-  const auto quantity = quantity_for(budget, price, instrument.price_scale,
-                                     instrument.quantity_scale, Rounding::kDown);
-  if (!quantity) return;
-  const Quantity size{round_to_multiple(quantity->raw, instrument.step_size.raw, Rounding::kDown)};
-  const auto value =
-      notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
-  if (size.raw <= 0 || size < instrument.min_quantity || !value ||
-      *value < instrument.min_notional) {
+  const auto quantity = quantity_within(budget, price, instrument);
+  if (!quantity) {
     ++counters_.entries_skipped_size;
     return;
   }
+  const Quantity size = *quantity;
   OrderIntent intent;
   intent.instrument = signal.instrument;
   intent.side = Side::kBuy;
@@ -184,12 +178,10 @@ void SignalFollow::on_mark(StrategyContext& context, InstrumentId instrument_id)
 void SignalFollow::exit(StrategyContext& context, InstrumentId instrument_id, TokenState& state,
                         ExitReason reason, IntentKey intent_key) {
   const Instrument& instrument = context.instruments().get(instrument_id);
-  const Quote& quote = context.quote(instrument_id);
-  const Price touch = quote.bid.raw > 0 ? quote.bid : quote.reference();
-  if (touch.raw <= 0) return;
-  const auto limit = shift_by_basis_points(touch, -config_.price_tolerance_bps, Rounding::kUp);
+  const auto limit = marketable_limit(instrument, context.quote(instrument_id), Side::kSell,
+                                      config_.price_tolerance_bps);
   if (!limit) return;
-  const Price price{round_to_multiple(limit->raw, instrument.tick_size.raw, Rounding::kUp)};
+  const Price price = *limit;
   const Quantity held = context.position(instrument_id).quantity;
   const Quantity size{round_to_multiple(held.raw, instrument.step_size.raw, Rounding::kDown)};
   if (size.raw <= 0) {

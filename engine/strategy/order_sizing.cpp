@@ -1,0 +1,31 @@
+#include "engine/strategy/order_sizing.h"
+
+namespace sigex {
+
+std::optional<Price> marketable_limit(const Instrument& instrument, const Quote& quote, Side side,
+                                      std::int64_t tolerance_bps) {
+  const bool buy = side == Side::kBuy;
+  const Price touch =
+      (buy ? quote.ask : quote.bid).raw > 0 ? (buy ? quote.ask : quote.bid) : quote.reference();
+  if (touch.raw <= 0) return std::nullopt;
+  const Rounding rounding = buy ? Rounding::kDown : Rounding::kUp;
+  const auto limit = shift_by_basis_points(touch, buy ? tolerance_bps : -tolerance_bps, rounding);
+  if (!limit) return std::nullopt;
+  return Price{round_to_multiple(limit->raw, instrument.tick_size.raw, rounding)};
+}
+
+std::optional<Quantity> quantity_within(Money budget, Price price, const Instrument& instrument) {
+  const auto quantity = quantity_for(budget, price, instrument.price_scale,
+                                     instrument.quantity_scale, Rounding::kDown);
+  if (!quantity) return std::nullopt;
+  const Quantity size{round_to_multiple(quantity->raw, instrument.step_size.raw, Rounding::kDown)};
+  const auto value =
+      notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
+  if (size.raw <= 0 || size < instrument.min_quantity || !value ||
+      *value < instrument.min_notional) {
+    return std::nullopt;
+  }
+  return size;
+}
+
+}  // namespace sigex
