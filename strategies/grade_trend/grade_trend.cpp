@@ -80,19 +80,15 @@ void GradeTrend::on_order_update(StrategyContext& context, const Order& order, O
 
 void GradeTrend::act(StrategyContext& context, InstrumentId instrument, State& state) {
   if (!context.is_tradeable(instrument) || context.has_open_order(instrument)) return;
+  // Acted on now (an order that fails or fills in part re-opens it: on_order_update).
+  state.pending = false;
   const Quantity held = context.position(instrument).quantity;
-  const Instrument& spec = context.instruments().get(instrument);
-  if (state.wanted <= 0 && held >= spec.step_size && held.raw > 0) {
+  if (state.wanted <= 0 && held.raw > 0 &&
+      held >= context.instruments().get(instrument).step_size) {
     if (sell_all(context, instrument, state)) ++counters_.exits;
-    state.pending = false;
-    return;
-  }
-  if (state.wanted > 0 && held.raw <= 0) {
+  } else if (state.wanted > 0 && held.raw <= 0) {
     if (buy(context, instrument, state)) ++counters_.entries;
-    state.pending = false;
-    return;
   }
-  state.pending = false;  // already where the decision wants it
 }
 
 bool GradeTrend::buy(StrategyContext& context, InstrumentId instrument_id, const State& state) {
