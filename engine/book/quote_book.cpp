@@ -17,6 +17,8 @@ void QuoteBook::apply(const BestBidOffer& update) {
   quote.last_update_ns = update.receive_time_ns;
 }
 
+void QuoteBook::apply(const MarkPrice& mark) { quotes_[mark.instrument].mark = mark.mark_price; }
+
 void QuoteBook::apply(const TradeTick& trade) {
   Quote& quote = quotes_[trade.instrument];
   quote.last_trade = trade.price;

@@ -2,7 +2,9 @@
 
 // Instruments and the registry that maps exchange symbols and Token Metrics tokens onto them.
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +22,24 @@ using AssetCode = FixedString<12>;   // e.g. "BTC", "USDT"
 
 inline constexpr InstrumentId kNoInstrument = 0xFFFF;
 
+// Spot: the base asset is bought and held. Perpetual: a linear, USDT-margined perpetual
+// future (Binance USD-M): a signed position in one-way mode, margined in the quote asset.
+enum class InstrumentKind : std::uint8_t { kSpot, kPerpetual };
+
+std::string_view to_string(InstrumentKind kind);
+
+// One row of a perpetual's leverage brackets (Binance /fapi/v1/leverageBracket): a position
+// whose notional is at most `notional_cap` needs maintenance margin
+// notional × maintenance_rate − maintenance_amount, and may use at most `max_leverage`.
+inline constexpr std::size_t kMaxMarginBrackets = 20;
+
+struct MarginBracket {
+  Money notional_cap;        // at kMoneyScale; the last bracket's is the largest Money
+  Rate maintenance_rate;     // e.g. 0.004
+  Money maintenance_amount;  // Binance's `cum`, derived from the caps and rates by add()
+  int max_leverage = 1;
+};
+
 struct Instrument {
   InstrumentId id = kNoInstrument;
   Symbol symbol;          // exchange symbol, upper case
@@ -33,16 +53,33 @@ struct Instrument {
   Money min_notional{0};   // at kMoneyScale, in the quote asset
   TokenId token_id = 0;    // Token Metrics TOKEN_ID; 0 = not mapped
   AssetCode token_symbol;  // Token Metrics TOKEN_SYMBOL, e.g. "BTC"
+  InstrumentKind kind = InstrumentKind::kSpot;
+  // Perpetuals only: the leverage set on the venue at start-up, and the venue's brackets
+  // (ascending notional caps). A fixed array keeps the record trivially copyable (the input
+  // log stores instruments as bytes).
+  int leverage = 1;
+  std::uint8_t bracket_count = 0;
+  std::array<MarginBracket, kMaxMarginBrackets> bracket_table{};
+
+  bool is_perpetual() const { return kind == InstrumentKind::kPerpetual; }
+  std::span<const MarginBracket> brackets() const { return {bracket_table.data(), bracket_count}; }
+  std::span<MarginBracket> brackets() { return {bracket_table.data(), bracket_count}; }
 };
 
 // Built once at start-up by the composition root, then read-only: safe to read from any thread.
 class InstrumentRegistry {
  public:
-  // Assigns the next id and returns it. Symbols and token ids must be unique.
+  // Assigns the next id and returns it. A symbol may be used once per kind (Binance names the
+  // spot pair and the USD-M perpetual alike: BTCUSDT); token ids must be unique. A perpetual's
+  // bracket maintenance amounts are derived as Binance derives its `cum`:
+  // amount_n = cap_{n-1} × (rate_n − rate_{n-1}) + amount_{n-1}.
   InstrumentId add(Instrument instrument);
 
   const Instrument& get(InstrumentId id) const;
-  const Instrument* find_by_symbol(std::string_view symbol) const;  // case-insensitive
+  // Case-insensitive. Without a kind: the spot instrument of that symbol if there is one, else
+  // the perpetual.
+  const Instrument* find_by_symbol(std::string_view symbol) const;
+  const Instrument* find_by_symbol(std::string_view symbol, InstrumentKind kind) const;
   const Instrument* find_by_token(TokenId token_id) const;
   std::size_t size() const { return instruments_.size(); }
   const std::vector<Instrument>& all() const { return instruments_; }

@@ -93,6 +93,12 @@ Result<Money> apply_basis_points(Money amount, std::int64_t basis_points, Roundi
   });
 }
 
+Result<Money> apply_rate(Money amount, Rate rate, Rounding rounding) {
+  return mul_div(amount.raw, rate.raw, pow10(kRateScale), rounding).map([](std::int64_t raw) {
+    return Money{raw};
+  });
+}
+
 Result<Price> shift_by_basis_points(Price price, std::int64_t basis_points, Rounding rounding) {
   return mul_div(price.raw, 10'000 + basis_points, 10'000, rounding).map([](std::int64_t raw) {
     return Price{raw};

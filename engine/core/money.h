@@ -30,6 +30,13 @@ struct Money {
   friend auto operator<=>(const Money&, const Money&) = default;
 };
 
+// A rate (funding rate, maintenance margin rate) at kRateScale decimals: 0.0001 is 10'000.
+inline constexpr int kRateScale = 8;
+struct Rate {
+  std::int64_t raw = 0;
+  friend auto operator<=>(const Rate&, const Rate&) = default;
+};
+
 // Checked money arithmetic: overflow is a broken invariant (amounts are bounded by balances).
 Money operator+(Money left, Money right);
 Money operator-(Money left, Money right);
@@ -41,6 +48,11 @@ Quantity operator+(Quantity left, Quantity right);
 Quantity operator-(Quantity left, Quantity right);
 inline Quantity& operator+=(Quantity& left, Quantity right) { return left = left + right; }
 inline Quantity& operator-=(Quantity& left, Quantity right) { return left = left - right; }
+
+// The size of a signed quantity (a short perpetual position is negative).
+inline Quantity magnitude(Quantity quantity) {
+  return Quantity{quantity.raw < 0 ? -quantity.raw : quantity.raw};
+}
 
 // price * quantity as Money, rounded in the given direction; fails on overflow.
 Result<Money> notional(Price price, int price_scale, Quantity quantity, int quantity_scale,
@@ -56,6 +68,9 @@ Result<Price> average_price(Money amount, Quantity quantity, int price_scale, in
 
 // money * basis_points / 10'000, rounded as asked.
 Result<Money> apply_basis_points(Money amount, std::int64_t basis_points, Rounding rounding);
+
+// money * rate, rounded as asked.
+Result<Money> apply_rate(Money amount, Rate rate, Rounding rounding);
 
 // price * (10'000 + basis_points) / 10'000: a price moved by a number of basis points.
 Result<Price> shift_by_basis_points(Price price, std::int64_t basis_points, Rounding rounding);

@@ -18,6 +18,10 @@ TimeNs InboundEvent::receive_time_ns() const {
       return grade.receive_time_ns;
     case MarketEventKind::kMarketDataReset:
       return reset.receive_time_ns;
+    case MarketEventKind::kMarkPrice:
+      return mark_price.receive_time_ns;
+    case MarketEventKind::kFundingRate:
+      return funding_rate.receive_time_ns;
   }
   return 0;
 }
@@ -50,6 +54,10 @@ std::string_view to_string(ExecutionKind kind) {
       return "CANCEL_REJECTED";
     case ExecutionKind::kNotFound:
       return "NOT_FOUND";
+    case ExecutionKind::kFunding:
+      return "FUNDING";
+    case ExecutionKind::kVenueFill:
+      return "VENUE_FILL";
   }
   return "?";
 }

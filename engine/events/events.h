@@ -105,6 +105,27 @@ struct MarketDataReset {
   TimeNs receive_time_ns;
 };
 
+// A perpetual's mark price (Binance markPriceUpdate): what unrealised PnL, margin, funding and
+// liquidation are computed at, with the rate the next funding settlement is expected to use.
+struct MarkPrice {
+  InstrumentId instrument;
+  TimeNs venue_time_ns;
+  TimeNs receive_time_ns;
+  Price mark_price;
+  Rate funding_rate;            // estimated rate of the next settlement
+  TimeNs next_funding_time_ns;  // 0: unknown
+};
+
+// A funding settlement as published (Binance GET /fapi/v1/fundingRate rows): at
+// funding_time_ns positions open pay or receive |quantity| × mark × rate.
+struct FundingRate {
+  InstrumentId instrument;
+  TimeNs funding_time_ns;
+  TimeNs receive_time_ns;
+  Rate rate;
+  Price mark_price;  // 0 when the row has none: the venue uses its latest mark or price
+};
+
 enum class MarketEventKind : std::uint8_t {
   kBestBidOffer,
   kTrade,
@@ -113,6 +134,8 @@ enum class MarketEventKind : std::uint8_t {
   kTradingSignal,
   kGrade,
   kMarketDataReset,
+  kMarkPrice,
+  kFundingRate,
 };
 
 // What an I/O thread hands to the core. A tagged union keeps the queue element fixed-size.
@@ -128,6 +151,8 @@ struct InboundEvent {
     TradingSignal trading_signal;
     Grade grade;
     MarketDataReset reset;
+    MarkPrice mark_price;
+    FundingRate funding_rate;
   };
   TimeNs receive_time_ns() const;
 };
@@ -139,6 +164,8 @@ static_assert(std::is_trivially_copyable_v<Bar> && sizeof(Bar) <= 88);
 static_assert(std::is_trivially_copyable_v<TradingSignal> && sizeof(TradingSignal) <= 32);
 static_assert(std::is_trivially_copyable_v<Grade> && sizeof(Grade) <= 32);
 static_assert(std::is_trivially_copyable_v<MarketDataReset>);
+static_assert(std::is_trivially_copyable_v<MarkPrice> && sizeof(MarkPrice) <= 64);
+static_assert(std::is_trivially_copyable_v<FundingRate> && sizeof(FundingRate) <= 64);
 static_assert(std::is_trivially_copyable_v<InboundEvent> && sizeof(InboundEvent) <= 96);
 
 // ---- Orders -------------------------------------------------------------------------------
@@ -172,6 +199,8 @@ struct OrderCommand {
   // Queries: prove absence from every source the venue has (order history, trades, balances
   // since `created_time_ns` of the order), not only the order lookup.
   bool prove_absence;
+  // New orders on perpetuals: may only shrink the position (Binance reduceOnly).
+  bool reduce_only;
 };
 
 enum class ExecutionKind : std::uint8_t {
@@ -183,6 +212,12 @@ enum class ExecutionKind : std::uint8_t {
   kExpired,  // IOC remainder removed by the venue
   kCancelRejected,
   kNotFound,  // answer to a query: the venue has no order with this client id (Binance -2013)
+  // Perpetuals. A funding settlement: `funding` is what it paid the account (negative: the
+  // account paid), `venue_time_ns` the funding time. Not tied to an order.
+  kFunding,
+  // A fill of an order the venue placed itself (a liquidation, Binance "autoclose-"): `side`
+  // says which way; the client id is the venue's. Applied to the position like any fill.
+  kVenueFill,
 };
 
 // Which asset a fill's fee was charged in. Binance spot charges a buy's fee in the base asset
@@ -230,6 +265,8 @@ struct ExecutionEvent {
   RejectionKind rejection;   // kRejected only
   AssetCode fee_asset_code;  // kOther only, e.g. "BNB"
   AbsenceEvidence absence;   // kNotFound / kUnknown answers to a proof-of-absence query
+  Side side;                 // kVenueFill only
+  Money funding;             // kFunding only
 };
 
 // A fill's fee as the venue charged it (the fields of ExecutionEvent), as the portfolio and
@@ -248,7 +285,7 @@ struct FillFee {
 };
 
 static_assert(std::is_trivially_copyable_v<OrderCommand> && sizeof(OrderCommand) <= 88);
-static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 128);
+static_assert(std::is_trivially_copyable_v<ExecutionEvent> && sizeof(ExecutionEvent) <= 144);
 
 std::string_view to_string(Side side);
 std::string_view to_string(ExecutionKind kind);

@@ -325,7 +325,7 @@ bool InputLogReader::next(InputRecord& record, std::string& error) {
       InboundEvent event;
       std::memcpy(static_cast<void*>(&event), payload.data(), sizeof(event));
       if (static_cast<std::uint8_t>(event.kind) >
-          static_cast<std::uint8_t>(MarketEventKind::kMarketDataReset)) {
+          static_cast<std::uint8_t>(MarketEventKind::kFundingRate)) {
         return corrupt("event");
       }
       record = event;

@@ -16,9 +16,10 @@
 namespace sigex {
 namespace {
 
-// The journal's format. 1: before journal identities and fee assets; 2: with them. Kept in
-// journal_meta ('schema_version') and PRAGMA user_version.
-constexpr int kSchemaVersion = 2;
+// The journal's format. 1: before journal identities and fee assets; 2: with them; 3: with
+// reduce-only orders and account events (funding, venue fills). Kept in journal_meta
+// ('schema_version') and PRAGMA user_version.
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS orders (
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS orders (
   fees INTEGER NOT NULL DEFAULT 0,
   venue_order_id INTEGER NOT NULL DEFAULT 0,
   created_ns INTEGER NOT NULL,
-  updated_ns INTEGER NOT NULL
+  updated_ns INTEGER NOT NULL,
+  reduce_only INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS order_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -108,6 +110,19 @@ CREATE TABLE IF NOT EXISTS risk_denials (
   reason TEXT NOT NULL,
   time_ns INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS account_events (
+  kind TEXT NOT NULL,
+  instrument INTEGER NOT NULL,
+  event_id INTEGER NOT NULL,
+  client_order_id TEXT NOT NULL,
+  side TEXT NOT NULL,
+  price INTEGER NOT NULL,
+  quantity INTEGER NOT NULL,
+  amount INTEGER NOT NULL,
+  fee INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL,
+  PRIMARY KEY (kind, instrument, event_id)
+);
 CREATE TABLE IF NOT EXISTS journal_meta (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -126,7 +141,7 @@ const std::vector<ExpectedTable>& expected_tables() {
       {"orders",
        {"client_order_id", "strategy", "instrument", "symbol", "side", "type", "time_in_force",
         "price", "quantity", "intent_key", "sequence", "state", "filled_quantity",
-        "filled_notional", "fees", "venue_order_id", "created_ns", "updated_ns"},
+        "filled_notional", "fees", "venue_order_id", "created_ns", "updated_ns", "reduce_only"},
        true},
       {"order_events",
        {"id", "client_order_id", "event", "state", "venue_error", "time_ns"},
@@ -146,6 +161,10 @@ const std::vector<ExpectedTable>& expected_tables() {
       {"trading_state_history", {"id", "scope", "state", "reason", "time_ns"}, false},
       {"risk_marks", {"name", "value", "time_ns"}, true},
       {"risk_denials", {"id", "strategy", "symbol", "reason", "time_ns"}, false},
+      {"account_events",
+       {"kind", "instrument", "event_id", "client_order_id", "side", "price", "quantity", "amount",
+        "fee", "time_ns"},
+       true},
       {"journal_meta", {"name", "value"}, true},
   };
   return tables;
@@ -162,6 +181,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"fills", "fee_kind", "TEXT NOT NULL DEFAULT 'QUOTE'"},
     {"fills", "fee_asset", "TEXT NOT NULL DEFAULT ''"},
     {"fills", "fee_quantity", "INTEGER NOT NULL DEFAULT 0"},
+    {"orders", "reduce_only", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 std::string_view fee_kind_text(FeeAsset asset) {
@@ -240,8 +260,8 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
   }
   journal->insert_intent_ = journal->prepare(
       "INSERT INTO orders (client_order_id, strategy, instrument, symbol, side, type, "
-      "time_in_force, price, quantity, intent_key, sequence, state, created_ns, updated_ns) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13);");
+      "time_in_force, price, quantity, intent_key, sequence, state, created_ns, updated_ns, "
+      "reduce_only) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14);");
   journal->update_order_ = journal->prepare(
       "UPDATE orders SET state = ?2, filled_quantity = ?3, filled_notional = ?4, fees = ?5, "
       "venue_order_id = ?6, updated_ns = ?7 WHERE client_order_id = ?1;");
@@ -268,13 +288,16 @@ std::unique_ptr<Journal> Journal::open(const std::filesystem::path& state_dir,
       "time_ns = excluded.time_ns;");
   journal->insert_state_history_ = journal->prepare(
       "INSERT INTO trading_state_history (scope, state, reason, time_ns) VALUES (?1, ?2, ?3, ?4);");
+  journal->insert_account_event_ = journal->prepare(
+      "INSERT OR IGNORE INTO account_events (kind, instrument, event_id, client_order_id, side, "
+      "price, quantity, amount, fee, time_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);");
   journal->upsert_mark_ = journal->prepare(
       "INSERT INTO risk_marks (name, value, time_ns) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO "
       "UPDATE SET value = excluded.value, time_ns = excluded.time_ns;");
   if (!journal->insert_intent_ || !journal->update_order_ || !journal->insert_event_ ||
       !journal->insert_fill_ || !journal->upsert_position_ || !journal->insert_denial_ ||
       !journal->insert_signal_ || !journal->upsert_state_ || !journal->insert_state_history_ ||
-      !journal->upsert_mark_) {
+      !journal->upsert_mark_ || !journal->insert_account_event_) {
     error = "cannot prepare journal statements for " + path.string() + ": " + journal->last_error();
     return nullptr;
   }
@@ -382,10 +405,13 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
     }
     return true;
   }
-  const bool upgrade = columns_of("journal_meta").empty() && !columns_of("orders").empty();
-  if (upgrade) {
-    // Written by a sigex before journal identities and fee assets (schema 1). A copy is kept
-    // beside it first; then the new columns and journal_meta are added in one transaction.
+  const bool before_meta = columns_of("journal_meta").empty() && !columns_of("orders").empty();
+  const std::string written_version = before_meta ? "1" : read_meta("schema_version");
+  if (before_meta ||
+      (!written_version.empty() && std::atoi(written_version.c_str()) < kSchemaVersion)) {
+    // Written by an earlier sigex (schema 1: no journal identity nor fee assets; 2: no
+    // reduce-only orders nor account events). A copy is kept beside it first; then the new
+    // columns, tables and (schema 1) identity are added in one transaction.
     const std::string backup = path_.string() + ".before-schema-" + std::to_string(kSchemaVersion);
     std::error_code ignored;
     std::filesystem::remove(backup, ignored);
@@ -401,13 +427,15 @@ bool Journal::prepare_schema(const JournalOpenOptions& options, std::string& err
       sql += fmt::format("ALTER TABLE {} ADD COLUMN {} {};", added.table, added.column,
                          added.definition);
     }
-    identity_ = random_identity();
+    sql += kSchema;  // the tables added since (CREATE TABLE IF NOT EXISTS)
+    if (before_meta) {
+      sql += fmt::format("INSERT INTO journal_meta (name, value) VALUES ('identity', '{}');",
+                         random_identity());
+    }
     sql += fmt::format(
-        "CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "INSERT INTO journal_meta (name, value) VALUES ('identity', '{}'), ('schema_version', "
-        "'{}');"
+        "INSERT OR REPLACE INTO journal_meta (name, value) VALUES ('schema_version', '{}');"
         "PRAGMA user_version = {};COMMIT;",
-        identity_, kSchemaVersion, kSchemaVersion);
+        kSchemaVersion, kSchemaVersion);
     if (!execute(sql.c_str())) {
       error = last_error();
       execute("ROLLBACK;");
@@ -541,7 +569,8 @@ Journal::~Journal() {
   }
   for (auto* statement :
        {insert_intent_, update_order_, insert_event_, insert_fill_, upsert_position_,
-        insert_denial_, insert_signal_, upsert_state_, insert_state_history_, upsert_mark_}) {
+        insert_denial_, insert_signal_, upsert_state_, insert_state_history_, upsert_mark_,
+        insert_account_event_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(database_);
@@ -651,6 +680,8 @@ bool Journal::record_signal(const SignalRow& row) { return append(row); }
 
 bool Journal::record_trading_state(const TradingStateRow& row) { return append(row); }
 
+bool Journal::record_account_event(const AccountEventRow& row) { return append(row); }
+
 bool Journal::record_risk_mark(std::string_view name, std::int64_t value, TimeNs time_ns) {
   return append(RiskMarkRecord{std::string(name), value, time_ns});
 }
@@ -749,6 +780,7 @@ bool Journal::write(const Record& record) {
         if constexpr (std::is_same_v<Row, SignalRow>) return write_signal(row);
         if constexpr (std::is_same_v<Row, TradingStateRow>) return write_trading_state(row);
         if constexpr (std::is_same_v<Row, RiskMarkRecord>) return write_risk_mark(row);
+        if constexpr (std::is_same_v<Row, AccountEventRow>) return write_account_event(row);
       },
       record);
 }
@@ -769,6 +801,7 @@ bool Journal::write_intent(const IntentRecord& record) {
   sqlite3_bind_int64(s, 11, order.sequence);
   bind_text(s, 12, to_string(order.state));
   sqlite3_bind_int64(s, 13, order.created_time_ns);
+  sqlite3_bind_int(s, 14, order.reduce_only ? 1 : 0);
   return step_done(s) && insert_event(order, OrderEvent::kSend, 0, order.created_time_ns);
 }
 
@@ -861,6 +894,21 @@ bool Journal::write_trading_state(const TradingStateRow& row) {
   return true;
 }
 
+bool Journal::write_account_event(const AccountEventRow& row) {
+  sqlite3_stmt* s = insert_account_event_;
+  bind_text(s, 1, row.kind == AccountEventKind::kFunding ? "FUNDING" : "VENUE_FILL");
+  sqlite3_bind_int(s, 2, row.instrument);
+  sqlite3_bind_int64(s, 3, row.event_id);
+  bind_text(s, 4, row.client_order_id.view());
+  bind_text(s, 5, to_string(row.side));
+  sqlite3_bind_int64(s, 6, row.price.raw);
+  sqlite3_bind_int64(s, 7, row.quantity.raw);
+  sqlite3_bind_int64(s, 8, row.amount.raw);
+  sqlite3_bind_int64(s, 9, row.fee.raw);
+  sqlite3_bind_int64(s, 10, row.time_ns);
+  return step_done(s);
+}
+
 bool Journal::write_risk_mark(const RiskMarkRecord& record) {
   sqlite3_stmt* s = upsert_mark_;
   bind_text(s, 1, record.name);
@@ -880,6 +928,32 @@ std::vector<TradingStateRow> Journal::load_trading_states() {
   while (sqlite3_step(s) == SQLITE_ROW) {
     rows.push_back({std::string(column_text(s, 0)), std::string(column_text(s, 1)),
                     std::string(column_text(s, 2)), sqlite3_column_int64(s, 3)});
+  }
+  sqlite3_finalize(s);
+  return rows;
+}
+
+std::vector<AccountEventRow> Journal::load_account_events() {
+  flush();
+  std::vector<AccountEventRow> rows;
+  sqlite3_stmt* s = prepare(
+      "SELECT kind, instrument, event_id, client_order_id, side, price, quantity, amount, fee, "
+      "time_ns FROM account_events ORDER BY rowid;");
+  if (s == nullptr) return rows;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    AccountEventRow row{};
+    row.kind =
+        column_text(s, 0) == "FUNDING" ? AccountEventKind::kFunding : AccountEventKind::kVenueFill;
+    row.instrument = static_cast<InstrumentId>(sqlite3_column_int(s, 1));
+    row.event_id = sqlite3_column_int64(s, 2);
+    row.client_order_id = ClientOrderId::from(column_text(s, 3));
+    row.side = column_text(s, 4) == "BUY" ? Side::kBuy : Side::kSell;
+    row.price = Price{sqlite3_column_int64(s, 5)};
+    row.quantity = Quantity{sqlite3_column_int64(s, 6)};
+    row.amount = Money{sqlite3_column_int64(s, 7)};
+    row.fee = Money{sqlite3_column_int64(s, 8)};
+    row.time_ns = sqlite3_column_int64(s, 9);
+    rows.push_back(row);
   }
   sqlite3_finalize(s);
   return rows;
@@ -919,7 +993,7 @@ std::vector<Order> Journal::load_orders() {
   sqlite3_stmt* s = prepare(
       "SELECT client_order_id, strategy, instrument, side, type, time_in_force, price, quantity, "
       "intent_key, sequence, state, filled_quantity, filled_notional, fees, venue_order_id, "
-      "created_ns, updated_ns FROM orders ORDER BY created_ns, rowid;");
+      "created_ns, updated_ns, reduce_only FROM orders ORDER BY created_ns, rowid;");
   if (s == nullptr) return orders;
   while (sqlite3_step(s) == SQLITE_ROW) {
     Order order;
@@ -942,6 +1016,7 @@ std::vector<Order> Journal::load_orders() {
     order.venue_order_id = static_cast<VenueOrderId>(sqlite3_column_int64(s, 14));
     order.created_time_ns = sqlite3_column_int64(s, 15);
     order.updated_time_ns = sqlite3_column_int64(s, 16);
+    order.reduce_only = sqlite3_column_int64(s, 17) != 0;
     orders.push_back(order);
   }
   sqlite3_finalize(s);

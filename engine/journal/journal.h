@@ -76,6 +76,23 @@ struct FillRow {
   TimeNs time_ns;
 };
 
+// What happened on the account without an order of ours: a funding settlement (event_id = the
+// funding time) or a fill of an order the venue placed itself, e.g. a liquidation (event_id =
+// the trade id). Kept once per (kind, instrument, event id).
+enum class AccountEventKind : std::uint8_t { kFunding, kVenueFill };
+struct AccountEventRow {
+  AccountEventKind kind;
+  InstrumentId instrument;
+  std::int64_t event_id;
+  ClientOrderId client_order_id;  // venue fills: the venue's id ("autoclose-...")
+  Side side;                      // venue fills
+  Price price;                    // venue fills
+  Quantity quantity;              // venue fills
+  Money amount;                   // funding: paid to the account (negative: paid by it)
+  Money fee;                      // venue fills: in the cash asset
+  TimeNs time_ns;
+};
+
 // A trading state as journaled (see engine/risk/trading_state.h): the newest row per scope.
 struct TradingStateRow {
   std::string scope;  // global, instrument:<SYMBOL>, strategy:<tag>
@@ -141,6 +158,8 @@ class Journal {
   // A named value the risk controls need across restarts (the day's start equity, the equity
   // peak); the newest value per name.
   bool record_risk_mark(std::string_view name, std::int64_t value, TimeNs time_ns);
+  // A funding settlement or a venue's own fill; a repeat of the same identity is ignored.
+  bool record_account_event(const AccountEventRow& row);
 
   // Writes between begin_batch() and end_batch() commit together or not at all: an order's
   // new state and the fill that caused it are durable together. Batches nest; the outermost
@@ -166,6 +185,8 @@ class Journal {
   // Orders in the journal, oldest first (restart recovery).
   std::vector<Order> load_orders();
   std::vector<TradingStateRow> load_trading_states();
+  // Account events in the order recorded (restart recovery).
+  std::vector<AccountEventRow> load_account_events();
   // The mark's value, or `otherwise` when it was never recorded.
   std::int64_t load_risk_mark(std::string_view name, std::int64_t otherwise);
   std::int64_t count_rows(std::string_view table);
@@ -213,7 +234,7 @@ class Journal {
     TimeNs time_ns;
   };
   using Record = std::variant<IntentRecord, OrderEventRecord, FillRecord, DenialRecord, SignalRow,
-                              TradingStateRow, RiskMarkRecord>;
+                              TradingStateRow, RiskMarkRecord, AccountEventRow>;
   struct Batch {
     std::vector<Record> records;
     std::uint64_t number = 0;       // 1, 2, ... in the order handed over
@@ -245,6 +266,7 @@ class Journal {
   bool write_signal(const SignalRow& row);
   bool write_trading_state(const TradingStateRow& row);
   bool write_risk_mark(const RiskMarkRecord& record);
+  bool write_account_event(const AccountEventRow& row);
   bool insert_event(const Order& order, OrderEvent event, std::int32_t venue_error, TimeNs time_ns);
   void written(std::uint64_t batch, std::uint64_t last_intent);
   void fail(std::string why);
@@ -288,6 +310,7 @@ class Journal {
   sqlite3_stmt* upsert_state_ = nullptr;
   sqlite3_stmt* insert_state_history_ = nullptr;
   sqlite3_stmt* upsert_mark_ = nullptr;
+  sqlite3_stmt* insert_account_event_ = nullptr;
 };
 
 }  // namespace sigex

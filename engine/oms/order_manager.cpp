@@ -114,6 +114,7 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   order.quantity = intent.quantity;
   order.intent = intent.intent;
   order.reason = intent.reason;
+  order.reduce_only = intent.reduce_only;
   order.sequence = next - 1;
   // Journaled as SENT ("may be on its way") with its send event, in one commit: the intent is
   // durable before a single byte goes to the venue. A restart treats it as outcome unknown.
@@ -213,6 +214,9 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
       break;
     case ExecutionKind::kNotFound:
       return std::nullopt;  // handled above
+    case ExecutionKind::kFunding:
+    case ExecutionKind::kVenueFill:
+      return std::nullopt;  // not order events: the engine books them
     case ExecutionKind::kFill: {
       if (seen_trades_.contains({event.instrument, event.trade_id})) {
         ++duplicate_fills_;

@@ -98,6 +98,10 @@ class OrderManager {
 
   const Order* find(std::string_view client_order_id) const;
   // A fill restored from the journal: never applied again.
+  // False when the trade was seen before (a fill of the venue's own order, reported twice).
+  bool first_sighting(InstrumentId instrument, std::uint64_t trade_id) {
+    return seen_trades_.emplace(instrument, trade_id).second;
+  }
   void mark_trade_seen(InstrumentId instrument, std::uint64_t trade_id) {
     seen_trades_.emplace(instrument, trade_id);
   }

@@ -48,6 +48,7 @@ struct Order {
   TimeNs sent_time_ns = 0;  // when the request last left (not journaled: restart time after one)
   std::int32_t last_venue_error = 0;
   RejectionKind rejection = RejectionKind::kNone;  // when rejected: may a retry succeed?
+  bool reduce_only = false;                        // perpetuals: may only shrink the position
   std::string_view
       reason;  // the intent's (static text; empty for orders restored from the journal)
 
@@ -68,6 +69,7 @@ inline OrderCommand command_for(const Order& order, OrderCommandKind kind, TimeN
   command.created_time_ns = created_ns;
   command.journal_sequence = 0;
   command.prove_absence = false;
+  command.reduce_only = order.reduce_only;
   return command;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/core/check.h"
+#include "engine/portfolio/margin.h"
 
 namespace sigex {
 
@@ -12,17 +13,8 @@ Portfolio::Portfolio(const InstrumentRegistry& instruments, Money starting_cash)
       starting_cash_(starting_cash),
       cash_(starting_cash) {}
 
-FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price price,
-                                 Quantity quantity, const FillFee& fee) {
-  const Instrument& instrument = instruments_.get(instrument_id);
-  Position& position = positions_[instrument_id];
-  SIGEX_CHECK(quantity.raw > 0, "fill quantity must be positive");
-  const auto value =
-      notional(price, instrument.price_scale, quantity, instrument.quantity_scale, Rounding::kDown);
-  SIGEX_CHECK(value.has_value(), "fill notional overflow");
-  FillResult result;
+void Portfolio::book_fee(Position& position, const FillFee& fee, Quantity& base_fee) {
   position.fees += fee.value;
-  Quantity base_fee{0};
   switch (fee.asset) {
     case FeeAsset::kQuote:
       cash_ -= fee.value;
@@ -41,6 +33,26 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
       break;
     }
   }
+}
+
+FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price price,
+                                 Quantity quantity, const FillFee& fee) {
+  const Instrument& instrument = instruments_.get(instrument_id);
+  Position& position = positions_[instrument_id];
+  SIGEX_CHECK(quantity.raw > 0, "fill quantity must be positive");
+  Quantity base_fee{0};
+  if (instrument.is_perpetual()) {
+    // Futures fees are never taken from the contract: one in the base asset is booked as cash.
+    FillFee charged = fee;
+    if (charged.asset == FeeAsset::kBase) charged = FillFee::in_quote(fee.value);
+    book_fee(position, charged, base_fee);
+    return apply_perpetual_fill(instrument, position, side, price, quantity);
+  }
+  const auto value =
+      notional(price, instrument.price_scale, quantity, instrument.quantity_scale, Rounding::kDown);
+  SIGEX_CHECK(value.has_value(), "fill notional overflow");
+  FillResult result;
+  book_fee(position, fee, base_fee);
   SIGEX_CHECK(base_fee.raw >= 0, "negative fee");
   if (side == Side::kBuy) {
     // What is held is what was bought less a fee taken from it; its cost is what that part
@@ -83,6 +95,64 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
   return result;
 }
 
+FillResult Portfolio::apply_perpetual_fill(const Instrument& instrument, Position& position,
+                                           Side side, Price price, Quantity quantity) {
+  const auto value_of = [&](Quantity amount) {
+    const auto value = notional(price, instrument.price_scale, amount, instrument.quantity_scale,
+                                Rounding::kDown);
+    SIGEX_CHECK(value.has_value(), "fill notional overflow");
+    return *value;
+  };
+  FillResult result;
+  const bool buy = side == Side::kBuy;
+  const bool long_position = position.quantity.raw > 0;
+  Quantity opening = quantity;
+  if (position.quantity.raw != 0 && long_position != buy) {
+    // The fill closes (part of) the position first: realised = side × closed × (exit − entry).
+    const Quantity held = magnitude(position.quantity);
+    const Quantity closed = std::min(quantity, held);
+    const auto cost = mul_div(position.cost_basis.raw, closed.raw, held.raw, Rounding::kDown);
+    SIGEX_CHECK(cost.has_value(), "cost basis overflow");
+    const Money exit_value = value_of(closed);
+    result.realised_pnl = long_position ? exit_value - Money{*cost} : Money{*cost} - exit_value;
+    position.realised_pnl += result.realised_pnl;
+    cash_ += result.realised_pnl;
+    position.cost_basis -= Money{*cost};
+    position.quantity.raw += buy ? closed.raw : -closed.raw;
+    if (position.quantity.raw == 0) position.cost_basis = Money{0};
+    opening = quantity - closed;
+  }
+  if (opening.raw > 0) {
+    position.cost_basis += value_of(opening);
+    position.quantity.raw += buy ? opening.raw : -opening.raw;
+  }
+  if (buy) {
+    ++position.buys;
+  } else {
+    ++position.sells;
+  }
+  const Quantity held = magnitude(position.quantity);
+  position.entry_price =
+      held.raw > 0 ? average_price(position.cost_basis, held, instrument.price_scale,
+                                   instrument.quantity_scale, Rounding::kDown)
+                         .value_or(Price{0})
+                   : Price{0};
+  return result;
+}
+
+void Portfolio::apply_funding(InstrumentId instrument, Money amount) {
+  positions_[instrument].funding += amount;
+  cash_ += amount;
+  if (amount.raw >= 0) {
+    funding_received_ += amount;
+  } else {
+    funding_paid_ -= amount;
+  }
+}
+
+Money Portfolio::funding_received() const { return funding_received_; }
+Money Portfolio::funding_paid() const { return funding_paid_; }
+
 Money Portfolio::other_asset_fees_value() const {
   Money total{0};
   for (const auto& fees : other_fees_) total += fees.value;
@@ -93,7 +163,7 @@ Money Portfolio::market_value(InstrumentId instrument_id, const QuoteBook& quote
   const Position& position = positions_[instrument_id];
   if (position.quantity.raw == 0) return Money{0};
   const Instrument& instrument = instruments_.get(instrument_id);
-  Price mark = quotes.quote(instrument_id).reference();
+  Price mark = quotes.quote(instrument_id).valuation();
   if (mark.raw == 0) mark = position.entry_price;
   const auto value = notional(mark, instrument.price_scale, position.quantity,
                               instrument.quantity_scale, Rounding::kDown);
@@ -101,24 +171,106 @@ Money Portfolio::market_value(InstrumentId instrument_id, const QuoteBook& quote
   return *value;
 }
 
+Money Portfolio::unrealised_of_perpetual(InstrumentId instrument, const QuoteBook& quotes) const {
+  // side × (|quantity| × mark − entry notional): market_value is already signed.
+  const Position& position = positions_[instrument];
+  const Money value = market_value(instrument, quotes);
+  return position.quantity.raw >= 0 ? value - position.cost_basis : value + position.cost_basis;
+}
+
 Money Portfolio::unrealised_pnl(InstrumentId instrument, const QuoteBook& quotes) const {
+  if (instruments_.get(instrument).is_perpetual()) return unrealised_of_perpetual(instrument, quotes);
   return market_value(instrument, quotes) - positions_[instrument].cost_basis;
 }
 
 Money Portfolio::equity(const QuoteBook& quotes) const {
   Money total = cash_ - other_asset_fees_value();
   for (std::size_t i = 0; i < positions_.size(); ++i) {
-    total += market_value(static_cast<InstrumentId>(i), quotes);
+    const auto id = static_cast<InstrumentId>(i);
+    total += instruments_.get(id).is_perpetual() ? unrealised_of_perpetual(id, quotes)
+                                                 : market_value(id, quotes);
   }
   return total;
 }
 
 Money Portfolio::gross_exposure(const QuoteBook& quotes) const {
+  return long_exposure(quotes) + short_exposure(quotes);
+}
+
+Money Portfolio::long_exposure(const QuoteBook& quotes) const {
   Money total{0};
   for (std::size_t i = 0; i < positions_.size(); ++i) {
-    total += market_value(static_cast<InstrumentId>(i), quotes);
+    const Money value = market_value(static_cast<InstrumentId>(i), quotes);
+    if (value.raw > 0) total += value;
   }
   return total;
+}
+
+Money Portfolio::short_exposure(const QuoteBook& quotes) const {
+  Money total{0};
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    const Money value = market_value(static_cast<InstrumentId>(i), quotes);
+    if (value.raw < 0) total -= value;
+  }
+  return total;
+}
+
+MarginState Portfolio::margin(InstrumentId instrument_id, const QuoteBook& quotes) const {
+  MarginState state = margin_without_liquidation(instrument_id, quotes);
+  if (state.notional.raw == 0) return state;
+  const Instrument& instrument = instruments_.get(instrument_id);
+  const Position& position = positions_[instrument_id];
+  // Cross margin: the wallet behind this position is the wallet less the other positions'
+  // maintenance margin plus their unrealised PnL (Binance's WB − TMM1 + UPNL1).
+  Money wallet = cash_ - other_asset_fees_value();
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    const auto other = static_cast<InstrumentId>(i);
+    if (other == instrument_id || !instruments_.get(other).is_perpetual() ||
+        positions_[i].quantity.raw == 0) {
+      continue;
+    }
+    const MarginState other_state = margin_without_liquidation(other, quotes);
+    wallet += unrealised_of_perpetual(other, quotes) - other_state.maintenance_margin;
+  }
+  state.liquidation_price =
+      liquidation_price(instrument, position.quantity, position.entry_price, wallet);
+  return state;
+}
+
+MarginState Portfolio::margin_without_liquidation(InstrumentId instrument_id,
+                                                  const QuoteBook& quotes) const {
+  const Instrument& instrument = instruments_.get(instrument_id);
+  const Position& position = positions_[instrument_id];
+  MarginState state;
+  if (!instrument.is_perpetual() || position.quantity.raw == 0) return state;
+  Price mark = quotes.quote(instrument_id).valuation();
+  if (mark.raw == 0) mark = position.entry_price;
+  state.notional = position_notional(instrument, position.quantity, mark);
+  state.initial_margin = initial_margin(instrument, state.notional);
+  state.maintenance_margin = maintenance_margin(instrument, state.notional);
+  return state;
+}
+
+AccountMargin Portfolio::account_margin(const QuoteBook& quotes) const {
+  AccountMargin account;
+  account.margin_balance = cash_ - other_asset_fees_value();
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    const auto id = static_cast<InstrumentId>(i);
+    if (!instruments_.get(id).is_perpetual()) continue;
+    const MarginState state = margin_without_liquidation(id, quotes);
+    account.margin_balance += unrealised_of_perpetual(id, quotes);
+    account.initial_margin += state.initial_margin;
+    account.maintenance_margin += state.maintenance_margin;
+  }
+  if (account.maintenance_margin.raw > 0) {
+    account.margin_ratio_bps =
+        account.margin_balance.raw <= 0
+            ? 10'000
+            : mul_div(account.maintenance_margin.raw, 10'000, account.margin_balance.raw,
+                      Rounding::kUp)
+                  .value_or(10'000);
+  }
+  return account;
 }
 
 Money Portfolio::total_fees() const {

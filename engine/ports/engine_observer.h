@@ -17,6 +17,8 @@ class EngineObserver {
   virtual void on_event_processed(TimeNs /*now_ns*/) {}
   virtual void on_fill(const Order& /*order*/, const ExecutionEvent& /*fill*/,
                        Money /*realised_pnl*/) {}
+  // A funding settlement or a fill of the venue's own order (a liquidation), as booked.
+  virtual void on_account_event(const ExecutionEvent& /*event*/, Money /*realised_pnl*/) {}
   virtual void on_risk_denial(const OrderIntent& /*intent*/, RiskDenial /*reason*/,
                               TimeNs /*now_ns*/) {}
 };

@@ -83,6 +83,7 @@ void Engine::start() {
     portfolio_.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
     orders_.mark_trade_seen(fill.instrument, fill.trade_id);
   }
+  for (const AccountEventRow& row : journal_.load_account_events()) book_account_event(row);
   orders_.restore_from_journal(clock_.now_ns());
   // Signals already acted on (or journaled as stale) are never delivered again.
   if (signal_gate_ != nullptr) signal_gate_->restore();
@@ -290,6 +291,13 @@ void Engine::dispatch(const InboundEvent& event) {
       ++counters_.feed_resets;
       invalidate_book(event.reset.instrument);
       break;
+    case MarketEventKind::kMarkPrice:
+      ++counters_.mark_prices;
+      quotes_.apply(event.mark_price);
+      break;
+    case MarketEventKind::kFundingRate:
+      ++counters_.funding_rates;  // the venue settles it and reports what it booked
+      break;
     case MarketEventKind::kGrade:
       ++counters_.grades;
       for (std::size_t i = 0; i < strategies_.size(); ++i) {
@@ -488,9 +496,70 @@ void Engine::log_order_event(const Order& order, OrderEvent event,
   }
 }
 
+void Engine::book_account_event(const AccountEventRow& row) {
+  if (row.kind == AccountEventKind::kFunding) {
+    if (!settled_funding_.emplace(row.instrument, row.event_id).second) return;
+    portfolio_.apply_funding(row.instrument, row.amount);
+    return;
+  }
+  orders_.mark_trade_seen(row.instrument, static_cast<std::uint64_t>(row.event_id));
+  portfolio_.apply_fill(row.instrument, row.side, row.price, row.quantity,
+                        FillFee::in_quote(row.fee));
+}
+
+void Engine::handle_account_event(const ExecutionEvent& event) {
+  const Instrument& instrument = instruments_.get(event.instrument);
+  AccountEventRow row{};
+  row.instrument = event.instrument;
+  row.time_ns = event.venue_time_ns;
+  FillResult result{};
+  if (event.kind == ExecutionKind::kFunding) {
+    row.kind = AccountEventKind::kFunding;
+    row.event_id = event.venue_time_ns;
+    row.amount = event.funding;
+    if (settled_funding_.contains({row.instrument, row.event_id})) return;  // a repeat
+    book_account_event(row);
+    ++counters_.funding_settlements;
+    if (order_log_) {
+      log_info("funding symbol={} time={} amount={} position={}", instrument.symbol.view(),
+               format_utc_timestamp(event.venue_time_ns), money_text(event.funding),
+               format_decimal(event.quantity.raw, instrument.quantity_scale));
+    }
+  } else {
+    if (!orders_.first_sighting(event.instrument, event.trade_id)) return;  // a repeat
+    row.kind = AccountEventKind::kVenueFill;
+    row.event_id = static_cast<std::int64_t>(event.trade_id);
+    row.client_order_id = event.client_order_id;
+    row.side = event.side;
+    row.price = event.price;
+    row.quantity = event.quantity;
+    row.fee = event.fee;
+    result = portfolio_.apply_fill(row.instrument, row.side, row.price, row.quantity,
+                                   FillFee::in_quote(row.fee));
+    ++counters_.venue_fills;
+    ++counters_.alerts;
+    // The venue closed a position itself (a liquidation): nothing of ours explains it, so
+    // the instrument stops until an operator has looked.
+    set_trading_state(
+        instrument_scope(instrument.symbol.view()), TradingState::kHalted,
+        fmt::format("ALERT: the venue executed its own order {} ({} {} at {}): a liquidation; sigex "
+                    "ctl resume --scope {} once the account is checked",
+                    event.client_order_id.view(), to_string(event.side),
+                    format_decimal(event.quantity.raw, instrument.quantity_scale),
+                    format_decimal(event.price.raw, instrument.price_scale),
+                    instrument_scope(instrument.symbol.view())));
+  }
+  journal_.record_account_event(row);
+  for (auto* observer : observers_) observer->on_account_event(event, result.realised_pnl);
+}
+
 void Engine::handle_execution(const ExecutionEvent& event) {
   ++counters_.execution_events;
   const TimeNs now_ns = clock_.now_ns();
+  if (event.kind == ExecutionKind::kFunding || event.kind == ExecutionKind::kVenueFill) {
+    handle_account_event(event);
+    return;
+  }
   // Called inside the event's journal batch: the order's new state and the fill it carries
   // commit together.
   const auto update = orders_.apply(event, now_ns);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <queue>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -47,6 +48,10 @@ struct EngineCounters {
   std::uint64_t venue_rejections = 0;       // orders the venue refused
   std::uint64_t alerts = 0;                 // conditions an operator must see (logged as ALERT)
   std::uint64_t denials_not_journaled = 0;  // repeats of a denial within a minute (counted only)
+  std::uint64_t mark_prices = 0;
+  std::uint64_t funding_rates = 0;       // published settlements seen in the market data
+  std::uint64_t funding_settlements = 0;  // funding booked on the account
+  std::uint64_t venue_fills = 0;          // fills of the venue's own orders (liquidations)
 };
 
 class Engine {
@@ -151,6 +156,9 @@ class Engine {
   std::optional<ClientOrderId> deny(std::size_t strategy, const OrderIntent& intent,
                                     RiskDenial denial, TimeNs now_ns);
   void handle_execution(const ExecutionEvent& event);
+  // Funding settlements and the venue's own fills: booked once, journaled, never an order.
+  void handle_account_event(const ExecutionEvent& event);
+  void book_account_event(const AccountEventRow& row);
   // The venue refused `order`: back off, or stop the instrument when retrying cannot help.
   void on_venue_rejection(const Order& order, TimeNs now_ns);
   void run_due_in_batch();
@@ -197,6 +205,8 @@ class Engine {
   // (strategy, instrument, reason) -> when a denial was last journaled: one row a minute.
   std::map<std::tuple<std::size_t, InstrumentId, RiskDenial>, TimeNs> denial_journaled_ns_;
   bool origin_is_signal_ = false;
+  // Funding settlements already booked: (instrument, funding time).
+  std::set<std::pair<InstrumentId, TimeNs>> settled_funding_;
 };
 
 }  // namespace sigex

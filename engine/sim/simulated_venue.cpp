@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/core/check.h"
+#include "engine/portfolio/margin.h"
 
 namespace sigex {
 namespace {
@@ -11,6 +12,8 @@ constexpr std::int32_t kFilterFailure = -1013;
 constexpr std::int32_t kNewOrderRejected = -2010;
 constexpr std::int32_t kCancelRejected = -2011;
 constexpr std::int32_t kOrderDoesNotExist = -2013;
+constexpr std::int32_t kMarginInsufficient = -2019;   // USD-M
+constexpr std::int32_t kReduceOnlyRejected = -2022;   // USD-M
 
 bool is_marketable_buy(const OrderCommand& command, Price ask) {
   return command.type == OrderType::kMarket || command.price >= ask;
@@ -26,12 +29,30 @@ SimulatedVenue::SimulatedVenue(const InstrumentRegistry& instruments, SimulatedV
     : instruments_(instruments),
       config_(config),
       account_(instruments, starting_cash),
-      markets_(instruments.size()) {}
+      prices_(instruments.size()),
+      markets_(instruments.size()) {
+  for (const Instrument& instrument : instruments.all()) {
+    has_perpetuals_ = has_perpetuals_ || instrument.is_perpetual();
+  }
+}
 
-void SimulatedVenue::restore(const std::vector<Order>& orders, const std::vector<FillRow>& fills) {
+void SimulatedVenue::restore(const std::vector<Order>& orders, const std::vector<FillRow>& fills,
+                             const std::vector<AccountEventRow>& account_events) {
   for (const FillRow& fill : fills) {
     account_.apply_fill(fill.instrument, fill.side, fill.price, fill.quantity, fill.fee);
     next_trade_id_ = std::max(next_trade_id_, fill.trade_id + 1);
+  }
+  for (const AccountEventRow& event : account_events) {
+    if (event.kind == AccountEventKind::kFunding) {
+      account_.apply_funding(event.instrument, event.amount);
+      MarketState& market = markets_[event.instrument];
+      market.settled_funding_ns = std::max(market.settled_funding_ns, event.event_id);
+    } else {
+      account_.apply_fill(event.instrument, event.side, event.price, event.quantity,
+                          FillFee::in_quote(event.fee));
+      next_trade_id_ =
+          std::max(next_trade_id_, static_cast<std::uint64_t>(event.event_id) + 1);
+    }
   }
   for (const Order& order : orders) {
     // Sent, not answered: it never reached this in-process venue (a lookup says "not found").
@@ -109,9 +130,48 @@ std::int32_t SimulatedVenue::check_filters(const OrderCommand& command) const {
   if (price.raw > 0) {
     const auto value = notional(price, instrument.price_scale, command.quantity,
                                 instrument.quantity_scale, Rounding::kDown);
-    if (!value || *value < instrument.min_notional) return kFilterFailure;  // NOTIONAL
+    // Binance USD-M exempts reduce-only orders from the minimum notional.
+    if (!value || (*value < instrument.min_notional && !command.reduce_only)) {
+      return kFilterFailure;  // NOTIONAL
+    }
   }
   return 0;
+}
+
+std::int32_t SimulatedVenue::check_margin(const OrderCommand& command) const {
+  const Instrument& instrument = instruments_.get(command.instrument);
+  const Quantity position = account_.position(command.instrument).quantity;
+  const bool buy = command.side == Side::kBuy;
+  const bool reduces = buy ? position.raw < 0 : position.raw > 0;
+  if (command.reduce_only) return reduces ? 0 : kReduceOnlyRejected;
+  // Only what the order would open needs margin; what it closes frees it.
+  Quantity opening = command.quantity;
+  if (reduces) {
+    const Quantity held = magnitude(position);
+    opening = command.quantity > held ? command.quantity - held : Quantity{0};
+  }
+  if (opening.raw == 0) return 0;
+  const MarketState& market = markets_[command.instrument];
+  const Price price = command.type == OrderType::kLimit
+                          ? command.price
+                          : (buy ? market.best.ask_price : prices_.quote(command.instrument).valuation());
+  const AccountMargin account = account_.account_margin(prices_);
+  Money committed = account.initial_margin;
+  for (const LiveOrder& order : live_orders_) {
+    const Instrument& other = instruments_.get(order.command.instrument);
+    if (!order.resting || !other.is_perpetual() || order.command.reduce_only) continue;
+    const Price at = order.command.type == OrderType::kLimit
+                         ? order.command.price
+                         : prices_.quote(order.command.instrument).valuation();
+    committed += initial_margin(
+        other, position_notional(other, order.command.quantity - order.filled, at));
+  }
+  const Money order_notional = position_notional(instrument, opening, price);
+  const Money fee = apply_basis_points(order_notional, config_.perpetual_taker_fee_bps,
+                                       Rounding::kUp)
+                        .value_or(order_notional);
+  const Money needed = initial_margin(instrument, order_notional) + fee;
+  return account.margin_balance - committed >= needed ? 0 : kMarginInsufficient;
 }
 
 bool SimulatedVenue::has_balance_for(const OrderCommand& command) const {
@@ -140,7 +200,12 @@ void SimulatedVenue::arrive(const OrderCommand& command, TimeNs now_ns) {
     emit(ExecutionKind::kRejected, command, 0, now_ns, error);
     return;
   }
-  if (!has_balance_for(command)) {
+  if (instruments_.get(command.instrument).is_perpetual()) {
+    if (const std::int32_t error = check_margin(command); error != 0) {
+      emit(ExecutionKind::kRejected, command, 0, now_ns, error);
+      return;
+    }
+  } else if (!has_balance_for(command)) {
     emit(ExecutionKind::kRejected, command, 0, now_ns, kNewOrderRejected);
     return;
   }
@@ -200,6 +265,7 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
       }
       market.best = event.best_bid_offer;
       market.has_quote = true;
+      prices_.apply(event.best_bid_offer);
       for (auto& order : live_orders_) {
         if (order.resting && order.command.instrument == event.best_bid_offer.instrument) {
           match_against_quote(order, now_ns);
@@ -208,6 +274,7 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
       break;
     }
     case MarketEventKind::kTrade:
+      prices_.apply(event.trade);
       for (auto& order : live_orders_) {
         if (order.resting && order.command.instrument == event.trade.instrument) {
           match_against_trade(order, event.trade, now_ns);
@@ -216,6 +283,7 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
       break;
     case MarketEventKind::kBar:
       if (!event.bar.closed) break;
+      prices_.apply(event.bar);
       for (auto& order : live_orders_) {
         // A bar that began before the order existed is its past: wait for the next one.
         if (order.resting && order.command.instrument == event.bar.instrument &&
@@ -226,13 +294,94 @@ void SimulatedVenue::on_market(const InboundEvent& event) {
         }
       }
       break;
+    case MarketEventKind::kMarkPrice: {
+      const MarkPrice& mark = event.mark_price;
+      prices_.apply(mark);
+      MarketState& market = markets_[mark.instrument];
+      // The stream announced a rate for a funding time that has now passed: it settled.
+      if (market.announced_funding_ns > 0 && mark.venue_time_ns >= market.announced_funding_ns) {
+        settle_funding(mark.instrument, market.announced_funding_ns, market.announced_rate,
+                       mark.mark_price, now_ns);
+      }
+      if (mark.next_funding_time_ns > 0) {
+        market.announced_rate = mark.funding_rate;
+        market.announced_funding_ns = mark.next_funding_time_ns;
+      }
+      break;
+    }
+    case MarketEventKind::kFundingRate:
+      settle_funding(event.funding_rate.instrument, event.funding_rate.funding_time_ns,
+                     event.funding_rate.rate, event.funding_rate.mark_price, now_ns);
+      break;
     case MarketEventKind::kDepthLevel:
     case MarketEventKind::kTradingSignal:
     case MarketEventKind::kGrade:
     case MarketEventKind::kMarketDataReset:
       break;
   }
+  liquidate_if_needed(now_ns);
   remove_finished();
+}
+
+void SimulatedVenue::settle_funding(InstrumentId instrument_id, TimeNs funding_time_ns, Rate rate,
+                                    Price mark, TimeNs now_ns) {
+  const Instrument& instrument = instruments_.get(instrument_id);
+  MarketState& market = markets_[instrument_id];
+  if (!instrument.is_perpetual() || funding_time_ns <= market.settled_funding_ns) return;
+  market.settled_funding_ns = funding_time_ns;
+  const Quantity position = account_.position(instrument_id).quantity;
+  if (position.raw == 0) return;
+  if (mark.raw <= 0) mark = prices_.quote(instrument_id).valuation();
+  if (mark.raw <= 0) mark = account_.position(instrument_id).entry_price;
+  const Money amount = funding_payment(instrument, position, mark, rate);
+  account_.apply_funding(instrument_id, amount);
+  ExecutionEvent event{};
+  event.kind = ExecutionKind::kFunding;
+  event.instrument = instrument_id;
+  event.price = mark;
+  event.quantity = position;
+  event.funding = amount;
+  event.venue_time_ns = funding_time_ns;
+  outgoing_.push_back(Outgoing{now_ns + config_.order_latency_ns, event});
+}
+
+void SimulatedVenue::liquidate_if_needed(TimeNs now_ns) {
+  if (!has_perpetuals_) return;
+  const AccountMargin margin = account_.account_margin(prices_);
+  if (margin.maintenance_margin.raw == 0 || margin.margin_ratio_bps < 10'000) return;
+  for (LiveOrder& order : live_orders_) {
+    if (order.resting && instruments_.get(order.command.instrument).is_perpetual()) {
+      order.resting = false;
+      emit(ExecutionKind::kCanceled, order.command, order.venue_order_id, now_ns);
+    }
+  }
+  for (const Instrument& instrument : instruments_.all()) {
+    const Quantity position = account_.position(instrument.id).quantity;
+    if (!instrument.is_perpetual() || position.raw == 0) continue;
+    Price mark = prices_.quote(instrument.id).valuation();
+    if (mark.raw <= 0) mark = account_.position(instrument.id).entry_price;
+    const Quantity size = magnitude(position);
+    const Side side = position.raw > 0 ? Side::kSell : Side::kBuy;
+    const auto value = notional(mark, instrument.price_scale, size, instrument.quantity_scale,
+                                Rounding::kDown);
+    SIGEX_CHECK(value.has_value(), "liquidation notional overflow");
+    const Money fee =
+        apply_basis_points(*value, config_.liquidation_fee_bps, Rounding::kUp).value_or(*value);
+    account_.apply_fill(instrument.id, side, mark, size, FillFee::in_quote(fee));
+    ExecutionEvent event{};
+    event.kind = ExecutionKind::kVenueFill;
+    event.liquidity = Liquidity::kTaker;
+    event.instrument = instrument.id;
+    event.trade_id = next_trade_id_++;
+    event.client_order_id = ClientOrderId::from("autoclose-" + std::to_string(event.trade_id));
+    event.side = side;
+    event.price = mark;
+    event.quantity = size;
+    event.fee = fee;
+    event.fee_asset = FeeAsset::kQuote;
+    event.venue_time_ns = now_ns;
+    outgoing_.push_back(Outgoing{now_ns + config_.order_latency_ns, event});
+  }
 }
 
 void SimulatedVenue::match_against_quote(LiveOrder& order, TimeNs now_ns) {
@@ -306,8 +455,16 @@ void SimulatedVenue::match_against_bar(LiveOrder& order, const Bar& bar, TimeNs 
 void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liquidity liquidity,
                           TimeNs now_ns) {
   const Instrument& instrument = instruments_.get(order.command.instrument);
-  // The account may not cover a market buy that walks up: trim to what the cash allows.
-  if (order.command.side == Side::kBuy) {
+  if (instrument.is_perpetual()) {
+    // A reduce-only order closes at most the position.
+    if (order.command.reduce_only) {
+      const Quantity position = account_.position(order.command.instrument).quantity;
+      const bool reduces = order.command.side == Side::kBuy ? position.raw < 0 : position.raw > 0;
+      const Quantity held = magnitude(position);
+      quantity = reduces ? std::min(quantity, held) : Quantity{0};
+    }
+  } else if (order.command.side == Side::kBuy) {
+    // The account may not cover a market buy that walks up: trim to what the cash allows.
     const std::int64_t fee_bps =
         liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps;
     const auto affordable = quantity_for(
@@ -331,7 +488,10 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
       notional(price, instrument.price_scale, quantity, instrument.quantity_scale, Rounding::kDown);
   SIGEX_CHECK(value.has_value(), "simulated fill notional overflow");
   const std::int64_t fee_bps =
-      liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps;
+      instrument.is_perpetual()
+          ? (liquidity == Liquidity::kMaker ? config_.perpetual_maker_fee_bps
+                                            : config_.perpetual_taker_fee_bps)
+          : (liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps);
   const FillFee fee = fee_for(instrument, order.command.side, price, quantity, *value, fee_bps);
   account_.apply_fill(order.command.instrument, order.command.side, price, quantity, fee);
   order.filled += quantity;
@@ -356,6 +516,7 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
 FillFee SimulatedVenue::fee_for(const Instrument& instrument, Side side, Price price,
                                 Quantity quantity, Money value, std::int64_t fee_bps) const {
   const Money in_quote = apply_basis_points(value, fee_bps, Rounding::kUp).value_or(Money{0});
+  if (instrument.is_perpetual()) return FillFee::in_quote(in_quote);  // futures: always USDT
   switch (config_.fee_asset) {
     case SimulatedFeeAsset::kQuote:
       return FillFee::in_quote(in_quote);
@@ -395,7 +556,9 @@ void SimulatedVenue::emit(ExecutionKind kind, const OrderCommand& command,
   if (kind == ExecutionKind::kNotFound) event.absence = AbsenceEvidence::kProven;
   // As Binance's: a filter failure or an insufficient balance cannot succeed by retrying.
   if (kind == ExecutionKind::kRejected) {
-    event.rejection = error_code == kFilterFailure || error_code == kNewOrderRejected
+    event.rejection = error_code == kFilterFailure || error_code == kNewOrderRejected ||
+                              error_code == kMarginInsufficient ||
+                              error_code == kReduceOnlyRejected
                           ? RejectionKind::kFinal
                           : RejectionKind::kRetryable;
   }

@@ -26,6 +26,29 @@
 //    in the quote asset; as Binance spot does by default (`base`: a buy's fee in the base asset
 //    bought, rounded up to the quantity scale, a sell's in the quote asset received); or in a
 //    third asset (BNB) at a fixed price. Positions are then net of fees, as on the exchange.
+//
+// Perpetuals (USD-M, one-way mode), as Binance documents them
+// (../shared/reference/binance-usdm-futures.md §10):
+//  * Fees: the futures schedule (`perpetual_maker_fee_bps`, `perpetual_taker_fee_bps`), in the
+//    quote asset.
+//  * A new order needs margin: available = wallet + unrealised PnL − initial margin of the
+//    positions and of the open orders, at least the order's initial margin plus its taker fee,
+//    else it is rejected with -2019 (margin is insufficient). A reduce-only order that would
+//    not reduce the position is rejected with -2022; one larger than the position fills only
+//    what closes it. Reduce-only orders are exempt from the minimum notional.
+//  * Mark price: the venue's mark-price records when the data has them, else the reference
+//    price of the latest quote, trade or bar.
+//  * Funding: at each funding time, from a published settlement (a funding-rate record, with
+//    its mark price or else the venue's latest one) or from the mark-price stream (the rate it
+//    announced for the funding time it announced, settled by the first mark price at or after
+//    that time). Each position pays or receives |quantity| × mark × rate (positive: longs pay),
+//    reported as a funding event once per instrument and funding time.
+//  * Liquidation: when the account's maintenance margin reaches its margin balance (margin
+//    ratio 100 %), open orders on perpetuals are canceled and every perpetual position is
+//    closed at the mark price by the venue's own order ("autoclose-<trade id>"), charged
+//    `liquidation_fee_bps` of the notional (Binance's clearance fee, 1.25 % on BTCUSDT) instead
+//    of the taker fee. Binance fills liquidations at the bankruptcy price through its
+//    insurance fund; the mark price with the fee is sigex's documented approximation.
 
 #include <cstdint>
 #include <deque>
@@ -33,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/book/quote_book.h"
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
 #include "engine/order/order.h"
@@ -53,6 +77,10 @@ struct SimulatedVenueConfig {
   std::int64_t bar_participation_bps = 1000;         // at most 10 % of a bar's volume
   std::int64_t bar_open_tolerance_bps =
       100;  // of a bar's length: how late an order may be for its open
+  // Perpetuals: Binance's regular (VIP 0) USD-M fees, and its clearance fee on liquidation.
+  std::int64_t perpetual_maker_fee_bps = 2;  // 0.02 %
+  std::int64_t perpetual_taker_fee_bps = 5;  // 0.05 %
+  std::int64_t liquidation_fee_bps = 125;    // 1.25 %
 };
 
 class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
@@ -74,7 +102,10 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   // An order the journal only sent never reached this in-process venue: a lookup answers
   // "does not exist", exactly as a live exchange would. Trade ids continue after the
   // journal's highest. Call before the engine starts.
-  void restore(const std::vector<Order>& orders, const std::vector<FillRow>& fills);
+  void restore(const std::vector<Order>& orders, const std::vector<FillRow>& fills,
+               const std::vector<AccountEventRow>& account_events = {});
+  // Prices the venue values positions at (mark prices, or the latest reference prices).
+  const QuoteBook& prices() const { return prices_; }
 
  private:
   struct LiveOrder {
@@ -96,6 +127,10 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
     bool has_quote = false;
     Quantity bid_taken;  // our own takes at the current best bid
     Quantity ask_taken;
+    // Perpetuals: the funding announced by the mark-price stream, and the last settlement.
+    Rate announced_rate;
+    TimeNs announced_funding_ns = 0;
+    TimeNs settled_funding_ns = 0;
   };
 
   void process_arrivals(TimeNs now_ns);
@@ -104,6 +139,11 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   void arrive_query(const OrderCommand& command, TimeNs now_ns);
   std::int32_t check_filters(const OrderCommand& command) const;
   bool has_balance_for(const OrderCommand& command) const;
+  // Perpetuals: 0 when the account can take the order, else Binance's error code.
+  std::int32_t check_margin(const OrderCommand& command) const;
+  void settle_funding(InstrumentId instrument, TimeNs funding_time_ns, Rate rate, Price mark,
+                      TimeNs now_ns);
+  void liquidate_if_needed(TimeNs now_ns);
   void match_against_quote(LiveOrder& order, TimeNs now_ns);
   void match_against_trade(LiveOrder& order, const TradeTick& trade, TimeNs now_ns);
   void match_against_bar(LiveOrder& order, const Bar& bar, TimeNs now_ns);
@@ -119,7 +159,9 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   const InstrumentRegistry& instruments_;
   SimulatedVenueConfig config_;
   Portfolio account_;
+  QuoteBook prices_;
   std::vector<MarketState> markets_;
+  bool has_perpetuals_ = false;
   std::deque<InFlight> in_flight_;
   std::deque<Outgoing> outgoing_;
   std::vector<LiveOrder> live_orders_;

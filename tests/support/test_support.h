@@ -73,6 +73,30 @@ inline Instrument ethusdt() {
   return instrument;
 }
 
+// Binance's BTCUSDT USD-M perpetual with its first four leverage brackets (Oct 2024, from
+// ../shared/data/freqtrade/binance_leverage_tiers.BTC-ETH-excerpt.json); the maintenance
+// amounts are derived by margin.h as Binance derives its `cum`.
+inline Instrument btcusdt_perpetual(int leverage = 10) {
+  Instrument instrument = btcusdt();
+  instrument.kind = InstrumentKind::kPerpetual;
+  instrument.step_size = quantity("0.001");
+  instrument.min_quantity = quantity("0.001");
+  instrument.leverage = leverage;
+  const struct {
+    const char* cap;
+    std::int64_t rate;
+    int max_leverage;
+  } rows[] = {{"50000", 400'000, 125},
+              {"600000", 500'000, 100},
+              {"3000000", 650'000, 75},
+              {"12000000", 1'000'000, 50}};
+  for (const auto& row : rows) {
+    instrument.bracket_table[instrument.bracket_count++] =
+        MarginBracket{money(row.cap), Rate{row.rate}, Money{0}, row.max_leverage};
+  }
+  return instrument;
+}
+
 inline InstrumentRegistry two_instruments() {
   InstrumentRegistry registry;
   registry.add(btcusdt());

@@ -294,16 +294,62 @@ TEST(Journal, AJournalOfAnEarlierSigexIsUpgradedInPlace) {
   EXPECT_EQ(fills[0].fee.asset, FeeAsset::kQuote);  // what earlier journals meant
   EXPECT_EQ(journal->load_orders().size(), 1u);
   // The journal as it was is kept beside it.
-  EXPECT_TRUE(std::filesystem::exists(directory.path() / "journal.db.before-schema-2"));
+  EXPECT_TRUE(std::filesystem::exists(directory.path() / "journal.db.before-schema-3"));
+}
+
+TEST(Journal, ASchemaTwoJournalGainsReduceOnlyAndAccountEvents) {
+  TemporaryDirectory directory;
+  write_filled_order(directory.path());
+  tamper(directory.path(),
+         "DROP TABLE account_events; ALTER TABLE orders DROP COLUMN reduce_only; UPDATE "
+         "journal_meta SET value = '2' WHERE name = 'schema_version';");
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  const auto orders = journal->load_orders();
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_FALSE(orders[0].reduce_only);
+  EXPECT_TRUE(journal->load_account_events().empty());
+  EXPECT_TRUE(std::filesystem::exists(directory.path() / "journal.db.before-schema-3"));
+}
+
+TEST(Journal, AccountEventsAreKeptOnceEach) {
+  TemporaryDirectory directory;
+  std::string error;
+  {
+    auto journal = Journal::open(directory.path(), Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    AccountEventRow funding{AccountEventKind::kFunding, 1, 1'600'000'000'000'000'000,
+                            ClientOrderId{}, Side::kBuy, Price{0}, Quantity{0},
+                            Money{-250'000'000}, Money{0}, 1'600'000'000'000'000'000};
+    EXPECT_TRUE(journal->record_account_event(funding));
+    EXPECT_TRUE(journal->record_account_event(funding));  // a repeat is ignored
+    AccountEventRow liquidation{AccountEventKind::kVenueFill, 1, 77,
+                                ClientOrderId::from("autoclose-77"), Side::kSell,
+                                Price{4'000'000'000'000}, Quantity{10'000'000}, Money{0},
+                                Money{500'000'000}, 1'600'000'000'000'000'001};
+    EXPECT_TRUE(journal->record_account_event(liquidation));
+  }
+  auto journal = Journal::open(directory.path(), Durability::kFull, error);
+  ASSERT_TRUE(journal) << error;
+  const auto events = journal->load_account_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, AccountEventKind::kFunding);
+  EXPECT_EQ(events[0].amount, Money{-250'000'000});
+  EXPECT_EQ(events[1].kind, AccountEventKind::kVenueFill);
+  EXPECT_EQ(events[1].client_order_id.view(), "autoclose-77");
+  EXPECT_EQ(events[1].side, Side::kSell);
+  EXPECT_EQ(events[1].quantity, Quantity{10'000'000});
+  EXPECT_EQ(events[1].fee, Money{500'000'000});
 }
 
 TEST(Journal, AJournalOfANewerSigexIsRefused) {
   TemporaryDirectory directory;
   write_filled_order(directory.path());
-  tamper(directory.path(), "UPDATE journal_meta SET value = '3' WHERE name = 'schema_version';");
+  tamper(directory.path(), "UPDATE journal_meta SET value = '4' WHERE name = 'schema_version';");
   std::string error;
   EXPECT_FALSE(Journal::open(directory.path(), Durability::kFull, error));
-  EXPECT_NE(error.find("written by a newer sigex (journal schema 3; this sigex knows up to 2)"),
+  EXPECT_NE(error.find("written by a newer sigex (journal schema 4; this sigex knows up to 3)"),
             std::string::npos)
       << error;
 }
