@@ -32,7 +32,8 @@ void FlattenStrategy::step(StrategyContext& context) {
   bool waiting = false;
   for (InstrumentId id = 0; id < context.instruments().size(); ++id) {
     const Position& position = context.position(id);
-    if (position.quantity.raw <= 0 || refusals_[id] >= kMaxRefusals) continue;
+    // Longs are sold; shorts (perpetuals) are bought back.
+    if (position.quantity.raw == 0 || refusals_[id] >= kMaxRefusals) continue;
     // Resting orders (being canceled) and our own sells in flight come first.
     if (context.has_open_order(id) || !context.is_tradeable(id)) {
       waiting = true;
@@ -40,9 +41,9 @@ void FlattenStrategy::step(StrategyContext& context) {
     }
     OrderIntent intent;
     intent.instrument = id;
-    intent.side = Side::kSell;
+    intent.side = position.quantity.raw > 0 ? Side::kSell : Side::kBuy;
     intent.type = OrderType::kMarket;
-    intent.quantity = position.quantity;
+    intent.quantity = magnitude(position.quantity);
     intent.reduce_only = true;
     intent.reason = "flatten";
     intent.intent =
@@ -52,7 +53,8 @@ void FlattenStrategy::step(StrategyContext& context) {
       waiting = true;
     } else if (++refusals_[id] == kMaxRefusals) {
       log_error(
-          "flatten: {} of {} cannot be sold (refused {} times; see the risk denials); left as is",
+          "flatten: {} position {} cannot be closed (refused {} times; see the risk denials); left "
+          "as is",
           context.instruments().get(id).symbol.view(), position.quantity.raw, kMaxRefusals);
     } else {
       waiting = true;

@@ -1,5 +1,7 @@
 #include "engine/oms/order_manager.h"
 
+#include "engine/portfolio/margin.h"
+
 #include "engine/core/check.h"
 #include "engine/logging/log.h"
 
@@ -462,9 +464,24 @@ Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments)
       continue;
     }
     const Instrument& instrument = instruments.get(order.instrument);
+    if (instrument.is_perpetual()) continue;  // margin, not cash (reserved_margin)
     total += notional(order.price, instrument.price_scale, order.remaining(),
                       instrument.quantity_scale, Rounding::kUp)
                  .value_or(Money{0});
+  }
+  return total;
+}
+
+Money OrderManager::reserved_margin(const InstrumentRegistry& instruments) const {
+  Money total{0};
+  for (const std::size_t index : open_) {
+    const Order& order = orders_[index];
+    const Instrument& instrument = instruments.get(order.instrument);
+    if (!instrument.is_perpetual() || order.reduce_only || !is_open(order.state) ||
+        order.type == OrderType::kMarket) {
+      continue;
+    }
+    total += initial_margin(instrument, position_notional(instrument, order.remaining(), order.price));
   }
   return total;
 }

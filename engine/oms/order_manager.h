@@ -115,6 +115,8 @@ class OrderManager {
   // kNoInstrument). Returns how many were requested.
   std::size_t cancel_all(InstrumentId instrument, TimeNs now_ns);
   Money reserved_buy_notional(const InstrumentRegistry& instruments) const;
+  // Initial margin of open orders on perpetuals that may open a position (not reduce-only).
+  Money reserved_margin(const InstrumentRegistry& instruments) const;
   Quantity reserved_sell_quantity(InstrumentId instrument) const;
 
   bool halted() const { return !halt_reason_.empty(); }

@@ -220,7 +220,14 @@ MarginState Portfolio::margin(InstrumentId instrument_id, const QuoteBook& quote
   if (state.notional.raw == 0) return state;
   const Instrument& instrument = instruments_.get(instrument_id);
   const Position& position = positions_[instrument_id];
-  // Cross margin: the wallet behind this position is the wallet less the other positions'
+  const Money wallet = wallet_for(instrument_id, quotes);
+  state.liquidation_price =
+      liquidation_price(instrument, position.quantity, position.entry_price, wallet);
+  return state;
+}
+
+Money Portfolio::wallet_for(InstrumentId instrument_id, const QuoteBook& quotes) const {
+  // Cross margin: the wallet behind a position is the wallet less the other positions'
   // maintenance margin plus their unrealised PnL (Binance's WB − TMM1 + UPNL1).
   Money wallet = cash_ - other_asset_fees_value();
   for (std::size_t i = 0; i < positions_.size(); ++i) {
@@ -229,12 +236,10 @@ MarginState Portfolio::margin(InstrumentId instrument_id, const QuoteBook& quote
         positions_[i].quantity.raw == 0) {
       continue;
     }
-    const MarginState other_state = margin_without_liquidation(other, quotes);
-    wallet += unrealised_of_perpetual(other, quotes) - other_state.maintenance_margin;
+    wallet += unrealised_of_perpetual(other, quotes) -
+              margin_without_liquidation(other, quotes).maintenance_margin;
   }
-  state.liquidation_price =
-      liquidation_price(instrument, position.quantity, position.entry_price, wallet);
-  return state;
+  return wallet;
 }
 
 MarginState Portfolio::margin_without_liquidation(InstrumentId instrument_id,

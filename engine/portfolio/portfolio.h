@@ -98,6 +98,9 @@ class Portfolio {
   Money funding_paid() const;      // sum of negative settlements, as a positive amount
   MarginState margin(InstrumentId instrument, const QuoteBook& quotes) const;
   AccountMargin account_margin(const QuoteBook& quotes) const;
+  // The wallet behind a perpetual position in cross margin: cash less the other perpetual
+  // positions' maintenance margin plus their unrealised PnL (the WB of Binance's formula).
+  Money wallet_for(InstrumentId instrument, const QuoteBook& quotes) const;
   const std::vector<OtherAssetFees>& other_asset_fees() const { return other_fees_; }
   Money other_asset_fees_value() const;
   Money gross_exposure(const QuoteBook& quotes) const;

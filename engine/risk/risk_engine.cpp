@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "engine/core/int128.h"
+#include "engine/portfolio/margin.h"
+
 namespace sigex {
 
 std::string_view to_string(RiskDenial denial) {
@@ -50,6 +53,14 @@ std::string_view to_string(RiskDenial denial) {
       return "shutting_down";
     case RiskDenial::kRetryBackoff:
       return "retry_backoff";
+    case RiskDenial::kReduceOnlyWouldIncrease:
+      return "reduce_only_would_increase";
+    case RiskDenial::kInsufficientMargin:
+      return "insufficient_margin";
+    case RiskDenial::kMaxLeverage:
+      return "max_leverage";
+    case RiskDenial::kLiquidationDistance:
+      return "liquidation_distance";
     case RiskDenial::kCount:
       break;
   }
@@ -119,11 +130,14 @@ RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view)
   if (view.strategy_disabled) return RiskDenial::kStrategyDisabled;
   if (intent.quantity.raw <= 0) return RiskDenial::kInvalidOrder;
   if (intent.type == OrderType::kLimit && intent.price.raw <= 0) return RiskDenial::kInvalidOrder;
-  // Spot is long only: shrinking the position means selling no more than is held.
-  if (view.state == TradingState::kReducing &&
-      (intent.side == Side::kBuy || intent.quantity > view.position.quantity)) {
-    return RiskDenial::kReducingOnly;
-  }
+  // Shrinking the position: selling no more than is held (spot, long only), or trading
+  // against a perpetual position no more than its size.
+  const Quantity held = view.position.quantity;
+  const bool reduces = intent.side == Side::kBuy
+                           ? held.raw < 0 && intent.quantity <= magnitude(held)
+                           : held.raw > 0 && intent.quantity <= held;
+  if (view.state == TradingState::kReducing && !reduces) return RiskDenial::kReducingOnly;
+  if (intent.reduce_only && !reduces) return RiskDenial::kReduceOnlyWouldIncrease;
   if (view.outcome_unknown_pending) return RiskDenial::kOutcomeUnknown;
   if (!view.quote.is_fresh(view.now_ns, config_.max_quote_age_ns)) {
     return RiskDenial::kMarketDataStale;
@@ -144,12 +158,22 @@ RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view)
   if (view.crosses_own_order) return RiskDenial::kSelfTrade;
   const auto order_notional = notional(order_price, instrument.price_scale, intent.quantity,
                                        instrument.quantity_scale, Rounding::kUp);
-  if (!order_notional || *order_notional > config_.max_order_notional) {
-    return RiskDenial::kMaxOrderNotional;
+  if (!order_notional) return RiskDenial::kMaxOrderNotional;
+  // Closing risk is always allowed: a reduce-only order that shrinks the position passes the
+  // size, exposure and balance checks (a spot sell still needs what it sells).
+  if (intent.reduce_only && reduces) {
+    if (!instrument.is_perpetual() && intent.quantity > view.available_to_sell) {
+      return RiskDenial::kInsufficientPosition;
+    }
+    return RiskDenial::kNone;
   }
+  if (*order_notional > config_.max_order_notional) return RiskDenial::kMaxOrderNotional;
   if (intent.instrument < config_.max_order_quantity.size()) {
     const Quantity limit = config_.max_order_quantity[intent.instrument];
     if (limit.raw > 0 && intent.quantity > limit) return RiskDenial::kMaxOrderQuantity;
+  }
+  if (instrument.is_perpetual()) {
+    return evaluate_perpetual(intent, view, reference);
   }
   if (intent.side == Side::kBuy) {
     const auto after =
@@ -164,6 +188,74 @@ RiskDenial RiskEngine::evaluate(const OrderIntent& intent, const RiskView& view)
     return RiskDenial::kInsufficientPosition;
   }
   return RiskDenial::kNone;  // the order-rate throttle is checked last, in check()
+}
+
+RiskDenial RiskEngine::evaluate_perpetual(const OrderIntent& intent, const RiskView& view,
+                                          Price reference) const {
+  const Instrument& instrument = view.instrument;
+  const Position& position = view.position;
+  const Quantity signed_order{intent.side == Side::kBuy ? intent.quantity.raw
+                                                        : -intent.quantity.raw};
+  const Quantity after = position.quantity + signed_order;
+  const Money after_notional = position_notional(instrument, after, reference);
+  const bool grows = magnitude(after) > magnitude(position.quantity);
+  if (grows && after_notional > config_.max_position_notional) {
+    return RiskDenial::kMaxPositionNotional;
+  }
+  const Money before_notional = position_notional(instrument, position.quantity, reference);
+  if (grows && view.gross_exposure - before_notional + after_notional > config_.max_gross_exposure) {
+    return RiskDenial::kMaxGrossExposure;
+  }
+  // What the order opens beyond what it closes needs initial margin (and its taker fee, which
+  // the venue checks; the venue's answer is authoritative).
+  const bool closes = (intent.side == Side::kBuy) == (position.quantity.raw < 0);
+  const Quantity opening =
+      closes ? (intent.quantity > magnitude(position.quantity)
+                    ? intent.quantity - magnitude(position.quantity)
+                    : Quantity{0})
+             : intent.quantity;
+  if (opening.raw == 0) return RiskDenial::kNone;
+  const Price order_price = intent.type == OrderType::kMarket ? reference : intent.price;
+  const Money opening_margin =
+      initial_margin(instrument, position_notional(instrument, opening, order_price));
+  if (opening_margin > view.available_margin) return RiskDenial::kInsufficientMargin;
+  if (bracket_for(instrument, after_notional).max_leverage < instrument.leverage) {
+    return RiskDenial::kMaxLeverage;  // the venue refuses this size at the configured leverage
+  }
+  if (intent.instrument < config_.max_leverage.size()) {
+    const int limit = config_.max_leverage[intent.instrument];
+    if (limit > 0 && (view.margin_balance.raw <= 0 ||
+                      static_cast<Int128>(after_notional.raw) >
+                          static_cast<Int128>(view.margin_balance.raw) * limit)) {
+      return RiskDenial::kMaxLeverage;
+    }
+  }
+  if (config_.min_liquidation_distance_bps > 0) {
+    // The position after the order: entry averaged when it grows, the order's price when it
+    // flips, unchanged when it shrinks.
+    Price entry = position.entry_price;
+    if (!closes) {
+      const auto total = average_price(
+          position.cost_basis + position_notional(instrument, intent.quantity, order_price),
+          magnitude(after), instrument.price_scale, instrument.quantity_scale, Rounding::kDown);
+      if (!total) return RiskDenial::kInvalidOrder;
+      entry = *total;
+    } else if (opening.raw > 0) {
+      entry = order_price;
+    }
+    const auto liquidation =
+        liquidation_price(instrument, after, entry, view.wallet_for_position);
+    if (liquidation) {
+      const std::int64_t distance =
+          liquidation->raw > reference.raw ? liquidation->raw - reference.raw
+                                           : reference.raw - liquidation->raw;
+      if (static_cast<Int128>(distance) * 10'000 <
+          static_cast<Int128>(reference.raw) * config_.min_liquidation_distance_bps) {
+        return RiskDenial::kLiquidationDistance;
+      }
+    }
+  }
+  return RiskDenial::kNone;
 }
 
 }  // namespace sigex

@@ -7,15 +7,28 @@
 //   trading state   HALTED (global, instrument) denies everything; REDUCING allows only
 //                   orders that shrink the position; a strategy disabled by the
 //                   repeated-execution throttle sends nothing
-//   order shape     positive quantity, positive limit price
+//   order shape     positive quantity, positive limit price; a reduce-only order must shrink
+//                   the position
 //   unknown outcome an earlier order on the instrument has not been resolved
 //   market data     fresh quote, synced book, a reference price (fail closed without one)
 //   price collar    a limit price within ±collar of the reference
 //   self-trade      the order would cross one of our own resting orders
 //   order size      maximum notional, maximum quantity (per instrument)
-//   exposure        maximum position notional per instrument, total gross exposure
-//   balance         cash for buys (net of open buys), position for sells (net of open sells)
+//   exposure        maximum position notional per instrument (long or short), total gross
+//                   exposure
+//   balance         spot: cash for buys (net of open buys), position for sells (net of open
+//                   sells); perpetuals: initial margin for what the order opens, within the
+//                   margin available after positions and open orders
+//   leverage        perpetuals: the position's notional over the margin balance at most the
+//                   instrument's max_leverage, and within the venue's bracket for the
+//                   configured leverage
+//   liquidation     perpetuals: the estimated liquidation price after the order at least
+//                   min_liquidation_distance_bps away from the reference price
 //   order rate      at most N orders per window, per instrument and overall
+//
+// A reduce-only order that shrinks the position is never denied for size, exposure, balance,
+// leverage or liquidation distance: closing risk is always allowed (the order rate and the
+// market-data checks still apply).
 
 #include <array>
 #include <cstdint>
@@ -54,6 +67,10 @@ enum class RiskDenial : std::uint8_t {
   kVenueFilter,   // the venue's trading rules (tick, step, notional) cannot be met
   kShuttingDown,  // the daemon is stopping: no new orders
   kRetryBackoff,  // the venue refused this strategy's last order here: waiting before the next
+  kReduceOnlyWouldIncrease,  // a reduce-only order that would open or grow a position
+  kInsufficientMargin,
+  kMaxLeverage,
+  kLiquidationDistance,
   kCount,
 };
 
@@ -65,6 +82,12 @@ struct RiskConfig {
   Money max_gross_exposure{1'000'000 * 100'000'000LL};   // all instruments after the order
   // Per instrument (index = InstrumentId), in the instrument's quantity scale; 0: no limit.
   std::vector<Quantity> max_order_quantity;
+  // Perpetuals, per instrument (index = InstrumentId): position notional / margin balance at
+  // most this (0: no limit).
+  std::vector<int> max_leverage;
+  // Perpetuals: an order may not bring the estimated liquidation price closer to the reference
+  // price than this (0: no check).
+  std::int64_t min_liquidation_distance_bps = 1000;
   std::int64_t price_collar_bps = 500;          // limit price within ±5 % of the reference
   DurationNs max_quote_age_ns = 2 * kNsPerDay;  // older market data: instrument untradeable
   // Order-rate throttle: at most this many orders per window (0: no limit).
@@ -99,6 +122,10 @@ struct RiskView {
   bool strategy_disabled = false;
   bool crosses_own_order = false;  // a resting order of ours on the other side would match
   Money gross_exposure{0};         // all positions at their reference prices, before the order
+  // Perpetuals (cross margin, before the order).
+  Money margin_balance{0};       // wallet + unrealised PnL of perpetuals
+  Money available_margin{0};     // margin balance − initial margin of positions and open orders
+  Money wallet_for_position{0};  // wallet − other positions' maintenance margin + their uPnL
 };
 
 class RiskEngine {
@@ -123,6 +150,8 @@ class RiskEngine {
 
  private:
   RiskDenial evaluate(const OrderIntent& intent, const RiskView& view) const;
+  RiskDenial evaluate_perpetual(const OrderIntent& intent, const RiskView& view,
+                                Price reference) const;
   RateWindow& instrument_window(InstrumentId instrument);
 
   RiskConfig config_;

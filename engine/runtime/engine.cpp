@@ -340,7 +340,7 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   const Position& position = portfolio_.position(intent.instrument);
   const Money reserved = orders_.reserved_buy_notional(instruments_);
   const Money cash = portfolio_.cash();
-  const RiskView view{
+  RiskView view{
       instrument,
       quotes_.quote(intent.instrument),
       position,
@@ -356,6 +356,14 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
       strategy_disabled_[strategy],
       orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
       portfolio_.gross_exposure(quotes_)};
+  if (instrument.is_perpetual()) {
+    const AccountMargin margin = portfolio_.account_margin(quotes_);
+    view.margin_balance = margin.margin_balance;
+    // Spot buys waiting on the book spend the same cash.
+    view.available_margin = margin.margin_balance - margin.initial_margin -
+                            orders_.reserved_margin(instruments_) - reserved;
+    view.wallet_for_position = portfolio_.wallet_for(intent.instrument, quotes_);
+  }
   const RiskDenial denial = risk_.check(order, view);
   if (denial != RiskDenial::kNone) return deny(strategy, intent, denial, now_ns);
   auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), order,

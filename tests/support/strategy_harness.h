@@ -20,6 +20,9 @@ namespace sigex::testing {
 class StrategyHarness {
  public:
   explicit StrategyHarness(TimeNs start_ns) : clock_(start_ns) {}
+  // Instruments other than BTCUSDT and ETHUSDT spot (e.g. perpetuals); before prepare().
+  StrategyHarness(TimeNs start_ns, InstrumentRegistry instruments)
+      : instruments_(std::move(instruments)), clock_(start_ns) {}
 
   // A fresh engine (not started) with `risk`; strategies are added with add().
   void prepare(const RiskConfig& risk) {
@@ -71,6 +74,13 @@ class StrategyHarness {
                                         quantity(size), price(ask), quantity(size),  1};
     process(event);
   }
+  void mark(InstrumentId instrument, std::string_view value) {
+    InboundEvent event;
+    event.kind = MarketEventKind::kMarkPrice;
+    event.mark_price =
+        MarkPrice{instrument, clock_.now_ns(), clock_.now_ns(), price(value), Rate{0}, 0};
+    process(event);
+  }
   void grade(InstrumentId instrument, std::string_view value, TimeNs date) {
     InboundEvent event;
     event.kind = MarketEventKind::kGrade;
@@ -98,6 +108,7 @@ class StrategyHarness {
 
   Engine& engine() { return *engine_; }
   Journal& journal() { return *journal_; }
+  SimulatedVenue& venue() { return *venue_; }
   const Engine& engine() const { return *engine_; }
   const InstrumentRegistry& instruments() const { return instruments_; }
   SimulatedClock& clock() { return clock_; }

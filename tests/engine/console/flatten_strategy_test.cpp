@@ -67,6 +67,47 @@ TEST_F(FlattenStrategyTest, SellsEveryPositionWithMarketOrdersTaggedFlatten) {
   EXPECT_EQ(sells, 2);
 }
 
+// Sells one lot of every instrument on each quote: on a perpetual that opens a short.
+class ShortOnQuote final : public Strategy {
+ public:
+  std::string_view tag() const override { return "short"; }
+  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
+    if (tried++ > 0) return;
+    OrderIntent intent;
+    intent.instrument = quote.instrument;
+    intent.side = Side::kSell;
+    intent.price = quote.bid_price;
+    intent.quantity = quantity("0.01");
+    intent.intent = IntentKey{static_cast<std::uint64_t>(tried)};
+    context.submit(intent);
+  }
+  int tried = 0;
+};
+
+TEST(FlattenPerpetuals, BuysBackShortsWithReduceOnlyOrders) {
+  InstrumentRegistry registry;
+  registry.add(btcusdt_perpetual(5));
+  StrategyHarness harness(kStart, std::move(registry));
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerHour;
+  harness.prepare(risk);
+  harness.add(std::make_unique<ShortOnQuote>());
+  auto& flatten = harness.add(std::make_unique<FlattenStrategy>());
+  harness.engine().start();
+  harness.quote(0, "50000", "50001", "5");
+  ASSERT_EQ(harness.engine().portfolio().position(0).quantity, quantity("-0.01"));
+  harness.engine().set_trading_state(std::string(kGlobalScope), TradingState::kReducing,
+                                     "operator flatten: test");
+  flatten.flatten(1);
+  harness.wait(kNsPerSecond);
+  EXPECT_EQ(harness.engine().portfolio().position(0).quantity.raw, 0);
+  EXPECT_EQ(harness.venue().account().position(0).quantity.raw, 0);
+  const Order& last = harness.engine().orders().orders().back();
+  EXPECT_EQ(last.side, Side::kBuy);
+  EXPECT_TRUE(last.reduce_only);
+  EXPECT_EQ(last.reason, "flatten");
+}
+
 TEST_F(FlattenStrategyTest, WaitsForAMarketBeforeSelling) {
   harness_.quote(0, "50000", "50001", "5");
   ASSERT_EQ(held(0), quantity("0.01"));

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "engine/core/int128.h"
+#include "engine/portfolio/margin.h"
 
 #include "support/test_support.h"
 
@@ -239,6 +240,131 @@ TEST_F(RiskEngineTest, ApprovedOrdersNeverBreachALimit) {
     }
   }
   EXPECT_GT(approved, 1'000u) << "the property was hardly exercised";
+}
+
+}  // namespace
+}  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// Perpetuals: reduce-only orders are never denied for exposure; margin, leverage and the
+// distance to the liquidation price bound what opens or grows a position.
+class PerpetualRiskTest : public ::testing::Test {
+ protected:
+  PerpetualRiskTest() {
+    InstrumentRegistry registry;
+    registry.add(btcusdt_perpetual(10));
+    instrument_ = registry.get(0);
+    quote_.bid = price("49990");
+    quote_.ask = price("50010");
+    quote_.last_update_ns = kNow;
+    config_.max_order_notional = money("20000");
+    config_.max_position_notional = money("30000");
+    config_.price_collar_bps = 100;
+    config_.max_leverage = {5};
+    config_.min_liquidation_distance_bps = 1000;
+  }
+
+  RiskView view() const {
+    RiskView view{instrument_, quote_, position_, kNow, money("0"), Quantity{0}, false, false};
+    view.state = state_;
+    view.margin_balance = margin_balance_;
+    view.available_margin = available_margin_;
+    view.wallet_for_position = margin_balance_;
+    return view;
+  }
+
+  OrderIntent order(Side side, std::string_view size, bool reduce_only = false) const {
+    OrderIntent intent;
+    intent.instrument = 0;
+    intent.side = side;
+    intent.price = side == Side::kBuy ? price("50100") : price("49900");
+    intent.quantity = quantity(size);
+    intent.reduce_only = reduce_only;
+    return intent;
+  }
+
+  void hold(std::string_view size, std::string_view entry) {
+    position_.quantity = quantity(size);
+    position_.entry_price = price(entry);
+    position_.cost_basis = position_notional(instrument_, position_.quantity, position_.entry_price);
+  }
+
+  static constexpr TimeNs kNow = 1'000 * kNsPerSecond;
+  Instrument instrument_;
+  Quote quote_;
+  Position position_;
+  TradingState state_ = TradingState::kActive;
+  Money margin_balance_ = money("10000");
+  Money available_margin_ = money("10000");
+  RiskConfig config_;
+};
+
+TEST_F(PerpetualRiskTest, ShortsOpenWithinMarginAndLimits) {
+  RiskEngine risk(config_);
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.2"), view()), RiskDenial::kNone);  // 10000 short
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.7"), view()), RiskDenial::kMaxOrderNotional);
+  hold("-0.5", "50000");
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.2"), view()), RiskDenial::kMaxPositionNotional);
+  hold("0", "0");
+  available_margin_ = money("900");  // 10000 at 10x needs 1000
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.2"), view()), RiskDenial::kInsufficientMargin);
+}
+
+TEST_F(PerpetualRiskTest, LeverageOverTheMarginBalanceIsCapped) {
+  RiskEngine risk(config_);
+  margin_balance_ = money("3000");  // 5x of 3000 is 15000
+  EXPECT_EQ(risk.check(order(Side::kBuy, "0.29"), view()), RiskDenial::kNone);
+  EXPECT_EQ(risk.check(order(Side::kBuy, "0.31"), view()), RiskDenial::kMaxLeverage);
+}
+
+TEST_F(PerpetualRiskTest, AnOrderThatBringsTheLiquidationPriceTooCloseIsDenied) {
+  config_.max_leverage = {0};
+  config_.max_position_notional = money("100000");
+  config_.max_order_notional = money("100000");
+  RiskEngine risk(config_);
+  margin_balance_ = money("2000");
+  // 0.2 BTC long with 2000 behind it: liquidation near 40160, 20 % away: allowed.
+  EXPECT_EQ(risk.check(order(Side::kBuy, "0.2"), view()), RiskDenial::kNone);
+  // 0.35 BTC: liquidation near 44460, 11 % away: allowed; 0.4 BTC: near 45180, 9.6 %: denied.
+  EXPECT_EQ(risk.check(order(Side::kBuy, "0.35"), view()), RiskDenial::kNone);
+  EXPECT_EQ(risk.check(order(Side::kBuy, "0.4"), view()), RiskDenial::kLiquidationDistance);
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.4"), view()), RiskDenial::kLiquidationDistance);
+}
+
+TEST_F(PerpetualRiskTest, ReduceOnlyIsNeverDeniedForExposure) {
+  RiskEngine risk(config_);
+  hold("-1", "50000");           // 50000 short: beyond every limit (the limits were lowered)
+  available_margin_ = money("0");
+  margin_balance_ = money("100");
+  state_ = TradingState::kReducing;
+  EXPECT_EQ(risk.check(order(Side::kBuy, "1", true), view()), RiskDenial::kNone);
+  EXPECT_EQ(risk.check(order(Side::kBuy, "0.4", true), view()), RiskDenial::kNone);
+  // What would open a position is refused, flagged or not.
+  EXPECT_EQ(risk.check(order(Side::kBuy, "1.5", true), view()),
+            RiskDenial::kReducingOnly);
+  state_ = TradingState::kActive;
+  EXPECT_EQ(risk.check(order(Side::kBuy, "1.5", true), view()),
+            RiskDenial::kReduceOnlyWouldIncrease);
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.1", true), view()),
+            RiskDenial::kReduceOnlyWouldIncrease);
+  state_ = TradingState::kReducing;
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.1"), view()), RiskDenial::kReducingOnly);
+  state_ = TradingState::kHalted;
+  EXPECT_EQ(risk.check(order(Side::kBuy, "1", true), view()), RiskDenial::kTradingHalted);
+}
+
+TEST_F(PerpetualRiskTest, ClosingAndFlippingNeedMarginOnlyForWhatOpens) {
+  RiskEngine risk(config_);
+  hold("0.2", "50000");
+  available_margin_ = money("0");
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.2"), view()), RiskDenial::kNone);  // closes
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.3"), view()), RiskDenial::kInsufficientMargin);
+  available_margin_ = money("600");  // the 0.1 it opens needs 500
+  EXPECT_EQ(risk.check(order(Side::kSell, "0.3"), view()), RiskDenial::kNone);
 }
 
 }  // namespace
