@@ -13,7 +13,15 @@ using simdjson::ondemand::array;
 using simdjson::ondemand::object;
 using simdjson::ondemand::value;
 
-enum class StreamKind : std::uint8_t { kUnknown, kBookTicker, kTrade, kAggTrade, kDepth, kKline };
+enum class StreamKind : std::uint8_t {
+  kUnknown,
+  kBookTicker,
+  kTrade,
+  kAggTrade,
+  kDepth,
+  kKline,
+  kMarkPrice,
+};
 
 StreamKind kind_from_stream(std::string_view stream) {
   const auto at = stream.find('@');
@@ -24,6 +32,7 @@ StreamKind kind_from_stream(std::string_view stream) {
   if (suffix == "aggTrade") return StreamKind::kAggTrade;
   if (suffix.starts_with("depth")) return StreamKind::kDepth;
   if (suffix.starts_with("kline_")) return StreamKind::kKline;
+  if (suffix.starts_with("markPrice")) return StreamKind::kMarkPrice;  // @markPrice, @markPrice@1s
   return StreamKind::kUnknown;
 }
 
@@ -32,6 +41,7 @@ StreamKind kind_from_event_type(std::string_view type) {
   if (type == "aggTrade") return StreamKind::kAggTrade;
   if (type == "depthUpdate") return StreamKind::kDepth;
   if (type == "kline") return StreamKind::kKline;
+  if (type == "markPriceUpdate") return StreamKind::kMarkPrice;
   return StreamKind::kUnknown;
 }
 
@@ -152,7 +162,44 @@ void frame_message(std::vector<InboundEvent>& out, std::size_t first, InboundEve
 bool BinanceParser::recognises(std::string_view frame) {
   return frame.starts_with("{\"stream\"") || frame.starts_with("{\"e\"") ||
          frame.starts_with("{\"u\"") || frame.starts_with("{\"lastUpdateId\"") ||
-         frame.starts_with("{\"rest\"");
+         frame.starts_with("{\"rest\"") || frame.starts_with("{\"symbol\"");
+}
+
+Result<const Instrument*> BinanceParser::perpetual_field(simdjson::ondemand::object& payload,
+                                                        std::string_view key) {
+  std::string_view symbol;
+  if (!plain_string(payload.find_field(key), symbol)) return fail(Errc::kMissingField, "symbol");
+  const Instrument* instrument = instruments_.find_by_symbol(symbol, InstrumentKind::kPerpetual);
+  if (instrument == nullptr) return fail(Errc::kUnknownInstrument, "unknown perpetual symbol");
+  return instrument;
+}
+
+Result<std::size_t> BinanceParser::parse_funding_row(simdjson::ondemand::object& row,
+                                                     TimeNs receive_time_ns,
+                                                     std::vector<InboundEvent>& out) {
+  // GET /fapi/v1/fundingRate rows: symbol, fundingRate, fundingTime, markPrice (newer rows).
+  const auto found = perpetual_field(row, "symbol");
+  if (!found) return tl::unexpected(found.error());
+  const Instrument& instrument = **found;
+  FieldReader fields(row);
+  InboundEvent event{};
+  event.kind = MarketEventKind::kFundingRate;
+  event.funding_rate = FundingRate{};
+  FundingRate& funding = event.funding_rate;
+  funding.instrument = instrument.id;
+  funding.rate = Rate{fields.decimal("fundingRate", kRateScale)};
+  funding.funding_time_ns = fields.time_ms("fundingTime");
+  funding.receive_time_ns = receive_time_ns;
+  if (fields.error()) return tl::unexpected(*fields.error());
+  std::string_view mark;
+  if (plain_string(row.find_field("markPrice"), mark) && !mark.empty()) {
+    const auto value = parse_decimal(mark, instrument.price_scale);
+    if (!value) return tl::unexpected(value.error());
+    funding.mark_price = Price{*value};
+  }
+  if (funding.mark_price.raw < 0) return fail(Errc::kOutOfRange, "negative mark price");
+  out.push_back(event);
+  return std::size_t{1};
 }
 
 Result<const Instrument*> BinanceParser::instrument_field(simdjson::ondemand::object& payload) {
@@ -259,6 +306,8 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     if (id == kNoInstrument) return fail(Errc::kUnknownInstrument, "unknown symbol");
     if (root.find_field("data").get_object().get(payload)) return fail(Errc::kMissingField, "data");
     return parse_snapshot(payload, id, receive_time_ns, out);
+  } else if (frame.starts_with("{\"symbol\"")) {
+    return parse_funding_row(root, receive_time_ns, out);
   } else if (frame.starts_with("{\"lastUpdateId\"")) {
     is_snapshot = true;
     payload = root;
@@ -387,6 +436,27 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
           bar.close < bar.low || bar.close > bar.high || bar.volume.raw < 0) {
         return fail(Errc::kOutOfRange, "inconsistent kline");
       }
+      out.push_back(event);
+      return std::size_t{1};
+    }
+    case StreamKind::kMarkPrice: {
+      // e, E, s, p (mark), i (index), P (estimated settle), r (funding rate), T (next funding)
+      const TimeNs event_time_ns = fields.time_ms("E");
+      if (fields.error()) return tl::unexpected(*fields.error());
+      const auto found = perpetual_field(payload, "s");
+      if (!found) return tl::unexpected(found.error());
+      const Instrument& instrument = **found;
+      event.kind = MarketEventKind::kMarkPrice;
+      event.mark_price = MarkPrice{};
+      MarkPrice& mark = event.mark_price;
+      mark.instrument = instrument.id;
+      mark.venue_time_ns = event_time_ns;
+      mark.receive_time_ns = receive_time_ns;
+      mark.mark_price = Price{fields.decimal("p", instrument.price_scale)};
+      mark.funding_rate = Rate{fields.decimal("r", kRateScale)};
+      mark.next_funding_time_ns = fields.time_ms("T");
+      if (fields.error()) return tl::unexpected(*fields.error());
+      if (mark.mark_price.raw <= 0) return fail(Errc::kOutOfRange, "non-positive mark price");
       out.push_back(event);
       return std::size_t{1};
     }

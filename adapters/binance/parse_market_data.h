@@ -8,7 +8,10 @@
 //  * REST GET /api/v3/depth snapshots {"lastUpdateId":..,"bids":..,"asks":..}, which carry no
 //    symbol: the caller names the instrument;
 //  * sigex's recording of such a snapshot, {"rest":"/api/v3/depth?symbol=BTCUSDT&limit=1000",
-//    "data":<raw body>}, whose target names the symbol.
+//    "data":<raw body>}, whose target names the symbol;
+//  * USD-M perpetuals: @markPrice / @markPrice@1s (markPriceUpdate: mark price, funding rate,
+//    next funding time) and rows of GET /fapi/v1/fundingRate ({"symbol","fundingRate",
+//    "fundingTime"[,"markPrice"]}: a settled funding), both for the perpetual of that symbol.
 // One parser per thread; it reuses its simdjson parser, so steady-state parsing does not
 // allocate. `frame` must be followed by SIMDJSON_PADDING readable bytes.
 
@@ -40,6 +43,11 @@ class BinanceParser {
   InstrumentId resolve(std::string_view symbol);
   Result<std::size_t> parse_snapshot(simdjson::ondemand::object& payload, InstrumentId instrument,
                                      TimeNs receive_time_ns, std::vector<InboundEvent>& out);
+  // Reads a symbol field and maps it to the configured perpetual of that symbol.
+  Result<const Instrument*> perpetual_field(simdjson::ondemand::object& payload,
+                                            std::string_view key);
+  Result<std::size_t> parse_funding_row(simdjson::ondemand::object& row, TimeNs receive_time_ns,
+                                        std::vector<InboundEvent>& out);
   // Reads the "s" field and maps it to a configured instrument.
   Result<const Instrument*> instrument_field(simdjson::ondemand::object& payload);
 

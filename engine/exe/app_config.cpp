@@ -49,6 +49,67 @@ void read_logging(ConfigSection section, LogConfig& logging) {
   section.finish();
 }
 
+// kind = "spot" | "perpetual"; for perpetuals the leverage set on the venue, the risk limit on
+// leverage and the venue's leverage brackets ([[instruments.brackets]], ascending).
+void read_instrument_kind(ConfigSection& section, Instrument& instrument, int& max_leverage) {
+  std::string kind = "spot";
+  section.text("kind", kind);
+  if (kind == "perpetual") {
+    instrument.kind = InstrumentKind::kPerpetual;
+  } else if (kind != "spot") {
+    section.error("kind", "expected \"spot\" or \"perpetual\" (a USDT-margined perpetual)");
+  }
+  const bool perpetual = instrument.is_perpetual();
+  for (const char* key : {"leverage", "max_leverage", "brackets"}) {
+    if (!perpetual && section.has(key)) {
+      section.error(key, "only for kind = \"perpetual\"");
+    }
+  }
+  if (!perpetual) return;
+  section.integer("leverage", instrument.leverage, 1, 125);
+  max_leverage = instrument.leverage;
+  section.integer("max_leverage", max_leverage, 0, 125);
+  if (max_leverage > 0 && instrument.leverage > max_leverage) {
+    section.error("leverage", "must not exceed max_leverage (" + std::to_string(max_leverage) + ")");
+  }
+  auto brackets = section.tables("brackets");
+  if (brackets.empty()) {
+    section.error("brackets",
+                  "required for a perpetual: the venue's leverage brackets (Binance GET "
+                  "/fapi/v1/leverageBracket: notionalCap, maintMarginRatio, initialLeverage), as "
+                  "[[instruments.brackets]] tables; BTCUSDT's are in "
+                  "config/backtest-grade-trend-perp.toml");
+  } else if (brackets.size() > kMaxMarginBrackets) {
+    section.error("brackets", "at most " + std::to_string(kMaxMarginBrackets) + " brackets");
+    return;
+  }
+  for (auto& table : brackets) {
+    MarginBracket bracket;
+    table.decimal("notional_cap", kMoneyScale, bracket.notional_cap.raw);
+    table.decimal("maintenance_margin_rate", kRateScale, bracket.maintenance_rate.raw);
+    table.integer("max_leverage", bracket.max_leverage, 1, 125);
+    if (bracket.notional_cap.raw <= 0) table.error("notional_cap", "required and positive");
+    if (bracket.maintenance_rate.raw <= 0 || bracket.maintenance_rate.raw >= pow10(kRateScale)) {
+      table.error("maintenance_margin_rate", "required, between 0 and 1");
+    }
+    if (instrument.bracket_count > 0) {
+      const MarginBracket& previous = instrument.bracket_table[instrument.bracket_count - 1];
+      if (bracket.notional_cap <= previous.notional_cap) {
+        table.error("notional_cap", "must be larger than the previous bracket's");
+      }
+      if (bracket.maintenance_rate < previous.maintenance_rate) {
+        table.error("maintenance_margin_rate", "must not be smaller than the previous bracket's");
+      }
+    }
+    table.finish();
+    instrument.bracket_table[instrument.bracket_count++] = bracket;
+  }
+  if (instrument.bracket_count > 0 && instrument.leverage > instrument.bracket_table[0].max_leverage) {
+    section.error("leverage", "exceeds the first bracket's max_leverage (" +
+                                  std::to_string(instrument.bracket_table[0].max_leverage) + ")");
+  }
+}
+
 void read_instrument(ConfigSection section, AppConfig& config) {
   Instrument instrument;
   std::string symbol, base, quote, token_symbol;
@@ -77,10 +138,15 @@ void read_instrument(ConfigSection section, AppConfig& config) {
                                      "\"): one cash asset per process");
   }
   if (!instrument.token_symbol.assign(token_symbol)) section.error("token_symbol", "too long");
+  int max_leverage = 0;
+  read_instrument_kind(section, instrument, max_leverage);
   if (instrument.tick_size.raw <= 0) section.error("tick_size", "required and positive");
   if (instrument.step_size.raw <= 0) section.error("step_size", "required and positive");
   for (const auto& other : config.instruments) {
-    if (other.symbol == instrument.symbol) section.error("symbol", "duplicate symbol " + symbol);
+    if (other.symbol == instrument.symbol && other.kind == instrument.kind) {
+      section.error("symbol", "duplicate " + std::string(to_string(instrument.kind)) + " symbol " +
+                                  symbol);
+    }
     if (instrument.token_id != 0 && other.token_id == instrument.token_id) {
       section.error("token_id", "token id mapped twice");
     }
@@ -88,6 +154,7 @@ void read_instrument(ConfigSection section, AppConfig& config) {
   section.finish();
   config.instruments.push_back(instrument);
   config.risk.max_order_quantity.push_back(max_order_quantity);
+  config.risk.max_leverage.push_back(max_leverage);
 }
 
 void read_backtest(ConfigSection section, AppConfig& config) {
@@ -145,6 +212,9 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.integer("order_latency_us", latency_us, 0, 60'000'000);
   venue.order_latency_ns = latency_us * kNsPerUs;
   section.integer("maker_fee_bps", venue.maker_fee_bps, -100, 1000);
+  section.integer("perpetual_maker_fee_bps", venue.perpetual_maker_fee_bps, -100, 1000);
+  section.integer("perpetual_taker_fee_bps", venue.perpetual_taker_fee_bps, 0, 1000);
+  section.integer("liquidation_fee_bps", venue.liquidation_fee_bps, 0, 1000);
   section.integer("taker_fee_bps", venue.taker_fee_bps, 0, 1000);
   section.integer("bar_participation_bps", venue.bar_participation_bps, 1, 10'000);
   section.integer("bar_open_tolerance_bps", venue.bar_open_tolerance_bps, 0, 10'000);
@@ -227,6 +297,7 @@ void read_risk(ConfigSection section, RiskConfig& risk) {
   risk.fill_window_ns = fill_window_s * kNsPerSecond;
   section.decimal("daily_loss_limit", kMoneyScale, risk.daily_loss_limit.raw);
   section.integer("max_drawdown_bps", risk.max_drawdown_bps, 0, 10'000);
+  section.integer("min_liquidation_distance_bps", risk.min_liquidation_distance_bps, 0, 9'999);
   std::int64_t backoff_ms = risk.retry_backoff_initial_ns / kNsPerMs;
   section.integer("retry_backoff_initial_ms", backoff_ms, 1, 3'600'000);
   risk.retry_backoff_initial_ns = backoff_ms * kNsPerMs;

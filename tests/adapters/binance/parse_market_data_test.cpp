@@ -156,3 +156,71 @@ TEST_F(BinanceParserTest, EveryLineOfTheCryptofeedCaptureIsHandledWithoutCrashin
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// USD-M records: the spot pair and the perpetual share the symbol; mark prices and funding go
+// to the perpetual, everything else to the spot pair when both are configured.
+class UsdmParserTest : public ::testing::Test {
+ protected:
+  UsdmParserTest() : parser_(instruments_) {}
+  static InstrumentRegistry both() {
+    InstrumentRegistry registry;
+    registry.add(btcusdt());
+    Instrument perpetual = btcusdt_perpetual();
+    perpetual.token_id = 0;
+    registry.add(perpetual);
+    return registry;
+  }
+  Result<std::size_t> parse(std::string frame) {
+    out_.clear();
+    frame.reserve(frame.size() + simdjson::SIMDJSON_PADDING);
+    return parser_.parse(frame, 123, kNoInstrument, out_);
+  }
+  InstrumentRegistry instruments_ = both();
+  BinanceParser parser_;
+  std::vector<InboundEvent> out_;
+};
+
+TEST_F(UsdmParserTest, MarkPriceUpdateCarriesTheAnnouncedFunding) {
+  ASSERT_TRUE(parse(
+      R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}})"));
+  ASSERT_EQ(out_.size(), 1u);
+  ASSERT_EQ(out_[0].kind, MarketEventKind::kMarkPrice);
+  const MarkPrice& mark = out_[0].mark_price;
+  EXPECT_EQ(mark.instrument, 1);  // the perpetual
+  EXPECT_EQ(mark.mark_price, price("11794.15"));
+  EXPECT_EQ(mark.funding_rate, Rate{38'167});
+  EXPECT_EQ(mark.next_funding_time_ns, 1'562'306'400'000 * kNsPerMs);
+  EXPECT_EQ(mark.venue_time_ns, 1'562'305'380'000 * kNsPerMs);
+}
+
+TEST_F(UsdmParserTest, FundingRateRowsWithAndWithoutAMarkPrice) {
+  ASSERT_TRUE(parse(
+      R"({"symbol":"BTCUSDT","fundingRate":"-0.00300000","fundingTime":1584086400000})"));
+  ASSERT_EQ(out_.size(), 1u);
+  ASSERT_EQ(out_[0].kind, MarketEventKind::kFundingRate);
+  EXPECT_EQ(out_[0].funding_rate.instrument, 1);
+  EXPECT_EQ(out_[0].funding_rate.rate, Rate{-300'000});
+  EXPECT_EQ(out_[0].funding_rate.funding_time_ns, 1'584'086'400'000 * kNsPerMs);
+  EXPECT_EQ(out_[0].funding_rate.mark_price, Price{0});
+  ASSERT_TRUE(parse(
+      R"({"symbol":"BTCUSDT","fundingRate":"0.00010000","fundingTime":1698768000000,"markPrice":"34287.54619963"})"));
+  EXPECT_EQ(out_[0].funding_rate.mark_price, price("34287.54619963"));
+}
+
+TEST_F(UsdmParserTest, FundingForASymbolWithoutAPerpetualIsUnknown) {
+  const auto result =
+      parse(R"({"symbol":"ETHUSDT","fundingRate":"0.0001","fundingTime":1698768000000})");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, Errc::kUnknownInstrument);
+  const auto bad = parse(R"({"symbol":"BTCUSDT","fundingRate":"1e-4","fundingTime":1})");
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(out_.empty());
+}
+
+}  // namespace
+}  // namespace sigex
