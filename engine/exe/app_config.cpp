@@ -324,6 +324,9 @@ void read_strategies(ConfigSection section, AppConfig& config) {
     if (!section.has(name)) continue;
     ConfigSection table = section.child(name);
     std::shared_ptr<const StrategySettings> settings = type->read(table);
+    if (const auto refusal = settings->refuse(config.instruments); !refusal.key.empty()) {
+      section.error(name + "." + refusal.key, refusal.why);
+    }
     for (std::size_t i = 0; i < config.strategies.size(); ++i) {
       if (config.strategies[i]->tag() == settings->tag()) {
         section.error(name + ".tag", "must differ from " + names[i] + ".tag (client order ids)");

@@ -27,6 +27,8 @@ class Engine::Context final : public StrategyContext {
     return engine_.portfolio_.position(instrument);
   }
   Money cash() const override { return engine_.portfolio_.cash(); }
+  Money equity() const override { return engine_.portfolio_.equity(engine_.quotes_); }
+  Money available_margin() const override { return engine_.available_margin(); }
   bool has_open_order(InstrumentId instrument) const override {
     return engine_.orders_.has_open_order(instrument);
   }
@@ -357,11 +359,8 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
       orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
       portfolio_.gross_exposure(quotes_)};
   if (instrument.is_perpetual()) {
-    const AccountMargin margin = portfolio_.account_margin(quotes_);
-    view.margin_balance = margin.margin_balance;
-    // Spot buys waiting on the book spend the same cash.
-    view.available_margin = margin.margin_balance - margin.initial_margin -
-                            orders_.reserved_margin(instruments_) - reserved;
+    view.margin_balance = portfolio_.account_margin(quotes_).margin_balance;
+    view.available_margin = available_margin();
     view.wallet_for_position = portfolio_.wallet_for(intent.instrument, quotes_);
   }
   const RiskDenial denial = risk_.check(order, view);
@@ -389,6 +388,13 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
     }
   }
   return id;
+}
+
+Money Engine::available_margin() const {
+  // Spot buys waiting on the book spend the same cash.
+  const AccountMargin margin = portfolio_.account_margin(quotes_);
+  return margin.margin_balance - margin.initial_margin - orders_.reserved_margin(instruments_) -
+         orders_.reserved_buy_notional(instruments_);
 }
 
 std::size_t Engine::cancel_all_orders() {

@@ -127,6 +127,8 @@ class Engine {
   // denied) and per signal delivered, as `key=value` pairs for journalctl and log shippers.
   // The daemon turns it on; backtests write orders.csv and fills.csv instead.
   void set_order_log(bool on) { order_log_ = on; }
+  // Perpetuals: margin a new order may use (see StrategyContext::available_margin).
+  Money available_margin() const;
   // Cancels every resting order (of every strategy); returns how many cancels were sent.
   std::size_t cancel_all_orders();
 

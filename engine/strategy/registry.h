@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/config/config_reader.h"
 #include "engine/events/events.h"
@@ -26,6 +27,13 @@ class StrategySettings {
   virtual std::string_view tag() const = 0;
   // A new strategy object. `risk`: strategies that size orders by the risk limits read them.
   virtual std::unique_ptr<Strategy> build(const RiskConfig& risk) const = 0;
+  // What these settings cannot do with the configured instruments (e.g. shorts without a
+  // perpetual): the key at fault and why; an empty key when all is well.
+  struct Refusal {
+    std::string key;
+    std::string why;
+  };
+  virtual Refusal refuse(const std::vector<Instrument>& /*instruments*/) const { return {}; }
 };
 
 struct StrategyType {

@@ -50,6 +50,7 @@ void GradeTrend::on_grade(StrategyContext& context, const Grade& grade) {
   int wanted = *direction;
   if (config_.mode == TrendMode::kLongOnly && wanted < 0) wanted = 0;
   if (config_.mode == TrendMode::kShortOnly && wanted > 0) wanted = 0;
+  if (wanted < 0 && !context.instruments().get(grade.instrument).is_perpetual()) wanted = 0;
   if (wanted == state.wanted && !state.pending) return;  // no change of direction
   state.wanted = wanted;
   state.decided_at_ns = grade.venue_time_ns;
@@ -69,8 +70,10 @@ void GradeTrend::on_order_update(StrategyContext& context, const Order& order, O
   State& state = states_[order.instrument];
   // An exit sold in parts, a partly filled or a refused order: the decision goes on at once.
   const Quantity held = context.position(order.instrument).quantity;
-  const bool done = state.wanted > 0 ? held.raw > 0
-                                     : held < context.instruments().get(order.instrument).step_size;
+  const bool done =
+      state.wanted > 0   ? held.raw > 0
+      : state.wanted < 0 ? held.raw < 0
+                         : magnitude(held) < context.instruments().get(order.instrument).step_size;
   if (done) return;
   state.pending = true;
   // A part that filled: the next part at once. Nothing filled (refused, expired): at the next
@@ -83,65 +86,65 @@ void GradeTrend::act(StrategyContext& context, InstrumentId instrument, State& s
   // Acted on now (an order that fails or fills in part re-opens it: on_order_update).
   state.pending = false;
   const Quantity held = context.position(instrument).quantity;
-  if (state.wanted <= 0 && held.raw > 0 &&
-      held >= context.instruments().get(instrument).step_size) {
-    if (sell_all(context, instrument, state)) ++counters_.exits;
-  } else if (state.wanted > 0 && held.raw <= 0) {
-    if (buy(context, instrument, state)) ++counters_.entries;
+  const bool has_position = magnitude(held) >= context.instruments().get(instrument).step_size;
+  const int side_held = !has_position ? 0 : held.raw > 0 ? 1 : -1;
+  if (side_held != 0 && side_held != state.wanted) {
+    if (close(context, instrument, state)) ++counters_.exits;
+  } else if (state.wanted != 0 && side_held == 0) {
+    if (open(context, instrument, state)) ++counters_.entries;
   }
 }
 
-bool GradeTrend::buy(StrategyContext& context, InstrumentId instrument_id, const State& state) {
+bool GradeTrend::open(StrategyContext& context, InstrumentId instrument_id, const State& state) {
   const Instrument& instrument = context.instruments().get(instrument_id);
-  const auto limit = marketable_limit(instrument, context.quote(instrument_id), Side::kBuy,
-                                      config_.price_tolerance_bps);
+  const Side side = state.wanted > 0 ? Side::kBuy : Side::kSell;
+  const auto limit =
+      marketable_limit(instrument, context.quote(instrument_id), side, config_.price_tolerance_bps);
   if (!limit) return false;
   const Price price = *limit;
-  // Equity at the decision: cash plus every position at its reference price.
-  Money equity = context.cash();
-  for (const Instrument& other : context.instruments().all()) {
-    const Quantity held = context.position(other.id).quantity;
-    const Price mark = context.quote(other.id).reference();
-    if (held.raw <= 0 || mark.raw <= 0) continue;
-    equity += notional(mark, other.price_scale, held, other.quantity_scale, Rounding::kDown)
-                  .value_or(Money{0});
-  }
-  Money budget =
-      apply_basis_points(equity, config_.target_fraction_bps, Rounding::kDown).value_or(Money{0});
-  // Spot: never more than the cash on hand, keeping 1 % for fees and the price tolerance; and
-  // never more than the risk limits allow (an entry is not there to be denied).
-  budget =
-      std::min(budget, Money{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)});
+  Money budget = apply_basis_points(context.equity(), config_.target_fraction_bps, Rounding::kDown)
+                     .value_or(Money{0});
+  // Never more than the account can carry, keeping 1 % for fees and the price tolerance (spot:
+  // the cash at hand; perpetuals: the available margin at the instrument's leverage), nor more
+  // than the risk limits allow (an entry is not there to be denied).
+  const Money carry =
+      instrument.is_perpetual()
+          ? Money{mul_div(context.available_margin().raw, 99LL * instrument.leverage, 100,
+                          Rounding::kDown)
+                      .value_or(0)}
+          : Money{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
+  budget = std::min(budget, carry);
   for (const Money limit : {config_.max_order_notional, config_.max_position_notional}) {
     if (limit.raw > 0) budget = std::min(budget, limit);
   }
-  const auto quantity = quantity_within(budget, price, instrument);
+  const auto quantity = budget.raw > 0 ? quantity_within(budget, price, instrument) : std::nullopt;
   if (!quantity) {
     ++counters_.skipped_size;
     return false;
   }
-  const Quantity size = *quantity;
   OrderIntent intent;
   intent.instrument = instrument_id;
-  intent.side = Side::kBuy;
+  intent.side = side;
   intent.type = OrderType::kLimit;
   intent.time_in_force = TimeInForce::kImmediateOrCancel;
   intent.price = price;
-  intent.quantity = size;
+  intent.quantity = *quantity;
   intent.intent = IntentKey::of({static_cast<std::int64_t>(instrument_id), state.decided_at_ns, 1});
-  intent.reason = "grade_trend_up";
+  intent.reason = state.wanted > 0 ? "grade_trend_up" : "grade_trend_down";
   return context.submit(intent).has_value();
 }
 
-bool GradeTrend::sell_all(StrategyContext& context, InstrumentId instrument_id, State& state) {
+bool GradeTrend::close(StrategyContext& context, InstrumentId instrument_id, State& state) {
   const Instrument& instrument = context.instruments().get(instrument_id);
-  const auto limit = marketable_limit(instrument, context.quote(instrument_id), Side::kSell,
-                                      config_.price_tolerance_bps);
+  const Quantity held = context.position(instrument_id).quantity;
+  const Side side = held.raw > 0 ? Side::kSell : Side::kBuy;
+  const auto limit =
+      marketable_limit(instrument, context.quote(instrument_id), side, config_.price_tolerance_bps);
   if (!limit) return false;
   const Price price = *limit;
-  Quantity size{round_to_multiple(context.position(instrument_id).quantity.raw,
-                                  instrument.step_size.raw, Rounding::kDown)};
-  // A position worth more than one order may be: sold in parts, each within the limit.
+  Quantity size{
+      round_to_multiple(magnitude(held).raw, instrument.step_size.raw, Rounding::kDown)};
+  // A position worth more than one order may be: closed in parts, each within the limit.
   if (config_.max_order_notional.raw > 0) {
     const auto most = quantity_for(config_.max_order_notional, price, instrument.price_scale,
                                    instrument.quantity_scale, Rounding::kDown);
@@ -152,7 +155,7 @@ bool GradeTrend::sell_all(StrategyContext& context, InstrumentId instrument_id, 
   if (size.raw <= 0) return false;
   OrderIntent intent;
   intent.instrument = instrument_id;
-  intent.side = Side::kSell;
+  intent.side = side;
   intent.type = OrderType::kLimit;
   intent.time_in_force = TimeInForce::kImmediateOrCancel;
   intent.price = price;
@@ -160,7 +163,7 @@ bool GradeTrend::sell_all(StrategyContext& context, InstrumentId instrument_id, 
   intent.reduce_only = true;
   intent.intent = IntentKey::of(
       {static_cast<std::int64_t>(instrument_id), state.decided_at_ns, 0, ++state.exit_parts});
-  intent.reason = "grade_trend_down";
+  intent.reason = held.raw > 0 ? "grade_trend_down" : "grade_trend_up";
   return context.submit(intent).has_value();
 }
 

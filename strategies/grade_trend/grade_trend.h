@@ -7,13 +7,17 @@
 //   ema = ema + k * (grade - ema)
 // Once both are seeded, every new grade value is one decision: long when fast > slow, short
 // when fast < slow, flat when they are equal; `mode` keeps only the long or only the short
-// side (the other becomes flat). A change of direction closes the position and opens the new
-// one, sized at `target_fraction` of equity at the decision price (rounded down to the step,
-// never more than the cash at hand on spot, nor than the risk limits on order and position
-// size). The same grade twice changes nothing.
+// side (the other becomes flat). A change of direction closes the position (reduce-only
+// orders, in parts no larger than the risk's maximum order notional) and then opens the new
+// one, sized at `target_fraction` of equity at the price it will execute at (the IOC limit),
+// rounded down to the step and capped:
+//   spot        by 99 % of the cash at hand,
+//   perpetual   by 99 % of the available margin × the instrument's leverage,
+//   both        by the risk limits on order and position notional.
+// The same grade twice changes nothing.
 //
-// Shorts need a perpetual instrument; on spot only mode = "long_only" is accepted (the
-// configuration says so).
+// Shorts need a perpetual instrument: on a spot instrument the short side is flat, and a
+// configuration with mode = "long_short" or "short_only" but no perpetual is refused.
 
 #include <cstdint>
 #include <optional>
@@ -83,15 +87,15 @@ class GradeTrend final : public Strategy {
     GradeAverage fast;
     GradeAverage slow;
     TimeNs last_grade_ns = 0;
-    int wanted = 0;               // the direction decided last (after the mode)
+    int wanted = 0;               // the direction decided last (after the mode and kind)
     TimeNs decided_at_ns = 0;     // the grade date of that decision (intent keys)
     bool pending = false;         // decided, not acted on yet (no market, order open)
     std::int64_t exit_parts = 0;  // orders of the exit decided at decided_at_ns
   };
 
   void act(StrategyContext& context, InstrumentId instrument, State& state);
-  bool buy(StrategyContext& context, InstrumentId instrument, const State& state);
-  bool sell_all(StrategyContext& context, InstrumentId instrument, State& state);
+  bool open(StrategyContext& context, InstrumentId instrument, const State& state);
+  bool close(StrategyContext& context, InstrumentId instrument, State& state);
 
   GradeTrendConfig config_;
   std::vector<State> states_;

@@ -14,11 +14,10 @@ std::unique_ptr<StrategySettings> read_settings(ConfigSection& section) {
   section.text("mode", mode);
   if (mode == "long_only") {
     strategy.mode = TrendMode::kLongOnly;
-  } else if (mode == "long_short" || mode == "short_only") {
-    section.error("mode",
-                  "\"" + mode +
-                      "\" needs short positions, which need a perpetual instrument (Binance "
-                      "USD-M, not in this release); on spot use mode = \"long_only\"");
+  } else if (mode == "long_short") {
+    strategy.mode = TrendMode::kLongShort;
+  } else if (mode == "short_only") {
+    strategy.mode = TrendMode::kShortOnly;
   } else {
     section.error("mode", "expected \"long_only\", \"short_only\" or \"long_short\"");
   }
@@ -32,6 +31,18 @@ std::unique_ptr<StrategySettings> read_settings(ConfigSection& section) {
 }
 
 }  // namespace
+
+StrategySettings::Refusal GradeTrendSettings::refuse(
+    const std::vector<Instrument>& instruments) const {
+  if (config.mode == TrendMode::kLongOnly) return {};
+  for (const Instrument& instrument : instruments) {
+    if (instrument.is_perpetual()) return {};
+  }
+  return {"mode",
+          "\"long_short\" and \"short_only\" need short positions, which need a perpetual "
+          "instrument ([[instruments]] kind = \"perpetual\"); on spot only, use mode = "
+          "\"long_only\""};
+}
 
 std::unique_ptr<Strategy> GradeTrendSettings::build(const RiskConfig& risk) const {
   GradeTrendConfig sized = config;

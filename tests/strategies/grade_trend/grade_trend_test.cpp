@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/portfolio/margin.h"
 #include "support/strategy_harness.h"
 
 namespace sigex {
@@ -121,6 +122,114 @@ TEST_F(GradeTrendTest, ADecisionWithoutAMarketWaitsForTheNextQuote) {
   EXPECT_EQ(held().raw, 0);
   harness_.quote(0, "20000", "20000.01", "10");
   EXPECT_EQ(held(), quantity("0.24999"));
+}
+
+}  // namespace
+}  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// The same rules on a perpetual: both directions, a flip closes with reduce-only orders first.
+class GradeTrendPerpetualTest : public ::testing::Test {
+ protected:
+  static InstrumentRegistry perpetual() {
+    InstrumentRegistry registry;
+    registry.add(btcusdt_perpetual(2));
+    return registry;
+  }
+  void start(TrendMode mode) {
+    GradeTrendConfig config;
+    config.fast = 2;
+    config.slow = 3;
+    config.mode = mode;
+    config.target_fraction_bps = 5'000;
+    config.price_tolerance_bps = 0;
+    RiskConfig risk;
+    risk.max_quote_age_ns = 2 * kNsPerDay;
+    risk.max_order_notional = money("100000");
+    risk.max_position_notional = money("100000");
+    strategy_ = &harness_.start(std::make_unique<GradeTrend>(config), risk);
+  }
+  void day(int index, std::string_view grade, std::string_view bid = "20000",
+           std::string_view ask = "20000.1") {
+    harness_.at(kDay0 + index * kNsPerDay + kNsPerMinute);
+    harness_.quote(0, bid, ask, "10");
+    harness_.grade(0, grade, kDay0 + index * kNsPerDay);
+  }
+  Quantity held() { return harness_.engine().portfolio().position(0).quantity; }
+
+  StrategyHarness harness_{kDay0, perpetual()};
+  GradeTrend* strategy_ = nullptr;
+};
+
+TEST_F(GradeTrendPerpetualTest, GoesShortOnADownTrendAndFlipsOnTheWayBack) {
+  start(TrendMode::kLongShort);
+  day(0, "50");
+  day(1, "50");
+  day(2, "50");
+  day(3, "20");  // fast 30, slow 35: short
+  EXPECT_EQ(strategy_->trend(0), -1);
+  // Half the equity (5000 USDT) at the bid 20000, down to the step 0.001: 0.25 short.
+  EXPECT_EQ(held(), quantity("-0.25"));
+  day(4, "90");  // fast 30 + 2/3 * 60 = 70, slow 35 + 1/2 * 55 = 62.5: long
+  EXPECT_EQ(strategy_->trend(0), 1);
+  EXPECT_EQ(held().raw, quantity("0.249").raw) << "closed, then opened at the ask";
+  const auto& orders = harness_.engine().orders().orders();
+  ASSERT_EQ(orders.size(), 3u);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  EXPECT_FALSE(orders[0].reduce_only);
+  EXPECT_EQ(orders[0].reason, "grade_trend_down");
+  EXPECT_EQ(orders[1].side, Side::kBuy);
+  EXPECT_TRUE(orders[1].reduce_only);
+  EXPECT_EQ(orders[1].quantity, quantity("0.25"));
+  EXPECT_EQ(orders[2].side, Side::kBuy);
+  EXPECT_FALSE(orders[2].reduce_only);
+  EXPECT_EQ(strategy_->counters().entries, 2u);
+  EXPECT_EQ(strategy_->counters().exits, 1u);
+  // The engine's and the venue's accounts agree.
+  EXPECT_EQ(harness_.venue().account().position(0).quantity, held());
+  EXPECT_EQ(harness_.venue().account().cash(), harness_.engine().portfolio().cash());
+}
+
+TEST_F(GradeTrendPerpetualTest, ShortOnlyIsFlatOnAnUpTrend) {
+  start(TrendMode::kShortOnly);
+  day(0, "50");
+  day(1, "50");
+  day(2, "50");
+  day(3, "80");
+  EXPECT_EQ(held().raw, 0);
+  day(4, "10");  // fast 80 + 2/3 * -70 ≈ 33.3, slow 65 + 1/2 * -55 = 37.5: short
+  EXPECT_LT(held().raw, 0);
+  day(5, "95");
+  EXPECT_EQ(held().raw, 0) << "short_only: an up trend is flat";
+}
+
+TEST(GradeTrendPerpetual, EntriesFitTheAvailableMarginAtTheLeverage) {
+  // All of the equity wanted, at 1x: capped at 99 % of the available margin (fees, tolerance).
+  InstrumentRegistry registry;
+  registry.add(btcusdt_perpetual(1));
+  StrategyHarness harness(kDay0, std::move(registry));
+  GradeTrendConfig config;
+  config.fast = 2;
+  config.slow = 3;
+  config.mode = TrendMode::kLongShort;
+  config.target_fraction_bps = 10'000;
+  config.price_tolerance_bps = 0;
+  RiskConfig risk;
+  risk.max_quote_age_ns = 2 * kNsPerDay;
+  harness.start(std::make_unique<GradeTrend>(config), risk);
+  const char* grades[] = {"50", "50", "50", "80"};
+  for (int index = 0; index < 4; ++index) {
+    harness.at(kDay0 + index * kNsPerDay + kNsPerMinute);
+    harness.quote(0, "20000", "20000.1", "10");
+    harness.grade(0, grades[index], kDay0 + index * kNsPerDay);
+  }
+  const Quantity held = harness.engine().portfolio().position(0).quantity;
+  EXPECT_EQ(held, quantity("0.494"));  // 9900 / 20000.1, down to the step
+  EXPECT_EQ(harness.engine().risk().denials(RiskDenial::kInsufficientMargin), 0u);
 }
 
 }  // namespace
