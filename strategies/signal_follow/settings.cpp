@@ -27,11 +27,41 @@ std::unique_ptr<StrategySettings> read_settings(ConfigSection& section) {
   section.integer("max_grade_age_s", grade_age_s, 1, 365LL * 86'400);
   strategy.max_signal_age_ns = signal_age_s * kNsPerSecond;
   strategy.max_grade_age_ns = grade_age_s * kNsPerSecond;
+  std::string direction = "long";
+  section.text("direction", direction);
+  if (direction == "long") {
+    strategy.direction = TradeDirection::kLong;
+  } else if (direction == "short") {
+    strategy.direction = TradeDirection::kShort;
+  } else if (direction == "both") {
+    strategy.direction = TradeDirection::kBoth;
+  } else {
+    section.error("direction", "expected \"long\", \"short\" or \"both\"");
+  }
+  std::int64_t short_entry = strategy.short_entry_grade_hundredths;
+  std::int64_t short_exit = strategy.short_exit_grade_hundredths;
+  section.decimal("short_entry_grade", 2, short_entry);
+  section.decimal("short_exit_grade", 2, short_exit);
+  if (short_entry > 10'000) section.error("short_entry_grade", "must be within 0..100");
+  if (short_exit > 10'000) section.error("short_exit_grade", "must be within 0..100");
+  strategy.short_entry_grade_hundredths = static_cast<std::int32_t>(short_entry);
+  strategy.short_exit_grade_hundredths = static_cast<std::int32_t>(short_exit);
   section.finish();
   return settings;
 }
 
 }  // namespace
+
+StrategySettings::Refusal SignalFollowSettings::refuse(
+    const std::vector<Instrument>& instruments) const {
+  if (config.direction == TradeDirection::kLong) return {};
+  for (const Instrument& instrument : instruments) {
+    if (instrument.is_perpetual()) return {};
+  }
+  return {"direction",
+          "\"short\" and \"both\" need short positions, which need a perpetual instrument "
+          "([[instruments]] kind = \"perpetual\"); on spot only, use direction = \"long\""};
+}
 
 std::unique_ptr<Strategy> SignalFollowSettings::build(const RiskConfig&) const {
   return std::make_unique<SignalFollow>(config);

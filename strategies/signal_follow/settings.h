@@ -14,6 +14,7 @@ class SignalFollowSettings final : public StrategySettings {
  public:
   std::string_view tag() const override { return config.tag; }
   std::unique_ptr<Strategy> build(const RiskConfig& risk) const override;
+  Refusal refuse(const std::vector<Instrument>& instruments) const override;
 
   SignalFollowConfig config;
 };

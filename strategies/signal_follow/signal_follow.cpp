@@ -21,6 +21,10 @@ std::string_view to_string(ExitReason reason) {
       return "take_profit";
     case ExitReason::kTrailingStop:
       return "trailing_stop";
+    case ExitReason::kBullishSignal:
+      return "bullish_signal";
+    case ExitReason::kGradeAboveShortExit:
+      return "grade_above_short_exit";
     case ExitReason::kCount:
       break;
   }
@@ -33,17 +37,27 @@ void SignalFollow::on_start(StrategyContext& context) {
   states_.assign(context.instruments().size(), TokenState{});
   // After a restart, positions from the journal are held: manage them.
   for (const auto& instrument : context.instruments().all()) {
-    if (holds_position(context, instrument.id)) {
-      states_[instrument.id].phase = Phase::kLong;
+    if (const int side = held_side(context, instrument.id); side != 0) {
+      states_[instrument.id].phase = Phase::kHolding;
+      states_[instrument.id].side = side;
       states_[instrument.id].peak = context.position(instrument.id).entry_price;
     }
   }
 }
 
-bool SignalFollow::holds_position(StrategyContext& context, InstrumentId instrument) const {
+int SignalFollow::held_side(StrategyContext& context, InstrumentId instrument) const {
   const Instrument& spec = context.instruments().get(instrument);
   const Quantity held = context.position(instrument).quantity;
-  return held.raw > 0 && held >= spec.step_size && held >= spec.min_quantity;
+  if (magnitude(held) < spec.step_size || magnitude(held) < spec.min_quantity || held.raw == 0) {
+    return 0;
+  }
+  return held.raw > 0 ? 1 : -1;
+}
+
+bool SignalFollow::allows(StrategyContext& context, InstrumentId instrument, int side) const {
+  if (side > 0) return config_.direction != TradeDirection::kShort;
+  return config_.direction != TradeDirection::kLong &&
+         context.instruments().get(instrument).is_perpetual();
 }
 
 void SignalFollow::on_quote(StrategyContext& context, const BestBidOffer& quote) {
@@ -62,10 +76,15 @@ void SignalFollow::on_grade(StrategyContext& context, const Grade& grade) {
   if (grade.venue_time_ns < state.grade_time_ns) return;  // older than what we have
   state.grade_hundredths = grade.hundredths;
   state.grade_time_ns = grade.venue_time_ns;
-  if (state.phase == Phase::kLong && config_.exit_grade_hundredths > 0 &&
+  if (state.phase != Phase::kHolding) return;
+  if (state.side > 0 && config_.exit_grade_hundredths > 0 &&
       grade.hundredths < config_.exit_grade_hundredths) {
     exit(context, grade.instrument, state, ExitReason::kGradeBelowExit,
          IntentKey::of({static_cast<std::int64_t>(grade.token_id), 2, grade.venue_time_ns}));
+  } else if (state.side < 0 && config_.short_exit_grade_hundredths > 0 &&
+             grade.hundredths > config_.short_exit_grade_hundredths) {
+    exit(context, grade.instrument, state, ExitReason::kGradeAboveShortExit,
+         IntentKey::of({static_cast<std::int64_t>(grade.token_id), 4, grade.venue_time_ns}));
   }
 }
 
@@ -81,24 +100,36 @@ void SignalFollow::on_signal(StrategyContext& context, const TradingSignal& sign
     return;
   }
   state.last_signal_time_ns = signal.venue_time_ns;
-  if (signal.signal == 1 && state.phase == Phase::kFlat) {
-    enter(context, signal, state);
-  } else if (signal.signal == -1 && state.phase == Phase::kLong) {
-    exit(context, signal.instrument, state, ExitReason::kBearishSignal,
+  if (signal.signal != 1 && signal.signal != -1) return;
+  const int side = signal.signal;
+  if (state.phase == Phase::kFlat) {
+    if (allows(context, signal.instrument, side)) enter(context, signal, state);
+  } else if (state.phase == Phase::kHolding && state.side == -side) {
+    // The signal against the position closes it; with "both" it then opens the other side.
+    state.then_enter.reset();
+    if (allows(context, signal.instrument, side)) state.then_enter = signal;
+    exit(context, signal.instrument, state,
+         side < 0 ? ExitReason::kBearishSignal : ExitReason::kBullishSignal,
          IntentKey::of({static_cast<std::int64_t>(signal.token_id),
-                        static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns, -1}));
+                        static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns,
+                        side < 0 ? -1 : 2}));
   }
 }
 
 void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, TokenState& state) {
+  const int side = signal.signal;
   const bool grade_fresh = state.grade_hundredths >= 0 &&
                            context.now_ns() - state.grade_time_ns <= config_.max_grade_age_ns;
-  if (!grade_fresh || state.grade_hundredths < config_.entry_grade_hundredths) {
+  const bool grade_allows = side > 0
+                                ? state.grade_hundredths >= config_.entry_grade_hundredths
+                                : state.grade_hundredths <= config_.short_entry_grade_hundredths;
+  if (!grade_fresh || !grade_allows) {
     ++counters_.entries_skipped_grade;
     return;
   }
   const Instrument& instrument = context.instruments().get(signal.instrument);
-  const auto limit = marketable_limit(instrument, context.quote(signal.instrument), Side::kBuy,
+  const Side order_side = side > 0 ? Side::kBuy : Side::kSell;
+  const auto limit = marketable_limit(instrument, context.quote(signal.instrument), order_side,
                                       config_.price_tolerance_bps);
   if (!limit) {
     ++counters_.entries_skipped_size;
@@ -107,13 +138,22 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
   const Price price = *limit;
   Money budget = config_.order_notional;
   if (config_.scale_by_grade) {
-    budget =
-        Money{mul_div(budget.raw, state.grade_hundredths, 10'000, Rounding::kDown).value_or(0)};
+    // A short's conviction is the grade's distance from the top.
+    const std::int32_t weight =
+        side > 0 ? state.grade_hundredths : 10'000 - state.grade_hundredths;
+    budget = Money{mul_div(budget.raw, weight, 10'000, Rounding::kDown).value_or(0)};
   }
-  // Never ask for more than the cash on hand, keeping 1 % for fees and price tolerance.
-  const Money spendable{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
+  // Never ask for more than the account can carry, keeping 1 % for fees and price tolerance:
+  // the cash on hand (spot), the available margin at the leverage (perpetuals).
+  const Money spendable =
+      instrument.is_perpetual()
+          ? Money{mul_div(context.available_margin().raw, 99LL * instrument.leverage, 100,
+                          Rounding::kDown)
+                      .value_or(0)}
+          : Money{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
   budget = std::min(budget, spendable);
-  const auto quantity = quantity_within(budget, price, instrument);
+  const auto quantity =
+      budget.raw > 0 ? quantity_within(budget, price, instrument) : std::nullopt;
   if (!quantity) {
     ++counters_.entries_skipped_size;
     return;
@@ -121,28 +161,32 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
   const Quantity size = *quantity;
   OrderIntent intent;
   intent.instrument = signal.instrument;
-  intent.side = Side::kBuy;
+  intent.side = order_side;
   intent.type = OrderType::kLimit;
   intent.time_in_force = TimeInForce::kImmediateOrCancel;
   intent.price = price;
   intent.quantity = size;
   intent.intent =
       IntentKey::of({static_cast<std::int64_t>(signal.token_id),
-                     static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns, 1});
-  intent.reason = "bullish_signal";
+                     static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns,
+                     side > 0 ? 1 : 3});
+  intent.reason = side > 0 ? "bullish_signal" : "bearish_signal";
   if (context.submit(intent)) {
-    ++counters_.entries;
+    ++(side > 0 ? counters_.entries : counters_.short_entries);
     state.phase = Phase::kEntering;
+    state.side = side;
   }
 }
 
 void SignalFollow::on_mark(StrategyContext& context, InstrumentId instrument_id) {
   if (instrument_id >= states_.size()) return;
   TokenState& state = states_[instrument_id];
-  if (state.phase != Phase::kLong) return;
+  if (state.phase != Phase::kHolding) return;
   const Price mark = context.quote(instrument_id).reference();
   if (mark.raw <= 0) return;
-  if (mark > state.peak) state.peak = mark;
+  // Mirrored for a short: what hurts is a rise, the best mark is the lowest.
+  const bool is_long = state.side > 0;
+  if (is_long ? mark > state.peak : (mark < state.peak || state.peak.raw == 0)) state.peak = mark;
   if (state.retry_exit) {
     state.retry_exit = false;
     return exit(context, instrument_id, state, state.exit_reason, state.exit_intent);
@@ -152,23 +196,28 @@ void SignalFollow::on_mark(StrategyContext& context, InstrumentId instrument_id)
     return IntentKey::of({static_cast<std::int64_t>(instrument_id),
                           static_cast<std::int64_t>(reason) + 10, entry.raw});
   };
+  const std::int64_t sign = is_long ? 1 : -1;
+  const auto against = [&](Price price) { return is_long ? mark <= price : mark >= price; };
+  const auto in_favour = [&](Price price) { return is_long ? mark >= price : mark <= price; };
   if (config_.stop_loss_bps > 0) {
-    const auto stop = shift_by_basis_points(entry, -config_.stop_loss_bps, Rounding::kDown);
-    if (stop && mark <= *stop) {
+    const auto stop = shift_by_basis_points(entry, -sign * config_.stop_loss_bps,
+                                            is_long ? Rounding::kDown : Rounding::kUp);
+    if (stop && against(*stop)) {
       return exit(context, instrument_id, state, ExitReason::kStopLoss, key(ExitReason::kStopLoss));
     }
   }
-  if (config_.take_profit_bps > 0) {
-    const auto target = shift_by_basis_points(entry, config_.take_profit_bps, Rounding::kUp);
-    if (target && mark >= *target) {
+  if (config_.take_profit_bps > 0 && (is_long || config_.take_profit_bps < 10'000)) {
+    const auto target = shift_by_basis_points(entry, sign * config_.take_profit_bps,
+                                              is_long ? Rounding::kUp : Rounding::kDown);
+    if (target && in_favour(*target)) {
       return exit(context, instrument_id, state, ExitReason::kTakeProfit,
                   key(ExitReason::kTakeProfit));
     }
   }
   if (config_.trailing_stop_bps > 0) {
-    const auto trail =
-        shift_by_basis_points(state.peak, -config_.trailing_stop_bps, Rounding::kDown);
-    if (trail && mark <= *trail) {
+    const auto trail = shift_by_basis_points(state.peak, -sign * config_.trailing_stop_bps,
+                                             is_long ? Rounding::kDown : Rounding::kUp);
+    if (trail && against(*trail)) {
       return exit(context, instrument_id, state, ExitReason::kTrailingStop,
                   key(ExitReason::kTrailingStop));
     }
@@ -178,19 +227,21 @@ void SignalFollow::on_mark(StrategyContext& context, InstrumentId instrument_id)
 void SignalFollow::exit(StrategyContext& context, InstrumentId instrument_id, TokenState& state,
                         ExitReason reason, IntentKey intent_key) {
   const Instrument& instrument = context.instruments().get(instrument_id);
-  const auto limit = marketable_limit(instrument, context.quote(instrument_id), Side::kSell,
+  const Quantity held = context.position(instrument_id).quantity;
+  const Side side = held.raw < 0 ? Side::kBuy : Side::kSell;
+  const auto limit = marketable_limit(instrument, context.quote(instrument_id), side,
                                       config_.price_tolerance_bps);
   if (!limit) return;
   const Price price = *limit;
-  const Quantity held = context.position(instrument_id).quantity;
-  const Quantity size{round_to_multiple(held.raw, instrument.step_size.raw, Rounding::kDown)};
+  const Quantity size{
+      round_to_multiple(magnitude(held).raw, instrument.step_size.raw, Rounding::kDown)};
   if (size.raw <= 0) {
     state.phase = Phase::kFlat;
     return;
   }
   OrderIntent intent;
   intent.instrument = instrument_id;
-  intent.side = Side::kSell;
+  intent.side = side;
   intent.type = OrderType::kLimit;
   intent.time_in_force = TimeInForce::kImmediateOrCancel;
   intent.price = price;
@@ -210,28 +261,39 @@ void SignalFollow::on_order_update(StrategyContext& context, const Order& order,
                                    OrderEvent /*event*/) {
   if (!is_terminal(order.state) || order.instrument >= states_.size()) return;
   TokenState& state = states_[order.instrument];
-  const bool holding = holds_position(context, order.instrument);
-  if (order.side == Side::kBuy) {
-    state.phase = holding ? Phase::kLong : Phase::kFlat;
-    if (holding) state.peak = context.position(order.instrument).entry_price;
-  } else {
-    // An exit that did not sell everything is retried, under the same intent, on the next
-    // market event.
-    state.phase = holding ? Phase::kLong : Phase::kFlat;
-    state.retry_exit = holding;
+  const int side = held_side(context, order.instrument);
+  state.phase = side != 0 ? Phase::kHolding : Phase::kFlat;
+  if (side != 0) state.side = side;
+  if (!order.reduce_only) {
+    if (side != 0) state.peak = context.position(order.instrument).entry_price;
+    return;
+  }
+  // An exit that did not close everything is retried, under the same intent, on the next
+  // market event; one that did may open the other side ("both").
+  state.retry_exit = side != 0;
+  if (side == 0 && state.then_enter) {
+    const TradingSignal signal = *state.then_enter;
+    state.then_enter.reset();
+    enter(context, signal, state);
   }
 }
 
 std::string SignalFollow::summary() const {
   std::string exits;
   for (std::size_t i = 0; i < counters_.exits.size(); ++i) {
+    const auto reason = static_cast<ExitReason>(i);
+    const bool short_only_reason =
+        reason == ExitReason::kBullishSignal || reason == ExitReason::kGradeAboveShortExit;
+    if (short_only_reason && counters_.exits[i] == 0) continue;  // long-only runs read as before
     exits += fmt::format(" {}={}", to_string(static_cast<ExitReason>(i)), counters_.exits[i]);
   }
   return fmt::format(
-      "signal_follow: signals {} (stale {}, superseded {}), entries {} (skipped: grade {}, size "
+      "signal_follow: signals {} (stale {}, superseded {}), entries {}{} (skipped: grade {}, size "
       "{}), "
       "exits{}",
       counters_.signals, counters_.stale_signals, counters_.superseded_signals, counters_.entries,
+      counters_.short_entries > 0 ? fmt::format(", short entries {}", counters_.short_entries)
+                                  : std::string(),
       counters_.entries_skipped_grade, counters_.entries_skipped_size, exits);
 }
 

@@ -154,3 +154,162 @@ TEST_F(SignalFollowTest, GradeScalingSizesTheOrder) {
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// direction = "short" / "both" on a perpetual: the mirror image of the long rules.
+class SignalFollowShortTest : public ::testing::Test {
+ protected:
+  static InstrumentRegistry perpetual() {
+    InstrumentRegistry registry;
+    registry.add(btcusdt_perpetual(5));
+    return registry;
+  }
+  void start(TradeDirection direction) {
+    SignalFollowConfig config;
+    config.direction = direction;
+    config.entry_grade_hundredths = 6000;
+    config.exit_grade_hundredths = 4000;
+    config.short_entry_grade_hundredths = 4000;
+    config.short_exit_grade_hundredths = 6000;
+    config.order_notional = money("1000");
+    config.price_tolerance_bps = 50;
+    config.stop_loss_bps = 500;
+    RiskConfig risk;
+    risk.max_quote_age_ns = kNsPerHour;
+    strategy_ = &harness_.start(std::make_unique<SignalFollow>(config), risk);
+  }
+  void day(int index, std::string_view bid, std::string_view ask) {
+    harness_.at(kDay + index * kNsPerDay + kNsPerMinute);
+    harness_.quote(0, bid, ask, "10");
+  }
+  Quantity held() { return harness_.engine().portfolio().position(0).quantity; }
+  const std::vector<Order>& orders() { return harness_.engine().orders().orders(); }
+
+  StrategyHarness harness_{kDay, perpetual()};
+  SignalFollow* strategy_ = nullptr;
+};
+
+TEST_F(SignalFollowShortTest, BearishSignalWithALowGradeShortsAndBullishCloses) {
+  start(TradeDirection::kShort);
+  day(0, "20000", "20000.1");
+  harness_.grade(0, "35", kDay);
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay);
+  // 1000 at the bid less 50 bps (19900), down to the step 0.001: 0.050 short.
+  EXPECT_EQ(held(), quantity("-0.05"));
+  EXPECT_EQ(orders().at(0).side, Side::kSell);
+  EXPECT_EQ(orders().at(0).reason, "bearish_signal");
+  day(1, "19000", "19000.1");
+  harness_.signal(0, SignalTimeframe::kDaily, 1, kDay + kNsPerDay);
+  EXPECT_EQ(held().raw, 0);
+  EXPECT_TRUE(orders().back().reduce_only);
+  EXPECT_EQ(orders().back().side, Side::kBuy);
+  EXPECT_EQ(strategy_->counters().exits[static_cast<std::size_t>(ExitReason::kBullishSignal)],
+            1u);
+  EXPECT_EQ(orders().size(), 2u) << "direction short: a bullish signal opens no long";
+  EXPECT_GT(harness_.engine().portfolio().cash(), money("10000"));  // sold 19950, bought ~19000
+}
+
+TEST_F(SignalFollowShortTest, AGoodGradeKeepsAShortOut) {
+  start(TradeDirection::kShort);
+  day(0, "20000", "20000.1");
+  harness_.grade(0, "45", kDay);
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay);
+  EXPECT_EQ(held().raw, 0);
+  EXPECT_EQ(strategy_->counters().entries_skipped_grade, 1u);
+}
+
+TEST_F(SignalFollowShortTest, MirroredStopLossAndGradeExit) {
+  start(TradeDirection::kShort);
+  day(0, "20000", "20000.1");
+  harness_.grade(0, "30", kDay);
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay);
+  ASSERT_LT(held().raw, 0);
+  day(0, "20500", "20500.1");  // +2.5 %: within the 5 % stop
+  EXPECT_LT(held().raw, 0);
+  day(0, "21100", "21100.1");  // +5.5 % over the entry: the stop is above a short
+  EXPECT_EQ(held().raw, 0);
+  EXPECT_EQ(strategy_->counters().exits[static_cast<std::size_t>(ExitReason::kStopLoss)], 1u);
+  // A new short, closed by the grade rising above short_exit_grade.
+  day(2, "20000", "20000.1");
+  harness_.grade(0, "30", kDay + 2 * kNsPerDay);
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay + 2 * kNsPerDay);
+  ASSERT_LT(held().raw, 0);
+  harness_.grade(0, "61", kDay + 3 * kNsPerDay);
+  EXPECT_EQ(held().raw, 0);
+  EXPECT_EQ(
+      strategy_->counters().exits[static_cast<std::size_t>(ExitReason::kGradeAboveShortExit)], 1u);
+}
+
+TEST_F(SignalFollowShortTest, BothFlipsOnceTheCloseHasFilled) {
+  start(TradeDirection::kBoth);
+  day(0, "20000", "20000.1");
+  harness_.grade(0, "30", kDay);
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay);
+  ASSERT_EQ(held(), quantity("-0.05"));
+  day(1, "19000", "19000.1");
+  harness_.grade(0, "70", kDay + kNsPerDay);  // closes the short (grade above 60)
+  EXPECT_EQ(held().raw, 0);
+  harness_.signal(0, SignalTimeframe::kDaily, 1, kDay + kNsPerDay);
+  EXPECT_GT(held().raw, 0) << "flat and bullish with a good grade: long";
+  day(2, "18000", "18000.1");  // -5.3 %: the long's stop
+  EXPECT_EQ(held().raw, 0);
+  day(3, "18000", "18000.1");
+  harness_.grade(0, "20", kDay + 3 * kNsPerDay);
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay + 3 * kNsPerDay);
+  EXPECT_LT(held().raw, 0);
+  // A long then closed by a bearish signal flips to a short in one step.
+  day(4, "18000", "18000.1");
+  harness_.grade(0, "65", kDay + 4 * kNsPerDay);
+  EXPECT_EQ(held().raw, 0);  // the grade closed the short
+  harness_.signal(0, SignalTimeframe::kDaily, 1, kDay + 4 * kNsPerDay);
+  ASSERT_GT(held().raw, 0);
+  harness_.grade(0, "39", kDay + 5 * kNsPerDay);  // below exit_grade 40 closes the long...
+  EXPECT_EQ(held().raw, 0);
+  harness_.grade(0, "35", kDay + 6 * kNsPerDay);
+  harness_.at(kDay + 6 * kNsPerDay + kNsPerMinute);
+  harness_.quote(0, "18000", "18000.1", "10");
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay + 6 * kNsPerDay);
+  EXPECT_LT(held().raw, 0);
+  EXPECT_EQ(harness_.venue().account().position(0).quantity, held());
+}
+
+TEST_F(SignalFollowShortTest, ASignalAgainstThePositionClosesItThenOpensTheOtherSide) {
+  start(TradeDirection::kBoth);
+  day(0, "20000", "20000.1");
+  harness_.grade(0, "70", kDay);
+  harness_.signal(0, SignalTimeframe::kDaily, 1, kDay);
+  ASSERT_GT(held().raw, 0);
+  day(1, "20000", "20000.1");
+  harness_.grade(0, "40", kDay + kNsPerDay);  // not below exit_grade 40, at short_entry_grade
+  ASSERT_GT(held().raw, 0);
+  harness_.signal(0, SignalTimeframe::kDaily, -1, kDay + kNsPerDay);
+  EXPECT_EQ(held(), quantity("-0.05"));
+  const auto& all = orders();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(all[1].reduce_only);
+  EXPECT_EQ(all[1].side, Side::kSell);
+  EXPECT_FALSE(all[2].reduce_only);
+  EXPECT_EQ(all[2].side, Side::kSell);
+  EXPECT_EQ(strategy_->counters().short_entries, 1u);
+}
+
+TEST(SignalFollowOnSpot, ShortDirectionsNeverSellWhatIsNotHeld) {
+  StrategyHarness harness(kDay);
+  SignalFollowConfig config;
+  config.direction = TradeDirection::kBoth;
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerHour;
+  harness.start(std::make_unique<SignalFollow>(config), risk);
+  harness.at(kDay + kNsPerMinute);
+  harness.quote(0, "20000", "20000.1", "10");
+  harness.grade(0, "10", kDay);
+  harness.signal(0, SignalTimeframe::kDaily, -1, kDay);
+  EXPECT_EQ(harness.engine().orders().orders().size(), 0u);
+}
+
+}  // namespace
+}  // namespace sigex
