@@ -23,9 +23,10 @@ packages="
 "
 
 # `--test`: also what only the test suite and the checks need (a headless browser for
-# report.html, Debian's clang-tidy and clang-format).
+# report.html, Debian's clang-tidy and clang-format, Python for the independent re-computation
+# of the golden backtests).
 if [ "${1:-}" = "--test" ]; then
-  packages="$packages chromium clang-tidy clang-format"
+  packages="$packages chromium clang-tidy clang-format python3"
 fi
 
 missing=""

@@ -33,6 +33,13 @@ Outputs (all in sigex's recorded-file format, "<receive_time_ns> <raw frame>" pe
       take these rows as published at their date (publication_delay_s = 0, an explicit choice).
       NOT Token Metrics output.
 
+  binance-usdm-funding/btcusdt_funding_rate.jsonl.gz
+      Binance USD-M BTCUSDT funding-rate history 2019-09-10 .. 2021-03-17 (1 662 settlements,
+      every 8 h), from Binance_BTC_USDT.json.gz beside it (soulmachine/FundingRate, GPL-3.0,
+      see LICENSE.txt there), rewritten as rows of Binance's GET /fapi/v1/fundingRate
+      ({"symbol","fundingRate","fundingTime"}; these old rows carry no markPrice), received at
+      their funding time. Rates are copied as decimal text at 8 decimals.
+
 Run from the repository root:  python3 tools/make_bundled_data.py
 The outputs are committed; rerunning reproduces them byte for byte.
 """
@@ -196,12 +203,25 @@ def minute_signal_lines():
         boundary += minute_ns
 
 
+def funding_rate_lines():
+    path = os.path.join(ROOT, "binance-usdm-funding", "Binance_BTC_USDT.json.gz")
+    with gzip.open(path, "rt") as source:
+        rows = json.load(source, parse_float=Decimal)
+    for row in rows:
+        rate = Decimal(str(row["fundingRate"])).quantize(Decimal("0.00000001"))
+        frame = {"symbol": row["rawPair"], "fundingRate": format(rate, "f"),
+                 "fundingTime": row["fundingTime"]}
+        yield f"{row['fundingTime'] * 1_000_000} {json.dumps(frame, separators=(',', ':'))}"
+
+
 def main():
     candles = load_daily_candles()
     write_gzip(os.path.join(ROOT, "binance-daily", "btcusdt_kline_1d.jsonl.gz"), kline_lines(candles))
     write_gzip(os.path.join(ROOT, "samples", "daily_trading_signals_btc.jsonl.gz"),
                daily_signal_lines(candles))
     write_gzip(os.path.join(ROOT, "samples", "minute_signals_btc_eth.jsonl.gz"), minute_signal_lines())
+    write_gzip(os.path.join(ROOT, "binance-usdm-funding", "btcusdt_funding_rate.jsonl.gz"),
+               funding_rate_lines())
 
 
 if __name__ == "__main__":

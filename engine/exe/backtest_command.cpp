@@ -24,6 +24,16 @@
 namespace sigex {
 namespace {
 
+// Buy and hold pays the taker fee of what it buys: the futures schedule when every instrument
+// is a perpetual.
+std::int64_t benchmark_fee_bps(const AppConfig& config) {
+  const bool all_perpetual =
+      std::all_of(config.instruments.begin(), config.instruments.end(),
+                  [](const Instrument& instrument) { return instrument.is_perpetual(); });
+  return all_perpetual ? config.simulated_venue.perpetual_taker_fee_bps
+                       : config.simulated_venue.taker_fee_bps;
+}
+
 constexpr DurationNs kSettleAfterInputNs = 60 * kNsPerSecond;
 
 // Shown on stderr only when it is a terminal; never part of the outputs.
@@ -108,7 +118,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   engine.set_signal_gate(&signal_gate);
   const std::vector<const Strategy*> strategies = add_configured_strategies(config, engine);
   BacktestReport report(engine, config.backtest.equity_interval_ns,
-                        config.simulated_venue.taker_fee_bps);
+                        benchmark_fee_bps(config));
   engine.add_observer(&report);
   engine.add_market_observer(&report);
   engine.start();
@@ -278,13 +288,29 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
                               "30 days of data"),
             std::isfinite(p.profit_factor) ? fmt::format("{:.2f}", p.profit_factor) : "n/a",
             p.turnover, m.benchmark.total_return * 100, m.benchmark.max_drawdown * 100,
-            annualised(m.benchmark.sharpe, "{:.2f}"), config.simulated_venue.taker_fee_bps,
+            annualised(m.benchmark.sharpe, "{:.2f}"), benchmark_fee_bps(config),
             m.orders, m.fills, m.round_trips, m.winning_round_trips, m.win_rate * 100,
             format_money(m.fees, 2), config.engine.cash_asset, format_money(m.realised_pnl, 2),
             config.engine.cash_asset, format_money(realised_after_fees, 2),
             config.engine.cash_asset, denials.empty() ? " none" : denials, facts.events,
             facts.input_lines, facts.input_problems, seconds, events_per_second, out_dir.string())
             .c_str());
+    if (m.perpetual.present) {
+      const PerpetualFigures& f = m.perpetual;
+      std::printf(
+          "%s",
+          fmt::format("  perpetuals    long max {} ({:.1f} % of samples), short max {} ({:.1f} %)\n"
+                      "                funding paid {} {}, received {} {} ({} settlements)\n"
+                      "                margin usage max {:.1f} %, margin ratio max {:.1f} %, "
+                      "liquidations {}\n",
+                      format_money(f.max_long_exposure, 2), f.long_time_fraction * 100,
+                      format_money(f.max_short_exposure, 2), f.short_time_fraction * 100,
+                      format_money(f.funding_paid, 2), config.engine.cash_asset,
+                      format_money(f.funding_received, 2), config.engine.cash_asset,
+                      f.funding_settlements, f.max_margin_usage * 100, f.max_margin_ratio * 100,
+                      f.liquidations)
+              .c_str());
+    }
     for (const auto& [scope, status] : engine.trading_states().all()) {
       if (status.state == TradingState::kActive) continue;
       std::printf(

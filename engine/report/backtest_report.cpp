@@ -45,7 +45,11 @@ BacktestReport::BacktestReport(const Engine& engine, DurationNs equity_interval_
       benchmark_fee_bps_(benchmark_fee_bps),
       benchmark_units_(engine.instruments().size(), 0.0),
       benchmark_pending_(engine.instruments().size()),
-      open_trips_(engine.instruments().size()) {}
+      open_trips_(engine.instruments().size()) {
+  for (const Instrument& instrument : engine.instruments().all()) {
+    has_perpetuals_ = has_perpetuals_ || instrument.is_perpetual();
+  }
+}
 
 double BacktestReport::reference_price(const Instrument& instrument) const {
   return static_cast<double>(engine_.quotes().quote(instrument.id).reference().raw) /
@@ -86,6 +90,19 @@ void BacktestReport::sample(TimeNs time_ns) {
   }
   equity_.push_back(EquitySample{time_ns, portfolio.equity(quotes), portfolio.cash(),
                                  portfolio.gross_exposure(quotes), benchmark});
+  if (!has_perpetuals_) return;
+  const Money long_exposure = portfolio.long_exposure(quotes);
+  const Money short_exposure = portfolio.short_exposure(quotes);
+  max_long_exposure_ = std::max(max_long_exposure_, long_exposure);
+  max_short_exposure_ = std::max(max_short_exposure_, short_exposure);
+  long_samples_ += long_exposure.raw > 0 ? 1 : 0;
+  short_samples_ += short_exposure.raw > 0 ? 1 : 0;
+  const AccountMargin margin = portfolio.account_margin(quotes);
+  if (margin.margin_balance.raw > 0) {
+    max_margin_usage_ = std::max(max_margin_usage_, ratio(margin.initial_margin, margin.margin_balance));
+  }
+  max_margin_ratio_ =
+      std::max(max_margin_ratio_, static_cast<double>(margin.margin_ratio_bps) / 10'000.0);
 }
 
 void BacktestReport::on_event_processed(TimeNs now_ns) {
@@ -104,17 +121,34 @@ void BacktestReport::on_event_processed(TimeNs now_ns) {
 }
 
 void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Money realised_pnl) {
-  fills_.push_back(FillRecord{fill.receive_time_ns, order.client_order_id, order.instrument,
-                              order.side, fill.price, fill.quantity, fill.fee, fill.liquidity,
-                              fill.trade_id, realised_pnl});
-  const Instrument& instrument = engine_.instruments().get(order.instrument);
+  record_fill(fill, order.client_order_id, order.instrument, order.side, realised_pnl,
+              order.reason);
+}
+
+void BacktestReport::on_account_event(const ExecutionEvent& event, Money realised_pnl) {
+  if (event.kind != ExecutionKind::kVenueFill) return;  // funding: the portfolio totals it
+  ++liquidations_;
+  record_fill(event, event.client_order_id, event.instrument, event.side, realised_pnl,
+              "liquidation");
+}
+
+void BacktestReport::record_fill(const ExecutionEvent& fill, const ClientOrderId& id,
+                                 InstrumentId instrument_id, Side side, Money realised_pnl,
+                                 std::string_view reason) {
+  fills_.push_back(FillRecord{fill.receive_time_ns, id, instrument_id, side, fill.price,
+                              fill.quantity, fill.fee, fill.liquidity, fill.trade_id,
+                              realised_pnl});
+  const Instrument& instrument = engine_.instruments().get(instrument_id);
   const Money value = notional(fill.price, instrument.price_scale, fill.quantity,
                                instrument.quantity_scale, Rounding::kDown)
                           .value_or(Money{0});
   traded_notional_ += static_cast<double>(value.raw) / 1e8;
-  OpenTrip& trip = open_trips_[order.instrument];
-  if (trip.entry_ns == 0) trip.entry_ns = fill.receive_time_ns;
-  if (order.side == Side::kBuy) {
+  OpenTrip& trip = open_trips_[instrument_id];
+  if (trip.entry_ns == 0) {
+    trip.entry_ns = fill.receive_time_ns;
+    trip.opening = side;
+  }
+  if (side == Side::kBuy) {
     trip.bought += fill.quantity;
     trip.bought_notional += value;
   } else {
@@ -122,7 +156,7 @@ void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Mon
     trip.sold_notional += value;
   }
   trip.pnl += realised_pnl - fill.fee;
-  if (engine_.portfolio().position(order.instrument).quantity.raw == 0) {
+  if (engine_.portfolio().position(instrument_id).quantity.raw == 0) {
     ++round_trips_;
     if (trip.pnl.raw > 0) ++winning_round_trips_;
     trip_results_.push_back(static_cast<double>(trip.pnl.raw) / 1e8);
@@ -132,10 +166,15 @@ void BacktestReport::on_fill(const Order& order, const ExecutionEvent& fill, Mon
                            Rounding::kDown)
           .value_or(Price{0});
     };
-    round_trip_list_.push_back(RoundTrip{order.instrument, trip.entry_ns, fill.receive_time_ns,
-                                         trip.bought, average(trip.bought_notional, trip.bought),
-                                         average(trip.sold_notional, trip.sold),
-                                         trip.bought_notional, trip.pnl, order.reason});
+    const bool long_trip = trip.opening == Side::kBuy;
+    const Price bought_at = average(trip.bought_notional, trip.bought);
+    const Price sold_at = average(trip.sold_notional, trip.sold);
+    round_trip_list_.push_back(RoundTrip{instrument_id, trip.entry_ns, fill.receive_time_ns,
+                                         long_trip ? trip.bought : trip.sold,
+                                         long_trip ? bought_at : sold_at,
+                                         long_trip ? sold_at : bought_at,
+                                         long_trip ? trip.bought_notional : trip.sold_notional,
+                                         trip.pnl, reason});
     trip = OpenTrip{};
   }
 }
@@ -204,6 +243,21 @@ ReportMetrics BacktestReport::metrics() const {
     benchmark.equity.push_back({point.time_ns, point.benchmark});
   benchmark.period_ns = interval_ns_;
   metrics.benchmark = compute_performance(benchmark);
+  PerpetualFigures& perpetual = metrics.perpetual;
+  perpetual.present = has_perpetuals_;
+  if (has_perpetuals_) {
+    const double samples = equity_.empty() ? 1.0 : static_cast<double>(equity_.size());
+    perpetual.max_long_exposure = max_long_exposure_;
+    perpetual.max_short_exposure = max_short_exposure_;
+    perpetual.long_time_fraction = static_cast<double>(long_samples_) / samples;
+    perpetual.short_time_fraction = static_cast<double>(short_samples_) / samples;
+    perpetual.funding_paid = engine_.portfolio().funding_paid();
+    perpetual.funding_received = engine_.portfolio().funding_received();
+    perpetual.funding_settlements = engine_.counters().funding_settlements;
+    perpetual.max_margin_usage = max_margin_usage_;
+    perpetual.max_margin_ratio = max_margin_ratio_;
+    perpetual.liquidations = liquidations_;
+  }
   return metrics;
 }
 
@@ -254,6 +308,7 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
   summary += fmt::format("  \"longest_winning_streak\": {},\n", p.longest_winning_streak);
   summary += fmt::format("  \"longest_losing_streak\": {},\n", p.longest_losing_streak);
   summary += fmt::format("  \"turnover\": {},\n", number_text(p.turnover));
+  if (m.perpetual.present) summary += perpetual_summary_json(m.perpetual);
   const Performance& b = m.benchmark;
   summary +=
       fmt::format("  \"annualised_figures\": \"{}\",\n",
@@ -405,6 +460,19 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
                             error);
 }
 
+std::string BacktestReport::perpetual_summary_json(const PerpetualFigures& figures) const {
+  return fmt::format(
+      "  \"perpetuals\": {{\"max_long_exposure\": \"{}\", \"max_short_exposure\": \"{}\", "
+      "\"long_time\": {}, \"short_time\": {}, \"funding_paid\": \"{}\", "
+      "\"funding_received\": \"{}\", \"funding_settlements\": {}, \"max_margin_usage\": {}, "
+      "\"max_margin_ratio\": {}, \"liquidations\": {}}},\n",
+      money_text(figures.max_long_exposure), money_text(figures.max_short_exposure),
+      number_text(figures.long_time_fraction), number_text(figures.short_time_fraction),
+      money_text(figures.funding_paid), money_text(figures.funding_received),
+      figures.funding_settlements, number_text(figures.max_margin_usage),
+      number_text(figures.max_margin_ratio), figures.liquidations);
+}
+
 void BacktestReport::write_trades_csv(std::string& out) const {
   out =
       "entry_time,exit_time,symbol,quantity,entry_price,exit_price,return,pnl_after_fees,duration_"
@@ -439,6 +507,25 @@ std::string BacktestReport::html(const std::string& title, const RunFacts* facts
   data.fills = m.fills;
   data.strategy = m.performance;
   data.buy_and_hold = m.benchmark;
+  if (m.perpetual.present) {
+    const PerpetualFigures& f = m.perpetual;
+    const std::string cash = data.cash_asset;
+    data.perpetual_figures = {
+        {"Long exposure, largest", format_money(f.max_long_exposure, 2) + " " + cash},
+        {"Short exposure, largest", format_money(f.max_short_exposure, 2) + " " + cash},
+        {"Samples long / short",
+         fmt::format("{:.1f} % / {:.1f} %", f.long_time_fraction * 100,
+                     f.short_time_fraction * 100)},
+        {"Funding paid", format_money(f.funding_paid, 2) + " " + cash},
+        {"Funding received", format_money(f.funding_received, 2) + " " + cash},
+        {"Funding settlements", std::to_string(f.funding_settlements)},
+        {"Fees", format_money(m.fees, 2) + " " + cash},
+        {"Margin usage, largest (initial margin / margin balance)",
+         fmt::format("{:.1f} %", f.max_margin_usage * 100)},
+        {"Margin ratio, largest (100 % = liquidation)",
+         fmt::format("{:.1f} %", f.max_margin_ratio * 100)},
+        {"Liquidations", std::to_string(f.liquidations)}};
+  }
   if (facts != nullptr) {
     data.assumptions = "Token Metrics rows are taken as published";
     for (const RunFacts::Publication& publication : facts->publication) {

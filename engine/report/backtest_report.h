@@ -36,17 +36,33 @@ struct FillRecord {
   Money realised_pnl;
 };
 
-// One round trip: from a flat position to the first fill, back to flat (long only on spot).
+// One round trip: from a flat position to the first fill, back to flat. A long trip opens
+// with buys, a short one (perpetuals) with sells.
 struct RoundTrip {
   InstrumentId instrument;
   TimeNs entry_ns;
   TimeNs exit_ns;
-  Quantity quantity;             // bought over the trip
-  Price entry_price;             // average buy price
-  Price exit_price;              // average sell price
-  Money cost;                    // bought notional
+  Quantity quantity;             // opened over the trip (bought for a long, sold for a short)
+  Price entry_price;             // average price of the opening side
+  Price exit_price;              // average price of the closing side
+  Money cost;                    // notional of the opening side
   Money pnl_after_fees;          // realised PnL minus every fee of the trip
   std::string_view exit_reason;  // the closing order's reason ("stop_loss", ...; "" if unknown)
+};
+
+// Runs with perpetual instruments: both sides of the exposure, funding and margin, separately.
+struct PerpetualFigures {
+  bool present = false;  // the run has a perpetual instrument
+  Money max_long_exposure;
+  Money max_short_exposure;
+  double long_time_fraction = 0;   // of the equity samples with a long position
+  double short_time_fraction = 0;  // ... with a short position
+  Money funding_paid;
+  Money funding_received;
+  std::uint64_t funding_settlements = 0;
+  double max_margin_usage = 0;  // initial margin of positions / margin balance, at the samples
+  double max_margin_ratio = 0;  // maintenance margin / margin balance (1 = liquidation)
+  std::uint64_t liquidations = 0;  // fills of the venue's own orders
 };
 
 struct ReportMetrics {
@@ -71,6 +87,7 @@ struct ReportMetrics {
   // the instrument's first input price (its first quote), paying the strategy's taker fee,
   // and held to the end (marked at the last price, not sold).
   Performance benchmark;
+  PerpetualFigures perpetual;
 };
 
 class BacktestReport final : public EngineObserver, public MarketObserver {
@@ -81,6 +98,7 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
 
   void on_event_processed(TimeNs now_ns) override;
   void on_fill(const Order& order, const ExecutionEvent& fill, Money realised_pnl) override;
+  void on_account_event(const ExecutionEvent& event, Money realised_pnl) override;
   void on_risk_denial(const OrderIntent& intent, RiskDenial reason, TimeNs now_ns) override;
   // Signals (after the gate) for report.html's markers.
   void on_market(const InboundEvent& event) override;
@@ -126,6 +144,9 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
   double benchmark_share() const;
 
   void write_trades_csv(std::string& out) const;
+  void record_fill(const ExecutionEvent& fill, const ClientOrderId& id, InstrumentId instrument,
+                   Side side, Money realised_pnl, std::string_view reason);
+  std::string perpetual_summary_json(const PerpetualFigures& figures) const;
 
   const Engine& engine_;
   DurationNs interval_ns_;
@@ -143,6 +164,7 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
   // Open round trip per instrument.
   struct OpenTrip {
     TimeNs entry_ns = 0;
+    Side opening = Side::kBuy;  // a sell opens a short (perpetuals)
     Quantity bought, sold;
     Money bought_notional, sold_notional;
     Money pnl;  // realised minus fees so far
@@ -153,6 +175,15 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
   std::uint64_t winning_round_trips_ = 0;
   std::vector<double> trip_results_;  // net of fees, in the cash asset (report figures)
   double traded_notional_ = 0;
+  // Perpetuals, at the equity samples.
+  bool has_perpetuals_ = false;
+  Money max_long_exposure_{0};
+  Money max_short_exposure_{0};
+  std::size_t long_samples_ = 0;
+  std::size_t short_samples_ = 0;
+  double max_margin_usage_ = 0;
+  double max_margin_ratio_ = 0;
+  std::uint64_t liquidations_ = 0;
 };
 
 }  // namespace sigex

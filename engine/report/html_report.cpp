@@ -278,6 +278,15 @@ std::string render_html_report(const HtmlReportData& data) {
             "days of data and are shown as –. "
           : "";
   const std::string cash = html_escape(data.cash_asset);
+  std::string perpetuals;
+  if (!data.perpetual_figures.empty()) {
+    perpetuals = "\n<h2>Perpetuals</h2>\n<table>";
+    for (const auto& [name, value] : data.perpetual_figures) {
+      perpetuals += fmt::format("<tr><th>{}</th><td>{}</td></tr>", html_escape(name),
+                                html_escape(value));
+    }
+    perpetuals += "</table>";
+  }
   return fill_page(report_page(), {{"title", html_escape(data.title)},
                                    {"start", format_utc_timestamp(data.start_ns)},
                                    {"end", format_utc_timestamp(data.end_ns)},
@@ -288,6 +297,7 @@ std::string render_html_report(const HtmlReportData& data) {
                                    {"fills", std::to_string(data.fills)},
                                    {"fees", plain(data.fees)},
                                    {"exposure", percent(data.exposure_time_fraction).substr(1)},
+                                   {"perpetuals", perpetuals},
                                    {"metrics", metrics_rows(data.strategy, data.buy_and_hold)},
                                    {"assumptions", html_escape(data.assumptions)},
                                    {"annualised_note", annualised_note},

@@ -59,6 +59,8 @@ struct HtmlReportData {
   };
   std::vector<RoundTrip> round_trips;
   std::vector<std::pair<std::string, std::uint64_t>> denials;
+  // Runs with perpetuals: long and short exposure, funding and margin (empty: no such table).
+  std::vector<std::pair<std::string, std::string>> perpetual_figures;
 };
 
 std::string render_html_report(const HtmlReportData& data);
