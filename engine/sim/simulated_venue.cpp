@@ -152,9 +152,12 @@ std::int32_t SimulatedVenue::check_margin(const OrderCommand& command) const {
   }
   if (opening.raw == 0) return 0;
   const MarketState& market = markets_[command.instrument];
-  const Price price = command.type == OrderType::kLimit
-                          ? command.price
-                          : (buy ? market.best.ask_price : prices_.quote(command.instrument).valuation());
+  // A market order is priced at the touch it takes (the valuation price without one).
+  Price price = command.price;
+  if (command.type == OrderType::kMarket) {
+    price = buy ? market.best.ask_price : market.best.bid_price;
+    if (price.raw <= 0) price = prices_.quote(command.instrument).valuation();
+  }
   const AccountMargin account = account_.account_margin(prices_);
   Money committed = account.initial_margin;
   for (const LiveOrder& order : live_orders_) {

@@ -386,3 +386,86 @@ TEST(Engine, InstrumentIsUntradeableExactlyWhileItsBookIsBroken) {
 
 }  // namespace
 }  // namespace sigex
+
+#include "support/strategy_harness.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// Buys `size` once, on the first quote.
+class BuyOnce final : public Strategy {
+ public:
+  explicit BuyOnce(std::string_view size) : size_(size) {}
+  std::string_view tag() const override { return "once"; }
+  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
+    if (done_) return;
+    done_ = true;
+    OrderIntent intent;
+    intent.instrument = quote.instrument;
+    intent.side = Side::kBuy;
+    intent.price = quote.ask_price;
+    intent.quantity = quantity(size_);
+    intent.intent = IntentKey{1};
+    context.submit(intent);
+  }
+
+ private:
+  std::string_view size_;
+  bool done_ = false;
+};
+
+TEST(EnginePerpetuals, FundingAndALiquidationAreBookedOnceJournaledAndRestored) {
+  constexpr TimeNs kStart = 1'700'000'000LL * kNsPerSecond;
+  InstrumentRegistry registry;
+  registry.add(btcusdt_perpetual(10));
+  StrategyHarness harness(kStart, std::move(registry));
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerHour;
+  risk.min_liquidation_distance_bps = 0;
+  harness.prepare(risk);
+  harness.add(std::make_unique<BuyOnce>("1.8"));  // 90 000 at 10x on 10 000
+  harness.engine().start();
+  harness.quote(0, "49999.9", "50000", "10");
+  ASSERT_EQ(harness.engine().portfolio().position(0).quantity, quantity("1.8"));
+
+  // A published settlement: the long pays 1.8 × 50000 × 0.0001 = 9.
+  harness.at(kStart + kNsPerHour);
+  InboundEvent funding;
+  funding.kind = MarketEventKind::kFundingRate;
+  funding.funding_rate = FundingRate{0, kStart + kNsPerHour, kStart + kNsPerHour, Rate{10'000},
+                                     price("50000")};
+  harness.process(funding);
+  EXPECT_EQ(harness.engine().portfolio().funding_paid(), money("9"));
+  EXPECT_EQ(harness.engine().counters().funding_settlements, 1u);
+
+  // The mark falls until the margin balance meets the maintenance margin.
+  harness.at(kStart + 2 * kNsPerHour);
+  harness.mark(0, "45000");  // margin balance 991, maintenance margin 355: not yet
+  EXPECT_EQ(harness.engine().portfolio().position(0).quantity, quantity("1.8"));
+  harness.mark(0, "44000");  // 9991 − 10800 < 0
+  const Portfolio& portfolio = harness.engine().portfolio();
+  EXPECT_EQ(portfolio.position(0).quantity.raw, 0) << "liquidated by the venue";
+  EXPECT_EQ(harness.engine().counters().venue_fills, 1u);
+  EXPECT_EQ(harness.engine().trading_states().effective("BTCUSDT"), TradingState::kHalted);
+  EXPECT_EQ(portfolio.cash(), harness.venue().account().cash());
+  const Money cash = portfolio.cash();
+  const auto events = harness.journal().load_account_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, AccountEventKind::kFunding);
+  EXPECT_EQ(events[1].kind, AccountEventKind::kVenueFill);
+
+  // A restart on the same journal books both again, once.
+  SimulatedClock clock(kStart + 3 * kNsPerHour);
+  SimulatedVenue venue(harness.instruments(), SimulatedVenueConfig{}, money("10000"));
+  Engine restarted(harness.instruments(), clock, harness.journal(), venue, risk, money("10000"));
+  restarted.start();
+  EXPECT_EQ(restarted.portfolio().position(0).quantity.raw, 0);
+  EXPECT_EQ(restarted.portfolio().cash(), cash);
+  EXPECT_EQ(restarted.portfolio().funding_paid(), money("9"));
+  EXPECT_EQ(restarted.trading_states().effective("BTCUSDT"), TradingState::kHalted);
+}
+
+}  // namespace
+}  // namespace sigex

@@ -283,3 +283,160 @@ TEST_F(SimulatedVenueTest, RestoresFromTheJournalLikeAnExchangeThatKeptRunning) 
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// The simulated venue for USD-M perpetuals: margin, reduce-only, funding and liquidation as
+// Binance documents them.
+class SimulatedPerpetualTest : public ::testing::Test {
+ protected:
+  SimulatedPerpetualTest() {
+    registry_.add(btcusdt_perpetual(10));
+    config_.order_latency_ns = 10;
+    config_.perpetual_maker_fee_bps = 2;
+    config_.perpetual_taker_fee_bps = 5;
+    config_.liquidation_fee_bps = 125;
+  }
+  void start(std::string_view cash) {
+    venue_ = std::make_unique<SimulatedVenue>(registry_, config_, money(cash));
+  }
+  void quote(TimeNs at, std::string_view price_text) {
+    InboundEvent event;
+    event.kind = MarketEventKind::kBestBidOffer;
+    event.best_bid_offer = BestBidOffer{0,           0,              at, price(price_text),
+                                        quantity("100"), price(price_text), quantity("100"), 1};
+    venue_->on_market(event);
+  }
+  void mark(TimeNs at, std::string_view price_text, std::int64_t rate = 0,
+            TimeNs next_funding = 0) {
+    InboundEvent event;
+    event.kind = MarketEventKind::kMarkPrice;
+    event.mark_price = MarkPrice{0, at, at, price(price_text), Rate{rate}, next_funding};
+    venue_->on_market(event);
+  }
+  void funding(TimeNs at, std::int64_t rate, std::string_view mark_text = "0") {
+    InboundEvent event;
+    event.kind = MarketEventKind::kFundingRate;
+    event.funding_rate = FundingRate{0, at, at, Rate{rate}, price(mark_text)};
+    venue_->on_market(event);
+  }
+  std::vector<ExecutionEvent> send(Side side, std::string_view size, std::string_view id,
+                                   TimeNs at, bool reduce_only = false) {
+    OrderCommand command{};
+    command.kind = OrderCommandKind::kNew;
+    command.side = side;
+    command.type = OrderType::kMarket;
+    command.time_in_force = TimeInForce::kImmediateOrCancel;
+    command.instrument = 0;
+    command.client_order_id = ClientOrderId::from(id);
+    command.quantity = quantity(size);
+    command.created_time_ns = at;
+    command.reduce_only = reduce_only;
+    venue_->send(command);
+    return answers(at + 100);
+  }
+  std::vector<ExecutionEvent> answers(TimeNs until) {
+    std::vector<ExecutionEvent> out;
+    venue_->poll(until, out);
+    return out;
+  }
+  const Position& position() const { return venue_->account().position(0); }
+
+  InstrumentRegistry registry_;
+  SimulatedVenueConfig config_;
+  std::unique_ptr<SimulatedVenue> venue_;
+};
+
+TEST_F(SimulatedPerpetualTest, ShortsNeedMarginAndPayTheFuturesTakerFee) {
+  start("1000");
+  quote(1, "50000");
+  // 0.1 BTC = 5000 at 10x needs 500 of margin plus a 2.5 fee.
+  auto events = send(Side::kSell, "0.1", "s1", 10);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, ExecutionKind::kAccepted);
+  EXPECT_EQ(events[1].kind, ExecutionKind::kFill);
+  EXPECT_EQ(events[1].fee, money("2.5"));
+  EXPECT_EQ(events[1].fee_asset, FeeAsset::kQuote);
+  EXPECT_EQ(position().quantity, quantity("-0.1"));
+  // 0.2 more (10000, 1000 of margin) does not fit what is left (1000 − 2.5 − 500).
+  events = send(Side::kSell, "0.2", "s2", 1000);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, ExecutionKind::kRejected);
+  EXPECT_EQ(events[0].venue_error_code, -2019);
+  EXPECT_EQ(events[0].rejection, RejectionKind::kFinal);
+}
+
+TEST_F(SimulatedPerpetualTest, ReduceOnlyNeverOpensAndClosesAtMostThePosition) {
+  start("1000");
+  quote(1, "50000");
+  send(Side::kSell, "0.1", "s1", 10);
+  auto events = send(Side::kSell, "0.01", "r1", 1000, true);  // would grow the short
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].venue_error_code, -2022);
+  events = send(Side::kBuy, "0.5", "r2", 2000, true);  // larger than the short: closes it only
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, ExecutionKind::kFill);
+  EXPECT_EQ(events[1].quantity, quantity("0.1"));
+  EXPECT_EQ(position().quantity.raw, 0);
+}
+
+TEST_F(SimulatedPerpetualTest, PublishedFundingIsChargedOncePerSettlement) {
+  start("10000");
+  quote(1, "40000");
+  send(Side::kBuy, "0.5", "b1", 10);
+  const Money before = venue_->account().cash();
+  funding(8 * kNsPerHour, 10'000);  // 0.01 %, no mark in the row: the latest price, 40000
+  auto events = answers(9 * kNsPerHour);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, ExecutionKind::kFunding);
+  EXPECT_EQ(events[0].funding, money("-2"));  // the long pays 0.5 × 40000 × 0.0001
+  EXPECT_EQ(events[0].venue_time_ns, 8 * kNsPerHour);
+  EXPECT_EQ(venue_->account().cash(), before - money("2"));
+  funding(8 * kNsPerHour, 10'000);  // the same settlement again: nothing
+  EXPECT_TRUE(answers(10 * kNsPerHour).empty());
+  funding(16 * kNsPerHour, -20'000, "41000");  // negative: longs receive, at the row's mark
+  events = answers(17 * kNsPerHour);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].funding, money("4.1"));
+}
+
+TEST_F(SimulatedPerpetualTest, TheMarkPriceStreamSettlesTheRateItAnnounced) {
+  start("10000");
+  quote(1, "40000");
+  send(Side::kSell, "0.5", "s1", 10);
+  mark(kNsPerHour, "40000", 30'000, 8 * kNsPerHour);  // announced: 0.03 % at 08:00
+  mark(7 * kNsPerHour, "40100", 35'000, 8 * kNsPerHour);
+  EXPECT_TRUE(answers(7 * kNsPerHour + 100).empty());
+  mark(8 * kNsPerHour + 500, "40200", 10'000, 16 * kNsPerHour);  // past 08:00: settled
+  const auto events = answers(9 * kNsPerHour);
+  ASSERT_EQ(events.size(), 1u);
+  // The short receives 0.5 × 40200 × 0.00035 = 7.035 (the last rate announced before 08:00).
+  EXPECT_EQ(events[0].funding, money("7.035"));
+}
+
+TEST_F(SimulatedPerpetualTest, LiquidatesAtTheMarkWhenTheMarginRatioReaches100Percent) {
+  start("600");
+  quote(1, "50000");
+  send(Side::kBuy, "0.1", "b1", 10);  // 5000 long on 600: liquidation near 44 200
+  mark(100, "46000");
+  EXPECT_TRUE(answers(200).empty());
+  mark(300, "44000");
+  const auto events = answers(1000);
+  ASSERT_EQ(events.size(), 1u);
+  const ExecutionEvent& liquidation = events[0];
+  EXPECT_EQ(liquidation.kind, ExecutionKind::kVenueFill);
+  EXPECT_EQ(liquidation.side, Side::kSell);
+  EXPECT_EQ(liquidation.price, price("44000"));
+  EXPECT_EQ(liquidation.quantity, quantity("0.1"));
+  EXPECT_EQ(liquidation.fee, money("55"));  // 1.25 % of 4400
+  EXPECT_TRUE(liquidation.client_order_id.view().starts_with("autoclose-"));
+  EXPECT_EQ(position().quantity.raw, 0);
+  // 600 − 2.5 (the entry's fee) − 600 (the loss) − 55 (the clearance fee)
+  EXPECT_EQ(venue_->account().cash(), money("-57.5"));
+}
+
+}  // namespace
+}  // namespace sigex
