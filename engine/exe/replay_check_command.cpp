@@ -96,6 +96,34 @@ std::string differing_fields(const FillRow& session, const FillRow& replay) {
       .text();
 }
 
+std::string describe(const AccountEventRow& event, const std::vector<Instrument>& instruments) {
+  const Instrument* instrument =
+      event.instrument < instruments.size() ? &instruments[event.instrument] : nullptr;
+  if (event.kind == AccountEventKind::kFunding) {
+    return fmt::format("{} funding at {}: {}", symbol_of(instruments, event.instrument),
+                       format_utc_timestamp(event.event_id), money_text(event.amount));
+  }
+  return fmt::format(
+      "{} venue fill {} {} @ {} fee {} trade {} ({})", symbol_of(instruments, event.instrument),
+      to_string(event.side),
+      format_decimal(event.quantity.raw, instrument != nullptr ? instrument->quantity_scale : 8),
+      format_decimal(event.price.raw, instrument != nullptr ? instrument->price_scale : 8),
+      money_text(event.fee), event.event_id, event.client_order_id.view());
+}
+
+std::string differing_fields(const AccountEventRow& session, const AccountEventRow& replay) {
+  return DifferingFields()
+      .check(session.kind != replay.kind, "kind")
+      .check(session.instrument != replay.instrument, "instrument")
+      .check(session.event_id != replay.event_id, "time or trade id")
+      .check(session.side != replay.side, "side")
+      .check(session.price != replay.price, "price")
+      .check(session.quantity != replay.quantity, "quantity")
+      .check(session.amount != replay.amount, "amount")
+      .check(session.fee != replay.fee, "fee")
+      .text();
+}
+
 // The session's rows against the replay's, one by one: every row only one side has, and every
 // row whose fields differ, named `what` and its position.
 template <typename Row>
@@ -342,6 +370,12 @@ int run_replay_check(const ReplayCheckOptions& options) {
   const std::vector<FillRow> session_fills = session_journal->load_fills();
   const std::vector<FillRow> replay_fills = replay_journal->load_fills();
   if (all_paper) compare_rows("fill", session_fills, replay_fills, instruments, differences);
+  // Funding and the venue's own fills (perpetuals) follow from the market on the simulated
+  // venue as well.
+  if (all_paper) {
+    compare_rows("account event", session_journal->load_account_events(),
+                 replay_journal->load_account_events(), instruments, differences);
+  }
 
   fmt::print("sigex replay-check: {} ({} session, {} run(s))\n", session.string(),
              all_paper ? "paper" : "live", runs.size());

@@ -384,9 +384,19 @@ bool Daemon::reconcile(std::string& error) {
     }
   }
   if (live_venue_) {
-    metrics_.balance_differences =
-        compare_with_account(core_.engine->portfolio(), instruments_, live_venue_->start_holdings())
-            .size();
+    const auto differences =
+        compare_with_account(core_.engine->portfolio(), instruments_, live_venue_->start_holdings());
+    metrics_.balance_differences = differences.size();
+    for (const BalanceDifference& difference : differences) {
+      if (!difference.blocks_trading) continue;
+      const Instrument& instrument = instruments_.get(difference.instrument);
+      core_.engine->set_trading_state(
+          instrument_scope(instrument.symbol.view()), TradingState::kHalted,
+          fmt::format("ALERT: the venue's position {} is not the journal's {}: not explained by "
+                      "the journal",
+                      format_decimal(difference.account.raw, instrument.quantity_scale),
+                      format_decimal(difference.sigex.raw, instrument.quantity_scale)));
+    }
   }
   metrics_.reconciliation_differences_at_start =
       core_.engine->orders().counters().reconciliation_differences + metrics_.balance_differences;

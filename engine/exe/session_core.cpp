@@ -10,7 +10,7 @@ std::unique_ptr<SimulatedVenue> restore_paper_venue(const AppConfig& config,
                                                     Journal& journal) {
   auto venue = std::make_unique<SimulatedVenue>(instruments, config.simulated_venue,
                                                 config.engine.starting_cash);
-  venue->restore(journal.load_orders(), journal.load_fills());
+  venue->restore(journal.load_orders(), journal.load_fills(), journal.load_account_events());
   return venue;
 }
 

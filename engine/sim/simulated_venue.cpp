@@ -397,7 +397,12 @@ void SimulatedVenue::match_against_quote(LiveOrder& order, TimeNs now_ns) {
   const bool marketable =
       buy ? is_marketable_buy(order.command, touch) : is_marketable_sell(order.command, touch);
   if (touch.raw <= 0 || !marketable) return;
-  const Quantity take = std::min(order.command.quantity - order.filled, displayed - taken);
+  // Every quantity on the venue is a multiple of the step (what is displayed may be recorded
+  // at a finer step than the instrument's, e.g. spot data replayed for a perpetual).
+  const Instrument& instrument = instruments_.get(order.command.instrument);
+  const Quantity take{round_to_multiple(
+      std::min(order.command.quantity - order.filled, displayed - taken).raw,
+      instrument.step_size.raw, Rounding::kDown)};
   if (take.raw <= 0) return;
   taken += take;
   // A limit order that was resting before the touch came to it trades at its own price.
@@ -414,7 +419,9 @@ void SimulatedVenue::match_against_trade(LiveOrder& order, const TradeTick& trad
   const bool crosses = order.command.side == Side::kBuy ? trade.price <= order.command.price
                                                         : trade.price >= order.command.price;
   if (!crosses) return;
-  const Quantity take = std::min(order.command.quantity - order.filled, trade.quantity);
+  const Quantity take{round_to_multiple(
+      std::min(order.command.quantity - order.filled, trade.quantity).raw,
+      instruments_.get(order.command.instrument).step_size.raw, Rounding::kDown)};
   if (take.raw <= 0) return;
   fill(order, order.command.price, take, Liquidity::kMaker, now_ns);
   finish_if_done(order);

@@ -21,6 +21,9 @@ struct DaemonConfig {
   std::string risk = "max_order_notional = \"2000\"";
   std::string token_metrics_url;  // "" : no [token_metrics]
   std::string extra;              // appended sections
+  std::string eth_extra;          // more ETHUSDT instrument lines (e.g. kind = "perpetual")
+  std::string strategy_extra;     // more [strategy.signal_follow] lines
+  std::string eth_step = "0.0001";
 };
 
 inline std::string daemon_config_text(const DaemonConfig& c) {
@@ -46,11 +49,12 @@ symbol = "ETHUSDT"
 base_asset = "ETH"
 quote_asset = "USDT"
 tick_size = "0.01"
-step_size = "0.0001"
-min_quantity = "0.0001"
+step_size = "{eth_step}"
+min_quantity = "{eth_step}"
 min_notional = "5"
 token_id = 3306
 token_symbol = "ETH"
+{eth_extra}
 {btc}
 [market_data.binance]
 ws_url = "ws://127.0.0.1:{feed}/stream"
@@ -77,6 +81,7 @@ stop_loss_bps = 0
 price_tolerance_bps = 50
 max_signal_age_s = 259200
 max_grade_age_s = 259200
+{strategy_extra}
 
 [signals]
 max_daily_signal_age_s = 259200   # the test's signals are dated up to two days back
@@ -88,6 +93,8 @@ max_grade_age_s = 259200
                      fmt::arg("mode", c.mode), fmt::arg("metrics", c.metrics_listen),
                      fmt::arg("service", c.extra_service), fmt::arg("feed", c.feed_port),
                      fmt::arg("risk", c.risk), fmt::arg("tag", c.strategy_tag),
+                     fmt::arg("eth_extra", c.eth_extra), fmt::arg("eth_step", c.eth_step),
+                     fmt::arg("strategy_extra", c.strategy_extra),
                      fmt::arg("btc", c.btc ? R"(
 [[instruments]]
 symbol = "BTCUSDT"

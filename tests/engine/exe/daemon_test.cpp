@@ -46,6 +46,7 @@ struct DaemonSettings {
   bool btc = false;
   std::string extra_service;  // more [service] lines
   std::string risk = "max_order_notional = \"2000\"";
+  bool eth_perpetual = false;  // ETHUSDT as a USD-M perpetual, signal_follow shorting it
 };
 
 // A paper daemon's world: simulators on loopback ports, a state directory, a config file.
@@ -83,6 +84,24 @@ class DaemonWorld {
     config.extra_service = settings_.extra_service;
     config.risk = settings_.risk;
     if (settings_.token_metrics) config.token_metrics_url = tm->base_url();
+    if (settings_.eth_perpetual) {
+      config.eth_step = "0.001";
+      config.eth_extra = R"(kind = "perpetual"
+leverage = 5
+[[instruments.brackets]]
+notional_cap = "50000"
+maintenance_margin_rate = "0.005"
+max_leverage = 75
+[[instruments.brackets]]
+notional_cap = "250000"
+maintenance_margin_rate = "0.0065"
+max_leverage = 50
+)";
+      config.strategy_extra = R"(direction = "short"
+short_entry_grade = "90"
+short_exit_grade = "95"
+)";
+    }
     config.extra = extra;
     std::ofstream(config_path()) << daemon_config_text(config);
   }
@@ -848,6 +867,67 @@ CommandResult replay_check(DaemonWorld& world, const std::string& name) {
   return run_command(SIGEX_BINARY,
                      {"replay-check", "--session", (world.directory.path() / "state").string()},
                      world.directory.path(), name);
+}
+
+// Paper trading on a perpetual: a bearish signal shorts ETHUSDT, the daemon restarts with the
+// short open (restored from the journal on both the engine and the simulated venue), a bullish
+// signal buys it back with a reduce-only order, and the session replays to zero differences.
+TEST(Daemon, APaperSessionOnAPerpetualRestartsMidShortAndReplaysIdentically) {
+  DaemonSettings settings;
+  settings.token_metrics = true;
+  settings.eth_perpetual = true;
+  DaemonWorld world(settings);
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - 2 * kNsPerDay), -1);  // bearish ETH
+  const std::string state = (world.directory.path() / "state").string();
+  const auto position = [&] {
+    std::string error;
+    auto journal = Journal::open(state, Durability::kFull, error);
+    EXPECT_TRUE(journal) << error;
+    Quantity held{0};
+    for (const FillRow& fill : journal->load_fills()) {
+      held.raw += fill.side == Side::kBuy ? fill.quantity.raw : -fill.quantity.raw;
+    }
+    return held;
+  };
+  {
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  const Quantity short_position = position();
+  EXPECT_LT(short_position.raw, 0) << "a short, not a sale of something held";
+  // Restarted mid-position: the short is still there, and a bullish signal closes it.
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("positions 0, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  EXPECT_EQ(position().raw, 0);
+  {
+    std::string error;
+    auto journal = Journal::open(state, Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    const std::vector<Order> orders = journal->load_orders();
+    ASSERT_GE(orders.size(), 2u);
+    EXPECT_EQ(orders.front().side, Side::kSell);
+    EXPECT_FALSE(orders.front().reduce_only);
+    EXPECT_EQ(orders.back().side, Side::kBuy);
+    EXPECT_TRUE(orders.back().reduce_only);
+  }
+  const CommandResult check = replay_check(world, "replay");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("(paper session, 2 run(s))"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("0 differences: every decision replays identically"), std::string::npos)
+      << check.out;
 }
 
 TEST(Daemon, APaperSessionReplaysThroughTheBacktesterToTheSameDecisions) {

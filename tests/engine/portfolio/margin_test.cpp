@@ -180,3 +180,27 @@ TEST_F(PerpetualPortfolio, MarginAndLiquidationPriceAtTheMark) {
 
 }  // namespace
 }  // namespace sigex
+
+#include "engine/portfolio/balance_check.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+TEST(PerpetualReconciliation, AnyPositionTheJournalDoesNotExplainBlocksTrading) {
+  InstrumentRegistry registry;
+  registry.add(btcusdt_perpetual(5));
+  Portfolio portfolio(registry, money("10000"));
+  portfolio.apply_fill(0, Side::kSell, price("50000"), quantity("0.2"), money("0"));
+  EXPECT_TRUE(compare_with_account(portfolio, registry, {{0, quantity("-0.2")}}).empty());
+  for (const char* venue : {"-0.3", "-0.1", "0.2", "0"}) {
+    const auto differences = compare_with_account(portfolio, registry, {{0, quantity(venue)}});
+    ASSERT_EQ(differences.size(), 1u) << venue;
+    EXPECT_TRUE(differences[0].blocks_trading) << venue;
+    EXPECT_EQ(differences[0].sigex, quantity("-0.2"));
+  }
+}
+
+}  // namespace
+}  // namespace sigex
