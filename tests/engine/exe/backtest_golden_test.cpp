@@ -154,27 +154,36 @@ TEST(BacktestGolden, GradeTrendRunIsReproducibleAndMakesTheExpectedTrades) {
   EXPECT_NE(summary.find("\"risk_denials\": {}"), std::string::npos) << "sized within the limits";
 }
 
-// grade_trend long and short on a perpetual with Binance's funding history: reproducible, its
-// orders pinned, and every fill, fee, funding payment and the final equity equal to an
-// independent re-computation of the documented rules (tests/golden/
-// recompute_grade_trend_perpetual.py, which shares no code with sigex).
-TEST(BacktestGolden, GradeTrendPerpetualMatchesAnIndependentRecomputation) {
+// A backtest on a perpetual with Binance's funding history: reproducible, its orders pinned,
+// and every fill, fee, funding payment and the final equity equal to an independent
+// re-computation of the documented rules (tests/golden/recompute_perpetual_backtest.py, which
+// shares no code with sigex).
+void expect_perpetual_golden(const char* config_name, const char* golden_orders) {
   TemporaryDirectory directory;
-  expect_identical_runs("backtest-grade-trend-perp.toml", directory);
+  expect_identical_runs(config_name, directory);
   const std::filesystem::path out = directory.path() / "first";
   EXPECT_EQ(slurp(out / "orders.csv"),
-            slurp(std::string(SIGEX_SOURCE_DIR) +
-                  "/tests/golden/backtest_grade_trend_perp_orders.csv"));
+            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/" + golden_orders));
   const std::string summary = slurp(out / "summary.json");
   EXPECT_NE(summary.find("\"perpetuals\": {"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"liquidations\": 0"), std::string::npos);
   const std::string source = SIGEX_SOURCE_DIR;
   const std::string command = "python3 " + source +
-                              "/tests/golden/recompute_grade_trend_perpetual.py --config " +
-                              source + "/config/backtest-grade-trend-perp.toml --out " +
-                              out.string() + " > " + (directory.path() / "check.txt").string() +
-                              " 2>&1";
+                              "/tests/golden/recompute_perpetual_backtest.py --config " + source +
+                              "/config/" + config_name + " --out " + out.string() + " > " +
+                              (directory.path() / "check.txt").string() + " 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << slurp(directory.path() / "check.txt");
+}
+
+TEST(BacktestGolden, GradeTrendLongShortOnAPerpetualMatchesAnIndependentRecomputation) {
+  expect_perpetual_golden("backtest-grade-trend-perp.toml", "backtest_grade_trend_perp_orders.csv");
+}
+
+TEST(BacktestGolden, SignalFollowBothWaysOnAPerpetualMatchesAnIndependentRecomputation) {
+  expect_perpetual_golden("backtest-signal-both-perp.toml", "backtest_signal_both_perp_orders.csv");
+  const std::string orders =
+      slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_signal_both_perp_orders.csv");
+  EXPECT_NE(orders.find(",SELL,LIMIT,IOC,"), std::string::npos) << "it shorts";
 }
 
 TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""An independent re-computation of a grade_trend backtest on a USD-M perpetual.
+"""An independent re-computation of a backtest on a USD-M perpetual (grade_trend or
+signal_follow, whichever the configuration has).
 
 It shares no code with sigex: it reads the same configuration and recorded inputs, applies
-the rules the README documents (grade_trend, the simulated venue's bar fills and fees,
+the rules the README documents (the strategy, the simulated venue's bar fills and fees,
 perpetual accounting, funding), and checks that sigex's outputs (fills.csv, summary.json)
 are exactly what those rules give. Every amount is an integer at 8 decimals, rounded as the
 README says: notional and quantities down, fees and funding paid up, funding received down.
 
-    recompute_grade_trend_perpetual.py --config config/backtest-grade-trend-perp.toml \
+    recompute_perpetual_backtest.py --config config/backtest-grade-trend-perp.toml \
         --out <the backtest's out directory>
 
 Exit 0 when everything matches; otherwise the first differences and exit 1.
@@ -120,19 +121,25 @@ def read_events(config, base):
                             continue
                         date = dt.datetime.strptime(row["DATE"][:10], "%Y-%m-%d")
                         date_ns = int(date.replace(tzinfo=dt.timezone.utc).timestamp()) * 10**9
-                        events.append((received, order, "grade",
+                        # A row's grade reaches the strategies before its signal.
+                        events.append((received, order + (0,), "grade",
                                        {"date_ns": date_ns,
                                         "hundredths": round(row["TM_TRADER_GRADE"] * 100)}))
+                        if "TRADING_SIGNAL" in row:
+                            events.append((received, order + (1,), "signal",
+                                           {"date_ns": date_ns,
+                                            "value": int(row["TRADING_SIGNAL"])}))
     events.sort(key=lambda event: (event[0], event[1]))
     return events
 
 
-class Recomputation:
+class PerpetualAccount:
+    """The simulated venue's rules for bar data and the engine's perpetual accounting."""
+
     def __init__(self, config):
         instrument = config["instruments"][0]
         venue = config["venue"]["simulated"]
         risk = config["risk"]
-        strategy = config["strategy"]["grade_trend"]
         self.tick = fixed(instrument["tick_size"])
         self.step = fixed(instrument["step_size"])
         self.min_quantity = fixed(instrument["min_quantity"])
@@ -145,10 +152,6 @@ class Recomputation:
         self.tolerance_bps_of_bar = venue["bar_open_tolerance_bps"]
         self.max_order = fixed(risk["max_order_notional"])
         self.max_position = fixed(risk["max_position_notional"])
-        self.fast, self.slow = Ema(strategy["fast"]), Ema(strategy["slow"])
-        self.mode = strategy["mode"]
-        self.fraction_bps = int(Decimal(strategy["target_fraction"]) * 10_000)
-        self.price_tolerance_bps = strategy["price_tolerance_bps"]
         # The account (the engine's and the venue's agree at every settled instant).
         self.cash = fixed(config["engine"]["starting_cash"])
         self.quantity = 0  # signed, 8 decimals
@@ -157,10 +160,6 @@ class Recomputation:
         self.funding_paid = 0
         self.funding_received = 0
         self.close = 0     # the latest bar close: the reference and mark price
-        self.last_grade_ns = 0
-        self.wanted = 0
-        self.decided_ns = 0
-        self.pending = False
         self.order = None  # the one open order: dict
         self.fills = []
         self.queue = []    # (time, sequence, kind, payload): venue answers
@@ -187,7 +186,7 @@ class Recomputation:
             return
         length = bar["close_ns"] - bar["open_ns"]
         if order["created"] - bar["open_ns"] > length // 10_000 * self.tolerance_bps_of_bar:
-            return  # an order older than the bar's tolerance: never happens in this run
+            return  # an order older than the bar's tolerance: never happens in these runs
         cap = floor_div(bar["volume"] * self.participation_bps, 10_000)
         take = min(order["quantity"], cap) // self.step * self.step
         limit, buy = order["price"], order["side"] == "BUY"
@@ -210,8 +209,7 @@ class Recomputation:
             value = notional_down(price, take)
             fee = ceil_div(value * (self.maker_bps if maker else self.taker_bps), 10_000)
             self.heappush(now + self.latency_ns, "fill",
-                          {"side": order["side"], "price": price, "quantity": take, "fee": fee,
-                           "partial": take < order["quantity"]})
+                          {"side": order["side"], "price": price, "quantity": take, "fee": fee})
         else:
             self.heappush(now + self.latency_ns, "ended", {})
 
@@ -246,43 +244,115 @@ class Recomputation:
         unrealised = value - self.cost if self.quantity >= 0 else value + self.cost
         return self.cash + unrealised
 
-    # ---- grade_trend ----------------------------------------------------------------------
-    def limit(self, buy):
-        # price_tolerance_bps through the reference, on the tick, never further than asked.
-        moved = self.close * (10_000 + (self.price_tolerance_bps if buy else
-                                        -self.price_tolerance_bps))
+    def entry_price(self):
+        held = abs(self.quantity)
+        return floor_div(self.cost * SCALE, held) if held else 0
+
+    # ---- what strategies share ------------------------------------------------------------
+    def limit(self, buy, tolerance_bps):
+        # tolerance_bps through the reference, on the tick, never further than asked.
+        moved = self.close * (10_000 + (tolerance_bps if buy else -tolerance_bps))
         if buy:
             return floor_div(moved, 10_000) // self.tick * self.tick
         return ceil_div(ceil_div(moved, 10_000), self.tick) * self.tick
 
+    def quantity_within(self, budget, price):
+        size = floor_div(budget * SCALE, price) // self.step * self.step
+        if size <= 0 or size < self.min_quantity or notional_down(price, size) < self.min_notional:
+            return 0
+        return size
+
+    def carry(self):
+        # Flat, nothing open: the available margin is the wallet; 99 % of it at the leverage.
+        return floor_div(self.cash * 99 * self.leverage, 100)
+
+    def open_order(self):
+        return self.order is not None and not self.order["done"]
+
+    def send(self, now, side, price, quantity, reduce_only):
+        self.order = {"created": now, "side": side, "price": price, "quantity": quantity,
+                      "reduce_only": reduce_only, "done": False}
+
+    def held_side(self):
+        held = abs(self.quantity)
+        if held < self.step or held < self.min_quantity or held == 0:
+            return 0
+        return 1 if self.quantity > 0 else -1
+
+    # ---- the run --------------------------------------------------------------------------
+    def run(self, events):
+        index = 0
+        while index < len(events) or self.queue:
+            next_input = events[index][0] if index < len(events) else None
+            if self.queue and (next_input is None or self.queue[0][0] <= next_input):
+                time, _, kind, payload = heapq.heappop(self.queue)
+                if kind == "fill":
+                    self.apply_fill(payload["side"], payload["price"], payload["quantity"],
+                                    payload["fee"])
+                    self.fills.append((time, payload["side"], payload["price"],
+                                       payload["quantity"], payload["fee"]))
+                self.order_done(time, kind == "fill")
+                continue
+            received, _, kind, payload = events[index]
+            index += 1
+            if kind == "bar":
+                self.match_bar(payload, received)
+                self.close = payload["close"]
+                self.on_bar(received)
+            elif kind == "funding":
+                self.settle_funding(payload)
+            elif kind == "grade":
+                self.on_grade(payload, received)
+            elif kind == "signal":
+                self.on_signal(payload, received)
+        return self
+
+    def on_bar(self, now):
+        pass
+
+    def on_grade(self, payload, now):
+        pass
+
+    def on_signal(self, payload, now):
+        pass
+
+    def order_done(self, now, filled):
+        pass
+
+
+class GradeTrendRules(PerpetualAccount):
+    """README, "The grade_trend strategy"."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        strategy = config["strategy"]["grade_trend"]
+        self.fast, self.slow = Ema(strategy["fast"]), Ema(strategy["slow"])
+        self.mode = strategy["mode"]
+        self.fraction_bps = int(Decimal(strategy["target_fraction"]) * 10_000)
+        self.tolerance_bps = strategy["price_tolerance_bps"]
+        self.last_grade_ns = 0
+        self.wanted = 0
+        self.pending = False
+
     def act(self, now):
-        if self.order is not None and not self.order["done"]:
+        if self.open_order():
             return
         self.pending = False
         held_side = 0 if abs(self.quantity) < self.step else (1 if self.quantity > 0 else -1)
         if held_side != 0 and held_side != self.wanted:
             buy = self.quantity < 0
-            price = self.limit(buy)
+            price = self.limit(buy, self.tolerance_bps)
             size = abs(self.quantity) // self.step * self.step
             most = floor_div(self.max_order * SCALE, price) // self.step * self.step
-            size = min(size, most)
-            self.parts += 1
-            self.send(now, "BUY" if buy else "SELL", price, size, True)
+            self.send(now, "BUY" if buy else "SELL", price, min(size, most), True)
         elif self.wanted != 0 and held_side == 0:
             buy = self.wanted > 0
-            price = self.limit(buy)
+            price = self.limit(buy, self.tolerance_bps)
             budget = floor_div(self.equity() * self.fraction_bps, 10_000)
-            carry = floor_div(self.cash * 99 * self.leverage, 100)  # flat: margin = cash
-            budget = min(budget, carry, self.max_order, self.max_position)
-            size = floor_div(budget * SCALE, price) // self.step * self.step
-            if size <= 0 or size < self.min_quantity or \
-                    notional_down(price, size) < self.min_notional:
-                return
-            self.send(now, "BUY" if buy else "SELL", price, size, False)
-
-    def send(self, now, side, price, quantity, reduce_only):
-        self.order = {"created": now, "side": side, "price": price, "quantity": quantity,
-                      "reduce_only": reduce_only, "done": False}
+            budget = min(budget, self.carry(), self.max_order, self.max_position)
+            size = self.quantity_within(budget, price)
+            if size:
+                self.send(now, "BUY" if buy else "SELL", price, size, False)
 
     def on_grade(self, payload, now):
         if payload["date_ns"] <= self.last_grade_ns:
@@ -301,10 +371,10 @@ class Recomputation:
             wanted = 0
         if wanted == self.wanted and not self.pending:
             return
-        self.wanted, self.decided_ns, self.parts, self.pending = wanted, payload["date_ns"], 0, True
+        self.wanted, self.pending = wanted, True
         self.act(now)
 
-    def after_order(self, now, filled):
+    def order_done(self, now, filled):
         held = self.quantity
         done = held > 0 if self.wanted > 0 else (held < 0 if self.wanted < 0 else
                                                  abs(held) < self.step)
@@ -314,32 +384,119 @@ class Recomputation:
         if filled:
             self.act(now)
 
-    # ---- the run --------------------------------------------------------------------------
-    def run(self, events):
-        index = 0
-        while index < len(events) or self.queue:
-            next_input = events[index][0] if index < len(events) else None
-            if self.queue and (next_input is None or self.queue[0][0] <= next_input):
-                time, _, kind, payload = heapq.heappop(self.queue)
-                if kind == "fill":
-                    self.apply_fill(payload["side"], payload["price"], payload["quantity"],
-                                    payload["fee"])
-                    self.fills.append((time, payload["side"], payload["price"],
-                                       payload["quantity"], payload["fee"]))
-                    self.after_order(time, True)
-                else:
-                    self.after_order(time, False)
-                continue
-            received, _, kind, payload = events[index]
-            index += 1
-            if kind == "bar":
-                self.match_bar(payload, received)
-                self.close = payload["close"]
-            elif kind == "funding":
-                self.settle_funding(payload)
-            elif kind == "grade":
-                self.on_grade(payload, received)
-        return self
+
+class SignalFollowRules(PerpetualAccount):
+    """README, "The signal_follow strategy", with direction and the mirrored short rules."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        strategy = config["strategy"]["signal_follow"]
+        grade = lambda key: int(Decimal(strategy[key]) * 100)  # noqa: E731
+        self.direction = strategy.get("direction", "long")
+        self.entry_grade, self.exit_grade = grade("entry_grade"), grade("exit_grade")
+        self.short_entry_grade = grade("short_entry_grade")
+        self.short_exit_grade = grade("short_exit_grade")
+        self.order_notional = fixed(strategy["order_notional"])
+        self.tolerance_bps = strategy["price_tolerance_bps"]
+        self.stop_loss_bps = strategy["stop_loss_bps"]
+        self.take_profit_bps = strategy["take_profit_bps"]
+        self.trailing_stop_bps = strategy["trailing_stop_bps"]
+        self.max_signal_age_ns = strategy["max_signal_age_s"] * 10**9
+        self.max_grade_age_ns = strategy["max_grade_age_s"] * 10**9
+        self.phase, self.side = "flat", 0
+        self.grade, self.grade_ns, self.last_signal_ns = -1, 0, 0
+        self.peak = 0
+        self.then_enter = None
+
+    def allows(self, side):
+        return self.direction != "short" if side > 0 else self.direction != "long"
+
+    def on_grade(self, payload, now):
+        if payload["date_ns"] < self.grade_ns:
+            return
+        self.grade, self.grade_ns = payload["hundredths"], payload["date_ns"]
+        if self.phase != "holding":
+            return
+        if self.side > 0 and self.exit_grade > 0 and self.grade < self.exit_grade:
+            self.exit(now)
+        elif self.side < 0 and self.short_exit_grade > 0 and self.grade > self.short_exit_grade:
+            self.exit(now)
+
+    def on_signal(self, payload, now):
+        if now - payload["date_ns"] > self.max_signal_age_ns:
+            return
+        if payload["date_ns"] <= self.last_signal_ns:
+            return
+        self.last_signal_ns = payload["date_ns"]
+        side = payload["value"]
+        if side not in (1, -1):
+            return
+        if self.phase == "flat":
+            if self.allows(side):
+                self.enter(side, now)
+        elif self.phase == "holding" and self.side == -side:
+            self.then_enter = side if self.allows(side) else None
+            self.exit(now)
+
+    def enter(self, side, now):
+        fresh = self.grade >= 0 and now - self.grade_ns <= self.max_grade_age_ns
+        allowed = self.grade >= self.entry_grade if side > 0 else \
+            self.grade <= self.short_entry_grade
+        if not fresh or not allowed:
+            return
+        price = self.limit(side > 0, self.tolerance_bps)
+        size = self.quantity_within(min(self.order_notional, self.carry()), price)
+        if not size:
+            return
+        self.send(now, "BUY" if side > 0 else "SELL", price, size, False)
+        self.phase, self.side = "entering", side
+
+    def exit(self, now):
+        buy = self.quantity < 0
+        price = self.limit(buy, self.tolerance_bps)
+        size = abs(self.quantity) // self.step * self.step
+        if size <= 0:
+            self.phase = "flat"
+            return
+        self.send(now, "BUY" if buy else "SELL", price, size, True)
+        self.phase = "exiting"
+
+    def shifted(self, price, bps, up):
+        moved = price * (10_000 + bps)
+        return ceil_div(moved, 10_000) if up else floor_div(moved, 10_000)
+
+    def on_bar(self, now):
+        if self.phase != "holding":
+            return
+        mark, is_long = self.close, self.side > 0
+        if (mark > self.peak) if is_long else (mark < self.peak or self.peak == 0):
+            self.peak = mark
+        entry, sign = self.entry_price(), 1 if is_long else -1
+        against = (lambda p: mark <= p) if is_long else (lambda p: mark >= p)
+        in_favour = (lambda p: mark >= p) if is_long else (lambda p: mark <= p)
+        if self.stop_loss_bps > 0 and against(
+                self.shifted(entry, -sign * self.stop_loss_bps, not is_long)):
+            return self.exit(now)
+        if self.take_profit_bps > 0 and (is_long or self.take_profit_bps < 10_000) and in_favour(
+                self.shifted(entry, sign * self.take_profit_bps, is_long)):
+            return self.exit(now)
+        if self.trailing_stop_bps > 0 and against(
+                self.shifted(self.peak, -sign * self.trailing_stop_bps, not is_long)):
+            return self.exit(now)
+
+    def order_done(self, now, filled):
+        reduce_only = self.order["reduce_only"]
+        side = self.held_side()
+        self.phase = "holding" if side else "flat"
+        if side:
+            self.side = side
+        if not reduce_only:
+            if side:
+                self.peak = self.entry_price()
+            return
+        if side == 0 and self.then_enter is not None:
+            then, self.then_enter = self.then_enter, None
+            self.enter(then, now)
 
 
 def read_fills(path):
@@ -362,7 +519,8 @@ def main():
     with open(arguments.config, "rb") as source:
         config = tomllib.load(source)
     base = os.path.dirname(os.path.abspath(arguments.config))
-    expected = Recomputation(config).run(read_events(config, base))
+    rules = GradeTrendRules if "grade_trend" in config["strategy"] else SignalFollowRules
+    expected = rules(config).run(read_events(config, base))
     problems = []
     actual_fills = read_fills(os.path.join(arguments.out, "fills.csv"))
     if len(actual_fills) != len(expected.fills):
@@ -389,11 +547,11 @@ def main():
     if summary["risk_denials"]:
         problems.append(f"risk denials the rules do not model: {summary['risk_denials']}")
     if problems:
-        print("grade_trend perpetual backtest differs from the documented rules:")
+        print(f"{rules.__name__}: the backtest differs from the documented rules:")
         for problem in problems:
             print("  " + problem)
         return 1
-    print(f"grade_trend perpetual backtest matches the documented rules: {len(expected.fills)} "
+    print(f"{rules.__name__}: the backtest matches the documented rules: {len(expected.fills)} "
           f"fills, fees {text(expected.fees)}, funding paid {text(expected.funding_paid)}, "
           f"received {text(expected.funding_received)}, final equity {text(expected.equity())}")
     return 0
