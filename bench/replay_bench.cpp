@@ -85,4 +85,34 @@ void BM_BacktestEndToEnd(benchmark::State& state) {
 }
 BENCHMARK(BM_BacktestEndToEnd)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
+// The same backtest with both instruments as USD-M perpetuals (5x, Binance's first BTCUSDT
+// bracket): every market event values the positions at the mark, and the simulated venue
+// checks the account's margin ratio for liquidation.
+void BM_BacktestEndToEndPerpetual(benchmark::State& state) {
+  AppConfig config = tick_config();
+  config.engine.durability = Durability::kNormal;
+  for (Instrument& instrument : config.instruments) {
+    instrument.kind = InstrumentKind::kPerpetual;
+    instrument.leverage = 5;
+    instrument.bracket_count = 1;
+    instrument.bracket_table[0] =
+        MarginBracket{Money{50'000LL * 100'000'000}, Rate{400'000}, Money{0}, 125};
+  }
+  const auto out = std::filesystem::temp_directory_path() / "sigex-replay-bench-perpetual";
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    BacktestOptions options;
+    options.out_dir = out.string();
+    options.quiet = true;
+    if (run_backtest(config, options) != 0) std::abort();
+    events += 741'262;
+  }
+  std::filesystem::remove_all(out);
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+}
+BENCHMARK(BM_BacktestEndToEndPerpetual)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->UseRealTime();
+
 }  // namespace
