@@ -18,7 +18,8 @@ mkdir -p "$corpus" "$tm_corpus"
 # Seeds: real frames of every kind from the bundled captures and fixtures, one per file.
 i=0
 for file in config/data/binance-spot-capture/btcusdt_20240808.gz config/data/samples/minute_signals_btc_eth.jsonl.gz \
-    config/data/samples/daily_trading_signals_btc.jsonl.gz; do
+    config/data/samples/daily_trading_signals_btc.jsonl.gz \
+    config/data/binance-usdm-funding/btcusdt_funding_rate.jsonl.gz; do
   zcat "$file" | awk 'NR % 997 == 1 || /lastUpdateId/' | head -n 200 | cut -d' ' -f2- |
   while IFS= read -r line; do
     i=$((i + 1))
@@ -26,6 +27,7 @@ for file in config/data/binance-spot-capture/btcusdt_20240808.gz config/data/sam
   done
 done
 cp tests/data/binance_ws_other_symbols.txt "$corpus/seed-cryptofeed"
+cp tests/data/nautilus-usdm/*.json "$corpus/"  # USD-M user data events
 cp tests/data/token_metrics/*.json "$tm_corpus/"
 for file in config/data/samples/minute_signals_btc_eth.jsonl.gz config/data/samples/daily_trading_signals_btc.jsonl.gz; do
   zcat "$file" | head -n 20 | cut -d' ' -f2- | awk -v dir="$tm_corpus" -v name="$(basename "$file")" \

@@ -13,25 +13,6 @@
 #include "engine/core/decimal.h"
 
 namespace sigex {
-namespace {
-
-// Fixed point as Binance wants it: no exponent, trailing zeros trimmed.
-void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale) {
-  char text[kMaxDecimalText];
-  append_param(out, name,
-               std::string_view(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed)));
-}
-
-void append_integer_param(std::string& out, std::string_view name, std::int64_t value) {
-  char text[24];
-  append_param(
-      out, name,
-      std::string_view(text, static_cast<std::size_t>(
-                                 std::to_chars(text, text + sizeof text, value).ptr - text)));
-}
-
-}  // namespace
-
 BinanceRestClient::BinanceRestClient(const BinanceRestConfig& config, Secret api_key,
                                      std::unique_ptr<RequestSigner> signer, const Clock& clock,
                                      boost::asio::ssl::context& tls)

@@ -4,6 +4,7 @@
 #include "adapters/binance/signer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 
 #include <openssl/bio.h>
@@ -12,6 +13,8 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+
+#include "engine/core/decimal.h"
 
 namespace sigex {
 namespace {
@@ -185,6 +188,20 @@ void append_param(std::string& out, std::string_view name, std::string_view valu
   out.append(name);
   out += '=';
   append_percent_encoded(out, value);
+}
+
+void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale) {
+  char text[kMaxDecimalText];
+  append_param(out, name,
+               std::string_view(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed)));
+}
+
+void append_integer_param(std::string& out, std::string_view name, std::int64_t value) {
+  char text[24];
+  append_param(
+      out, name,
+      std::string_view(text, static_cast<std::size_t>(
+                                 std::to_chars(text, text + sizeof text, value).ptr - text)));
 }
 
 QueryString& QueryString::add(std::string_view name, std::string_view value) {

@@ -43,6 +43,11 @@ std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::strin
 // percent-encoded (RFC 3986: everything but A-Z a-z 0-9 - _ . ~).
 void append_param(std::string& out, std::string_view name, std::string_view value);
 
+// `name=value` for fixed point as Binance wants it (no exponent, trailing zeros trimmed), and
+// for an integer; appended as append_param() does, without allocating.
+void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale);
+void append_integer_param(std::string& out, std::string_view name, std::int64_t value);
+
 // Parameters in the order they are sent.
 class QueryString {
  public:

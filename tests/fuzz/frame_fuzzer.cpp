@@ -1,5 +1,6 @@
 // libFuzzer target for every parser of untrusted wire input: Binance frames (streams, REST
-// snapshots, recorded REST envelopes) and Token Metrics responses. Built and run by
+// snapshots, recorded REST envelopes, USD-M mark prices and funding rows), Binance USD-M user
+// data events and account bodies, and Token Metrics responses. Built and run by
 // tools/fuzz.sh with AddressSanitizer and UndefinedBehaviorSanitizer.
 
 #include <cstddef>
@@ -8,6 +9,8 @@
 #include <vector>
 
 #include "adapters/binance/parse_market_data.h"
+#include "adapters/binance_usdm/parse_account.h"
+#include "adapters/binance_usdm/parse_user_stream.h"
 #include "adapters/token_metrics/parse_records.h"
 #include "engine/core/check.h"
 #include "tests/fuzz/fuzz_instruments.h"
@@ -27,5 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   out.clear();
   const auto signals = token_metrics.parse(frame, 1, out);
   SIGEX_CHECK(signals.has_value() || out.empty(), "a failed page left records behind");
+  (void)sigex::parse_usdm_user_event(frame);
+  if (const auto positions = sigex::parse_position_risk(frame)) {
+    (void)sigex::held_perpetuals(*positions, instruments());
+  }
+  (void)sigex::parse_funding_income(frame);
   return 0;
 }

@@ -1,7 +1,8 @@
 #pragma once
 
 // The instruments every fuzzer parses against: BTCUSDT (Token Metrics id 3375) and ETHUSDT
-// (3306), as in the captures the corpora come from.
+// (3306), as in the captures the corpora come from, and the BTCUSDT USD-M perpetual (mark
+// prices and funding rows).
 
 #include "engine/core/instrument.h"
 
@@ -18,6 +19,12 @@ inline const InstrumentRegistry& instruments() {
     eth.symbol = Symbol::from("ETHUSDT");
     eth.token_id = 3306;
     built.add(eth);
+    Instrument perpetual;
+    perpetual.symbol = Symbol::from("BTCUSDT");
+    perpetual.kind = InstrumentKind::kPerpetual;
+    perpetual.bracket_count = 1;
+    perpetual.bracket_table[0] = MarginBracket{Money{INT64_MAX}, Rate{400'000}, Money{0}, 125};
+    built.add(perpetual);
     return built;
   }();
   return registry;
