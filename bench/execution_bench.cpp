@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "adapters/binance/rest_client.h"
+#include "adapters/binance_usdm/order_body.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/runtime/engine.h"
 
@@ -308,6 +309,35 @@ void BM_SignNewOrderRequest(benchmark::State& state) {
   state.counters["request_bytes"] = static_cast<double>(body.size());
 }
 BENCHMARK(BM_SignNewOrderRequest);
+
+// The same for a Binance USD-M order (a reduce-only close: the longest body), next to the spot
+// figure above in the same run.
+void BM_SignNewUsdmOrderRequest(benchmark::State& state) {
+  InstrumentRegistry registry;
+  Instrument perpetual = instruments().get(0);
+  perpetual.kind = InstrumentKind::kPerpetual;
+  perpetual.bracket_count = 1;
+  perpetual.bracket_table[0] = MarginBracket{Money{INT64_MAX}, Rate{400'000}, Money{0}, 125};
+  registry.add(perpetual);
+  const auto signer = make_hmac_signer(Secret(std::string(kSecretKey)));
+  OrderCommand command{};
+  command.kind = OrderCommandKind::kNew;
+  command.type = OrderType::kLimit;
+  command.time_in_force = TimeInForce::kImmediateOrCancel;
+  command.price = Price{6'000'001};
+  command.quantity = Quantity{100'000};
+  command.reduce_only = true;
+  command.client_order_id = ClientOrderId::from("bench-0123456789abcdef-1");
+  std::string body;
+  for (auto _ : state) {
+    command.created_time_ns += kNsPerMs;
+    usdm_new_order_body(command, registry.get(0), command.created_time_ns / kNsPerMs, 5000,
+                        *signer, body);
+    benchmark::DoNotOptimize(body.data());
+  }
+  state.counters["request_bytes"] = static_cast<double>(body.size());
+}
+BENCHMARK(BM_SignNewUsdmOrderRequest);
 
 // One intent row (order + send event), handed to the writer thread and waited for until
 // committed alone. Argument 0: synchronous=NORMAL on /dev/shm,
