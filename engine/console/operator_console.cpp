@@ -69,14 +69,32 @@ void describe_core(DaemonStatus& s, const Engine& engine, const SignalGate* sign
   }
   const InstrumentRegistry& instruments = engine.instruments();
   const Portfolio& portfolio = engine.portfolio();
+  bool perpetuals = false;
   for (const Instrument& instrument : instruments.all()) {
+    perpetuals = perpetuals || instrument.is_perpetual();
     const Position& position = portfolio.position(instrument.id);
     if (position.quantity.raw == 0 && position.realised_pnl.raw == 0) continue;
+    std::string liquidation;
+    if (instrument.is_perpetual()) {
+      const auto estimate = portfolio.margin(instrument.id, engine.quotes()).liquidation_price;
+      liquidation =
+          estimate ? format_decimal(estimate->raw, instrument.price_scale) : std::string("none");
+    }
     s.positions.push_back({std::string(instrument.symbol.view()),
                            format_decimal(position.quantity.raw, instrument.quantity_scale),
                            format_decimal(position.entry_price.raw, instrument.price_scale),
                            money_text(position.realised_pnl),
-                           money_text(portfolio.unrealised_pnl(instrument.id, engine.quotes()))});
+                           money_text(portfolio.unrealised_pnl(instrument.id, engine.quotes())),
+                           liquidation});
+  }
+  if (perpetuals) {
+    const AccountMargin margin = portfolio.account_margin(engine.quotes());
+    s.margin = DaemonStatus::Margin{money_text(margin.margin_balance),
+                                    money_text(margin.initial_margin),
+                                    money_text(margin.maintenance_margin),
+                                    money_text(portfolio.funding_paid()),
+                                    money_text(portfolio.funding_received()),
+                                    static_cast<double>(margin.margin_ratio_bps) / 10'000.0};
   }
   s.cash_asset = std::string(cash_asset);
   s.cash = money_text(portfolio.cash());

@@ -11,6 +11,40 @@ namespace {
 
 double money_value(Money value) { return static_cast<double>(value.raw) / 1e8; }  // reports only
 
+// Accounts with perpetuals: margin, funding and each position's estimated liquidation price.
+void write_perpetual_metrics(MetricsExposition& out, const Engine& engine) {
+  const Portfolio& portfolio = engine.portfolio();
+  bool any = false;
+  for (const Instrument& instrument : engine.instruments().all()) {
+    any = any || instrument.is_perpetual();
+  }
+  if (!any) return;
+  const AccountMargin margin = portfolio.account_margin(engine.quotes());
+  out.single("sigex_margin_balance", "gauge", "Wallet plus unrealised PnL of perpetuals.",
+             money_value(margin.margin_balance));
+  out.single("sigex_initial_margin", "gauge", "Initial margin of the perpetual positions.",
+             money_value(margin.initial_margin));
+  out.single("sigex_maintenance_margin", "gauge", "Maintenance margin of the perpetual positions.",
+             money_value(margin.maintenance_margin));
+  out.single("sigex_margin_ratio", "gauge",
+             "Maintenance margin over margin balance (1 = liquidation).",
+             static_cast<double>(margin.margin_ratio_bps) / 10'000.0);
+  out.single("sigex_funding_paid", "gauge", "Funding paid by the account.",
+             money_value(portfolio.funding_paid()));
+  out.single("sigex_funding_received", "gauge", "Funding received by the account.",
+             money_value(portfolio.funding_received()));
+  out.family("sigex_liquidation_price", "gauge",
+             "Estimated liquidation price per perpetual position (0: none).");
+  for (const Instrument& instrument : engine.instruments().all()) {
+    if (!instrument.is_perpetual()) continue;
+    const auto estimate = portfolio.margin(instrument.id, engine.quotes()).liquidation_price;
+    out.sample("sigex_liquidation_price", label("instrument", instrument.symbol.view()),
+               estimate ? static_cast<double>(estimate->raw) /
+                              static_cast<double>(pow10(instrument.price_scale))
+                        : 0.0);
+  }
+}
+
 }  // namespace
 
 std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
@@ -132,6 +166,7 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
   out.single("sigex_unrealised_pnl", "gauge", "Unrealised profit and loss at current prices.",
              money_value(unrealised));
   out.single("sigex_fees", "gauge", "Fees paid.", money_value(portfolio.total_fees()));
+  write_perpetual_metrics(out, engine);
 
   out.histogram("sigex_market_to_decision_seconds", "Market event received to order decided.",
                 metrics.market_to_decision);

@@ -69,13 +69,22 @@ std::string render_status_text(const DaemonStatus& s) {
   }
   out += "positions\n";
   for (const DaemonStatus::Position& p : s.positions) {
-    out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {})\n", p.symbol, p.quantity,
-                       p.entry_price, p.realised_pnl, p.unrealised_pnl);
+    out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {}{})\n", p.symbol, p.quantity,
+                       p.entry_price, p.realised_pnl, p.unrealised_pnl,
+                       p.liquidation_price.empty() ? ""
+                                                   : ", liquidation " + p.liquidation_price);
   }
   if (s.positions.empty()) out += "  none\n";
   out += fmt::format("cash            {} {}\n", s.cash, s.cash_asset);
   out += fmt::format("equity          {} {} (started with {}; fees {})\n", s.equity, s.cash_asset,
                      s.starting_cash, s.fees);
+  if (s.margin) {
+    out += fmt::format(
+        "margin          balance {}, initial {}, maintenance {}, ratio {:.2f} % (100 % = "
+        "liquidation); funding paid {}, received {}\n",
+        s.margin->balance, s.margin->initial, s.margin->maintenance, s.margin->ratio * 100,
+        s.margin->funding_paid, s.margin->funding_received);
+  }
   out += "open orders\n";
   for (const DaemonStatus::OpenOrder& o : s.open_orders) {
     out += fmt::format("  {} {} {} {} {} @ {} filled {} {}\n", o.client_order_id, o.symbol, o.side,
@@ -155,14 +164,23 @@ std::string render_status_json(const DaemonStatus& s) {
     const DaemonStatus::Position& p = s.positions[i];
     out += fmt::format(
         "{}{{\"symbol\": {}, \"quantity\": {}, \"entry_price\": {}, \"realised_pnl\": {}, "
-        "\"unrealised_pnl\": {}}}",
+        "\"unrealised_pnl\": {}{}}}",
         i == 0 ? "" : ", ", quoted(p.symbol), quoted(p.quantity), quoted(p.entry_price),
-        quoted(p.realised_pnl), quoted(p.unrealised_pnl));
+        quoted(p.realised_pnl), quoted(p.unrealised_pnl),
+        p.liquidation_price.empty() ? ""
+                                    : ", \"liquidation_price\": " + quoted(p.liquidation_price));
   }
   out += fmt::format(
       "], \"cash_asset\": {}, \"cash\": {}, \"equity\": {}, \"starting_cash\": {}, \"fees\": {}",
       quoted(s.cash_asset), quoted(s.cash), quoted(s.equity), quoted(s.starting_cash),
       quoted(s.fees));
+  if (s.margin) {
+    out += fmt::format(
+        ", \"margin\": {{\"balance\": {}, \"initial\": {}, \"maintenance\": {}, \"ratio\": {:.6f}, "
+        "\"funding_paid\": {}, \"funding_received\": {}}}",
+        quoted(s.margin->balance), quoted(s.margin->initial), quoted(s.margin->maintenance),
+        s.margin->ratio, quoted(s.margin->funding_paid), quoted(s.margin->funding_received));
+  }
   out += ", \"open_orders\": [";
   for (std::size_t i = 0; i < s.open_orders.size(); ++i) {
     const DaemonStatus::OpenOrder& o = s.open_orders[i];

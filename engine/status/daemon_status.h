@@ -35,6 +35,12 @@ struct DaemonStatus {
   };
   struct Position {
     std::string symbol, quantity, entry_price, realised_pnl, unrealised_pnl;
+    std::string liquidation_price;  // perpetuals: the estimate, "none"; "" on spot
+  };
+  // Accounts with perpetuals (cross margin).
+  struct Margin {
+    std::string balance, initial, maintenance, funding_paid, funding_received;
+    double ratio = 0;  // maintenance / balance; 1 = liquidation
   };
   struct OpenOrder {
     std::string client_order_id, symbol, side, type, quantity, price, filled, state;
@@ -54,6 +60,7 @@ struct DaemonStatus {
   std::optional<TokenMetrics> token_metrics;
   std::vector<Position> positions;
   std::string cash_asset, cash, equity, starting_cash, fees;
+  std::optional<Margin> margin;
   std::vector<OpenOrder> open_orders;
   std::uint64_t unresolved_orders = 0;
   std::uint64_t unproven_absences = 0;

@@ -70,3 +70,43 @@ TEST(OperatorConsole, FlattenStatusMetricsReloadAndUnknownVerbs) {
 
 }  // namespace
 }  // namespace sigex
+
+#include "engine/console/service_metrics.h"
+#include "support/strategy_harness.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// A short on a perpetual shows up in the metrics with the margin, funding and its estimated
+// liquidation price; a spot-only process has none of these families.
+TEST(PerpetualMetrics, MarginFundingAndLiquidationPrice) {
+  constexpr TimeNs kStart = 1'700'000'000LL * kNsPerSecond;
+  InstrumentRegistry registry;
+  registry.add(btcusdt_perpetual(5));
+  StrategyHarness harness(kStart, std::move(registry));
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerHour;
+  harness.prepare(risk);
+  harness.engine().start();
+  ServiceMetrics metrics;
+  const auto render = [&] {
+    return render_metrics(metrics, harness.engine(), "paper", MetricsComponents{}, 0, true,
+                          kStart, kStart);
+  };
+  const std::string text = render();
+  EXPECT_NE(text.find("sigex_margin_ratio 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("sigex_liquidation_price{instrument=\"BTCUSDT\"} 0"), std::string::npos);
+
+  StrategyHarness spot(kStart);
+  spot.prepare(risk);
+  spot.engine().start();
+  const std::string spot_text = render_metrics(metrics, spot.engine(), "paper",
+                                               MetricsComponents{}, 0, true, kStart, kStart);
+  EXPECT_EQ(spot_text.find("sigex_margin_ratio"), std::string::npos);
+  EXPECT_EQ(spot_text.find("sigex_liquidation_price"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sigex

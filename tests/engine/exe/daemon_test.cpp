@@ -895,6 +895,12 @@ TEST(Daemon, APaperSessionOnAPerpetualRestartsMidShortAndReplaysIdentically) {
     ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
     ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s))
         << daemon->stderr_text() << world.ctl({"status"}).out;
+    // The operator sees the margin and the short's estimated liquidation price.
+    const std::string status = world.ctl({"status"}).out;
+    EXPECT_NE(status.find("margin          balance "), std::string::npos) << status;
+    EXPECT_NE(status.find(", liquidation "), std::string::npos) << status;
+    const std::string json = world.ctl({"status", "--json"}).out;
+    EXPECT_NE(json.find("\"liquidation_price\": "), std::string::npos) << json;
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
   }
