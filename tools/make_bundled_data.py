@@ -33,6 +33,11 @@ Outputs (all in sigex's recorded-file format, "<receive_time_ns> <raw frame>" pe
       take these rows as published at their date (publication_delay_s = 0, an explicit choice).
       NOT Token Metrics output.
 
+  samples/usdm_20s_signals_eth.jsonl.gz
+      SAMPLE /v2/hourly-trading-signals and /v2/trader-grades responses for the two-minute USD-M
+      ETHUSDT capture in binance-usdm-capture/, by the same momentum rule as the minute file with
+      the cadence compressed further: every 20 s, r over the last 40 s. NOT Token Metrics output.
+
   binance-usdm-funding/btcusdt_funding_rate.jsonl.gz
       Binance USD-M BTCUSDT funding-rate history 2019-09-10 .. 2021-03-17 (1 662 settlements,
       every 8 h), from Binance_BTC_USDT.json.gz beside it (soulmachine/FundingRate, GPL-3.0,
@@ -143,11 +148,10 @@ def daily_signal_lines(candles):
         yield f"{receive_ns} {json.dumps(response, separators=(',', ':'))}"
 
 
-def capture_trades(symbol):
+def capture_trades(folder, files):
     trades = []
-    for day in ("20240808", "20240809"):
-        path = os.path.join(ROOT, "binance-spot-capture", f"{symbol}_{day}.gz")
-        with gzip.open(path, "rt") as handle:
+    for name in files:
+        with gzip.open(os.path.join(ROOT, folder, name), "rt") as handle:
             for line in handle:
                 receive, frame = line.split(" ", 1)
                 if '@trade"' not in frame[:40]:
@@ -157,12 +161,10 @@ def capture_trades(symbol):
     return trades
 
 
-def minute_signal_lines():
-    tokens = [("btcusdt", 3375, "Bitcoin", "BTC"), ("ethusdt", 3306, "Ethereum", "ETH")]
-    series = {symbol: capture_trades(symbol) for symbol, *_ in tokens}
+def momentum_signal_lines(tokens, series, step_ns, lookback_ns):
+    """The per-step momentum rule of the capture samples (see the module docstring)."""
     first = max(trades[0][0] for trades in series.values())
     last = min(trades[-1][0] for trades in series.values())
-    minute_ns = 60_000_000_000
     positions = {symbol: 0 for symbol, *_ in tokens}
 
     def price_at(trades, time_ns):
@@ -173,14 +175,14 @@ def minute_signal_lines():
             price = value
         return price
 
-    boundary = (first // minute_ns + 3) * minute_ns
+    boundary = (first // step_ns + 3) * step_ns
     while boundary <= last:
         signals, grades = [], []
         stamp = dt.datetime.fromtimestamp(boundary // 1_000_000_000, tz=dt.timezone.utc)
-        iso = stamp.strftime("%Y-%m-%dT%H:%M:00.000Z")
+        iso = stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         for symbol, token_id, name, ticker in tokens:
             now = price_at(series[symbol], boundary)
-            before = price_at(series[symbol], boundary - 2 * minute_ns)
+            before = price_at(series[symbol], boundary - lookback_ns)
             r = float(now / before - 1)
             position = positions[symbol]
             if r > 0.0002:
@@ -200,7 +202,21 @@ def minute_signal_lines():
                         "data": data}
             yield f"{receive_ns} {json.dumps(response, separators=(',', ':'))}"
             receive_ns += 1_000_000
-        boundary += minute_ns
+        boundary += step_ns
+
+
+def minute_signal_lines():
+    tokens = [("btcusdt", 3375, "Bitcoin", "BTC"), ("ethusdt", 3306, "Ethereum", "ETH")]
+    series = {symbol: capture_trades("binance-spot-capture",
+                                     [f"{symbol}_20240808.gz", f"{symbol}_20240809.gz"])
+              for symbol, *_ in tokens}
+    return momentum_signal_lines(tokens, series, 60_000_000_000, 120_000_000_000)
+
+
+def usdm_signal_lines():
+    tokens = [("ethusdt", 3306, "Ethereum", "ETH")]
+    series = {"ethusdt": capture_trades("binance-usdm-capture", ["ethusdt_20240808_first120s.gz"])}
+    return momentum_signal_lines(tokens, series, 20_000_000_000, 40_000_000_000)
 
 
 def funding_rate_lines():
@@ -222,6 +238,7 @@ def main():
     write_gzip(os.path.join(ROOT, "samples", "minute_signals_btc_eth.jsonl.gz"), minute_signal_lines())
     write_gzip(os.path.join(ROOT, "binance-usdm-funding", "btcusdt_funding_rate.jsonl.gz"),
                funding_rate_lines())
+    write_gzip(os.path.join(ROOT, "samples", "usdm_20s_signals_eth.jsonl.gz"), usdm_signal_lines())
 
 
 if __name__ == "__main__":

@@ -33,12 +33,14 @@ build/sigex check-config config/run-paper-simulator.toml
 build/sigex check-config config/backtest-grade-trend.toml
 build/sigex check-config config/backtest-grade-trend-perp.toml
 build/sigex check-config config/backtest-signal-both-perp.toml
+build/sigex check-config config/backtest-tick-perp.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet
 build/sigex backtest --config config/backtest-grade-trend.toml --out build/quickstart-grade-trend --quiet
 build/sigex backtest --config config/backtest-grade-trend-perp.toml --out build/quickstart-grade-trend-perp --quiet
 build/sigex backtest --config config/backtest-signal-both-perp.toml --out build/quickstart-signal-both-perp --quiet
+build/sigex backtest --config config/backtest-tick-perp.toml --out build/quickstart-tick-perp --quiet
 
 stage asan
 # The journal writer, venue I/O, feeds, poller, watchdog, metrics and control listeners run on

@@ -37,6 +37,7 @@ StreamKind kind_from_stream(std::string_view stream) {
 }
 
 StreamKind kind_from_event_type(std::string_view type) {
+  if (type == "bookTicker") return StreamKind::kBookTicker;  // USD-M sends the event type
   if (type == "trade") return StreamKind::kTrade;
   if (type == "aggTrade") return StreamKind::kAggTrade;
   if (type == "depthUpdate") return StreamKind::kDepth;
@@ -212,15 +213,19 @@ Result<const Instrument*> BinanceParser::instrument_field(simdjson::ondemand::ob
 }
 
 InstrumentId BinanceParser::resolve(std::string_view symbol) {
-  if (cached_id_ != kNoInstrument && cached_symbol_.size() == symbol.size()) {
+  if (cached_id_ != kNoInstrument && cached_market_ == market_ &&
+      cached_symbol_.size() == symbol.size()) {
     bool same = true;
     for (std::size_t i = 0; i < symbol.size() && same; ++i) {
       same = std::toupper(static_cast<unsigned char>(symbol[i])) == cached_symbol_[i];
     }
     if (same) return cached_id_;
   }
-  const Instrument* instrument = instruments_.find_by_symbol(symbol);
+  const Instrument* instrument = market_ == BinanceMarket::kUsdm
+                                     ? instruments_.find_by_symbol(symbol, InstrumentKind::kPerpetual)
+                                     : instruments_.find_by_symbol(symbol);
   if (instrument == nullptr) return kNoInstrument;
+  cached_market_ = market_;
   cached_id_ = instrument->id;
   cached_symbol_ = instrument->symbol.view();
   return cached_id_;
@@ -262,7 +267,8 @@ Result<std::size_t> BinanceParser::parse_snapshot(simdjson::ondemand::object& pa
 
 Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_time_ns,
                                          InstrumentId snapshot_instrument,
-                                         std::vector<InboundEvent>& out) {
+                                         std::vector<InboundEvent>& out, BinanceMarket market) {
+  market_ = market;
   const std::size_t original_size = out.size();
   auto rollback = [&](Error error) -> Result<std::size_t> {
     out.resize(original_size);
@@ -295,7 +301,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
     // sigex's recording of a REST response: {"rest":"<request target>","data":<raw body>}.
     std::string_view target;
     if (root.find_field("rest").get_string().get(target)) return fail(Errc::kMissingField, "rest");
-    if (!target.starts_with("/api/v3/depth"))
+    if (!target.starts_with("/api/v3/depth") && !target.starts_with("/fapi/v1/depth"))
       return fail(Errc::kUnsupported, "unsupported REST record");
     const auto symbol_at = target.find("symbol=");
     if (symbol_at == std::string_view::npos)
@@ -347,6 +353,10 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
                                           Price{fields.decimal("a", instrument.price_scale)},
                                           Quantity{fields.decimal("A", instrument.quantity_scale)},
                                           update_id};
+      if (market == BinanceMarket::kUsdm) {  // USD-M adds the transaction and event times
+        fields.integer("T");
+        event.best_bid_offer.venue_time_ns = fields.time_ms("E");
+      }
       if (fields.error()) return tl::unexpected(*fields.error());
       const BestBidOffer& quote = event.best_bid_offer;
       if (quote.bid_price.raw < 0 || quote.ask_price.raw < 0 || quote.bid_quantity.raw < 0 ||
@@ -392,6 +402,7 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
       templ.depth.receive_time_ns = receive_time_ns;
       templ.depth.first_update_id = fields.integer("U");
       templ.depth.last_update_id = fields.integer("u");
+      if (market == BinanceMarket::kUsdm) templ.depth.previous_update_id = fields.integer("pu");
       if (fields.error()) return tl::unexpected(*fields.error());
       array bids, asks;
       if (payload.find_field("b").get_array().get(bids))

@@ -10,7 +10,8 @@
 //  * sigex's recording of such a snapshot, {"rest":"/api/v3/depth?symbol=BTCUSDT&limit=1000",
 //    "data":<raw body>}, whose target names the symbol;
 //  * USD-M perpetuals: @markPrice / @markPrice@1s (markPriceUpdate: mark price, funding rate,
-//    next funding time) and rows of GET /fapi/v1/fundingRate ({"symbol","fundingRate",
+//    next funding time), futures bookTicker (`e`, `T`, `E`), depth diffs with `pu`, REST
+//    /fapi/v1/depth snapshots, and rows of GET /fapi/v1/fundingRate ({"symbol","fundingRate",
 //    "fundingTime"[,"markPrice"]}: a settled funding), both for the perpetual of that symbol.
 // One parser per thread; it reuses its simdjson parser, so steady-state parsing does not
 // allocate. `frame` must be followed by SIMDJSON_PADDING readable bytes.
@@ -27,14 +28,21 @@
 
 namespace sigex {
 
+// Which Binance market a frame comes from: its symbols name the spot pair or the USD-M
+// perpetual (Binance names both BTCUSDT), and USD-M depth diffs carry `pu`.
+enum class BinanceMarket : std::uint8_t { kSpot, kUsdm };
+
 class BinanceParser {
  public:
   explicit BinanceParser(const InstrumentRegistry& instruments) : instruments_(instruments) {}
 
   // Appends the frame's records to `out`. `snapshot_instrument` names the instrument of a REST
-  // depth snapshot (kNoInstrument if none is expected). Errors leave `out` as it was.
+  // depth snapshot (kNoInstrument if none is expected). Errors leave `out` as it was. Spot
+  // frames go to the spot instrument of their symbol (or its perpetual when no spot one is
+  // configured); USD-M frames only to the perpetual.
   Result<std::size_t> parse(std::string_view frame, TimeNs receive_time_ns,
-                            InstrumentId snapshot_instrument, std::vector<InboundEvent>& out);
+                            InstrumentId snapshot_instrument, std::vector<InboundEvent>& out,
+                            BinanceMarket market = BinanceMarket::kSpot);
 
   // Whether this looks like a frame this parser owns (cheap prefix check).
   static bool recognises(std::string_view frame);
@@ -55,6 +63,8 @@ class BinanceParser {
   simdjson::ondemand::parser parser_;
   InstrumentId cached_id_ = kNoInstrument;
   std::string_view cached_symbol_;
+  BinanceMarket market_ = BinanceMarket::kSpot;  // of the frame being parsed
+  BinanceMarket cached_market_ = BinanceMarket::kSpot;
 };
 
 }  // namespace sigex

@@ -95,7 +95,7 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
       if (parsed && schedule_) schedule_->admit(out, 0);
     } else if (BinanceParser::recognises(line.frame)) {
       parsed = binance_.parse(line.frame, line.receive_time_ns, earliest->input.snapshot_instrument,
-                              out);
+                              out, earliest->input.market);
     }
     if (!parsed) {
       if (parsed.error().code == Errc::kUnknownInstrument) {

@@ -23,6 +23,7 @@ struct ReplayInput {
   std::string path;
   // Instrument of REST depth snapshots in this file (they carry no symbol); may be none.
   InstrumentId snapshot_instrument = kNoInstrument;
+  BinanceMarket market = BinanceMarket::kSpot;  // Binance frames: spot or USD-M streams
 };
 
 struct ReplayStats {

@@ -157,6 +157,7 @@ bool BookSync::finish_snapshot() {
 }
 
 bool BookSync::begin_diff(const DepthLevel& first) {
+  if (first.previous_update_id != 0) return begin_usdm_diff(first);
   const std::uint64_t next = last_update_id_ + 1;
   if (first.last_update_id < next) {
     if (first_after_snapshot_) {
@@ -175,6 +176,29 @@ bool BookSync::begin_diff(const DepthLevel& first) {
   // exactly (U == previous u + 1), anything earlier was handled above.
   if (!first_after_snapshot_ && first.first_update_id != next) {
     fail(counters_.out_of_order);
+    return false;
+  }
+  first_after_snapshot_ = false;
+  action_ = Action::kApply;
+  return true;
+}
+
+bool BookSync::begin_usdm_diff(const DepthLevel& first) {
+  // Binance USD-M's procedure (../shared/reference/binance-usdm-futures.md §8.1): drop events
+  // with u < the snapshot's lastUpdateId; the first one applied has U <= lastUpdateId <= u;
+  // after it, each event's pu must be the previous event's u (ids are shared by all symbols).
+  if (first_after_snapshot_) {
+    if (first.last_update_id < last_update_id_) {
+      ++counters_.messages_dropped_old;
+      action_ = Action::kDrop;
+      return true;
+    }
+    if (first.first_update_id > last_update_id_) {
+      fail(counters_.gaps);
+      return false;
+    }
+  } else if (first.previous_update_id != last_update_id_) {
+    fail(first.last_update_id <= last_update_id_ ? counters_.out_of_order : counters_.gaps);
     return false;
   }
   first_after_snapshot_ = false;

@@ -83,6 +83,7 @@ class BookSync {
   bool finish_snapshot();
   // Decides what to do with a diff message from its ids; false means the book is broken.
   bool begin_diff(const DepthLevel& first);
+  bool begin_usdm_diff(const DepthLevel& first);  // diffs that carry `pu`
   void apply(const DepthLevel& level);
   bool fail(std::uint64_t& counter);
 

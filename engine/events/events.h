@@ -51,6 +51,9 @@ struct DepthLevel {
   Quantity quantity;  // 0 removes the level
   std::uint64_t first_update_id;
   std::uint64_t last_update_id;
+  // USD-M depth streams: the previous message's last id (`pu`), which continuity is checked
+  // against (their ids are one sequence shared by all symbols); 0 on spot streams.
+  std::uint64_t previous_update_id;
 };
 
 struct Bar {

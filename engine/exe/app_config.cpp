@@ -163,6 +163,13 @@ void read_backtest(ConfigSection section, AppConfig& config) {
     BacktestInputConfig entry;
     input.text("path", entry.path);
     input.text("snapshot_symbol", entry.snapshot_symbol);
+    std::string market = "spot";
+    input.text("market", market);
+    if (market == "usdm") {
+      entry.usdm = true;
+    } else if (market != "spot") {
+      input.error("market", "expected \"spot\" or \"usdm\" (Binance USD-M perpetual streams)");
+    }
     if (entry.path.empty()) {
       input.error("path", "required");
     } else {

@@ -38,6 +38,7 @@ struct EngineConfig {
 struct BacktestInputConfig {
   std::string path;
   std::string snapshot_symbol;  // instrument of REST depth snapshots in the file, if any
+  bool usdm = false;            // market = "usdm": Binance USD-M streams (perpetuals)
 };
 
 struct BacktestConfig {

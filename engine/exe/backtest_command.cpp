@@ -91,9 +91,13 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
 
   std::vector<ReplayInput> inputs;
   for (const auto& input : config.backtest.inputs) {
+    // A USD-M file's snapshots are the perpetual's.
     const Instrument* snapshot =
-        input.snapshot_symbol.empty() ? nullptr : instruments.find_by_symbol(input.snapshot_symbol);
-    inputs.push_back(ReplayInput{input.path, snapshot ? snapshot->id : kNoInstrument});
+        input.snapshot_symbol.empty() ? nullptr
+        : input.usdm ? instruments.find_by_symbol(input.snapshot_symbol, InstrumentKind::kPerpetual)
+                     : instruments.find_by_symbol(input.snapshot_symbol);
+    inputs.push_back(ReplayInput{input.path, snapshot ? snapshot->id : kNoInstrument,
+                                 input.usdm ? BinanceMarket::kUsdm : BinanceMarket::kSpot});
   }
   ReplaySource source(instruments, inputs, config.backtest.start_ns, config.backtest.end_ns);
   PublicationDelays publication;

@@ -84,3 +84,100 @@ TEST(ReplaySource, TimeWindowIsHalfOpen) {
 
 }  // namespace
 }  // namespace sigex
+
+#include "engine/book/order_book.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+// Two minutes of a real Binance USD-M ETHUSDT capture (depth@0ms with `pu`, bookTicker with
+// event times, trades, the /fapi/v1/depth snapshot), replayed as a futures input: every
+// record goes to the perpetual (not the spot pair of the same name), and the book follows
+// Binance's futures continuity rule (pu == previous u) without a gap.
+TEST(ReplaySource, AUsdmCaptureBuildsThePerpetualsBookWithoutAGap) {
+  InstrumentRegistry instruments;
+  Instrument spot = ethusdt();
+  instruments.add(spot);
+  Instrument perpetual = ethusdt();
+  perpetual.kind = InstrumentKind::kPerpetual;
+  perpetual.step_size = quantity("0.001");
+  perpetual.token_id = 0;
+  perpetual.bracket_count = 1;
+  perpetual.bracket_table[0] = MarginBracket{money("1000000"), Rate{500'000}, Money{0}, 100};
+  instruments.add(perpetual);
+  const std::string path =
+      std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-usdm-capture/ethusdt_20240808_first120s.gz";
+  ReplaySource source(instruments, {{path, 1, BinanceMarket::kUsdm}}, 0, INT64_MAX);
+  std::string error;
+  ASSERT_TRUE(source.open(error)) << error;
+  BookSync book;
+  std::vector<InboundEvent> out;
+  std::uint64_t quotes = 0, trades = 0, resyncs = 0;
+  bool quote_times = true;
+  while (source.next(out)) {
+    for (const InboundEvent& event : out) {
+      switch (event.kind) {
+        case MarketEventKind::kDepthLevel:
+          ASSERT_EQ(event.depth.instrument, 1);
+          resyncs += book.on_level(event.depth) ? 1 : 0;
+          break;
+        case MarketEventKind::kBestBidOffer:
+          ASSERT_EQ(event.best_bid_offer.instrument, 1);
+          quote_times &= event.best_bid_offer.venue_time_ns > 0;
+          ++quotes;
+          break;
+        case MarketEventKind::kTrade:
+          ASSERT_EQ(event.trade.instrument, 1);
+          ++trades;
+          break;
+        default:
+          break;
+      }
+    }
+    out.clear();
+  }
+  EXPECT_EQ(source.stats().frames_rejected, 0u);
+  EXPECT_EQ(resyncs, 0u);
+  EXPECT_EQ(book.status(), BookStatus::kSynced);
+  EXPECT_EQ(book.counters().gaps, 0u);
+  EXPECT_EQ(book.counters().out_of_order, 0u);
+  EXPECT_EQ(book.counters().snapshots, 1u);
+  EXPECT_GT(book.counters().messages_applied, 2'000u);  // 2 303 diffs, 7 before the snapshot
+  EXPECT_EQ(book.counters().crossed, 0u);
+  EXPECT_EQ(quotes, 19'711u);
+  EXPECT_EQ(trades, 4'027u);
+  EXPECT_TRUE(quote_times) << "USD-M bookTicker carries its event time";
+}
+
+TEST(ReplaySource, AUsdmDiffThatSkipsItsPredecessorIsAGap) {
+  BookSync book;
+  DepthLevel snapshot{};
+  snapshot.instrument = 0;
+  snapshot.flags = DepthLevel::kSnapshot | DepthLevel::kFirstInMessage | DepthLevel::kLastInMessage;
+  snapshot.price = price("2500");
+  snapshot.quantity = quantity("1");
+  snapshot.first_update_id = snapshot.last_update_id = 100;
+  EXPECT_FALSE(book.on_level(snapshot));
+  DepthLevel diff{};
+  diff.flags = DepthLevel::kFirstInMessage | DepthLevel::kLastInMessage;
+  diff.price = price("2501");
+  diff.quantity = quantity("1");
+  diff.side = Side::kSell;
+  const auto send = [&](std::uint64_t first, std::uint64_t last, std::uint64_t previous) {
+    diff.first_update_id = first;
+    diff.last_update_id = last;
+    diff.previous_update_id = previous;
+    return book.on_level(diff);
+  };
+  EXPECT_FALSE(send(90, 99, 80));    // before the snapshot: dropped
+  EXPECT_FALSE(send(95, 130, 89));   // straddles it: applied
+  EXPECT_FALSE(send(131, 150, 130)); // pu == previous u (ids of other symbols in between)
+  EXPECT_EQ(book.counters().messages_applied, 2u);
+  EXPECT_TRUE(send(170, 180, 160));  // pu != previous u: a gap, the book needs a snapshot
+  EXPECT_EQ(book.counters().gaps, 1u);
+}
+
+}  // namespace
+}  // namespace sigex

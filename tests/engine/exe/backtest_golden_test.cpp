@@ -186,6 +186,24 @@ TEST(BacktestGolden, SignalFollowBothWaysOnAPerpetualMatchesAnIndependentRecompu
   EXPECT_NE(orders.find(",SELL,LIMIT,IOC,"), std::string::npos) << "it shorts";
 }
 
+// Recorded USD-M streams (market = "usdm"): the perpetual's book is built with Binance's
+// futures continuity rule, and signal_follow shorts on a bearish sample signal.
+TEST(BacktestGolden, APerpetualTickBacktestFromRecordedFuturesStreams) {
+  TemporaryDirectory directory;
+  expect_identical_runs("backtest-tick-perp.toml", directory);
+  const std::string orders = slurp(directory.path() / "first" / "orders.csv");
+  EXPECT_EQ(orders,
+            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_tick_perp_orders.csv"));
+  EXPECT_NE(orders.find(",SELL,LIMIT,IOC,"), std::string::npos) << orders;
+  const std::string summary = slurp(directory.path() / "first" / "summary.json");
+  EXPECT_NE(summary.find("\"input_problems\": 0,"), std::string::npos);
+  EXPECT_NE(summary.find("\"status\": \"synced\""), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"gaps\": 0, \"out_of_order\": 0, \"crossed\": 0, "
+                         "\"resyncs_requested\": 0"),
+            std::string::npos)
+      << summary;
+}
+
 TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
   TemporaryDirectory directory;
   AppConfig config = load("backtest-daily.toml");
