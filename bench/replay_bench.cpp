@@ -68,10 +68,10 @@ void BM_ReplayParsePlain(benchmark::State& state) { replay(state, false); }
 BENCHMARK(BM_ReplayParseGzip)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ReplayParsePlain)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
-void BM_BacktestEndToEnd(benchmark::State& state) {
-  AppConfig config = tick_config();
+// The whole backtest of `config`, again and again; the capture's events per replay.
+void run_end_to_end(benchmark::State& state, AppConfig config, const char* out_name) {
   config.engine.durability = Durability::kNormal;
-  const auto out = std::filesystem::temp_directory_path() / "sigex-replay-bench";
+  const auto out = std::filesystem::temp_directory_path() / out_name;
   std::uint64_t events = 0;
   for (auto _ : state) {
     BacktestOptions options;
@@ -83,6 +83,10 @@ void BM_BacktestEndToEnd(benchmark::State& state) {
   std::filesystem::remove_all(out);
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
 }
+
+void BM_BacktestEndToEnd(benchmark::State& state) {
+  run_end_to_end(state, tick_config(), "sigex-replay-bench");
+}
 BENCHMARK(BM_BacktestEndToEnd)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 // The same backtest with both instruments as USD-M perpetuals (5x, Binance's first BTCUSDT
@@ -90,7 +94,6 @@ BENCHMARK(BM_BacktestEndToEnd)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Use
 // checks the account's margin ratio for liquidation.
 void BM_BacktestEndToEndPerpetual(benchmark::State& state) {
   AppConfig config = tick_config();
-  config.engine.durability = Durability::kNormal;
   for (Instrument& instrument : config.instruments) {
     instrument.kind = InstrumentKind::kPerpetual;
     instrument.leverage = 5;
@@ -98,17 +101,7 @@ void BM_BacktestEndToEndPerpetual(benchmark::State& state) {
     instrument.bracket_table[0] =
         MarginBracket{Money{50'000LL * 100'000'000}, Rate{400'000}, Money{0}, 125};
   }
-  const auto out = std::filesystem::temp_directory_path() / "sigex-replay-bench-perpetual";
-  std::uint64_t events = 0;
-  for (auto _ : state) {
-    BacktestOptions options;
-    options.out_dir = out.string();
-    options.quiet = true;
-    if (run_backtest(config, options) != 0) std::abort();
-    events += 741'262;
-  }
-  std::filesystem::remove_all(out);
-  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+  run_end_to_end(state, config, "sigex-replay-bench-perpetual");
 }
 BENCHMARK(BM_BacktestEndToEndPerpetual)
     ->Unit(benchmark::kMillisecond)

@@ -174,15 +174,7 @@ HttpResponse BinanceRestClient::ticker_price(std::string_view symbol) {
 void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
                                        std::int64_t timestamp, std::string& body) const {
   body.clear();
-  append_param(body, "symbol", instrument.symbol.view());
-  append_param(body, "side", command.side == Side::kBuy ? "BUY" : "SELL");
-  append_param(body, "type", command.type == OrderType::kLimit ? "LIMIT" : "MARKET");
-  if (command.type == OrderType::kLimit) {
-    append_param(body, "timeInForce",
-                 command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
-    append_decimal_param(body, "price", command.price.raw, instrument.price_scale);
-  }
-  append_decimal_param(body, "quantity", command.quantity.raw, instrument.quantity_scale);
+  append_order_shape(body, command, instrument);
   append_param(body, "newClientOrderId", command.client_order_id.view());
   append_param(body, "newOrderRespType", "FULL");
   append_integer_param(body, "recvWindow", config_.recv_window_ns / kNsPerMs);

@@ -204,6 +204,19 @@ void append_integer_param(std::string& out, std::string_view name, std::int64_t 
                                  std::to_chars(text, text + sizeof text, value).ptr - text)));
 }
 
+void append_order_shape(std::string& body, const OrderCommand& command,
+                        const Instrument& instrument) {
+  append_param(body, "symbol", instrument.symbol.view());
+  append_param(body, "side", command.side == Side::kBuy ? "BUY" : "SELL");
+  append_param(body, "type", command.type == OrderType::kLimit ? "LIMIT" : "MARKET");
+  if (command.type == OrderType::kLimit) {
+    append_param(body, "timeInForce",
+                 command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
+    append_decimal_param(body, "price", command.price.raw, instrument.price_scale);
+  }
+  append_decimal_param(body, "quantity", command.quantity.raw, instrument.quantity_scale);
+}
+
 QueryString& QueryString::add(std::string_view name, std::string_view value) {
   append_param(text_, name, value);
   return *this;

@@ -15,7 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "engine/core/instrument.h"
 #include "engine/core/secret.h"
+#include "engine/events/events.h"
 
 namespace sigex {
 
@@ -47,6 +49,11 @@ void append_param(std::string& out, std::string_view name, std::string_view valu
 // for an integer; appended as append_param() does, without allocating.
 void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale);
 void append_integer_param(std::string& out, std::string_view name, std::int64_t value);
+
+// The parameters every Binance new order starts with, in Binance's order: symbol, side, type,
+// and for a limit order timeInForce and price, then quantity (spot and USD-M alike).
+void append_order_shape(std::string& body, const OrderCommand& command,
+                        const Instrument& instrument);
 
 // Parameters in the order they are sent.
 class QueryString {

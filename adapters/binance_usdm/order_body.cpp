@@ -6,15 +6,7 @@ void usdm_new_order_body(const OrderCommand& command, const Instrument& instrume
                          std::int64_t timestamp_ms, std::int64_t recv_window_ms,
                          const RequestSigner& signer, std::string& body) {
   body.clear();
-  append_param(body, "symbol", instrument.symbol.view());
-  append_param(body, "side", command.side == Side::kBuy ? "BUY" : "SELL");
-  append_param(body, "type", command.type == OrderType::kLimit ? "LIMIT" : "MARKET");
-  if (command.type == OrderType::kLimit) {
-    append_param(body, "timeInForce",
-                 command.time_in_force == TimeInForce::kGoodTillCancel ? "GTC" : "IOC");
-    append_decimal_param(body, "price", command.price.raw, instrument.price_scale);
-  }
-  append_decimal_param(body, "quantity", command.quantity.raw, instrument.quantity_scale);
+  append_order_shape(body, command, instrument);
   if (command.reduce_only) append_param(body, "reduceOnly", "true");
   append_param(body, "newClientOrderId", command.client_order_id.view());
   append_param(body, "newOrderRespType", "RESULT");

@@ -14,6 +14,14 @@ std::optional<Price> marketable_limit(const Instrument& instrument, const Quote&
   return Price{round_to_multiple(limit->raw, instrument.tick_size.raw, rounding)};
 }
 
+Money carry_limit(const Instrument& instrument, Money cash, Money available_margin) {
+  const auto limit =
+      instrument.is_perpetual()
+          ? mul_div(available_margin.raw, 99LL * instrument.leverage, 100, Rounding::kDown)
+          : mul_div(cash.raw, 99, 100, Rounding::kDown);
+  return Money{limit.value_or(0)};
+}
+
 std::optional<Quantity> quantity_within(Money budget, Price price, const Instrument& instrument) {
   const auto quantity = quantity_for(budget, price, instrument.price_scale,
                                      instrument.quantity_scale, Rounding::kDown);

@@ -19,6 +19,11 @@ namespace sigex {
 std::optional<Price> marketable_limit(const Instrument& instrument, const Quote& quote, Side side,
                                       std::int64_t tolerance_bps);
 
+// The most a new position may be worth for the account to carry it, keeping 1 % for fees and
+// the price tolerance: 99 % of `cash` on spot; 99 % of `available_margin` × the instrument's
+// leverage on a perpetual.
+Money carry_limit(const Instrument& instrument, Money cash, Money available_margin);
+
 // What `budget` buys at `price`, rounded down to the step; nullopt when that is below the
 // instrument's minimum quantity or minimum notional.
 std::optional<Quantity> quantity_within(Money budget, Price price, const Instrument& instrument);

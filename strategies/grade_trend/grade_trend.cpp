@@ -107,13 +107,8 @@ bool GradeTrend::open(StrategyContext& context, InstrumentId instrument_id, cons
   // Never more than the account can carry, keeping 1 % for fees and the price tolerance (spot:
   // the cash at hand; perpetuals: the available margin at the instrument's leverage), nor more
   // than the risk limits allow (an entry is not there to be denied).
-  const Money carry =
-      instrument.is_perpetual()
-          ? Money{mul_div(context.available_margin().raw, 99LL * instrument.leverage, 100,
-                          Rounding::kDown)
-                      .value_or(0)}
-          : Money{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
-  budget = std::min(budget, carry);
+  budget = std::min(budget,
+                    carry_limit(instrument, context.cash(), context.available_margin()));
   for (const Money limit : {config_.max_order_notional, config_.max_position_notional}) {
     if (limit.raw > 0) budget = std::min(budget, limit);
   }

@@ -145,13 +145,8 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
   }
   // Never ask for more than the account can carry, keeping 1 % for fees and price tolerance:
   // the cash on hand (spot), the available margin at the leverage (perpetuals).
-  const Money spendable =
-      instrument.is_perpetual()
-          ? Money{mul_div(context.available_margin().raw, 99LL * instrument.leverage, 100,
-                          Rounding::kDown)
-                      .value_or(0)}
-          : Money{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
-  budget = std::min(budget, spendable);
+  budget = std::min(budget,
+                    carry_limit(instrument, context.cash(), context.available_margin()));
   const auto quantity =
       budget.raw > 0 ? quantity_within(budget, price, instrument) : std::nullopt;
   if (!quantity) {
