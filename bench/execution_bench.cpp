@@ -331,8 +331,8 @@ void BM_SignNewUsdmOrderRequest(benchmark::State& state) {
   std::string body;
   for (auto _ : state) {
     command.created_time_ns += kNsPerMs;
-    usdm_new_order_body(command, registry.get(0), command.created_time_ns / kNsPerMs, 5000,
-                        *signer, body);
+    usdm_new_order_body(command, registry.get(0), command.created_time_ns / kNsPerMs, 5000, *signer,
+                        body);
     benchmark::DoNotOptimize(body.data());
   }
   state.counters["request_bytes"] = static_cast<double>(body.size());

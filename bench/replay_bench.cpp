@@ -103,9 +103,6 @@ void BM_BacktestEndToEndPerpetual(benchmark::State& state) {
   }
   run_end_to_end(state, config, "sigex-replay-bench-perpetual");
 }
-BENCHMARK(BM_BacktestEndToEndPerpetual)
-    ->Unit(benchmark::kMillisecond)
-    ->MinTime(2.0)
-    ->UseRealTime();
+BENCHMARK(BM_BacktestEndToEndPerpetual)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 }  // namespace

@@ -167,7 +167,7 @@ bool BinanceParser::recognises(std::string_view frame) {
 }
 
 Result<const Instrument*> BinanceParser::perpetual_field(simdjson::ondemand::object& payload,
-                                                        std::string_view key) {
+                                                         std::string_view key) {
   std::string_view symbol;
   if (!plain_string(payload.find_field(key), symbol)) return fail(Errc::kMissingField, "symbol");
   const Instrument* instrument = instruments_.find_by_symbol(symbol, InstrumentKind::kPerpetual);
@@ -221,9 +221,10 @@ InstrumentId BinanceParser::resolve(std::string_view symbol) {
     }
     if (same) return cached_id_;
   }
-  const Instrument* instrument = market_ == BinanceMarket::kUsdm
-                                     ? instruments_.find_by_symbol(symbol, InstrumentKind::kPerpetual)
-                                     : instruments_.find_by_symbol(symbol);
+  const Instrument* instrument =
+      market_ == BinanceMarket::kUsdm
+          ? instruments_.find_by_symbol(symbol, InstrumentKind::kPerpetual)
+          : instruments_.find_by_symbol(symbol);
   if (instrument == nullptr) return kNoInstrument;
   cached_market_ = market_;
   cached_id_ = instrument->id;

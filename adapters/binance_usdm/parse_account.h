@@ -20,9 +20,9 @@ namespace sigex {
 
 struct UsdmPositionRisk {
   std::string symbol;
-  std::string position_side;      // BOTH in one-way mode
-  std::int64_t amount = 0;        // positionAmt, signed, at 8 decimals
-  std::int64_t entry_price = 0;   // at 8 decimals
+  std::string position_side;     // BOTH in one-way mode
+  std::int64_t amount = 0;       // positionAmt, signed, at 8 decimals
+  std::int64_t entry_price = 0;  // at 8 decimals
   std::int64_t mark_price = 0;
   std::int64_t unrealised_pnl = 0;
   std::int64_t liquidation_price = 0;  // 0: none

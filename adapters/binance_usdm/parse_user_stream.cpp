@@ -69,7 +69,8 @@ Result<UsdmOrderUpdate> read_order(element order, bool lite) {
     bool reduce_only = false;
     if (!order["R"].get_bool().get(reduce_only)) update.reduce_only = reduce_only;
   }
-  const bool trade_event = update.execution_type == "TRADE" || update.execution_type == "CALCULATED";
+  const bool trade_event =
+      update.execution_type == "TRADE" || update.execution_type == "CALCULATED";
   if (trade_event && (update.fill.trade_id == 0 || update.fill.quantity.raw <= 0)) {
     return fail(Errc::kSyntax, "a fill without a trade id or quantity");
   }

@@ -65,11 +65,11 @@ enum class UsdmUserEventKind : std::uint8_t {
 struct UsdmUserEvent {
   UsdmUserEventKind kind = UsdmUserEventKind::kOther;
   TimeNs event_time_ns = 0;
-  UsdmOrderUpdate order;               // kOrderUpdate, kTradeLite
-  std::string reason;                  // kAccountUpdate: m (FUNDING_FEE, ORDER, ...)
-  std::string funding_symbol;          // kAccountUpdate with m = FUNDING_FEE, when given (a.S)
-  std::vector<UsdmBalance> balances;   // kAccountUpdate
-  std::vector<UsdmPosition> positions; // kAccountUpdate (changed ones), kMarginCall
+  UsdmOrderUpdate order;                // kOrderUpdate, kTradeLite
+  std::string reason;                   // kAccountUpdate: m (FUNDING_FEE, ORDER, ...)
+  std::string funding_symbol;           // kAccountUpdate with m = FUNDING_FEE, when given (a.S)
+  std::vector<UsdmBalance> balances;    // kAccountUpdate
+  std::vector<UsdmPosition> positions;  // kAccountUpdate (changed ones), kMarginCall
 };
 
 Result<UsdmUserEvent> parse_usdm_user_event(std::string_view text);

@@ -35,8 +35,8 @@ InstrumentId InstrumentRegistry::add(Instrument instrument) {
   Rate previous_rate{0};
   Money previous_amount{0};
   for (MarginBracket& bracket : instrument.brackets()) {
-    const auto step = apply_rate(previous_cap, Rate{bracket.maintenance_rate.raw - previous_rate.raw},
-                                 Rounding::kDown);
+    const auto step = apply_rate(
+        previous_cap, Rate{bracket.maintenance_rate.raw - previous_rate.raw}, Rounding::kDown);
     SIGEX_CHECK(step.has_value(), "maintenance amount overflow");
     bracket.maintenance_amount = *step + previous_amount;
     previous_cap = bracket.notional_cap;

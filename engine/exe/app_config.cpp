@@ -70,7 +70,8 @@ void read_instrument_kind(ConfigSection& section, Instrument& instrument, int& m
   max_leverage = instrument.leverage;
   section.integer("max_leverage", max_leverage, 0, 125);
   if (max_leverage > 0 && instrument.leverage > max_leverage) {
-    section.error("leverage", "must not exceed max_leverage (" + std::to_string(max_leverage) + ")");
+    section.error("leverage",
+                  "must not exceed max_leverage (" + std::to_string(max_leverage) + ")");
   }
   auto brackets = section.tables("brackets");
   if (brackets.empty()) {
@@ -104,7 +105,8 @@ void read_instrument_kind(ConfigSection& section, Instrument& instrument, int& m
     table.finish();
     instrument.bracket_table[instrument.bracket_count++] = bracket;
   }
-  if (instrument.bracket_count > 0 && instrument.leverage > instrument.bracket_table[0].max_leverage) {
+  if (instrument.bracket_count > 0 &&
+      instrument.leverage > instrument.bracket_table[0].max_leverage) {
     section.error("leverage", "exceeds the first bracket's max_leverage (" +
                                   std::to_string(instrument.bracket_table[0].max_leverage) + ")");
   }
@@ -144,8 +146,8 @@ void read_instrument(ConfigSection section, AppConfig& config) {
   if (instrument.step_size.raw <= 0) section.error("step_size", "required and positive");
   for (const auto& other : config.instruments) {
     if (other.symbol == instrument.symbol && other.kind == instrument.kind) {
-      section.error("symbol", "duplicate " + std::string(to_string(instrument.kind)) + " symbol " +
-                                  symbol);
+      section.error("symbol",
+                    "duplicate " + std::string(to_string(instrument.kind)) + " symbol " + symbol);
     }
     if (instrument.token_id != 0 && other.token_id == instrument.token_id) {
       section.error("token_id", "token id mapped twice");

@@ -121,8 +121,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   SignalGate signal_gate(config.signals, *journal, instruments);
   engine.set_signal_gate(&signal_gate);
   const std::vector<const Strategy*> strategies = add_configured_strategies(config, engine);
-  BacktestReport report(engine, config.backtest.equity_interval_ns,
-                        benchmark_fee_bps(config));
+  BacktestReport report(engine, config.backtest.equity_interval_ns, benchmark_fee_bps(config));
   engine.add_observer(&report);
   engine.add_market_observer(&report);
   engine.start();
@@ -292,12 +291,12 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
                               "30 days of data"),
             std::isfinite(p.profit_factor) ? fmt::format("{:.2f}", p.profit_factor) : "n/a",
             p.turnover, m.benchmark.total_return * 100, m.benchmark.max_drawdown * 100,
-            annualised(m.benchmark.sharpe, "{:.2f}"), benchmark_fee_bps(config),
-            m.orders, m.fills, m.round_trips, m.winning_round_trips, m.win_rate * 100,
-            format_money(m.fees, 2), config.engine.cash_asset, format_money(m.realised_pnl, 2),
-            config.engine.cash_asset, format_money(realised_after_fees, 2),
-            config.engine.cash_asset, denials.empty() ? " none" : denials, facts.events,
-            facts.input_lines, facts.input_problems, seconds, events_per_second, out_dir.string())
+            annualised(m.benchmark.sharpe, "{:.2f}"), benchmark_fee_bps(config), m.orders, m.fills,
+            m.round_trips, m.winning_round_trips, m.win_rate * 100, format_money(m.fees, 2),
+            config.engine.cash_asset, format_money(m.realised_pnl, 2), config.engine.cash_asset,
+            format_money(realised_after_fees, 2), config.engine.cash_asset,
+            denials.empty() ? " none" : denials, facts.events, facts.input_lines,
+            facts.input_problems, seconds, events_per_second, out_dir.string())
             .c_str());
     if (m.perpetual.present) {
       const PerpetualFigures& f = m.perpetual;

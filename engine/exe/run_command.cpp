@@ -384,8 +384,8 @@ bool Daemon::reconcile(std::string& error) {
     }
   }
   if (live_venue_) {
-    const auto differences =
-        compare_with_account(core_.engine->portfolio(), instruments_, live_venue_->start_holdings());
+    const auto differences = compare_with_account(core_.engine->portfolio(), instruments_,
+                                                  live_venue_->start_holdings());
     metrics_.balance_differences = differences.size();
     for (const BalanceDifference& difference : differences) {
       if (!difference.blocks_trading) continue;

@@ -567,10 +567,9 @@ Journal::~Journal() {
     queue_.enqueue(std::move(stop));
     writer_.join();
   }
-  for (auto* statement :
-       {insert_intent_, update_order_, insert_event_, insert_fill_, upsert_position_,
-        insert_denial_, insert_signal_, upsert_state_, insert_state_history_, upsert_mark_,
-        insert_account_event_}) {
+  for (auto* statement : {insert_intent_, update_order_, insert_event_, insert_fill_,
+                          upsert_position_, insert_denial_, insert_signal_, upsert_state_,
+                          insert_state_history_, upsert_mark_, insert_account_event_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(database_);

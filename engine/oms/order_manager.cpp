@@ -481,7 +481,8 @@ Money OrderManager::reserved_margin(const InstrumentRegistry& instruments) const
         order.type == OrderType::kMarket) {
       continue;
     }
-    total += initial_margin(instrument, position_notional(instrument, order.remaining(), order.price));
+    total +=
+        initial_margin(instrument, position_notional(instrument, order.remaining(), order.price));
   }
   return total;
 }

@@ -26,8 +26,8 @@ struct HeldQuantity {
 
 struct BalanceDifference {
   InstrumentId instrument = 0;
-  Quantity account;  // what the account holds
-  Quantity sigex;    // the journal's position
+  Quantity account;             // what the account holds
+  Quantity sigex;               // the journal's position
   bool blocks_trading = false;  // perpetuals: an unexplained position
 };
 

@@ -42,19 +42,18 @@ std::optional<Price> liquidation_price(const Instrument& instrument, Quantity qu
   if (quantity.raw == 0) return std::nullopt;
   const Int128 side = quantity.raw > 0 ? 1 : -1;
   const Quantity size = magnitude(quantity);
-  const auto entry_value = notional(entry, instrument.price_scale, size, instrument.quantity_scale,
-                                    Rounding::kDown);
+  const auto entry_value =
+      notional(entry, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
   SIGEX_CHECK(entry_value.has_value(), "entry notional overflow");
   // LP_raw = (WB + cum − s·Q·EP)_raw × 10^price_scale × 10^quantity_scale
   //          / (Q_raw × (MMR_raw − s × 10^rate_scale)) × 10^(rate_scale − money_scale)
   const MarginBracket* bracket = &bracket_for(instrument, *entry_value);
   std::optional<Price> result;
   for (std::size_t round = 0; round <= instrument.bracket_count; ++round) {
-    const Int128 numerator =
-        (static_cast<Int128>(wallet.raw) + bracket->maintenance_amount.raw -
-         side * entry_value->raw) *
-        pow10(instrument.price_scale) * pow10(instrument.quantity_scale) *
-        pow10(kRateScale - kMoneyScale);
+    const Int128 numerator = (static_cast<Int128>(wallet.raw) + bracket->maintenance_amount.raw -
+                              side * entry_value->raw) *
+                             pow10(instrument.price_scale) * pow10(instrument.quantity_scale) *
+                             pow10(kRateScale - kMoneyScale);
     const Int128 denominator =
         static_cast<Int128>(size.raw) * (bracket->maintenance_rate.raw - side * pow10(kRateScale));
     if (denominator == 0) return std::nullopt;
@@ -72,9 +71,8 @@ std::optional<Price> liquidation_price(const Instrument& instrument, Quantity qu
 
 Money funding_payment(const Instrument& instrument, Quantity quantity, Price mark, Rate rate) {
   if (quantity.raw == 0) return Money{0};
-  const auto value =
-      notional(mark, instrument.price_scale, magnitude(quantity), instrument.quantity_scale,
-               Rounding::kDown);
+  const auto value = notional(mark, instrument.price_scale, magnitude(quantity),
+                              instrument.quantity_scale, Rounding::kDown);
   SIGEX_CHECK(value.has_value(), "funding notional overflow");
   // Rounded against the account: what it pays is rounded up, what it receives down.
   const bool pays = (quantity.raw > 0) == (rate.raw > 0);

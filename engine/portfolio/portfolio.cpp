@@ -98,8 +98,8 @@ FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price pr
 FillResult Portfolio::apply_perpetual_fill(const Instrument& instrument, Position& position,
                                            Side side, Price price, Quantity quantity) {
   const auto value_of = [&](Quantity amount) {
-    const auto value = notional(price, instrument.price_scale, amount, instrument.quantity_scale,
-                                Rounding::kDown);
+    const auto value =
+        notional(price, instrument.price_scale, amount, instrument.quantity_scale, Rounding::kDown);
     SIGEX_CHECK(value.has_value(), "fill notional overflow");
     return *value;
   };
@@ -132,11 +132,11 @@ FillResult Portfolio::apply_perpetual_fill(const Instrument& instrument, Positio
     ++position.sells;
   }
   const Quantity held = magnitude(position.quantity);
-  position.entry_price =
-      held.raw > 0 ? average_price(position.cost_basis, held, instrument.price_scale,
-                                   instrument.quantity_scale, Rounding::kDown)
-                         .value_or(Price{0})
-                   : Price{0};
+  position.entry_price = held.raw > 0
+                             ? average_price(position.cost_basis, held, instrument.price_scale,
+                                             instrument.quantity_scale, Rounding::kDown)
+                                   .value_or(Price{0})
+                             : Price{0};
   return result;
 }
 
@@ -179,7 +179,8 @@ Money Portfolio::unrealised_of_perpetual(InstrumentId instrument, const QuoteBoo
 }
 
 Money Portfolio::unrealised_pnl(InstrumentId instrument, const QuoteBook& quotes) const {
-  if (instruments_.get(instrument).is_perpetual()) return unrealised_of_perpetual(instrument, quotes);
+  if (instruments_.get(instrument).is_perpetual())
+    return unrealised_of_perpetual(instrument, quotes);
   return market_value(instrument, quotes) - positions_[instrument].cost_basis;
 }
 
@@ -268,12 +269,11 @@ AccountMargin Portfolio::account_margin(const QuoteBook& quotes) const {
     account.maintenance_margin += state.maintenance_margin;
   }
   if (account.maintenance_margin.raw > 0) {
-    account.margin_ratio_bps =
-        account.margin_balance.raw <= 0
-            ? 10'000
-            : mul_div(account.maintenance_margin.raw, 10'000, account.margin_balance.raw,
-                      Rounding::kUp)
-                  .value_or(10'000);
+    account.margin_ratio_bps = account.margin_balance.raw <= 0
+                                   ? 10'000
+                                   : mul_div(account.maintenance_margin.raw, 10'000,
+                                             account.margin_balance.raw, Rounding::kUp)
+                                         .value_or(10'000);
   }
   return account;
 }

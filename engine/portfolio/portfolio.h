@@ -49,9 +49,9 @@ struct FillResult {
 
 // A perpetual position's margin at the mark price.
 struct MarginState {
-  Money notional;             // |quantity| × mark
-  Money initial_margin;       // notional / leverage
-  Money maintenance_margin;   // bracket rate and amount
+  Money notional;                          // |quantity| × mark
+  Money initial_margin;                    // notional / leverage
+  Money maintenance_margin;                // bracket rate and amount
   std::optional<Price> liquidation_price;  // estimate (cross margin, one-way)
 };
 

@@ -99,7 +99,8 @@ void BacktestReport::sample(TimeNs time_ns) {
   short_samples_ += short_exposure.raw > 0 ? 1 : 0;
   const AccountMargin margin = portfolio.account_margin(quotes);
   if (margin.margin_balance.raw > 0) {
-    max_margin_usage_ = std::max(max_margin_usage_, ratio(margin.initial_margin, margin.margin_balance));
+    max_margin_usage_ =
+        std::max(max_margin_usage_, ratio(margin.initial_margin, margin.margin_balance));
   }
   max_margin_ratio_ =
       std::max(max_margin_ratio_, static_cast<double>(margin.margin_ratio_bps) / 10'000.0);
@@ -169,12 +170,10 @@ void BacktestReport::record_fill(const ExecutionEvent& fill, const ClientOrderId
     const bool long_trip = trip.opening == Side::kBuy;
     const Price bought_at = average(trip.bought_notional, trip.bought);
     const Price sold_at = average(trip.sold_notional, trip.sold);
-    round_trip_list_.push_back(RoundTrip{instrument_id, trip.entry_ns, fill.receive_time_ns,
-                                         long_trip ? trip.bought : trip.sold,
-                                         long_trip ? bought_at : sold_at,
-                                         long_trip ? sold_at : bought_at,
-                                         long_trip ? trip.bought_notional : trip.sold_notional,
-                                         trip.pnl, reason});
+    round_trip_list_.push_back(RoundTrip{
+        instrument_id, trip.entry_ns, fill.receive_time_ns, long_trip ? trip.bought : trip.sold,
+        long_trip ? bought_at : sold_at, long_trip ? sold_at : bought_at,
+        long_trip ? trip.bought_notional : trip.sold_notional, trip.pnl, reason});
     trip = OpenTrip{};
   }
 }
@@ -513,9 +512,8 @@ std::string BacktestReport::html(const std::string& title, const RunFacts* facts
     data.perpetual_figures = {
         {"Long exposure, largest", format_money(f.max_long_exposure, 2) + " " + cash},
         {"Short exposure, largest", format_money(f.max_short_exposure, 2) + " " + cash},
-        {"Samples long / short",
-         fmt::format("{:.1f} % / {:.1f} %", f.long_time_fraction * 100,
-                     f.short_time_fraction * 100)},
+        {"Samples long / short", fmt::format("{:.1f} % / {:.1f} %", f.long_time_fraction * 100,
+                                             f.short_time_fraction * 100)},
         {"Funding paid", format_money(f.funding_paid, 2) + " " + cash},
         {"Funding received", format_money(f.funding_received, 2) + " " + cash},
         {"Funding settlements", std::to_string(f.funding_settlements)},

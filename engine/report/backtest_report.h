@@ -60,8 +60,8 @@ struct PerpetualFigures {
   Money funding_paid;
   Money funding_received;
   std::uint64_t funding_settlements = 0;
-  double max_margin_usage = 0;  // initial margin of positions / margin balance, at the samples
-  double max_margin_ratio = 0;  // maintenance margin / margin balance (1 = liquidation)
+  double max_margin_usage = 0;     // initial margin of positions / margin balance, at the samples
+  double max_margin_ratio = 0;     // maintenance margin / margin balance (1 = liquidation)
   std::uint64_t liquidations = 0;  // fills of the venue's own orders
 };
 

@@ -282,8 +282,8 @@ std::string render_html_report(const HtmlReportData& data) {
   if (!data.perpetual_figures.empty()) {
     perpetuals = "\n<h2>Perpetuals</h2>\n<table>";
     for (const auto& [name, value] : data.perpetual_figures) {
-      perpetuals += fmt::format("<tr><th>{}</th><td>{}</td></tr>", html_escape(name),
-                                html_escape(value));
+      perpetuals +=
+          fmt::format("<tr><th>{}</th><td>{}</td></tr>", html_escape(name), html_escape(value));
     }
     perpetuals += "</table>";
   }

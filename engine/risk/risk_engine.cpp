@@ -203,17 +203,17 @@ RiskDenial RiskEngine::evaluate_perpetual(const OrderIntent& intent, const RiskV
     return RiskDenial::kMaxPositionNotional;
   }
   const Money before_notional = position_notional(instrument, position.quantity, reference);
-  if (grows && view.gross_exposure - before_notional + after_notional > config_.max_gross_exposure) {
+  if (grows &&
+      view.gross_exposure - before_notional + after_notional > config_.max_gross_exposure) {
     return RiskDenial::kMaxGrossExposure;
   }
   // What the order opens beyond what it closes needs initial margin (and its taker fee, which
   // the venue checks; the venue's answer is authoritative).
   const bool closes = (intent.side == Side::kBuy) == (position.quantity.raw < 0);
-  const Quantity opening =
-      closes ? (intent.quantity > magnitude(position.quantity)
-                    ? intent.quantity - magnitude(position.quantity)
-                    : Quantity{0})
-             : intent.quantity;
+  const Quantity opening = closes ? (intent.quantity > magnitude(position.quantity)
+                                         ? intent.quantity - magnitude(position.quantity)
+                                         : Quantity{0})
+                                  : intent.quantity;
   if (opening.raw == 0) return RiskDenial::kNone;
   const Price order_price = intent.type == OrderType::kMarket ? reference : intent.price;
   const Money opening_margin =
@@ -243,12 +243,11 @@ RiskDenial RiskEngine::evaluate_perpetual(const OrderIntent& intent, const RiskV
     } else if (opening.raw > 0) {
       entry = order_price;
     }
-    const auto liquidation =
-        liquidation_price(instrument, after, entry, view.wallet_for_position);
+    const auto liquidation = liquidation_price(instrument, after, entry, view.wallet_for_position);
     if (liquidation) {
-      const std::int64_t distance =
-          liquidation->raw > reference.raw ? liquidation->raw - reference.raw
-                                           : reference.raw - liquidation->raw;
+      const std::int64_t distance = liquidation->raw > reference.raw
+                                        ? liquidation->raw - reference.raw
+                                        : reference.raw - liquidation->raw;
       if (static_cast<Int128>(distance) * 10'000 <
           static_cast<Int128>(reference.raw) * config_.min_liquidation_distance_bps) {
         return RiskDenial::kLiquidationDistance;

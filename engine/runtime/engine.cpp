@@ -342,22 +342,21 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
   const Position& position = portfolio_.position(intent.instrument);
   const Money reserved = orders_.reserved_buy_notional(instruments_);
   const Money cash = portfolio_.cash();
-  RiskView view{
-      instrument,
-      quotes_.quote(intent.instrument),
-      position,
-      now_ns,
-      cash > reserved ? cash - reserved : Money{0},
-      position.quantity -
-          std::min(position.quantity, orders_.reserved_sell_quantity(intent.instrument)),
-      orders_.has_unknown_outcome(intent.instrument),
-      orders_.halted(),
-      books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
-          books_[intent.instrument].status() == BookStatus::kInvalid,
-      instrument_states_[intent.instrument],
-      strategy_disabled_[strategy],
-      orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
-      portfolio_.gross_exposure(quotes_)};
+  RiskView view{instrument,
+                quotes_.quote(intent.instrument),
+                position,
+                now_ns,
+                cash > reserved ? cash - reserved : Money{0},
+                position.quantity -
+                    std::min(position.quantity, orders_.reserved_sell_quantity(intent.instrument)),
+                orders_.has_unknown_outcome(intent.instrument),
+                orders_.halted(),
+                books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
+                    books_[intent.instrument].status() == BookStatus::kInvalid,
+                instrument_states_[intent.instrument],
+                strategy_disabled_[strategy],
+                orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
+                portfolio_.gross_exposure(quotes_)};
   if (instrument.is_perpetual()) {
     view.margin_balance = portfolio_.account_margin(quotes_).margin_balance;
     view.available_margin = available_margin();
@@ -556,12 +555,13 @@ void Engine::handle_account_event(const ExecutionEvent& event) {
     // the instrument stops until an operator has looked.
     set_trading_state(
         instrument_scope(instrument.symbol.view()), TradingState::kHalted,
-        fmt::format("ALERT: the venue executed its own order {} ({} {} at {}): a liquidation; sigex "
-                    "ctl resume --scope {} once the account is checked",
-                    event.client_order_id.view(), to_string(event.side),
-                    format_decimal(event.quantity.raw, instrument.quantity_scale),
-                    format_decimal(event.price.raw, instrument.price_scale),
-                    instrument_scope(instrument.symbol.view())));
+        fmt::format(
+            "ALERT: the venue executed its own order {} ({} {} at {}): a liquidation; sigex "
+            "ctl resume --scope {} once the account is checked",
+            event.client_order_id.view(), to_string(event.side),
+            format_decimal(event.quantity.raw, instrument.quantity_scale),
+            format_decimal(event.price.raw, instrument.price_scale),
+            instrument_scope(instrument.symbol.view())));
   }
   journal_.record_account_event(row);
   for (auto* observer : observers_) observer->on_account_event(event, result.realised_pnl);

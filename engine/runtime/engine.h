@@ -49,7 +49,7 @@ struct EngineCounters {
   std::uint64_t alerts = 0;                 // conditions an operator must see (logged as ALERT)
   std::uint64_t denials_not_journaled = 0;  // repeats of a denial within a minute (counted only)
   std::uint64_t mark_prices = 0;
-  std::uint64_t funding_rates = 0;       // published settlements seen in the market data
+  std::uint64_t funding_rates = 0;        // published settlements seen in the market data
   std::uint64_t funding_settlements = 0;  // funding booked on the account
   std::uint64_t venue_fills = 0;          // fills of the venue's own orders (liquidations)
 };

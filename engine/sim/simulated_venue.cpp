@@ -12,8 +12,8 @@ constexpr std::int32_t kFilterFailure = -1013;
 constexpr std::int32_t kNewOrderRejected = -2010;
 constexpr std::int32_t kCancelRejected = -2011;
 constexpr std::int32_t kOrderDoesNotExist = -2013;
-constexpr std::int32_t kMarginInsufficient = -2019;   // USD-M
-constexpr std::int32_t kReduceOnlyRejected = -2022;   // USD-M
+constexpr std::int32_t kMarginInsufficient = -2019;  // USD-M
+constexpr std::int32_t kReduceOnlyRejected = -2022;  // USD-M
 
 bool is_marketable_buy(const OrderCommand& command, Price ask) {
   return command.type == OrderType::kMarket || command.price >= ask;
@@ -50,8 +50,7 @@ void SimulatedVenue::restore(const std::vector<Order>& orders, const std::vector
     } else {
       account_.apply_fill(event.instrument, event.side, event.price, event.quantity,
                           FillFee::in_quote(event.fee));
-      next_trade_id_ =
-          std::max(next_trade_id_, static_cast<std::uint64_t>(event.event_id) + 1);
+      next_trade_id_ = std::max(next_trade_id_, static_cast<std::uint64_t>(event.event_id) + 1);
     }
   }
   for (const Order& order : orders) {
@@ -166,13 +165,13 @@ std::int32_t SimulatedVenue::check_margin(const OrderCommand& command) const {
     const Price at = order.command.type == OrderType::kLimit
                          ? order.command.price
                          : prices_.quote(order.command.instrument).valuation();
-    committed += initial_margin(
-        other, position_notional(other, order.command.quantity - order.filled, at));
+    committed +=
+        initial_margin(other, position_notional(other, order.command.quantity - order.filled, at));
   }
   const Money order_notional = position_notional(instrument, opening, price);
-  const Money fee = apply_basis_points(order_notional, config_.perpetual_taker_fee_bps,
-                                       Rounding::kUp)
-                        .value_or(order_notional);
+  const Money fee =
+      apply_basis_points(order_notional, config_.perpetual_taker_fee_bps, Rounding::kUp)
+          .value_or(order_notional);
   const Money needed = initial_margin(instrument, order_notional) + fee;
   return account.margin_balance - committed >= needed ? 0 : kMarginInsufficient;
 }
@@ -365,8 +364,8 @@ void SimulatedVenue::liquidate_if_needed(TimeNs now_ns) {
     if (mark.raw <= 0) mark = account_.position(instrument.id).entry_price;
     const Quantity size = magnitude(position);
     const Side side = position.raw > 0 ? Side::kSell : Side::kBuy;
-    const auto value = notional(mark, instrument.price_scale, size, instrument.quantity_scale,
-                                Rounding::kDown);
+    const auto value =
+        notional(mark, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
     SIGEX_CHECK(value.has_value(), "liquidation notional overflow");
     const Money fee =
         apply_basis_points(*value, config_.liquidation_fee_bps, Rounding::kUp).value_or(*value);
@@ -400,9 +399,9 @@ void SimulatedVenue::match_against_quote(LiveOrder& order, TimeNs now_ns) {
   // Every quantity on the venue is a multiple of the step (what is displayed may be recorded
   // at a finer step than the instrument's, e.g. spot data replayed for a perpetual).
   const Instrument& instrument = instruments_.get(order.command.instrument);
-  const Quantity take{round_to_multiple(
-      std::min(order.command.quantity - order.filled, displayed - taken).raw,
-      instrument.step_size.raw, Rounding::kDown)};
+  const Quantity take{
+      round_to_multiple(std::min(order.command.quantity - order.filled, displayed - taken).raw,
+                        instrument.step_size.raw, Rounding::kDown)};
   if (take.raw <= 0) return;
   taken += take;
   // A limit order that was resting before the touch came to it trades at its own price.
@@ -419,9 +418,9 @@ void SimulatedVenue::match_against_trade(LiveOrder& order, const TradeTick& trad
   const bool crosses = order.command.side == Side::kBuy ? trade.price <= order.command.price
                                                         : trade.price >= order.command.price;
   if (!crosses) return;
-  const Quantity take{round_to_multiple(
-      std::min(order.command.quantity - order.filled, trade.quantity).raw,
-      instruments_.get(order.command.instrument).step_size.raw, Rounding::kDown)};
+  const Quantity take{
+      round_to_multiple(std::min(order.command.quantity - order.filled, trade.quantity).raw,
+                        instruments_.get(order.command.instrument).step_size.raw, Rounding::kDown)};
   if (take.raw <= 0) return;
   fill(order, order.command.price, take, Liquidity::kMaker, now_ns);
   finish_if_done(order);
@@ -567,8 +566,7 @@ void SimulatedVenue::emit(ExecutionKind kind, const OrderCommand& command,
   // As Binance's: a filter failure or an insufficient balance cannot succeed by retrying.
   if (kind == ExecutionKind::kRejected) {
     event.rejection = error_code == kFilterFailure || error_code == kNewOrderRejected ||
-                              error_code == kMarginInsufficient ||
-                              error_code == kReduceOnlyRejected
+                              error_code == kMarginInsufficient || error_code == kReduceOnlyRejected
                           ? RejectionKind::kFinal
                           : RejectionKind::kRetryable;
   }

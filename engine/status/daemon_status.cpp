@@ -71,8 +71,7 @@ std::string render_status_text(const DaemonStatus& s) {
   for (const DaemonStatus::Position& p : s.positions) {
     out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {}{})\n", p.symbol, p.quantity,
                        p.entry_price, p.realised_pnl, p.unrealised_pnl,
-                       p.liquidation_price.empty() ? ""
-                                                   : ", liquidation " + p.liquidation_price);
+                       p.liquidation_price.empty() ? "" : ", liquidation " + p.liquidation_price);
   }
   if (s.positions.empty()) out += "  none\n";
   out += fmt::format("cash            {} {}\n", s.cash, s.cash_asset);

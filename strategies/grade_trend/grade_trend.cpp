@@ -70,10 +70,10 @@ void GradeTrend::on_order_update(StrategyContext& context, const Order& order, O
   State& state = states_[order.instrument];
   // An exit sold in parts, a partly filled or a refused order: the decision goes on at once.
   const Quantity held = context.position(order.instrument).quantity;
-  const bool done =
-      state.wanted > 0   ? held.raw > 0
-      : state.wanted < 0 ? held.raw < 0
-                         : magnitude(held) < context.instruments().get(order.instrument).step_size;
+  const bool done = state.wanted > 0 ? held.raw > 0
+                    : state.wanted < 0
+                        ? held.raw < 0
+                        : magnitude(held) < context.instruments().get(order.instrument).step_size;
   if (done) return;
   state.pending = true;
   // A part that filled: the next part at once. Nothing filled (refused, expired): at the next
@@ -107,8 +107,7 @@ bool GradeTrend::open(StrategyContext& context, InstrumentId instrument_id, cons
   // Never more than the account can carry, keeping 1 % for fees and the price tolerance (spot:
   // the cash at hand; perpetuals: the available margin at the instrument's leverage), nor more
   // than the risk limits allow (an entry is not there to be denied).
-  budget = std::min(budget,
-                    carry_limit(instrument, context.cash(), context.available_margin()));
+  budget = std::min(budget, carry_limit(instrument, context.cash(), context.available_margin()));
   for (const Money limit : {config_.max_order_notional, config_.max_position_notional}) {
     if (limit.raw > 0) budget = std::min(budget, limit);
   }
@@ -137,8 +136,7 @@ bool GradeTrend::close(StrategyContext& context, InstrumentId instrument_id, Sta
       marketable_limit(instrument, context.quote(instrument_id), side, config_.price_tolerance_bps);
   if (!limit) return false;
   const Price price = *limit;
-  Quantity size{
-      round_to_multiple(magnitude(held).raw, instrument.step_size.raw, Rounding::kDown)};
+  Quantity size{round_to_multiple(magnitude(held).raw, instrument.step_size.raw, Rounding::kDown)};
   // A position worth more than one order may be: closed in parts, each within the limit.
   if (config_.max_order_notional.raw > 0) {
     const auto most = quantity_for(config_.max_order_notional, price, instrument.price_scale,

@@ -139,16 +139,13 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
   Money budget = config_.order_notional;
   if (config_.scale_by_grade) {
     // A short's conviction is the grade's distance from the top.
-    const std::int32_t weight =
-        side > 0 ? state.grade_hundredths : 10'000 - state.grade_hundredths;
+    const std::int32_t weight = side > 0 ? state.grade_hundredths : 10'000 - state.grade_hundredths;
     budget = Money{mul_div(budget.raw, weight, 10'000, Rounding::kDown).value_or(0)};
   }
   // Never ask for more than the account can carry, keeping 1 % for fees and price tolerance:
   // the cash on hand (spot), the available margin at the leverage (perpetuals).
-  budget = std::min(budget,
-                    carry_limit(instrument, context.cash(), context.available_margin()));
-  const auto quantity =
-      budget.raw > 0 ? quantity_within(budget, price, instrument) : std::nullopt;
+  budget = std::min(budget, carry_limit(instrument, context.cash(), context.available_margin()));
+  const auto quantity = budget.raw > 0 ? quantity_within(budget, price, instrument) : std::nullopt;
   if (!quantity) {
     ++counters_.entries_skipped_size;
     return;
@@ -161,10 +158,9 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
   intent.time_in_force = TimeInForce::kImmediateOrCancel;
   intent.price = price;
   intent.quantity = size;
-  intent.intent =
-      IntentKey::of({static_cast<std::int64_t>(signal.token_id),
-                     static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns,
-                     side > 0 ? 1 : 3});
+  intent.intent = IntentKey::of({static_cast<std::int64_t>(signal.token_id),
+                                 static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns,
+                                 side > 0 ? 1 : 3});
   intent.reason = side > 0 ? "bullish_signal" : "bearish_signal";
   if (context.submit(intent)) {
     ++(side > 0 ? counters_.entries : counters_.short_entries);
@@ -224,8 +220,8 @@ void SignalFollow::exit(StrategyContext& context, InstrumentId instrument_id, To
   const Instrument& instrument = context.instruments().get(instrument_id);
   const Quantity held = context.position(instrument_id).quantity;
   const Side side = held.raw < 0 ? Side::kBuy : Side::kSell;
-  const auto limit = marketable_limit(instrument, context.quote(instrument_id), side,
-                                      config_.price_tolerance_bps);
+  const auto limit =
+      marketable_limit(instrument, context.quote(instrument_id), side, config_.price_tolerance_bps);
   if (!limit) return;
   const Price price = *limit;
   const Quantity size{

@@ -51,7 +51,7 @@ enum class ExitReason : std::uint8_t {
   kStopLoss,
   kTakeProfit,
   kTrailingStop,
-  kBullishSignal,      // closes a short
+  kBullishSignal,        // closes a short
   kGradeAboveShortExit,  // closes a short
   kCount,
 };

@@ -199,8 +199,8 @@ TEST_F(UsdmParserTest, MarkPriceUpdateCarriesTheAnnouncedFunding) {
 }
 
 TEST_F(UsdmParserTest, FundingRateRowsWithAndWithoutAMarkPrice) {
-  ASSERT_TRUE(parse(
-      R"({"symbol":"BTCUSDT","fundingRate":"-0.00300000","fundingTime":1584086400000})"));
+  ASSERT_TRUE(
+      parse(R"({"symbol":"BTCUSDT","fundingRate":"-0.00300000","fundingTime":1584086400000})"));
   ASSERT_EQ(out_.size(), 1u);
   ASSERT_EQ(out_[0].kind, MarketEventKind::kFundingRate);
   EXPECT_EQ(out_[0].funding_rate.instrument, 1);

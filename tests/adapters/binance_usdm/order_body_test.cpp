@@ -19,8 +19,8 @@ TEST(UsdmOrderBody, TheOfficialFuturesVectorSignsAsDocumented) {
       "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&"
       "timestamp=1591702613943";
   sign_body(*signer, body);
-  EXPECT_TRUE(body.ends_with(
-      "&signature=3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9"))
+  EXPECT_TRUE(
+      body.ends_with("&signature=3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9"))
       << body;
   // F3, a lookup by client order id.
   EXPECT_EQ(signer->sign("symbol=BTCUSDT&origClientOrderId=myOrder1&recvWindow=5000&timestamp="

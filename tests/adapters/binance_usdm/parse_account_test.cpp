@@ -38,8 +38,7 @@ TEST(UsdmAccount, PositionRiskOfARealMainnetLong) {
   InstrumentRegistry registry;
   registry.add(btcusdt_perpetual(20));
   const Instrument& btc = registry.get(0);
-  const Money notional =
-      position_notional(btc, Quantity{row.amount}, Price{row.mark_price});
+  const Money notional = position_notional(btc, Quantity{row.amount}, Price{row.mark_price});
   const Money ours = maintenance_margin(btc, notional);
   EXPECT_GE(ours.raw, row.maintenance_margin);
   EXPECT_LE(ours.raw - row.maintenance_margin, 2);

@@ -45,7 +45,8 @@ TEST(UsdmUserStream, OrderTradeUpdateCarriesTheFillAndItsRealisedPnl) {
 
 TEST(UsdmUserStream, ALiquidationIsTheVenuesOwnOrder) {
   std::string liquidation = kOrderTradeUpdate;
-  liquidation.replace(liquidation.find(R"("c":"TEST")"), 10, R"("c":"autoclose-1596107620040000020")");
+  liquidation.replace(liquidation.find(R"("c":"TEST")"), 10,
+                      R"("c":"autoclose-1596107620040000020")");
   liquidation.replace(liquidation.find(R"("x":"TRADE")"), 11, R"("x":"CALCULATED")");
   const auto event = parse_usdm_user_event(liquidation);
   ASSERT_TRUE(event) << event.error().what;

@@ -107,8 +107,8 @@ TEST(ReplaySource, AUsdmCaptureBuildsThePerpetualsBookWithoutAGap) {
   perpetual.bracket_count = 1;
   perpetual.bracket_table[0] = MarginBracket{money("1000000"), Rate{500'000}, Money{0}, 100};
   instruments.add(perpetual);
-  const std::string path =
-      std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-usdm-capture/ethusdt_20240808_first120s.gz";
+  const std::string path = std::string(SIGEX_SOURCE_DIR) +
+                           "/config/data/binance-usdm-capture/ethusdt_20240808_first120s.gz";
   ReplaySource source(instruments, {{path, 1, BinanceMarket::kUsdm}}, 0, INT64_MAX);
   std::string error;
   ASSERT_TRUE(source.open(error)) << error;
@@ -171,9 +171,9 @@ TEST(ReplaySource, AUsdmDiffThatSkipsItsPredecessorIsAGap) {
     diff.previous_update_id = previous;
     return book.on_level(diff);
   };
-  EXPECT_FALSE(send(90, 99, 80));    // before the snapshot: dropped
-  EXPECT_FALSE(send(95, 130, 89));   // straddles it: applied
-  EXPECT_FALSE(send(131, 150, 130)); // pu == previous u (ids of other symbols in between)
+  EXPECT_FALSE(send(90, 99, 80));     // before the snapshot: dropped
+  EXPECT_FALSE(send(95, 130, 89));    // straddles it: applied
+  EXPECT_FALSE(send(131, 150, 130));  // pu == previous u (ids of other symbols in between)
   EXPECT_EQ(book.counters().messages_applied, 2u);
   EXPECT_TRUE(send(170, 180, 160));  // pu != previous u: a gap, the book needs a snapshot
   EXPECT_EQ(book.counters().gaps, 1u);

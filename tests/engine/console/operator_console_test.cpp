@@ -92,8 +92,8 @@ TEST(PerpetualMetrics, MarginFundingAndLiquidationPrice) {
   harness.engine().start();
   ServiceMetrics metrics;
   const auto render = [&] {
-    return render_metrics(metrics, harness.engine(), "paper", MetricsComponents{}, 0, true,
-                          kStart, kStart);
+    return render_metrics(metrics, harness.engine(), "paper", MetricsComponents{}, 0, true, kStart,
+                          kStart);
   };
   const std::string text = render();
   EXPECT_NE(text.find("sigex_margin_ratio 0"), std::string::npos) << text;
@@ -102,8 +102,8 @@ TEST(PerpetualMetrics, MarginFundingAndLiquidationPrice) {
   StrategyHarness spot(kStart);
   spot.prepare(risk);
   spot.engine().start();
-  const std::string spot_text = render_metrics(metrics, spot.engine(), "paper",
-                                               MetricsComponents{}, 0, true, kStart, kStart);
+  const std::string spot_text =
+      render_metrics(metrics, spot.engine(), "paper", MetricsComponents{}, 0, true, kStart, kStart);
   EXPECT_EQ(spot_text.find("sigex_margin_ratio"), std::string::npos);
   EXPECT_EQ(spot_text.find("sigex_liquidation_price"), std::string::npos);
 }

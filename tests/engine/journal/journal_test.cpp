@@ -319,15 +319,28 @@ TEST(Journal, AccountEventsAreKeptOnceEach) {
   {
     auto journal = Journal::open(directory.path(), Durability::kFull, error);
     ASSERT_TRUE(journal) << error;
-    AccountEventRow funding{AccountEventKind::kFunding, 1, 1'600'000'000'000'000'000,
-                            ClientOrderId{}, Side::kBuy, Price{0}, Quantity{0},
-                            Money{-250'000'000}, Money{0}, 1'600'000'000'000'000'000};
+    AccountEventRow funding{AccountEventKind::kFunding,
+                            1,
+                            1'600'000'000'000'000'000,
+                            ClientOrderId{},
+                            Side::kBuy,
+                            Price{0},
+                            Quantity{0},
+                            Money{-250'000'000},
+                            Money{0},
+                            1'600'000'000'000'000'000};
     EXPECT_TRUE(journal->record_account_event(funding));
     EXPECT_TRUE(journal->record_account_event(funding));  // a repeat is ignored
-    AccountEventRow liquidation{AccountEventKind::kVenueFill, 1, 77,
-                                ClientOrderId::from("autoclose-77"), Side::kSell,
-                                Price{4'000'000'000'000}, Quantity{10'000'000}, Money{0},
-                                Money{500'000'000}, 1'600'000'000'000'000'001};
+    AccountEventRow liquidation{AccountEventKind::kVenueFill,
+                                1,
+                                77,
+                                ClientOrderId::from("autoclose-77"),
+                                Side::kSell,
+                                Price{4'000'000'000'000},
+                                Quantity{10'000'000},
+                                Money{0},
+                                Money{500'000'000},
+                                1'600'000'000'000'000'001};
     EXPECT_TRUE(journal->record_account_event(liquidation));
   }
   auto journal = Journal::open(directory.path(), Durability::kFull, error);

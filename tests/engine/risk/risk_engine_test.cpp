@@ -290,7 +290,8 @@ class PerpetualRiskTest : public ::testing::Test {
   void hold(std::string_view size, std::string_view entry) {
     position_.quantity = quantity(size);
     position_.entry_price = price(entry);
-    position_.cost_basis = position_notional(instrument_, position_.quantity, position_.entry_price);
+    position_.cost_basis =
+        position_notional(instrument_, position_.quantity, position_.entry_price);
   }
 
   static constexpr TimeNs kNow = 1'000 * kNsPerSecond;
@@ -337,15 +338,14 @@ TEST_F(PerpetualRiskTest, AnOrderThatBringsTheLiquidationPriceTooCloseIsDenied) 
 
 TEST_F(PerpetualRiskTest, ReduceOnlyIsNeverDeniedForExposure) {
   RiskEngine risk(config_);
-  hold("-1", "50000");           // 50000 short: beyond every limit (the limits were lowered)
+  hold("-1", "50000");  // 50000 short: beyond every limit (the limits were lowered)
   available_margin_ = money("0");
   margin_balance_ = money("100");
   state_ = TradingState::kReducing;
   EXPECT_EQ(risk.check(order(Side::kBuy, "1", true), view()), RiskDenial::kNone);
   EXPECT_EQ(risk.check(order(Side::kBuy, "0.4", true), view()), RiskDenial::kNone);
   // What would open a position is refused, flagged or not.
-  EXPECT_EQ(risk.check(order(Side::kBuy, "1.5", true), view()),
-            RiskDenial::kReducingOnly);
+  EXPECT_EQ(risk.check(order(Side::kBuy, "1.5", true), view()), RiskDenial::kReducingOnly);
   state_ = TradingState::kActive;
   EXPECT_EQ(risk.check(order(Side::kBuy, "1.5", true), view()),
             RiskDenial::kReduceOnlyWouldIncrease);

@@ -434,8 +434,8 @@ TEST(EnginePerpetuals, FundingAndALiquidationAreBookedOnceJournaledAndRestored) 
   harness.at(kStart + kNsPerHour);
   InboundEvent funding;
   funding.kind = MarketEventKind::kFundingRate;
-  funding.funding_rate = FundingRate{0, kStart + kNsPerHour, kStart + kNsPerHour, Rate{10'000},
-                                     price("50000")};
+  funding.funding_rate =
+      FundingRate{0, kStart + kNsPerHour, kStart + kNsPerHour, Rate{10'000}, price("50000")};
   harness.process(funding);
   EXPECT_EQ(harness.engine().portfolio().funding_paid(), money("9"));
   EXPECT_EQ(harness.engine().counters().funding_settlements, 1u);

@@ -306,8 +306,8 @@ class SimulatedPerpetualTest : public ::testing::Test {
   void quote(TimeNs at, std::string_view price_text) {
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{0,           0,              at, price(price_text),
-                                        quantity("100"), price(price_text), quantity("100"), 1};
+    event.best_bid_offer = BestBidOffer{
+        0, 0, at, price(price_text), quantity("100"), price(price_text), quantity("100"), 1};
     venue_->on_market(event);
   }
   void mark(TimeNs at, std::string_view price_text, std::int64_t rate = 0,
@@ -323,8 +323,8 @@ class SimulatedPerpetualTest : public ::testing::Test {
     event.funding_rate = FundingRate{0, at, at, Rate{rate}, price(mark_text)};
     venue_->on_market(event);
   }
-  std::vector<ExecutionEvent> send(Side side, std::string_view size, std::string_view id,
-                                   TimeNs at, bool reduce_only = false) {
+  std::vector<ExecutionEvent> send(Side side, std::string_view size, std::string_view id, TimeNs at,
+                                   bool reduce_only = false) {
     OrderCommand command{};
     command.kind = OrderCommandKind::kNew;
     command.side = side;

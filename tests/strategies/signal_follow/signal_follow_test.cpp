@@ -207,8 +207,7 @@ TEST_F(SignalFollowShortTest, BearishSignalWithALowGradeShortsAndBullishCloses) 
   EXPECT_EQ(held().raw, 0);
   EXPECT_TRUE(orders().back().reduce_only);
   EXPECT_EQ(orders().back().side, Side::kBuy);
-  EXPECT_EQ(strategy_->counters().exits[static_cast<std::size_t>(ExitReason::kBullishSignal)],
-            1u);
+  EXPECT_EQ(strategy_->counters().exits[static_cast<std::size_t>(ExitReason::kBullishSignal)], 1u);
   EXPECT_EQ(orders().size(), 2u) << "direction short: a bullish signal opens no long";
   EXPECT_GT(harness_.engine().portfolio().cash(), money("10000"));  // sold 19950, bought ~19000
 }
@@ -240,8 +239,8 @@ TEST_F(SignalFollowShortTest, MirroredStopLossAndGradeExit) {
   ASSERT_LT(held().raw, 0);
   harness_.grade(0, "61", kDay + 3 * kNsPerDay);
   EXPECT_EQ(held().raw, 0);
-  EXPECT_EQ(
-      strategy_->counters().exits[static_cast<std::size_t>(ExitReason::kGradeAboveShortExit)], 1u);
+  EXPECT_EQ(strategy_->counters().exits[static_cast<std::size_t>(ExitReason::kGradeAboveShortExit)],
+            1u);
 }
 
 TEST_F(SignalFollowShortTest, BothFlipsOnceTheCloseHasFilled) {
