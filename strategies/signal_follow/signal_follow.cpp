@@ -100,8 +100,8 @@ void SignalFollow::on_signal(StrategyContext& context, const TradingSignal& sign
     return;
   }
   state.last_signal_time_ns = signal.venue_time_ns;
-  if (signal.signal != 1 && signal.signal != -1) return;
-  const int side = signal.signal;
+  const int side = signal.signal > 0 ? 1 : signal.signal < 0 ? -1 : 0;
+  if (side == 0) return;
   if (state.phase == Phase::kFlat) {
     if (allows(context, signal.instrument, side)) enter(context, signal, state);
   } else if (state.phase == Phase::kHolding && state.side == -side) {
@@ -117,7 +117,7 @@ void SignalFollow::on_signal(StrategyContext& context, const TradingSignal& sign
 }
 
 void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, TokenState& state) {
-  const int side = signal.signal;
+  const int side = signal.signal > 0 ? 1 : -1;  // enter() is called with 1 or -1 only
   const bool grade_fresh = state.grade_hundredths >= 0 &&
                            context.now_ns() - state.grade_time_ns <= config_.max_grade_age_ns;
   const bool grade_allows = side > 0

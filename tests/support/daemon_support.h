@@ -108,7 +108,10 @@ class DaemonProcess {
       const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       ::dup2(out, STDOUT_FILENO);
       ::dup2(err, STDERR_FILENO);
-      for (const auto& entry : environment) ::putenv(const_cast<char*>(entry.c_str()));
+      // The forked child runs one thread until exec: putenv cannot race.
+      for (const auto& entry : environment) {
+        ::putenv(const_cast<char*>(entry.c_str()));  // NOLINT(concurrency-mt-unsafe)
+      }
       std::vector<char*> argv;
       argv.push_back(const_cast<char*>(binary.c_str()));
       for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
