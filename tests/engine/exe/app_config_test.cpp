@@ -414,3 +414,88 @@ TEST(AppConfig, MissingInstrumentsIsAnError) {
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+
+std::string bundled(const char* name) {
+  std::ifstream in(std::string(SIGEX_SOURCE_DIR) + "/config/" + name);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string problems_of(const std::string& text) {
+  ConfigErrors errors;
+  load_app_config_text(text, std::string(SIGEX_SOURCE_DIR) + "/config/x.toml", errors);
+  std::string all;
+  for (const auto& message : errors.messages()) all += message + "\n";
+  return all;
+}
+
+// Perpetuals in the configuration: the bundled ones are valid, and each mistake is named.
+TEST(AppConfigPerpetuals, BundledPerpetualConfigsAreValid) {
+  for (const char* name : {"backtest-grade-trend-perp.toml", "backtest-signal-both-perp.toml",
+                           "backtest-tick-perp.toml"}) {
+    ConfigErrors errors;
+    const AppConfig config =
+        load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
+    ASSERT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
+    ASSERT_EQ(config.instruments.size(), 1u);
+    EXPECT_TRUE(config.instruments[0].is_perpetual());
+    EXPECT_GT(config.instruments[0].bracket_count, 0);
+  }
+  const AppConfig perp = [] {
+    ConfigErrors errors;
+    return load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-grade-trend-perp.toml",
+                           errors);
+  }();
+  const InstrumentRegistry registry = build_registry(perp);
+  EXPECT_EQ(registry.get(0).brackets().size(), 12u);
+  EXPECT_EQ(registry.get(0).brackets()[11].maintenance_amount, money("421481450"))
+      << "Binance's published cum of BTCUSDT's last bracket";
+  EXPECT_EQ(perp.risk.max_leverage, std::vector<int>{3});
+}
+
+TEST(AppConfigPerpetuals, EachMistakeIsNamed) {
+  const std::string spot = bundled("backtest-grade-trend.toml");
+  const std::string perp = bundled("backtest-grade-trend-perp.toml");
+  const auto replace = [](std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  EXPECT_NE(problems_of(replace(perp, "kind = \"perpetual\"", "kind = \"future\""))
+                .find("kind: expected \"spot\" or \"perpetual\""),
+            std::string::npos);
+  EXPECT_NE(
+      problems_of(replace(spot, "token_symbol = \"BTC\"", "token_symbol = \"BTC\"\nleverage = 2"))
+          .find("leverage: only for kind = \"perpetual\""),
+      std::string::npos);
+  // Without brackets: required, and where to find them.
+  std::string no_brackets = perp.substr(0, perp.find("[[instruments.brackets]]")) + "\n" +
+                            perp.substr(perp.find("[backtest]"));
+  EXPECT_NE(problems_of(no_brackets).find("brackets: required for a perpetual"), std::string::npos)
+      << problems_of(no_brackets);
+  EXPECT_NE(problems_of(replace(perp, "notional_cap = \"600000\"", "notional_cap = \"40000\""))
+                .find("notional_cap: must be larger than the previous bracket's"),
+            std::string::npos);
+  EXPECT_NE(problems_of(replace(perp, "max_leverage = 3 ", "max_leverage = 1 "))
+                .find("leverage: must not exceed max_leverage (1)"),
+            std::string::npos);
+  EXPECT_NE(problems_of(replace(spot, "mode = \"long_only\"", "mode = \"long_short\""))
+                .find("grade_trend.mode: \"long_short\" and \"short_only\" need short positions"),
+            std::string::npos);
+  const std::string daily = bundled("backtest-daily.toml");
+  EXPECT_NE(problems_of(replace(daily, "[strategy.signal_follow]",
+                                "[strategy.signal_follow]\ndirection = \"both\""))
+                .find("signal_follow.direction: \"short\" and \"both\" need short positions"),
+            std::string::npos);
+  EXPECT_NE(problems_of(replace(perp, "[[backtest.inputs]]\npath",
+                                "[[backtest.inputs]]\nmarket = \"coin\"\npath"))
+                .find("market: expected \"spot\" or \"usdm\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sigex
