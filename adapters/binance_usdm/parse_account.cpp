@@ -71,10 +71,9 @@ Result<std::vector<UsdmFundingPayment>> parse_funding_income(std::string_view bo
     std::int64_t time_ms = 0, transaction = 0;
     if (!read_binance_decimal(row, "income", payment.amount) ||
         !read_integer(row, "time", time_ms) || !read_integer(row, "tranId", transaction) ||
-        transaction < 0) {
+        transaction < 0 || !checked_ms_to_ns(time_ms, payment.time_ns)) {
       return fail(Errc::kSyntax, "income, time or tranId is missing or malformed");
     }
-    payment.time_ns = time_ms * kNsPerMs;
     payment.transaction_id = static_cast<std::uint64_t>(transaction);
     payments.push_back(std::move(payment));
   }

@@ -10,15 +10,20 @@ namespace {
 using simdjson::dom::element;
 
 // E and T are numbers, but listenKeyExpired's example sends E as a string: both are read.
-TimeNs time_field(element object, const char* key) {
+// Absent: 0. Present but not a time in milliseconds up to 2262: false.
+bool time_field(element object, const char* key, TimeNs& out) {
+  out = 0;
+  element field;
+  if (object[key].get(field)) return true;  // absent
   std::int64_t number = 0;
-  if (!object[key].get_int64().get(number)) return number * kNsPerMs;
-  std::string_view text;
-  if (!object[key].get_string().get(text)) {
+  if (field.get_int64().get(number)) {
+    std::string_view text;
+    if (field.get_string().get(text)) return false;
     const auto value = parse_decimal(text, 0);
-    if (value) return *value * kNsPerMs;
+    if (!value) return false;
+    number = *value;
   }
-  return 0;
+  return checked_ms_to_ns(number, out);
 }
 
 Result<UsdmOrderUpdate> read_order(element order, bool lite) {
@@ -47,7 +52,9 @@ Result<UsdmOrderUpdate> read_order(element order, bool lite) {
   }
   bool maker = false;
   if (!order["m"].get_bool().get(maker)) update.fill.maker = maker;
-  update.transact_time_ns = time_field(order, "T");
+  if (!time_field(order, "T", update.transact_time_ns)) {
+    return fail(Errc::kOutOfRange, "T is not a time");
+  }
   update.fill.time_ns = update.transact_time_ns;
   update.fill.order_id = update.order_id;
   if (lite) {
@@ -116,7 +123,8 @@ Result<UsdmUserEvent> parse_usdm_user_event(std::string_view text) {
   std::string_view type;
   if (event["e"].get_string().get(type)) return fail(Errc::kMissingField, "e");
   UsdmUserEvent result;
-  result.event_time_ns = time_field(event, "E");
+  if (!time_field(event, "E", result.event_time_ns))
+    return fail(Errc::kOutOfRange, "E is not a time");
   if (type == "ORDER_TRADE_UPDATE") {
     element order;
     if (event["o"].get(order)) return fail(Errc::kMissingField, "o");

@@ -100,6 +100,10 @@ TEST(UsdmUserStream, ListenKeyExpiryWithATextTimeAndBadInput) {
   EXPECT_EQ(parse_usdm_user_event(R"({"e":"ALGO_UPDATE","E":1,"o":{}})")->kind,
             UsdmUserEventKind::kOther);
   EXPECT_FALSE(parse_usdm_user_event("not json"));
+  // A time past 2262 in milliseconds would overflow nanoseconds (found by the fuzzer).
+  EXPECT_FALSE(
+      parse_usdm_user_event(R"({"e":"ACCOUNT_UPDATE","E":12723161255208000,"a":{"m":"ORDER"}})"));
+  EXPECT_FALSE(parse_usdm_user_event(R"({"e":"ACCOUNT_UPDATE","E":-5,"a":{"m":"ORDER"}})"));
   EXPECT_FALSE(parse_usdm_user_event(R"({"E":1})"));
   std::string no_trade_id = kOrderTradeUpdate;
   no_trade_id.replace(no_trade_id.find(R"("t":12345678)"), 12, R"("t":0)");
