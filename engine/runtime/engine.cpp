@@ -358,8 +358,9 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
                 orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
                 portfolio_.gross_exposure(quotes_)};
   if (instrument.is_perpetual()) {
-    view.margin_balance = portfolio_.account_margin(quotes_).margin_balance;
-    view.available_margin = available_margin();
+    const AccountMargin margin = portfolio_.account_margin(quotes_);
+    view.margin_balance = margin.margin_balance;
+    view.available_margin = available_margin(margin);
     view.wallet_for_position = portfolio_.wallet_for(intent.instrument, quotes_);
   }
   const RiskDenial denial = risk_.check(order, view);
@@ -390,8 +391,11 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
 }
 
 Money Engine::available_margin() const {
+  return available_margin(portfolio_.account_margin(quotes_));
+}
+
+Money Engine::available_margin(const AccountMargin& margin) const {
   // Spot buys waiting on the book spend the same cash.
-  const AccountMargin margin = portfolio_.account_margin(quotes_);
   return margin.margin_balance - margin.initial_margin - orders_.reserved_margin(instruments_) -
          orders_.reserved_buy_notional(instruments_);
 }

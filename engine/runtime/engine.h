@@ -129,6 +129,7 @@ class Engine {
   void set_order_log(bool on) { order_log_ = on; }
   // Perpetuals: margin a new order may use (see StrategyContext::available_margin).
   Money available_margin() const;
+  Money available_margin(const AccountMargin& margin) const;
   // Cancels every resting order (of every strategy); returns how many cancels were sent.
   std::size_t cancel_all_orders();
 

@@ -14,6 +14,21 @@ std::optional<Price> marketable_limit(const Instrument& instrument, const Quote&
   return Price{round_to_multiple(limit->raw, instrument.tick_size.raw, rounding)};
 }
 
+OrderIntent ioc_limit(InstrumentId instrument, Side side, Price price, Quantity quantity,
+                      IntentKey intent, std::string_view reason, bool reduce_only) {
+  OrderIntent order;
+  order.instrument = instrument;
+  order.side = side;
+  order.type = OrderType::kLimit;
+  order.time_in_force = TimeInForce::kImmediateOrCancel;
+  order.price = price;
+  order.quantity = quantity;
+  order.intent = intent;
+  order.reduce_only = reduce_only;
+  order.reason = reason;
+  return order;
+}
+
 Money carry_limit(const Instrument& instrument, Money cash, Money available_margin) {
   const auto limit =
       instrument.is_perpetual()

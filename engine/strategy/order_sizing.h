@@ -10,6 +10,7 @@
 #include "engine/core/instrument.h"
 #include "engine/core/money.h"
 #include "engine/events/events.h"
+#include "engine/order/order.h"
 
 namespace sigex {
 
@@ -23,6 +24,11 @@ std::optional<Price> marketable_limit(const Instrument& instrument, const Quote&
 // the price tolerance: 99 % of `cash` on spot; 99 % of `available_margin` × the instrument's
 // leverage on a perpetual.
 Money carry_limit(const Instrument& instrument, Money cash, Money available_margin);
+
+// The intent every strategy sends: a marketable IOC limit order at `price`, caused by
+// `intent`, for `reason` (static text); reduce-only when it may only shrink the position.
+OrderIntent ioc_limit(InstrumentId instrument, Side side, Price price, Quantity quantity,
+                      IntentKey intent, std::string_view reason, bool reduce_only = false);
 
 // What `budget` buys at `price`, rounded down to the step; nullopt when that is below the
 // instrument's minimum quantity or minimum notional.

@@ -4,6 +4,13 @@
 
 namespace sigex {
 
+bool has_perpetual(const std::vector<Instrument>& instruments) {
+  for (const Instrument& instrument : instruments) {
+    if (instrument.is_perpetual()) return true;
+  }
+  return false;
+}
+
 void read_strategy_basics(ConfigSection& section, std::string& tag, GradeKind& grade_kind) {
   section.text("tag", tag);
   bool tag_ok = !tag.empty() && tag.size() <= 8;

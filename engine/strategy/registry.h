@@ -42,6 +42,9 @@ struct StrategyType {
   std::unique_ptr<StrategySettings> (*read)(ConfigSection& section);
 };
 
+// Whether any of `instruments` is a perpetual (short positions need one).
+bool has_perpetual(const std::vector<Instrument>& instruments);
+
 // The keys every strategy has: `tag` (1..8 characters of [a-zA-Z0-9], the client order id
 // prefix) and `grade` ("trader" or "tm": which Token Metrics grade it reads).
 void read_strategy_basics(ConfigSection& section, std::string& tag, GradeKind& grade);

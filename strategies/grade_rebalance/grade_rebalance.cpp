@@ -183,15 +183,9 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
       notional(price, instrument.price_scale, size, instrument.quantity_scale, Rounding::kDown);
   if (size.raw <= 0 || size < instrument.min_quantity || !value || *value < instrument.min_notional)
     return false;
-  OrderIntent intent;
-  intent.instrument = id;
-  intent.side = buy ? Side::kBuy : Side::kSell;
-  intent.type = OrderType::kLimit;
-  intent.time_in_force = TimeInForce::kImmediateOrCancel;
-  intent.price = price;
-  intent.quantity = size;
-  intent.intent = IntentKey::of({static_cast<std::int64_t>(id), context.now_ns(), buy ? 1 : -1});
-  intent.reason = "rebalance";
+  const OrderIntent intent = ioc_limit(
+      id, buy ? Side::kBuy : Side::kSell, price, size,
+      IntentKey::of({static_cast<std::int64_t>(id), context.now_ns(), buy ? 1 : -1}), "rebalance");
   if (!context.submit(intent)) return false;
   ++(buy ? counters_.buys : counters_.sells);
   return true;

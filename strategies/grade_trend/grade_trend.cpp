@@ -116,16 +116,12 @@ bool GradeTrend::open(StrategyContext& context, InstrumentId instrument_id, cons
     ++counters_.skipped_size;
     return false;
   }
-  OrderIntent intent;
-  intent.instrument = instrument_id;
-  intent.side = side;
-  intent.type = OrderType::kLimit;
-  intent.time_in_force = TimeInForce::kImmediateOrCancel;
-  intent.price = price;
-  intent.quantity = *quantity;
-  intent.intent = IntentKey::of({static_cast<std::int64_t>(instrument_id), state.decided_at_ns, 1});
-  intent.reason = state.wanted > 0 ? "grade_trend_up" : "grade_trend_down";
-  return context.submit(intent).has_value();
+  return context
+      .submit(ioc_limit(
+          instrument_id, side, price, *quantity,
+          IntentKey::of({static_cast<std::int64_t>(instrument_id), state.decided_at_ns, 1}),
+          state.wanted > 0 ? "grade_trend_up" : "grade_trend_down"))
+      .has_value();
 }
 
 bool GradeTrend::close(StrategyContext& context, InstrumentId instrument_id, State& state) {
@@ -146,18 +142,12 @@ bool GradeTrend::close(StrategyContext& context, InstrumentId instrument_id, Sta
           size, Quantity{round_to_multiple(most->raw, instrument.step_size.raw, Rounding::kDown)});
   }
   if (size.raw <= 0) return false;
-  OrderIntent intent;
-  intent.instrument = instrument_id;
-  intent.side = side;
-  intent.type = OrderType::kLimit;
-  intent.time_in_force = TimeInForce::kImmediateOrCancel;
-  intent.price = price;
-  intent.quantity = size;
-  intent.reduce_only = true;
-  intent.intent = IntentKey::of(
+  const IntentKey key = IntentKey::of(
       {static_cast<std::int64_t>(instrument_id), state.decided_at_ns, 0, ++state.exit_parts});
-  intent.reason = held.raw > 0 ? "grade_trend_down" : "grade_trend_up";
-  return context.submit(intent).has_value();
+  return context
+      .submit(ioc_limit(instrument_id, side, price, size, key,
+                        held.raw > 0 ? "grade_trend_down" : "grade_trend_up", true))
+      .has_value();
 }
 
 std::string GradeTrend::summary() const {

@@ -34,10 +34,7 @@ std::unique_ptr<StrategySettings> read_settings(ConfigSection& section) {
 
 StrategySettings::Refusal GradeTrendSettings::refuse(
     const std::vector<Instrument>& instruments) const {
-  if (config.mode == TrendMode::kLongOnly) return {};
-  for (const Instrument& instrument : instruments) {
-    if (instrument.is_perpetual()) return {};
-  }
+  if (config.mode == TrendMode::kLongOnly || has_perpetual(instruments)) return {};
   return {"mode",
           "\"long_short\" and \"short_only\" need short positions, which need a perpetual "
           "instrument ([[instruments]] kind = \"perpetual\"); on spot only, use mode = "

@@ -54,10 +54,7 @@ std::unique_ptr<StrategySettings> read_settings(ConfigSection& section) {
 
 StrategySettings::Refusal SignalFollowSettings::refuse(
     const std::vector<Instrument>& instruments) const {
-  if (config.direction == TradeDirection::kLong) return {};
-  for (const Instrument& instrument : instruments) {
-    if (instrument.is_perpetual()) return {};
-  }
+  if (config.direction == TradeDirection::kLong || has_perpetual(instruments)) return {};
   return {"direction",
           "\"short\" and \"both\" need short positions, which need a perpetual instrument "
           "([[instruments]] kind = \"perpetual\"); on spot only, use direction = \"long\""};

@@ -150,19 +150,11 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
     ++counters_.entries_skipped_size;
     return;
   }
-  const Quantity size = *quantity;
-  OrderIntent intent;
-  intent.instrument = signal.instrument;
-  intent.side = order_side;
-  intent.type = OrderType::kLimit;
-  intent.time_in_force = TimeInForce::kImmediateOrCancel;
-  intent.price = price;
-  intent.quantity = size;
-  intent.intent = IntentKey::of({static_cast<std::int64_t>(signal.token_id),
-                                 static_cast<std::int64_t>(signal.timeframe), signal.venue_time_ns,
-                                 side > 0 ? 1 : 3});
-  intent.reason = side > 0 ? "bullish_signal" : "bearish_signal";
-  if (context.submit(intent)) {
+  const IntentKey key = IntentKey::of({static_cast<std::int64_t>(signal.token_id),
+                                       static_cast<std::int64_t>(signal.timeframe),
+                                       signal.venue_time_ns, side > 0 ? 1 : 3});
+  if (context.submit(ioc_limit(signal.instrument, order_side, price, *quantity, key,
+                               side > 0 ? "bullish_signal" : "bearish_signal"))) {
     ++(side > 0 ? counters_.entries : counters_.short_entries);
     state.phase = Phase::kEntering;
     state.side = side;
@@ -230,19 +222,10 @@ void SignalFollow::exit(StrategyContext& context, InstrumentId instrument_id, To
     state.phase = Phase::kFlat;
     return;
   }
-  OrderIntent intent;
-  intent.instrument = instrument_id;
-  intent.side = side;
-  intent.type = OrderType::kLimit;
-  intent.time_in_force = TimeInForce::kImmediateOrCancel;
-  intent.price = price;
-  intent.quantity = size;
-  intent.intent = intent_key;
-  intent.reduce_only = true;
-  intent.reason = to_string(reason);
   state.exit_intent = intent_key;
   state.exit_reason = reason;
-  if (context.submit(intent)) {
+  if (context.submit(
+          ioc_limit(instrument_id, side, price, size, intent_key, to_string(reason), true))) {
     ++counters_.exits[static_cast<std::size_t>(reason)];
     state.phase = Phase::kExiting;
   }
