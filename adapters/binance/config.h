@@ -8,19 +8,22 @@
 #include <cstdint>
 #include <string>
 
+#include "adapters/binance/market.h"
 #include "adapters/net/timeouts.h"
 #include "engine/core/time.h"
 
 namespace sigex {
 
 struct BinanceMarketDataConfig {
+  BinanceMarket market = BinanceMarket::kSpot;  // kUsdm: the USD-M perpetual streams
   std::string ws_url = "wss://stream.binance.com:9443/stream";
   std::string rest_url = "https://api.binance.com";
   std::string tls_ca_file;  // extra trusted CA (PEM); empty: the system store only
   bool book_ticker = true;
   std::string trade_stream = "trade";  // "trade", "aggTrade" or "none"
   bool depth = true;
-  std::string depth_speed = "100ms";  // "100ms" or "1000ms"
+  std::string depth_speed = "100ms";  // "100ms" or "1000ms" (USD-M: "100ms", "250ms", "500ms")
+  bool mark_price = false;            // USD-M: <symbol>@markPrice@1s (mark price and funding)
   int snapshot_limit = 1000;          // REST depth snapshot levels (5..5000)
   DurationNs connect_timeout_ns = 10 * kNsPerSecond;
   DurationNs handshake_timeout_ns = 10 * kNsPerSecond;
@@ -36,6 +39,7 @@ struct BinanceMarketDataConfig {
 };
 
 struct BinanceRestConfig {
+  BinanceMarket market = BinanceMarket::kSpot;  // which API's paths (binance_endpoints)
   std::string rest_url = "https://api.binance.com";
   HttpTimeouts timeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 10 * kNsPerSecond};
   DurationNs recv_window_ns = 5 * kNsPerSecond;

@@ -24,6 +24,7 @@ struct SymbolFilters {
   std::string status;  // "TRADING", "HALT", "BREAK", ...
   std::string base_asset;
   std::string quote_asset;
+  std::string contract_type;  // USD-M: PERPETUAL, CURRENT_QUARTER, ...; spot: empty
   Price min_price{0}, max_price{0}, tick_size{0};
   Quantity min_quantity{0}, max_quantity{0}, step_size{0};
   Quantity market_min_quantity{0}, market_max_quantity{0}, market_step_size{0};

@@ -38,34 +38,28 @@ RejectionKind rejection_kind(const BinanceError& error) {
     case -2010:  // NEW_ORDER_REJECTED: insufficient balance, market closed, ...
     case -2014:
     case -2015:  // the key may not trade
+    // USD-M (../shared/reference/binance-usdm-futures.md §6)
+    case -2018:  // balance not sufficient
+    case -2019:  // margin is insufficient
+    case -2022:  // reduce-only order rejected
+    case -2023:  // user in liquidation mode
+    case -2024:  // position not sufficient
+    case -2027:  // over the maximum position at the current leverage
+    case -2028:  // leverage too small for the margin balance
+    case -4003:
+    case -4004:
+    case -4005:
+    case -4013:
+    case -4014:
+    case -4023:
+    case -4061:  // position side does not match the account's setting
+    case -4140:  // symbol status does not allow opening
+    case -4141:  // symbol closed
+    case -4164:  // notional under the minimum
       return RejectionKind::kFinal;
     default:
       return RejectionKind::kRetryable;
   }
-}
-
-// "Binance <what>: HTTP 400, error -1022 "Signature for this request is not valid." (the
-// signing secret does not belong to the API key)": the venue's own code and words, then what
-// the operator should check. Never a request parameter.
-std::string describe_failure(std::string_view what, const HttpResponse& response) {
-  if (response.transport_failed()) {
-    return fmt::format("Binance {}: {} failed: {}", what, response.step, response.error.message());
-  }
-  std::string text = fmt::format("Binance {}: HTTP {}", what, response.status);
-  const auto venue_error = parse_binance_error(response.body);
-  if (venue_error)
-    text += fmt::format(", error {} \"{}\"", venue_error->code, venue_error->message);
-  const int code = venue_error ? venue_error->code : 0;
-  if (code == -1022) {
-    text += " (the signing secret does not belong to the API key, or the key type is wrong)";
-  } else if (code == -2014 || code == -2015 || response.status == 401 || response.status == 403) {
-    text += " (check the API key, its permissions and IP restrictions)";
-  } else if (code == -1021) {
-    text += " (the local clock is off; check time synchronisation)";
-  } else if (response.status == 418 || response.status == 429) {
-    text += " (request rate limit; wait for Retry-After)";
-  }
-  return text;
 }
 
 // What the account holds of `asset`, free and locked (venue decimals); 0 when not listed.
@@ -74,23 +68,6 @@ std::int64_t held_of(const std::vector<VenueBalance>& balances, std::string_view
     if (balance.asset == asset) return balance.free + balance.locked;
   }
   return 0;
-}
-
-// The body of a 200 answer, parsed; otherwise nullopt, and `error` names what failed.
-template <typename Parse>
-auto parse_answer(std::string_view what, const HttpResponse& response, Parse parse,
-                  std::string& error)
-    -> std::optional<typename decltype(parse(std::string_view()))::value_type> {
-  if (response.transport_failed() || response.status != 200) {
-    error = describe_failure(what, response);
-    return std::nullopt;
-  }
-  auto parsed = parse(response.body);
-  if (!parsed) {
-    error = fmt::format("Binance {} is unreadable: {}", what, parsed.error().what);
-    return std::nullopt;
-  }
-  return std::move(*parsed);
 }
 
 }  // namespace
@@ -150,6 +127,7 @@ bool BinanceExecutionVenue::start(std::string& error) {
     return false;
   }
   for (const Instrument& instrument : instruments_.all()) {
+    if (!handles(instrument)) continue;
     const SymbolFilters* filters = info->find(instrument.symbol.view());
     const std::string name(instrument.symbol.view());
     if (filters == nullptr) {
@@ -168,29 +146,10 @@ bool BinanceExecutionVenue::start(std::string& error) {
               " cannot express Binance's tick size and step size";
       return false;
     }
+    if (!check_listing(instrument, *filters, error)) return false;
     filters_[instrument.id] = *filters;
   }
-  const HttpResponse account = rest_.account();
-  if (account.transport_failed() || account.status != 200) {
-    error = describe_failure("account", account);
-    return false;
-  }
-  auto balances = parse_balances(account.body);
-  if (!balances) {
-    error = "Binance account answer is unreadable: " + std::string(balances.error().what);
-    return false;
-  }
-  start_balances_ = std::move(*balances);
-  set_holdings(start_balances_);
-  // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds
-  // BNB.
-  if (held_of(start_balances_, "BNB") > 0) {
-    std::lock_guard lock(prices_mutex_);
-    for (const Instrument& instrument : instruments_.all()) {
-      if (instrument.quote_asset.view() != "BNB")
-        wanted_prices_.insert("BNB" + std::string(instrument.quote_asset.view()));
-    }
-  }
+  if (!read_account(error)) return false;
   refresh_third_asset_prices();
   if (!reconcile_open_orders()) {
     error = "Binance open orders could not be read at start-up";
@@ -200,25 +159,83 @@ bool BinanceExecutionVenue::start(std::string& error) {
   const TimeNs now = clock_.now_ns();
   next_poll_ns_ = now + config_.poll_interval_ns;
   next_clock_check_ns_ = now + config_.clock_check_interval_ns;
-  if (!config_.ws_api_url.empty()) {
-    const auto url = parse_url(config_.ws_api_url);
-    if (!url || !may_carry_secrets(*url)) {
-      error = "execution.binance.ws_api_url '" + config_.ws_api_url +
-              "' must be a wss:// URL (plain ws:// only for a loopback simulator)";
-      return false;
-    }
-    user_stream_ = std::make_unique<BinanceUserStream>(
-        *url, tls_,
-        UserStreamCallbacks{
-            [this] { return rest_.user_stream_subscribe_request("sigex-user-stream"); },
-            [this](const UserExecutionReport& report) { on_stream_report(report); },
-            [this](bool live) { on_stream_liveness(live); }},
-        config_.ws_timeouts);
-  }
+  user_stream_ = make_user_stream(error);
+  if (!error.empty()) return false;
   rest_.set_starting(false);  // the I/O thread never waits out a window: it refuses and retries
   thread_ = std::thread([this] { run(); });
   if (user_stream_) user_stream_->start();
   return true;
+}
+
+bool BinanceExecutionVenue::handles(const Instrument& instrument) const {
+  return instrument.is_perpetual() == (rest_.market() == BinanceMarket::kUsdm);
+}
+
+bool BinanceExecutionVenue::check_listing(const Instrument& instrument,
+                                          const SymbolFilters& /*filters*/, std::string& error) {
+  if (instrument.is_perpetual()) {
+    error = "instrument " + std::string(instrument.symbol.view()) +
+            " is a perpetual: the Binance spot venue does not trade it";
+    return false;
+  }
+  return true;
+}
+
+bool BinanceExecutionVenue::read_account(std::string& error) {
+  const HttpResponse account = rest_.account();
+  std::string failed;
+  auto balances = parse_answer("account", account, parse_balances, failed);
+  if (!balances) {
+    error = failed;
+    return false;
+  }
+  set_holdings(*balances);
+  for (const Instrument& instrument : instruments_.all()) {
+    if (!handles(instrument)) continue;
+    start_held_.push_back(
+        {instrument.id, Quantity{from_venue(held_of(*balances, instrument.base_asset.view()),
+                                            instrument.quantity_scale)}});
+  }
+  // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds
+  // BNB.
+  if (held_of(*balances, "BNB") > 0) {
+    std::lock_guard lock(prices_mutex_);
+    for (const Instrument& instrument : instruments_.all()) {
+      if (instrument.quote_asset.view() != "BNB")
+        wanted_prices_.insert("BNB" + std::string(instrument.quote_asset.view()));
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<UserStreamChannel> BinanceExecutionVenue::make_user_stream(std::string& error) {
+  if (config_.ws_api_url.empty()) return nullptr;
+  const auto url = parse_url(config_.ws_api_url);
+  if (!url || !may_carry_secrets(*url)) {
+    error = "execution.binance.ws_api_url '" + config_.ws_api_url +
+            "' must be a wss:// URL (plain ws:// only for a loopback simulator)";
+    return nullptr;
+  }
+  return std::make_unique<BinanceUserStream>(
+      *url, tls_,
+      UserStreamCallbacks{
+          [this] { return rest_.user_stream_subscribe_request("sigex-user-stream"); },
+          [this](const UserExecutionReport& report) { on_stream_report(report); },
+          [this](bool live) { on_stream_liveness(live); }},
+      config_.ws_timeouts);
+}
+
+std::optional<std::int64_t> BinanceExecutionVenue::read_holding(const Instrument& instrument) {
+  const HttpResponse account = rest_.account();
+  after_call(&account, nullptr);
+  std::string failed;
+  const auto balances = parse_answer("account", account, parse_balances, failed);
+  if (!balances) return std::nullopt;
+  return held_of(*balances, instrument.base_asset.view());
+}
+
+void BinanceExecutionVenue::after_rejection(std::int32_t code) {
+  if (code == -2010) refresh_balances();  // what the account really holds
 }
 
 void BinanceExecutionVenue::stop() {
@@ -248,7 +265,7 @@ void BinanceExecutionVenue::on_stream_liveness(bool live) {
 
 void BinanceExecutionVenue::on_stream_report(const UserExecutionReport& report) {
   ++counters_.stream_reports;
-  const Instrument* instrument = instruments_.find_by_symbol(report.symbol);
+  const Instrument* instrument = instruments_.find_by_symbol(report.symbol, InstrumentKind::kSpot);
   if (instrument == nullptr) return;  // a symbol sigex does not trade: not its order
   const ClientOrderId& id = report.client_order_id;
   if (report.execution_type == "NEW") {
@@ -301,14 +318,15 @@ bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Q
       filters_[instrument_id], side, type, Price{to_venue(price.raw, instrument.price_scale)},
       Quantity{to_venue(quantity.raw, instrument.quantity_scale)},
       Price{to_venue(reference.raw, instrument.price_scale)});
-  if (filtered.failure != FilterFailure::kNone) {
+  if (filtered.failure != FilterFailure::kNone &&
+      !waives(filtered.failure, side, filtered.quantity, instrument_id)) {
     why = std::string(to_string(filtered.failure));
     return false;
   }
   if (type == OrderType::kLimit)
     price = Price{from_venue(filtered.price.raw, instrument.price_scale)};
   quantity = Quantity{from_venue(filtered.quantity.raw, instrument.quantity_scale)};
-  if (side == Side::kSell) {
+  if (side == Side::kSell && !instrument.is_perpetual()) {
     // Never sell more than the account holds (rounded down to the step): a position that
     // drifted above the account's balance must not make every exit fail.
     const SymbolFilters& filters = filters_[instrument_id];
@@ -341,6 +359,7 @@ void BinanceExecutionVenue::run() {
     if (reconcile_requested_.exchange(false)) {
       reconcile_open_orders();
       poll_open_orders();
+      after_recovery();
     }
     const TimeNs after = clock_.now_ns();
     if (after >= next_clock_check_ns_) check_clock();
@@ -348,6 +367,7 @@ void BinanceExecutionVenue::run() {
     check_ban();
     refresh_third_asset_prices();
     if (after >= next_poll_ns_) poll_open_orders();
+    periodic(after);
   }
 }
 
@@ -375,6 +395,7 @@ void BinanceExecutionVenue::after_call(const HttpResponse* response, const Order
     // The venue answers again: what happened while it did not is read back now.
     connection_failed_ = false;
     reconcile_open_orders();
+    after_recovery();
   }
   check_ban();
 }
@@ -447,7 +468,7 @@ bool BinanceExecutionVenue::send_new_order(const OrderCommand& command) {
            call.answer.outcome == OrderOutcome::kClockSkew ? RejectionKind::kRetryable
                                                            : rejection_kind(call.answer.error));
       if (call.answer.outcome == OrderOutcome::kClockSkew) check_clock();
-      if (call.answer.error.code == -2010) refresh_balances();  // what the account really holds
+      after_rejection(call.answer.error.code);
       return true;
     case OrderOutcome::kDuplicate:
       // The venue says an open order with this id exists: ours, sent before, or a false
@@ -610,11 +631,9 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
               trade.trade_id, trade.order_id, symbol));
     }
   }
-  const HttpResponse account = rest_.account();
-  after_call(&account, nullptr);
-  const auto balances = parse_answer("account", account, parse_balances, failed);
-  if (!balances) return unknown(AbsenceEvidence::kNone, "");
-  const std::int64_t held = held_of(*balances, instrument.base_asset.view());
+  const auto holding = read_holding(instrument);
+  if (!holding) return unknown(AbsenceEvidence::kNone, "");
+  const std::int64_t held = *holding;
   const std::int64_t expected = holdings_[command.instrument].load();
   const std::int64_t moved = command.side == Side::kBuy ? held - expected : expected - held;
   if (moved > 0 && moved >= to_venue(command.quantity.raw, instrument.quantity_scale) / 2) {
@@ -813,6 +832,7 @@ void BinanceExecutionVenue::refresh_balances() {
 
 void BinanceExecutionVenue::set_holdings(const std::vector<VenueBalance>& balances) {
   for (const Instrument& instrument : instruments_.all()) {
+    if (!handles(instrument)) continue;
     holdings_[instrument.id].store(held_of(balances, instrument.base_asset.view()));
   }
 }
@@ -852,6 +872,7 @@ bool BinanceExecutionVenue::read_history(std::string& error) {
   if (config_.history_lookback_ns <= 0) return true;
   const TimeNs now = clock_.now_ns();
   for (const Instrument& instrument : instruments_.all()) {
+    if (!handles(instrument)) continue;
     const std::string symbol(instrument.symbol.view());
     // Binance answers at most 24 hours and 1000 rows per request: day by day, and page by
     // page within a day.
@@ -902,6 +923,7 @@ std::vector<ExecutionEvent> BinanceExecutionVenue::history_fills(const AccountOr
 bool BinanceExecutionVenue::reconcile_open_orders() {
   ++counters_.reconciliations;
   for (const Instrument& instrument : instruments_.all()) {
+    if (!handles(instrument)) continue;
     const HttpResponse response = rest_.open_orders(instrument.symbol.view());
     if (response.transport_failed() || response.status != 200) {
       connection_failed_ = true;
@@ -927,15 +949,7 @@ bool BinanceExecutionVenue::reconcile_open_orders() {
   return true;
 }
 
-std::vector<HeldQuantity> BinanceExecutionVenue::start_holdings() const {
-  std::vector<HeldQuantity> held;
-  for (const Instrument& instrument : instruments_.all()) {
-    held.push_back(
-        {instrument.id, Quantity{from_venue(held_of(start_balances_, instrument.base_asset.view()),
-                                            instrument.quantity_scale)}});
-  }
-  return held;
-}
+std::vector<HeldQuantity> BinanceExecutionVenue::start_holdings() const { return start_held_; }
 
 void BinanceExecutionVenue::check_clock() {
   next_clock_check_ns_ = clock_.now_ns() + config_.clock_check_interval_ns;

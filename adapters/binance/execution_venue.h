@@ -1,6 +1,7 @@
 #pragma once
 
-// The live Binance spot venue: the core's ExecutionVenue port over the signed REST client.
+// The live Binance venue (spot here; USD-M perpetuals in adapters/binance_usdm/, which
+// overrides the account hooks below): the core's ExecutionVenue port over the signed REST client.
 // One I/O thread owns the REST session; commands arrive from the core on one lock-free queue
 // and answers go back on another, as plain ExecutionEvents. What it guarantees:
 //  * Answers are turned into engine events exactly as the venue states them: accepted, each
@@ -19,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -54,7 +56,7 @@ struct VenueCounters {
   std::atomic<std::uint64_t> unproven_absences{0};  // searches that found a trace: never resent
 };
 
-class BinanceExecutionVenue final : public LiveVenue {
+class BinanceExecutionVenue : public LiveVenue {
  public:
   // `durability`: the journal's watermark; a new order leaves only once its intent is durable.
   BinanceExecutionVenue(const InstrumentRegistry& instruments, BinanceExecutionConfig config,
@@ -112,7 +114,34 @@ class BinanceExecutionVenue final : public LiveVenue {
   void write_status(DaemonStatus& status, TimeNs now_ns) const override;
   std::uint64_t alerts() const override { return counters_.alerts.load(); }
 
- private:
+ protected:
+  // What differs between Binance's markets, each called on the thread named:
+  // Whether this venue trades `instrument` (spot: spot instruments; USD-M: perpetuals).
+  bool handles(const Instrument& instrument) const;
+  // start(): the listing is fit for the instrument (beyond status and scales); false with why.
+  virtual bool check_listing(const Instrument& instrument, const SymbolFilters& filters,
+                             std::string& error);
+  // start(): reads (and on USD-M sets up) the account: holdings_ and start_held_.
+  virtual bool read_account(std::string& error);
+  // start(): the private stream, or nullptr when none is configured (error set when invalid).
+  virtual std::unique_ptr<UserStreamChannel> make_user_stream(std::string& error);
+  // I/O thread: what the account holds of the instrument now (venue decimals, signed on
+  // USD-M); nullopt when it cannot be read.
+  virtual std::optional<std::int64_t> read_holding(const Instrument& instrument);
+  // I/O thread: after a definite rejection with `code`.
+  virtual void after_rejection(std::int32_t code);
+  // I/O thread: after the venue answers again following a failure, or the stream is back.
+  virtual void after_recovery() {}
+  // I/O thread: once per loop turn (`now_ns`), for market-specific polling.
+  virtual void periodic(TimeNs /*now_ns*/) {}
+  // Whether a filter failure is the venue's to waive (USD-M: reduce-only under the minimum
+  // notional). `quantity` at venue decimals.
+  virtual bool waives(FilterFailure /*failure*/, Side /*side*/, Quantity /*quantity*/,
+                      InstrumentId /*instrument*/) const {
+    return false;
+  }
+
+ protected:  // the state below is shared with the market-specific subclasses
   struct Tracked {
     InstrumentId instrument = kNoInstrument;
     VenueOrderId order_id = 0;
@@ -159,7 +188,9 @@ class BinanceExecutionVenue final : public LiveVenue {
                             const ClientOrderId& id, VenueOrderId order_id, TimeNs fallback_time_ns,
                             bool book_holdings = true);
   void on_stream_report(const UserExecutionReport& report);  // the stream's I/O thread
-  void on_stream_liveness(bool live);                        // the stream's I/O thread
+
+ protected:
+  void on_stream_liveness(bool live);  // the stream's I/O thread
   void wake();
 
   std::unique_ptr<boost::asio::ssl::context> owned_tls_;  // first: outlives everything that uses it
@@ -169,7 +200,7 @@ class BinanceExecutionVenue final : public LiveVenue {
   const DurabilityWatermark& durability_;
   BinanceRestClient rest_;
   std::vector<SymbolFilters> filters_;  // by instrument id
-  std::vector<VenueBalance> start_balances_;
+  std::vector<HeldQuantity> start_held_;  // read_account()
   std::vector<AccountOrder> history_orders_;
   std::map<VenueOrderId, std::vector<std::pair<VenueFill, Side>>> history_trades_;
   std::vector<VenueOrderReport> start_open_orders_;
@@ -187,7 +218,7 @@ class BinanceExecutionVenue final : public LiveVenue {
   std::atomic<bool> warned_commission_{false};
   VenueCounters counters_;
   boost::asio::ssl::context& tls_;
-  std::unique_ptr<BinanceUserStream> user_stream_;
+  std::unique_ptr<UserStreamChannel> user_stream_;
   LatencyHistogram* wire_latency_ = nullptr;
 
   std::unique_ptr<std::atomic<std::int64_t>[]> holdings_;  // by instrument, venue decimals

@@ -89,6 +89,7 @@ class BinanceMarketDataFeed::Impl {
       if (config_.trade_stream != "none")
         add_stream(symbol + "@" + config_.trade_stream, instrument.id);
       if (config_.depth) add_stream(symbol + "@depth@" + config_.depth_speed, instrument.id);
+      if (config_.mark_price) add_stream(symbol + "@markPrice@1s", instrument.id);
     }
     for (const auto& slot : streams_) names_.push_back(slot->name);
   }
@@ -288,7 +289,7 @@ class BinanceMarketDataFeed::Impl {
     padded_.resize(frame.size() + simdjson::SIMDJSON_PADDING, '\0');
     batch_.clear();
     const auto parsed = parser_.parse(std::string_view(padded_.data(), frame.size()), now_ns,
-                                      kNoInstrument, batch_);
+                                      kNoInstrument, batch_, config_.market);
     if (!parsed) {
       if (slot != nullptr && parsed.error().code != Errc::kUnknownInstrument) {
         const auto errors = slot->parse_errors.fetch_add(1, std::memory_order_relaxed);
@@ -389,7 +390,8 @@ class BinanceMarketDataFeed::Impl {
       if (snapshot_in_flight_[id] || !resync_pending_[id].exchange(false)) continue;
       snapshot_in_flight_[id] = true;
       ++snapshots_requested_;
-      const std::string target = rest_url_.target + "/api/v3/depth?symbol=" +
+      const std::string target = rest_url_.target +
+                                 binance_endpoints(config_.market).depth.path + "?symbol=" +
                                  std::string(instruments_.get(id).symbol.view()) +
                                  "&limit=" + std::to_string(config_.snapshot_limit);
       http_get(
@@ -420,7 +422,8 @@ class BinanceMarketDataFeed::Impl {
     padded_.resize(response.body.size() + simdjson::SIMDJSON_PADDING, '\0');
     batch_.clear();
     const auto parsed =
-        parser_.parse(std::string_view(padded_.data(), response.body.size()), now_ns, id, batch_);
+        parser_.parse(std::string_view(padded_.data(), response.body.size()), now_ns, id, batch_,
+                      config_.market);
     if (!parsed) {
       ++snapshot_failures_;
       log_warn("market data: depth snapshot {} unreadable ({})", target, parsed.error().what);
@@ -484,8 +487,7 @@ const std::vector<std::string>& BinanceMarketDataFeed::stream_names() const {
   return impl_->stream_names();
 }
 
-void BinanceMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const {
-  const FeedMetrics feed_metrics = metrics();
+void write_feed_metrics(MetricsExposition& out, const FeedMetrics& feed_metrics) {
   out.single("sigex_feed_connected", "gauge", "1 while the market data websocket is streaming.",
              feed_metrics.state == FeedState::kStreaming ? 1 : 0);
   out.single("sigex_feed_connects_total", "counter", "Market data connections made.",
@@ -528,6 +530,10 @@ void BinanceMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const 
   }
 }
 
+void BinanceMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const {
+  write_feed_metrics(out, metrics());
+}
+
 void BinanceMarketDataFeed::write_status(DaemonStatus& status, TimeNs) const {
   const FeedMetrics feed = metrics();
   status.market_data_state = std::string(to_string(feed.state));
@@ -540,8 +546,9 @@ FeedHealth BinanceMarketDataFeed::health() const {
   return {feed.state == FeedState::kStreaming, to_string(feed.state), feed.reconnects};
 }
 
-std::string BinanceMarketDataFeed::summary() const {
-  const FeedMetrics metrics = this->metrics();
+std::string BinanceMarketDataFeed::summary() const { return feed_summary(metrics()); }
+
+std::string feed_summary(const FeedMetrics& metrics) {
   std::string text = fmt::format(
       "{} connects, {} reconnects ({} stale, {} serverShutdown, {} scheduled), {} snapshots)",
       metrics.connects, metrics.reconnects, metrics.stale_reconnects, metrics.server_shutdowns,

@@ -64,6 +64,11 @@ struct FeedMetrics {
   std::vector<StreamMetrics> streams;
 };
 
+// The Prometheus families and the closing summary of a feed's counters (one feed, or several
+// routes merged).
+void write_feed_metrics(MetricsExposition& out, const FeedMetrics& metrics);
+std::string feed_summary(const FeedMetrics& metrics);
+
 class BinanceMarketDataFeed final : public MarketDataFeed {
  public:
   BinanceMarketDataFeed(BinanceMarketDataConfig config, const InstrumentRegistry& instruments,

@@ -30,6 +30,9 @@ bool read_filter(simdjson::dom::element filter, SymbolFilters& symbol) {
     bool applies = true;
     if (!filter["applyToMarket"].get_bool().get(applies))
       symbol.min_notional_applies_to_market = applies;
+    // USD-M names the minimum `notional` (spot: minNotional).
+    if (filter["notional"].error() == simdjson::SUCCESS)
+      return read_binance_decimal(filter, "notional", symbol.min_notional.raw);
     return read_binance_decimal(filter, "minNotional", symbol.min_notional.raw);
   }
   if (type == "NOTIONAL") {
@@ -90,6 +93,7 @@ Result<ExchangeInfo> parse_exchange_info(std::string_view body) {
     if (!element["status"].get_string().get(text)) symbol.status = std::string(text);
     if (!element["baseAsset"].get_string().get(text)) symbol.base_asset = std::string(text);
     if (!element["quoteAsset"].get_string().get(text)) symbol.quote_asset = std::string(text);
+    if (!element["contractType"].get_string().get(text)) symbol.contract_type = std::string(text);
     simdjson::dom::array order_types;
     if (!element["orderTypes"].get_array().get(order_types)) {
       for (auto order_type : order_types) {

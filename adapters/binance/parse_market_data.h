@@ -22,15 +22,12 @@
 
 #include <simdjson.h>
 
+#include "adapters/binance/market.h"
 #include "engine/core/instrument.h"
 #include "engine/core/result.h"
 #include "engine/events/events.h"
 
 namespace sigex {
-
-// Which Binance market a frame comes from: its symbols name the spot pair or the USD-M
-// perpetual (Binance names both BTCUSDT), and USD-M depth diffs carry `pu`.
-enum class BinanceMarket : std::uint8_t { kSpot, kUsdm };
 
 class BinanceParser {
  public:

@@ -42,9 +42,11 @@ Result<VenueOrderReport> read_order(simdjson::dom::element element) {
     return fail(Errc::kSyntax, "order quantity or price is not a decimal");
   }
   std::string_view quote;
-  if (!element["cummulativeQuoteQty"].get_string().get(quote)) {
+  // Spot: cummulativeQuoteQty; USD-M: cumQuote (optional since 2026-07 on order answers).
+  if (!element["cummulativeQuoteQty"].get_string().get(quote) ||
+      !element["cumQuote"].get_string().get(quote)) {
     const auto value = parse_decimal(quote, kBinanceScale);
-    if (!value) return fail(Errc::kSyntax, "cummulativeQuoteQty is not a decimal");
+    if (!value) return fail(Errc::kSyntax, "cumulative quote quantity is not a decimal");
     report.cumulative_quote = Money{*value};
   }
   simdjson::dom::array fills;
@@ -157,10 +159,13 @@ Result<std::vector<VenueFill>> parse_account_trades(std::string_view body) {
     if (row["orderId"].get_int64().get(number)) return fail(Errc::kMissingField, "orderId");
     fill.order_id = static_cast<VenueOrderId>(number);
     if (!row["time"].get_int64().get(number)) fill.time_ns = number * kNsPerMs;
+    // Spot: isMaker / isBuyer; USD-M userTrades: maker / buyer.
     bool maker = false;
-    if (!row["isMaker"].get_bool().get(maker)) fill.maker = maker;
+    if (!row["isMaker"].get_bool().get(maker) || !row["maker"].get_bool().get(maker))
+      fill.maker = maker;
     bool buyer = true;
-    if (!row["isBuyer"].get_bool().get(buyer)) fill.buyer = buyer;
+    if (!row["isBuyer"].get_bool().get(buyer) || !row["buyer"].get_bool().get(buyer))
+      fill.buyer = buyer;
     fills.push_back(std::move(fill));
   }
   return fills;

@@ -4,19 +4,18 @@
 #include <chrono>
 #include <thread>
 
-#include "engine/logging/log.h"
-
-#include <charconv>
-
 #include <simdjson.h>
 
+#include "adapters/binance_usdm/order_body.h"
 #include "engine/core/decimal.h"
+#include "engine/logging/log.h"
 
 namespace sigex {
 BinanceRestClient::BinanceRestClient(const BinanceRestConfig& config, Secret api_key,
                                      std::unique_ptr<RequestSigner> signer, const Clock& clock,
                                      boost::asio::ssl::context& tls)
     : config_(config),
+      endpoints_(binance_endpoints(config.market)),
       api_key_(std::move(api_key)),
       signer_(std::move(signer)),
       clock_(clock),
@@ -79,7 +78,7 @@ HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::stri
 
 bool BinanceRestClient::sync_clock(std::string& error) {
   const TimeNs sent = clock_.now_ns();
-  const HttpResponse response = send(HttpSession::Method::kGet, "/api/v3/time", "", "", 1, false);
+  const HttpResponse response = send(HttpSession::Method::kGet, endpoints_.time.path, "", "", endpoints_.time.weight, false);
   const TimeNs received = clock_.now_ns();
   if (response.transport_failed() || response.status != 200) {
     error = "server time: " + (response.transport_failed()
@@ -111,7 +110,8 @@ std::string BinanceRestClient::user_stream_subscribe_request(std::string_view id
 }
 
 HttpResponse BinanceRestClient::exchange_info() {
-  return send(HttpSession::Method::kGet, "/api/v3/exchangeInfo", "", "", 20, false);
+  return send(HttpSession::Method::kGet, endpoints_.exchange_info.path, "", "",
+              endpoints_.exchange_info.weight, false);
 }
 
 HttpResponse BinanceRestClient::account() {
@@ -129,7 +129,8 @@ HttpResponse BinanceRestClient::open_orders(std::string_view symbol) {
       .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
       .add("timestamp", std::to_string(timestamp_ms()));
   const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, "/api/v3/openOrders", query, body, 6, false);
+  return send(HttpSession::Method::kGet, endpoints_.open_orders.path, query, body,
+              endpoints_.open_orders.weight, false);
 }
 
 HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId order_id) {
@@ -139,10 +140,11 @@ HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId 
       .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
       .add("timestamp", std::to_string(timestamp_ms()));
   const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, "/api/v3/myTrades", query, body, 5, false);
+  return send(HttpSession::Method::kGet, endpoints_.my_trades.path, query, body,
+              endpoints_.my_trades.weight, false);
 }
 
-HttpResponse BinanceRestClient::history_between(const char* path, std::string_view symbol,
+HttpResponse BinanceRestClient::history_between(const BinanceEndpoint& endpoint, std::string_view symbol,
                                                 std::int64_t start_ms, std::int64_t end_ms) {
   QueryString params;
   params.add("symbol", symbol)
@@ -152,27 +154,33 @@ HttpResponse BinanceRestClient::history_between(const char* path, std::string_vi
       .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
       .add("timestamp", std::to_string(timestamp_ms()));
   const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, path, query, body, 20, false);
+  return send(HttpSession::Method::kGet, endpoint.path, query, body, endpoint.weight, false);
 }
 
 HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::int64_t start_ms,
                                                   std::int64_t end_ms) {
-  return history_between("/api/v3/myTrades", symbol, start_ms, end_ms);
+  return history_between(endpoints_.my_trades, symbol, start_ms, end_ms);
 }
 
 HttpResponse BinanceRestClient::all_orders_between(std::string_view symbol, std::int64_t start_ms,
                                                    std::int64_t end_ms) {
-  return history_between("/api/v3/allOrders", symbol, start_ms, end_ms);
+  return history_between(endpoints_.all_orders, symbol, start_ms, end_ms);
 }
 
 HttpResponse BinanceRestClient::ticker_price(std::string_view symbol) {
   QueryString params;
   params.add("symbol", symbol);
-  return send(HttpSession::Method::kGet, "/api/v3/ticker/price", params.text(), "", 2, false);
+  return send(HttpSession::Method::kGet, endpoints_.ticker_price.path, params.text(), "",
+              endpoints_.ticker_price.weight, false);
 }
 
 void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
                                        std::int64_t timestamp, std::string& body) const {
+  if (config_.market == BinanceMarket::kUsdm) {
+    usdm_new_order_body(command, instrument, timestamp, config_.recv_window_ns / kNsPerMs,
+                        *signer_, body);
+    return;
+  }
   body.clear();
   append_order_shape(body, command, instrument);
   append_param(body, "newClientOrderId", command.client_order_id.view());
@@ -193,7 +201,8 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
   }
   new_order_body(command, instrument, timestamp_ms(), order_body_);
   const HttpResponse response =
-      send(HttpSession::Method::kPost, "/api/v3/order", std::string(), order_body_, 1, true);
+      send(HttpSession::Method::kPost, endpoints_.order.path, std::string(), order_body_,
+           endpoints_.order.weight, true);
   if (response.step == "rate_limit") {
     call.sent = false;
     call.answer.outcome = OrderOutcome::kRejected;
@@ -244,14 +253,54 @@ OrderCall BinanceRestClient::query_order(std::string_view symbol,
                                          std::string_view client_order_id) {
   QueryString params;
   params.add("symbol", symbol).add("origClientOrderId", client_order_id);
-  return order_call(HttpSession::Method::kGet, "/api/v3/order", std::move(params), 4, false);
+  return order_call(HttpSession::Method::kGet, endpoints_.query_order.path, std::move(params),
+                    endpoints_.query_order.weight, false);
 }
 
 OrderCall BinanceRestClient::cancel_order(std::string_view symbol,
                                           std::string_view client_order_id) {
   QueryString params;
   params.add("symbol", symbol).add("origClientOrderId", client_order_id);
-  return order_call(HttpSession::Method::kDelete, "/api/v3/order", std::move(params), 1, false);
+  return order_call(HttpSession::Method::kDelete, endpoints_.order.path, std::move(params),
+                    endpoints_.order.weight, false);
+}
+
+HttpResponse BinanceRestClient::signed_request(HttpSession::Method method, const std::string& path,
+                                       QueryString params, std::int64_t weight) {
+  params.add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
+      .add("timestamp", std::to_string(timestamp_ms()));
+  const auto [query, body] = sign_rest(*signer_, params.text(), "");
+  return send(method, path, query, body, weight, false);
+}
+
+HttpResponse BinanceRestClient::position_mode() {
+  return signed_request(HttpSession::Method::kGet, "/fapi/v1/positionSide/dual", QueryString(), 30);
+}
+
+HttpResponse BinanceRestClient::set_margin_type(std::string_view symbol,
+                                                std::string_view margin_type) {
+  QueryString params;
+  params.add("symbol", symbol).add("marginType", margin_type);
+  return signed_request(HttpSession::Method::kPost, "/fapi/v1/marginType", std::move(params), 1);
+}
+
+HttpResponse BinanceRestClient::set_leverage(std::string_view symbol, int leverage) {
+  QueryString params;
+  params.add("symbol", symbol).add("leverage", std::to_string(leverage));
+  return signed_request(HttpSession::Method::kPost, "/fapi/v1/leverage", std::move(params), 1);
+}
+
+HttpResponse BinanceRestClient::position_risk() {
+  return signed_request(HttpSession::Method::kGet, "/fapi/v3/positionRisk", QueryString(), 5);
+}
+
+HttpResponse BinanceRestClient::funding_income(std::int64_t start_ms, std::int64_t end_ms) {
+  QueryString params;
+  params.add("incomeType", "FUNDING_FEE")
+      .add("startTime", std::to_string(start_ms))
+      .add("endTime", std::to_string(end_ms))
+      .add("limit", "1000");
+  return signed_request(HttpSession::Method::kGet, "/fapi/v1/income", std::move(params), 30);
 }
 
 }  // namespace sigex

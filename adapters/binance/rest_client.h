@@ -1,7 +1,8 @@
 #pragma once
 
-// The signed Binance spot REST client: server time, exchange info, new order, cancel, query
-// by client order id, open orders and account. One keep-alive session on the caller's thread.
+// The signed Binance REST client, spot or USD-M (config.market picks the paths): server time,
+// exchange info, new order, cancel, query by client order id, open orders, account history;
+// the spot account, or the USD-M position mode, margin type, leverage, positions and funding. One keep-alive session on the caller's thread.
 // Every signed request carries X-MBX-APIKEY, `timestamp` (our clock corrected by the measured
 // server offset) and `recvWindow`; the signature is computed over exactly the bytes sent.
 // Order requests are never retried here: an answer that is not definite comes back as
@@ -56,6 +57,19 @@ class BinanceRestClient {
                                   std::int64_t end_ms);
   // GET /api/v3/ticker/price?symbol= (unsigned).
   HttpResponse ticker_price(std::string_view symbol);
+  // USD-M only (../shared/reference/binance-usdm-futures.md §3.4): the position mode
+  // ({"dualSidePosition":false} is one-way), margin type and leverage of a symbol (set at
+  // start-up), the positions (GET /fapi/v3/positionRisk) and the funding payments received or
+  // paid within [start_ms, end_ms] (GET /fapi/v1/income?incomeType=FUNDING_FEE).
+  HttpResponse position_mode();
+  HttpResponse set_margin_type(std::string_view symbol, std::string_view margin_type);
+  HttpResponse set_leverage(std::string_view symbol, int leverage);
+  HttpResponse position_risk();
+  HttpResponse funding_income(std::int64_t start_ms, std::int64_t end_ms);
+  BinanceMarket market() const { return config_.market; }
+  // For a private stream's own key requests (listenKey). Never log it.
+  const Secret& api_key() const { return api_key_; }
+  const BinanceRestConfig& config() const { return config_; }
   // Start-up: a request the budget refuses (left over from an earlier run in the same
   // window) waits for the window to end instead of failing; a ban still refuses.
   void set_starting(bool starting) { starting_ = starting; }
@@ -83,10 +97,14 @@ class BinanceRestClient {
                        std::int64_t weight, bool is_order);
   std::int64_t timestamp_ms() const;
   // A signed GET of `path` for `symbol` within [start_ms, end_ms], 1000 rows at most.
-  HttpResponse history_between(const char* path, std::string_view symbol, std::int64_t start_ms,
-                               std::int64_t end_ms);
+  HttpResponse history_between(const BinanceEndpoint& endpoint, std::string_view symbol,
+                               std::int64_t start_ms, std::int64_t end_ms);
+  // A signed request of `path` with `params` (recvWindow and timestamp added).
+  HttpResponse signed_request(HttpSession::Method method, const std::string& path, QueryString params,
+                      std::int64_t weight);
 
   BinanceRestConfig config_;
+  const BinanceEndpoints& endpoints_;
   Secret api_key_;
   std::unique_ptr<RequestSigner> signer_;
   const Clock& clock_;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 namespace sigex {
@@ -49,6 +50,27 @@ std::string_view to_string(OrderOutcome outcome) {
   return "?";
 }
 
+std::string describe_failure(std::string_view what, const HttpResponse& response) {
+  if (response.transport_failed()) {
+    return fmt::format("Binance {}: {} failed: {}", what, response.step, response.error.message());
+  }
+  std::string text = fmt::format("Binance {}: HTTP {}", what, response.status);
+  const auto venue_error = parse_binance_error(response.body);
+  if (venue_error)
+    text += fmt::format(", error {} \"{}\"", venue_error->code, venue_error->message);
+  const int code = venue_error ? venue_error->code : 0;
+  if (code == -1022) {
+    text += " (the signing secret does not belong to the API key, or the key type is wrong)";
+  } else if (code == -2014 || code == -2015 || response.status == 401 || response.status == 403) {
+    text += " (check the API key, its permissions and IP restrictions)";
+  } else if (code == -1021) {
+    text += " (the local clock is off; check time synchronisation)";
+  } else if (response.status == 418 || response.status == 429) {
+    text += " (request rate limit; wait for Retry-After)";
+  }
+  return text;
+}
+
 OrderAnswer classify_order_answer(const HttpResponse& response) {
   OrderAnswer answer;
   if (response.transport_failed()) {
@@ -77,7 +99,9 @@ OrderAnswer classify_order_answer(const HttpResponse& response) {
       code == 0) {
     return answer;  // kUnknown
   }
-  if (code == -2010 && answer.error.message.find("Duplicate order") != std::string::npos) {
+  // Spot says -2010 "Duplicate order sent."; USD-M says -4116 "ClientOrderId is duplicated."
+  if ((code == -2010 && answer.error.message.find("Duplicate order") != std::string::npos) ||
+      code == -4116) {
     answer.outcome = OrderOutcome::kDuplicate;
   } else if (code == -1021) {
     answer.outcome = OrderOutcome::kClockSkew;

@@ -7,7 +7,9 @@
 //   transport failure, timeout, 5xx,
 //   -1006, -1007, 429, 418, 403 (WAF)     -> kUnknown: look the order up by client id; never
 //                                            resend blindly
-//   -2010 "Duplicate order sent."         -> kDuplicate: the order exists; adopt it
+//   -2010 "Duplicate order sent." (spot),
+//   -4116 "ClientOrderId is duplicated."
+//   (USD-M)                               -> kDuplicate: the order exists; adopt it
 //   -1021 (timestamp outside recvWindow)  -> kClockSkew: rejected; resync the clock first
 //   any other 4xx with an error code      -> kRejected (definite evidence from the venue)
 // 429 and 418 also carry Retry-After; 418 means the IP is banned: stop sending and alert.
@@ -44,6 +46,28 @@ struct OrderAnswer {
 };
 
 OrderAnswer classify_order_answer(const HttpResponse& response);
+
+// "Binance <what>: HTTP 400, error -1022 "Signature for this request is not valid." (the
+// signing secret does not belong to the API key)": the venue's own code and words, then what
+// the operator should check. Never a request parameter.
+std::string describe_failure(std::string_view what, const HttpResponse& response);
+
+// The body of a 200 answer, parsed; otherwise nullopt, and `error` names what failed.
+template <typename Parse>
+auto parse_answer(std::string_view what, const HttpResponse& response, Parse parse,
+                  std::string& error)
+    -> std::optional<typename decltype(parse(std::string_view()))::value_type> {
+  if (response.transport_failed() || response.status != 200) {
+    error = describe_failure(what, response);
+    return std::nullopt;
+  }
+  auto parsed = parse(response.body);
+  if (!parsed) {
+    error = "Binance " + std::string(what) + " is unreadable: " + std::string(parsed.error().what);
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
 
 // The shared request budget, from X-MBX-USED-WEIGHT-<n><unit> and X-MBX-ORDER-COUNT-<n><unit>
 // headers, plus the bans that 429 and 418 impose. One thread (the execution client's).

@@ -13,21 +13,49 @@ namespace {
 
 std::unique_ptr<MarketDataSettings> read_market_data(ConfigSection& section) {
   auto settings = std::make_unique<BinanceMarketDataSettings>();
-  BinanceMarketDataConfig& binance = settings->config;
+  read_binance_feed_keys(section, settings->config);
+  section.finish();
+  return settings;
+}
+
+std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
+  auto settings = std::make_unique<BinanceExecutionSettings>();
+  read_binance_execution_keys(section, settings->config, settings->key_type);
+  BinanceExecutionConfig& binance = settings->config;
+  section.text("ws_api_url", binance.ws_api_url);
+  if (!binance.ws_api_url.empty()) {
+    if (const auto url = parse_url(binance.ws_api_url); !url || !may_carry_secrets(*url)) {
+      section.error("ws_api_url",
+                    "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
+    }
+  }
+  return settings;
+}
+
+}  // namespace
+
+void read_binance_feed_keys(ConfigSection& section, BinanceMarketDataConfig& binance) {
+  const bool usdm = binance.market == BinanceMarket::kUsdm;
   section.text("ws_url", binance.ws_url);
   section.text("rest_url", binance.rest_url);
   section.text("tls_ca_file", binance.tls_ca_file);
   section.boolean("book_ticker", binance.book_ticker);
   section.text("trade_stream", binance.trade_stream);
-  if (binance.trade_stream != "trade" && binance.trade_stream != "aggTrade" &&
-      binance.trade_stream != "none") {
+  if (usdm && binance.trade_stream != "aggTrade" && binance.trade_stream != "none") {
+    section.error("trade_stream", "expected \"aggTrade\" or \"none\" (USD-M has no raw trade stream)");
+  } else if (binance.trade_stream != "trade" && binance.trade_stream != "aggTrade" &&
+             binance.trade_stream != "none") {
     section.error("trade_stream", "expected \"trade\", \"aggTrade\" or \"none\"");
   }
   section.boolean("depth", binance.depth);
   section.text("depth_speed", binance.depth_speed);
-  if (binance.depth_speed != "100ms" && binance.depth_speed != "1000ms") {
+  if (usdm && binance.depth_speed != "100ms" && binance.depth_speed != "250ms" &&
+      binance.depth_speed != "500ms") {
+    section.error("depth_speed", "expected \"100ms\", \"250ms\" or \"500ms\"");
+  } else if (!usdm && binance.depth_speed != "100ms" && binance.depth_speed != "1000ms") {
     section.error("depth_speed", "expected \"100ms\" or \"1000ms\"");
   }
+  if (usdm) section.boolean("mark_price", binance.mark_price);
   section.integer("snapshot_limit", binance.snapshot_limit, 5, 5000);
   section.milliseconds("connect_timeout_ms", binance.connect_timeout_ns, 100, 120'000);
   section.milliseconds("handshake_timeout_ms", binance.handshake_timeout_ns, 100, 120'000);
@@ -46,27 +74,17 @@ std::unique_ptr<MarketDataSettings> read_market_data(ConfigSection& section) {
   if (binance.stale_after_ns <= binance.watchdog_interval_ns) {
     section.error("stale_after_ms", "must be longer than watchdog_interval_ms");
   }
-  section.finish();
-  return settings;
 }
 
-std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
-  auto settings = std::make_unique<BinanceExecutionSettings>();
-  BinanceExecutionConfig& binance = settings->config;
-  section.text("key_type", settings->key_type);
-  if (settings->key_type != "hmac" && settings->key_type != "ed25519") {
+void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig& binance,
+                                 std::string& key_type) {
+  section.text("key_type", key_type);
+  if (key_type != "hmac" && key_type != "ed25519") {
     section.error("key_type", "expected \"hmac\" or \"ed25519\"");
   }
   section.text("rest_url", binance.rest.rest_url);
   if (const auto url = parse_url(binance.rest.rest_url); !url || !may_carry_secrets(*url)) {
     section.error("rest_url", "must be an https:// URL (http:// only for a loopback simulator)");
-  }
-  section.text("ws_api_url", binance.ws_api_url);
-  if (!binance.ws_api_url.empty()) {
-    if (const auto url = parse_url(binance.ws_api_url); !url || !may_carry_secrets(*url)) {
-      section.error("ws_api_url",
-                    "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
-    }
   }
   section.milliseconds("connect_timeout_ms", binance.rest.timeouts.connect_ns, 100, 120'000);
   section.milliseconds("handshake_timeout_ms", binance.rest.timeouts.handshake_ns, 100, 120'000);
@@ -82,10 +100,13 @@ std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
   section.integer("orders_per_day", binance.rest.orders_per_day, 1, 100'000'000);
   section.seconds("max_order_wait_s", binance.max_order_wait_ns, 1, 86'400);
   section.seconds("history_lookback_s", binance.history_lookback_ns, 0, 90LL * 86'400);
-  return settings;
 }
 
-}  // namespace
+std::unique_ptr<RequestSigner> make_binance_signer(const std::string& key_type, Secret secret,
+                                                   std::string& error) {
+  if (key_type == "ed25519") return make_ed25519_signer(secret, error);
+  return make_hmac_signer(std::move(secret));
+}
 
 std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(
     const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
@@ -96,13 +117,8 @@ std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(
 std::unique_ptr<LiveVenue> BinanceExecutionSettings::make_venue(
     const InstrumentRegistry& instruments, VenueKeys keys, const Clock& clock,
     const DurabilityWatermark& durability, std::string& error) const {
-  std::unique_ptr<RequestSigner> signer;
-  if (key_type == "ed25519") {
-    signer = make_ed25519_signer(keys.api_secret, error);
-    if (!signer) return nullptr;
-  } else {
-    signer = make_hmac_signer(std::move(keys.api_secret));
-  }
+  auto signer = make_binance_signer(key_type, std::move(keys.api_secret), error);
+  if (!signer) return nullptr;
   auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
   if (!error.empty()) return nullptr;
   return std::make_unique<BinanceExecutionVenue>(instruments, config, std::move(keys.api_key),

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "adapters/binance/config.h"
+#include "adapters/binance/signer.h"
 #include "engine/ports/venue_registry.h"
 
 namespace sigex {
@@ -38,5 +39,15 @@ class BinanceExecutionSettings final : public ExecutionSettings {
 };
 
 const VenueType& binance_venue_type();
+
+// The keys Binance's markets share, for the USD-M entry (adapters/binance_usdm/settings.h):
+// the feed's endpoints, streams, timeouts and backoff (allowed values by config.market), and
+// the execution part's key type, REST endpoint, timeouts, polling, waits and history.
+void read_binance_feed_keys(ConfigSection& section, BinanceMarketDataConfig& config);
+void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig& config,
+                                 std::string& key_type);
+// HMAC over the secret, or Ed25519 from a PKCS#8 PEM key (error set when it cannot be read).
+std::unique_ptr<RequestSigner> make_binance_signer(const std::string& key_type, Secret secret,
+                                                   std::string& error);
 
 }  // namespace sigex

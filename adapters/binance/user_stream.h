@@ -33,17 +33,27 @@ struct UserStreamCallbacks {
   std::function<void(bool live)> on_liveness;  // true once subscribed; false when lost
 };
 
-class BinanceUserStream {
+// What a venue needs of its private push channel, whatever the market's mechanism
+// (spot: a WebSocket API subscription; USD-M: a listenKey stream).
+class UserStreamChannel {
+ public:
+  virtual ~UserStreamChannel() = default;
+  virtual void start() = 0;
+  virtual void stop() = 0;
+  virtual bool live() const = 0;  // any thread
+};
+
+class BinanceUserStream final : public UserStreamChannel {
  public:
   BinanceUserStream(Url url, boost::asio::ssl::context& tls, UserStreamCallbacks callbacks,
                     WebSocketTimeouts timeouts);
-  ~BinanceUserStream();
+  ~BinanceUserStream() override;
   BinanceUserStream(const BinanceUserStream&) = delete;
   BinanceUserStream& operator=(const BinanceUserStream&) = delete;
 
-  void start();
-  void stop();
-  bool live() const { return live_.load(); }
+  void start() override;
+  void stop() override;
+  bool live() const override { return live_.load(); }
   std::uint64_t connects() const { return connects_.load(); }
   std::uint64_t unreadable() const { return unreadable_.load(); }
 

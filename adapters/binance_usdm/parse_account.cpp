@@ -80,6 +80,17 @@ Result<std::vector<UsdmFundingPayment>> parse_funding_income(std::string_view bo
   return payments;
 }
 
+Result<bool> parse_dual_side_position(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root))
+    return fail(Errc::kSyntax, "position mode answer is not JSON");
+  bool dual = false;
+  if (root["dualSidePosition"].get_bool().get(dual))
+    return fail(Errc::kMissingField, "dualSidePosition");
+  return dual;
+}
+
 Result<std::vector<HeldQuantity>> held_perpetuals(const std::vector<UsdmPositionRisk>& rows,
                                                   const InstrumentRegistry& instruments) {
   std::vector<HeldQuantity> held;

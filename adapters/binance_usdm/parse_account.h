@@ -38,6 +38,8 @@ struct UsdmFundingPayment {
 };
 
 Result<std::vector<UsdmPositionRisk>> parse_position_risk(std::string_view body);
+// GET /fapi/v1/positionSide/dual: {"dualSidePosition":false} (false: one-way mode).
+Result<bool> parse_dual_side_position(std::string_view body);
 Result<std::vector<UsdmFundingPayment>> parse_funding_income(std::string_view body);
 
 // The configured perpetuals' positions as the reconciliation compares them (every configured

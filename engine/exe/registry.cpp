@@ -1,6 +1,7 @@
 #include "engine/exe/registry.h"
 
 #include "adapters/binance/settings.h"
+#include "adapters/binance_usdm/settings.h"
 #include "strategies/grade_rebalance/settings.h"
 #include "strategies/grade_trend/settings.h"
 #include "strategies/signal_follow/settings.h"
@@ -22,6 +23,7 @@ const std::vector<const StrategyType*>& strategy_types() {
 const std::vector<const VenueType*>& venue_types() {
   static const std::vector<const VenueType*> types = {
       &binance_venue_type(),
+      &binance_usdm_venue_type(),
   };
   return types;
 }
