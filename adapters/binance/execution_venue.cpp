@@ -127,7 +127,8 @@ bool BinanceExecutionVenue::start(std::string& error) {
     return false;
   }
   for (const Instrument& instrument : instruments_.all()) {
-    if (!handles(instrument)) continue;
+    // One venue trades every configured instrument: one of another market is refused here.
+    if (!check_listing_kind(instrument, error)) return false;
     const SymbolFilters* filters = info->find(instrument.symbol.view());
     const std::string name(instrument.symbol.view());
     if (filters == nullptr) {
@@ -171,13 +172,21 @@ bool BinanceExecutionVenue::handles(const Instrument& instrument) const {
   return instrument.is_perpetual() == (rest_.market() == BinanceMarket::kUsdm);
 }
 
-bool BinanceExecutionVenue::check_listing(const Instrument& instrument,
-                                          const SymbolFilters& /*filters*/, std::string& error) {
-  if (instrument.is_perpetual()) {
-    error = "instrument " + std::string(instrument.symbol.view()) +
-            " is a perpetual: the Binance spot venue does not trade it";
-    return false;
-  }
+bool BinanceExecutionVenue::check_listing_kind(const Instrument& instrument,
+                                               std::string& error) const {
+  if (handles(instrument)) return true;
+  error = "instrument " + std::string(instrument.symbol.view()) +
+          (instrument.is_perpetual()
+               ? " is a perpetual: the Binance spot venue does not trade it (execution venue "
+                 "\"binance_usdm\" does)"
+               : " is spot: the Binance USD-M venue trades perpetuals only (execution venue "
+                 "\"binance\" trades spot)");
+  return false;
+}
+
+bool BinanceExecutionVenue::check_listing(const Instrument& /*instrument*/,
+                                          const SymbolFilters& /*filters*/,
+                                          std::string& /*error*/) {
   return true;
 }
 

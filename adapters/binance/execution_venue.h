@@ -118,6 +118,7 @@ class BinanceExecutionVenue : public LiveVenue {
   // What differs between Binance's markets, each called on the thread named:
   // Whether this venue trades `instrument` (spot: spot instruments; USD-M: perpetuals).
   bool handles(const Instrument& instrument) const;
+  bool check_listing_kind(const Instrument& instrument, std::string& error) const;
   // start(): the listing is fit for the instrument (beyond status and scales); false with why.
   virtual bool check_listing(const Instrument& instrument, const SymbolFilters& filters,
                              std::string& error);

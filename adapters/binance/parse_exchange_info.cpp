@@ -46,7 +46,9 @@ bool read_filter(simdjson::dom::element filter, SymbolFilters& symbol) {
   }
   if (type == "MAX_NUM_ORDERS") {
     std::int64_t count = 0;
-    if (filter["maxNumOrders"].get_int64().get(count)) return false;
+    // Spot: maxNumOrders; USD-M: limit.
+    if (filter["maxNumOrders"].get_int64().get(count) && filter["limit"].get_int64().get(count))
+      return false;
     symbol.max_num_orders = static_cast<int>(count);
   }
   return true;  // other filters (PERCENT_PRICE, ICEBERG_PARTS, ...) are the venue's to check

@@ -40,10 +40,6 @@ UsdmExecutionVenue::~UsdmExecutionVenue() { stop(); }
 bool UsdmExecutionVenue::check_listing(const Instrument& instrument, const SymbolFilters& filters,
                                        std::string& error) {
   const std::string name(instrument.symbol.view());
-  if (!instrument.is_perpetual()) {
-    error = "instrument " + name + " is spot: the Binance USD-M venue trades perpetuals only";
-    return false;
-  }
   if (filters.contract_type != "PERPETUAL") {
     error = "instrument " + name + " is listed on Binance USD-M as " +
             (filters.contract_type.empty() ? std::string("no contract type")
@@ -212,8 +208,8 @@ void UsdmExecutionVenue::poll_funding(TimeNs now_ns) {
           Quantity{from_venue(holdings_[instrument->id].load(), instrument->quantity_scale)};
       event.venue_time_ns = payment.time_ns;
       event.receive_time_ns = clock_.now_ns();
+      ++usdm_counters_.funding_payments;  // counted before the core can see it
       answers_.enqueue(event);
-      ++usdm_counters_.funding_payments;
     }
     if (rows->size() >= 1000 && last_ms > from_ms) {
       from_ms = last_ms;  // the rest of a full page (repeats are skipped by id)
@@ -288,8 +284,8 @@ void UsdmExecutionVenue::hand_on_venue_orders(const Instrument& instrument) {
                      order.transact_time_ns);
       event.kind = ExecutionKind::kVenueFill;
       event.side = order.side;
-      answers_.enqueue(event);
       ++usdm_counters_.venue_fills;
+      answers_.enqueue(event);
     }
   }
 }
@@ -334,8 +330,8 @@ void UsdmExecutionVenue::on_order_update(const UsdmOrderUpdate& update) {
                                       update.order_id, update.transact_time_ns);
     event.kind = ExecutionKind::kVenueFill;
     event.side = update.side;
-    answers_.enqueue(event);
     ++usdm_counters_.venue_fills;
+    answers_.enqueue(event);
     return;
   }
   if (update.execution_type == "NEW") {

@@ -41,8 +41,25 @@ struct SimOrder {
   std::int64_t time_ms = 0;
   int hidden_lookups = 0;            // lookups that still answer -2013
   std::int64_t visible_from_ms = 0;  // before this, lookups and the history do not show it
+  bool reduce_only = false;          // USD-M
+  Money realised{0};                 // USD-M: realised PnL of its last trade
   bool open() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
 };
+
+// A USD-M position (one-way mode): signed amount and average entry price.
+struct SimPosition {
+  std::int64_t amount = 0;  // 8 decimals, + long, - short
+  Price entry{0};
+};
+
+struct SimIncome {
+  std::string symbol;
+  std::int64_t amount = 0;  // 8 decimals, + received
+  std::int64_t time_ms = 0;
+  std::uint64_t tran_id = 0;
+};
+
+std::int64_t sign_of(std::int64_t value) { return value > 0 ? 1 : value < 0 ? -1 : 0; }
 
 std::string base_asset(const std::string& symbol) {
   return symbol.size() > 4 && symbol.ends_with("USDT") ? symbol.substr(0, symbol.size() - 4)
@@ -96,6 +113,9 @@ class ExchangeSimulator::Impl {
       on_websocket_message(socket, message);
     };
     handlers.on_closed = [this](SimSocketId socket) { on_websocket_closed(socket); };
+    handlers.on_open = [this](SimSocketId socket, std::string_view target) {
+      on_websocket_open(socket, target);
+    };
     server_.set_websocket_handlers(std::move(handlers));
     return server_.start(error_text);
   }
@@ -135,6 +155,14 @@ class ExchangeSimulator::Impl {
       reply.headers.emplace_back("Retry-After",
                                  std::to_string((banned_until_ms - wall_ms()) / 1000 + 1));
       return reply;
+    }
+    if (options_.market == SimMarket::kUsdm && !in_twin_) {
+      if (path.starts_with("/api/"))
+        return error(404, -1000, "Unknown path (this is USD-M)");
+      if (path == "/fapi/v1/listenKey") return listen_key(request);
+      if (auto reply = usdm_route(request, path, query, now_ms)) return *reply;
+    } else if (path.starts_with("/fapi/")) {
+      return error(404, -1000, "Unknown path (this is spot)");
     }
     if (path == "/api/v3/time") return ok(fmt::format(R"({{"serverTime":{}}})", now_ms));
     if (path == "/api/v3/exchangeInfo") return ok(exchange_info_);
@@ -218,7 +246,66 @@ class ExchangeSimulator::Impl {
       return ok(body + "]");
     }
     if (path == "/api/v3/account") return account();
+    if (options_.market == SimMarket::kUsdm) {
+      if (path == "/fapi/v3/positionRisk") return position_risk();
+      if (path == "/fapi/v1/income") return income(params);
+      if (path == "/fapi/v1/leverage" && request.method == "POST") {
+        const int leverage = std::stoi(params["leverage"]);
+        if (leverage < 1 || leverage > 125) return error(400, -4028, "Leverage is not valid");
+        leverages[params["symbol"]] = leverage;
+        return ok(fmt::format(R"({{"leverage":{},"maxNotionalValue":"1000000","symbol":"{}"}})",
+                              leverage, params["symbol"]));
+      }
+      if (path == "/fapi/v1/marginType" && request.method == "POST") {
+        std::string& type = margin_types[params["symbol"]];
+        if (type.empty()) type = "CROSSED";
+        if (type == params["marginType"]) return error(400, -4046, "No need to change margin type.");
+        if (positions[params["symbol"]].amount != 0)
+          return error(400, -4048, "Margin type cannot be changed if there exists position.");
+        type = params["marginType"];
+        return ok(R"({"code":200,"msg":"success"})");
+      }
+      if (path == "/fapi/v1/positionSide/dual" && request.method == "GET")
+        return ok(fmt::format(R"({{"dualSidePosition":{}}})", hedge_mode ? "true" : "false"));
+    }
     return error(404, -1000, "Unknown path");
+  }
+
+  // USD-M paths that share the spot handlers (the same semantics, another prefix): the
+  // request goes on as its spot twin; nullopt for those.
+  std::optional<SimReply> usdm_route(const SimRequest& request, const std::string& path,
+                                     const std::string& query, std::int64_t now_ms) {
+    static const std::map<std::string, std::string> kTwins = {
+        {"/fapi/v1/time", "/api/v3/time"},           {"/fapi/v1/exchangeInfo", "/api/v3/exchangeInfo"},
+        {"/fapi/v1/ticker/price", "/api/v3/ticker/price"}, {"/fapi/v1/order", "/api/v3/order"},
+        {"/fapi/v1/userTrades", "/api/v3/myTrades"},  {"/fapi/v1/allOrders", "/api/v3/allOrders"},
+        {"/fapi/v1/openOrders", "/api/v3/openOrders"}};
+    (void)now_ms;
+    const auto twin = kTwins.find(path);
+    if (twin == kTwins.end()) return std::nullopt;
+    in_twin_ = true;
+    SimReply reply = route(request, twin->second, query);
+    in_twin_ = false;
+    return reply;
+  }
+
+  // POST (the active key, or a new one), PUT (extend; -1125 when it is gone), DELETE.
+  SimReply listen_key(const SimRequest& request) {
+    if (request.header("X-MBX-APIKEY") != options_.api_key)
+      return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    if (request.method == "POST") {
+      if (listen_key_.empty()) listen_key_ = "simListenKey" + std::to_string(++listen_keys_);
+      ++listen_key_requests;
+      return ok(R"({"listenKey":")" + listen_key_ + "\"}");
+    }
+    if (request.method == "PUT") {
+      if (listen_key_.empty())
+        return error(400, -1125, "This listenKey does not exist. Please use POST /fapi/v1/listenKey to recreate listenKey");
+      ++listen_key_keepalives;
+      return ok(R"({"listenKey":")" + listen_key_ + "\"}");
+    }
+    listen_key_.clear();
+    return ok("{}");
   }
 
   SimReply new_order(std::map<std::string, std::string>& params) {
@@ -246,7 +333,7 @@ class ExchangeSimulator::Impl {
         case ExchangeFault::kTimestampRejected:
           return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
         case ExchangeFault::kFalseDuplicate:
-          return error(400, -2010, "Duplicate order sent.");
+          return duplicate_answer();
         case ExchangeFault::kRejectRetryable:
           return error(400, -1000, "An unknown error occurred while processing the request.");
         default:
@@ -260,8 +347,19 @@ class ExchangeSimulator::Impl {
       return reply;
     }
     const std::string& client_id = params["newClientOrderId"];
-    if (find_open(client_id) != nullptr) return error(400, -2010, "Duplicate order sent.");
-    if (options_.check_balances) {
+    if (find_open(client_id) != nullptr) return duplicate_answer();
+    const bool reduce_only = params["reduceOnly"] == "true";
+    if (options_.market == SimMarket::kUsdm) {
+      if (params.contains("positionSide") && params["positionSide"] != "BOTH")
+        return error(400, -4061, "Order's position side does not match user's setting.");
+      const std::int64_t held = positions[params["symbol"]].amount;
+      const std::int64_t side = params["side"] == "BUY" ? 1 : -1;
+      // Reduce-only: it must shrink the position (the rest of a larger one expires).
+      if (reduce_only && (held == 0 || sign_of(held) == side))
+        return error(400, -2022, "ReduceOnly Order is rejected.");
+      if (!reduce_only && options_.check_balances && !margin_allows(params))
+        return error(400, -2019, "Margin is insufficient.");
+    } else if (options_.check_balances) {
       // What the order needs, as Binance checks it on arrival: the quote for a buy (at its
       // limit, or the market for a market order), the base asset for a sell.
       const Quantity wanted{parse_decimal(params["quantity"], 8).value_or(0)};
@@ -284,6 +382,7 @@ class ExchangeSimulator::Impl {
     order.side = params["side"];
     order.type = params["type"];
     order.time_in_force = params["timeInForce"];
+    order.reduce_only = reduce_only;
     order.quantity = Quantity{parse_decimal(params["quantity"], 8).value_or(0)};
     order.price =
         Price{params.contains("price") ? parse_decimal(params["price"], 8).value_or(0) : 0};
@@ -323,13 +422,52 @@ class ExchangeSimulator::Impl {
           reply.reset = true;
           break;
         case ExchangeFault::kDuplicateAfterPlacing:
-          return error(400, -2010, "Duplicate order sent.");
+          return duplicate_answer();
         default:
           break;
       }
     }
     return reply;
   }
+
+  SimReply duplicate_answer() const {
+    return options_.market == SimMarket::kUsdm
+               ? error(400, -4116, "ClientOrderId is duplicated.")
+               : error(400, -2010, "Duplicate order sent.");
+  }
+
+  // USD-M's initial margin check (cross): every position's notional at the market over its
+  // leverage, with this order's, must fit the wallet plus unrealised PnL.
+  bool margin_allows(std::map<std::string, std::string>& params) {
+    const std::string& symbol = params["symbol"];
+    const std::int64_t quantity = parse_decimal(params["quantity"], 8).value_or(0);
+    const std::int64_t side = params["side"] == "BUY" ? 1 : -1;
+    std::int64_t required = 0;
+    std::int64_t equity = balances["USDT"];
+    for (auto& [name, position] : positions) {
+      const Price market = prices[name];
+      std::int64_t amount = position.amount;
+      if (name == symbol) {
+        const std::int64_t after = amount + side * quantity;
+        if (std::abs(after) <= std::abs(amount)) return true;  // it only shrinks the position
+        amount = after;
+      }
+      const Money value = notional(market, 8, Quantity{std::abs(amount)}, 8, Rounding::kUp)
+                              .value_or(Money{0});
+      required += value.raw / std::max(leverage_of(name), 1);
+      equity += notional(Price{market.raw - position.entry.raw}, 8, Quantity{position.amount}, 8,
+                         Rounding::kDown)
+                    .value_or(Money{0})
+                    .raw;
+    }
+    if (!positions.contains(symbol)) {
+      const Money value =
+          notional(prices[symbol], 8, Quantity{quantity}, 8, Rounding::kUp).value_or(Money{0});
+      required += value.raw / std::max(leverage_of(symbol), 1);
+    }
+    return required <= equity;
+  }
+
 
   SimOrder* find_open(const std::string& client_id) {
     for (auto& order : orders) {
@@ -358,6 +496,22 @@ class ExchangeSimulator::Impl {
     trade.id = ++trade_id_;
     trade.price = price;
     trade.quantity = order.quantity - order.executed;
+    if (options_.market == SimMarket::kUsdm) {
+      const std::int64_t held = positions[order.symbol].amount;
+      if (order.reduce_only) {
+        // Never more than the position: what is left of the order expires.
+        const std::int64_t room = order.side == "BUY" ? std::max<std::int64_t>(-held, 0)
+                                                      : std::max<std::int64_t>(held, 0);
+        trade.quantity = Quantity{std::min(trade.quantity.raw, room)};
+        if (trade.quantity.raw <= 0) {
+          order.status = "EXPIRED";
+          report(order, "EXPIRED");
+          return;
+        }
+      }
+      settle_usdm(order, trade, resting);
+      return;
+    }
     trade.maker = resting;
     trade.time_ms = wall_ms();
     const Money value = notional(price, 8, trade.quantity, 8, Rounding::kDown).value_or(Money{0});
@@ -398,10 +552,85 @@ class ExchangeSimulator::Impl {
     balances[trade.commission_asset] -= trade.commission.raw;
   }
 
-  // An executionReport to every user data stream subscriber (after the faults' say).
+  // A USD-M fill: the commission in USDT, realised PnL on the part that reduces, the position
+  // and its average entry moved, the wallet settled.
+  void settle_usdm(SimOrder& order, SimTrade& trade, bool resting) {
+    trade.maker = resting;
+    trade.time_ms = wall_ms();
+    const Money value =
+        notional(trade.price, 8, trade.quantity, 8, Rounding::kDown).value_or(Money{0});
+    trade.commission = Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
+    trade.commission_asset = "USDT";
+    SimPosition& position = positions[order.symbol];
+    const std::int64_t side = order.side == "BUY" ? 1 : -1;
+    const std::int64_t amount = trade.quantity.raw;
+    std::int64_t realised = 0;
+    if (position.amount != 0 && sign_of(position.amount) != side) {
+      const std::int64_t closed = std::min(std::abs(position.amount), amount);
+      realised = notional(Price{(trade.price.raw - position.entry.raw) * sign_of(position.amount)},
+                          8, Quantity{closed}, 8, Rounding::kDown)
+                     .value_or(Money{0})
+                     .raw;
+    }
+    const std::int64_t before = position.amount;
+    position.amount += side * amount;
+    if (position.amount == 0) {
+      position.entry = Price{0};
+    } else if (sign_of(position.amount) != sign_of(before)) {
+      position.entry = trade.price;  // flipped: the rest opened at this price
+    } else if (std::abs(position.amount) > std::abs(before)) {
+      const auto old_value = notional(position.entry, 8, Quantity{std::abs(before)}, 8, Rounding::kDown);
+      position.entry = Price{(old_value.value_or(Money{0}).raw + value.raw) * 100'000'000 /
+                             std::abs(position.amount)};
+    }
+    balances["USDT"] += realised - trade.commission.raw;
+    order.executed += trade.quantity;
+    order.quote += value;
+    order.realised = Money{realised};
+    order.status = order.executed == order.quantity ? "FILLED" : "PARTIALLY_FILLED";
+    order.trades.push_back(trade);
+    report(order, is_venue_order(order) ? "CALCULATED" : "TRADE", &order.trades.back());
+    if (order.status == "PARTIALLY_FILLED" && (order.reduce_only || order.type == "MARKET")) {
+      order.status = "EXPIRED";
+      report(order, "EXPIRED");
+    }
+  }
+
+  static bool is_venue_order(const SimOrder& order) {
+    return order.client_order_id.starts_with("autoclose-") ||
+           order.client_order_id.starts_with("adl_autoclose");
+  }
+
+  // An ORDER_TRADE_UPDATE to every listenKey stream.
+  std::string usdm_order_event(const SimOrder& order, std::string_view execution,
+                               const SimTrade* trade) const {
+    const Money average{order.executed.raw > 0
+                            ? mul_div(order.quote.raw, 100'000'000, order.executed.raw, Rounding::kDown)
+                                  .value_or(0)
+                            : 0};
+    return fmt::format(
+        R"({{"e":"ORDER_TRADE_UPDATE","E":{},"T":{},"o":{{"s":"{}","c":"{}","S":"{}","o":"{}","f":"{}",)"
+        R"("q":"{}","p":"{}","ap":"{}","sp":"0","x":"{}","X":"{}","i":{},"l":"{}","z":"{}","L":"{}",)"
+        R"("N":"USDT","n":"{}","T":{},"t":{},"b":"0","a":"0","m":{},"R":{},"wt":"CONTRACT_PRICE",)"
+        R"("ot":"{}","ps":"BOTH","cp":false,"rp":"{}","V":"EXPIRE_TAKER"}}}})",
+        wall_ms(), wall_ms(), order.symbol, order.client_order_id, order.side, order.type,
+        order.time_in_force.empty() ? "GTC" : order.time_in_force,
+        format_decimal(order.quantity.raw, 8), format_decimal(order.price.raw, 8),
+        format_decimal(average.raw, 8), execution, order.status, order.order_id,
+        format_decimal(trade ? trade->quantity.raw : 0, 8), format_decimal(order.executed.raw, 8),
+        format_decimal(trade ? trade->price.raw : 0, 8),
+        format_decimal(trade ? trade->commission.raw : 0, 8), wall_ms(),
+        trade ? static_cast<std::int64_t>(trade->id) : 0, trade && trade->maker ? "true" : "false",
+        order.reduce_only ? "true" : "false", order.type,
+        format_decimal(trade ? order.realised.raw : 0, 8));
+  }
+
+  // An executionReport (spot) or ORDER_TRADE_UPDATE (USD-M) to every user data stream
+  // subscriber (after the faults' say).
   void report(const SimOrder& order, std::string_view execution, const SimTrade* trade = nullptr,
               const std::string& cancel_id = "") {
     if (subscribers.empty()) return;
+    if (options_.market == SimMarket::kUsdm) return push(usdm_order_event(order, execution, trade));
     const bool cancel = execution == "CANCELED" && !cancel_id.empty();
     const std::string event = fmt::format(
         R"({{"subscriptionId":0,"event":{{"e":"executionReport","E":{},"s":"{}","c":"{}","S":"{}","o":"{}","f":"{}",)"
@@ -418,6 +647,10 @@ class ExchangeSimulator::Impl {
         trade ? static_cast<std::int64_t>(trade->id) : -1, order.open() ? "true" : "false",
         trade && trade->maker ? "true" : "false", order.time_ms,
         format_decimal(order.quote.raw, 8));
+    push(event);
+  }
+
+  void push(const std::string& event) {
     std::vector<std::string> out;
     if (reorder_reports_ && held_report_.empty()) {
       held_report_ = event;  // sent after the next one
@@ -492,6 +725,22 @@ class ExchangeSimulator::Impl {
     subscriptions_changed.notify_all();
   }
 
+  // USD-M: /private/ws/<listenKey> streams events from the moment it opens, while the key
+  // is valid.
+  void on_websocket_open(SimSocketId socket, std::string_view target) {
+    std::lock_guard lock(mutex);
+    if (options_.market != SimMarket::kUsdm) return;
+    const auto slash = target.rfind('/');
+    const std::string key(target.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    if (!user_stream_available_ || listen_key_.empty() || key != listen_key_) {
+      server_.websocket_drop(socket);
+      return;
+    }
+    subscribers.push_back(socket);
+    ++subscriptions;
+    subscriptions_changed.notify_all();
+  }
+
   void on_websocket_closed(SimSocketId socket) {
     std::lock_guard lock(mutex);
     std::erase(subscribers, socket);
@@ -522,6 +771,17 @@ class ExchangeSimulator::Impl {
       for (const auto& trade : order.trades) {
         if (trade.time_ms < from || trade.time_ms > to) continue;
         if (body.size() > 1) body += ',';
+        if (options_.market == SimMarket::kUsdm) {
+          body += fmt::format(
+              R"({{"symbol":"{}","id":{},"orderId":{},"side":"{}","price":"{}","qty":"{}","realizedPnl":"0",)"
+              R"("quoteQty":"0","commission":"{}","commissionAsset":"{}","time":{},"positionSide":"BOTH",)"
+              R"("buyer":{},"maker":{}}})",
+              order.symbol, trade.id, order.order_id, order.side,
+              format_decimal(trade.price.raw, 8), format_decimal(trade.quantity.raw, 8),
+              format_decimal(trade.commission.raw, 8), trade.commission_asset, trade.time_ms,
+              order.side == "BUY", trade.maker);
+          continue;
+        }
         body += fmt::format(
             R"({{"symbol":"{}","id":{},"orderId":{},"orderListId":-1,"price":"{}","qty":"{}","quoteQty":"0",)"
             R"("commission":"{}","commissionAsset":"{}","time":{},"isBuyer":{},"isMaker":{},"isBestMatch":true}})",
@@ -533,6 +793,109 @@ class ExchangeSimulator::Impl {
     return ok(body + "]");
   }
 
+  SimReply position_risk() {
+    std::string body = "[";
+    for (auto& [symbol, position] : positions) {
+      bool open_orders = false;
+      for (const auto& order : orders) open_orders |= order.symbol == symbol && order.open();
+      if (position.amount == 0 && !open_orders) continue;
+      const Price mark = prices[symbol];
+      const Money pnl = notional(Price{mark.raw - position.entry.raw}, 8, Quantity{position.amount},
+                                 8, Rounding::kDown)
+                            .value_or(Money{0});
+      if (body.size() > 1) body += ',';
+      body += fmt::format(
+          R"({{"symbol":"{}","positionSide":"BOTH","positionAmt":"{}","entryPrice":"{}","breakEvenPrice":"0",)"
+          R"("markPrice":"{}","unRealizedProfit":"{}","liquidationPrice":"0","isolatedMargin":"0","notional":"0",)"
+          R"("marginAsset":"USDT","isolatedWallet":"0","initialMargin":"0","maintMargin":"0",)"
+          R"("positionInitialMargin":"0","openOrderInitialMargin":"0","adl":0,"bidNotional":"0","askNotional":"0",)"
+          R"("updateTime":{}}})",
+          symbol, format_decimal(position.amount, 8), format_decimal(position.entry.raw, 8),
+          format_decimal(mark.raw, 8), format_decimal(pnl.raw, 8), wall_ms());
+    }
+    return ok(body + "]");
+  }
+
+  SimReply income(std::map<std::string, std::string>& params) {
+    const std::int64_t from = params.contains("startTime") ? std::stoll(params["startTime"]) : 0;
+    const std::int64_t to = params.contains("endTime") ? std::stoll(params["endTime"]) : INT64_MAX;
+    if (params.contains("incomeType") && params["incomeType"] != "FUNDING_FEE") return ok("[]");
+    std::string body = "[";
+    for (const SimIncome& row : incomes) {
+      if (row.time_ms < from || row.time_ms > to) continue;
+      if (body.size() > 1) body += ',';
+      body += fmt::format(
+          R"({{"symbol":"{}","incomeType":"FUNDING_FEE","income":"{}","asset":"USDT","info":"",)"
+          R"("time":{},"tranId":{},"tradeId":""}})",
+          row.symbol, format_decimal(row.amount, 8), row.time_ms, row.tran_id);
+    }
+    return ok(body + "]");
+  }
+
+ public:
+  // Funding at `rate` (1e-8) and the mark: longs pay shorts when positive. Booked in the
+  // wallet and the income list, announced on the streams as ACCOUNT_UPDATE FUNDING_FEE
+  // (without the symbol, as Binance sends it for cross positions).
+  void settle_funding(const std::string& symbol, std::int64_t rate, Price mark) {
+    SimPosition& position = positions[symbol];
+    if (position.amount == 0) return;
+    const Money value =
+        notional(mark, 8, Quantity{position.amount}, 8, Rounding::kDown).value_or(Money{0});
+    const std::int64_t payment = -mul_div(value.raw, rate, 100'000'000, Rounding::kDown).value_or(0);
+    balances["USDT"] += payment;
+    const std::int64_t time_ms = std::max(wall_ms(), last_funding_ms_ + 1);
+    last_funding_ms_ = time_ms;
+    incomes.push_back({symbol, payment, time_ms, ++tran_id_});
+    push(fmt::format(
+        R"({{"e":"ACCOUNT_UPDATE","E":{},"T":{},"a":{{"m":"FUNDING_FEE","B":[{{"a":"USDT","wb":"{}","cw":"{}","bc":"0"}}],"P":[]}}}})",
+        time_ms, time_ms, format_decimal(balances["USDT"], 8), format_decimal(balances["USDT"], 8)));
+  }
+
+  // The venue closes the whole position itself (a liquidation): an `autoclose-` order filled
+  // at the market, reported with execution type CALCULATED.
+  void liquidate(const std::string& symbol) {
+    const std::int64_t held = positions[symbol].amount;
+    if (held == 0) return;
+    SimOrder order;
+    order.order_id = static_cast<std::int64_t>(orders.size()) + 1;
+    order.symbol = symbol;
+    order.client_order_id = "autoclose-" + std::to_string(wall_ms());
+    order.side = held > 0 ? "SELL" : "BUY";
+    order.type = "LIMIT";
+    order.time_in_force = "IOC";
+    order.quantity = Quantity{std::abs(held)};
+    order.price = prices[symbol];
+    order.time_ms = wall_ms();
+    order.status = "NEW";
+    order.reduce_only = true;
+    orders.push_back(order);
+    SimTrade trade;
+    trade.id = ++trade_id_;
+    trade.price = prices[symbol];
+    trade.quantity = order.quantity;
+    settle_usdm(orders.back(), trade, false);
+  }
+
+  void expire_listen_key() {
+    if (listen_key_.empty()) return;
+    push(fmt::format(R"({{"e":"listenKeyExpired","E":{},"listenKey":"{}"}})", wall_ms(),
+                     listen_key_));
+    listen_key_.clear();
+  }
+
+  int leverage_of(const std::string& symbol) const {
+    const auto found = leverages.find(symbol);
+    return found == leverages.end() ? 20 : found->second;
+  }
+
+  std::map<std::string, SimPosition> positions;
+  std::map<std::string, int> leverages;
+  std::map<std::string, std::string> margin_types;
+  std::vector<SimIncome> incomes;
+  bool hedge_mode = false;
+  std::uint64_t listen_key_requests = 0, listen_key_keepalives = 0;
+
+ private:
   SimReply account() const {
     std::string body = R"({"canTrade":true,"balances":[)";
     bool first = true;
@@ -597,7 +960,28 @@ class ExchangeSimulator::Impl {
     return json + "]";
   }
 
-  static std::string order_json(const SimOrder& order, bool with_fills) {
+  std::string order_json(const SimOrder& order, bool with_fills) const {
+    if (options_.market == SimMarket::kUsdm) {
+      // RESULT answers and queries: no fills[] on USD-M.
+      const Money average{order.executed.raw > 0
+                              ? mul_div(order.quote.raw, 100'000'000, order.executed.raw,
+                                        Rounding::kDown)
+                                    .value_or(0)
+                              : 0};
+      return fmt::format(
+          R"({{"orderId":{},"symbol":"{}","status":"{}","clientOrderId":"{}","price":"{}","avgPrice":"{}",)"
+          R"("origQty":"{}","executedQty":"{}","cumQty":"{}","cumQuote":"{}","timeInForce":"{}","type":"{}",)"
+          R"("reduceOnly":{},"closePosition":false,"side":"{}","positionSide":"BOTH","stopPrice":"0",)"
+          R"("workingType":"CONTRACT_PRICE","priceProtect":false,"origType":"{}","priceMatch":"NONE",)"
+          R"("selfTradePreventionMode":"EXPIRE_TAKER","goodTillDate":0,"time":{},"updateTime":{}}})",
+          order.order_id, order.symbol, order.status, order.client_order_id,
+          format_decimal(order.price.raw, 8), format_decimal(average.raw, 8),
+          format_decimal(order.quantity.raw, 8), format_decimal(order.executed.raw, 8),
+          format_decimal(order.executed.raw, 8), format_decimal(order.quote.raw, 8),
+          order.time_in_force.empty() ? "GTC" : order.time_in_force, order.type,
+          order.reduce_only ? "true" : "false", order.side, order.type, order.time_ms,
+          order.time_ms);
+    }
     std::string json = fmt::format(
         R"({{"symbol":"{}","orderId":{},"orderListId":-1,"clientOrderId":"{}","transactTime":{},"time":{},"price":"{}",)"
         R"("origQty":"{}","executedQty":"{}","cummulativeQuoteQty":"{}","status":"{}","timeInForce":"{}",)"
@@ -618,6 +1002,11 @@ class ExchangeSimulator::Impl {
   std::uint64_t orders_10s_ = 0;
   std::int64_t orders_window_ = 0;
   std::uint64_t trade_id_ = 1000;
+  std::uint64_t tran_id_ = 9000;
+  std::int64_t last_funding_ms_ = 0;
+  std::string listen_key_;
+  std::uint64_t listen_keys_ = 0;
+  bool in_twin_ = false;
   LoopbackHttpServer server_;  // last: its thread calls handle() until stopped
 };
 
@@ -760,6 +1149,45 @@ SimOrderView ExchangeSimulator::order(const std::string& client_order_id) const 
   const SimOrder* found = impl_->find(client_order_id);
   if (found == nullptr) return {};
   return {true, found->status, found->order_id, found->executed};
+}
+
+void ExchangeSimulator::settle_funding(const std::string& symbol, std::int64_t rate, Price mark) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->settle_funding(symbol, rate, mark);
+}
+void ExchangeSimulator::liquidate(const std::string& symbol) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->liquidate(symbol);
+}
+void ExchangeSimulator::expire_listen_key() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->expire_listen_key();
+}
+void ExchangeSimulator::set_hedge_mode(bool hedge) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->hedge_mode = hedge;
+}
+std::int64_t ExchangeSimulator::position(const std::string& symbol) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto found = impl_->positions.find(symbol);
+  return found == impl_->positions.end() ? 0 : found->second.amount;
+}
+int ExchangeSimulator::leverage(const std::string& symbol) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->leverage_of(symbol);
+}
+std::string ExchangeSimulator::margin_type(const std::string& symbol) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto found = impl_->margin_types.find(symbol);
+  return found == impl_->margin_types.end() ? "" : found->second;
+}
+std::uint64_t ExchangeSimulator::listen_key_keepalives() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->listen_key_keepalives;
+}
+std::uint64_t ExchangeSimulator::funding_payments() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->incomes.size();
 }
 
 std::string_view to_string(ExchangeFault fault) {

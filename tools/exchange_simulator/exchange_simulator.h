@@ -1,6 +1,6 @@
 #pragma once
 
-// A loopback Binance spot REST simulator for execution tests: signed endpoints checked like
+// A loopback Binance spot or USD-M perpetuals REST simulator for execution tests: signed endpoints checked like
 // Binance does (X-MBX-APIKEY, HMAC-SHA256 signature over query + body, timestamp within
 // recvWindow), newClientOrderId unique among *open* orders only (so a blind resend of a filled
 // order trades twice, as on Binance), market and limit orders matched against a set price,
@@ -46,7 +46,18 @@ std::string_view to_string(ExchangeFault fault);
 // quote asset always, or in BNB (the account's "pay fees with BNB" option).
 enum class SimFeeAsset : std::uint8_t { kReceived, kQuote, kBnb };
 
+// Which Binance API the simulator serves. USD-M (../shared/reference/binance-usdm-futures.md):
+// /fapi paths, one-way positions with cross margin (-2019 "Margin is insufficient." when the
+// initial margin of every position with the order's would exceed wallet + unrealised PnL),
+// reduceOnly (-2022 when it would not shrink the position; a larger one fills the position and
+// the rest expires), -4116 for a client id of an open order, RESULT answers without fills[],
+// userTrades, positionRisk, the income list (funding), leverage / marginType / position mode,
+// and a listenKey user stream at ws://127.0.0.1:<port>/private/ws/<listenKey> with
+// ORDER_TRADE_UPDATE, ACCOUNT_UPDATE (FUNDING_FEE) and listenKeyExpired. Commissions in USDT.
+enum class SimMarket : std::uint8_t { kSpot, kUsdm };
+
 struct ExchangeSimulatorOptions {
+  SimMarket market = SimMarket::kSpot;
   std::uint16_t port = 0;
   std::string api_key = "sim-api-key";
   std::string secret = "sim-secret";
@@ -119,6 +130,18 @@ class ExchangeSimulator {
   bool wait_for_subscriptions(std::uint64_t count,
                               int timeout_ms) const;  // 1 when no client id was ever placed twice
   std::uint64_t requests() const;                     // every request received
+
+  // USD-M only.
+  // Funding at `rate` (1e-8: 10'000 = 0.01 %) and `mark`: paid by longs when positive.
+  void settle_funding(const std::string& symbol, std::int64_t rate, Price mark);
+  void liquidate(const std::string& symbol);  // the venue closes the position itself
+  void expire_listen_key();                   // listenKeyExpired; the key is gone (-1125)
+  void set_hedge_mode(bool hedge);            // dualSidePosition
+  std::int64_t position(const std::string& symbol) const;  // signed, 8 decimals
+  int leverage(const std::string& symbol) const;
+  std::string margin_type(const std::string& symbol) const;  // "" until set
+  std::uint64_t listen_key_keepalives() const;
+  std::uint64_t funding_payments() const;
   // Blocks until `count` requests were received, or `timeout_ms` passes; false on timeout.
   bool wait_for_requests(std::uint64_t count, int timeout_ms) const;
 

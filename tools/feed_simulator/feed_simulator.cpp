@@ -72,7 +72,7 @@ class FeedSimulator::Impl {
     server_.set_websocket_handlers(
         {[this](SimSocketId socket, std::string_view message) { on_message(socket, message); },
          [this](SimSocketId socket) { on_closed(socket); },
-         [this](SimSocketId socket) { on_open(socket); },
+         [this](SimSocketId socket, std::string_view) { on_open(socket); },
          [this](SimSocketId socket) { on_drained(socket); }});
   }
 

@@ -201,10 +201,11 @@ class LoopbackHttpServer::Impl::WebSocketSession
   void start(const http::request<http::string_body>& request) {
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.async_accept(request, [self = shared_from_this()](error_code error) {
+    ws_.async_accept(request, [self = shared_from_this(),
+                               target = std::string(request.target())](error_code error) {
       if (error) return;
       if (self->owner_.websocket_handlers.on_open)
-        self->owner_.websocket_handlers.on_open(self->id_);
+        self->owner_.websocket_handlers.on_open(self->id_, target);
       self->read();
     });
   }

@@ -37,7 +37,8 @@ using SimSocketId = std::uint64_t;
 struct SimWebSocketHandlers {
   std::function<void(SimSocketId socket, std::string_view message)> on_message;
   std::function<void(SimSocketId socket)> on_closed;
-  std::function<void(SimSocketId socket)> on_open;  // optional: the handshake completed
+  // Optional: the handshake completed; `target` is the upgrade request's path and query.
+  std::function<void(SimSocketId socket, std::string_view target)> on_open;
   // Optional: every queued frame of `socket` has been written (back-pressure for streamers).
   std::function<void(SimSocketId socket)> on_drained;
 };
