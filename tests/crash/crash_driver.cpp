@@ -1,10 +1,11 @@
 // A trading process for crash tests: the real engine, OMS, journal and live Binance venue,
 // composed as the daemon composes them, trading against the loopback exchange simulator. Its
 // strategy buys `steps` lots of 0.01 BTC, one market order per step, the step number being the
-// intent. Crash tests kill it (SIGKILL at a failpoint or at a random moment) and start it again
-// on the same state directory until it reports the target reached.
+// intent; with `usdm` it trades the BTCUSDT perpetual on the USD-M venue instead and sells the
+// lots, building a short. Crash tests kill it (SIGKILL at a failpoint or at a random moment)
+// and start it again on the same state directory until it reports the target reached.
 //
-//   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt]
+//   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm]
 // Exit 0: target reached, nothing open, nothing unresolved. Exit 2: could not start.
 // Exit 3: no progress within the time limit. Exit 4: the account shows orders of this
 // strategy that the journal does not know (a lost journal); with `adopt` they are taken into
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "adapters/binance/execution_venue.h"
+#include "adapters/binance_usdm/execution_venue.h"
 #include "engine/core/live_clock.h"
 #include "engine/logging/log.h"
 #include "engine/oms/account_history.h"
@@ -27,18 +29,18 @@ namespace {
 
 constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC at 8 decimals
 
-// What the strategy's buys executed, gross of fees taken from them.
-std::int64_t bought(const OrderManager& orders) {
+// What the strategy's orders on `side` executed, gross of fees taken from them.
+std::int64_t traded(const OrderManager& orders, Side side) {
   std::int64_t total = 0;
   for (const Order& order : orders.orders())
-    total += order.side == Side::kBuy ? order.filled_quantity.raw : 0;
+    total += order.side == side ? order.filled_quantity.raw : 0;
   return total;
 }
 
-class StepBuyer final : public Strategy {
+class StepTrader final : public Strategy {
  public:
-  StepBuyer(std::int64_t steps, const OrderManager& orders)
-      : target_(steps * kLot), orders_(orders) {}
+  StepTrader(std::int64_t steps, Side side, const OrderManager& orders)
+      : target_(steps * kLot), side_(side), orders_(orders) {}
   std::string_view tag() const override { return "crash"; }
   void on_quote(StrategyContext& context, const BestBidOffer&) override { act(context); }
   void on_order_update(StrategyContext& context, const Order&, OrderEvent event) override {
@@ -51,11 +53,11 @@ class StepBuyer final : public Strategy {
   void act(StrategyContext& context) {
     if (context.now_ns() < not_before_ns_ || context.has_open_order(0) || !context.is_tradeable(0))
       return;
-    const std::int64_t held = bought(orders_);
+    const std::int64_t held = traded(orders_, side_);
     if (held >= target_) return;
     OrderIntent intent;
     intent.instrument = 0;
-    intent.side = Side::kBuy;
+    intent.side = side_;
     intent.type = OrderType::kMarket;
     intent.quantity = Quantity{kLot};
     intent.intent = IntentKey::of({held / kLot});
@@ -63,12 +65,13 @@ class StepBuyer final : public Strategy {
   }
 
   std::int64_t target_;
+  Side side_;
   const OrderManager& orders_;
   TimeNs not_before_ns_ = 0;
 };
 
 int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps,
-        bool adopt_unknown) {
+        bool adopt_unknown, bool usdm) {
   InstrumentRegistry instruments;
   Instrument btc;
   btc.symbol = Symbol::from("BTCUSDT");
@@ -77,6 +80,12 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   btc.tick_size = Price{1'000'000};
   btc.step_size = Quantity{1'000};
   btc.min_quantity = Quantity{1'000};
+  if (usdm) {
+    btc.kind = InstrumentKind::kPerpetual;
+    btc.leverage = 10;
+    btc.bracket_table[btc.bracket_count++] =
+        MarginBracket{Money{50'000'000'000'000'000}, Rate{400'000}, Money{0}, 125};
+  }
   instruments.add(btc);
 
   std::string error;
@@ -96,9 +105,24 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   config.rest.orders_per_10s =
       10'000;  // the simulator has no order-rate limit; the test trades fast
   config.history_lookback_ns = kNsPerDay;
-  BinanceExecutionVenue venue(instruments, config, Secret(std::string("sim-api-key")),
-                              make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls,
-                              journal->watermark());
+  std::unique_ptr<BinanceExecutionVenue> venue_owner;
+  if (usdm) {
+    UsdmExecutionConfig usdm_config;
+    usdm_config.binance = config;
+    usdm_config.binance.rest.market = BinanceMarket::kUsdm;
+    usdm_config.binance.rest.orders_per_day = 0;
+    usdm_config.binance.ws_api_url.clear();
+    usdm_config.user_stream_url =
+        "ws://" + base_url.substr(base_url.find("://") + 3) + "/private/ws";
+    venue_owner = std::make_unique<UsdmExecutionVenue>(
+        instruments, usdm_config, Secret(std::string("sim-api-key")),
+        make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls, journal->watermark());
+  } else {
+    venue_owner = std::make_unique<BinanceExecutionVenue>(
+        instruments, config, Secret(std::string("sim-api-key")),
+        make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls, journal->watermark());
+  }
+  BinanceExecutionVenue& venue = *venue_owner;
   if (!venue.start(error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
@@ -110,7 +134,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
   engine.set_resolution_policy(
       {config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2, 500 * kNsPerMs});
-  engine.add_strategy(std::make_unique<StepBuyer>(steps, engine.orders()));
+  const Side side = usdm ? Side::kSell : Side::kBuy;
+  engine.add_strategy(std::make_unique<StepTrader>(steps, side, engine.orders()));
   std::set<std::string, std::less<>> known = journal->acknowledged_orders();
   for (const Order& order : journal->load_orders()) known.emplace(order.client_order_id.view());
   const auto unknown =
@@ -141,7 +166,7 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     quote.best_bid_offer.bid_quantity = Quantity{100'000'000};
     quote.best_bid_offer.ask_quantity = Quantity{100'000'000};
     engine.process(quote);
-    if (bought(engine.orders()) == steps * kLot && !engine.orders().has_open_order(0) &&
+    if (traded(engine.orders(), side) == steps * kLot && !engine.orders().has_open_order(0) &&
         engine.orders().pending_lookups() == 0) {
       std::printf("position %lld fills %lld\n",
                   static_cast<long long>(engine.portfolio().position(0).quantity.raw),
@@ -164,9 +189,9 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
 
 int main(int argc, char** argv) {
   if (argc != 4 && argc != 5) {
-    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt]\n");
+    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm]\n");
     return 2;
   }
-  return sigex::run(argv[1], argv[2], std::stoll(argv[3]),
-                    argc == 5 && std::string(argv[4]) == "adopt");
+  const std::string mode = argc == 5 ? argv[4] : "";
+  return sigex::run(argv[1], argv[2], std::stoll(argv[3]), mode == "adopt", mode == "usdm");
 }
