@@ -936,6 +936,78 @@ TEST(Daemon, APaperSessionOnAPerpetualRestartsMidShortAndReplaysIdentically) {
       << check.out;
 }
 
+// Live on Binance USD-M (the loopback exchange serving the futures API): start-up sets the
+// perpetual's margin type and leverage, a bearish signal opens a short, the daemon is
+// restarted mid-position (the short is read back from positionRisk and equals the journal's),
+// a bullish signal closes it reduce-only, and each order exists once on the exchange.
+TEST(Daemon, ALiveSessionOnBinanceUsdmShortsRestartsMidPositionAndClosesOnce) {
+  ExchangeSimulatorOptions exchange_options;
+  exchange_options.market = SimMarket::kUsdm;
+  exchange_options.fee_bps = 5;
+  exchange_options.exchange_info_path =
+      std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus-usdm/http_futures_market_exchange_info.json";
+  ExchangeSimulator exchange(exchange_options);
+  std::string error;
+  ASSERT_TRUE(exchange.start(error)) << error;
+  exchange.set_price("ETHUSDT", price("2683"));
+
+  DaemonSettings settings;
+  settings.mode = "live";
+  settings.token_metrics = true;
+  settings.eth_perpetual = true;
+  DaemonWorld world(settings);
+  world.write_config(fmt::format(
+      "[execution]\nvenue = \"binance_usdm\"\nrest_url = \"{}\"\n"
+      "user_stream_url = \"ws://{}/private/ws\"\napi_key_credential = \"\"\n"
+      "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
+      "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
+      exchange.base_url(), exchange.base_url().substr(7)));
+  const std::vector<std::string> keys{"SIGEX_BINANCE_API_KEY=sim-api-key",
+                                      "SIGEX_BINANCE_API_SECRET=sim-secret"};
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - 2 * kNsPerDay), -1);  // bearish ETH
+  const std::string state = (world.directory.path() / "state").string();
+  const auto journal_position = [&] {
+    std::string failure;
+    auto journal = Journal::open(state, Durability::kFull, failure);
+    EXPECT_TRUE(journal) << failure;
+    std::int64_t held = 0;
+    for (const FillRow& fill : journal->load_fills())
+      held += fill.side == Side::kBuy ? fill.quantity.raw : -fill.quantity.raw;
+    return held;  // ETHUSDT's quantity scale is Binance's: 8 decimals
+  };
+  {
+    auto daemon = world.start(keys, "live-usdm");
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    EXPECT_EQ(exchange.margin_type("ETHUSDT"), "CROSSED");
+    EXPECT_EQ(exchange.leverage("ETHUSDT"), 5);
+    const std::string status = world.ctl({"status"}).out;
+    EXPECT_NE(status.find("mode            live"), std::string::npos) << status;
+    EXPECT_NE(status.find(", liquidation "), std::string::npos) << status;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  EXPECT_LT(exchange.position("ETHUSDT"), 0) << "a short on the exchange";
+  EXPECT_EQ(journal_position(), exchange.position("ETHUSDT"));
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);  // bullish: close it
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start(keys, "live-usdm");
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("positions 0, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  EXPECT_EQ(exchange.position("ETHUSDT"), 0);
+  EXPECT_EQ(journal_position(), 0);
+  EXPECT_EQ(exchange.max_orders_per_id(), 1) << "an order was placed twice";
+  EXPECT_EQ(exchange.orders_placed(), 2u);
+  EXPECT_EQ(exchange.signature_failures(), 0u);
+}
+
 TEST(Daemon, APaperSessionReplaysThroughTheBacktesterToTheSameDecisions) {
   DaemonSettings settings;
   settings.token_metrics = true;
