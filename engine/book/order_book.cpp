@@ -185,15 +185,16 @@ bool BookSync::begin_diff(const DepthLevel& first) {
 
 bool BookSync::begin_usdm_diff(const DepthLevel& first) {
   // Binance USD-M's procedure (../shared/reference/binance-usdm-futures.md §8.1): drop events
-  // with u < the snapshot's lastUpdateId; the first one applied has U <= lastUpdateId <= u;
-  // after it, each event's pu must be the previous event's u (ids are shared by all symbols).
+  // with u < the snapshot's lastUpdateId; the first one applied has U <= lastUpdateId <= u,
+  // or (a snapshot taken exactly between two events) pu == lastUpdateId; after it, each
+  // event's pu must be the previous event's u (ids are shared by all symbols).
   if (first_after_snapshot_) {
     if (first.last_update_id < last_update_id_) {
       ++counters_.messages_dropped_old;
       action_ = Action::kDrop;
       return true;
     }
-    if (first.first_update_id > last_update_id_) {
+    if (first.first_update_id > last_update_id_ && first.previous_update_id != last_update_id_) {
       fail(counters_.gaps);
       return false;
     }

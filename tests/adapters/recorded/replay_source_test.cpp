@@ -179,5 +179,32 @@ TEST(ReplaySource, AUsdmDiffThatSkipsItsPredecessorIsAGap) {
   EXPECT_EQ(book.counters().gaps, 1u);
 }
 
+TEST(ReplaySource, AUsdmSnapshotTakenBetweenTwoDiffsIsFollowedByTheOneWhosePuIsIt) {
+  const auto run = [](std::uint64_t first, std::uint64_t previous) {
+    BookSync book;
+    DepthLevel snapshot{};
+    snapshot.flags =
+        DepthLevel::kSnapshot | DepthLevel::kFirstInMessage | DepthLevel::kLastInMessage;
+    snapshot.price = price("2500");
+    snapshot.quantity = quantity("1");
+    snapshot.first_update_id = snapshot.last_update_id = 100;
+    book.on_level(snapshot);
+    DepthLevel diff{};
+    diff.flags = DepthLevel::kFirstInMessage | DepthLevel::kLastInMessage;
+    diff.price = price("2501");
+    diff.quantity = quantity("1");
+    diff.side = Side::kSell;
+    diff.first_update_id = first;
+    diff.last_update_id = first + 5;
+    diff.previous_update_id = previous;
+    const bool resync = book.on_level(diff);
+    return std::pair{resync, book.counters().messages_applied};
+  };
+  // The snapshot is the book at id 100 exactly; the next diff starts after it and says so.
+  EXPECT_EQ(run(101, 100), (std::pair<bool, std::uint64_t>{false, 1u}));
+  // Starts after it but follows another event: one was missed.
+  EXPECT_EQ(run(105, 103), (std::pair<bool, std::uint64_t>{true, 0u}));
+}
+
 }  // namespace
 }  // namespace sigex
