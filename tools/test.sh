@@ -29,6 +29,8 @@ build/sigex check-config config/execution-binance.toml
 build/sigex check-config config/backtest-rebalance.toml
 build/sigex check-config config/run-paper.toml
 build/sigex check-config config/run-live.toml
+build/sigex check-config config/run-live-usdm.toml
+build/sigex check-config config/execution-binance-usdm.toml
 build/sigex check-config config/run-paper-simulator.toml
 build/sigex check-config config/backtest-grade-trend.toml
 build/sigex check-config config/backtest-grade-trend-perp.toml

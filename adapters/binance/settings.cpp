@@ -97,7 +97,7 @@ void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig&
   section.seconds("stream_poll_interval_s", binance.stream_poll_interval_ns, 1, 86'400);
   section.integer("weight_per_minute", binance.rest.weight_per_minute, 1, 1'000'000);
   section.integer("orders_per_10s", binance.rest.orders_per_10s, 1, 1'000'000);
-  section.integer("orders_per_day", binance.rest.orders_per_day, 1, 100'000'000);
+  section.integer("orders_per_day", binance.rest.orders_per_day, 0, 100'000'000);
   section.seconds("max_order_wait_s", binance.max_order_wait_ns, 1, 86'400);
   section.seconds("history_lookback_s", binance.history_lookback_ns, 0, 90LL * 86'400);
 }

@@ -30,6 +30,7 @@ class UsdmExecutionSettings final : public ExecutionSettings {
  public:
   std::string_view venue() const override { return "binance_usdm"; }
   DurationNs recv_window_ns() const override { return config.binance.rest.recv_window_ns; }
+  bool trades(InstrumentKind kind) const override { return kind == InstrumentKind::kPerpetual; }
   std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments, VenueKeys keys,
                                         const Clock& clock, const DurabilityWatermark& durability,
                                         std::string& error) const override;

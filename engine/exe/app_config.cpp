@@ -591,6 +591,18 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_execution(root.child("execution"), config);
   read_strategies(root.child("strategy"), config);
   root.finish();
+  if (config.execution.enabled && config.execution.settings) {
+    // One execution venue per daemon: every instrument must be of the kind it trades.
+    for (const auto& instrument : config.instruments) {
+      if (config.execution.settings->trades(instrument.kind)) continue;
+      errors.add(fmt::format(
+          "{}: [[instruments]] {} is {}, which [execution] venue = \"{}\" does not trade ({})",
+          path, instrument.symbol.view(), instrument.is_perpetual() ? "a perpetual" : "spot",
+          config.execution.venue,
+          instrument.is_perpetual() ? "perpetuals trade on venue = \"binance_usdm\""
+                                    : "spot trades on venue = \"binance\""));
+    }
+  }
   if (config.service.mode == RunMode::kLive && !config.execution.enabled) {
     errors.add(path +
                ": [service] mode = \"live\" needs an [execution] section (the exchange and where "

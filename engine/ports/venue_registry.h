@@ -50,6 +50,9 @@ class ExecutionSettings {
   virtual std::string_view venue() const = 0;
   // A request older than this cannot be accepted by the venue (the OMS's resolution policy).
   virtual DurationNs recv_window_ns() const = 0;
+  // Whether the venue trades instruments of this kind (Binance: spot; Binance USD-M:
+  // perpetuals). An instrument of another kind is a configuration error.
+  virtual bool trades(InstrumentKind kind) const = 0;
   // Not started. `durability`: the journal's watermark; an order leaves only once durable.
   virtual std::unique_ptr<LiveVenue> make_venue(const InstrumentRegistry& instruments,
                                                 VenueKeys keys, const Clock& clock,

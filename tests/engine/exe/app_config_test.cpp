@@ -457,6 +457,35 @@ TEST(AppConfigPerpetuals, BundledPerpetualConfigsAreValid) {
   EXPECT_EQ(perp.risk.max_leverage, std::vector<int>{3});
 }
 
+// The live USD-M examples are valid, and the execution venue must trade every instrument's
+// kind: a perpetual on the spot venue (or spot on the futures venue) is named with the fix.
+TEST(AppConfigPerpetuals, TheExecutionVenueMustTradeEachInstrumentsKind) {
+  for (const char* name : {"run-live-usdm.toml", "execution-binance-usdm.toml"}) {
+    ConfigErrors errors;
+    const AppConfig config =
+        load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
+    ASSERT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
+    EXPECT_EQ(config.execution.venue, "binance_usdm");
+    EXPECT_TRUE(config.execution.settings->trades(InstrumentKind::kPerpetual));
+    EXPECT_FALSE(config.execution.settings->trades(InstrumentKind::kSpot));
+  }
+  const std::string usdm = bundled("run-live-usdm.toml");
+  const std::string spot = bundled("run-live.toml");
+  std::string on_spot = usdm;
+  on_spot.replace(on_spot.find("[execution]\nvenue = \"binance_usdm\""), 34,
+                  "[execution]\nvenue = \"binance\"\nws_api_url = \"\"");
+  EXPECT_NE(problems_of(on_spot).find("[[instruments]] BTCUSDT is a perpetual, which [execution] "
+                                      "venue = \"binance\" does not trade (perpetuals trade on "
+                                      "venue = \"binance_usdm\")"),
+            std::string::npos)
+      << problems_of(on_spot);
+  std::string on_futures = spot;
+  on_futures.replace(on_futures.find("[execution]\nvenue = \"binance\""), 29,
+                     "[execution]\nvenue = \"binance_usdm\"");
+  EXPECT_NE(problems_of(on_futures).find("[[instruments]] ETHUSDT is spot"), std::string::npos)
+      << problems_of(on_futures);
+}
+
 TEST(AppConfigPerpetuals, EachMistakeIsNamed) {
   const std::string spot = bundled("backtest-grade-trend.toml");
   const std::string perp = bundled("backtest-grade-trend-perp.toml");
