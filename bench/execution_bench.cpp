@@ -1,4 +1,6 @@
-// Market event in memory -> signed Binance order request ready to write: the quote goes
+// Market event in memory -> signed Binance order request ready to write (spot, or with the
+// third argument 1 a USD-M perpetual: a short's sell with the margin, leverage and liquidation
+// checks, signed as POST /fapi/v1/order): the quote goes
 // through the engine (quote book, strategy, venue rules, risk, OMS handing the intent to the
 // journal's writer thread) to the venue port, where the request is built and HMAC-signed
 // exactly as the live venue does it. Per-event latency is recorded and reported as
@@ -42,7 +44,7 @@ std::filesystem::path scratch(const char* name) {
   return path;
 }
 
-InstrumentRegistry instruments() {
+InstrumentRegistry instruments(bool perpetual = false) {
   InstrumentRegistry registry;
   Instrument btc;
   btc.symbol = Symbol::from("BTCUSDT");
@@ -52,6 +54,12 @@ InstrumentRegistry instruments() {
   btc.tick_size = Price{1};
   btc.step_size = Quantity{1'000};
   btc.min_quantity = Quantity{1'000};
+  if (perpetual) {
+    btc.kind = InstrumentKind::kPerpetual;
+    btc.leverage = 5;
+    btc.bracket_table[btc.bracket_count++] =
+        MarginBracket{Money{INT64_MAX}, Rate{400'000}, Money{0}, 125};
+  }
   registry.add(btc);
   return registry;
 }
@@ -61,9 +69,11 @@ constexpr const char* kApiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6ut
 constexpr const char* kSecretKey =
     "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 
-BinanceRestConfig rest_config() {
+BinanceRestConfig rest_config(BinanceMarket market = BinanceMarket::kSpot) {
   BinanceRestConfig config;
-  config.rest_url = "https://api.binance.com";
+  config.market = market;
+  config.rest_url =
+      market == BinanceMarket::kUsdm ? "https://fapi.binance.com" : "https://api.binance.com";
   return config;
 }
 
@@ -71,9 +81,9 @@ BinanceRestConfig rest_config() {
 class SigningVenue final : public ExecutionVenue {
  public:
   SigningVenue(const InstrumentRegistry& instruments, const Clock& clock,
-               boost::asio::ssl::context& tls)
+               boost::asio::ssl::context& tls, BinanceMarket market)
       : instruments_(instruments),
-        rest_(rest_config(), Secret(std::string(kApiKey)),
+        rest_(rest_config(market), Secret(std::string(kApiKey)),
               make_hmac_signer(Secret(std::string(kSecretKey))), clock, tls) {}
   void send(const OrderCommand& command) override {
     entered_ = Steady::now();
@@ -106,22 +116,25 @@ class SigningVenue final : public ExecutionVenue {
   std::vector<ExecutionEvent> answers_;
 };
 
-// Buys 0.001 BTC at the ask on every quote; each quote is a new intent.
+// Buys 0.001 BTC at the ask (or sells at the bid: a short) on every quote; each quote is a
+// new intent.
 class EveryQuote final : public Strategy {
  public:
+  explicit EveryQuote(Side side) : side_(side) {}
   std::string_view tag() const override { return "bench"; }
   void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
     OrderIntent intent;
     intent.instrument = quote.instrument;
-    intent.side = Side::kBuy;
+    intent.side = side_;
     intent.type = OrderType::kLimit;
-    intent.price = quote.ask_price;
+    intent.price = side_ == Side::kBuy ? quote.ask_price : quote.bid_price;
     intent.quantity = Quantity{100'000};
     intent.intent = IntentKey{++sequence_};
     context.submit(intent);
   }
 
  private:
+  Side side_;
   std::uint64_t sequence_ = 0;
 };
 
@@ -181,7 +194,8 @@ bool pin_to_cpu(int cpu) {
 }
 
 void BM_MarketEventToSignedOrder(benchmark::State& state) {
-  const InstrumentRegistry registry = instruments();
+  const bool usdm = state.range(2) == 1;
+  const InstrumentRegistry registry = instruments(usdm);
   const auto directory = scratch("sigex-execution-bench");
   std::string error;
   // As a deployment would: the journal's writer thread and the watcher (standing in for the
@@ -195,7 +209,7 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   }
   SimulatedClock clock(1'700'000'000 * kNsPerSecond);
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
-  SigningVenue venue(registry, clock, tls);
+  SigningVenue venue(registry, clock, tls, usdm ? BinanceMarket::kUsdm : BinanceMarket::kSpot);
   // Every check runs; the order-rate throttle (10 000 per millisecond here) is set so that a
   // million orders a second (the burst) pass it: the point is the path's cost, not its verdict.
   RiskConfig risk;
@@ -203,7 +217,7 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   risk.max_orders_total = 10'000;
   risk.order_rate_window_ns = kNsPerMs;
   Engine engine(registry, clock, *journal, venue, risk, Money{1'000'000'000 * 100'000'000LL});
-  engine.add_strategy(std::make_unique<EveryQuote>());
+  engine.add_strategy(std::make_unique<EveryQuote>(usdm ? Side::kSell : Side::kBuy));
   engine.start();
   // The second argument turns on the daemon's order log (one key=value line per order event)
   // through spdlog's asynchronous logger, as the daemon runs it, into a null sink: what the
@@ -280,9 +294,11 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   pthread_setaffinity_np(pthread_self(), sizeof all, &all);
 }
 BENCHMARK(BM_MarketEventToSignedOrder)
-    ->Args({0, 0})
-    ->Args({100, 0})
-    ->Args({100, 1})
+    ->Args({0, 0, 0})
+    ->Args({100, 0, 0})
+    ->Args({100, 1, 0})
+    ->Args({0, 0, 1})
+    ->Args({100, 0, 1})
     ->UseManualTime()
     ->Iterations(20'000)
     ->Unit(benchmark::kMicrosecond);
