@@ -200,7 +200,7 @@ class BinanceExecutionVenue : public LiveVenue {
   const Clock& clock_;
   const DurabilityWatermark& durability_;
   BinanceRestClient rest_;
-  std::vector<SymbolFilters> filters_;  // by instrument id
+  std::vector<SymbolFilters> filters_;    // by instrument id
   std::vector<HeldQuantity> start_held_;  // read_account()
   std::vector<AccountOrder> history_orders_;
   std::map<VenueOrderId, std::vector<std::pair<VenueFill, Side>>> history_trades_;

@@ -24,14 +24,14 @@ struct BinanceEndpoints {
 };
 
 constexpr BinanceEndpoints kSpotEndpoints{
-    {"/api/v3/time", 1},      {"/api/v3/exchangeInfo", 20}, {"/api/v3/order", 1},
-    {"/api/v3/order", 4},     {"/api/v3/openOrders", 6},    {"/api/v3/myTrades", 20},
+    {"/api/v3/time", 1},       {"/api/v3/exchangeInfo", 20}, {"/api/v3/order", 1},
+    {"/api/v3/order", 4},      {"/api/v3/openOrders", 6},    {"/api/v3/myTrades", 20},
     {"/api/v3/allOrders", 20}, {"/api/v3/ticker/price", 2},  {"/api/v3/depth", 50}};
 
 constexpr BinanceEndpoints kUsdmEndpoints{
-    {"/fapi/v1/time", 1},       {"/fapi/v1/exchangeInfo", 1}, {"/fapi/v1/order", 1},
-    {"/fapi/v1/order", 1},      {"/fapi/v1/openOrders", 1},   {"/fapi/v1/userTrades", 5},
-    {"/fapi/v1/allOrders", 5},  {"/fapi/v1/ticker/price", 1}, {"/fapi/v1/depth", 20}};
+    {"/fapi/v1/time", 1},      {"/fapi/v1/exchangeInfo", 1}, {"/fapi/v1/order", 1},
+    {"/fapi/v1/order", 1},     {"/fapi/v1/openOrders", 1},   {"/fapi/v1/userTrades", 5},
+    {"/fapi/v1/allOrders", 5}, {"/fapi/v1/ticker/price", 1}, {"/fapi/v1/depth", 20}};
 
 constexpr const BinanceEndpoints& binance_endpoints(BinanceMarket market) {
   return market == BinanceMarket::kUsdm ? kUsdmEndpoints : kSpotEndpoints;

@@ -390,9 +390,8 @@ class BinanceMarketDataFeed::Impl {
       if (snapshot_in_flight_[id] || !resync_pending_[id].exchange(false)) continue;
       snapshot_in_flight_[id] = true;
       ++snapshots_requested_;
-      const std::string target = rest_url_.target +
-                                 binance_endpoints(config_.market).depth.path + "?symbol=" +
-                                 std::string(instruments_.get(id).symbol.view()) +
+      const std::string target = rest_url_.target + binance_endpoints(config_.market).depth.path +
+                                 "?symbol=" + std::string(instruments_.get(id).symbol.view()) +
                                  "&limit=" + std::to_string(config_.snapshot_limit);
       http_get(
           io_, tls_, rest_url_, target, {}, config_.snapshot_timeout_ns,
@@ -421,9 +420,8 @@ class BinanceMarketDataFeed::Impl {
     padded_.assign(response.body.begin(), response.body.end());
     padded_.resize(response.body.size() + simdjson::SIMDJSON_PADDING, '\0');
     batch_.clear();
-    const auto parsed =
-        parser_.parse(std::string_view(padded_.data(), response.body.size()), now_ns, id, batch_,
-                      config_.market);
+    const auto parsed = parser_.parse(std::string_view(padded_.data(), response.body.size()),
+                                      now_ns, id, batch_, config_.market);
     if (!parsed) {
       ++snapshot_failures_;
       log_warn("market data: depth snapshot {} unreadable ({})", target, parsed.error().what);

@@ -78,7 +78,8 @@ HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::stri
 
 bool BinanceRestClient::sync_clock(std::string& error) {
   const TimeNs sent = clock_.now_ns();
-  const HttpResponse response = send(HttpSession::Method::kGet, endpoints_.time.path, "", "", endpoints_.time.weight, false);
+  const HttpResponse response =
+      send(HttpSession::Method::kGet, endpoints_.time.path, "", "", endpoints_.time.weight, false);
   const TimeNs received = clock_.now_ns();
   if (response.transport_failed() || response.status != 200) {
     error = "server time: " + (response.transport_failed()
@@ -144,8 +145,9 @@ HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId 
               endpoints_.my_trades.weight, false);
 }
 
-HttpResponse BinanceRestClient::history_between(const BinanceEndpoint& endpoint, std::string_view symbol,
-                                                std::int64_t start_ms, std::int64_t end_ms) {
+HttpResponse BinanceRestClient::history_between(const BinanceEndpoint& endpoint,
+                                                std::string_view symbol, std::int64_t start_ms,
+                                                std::int64_t end_ms) {
   QueryString params;
   params.add("symbol", symbol)
       .add("startTime", std::to_string(start_ms))
@@ -177,8 +179,8 @@ HttpResponse BinanceRestClient::ticker_price(std::string_view symbol) {
 void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
                                        std::int64_t timestamp, std::string& body) const {
   if (config_.market == BinanceMarket::kUsdm) {
-    usdm_new_order_body(command, instrument, timestamp, config_.recv_window_ns / kNsPerMs,
-                        *signer_, body);
+    usdm_new_order_body(command, instrument, timestamp, config_.recv_window_ns / kNsPerMs, *signer_,
+                        body);
     return;
   }
   body.clear();
@@ -200,9 +202,8 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
     return call;
   }
   new_order_body(command, instrument, timestamp_ms(), order_body_);
-  const HttpResponse response =
-      send(HttpSession::Method::kPost, endpoints_.order.path, std::string(), order_body_,
-           endpoints_.order.weight, true);
+  const HttpResponse response = send(HttpSession::Method::kPost, endpoints_.order.path,
+                                     std::string(), order_body_, endpoints_.order.weight, true);
   if (response.step == "rate_limit") {
     call.sent = false;
     call.answer.outcome = OrderOutcome::kRejected;
@@ -266,7 +267,7 @@ OrderCall BinanceRestClient::cancel_order(std::string_view symbol,
 }
 
 HttpResponse BinanceRestClient::signed_request(HttpSession::Method method, const std::string& path,
-                                       QueryString params, std::int64_t weight) {
+                                               QueryString params, std::int64_t weight) {
   params.add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
       .add("timestamp", std::to_string(timestamp_ms()));
   const auto [query, body] = sign_rest(*signer_, params.text(), "");

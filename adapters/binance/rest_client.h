@@ -2,12 +2,12 @@
 
 // The signed Binance REST client, spot or USD-M (config.market picks the paths): server time,
 // exchange info, new order, cancel, query by client order id, open orders, account history;
-// the spot account, or the USD-M position mode, margin type, leverage, positions and funding. One keep-alive session on the caller's thread.
-// Every signed request carries X-MBX-APIKEY, `timestamp` (our clock corrected by the measured
-// server offset) and `recvWindow`; the signature is computed over exactly the bytes sent.
-// Order requests are never retried here: an answer that is not definite comes back as
-// OrderOutcome::kUnknown and the OMS resolves it by asking for the order by its client id.
-// Rate-limit headers feed the tracker; a request the tracker refuses is not sent.
+// the spot account, or the USD-M position mode, margin type, leverage, positions and funding. One
+// keep-alive session on the caller's thread. Every signed request carries X-MBX-APIKEY, `timestamp`
+// (our clock corrected by the measured server offset) and `recvWindow`; the signature is computed
+// over exactly the bytes sent. Order requests are never retried here: an answer that is not
+// definite comes back as OrderOutcome::kUnknown and the OMS resolves it by asking for the order by
+// its client id. Rate-limit headers feed the tracker; a request the tracker refuses is not sent.
 
 #include <atomic>
 #include <memory>
@@ -100,8 +100,8 @@ class BinanceRestClient {
   HttpResponse history_between(const BinanceEndpoint& endpoint, std::string_view symbol,
                                std::int64_t start_ms, std::int64_t end_ms);
   // A signed request of `path` with `params` (recvWindow and timestamp added).
-  HttpResponse signed_request(HttpSession::Method method, const std::string& path, QueryString params,
-                      std::int64_t weight);
+  HttpResponse signed_request(HttpSession::Method method, const std::string& path,
+                              QueryString params, std::int64_t weight);
 
   BinanceRestConfig config_;
   const BinanceEndpoints& endpoints_;

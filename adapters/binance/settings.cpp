@@ -42,7 +42,8 @@ void read_binance_feed_keys(ConfigSection& section, BinanceMarketDataConfig& bin
   section.boolean("book_ticker", binance.book_ticker);
   section.text("trade_stream", binance.trade_stream);
   if (usdm && binance.trade_stream != "aggTrade" && binance.trade_stream != "none") {
-    section.error("trade_stream", "expected \"aggTrade\" or \"none\" (USD-M has no raw trade stream)");
+    section.error("trade_stream",
+                  "expected \"aggTrade\" or \"none\" (USD-M has no raw trade stream)");
   } else if (binance.trade_stream != "trade" && binance.trade_stream != "aggTrade" &&
              binance.trade_stream != "none") {
     section.error("trade_stream", "expected \"trade\", \"aggTrade\" or \"none\"");

@@ -41,10 +41,10 @@ bool UsdmExecutionVenue::check_listing(const Instrument& instrument, const Symbo
                                        std::string& error) {
   const std::string name(instrument.symbol.view());
   if (filters.contract_type != "PERPETUAL") {
-    error = "instrument " + name + " is listed on Binance USD-M as " +
-            (filters.contract_type.empty() ? std::string("no contract type")
-                                           : filters.contract_type) +
-            ", not as a PERPETUAL";
+    error =
+        "instrument " + name + " is listed on Binance USD-M as " +
+        (filters.contract_type.empty() ? std::string("no contract type") : filters.contract_type) +
+        ", not as a PERPETUAL";
     return false;
   }
   if (filters.quote_asset != instrument.quote_asset.view()) {
@@ -57,8 +57,8 @@ bool UsdmExecutionVenue::check_listing(const Instrument& instrument, const Symbo
 
 bool UsdmExecutionVenue::configure_account(std::string& error) {
   // One-way mode only: sigex's positions are signed, with no LONG/SHORT legs.
-  const auto dual = parse_answer("position mode", rest_.position_mode(), parse_dual_side_position,
-                                 error);
+  const auto dual =
+      parse_answer("position mode", rest_.position_mode(), parse_dual_side_position, error);
   if (!dual) return false;
   if (*dual) {
     error =
@@ -174,8 +174,7 @@ bool UsdmExecutionVenue::waives(FilterFailure failure, Side side, Quantity quant
   // that only shrinks the position is sent with reduceOnly and passes.
   if (failure != FilterFailure::kNotionalBelowMinimum) return false;
   const std::int64_t held = holdings_[instrument].load();
-  return side == Side::kSell ? held > 0 && quantity.raw <= held
-                             : held < 0 && quantity.raw <= -held;
+  return side == Side::kSell ? held > 0 && quantity.raw <= held : held < 0 && quantity.raw <= -held;
 }
 
 void UsdmExecutionVenue::poll_funding(TimeNs now_ns) {
@@ -264,24 +263,21 @@ void UsdmExecutionVenue::hand_on_venue_orders(const Instrument& instrument) {
   const std::int64_t now_ms = clock_.now_ns() / kNsPerMs;
   const std::int64_t from_ms = std::max(venue_orders_from_ms_ - 60'000, now_ms - 86'400'000 + 1);
   std::string error;
-  const auto orders = parse_answer(
-      "order history", rest_.all_orders_between(symbol, from_ms, now_ms), parse_order_reports,
-      error);
+  const auto orders =
+      parse_answer("order history", rest_.all_orders_between(symbol, from_ms, now_ms),
+                   parse_order_reports, error);
   if (!orders) return;
   for (const VenueOrderReport& order : *orders) {
-    if (!is_venue_minted_id(order.client_order_id.view()) ||
-        order.executed_quantity.raw <= 0) {
+    if (!is_venue_minted_id(order.client_order_id.view()) || order.executed_quantity.raw <= 0) {
       continue;
     }
-    const auto trades =
-        parse_answer("trades", rest_.my_trades(symbol, order.order_id), parse_account_trades,
-                     error);
+    const auto trades = parse_answer("trades", rest_.my_trades(symbol, order.order_id),
+                                     parse_account_trades, error);
     if (!trades) return;
     for (const VenueFill& fill : *trades) {
       if (fill.order_id != order.order_id) continue;
-      ExecutionEvent event =
-          fill_event(fill, order.side, instrument.id, order.client_order_id, order.order_id,
-                     order.transact_time_ns);
+      ExecutionEvent event = fill_event(fill, order.side, instrument.id, order.client_order_id,
+                                        order.order_id, order.transact_time_ns);
       event.kind = ExecutionKind::kVenueFill;
       event.side = order.side;
       ++usdm_counters_.venue_fills;
@@ -326,8 +322,8 @@ void UsdmExecutionVenue::on_order_update(const UsdmOrderUpdate& update) {
   if (update.venue_order) {
     // A liquidation or auto-deleveraging: not sigex's order, but its position changed.
     if (!traded) return;
-    ExecutionEvent event = fill_event(update.fill, update.side, instrument->id, id,
-                                      update.order_id, update.transact_time_ns);
+    ExecutionEvent event = fill_event(update.fill, update.side, instrument->id, id, update.order_id,
+                                      update.transact_time_ns);
     event.kind = ExecutionKind::kVenueFill;
     event.side = update.side;
     ++usdm_counters_.venue_fills;

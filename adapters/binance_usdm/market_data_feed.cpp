@@ -30,8 +30,8 @@ UsdmMarketDataFeed::UsdmMarketDataFeed(const UsdmMarketDataConfig& config,
     : public_route_(std::make_unique<BinanceMarketDataFeed>(public_route(config), instruments,
                                                             queue, clock)) {
   if (config.feed.trade_stream != "none" || config.feed.mark_price) {
-    market_route_ = std::make_unique<BinanceMarketDataFeed>(market_route(config), instruments,
-                                                            queue, clock);
+    market_route_ =
+        std::make_unique<BinanceMarketDataFeed>(market_route(config), instruments, queue, clock);
   }
 }
 

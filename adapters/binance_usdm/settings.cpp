@@ -53,16 +53,16 @@ std::unique_ptr<MarketDataFeed> UsdmMarketDataSettings::make_feed(
   return std::make_unique<UsdmMarketDataFeed>(config, instruments, queue, clock);
 }
 
-std::unique_ptr<LiveVenue> UsdmExecutionSettings::make_venue(
-    const InstrumentRegistry& instruments, VenueKeys keys, const Clock& clock,
-    const DurabilityWatermark& durability, std::string& error) const {
+std::unique_ptr<LiveVenue> UsdmExecutionSettings::make_venue(const InstrumentRegistry& instruments,
+                                                             VenueKeys keys, const Clock& clock,
+                                                             const DurabilityWatermark& durability,
+                                                             std::string& error) const {
   auto signer = make_binance_signer(key_type, std::move(keys.api_secret), error);
   if (!signer) return nullptr;
   auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
   if (!error.empty()) return nullptr;
   return std::make_unique<UsdmExecutionVenue>(instruments, config, std::move(keys.api_key),
-                                              std::move(signer), clock, std::move(tls),
-                                              durability);
+                                              std::move(signer), clock, std::move(tls), durability);
 }
 
 const VenueType& binance_usdm_venue_type() {

@@ -1,7 +1,7 @@
 #include "adapters/binance_usdm/user_stream.h"
 
-#include <boost/asio/post.hpp>
 #include <simdjson.h>
+#include <boost/asio/post.hpp>
 
 #include "adapters/binance/rest_outcome.h"
 #include "engine/logging/log.h"

@@ -43,8 +43,9 @@ class CrashTest : public ::testing::Test {
     if (usdm()) {
       options.market = SimMarket::kUsdm;
       options.fee_bps = 5;
-      options.exchange_info_path = std::string(SIGEX_SOURCE_DIR) +
-                                   "/tests/data/nautilus-usdm/http_futures_market_exchange_info.json";
+      options.exchange_info_path =
+          std::string(SIGEX_SOURCE_DIR) +
+          "/tests/data/nautilus-usdm/http_futures_market_exchange_info.json";
     }
     options.fee_asset = SimFeeAsset::kReceived;
     options.balances["USDT"] = Money{100'000'000LL * 100'000'000};
@@ -70,8 +71,8 @@ class CrashTest : public ::testing::Test {
     for (auto& entry : environment) envp.push_back(entry.data());
     envp.push_back(nullptr);
     const char* mode = adopt ? "adopt" : usdm() ? "usdm" : nullptr;
-    const char* argv[] = {SIGEX_CRASH_DRIVER, state.c_str(), url.c_str(), steps_text.c_str(), mode,
-                          nullptr};
+    const char* argv[] = {SIGEX_CRASH_DRIVER, state.c_str(), url.c_str(),
+                          steps_text.c_str(), mode,          nullptr};
     pid_t pid = 0;
     EXPECT_EQ(posix_spawn(&pid, SIGEX_CRASH_DRIVER, nullptr, nullptr, const_cast<char**>(argv),
                           envp.data()),

@@ -157,8 +157,7 @@ class ExchangeSimulator::Impl {
       return reply;
     }
     if (options_.market == SimMarket::kUsdm && !in_twin_) {
-      if (path.starts_with("/api/"))
-        return error(404, -1000, "Unknown path (this is USD-M)");
+      if (path.starts_with("/api/")) return error(404, -1000, "Unknown path (this is USD-M)");
       if (path == "/fapi/v1/listenKey") return listen_key(request);
       if (auto reply = usdm_route(request, path, query, now_ms)) return *reply;
     } else if (path.starts_with("/fapi/")) {
@@ -259,7 +258,8 @@ class ExchangeSimulator::Impl {
       if (path == "/fapi/v1/marginType" && request.method == "POST") {
         std::string& type = margin_types[params["symbol"]];
         if (type.empty()) type = "CROSSED";
-        if (type == params["marginType"]) return error(400, -4046, "No need to change margin type.");
+        if (type == params["marginType"])
+          return error(400, -4046, "No need to change margin type.");
         if (positions[params["symbol"]].amount != 0)
           return error(400, -4048, "Margin type cannot be changed if there exists position.");
         type = params["marginType"];
@@ -276,9 +276,12 @@ class ExchangeSimulator::Impl {
   std::optional<SimReply> usdm_route(const SimRequest& request, const std::string& path,
                                      const std::string& query, std::int64_t now_ms) {
     static const std::map<std::string, std::string> kTwins = {
-        {"/fapi/v1/time", "/api/v3/time"},           {"/fapi/v1/exchangeInfo", "/api/v3/exchangeInfo"},
-        {"/fapi/v1/ticker/price", "/api/v3/ticker/price"}, {"/fapi/v1/order", "/api/v3/order"},
-        {"/fapi/v1/userTrades", "/api/v3/myTrades"},  {"/fapi/v1/allOrders", "/api/v3/allOrders"},
+        {"/fapi/v1/time", "/api/v3/time"},
+        {"/fapi/v1/exchangeInfo", "/api/v3/exchangeInfo"},
+        {"/fapi/v1/ticker/price", "/api/v3/ticker/price"},
+        {"/fapi/v1/order", "/api/v3/order"},
+        {"/fapi/v1/userTrades", "/api/v3/myTrades"},
+        {"/fapi/v1/allOrders", "/api/v3/allOrders"},
         {"/fapi/v1/openOrders", "/api/v3/openOrders"}};
     (void)now_ms;
     const auto twin = kTwins.find(path);
@@ -300,7 +303,9 @@ class ExchangeSimulator::Impl {
     }
     if (request.method == "PUT") {
       if (listen_key_.empty())
-        return error(400, -1125, "This listenKey does not exist. Please use POST /fapi/v1/listenKey to recreate listenKey");
+        return error(400, -1125,
+                     "This listenKey does not exist. Please use POST /fapi/v1/listenKey to "
+                     "recreate listenKey");
       ++listen_key_keepalives;
       return ok(R"({"listenKey":")" + listen_key_ + "\"}");
     }
@@ -431,9 +436,8 @@ class ExchangeSimulator::Impl {
   }
 
   SimReply duplicate_answer() const {
-    return options_.market == SimMarket::kUsdm
-               ? error(400, -4116, "ClientOrderId is duplicated.")
-               : error(400, -2010, "Duplicate order sent.");
+    return options_.market == SimMarket::kUsdm ? error(400, -4116, "ClientOrderId is duplicated.")
+                                               : error(400, -2010, "Duplicate order sent.");
   }
 
   // USD-M's initial margin check (cross): every position's notional at the market over its
@@ -452,8 +456,8 @@ class ExchangeSimulator::Impl {
         if (std::abs(after) <= std::abs(amount)) return true;  // it only shrinks the position
         amount = after;
       }
-      const Money value = notional(market, 8, Quantity{std::abs(amount)}, 8, Rounding::kUp)
-                              .value_or(Money{0});
+      const Money value =
+          notional(market, 8, Quantity{std::abs(amount)}, 8, Rounding::kUp).value_or(Money{0});
       required += value.raw / std::max(leverage_of(name), 1);
       equity += notional(Price{market.raw - position.entry.raw}, 8, Quantity{position.amount}, 8,
                          Rounding::kDown)
@@ -467,7 +471,6 @@ class ExchangeSimulator::Impl {
     }
     return required <= equity;
   }
-
 
   SimOrder* find_open(const std::string& client_id) {
     for (auto& order : orders) {
@@ -559,7 +562,8 @@ class ExchangeSimulator::Impl {
     trade.time_ms = wall_ms();
     const Money value =
         notional(trade.price, 8, trade.quantity, 8, Rounding::kDown).value_or(Money{0});
-    trade.commission = Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
+    trade.commission =
+        Money{mul_div(value.raw, options_.fee_bps, 10'000, Rounding::kUp).value_or(0)};
     trade.commission_asset = "USDT";
     SimPosition& position = positions[order.symbol];
     const std::int64_t side = order.side == "BUY" ? 1 : -1;
@@ -579,7 +583,8 @@ class ExchangeSimulator::Impl {
     } else if (sign_of(position.amount) != sign_of(before)) {
       position.entry = trade.price;  // flipped: the rest opened at this price
     } else if (std::abs(position.amount) > std::abs(before)) {
-      const auto old_value = notional(position.entry, 8, Quantity{std::abs(before)}, 8, Rounding::kDown);
+      const auto old_value =
+          notional(position.entry, 8, Quantity{std::abs(before)}, 8, Rounding::kDown);
       position.entry = Price{(old_value.value_or(Money{0}).raw + value.raw) * 100'000'000 /
                              std::abs(position.amount)};
     }
@@ -604,10 +609,10 @@ class ExchangeSimulator::Impl {
   // An ORDER_TRADE_UPDATE to every listenKey stream.
   std::string usdm_order_event(const SimOrder& order, std::string_view execution,
                                const SimTrade* trade) const {
-    const Money average{order.executed.raw > 0
-                            ? mul_div(order.quote.raw, 100'000'000, order.executed.raw, Rounding::kDown)
-                                  .value_or(0)
-                            : 0};
+    const Money average{
+        order.executed.raw > 0
+            ? mul_div(order.quote.raw, 100'000'000, order.executed.raw, Rounding::kDown).value_or(0)
+            : 0};
     return fmt::format(
         R"({{"e":"ORDER_TRADE_UPDATE","E":{},"T":{},"o":{{"s":"{}","c":"{}","S":"{}","o":"{}","f":"{}",)"
         R"("q":"{}","p":"{}","ap":"{}","sp":"0","x":"{}","X":"{}","i":{},"l":"{}","z":"{}","L":"{}",)"
@@ -841,14 +846,16 @@ class ExchangeSimulator::Impl {
     if (position.amount == 0) return;
     const Money value =
         notional(mark, 8, Quantity{position.amount}, 8, Rounding::kDown).value_or(Money{0});
-    const std::int64_t payment = -mul_div(value.raw, rate, 100'000'000, Rounding::kDown).value_or(0);
+    const std::int64_t payment =
+        -mul_div(value.raw, rate, 100'000'000, Rounding::kDown).value_or(0);
     balances["USDT"] += payment;
     const std::int64_t time_ms = std::max(wall_ms(), last_funding_ms_ + 1);
     last_funding_ms_ = time_ms;
     incomes.push_back({symbol, payment, time_ms, ++tran_id_});
     push(fmt::format(
         R"({{"e":"ACCOUNT_UPDATE","E":{},"T":{},"a":{{"m":"FUNDING_FEE","B":[{{"a":"USDT","wb":"{}","cw":"{}","bc":"0"}}],"P":[]}}}})",
-        time_ms, time_ms, format_decimal(balances["USDT"], 8), format_decimal(balances["USDT"], 8)));
+        time_ms, time_ms, format_decimal(balances["USDT"], 8),
+        format_decimal(balances["USDT"], 8)));
   }
 
   // The venue closes the whole position itself (a liquidation): an `autoclose-` order filled
@@ -963,11 +970,10 @@ class ExchangeSimulator::Impl {
   std::string order_json(const SimOrder& order, bool with_fills) const {
     if (options_.market == SimMarket::kUsdm) {
       // RESULT answers and queries: no fills[] on USD-M.
-      const Money average{order.executed.raw > 0
-                              ? mul_div(order.quote.raw, 100'000'000, order.executed.raw,
-                                        Rounding::kDown)
-                                    .value_or(0)
-                              : 0};
+      const Money average{order.executed.raw > 0 ? mul_div(order.quote.raw, 100'000'000,
+                                                           order.executed.raw, Rounding::kDown)
+                                                       .value_or(0)
+                                                 : 0};
       return fmt::format(
           R"({{"orderId":{},"symbol":"{}","status":"{}","clientOrderId":"{}","price":"{}","avgPrice":"{}",)"
           R"("origQty":"{}","executedQty":"{}","cumQty":"{}","cumQuote":"{}","timeInForce":"{}","type":"{}",)"

@@ -1,9 +1,9 @@
 #pragma once
 
-// A loopback Binance spot or USD-M perpetuals REST simulator for execution tests: signed endpoints checked like
-// Binance does (X-MBX-APIKEY, HMAC-SHA256 signature over query + body, timestamp within
-// recvWindow), newClientOrderId unique among *open* orders only (so a blind resend of a filled
-// order trades twice, as on Binance), market and limit orders matched against a set price,
+// A loopback Binance spot or USD-M perpetuals REST simulator for execution tests: signed endpoints
+// checked like Binance does (X-MBX-APIKEY, HMAC-SHA256 signature over query + body, timestamp
+// within recvWindow), newClientOrderId unique among *open* orders only (so a blind resend of a
+// filled order trades twice, as on Binance), market and limit orders matched against a set price,
 // FULL answers with fills, rate-limit headers. Faults are queued and each applies to the next
 // order request, including the ones that make an outcome unknown: the order is placed and
 // then the answer is a 5xx, -1007, -2010, a cut or reset connection or comes too late.

@@ -215,7 +215,8 @@ class FeedSimulator::Impl {
     SymbolBook* book = nullptr;
     std::size_t limit = 1000;
     // Spot's and USD-M's snapshot paths (the parameters are the same).
-    if (request.target.starts_with("/api/v3/depth") || request.target.starts_with("/fapi/v1/depth")) {
+    if (request.target.starts_with("/api/v3/depth") ||
+        request.target.starts_with("/fapi/v1/depth")) {
       const auto query = request.target.find('?');
       for (const auto& [key, value] :
            split_query(query == std::string::npos ? "" : request.target.substr(query + 1))) {

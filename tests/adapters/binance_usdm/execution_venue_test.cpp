@@ -115,7 +115,8 @@ class UsdmVenueTest : public ::testing::Test {
         const auto update = orders_->apply(event, clock_.now_ns());
         if (update && update->new_fill) {
           journal_->record_fill(*update->order, event, PositionRow{});
-          position_ += update->order->side == Side::kBuy ? event.quantity : Quantity{-event.quantity.raw};
+          position_ +=
+              update->order->side == Side::kBuy ? event.quantity : Quantity{-event.quantity.raw};
           ++fills_;
         }
       }
@@ -130,7 +131,8 @@ class UsdmVenueTest : public ::testing::Test {
 
   // The exchange's position, at the instrument's scale.
   Quantity exchange_position() {
-    return Quantity{from_venue(simulator_->position("BTCUSDT"), instruments_.get(0).quantity_scale)};
+    return Quantity{
+        from_venue(simulator_->position("BTCUSDT"), instruments_.get(0).quantity_scale)};
   }
 
   void expect_one_order_fills_once_and_positions_agree(const ClientOrderId& id) {

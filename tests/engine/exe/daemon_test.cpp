@@ -945,7 +945,8 @@ TEST(Daemon, ALiveSessionOnBinanceUsdmShortsRestartsMidPositionAndClosesOnce) {
   exchange_options.market = SimMarket::kUsdm;
   exchange_options.fee_bps = 5;
   exchange_options.exchange_info_path =
-      std::string(SIGEX_SOURCE_DIR) + "/tests/data/nautilus-usdm/http_futures_market_exchange_info.json";
+      std::string(SIGEX_SOURCE_DIR) +
+      "/tests/data/nautilus-usdm/http_futures_market_exchange_info.json";
   ExchangeSimulator exchange(exchange_options);
   std::string error;
   ASSERT_TRUE(exchange.start(error)) << error;
@@ -956,12 +957,12 @@ TEST(Daemon, ALiveSessionOnBinanceUsdmShortsRestartsMidPositionAndClosesOnce) {
   settings.token_metrics = true;
   settings.eth_perpetual = true;
   DaemonWorld world(settings);
-  world.write_config(fmt::format(
-      "[execution]\nvenue = \"binance_usdm\"\nrest_url = \"{}\"\n"
-      "user_stream_url = \"ws://{}/private/ws\"\napi_key_credential = \"\"\n"
-      "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
-      "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
-      exchange.base_url(), exchange.base_url().substr(7)));
+  world.write_config(
+      fmt::format("[execution]\nvenue = \"binance_usdm\"\nrest_url = \"{}\"\n"
+                  "user_stream_url = \"ws://{}/private/ws\"\napi_key_credential = \"\"\n"
+                  "api_key_env = \"SIGEX_BINANCE_API_KEY\"\napi_secret_credential = \"\"\n"
+                  "api_secret_env = \"SIGEX_BINANCE_API_SECRET\"\n",
+                  exchange.base_url(), exchange.base_url().substr(7)));
   const std::vector<std::string> keys{"SIGEX_BINANCE_API_KEY=sim-api-key",
                                       "SIGEX_BINANCE_API_SECRET=sim-secret"};
   const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
