@@ -249,12 +249,18 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
     // failure), nothing sigex knows does.
     if (!after_failure && mismatched_.insert(instrument.id).second) continue;
     ++usdm_counters_.position_mismatches;
-    ++counters_.alerts;
-    log_error(
-        "ALERT: the Binance USD-M position of {} is {} where sigex's fills explain {}; check "
-        "the account (orders placed outside sigex, a liquidation)",
-        instrument.symbol.view(), format_decimal(amount_of(instrument), kBinanceScale),
-        format_decimal(held, kBinanceScale));
+    log_warn("the Binance USD-M position of {} is {} where the fills handed on explain {}",
+             instrument.symbol.view(), format_decimal(amount_of(instrument), kBinanceScale),
+             format_decimal(held, kBinanceScale));
+    // Reported: the engine compares it with the journal and halts the instrument on a
+    // difference (the venue's own view may lag a fill the engine already has).
+    ExecutionEvent report{};
+    report.kind = ExecutionKind::kPositionReport;
+    report.instrument = instrument.id;
+    report.quantity = Quantity{from_venue(amount_of(instrument), instrument.quantity_scale)};
+    report.receive_time_ns = clock_.now_ns();
+    report.venue_time_ns = report.receive_time_ns;
+    answers_.enqueue(report);
   }
 }
 

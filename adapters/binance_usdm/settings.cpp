@@ -39,8 +39,8 @@ std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
                     "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
     }
   }
-  section.seconds("listen_key_keepalive_s", usdm.listen_key_keepalive_ns, 1, 50 * 60);
-  section.seconds("funding_poll_interval_s", usdm.funding_poll_interval_ns, 1, 8 * 3600);
+  section.seconds("listen_key_keepalive_s", usdm.listen_key_keepalive_ns, 1, 3000);
+  section.seconds("funding_poll_interval_s", usdm.funding_poll_interval_ns, 1, 28'800);
   section.seconds("position_check_interval_s", usdm.position_check_interval_ns, 1, 3600);
   return settings;
 }

@@ -58,6 +58,8 @@ std::string_view to_string(ExecutionKind kind) {
       return "FUNDING";
     case ExecutionKind::kVenueFill:
       return "VENUE_FILL";
+    case ExecutionKind::kPositionReport:
+      return "POSITION_REPORT";
   }
   return "?";
 }

@@ -221,6 +221,10 @@ enum class ExecutionKind : std::uint8_t {
   // A fill of an order the venue placed itself (a liquidation, Binance "autoclose-"): `side`
   // says which way; the client id is the venue's. Applied to the position like any fill.
   kVenueFill,
+  // The venue's position of the instrument (`quantity`, signed), reported when it differs from
+  // what the fills the venue handed on explain, and nothing of the venue's own explains it.
+  // The engine compares it with the journal's and halts the instrument when they differ.
+  kPositionReport,
 };
 
 // Which asset a fill's fee was charged in. Binance spot charges a buy's fee in the base asset

@@ -218,6 +218,7 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
       return std::nullopt;  // handled above
     case ExecutionKind::kFunding:
     case ExecutionKind::kVenueFill:
+    case ExecutionKind::kPositionReport:
       return std::nullopt;  // not order events: the engine books them
     case ExecutionKind::kFill: {
       if (seen_trades_.contains({event.instrument, event.trade_id})) {

@@ -524,6 +524,24 @@ void Engine::book_account_event(const AccountEventRow& row) {
                         FillFee::in_quote(row.fee));
 }
 
+void Engine::handle_position_report(const ExecutionEvent& event) {
+  const Instrument& instrument = instruments_.get(event.instrument);
+  const Quantity journaled = portfolio_.position(event.instrument).quantity;
+  if (journaled == event.quantity) return;  // the fills in flight caught up
+  ++counters_.alerts;
+  // Orders placed outside sigex, or a fill sigex never heard of: nothing more trades on this
+  // instrument until an operator has looked.
+  set_trading_state(
+      instrument_scope(instrument.symbol.view()), TradingState::kHalted,
+      fmt::format("ALERT: the exchange's position of {} is {} where the journal's is {}: orders "
+                  "placed outside sigex or a fill it never heard of; sigex ctl resume --scope {} "
+                  "once the account is checked",
+                  instrument.symbol.view(),
+                  format_decimal(event.quantity.raw, instrument.quantity_scale),
+                  format_decimal(journaled.raw, instrument.quantity_scale),
+                  instrument_scope(instrument.symbol.view())));
+}
+
 void Engine::handle_account_event(const ExecutionEvent& event) {
   const Instrument& instrument = instruments_.get(event.instrument);
   AccountEventRow row{};
@@ -576,6 +594,10 @@ void Engine::handle_execution(const ExecutionEvent& event) {
   const TimeNs now_ns = clock_.now_ns();
   if (event.kind == ExecutionKind::kFunding || event.kind == ExecutionKind::kVenueFill) {
     handle_account_event(event);
+    return;
+  }
+  if (event.kind == ExecutionKind::kPositionReport) {
+    handle_position_report(event);
     return;
   }
   // Called inside the event's journal batch: the order's new state and the fill it carries

@@ -161,6 +161,7 @@ class Engine {
   void handle_execution(const ExecutionEvent& event);
   // Funding settlements and the venue's own fills: booked once, journaled, never an order.
   void handle_account_event(const ExecutionEvent& event);
+  void handle_position_report(const ExecutionEvent& event);
   void book_account_event(const AccountEventRow& row);
   // The venue refused `order`: back off, or stop the instrument when retrying cannot help.
   void on_venue_rejection(const Order& order, TimeNs now_ns);

@@ -126,6 +126,19 @@ class CrashTest : public ::testing::Test {
   TemporaryDirectory directory_;
   std::unique_ptr<ExchangeSimulator> simulator_;
 
+  // Killed at the failpoint's first hit, then (a new process) at its second hit, then left to
+  // finish; the invariants hold.
+  void kill_twice_at_then_finish(const char* failpoint) {
+#ifndef SIGEX_FAILPOINTS
+    GTEST_SKIP() << "built without failpoints (-DSIGEX_FAILPOINTS=OFF)";
+#endif
+    constexpr std::int64_t kSteps = 4;
+    EXPECT_TRUE(killed(wait_for(spawn(kSteps, std::string(failpoint) + ":1"))));
+    EXPECT_TRUE(killed(wait_for(spawn(kSteps, std::string(failpoint) + ":2"))));
+    finish(kSteps);
+    expect_invariants(kSteps);
+  }
+
   // SIGKILLed at random moments (at start-up, during reconciliation, between an intent and
   // its answer, while journaling a fill...), then restarted until the target is reached; the
   // target's steps.
@@ -141,43 +154,28 @@ class FailpointCrash : public CrashTest, public ::testing::WithParamInterface<co
 class UsdmFailpointCrash : public UsdmCrashTest,
                            public ::testing::WithParamInterface<const char*> {};
 
+// "venue.intent_durable" -> venue_intent_durable (test names).
+std::string failpoint_test_name(const ::testing::TestParamInfo<const char*>& info) {
+  std::string name = info.param;
+  for (char& c : name) c = c == '.' ? '_' : c;
+  return name;
+}
+
 TEST_P(FailpointCrash, KilledThereTwiceThenRestartedLosesAndDuplicatesNothing) {
-#ifndef SIGEX_FAILPOINTS
-  GTEST_SKIP() << "built without failpoints (-DSIGEX_FAILPOINTS=OFF)";
-#endif
-  constexpr std::int64_t kSteps = 4;
-  EXPECT_TRUE(killed(wait_for(spawn(kSteps, std::string(GetParam()) + ":1"))));
-  EXPECT_TRUE(killed(wait_for(spawn(kSteps, std::string(GetParam()) + ":2"))));
-  finish(kSteps);
-  expect_invariants(kSteps);
+  kill_twice_at_then_finish(GetParam());
 }
 
 TEST_P(UsdmFailpointCrash, KilledThereTwiceWithAShortOpenLosesAndDuplicatesNothing) {
-#ifndef SIGEX_FAILPOINTS
-  GTEST_SKIP() << "built without failpoints (-DSIGEX_FAILPOINTS=OFF)";
-#endif
-  constexpr std::int64_t kSteps = 4;
-  EXPECT_TRUE(killed(wait_for(spawn(kSteps, std::string(GetParam()) + ":1"))));
-  EXPECT_TRUE(killed(wait_for(spawn(kSteps, std::string(GetParam()) + ":2"))));
-  finish(kSteps);
-  expect_invariants(kSteps);
+  kill_twice_at_then_finish(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Failpoints, UsdmFailpointCrash,
                          ::testing::Values("venue.intent_durable", "venue.reply_received"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '.' ? '_' : c;
-                           return name;
-                         });
+                         failpoint_test_name);
 
 INSTANTIATE_TEST_SUITE_P(Failpoints, FailpointCrash,
                          ::testing::Values("venue.intent_durable", "venue.reply_received"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '.' ? '_' : c;
-                           return name;
-                         });
+                         failpoint_test_name);
 
 int env_or(const char* name, int fallback) {
   const char* value = std::getenv(name);

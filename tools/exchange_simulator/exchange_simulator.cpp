@@ -585,8 +585,10 @@ class ExchangeSimulator::Impl {
     } else if (std::abs(position.amount) > std::abs(before)) {
       const auto old_value =
           notional(position.entry, 8, Quantity{std::abs(before)}, 8, Rounding::kDown);
-      position.entry = Price{(old_value.value_or(Money{0}).raw + value.raw) * 100'000'000 /
-                             std::abs(position.amount)};
+      // The average entry: the position's value over its size (128-bit intermediate).
+      position.entry = Price{mul_div(old_value.value_or(Money{0}).raw + value.raw, 100'000'000,
+                                     std::abs(position.amount), Rounding::kDown)
+                                 .value_or(0)};
     }
     balances["USDT"] += realised - trade.commission.raw;
     order.executed += trade.quantity;

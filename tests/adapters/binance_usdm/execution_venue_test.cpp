@@ -105,6 +105,10 @@ class UsdmVenueTest : public ::testing::Test {
           funding_.push_back(event);
           continue;
         }
+        if (event.kind == ExecutionKind::kPositionReport) {
+          position_reports_.push_back(event);
+          continue;
+        }
         if (event.kind == ExecutionKind::kVenueFill) {
           if (orders_->first_sighting(event.instrument, event.trade_id)) {
             venue_fills_.push_back(event);
@@ -157,6 +161,7 @@ class UsdmVenueTest : public ::testing::Test {
   std::uint64_t fills_ = 0;
   std::vector<ExecutionEvent> funding_;
   std::vector<ExecutionEvent> venue_fills_;
+  std::vector<ExecutionEvent> position_reports_;
 };
 
 TEST_F(UsdmVenueTest, StartUpSetsCrossMarginAndTheConfiguredLeverage) {
@@ -339,6 +344,18 @@ TEST_F(UsdmPositionCheckTest, ALiquidationWhoseReportWasLostIsFoundInTheOrderHis
   EXPECT_EQ(position_, quantity("0"));
   EXPECT_EQ(exchange_position(), quantity("0"));
   EXPECT_EQ(venue_->usdm_counters().position_mismatches.load(), 0u);
+}
+
+TEST_F(UsdmPositionCheckTest, APositionNothingExplainsIsReportedForTheEngineToHalt) {
+  const ClientOrderId id = *orders_->submit(0, "gt", intent(Side::kSell), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return terminal(id); }));
+  // Someone buys 0.02 on the same account by hand: the short becomes a long.
+  simulator_->place_foreign("BTCUSDT", "by-hand-1", quantity("0.02"));
+  ASSERT_TRUE(pump([&] { return !position_reports_.empty(); }));
+  EXPECT_EQ(position_reports_[0].quantity, quantity("0.01"));
+  EXPECT_EQ(position_reports_[0].instrument, 0u);
+  EXPECT_TRUE(venue_fills_.empty()) << "not the venue's own order: nothing is booked";
+  EXPECT_GE(venue_->usdm_counters().position_mismatches.load(), 1u);
 }
 
 // ---- User data stream (listenKey) ------------------------------------------------------------

@@ -29,7 +29,7 @@ using namespace sigex::testing;
 // A recording of the four BTCUSDT perpetual streams: a depth snapshot, then diffs chained by
 // pu, book tickers, aggregated trades and mark prices, interleaved.
 std::string write_recording(const std::filesystem::path& directory) {
-  const std::string path = (directory / "btcusdt_usdm.txt").string();
+  std::string path = (directory / "btcusdt_usdm.txt").string();
   std::ofstream out(path);
   std::int64_t time_ns = 1'723'161'255'000'000'000;
   std::int64_t u = 1000;

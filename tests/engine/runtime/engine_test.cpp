@@ -387,6 +387,7 @@ TEST(Engine, InstrumentIsUntradeableExactlyWhileItsBookIsBroken) {
 }  // namespace
 }  // namespace sigex
 
+#include "support/recording_venue.h"
 #include "support/strategy_harness.h"
 
 namespace sigex {
@@ -415,6 +416,38 @@ class BuyOnce final : public Strategy {
   std::string_view size_;
   bool done_ = false;
 };
+
+// The live venue reports the exchange's position when its fills do not explain it; the engine
+// compares it with the journal's and halts the instrument only when they differ.
+TEST(EnginePerpetuals, AnExchangePositionTheJournalDoesNotExplainHaltsTheInstrument) {
+  InstrumentRegistry registry;
+  registry.add(btcusdt_perpetual(10));
+  TemporaryDirectory directory;
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  SimulatedClock clock(1'700'000'000LL * kNsPerSecond);
+  RecordingVenue venue;
+  Engine engine(registry, clock, *journal, venue, RiskConfig{}, money("10000"));
+  engine.start();
+  ExecutionEvent report{};
+  report.kind = ExecutionKind::kPositionReport;
+  report.instrument = 0;
+  report.quantity = quantity("0");  // what the journal says too: nothing to do
+  venue.answers.push_back(report);
+  engine.run_due();
+  EXPECT_EQ(engine.trading_states().effective("BTCUSDT"), TradingState::kActive);
+  EXPECT_EQ(engine.counters().alerts, 0u);
+  report.quantity = quantity("-0.01");  // a short nobody in sigex opened
+  venue.answers.push_back(report);
+  engine.run_due();
+  EXPECT_EQ(engine.trading_states().effective("BTCUSDT"), TradingState::kHalted);
+  EXPECT_EQ(engine.counters().alerts, 1u);
+  EXPECT_NE(engine.trading_states()
+                .get(instrument_scope("BTCUSDT"))
+                .reason.find("the exchange's position of BTCUSDT is -0.01"),
+            std::string::npos);
+}
 
 TEST(EnginePerpetuals, FundingAndALiquidationAreBookedOnceJournaledAndRestored) {
   constexpr TimeNs kStart = 1'700'000'000LL * kNsPerSecond;
