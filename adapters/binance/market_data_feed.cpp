@@ -532,17 +532,21 @@ void BinanceMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const 
   write_feed_metrics(out, metrics());
 }
 
-void BinanceMarketDataFeed::write_status(DaemonStatus& status, TimeNs) const {
-  const FeedMetrics feed = metrics();
+void write_feed_status(DaemonStatus& status, const FeedMetrics& feed) {
   status.market_data_state = std::string(to_string(feed.state));
   status.feed_connects = feed.connects;
   status.feed_reconnects = feed.reconnects;
 }
 
-FeedHealth BinanceMarketDataFeed::health() const {
-  const FeedMetrics feed = metrics();
+FeedHealth feed_health(const FeedMetrics& feed) {
   return {feed.state == FeedState::kStreaming, to_string(feed.state), feed.reconnects};
 }
+
+void BinanceMarketDataFeed::write_status(DaemonStatus& status, TimeNs) const {
+  write_feed_status(status, metrics());
+}
+
+FeedHealth BinanceMarketDataFeed::health() const { return feed_health(metrics()); }
 
 std::string BinanceMarketDataFeed::summary() const { return feed_summary(metrics()); }
 

@@ -68,6 +68,8 @@ struct FeedMetrics {
 // routes merged).
 void write_feed_metrics(MetricsExposition& out, const FeedMetrics& metrics);
 std::string feed_summary(const FeedMetrics& metrics);
+void write_feed_status(DaemonStatus& status, const FeedMetrics& metrics);
+FeedHealth feed_health(const FeedMetrics& metrics);
 
 class BinanceMarketDataFeed final : public MarketDataFeed {
  public:

@@ -103,10 +103,15 @@ void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig&
   section.seconds("history_lookback_s", binance.history_lookback_ns, 0, 90LL * 86'400);
 }
 
-std::unique_ptr<RequestSigner> make_binance_signer(const std::string& key_type, Secret secret,
-                                                   std::string& error) {
-  if (key_type == "ed25519") return make_ed25519_signer(secret, error);
-  return make_hmac_signer(std::move(secret));
+std::optional<BinanceVenueParts> binance_venue_parts(const std::string& key_type, Secret secret,
+                                                     std::string& error) {
+  BinanceVenueParts parts;
+  parts.signer = key_type == "ed25519" ? make_ed25519_signer(secret, error)
+                                       : make_hmac_signer(std::move(secret));
+  if (!parts.signer) return std::nullopt;
+  parts.tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
+  if (!error.empty()) return std::nullopt;
+  return parts;
 }
 
 std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(
@@ -118,13 +123,11 @@ std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(
 std::unique_ptr<LiveVenue> BinanceExecutionSettings::make_venue(
     const InstrumentRegistry& instruments, VenueKeys keys, const Clock& clock,
     const DurabilityWatermark& durability, std::string& error) const {
-  auto signer = make_binance_signer(key_type, std::move(keys.api_secret), error);
-  if (!signer) return nullptr;
-  auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-  if (!error.empty()) return nullptr;
+  auto parts = binance_venue_parts(key_type, std::move(keys.api_secret), error);
+  if (!parts) return nullptr;
   return std::make_unique<BinanceExecutionVenue>(instruments, config, std::move(keys.api_key),
-                                                 std::move(signer), clock, std::move(tls),
-                                                 durability);
+                                                 std::move(parts->signer), clock,
+                                                 std::move(parts->tls), durability);
 }
 
 const VenueType& binance_venue_type() {

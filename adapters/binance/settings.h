@@ -5,6 +5,9 @@
 // feed and its live venue. Every key is declared, read and validated here.
 
 #include <memory>
+#include <optional>
+
+#include <boost/asio/ssl/context.hpp>
 
 #include "adapters/binance/config.h"
 #include "adapters/binance/signer.h"
@@ -47,8 +50,13 @@ const VenueType& binance_venue_type();
 void read_binance_feed_keys(ConfigSection& section, BinanceMarketDataConfig& config);
 void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig& config,
                                  std::string& key_type);
-// HMAC over the secret, or Ed25519 from a PKCS#8 PEM key (error set when it cannot be read).
-std::unique_ptr<RequestSigner> make_binance_signer(const std::string& key_type, Secret secret,
-                                                   std::string& error);
+// What every Binance venue is built with: its signer (HMAC over the secret, or Ed25519 from a
+// PKCS#8 PEM key) and a TLS context of its own. nullopt with `error` when either fails.
+struct BinanceVenueParts {
+  std::unique_ptr<RequestSigner> signer;
+  std::unique_ptr<boost::asio::ssl::context> tls;
+};
+std::optional<BinanceVenueParts> binance_venue_parts(const std::string& key_type, Secret secret,
+                                                     std::string& error);
 
 }  // namespace sigex

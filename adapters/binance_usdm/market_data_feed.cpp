@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "engine/status/daemon_status.h"
-
 namespace sigex {
 namespace {
 
@@ -78,10 +76,7 @@ FeedMetrics UsdmMarketDataFeed::metrics() const {
   return merged;
 }
 
-FeedHealth UsdmMarketDataFeed::health() const {
-  const FeedMetrics feed = metrics();
-  return {feed.state == FeedState::kStreaming, to_string(feed.state), feed.reconnects};
-}
+FeedHealth UsdmMarketDataFeed::health() const { return feed_health(metrics()); }
 
 std::string UsdmMarketDataFeed::summary() const { return feed_summary(metrics()); }
 
@@ -94,10 +89,7 @@ void UsdmMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const {
 }
 
 void UsdmMarketDataFeed::write_status(DaemonStatus& status, TimeNs) const {
-  const FeedMetrics feed = metrics();
-  status.market_data_state = std::string(to_string(feed.state));
-  status.feed_connects = feed.connects;
-  status.feed_reconnects = feed.reconnects;
+  write_feed_status(status, metrics());
 }
 
 std::vector<std::string> UsdmMarketDataFeed::stream_names() const {

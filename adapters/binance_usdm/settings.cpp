@@ -57,12 +57,11 @@ std::unique_ptr<LiveVenue> UsdmExecutionSettings::make_venue(const InstrumentReg
                                                              VenueKeys keys, const Clock& clock,
                                                              const DurabilityWatermark& durability,
                                                              std::string& error) const {
-  auto signer = make_binance_signer(key_type, std::move(keys.api_secret), error);
-  if (!signer) return nullptr;
-  auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-  if (!error.empty()) return nullptr;
+  auto parts = binance_venue_parts(key_type, std::move(keys.api_secret), error);
+  if (!parts) return nullptr;
   return std::make_unique<UsdmExecutionVenue>(instruments, config, std::move(keys.api_key),
-                                              std::move(signer), clock, std::move(tls), durability);
+                                              std::move(parts->signer), clock,
+                                              std::move(parts->tls), durability);
 }
 
 const VenueType& binance_usdm_venue_type() {
@@ -70,10 +69,10 @@ const VenueType& binance_usdm_venue_type() {
       "binance_usdm",
       read_market_data,
       read_execution,
-      // The same Binance API key, with futures trading enabled on it.
-      {"binance-api-key", "", "SIGEX_BINANCE_API_KEY", "Binance API key"},
-      {"binance-api-secret", "", "SIGEX_BINANCE_API_SECRET",
-       "Binance API secret or Ed25519 private key"},
+      // The same Binance API key (with futures trading enabled on it), looked for where the
+      // spot venue looks.
+      binance_venue_type().default_api_key,
+      binance_venue_type().default_api_secret,
   };
   return type;
 }
