@@ -239,6 +239,7 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
     if (!handles(instrument)) continue;
     if (amount_of(instrument) == holdings_[instrument.id].load()) {
       mismatched_.erase(instrument.id);
+      reported_.erase(instrument.id);
       continue;
     }
     // The venue may have closed the position itself (a liquidation whose report was lost).
@@ -248,6 +249,10 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
     // A fill in flight explains a difference seen once; seen twice (or right after a
     // failure), nothing sigex knows does.
     if (!after_failure && mismatched_.insert(instrument.id).second) continue;
+    // Reported once per amount: the engine has halted the instrument; an operator resolves it.
+    const auto reported = reported_.find(instrument.id);
+    if (reported != reported_.end() && reported->second == amount_of(instrument)) continue;
+    reported_[instrument.id] = amount_of(instrument);
     ++usdm_counters_.position_mismatches;
     log_warn("the Binance USD-M position of {} is {} where the fills handed on explain {}",
              instrument.symbol.view(), format_decimal(amount_of(instrument), kBinanceScale),

@@ -19,6 +19,7 @@
 //    and handed on; a difference nothing explains raises an alert.
 
 #include <atomic>
+#include <map>
 #include <set>
 
 #include "adapters/binance/execution_venue.h"
@@ -83,8 +84,9 @@ class UsdmExecutionVenue final : public BinanceExecutionVenue {
   std::int64_t funding_from_ms_ = 0;
   std::set<std::uint64_t> funding_seen_;  // transaction ids handed on
   TimeNs next_position_check_ns_ = 0;
-  std::int64_t venue_orders_from_ms_ = 0;  // where the next search for venue orders starts
-  std::set<InstrumentId> mismatched_;      // differences seen once (alert on the second)
+  std::int64_t venue_orders_from_ms_ = 0;          // where the next search for venue orders starts
+  std::set<InstrumentId> mismatched_;              // differences seen once (reported on the second)
+  std::map<InstrumentId, std::int64_t> reported_;  // the exchange amount last reported
 };
 
 }  // namespace sigex

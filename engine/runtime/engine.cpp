@@ -528,18 +528,19 @@ void Engine::handle_position_report(const ExecutionEvent& event) {
   const Instrument& instrument = instruments_.get(event.instrument);
   const Quantity journaled = portfolio_.position(event.instrument).quantity;
   if (journaled == event.quantity) return;  // the fills in flight caught up
+  const std::string scope = instrument_scope(instrument.symbol.view());
+  if (states_.get(scope).state == TradingState::kHalted) return;  // an operator is on it
   ++counters_.alerts;
   // Orders placed outside sigex, or a fill sigex never heard of: nothing more trades on this
   // instrument until an operator has looked.
   set_trading_state(
-      instrument_scope(instrument.symbol.view()), TradingState::kHalted,
+      scope, TradingState::kHalted,
       fmt::format("ALERT: the exchange's position of {} is {} where the journal's is {}: orders "
                   "placed outside sigex or a fill it never heard of; sigex ctl resume --scope {} "
                   "once the account is checked",
                   instrument.symbol.view(),
                   format_decimal(event.quantity.raw, instrument.quantity_scale),
-                  format_decimal(journaled.raw, instrument.quantity_scale),
-                  instrument_scope(instrument.symbol.view())));
+                  format_decimal(journaled.raw, instrument.quantity_scale), scope));
 }
 
 void Engine::handle_account_event(const ExecutionEvent& event) {
