@@ -14,6 +14,7 @@
 #include "engine/exe/build_info.h"
 #include "engine/exe/ctl_command.h"
 #include "engine/exe/fetch_history_command.h"
+#include "engine/exe/import_command.h"
 #include "engine/exe/record_command.h"
 #include "engine/exe/replay_check_command.h"
 #include "engine/exe/run_command.h"
@@ -96,6 +97,31 @@ int main(int argc, char** argv) {
   const char* progress_help = "status line on stderr: auto (only on a terminal), always, never";
   history->add_option("--progress", progress_text, progress_help)->check(progress_choices);
   record->add_option("--progress", progress_text, progress_help)->check(progress_choices);
+
+  sigex::ImportCommandOptions import_options;
+  auto* import_command = app.add_subcommand(
+      "import",
+      "convert CSV market data (Binance archive klines, aggTrades, funding rates; "
+      "CryptoDataDownload candles) into the recorded-input format backtests read");
+  import_command->add_option("inputs", import_options.inputs, "CSV files (plain or .gz)")
+      ->required();
+  import_command
+      ->add_option("--out", import_options.out_path, "recorded file to write (.gz for gzip)")
+      ->required();
+  import_command
+      ->add_option("--layout", import_options.layout,
+                   "auto (default), binance-klines, binance-aggtrades, binance-funding or "
+                   "cryptodatadownload")
+      ->check(CLI::IsMember({"auto", "binance-klines", "binance-aggtrades", "binance-funding",
+                             "cryptodatadownload"}));
+  import_command->add_option("--symbol", import_options.symbol,
+                             "the instrument's symbol (default: from the file)");
+  import_command->add_option("--interval", import_options.interval,
+                             "candle interval, 1m ... 1w (default: from the data)");
+  import_command->add_flag("--keep-newest", import_options.keep_newest,
+                           "CryptoDataDownload: keep the newest row (the candle still forming "
+                           "when the file was exported)");
+  import_command->add_flag("--quiet", import_options.quiet, "no summary line");
 
   sigex::TradingStateOptions state_options;
   std::string state_set;
@@ -255,6 +281,8 @@ int main(int argc, char** argv) {
     sigex::shutdown_logging();
     return status;
   }
+
+  if (import_command->parsed()) return sigex::run_import(import_options);
 
   if (sweep->parsed()) {
     if (!sweep_out.empty()) sweep_options.out_dir = sweep_out;

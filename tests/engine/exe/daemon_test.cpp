@@ -774,6 +774,62 @@ TEST(Commands, AFileWithoutTheSectionsACommandNeedsIsRefusedAndNothingIsCreated)
 
 // The command line: unknown commands and options are named, every usage error exits 2 (never
 // CLI11's own codes), and check-config takes --config like every other command.
+// `sigex import` turns the bundled CryptoDataDownload CSV into a file the backtester reads, and
+// the backtest on it is the backtest on the bundled data; a malformed line is refused (exit 1)
+// with its file, line and column, and nothing is written.
+TEST(Commands, ImportedCsvBacktestsLikeTheBundledDataAndAMalformedLineIsRefused) {
+  TemporaryDirectory directory;
+  const std::string root = std::string(SIGEX_SOURCE_DIR) + "/config/";
+  const std::string imported = (directory.path() / "btcusdt_1d.jsonl.gz").string();
+  const CommandResult import =
+      run_command(SIGEX_BINARY,
+                  {"import", root + "data/binance-daily/Binance_BTCUSDT_d.csv", "--out", imported},
+                  directory.path(), "import");
+  ASSERT_EQ(import.exit_code, 0) << import.err;
+  EXPECT_NE(import.out.find("-> 1623 records"), std::string::npos) << import.out;
+  std::string config = read_file(root + "backtest-daily.toml");
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const auto at = config.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    config.replace(at, from.size(), to);
+  };
+  replace("\"data/binance-daily/btcusdt_kline_1d.jsonl.gz\"", "\"" + imported + "\"");
+  replace("\"data/samples/", "\"" + root + "data/samples/");
+  const std::string imported_config = (directory.path() / "imported.toml").string();
+  std::ofstream(imported_config) << config;
+  const auto backtest = [&](const std::string& file, const std::string& out) {
+    const CommandResult result =
+        run_command(SIGEX_BINARY, {"backtest", "--config", file, "--out", out, "--quiet"},
+                    directory.path(), "backtest-" + std::filesystem::path(out).filename().string());
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+  };
+  const std::string bundled_out = (directory.path() / "bundled").string();
+  const std::string imported_out = (directory.path() / "imported").string();
+  backtest(root + "backtest-daily.toml", bundled_out);
+  backtest(imported_config, imported_out);
+  for (const char* name : {"orders.csv", "fills.csv", "trades.csv", "equity.csv"}) {
+    EXPECT_EQ(read_file(imported_out + "/" + name), read_file(bundled_out + "/" + name)) << name;
+  }
+  std::ofstream(directory.path() / "Binance_ETHUSDT_d.csv")
+      << "https://www.CryptoDataDownload.com\n"
+         "unix,date,symbol,open,high,low,close,Volume ETH,Volume USDT,tradecount\n"
+         "1704153600000,2024-01-02,ETH/USDT,2352.04,2431.17,2341.00,2355.34,x,1,1\n";
+  const std::string bad_out = (directory.path() / "bad.jsonl").string();
+  const CommandResult bad = run_command(
+      SIGEX_BINARY,
+      {"import", (directory.path() / "Binance_ETHUSDT_d.csv").string(), "--out", bad_out},
+      directory.path(), "import-bad");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("Binance_ETHUSDT_d.csv:3:8: volume 'x' is not a decimal number"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(bad_out)) << "nothing is written";
+  const CommandResult usage =
+      run_command(SIGEX_BINARY, {"import", "x.csv", "--out", bad_out, "--layout", "excel"},
+                  directory.path(), "import-usage");
+  EXPECT_EQ(usage.exit_code, 2);
+}
+
 TEST(Commands, UsageErrorsNameWhatIsWrongAndExitTwo) {
   TemporaryDirectory directory;
   const CommandResult typo = run_command(SIGEX_BINARY, {"backtst"}, directory.path(), "typo");
