@@ -44,7 +44,7 @@ std::vector<std::string> as_text(const CsvImport& imported) {
   return lines;
 }
 
-std::string import_error(const std::string& path, CsvImportOptions options = {}) {
+std::string import_error(const std::string& path, const CsvImportOptions& options = {}) {
   CsvImport imported;
   std::string error;
   EXPECT_FALSE(import_csv({path}, options, imported, error));
@@ -91,7 +91,7 @@ TEST(CsvImport, CoinbaseDailyAndHourlyCandlesInCryptoDataDownloadsOtherLayout) {
 class CsvImportFiles : public ::testing::Test {
  protected:
   std::string write(const std::string& name, const std::string& text) {
-    const std::string path = (directory_.path() / name).string();
+    std::string path = (directory_.path() / name).string();
     std::ofstream(path) << text;
     return path;
   }
