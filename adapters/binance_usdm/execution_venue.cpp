@@ -92,6 +92,7 @@ bool UsdmExecutionVenue::configure_account(std::string& error) {
 std::optional<std::vector<UsdmPositionRisk>> UsdmExecutionVenue::read_positions(
     std::string& error) {
   const HttpResponse response = rest_.position_risk();
+  after_call(&response, nullptr);
   return parse_answer("positions (positionRisk)", response, parse_position_risk, error);
 }
 
@@ -146,14 +147,9 @@ std::unique_ptr<UserStreamChannel> UsdmExecutionVenue::make_user_stream(std::str
 
 std::optional<std::int64_t> UsdmExecutionVenue::read_holding(const Instrument& instrument) {
   std::string error;
-  const HttpResponse response = rest_.position_risk();
-  after_call(&response, nullptr);
-  const auto rows = parse_answer("positions (positionRisk)", response, parse_position_risk, error);
+  const auto rows = read_positions(error);
   if (!rows) return std::nullopt;
-  for (const UsdmPositionRisk& row : *rows) {
-    if (row.symbol == instrument.symbol.view()) return row.amount;
-  }
-  return 0;  // not listed: flat
+  return position_amount(*rows, instrument.symbol.view());
 }
 
 void UsdmExecutionVenue::after_rejection(std::int32_t code) {
@@ -225,19 +221,12 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
   next_position_check_ns_ = clock_.now_ns() + usdm_.position_check_interval_ns;
   ++usdm_counters_.position_checks;
   std::string error;
-  const HttpResponse response = rest_.position_risk();
-  after_call(&response, nullptr);
-  const auto rows = parse_answer("positions (positionRisk)", response, parse_position_risk, error);
+  const auto rows = read_positions(error);
   if (!rows) return;
-  const auto amount_of = [&](const Instrument& instrument) {
-    for (const UsdmPositionRisk& row : *rows) {
-      if (row.symbol == instrument.symbol.view()) return row.amount;
-    }
-    return std::int64_t{0};
-  };
   for (const Instrument& instrument : instruments_.all()) {
     if (!handles(instrument)) continue;
-    if (amount_of(instrument) == holdings_[instrument.id].load()) {
+    const std::int64_t amount = position_amount(*rows, instrument.symbol.view());
+    if (amount == holdings_[instrument.id].load()) {
       mismatched_.erase(instrument.id);
       reported_.erase(instrument.id);
       continue;
@@ -245,24 +234,24 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
     // The venue may have closed the position itself (a liquidation whose report was lost).
     hand_on_venue_orders(instrument);
     const std::int64_t held = holdings_[instrument.id].load();
-    if (amount_of(instrument) == held) continue;
+    if (amount == held) continue;
     // A fill in flight explains a difference seen once; seen twice (or right after a
     // failure), nothing sigex knows does.
     if (!after_failure && mismatched_.insert(instrument.id).second) continue;
     // Reported once per amount: the engine has halted the instrument; an operator resolves it.
     const auto reported = reported_.find(instrument.id);
-    if (reported != reported_.end() && reported->second == amount_of(instrument)) continue;
-    reported_[instrument.id] = amount_of(instrument);
+    if (reported != reported_.end() && reported->second == amount) continue;
+    reported_[instrument.id] = amount;
     ++usdm_counters_.position_mismatches;
     log_warn("the Binance USD-M position of {} is {} where the fills handed on explain {}",
-             instrument.symbol.view(), format_decimal(amount_of(instrument), kBinanceScale),
+             instrument.symbol.view(), format_decimal(amount, kBinanceScale),
              format_decimal(held, kBinanceScale));
     // Reported: the engine compares it with the journal and halts the instrument on a
     // difference (the venue's own view may lag a fill the engine already has).
     ExecutionEvent report{};
     report.kind = ExecutionKind::kPositionReport;
     report.instrument = instrument.id;
-    report.quantity = Quantity{from_venue(amount_of(instrument), instrument.quantity_scale)};
+    report.quantity = Quantity{from_venue(amount, instrument.quantity_scale)};
     report.receive_time_ns = clock_.now_ns();
     report.venue_time_ns = report.receive_time_ns;
     answers_.enqueue(report);
@@ -287,14 +276,20 @@ void UsdmExecutionVenue::hand_on_venue_orders(const Instrument& instrument) {
     if (!trades) return;
     for (const VenueFill& fill : *trades) {
       if (fill.order_id != order.order_id) continue;
-      ExecutionEvent event = fill_event(fill, order.side, instrument.id, order.client_order_id,
-                                        order.order_id, order.transact_time_ns);
-      event.kind = ExecutionKind::kVenueFill;
-      event.side = order.side;
-      ++usdm_counters_.venue_fills;
-      answers_.enqueue(event);
+      hand_on_venue_fill(fill, order.side, instrument.id, order.client_order_id, order.order_id,
+                         order.transact_time_ns);
     }
   }
+}
+
+void UsdmExecutionVenue::hand_on_venue_fill(const VenueFill& fill, Side side,
+                                            InstrumentId instrument, const ClientOrderId& id,
+                                            VenueOrderId order_id, TimeNs fallback_time_ns) {
+  ExecutionEvent event = fill_event(fill, side, instrument, id, order_id, fallback_time_ns);
+  event.kind = ExecutionKind::kVenueFill;
+  event.side = side;
+  ++usdm_counters_.venue_fills;  // counted before the core can see it
+  answers_.enqueue(event);
 }
 
 void UsdmExecutionVenue::on_event(const UsdmUserEvent& event) {
@@ -332,13 +327,10 @@ void UsdmExecutionVenue::on_order_update(const UsdmOrderUpdate& update) {
                       update.fill.quantity.raw > 0;
   if (update.venue_order) {
     // A liquidation or auto-deleveraging: not sigex's order, but its position changed.
-    if (!traded) return;
-    ExecutionEvent event = fill_event(update.fill, update.side, instrument->id, id, update.order_id,
-                                      update.transact_time_ns);
-    event.kind = ExecutionKind::kVenueFill;
-    event.side = update.side;
-    ++usdm_counters_.venue_fills;
-    answers_.enqueue(event);
+    if (traded) {
+      hand_on_venue_fill(update.fill, update.side, instrument->id, id, update.order_id,
+                         update.transact_time_ns);
+    }
     return;
   }
   if (update.execution_type == "NEW") {

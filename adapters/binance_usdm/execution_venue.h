@@ -73,6 +73,9 @@ class UsdmExecutionVenue final : public BinanceExecutionVenue {
   // Positions against holdings_; a difference is looked for in the venue's own orders first.
   void check_positions(bool after_failure);
   void hand_on_venue_orders(const Instrument& instrument);
+  // A fill of an order the venue minted itself, as a kVenueFill event (any thread).
+  void hand_on_venue_fill(const VenueFill& fill, Side side, InstrumentId instrument,
+                          const ClientOrderId& id, VenueOrderId order_id, TimeNs fallback_time_ns);
   void on_event(const UsdmUserEvent& event);  // the stream's I/O thread
   void on_order_update(const UsdmOrderUpdate& update);
 

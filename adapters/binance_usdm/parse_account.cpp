@@ -80,6 +80,13 @@ Result<std::vector<UsdmFundingPayment>> parse_funding_income(std::string_view bo
   return payments;
 }
 
+std::int64_t position_amount(const std::vector<UsdmPositionRisk>& rows, std::string_view symbol) {
+  for (const UsdmPositionRisk& row : rows) {
+    if (row.symbol == symbol) return row.amount;
+  }
+  return 0;
+}
+
 Result<bool> parse_dual_side_position(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;

@@ -38,6 +38,8 @@ struct UsdmFundingPayment {
 };
 
 Result<std::vector<UsdmPositionRisk>> parse_position_risk(std::string_view body);
+// The signed amount of `symbol`'s position in the rows; 0 when it is not listed (flat).
+std::int64_t position_amount(const std::vector<UsdmPositionRisk>& rows, std::string_view symbol);
 // GET /fapi/v1/positionSide/dual: {"dualSidePosition":false} (false: one-way mode).
 Result<bool> parse_dual_side_position(std::string_view body);
 Result<std::vector<UsdmFundingPayment>> parse_funding_income(std::string_view body);

@@ -239,11 +239,12 @@ class Importer {
     return ok;
   }
 
-  bool finish(std::string& error) {
+  // The candles in their series, then everything in receive-time order.
+  void finish() {
     for (auto& [key, candles] : candles_) {
       const auto& [symbol, interval] = key;
-      for (auto& [open_ms, candle] : candles) {
-        (void)open_ms;
+      for (auto& entry : candles) {
+        const Candle& candle = entry.second;
         out_.lines.push_back({(candle.close_ms + 1) * kNsPerMs + options_.kline_delay_ns,
                               kline_frame(candle, symbol, interval)});
       }
@@ -252,8 +253,6 @@ class Importer {
                      [](const ImportedLine& a, const ImportedLine& b) {
                        return a.receive_time_ns < b.receive_time_ns;
                      });
-    (void)error;
-    return true;
   }
 
  private:
@@ -654,7 +653,8 @@ bool import_csv(const std::vector<std::string>& paths, const CsvImportOptions& o
   for (const std::string& path : paths) {
     if (!importer.read(path, error)) return false;
   }
-  return importer.finish(error);
+  importer.finish();
+  return true;
 }
 
 }  // namespace sigex

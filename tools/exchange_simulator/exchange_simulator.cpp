@@ -159,7 +159,7 @@ class ExchangeSimulator::Impl {
     if (options_.market == SimMarket::kUsdm && !in_twin_) {
       if (path.starts_with("/api/")) return error(404, -1000, "Unknown path (this is USD-M)");
       if (path == "/fapi/v1/listenKey") return listen_key(request);
-      if (auto reply = usdm_route(request, path, query, now_ms)) return *reply;
+      if (auto reply = usdm_route(request, path, query)) return *reply;
     } else if (path.starts_with("/fapi/")) {
       return error(404, -1000, "Unknown path (this is spot)");
     }
@@ -274,7 +274,7 @@ class ExchangeSimulator::Impl {
   // USD-M paths that share the spot handlers (the same semantics, another prefix): the
   // request goes on as its spot twin; nullopt for those.
   std::optional<SimReply> usdm_route(const SimRequest& request, const std::string& path,
-                                     const std::string& query, std::int64_t now_ms) {
+                                     const std::string& query) {
     static const std::map<std::string, std::string> kTwins = {
         {"/fapi/v1/time", "/api/v3/time"},
         {"/fapi/v1/exchangeInfo", "/api/v3/exchangeInfo"},
@@ -283,7 +283,6 @@ class ExchangeSimulator::Impl {
         {"/fapi/v1/userTrades", "/api/v3/myTrades"},
         {"/fapi/v1/allOrders", "/api/v3/allOrders"},
         {"/fapi/v1/openOrders", "/api/v3/openOrders"}};
-    (void)now_ms;
     const auto twin = kTwins.find(path);
     if (twin == kTwins.end()) return std::nullopt;
     in_twin_ = true;
@@ -608,13 +607,17 @@ class ExchangeSimulator::Impl {
            order.client_order_id.starts_with("adl_autoclose");
   }
 
+  // What the order's fills paid on average (USD-M's avgPrice / ap); 0 before any fill.
+  static Money average_price(const SimOrder& order) {
+    if (order.executed.raw <= 0) return Money{0};
+    return Money{
+        mul_div(order.quote.raw, 100'000'000, order.executed.raw, Rounding::kDown).value_or(0)};
+  }
+
   // An ORDER_TRADE_UPDATE to every listenKey stream.
   std::string usdm_order_event(const SimOrder& order, std::string_view execution,
                                const SimTrade* trade) const {
-    const Money average{
-        order.executed.raw > 0
-            ? mul_div(order.quote.raw, 100'000'000, order.executed.raw, Rounding::kDown).value_or(0)
-            : 0};
+    const Money average = average_price(order);
     return fmt::format(
         R"({{"e":"ORDER_TRADE_UPDATE","E":{},"T":{},"o":{{"s":"{}","c":"{}","S":"{}","o":"{}","f":"{}",)"
         R"("q":"{}","p":"{}","ap":"{}","sp":"0","x":"{}","X":"{}","i":{},"l":"{}","z":"{}","L":"{}",)"
@@ -972,10 +975,7 @@ class ExchangeSimulator::Impl {
   std::string order_json(const SimOrder& order, bool with_fills) const {
     if (options_.market == SimMarket::kUsdm) {
       // RESULT answers and queries: no fills[] on USD-M.
-      const Money average{order.executed.raw > 0 ? mul_div(order.quote.raw, 100'000'000,
-                                                           order.executed.raw, Rounding::kDown)
-                                                       .value_or(0)
-                                                 : 0};
+      const Money average = average_price(order);
       return fmt::format(
           R"({{"orderId":{},"symbol":"{}","status":"{}","clientOrderId":"{}","price":"{}","avgPrice":"{}",)"
           R"("origQty":"{}","executedQty":"{}","cumQty":"{}","cumQuote":"{}","timeInForce":"{}","type":"{}",)"
