@@ -2,7 +2,7 @@
 // manual testing of `sigex fetch-history` and signal polling.
 //   sigex-tm-sim --port 8089 --key tm-demo --token 3375:BTC:Bitcoin
 //       --fixture trading-signals=config/data/samples/daily_trading_signals_btc.jsonl.gz
-//       [--as-of 2021-10-07]
+//       [--as-of 2021-10-06]
 // --as-of serves the fixture as if today were that day: every row's date moves by (today -
 // DATE), so a paper daemon polling now sees that day's signals as fresh ones (the README's
 // paper demo). Runs until interrupted.

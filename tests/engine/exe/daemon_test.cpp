@@ -884,7 +884,7 @@ TEST(Daemon, TheReadmesPaperDemoTradesWithinAMinute) {
                      {}, directory.path(), "feed-sim");
   DaemonProcess tm(
       (tools / "sigex-tm-sim").string(),
-      {"--port", "18089", "--key", "tm-demo", "--as-of", "2021-10-07", "--fixture",
+      {"--port", "18089", "--key", "tm-demo", "--as-of", "2021-10-06", "--fixture",
        "trading-signals=" + source + "/config/data/samples/daily_trading_signals_btc.jsonl.gz"},
       {}, directory.path(), "tm-sim");
   std::string config = read_file(source + "/config/run-paper-simulator.toml");
