@@ -15,6 +15,7 @@ packages="
   libgtest-dev libgmock-dev libbenchmark-dev
   libtomlplusplus-dev
   libsqlite3-dev sqlite3
+  libzip-dev
   libsystemd-dev systemd
   libexpected-dev
   libcli11-dev

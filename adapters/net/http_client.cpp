@@ -45,6 +45,8 @@ class Request : public std::enable_shared_from_this<Request> {
     for (const auto& header : headers) request_.set(header.name, header.value);
   }
 
+  void set_body_limit(std::uint64_t limit) { body_limit_ = limit; }
+
   void start() {
     resolver_.async_resolve(url_.host, url_.port,
                             beast::bind_front_handler(&Request::on_resolve, shared_from_this()));
@@ -109,7 +111,7 @@ class Request : public std::enable_shared_from_this<Request> {
   void on_write(error_code error, std::size_t) {
     if (error) return finish("write", error);
     tcp_layer().expires_after(timeout_);
-    parser_.body_limit(64ULL * 1024 * 1024);
+    parser_.body_limit(body_limit_);
     std::visit(
         [&](auto& stream) {
           http::async_read(stream, buffer_, parser_,
@@ -128,6 +130,7 @@ class Request : public std::enable_shared_from_this<Request> {
   Stream stream_;
   Url url_;
   std::chrono::nanoseconds timeout_;
+  std::uint64_t body_limit_ = 0;
   std::function<void(HttpResponse)> done_;
   http::request<http::empty_body> request_;
   beast::flat_buffer buffer_;
@@ -139,8 +142,12 @@ class Request : public std::enable_shared_from_this<Request> {
 
 void http_get(asio::io_context& io, asio::ssl::context& tls, const Url& url,
               const std::string& target, const std::vector<HttpHeader>& headers,
-              DurationNs timeout_ns, std::function<void(HttpResponse)> done) {
-  std::make_shared<Request>(io, tls, url, target, headers, timeout_ns, std::move(done))->start();
+              DurationNs timeout_ns, std::function<void(HttpResponse)> done,
+              std::uint64_t body_limit) {
+  auto request =
+      std::make_shared<Request>(io, tls, url, target, headers, timeout_ns, std::move(done));
+  request->set_body_limit(body_limit);
+  request->start();
 }
 
 }  // namespace sigex

@@ -2,8 +2,9 @@
 
 // One-shot asynchronous HTTP GET (Boost.Beast) over plain TCP (http://, loopback tests) or TLS
 // (https://, peer and host name verified), with a timeout per phase. The handler runs on the
-// io_context's thread. Used for REST depth snapshots.
+// io_context's thread. Used for REST depth snapshots and history downloads.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,9 +19,11 @@
 
 namespace sigex {
 
-// Performs GET url.target (plus `query`) and calls `done` exactly once.
+// Performs GET `target` on url's host and calls `done` exactly once. A body larger than
+// `body_limit` bytes fails the read.
 void http_get(boost::asio::io_context& io, boost::asio::ssl::context& tls, const Url& url,
               const std::string& target, const std::vector<HttpHeader>& headers,
-              DurationNs timeout_ns, std::function<void(HttpResponse)> done);
+              DurationNs timeout_ns, std::function<void(HttpResponse)> done,
+              std::uint64_t body_limit = 64ULL * 1024 * 1024);
 
 }  // namespace sigex

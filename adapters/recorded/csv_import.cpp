@@ -72,6 +72,9 @@ bool is_integer(std::string_view text) {
 class CsvReader {
  public:
   explicit CsvReader(std::string path) : path_(std::move(path)) {}
+  // Text already in memory (an archive's unzipped CSV), named `path` in messages.
+  CsvReader(std::string path, std::string_view text)
+      : path_(std::move(path)), text_(text), in_memory_(true) {}
   ~CsvReader() {
     if (file_ != nullptr) gzclose(file_);
   }
@@ -79,6 +82,7 @@ class CsvReader {
   CsvReader& operator=(const CsvReader&) = delete;
 
   bool open(std::string& error) {
+    if (in_memory_) return true;
     file_ = gzopen(path_.c_str(), "rb");
     if (file_ == nullptr) {
       error = path_ + ": cannot be opened";
@@ -91,6 +95,16 @@ class CsvReader {
   // which `failed()` reports).
   bool next(std::string& line) {
     line.clear();
+    if (in_memory_) {
+      if (offset_ >= text_.size()) return false;
+      const auto end = text_.find('\n', offset_);
+      const std::size_t stop = end == std::string_view::npos ? text_.size() : end;
+      line.assign(text_.substr(offset_, stop - offset_));
+      offset_ = stop + 1;
+      ++number_;
+      while (!line.empty() && line.back() == '\r') line.pop_back();
+      return true;
+    }
     std::array<char, 4096> chunk{};
     while (gzgets(file_, chunk.data(), static_cast<int>(chunk.size())) != nullptr) {
       line += chunk.data();
@@ -118,6 +132,9 @@ class CsvReader {
 
  private:
   std::string path_;
+  std::string_view text_;
+  bool in_memory_ = false;
+  std::size_t offset_ = 0;
   gzFile file_ = nullptr;
   std::uint64_t number_ = 0;
   bool failed_ = false;
@@ -184,6 +201,15 @@ std::string kline_frame(const Candle& candle, const std::string& symbol,
       candle.quote_volume, candle.taker_volume, candle.taker_quote_volume);
 }
 
+// A mark-price candle as the mark-price stream's update at the candle's close (no funding
+// announcement: funding comes from the funding-rate rows).
+std::string mark_price_frame(const Candle& candle, const std::string& symbol) {
+  return fmt::format(
+      R"({{"stream":"{}@markPrice@1s","data":{{"e":"markPriceUpdate","E":{},"s":"{}","p":"{}",)"
+      R"("i":"{}","P":"{}","r":"0","T":0}}}})",
+      lower(symbol), candle.close_ms + 1, symbol, candle.close, candle.close, candle.close);
+}
+
 // The symbol a file names itself by: "BTCUSDT-1m-2024-01.csv" (Binance archives) or
 // "Binance_BTCUSDT_d.csv" (CryptoDataDownload).
 std::string symbol_from_name(const std::string& path) {
@@ -202,6 +228,11 @@ class Importer {
 
   bool read(const std::string& path, std::string& error) {
     CsvReader reader(path);
+    return read(reader, error);
+  }
+
+  bool read(CsvReader& reader, std::string& error) {
+    const std::string& path = reader.path();
     if (!reader.open(error)) return false;
     std::string line;
     if (!reader.next(line)) {
@@ -246,7 +277,8 @@ class Importer {
       for (auto& entry : candles) {
         const Candle& candle = entry.second;
         out_.lines.push_back({(candle.close_ms + 1) * kNsPerMs + options_.kline_delay_ns,
-                              kline_frame(candle, symbol, interval)});
+                              options_.mark_price ? mark_price_frame(candle, symbol)
+                                                  : kline_frame(candle, symbol, interval)});
       }
     }
     std::stable_sort(out_.lines.begin(), out_.lines.end(),
@@ -652,6 +684,17 @@ bool import_csv(const std::vector<std::string>& paths, const CsvImportOptions& o
   Importer importer(options, out);
   for (const std::string& path : paths) {
     if (!importer.read(path, error)) return false;
+  }
+  importer.finish();
+  return true;
+}
+
+bool import_csv_texts(const std::vector<CsvText>& texts, const CsvImportOptions& options,
+                      CsvImport& out, std::string& error) {
+  Importer importer(options, out);
+  for (const CsvText& text : texts) {
+    CsvReader reader(text.name, text.content);
+    if (!importer.read(reader, error)) return false;
   }
   importer.finish();
   return true;

@@ -13,6 +13,8 @@
 //    received at their trade time;
 //  * Binance USD-M archive funding rates (calc_time, funding_interval_hours,
 //    last_funding_rate): GET /fapi/v1/fundingRate rows received at their funding time;
+//  * mark-price klines (the klines layout; `mark_price`): `<s>@markPrice` updates carrying
+//    each candle's close, received 200 ms after it;
 //  * CryptoDataDownload candles (a banner line, a header such as unix,date,symbol,open,high,
 //    low,close,Volume BTC,Volume USDT,tradecount or date,symbol,open,high,low,close,
 //    volume_btc,volume; newest row first): kline frames as above. Its newest row is the
@@ -42,6 +44,7 @@ struct CsvImportOptions {
   std::string symbol;          // e.g. BTCUSDT; "" = from the file (its symbol column or name)
   DurationNs interval_ns = 0;  // candles; 0 = from the data (close - open, or the spacing)
   bool keep_newest = false;    // CryptoDataDownload: keep the row still forming at export
+  bool mark_price = false;     // klines of the mark price: `<s>@markPrice` updates at each close
   DurationNs kline_delay_ns = 200 * kNsPerMs;  // a candle is received this long after its close
 };
 
@@ -61,6 +64,15 @@ struct CsvImport {
 // file, line and column of the first problem.
 bool import_csv(const std::vector<std::string>& paths, const CsvImportOptions& options,
                 CsvImport& out, std::string& error);
+
+// CSV text already in memory (an archive's unzipped file); `name` stands for its file name
+// (the symbol is read from it) in messages.
+struct CsvText {
+  std::string name;
+  std::string content;
+};
+bool import_csv_texts(const std::vector<CsvText>& texts, const CsvImportOptions& options,
+                      CsvImport& out, std::string& error);
 
 // "1m" ... "1M" as Binance names intervals; 0 when not one of them.
 DurationNs binance_interval_ns(std::string_view name);

@@ -1,5 +1,6 @@
 #include "adapters/recorded/replay_source.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace sigex {
@@ -17,10 +18,18 @@ bool ReplaySource::open(std::string& error) {
   streams_.clear();
   for (const auto& input : inputs_) {
     Stream stream;
-    stream.file = std::make_unique<RecordedFile>(input.path);
-    if (!stream.file->ok()) {
-      error += stream.file->error() + "\n";
-      continue;
+    if (is_binary_records_path(input.path)) {
+      stream.binary = std::make_unique<BinaryRecordsReader>(input.path, instruments_);
+      if (!stream.binary->open()) {
+        error += stream.binary->error() + "\n";
+        continue;
+      }
+    } else {
+      stream.file = std::make_unique<RecordedFile>(input.path);
+      if (!stream.file->ok()) {
+        error += stream.file->error() + "\n";
+        continue;
+      }
     }
     std::error_code size_error;
     stream.size_bytes = std::filesystem::file_size(input.path, size_error);
@@ -33,16 +42,41 @@ bool ReplaySource::open(std::string& error) {
   return true;
 }
 
+std::uint64_t ReplaySource::Stream::bytes_read() const {
+  return binary ? binary->position() * 80 : file->bytes_read();
+}
+
+std::uint64_t ReplaySource::Stream::offset() const {
+  return binary ? binary->size_bytes() * binary->position() /
+                      std::max<std::uint64_t>(binary->record_count(), 1)
+                : file->compressed_offset();
+}
+
 void ReplaySource::advance(Stream& stream) {
+  if (stream.binary) {
+    BinaryRecordsReader& reader = *stream.binary;
+    while (!reader.at_end() && reader.next_time() < start_ns_) reader.skip();
+    stream.has_line = !reader.at_end();
+    if (!stream.has_line) return check_ended(stream);
+    stream.time_ns = reader.next_time();
+    if (stream.time_ns >= end_ns_) stream.has_line = false;
+    return;
+  }
   while (true) {
     stream.has_line = stream.file->next(stream.line, problems_);
     if (!stream.has_line) return check_ended(stream);
     if (stream.line.receive_time_ns >= start_ns_) break;
   }
+  stream.time_ns = stream.line.receive_time_ns;
   if (stream.line.receive_time_ns >= end_ns_) stream.has_line = false;
 }
 
 void ReplaySource::check_ended(const Stream& stream) {
+  if (stream.binary) {
+    if (stream.binary->record_count() == 0)
+      fatal_.push_back(stream.binary->path() + ": the file holds no records");
+    return;
+  }
   const RecordedFile& file = *stream.file;
   if (!file.ok()) {
     fatal_.push_back(file.error());
@@ -62,8 +96,7 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
   while (true) {
     Stream* earliest = nullptr;
     for (auto& stream : streams_) {
-      if (stream.has_line &&
-          (earliest == nullptr || stream.line.receive_time_ns < earliest->line.receive_time_ns)) {
+      if (stream.has_line && (earliest == nullptr || stream.time_ns < earliest->time_ns)) {
         earliest = &stream;
       }
     }
@@ -73,15 +106,23 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
     if (schedule_ && schedule_->holding() && schedule_->next_release_ns() >= end_ns_)
       schedule_->discard();
     if (schedule_ && schedule_->holding() &&
-        (earliest == nullptr || schedule_->next_release_ns() < earliest->line.receive_time_ns)) {
+        (earliest == nullptr || schedule_->next_release_ns() < earliest->time_ns)) {
       schedule_->release(out);
       stats_.events += out.size();
       return true;
     }
     if (earliest == nullptr) {
       stats_.bytes = 0;
-      for (const auto& stream : streams_) stats_.bytes += stream.file->bytes_read();
+      for (const auto& stream : streams_) stats_.bytes += stream.bytes_read();
       return false;
+    }
+    if (earliest->binary) {
+      next_from_binary(*earliest, out);
+      if (!out.empty()) {
+        stats_.events += out.size();
+        return true;
+      }
+      continue;
     }
     const RecordedLine& line = earliest->line;
     ++stats_.lines;
@@ -115,10 +156,25 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
   }
 }
 
+void ReplaySource::next_from_binary(Stream& stream, std::vector<InboundEvent>& out) {
+  ++stats_.lines;
+  bool unknown = false;
+  std::string problem;
+  if (!stream.binary->take(out, unknown, problem)) {
+    if (unknown) {
+      ++stats_.unknown_instrument;
+    } else {
+      ++stats_.frames_rejected;
+      problems_.report(stream.input.path, stream.binary->position(), problem);
+    }
+  }
+  advance(stream);
+}
+
 double ReplaySource::progress() const {
   if (total_size_bytes_ == 0) return 0.0;
   std::uint64_t consumed = 0;
-  for (const auto& stream : streams_) consumed += stream.file->compressed_offset();
+  for (const auto& stream : streams_) consumed += stream.offset();
   return static_cast<double>(consumed) / static_cast<double>(total_size_bytes_);
 }
 

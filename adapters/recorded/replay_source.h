@@ -1,7 +1,8 @@
 #pragma once
 
 // Replays recorded files in receive-time order. Each file is one stream of
-// "<receive_time_ns> <raw frame>" lines; files are merged by receive time (ties keep the
+// "<receive_time_ns> <raw frame>" lines (or of parsed records: a `.sigexbin` file, see
+// binary_records.h); files are merged by receive time (ties keep the
 // order the inputs were listed in), each frame is routed to the parser that owns its format,
 // and the resulting records come out one frame at a time. Deterministic for the same inputs.
 // Used by one thread (the replay thread of a backtest).
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "adapters/binance/parse_market_data.h"
+#include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/publication_schedule.h"
 #include "adapters/recorded/recorded_file.h"
 #include "adapters/token_metrics/parse_records.h"
@@ -66,12 +68,17 @@ class ReplaySource {
 
  private:
   struct Stream {
-    std::unique_ptr<RecordedFile> file;
+    std::unique_ptr<RecordedFile> file;           // a text file, or
+    std::unique_ptr<BinaryRecordsReader> binary;  // a .sigexbin file
     ReplayInput input;
-    RecordedLine line;
+    RecordedLine line;   // text files: the current line
+    TimeNs time_ns = 0;  // receive time of the current line or record
     bool has_line = false;
     std::uint64_t size_bytes = 0;
+    std::uint64_t bytes_read() const;
+    std::uint64_t offset() const;
   };
+  void next_from_binary(Stream& stream, std::vector<InboundEvent>& out);
   void advance(Stream& stream);
   // A stream has ended: what made its file unusable, if anything.
   void check_ended(const Stream& stream);

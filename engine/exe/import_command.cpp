@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/frame_recorder.h"
 #include "engine/core/calendar.h"
 
@@ -50,6 +51,7 @@ int run_import(const ImportCommandOptions& options) {
   }
   import.symbol = options.symbol;
   import.keep_newest = options.keep_newest;
+  import.mark_price = options.mark_price;
   CsvImport imported;
   std::string error;
   if (!import_csv(options.inputs, import, imported, error)) {
@@ -60,16 +62,26 @@ int run_import(const ImportCommandOptions& options) {
     std::fprintf(stderr, "sigex import: the inputs hold no rows; nothing was written\n");
     return kExitFailure;
   }
-  FrameRecorder recorder;
-  if (!recorder.open(options.out_path, error)) {
-    std::fprintf(stderr, "sigex import: %s\n", error.c_str());
-    return kExitFailure;
-  }
-  for (const ImportedLine& line : imported.lines) recorder.record(line.receive_time_ns, line.frame);
-  if (!recorder.close()) {
-    std::fprintf(stderr, "sigex import: %s: %s\n", options.out_path.c_str(),
-                 recorder.error().c_str());
-    return kExitFailure;
+  if (is_binary_records_path(options.out_path)) {
+    const BinanceMarket market =
+        options.market == "usdm" ? BinanceMarket::kUsdm : BinanceMarket::kSpot;
+    if (!write_binary_records(options.out_path, market, imported.lines, error)) {
+      std::fprintf(stderr, "sigex import: %s: %s\n", options.out_path.c_str(), error.c_str());
+      return kExitFailure;
+    }
+  } else {
+    FrameRecorder recorder;
+    if (!recorder.open(options.out_path, error)) {
+      std::fprintf(stderr, "sigex import: %s\n", error.c_str());
+      return kExitFailure;
+    }
+    for (const ImportedLine& line : imported.lines)
+      recorder.record(line.receive_time_ns, line.frame);
+    if (!recorder.close()) {
+      std::fprintf(stderr, "sigex import: %s: %s\n", options.out_path.c_str(),
+                   recorder.error().c_str());
+      return kExitFailure;
+    }
   }
   if (!options.quiet) {
     std::printf(

@@ -14,6 +14,7 @@
 #include "engine/exe/build_info.h"
 #include "engine/exe/ctl_command.h"
 #include "engine/exe/fetch_history_command.h"
+#include "engine/exe/fetch_market_data_command.h"
 #include "engine/exe/import_command.h"
 #include "engine/exe/record_command.h"
 #include "engine/exe/replay_check_command.h"
@@ -121,7 +122,68 @@ int main(int argc, char** argv) {
   import_command->add_flag("--keep-newest", import_options.keep_newest,
                            "CryptoDataDownload: keep the newest row (the candle still forming "
                            "when the file was exported)");
+  import_command
+      ->add_option("--market", import_options.market,
+                   "spot (default) or usdm: the venue the rows come from (for a "
+                   ".sigexbin output)")
+      ->check(CLI::IsMember({"spot", "usdm"}));
+  import_command->add_flag("--mark-price", import_options.mark_price,
+                           "the klines are mark-price klines (USD-M markPriceKlines)");
   import_command->add_flag("--quiet", import_options.quiet, "no summary line");
+
+  sigex::FetchMarketDataOptions market_options;
+  auto* market_history = app.add_subcommand(
+      "fetch-market-data",
+      "download Binance spot / USD-M history (klines, aggTrades, funding rates, mark-price "
+      "klines) from the public archives and REST into the recorded-input format");
+  market_history->add_option("--market", market_options.market, "spot (default) or usdm")
+      ->check(CLI::IsMember({"spot", "usdm"}));
+  market_history->add_option("--symbols", market_options.symbols, "symbols, e.g. BTCUSDT,ETHUSDT")
+      ->delimiter(',')
+      ->required();
+  market_history
+      ->add_option("--kinds", market_options.kinds,
+                   "klines (default), aggTrades, fundingRate, markPriceKlines (comma separated)")
+      ->delimiter(',');
+  market_history->add_option("--interval", market_options.interval,
+                             "kline interval: 1m 3m 5m 15m 30m 1h (default) 2h 4h 6h 8h 12h 1d");
+  market_history->add_option("--from", market_options.from, "first UTC day, YYYY-MM-DD")
+      ->required();
+  market_history->add_option("--to", market_options.to, "last UTC day, YYYY-MM-DD (inclusive)")
+      ->required();
+  market_history->add_option("--out", market_options.out_dir, "directory to write into")
+      ->required();
+  market_history
+      ->add_option("--format", market_options.format,
+                   "text (default: gzip lines) or binary (.sigexbin, fastest replay)")
+      ->check(CLI::IsMember({"text", "binary"}));
+  market_history->add_option("--jobs", market_options.jobs, "parallel downloads (default 4)")
+      ->check(CLI::Range(1, 32));
+  market_history
+      ->add_option("--max-weight-per-minute", market_options.max_weight_per_minute,
+                   "REST request weight used per minute, at most (default 600)")
+      ->check(CLI::Range(1, 100000));
+  market_history
+      ->add_option("--attempts", market_options.attempts,
+                   "tries per file for failed or corrupt downloads (default 3)")
+      ->check(CLI::Range(1, 20));
+  market_history->add_flag("--allow-unverified", market_options.allow_unverified,
+                           "accept an archive file whose .CHECKSUM is missing");
+  bool no_exchange_info = false;
+  market_history->add_flag("--no-exchange-info", no_exchange_info,
+                           "do not fetch and store the venue's exchange information");
+  market_history->add_option("--archive-url", market_options.archive_url,
+                             "archive base URL (default https://data.binance.vision)");
+  market_history->add_option(
+      "--listing-url", market_options.listing_url,
+      "archive listing URL (default https://s3-ap-northeast-1.amazonaws.com/data.binance.vision)");
+  market_history->add_option("--rest-url", market_options.rest_url,
+                             "REST base URL (default api.binance.com / fapi.binance.com)");
+  market_history->add_option("--tls-ca-file", market_options.tls_ca_file,
+                             "CA bundle for https (default: the system's)");
+  market_history->add_option("--progress", market_options.progress, progress_help)
+      ->check(progress_choices);
+  market_history->add_flag("--quiet", market_options.quiet, "no summary");
 
   sigex::TradingStateOptions state_options;
   std::string state_set;
@@ -283,6 +345,10 @@ int main(int argc, char** argv) {
   }
 
   if (import_command->parsed()) return sigex::run_import(import_options);
+  if (market_history->parsed()) {
+    market_options.exchange_info = !no_exchange_info;
+    return sigex::run_fetch_market_data(market_options);
+  }
 
   if (sweep->parsed()) {
     if (!sweep_out.empty()) sweep_options.out_dir = sweep_out;

@@ -1,0 +1,414 @@
+#include "adapters/recorded/binary_records.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "adapters/binance/parse_market_data.h"
+#include "engine/core/decimal.h"
+
+namespace sigex {
+namespace {
+
+constexpr std::array<char, 8> kMagic{'S', 'I', 'G', 'E', 'X', 'B', 'I', 'N'};
+constexpr std::array<char, 8> kEndMagic{'S', 'I', 'G', 'E', 'X', 'E', 'N', 'D'};
+constexpr std::uint32_t kHeaderSize = 64;
+constexpr std::uint32_t kSymbolSize = 24;
+constexpr std::uint32_t kTrailerSize = 16;
+constexpr int kStoredScale = 8;  // Binance's decimals
+
+struct Header {
+  std::array<char, 8> magic;
+  std::uint32_t version;
+  std::uint32_t header_size;
+  std::uint32_t record_size;
+  std::uint32_t symbol_count;
+  std::uint64_t record_count;
+  std::uint32_t market;
+  std::uint32_t reserved;
+  std::int64_t first_time_ns;
+  std::int64_t last_time_ns;
+  std::uint64_t reserved2;
+};
+static_assert(sizeof(Header) == kHeaderSize);
+
+enum class StoredKind : std::uint8_t { kBar = 1, kTrade, kBestBidOffer, kMarkPrice, kFundingRate };
+
+struct StoredRecord {
+  std::int64_t receive_time_ns;
+  std::int64_t venue_time_ns;
+  StoredKind kind;
+  std::uint8_t flags;  // Bar: closed; Trade: aggressor
+  std::uint16_t symbol;
+  std::uint32_t reserved;
+  std::array<std::int64_t, 5> value;  // at 8 decimals
+  std::int64_t a;                     // open time, trade id, update id, next funding time
+  std::int64_t b;                     // close time
+};
+static_assert(sizeof(StoredRecord) == 80 && std::is_trivially_copyable_v<StoredRecord>);
+
+std::uint64_t checksum(const unsigned char* data, std::uint64_t bytes) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (std::uint64_t at = 0; at + 8 <= bytes; at += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, data + at, 8);
+    hash = (hash ^ word) * 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+// The symbol a frame names: "s" in a stream payload, "symbol" in a funding-rate row.
+std::string frame_symbol(std::string_view frame) {
+  for (std::string_view key : {std::string_view("\"s\":\""), std::string_view("\"symbol\":\"")}) {
+    const auto at = frame.find(key);
+    if (at == std::string_view::npos) continue;
+    const auto start = at + key.size();
+    const auto end = frame.find('"', start);
+    if (end != std::string_view::npos && end - start <= 20)
+      return std::string(frame.substr(start, end - start));
+  }
+  return {};
+}
+
+// The writer's instrument ids are its symbol indexes.
+StoredRecord store(const InboundEvent& event, bool& ok) {
+  StoredRecord record{};
+  record.receive_time_ns = event.receive_time_ns();
+  ok = true;
+  switch (event.kind) {
+    case MarketEventKind::kBar: {
+      const Bar& bar = event.bar;
+      record.kind = StoredKind::kBar;
+      record.symbol = static_cast<std::uint16_t>(bar.instrument);
+      record.venue_time_ns = bar.venue_time_ns;
+      record.flags = bar.closed ? 1 : 0;
+      record.value = {bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw, bar.volume.raw};
+      record.a = bar.open_time_ns;
+      record.b = bar.close_time_ns;
+      break;
+    }
+    case MarketEventKind::kTrade: {
+      const TradeTick& trade = event.trade;
+      record.kind = StoredKind::kTrade;
+      record.symbol = static_cast<std::uint16_t>(trade.instrument);
+      record.venue_time_ns = trade.venue_time_ns;
+      record.flags = static_cast<std::uint8_t>(trade.aggressor);
+      record.value = {trade.price.raw, trade.quantity.raw, 0, 0, 0};
+      record.a = static_cast<std::int64_t>(trade.trade_id);
+      break;
+    }
+    case MarketEventKind::kBestBidOffer: {
+      const BestBidOffer& quote = event.best_bid_offer;
+      record.kind = StoredKind::kBestBidOffer;
+      record.symbol = static_cast<std::uint16_t>(quote.instrument);
+      record.venue_time_ns = quote.venue_time_ns;
+      record.value = {quote.bid_price.raw, quote.bid_quantity.raw, quote.ask_price.raw,
+                      quote.ask_quantity.raw, 0};
+      record.a = static_cast<std::int64_t>(quote.update_id);
+      break;
+    }
+    case MarketEventKind::kMarkPrice: {
+      const MarkPrice& mark = event.mark_price;
+      record.kind = StoredKind::kMarkPrice;
+      record.symbol = static_cast<std::uint16_t>(mark.instrument);
+      record.venue_time_ns = mark.venue_time_ns;
+      record.value = {mark.mark_price.raw, mark.funding_rate.raw, 0, 0, 0};
+      record.a = mark.next_funding_time_ns;
+      break;
+    }
+    case MarketEventKind::kFundingRate: {
+      const FundingRate& funding = event.funding_rate;
+      record.kind = StoredKind::kFundingRate;
+      record.symbol = static_cast<std::uint16_t>(funding.instrument);
+      record.venue_time_ns = funding.funding_time_ns;
+      record.value = {funding.rate.raw, funding.mark_price.raw, 0, 0, 0};
+      break;
+    }
+    default:
+      ok = false;
+  }
+  return record;
+}
+
+// A value at 8 decimals at `scale` decimals; false when it has digits the scale cannot hold.
+bool rescale(std::int64_t stored, int scale, std::int64_t& out) {
+  if (scale == kStoredScale) {
+    out = stored;
+    return true;
+  }
+  if (scale < kStoredScale) {
+    const std::int64_t divisor = pow10(kStoredScale - scale);
+    if (stored % divisor != 0) return false;
+    out = stored / divisor;
+    return true;
+  }
+  const std::int64_t factor = pow10(scale - kStoredScale);
+  return !__builtin_mul_overflow(stored, factor, &out);
+}
+
+}  // namespace
+
+bool is_binary_records_path(std::string_view path) {
+  return path.ends_with(kBinaryRecordsExtension);
+}
+
+bool write_binary_records(const std::string& path, BinanceMarket market,
+                          const std::vector<ImportedLine>& lines, std::string& error) {
+  // Every symbol the frames name, as an instrument at 8 decimals: the parser then reads the
+  // venue's values unchanged.
+  InstrumentRegistry instruments;
+  std::map<std::string, std::uint16_t> symbols;
+  for (const ImportedLine& line : lines) {
+    const std::string symbol = frame_symbol(line.frame);
+    if (symbol.empty() || symbols.contains(symbol)) continue;
+    if (symbols.size() >= 65535) return (error = "more than 65535 symbols in one file", false);
+    Instrument instrument;
+    instrument.symbol = Symbol::from(symbol);
+    instrument.kind =
+        market == BinanceMarket::kUsdm ? InstrumentKind::kPerpetual : InstrumentKind::kSpot;
+    symbols.emplace(symbol, static_cast<std::uint16_t>(instruments.add(instrument)));
+  }
+  BinanceParser parser(instruments);
+  std::vector<StoredRecord> records;
+  records.reserve(lines.size());
+  std::vector<InboundEvent> events;
+  std::string padded;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const ImportedLine& line = lines[i];
+    padded.assign(line.frame);
+    padded.append(simdjson::SIMDJSON_PADDING, ' ');
+    events.clear();
+    const auto parsed = parser.parse(std::string_view(padded.data(), line.frame.size()),
+                                     line.receive_time_ns, kNoInstrument, events, market);
+    if (!parsed) {
+      error = fmt::format("record {}: {}: {}", i + 1, to_string(parsed.error().code),
+                          parsed.error().what);
+      return false;
+    }
+    for (const InboundEvent& event : events) {
+      bool ok = false;
+      const StoredRecord record = store(event, ok);
+      if (!ok) {
+        error = fmt::format(
+            "record {}: the binary format holds klines, trades, best bid/offer, mark prices and "
+            "funding rates; keep depth and Token Metrics rows in text files",
+            i + 1);
+        return false;
+      }
+      records.push_back(record);
+    }
+  }
+  Header header{};
+  header.magic = kMagic;
+  header.version = kBinaryRecordsVersion;
+  header.header_size = kHeaderSize;
+  header.record_size = sizeof(StoredRecord);
+  header.symbol_count = static_cast<std::uint32_t>(symbols.size());
+  header.record_count = records.size();
+  header.market = market == BinanceMarket::kUsdm ? 1 : 0;
+  header.first_time_ns = records.empty() ? 0 : records.front().receive_time_ns;
+  header.last_time_ns = records.empty() ? 0 : records.back().receive_time_ns;
+  std::vector<std::array<char, kSymbolSize>> table(symbols.size());
+  for (const auto& [symbol, index] : symbols) {
+    table[index] = {};
+    std::memcpy(table[index].data(), symbol.data(),
+                std::min<std::size_t>(symbol.size(), kSymbolSize));
+  }
+  const std::uint64_t sum = checksum(reinterpret_cast<const unsigned char*>(records.data()),
+                                     records.size() * sizeof(StoredRecord));
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(&header), sizeof(header));
+  out.write(reinterpret_cast<const char*>(table.data()),
+            static_cast<std::streamsize>(table.size() * kSymbolSize));
+  out.write(reinterpret_cast<const char*>(records.data()),
+            static_cast<std::streamsize>(records.size() * sizeof(StoredRecord)));
+  out.write(kEndMagic.data(), kEndMagic.size());
+  out.write(reinterpret_cast<const char*>(&sum), sizeof(sum));
+  out.flush();
+  if (!out) return (error = "cannot write " + path, false);
+  return true;
+}
+
+BinaryRecordsReader::BinaryRecordsReader(std::string path, const InstrumentRegistry& instruments)
+    : path_(std::move(path)), instruments_(instruments) {}
+
+BinaryRecordsReader::~BinaryRecordsReader() {
+  if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool BinaryRecordsReader::open() {
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat status {};
+  if (fd_ < 0 || ::fstat(fd_, &status) != 0) {
+    error_ = path_ + ": cannot be opened: " + std::strerror(errno);
+    return false;
+  }
+  size_ = static_cast<std::uint64_t>(status.st_size);
+  if (size_ < kHeaderSize + kTrailerSize) {
+    error_ = fmt::format("{}: {} bytes, shorter than a .sigexbin header and trailer (truncated?)",
+                         path_, size_);
+    return false;
+  }
+  void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+  if (mapped == MAP_FAILED) {
+    error_ = path_ + ": cannot be mapped: " + std::strerror(errno);
+    return false;
+  }
+  data_ = static_cast<const unsigned char*>(mapped);
+  ::madvise(mapped, size_, MADV_SEQUENTIAL);
+  Header header{};
+  std::memcpy(&header, data_, sizeof(header));
+  if (header.magic != kMagic) {
+    error_ = path_ + ": not a .sigexbin file (no SIGEXBIN header)";
+    return false;
+  }
+  if (header.version != kBinaryRecordsVersion || header.header_size != kHeaderSize ||
+      header.record_size != sizeof(StoredRecord)) {
+    error_ = fmt::format("{}: .sigexbin version {} (record size {}); this sigex reads version {}",
+                         path_, header.version, header.record_size, kBinaryRecordsVersion);
+    return false;
+  }
+  const std::uint64_t expected = kHeaderSize + std::uint64_t{header.symbol_count} * kSymbolSize +
+                                 header.record_count * sizeof(StoredRecord) + kTrailerSize;
+  if (size_ != expected) {
+    error_ = fmt::format(
+        "{}: {} bytes where its header promises {} ({} records): the file is truncated or "
+        "damaged; write it again",
+        path_, size_, expected, header.record_count);
+    return false;
+  }
+  const unsigned char* trailer = data_ + size_ - kTrailerSize;
+  std::uint64_t stored_sum = 0;
+  std::memcpy(&stored_sum, trailer + 8, 8);
+  records_ = data_ + kHeaderSize + std::uint64_t{header.symbol_count} * kSymbolSize;
+  if (std::memcmp(trailer, kEndMagic.data(), kEndMagic.size()) != 0 ||
+      checksum(records_, header.record_count * sizeof(StoredRecord)) != stored_sum) {
+    error_ = path_ +
+             ": the records do not match the file's checksum: the file is damaged; write it again";
+    return false;
+  }
+  count_ = header.record_count;
+  market_ = header.market == 1 ? BinanceMarket::kUsdm : BinanceMarket::kSpot;
+  const InstrumentKind kind =
+      market_ == BinanceMarket::kUsdm ? InstrumentKind::kPerpetual : InstrumentKind::kSpot;
+  for (std::uint32_t i = 0; i < header.symbol_count; ++i) {
+    const char* text = reinterpret_cast<const char*>(data_ + kHeaderSize + i * kSymbolSize);
+    const std::string_view symbol(text, strnlen(text, kSymbolSize));
+    const Instrument* instrument = instruments_.find_by_symbol(symbol, kind);
+    // Spot records go to the perpetual of the symbol when no spot instrument is configured
+    // (as the text parser routes spot frames).
+    if (instrument == nullptr && kind == InstrumentKind::kSpot)
+      instrument = instruments_.find_by_symbol(symbol);
+    instrument_of_symbol_.push_back(instrument == nullptr ? kNoInstrument : instrument->id);
+  }
+  return true;
+}
+
+TimeNs BinaryRecordsReader::next_time() const {
+  std::int64_t time = 0;
+  std::memcpy(&time, records_ + next_ * sizeof(StoredRecord), sizeof(time));
+  return time;
+}
+
+bool BinaryRecordsReader::take(std::vector<InboundEvent>& out, bool& unknown,
+                               std::string& problem) {
+  StoredRecord record;
+  std::memcpy(&record, records_ + next_ * sizeof(StoredRecord), sizeof(record));
+  ++next_;
+  unknown = false;
+  const InstrumentId id = record.symbol < instrument_of_symbol_.size()
+                              ? instrument_of_symbol_[record.symbol]
+                              : kNoInstrument;
+  if (id == kNoInstrument) {
+    unknown = true;
+    return false;
+  }
+  const Instrument& instrument = instruments_.get(id);
+  const int ps = instrument.price_scale;
+  const int qs = instrument.quantity_scale;
+  InboundEvent event{};
+  bool ok = true;
+  const auto price = [&](std::int64_t value) {
+    std::int64_t raw = 0;
+    ok = rescale(value, ps, raw) && ok;
+    return Price{raw};
+  };
+  const auto quantity = [&](std::int64_t value) {
+    std::int64_t raw = 0;
+    ok = rescale(value, qs, raw) && ok;
+    return Quantity{raw};
+  };
+  switch (record.kind) {
+    case StoredKind::kBar:
+      event.kind = MarketEventKind::kBar;
+      event.bar = Bar{id,
+                      record.flags != 0,
+                      record.venue_time_ns,
+                      record.receive_time_ns,
+                      record.a,
+                      record.b,
+                      price(record.value[0]),
+                      price(record.value[1]),
+                      price(record.value[2]),
+                      price(record.value[3]),
+                      quantity(record.value[4])};
+      break;
+    case StoredKind::kTrade:
+      event.kind = MarketEventKind::kTrade;
+      event.trade = TradeTick{id,
+                              static_cast<AggressorSide>(record.flags),
+                              record.venue_time_ns,
+                              record.receive_time_ns,
+                              price(record.value[0]),
+                              quantity(record.value[1]),
+                              static_cast<std::uint64_t>(record.a)};
+      break;
+    case StoredKind::kBestBidOffer:
+      event.kind = MarketEventKind::kBestBidOffer;
+      event.best_bid_offer = BestBidOffer{id,
+                                          record.venue_time_ns,
+                                          record.receive_time_ns,
+                                          price(record.value[0]),
+                                          quantity(record.value[1]),
+                                          price(record.value[2]),
+                                          quantity(record.value[3]),
+                                          static_cast<std::uint64_t>(record.a)};
+      break;
+    case StoredKind::kMarkPrice:
+      event.kind = MarketEventKind::kMarkPrice;
+      event.mark_price = MarkPrice{id,
+                                   record.venue_time_ns,
+                                   record.receive_time_ns,
+                                   price(record.value[0]),
+                                   Rate{record.value[1]},
+                                   record.a};
+      break;
+    case StoredKind::kFundingRate:
+      event.kind = MarketEventKind::kFundingRate;
+      event.funding_rate = FundingRate{id, record.venue_time_ns, record.receive_time_ns,
+                                       Rate{record.value[0]}, price(record.value[1])};
+      break;
+    default:
+      problem =
+          fmt::format("record {}: unknown record kind {}", next_, static_cast<int>(record.kind));
+      return false;
+  }
+  if (!ok) {
+    problem = fmt::format("record {}: a value has more decimals than {}'s scale", next_,
+                          instrument.symbol.view());
+    return false;
+  }
+  out.push_back(event);
+  return true;
+}
+
+}  // namespace sigex
