@@ -2,12 +2,19 @@
 //  * BM_ReplayParseGzip: gzip + line split + merge + simdjson parse into records, one thread;
 //  * BM_ReplayParsePlain: the same from decompressed copies (parsing without zlib);
 //  * BM_BacktestEndToEnd: the whole `sigex backtest` of config/backtest-tick.toml (replay
-//    thread + core thread + simulated venue + journal + report).
+//    thread + core thread + simulated venue + journal + report);
+//  * BM_ReplayKlines{Gzip,Plain,Binary}: a month of 1 m candles for 50 symbols (2.16 M
+//    events, the shape `sigex fetch-market-data` writes) replayed from gzip text, plain text
+//    and the binary `.sigexbin` format, one thread.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
+#include "adapters/recorded/binary_records.h"
+#include "adapters/recorded/frame_recorder.h"
 #include "adapters/recorded/replay_source.h"
 #include "engine/exe/backtest_command.h"
 
@@ -104,5 +111,90 @@ void BM_BacktestEndToEndPerpetual(benchmark::State& state) {
   run_end_to_end(state, config, "sigex-replay-bench-perpetual");
 }
 BENCHMARK(BM_BacktestEndToEndPerpetual)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
+// A month of 1 m candles for `symbols` symbols, written in the three formats.
+struct KlineCorpus {
+  InstrumentRegistry instruments;
+  std::vector<std::string> gzip, plain, binary;
+  std::uint64_t events = 0;
+};
+
+const KlineCorpus& kline_corpus() {
+  static const KlineCorpus corpus = [] {
+    KlineCorpus made;
+    constexpr int kSymbols = 50;
+    constexpr std::int64_t kMinutes = 30 * 1440;
+    const auto directory = std::filesystem::temp_directory_path() / "sigex-kline-bench";
+    std::filesystem::create_directories(directory);
+    for (int s = 0; s < kSymbols; ++s) {
+      const std::string symbol = fmt::format("T{:03}USDT", s);
+      Instrument instrument;
+      instrument.symbol = Symbol::from(symbol);
+      instrument.price_scale = 2;
+      instrument.quantity_scale = 5;
+      made.instruments.add(instrument);
+      CsvText csv{symbol + "-1m-2024-01.csv", {}};
+      std::int64_t price = 100'000 + s * 1'000;
+      for (std::int64_t i = 0; i < kMinutes; ++i) {
+        const std::int64_t open = 1'704'067'200'000 + i * 60'000;
+        const std::int64_t close = price + (i * 7919 + s) % 201 - 100;
+        const std::int64_t high = std::max(price, close) + 60;
+        const std::int64_t low = std::min(price, close) - 60;
+        csv.content +=
+            fmt::format("{},{}.{:02},{}.{:02},{}.{:02},{}.{:02},3.5,{},1000.0,10,1.5,500.0,0\n",
+                        open, price / 100, price % 100, high / 100, high % 100, low / 100,
+                        low % 100, close / 100, close % 100, open + 59'999);
+        price = close;
+      }
+      CsvImport imported;
+      std::string error;
+      if (!import_csv_texts({csv}, {}, imported, error)) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        std::abort();
+      }
+      made.events += imported.lines.size();
+      const auto base = directory / symbol;
+      for (const char* extension : {".gz", ".txt"}) {
+        FrameRecorder recorder;
+        if (!recorder.open(base.string() + extension, error)) std::abort();
+        for (const auto& line : imported.lines) recorder.record(line.receive_time_ns, line.frame);
+        if (!recorder.close()) std::abort();
+      }
+      if (!write_binary_records(base.string() + ".sigexbin", BinanceMarket::kSpot, imported.lines,
+                                error)) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        std::abort();
+      }
+      made.gzip.push_back(base.string() + ".gz");
+      made.plain.push_back(base.string() + ".txt");
+      made.binary.push_back(base.string() + ".sigexbin");
+    }
+    return made;
+  }();
+  return corpus;
+}
+
+void replay_klines(benchmark::State& state, const std::vector<std::string>& paths) {
+  const KlineCorpus& corpus = kline_corpus();
+  std::vector<ReplayInput> inputs;
+  for (const auto& path : paths) inputs.push_back({path, kNoInstrument});
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    ReplaySource source(corpus.instruments, inputs, 0, INT64_MAX);
+    std::string error;
+    if (!source.open(error)) std::abort();
+    std::vector<InboundEvent> batch;
+    batch.reserve(64);
+    while (source.next(batch)) events += batch.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+}
+
+void BM_ReplayKlinesGzip(benchmark::State& state) { replay_klines(state, kline_corpus().gzip); }
+void BM_ReplayKlinesPlain(benchmark::State& state) { replay_klines(state, kline_corpus().plain); }
+void BM_ReplayKlinesBinary(benchmark::State& state) { replay_klines(state, kline_corpus().binary); }
+BENCHMARK(BM_ReplayKlinesGzip)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_ReplayKlinesPlain)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_ReplayKlinesBinary)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 
 namespace sigex {
 
@@ -16,6 +17,8 @@ ReplaySource::ReplaySource(const InstrumentRegistry& instruments, std::vector<Re
 
 bool ReplaySource::open(std::string& error) {
   streams_.clear();
+  heap_built_ = false;
+  heap_valid_ = false;
   for (const auto& input : inputs_) {
     Stream stream;
     if (is_binary_records_path(input.path)) {
@@ -94,12 +97,10 @@ void ReplaySource::check_ended(const Stream& stream) {
 bool ReplaySource::next(std::vector<InboundEvent>& out) {
   out.clear();
   while (true) {
-    Stream* earliest = nullptr;
-    for (auto& stream : streams_) {
-      if (stream.has_line && (earliest == nullptr || stream.time_ns < earliest->time_ns)) {
-        earliest = &stream;
-      }
-    }
+    // The stream with the earliest line (the first listed among equal times): the top of
+    // the heap, which holds every stream with a line. Its entry is refreshed after advance().
+    if (!heap_valid_) rebuild_heap();
+    Stream* earliest = heap_.empty() ? nullptr : &streams_[heap_.front().second];
     // A held row due before the next line (or after the last) goes first; ties keep the line
     // first, as it was in the input before the row's publication. Rows published only after
     // the replay's end are not part of it.
@@ -116,6 +117,7 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
       for (const auto& stream : streams_) stats_.bytes += stream.bytes_read();
       return false;
     }
+    heap_valid_ = false;  // advance() below moves the earliest stream on
     if (earliest->binary) {
       next_from_binary(*earliest, out);
       if (!out.empty()) {
@@ -169,6 +171,27 @@ void ReplaySource::next_from_binary(Stream& stream, std::vector<InboundEvent>& o
     }
   }
   advance(stream);
+}
+
+void ReplaySource::rebuild_heap() {
+  // After the earliest stream moved on, only its entry changed: pop it and push it back.
+  if (!heap_.empty() && heap_built_) {
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    const std::size_t index = heap_.back().second;
+    heap_.pop_back();
+    if (streams_[index].has_line) {
+      heap_.emplace_back(streams_[index].time_ns, index);
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+    }
+  } else {
+    heap_.clear();
+    for (std::size_t i = 0; i < streams_.size(); ++i) {
+      if (streams_[i].has_line) heap_.emplace_back(streams_[i].time_ns, i);
+    }
+    std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
+    heap_built_ = true;
+  }
+  heap_valid_ = true;
 }
 
 double ReplaySource::progress() const {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adapters/binance/parse_market_data.h"
@@ -79,6 +80,7 @@ class ReplaySource {
     std::uint64_t offset() const;
   };
   void next_from_binary(Stream& stream, std::vector<InboundEvent>& out);
+  void rebuild_heap();
   void advance(Stream& stream);
   // A stream has ended: what made its file unusable, if anything.
   void check_ended(const Stream& stream);
@@ -88,6 +90,10 @@ class ReplaySource {
   TimeNs start_ns_;
   TimeNs end_ns_;
   std::vector<Stream> streams_;
+  // Streams with a line, by (receive time, input order): a min-heap.
+  std::vector<std::pair<TimeNs, std::size_t>> heap_;
+  bool heap_built_ = false;
+  bool heap_valid_ = false;
   BinanceParser binance_;
   TokenMetricsParser token_metrics_;
   InputProblems problems_;

@@ -232,6 +232,17 @@ TEST_F(FetchMarketDataTest, AMonthOfMinutesAndAYearOfAPerpetualResumeAndBacktest
   const std::string orders = slurp(fetched / "orders.csv");
   EXPECT_GE(std::count(orders.begin(), orders.end(), '\n'), 4) << orders;
 
+  // The binary format, written from the cache without fetching again: the same backtest.
+  auto binary = spot;
+  binary.format = "binary";
+  const std::uint64_t calls = simulator_->rest_calls();
+  ASSERT_EQ(run_fetch_market_data(binary), 0);
+  EXPECT_EQ(simulator_->rest_calls(), calls + 1);  // exchange information only
+  const auto from_binary = backtest("binary", (out / "BTCUSDT" / "klines-1m.sigexbin").string(),
+                                    (out / "ETHUSDT" / "klines-1m.sigexbin").string());
+  for (const char* file : {"orders.csv", "fills.csv", "equity.csv", "summary.json"})
+    EXPECT_EQ(slurp(fetched / file), slurp(from_binary / file)) << file;
+
   // The perpetual: eleven monthly files, December's first days daily, its last days and the
   // funding of December from REST; the header rows of USD-M files are read as headers.
   auto usdm =
