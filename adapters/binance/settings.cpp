@@ -3,6 +3,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "adapters/binance/execution_venue.h"
+#include "adapters/binance/instrument_rules.h"
 #include "adapters/binance/market_data_feed.h"
 #include "adapters/binance/signer.h"
 #include "adapters/net/http_session.h"
@@ -112,6 +113,15 @@ std::optional<BinanceVenueParts> binance_venue_parts(const std::string& key_type
   parts.tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
   if (!error.empty()) return std::nullopt;
   return parts;
+}
+
+bool BinanceMarketDataSettings::complete_instruments(std::vector<Instrument>& instruments,
+                                                     std::string_view cash_asset,
+                                                     std::string& error) const {
+  const bool usdm = config.market == BinanceMarket::kUsdm;
+  return complete_instruments_from_binance(
+      instruments, cash_asset, usdm ? "https://api.binance.com" : config.rest_url,
+      usdm ? config.rest_url : "https://fapi.binance.com", config.tls_ca_file, error);
 }
 
 std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(

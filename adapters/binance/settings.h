@@ -25,6 +25,9 @@ class BinanceMarketDataSettings final : public MarketDataSettings {
   std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments,
                                             EventQueue<InboundEvent>& queue,
                                             const Clock& clock) const override;
+  // Spot pairs from rest_url; perpetuals from the production USD-M API.
+  bool complete_instruments(std::vector<Instrument>& instruments, std::string_view cash_asset,
+                            std::string& error) const override;
 
   BinanceMarketDataConfig config;
 };

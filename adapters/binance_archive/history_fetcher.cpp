@@ -192,6 +192,7 @@ class HistoryFetcher::Run {
     for (const RestDay& day : rest_days_) {
       if (stopped()) return;
       HistoryPart part;
+      ++rest_done_;
       if (fill_day(io, day, part)) {
         report_.series[day.series].parts.push_back(std::move(part));
       } else {
@@ -511,8 +512,7 @@ class HistoryFetcher::Run {
     part = {local, false, day.start_ns, day.end_ns};
     const bool complete = day.end_ns <= now_ns_ && day.end_ns % kNsPerDay == 0;
     if (complete && std::filesystem::exists(local)) {
-      std::lock_guard lock(mutex_);
-      ++report_.files_kept;
+      ++report_.rest_days_kept;
       return true;
     }
     std::string csv, error;
@@ -642,6 +642,7 @@ class HistoryFetcher::Run {
   TimeNs end_ns_ = 0;
   std::vector<Job> jobs_;
   std::vector<RestDay> rest_days_;
+  std::size_t rest_done_ = 0;
   std::int64_t used_weight_ = 0;
 };
 

@@ -75,6 +75,7 @@ struct HistoryFetchReport {
   std::uint64_t files_kept = 0;  // already in the cache from an earlier run
   std::uint64_t corrupt_refetched = 0;
   std::uint64_t bytes_downloaded = 0;
+  std::uint64_t rest_days_kept = 0;  // complete REST days cached by an earlier run
   std::uint64_t rest_calls = 0;
   std::uint64_t rest_rows = 0;
   std::uint64_t rate_limited = 0;  // 429 answers waited out

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "adapters/binance/instrument_rules.h"
 #include "adapters/binance/settings.h"
 #include "adapters/binance_usdm/execution_venue.h"
 #include "adapters/net/http_session.h"
@@ -46,6 +47,13 @@ std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
 }
 
 }  // namespace
+
+bool UsdmMarketDataSettings::complete_instruments(std::vector<Instrument>& instruments,
+                                                  std::string_view cash_asset,
+                                                  std::string& error) const {
+  return complete_instruments_from_binance(instruments, cash_asset, "https://api.binance.com",
+                                           config.feed.rest_url, config.feed.tls_ca_file, error);
+}
 
 std::unique_ptr<MarketDataFeed> UsdmMarketDataSettings::make_feed(
     const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,

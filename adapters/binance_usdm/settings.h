@@ -22,6 +22,9 @@ class UsdmMarketDataSettings final : public MarketDataSettings {
   std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments,
                                             EventQueue<InboundEvent>& queue,
                                             const Clock& clock) const override;
+  // Perpetuals from the feed's rest_url; spot pairs from the production spot API.
+  bool complete_instruments(std::vector<Instrument>& instruments, std::string_view cash_asset,
+                            std::string& error) const override;
 
   UsdmMarketDataConfig config;
 };

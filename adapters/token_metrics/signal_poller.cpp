@@ -1,5 +1,8 @@
 #include "adapters/token_metrics/signal_poller.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include "engine/core/calendar.h"
 
 #include <algorithm>
@@ -203,8 +206,43 @@ TmPollerMetrics SignalPoller::metrics() const {
   return metrics_;
 }
 
+namespace {
+
+// "SYMBOL<TAB>token_id<TAB>name" per line.
+std::map<std::string, std::pair<std::int64_t, std::string>> read_token_cache(
+    const std::string& path) {
+  std::map<std::string, std::pair<std::int64_t, std::string>> cache;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find('\t');
+    const auto second = line.find('\t', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::int64_t id = std::atoll(line.substr(first + 1, second - first - 1).c_str());
+    if (id > 0) cache[line.substr(0, first)] = {id, line.substr(second + 1)};
+  }
+  return cache;
+}
+
+void apply_token_cache(std::vector<Instrument>& instruments,
+                       const std::map<std::string, std::pair<std::int64_t, std::string>>& cache) {
+  for (auto& instrument : instruments) {
+    if (instrument.token_id != 0 || instrument.token_symbol.view().empty()) continue;
+    const auto found = cache.find(upper(instrument.token_symbol.view()));
+    if (found != cache.end()) instrument.token_id = found->second.first;
+  }
+}
+
+}  // namespace
+
+void resolve_token_ids_from_cache(std::vector<Instrument>& instruments,
+                                  const std::string& cache_file) {
+  if (!cache_file.empty()) apply_token_cache(instruments, read_token_cache(cache_file));
+}
+
 bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& instruments,
-                       std::string& error) {
+                       std::string& error, const std::string& cache_file) {
+  auto cache = cache_file.empty() ? decltype(read_token_cache("")){} : read_token_cache(cache_file);
+  apply_token_cache(instruments, cache);
   TmQuery query;
   query.endpoint = TmEndpoint::kTokens;
   for (const auto& instrument : instruments) {
@@ -252,6 +290,17 @@ bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& inst
     instrument.token_id = found->second.front().first;
     log_info("{}: Token Metrics token id {} ({})", instrument.symbol.view(), instrument.token_id,
              found->second.front().second);
+    cache[symbol] = found->second.front();
+  }
+  if (!cache_file.empty()) {
+    const std::string temporary = cache_file + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::trunc);
+      for (const auto& [symbol, entry] : cache)
+        out << symbol << '\t' << entry.first << '\t' << entry.second << '\n';
+    }
+    std::error_code code;
+    std::filesystem::rename(temporary, cache_file, code);  // a cache: a failure costs a call
   }
   return true;
 }

@@ -110,7 +110,12 @@ TimeNs next_poll_time(TimeNs time_ns, const TmPollConfig& poll);
 
 // Looks up token ids for instruments that have a token_symbol but no token_id (one /tokens
 // call). A symbol matching several tokens is an error listing them: tickers are not unique.
+// With a `cache_file` (the state directory's token-ids.tsv), symbols resolved before are
+// taken from it without a call, and new resolutions are added to it.
 bool resolve_token_ids(TokenMetricsClient& client, std::vector<Instrument>& instruments,
-                       std::string& error);
+                       std::string& error, const std::string& cache_file = {});
+// The cache alone (backtests: no API call). Instruments it does not know are left alone.
+void resolve_token_ids_from_cache(std::vector<Instrument>& instruments,
+                                  const std::string& cache_file);
 
 }  // namespace sigex

@@ -62,6 +62,9 @@ struct Instrument {
   std::array<MarginBracket, kMaxMarginBrackets> bracket_table{};
 
   bool is_perpetual() const { return kind == InstrumentKind::kPerpetual; }
+  // Configured by symbol alone: tick and step sizes, limits and assets still to come from the
+  // venue's published trading rules (see adapters/binance/instrument_rules.h).
+  bool awaits_venue_rules() const { return tick_size.raw == 0; }
   std::span<const MarginBracket> brackets() const { return {bracket_table.data(), bracket_count}; }
   std::span<MarginBracket> brackets() { return {bracket_table.data(), bracket_count}; }
 };

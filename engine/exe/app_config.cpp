@@ -1,9 +1,14 @@
 #include "engine/exe/app_config.h"
+
+#include "adapters/binance/instrument_rules.h"
+#include "adapters/binance/parse_exchange_info.h"
 #include "engine/exe/registry.h"
 
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "adapters/service/metrics_server.h"
 #include "adapters/token_metrics/rest_client.h"
@@ -132,18 +137,34 @@ void read_instrument(ConfigSection section, AppConfig& config) {
   if (symbol.empty() || !instrument.symbol.assign(symbol)) {
     section.error("symbol", "required, at most " + std::to_string(Symbol::capacity()) + " chars");
   }
-  if (base.empty() || !instrument.base_asset.assign(base)) section.error("base_asset", "required");
-  if (quote.empty() || !instrument.quote_asset.assign(quote)) {
-    section.error("quote_asset", "required");
-  } else if (quote != config.engine.cash_asset) {
+  // Symbol (and kind) alone: the rules come from the venue's exchange information, at
+  // start-up or, for backtests, from [backtest] exchange_info.
+  bool from_venue = true;
+  for (const char* key :
+       {"base_asset", "quote_asset", "tick_size", "step_size", "min_quantity", "min_notional"}) {
+    from_venue = from_venue && !section.has(key);
+  }
+  if (from_venue) {
+    instrument.tick_size = Price{0};
+    instrument.step_size = Quantity{0};
+  }
+  const char* or_from_venue =
+      "required (or give only symbol and kind to take the rules from the venue)";
+  if (!from_venue && (base.empty() || !instrument.base_asset.assign(base)))
+    section.error("base_asset", or_from_venue);
+  if (!from_venue && (quote.empty() || !instrument.quote_asset.assign(quote))) {
+    section.error("quote_asset", or_from_venue);
+  } else if (!from_venue && quote != config.engine.cash_asset) {
     section.error("quote_asset", "must equal engine.cash_asset (\"" + config.engine.cash_asset +
                                      "\"): one cash asset per process");
   }
   if (!instrument.token_symbol.assign(token_symbol)) section.error("token_symbol", "too long");
   int max_leverage = 0;
   read_instrument_kind(section, instrument, max_leverage);
-  if (instrument.tick_size.raw <= 0) section.error("tick_size", "required and positive");
-  if (instrument.step_size.raw <= 0) section.error("step_size", "required and positive");
+  if (!from_venue && instrument.tick_size.raw <= 0)
+    section.error("tick_size", "required and positive");
+  if (!from_venue && instrument.step_size.raw <= 0)
+    section.error("step_size", "required and positive");
   for (const auto& other : config.instruments) {
     if (other.symbol == instrument.symbol && other.kind == instrument.kind) {
       section.error("symbol",
@@ -180,6 +201,11 @@ void read_backtest(ConfigSection section, AppConfig& config) {
     }
     input.finish();
     backtest.inputs.push_back(entry);
+  }
+  section.text_list("exchange_info", backtest.exchange_info);
+  for (std::string& file : backtest.exchange_info) {
+    file = resolve_path(config.path, file);
+    if (!std::filesystem::exists(file)) section.error("exchange_info", "no such file: " + file);
   }
   std::string start, end;
   section.text("start", start);
@@ -569,6 +595,31 @@ AppConfig load_app_config_text(const std::string& text, const std::string& path,
 
 namespace {
 
+// [backtest] exchange_info: the snapshots `sigex fetch-market-data` stored, read for the
+// instruments configured by symbol alone (a file listing perpetuals completes perpetuals).
+void complete_from_snapshots(AppConfig& config, ConfigErrors& errors) {
+  for (const std::string& file : config.backtest.exchange_info) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto info = parse_exchange_info(text.str());
+    if (!info) {
+      errors.add(
+          fmt::format("{}: [backtest] exchange_info {}: {}", config.path, file, info.error().what));
+      continue;
+    }
+    const bool perpetuals =
+        std::any_of(info->symbols.begin(), info->symbols.end(),
+                    [](const SymbolFilters& symbol) { return !symbol.contract_type.empty(); });
+    std::string error;
+    if (!apply_instrument_rules(config.instruments,
+                                perpetuals ? InstrumentKind::kPerpetual : InstrumentKind::kSpot,
+                                *info, config.engine.cash_asset, false, error)) {
+      errors.add(fmt::format("{}: [backtest] exchange_info {}: {}", config.path, file, error));
+    }
+  }
+}
+
 AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors) {
   AppConfig config;
   config.path = path;
@@ -609,6 +660,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
                "its keys are)");
   }
 
+  complete_from_snapshots(config, errors);
   for (const auto& input : config.backtest.inputs) {
     if (!input.snapshot_symbol.empty()) {
       bool found = false;

@@ -43,6 +43,9 @@ struct BacktestInputConfig {
 
 struct BacktestConfig {
   std::vector<BacktestInputConfig> inputs;
+  // Exchange-information snapshots (`sigex fetch-market-data` stores them) that complete the
+  // instruments configured by symbol alone.
+  std::vector<std::string> exchange_info;
   TimeNs start_ns = 0;        // inclusive; 0 = from the first line
   TimeNs end_ns = INT64_MAX;  // exclusive
   std::string out_dir = "backtest-out";

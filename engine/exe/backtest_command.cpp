@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "adapters/recorded/replay_source.h"
+#include "adapters/token_metrics/signal_poller.h"
 #include "engine/core/calendar.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/exe/intake_setup.h"
@@ -68,8 +69,22 @@ void remove_previous_journal(const std::filesystem::path& state_dir) {
 }  // namespace
 
 int run_backtest(const AppConfig& config, const BacktestOptions& options) {
+  for (const Instrument& instrument : config.instruments) {
+    if (!instrument.awaits_venue_rules()) continue;
+    log_error(
+        "[[instruments]] {} has no trading rules: set [backtest] exchange_info to the "
+        "exchange-info.json that sigex fetch-market-data stored with the data (or give "
+        "base_asset, quote_asset, tick_size, step_size, min_quantity and min_notional)",
+        instrument.symbol.view());
+    return 2;
+  }
   const std::filesystem::path out_dir = options.out_dir.value_or(config.backtest.out_dir);
-  const InstrumentRegistry instruments = build_registry(config);
+  // Token ids of instruments given by token symbol: from the state directory's cache (written
+  // by sigex run and fetch-history), never from the API, so a backtest stays offline.
+  std::vector<Instrument> instrument_list = config.instruments;
+  resolve_token_ids_from_cache(instrument_list, token_cache_path(config));
+  InstrumentRegistry instruments;
+  for (const Instrument& instrument : instrument_list) instruments.add(instrument);
 
   // A backtest always starts from an empty journal of its own inside the output directory.
   const std::filesystem::path state_dir = out_dir / "state";

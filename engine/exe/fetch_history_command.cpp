@@ -12,6 +12,7 @@
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
+#include "engine/exe/intake_setup.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
@@ -121,7 +122,8 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
     return 2;
   }
   std::vector<Instrument> instruments = config.instruments;
-  if (tm.resolve_tokens && !resolve_token_ids(client, instruments, error)) {
+  if (tm.resolve_tokens &&
+      !resolve_token_ids(client, instruments, error, token_cache_path(config))) {
     log_error("fetch-history: {}", error);
     return 1;
   }

@@ -4,16 +4,12 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <thread>
 
 #include <fmt/format.h>
-#include <boost/asio/io_context.hpp>
 
+#include "adapters/binance/instrument_rules.h"
 #include "adapters/binance/parse_exchange_info.h"
 #include "adapters/binance_archive/history_fetcher.h"
-#include "adapters/net/http_client.h"
-#include "adapters/net/http_session.h"
-#include "adapters/net/url.h"
 #include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/csv_import.h"
 #include "adapters/recorded/frame_recorder.h"
@@ -40,51 +36,23 @@ std::string output_name(const HistorySeries& series, const std::string& interval
 
 // The venue's trading rules for the symbols, as it answered (backtests read them instead of
 // asking the venue, so they stay deterministic).
-bool fetch_exchange_info(const FetchMarketDataOptions& options, BinanceMarket market,
+bool store_exchange_info(const FetchMarketDataOptions& options, BinanceMarket market,
                          const std::filesystem::path& path, std::string& error) {
   const std::string base = options.rest_url.empty()
                                ? (market == BinanceMarket::kUsdm ? "https://fapi.binance.com"
                                                                  : "https://api.binance.com")
                                : options.rest_url;
-  auto url = parse_url(base);
-  if (!url) return (error = "REST URL " + base + ": " + std::string(url.error().what), false);
-  std::string target = (url->target == "/" ? std::string() : url->target) +
-                       binance_endpoints(market).exchange_info.path;
-  if (market == BinanceMarket::kSpot) {
-    target += "?symbols=%5B";
-    for (std::size_t i = 0; i < options.symbols.size(); ++i)
-      target += fmt::format("{}%22{}%22", i == 0 ? "" : "%2C", options.symbols[i]);
-    target += "%5D";
-  }
-  auto tls = make_client_tls_context(options.tls_ca_file, error);
-  if (!error.empty()) return false;
-  boost::asio::io_context io;
-  HttpResponse response;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    http_get(io, tls, *url, target, {}, 60 * kNsPerSecond,
-             [&response](HttpResponse answer) { response = std::move(answer); });
-    io.restart();
-    io.run();
-    if (response.transport_failed() || response.status != 429) break;
-    // Rate limited: wait as told (Retry-After seconds), then ask again.
-    const auto retry = response.header("Retry-After");
-    std::this_thread::sleep_for(
-        std::chrono::seconds(retry ? std::atoll(std::string(*retry).c_str()) : 60));
-  }
-  if (response.transport_failed() || response.status != 200) {
-    error = fmt::format("exchange information ({}): {}", target,
-                        response.transport_failed() ? response.error.message()
-                                                    : "HTTP " + std::to_string(response.status));
+  std::string body;
+  if (!fetch_exchange_info(market, base, options.tls_ca_file, options.symbols, body, error))
     return false;
-  }
-  auto info = parse_exchange_info(response.body);
+  auto info = parse_exchange_info(body);
   if (!info) return (error = "exchange information: " + std::string(info.error().what), false);
   for (const std::string& symbol : options.symbols) {
     if (info->find(symbol) == nullptr)
       return (error = fmt::format("the venue does not list {}", symbol), false);
   }
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << response.body;
+  out << body;
   if (!out) return (error = "cannot write " + path.string(), false);
   return true;
 }
@@ -214,7 +182,7 @@ int run_fetch_market_data(const FetchMarketDataOptions& options) {
 
   std::string error;
   if (options.exchange_info &&
-      !fetch_exchange_info(options, request.market, market_dir / "exchange-info.json", error)) {
+      !store_exchange_info(options, request.market, market_dir / "exchange-info.json", error)) {
     std::fprintf(stderr, "sigex fetch-market-data: %s\n", error.c_str());
     return error.starts_with("the venue does not list") ? kExitUsage : kExitFailure;
   }
@@ -269,13 +237,14 @@ int run_fetch_market_data(const FetchMarketDataOptions& options) {
   if (!options.quiet) {
     std::printf(
         "sigex fetch-market-data: %llu archive files (%llu downloaded, %llu kept from an "
-        "earlier run, %llu corrupt downloads fetched again), %.1f MB; %llu REST calls, %llu "
-        "rows from REST, %llu rate-limit waits\n",
+        "earlier run, %llu corrupt downloads fetched again), %.1f MB; %llu REST days kept, "
+        "%llu REST calls, %llu rows from REST, %llu rate-limit waits\n",
         static_cast<unsigned long long>(report.files_planned),
         static_cast<unsigned long long>(report.files_downloaded),
         static_cast<unsigned long long>(report.files_kept),
         static_cast<unsigned long long>(report.corrupt_refetched),
         static_cast<double>(report.bytes_downloaded) / 1e6,
+        static_cast<unsigned long long>(report.rest_days_kept),
         static_cast<unsigned long long>(report.rest_calls),
         static_cast<unsigned long long>(report.rest_rows),
         static_cast<unsigned long long>(report.rate_limited));

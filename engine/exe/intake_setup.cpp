@@ -1,5 +1,8 @@
 #include "engine/exe/intake_setup.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/logging/log.h"
 
@@ -25,9 +28,29 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
   if (tm.resolve_tokens) {
     TokenMetricsClient resolver(tm, Secret(std::string(intake.key->secret.reveal())),
                                 intake.budget.get(), clock, intake.waiter, *intake.tls);
-    if (!resolve_token_ids(resolver, instruments, error)) return false;
+    if (!resolve_token_ids(resolver, instruments, error, token_cache_path(config))) return false;
   }
   return true;
+}
+
+std::string token_cache_path(const AppConfig& config) {
+  return (std::filesystem::path(config.engine.state_dir) / "token-ids.tsv").string();
+}
+
+bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>& instruments,
+                               std::string& error) {
+  const bool needed =
+      std::any_of(instruments.begin(), instruments.end(),
+                  [](const Instrument& instrument) { return instrument.awaits_venue_rules(); });
+  if (!needed) return true;
+  if (!config.market_data.feed) {
+    error =
+        "[[instruments]] configured by symbol alone need a [market_data.<venue>] section to "
+        "ask the venue for their rules";
+    return false;
+  }
+  return config.market_data.feed->complete_instruments(instruments, config.engine.cash_asset,
+                                                       error);
 }
 
 std::vector<const Strategy*> add_configured_strategies(const AppConfig& config, Engine& engine) {

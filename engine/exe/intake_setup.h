@@ -27,6 +27,14 @@ struct TokenMetricsIntake {
   StoppableWaiter waiter;
 };
 
+// The state directory's cache of Token Metrics token ids (token-ids.tsv).
+std::string token_cache_path(const AppConfig& config);
+
+// Completes the instruments configured by symbol alone with the trading rules the market
+// data venue publishes (asked now). False with `error` when they cannot be had.
+bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>& instruments,
+                               std::string& error);
+
 // Loads the key (logging only where it came from), opens the call budget in the state
 // directory and resolves token ids. Does nothing when [token_metrics] is disabled. False with
 // the reason (never the key).

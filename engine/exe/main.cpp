@@ -16,6 +16,7 @@
 #include "engine/exe/fetch_history_command.h"
 #include "engine/exe/fetch_market_data_command.h"
 #include "engine/exe/import_command.h"
+#include "engine/exe/instruments_command.h"
 #include "engine/exe/record_command.h"
 #include "engine/exe/replay_check_command.h"
 #include "engine/exe/run_command.h"
@@ -130,6 +131,29 @@ int main(int argc, char** argv) {
   import_command->add_flag("--mark-price", import_options.mark_price,
                            "the klines are mark-price klines (USD-M markPriceKlines)");
   import_command->add_flag("--quiet", import_options.quiet, "no summary line");
+
+  sigex::InstrumentsCommandOptions instruments_options;
+  auto* instruments_command = app.add_subcommand(
+      "instruments",
+      "print the [[instruments]] tables of symbols with the trading rules the venue publishes");
+  instruments_command
+      ->add_option("--symbols", instruments_options.symbols, "symbols, e.g. SOLUSDT,ETHUSDT")
+      ->delimiter(',')
+      ->required();
+  instruments_command->add_option("--market", instruments_options.market, "spot (default) or usdm")
+      ->check(CLI::IsMember({"spot", "usdm"}));
+  instruments_command->add_option(
+      "--exchange-info", instruments_options.exchange_info_path,
+      "a stored exchange-information snapshot (e.g. from fetch-market-data) instead of the venue");
+  instruments_command->add_option("--rest-url", instruments_options.rest_url,
+                                  "REST base URL (default api.binance.com / fapi.binance.com)");
+  instruments_command->add_option("--tls-ca-file", instruments_options.tls_ca_file,
+                                  "CA bundle for https (default: the system's)");
+  instruments_command->add_option("--cash-asset", instruments_options.cash_asset,
+                                  "the quote asset the instruments must have (default USDT)");
+  instruments_command->add_option(
+      "--config", instruments_options.config_path,
+      "configuration whose cash asset and [token_metrics] resolve Token Metrics token ids");
 
   sigex::FetchMarketDataOptions market_options;
   auto* market_history = app.add_subcommand(
@@ -345,6 +369,14 @@ int main(int argc, char** argv) {
   }
 
   if (import_command->parsed()) return sigex::run_import(import_options);
+  if (instruments_command->parsed()) {
+    sigex::LogConfig quiet_log;
+    quiet_log.level = "warn";
+    sigex::init_logging(quiet_log);
+    const int status = sigex::run_instruments(instruments_options);
+    sigex::shutdown_logging();
+    return status;
+  }
   if (market_history->parsed()) {
     market_options.exchange_info = !no_exchange_info;
     return sigex::run_fetch_market_data(market_options);

@@ -40,7 +40,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   const TokenMetricsConfig& tm = config.token_metrics;
   std::vector<Instrument> instrument_list = config.instruments;
   TokenMetricsIntake intake;
-  if (!prepare_token_metrics(config, clock, intake, instrument_list, error)) {
+  if (!complete_instrument_rules(config, instrument_list, error) ||
+      !prepare_token_metrics(config, clock, intake, instrument_list, error)) {
     log_error("{}", error);
     return 1;
   }

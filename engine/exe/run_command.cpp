@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -487,6 +488,11 @@ int Daemon::run() {
   phase(fmt::format("journal opened and checked: {} order(s), {} fill(s)",
                     journal_->count_rows("orders"), journal_->count_rows("fills")));
   std::vector<Instrument> instrument_list = config_.instruments;
+  if (!complete_instrument_rules(config_, instrument_list, error)) {
+    log_error("{}", error);
+    notifier_.status("instrument rules from the venue failed (see the log)");
+    return 1;
+  }
   if (!prepare_token_metrics(config_, clock_, intake_, instrument_list, error)) {
     log_error("{}", error);
     notifier_.status("Token Metrics set-up failed (see the log)");

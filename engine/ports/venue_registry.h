@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/config/config_reader.h"
 #include "engine/core/clock.h"
@@ -35,6 +36,18 @@ class MarketDataSettings {
   virtual std::unique_ptr<MarketDataFeed> make_feed(const InstrumentRegistry& instruments,
                                                     EventQueue<InboundEvent>& queue,
                                                     const Clock& clock) const = 0;
+  // Completes the instruments configured by symbol alone (awaits_venue_rules()) with the
+  // venue's published trading rules, asked at start-up. False with `error` when they cannot
+  // be had or do not fit.
+  virtual bool complete_instruments(std::vector<Instrument>& instruments,
+                                    std::string_view cash_asset, std::string& error) const {
+    (void)instruments;
+    (void)cash_asset;
+    error = std::string(venue()) +
+            " publishes no trading rules: give tick_size, step_size, "
+            "base_asset and quote_asset in [[instruments]]";
+    return false;
+  }
 };
 
 // The keys of a live account, loaded by the composition root from where [execution] says.

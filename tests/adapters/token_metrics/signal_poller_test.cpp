@@ -209,6 +209,27 @@ TEST_F(SignalPollerTest, TokenIdsAreResolvedAndAmbiguityIsAnError) {
   EXPECT_NE(error.find("set token_id"), std::string::npos);
 }
 
+TEST_F(SignalPollerTest, ResolvedTokenIdsAreCachedInTheStateDirectory) {
+  simulator_.add_token({3375, "Bitcoin", "BTC"});
+  TokenMetricsClient client(config_, Secret(std::string("tm-simulator-key")), budget_.get(), clock_,
+                            waiter_, tls_);
+  const std::string cache = (directory_.path() / "token-ids.tsv").string();
+  std::vector<Instrument> list = {btcusdt()};
+  list[0].token_id = 0;
+  std::string error;
+  ASSERT_TRUE(resolve_token_ids(client, list, error, cache)) << error;
+  EXPECT_EQ(list[0].token_id, 3375);
+  const std::uint64_t calls = simulator_.requests();
+  // Again (a restart): from the cache, without a call; and a backtest reads the cache alone.
+  list[0].token_id = 0;
+  ASSERT_TRUE(resolve_token_ids(client, list, error, cache)) << error;
+  EXPECT_EQ(list[0].token_id, 3375);
+  EXPECT_EQ(simulator_.requests(), calls);
+  list[0].token_id = 0;
+  resolve_token_ids_from_cache(list, cache);
+  EXPECT_EQ(list[0].token_id, 3375);
+}
+
 TEST_F(SignalPollerTest, WrongTypesAreRejectedAndCountedNotEmitted) {
   Session session(directory_.path() / "state", config_, instruments_, clock_, *budget_, waiter_,
                   tls_);
