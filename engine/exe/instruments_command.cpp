@@ -124,7 +124,7 @@ int run_instruments(const InstrumentsCommandOptions& options) {
     }
   }
   for (std::size_t i = 0; i < instruments.size(); ++i)
-    std::printf("%s%s", i == 0 ? "" : "\n", instrument_table(instruments[i]).c_str());
+    std::fprintf(options.out, "%s%s", i == 0 ? "" : "\n", instrument_table(instruments[i]).c_str());
   return 0;
 }
 

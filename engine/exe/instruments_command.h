@@ -10,6 +10,7 @@
 // Exit codes: 0 printed; 1 the venue or Token Metrics could not be read; 2 bad arguments, a
 // symbol the venue does not list, or an ambiguous Token Metrics symbol.
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct InstrumentsCommandOptions {
   std::string tls_ca_file;
   std::string cash_asset = "USDT";
   std::string config_path;
+  std::FILE* out = stdout;  // where the tables go
 };
 
 int run_instruments(const InstrumentsCommandOptions& options);

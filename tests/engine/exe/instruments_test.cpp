@@ -119,12 +119,11 @@ TEST(Instruments, TheCommandPrintsPinnableTables) {
   options.symbols = {"BTCUSDT", "ETHUSDT"};
   options.market = "usdm";
   options.exchange_info_path = kUsdmInfo;
-  std::FILE* saved = stdout;
   const auto path = directory.path() / "out.toml";
-  stdout = std::fopen(path.c_str(), "w");  // NOLINT: the command prints to stdout
+  options.out = std::fopen(path.c_str(), "w");
   const int status = run_instruments(options);
-  std::fclose(stdout);
-  stdout = saved;
+  std::fclose(options.out);
+  options.out = stdout;
   ASSERT_EQ(status, 0);
   std::ifstream in(path);
   const std::string printed((std::istreambuf_iterator<char>(in)), {});
