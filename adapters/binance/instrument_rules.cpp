@@ -145,4 +145,26 @@ bool complete_instruments_from_binance(std::vector<Instrument>& instruments,
   return true;
 }
 
+std::vector<VenueSymbol> venue_symbols(const ExchangeInfo& info) {
+  std::vector<VenueSymbol> symbols;
+  symbols.reserve(info.symbols.size());
+  for (const SymbolFilters& rules : info.symbols) {
+    if (!rules.contract_type.empty() && rules.contract_type != "PERPETUAL") continue;
+    symbols.push_back(
+        {rules.symbol, rules.base_asset, rules.quote_asset, rules.status == "TRADING"});
+  }
+  return symbols;
+}
+
+bool list_binance_symbols(BinanceMarket market, const std::string& rest_url,
+                          const std::string& tls_ca_file, std::vector<VenueSymbol>& symbols,
+                          std::string& error) {
+  std::string body;
+  if (!fetch_exchange_info(market, rest_url, tls_ca_file, {}, body, error)) return false;
+  auto info = parse_exchange_info(body);
+  if (!info) return (error = "exchange information: " + std::string(info.error().what), false);
+  symbols = venue_symbols(*info);
+  return true;
+}
+
 }  // namespace sigex

@@ -13,6 +13,7 @@
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/market.h"
 #include "engine/core/instrument.h"
+#include "engine/ports/venue_registry.h"
 
 namespace sigex {
 
@@ -34,5 +35,13 @@ bool complete_instruments_from_binance(std::vector<Instrument>& instruments,
                                        std::string_view cash_asset, const std::string& spot_url,
                                        const std::string& usdm_url, const std::string& tls_ca_file,
                                        std::string& error);
+
+// Every symbol of the exchange information (for [universe] selection).
+std::vector<VenueSymbol> venue_symbols(const ExchangeInfo& info);
+
+// The whole exchange information of a market, parsed: for universes.
+bool list_binance_symbols(BinanceMarket market, const std::string& rest_url,
+                          const std::string& tls_ca_file, std::vector<VenueSymbol>& symbols,
+                          std::string& error);
 
 }  // namespace sigex

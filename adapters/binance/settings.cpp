@@ -124,6 +124,16 @@ bool BinanceMarketDataSettings::complete_instruments(std::vector<Instrument>& in
       usdm ? config.rest_url : "https://fapi.binance.com", config.tls_ca_file, error);
 }
 
+bool BinanceMarketDataSettings::list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
+                                             std::string& error) const {
+  const bool usdm = config.market == BinanceMarket::kUsdm;
+  const bool perpetual = kind == InstrumentKind::kPerpetual;
+  const std::string spot_url = usdm ? "https://api.binance.com" : config.rest_url;
+  const std::string usdm_url = usdm ? config.rest_url : "https://fapi.binance.com";
+  return list_binance_symbols(perpetual ? BinanceMarket::kUsdm : BinanceMarket::kSpot,
+                              perpetual ? usdm_url : spot_url, config.tls_ca_file, symbols, error);
+}
+
 std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(
     const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
     const Clock& clock) const {

@@ -28,6 +28,8 @@ class BinanceMarketDataSettings final : public MarketDataSettings {
   // Spot pairs from rest_url; perpetuals from the production USD-M API.
   bool complete_instruments(std::vector<Instrument>& instruments, std::string_view cash_asset,
                             std::string& error) const override;
+  bool list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
+                    std::string& error) const override;
 
   BinanceMarketDataConfig config;
 };

@@ -55,6 +55,14 @@ bool UsdmMarketDataSettings::complete_instruments(std::vector<Instrument>& instr
                                            config.feed.rest_url, config.feed.tls_ca_file, error);
 }
 
+bool UsdmMarketDataSettings::list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
+                                          std::string& error) const {
+  const bool perpetual = kind == InstrumentKind::kPerpetual;
+  return list_binance_symbols(perpetual ? BinanceMarket::kUsdm : BinanceMarket::kSpot,
+                              perpetual ? config.feed.rest_url : "https://api.binance.com",
+                              config.feed.tls_ca_file, symbols, error);
+}
+
 std::unique_ptr<MarketDataFeed> UsdmMarketDataSettings::make_feed(
     const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
     const Clock& clock) const {

@@ -25,6 +25,8 @@ class UsdmMarketDataSettings final : public MarketDataSettings {
   // Perpetuals from the feed's rest_url; spot pairs from the production spot API.
   bool complete_instruments(std::vector<Instrument>& instruments, std::string_view cash_asset,
                             std::string& error) const override;
+  bool list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
+                    std::string& error) const override;
 
   UsdmMarketDataConfig config;
 };

@@ -26,6 +26,14 @@
 
 namespace sigex {
 
+// One symbol the venue lists (for [universe] selection).
+struct VenueSymbol {
+  std::string symbol;
+  std::string base_asset;
+  std::string quote_asset;
+  bool trading = false;  // the venue reports it open for trading
+};
+
 // One [market_data.<venue>] table, read and valid.
 class MarketDataSettings {
  public:
@@ -46,6 +54,14 @@ class MarketDataSettings {
     error = std::string(venue()) +
             " publishes no trading rules: give tick_size, step_size, "
             "base_asset and quote_asset in [[instruments]]";
+    return false;
+  }
+  // Every symbol of `kind` the venue lists now (a [universe] selects from them).
+  virtual bool list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
+                            std::string& error) const {
+    (void)kind;
+    (void)symbols;
+    error = std::string(venue()) + " cannot list its symbols: list [[instruments]] instead";
     return false;
   }
 };

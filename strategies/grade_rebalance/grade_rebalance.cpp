@@ -78,18 +78,28 @@ void GradeRebalance::on_order_update(StrategyContext& context, const Order&, Ord
 bool GradeRebalance::eligible(const Asset& asset, TimeNs now_ns) const {
   const bool grade_ok = asset.grade_hundredths >= config_.grade_floor_hundredths &&
                         now_ns - asset.grade_time_ns <= config_.max_grade_age_ns;
+  if (!config_.require_signal) return grade_ok;
   const bool bullish = asset.signal == 1 || (asset.signal == 0 && asset.trend == 1);
   return grade_ok && bullish && now_ns - asset.signal_time_ns <= config_.max_signal_age_ns;
 }
 
 void GradeRebalance::compute_targets(TimeNs now_ns) {
-  std::int64_t total_grade = 0;
-  for (const Asset& asset : assets_) {
-    if (eligible(asset, now_ns)) total_grade += asset.grade_hundredths;
+  // The eligible instruments, best grade first (ties: listed first); top_k keeps the first k.
+  held_.clear();
+  for (InstrumentId id = 0; id < assets_.size(); ++id) {
+    if (eligible(assets_[id], now_ns)) held_.push_back(id);
   }
-  for (Asset& asset : assets_) {
-    asset.target_bps = 0;
-    if (total_grade == 0 || !eligible(asset, now_ns)) continue;
+  std::stable_sort(held_.begin(), held_.end(), [this](InstrumentId a, InstrumentId b) {
+    return assets_[a].grade_hundredths > assets_[b].grade_hundredths;
+  });
+  if (config_.top_k > 0 && held_.size() > static_cast<std::size_t>(config_.top_k))
+    held_.resize(static_cast<std::size_t>(config_.top_k));
+  std::int64_t total_grade = 0;
+  for (const InstrumentId id : held_) total_grade += assets_[id].grade_hundredths;
+  for (Asset& asset : assets_) asset.target_bps = 0;
+  if (total_grade == 0) return;
+  for (const InstrumentId id : held_) {
+    Asset& asset = assets_[id];
     const std::int64_t weight = asset.grade_hundredths * config_.invest_fraction_bps / total_grade;
     asset.target_bps =
         std::min(weight, config_.max_weight_bps * config_.invest_fraction_bps / 10'000);

@@ -3,9 +3,11 @@
 // grade_rebalance: holds a portfolio of the configured instruments weighted by their Token
 // Metrics grades. An instrument is eligible when its grade is at least `grade_floor` and its
 // latest trading signal is bullish (1, or 0 while the trend is 1); both must be fresh
-// (`max_grade_age`, `max_signal_age`). Eligible instruments get weight proportional to their
-// grade, each capped at `max_weight`; what a cap leaves over stays in cash, as does
-// 1 - `invest_fraction`. Ineligible instruments are sold.
+// (`max_grade_age`, `max_signal_age`). With `require_signal = false` the grade alone decides
+// (grades-only history). With `top_k`, only the k eligible instruments with the highest
+// grades are held (ties: the instrument listed first). Held instruments get weight
+// proportional to their grade, each capped at `max_weight`; what a cap leaves over stays in
+// cash, as does 1 - `invest_fraction`. Instruments not held are sold.
 //
 // A rebalance runs `settle` after new grades or signals arrive (so a grade and the signal that
 // comes with it act together) and every `rebalance_interval`. It trades only instruments whose
@@ -35,6 +37,8 @@ struct GradeRebalanceConfig {
   std::int64_t max_weight_bps = 5000;          // at most 50 % of the invested equity per asset
   std::int64_t invest_fraction_bps = 9500;     // 5 % of equity stays in cash
   std::int64_t drift_band_bps = 200;           // trade when off target by > 2 % of equity
+  int top_k = 0;                               // hold only the k best eligible (0: all)
+  bool require_signal = true;                  // a bullish trading signal is needed too
   std::int64_t price_tolerance_bps = 50;
   DurationNs settle_ns = 2 * kNsPerSecond;
   DurationNs rebalance_interval_ns = kNsPerDay;
@@ -95,6 +99,7 @@ class GradeRebalance final : public Strategy {
 
   GradeRebalanceConfig config_;
   std::vector<Asset> assets_;
+  std::vector<InstrumentId> held_;  // scratch: the instruments held at the last rebalance
   GradeRebalanceCounters counters_;
   bool settle_pending_ = false;
   bool schedule_armed_ = false;

@@ -14,6 +14,8 @@ std::unique_ptr<StrategySettings> read_settings(ConfigSection& section) {
   section.integer("max_weight_bps", strategy.max_weight_bps, 1, 10'000);
   section.integer("invest_fraction_bps", strategy.invest_fraction_bps, 1, 10'000);
   section.integer("drift_band_bps", strategy.drift_band_bps, 0, 10'000);
+  section.integer("top_k", strategy.top_k, 0, 10'000);
+  section.boolean("require_signal", strategy.require_signal);
   section.integer("price_tolerance_bps", strategy.price_tolerance_bps, 0, 2'000);
   section.seconds("settle_s", strategy.settle_ns, 0, 3'600);
   section.seconds("rebalance_interval_s", strategy.rebalance_interval_ns, 60, 365LL * 86'400);

@@ -44,6 +44,7 @@ void GradeTrend::on_grade(StrategyContext& context, const Grade& grade) {
   const double value = static_cast<double>(grade.hundredths) / 100.0;
   state.fast.add(value);
   state.slow.add(value);
+  state.grade_hundredths = grade.hundredths;
   const std::optional<int> direction = trend(grade.instrument);
   if (!direction) return;
   ++counters_.decisions;
@@ -51,12 +52,53 @@ void GradeTrend::on_grade(StrategyContext& context, const Grade& grade) {
   if (config_.mode == TrendMode::kLongOnly && wanted < 0) wanted = 0;
   if (config_.mode == TrendMode::kShortOnly && wanted > 0) wanted = 0;
   if (wanted < 0 && !context.instruments().get(grade.instrument).is_perpetual()) wanted = 0;
+  state.direction = wanted;
+  if (config_.top_k > 0) return rank(context, grade.instrument, grade.venue_time_ns);
+  decide(context, grade.instrument, wanted, grade.venue_time_ns);
+}
+
+void GradeTrend::decide(StrategyContext& context, InstrumentId instrument, int wanted,
+                        TimeNs decided_at_ns) {
+  State& state = states_[instrument];
   if (wanted == state.wanted && !state.pending) return;  // no change of direction
   state.wanted = wanted;
-  state.decided_at_ns = grade.venue_time_ns;
+  state.decided_at_ns = decided_at_ns;
   state.exit_parts = 0;
   state.pending = true;
-  act(context, grade.instrument, state);
+  act(context, instrument, state);
+}
+
+void GradeTrend::rank(StrategyContext& context, InstrumentId graded, TimeNs decided_at_ns) {
+  // The k highest grades among the instruments trending up, the k lowest among those trending
+  // down (ties: the instrument listed first); every other one is flat.
+  ranked_long_.clear();
+  ranked_short_.clear();
+  for (InstrumentId id = 0; id < states_.size(); ++id) {
+    if (states_[id].direction > 0) ranked_long_.push_back(id);
+    if (states_[id].direction < 0) ranked_short_.push_back(id);
+  }
+  std::stable_sort(ranked_long_.begin(), ranked_long_.end(),
+                   [this](InstrumentId a, InstrumentId b) {
+                     return states_[a].grade_hundredths > states_[b].grade_hundredths;
+                   });
+  std::stable_sort(ranked_short_.begin(), ranked_short_.end(),
+                   [this](InstrumentId a, InstrumentId b) {
+                     return states_[a].grade_hundredths < states_[b].grade_hundredths;
+                   });
+  const auto k = static_cast<std::size_t>(config_.top_k);
+  if (ranked_long_.size() > k) ranked_long_.resize(k);
+  if (ranked_short_.size() > k) ranked_short_.resize(k);
+  for (InstrumentId id = 0; id < states_.size(); ++id) {
+    if (!trend(id)) continue;
+    const bool is_long =
+        std::find(ranked_long_.begin(), ranked_long_.end(), id) != ranked_long_.end();
+    const bool is_short =
+        std::find(ranked_short_.begin(), ranked_short_.end(), id) != ranked_short_.end();
+    const int wanted = is_long ? 1 : is_short ? -1 : 0;
+    // The graded instrument decides as without ranking; the others only when their place
+    // in the ranking changed what they should hold.
+    if (id == graded || wanted != states_[id].wanted) decide(context, id, wanted, decided_at_ns);
+  }
 }
 
 void GradeTrend::on_quote(StrategyContext& context, const BestBidOffer& quote) {

@@ -14,7 +14,10 @@
 //   spot        by 99 % of the cash at hand,
 //   perpetual   by 99 % of the available margin × the instrument's leverage,
 //   both        by the risk limits on order and position notional.
-// The same grade twice changes nothing.
+// The same grade twice changes nothing. With `top_k`, every new grade ranks the instruments by
+// their latest grade: only the k highest of those trending up are held long (the k lowest of
+// those trending down short), and an instrument that drops out of the k is closed;
+// `target_fraction` is then per position (e.g. 0.095 for ten).
 //
 // Shorts need a perpetual instrument: on a spot instrument the short side is flat, and a
 // configuration with mode = "long_short" or "short_only" but no perpetual is refused.
@@ -38,7 +41,10 @@ struct GradeTrendConfig {
   int slow = 20;  // grade values; more than fast
   TrendMode mode = TrendMode::kLongOnly;
   std::int64_t target_fraction_bps = 9'500;  // of equity per position
-  std::int64_t price_tolerance_bps = 50;     // IOC limit this far through the touch
+  // Ranked by the latest grade: hold only the k best of the instruments trending up (and the
+  // k worst of those trending down); 0: every instrument on its own trend.
+  int top_k = 0;
+  std::int64_t price_tolerance_bps = 50;  // IOC limit this far through the touch
   // From the risk limits (0: none), so that an entry is never denied for its size.
   Money max_order_notional{0};
   Money max_position_notional{0};
@@ -87,18 +93,23 @@ class GradeTrend final : public Strategy {
     GradeAverage fast;
     GradeAverage slow;
     TimeNs last_grade_ns = 0;
-    int wanted = 0;               // the direction decided last (after the mode and kind)
-    TimeNs decided_at_ns = 0;     // the grade date of that decision (intent keys)
-    bool pending = false;         // decided, not acted on yet (no market, order open)
-    std::int64_t exit_parts = 0;  // orders of the exit decided at decided_at_ns
+    int wanted = 0;                     // the direction decided last (after the mode and kind)
+    int direction = 0;                  // what the averages say (after the mode and kind)
+    std::int32_t grade_hundredths = 0;  // the latest grade value (top_k ranking)
+    TimeNs decided_at_ns = 0;           // the grade date of that decision (intent keys)
+    bool pending = false;               // decided, not acted on yet (no market, order open)
+    std::int64_t exit_parts = 0;        // orders of the exit decided at decided_at_ns
   };
 
+  void decide(StrategyContext& context, InstrumentId instrument, int wanted, TimeNs decided_at_ns);
+  void rank(StrategyContext& context, InstrumentId graded, TimeNs decided_at_ns);
   void act(StrategyContext& context, InstrumentId instrument, State& state);
   bool open(StrategyContext& context, InstrumentId instrument, const State& state);
   bool close(StrategyContext& context, InstrumentId instrument, State& state);
 
   GradeTrendConfig config_;
   std::vector<State> states_;
+  std::vector<InstrumentId> ranked_long_, ranked_short_;  // scratch of rank()
   GradeTrendCounters counters_;
 };
 

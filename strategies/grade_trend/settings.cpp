@@ -26,6 +26,7 @@ std::unique_ptr<StrategySettings> read_settings(ConfigSection& section) {
     section.error("target_fraction", "must be within 0..1 (a fraction of equity), e.g. \"0.95\"");
   }
   section.integer("price_tolerance_bps", strategy.price_tolerance_bps, 0, 2'000);
+  section.integer("top_k", strategy.top_k, 0, 10'000);
   section.finish();
   return settings;
 }

@@ -154,5 +154,28 @@ TEST_F(GradeRebalanceTest, OrdersStayWithinTheMaximumOrderNotional) {
   EXPECT_EQ(engine_->risk().denials(RiskDenial::kMaxOrderNotional), 0u);
 }
 
+TEST_F(GradeRebalanceTest, TopKHoldsOnlyTheBestGradesAndGradesAloneCanDecide) {
+  GradeRebalanceConfig ranked = config();
+  ranked.top_k = 1;
+  ranked.require_signal = false;  // grades-only history: no trading signal at all
+  start(ranked);
+  quote(kBtc, "20000");
+  quote(kEth, "1000");
+  grade(kBtc, "80", kStart);
+  grade(kEth, "60", kStart);
+  wait(2 * kNsPerSecond);
+  // Only the best grade is held: 90 % invested, capped at 70 % of that.
+  EXPECT_EQ(strategy_->target_weight_bps(kBtc), 6300);
+  EXPECT_EQ(strategy_->target_weight_bps(kEth), 0);
+  EXPECT_TRUE(near(value_of(kBtc, "20000"), "6300"));
+  // ETH overtakes BTC: BTC is sold, ETH bought.
+  grade(kEth, "90", kStart + kNsPerMinute);
+  wait(2 * kNsPerSecond);
+  EXPECT_EQ(strategy_->target_weight_bps(kBtc), 0);
+  EXPECT_EQ(strategy_->target_weight_bps(kEth), 6300);
+  EXPECT_TRUE(near(value_of(kBtc, "20000"), "0"));
+  EXPECT_TRUE(near(value_of(kEth, "1000"), "6300"));
+}
+
 }  // namespace
 }  // namespace sigex

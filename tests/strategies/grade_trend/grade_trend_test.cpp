@@ -232,5 +232,38 @@ TEST(GradeTrendPerpetual, EntriesFitTheAvailableMarginAtTheLeverage) {
   EXPECT_EQ(harness.engine().risk().denials(RiskDenial::kInsufficientMargin), 0u);
 }
 
+// Two instruments ranked by grade: only the best of those trending up is held, and it changes
+// hands when another overtakes it.
+TEST(GradeTrendRanked, TopKHoldsOnlyTheBestGradesTrendingUp) {
+  StrategyHarness harness{kDay0};
+  GradeTrendConfig config;
+  config.fast = 1;
+  config.slow = 2;
+  config.top_k = 1;
+  config.target_fraction_bps = 4'000;
+  config.price_tolerance_bps = 0;
+  RiskConfig risk;
+  risk.max_quote_age_ns = 30 * kNsPerDay;
+  harness.start(std::make_unique<GradeTrend>(config), risk);
+  const auto held = [&](InstrumentId id) {
+    return harness.engine().portfolio().position(id).quantity.raw;
+  };
+  const auto day = [&](int index, std::string_view btc, std::string_view eth) {
+    harness.at(kDay0 + index * kNsPerDay + kNsPerMinute);
+    harness.quote(0, "20000", "20000.01", "10");
+    harness.quote(1, "1000", "1000.01", "100");
+    harness.grade(0, btc, kDay0 + index * kNsPerDay);
+    harness.grade(1, eth, kDay0 + index * kNsPerDay);
+    harness.wait(kNsPerSecond);
+  };
+  day(0, "50", "40");
+  day(1, "60", "45");  // both trend up; BTC's 60 is the best grade
+  EXPECT_GT(held(0), 0);
+  EXPECT_EQ(held(1), 0);
+  day(2, "62", "70");  // ETH overtakes: BTC closed, ETH bought
+  EXPECT_EQ(held(0), 0);
+  EXPECT_GT(held(1), 0);
+}
+
 }  // namespace
 }  // namespace sigex
