@@ -13,13 +13,14 @@
 namespace sigex {
 namespace {
 
-constexpr std::array<std::pair<TmEndpoint, std::string_view>, 6> kPaths = {{
+constexpr std::array<std::pair<TmEndpoint, std::string_view>, 7> kPaths = {{
     {TmEndpoint::kTradingSignals, "trading-signals"},
     {TmEndpoint::kHourlyTradingSignals, "hourly-trading-signals"},
     {TmEndpoint::kTmGrade, "tm-grade"},
     {TmEndpoint::kTmGradeHistory, "tm-grade-history"},
     {TmEndpoint::kTraderGrades, "trader-grades"},
     {TmEndpoint::kTokens, "tokens"},
+    {TmEndpoint::kTopMarketCapTokens, "top-market-cap-tokens"},
 }};
 
 template <typename List>
@@ -151,6 +152,7 @@ std::string TokenMetricsClient::target_of(const TmQuery& query, int page) const 
   std::string target = base_path_ + "/" + std::string(path_of(query.endpoint)) + "?";
   if (!query.token_ids.empty()) target += "token_id=" + join(query.token_ids) + "&";
   if (!query.symbols.empty()) target += "symbol=" + join(query.symbols) + "&";
+  if (query.top_k > 0) target += "top_k=" + std::to_string(query.top_k) + "&";
   if (query.start_day_ns != 0 || query.end_day_ns != 0) {
     target += "startDate=" + format_utc_date(query.start_day_ns) +
               "&endDate=" + format_utc_date(query.end_day_ns) + "&";

@@ -39,6 +39,7 @@ enum class TmEndpoint : std::uint8_t {
   kTmGradeHistory,
   kTraderGrades,
   kTokens,
+  kTopMarketCapTokens,  // the top `top_k` tokens by market cap, largest first
 };
 std::string_view path_of(TmEndpoint endpoint);  // "trading-signals", ...
 std::optional<TmEndpoint> endpoint_named(std::string_view name);
@@ -54,6 +55,7 @@ struct TmQuery {
   // Paging also stops after a page whose oldest row is older than this (endpoints without a
   // date filter, whose rows come newest first). 0: page until a short page.
   TimeNs stop_before_ns = 0;
+  int top_k = 0;  // top-market-cap-tokens: how many (<= 100)
 };
 
 enum class TmOutcome : std::uint8_t {

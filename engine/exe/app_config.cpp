@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <glob.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -117,6 +119,38 @@ void read_instrument_kind(ConfigSection& section, Instrument& instrument, int& m
   }
 }
 
+// [universe]: which of the venue's symbols to trade (engine/exe/universe.h).
+void read_universe(ConfigSection section, UniverseConfig& universe) {
+  if (!section.present()) return;
+  universe.present = true;
+  section.text_list("symbols", universe.symbols);
+  if (universe.symbols.empty())
+    section.error("symbols", "give at least one pattern, e.g. \"*USDT\"");
+  section.text_list("exclude", universe.exclude);
+  section.boolean("trading_only", universe.trading_only);
+  section.integer("max_instruments", universe.max_instruments, 1, 1000);
+  section.integer("top", universe.top, 0, 1000);
+  std::string rank_by = "grade";
+  section.text("rank_by", rank_by);
+  if (rank_by == "market_cap") {
+    universe.rank_by = UniverseRank::kMarketCap;
+  } else if (rank_by != "grade") {
+    section.error("rank_by", "expected \"grade\" or \"market_cap\"");
+  }
+  std::string grade = "trader";
+  section.text("grade", grade);
+  if (grade == "tm") {
+    universe.grade = GradeKind::kTmGrade;
+  } else if (grade == "investor") {
+    universe.grade = GradeKind::kInvestorGrade;
+  } else if (grade != "trader") {
+    section.error("grade", "expected \"trader\", \"tm\" or \"investor\"");
+  }
+  int max_leverage = 0;
+  read_instrument_kind(section, universe.terms, max_leverage);
+  section.finish();
+}
+
 void read_instrument(ConfigSection section, AppConfig& config) {
   Instrument instrument;
   std::string symbol, base, quote, token_symbol;
@@ -195,6 +229,20 @@ void read_backtest(ConfigSection section, AppConfig& config) {
     }
     if (entry.path.empty()) {
       input.error("path", "required");
+    } else if (entry.path.find_first_of("*?[") != std::string::npos) {
+      // A pattern ("history/spot/*/klines-1h.sigexbin"): every file it matches, in name order.
+      const std::string pattern = resolve_path(config.path, entry.path);
+      glob_t found{};
+      const int status = ::glob(pattern.c_str(), 0, nullptr, &found);
+      if (status != 0 || found.gl_pathc == 0) input.error("path", "no file matches " + pattern);
+      for (std::size_t i = 0; status == 0 && i < found.gl_pathc; ++i) {
+        BacktestInputConfig match = entry;
+        match.path = found.gl_pathv[i];
+        backtest.inputs.push_back(match);
+      }
+      ::globfree(&found);
+      input.finish();
+      continue;
     } else {
       entry.path = resolve_path(config.path, entry.path);
       if (!std::filesystem::exists(entry.path)) input.error("path", "no such file: " + entry.path);
@@ -359,7 +407,10 @@ void read_strategies(ConfigSection section, AppConfig& config) {
     if (!section.has(name)) continue;
     ConfigSection table = section.child(name);
     std::shared_ptr<const StrategySettings> settings = type->read(table);
-    if (const auto refusal = settings->refuse(config.instruments); !refusal.key.empty()) {
+    // A universe's instruments come later (from the venue): its kind counts already.
+    std::vector<Instrument> instruments = config.instruments;
+    if (config.universe.present) instruments.push_back(config.universe.terms);
+    if (const auto refusal = settings->refuse(instruments); !refusal.key.empty()) {
       section.error(name + "." + refusal.key, refusal.why);
     }
     for (std::size_t i = 0; i < config.strategies.size(); ++i) {
@@ -595,9 +646,11 @@ AppConfig load_app_config_text(const std::string& text, const std::string& path,
 
 namespace {
 
-// [backtest] exchange_info: the snapshots `sigex fetch-market-data` stored, read for the
-// instruments configured by symbol alone (a file listing perpetuals completes perpetuals).
+// [backtest] exchange_info: the snapshots `sigex fetch-market-data` stored. A [universe]
+// selects from the snapshot of its kind; every instrument configured by symbol alone is
+// completed from the snapshot of its kind (a file listing perpetuals completes perpetuals).
 void complete_from_snapshots(AppConfig& config, ConfigErrors& errors) {
+  bool universe_listed = false;
   for (const std::string& file : config.backtest.exchange_info) {
     std::ifstream in(file, std::ios::binary);
     std::ostringstream text;
@@ -611,10 +664,18 @@ void complete_from_snapshots(AppConfig& config, ConfigErrors& errors) {
     const bool perpetuals =
         std::any_of(info->symbols.begin(), info->symbols.end(),
                     [](const SymbolFilters& symbol) { return !symbol.contract_type.empty(); });
+    const InstrumentKind kind = perpetuals ? InstrumentKind::kPerpetual : InstrumentKind::kSpot;
     std::string error;
-    if (!apply_instrument_rules(config.instruments,
-                                perpetuals ? InstrumentKind::kPerpetual : InstrumentKind::kSpot,
-                                *info, config.engine.cash_asset, false, error)) {
+    if (config.universe.present && config.universe.terms.kind == kind && !universe_listed) {
+      universe_listed = true;
+      if (!expand_universe(config.universe, venue_symbols(*info), config.engine.cash_asset,
+                           config.instruments, error)) {
+        errors.add(fmt::format("{}: [backtest] exchange_info {}: {}", config.path, file, error));
+        continue;
+      }
+    }
+    if (!apply_instrument_rules(config.instruments, kind, *info, config.engine.cash_asset, false,
+                                error)) {
       errors.add(fmt::format("{}: [backtest] exchange_info {}: {}", config.path, file, error));
     }
   }
@@ -629,8 +690,10 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_logging(root.child("logging"), config.logging);
   read_service(root.child("service"), config);
   for (auto& section : root.tables("instruments")) read_instrument(section, config);
-  if (config.instruments.empty())
-    root.error("instruments", "at least one [[instruments]] is required");
+  config.listed_instruments = config.instruments.size();
+  read_universe(root.child("universe"), config.universe);
+  if (config.instruments.empty() && !config.universe.present)
+    root.error("instruments", "at least one [[instruments]] (or a [universe]) is required");
   read_backtest(root.child("backtest"), config);
   ConfigSection venue = root.child("venue");
   read_simulated_venue(venue.child("simulated"), config.simulated_venue);

@@ -16,6 +16,7 @@
 #include "engine/config/config_reader.h"
 #include "engine/core/instrument.h"
 #include "engine/core/secret.h"
+#include "engine/exe/universe.h"
 #include "engine/journal/input_retention.h"
 #include "engine/journal/journal.h"
 #include "engine/logging/log.h"
@@ -102,6 +103,8 @@ struct AppConfig {
   LogConfig logging;
   ServiceConfig service;
   std::vector<Instrument> instruments;
+  UniverseConfig universe;  // [universe]: more instruments, selected from the venue's list
+  std::size_t listed_instruments = 0;  // written as [[instruments]]: the first ones
   BacktestConfig backtest;
   SimulatedVenueConfig simulated_venue;
   MarketDataConfig market_data;

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "adapters/recorded/recorded_file.h"
 #include "adapters/recorded/replay_source.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/core/calendar.h"
@@ -66,6 +68,48 @@ void remove_previous_journal(const std::filesystem::path& state_dir) {
   }
 }
 
+// [universe] top N in a backtest: ranked by each token's latest grade received before the
+// run's start in the inputs themselves (no look-ahead; market caps have no history here).
+bool rank_universe_from_inputs(const AppConfig& config, std::vector<Instrument>& instrument_list,
+                               std::string& error) {
+  const UniverseConfig& universe = config.universe;
+  if (!universe.present || universe.top <= 0) return true;
+  if (universe.rank_by == UniverseRank::kMarketCap) {
+    error =
+        "[universe] rank_by = \"market_cap\" has no history to rank a backtest by (today's "
+        "market caps would pick the survivors); use rank_by = \"grade\" or a strategy's top_k";
+    return false;
+  }
+  if (config.backtest.start_ns <= 0) {
+    error =
+        "[universe] top ranks by the grades known at the run's start: set [backtest] start "
+        "after the first grades in the inputs";
+    return false;
+  }
+  InstrumentRegistry candidates;
+  for (const Instrument& instrument : instrument_list) candidates.add(instrument);
+  TokenMetricsParser parser(candidates);
+  std::map<TokenId, double> scores;
+  std::vector<InboundEvent> events;
+  for (const auto& input : config.backtest.inputs) {
+    if (is_binary_records_path(input.path)) continue;  // market records only
+    RecordedFile file(input.path);
+    InputProblems problems;
+    RecordedLine line;
+    while (file.next(line, problems) && line.receive_time_ns < config.backtest.start_ns) {
+      if (!TokenMetricsParser::recognises(line.frame)) continue;
+      events.clear();
+      if (!parser.parse(line.frame, line.receive_time_ns, events)) continue;
+      for (const InboundEvent& event : events) {
+        if (event.kind != MarketEventKind::kGrade || event.grade.kind != universe.grade) continue;
+        scores[event.grade.token_id] = static_cast<double>(event.grade.hundredths);
+      }
+    }
+  }
+  keep_top(universe, config.listed_instruments, scores, instrument_list);
+  return true;
+}
+
 }  // namespace
 
 int run_backtest(const AppConfig& config, const BacktestOptions& options) {
@@ -83,6 +127,11 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   // by sigex run and fetch-history), never from the API, so a backtest stays offline.
   std::vector<Instrument> instrument_list = config.instruments;
   resolve_token_ids_from_cache(instrument_list, token_cache_path(config));
+  std::string ranking_error;
+  if (!rank_universe_from_inputs(config, instrument_list, ranking_error)) {
+    log_error("{}", ranking_error);
+    return 2;
+  }
   InstrumentRegistry instruments;
   for (const Instrument& instrument : instrument_list) instruments.add(instrument);
 
@@ -94,7 +143,7 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   // of the data it runs.
   std::string seed =
       fmt::format("backtest|{}|{}", config.backtest.start_ns, config.backtest.end_ns);
-  for (const auto& instrument : config.instruments)
+  for (const auto& instrument : instrument_list)
     seed += "|" + std::string(instrument.symbol.view());
   std::string error;
   auto journal =
@@ -328,6 +377,21 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
                       f.funding_settlements, f.max_margin_usage * 100, f.max_margin_ratio * 100,
                       f.liquidations)
               .c_str());
+    }
+    if (instruments.size() > 1) {
+      // Per instrument: trades, realised PnL and fees, time in the market, its buy and hold.
+      std::string table =
+          fmt::format("  {:<14} {:>7} {:>5} {:>16} {:>12} {:>9} {:>13}\n", "instrument", "trades",
+                      "won", "realised pnl", "fees", "exposure", "buy and hold");
+      for (const auto& own : report.instrument_figures()) {
+        table += fmt::format(
+            "  {:<14} {:>7} {:>5} {:>16} {:>12} {:>8.1f}% {:>13}\n",
+            instruments.get(own.instrument).symbol.view(), own.trades, own.winning_trades,
+            format_money(own.realised_pnl, 2), format_money(own.fees, 2), own.exposure * 100,
+            std::isfinite(own.buy_and_hold) ? fmt::format("{:+.2f} %", own.buy_and_hold * 100)
+                                            : std::string("n/a"));
+      }
+      std::printf("%s", table.c_str());
     }
     for (const auto& [scope, status] : engine.trading_states().all()) {
       if (status.state == TradingState::kActive) continue;

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
+#include <simdjson.h>
+
+#include "adapters/token_metrics/parse_page.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/logging/log.h"
 
@@ -39,6 +43,16 @@ std::string token_cache_path(const AppConfig& config) {
 
 bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>& instruments,
                                std::string& error) {
+  if (config.universe.present) {
+    if (!config.market_data.feed) {
+      error = "[universe] needs a [market_data.<venue>] section to list the venue's symbols";
+      return false;
+    }
+    std::vector<VenueSymbol> listed;
+    if (!config.market_data.feed->list_symbols(config.universe.terms.kind, listed, error) ||
+        !expand_universe(config.universe, listed, config.engine.cash_asset, instruments, error))
+      return false;
+  }
   const bool needed =
       std::any_of(instruments.begin(), instruments.end(),
                   [](const Instrument& instrument) { return instrument.awaits_venue_rules(); });
@@ -51,6 +65,59 @@ bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>&
   }
   return config.market_data.feed->complete_instruments(instruments, config.engine.cash_asset,
                                                        error);
+}
+
+bool rank_universe(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
+                   std::vector<Instrument>& instruments, std::string& error) {
+  const UniverseConfig& universe = config.universe;
+  if (!universe.present || universe.top <= 0) return true;
+  if (!config.token_metrics.enabled || !intake.key) {
+    error = "[universe] top needs [token_metrics] (the ranking comes from Token Metrics)";
+    return false;
+  }
+  const std::size_t configured = config.listed_instruments;
+  TokenMetricsClient client(config.token_metrics, Secret(std::string(intake.key->secret.reveal())),
+                            intake.budget.get(), clock, intake.waiter, *intake.tls);
+  TmQuery query;
+  if (universe.rank_by == UniverseRank::kMarketCap) {
+    query.endpoint = TmEndpoint::kTopMarketCapTokens;
+    query.top_k = 100;  // the endpoint's most; the universe's top N are among them
+  } else {
+    query.endpoint = TmEndpoint::kTmGrade;  // the latest grade of each token
+    for (std::size_t i = configured; i < instruments.size(); ++i) {
+      if (instruments[i].token_id != 0) query.token_ids.push_back(instruments[i].token_id);
+    }
+  }
+  const TmFetch fetch = client.fetch(query);
+  if (fetch.outcome != TmOutcome::kOk) {
+    error = "[universe] ranking from Token Metrics " + std::string(path_of(query.endpoint)) + ": " +
+            fetch.message;
+    return false;
+  }
+  const char* field = universe.grade == GradeKind::kTraderGrade     ? "TM_TRADER_GRADE"
+                      : universe.grade == GradeKind::kInvestorGrade ? "TM_INVESTOR_GRADE"
+                                                                    : "TM_GRADE";
+  std::map<TokenId, double> scores;
+  TmPageReader reader;
+  simdjson::dom::parser parser;
+  double rank = 1e6;  // market cap: the order of the list, largest first
+  for (const auto& page : fetch.pages) {
+    const auto read = reader.read(page.body, true);
+    if (!read) continue;
+    for (const auto& item : read->item_list) {
+      simdjson::dom::element element;
+      if (item.token_id == 0 || parser.parse(item.json).get(element)) continue;
+      if (universe.rank_by == UniverseRank::kMarketCap) {
+        scores.emplace(item.token_id, rank--);
+        continue;
+      }
+      double grade = 0;
+      if (!element[field].get_double().get(grade) || !element["TM_GRADE"].get_double().get(grade))
+        scores[item.token_id] = grade;
+    }
+  }
+  keep_top(universe, configured, scores, instruments);
+  return true;
 }
 
 std::vector<const Strategy*> add_configured_strategies(const AppConfig& config, Engine& engine) {

@@ -30,6 +30,12 @@ struct TokenMetricsIntake {
 // The state directory's cache of Token Metrics token ids (token-ids.tsv).
 std::string token_cache_path(const AppConfig& config);
 
+// [universe] top N: keeps the universe's N best instruments by the Token Metrics ranking at
+// start-up (rank_by = "market_cap": /top-market-cap-tokens; "grade": each token's latest grade
+// from /tm-grade). Token ids must be resolved. Does nothing without a universe or top.
+bool rank_universe(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
+                   std::vector<Instrument>& instruments, std::string& error);
+
 // Completes the instruments configured by symbol alone with the trading rules the market
 // data venue publishes (asked now). False with `error` when they cannot be had.
 bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>& instruments,

@@ -41,7 +41,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   std::vector<Instrument> instrument_list = config.instruments;
   TokenMetricsIntake intake;
   if (!complete_instrument_rules(config, instrument_list, error) ||
-      !prepare_token_metrics(config, clock, intake, instrument_list, error)) {
+      !prepare_token_metrics(config, clock, intake, instrument_list, error) ||
+      !rank_universe(config, clock, intake, instrument_list, error)) {
     log_error("{}", error);
     return 1;
   }

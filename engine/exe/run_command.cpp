@@ -493,7 +493,8 @@ int Daemon::run() {
     notifier_.status("instrument rules from the venue failed (see the log)");
     return 1;
   }
-  if (!prepare_token_metrics(config_, clock_, intake_, instrument_list, error)) {
+  if (!prepare_token_metrics(config_, clock_, intake_, instrument_list, error) ||
+      !rank_universe(config_, clock_, intake_, instrument_list, error)) {
     log_error("{}", error);
     notifier_.status("Token Metrics set-up failed (see the log)");
     return 1;

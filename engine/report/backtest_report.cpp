@@ -75,6 +75,34 @@ void BacktestReport::buy_benchmark() {
   }
 }
 
+std::vector<BacktestReport::InstrumentFigures> BacktestReport::instrument_figures() const {
+  const InstrumentRegistry& instruments = engine_.instruments();
+  std::vector<InstrumentFigures> figures(instruments.size());
+  for (const Instrument& instrument : instruments.all()) {
+    InstrumentFigures& own = figures[instrument.id];
+    own.instrument = instrument.id;
+    const Position& position = engine_.portfolio().position(instrument.id);
+    own.realised_pnl = position.realised_pnl;
+    own.fees = position.fees;
+    if (!equity_.empty() && instrument.id < held_samples_.size()) {
+      own.exposure =
+          static_cast<double>(held_samples_[instrument.id]) / static_cast<double>(equity_.size());
+    }
+    if (instrument.id < prices_.size() && !prices_[instrument.id].empty()) {
+      const double first = prices_[instrument.id].front().second;
+      const double last = prices_[instrument.id].back().second;
+      own.buy_and_hold =
+          last / first * (1.0 - static_cast<double>(benchmark_fee_bps_) / 10'000.0) - 1.0;
+    }
+  }
+  for (const RoundTrip& trip : round_trip_list_) {
+    InstrumentFigures& own = figures[trip.instrument];
+    ++own.trades;
+    if (trip.pnl_after_fees.raw > 0) ++own.winning_trades;
+  }
+  return figures;
+}
+
 void BacktestReport::sample(TimeNs time_ns) {
   const Portfolio& portfolio = engine_.portfolio();
   const QuoteBook& quotes = engine_.quotes();
@@ -87,6 +115,10 @@ void BacktestReport::sample(TimeNs time_ns) {
     if (price > 0) prices_[instrument.id].emplace_back(time_ns, price);
     const double units = benchmark_units_[instrument.id];
     benchmark += units > 0 ? units * price : share;
+  }
+  held_samples_.resize(instruments.size());
+  for (const Instrument& instrument : instruments.all()) {
+    if (portfolio.position(instrument.id).quantity.raw != 0) ++held_samples_[instrument.id];
   }
   equity_.push_back(EquitySample{time_ns, portfolio.equity(quotes), portfolio.cash(),
                                  portfolio.gross_exposure(quotes), benchmark});
@@ -379,20 +411,27 @@ bool BacktestReport::write(const std::filesystem::path& directory, const RunFact
       facts.signal_intake.stale);
   summary += ",\n  \"positions\": [";
   first = true;
+  const std::vector<InstrumentFigures> figures = instrument_figures();
   for (const auto& instrument : instruments.all()) {
     const Position& position = engine_.portfolio().position(instrument.id);
     const BookSync& book = engine_.book(instrument.id);
     const BookCounters& counters = book.counters();
+    const InstrumentFigures& own = figures[instrument.id];
     summary += fmt::format(
         "{}\n    {{\"symbol\": \"{}\", \"quantity\": \"{}\", \"realised_pnl\": \"{}\", "
-        "\"fees\": \"{}\", \"book\": {{\"status\": \"{}\", \"last_update_id\": {}, "
+        "\"fees\": \"{}\", \"trades\": {}, \"winning_trades\": {}, \"exposure\": {:.6f}, "
+        "\"buy_and_hold_return\": {}, "
+        "\"book\": {{\"status\": \"{}\", \"last_update_id\": {}, "
         "\"messages_applied\": {}, \"snapshots\": {}, \"gaps\": {}, \"out_of_order\": {}, "
         "\"crossed\": {}, \"resyncs_requested\": {}}}}}",
         first ? "" : ",", instrument.symbol.view(),
         format_decimal(position.quantity.raw, instrument.quantity_scale),
-        money_text(position.realised_pnl), money_text(position.fees), to_string(book.status()),
-        book.last_update_id(), counters.messages_applied, counters.snapshots, counters.gaps,
-        counters.out_of_order, counters.crossed, counters.resyncs_requested);
+        money_text(position.realised_pnl), money_text(position.fees), own.trades,
+        own.winning_trades, own.exposure,
+        std::isfinite(own.buy_and_hold) ? fmt::format("{:.6f}", own.buy_and_hold) : "null",
+        to_string(book.status()), book.last_update_id(), counters.messages_applied,
+        counters.snapshots, counters.gaps, counters.out_of_order, counters.crossed,
+        counters.resyncs_requested);
     first = false;
   }
   summary += "\n  ],\n  \"input_problem_details\": [";

@@ -6,6 +6,8 @@
 // Wall-clock figures (events/s) go to timing.json, which is the one file that differs.
 
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -108,6 +110,20 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
 
   ReportMetrics metrics() const;
 
+  // Per instrument: its round trips, realised PnL and fees, the share of the equity samples
+  // with a position in it, and its own buy and hold (bought at its first price with the
+  // benchmark's fee, valued at its last).
+  struct InstrumentFigures {
+    InstrumentId instrument = kNoInstrument;
+    std::uint64_t trades = 0;
+    std::uint64_t winning_trades = 0;
+    Money realised_pnl{0};
+    Money fees{0};
+    double exposure = 0;
+    double buy_and_hold = NAN;  // no price: unknown
+  };
+  std::vector<InstrumentFigures> instrument_figures() const;
+
   struct RunFacts {
     std::uint64_t events = 0;
     std::uint64_t input_lines = 0;
@@ -155,8 +171,9 @@ class BacktestReport final : public EngineObserver, public MarketObserver {
   TimeNs last_event_ns_ = 0;
   std::vector<EquitySample> equity_;
   std::int64_t benchmark_fee_bps_;
-  std::vector<double> benchmark_units_;  // per instrument; 0 until its first price
-  std::size_t benchmark_pending_;        // instruments not bought yet
+  std::vector<double> benchmark_units_;      // per instrument; 0 until its first price
+  std::vector<std::uint64_t> held_samples_;  // per instrument: samples with a position
+  std::size_t benchmark_pending_;            // instruments not bought yet
   std::vector<std::vector<std::pair<TimeNs, double>>> prices_;  // per instrument, at the samples
   std::vector<std::vector<std::pair<TimeNs, int>>> signals_;    // per instrument
   std::vector<FillRecord> fills_;

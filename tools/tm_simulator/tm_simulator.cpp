@@ -66,9 +66,9 @@ bool iequal(std::string_view a, std::string_view b) {
 bool is_latest_endpoint(const std::string& endpoint) { return endpoint == "tm-grade"; }
 
 const std::set<std::string>& known_endpoints() {
-  static const std::set<std::string> endpoints = {"trading-signals", "hourly-trading-signals",
-                                                  "tm-grade",        "tm-grade-history",
-                                                  "trader-grades",   "tokens"};
+  static const std::set<std::string> endpoints = {
+      "trading-signals", "hourly-trading-signals", "tm-grade", "tm-grade-history", "trader-grades",
+      "tokens",          "top-market-cap-tokens"};
   return endpoints;
 }
 
@@ -151,7 +151,8 @@ class TmSimulator::Impl {
       }
     }
     if (item.token_id == 0) return (error = "fixture item without TOKEN_ID", false);
-    if (item.time_ns == 0 && !is_latest_endpoint(endpoint) && endpoint != "tokens") {
+    if (item.time_ns == 0 && !is_latest_endpoint(endpoint) && endpoint != "tokens" &&
+        endpoint != "top-market-cap-tokens") {
       return (error = "fixture item without DATE/TIMESTAMP", false);
     }
     std::lock_guard lock(mutex_);
@@ -352,6 +353,11 @@ class TmSimulator::Impl {
     }
     std::vector<std::string> rows;
     for (const Item* item : matches) rows.push_back(item->json);
+    // Largest first, as added; top_k of them.
+    if (const auto top = query.params.find("top_k");
+        top != query.params.end() && query.endpoint == "top-market-cap-tokens") {
+      rows.resize(std::min<std::size_t>(rows.size(), std::stoul(top->second)));
+    }
     return page_of(rows, limit, page);
   }
 
