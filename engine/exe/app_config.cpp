@@ -1,20 +1,19 @@
 #include "engine/exe/app_config.h"
 
-#include "adapters/binance/instrument_rules.h"
-#include "adapters/binance/parse_exchange_info.h"
-#include "engine/exe/registry.h"
-
-#include <fmt/format.h>
-
 #include <glob.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include "adapters/binance/instrument_rules.h"
+#include "adapters/binance/parse_exchange_info.h"
 #include "adapters/service/metrics_server.h"
 #include "adapters/token_metrics/rest_client.h"
 #include "engine/core/calendar.h"
+#include "engine/exe/registry.h"
 #include "engine/order/client_order_id.h"
 
 namespace sigex {
