@@ -5,11 +5,14 @@
 //    thread + core thread + simulated venue + journal + report);
 //  * BM_ReplayKlines{Gzip,Plain,Binary}: a month of 1 m candles for 50 symbols (2.16 M
 //    events, the shape `sigex fetch-market-data` writes) replayed from gzip text, plain text
-//    and the binary `.sigexbin` format, one thread.
+//    and the binary `.sigexbin` format, one thread;
+//  * BM_UniverseBacktest: `sigex backtest` of a 100-instrument universe, three years of hourly
+//    candles (.sigexbin) and daily grades, grade_rebalance holding the top 10.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -17,6 +20,7 @@
 #include "adapters/recorded/frame_recorder.h"
 #include "adapters/recorded/replay_source.h"
 #include "engine/exe/backtest_command.h"
+#include "support/universe_data.h"
 
 namespace {
 
@@ -196,5 +200,29 @@ void BM_ReplayKlinesBinary(benchmark::State& state) { replay_klines(state, kline
 BENCHMARK(BM_ReplayKlinesGzip)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ReplayKlinesPlain)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ReplayKlinesBinary)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_UniverseBacktest(benchmark::State& state) {
+  const auto directory = std::filesystem::temp_directory_path() / "sigex-universe-bench";
+  std::filesystem::remove_all(directory);
+  const testing::UniverseData data = testing::make_universe_data(
+      directory, 100, parse_utc_timestamp("2021-01-01").value(), 3 * 365);
+  const auto config_path = directory / "universe.toml";
+  std::ofstream(config_path) << testing::universe_config(data, directory / "out", 10);
+  ConfigErrors errors;
+  const AppConfig config = load_app_config(config_path.string(), errors);
+  if (!errors.empty()) std::abort();
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    BacktestOptions options;
+    options.quiet = true;
+    if (run_backtest(config, options) != 0) std::abort();
+    events += data.candles + data.grade_rows;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+  state.counters["instruments"] = 100;
+  state.counters["events"] = static_cast<double>(data.candles + data.grade_rows);
+  std::filesystem::remove_all(directory);
+}
+BENCHMARK(BM_UniverseBacktest)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
 }  // namespace

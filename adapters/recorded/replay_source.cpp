@@ -174,14 +174,26 @@ void ReplaySource::next_from_binary(Stream& stream, std::vector<InboundEvent>& o
 }
 
 void ReplaySource::rebuild_heap() {
-  // After the earliest stream moved on, only its entry changed: pop it and push it back.
-  if (!heap_.empty() && heap_built_) {
-    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
-    const std::size_t index = heap_.back().second;
-    heap_.pop_back();
+  // After the earliest stream moved on, only the top entry changed: it sinks to its place
+  // (or leaves the heap when its stream ended).
+  if (heap_built_ && !heap_.empty()) {
+    const std::size_t index = heap_.front().second;
     if (streams_[index].has_line) {
-      heap_.emplace_back(streams_[index].time_ns, index);
-      std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+      heap_.front().first = streams_[index].time_ns;
+    } else {
+      heap_.front() = heap_.back();
+      heap_.pop_back();
+    }
+    const std::size_t size = heap_.size();
+    std::size_t at = 0;
+    while (true) {
+      const std::size_t left = 2 * at + 1;
+      if (left >= size) break;
+      std::size_t child = left;
+      if (left + 1 < size && heap_[left + 1] < heap_[left]) child = left + 1;
+      if (!(heap_[child] < heap_[at])) break;
+      std::swap(heap_[child], heap_[at]);
+      at = child;
     }
   } else {
     heap_.clear();
