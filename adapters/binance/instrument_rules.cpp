@@ -113,11 +113,11 @@ bool apply_instrument_rules(std::vector<Instrument>& instruments, InstrumentKind
     if (completed.token_id == 0 && completed.token_symbol.view().empty())
       completed.token_symbol = completed.base_asset;
     instrument = completed;
-    log_info("{}: rules from the venue: tick {} step {} min quantity {} min notional {}", symbol,
-             format_decimal(completed.tick_size.raw, completed.price_scale),
-             format_decimal(completed.step_size.raw, completed.quantity_scale),
-             format_decimal(completed.min_quantity.raw, completed.quantity_scale),
-             format_decimal(completed.min_notional.raw, kMoneyScale));
+    log_debug("{}: rules from the venue: tick {} step {} min quantity {} min notional {}", symbol,
+              format_decimal(completed.tick_size.raw, completed.price_scale),
+              format_decimal(completed.step_size.raw, completed.quantity_scale),
+              format_decimal(completed.min_quantity.raw, completed.quantity_scale),
+              format_decimal(completed.min_notional.raw, kMoneyScale));
   }
   return true;
 }
@@ -141,6 +141,8 @@ bool complete_instruments_from_binance(std::vector<Instrument>& instruments,
     auto info = parse_exchange_info(body);
     if (!info) return (error = "exchange information: " + std::string(info.error().what), false);
     if (!apply_instrument_rules(instruments, kind, *info, cash_asset, true, error)) return false;
+    log_info("{} {} instrument(s): trading rules from the venue's exchange information",
+             symbols.size(), usdm ? "perpetual" : "spot");
   }
   return true;
 }

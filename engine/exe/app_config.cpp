@@ -19,7 +19,8 @@
 namespace sigex {
 namespace {
 
-AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors);
+AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors,
+                          ConfigUse use = ConfigUse::kRun);
 
 std::string resolve_path(const std::string& config_path, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
@@ -213,7 +214,9 @@ void read_instrument(ConfigSection section, AppConfig& config) {
   config.risk.max_leverage.push_back(max_leverage);
 }
 
-void read_backtest(ConfigSection section, AppConfig& config) {
+void read_backtest(ConfigSection section, AppConfig& config, ConfigUse use) {
+  // fetch-history writes what the inputs will name: they need not exist yet.
+  const bool inputs_must_exist = use != ConfigUse::kFetch;
   BacktestConfig& backtest = config.backtest;
   for (auto input : section.tables("inputs")) {
     BacktestInputConfig entry;
@@ -233,7 +236,8 @@ void read_backtest(ConfigSection section, AppConfig& config) {
       const std::string pattern = resolve_path(config.path, entry.path);
       glob_t found{};
       const int status = ::glob(pattern.c_str(), 0, nullptr, &found);
-      if (status != 0 || found.gl_pathc == 0) input.error("path", "no file matches " + pattern);
+      if ((status != 0 || found.gl_pathc == 0) && inputs_must_exist)
+        input.error("path", "no file matches " + pattern);
       for (std::size_t i = 0; status == 0 && i < found.gl_pathc; ++i) {
         BacktestInputConfig match = entry;
         match.path = found.gl_pathv[i];
@@ -244,7 +248,8 @@ void read_backtest(ConfigSection section, AppConfig& config) {
       continue;
     } else {
       entry.path = resolve_path(config.path, entry.path);
-      if (!std::filesystem::exists(entry.path)) input.error("path", "no such file: " + entry.path);
+      if (inputs_must_exist && !std::filesystem::exists(entry.path))
+        input.error("path", "no such file: " + entry.path);
     }
     input.finish();
     backtest.inputs.push_back(entry);
@@ -283,7 +288,7 @@ void read_backtest(ConfigSection section, AppConfig& config) {
   std::int64_t capacity = static_cast<std::int64_t>(backtest.queue_capacity);
   section.integer("queue_capacity", capacity, 1024, 1 << 24);
   backtest.queue_capacity = static_cast<std::size_t>(capacity);
-  if (section.present() && backtest.inputs.empty()) {
+  if (section.present() && backtest.inputs.empty() && inputs_must_exist) {
     section.error("inputs", "at least one [[backtest.inputs]] is required");
   }
   section.finish();
@@ -628,12 +633,13 @@ std::string missing_section_for(std::string_view command, const AppConfig& confi
 }
 
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
-                          const std::vector<std::string>& overrides, std::string* text) {
+                          const std::vector<std::string>& overrides, std::string* text,
+                          ConfigUse use) {
   const auto table = parse_toml_file(path, errors, text);
   bool applied = table != nullptr;
   for (const std::string& assignment : overrides)
     applied = applied && apply_override(*table, assignment, errors);
-  return read_app_config(applied ? table.get() : nullptr, path, errors);
+  return read_app_config(applied ? table.get() : nullptr, path, errors, use);
 }
 
 AppConfig load_app_config_text(const std::string& text, const std::string& path,
@@ -651,6 +657,7 @@ namespace {
 void complete_from_snapshots(AppConfig& config, ConfigErrors& errors) {
   bool universe_listed = false;
   for (const std::string& file : config.backtest.exchange_info) {
+    if (!std::filesystem::exists(file)) continue;  // named by read_backtest
     std::ifstream in(file, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
@@ -680,7 +687,8 @@ void complete_from_snapshots(AppConfig& config, ConfigErrors& errors) {
   }
 }
 
-AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors) {
+AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors,
+                          ConfigUse use) {
   AppConfig config;
   config.path = path;
   if (table == nullptr) return config;  // the file's problems are already in `errors`
@@ -693,7 +701,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_universe(root.child("universe"), config.universe);
   if (config.instruments.empty() && !config.universe.present)
     root.error("instruments", "at least one [[instruments]] (or a [universe]) is required");
-  read_backtest(root.child("backtest"), config);
+  read_backtest(root.child("backtest"), config, use);
   ConfigSection venue = root.child("venue");
   read_simulated_venue(venue.child("simulated"), config.simulated_venue);
   venue.finish();

@@ -129,17 +129,19 @@ struct AppConfig {
   }
 };
 
+// What the configuration is loaded for. kReplay ignores [backtest]: a recorded session's
+// inputs are its own, and the backtest files it named may be gone. kFetch ignores
+// [[backtest.inputs]]: `sigex fetch-history` writes what they will name.
+enum class ConfigUse : std::uint8_t { kRun, kReplay, kFetch };
+
 // Loads and validates everything; every problem goes into `errors` with its location.
 // `overrides` are "dotted.key=value" assignments applied to the file first (--set). `text`,
 // when given, receives the file's content as read (the daemon records exactly what it runs on).
 AppConfig load_app_config(const std::string& path, ConfigErrors& errors,
                           const std::vector<std::string>& overrides = {},
-                          std::string* text = nullptr);
+                          std::string* text = nullptr, ConfigUse use = ConfigUse::kRun);
 
 // The same from a file's content already read (a recorded session's configuration).
-// kReplay ignores [backtest]: a recorded session's inputs are its own, and the backtest files
-// it named may be gone.
-enum class ConfigUse : std::uint8_t { kRun, kReplay };
 AppConfig load_app_config_text(const std::string& text, const std::string& path,
                                ConfigErrors& errors, ConfigUse use = ConfigUse::kRun);
 

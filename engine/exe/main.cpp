@@ -389,7 +389,9 @@ int main(int argc, char** argv) {
 
   sigex::ConfigErrors errors;
   std::string config_text;  // `run` records what it runs on
-  const auto config = sigex::load_app_config(config_path, errors, overrides, &config_text);
+  const auto config =
+      sigex::load_app_config(config_path, errors, overrides, &config_text,
+                             history->parsed() ? sigex::ConfigUse::kFetch : sigex::ConfigUse::kRun);
   if (ctl->parsed() && !errors.empty()) {
     // Each problem first (a syntax error may hide the control socket setting as well).
     for (const auto& message : errors.messages())

@@ -84,6 +84,33 @@ TEST(UniverseBacktest, FiftyInstrumentsTwoYearsHourlyHoldTheTopTenByGrade) {
         << file;
 }
 
+// config/backtest-universe.toml as shipped, with the synthetic data where it expects the
+// fetched history: it selects the fifty USDT pairs and runs.
+TEST(UniverseBacktest, TheBundledExampleConfigurationRunsOnFetchedLayout) {
+  TemporaryDirectory directory;
+  const UniverseData data = make_universe_data(directory.path() / "data", 50,
+                                               parse_utc_timestamp("2023-01-01").value(), 60);
+  std::filesystem::create_directories(directory.path() / "config");
+  std::filesystem::rename(data.history, directory.path() / "history");
+  std::filesystem::copy_file(data.grades, directory.path() / "history" / "grades.jsonl.gz");
+  std::filesystem::create_directories(directory.path() / "state-universe");
+  std::filesystem::copy_file(data.state / "token-ids.tsv",
+                             directory.path() / "state-universe" / "token-ids.tsv");
+  const auto config_path = directory.path() / "config" / "backtest-universe.toml";
+  std::filesystem::copy_file(std::string(SIGEX_SOURCE_DIR) + "/config/backtest-universe.toml",
+                             config_path);
+  ConfigErrors errors;
+  const AppConfig config = load_app_config(config_path.string(), errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  EXPECT_EQ(config.instruments.size(), 50u);
+  BacktestOptions options;
+  options.quiet = true;
+  options.out_dir = (directory.path() / "out").string();
+  ASSERT_EQ(run_backtest(config, options), 0);
+  const std::string orders = slurp(directory.path() / "out" / "orders.csv");
+  EXPECT_GT(std::count(orders.begin(), orders.end(), '\n'), 10);
+}
+
 TEST(Universe, PatternsExclusionsStatusAndTheCap) {
   std::vector<VenueSymbol> listed{
       {"BTCUSDT", "BTC", "USDT", true},     {"ETHUSDT", "ETH", "USDT", true},
