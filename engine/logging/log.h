@@ -22,6 +22,10 @@ void init_logging(const LogConfig& config);
 void shutdown_logging();
 
 template <typename... Args>
+void log_debug(spdlog::format_string_t<Args...> format, Args&&... args) {
+  spdlog::debug(format, std::forward<Args>(args)...);
+}
+template <typename... Args>
 void log_info(spdlog::format_string_t<Args...> format, Args&&... args) {
   spdlog::info(format, std::forward<Args>(args)...);
 }
