@@ -620,7 +620,7 @@ class HistoryFetcher::Run {
     report_.rest_rows += rows.size();
     csv = "calc_time,funding_interval_hours,last_funding_rate\n";
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      std::int64_t spacing = 8 * 3'600'000;
+      std::int64_t spacing = std::int64_t{8} * 3'600'000;
       if (i + 1 < rows.size())
         spacing = rows[i + 1].first - rows[i].first;
       else if (i > 0)

@@ -14,6 +14,7 @@
 
 #include "adapters/binance/parse_market_data.h"
 #include "engine/core/decimal.h"
+#include "engine/core/errno_text.h"
 
 namespace sigex {
 namespace {
@@ -272,7 +273,7 @@ bool BinaryRecordsReader::open() {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat status {};
   if (fd_ < 0 || ::fstat(fd_, &status) != 0) {
-    error_ = path_ + ": cannot be opened: " + std::strerror(errno);
+    error_ = path_ + ": cannot be opened: " + errno_text(errno);
     return false;
   }
   size_ = static_cast<std::uint64_t>(status.st_size);
@@ -283,7 +284,7 @@ bool BinaryRecordsReader::open() {
   }
   void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
   if (mapped == MAP_FAILED) {
-    error_ = path_ + ": cannot be mapped: " + std::strerror(errno);
+    error_ = path_ + ": cannot be mapped: " + errno_text(errno);
     return false;
   }
   data_ = static_cast<const unsigned char*>(mapped);
@@ -324,7 +325,8 @@ bool BinaryRecordsReader::open() {
   const InstrumentKind kind =
       market_ == BinanceMarket::kUsdm ? InstrumentKind::kPerpetual : InstrumentKind::kSpot;
   for (std::uint32_t i = 0; i < header.symbol_count; ++i) {
-    const char* text = reinterpret_cast<const char*>(data_ + kHeaderSize + i * kSymbolSize);
+    const char* text =
+        reinterpret_cast<const char*>(data_ + kHeaderSize + std::size_t{i} * kSymbolSize);
     const std::string_view symbol(text, strnlen(text, kSymbolSize));
     const Instrument* instrument = instruments_.find_by_symbol(symbol, kind);
     // Spot records go to the perpetual of the symbol when no spot instrument is configured

@@ -235,7 +235,9 @@ void read_backtest(ConfigSection section, AppConfig& config, ConfigUse use) {
       // A pattern ("history/spot/*/klines-1h.sigexbin"): every file it matches, in name order.
       const std::string pattern = resolve_path(config.path, entry.path);
       glob_t found{};
-      const int status = ::glob(pattern.c_str(), 0, nullptr, &found);
+      // Only the configuration's own thread calls glob().
+      const int status =
+          ::glob(pattern.c_str(), 0, nullptr, &found);  // NOLINT(concurrency-mt-unsafe)
       if ((status != 0 || found.gl_pathc == 0) && inputs_must_exist)
         input.error("path", "no file matches " + pattern);
       for (std::size_t i = 0; status == 0 && i < found.gl_pathc; ++i) {

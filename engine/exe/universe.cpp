@@ -3,7 +3,6 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <ranges>
 #include <set>
 
 #include <fmt/format.h>
@@ -83,12 +82,13 @@ void keep_top(const UniverseConfig& universe, std::size_t configured,
   ranked.resize(keep);
   instruments.resize(configured);
   instruments.insert(instruments.end(), ranked.begin(), ranked.end());
+  std::string kept;
+  for (const Instrument& instrument : ranked) {
+    kept += kept.empty() ? "" : " ";
+    kept += instrument.symbol.view();
+  }
   log_info("[universe] the top {} by {}: {}", keep,
-           universe.rank_by == UniverseRank::kGrade ? "grade" : "market cap",
-           fmt::join(ranked | std::views::transform([](const Instrument& instrument) {
-                       return instrument.symbol.view();
-                     }),
-                     " "));
+           universe.rank_by == UniverseRank::kGrade ? "grade" : "market cap", kept);
 }
 
 }  // namespace sigex

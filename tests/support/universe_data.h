@@ -57,11 +57,11 @@ inline UniverseData make_universe_data(const std::filesystem::path& directory, i
     tokens << base << '\t' << 10'000 + s << '\t' << "Token " << s << '\n';
     // Hourly candles: a walk in ten-thousandths around 10 + s.
     CsvText csv{symbol + "-1h-all.csv", {}};
-    std::int64_t price = (10 + s) * 10'000;
+    std::int64_t price = std::int64_t{10 + s} * 10'000;
     const std::int64_t hours = static_cast<std::int64_t>(days) * 24;
     for (std::int64_t h = 0; h < hours; ++h) {
       const std::int64_t open = from_ns / kNsPerMs + h * 3'600'000;
-      const std::int64_t step = ((h * 7919 + s * 104729) % 401) - 200 + (s % 7) - 3;
+      const std::int64_t step = ((h * 7919 + std::int64_t{s} * 104729) % 401) - 200 + (s % 7) - 3;
       const std::int64_t close = std::max<std::int64_t>(price + step, 1'000);
       const std::int64_t high = std::max(price, close) + 50;
       const std::int64_t low = std::max<std::int64_t>(std::min(price, close) - 50, 500);

@@ -163,7 +163,7 @@ class ArchiveSimulator::Impl {
     if (series.rows.empty()) return true;
     const TimeNs first = series.rows.begin()->first * kNsPerMs;
     const TimeNs last = series.rows.rbegin()->first * kNsPerMs;
-    const auto add = [&](ArchiveFile file) {
+    const auto add = [&](const ArchiveFile& file) {
       ServedFile served{&series, file, {}, {}};
       const std::string csv = csv_of(series, file);
       std::string name = file.zip_name();

@@ -111,7 +111,7 @@ class BinaryRecordsTest : public ::testing::Test {
   }
 
   std::string write_binary() {
-    const std::string path = (directory_.path() / "records.sigexbin").string();
+    std::string path = (directory_.path() / "records.sigexbin").string();
     std::string error;
     EXPECT_TRUE(write_binary_records(path, BinanceMarket::kUsdm, lines_, error)) << error;
     return path;
