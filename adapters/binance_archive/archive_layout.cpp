@@ -20,32 +20,6 @@ constexpr std::array<KindName, 4> kKindNames{{{ArchiveKind::kKlines, "klines"},
                                               {ArchiveKind::kFundingRate, "fundingRate"},
                                               {ArchiveKind::kMarkPriceKlines, "markPriceKlines"}}};
 
-struct Civil {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-// The inverse of days_from_civil (H. Hinnant's algorithm).
-Civil civil_from_days(std::int64_t days) {
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto day_of_era = static_cast<unsigned>(days - era * 146097);
-  const unsigned year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const unsigned mp = (5 * day_of_year + 2) / 153;
-  const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
-  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0), month, day};
-}
-
-Civil civil_of(TimeNs time_ns) {
-  return civil_from_days(time_ns >= 0 ? time_ns / kNsPerDay
-                                      : (time_ns - kNsPerDay + 1) / kNsPerDay);
-}
-
 // The text between <tag> and </tag> from `from`; npos-safe.
 std::string_view element(std::string_view xml, std::string_view tag, std::size_t& from) {
   const std::string open = fmt::format("<{}>", tag);
@@ -88,18 +62,6 @@ bool kind_needs_usdm(ArchiveKind kind) {
   return kind == ArchiveKind::kFundingRate || kind == ArchiveKind::kMarkPriceKlines;
 }
 
-TimeNs month_start(TimeNs time_ns) {
-  const Civil civil = civil_of(time_ns);
-  return days_from_civil(civil.year, civil.month, 1) * kNsPerDay;
-}
-
-TimeNs next_month_start(TimeNs time_ns) {
-  const Civil civil = civil_of(time_ns);
-  return (civil.month == 12 ? days_from_civil(civil.year + 1, 1, 1)
-                            : days_from_civil(civil.year, civil.month + 1, 1)) *
-         kNsPerDay;
-}
-
 std::string ArchiveFile::directory() const {
   std::string path = fmt::format(
       "data/{}/{}/{}/{}/", market == BinanceMarket::kUsdm ? "futures/um" : "spot",
@@ -109,10 +71,8 @@ std::string ArchiveFile::directory() const {
 }
 
 std::string ArchiveFile::zip_name() const {
-  const Civil civil = civil_of(start_ns);
-  const std::string date = period == ArchivePeriod::kDaily
-                               ? format_utc_date(start_ns)
-                               : fmt::format("{:04}-{:02}", civil.year, civil.month);
+  const std::string date = period == ArchivePeriod::kDaily ? format_utc_date(start_ns)
+                                                           : format_utc_date(start_ns).substr(0, 7);
   const std::string middle =
       kind_has_interval(kind) ? interval : std::string(archive_kind_name(kind));
   return fmt::format("{}-{}-{}.zip", symbol, middle, date);

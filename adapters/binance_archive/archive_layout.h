@@ -49,10 +49,6 @@ struct ArchiveFile {
   TimeNs end_ns() const;
 };
 
-// The first instant of the month holding `time_ns`, and of the month after it.
-TimeNs month_start(TimeNs time_ns);
-TimeNs next_month_start(TimeNs time_ns);
-
 // An S3 ListBucketResult page (data.binance.vision's listing): the keys it holds and the
 // marker of the next page (empty when the page is the last).
 struct ListingPage {

@@ -16,7 +16,23 @@ bool read_digits(std::string_view text, std::size_t position, std::size_t count,
   return true;
 }
 
-// civil_from_days: the inverse of days_from_civil (H. Hinnant's public-domain algorithm).
+// Whole days since 1970 (rounded down, also before it).
+std::int64_t floor_days(TimeNs time_ns) {
+  return time_ns >= 0 ? time_ns / kNsPerDay : (time_ns - kNsPerDay + 1) / kNsPerDay;
+}
+
+}  // namespace
+
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto year_of_era = static_cast<unsigned>(year - era * 400);
+  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
+}
+
+// The inverse of days_from_civil (H. Hinnant's public-domain algorithm).
 void civil_from_days(std::int64_t days, std::int64_t& year, unsigned& month, unsigned& day) {
   days += 719468;
   const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
@@ -31,15 +47,19 @@ void civil_from_days(std::int64_t days, std::int64_t& year, unsigned& month, uns
   year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
 }
 
-}  // namespace
+TimeNs month_start(TimeNs time_ns) {
+  std::int64_t year = 0;
+  unsigned month = 0, day = 0;
+  civil_from_days(floor_days(time_ns), year, month, day);
+  return days_from_civil(year, month, 1) * kNsPerDay;
+}
 
-std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto year_of_era = static_cast<unsigned>(year - era * 400);
-  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
+TimeNs next_month_start(TimeNs time_ns) {
+  std::int64_t year = 0;
+  unsigned month = 0, day = 0;
+  civil_from_days(floor_days(time_ns), year, month, day);
+  return (month == 12 ? days_from_civil(year + 1, 1, 1) : days_from_civil(year, month + 1, 1)) *
+         kNsPerDay;
 }
 
 Result<TimeNs> parse_utc_timestamp(std::string_view text) {

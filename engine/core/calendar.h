@@ -10,8 +10,13 @@
 
 namespace sigex {
 
-// Days since 1970-01-01 for a proleptic Gregorian date.
+// Days since 1970-01-01 for a proleptic Gregorian date, and back.
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
+void civil_from_days(std::int64_t days, std::int64_t& year, unsigned& month, unsigned& day);
+
+// The first instant of the UTC month holding `time_ns`, and of the month after it.
+TimeNs month_start(TimeNs time_ns);
+TimeNs next_month_start(TimeNs time_ns);
 
 // Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS", optional ".fff" fraction (up to 9 digits) and an
 // optional trailing "Z". A space is accepted in place of 'T'. Always UTC. Years outside

@@ -22,13 +22,6 @@ namespace {
 
 using namespace sigex::testing;
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 class FetchHistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -117,9 +110,9 @@ TEST_F(FetchHistoryTest, ResumesAfterTheBudgetRunsOutAndReplaysLikeTheRecording)
   run.out_dir = (directory_.path() / "backtest").string();
   run.quiet = true;
   ASSERT_EQ(run_backtest(backtest, run), 0);
-  EXPECT_EQ(slurp(directory_.path() / "backtest" / "orders.csv"),
-            slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_daily_orders.csv"));
-  const std::string summary = slurp(directory_.path() / "backtest" / "summary.json");
+  EXPECT_EQ(read_file(directory_.path() / "backtest" / "orders.csv"),
+            read_file(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_daily_orders.csv"));
+  const std::string summary = read_file(directory_.path() / "backtest" / "summary.json");
   EXPECT_NE(summary.find("\"input_problems\": 0,"), std::string::npos) << summary;
 }
 

@@ -27,13 +27,6 @@ using namespace sigex::testing;
 
 TimeNs day(const char* text) { return parse_utc_timestamp(text).value(); }
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 std::string gunzip(const std::filesystem::path& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   std::string text;
@@ -228,8 +221,8 @@ TEST_F(FetchMarketDataTest, AMonthOfMinutesAndAYearOfAPerpetualResumeAndBacktest
                                 (out / "ETHUSDT" / "klines-1m.gz").string());
   const auto from_csv = backtest("csv", btc_csv.string(), eth_csv.string());
   for (const char* file : {"orders.csv", "fills.csv", "equity.csv", "summary.json"})
-    EXPECT_EQ(slurp(fetched / file), slurp(from_csv / file)) << file;
-  const std::string orders = slurp(fetched / "orders.csv");
+    EXPECT_EQ(read_file(fetched / file), read_file(from_csv / file)) << file;
+  const std::string orders = read_file(fetched / "orders.csv");
   EXPECT_GE(std::count(orders.begin(), orders.end(), '\n'), 4) << orders;
 
   // The binary format, written from the cache without fetching again: the same backtest.
@@ -241,7 +234,7 @@ TEST_F(FetchMarketDataTest, AMonthOfMinutesAndAYearOfAPerpetualResumeAndBacktest
   const auto from_binary = backtest("binary", (out / "BTCUSDT" / "klines-1m.sigexbin").string(),
                                     (out / "ETHUSDT" / "klines-1m.sigexbin").string());
   for (const char* file : {"orders.csv", "fills.csv", "equity.csv", "summary.json"})
-    EXPECT_EQ(slurp(fetched / file), slurp(from_binary / file)) << file;
+    EXPECT_EQ(read_file(fetched / file), read_file(from_binary / file)) << file;
 
   // The perpetual: eleven monthly files, December's first days daily, its last days and the
   // funding of December from REST; the header rows of USD-M files are read as headers.

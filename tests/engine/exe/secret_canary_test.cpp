@@ -24,13 +24,6 @@ using namespace sigex::testing;
 
 constexpr const char* kCanary = "tm-canary-3f9b1c7e5a0d";
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   TemporaryDirectory directory;
   std::ostringstream log_lines;
@@ -114,7 +107,7 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
       << "api_key_env = \"SIGEX_CANARY_KEY\"\nmax_attempts = 2\nbackoff_initial_ms = 1\n"
       << "backoff_max_ms = 2\n[token_metrics.grades]\nenabled = false\n";
   const auto bad_config_path = directory.path() / "bad.toml";
-  std::ofstream(bad_config_path) << slurp(config_path) << "api_key = \"" << kCanary << "\"\n";
+  std::ofstream(bad_config_path) << read_file(config_path) << "api_key = \"" << kCanary << "\"\n";
   ConfigErrors errors;
   load_app_config(bad_config_path.string(), errors);
   ASSERT_FALSE(errors.empty());
@@ -138,8 +131,8 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
                          (directory.path() / "cli2.err").string())
                             .c_str()),
             0);
-  EXPECT_NE(slurp(directory.path() / "cli1.err").find("refused the API key"), std::string::npos)
-      << slurp(directory.path() / "cli1.err");
+  EXPECT_NE(read_file(directory.path() / "cli1.err").find("refused the API key"), std::string::npos)
+      << read_file(directory.path() / "cli1.err");
 
   spdlog::set_default_logger(previous);
 
@@ -155,7 +148,7 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(directory.path())) {
     if (!entry.is_regular_file()) continue;
     ++files;
-    EXPECT_EQ(slurp(entry.path()).find(kCanary), std::string::npos) << entry.path();
+    EXPECT_EQ(read_file(entry.path()).find(kCanary), std::string::npos) << entry.path();
   }
   EXPECT_GE(files, 6u);  // config, budgets, captured output
 }

@@ -21,13 +21,6 @@ namespace {
 
 using namespace sigex::testing;
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 TEST(UniverseBacktest, FiftyInstrumentsTwoYearsHourlyHoldTheTopTenByGrade) {
   TemporaryDirectory directory;
   constexpr int kSymbols = 50;
@@ -55,7 +48,7 @@ TEST(UniverseBacktest, FiftyInstrumentsTwoYearsHourlyHoldTheTopTenByGrade) {
               kSymbols, kDays, static_cast<unsigned long long>(events), seconds,
               static_cast<double>(events) / seconds);
 
-  const std::string summary = slurp(directory.path() / "out" / "summary.json");
+  const std::string summary = read_file(directory.path() / "out" / "summary.json");
   EXPECT_NE(summary.find(fmt::format("\"events_processed\": {},", events)), std::string::npos)
       << summary.substr(0, 2000);
   EXPECT_NE(summary.find("\"input_problems\": 0,"), std::string::npos);
@@ -71,7 +64,7 @@ TEST(UniverseBacktest, FiftyInstrumentsTwoYearsHourlyHoldTheTopTenByGrade) {
   EXPECT_EQ(lines, static_cast<std::size_t>(kSymbols));
   EXPECT_LE(held, 10u);
   EXPECT_GT(held, 0u);
-  const std::string orders = slurp(directory.path() / "out" / "orders.csv");
+  const std::string orders = read_file(directory.path() / "out" / "orders.csv");
   EXPECT_GT(std::count(orders.begin(), orders.end(), '\n'), 100);
 
   // The same run again: byte-identical results.
@@ -80,7 +73,7 @@ TEST(UniverseBacktest, FiftyInstrumentsTwoYearsHourlyHoldTheTopTenByGrade) {
   again.out_dir = (directory.path() / "again").string();
   ASSERT_EQ(run_backtest(config, again), 0);
   for (const char* file : {"orders.csv", "fills.csv", "equity.csv"})
-    EXPECT_EQ(slurp(directory.path() / "out" / file), slurp(directory.path() / "again" / file))
+    EXPECT_EQ(read_file(directory.path() / "out" / file), read_file(directory.path() / "again" / file))
         << file;
 }
 
@@ -107,7 +100,7 @@ TEST(UniverseBacktest, TheBundledExampleConfigurationRunsOnFetchedLayout) {
   options.quiet = true;
   options.out_dir = (directory.path() / "out").string();
   ASSERT_EQ(run_backtest(config, options), 0);
-  const std::string orders = slurp(directory.path() / "out" / "orders.csv");
+  const std::string orders = read_file(directory.path() / "out" / "orders.csv");
   EXPECT_GT(std::count(orders.begin(), orders.end(), '\n'), 10);
 }
 
