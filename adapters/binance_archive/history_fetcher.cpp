@@ -343,6 +343,11 @@ class HistoryFetcher::Run {
       } else if (first_archived >= 0 && lo < first_archived) {
         report_.series[index].gaps.push_back(day +
                                              " (before the first archive file: not listed yet?)");
+      } else if (!rest_capable(series.kind) && lo < last_archived_end) {
+        // Between archived days: a hole a backtest would not notice, so the series fails.
+        ++report_.series[index].failed;
+        fail(fmt::format("{} {} {}: missing from the archives between archived days", series.symbol,
+                         archive_kind_name(series.kind), day));
       } else if (!rest_capable(series.kind)) {
         report_.series[index].gaps.push_back(
             day + " (no archive file yet; REST keeps only the last 48 hours of aggTrades)");
@@ -350,7 +355,6 @@ class HistoryFetcher::Run {
         rest_days_.push_back({index, lo, hi});
       }
     }
-    (void)last_archived_end;
   }
 
   bool download_file(boost::asio::io_context& io, const ArchiveFile& file, HistoryPart& part) {

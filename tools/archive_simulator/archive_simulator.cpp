@@ -118,6 +118,10 @@ class ArchiveSimulator::Impl {
     std::lock_guard lock(mutex_);
     cut_[path] += times;
   }
+  void withdraw(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    withdrawn_.insert(path);
+  }
   void rate_limit(int times, int retry_after_s) {
     std::lock_guard lock(mutex_);
     rate_limited_ += times;
@@ -216,8 +220,9 @@ class ArchiveSimulator::Impl {
     const bool is_checksum = path.ends_with(".CHECKSUM");
     const std::string zip_path = is_checksum ? path.substr(0, path.size() - 9) : path;
     const auto found = files_.find(zip_path);
-    if (found == files_.end()) return {404, "<Error><Code>NoSuchKey</Code></Error>", {}};
     std::lock_guard lock(mutex_);
+    if (found == files_.end() || withdrawn_.contains(zip_path))
+      return {404, "<Error><Code>NoSuchKey</Code></Error>", {}};
     if (is_checksum) {
       if (dropped_.contains(zip_path)) return {404, "<Error><Code>NoSuchKey</Code></Error>", {}};
       return {200, found->second.checksum, {{"Content-Type", "text/plain"}}};
@@ -241,7 +246,8 @@ class ArchiveSimulator::Impl {
       std::lock_guard lock(mutex_);
       ++requests_["listing:" + prefix];
       for (const auto& [path, file] : files_) {
-        if (!path.starts_with(prefix) || path.find('/', prefix.size()) != std::string::npos)
+        if (!path.starts_with(prefix) || path.find('/', prefix.size()) != std::string::npos ||
+            withdrawn_.contains(path))
           continue;
         keys.insert(path);
         if (!dropped_.contains(path)) keys.insert(path + ".CHECKSUM");
@@ -389,6 +395,7 @@ class ArchiveSimulator::Impl {
   std::map<std::string, int> corrupt_;
   std::map<std::string, int> cut_;
   std::set<std::string> dropped_;
+  std::set<std::string> withdrawn_;
   std::map<std::string, std::uint64_t> requests_;
   int rate_limited_ = 0;
   int retry_after_s_ = 1;
@@ -415,6 +422,7 @@ std::string ArchiveSimulator::base_url() const {
 }
 void ArchiveSimulator::corrupt(const std::string& path, int times) { impl_->corrupt(path, times); }
 void ArchiveSimulator::drop_checksum(const std::string& path) { impl_->drop_checksum(path); }
+void ArchiveSimulator::withdraw(const std::string& path) { impl_->withdraw(path); }
 void ArchiveSimulator::cut(const std::string& path, int times) { impl_->cut(path, times); }
 void ArchiveSimulator::rate_limit_next_rest_calls(int times, int retry_after_s) {
   impl_->rate_limit(times, retry_after_s);

@@ -13,8 +13,9 @@
 //       /fapi/v1/fundingRate (limit <= 1000), with X-MBX-USED-WEIGHT-1M
 //   GET /api/v3/exchangeInfo, /fapi/v1/exchangeInfo for the symbols it has rows of
 // Faults (any thread): a file served corrupt for its next N requests, a checksum that is
-// missing, a file whose next N requests are cut mid-body (an interrupted download), and 429 /
-// 418 answers to the next REST calls. Counts requests per path for tests of resumption.
+// missing, a file that is not there at all, a file whose next N requests are cut mid-body (an
+// interrupted download), and 429 / 418 answers to the next REST calls. Counts requests per path for
+// tests of resumption.
 
 #include <cstdint>
 #include <map>
@@ -54,6 +55,7 @@ class ArchiveSimulator {
   // Faults, any thread. `path` is an archive path ("data/spot/daily/...zip").
   void corrupt(const std::string& path, int times);
   void drop_checksum(const std::string& path);
+  void withdraw(const std::string& path);  // neither listed nor served (a day Binance lacks)
   void cut(const std::string& path, int times);
   void rate_limit_next_rest_calls(int times, int retry_after_s);
   void ban_next_rest_call();

@@ -308,6 +308,54 @@ TEST_F(FetchMarketDataTest, ABanStopsTheRunWithExitThreeAndKeepsWhatIsDone) {
       1u);
 }
 
+TEST_F(FetchMarketDataTest, APerpetualsTradesAndMarkPricesLikeTheirCsv) {
+  std::vector<std::string> trades;
+  for (int i = 0; i < 300; ++i) {
+    trades.push_back(fmt::format(
+        "{},{}.{},0.{:03},{},{},{},{}", 1000 + i, 42000 + i % 50, i % 10, 1 + i % 900, 5000 + 2 * i,
+        5001 + 2 * i, day("2024-01-01") / kNsPerMs + i * 864'000, i % 3 == 0 ? "true" : "false"));
+  }
+  const auto marks = kline_rows(day("2024-01-01"), day("2024-01-04"), 3'600'000, 42'000, 5);
+  add(BinanceMarket::kUsdm, ArchiveKind::kAggTrades, "BTCUSDT", "", trades);
+  add(BinanceMarket::kUsdm, ArchiveKind::kMarkPriceKlines, "BTCUSDT", "1h", marks);
+  ArchiveSimulatorOptions server;
+  server.daily_until_ns = day("2024-01-03");  // the mark prices of 01-03 only from REST
+  start(server);
+  // The trades of 01-03 are in no archive yet and REST keeps only 48 hours of them: a gap at
+  // the end, reported; the mark prices of 01-03 come from /fapi/v1/markPriceKlines.
+  auto fetch = options("usdm", {"BTCUSDT"}, {"aggTrades", "markPriceKlines"}, "1h", "2024-01-01",
+                       "2024-01-03");
+  fetch.exchange_info = false;
+  ASSERT_EQ(run_fetch_market_data(fetch), 0);
+  EXPECT_GE(simulator_->requests("/fapi/v1/markPriceKlines"), 1u);
+  const std::filesystem::path out = directory_.path() / "history" / "usdm" / "BTCUSDT";
+  std::vector<std::string> first_two_days;
+  for (const std::string& row : trades) {
+    if (std::stoll(row.substr(row.rfind(',', row.rfind(',') - 1) + 1)) <
+        day("2024-01-03") / kNsPerMs)
+      first_two_days.push_back(row);
+  }
+  EXPECT_EQ(gunzip(out / "aggTrades.gz"),
+            gunzip(imported("trades.gz", first_two_days, "BTCUSDT-aggTrades.csv")));
+  EXPECT_EQ(gunzip(out / "markPriceKlines-1h.gz"),
+            gunzip(imported("marks.gz", marks, "BTCUSDT-1h-marks.csv", true)));
+  EXPECT_NE(gunzip(out / "markPriceKlines-1h.gz").find("\"e\":\"markPriceUpdate\""),
+            std::string::npos);
+
+  // A day missing between archived ones is a hole: the series is not written.
+  simulator_.reset();
+  series_.clear();
+  add(BinanceMarket::kUsdm, ArchiveKind::kAggTrades, "ETHUSDT", "",
+      {"1,2300.1,0.5,1,1,1704067200000,true", "3,2301.1,0.5,3,3,1704240000000,true"});
+  server.daily_until_ns = day("2024-01-04");  // 01-01 and 01-03 archived, 01-02 not
+  start(server);
+  simulator_->withdraw("data/futures/um/daily/aggTrades/ETHUSDT/ETHUSDT-aggTrades-2024-01-02.zip");
+  auto holed = options("usdm", {"ETHUSDT"}, {"aggTrades"}, "1h", "2024-01-01", "2024-01-03");
+  holed.exchange_info = false;
+  EXPECT_EQ(run_fetch_market_data(holed), 1);
+  EXPECT_FALSE(std::filesystem::exists(directory_.path() / "history/usdm/ETHUSDT/aggTrades.gz"));
+}
+
 TEST_F(FetchMarketDataTest, BadArgumentsAreRefusedWithExitTwo) {
   start({});
   EXPECT_EQ(run_fetch_market_data(

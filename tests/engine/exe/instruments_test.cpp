@@ -10,10 +10,14 @@
 #include <gtest/gtest.h>
 
 #include "adapters/binance/settings.h"
+#include "engine/core/simulated_clock.h"
 #include "engine/exe/app_config.h"
 #include "engine/exe/backtest_command.h"
+#include "engine/exe/intake_setup.h"
 #include "support/test_support.h"
+#include "support/tm_support.h"
 #include "tools/archive_simulator/archive_simulator.h"
+#include "tools/tm_simulator/tm_simulator.h"
 
 namespace sigex {
 namespace {
@@ -145,6 +149,59 @@ TEST(Instruments, TheCommandPrintsPinnableTables) {
   EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors.messages().front());
   options.symbols = {"NOPEUSDT"};
   EXPECT_EQ(run_instruments(options), 2);
+}
+
+// [universe] top N at start-up: ranked by Token Metrics' market-cap list or by each token's
+// latest grade; the instruments written in [[instruments]] stay first.
+TEST(Instruments, AUniverseKeepsTheTokenMetricsTopNAtStartUp) {
+  TemporaryDirectory directory;
+  TmSimulator simulator{TmSimulatorOptions{}};
+  std::string error;
+  ASSERT_TRUE(simulator.start(error)) << error;
+  // Largest market cap first: C, A, B.
+  for (const char* row :
+       {R"({"TOKEN_ID":3,"TOKEN_SYMBOL":"CCC"})", R"({"TOKEN_ID":1,"TOKEN_SYMBOL":"AAA"})",
+        R"({"TOKEN_ID":2,"TOKEN_SYMBOL":"BBB"})"})
+    ASSERT_TRUE(simulator.add_item("top-market-cap-tokens", row, error)) << error;
+  for (const char* row : {R"({"TOKEN_ID":1,"TOKEN_SYMBOL":"AAA","TM_GRADE":90.5})",
+                          R"({"TOKEN_ID":2,"TOKEN_SYMBOL":"BBB","TM_GRADE":40})",
+                          R"({"TOKEN_ID":3,"TOKEN_SYMBOL":"CCC","TM_GRADE":70})"})
+    ASSERT_TRUE(simulator.add_item("tm-grade", row, error)) << error;
+  // The test's environment, changed while no thread of its own runs.
+  ::setenv("SIGEX_TEST_TM_KEY", "tm-simulator-key", 1);  // NOLINT(concurrency-mt-unsafe)
+  AppConfig config;
+  config.engine.state_dir = (directory.path() / "state").string();
+  config.token_metrics = simulator_config(simulator);
+  config.token_metrics.api_key = {"", "", "SIGEX_TEST_TM_KEY", "Token Metrics API key"};
+  config.token_metrics.resolve_tokens = false;
+  config.universe.present = true;
+  config.universe.top = 2;
+  config.listed_instruments = 1;
+  std::vector<Instrument> instruments;
+  for (const auto& [symbol, token] : std::vector<std::pair<const char*, TokenId>>{
+           {"PINUSDT", 9}, {"AAAUSDT", 1}, {"BBBUSDT", 2}, {"CCCUSDT", 3}}) {
+    Instrument instrument;
+    instrument.symbol = Symbol::from(symbol);
+    instrument.token_id = token;
+    instruments.push_back(instrument);
+  }
+  SimulatedClock clock(parse_utc_timestamp("2026-01-01").value());
+  TokenMetricsIntake intake;
+  ASSERT_TRUE(prepare_token_metrics(config, clock, intake, instruments, error)) << error;
+  const auto symbols = [](const std::vector<Instrument>& list) {
+    std::string text;
+    for (const Instrument& instrument : list) text += std::string(instrument.symbol.view()) + " ";
+    return text;
+  };
+  config.universe.rank_by = UniverseRank::kMarketCap;
+  std::vector<Instrument> by_cap = instruments;
+  ASSERT_TRUE(rank_universe(config, clock, intake, by_cap, error)) << error;
+  EXPECT_EQ(symbols(by_cap), "PINUSDT CCCUSDT AAAUSDT ");
+  config.universe.rank_by = UniverseRank::kGrade;
+  config.universe.grade = GradeKind::kTmGrade;
+  std::vector<Instrument> by_grade = instruments;
+  ASSERT_TRUE(rank_universe(config, clock, intake, by_grade, error)) << error;
+  EXPECT_EQ(symbols(by_grade), "PINUSDT AAAUSDT CCCUSDT ");
 }
 
 }  // namespace

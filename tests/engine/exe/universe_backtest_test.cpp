@@ -73,7 +73,8 @@ TEST(UniverseBacktest, FiftyInstrumentsTwoYearsHourlyHoldTheTopTenByGrade) {
   again.out_dir = (directory.path() / "again").string();
   ASSERT_EQ(run_backtest(config, again), 0);
   for (const char* file : {"orders.csv", "fills.csv", "equity.csv"})
-    EXPECT_EQ(read_file(directory.path() / "out" / file), read_file(directory.path() / "again" / file))
+    EXPECT_EQ(read_file(directory.path() / "out" / file),
+              read_file(directory.path() / "again" / file))
         << file;
 }
 
