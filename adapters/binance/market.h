@@ -33,6 +33,11 @@ constexpr BinanceEndpoints kUsdmEndpoints{
     {"/fapi/v1/order", 1},     {"/fapi/v1/openOrders", 1},   {"/fapi/v1/userTrades", 5},
     {"/fapi/v1/allOrders", 5}, {"/fapi/v1/ticker/price", 1}, {"/fapi/v1/depth", 20}};
 
+// The production REST base URL of a market.
+constexpr const char* binance_rest_url(BinanceMarket market) {
+  return market == BinanceMarket::kUsdm ? "https://fapi.binance.com" : "https://api.binance.com";
+}
+
 constexpr const BinanceEndpoints& binance_endpoints(BinanceMarket market) {
   return market == BinanceMarket::kUsdm ? kUsdmEndpoints : kSpotEndpoints;
 }

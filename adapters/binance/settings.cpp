@@ -115,23 +115,42 @@ std::optional<BinanceVenueParts> binance_venue_parts(const std::string& key_type
   return parts;
 }
 
+namespace {
+
+// The feed's rest_url for its own market, production for the other one.
+std::string rest_url_of(const BinanceMarketDataConfig& config, BinanceMarket market) {
+  return config.market == market ? config.rest_url : binance_rest_url(market);
+}
+
+BinanceMarket market_of(InstrumentKind kind) {
+  return kind == InstrumentKind::kPerpetual ? BinanceMarket::kUsdm : BinanceMarket::kSpot;
+}
+
+}  // namespace
+
+bool complete_from_feed_venue(const BinanceMarketDataConfig& config,
+                              std::vector<Instrument>& instruments, std::string_view cash_asset,
+                              std::string& error) {
+  return complete_instruments_from_binance(
+      instruments, cash_asset, rest_url_of(config, BinanceMarket::kSpot),
+      rest_url_of(config, BinanceMarket::kUsdm), config.tls_ca_file, error);
+}
+
+bool list_feed_venue_symbols(const BinanceMarketDataConfig& config, InstrumentKind kind,
+                             std::vector<VenueSymbol>& symbols, std::string& error) {
+  return list_binance_symbols(market_of(kind), rest_url_of(config, market_of(kind)),
+                              config.tls_ca_file, symbols, error);
+}
+
 bool BinanceMarketDataSettings::complete_instruments(std::vector<Instrument>& instruments,
                                                      std::string_view cash_asset,
                                                      std::string& error) const {
-  const bool usdm = config.market == BinanceMarket::kUsdm;
-  return complete_instruments_from_binance(
-      instruments, cash_asset, usdm ? "https://api.binance.com" : config.rest_url,
-      usdm ? config.rest_url : "https://fapi.binance.com", config.tls_ca_file, error);
+  return complete_from_feed_venue(config, instruments, cash_asset, error);
 }
 
 bool BinanceMarketDataSettings::list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
                                              std::string& error) const {
-  const bool usdm = config.market == BinanceMarket::kUsdm;
-  const bool perpetual = kind == InstrumentKind::kPerpetual;
-  const std::string spot_url = usdm ? "https://api.binance.com" : config.rest_url;
-  const std::string usdm_url = usdm ? config.rest_url : "https://fapi.binance.com";
-  return list_binance_symbols(perpetual ? BinanceMarket::kUsdm : BinanceMarket::kSpot,
-                              perpetual ? usdm_url : spot_url, config.tls_ca_file, symbols, error);
+  return list_feed_venue_symbols(config, kind, symbols, error);
 }
 
 std::unique_ptr<MarketDataFeed> BinanceMarketDataSettings::make_feed(

@@ -61,6 +61,14 @@ struct BinanceVenueParts {
   std::unique_ptr<RequestSigner> signer;
   std::unique_ptr<boost::asio::ssl::context> tls;
 };
+// Instrument rules and symbol lists from the feed's REST endpoint for its own market, from
+// the production API for the other (for the USD-M entry too).
+bool complete_from_feed_venue(const BinanceMarketDataConfig& config,
+                              std::vector<Instrument>& instruments, std::string_view cash_asset,
+                              std::string& error);
+bool list_feed_venue_symbols(const BinanceMarketDataConfig& config, InstrumentKind kind,
+                             std::vector<VenueSymbol>& symbols, std::string& error);
+
 std::optional<BinanceVenueParts> binance_venue_parts(const std::string& key_type, Secret secret,
                                                      std::string& error);
 

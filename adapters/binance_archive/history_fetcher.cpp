@@ -56,10 +56,6 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view b
   return true;
 }
 
-std::string rest_default(BinanceMarket market) {
-  return market == BinanceMarket::kUsdm ? "https://fapi.binance.com" : "https://api.binance.com";
-}
-
 std::int64_t interval_ms(std::string_view interval) {
   if (interval.size() < 2) return 0;
   std::int64_t count = 0;
@@ -132,7 +128,7 @@ class HistoryFetcher::Run {
     const HistorySources& sources = fetcher_.sources_;
     if (!parse(sources.archive_url, "archive URL", archive_) ||
         !parse(sources.listing_url, "listing URL", listing_) ||
-        !parse(sources.rest_url.empty() ? rest_default(request_.market) : sources.rest_url,
+        !parse(sources.rest_url.empty() ? binance_rest_url(request_.market) : sources.rest_url,
                "REST URL", rest_)) {
       return false;
     }

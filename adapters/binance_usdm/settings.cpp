@@ -2,7 +2,6 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "adapters/binance/instrument_rules.h"
 #include "adapters/binance/settings.h"
 #include "adapters/binance_usdm/execution_venue.h"
 #include "adapters/net/http_session.h"
@@ -51,16 +50,12 @@ std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
 bool UsdmMarketDataSettings::complete_instruments(std::vector<Instrument>& instruments,
                                                   std::string_view cash_asset,
                                                   std::string& error) const {
-  return complete_instruments_from_binance(instruments, cash_asset, "https://api.binance.com",
-                                           config.feed.rest_url, config.feed.tls_ca_file, error);
+  return complete_from_feed_venue(config.feed, instruments, cash_asset, error);
 }
 
 bool UsdmMarketDataSettings::list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
                                           std::string& error) const {
-  const bool perpetual = kind == InstrumentKind::kPerpetual;
-  return list_binance_symbols(perpetual ? BinanceMarket::kUsdm : BinanceMarket::kSpot,
-                              perpetual ? config.feed.rest_url : "https://api.binance.com",
-                              config.feed.tls_ca_file, symbols, error);
+  return list_feed_venue_symbols(config.feed, kind, symbols, error);
 }
 
 std::unique_ptr<MarketDataFeed> UsdmMarketDataSettings::make_feed(

@@ -38,10 +38,8 @@ std::string output_name(const HistorySeries& series, const std::string& interval
 // asking the venue, so they stay deterministic).
 bool store_exchange_info(const FetchMarketDataOptions& options, BinanceMarket market,
                          const std::filesystem::path& path, std::string& error) {
-  const std::string base = options.rest_url.empty()
-                               ? (market == BinanceMarket::kUsdm ? "https://fapi.binance.com"
-                                                                 : "https://api.binance.com")
-                               : options.rest_url;
+  const std::string base =
+      options.rest_url.empty() ? std::string(binance_rest_url(market)) : options.rest_url;
   std::string body;
   if (!fetch_exchange_info(market, base, options.tls_ca_file, options.symbols, body, error))
     return false;

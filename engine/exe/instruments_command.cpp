@@ -91,9 +91,10 @@ int run_instruments(const InstrumentsCommandOptions& options) {
     text << in.rdbuf();
     body = text.str();
   } else {
-    const std::string url = !options.rest_url.empty() ? options.rest_url
-                            : usdm                    ? "https://fapi.binance.com"
-                                                      : "https://api.binance.com";
+    const std::string url =
+        !options.rest_url.empty()
+            ? options.rest_url
+            : std::string(binance_rest_url(usdm ? BinanceMarket::kUsdm : BinanceMarket::kSpot));
     if (!fetch_exchange_info(usdm ? BinanceMarket::kUsdm : BinanceMarket::kSpot, url,
                              options.tls_ca_file, options.symbols, body, error)) {
       std::fprintf(stderr, "sigex instruments: %s\n", error.c_str());
