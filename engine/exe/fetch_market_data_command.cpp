@@ -15,13 +15,10 @@
 #include "adapters/recorded/frame_recorder.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
+#include "engine/exe/exit_codes.h"
 
 namespace sigex {
 namespace {
-
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitStopped = 3;
 
 int usage(const std::string& message) {
   std::fprintf(stderr, "sigex fetch-market-data: %s\n", message.c_str());

@@ -5,12 +5,10 @@
 #include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/frame_recorder.h"
 #include "engine/core/calendar.h"
+#include "engine/exe/exit_codes.h"
 
 namespace sigex {
 namespace {
-
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
 
 bool layout_from(const std::string& text, CsvLayout& layout) {
   if (text == "auto")

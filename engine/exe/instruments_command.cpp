@@ -12,14 +12,12 @@
 #include "engine/core/decimal.h"
 #include "engine/core/live_clock.h"
 #include "engine/exe/app_config.h"
+#include "engine/exe/exit_codes.h"
 #include "engine/exe/intake_setup.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
 namespace {
-
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
 
 std::string trimmed(std::int64_t raw, int scale) {
   char text[kMaxDecimalText];
