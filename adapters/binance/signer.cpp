@@ -19,14 +19,6 @@
 namespace sigex {
 namespace {
 
-void write_hex(const unsigned char* data, std::size_t size, char* out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-}
-
 // HMAC-SHA256 (RFC 2104) with the key's inner and outer SHA-256 states computed once: each
 // signature copies them (plain structs) and hashes only the payload. The low-level SHA-256
 // functions are used on purpose: OpenSSL 3's EVP layer takes provider locks on every context
@@ -108,20 +100,6 @@ class Ed25519Signer final : public RequestSigner {
 
 }  // namespace
 
-std::string hex_encode(const unsigned char* data, std::size_t size) {
-  std::string text(size * 2, '0');
-  write_hex(data, size, text.data());
-  return text;
-}
-
-std::string base64_encode(const unsigned char* data, std::size_t size) {
-  std::string text(4 * ((size + 2) / 3) + 1, '\0');
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), data, static_cast<int>(size));
-  text.resize(static_cast<std::size_t>(written));
-  return text;
-}
-
 namespace {
 
 bool is_unreserved(unsigned char byte) {
@@ -152,14 +130,6 @@ std::string percent_encode(std::string_view text) {
   out.reserve(text.size());
   append_percent_encoded(out, text);
   return out;
-}
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  return hex_encode(digest, length);
 }
 
 std::unique_ptr<RequestSigner> make_hmac_signer(Secret secret) {

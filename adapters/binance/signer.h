@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/net/digest.h"
 #include "engine/core/instrument.h"
 #include "engine/core/secret.h"
 #include "engine/events/events.h"
@@ -79,10 +80,6 @@ void sign_body(const RequestSigner& signer, std::string& body);
 std::string ws_api_payload(std::vector<std::pair<std::string, std::string>> params);
 
 std::string percent_encode(std::string_view text);
-std::string hex_encode(const unsigned char* data, std::size_t size);
-std::string base64_encode(const unsigned char* data, std::size_t size);
 
-// RFC 4231-style raw HMAC-SHA256 (binary key), lower-case hex. For tests and the signer.
-std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
 }  // namespace sigex

@@ -1,4 +1,5 @@
 #include "adapters/binance_archive/archive_layout.h"
+#include "adapters/net/digest.h"
 
 #include <array>
 #include <cctype>
@@ -150,16 +151,6 @@ bool parse_checksum(std::string_view body, std::string_view zip_name, std::strin
   }
   sha256_hex = std::move(hex);
   return true;
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(std::size_t{size} * 2);
-  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
 }
 
 }  // namespace sigex

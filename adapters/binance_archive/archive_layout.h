@@ -65,6 +65,5 @@ std::string format_listing_page(std::string_view prefix, const std::vector<std::
 // when the body is not "<64 hex>  <name>" for that file.
 bool parse_checksum(std::string_view body, std::string_view zip_name, std::string& sha256_hex,
                     std::string& error);
-std::string sha256_hex(std::string_view bytes);
 
 }  // namespace sigex

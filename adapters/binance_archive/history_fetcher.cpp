@@ -1,4 +1,5 @@
 #include "adapters/binance_archive/history_fetcher.h"
+#include "adapters/net/digest.h"
 
 #include <algorithm>
 #include <fstream>

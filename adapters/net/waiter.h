@@ -5,6 +5,7 @@
 // so backoff and Retry-After handling are asserted without sleeping.
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 
@@ -25,9 +26,19 @@ class StoppableWaiter final : public Waiter {
   bool wait_for(DurationNs duration_ns) override {
     std::unique_lock lock(mutex_);
     if (duration_ns > 0) {
-      changed_.wait_for(lock, std::chrono::nanoseconds(duration_ns), [this] { return stop_; });
+      const std::uint64_t woken = wakes_;
+      changed_.wait_for(lock, std::chrono::nanoseconds(duration_ns),
+                        [this, woken] { return stop_ || wakes_ != woken; });
     }
     return !stop_;
+  }
+  // Ends the waits in progress early (they return true): something to do now.
+  void wake() {
+    {
+      std::lock_guard lock(mutex_);
+      ++wakes_;
+    }
+    changed_.notify_all();
   }
   bool stopped() const override {
     std::lock_guard lock(mutex_);
@@ -49,6 +60,7 @@ class StoppableWaiter final : public Waiter {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   bool stop_ = false;
+  std::uint64_t wakes_ = 0;
 };
 
 }  // namespace sigex

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "adapters/net/http_session.h"
+#include "adapters/net/key_set.h"
 #include "engine/core/secret.h"
 #include "engine/core/time.h"
 
@@ -31,6 +33,9 @@ struct TokenMetricsConfig {
   std::string base_url = "https://api.tokenmetrics.com/v2";
   std::string key_header = "x-api-key";
   SecretSource api_key{"token-metrics-api-key", "", "SIGEX_TM_API_KEY", "Token Metrics API key"};
+  // During a rotation: the key that replaces it. A 401/403 on one key makes the client try the
+  // other once before intake halts; both are read again at each reload.
+  SecretSource next_api_key{"", "", "", "Token Metrics next API key"};
   std::string tls_ca_file;  // extra CA (tests, corporate proxies); the system store is always used
   HttpTimeouts timeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 20 * kNsPerSecond};
 
@@ -53,5 +58,10 @@ struct TokenMetricsConfig {
   std::string grade_endpoint = "tm-grade";  // "tm-grade" (latest) or "trader-grades" (legacy)
   bool resolve_tokens = true;  // look up token ids for instruments without one via /tokens
 };
+
+// The key slots of `config` (current, then next) for load_keys().
+inline std::vector<KeySlot> token_metrics_key_slots(const TokenMetricsConfig& config) {
+  return {{"current", config.api_key, true}, {"next", config.next_api_key, false}};
+}
 
 }  // namespace sigex

@@ -115,11 +115,12 @@ std::vector<std::pair<TimeNs, TimeNs>> split_date_range(TimeNs from_day_ns, Time
   return windows;
 }
 
-TokenMetricsClient::TokenMetricsClient(const TokenMetricsConfig& config, Secret api_key,
-                                       CallBudget* budget, const Clock& clock, Waiter& waiter,
+TokenMetricsClient::TokenMetricsClient(const TokenMetricsConfig& config,
+                                       std::shared_ptr<KeySet> keys, CallBudget* budget,
+                                       const Clock& clock, Waiter& waiter,
                                        boost::asio::ssl::context& tls)
     : config_(config),
-      api_key_(std::move(api_key)),
+      keys_(std::move(keys)),
       budget_(budget),
       clock_(clock),
       waiter_(waiter),
@@ -168,7 +169,6 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
     valid(result.message);
     return result;
   }
-  const std::vector<HttpHeader> headers = {{config_.key_header, std::string(api_key_.reveal())}};
   const std::string endpoint(path_of(query.endpoint));
   for (int page = 1;; ++page) {
     if (page > config_.max_pages) {
@@ -180,6 +180,7 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
     TmResponsePage accepted;
     bool have_page = false;
     backoff_.reset();
+    bool failed_over = false;
     for (int attempt = 1; attempt <= config_.max_attempts && !have_page; ++attempt) {
       if (waiter_.stopped()) {
         result = {TmOutcome::kStopped, "stopped", {}};
@@ -191,13 +192,28 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
         return result;
       }
       ++metrics_.calls;
-      const HttpResponse response = session_->get(target, headers);
+      // One key for the whole request, whatever a reload does meanwhile.
+      const LoadedKey key = keys_->active();
+      const HttpResponse response = session_->get(
+          target, {{config_.key_header,
+                    key.secret ? std::string(key.secret->reveal()) : std::string()}});
       DurationNs wait_ns = 0;
       switch (classify(response, accepted, result, wait_ns)) {
         case Attempt::kPage:
           have_page = true;
           break;
         case Attempt::kFatal:
+          if (result.outcome == TmOutcome::kAuthFailed && !failed_over) {
+            if (const auto other = keys_->fail_over(key.fingerprint)) {
+              ++metrics_.key_fail_overs;
+              failed_over = true;
+              log_warn(
+                  "Token Metrics refused the {} API key {} (HTTP {}); trying the {} key {} once",
+                  key.slot, key.fingerprint, response.status, other->slot, other->fingerprint);
+              --attempt;  // the other key gets a full attempt
+              break;
+            }
+          }
           log_error("Token Metrics {}: {}", endpoint, result.message);
           result.pages.clear();
           return result;

@@ -5,7 +5,8 @@
 //   429, 5xx, timeouts, broken connections, malformed bodies, success:false
 //       -> retried with jittered exponential backoff (Retry-After honoured when present),
 //          up to max_attempts per page, then the query fails (kGaveUp);
-//   401 / 403 -> kAuthFailed, never retried: the caller halts signal intake;
+//   401 / 403 -> the other configured key once (a rotation), then kAuthFailed: the caller
+//                halts signal intake until a reload brings a key that works;
 //   402       -> kPaymentRequired: quota exhausted or pay-per-call required;
 //   404       -> kNotFound (an endpoint that was removed); 400 -> kBadRequest.
 // A query's pages are returned all together or not at all, so nothing partial is ever
@@ -22,6 +23,7 @@
 
 #include "adapters/net/backoff.h"
 #include "adapters/net/http_session.h"
+#include "adapters/net/key_set.h"
 #include "adapters/net/waiter.h"
 #include "adapters/token_metrics/call_budget.h"
 #include "adapters/token_metrics/config.h"
@@ -94,13 +96,17 @@ struct TmClientMetrics {
   std::uint64_t page_limit_hits = 0;  // max_pages reached
   std::uint64_t retries = 0;
   std::uint64_t budget_refusals = 0;
+  std::uint64_t key_fail_overs = 0;  // 401/403 answered by trying the other key
 };
 
 class TokenMetricsClient {
  public:
   // `budget` may be null (no budget: tests of other parts only).
-  TokenMetricsClient(const TokenMetricsConfig& config, Secret api_key, CallBudget* budget,
-                     const Clock& clock, Waiter& waiter, boost::asio::ssl::context& tls);
+  // `keys`: the API keys (shared with whoever reloads them); each request takes the one in
+  // use, and a 401/403 makes the next request of the same page use the other once.
+  TokenMetricsClient(const TokenMetricsConfig& config, std::shared_ptr<KeySet> keys,
+                     CallBudget* budget, const Clock& clock, Waiter& waiter,
+                     boost::asio::ssl::context& tls);
   ~TokenMetricsClient();
 
   // Validates the base URL; false with the reason otherwise.
@@ -120,7 +126,7 @@ class TokenMetricsClient {
                    DurationNs& wait_ns);
 
   const TokenMetricsConfig& config_;
-  Secret api_key_;
+  std::shared_ptr<KeySet> keys_;
   CallBudget* budget_;
   const Clock& clock_;
   Waiter& waiter_;

@@ -27,13 +27,15 @@ TimeNs next_poll_time(TimeNs time_ns, const TmPollConfig& poll) {
 }
 
 SignalPoller::SignalPoller(const TokenMetricsConfig& config, const InstrumentRegistry& instruments,
-                           EventQueue<InboundEvent>& queue, const Clock& clock, Secret api_key,
-                           CallBudget* budget, Waiter& waiter, boost::asio::ssl::context& tls)
+                           EventQueue<InboundEvent>& queue, const Clock& clock,
+                           std::shared_ptr<KeySet> keys, CallBudget* budget, Waiter& waiter,
+                           boost::asio::ssl::context& tls)
     : config_(config),
       clock_(clock),
       waiter_(waiter),
       budget_(budget),
-      client_(config, std::move(api_key), budget, clock, waiter, tls),
+      keys_(keys),
+      client_(config, std::move(keys), budget, clock, waiter, tls),
       parser_(instruments),
       producer_(queue) {
   for (const auto& instrument : instruments.all()) {
@@ -71,8 +73,31 @@ void SignalPoller::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void SignalPoller::keys_reloaded() {
+  if (!halted_by_key_.load()) return;
+  resume_.store(true);
+  if (auto* stoppable = dynamic_cast<StoppableWaiter*>(&waiter_)) stoppable->wake();
+}
+
+void SignalPoller::resume_if_asked() {
+  if (!resume_.exchange(false) || !halted_by_key_.load()) return;
+  halted_by_key_.store(false);
+  halted_.store(false);
+  log_info("Token Metrics: the API keys were reloaded; polling again");
+  std::lock_guard lock(metrics_mutex_);
+  metrics_.halted = false;
+  metrics_.halt_reason.clear();
+}
+
 void SignalPoller::run() {
-  while (!waiter_.stopped() && !halted_.load()) {
+  while (!waiter_.stopped()) {
+    resume_if_asked();
+    if (halted_.load()) {
+      // Halted by a refused key: wait for a reload (keys_reloaded() wakes the waiter);
+      // halted otherwise (402): for good.
+      if (!halted_by_key_.load() || !waiter_.wait_for(kNsPerHour)) break;
+      continue;
+    }
     poll_due(clock_.now_ns());
     const TimeNs next = next_due_ns();
     if (next == INT64_MAX) break;  // every endpoint disabled
@@ -136,6 +161,7 @@ void SignalPoller::poll(Endpoint& endpoint, TimeNs now_ns) {
     case TmOutcome::kAuthFailed:
     case TmOutcome::kPaymentRequired: {
       ++endpoint.status.failures;
+      halted_by_key_.store(fetch.outcome == TmOutcome::kAuthFailed);
       halted_.store(true);
       std::lock_guard lock(metrics_mutex_);
       metrics_.halted = true;
@@ -327,6 +353,18 @@ void SignalPoller::write_metrics(MetricsExposition& out, TimeNs now_ns) const {
                                  tm.client.malformed + tm.client.success_false));
   out.single("sigex_tm_halted", "gauge", "1 when polling stopped (budget exhausted, key refused).",
              tm.halted ? 1 : 0);
+  out.single("sigex_tm_api_key_fail_overs_total", "counter",
+             "Token Metrics 401/403 answers that made the client try the other API key.",
+             static_cast<double>(tm.client.key_fail_overs));
+  out.family("sigex_tm_api_key_info", "gauge",
+             "The configured Token Metrics API keys by fingerprint (never the key); 1 for the one "
+             "in use.");
+  const LoadedKey active = keys_->active();
+  for (const LoadedKey& key : keys_->keys()) {
+    out.sample("sigex_tm_api_key_info",
+               label("slot", key.slot) + "," + label("fingerprint", key.fingerprint),
+               key.fingerprint == active.fingerprint ? 1 : 0);
+  }
   out.family("sigex_tm_last_success_age_seconds", "gauge",
              "Age of the last successful poll per endpoint (-1: never).");
   for (const auto& endpoint : tm.endpoints) {
@@ -355,6 +393,7 @@ void SignalPoller::write_status(DaemonStatus& status, TimeNs now_ns) const {
   out.budget_limit = tm.budget_limit;
   if (tm.halted) out.halted_reason = tm.halt_reason;
   status.token_metrics = std::move(out);
+  add_key_status(status, "Token Metrics API key", *keys_);
 }
 
 }  // namespace sigex

@@ -5,7 +5,8 @@
 // every interval boundary (UTC) plus its offset. Rows seen before are not re-emitted
 // (SignalLatest: the same rule the core's SignalGate applies with the journal behind it).
 // Records never get dropped: when the queue is full the poller waits for room.
-//   401/403 or 402 -> intake halted (metrics().halted, with the reason); no more calls.
+//   401/403 or 402 -> intake halted (metrics().halted, with the reason); no more calls until a
+//                     reload brings other keys (keys_reloaded()) after a 401/403.
 //   404            -> that endpoint is disabled, the others go on.
 //   budget used up -> no calls until the next UTC month.
 // Every response page is also handed to the frame sink (the recorder), so a recorded session
@@ -56,7 +57,7 @@ class SignalPoller final : public ReportingComponent {
   // `waiter` decides how the thread waits (tests inject one that does not sleep); `budget`
   // may be null only in tests.
   SignalPoller(const TokenMetricsConfig& config, const InstrumentRegistry& instruments,
-               EventQueue<InboundEvent>& queue, const Clock& clock, Secret api_key,
+               EventQueue<InboundEvent>& queue, const Clock& clock, std::shared_ptr<KeySet> keys,
                CallBudget* budget, Waiter& waiter, boost::asio::ssl::context& tls);
   ~SignalPoller();
 
@@ -68,6 +69,9 @@ class SignalPoller final : public ReportingComponent {
   void poll_due(TimeNs now_ns);
   TimeNs next_due_ns() const;
   bool halted() const { return halted_.load(); }
+  // After a reload brought other keys: intake halted by a refused key polls again (at once).
+  // Any thread.
+  void keys_reloaded();
 
   TmPollerMetrics metrics() const;  // any thread
   void write_metrics(MetricsExposition& out, TimeNs now_ns) const override;
@@ -81,6 +85,7 @@ class SignalPoller final : public ReportingComponent {
     TmEndpointStatus status;
   };
   void poll(Endpoint& endpoint, TimeNs now_ns);
+  void resume_if_asked();
   void emit(const TmFetch& fetch);
   void run();
 
@@ -88,6 +93,7 @@ class SignalPoller final : public ReportingComponent {
   const Clock& clock_;
   Waiter& waiter_;
   CallBudget* budget_;
+  std::shared_ptr<KeySet> keys_;
   TokenMetricsClient client_;
   TokenMetricsParser parser_;
   SignalLatest latest_;
@@ -101,6 +107,8 @@ class SignalPoller final : public ReportingComponent {
   TmPageReader page_reader_;
   std::thread thread_;
   std::atomic<bool> halted_{false};
+  std::atomic<bool> halted_by_key_{false};
+  std::atomic<bool> resume_{false};
   mutable std::mutex metrics_mutex_;
   TmPollerMetrics metrics_;
 };

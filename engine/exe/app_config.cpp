@@ -457,6 +457,10 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   section.text("api_key_file", tm.api_key.file);
   tm.api_key.file = resolve_path(config.path, tm.api_key.file);
   section.text("api_key_env", tm.api_key.env);
+  section.text("next_api_key_credential", tm.next_api_key.credential);
+  section.text("next_api_key_file", tm.next_api_key.file);
+  tm.next_api_key.file = resolve_path(config.path, tm.next_api_key.file);
+  section.text("next_api_key_env", tm.next_api_key.env);
   if (section.has("api_key")) {
     section.error("api_key",
                   "the API key never goes into the configuration file; use "

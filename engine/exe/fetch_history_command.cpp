@@ -98,9 +98,9 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
   }
   LiveClock live_clock;
   const Clock& clock = options.clock != nullptr ? *options.clock : live_clock;
-  auto key = load_secret(tm.api_key);
-  if (!key) {
-    log_error("fetch-history: {}", key.error());
+  auto keys = load_keys(token_metrics_key_slots(tm));
+  if (!keys) {
+    log_error("fetch-history: {}", keys.error());
     return 1;
   }
   std::string error;
@@ -116,7 +116,8 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
     return 1;
   }
   StoppableWaiter waiter;
-  TokenMetricsClient client(tm, std::move(key->secret), budget.get(), clock, waiter, tls);
+  TokenMetricsClient client(tm, std::make_shared<KeySet>(std::move(*keys)), budget.get(), clock,
+                            waiter, tls);
   if (!client.valid(error)) {
     log_error("fetch-history: {}", error);
     return 2;

@@ -19,19 +19,20 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
   intake.tls =
       std::make_unique<boost::asio::ssl::context>(make_client_tls_context(tm.tls_ca_file, error));
   if (!error.empty()) return false;
-  auto loaded = load_secret(tm.api_key);
+  auto loaded = load_keys(token_metrics_key_slots(tm));
   if (!loaded) {
     error = loaded.error();
     return false;
   }
-  log_info("Token Metrics API key from {}", loaded->origin);
-  intake.key = std::move(*loaded);
+  for (const LoadedKey& key : *loaded)
+    log_info("Token Metrics {} API key {} from {}", key.slot, key.fingerprint, key.origin);
+  intake.keys = std::make_shared<KeySet>(std::move(*loaded));
   intake.budget = CallBudget::open(config.engine.state_dir, "token_metrics", tm.monthly_call_budget,
                                    tm.budget_warn_percent, error);
   if (!intake.budget) return false;
   if (tm.resolve_tokens) {
-    TokenMetricsClient resolver(tm, Secret(std::string(intake.key->secret.reveal())),
-                                intake.budget.get(), clock, intake.waiter, *intake.tls);
+    TokenMetricsClient resolver(tm, intake.keys, intake.budget.get(), clock, intake.waiter,
+                                *intake.tls);
     if (!resolve_token_ids(resolver, instruments, error, token_cache_path(config))) return false;
   }
   return true;
@@ -71,13 +72,13 @@ bool rank_universe(const AppConfig& config, const Clock& clock, TokenMetricsInta
                    std::vector<Instrument>& instruments, std::string& error) {
   const UniverseConfig& universe = config.universe;
   if (!universe.present || universe.top <= 0) return true;
-  if (!config.token_metrics.enabled || !intake.key) {
+  if (!config.token_metrics.enabled || !intake.keys) {
     error = "[universe] top needs [token_metrics] (the ranking comes from Token Metrics)";
     return false;
   }
   const std::size_t configured = config.listed_instruments;
-  TokenMetricsClient client(config.token_metrics, Secret(std::string(intake.key->secret.reveal())),
-                            intake.budget.get(), clock, intake.waiter, *intake.tls);
+  TokenMetricsClient client(config.token_metrics, intake.keys, intake.budget.get(), clock,
+                            intake.waiter, *intake.tls);
   TmQuery query;
   if (universe.rank_by == UniverseRank::kMarketCap) {
     query.endpoint = TmEndpoint::kTopMarketCapTokens;
@@ -117,6 +118,19 @@ bool rank_universe(const AppConfig& config, const Clock& clock, TokenMetricsInta
     }
   }
   keep_top(universe, configured, scores, instruments);
+  return true;
+}
+
+bool reload_token_metrics_keys(const TokenMetricsConfig& config, KeySet& keys, bool& changed,
+                               std::string& error) {
+  auto loaded = load_keys(token_metrics_key_slots(config), keys.keys());
+  if (!loaded) {
+    error = loaded.error();
+    return false;
+  }
+  for (const LoadedKey& key : *loaded)
+    log_info("reload: Token Metrics {} API key {} from {}", key.slot, key.fingerprint, key.origin);
+  changed = keys.replace(std::move(*loaded));
   return true;
 }
 

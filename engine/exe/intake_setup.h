@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapters/net/http_session.h"
+#include "adapters/net/key_set.h"
 #include "adapters/net/waiter.h"
 #include "adapters/token_metrics/call_budget.h"
 #include "engine/core/secret.h"
@@ -21,7 +22,7 @@ namespace sigex {
 // What a SignalPoller needs, prepared before the instrument registry exists (token ids may
 // be resolved through /v2/tokens, which fills in `instruments`).
 struct TokenMetricsIntake {
-  std::optional<SecretLoad> key;
+  std::shared_ptr<KeySet> keys;  // the current and next API keys; reloaded by the daemon
   std::unique_ptr<CallBudget> budget;
   std::unique_ptr<boost::asio::ssl::context> tls;  // only when Token Metrics is enabled
   StoppableWaiter waiter;
@@ -46,6 +47,12 @@ bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>&
 // the reason (never the key).
 bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
                            std::vector<Instrument>& instruments, std::string& error);
+
+// Reads the Token Metrics key sources again (a reload): the keys in use are replaced only
+// when every configured source can be read. Returns whether the keys changed; false with
+// `error` set when they could not be read (the keys in use are kept).
+bool reload_token_metrics_keys(const TokenMetricsConfig& config, KeySet& keys, bool& changed,
+                               std::string& error);
 
 // Adds [strategy.*] to the engine, in the registry's order (their indices are journaled), and
 // returns them.

@@ -117,6 +117,9 @@ class Daemon final : private ConsoleHost {
   // ConsoleHost: what the operator console needs from the daemon.
   std::size_t control(const ControlAction& action) override;
   std::string reload() override;
+  // Reads the key sources of `fresh` again and swaps the keys in use; what was reloaded
+  // (", the Token Metrics API keys"), with `problems` set for sources that failed.
+  std::string reload_keys(const AppConfig& fresh, std::string& problems);
   DaemonStatus status() const override;
   std::string metrics() const override;
   std::string check_scope(std::string_view scope) const override;
@@ -503,7 +506,8 @@ int Daemon::run() {
   const bool venue_started = start_venue(error);
   // Every key is read by now: none stays in the environment (/proc/<pid>/environ).
   for (const SecretSource* source : {&config_.execution.api_key, &config_.execution.api_secret,
-                                     &config_.token_metrics.api_key}) {
+                                     &config_.token_metrics.api_key,
+                                     &config_.token_metrics.next_api_key}) {
     scrub_environment_variable(source->env);
   }
   if (!venue_started || !reconcile(error) || !start_service_endpoints(error) ||
@@ -592,7 +596,7 @@ void Daemon::check_ready(TimeNs now_ns) {
   if (config_.token_metrics.enabled) {
     std::string error;
     poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
-                                             std::move(intake_.key->secret), intake_.budget.get(),
+                                             intake_.keys, intake_.budget.get(),
                                              intake_.waiter, *intake_.tls);
     if (!poller_->start(error)) {
       log_error("Token Metrics polling: {}", error);
@@ -732,17 +736,41 @@ std::string Daemon::reload() {
         errors.messages().size());
     log_error("reload refused: the running configuration is kept");
   } else {
+    std::string key_problems;
+    const std::string keys = reload_keys(fresh, key_problems);
     spdlog::set_level(spdlog::level::from_str(fresh.logging.level));
     control({ControlKind::kReloadRisk, "", "", text});
     config_.logging = fresh.logging;
     config_.risk = fresh.risk;
-    answer = "ok\nreloaded [logging] and [risk]; other sections take effect at the next restart\n";
-    log_info("reloaded [logging] and [risk]; other sections take effect at the next restart");
+    answer = fmt::format(
+        "{}\nreloaded [logging] and [risk]{}; other sections take effect at the next restart\n{}",
+        key_problems.empty() ? "ok" : "error: " + key_problems, keys,
+        key_problems.empty() ? "" : "the keys in use are kept\n");
+    log_info("reloaded [logging] and [risk]{}; other sections take effect at the next restart",
+             keys);
   }
   notifier_.notify("READY=1");
   last_status_.clear();
   publish_status(clock_.now_ns(), true);
   return answer;
+}
+
+std::string Daemon::reload_keys(const AppConfig& fresh, std::string& problems) {
+  std::string reloaded;
+  if (intake_.keys && fresh.token_metrics.enabled) {
+    bool changed = false;
+    std::string error;
+    if (reload_token_metrics_keys(fresh.token_metrics, *intake_.keys, changed, error)) {
+      config_.token_metrics.api_key = fresh.token_metrics.api_key;
+      config_.token_metrics.next_api_key = fresh.token_metrics.next_api_key;
+      reloaded += changed ? ", the Token Metrics API keys (changed)" : ", the Token Metrics API keys";
+      if (changed && poller_) poller_->keys_reloaded();
+    } else {
+      log_error("reload: {}; the Token Metrics keys in use are kept", error);
+      problems += error;
+    }
+  }
+  return reloaded;
 }
 
 void Daemon::watchdog_thread() {

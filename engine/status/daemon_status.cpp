@@ -67,6 +67,11 @@ std::string render_status_text(const DaemonStatus& s) {
   } else {
     out += "  Token Metrics not configured\n";
   }
+  if (!s.keys.empty()) out += "keys\n";
+  for (const DaemonStatus::Key& key : s.keys) {
+    out += fmt::format("  {:<24} {:<8} {} from {}{}\n", key.what, key.slot, key.fingerprint,
+                       key.origin, key.in_use ? " (in use)" : "");
+  }
   out += "positions\n";
   for (const DaemonStatus::Position& p : s.positions) {
     out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {}{})\n", p.symbol, p.quantity,
@@ -158,6 +163,16 @@ std::string render_status_json(const DaemonStatus& s) {
   } else {
     out += "null";
   }
+  out += ", \"keys\": [";
+  for (std::size_t i = 0; i < s.keys.size(); ++i) {
+    const DaemonStatus::Key& key = s.keys[i];
+    out += fmt::format(
+        "{}{{\"what\": {}, \"slot\": {}, \"fingerprint\": {}, \"origin\": {}, \"in_use\": "
+        "{}}}",
+        i == 0 ? "" : ", ", quoted(key.what), quoted(key.slot), quoted(key.fingerprint),
+        quoted(key.origin), key.in_use ? "true" : "false");
+  }
+  out += "]";
   out += ", \"positions\": [";
   for (std::size_t i = 0; i < s.positions.size(); ++i) {
     const DaemonStatus::Position& p = s.positions[i];

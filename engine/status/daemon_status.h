@@ -33,6 +33,14 @@ struct DaemonStatus {
     std::int64_t budget_limit = 0;
     std::string halted_reason;  // "" when polling
   };
+  // A key or secret in use, by fingerprint (adapters/net/digest.h), never the key.
+  struct Key {
+    std::string what;  // "Token Metrics API key", "Binance API key", "webhook secret"
+    std::string slot;  // "current", "next"
+    std::string fingerprint;
+    std::string origin;  // "key file /etc/sigex/tm.key", "systemd credential ..."
+    bool in_use = false;
+  };
   struct Position {
     std::string symbol, quantity, entry_price, realised_pnl, unrealised_pnl;
     std::string liquidation_price;  // perpetuals: the estimate, "none"; "" on spot
@@ -58,6 +66,7 @@ struct DaemonStatus {
   std::optional<double> last_market_event_age_s;
   std::uint64_t feed_connects = 0, feed_reconnects = 0;
   std::optional<TokenMetrics> token_metrics;
+  std::vector<Key> keys;
   std::vector<Position> positions;
   std::string cash_asset, cash, equity, starting_cash, fees;
   std::optional<Margin> margin;

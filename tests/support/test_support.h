@@ -4,6 +4,7 @@
 // temporary directory removed at the end of the test.
 
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -110,6 +111,9 @@ class TemporaryDirectory {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = "sigex-test-" + std::to_string(::getpid());
     if (info != nullptr) name += std::string("-") + info->test_suite_name() + "-" + info->name();
+    // Parameterised tests are named "Prefix/Suite" and "Case/0": one flat directory each, so
+    // that the destructor removes everything the test made.
+    std::replace(name.begin(), name.end(), '/', '_');
     path_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "adapters/binance_archive/zip_csv.h"
+#include "adapters/net/digest.h"
 #include "engine/core/calendar.h"
 #include "tools/sim_http/loopback_http_server.h"
 

@@ -32,7 +32,7 @@ class TokenMetricsClientTest : public ::testing::Test {
   }
 
   TokenMetricsClient client(std::string key = "tm-simulator-key") {
-    return TokenMetricsClient(config_, Secret(std::move(key)), budget_.get(), clock_, waiter_,
+    return TokenMetricsClient(config_, key_set_of(Secret(std::move(key))), budget_.get(), clock_, waiter_,
                               tls_);
   }
 
@@ -200,7 +200,7 @@ TEST_F(TokenMetricsClientTest, BudgetStopsCallsAndGivesNothingPartial) {
   std::string error;
   auto small = CallBudget::open(directory_.path() / "small", "token_metrics", 2, 80, error);
   ASSERT_TRUE(small) << error;
-  TokenMetricsClient tm(config_, Secret(std::string("tm-simulator-key")), small.get(), clock_,
+  TokenMetricsClient tm(config_, key_set_of(Secret(std::string("tm-simulator-key"))), small.get(), clock_,
                         waiter_, tls_);
   const TmFetch fetch = tm.fetch(january());
   EXPECT_EQ(fetch.outcome, TmOutcome::kBudgetExhausted);
@@ -227,7 +227,7 @@ TEST_F(TokenMetricsClientTest, HttpsVerifiesTheServerAndKeepsTheConnection) {
   }
   auto trusted_tls = make_client_tls_context(ca_file, error);
   ASSERT_TRUE(error.empty()) << error;
-  TokenMetricsClient trusted(config_, Secret(std::string("tm-simulator-key")), budget_.get(),
+  TokenMetricsClient trusted(config_, key_set_of(Secret(std::string("tm-simulator-key"))), budget_.get(),
                              clock_, waiter_, trusted_tls);
   const TmFetch fetch = trusted.fetch(january());
   ASSERT_EQ(fetch.outcome, TmOutcome::kOk) << fetch.message;

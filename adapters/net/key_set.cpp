@@ -1,0 +1,107 @@
+#include "adapters/net/key_set.h"
+
+#include <algorithm>
+
+#include "adapters/net/digest.h"
+
+namespace sigex {
+
+bool configured(const SecretSource& source) {
+  return !source.credential.empty() || !source.file.empty() || !source.env.empty();
+}
+
+tl::expected<std::vector<LoadedKey>, std::string> load_keys(const std::vector<KeySlot>& slots,
+                                                            const std::vector<LoadedKey>& previous,
+                                                            EnvironmentLookup environment) {
+  std::vector<LoadedKey> keys;
+  for (const KeySlot& slot : slots) {
+    if (!slot.required && !configured(slot.source)) continue;
+    const bool env_only = slot.source.credential.empty() && slot.source.file.empty();
+    if (env_only) {
+      const auto kept = std::find_if(previous.begin(), previous.end(),
+                                     [&](const LoadedKey& key) { return key.slot == slot.name; });
+      if (kept != previous.end()) {
+        keys.push_back(*kept);
+        continue;
+      }
+    }
+    auto loaded = load_secret(slot.source, environment);
+    if (!loaded) return tl::unexpected(loaded.error());
+    LoadedKey key;
+    key.fingerprint = fingerprint(loaded->secret);
+    key.secret = std::make_shared<const Secret>(std::move(loaded->secret));
+    key.origin = std::move(loaded->origin);
+    key.slot = slot.name;
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+bool KeySet::replace(std::vector<LoadedKey> keys) {
+  std::lock_guard lock(mutex_);
+  auto prints = [](const std::vector<LoadedKey>& list) {
+    std::vector<std::string> out;
+    for (const auto& key : list) out.push_back(key.fingerprint);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const bool changed = prints(keys) != prints(keys_);
+  keys_ = std::move(keys);
+  active_ = 0;
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    if (std::find(refused_.begin(), refused_.end(), keys_[i].fingerprint) == refused_.end()) {
+      active_ = i;
+      break;
+    }
+  }
+  reloads_.fetch_add(1);
+  return changed;
+}
+
+std::vector<LoadedKey> KeySet::keys() const {
+  std::lock_guard lock(mutex_);
+  return keys_;
+}
+
+bool KeySet::empty() const {
+  std::lock_guard lock(mutex_);
+  return keys_.empty();
+}
+
+LoadedKey KeySet::active() const {
+  std::lock_guard lock(mutex_);
+  return keys_.empty() ? LoadedKey{} : keys_[active_];
+}
+
+std::optional<LoadedKey> KeySet::fail_over(std::string_view refused) {
+  std::lock_guard lock(mutex_);
+  if (std::find(refused_.begin(), refused_.end(), refused) == refused_.end())
+    refused_.emplace_back(refused);
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    if (std::find(refused_.begin(), refused_.end(), keys_[i].fingerprint) != refused_.end())
+      continue;
+    active_ = i;
+    fail_overs_.fetch_add(1);
+    return keys_[i];
+  }
+  return std::nullopt;
+}
+
+void add_key_status(DaemonStatus& status, std::string_view what, const KeySet& keys) {
+  const LoadedKey active = keys.active();
+  for (const LoadedKey& key : keys.keys()) {
+    status.keys.push_back({std::string(what), key.slot, key.fingerprint, key.origin,
+                           key.fingerprint == active.fingerprint});
+  }
+}
+
+std::shared_ptr<KeySet> key_set_of(Secret secret, std::string slot) {
+  LoadedKey key;
+  key.fingerprint = fingerprint(secret);
+  key.secret = std::make_shared<const Secret>(std::move(secret));
+  key.origin = "given";
+  key.slot = std::move(slot);
+  return std::make_shared<KeySet>(std::vector<LoadedKey>{std::move(key)});
+}
+
+}  // namespace sigex
