@@ -46,6 +46,12 @@ bool KeySet::replace(std::vector<LoadedKey> keys) {
     return out;
   };
   const bool changed = prints(keys) != prints(keys_);
+  for (const LoadedKey& old : keys_) {
+    const bool kept = std::any_of(keys.begin(), keys.end(), [&](const LoadedKey& key) {
+      return key.fingerprint == old.fingerprint;
+    });
+    if (!kept) retired_.push_back(old.secret);
+  }
   keys_ = std::move(keys);
   active_ = 0;
   for (std::size_t i = 0; i < keys_.size(); ++i) {
@@ -56,6 +62,12 @@ bool KeySet::replace(std::vector<LoadedKey> keys) {
   }
   reloads_.fetch_add(1);
   return changed;
+}
+
+std::size_t KeySet::retiring() const {
+  std::lock_guard lock(mutex_);
+  std::erase_if(retired_, [](const std::weak_ptr<const Secret>& key) { return key.expired(); });
+  return retired_.size();
 }
 
 std::vector<LoadedKey> KeySet::keys() const {

@@ -61,6 +61,9 @@ class KeySet {
   // The server refused `refused` (401/403): the other key, now in use, unless there is none
   // or it was refused as well.
   std::optional<LoadedKey> fail_over(std::string_view refused);
+  // Keys replaced by a reload that a request still holds (it finishes with the key it was
+  // sent with). Once 0, no request can use them again: the operator may revoke them.
+  std::size_t retiring() const;
   std::uint64_t fail_overs() const { return fail_overs_.load(); }
   std::uint64_t reloads() const { return reloads_.load(); }
 
@@ -69,6 +72,7 @@ class KeySet {
   std::vector<LoadedKey> keys_;
   std::size_t active_ = 0;
   std::vector<std::string> refused_;  // fingerprints refused by the server
+  mutable std::vector<std::weak_ptr<const Secret>> retired_;
   std::atomic<std::uint64_t> fail_overs_{0};
   std::atomic<std::uint64_t> reloads_{0};
 };

@@ -83,6 +83,7 @@ void SignalPoller::resume_if_asked() {
   if (!resume_.exchange(false) || !halted_by_key_.load()) return;
   halted_by_key_.store(false);
   halted_.store(false);
+  for (auto& endpoint : endpoints_) endpoint.status.next_due_ns = 0;  // what was missed: now
   log_info("Token Metrics: the API keys were reloaded; polling again");
   std::lock_guard lock(metrics_mutex_);
   metrics_.halted = false;
@@ -114,6 +115,7 @@ TimeNs SignalPoller::next_due_ns() const {
 }
 
 void SignalPoller::poll_due(TimeNs now_ns) {
+  resume_if_asked();
   for (auto& endpoint : endpoints_) {
     if (halted_.load() || waiter_.stopped()) return;
     if (!endpoint.status.enabled || endpoint.status.next_due_ns > now_ns) continue;
@@ -394,6 +396,7 @@ void SignalPoller::write_status(DaemonStatus& status, TimeNs now_ns) const {
   if (tm.halted) out.halted_reason = tm.halt_reason;
   status.token_metrics = std::move(out);
   add_key_status(status, "Token Metrics API key", *keys_);
+  status.keys_retiring += keys_->retiring();
 }
 
 }  // namespace sigex

@@ -72,6 +72,10 @@ std::string render_status_text(const DaemonStatus& s) {
     out += fmt::format("  {:<24} {:<8} {} from {}{}\n", key.what, key.slot, key.fingerprint,
                        key.origin, key.in_use ? " (in use)" : "");
   }
+  if (s.keys_retiring > 0) {
+    out += fmt::format("  {} request(s) in flight with replaced keys: do not revoke them yet\n",
+                       s.keys_retiring);
+  }
   out += "positions\n";
   for (const DaemonStatus::Position& p : s.positions) {
     out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {}{})\n", p.symbol, p.quantity,
@@ -172,7 +176,7 @@ std::string render_status_json(const DaemonStatus& s) {
         i == 0 ? "" : ", ", quoted(key.what), quoted(key.slot), quoted(key.fingerprint),
         quoted(key.origin), key.in_use ? "true" : "false");
   }
-  out += "]";
+  out += fmt::format("], \"keys_retiring\": {}", s.keys_retiring);
   out += ", \"positions\": [";
   for (std::size_t i = 0; i < s.positions.size(); ++i) {
     const DaemonStatus::Position& p = s.positions[i];

@@ -67,6 +67,8 @@ struct DaemonStatus {
   std::uint64_t feed_connects = 0, feed_reconnects = 0;
   std::optional<TokenMetrics> token_metrics;
   std::vector<Key> keys;
+  // Requests still in flight with keys a reload replaced (0: the old keys may be revoked).
+  std::uint64_t keys_retiring = 0;
   std::vector<Position> positions;
   std::string cash_asset, cash, equity, starting_cash, fees;
   std::optional<Margin> margin;

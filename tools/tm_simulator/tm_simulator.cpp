@@ -99,7 +99,9 @@ class TmSimulator::Impl {
   explicit Impl(TmSimulatorOptions options)
       : options_(std::move(options)),
         server_("Token Metrics simulator", options_.port,
-                [this](const SimRequest& request) { return handle(request); }) {}
+                [this](const SimRequest& request) { return handle(request); }) {
+    accepted_.insert(options_.api_key);
+  }
   ~Impl() { stop(); }
 
   bool start(std::string& error) { return server_.start(error); }
@@ -206,6 +208,25 @@ class TmSimulator::Impl {
     std::lock_guard lock(mutex_);
     return {keys_.begin(), keys_.end()};
   }
+  void add_api_key(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    accepted_.insert(key);
+    revoked_.erase(key);
+  }
+  void revoke_api_key(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    accepted_.erase(key);
+    revoked_.insert(key);
+  }
+  std::uint64_t requests_with_key(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    const auto found = per_key_.find(key);
+    return found == per_key_.end() ? 0 : found->second;
+  }
+  std::uint64_t requests_with_revoked_key() const {
+    std::lock_guard lock(mutex_);
+    return with_revoked_;
+  }
 
  private:
   Reply handle(const SimRequest& request) {
@@ -214,6 +235,8 @@ class TmSimulator::Impl {
     std::lock_guard lock(mutex_);
     const std::string_view key = request.header(options_.key_header);
     if (!key.empty()) keys_.insert(std::string(key));
+    ++per_key_[std::string(key)];
+    if (revoked_.contains(std::string(key))) ++with_revoked_;
     if (!faults_.empty()) {
       fault = faults_.front();
       faults_.pop_front();
@@ -257,7 +280,7 @@ class TmSimulator::Impl {
           break;
       }
     }
-    if (key != options_.api_key) return error_reply(401, "Invalid API key");
+    if (!accepted_.contains(std::string(key))) return error_reply(401, "Invalid API key");
     Query query;
     if (!parse_target(request.target, query) || !known_endpoints().contains(query.endpoint)) {
       return error_reply(404, "Not found");
@@ -380,6 +403,10 @@ class TmSimulator::Impl {
   std::deque<TmFaultSpec> faults_;
   std::vector<TmRequestLog> log_;
   std::set<std::string> keys_;
+  std::set<std::string> accepted_;  // options_.api_key and the keys added
+  std::set<std::string> revoked_;
+  std::map<std::string, std::uint64_t> per_key_;
+  std::uint64_t with_revoked_ = 0;
   LoopbackHttpServer server_;  // last: its thread calls handle() until it is stopped
 };
 
@@ -409,5 +436,13 @@ std::uint64_t TmSimulator::requests() const { return impl_->requests.load(); }
 std::uint64_t TmSimulator::connections() const { return impl_->connections(); }
 std::vector<TmRequestLog> TmSimulator::request_log() const { return impl_->request_log(); }
 std::vector<std::string> TmSimulator::keys_seen() const { return impl_->keys_seen(); }
+void TmSimulator::add_api_key(const std::string& key) { impl_->add_api_key(key); }
+void TmSimulator::revoke_api_key(const std::string& key) { impl_->revoke_api_key(key); }
+std::uint64_t TmSimulator::requests_with_key(const std::string& key) const {
+  return impl_->requests_with_key(key);
+}
+std::uint64_t TmSimulator::requests_with_revoked_key() const {
+  return impl_->requests_with_revoked_key();
+}
 
 }  // namespace sigex

@@ -88,6 +88,13 @@ class TmSimulator {
   std::vector<TmRequestLog> request_log() const;
   std::vector<std::string> keys_seen() const;  // distinct API key values received
 
+  // Keys, as the Token Metrics dashboard manages them: options.api_key is accepted from the
+  // start; more can be created, and any revoked (401 from then on). Any thread.
+  void add_api_key(const std::string& key);
+  void revoke_api_key(const std::string& key);
+  std::uint64_t requests_with_key(const std::string& key) const;
+  std::uint64_t requests_with_revoked_key() const;  // received after the key was revoked
+
   class Impl;
 
  private:
