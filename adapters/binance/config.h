@@ -52,6 +52,7 @@ struct BinanceRestConfig {
 
 struct BinanceExecutionConfig {
   BinanceRestConfig rest;
+  std::string key_type = "hmac";  // how the secret signs: "hmac" or "ed25519" (a PEM key)
   // WebSocket API for the user data stream; empty: none (open orders are polled only).
   std::string ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
   WebSocketTimeouts ws_timeouts;

@@ -979,8 +979,29 @@ void BinanceExecutionVenue::check_clock() {
   clock_ok_ = allowed;
 }
 
+bool BinanceExecutionVenue::rotate_keys(VenueKeys keys, std::string& error) {
+  auto signer = make_signer(config_.key_type, std::move(keys.api_secret), error);
+  if (!signer) return false;
+  const std::string before = rest_.credentials()->fingerprint;
+  rest_.rotate(std::move(keys.api_key), std::move(signer));
+  key_rotations_.fetch_add(1);
+  log_info(
+      "Binance keys rotated: API key {} replaces {}; requests under way finish with the old "
+      "pair{}",
+      rest_.credentials()->fingerprint, before,
+      user_stream_ ? "; the user data stream subscribes again with the new key" : "");
+  if (user_stream_) user_stream_->renew();
+  return true;
+}
+
 void BinanceExecutionVenue::write_metrics(MetricsExposition& out, TimeNs) const {
   const VenueCounters& counters = counters_;
+  out.single("sigex_venue_key_rotations_total", "counter",
+             "Key pairs replaced at a reload without a restart.",
+             static_cast<double>(key_rotations_.load()));
+  out.family("sigex_venue_api_key_info", "gauge",
+             "The exchange API key in use, by fingerprint (never the key).");
+  out.sample("sigex_venue_api_key_info", label("fingerprint", key_fingerprint()), 1);
   out.single("sigex_venue_orders_sent_total", "counter", "Order requests sent to the exchange.",
              static_cast<double>(counters.orders_sent.load()));
   out.single("sigex_venue_unknown_outcomes_total", "counter",

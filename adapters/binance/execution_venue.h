@@ -106,6 +106,10 @@ class BinanceExecutionVenue : public LiveVenue {
   // Decision -> order on the wire (after the journal made it durable, just before the
   // request is written), recorded on the I/O thread. Before start().
   void set_wire_latency(LatencyHistogram* histogram) override { wire_latency_ = histogram; }
+  bool rotate_keys(VenueKeys keys, std::string& error) override;
+  std::string key_fingerprint() const override { return rest_.credentials()->fingerprint; }
+  std::size_t keys_retiring() const override { return rest_.retiring(); }
+  std::uint64_t key_rotations() const { return key_rotations_.load(); }
   bool banned() const { return banned_.load(); }
   // Why orders wait to be sent ("" when none does). Any thread.
   std::string waiting_reason() const;
@@ -213,6 +217,7 @@ class BinanceExecutionVenue : public LiveVenue {
   std::vector<ExecutionEvent> waiting_;  // core thread: taken by wait_for_answers()
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> key_rotations_{0};
   std::atomic<bool> banned_{false};
   std::atomic<bool> reconcile_requested_{false};
   std::atomic<bool> poll_now_requested_{false};

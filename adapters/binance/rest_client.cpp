@@ -11,13 +11,23 @@
 #include "engine/logging/log.h"
 
 namespace sigex {
+namespace {
+
+std::shared_ptr<const BinanceCredentials> make_credentials(Secret api_key,
+                                                           std::unique_ptr<RequestSigner> signer) {
+  std::string print = fingerprint(api_key);
+  return std::make_shared<const BinanceCredentials>(
+      BinanceCredentials{std::move(api_key), std::move(signer), std::move(print)});
+}
+
+}  // namespace
+
 BinanceRestClient::BinanceRestClient(const BinanceRestConfig& config, Secret api_key,
                                      std::unique_ptr<RequestSigner> signer, const Clock& clock,
                                      boost::asio::ssl::context& tls)
     : config_(config),
       endpoints_(binance_endpoints(config.market)),
-      api_key_(std::move(api_key)),
-      signer_(std::move(signer)),
+      credentials_(make_credentials(std::move(api_key), std::move(signer))),
       clock_(clock),
       clock_guard_(config.max_clock_skew_ns, config.clock_sample_max_age_ns),
       rate_limits_(config.weight_per_minute, config.orders_per_10s, config.orders_per_day) {
@@ -26,6 +36,24 @@ BinanceRestClient::BinanceRestClient(const BinanceRestConfig& config, Secret api
     base_ = *url;
     session_ = std::make_unique<HttpSession>(*base_, tls, config.timeouts);
   }
+}
+
+void BinanceRestClient::rotate(Secret api_key, std::unique_ptr<RequestSigner> signer) {
+  auto fresh = make_credentials(std::move(api_key), std::move(signer));
+  std::lock_guard lock(credentials_mutex_);
+  retired_.push_back(credentials_);
+  credentials_ = std::move(fresh);
+}
+
+std::shared_ptr<const BinanceCredentials> BinanceRestClient::credentials() const {
+  std::lock_guard lock(credentials_mutex_);
+  return credentials_;
+}
+
+std::size_t BinanceRestClient::retiring() const {
+  std::lock_guard lock(credentials_mutex_);
+  std::erase_if(retired_, [](const auto& pair) { return pair.expired(); });
+  return retired_.size();
 }
 
 bool BinanceRestClient::valid(std::string& error) const {
@@ -41,7 +69,8 @@ std::int64_t BinanceRestClient::timestamp_ms() const {
 
 HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::string& path,
                                      const std::string& query, const std::string& body,
-                                     std::int64_t weight, bool is_order) {
+                                     std::int64_t weight, bool is_order,
+                                     const BinanceCredentials& credentials) {
   HttpResponse response;
   if (!session_) {
     response.error = boost::asio::error::invalid_argument;
@@ -71,15 +100,15 @@ HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::stri
     return response;
   }
   response = session_->request(method, path + (query.empty() ? "" : "?" + query), body,
-                               {{"X-MBX-APIKEY", std::string(api_key_.reveal())}});
+                               {{"X-MBX-APIKEY", std::string(credentials.api_key.reveal())}});
   rate_limits_.observe(response, clock_.now_ns());
   return response;
 }
 
 bool BinanceRestClient::sync_clock(std::string& error) {
   const TimeNs sent = clock_.now_ns();
-  const HttpResponse response =
-      send(HttpSession::Method::kGet, endpoints_.time.path, "", "", endpoints_.time.weight, false);
+  const HttpResponse response = send(HttpSession::Method::kGet, endpoints_.time.path, "", "",
+                                     endpoints_.time.weight, false, *credentials());
   const TimeNs received = clock_.now_ns();
   if (response.transport_failed() || response.status != 200) {
     error = "server time: " + (response.transport_failed()
@@ -99,10 +128,11 @@ bool BinanceRestClient::sync_clock(std::string& error) {
 }
 
 std::string BinanceRestClient::user_stream_subscribe_request(std::string_view id) const {
-  const std::string key(api_key_.reveal());
+  const auto pair = credentials();
+  const std::string key(pair->api_key.reveal());
   const std::string timestamp = std::to_string(timestamp_ms());
   const std::string window = std::to_string(config_.recv_window_ns / kNsPerMs);
-  const std::string signature = signer_->sign(
+  const std::string signature = pair->signer->sign(
       ws_api_payload({{"apiKey", key}, {"timestamp", timestamp}, {"recvWindow", window}}));
   return R"({"id":")" + std::string(id) +
          R"(","method":"userDataStream.subscribe.signature","params":{"apiKey":")" + key +
@@ -112,37 +142,27 @@ std::string BinanceRestClient::user_stream_subscribe_request(std::string_view id
 
 HttpResponse BinanceRestClient::exchange_info() {
   return send(HttpSession::Method::kGet, endpoints_.exchange_info.path, "", "",
-              endpoints_.exchange_info.weight, false);
+              endpoints_.exchange_info.weight, false, *credentials());
 }
 
 HttpResponse BinanceRestClient::account() {
   QueryString params;
-  params.add("omitZeroBalances", "true")
-      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
-      .add("timestamp", std::to_string(timestamp_ms()));
-  const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, "/api/v3/account", query, body, 20, false);
+  params.add("omitZeroBalances", "true");
+  return signed_request(HttpSession::Method::kGet, "/api/v3/account", std::move(params), 20);
 }
 
 HttpResponse BinanceRestClient::open_orders(std::string_view symbol) {
   QueryString params;
-  params.add("symbol", symbol)
-      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
-      .add("timestamp", std::to_string(timestamp_ms()));
-  const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, endpoints_.open_orders.path, query, body,
-              endpoints_.open_orders.weight, false);
+  params.add("symbol", symbol);
+  return signed_request(HttpSession::Method::kGet, endpoints_.open_orders.path, std::move(params),
+                        endpoints_.open_orders.weight);
 }
 
 HttpResponse BinanceRestClient::my_trades(std::string_view symbol, VenueOrderId order_id) {
   QueryString params;
-  params.add("symbol", symbol)
-      .add("orderId", std::to_string(order_id))
-      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
-      .add("timestamp", std::to_string(timestamp_ms()));
-  const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, endpoints_.my_trades.path, query, body,
-              endpoints_.my_trades.weight, false);
+  params.add("symbol", symbol).add("orderId", std::to_string(order_id));
+  return signed_request(HttpSession::Method::kGet, endpoints_.my_trades.path, std::move(params),
+                        endpoints_.my_trades.weight);
 }
 
 HttpResponse BinanceRestClient::history_between(const BinanceEndpoint& endpoint,
@@ -152,11 +172,9 @@ HttpResponse BinanceRestClient::history_between(const BinanceEndpoint& endpoint,
   params.add("symbol", symbol)
       .add("startTime", std::to_string(start_ms))
       .add("endTime", std::to_string(end_ms))
-      .add("limit", "1000")
-      .add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
-      .add("timestamp", std::to_string(timestamp_ms()));
-  const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(HttpSession::Method::kGet, endpoint.path, query, body, endpoint.weight, false);
+      .add("limit", "1000");
+  return signed_request(HttpSession::Method::kGet, endpoint.path, std::move(params),
+                        endpoint.weight);
 }
 
 HttpResponse BinanceRestClient::my_trades_between(std::string_view symbol, std::int64_t start_ms,
@@ -173,13 +191,19 @@ HttpResponse BinanceRestClient::ticker_price(std::string_view symbol) {
   QueryString params;
   params.add("symbol", symbol);
   return send(HttpSession::Method::kGet, endpoints_.ticker_price.path, params.text(), "",
-              endpoints_.ticker_price.weight, false);
+              endpoints_.ticker_price.weight, false, *credentials());
 }
 
 void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
                                        std::int64_t timestamp, std::string& body) const {
+  new_order_body(command, instrument, timestamp, *credentials()->signer, body);
+}
+
+void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
+                                       std::int64_t timestamp, const RequestSigner& signer,
+                                       std::string& body) const {
   if (config_.market == BinanceMarket::kUsdm) {
-    usdm_new_order_body(command, instrument, timestamp, config_.recv_window_ns / kNsPerMs, *signer_,
+    usdm_new_order_body(command, instrument, timestamp, config_.recv_window_ns / kNsPerMs, signer,
                         body);
     return;
   }
@@ -190,7 +214,7 @@ void BinanceRestClient::new_order_body(const OrderCommand& command, const Instru
   append_integer_param(body, "recvWindow", config_.recv_window_ns / kNsPerMs);
   append_integer_param(body, "timestamp", timestamp);
   // Everything in the form body: the signature covers it, nothing of the order is in the URL.
-  sign_body(*signer_, body);
+  sign_body(signer, body);
 }
 
 OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instrument& instrument) {
@@ -201,15 +225,28 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
     call.answer.why = clock_guard_.status(clock_.now_ns());
     return call;
   }
-  new_order_body(command, instrument, timestamp_ms(), order_body_);
+  const auto pair = credentials();
+  new_order_body(command, instrument, timestamp_ms(), *pair->signer, order_body_);
   const HttpResponse response = send(HttpSession::Method::kPost, endpoints_.order.path,
-                                     std::string(), order_body_, endpoints_.order.weight, true);
+                                     std::string(), order_body_, endpoints_.order.weight, true,
+                                     *pair);
+  if (response.step == "rate_limit") {
+    OrderCall refused;
+    refused.sent = false;
+    refused.answer.outcome = OrderOutcome::kRejected;
+    refused.answer.rate_limited = true;
+    refused.answer.why = "not sent: the request budget is used up";
+    return refused;
+  }
+  return order_answer(response);
+}
+
+OrderCall BinanceRestClient::order_answer(const HttpResponse& response) {
+  OrderCall call;
   if (response.step == "rate_limit") {
     call.sent = false;
-    call.answer.outcome = OrderOutcome::kRejected;
-    call.answer.rate_limited = true;
     call.answer.why = "not sent: the request budget is used up";
-    return call;
+    return call;  // kUnknown: nothing learnt
   }
   call.answer = classify_order_answer(response);
   if (call.answer.outcome == OrderOutcome::kClockSkew) clock_guard_.invalidate();
@@ -227,27 +264,8 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
 }
 
 OrderCall BinanceRestClient::order_call(HttpSession::Method method, const std::string& path,
-                                        QueryString params, std::int64_t weight, bool is_order) {
-  params.add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
-      .add("timestamp", std::to_string(timestamp_ms()));
-  const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  OrderCall call;
-  const HttpResponse response = send(method, path, query, body, weight, is_order);
-  if (response.step == "rate_limit") {
-    call.sent = false;
-    call.answer.why = "not sent: the request budget is used up";
-    return call;  // kUnknown: nothing learnt
-  }
-  call.answer = classify_order_answer(response);
-  if (call.answer.outcome == OrderOutcome::kClockSkew) clock_guard_.invalidate();
-  if (call.answer.outcome == OrderOutcome::kAccepted) {
-    auto report = parse_order_report(response.body);
-    if (report)
-      call.report = std::move(*report);
-    else
-      call.answer.outcome = OrderOutcome::kUnknown;
-  }
-  return call;
+                                        QueryString params, std::int64_t weight) {
+  return order_answer(signed_request(method, path, std::move(params), weight));
 }
 
 OrderCall BinanceRestClient::query_order(std::string_view symbol,
@@ -255,7 +273,7 @@ OrderCall BinanceRestClient::query_order(std::string_view symbol,
   QueryString params;
   params.add("symbol", symbol).add("origClientOrderId", client_order_id);
   return order_call(HttpSession::Method::kGet, endpoints_.query_order.path, std::move(params),
-                    endpoints_.query_order.weight, false);
+                    endpoints_.query_order.weight);
 }
 
 OrderCall BinanceRestClient::cancel_order(std::string_view symbol,
@@ -263,15 +281,17 @@ OrderCall BinanceRestClient::cancel_order(std::string_view symbol,
   QueryString params;
   params.add("symbol", symbol).add("origClientOrderId", client_order_id);
   return order_call(HttpSession::Method::kDelete, endpoints_.order.path, std::move(params),
-                    endpoints_.order.weight, false);
+                    endpoints_.order.weight);
 }
 
 HttpResponse BinanceRestClient::signed_request(HttpSession::Method method, const std::string& path,
-                                               QueryString params, std::int64_t weight) {
+                                               QueryString params, std::int64_t weight,
+                                               bool is_order) {
+  const auto pair = credentials();
   params.add("recvWindow", std::to_string(config_.recv_window_ns / kNsPerMs))
       .add("timestamp", std::to_string(timestamp_ms()));
-  const auto [query, body] = sign_rest(*signer_, params.text(), "");
-  return send(method, path, query, body, weight, false);
+  const auto [query, body] = sign_rest(*pair->signer, params.text(), "");
+  return send(method, path, query, body, weight, is_order, *pair);
 }
 
 HttpResponse BinanceRestClient::position_mode() {

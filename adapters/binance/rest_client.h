@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,11 +35,27 @@ struct OrderCall {
   bool sent = true;                        // false: refused locally (rate limit, clock), not sent
 };
 
+// An API key and the signer of its secret: always taken and replaced together, so no request
+// is ever signed with one key pair and sent with the other.
+struct BinanceCredentials {
+  Secret api_key;
+  std::unique_ptr<RequestSigner> signer;
+  std::string fingerprint;  // of the API key
+};
+
 class BinanceRestClient {
  public:
   BinanceRestClient(const BinanceRestConfig& config, Secret api_key,
                     std::unique_ptr<RequestSigner> signer, const Clock& clock,
                     boost::asio::ssl::context& tls);
+
+  // Any thread: the key pair requests are signed with from now on. A request already being
+  // built or sent finishes with the pair it started with.
+  void rotate(Secret api_key, std::unique_ptr<RequestSigner> signer);
+  // Any thread: the pair in use (a request keeps its copy until it is answered).
+  std::shared_ptr<const BinanceCredentials> credentials() const;
+  // Pairs replaced by rotate() that a request still holds (0: the old key may be revoked).
+  std::size_t retiring() const;
 
   // https://, or http:// to a loopback host only.
   bool valid(std::string& error) const;
@@ -67,8 +84,6 @@ class BinanceRestClient {
   HttpResponse position_risk();
   HttpResponse funding_income(std::int64_t start_ms, std::int64_t end_ms);
   BinanceMarket market() const { return config_.market; }
-  // For a private stream's own key requests (listenKey). Never log it.
-  const Secret& api_key() const { return api_key_; }
   const BinanceRestConfig& config() const { return config_; }
   // Start-up: a request the budget refuses (left over from an earlier run in the same
   // window) waits for the window to end instead of failing; a ban still refuses.
@@ -92,21 +107,29 @@ class BinanceRestClient {
 
  private:
   HttpResponse send(HttpSession::Method method, const std::string& path, const std::string& query,
-                    const std::string& body, std::int64_t weight, bool is_order);
+                    const std::string& body, std::int64_t weight, bool is_order,
+                    const BinanceCredentials& credentials);
   OrderCall order_call(HttpSession::Method method, const std::string& path, QueryString params,
-                       std::int64_t weight, bool is_order);
+                       std::int64_t weight);
+  // The answer of an order request (new, query, cancel), classified.
+  OrderCall order_answer(const HttpResponse& response);
   std::int64_t timestamp_ms() const;
   // A signed GET of `path` for `symbol` within [start_ms, end_ms], 1000 rows at most.
   HttpResponse history_between(const BinanceEndpoint& endpoint, std::string_view symbol,
                                std::int64_t start_ms, std::int64_t end_ms);
-  // A signed request of `path` with `params` (recvWindow and timestamp added).
+  // A signed request of `path` with `params` (recvWindow and timestamp added), signed and
+  // sent with one key pair.
   HttpResponse signed_request(HttpSession::Method method, const std::string& path,
-                              QueryString params, std::int64_t weight);
+                              QueryString params, std::int64_t weight, bool is_order = false);
+  void new_order_body(const OrderCommand& command, const Instrument& instrument,
+                      std::int64_t timestamp_ms, const RequestSigner& signer,
+                      std::string& body) const;
 
   BinanceRestConfig config_;
   const BinanceEndpoints& endpoints_;
-  Secret api_key_;
-  std::unique_ptr<RequestSigner> signer_;
+  mutable std::mutex credentials_mutex_;
+  std::shared_ptr<const BinanceCredentials> credentials_;
+  mutable std::vector<std::weak_ptr<const BinanceCredentials>> retired_;
   const Clock& clock_;
   std::optional<Url> base_;
   std::unique_ptr<HttpSession> session_;

@@ -84,6 +84,7 @@ void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig&
   if (key_type != "hmac" && key_type != "ed25519") {
     section.error("key_type", "expected \"hmac\" or \"ed25519\"");
   }
+  binance.key_type = key_type;
   section.text("rest_url", binance.rest.rest_url);
   if (const auto url = parse_url(binance.rest.rest_url); !url || !may_carry_secrets(*url)) {
     section.error("rest_url", "must be an https:// URL (http:// only for a loopback simulator)");
@@ -107,8 +108,7 @@ void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig&
 std::optional<BinanceVenueParts> binance_venue_parts(const std::string& key_type, Secret secret,
                                                      std::string& error) {
   BinanceVenueParts parts;
-  parts.signer = key_type == "ed25519" ? make_ed25519_signer(secret, error)
-                                       : make_hmac_signer(std::move(secret));
+  parts.signer = make_signer(key_type, std::move(secret), error);
   if (!parts.signer) return std::nullopt;
   parts.tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
   if (!error.empty()) return std::nullopt;

@@ -136,6 +136,12 @@ std::unique_ptr<RequestSigner> make_hmac_signer(Secret secret) {
   return std::make_unique<HmacSigner>(std::move(secret));
 }
 
+std::unique_ptr<RequestSigner> make_signer(std::string_view key_type, Secret secret,
+                                           std::string& error) {
+  return key_type == "ed25519" ? make_ed25519_signer(secret, error)
+                               : make_hmac_signer(std::move(secret));
+}
+
 std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::string& error) {
   BIO* bio = BIO_new_mem_buf(pem.reveal().data(), static_cast<int>(pem.reveal().size()));
   EVP_PKEY* key =

@@ -41,6 +41,9 @@ class RequestSigner {
 std::unique_ptr<RequestSigner> make_hmac_signer(Secret secret);
 // Ed25519 from a PKCS#8 PEM private key. nullptr with the reason (never the key) in `error`.
 std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::string& error);
+// By [execution] key_type: "hmac" or "ed25519"; nullptr with `error` for a key it cannot use.
+std::unique_ptr<RequestSigner> make_signer(std::string_view key_type, Secret secret,
+                                           std::string& error);
 
 // Appends `name=value` to `out` (with a leading '&' unless `out` is empty), the value
 // percent-encoded (RFC 3986: everything but A-Z a-z 0-9 - _ . ~).

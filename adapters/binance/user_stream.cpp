@@ -41,6 +41,16 @@ void BinanceUserStream::stop() {
   thread_.join();
 }
 
+void BinanceUserStream::renew() {
+  boost::asio::post(io_, [this] {
+    if (stopping_) return;
+    backoff_.reset();
+    retry_timer_.cancel();
+    client_.abort();
+    lost("the API keys were rotated; subscribing again with the new key");
+  });
+}
+
 void BinanceUserStream::connect() {
   if (!stopping_) client_.connect(url_);
 }

@@ -41,6 +41,9 @@ class UserStreamChannel {
   virtual void start() = 0;
   virtual void stop() = 0;
   virtual bool live() const = 0;  // any thread
+  // Any thread: drops the connection and subscribes again at once, with the key pair in use
+  // now (after a key rotation). Liveness is reported lost and back as for any reconnection.
+  virtual void renew() = 0;
 };
 
 class BinanceUserStream final : public UserStreamChannel {
@@ -54,6 +57,7 @@ class BinanceUserStream final : public UserStreamChannel {
   void start() override;
   void stop() override;
   bool live() const override { return live_.load(); }
+  void renew() override;
   std::uint64_t connects() const { return connects_.load(); }
   std::uint64_t unreadable() const { return unreadable_.load(); }
 

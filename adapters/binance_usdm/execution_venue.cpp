@@ -140,7 +140,7 @@ std::unique_ptr<UserStreamChannel> UsdmExecutionVenue::make_user_stream(std::str
   stream.timeouts = config_.ws_timeouts;
   stream.keepalive_ns = usdm_.listen_key_keepalive_ns;
   return std::make_unique<UsdmUserStream>(
-      stream, Secret(std::string(rest_.api_key().reveal())), tls_,
+      stream, [this] { return rest_.credentials(); }, tls_,
       UsdmUserStreamCallbacks{[this](const UsdmUserEvent& event) { on_event(event); },
                               [this](bool live) { on_stream_liveness(live); }});
 }

@@ -8,10 +8,12 @@
 
 namespace sigex {
 
-UsdmUserStream::UsdmUserStream(UsdmUserStreamConfig config, Secret api_key,
-                               boost::asio::ssl::context& tls, UsdmUserStreamCallbacks callbacks)
+UsdmUserStream::UsdmUserStream(
+    UsdmUserStreamConfig config,
+    std::function<std::shared_ptr<const BinanceCredentials>()> credentials,
+    boost::asio::ssl::context& tls, UsdmUserStreamCallbacks callbacks)
     : config_(std::move(config)),
-      api_key_(std::move(api_key)),
+      credentials_(std::move(credentials)),
       callbacks_(std::move(callbacks)),
       rest_(config_.rest_url, tls, config_.rest_timeouts),
       client_(io_, tls,
@@ -43,10 +45,22 @@ void UsdmUserStream::stop() {
   thread_.join();
 }
 
+void UsdmUserStream::renew() {
+  boost::asio::post(io_, [this] {
+    if (stopping_) return;
+    backoff_.reset();
+    keepalive_timer_.cancel();
+    retry_timer_.cancel();
+    client_.abort();
+    lost("the API keys were rotated; a new listenKey is asked for with the new key");
+  });
+}
+
 std::optional<std::string> UsdmUserStream::listen_key(HttpSession::Method method,
                                                       std::string& why) {
-  const HttpResponse response = rest_.request(method, "/fapi/v1/listenKey", "",
-                                              {{"X-MBX-APIKEY", std::string(api_key_.reveal())}});
+  const auto pair = credentials_();
+  const HttpResponse response = rest_.request(
+      method, "/fapi/v1/listenKey", "", {{"X-MBX-APIKEY", std::string(pair->api_key.reveal())}});
   if (response.transport_failed()) {
     why = response.step + " failed: " + response.error.message();
     return std::nullopt;

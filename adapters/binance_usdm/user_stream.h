@@ -21,6 +21,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "adapters/binance/rest_client.h"
 #include "adapters/binance/user_stream.h"
 #include "adapters/binance_usdm/parse_user_stream.h"
 #include "adapters/net/backoff.h"
@@ -45,8 +46,10 @@ struct UsdmUserStreamCallbacks {
 
 class UsdmUserStream final : public UserStreamChannel {
  public:
-  UsdmUserStream(UsdmUserStreamConfig config, Secret api_key, boost::asio::ssl::context& tls,
-                 UsdmUserStreamCallbacks callbacks);
+  // `credentials`: the key pair in use (the REST client's), asked at each listenKey request.
+  UsdmUserStream(UsdmUserStreamConfig config,
+                 std::function<std::shared_ptr<const BinanceCredentials>()> credentials,
+                 boost::asio::ssl::context& tls, UsdmUserStreamCallbacks callbacks);
   ~UsdmUserStream() override;
   UsdmUserStream(const UsdmUserStream&) = delete;
   UsdmUserStream& operator=(const UsdmUserStream&) = delete;
@@ -54,6 +57,7 @@ class UsdmUserStream final : public UserStreamChannel {
   void start() override;
   void stop() override;
   bool live() const override { return live_.load(); }
+  void renew() override;
   std::uint64_t connects() const { return connects_.load(); }
   std::uint64_t keepalives() const { return keepalives_.load(); }
   std::uint64_t unreadable() const { return unreadable_.load(); }
@@ -68,7 +72,7 @@ class UsdmUserStream final : public UserStreamChannel {
   void lost(std::string_view why);
 
   UsdmUserStreamConfig config_;
-  Secret api_key_;
+  std::function<std::shared_ptr<const BinanceCredentials>()> credentials_;
   UsdmUserStreamCallbacks callbacks_;
   boost::asio::io_context io_;
   HttpSession rest_;  // the stream's I/O thread only

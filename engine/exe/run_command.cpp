@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "adapters/net/digest.h"
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
 #include "adapters/service/metrics_server.h"
@@ -120,6 +121,8 @@ class Daemon final : private ConsoleHost {
   // Reads the key sources of `fresh` again and swaps the keys in use; what was reloaded
   // (", the Token Metrics API keys"), with `problems` set for sources that failed.
   std::string reload_keys(const AppConfig& fresh, std::string& problems);
+  void reload_venue_keys(const ExecutionConfig& execution, std::string& reloaded,
+                         std::string& problems);
   DaemonStatus status() const override;
   std::string metrics() const override;
   std::string check_scope(std::string_view scope) const override;
@@ -173,6 +176,8 @@ class Daemon final : private ConsoleHost {
   std::condition_variable watchdog_wake_;
   bool watchdog_stop_ = false;
 
+  std::string venue_key_origin_;    // where the exchange API key in use came from
+  std::string venue_secret_print_;  // the fingerprint of its secret (a reload compares it)
   std::atomic<TimeNs> last_market_event_ns_{0};
   std::atomic<TimeNs> ready_since_ns_{0};
   TimeNs started_ns_ = 0;
@@ -210,8 +215,10 @@ bool Daemon::start_venue(std::string& error) {
     error = api_secret.error();
     return false;
   }
-  log_info("{} API key from {}, signing key from {}", execution.venue, api_key->origin,
-           api_secret->origin);
+  log_info("{} API key {} from {}, signing key from {}", execution.venue,
+           fingerprint(api_key->secret), api_key->origin, api_secret->origin);
+  venue_key_origin_ = api_key->origin;
+  venue_secret_print_ = fingerprint(api_secret->secret);
   phase("checking the exchange clock skew, trading rules, balances and open orders");
   live_venue_ = execution.settings->make_venue(
       instruments_, {std::move(api_key->secret), std::move(api_secret->secret)}, clock_,
@@ -770,7 +777,44 @@ std::string Daemon::reload_keys(const AppConfig& fresh, std::string& problems) {
       problems += error;
     }
   }
+  if (live_venue_) reload_venue_keys(fresh.execution, reloaded, problems);
   return reloaded;
+}
+
+void Daemon::reload_venue_keys(const ExecutionConfig& execution, std::string& reloaded,
+                               std::string& problems) {
+  // Environment variables are read once (and removed): keys from there need a restart.
+  auto from_environment_only = [](const SecretSource& source) {
+    return source.credential.empty() && source.file.empty();
+  };
+  if (from_environment_only(execution.api_key) && from_environment_only(execution.api_secret))
+    return;
+  auto api_key = load_secret(execution.api_key);
+  auto api_secret = load_secret(execution.api_secret);
+  if (!api_key || !api_secret) {
+    const std::string error = !api_key ? api_key.error() : api_secret.error();
+    log_error("reload: {}; the exchange keys in use are kept", error);
+    problems += (problems.empty() ? "" : "; ") + error;
+    return;
+  }
+  const std::string secret_print = fingerprint(api_secret->secret);
+  if (fingerprint(api_key->secret) == live_venue_->key_fingerprint() &&
+      secret_print == venue_secret_print_) {
+    reloaded += ", the exchange keys (unchanged)";
+    return;
+  }
+  std::string error;
+  const std::string origin = api_key->origin;
+  if (!live_venue_->rotate_keys({std::move(api_key->secret), std::move(api_secret->secret)},
+                                error)) {
+    log_error("reload: the new exchange signing key cannot be used: {}; the keys in use are kept",
+              error);
+    problems += (problems.empty() ? "" : "; ") + error;
+    return;
+  }
+  venue_key_origin_ = origin;
+  venue_secret_print_ = secret_print;
+  reloaded += ", the exchange keys (rotated to " + live_venue_->key_fingerprint() + ")";
 }
 
 void Daemon::watchdog_thread() {
@@ -851,6 +895,11 @@ DaemonStatus Daemon::status() const {
     if (component != nullptr) component->write_status(s, now_ns);
   }
   describe_core(s, *core_.engine, core_.signal_gate.get(), config_.engine.cash_asset);
+  if (live_venue_) {
+    s.keys.push_back({std::string(config_.execution.venue) + " API key", "current",
+                      live_venue_->key_fingerprint(), venue_key_origin_, true});
+    s.keys_retiring += live_venue_->keys_retiring();
+  }
   return s;
 }
 

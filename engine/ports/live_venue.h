@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/secret.h"
 #include "engine/core/time.h"
 #include "engine/metrics/latency_histogram.h"
 #include "engine/order/account_order.h"
@@ -16,6 +17,12 @@
 #include "engine/ports/reporting_component.h"
 
 namespace sigex {
+
+// The keys of a live account, loaded by the composition root from where [execution] says.
+struct VenueKeys {
+  Secret api_key;
+  Secret api_secret;
+};
 
 class LiveVenue : public ExecutionVenue, public ReportingComponent {
  public:
@@ -35,6 +42,15 @@ class LiveVenue : public ExecutionVenue, public ReportingComponent {
   virtual DurationNs history_lookback_ns() const = 0;
   // Decision -> order on the wire, recorded on the I/O thread. Before start().
   virtual void set_wire_latency(LatencyHistogram* histogram) = 0;
+  // Key rotation (a reload), any thread: requests are signed with `keys` from now on (a
+  // request under way finishes with the pair it started with) and the private stream
+  // subscribes again with them. False with `error` when the secret cannot sign (nothing
+  // changes).
+  virtual bool rotate_keys(VenueKeys keys, std::string& error) = 0;
+  // The fingerprint of the API key in use (never the key).
+  virtual std::string key_fingerprint() const = 0;
+  // Requests still under way with a replaced key pair (0: the old key may be revoked).
+  virtual std::size_t keys_retiring() const = 0;
 };
 
 }  // namespace sigex

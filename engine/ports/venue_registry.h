@@ -66,12 +66,6 @@ class MarketDataSettings {
   }
 };
 
-// The keys of a live account, loaded by the composition root from where [execution] says.
-struct VenueKeys {
-  Secret api_key;
-  Secret api_secret;
-};
-
 // The venue-specific part of [execution], read and valid.
 class ExecutionSettings {
  public:

@@ -6,6 +6,7 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -95,6 +96,7 @@ class ExchangeSimulator::Impl {
                 [this](const SimRequest& request) { return handle(request); }) {
     balances.clear();
     for (const auto& [asset, amount] : options_.balances) balances[asset] = amount.raw;
+    api_keys[options_.api_key] = options_.secret;
   }
 
   bool start(std::string& error_text) {
@@ -129,8 +131,37 @@ class ExchangeSimulator::Impl {
   std::deque<std::pair<ExchangeFault, int>> faults;
   std::vector<SimOrder> orders;
   std::uint64_t placed = 0, order_requests = 0, signature_failures = 0;
+  // API keys of the account: key -> secret; revoked keys answer -2015.
+  std::map<std::string, std::string, std::less<>> api_keys;
+  std::set<std::string, std::less<>> revoked_keys;
+  std::map<std::string, std::uint64_t, std::less<>> requests_by_key;
+  std::uint64_t requests_with_revoked_key = 0;
+
+  // Revoking a key ends the user data streams opened with it (the worst the venue does).
+  void revoke(const std::string& key) {
+    api_keys.erase(key);
+    revoked_keys.insert(key);
+    for (auto it = subscriber_keys_.begin(); it != subscriber_keys_.end();) {
+      if (it->second == key) {
+        server_.websocket_drop(it->first);
+        std::erase(subscribers, it->first);
+        it = subscriber_keys_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (listen_key_owner_ == key) listen_key_.clear();
+  }
 
  private:
+  // The secret of a key the account has, counting every use; nullptr when unknown or revoked.
+  const std::string* secret_of(std::string_view key) {
+    ++requests_by_key[std::string(key)];
+    if (revoked_keys.contains(key)) ++requests_with_revoked_key;
+    const auto found = api_keys.find(key);
+    return found == api_keys.end() ? nullptr : &found->second;
+  }
+
   SimReply handle(const SimRequest& request) {
     std::lock_guard lock(mutex);
     ++requests;
@@ -177,7 +208,8 @@ class ExchangeSimulator::Impl {
           fmt::format(R"({{"symbol":"{}","price":"{}"}})", symbol, format_decimal(price.raw, 8)));
     }
     // Signed endpoints.
-    if (request.header("X-MBX-APIKEY") != options_.api_key)
+    const std::string* secret = secret_of(request.header("X-MBX-APIKEY"));
+    if (secret == nullptr)
       return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
     std::string payload = query + request.body;
     const auto at = payload.rfind("signature=");
@@ -185,7 +217,7 @@ class ExchangeSimulator::Impl {
       return error(400, -1102, "Mandatory parameter 'signature' was not sent.");
     const std::string signature = payload.substr(at + 10);
     payload.resize(at > 0 && payload[at - 1] == '&' ? at - 1 : at);
-    if (hmac_sha256_hex(options_.secret, payload) != signature) {
+    if (hmac_sha256_hex(*secret, payload) != signature) {
       ++signature_failures;
       return error(400, -1022, "Signature for this request is not valid.");
     }
@@ -293,10 +325,11 @@ class ExchangeSimulator::Impl {
 
   // POST (the active key, or a new one), PUT (extend; -1125 when it is gone), DELETE.
   SimReply listen_key(const SimRequest& request) {
-    if (request.header("X-MBX-APIKEY") != options_.api_key)
+    if (secret_of(request.header("X-MBX-APIKEY")) == nullptr)
       return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
     if (request.method == "POST") {
       if (listen_key_.empty()) listen_key_ = "simListenKey" + std::to_string(++listen_keys_);
+      listen_key_owner_ = std::string(request.header("X-MBX-APIKEY"));
       ++listen_key_requests;
       return ok(R"({"listenKey":")" + listen_key_ + "\"}");
     }
@@ -722,13 +755,15 @@ class ExchangeSimulator::Impl {
     }
     const std::string payload = ws_api_payload(params);
     std::map<std::string, std::string> named(params.begin(), params.end());
-    if (named["apiKey"] != options_.api_key)
+    const std::string* secret = secret_of(named["apiKey"]);
+    if (secret == nullptr)
       return answer_error(401, -2015, "Invalid API-key, IP, or permissions for action.");
-    if (hmac_sha256_hex(options_.secret, payload) != signature) {
+    if (hmac_sha256_hex(*secret, payload) != signature) {
       ++signature_failures;
       return answer_error(400, -1022, "Signature for this request is not valid.");
     }
     subscribers.push_back(socket);
+    subscriber_keys_[socket] = named["apiKey"];
     server_.websocket_send(
         socket, fmt::format(R"({{"id":{},"status":200,"result":{{"subscriptionId":0}}}})", id));
     ++subscriptions;
@@ -747,6 +782,7 @@ class ExchangeSimulator::Impl {
       return;
     }
     subscribers.push_back(socket);
+    subscriber_keys_[socket] = listen_key_owner_;
     ++subscriptions;
     subscriptions_changed.notify_all();
   }
@@ -754,6 +790,7 @@ class ExchangeSimulator::Impl {
   void on_websocket_closed(SimSocketId socket) {
     std::lock_guard lock(mutex);
     std::erase(subscribers, socket);
+    subscriber_keys_.erase(socket);
   }
 
   void drop_user_streams() {
@@ -762,6 +799,8 @@ class ExchangeSimulator::Impl {
   }
 
   std::vector<SimSocketId> subscribers;
+  std::map<SimSocketId, std::string> subscriber_keys_;  // the key each stream was opened with
+  std::string listen_key_owner_;                        // USD-M: the key that asked for it
   std::uint64_t subscriptions = 0, reports_sent = 0;
   mutable std::condition_variable subscriptions_changed;
   int duplicate_reports_ = 0;
@@ -1148,6 +1187,28 @@ std::uint64_t ExchangeSimulator::order_requests() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->order_requests;
 }
+void ExchangeSimulator::add_api_key(const std::string& key, const std::string& secret) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->api_keys[key] = secret;
+  impl_->revoked_keys.erase(key);
+}
+
+void ExchangeSimulator::revoke_api_key(const std::string& key) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->revoke(key);
+}
+
+std::uint64_t ExchangeSimulator::requests_with_key(const std::string& key) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto found = impl_->requests_by_key.find(key);
+  return found == impl_->requests_by_key.end() ? 0 : found->second;
+}
+
+std::uint64_t ExchangeSimulator::requests_with_revoked_key() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->requests_with_revoked_key;
+}
+
 std::uint64_t ExchangeSimulator::signature_failures() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->signature_failures;

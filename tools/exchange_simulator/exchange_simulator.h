@@ -112,6 +112,13 @@ class ExchangeSimulator {
   std::uint64_t orders_placed() const;   // orders that reached the book
   std::uint64_t order_requests() const;  // POST /api/v3/order received
   std::uint64_t signature_failures() const;
+  // The account's API keys, as Binance's API management page handles them: options.api_key is
+  // there from the start; more can be created, any revoked (-2015 from then on, and the user
+  // data streams opened with it end). Signed requests, listenKey and WebSocket API calls count.
+  void add_api_key(const std::string& key, const std::string& secret);
+  void revoke_api_key(const std::string& key);
+  std::uint64_t requests_with_key(const std::string& key) const;
+  std::uint64_t requests_with_revoked_key() const;  // received after the key was revoked
   SimOrderView order(const std::string& client_order_id) const;  // the latest with that id
   // How many orders were placed with this client id (more than one = traded twice).
   int orders_with_id(const std::string& client_order_id) const;

@@ -488,5 +488,84 @@ TEST_F(UserStreamTest, WhileTheStreamIsDownOrdersArePolledThenItReconnects) {
   ASSERT_TRUE(pump([&] { return venue_->stream_live(); }));
 }
 
+// ---- Key rotation ----------------------------------------------------------------------------
+
+// A new key pair while an order rests: the stream subscribes again with the new key, the fill
+// arrives over it once, the old key is revoked once no request holds it, and nothing is sent
+// with it afterwards.
+TEST_F(UserStreamTest, KeysRotateWhileAnOrderRestsAndTheStreamSubscribesAgainWithTheNewKey) {
+  const ClientOrderId id = resting_order();
+  simulator_->add_api_key("sim-api-key-2", "sim-secret-2");
+  std::string error;
+  ASSERT_TRUE(venue_->rotate_keys(
+      {Secret(std::string("sim-api-key-2")), Secret(std::string("sim-secret-2"))}, error))
+      << error;
+  EXPECT_EQ(venue_->key_fingerprint(), fingerprint(Secret(std::string("sim-api-key-2"))));
+  ASSERT_TRUE(simulator_->wait_for_subscriptions(2, 10'000));
+  ASSERT_TRUE(pump([&] { return venue_->stream_live() && venue_->keys_retiring() == 0; }));
+  simulator_->revoke_api_key("sim-api-key");
+
+  const std::uint64_t reports = venue_->counters().stream_reports.load();
+  simulator_->set_price("BTCUSDT", price("58900"));
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_GT(venue_->counters().stream_reports.load(), reports);  // over the new subscription
+  EXPECT_EQ(simulator_->requests_with_revoked_key(), 0u);
+  EXPECT_GT(simulator_->requests_with_key("sim-api-key-2"), 0u);
+  EXPECT_EQ(venue_->key_rotations(), 1u);
+}
+
+// Orders keep flowing while the keys change under them: each intent is one exchange order
+// filled once, no answer is -2015, and the revoked key is never used after the rotation ends.
+TEST_F(BinanceVenueTest, KeysRotateUnderLoadWithoutALostOrDuplicatedOrder) {
+  simulator_->add_api_key("sim-api-key-2", "sim-secret-2");
+  std::vector<ClientOrderId> ids;
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    OrderIntent order = intent();
+    order.intent = IntentKey{100 + i};
+    order.quantity = quantity("0.001");
+    ids.push_back(*orders_->submit(0, "sf", order, clock_.now_ns()));
+    if (i == 9) {
+      std::string error;
+      ASSERT_TRUE(venue_->rotate_keys(
+          {Secret(std::string("sim-api-key-2")), Secret(std::string("sim-secret-2"))}, error))
+          << error;
+    }
+    if (i == 12) {
+      ASSERT_TRUE(pump([&] { return venue_->keys_retiring() == 0; }));
+      simulator_->revoke_api_key("sim-api-key");
+    }
+  }
+  ASSERT_TRUE(pump([&] {
+    for (const auto& id : ids)
+      if (orders_->find(id.view())->state != OrderState::kFilled) return false;
+    return true;
+  }));
+  for (const auto& id : ids) EXPECT_EQ(simulator_->orders_with_id(std::string(id.view())), 1);
+  EXPECT_EQ(simulator_->executed_total("BTCUSDT"), quantity("0.02"));
+  EXPECT_EQ(filled_, simulator_->executed_total("BTCUSDT"));
+  EXPECT_EQ(fills_, simulator_->trades());
+  EXPECT_EQ(simulator_->requests_with_revoked_key(), 0u);
+  EXPECT_EQ(simulator_->signature_failures(), 0u);
+}
+
+class Ed25519KeyTypeTest : public BinanceVenueTest {
+ protected:
+  void configure() override { config_.key_type = "ed25519"; }
+};
+
+TEST_F(Ed25519KeyTypeTest, ANewSigningKeyThatCannotSignChangesNothing) {
+  const std::string before = venue_->key_fingerprint();
+  std::string error;
+  EXPECT_FALSE(venue_->rotate_keys(
+      {Secret(std::string("sim-api-key-2")), Secret(std::string("not a PEM key"))}, error));
+  EXPECT_NE(error.find("PEM"), std::string::npos);
+  EXPECT_EQ(error.find("not a PEM key"), std::string::npos);  // never the secret
+  EXPECT_EQ(venue_->key_fingerprint(), before);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+}
+
 }  // namespace
 }  // namespace sigex

@@ -410,6 +410,23 @@ TEST_F(UsdmUserStreamTest, TheListenKeyIsKeptAliveAndAnExpiredOneIsReplaced) {
   expect_one_order_fills_once_and_positions_agree(id);
 }
 
+TEST_F(UsdmUserStreamTest, RotatedKeysAskForTheListenKeyAgainAndTheOldKeyIsNeverUsedAfter) {
+  simulator_->add_api_key("sim-api-key-2", "sim-secret-2");
+  std::string error;
+  ASSERT_TRUE(venue_->rotate_keys(
+      {Secret(std::string("sim-api-key-2")), Secret(std::string("sim-secret-2"))}, error))
+      << error;
+  ASSERT_TRUE(simulator_->wait_for_subscriptions(2, 10'000));
+  ASSERT_TRUE(pump([&] { return venue_->stream_live() && venue_->keys_retiring() == 0; }));
+  simulator_->revoke_api_key("sim-api-key");
+  const ClientOrderId id = *orders_->submit(0, "gt", intent(Side::kSell), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return terminal(id); }));
+  expect_one_order_fills_once_and_positions_agree(id);
+  ASSERT_TRUE(pump([&] { return simulator_->listen_key_keepalives() >= 2; }));
+  EXPECT_TRUE(venue_->stream_live());  // revoking the old key did not end the new stream
+  EXPECT_EQ(simulator_->requests_with_revoked_key(), 0u);
+}
+
 TEST_F(UsdmUserStreamTest, DuplicatedAndReorderedReportsCountEachFillOnce) {
   simulator_->reorder_next_reports();
   simulator_->duplicate_next_reports(3);
