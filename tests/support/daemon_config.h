@@ -20,6 +20,7 @@ struct DaemonConfig {
   std::string extra_service;  // more [service] lines
   std::string risk = "max_order_notional = \"2000\"";
   std::string token_metrics_url;  // "" : no [token_metrics]
+  std::string tm_key_source = "api_key_env = \"SIGEX_TM_API_KEY\"";  // where its key is
   std::string extra;              // appended sections
   std::string eth_extra;          // more ETHUSDT instrument lines (e.g. kind = "perpetual")
   std::string strategy_extra;     // more [strategy.signal_follow] lines
@@ -112,7 +113,7 @@ token_symbol = "BTC"
                                                                 : fmt::format(R"(
 [token_metrics]
 base_url = "{}"
-api_key_env = "SIGEX_TM_API_KEY"
+{}
 api_key_credential = ""
 resolve_tokens = false
 request_timeout_ms = 5000
@@ -121,7 +122,8 @@ interval_s = 3600
 [token_metrics.grades]
 enabled = false
 )",
-                                                                              c.token_metrics_url)),
+                                                                              c.token_metrics_url,
+                                                                              c.tm_key_source)),
                      fmt::arg("extra", c.extra));
 }
 

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "adapters/net/digest.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
 #include "engine/journal/input_log.h"
@@ -47,6 +48,7 @@ struct DaemonSettings {
   std::string extra_service;  // more [service] lines
   std::string risk = "max_order_notional = \"2000\"";
   bool eth_perpetual = false;  // ETHUSDT as a USD-M perpetual, signal_follow shorting it
+  std::string tm_key_source = "api_key_env = \"SIGEX_TM_API_KEY\"";
 };
 
 // A paper daemon's world: simulators on loopback ports, a state directory, a config file.
@@ -84,6 +86,7 @@ class DaemonWorld {
     config.extra_service = settings_.extra_service;
     config.risk = settings_.risk;
     if (settings_.token_metrics) config.token_metrics_url = tm->base_url();
+    config.tm_key_source = settings_.tm_key_source;
     if (settings_.eth_perpetual) {
       config.eth_step = "0.001";
       config.eth_extra = R"(kind = "perpetual"
@@ -615,6 +618,118 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
     }
   }
   EXPECT_GT(outputs.size(), 8u);
+}
+
+// Keys rotate without a restart (the operator's procedure in the README): new keys are created
+// at both simulators and written over the key files; `sigex ctl reload` swaps them in and
+// returns once no request holds an old key; the old keys are revoked; the user data stream is
+// subscribed again with the new key, Token Metrics polling goes on with its new key, and no
+// request carries a revoked key. No output ever shows a key, only fingerprints.
+TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt) {
+  const std::string old_key = "bnc-rotate-old-key-3c1d", old_secret = "bnc-rotate-old-secret-77ae";
+  const std::string new_key = "bnc-rotate-new-key-90b2", new_secret = "bnc-rotate-new-secret-5f10";
+  const std::string old_tm = "tm-rotate-old-key-4411", new_tm = "tm-rotate-new-key-8e2c";
+  ExchangeSimulatorOptions exchange_options;
+  exchange_options.api_key = old_key;
+  exchange_options.secret = old_secret;
+  exchange_options.exchange_info_path = binance_exchange_info_path();
+  ExchangeSimulator exchange(exchange_options);
+  std::string error;
+  ASSERT_TRUE(exchange.start(error)) << error;
+  exchange.set_price("ETHUSDT", price("2500"));
+
+  DaemonSettings settings;
+  settings.mode = "live";
+  settings.token_metrics = true;
+  DaemonWorld world(settings);
+  const auto file = [&](const std::string& name, const std::string& key) {
+    const auto path = world.directory.path() / name;
+    const auto temporary = path.string() + ".new";
+    std::ofstream(temporary) << key << "\n";
+    ::chmod(temporary.c_str(), 0600);
+    std::filesystem::rename(temporary, path);  // replaced at once, as an operator's mv does
+    return path.string();
+  };
+  world.tm->add_api_key(old_tm);
+  const std::string tm_file = file("tm-key", old_tm);
+  const std::string key_file = file("binance-key", old_key);
+  const std::string secret_file = file("binance-secret", old_secret);
+  const std::string ws = "ws://" + exchange.base_url().substr(7) + "/ws-api/v3";
+  world.write_config(fmt::format(
+      "[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
+      "api_key_env = \"\"\napi_key_file = \"{}\"\napi_secret_credential = \"\"\n"
+      "api_secret_env = \"\"\napi_secret_file = \"{}\"\n",
+      exchange.base_url(), ws, key_file, secret_file));
+  {
+    std::string text = read_file(world.config_path());
+    const std::string env_line = "api_key_env = \"SIGEX_TM_API_KEY\"";
+    ASSERT_NE(text.find(env_line), std::string::npos);
+    text.replace(text.find(env_line), env_line.size(),
+                 "api_key_env = \"\"\napi_key_file = \"" + tm_file + "\"");
+    std::ofstream(world.config_path()) << text;
+  }
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signal(3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+
+  std::vector<std::string> outputs;
+  auto daemon = world.start({}, "rotate");
+  ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
+  ASSERT_TRUE(exchange.wait_for_subscriptions(1, 10'000));
+  // The signal polled with the old Token Metrics key is traded with the old exchange key.
+  ASSERT_TRUE(world.notify->wait_for("orders 1, fills 1", 30s)) << daemon->stderr_text();
+  EXPECT_GT(world.tm->requests_with_key(old_tm), 0u);
+
+  // The operator's procedure: create, deploy, reload, verify, revoke.
+  exchange.add_api_key(new_key, new_secret);
+  world.tm->add_api_key(new_tm);
+  file("tm-key", new_tm);
+  file("binance-key", new_key);
+  file("binance-secret", new_secret);
+  const CommandResult reload = world.ctl({"reload"});
+  EXPECT_EQ(reload.exit_code, 0) << reload.out << reload.err;
+  EXPECT_NE(reload.out.find("the Token Metrics API keys (changed)"), std::string::npos)
+      << reload.out;
+  EXPECT_NE(reload.out.find("the exchange keys (rotated to " +
+                            fingerprint(Secret(std::string(new_key))) + ")"),
+            std::string::npos)
+      << reload.out;
+  const CommandResult status = world.ctl({"status", "--json"});
+  EXPECT_NE(status.out.find(fingerprint(Secret(std::string(new_key)))), std::string::npos);
+  EXPECT_NE(status.out.find(fingerprint(Secret(std::string(new_tm)))), std::string::npos);
+  EXPECT_EQ(status.out.find(fingerprint(Secret(std::string(old_tm)))), std::string::npos);
+  EXPECT_NE(status.out.find("\"keys_retiring\": 0"), std::string::npos) << status.out;
+  exchange.revoke_api_key(old_key);
+  world.tm->revoke_api_key(old_tm);
+
+  // The user data stream came back on the new key; trading state is intact.
+  ASSERT_TRUE(exchange.wait_for_subscriptions(2, 10'000));
+  const CommandResult after = world.ctl({"status"});
+  EXPECT_NE(after.out.find("(in use)"), std::string::npos) << after.out;
+  const std::string metrics = http_get(metrics_url(after.out));
+  EXPECT_NE(metrics.find("sigex_venue_api_key_info{fingerprint=\"" +
+                         fingerprint(Secret(std::string(new_key))) + "\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("sigex_tm_api_key_info"), std::string::npos);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  EXPECT_EQ(exchange.requests_with_revoked_key(), 0u);
+  EXPECT_EQ(world.tm->requests_with_revoked_key(), 0u);
+  EXPECT_GT(exchange.requests_with_key(new_key), 0u);
+
+  outputs = {reload.out + reload.err, status.out, after.out, metrics, daemon->stderr_text(),
+             daemon->stdout_text()};
+  for (const auto& message : world.notify->messages) outputs.push_back(message);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(world.directory.path())) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && !name.starts_with("binance-") && !name.starts_with("tm-key"))
+      outputs.push_back(read_file(entry.path()));
+  }
+  for (const std::string& output : outputs) {
+    for (const std::string& canary : {old_key, old_secret, new_key, new_secret, old_tm, new_tm}) {
+      EXPECT_EQ(output.find(canary), std::string::npos) << "a secret leaked:\n"
+                                                        << output.substr(0, 2000);
+    }
+  }
 }
 
 // A lost journal must never re-trade. The account shows an order of the configured strategy
