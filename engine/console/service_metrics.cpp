@@ -94,6 +94,7 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
              static_cast<double>(engine.counters().resync_requests));
 
   if (components.signals != nullptr) components.signals->write_metrics(out, now_ns);
+  if (components.webhook != nullptr) components.webhook->write_metrics(out, now_ns);
 
   // Orders.
   std::array<std::uint64_t, 10> by_state{};

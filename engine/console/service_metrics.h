@@ -36,9 +36,10 @@ struct MetricsComponents {
   const ReportingComponent* market_data = nullptr;
   const ReportingComponent* signals = nullptr;
   const ReportingComponent* venue = nullptr;
+  const ReportingComponent* webhook = nullptr;  // pushed signals
   std::uint64_t alerts() const {
     std::uint64_t total = 0;
-    for (const ReportingComponent* component : {market_data, signals, venue})
+    for (const ReportingComponent* component : {market_data, signals, venue, webhook})
       total += component ? component->alerts() : 0;
     return total;
   }

@@ -12,6 +12,7 @@
 #include "adapters/binance/parse_exchange_info.h"
 #include "adapters/service/metrics_server.h"
 #include "adapters/token_metrics/rest_client.h"
+#include "adapters/webhook/signal_webhook.h"
 #include "engine/core/calendar.h"
 #include "engine/exe/registry.h"
 #include "engine/order/client_order_id.h"
@@ -430,10 +431,53 @@ void read_strategies(ConfigSection section, AppConfig& config) {
   section.finish();
 }
 
-void read_signals(ConfigSection section, SignalGateConfig& signals) {
+void read_webhook(ConfigSection section, const std::string& config_path, WebhookConfig& webhook) {
+  webhook.enabled = section.present();
+  section.boolean("enabled", webhook.enabled);
+  section.text("listen", webhook.listen);
+  section.boolean("allow_remote", webhook.allow_remote);
+  std::string address;
+  std::uint16_t port = 0;
+  std::string error;
+  if (!parse_webhook_listen(webhook.listen, webhook.allow_remote, address, port, error))
+    section.error("listen", error);
+  section.text("tls_certificate_file", webhook.tls_certificate_file);
+  webhook.tls_certificate_file = resolve_path(config_path, webhook.tls_certificate_file);
+  section.text("tls_key_file", webhook.tls_key_file);
+  webhook.tls_key_file = resolve_path(config_path, webhook.tls_key_file);
+  if (webhook.tls_certificate_file.empty() != webhook.tls_key_file.empty())
+    section.error("tls_key_file", "tls_certificate_file and tls_key_file go together");
+  section.text("secret_credential", webhook.secret.credential);
+  section.text("secret_file", webhook.secret.file);
+  webhook.secret.file = resolve_path(config_path, webhook.secret.file);
+  section.text("secret_env", webhook.secret.env);
+  section.text("next_secret_credential", webhook.next_secret.credential);
+  section.text("next_secret_file", webhook.next_secret.file);
+  webhook.next_secret.file = resolve_path(config_path, webhook.next_secret.file);
+  section.text("next_secret_env", webhook.next_secret.env);
+  if (section.has("secret")) {
+    section.error("secret",
+                  "the secret never goes into the configuration file; use secret_credential "
+                  "(systemd LoadCredential=), secret_file (mode 0600) or secret_env");
+  }
+  section.seconds("max_clock_skew_s", webhook.max_clock_skew_ns, 5, 3'600);
+  std::int64_t body = static_cast<std::int64_t>(webhook.max_body_bytes);
+  section.integer("max_body_bytes", body, 256, 1'048'576);
+  webhook.max_body_bytes = static_cast<std::size_t>(body);
+  section.integer("requests_per_minute", webhook.requests_per_minute, 1, 100'000);
+  section.seconds("retention_s", webhook.retention_ns, 600, 90LL * 86'400);
+  if (webhook.retention_ns < 2 * webhook.max_clock_skew_ns)
+    section.error("retention_s", "must be at least twice max_clock_skew_s (nonces are "
+                                 "remembered for as long as a timestamp can be accepted)");
+  section.finish();
+}
+
+void read_signals(ConfigSection section, AppConfig& config) {
+  SignalGateConfig& signals = config.signals;
   section.seconds("max_daily_signal_age_s", signals.max_daily_signal_age_ns, 60, 365LL * 86'400);
   section.seconds("max_hourly_signal_age_s", signals.max_hourly_signal_age_ns, 60, 365LL * 86'400);
   section.seconds("max_grade_age_s", signals.max_grade_age_ns, 60, 365LL * 86'400);
+  read_webhook(section.child("webhook"), config.path, config.webhook);
   section.finish();
 }
 
@@ -713,7 +757,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   venue.finish();
   read_risk(root.child("risk"), config.risk);
   read_market_data(root.child("market_data"), config.market_data);
-  read_signals(root.child("signals"), config.signals);
+  read_signals(root.child("signals"), config);
   read_token_metrics(root.child("token_metrics"), config);
   read_execution(root.child("execution"), config);
   read_strategies(root.child("strategy"), config);

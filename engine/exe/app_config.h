@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/token_metrics/config.h"
+#include "adapters/webhook/config.h"
 #include "engine/config/config_reader.h"
 #include "engine/core/instrument.h"
 #include "engine/core/secret.h"
@@ -111,6 +112,7 @@ struct AppConfig {
   RiskConfig risk;
   SignalGateConfig signals;
   TokenMetricsConfig token_metrics;
+  WebhookConfig webhook;  // [signals.webhook]
   ExecutionConfig execution;
   // The OMS's policy with a live venue ([execution] settle_ms, lookup_retry_ms,
   // not_found_confirmations, min_resend_wait_s, foreign_orders); recv_window_ns is always the

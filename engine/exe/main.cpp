@@ -20,6 +20,7 @@
 #include "engine/exe/record_command.h"
 #include "engine/exe/replay_check_command.h"
 #include "engine/exe/run_command.h"
+#include "engine/exe/signal_command.h"
 #include "engine/exe/sweep_command.h"
 #include "engine/exe/trading_state_command.h"
 #include "engine/logging/log.h"
@@ -283,6 +284,29 @@ int main(int argc, char** argv) {
   replay_check->add_option("--out", replay_out, "keep the replay's journal in this directory");
 
   std::string check_path;
+  auto* signal = app.add_subcommand("signal", "push a signal to a running daemon's webhook");
+  signal->require_subcommand(1);
+  sigex::SignalSendOptions signal_options;
+  auto* signal_send = signal->add_subcommand(
+      "send", "sign one signal with [signals.webhook]'s secret and post it to the endpoint");
+  signal_send->add_option("--config", config_path, "configuration file (TOML) of the daemon")
+      ->required();
+  signal_send
+      ->add_option("--token", signal_options.token,
+                   "token symbol (BTC), Token Metrics token id or instrument symbol")
+      ->required();
+  signal_send->add_option("--signal", signal_options.signal, "1 (bullish), -1 (bearish) or 0")
+      ->required();
+  signal_send->add_option("--grade", signal_options.grade, "a grade from 0 to 100 sent with it");
+  signal_send->add_option("--grade-kind", signal_options.grade_kind, "trader (default), tm or investor");
+  signal_send->add_option("--timeframe", signal_options.timeframe, "daily (default) or hourly");
+  signal_send->add_option("--time", signal_options.time,
+                          "when the signal is dated (UTC date or time; default: now)");
+  signal_send->add_option("--url", signal_options.url,
+                          "the endpoint (default: from [signals.webhook] listen)");
+  signal_send->add_option("--ca-file", signal_options.ca_file,
+                          "CA certificate to trust (default: tls_certificate_file)");
+
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   std::string check_config_option;
   check->add_option("file", check_path, "configuration file (TOML)");
@@ -452,6 +476,8 @@ int main(int argc, char** argv) {
     if (verb == "flatten") request += " " + ctl_reason;
     if (verb == "status" && ctl_json) request += " json";
     status = sigex::run_ctl(config, ctl_socket, request);
+  } else if (signal_send->parsed()) {
+    status = sigex::run_signal_send(config, signal_options);
   } else if (record->parsed()) {
     sigex::RecordOptions options;
     options.out_path = record_out;

@@ -25,6 +25,7 @@
 #include "adapters/service/process_metrics.h"
 #include "adapters/service/systemd_notifier.h"
 #include "adapters/token_metrics/signal_poller.h"
+#include "adapters/webhook/signal_webhook.h"
 #include "engine/console/flatten_strategy.h"
 #include "engine/console/operator_console.h"
 #include "engine/console/service_metrics.h"
@@ -127,7 +128,12 @@ class Daemon final : private ConsoleHost {
   std::string metrics() const override;
   std::string check_scope(std::string_view scope) const override;
   void state_changed() override;
-  MetricsComponents components() const { return {feed_.get(), poller_.get(), live_venue_.get()}; }
+  MetricsComponents components() const {
+    return {feed_.get(), poller_.get(), live_venue_.get(), webhook_.get()};
+  }
+  // [signals.webhook]: its secrets and inbox, before any key leaves the environment.
+  bool prepare_webhook(std::string& error);
+  bool start_webhook(std::string& error);
   // Orders resting on the venue (being canceled at stop). An order whose outcome is unknown
   // cannot be canceled and does not hold up a stop: the next start reconciles it.
   bool any_resting_order() const;
@@ -163,6 +169,9 @@ class Daemon final : private ConsoleHost {
   std::unique_ptr<EventQueue<InboundEvent>> queue_;
   std::unique_ptr<MarketDataFeed> feed_;
   std::unique_ptr<SignalPoller> poller_;
+  std::shared_ptr<KeySet> webhook_secrets_;
+  std::unique_ptr<WebhookInbox> webhook_inbox_;
+  std::unique_ptr<SignalWebhook> webhook_;
   std::unique_ptr<ControlSocketServer> control_;
   std::unique_ptr<MetricsServer> metrics_server_;
   ServiceMetrics metrics_;
@@ -227,6 +236,27 @@ bool Daemon::start_venue(std::string& error) {
   live_venue_->set_wire_latency(&metrics_.decision_to_wire);
   if (!live_venue_->start(error)) return false;
   venue_ = live_venue_.get();
+  return true;
+}
+
+bool Daemon::prepare_webhook(std::string& error) {
+  if (!config_.webhook.enabled) return true;
+  auto secrets = load_keys(webhook_key_slots(config_.webhook));
+  if (!secrets) {
+    error = "[signals.webhook]: " + secrets.error();
+    return false;
+  }
+  for (const LoadedKey& key : *secrets)
+    log_info("webhook {} secret {} from {}", key.slot, key.fingerprint, key.origin);
+  webhook_secrets_ = std::make_shared<KeySet>(std::move(*secrets));
+  webhook_inbox_ = WebhookInbox::open(config_.engine.state_dir, error);
+  return webhook_inbox_ != nullptr;
+}
+
+bool Daemon::start_webhook(std::string& error) {
+  webhook_ = std::make_unique<SignalWebhook>(config_.webhook, instruments_, *queue_, clock_,
+                                             webhook_secrets_, std::move(webhook_inbox_));
+  if (!webhook_->start(error)) return false;
   return true;
 }
 
@@ -427,7 +457,8 @@ bool Daemon::reconcile(std::string& error) {
 
 bool Daemon::start_feeds(std::string& error) {
   phase("connecting the market data and signal feeds");
-  queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity, 2);
+  // Producers: the market data feed, the Token Metrics poller, the webhook.
+  queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity, 3);
   feed_ = config_.market_data.feed->make_feed(instruments_, *queue_, clock_);
   core_.engine->set_market_data_control(feed_.get());
   if (!feed_->start(error)) return false;
@@ -510,11 +541,12 @@ int Daemon::run() {
     return 1;
   }
   for (const auto& instrument : instrument_list) instruments_.add(instrument);
-  const bool venue_started = start_venue(error);
+  const bool venue_started = start_venue(error) && prepare_webhook(error);
   // Every key is read by now: none stays in the environment (/proc/<pid>/environ).
-  for (const SecretSource* source : {&config_.execution.api_key, &config_.execution.api_secret,
-                                     &config_.token_metrics.api_key,
-                                     &config_.token_metrics.next_api_key}) {
+  for (const SecretSource* source :
+       {&config_.execution.api_key, &config_.execution.api_secret, &config_.token_metrics.api_key,
+        &config_.token_metrics.next_api_key, &config_.webhook.secret,
+        &config_.webhook.next_secret}) {
     scrub_environment_variable(source->env);
   }
   if (!venue_started || !reconcile(error) || !start_service_endpoints(error) ||
@@ -613,6 +645,15 @@ void Daemon::check_ready(TimeNs now_ns) {
       return;
     }
   }
+  if (webhook_inbox_) {
+    std::string error;
+    if (!start_webhook(error)) {
+      log_error("webhook: {}", error);
+      exit_code_ = 1;
+      begin_stop(0);
+      return;
+    }
+  }
   ready_since_ns_.store(now_ns);
   metrics_.start_to_ready_ns = now_ns - started_ns_;
   metrics_.feed_wait_ns = now_ns - feeds_started_ns_;
@@ -621,7 +662,8 @@ void Daemon::check_ready(TimeNs now_ns) {
       "streaming, every instrument priced{})",
       static_cast<double>(metrics_.start_to_ready_ns) / 1e9,
       static_cast<double>(metrics_.feed_wait_ns) / 1e9,
-      config_.token_metrics.enabled ? ", signal polling started" : "");
+      std::string(config_.token_metrics.enabled ? ", signal polling started" : "") +
+          (webhook_ ? ", webhook listening" : ""));
   notifier_.notify("READY=1");
   publish_status(now_ns, true);
 }
@@ -714,6 +756,7 @@ void Daemon::shut_down() {
   while (calls_.try_dequeue(call)) call->answer.set_value("error: sigex is stopping\n");
   intake_.waiter.stop();
   if (poller_) poller_->stop();
+  if (webhook_) webhook_->stop();
   if (feed_) feed_->stop();
   if (live_venue_) live_venue_->stop();
   if (input_log_) input_log_->end(engine_clock().now_ns());
@@ -778,6 +821,18 @@ std::string Daemon::reload_keys(const AppConfig& fresh, std::string& problems) {
     }
   }
   if (live_venue_) reload_venue_keys(fresh.execution, reloaded, problems);
+  if (webhook_secrets_ && fresh.webhook.enabled) {
+    auto loaded = load_keys(webhook_key_slots(fresh.webhook), webhook_secrets_->keys());
+    if (loaded) {
+      for (const LoadedKey& key : *loaded)
+        log_info("reload: webhook {} secret {} from {}", key.slot, key.fingerprint, key.origin);
+      reloaded += webhook_secrets_->replace(std::move(*loaded)) ? ", the webhook secrets (changed)"
+                                                                : ", the webhook secrets";
+    } else {
+      log_error("reload: {}; the webhook secrets in use are kept", loaded.error());
+      problems += (problems.empty() ? "" : "; ") + loaded.error();
+    }
+  }
   return reloaded;
 }
 
@@ -891,7 +946,8 @@ DaemonStatus Daemon::status() const {
   const TimeNs last_event = last_market_event_ns_.load();
   if (last_event != 0) s.last_market_event_age_s = static_cast<double>(now_ns - last_event) / 1e9;
   const MetricsComponents parts = components();
-  for (const ReportingComponent* component : {parts.market_data, parts.signals, parts.venue}) {
+  for (const ReportingComponent* component :
+       {parts.market_data, parts.signals, parts.venue, parts.webhook}) {
     if (component != nullptr) component->write_status(s, now_ns);
   }
   describe_core(s, *core_.engine, core_.signal_gate.get(), config_.engine.cash_asset);

@@ -67,6 +67,11 @@ std::string render_status_text(const DaemonStatus& s) {
   } else {
     out += "  Token Metrics not configured\n";
   }
+  if (s.webhook) {
+    out += fmt::format("  webhook       {}: {} accepted, {} refused, {} redelivered at start\n",
+                       s.webhook->url, s.webhook->accepted, s.webhook->refused,
+                       s.webhook->redelivered);
+  }
   if (!s.keys.empty()) out += "keys\n";
   for (const DaemonStatus::Key& key : s.keys) {
     out += fmt::format("  {:<24} {:<8} {} from {}{}\n", key.what, key.slot, key.fingerprint,
@@ -167,6 +172,12 @@ std::string render_status_json(const DaemonStatus& s) {
   } else {
     out += "null";
   }
+  out += ", \"webhook\": ";
+  out += s.webhook ? fmt::format("{{\"url\": {}, \"accepted\": {}, \"refused\": {}, "
+                                 "\"redelivered\": {}}}",
+                                 quoted(s.webhook->url), s.webhook->accepted, s.webhook->refused,
+                                 s.webhook->redelivered)
+                   : std::string("null");
   out += ", \"keys\": [";
   for (std::size_t i = 0; i < s.keys.size(); ++i) {
     const DaemonStatus::Key& key = s.keys[i];

@@ -66,6 +66,11 @@ struct DaemonStatus {
   std::optional<double> last_market_event_age_s;
   std::uint64_t feed_connects = 0, feed_reconnects = 0;
   std::optional<TokenMetrics> token_metrics;
+  struct Webhook {
+    std::string url;
+    std::uint64_t accepted = 0, refused = 0, redelivered = 0;
+  };
+  std::optional<Webhook> webhook;
   std::vector<Key> keys;
   // Requests still in flight with keys a reload replaced (0: the old keys may be revoked).
   std::uint64_t keys_retiring = 0;

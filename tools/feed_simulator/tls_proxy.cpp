@@ -78,7 +78,8 @@ class Tunnel : public std::enable_shared_from_this<Tunnel> {
   std::array<char, 64UL * 1024> from_target_{};
 };
 
-// A self-signed P-256 certificate for IP 127.0.0.1, valid for a day.
+}  // namespace
+
 bool make_certificate(std::string& certificate_pem, std::string& key_pem, std::string& error) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* certificate = X509_new();
@@ -123,8 +124,6 @@ bool make_certificate(std::string& certificate_pem, std::string& key_pem, std::s
   EVP_PKEY_free(key);
   return ok;
 }
-
-}  // namespace
 
 class TlsProxy::Impl {
  public:

@@ -11,6 +11,10 @@
 
 namespace sigex {
 
+// A self-signed P-256 certificate for IP 127.0.0.1 (subjectAltName), valid for a day, and its
+// private key, both PEM: for tests of TLS servers (the webhook) and clients.
+bool make_certificate(std::string& certificate_pem, std::string& key_pem, std::string& error);
+
 class TlsProxy {
  public:
   explicit TlsProxy(std::uint16_t target_port);
