@@ -60,6 +60,10 @@ void describe_core(DaemonStatus& s, const Engine& engine, const SignalGate* sign
                                 format_utc_timestamp(state.since_ns), state.reason});
   }
   if (engine.halted()) s.oms_halted_reason = engine.halt_reason();
+  if (signal_gate != nullptr) {
+    const SignalGateCounters& gate = signal_gate->counters();
+    s.signal_gate = DaemonStatus::Gate{gate.delivered, gate.duplicates, gate.outdated, gate.stale};
+  }
   if (s.token_metrics && signal_gate != nullptr) {
     const SignalGateCounters& gate = signal_gate->counters();
     s.token_metrics->delivered = gate.delivered;

@@ -67,6 +67,11 @@ std::string render_status_text(const DaemonStatus& s) {
   } else {
     out += "  Token Metrics not configured\n";
   }
+  if (s.signal_gate && !s.token_metrics) {
+    out += fmt::format("  signals       {} delivered, {} already seen, {} outdated, {} stale\n",
+                       s.signal_gate->delivered, s.signal_gate->duplicates,
+                       s.signal_gate->outdated, s.signal_gate->stale);
+  }
   if (s.webhook) {
     out += fmt::format("  webhook       {}: {} accepted, {} refused, {} redelivered at start\n",
                        s.webhook->url, s.webhook->accepted, s.webhook->refused,
@@ -178,6 +183,12 @@ std::string render_status_json(const DaemonStatus& s) {
                                  quoted(s.webhook->url), s.webhook->accepted, s.webhook->refused,
                                  s.webhook->redelivered)
                    : std::string("null");
+  out += ", \"signal_gate\": ";
+  out += s.signal_gate ? fmt::format("{{\"delivered\": {}, \"duplicates\": {}, \"outdated\": {}, "
+                                     "\"stale\": {}}}",
+                                     s.signal_gate->delivered, s.signal_gate->duplicates,
+                                     s.signal_gate->outdated, s.signal_gate->stale)
+                       : std::string("null");
   out += ", \"keys\": [";
   for (std::size_t i = 0; i < s.keys.size(); ++i) {
     const DaemonStatus::Key& key = s.keys[i];

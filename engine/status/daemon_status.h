@@ -71,6 +71,11 @@ struct DaemonStatus {
     std::uint64_t accepted = 0, refused = 0, redelivered = 0;
   };
   std::optional<Webhook> webhook;
+  // The signal gate, whatever the source (polled or pushed): what it let through and dropped.
+  struct Gate {
+    std::uint64_t delivered = 0, duplicates = 0, outdated = 0, stale = 0;
+  };
+  std::optional<Gate> signal_gate;
   std::vector<Key> keys;
   // Requests still in flight with keys a reload replaced (0: the old keys may be revoked).
   std::uint64_t keys_retiring = 0;

@@ -15,6 +15,8 @@
 #include <simdjson.h>
 
 #include "adapters/net/digest.h"
+#include "adapters/net/http_session.h"
+#include "adapters/webhook/request.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
 #include "engine/journal/input_log.h"
@@ -730,6 +732,107 @@ TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt)
                                                         << output.substr(0, 2000);
     }
   }
+}
+
+// Push intake end to end: a paper daemon with [signals.webhook] trades a signal that
+// `sigex signal send` posts; a request built here is accepted once and refused (409) when sent
+// again; after a restart the inbox hands both signals to the core again, the signal gate drops
+// them (nothing trades twice), and the old request is still a replay.
+TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) {
+  const std::string secret = "webhook-daemon-secret-5a9c0e";
+  DaemonWorld world(DaemonSettings{});
+  const auto secret_file = world.directory.path() / "webhook-secret";
+  std::ofstream(secret_file) << secret << "\n";
+  ::chmod(secret_file.c_str(), 0600);
+  world.write_config(fmt::format(
+      "[signals.webhook]\nlisten = \"127.0.0.1:0\"\nsecret_credential = \"\"\n"
+      "secret_env = \"\"\nsecret_file = \"{}\"\n",
+      secret_file.string()));
+  auto webhook_url = [&world]() {
+    const std::string json = world.ctl({"status", "--json"}).out;
+    simdjson::dom::parser parser;
+    std::string_view url;
+    if (parser.parse(json).at_pointer("/webhook/url").get(url)) return std::string();
+    return std::string(url);
+  };
+  auto gate = [&world](const char* counter) {
+    const std::string json = world.ctl({"status", "--json"}).out;
+    simdjson::dom::parser parser;
+    std::int64_t value = -1;
+    if (parser.parse(json).at_pointer(std::string("/signal_gate/") + counter).get(value))
+      return std::int64_t{-1};
+    return value;
+  };
+  auto post = [&](const std::string& url, std::int64_t timestamp_s, const std::string& nonce,
+                  const std::string& body) {
+    std::string error;
+    auto tls = make_client_tls_context("", error);
+    const auto parsed = parse_url(url);
+    HttpSession session(*parsed, tls, HttpTimeouts{});
+    return session.request(
+        HttpSession::Method::kPost, parsed->target, body,
+        {{"X-Sigex-Timestamp", std::to_string(timestamp_s)},
+         {"X-Sigex-Nonce", nonce},
+         {"X-Sigex-Signature", sign_request(Secret(std::string(secret)), timestamp_s, nonce, body)}});
+  };
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  const std::string bearish =
+      R"({"token":"ETH","signal":-1,"time":")" + format_utc_date(today) + R"("})";
+  const std::int64_t sent_at = LiveClock().now_ns() / kNsPerSecond;
+  const std::string nonce = "daemon-test-nonce-0001";
+  {
+    auto daemon = world.start({}, "webhook");
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    const std::string url = webhook_url();
+    ASSERT_TRUE(url.starts_with("http://127.0.0.1:")) << url;
+    const CommandResult sent =
+        run_command(SIGEX_BINARY,
+                    {"signal", "send", "--config", world.config_path().string(), "--token", "ETH",
+                     "--signal", "1", "--grade", "80", "--time",
+                     format_utc_date(today - kNsPerDay), "--url", url},
+                    world.directory.path(), "send");
+    EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+    EXPECT_NE(sent.out.find(R"("accepted":true)"), std::string::npos) << sent.out;
+    ASSERT_TRUE(world.notify->wait_for("orders 1, fills 1", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+
+    const HttpResponse accepted = post(url, sent_at, nonce, bearish);
+    ASSERT_EQ(accepted.status, 200) << accepted.body;
+    ASSERT_TRUE(world.notify->wait_for("positions 0", 30s)) << daemon->stderr_text();
+    const HttpResponse replayed = post(url, sent_at, nonce, bearish);
+    EXPECT_EQ(replayed.status, 409) << replayed.body;
+    EXPECT_NE(replayed.body.find("replayed_nonce"), std::string::npos);
+    EXPECT_EQ(gate("delivered"), 3);  // the grade sent with the first signal, two signals
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+    EXPECT_EQ(daemon->stderr_text().find(secret), std::string::npos);
+  }
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start({}, "webhook-again");
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    EXPECT_NE(daemon->stderr_text().find("2 signal(s) of the last 168 h handed to the core"),
+              std::string::npos)
+        << daemon->stderr_text();
+    EXPECT_EQ(post(webhook_url(), sent_at, nonce, bearish).status, 409);
+    // The grade and the bearish signal are duplicates; the bullish one is older than the
+    // latest signal of ETH (outdated). None is delivered to the strategy again.
+    std::int64_t dropped = 0;
+    for (int asked = 0; asked < 200 && dropped < 3; ++asked)
+      dropped = gate("duplicates") + gate("outdated");
+    EXPECT_EQ(dropped, 3);
+    EXPECT_EQ(gate("delivered"), 0);
+    const CommandResult status = world.ctl({"status", "--json"});
+    EXPECT_NE(status.out.find("\"orders\": 0"), std::string::npos) << status.out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  // The pushed signals are in the input log: the session replays to the same decisions.
+  const CommandResult check = run_command(
+      SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
+      world.directory.path(), "replay");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("0 differences"), std::string::npos) << check.out;
 }
 
 // A lost journal must never re-trade. The account shows an order of the configured strategy
