@@ -3,21 +3,24 @@
 # each for a bounded time from a seed corpus of real captured frames:
 #   frame_fuzzer        every wire parser (Binance frames, Token Metrics pages)  1/2 of the time
 #   tm_response_fuzzer  the Token Metrics client's page check, parser, combiner  1/4 of the time
-#   archive_fuzzer      archive listings, checksums, zips, .sigexbin files       1/4 of the time
+#   archive_fuzzer      archive listings, checksums, zips, .sigexbin files       1/8 of the time
+#   webhook_fuzzer      signal webhook requests: HTTP, X-Sigex headers, bodies    1/8 of the time
 # Usage: tools/fuzz.sh [total seconds, default 60]
 set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 frame_seconds=$((seconds / 2))
 tm_seconds=$((seconds / 4))
-archive_seconds=$((seconds - frame_seconds - tm_seconds))
+archive_seconds=$((seconds / 8))
+webhook_seconds=$((seconds - frame_seconds - tm_seconds - archive_seconds))
 cmake --preset fuzz >/dev/null  # CMakePresets.json
 cmake --build --preset fuzz --parallel "$(nproc)"
 
 corpus=build-fuzz/corpus
 tm_corpus=build-fuzz/tm-corpus
 archive_corpus=build-fuzz/archive-corpus
-mkdir -p "$corpus" "$tm_corpus" "$archive_corpus"
+webhook_corpus=build-fuzz/webhook-corpus
+mkdir -p "$corpus" "$tm_corpus" "$archive_corpus" "$webhook_corpus"
 # Seeds: real frames of every kind from the bundled captures and fixtures, one per file.
 i=0
 for file in config/data/binance-spot-capture/btcusdt_20240808.gz config/data/samples/minute_signals_btc_eth.jsonl.gz \
@@ -58,3 +61,12 @@ if [ -x build/sigex ]; then
 fi
 build-fuzz/tests/fuzz/archive_fuzzer -max_total_time="$archive_seconds" -max_len=65536 -timeout=10 \
   -print_final_stats=1 -artifact_prefix=build-fuzz/archive- "$archive_corpus" tests/fuzz/regressions
+
+# Webhook seeds: signed requests as `sigex signal send` and curl make them, and bare bodies.
+body='{"token":"BTC","signal":1,"grade":72.5,"timeframe":"daily","time":"2025-01-31"}'
+printf 'POST /v1/signal HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Sigex-Timestamp: 1700000000\r\nX-Sigex-Nonce: 0123456789abcdef0123\r\nX-Sigex-Signature: sha256=%064d\r\nContent-Length: %d\r\n\r\n%s' \
+  0 "${#body}" "$body" > "$webhook_corpus/seed-request"
+printf '%s' "$body" > "$webhook_corpus/seed-body"
+printf '%s' '{"token":3306,"signal":-1,"grade":0,"grade_kind":"tm"}' > "$webhook_corpus/seed-body-id"
+build-fuzz/tests/fuzz/webhook_fuzzer -max_total_time="$webhook_seconds" -max_len=16384 -timeout=10 \
+  -print_final_stats=1 -artifact_prefix=build-fuzz/webhook- "$webhook_corpus" tests/fuzz/regressions
