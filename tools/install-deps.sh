@@ -16,6 +16,7 @@ packages="
   libtomlplusplus-dev
   libsqlite3-dev sqlite3
   libzip-dev
+  libsecp256k1-dev libcrypto++-dev
   libsystemd-dev systemd
   libexpected-dev
   libcli11-dev

@@ -9,6 +9,7 @@
 
 #include "adapters/net/http_session.h"
 #include "adapters/net/key_set.h"
+#include "adapters/x402/config.h"
 #include "engine/core/secret.h"
 #include "engine/core/time.h"
 
@@ -28,8 +29,13 @@ struct TmPollConfig {
   DurationNs publication_delay_ns = kNsPerDay;
 };
 
+// How calls are paid for: the plan's API key, or each call over x402 (no key).
+enum class TmAccess : std::uint8_t { kApiKey, kX402 };
+
 struct TokenMetricsConfig {
   bool enabled = false;
+  TmAccess access = TmAccess::kApiKey;
+  X402Config x402;  // [token_metrics.x402], for access = "x402"
   std::string base_url = "https://api.tokenmetrics.com/v2";
   std::string key_header = "x-api-key";
   SecretSource api_key{"token-metrics-api-key", "", "SIGEX_TM_API_KEY", "Token Metrics API key"};

@@ -181,6 +181,8 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
     bool have_page = false;
     backoff_.reset();
     bool failed_over = false;
+    std::string payment;  // X-PAYMENT of the paid retry
+    bool paid = false;    // one payment per page, whatever happens
     for (int attempt = 1; attempt <= config_.max_attempts && !have_page; ++attempt) {
       if (waiter_.stopped()) {
         result = {TmOutcome::kStopped, "stopped", {}};
@@ -193,10 +195,37 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
       }
       ++metrics_.calls;
       // One key for the whole request, whatever a reload does meanwhile.
-      const LoadedKey key = keys_->active();
-      const HttpResponse response = session_->get(
-          target, {{config_.key_header,
-                    key.secret ? std::string(key.secret->reveal()) : std::string()}});
+      const LoadedKey key = payer_ ? LoadedKey{} : keys_->active();
+      std::vector<HttpHeader> headers;
+      if (payer_) {
+        headers = {{"x-coinbase-402", "true"}, {"x-payment-token", config_.x402.payment_token}};
+        if (!payment.empty()) headers.push_back({"X-PAYMENT", payment});
+      } else {
+        headers = {{config_.key_header,
+                    key.secret ? std::string(key.secret->reveal()) : std::string()}};
+      }
+      const HttpResponse response = session_->get(target, headers);
+      if (!payment.empty()) {
+        payer_->answered(response.header("X-PAYMENT-RESPONSE"), response.status, response.body);
+        payment.clear();
+      } else if (payer_ && response.status == 402 && !paid) {
+        const std::string resource = config_.base_url + target.substr(base_path_.size());
+        auto header = payer_->pay(response.body, resource, clock_.now_ns());
+        paid = true;
+        if (!header) {
+          ++metrics_.payment_refusals;
+          result = {header.error().over_budget ? TmOutcome::kBudgetExhausted
+                                               : TmOutcome::kPaymentRequired,
+                    header.error().message,
+                    {}};
+          log_error("Token Metrics {}: {}", endpoint, result.message);
+          return result;
+        }
+        ++metrics_.payments;
+        payment = std::move(*header);
+        --attempt;  // the paid request is the same attempt
+        continue;
+      }
       DurationNs wait_ns = 0;
       switch (classify(response, accepted, result, wait_ns)) {
         case Attempt::kPage:
@@ -303,8 +332,12 @@ TokenMetricsClient::Attempt TokenMetricsClient::classify(const HttpResponse& res
     ++metrics_.payment_required;
     result.outcome = TmOutcome::kPaymentRequired;
     result.message =
-        "Token Metrics answered 402 Payment Required: the plan's monthly API quota is exhausted, "
-        "or this endpoint needs pay-per-call (x402) payment; signal intake is halted";
+        payer_ != nullptr
+            ? "Token Metrics answered 402 to a paid request (the payment was not settled" +
+                  body_message() + "); signal intake is halted"
+            : "Token Metrics answered 402 Payment Required: the plan's monthly API quota is "
+              "exhausted, or this endpoint needs pay-per-call (access = \"x402\"); signal "
+              "intake is halted";
     return Attempt::kFatal;
   }
   if (status == 404) {

@@ -28,6 +28,7 @@
 #include "adapters/token_metrics/call_budget.h"
 #include "adapters/token_metrics/config.h"
 #include "adapters/token_metrics/parse_page.h"
+#include "adapters/x402/payer.h"
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
 #include "engine/core/secret.h"
@@ -97,6 +98,8 @@ struct TmClientMetrics {
   std::uint64_t retries = 0;
   std::uint64_t budget_refusals = 0;
   std::uint64_t key_fail_overs = 0;  // 401/403 answered by trying the other key
+  std::uint64_t payments = 0;        // x402 payments signed
+  std::uint64_t payment_refusals = 0;  // 402s not paid (limits, allow-list, budget)
 };
 
 class TokenMetricsClient {
@@ -111,6 +114,10 @@ class TokenMetricsClient {
 
   // Validates the base URL; false with the reason otherwise.
   bool valid(std::string& error) const;
+  // access = "x402": requests carry x-coinbase-402 (and no key); a 402 is paid once through
+  // `payer` and the request sent again with X-PAYMENT. A payment the payer refuses ends the
+  // query: kBudgetExhausted (over budget: later) or kPaymentRequired (never).
+  void set_payer(X402Payer* payer) { payer_ = payer; }
 
   TmFetch fetch(const TmQuery& query);
 
@@ -127,6 +134,7 @@ class TokenMetricsClient {
 
   const TokenMetricsConfig& config_;
   std::shared_ptr<KeySet> keys_;
+  X402Payer* payer_ = nullptr;
   CallBudget* budget_;
   const Clock& clock_;
   Waiter& waiter_;

@@ -62,6 +62,7 @@ class SignalPoller final : public ReportingComponent {
   ~SignalPoller();
 
   void set_frame_sink(FrameSink sink);  // before start()
+  void set_payer(X402Payer* payer) { client_.set_payer(payer); }  // before start(): x402
   bool start(std::string& error);       // starts the polling thread
   void stop();                          // the waiter must be stopped first (or by the owner)
 

@@ -13,6 +13,7 @@
 #include "adapters/service/metrics_server.h"
 #include "adapters/token_metrics/rest_client.h"
 #include "adapters/webhook/signal_webhook.h"
+#include "adapters/x402/eip712.h"
 #include "engine/core/calendar.h"
 #include "engine/exe/registry.h"
 #include "engine/order/client_order_id.h"
@@ -491,6 +492,45 @@ void read_poll(ConfigSection section, TmPollConfig& poll) {
   section.finish();
 }
 
+// [token_metrics.x402]: what may be paid, from which wallet, within which limits (USDC).
+void read_x402(ConfigSection section, const std::string& config_path, TokenMetricsConfig& tm) {
+  X402Config& x402 = tm.x402;
+  section.text("network", x402.network);
+  if (!chain_id_of(x402.network))
+    section.error("network", "expected \"base\" or \"base-sepolia\"");
+  section.text("asset", x402.asset);
+  if (!from_hex(x402.asset, 20)) section.error("asset", "must be a 0x address (40 hex digits)");
+  for (char& c : x402.asset) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  section.text_list("pay_to", x402.pay_to);
+  for (std::string& address : x402.pay_to) {
+    if (!from_hex(address, 20)) section.error("pay_to", "\"" + address + "\" is not a 0x address");
+    for (char& c : address) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (tm.access == TmAccess::kX402 && x402.pay_to.empty())
+    section.error("pay_to",
+                  "access = \"x402\" needs the allow-list of addresses payments may go to");
+  section.text("payment_token", x402.payment_token);
+  if (x402.payment_token != "usdc" && x402.payment_token != "tmai")
+    section.error("payment_token", "expected \"usdc\" or \"tmai\"");
+  section.decimal("max_price", kUsdcDecimals, x402.max_price);
+  section.decimal("daily_budget", kUsdcDecimals, x402.daily_budget);
+  section.decimal("monthly_budget", kUsdcDecimals, x402.monthly_budget);
+  if (x402.max_price <= 0 || x402.daily_budget < x402.max_price ||
+      x402.monthly_budget < x402.daily_budget)
+    section.error("max_price", "must be above 0, and at most daily_budget, itself at most "
+                               "monthly_budget");
+  section.text("wallet_key_credential", x402.wallet_key.credential);
+  section.text("wallet_key_file", x402.wallet_key.file);
+  x402.wallet_key.file = resolve_path(config_path, x402.wallet_key.file);
+  section.text("wallet_key_env", x402.wallet_key.env);
+  if (section.has("wallet_key"))
+    section.error("wallet_key",
+                  "the wallet key never goes into the configuration file; use "
+                  "wallet_key_credential (systemd LoadCredential=), wallet_key_file (mode 0600) or "
+                  "wallet_key_env");
+  section.finish();
+}
+
 void read_token_metrics(ConfigSection section, AppConfig& config) {
   TokenMetricsConfig& tm = config.token_metrics;
   tm.enabled = section.present();
@@ -501,6 +541,14 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   section.text("api_key_file", tm.api_key.file);
   tm.api_key.file = resolve_path(config.path, tm.api_key.file);
   section.text("api_key_env", tm.api_key.env);
+  std::string access = tm.access == TmAccess::kX402 ? "x402" : "api_key";
+  section.text("access", access);
+  if (access == "x402") {
+    tm.access = TmAccess::kX402;
+  } else if (access != "api_key") {
+    section.error("access", "expected \"api_key\" or \"x402\"");
+  }
+  read_x402(section.child("x402"), config.path, tm);
   section.text("next_api_key_credential", tm.next_api_key.credential);
   section.text("next_api_key_file", tm.next_api_key.file);
   tm.next_api_key.file = resolve_path(config.path, tm.next_api_key.file);

@@ -90,7 +90,9 @@ bool read_parts(const std::filesystem::path& directory, const std::vector<Job>& 
 }  // namespace
 
 int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& options) {
-  const TokenMetricsConfig& tm = config.token_metrics;
+  AppConfig paying = config;
+  if (options.access) paying.token_metrics.access = *options.access;
+  const TokenMetricsConfig& tm = paying.token_metrics;
   if (options.to_day_ns < options.from_day_ns) {
     log_error("fetch-history: --to {} is before --from {}", format_utc_date(options.to_day_ns),
               format_utc_date(options.from_day_ns));
@@ -98,12 +100,29 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
   }
   LiveClock live_clock;
   const Clock& clock = options.clock != nullptr ? *options.clock : live_clock;
-  auto keys = load_keys(token_metrics_key_slots(tm));
+  std::string error;
+  std::unique_ptr<X402Payer> payer = open_x402_payer(paying, error);
+  if (!error.empty()) {
+    log_error("fetch-history: {}", error);
+    return 1;
+  }
+  auto keys = payer ? tl::expected<std::vector<LoadedKey>, std::string>{}
+                    : load_keys(token_metrics_key_slots(tm));
   if (!keys) {
     log_error("fetch-history: {}", keys.error());
     return 1;
   }
-  std::string error;
+  // What x402 cost, printed however the command ends.
+  auto spent = [&] {
+    if (!payer) return;
+    const X402Totals totals = payer->totals(clock.now_ns());
+    std::printf(
+        "x402: %lld payment(s) this run, %s USDC (%lld settled, %lld failed in the journal); %s "
+        "USDC today, %s this month\n",
+        static_cast<long long>(totals.payments), format_amount(totals.spent).c_str(),
+        static_cast<long long>(totals.settled), static_cast<long long>(totals.failed),
+        format_amount(totals.spent_today).c_str(), format_amount(totals.spent_this_month).c_str());
+  };
   auto budget = CallBudget::open(config.engine.state_dir, "token_metrics", tm.monthly_call_budget,
                                  tm.budget_warn_percent, error);
   if (!budget) {
@@ -118,6 +137,7 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
   StoppableWaiter waiter;
   TokenMetricsClient client(tm, std::make_shared<KeySet>(std::move(*keys)), budget.get(), clock,
                             waiter, tls);
+  client.set_payer(payer.get());
   if (!client.valid(error)) {
     log_error("fetch-history: {}", error);
     return 2;
@@ -186,12 +206,14 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
           "fetch-history: {}. {} of {} windows are done and kept in {}; run the same command "
           "again when the budget allows to fetch the rest",
           fetch.message, done, jobs.size(), parts.string());
+      spent();
       return 3;
     }
     if (fetch.outcome != TmOutcome::kOk) {
       log_error("fetch-history: {} {}..{}: {}. {} of {} windows are done and kept in {}",
                 path_of(job.endpoint), format_utc_date(job.from_day_ns),
                 format_utc_date(job.to_day_ns), fetch.message, done, jobs.size(), parts.string());
+      spent();
       return 1;
     }
     std::vector<Line> lines;
@@ -254,6 +276,7 @@ int run_fetch_history(const AppConfig& config, const FetchHistoryOptions& option
                             budget->used(clock.now_ns()), budget->limit(), options.out_path)
                     .c_str());
   }
+  spent();
   return 0;
 }
 

@@ -12,6 +12,7 @@
 // it runs out the command stops (exit 3) and says how much is left to fetch.
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "engine/core/clock.h"
@@ -28,6 +29,7 @@ struct FetchHistoryOptions {
   bool quiet = false;
   ProgressMode progress = ProgressMode::kAuto;  // a line per window done (see progress.h)
   std::FILE* progress_out = stderr;
+  std::optional<TmAccess> access;  // --access: overrides [token_metrics] access
 };
 
 // Exit codes: 0 done, 1 failure, 2 bad arguments, 3 budget exhausted (resume later).

@@ -19,20 +19,27 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
   intake.tls =
       std::make_unique<boost::asio::ssl::context>(make_client_tls_context(tm.tls_ca_file, error));
   if (!error.empty()) return false;
-  auto loaded = load_keys(token_metrics_key_slots(tm));
-  if (!loaded) {
-    error = loaded.error();
-    return false;
+  if (tm.access == TmAccess::kX402) {
+    intake.keys = std::make_shared<KeySet>();
+    intake.payer = open_x402_payer(config, error);
+    if (!intake.payer) return false;
+  } else {
+    auto loaded = load_keys(token_metrics_key_slots(tm));
+    if (!loaded) {
+      error = loaded.error();
+      return false;
+    }
+    for (const LoadedKey& key : *loaded)
+      log_info("Token Metrics {} API key {} from {}", key.slot, key.fingerprint, key.origin);
+    intake.keys = std::make_shared<KeySet>(std::move(*loaded));
   }
-  for (const LoadedKey& key : *loaded)
-    log_info("Token Metrics {} API key {} from {}", key.slot, key.fingerprint, key.origin);
-  intake.keys = std::make_shared<KeySet>(std::move(*loaded));
   intake.budget = CallBudget::open(config.engine.state_dir, "token_metrics", tm.monthly_call_budget,
                                    tm.budget_warn_percent, error);
   if (!intake.budget) return false;
   if (tm.resolve_tokens) {
     TokenMetricsClient resolver(tm, intake.keys, intake.budget.get(), clock, intake.waiter,
                                 *intake.tls);
+    resolver.set_payer(intake.payer.get());
     if (!resolve_token_ids(resolver, instruments, error, token_cache_path(config))) return false;
   }
   return true;
@@ -79,6 +86,7 @@ bool rank_universe(const AppConfig& config, const Clock& clock, TokenMetricsInta
   const std::size_t configured = config.listed_instruments;
   TokenMetricsClient client(config.token_metrics, intake.keys, intake.budget.get(), clock,
                             intake.waiter, *intake.tls);
+  client.set_payer(intake.payer.get());
   TmQuery query;
   if (universe.rank_by == UniverseRank::kMarketCap) {
     query.endpoint = TmEndpoint::kTopMarketCapTokens;
@@ -119,6 +127,26 @@ bool rank_universe(const AppConfig& config, const Clock& clock, TokenMetricsInta
   }
   keep_top(universe, configured, scores, instruments);
   return true;
+}
+
+std::unique_ptr<X402Payer> open_x402_payer(const AppConfig& config, std::string& error) {
+  const TokenMetricsConfig& tm = config.token_metrics;
+  if (tm.access != TmAccess::kX402) return nullptr;
+  auto key = load_secret(tm.x402.wallet_key);
+  if (!key) {
+    error = key.error();
+    return nullptr;
+  }
+  auto payer = X402Payer::open(tm.x402, key->secret, config.engine.state_dir);
+  if (!payer) {
+    error = payer.error();
+    return nullptr;
+  }
+  log_info("x402: paying Token Metrics calls from wallet {} (key from {}); at most {} USDC a call, "
+           "{} a day, {} a month",
+           (*payer)->address(), key->origin, format_amount(tm.x402.max_price),
+           format_amount(tm.x402.daily_budget), format_amount(tm.x402.monthly_budget));
+  return std::move(*payer);
 }
 
 bool reload_token_metrics_keys(const TokenMetricsConfig& config, KeySet& keys, bool& changed,

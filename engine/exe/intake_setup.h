@@ -13,6 +13,7 @@
 #include "adapters/net/key_set.h"
 #include "adapters/net/waiter.h"
 #include "adapters/token_metrics/call_budget.h"
+#include "adapters/x402/payer.h"
 #include "engine/core/secret.h"
 #include "engine/exe/app_config.h"
 #include "engine/runtime/engine.h"
@@ -23,6 +24,7 @@ namespace sigex {
 // be resolved through /v2/tokens, which fills in `instruments`).
 struct TokenMetricsIntake {
   std::shared_ptr<KeySet> keys;  // the current and next API keys; reloaded by the daemon
+  std::unique_ptr<X402Payer> payer;  // access = "x402": pays each call (no key)
   std::unique_ptr<CallBudget> budget;
   std::unique_ptr<boost::asio::ssl::context> tls;  // only when Token Metrics is enabled
   StoppableWaiter waiter;
@@ -47,6 +49,10 @@ bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>&
 // the reason (never the key).
 bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
                            std::vector<Instrument>& instruments, std::string& error);
+
+// access = "x402": the wallet (loaded like every secret) and the payment journal in the state
+// directory; nullptr with `error` when they cannot be had, nullptr without one otherwise.
+std::unique_ptr<X402Payer> open_x402_payer(const AppConfig& config, std::string& error);
 
 // Reads the Token Metrics key sources again (a reload): the keys in use are replaced only
 // when every configured source can be read. Returns whether the keys changed; false with

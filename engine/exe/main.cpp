@@ -99,6 +99,12 @@ int main(int argc, char** argv) {
   const auto progress_choices = CLI::IsMember({"auto", "always", "never"});
   const char* progress_help = "status line on stderr: auto (only on a terminal), always, never";
   history->add_option("--progress", progress_text, progress_help)->check(progress_choices);
+  std::string history_access;
+  history
+      ->add_option("--access", history_access,
+                   "api_key or x402 (pay each call from [token_metrics.x402]'s wallet); default: "
+                   "[token_metrics] access")
+      ->check(CLI::IsMember({"api_key", "x402"}));
   record->add_option("--progress", progress_text, progress_help)->check(progress_choices);
 
   sigex::ImportCommandOptions import_options;
@@ -454,6 +460,9 @@ int main(int argc, char** argv) {
       options.from_day_ns = *from;
       options.to_day_ns = *to;
       options.out_path = history_out;
+      if (!history_access.empty())
+        options.access =
+            history_access == "x402" ? sigex::TmAccess::kX402 : sigex::TmAccess::kApiKey;
       sigex::parse_progress_mode(progress_text, options.progress);
       status = sigex::run_fetch_history(config, options);
     }

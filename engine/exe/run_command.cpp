@@ -637,6 +637,7 @@ void Daemon::check_ready(TimeNs now_ns) {
     poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
                                              intake_.keys, intake_.budget.get(),
                                              intake_.waiter, *intake_.tls);
+    poller_->set_payer(intake_.payer.get());
     if (!poller_->start(error)) {
       log_error("Token Metrics polling: {}", error);
       poller_.reset();
