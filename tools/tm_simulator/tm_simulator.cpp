@@ -1,6 +1,8 @@
 #include "tools/tm_simulator/tm_simulator.h"
 
 #include <algorithm>
+#include <charconv>
+#include <ctime>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -10,7 +12,12 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <simdjson.h>
+
+#include "adapters/net/digest.h"
+#include "adapters/x402/payment.h"
+#include "adapters/x402/wallet.h"
 
 #include "adapters/recorded/recorded_file.h"
 #include "engine/core/calendar.h"
@@ -204,6 +211,15 @@ class TmSimulator::Impl {
     std::lock_guard lock(mutex_);
     return log_;
   }
+  std::vector<TmPayment> payments() const {
+    std::lock_guard lock(mutex_);
+    return payments_;
+  }
+  void set_x402_price(std::int64_t price) {
+    std::lock_guard lock(mutex_);
+    options_.x402.price = price;
+  }
+
   std::vector<std::string> keys_seen() const {
     std::lock_guard lock(mutex_);
     return {keys_.begin(), keys_.end()};
@@ -246,6 +262,83 @@ class TmSimulator::Impl {
     return reply;
   }
 
+  Reply payment_required(std::string_view error, std::string_view pay_to) const {
+    const TmX402Options& x402 = options_.x402;
+    Reply reply;
+    reply.status = 402;
+    reply.body = fmt::format(
+        R"({{"x402Version":1,"error":"{}","accepts":[{{"scheme":"exact","network":"{}",)"
+        R"("maxAmountRequired":"{}","asset":"{}","payTo":"{}","resource":"https://api.tokenmetrics.com/v2",)"
+        R"("description":"Token Metrics API call","mimeType":"application/json",)"
+        R"("maxTimeoutSeconds":60,"extra":{{"name":"{}","version":"{}"}}}}]}})",
+        error, x402.network, x402.price, x402.asset, pay_to, x402.token_name, x402.token_version);
+    return reply;
+  }
+
+  // The X-PAYMENT of `request`, verified as a facilitator would; the X-PAYMENT-RESPONSE value
+  // when it pays for this request, else the 402 to answer.
+  tl::expected<std::string, Reply> check_payment(const SimRequest& request,
+                                                 const std::optional<TmFaultSpec>& fault) {
+    const TmX402Options& x402 = options_.x402;
+    if (request.header("x-coinbase-402") != "true")
+      return tl::unexpected(payment_required("x-coinbase-402 header is required", x402.pay_to));
+    if (fault && fault->fault == TmFault::kX402SettlementFailed) fail_next_settlement_ = true;
+    const std::string_view header = request.header("X-PAYMENT");
+    if (header.empty()) {
+      if (fault && fault->fault == TmFault::kX402Malformed) {
+        Reply reply;
+        reply.status = 402;
+        reply.body = R"({"x402Version":1,"accepts":[{"scheme":"exact","maxAmountRequired":"ten"}]})";
+        return tl::unexpected(std::move(reply));
+      }
+      if (fault && fault->fault == TmFault::kX402ForeignPayTo)
+        return tl::unexpected(payment_required("X-PAYMENT header is required",
+                                               "0x000000000000000000000000000000000000dead"));
+      return tl::unexpected(payment_required("X-PAYMENT header is required", x402.pay_to));
+    }
+    const auto payment = parse_payment_header(header);
+    if (!payment) return tl::unexpected(payment_required(payment.error(), x402.pay_to));
+    const TransferAuthorization& a = payment->authorization;
+    std::int64_t value = 0, after = 0, before = 0;
+    const std::int64_t now_s = std::time(nullptr);
+    auto number = [](const std::string& text, std::int64_t& out) {
+      const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), out);
+      return code == std::errc() && end == text.data() + text.size();
+    };
+    const auto digest = transfer_digest(
+        {x402.token_name, x402.token_version, *chain_id_of(x402.network), x402.asset}, a);
+    const auto payer = digest ? recover_address(*digest, payment->signature) : std::nullopt;
+    std::string refused;
+    if (payment->scheme != "exact" || payment->network != x402.network)
+      refused = "invalid_scheme_or_network";
+    else if (a.to != x402.pay_to)
+      refused = "invalid_pay_to";
+    else if (!number(a.value, value) || value < x402.price)
+      refused = "insufficient_amount";
+    else if (!number(a.valid_after, after) || !number(a.valid_before, before) ||
+             after > now_s || before < now_s)
+      refused = "authorization_expired";
+    else if (used_nonces_.contains(a.nonce))
+      refused = "nonce_already_used";
+    else if (!payer || *payer != a.from)
+      refused = "invalid_signature";
+    if (!refused.empty()) return tl::unexpected(payment_required(refused, x402.pay_to));
+    used_nonces_.insert(a.nonce);
+    TmPayment record{a.from, a.to, a.nonce, "", std::string(request.target), value, true};
+    record.transaction = to_hex(keccak256(a.nonce));
+    if (fail_next_settlement_) {
+      fail_next_settlement_ = false;
+      record.settled = false;
+      record.transaction.clear();
+      payments_.push_back(record);
+      return tl::unexpected(payment_required("settlement_failed", x402.pay_to));
+    }
+    payments_.push_back(record);
+    return base64_encode(fmt::format(
+        R"({{"success":true,"transaction":"{}","network":"{}","payer":"{}"}})",
+        record.transaction, x402.network, record.payer));
+  }
+
   Reply answer(const SimRequest& request, std::string_view key,
                const std::optional<TmFaultSpec>& fault) {
     if (fault) {
@@ -280,12 +373,20 @@ class TmSimulator::Impl {
           break;
       }
     }
-    if (!accepted_.contains(std::string(key))) return error_reply(401, "Invalid API key");
+    std::optional<std::string> receipt;
+    if (options_.x402.enabled) {
+      auto paid = check_payment(request, fault);
+      if (!paid) return std::move(paid.error());
+      receipt = std::move(*paid);
+    } else if (!accepted_.contains(std::string(key))) {
+      return error_reply(401, "Invalid API key");
+    }
     Query query;
     if (!parse_target(request.target, query) || !known_endpoints().contains(query.endpoint)) {
       return error_reply(404, "Not found");
     }
     Reply reply = serve(query);
+    if (receipt && reply.status == 200) reply.headers.push_back({"X-PAYMENT-RESPONSE", *receipt});
     if (fault && reply.status == 200) {
       if (fault->fault == TmFault::kSlow) reply.delay_ms = fault->delay_ms;
       if (fault->fault == TmFault::kTruncated) reply.body.resize(reply.body.size() / 2);
@@ -407,6 +508,9 @@ class TmSimulator::Impl {
   std::set<std::string> revoked_;
   std::map<std::string, std::uint64_t> per_key_;
   std::uint64_t with_revoked_ = 0;
+  std::vector<TmPayment> payments_;
+  std::set<std::string> used_nonces_;
+  bool fail_next_settlement_ = false;  // kX402SettlementFailed: the next valid payment fails
   LoopbackHttpServer server_;  // last: its thread calls handle() until it is stopped
 };
 
@@ -436,6 +540,8 @@ std::uint64_t TmSimulator::requests() const { return impl_->requests.load(); }
 std::uint64_t TmSimulator::connections() const { return impl_->connections(); }
 std::vector<TmRequestLog> TmSimulator::request_log() const { return impl_->request_log(); }
 std::vector<std::string> TmSimulator::keys_seen() const { return impl_->keys_seen(); }
+std::vector<TmPayment> TmSimulator::payments() const { return impl_->payments(); }
+void TmSimulator::set_x402_price(std::int64_t price) { impl_->set_x402_price(price); }
 void TmSimulator::add_api_key(const std::string& key) { impl_->add_api_key(key); }
 void TmSimulator::revoke_api_key(const std::string& key) { impl_->revoke_api_key(key); }
 std::uint64_t TmSimulator::requests_with_key(const std::string& key) const {

@@ -29,6 +29,10 @@ enum class TmFault : std::uint8_t {
   kSuccessFalse,         // 200 {"success":false,"message":"..."}
   kWrongTypes,           // 200 with every item's signal/grade values of the wrong type
   kNotFound,             // 404 (an endpoint that was removed)
+  // x402 (options.x402.enabled), each for the next request that needs a payment:
+  kX402Malformed,          // 402 whose requirements are not x402 JSON
+  kX402ForeignPayTo,       // 402 asking to pay another address than options.x402.pay_to
+  kX402SettlementFailed,   // a valid payment whose settlement fails: 402 again, nothing served
 };
 
 struct TmFaultSpec {
@@ -43,11 +47,32 @@ struct TmToken {
   std::string symbol;
 };
 
+// Pay-per-call as Token Metrics serves it with x402 v1 (token-metrics-api.md §6): a request
+// with x-coinbase-402 and no X-PAYMENT gets 402 and the requirements; X-PAYMENT is verified as
+// a facilitator would (scheme, network, payTo, amount, validity window, unused nonce, and the
+// EIP-3009 signature recovered to the payer), then the answer carries X-PAYMENT-RESPONSE.
+struct TmX402Options {
+  bool enabled = false;
+  std::int64_t price = 10'000;  // atomic units a call (0.01 USDC)
+  std::string pay_to = "0x7d6c00b1bb2d7fbc3e1e6c4e8f4c42a1a2b3c4d5";
+  std::string asset = "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913";  // USDC on Base
+  std::string network = "base";
+  std::string token_name = "USD Coin";
+  std::string token_version = "2";
+};
+
+struct TmPayment {
+  std::string payer, to, nonce, transaction, target;
+  std::int64_t value = 0;
+  bool settled = false;
+};
+
 struct TmSimulatorOptions {
   std::uint16_t port = 0;  // 0: any free port
   std::string api_key = "tm-simulator-key";
   std::string key_header = "x-api-key";
   int max_range_days = 29;
+  TmX402Options x402;
 };
 
 struct TmRequestLog {
@@ -94,6 +119,10 @@ class TmSimulator {
   void revoke_api_key(const std::string& key);
   std::uint64_t requests_with_key(const std::string& key) const;
   std::uint64_t requests_with_revoked_key() const;  // received after the key was revoked
+
+  // x402: every payment presented (verified or not refused as malformed), in order.
+  std::vector<TmPayment> payments() const;
+  void set_x402_price(std::int64_t price);
 
   class Impl;
 
