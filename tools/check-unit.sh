@@ -30,6 +30,17 @@ if [ -n "$output" ]; then
   echo "$output"
   exit 1
 fi
+# The key-rotation drop-in (files read at reload instead of credentials read at start).
+rm "$work/sigex.service.d/paper.conf"
+cp config/sigex.service.d/rotate-keys.conf "$work/sigex.service.d/"
+output="$(SYSTEMD_UNIT_PATH="$work:" systemd-analyze verify "$work/sigex.service" 2>&1)" || {
+  echo "check-unit: systemd-analyze verify with the rotate-keys drop-in failed:"; echo "$output"; exit 1; }
+if [ -n "$output" ]; then
+  echo "check-unit: systemd-analyze verify with the rotate-keys drop-in printed something:"
+  echo "$output"
+  exit 1
+fi
+rm "$work/sigex.service.d/rotate-keys.conf"
 if [ "$(sed -n 's/^Documentation=file://p' config/sigex.service)" != "/usr/local/share/doc/sigex/README.md" ]; then
   echo "check-unit: Documentation= must point at the installed README"; exit 1
 fi

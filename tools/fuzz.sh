@@ -4,7 +4,7 @@
 #   frame_fuzzer        every wire parser (Binance frames, Token Metrics pages)  1/2 of the time
 #   tm_response_fuzzer  the Token Metrics client's page check, parser, combiner  1/4 of the time
 #   archive_fuzzer      archive listings, checksums, zips, .sigexbin files       1/8 of the time
-#   webhook_fuzzer      signal webhook requests: HTTP, X-Sigex headers, bodies    1/8 of the time
+#   webhook_fuzzer      webhook requests and bodies; x402 requirements/payments  1/8 of the time
 # Usage: tools/fuzz.sh [total seconds, default 60]
 set -eu
 cd "$(dirname "$0")/.."
@@ -68,5 +68,9 @@ printf 'POST /v1/signal HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Sigex-Timestamp: 170000
   0 "${#body}" "$body" > "$webhook_corpus/seed-request"
 printf '%s' "$body" > "$webhook_corpus/seed-body"
 printf '%s' '{"token":3306,"signal":-1,"grade":0,"grade_kind":"tm"}' > "$webhook_corpus/seed-body-id"
+printf '%s' '{"x402Version":1,"error":"X-PAYMENT header is required","accepts":[{"scheme":"exact","network":"base","maxAmountRequired":"10000","asset":"0x833589fcd6edb6e08f4c7c32d4f71b54bda02913","payTo":"0x7d6c00b1bb2d7fbc3e1e6c4e8f4c42a1a2b3c4d5","resource":"https://api.tokenmetrics.com/v2/trading-signals","maxTimeoutSeconds":60,"extra":{"name":"USD Coin","version":"2"}}]}' \
+  > "$webhook_corpus/seed-402"
+printf '%s' '{"success":true,"transaction":"0xabc","network":"base","payer":"0xcd2a3d9f938e13cd947ec05abc7fe734df8dd826"}' |
+  base64 -w0 > "$webhook_corpus/seed-payment-response"
 build-fuzz/tests/fuzz/webhook_fuzzer -max_total_time="$webhook_seconds" -max_len=16384 -timeout=10 \
   -print_final_stats=1 -artifact_prefix=build-fuzz/webhook- "$webhook_corpus" tests/fuzz/regressions

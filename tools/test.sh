@@ -36,6 +36,8 @@ build/sigex check-config config/backtest-grade-trend.toml
 build/sigex check-config config/backtest-grade-trend-perp.toml
 build/sigex check-config config/backtest-signal-both-perp.toml
 build/sigex check-config config/backtest-tick-perp.toml
+build/sigex check-config config/run-paper-webhook.toml
+build/sigex check-config config/fetch-history-x402.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet

@@ -7,7 +7,7 @@
 //        "authorization":{"from","to","value","validAfter","validBefore","nonce"}}}
 //   <- X-PAYMENT-RESPONSE: base64 {"success":..,"transaction":..,"network":..,"payer":..}
 // Only requirements for the configured network and asset, a payTo on the allow-list and an
-// amount within the price limit are ever chosen. Fuzzed (tools/fuzz.sh x402 seeds).
+// amount within the price limit are ever chosen. Fuzzed (tools/fuzz.sh webhook_fuzzer).
 
 #include <cstdint>
 #include <optional>

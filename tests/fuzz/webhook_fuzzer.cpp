@@ -1,7 +1,8 @@
-// libFuzzer target for what the signal webhook reads from the network: a whole HTTP request
-// (Beast's parser with the webhook's limits), its X-Sigex-* headers, the signature check and
-// the JSON body. None may crash, hang or read out of bounds; a body that parses must come back
-// the same through signal_body() (what `sigex signal send` writes).
+// libFuzzer target for what sigex's own HTTP intake and its x402 payments read from the
+// network: a whole webhook request (Beast's parser with the webhook's limits), its X-Sigex-*
+// headers, the signature check and the JSON body; and x402's 402 requirements, X-PAYMENT and
+// X-PAYMENT-RESPONSE. None may crash, hang or read out of bounds; a body that parses must come
+// back the same through signal_body() (what `sigex signal send` writes).
 
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include "adapters/webhook/request.h"
+#include "adapters/x402/payment.h"
 
 namespace http = boost::beast::http;
 
@@ -33,6 +35,16 @@ void check_body(std::string_view body) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   check_body(input);
+  if (const auto offered = sigex::parse_payment_required(input)) {
+    sigex::X402Config config;
+    config.pay_to = {"0x7d6c00b1bb2d7fbc3e1e6c4e8f4c42a1a2b3c4d5"};
+    (void)sigex::choose_requirement(*offered, config);
+  }
+  (void)sigex::parse_payment_response(input);
+  if (const auto payment = sigex::parse_payment_header(input)) {
+    (void)sigex::transfer_digest({"USD Coin", "2", 8453, "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913"},
+                                 payment->authorization);
+  }
 
   http::request_parser<http::string_body> parser;
   parser.header_limit(8 * 1024);

@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> fixtures, tokens;
   app.add_option("--port", port, "port on 127.0.0.1 (0 = any free port)");
   app.add_option("--key", key, "API key the simulator accepts");
+  bool x402 = false;
+  app.add_flag("--x402", x402,
+               "pay-per-call: answer 402 with x402 requirements and serve only paid requests");
+  std::string pay_to = sigex::TmX402Options{}.pay_to;
+  app.add_option("--x402-pay-to", pay_to, "the address payments must go to");
   app.add_option("--fixture", fixtures, "ENDPOINT=recorded file of envelopes")->required();
   app.add_option("--token", tokens, "ID:SYMBOL:NAME served by /tokens");
   std::string as_of;
@@ -36,6 +41,8 @@ int main(int argc, char** argv) {
   sigex::TmSimulatorOptions options;
   options.port = static_cast<std::uint16_t>(port);
   options.api_key = key;
+  options.x402.enabled = x402;
+  options.x402.pay_to = pay_to;
   sigex::TmSimulator simulator(options);
   std::string error;
   if (!as_of.empty()) {
