@@ -227,9 +227,9 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
   }
   const auto pair = credentials();
   new_order_body(command, instrument, timestamp_ms(), *pair->signer, order_body_);
-  const HttpResponse response = send(HttpSession::Method::kPost, endpoints_.order.path,
-                                     std::string(), order_body_, endpoints_.order.weight, true,
-                                     *pair);
+  const HttpResponse response =
+      send(HttpSession::Method::kPost, endpoints_.order.path, std::string(), order_body_,
+           endpoints_.order.weight, true, *pair);
   if (response.step == "rate_limit") {
     OrderCall refused;
     refused.sent = false;

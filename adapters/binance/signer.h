@@ -84,5 +84,4 @@ std::string ws_api_payload(std::vector<std::pair<std::string, std::string>> para
 
 std::string percent_encode(std::string_view text);
 
-
 }  // namespace sigex

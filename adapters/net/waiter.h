@@ -5,8 +5,8 @@
 // so backoff and Retry-After handling are asserted without sleeping.
 
 #include <chrono>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 
 #include "engine/core/time.h"

@@ -201,8 +201,8 @@ TmFetch TokenMetricsClient::fetch(const TmQuery& query) {
         headers = {{"x-coinbase-402", "true"}, {"x-payment-token", config_.x402.payment_token}};
         if (!payment.empty()) headers.push_back({"X-PAYMENT", payment});
       } else {
-        headers = {{config_.key_header,
-                    key.secret ? std::string(key.secret->reveal()) : std::string()}};
+        headers = {
+            {config_.key_header, key.secret ? std::string(key.secret->reveal()) : std::string()}};
       }
       const HttpResponse response = session_->get(target, headers);
       if (!payment.empty()) {

@@ -97,8 +97,8 @@ struct TmClientMetrics {
   std::uint64_t page_limit_hits = 0;  // max_pages reached
   std::uint64_t retries = 0;
   std::uint64_t budget_refusals = 0;
-  std::uint64_t key_fail_overs = 0;  // 401/403 answered by trying the other key
-  std::uint64_t payments = 0;        // x402 payments signed
+  std::uint64_t key_fail_overs = 0;    // 401/403 answered by trying the other key
+  std::uint64_t payments = 0;          // x402 payments signed
   std::uint64_t payment_refusals = 0;  // 402s not paid (limits, allow-list, budget)
 };
 

@@ -61,10 +61,10 @@ class SignalPoller final : public ReportingComponent {
                CallBudget* budget, Waiter& waiter, boost::asio::ssl::context& tls);
   ~SignalPoller();
 
-  void set_frame_sink(FrameSink sink);  // before start()
+  void set_frame_sink(FrameSink sink);                            // before start()
   void set_payer(X402Payer* payer) { client_.set_payer(payer); }  // before start(): x402
-  bool start(std::string& error);       // starts the polling thread
-  void stop();                          // the waiter must be stopped first (or by the owner)
+  bool start(std::string& error);                                 // starts the polling thread
+  void stop();  // the waiter must be stopped first (or by the owner)
 
   // One round on the caller's thread: polls every endpoint due at `now_ns`.
   void poll_due(TimeNs now_ns);

@@ -141,8 +141,8 @@ bool signature_matches(const std::vector<const Secret*>& secrets, const SignedHe
   const std::string payload = signing_payload(headers.timestamp_s, headers.nonce, body);
   bool matched = false;
   for (const Secret* secret : secrets) {  // every secret is tried: no early exit to time
-    matched |= constant_time_equal(hmac_sha256_hex(secret->reveal(), payload),
-                                   headers.signature_hex);
+    matched |=
+        constant_time_equal(hmac_sha256_hex(secret->reveal(), payload), headers.signature_hex);
   }
   return matched;
 }
@@ -240,7 +240,8 @@ std::string signal_body(const PushedSignal& signal) {
                                                        : R"(,"grade_kind":"investor")";
   }
   if (signal.timeframe == SignalTimeframe::kHourly) body += R"(,"timeframe":"hourly")";
-  if (signal.time_ns != 0) body += fmt::format(R"(,"time":"{}")", format_utc_timestamp(signal.time_ns));
+  if (signal.time_ns != 0)
+    body += fmt::format(R"(,"time":"{}")", format_utc_timestamp(signal.time_ns));
   body += '}';
   return body;
 }

@@ -28,17 +28,17 @@
 namespace sigex {
 
 enum class WebhookRefusal : std::uint8_t {
-  kNotFound,          // 404: another path
-  kMethod,            // 405: not POST
-  kMissingHeader,     // 400: a signature header missing or malformed
-  kStaleTimestamp,    // 408: outside the clock skew window
-  kBadSignature,      // 401: no secret signs it
-  kReplayedNonce,     // 409: the nonce was accepted before
-  kTooLarge,          // 413
-  kRateLimited,       // 429
-  kBadBody,           // 400: not a signal
-  kUnknownToken,      // 422: no configured instrument
-  kUnavailable,       // 503: not ready, or the store failed
+  kNotFound,        // 404: another path
+  kMethod,          // 405: not POST
+  kMissingHeader,   // 400: a signature header missing or malformed
+  kStaleTimestamp,  // 408: outside the clock skew window
+  kBadSignature,    // 401: no secret signs it
+  kReplayedNonce,   // 409: the nonce was accepted before
+  kTooLarge,        // 413
+  kRateLimited,     // 429
+  kBadBody,         // 400: not a signal
+  kUnknownToken,    // 422: no configured instrument
+  kUnavailable,     // 503: not ready, or the store failed
 };
 int http_status(WebhookRefusal refusal);
 std::string_view to_string(WebhookRefusal refusal);  // "bad_signature", ...

@@ -8,12 +8,12 @@
 #include <optional>
 #include <variant>
 
+#include <fmt/format.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fmt/format.h>
 
 #include "adapters/service/listener.h"
 #include "engine/core/calendar.h"
@@ -230,9 +230,8 @@ bool WebhookRateLimiter::allow(std::string_view source, TimeNs now_ns, int& retr
     found = buckets_.emplace(std::string(source), Bucket{capacity, now_ns}).first;
   }
   Bucket& bucket = found->second;
-  bucket.tokens = std::min(
-      capacity, bucket.tokens + per_ns * static_cast<double>(std::max<TimeNs>(
-                                             now_ns - bucket.updated_ns, 0)));
+  bucket.tokens = std::min(capacity, bucket.tokens + per_ns * static_cast<double>(std::max<TimeNs>(
+                                                                  now_ns - bucket.updated_ns, 0)));
   bucket.updated_ns = std::max(bucket.updated_ns, now_ns);
   if (bucket.tokens >= 1) {
     bucket.tokens -= 1;
@@ -262,9 +261,10 @@ SignalWebhook::~SignalWebhook() { stop(); }
 bool SignalWebhook::start(std::string& error) {
   const std::size_t count = redeliver();
   if (count > 0)
-    log_info("webhook: {} signal(s) of the last {} h handed to the core again (the gate drops "
-             "what it had)",
-             count, config_.retention_ns / kNsPerHour);
+    log_info(
+        "webhook: {} signal(s) of the last {} h handed to the core again (the gate drops "
+        "what it had)",
+        count, config_.retention_ns / kNsPerHour);
   if (!server_->start(error)) return false;
   log_info("webhook: accepting signed signals at {}", server_->url());
   return true;
@@ -314,13 +314,14 @@ tl::expected<std::size_t, WebhookError> SignalWebhook::records(const PushedSigna
   std::size_t count = 0;
   if (signal.grade_hundredths) {  // the grade first, as polled rows do
     out[count].kind = MarketEventKind::kGrade;
-    out[count].grade = Grade{instrument->id, signal.grade_kind, *signal.grade_hundredths,
-                             instrument->token_id, time_ns, receive_ns};
+    out[count].grade = Grade{instrument->id,       signal.grade_kind, *signal.grade_hundredths,
+                             instrument->token_id, time_ns,           receive_ns};
     ++count;
   }
   out[count].kind = MarketEventKind::kTradingSignal;
-  out[count].trading_signal = TradingSignal{instrument->id,       signal.timeframe, signal.signal, 0,
-                                            instrument->token_id, time_ns,          receive_ns};
+  out[count].trading_signal =
+      TradingSignal{instrument->id,       signal.timeframe, signal.signal, 0,
+                    instrument->token_id, time_ns,          receive_ns};
   return count + 1;
 }
 
@@ -352,8 +353,7 @@ WebhookAnswer SignalWebhook::handle(const WebhookRequestView& request) {
   const auto headers = read_signed_headers(request.timestamp, request.nonce, request.signature);
   if (!headers) return refuse(headers.error());
   const TimeNs timestamp_ns = headers->timestamp_s * kNsPerSecond;
-  const DurationNs skew_ns =
-      timestamp_ns > now_ns ? timestamp_ns - now_ns : now_ns - timestamp_ns;
+  const DurationNs skew_ns = timestamp_ns > now_ns ? timestamp_ns - now_ns : now_ns - timestamp_ns;
   if (headers->timestamp_s > INT64_MAX / kNsPerSecond || skew_ns > config_.max_clock_skew_ns)
     return refuse({WebhookRefusal::kStaleTimestamp,
                    fmt::format("X-Sigex-Timestamp {} is {} s from this host's clock; the window "
@@ -378,8 +378,8 @@ WebhookAnswer SignalWebhook::handle(const WebhookRequestView& request) {
     next_prune_ns_ = now_ns + kPruneEveryNs;
   }
   std::string error;
-  switch (inbox_->admit(headers->nonce, request.source, timestamp_ns, now_ns, request.body,
-                        error)) {
+  switch (
+      inbox_->admit(headers->nonce, request.source, timestamp_ns, now_ns, request.body, error)) {
     case WebhookInbox::Admit::kAccepted:
       break;
     case WebhookInbox::Admit::kReplayed:
@@ -397,14 +397,15 @@ WebhookAnswer SignalWebhook::handle(const WebhookRequestView& request) {
   accepted_.fetch_add(1);
   const InboundEvent& record = events[*count - 1];
   const Instrument& instrument = instruments_.get(record.trading_signal.instrument);
-  log_info("webhook: accepted signal {} for {} dated {} from {}",
-           static_cast<int>(signal->signal), instrument.symbol.view(),
-           format_utc_timestamp(record.trading_signal.venue_time_ns), request.source);
-  return {200,
-          fmt::format(R"({{"accepted":true,"nonce":"{}","instrument":"{}","signal":{},"time":"{}"}})",
-                      headers->nonce, instrument.symbol.view(), static_cast<int>(signal->signal),
-                      format_utc_timestamp(record.trading_signal.venue_time_ns)),
-          0};
+  log_info("webhook: accepted signal {} for {} dated {} from {}", static_cast<int>(signal->signal),
+           instrument.symbol.view(), format_utc_timestamp(record.trading_signal.venue_time_ns),
+           request.source);
+  return {
+      200,
+      fmt::format(R"({{"accepted":true,"nonce":"{}","instrument":"{}","signal":{},"time":"{}"}})",
+                  headers->nonce, instrument.symbol.view(), static_cast<int>(signal->signal),
+                  format_utc_timestamp(record.trading_signal.venue_time_ns)),
+      0};
 }
 
 std::size_t SignalWebhook::redeliver() {

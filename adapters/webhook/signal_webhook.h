@@ -32,8 +32,8 @@
 namespace sigex {
 
 struct WebhookRequestView {
-  std::string_view method;  // "POST"
-  std::string_view target;  // "/v1/signal"
+  std::string_view method;                       // "POST"
+  std::string_view target;                       // "/v1/signal"
   std::string_view timestamp, nonce, signature;  // the X-Sigex-* headers ("" when absent)
   std::string_view body;
   std::string_view source;  // the sender's address

@@ -19,9 +19,9 @@ struct X402Config {
   std::string network = "base";  // the only network whose requirements are signed
   // The asset's contract: USDC on Base. Requirements naming another asset are refused.
   std::string asset = "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913";
-  std::vector<std::string> pay_to;  // allow-list of receiving addresses (required)
-  std::string payment_token = "usdc";  // x-payment-token header: "usdc" or "tmai"
-  std::int64_t max_price = 50'000;     // per call (0.05 USDC)
+  std::vector<std::string> pay_to;           // allow-list of receiving addresses (required)
+  std::string payment_token = "usdc";        // x-payment-token header: "usdc" or "tmai"
+  std::int64_t max_price = 50'000;           // per call (0.05 USDC)
   std::int64_t daily_budget = 5'000'000;     // per UTC day (5 USDC)
   std::int64_t monthly_budget = 50'000'000;  // per UTC month (50 USDC)
   SecretSource wallet_key{"sigex-x402-wallet-key", "", "SIGEX_X402_WALLET_KEY",

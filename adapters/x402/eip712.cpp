@@ -117,14 +117,18 @@ tl::expected<Bytes32, std::string> transfer_digest(const Eip712Domain& domain,
   Eip712Struct message(
       "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,"
       "uint256 validBefore,bytes32 nonce)");
-  if (!message.address(authorization.from)) return tl::unexpected(std::string("from is not an address"));
-  if (!message.address(authorization.to)) return tl::unexpected(std::string("to is not an address"));
-  if (!message.uint256(authorization.value)) return tl::unexpected(std::string("value is not a uint256"));
+  if (!message.address(authorization.from))
+    return tl::unexpected(std::string("from is not an address"));
+  if (!message.address(authorization.to))
+    return tl::unexpected(std::string("to is not an address"));
+  if (!message.uint256(authorization.value))
+    return tl::unexpected(std::string("value is not a uint256"));
   if (!message.uint256(authorization.valid_after))
     return tl::unexpected(std::string("validAfter is not a uint256"));
   if (!message.uint256(authorization.valid_before))
     return tl::unexpected(std::string("validBefore is not a uint256"));
-  if (!message.bytes32(authorization.nonce)) return tl::unexpected(std::string("nonce is not 32 bytes"));
+  if (!message.bytes32(authorization.nonce))
+    return tl::unexpected(std::string("nonce is not 32 bytes"));
   return eip712_digest(*separator, message.hash());
 }
 

@@ -58,10 +58,10 @@ tl::expected<Bytes32, std::string> domain_separator(const Eip712Domain& domain);
 // EIP-3009 TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,
 // uint256 validBefore,bytes32 nonce).
 struct TransferAuthorization {
-  std::string from, to;  // addresses, 0x-hex
-  std::string value;     // atomic units, decimal
+  std::string from, to;                   // addresses, 0x-hex
+  std::string value;                      // atomic units, decimal
   std::string valid_after, valid_before;  // unix seconds, decimal
-  std::string nonce;     // 32 bytes, 0x-hex
+  std::string nonce;                      // 32 bytes, 0x-hex
 };
 tl::expected<Bytes32, std::string> transfer_digest(const Eip712Domain& domain,
                                                    const TransferAuthorization& authorization);

@@ -42,8 +42,8 @@ tl::expected<std::unique_ptr<X402Payer>, std::string> X402Payer::open(
   sqlite3* database = nullptr;
   if (sqlite3_open_v2(path.c_str(), &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                       nullptr) != SQLITE_OK) {
-    std::string error = "cannot open the x402 payment journal " + path + ": " +
-                        sqlite3_errmsg(database);
+    std::string error =
+        "cannot open the x402 payment journal " + path + ": " + sqlite3_errmsg(database);
     sqlite3_close(database);
     return tl::unexpected(error);
   }
@@ -57,8 +57,8 @@ tl::expected<std::unique_ptr<X402Payer>, std::string> X402Payer::open(
       "TEXT NOT NULL, status INTEGER, transaction_hash TEXT, detail TEXT);"
       "CREATE INDEX IF NOT EXISTS x402_payments_by_time ON x402_payments (time_ns);";
   if (sqlite3_exec(database, schema, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string error = "cannot prepare the x402 payment journal " + path + ": " +
-                        (message ? message : "?");
+    std::string error =
+        "cannot prepare the x402 payment journal " + path + ": " + (message ? message : "?");
     sqlite3_free(message);
     sqlite3_close(database);
     return tl::unexpected(error);
@@ -66,8 +66,7 @@ tl::expected<std::unique_ptr<X402Payer>, std::string> X402Payer::open(
   return std::unique_ptr<X402Payer>(new X402Payer(config, std::move(*wallet), database));
 }
 
-X402Payer::X402Payer(const X402Config& config, std::unique_ptr<EvmWallet> wallet,
-                     sqlite3* database)
+X402Payer::X402Payer(const X402Config& config, std::unique_ptr<EvmWallet> wallet, sqlite3* database)
     : config_(config), wallet_(std::move(wallet)), database_(database) {}
 
 X402Payer::~X402Payer() { sqlite3_close(database_); }
@@ -79,11 +78,9 @@ std::int64_t X402Payer::spent_since(TimeNs from_ns) const {
 }
 
 tl::expected<std::string, PaymentRefusal> X402Payer::pay(std::string_view body,
-                                                         std::string_view resource,
-                                                         TimeNs now_ns) {
+                                                         std::string_view resource, TimeNs now_ns) {
   const auto offered = parse_payment_required(body);
-  if (!offered)
-    return tl::unexpected(PaymentRefusal{false, "x402: not paid: " + offered.error()});
+  if (!offered) return tl::unexpected(PaymentRefusal{false, "x402: not paid: " + offered.error()});
   const auto requirement = choose_requirement(*offered, config_);
   if (!requirement)
     return tl::unexpected(
@@ -122,7 +119,8 @@ tl::expected<std::string, PaymentRefusal> X402Payer::pay(std::string_view body,
   insert.text(8, nonce);
   if (sqlite3_step(insert.get()) != SQLITE_DONE)
     return tl::unexpected(PaymentRefusal{
-        false, std::string("x402: the payment journal cannot write: ") + sqlite3_errmsg(database_)});
+        false,
+        std::string("x402: the payment journal cannot write: ") + sqlite3_errmsg(database_)});
   last_payment_ = sqlite3_last_insert_rowid(database_);
   ++payments_;
   spent_ += requirement->amount;
@@ -149,9 +147,10 @@ void X402Payer::answered(std::optional<std::string_view> payment_response, int s
     detail = "no X-PAYMENT-RESPONSE receipt";
   }
   if (status != 200) detail = std::string(body.substr(0, 300));
-  Statement update(database_,
-                   "UPDATE x402_payments SET state = ?, status = ?, transaction_hash = ?, detail = ? "
-                   "WHERE id = ?");
+  Statement update(
+      database_,
+      "UPDATE x402_payments SET state = ?, status = ?, transaction_hash = ?, detail = ? "
+      "WHERE id = ?");
   update.text(1, state);
   update.integer(2, status);
   update.text(3, transaction);
@@ -172,8 +171,7 @@ X402Totals X402Payer::totals(TimeNs now_ns) const {
   totals.spent = spent_;
   totals.spent_today = spent_since(now_ns / kNsPerDay * kNsPerDay);
   totals.spent_this_month = spent_since(month_start(now_ns));
-  Statement states(database_,
-                   "SELECT state, COUNT(*) FROM x402_payments GROUP BY state");
+  Statement states(database_, "SELECT state, COUNT(*) FROM x402_payments GROUP BY state");
   while (sqlite3_step(states.get()) == SQLITE_ROW) {
     const std::string state = reinterpret_cast<const char*>(sqlite3_column_text(states.get(), 0));
     if (state == "settled") totals.settled = sqlite3_column_int64(states.get(), 1);

@@ -160,12 +160,10 @@ tl::expected<ReceivedPayment, std::string> parse_payment_header(std::string_view
   if (root["payload"].get(payload) || payload["authorization"].get(authorization))
     return tl::unexpected(std::string("X-PAYMENT has no payload.authorization"));
   payment.signature = text_of(payload, "signature");
-  payment.authorization = {lower(text_of(authorization, "from")),
-                           lower(text_of(authorization, "to")),
-                           text_of(authorization, "value"),
-                           text_of(authorization, "validAfter"),
-                           text_of(authorization, "validBefore"),
-                           lower(text_of(authorization, "nonce"))};
+  payment.authorization = {
+      lower(text_of(authorization, "from")), lower(text_of(authorization, "to")),
+      text_of(authorization, "value"),       text_of(authorization, "validAfter"),
+      text_of(authorization, "validBefore"), lower(text_of(authorization, "nonce"))};
   return payment;
 }
 

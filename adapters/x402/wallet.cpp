@@ -22,8 +22,8 @@ tl::expected<std::unique_ptr<EvmWallet>, std::string> EvmWallet::from_private_ke
     const Secret& key) {
   auto raw = from_hex(key.reveal(), 32);
   if (!raw)
-    return tl::unexpected(std::string(
-        "the wallet key must be 32 bytes of hex (64 hex digits, with or without 0x)"));
+    return tl::unexpected(
+        std::string("the wallet key must be 32 bytes of hex (64 hex digits, with or without 0x)"));
   Secret bytes(std::move(*raw));
   secp256k1_context* context = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
   const auto* seckey = reinterpret_cast<const unsigned char*>(bytes.reveal().data());
@@ -35,8 +35,7 @@ tl::expected<std::unique_ptr<EvmWallet>, std::string> EvmWallet::from_private_ke
   }
   unsigned char uncompressed[65];
   std::size_t length = sizeof uncompressed;
-  secp256k1_ec_pubkey_serialize(context, uncompressed, &length, &pubkey,
-                                SECP256K1_EC_UNCOMPRESSED);
+  secp256k1_ec_pubkey_serialize(context, uncompressed, &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
   return std::unique_ptr<EvmWallet>(
       new EvmWallet(context, std::move(bytes), address_of(uncompressed)));
 }
@@ -74,8 +73,7 @@ std::optional<std::string> recover_address(const Bytes32& digest, std::string_vi
     return std::nullopt;
   unsigned char uncompressed[65];
   std::size_t length = sizeof uncompressed;
-  secp256k1_ec_pubkey_serialize(context, uncompressed, &length, &pubkey,
-                                SECP256K1_EC_UNCOMPRESSED);
+  secp256k1_ec_pubkey_serialize(context, uncompressed, &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
   return address_of(uncompressed);
 }
 

@@ -21,8 +21,7 @@ namespace sigex {
 class EvmWallet {
  public:
   // From 32 bytes of hex (with or without 0x); an error names the problem, never the key.
-  static tl::expected<std::unique_ptr<EvmWallet>, std::string> from_private_key(
-      const Secret& key);
+  static tl::expected<std::unique_ptr<EvmWallet>, std::string> from_private_key(const Secret& key);
   ~EvmWallet();
   EvmWallet(const EvmWallet&) = delete;
   EvmWallet& operator=(const EvmWallet&) = delete;

@@ -468,8 +468,9 @@ void read_webhook(ConfigSection section, const std::string& config_path, Webhook
   section.integer("requests_per_minute", webhook.requests_per_minute, 1, 100'000);
   section.seconds("retention_s", webhook.retention_ns, 600, 90LL * 86'400);
   if (webhook.retention_ns < 2 * webhook.max_clock_skew_ns)
-    section.error("retention_s", "must be at least twice max_clock_skew_s (nonces are "
-                                 "remembered for as long as a timestamp can be accepted)");
+    section.error("retention_s",
+                  "must be at least twice max_clock_skew_s (nonces are "
+                  "remembered for as long as a timestamp can be accepted)");
   section.finish();
 }
 
@@ -496,8 +497,7 @@ void read_poll(ConfigSection section, TmPollConfig& poll) {
 void read_x402(ConfigSection section, const std::string& config_path, TokenMetricsConfig& tm) {
   X402Config& x402 = tm.x402;
   section.text("network", x402.network);
-  if (!chain_id_of(x402.network))
-    section.error("network", "expected \"base\" or \"base-sepolia\"");
+  if (!chain_id_of(x402.network)) section.error("network", "expected \"base\" or \"base-sepolia\"");
   section.text("asset", x402.asset);
   if (!from_hex(x402.asset, 20)) section.error("asset", "must be a 0x address (40 hex digits)");
   for (char& c : x402.asset) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -517,8 +517,9 @@ void read_x402(ConfigSection section, const std::string& config_path, TokenMetri
   section.decimal("monthly_budget", kUsdcDecimals, x402.monthly_budget);
   if (x402.max_price <= 0 || x402.daily_budget < x402.max_price ||
       x402.monthly_budget < x402.daily_budget)
-    section.error("max_price", "must be above 0, and at most daily_budget, itself at most "
-                               "monthly_budget");
+    section.error("max_price",
+                  "must be above 0, and at most daily_budget, itself at most "
+                  "monthly_budget");
   section.text("wallet_key_credential", x402.wallet_key.credential);
   section.text("wallet_key_file", x402.wallet_key.file);
   x402.wallet_key.file = resolve_path(config_path, x402.wallet_key.file);

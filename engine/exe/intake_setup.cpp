@@ -142,10 +142,11 @@ std::unique_ptr<X402Payer> open_x402_payer(const AppConfig& config, std::string&
     error = payer.error();
     return nullptr;
   }
-  log_info("x402: paying Token Metrics calls from wallet {} (key from {}); at most {} USDC a call, "
-           "{} a day, {} a month",
-           (*payer)->address(), key->origin, format_amount(tm.x402.max_price),
-           format_amount(tm.x402.daily_budget), format_amount(tm.x402.monthly_budget));
+  log_info(
+      "x402: paying Token Metrics calls from wallet {} (key from {}); at most {} USDC a call, "
+      "{} a day, {} a month",
+      (*payer)->address(), key->origin, format_amount(tm.x402.max_price),
+      format_amount(tm.x402.daily_budget), format_amount(tm.x402.monthly_budget));
   return std::move(*payer);
 }
 

@@ -23,7 +23,7 @@ namespace sigex {
 // What a SignalPoller needs, prepared before the instrument registry exists (token ids may
 // be resolved through /v2/tokens, which fills in `instruments`).
 struct TokenMetricsIntake {
-  std::shared_ptr<KeySet> keys;  // the current and next API keys; reloaded by the daemon
+  std::shared_ptr<KeySet> keys;      // the current and next API keys; reloaded by the daemon
   std::unique_ptr<X402Payer> payer;  // access = "x402": pays each call (no key)
   std::unique_ptr<CallBudget> budget;
   std::unique_ptr<boost::asio::ssl::context> tls;  // only when Token Metrics is enabled

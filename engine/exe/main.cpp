@@ -304,7 +304,8 @@ int main(int argc, char** argv) {
   signal_send->add_option("--signal", signal_options.signal, "1 (bullish), -1 (bearish) or 0")
       ->required();
   signal_send->add_option("--grade", signal_options.grade, "a grade from 0 to 100 sent with it");
-  signal_send->add_option("--grade-kind", signal_options.grade_kind, "trader (default), tm or investor");
+  signal_send->add_option("--grade-kind", signal_options.grade_kind,
+                          "trader (default), tm or investor");
   signal_send->add_option("--timeframe", signal_options.timeframe, "daily (default) or hourly");
   signal_send->add_option("--time", signal_options.time,
                           "when the signal is dated (UTC date or time; default: now)");

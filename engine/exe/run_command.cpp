@@ -635,8 +635,8 @@ void Daemon::check_ready(TimeNs now_ns) {
   if (config_.token_metrics.enabled) {
     std::string error;
     poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
-                                             intake_.keys, intake_.budget.get(),
-                                             intake_.waiter, *intake_.tls);
+                                             intake_.keys, intake_.budget.get(), intake_.waiter,
+                                             *intake_.tls);
     poller_->set_payer(intake_.payer.get());
     if (!poller_->start(error)) {
       log_error("Token Metrics polling: {}", error);
@@ -814,7 +814,8 @@ std::string Daemon::reload_keys(const AppConfig& fresh, std::string& problems) {
     if (reload_token_metrics_keys(fresh.token_metrics, *intake_.keys, changed, error)) {
       config_.token_metrics.api_key = fresh.token_metrics.api_key;
       config_.token_metrics.next_api_key = fresh.token_metrics.next_api_key;
-      reloaded += changed ? ", the Token Metrics API keys (changed)" : ", the Token Metrics API keys";
+      reloaded +=
+          changed ? ", the Token Metrics API keys (changed)" : ", the Token Metrics API keys";
       if (changed && poller_) poller_->keys_reloaded();
     } else {
       log_error("reload: {}; the Token Metrics keys in use are kept", error);

@@ -29,8 +29,8 @@ std::string endpoint_of(const WebhookConfig& webhook, std::string& error) {
   if (address == "0.0.0.0") address = "127.0.0.1";
   if (address == "::") address = "::1";
   if (address.find(':') != std::string::npos) address = "[" + address + "]";
-  return fmt::format("{}://{}:{}/v1/signal", webhook.tls_certificate_file.empty() ? "http" : "https",
-                     address, port);
+  return fmt::format("{}://{}:{}/v1/signal",
+                     webhook.tls_certificate_file.empty() ? "http" : "https", address, port);
 }
 
 }  // namespace
@@ -77,7 +77,8 @@ int run_signal_send(const AppConfig& config, const SignalSendOptions& options) {
   }
   const std::int64_t timestamp_s = LiveClock().now_ns() / kNsPerSecond;
   const std::string nonce = random_nonce();
-  HttpSession session(*url, tls, HttpTimeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 10 * kNsPerSecond});
+  HttpSession session(*url, tls,
+                      HttpTimeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 10 * kNsPerSecond});
   const HttpResponse response = session.request(
       HttpSession::Method::kPost, url->target, body,
       {{"X-Sigex-Timestamp", std::to_string(timestamp_s)},

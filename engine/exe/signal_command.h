@@ -12,14 +12,14 @@
 namespace sigex {
 
 struct SignalSendOptions {
-  std::string token;      // token symbol, token id or instrument symbol
-  int signal = 0;         // 1, -1, 0
-  std::string grade;      // "" : none; else 0..100, two decimals at most
+  std::string token;       // token symbol, token id or instrument symbol
+  int signal = 0;          // 1, -1, 0
+  std::string grade;       // "" : none; else 0..100, two decimals at most
   std::string grade_kind;  // "" (trader), "trader", "tm", "investor"
-  std::string timeframe;  // "" (daily), "daily", "hourly"
-  std::string time;       // "" : the request's time; else an ISO-8601 UTC date or time
-  std::string url;        // "" : from [signals.webhook] listen
-  std::string ca_file;    // "" : [signals.webhook] tls_certificate_file (a self-signed one)
+  std::string timeframe;   // "" (daily), "daily", "hourly"
+  std::string time;        // "" : the request's time; else an ISO-8601 UTC date or time
+  std::string url;         // "" : from [signals.webhook] listen
+  std::string ca_file;     // "" : [signals.webhook] tls_certificate_file (a self-signed one)
 };
 
 int run_signal_send(const AppConfig& config, const SignalSendOptions& options);

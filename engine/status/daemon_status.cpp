@@ -69,8 +69,8 @@ std::string render_status_text(const DaemonStatus& s) {
   }
   if (s.signal_gate && !s.token_metrics) {
     out += fmt::format("  signals       {} delivered, {} already seen, {} outdated, {} stale\n",
-                       s.signal_gate->delivered, s.signal_gate->duplicates,
-                       s.signal_gate->outdated, s.signal_gate->stale);
+                       s.signal_gate->delivered, s.signal_gate->duplicates, s.signal_gate->outdated,
+                       s.signal_gate->stale);
   }
   if (s.webhook) {
     out += fmt::format("  webhook       {}: {} accepted, {} refused, {} redelivered at start\n",
@@ -178,16 +178,18 @@ std::string render_status_json(const DaemonStatus& s) {
     out += "null";
   }
   out += ", \"webhook\": ";
-  out += s.webhook ? fmt::format("{{\"url\": {}, \"accepted\": {}, \"refused\": {}, "
-                                 "\"redelivered\": {}}}",
-                                 quoted(s.webhook->url), s.webhook->accepted, s.webhook->refused,
-                                 s.webhook->redelivered)
+  out += s.webhook ? fmt::format(
+                         "{{\"url\": {}, \"accepted\": {}, \"refused\": {}, "
+                         "\"redelivered\": {}}}",
+                         quoted(s.webhook->url), s.webhook->accepted, s.webhook->refused,
+                         s.webhook->redelivered)
                    : std::string("null");
   out += ", \"signal_gate\": ";
-  out += s.signal_gate ? fmt::format("{{\"delivered\": {}, \"duplicates\": {}, \"outdated\": {}, "
-                                     "\"stale\": {}}}",
-                                     s.signal_gate->delivered, s.signal_gate->duplicates,
-                                     s.signal_gate->outdated, s.signal_gate->stale)
+  out += s.signal_gate ? fmt::format(
+                             "{{\"delivered\": {}, \"duplicates\": {}, \"outdated\": {}, "
+                             "\"stale\": {}}}",
+                             s.signal_gate->delivered, s.signal_gate->duplicates,
+                             s.signal_gate->outdated, s.signal_gate->stale)
                        : std::string("null");
   out += ", \"keys\": [";
   for (std::size_t i = 0; i < s.keys.size(); ++i) {

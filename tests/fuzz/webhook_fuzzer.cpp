@@ -42,8 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)sigex::parse_payment_response(input);
   if (const auto payment = sigex::parse_payment_header(input)) {
-    (void)sigex::transfer_digest({"USD Coin", "2", 8453, "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913"},
-                                 payment->authorization);
+    (void)sigex::transfer_digest(
+        {"USD Coin", "2", 8453, "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913"},
+        payment->authorization);
   }
 
   http::request_parser<http::string_body> parser;

@@ -19,11 +19,11 @@ struct DaemonConfig {
   bool btc = false;
   std::string extra_service;  // more [service] lines
   std::string risk = "max_order_notional = \"2000\"";
-  std::string token_metrics_url;  // "" : no [token_metrics]
+  std::string token_metrics_url;                                     // "" : no [token_metrics]
   std::string tm_key_source = "api_key_env = \"SIGEX_TM_API_KEY\"";  // where its key is
-  std::string extra;              // appended sections
-  std::string eth_extra;          // more ETHUSDT instrument lines (e.g. kind = "perpetual")
-  std::string strategy_extra;     // more [strategy.signal_follow] lines
+  std::string extra;                                                 // appended sections
+  std::string eth_extra;       // more ETHUSDT instrument lines (e.g. kind = "perpetual")
+  std::string strategy_extra;  // more [strategy.signal_follow] lines
   std::string eth_step = "0.0001";
 };
 
@@ -109,8 +109,9 @@ token_id = 3375
 token_symbol = "BTC"
 )"
                                            : ""),
-                     fmt::arg("tm", c.token_metrics_url.empty() ? ""
-                                                                : fmt::format(R"(
+                     fmt::arg("tm", c.token_metrics_url.empty()
+                                        ? ""
+                                        : fmt::format(R"(
 [token_metrics]
 base_url = "{}"
 {}
@@ -122,8 +123,7 @@ interval_s = 3600
 [token_metrics.grades]
 enabled = false
 )",
-                                                                              c.token_metrics_url,
-                                                                              c.tm_key_source)),
+                                                      c.token_metrics_url, c.tm_key_source)),
                      fmt::arg("extra", c.extra));
 }
 

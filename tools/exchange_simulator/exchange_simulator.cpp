@@ -6,9 +6,9 @@
 #include <deque>
 #include <fstream>
 #include <map>
-#include <set>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <utility>
 

@@ -1,11 +1,11 @@
 #include "tools/tm_simulator/tm_simulator.h"
 
 #include <algorithm>
-#include <charconv>
-#include <ctime>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <chrono>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -288,7 +288,8 @@ class TmSimulator::Impl {
       if (fault && fault->fault == TmFault::kX402Malformed) {
         Reply reply;
         reply.status = 402;
-        reply.body = R"({"x402Version":1,"accepts":[{"scheme":"exact","maxAmountRequired":"ten"}]})";
+        reply.body =
+            R"({"x402Version":1,"accepts":[{"scheme":"exact","maxAmountRequired":"ten"}]})";
         return tl::unexpected(std::move(reply));
       }
       if (fault && fault->fault == TmFault::kX402ForeignPayTo)
@@ -315,8 +316,8 @@ class TmSimulator::Impl {
       refused = "invalid_pay_to";
     else if (!number(a.value, value) || value < x402.price)
       refused = "insufficient_amount";
-    else if (!number(a.valid_after, after) || !number(a.valid_before, before) ||
-             after > now_s || before < now_s)
+    else if (!number(a.valid_after, after) || !number(a.valid_before, before) || after > now_s ||
+             before < now_s)
       refused = "authorization_expired";
     else if (used_nonces_.contains(a.nonce))
       refused = "nonce_already_used";
@@ -334,9 +335,9 @@ class TmSimulator::Impl {
       return tl::unexpected(payment_required("settlement_failed", x402.pay_to));
     }
     payments_.push_back(record);
-    return base64_encode(fmt::format(
-        R"({{"success":true,"transaction":"{}","network":"{}","payer":"{}"}})",
-        record.transaction, x402.network, record.payer));
+    return base64_encode(
+        fmt::format(R"({{"success":true,"transaction":"{}","network":"{}","payer":"{}"}})",
+                    record.transaction, x402.network, record.payer));
   }
 
   Reply answer(const SimRequest& request, std::string_view key,
@@ -511,7 +512,7 @@ class TmSimulator::Impl {
   std::vector<TmPayment> payments_;
   std::set<std::string> used_nonces_;
   bool fail_next_settlement_ = false;  // kX402SettlementFailed: the next valid payment fails
-  LoopbackHttpServer server_;  // last: its thread calls handle() until it is stopped
+  LoopbackHttpServer server_;          // last: its thread calls handle() until it is stopped
 };
 
 TmSimulator::TmSimulator(TmSimulatorOptions options)

@@ -30,9 +30,9 @@ enum class TmFault : std::uint8_t {
   kWrongTypes,           // 200 with every item's signal/grade values of the wrong type
   kNotFound,             // 404 (an endpoint that was removed)
   // x402 (options.x402.enabled), each for the next request that needs a payment:
-  kX402Malformed,          // 402 whose requirements are not x402 JSON
-  kX402ForeignPayTo,       // 402 asking to pay another address than options.x402.pay_to
-  kX402SettlementFailed,   // a valid payment whose settlement fails: 402 again, nothing served
+  kX402Malformed,         // 402 whose requirements are not x402 JSON
+  kX402ForeignPayTo,      // 402 asking to pay another address than options.x402.pay_to
+  kX402SettlementFailed,  // a valid payment whose settlement fails: 402 again, nothing served
 };
 
 struct TmFaultSpec {

@@ -32,8 +32,8 @@ class TokenMetricsClientTest : public ::testing::Test {
   }
 
   TokenMetricsClient client(std::string key = "tm-simulator-key") {
-    return TokenMetricsClient(config_, key_set_of(Secret(std::move(key))), budget_.get(), clock_, waiter_,
-                              tls_);
+    return TokenMetricsClient(config_, key_set_of(Secret(std::move(key))), budget_.get(), clock_,
+                              waiter_, tls_);
   }
 
   static TmQuery january() {
@@ -200,8 +200,8 @@ TEST_F(TokenMetricsClientTest, BudgetStopsCallsAndGivesNothingPartial) {
   std::string error;
   auto small = CallBudget::open(directory_.path() / "small", "token_metrics", 2, 80, error);
   ASSERT_TRUE(small) << error;
-  TokenMetricsClient tm(config_, key_set_of(Secret(std::string("tm-simulator-key"))), small.get(), clock_,
-                        waiter_, tls_);
+  TokenMetricsClient tm(config_, key_set_of(Secret(std::string("tm-simulator-key"))), small.get(),
+                        clock_, waiter_, tls_);
   const TmFetch fetch = tm.fetch(january());
   EXPECT_EQ(fetch.outcome, TmOutcome::kBudgetExhausted);
   EXPECT_TRUE(fetch.pages.empty());
@@ -227,8 +227,8 @@ TEST_F(TokenMetricsClientTest, HttpsVerifiesTheServerAndKeepsTheConnection) {
   }
   auto trusted_tls = make_client_tls_context(ca_file, error);
   ASSERT_TRUE(error.empty()) << error;
-  TokenMetricsClient trusted(config_, key_set_of(Secret(std::string("tm-simulator-key"))), budget_.get(),
-                             clock_, waiter_, trusted_tls);
+  TokenMetricsClient trusted(config_, key_set_of(Secret(std::string("tm-simulator-key"))),
+                             budget_.get(), clock_, waiter_, trusted_tls);
   const TmFetch fetch = trusted.fetch(january());
   ASSERT_EQ(fetch.outcome, TmOutcome::kOk) << fetch.message;
   EXPECT_EQ(total_items(fetch), 29u);

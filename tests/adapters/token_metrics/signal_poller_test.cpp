@@ -47,8 +47,8 @@ struct Session {
     engine->add_strategy(std::move(strategy));
     engine->start();
     poller = std::make_unique<SignalPoller>(config, instruments, queue, clock,
-                                            key_set_of(Secret(std::string("tm-simulator-key"))), &budget,
-                                            waiter, tls);
+                                            key_set_of(Secret(std::string("tm-simulator-key"))),
+                                            &budget, waiter, tls);
   }
   // Polls what is due and lets the core take everything queued.
   void round(TimeNs now_ns) {
@@ -193,8 +193,8 @@ TEST_F(SignalPollerTest, TokenIdsAreResolvedAndAmbiguityIsAnError) {
   simulator_.add_token({3375, "Bitcoin", "BTC"});
   simulator_.add_token({3306, "Ethereum", "ETH"});
   simulator_.add_token({9001, "Ethereum Classic Wrapped", "ETH"});
-  TokenMetricsClient client(config_, key_set_of(Secret(std::string("tm-simulator-key"))), budget_.get(), clock_,
-                            waiter_, tls_);
+  TokenMetricsClient client(config_, key_set_of(Secret(std::string("tm-simulator-key"))),
+                            budget_.get(), clock_, waiter_, tls_);
   std::vector<Instrument> list = {btcusdt(), ethusdt()};
   list[0].token_id = 0;  // resolve BTC; ETH is pinned
   std::string error;
@@ -211,8 +211,8 @@ TEST_F(SignalPollerTest, TokenIdsAreResolvedAndAmbiguityIsAnError) {
 
 TEST_F(SignalPollerTest, ResolvedTokenIdsAreCachedInTheStateDirectory) {
   simulator_.add_token({3375, "Bitcoin", "BTC"});
-  TokenMetricsClient client(config_, key_set_of(Secret(std::string("tm-simulator-key"))), budget_.get(), clock_,
-                            waiter_, tls_);
+  TokenMetricsClient client(config_, key_set_of(Secret(std::string("tm-simulator-key"))),
+                            budget_.get(), clock_, waiter_, tls_);
   const std::string cache = (directory_.path() / "token-ids.tsv").string();
   std::vector<Instrument> list = {btcusdt()};
   list[0].token_id = 0;

@@ -108,12 +108,12 @@ TEST_F(WebhookTest, ASignedSignalWithAGradeIsHandedToTheCoreAsPolledRowsAre) {
 }
 
 TEST_F(WebhookTest, TokensAreFoundBySymbolTokenIdOrInstrumentAndAnUnknownOneIs422) {
-  EXPECT_EQ(webhook_->handle(sign(R"({"token":"eth","signal":-1,"time":"2025-03-01"})").view())
-                .status,
-            200);
-  EXPECT_EQ(webhook_->handle(sign(R"({"token":3306,"signal":0,"timeframe":"hourly"})").view())
-                .status,
-            200);
+  EXPECT_EQ(
+      webhook_->handle(sign(R"({"token":"eth","signal":-1,"time":"2025-03-01"})").view()).status,
+      200);
+  EXPECT_EQ(
+      webhook_->handle(sign(R"({"token":3306,"signal":0,"timeframe":"hourly"})").view()).status,
+      200);
   EXPECT_EQ(webhook_->handle(sign(R"({"token":"BTCUSDT","signal":1})").view()).status, 200);
   const WebhookAnswer unknown = webhook_->handle(sign(R"({"token":"DOGE","signal":1})").view());
   EXPECT_EQ(unknown.status, 422);
@@ -154,15 +154,15 @@ TEST_F(WebhookTest, ATamperedBodyOrAWrongSecretIs401AndNoNonceIsSpent) {
 
 TEST_F(WebhookTest, TimestampsOutsideTheWindowAre408AndMalformedHeaders400) {
   const std::string body = R"({"token":"BTC","signal":1})";
-  EXPECT_EQ(webhook_->handle(sign(body, kSecret, clock_.now_ns() - 301 * kNsPerSecond).view())
-                .status,
-            408);
-  EXPECT_EQ(webhook_->handle(sign(body, kSecret, clock_.now_ns() + 301 * kNsPerSecond).view())
-                .status,
-            408);
-  EXPECT_EQ(webhook_->handle(sign(body, kSecret, clock_.now_ns() - 299 * kNsPerSecond).view())
-                .status,
-            200);
+  EXPECT_EQ(
+      webhook_->handle(sign(body, kSecret, clock_.now_ns() - 301 * kNsPerSecond).view()).status,
+      408);
+  EXPECT_EQ(
+      webhook_->handle(sign(body, kSecret, clock_.now_ns() + 301 * kNsPerSecond).view()).status,
+      408);
+  EXPECT_EQ(
+      webhook_->handle(sign(body, kSecret, clock_.now_ns() - 299 * kNsPerSecond).view()).status,
+      200);
   Signed bad = sign(body);
   bad.timestamp = "yesterday";
   EXPECT_EQ(webhook_->handle(bad.view()).status, 400);
@@ -223,7 +223,7 @@ TEST_F(WebhookTest, ARestartBetweenTwoDeliveriesOfTheSameNonceRefusesTheSecondAn
   const Signed request = sign(R"({"token":"ETH","signal":1})");
   ASSERT_EQ(webhook_->handle(request.view()).status, 200);
   ASSERT_EQ(drained().size(), 1u);
-  open();  // a restart: the inbox is on disk
+  open();                                // a restart: the inbox is on disk
   EXPECT_EQ(webhook_->redeliver(), 1u);  // the core's gate drops it if it had it
   const auto again = drained();
   ASSERT_EQ(again.size(), 1u);

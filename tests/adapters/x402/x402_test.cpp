@@ -30,7 +30,8 @@ namespace {
 using namespace sigex::testing;
 
 // keccak256("cow"): the EIP-712 example's signer.
-constexpr const char* kCowKey = "0xc85ef7d79691fe79573b1a7064c19c1a9819ebdbd1faaab1a8ec92344438aaf4";
+constexpr const char* kCowKey =
+    "0xc85ef7d79691fe79573b1a7064c19c1a9819ebdbd1faaab1a8ec92344438aaf4";
 
 TEST(Keccak256, MatchesEthereumsKeccakNotSha3) {
   EXPECT_EQ(to_hex(keccak256("")),
@@ -40,8 +41,8 @@ TEST(Keccak256, MatchesEthereumsKeccakNotSha3) {
 
 // https://eips.ethereum.org/EIPS/eip-712 (assets/eip-712/Example.js and its test).
 TEST(Eip712, TheSpecificationsMailExampleHashesAndSignsAsPublished) {
-  const auto separator = domain_separator(
-      {"Ether Mail", "1", 1, "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"});
+  const auto separator =
+      domain_separator({"Ether Mail", "1", 1, "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"});
   ASSERT_TRUE(separator) << separator.error();
   EXPECT_EQ(to_hex(*separator),
             "0xf2cee375fa42b42143804025fc449deafd50cc031ca257e0b194a650a912090f");
@@ -51,7 +52,8 @@ TEST(Eip712, TheSpecificationsMailExampleHashesAndSignsAsPublished) {
     EXPECT_TRUE(encoded.address(wallet));
     return encoded.hash();
   };
-  Eip712Struct mail("Mail(Person from,Person to,string contents)Person(string name,address wallet)");
+  Eip712Struct mail(
+      "Mail(Person from,Person to,string contents)Person(string name,address wallet)");
   mail.nested(person("Cow", "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"));
   mail.nested(person("Bob", "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"));
   mail.string("Hello, Bob!");
@@ -68,8 +70,7 @@ TEST(Eip712, TheSpecificationsMailExampleHashesAndSignsAsPublished) {
             "0x4355c47d63924e8a72e509b65029052eb6c299d53a04e167c5775fd466751c9d"
             "07299936d304c153f6443dfa05f40ff007d72911b6f72307f996231605b91562"
             "1c");
-  EXPECT_EQ(recover_address(digest, (*wallet)->sign(digest)).value_or(""),
-            (*wallet)->address());
+  EXPECT_EQ(recover_address(digest, (*wallet)->sign(digest)).value_or(""), (*wallet)->address());
 }
 
 TEST(Eip712, BadValuesAreRefusedNotEncoded) {
@@ -94,8 +95,8 @@ TEST(X402Wallet, AKeyThatIsNotOneIsRefusedWithoutShowingIt) {
 TEST(X402Policy, OnlyTheConfiguredNetworkAssetPayeeAndPriceAreChosen) {
   X402Config config;
   config.pay_to = {"0x7d6c00b1bb2d7fbc3e1e6c4e8f4c42a1a2b3c4d5"};
-  PaymentRequirement good{"exact", "base", config.asset, config.pay_to[0], "r", "d",
-                          10'000, 60, "USD Coin", "2"};
+  PaymentRequirement good{"exact", "base", config.asset, config.pay_to[0], "r",
+                          "d",     10'000, 60,           "USD Coin",       "2"};
   EXPECT_TRUE(choose_requirement({good}, config));
   PaymentRequirement other = good;
   other.network = "ethereum";
@@ -112,7 +113,8 @@ TEST(X402Policy, OnlyTheConfiguredNetworkAssetPayeeAndPriceAreChosen) {
   // The cheaper acceptable one is chosen among several.
   EXPECT_EQ(choose_requirement({foreign, good}, config)->pay_to, good.pay_to);
   EXPECT_FALSE(parse_payment_required(R"({"x402Version":2,"accepts":[]})"));
-  EXPECT_FALSE(parse_payment_required(R"({"x402Version":1,"accepts":[{"maxAmountRequired":"x"}]})"));
+  EXPECT_FALSE(
+      parse_payment_required(R"({"x402Version":1,"accepts":[{"maxAmountRequired":"x"}]})"));
 }
 
 // ---- fetch-history over x402 against the simulator ------------------------------------------
@@ -170,9 +172,9 @@ class X402FetchTest : public ::testing::Test {
       return rows;
     }
     sqlite3_stmt* statement = nullptr;
-    sqlite3_prepare_v2(database,
-                       "SELECT state, COALESCE(transaction_hash, '') FROM x402_payments ORDER BY id",
-                       -1, &statement, nullptr);
+    sqlite3_prepare_v2(
+        database, "SELECT state, COALESCE(transaction_hash, '') FROM x402_payments ORDER BY id", -1,
+        &statement, nullptr);
     while (sqlite3_step(statement) == SQLITE_ROW) {
       rows.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)),
                         reinterpret_cast<const char*>(sqlite3_column_text(statement, 1)));

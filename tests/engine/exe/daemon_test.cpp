@@ -657,11 +657,11 @@ TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt)
   const std::string key_file = file("binance-key", old_key);
   const std::string secret_file = file("binance-secret", old_secret);
   const std::string ws = "ws://" + exchange.base_url().substr(7) + "/ws-api/v3";
-  world.write_config(fmt::format(
-      "[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
-      "api_key_env = \"\"\napi_key_file = \"{}\"\napi_secret_credential = \"\"\n"
-      "api_secret_env = \"\"\napi_secret_file = \"{}\"\n",
-      exchange.base_url(), ws, key_file, secret_file));
+  world.write_config(
+      fmt::format("[execution]\nrest_url = \"{}\"\nws_api_url = \"{}\"\napi_key_credential = \"\"\n"
+                  "api_key_env = \"\"\napi_key_file = \"{}\"\napi_secret_credential = \"\"\n"
+                  "api_secret_env = \"\"\napi_secret_file = \"{}\"\n",
+                  exchange.base_url(), ws, key_file, secret_file));
   {
     std::string text = read_file(world.config_path());
     const std::string env_line = "api_key_env = \"SIGEX_TM_API_KEY\"";
@@ -718,8 +718,8 @@ TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt)
   EXPECT_EQ(world.tm->requests_with_revoked_key(), 0u);
   EXPECT_GT(exchange.requests_with_key(new_key), 0u);
 
-  outputs = {reload.out + reload.err, status.out, after.out, metrics, daemon->stderr_text(),
-             daemon->stdout_text()};
+  outputs = {reload.out + reload.err, status.out,           after.out, metrics,
+             daemon->stderr_text(),   daemon->stdout_text()};
   for (const auto& message : world.notify->messages) outputs.push_back(message);
   for (const auto& entry : std::filesystem::recursive_directory_iterator(world.directory.path())) {
     const std::string name = entry.path().filename().string();
@@ -744,10 +744,10 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
   const auto secret_file = world.directory.path() / "webhook-secret";
   std::ofstream(secret_file) << secret << "\n";
   ::chmod(secret_file.c_str(), 0600);
-  world.write_config(fmt::format(
-      "[signals.webhook]\nlisten = \"127.0.0.1:0\"\nsecret_credential = \"\"\n"
-      "secret_env = \"\"\nsecret_file = \"{}\"\n",
-      secret_file.string()));
+  world.write_config(
+      fmt::format("[signals.webhook]\nlisten = \"127.0.0.1:0\"\nsecret_credential = \"\"\n"
+                  "secret_env = \"\"\nsecret_file = \"{}\"\n",
+                  secret_file.string()));
   auto webhook_url = [&world]() {
     const std::string json = world.ctl({"status", "--json"}).out;
     simdjson::dom::parser parser;
@@ -769,11 +769,11 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
     auto tls = make_client_tls_context("", error);
     const auto parsed = parse_url(url);
     HttpSession session(*parsed, tls, HttpTimeouts{});
-    return session.request(
-        HttpSession::Method::kPost, parsed->target, body,
-        {{"X-Sigex-Timestamp", std::to_string(timestamp_s)},
-         {"X-Sigex-Nonce", nonce},
-         {"X-Sigex-Signature", sign_request(Secret(std::string(secret)), timestamp_s, nonce, body)}});
+    return session.request(HttpSession::Method::kPost, parsed->target, body,
+                           {{"X-Sigex-Timestamp", std::to_string(timestamp_s)},
+                            {"X-Sigex-Nonce", nonce},
+                            {"X-Sigex-Signature",
+                             sign_request(Secret(std::string(secret)), timestamp_s, nonce, body)}});
   };
   const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
   const std::string bearish =
@@ -785,12 +785,11 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
     ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
     const std::string url = webhook_url();
     ASSERT_TRUE(url.starts_with("http://127.0.0.1:")) << url;
-    const CommandResult sent =
-        run_command(SIGEX_BINARY,
-                    {"signal", "send", "--config", world.config_path().string(), "--token", "ETH",
-                     "--signal", "1", "--grade", "80", "--time",
-                     format_utc_date(today - kNsPerDay), "--url", url},
-                    world.directory.path(), "send");
+    const CommandResult sent = run_command(
+        SIGEX_BINARY,
+        {"signal", "send", "--config", world.config_path().string(), "--token", "ETH", "--signal",
+         "1", "--grade", "80", "--time", format_utc_date(today - kNsPerDay), "--url", url},
+        world.directory.path(), "send");
     EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
     EXPECT_NE(sent.out.find(R"("accepted":true)"), std::string::npos) << sent.out;
     ASSERT_TRUE(world.notify->wait_for("orders 1, fills 1", 30s))

@@ -60,13 +60,13 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
         TmFault::kNotFound, TmFault::kSlow}) {
     simulator.clear_faults();
     simulator.inject({fault, 1, 1000}, 2);
-    TokenMetricsClient client(config, key_set_of(Secret(std::string(kCanary))), budget.get(), clock, waiter,
-                              tls);
+    TokenMetricsClient client(config, key_set_of(Secret(std::string(kCanary))), budget.get(), clock,
+                              waiter, tls);
     messages.push_back(client.fetch(query).message);
   }
   simulator.clear_faults();
-  TokenMetricsClient wrong_key(config, key_set_of(Secret(std::string(kCanary) + "-wrong")), budget.get(), clock,
-                               waiter, tls);
+  TokenMetricsClient wrong_key(config, key_set_of(Secret(std::string(kCanary) + "-wrong")),
+                               budget.get(), clock, waiter, tls);
   messages.push_back(wrong_key.fetch(query).message);
 
   // 2. The poller halting on a refused key.
@@ -74,8 +74,8 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   EventQueue<InboundEvent> queue(1024, 1);
   simulator.clear_faults();
   simulator.inject({TmFault::kUnauthorized});
-  SignalPoller poller(config, instruments, queue, clock, key_set_of(Secret(std::string(kCanary))), budget.get(),
-                      waiter, tls);
+  SignalPoller poller(config, instruments, queue, clock, key_set_of(Secret(std::string(kCanary))),
+                      budget.get(), waiter, tls);
   poller.poll_due(clock.now_ns());
   EXPECT_TRUE(poller.halted());
   messages.push_back(poller.metrics().halt_reason);
@@ -83,7 +83,8 @@ TEST(SecretCanary, NoFailurePathRevealsTheKey) {
   // 3. A budget that runs out.
   auto tiny = CallBudget::open(directory.path() / "tiny", "token_metrics", 1, 1, error);
   ASSERT_TRUE(tiny) << error;
-  TokenMetricsClient starved(config, key_set_of(Secret(std::string(kCanary))), tiny.get(), clock, waiter, tls);
+  TokenMetricsClient starved(config, key_set_of(Secret(std::string(kCanary))), tiny.get(), clock,
+                             waiter, tls);
   config.page_limit = 10;
   messages.push_back(starved.fetch(query).message);
 
