@@ -808,7 +808,9 @@ std::string Daemon::reload() {
 
 std::string Daemon::reload_keys(const AppConfig& fresh, std::string& problems) {
   std::string reloaded;
-  if (intake_.keys && fresh.token_metrics.enabled) {
+  if (intake_.keys && fresh.token_metrics.enabled &&
+      fresh.token_metrics.access == TmAccess::kApiKey &&
+      config_.token_metrics.access == TmAccess::kApiKey) {
     bool changed = false;
     std::string error;
     if (reload_token_metrics_keys(fresh.token_metrics, *intake_.keys, changed, error)) {

@@ -17,6 +17,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/webhook/config.h"
 #include "adapters/x402/eip712.h"
 #include "adapters/x402/payment.h"
 #include "adapters/x402/wallet.h"
@@ -115,6 +116,41 @@ TEST(X402Policy, OnlyTheConfiguredNetworkAssetPayeeAndPriceAreChosen) {
   EXPECT_FALSE(parse_payment_required(R"({"x402Version":2,"accepts":[]})"));
   EXPECT_FALSE(
       parse_payment_required(R"({"x402Version":1,"accepts":[{"maxAmountRequired":"x"}]})"));
+}
+
+// ---- Stored keys ------------------------------------------------------------------------------
+
+std::string& credentials_directory() {
+  static std::string path;
+  return path;
+}
+std::string credentials_only(const std::string& name) {
+  return name == "CREDENTIALS_DIRECTORY" ? credentials_directory() : std::string();
+}
+
+// With the unit's LoadCredential= (or LoadCredentialEncrypted=) lines, the new secrets are found
+// under their default credential names, as the Binance and Token Metrics keys are.
+TEST(StoredKeys, TheWalletKeyAndTheWebhookSecretComeFromSystemdCredentialsByDefault) {
+  TemporaryDirectory directory;
+  std::ofstream(directory.path() / "sigex-x402-wallet-key") << kCowKey << "\n";
+  std::ofstream(directory.path() / "sigex-webhook-secret") << "webhook-credential-secret\n";
+  credentials_directory() = directory.path().string();
+  const auto key = load_secret(X402Config{}.wallet_key, credentials_only);
+  ASSERT_TRUE(key) << key.error();
+  EXPECT_EQ(key->origin, "systemd credential sigex-x402-wallet-key");
+  auto wallet = EvmWallet::from_private_key(key->secret);
+  ASSERT_TRUE(wallet) << wallet.error();
+  EXPECT_EQ((*wallet)->address(), "0xcd2a3d9f938e13cd947ec05abc7fe734df8dd826");
+  const auto secrets = load_keys(webhook_key_slots(WebhookConfig{}), {}, credentials_only);
+  ASSERT_TRUE(secrets) << secrets.error();
+  ASSERT_EQ(secrets->size(), 1u);
+  EXPECT_EQ(secrets->front().origin, "systemd credential sigex-webhook-secret");
+  EXPECT_EQ(secrets->front().secret->reveal(), "webhook-credential-secret");
+  credentials_directory() = (directory.path() / "missing").string();
+  const auto missing = load_secret(X402Config{}.wallet_key, credentials_only);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("x402 wallet private key not found"), std::string::npos)
+      << missing.error();
 }
 
 // ---- fetch-history over x402 against the simulator ------------------------------------------

@@ -780,6 +780,7 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
       R"({"token":"ETH","signal":-1,"time":")" + format_utc_date(today) + R"("})";
   const std::int64_t sent_at = LiveClock().now_ns() / kNsPerSecond;
   const std::string nonce = "daemon-test-nonce-0001";
+  std::vector<std::string> outputs;  // searched for the secret at the end
   {
     auto daemon = world.start({}, "webhook");
     ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
@@ -802,9 +803,15 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
     EXPECT_EQ(replayed.status, 409) << replayed.body;
     EXPECT_NE(replayed.body.find("replayed_nonce"), std::string::npos);
     EXPECT_EQ(gate("delivered"), 3);  // the grade sent with the first signal, two signals
+    const CommandResult status = world.ctl({"status"});
+    EXPECT_NE(status.out.find("webhook secret"), std::string::npos) << status.out;
+    outputs.push_back(status.out);
+    outputs.push_back(http_get(metrics_url(status.out)));
+    EXPECT_NE(outputs.back().find("sigex_webhook_accepted_total 2"), std::string::npos);
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
-    EXPECT_EQ(daemon->stderr_text().find(secret), std::string::npos);
+    outputs.push_back(daemon->stderr_text());
+    outputs.push_back(sent.out + sent.err);
   }
   {
     world.notify->messages.clear();
@@ -832,6 +839,14 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
       world.directory.path(), "replay");
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("0 differences"), std::string::npos) << check.out;
+  // The webhook secret never shows: not in any output, STATUS= or state file.
+  for (const auto& message : world.notify->messages) outputs.push_back(message);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(world.directory.path())) {
+    if (entry.is_regular_file() && entry.path() != secret_file)
+      outputs.push_back(read_file(entry.path()));
+  }
+  for (const std::string& output : outputs)
+    EXPECT_EQ(output.find(secret), std::string::npos) << output.substr(0, 2000);
 }
 
 // A lost journal must never re-trade. The account shows an order of the configured strategy
