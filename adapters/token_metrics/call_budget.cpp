@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "engine/journal/sqlite_file.h"
+
 #include "engine/core/calendar.h"
 #include "engine/logging/log.h"
 
@@ -12,30 +14,14 @@ std::string utc_month(TimeNs time_ns) { return format_utc_date(time_ns).substr(0
 std::unique_ptr<CallBudget> CallBudget::open(const std::filesystem::path& state_dir,
                                              std::string provider, std::int64_t monthly_limit,
                                              int warn_percent, std::string& error) {
-  std::error_code ignored;
-  std::filesystem::create_directories(state_dir, ignored);
   // A file of its own: the poller thread writes it while the core writes the journal, and
   // the journal must never wait on a lock.
-  const std::string path = (state_dir / "api_calls.db").string();
-  sqlite3* database = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
-    error = "cannot open call budget in " + path + ": " + sqlite3_errmsg(database);
-    sqlite3_close(database);
-    return nullptr;
-  }
-  sqlite3_busy_timeout(database, 5000);
-  char* message = nullptr;
-  const char* schema =
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+  sqlite3* database = open_sqlite_file(
+      state_dir, "api_calls.db",
       "CREATE TABLE IF NOT EXISTS api_calls (provider TEXT NOT NULL, month TEXT NOT NULL,"
-      " calls INTEGER NOT NULL, PRIMARY KEY (provider, month));";
-  if (sqlite3_exec(database, schema, nullptr, nullptr, &message) != SQLITE_OK) {
-    error = "cannot prepare call budget in " + path + ": " + (message ? message : "?");
-    sqlite3_free(message);
-    sqlite3_close(database);
-    return nullptr;
-  }
+      " calls INTEGER NOT NULL, PRIMARY KEY (provider, month));",
+      "call budget in", error);
+  if (database == nullptr) return nullptr;
   return std::unique_ptr<CallBudget>(
       new CallBudget(database, std::move(provider), monthly_limit, warn_percent));
 }

@@ -3,66 +3,29 @@
 #include <openssl/rand.h>
 #include <sqlite3.h>
 
+#include "engine/journal/sqlite_file.h"
+
 #include <fmt/format.h>
 
 #include "engine/core/calendar.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
-namespace {
-
-class Statement {
- public:
-  Statement(sqlite3* database, const char* sql) {
-    sqlite3_prepare_v2(database, sql, -1, &statement_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(statement_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt* get() const { return statement_; }
-  void text(int index, std::string_view value) {
-    sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()),
-                      SQLITE_TRANSIENT);
-  }
-  void integer(int index, std::int64_t value) { sqlite3_bind_int64(statement_, index, value); }
-
- private:
-  sqlite3_stmt* statement_ = nullptr;
-};
-
-}  // namespace
 
 tl::expected<std::unique_ptr<X402Payer>, std::string> X402Payer::open(
     const X402Config& config, const Secret& wallet_key, const std::filesystem::path& state_dir) {
   auto wallet = EvmWallet::from_private_key(wallet_key);
   if (!wallet) return tl::unexpected(config.wallet_key.what + ": " + wallet.error());
-  std::error_code ignored;
-  std::filesystem::create_directories(state_dir, ignored);
-  const std::string path = (state_dir / "x402_payments.db").string();
-  sqlite3* database = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
-    std::string error =
-        "cannot open the x402 payment journal " + path + ": " + sqlite3_errmsg(database);
-    sqlite3_close(database);
-    return tl::unexpected(error);
-  }
-  sqlite3_busy_timeout(database, 5000);
-  char* message = nullptr;
-  const char* schema =
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+  std::string error;
+  sqlite3* database = open_sqlite_file(
+      state_dir, "x402_payments.db",
       "CREATE TABLE IF NOT EXISTS x402_payments (id INTEGER PRIMARY KEY, time_ns INTEGER NOT "
       "NULL, resource TEXT NOT NULL, amount INTEGER NOT NULL, asset TEXT NOT NULL, network TEXT "
       "NOT NULL, pay_to TEXT NOT NULL, payer TEXT NOT NULL, nonce TEXT NOT NULL UNIQUE, state "
       "TEXT NOT NULL, status INTEGER, transaction_hash TEXT, detail TEXT);"
-      "CREATE INDEX IF NOT EXISTS x402_payments_by_time ON x402_payments (time_ns);";
-  if (sqlite3_exec(database, schema, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string error =
-        "cannot prepare the x402 payment journal " + path + ": " + (message ? message : "?");
-    sqlite3_free(message);
-    sqlite3_close(database);
-    return tl::unexpected(error);
-  }
+      "CREATE INDEX IF NOT EXISTS x402_payments_by_time ON x402_payments (time_ns);",
+      "the x402 payment journal", error);
+  if (database == nullptr) return tl::unexpected(error);
   return std::unique_ptr<X402Payer>(new X402Payer(config, std::move(*wallet), database));
 }
 
@@ -72,9 +35,9 @@ X402Payer::X402Payer(const X402Config& config, std::unique_ptr<EvmWallet> wallet
 X402Payer::~X402Payer() { sqlite3_close(database_); }
 
 std::int64_t X402Payer::spent_since(TimeNs from_ns) const {
-  Statement sum(database_, "SELECT COALESCE(SUM(amount), 0) FROM x402_payments WHERE time_ns >= ?");
+  SqliteStatement sum(database_, "SELECT COALESCE(SUM(amount), 0) FROM x402_payments WHERE time_ns >= ?");
   sum.integer(1, from_ns);
-  return sqlite3_step(sum.get()) == SQLITE_ROW ? sqlite3_column_int64(sum.get(), 0) : 0;
+  return sum.step_row() ? sum.column_integer(0) : 0;
 }
 
 tl::expected<std::string, PaymentRefusal> X402Payer::pay(std::string_view body,
@@ -106,7 +69,7 @@ tl::expected<std::string, PaymentRefusal> X402Payer::pay(std::string_view body,
   auto payment = sign_payment(*requirement, *wallet_, now_ns, nonce);
   if (!payment) return tl::unexpected(PaymentRefusal{false, "x402: " + payment.error()});
   // Counted (durably) before the signature leaves.
-  Statement insert(database_,
+  SqliteStatement insert(database_,
                    "INSERT INTO x402_payments (time_ns, resource, amount, asset, network, pay_to, "
                    "payer, nonce, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent')");
   insert.integer(1, now_ns);
@@ -117,7 +80,7 @@ tl::expected<std::string, PaymentRefusal> X402Payer::pay(std::string_view body,
   insert.text(6, requirement->pay_to);
   insert.text(7, wallet_->address());
   insert.text(8, nonce);
-  if (sqlite3_step(insert.get()) != SQLITE_DONE)
+  if (!insert.step_done())
     return tl::unexpected(PaymentRefusal{
         false,
         std::string("x402: the payment journal cannot write: ") + sqlite3_errmsg(database_)});
@@ -147,7 +110,7 @@ void X402Payer::answered(std::optional<std::string_view> payment_response, int s
     detail = "no X-PAYMENT-RESPONSE receipt";
   }
   if (status != 200) detail = std::string(body.substr(0, 300));
-  Statement update(
+  SqliteStatement update(
       database_,
       "UPDATE x402_payments SET state = ?, status = ?, transaction_hash = ?, detail = ? "
       "WHERE id = ?");
@@ -156,7 +119,7 @@ void X402Payer::answered(std::optional<std::string_view> payment_response, int s
   update.text(3, transaction);
   update.text(4, detail);
   update.integer(5, last_payment_);
-  sqlite3_step(update.get());
+  update.step_done();
   if (state == "settled") {
     log_info("x402: settled, transaction {}", transaction.empty() ? "(none given)" : transaction);
   } else {
@@ -171,11 +134,11 @@ X402Totals X402Payer::totals(TimeNs now_ns) const {
   totals.spent = spent_;
   totals.spent_today = spent_since(now_ns / kNsPerDay * kNsPerDay);
   totals.spent_this_month = spent_since(month_start(now_ns));
-  Statement states(database_, "SELECT state, COUNT(*) FROM x402_payments GROUP BY state");
-  while (sqlite3_step(states.get()) == SQLITE_ROW) {
-    const std::string state = reinterpret_cast<const char*>(sqlite3_column_text(states.get(), 0));
-    if (state == "settled") totals.settled = sqlite3_column_int64(states.get(), 1);
-    if (state == "failed") totals.failed = sqlite3_column_int64(states.get(), 1);
+  SqliteStatement states(database_, "SELECT state, COUNT(*) FROM x402_payments GROUP BY state");
+  while (states.step_row()) {
+    const std::string state = states.column_text(0);
+    if (state == "settled") totals.settled = states.column_integer(1);
+    if (state == "failed") totals.failed = states.column_integer(1);
   }
   return totals;
 }
