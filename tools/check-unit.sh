@@ -1,7 +1,7 @@
 #!/bin/sh
 # Checks config/sigex.service the way the README promises:
-#   * `systemd-analyze verify` prints nothing at all, for the unit alone and with the paper
-#     drop-in (config/sigex.service.d/paper.conf);
+#   * `systemd-analyze verify` prints nothing at all, for the unit alone and with each drop-in
+#     (config/sigex.service.d/paper.conf, rotate-keys.conf);
 #   * `systemd-analyze security --offline=yes` scores 2.0 or better.
 # verify resolves ExecStart, so the unit is checked with ExecStart pointing at the built
 # binary (argument 1) instead of /usr/local/bin/sigex; nothing else changes.
@@ -13,34 +13,27 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 sed "s#/usr/local/bin/sigex#$binary#" config/sigex.service > "$work/sigex.service"
 
-output="$(systemd-analyze verify "$work/sigex.service" 2>&1)" || {
-  echo "check-unit: systemd-analyze verify failed:"; echo "$output"; exit 1; }
-if [ -n "$output" ]; then
-  echo "check-unit: systemd-analyze verify printed something (it must print nothing):"
-  echo "$output"
-  exit 1
-fi
-# The paper drop-in, loaded from the unit's directory as systemd would.
-mkdir "$work/sigex.service.d"
-cp config/sigex.service.d/paper.conf "$work/sigex.service.d/"
-output="$(SYSTEMD_UNIT_PATH="$work:" systemd-analyze verify "$work/sigex.service" 2>&1)" || {
-  echo "check-unit: systemd-analyze verify with the paper drop-in failed:"; echo "$output"; exit 1; }
-if [ -n "$output" ]; then
-  echo "check-unit: systemd-analyze verify with the paper drop-in printed something:"
-  echo "$output"
-  exit 1
-fi
+# verify_clean LABEL [DROP-IN]: systemd-analyze verify prints nothing for the unit, alone or
+# with one drop-in loaded from the unit's directory as systemd would.
+verify_clean() {
+  rm -rf "$work/sigex.service.d"
+  if [ -n "${2:-}" ]; then
+    mkdir "$work/sigex.service.d"
+    cp "$2" "$work/sigex.service.d/"
+  fi
+  output="$(SYSTEMD_UNIT_PATH="$work:" systemd-analyze verify "$work/sigex.service" 2>&1)" || {
+    echo "check-unit: systemd-analyze verify $1 failed:"; echo "$output"; exit 1; }
+  if [ -n "$output" ]; then
+    echo "check-unit: systemd-analyze verify $1 printed something (it must print nothing):"
+    echo "$output"
+    exit 1
+  fi
+}
+verify_clean "of the unit"
+verify_clean "with the paper drop-in" config/sigex.service.d/paper.conf
 # The key-rotation drop-in (files read at reload instead of credentials read at start).
-rm "$work/sigex.service.d/paper.conf"
-cp config/sigex.service.d/rotate-keys.conf "$work/sigex.service.d/"
-output="$(SYSTEMD_UNIT_PATH="$work:" systemd-analyze verify "$work/sigex.service" 2>&1)" || {
-  echo "check-unit: systemd-analyze verify with the rotate-keys drop-in failed:"; echo "$output"; exit 1; }
-if [ -n "$output" ]; then
-  echo "check-unit: systemd-analyze verify with the rotate-keys drop-in printed something:"
-  echo "$output"
-  exit 1
-fi
-rm "$work/sigex.service.d/rotate-keys.conf"
+verify_clean "with the rotate-keys drop-in" config/sigex.service.d/rotate-keys.conf
+rm -rf "$work/sigex.service.d"
 if [ "$(sed -n 's/^Documentation=file://p' config/sigex.service)" != "/usr/local/share/doc/sigex/README.md" ]; then
   echo "check-unit: Documentation= must point at the installed README"; exit 1
 fi

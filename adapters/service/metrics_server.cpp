@@ -139,8 +139,8 @@ bool MetricsServer::start(std::string& error) { return impl_->start(error); }
 void MetricsServer::stop() { impl_->stop(); }
 std::uint16_t MetricsServer::port() const { return impl_->port(); }
 
-bool parse_loopback_listen(const std::string& text, std::string& address, std::uint16_t& port,
-                           std::string& error) {
+bool parse_listen(const std::string& text, std::string& address, std::uint16_t& port,
+                  bool& loopback, std::string& error) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
     error = "expected ADDRESS:PORT such as 127.0.0.1:9464, got \"" + text + "\"";
@@ -152,13 +152,11 @@ bool parse_loopback_listen(const std::string& text, std::string& address, std::u
   }
   boost::system::error_code ec;
   const auto parsed = asio::ip::make_address(address, ec);
-  if (ec || !parsed.is_loopback()) {
-    error =
-        "\"" + address +
-        "\" is not a loopback address: the metrics endpoint has no "
-        "authentication, so it listens on 127.0.0.1 or ::1 only (put a proxy in front to share it)";
+  if (ec) {
+    error = "\"" + address + "\" is not an IP address";
     return false;
   }
+  loopback = parsed.is_loopback();
   const std::string port_text = text.substr(colon + 1);
   char* end = nullptr;
   const long value = std::strtol(port_text.c_str(), &end, 10);
@@ -167,6 +165,20 @@ bool parse_loopback_listen(const std::string& text, std::string& address, std::u
     return false;
   }
   port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+bool parse_loopback_listen(const std::string& text, std::string& address, std::uint16_t& port,
+                           std::string& error) {
+  bool loopback = false;
+  if (!parse_listen(text, address, port, loopback, error)) return false;
+  if (!loopback) {
+    error =
+        "\"" + address +
+        "\" is not a loopback address: the metrics endpoint has no "
+        "authentication, so it listens on 127.0.0.1 or ::1 only (put a proxy in front to share it)";
+    return false;
+  }
   return true;
 }
 

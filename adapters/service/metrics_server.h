@@ -34,6 +34,11 @@ class MetricsServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// "ADDRESS:PORT" (an IPv6 address in brackets) -> address and port, and whether the address
+// is a loopback one; false with `error` for anything else.
+bool parse_listen(const std::string& text, std::string& address, std::uint16_t& port,
+                  bool& loopback, std::string& error);
+
 // "127.0.0.1:9464" -> address and port; false unless the address is a loopback address.
 bool parse_loopback_listen(const std::string& text, std::string& address, std::uint16_t& port,
                            std::string& error);

@@ -16,6 +16,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "adapters/service/listener.h"
+#include "adapters/service/metrics_server.h"
 #include "engine/core/calendar.h"
 #include "engine/logging/log.h"
 
@@ -459,35 +460,14 @@ void SignalWebhook::write_status(DaemonStatus& status, TimeNs) const {
 
 bool parse_webhook_listen(const std::string& text, bool allow_remote, std::string& address,
                           std::uint16_t& port, std::string& error) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 == text.size()) {
-    error = "expected ADDRESS:PORT such as 127.0.0.1:8089, got \"" + text + "\"";
-    return false;
-  }
-  address = text.substr(0, colon);
-  if (address.size() > 2 && address.front() == '[' && address.back() == ']')
-    address = address.substr(1, address.size() - 2);
-  boost::system::error_code ec;
-  const auto parsed = asio::ip::make_address(address, ec);
-  if (ec) {
-    error = "\"" + address + "\" is not an IP address";
-    return false;
-  }
-  if (!parsed.is_loopback() && !allow_remote) {
+  bool loopback = false;
+  if (!parse_listen(text, address, port, loopback, error)) return false;
+  if (!loopback && !allow_remote) {
     error = "\"" + address +
             "\" is not a loopback address: set allow_remote = true to accept signals from other "
             "hosts (with tls_certificate_file and tls_key_file, or behind a TLS reverse proxy)";
     return false;
   }
-  const std::string port_text = text.substr(colon + 1);
-  unsigned value = 0;
-  const auto [end, code] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-  if (code != std::errc() || end != port_text.data() + port_text.size() || value > 65535) {
-    error = "port \"" + port_text + "\" is not a number from 0 to 65535";
-    return false;
-  }
-  port = static_cast<std::uint16_t>(value);
   return true;
 }
 

@@ -534,6 +534,21 @@ TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
   EXPECT_EQ(daemon->wait_exit(20s), 0);
 }
 
+// A spot exchange simulator for a live daemon trading ETHUSDT at 2500 with these keys; null
+// when it cannot start.
+std::unique_ptr<ExchangeSimulator> live_exchange(const std::string& api_key,
+                                                 const std::string& secret) {
+  ExchangeSimulatorOptions options;
+  options.api_key = api_key;
+  options.secret = secret;
+  options.exchange_info_path = binance_exchange_info_path();
+  auto exchange = std::make_unique<ExchangeSimulator>(options);
+  std::string error;
+  if (!exchange->start(error)) return nullptr;
+  exchange->set_price("ETHUSDT", price("2500"));
+  return exchange;
+}
+
 // The keys never leak. The daemon runs live against the loopback exchange with canary keys,
 // through failure paths (a key file others can read, a signing secret the exchange refuses, a
 // Token Metrics key it refuses) and a good run with ctl status and a metrics scrape. No byte
@@ -541,14 +556,9 @@ TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
 TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
   const std::string api_key = "bnc-canary-key-5e0a7d1c";
   const std::string api_secret = "bnc-canary-secret-9b2f4e6a";
-  ExchangeSimulatorOptions exchange_options;
-  exchange_options.api_key = api_key;
-  exchange_options.secret = api_secret;
-  exchange_options.exchange_info_path = binance_exchange_info_path();
-  ExchangeSimulator exchange(exchange_options);
-  std::string error;
-  ASSERT_TRUE(exchange.start(error)) << error;
-  exchange.set_price("ETHUSDT", price("2500"));
+  const auto started = live_exchange(api_key, api_secret);
+  ASSERT_TRUE(started);
+  ExchangeSimulator& exchange = *started;
 
   DaemonSettings settings;
   settings.mode = "live";
@@ -631,14 +641,9 @@ TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt)
   const std::string old_key = "bnc-rotate-old-key-3c1d", old_secret = "bnc-rotate-old-secret-77ae";
   const std::string new_key = "bnc-rotate-new-key-90b2", new_secret = "bnc-rotate-new-secret-5f10";
   const std::string old_tm = "tm-rotate-old-key-4411", new_tm = "tm-rotate-new-key-8e2c";
-  ExchangeSimulatorOptions exchange_options;
-  exchange_options.api_key = old_key;
-  exchange_options.secret = old_secret;
-  exchange_options.exchange_info_path = binance_exchange_info_path();
-  ExchangeSimulator exchange(exchange_options);
-  std::string error;
-  ASSERT_TRUE(exchange.start(error)) << error;
-  exchange.set_price("ETHUSDT", price("2500"));
+  const auto started = live_exchange(old_key, old_secret);
+  ASSERT_TRUE(started);
+  ExchangeSimulator& exchange = *started;
 
   DaemonSettings settings;
   settings.mode = "live";
