@@ -23,9 +23,10 @@ WebhookInbox::~WebhookInbox() { sqlite3_close(database_); }
 WebhookInbox::Admit WebhookInbox::admit(std::string_view nonce, std::string_view source,
                                         TimeNs timestamp_ns, TimeNs receive_ns,
                                         std::string_view body, std::string& error) {
-  SqliteStatement insert(database_,
-                   "INSERT INTO webhook_requests (nonce, source, timestamp_ns, receive_ns, body) "
-                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (nonce) DO NOTHING");
+  SqliteStatement insert(
+      database_,
+      "INSERT INTO webhook_requests (nonce, source, timestamp_ns, receive_ns, body) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (nonce) DO NOTHING");
   insert.text(1, nonce);
   insert.text(2, source);
   insert.integer(3, timestamp_ns);
@@ -46,8 +47,8 @@ void WebhookInbox::withdraw(std::string_view nonce) {
 
 std::vector<WebhookInbox::Entry> WebhookInbox::since(TimeNs from_ns) const {
   SqliteStatement select(database_,
-                   "SELECT nonce, timestamp_ns, receive_ns, body FROM webhook_requests "
-                   "WHERE receive_ns >= ? ORDER BY receive_ns, rowid");
+                         "SELECT nonce, timestamp_ns, receive_ns, body FROM webhook_requests "
+                         "WHERE receive_ns >= ? ORDER BY receive_ns, rowid");
   select.integer(1, from_ns);
   std::vector<Entry> entries;
   while (select.step_row()) {

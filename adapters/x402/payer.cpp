@@ -35,7 +35,8 @@ X402Payer::X402Payer(const X402Config& config, std::unique_ptr<EvmWallet> wallet
 X402Payer::~X402Payer() { sqlite3_close(database_); }
 
 std::int64_t X402Payer::spent_since(TimeNs from_ns) const {
-  SqliteStatement sum(database_, "SELECT COALESCE(SUM(amount), 0) FROM x402_payments WHERE time_ns >= ?");
+  SqliteStatement sum(database_,
+                      "SELECT COALESCE(SUM(amount), 0) FROM x402_payments WHERE time_ns >= ?");
   sum.integer(1, from_ns);
   return sum.step_row() ? sum.column_integer(0) : 0;
 }
@@ -69,9 +70,10 @@ tl::expected<std::string, PaymentRefusal> X402Payer::pay(std::string_view body,
   auto payment = sign_payment(*requirement, *wallet_, now_ns, nonce);
   if (!payment) return tl::unexpected(PaymentRefusal{false, "x402: " + payment.error()});
   // Counted (durably) before the signature leaves.
-  SqliteStatement insert(database_,
-                   "INSERT INTO x402_payments (time_ns, resource, amount, asset, network, pay_to, "
-                   "payer, nonce, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent')");
+  SqliteStatement insert(
+      database_,
+      "INSERT INTO x402_payments (time_ns, resource, amount, asset, network, pay_to, "
+      "payer, nonce, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent')");
   insert.integer(1, now_ns);
   insert.text(2, resource);
   insert.integer(3, requirement->amount);

@@ -17,8 +17,8 @@ sqlite3* open_sqlite_file(const std::filesystem::path& state_dir, std::string_vi
     return nullptr;
   }
   sqlite3_busy_timeout(database, 5000);
-  const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") +
-                              schema;
+  const std::string pragmas =
+      std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") + schema;
   char* message = nullptr;
   if (sqlite3_exec(database, pragmas.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     error = "cannot prepare " + std::string(what) + " " + path + ": " + (message ? message : "?");

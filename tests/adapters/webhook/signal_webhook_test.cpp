@@ -56,7 +56,7 @@ class WebhookTest : public ::testing::Test {
   }
 
   Signed sign(const std::string& body, const char* secret = kSecret, TimeNs at_ns = 0,
-              std::string nonce = "") {
+              const std::string& nonce = "") {
     Signed request;
     const std::int64_t timestamp_s = (at_ns != 0 ? at_ns : clock_.now_ns()) / kNsPerSecond;
     request.timestamp = std::to_string(timestamp_s);
