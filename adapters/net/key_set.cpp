@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "adapters/net/digest.h"
+#include "engine/logging/log.h"
 
 namespace sigex {
 
@@ -99,11 +100,37 @@ std::optional<LoadedKey> KeySet::fail_over(std::string_view refused) {
   return std::nullopt;
 }
 
-void add_key_status(DaemonStatus& status, std::string_view what, const KeySet& keys) {
+namespace {
+
+void log_keys(const std::vector<LoadedKey>& keys, std::string_view what, std::string_view when) {
+  for (const LoadedKey& key : keys)
+    log_info("{}{} {} {} from {}", when, what, key.slot, key.fingerprint, key.origin);
+}
+
+}  // namespace
+
+tl::expected<std::shared_ptr<KeySet>, std::string> open_key_set(const std::vector<KeySlot>& slots,
+                                                                std::string_view what) {
+  auto loaded = load_keys(slots);
+  if (!loaded) return tl::unexpected(loaded.error());
+  log_keys(*loaded, what, "");
+  return std::make_shared<KeySet>(std::move(*loaded));
+}
+
+tl::expected<bool, std::string> reload_key_set(KeySet& keys, const std::vector<KeySlot>& slots,
+                                               std::string_view what) {
+  auto loaded = load_keys(slots, keys.keys());
+  if (!loaded) return tl::unexpected(loaded.error());
+  log_keys(*loaded, what, "reload: ");
+  return keys.replace(std::move(*loaded));
+}
+
+void add_key_status(DaemonStatus& status, std::string_view what, const KeySet& keys,
+                    bool all_in_use) {
   const LoadedKey active = keys.active();
   for (const LoadedKey& key : keys.keys()) {
     status.keys.push_back({std::string(what), key.slot, key.fingerprint, key.origin,
-                           key.fingerprint == active.fingerprint});
+                           all_in_use || key.fingerprint == active.fingerprint});
   }
 }
 

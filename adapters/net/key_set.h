@@ -77,8 +77,19 @@ class KeySet {
   std::atomic<std::uint64_t> reloads_{0};
 };
 
+// Start-up: the keys of `slots` as a new set, each logged by slot, fingerprint and origin
+// (`what`: "Token Metrics API key", "webhook secret").
+tl::expected<std::shared_ptr<KeySet>, std::string> open_key_set(const std::vector<KeySlot>& slots,
+                                                                std::string_view what);
+// A reload: reads `slots` again into `keys` (logged the same way); true when the keys changed.
+// When a source cannot be read the keys in use are kept and the error says why.
+tl::expected<bool, std::string> reload_key_set(KeySet& keys, const std::vector<KeySlot>& slots,
+                                               std::string_view what);
+
 // Adds the keys of `keys` to `ctl status` (fingerprints, where each came from, the one in use).
-void add_key_status(DaemonStatus& status, std::string_view what, const KeySet& keys);
+// `all_in_use`: every key of the set is used at once (webhook secrets: either is accepted).
+void add_key_status(DaemonStatus& status, std::string_view what, const KeySet& keys,
+                    bool all_in_use = false);
 
 // A set of one key (tests, and tools given a key directly).
 std::shared_ptr<KeySet> key_set_of(Secret secret, std::string slot = "current");

@@ -19,6 +19,9 @@ class Waiter {
   // Waits `duration_ns` (<= 0: not at all). False when the wait was ended by a stop request.
   virtual bool wait_for(DurationNs duration_ns) = 0;
   virtual bool stopped() const = 0;
+  // Ends a wait in progress early (it returns true): something to do now. Waiters that do not
+  // sleep have nothing to end.
+  virtual void wake() {}
 };
 
 class StoppableWaiter final : public Waiter {
@@ -32,8 +35,7 @@ class StoppableWaiter final : public Waiter {
     }
     return !stop_;
   }
-  // Ends the waits in progress early (they return true): something to do now.
-  void wake() {
+  void wake() override {
     {
       std::lock_guard lock(mutex_);
       ++wakes_;

@@ -76,7 +76,7 @@ void SignalPoller::stop() {
 void SignalPoller::keys_reloaded() {
   if (!halted_by_key_.load()) return;
   resume_.store(true);
-  if (auto* stoppable = dynamic_cast<StoppableWaiter*>(&waiter_)) stoppable->wake();
+  waiter_.wake();
 }
 
 void SignalPoller::resume_if_asked() {

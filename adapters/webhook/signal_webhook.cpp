@@ -453,9 +453,7 @@ void SignalWebhook::write_status(DaemonStatus& status, TimeNs) const {
   std::uint64_t refusals = 0;
   for (std::size_t i = 0; i < kRefusals; ++i) refusals += refused(static_cast<WebhookRefusal>(i));
   status.webhook = DaemonStatus::Webhook{url(), accepted(), refusals, redelivered()};
-  for (const LoadedKey& key : secrets_->keys()) {
-    status.keys.push_back({"webhook secret", key.slot, key.fingerprint, key.origin, true});
-  }
+  add_key_status(status, "webhook secret", *secrets_, true);
 }
 
 bool parse_webhook_listen(const std::string& text, bool allow_remote, std::string& address,

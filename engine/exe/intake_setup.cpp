@@ -24,14 +24,12 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
     intake.payer = open_x402_payer(config, error);
     if (!intake.payer) return false;
   } else {
-    auto loaded = load_keys(token_metrics_key_slots(tm));
-    if (!loaded) {
-      error = loaded.error();
+    auto keys = open_key_set(token_metrics_key_slots(tm), "Token Metrics API key");
+    if (!keys) {
+      error = keys.error();
       return false;
     }
-    for (const LoadedKey& key : *loaded)
-      log_info("Token Metrics {} API key {} from {}", key.slot, key.fingerprint, key.origin);
-    intake.keys = std::make_shared<KeySet>(std::move(*loaded));
+    intake.keys = std::move(*keys);
   }
   intake.budget = CallBudget::open(config.engine.state_dir, "token_metrics", tm.monthly_call_budget,
                                    tm.budget_warn_percent, error);
@@ -148,19 +146,6 @@ std::unique_ptr<X402Payer> open_x402_payer(const AppConfig& config, std::string&
       (*payer)->address(), key->origin, format_amount(tm.x402.max_price),
       format_amount(tm.x402.daily_budget), format_amount(tm.x402.monthly_budget));
   return std::move(*payer);
-}
-
-bool reload_token_metrics_keys(const TokenMetricsConfig& config, KeySet& keys, bool& changed,
-                               std::string& error) {
-  auto loaded = load_keys(token_metrics_key_slots(config), keys.keys());
-  if (!loaded) {
-    error = loaded.error();
-    return false;
-  }
-  for (const LoadedKey& key : *loaded)
-    log_info("reload: Token Metrics {} API key {} from {}", key.slot, key.fingerprint, key.origin);
-  changed = keys.replace(std::move(*loaded));
-  return true;
 }
 
 std::vector<const Strategy*> add_configured_strategies(const AppConfig& config, Engine& engine) {

@@ -54,12 +54,6 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
 // directory; nullptr with `error` when they cannot be had, nullptr without one otherwise.
 std::unique_ptr<X402Payer> open_x402_payer(const AppConfig& config, std::string& error);
 
-// Reads the Token Metrics key sources again (a reload): the keys in use are replaced only
-// when every configured source can be read. Returns whether the keys changed; false with
-// `error` set when they could not be read (the keys in use are kept).
-bool reload_token_metrics_keys(const TokenMetricsConfig& config, KeySet& keys, bool& changed,
-                               std::string& error);
-
 // Adds [strategy.*] to the engine, in the registry's order (their indices are journaled), and
 // returns them.
 std::vector<const Strategy*> add_configured_strategies(const AppConfig& config, Engine& engine);

@@ -124,6 +124,9 @@ class Daemon final : private ConsoleHost {
   std::string reload_keys(const AppConfig& fresh, std::string& problems);
   void reload_venue_keys(const ExecutionConfig& execution, std::string& reloaded,
                          std::string& problems);
+  // Adds what a key reload did to `reloaded`, or its error to `problems` (and the log).
+  static void note_reload(const tl::expected<bool, std::string>& changed, std::string_view what,
+                          std::string& reloaded, std::string& problems);
   DaemonStatus status() const override;
   std::string metrics() const override;
   std::string check_scope(std::string_view scope) const override;
@@ -241,14 +244,12 @@ bool Daemon::start_venue(std::string& error) {
 
 bool Daemon::prepare_webhook(std::string& error) {
   if (!config_.webhook.enabled) return true;
-  auto secrets = load_keys(webhook_key_slots(config_.webhook));
+  auto secrets = open_key_set(webhook_key_slots(config_.webhook), "webhook secret");
   if (!secrets) {
     error = "[signals.webhook]: " + secrets.error();
     return false;
   }
-  for (const LoadedKey& key : *secrets)
-    log_info("webhook {} secret {} from {}", key.slot, key.fingerprint, key.origin);
-  webhook_secrets_ = std::make_shared<KeySet>(std::move(*secrets));
+  webhook_secrets_ = std::move(*secrets);
   webhook_inbox_ = WebhookInbox::open(config_.engine.state_dir, error);
   return webhook_inbox_ != nullptr;
 }
@@ -811,33 +812,28 @@ std::string Daemon::reload_keys(const AppConfig& fresh, std::string& problems) {
   if (intake_.keys && fresh.token_metrics.enabled &&
       fresh.token_metrics.access == TmAccess::kApiKey &&
       config_.token_metrics.access == TmAccess::kApiKey) {
-    bool changed = false;
-    std::string error;
-    if (reload_token_metrics_keys(fresh.token_metrics, *intake_.keys, changed, error)) {
-      config_.token_metrics.api_key = fresh.token_metrics.api_key;
-      config_.token_metrics.next_api_key = fresh.token_metrics.next_api_key;
-      reloaded +=
-          changed ? ", the Token Metrics API keys (changed)" : ", the Token Metrics API keys";
-      if (changed && poller_) poller_->keys_reloaded();
-    } else {
-      log_error("reload: {}; the Token Metrics keys in use are kept", error);
-      problems += error;
-    }
+    const auto changed = reload_key_set(*intake_.keys, token_metrics_key_slots(fresh.token_metrics),
+                                        "Token Metrics API key");
+    note_reload(changed, "the Token Metrics API keys", reloaded, problems);
+    if (changed && *changed && poller_) poller_->keys_reloaded();
   }
   if (live_venue_) reload_venue_keys(fresh.execution, reloaded, problems);
   if (webhook_secrets_ && fresh.webhook.enabled) {
-    auto loaded = load_keys(webhook_key_slots(fresh.webhook), webhook_secrets_->keys());
-    if (loaded) {
-      for (const LoadedKey& key : *loaded)
-        log_info("reload: webhook {} secret {} from {}", key.slot, key.fingerprint, key.origin);
-      reloaded += webhook_secrets_->replace(std::move(*loaded)) ? ", the webhook secrets (changed)"
-                                                                : ", the webhook secrets";
-    } else {
-      log_error("reload: {}; the webhook secrets in use are kept", loaded.error());
-      problems += (problems.empty() ? "" : "; ") + loaded.error();
-    }
+    note_reload(
+        reload_key_set(*webhook_secrets_, webhook_key_slots(fresh.webhook), "webhook secret"),
+        "the webhook secrets", reloaded, problems);
   }
   return reloaded;
+}
+
+void Daemon::note_reload(const tl::expected<bool, std::string>& changed, std::string_view what,
+                         std::string& reloaded, std::string& problems) {
+  if (changed) {
+    reloaded += fmt::format(", {}{}", what, *changed ? " (changed)" : "");
+    return;
+  }
+  log_error("reload: {}; {} in use are kept", changed.error(), what);
+  problems += (problems.empty() ? "" : "; ") + changed.error();
 }
 
 void Daemon::reload_venue_keys(const ExecutionConfig& execution, std::string& reloaded,

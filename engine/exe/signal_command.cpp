@@ -9,6 +9,7 @@
 #include "adapters/net/http_session.h"
 #include "adapters/webhook/request.h"
 #include "adapters/webhook/signal_webhook.h"
+#include "engine/core/json_text.h"
 #include "engine/core/live_clock.h"
 #include "engine/exe/exit_codes.h"
 
@@ -44,16 +45,23 @@ int run_signal_send(const AppConfig& config, const SignalSendOptions& options) {
                  config.path.c_str());
     return kExitUsage;
   }
-  std::string body = fmt::format(R"({{"token":"{}","signal":{})", options.token, options.signal);
-  if (!options.grade.empty()) body += fmt::format(R"(,"grade":{})", options.grade);
-  if (!options.grade_kind.empty()) body += fmt::format(R"(,"grade_kind":"{}")", options.grade_kind);
-  if (!options.timeframe.empty()) body += fmt::format(R"(,"timeframe":"{}")", options.timeframe);
-  if (!options.time.empty()) body += fmt::format(R"(,"time":"{}")", options.time);
-  body += '}';
-  if (const auto parsed = parse_signal_body(body); !parsed) {
+  // The options read as the endpoint reads a body (the same checks, the same messages), then
+  // written as signal_body() writes it.
+  std::string given =
+      fmt::format(R"({{"token":"{}","signal":{})", json_escape(options.token), options.signal);
+  if (!options.grade.empty()) given += fmt::format(R"(,"grade":{})", options.grade);
+  if (!options.grade_kind.empty())
+    given += fmt::format(R"(,"grade_kind":"{}")", json_escape(options.grade_kind));
+  if (!options.timeframe.empty())
+    given += fmt::format(R"(,"timeframe":"{}")", json_escape(options.timeframe));
+  if (!options.time.empty()) given += fmt::format(R"(,"time":"{}")", json_escape(options.time));
+  given += '}';
+  const auto parsed = parse_signal_body(given);
+  if (!parsed) {
     std::fprintf(stderr, "sigex signal send: %s\n", parsed.error().message.c_str());
     return kExitUsage;
   }
+  const std::string body = signal_body(*parsed);
   auto secret = load_secret(webhook.secret);
   if (!secret) {
     std::fprintf(stderr, "sigex signal send: %s\n", secret.error().c_str());

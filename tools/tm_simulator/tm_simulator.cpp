@@ -357,13 +357,8 @@ class TmSimulator::Impl {
           return error_reply(401, "Invalid API key");
         case TmFault::kForbidden:
           return error_reply(403, "Forbidden");
-        case TmFault::kPaymentRequired: {
-          Reply reply;
-          reply.status = 402;
-          reply.body =
-              R"({"x402Version":1,"error":"X-PAYMENT header is required","accepts":[{"scheme":"exact","network":"base","maxAmountRequired":"10000","asset":"0x0","payTo":"0x0","resource":"/v2","description":"Token Metrics API","mimeType":"application/json","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]})";
-          return reply;
-        }
+        case TmFault::kPaymentRequired:
+          return payment_required("X-PAYMENT header is required", options_.x402.pay_to);
         case TmFault::kNotFound:
           return error_reply(404, "Not found");
         case TmFault::kSuccessFalse: {
