@@ -61,7 +61,6 @@ bool KeySet::replace(std::vector<LoadedKey> keys) {
       break;
     }
   }
-  reloads_.fetch_add(1);
   return changed;
 }
 
@@ -74,11 +73,6 @@ std::size_t KeySet::retiring() const {
 std::vector<LoadedKey> KeySet::keys() const {
   std::lock_guard lock(mutex_);
   return keys_;
-}
-
-bool KeySet::empty() const {
-  std::lock_guard lock(mutex_);
-  return keys_.empty();
 }
 
 LoadedKey KeySet::active() const {

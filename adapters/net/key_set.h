@@ -55,7 +55,6 @@ class KeySet {
   // Returns whether the set of keys changed.
   bool replace(std::vector<LoadedKey> keys);
   std::vector<LoadedKey> keys() const;
-  bool empty() const;
   // The key to send now.
   LoadedKey active() const;
   // The server refused `refused` (401/403): the other key, now in use, unless there is none
@@ -65,7 +64,6 @@ class KeySet {
   // sent with). Once 0, no request can use them again: the operator may revoke them.
   std::size_t retiring() const;
   std::uint64_t fail_overs() const { return fail_overs_.load(); }
-  std::uint64_t reloads() const { return reloads_.load(); }
 
  private:
   mutable std::mutex mutex_;
@@ -74,7 +72,6 @@ class KeySet {
   std::vector<std::string> refused_;  // fingerprints refused by the server
   mutable std::vector<std::weak_ptr<const Secret>> retired_;
   std::atomic<std::uint64_t> fail_overs_{0};
-  std::atomic<std::uint64_t> reloads_{0};
 };
 
 // Start-up: the keys of `slots` as a new set, each logged by slot, fingerprint and origin

@@ -358,6 +358,12 @@ void SignalPoller::write_metrics(MetricsExposition& out, TimeNs now_ns) const {
   out.single("sigex_tm_api_key_fail_overs_total", "counter",
              "Token Metrics 401/403 answers that made the client try the other API key.",
              static_cast<double>(tm.client.key_fail_overs));
+  out.single("sigex_tm_x402_payments_total", "counter",
+             "x402 payments signed for Token Metrics calls (access = \"x402\").",
+             static_cast<double>(tm.client.payments));
+  out.single("sigex_tm_x402_refusals_total", "counter",
+             "402 answers not paid: outside the allow-list or limits, or over budget.",
+             static_cast<double>(tm.client.payment_refusals));
   out.family("sigex_tm_api_key_info", "gauge",
              "The configured Token Metrics API keys by fingerprint (never the key); 1 for the one "
              "in use.");

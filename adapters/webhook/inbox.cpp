@@ -69,9 +69,4 @@ std::int64_t WebhookInbox::prune(TimeNs before_ns) {
   return sqlite3_changes(database_);
 }
 
-std::int64_t WebhookInbox::size() const {
-  SqliteStatement count(database_, "SELECT COUNT(*) FROM webhook_requests");
-  return count.step_row() ? count.column_integer(0) : 0;
-}
-
 }  // namespace sigex

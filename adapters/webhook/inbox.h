@@ -45,7 +45,6 @@ class WebhookInbox {
   std::vector<Entry> since(TimeNs from_ns) const;
   // Forgets requests received before `before_ns`; returns how many.
   std::int64_t prune(TimeNs before_ns);
-  std::int64_t size() const;
 
  private:
   explicit WebhookInbox(sqlite3* database) : database_(database) {}
