@@ -137,6 +137,12 @@ class ExchangeSimulator::Impl {
   std::map<std::string, std::uint64_t, std::less<>> requests_by_key;
   std::uint64_t requests_with_revoked_key = 0;
 
+  std::size_t streams_with_key(const std::string& key) const {
+    std::size_t count = 0;
+    for (const auto& [socket, opened_with] : subscriber_keys_) count += opened_with == key ? 1 : 0;
+    return count;
+  }
+
   // Revoking a key ends the user data streams opened with it (the worst the venue does).
   void revoke(const std::string& key) {
     api_keys.erase(key);
@@ -1207,6 +1213,11 @@ std::uint64_t ExchangeSimulator::requests_with_key(const std::string& key) const
 std::uint64_t ExchangeSimulator::requests_with_revoked_key() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->requests_with_revoked_key;
+}
+
+std::size_t ExchangeSimulator::streams_with_key(const std::string& key) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->streams_with_key(key);
 }
 
 std::uint64_t ExchangeSimulator::signature_failures() const {

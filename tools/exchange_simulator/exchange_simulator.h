@@ -119,6 +119,8 @@ class ExchangeSimulator {
   void revoke_api_key(const std::string& key);
   std::uint64_t requests_with_key(const std::string& key) const;
   std::uint64_t requests_with_revoked_key() const;  // received after the key was revoked
+  // User data streams open now that were opened (subscribed, or listenKey asked) with `key`.
+  std::size_t streams_with_key(const std::string& key) const;
   SimOrderView order(const std::string& client_order_id) const;  // the latest with that id
   // How many orders were placed with this client id (more than one = traded twice).
   int orders_with_id(const std::string& client_order_id) const;

@@ -503,10 +503,12 @@ TEST_F(UserStreamTest, KeysRotateWhileAnOrderRestsAndTheStreamSubscribesAgainWit
       << error;
   EXPECT_EQ(venue_->key_fingerprint(), fingerprint(Secret(std::string("sim-api-key-2"))));
   ASSERT_TRUE(simulator_->wait_for_subscriptions(2, 10'000));
-  // Live again, and what a stream coming back makes the I/O thread do (read the open orders
-  // back) is done: from here on only the stream reports.
+  // Live again on a stream opened with the new key (none with the old one is left), and what
+  // a stream coming back makes the I/O thread do (read the open orders back) is done.
   ASSERT_TRUE(pump([&] {
-    return venue_->stream_live() && venue_->keys_retiring() == 0 &&
+    return simulator_->streams_with_key("sim-api-key-2") == 1 &&
+           simulator_->streams_with_key("sim-api-key") == 0 && venue_->stream_live() &&
+           venue_->keys_retiring() == 0 &&
            venue_->counters().reconciliations.load() > reconciliations;
   }));
   simulator_->revoke_api_key("sim-api-key");

@@ -417,7 +417,11 @@ TEST_F(UsdmUserStreamTest, RotatedKeysAskForTheListenKeyAgainAndTheOldKeyIsNever
       {Secret(std::string("sim-api-key-2")), Secret(std::string("sim-secret-2"))}, error))
       << error;
   ASSERT_TRUE(simulator_->wait_for_subscriptions(2, 10'000));
-  ASSERT_TRUE(pump([&] { return venue_->stream_live() && venue_->keys_retiring() == 0; }));
+  ASSERT_TRUE(pump([&] {
+    return simulator_->streams_with_key("sim-api-key-2") == 1 &&
+           simulator_->streams_with_key("sim-api-key") == 0 && venue_->stream_live() &&
+           venue_->keys_retiring() == 0;
+  }));
   simulator_->revoke_api_key("sim-api-key");
   const ClientOrderId id = *orders_->submit(0, "gt", intent(Side::kSell), clock_.now_ns());
   ASSERT_TRUE(pump([&] { return terminal(id); }));
