@@ -822,9 +822,6 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
     world.notify->messages.clear();
     auto daemon = world.start({}, "webhook-again");
     ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
-    EXPECT_NE(daemon->stderr_text().find("2 signal(s) of the last 168 h handed to the core"),
-              std::string::npos)
-        << daemon->stderr_text();
     EXPECT_EQ(post(webhook_url(), sent_at, nonce, bearish).status, 409);
     // The grade and the bearish signal are duplicates; the bullish one is older than the
     // latest signal of ETH (outdated). None is delivered to the strategy again.
@@ -837,6 +834,10 @@ TEST(Daemon, APushedSignalTradesOnceAndAReplayedRequestIsRefusedAcrossARestart) 
     EXPECT_NE(status.out.find("\"orders\": 0"), std::string::npos) << status.out;
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+    // The log is asynchronous: read it once the daemon has exited (and flushed it).
+    EXPECT_NE(daemon->stderr_text().find("2 signal(s) of the last 168 h handed to the core"),
+              std::string::npos)
+        << daemon->stderr_text();
   }
   // The pushed signals are in the input log: the session replays to the same decisions.
   const CommandResult check = run_command(
