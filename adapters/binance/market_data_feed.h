@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "adapters/binance/config.h"
+#include "adapters/net/feed_metrics.h"
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
 #include "engine/events/events.h"
@@ -30,46 +31,6 @@
 #include "engine/queue/event_queue.h"
 
 namespace sigex {
-
-enum class FeedState : std::uint8_t {
-  kIdle,
-  kConnecting,
-  kSubscribing,
-  kStreaming,
-  kBackingOff,
-  kStopped
-};
-std::string_view to_string(FeedState state);
-
-struct StreamMetrics {
-  std::string name;  // e.g. "btcusdt@depth@100ms"
-  std::uint64_t messages = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t parse_errors = 0;
-  std::uint64_t records_dropped = 0;    // queue full
-  DurationNs last_message_age_ns = -1;  // -1: nothing received on this connection yet
-};
-
-struct FeedMetrics {
-  FeedState state = FeedState::kIdle;
-  std::uint64_t connects = 0;
-  std::uint64_t reconnects = 0;
-  std::uint64_t stale_reconnects = 0;
-  std::uint64_t server_shutdowns = 0;
-  std::uint64_t scheduled_reconnects = 0;
-  std::uint64_t unknown_frames = 0;
-  std::uint64_t snapshots_requested = 0;
-  std::uint64_t snapshots_received = 0;
-  std::uint64_t snapshot_failures = 0;
-  std::vector<StreamMetrics> streams;
-};
-
-// The Prometheus families and the closing summary of a feed's counters (one feed, or several
-// routes merged).
-void write_feed_metrics(MetricsExposition& out, const FeedMetrics& metrics);
-std::string feed_summary(const FeedMetrics& metrics);
-void write_feed_status(DaemonStatus& status, const FeedMetrics& metrics);
-FeedHealth feed_health(const FeedMetrics& metrics);
 
 class BinanceMarketDataFeed final : public MarketDataFeed {
  public:

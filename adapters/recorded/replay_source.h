@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "adapters/binance/parse_market_data.h"
+#include "adapters/coinbase/parse_market_data.h"
 #include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/publication_schedule.h"
 #include "adapters/recorded/recorded_file.h"
@@ -71,6 +72,7 @@ class ReplaySource {
   struct Stream {
     std::unique_ptr<RecordedFile> file;           // a text file, or
     std::unique_ptr<BinaryRecordsReader> binary;  // a .sigexbin file
+    std::unique_ptr<CoinbaseParser> coinbase;     // its Coinbase frames' sequence, if any
     ReplayInput input;
     RecordedLine line;   // text files: the current line
     TimeNs time_ns = 0;  // receive time of the current line or record
