@@ -22,8 +22,8 @@ struct CoinbaseMarketDataConfig {
   bool market_trades = true;
   // A CDP key signs a fresh JWT into every subscribe when both are found (recommended by
   // Coinbase for reliability; market data channels work without). Neither found: no JWT.
-  SecretSource key_name{"coinbase_api_key", "", "SIGEX_COINBASE_API_KEY", "Coinbase API key name"};
-  SecretSource private_key{"coinbase_api_secret", "", "SIGEX_COINBASE_API_SECRET",
+  SecretSource key_name{"coinbase-api-key", "", "SIGEX_COINBASE_API_KEY", "Coinbase API key name"};
+  SecretSource private_key{"coinbase-api-secret", "", "SIGEX_COINBASE_API_SECRET",
                            "Coinbase API private key"};
   DurationNs connect_timeout_ns = 10 * kNsPerSecond;
   DurationNs handshake_timeout_ns = 10 * kNsPerSecond;
@@ -38,6 +38,23 @@ struct CoinbaseMarketDataConfig {
   DurationNs backoff_max_ns = 30 * kNsPerSecond;
   DurationNs products_timeout_ns = 10 * kNsPerSecond;
   std::uint64_t random_seed = 0;  // jitter seed; 0 = from std::random_device
+};
+
+// [execution] with venue = "coinbase": the signed REST API of Advanced Trade.
+struct CoinbaseExecutionConfig {
+  std::string rest_url = "https://api.coinbase.com";
+  std::string tls_ca_file;
+  HttpTimeouts timeouts{5 * kNsPerSecond, 5 * kNsPerSecond, 10 * kNsPerSecond};
+  // A create whose answer was lost is sent again with the same client_order_id (Coinbase
+  // returns the existing order for a repeated id) this many times before the OMS is told the
+  // outcome is unknown and looks it up.
+  int create_retries = 3;
+  DurationNs create_retry_wait_ns = 200 * kNsPerMs;
+  DurationNs poll_interval_ns = 2 * kNsPerSecond;  // open orders
+  DurationNs max_order_wait_ns = 60 * kNsPerSecond;  // rate limited: wait, then give up
+  DurationNs history_lookback_ns = 7 * kNsPerDay;
+  // Portfolio rate limit used until the x-ratelimit-* headers say otherwise (per second).
+  int requests_per_second = 30;
 };
 
 }  // namespace sigex

@@ -644,6 +644,10 @@ void read_execution(ConfigSection section, AppConfig& config) {
   section.milliseconds("settle_ms", resolution.settle_ns, 0, 600'000);
   section.milliseconds("lookup_retry_ms", resolution.retry_ns, 10, 600'000);
   section.integer("not_found_confirmations", resolution.not_found_confirmations, 1, 100);
+  // A venue whose requests stay acceptable longer (Coinbase: a JWT lives 120 s) waits longer
+  // by default.
+  resolution.min_resend_wait_ns =
+      std::max(resolution.min_resend_wait_ns, resolution.recv_window_ns + resolution.settle_ns);
   section.seconds("min_resend_wait_s", resolution.min_resend_wait_ns, 1, 86'400);
   if (resolution.min_resend_wait_ns < resolution.recv_window_ns + resolution.settle_ns) {
     section.error("min_resend_wait_s", "must be at least recv_window_ms + settle_ms");

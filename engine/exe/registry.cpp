@@ -2,6 +2,7 @@
 
 #include "adapters/binance/settings.h"
 #include "adapters/binance_usdm/settings.h"
+#include "adapters/coinbase/settings.h"
 #include "strategies/grade_rebalance/settings.h"
 #include "strategies/grade_trend/settings.h"
 #include "strategies/signal_follow/settings.h"
@@ -24,6 +25,7 @@ const std::vector<const VenueType*>& venue_types() {
   static const std::vector<const VenueType*> types = {
       &binance_venue_type(),
       &binance_usdm_venue_type(),
+      &coinbase_venue_type(),
   };
   return types;
 }

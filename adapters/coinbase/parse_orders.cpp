@@ -1,0 +1,210 @@
+#include "adapters/coinbase/parse_orders.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+namespace sigex {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+std::string text_of(object item, std::string_view key) {
+  std::string_view value;
+  if (item[key].get_string().get(value)) return {};
+  return std::string(value);
+}
+
+CoinbaseOrder read_order(object item) {
+  CoinbaseOrder order;
+  order.order_id = text_of(item, "order_id");
+  order.client_order_id = text_of(item, "client_order_id");
+  order.product_id = text_of(item, "product_id");
+  order.side = text_of(item, "side");
+  order.status = text_of(item, "status");
+  if (auto filled = text_of(item, "filled_size"); !filled.empty()) order.filled_size = filled;
+  if (auto price = text_of(item, "average_filled_price"); !price.empty())
+    order.average_filled_price = price;
+  order.created_time = text_of(item, "created_time");
+  object configuration;
+  if (item["order_configuration"].get_object().get(configuration) == simdjson::SUCCESS) {
+    for (auto [name, value] : configuration) {
+      object shape;
+      if (value.get_object().get(shape)) continue;
+      order.base_size = text_of(shape, "base_size");
+      order.limit_price = text_of(shape, "limit_price");
+      break;  // exactly one key
+    }
+  }
+  return order;
+}
+
+tl::expected<element, std::string> parse_root(simdjson::dom::parser& parser,
+                                              std::string_view body, const char* what) {
+  element root;
+  if (parser.parse(body.data(), body.size()).get(root))
+    return tl::unexpected(fmt::format("{}: not JSON", what));
+  return root;
+}
+
+}  // namespace
+
+std::uint64_t id_hash(std::string_view id) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : id) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash == 0 ? 1 : hash;
+}
+
+tl::expected<CoinbaseCreateAnswer, std::string> parse_create_answer(std::string_view body) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, body, "create answer");
+  if (!root) return tl::unexpected(root.error());
+  CoinbaseCreateAnswer answer;
+  object item;
+  if (root->get_object().get(item)) return tl::unexpected(std::string("create answer: not an object"));
+  if (item["success"].get_bool().get(answer.success))
+    return tl::unexpected(std::string("create answer: no \"success\""));
+  object success;
+  if (item["success_response"].get_object().get(success) == simdjson::SUCCESS) {
+    answer.order_id = text_of(success, "order_id");
+    answer.client_order_id = text_of(success, "client_order_id");
+  }
+  if (answer.order_id.empty()) answer.order_id = text_of(item, "order_id");
+  object failure;
+  if (item["error_response"].get_object().get(failure) == simdjson::SUCCESS) {
+    answer.error = text_of(failure, "error");
+    answer.message = text_of(failure, "message");
+    if (answer.message.empty()) answer.message = text_of(failure, "new_order_failure_reason");
+    if (answer.message.empty()) answer.message = text_of(failure, "preview_failure_reason");
+  }
+  if (answer.error.empty()) answer.error = text_of(item, "failure_reason");
+  if (answer.success && answer.order_id.empty())
+    return tl::unexpected(std::string("create answer: success without an order_id"));
+  return answer;
+}
+
+tl::expected<CoinbaseOrder, std::string> parse_order(std::string_view body) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, body, "order");
+  if (!root) return tl::unexpected(root.error());
+  object item;
+  if ((*root)["order"].get_object().get(item) && root->get_object().get(item))
+    return tl::unexpected(std::string("order: not an object"));
+  CoinbaseOrder order = read_order(item);
+  if (order.order_id.empty()) return tl::unexpected(std::string("order: no order_id"));
+  return order;
+}
+
+tl::expected<std::vector<CoinbaseOrder>, std::string> parse_order_list(std::string_view body,
+                                                                       std::string& cursor) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, body, "order list");
+  if (!root) return tl::unexpected(root.error());
+  simdjson::dom::array list;
+  if ((*root)["orders"].get_array().get(list))
+    return tl::unexpected(std::string("order list: no \"orders\""));
+  std::vector<CoinbaseOrder> orders;
+  for (element entry : list) {
+    object item;
+    if (entry.get_object().get(item)) return tl::unexpected(std::string("order list: not an object"));
+    orders.push_back(read_order(item));
+  }
+  bool has_next = false;
+  object top;
+  cursor.clear();
+  if (root->get_object().get(top) == simdjson::SUCCESS &&
+      top["has_next"].get_bool().get(has_next) == simdjson::SUCCESS && has_next)
+    cursor = text_of(top, "cursor");
+  return orders;
+}
+
+tl::expected<std::vector<CoinbaseFill>, std::string> parse_fills(std::string_view body,
+                                                                 std::string& cursor) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, body, "fills");
+  if (!root) return tl::unexpected(root.error());
+  simdjson::dom::array list;
+  if ((*root)["fills"].get_array().get(list)) return tl::unexpected(std::string("fills: no \"fills\""));
+  std::vector<CoinbaseFill> fills;
+  for (element entry : list) {
+    object item;
+    if (entry.get_object().get(item)) return tl::unexpected(std::string("fills: not an object"));
+    CoinbaseFill fill;
+    fill.trade_id = text_of(item, "trade_id");
+    if (fill.trade_id.empty()) fill.trade_id = text_of(item, "entry_id");
+    fill.order_id = text_of(item, "order_id");
+    fill.product_id = text_of(item, "product_id");
+    fill.side = text_of(item, "side");
+    fill.price = text_of(item, "price");
+    fill.size = text_of(item, "size");
+    fill.commission = text_of(item, "commission");
+    fill.trade_time = text_of(item, "trade_time");
+    fill.maker = text_of(item, "liquidity_indicator") == "MAKER";
+    if (fill.trade_id.empty() || fill.order_id.empty() || fill.price.empty() || fill.size.empty())
+      return tl::unexpected(std::string("fills: a fill without trade_id, order_id, price or size"));
+    if (fill.commission.empty()) fill.commission = "0";
+    fills.push_back(std::move(fill));
+  }
+  object top;
+  cursor.clear();
+  if (root->get_object().get(top) == simdjson::SUCCESS) cursor = text_of(top, "cursor");
+  return fills;
+}
+
+tl::expected<std::vector<CoinbaseBalance>, std::string> parse_accounts(std::string_view body,
+                                                                       std::string& cursor) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, body, "accounts");
+  if (!root) return tl::unexpected(root.error());
+  simdjson::dom::array list;
+  if ((*root)["accounts"].get_array().get(list))
+    return tl::unexpected(std::string("accounts: no \"accounts\""));
+  std::vector<CoinbaseBalance> balances;
+  for (element entry : list) {
+    object item;
+    if (entry.get_object().get(item)) return tl::unexpected(std::string("accounts: not an object"));
+    CoinbaseBalance balance;
+    balance.currency = text_of(item, "currency");
+    object value;
+    if (item["available_balance"].get_object().get(value) == simdjson::SUCCESS)
+      balance.available = text_of(value, "value");
+    if (item["hold"].get_object().get(value) == simdjson::SUCCESS)
+      balance.hold = text_of(value, "value");
+    if (balance.available.empty()) balance.available = "0";
+    if (balance.hold.empty()) balance.hold = "0";
+    balances.push_back(std::move(balance));
+  }
+  bool has_next = false;
+  object top;
+  cursor.clear();
+  if (root->get_object().get(top) == simdjson::SUCCESS &&
+      top["has_next"].get_bool().get(has_next) == simdjson::SUCCESS && has_next)
+    cursor = text_of(top, "cursor");
+  return balances;
+}
+
+tl::expected<std::vector<CoinbaseCancelResult>, std::string> parse_cancel_results(
+    std::string_view body) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, body, "cancel answer");
+  if (!root) return tl::unexpected(root.error());
+  simdjson::dom::array list;
+  if ((*root)["results"].get_array().get(list))
+    return tl::unexpected(std::string("cancel answer: no \"results\""));
+  std::vector<CoinbaseCancelResult> results;
+  for (element entry : list) {
+    object item;
+    if (entry.get_object().get(item)) continue;
+    CoinbaseCancelResult result;
+    result.order_id = text_of(item, "order_id");
+    if (item["success"].get_bool().get(result.success)) result.success = false;
+    result.failure_reason = text_of(item, "failure_reason");
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+}  // namespace sigex

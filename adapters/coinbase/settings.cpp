@@ -1,0 +1,201 @@
+#include "adapters/coinbase/settings.h"
+
+#include <chrono>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <fmt/format.h>
+
+#include "adapters/coinbase/execution_venue.h"
+#include "adapters/coinbase/market_data_feed.h"
+#include "adapters/coinbase/parse_products.h"
+#include "adapters/net/http_client.h"
+#include "adapters/net/http_session.h"
+#include "adapters/net/url.h"
+
+namespace sigex {
+namespace {
+
+void read_key_source(ConfigSection& section, const char* prefix, SecretSource& source) {
+  section.text(fmt::format("{}_credential", prefix), source.credential);
+  section.text(fmt::format("{}_file", prefix), source.file);
+  section.text(fmt::format("{}_env", prefix), source.env);
+}
+
+std::unique_ptr<MarketDataSettings> read_market_data(ConfigSection& section) {
+  auto settings = std::make_unique<CoinbaseMarketDataSettings>();
+  CoinbaseMarketDataConfig& coinbase = settings->config;
+  section.text("ws_url", coinbase.ws_url);
+  if (const auto url = parse_url(coinbase.ws_url);
+      !url || (url->scheme != "ws" && url->scheme != "wss")) {
+    section.error("ws_url", "must be a wss:// URL (ws:// only for a loopback simulator)");
+  }
+  section.text("rest_url", coinbase.rest_url);
+  if (const auto url = parse_url(coinbase.rest_url);
+      !url || (url->scheme != "http" && url->scheme != "https")) {
+    section.error("rest_url", "must be an https:// URL (http:// only for a loopback simulator)");
+  }
+  section.text("tls_ca_file", coinbase.tls_ca_file);
+  section.boolean("level2", coinbase.level2);
+  section.boolean("ticker", coinbase.ticker);
+  section.boolean("market_trades", coinbase.market_trades);
+  if (!coinbase.level2 && !coinbase.ticker) {
+    section.error("ticker", "level2 or ticker must be on: strategies need a best bid and ask");
+  }
+  for (const char* forbidden : {"api_key", "api_secret", "private_key"}) {
+    if (section.has(forbidden)) {
+      section.error(forbidden,
+                    "keys never go into the configuration file; use *_credential (systemd "
+                    "LoadCredential=), *_file (mode 0600) or *_env");
+    }
+  }
+  read_key_source(section, "api_key", coinbase.key_name);
+  read_key_source(section, "api_secret", coinbase.private_key);
+  section.milliseconds("connect_timeout_ms", coinbase.connect_timeout_ns, 100, 120'000);
+  section.milliseconds("handshake_timeout_ms", coinbase.handshake_timeout_ns, 100, 120'000);
+  section.milliseconds("idle_timeout_ms", coinbase.idle_timeout_ns, 1000, 600'000);
+  section.milliseconds("stale_after_ms", coinbase.stale_after_ns, 100, 600'000);
+  section.milliseconds("level2_stale_after_ms", coinbase.level2_stale_after_ns, 1000, 3'600'000);
+  section.milliseconds("subscribe_timeout_ms", coinbase.subscribe_timeout_ns, 100, 120'000);
+  section.milliseconds("watchdog_interval_ms", coinbase.watchdog_interval_ns, 10, 60'000);
+  section.milliseconds("backoff_initial_ms", coinbase.backoff_initial_ns, 1, 60'000);
+  section.milliseconds("backoff_max_ms", coinbase.backoff_max_ns, 1, 600'000);
+  if (coinbase.backoff_max_ns < coinbase.backoff_initial_ns)
+    section.error("backoff_max_ms", "must not be below backoff_initial_ms");
+  if (coinbase.stale_after_ns <= coinbase.watchdog_interval_ns)
+    section.error("stale_after_ms", "must be longer than watchdog_interval_ms");
+  section.finish();
+  return settings;
+}
+
+}  // namespace
+
+bool fetch_coinbase_products(const std::string& rest_url, const std::string& tls_ca_file,
+                             const std::vector<std::string>& product_ids, std::string& body,
+                             std::string& error) {
+  auto url = parse_url(rest_url);
+  if (!url || (url->scheme != "http" && url->scheme != "https"))
+    return (error = "REST URL " + rest_url + ": not an http(s) URL", false);
+  std::string target = url->target;
+  while (!target.empty() && target.back() == '/') target.pop_back();
+  target += "/api/v3/brokerage/market/products";
+  for (std::size_t i = 0; i < product_ids.size(); ++i)
+    target += fmt::format("{}product_ids={}", i == 0 ? "?" : "&", product_ids[i]);
+  auto tls = make_client_tls_context(tls_ca_file, error);
+  if (!error.empty()) return false;
+  boost::asio::io_context io;
+  HttpResponse response;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    http_get(io, tls, *url, target, {}, 60 * kNsPerSecond,
+             [&response](HttpResponse answer) { response = std::move(answer); });
+    io.restart();
+    io.run();
+    if (response.transport_failed() || response.status != 429) break;
+    const auto retry = response.header("Retry-After");
+    std::this_thread::sleep_for(
+        std::chrono::seconds(retry ? std::atoll(std::string(*retry).c_str()) : 10));
+  }
+  if (response.transport_failed() || response.status != 200) {
+    error = fmt::format("Coinbase products from {}: {}", rest_url,
+                        response.transport_failed() ? response.error.message()
+                                                    : "HTTP " + std::to_string(response.status));
+    return false;
+  }
+  body = std::move(response.body);
+  return true;
+}
+
+std::unique_ptr<MarketDataFeed> CoinbaseMarketDataSettings::make_feed(
+    const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
+    const Clock& clock) const {
+  return std::make_unique<CoinbaseMarketDataFeed>(config, instruments, queue, clock);
+}
+
+bool CoinbaseMarketDataSettings::complete_instruments(std::vector<Instrument>& instruments,
+                                                      std::string_view cash_asset,
+                                                      std::string& error) const {
+  std::vector<std::string> wanted;
+  for (const Instrument& instrument : instruments) {
+    if (instrument.kind != InstrumentKind::kSpot) {
+      error = fmt::format("{}: Coinbase Advanced Trade trades spot products only",
+                          instrument.symbol.view());
+      return false;
+    }
+    if (instrument.awaits_venue_rules()) wanted.emplace_back(instrument.symbol.view());
+  }
+  if (wanted.empty()) return true;
+  std::string body;
+  if (!fetch_coinbase_products(config.rest_url, config.tls_ca_file, wanted, body, error))
+    return false;
+  auto products = parse_products(body);
+  if (!products) return (error = "Coinbase products: " + products.error(), false);
+  return apply_product_rules(instruments, *products, cash_asset, true, error);
+}
+
+bool CoinbaseMarketDataSettings::list_symbols(InstrumentKind kind,
+                                              std::vector<VenueSymbol>& symbols,
+                                              std::string& error) const {
+  if (kind != InstrumentKind::kSpot)
+    return (error = "Coinbase Advanced Trade lists spot products only", false);
+  std::string body;
+  if (!fetch_coinbase_products(config.rest_url, config.tls_ca_file, {}, body, error))
+    return false;
+  auto products = parse_products(body);
+  if (!products) return (error = "Coinbase products: " + products.error(), false);
+  for (const auto& product : *products)
+    symbols.push_back({product.product_id, product.base_asset, product.quote_asset, product.trading});
+  return true;
+}
+
+void read_coinbase_execution_keys(ConfigSection& section, CoinbaseExecutionConfig& coinbase) {
+  section.text("rest_url", coinbase.rest_url);
+  if (const auto url = parse_url(coinbase.rest_url); !url || !may_carry_secrets(*url)) {
+    section.error("rest_url", "must be an https:// URL (http:// only for a loopback simulator)");
+  }
+  section.text("tls_ca_file", coinbase.tls_ca_file);
+  section.milliseconds("connect_timeout_ms", coinbase.timeouts.connect_ns, 100, 120'000);
+  section.milliseconds("handshake_timeout_ms", coinbase.timeouts.handshake_ns, 100, 120'000);
+  section.milliseconds("request_timeout_ms", coinbase.timeouts.request_ns, 100, 120'000);
+  section.integer("create_retries", coinbase.create_retries, 0, 10);
+  section.milliseconds("create_retry_wait_ms", coinbase.create_retry_wait_ns, 0, 60'000);
+  section.milliseconds("poll_interval_ms", coinbase.poll_interval_ns, 50, 600'000);
+  section.seconds("max_order_wait_s", coinbase.max_order_wait_ns, 1, 86'400);
+  section.seconds("history_lookback_s", coinbase.history_lookback_ns, 0, 90LL * 86'400);
+}
+
+std::unique_ptr<LiveVenue> CoinbaseExecutionSettings::make_venue(
+    const InstrumentRegistry& instruments, VenueKeys keys, const Clock& clock,
+    const DurabilityWatermark& durability, std::string& error) const {
+  auto signer = CoinbaseSigner::make(std::move(keys.api_key), keys.api_secret, error);
+  if (!signer) return nullptr;
+  auto tls = std::make_unique<boost::asio::ssl::context>(
+      make_client_tls_context(config.tls_ca_file, error));
+  if (!error.empty()) return nullptr;
+  return std::make_unique<CoinbaseExecutionVenue>(instruments, config, std::move(signer), clock,
+                                                  std::move(tls), durability);
+}
+
+namespace {
+
+std::unique_ptr<ExecutionSettings> read_execution(ConfigSection& section) {
+  auto settings = std::make_unique<CoinbaseExecutionSettings>();
+  read_coinbase_execution_keys(section, settings->config);
+  return settings;
+}
+
+}  // namespace
+
+const VenueType& coinbase_venue_type() {
+  static const VenueType type{
+      "coinbase",
+      read_market_data,
+      read_execution,
+      {"coinbase-api-key", "", "SIGEX_COINBASE_API_KEY",
+       "Coinbase CDP API key name (organizations/…/apiKeys/…)"},
+      {"coinbase-api-secret", "", "SIGEX_COINBASE_API_SECRET",
+       "Coinbase CDP API private key (EC PEM or base64 Ed25519)"},
+  };
+  return type;
+}
+
+}  // namespace sigex
