@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::string_view kOrders = "/api/v3/brokerage/orders";
 constexpr std::int32_t kNotSent = -1;  // the journal's code for an order that never left
+constexpr DurationNs kListLagNs = 5 * kNsPerSecond;  // how far behind a list may be
 
 std::string decimal_text(std::int64_t raw, int scale) {
   char text[kMaxDecimalText];
@@ -86,7 +87,9 @@ bool CoinbaseExecutionVenue::start(std::string& error) {
 void CoinbaseExecutionVenue::stop() {
   if (!thread_.joinable()) return;
   stopping_ = true;
-  commands_.enqueue(OrderCommand{});  // wakes the I/O thread
+  OrderCommand wake{};
+  wake.instrument = kNoInstrument;  // handled by nobody: it only wakes the I/O thread
+  commands_.enqueue(wake);
   thread_.join();
 }
 
@@ -349,6 +352,7 @@ CoinbaseExecutionVenue::Sent CoinbaseExecutionVenue::create(const OrderCommand& 
       R"({{"client_order_id":"{}","product_id":"{}","side":"{}","order_configuration":{{{}}}}})",
       command.client_order_id.view(), instrument.symbol.view(),
       command.side == Side::kBuy ? "BUY" : "SELL", shape);
+  const TimeNs began_ns = clock_.now_ns();
   for (int attempt = 0; attempt <= config_.create_retries && !stopping_; ++attempt) {
     if (attempt > 0) {
       // The same client_order_id again: Coinbase answers with the order if the lost request
@@ -360,14 +364,23 @@ CoinbaseExecutionVenue::Sent CoinbaseExecutionVenue::create(const OrderCommand& 
     if (wire_latency_ != nullptr && attempt == 0)
       wire_latency_->record(clock_.now_ns() - command.created_time_ns);
     const HttpResponse response = rest_->post(std::string(kOrders), body, refused);
-    if (refused) {
-      if (attempt == 0) return Sent::kRefused;
-      continue;  // rate limited between attempts: still the same id when it clears
+    const bool limited = refused || response.status == 429;
+    if (limited && attempt == 0) return Sent::kRefused;  // nothing was made: the order waits
+    if (limited) {
+      // An earlier attempt's fate is unknown: the same id goes again once the limit resets
+      // (the attempt is not used up), unless that takes longer than an order may wait.
+      if (clock_.now_ns() - began_ns > config_.max_order_wait_ns) break;
+      const TimeNs until = rest_->blocked_until_ns();
+      std::this_thread::sleep_for(std::chrono::nanoseconds(
+          std::clamp<DurationNs>(until - clock_.now_ns(), kNsPerMs, kNsPerSecond)));
+      --attempt;
+      --counters_.create_retries;
+      continue;
     }
     if (attempt == 0) ++counters_.orders_sent;
     SIGEX_FAILPOINT("venue.reply_received");
     note_failure(response);
-    if (response.transport_failed() || response.status >= 500 || response.status == 429) {
+    if (response.transport_failed() || response.status >= 500) {
       log_warn("order {}: no answer from Coinbase ({}); sending it again with the same id",
                command.client_order_id.view(),
                response.transport_failed() ? response.error.message()
@@ -469,12 +482,18 @@ void CoinbaseExecutionVenue::look_up(const OrderCommand& command) {
     emit_order(order, command.instrument, command.client_order_id);
     return;
   }
+  // Not listed. A create signed less than a JWT lifetime ago may still be accepted, and lists
+  // may lag the matching engine: until then "not found" proves nothing and the OMS asks again.
+  if (command.created_time_ns > 0 &&
+      clock_.now_ns() - command.created_time_ns < kJwtLifetimeNs + kListLagNs) {
+    emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
+    return;
+  }
   ExecutionEvent event{};
   event.kind = ExecutionKind::kNotFound;
   event.instrument = command.instrument;
   event.client_order_id = command.client_order_id;
-  // Coinbase's order list holds every status: absent there is absent. (Were it to lag, the
-  // OMS's confirmations and its wait past the JWT's lifetime still keep a resend safe.)
+  // Coinbase's order list holds every status: absent there, past the window, is absent.
   event.absence = command.prove_absence ? AbsenceEvidence::kProven : AbsenceEvidence::kNone;
   event.receive_time_ns = clock_.now_ns();
   event.venue_time_ns = event.receive_time_ns;
