@@ -482,10 +482,21 @@ void CoinbaseExecutionVenue::look_up(const OrderCommand& command) {
     emit_order(order, command.instrument, command.client_order_id);
     return;
   }
-  // Not listed. A create signed less than a JWT lifetime ago may still be accepted, and lists
-  // may lag the matching engine: until then "not found" proves nothing and the OMS asks again.
-  if (command.created_time_ns > 0 &&
-      clock_.now_ns() - command.created_time_ns < kJwtLifetimeNs + kListLagNs) {
+  // Not listed. A create signed within the window may still be accepted, and lists may lag
+  // the matching engine: until then "not found" proves nothing. The order is resolved the way
+  // Coinbase's idempotency allows: its create is sent again with the same client_order_id,
+  // which returns the order if it exists and makes it once if it does not.
+  const TimeNs window_ns = kJwtLifetimeNs + config_.max_order_wait_ns + kListLagNs;
+  const bool recent =
+      command.created_time_ns > 0 && clock_.now_ns() - command.created_time_ns < window_ns;
+  if (recent && command.kind == OrderCommandKind::kQuery && command.quantity.raw > 0) {
+    log_info("order {} is not listed yet; its create goes again with the same id",
+             command.client_order_id.view());
+    if (create(command) == Sent::kRefused) emit(ExecutionKind::kUnknown, command.instrument,
+                                                command.client_order_id);
+    return;
+  }
+  if (recent) {
     emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
     return;
   }

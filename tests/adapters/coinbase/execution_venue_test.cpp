@@ -188,19 +188,34 @@ TEST_F(CoinbaseVenueTest, AnOutcomeStillUnknownIsLookedUpAndALaggingListIsNotTak
   simulator_->inject(CoinbaseTradeFault::kLoseAnswerAfterCreate);
   venue_->send(order("cb-unknown-1", Side::kBuy, OrderType::kMarket, "0", "0.001"));
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kUnknown) == 1; }));
-  // The order exists but the list does not show it yet: the answer stays unknown, never
-  // "not found" (which would let the OMS give the order up and trade again).
-  OrderCommand query = about(OrderCommandKind::kQuery, "cb-unknown-1");
+  // The order exists but the list does not show it yet: "not found" is never answered (it
+  // would let the OMS give the order up and trade again). The lookup sends the create again
+  // with the same id: Coinbase returns the existing order, nothing new is made.
+  OrderCommand query = order("cb-unknown-1", Side::kBuy, OrderType::kMarket, "0", "0.001");
+  query.kind = OrderCommandKind::kQuery;
   query.prove_absence = true;
   venue_->send(query);
-  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kUnknown) == 2; }));
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kAccepted) == 1; }));
   EXPECT_EQ(count(ExecutionKind::kNotFound), 0u);
-  // Once the list shows it, the lookup brings the OMS up to date: accepted, its fill.
-  ASSERT_TRUE(collect_until([&] {
-    if (count(ExecutionKind::kFill) == 0 && venue_->commands_pending() == 0) venue_->send(query);
-    return count(ExecutionKind::kFill) == 1;
-  }));
-  EXPECT_EQ(count(ExecutionKind::kAccepted), 1u);
+  EXPECT_EQ(simulator_->repeated_creates(), 1u);
+  // Its fill arrives once the fills list shows it.
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kFill) == 1; }));
+  EXPECT_EQ(simulator_->orders_made(), 1u);
+  expect_one_order_per_id();
+}
+
+TEST_F(CoinbaseVenueTest, AQueryForAnOrderThatWasNeverSentMakesItOnceWithItsOwnId) {
+  start(/*create_retries=*/0);
+  simulator_->inject(CoinbaseTradeFault::kLoseRequestBeforeCreate);
+  venue_->send(order("cb-never-1", Side::kBuy, OrderType::kMarket, "0", "0.001"));
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kUnknown) == 1; }));
+  EXPECT_EQ(simulator_->orders_made(), 0u);
+  OrderCommand query = order("cb-never-1", Side::kBuy, OrderType::kMarket, "0", "0.001");
+  query.kind = OrderCommandKind::kQuery;
+  venue_->send(query);
+  venue_->send(query);  // asked twice: still one order
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kFill) == 1; }));
+  ASSERT_TRUE(collect_until([&] { return venue_->commands_pending() == 0; }));
   EXPECT_EQ(simulator_->orders_made(), 1u);
   expect_one_order_per_id();
 }
@@ -238,6 +253,8 @@ TEST_F(CoinbaseVenueTest, ACancelEndsARestingOrderAndTheKeysRotateWithoutARestar
   ASSERT_TRUE(venue_->rotate_keys(
       VenueKeys{Secret(std::string(kKeyName)), Secret(std::string(kEd25519Secret))}, error))
       << error;
+  // The operator's procedure: revoke the old key once no request under way still uses it.
+  ASSERT_TRUE(collect_until([&] { return venue_->keys_retiring() == 0; }));
   simulator_->revoke_key(signer(kEcPem)->public_key_pem());
   venue_->send(about(OrderCommandKind::kCancel, "cb-rest-1"));
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kCanceled) == 1; }));
