@@ -2,10 +2,10 @@
 // composed as the daemon composes them, trading against the loopback exchange simulator. Its
 // strategy buys `steps` lots of 0.01 BTC, one market order per step, the step number being the
 // intent; with `usdm` it trades the BTCUSDT perpetual on the USD-M venue instead and sells the
-// lots, building a short. Crash tests kill it (SIGKILL at a failpoint or at a random moment)
+// lots, building a short; with `coinbase` it buys BTC-USD on the live Coinbase venue. Crash tests kill it (SIGKILL at a failpoint or at a random moment)
 // and start it again on the same state directory until it reports the target reached.
 //
-//   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm]
+//   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]
 // Exit 0: target reached, nothing open, nothing unresolved. Exit 2: could not start.
 // Exit 3: no progress within the time limit. Exit 4: the account shows orders of this
 // strategy that the journal does not know (a lost journal); with `adopt` they are taken into
@@ -19,10 +19,12 @@
 
 #include "adapters/binance/execution_venue.h"
 #include "adapters/binance_usdm/execution_venue.h"
+#include "adapters/coinbase/execution_venue.h"
 #include "engine/core/live_clock.h"
 #include "engine/logging/log.h"
 #include "engine/oms/account_history.h"
 #include "engine/runtime/engine.h"
+#include "tests/crash/crash_keys.h"
 
 namespace sigex {
 namespace {
@@ -71,12 +73,12 @@ class StepTrader final : public Strategy {
 };
 
 int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps,
-        bool adopt_unknown, bool usdm) {
+        bool adopt_unknown, bool usdm, bool coinbase) {
   InstrumentRegistry instruments;
   Instrument btc;
-  btc.symbol = Symbol::from("BTCUSDT");
+  btc.symbol = Symbol::from(coinbase ? "BTC-USD" : "BTCUSDT");
   btc.base_asset = AssetCode::from("BTC");
-  btc.quote_asset = AssetCode::from("USDT");
+  btc.quote_asset = AssetCode::from(coinbase ? "USD" : "USDT");
   btc.tick_size = Price{1'000'000};
   btc.step_size = Quantity{1'000};
   btc.min_quantity = Quantity{1'000};
@@ -105,8 +107,27 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   config.rest.orders_per_10s =
       10'000;  // the simulator has no order-rate limit; the test trades fast
   config.history_lookback_ns = kNsPerDay;
-  std::unique_ptr<BinanceExecutionVenue> venue_owner;
-  if (usdm) {
+  std::unique_ptr<LiveVenue> venue_owner;
+  DurationNs recv_window_ns = config.rest.recv_window_ns;
+  if (coinbase) {
+    CoinbaseExecutionConfig coinbase_config;
+    coinbase_config.rest_url = base_url;
+    coinbase_config.timeouts.request_ns = 300 * kNsPerMs;
+    coinbase_config.create_retry_wait_ns = 20 * kNsPerMs;
+    coinbase_config.poll_interval_ns = 20 * kNsPerMs;
+    coinbase_config.history_lookback_ns = kNsPerDay;
+    auto signer = CoinbaseSigner::make(Secret(std::string(kCrashDriverKeyName)),
+                                       Secret(std::string(kCrashDriverPrivateKey)), error);
+    if (!signer) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 2;
+    }
+    venue_owner = std::make_unique<CoinbaseExecutionVenue>(
+        instruments, coinbase_config, std::move(signer), clock,
+        std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client),
+        journal->watermark());
+    recv_window_ns = kJwtLifetimeNs;
+  } else if (usdm) {
     UsdmExecutionConfig usdm_config;
     usdm_config.binance = config;
     usdm_config.binance.rest.market = BinanceMarket::kUsdm;
@@ -122,7 +143,7 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
         instruments, config, Secret(std::string("sim-api-key")),
         make_hmac_signer(Secret(std::string("sim-secret"))), clock, tls, journal->watermark());
   }
-  BinanceExecutionVenue& venue = *venue_owner;
+  LiveVenue& venue = *venue_owner;
   if (!venue.start(error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
@@ -132,8 +153,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   risk.max_orders_total = 0;
   risk.max_fills = 0;
   Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
-  engine.set_resolution_policy(
-      {config.rest.recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2, 500 * kNsPerMs});
+  engine.set_resolution_policy({recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2,
+                                recv_window_ns + 500 * kNsPerMs});
   const Side side = usdm ? Side::kSell : Side::kBuy;
   engine.add_strategy(std::make_unique<StepTrader>(steps, side, engine.orders()));
   std::set<std::string, std::less<>> known = journal->acknowledged_orders();
@@ -189,9 +210,10 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
 
 int main(int argc, char** argv) {
   if (argc != 4 && argc != 5) {
-    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm]\n");
+    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]\n");
     return 2;
   }
   const std::string mode = argc == 5 ? argv[4] : "";
-  return sigex::run(argv[1], argv[2], std::stoll(argv[3]), mode == "adopt", mode == "usdm");
+  return sigex::run(argv[1], argv[2], std::stoll(argv[3]), mode == "adopt", mode == "usdm",
+                    mode == "coinbase");
 }

@@ -9,7 +9,7 @@
 //    taken from the coins bought) equals what the account holds.
 // The same runs on Binance USD-M (UsdmCrashTest): the driver sells lots of the BTCUSDT
 // perpetual, so a short is open at every kill; the journal's signed position must equal the
-// exchange's.
+// exchange's. And on Coinbase Advanced Trade (CoinbaseCrashTest).
 
 #include <signal.h>
 #include <spawn.h>
@@ -23,6 +23,8 @@
 
 #include "engine/journal/journal.h"
 #include "support/test_support.h"
+#include "tests/crash/crash_keys.h"
+#include "tools/coinbase_simulator/trading_simulator.h"
 #include "tools/exchange_simulator/exchange_simulator.h"
 
 extern char** environ;
@@ -37,6 +39,14 @@ constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC, as the driver buys
 class CrashTest : public ::testing::Test {
  protected:
   virtual bool usdm() const { return false; }
+  // The driver's venue argument (nullptr: Binance spot).
+  virtual const char* venue_mode() const { return usdm() ? "usdm" : nullptr; }
+  // The exchange the driver trades on, as the test sees it.
+  virtual std::string base_url() const { return simulator_->base_url(); }
+  virtual std::uint64_t requests() const { return simulator_->requests(); }
+  virtual bool wait_for_requests(std::uint64_t count, int timeout_ms) const {
+    return simulator_->wait_for_requests(count, timeout_ms);
+  }
 
   void SetUp() override {
     ExchangeSimulatorOptions options;
@@ -59,7 +69,7 @@ class CrashTest : public ::testing::Test {
   // Starts the driver; `failpoint` (name[:n]) arms SIGEX_FAILPOINT in its environment only.
   pid_t spawn(std::int64_t steps, const std::string& failpoint = "", bool adopt = false) {
     const std::string state = directory_.path().string();
-    const std::string url = simulator_->base_url();
+    const std::string url = base_url();
     const std::string steps_text = std::to_string(steps);
     std::vector<std::string> environment;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -70,7 +80,7 @@ class CrashTest : public ::testing::Test {
     std::vector<char*> envp;
     for (auto& entry : environment) envp.push_back(entry.data());
     envp.push_back(nullptr);
-    const char* mode = adopt ? "adopt" : usdm() ? "usdm" : nullptr;
+    const char* mode = adopt ? "adopt" : venue_mode();
     const char* argv[] = {SIGEX_CRASH_DRIVER, state.c_str(), url.c_str(),
                           steps_text.c_str(), mode,          nullptr};
     pid_t pid = 0;
@@ -95,7 +105,7 @@ class CrashTest : public ::testing::Test {
     ASSERT_EQ(WEXITSTATUS(status), 0);
   }
 
-  void expect_invariants(std::int64_t steps) {
+  virtual void expect_invariants(std::int64_t steps) {
     EXPECT_EQ(simulator_->max_orders_per_id(), 1) << "a client order id was placed twice";
     EXPECT_EQ(simulator_->orders_placed(), static_cast<std::uint64_t>(steps))
         << "one exchange order per intent";
@@ -150,6 +160,49 @@ class UsdmCrashTest : public CrashTest {
   bool usdm() const override { return true; }
 };
 
+// The same on Coinbase Advanced Trade: the driver trades BTC-USD on the live Coinbase venue
+// against the loopback Coinbase simulator, whose client_order_id is idempotent. Every request
+// is signed (ES256) and verified there; fees are in the quote currency.
+class CoinbaseCrashTest : public CrashTest {
+ protected:
+  void SetUp() override {
+    CoinbaseTradingSimulatorOptions options;
+    options.public_keys = {kCrashDriverPublicKey};
+    options.price = "60000.00";
+    options.balances = {{"USD", "100000000"}, {"BTC", "0"}};
+    coinbase_ = std::make_unique<CoinbaseTradingSimulator>(options);
+    std::string error;
+    ASSERT_TRUE(coinbase_->start(error)) << error;
+  }
+  const char* venue_mode() const override { return "coinbase"; }
+  std::string base_url() const override { return coinbase_->url(); }
+  std::uint64_t requests() const override { return coinbase_->requests(); }
+  bool wait_for_requests(std::uint64_t count, int timeout_ms) const override {
+    return coinbase_->wait_for_requests(count, timeout_ms);
+  }
+  void expect_invariants(std::int64_t steps) override {
+    for (const auto& [id, orders] : coinbase_->orders_per_client_id())
+      EXPECT_EQ(orders, 1) << "client order id " << id << " placed twice";
+    EXPECT_EQ(coinbase_->orders_made(), static_cast<std::uint64_t>(steps))
+        << "one exchange order per intent";
+    EXPECT_EQ(coinbase_->executed_total(), format_decimal(steps * kLot, 8))
+        << "traded more than intended";
+    std::string error;
+    auto journal = Journal::open(directory_.path(), Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    const auto fills = journal->load_fills();
+    std::int64_t journaled = 0;
+    for (const auto& fill : fills) journaled += fill.quantity.raw;
+    EXPECT_EQ(fills.size(), coinbase_->fills()) << "every exchange fill journaled exactly once";
+    EXPECT_EQ(format_decimal(journaled, 8), coinbase_->balance("BTC"))
+        << "the position is what the account holds";
+  }
+  std::unique_ptr<CoinbaseTradingSimulator> coinbase_;
+};
+
+class CoinbaseFailpointCrash : public CoinbaseCrashTest,
+                               public ::testing::WithParamInterface<const char*> {};
+
 class FailpointCrash : public CrashTest, public ::testing::WithParamInterface<const char*> {};
 class UsdmFailpointCrash : public UsdmCrashTest,
                            public ::testing::WithParamInterface<const char*> {};
@@ -168,6 +221,14 @@ TEST_P(FailpointCrash, KilledThereTwiceThenRestartedLosesAndDuplicatesNothing) {
 TEST_P(UsdmFailpointCrash, KilledThereTwiceWithAShortOpenLosesAndDuplicatesNothing) {
   kill_twice_at_then_finish(GetParam());
 }
+
+TEST_P(CoinbaseFailpointCrash, KilledThereTwiceThenRestartedMakesOneOrderPerIntent) {
+  kill_twice_at_then_finish(GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Failpoints, CoinbaseFailpointCrash,
+                         ::testing::Values("venue.intent_durable", "venue.reply_received"),
+                         failpoint_test_name);
 
 INSTANTIATE_TEST_SUITE_P(Failpoints, UsdmFailpointCrash,
                          ::testing::Values("venue.intent_durable", "venue.reply_received"),
@@ -190,6 +251,10 @@ TEST_F(UsdmCrashTest, RandomKillsWithAShortOpenLoseAndDuplicateNothing) {
   expect_invariants(random_kills());
 }
 
+TEST_F(CoinbaseCrashTest, RandomKillsOnCoinbaseLoseAndDuplicateNothing) {
+  expect_invariants(random_kills());
+}
+
 std::int64_t CrashTest::random_kills() {
   const int iterations = env_or("SIGEX_CRASH_ITERATIONS", 50);
   const unsigned seed = static_cast<unsigned>(env_or("SIGEX_CRASH_SEED", 20261128));
@@ -201,11 +266,10 @@ std::int64_t CrashTest::random_kills() {
     const pid_t pid = spawn(steps);
     // Killed once the exchange has seen a random number of its requests: at start-up, during
     // reconciliation, between an intent and its answer, while journaling a fill...
-    const std::uint64_t at =
-        simulator_->requests() + static_cast<std::uint64_t>(requests_before_kill(random));
+    const std::uint64_t at = requests() + static_cast<std::uint64_t>(requests_before_kill(random));
     int status = 0;
     bool exited = false;
-    while (!simulator_->wait_for_requests(at, 50)) {
+    while (!wait_for_requests(at, 50)) {
       if (waitpid(pid, &status, WNOHANG) == pid) {
         exited = true;
         break;

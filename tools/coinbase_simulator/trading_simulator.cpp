@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -112,6 +113,22 @@ class CoinbaseTradingSimulator::Impl {
     return text(found == balances_.end() ? 0 : found->second);
   }
 
+  std::uint64_t requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  bool wait_for_requests(std::uint64_t count, int timeout_ms) const {
+    std::unique_lock lock(mutex_);
+    return requests_changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                      [&] { return requests_ >= count; });
+  }
+  std::string executed_total() const {
+    std::lock_guard lock(mutex_);
+    std::int64_t total = 0;
+    for (const Order& order : orders_) total += order.filled;
+    return text(total);
+  }
+
   std::atomic<std::uint64_t> orders_made{0}, create_requests{0}, repeated_creates{0},
       unauthorized{0}, fills{0};
 
@@ -183,6 +200,11 @@ class CoinbaseTradingSimulator::Impl {
   }
 
   SimReply handle(const SimRequest& request) {
+    {
+      std::lock_guard lock(mutex_);
+      ++requests_;
+    }
+    requests_changed_.notify_all();
     const std::string_view target = request.target;
     const std::string_view path = target.substr(0, target.find('?'));
     const std::string_view query =
@@ -455,6 +477,8 @@ class CoinbaseTradingSimulator::Impl {
   std::vector<Order> orders_;
   std::deque<CoinbaseTradeFault> faults_;
   std::uint64_t trade_counter_ = 0;
+  std::uint64_t requests_ = 0;
+  mutable std::condition_variable requests_changed_;
   LoopbackHttpServer server_;  // last: stops before the state above goes
 };
 
@@ -489,5 +513,11 @@ std::map<std::string, int> CoinbaseTradingSimulator::orders_per_client_id() cons
 std::string CoinbaseTradingSimulator::balance(const std::string& currency) const {
   return impl_->balance(currency);
 }
+
+std::uint64_t CoinbaseTradingSimulator::requests() const { return impl_->requests(); }
+bool CoinbaseTradingSimulator::wait_for_requests(std::uint64_t count, int timeout_ms) const {
+  return impl_->wait_for_requests(count, timeout_ms);
+}
+std::string CoinbaseTradingSimulator::executed_total() const { return impl_->executed_total(); }
 
 }  // namespace sigex
