@@ -59,9 +59,8 @@ class CoinbaseMarketSimulator::Impl {
   explicit Impl(CoinbaseMarketSimulatorOptions options)
       : options_(std::move(options)),
         random_(options_.seed),
-        server_("coinbase-market-sim", options_.port, [](const SimRequest&) {
-          return SimReply{404, R"({"error":"NOT_FOUND","message":"websocket only"})", {}};
-        }) {
+        server_("coinbase-market-sim", options_.port,
+                [this](const SimRequest& request) { return products(request); }) {
     for (const auto& product : options_.products) {
       Book book;
       for (int i = 1; i <= product.levels; ++i) {
@@ -144,6 +143,25 @@ class CoinbaseMarketSimulator::Impl {
         server_.websocket_drop(socket);
       }
     });
+  }
+
+  // GET /api/v3/brokerage/market/products (public): each product's trading rules.
+  SimReply products(const SimRequest& request) const {
+    if (!request.target.starts_with("/api/v3/brokerage/market/products"))
+      return SimReply{404, R"({"error":"NOT_FOUND","message":"no such endpoint"})", {}};
+    std::string list;
+    for (const auto& product : options_.products) {
+      const auto dash = product.product_id.find('-');
+      if (!list.empty()) list += ',';
+      list += fmt::format(
+          R"({{"product_id":"{}","price":"{}","base_increment":"0.00000001","quote_increment":"0.01","base_min_size":"0.00001","base_max_size":"1000","quote_min_size":"1","quote_max_size":"10000000","status":"online","trading_disabled":false,"is_disabled":false,"cancel_only":false,"limit_only":false,"post_only":false,"base_currency_id":"{}","quote_currency_id":"{}","product_type":"SPOT"}})",
+          product.product_id, price_text(product.mid_cents), product.product_id.substr(0, dash),
+          product.product_id.substr(dash + 1));
+    }
+    return SimReply{200,
+                    fmt::format(R"({{"products":[{}],"num_products":{}}})", list,
+                                options_.products.size()),
+                    {}};
   }
 
   std::optional<CoinbaseFeedFault> take_fault(bool market_message) {

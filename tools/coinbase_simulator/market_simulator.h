@@ -14,6 +14,8 @@
 //    expired, without a uri claim; otherwise an {"type":"error"} answer;
 //  * the market is a seeded random walk of each product's book (updates with absolute
 //    new_quantity, "0" removing a level), ticker after each update and trades at the touch.
+//  * GET /api/v3/brokerage/market/products: each product's trading rules (quote increment
+//    0.01, base increment 0.00000001, minimum size 0.00001, minimum value 1), online.
 // Faults are queued from any thread; each is used by exactly one message, in order.
 
 #include <cstddef>
