@@ -38,6 +38,8 @@ build/sigex check-config config/backtest-signal-both-perp.toml
 build/sigex check-config config/backtest-tick-perp.toml
 build/sigex check-config config/run-paper-webhook.toml
 build/sigex check-config config/fetch-history-x402.toml
+build/sigex check-config config/run-live-coinbase.toml
+build/sigex check-config config/record-coinbase-simulator.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet
@@ -45,6 +47,7 @@ build/sigex backtest --config config/backtest-grade-trend.toml --out build/quick
 build/sigex backtest --config config/backtest-grade-trend-perp.toml --out build/quickstart-grade-trend-perp --quiet
 build/sigex backtest --config config/backtest-signal-both-perp.toml --out build/quickstart-signal-both-perp --quiet
 build/sigex backtest --config config/backtest-tick-perp.toml --out build/quickstart-tick-perp --quiet
+build/sigex backtest --config config/record-coinbase-simulator.toml --out build/quickstart-coinbase --quiet
 
 stage asan
 # The journal writer, venue I/O, feeds, poller, watchdog, metrics and control listeners run on

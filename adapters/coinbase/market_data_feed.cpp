@@ -351,11 +351,17 @@ class CoinbaseMarketDataFeed::Impl {
   // rebuilt: Coinbase answers a subscription with a snapshot. A product already waiting for
   // its snapshot is not asked again.
   void resubscribe() {
-    if (stopped() || state_.load() != FeedState::kStreaming) return;
+    if (stopped()) return;
+    const bool streaming = state_.load() == FeedState::kStreaming;
     std::vector<std::string> products;
     for (InstrumentId id = 0; id < resync_pending_.size(); ++id) {
-      // A product whose snapshot is on its way needs no other.
-      if (!resync_pending_[id].exchange(false) || resubscribing_[id]) continue;
+      if (!resync_pending_[id].load(std::memory_order_acquire)) continue;
+      if (resubscribing_[id]) {
+        resync_pending_[id].store(false);  // its snapshot is on its way: no other is needed
+        continue;
+      }
+      if (!streaming) continue;  // asked once every subscription is acknowledged
+      resync_pending_[id].store(false);
       resubscribing_[id] = true;
       products.push_back(products_[id]);
     }
