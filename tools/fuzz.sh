@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang (libFuzzer + ASan + UBSan) into build-fuzz/ and runs
 # each for a bounded time from a seed corpus of real captured frames:
-#   frame_fuzzer        every wire parser (Binance frames, Token Metrics pages)  1/2 of the time
+#   frame_fuzzer        every wire parser (Binance and Coinbase messages and bodies,
+#                       Token Metrics pages)                                      1/2 of the time
 #   tm_response_fuzzer  the Token Metrics client's page check, parser, combiner  1/4 of the time
 #   archive_fuzzer      archive listings, checksums, zips, .sigexbin files       1/8 of the time
 #   webhook_fuzzer      webhook requests and bodies; x402 requirements/payments  1/8 of the time
@@ -32,6 +33,9 @@ for file in config/data/binance-spot-capture/btcusdt_20240808.gz config/data/sam
     printf '%s' "$line" > "$corpus/seed-$(basename "$file")-$i"
   done
 done
+# Coinbase Advanced Trade messages (every channel) from the bundled recording.
+zcat config/data/coinbase-simulated/btc-usd.jsonl.gz | awk 'NR <= 8 || NR % 97 == 1' | head -n 60 |
+  cut -d' ' -f2- | awk -v dir="$corpus" '{ file = dir "/seed-coinbase-" NR; printf "%s", $0 > file; close(file) }'
 cp tests/data/binance_ws_other_symbols.txt "$corpus/seed-cryptofeed"
 cp tests/data/nautilus-usdm/*.json "$corpus/"  # USD-M user data events
 cp tests/data/token_metrics/*.json "$tm_corpus/"

@@ -1,6 +1,8 @@
 // libFuzzer target for every parser of untrusted wire input: Binance frames (streams, REST
 // snapshots, recorded REST envelopes, USD-M mark prices and funding rows), Binance USD-M user
-// data events and account bodies, and Token Metrics responses. Built and run by
+// data events and account bodies, Coinbase Advanced Trade messages (market data with its
+// sequence state, order, fill, account, cancel and product bodies), and Token Metrics
+// responses. Built and run by
 // tools/fuzz.sh with AddressSanitizer and UndefinedBehaviorSanitizer.
 
 #include <cstddef>
@@ -11,6 +13,9 @@
 #include "adapters/binance/parse_market_data.h"
 #include "adapters/binance_usdm/parse_account.h"
 #include "adapters/binance_usdm/parse_user_stream.h"
+#include "adapters/coinbase/parse_market_data.h"
+#include "adapters/coinbase/parse_orders.h"
+#include "adapters/coinbase/parse_products.h"
 #include "adapters/token_metrics/parse_records.h"
 #include "engine/core/check.h"
 #include "tests/fuzz/fuzz_instruments.h"
@@ -35,5 +40,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)sigex::held_perpetuals(*positions, instruments());
   }
   (void)sigex::parse_funding_income(frame);
+  // Coinbase: the parser keeps its connection's sequence across inputs, as it does live. A
+  // failed message leaves only the resets of the gap it makes.
+  static sigex::CoinbaseParser coinbase(instruments());
+  out.clear();
+  const auto coinbase_parsed = coinbase.parse(frame, 1, out);
+  for (const auto& event : out) {
+    SIGEX_CHECK(coinbase_parsed.has_value() || event.kind == sigex::MarketEventKind::kMarketDataReset,
+                "a failed Coinbase message left records other than resets");
+  }
+  if (coinbase_parsed) SIGEX_CHECK(*coinbase_parsed == out.size(), "record count does not match");
+  std::string cursor;
+  (void)sigex::parse_create_answer(frame);
+  (void)sigex::parse_order(frame);
+  (void)sigex::parse_order_list(frame, cursor);
+  (void)sigex::parse_fills(frame, cursor);
+  (void)sigex::parse_accounts(frame, cursor);
+  (void)sigex::parse_cancel_results(frame);
+  if (const auto products = sigex::parse_products(frame)) {
+    std::vector<sigex::Instrument> awaiting(1);
+    awaiting[0].symbol = sigex::Symbol::from("BTC-USD");
+    awaiting[0].tick_size = sigex::Price{0};
+    std::string error;
+    (void)sigex::apply_product_rules(awaiting, *products, "USD", true, error);
+  }
   return 0;
 }

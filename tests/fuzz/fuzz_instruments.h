@@ -2,7 +2,7 @@
 
 // The instruments every fuzzer parses against: BTCUSDT (Token Metrics id 3375) and ETHUSDT
 // (3306), as in the captures the corpora come from, and the BTCUSDT USD-M perpetual (mark
-// prices and funding rows).
+// prices and funding rows), and Coinbase's BTC-USD.
 
 #include "engine/core/instrument.h"
 
@@ -25,6 +25,10 @@ inline const InstrumentRegistry& instruments() {
     perpetual.bracket_count = 1;
     perpetual.bracket_table[0] = MarginBracket{Money{INT64_MAX}, Rate{400'000}, Money{0}, 125};
     built.add(perpetual);
+    Instrument coinbase;  // Coinbase Advanced Trade's product id, prices in cents
+    coinbase.symbol = Symbol::from("BTC-USD");
+    coinbase.price_scale = 2;
+    built.add(coinbase);
     return built;
   }();
   return registry;
