@@ -80,16 +80,52 @@ bool CoinbaseExecutionVenue::start(std::string& error) {
   }
   if (!read_balances(error) || !read_history(error)) return false;
   reconcile_open_orders();
+  if (!config_.user_ws_url.empty()) {
+    const auto url = parse_url(config_.user_ws_url);
+    if (!url || (url->scheme != "ws" && url->scheme != "wss"))
+      return (error = "[execution] user_ws_url is not a ws:// or wss:// URL", false);
+    std::string products;
+    for (const Instrument& instrument : instruments_.all())
+      products += fmt::format("{}\"{}\"", products.empty() ? "" : ",", instrument.symbol.view());
+    CoinbaseUserStreamCallbacks callbacks;
+    callbacks.subscribe_messages = [this, products] {
+      std::vector<std::string> messages;
+      for (const char* channel : {"user", "heartbeats"}) {
+        messages.push_back(fmt::format(
+            R"({{"type":"subscribe","product_ids":[{}],"channel":"{}","jwt":"{}"}})", products,
+            channel, rest_->websocket_token()));
+      }
+      return messages;
+    };
+    callbacks.on_orders = [this](const std::vector<CoinbaseUserOrder>&) {
+      poll_now_requested_ = true;  // read the orders (and fills) the channel says changed
+      wake();
+    };
+    callbacks.on_liveness = [this](bool live) {
+      if (live) reconcile_requested_ = true;  // what happened while it was down
+      wake();
+    };
+    user_stream_ = std::make_unique<CoinbaseUserStream>(*url, *tls_, clock_, std::move(callbacks),
+                                                        config_.ws_timeouts,
+                                                        config_.user_stale_after_ns);
+    user_stream_->start();
+  }
   thread_ = std::thread([this] { run(); });
   return true;
 }
 
-void CoinbaseExecutionVenue::stop() {
-  if (!thread_.joinable()) return;
-  stopping_ = true;
+void CoinbaseExecutionVenue::wake() {
   OrderCommand wake{};
   wake.instrument = kNoInstrument;  // handled by nobody: it only wakes the I/O thread
+  commands_sent_.fetch_add(1, std::memory_order_relaxed);
   commands_.enqueue(wake);
+}
+
+void CoinbaseExecutionVenue::stop() {
+  if (user_stream_) user_stream_->stop();
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  wake();
   thread_.join();
 }
 
@@ -285,6 +321,11 @@ void CoinbaseExecutionVenue::run() {
       commands_handled_.fetch_add(1, std::memory_order_release);
     }
     if (stopping_) break;
+    if (reconcile_requested_.exchange(false)) {
+      reconcile_open_orders();
+      next_poll_ns_ = 0;
+    }
+    if (poll_now_requested_.exchange(false)) next_poll_ns_ = 0;
     send_deferred();
     if (clock_.now_ns() >= next_poll_ns_) poll_open_orders();
   }
@@ -622,7 +663,9 @@ void CoinbaseExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument,
 }
 
 void CoinbaseExecutionVenue::poll_open_orders() {
-  next_poll_ns_ = clock_.now_ns() + config_.poll_interval_ns;
+  // Fast while no channel pushes order updates; slow, as a safety net, while one does.
+  next_poll_ns_ = clock_.now_ns() +
+                  (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
   if (tracked_.empty()) return;
   ++counters_.polls;
   std::vector<std::pair<std::string, Tracked>> open(tracked_.begin(), tracked_.end());
@@ -667,8 +710,10 @@ bool CoinbaseExecutionVenue::rotate_keys(VenueKeys keys, std::string& error) {
   const std::string before = rest_->fingerprint();
   rest_->rotate(std::move(signer));
   key_rotations_.fetch_add(1);
-  log_info("Coinbase keys rotated: key {} replaces {}; a request under way finishes with the old",
-           rest_->fingerprint(), before);
+  log_info("Coinbase keys rotated: key {} replaces {}; a request under way finishes with the old{}",
+           rest_->fingerprint(), before,
+           user_stream_ ? "; the user channel subscribes again with the new key" : "");
+  if (user_stream_) user_stream_->renew();
   return true;
 }
 
@@ -696,6 +741,8 @@ void CoinbaseExecutionVenue::write_metrics(MetricsExposition& out, TimeNs) const
   out.single("sigex_venue_orders_given_up_total", "counter",
              "Orders that waited too long and were never sent.",
              static_cast<double>(counters_.orders_given_up.load()));
+  out.single("sigex_venue_user_stream_live", "gauge", "1 while the user data stream is subscribed.",
+             stream_live() ? 1 : 0);
 }
 
 void CoinbaseExecutionVenue::write_status(DaemonStatus& status, TimeNs) const {

@@ -11,8 +11,11 @@
 //    times; only then is the outcome reported unknown, and the OMS's lookup lists the
 //    account's orders by client order id. A new id is never minted here.
 //  * `success: false` with HTTP 200 is a rejection (final for funds, size and price rules).
-//  * Open orders are polled (GET the order, then its fills when filled_size grew) until
-//    final; fills are handed on once each, keyed by their trade id.
+//  * The `user` channel pushes every change of an order: the order and its fills are read at
+//    once. While the channel is down, open orders are polled (GET the order, then its fills
+//    when filled_size grew) every poll_interval, and slowly as a safety net while it is up;
+//    when it comes back, the open orders are read back. Fills are handed on once each, keyed
+//    by their trade id.
 //  * At start-up the products' rules (status, increments, minimums), the balances, the open
 //    orders and the order history are read; after a recovered failure the open orders are
 //    read again.
@@ -35,6 +38,7 @@
 #include "adapters/coinbase/config.h"
 #include "adapters/coinbase/parse_orders.h"
 #include "adapters/coinbase/rest_client.h"
+#include "adapters/coinbase/user_stream.h"
 #include "engine/journal/durability.h"
 #include "engine/ports/live_venue.h"
 
@@ -83,6 +87,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   std::uint64_t alerts() const override { return counters_.alerts.load(); }
 
   const CoinbaseVenueCounters& counters() const { return counters_; }
+  bool stream_live() const { return user_stream_ && user_stream_->live(); }
   // Commands the I/O thread has not handled yet (tests drive the core by hand on it).
   std::uint64_t commands_pending() const {
     return commands_sent_.load(std::memory_order_relaxed) -
@@ -129,6 +134,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   bool read_history(std::string& error);
   InstrumentId instrument_of(std::string_view product_id) const;
   void note_failure(const HttpResponse& response);
+  void wake();  // any thread: the I/O thread looks at its flags now
 
   std::unique_ptr<boost::asio::ssl::context> tls_;  // first: outlives the session using it
   const InstrumentRegistry& instruments_;
@@ -152,6 +158,9 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   CoinbaseVenueCounters counters_;
   LatencyHistogram* wire_latency_ = nullptr;
   std::unique_ptr<std::atomic<std::int64_t>[]> holdings_;  // base asset, instrument scale
+  std::unique_ptr<CoinbaseUserStream> user_stream_;
+  std::atomic<bool> poll_now_requested_{false};
+  std::atomic<bool> reconcile_requested_{false};
 
   // I/O thread only.
   std::map<std::string, Tracked, std::less<>> tracked_;  // by client order id

@@ -58,6 +58,34 @@ std::uint64_t id_hash(std::string_view id) {
   return hash == 0 ? 1 : hash;
 }
 
+tl::expected<std::vector<CoinbaseUserOrder>, std::string> parse_user_orders(std::string_view frame) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, frame, "user message");
+  if (!root) return tl::unexpected(root.error());
+  simdjson::dom::array events;
+  if ((*root)["events"].get_array().get(events))
+    return tl::unexpected(std::string("user message: no \"events\""));
+  std::vector<CoinbaseUserOrder> orders;
+  for (element event : events) {
+    simdjson::dom::array list;
+    if (event["orders"].get_array().get(list)) continue;
+    for (element entry : list) {
+      object item;
+      if (entry.get_object().get(item))
+        return tl::unexpected(std::string("user message: an order that is not an object"));
+      CoinbaseUserOrder order;
+      order.order_id = text_of(item, "order_id");
+      order.client_order_id = text_of(item, "client_order_id");
+      order.status = text_of(item, "status");
+      order.cumulative_quantity = text_of(item, "cumulative_quantity");
+      if (order.order_id.empty())
+        return tl::unexpected(std::string("user message: an order without order_id"));
+      orders.push_back(std::move(order));
+    }
+  }
+  return orders;
+}
+
 tl::expected<CoinbaseCreateAnswer, std::string> parse_create_answer(std::string_view body) {
   simdjson::dom::parser parser;
   auto root = parse_root(parser, body, "create answer");

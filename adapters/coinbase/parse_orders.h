@@ -67,6 +67,17 @@ struct CoinbaseCancelResult {
   std::string failure_reason;
 };
 
+// One order of a `user` channel message (Coinbase's WebSocket order updates).
+struct CoinbaseUserOrder {
+  std::string order_id;
+  std::string client_order_id;
+  std::string status;
+  std::string cumulative_quantity;
+};
+
+// A `user` channel message: its orders (a snapshot of the open ones first, then updates).
+tl::expected<std::vector<CoinbaseUserOrder>, std::string> parse_user_orders(std::string_view frame);
+
 tl::expected<CoinbaseCreateAnswer, std::string> parse_create_answer(std::string_view body);
 // GET /orders/historical/{id} ({"order":{...}}) or one entry of a list.
 tl::expected<CoinbaseOrder, std::string> parse_order(std::string_view body);

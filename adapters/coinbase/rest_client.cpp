@@ -48,6 +48,15 @@ std::string CoinbaseRestClient::fingerprint() const {
   return sigex::fingerprint(signer_->key_name());
 }
 
+std::string CoinbaseRestClient::websocket_token() const {
+  std::shared_ptr<const CoinbaseSigner> signer;
+  {
+    std::lock_guard lock(mutex_);
+    signer = signer_;
+  }
+  return signer->websocket_token(clock_.now_ns());
+}
+
 std::size_t CoinbaseRestClient::retiring() const {
   std::lock_guard lock(mutex_);
   const CoinbaseSigner* in_flight = in_flight_.load();

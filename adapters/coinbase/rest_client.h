@@ -33,6 +33,8 @@ class CoinbaseRestClient {
   // Any thread: the signer for requests from now on.
   void rotate(std::unique_ptr<CoinbaseSigner> signer);
   std::string fingerprint() const;     // of the key name in use (never the key)
+  // A token for a WebSocket subscribe message, with the key in use now.
+  std::string websocket_token() const;
   std::size_t retiring() const;  // requests under way with a replaced signer (0 or 1)
   TimeNs blocked_until_ns() const { return blocked_until_ns_.load(); }
   std::uint64_t rate_limited() const { return rate_limited_.load(); }

@@ -158,7 +158,16 @@ void read_coinbase_execution_keys(ConfigSection& section, CoinbaseExecutionConfi
   section.milliseconds("request_timeout_ms", coinbase.timeouts.request_ns, 100, 120'000);
   section.integer("create_retries", coinbase.create_retries, 0, 10);
   section.milliseconds("create_retry_wait_ms", coinbase.create_retry_wait_ns, 0, 60'000);
+  section.text("user_ws_url", coinbase.user_ws_url);
+  if (!coinbase.user_ws_url.empty()) {
+    if (const auto url = parse_url(coinbase.user_ws_url); !url || !may_carry_secrets(*url)) {
+      section.error("user_ws_url",
+                    "must be a wss:// URL (ws:// only for a loopback simulator), or \"\" for none");
+    }
+  }
+  section.milliseconds("user_stale_after_ms", coinbase.user_stale_after_ns, 1000, 600'000);
   section.milliseconds("poll_interval_ms", coinbase.poll_interval_ns, 50, 600'000);
+  section.seconds("stream_poll_interval_s", coinbase.stream_poll_interval_ns, 1, 86'400);
   section.seconds("max_order_wait_s", coinbase.max_order_wait_ns, 1, 86'400);
   section.seconds("history_lookback_s", coinbase.history_lookback_ns, 0, 90LL * 86'400);
 }

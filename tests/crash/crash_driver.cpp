@@ -112,6 +112,7 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   if (coinbase) {
     CoinbaseExecutionConfig coinbase_config;
     coinbase_config.rest_url = base_url;
+    coinbase_config.user_ws_url = "ws://" + base_url.substr(base_url.find("://") + 3);
     coinbase_config.timeouts.request_ns = 300 * kNsPerMs;
     coinbase_config.create_retry_wait_ns = 20 * kNsPerMs;
     coinbase_config.poll_interval_ns = 20 * kNsPerMs;

@@ -70,10 +70,47 @@ class CoinbaseTradingSimulator::Impl {
     const auto dash = options_.product_id.find('-');
     base_ = options_.product_id.substr(0, dash);
     quote_ = options_.product_id.substr(dash + 1);
+    SimWebSocketHandlers handlers;
+    handlers.on_message = [this](SimSocketId socket, std::string_view message) {
+      on_stream_message(socket, message);
+    };
+    handlers.on_closed = [this](SimSocketId socket) {
+      std::lock_guard lock(mutex_);
+      streams_.erase(socket);
+    };
+    server_.set_websocket_handlers(std::move(handlers));
   }
 
-  bool start(std::string& error) { return server_.start(error); }
-  void stop() { server_.stop(); }
+  bool start(std::string& error) {
+    if (!server_.start(error)) return false;
+    server_.run_after(options_.heartbeat_interval_us, [this] { heartbeat(); });
+    return true;
+  }
+  void stop() {
+    stopping_ = true;
+    server_.stop();
+  }
+
+  void set_user_stream_available(bool available) {
+    std::lock_guard lock(mutex_);
+    user_available_ = available;
+    if (available) return;
+    for (const auto& [socket, stream] : streams_) server_.websocket_drop(socket);
+    streams_.clear();
+  }
+  std::size_t user_streams() const {
+    std::lock_guard lock(mutex_);
+    std::size_t count = 0;
+    for (const auto& [socket, stream] : streams_) count += stream.user ? 1 : 0;
+    return count;
+  }
+  std::size_t user_streams_with_key(const std::string& pem) const {
+    std::lock_guard lock(mutex_);
+    std::size_t count = 0;
+    for (const auto& [socket, stream] : streams_) count += stream.user && stream.key == pem ? 1 : 0;
+    return count;
+  }
+  std::atomic<std::uint64_t> user_subscriptions{0};
   std::uint16_t port() const { return server_.port(); }
 
   void inject(CoinbaseTradeFault fault, int count) {
@@ -90,7 +127,10 @@ class CoinbaseTradingSimulator::Impl {
     for (Order& order : orders_) {
       if (order.status != "OPEN") continue;
       const bool crosses = order.side == "BUY" ? price_ <= order.limit : price_ >= order.limit;
-      if (crosses) fill(order, order.limit, true);
+      if (crosses) {
+        fill(order, order.limit, true);
+        push(order);
+      }
     }
   }
   void add_key(const std::string& pem) {
@@ -237,6 +277,119 @@ class CoinbaseTradingSimulator::Impl {
     return with_limits(json(404, R"({"error":"NOT_FOUND","message":"no such endpoint"})"));
   }
 
+  struct Stream {
+    bool user = false;
+    bool heartbeats = false;
+    std::uint64_t sequence = 0;
+    std::uint64_t heartbeat = 0;
+    std::string key;  // the public key whose JWT subscribed it
+  };
+
+  // The public key a websocket JWT was signed by ("" when none: refused).
+  std::string websocket_key(std::string_view token) const {
+    for (const auto& key : keys_) {
+      std::string head, claims, error;
+      if (!verify_jwt(token, key, head, claims, error)) continue;
+      simdjson::dom::parser parser;
+      simdjson::dom::element root;
+      std::int64_t exp = 0;
+      if (parser.parse(claims).get(root) || root["exp"].get(exp)) return {};
+      if (root["uri"].error() == simdjson::SUCCESS) return {};  // a REST token
+      return wall_ns() / 1'000'000'000 <= exp ? key : std::string();
+    }
+    return {};
+  }
+
+  void send_stream(SimSocketId socket, Stream& stream, std::string_view channel,
+                   const std::string& events) {
+    server_.websocket_send(
+        socket, fmt::format(
+                    R"({{"channel":"{}","client_id":"","timestamp":"{}","sequence_num":{},"events":[{}]}})",
+                    channel, rfc3339(wall_ns()), stream.sequence++, events));
+  }
+
+  std::string user_order_json(const Order& order) const {
+    const std::string average = order.filled > 0
+                                    ? text(mul_div(order.filled_value, 100'000'000, order.filled,
+                                                   Rounding::kDown)
+                                               .value_or(0))
+                                    : "0";
+    const std::string status = order.status == "OPEN" ? "OPEN" : order.status;
+    return fmt::format(
+        R"({{"order_id":"{}","client_order_id":"{}","cumulative_quantity":"{}","leaves_quantity":"{}","avg_price":"{}","total_fees":"{}","status":"{}","product_id":"{}","creation_time":"{}","order_side":"{}","order_type":"{}"}})",
+        order.order_id, order.client_order_id, text(order.filled),
+        text(order.status == "OPEN" ? order.size - order.filled : 0), average, text(order.fees),
+        status, options_.product_id, rfc3339(order.created_ns), order.side,
+        order.limit > 0 ? "LIMIT" : "MARKET");
+  }
+
+  // An order changed: every `user` stream hears of it (mutex_ held).
+  void push(const Order& order) {
+    const std::string events =
+        R"({"type":"update","orders":[)" + user_order_json(order) + "]}";
+    for (auto& [socket, stream] : streams_) {
+      if (stream.user) send_stream(socket, stream, "user", events);
+    }
+  }
+
+  void on_stream_message(SimSocketId socket, std::string_view message) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    std::string_view type, channel, token;
+    if (parser.parse(message).get(root) || root["type"].get(type) ||
+        root["channel"].get(channel)) {
+      server_.websocket_send(socket, R"({"type":"error","message":"Failed to parse message"})");
+      return;
+    }
+    if (root["jwt"].get(token) != simdjson::SUCCESS) token = {};
+    std::lock_guard lock(mutex_);
+    const std::string key = websocket_key(token);
+    if (!user_available_ || key.empty() || type != "subscribe" ||
+        (channel != "user" && channel != "heartbeats")) {
+      ++unauthorized;
+      server_.websocket_send(socket, R"({"type":"error","message":"authentication failure"})");
+      return;
+    }
+    Stream& stream = streams_[socket];
+    stream.key = key;
+    if (channel == "user") {
+      stream.user = true;
+      ++user_subscriptions;
+    } else {
+      stream.heartbeats = true;
+    }
+    std::string acknowledged;
+    if (stream.heartbeats) acknowledged += fmt::format(R"("heartbeats":["{}"])", options_.product_id);
+    if (stream.user) {
+      acknowledged += fmt::format(R"({}"user":["{}"])", acknowledged.empty() ? "" : ",",
+                                  options_.product_id);
+    }
+    send_stream(socket, stream, "subscriptions", R"({"subscriptions":{)" + acknowledged + "}}");
+    if (channel == "user") {
+      std::string open;
+      for (const Order& order : orders_) {
+        if (order.status != "OPEN") continue;
+        if (!open.empty()) open += ',';
+        open += user_order_json(order);
+      }
+      send_stream(socket, stream, "user", R"({"type":"snapshot","orders":[)" + open + "]}");
+    }
+  }
+
+  void heartbeat() {
+    if (stopping_) return;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [socket, stream] : streams_) {
+        if (!stream.heartbeats) continue;
+        send_stream(socket, stream, "heartbeats",
+                    fmt::format(R"({{"current_time":"{}","heartbeat_counter":{}}})",
+                                rfc3339(wall_ns()), stream.heartbeat++));
+      }
+    }
+    server_.run_after(options_.heartbeat_interval_us, [this] { heartbeat(); });
+  }
+
   SimReply products() const {
     return json(200, fmt::format(
                          R"({{"products":[{{"product_id":"{}","price":"{}","base_increment":"{}","quote_increment":"{}","base_min_size":"{}","base_max_size":"1000","quote_min_size":"{}","quote_max_size":"10000000","status":"online","trading_disabled":false,"is_disabled":false,"cancel_only":false,"limit_only":false,"post_only":false,"base_currency_id":"{}","quote_currency_id":"{}","product_type":"SPOT"}}],"num_products":1}})",
@@ -350,6 +503,7 @@ class CoinbaseTradingSimulator::Impl {
     }
     orders_.push_back(order);
     ++orders_made;
+    push(orders_.back());
     const auto after = take({CoinbaseTradeFault::kLoseAnswerAfterCreate,
                              CoinbaseTradeFault::kServerErrorAfterCreate});
     if (after == CoinbaseTradeFault::kLoseAnswerAfterCreate) {
@@ -389,7 +543,10 @@ class CoinbaseTradingSimulator::Impl {
       for (Order& order : orders_) {
         if (order.order_id != id) continue;
         done = order.status == "OPEN";
-        if (done) order.status = "CANCELLED";
+        if (done) {
+          order.status = "CANCELLED";
+          push(order);
+        }
       }
       if (!results.empty()) results += ',';
       results += fmt::format(R"({{"success":{},"failure_reason":"{}","order_id":"{}"}})",
@@ -479,6 +636,9 @@ class CoinbaseTradingSimulator::Impl {
   std::uint64_t trade_counter_ = 0;
   std::uint64_t requests_ = 0;
   mutable std::condition_variable requests_changed_;
+  std::map<SimSocketId, Stream> streams_;
+  bool user_available_ = true;
+  std::atomic<bool> stopping_{false};
   LoopbackHttpServer server_;  // last: stops before the state above goes
 };
 
@@ -519,5 +679,16 @@ bool CoinbaseTradingSimulator::wait_for_requests(std::uint64_t count, int timeou
   return impl_->wait_for_requests(count, timeout_ms);
 }
 std::string CoinbaseTradingSimulator::executed_total() const { return impl_->executed_total(); }
+
+void CoinbaseTradingSimulator::set_user_stream_available(bool available) {
+  impl_->set_user_stream_available(available);
+}
+std::size_t CoinbaseTradingSimulator::user_streams() const { return impl_->user_streams(); }
+std::uint64_t CoinbaseTradingSimulator::user_subscriptions() const {
+  return impl_->user_subscriptions.load();
+}
+std::size_t CoinbaseTradingSimulator::user_streams_with_key(const std::string& pem) const {
+  return impl_->user_streams_with_key(pem);
+}
 
 }  // namespace sigex

@@ -14,6 +14,9 @@
 //    start_date, cursor pages), /orders/historical/fills (order_ids, product_ids),
 //    POST /orders/batch_cancel, GET /accounts, GET /market/products (public).
 //  * x-ratelimit-limit/-remaining/-reset on every answer.
+//  * The `user` channel (WebSocket, any path): subscribe with a JWT of a registered key (no
+//    uri claim); a snapshot of the open orders, then an update whenever an order changes
+//    (made, filled, cancelled); `heartbeats` every heartbeat_interval_us.
 // Faults are queued from any thread; each is used by exactly one request it applies to.
 
 #include <cstdint>
@@ -50,6 +53,7 @@ struct CoinbaseTradingSimulatorOptions {
   std::string taker_fee_rate = "0.006";
   std::int64_t lag_ms = 300;  // kLagLookups / kLagFills
   int rate_limit_per_second = 30;
+  std::int64_t heartbeat_interval_us = 1'000'000;
 };
 
 class CoinbaseTradingSimulator {
@@ -67,6 +71,12 @@ class CoinbaseTradingSimulator {
   // The market moves: resting limit orders that the new price crosses fill at their limit.
   void set_price(const std::string& price);
   // Keys, any thread: a revoked key's tokens are refused from now on.
+  // The user channel: refused (and open streams dropped) while unavailable.
+  void set_user_stream_available(bool available);
+  std::size_t user_streams() const;        // subscribed to `user` now
+  std::uint64_t user_subscriptions() const;  // `user` subscribes accepted, ever
+  // The subscribed streams whose JWT was signed by `public_key_pem` (a key rotation test).
+  std::size_t user_streams_with_key(const std::string& public_key_pem) const;
   void add_key(const std::string& public_key_pem);
   void revoke_key(const std::string& public_key_pem);
 

@@ -54,7 +54,7 @@ Instrument btc_usd() {
 
 class CoinbaseVenueTest : public ::testing::Test {
  protected:
-  void start(int create_retries = 3) {
+  void start(int create_retries = 3, DurationNs poll_interval_ns = 20 * kNsPerMs) {
     CoinbaseTradingSimulatorOptions options;
     options.public_keys = {signer(kEcPem)->public_key_pem()};
     options.lag_ms = 400;
@@ -66,7 +66,9 @@ class CoinbaseVenueTest : public ::testing::Test {
     config.rest_url = simulator_->url();
     config.create_retries = create_retries;
     config.create_retry_wait_ns = 10 * kNsPerMs;
-    config.poll_interval_ns = 20 * kNsPerMs;
+    config.poll_interval_ns = poll_interval_ns;
+    config.stream_poll_interval_ns = poll_interval_ns;
+    config.user_ws_url = "ws://127.0.0.1:" + std::to_string(simulator_->port());
     config.timeouts = HttpTimeouts{kNsPerSecond, kNsPerSecond, 2 * kNsPerSecond};
     auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
     venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, signer(kEcPem), clock_,
@@ -254,7 +256,9 @@ TEST_F(CoinbaseVenueTest, ACancelEndsARestingOrderAndTheKeysRotateWithoutARestar
       VenueKeys{Secret(std::string(kKeyName)), Secret(std::string(kEd25519Secret))}, error))
       << error;
   // The operator's procedure: revoke the old key once no request under way still uses it.
-  ASSERT_TRUE(collect_until([&] { return venue_->keys_retiring() == 0; }));
+  ASSERT_TRUE(collect_until([&] {
+    return venue_->keys_retiring() == 0 && simulator_->user_streams_with_key(next->public_key_pem()) == 1;
+  }));  // the user channel subscribed again with the new key
   simulator_->revoke_key(signer(kEcPem)->public_key_pem());
   venue_->send(about(OrderCommandKind::kCancel, "cb-rest-1"));
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kCanceled) == 1; }));
@@ -272,6 +276,7 @@ TEST_F(CoinbaseVenueTest, AtStartUpBalancesAndOpenOrdersAreReadAndReported) {
   std::string error;
   CoinbaseExecutionConfig config;
   config.rest_url = simulator_->url();
+  config.user_ws_url.clear();  // polling only
   auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
   CoinbaseExecutionVenue again(instruments_, config, signer(kEcPem), clock_, std::move(tls),
                                durability_);
@@ -293,6 +298,23 @@ TEST_F(CoinbaseVenueTest, AtStartUpBalancesAndOpenOrdersAreReadAndReported) {
     }
   }
   again.stop();
+}
+
+TEST_F(CoinbaseVenueTest, TheUserChannelDrivesFillsAndPollingCoversWhileItIsDown) {
+  // Polls a minute apart: only the user channel can bring the fill quickly.
+  start(3, 60 * kNsPerSecond);
+  ASSERT_TRUE(collect_until([&] { return venue_->stream_live(); }));
+  venue_->send(order("cb-pushed-1", Side::kBuy, OrderType::kLimit, "29000.00", "0.01"));
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kAccepted) == 1; }));
+  simulator_->set_price("28900.00");
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kFill) == 1; }));
+  // The channel goes away: the venue says so and falls back to polling at poll_interval.
+  simulator_->set_user_stream_available(false);
+  ASSERT_TRUE(collect_until([&] { return !venue_->stream_live(); }));
+  simulator_->set_user_stream_available(true);
+  ASSERT_TRUE(collect_until([&] { return venue_->stream_live(); }));  // back, with backoff
+  EXPECT_GE(simulator_->user_subscriptions(), 2u);
+  EXPECT_EQ(count(ExecutionKind::kFill), 1u);
 }
 
 }  // namespace

@@ -71,10 +71,12 @@ api_key_env = "SIGEX_COINBASE_API_KEY"
 api_secret_credential = ""
 api_secret_env = "SIGEX_COINBASE_API_SECRET"
 rest_url = "{}"
+user_ws_url = "{}"
 poll_interval_ms = 50
 history_lookback_s = 86400
 )",
-                            trading_->url())
+                            trading_->url(),
+                            "ws://127.0.0.1:" + std::to_string(trading_->port()))
               : "";
     std::ofstream(config_path()) << fmt::format(R"(
 [engine]
