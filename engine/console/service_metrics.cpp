@@ -54,6 +54,19 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
   MetricsExposition out;
   out.family("sigex_info", "gauge", "Mode of this sigex process.");
   out.sample("sigex_info", label("mode", mode), 1);
+  if (!components.market_data_venue.empty() || !components.order_venue.empty()) {
+    out.family("sigex_venue_info", "gauge",
+               "The venue of each role: market data, and orders (\"simulated\" in paper mode).");
+    if (!components.market_data_venue.empty()) {
+      out.sample("sigex_venue_info",
+                 label("role", "market_data") + "," + label("venue", components.market_data_venue),
+                 1);
+    }
+    if (!components.order_venue.empty()) {
+      out.sample("sigex_venue_info",
+                 label("role", "orders") + "," + label("venue", components.order_venue), 1);
+    }
+  }
   out.single("sigex_ready", "gauge", "1 once start-up finished (READY=1 was sent).", ready ? 1 : 0);
   out.single("sigex_start_to_ready_seconds", "gauge", "Time from process start to ready.",
              static_cast<double>(metrics.start_to_ready_ns) / 1e9);

@@ -132,7 +132,16 @@ class Daemon final : private ConsoleHost {
   std::string check_scope(std::string_view scope) const override;
   void state_changed() override;
   MetricsComponents components() const {
-    return {feed_.get(), poller_.get(), live_venue_.get(), webhook_.get()};
+    return {feed_.get(), poller_.get(), live_venue_.get(), webhook_.get(), market_data_venue(),
+            order_venue()};
+  }
+  std::string_view market_data_venue() const {
+    return config_.market_data.feed ? config_.market_data.feed->venue() : std::string_view();
+  }
+  std::string_view order_venue() const {
+    return config_.service.mode == RunMode::kLive && config_.execution.settings
+               ? config_.execution.settings->venue()
+               : std::string_view("simulated");
   }
   // [signals.webhook]: its secrets and inbox, before any key leaves the environment.
   bool prepare_webhook(std::string& error);
@@ -938,6 +947,8 @@ DaemonStatus Daemon::status() const {
   const TimeNs ready_ns = ready_since_ns_.load();
   DaemonStatus s;
   s.mode = config_.service.mode == RunMode::kLive ? "live" : "paper";
+  s.market_data_venue = std::string(market_data_venue());
+  s.order_venue = std::string(order_venue());
   s.state_dir = config_.engine.state_dir;
   if (ready_ns != 0) s.ready_since = format_utc_timestamp(ready_ns);
   s.stopping = stopping_;

@@ -55,6 +55,8 @@ struct DaemonStatus {
   };
 
   std::string mode;
+  std::string market_data_venue;  // "binance", "coinbase", ...
+  std::string order_venue;        // the live venue, or "simulated" in paper mode
   std::string state_dir;
   std::string ready_since;  // "" while starting
   bool stopping = false;

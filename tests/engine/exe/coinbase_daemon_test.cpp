@@ -197,6 +197,9 @@ TEST(CoinbaseDaemon, APaperSessionOnCoinbaseQuotesTradesAndReplaysToZeroDifferen
         << daemon->stderr_text() << world.ctl({"status"}).out;
     const CommandResult status = world.ctl({"status"});
     EXPECT_NE(status.out.find("BTC-USD"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("venues          market data coinbase, orders simulated"),
+              std::string::npos)
+        << status.out;
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
     const std::string log = daemon->stderr_text();
@@ -229,6 +232,10 @@ TEST(CoinbaseDaemon, ALiveSessionBuysOnceOnCoinbaseAndARestartPlacesNothingTwice
     ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << daemon->stderr_text();
     ASSERT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s))
         << daemon->stderr_text() << world.ctl({"status"}).out;
+    const CommandResult status = world.ctl({"status", "--json"});
+    EXPECT_NE(status.out.find(R"("venues": {"market_data": "coinbase", "orders": "coinbase"})"),
+              std::string::npos)
+        << status.out;
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
     const std::string log = daemon->stderr_text();
