@@ -21,7 +21,8 @@ namespace sigex {
 namespace {
 
 constexpr const char* kKeyName =
-    "organizations/0b9a1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d/apiKeys/5f6e7d8c-9b0a-1c2d-3e4f-5a6b7c8d9e0f";
+    "organizations/0b9a1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d/apiKeys/"
+    "5f6e7d8c-9b0a-1c2d-3e4f-5a6b7c8d9e0f";
 constexpr const char* kEd25519Secret =
     "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
 constexpr const char* kEcPem =
@@ -77,10 +78,12 @@ void run_parser(benchmark::State& state, const std::vector<std::string>& message
 }
 
 void BM_CoinbaseParseTicker(benchmark::State& state) {
-  run_parser(state,
-             frames("ticker",
-                    R"({"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"21932.98","volume_24_h":"16038.28770938","low_24_h":"21835.29","high_24_h":"23011.18","low_52_w":"15460","high_52_w":"48240","price_percent_chg_24_h":"-4.15775596190603","best_bid":"21931.98","best_bid_quantity":"8000.21","best_ask":"21933.98","best_ask_quantity":"8038.07770938"}]})",
-                    4096));
+  run_parser(
+      state,
+      frames(
+          "ticker",
+          R"({"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"21932.98","volume_24_h":"16038.28770938","low_24_h":"21835.29","high_24_h":"23011.18","low_52_w":"15460","high_52_w":"48240","price_percent_chg_24_h":"-4.15775596190603","best_bid":"21931.98","best_bid_quantity":"8000.21","best_ask":"21933.98","best_ask_quantity":"8038.07770938"}]})",
+          4096));
 }
 BENCHMARK(BM_CoinbaseParseTicker);
 
@@ -97,10 +100,12 @@ void BM_CoinbaseParseLevel2Update2Levels(benchmark::State& state) {
 BENCHMARK(BM_CoinbaseParseLevel2Update2Levels);
 
 void BM_CoinbaseParseMarketTrade(benchmark::State& state) {
-  run_parser(state,
-             frames("market_trades",
-                    R"({"type":"update","trades":[{"trade_id":"123456789","product_id":"BTC-USD","price":"21932.98","size":"0.3","side":"BUY","time":"2019-08-14T20:42:27.265Z"}]})",
-                    4096));
+  run_parser(
+      state,
+      frames(
+          "market_trades",
+          R"({"type":"update","trades":[{"trade_id":"123456789","product_id":"BTC-USD","price":"21932.98","size":"0.3","side":"BUY","time":"2019-08-14T20:42:27.265Z"}]})",
+          4096));
 }
 BENCHMARK(BM_CoinbaseParseMarketTrade);
 

@@ -53,10 +53,10 @@ struct CoinbaseExecutionConfig {
   // The user channel (order updates pushed); "" = none, open orders are polled only.
   std::string user_ws_url = "wss://advanced-trade-ws-user.coinbase.com";
   WebSocketTimeouts ws_timeouts;
-  DurationNs user_stale_after_ns = 10 * kNsPerSecond;     // heartbeats come every second
-  DurationNs poll_interval_ns = 2 * kNsPerSecond;         // open orders, while the channel is down
+  DurationNs user_stale_after_ns = 10 * kNsPerSecond;      // heartbeats come every second
+  DurationNs poll_interval_ns = 2 * kNsPerSecond;          // open orders, while the channel is down
   DurationNs stream_poll_interval_ns = 30 * kNsPerSecond;  // safety net while it is live
-  DurationNs max_order_wait_ns = 60 * kNsPerSecond;  // rate limited: wait, then give up
+  DurationNs max_order_wait_ns = 60 * kNsPerSecond;        // rate limited: wait, then give up
   DurationNs history_lookback_ns = 7 * kNsPerDay;
   // Portfolio rate limit used until the x-ratelimit-* headers say otherwise (per second).
   int requests_per_second = 30;

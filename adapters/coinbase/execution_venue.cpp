@@ -91,9 +91,9 @@ bool CoinbaseExecutionVenue::start(std::string& error) {
     callbacks.subscribe_messages = [this, products] {
       std::vector<std::string> messages;
       for (const char* channel : {"user", "heartbeats"}) {
-        messages.push_back(fmt::format(
-            R"({{"type":"subscribe","product_ids":[{}],"channel":"{}","jwt":"{}"}})", products,
-            channel, rest_->websocket_token()));
+        messages.push_back(
+            fmt::format(R"({{"type":"subscribe","product_ids":[{}],"channel":"{}","jwt":"{}"}})",
+                        products, channel, rest_->websocket_token()));
       }
       return messages;
     };
@@ -105,9 +105,9 @@ bool CoinbaseExecutionVenue::start(std::string& error) {
       if (live) reconcile_requested_ = true;  // what happened while it was down
       wake();
     };
-    user_stream_ = std::make_unique<CoinbaseUserStream>(*url, *tls_, clock_, std::move(callbacks),
-                                                        config_.ws_timeouts,
-                                                        config_.user_stale_after_ns);
+    user_stream_ =
+        std::make_unique<CoinbaseUserStream>(*url, *tls_, clock_, std::move(callbacks),
+                                             config_.ws_timeouts, config_.user_stale_after_ns);
     user_stream_->start();
   }
   thread_ = std::thread([this] { run(); });
@@ -139,11 +139,10 @@ bool CoinbaseExecutionVenue::read_balances(std::string& error) {
         refused);
     if (refused || response.transport_failed() || response.status != 200) {
       error = fmt::format("Coinbase accounts: {}",
-                          refused                        ? std::string("rate limited")
-                          : response.transport_failed() ? response.error.message()
-                                                         : fmt::format("HTTP {} {:.200}",
-                                                                       response.status,
-                                                                       response.body));
+                          refused ? std::string("rate limited")
+                          : response.transport_failed()
+                              ? response.error.message()
+                              : fmt::format("HTTP {} {:.200}", response.status, response.body));
       return false;
     }
     auto parsed = parse_accounts(response.body, cursor);
@@ -171,10 +170,9 @@ std::optional<std::vector<CoinbaseOrder>> CoinbaseExecutionVenue::list_orders(
   std::string cursor;
   for (int page = 0; page < 1000; ++page) {
     bool refused = false;
-    const HttpResponse response =
-        rest_->get(std::string(kOrders) + "/historical/batch?" + query +
-                       (cursor.empty() ? "" : "&cursor=" + cursor),
-                   refused);
+    const HttpResponse response = rest_->get(std::string(kOrders) + "/historical/batch?" + query +
+                                                 (cursor.empty() ? "" : "&cursor=" + cursor),
+                                             refused);
     note_failure(response);
     if (refused || response.transport_failed() || response.status != 200) return std::nullopt;
     auto parsed = parse_order_list(response.body, cursor);
@@ -194,10 +192,9 @@ std::optional<std::vector<CoinbaseFill>> CoinbaseExecutionVenue::list_fills(
   std::string cursor;
   for (int page = 0; page < 1000; ++page) {
     bool refused = false;
-    const HttpResponse response =
-        rest_->get(std::string(kOrders) + "/historical/fills?" + query +
-                       (cursor.empty() ? "" : "&cursor=" + cursor),
-                   refused);
+    const HttpResponse response = rest_->get(std::string(kOrders) + "/historical/fills?" + query +
+                                                 (cursor.empty() ? "" : "&cursor=" + cursor),
+                                             refused);
     note_failure(response);
     if (refused || response.transport_failed() || response.status != 200) return std::nullopt;
     auto parsed = parse_fills(response.body, cursor);
@@ -215,11 +212,11 @@ bool CoinbaseExecutionVenue::read_history(std::string& error) {
   if (config_.history_lookback_ns <= 0) return true;
   const std::string since = rfc3339(clock_.now_ns() - config_.history_lookback_ns);
   for (const Instrument& instrument : instruments_.all()) {
-    const auto orders = list_orders(fmt::format("product_ids={}&start_date={}&limit=1000",
-                                                instrument.symbol.view(), since));
+    const auto orders = list_orders(
+        fmt::format("product_ids={}&start_date={}&limit=1000", instrument.symbol.view(), since));
     if (!orders) {
-      error = fmt::format("Coinbase order history of {} could not be read",
-                          instrument.symbol.view());
+      error =
+          fmt::format("Coinbase order history of {} could not be read", instrument.symbol.view());
       return false;
     }
     for (const CoinbaseOrder& order : *orders) {
@@ -277,16 +274,16 @@ bool CoinbaseExecutionVenue::wait_for_answers(DurationNs timeout_ns) {
   return true;
 }
 
-bool CoinbaseExecutionVenue::normalize(Side side, OrderType type, Price& price,
-                                       Quantity& quantity, Price reference,
-                                       InstrumentId instrument_id, std::string& why) const {
+bool CoinbaseExecutionVenue::normalize(Side side, OrderType type, Price& price, Quantity& quantity,
+                                       Price reference, InstrumentId instrument_id,
+                                       std::string& why) const {
   const Instrument& instrument = instruments_.get(instrument_id);
   const std::int64_t tick = std::max<std::int64_t>(instrument.tick_size.raw, 1);
   const std::int64_t step = std::max<std::int64_t>(instrument.step_size.raw, 1);
   if (type == OrderType::kLimit) {
     // In the safe direction: a buy never pays more, a sell never takes less.
-    price = Price{round_to_multiple(price.raw, tick,
-                                    side == Side::kBuy ? Rounding::kDown : Rounding::kUp)};
+    price = Price{
+        round_to_multiple(price.raw, tick, side == Side::kBuy ? Rounding::kDown : Rounding::kUp)};
     if (price.raw <= 0) return (why = "price below one increment (quote_increment)", false);
   }
   quantity = Quantity{quantity.raw / step * step};
@@ -303,8 +300,8 @@ bool CoinbaseExecutionVenue::normalize(Side side, OrderType type, Price& price,
   if (quantity.raw <= 0 || quantity < instrument.min_quantity)
     return (why = "size below base_min_size", false);
   const Price at = type == OrderType::kLimit ? price : reference;
-  const auto value = notional(at, instrument.price_scale, quantity, instrument.quantity_scale,
-                              Rounding::kDown);
+  const auto value =
+      notional(at, instrument.price_scale, quantity, instrument.quantity_scale, Rounding::kDown);
   if (value && *value < instrument.min_notional)
     return (why = "order value below quote_min_size / min_market_funds", false);
   return true;
@@ -386,8 +383,9 @@ CoinbaseExecutionVenue::Sent CoinbaseExecutionVenue::create(const OrderCommand& 
     shape = fmt::format(R"("sor_limit_ioc":{{"base_size":"{}","limit_price":"{}"}})", size,
                         decimal_text(command.price.raw, instrument.price_scale));
   } else {
-    shape = fmt::format(R"("limit_limit_gtc":{{"base_size":"{}","limit_price":"{}","post_only":false}})",
-                        size, decimal_text(command.price.raw, instrument.price_scale));
+    shape = fmt::format(
+        R"("limit_limit_gtc":{{"base_size":"{}","limit_price":"{}","post_only":false}})", size,
+        decimal_text(command.price.raw, instrument.price_scale));
   }
   const std::string body = fmt::format(
       R"({{"client_order_id":"{}","product_id":"{}","side":"{}","order_configuration":{{{}}}}})",
@@ -454,8 +452,7 @@ CoinbaseExecutionVenue::Sent CoinbaseExecutionVenue::create(const OrderCommand& 
     tracked.side = command.side;
     if (!tracked.accepted) {
       tracked.accepted = true;
-      emit(ExecutionKind::kAccepted, command.instrument, command.client_order_id,
-           answer->order_id);
+      emit(ExecutionKind::kAccepted, command.instrument, command.client_order_id, answer->order_id);
     }
     next_poll_ns_ = 0;  // the create answer has no fills: read them at once
     return Sent::kAnswered;
@@ -505,8 +502,8 @@ void CoinbaseExecutionVenue::look_up(const OrderCommand& command) {
   }
   // By client order id: the account's orders of the product since just before the order was
   // made, every status, matched here.
-  const TimeNs since = (command.created_time_ns > 0 ? command.created_time_ns : clock_.now_ns()) -
-                       kNsPerDay;
+  const TimeNs since =
+      (command.created_time_ns > 0 ? command.created_time_ns : clock_.now_ns()) - kNsPerDay;
   const auto orders =
       list_orders(fmt::format("product_ids={}&start_date={}&limit=1000",
                               instruments_.get(command.instrument).symbol.view(), rfc3339(since)));
@@ -533,8 +530,8 @@ void CoinbaseExecutionVenue::look_up(const OrderCommand& command) {
   if (recent && command.kind == OrderCommandKind::kQuery && command.quantity.raw > 0) {
     log_info("order {} is not listed yet; its create goes again with the same id",
              command.client_order_id.view());
-    if (create(command) == Sent::kRefused) emit(ExecutionKind::kUnknown, command.instrument,
-                                                command.client_order_id);
+    if (create(command) == Sent::kRefused)
+      emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
     return;
   }
   if (recent) {
@@ -561,9 +558,9 @@ void CoinbaseExecutionVenue::cancel(const OrderCommand& command) {
     if (found == tracked_.end() || found->second.order_id.empty()) return;
   }
   bool refused = false;
-  const HttpResponse response = rest_->post(
-      std::string(kOrders) + "/batch_cancel",
-      fmt::format(R"({{"order_ids":["{}"]}})", found->second.order_id), refused);
+  const HttpResponse response =
+      rest_->post(std::string(kOrders) + "/batch_cancel",
+                  fmt::format(R"({{"order_ids":["{}"]}})", found->second.order_id), refused);
   note_failure(response);
   if (!refused && !response.transport_failed() && response.status == 200) {
     const auto results = parse_cancel_results(response.body);
@@ -654,9 +651,8 @@ void CoinbaseExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument,
   event.instrument = instrument;
   event.client_order_id = id;
   event.venue_order_id = order_id.empty() ? 0 : id_hash(order_id);
-  event.venue_error_code = kind == ExecutionKind::kRejected && rejection == RejectionKind::kLocal
-                               ? kNotSent
-                               : 0;
+  event.venue_error_code =
+      kind == ExecutionKind::kRejected && rejection == RejectionKind::kLocal ? kNotSent : 0;
   event.receive_time_ns = clock_.now_ns();
   event.venue_time_ns = event.receive_time_ns;
   answers_.enqueue(event);

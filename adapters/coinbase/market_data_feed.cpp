@@ -5,12 +5,12 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
 
 #include "adapters/coinbase/parse_market_data.h"
 #include "adapters/coinbase/signer.h"
@@ -246,8 +246,8 @@ class CoinbaseMarketDataFeed::Impl {
     subscribed_at_ns_ = now_ns;
     backoff_.reset();
     for (auto& slot : channels_) slot->last_message_ns.store(0, std::memory_order_relaxed);
-    log_info("market data: subscribed to {} Coinbase channels for {} products at {}",
-             names_.size(), products_.size(), config_.ws_url);
+    log_info("market data: subscribed to {} Coinbase channels for {} products at {}", names_.size(),
+             products_.size(), config_.ws_url);
     resubscribe();  // what the core asked for while subscribing
   }
 
@@ -297,14 +297,16 @@ class CoinbaseMarketDataFeed::Impl {
     batch_.clear();
     const std::uint64_t gaps_before =
         parser_.counters().sequence_gaps + parser_.counters().heartbeat_gaps;
-    const auto parsed = parser_.parse(std::string_view(padded_.data(), frame.size()), now_ns, batch_);
+    const auto parsed =
+        parser_.parse(std::string_view(padded_.data(), frame.size()), now_ns, batch_);
     const std::uint64_t gaps =
         parser_.counters().sequence_gaps + parser_.counters().heartbeat_gaps - gaps_before;
     if (gaps > 0) {
       const auto total = sequence_gaps_.fetch_add(gaps) + gaps;
-      log_warn("market data: Coinbase message sequence jumped ({} gap(s) so far); the books "
-               "are rebuilt from fresh snapshots",
-               total);
+      log_warn(
+          "market data: Coinbase message sequence jumped ({} gap(s) so far); the books "
+          "are rebuilt from fresh snapshots",
+          total);
     }
     if (!parsed) {
       if (frame.find("\"type\":\"error\"") != std::string_view::npos) {
@@ -457,9 +459,8 @@ class CoinbaseMarketDataFeed::Impl {
   std::atomic<FeedState> state_{FeedState::kIdle};
   TimeNs connected_at_ns_ = 0;
   TimeNs subscribed_at_ns_ = 0;
-  std::atomic<std::uint64_t> connects_{0}, reconnects_{0}, stale_reconnects_{0},
-      unknown_frames_{0}, resubscriptions_{0}, snapshots_received_{0}, sequence_gaps_{0},
-      frames_{0};
+  std::atomic<std::uint64_t> connects_{0}, reconnects_{0}, stale_reconnects_{0}, unknown_frames_{0},
+      resubscriptions_{0}, snapshots_received_{0}, sequence_gaps_{0}, frames_{0};
 };
 
 CoinbaseMarketDataFeed::CoinbaseMarketDataFeed(CoinbaseMarketDataConfig config,

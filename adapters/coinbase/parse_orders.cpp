@@ -39,8 +39,8 @@ CoinbaseOrder read_order(object item) {
   return order;
 }
 
-tl::expected<element, std::string> parse_root(simdjson::dom::parser& parser,
-                                              std::string_view body, const char* what) {
+tl::expected<element, std::string> parse_root(simdjson::dom::parser& parser, std::string_view body,
+                                              const char* what) {
   element root;
   if (parser.parse(body.data(), body.size()).get(root))
     return tl::unexpected(fmt::format("{}: not JSON", what));
@@ -58,7 +58,8 @@ std::uint64_t id_hash(std::string_view id) {
   return hash == 0 ? 1 : hash;
 }
 
-tl::expected<std::vector<CoinbaseUserOrder>, std::string> parse_user_orders(std::string_view frame) {
+tl::expected<std::vector<CoinbaseUserOrder>, std::string> parse_user_orders(
+    std::string_view frame) {
   simdjson::dom::parser parser;
   auto root = parse_root(parser, frame, "user message");
   if (!root) return tl::unexpected(root.error());
@@ -92,7 +93,8 @@ tl::expected<CoinbaseCreateAnswer, std::string> parse_create_answer(std::string_
   if (!root) return tl::unexpected(root.error());
   CoinbaseCreateAnswer answer;
   object item;
-  if (root->get_object().get(item)) return tl::unexpected(std::string("create answer: not an object"));
+  if (root->get_object().get(item))
+    return tl::unexpected(std::string("create answer: not an object"));
   if (item["success"].get_bool().get(answer.success))
     return tl::unexpected(std::string("create answer: no \"success\""));
   object success;
@@ -137,7 +139,8 @@ tl::expected<std::vector<CoinbaseOrder>, std::string> parse_order_list(std::stri
   std::vector<CoinbaseOrder> orders;
   for (element entry : list) {
     object item;
-    if (entry.get_object().get(item)) return tl::unexpected(std::string("order list: not an object"));
+    if (entry.get_object().get(item))
+      return tl::unexpected(std::string("order list: not an object"));
     orders.push_back(read_order(item));
   }
   bool has_next = false;
@@ -155,7 +158,8 @@ tl::expected<std::vector<CoinbaseFill>, std::string> parse_fills(std::string_vie
   auto root = parse_root(parser, body, "fills");
   if (!root) return tl::unexpected(root.error());
   simdjson::dom::array list;
-  if ((*root)["fills"].get_array().get(list)) return tl::unexpected(std::string("fills: no \"fills\""));
+  if ((*root)["fills"].get_array().get(list))
+    return tl::unexpected(std::string("fills: no \"fills\""));
   std::vector<CoinbaseFill> fills;
   for (element entry : list) {
     object item;

@@ -38,8 +38,7 @@ struct CoinbaseOrder {
   std::string limit_price;  // "" for market orders
   std::string created_time;
   bool final() const {
-    return status == "FILLED" || status == "CANCELLED" || status == "EXPIRED" ||
-           status == "FAILED";
+    return status == "FILLED" || status == "CANCELLED" || status == "EXPIRED" || status == "FAILED";
   }
 };
 

@@ -41,7 +41,8 @@ tl::expected<CoinbaseProductRules, std::string> read_product(object product) {
   if (rules.base_asset.empty() || rules.quote_asset.empty()) {
     const auto dash = rules.product_id.find('-');
     if (dash == std::string::npos)
-      return tl::unexpected(fmt::format("product {}: no base and quote currency", rules.product_id));
+      return tl::unexpected(
+          fmt::format("product {}: no base and quote currency", rules.product_id));
     rules.base_asset = rules.product_id.substr(0, dash);
     rules.quote_asset = rules.product_id.substr(dash + 1);
   }
@@ -124,17 +125,19 @@ bool apply_product_rules(std::vector<Instrument>& instruments,
     std::int64_t tick = 0, step = 0, min_size = 0, min_notional = 0;
     if (!positive_at_scale(rules->quote_increment, instrument.price_scale, tick, why) ||
         !positive_at_scale(rules->base_increment, instrument.quantity_scale, step, why)) {
-      error = fmt::format("Coinbase product {}: increment {} (raise price_scale or "
-                          "quantity_scale)",
-                          id, why);
+      error = fmt::format(
+          "Coinbase product {}: increment {} (raise price_scale or "
+          "quantity_scale)",
+          id, why);
       return false;
     }
     const auto min_size_value = parse_decimal(rules->base_min_size, instrument.quantity_scale);
     const auto notional = parse_decimal(rules->quote_min_size, kMoneyScale);
     if (!min_size_value || !notional) {
-      error = fmt::format("Coinbase product {}: base_min_size \"{}\" or quote_min_size \"{}\" "
-                          "unreadable at the instrument's scales",
-                          id, rules->base_min_size, rules->quote_min_size);
+      error = fmt::format(
+          "Coinbase product {}: base_min_size \"{}\" or quote_min_size \"{}\" "
+          "unreadable at the instrument's scales",
+          id, rules->base_min_size, rules->quote_min_size);
       return false;
     }
     min_size = *min_size_value;

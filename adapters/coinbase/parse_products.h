@@ -18,8 +18,8 @@
 namespace sigex {
 
 struct CoinbaseProductRules {
-  std::string product_id;  // "BTC-USD"
-  std::string base_asset;  // "BTC"
+  std::string product_id;   // "BTC-USD"
+  std::string base_asset;   // "BTC"
   std::string quote_asset;  // "USD"
   // Decimal texts as sent: converted at each instrument's scales by apply_product_rules.
   std::string base_increment;

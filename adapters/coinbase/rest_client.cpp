@@ -83,8 +83,8 @@ HttpResponse CoinbaseRestClient::call(HttpSession::Method method, const std::str
     signer = signer_;  // one key for the whole request, whatever a rotation does meanwhile
   }
   const std::string target = prefix_ + path;
-  const std::string token = signer->rest_token(
-      method == HttpSession::Method::kGet ? "GET" : "POST", host_, target, now_ns);
+  const std::string token = signer->rest_token(method == HttpSession::Method::kGet ? "GET" : "POST",
+                                               host_, target, now_ns);
   std::vector<HttpHeader> headers{{"Authorization", "Bearer " + token}};
   if (!json.empty()) headers.push_back({"Content-Type", "application/json"});
   in_flight_.store(signer.get());

@@ -32,7 +32,7 @@ class CoinbaseRestClient {
 
   // Any thread: the signer for requests from now on.
   void rotate(std::unique_ptr<CoinbaseSigner> signer);
-  std::string fingerprint() const;     // of the key name in use (never the key)
+  std::string fingerprint() const;  // of the key name in use (never the key)
   // A token for a WebSocket subscribe message, with the key in use now.
   std::string websocket_token() const;
   std::size_t retiring() const;  // requests under way with a replaced signer (0 or 1)
@@ -46,7 +46,7 @@ class CoinbaseRestClient {
 
   const Clock& clock_;
   HttpSession session_;
-  std::string host_;  // "api.coinbase.com" or "127.0.0.1:port" (the uri claim's host)
+  std::string host_;    // "api.coinbase.com" or "127.0.0.1:port" (the uri claim's host)
   std::string prefix_;  // the rest_url's path, if any
   mutable std::mutex mutex_;
   std::shared_ptr<const CoinbaseSigner> signer_;

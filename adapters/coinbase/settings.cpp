@@ -3,8 +3,8 @@
 #include <chrono>
 #include <thread>
 
-#include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
 
 #include "adapters/coinbase/execution_venue.h"
 #include "adapters/coinbase/market_data_feed.h"
@@ -138,12 +138,12 @@ bool CoinbaseMarketDataSettings::list_symbols(InstrumentKind kind,
   if (kind != InstrumentKind::kSpot)
     return (error = "Coinbase Advanced Trade lists spot products only", false);
   std::string body;
-  if (!fetch_coinbase_products(config.rest_url, config.tls_ca_file, {}, body, error))
-    return false;
+  if (!fetch_coinbase_products(config.rest_url, config.tls_ca_file, {}, body, error)) return false;
   auto products = parse_products(body);
   if (!products) return (error = "Coinbase products: " + products.error(), false);
   for (const auto& product : *products)
-    symbols.push_back({product.product_id, product.base_asset, product.quote_asset, product.trading});
+    symbols.push_back(
+        {product.product_id, product.base_asset, product.quote_asset, product.trading});
   return true;
 }
 

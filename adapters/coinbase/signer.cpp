@@ -160,14 +160,12 @@ std::unique_ptr<CoinbaseSigner> CoinbaseSigner::make(Secret key_name, const Secr
         new CoinbaseSigner(std::move(key_name), CdpKeyKind::kEs256, std::move(key)));
   }
   std::string trimmed(text);
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r'))
-    trimmed.pop_back();
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
   std::optional<std::string> raw = base64_decode(trimmed);
   wipe_string(trimmed);
   if (!raw || (raw->size() != 32 && raw->size() != 64)) {
     if (raw) wipe_string(*raw);
-    error =
-        "the CDP API secret is neither a PEM EC key nor a base64 Ed25519 key (32 or 64 bytes)";
+    error = "the CDP API secret is neither a PEM EC key nor a base64 Ed25519 key (32 or 64 bytes)";
     return nullptr;
   }
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
@@ -177,8 +175,8 @@ std::unique_ptr<CoinbaseSigner> CoinbaseSigner::make(Secret key_name, const Secr
     // seed ‖ public key: the public half must be the seed's.
     unsigned char derived[32];
     std::size_t length = sizeof derived;
-    matches = EVP_PKEY_get_raw_public_key(key->pkey.get(), derived, &length) == 1 &&
-              length == 32 && CRYPTO_memcmp(derived, bytes + 32, 32) == 0;
+    matches = EVP_PKEY_get_raw_public_key(key->pkey.get(), derived, &length) == 1 && length == 32 &&
+              CRYPTO_memcmp(derived, bytes + 32, 32) == 0;
   }
   wipe_string(*raw);
   if (!matches) {
@@ -199,8 +197,7 @@ std::string CoinbaseSigner::sign(std::string_view message) const {
   unsigned char signature[80];
   std::size_t size = sizeof signature;
   if (EVP_DigestSign(context.get(), signature, &size,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1) {
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     return {};
   }
   if (kind_ == CdpKeyKind::kEs256) return jose_from_der(signature, size);

@@ -6,8 +6,8 @@
 
 namespace sigex {
 
-CoinbaseUserStream::CoinbaseUserStream(Url url, boost::asio::ssl::context& tls,
-                                       const Clock& clock, CoinbaseUserStreamCallbacks callbacks,
+CoinbaseUserStream::CoinbaseUserStream(Url url, boost::asio::ssl::context& tls, const Clock& clock,
+                                       CoinbaseUserStreamCallbacks callbacks,
                                        WebSocketTimeouts timeouts, DurationNs stale_after_ns)
     : url_(std::move(url)),
       clock_(clock),
@@ -69,7 +69,8 @@ void CoinbaseUserStream::connect() {
 }
 
 void CoinbaseUserStream::arm_watchdog() {
-  watchdog_timer_.expires_after(std::chrono::nanoseconds(std::max<DurationNs>(stale_after_ns_ / 4, kNsPerMs)));
+  watchdog_timer_.expires_after(
+      std::chrono::nanoseconds(std::max<DurationNs>(stale_after_ns_ / 4, kNsPerMs)));
   watchdog_timer_.async_wait([this](const boost::system::error_code& error) {
     if (error || stopping_) return;
     if (connected_ && clock_.now_ns() - last_message_ns_ > stale_after_ns_) {

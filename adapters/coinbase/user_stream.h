@@ -69,8 +69,8 @@ class CoinbaseUserStream {
   std::atomic<bool> live_{false};
   std::atomic<std::uint64_t> connects_{0};
   std::atomic<std::uint64_t> updates_{0};
-  bool stopping_ = false;     // I/O thread
-  bool connected_ = false;    // I/O thread: a connection is open or opening
+  bool stopping_ = false;       // I/O thread
+  bool connected_ = false;      // I/O thread: a connection is open or opening
   TimeNs last_message_ns_ = 0;  // I/O thread
 };
 

@@ -98,7 +98,7 @@ struct Grade {
 enum class FeedResetReason : std::uint8_t {
   kSubscribed,      // a (re)connection: books must be rebuilt from a new snapshot
   kRecordsDropped,  // the inbound queue was full and records of this instrument were dropped
-  kSequenceGap,     // the venue's message sequence jumped (Coinbase): the book may have lost updates
+  kSequenceGap,  // the venue's message sequence jumped (Coinbase): the book may have lost updates
 };
 
 // From a market data feed: the instrument's depth stream restarts, so its book is invalid

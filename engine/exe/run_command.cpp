@@ -132,8 +132,8 @@ class Daemon final : private ConsoleHost {
   std::string check_scope(std::string_view scope) const override;
   void state_changed() override;
   MetricsComponents components() const {
-    return {feed_.get(), poller_.get(), live_venue_.get(), webhook_.get(), market_data_venue(),
-            order_venue()};
+    return {feed_.get(),    poller_.get(),       live_venue_.get(),
+            webhook_.get(), market_data_venue(), order_venue()};
   }
   std::string_view market_data_venue() const {
     return config_.market_data.feed ? config_.market_data.feed->venue() : std::string_view();

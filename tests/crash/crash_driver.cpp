@@ -2,8 +2,9 @@
 // composed as the daemon composes them, trading against the loopback exchange simulator. Its
 // strategy buys `steps` lots of 0.01 BTC, one market order per step, the step number being the
 // intent; with `usdm` it trades the BTCUSDT perpetual on the USD-M venue instead and sells the
-// lots, building a short; with `coinbase` it buys BTC-USD on the live Coinbase venue. Crash tests kill it (SIGKILL at a failpoint or at a random moment)
-// and start it again on the same state directory until it reports the target reached.
+// lots, building a short; with `coinbase` it buys BTC-USD on the live Coinbase venue. Crash tests
+// kill it (SIGKILL at a failpoint or at a random moment) and start it again on the same state
+// directory until it reports the target reached.
 //
 //   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]
 // Exit 0: target reached, nothing open, nothing unresolved. Exit 2: could not start.
@@ -154,8 +155,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   risk.max_orders_total = 0;
   risk.max_fills = 0;
   Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
-  engine.set_resolution_policy({recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2,
-                                recv_window_ns + 500 * kNsPerMs});
+  engine.set_resolution_policy(
+      {recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2, recv_window_ns + 500 * kNsPerMs});
   const Side side = usdm ? Side::kSell : Side::kBuy;
   engine.add_strategy(std::make_unique<StepTrader>(steps, side, engine.orders()));
   std::set<std::string, std::less<>> known = journal->acknowledged_orders();
@@ -211,7 +212,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
 
 int main(int argc, char** argv) {
   if (argc != 4 && argc != 5) {
-    std::fprintf(stderr, "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]\n");
+    std::fprintf(stderr,
+                 "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]\n");
     return 2;
   }
   const std::string mode = argc == 5 ? argv[4] : "";

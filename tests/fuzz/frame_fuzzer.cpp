@@ -46,8 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   out.clear();
   const auto coinbase_parsed = coinbase.parse(frame, 1, out);
   for (const auto& event : out) {
-    SIGEX_CHECK(coinbase_parsed.has_value() || event.kind == sigex::MarketEventKind::kMarketDataReset,
-                "a failed Coinbase message left records other than resets");
+    SIGEX_CHECK(
+        coinbase_parsed.has_value() || event.kind == sigex::MarketEventKind::kMarketDataReset,
+        "a failed Coinbase message left records other than resets");
   }
   if (coinbase_parsed) SIGEX_CHECK(*coinbase_parsed == out.size(), "record count does not match");
   std::string cursor;

@@ -158,10 +158,10 @@ class CoinbaseMarketSimulator::Impl {
           product.product_id, price_text(product.mid_cents), product.product_id.substr(0, dash),
           product.product_id.substr(dash + 1));
     }
-    return SimReply{200,
-                    fmt::format(R"({{"products":[{}],"num_products":{}}})", list,
-                                options_.products.size()),
-                    {}};
+    return SimReply{
+        200,
+        fmt::format(R"({{"products":[{}],"num_products":{}}})", list, options_.products.size()),
+        {}};
   }
 
   std::optional<CoinbaseFeedFault> take_fault(bool market_message) {
@@ -198,8 +198,7 @@ class CoinbaseMarketSimulator::Impl {
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     std::string_view type, channel;
-    if (parser.parse(message).get(root) || root["type"].get(type) ||
-        root["channel"].get(channel)) {
+    if (parser.parse(message).get(root) || root["type"].get(type) || root["channel"].get(channel)) {
       server_.websocket_send(socket, R"({"type":"error","message":"Failed to parse message"})");
       return;
     }
@@ -216,8 +215,7 @@ class CoinbaseMarketSimulator::Impl {
     }
     if (!jwt_valid(token)) {
       ++jwt_refusals;
-      server_.websocket_send(socket,
-                             R"({"type":"error","message":"authentication failure"})");
+      server_.websocket_send(socket, R"({"type":"error","message":"authentication failure"})");
       return;
     }
     std::vector<std::string> products;
@@ -291,8 +289,8 @@ class CoinbaseMarketSimulator::Impl {
   }
 
   // One message on `socket` with the next sequence number (mutex_ held).
-  void send(SimSocketId socket, Socket& state, std::string_view channel,
-            const std::string& event, bool market = false) {
+  void send(SimSocketId socket, Socket& state, std::string_view channel, const std::string& event,
+            bool market = false) {
     const std::uint64_t sequence = state.sequence++;
     const auto fault = take_fault(market);
     if (fault == CoinbaseFeedFault::kSkipMessage) return;
@@ -328,8 +326,7 @@ class CoinbaseMarketSimulator::Impl {
     if (stopping_.load()) return;
     if (!stalled_.load() && !options_.products.empty()) {
       std::lock_guard lock(mutex_);
-      const auto& product =
-          options_.products[random_() % options_.products.size()].product_id;
+      const auto& product = options_.products[random_() % options_.products.size()].product_id;
       Book& book = books_[product];
       std::string levels;
       const auto count = 1 + random_() % 3;
@@ -342,7 +339,8 @@ class CoinbaseMarketSimulator::Impl {
         std::int64_t size = random_() % 4 == 0 && side.size() > 3
                                 ? 0
                                 : 100'000 * static_cast<std::int64_t>(1 + random_() % 1000);
-        if (size == 0 && !side.contains(price)) price = bid ? side.begin()->first : side.rbegin()->first;
+        if (size == 0 && !side.contains(price))
+          price = bid ? side.begin()->first : side.rbegin()->first;
         if (size == 0) {
           side.erase(price);
         } else {
@@ -355,23 +353,25 @@ class CoinbaseMarketSimulator::Impl {
       }
       ++updates_count_;
       updates.store(updates_count_);
-      broadcast("level2", "l2_data", product,
-                fmt::format(R"({{"type":"update","product_id":"{}","updates":[{}]}})", product,
-                            levels));
+      broadcast(
+          "level2", "l2_data", product,
+          fmt::format(R"({{"type":"update","product_id":"{}","updates":[{}]}})", product, levels));
       const auto bid = book.bids.rbegin();
       const auto ask = book.asks.begin();
-      broadcast("ticker", "ticker", product,
-                fmt::format(
-                    R"({{"type":"update","tickers":[{{"type":"ticker","product_id":"{}","price":"{}","volume_24_h":"1000","low_24_h":"1","high_24_h":"99999","low_52_w":"1","high_52_w":"99999","price_percent_chg_24_h":"0","best_bid":"{}","best_bid_quantity":"{}","best_ask":"{}","best_ask_quantity":"{}"}}]}})",
-                    product, price_text(bid->first), price_text(bid->first),
-                    size_text(bid->second), price_text(ask->first), size_text(ask->second)));
+      broadcast(
+          "ticker", "ticker", product,
+          fmt::format(
+              R"({{"type":"update","tickers":[{{"type":"ticker","product_id":"{}","price":"{}","volume_24_h":"1000","low_24_h":"1","high_24_h":"99999","low_52_w":"1","high_52_w":"99999","price_percent_chg_24_h":"0","best_bid":"{}","best_bid_quantity":"{}","best_ask":"{}","best_ask_quantity":"{}"}}]}})",
+              product, price_text(bid->first), price_text(bid->first), size_text(bid->second),
+              price_text(ask->first), size_text(ask->second)));
       if (options_.trade_every > 0 && updates_count_ % options_.trade_every == 0) {
         const bool maker_buy = random_() % 2 == 0;
-        broadcast("market_trades", "market_trades", product,
-                  fmt::format(
-                      R"({{"type":"update","trades":[{{"trade_id":"{}","product_id":"{}","price":"{}","size":"0.001","side":"{}","time":"{}"}}]}})",
-                      ++trade_id_, product, price_text(maker_buy ? bid->first : ask->first),
-                      maker_buy ? "BUY" : "SELL", rfc3339(wall_ns())));
+        broadcast(
+            "market_trades", "market_trades", product,
+            fmt::format(
+                R"({{"type":"update","trades":[{{"trade_id":"{}","product_id":"{}","price":"{}","size":"0.001","side":"{}","time":"{}"}}]}})",
+                ++trade_id_, product, price_text(maker_buy ? bid->first : ask->first),
+                maker_buy ? "BUY" : "SELL", rfc3339(wall_ns())));
       }
     }
     server_.run_after(options_.update_interval_us, [this] { step(); });

@@ -48,10 +48,10 @@ struct CoinbaseMarketSimulatorOptions {
   std::vector<CoinbaseProduct> products{CoinbaseProduct{}};
   std::uint16_t port = 0;
   std::uint64_t seed = 1;
-  std::int64_t update_interval_us = 1000;     // one level2 update (and ticker) per interval
+  std::int64_t update_interval_us = 1000;  // one level2 update (and ticker) per interval
   std::int64_t heartbeat_interval_us = 1'000'000;
   std::int64_t subscribe_deadline_us = 5'000'000;
-  int trade_every = 5;                    // a trade every n updates
+  int trade_every = 5;                   // a trade every n updates
   std::vector<std::string> public_keys;  // PEM; empty: subscriptions need no JWT
 };
 

@@ -233,8 +233,9 @@ class CoinbaseTradingSimulator::Impl {
 
   SimReply with_limits(SimReply reply) {
     reply.headers.push_back({"x-ratelimit-limit", std::to_string(options_.rate_limit_per_second)});
-    reply.headers.push_back({"x-ratelimit-remaining",
-                             reply.status == 429 ? "0" : std::to_string(options_.rate_limit_per_second - 1)});
+    reply.headers.push_back(
+        {"x-ratelimit-remaining",
+         reply.status == 429 ? "0" : std::to_string(options_.rate_limit_per_second - 1)});
     reply.headers.push_back({"x-ratelimit-reset", "1"});
     return reply;
   }
@@ -303,17 +304,18 @@ class CoinbaseTradingSimulator::Impl {
   void send_stream(SimSocketId socket, Stream& stream, std::string_view channel,
                    const std::string& events) {
     server_.websocket_send(
-        socket, fmt::format(
-                    R"({{"channel":"{}","client_id":"","timestamp":"{}","sequence_num":{},"events":[{}]}})",
-                    channel, rfc3339(wall_ns()), stream.sequence++, events));
+        socket,
+        fmt::format(
+            R"({{"channel":"{}","client_id":"","timestamp":"{}","sequence_num":{},"events":[{}]}})",
+            channel, rfc3339(wall_ns()), stream.sequence++, events));
   }
 
   std::string user_order_json(const Order& order) const {
-    const std::string average = order.filled > 0
-                                    ? text(mul_div(order.filled_value, 100'000'000, order.filled,
-                                                   Rounding::kDown)
-                                               .value_or(0))
-                                    : "0";
+    const std::string average =
+        order.filled > 0
+            ? text(mul_div(order.filled_value, 100'000'000, order.filled, Rounding::kDown)
+                       .value_or(0))
+            : "0";
     const std::string status = order.status == "OPEN" ? "OPEN" : order.status;
     return fmt::format(
         R"({{"order_id":"{}","client_order_id":"{}","cumulative_quantity":"{}","leaves_quantity":"{}","avg_price":"{}","total_fees":"{}","status":"{}","product_id":"{}","creation_time":"{}","order_side":"{}","order_type":"{}"}})",
@@ -325,8 +327,7 @@ class CoinbaseTradingSimulator::Impl {
 
   // An order changed: every `user` stream hears of it (mutex_ held).
   void push(const Order& order) {
-    const std::string events =
-        R"({"type":"update","orders":[)" + user_order_json(order) + "]}";
+    const std::string events = R"({"type":"update","orders":[)" + user_order_json(order) + "]}";
     for (auto& [socket, stream] : streams_) {
       if (stream.user) send_stream(socket, stream, "user", events);
     }
@@ -336,8 +337,7 @@ class CoinbaseTradingSimulator::Impl {
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     std::string_view type, channel, token;
-    if (parser.parse(message).get(root) || root["type"].get(type) ||
-        root["channel"].get(channel)) {
+    if (parser.parse(message).get(root) || root["type"].get(type) || root["channel"].get(channel)) {
       server_.websocket_send(socket, R"({"type":"error","message":"Failed to parse message"})");
       return;
     }
@@ -359,10 +359,11 @@ class CoinbaseTradingSimulator::Impl {
       stream.heartbeats = true;
     }
     std::string acknowledged;
-    if (stream.heartbeats) acknowledged += fmt::format(R"("heartbeats":["{}"])", options_.product_id);
+    if (stream.heartbeats)
+      acknowledged += fmt::format(R"("heartbeats":["{}"])", options_.product_id);
     if (stream.user) {
-      acknowledged += fmt::format(R"({}"user":["{}"])", acknowledged.empty() ? "" : ",",
-                                  options_.product_id);
+      acknowledged +=
+          fmt::format(R"({}"user":["{}"])", acknowledged.empty() ? "" : ",", options_.product_id);
     }
     send_stream(socket, stream, "subscriptions", R"({"subscriptions":{)" + acknowledged + "}}");
     if (channel == "user") {
@@ -391,19 +392,20 @@ class CoinbaseTradingSimulator::Impl {
   }
 
   SimReply products() const {
-    return json(200, fmt::format(
-                         R"({{"products":[{{"product_id":"{}","price":"{}","base_increment":"{}","quote_increment":"{}","base_min_size":"{}","base_max_size":"1000","quote_min_size":"{}","quote_max_size":"10000000","status":"online","trading_disabled":false,"is_disabled":false,"cancel_only":false,"limit_only":false,"post_only":false,"base_currency_id":"{}","quote_currency_id":"{}","product_type":"SPOT"}}],"num_products":1}})",
-                         options_.product_id, text(price_), options_.base_increment,
-                         options_.quote_increment, options_.base_min_size,
-                         options_.quote_min_size, base_, quote_));
+    return json(
+        200,
+        fmt::format(
+            R"({{"products":[{{"product_id":"{}","price":"{}","base_increment":"{}","quote_increment":"{}","base_min_size":"{}","base_max_size":"1000","quote_min_size":"{}","quote_max_size":"10000000","status":"online","trading_disabled":false,"is_disabled":false,"cancel_only":false,"limit_only":false,"post_only":false,"base_currency_id":"{}","quote_currency_id":"{}","product_type":"SPOT"}}],"num_products":1}})",
+            options_.product_id, text(price_), options_.base_increment, options_.quote_increment,
+            options_.base_min_size, options_.quote_min_size, base_, quote_));
   }
 
   std::string order_json(const Order& order) const {
-    const std::string average = order.filled > 0
-                                    ? text(mul_div(order.filled_value, 100'000'000, order.filled,
-                                                   Rounding::kDown)
-                                               .value_or(0))
-                                    : "0";
+    const std::string average =
+        order.filled > 0
+            ? text(mul_div(order.filled_value, 100'000'000, order.filled, Rounding::kDown)
+                       .value_or(0))
+            : "0";
     std::string shape = fmt::format(R"("base_size":"{}")", text(order.size));
     if (order.limit > 0) shape += fmt::format(R"(,"limit_price":"{}")", text(order.limit));
     return fmt::format(
@@ -442,7 +444,8 @@ class CoinbaseTradingSimulator::Impl {
       return lost;
     }
     if (take({CoinbaseTradeFault::kRateLimited}))
-      return with_limits(json(429, R"({"error":"RATE_LIMIT_EXCEEDED","message":"Too many requests"})"));
+      return with_limits(
+          json(429, R"({"error":"RATE_LIMIT_EXCEEDED","message":"Too many requests"})"));
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     std::string_view client_id, product, side;
@@ -476,13 +479,15 @@ class CoinbaseTradingSimulator::Impl {
       if (value["limit_price"].get(limit) == simdjson::SUCCESS) order.limit = amount(limit);
     }
     const std::int64_t increment = amount(options_.base_increment);
-    if (order.size < amount(options_.base_min_size) || increment <= 0 || order.size % increment != 0)
+    if (order.size < amount(options_.base_min_size) || increment <= 0 ||
+        order.size % increment != 0)
       return with_limits(failure("INVALID_SIZE_PRECISION"));
     if (order.limit > 0 && order.limit % amount(options_.quote_increment) != 0)
       return with_limits(failure("INVALID_PRICE_PRECISION"));
     const std::int64_t at = order.limit > 0 ? order.limit : price_;
     if (order.side == "BUY") {
-      const std::int64_t cost = times(times(order.size, at), 100'000'000 + amount(options_.taker_fee_rate));
+      const std::int64_t cost =
+          times(times(order.size, at), 100'000'000 + amount(options_.taker_fee_rate));
       if (cost > balances_[quote_]) return with_limits(failure("INSUFFICIENT_FUND"));
     } else if (order.size > balances_[base_]) {
       return with_limits(failure("INSUFFICIENT_FUND"));
@@ -494,8 +499,8 @@ class CoinbaseTradingSimulator::Impl {
       order.visible_after_ns = order.created_ns + options_.lag_ms * 1'000'000;
     if (take({CoinbaseTradeFault::kLagFills}))
       order.fills_visible_after_ns = order.created_ns + options_.lag_ms * 1'000'000;
-    const bool marketable = order.limit == 0 ||
-                            (order.side == "BUY" ? order.limit >= price_ : order.limit <= price_);
+    const bool marketable =
+        order.limit == 0 || (order.side == "BUY" ? order.limit >= price_ : order.limit <= price_);
     if (marketable) {
       fill(order, price_, false);
     } else if (order.configuration != "limit_limit_gtc") {
@@ -504,8 +509,8 @@ class CoinbaseTradingSimulator::Impl {
     orders_.push_back(order);
     ++orders_made;
     push(orders_.back());
-    const auto after = take({CoinbaseTradeFault::kLoseAnswerAfterCreate,
-                             CoinbaseTradeFault::kServerErrorAfterCreate});
+    const auto after = take(
+        {CoinbaseTradeFault::kLoseAnswerAfterCreate, CoinbaseTradeFault::kServerErrorAfterCreate});
     if (after == CoinbaseTradeFault::kLoseAnswerAfterCreate) {
       SimReply lost;
       lost.close_without_answer = true;
@@ -524,9 +529,11 @@ class CoinbaseTradingSimulator::Impl {
   }
 
   SimReply failure(std::string_view reason) const {
-    return json(200, fmt::format(
-                         R"({{"success":false,"failure_reason":"UNKNOWN_FAILURE_REASON","order_id":"","error_response":{{"error":"{}","message":"{}","error_details":"","new_order_failure_reason":"{}"}}}})",
-                         reason, reason, reason));
+    return json(
+        200,
+        fmt::format(
+            R"({{"success":false,"failure_reason":"UNKNOWN_FAILURE_REASON","order_id":"","error_response":{{"error":"{}","message":"{}","error_details":"","new_order_failure_reason":"{}"}}}})",
+            reason, reason, reason));
   }
 
   SimReply cancel(const std::string& body) {
@@ -600,9 +607,9 @@ class CoinbaseTradingSimulator::Impl {
       list += order_json(*matching[i]);
     }
     const bool more = offset + limit < matching.size();
-    return json(200, fmt::format(R"({{"orders":[{}],"sequence":"0","has_next":{},"cursor":"{}"}})",
-                                 list, more ? "true" : "false",
-                                 more ? std::to_string(offset + limit) : ""));
+    return json(200,
+                fmt::format(R"({{"orders":[{}],"sequence":"0","has_next":{},"cursor":"{}"}})", list,
+                            more ? "true" : "false", more ? std::to_string(offset + limit) : ""));
   }
 
   SimReply fills_of(const std::vector<std::pair<std::string, std::string>>& params) const {

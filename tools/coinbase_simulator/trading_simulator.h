@@ -29,13 +29,13 @@
 namespace sigex {
 
 enum class CoinbaseTradeFault : std::uint8_t {
-  kLoseAnswerAfterCreate,   // the order is made, the connection closes without an answer
+  kLoseAnswerAfterCreate,    // the order is made, the connection closes without an answer
   kLoseRequestBeforeCreate,  // nothing is made, the connection closes without an answer
-  kServerErrorAfterCreate,  // the order is made, HTTP 503 is answered
-  kRateLimited,             // HTTP 429 with x-ratelimit-remaining 0, nothing made
-  kRefuseWithSuccessFalse,  // HTTP 200 {"success":false, UNKNOWN_FAILURE_REASON}
-  kLagLookups,              // the next order made is missing from lists and lookups for a while
-  kLagFills,                // the next order's fills appear in /fills only after a while
+  kServerErrorAfterCreate,   // the order is made, HTTP 503 is answered
+  kRateLimited,              // HTTP 429 with x-ratelimit-remaining 0, nothing made
+  kRefuseWithSuccessFalse,   // HTTP 200 {"success":false, UNKNOWN_FAILURE_REASON}
+  kLagLookups,               // the next order made is missing from lists and lookups for a while
+  kLagFills,                 // the next order's fills appear in /fills only after a while
 };
 
 std::string_view to_string(CoinbaseTradeFault fault);
@@ -73,7 +73,7 @@ class CoinbaseTradingSimulator {
   // Keys, any thread: a revoked key's tokens are refused from now on.
   // The user channel: refused (and open streams dropped) while unavailable.
   void set_user_stream_available(bool available);
-  std::size_t user_streams() const;        // subscribed to `user` now
+  std::size_t user_streams() const;          // subscribed to `user` now
   std::uint64_t user_subscriptions() const;  // `user` subscribes accepted, ever
   // The subscribed streams whose JWT was signed by `public_key_pem` (a key rotation test).
   std::size_t user_streams_with_key(const std::string& public_key_pem) const;

@@ -516,9 +516,8 @@ TEST_F(UserStreamTest, KeysRotateWhileAnOrderRestsAndTheStreamSubscribesAgainWit
   const std::uint64_t reports = venue_->counters().stream_reports.load();
   simulator_->set_price("BTCUSDT", price("58900"));
   // The fill's report arrives over the new subscription (a poll may find the fill first).
-  ASSERT_TRUE(pump([&] {
-    return final_state() && venue_->counters().stream_reports.load() > reports;
-  }));
+  ASSERT_TRUE(
+      pump([&] { return final_state() && venue_->counters().stream_reports.load() > reports; }));
   expect_exactly_one_exchange_order_filled_once(id);
   EXPECT_EQ(simulator_->requests_with_revoked_key(), 0u);
   EXPECT_GT(simulator_->requests_with_key("sim-api-key-2"), 0u);

@@ -119,8 +119,7 @@ class CoinbaseVenueTest : public ::testing::Test {
     return n;
   }
   void expect_one_order_per_id() const {
-    for (const auto& [id, orders] : simulator_->orders_per_client_id())
-      EXPECT_EQ(orders, 1) << id;
+    for (const auto& [id, orders] : simulator_->orders_per_client_id()) EXPECT_EQ(orders, 1) << id;
   }
 
   LiveClock clock_;
@@ -257,7 +256,8 @@ TEST_F(CoinbaseVenueTest, ACancelEndsARestingOrderAndTheKeysRotateWithoutARestar
       << error;
   // The operator's procedure: revoke the old key once no request under way still uses it.
   ASSERT_TRUE(collect_until([&] {
-    return venue_->keys_retiring() == 0 && simulator_->user_streams_with_key(next->public_key_pem()) == 1;
+    return venue_->keys_retiring() == 0 &&
+           simulator_->user_streams_with_key(next->public_key_pem()) == 1;
   }));  // the user channel subscribed again with the new key
   simulator_->revoke_key(signer(kEcPem)->public_key_pem());
   venue_->send(about(OrderCommandKind::kCancel, "cb-rest-1"));

@@ -248,7 +248,8 @@ TEST_F(CoinbaseFeedTest, SilentHeartbeatsAndAnUnacknowledgedSubscribeReconnect) 
   simulator_->inject(CoinbaseFeedFault::kIgnoreSubscribe);
   simulator_->stall(false);
   ASSERT_TRUE(pump_until([&] { return simulator_->faults_pending() == 0; }));
-  ASSERT_TRUE(pump_until([&] { return feed_->metrics().state == FeedState::kStreaming && synced(); }));
+  ASSERT_TRUE(
+      pump_until([&] { return feed_->metrics().state == FeedState::kStreaming && synced(); }));
   EXPECT_GE(feed_->metrics().connects, 3u);
 }
 
@@ -271,7 +272,8 @@ TEST_F(CoinbaseFeedTest, WithoutTheRightKeyTheVenueRefusesAndNothingStreams) {
       "6e8Tus9uPHvRVEXH8UTNG72bfocs3+257rn0s2ldbqkLJK2KRiMohYjlrQ==\n"
       "-----END PUBLIC KEY-----\n";
   start(/*with_key=*/true, {kOtherPem});
-  ASSERT_TRUE(pump_until([&] { return simulator_->jwt_refusals() >= 4 && feed_->metrics().reconnects > 0; }));
+  ASSERT_TRUE(pump_until(
+      [&] { return simulator_->jwt_refusals() >= 4 && feed_->metrics().reconnects > 0; }));
   EXPECT_NE(feed_->metrics().state, FeedState::kStreaming);
   EXPECT_EQ(simulator_->subscribes(), 0u);
 }

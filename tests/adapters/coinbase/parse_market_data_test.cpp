@@ -53,7 +53,8 @@ std::string envelope(std::string_view channel, std::uint64_t sequence, std::stri
 
 TEST_F(Parsing, ReadsTheReferenceSamplesOfEveryChannel) {
   // exchange-apis.md §3.4's samples.
-  ASSERT_TRUE(parse(R"({"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,
+  ASSERT_TRUE(parse(
+      R"({"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,
  "events":[{"type":"snapshot","product_id":"BTC-USD","updates":[
    {"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"},
    {"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.3","new_quantity":"0.02"}]}]})"));
@@ -67,7 +68,8 @@ TEST_F(Parsing, ReadsTheReferenceSamplesOfEveryChannel) {
   EXPECT_EQ(first.last_update_id, 1u);  // sequence_num + 1
   EXPECT_EQ(first.venue_time_ns, 1675974770714964855);
 
-  ASSERT_TRUE(parse(R"({"channel":"ticker","client_id":"","timestamp":"2023-02-09T20:30:37.167359596Z","sequence_num":1,
+  ASSERT_TRUE(parse(
+      R"({"channel":"ticker","client_id":"","timestamp":"2023-02-09T20:30:37.167359596Z","sequence_num":1,
  "events":[{"type":"snapshot","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"21932.98",
    "volume_24_h":"16038.28770938","low_24_h":"21835.29","high_24_h":"23011.18","low_52_w":"15460",
    "high_52_w":"48240","price_percent_chg_24_h":"-4.15775596190603","best_bid":"21931.98",
@@ -77,7 +79,8 @@ TEST_F(Parsing, ReadsTheReferenceSamplesOfEveryChannel) {
   EXPECT_EQ(out_[0].best_bid_offer.bid_price.raw, 2193198);
   EXPECT_EQ(out_[0].best_bid_offer.ask_quantity.raw, 803807770938);
 
-  ASSERT_TRUE(parse(R"({"channel":"market_trades","client_id":"","timestamp":"2023-02-09T20:19:35.39625135Z","sequence_num":2,
+  ASSERT_TRUE(parse(
+      R"({"channel":"market_trades","client_id":"","timestamp":"2023-02-09T20:19:35.39625135Z","sequence_num":2,
  "events":[{"type":"snapshot","trades":[{"trade_id":"000000000","product_id":"ETH-USD","price":"1260.01",
    "size":"0.3","side":"BUY","time":"2019-08-14T20:42:27.265Z"}]}]})"));
   ASSERT_EQ(out_.size(), 1u);
@@ -86,8 +89,9 @@ TEST_F(Parsing, ReadsTheReferenceSamplesOfEveryChannel) {
   EXPECT_EQ(out_[0].trade.price.raw, 126001);
   EXPECT_EQ(out_[0].trade.venue_time_ns, 1565815347265000000);
 
-  EXPECT_TRUE(parse(envelope("heartbeats", 3,
-                             R"({"current_time":"2023-02-09 20:30:37.1 +0000 UTC","heartbeat_counter":"3"})")));
+  EXPECT_TRUE(parse(
+      envelope("heartbeats", 3,
+               R"({"current_time":"2023-02-09 20:30:37.1 +0000 UTC","heartbeat_counter":"3"})")));
   EXPECT_TRUE(out_.empty());
   EXPECT_TRUE(parse(envelope("subscriptions", 4, R"({"subscriptions":{"level2":["BTC-USD"]}})")));
   EXPECT_EQ(parser_.counters().sequence_gaps, 0u);
@@ -97,23 +101,33 @@ TEST_F(Parsing, BadFramesNameWhatIsWrongAndUnknownProductsAreNotFaults) {
   EXPECT_EQ(parse("{\"channel\":").error().code, Errc::kSyntax);
   EXPECT_EQ(parse(R"({"type":"error","message":"authentication failure"})").error().code,
             Errc::kUnsupported);
-  EXPECT_EQ(parse(envelope("market_trades", 0,
-                           R"({"trades":[{"trade_id":"1","product_id":"DOGE-USD","price":"1","size":"1","side":"BUY","time":"2023-01-01T00:00:00Z"}]})"))
-                .error()
-                .code,
-            Errc::kUnknownInstrument);
-  EXPECT_EQ(parse(envelope("market_trades", 1,
-                           R"({"trades":[{"trade_id":"1","product_id":"BTC-USD","price":"1.001","size":"1","side":"BUY","time":"2023-01-01T00:00:00Z"}]})"))
-                .error()
-                .code,
-            Errc::kTooPrecise);
-  EXPECT_EQ(parse(envelope("market_trades", 2,
-                           R"({"trades":[{"trade_id":"1","product_id":"BTC-USD","price":"1","size":"1","side":"HOLD","time":"2023-01-01T00:00:00Z"}]})"))
-                .error()
-                .code,
-            Errc::kUnsupported);
-  EXPECT_EQ(parse(R"({"channel":"ticker","client_id":"","timestamp":"2023","events":[]})").error().code,
-            Errc::kMissingField);
+  EXPECT_EQ(
+      parse(
+          envelope(
+              "market_trades", 0,
+              R"({"trades":[{"trade_id":"1","product_id":"DOGE-USD","price":"1","size":"1","side":"BUY","time":"2023-01-01T00:00:00Z"}]})"))
+          .error()
+          .code,
+      Errc::kUnknownInstrument);
+  EXPECT_EQ(
+      parse(
+          envelope(
+              "market_trades", 1,
+              R"({"trades":[{"trade_id":"1","product_id":"BTC-USD","price":"1.001","size":"1","side":"BUY","time":"2023-01-01T00:00:00Z"}]})"))
+          .error()
+          .code,
+      Errc::kTooPrecise);
+  EXPECT_EQ(
+      parse(
+          envelope(
+              "market_trades", 2,
+              R"({"trades":[{"trade_id":"1","product_id":"BTC-USD","price":"1","size":"1","side":"HOLD","time":"2023-01-01T00:00:00Z"}]})"))
+          .error()
+          .code,
+      Errc::kUnsupported);
+  EXPECT_EQ(
+      parse(R"({"channel":"ticker","client_id":"","timestamp":"2023","events":[]})").error().code,
+      Errc::kMissingField);
 }
 
 // The reference: one std::map per side and product, built from the JSON text alone.
@@ -166,9 +180,10 @@ std::vector<std::string> random_session(std::uint64_t seed, std::size_t messages
   std::uint64_t sequence = 0;
   std::uint64_t heartbeat = 0;
   auto level = [&](bool bid, int price_cents, int quantity) {
-    return fmt::format(R"({{"side":"{}","event_time":"2023-02-09T20:32:50.1Z","price_level":"{}.{:02}","new_quantity":"{}"}})",
-                       bid ? "bid" : "offer", price_cents / 100, price_cents % 100,
-                       quantity == 0 ? std::string("0") : fmt::format("0.{:08}", quantity));
+    return fmt::format(
+        R"({{"side":"{}","event_time":"2023-02-09T20:32:50.1Z","price_level":"{}.{:02}","new_quantity":"{}"}})",
+        bid ? "bid" : "offer", price_cents / 100, price_cents % 100,
+        quantity == 0 ? std::string("0") : fmt::format("0.{:08}", quantity));
   };
   for (const char* product : {"BTC-USD", "ETH-USD"}) {
     std::string updates;
@@ -176,15 +191,17 @@ std::vector<std::string> random_session(std::uint64_t seed, std::size_t messages
       if (!updates.empty()) updates += ',';
       updates += level(i < 10, i < 10 ? 10000 - i : 10001 + (i - 10), 1 + i);
     }
-    frames.push_back(envelope("l2_data", sequence++,
-                              fmt::format(R"({{"type":"snapshot","product_id":"{}","updates":[{}]}})",
-                                          product, updates)));
+    frames.push_back(
+        envelope("l2_data", sequence++,
+                 fmt::format(R"({{"type":"snapshot","product_id":"{}","updates":[{}]}})", product,
+                             updates)));
   }
   for (std::size_t m = 0; m < messages; ++m) {
     const auto kind = random() % 10;
     if (kind == 0) {
-      frames.push_back(envelope("heartbeats", sequence++,
-                                fmt::format(R"({{"current_time":"x","heartbeat_counter":{}}})", heartbeat++)));
+      frames.push_back(
+          envelope("heartbeats", sequence++,
+                   fmt::format(R"({{"current_time":"x","heartbeat_counter":{}}})", heartbeat++)));
       continue;
     }
     const char* product = random() % 2 ? "BTC-USD" : "ETH-USD";
@@ -193,12 +210,13 @@ std::vector<std::string> random_session(std::uint64_t seed, std::size_t messages
     for (std::size_t i = 0; i < count; ++i) {
       if (!updates.empty()) updates += ',';
       const bool bid = random() % 2;
-      const int price = bid ? 9990 + static_cast<int>(random() % 11) : 10001 + static_cast<int>(random() % 11);
+      const int price =
+          bid ? 9990 + static_cast<int>(random() % 11) : 10001 + static_cast<int>(random() % 11);
       updates += level(bid, price, random() % 3 == 0 ? 0 : static_cast<int>(1 + random() % 1000));
     }
-    frames.push_back(envelope("l2_data", sequence++,
-                              fmt::format(R"({{"type":"update","product_id":"{}","updates":[{}]}})",
-                                          product, updates)));
+    frames.push_back(envelope(
+        "l2_data", sequence++,
+        fmt::format(R"({{"type":"update","product_id":"{}","updates":[{}]}})", product, updates)));
   }
   return frames;
 }
@@ -273,8 +291,9 @@ TEST_F(Parsing, AHeartbeatThatSkipsIsAGapAndAnUnreadableLevel2MessageToo) {
   // Books again, then a level2 message that cannot be read: its resets still arrive.
   parser_.new_connection();
   for (const auto& frame : frames) ASSERT_TRUE(parse(frame));
-  auto parsed = parse(envelope("l2_data", 2,
-                               R"({"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"x","new_quantity":"1"}]})"));
+  auto parsed = parse(envelope(
+      "l2_data", 2,
+      R"({"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"x","new_quantity":"1"}]})"));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(out_.size(), 2u);
   EXPECT_EQ(out_[0].kind, MarketEventKind::kMarketDataReset);

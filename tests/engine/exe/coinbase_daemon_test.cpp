@@ -53,7 +53,8 @@ class CoinbaseWorld {
     tm_ = std::make_unique<TmSimulator>(tm_options);
     if (!tm_->start(error)) throw std::runtime_error(error);
     control_socket_ = fmt::format("/tmp/sigex-ctl-cb-{}.sock", ::getpid());
-    notify = std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-cb-{}.sock", ::getpid()));
+    notify =
+        std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-cb-{}.sock", ::getpid()));
     write_config();
   }
   ~CoinbaseWorld() {
@@ -75,10 +76,10 @@ user_ws_url = "{}"
 poll_interval_ms = 50
 history_lookback_s = 86400
 )",
-                            trading_->url(),
-                            "ws://127.0.0.1:" + std::to_string(trading_->port()))
+                            trading_->url(), "ws://127.0.0.1:" + std::to_string(trading_->port()))
               : "";
-    std::ofstream(config_path()) << fmt::format(R"(
+    std::ofstream(config_path()) << fmt::format(
+        R"(
 [engine]
 cash_asset = "USD"
 starting_cash = "10000"
@@ -137,13 +138,10 @@ interval_s = 3600
 [token_metrics.grades]
 enabled = false
 )",
-                                                fmt::arg("state", (directory.path() / "state").string()),
-                                                fmt::arg("mode", live_ ? "live" : "paper"),
-                                                fmt::arg("socket", control_socket_),
-                                                fmt::arg("ws", market_->url()),
-                                                fmt::arg("market_port", market_->port()),
-                                                fmt::arg("execution", execution),
-                                                fmt::arg("tm", tm_->base_url()));
+        fmt::arg("state", (directory.path() / "state").string()),
+        fmt::arg("mode", live_ ? "live" : "paper"), fmt::arg("socket", control_socket_),
+        fmt::arg("ws", market_->url()), fmt::arg("market_port", market_->port()),
+        fmt::arg("execution", execution), fmt::arg("tm", tm_->base_url()));
   }
 
   std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
@@ -252,7 +250,8 @@ TEST(CoinbaseDaemon, ALiveSessionBuysOnceOnCoinbaseAndARestartPlacesNothingTwice
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
   }
   EXPECT_EQ(world.trading_->orders_made(), 1u) << "nothing traded twice across the restart";
-  for (const auto& [id, orders] : world.trading_->orders_per_client_id()) EXPECT_EQ(orders, 1) << id;
+  for (const auto& [id, orders] : world.trading_->orders_per_client_id())
+    EXPECT_EQ(orders, 1) << id;
   EXPECT_EQ(world.trading_->unauthorized(), 0u) << "every request carried a valid JWT";
 }
 
