@@ -54,7 +54,6 @@ class CoinbaseMarketDataFeed::Impl {
   Impl(CoinbaseMarketDataConfig config, const InstrumentRegistry& instruments,
        EventQueue<InboundEvent>& queue, const Clock& clock)
       : config_(std::move(config)),
-        instruments_(instruments),
         clock_(clock),
         tls_(asio::ssl::context::tls_client),
         reconnect_timer_(io_),
@@ -430,7 +429,6 @@ class CoinbaseMarketDataFeed::Impl {
   }
 
   CoinbaseMarketDataConfig config_;
-  const InstrumentRegistry& instruments_;
   const Clock& clock_;
   asio::io_context io_;
   asio::ssl::context tls_;

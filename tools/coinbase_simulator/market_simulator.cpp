@@ -64,8 +64,8 @@ class CoinbaseMarketSimulator::Impl {
     for (const auto& product : options_.products) {
       Book book;
       for (int i = 1; i <= product.levels; ++i) {
-        book.bids[product.mid_cents - i] = 1'000'000 * i;
-        book.asks[product.mid_cents + i] = 1'000'000 * i;
+        book.bids[product.mid_cents - i] = std::int64_t{1'000'000} * i;
+        book.asks[product.mid_cents + i] = std::int64_t{1'000'000} * i;
       }
       books_[product.product_id] = std::move(book);
     }
