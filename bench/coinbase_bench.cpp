@@ -16,21 +16,14 @@
 #include "adapters/coinbase/parse_market_data.h"
 #include "adapters/coinbase/signer.h"
 #include "engine/core/decimal.h"
+#include "support/coinbase_keys.h"
 
 namespace sigex {
 namespace {
 
-constexpr const char* kKeyName =
-    "organizations/0b9a1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d/apiKeys/"
-    "5f6e7d8c-9b0a-1c2d-3e4f-5a6b7c8d9e0f";
-constexpr const char* kEd25519Secret =
-    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
-constexpr const char* kEcPem =
-    "-----BEGIN EC PRIVATE KEY-----\n"
-    "MHcCAQEEIC4Bl1yvQ7K+S8zjNmJjQsswvZNZ6HsEckCGQ2hKldfIoAoGCCqGSM49\n"
-    "AwEHoUQDQgAEcx7wFCU+f88iWr30MMkL9ocKMU0q+p73+mV2SUurTd6GBwuXnYtZ\n"
-    "LkdaKsv4MqXoA9j1XF4UktJBO1CpGKJK5w==\n"
-    "-----END EC PRIVATE KEY-----\n";
+using testing::kCdpEcPem;
+using testing::kCdpEd25519Secret;
+using testing::kCdpKeyName;
 
 InstrumentRegistry registry() {
   InstrumentRegistry instruments;
@@ -111,12 +104,12 @@ BENCHMARK(BM_CoinbaseParseMarketTrade);
 
 std::unique_ptr<CoinbaseSigner> make_signer(const char* secret) {
   std::string error;
-  return CoinbaseSigner::make(Secret(std::string(kKeyName)), Secret(std::string(secret)), error);
+  return CoinbaseSigner::make(Secret(std::string(kCdpKeyName)), Secret(std::string(secret)), error);
 }
 
 // A REST token: header and claims, base64url, the signature over them. Arg 0: ES256, 1: EdDSA.
 void BM_CoinbaseRestJwt(benchmark::State& state) {
-  auto signer = make_signer(state.range(0) == 0 ? kEcPem : kEd25519Secret);
+  auto signer = make_signer(state.range(0) == 0 ? kCdpEcPem : kCdpEd25519Secret);
   TimeNs now = 1'733'000'000 * kNsPerSecond;
   for (auto _ : state) {
     benchmark::DoNotOptimize(
@@ -133,7 +126,7 @@ BENCHMARK(BM_CoinbaseRestJwt)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 void BM_CoinbaseTickToSignedCreate(benchmark::State& state) {
   const InstrumentRegistry instruments = registry();
   CoinbaseParser parser(instruments);
-  auto signer = make_signer(state.range(0) == 0 ? kEcPem : kEd25519Secret);
+  auto signer = make_signer(state.range(0) == 0 ? kCdpEcPem : kCdpEd25519Secret);
   const std::vector<std::string> messages = frames(
       "ticker",
       R"({"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"21932.98","volume_24_h":"16038.28770938","low_24_h":"21835.29","high_24_h":"23011.18","low_52_w":"15460","high_52_w":"48240","price_percent_chg_24_h":"-4.15775596190603","best_bid":"21931.98","best_bid_quantity":"8000.21","best_ask":"21933.98","best_ask_quantity":"8038.07770938"}]})",

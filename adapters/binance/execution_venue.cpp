@@ -255,11 +255,7 @@ void BinanceExecutionVenue::stop() {
   thread_.join();
 }
 
-void BinanceExecutionVenue::wake() {
-  OrderCommand nothing{};
-  nothing.instrument = kNoInstrument;
-  commands_.enqueue(nothing);
-}
+void BinanceExecutionVenue::wake() { queues_.wake(); }
 
 void BinanceExecutionVenue::on_stream_liveness(bool live) {
   // Back (or first up): what happened while it was down is read back by the I/O thread.
@@ -280,8 +276,8 @@ void BinanceExecutionVenue::on_stream_report(const UserExecutionReport& report) 
   if (report.execution_type == "NEW") {
     emit(ExecutionKind::kAccepted, instrument->id, id, report.order_id);
   } else if (report.execution_type == "TRADE") {
-    answers_.enqueue(fill_event(report.fill, report.side, instrument->id, id, report.order_id,
-                                report.transact_time_ns));
+    queues_.answer(fill_event(report.fill, report.side, instrument->id, id, report.order_id,
+                              report.transact_time_ns));
   } else if (report.execution_type == "CANCELED") {
     emit(ExecutionKind::kCanceled, instrument->id, id, report.order_id);
   } else if (report.execution_type == "EXPIRED" || report.execution_type == "TRADE_PREVENTION") {
@@ -291,28 +287,14 @@ void BinanceExecutionVenue::on_stream_report(const UserExecutionReport& report) 
   }
 }
 
-void BinanceExecutionVenue::send(const OrderCommand& command) {
-  commands_sent_.fetch_add(1, std::memory_order_relaxed);
-  commands_.enqueue(command);
-}
+void BinanceExecutionVenue::send(const OrderCommand& command) { queues_.send(command); }
 
 void BinanceExecutionVenue::poll(TimeNs /*now_ns*/, std::vector<ExecutionEvent>& out) {
-  out.insert(out.end(), waiting_.begin(), waiting_.end());
-  waiting_.clear();
-  ExecutionEvent events[64];
-  for (;;) {
-    const std::size_t count = answers_.try_dequeue_bulk(events, 64);
-    out.insert(out.end(), events, events + count);
-    if (count < 64) return;
-  }
+  queues_.poll(out);
 }
 
 bool BinanceExecutionVenue::wait_for_answers(DurationNs timeout_ns) {
-  if (!waiting_.empty()) return true;
-  ExecutionEvent event;
-  if (!answers_.wait_dequeue_timed(event, std::max<DurationNs>(timeout_ns / 1000, 0))) return false;
-  waiting_.push_back(event);  // handed out first by the next poll(): the order is kept
-  return true;
+  return queues_.wait_for_answers(timeout_ns);
 }
 
 bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Quantity& quantity,
@@ -358,11 +340,7 @@ void BinanceExecutionVenue::run() {
     const TimeNs now = clock_.now_ns();
     TimeNs next = std::min(next_poll_ns_, next_clock_check_ns_);
     if (!deferred_.empty()) next = std::min(next, now + config_.deferred_retry_interval_ns);
-    OrderCommand command;
-    if (commands_.wait_dequeue_timed(command, std::max<TimeNs>((next - now) / 1000, 0))) {
-      if (command.instrument != kNoInstrument) handle(command);
-      commands_handled_.fetch_add(1, std::memory_order_release);  // its answer (if any) is queued
-    }
+    queues_.serve_one(next - now, [this](const OrderCommand& command) { handle(command); });
     if (stopping_) break;
     if (poll_now_requested_.exchange(false)) next_poll_ns_ = 0;
     if (reconcile_requested_.exchange(false)) {
@@ -603,7 +581,7 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
     event.absence = evidence;
     event.receive_time_ns = clock_.now_ns();
     event.venue_time_ns = event.receive_time_ns;
-    answers_.enqueue(event);
+    queues_.answer(event);
   };
   // A request that fails proves nothing either way: the OMS asks again later.
   std::string failed;
@@ -659,7 +637,7 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
   event.absence = AbsenceEvidence::kProven;
   event.receive_time_ns = clock_.now_ns();
   event.venue_time_ns = event.receive_time_ns;
-  answers_.enqueue(event);
+  queues_.answer(event);
 }
 
 void BinanceExecutionVenue::cancel(const OrderCommand& command) {
@@ -731,8 +709,8 @@ bool BinanceExecutionVenue::emit_fills(const VenueOrderReport& report, Tracked& 
         !tracked.trades.insert(fill.trade_id).second) {
       continue;
     }
-    answers_.enqueue(fill_event(fill, report.side, tracked.instrument, report.client_order_id,
-                                report.order_id, report.transact_time_ns));
+    queues_.answer(fill_event(fill, report.side, tracked.instrument, report.client_order_id,
+                              report.order_id, report.transact_time_ns));
   }
   tracked.executed = report.executed_quantity;
   return true;
@@ -858,7 +836,7 @@ void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument,
   event.venue_error_code = error_code;
   event.receive_time_ns = clock_.now_ns();
   event.venue_time_ns = event.receive_time_ns;
-  answers_.enqueue(event);
+  queues_.answer(event);
 }
 
 void BinanceExecutionVenue::poll_open_orders() {

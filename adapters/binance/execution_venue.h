@@ -26,11 +26,10 @@
 #include <thread>
 #include <vector>
 
-#include <blockingconcurrentqueue.h>
-
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/rest_client.h"
 #include "adapters/binance/user_stream.h"
+#include "adapters/net/venue_queues.h"
 #include "engine/journal/durability.h"
 #include "engine/metrics/latency_histogram.h"
 #include "engine/oms/account_history.h"
@@ -88,10 +87,7 @@ class BinanceExecutionVenue : public LiveVenue {
   // Commands sent that the I/O thread has not handled yet (an order deferred by a local
   // refusal counts as handled: its refusal is decided). Tests and tools that drive the core by
   // hand wait for 0 before moving simulated time on, so a busy machine changes nothing.
-  std::uint64_t commands_pending() const {
-    return commands_sent_.load(std::memory_order_relaxed) -
-           commands_handled_.load(std::memory_order_acquire);
-  }
+  std::uint64_t commands_pending() const { return queues_.pending(); }
 
   // The account's orders on the instruments over the history lookback, read at start-up.
   const std::vector<AccountOrder>& account_history() const override { return history_orders_; }
@@ -210,11 +206,7 @@ class BinanceExecutionVenue : public LiveVenue {
   std::map<VenueOrderId, std::vector<std::pair<VenueFill, Side>>> history_trades_;
   std::vector<VenueOrderReport> start_open_orders_;
 
-  moodycamel::BlockingConcurrentQueue<OrderCommand> commands_;
-  std::atomic<std::uint64_t> commands_sent_{0};     // core thread
-  std::atomic<std::uint64_t> commands_handled_{0};  // I/O thread
-  moodycamel::BlockingConcurrentQueue<ExecutionEvent> answers_;
-  std::vector<ExecutionEvent> waiting_;  // core thread: taken by wait_for_answers()
+  VenueQueues queues_;  // commands from the core, answers back
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> key_rotations_{0};

@@ -33,41 +33,14 @@ bool at_scale(std::int64_t value, int scale, std::int64_t& out) {
 bool fetch_exchange_info(BinanceMarket market, const std::string& rest_url,
                          const std::string& tls_ca_file, const std::vector<std::string>& symbols,
                          std::string& body, std::string& error) {
-  auto url = parse_url(rest_url);
-  if (!url || (url->scheme != "http" && url->scheme != "https"))
-    return (error = "REST URL " + rest_url + ": not an http(s) URL", false);
-  std::string target = url->target;
-  while (!target.empty() && target.back() == '/') target.pop_back();
-  target += binance_endpoints(market).exchange_info.path;
+  std::string target(binance_endpoints(market).exchange_info.path);
   if (market == BinanceMarket::kSpot && !symbols.empty()) {
     target += "?symbols=%5B";
     for (std::size_t i = 0; i < symbols.size(); ++i)
       target += fmt::format("{}%22{}%22", i == 0 ? "" : "%2C", symbols[i]);
     target += "%5D";
   }
-  auto tls = make_client_tls_context(tls_ca_file, error);
-  if (!error.empty()) return false;
-  boost::asio::io_context io;
-  HttpResponse response;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    http_get(io, tls, *url, target, {}, 60 * kNsPerSecond,
-             [&response](HttpResponse answer) { response = std::move(answer); });
-    io.restart();
-    io.run();
-    if (response.transport_failed() || response.status != 429) break;
-    // Rate limited: wait as told (Retry-After seconds), then ask again.
-    const auto retry = response.header("Retry-After");
-    std::this_thread::sleep_for(
-        std::chrono::seconds(retry ? std::atoll(std::string(*retry).c_str()) : 60));
-  }
-  if (response.transport_failed() || response.status != 200) {
-    error = fmt::format("exchange information from {}: {}", rest_url,
-                        response.transport_failed() ? response.error.message()
-                                                    : "HTTP " + std::to_string(response.status));
-    return false;
-  }
-  body = std::move(response.body);
-  return true;
+  return fetch_public(rest_url, target, tls_ca_file, "exchange information", 60, body, error);
 }
 
 bool apply_instrument_rules(std::vector<Instrument>& instruments, InstrumentKind kind,

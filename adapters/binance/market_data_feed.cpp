@@ -14,6 +14,7 @@
 #include "adapters/binance/parse_market_data.h"
 #include "adapters/net/backoff.h"
 #include "adapters/net/http_client.h"
+#include "adapters/net/tls_client.h"
 #include "adapters/net/url.h"
 #include "adapters/net/websocket_client.h"
 #include "engine/logging/log.h"
@@ -32,15 +33,8 @@ std::string lower(std::string_view text) {
 
 std::chrono::nanoseconds as_duration(DurationNs ns) { return std::chrono::nanoseconds(ns); }
 
-// Counters written by the I/O thread and read by anyone: relaxed atomics, no locks.
-struct StreamSlot {
-  std::string name;
+struct StreamSlot : StreamCounters {
   InstrumentId instrument = kNoInstrument;
-  std::atomic<std::uint64_t> messages{0};
-  std::atomic<std::uint64_t> bytes{0};
-  std::atomic<std::uint64_t> parse_errors{0};
-  std::atomic<std::uint64_t> records_dropped{0};
-  std::atomic<TimeNs> last_message_ns{0};
 };
 
 }  // namespace
@@ -93,15 +87,8 @@ class BinanceMarketDataFeed::Impl {
       error = "no market data streams configured";
       return false;
     }
-    if (!config_.tls_ca_file.empty()) {
-      boost::system::error_code tls_error;
-      tls_.load_verify_file(config_.tls_ca_file, tls_error);
-      if (tls_error) {
-        error = "market_data.binance.tls_ca_file '" + config_.tls_ca_file +
-                "' cannot be loaded: " + tls_error.message();
-        return false;
-      }
-    }
+    if (!add_trusted_ca(tls_, config_.tls_ca_file, "market_data.binance.tls_ca_file", error))
+      return false;
     ws_url_ = *ws_url;
     rest_url_ = *rest_url;
     if (rest_url_.target == "/") rest_url_.target.clear();
@@ -162,17 +149,7 @@ class BinanceMarketDataFeed::Impl {
     metrics.snapshots_received = snapshots_received_.load();
     metrics.snapshot_failures = snapshot_failures_.load();
     const TimeNs now_ns = clock_.now_ns();
-    for (const auto& slot : streams_) {
-      StreamMetrics stream;
-      stream.name = slot->name;
-      stream.messages = slot->messages.load(std::memory_order_relaxed);
-      stream.bytes = slot->bytes.load(std::memory_order_relaxed);
-      stream.parse_errors = slot->parse_errors.load(std::memory_order_relaxed);
-      stream.records_dropped = slot->records_dropped.load(std::memory_order_relaxed);
-      const TimeNs last = slot->last_message_ns.load(std::memory_order_relaxed);
-      stream.last_message_age_ns = last == 0 ? -1 : std::max<DurationNs>(0, now_ns - last);
-      metrics.streams.push_back(stream);
-    }
+    for (const auto& slot : streams_) metrics.streams.push_back(slot->snapshot(now_ns));
     return metrics;
   }
 
@@ -259,11 +236,7 @@ class BinanceMarketDataFeed::Impl {
       log_warn("market data: serverShutdown received; reconnecting");
       return reconnect(0);
     }
-    if (slot != nullptr) {
-      slot->messages.fetch_add(1, std::memory_order_relaxed);
-      slot->bytes.fetch_add(frame.size(), std::memory_order_relaxed);
-      slot->last_message_ns.store(now_ns, std::memory_order_relaxed);
-    }
+    if (slot != nullptr) slot->received(frame.size(), now_ns);
     flush_resets(now_ns, FeedResetReason::kRecordsDropped);
 
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse from a padded copy.

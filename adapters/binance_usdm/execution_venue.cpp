@@ -204,7 +204,7 @@ void UsdmExecutionVenue::poll_funding(TimeNs now_ns) {
       event.venue_time_ns = payment.time_ns;
       event.receive_time_ns = clock_.now_ns();
       ++usdm_counters_.funding_payments;  // counted before the core can see it
-      answers_.enqueue(event);
+      queues_.answer(event);
     }
     if (rows->size() >= 1000 && last_ms > from_ms) {
       from_ms = last_ms;  // the rest of a full page (repeats are skipped by id)
@@ -254,7 +254,7 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
     report.quantity = Quantity{from_venue(amount, instrument.quantity_scale)};
     report.receive_time_ns = clock_.now_ns();
     report.venue_time_ns = report.receive_time_ns;
-    answers_.enqueue(report);
+    queues_.answer(report);
   }
 }
 
@@ -289,7 +289,7 @@ void UsdmExecutionVenue::hand_on_venue_fill(const VenueFill& fill, Side side,
   event.kind = ExecutionKind::kVenueFill;
   event.side = side;
   ++usdm_counters_.venue_fills;  // counted before the core can see it
-  answers_.enqueue(event);
+  queues_.answer(event);
 }
 
 void UsdmExecutionVenue::on_event(const UsdmUserEvent& event) {
@@ -336,8 +336,8 @@ void UsdmExecutionVenue::on_order_update(const UsdmOrderUpdate& update) {
   if (update.execution_type == "NEW") {
     emit(ExecutionKind::kAccepted, instrument->id, id, update.order_id);
   } else if (traded) {
-    answers_.enqueue(fill_event(update.fill, update.side, instrument->id, id, update.order_id,
-                                update.transact_time_ns));
+    queues_.answer(fill_event(update.fill, update.side, instrument->id, id, update.order_id,
+                              update.transact_time_ns));
   } else if (update.execution_type == "CANCELED") {
     emit(ExecutionKind::kCanceled, instrument->id, id, update.order_id);
   } else if (update.execution_type == "EXPIRED") {

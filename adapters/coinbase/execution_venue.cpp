@@ -99,11 +99,11 @@ bool CoinbaseExecutionVenue::start(std::string& error) {
     };
     callbacks.on_orders = [this](const std::vector<CoinbaseUserOrder>&) {
       poll_now_requested_ = true;  // read the orders (and fills) the channel says changed
-      wake();
+      queues_.wake();
     };
     callbacks.on_liveness = [this](bool live) {
       if (live) reconcile_requested_ = true;  // what happened while it was down
-      wake();
+      queues_.wake();
     };
     user_stream_ =
         std::make_unique<CoinbaseUserStream>(*url, *tls_, clock_, std::move(callbacks),
@@ -114,18 +114,11 @@ bool CoinbaseExecutionVenue::start(std::string& error) {
   return true;
 }
 
-void CoinbaseExecutionVenue::wake() {
-  OrderCommand wake{};
-  wake.instrument = kNoInstrument;  // handled by nobody: it only wakes the I/O thread
-  commands_sent_.fetch_add(1, std::memory_order_relaxed);
-  commands_.enqueue(wake);
-}
-
 void CoinbaseExecutionVenue::stop() {
   if (user_stream_) user_stream_->stop();
   if (!thread_.joinable()) return;
   stopping_ = true;
-  wake();
+  queues_.wake();
   thread_.join();
 }
 
@@ -250,28 +243,14 @@ std::vector<ExecutionEvent> CoinbaseExecutionVenue::history_fills(const AccountO
   return events;
 }
 
-void CoinbaseExecutionVenue::send(const OrderCommand& command) {
-  commands_sent_.fetch_add(1, std::memory_order_relaxed);
-  commands_.enqueue(command);
-}
+void CoinbaseExecutionVenue::send(const OrderCommand& command) { queues_.send(command); }
 
 void CoinbaseExecutionVenue::poll(TimeNs /*now_ns*/, std::vector<ExecutionEvent>& out) {
-  out.insert(out.end(), waiting_.begin(), waiting_.end());
-  waiting_.clear();
-  ExecutionEvent events[64];
-  for (;;) {
-    const std::size_t count = answers_.try_dequeue_bulk(events, 64);
-    out.insert(out.end(), events, events + count);
-    if (count < 64) return;
-  }
+  queues_.poll(out);
 }
 
 bool CoinbaseExecutionVenue::wait_for_answers(DurationNs timeout_ns) {
-  if (!waiting_.empty()) return true;
-  ExecutionEvent event;
-  if (!answers_.wait_dequeue_timed(event, std::max<DurationNs>(timeout_ns / 1000, 0))) return false;
-  waiting_.push_back(event);
-  return true;
+  return queues_.wait_for_answers(timeout_ns);
 }
 
 bool CoinbaseExecutionVenue::normalize(Side side, OrderType type, Price& price, Quantity& quantity,
@@ -312,11 +291,7 @@ void CoinbaseExecutionVenue::run() {
     const TimeNs now = clock_.now_ns();
     TimeNs next = next_poll_ns_;
     if (!deferred_.empty()) next = std::min(next, now + 200 * kNsPerMs);
-    OrderCommand command;
-    if (commands_.wait_dequeue_timed(command, std::max<TimeNs>((next - now) / 1000, 0))) {
-      if (command.instrument != kNoInstrument) handle(command);
-      commands_handled_.fetch_add(1, std::memory_order_release);
-    }
+    queues_.serve_one(next - now, [this](const OrderCommand& command) { handle(command); });
     if (stopping_) break;
     if (reconcile_requested_.exchange(false)) {
       reconcile_open_orders();
@@ -546,7 +521,7 @@ void CoinbaseExecutionVenue::look_up(const OrderCommand& command) {
   event.absence = command.prove_absence ? AbsenceEvidence::kProven : AbsenceEvidence::kNone;
   event.receive_time_ns = clock_.now_ns();
   event.venue_time_ns = event.receive_time_ns;
-  answers_.enqueue(event);
+  queues_.answer(event);
 }
 
 void CoinbaseExecutionVenue::cancel(const OrderCommand& command) {
@@ -616,7 +591,7 @@ bool CoinbaseExecutionVenue::emit_fills(Tracked& tracked, const ClientOrderId& i
     const ExecutionEvent event = fill_event(fill, tracked.instrument, id);
     const std::int64_t change = event.quantity.raw;
     holdings_[tracked.instrument].fetch_add(tracked.side == Side::kBuy ? change : -change);
-    answers_.enqueue(event);
+    queues_.answer(event);
   }
   return true;
 }
@@ -655,7 +630,7 @@ void CoinbaseExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument,
       kind == ExecutionKind::kRejected && rejection == RejectionKind::kLocal ? kNotSent : 0;
   event.receive_time_ns = clock_.now_ns();
   event.venue_time_ns = event.receive_time_ns;
-  answers_.enqueue(event);
+  queues_.answer(event);
 }
 
 void CoinbaseExecutionVenue::poll_open_orders() {

@@ -32,13 +32,13 @@
 #include <thread>
 #include <vector>
 
-#include <blockingconcurrentqueue.h>
 #include <boost/asio/ssl/context.hpp>
 
 #include "adapters/coinbase/config.h"
 #include "adapters/coinbase/parse_orders.h"
 #include "adapters/coinbase/rest_client.h"
 #include "adapters/coinbase/user_stream.h"
+#include "adapters/net/venue_queues.h"
 #include "engine/journal/durability.h"
 #include "engine/ports/live_venue.h"
 
@@ -89,10 +89,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   const CoinbaseVenueCounters& counters() const { return counters_; }
   bool stream_live() const { return user_stream_ && user_stream_->live(); }
   // Commands the I/O thread has not handled yet (tests drive the core by hand on it).
-  std::uint64_t commands_pending() const {
-    return commands_sent_.load(std::memory_order_relaxed) -
-           commands_handled_.load(std::memory_order_acquire);
-  }
+  std::uint64_t commands_pending() const { return queues_.pending(); }
 
  private:
   struct Tracked {
@@ -134,7 +131,6 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   bool read_history(std::string& error);
   InstrumentId instrument_of(std::string_view product_id) const;
   void note_failure(const HttpResponse& response);
-  void wake();  // any thread: the I/O thread looks at its flags now
 
   std::unique_ptr<boost::asio::ssl::context> tls_;  // first: outlives the session using it
   const InstrumentRegistry& instruments_;
@@ -147,11 +143,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   std::map<std::string, std::vector<CoinbaseFill>> history_fills_;  // by order id
   std::map<VenueOrderId, std::string> history_order_ids_;
 
-  moodycamel::BlockingConcurrentQueue<OrderCommand> commands_;
-  std::atomic<std::uint64_t> commands_sent_{0};
-  std::atomic<std::uint64_t> commands_handled_{0};
-  moodycamel::BlockingConcurrentQueue<ExecutionEvent> answers_;
-  std::vector<ExecutionEvent> waiting_;
+  VenueQueues queues_;  // commands from the core, answers back
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> key_rotations_{0};

@@ -15,6 +15,7 @@
 #include "adapters/coinbase/parse_market_data.h"
 #include "adapters/coinbase/signer.h"
 #include "adapters/net/backoff.h"
+#include "adapters/net/tls_client.h"
 #include "adapters/net/url.h"
 #include "adapters/net/websocket_client.h"
 #include "engine/logging/log.h"
@@ -27,15 +28,9 @@ namespace {
 
 std::chrono::nanoseconds as_duration(DurationNs ns) { return std::chrono::nanoseconds(ns); }
 
-// Counters written by the I/O thread and read by anyone: relaxed atomics, no locks.
-struct ChannelSlot {
-  std::string name;     // as subscribed: "level2"
-  std::string message;  // as it arrives: "l2_data"
-  std::atomic<std::uint64_t> messages{0};
-  std::atomic<std::uint64_t> bytes{0};
-  std::atomic<std::uint64_t> parse_errors{0};
-  std::atomic<std::uint64_t> records_dropped{0};
-  std::atomic<TimeNs> last_message_ns{0};
+// A channel's counters; `name` as subscribed ("level2").
+struct ChannelSlot : StreamCounters {
+  std::string message;  // the channel as messages name it: "l2_data"
 };
 
 // The "channel" value at the start of a Coinbase message, without parsing it.
@@ -88,15 +83,8 @@ class CoinbaseMarketDataFeed::Impl {
       return false;
     }
     if (!load_key(error)) return false;
-    if (!config_.tls_ca_file.empty()) {
-      boost::system::error_code tls_error;
-      tls_.load_verify_file(config_.tls_ca_file, tls_error);
-      if (tls_error) {
-        error = "market_data.coinbase.tls_ca_file '" + config_.tls_ca_file +
-                "' cannot be loaded: " + tls_error.message();
-        return false;
-      }
-    }
+    if (!add_trusted_ca(tls_, config_.tls_ca_file, "market_data.coinbase.tls_ca_file", error))
+      return false;
     ws_url_ = *ws_url;
     WebSocketTimeouts timeouts{config_.connect_timeout_ns, config_.handshake_timeout_ns,
                                config_.idle_timeout_ns};
@@ -149,17 +137,7 @@ class CoinbaseMarketDataFeed::Impl {
     metrics.snapshots_requested = resubscriptions_.load();
     metrics.snapshots_received = snapshots_received_.load();
     const TimeNs now_ns = clock_.now_ns();
-    for (const auto& slot : channels_) {
-      StreamMetrics stream;
-      stream.name = slot->name;
-      stream.messages = slot->messages.load(std::memory_order_relaxed);
-      stream.bytes = slot->bytes.load(std::memory_order_relaxed);
-      stream.parse_errors = slot->parse_errors.load(std::memory_order_relaxed);
-      stream.records_dropped = slot->records_dropped.load(std::memory_order_relaxed);
-      const TimeNs last = slot->last_message_ns.load(std::memory_order_relaxed);
-      stream.last_message_age_ns = last == 0 ? -1 : std::max<DurationNs>(0, now_ns - last);
-      metrics.streams.push_back(stream);
-    }
+    for (const auto& slot : channels_) metrics.streams.push_back(slot->snapshot(now_ns));
     return metrics;
   }
 
@@ -284,11 +262,7 @@ class CoinbaseMarketDataFeed::Impl {
     if (sink_) sink_(now_ns, frame);
     const std::string_view channel = channel_of(frame);
     ChannelSlot* slot = find_channel(channel);
-    if (slot != nullptr) {
-      slot->messages.fetch_add(1, std::memory_order_relaxed);
-      slot->bytes.fetch_add(frame.size(), std::memory_order_relaxed);
-      slot->last_message_ns.store(now_ns, std::memory_order_relaxed);
-    }
+    if (slot != nullptr) slot->received(frame.size(), now_ns);
     flush_resets(now_ns, FeedResetReason::kRecordsDropped);
 
     padded_.assign(frame.begin(), frame.end());

@@ -47,6 +47,37 @@ tl::expected<element, std::string> parse_root(simdjson::dom::parser& parser, std
   return root;
 }
 
+// A page of `key` (`what` names it in errors): each object read by `read_item`, and the
+// cursor of the next page ("" at the end: has_next false, or no cursor given).
+template <typename T, typename Read>
+tl::expected<std::vector<T>, std::string> read_page(std::string_view body, const char* what,
+                                                    const char* key, std::string& cursor,
+                                                    Read&& read_item) {
+  simdjson::dom::parser parser;
+  auto root = parse_root(parser, body, what);
+  if (!root) return tl::unexpected(root.error());
+  simdjson::dom::array list;
+  if ((*root)[key].get_array().get(list))
+    return tl::unexpected(fmt::format("{}: no \"{}\"", what, key));
+  std::vector<T> items;
+  for (element entry : list) {
+    object item;
+    if (entry.get_object().get(item))
+      return tl::unexpected(fmt::format("{}: an entry that is not an object", what));
+    tl::expected<T, std::string> read = read_item(item);
+    if (!read) return tl::unexpected(fmt::format("{}: {}", what, read.error()));
+    items.push_back(std::move(*read));
+  }
+  cursor.clear();
+  object top;
+  bool has_next = true;
+  if (root->get_object().get(top) == simdjson::SUCCESS) {
+    if (top["has_next"].get_bool().get(has_next) != simdjson::SUCCESS) has_next = true;
+    if (has_next) cursor = text_of(top, "cursor");
+  }
+  return items;
+}
+
 }  // namespace
 
 std::uint64_t id_hash(std::string_view id) {
@@ -130,92 +161,51 @@ tl::expected<CoinbaseOrder, std::string> parse_order(std::string_view body) {
 
 tl::expected<std::vector<CoinbaseOrder>, std::string> parse_order_list(std::string_view body,
                                                                        std::string& cursor) {
-  simdjson::dom::parser parser;
-  auto root = parse_root(parser, body, "order list");
-  if (!root) return tl::unexpected(root.error());
-  simdjson::dom::array list;
-  if ((*root)["orders"].get_array().get(list))
-    return tl::unexpected(std::string("order list: no \"orders\""));
-  std::vector<CoinbaseOrder> orders;
-  for (element entry : list) {
-    object item;
-    if (entry.get_object().get(item))
-      return tl::unexpected(std::string("order list: not an object"));
-    orders.push_back(read_order(item));
-  }
-  bool has_next = false;
-  object top;
-  cursor.clear();
-  if (root->get_object().get(top) == simdjson::SUCCESS &&
-      top["has_next"].get_bool().get(has_next) == simdjson::SUCCESS && has_next)
-    cursor = text_of(top, "cursor");
-  return orders;
+  return read_page<CoinbaseOrder>(
+      body, "order list", "orders", cursor,
+      [](object item) -> tl::expected<CoinbaseOrder, std::string> { return read_order(item); });
 }
 
 tl::expected<std::vector<CoinbaseFill>, std::string> parse_fills(std::string_view body,
                                                                  std::string& cursor) {
-  simdjson::dom::parser parser;
-  auto root = parse_root(parser, body, "fills");
-  if (!root) return tl::unexpected(root.error());
-  simdjson::dom::array list;
-  if ((*root)["fills"].get_array().get(list))
-    return tl::unexpected(std::string("fills: no \"fills\""));
-  std::vector<CoinbaseFill> fills;
-  for (element entry : list) {
-    object item;
-    if (entry.get_object().get(item)) return tl::unexpected(std::string("fills: not an object"));
-    CoinbaseFill fill;
-    fill.trade_id = text_of(item, "trade_id");
-    if (fill.trade_id.empty()) fill.trade_id = text_of(item, "entry_id");
-    fill.order_id = text_of(item, "order_id");
-    fill.product_id = text_of(item, "product_id");
-    fill.side = text_of(item, "side");
-    fill.price = text_of(item, "price");
-    fill.size = text_of(item, "size");
-    fill.commission = text_of(item, "commission");
-    fill.trade_time = text_of(item, "trade_time");
-    fill.maker = text_of(item, "liquidity_indicator") == "MAKER";
-    if (fill.trade_id.empty() || fill.order_id.empty() || fill.price.empty() || fill.size.empty())
-      return tl::unexpected(std::string("fills: a fill without trade_id, order_id, price or size"));
-    if (fill.commission.empty()) fill.commission = "0";
-    fills.push_back(std::move(fill));
-  }
-  object top;
-  cursor.clear();
-  if (root->get_object().get(top) == simdjson::SUCCESS) cursor = text_of(top, "cursor");
-  return fills;
+  return read_page<CoinbaseFill>(
+      body, "fills", "fills", cursor, [](object item) -> tl::expected<CoinbaseFill, std::string> {
+        CoinbaseFill fill;
+        fill.trade_id = text_of(item, "trade_id");
+        if (fill.trade_id.empty()) fill.trade_id = text_of(item, "entry_id");
+        fill.order_id = text_of(item, "order_id");
+        fill.product_id = text_of(item, "product_id");
+        fill.side = text_of(item, "side");
+        fill.price = text_of(item, "price");
+        fill.size = text_of(item, "size");
+        fill.commission = text_of(item, "commission");
+        fill.trade_time = text_of(item, "trade_time");
+        fill.maker = text_of(item, "liquidity_indicator") == "MAKER";
+        if (fill.trade_id.empty() || fill.order_id.empty() || fill.price.empty() ||
+            fill.size.empty()) {
+          return tl::unexpected(std::string("a fill without trade_id, order_id, price or size"));
+        }
+        if (fill.commission.empty()) fill.commission = "0";
+        return fill;
+      });
 }
 
 tl::expected<std::vector<CoinbaseBalance>, std::string> parse_accounts(std::string_view body,
                                                                        std::string& cursor) {
-  simdjson::dom::parser parser;
-  auto root = parse_root(parser, body, "accounts");
-  if (!root) return tl::unexpected(root.error());
-  simdjson::dom::array list;
-  if ((*root)["accounts"].get_array().get(list))
-    return tl::unexpected(std::string("accounts: no \"accounts\""));
-  std::vector<CoinbaseBalance> balances;
-  for (element entry : list) {
-    object item;
-    if (entry.get_object().get(item)) return tl::unexpected(std::string("accounts: not an object"));
-    CoinbaseBalance balance;
-    balance.currency = text_of(item, "currency");
-    object value;
-    if (item["available_balance"].get_object().get(value) == simdjson::SUCCESS)
-      balance.available = text_of(value, "value");
-    if (item["hold"].get_object().get(value) == simdjson::SUCCESS)
-      balance.hold = text_of(value, "value");
-    if (balance.available.empty()) balance.available = "0";
-    if (balance.hold.empty()) balance.hold = "0";
-    balances.push_back(std::move(balance));
-  }
-  bool has_next = false;
-  object top;
-  cursor.clear();
-  if (root->get_object().get(top) == simdjson::SUCCESS &&
-      top["has_next"].get_bool().get(has_next) == simdjson::SUCCESS && has_next)
-    cursor = text_of(top, "cursor");
-  return balances;
+  return read_page<CoinbaseBalance>(
+      body, "accounts", "accounts", cursor,
+      [](object item) -> tl::expected<CoinbaseBalance, std::string> {
+        CoinbaseBalance balance;
+        balance.currency = text_of(item, "currency");
+        object value;
+        if (item["available_balance"].get_object().get(value) == simdjson::SUCCESS)
+          balance.available = text_of(value, "value");
+        if (item["hold"].get_object().get(value) == simdjson::SUCCESS)
+          balance.hold = text_of(value, "value");
+        if (balance.available.empty()) balance.available = "0";
+        if (balance.hold.empty()) balance.hold = "0";
+        return balance;
+      });
 }
 
 tl::expected<std::vector<CoinbaseCancelResult>, std::string> parse_cancel_results(

@@ -73,36 +73,10 @@ std::unique_ptr<MarketDataSettings> read_market_data(ConfigSection& section) {
 bool fetch_coinbase_products(const std::string& rest_url, const std::string& tls_ca_file,
                              const std::vector<std::string>& product_ids, std::string& body,
                              std::string& error) {
-  auto url = parse_url(rest_url);
-  if (!url || (url->scheme != "http" && url->scheme != "https"))
-    return (error = "REST URL " + rest_url + ": not an http(s) URL", false);
-  std::string target = url->target;
-  while (!target.empty() && target.back() == '/') target.pop_back();
-  target += "/api/v3/brokerage/market/products";
+  std::string target = "/api/v3/brokerage/market/products";
   for (std::size_t i = 0; i < product_ids.size(); ++i)
     target += fmt::format("{}product_ids={}", i == 0 ? "?" : "&", product_ids[i]);
-  auto tls = make_client_tls_context(tls_ca_file, error);
-  if (!error.empty()) return false;
-  boost::asio::io_context io;
-  HttpResponse response;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    http_get(io, tls, *url, target, {}, 60 * kNsPerSecond,
-             [&response](HttpResponse answer) { response = std::move(answer); });
-    io.restart();
-    io.run();
-    if (response.transport_failed() || response.status != 429) break;
-    const auto retry = response.header("Retry-After");
-    std::this_thread::sleep_for(
-        std::chrono::seconds(retry ? std::atoll(std::string(*retry).c_str()) : 10));
-  }
-  if (response.transport_failed() || response.status != 200) {
-    error = fmt::format("Coinbase products from {}: {}", rest_url,
-                        response.transport_failed() ? response.error.message()
-                                                    : "HTTP " + std::to_string(response.status));
-    return false;
-  }
-  body = std::move(response.body);
-  return true;
+  return fetch_public(rest_url, target, tls_ca_file, "Coinbase products", 10, body, error);
 }
 
 std::unique_ptr<MarketDataFeed> CoinbaseMarketDataSettings::make_feed(

@@ -3,6 +3,8 @@
 // What every market data feed reports, whatever its venue: its connection state, its counters
 // per stream, and their Prometheus families, `ctl status` fields and closing summary.
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,6 +34,34 @@ struct StreamMetrics {
   std::uint64_t parse_errors = 0;
   std::uint64_t records_dropped = 0;    // queue full
   DurationNs last_message_age_ns = -1;  // -1: nothing received on this connection yet
+};
+
+// One stream's counters, written by the feed's I/O thread and read by any thread: relaxed
+// atomics, no locks.
+struct StreamCounters {
+  std::string name;
+  std::atomic<std::uint64_t> messages{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint64_t> parse_errors{0};
+  std::atomic<std::uint64_t> records_dropped{0};
+  std::atomic<TimeNs> last_message_ns{0};
+
+  void received(std::size_t size, TimeNs now_ns) {
+    messages.fetch_add(1, std::memory_order_relaxed);
+    bytes.fetch_add(size, std::memory_order_relaxed);
+    last_message_ns.store(now_ns, std::memory_order_relaxed);
+  }
+  StreamMetrics snapshot(TimeNs now_ns) const {
+    StreamMetrics stream;
+    stream.name = name;
+    stream.messages = messages.load(std::memory_order_relaxed);
+    stream.bytes = bytes.load(std::memory_order_relaxed);
+    stream.parse_errors = parse_errors.load(std::memory_order_relaxed);
+    stream.records_dropped = records_dropped.load(std::memory_order_relaxed);
+    const TimeNs last = last_message_ns.load(std::memory_order_relaxed);
+    stream.last_message_age_ns = last == 0 ? -1 : std::max<DurationNs>(0, now_ns - last);
+    return stream;
+  }
 };
 
 struct FeedMetrics {

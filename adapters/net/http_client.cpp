@@ -1,10 +1,13 @@
 #include "adapters/net/http_client.h"
 
 #include "adapters/net/beast_response.h"
+#include "adapters/net/http_session.h"
 #include "adapters/net/tls_client.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
+#include <thread>
 #include <variant>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -148,6 +151,40 @@ void http_get(asio::io_context& io, asio::ssl::context& tls, const Url& url,
       std::make_shared<Request>(io, tls, url, target, headers, timeout_ns, std::move(done));
   request->set_body_limit(body_limit);
   request->start();
+}
+
+bool fetch_public(const std::string& rest_url, const std::string& path_and_query,
+                  const std::string& tls_ca_file, const std::string& what, int default_retry_s,
+                  std::string& body, std::string& error) {
+  auto url = parse_url(rest_url);
+  if (!url || (url->scheme != "http" && url->scheme != "https"))
+    return (error = "REST URL " + rest_url + ": not an http(s) URL", false);
+  std::string target = url->target;
+  while (!target.empty() && target.back() == '/') target.pop_back();
+  target += path_and_query;
+  auto tls = make_client_tls_context(tls_ca_file, error);
+  if (!error.empty()) return false;
+  boost::asio::io_context io;
+  HttpResponse response;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    http_get(io, tls, *url, target, {}, 60 * kNsPerSecond,
+             [&response](HttpResponse answer) { response = std::move(answer); });
+    io.restart();
+    io.run();
+    if (response.transport_failed() || response.status != 429) break;
+    // Rate limited: wait as told (Retry-After seconds), then ask again.
+    const auto retry = response.header("Retry-After");
+    std::this_thread::sleep_for(
+        std::chrono::seconds(retry ? std::atoll(std::string(*retry).c_str()) : default_retry_s));
+  }
+  if (response.transport_failed() || response.status != 200) {
+    error = what + " from " + rest_url + ": " +
+            (response.transport_failed() ? response.error.message()
+                                         : "HTTP " + std::to_string(response.status));
+    return false;
+  }
+  body = std::move(response.body);
+  return true;
 }
 
 }  // namespace sigex

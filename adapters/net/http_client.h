@@ -26,4 +26,12 @@ void http_get(boost::asio::io_context& io, boost::asio::ssl::context& tls, const
               DurationNs timeout_ns, std::function<void(HttpResponse)> done,
               std::uint64_t body_limit = 64ULL * 1024 * 1024);
 
+// A public GET, blocking, for start-up reads of a venue's published rules: `path_and_query` on
+// `rest_url` (its own path prefix kept), trusting `tls_ca_file` too when given. A 429 is waited
+// out (Retry-After seconds, else `default_retry_s`), up to 5 attempts. The body of a 200;
+// false with `error` ("<what> from <rest_url>: …") otherwise.
+bool fetch_public(const std::string& rest_url, const std::string& path_and_query,
+                  const std::string& tls_ca_file, const std::string& what, int default_retry_s,
+                  std::string& body, std::string& error);
+
 }  // namespace sigex

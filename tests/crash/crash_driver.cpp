@@ -25,7 +25,7 @@
 #include "engine/logging/log.h"
 #include "engine/oms/account_history.h"
 #include "engine/runtime/engine.h"
-#include "tests/crash/crash_keys.h"
+#include "support/coinbase_keys.h"
 
 namespace sigex {
 namespace {
@@ -118,8 +118,8 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     coinbase_config.create_retry_wait_ns = 20 * kNsPerMs;
     coinbase_config.poll_interval_ns = 20 * kNsPerMs;
     coinbase_config.history_lookback_ns = kNsPerDay;
-    auto signer = CoinbaseSigner::make(Secret(std::string(kCrashDriverKeyName)),
-                                       Secret(std::string(kCrashDriverPrivateKey)), error);
+    auto signer = CoinbaseSigner::make(Secret(std::string(testing::kCdpKeyName)),
+                                       Secret(std::string(testing::kCdpEcPem)), error);
     if (!signer) {
       std::fprintf(stderr, "%s\n", error.c_str());
       return 2;

@@ -22,8 +22,8 @@
 #include <random>
 
 #include "engine/journal/journal.h"
+#include "support/coinbase_keys.h"
 #include "support/test_support.h"
-#include "tests/crash/crash_keys.h"
 #include "tools/coinbase_simulator/trading_simulator.h"
 #include "tools/exchange_simulator/exchange_simulator.h"
 
@@ -167,7 +167,7 @@ class CoinbaseCrashTest : public CrashTest {
  protected:
   void SetUp() override {
     CoinbaseTradingSimulatorOptions options;
-    options.public_keys = {kCrashDriverPublicKey};
+    options.public_keys = {kCdpEcPublicPem};
     options.price = "60000.00";
     options.balances = {{"USD", "100000000"}, {"BTC", "0"}};
     coinbase_ = std::make_unique<CoinbaseTradingSimulator>(options);

@@ -12,6 +12,7 @@
 
 #include "adapters/net/http_session.h"
 #include "engine/core/live_clock.h"
+#include "support/coinbase_keys.h"
 #include "support/test_support.h"
 #include "tools/coinbase_simulator/trading_simulator.h"
 
@@ -20,15 +21,9 @@ namespace {
 
 using namespace sigex::testing;
 
-constexpr const char* kKeyName = "organizations/test-org/apiKeys/trading-key";
-constexpr const char* kEd25519Secret =
-    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
-constexpr const char* kEcPem =
-    "-----BEGIN EC PRIVATE KEY-----\n"
-    "MHcCAQEEIC4Bl1yvQ7K+S8zjNmJjQsswvZNZ6HsEckCGQ2hKldfIoAoGCCqGSM49\n"
-    "AwEHoUQDQgAEcx7wFCU+f88iWr30MMkL9ocKMU0q+p73+mV2SUurTd6GBwuXnYtZ\n"
-    "LkdaKsv4MqXoA9j1XF4UktJBO1CpGKJK5w==\n"
-    "-----END EC PRIVATE KEY-----\n";
+constexpr const char* kKeyName = kCdpKeyName;
+constexpr const char* kEd25519Secret = kCdpEd25519Secret;
+constexpr const char* kEcPem = kCdpEcPem;
 
 std::unique_ptr<CoinbaseSigner> signer(const char* secret) {
   std::string error;

@@ -20,6 +20,7 @@
 #include "engine/core/live_clock.h"
 #include "engine/runtime/engine.h"
 #include "engine/sim/simulated_venue.h"
+#include "support/coinbase_keys.h"
 #include "support/test_support.h"
 #include "tools/coinbase_simulator/market_simulator.h"
 
@@ -28,9 +29,8 @@ namespace {
 
 using namespace sigex::testing;
 
-constexpr const char* kKeyName = "organizations/test-org/apiKeys/test-key";
-constexpr const char* kEd25519Secret =
-    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
+constexpr const char* kKeyName = kCdpKeyName;
+constexpr const char* kEd25519Secret = kCdpEd25519Secret;
 
 Instrument btc_usd() {
   Instrument instrument;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/net/digest.h"
+#include "support/coinbase_keys.h"
 
 namespace sigex {
 namespace {
@@ -14,16 +15,8 @@ namespace {
 constexpr const char* kKeyName =
     "organizations/0b9a1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d/apiKeys/"
     "5f6e7d8c-9b0a-1c2d-3e4f-5a6b7c8d9e0f";
-// RFC 8032 §7.1 test 1: seed ‖ public key, base64, as CDP hands out Ed25519 secrets.
-constexpr const char* kEd25519Secret =
-    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
-// A P-256 key made for this test (SEC 1 PEM, as CDP's ECDSA keys are).
-constexpr const char* kEcPem =
-    "-----BEGIN EC PRIVATE KEY-----\n"
-    "MHcCAQEEIC4Bl1yvQ7K+S8zjNmJjQsswvZNZ6HsEckCGQ2hKldfIoAoGCCqGSM49\n"
-    "AwEHoUQDQgAEcx7wFCU+f88iWr30MMkL9ocKMU0q+p73+mV2SUurTd6GBwuXnYtZ\n"
-    "LkdaKsv4MqXoA9j1XF4UktJBO1CpGKJK5w==\n"
-    "-----END EC PRIVATE KEY-----\n";
+constexpr const char* kEd25519Secret = testing::kCdpEd25519Secret;
+constexpr const char* kEcPem = testing::kCdpEcPem;
 
 std::unique_ptr<CoinbaseSigner> signer(const char* secret) {
   std::string error;

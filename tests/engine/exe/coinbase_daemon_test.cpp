@@ -14,6 +14,7 @@
 #include "adapters/coinbase/signer.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
+#include "support/coinbase_keys.h"
 #include "support/daemon_support.h"
 #include "support/test_support.h"
 #include "tools/coinbase_simulator/market_simulator.h"
@@ -27,9 +28,8 @@ using namespace sigex::testing;
 using namespace std::chrono_literals;
 
 constexpr const char* kTmKey = "tm-coinbase-test-key";
-constexpr const char* kKeyName = "organizations/daemon-test/apiKeys/coinbase";
-constexpr const char* kEd25519Secret =
-    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
+constexpr const char* kKeyName = kCdpKeyName;
+constexpr const char* kEd25519Secret = kCdpEd25519Secret;
 
 class CoinbaseWorld {
  public:
