@@ -14,6 +14,7 @@
 #include "adapters/binance/parse_market_data.h"
 #include "adapters/net/backoff.h"
 #include "adapters/net/http_client.h"
+#include "adapters/net/io_thread.h"
 #include "adapters/net/tls_client.h"
 #include "adapters/net/url.h"
 #include "adapters/net/websocket_client.h"
@@ -46,7 +47,6 @@ class BinanceMarketDataFeed::Impl {
       : config_(std::move(config)),
         instruments_(instruments),
         clock_(clock),
-        tls_(asio::ssl::context::tls_client),
         reconnect_timer_(io_),
         watchdog_timer_(io_),
         snapshot_retry_timer_(io_),
@@ -102,14 +102,7 @@ class BinanceMarketDataFeed::Impl {
               on_closed(step, e);
             }},
         timeouts);
-    work_.emplace(io_.get_executor());
-    // The system trust store is read on the I/O thread, before its first connection: parsing
-    // it takes tens of milliseconds the caller need not wait for.
-    thread_ = std::thread([this] {
-      tls_.set_default_verify_paths();
-      io_.run();
-    });
-    asio::post(io_, [this] {
+    thread_.start([this] {
       connect();
       arm_watchdog();
     });
@@ -117,17 +110,13 @@ class BinanceMarketDataFeed::Impl {
   }
 
   void stop() {
-    if (!thread_.joinable()) return;
-    asio::post(io_, [this] {
+    thread_.stop([this] {
       state_.store(FeedState::kStopped);
       if (websocket_) websocket_->close();
       reconnect_timer_.cancel();
       watchdog_timer_.cancel();
       snapshot_retry_timer_.cancel();
-      work_.reset();
-      io_.stop();
     });
-    thread_.join();
   }
 
   void request_resync(InstrumentId instrument) {
@@ -390,10 +379,9 @@ class BinanceMarketDataFeed::Impl {
   BinanceMarketDataConfig config_;
   const InstrumentRegistry& instruments_;
   const Clock& clock_;
-  asio::io_context io_;
-  asio::ssl::context tls_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::thread thread_;
+  IoThread thread_;  // first: the timers and clients below use its io_context
+  asio::io_context& io_ = thread_.io();
+  asio::ssl::context& tls_ = thread_.tls();
   asio::steady_timer reconnect_timer_;
   asio::steady_timer watchdog_timer_;
   asio::steady_timer snapshot_retry_timer_;

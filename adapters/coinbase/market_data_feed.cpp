@@ -15,6 +15,7 @@
 #include "adapters/coinbase/parse_market_data.h"
 #include "adapters/coinbase/signer.h"
 #include "adapters/net/backoff.h"
+#include "adapters/net/io_thread.h"
 #include "adapters/net/tls_client.h"
 #include "adapters/net/url.h"
 #include "adapters/net/websocket_client.h"
@@ -50,7 +51,6 @@ class CoinbaseMarketDataFeed::Impl {
        EventQueue<InboundEvent>& queue, const Clock& clock)
       : config_(std::move(config)),
         clock_(clock),
-        tls_(asio::ssl::context::tls_client),
         reconnect_timer_(io_),
         watchdog_timer_(io_),
         backoff_(config_.backoff_initial_ns, config_.backoff_max_ns,
@@ -96,12 +96,7 @@ class CoinbaseMarketDataFeed::Impl {
               on_closed(step, e);
             }},
         timeouts);
-    work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] {
-      tls_.set_default_verify_paths();
-      io_.run();
-    });
-    asio::post(io_, [this] {
+    thread_.start([this] {
       connect();
       arm_watchdog();
     });
@@ -109,16 +104,12 @@ class CoinbaseMarketDataFeed::Impl {
   }
 
   void stop() {
-    if (!thread_.joinable()) return;
-    asio::post(io_, [this] {
+    thread_.stop([this] {
       state_.store(FeedState::kStopped);
       if (websocket_) websocket_->close();
       reconnect_timer_.cancel();
       watchdog_timer_.cancel();
-      work_.reset();
-      io_.stop();
     });
-    thread_.join();
   }
 
   void request_resync(InstrumentId instrument) {
@@ -404,10 +395,9 @@ class CoinbaseMarketDataFeed::Impl {
 
   CoinbaseMarketDataConfig config_;
   const Clock& clock_;
-  asio::io_context io_;
-  asio::ssl::context tls_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::thread thread_;
+  IoThread thread_;  // first: the timers and clients below use its io_context
+  asio::io_context& io_ = thread_.io();
+  asio::ssl::context& tls_ = thread_.tls();
   asio::steady_timer reconnect_timer_;
   asio::steady_timer watchdog_timer_;
   Url ws_url_;
