@@ -5,6 +5,7 @@
 // composition root's (the feed is handed key sources and loads them at start()).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "adapters/net/timeouts.h"
@@ -12,6 +13,8 @@
 #include "engine/core/time.h"
 
 namespace sigex {
+
+class CoinbaseSigner;
 
 struct CoinbaseMarketDataConfig {
   std::string ws_url = "wss://advanced-trade-ws.coinbase.com";
@@ -25,6 +28,9 @@ struct CoinbaseMarketDataConfig {
   SecretSource key_name{"coinbase-api-key", "", "SIGEX_COINBASE_API_KEY", "Coinbase API key name"};
   SecretSource private_key{"coinbase-api-secret", "", "SIGEX_COINBASE_API_SECRET",
                            "Coinbase API private key"};
+  // The key, once read (the daemon reads it before it clears key variables from the
+  // environment); null: the feed reads the sources above itself at start().
+  std::shared_ptr<const CoinbaseSigner> signer;
   DurationNs connect_timeout_ns = 10 * kNsPerSecond;
   DurationNs handshake_timeout_ns = 10 * kNsPerSecond;
   DurationNs idle_timeout_ns = 30 * kNsPerSecond;  // websocket ping probe, then close

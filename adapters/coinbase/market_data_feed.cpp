@@ -45,6 +45,30 @@ std::string_view channel_of(std::string_view frame) {
 
 }  // namespace
 
+std::optional<std::shared_ptr<const CoinbaseSigner>> load_subscription_key(
+    const CoinbaseMarketDataConfig& config, std::string& error) {
+  auto name = load_secret(config.key_name);
+  auto key = load_secret(config.private_key);
+  if (!name && !key) {
+    log_info("market data: Coinbase subscriptions without a JWT (no CDP key configured)");
+    return std::nullopt;
+  }
+  if (!name || !key) {
+    error = "[market_data.coinbase]: " + (name ? key.error() : name.error()) +
+            " (a CDP key needs both its name and its private key)";
+    return std::nullopt;
+  }
+  std::shared_ptr<const CoinbaseSigner> signer =
+      CoinbaseSigner::make(std::move(name->secret), key->secret, error);
+  if (!signer) {
+    error = "[market_data.coinbase]: " + key->origin + ": " + error;
+    return std::nullopt;
+  }
+  log_info("market data: Coinbase subscriptions signed with the {} key from {}",
+           jwt_algorithm(signer->kind()), name->origin);
+  return signer;
+}
+
 class CoinbaseMarketDataFeed::Impl {
  public:
   Impl(CoinbaseMarketDataConfig config, const InstrumentRegistry& instruments,
@@ -147,24 +171,13 @@ class CoinbaseMarketDataFeed::Impl {
   }
 
   bool load_key(std::string& error) {
-    auto name = load_secret(config_.key_name);
-    auto key = load_secret(config_.private_key);
-    if (!name && !key) {
-      log_info("market data: Coinbase subscriptions without a JWT (no CDP key configured)");
+    if (config_.signer) {
+      signer_ = config_.signer;
       return true;
     }
-    if (!name || !key) {
-      error = "[market_data.coinbase]: " + (name ? key.error() : name.error()) +
-              " (a CDP key needs both its name and its private key)";
-      return false;
-    }
-    signer_ = CoinbaseSigner::make(std::move(name->secret), key->secret, error);
-    if (!signer_) {
-      error = "[market_data.coinbase]: " + key->origin + ": " + error;
-      return false;
-    }
-    log_info("market data: Coinbase subscriptions signed with the {} key from {}",
-             jwt_algorithm(signer_->kind()), name->origin);
+    auto signer = load_subscription_key(config_, error);
+    if (!signer) return error.empty();
+    signer_ = std::move(*signer);
     return true;
   }
 
@@ -402,7 +415,7 @@ class CoinbaseMarketDataFeed::Impl {
   asio::steady_timer watchdog_timer_;
   Url ws_url_;
   std::unique_ptr<WebSocketClient> websocket_;
-  std::unique_ptr<CoinbaseSigner> signer_;
+  std::shared_ptr<const CoinbaseSigner> signer_;
   Backoff backoff_;
   CoinbaseParser parser_;
   EventQueue<InboundEvent>::Producer producer_;

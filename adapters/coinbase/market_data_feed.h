@@ -18,10 +18,12 @@
 // reset once the queue has room: the I/O thread never blocks.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/coinbase/config.h"
+#include "adapters/coinbase/signer.h"
 #include "adapters/net/feed_metrics.h"
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
@@ -30,6 +32,12 @@
 #include "engine/queue/event_queue.h"
 
 namespace sigex {
+
+// The CDP key that signs subscriptions, from the config's sources: nullopt with an empty
+// `error` when none is configured (subscriptions go without a JWT), with `error` when one is
+// configured but unusable (the sources are named, never the key).
+std::optional<std::shared_ptr<const CoinbaseSigner>> load_subscription_key(
+    const CoinbaseMarketDataConfig& config, std::string& error);
 
 class CoinbaseMarketDataFeed final : public MarketDataFeed {
  public:

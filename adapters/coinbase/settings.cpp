@@ -82,7 +82,20 @@ bool fetch_coinbase_products(const std::string& rest_url, const std::string& tls
 std::unique_ptr<MarketDataFeed> CoinbaseMarketDataSettings::make_feed(
     const InstrumentRegistry& instruments, EventQueue<InboundEvent>& queue,
     const Clock& clock) const {
-  return std::make_unique<CoinbaseMarketDataFeed>(config, instruments, queue, clock);
+  CoinbaseMarketDataConfig feed_config = config;
+  if (signer_) feed_config.signer = signer_;
+  return std::make_unique<CoinbaseMarketDataFeed>(feed_config, instruments, queue, clock);
+}
+
+bool CoinbaseMarketDataSettings::load_keys(std::string& error) const {
+  auto signer = load_subscription_key(config, error);
+  if (!signer) return error.empty();
+  signer_ = std::move(*signer);
+  return true;
+}
+
+std::vector<std::string> CoinbaseMarketDataSettings::key_environment() const {
+  return {config.key_name.env, config.private_key.env};
 }
 
 bool CoinbaseMarketDataSettings::complete_instruments(std::vector<Instrument>& instruments,

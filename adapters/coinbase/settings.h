@@ -25,8 +25,13 @@ class CoinbaseMarketDataSettings final : public MarketDataSettings {
                             std::string& error) const override;
   bool list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
                     std::string& error) const override;
+  bool load_keys(std::string& error) const override;
+  std::vector<std::string> key_environment() const override;
 
   CoinbaseMarketDataConfig config;
+
+ private:
+  mutable std::shared_ptr<const CoinbaseSigner> signer_;  // load_keys()
 };
 
 class CoinbaseExecutionSettings final : public ExecutionSettings {

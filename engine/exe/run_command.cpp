@@ -551,7 +551,8 @@ int Daemon::run() {
     return 1;
   }
   for (const auto& instrument : instrument_list) instruments_.add(instrument);
-  const bool venue_started = start_venue(error) && prepare_webhook(error);
+  const bool venue_started =
+      start_venue(error) && prepare_webhook(error) && config_.market_data.feed->load_keys(error);
   // Every key is read by now: none stays in the environment (/proc/<pid>/environ).
   for (const SecretSource* source :
        {&config_.execution.api_key, &config_.execution.api_secret, &config_.token_metrics.api_key,
@@ -559,6 +560,8 @@ int Daemon::run() {
         &config_.webhook.next_secret}) {
     scrub_environment_variable(source->env);
   }
+  for (const std::string& name : config_.market_data.feed->key_environment())
+    scrub_environment_variable(name);
   if (!venue_started || !reconcile(error) || !start_service_endpoints(error) ||
       !start_feeds(error)) {
     log_error("{}; sigex exits (status 1) without trading", error);

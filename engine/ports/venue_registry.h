@@ -56,6 +56,14 @@ class MarketDataSettings {
             "base_asset and quote_asset in [[instruments]]";
     return false;
   }
+  // Reads the keys the feed signs with (if it has any), before the composition root removes
+  // key variables from the environment; false with `error` when a configured key is unusable.
+  virtual bool load_keys(std::string& error) const {
+    (void)error;
+    return true;
+  }
+  // The environment variables those keys may come from (removed once every key is read).
+  virtual std::vector<std::string> key_environment() const { return {}; }
   // Every symbol of `kind` the venue lists now (a [universe] selects from them).
   virtual bool list_symbols(InstrumentKind kind, std::vector<VenueSymbol>& symbols,
                             std::string& error) const {

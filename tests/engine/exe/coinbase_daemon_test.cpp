@@ -37,13 +37,15 @@ class CoinbaseWorld {
     CoinbaseMarketSimulatorOptions market;
     market.update_interval_us = 2000;
     market.heartbeat_interval_us = 200'000;
+    std::string key_error;
+    auto signer = CoinbaseSigner::make(Secret(std::string(kKeyName)),
+                                       Secret(std::string(kEd25519Secret)), key_error);
+    // Live: the market data subscriptions must carry a JWT of the key too.
+    if (live_) market.public_keys = {signer->public_key_pem()};
     market_ = std::make_unique<CoinbaseMarketSimulator>(market);
     std::string error;
     if (!market_->start(error)) throw std::runtime_error(error);
     CoinbaseTradingSimulatorOptions trading;
-    std::string key_error;
-    auto signer = CoinbaseSigner::make(Secret(std::string(kKeyName)),
-                                       Secret(std::string(kEd25519Secret)), key_error);
     trading.public_keys = {signer->public_key_pem()};
     trading.price = "30000.00";
     trading_ = std::make_unique<CoinbaseTradingSimulator>(trading);
@@ -101,9 +103,9 @@ token_symbol = "BTC"
 ws_url = "{ws}"
 rest_url = "http://127.0.0.1:{market_port}"
 api_key_credential = ""
-api_key_env = ""
+api_key_env = "{market_key_env}"
 api_secret_credential = ""
-api_secret_env = ""
+api_secret_env = "{market_secret_env}"
 {execution}
 [venue.simulated]
 order_latency_us = 5000
@@ -141,7 +143,9 @@ enabled = false
         fmt::arg("state", (directory.path() / "state").string()),
         fmt::arg("mode", live_ ? "live" : "paper"), fmt::arg("socket", control_socket_),
         fmt::arg("ws", market_->url()), fmt::arg("market_port", market_->port()),
-        fmt::arg("execution", execution), fmt::arg("tm", tm_->base_url()));
+        fmt::arg("execution", execution), fmt::arg("tm", tm_->base_url()),
+        fmt::arg("market_key_env", live_ ? "SIGEX_COINBASE_API_KEY" : ""),
+        fmt::arg("market_secret_env", live_ ? "SIGEX_COINBASE_API_SECRET" : ""));
   }
 
   std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
@@ -234,6 +238,13 @@ TEST(CoinbaseDaemon, ALiveSessionBuysOnceOnCoinbaseAndARestartPlacesNothingTwice
     EXPECT_NE(status.out.find(R"("venues": {"market_data": "coinbase", "orders": "coinbase"})"),
               std::string::npos)
         << status.out;
+    // The keys came from the environment: read (the market data subscriptions were signed
+    // with them) and then removed from it.
+    EXPECT_EQ(world.market_->jwt_refusals(), 0u);
+    const std::string environ = read_file(fmt::format("/proc/{}/environ", daemon->pid()));
+    EXPECT_FALSE(environ.empty());
+    EXPECT_EQ(environ.find(kEd25519Secret), std::string::npos);
+    EXPECT_EQ(environ.find(kKeyName), std::string::npos);
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
     const std::string log = daemon->stderr_text();
