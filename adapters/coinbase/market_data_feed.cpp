@@ -15,6 +15,7 @@
 #include "adapters/coinbase/parse_market_data.h"
 #include "adapters/coinbase/signer.h"
 #include "adapters/net/backoff.h"
+#include "adapters/net/digest.h"
 #include "adapters/net/io_thread.h"
 #include "adapters/net/tls_client.h"
 #include "adapters/net/url.h"
@@ -288,6 +289,16 @@ class CoinbaseMarketDataFeed::Impl {
     if (!parsed) {
       if (frame.find("\"type\":\"error\"") != std::string_view::npos) {
         log_warn("market data: Coinbase refused a request: {:.300}", frame);
+        if (signer_ && frame.find("authentication") != std::string_view::npos) {
+          // The key was revoked or replaced: the public channels need no JWT, so market data
+          // goes on without one rather than not at all.
+          log_warn(
+              "market data: Coinbase refused the JWT of CDP key {}; subscribing without "
+              "one from now on (the public channels need none); check the key",
+              fingerprint(signer_->key_name()));
+          signer_.reset();
+          return reconnect(0);
+        }
       } else if (slot != nullptr && parsed.error().code != Errc::kUnknownInstrument) {
         const auto errors = slot->parse_errors.fetch_add(1, std::memory_order_relaxed);
         if ((errors & (errors + 1)) == 0) {

@@ -114,7 +114,7 @@ class CoinbaseMarketSimulator::Impl {
   }
 
   std::atomic<std::uint64_t> messages_sent{0}, connections{0}, subscribes{0}, unsubscribes{0},
-      snapshots_sent{0}, jwt_refusals{0}, updates{0};
+      snapshots_sent{0}, jwt_refusals{0}, updates{0}, signed_subscribes{0};
 
  private:
   struct Book {
@@ -175,8 +175,10 @@ class CoinbaseMarketSimulator::Impl {
     return next;
   }
 
+  // A subscribe without a JWT is accepted (the public channels need none); one with a JWT
+  // must be signed by a registered key (when any is), unexpired and without a uri claim.
   bool jwt_valid(std::string_view token) {
-    if (options_.public_keys.empty()) return true;
+    if (token.empty() || options_.public_keys.empty()) return true;
     for (const auto& key : options_.public_keys) {
       std::string header, claims, error;
       if (!verify_jwt(token, key, header, claims, error)) continue;
@@ -233,6 +235,7 @@ class CoinbaseMarketSimulator::Impl {
     }
     if (type == "subscribe") {
       ++subscribes;
+      if (!token.empty()) ++signed_subscribes;
       state.subscribed_any = true;
       for (const auto& product : products) state.channels[name].insert(product);
     } else if (type == "unsubscribe") {
@@ -438,6 +441,9 @@ std::uint64_t CoinbaseMarketSimulator::snapshots_sent() const {
   return impl_->snapshots_sent.load();
 }
 std::uint64_t CoinbaseMarketSimulator::jwt_refusals() const { return impl_->jwt_refusals.load(); }
+std::uint64_t CoinbaseMarketSimulator::signed_subscribes() const {
+  return impl_->signed_subscribes.load();
+}
 std::uint64_t CoinbaseMarketSimulator::updates() const { return impl_->updates.load(); }
 std::map<std::string, std::string> CoinbaseMarketSimulator::book(std::string_view product_id,
                                                                  bool bids) const {

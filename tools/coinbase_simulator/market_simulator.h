@@ -10,8 +10,9 @@
 //    Coinbase closes one after 5 s;
 //  * every message carries the connection's sequence_num (0, 1, 2, ...), heartbeats carry
 //    heartbeat_counter;
-//  * when public keys are registered, a subscribe must carry a JWT signed by one of them, not
-//    expired, without a uri claim; otherwise an {"type":"error"} answer;
+//  * a subscribe may carry no JWT (the public channels need none); one that carries a JWT
+//    must have it signed by a registered key (when any is), unexpired, without a uri claim;
+//    otherwise an {"type":"error","message":"authentication failure"} answer;
 //  * the market is a seeded random walk of each product's book (updates with absolute
 //    new_quantity, "0" removing a level), ticker after each update and trades at the touch.
 //  * GET /api/v3/brokerage/market/products: each product's trading rules (quote increment
@@ -76,7 +77,8 @@ class CoinbaseMarketSimulator {
   std::uint64_t unsubscribes() const;
   std::uint64_t snapshots_sent() const;
   std::uint64_t jwt_refusals() const;
-  std::uint64_t updates() const;  // level2 updates generated
+  std::uint64_t signed_subscribes() const;  // subscribes accepted with a valid JWT
+  std::uint64_t updates() const;            // level2 updates generated
   // The book of a product as the simulator holds it now: price text -> size text, per side.
   std::map<std::string, std::string> book(std::string_view product_id, bool bids) const;
 

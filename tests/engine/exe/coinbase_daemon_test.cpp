@@ -241,6 +241,7 @@ TEST(CoinbaseDaemon, ALiveSessionBuysOnceOnCoinbaseAndARestartPlacesNothingTwice
     // The keys came from the environment: read (the market data subscriptions were signed
     // with them) and then removed from it.
     EXPECT_EQ(world.market_->jwt_refusals(), 0u);
+    EXPECT_GE(world.market_->signed_subscribes(), 4u);
     const std::string environ = read_file(fmt::format("/proc/{}/environ", daemon->pid()));
     EXPECT_FALSE(environ.empty());
     EXPECT_EQ(environ.find(kEd25519Secret), std::string::npos);
