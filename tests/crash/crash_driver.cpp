@@ -155,8 +155,9 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   risk.max_orders_total = 0;
   risk.max_fills = 0;
   Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
-  engine.set_resolution_policy(
-      {recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2, recv_window_ns + 500 * kNsPerMs});
+  // Coinbase: no resend while a create could still be accepted (its JWT's lifetime).
+  engine.set_resolution_policy({recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2,
+                                coinbase ? recv_window_ns + 500 * kNsPerMs : 500 * kNsPerMs});
   const Side side = usdm ? Side::kSell : Side::kBuy;
   engine.add_strategy(std::make_unique<StepTrader>(steps, side, engine.orders()));
   std::set<std::string, std::less<>> known = journal->acknowledged_orders();
