@@ -639,17 +639,27 @@ void CoinbaseExecutionVenue::poll_open_orders() {
                   (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
   if (tracked_.empty()) return;
   ++counters_.polls;
-  std::vector<std::pair<std::string, Tracked>> open(tracked_.begin(), tracked_.end());
-  for (const auto& [client_id, tracked] : open) {
-    if (tracked.order_id.empty()) continue;
+  // What to ask, taken first: emit_order() changes tracked_ (final orders leave it). Only the
+  // ids are copied, not each order's set of trades handed on.
+  struct Open {
+    std::string client_id;
+    std::string order_id;
+    InstrumentId instrument;
+  };
+  std::vector<Open> open;
+  for (const auto& [client_id, tracked] : tracked_) {
+    if (!tracked.order_id.empty())
+      open.push_back({client_id, tracked.order_id, tracked.instrument});
+  }
+  for (const Open& entry : open) {
     bool refused = false;
     const HttpResponse response =
-        rest_->get(std::string(kOrders) + "/historical/" + tracked.order_id, refused);
+        rest_->get(std::string(kOrders) + "/historical/" + entry.order_id, refused);
     note_failure(response);
     if (refused || response.transport_failed() || response.status != 200) continue;
     const auto order = parse_order(response.body);
     ClientOrderId id;
-    if (order && id.assign(client_id)) emit_order(*order, tracked.instrument, id);
+    if (order && id.assign(entry.client_id)) emit_order(*order, entry.instrument, id);
   }
 }
 
