@@ -180,7 +180,7 @@ class BinanceMarketDataFeed::Impl {
     for (auto& slot : streams_) slot->last_message_ns.store(0, std::memory_order_relaxed);
     log_info("market data: subscribed to {} streams at {}", names_.size(), config_.ws_url);
     // Every book restarts with this connection: the core invalidates and asks for snapshots.
-    for (InstrumentId id = 0; id < reset_pending_.size(); ++id) owe_reset(id);
+    for (const Instrument& instrument : instruments_.all()) owe_reset(instrument.id);
     flush_resets(now_ns, FeedResetReason::kSubscribed);
   }
 

@@ -76,6 +76,7 @@ class CoinbaseMarketDataFeed::Impl {
        EventQueue<InboundEvent>& queue, const Clock& clock)
       : config_(std::move(config)),
         clock_(clock),
+        instruments_(instruments),
         reconnect_timer_(io_),
         watchdog_timer_(io_),
         backoff_(config_.backoff_initial_ns, config_.backoff_max_ns,
@@ -210,9 +211,9 @@ class CoinbaseMarketDataFeed::Impl {
     // Every book restarts with this connection; the level2 subscription below brings each
     // product's snapshot, so the core's resync requests until then ask for nothing new.
     const TimeNs now_ns = clock_.now_ns();
-    for (InstrumentId id = 0; id < reset_pending_.size(); ++id) {
-      owe_reset(id);
-      resubscribing_[id] = config_.level2;
+    for (const Instrument& instrument : instruments_.all()) {
+      owe_reset(instrument.id);
+      resubscribing_[instrument.id] = config_.level2;
     }
     flush_resets(now_ns, FeedResetReason::kSubscribed);
     acknowledged_ = 0;
@@ -353,7 +354,7 @@ class CoinbaseMarketDataFeed::Impl {
       if (!streaming) continue;  // asked once every subscription is acknowledged
       resync_pending_[id].store(false);
       resubscribing_[id] = true;
-      products.push_back(products_[id]);
+      products.emplace_back(instruments_.get(id).symbol.view());
     }
     if (products.empty()) return;
     resubscriptions_.fetch_add(products.size());
@@ -373,7 +374,7 @@ class CoinbaseMarketDataFeed::Impl {
     websocket_->abort();
     state_.store(FeedState::kBackingOff);
     // The books stop being kept from now: untradeable until the next connection's snapshots.
-    for (InstrumentId id = 0; id < reset_pending_.size(); ++id) owe_reset(id);
+    for (const Instrument& instrument : instruments_.all()) owe_reset(instrument.id);
     flush_resets(clock_.now_ns(), FeedResetReason::kSubscribed);
     ++reconnects_;
     reconnect_timer_.expires_after(as_duration(delay_ns));
@@ -419,7 +420,8 @@ class CoinbaseMarketDataFeed::Impl {
 
   CoinbaseMarketDataConfig config_;
   const Clock& clock_;
-  IoThread thread_;  // first: the timers and clients below use its io_context
+  const InstrumentRegistry& instruments_;  // this venue's view: all() lists its products
+  IoThread thread_;                        // first: the timers and clients below use its io_context
   asio::io_context& io_ = thread_.io();
   asio::ssl::context& tls_ = thread_.tls();
   asio::steady_timer reconnect_timer_;
@@ -434,7 +436,7 @@ class CoinbaseMarketDataFeed::Impl {
   std::vector<char> padded_;
   std::vector<std::unique_ptr<ChannelSlot>> channels_;
   std::vector<std::string> names_;
-  std::vector<std::string> products_;  // by instrument id
+  std::vector<std::string> products_;  // every product subscribed
   std::vector<std::atomic<bool>> resync_pending_;
   std::vector<bool> resubscribing_;  // I/O thread: asked for a snapshot, none arrived yet
   std::vector<bool> reset_pending_;

@@ -25,6 +25,7 @@ std::string_view to_string(InstrumentKind kind) {
 }
 
 InstrumentId InstrumentRegistry::add(Instrument instrument) {
+  SIGEX_CHECK(!view_, "adding to a venue's view of the instruments");
   SIGEX_CHECK(instruments_.size() < kNoInstrument, "too many instruments");
   SIGEX_CHECK(find_by_symbol(instrument.symbol.view(), instrument.kind) == nullptr,
               "duplicate symbol");
@@ -57,9 +58,19 @@ const Instrument* InstrumentRegistry::find_by_symbol(std::string_view symbol) co
   return spot != nullptr ? spot : find_by_symbol(symbol, InstrumentKind::kPerpetual);
 }
 
+InstrumentRegistry InstrumentRegistry::view(std::string_view name, std::size_t venue_count) const {
+  InstrumentRegistry view;
+  view.instruments_ = instruments_;
+  view.view_ = true;
+  for (const Instrument& instrument : all()) {
+    if (instrument.served_by(name, venue_count)) view.listed_.push_back(instrument);
+  }
+  return view;
+}
+
 const Instrument* InstrumentRegistry::find_by_symbol(std::string_view symbol,
                                                      InstrumentKind kind) const {
-  for (const auto& instrument : instruments_) {
+  for (const auto& instrument : all()) {
     if (instrument.kind == kind && equal_ignoring_case(instrument.symbol.view(), symbol)) {
       return &instrument;
     }
@@ -68,7 +79,7 @@ const Instrument* InstrumentRegistry::find_by_symbol(std::string_view symbol,
 }
 
 const Instrument* InstrumentRegistry::find_by_token(TokenId token_id) const {
-  for (const auto& instrument : instruments_) {
+  for (const auto& instrument : all()) {
     if (instrument.token_id == token_id) return &instrument;
   }
   return nullptr;

@@ -19,6 +19,7 @@ using InstrumentId = std::uint16_t;  // dense index into the registry
 using TokenId = std::int64_t;        // Token Metrics TOKEN_ID
 using Symbol = FixedString<20>;      // exchange symbol, e.g. "BTCUSDT"
 using AssetCode = FixedString<12>;   // e.g. "BTC", "USDT"
+using VenueName = FixedString<15>;   // a registered venue type, e.g. "binance", "coinbase"
 
 inline constexpr InstrumentId kNoInstrument = 0xFFFF;
 
@@ -54,6 +55,9 @@ struct Instrument {
   TokenId token_id = 0;    // Token Metrics TOKEN_ID; 0 = not mapped
   AssetCode token_symbol;  // Token Metrics TOKEN_SYMBOL, e.g. "BTC"
   InstrumentKind kind = InstrumentKind::kSpot;
+  // The venue whose market data feed quotes it and whose account trades it ([[instruments]]
+  // venue). Empty: the configuration's only venue.
+  VenueName venue;
   // Perpetuals only: the leverage set on the venue at start-up, and the venue's brackets
   // (ascending notional caps). A fixed array keeps the record trivially copyable (the input
   // log stores instruments as bytes).
@@ -62,6 +66,11 @@ struct Instrument {
   std::array<MarginBracket, kMaxMarginBrackets> bracket_table{};
 
   bool is_perpetual() const { return kind == InstrumentKind::kPerpetual; }
+  // Whether `name` (one of `venue_count` configured venues of its role) serves this instrument:
+  // the one it names, or, when it names none, the only one there is.
+  bool served_by(std::string_view name, std::size_t venue_count) const {
+    return venue.empty() ? venue_count == 1 : venue.view() == name;
+  }
   // Configured by symbol alone: tick and step sizes, limits and assets still to come from the
   // venue's published trading rules (see adapters/binance/instrument_rules.h).
   bool awaits_venue_rules() const { return tick_size.raw == 0; }
@@ -85,10 +94,19 @@ class InstrumentRegistry {
   const Instrument* find_by_symbol(std::string_view symbol, InstrumentKind kind) const;
   const Instrument* find_by_token(TokenId token_id) const;
   std::size_t size() const { return instruments_.size(); }
-  const std::vector<Instrument>& all() const { return instruments_; }
+  // Every instrument, or in a venue's view only that venue's.
+  const std::vector<Instrument>& all() const { return view_ ? listed_ : instruments_; }
+
+  // What one venue's feed or account sees of this registry: all() and the find_*() lookups
+  // hold only the instruments `name` serves (Instrument::served_by), while ids, get() and
+  // size() stay the whole registry's, so records and arrays indexed by id need no
+  // translation. Views cannot add().
+  InstrumentRegistry view(std::string_view name, std::size_t venue_count) const;
 
  private:
-  std::vector<Instrument> instruments_;
+  std::vector<Instrument> instruments_;  // indexed by id
+  std::vector<Instrument> listed_;       // a view's instruments
+  bool view_ = false;
 };
 
 }  // namespace sigex

@@ -60,7 +60,32 @@ void read_logging(ConfigSection section, LogConfig& logging) {
 
 // kind = "spot" | "perpetual"; for perpetuals the leverage set on the venue, the risk limit on
 // leverage and the venue's leverage brackets ([[instruments.brackets]], ascending).
+// The registered venue type called `name`, or null with the list of names in `names`.
+const VenueType* find_venue_type(std::string_view name, std::string& names) {
+  const VenueType* found = nullptr;
+  for (const VenueType* type : venue_types()) {
+    names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", type->name);
+    if (type->name == name) found = type;
+  }
+  return found;
+}
+
+// venue = "<name>": one of the registered venue types (checked against the configured feeds
+// and accounts once every section is read).
+void read_instrument_venue(ConfigSection& section, Instrument& instrument) {
+  std::string venue;
+  section.text("venue", venue);
+  if (venue.empty()) return;
+  std::string names;
+  if (find_venue_type(venue, names) == nullptr) {
+    section.error("venue", "expected one of " + names);
+    return;
+  }
+  instrument.venue.assign(venue);
+}
+
 void read_instrument_kind(ConfigSection& section, Instrument& instrument, int& max_leverage) {
+  read_instrument_venue(section, instrument);
   std::string kind = "spot";
   section.text("kind", kind);
   if (kind == "perpetual") {
@@ -333,38 +358,29 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.finish();
 }
 
-// The first registered venue whose [market_data.<venue>] table is present (Binance's defaults
-// when none is: a bare [market_data] means Binance).
-const VenueType* market_data_venue(ConfigSection& section) {
-  const VenueType* chosen = nullptr;
-  for (const VenueType* type : venue_types()) {
-    if (!section.has(std::string(type->name))) continue;
-    if (chosen != nullptr) {
-      section.error(std::string(type->name),
-                    fmt::format("one market data venue per configuration ([market_data.{}] "
-                                "is configured already)",
-                                chosen->name));
-      continue;
-    }
-    chosen = type;
-  }
-  return chosen != nullptr ? chosen : venue_types().front();
-}
-
+// Every registered venue whose [market_data.<venue>] table is present, in the registry's order
+// (Binance's defaults when none is: a bare [market_data] means Binance). Each is one feed.
 void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
   market_data.present = section.present();
   std::int64_t capacity = static_cast<std::int64_t>(market_data.queue_capacity);
   section.integer("queue_capacity", capacity, 1024, 1 << 24);
   market_data.queue_capacity = static_cast<std::size_t>(capacity);
-  const VenueType* venue = market_data_venue(section);
-  ConfigSection venue_section = section.child(std::string(venue->name));
-  market_data.feed = venue->read_market_data(venue_section);
-  // A snapshot enters the queue in one piece.
-  if (market_data.queue_capacity < market_data.feed->largest_snapshot_records()) {
-    section.error("queue_capacity",
-                  fmt::format("must be at least {} (the largest depth snapshot of "
-                              "[market_data.{}], 2 records per level, and room for the stream)",
-                              market_data.feed->largest_snapshot_records(), venue->name));
+  std::vector<const VenueType*> venues;
+  for (const VenueType* type : venue_types()) {
+    if (section.has(std::string(type->name))) venues.push_back(type);
+  }
+  if (venues.empty()) venues.push_back(venue_types().front());
+  for (const VenueType* venue : venues) {
+    ConfigSection venue_section = section.child(std::string(venue->name));
+    market_data.feeds.push_back(venue->read_market_data(venue_section));
+    // A snapshot enters the queue in one piece.
+    const std::size_t largest = market_data.feeds.back()->largest_snapshot_records();
+    if (market_data.queue_capacity < largest) {
+      section.error("queue_capacity",
+                    fmt::format("must be at least {} (the largest depth snapshot of "
+                                "[market_data.{}], 2 records per level, and room for the stream)",
+                                largest, venue->name));
+    }
   }
   section.finish();
 }
@@ -606,22 +622,14 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   section.finish();
 }
 
-void read_execution(ConfigSection section, AppConfig& config) {
-  ExecutionConfig& execution = config.execution;
-  execution.enabled = section.present();
-  section.text("venue", execution.venue);
-  const VenueType* venue = nullptr;
-  std::string names;
-  for (const VenueType* type : venue_types()) {
-    names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", type->name);
-    if (type->name == execution.venue) venue = type;
-  }
-  if (venue == nullptr) {
-    section.error("venue", "expected one of " + names);
-    venue = venue_types().front();
-  }
-  execution.api_key = venue->default_api_key;
-  execution.api_secret = venue->default_api_secret;
+// Where one account's keys are, and the venue's own keys, from `section`: [execution] for the
+// only account, [execution.<venue>] for each of several.
+AccountConfig read_account(ConfigSection& section, const VenueType& venue,
+                           const std::string& config_path) {
+  AccountConfig account;
+  account.venue = std::string(venue.name);
+  account.api_key = venue.default_api_key;
+  account.api_secret = venue.default_api_secret;
   for (const char* forbidden : {"api_key", "api_secret", "secret"}) {
     if (section.has(forbidden)) {
       section.error(forbidden,
@@ -629,18 +637,64 @@ void read_execution(ConfigSection section, AppConfig& config) {
                     "LoadCredential=), *_file (mode 0600) or *_env");
     }
   }
-  section.text("api_key_credential", execution.api_key.credential);
-  section.text("api_key_file", execution.api_key.file);
-  execution.api_key.file = resolve_path(config.path, execution.api_key.file);
-  section.text("api_key_env", execution.api_key.env);
-  section.text("api_secret_credential", execution.api_secret.credential);
-  section.text("api_secret_file", execution.api_secret.file);
-  execution.api_secret.file = resolve_path(config.path, execution.api_secret.file);
-  section.text("api_secret_env", execution.api_secret.env);
-  execution.settings = venue->read_execution(section);
+  section.text("api_key_credential", account.api_key.credential);
+  section.text("api_key_file", account.api_key.file);
+  account.api_key.file = resolve_path(config_path, account.api_key.file);
+  section.text("api_key_env", account.api_key.env);
+  section.text("api_secret_credential", account.api_secret.credential);
+  section.text("api_secret_file", account.api_secret.file);
+  account.api_secret.file = resolve_path(config_path, account.api_secret.file);
+  section.text("api_secret_env", account.api_secret.env);
+  account.settings = venue.read_execution(section);
+  return account;
+}
+
+void read_execution(ConfigSection section, AppConfig& config) {
+  ExecutionConfig& execution = config.execution;
+  execution.enabled = section.present();
+  std::vector<std::string> several;
+  section.text_list("venues", several);
+  if (!several.empty()) {
+    if (section.has("venue")) section.error("venue", "give venue or venues, not both");
+    for (std::size_t i = 0; i < several.size(); ++i) {
+      std::string names;
+      const VenueType* venue = find_venue_type(several[i], names);
+      if (venue == nullptr) {
+        section.error("venues", fmt::format("\"{}\": expected one of {}", several[i], names));
+        continue;
+      }
+      if (std::find(several.begin(), several.begin() + static_cast<std::ptrdiff_t>(i),
+                    several[i]) != several.begin() + static_cast<std::ptrdiff_t>(i)) {
+        section.error("venues", fmt::format("\"{}\" is listed twice", several[i]));
+        continue;
+      }
+      ConfigSection table = section.child(several[i]);
+      if (!table.present()) {
+        section.error("venues",
+                      fmt::format("\"{}\" needs an [execution.{}] table (where its keys are)",
+                                  several[i], several[i]));
+      }
+      execution.accounts.push_back(read_account(table, *venue, config.path));
+      table.finish();
+    }
+  } else if (execution.enabled) {
+    std::string name = "binance", names;
+    section.text("venue", name);
+    const VenueType* venue = find_venue_type(name, names);
+    if (venue == nullptr) {
+      section.error("venue", "expected one of " + names);
+      venue = venue_types().front();
+    }
+    execution.accounts.push_back(read_account(section, *venue, config.path));
+  }
 
   ResolutionPolicy& resolution = config.resolution;
-  resolution.recv_window_ns = execution.settings->recv_window_ns();
+  // Several accounts share one OMS: its policy waits for the most lenient venue.
+  if (!execution.accounts.empty()) resolution.recv_window_ns = 0;
+  for (const AccountConfig& account : execution.accounts) {
+    resolution.recv_window_ns =
+        std::max(resolution.recv_window_ns, account.settings->recv_window_ns());
+  }
   section.milliseconds("settle_ms", resolution.settle_ns, 0, 600'000);
   section.milliseconds("lookup_retry_ms", resolution.retry_ns, 10, 600'000);
   section.integer("not_found_confirmations", resolution.not_found_confirmations, 1, 100);
@@ -790,6 +844,54 @@ void complete_from_snapshots(AppConfig& config, ConfigErrors& errors) {
   }
 }
 
+// Every instrument is quoted by one configured feed and, when there are live accounts, traded
+// by one that trades its kind. An instrument names its venue when there are several.
+void check_instrument_venues(const AppConfig& config, ConfigErrors& errors) {
+  const auto names = [](const auto& list, auto venue_of) {
+    std::string text;
+    for (const auto& item : list)
+      text += fmt::format("{}\"{}\"", text.empty() ? "" : ", ", venue_of(item));
+    return text;
+  };
+  std::vector<Instrument> checked = config.instruments;
+  if (config.universe.present) checked.push_back(config.universe.terms);
+  for (const Instrument& instrument : checked) {
+    const std::string what = instrument.symbol.empty()
+                                 ? std::string("[universe]")
+                                 : fmt::format("[[instruments]] {}", instrument.symbol.view());
+    if (config.market_data.present && config.market_data.feed_for(instrument) == nullptr) {
+      errors.add(fmt::format(
+          "{}: {}: {}", config.path, what,
+          instrument.venue.empty()
+              ? fmt::format(
+                    "give venue = one of {} (several market data venues are configured)",
+                    names(config.market_data.feeds, [](const auto& feed) { return feed->venue(); }))
+              : fmt::format("venue = \"{}\" has no [market_data.{}] table", instrument.venue.view(),
+                            instrument.venue.view())));
+    }
+    if (!config.execution.enabled || config.execution.accounts.empty()) continue;
+    const AccountConfig* account = config.execution.account_for(instrument);
+    if (account == nullptr) {
+      errors.add(fmt::format(
+          "{}: {}: {}", config.path, what,
+          instrument.venue.empty()
+              ? fmt::format("give venue = one of {} (several [execution] venues are configured)",
+                            names(config.execution.accounts,
+                                  [](const AccountConfig& a) { return a.venue; }))
+              : fmt::format("venue = \"{}\" is not one of the [execution] venues",
+                            instrument.venue.view())));
+      continue;
+    }
+    if (!account->settings->trades(instrument.kind)) {
+      errors.add(fmt::format(
+          "{}: {} is {}, which [execution] venue = \"{}\" does not trade ({})", config.path, what,
+          instrument.is_perpetual() ? "a perpetual" : "spot", account->venue,
+          instrument.is_perpetual() ? "perpetuals trade on venue = \"binance_usdm\""
+                                    : "spot trades on venue = \"binance\" or \"coinbase\""));
+    }
+  }
+}
+
 AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors,
                           ConfigUse use) {
   AppConfig config;
@@ -815,18 +917,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_execution(root.child("execution"), config);
   read_strategies(root.child("strategy"), config);
   root.finish();
-  if (config.execution.enabled && config.execution.settings) {
-    // One execution venue per daemon: every instrument must be of the kind it trades.
-    for (const auto& instrument : config.instruments) {
-      if (config.execution.settings->trades(instrument.kind)) continue;
-      errors.add(fmt::format(
-          "{}: [[instruments]] {} is {}, which [execution] venue = \"{}\" does not trade ({})",
-          path, instrument.symbol.view(), instrument.is_perpetual() ? "a perpetual" : "spot",
-          config.execution.venue,
-          instrument.is_perpetual() ? "perpetuals trade on venue = \"binance_usdm\""
-                                    : "spot trades on venue = \"binance\""));
-    }
-  }
+  check_instrument_venues(config, errors);
   if (config.service.mode == RunMode::kLive && !config.execution.enabled) {
     errors.add(path +
                ": [service] mode = \"live\" needs an [execution] section (the exchange and where "

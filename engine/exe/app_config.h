@@ -60,10 +60,27 @@ struct BacktestConfig {
 };
 
 struct MarketDataConfig {
-  bool present = false;                            // the file has a [market_data] section
-  std::shared_ptr<const MarketDataSettings> feed;  // [market_data.<venue>] (the registry's venues)
+  bool present = false;  // the file has a [market_data] section
+  // One feed per [market_data.<venue>] table, in the venue registry's order (Binance's
+  // defaults when there is none). Each quotes the instruments it serves (Instrument::venue).
+  std::vector<std::shared_ptr<const MarketDataSettings>> feeds;
   std::size_t queue_capacity =
       8'192;  // inbound records per producer; must hold a whole depth snapshot
+
+  // The feed of `venue`, or null.
+  const MarketDataSettings* feed(std::string_view venue) const {
+    for (const auto& settings : feeds) {
+      if (settings->venue() == venue) return settings.get();
+    }
+    return nullptr;
+  }
+  // The feed that quotes `instrument`, or null.
+  const MarketDataSettings* feed_for(const Instrument& instrument) const {
+    for (const auto& settings : feeds) {
+      if (instrument.served_by(settings->venue(), feeds.size())) return settings.get();
+    }
+    return nullptr;
+  }
 };
 
 // [service]: how `sigex run` behaves as a long-running daemon.
@@ -87,15 +104,30 @@ struct ServiceConfig {
   bool allow_core_dumps = false;
 };
 
-// [execution] in the configuration file: the live venue and where its keys are. Keys are never
-// part of the file, only where to find them. How the OMS resolves unknown outcomes is read
-// from the same section into AppConfig::resolution.
-struct ExecutionConfig {
-  bool enabled = false;
+// One live account: the venue, where its keys are and its own settings. Keys are never part
+// of the file, only where to find them.
+struct AccountConfig {
   std::string venue = "binance";
   SecretSource api_key;  // defaults from the venue's type
   SecretSource api_secret;
   std::shared_ptr<const ExecutionSettings> settings;  // the venue's own keys
+};
+
+// [execution] in the configuration file: the live accounts. One venue (venue = "binance", its
+// keys in [execution] itself) or several (venues = ["binance", "coinbase"], each in its own
+// [execution.<venue>] table). How the OMS resolves unknown outcomes is read from [execution]
+// into AppConfig::resolution.
+struct ExecutionConfig {
+  bool enabled = false;
+  std::vector<AccountConfig> accounts;  // at least one when enabled
+
+  // The account that trades `instrument`, or null.
+  const AccountConfig* account_for(const Instrument& instrument) const {
+    for (const AccountConfig& account : accounts) {
+      if (instrument.served_by(account.venue, accounts.size())) return &account;
+    }
+    return nullptr;
+  }
 };
 
 struct AppConfig {

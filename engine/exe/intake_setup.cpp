@@ -50,27 +50,41 @@ std::string token_cache_path(const AppConfig& config) {
 bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>& instruments,
                                std::string& error) {
   if (config.universe.present) {
-    if (!config.market_data.feed) {
+    const MarketDataSettings* feed = config.market_data.feed_for(config.universe.terms);
+    if (feed == nullptr) {
       error = "[universe] needs a [market_data.<venue>] section to list the venue's symbols";
       return false;
     }
     std::vector<VenueSymbol> listed;
-    if (!config.market_data.feed->list_symbols(config.universe.terms.kind, listed, error) ||
+    if (!feed->list_symbols(config.universe.terms.kind, listed, error) ||
         !expand_universe(config.universe, listed, config.engine.cash_asset, instruments, error))
       return false;
   }
-  const bool needed =
-      std::any_of(instruments.begin(), instruments.end(),
-                  [](const Instrument& instrument) { return instrument.awaits_venue_rules(); });
-  if (!needed) return true;
-  if (!config.market_data.feed) {
-    error =
-        "[[instruments]] configured by symbol alone need a [market_data.<venue>] section to "
-        "ask the venue for their rules";
+  // Each feed's venue completes the instruments it quotes.
+  for (const auto& feed : config.market_data.feeds) {
+    std::vector<std::size_t> positions;
+    std::vector<Instrument> awaiting;
+    for (std::size_t i = 0; i < instruments.size(); ++i) {
+      if (!instruments[i].awaits_venue_rules() ||
+          config.market_data.feed_for(instruments[i]) != feed.get())
+        continue;
+      positions.push_back(i);
+      awaiting.push_back(instruments[i]);
+    }
+    if (awaiting.empty()) continue;
+    if (!feed->complete_instruments(awaiting, config.engine.cash_asset, error)) return false;
+    for (std::size_t i = 0; i < positions.size(); ++i) instruments[positions[i]] = awaiting[i];
+  }
+  const auto left = std::find_if(instruments.begin(), instruments.end(),
+                                 [](const Instrument& i) { return i.awaits_venue_rules(); });
+  if (left != instruments.end()) {
+    error = fmt::format(
+        "[[instruments]] {} is configured by symbol alone: it needs a [market_data.<venue>] "
+        "section to ask the venue for its rules",
+        left->symbol.view());
     return false;
   }
-  return config.market_data.feed->complete_instruments(instruments, config.engine.cash_asset,
-                                                       error);
+  return true;
 }
 
 bool rank_universe(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,

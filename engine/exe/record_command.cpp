@@ -13,6 +13,7 @@
 #include "engine/book/order_book.h"
 #include "engine/core/live_clock.h"
 #include "engine/exe/intake_setup.h"
+#include "engine/exe/venue_sets.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
@@ -61,10 +62,11 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     log_error("{}", error);
     return 1;
   }
-  EventQueue<InboundEvent> queue(config.market_data.queue_capacity, 2);
-  const std::unique_ptr<MarketDataFeed> feed_owner =
-      config.market_data.feed->make_feed(instruments, queue, clock);
-  MarketDataFeed& feed = *feed_owner;
+  // Producers: the market data feeds and the Token Metrics poller. Every venue's frames go
+  // into the one recording (a backtest tells them apart by their shape).
+  EventQueue<InboundEvent> queue(config.market_data.queue_capacity,
+                                 FeedSet::producers(config.market_data) + 1);
+  FeedSet feed(config.market_data, instruments, queue, clock);
   feed.set_frame_sink(
       [&recorder](TimeNs time_ns, std::string_view frame) { recorder.record(time_ns, frame); });
   if (!feed.start(error)) {

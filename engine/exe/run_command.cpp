@@ -39,6 +39,7 @@
 #include "engine/exe/intake_setup.h"
 #include "engine/exe/session_core.h"
 #include "engine/exe/trading_state_command.h"
+#include "engine/exe/venue_sets.h"
 #include "engine/health/watchdog.h"
 #include "engine/logging/log.h"
 #include "engine/oms/account_history.h"
@@ -92,7 +93,18 @@ struct CoreCall {
 class Daemon final : private ConsoleHost {
  public:
   Daemon(const AppConfig& config, const RunOptions& options)
-      : config_(config), options_(options), notifier_(ServiceNotifier::from_environment()) {}
+      : config_(config), options_(options), notifier_(ServiceNotifier::from_environment()) {
+    for (const auto& feed : config_.market_data.feeds) {
+      market_data_venues_ += (market_data_venues_.empty() ? "" : ", ") + std::string(feed->venue());
+    }
+    if (config_.service.mode != RunMode::kLive || config_.execution.accounts.empty()) {
+      order_venues_ = "simulated";
+    }
+    for (const AccountConfig& account : config_.execution.accounts) {
+      if (config_.service.mode != RunMode::kLive) break;
+      order_venues_ += (order_venues_.empty() ? "" : ", ") + account.venue;
+    }
+  }
 
   int run();
 
@@ -135,14 +147,9 @@ class Daemon final : private ConsoleHost {
     return {feed_.get(),    poller_.get(),       live_venue_.get(),
             webhook_.get(), market_data_venue(), order_venue()};
   }
-  std::string_view market_data_venue() const {
-    return config_.market_data.feed ? config_.market_data.feed->venue() : std::string_view();
-  }
-  std::string_view order_venue() const {
-    return config_.service.mode == RunMode::kLive && config_.execution.settings
-               ? config_.execution.settings->venue()
-               : std::string_view("simulated");
-  }
+  // "binance" or "binance, coinbase".
+  std::string_view market_data_venue() const { return market_data_venues_; }
+  std::string_view order_venue() const { return order_venues_; }
   // [signals.webhook]: its secrets and inbox, before any key leaves the environment.
   bool prepare_webhook(std::string& error);
   bool start_webhook(std::string& error);
@@ -167,8 +174,8 @@ class Daemon final : private ConsoleHost {
   InstrumentRegistry instruments_;
   TokenMetricsIntake intake_;
 
-  // Exactly one venue: the Binance adapter (live) or the simulated exchange (paper).
-  std::unique_ptr<LiveVenue> live_venue_;
+  // Exactly one venue: the live accounts (live) or the simulated exchange (paper).
+  std::unique_ptr<AccountSet> live_venue_;
   std::unique_ptr<SimulatedVenue> paper_venue_;
   ExecutionVenue* venue_ = nullptr;
 
@@ -179,7 +186,7 @@ class Daemon final : private ConsoleHost {
   std::unique_ptr<InputHousekeeper> housekeeper_;  // compresses and prunes <state_dir>/inputs
   std::unique_ptr<InputLogWriter> input_log_;
   std::unique_ptr<EventQueue<InboundEvent>> queue_;
-  std::unique_ptr<MarketDataFeed> feed_;
+  std::unique_ptr<FeedSet> feed_;
   std::unique_ptr<SignalPoller> poller_;
   std::shared_ptr<KeySet> webhook_secrets_;
   std::unique_ptr<WebhookInbox> webhook_inbox_;
@@ -197,8 +204,12 @@ class Daemon final : private ConsoleHost {
   std::condition_variable watchdog_wake_;
   bool watchdog_stop_ = false;
 
-  std::string venue_key_origin_;    // where the exchange API key in use came from
-  std::string venue_secret_print_;  // the fingerprint of its secret (a reload compares it)
+  std::string market_data_venues_;  // what status and metrics call the feeds and the venue
+  std::string order_venues_;
+  // Per live account: where the API key in use came from, and the fingerprint of its secret
+  // (a reload compares it).
+  std::vector<std::string> venue_key_origins_;
+  std::vector<std::string> venue_secret_prints_;
   std::atomic<TimeNs> last_market_event_ns_{0};
   std::atomic<TimeNs> ready_since_ns_{0};
   TimeNs started_ns_ = 0;
@@ -226,24 +237,27 @@ bool Daemon::start_venue(std::string& error) {
     error = "mode = \"live\" needs an [execution] section (the exchange and where its keys are)";
     return false;
   }
-  auto api_key = load_secret(execution.api_key);
-  if (!api_key) {
-    error = api_key.error();
-    return false;
+  std::vector<VenueKeys> keys;
+  for (const AccountConfig& account : execution.accounts) {
+    auto api_key = load_secret(account.api_key);
+    if (!api_key) {
+      error = api_key.error();
+      return false;
+    }
+    auto api_secret = load_secret(account.api_secret);
+    if (!api_secret) {
+      error = api_secret.error();
+      return false;
+    }
+    log_info("{} API key {} from {}, signing key from {}", account.venue,
+             fingerprint(api_key->secret), api_key->origin, api_secret->origin);
+    venue_key_origins_.push_back(api_key->origin);
+    venue_secret_prints_.push_back(fingerprint(api_secret->secret));
+    keys.push_back({std::move(api_key->secret), std::move(api_secret->secret)});
   }
-  auto api_secret = load_secret(execution.api_secret);
-  if (!api_secret) {
-    error = api_secret.error();
-    return false;
-  }
-  log_info("{} API key {} from {}, signing key from {}", execution.venue,
-           fingerprint(api_key->secret), api_key->origin, api_secret->origin);
-  venue_key_origin_ = api_key->origin;
-  venue_secret_print_ = fingerprint(api_secret->secret);
   phase("checking the exchange clock skew, trading rules, balances and open orders");
-  live_venue_ = execution.settings->make_venue(
-      instruments_, {std::move(api_key->secret), std::move(api_secret->secret)}, clock_,
-      journal_->watermark(), error);
+  live_venue_ = AccountSet::make(execution, instruments_, std::move(keys), clock_,
+                                 journal_->watermark(), error);
   if (!live_venue_) return false;
   live_venue_->set_wire_latency(&metrics_.decision_to_wire);
   if (!live_venue_->start(error)) return false;
@@ -467,9 +481,10 @@ bool Daemon::reconcile(std::string& error) {
 
 bool Daemon::start_feeds(std::string& error) {
   phase("connecting the market data and signal feeds");
-  // Producers: the market data feed, the Token Metrics poller, the webhook.
-  queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity, 3);
-  feed_ = config_.market_data.feed->make_feed(instruments_, *queue_, clock_);
+  // Producers: the market data feeds, the Token Metrics poller, the webhook.
+  queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity,
+                                                      FeedSet::producers(config_.market_data) + 2);
+  feed_ = std::make_unique<FeedSet>(config_.market_data, instruments_, *queue_, clock_);
   core_.engine->set_market_data_control(feed_.get());
   if (!feed_->start(error)) return false;
   // Token Metrics polling starts once every instrument has a price (check_ready): a signal
@@ -551,17 +566,22 @@ int Daemon::run() {
     return 1;
   }
   for (const auto& instrument : instrument_list) instruments_.add(instrument);
-  const bool venue_started =
-      start_venue(error) && prepare_webhook(error) && config_.market_data.feed->load_keys(error);
+  bool venue_started = start_venue(error) && prepare_webhook(error);
+  for (const auto& feed : config_.market_data.feeds)
+    venue_started = venue_started && feed->load_keys(error);
   // Every key is read by now: none stays in the environment (/proc/<pid>/environ).
   for (const SecretSource* source :
-       {&config_.execution.api_key, &config_.execution.api_secret, &config_.token_metrics.api_key,
-        &config_.token_metrics.next_api_key, &config_.webhook.secret,
-        &config_.webhook.next_secret}) {
+       {&config_.token_metrics.api_key, &config_.token_metrics.next_api_key,
+        &config_.webhook.secret, &config_.webhook.next_secret}) {
     scrub_environment_variable(source->env);
   }
-  for (const std::string& name : config_.market_data.feed->key_environment())
-    scrub_environment_variable(name);
+  for (const AccountConfig& account : config_.execution.accounts) {
+    scrub_environment_variable(account.api_key.env);
+    scrub_environment_variable(account.api_secret.env);
+  }
+  for (const auto& feed : config_.market_data.feeds) {
+    for (const std::string& name : feed->key_environment()) scrub_environment_variable(name);
+  }
   if (!venue_started || !reconcile(error) || !start_service_endpoints(error) ||
       !start_feeds(error)) {
     log_error("{}; sigex exits (status 1) without trading", error);
@@ -854,34 +874,40 @@ void Daemon::reload_venue_keys(const ExecutionConfig& execution, std::string& re
   auto from_environment_only = [](const SecretSource& source) {
     return source.credential.empty() && source.file.empty();
   };
-  if (from_environment_only(execution.api_key) && from_environment_only(execution.api_secret))
-    return;
-  auto api_key = load_secret(execution.api_key);
-  auto api_secret = load_secret(execution.api_secret);
-  if (!api_key || !api_secret) {
-    const std::string error = !api_key ? api_key.error() : api_secret.error();
-    log_error("reload: {}; the exchange keys in use are kept", error);
-    problems += (problems.empty() ? "" : "; ") + error;
-    return;
+  // The accounts are the ones started with: a reload changes keys, never venues.
+  for (std::size_t i = 0; i < live_venue_->size() && i < execution.accounts.size(); ++i) {
+    const AccountConfig& account = execution.accounts[i];
+    if (account.venue != live_venue_->venue(i)) continue;
+    if (from_environment_only(account.api_key) && from_environment_only(account.api_secret))
+      continue;
+    LiveVenue& venue = live_venue_->account(i);
+    const std::string which = live_venue_->size() == 1 ? "exchange" : account.venue;
+    auto api_key = load_secret(account.api_key);
+    auto api_secret = load_secret(account.api_secret);
+    if (!api_key || !api_secret) {
+      const std::string error = !api_key ? api_key.error() : api_secret.error();
+      log_error("reload: {}; the {} keys in use are kept", error, which);
+      problems += (problems.empty() ? "" : "; ") + error;
+      continue;
+    }
+    const std::string secret_print = fingerprint(api_secret->secret);
+    if (fingerprint(api_key->secret) == venue.key_fingerprint() &&
+        secret_print == venue_secret_prints_[i]) {
+      reloaded += fmt::format(", the {} keys (unchanged)", which);
+      continue;
+    }
+    std::string error;
+    const std::string origin = api_key->origin;
+    if (!venue.rotate_keys({std::move(api_key->secret), std::move(api_secret->secret)}, error)) {
+      log_error("reload: the new {} signing key cannot be used: {}; the keys in use are kept",
+                which, error);
+      problems += (problems.empty() ? "" : "; ") + error;
+      continue;
+    }
+    venue_key_origins_[i] = origin;
+    venue_secret_prints_[i] = secret_print;
+    reloaded += fmt::format(", the {} keys (rotated to {})", which, venue.key_fingerprint());
   }
-  const std::string secret_print = fingerprint(api_secret->secret);
-  if (fingerprint(api_key->secret) == live_venue_->key_fingerprint() &&
-      secret_print == venue_secret_print_) {
-    reloaded += ", the exchange keys (unchanged)";
-    return;
-  }
-  std::string error;
-  const std::string origin = api_key->origin;
-  if (!live_venue_->rotate_keys({std::move(api_key->secret), std::move(api_secret->secret)},
-                                error)) {
-    log_error("reload: the new exchange signing key cannot be used: {}; the keys in use are kept",
-              error);
-    problems += (problems.empty() ? "" : "; ") + error;
-    return;
-  }
-  venue_key_origin_ = origin;
-  venue_secret_print_ = secret_print;
-  reloaded += ", the exchange keys (rotated to " + live_venue_->key_fingerprint() + ")";
 }
 
 void Daemon::watchdog_thread() {
@@ -966,8 +992,10 @@ DaemonStatus Daemon::status() const {
   }
   describe_core(s, *core_.engine, core_.signal_gate.get(), config_.engine.cash_asset);
   if (live_venue_) {
-    s.keys.push_back({std::string(config_.execution.venue) + " API key", "current",
-                      live_venue_->key_fingerprint(), venue_key_origin_, true});
+    for (std::size_t i = 0; i < live_venue_->size(); ++i) {
+      s.keys.push_back({live_venue_->venue(i) + " API key", "current",
+                        live_venue_->account(i).key_fingerprint(), venue_key_origins_[i], true});
+    }
     s.keys_retiring += live_venue_->keys_retiring();
   }
   return s;

@@ -16,7 +16,7 @@ namespace {
 
 // The header pins the layout: a file is read only by a build with the same record sizes.
 constexpr char kMagic[8] = {'S', 'I', 'G', 'E', 'X', 'I', 'N', '1'};
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2;  // 2: instruments name their venue
 constexpr std::uint8_t kRunStartRecord = 1;
 constexpr std::uint8_t kControlRecord = 4;
 constexpr std::uint8_t kRunEndRecord = 5;

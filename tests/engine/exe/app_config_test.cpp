@@ -94,7 +94,7 @@ TEST(AppConfig, RecordingConfigsAreValid) {
   const AppConfig defaults =
       load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/record-binance.toml", errors);
   const auto* binance =
-      dynamic_cast<const BinanceMarketDataSettings*>(defaults.market_data.feed.get());
+      dynamic_cast<const BinanceMarketDataSettings*>(defaults.market_data.feeds.at(0).get());
   ASSERT_NE(binance, nullptr) << "[market_data.binance] is read by the Binance venue type";
   EXPECT_EQ(binance->config.ws_url, BinanceMarketDataConfig{}.ws_url);
   EXPECT_EQ(binance->config.reconnect_after_ns, BinanceMarketDataConfig{}.reconnect_after_ns);
@@ -216,8 +216,8 @@ TEST(AppConfig, VenuesAreReadThroughTheRegistry) {
   ConfigErrors errors;
   const AppConfig config = load_app_config_text(base, path, errors);
   ASSERT_TRUE(errors.empty()) << errors.messages().front();
-  ASSERT_NE(config.market_data.feed, nullptr);
-  EXPECT_EQ(config.market_data.feed->venue(), "binance");
+  ASSERT_EQ(config.market_data.feeds.size(), 1u);
+  EXPECT_EQ(config.market_data.feeds.front()->venue(), "binance");
 
   ConfigErrors unknown_venue;
   load_app_config_text(base + "\n[execution]\nvenue = \"kraken\"\n", path, unknown_venue);
@@ -297,14 +297,15 @@ TEST(AppConfig, ExecutionConfigIsValidAndMatchesTheDefaults) {
   const BinanceExecutionConfig defaults;
   EXPECT_TRUE(config.execution.enabled);
   const auto* settings =
-      dynamic_cast<const BinanceExecutionSettings*>(config.execution.settings.get());
+      dynamic_cast<const BinanceExecutionSettings*>(config.execution.accounts.at(0).settings.get());
   ASSERT_NE(settings, nullptr);
   const BinanceExecutionConfig& binance = settings->config;
   EXPECT_EQ(binance.rest.rest_url, defaults.rest.rest_url);
   EXPECT_EQ(binance.ws_api_url, defaults.ws_api_url);
   EXPECT_EQ(binance.rest.recv_window_ns, defaults.rest.recv_window_ns);
   EXPECT_EQ(binance.poll_interval_ns, defaults.poll_interval_ns);
-  EXPECT_EQ(config.execution.api_secret.env, binance_venue_type().default_api_secret.env);
+  EXPECT_EQ(config.execution.accounts.at(0).api_secret.env,
+            binance_venue_type().default_api_secret.env);
   const ResolutionPolicy& policy = config.resolution;
   EXPECT_EQ(policy.recv_window_ns, 5 * kNsPerSecond);
   EXPECT_EQ(policy.settle_ns, 5 * kNsPerSecond);
@@ -465,9 +466,10 @@ TEST(AppConfigPerpetuals, TheExecutionVenueMustTradeEachInstrumentsKind) {
     const AppConfig config =
         load_app_config(std::string(SIGEX_SOURCE_DIR) + "/config/" + name, errors);
     ASSERT_TRUE(errors.empty()) << name << ": " << errors.messages().front();
-    EXPECT_EQ(config.execution.venue, "binance_usdm");
-    EXPECT_TRUE(config.execution.settings->trades(InstrumentKind::kPerpetual));
-    EXPECT_FALSE(config.execution.settings->trades(InstrumentKind::kSpot));
+    ASSERT_EQ(config.execution.accounts.size(), 1u);
+    EXPECT_EQ(config.execution.accounts[0].venue, "binance_usdm");
+    EXPECT_TRUE(config.execution.accounts[0].settings->trades(InstrumentKind::kPerpetual));
+    EXPECT_FALSE(config.execution.accounts[0].settings->trades(InstrumentKind::kSpot));
   }
   const std::string usdm = bundled("run-live-usdm.toml");
   const std::string spot = bundled("run-live.toml");
@@ -523,6 +525,78 @@ TEST(AppConfigPerpetuals, EachMistakeIsNamed) {
   EXPECT_NE(problems_of(replace(perp, "[[backtest.inputs]]\npath",
                                 "[[backtest.inputs]]\nmarket = \"coin\"\npath"))
                 .find("market: expected \"spot\" or \"usdm\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sigex
+
+namespace sigex {
+namespace {
+
+// Several venues in one configuration: a feed per [market_data.<venue>] table, an account per
+// [execution.<venue>] table, and every instrument served by exactly one of each.
+TEST(AppConfigVenues, InstrumentsOfBinanceAndCoinbaseShareOneConfiguration) {
+  const std::string text = bundled("run-live-multi-venue.toml");
+  ConfigErrors errors;
+  const AppConfig config = load_app_config_text(
+      text, std::string(SIGEX_SOURCE_DIR) + "/config/run-live-multi-venue.toml", errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  ASSERT_EQ(config.market_data.feeds.size(), 2u);
+  EXPECT_EQ(config.market_data.feeds[0]->venue(), "binance");
+  EXPECT_EQ(config.market_data.feeds[1]->venue(), "coinbase");
+  ASSERT_EQ(config.execution.accounts.size(), 2u);
+  EXPECT_EQ(config.execution.accounts[1].api_key.env, "SIGEX_COINBASE_API_KEY");
+  // The OMS waits for the most lenient venue: a Coinbase JWT lives 120 s.
+  EXPECT_EQ(config.resolution.recv_window_ns, 120 * kNsPerSecond);
+  for (const Instrument& instrument : config.instruments) {
+    const MarketDataSettings* feed = config.market_data.feed_for(instrument);
+    const AccountConfig* account = config.execution.account_for(instrument);
+    ASSERT_NE(feed, nullptr) << instrument.symbol.view();
+    ASSERT_NE(account, nullptr) << instrument.symbol.view();
+    EXPECT_EQ(feed->venue(), instrument.venue.view());
+    EXPECT_EQ(account->venue, instrument.venue.view());
+  }
+  // Views of the registry: each venue lists its own, ids stay the registry's.
+  const InstrumentRegistry registry = build_registry(config);
+  const InstrumentRegistry coinbase = registry.view("coinbase", 2);
+  ASSERT_EQ(coinbase.all().size(), 1u);
+  EXPECT_EQ(coinbase.all()[0].symbol.view(), "BTC-USDT");
+  EXPECT_EQ(coinbase.size(), registry.size());
+  EXPECT_EQ(coinbase.get(0).symbol.view(), registry.get(0).symbol.view());
+  EXPECT_EQ(coinbase.find_by_symbol("ETHUSDT"), nullptr);
+  EXPECT_NE(registry.view("binance", 2).find_by_symbol("ETHUSDT"), nullptr);
+
+  const auto replace = [](std::string from_text, const std::string& from, const std::string& to) {
+    const auto at = from_text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return from_text.replace(at, from.size(), to);
+  };
+  // An instrument that names no venue when there are several.
+  EXPECT_NE(problems_of(replace(text, "venue = \"coinbase\"\n", ""))
+                .find("[[instruments]] BTC-USDT: give venue = one of \"binance\", \"coinbase\" "
+                      "(several market data venues are configured)"),
+            std::string::npos)
+      << problems_of(replace(text, "venue = \"coinbase\"\n", ""));
+  // A venue without a feed, or without an account.
+  EXPECT_NE(problems_of(replace(text, "venue = \"coinbase\"\n", "venue = \"binance_usdm\"\n"))
+                .find("venue = \"binance_usdm\" has no [market_data.binance_usdm] table"),
+            std::string::npos);
+  EXPECT_NE(
+      problems_of(replace(text, "venues = [\"binance\", \"coinbase\"]", "venues = [\"binance\"]"))
+          .find("[[instruments]] BTC-USDT: venue = \"coinbase\" is not one of the [execution] "
+                "venues"),
+      std::string::npos);
+  // An account listed without its table, a venue listed twice, an unknown one.
+  EXPECT_NE(problems_of(replace(text, "[execution.coinbase]", "[execution.unused]"))
+                .find("\"coinbase\" needs an [execution.coinbase] table"),
+            std::string::npos);
+  EXPECT_NE(problems_of(replace(text, "venues = [\"binance\", \"coinbase\"]",
+                                "venues = [\"binance\", \"coinbase\", \"binance\"]"))
+                .find("\"binance\" is listed twice"),
+            std::string::npos);
+  EXPECT_NE(problems_of(replace(text, "venue = \"coinbase\"\n", "venue = \"kraken\"\n"))
+                .find("venue: expected one of \"binance\", \"binance_usdm\", \"coinbase\""),
             std::string::npos);
 }
 

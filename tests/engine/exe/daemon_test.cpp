@@ -24,6 +24,7 @@
 #include "engine/journal/journal.h"
 #include "support/daemon_config.h"
 #include "support/daemon_support.h"
+#include "support/http_get.h"
 #include "support/test_support.h"
 #include "support/tm_support.h"
 #include "tools/exchange_simulator/exchange_simulator.h"
@@ -452,36 +453,6 @@ TEST(Daemon, FlattenSellsEveryPositionAndLeavesTradingReducing) {
       << bad.err;
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(20s), 0);
-}
-
-// GET http://127.0.0.1:<port><target>; the body, or "" when nothing answers.
-std::string http_get(const std::string& url) {
-  namespace http = boost::beast::http;
-  const auto host_start = url.find("//") + 2;
-  const auto colon = url.find(':', host_start);
-  const auto slash = url.find('/', colon);
-  boost::asio::io_context io;
-  boost::beast::tcp_stream stream(io);
-  boost::system::error_code ec;
-  stream.connect(
-      boost::asio::ip::tcp::endpoint(
-          boost::asio::ip::make_address(url.substr(host_start, colon - host_start)),
-          static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1)))),
-      ec);
-  if (ec) return "";
-  http::request<http::empty_body> request(http::verb::get, url.substr(slash), 11);
-  http::write(stream, request, ec);
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response, ec);
-  return ec ? "" : response.body();
-}
-
-std::string metrics_url(const std::string& status) {
-  const auto at = status.find("metrics         ");
-  if (at == std::string::npos) return "";
-  const auto start = at + 16;
-  return status.substr(start, status.find('\n', start) - start);
 }
 
 TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {

@@ -1,0 +1,116 @@
+#pragma once
+
+// One daemon, several venues. A FeedSet is every configured market data feed as one
+// MarketDataFeed, an AccountSet every live account as one LiveVenue: the core, `sigex run` and
+// `sigex record` use them exactly as they would use one. Each member sees only the instruments
+// its venue serves (InstrumentRegistry::view: ids stay the registry's, so records need no
+// translation); a resync, an order or a lookup goes to the member that serves its instrument;
+// answers of all members come back through one poll(). With one member, a set is that member:
+// metrics and status read as before. With several, each member's metrics carry a venue label
+// and the status shows each venue.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/exe/app_config.h"
+#include "engine/ports/live_venue.h"
+#include "engine/ports/market_data_feed.h"
+
+namespace sigex {
+
+class FeedSet final : public MarketDataFeed {
+ public:
+  // One feed per [market_data.<venue>] table, each over its venue's instruments. The queue
+  // must take `producers(config)` producers more than the caller's own.
+  FeedSet(const MarketDataConfig& config, const InstrumentRegistry& instruments,
+          EventQueue<InboundEvent>& queue, const Clock& clock);
+  ~FeedSet() override;
+  FeedSet(const FeedSet&) = delete;
+  FeedSet& operator=(const FeedSet&) = delete;
+
+  static std::size_t producers(const MarketDataConfig& config) { return config.feeds.size(); }
+  // "binance" or "binance, coinbase".
+  const std::string& venues() const { return venues_; }
+
+  void request_resync(InstrumentId instrument) override;
+  void set_frame_sink(FrameSink sink) override;
+  // Starts every feed; when one cannot start, stops the ones started (false, its reason).
+  bool start(std::string& error) override;
+  void stop() override;
+  // Streaming when every feed streams; otherwise the state of the first that does not.
+  FeedHealth health() const override;
+  std::string summary() const override;
+  void write_metrics(MetricsExposition& out, TimeNs now_ns) const override;
+  void write_status(DaemonStatus& status, TimeNs now_ns) const override;
+  std::uint64_t alerts() const override;
+
+ private:
+  struct Member {
+    std::string venue;
+    std::unique_ptr<InstrumentRegistry> instruments;  // the view the feed holds on to
+    std::unique_ptr<MarketDataFeed> feed;
+  };
+  std::vector<Member> members_;
+  std::vector<std::uint8_t> owner_;  // instrument id -> member
+  std::string venues_;
+};
+
+class AccountSet final : public LiveVenue {
+ public:
+  // Not started. False (null) with `error` when an account cannot be made.
+  static std::unique_ptr<AccountSet> make(const ExecutionConfig& config,
+                                          const InstrumentRegistry& instruments,
+                                          std::vector<VenueKeys> keys, const Clock& clock,
+                                          const DurabilityWatermark& durability,
+                                          std::string& error);
+  ~AccountSet() override;
+  AccountSet(const AccountSet&) = delete;
+  AccountSet& operator=(const AccountSet&) = delete;
+
+  std::size_t size() const { return members_.size(); }
+  const std::string& venue(std::size_t index) const { return members_[index].venue; }
+  LiveVenue& account(std::size_t index) { return *members_[index].account; }
+  const LiveVenue& account(std::size_t index) const { return *members_[index].account; }
+  const std::string& venues() const { return venues_; }
+
+  void send(const OrderCommand& command) override;
+  void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) override;
+  TimeNs next_event_time_ns() const override;
+  bool normalize(Side side, OrderType type, Price& price, Quantity& quantity, Price reference,
+                 InstrumentId instrument, std::string& why) const override;
+
+  bool start(std::string& error) override;
+  void stop() override;
+  bool wait_for_answers(DurationNs timeout_ns) override;
+  const std::vector<AccountOrder>& account_history() const override { return history_; }
+  std::vector<ExecutionEvent> history_fills(const AccountOrder& order) override;
+  std::vector<HeldQuantity> start_holdings() const override;
+  DurationNs history_lookback_ns() const override;
+  void set_wire_latency(LatencyHistogram* histogram) override;
+  // One account: rotates its keys. Several: refused (rotate each through account(i)).
+  bool rotate_keys(VenueKeys keys, std::string& error) override;
+  std::string key_fingerprint() const override;
+  std::size_t keys_retiring() const override;
+
+  void write_metrics(MetricsExposition& out, TimeNs now_ns) const override;
+  void write_status(DaemonStatus& status, TimeNs now_ns) const override;
+  std::uint64_t alerts() const override;
+
+ private:
+  struct Member {
+    std::string venue;
+    std::unique_ptr<InstrumentRegistry> instruments;  // the view the account holds on to
+    std::unique_ptr<LiveVenue> account;
+  };
+  AccountSet() = default;
+  LiveVenue& owner(InstrumentId instrument) const;
+
+  std::vector<Member> members_;
+  std::vector<std::uint8_t> owner_;  // instrument id -> member
+  std::vector<AccountOrder> history_;
+  std::string venues_;
+};
+
+}  // namespace sigex

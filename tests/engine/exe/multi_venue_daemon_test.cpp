@@ -1,0 +1,274 @@
+// One `sigex run` trading Binance and Coinbase instruments together: ETHUSDT quoted by the
+// Binance market data simulator and traded on the Binance exchange simulator, BTC-USDT quoted
+// by the Coinbase market data simulator and traded on the Coinbase trading simulator (both in
+// the one USDT cash pool). A signal for each token buys each once, on its own venue; a restart
+// reconciles both accounts and places nothing twice; status and metrics show each venue; a
+// paper session on both feeds replays to zero differences.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "adapters/coinbase/signer.h"
+#include "engine/core/calendar.h"
+#include "engine/core/live_clock.h"
+#include "support/coinbase_keys.h"
+#include "support/daemon_config.h"
+#include "support/daemon_support.h"
+#include "support/http_get.h"
+#include "support/test_support.h"
+#include "tools/coinbase_simulator/market_simulator.h"
+#include "tools/coinbase_simulator/trading_simulator.h"
+#include "tools/exchange_simulator/exchange_simulator.h"
+#include "tools/feed_simulator/feed_simulator.h"
+#include "tools/tm_simulator/tm_simulator.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+using namespace std::chrono_literals;
+
+const std::string kData = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/";
+constexpr const char* kTmKey = "tm-multi-venue-key";
+constexpr const char* kBinanceKey = "bnc-multi-venue-key";
+constexpr const char* kBinanceSecret = "bnc-multi-venue-secret";
+
+class TwoVenueWorld {
+ public:
+  explicit TwoVenueWorld(bool live) : live_(live) {
+    std::string error;
+    FeedSimulatorOptions feed_options;
+    feed_options.inputs = {{kData + "ethusdt_20240808.gz", "ETHUSDT"}};
+    feed_options.frame_interval_us = 1000;
+    feed = std::make_unique<FeedSimulator>(feed_options);
+    if (!feed->start(error)) throw std::runtime_error(error);
+
+    ExchangeSimulatorOptions exchange_options;
+    exchange_options.api_key = kBinanceKey;
+    exchange_options.secret = kBinanceSecret;
+    exchange_options.exchange_info_path = binance_exchange_info_path();
+    exchange = std::make_unique<ExchangeSimulator>(exchange_options);
+    if (!exchange->start(error)) throw std::runtime_error(error);
+    exchange->set_price("ETHUSDT", price("2500"));
+
+    auto signer = CoinbaseSigner::make(Secret(std::string(kCdpKeyName)),
+                                       Secret(std::string(kCdpEd25519Secret)), error);
+    if (!signer) throw std::runtime_error(error);
+    CoinbaseMarketSimulatorOptions market_options;
+    market_options.products = {CoinbaseProduct{"BTC-USDT", 3'000'000, 20}};
+    market_options.update_interval_us = 2000;
+    market_options.heartbeat_interval_us = 200'000;
+    coinbase_market = std::make_unique<CoinbaseMarketSimulator>(market_options);
+    if (!coinbase_market->start(error)) throw std::runtime_error(error);
+    CoinbaseTradingSimulatorOptions trading_options;
+    trading_options.public_keys = {signer->public_key_pem()};
+    trading_options.product_id = "BTC-USDT";
+    trading_options.balances = {{"USDT", "100000"}, {"BTC", "0"}};
+    coinbase = std::make_unique<CoinbaseTradingSimulator>(trading_options);
+    if (!coinbase->start(error)) throw std::runtime_error(error);
+
+    TmSimulatorOptions tm_options;
+    tm_options.api_key = kTmKey;
+    tm = std::make_unique<TmSimulator>(tm_options);
+    if (!tm->start(error)) throw std::runtime_error(error);
+    control_socket_ = fmt::format("/tmp/sigex-ctl-mv-{}.sock", ::getpid());
+    notify =
+        std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-mv-{}.sock", ::getpid()));
+    write_config();
+  }
+  ~TwoVenueWorld() {
+    std::error_code ignored;
+    std::filesystem::remove(control_socket_, ignored);
+  }
+
+  void write_config() const {
+    DaemonConfig config;
+    config.state_dir = (directory.path() / "state").string();
+    config.control_socket = control_socket_;
+    config.feed_port = feed->port();
+    config.mode = live_ ? "live" : "paper";
+    config.token_metrics_url = tm->base_url();
+    config.eth_extra = "venue = \"binance\"";
+    const std::string ws = "ws://" + exchange->base_url().substr(7) + "/ws-api/v3";
+    const std::string execution =
+        live_ ? fmt::format(R"(
+[execution]
+venues = ["binance", "coinbase"]
+[execution.binance]
+rest_url = "{}"
+ws_api_url = "{}"
+api_key_credential = ""
+api_key_env = "SIGEX_BINANCE_API_KEY"
+api_secret_credential = ""
+api_secret_env = "SIGEX_BINANCE_API_SECRET"
+[execution.coinbase]
+rest_url = "{}"
+user_ws_url = "ws://127.0.0.1:{}"
+api_key_credential = ""
+api_key_env = "SIGEX_COINBASE_API_KEY"
+api_secret_credential = ""
+api_secret_env = "SIGEX_COINBASE_API_SECRET"
+poll_interval_ms = 50
+history_lookback_s = 86400
+)",
+                            exchange->base_url(), ws, coinbase->url(), coinbase->port())
+              : "";
+    config.extra = fmt::format(R"(
+[[instruments]]
+symbol = "BTC-USDT"
+venue = "coinbase"
+price_scale = 2
+token_id = 3375
+token_symbol = "BTC"
+
+[market_data.coinbase]
+ws_url = "{}"
+rest_url = "http://127.0.0.1:{}"
+api_key_credential = ""
+api_key_env = ""
+api_secret_credential = ""
+api_secret_env = ""
+{}
+)",
+                               coinbase_market->url(), coinbase_market->port(), execution);
+    std::ofstream(config_path()) << daemon_config_text(config);
+  }
+
+  std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
+
+  std::unique_ptr<DaemonProcess> start(const std::string& name) {
+    std::vector<std::string> environment{"NOTIFY_SOCKET=" + notify->path().string(),
+                                         std::string("SIGEX_TM_API_KEY=") + kTmKey};
+    if (live_) {
+      environment.push_back(std::string("SIGEX_BINANCE_API_KEY=") + kBinanceKey);
+      environment.push_back(std::string("SIGEX_BINANCE_API_SECRET=") + kBinanceSecret);
+      environment.push_back(std::string("SIGEX_COINBASE_API_KEY=") + kCdpKeyName);
+      environment.push_back(std::string("SIGEX_COINBASE_API_SECRET=") + kCdpEd25519Secret);
+    }
+    return std::make_unique<DaemonProcess>(
+        SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path().string()},
+        environment, directory.path(), name);
+  }
+
+  CommandResult ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"ctl", "--config", config_path().string()});
+    return run_command(SIGEX_BINARY, args, directory.path(), "ctl" + std::to_string(++runs_));
+  }
+
+  // Daily signals dated `date` for both tokens.
+  void add_signals(const std::string& date, int signal) {
+    for (const auto& [id, symbol] : {std::pair{3306, "ETH"}, std::pair{3375, "BTC"}}) {
+      std::string error;
+      const std::string row = fmt::format(
+          R"({{"TOKEN_ID":{},"TOKEN_NAME":"{}","TOKEN_SYMBOL":"{}","DATE":"{}T00:00:00.000Z","TRADING_SIGNAL":{},)"
+          R"("TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,"TM_TRADER_GRADE":80.0,"TM_INVESTOR_GRADE":50.0}})",
+          id, symbol, symbol, date, signal);
+      if (!tm->add_item("trading-signals", row, error)) throw std::runtime_error(error);
+    }
+  }
+
+  TemporaryDirectory directory;
+  std::unique_ptr<NotifyListener> notify;
+  std::unique_ptr<FeedSimulator> feed;
+  std::unique_ptr<ExchangeSimulator> exchange;
+  std::unique_ptr<CoinbaseMarketSimulator> coinbase_market;
+  std::unique_ptr<CoinbaseTradingSimulator> coinbase;
+  std::unique_ptr<TmSimulator> tm;
+
+ private:
+  bool live_;
+  std::string control_socket_;
+  int runs_ = 0;
+};
+
+TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlacesNothingTwice) {
+  TwoVenueWorld world(/*live=*/true);
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signals(format_utc_date(today - 2 * kNsPerDay), 1);
+  {
+    auto daemon = world.start("live1");
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 60s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    ASSERT_TRUE(world.notify->wait_for("positions 2, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    const CommandResult status = world.ctl({"status"});
+    EXPECT_NE(status.out.find("venues          market data binance, coinbase, orders binance, "
+                              "coinbase"),
+              std::string::npos)
+        << status.out;
+    EXPECT_NE(status.out.find("binance API key"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("coinbase API key"), std::string::npos) << status.out;
+    // Each feed's families once, each venue's samples labelled with it.
+    const std::string metrics = http_get(metrics_url(status.out));
+    EXPECT_NE(metrics.find("sigex_feed_connected{venue=\"binance\"} 1"), std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("sigex_feed_connected{venue=\"coinbase\"} 1"), std::string::npos)
+        << metrics;
+    std::size_t helps = 0;
+    for (auto at = metrics.find("# HELP sigex_feed_connected "); at != std::string::npos;
+         at = metrics.find("# HELP sigex_feed_connected ", at + 1))
+      ++helps;
+    EXPECT_EQ(helps, 1u) << metrics;
+    // Both accounts' keys came from the environment: none is left in it.
+    const std::string environ = read_file(fmt::format("/proc/{}/environ", daemon->pid()));
+    EXPECT_FALSE(environ.empty());
+    for (const char* secret : {kBinanceSecret, kCdpEd25519Secret})
+      EXPECT_EQ(environ.find(secret), std::string::npos);
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  EXPECT_EQ(world.exchange->orders_placed(), 1u) << "ETHUSDT bought on Binance";
+  EXPECT_EQ(world.coinbase->orders_made(), 1u) << "BTC-USDT bought on Coinbase";
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start("live2");
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
+    // Reconciled with both accounts: the journal's positions are what they hold.
+    ASSERT_TRUE(world.notify->wait_for("positions 2", 30s)) << daemon->stderr_text();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+    // Each account's orders and holdings match the journal: nothing halts.
+    const std::string log = daemon->stderr_text();
+    EXPECT_NE(log.find("reconciled: 2 journaled order(s), 0 open, 0 difference(s)"),
+              std::string::npos)
+        << log;
+    EXPECT_EQ(log.find("ALERT"), std::string::npos) << log;
+  }
+  EXPECT_EQ(world.exchange->orders_placed(), 1u) << "nothing traded twice across the restart";
+  EXPECT_EQ(world.exchange->max_orders_per_id(), 1);
+  EXPECT_EQ(world.coinbase->orders_made(), 1u) << "nothing traded twice across the restart";
+  for (const auto& [id, orders] : world.coinbase->orders_per_client_id())
+    EXPECT_EQ(orders, 1) << id;
+  EXPECT_EQ(world.coinbase->unauthorized(), 0u) << "every Coinbase request carried a valid JWT";
+}
+
+TEST(MultiVenueDaemon, APaperSessionOnTwoFeedsTradesBothAndReplaysToZeroDifferences) {
+  TwoVenueWorld world(/*live=*/false);
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  world.add_signals(format_utc_date(today - 2 * kNsPerDay), 1);
+  {
+    auto daemon = world.start("paper1");
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 60s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    ASSERT_TRUE(world.notify->wait_for("positions 2, instruments with open orders 0", 30s))
+        << daemon->stderr_text() << world.ctl({"status"}).out;
+    const CommandResult status = world.ctl({"status"});
+    EXPECT_NE(status.out.find("venues          market data binance, coinbase, orders simulated"),
+              std::string::npos)
+        << status.out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  const CommandResult check = run_command(
+      SIGEX_BINARY, {"replay-check", "--session", (world.directory.path() / "state").string()},
+      world.directory.path(), "replay");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("0 differences: every decision replays identically"), std::string::npos)
+      << check.out;
+}
+
+}  // namespace
+}  // namespace sigex
