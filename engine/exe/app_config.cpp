@@ -323,6 +323,25 @@ void read_backtest(ConfigSection section, AppConfig& config, ConfigUse use) {
   section.finish();
 }
 
+// fee_asset = "quote" | "base" | "third".
+void read_fee_asset(ConfigSection& section, SimulatedFeeAsset& asset) {
+  std::string text = asset == SimulatedFeeAsset::kBase    ? "base"
+                     : asset == SimulatedFeeAsset::kThird ? "third"
+                                                          : "quote";
+  section.text("fee_asset", text);
+  if (text == "quote") {
+    asset = SimulatedFeeAsset::kQuote;
+  } else if (text == "base") {
+    asset = SimulatedFeeAsset::kBase;
+  } else if (text == "third") {
+    asset = SimulatedFeeAsset::kThird;
+  } else {
+    section.error("fee_asset",
+                  "expected \"quote\", \"base\" (Binance spot's default: a buy's fee in the coin "
+                  "bought) or \"third\" (paid in third_fee_asset, e.g. BNB)");
+  }
+}
+
 void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   std::int64_t latency_us = venue.order_latency_ns / kNsPerUs;
   section.integer("order_latency_us", latency_us, 0, 60'000'000);
@@ -334,19 +353,7 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.integer("taker_fee_bps", venue.taker_fee_bps, 0, 1000);
   section.integer("bar_participation_bps", venue.bar_participation_bps, 1, 10'000);
   section.integer("bar_open_tolerance_bps", venue.bar_open_tolerance_bps, 0, 10'000);
-  std::string fee_asset = "quote";
-  section.text("fee_asset", fee_asset);
-  if (fee_asset == "quote") {
-    venue.fee_asset = SimulatedFeeAsset::kQuote;
-  } else if (fee_asset == "base") {
-    venue.fee_asset = SimulatedFeeAsset::kBase;
-  } else if (fee_asset == "third") {
-    venue.fee_asset = SimulatedFeeAsset::kThird;
-  } else {
-    section.error("fee_asset",
-                  "expected \"quote\", \"base\" (Binance spot's default: a buy's fee in the coin "
-                  "bought) or \"third\" (paid in third_fee_asset, e.g. BNB)");
-  }
+  read_fee_asset(section, venue.fee_asset);
   std::string third_asset(venue.third_fee_asset.view());
   section.text("third_fee_asset", third_asset);
   if (!venue.third_fee_asset.assign(third_asset) || third_asset.empty()) {
@@ -355,6 +362,19 @@ void read_simulated_venue(ConfigSection section, SimulatedVenueConfig& venue) {
   section.decimal("third_fee_asset_price", kMoneyScale, venue.third_fee_asset_price.raw);
   if (venue.third_fee_asset_price.raw <= 0)
     section.error("third_fee_asset_price", "must be positive");
+  // [venue.simulated.<venue>]: the spot fees of one venue's instruments, when venues mix.
+  for (const VenueType* type : venue_types()) {
+    const std::string name(type->name);
+    if (!section.has(name)) continue;
+    ConfigSection table = section.child(name);
+    SimulatedVenueFees fees{VenueName::from(name),
+                            {venue.maker_fee_bps, venue.taker_fee_bps, venue.fee_asset}};
+    table.integer("maker_fee_bps", fees.fees.maker_fee_bps, -100, 1000);
+    table.integer("taker_fee_bps", fees.fees.taker_fee_bps, 0, 1000);
+    read_fee_asset(table, fees.fees.fee_asset);
+    table.finish();
+    venue.venue_fees.push_back(fees);
+  }
   section.finish();
 }
 

@@ -81,7 +81,11 @@ int main(int argc, char** argv) {
   double record_duration_s = 0;
   auto* record = app.add_subcommand("record", "record live market data for later backtests");
   record->add_option("--config", config_path, "configuration file (TOML)")->required();
-  record->add_option("--out", record_out, "recorded file to write (.gz for gzip)")->required();
+  record
+      ->add_option("--out", record_out,
+                   "recorded file to write (.gz for gzip); with several market data venues, the "
+                   "first venue's (each other's goes beside it: <stem>-<venue>.jsonl.gz)")
+      ->required();
   std::string record_signals_out;
   record->add_option("--signals-out", record_signals_out,
                      "Token Metrics pages (default: <out>-signals.jsonl.gz)");

@@ -25,13 +25,17 @@ extern "C" void request_stop(int) { g_stop_requested.store(true); }
 
 }  // namespace
 
-std::string default_signals_path(const std::string& out_path) {
+std::string sibling_recording_path(const std::string& out_path, std::string_view tag) {
   std::string stem = out_path;
   for (const std::string suffix : {".gz", ".jsonl"}) {
     if (stem.size() > suffix.size() && stem.ends_with(suffix))
       stem.resize(stem.size() - suffix.size());
   }
-  return stem + "-signals.jsonl.gz";
+  return stem + "-" + std::string(tag) + ".jsonl.gz";
+}
+
+std::string default_signals_path(const std::string& out_path) {
+  return sibling_recording_path(out_path, "signals");
 }
 
 int run_record(const AppConfig& config, const RecordOptions& options) {
@@ -49,11 +53,25 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   }
   InstrumentRegistry instruments;
   for (const auto& instrument : instrument_list) instruments.add(instrument);
-  FrameRecorder recorder;
-  if (!recorder.open(options.out_path, error)) {
-    log_error("{}", error);
-    return 1;
+  // One recording per feed: a file's receive times must only go forward, and two feeds'
+  // threads cannot promise that in one file. The first feed's goes to out_path, each other's
+  // beside it ("session.jsonl.gz" -> "session-coinbase.jsonl.gz").
+  std::vector<std::unique_ptr<FrameRecorder>> recorders;
+  std::vector<std::string> paths;
+  for (const auto& feed : config.market_data.feeds) {
+    paths.push_back(paths.empty() ? options.out_path
+                                  : sibling_recording_path(options.out_path, feed->venue()));
+    recorders.push_back(std::make_unique<FrameRecorder>());
+    if (!recorders.back()->open(paths.back(), error)) {
+      log_error("{}", error);
+      return 1;
+    }
   }
+  const auto frames_written = [&recorders] {
+    std::uint64_t frames = 0;
+    for (const auto& recorder : recorders) frames += recorder->frames_written();
+    return frames;
+  };
   FrameRecorder signal_recorder;
   const std::string signals_path = options.signals_out_path.empty()
                                        ? default_signals_path(options.out_path)
@@ -67,8 +85,12 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   EventQueue<InboundEvent> queue(config.market_data.queue_capacity,
                                  FeedSet::producers(config.market_data) + 1);
   FeedSet feed(config.market_data, instruments, queue, clock);
-  feed.set_frame_sink(
-      [&recorder](TimeNs time_ns, std::string_view frame) { recorder.record(time_ns, frame); });
+  for (std::size_t i = 0; i < feed.size(); ++i) {
+    feed.member(i).set_frame_sink(
+        [recorder = recorders[i].get()](TimeNs time_ns, std::string_view frame) {
+          recorder->record(time_ns, frame);
+        });
+  }
   if (!feed.start(error)) {
     log_error("{}", error);
     return 1;
@@ -118,7 +140,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
                                .count();
       progress.update(fmt::format(
           "record: {:02}:{:02}:{:02} {}, {} frames, {} events, {} reconnects{}", elapsed / 3600,
-          elapsed / 60 % 60, elapsed % 60, health.state, recorder.frames_written(), events,
+          elapsed / 60 % 60, elapsed % 60, health.state, frames_written(), events,
           health.reconnects,
           poller ? fmt::format(", {} Token Metrics pages", signal_recorder.frames_written()) : ""));
     }
@@ -142,14 +164,20 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  bool written = recorder.close();
-  if (!written) log_error("{}", recorder.error());
+  bool written = true;
+  for (const auto& recorder : recorders) {
+    if (recorder->close()) continue;
+    log_error("{}", recorder->error());
+    written = false;
+  }
   if (tm.enabled && !signal_recorder.close()) {
     log_error("{}", signal_recorder.error());
     written = false;
   }
   // A frame holding a newline cannot be one line of the recording: it is left out, and said.
-  for (const FrameRecorder* refusing : {&recorder, &signal_recorder}) {
+  std::vector<const FrameRecorder*> all_recorders{&signal_recorder};
+  for (const auto& recorder : recorders) all_recorders.push_back(recorder.get());
+  for (const FrameRecorder* refusing : all_recorders) {
     if (refusing->frames_refused() > 0) {
       log_warn(
           "{} frame(s) with a line break inside were not recorded (the format is one frame per "
@@ -174,10 +202,15 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
           signal_recorder.frames_written(), signals_path,
           tm_metrics.halted ? "; HALTED: " + tm_metrics.halt_reason : "");
     }
+    std::string written_to;
+    std::uint64_t refused = 0;
+    for (std::size_t i = 0; i < recorders.size(); ++i) {
+      written_to += fmt::format("{}{}", i == 0 ? "" : " and ", paths[i]);
+      refused += recorders[i]->frames_refused();
+    }
     std::printf("%s\n",
                 fmt::format("sigex record: {} frames written to {}, {} refused ({} events; {}",
-                            recorder.frames_written(), options.out_path, recorder.frames_refused(),
-                            events, streams)
+                            frames_written(), written_to, refused, events, streams)
                     .c_str());
   }
   return written ? 0 : 1;

@@ -33,6 +33,9 @@ class FeedSet final : public MarketDataFeed {
   static std::size_t producers(const MarketDataConfig& config) { return config.feeds.size(); }
   // "binance" or "binance, coinbase".
   const std::string& venues() const { return venues_; }
+  std::size_t size() const { return members_.size(); }
+  const std::string& venue(std::size_t index) const { return members_[index].venue; }
+  MarketDataFeed& member(std::size_t index) { return *members_[index].feed; }
 
   void request_resync(InstrumentId instrument) override;
   void set_frame_sink(FrameSink sink) override;

@@ -191,8 +191,9 @@ bool SimulatedVenue::has_balance_for(const OrderCommand& command) const {
   const Price price = command.type == OrderType::kLimit ? command.price : market.best.ask_price;
   const auto value = notional(price, instrument.price_scale, command.quantity,
                               instrument.quantity_scale, Rounding::kUp);
-  const auto fee = value ? apply_basis_points(*value, config_.taker_fee_bps, Rounding::kUp)
-                         : Result<Money>(Money{0});
+  const auto fee =
+      value ? apply_basis_points(*value, spot_fees(instrument).taker_fee_bps, Rounding::kUp)
+            : Result<Money>(Money{0});
   return value && fee && *value + *fee <= account_.cash();
 }
 
@@ -474,8 +475,9 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
     }
   } else if (order.command.side == Side::kBuy) {
     // The account may not cover a market buy that walks up: trim to what the cash allows.
+    const SimulatedSpotFees fees = spot_fees(instrument);
     const std::int64_t fee_bps =
-        liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps;
+        liquidity == Liquidity::kMaker ? fees.maker_fee_bps : fees.taker_fee_bps;
     const auto affordable = quantity_for(
         apply_basis_points(account_.cash(), 10'000LL * 10'000 / (10'000 + fee_bps), Rounding::kDown)
             .value_or(Money{0}),
@@ -500,7 +502,8 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
       instrument.is_perpetual()
           ? (liquidity == Liquidity::kMaker ? config_.perpetual_maker_fee_bps
                                             : config_.perpetual_taker_fee_bps)
-          : (liquidity == Liquidity::kMaker ? config_.maker_fee_bps : config_.taker_fee_bps);
+          : (liquidity == Liquidity::kMaker ? spot_fees(instrument).maker_fee_bps
+                                            : spot_fees(instrument).taker_fee_bps);
   const FillFee fee = fee_for(instrument, order.command.side, price, quantity, *value, fee_bps);
   account_.apply_fill(order.command.instrument, order.command.side, price, quantity, fee);
   order.filled += quantity;
@@ -522,11 +525,18 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
   outgoing_.push_back(Outgoing{now_ns + config_.order_latency_ns, event});
 }
 
+SimulatedSpotFees SimulatedVenue::spot_fees(const Instrument& instrument) const {
+  for (const SimulatedVenueFees& venue : config_.venue_fees) {
+    if (venue.venue == instrument.venue) return venue.fees;
+  }
+  return {config_.maker_fee_bps, config_.taker_fee_bps, config_.fee_asset};
+}
+
 FillFee SimulatedVenue::fee_for(const Instrument& instrument, Side side, Price price,
                                 Quantity quantity, Money value, std::int64_t fee_bps) const {
   const Money in_quote = apply_basis_points(value, fee_bps, Rounding::kUp).value_or(Money{0});
   if (instrument.is_perpetual()) return FillFee::in_quote(in_quote);  // futures: always USDT
-  switch (config_.fee_asset) {
+  switch (spot_fees(instrument).fee_asset) {
     case SimulatedFeeAsset::kQuote:
       return FillFee::in_quote(in_quote);
     case SimulatedFeeAsset::kBase: {

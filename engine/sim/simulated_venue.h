@@ -67,11 +67,26 @@ namespace sigex {
 
 enum class SimulatedFeeAsset : std::uint8_t { kQuote, kBase, kThird };
 
+// The spot fees of one venue: what it charges and in which asset.
+struct SimulatedSpotFees {
+  std::int64_t maker_fee_bps = 10;  // 0.10 %
+  std::int64_t taker_fee_bps = 10;
+  SimulatedFeeAsset fee_asset = SimulatedFeeAsset::kQuote;
+};
+
+// [venue.simulated.<venue>]: the fees of the spot instruments of one venue (Instrument::venue)
+// when one configuration mixes venues.
+struct SimulatedVenueFees {
+  VenueName venue;
+  SimulatedSpotFees fees;
+};
+
 struct SimulatedVenueConfig {
   DurationNs order_latency_ns = 5 * kNsPerMs;
   std::int64_t maker_fee_bps = 10;  // 0.10 %
   std::int64_t taker_fee_bps = 10;
   SimulatedFeeAsset fee_asset = SimulatedFeeAsset::kQuote;
+  std::vector<SimulatedVenueFees> venue_fees;  // overrides the three above per venue
   AssetCode third_fee_asset = AssetCode::from("BNB");
   Money third_fee_asset_price{600LL * 100'000'000};  // cash per unit of the third asset
   std::int64_t bar_participation_bps = 1000;         // at most 10 % of a bar's volume
@@ -92,6 +107,9 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) override;
   TimeNs next_event_time_ns() const override;
   void on_market(const InboundEvent& event) override;
+
+  // The spot fees `instrument` pays: its venue's, else the defaults.
+  SimulatedSpotFees spot_fees(const Instrument& instrument) const;
 
   // The venue's own account (what the exchange would say the balances are).
   const Portfolio& account() const { return account_; }

@@ -547,6 +547,11 @@ TEST(AppConfigVenues, InstrumentsOfBinanceAndCoinbaseShareOneConfiguration) {
   EXPECT_EQ(config.market_data.feeds[1]->venue(), "coinbase");
   ASSERT_EQ(config.execution.accounts.size(), 2u);
   EXPECT_EQ(config.execution.accounts[1].api_key.env, "SIGEX_COINBASE_API_KEY");
+  // Paper fills each venue's instruments with its own fees.
+  ASSERT_EQ(config.simulated_venue.venue_fees.size(), 2u);
+  EXPECT_EQ(config.simulated_venue.venue_fees[0].venue.view(), "binance");
+  EXPECT_EQ(config.simulated_venue.venue_fees[0].fees.fee_asset, SimulatedFeeAsset::kBase);
+  EXPECT_EQ(config.simulated_venue.venue_fees[1].fees.taker_fee_bps, 60);
   // The OMS waits for the most lenient venue: a Coinbase JWT lives 120 s.
   EXPECT_EQ(config.resolution.recv_window_ns, 120 * kNsPerSecond);
   for (const Instrument& instrument : config.instruments) {

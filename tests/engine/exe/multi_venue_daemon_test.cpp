@@ -12,8 +12,11 @@
 #include <fmt/format.h>
 
 #include "adapters/coinbase/signer.h"
+#include "adapters/recorded/replay_source.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
+#include "engine/exe/backtest_command.h"
+#include "engine/exe/record_command.h"
 #include "support/coinbase_keys.h"
 #include "support/daemon_config.h"
 #include "support/daemon_support.h"
@@ -268,6 +271,60 @@ TEST(MultiVenueDaemon, APaperSessionOnTwoFeedsTradesBothAndReplaysToZeroDifferen
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("0 differences: every decision replays identically"), std::string::npos)
       << check.out;
+}
+
+// `sigex record` with both feeds: one recording per venue (a file's receive times only go
+// forward), both replay without a problem and backtest together.
+TEST(MultiVenueRecord, EachVenueIsRecordedToItsOwnFileAndBothBacktestTogether) {
+  TwoVenueWorld world(/*live=*/false);
+  ConfigErrors errors;
+  AppConfig config = load_app_config(world.config_path().string(), errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  config.token_metrics.enabled = false;
+  std::array<std::size_t, 2> quotes{};
+  RecordOptions options;
+  options.out_path = (world.directory.path() / "session.jsonl.gz").string();
+  options.quiet = true;
+  options.progress = ProgressMode::kNever;
+  options.on_event = [&](const InboundEvent& event) {
+    if (event.kind == MarketEventKind::kBestBidOffer) ++quotes.at(event.best_bid_offer.instrument);
+  };
+  options.stop_when = [&] { return quotes[0] >= 200 && quotes[1] >= 200; };
+  ASSERT_EQ(run_record(config, options), 0);
+  const std::string coinbase_path = (world.directory.path() / "session-coinbase.jsonl.gz").string();
+  ASSERT_TRUE(std::filesystem::exists(options.out_path));
+  ASSERT_TRUE(std::filesystem::exists(coinbase_path));
+
+  const InstrumentRegistry instruments = build_registry(config);
+  ReplaySource replay(instruments, {{options.out_path}, {coinbase_path}}, 0, INT64_MAX);
+  std::string error;
+  ASSERT_TRUE(replay.open(error)) << error;
+  std::array<std::size_t, 2> replayed{};
+  std::vector<InboundEvent> batch;
+  while (replay.next(batch)) {
+    for (const InboundEvent& event : batch) {
+      if (event.kind == MarketEventKind::kBestBidOffer)
+        ++replayed.at(event.best_bid_offer.instrument);
+    }
+  }
+  EXPECT_GE(replayed[0], 200u) << "ETHUSDT's Binance quotes";
+  EXPECT_GE(replayed[1], 200u) << "BTC-USDT's Coinbase quotes";
+  EXPECT_EQ(replay.problems().count(), 0u);
+  EXPECT_TRUE(replay.fatal_problems().empty());
+
+  // A backtest is offline: BTC-USDT's rules as the products endpoint gave them.
+  Instrument& btc = config.instruments.at(1);
+  btc.base_asset = AssetCode::from("BTC");
+  btc.quote_asset = AssetCode::from("USDT");
+  btc.tick_size = Price{1};     // 0.01 at price_scale 2
+  btc.step_size = Quantity{1};  // 0.00000001
+  btc.min_quantity = Quantity{1000};
+  btc.min_notional = money("1");
+  config.backtest.inputs = {{options.out_path, ""}, {coinbase_path, ""}};
+  BacktestOptions backtest;
+  backtest.out_dir = (world.directory.path() / "backtest").string();
+  backtest.quiet = true;
+  EXPECT_EQ(run_backtest(config, backtest), 0);
 }
 
 }  // namespace

@@ -97,6 +97,43 @@ TEST_F(SimulatedVenueTest, PartialFillAgainstDisplayedSizeThenIocExpiry) {
   EXPECT_EQ(venue.account().position(0).quantity, quantity("0.4"));
 }
 
+// Venues mixed in one configuration: each instrument pays its own venue's spot fees, in its
+// venue's asset (Binance: a buy's fee in the coin bought; Coinbase: in the quote currency).
+TEST_F(SimulatedVenueTest, EachInstrumentPaysItsOwnVenuesFeesInItsVenuesAsset) {
+  Instrument binance = btcusdt();
+  binance.venue = VenueName::from("binance");
+  Instrument coinbase = ethusdt();
+  coinbase.symbol = Symbol::from("ETH-USDT");
+  coinbase.venue = VenueName::from("coinbase");
+  InstrumentRegistry mixed;
+  mixed.add(binance);
+  mixed.add(coinbase);
+  config_.venue_fees = {{VenueName::from("binance"), {10, 10, SimulatedFeeAsset::kBase}},
+                        {VenueName::from("coinbase"), {40, 60, SimulatedFeeAsset::kQuote}}};
+  SimulatedVenue venue(mixed, config_, money("100000"));
+  venue.on_market(quote(0, "100", "10", "101", "10"));
+  InboundEvent eth = quote(0, "100", "10", "101", "10");
+  eth.best_bid_offer.instrument = 1;
+  venue.on_market(eth);
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "101", "1"));
+  OrderCommand on_coinbase =
+      order(Side::kBuy, OrderType::kLimit, TimeInForce::kImmediateOrCancel, "101", "1", "o2");
+  on_coinbase.instrument = 1;
+  venue.send(on_coinbase);
+  const auto answers = poll(venue, 100);
+  std::vector<ExecutionEvent> fills;
+  for (const ExecutionEvent& event : answers)
+    if (event.kind == ExecutionKind::kFill) fills.push_back(event);
+  ASSERT_EQ(fills.size(), 2u);
+  EXPECT_EQ(fills[0].fee_asset, FeeAsset::kBase);
+  EXPECT_EQ(fills[0].fee_quantity, quantity("0.001")) << "10 bps of the coin bought";
+  EXPECT_EQ(fills[1].fee_asset, FeeAsset::kQuote);
+  EXPECT_EQ(fills[1].fee, money("0.606")) << "Coinbase's 60 bps taker fee on 101";
+  // Instruments of a venue without its own table pay the defaults.
+  EXPECT_EQ(venue.spot_fees(btcusdt()).taker_fee_bps, 10);
+  EXPECT_EQ(venue.spot_fees(btcusdt()).fee_asset, SimulatedFeeAsset::kQuote);
+}
+
 TEST_F(SimulatedVenueTest, DisplayedSizeIsNotTakenTwice) {
   SimulatedVenue venue(instruments_, config_, money("100000"));
   venue.on_market(quote(0, "100", "1", "101", "0.5"));
