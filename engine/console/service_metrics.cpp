@@ -57,15 +57,17 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
   if (!components.market_data_venue.empty() || !components.order_venue.empty()) {
     out.family("sigex_venue_info", "gauge",
                "The venue of each role: market data, and orders (\"simulated\" in paper mode).");
-    if (!components.market_data_venue.empty()) {
-      out.sample("sigex_venue_info",
-                 label("role", "market_data") + "," + label("venue", components.market_data_venue),
-                 1);
-    }
-    if (!components.order_venue.empty()) {
-      out.sample("sigex_venue_info",
-                 label("role", "orders") + "," + label("venue", components.order_venue), 1);
-    }
+    // One sample per venue of each role ("binance, coinbase" when a daemon trades two).
+    const auto each_venue = [&](std::string_view role, std::string_view venues) {
+      while (!venues.empty()) {
+        const auto comma = venues.find(", ");
+        const std::string_view venue = venues.substr(0, comma);
+        out.sample("sigex_venue_info", label("role", role) + "," + label("venue", venue), 1);
+        venues = comma == std::string_view::npos ? std::string_view() : venues.substr(comma + 2);
+      }
+    };
+    each_venue("market_data", components.market_data_venue);
+    each_venue("orders", components.order_venue);
   }
   out.single("sigex_ready", "gauge", "1 once start-up finished (READY=1 was sent).", ready ? 1 : 0);
   out.single("sigex_start_to_ready_seconds", "gauge", "Time from process start to ready.",

@@ -210,6 +210,14 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
         << metrics;
     EXPECT_NE(metrics.find("sigex_feed_connected{venue=\"coinbase\"} 1"), std::string::npos)
         << metrics;
+    for (const char* role : {"market_data", "orders"}) {
+      for (const char* venue : {"binance", "coinbase"}) {
+        EXPECT_NE(metrics.find(fmt::format("sigex_venue_info{{role=\"{}\",venue=\"{}\"}} 1",
+                                           role, venue)),
+                  std::string::npos)
+            << role << " " << venue;
+      }
+    }
     std::size_t helps = 0;
     for (auto at = metrics.find("# HELP sigex_feed_connected "); at != std::string::npos;
          at = metrics.find("# HELP sigex_feed_connected ", at + 1))
