@@ -150,6 +150,9 @@ bool BinanceExecutionVenue::start(std::string& error) {
     if (!check_listing(instrument, *filters, error)) return false;
     filters_[instrument.id] = *filters;
   }
+  // The holdings read now include every trade made before the request: a fill handed on later
+  // (an order of the previous run resolved at reconciliation) must not move them again.
+  holdings_as_of_ns_.store(rest_.clock_guard().server_now_ns(clock_.now_ns()));
   if (!read_account(error)) return false;
   refresh_third_asset_prices();
   if (!reconcile_open_orders()) {
@@ -767,9 +770,12 @@ ExecutionEvent BinanceExecutionVenue::fill_event(const VenueFill& fill, Side sid
   std::int64_t change = fill.quantity.raw;
   if (fill.commission_asset == filters.base_asset) change -= fill.commission.raw;
   {
-    // The stream and REST may both report a trade: it moves the holdings once.
+    // The stream and REST may both report a trade: it moves the holdings once. A trade made
+    // before the account was read is in the holdings already (its time is the venue's).
     std::lock_guard lock(holdings_mutex_);
-    if (booked_trades_.emplace(instrument_id, fill.trade_id).second && book_holdings) {
+    const bool after_read = fill.time_ns == 0 || fill.time_ns >= holdings_as_of_ns_.load();
+    if (booked_trades_.emplace(instrument_id, fill.trade_id).second && book_holdings &&
+        after_read) {
       holdings_[instrument_id].fetch_add(side == Side::kBuy ? change : -change);
     }
   }
@@ -810,11 +816,15 @@ void BinanceExecutionVenue::refresh_third_asset_prices() {
 }
 
 void BinanceExecutionVenue::refresh_balances() {
+  const TimeNs as_of_ns = rest_.clock_guard().server_now_ns(clock_.now_ns());
   const HttpResponse account = rest_.account();
   after_call(&account, nullptr);
   std::string failed;
-  if (const auto balances = parse_answer("account", account, parse_balances, failed))
+  if (const auto balances = parse_answer("account", account, parse_balances, failed)) {
+    std::lock_guard lock(holdings_mutex_);
     set_holdings(*balances);
+    holdings_as_of_ns_.store(as_of_ns);
+  }
 }
 
 void BinanceExecutionVenue::set_holdings(const std::vector<VenueBalance>& balances) {

@@ -222,6 +222,8 @@ class BinanceExecutionVenue : public LiveVenue {
   std::unique_ptr<std::atomic<std::int64_t>[]> holdings_;  // by instrument, venue decimals
   std::mutex holdings_mutex_;
   std::set<std::pair<InstrumentId, std::uint64_t>> booked_trades_;  // trades in holdings_
+  // The venue's time when the account behind holdings_ was asked for: older trades are in it.
+  std::atomic<TimeNs> holdings_as_of_ns_{0};
   std::mutex prices_mutex_;
   std::map<std::string, std::pair<Money, TimeNs>, std::less<>>
       third_prices_;  // "BNBUSDT" -> price, when

@@ -123,6 +123,11 @@ void CoinbaseExecutionVenue::stop() {
 }
 
 bool CoinbaseExecutionVenue::read_balances(std::string& error) {
+  // The balances read now include every trade made before the request: a fill handed on
+  // later (an order of the previous run resolved at reconciliation) must not move them again.
+  // Coinbase has no clock offset to measure: its times are compared with ours (a JWT needs our
+  // clock right within seconds anyway).
+  holdings_as_of_ns_.store(clock_.now_ns());
   std::vector<CoinbaseBalance> balances;
   std::string cursor;
   for (int page = 0; page < 100; ++page) {
@@ -590,7 +595,8 @@ bool CoinbaseExecutionVenue::emit_fills(Tracked& tracked, const ClientOrderId& i
       continue;
     const ExecutionEvent event = fill_event(fill, tracked.instrument, id);
     const std::int64_t change = event.quantity.raw;
-    holdings_[tracked.instrument].fetch_add(tracked.side == Side::kBuy ? change : -change);
+    if (event.venue_time_ns == 0 || event.venue_time_ns >= holdings_as_of_ns_.load())
+      holdings_[tracked.instrument].fetch_add(tracked.side == Side::kBuy ? change : -change);
     queues_.answer(event);
   }
   return true;

@@ -150,6 +150,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   CoinbaseVenueCounters counters_;
   LatencyHistogram* wire_latency_ = nullptr;
   std::unique_ptr<std::atomic<std::int64_t>[]> holdings_;  // base asset, instrument scale
+  std::atomic<TimeNs> holdings_as_of_ns_{0};  // when the balances behind holdings_ were asked
   std::unique_ptr<CoinbaseUserStream> user_stream_;
   std::atomic<bool> poll_now_requested_{false};
   std::atomic<bool> reconcile_requested_{false};

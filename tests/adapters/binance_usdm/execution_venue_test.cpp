@@ -358,6 +358,26 @@ TEST_F(UsdmPositionCheckTest, APositionNothingExplainsIsReportedForTheEngineToHa
   EXPECT_GE(venue_->usdm_counters().position_mismatches.load(), 1u);
 }
 
+// A crash after the order filled and before its answer arrived: the restart reads the position
+// (the fill is in it), then resolves the order and is handed its fill. The fill is the
+// journal's news, not the account's: the position the venue keeps is not moved twice, so the
+// position checks that follow find nothing to report.
+TEST_F(UsdmPositionCheckTest, AFillAlreadyInThePositionReadAtStartUpIsNotCountedTwice) {
+  simulator_->inject(ExchangeFault::kCutAfterPlacing);
+  const ClientOrderId id = *orders_->submit(0, "gt", intent(Side::kSell), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return simulator_->trades() == 1; }));
+  restart();
+  EXPECT_EQ(venue_->start_holdings()[0].held, quantity("-0.01"));
+  ASSERT_TRUE(pump([&] { return terminal(id); }));
+  EXPECT_EQ(orders_->find(id.view())->state, OrderState::kFilled);
+  const std::uint64_t checks = venue_->usdm_counters().position_checks.load();
+  ASSERT_TRUE(pump([&] { return venue_->usdm_counters().position_checks.load() >= checks + 3; }));
+  EXPECT_EQ(venue_->usdm_counters().position_mismatches.load(), 0u);
+  EXPECT_TRUE(position_reports_.empty());
+  EXPECT_EQ(simulator_->max_orders_per_id(), 1);
+  EXPECT_EQ(exchange_position(), quantity("-0.01"));
+}
+
 // ---- User data stream (listenKey) ------------------------------------------------------------
 
 class UsdmUserStreamTest : public UsdmVenueTest {

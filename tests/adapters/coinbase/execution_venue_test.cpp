@@ -261,6 +261,40 @@ TEST_F(CoinbaseVenueTest, ACancelEndsARestingOrderAndTheKeysRotateWithoutARestar
   EXPECT_EQ(venue_->keys_retiring(), 0u);
 }
 
+// A crash after the order filled and before its answer came: the new process reads the
+// balances (the fill is in them), then resolves the order and is handed its fill. What the
+// venue believes the account holds moves once, so a sell is never sized beyond it.
+TEST_F(CoinbaseVenueTest, AFillAlreadyInTheBalancesReadAtStartUpIsNotCountedTwice) {
+  start(/*create_retries=*/0);
+  simulator_->inject(CoinbaseTradeFault::kLoseAnswerAfterCreate);
+  venue_->send(order("cb-crash-1", Side::kBuy, OrderType::kMarket, "0", "0.003"));
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kUnknown) == 1; }));
+  ASSERT_EQ(simulator_->orders_made(), 1u);
+  venue_->stop();
+  std::string error;
+  CoinbaseExecutionConfig config;
+  config.rest_url = simulator_->url();
+  config.user_ws_url.clear();
+  config.poll_interval_ns = 20 * kNsPerMs;
+  auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
+  venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, signer(kEcPem), clock_,
+                                                    std::move(tls), durability_);
+  ASSERT_TRUE(venue_->start(error)) << error;
+  EXPECT_EQ(venue_->start_holdings()[0].held.raw, 300'000);
+  events_.clear();
+  OrderCommand lookup = about(OrderCommandKind::kQuery, "cb-crash-1");
+  venue_->send(lookup);
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kFill) == 1; }));
+  Price price{0};
+  Quantity size{600'000};
+  std::string why;
+  ASSERT_TRUE(
+      venue_->normalize(Side::kSell, OrderType::kMarket, price, size, Price{3'000'000}, 0, why))
+      << why;
+  EXPECT_EQ(size.raw, 300'000) << "a sell is sized to what the account holds, counted once";
+  expect_one_order_per_id();
+}
+
 TEST_F(CoinbaseVenueTest, AtStartUpBalancesAndOpenOrdersAreReadAndReported) {
   start();
   venue_->send(order("cb-open-1", Side::kBuy, OrderType::kLimit, "20000.00", "0.01"));
