@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "adapters/coinbase/signer.h"
+#include "adapters/net/digest.h"
 #include "adapters/recorded/replay_source.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
@@ -77,6 +80,8 @@ class TwoVenueWorld {
     tm_options.api_key = kTmKey;
     tm = std::make_unique<TmSimulator>(tm_options);
     if (!tm->start(error)) throw std::runtime_error(error);
+    write_key_file("binance-key", kBinanceKey);
+    write_key_file("binance-secret", kBinanceSecret);
     control_socket_ = fmt::format("/tmp/sigex-ctl-mv-{}.sock", ::getpid());
     notify =
         std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-mv-{}.sock", ::getpid()));
@@ -85,6 +90,15 @@ class TwoVenueWorld {
   ~TwoVenueWorld() {
     std::error_code ignored;
     std::filesystem::remove(control_socket_, ignored);
+  }
+
+  // An owner-only key file, replaced at once as an operator's mv does.
+  void write_key_file(const std::string& name, const std::string& key) const {
+    const auto path = directory.path() / name;
+    const std::string temporary = path.string() + ".new";
+    std::ofstream(temporary) << key << "\n";
+    ::chmod(temporary.c_str(), 0600);
+    std::filesystem::rename(temporary, path);
   }
 
   void write_config() const {
@@ -104,9 +118,11 @@ venues = ["binance", "coinbase"]
 rest_url = "{}"
 ws_api_url = "{}"
 api_key_credential = ""
-api_key_env = "SIGEX_BINANCE_API_KEY"
+api_key_env = ""
+api_key_file = "{}"
 api_secret_credential = ""
-api_secret_env = "SIGEX_BINANCE_API_SECRET"
+api_secret_env = ""
+api_secret_file = "{}"
 [execution.coinbase]
 rest_url = "{}"
 user_ws_url = "ws://127.0.0.1:{}"
@@ -117,7 +133,9 @@ api_secret_env = "SIGEX_COINBASE_API_SECRET"
 poll_interval_ms = 50
 history_lookback_s = 86400
 )",
-                            exchange->base_url(), ws, coinbase->url(), coinbase->port())
+                            exchange->base_url(), ws, (directory.path() / "binance-key").string(),
+                            (directory.path() / "binance-secret").string(), coinbase->url(),
+                            coinbase->port())
               : "";
     config.extra = fmt::format(R"(
 [[instruments]]
@@ -146,8 +164,6 @@ api_secret_env = ""
     std::vector<std::string> environment{"NOTIFY_SOCKET=" + notify->path().string(),
                                          std::string("SIGEX_TM_API_KEY=") + kTmKey};
     if (live_) {
-      environment.push_back(std::string("SIGEX_BINANCE_API_KEY=") + kBinanceKey);
-      environment.push_back(std::string("SIGEX_BINANCE_API_SECRET=") + kBinanceSecret);
       environment.push_back(std::string("SIGEX_COINBASE_API_KEY=") + kCdpKeyName);
       environment.push_back(std::string("SIGEX_COINBASE_API_SECRET=") + kCdpEd25519Secret);
     }
@@ -212,8 +228,8 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
         << metrics;
     for (const char* role : {"market_data", "orders"}) {
       for (const char* venue : {"binance", "coinbase"}) {
-        EXPECT_NE(metrics.find(fmt::format("sigex_venue_info{{role=\"{}\",venue=\"{}\"}} 1",
-                                           role, venue)),
+        EXPECT_NE(metrics.find(
+                      fmt::format("sigex_venue_info{{role=\"{}\",venue=\"{}\"}} 1", role, venue)),
                   std::string::npos)
             << role << " " << venue;
       }
@@ -223,11 +239,10 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
          at = metrics.find("# HELP sigex_feed_connected ", at + 1))
       ++helps;
     EXPECT_EQ(helps, 1u) << metrics;
-    // Both accounts' keys came from the environment: none is left in it.
+    // Coinbase's keys came from the environment: none is left in it.
     const std::string environ = read_file(fmt::format("/proc/{}/environ", daemon->pid()));
     EXPECT_FALSE(environ.empty());
-    for (const char* secret : {kBinanceSecret, kCdpEd25519Secret})
-      EXPECT_EQ(environ.find(secret), std::string::npos);
+    EXPECT_EQ(environ.find(kCdpEd25519Secret), std::string::npos);
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
   }
@@ -239,6 +254,22 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
     ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
     // Reconciled with both accounts: the journal's positions are what they hold.
     ASSERT_TRUE(world.notify->wait_for("positions 2", 30s)) << daemon->stderr_text();
+    // The Binance account's keys rotate at a reload; Coinbase's (from the environment) stay.
+    const std::string new_key = "bnc-multi-venue-key-2", new_secret = "bnc-multi-venue-secret-2";
+    world.exchange->add_api_key(new_key, new_secret);
+    world.write_key_file("binance-key", new_key);
+    world.write_key_file("binance-secret", new_secret);
+    const CommandResult reload = world.ctl({"reload"});
+    EXPECT_EQ(reload.exit_code, 0) << reload.out << reload.err;
+    const std::string rotated = fingerprint(Secret(std::string(new_key)));
+    EXPECT_NE(reload.out.find("the binance keys (rotated to " + rotated + ")"), std::string::npos)
+        << reload.out;
+    EXPECT_EQ(reload.out.find("coinbase keys"), std::string::npos) << reload.out;
+    const CommandResult status = world.ctl({"status"});
+    EXPECT_NE(status.out.find(rotated), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find(fingerprint(Secret(std::string(kCdpKeyName)))), std::string::npos)
+        << status.out;
+    world.exchange->revoke_api_key(kBinanceKey);
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
     // Each account's orders and holdings match the journal: nothing halts.
@@ -254,6 +285,7 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
   for (const auto& [id, orders] : world.coinbase->orders_per_client_id())
     EXPECT_EQ(orders, 1) << id;
   EXPECT_EQ(world.coinbase->unauthorized(), 0u) << "every Coinbase request carried a valid JWT";
+  EXPECT_EQ(world.exchange->requests_with_revoked_key(), 0u);
 }
 
 TEST(MultiVenueDaemon, APaperSessionOnTwoFeedsTradesBothAndReplaysToZeroDifferences) {
