@@ -11,83 +11,94 @@ namespace {
 
 constexpr std::uint8_t kNoMember = 0xFF;
 
-// Instrument id -> the index of the member whose view lists it.
-template <typename Member>
-std::vector<std::uint8_t> owners(const InstrumentRegistry& instruments,
-                                 const std::vector<Member>& members) {
-  SIGEX_CHECK(members.size() < kNoMember, "too many venues");
-  std::vector<std::uint8_t> owner(instruments.size(), kNoMember);
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    for (const Instrument& instrument : members[i].instruments->all())
-      owner[instrument.id] = static_cast<std::uint8_t>(i);
+}  // namespace
+
+// --- VenueMembers ----------------------------------------------------------------------------
+
+template <typename Port>
+void VenueMembers<Port>::index(const InstrumentRegistry& instruments) {
+  SIGEX_CHECK(members_.size() < kNoMember, "too many venues");
+  owner_.assign(instruments.size(), kNoMember);
+  venues_.clear();
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    for (const Instrument& instrument : members_[i].instruments->all())
+      owner_[instrument.id] = static_cast<std::uint8_t>(i);
+    venues_ += (venues_.empty() ? "" : ", ") + members_[i].venue;
   }
-  return owner;
 }
 
-template <typename Member>
-std::string joined_venues(const std::vector<Member>& members) {
-  std::string venues;
-  for (const Member& member : members) venues += (venues.empty() ? "" : ", ") + member.venue;
-  return venues;
+template <typename Port>
+Port* VenueMembers<Port>::owner(InstrumentId instrument) const {
+  if (instrument >= owner_.size() || owner_[instrument] == kNoMember) return nullptr;
+  return members_[owner_[instrument]].port.get();
 }
 
-// Each member's families, labelled with its venue when there are several.
-template <typename Member, typename Write>
-void write_scoped(MetricsExposition& out, const std::vector<Member>& members, Write write) {
-  for (const Member& member : members) {
-    if (members.size() > 1) out.scope(label("venue", member.venue));
-    write(member);
+template <typename Port>
+bool VenueMembers<Port>::start(std::string& error, std::string_view table) const {
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i].port->start(error)) continue;
+    if (members_.size() > 1) error = fmt::format("[{}.{}]: {}", table, members_[i].venue, error);
+    for (std::size_t started = 0; started < i; ++started) members_[started].port->stop();
+    return false;
+  }
+  return true;
+}
+
+template <typename Port>
+void VenueMembers<Port>::stop() const {
+  for (const Member& member : members_) member.port->stop();
+}
+
+template <typename Port>
+std::uint64_t VenueMembers<Port>::alerts() const {
+  std::uint64_t alerts = 0;
+  for (const Member& member : members_) alerts += member.port->alerts();
+  return alerts;
+}
+
+template <typename Port>
+void VenueMembers<Port>::write_metrics(MetricsExposition& out, TimeNs now_ns) const {
+  for (const Member& member : members_) {
+    if (members_.size() > 1) out.scope(label("venue", member.venue));
+    member.port->write_metrics(out, now_ns);
   }
   out.scope("");
 }
 
-}  // namespace
+template class VenueMembers<MarketDataFeed>;
+template class VenueMembers<LiveVenue>;
 
 // --- FeedSet ---------------------------------------------------------------------------------
 
 FeedSet::FeedSet(const MarketDataConfig& config, const InstrumentRegistry& instruments,
                  EventQueue<InboundEvent>& queue, const Clock& clock) {
   for (const auto& settings : config.feeds) {
-    Member member;
-    member.venue = std::string(settings->venue());
-    member.instruments = std::make_unique<InstrumentRegistry>(
-        instruments.view(settings->venue(), config.feeds.size()));
-    member.feed = settings->make_feed(*member.instruments, queue, clock);
-    members_.push_back(std::move(member));
+    auto view =
+        VenueMembers<MarketDataFeed>::view(instruments, settings->venue(), config.feeds.size());
+    auto feed = settings->make_feed(*view, queue, clock);
+    members_.add({std::string(settings->venue()), std::move(view), std::move(feed)});
   }
-  owner_ = owners(instruments, members_);
-  venues_ = joined_venues(members_);
+  members_.index(instruments);
 }
 
 FeedSet::~FeedSet() { stop(); }
 
 void FeedSet::request_resync(InstrumentId instrument) {
-  if (instrument < owner_.size() && owner_[instrument] != kNoMember)
-    members_[owner_[instrument]].feed->request_resync(instrument);
+  if (MarketDataFeed* feed = members_.owner(instrument)) feed->request_resync(instrument);
 }
 
 void FeedSet::set_frame_sink(FrameSink sink) {
-  for (Member& member : members_) member.feed->set_frame_sink(sink);
+  for (const auto& member : members_) member.port->set_frame_sink(sink);
 }
 
-bool FeedSet::start(std::string& error) {
-  for (std::size_t i = 0; i < members_.size(); ++i) {
-    if (members_[i].feed->start(error)) continue;
-    if (members_.size() > 1) error = fmt::format("[market_data.{}]: {}", members_[i].venue, error);
-    for (std::size_t started = 0; started < i; ++started) members_[started].feed->stop();
-    return false;
-  }
-  return true;
-}
+bool FeedSet::start(std::string& error) { return members_.start(error, "market_data"); }
 
-void FeedSet::stop() {
-  for (Member& member : members_) member.feed->stop();
-}
+void FeedSet::stop() { members_.stop(); }
 
 FeedHealth FeedSet::health() const {
   FeedHealth all{true, "streaming", 0};
-  for (const Member& member : members_) {
-    const FeedHealth health = member.feed->health();
+  for (const auto& member : members_) {
+    const FeedHealth health = member.port->health();
     all.reconnects += health.reconnects;
     if (all.streaming && !health.streaming) {
       all.streaming = false;
@@ -98,27 +109,26 @@ FeedHealth FeedSet::health() const {
 }
 
 std::string FeedSet::summary() const {
-  if (members_.size() == 1) return members_.front().feed->summary();
+  if (members_.size() == 1) return members_.port(0).summary();
   std::string text;
-  for (const Member& member : members_)
-    text += fmt::format("{}{}: {}", text.empty() ? "" : "; ", member.venue, member.feed->summary());
+  for (const auto& member : members_)
+    text += fmt::format("{}{}: {}", text.empty() ? "" : "; ", member.venue, member.port->summary());
   return text;
 }
 
 void FeedSet::write_metrics(MetricsExposition& out, TimeNs now_ns) const {
-  write_scoped(out, members_,
-               [&](const Member& member) { member.feed->write_metrics(out, now_ns); });
+  members_.write_metrics(out, now_ns);
 }
 
 void FeedSet::write_status(DaemonStatus& status, TimeNs now_ns) const {
   if (members_.size() == 1) {
-    members_.front().feed->write_status(status, now_ns);
+    members_.port(0).write_status(status, now_ns);
     return;
   }
   std::string states;
   std::uint64_t connects = 0, reconnects = 0;
-  for (const Member& member : members_) {
-    member.feed->write_status(status, now_ns);
+  for (const auto& member : members_) {
+    member.port->write_status(status, now_ns);
     states +=
         fmt::format("{}{} {}", states.empty() ? "" : ", ", member.venue, status.market_data_state);
     connects += status.feed_connects;
@@ -129,11 +139,7 @@ void FeedSet::write_status(DaemonStatus& status, TimeNs now_ns) const {
   status.feed_reconnects = reconnects;
 }
 
-std::uint64_t FeedSet::alerts() const {
-  std::uint64_t alerts = 0;
-  for (const Member& member : members_) alerts += member.feed->alerts();
-  return alerts;
-}
+std::uint64_t FeedSet::alerts() const { return members_.alerts(); }
 
 // --- AccountSet ------------------------------------------------------------------------------
 
@@ -146,41 +152,36 @@ std::unique_ptr<AccountSet> AccountSet::make(const ExecutionConfig& config,
   std::unique_ptr<AccountSet> set(new AccountSet());
   for (std::size_t i = 0; i < config.accounts.size(); ++i) {
     const AccountConfig& account = config.accounts[i];
-    Member member;
-    member.venue = account.venue;
-    member.instruments = std::make_unique<InstrumentRegistry>(
-        instruments.view(account.venue, config.accounts.size()));
-    member.account = account.settings->make_venue(*member.instruments, std::move(keys[i]), clock,
-                                                  durability, error);
-    if (!member.account) {
+    auto view = VenueMembers<LiveVenue>::view(instruments, account.venue, config.accounts.size());
+    auto venue = account.settings->make_venue(*view, std::move(keys[i]), clock, durability, error);
+    if (!venue) {
       if (config.accounts.size() > 1)
         error = fmt::format("[execution.{}]: {}", account.venue, error);
       return nullptr;
     }
-    set->members_.push_back(std::move(member));
+    set->members_.add({account.venue, std::move(view), std::move(venue)});
   }
-  set->owner_ = owners(instruments, set->members_);
-  set->venues_ = joined_venues(set->members_);
+  set->members_.index(instruments);
   return set;
 }
 
 AccountSet::~AccountSet() { stop(); }
 
 LiveVenue& AccountSet::owner(InstrumentId instrument) const {
-  SIGEX_CHECK(instrument < owner_.size() && owner_[instrument] != kNoMember,
-              "an order for an instrument no account trades");
-  return *members_[owner_[instrument]].account;
+  LiveVenue* account = members_.owner(instrument);
+  SIGEX_CHECK(account != nullptr, "an order for an instrument no account trades");
+  return *account;
 }
 
 void AccountSet::send(const OrderCommand& command) { owner(command.instrument).send(command); }
 
 void AccountSet::poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) {
-  for (Member& member : members_) member.account->poll(now_ns, out);
+  for (const auto& member : members_) member.port->poll(now_ns, out);
 }
 
 TimeNs AccountSet::next_event_time_ns() const {
   TimeNs next = kNever;
-  for (const Member& member : members_) next = std::min(next, member.account->next_event_time_ns());
+  for (const auto& member : members_) next = std::min(next, member.port->next_event_time_ns());
   return next;
 }
 
@@ -190,32 +191,25 @@ bool AccountSet::normalize(Side side, OrderType type, Price& price, Quantity& qu
 }
 
 bool AccountSet::start(std::string& error) {
-  for (std::size_t i = 0; i < members_.size(); ++i) {
-    if (members_[i].account->start(error)) continue;
-    if (members_.size() > 1) error = fmt::format("[execution.{}]: {}", members_[i].venue, error);
-    for (std::size_t started = 0; started < i; ++started) members_[started].account->stop();
-    return false;
-  }
+  if (!members_.start(error, "execution")) return false;
   history_.clear();
-  for (const Member& member : members_) {
-    const auto& history = member.account->account_history();
+  for (const auto& member : members_) {
+    const auto& history = member.port->account_history();
     history_.insert(history_.end(), history.begin(), history.end());
   }
   return true;
 }
 
-void AccountSet::stop() {
-  for (Member& member : members_) member.account->stop();
-}
+void AccountSet::stop() { members_.stop(); }
 
 bool AccountSet::wait_for_answers(DurationNs timeout_ns) {
   // Each account has its own answer queue: wait on each in turn for a share of the time.
-  const DurationNs share = timeout_ns / static_cast<DurationNs>(members_.size());
-  for (Member& member : members_) {
-    if (member.account->wait_for_answers(0)) return true;
+  for (const auto& member : members_) {
+    if (member.port->wait_for_answers(0)) return true;
   }
-  for (Member& member : members_) {
-    if (member.account->wait_for_answers(share)) return true;
+  const DurationNs share = timeout_ns / static_cast<DurationNs>(members_.size());
+  for (const auto& member : members_) {
+    if (member.port->wait_for_answers(share)) return true;
   }
   return false;
 }
@@ -226,8 +220,8 @@ std::vector<ExecutionEvent> AccountSet::history_fills(const AccountOrder& order)
 
 std::vector<HeldQuantity> AccountSet::start_holdings() const {
   std::vector<HeldQuantity> holdings;
-  for (const Member& member : members_) {
-    const auto held = member.account->start_holdings();
+  for (const auto& member : members_) {
+    const auto held = member.port->start_holdings();
     holdings.insert(holdings.end(), held.begin(), held.end());
   }
   return holdings;
@@ -235,13 +229,13 @@ std::vector<HeldQuantity> AccountSet::start_holdings() const {
 
 DurationNs AccountSet::history_lookback_ns() const {
   DurationNs lookback = INT64_MAX;
-  for (const Member& member : members_)
-    lookback = std::min(lookback, member.account->history_lookback_ns());
+  for (const auto& member : members_)
+    lookback = std::min(lookback, member.port->history_lookback_ns());
   return lookback;
 }
 
 void AccountSet::set_wire_latency(LatencyHistogram* histogram) {
-  for (Member& member : members_) member.account->set_wire_latency(histogram);
+  for (const auto& member : members_) member.port->set_wire_latency(histogram);
 }
 
 bool AccountSet::rotate_keys(VenueKeys keys, std::string& error) {
@@ -249,42 +243,41 @@ bool AccountSet::rotate_keys(VenueKeys keys, std::string& error) {
     error = "several accounts: each rotates its own keys";
     return false;
   }
-  return members_.front().account->rotate_keys(std::move(keys), error);
+  return members_.port(0).rotate_keys(std::move(keys), error);
 }
 
 std::string AccountSet::key_fingerprint() const {
-  if (members_.size() == 1) return members_.front().account->key_fingerprint();
+  if (members_.size() == 1) return members_.port(0).key_fingerprint();
   std::string fingerprints;
-  for (const Member& member : members_) {
+  for (const auto& member : members_) {
     fingerprints += fmt::format("{}{} {}", fingerprints.empty() ? "" : ", ", member.venue,
-                                member.account->key_fingerprint());
+                                member.port->key_fingerprint());
   }
   return fingerprints;
 }
 
 std::size_t AccountSet::keys_retiring() const {
   std::size_t retiring = 0;
-  for (const Member& member : members_) retiring += member.account->keys_retiring();
+  for (const auto& member : members_) retiring += member.port->keys_retiring();
   return retiring;
 }
 
 void AccountSet::write_metrics(MetricsExposition& out, TimeNs now_ns) const {
-  write_scoped(out, members_,
-               [&](const Member& member) { member.account->write_metrics(out, now_ns); });
+  members_.write_metrics(out, now_ns);
 }
 
 void AccountSet::write_status(DaemonStatus& status, TimeNs now_ns) const {
   if (members_.size() == 1) {
-    members_.front().account->write_status(status, now_ns);
+    members_.port(0).write_status(status, now_ns);
     return;
   }
   std::uint64_t waiting = 0;
   std::int64_t max_wait_s = 0;
   bool banned = false;
   std::string reasons;
-  for (const Member& member : members_) {
+  for (const auto& member : members_) {
     DaemonStatus own;
-    member.account->write_status(own, now_ns);
+    member.port->write_status(own, now_ns);
     waiting += own.orders_waiting;
     max_wait_s = std::max(max_wait_s, own.max_order_wait_s);
     banned |= own.banned;
@@ -299,10 +292,6 @@ void AccountSet::write_status(DaemonStatus& status, TimeNs now_ns) const {
   status.banned = banned;
 }
 
-std::uint64_t AccountSet::alerts() const {
-  std::uint64_t alerts = 0;
-  for (const Member& member : members_) alerts += member.account->alerts();
-  return alerts;
-}
+std::uint64_t AccountSet::alerts() const { return members_.alerts(); }
 
 }  // namespace sigex

@@ -20,6 +20,49 @@
 
 namespace sigex {
 
+// The members of a set: one component (`Port`: a feed or an account) per venue, each over its
+// venue's view of the instruments, and which member serves each instrument.
+template <typename Port>
+class VenueMembers {
+ public:
+  struct Member {
+    std::string venue;
+    std::unique_ptr<InstrumentRegistry> instruments;  // the view the member holds on to
+    std::unique_ptr<Port> port;
+  };
+
+  // `venue`'s view of `instruments` (one of `venue_count` venues), to make its member over.
+  static std::unique_ptr<InstrumentRegistry> view(const InstrumentRegistry& instruments,
+                                                  std::string_view venue, std::size_t venue_count) {
+    return std::make_unique<InstrumentRegistry>(instruments.view(venue, venue_count));
+  }
+  void add(Member member) { members_.push_back(std::move(member)); }
+  // Once every member is added: which serves each instrument, and the venues' names.
+  void index(const InstrumentRegistry& instruments);
+
+  std::size_t size() const { return members_.size(); }
+  const Member& operator[](std::size_t index) const { return members_[index]; }
+  Port& port(std::size_t index) const { return *members_[index].port; }
+  // The member that serves `instrument`, or null.
+  Port* owner(InstrumentId instrument) const;
+  const std::string& venues() const { return venues_; }
+  auto begin() const { return members_.begin(); }
+  auto end() const { return members_.end(); }
+
+  // Starts every member; when one cannot start, stops the ones started. `table` names the
+  // member in the error when there are several ("market_data": "[market_data.coinbase]: ...").
+  bool start(std::string& error, std::string_view table) const;
+  void stop() const;
+  std::uint64_t alerts() const;
+  // Each member's families, labelled with its venue when there are several.
+  void write_metrics(MetricsExposition& out, TimeNs now_ns) const;
+
+ private:
+  std::vector<Member> members_;
+  std::vector<std::uint8_t> owner_;  // instrument id -> member
+  std::string venues_;               // "binance" or "binance, coinbase"
+};
+
 class FeedSet final : public MarketDataFeed {
  public:
   // One feed per [market_data.<venue>] table, each over its venue's instruments. The queue
@@ -32,10 +75,10 @@ class FeedSet final : public MarketDataFeed {
 
   static std::size_t producers(const MarketDataConfig& config) { return config.feeds.size(); }
   // "binance" or "binance, coinbase".
-  const std::string& venues() const { return venues_; }
+  const std::string& venues() const { return members_.venues(); }
   std::size_t size() const { return members_.size(); }
   const std::string& venue(std::size_t index) const { return members_[index].venue; }
-  MarketDataFeed& member(std::size_t index) { return *members_[index].feed; }
+  MarketDataFeed& member(std::size_t index) { return members_.port(index); }
 
   void request_resync(InstrumentId instrument) override;
   void set_frame_sink(FrameSink sink) override;
@@ -50,14 +93,7 @@ class FeedSet final : public MarketDataFeed {
   std::uint64_t alerts() const override;
 
  private:
-  struct Member {
-    std::string venue;
-    std::unique_ptr<InstrumentRegistry> instruments;  // the view the feed holds on to
-    std::unique_ptr<MarketDataFeed> feed;
-  };
-  std::vector<Member> members_;
-  std::vector<std::uint8_t> owner_;  // instrument id -> member
-  std::string venues_;
+  VenueMembers<MarketDataFeed> members_;
 };
 
 class AccountSet final : public LiveVenue {
@@ -74,9 +110,9 @@ class AccountSet final : public LiveVenue {
 
   std::size_t size() const { return members_.size(); }
   const std::string& venue(std::size_t index) const { return members_[index].venue; }
-  LiveVenue& account(std::size_t index) { return *members_[index].account; }
-  const LiveVenue& account(std::size_t index) const { return *members_[index].account; }
-  const std::string& venues() const { return venues_; }
+  LiveVenue& account(std::size_t index) { return members_.port(index); }
+  const LiveVenue& account(std::size_t index) const { return members_.port(index); }
+  const std::string& venues() const { return members_.venues(); }
 
   void send(const OrderCommand& command) override;
   void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) override;
@@ -102,18 +138,11 @@ class AccountSet final : public LiveVenue {
   std::uint64_t alerts() const override;
 
  private:
-  struct Member {
-    std::string venue;
-    std::unique_ptr<InstrumentRegistry> instruments;  // the view the account holds on to
-    std::unique_ptr<LiveVenue> account;
-  };
   AccountSet() = default;
   LiveVenue& owner(InstrumentId instrument) const;
 
-  std::vector<Member> members_;
-  std::vector<std::uint8_t> owner_;  // instrument id -> member
+  VenueMembers<LiveVenue> members_;
   std::vector<AccountOrder> history_;
-  std::string venues_;
 };
 
 }  // namespace sigex

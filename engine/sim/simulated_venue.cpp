@@ -1,6 +1,7 @@
 #include "engine/sim/simulated_venue.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "engine/core/check.h"
 #include "engine/portfolio/margin.h"
@@ -27,7 +28,7 @@ bool is_marketable_sell(const OrderCommand& command, Price bid) {
 SimulatedVenue::SimulatedVenue(const InstrumentRegistry& instruments, SimulatedVenueConfig config,
                                Money starting_cash)
     : instruments_(instruments),
-      config_(config),
+      config_(std::move(config)),
       account_(instruments, starting_cash),
       prices_(instruments.size()),
       markets_(instruments.size()) {

@@ -34,6 +34,19 @@ inline std::string daily_row(std::int64_t token, const std::string& date, int si
          grade + R"(,"TM_INVESTOR_GRADE":50.0,"TM_LINK":"https://app.tokenmetrics.com/bitcoin"})";
 }
 
+// A daily signal row for `token` (`symbol`) dated `date` (YYYY-MM-DD) with a trader grade of
+// 80, served by `simulator` from now on.
+inline void add_daily_signal(TmSimulator& simulator, std::int64_t token, const std::string& symbol,
+                             const std::string& date, int signal) {
+  const std::string row = R"({"TOKEN_ID":)" + std::to_string(token) + R"(,"TOKEN_NAME":")" +
+                          symbol + R"(","TOKEN_SYMBOL":")" + symbol + R"(","DATE":")" + date +
+                          R"(T00:00:00.000Z","TRADING_SIGNAL":)" + std::to_string(signal) +
+                          R"(,"TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,)"
+                          R"("TM_TRADER_GRADE":80.0,"TM_INVESTOR_GRADE":50.0})";
+  std::string error;
+  if (!simulator.add_item("trading-signals", row, error)) throw std::runtime_error(error);
+}
+
 // `days` daily rows for BTC (3375) starting at 2025-01-01, signal 1 every 5th day.
 inline void add_daily_rows(TmSimulator& simulator, int days, std::int64_t token = 3375) {
   const TimeNs start = parse_utc_timestamp("2025-01-01").value();

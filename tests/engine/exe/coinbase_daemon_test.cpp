@@ -17,6 +17,7 @@
 #include "support/coinbase_keys.h"
 #include "support/daemon_support.h"
 #include "support/test_support.h"
+#include "support/tm_support.h"
 #include "tools/coinbase_simulator/market_simulator.h"
 #include "tools/coinbase_simulator/trading_simulator.h"
 #include "tools/tm_simulator/tm_simulator.h"
@@ -168,12 +169,7 @@ enabled = false
   }
 
   void add_signal(const std::string& date, int signal) {
-    std::string error;
-    const std::string row = fmt::format(
-        R"({{"TOKEN_ID":3375,"TOKEN_NAME":"Bitcoin","TOKEN_SYMBOL":"BTC","DATE":"{}T00:00:00.000Z","TRADING_SIGNAL":{},)"
-        R"("TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,"TM_TRADER_GRADE":80.0,"TM_INVESTOR_GRADE":50.0}})",
-        date, signal);
-    if (!tm_->add_item("trading-signals", row, error)) throw std::runtime_error(error);
+    add_daily_signal(*tm_, 3375, "BTC", date, signal);
   }
 
   TemporaryDirectory directory;

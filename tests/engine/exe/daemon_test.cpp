@@ -133,12 +133,7 @@ short_exit_grade = "95"
   // A daily signal row for `token` dated `date` (YYYY-MM-DD) with a trader grade of 80.
   void add_signal(std::int64_t token, const std::string& symbol, const std::string& date,
                   int signal) {
-    std::string error;
-    const std::string row = fmt::format(
-        R"({{"TOKEN_ID":{},"TOKEN_NAME":"{}","TOKEN_SYMBOL":"{}","DATE":"{}T00:00:00.000Z","TRADING_SIGNAL":{},)"
-        R"("TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,"TM_TRADER_GRADE":80.0,"TM_INVESTOR_GRADE":50.0}})",
-        token, symbol, symbol, date, signal);
-    if (!tm->add_item("trading-signals", row, error)) throw std::runtime_error(error);
+    add_daily_signal(*tm, token, symbol, date, signal);
   }
 
   TemporaryDirectory directory;

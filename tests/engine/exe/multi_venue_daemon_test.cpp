@@ -25,6 +25,7 @@
 #include "support/daemon_support.h"
 #include "support/http_get.h"
 #include "support/test_support.h"
+#include "support/tm_support.h"
 #include "tools/coinbase_simulator/market_simulator.h"
 #include "tools/coinbase_simulator/trading_simulator.h"
 #include "tools/exchange_simulator/exchange_simulator.h"
@@ -179,14 +180,8 @@ api_secret_env = ""
 
   // Daily signals dated `date` for both tokens.
   void add_signals(const std::string& date, int signal) {
-    for (const auto& [id, symbol] : {std::pair{3306, "ETH"}, std::pair{3375, "BTC"}}) {
-      std::string error;
-      const std::string row = fmt::format(
-          R"({{"TOKEN_ID":{},"TOKEN_NAME":"{}","TOKEN_SYMBOL":"{}","DATE":"{}T00:00:00.000Z","TRADING_SIGNAL":{},)"
-          R"("TOKEN_TREND":1,"TRADING_SIGNALS_RETURNS":1.5,"HOLDING_RETURNS":2.5,"TM_TRADER_GRADE":80.0,"TM_INVESTOR_GRADE":50.0}})",
-          id, symbol, symbol, date, signal);
-      if (!tm->add_item("trading-signals", row, error)) throw std::runtime_error(error);
-    }
+    add_daily_signal(*tm, 3306, "ETH", date, signal);
+    add_daily_signal(*tm, 3375, "BTC", date, signal);
   }
 
   TemporaryDirectory directory;
