@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -175,5 +176,46 @@ inline CommandResult run_command(const std::string& binary, const std::vector<st
   result.err = process.stderr_text();
   return result;
 }
+
+// A daemon's home in a test: a directory (state, config file), the NOTIFY_SOCKET listener and
+// the control socket, and `sigex run` / `sigex ctl` run against the config file there.
+// SIGEX_BINARY is the executable under test.
+class DaemonHome {
+ public:
+  explicit DaemonHome(const std::string& tag)
+      : notify(std::make_unique<NotifyListener>("/tmp/sigex-notify-" + tag + "-" +
+                                                std::to_string(::getpid()) + ".sock")),
+        control_socket_("/tmp/sigex-ctl-" + tag + "-" + std::to_string(::getpid()) + ".sock") {}
+  ~DaemonHome() {
+    std::error_code ignored;
+    std::filesystem::remove(control_socket_, ignored);
+  }
+  DaemonHome(const DaemonHome&) = delete;
+  DaemonHome& operator=(const DaemonHome&) = delete;
+
+  std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
+  const std::string& control_socket() const { return control_socket_; }
+
+  // `sigex run --config <config_path()>` with `environment` and this home's NOTIFY_SOCKET.
+  std::unique_ptr<DaemonProcess> start(const std::string& name,
+                                       std::vector<std::string> environment) {
+    environment.push_back("NOTIFY_SOCKET=" + notify->path().string());
+    return std::make_unique<DaemonProcess>(
+        SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path().string()},
+        environment, directory.path(), name);
+  }
+
+  CommandResult ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"ctl", "--config", config_path().string()});
+    return run_command(SIGEX_BINARY, args, directory.path(), "ctl" + std::to_string(++runs_));
+  }
+
+  TemporaryDirectory directory;
+  std::unique_ptr<NotifyListener> notify;
+
+ private:
+  std::string control_socket_;
+  int runs_ = 0;
+};
 
 }  // namespace sigex::testing

@@ -32,9 +32,9 @@ constexpr const char* kTmKey = "tm-coinbase-test-key";
 constexpr const char* kKeyName = kCdpKeyName;
 constexpr const char* kEd25519Secret = kCdpEd25519Secret;
 
-class CoinbaseWorld {
+class CoinbaseWorld : public DaemonHome {
  public:
-  explicit CoinbaseWorld(bool live) : live_(live) {
+  explicit CoinbaseWorld(bool live) : DaemonHome("cb"), live_(live) {
     CoinbaseMarketSimulatorOptions market;
     market.update_interval_us = 2000;
     market.heartbeat_interval_us = 200'000;
@@ -55,14 +55,7 @@ class CoinbaseWorld {
     tm_options.api_key = kTmKey;
     tm_ = std::make_unique<TmSimulator>(tm_options);
     if (!tm_->start(error)) throw std::runtime_error(error);
-    control_socket_ = fmt::format("/tmp/sigex-ctl-cb-{}.sock", ::getpid());
-    notify =
-        std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-cb-{}.sock", ::getpid()));
     write_config();
-  }
-  ~CoinbaseWorld() {
-    std::error_code ignored;
-    std::filesystem::remove(control_socket_, ignored);
   }
 
   void write_config() const {
@@ -142,46 +135,32 @@ interval_s = 3600
 enabled = false
 )",
         fmt::arg("state", (directory.path() / "state").string()),
-        fmt::arg("mode", live_ ? "live" : "paper"), fmt::arg("socket", control_socket_),
+        fmt::arg("mode", live_ ? "live" : "paper"), fmt::arg("socket", control_socket()),
         fmt::arg("ws", market_->url()), fmt::arg("market_port", market_->port()),
         fmt::arg("execution", execution), fmt::arg("tm", tm_->base_url()),
         fmt::arg("market_key_env", live_ ? "SIGEX_COINBASE_API_KEY" : ""),
         fmt::arg("market_secret_env", live_ ? "SIGEX_COINBASE_API_SECRET" : ""));
   }
 
-  std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
-
   std::unique_ptr<DaemonProcess> start(const std::string& name) {
-    std::vector<std::string> environment{"NOTIFY_SOCKET=" + notify->path().string(),
-                                         std::string("SIGEX_TM_API_KEY=") + kTmKey};
+    std::vector<std::string> environment{std::string("SIGEX_TM_API_KEY=") + kTmKey};
     if (live_) {
       environment.push_back(std::string("SIGEX_COINBASE_API_KEY=") + kKeyName);
       environment.push_back(std::string("SIGEX_COINBASE_API_SECRET=") + kEd25519Secret);
     }
-    return std::make_unique<DaemonProcess>(
-        SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path().string()},
-        environment, directory.path(), name);
-  }
-
-  CommandResult ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"ctl", "--config", config_path().string()});
-    return run_command(SIGEX_BINARY, args, directory.path(), "ctl" + std::to_string(++runs_));
+    return DaemonHome::start(name, environment);
   }
 
   void add_signal(const std::string& date, int signal) {
     add_daily_signal(*tm_, 3375, "BTC", date, signal);
   }
 
-  TemporaryDirectory directory;
-  std::unique_ptr<NotifyListener> notify;
   std::unique_ptr<CoinbaseMarketSimulator> market_;
   std::unique_ptr<CoinbaseTradingSimulator> trading_;
   std::unique_ptr<TmSimulator> tm_;
 
  private:
   bool live_;
-  std::string control_socket_;
-  int runs_ = 0;
 };
 
 TEST(CoinbaseDaemon, APaperSessionOnCoinbaseQuotesTradesAndReplaysToZeroDifferences) {

@@ -43,9 +43,9 @@ constexpr const char* kTmKey = "tm-multi-venue-key";
 constexpr const char* kBinanceKey = "bnc-multi-venue-key";
 constexpr const char* kBinanceSecret = "bnc-multi-venue-secret";
 
-class TwoVenueWorld {
+class TwoVenueWorld : public DaemonHome {
  public:
-  explicit TwoVenueWorld(bool live) : live_(live) {
+  explicit TwoVenueWorld(bool live) : DaemonHome("mv"), live_(live) {
     std::string error;
     FeedSimulatorOptions feed_options;
     feed_options.inputs = {{kData + "ethusdt_20240808.gz", "ETHUSDT"}};
@@ -83,14 +83,7 @@ class TwoVenueWorld {
     if (!tm->start(error)) throw std::runtime_error(error);
     write_key_file("binance-key", kBinanceKey);
     write_key_file("binance-secret", kBinanceSecret);
-    control_socket_ = fmt::format("/tmp/sigex-ctl-mv-{}.sock", ::getpid());
-    notify =
-        std::make_unique<NotifyListener>(fmt::format("/tmp/sigex-notify-mv-{}.sock", ::getpid()));
     write_config();
-  }
-  ~TwoVenueWorld() {
-    std::error_code ignored;
-    std::filesystem::remove(control_socket_, ignored);
   }
 
   // An owner-only key file, replaced at once as an operator's mv does.
@@ -105,7 +98,7 @@ class TwoVenueWorld {
   void write_config() const {
     DaemonConfig config;
     config.state_dir = (directory.path() / "state").string();
-    config.control_socket = control_socket_;
+    config.control_socket = control_socket();
     config.feed_port = feed->port();
     config.mode = live_ ? "live" : "paper";
     config.token_metrics_url = tm->base_url();
@@ -159,23 +152,13 @@ api_secret_env = ""
     std::ofstream(config_path()) << daemon_config_text(config);
   }
 
-  std::filesystem::path config_path() const { return directory.path() / "sigex.toml"; }
-
   std::unique_ptr<DaemonProcess> start(const std::string& name) {
-    std::vector<std::string> environment{"NOTIFY_SOCKET=" + notify->path().string(),
-                                         std::string("SIGEX_TM_API_KEY=") + kTmKey};
+    std::vector<std::string> environment{std::string("SIGEX_TM_API_KEY=") + kTmKey};
     if (live_) {
       environment.push_back(std::string("SIGEX_COINBASE_API_KEY=") + kCdpKeyName);
       environment.push_back(std::string("SIGEX_COINBASE_API_SECRET=") + kCdpEd25519Secret);
     }
-    return std::make_unique<DaemonProcess>(
-        SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path().string()},
-        environment, directory.path(), name);
-  }
-
-  CommandResult ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"ctl", "--config", config_path().string()});
-    return run_command(SIGEX_BINARY, args, directory.path(), "ctl" + std::to_string(++runs_));
+    return DaemonHome::start(name, environment);
   }
 
   // Daily signals dated `date` for both tokens.
@@ -184,8 +167,6 @@ api_secret_env = ""
     add_daily_signal(*tm, 3375, "BTC", date, signal);
   }
 
-  TemporaryDirectory directory;
-  std::unique_ptr<NotifyListener> notify;
   std::unique_ptr<FeedSimulator> feed;
   std::unique_ptr<ExchangeSimulator> exchange;
   std::unique_ptr<CoinbaseMarketSimulator> coinbase_market;
@@ -194,8 +175,6 @@ api_secret_env = ""
 
  private:
   bool live_;
-  std::string control_socket_;
-  int runs_ = 0;
 };
 
 TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlacesNothingTwice) {
