@@ -16,12 +16,6 @@
 namespace sigex {
 namespace {
 
-void read_key_source(ConfigSection& section, const char* prefix, SecretSource& source) {
-  section.text(fmt::format("{}_credential", prefix), source.credential);
-  section.text(fmt::format("{}_file", prefix), source.file);
-  section.text(fmt::format("{}_env", prefix), source.env);
-}
-
 std::unique_ptr<MarketDataSettings> read_market_data(ConfigSection& section) {
   auto settings = std::make_unique<CoinbaseMarketDataSettings>();
   CoinbaseMarketDataConfig& coinbase = settings->config;
@@ -49,8 +43,8 @@ std::unique_ptr<MarketDataSettings> read_market_data(ConfigSection& section) {
                     "LoadCredential=), *_file (mode 0600) or *_env");
     }
   }
-  read_key_source(section, "api_key", coinbase.key_name);
-  read_key_source(section, "api_secret", coinbase.private_key);
+  section.secret_source("api_key", coinbase.key_name);
+  section.secret_source("api_secret", coinbase.private_key);
   section.milliseconds("connect_timeout_ms", coinbase.connect_timeout_ns, 100, 120'000);
   section.milliseconds("handshake_timeout_ms", coinbase.handshake_timeout_ns, 100, 120'000);
   section.milliseconds("idle_timeout_ms", coinbase.idle_timeout_ns, 1000, 600'000);

@@ -1,5 +1,7 @@
 #include "engine/config/config_reader.h"
 
+#include <filesystem>
+
 #include <cerrno>
 #include <cstring>
 
@@ -215,6 +217,18 @@ void ConfigSection::decimal(const std::string& key, int scale, std::int64_t& out
   }
   if (!allow_negative && *parsed < 0) return error(key, "must not be negative");
   out = *parsed;
+}
+
+void ConfigSection::path(const std::string& key, std::string& out) {
+  text(key, out);
+  if (out.empty() || std::filesystem::path(out).is_absolute()) return;
+  out = (std::filesystem::path(file_).parent_path() / out).lexically_normal().string();
+}
+
+void ConfigSection::secret_source(const std::string& prefix, SecretSource& source) {
+  text(prefix + "_credential", source.credential);
+  path(prefix + "_file", source.file);
+  text(prefix + "_env", source.env);
 }
 
 void ConfigSection::text_list(const std::string& key, std::vector<std::string>& out) {

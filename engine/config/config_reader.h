@@ -11,6 +11,8 @@
 
 #include <toml++/toml.h>
 
+#include "engine/core/secret.h"
+
 namespace sigex {
 
 class ConfigErrors {
@@ -44,6 +46,10 @@ class ConfigSection {
   // passes through binary floating point. Stored as value * 10^scale.
   void decimal(const std::string& key, int scale, std::int64_t& out, bool allow_negative = false);
   void text_list(const std::string& key, std::vector<std::string>& out);
+  // A file path; a relative one is resolved against the configuration file's directory.
+  void path(const std::string& key, std::string& out);
+  // Where a secret is read from: <prefix>_credential, <prefix>_file (a path) and <prefix>_env.
+  void secret_source(const std::string& prefix, SecretSource& source);
 
   ConfigSection child(const std::string& key);
   std::vector<ConfigSection> tables(const std::string& key);

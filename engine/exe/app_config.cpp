@@ -33,8 +33,7 @@ void read_engine(ConfigSection section, AppConfig& config) {
   EngineConfig& engine = config.engine;
   section.text("cash_asset", engine.cash_asset);
   section.decimal("starting_cash", kMoneyScale, engine.starting_cash.raw);
-  section.text("state_dir", engine.state_dir);
-  engine.state_dir = resolve_path(config.path, engine.state_dir);
+  section.path("state_dir", engine.state_dir);
   std::string durability = "full";
   section.text("journal_durability", durability);
   if (durability == "full") {
@@ -309,8 +308,7 @@ void read_backtest(ConfigSection section, AppConfig& config, ConfigUse use) {
   std::int64_t allowed = static_cast<std::int64_t>(backtest.max_input_problems);
   section.integer("max_input_problems", allowed, 0, INT64_MAX);
   backtest.max_input_problems = static_cast<std::uint64_t>(allowed);
-  section.text("out_dir", backtest.out_dir);
-  backtest.out_dir = resolve_path(config.path, backtest.out_dir);
+  section.path("out_dir", backtest.out_dir);
   std::int64_t interval_s = backtest.equity_interval_ns / kNsPerSecond;
   section.integer("equity_interval_s", interval_s, 1, 366LL * 86'400);
   backtest.equity_interval_ns = interval_s * kNsPerSecond;
@@ -478,20 +476,12 @@ void read_webhook(ConfigSection section, const std::string& config_path, Webhook
   std::string error;
   if (!parse_webhook_listen(webhook.listen, webhook.allow_remote, address, port, error))
     section.error("listen", error);
-  section.text("tls_certificate_file", webhook.tls_certificate_file);
-  webhook.tls_certificate_file = resolve_path(config_path, webhook.tls_certificate_file);
-  section.text("tls_key_file", webhook.tls_key_file);
-  webhook.tls_key_file = resolve_path(config_path, webhook.tls_key_file);
+  section.path("tls_certificate_file", webhook.tls_certificate_file);
+  section.path("tls_key_file", webhook.tls_key_file);
   if (webhook.tls_certificate_file.empty() != webhook.tls_key_file.empty())
     section.error("tls_key_file", "tls_certificate_file and tls_key_file go together");
-  section.text("secret_credential", webhook.secret.credential);
-  section.text("secret_file", webhook.secret.file);
-  webhook.secret.file = resolve_path(config_path, webhook.secret.file);
-  section.text("secret_env", webhook.secret.env);
-  section.text("next_secret_credential", webhook.next_secret.credential);
-  section.text("next_secret_file", webhook.next_secret.file);
-  webhook.next_secret.file = resolve_path(config_path, webhook.next_secret.file);
-  section.text("next_secret_env", webhook.next_secret.env);
+  section.secret_source("secret", webhook.secret);
+  section.secret_source("next_secret", webhook.next_secret);
   if (section.has("secret")) {
     section.error("secret",
                   "the secret never goes into the configuration file; use secret_credential "
@@ -530,7 +520,7 @@ void read_poll(ConfigSection section, TmPollConfig& poll) {
 }
 
 // [token_metrics.x402]: what may be paid, from which wallet, within which limits (USDC).
-void read_x402(ConfigSection section, const std::string& config_path, TokenMetricsConfig& tm) {
+void read_x402(ConfigSection section, TokenMetricsConfig& tm) {
   X402Config& x402 = tm.x402;
   section.text("network", x402.network);
   if (!chain_id_of(x402.network)) section.error("network", "expected \"base\" or \"base-sepolia\"");
@@ -556,10 +546,7 @@ void read_x402(ConfigSection section, const std::string& config_path, TokenMetri
     section.error("max_price",
                   "must be above 0, and at most daily_budget, itself at most "
                   "monthly_budget");
-  section.text("wallet_key_credential", x402.wallet_key.credential);
-  section.text("wallet_key_file", x402.wallet_key.file);
-  x402.wallet_key.file = resolve_path(config_path, x402.wallet_key.file);
-  section.text("wallet_key_env", x402.wallet_key.env);
+  section.secret_source("wallet_key", x402.wallet_key);
   if (section.has("wallet_key"))
     section.error("wallet_key",
                   "the wallet key never goes into the configuration file; use "
@@ -574,10 +561,7 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   section.boolean("enabled", tm.enabled);
   section.text("base_url", tm.base_url);
   section.text("key_header", tm.key_header);
-  section.text("api_key_credential", tm.api_key.credential);
-  section.text("api_key_file", tm.api_key.file);
-  tm.api_key.file = resolve_path(config.path, tm.api_key.file);
-  section.text("api_key_env", tm.api_key.env);
+  section.secret_source("api_key", tm.api_key);
   std::string access = tm.access == TmAccess::kX402 ? "x402" : "api_key";
   section.text("access", access);
   if (access == "x402") {
@@ -585,11 +569,8 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   } else if (access != "api_key") {
     section.error("access", "expected \"api_key\" or \"x402\"");
   }
-  read_x402(section.child("x402"), config.path, tm);
-  section.text("next_api_key_credential", tm.next_api_key.credential);
-  section.text("next_api_key_file", tm.next_api_key.file);
-  tm.next_api_key.file = resolve_path(config.path, tm.next_api_key.file);
-  section.text("next_api_key_env", tm.next_api_key.env);
+  read_x402(section.child("x402"), tm);
+  section.secret_source("next_api_key", tm.next_api_key);
   if (section.has("api_key")) {
     section.error("api_key",
                   "the API key never goes into the configuration file; use "
@@ -599,8 +580,7 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
   if (const auto url = parse_url(tm.base_url); !url || !may_carry_secrets(*url)) {
     section.error("base_url", "must be an https:// URL (http:// only for a loopback simulator)");
   }
-  section.text("tls_ca_file", tm.tls_ca_file);
-  tm.tls_ca_file = resolve_path(config.path, tm.tls_ca_file);
+  section.path("tls_ca_file", tm.tls_ca_file);
   section.milliseconds("connect_timeout_ms", tm.timeouts.connect_ns, 100, 120'000);
   section.milliseconds("handshake_timeout_ms", tm.timeouts.handshake_ns, 100, 120'000);
   section.milliseconds("request_timeout_ms", tm.timeouts.request_ns, 100, 600'000);
@@ -644,8 +624,7 @@ void read_token_metrics(ConfigSection section, AppConfig& config) {
 
 // Where one account's keys are, and the venue's own keys, from `section`: [execution] for the
 // only account, [execution.<venue>] for each of several.
-AccountConfig read_account(ConfigSection& section, const VenueType& venue,
-                           const std::string& config_path) {
+AccountConfig read_account(ConfigSection& section, const VenueType& venue) {
   AccountConfig account;
   account.venue = std::string(venue.name);
   account.api_key = venue.default_api_key;
@@ -657,14 +636,8 @@ AccountConfig read_account(ConfigSection& section, const VenueType& venue,
                     "LoadCredential=), *_file (mode 0600) or *_env");
     }
   }
-  section.text("api_key_credential", account.api_key.credential);
-  section.text("api_key_file", account.api_key.file);
-  account.api_key.file = resolve_path(config_path, account.api_key.file);
-  section.text("api_key_env", account.api_key.env);
-  section.text("api_secret_credential", account.api_secret.credential);
-  section.text("api_secret_file", account.api_secret.file);
-  account.api_secret.file = resolve_path(config_path, account.api_secret.file);
-  section.text("api_secret_env", account.api_secret.env);
+  section.secret_source("api_key", account.api_key);
+  section.secret_source("api_secret", account.api_secret);
   account.settings = venue.read_execution(section);
   return account;
 }
@@ -694,7 +667,7 @@ void read_execution(ConfigSection section, AppConfig& config) {
                       fmt::format("\"{}\" needs an [execution.{}] table (where its keys are)",
                                   several[i], several[i]));
       }
-      execution.accounts.push_back(read_account(table, *venue, config.path));
+      execution.accounts.push_back(read_account(table, *venue));
       table.finish();
     }
   } else if (execution.enabled) {
@@ -705,7 +678,7 @@ void read_execution(ConfigSection section, AppConfig& config) {
       section.error("venue", "expected one of " + names);
       venue = venue_types().front();
     }
-    execution.accounts.push_back(read_account(section, *venue, config.path));
+    execution.accounts.push_back(read_account(section, *venue));
   }
 
   ResolutionPolicy& resolution = config.resolution;
@@ -747,8 +720,7 @@ void read_service(ConfigSection section, AppConfig& config) {
     section.error("mode",
                   "expected \"paper\" (live data, simulated venue) or \"live\" (real orders)");
   }
-  section.text("control_socket", service.control_socket);
-  service.control_socket = resolve_path(config.path, service.control_socket);
+  section.path("control_socket", service.control_socket);
   if (service.control_socket.size() > 100) {
     section.error("control_socket", "a Unix socket path must be shorter than 100 characters");
   }

@@ -41,6 +41,33 @@ TEST(ConfigReader, ReadsTypedValuesExactly) {
   EXPECT_EQ(name, "x");
 }
 
+// Paths in a file are relative to the file's directory; a secret's source is three keys.
+TEST(ConfigReader, PathsResolveAgainstTheFilesDirectoryAndSecretSourcesReadThreeKeys) {
+  TemporaryDirectory directory;
+  ConfigErrors errors;
+  const std::string file = write(directory,
+                                 "[a]\nlog = \"logs/x.log\"\nabsolute = \"/etc/x\"\n"
+                                 "api_key_credential = \"c\"\napi_key_file = \"keys/k\"\n"
+                                 "api_key_env = \"E\"\n");
+  const auto table = parse_toml_file(file, errors);
+  ASSERT_TRUE(table);
+  ConfigSection root(table.get(), "", file, errors);
+  ConfigSection a = root.child("a");
+  std::string log, absolute;
+  SecretSource key;
+  a.path("log", log);
+  a.path("absolute", absolute);
+  a.secret_source("api_key", key);
+  a.finish();
+  root.finish();
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(log, (directory.path() / "logs/x.log").string());
+  EXPECT_EQ(absolute, "/etc/x");
+  EXPECT_EQ(key.credential, "c");
+  EXPECT_EQ(key.file, (directory.path() / "keys/k").string());
+  EXPECT_EQ(key.env, "E");
+}
+
 TEST(ConfigReader, ReportsEveryProblemWithItsLocation) {
   TemporaryDirectory directory;
   ConfigErrors errors;
