@@ -466,7 +466,7 @@ void read_strategies(ConfigSection section, AppConfig& config) {
   section.finish();
 }
 
-void read_webhook(ConfigSection section, const std::string& config_path, WebhookConfig& webhook) {
+void read_webhook(ConfigSection section, WebhookConfig& webhook) {
   webhook.enabled = section.present();
   section.boolean("enabled", webhook.enabled);
   section.text("listen", webhook.listen);
@@ -505,7 +505,7 @@ void read_signals(ConfigSection section, AppConfig& config) {
   section.seconds("max_daily_signal_age_s", signals.max_daily_signal_age_ns, 60, 365LL * 86'400);
   section.seconds("max_hourly_signal_age_s", signals.max_hourly_signal_age_ns, 60, 365LL * 86'400);
   section.seconds("max_grade_age_s", signals.max_grade_age_ns, 60, 365LL * 86'400);
-  read_webhook(section.child("webhook"), config.path, config.webhook);
+  read_webhook(section.child("webhook"), config.webhook);
   section.finish();
 }
 
