@@ -20,6 +20,7 @@ packages="
   libsystemd-dev systemd
   libexpected-dev
   libcli11-dev
+  libnats-dev nats-server
   libjs-chart.js
   clang libclang-rt-14-dev
 "

@@ -41,6 +41,7 @@ build/sigex check-config config/fetch-history-x402.toml
 build/sigex check-config config/run-live-coinbase.toml
 build/sigex check-config config/record-coinbase-simulator.toml
 build/sigex check-config config/run-live-multi-venue.toml
+build/sigex check-config config/run-paper-events.toml
 build/sigex backtest --config config/backtest-daily.toml --out build/quickstart-daily --quiet
 build/sigex backtest --config config/backtest-tick.toml --out build/quickstart-tick --quiet
 build/sigex backtest --config config/backtest-rebalance.toml --out build/quickstart-rebalance --quiet

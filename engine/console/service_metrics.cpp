@@ -157,6 +157,7 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
                static_cast<double>(engine.risk().denials(reason)));
   }
   if (components.venue != nullptr) components.venue->write_metrics(out, now_ns);
+  if (components.events != nullptr) components.events->write_metrics(out, now_ns);
 
   // Positions and PnL, in the quote (cash) asset; doubles for the report only.
   const Portfolio& portfolio = engine.portfolio();

@@ -37,13 +37,14 @@ struct MetricsComponents {
   const ReportingComponent* signals = nullptr;
   const ReportingComponent* venue = nullptr;
   const ReportingComponent* webhook = nullptr;  // pushed signals
+  const ReportingComponent* events = nullptr;   // [service] publish_events
   // Where market data comes from and where orders go ("binance", "coinbase", "simulated"):
   // sigex_venue_info{role,venue}. Empty: not reported.
   std::string_view market_data_venue;
   std::string_view order_venue;
   std::uint64_t alerts() const {
     std::uint64_t total = 0;
-    for (const ReportingComponent* component : {market_data, signals, venue, webhook})
+    for (const ReportingComponent* component : {market_data, signals, venue, webhook, events})
       total += component ? component->alerts() : 0;
     return total;
   }

@@ -1,5 +1,8 @@
 #include "engine/exe/app_config.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <glob.h>
 
 #include <filesystem>
@@ -709,6 +712,51 @@ void read_execution(ConfigSection section, AppConfig& config) {
   section.finish();
 }
 
+// [nats]: the server, credentials and streams of the fan-out ([service] publish_events).
+void read_nats(ConfigSection section, NatsConfig& nats) {
+  nats.present = section.present();
+  section.text("url", nats.url);
+  for (std::string_view urls = nats.url; !urls.empty();) {
+    const auto comma = urls.find(',');
+    const std::string_view url = urls.substr(0, comma);
+    urls = comma == std::string_view::npos ? std::string_view() : urls.substr(comma + 1);
+    if (!url.starts_with("nats://") && !url.starts_with("tls://")) {
+      section.error("url",
+                    "expected nats://host:port or tls://host:port (several: comma-separated)");
+      break;
+    }
+  }
+  section.path("credentials_file", nats.credentials_file);
+  section.path("ca_file", nats.ca_file);
+  section.text("engine", nats.engine);
+  const auto name_ok = [](std::string_view name, std::size_t max) {
+    return !name.empty() && name.size() <= max && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+  };
+  if (!nats.engine.empty() && !name_ok(nats.engine, 64))
+    section.error("engine", "1..64 letters, digits, '-' or '_' (it is part of subjects)");
+  section.text("events_stream", nats.events_stream);
+  if (!name_ok(nats.events_stream, 64))
+    section.error("events_stream", "1..64 letters, digits, '-' or '_'");
+  section.text("events_subject", nats.events_subject);
+  if (nats.events_subject.empty() || nats.events_subject.find_first_of(" *>") != std::string::npos)
+    section.error("events_subject", "a subject prefix without spaces or wildcards");
+  section.seconds("duplicate_window_s", nats.duplicate_window_ns, 1, 86'400);
+  std::int64_t days = nats.events_max_age_ns / kNsPerDay;
+  section.integer("events_max_age_days", days, 0, 3650);
+  nats.events_max_age_ns = days * kNsPerDay;
+  section.milliseconds("poll_interval_ms", nats.poll_interval_ns, 10, 60'000);
+  section.milliseconds("connect_timeout_ms", nats.connect_timeout_ns, 100, 60'000);
+  for (const char* forbidden : {"password", "token", "nkey_seed"}) {
+    if (section.has(forbidden))
+      section.error(forbidden,
+                    "credentials never go into the configuration file; use credentials_file "
+                    "(a .creds file, mode 0600)");
+  }
+  section.finish();
+}
+
 void read_service(ConfigSection section, AppConfig& config) {
   ServiceConfig& service = config.service;
   service.present = section.present();
@@ -756,6 +804,7 @@ void read_service(ConfigSection section, AppConfig& config) {
   section.integer("inputs_segment_bytes", segment_bytes, 64 << 10, 1LL << 40);
   service.inputs.segment_bytes = static_cast<std::uint64_t>(segment_bytes);
   section.boolean("allow_core_dumps", service.allow_core_dumps);
+  section.boolean("publish_events", service.publish_events);
   section.finish();
 }
 
@@ -907,6 +956,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_signals(root.child("signals"), config);
   read_token_metrics(root.child("token_metrics"), config);
   read_execution(root.child("execution"), config);
+  read_nats(root.child("nats"), config.nats);
   read_strategies(root.child("strategy"), config);
   root.finish();
   check_instrument_venues(config, errors);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/nats/config.h"
 #include "adapters/token_metrics/config.h"
 #include "adapters/webhook/config.h"
 #include "engine/config/config_reader.h"
@@ -102,6 +103,9 @@ struct ServiceConfig {
   InputRetention inputs;      // segment size, compression and retention of those files
   // Debugging only: a core dump (or gcore, or ptrace by the same user) would hold the keys.
   bool allow_core_dumps = false;
+  // The journal's orders, fills, account events and positions published to NATS JetStream
+  // ([nats] says where), for dashboards and risk monitors watching many engines.
+  bool publish_events = false;
 };
 
 // One live account: the venue, where its keys are and its own settings. Keys are never part
@@ -146,6 +150,7 @@ struct AppConfig {
   TokenMetricsConfig token_metrics;
   WebhookConfig webhook;  // [signals.webhook]
   ExecutionConfig execution;
+  NatsConfig nats;  // [nats]
   // The OMS's policy with a live venue ([execution] settle_ms, lookup_retry_ms,
   // not_found_confirmations, min_resend_wait_s, foreign_orders); recv_window_ns is always the
   // venue's REST client's (a request older than that cannot be accepted).

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "adapters/nats/event_publisher.h"
 #include "adapters/net/digest.h"
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
@@ -144,8 +145,8 @@ class Daemon final : private ConsoleHost {
   std::string check_scope(std::string_view scope) const override;
   void state_changed() override;
   MetricsComponents components() const {
-    return {feed_.get(),    poller_.get(),       live_venue_.get(),
-            webhook_.get(), market_data_venue(), order_venue()};
+    return {feed_.get(),   poller_.get(),       live_venue_.get(), webhook_.get(),
+            events_.get(), market_data_venue(), order_venue()};
   }
   // "binance" or "binance, coinbase".
   std::string_view market_data_venue() const { return market_data_venues_; }
@@ -187,6 +188,7 @@ class Daemon final : private ConsoleHost {
   std::unique_ptr<InputLogWriter> input_log_;
   std::unique_ptr<EventQueue<InboundEvent>> queue_;
   std::unique_ptr<FeedSet> feed_;
+  std::unique_ptr<EventPublisher> events_;  // [service] publish_events
   std::unique_ptr<SignalPoller> poller_;
   std::shared_ptr<KeySet> webhook_secrets_;
   std::unique_ptr<WebhookInbox> webhook_inbox_;
@@ -517,6 +519,14 @@ bool Daemon::start_service_endpoints(std::string& error) {
     log_info("metrics at {}", metrics_.listen);
   }
   log_info("control socket at {}", control_->path());
+  if (config_.service.publish_events) {
+    // Reads the journal on a thread of its own: the core never waits for NATS.
+    events_ = std::make_unique<EventPublisher>(
+        config_.nats, journal_->path(),
+        config_.nats.engine.empty() ? journal_->identity() : config_.nats.engine,
+        instruments_.all());
+    if (!events_->start(error)) return false;
+  }
   return true;
 }
 
@@ -799,6 +809,7 @@ void Daemon::shut_down() {
     log_error("journal: the last writes failed: {}", journal_->last_error());
     exit_code_ = 1;
   }
+  if (events_) events_->stop();  // after the flush: the last events go out too
   if (core_.engine) {
     log_info("stopped: {} orders, {} fills this run; journal flushed",
              core_.engine->counters().orders_submitted, core_.engine->counters().fills);
@@ -987,7 +998,7 @@ DaemonStatus Daemon::status() const {
   if (last_event != 0) s.last_market_event_age_s = static_cast<double>(now_ns - last_event) / 1e9;
   const MetricsComponents parts = components();
   for (const ReportingComponent* component :
-       {parts.market_data, parts.signals, parts.venue, parts.webhook}) {
+       {parts.market_data, parts.signals, parts.venue, parts.webhook, parts.events}) {
     if (component != nullptr) component->write_status(s, now_ns);
   }
   describe_core(s, *core_.engine, core_.signal_gate.get(), config_.engine.cash_asset);

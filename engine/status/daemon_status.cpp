@@ -23,6 +23,7 @@ std::string render_status_text(const DaemonStatus& s) {
     out += fmt::format("venues          market data {}, orders {}\n", s.market_data_venue,
                        s.order_venue);
   }
+  if (!s.events_publisher.empty()) out += fmt::format("events          {}\n", s.events_publisher);
   out += fmt::format("state dir       {}\n", s.state_dir);
   out += fmt::format("ready           {}\n", s.ready_since.empty() ? std::string("no (starting)")
                                                                    : "since " + s.ready_since);
@@ -147,10 +148,10 @@ std::string render_status_json(const DaemonStatus& s) {
   out += fmt::format(
       "\"mode\": {}, \"state_dir\": {}, \"ready\": {}, \"ready_since\": {}, \"stopping\": {}, "
       "\"core_dumps_allowed\": {}, \"metrics\": {}, \"venues\": {{\"market_data\": {}, "
-      "\"orders\": {}}}",
+      "\"orders\": {}}}, \"events\": {}",
       quoted(s.mode), quoted(s.state_dir), boolean(!s.ready_since.empty()), or_null(s.ready_since),
       boolean(s.stopping), boolean(s.core_dumps_allowed), or_null(s.metrics_url),
-      or_null(s.market_data_venue), or_null(s.order_venue));
+      or_null(s.market_data_venue), or_null(s.order_venue), or_null(s.events_publisher));
   out += ", \"trading_states\": [";
   for (std::size_t i = 0; i < s.trading_states.size(); ++i) {
     const DaemonStatus::Scope& scope = s.trading_states[i];

@@ -57,6 +57,7 @@ struct DaemonStatus {
   std::string mode;
   std::string market_data_venue;  // "binance", "coinbase", ...
   std::string order_venue;        // the live venue, or "simulated" in paper mode
+  std::string events_publisher;   // [service] publish_events: its state; "" = not publishing
   std::string state_dir;
   std::string ready_since;  // "" while starting
   bool stopping = false;

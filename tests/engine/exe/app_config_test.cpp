@@ -607,3 +607,35 @@ TEST(AppConfigVenues, InstrumentsOfBinanceAndCoinbaseShareOneConfiguration) {
 
 }  // namespace
 }  // namespace sigex
+
+namespace sigex {
+namespace {
+
+// [nats] and publish_events: the example is valid, and each mistake is named.
+TEST(AppConfigNats, TheEventsExampleIsValidAndMistakesAreNamed) {
+  const std::string text = bundled("run-paper-events.toml");
+  ConfigErrors errors;
+  const AppConfig config = load_app_config_text(
+      text, std::string(SIGEX_SOURCE_DIR) + "/config/run-paper-events.toml", errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  EXPECT_TRUE(config.service.publish_events);
+  EXPECT_EQ(config.nats.engine, "desk-1");
+  EXPECT_EQ(config.nats.duplicate_window_ns, 120 * kNsPerSecond);
+  std::string broken = text;
+  broken.replace(broken.find("engine = \"desk-1\""), 17, "engine = \"desk.1\"");
+  EXPECT_NE(problems_of(broken).find("engine: 1..64 letters, digits"), std::string::npos)
+      << problems_of(broken);
+  broken = text;
+  broken.replace(broken.find("url = \"nats://127.0.0.1:4222\""), 29, "url = \"http://x:4222\"");
+  EXPECT_NE(problems_of(broken).find("url: expected nats://host:port"), std::string::npos)
+      << problems_of(broken);
+  broken = text;
+  broken.replace(broken.find("credentials_file = \"\""), 21, "password = \"s3cret\"");
+  EXPECT_NE(problems_of(broken).find("credentials never go into the configuration file"),
+            std::string::npos)
+      << problems_of(broken);
+  EXPECT_EQ(problems_of(broken).find("s3cret"), std::string::npos) << "the value is never shown";
+}
+
+}  // namespace
+}  // namespace sigex

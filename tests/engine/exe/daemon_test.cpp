@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "adapters/nats/connection.h"
 #include "adapters/net/digest.h"
 #include "adapters/net/http_session.h"
 #include "adapters/webhook/request.h"
@@ -25,6 +26,7 @@
 #include "support/daemon_config.h"
 #include "support/daemon_support.h"
 #include "support/http_get.h"
+#include "support/nats_server.h"
 #include "support/test_support.h"
 #include "support/tm_support.h"
 #include "tools/exchange_simulator/exchange_simulator.h"
@@ -401,6 +403,50 @@ std::unique_ptr<DaemonProcess> start_holding_eth(DaemonWorld& world) {
   EXPECT_TRUE(world.notify->wait_for("positions 1, instruments with open orders 0", 30s))
       << daemon->stderr_text();
   return daemon;
+}
+
+// [service] publish_events: the paper session's order, fill and position reach the NATS events
+// stream (a real nats-server on loopback), named by the engine; status and metrics show the
+// publisher; a restart publishes nothing twice.
+TEST(Daemon, PublishEventsSendsTheJournalsOrdersFillsAndPositionsToJetStream) {
+  DaemonSettings settings;
+  settings.token_metrics = true;
+  settings.extra_service = "publish_events = true";
+  DaemonWorld world(settings);
+  NatsServer nats(world.directory.path() / "nats");
+  std::string error;
+  ASSERT_TRUE(nats.start(error)) << error;
+  world.write_config(fmt::format("[nats]\nurl = \"{}\"\nengine = \"paper-1\"\n", nats.url()));
+  NatsConfig watch;
+  watch.url = nats.url();
+  {
+    auto daemon = start_holding_eth(world);
+    if (::testing::Test::HasFailure()) return;
+    const CommandResult status = world.ctl({"status"});
+    EXPECT_NE(status.out.find("events          connected to SIGEX_EVENTS as paper-1"),
+              std::string::npos)
+        << status.out;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  auto watcher = NatsConnection::connect(watch, error);
+  ASSERT_TRUE(watcher) << error;
+  const auto fill =
+      watcher->last_header("SIGEX_EVENTS", "sigex.events.paper-1.fill", "Sigex-Row", error);
+  ASSERT_TRUE(fill) << error;
+  EXPECT_EQ(*fill, "1");
+  const auto before = watcher->stream_messages("SIGEX_EVENTS", error);
+  ASSERT_TRUE(before) << error;
+  EXPECT_GE(*before, 3u) << "order events, the fill and the position";
+  {
+    world.notify->messages.clear();
+    auto daemon = world.start();
+    ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
+  }
+  EXPECT_EQ(watcher->stream_messages("SIGEX_EVENTS", error), before)
+      << "a restart sends nothing again";
 }
 
 TEST(Daemon, FlattenSellsEveryPositionAndLeavesTradingReducing) {

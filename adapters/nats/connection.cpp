@@ -1,0 +1,165 @@
+#include "adapters/nats/connection.h"
+
+#include <nats/nats.h>
+
+#include <fmt/format.h>
+
+namespace sigex {
+namespace {
+
+std::string describe(natsStatus status, jsErrCode code) {
+  const char* last = nats_GetLastError(nullptr);
+  std::string text = natsStatus_GetText(status);
+  if (code != 0) text += fmt::format(" (JetStream error {})", static_cast<int>(code));
+  if (last != nullptr && *last != '\0' && text.find(last) == std::string::npos)
+    text += std::string(": ") + last;
+  return text;
+}
+
+}  // namespace
+
+std::unique_ptr<NatsConnection> NatsConnection::connect(const NatsConfig& config,
+                                                        std::string& error) {
+  natsOptions* options = nullptr;
+  natsStatus status = natsOptions_Create(&options);
+  if (status == NATS_OK) status = natsOptions_SetURL(options, config.url.c_str());
+  if (status == NATS_OK)
+    status = natsOptions_SetTimeout(options, config.connect_timeout_ns / kNsPerMs);
+  // Reconnects forever, a second apart: an outage of the server is waited out.
+  if (status == NATS_OK) status = natsOptions_SetMaxReconnect(options, -1);
+  if (status == NATS_OK) status = natsOptions_SetReconnectWait(options, 1000);
+  if (status == NATS_OK && !config.credentials_file.empty()) {
+    status =
+        natsOptions_SetUserCredentialsFromFiles(options, config.credentials_file.c_str(), nullptr);
+  }
+  if (status == NATS_OK && !config.ca_file.empty()) {
+    status = natsOptions_SetSecure(options, true);
+    if (status == NATS_OK)
+      status = natsOptions_LoadCATrustedCertificates(options, config.ca_file.c_str());
+  }
+  std::unique_ptr<NatsConnection> made(new NatsConnection());
+  if (status == NATS_OK) status = natsConnection_Connect(&made->connection_, options);
+  natsOptions_Destroy(options);
+  if (status == NATS_OK)
+    status = natsConnection_JetStream(&made->jetstream_, made->connection_, nullptr);
+  if (status != NATS_OK) {
+    error = fmt::format("NATS at {}: {}", config.url, describe(status, static_cast<jsErrCode>(0)));
+    return nullptr;
+  }
+  return made;
+}
+
+NatsConnection::~NatsConnection() {
+  if (jetstream_ != nullptr) jsCtx_Destroy(jetstream_);
+  if (connection_ != nullptr) natsConnection_Destroy(connection_);
+}
+
+bool NatsConnection::connected() const {
+  return connection_ != nullptr && natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+bool NatsConnection::ensure_stream(const std::string& name,
+                                   const std::vector<std::string>& subjects,
+                                   DurationNs duplicate_window_ns, DurationNs max_age_ns,
+                                   std::string& error) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus status = js_GetStreamInfo(&info, jetstream_, name.c_str(), nullptr, &code);
+  if (status == NATS_OK) {
+    jsStreamInfo_Destroy(info);
+    return true;
+  }
+  if (status != NATS_NOT_FOUND && code != JSStreamNotFoundErr) {
+    error = fmt::format("NATS stream {}: {}", name, describe(status, code));
+    return false;
+  }
+  std::vector<const char*> names;
+  for (const std::string& subject : subjects) names.push_back(subject.c_str());
+  jsStreamConfig stream;
+  jsStreamConfig_Init(&stream);
+  stream.Name = name.c_str();
+  stream.Subjects = names.data();
+  stream.SubjectsLen = static_cast<int>(names.size());
+  stream.Storage = js_FileStorage;
+  stream.Duplicates = duplicate_window_ns;
+  stream.MaxAge = max_age_ns;
+  code = static_cast<jsErrCode>(0);
+  status = js_AddStream(&info, jetstream_, &stream, nullptr, &code);
+  if (status == NATS_OK) {
+    jsStreamInfo_Destroy(info);
+    return true;
+  }
+  if (code == JSStreamNameExistErr) return true;  // another engine made it meanwhile
+  error = fmt::format("NATS stream {}: {}", name, describe(status, code));
+  return false;
+}
+
+bool NatsConnection::publish(const std::string& subject, std::string_view data,
+                             const std::string& message_id, const std::vector<NatsHeader>& headers,
+                             bool& duplicate, std::string& error) {
+  natsMsg* message = nullptr;
+  natsStatus status = natsMsg_Create(&message, subject.c_str(), nullptr, data.data(),
+                                     static_cast<int>(data.size()));
+  for (const NatsHeader& header : headers) {
+    if (status == NATS_OK)
+      status = natsMsgHeader_Set(message, header.name.c_str(), header.value.c_str());
+  }
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MsgId = message_id.c_str();
+  jsPubAck* ack = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  if (status == NATS_OK) status = js_PublishMsg(&ack, jetstream_, message, &options, &code);
+  natsMsg_Destroy(message);
+  if (status != NATS_OK) {
+    error = fmt::format("NATS publish to {}: {}", subject, describe(status, code));
+    return false;
+  }
+  duplicate = ack->Duplicate;
+  jsPubAck_Destroy(ack);
+  return true;
+}
+
+std::optional<std::uint64_t> NatsConnection::stream_messages(const std::string& stream,
+                                                             std::string& error) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status = js_GetStreamInfo(&info, jetstream_, stream.c_str(), nullptr, &code);
+  if (status != NATS_OK) {
+    error = fmt::format("NATS stream {}: {}", stream, describe(status, code));
+    return std::nullopt;
+  }
+  const std::uint64_t messages = info->State.Msgs;
+  jsStreamInfo_Destroy(info);
+  return messages;
+}
+
+std::optional<std::string> NatsConnection::last_header(const std::string& stream,
+                                                       const std::string& subject,
+                                                       const std::string& name,
+                                                       std::string& error) {
+  natsMsg* message = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status =
+      js_GetLastMsg(&message, jetstream_, stream.c_str(), subject.c_str(), nullptr, &code);
+  if (status == NATS_NOT_FOUND || code == JSNoMessageFoundErr) {
+    error.clear();
+    return std::nullopt;
+  }
+  if (status != NATS_OK) {
+    error = fmt::format("NATS stream {}, last message of {}: {}", stream, subject,
+                        describe(status, code));
+    return std::nullopt;
+  }
+  const char* value = nullptr;
+  std::optional<std::string> found;
+  if (natsMsgHeader_Get(message, name.c_str(), &value) == NATS_OK && value != nullptr)
+    found = value;
+  natsMsg_Destroy(message);
+  error = found ? ""
+                : fmt::format("NATS stream {}: the last message of {} has no {} header", stream,
+                              subject, name);
+  return found;
+}
+
+}  // namespace sigex
