@@ -11,10 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/nats/config.h"
+#include <nats/nats.h>
 
-struct __natsConnection;
-struct __jsCtx;
+#include "adapters/nats/config.h"
 
 namespace sigex {
 
@@ -53,8 +52,8 @@ class NatsConnection {
  private:
   NatsConnection() = default;
 
-  __natsConnection* connection_ = nullptr;
-  __jsCtx* jetstream_ = nullptr;
+  natsConnection* connection_ = nullptr;
+  jsCtx* jetstream_ = nullptr;
 };
 
 }  // namespace sigex
