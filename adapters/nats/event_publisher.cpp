@@ -250,6 +250,11 @@ bool EventPublisher::publish_positions(bool all, std::string& error) {
 }
 
 void EventPublisher::run() {
+  // The client keeps per-thread memory (its error stack, filled by a failed connect): released
+  // when this thread ends, or it would outlive it.
+  struct ThreadMemory {
+    ~ThreadMemory() { nats_ReleaseThreadMemory(); }
+  } release_at_exit;
   std::string last_problem;
   bool positions_all = true;
   for (;;) {
