@@ -152,6 +152,12 @@ bool EventPublisher::wait_for_published(std::uint64_t count, DurationNs timeout_
                              [&] { return counters_.published.load() >= count; });
 }
 
+bool EventPublisher::wait_for_failure(DurationNs timeout_ns) {
+  std::unique_lock lock(mutex_);
+  return published_.wait_for(lock, std::chrono::nanoseconds(timeout_ns),
+                             [&] { return counters_.failures.load() >= 1; });
+}
+
 std::string EventPublisher::subject(std::string_view kind) const {
   return fmt::format("{}.{}.{}", config_.events_subject, engine_, kind);
 }
@@ -274,6 +280,8 @@ void EventPublisher::run() {
         if (error != last_problem) log_warn("publish_events: {}; retrying", error);
         last_problem = error;
         counters_.connected.store(false);
+        { std::lock_guard lock(mutex_); }
+        published_.notify_all();
         if (stopping) return;
         continue;
       } else {

@@ -65,6 +65,8 @@ class EventPublisher final : public ReportingComponent {
   // Waits at most `timeout_ns` until `count` messages were acknowledged since start (tests and
   // tools that hand the journal rows and wait for them to be out); true when they were.
   bool wait_for_published(std::uint64_t count, DurationNs timeout_ns);
+  // The same for the first failure to connect or publish (a server down at start).
+  bool wait_for_failure(DurationNs timeout_ns);
 
   const EventPublisherCounters& counters() const { return counters_; }
   const std::string& engine() const { return engine_; }

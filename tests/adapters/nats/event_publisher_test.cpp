@@ -125,6 +125,7 @@ TEST_F(EventPublisherTest, AServerDownAtStartOrRestartedDelaysEventsAndLosesNone
   server_.stop();
   add_filled_order(1);
   auto events = publisher();  // starts although nothing answers
+  ASSERT_TRUE(events->wait_for_failure(kWait)) << "it tried, and waits for the server";
   EXPECT_FALSE(events->counters().connected.load());
   NatsServer again(directory_.path() / "nats", port);
   std::string error;
@@ -138,7 +139,6 @@ TEST_F(EventPublisherTest, AServerDownAtStartOrRestartedDelaysEventsAndLosesNone
   events->stop();
   EXPECT_EQ(stream_messages(), 6u);
   EXPECT_EQ(last_header("fill"), "2");
-  EXPECT_GE(events->counters().failures.load(), 1u);
 }
 
 }  // namespace
