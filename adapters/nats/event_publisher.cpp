@@ -255,6 +255,13 @@ bool EventPublisher::publish_positions(bool all, std::string& error) {
   return ok;
 }
 
+void EventPublisher::end_turn() {
+  {
+    std::lock_guard lock(mutex_);  // a waiter checks under the lock: no wake-up is lost
+  }
+  published_.notify_all();
+}
+
 void EventPublisher::run() {
   // The client keeps per-thread memory (its error stack, filled by a failed connect): released
   // when this thread ends, or it would outlive it.
@@ -280,8 +287,7 @@ void EventPublisher::run() {
         if (error != last_problem) log_warn("publish_events: {}; retrying", error);
         last_problem = error;
         counters_.connected.store(false);
-        { std::lock_guard lock(mutex_); }
-        published_.notify_all();
+        end_turn();
         if (stopping) return;
         continue;
       } else {
@@ -309,10 +315,7 @@ void EventPublisher::run() {
       // The stream is asked again where it stands once the connection is back.
       nats_.reset();
     }
-    {
-      std::lock_guard lock(mutex_);  // a waiter checks under the lock: no wake-up is lost
-    }
-    published_.notify_all();
+    end_turn();
     if (stopping) return;
   }
 }

@@ -77,6 +77,8 @@ class EventPublisher final : public ReportingComponent {
  private:
   struct Table;
   void run();
+  // Wakes the waiters of wait_for_published() and wait_for_failure() after a turn.
+  void end_turn();
   bool connect(std::string& error);
   // Publishes every row past the table's cursor; false when NATS failed.
   bool publish_new(Table& table, std::string& error);
