@@ -1,5 +1,6 @@
 // A universe larger than a hand-written list: fifty spot pairs selected by pattern from an
-// exchange-information snapshot, two years of hourly candles from the binary format, daily
+// exchange-information snapshot, two years of hourly candles from the binary format (half a
+// year in the sanitizer builds, which check memory and threads, not scale), daily
 // synthetic trader grades, and grade_rebalance holding the ten best. The universe leaves out
 // the pairs it must (another quote asset, not trading); the run trades, never holds more than
 // ten, reports every instrument, and is deterministic.
@@ -21,10 +22,15 @@ namespace {
 
 using namespace sigex::testing;
 
-TEST(UniverseBacktest, FiftyInstrumentsTwoYearsHourlyHoldTheTopTenByGrade) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kDays = 183;
+#else
+constexpr int kDays = 731;
+#endif
+
+TEST(UniverseBacktest, FiftyInstrumentsYearsOfHourlyCandlesHoldTheTopTenByGrade) {
   TemporaryDirectory directory;
   constexpr int kSymbols = 50;
-  constexpr int kDays = 731;
   const UniverseData data = make_universe_data(directory.path(), kSymbols,
                                                parse_utc_timestamp("2022-01-01").value(), kDays);
   const auto config_path = directory.path() / "universe.toml";
