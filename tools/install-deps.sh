@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs every Debian 12 package sigex needs to build and benchmark; with --test, also what
 # the test suite and the developer checks need (Chromium, to open report.html; clang-tidy and
-# clang-format for tools/tidy.sh).
+# clang-format for tools/tidy.sh); with --slurm, a single-node Slurm and MUNGE for
+# tools/slurm-sweep-check.sh. Usage: tools/install-deps.sh [--test] [--slurm]
 # Idempotent: packages already present are skipped by apt-get.
 set -eu
 
@@ -28,9 +29,13 @@ packages="
 # `--test`: also what only the test suite and the checks need (a headless browser for
 # report.html, Debian's clang-tidy and clang-format, Python for the independent re-computation
 # of the golden backtests).
-if [ "${1:-}" = "--test" ]; then
-  packages="$packages chromium clang-tidy clang-format python3"
-fi
+for option in "$@"; do
+  case "$option" in
+    --test) packages="$packages chromium clang-tidy clang-format python3" ;;
+    --slurm) packages="$packages slurm-wlm munge" ;;
+    *) echo "install-deps: unknown option '$option' (expected --test, --slurm)" >&2; exit 2 ;;
+  esac
+done
 
 missing=""
 for package in $packages; do

@@ -5,6 +5,7 @@
 #                       errors: every test, every header on its own, the benchmarks compiled;
 #                       then every bundled configuration is checked and the bundled backtests
 #                       run with this build;
+#      then a parameter sweep on a real single-node Slurm (tools/slurm-sweep-check.sh);
 #   2. build-tsan/      ThreadSanitizer: every test binary whose tests run code on more than one
 #                       thread (CTest label `threads`; suppressions: tools/tsan.supp);
 #   3. build-fuzz/      the wire-frame, Token Metrics, archive and webhook fuzzers (libFuzzer +
@@ -14,7 +15,7 @@
 # werror && ctest --preset werror`), the fast one to run while developing.
 set -eu
 cd "$(dirname "$0")/.."
-tools/install-deps.sh --test
+tools/install-deps.sh --test --slurm
 jobs="$(nproc)"
 started="$(date +%s)"
 
@@ -44,6 +45,7 @@ for job in daily tick rebalance grade-trend grade-trend-perp signal-both-perp ti
   "$sigex" backtest --config "config/backtest-$job.toml" --out "build-sanitize/quickstart-$job" --quiet
 done
 "$sigex" backtest --config config/record-coinbase-simulator.toml --out build-sanitize/quickstart-coinbase --quiet
+tools/slurm-sweep-check.sh build-sanitize
 
 # The journal writer, venue I/O, feeds, poller, watchdog, metrics and control listeners run on
 # threads of their own: every test that starts them runs again under ThreadSanitizer.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -276,13 +277,31 @@ int main(int argc, char** argv) {
   std::string sweep_out;
   auto* sweep =
       app.add_subcommand("sweep", "run a backtest per parameter combination and rank them");
-  sweep->add_option("--config", sweep_options.config_path, "base configuration file (TOML)")
-      ->required();
-  sweep->add_option("--grid", sweep_options.grid_path, "parameter grid (TOML)")->required();
+  sweep->add_option("--config", sweep_options.config_path, "base configuration file (TOML)");
+  sweep->add_option("--grid", sweep_options.grid_path, "parameter grid (TOML)");
   sweep->add_option("--jobs", sweep_options.jobs, "backtests at a time (default 1)")
       ->check(CLI::Range(1, 256));
   sweep->add_option("--out", sweep_out, "output directory (overrides the grid's out_dir)");
   sweep->add_flag("--quiet", sweep_options.quiet, "do not print the ranking");
+  sweep
+      ->add_option("--executor", sweep_options.executor,
+                   "local (default: --jobs processes here) or slurm (a job array)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, sigex::SweepExecutor>{
+          {"local", sigex::SweepExecutor::kLocal}, {"slurm", sigex::SweepExecutor::kSlurm}}));
+  sweep->add_option("--partition", sweep_options.slurm.partition, "slurm: partition");
+  sweep->add_option("--cpus-per-task", sweep_options.slurm.cpus_per_task, "slurm: CPUs per task")
+      ->check(CLI::Range(1, 4096));
+  sweep->add_option("--mem", sweep_options.slurm.memory, "slurm: memory per task (e.g. 2G)");
+  sweep->add_option("--time", sweep_options.slurm.time_limit, "slurm: time limit per task");
+  sweep->add_option("--account", sweep_options.slurm.account, "slurm: account to charge");
+  sweep->add_flag("--wait", sweep_options.wait, "slurm: wait for the array to end, then collect");
+  sweep->add_option("--sbatch", sweep_options.sbatch,
+                    "slurm: the sbatch program (default: on PATH)");
+  std::string collect_dir;
+  auto* sweep_collect = sweep->add_subcommand(
+      "collect", "rank the runs of a sweep submitted to Slurm, as a local sweep would");
+  sweep_collect->add_option("dir", collect_dir, "the sweep's output directory")->required();
+  sweep_collect->add_flag("--quiet", sweep_options.quiet, "do not print the ranking");
 
   sigex::ReplayCheckOptions replay_options;
   std::string replay_out;
@@ -417,7 +436,12 @@ int main(int argc, char** argv) {
     return sigex::run_fetch_market_data(market_options);
   }
 
+  if (sweep_collect->parsed()) return sigex::collect_sweep(collect_dir, sweep_options.quiet);
   if (sweep->parsed()) {
+    if (sweep_options.config_path.empty() || sweep_options.grid_path.empty()) {
+      std::fprintf(stderr, "sweep: --config and --grid are required (or: sweep collect DIR)\n");
+      return 2;
+    }
     if (!sweep_out.empty()) sweep_options.out_dir = sweep_out;
     return sigex::run_sweep(sweep_options);
   }

@@ -1,8 +1,11 @@
-// `sigex sweep`: the same table whatever the number of jobs, ranked as asked, and clear errors
-// for a bad grid.
+// `sigex sweep`: the same table whatever the number of jobs or executor, ranked as asked, clear
+// errors for a bad grid, and a Slurm sweep resubmitted runs only what has no result. The
+// Slurm tests here submit through tests/support/fake_sbatch.sh (the tasks run on this machine);
+// tools/slurm-sweep-check.sh runs the same sweep on a real single-node Slurm.
 
 #include "engine/exe/sweep_command.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -103,6 +106,126 @@ TEST(Sweep, ABadGridOrAnInvalidCombinationStopsBeforeAnythingRuns) {
       << "[[parameter]]\nkey = \"risk.no_such_limit\"\nvalues = [1]\n";
   EXPECT_EQ(run_sweep(options_for(grid, directory.path() / "out", 1)), 2);
   EXPECT_FALSE(std::filesystem::exists(directory.path() / "out" / "runs"));
+}
+
+constexpr const char* kTwoByTwoGrid = R"(rank_by = "sharpe"
+[[parameter]]
+key = "strategy.signal_follow.entry_grade"
+values = ["50", "70"]
+[[parameter]]
+key = "strategy.signal_follow.stop_loss_bps"
+values = [0, 500]
+)";
+constexpr const char* kSlurmResources = R"([sweep.slurm]
+partition = "batch"
+cpus_per_task = 1
+memory = "1G"
+time_limit = "00:30:00"
+)";
+
+SweepOptions slurm_options_for(const std::filesystem::path& grid,
+                               const std::filesystem::path& out) {
+  SweepOptions options = options_for(grid, out, 1);
+  options.executor = SweepExecutor::kSlurm;
+  options.sbatch = std::string(SIGEX_SOURCE_DIR) + "/tests/support/fake_sbatch.sh";
+  options.slurm.partition = "research";  // the option wins over the grid's
+  return options;
+}
+
+TEST(SlurmSweep, TheCollectedTableEqualsTheLocalOneAndAResubmissionRunsOnlyTheMissingRuns) {
+  TemporaryDirectory directory;
+  const auto grid = directory.path() / "grid.toml";
+  std::ofstream(grid) << kTwoByTwoGrid << kSlurmResources;
+  ASSERT_EQ(run_sweep(options_for(grid, directory.path() / "local", 2)), 0);
+
+  const auto log = directory.path() / "sbatch.log";
+  ::setenv("FAKE_SBATCH_LOG", log.c_str(), 1);
+  ::setenv("FAKE_SBATCH_LOSE", "3", 1);  // the node running task 3 dies
+  const auto out = directory.path() / "slurm";
+  ASSERT_EQ(run_sweep(slurm_options_for(grid, out)), 0);  // submitted
+  EXPECT_EQ(read_file(log),
+            "--parsable --array=1-4 " + (out / "slurm" / "sweep.sh").string() + "\n");
+  const std::string script = read_file(out / "slurm" / "sweep.sh");
+  for (const char* line : {"#SBATCH --partition=research\n", "#SBATCH --cpus-per-task=1\n",
+                           "#SBATCH --mem=1G\n", "#SBATCH --time=00:30:00\n",
+                           R"(  4) set -- '--set' 'strategy.signal_follow.entry_grade='\''70'\''' )"
+                           R"('--set' 'strategy.signal_follow.stop_loss_bps=500' ;;)"
+                           "\n"})
+    EXPECT_NE(script.find(line), std::string::npos) << line << script;
+  EXPECT_EQ(read_file(out / "slurm" / "jobs"), "job 4242 array 1-4\n");
+  // Run 3 has no result: collect names it and fails; the other three are there.
+  EXPECT_EQ(collect_sweep(out.string(), true), 1);
+  EXPECT_FALSE(std::filesystem::exists(out / "runs" / "0003" / "exit_code"));
+  EXPECT_EQ(read_file(out / "runs" / "0002" / "exit_code"), "0\n");
+
+  // Submitted again: only run 3 goes to the cluster, then the table is the local one, byte
+  // for byte.
+  ::unsetenv("FAKE_SBATCH_LOSE");
+  SweepOptions again = slurm_options_for(grid, out);
+  again.wait = true;
+  ASSERT_EQ(run_sweep(again), 0);
+  EXPECT_NE(read_file(log).find("\n--parsable --array=3 --wait "), std::string::npos)
+      << read_file(log);
+  for (const char* file : {"sweep.csv", "sweep.html"}) {
+    EXPECT_FALSE(read_file(out / file).empty());
+    EXPECT_EQ(read_file(out / file), read_file(directory.path() / "local" / file)) << file;
+  }
+  EXPECT_EQ(collect_sweep(out.string(), true), 0);
+  // A third time, nothing is missing: nothing is submitted.
+  const std::string submitted = read_file(log);
+  EXPECT_EQ(run_sweep(again), 0);
+  EXPECT_EQ(read_file(log), submitted);
+
+  // Another grid into the same directory is refused: its runs are not this grid's.
+  std::ofstream(grid, std::ios::app) << "account = \"other\"\n";
+  EXPECT_EQ(run_sweep(slurm_options_for(grid, out)), 2);
+  EXPECT_EQ(read_file(log), submitted);
+  ::unsetenv("FAKE_SBATCH_LOG");
+}
+
+TEST(SlurmSweep, BadResourcesOrAFailedSubmissionAreReportedAndNothingIsLost) {
+  TemporaryDirectory directory;
+  const auto grid = directory.path() / "grid.toml";
+  const std::string base = std::string(kTwoByTwoGrid) + "[sweep.slurm]\n";
+  for (const char* bad : {"memory = \"lots\"\n", "partition = \"a b\"\n", "cpus = 2\n",
+                          "time_limit = \"1h\"\n", "cpus_per_task = 0\n", "account = 7\n"}) {
+    std::ofstream(grid, std::ios::trunc) << base << bad;
+    EXPECT_EQ(run_sweep(slurm_options_for(grid, directory.path() / "out")), 2) << bad;
+  }
+  EXPECT_FALSE(std::filesystem::exists(directory.path() / "out"));
+  // sbatch refuses (a cluster down, a bad partition): nothing is recorded as submitted.
+  std::ofstream(grid, std::ios::trunc) << base;
+  SweepOptions options = slurm_options_for(grid, directory.path() / "out");
+  options.sbatch = "/bin/false";
+  EXPECT_EQ(run_sweep(options), 1);
+  EXPECT_FALSE(std::filesystem::exists(directory.path() / "out" / "slurm" / "jobs"));
+  options.sbatch = (directory.path() / "no-such-sbatch").string();
+  EXPECT_EQ(run_sweep(options), 1);
+  EXPECT_EQ(collect_sweep((directory.path() / "nowhere").string(), true), 2);
+}
+
+// On a real cluster (tools/slurm-sweep-check.sh starts a single-node Slurm, exports SLURM_CONF
+// and runs this test): the sweep is submitted with sbatch, waited for, and collected; the
+// ranking equals the local sweep's byte for byte.
+TEST(SlurmCluster, ASweepOnARealSlurmRanksExactlyLikeTheLocalSweep) {
+  if (std::getenv("SLURM_CONF") == nullptr)
+    GTEST_SKIP() << "no Slurm here: tools/slurm-sweep-check.sh starts one and runs this test";
+  TemporaryDirectory directory;
+  const auto grid = directory.path() / "grid.toml";
+  std::ofstream(grid) << kTwoByTwoGrid << kSlurmResources;
+  ASSERT_EQ(run_sweep(options_for(grid, directory.path() / "local", 2)), 0);
+  SweepOptions options = options_for(grid, directory.path() / "slurm", 1);
+  options.executor = SweepExecutor::kSlurm;
+  options.wait = true;
+  ASSERT_EQ(run_sweep(options), 0);
+  for (const char* file : {"sweep.csv", "sweep.html"}) {
+    EXPECT_FALSE(read_file(directory.path() / "slurm" / file).empty());
+    EXPECT_EQ(read_file(directory.path() / "slurm" / file),
+              read_file(directory.path() / "local" / file))
+        << file;
+  }
+  // Each task ran under Slurm: its output file is Slurm's, named by array index.
+  EXPECT_TRUE(std::filesystem::exists(directory.path() / "slurm" / "slurm" / "task-4.out"));
 }
 
 }  // namespace
