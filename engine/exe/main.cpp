@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -283,11 +282,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   sweep->add_option("--out", sweep_out, "output directory (overrides the grid's out_dir)");
   sweep->add_flag("--quiet", sweep_options.quiet, "do not print the ranking");
+  std::string sweep_executor = "local";
   sweep
-      ->add_option("--executor", sweep_options.executor,
+      ->add_option("--executor", sweep_executor,
                    "local (default: --jobs processes here) or slurm (a job array)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, sigex::SweepExecutor>{
-          {"local", sigex::SweepExecutor::kLocal}, {"slurm", sigex::SweepExecutor::kSlurm}}));
+      ->check(CLI::IsMember({"local", "slurm"}));
   sweep->add_option("--partition", sweep_options.slurm.partition, "slurm: partition");
   sweep->add_option("--cpus-per-task", sweep_options.slurm.cpus_per_task, "slurm: CPUs per task")
       ->check(CLI::Range(1, 4096));
@@ -443,6 +442,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (!sweep_out.empty()) sweep_options.out_dir = sweep_out;
+    if (sweep_executor == "slurm") sweep_options.executor = sigex::SweepExecutor::kSlurm;
     return sigex::run_sweep(sweep_options);
   }
 

@@ -1119,6 +1119,15 @@ TEST(Commands, UsageErrorsNameWhatIsWrongAndExitTwo) {
       grid.err.find("/nonexistent/grid.toml: cannot read the file: No such file or directory"),
       std::string::npos)
       << grid.err;
+  const CommandResult no_grid = run_command(SIGEX_BINARY, {"sweep"}, directory.path(), "no-grid");
+  EXPECT_EQ(no_grid.exit_code, 2);
+  EXPECT_NE(no_grid.err.find("--config and --grid are required"), std::string::npos) << no_grid.err;
+  const CommandResult executor =
+      run_command(SIGEX_BINARY, {"sweep", "--config", daily, "--grid", "g", "--executor", "pbs"},
+                  directory.path(), "executor");
+  EXPECT_EQ(executor.exit_code, 2);
+  EXPECT_NE(executor.err.find("--executor: pbs not in {local,slurm}"), std::string::npos)
+      << executor.err;
 }
 
 // The README's paper demo, run as written (the two simulators with the README's arguments, the
