@@ -24,6 +24,18 @@ struct NatsConfig {
   DurationNs events_max_age_ns = 30 * kNsPerDay;      // the stream keeps events this long
   DurationNs poll_interval_ns = 200 * kNsPerMs;       // how often the journal is read
   DurationNs connect_timeout_ns = 2 * kNsPerSecond;
+
+  // `sigex relay` and its subscribers: market records on <market_subject>.<venue>.<SYMBOL>
+  // in market_stream, Token Metrics signals and grades on <signals_subject>.<kind>.<token id>
+  // in signals_stream, snapshot requests on <relay_subject>.snapshot.<venue>.<SYMBOL>.
+  std::string market_stream = "SIGEX_MARKET";
+  std::string market_subject = "sigex.market";
+  std::string signals_stream = "SIGEX_SIGNALS";
+  std::string signals_subject = "sigex.signals";
+  std::string relay_subject = "sigex.relay";
+  DurationNs market_max_age_ns = kNsPerHour;       // market records are for the live moment
+  DurationNs signals_max_age_ns = 30 * kNsPerDay;  // signals: an engine down for days catches up
+  DurationNs snapshot_interval_ns = 10 * kNsPerSecond;  // every book republished this often
 };
 
 }  // namespace sigex

@@ -50,6 +50,10 @@ std::unique_ptr<NatsConnection> NatsConnection::connect(const NatsConfig& config
 }
 
 NatsConnection::~NatsConnection() {
+  for (Subscription& subscription : subscriptions_) {
+    natsSubscription_Unsubscribe(subscription.subscription);
+    natsSubscription_Destroy(subscription.subscription);
+  }
   if (jetstream_ != nullptr) jsCtx_Destroy(jetstream_);
   if (connection_ != nullptr) natsConnection_Destroy(connection_);
 }
@@ -160,6 +164,63 @@ std::optional<std::string> NatsConnection::last_header(const std::string& stream
                 : fmt::format("NATS stream {}: the last message of {} has no {} header", stream,
                               subject, name);
   return found;
+}
+
+std::optional<NatsConnection::StoredMessage> NatsConnection::stream_message(
+    const std::string& stream, std::uint64_t sequence, std::string& error) {
+  natsMsg* message = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status =
+      js_GetMsg(&message, jetstream_, stream.c_str(), sequence, nullptr, &code);
+  if (status == NATS_NOT_FOUND || code == JSNoMessageFoundErr) {
+    error.clear();
+    return std::nullopt;
+  }
+  if (status != NATS_OK) {
+    error = fmt::format("NATS stream {}, message {}: {}", stream, sequence, describe(status, code));
+    return std::nullopt;
+  }
+  StoredMessage stored{natsMsg_GetSubject(message),
+                       std::string(natsMsg_GetData(message),
+                                   static_cast<std::size_t>(natsMsg_GetDataLength(message)))};
+  natsMsg_Destroy(message);
+  return stored;
+}
+
+bool NatsConnection::publish_core(const std::string& subject, std::string_view data,
+                                  std::string& error) {
+  const natsStatus status = natsConnection_Publish(connection_, subject.c_str(), data.data(),
+                                                   static_cast<int>(data.size()));
+  if (status != NATS_OK)
+    error =
+        fmt::format("NATS publish to {}: {}", subject, describe(status, static_cast<jsErrCode>(0)));
+  return status == NATS_OK;
+}
+
+namespace {
+
+void on_core_message(natsConnection*, natsSubscription*, natsMsg* message, void* closure) {
+  const auto& handler = *static_cast<const NatsConnection::Handler*>(closure);
+  handler(natsMsg_GetSubject(message),
+          std::string_view(natsMsg_GetData(message),
+                           static_cast<std::size_t>(natsMsg_GetDataLength(message))));
+  natsMsg_Destroy(message);
+}
+
+}  // namespace
+
+bool NatsConnection::subscribe(const std::string& subject, Handler handler, std::string& error) {
+  Subscription subscription{nullptr, std::make_unique<Handler>(std::move(handler))};
+  const natsStatus status =
+      natsConnection_Subscribe(&subscription.subscription, connection_, subject.c_str(),
+                               on_core_message, subscription.handler.get());
+  if (status != NATS_OK) {
+    error = fmt::format("NATS subscribe to {}: {}", subject,
+                        describe(status, static_cast<jsErrCode>(0)));
+    return false;
+  }
+  subscriptions_.push_back(std::move(subscription));
+  return true;
 }
 
 }  // namespace sigex

@@ -5,6 +5,7 @@
 // instead of throwing. The client reconnects by itself; connected() says whether it is.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,11 +50,33 @@ class NatsConnection {
   std::optional<std::string> last_header(const std::string& stream, const std::string& subject,
                                          const std::string& name, std::string& error);
 
+  // Message `sequence` of `stream` as stored: nullopt with an empty `error` when there is none
+  // (deleted, or past the end), nullopt with `error` when it cannot be asked.
+  struct StoredMessage {
+    std::string subject;
+    std::string data;
+  };
+  std::optional<StoredMessage> stream_message(const std::string& stream, std::uint64_t sequence,
+                                              std::string& error);
+
+  // Core NATS, no stream: a request that only matters to whoever listens now.
+  bool publish_core(const std::string& subject, std::string_view data, std::string& error);
+  // Core NATS subscription to `subject` (wildcards allowed): `handler` runs on the client's own
+  // thread for each message, until this connection is destroyed.
+  using Handler = std::function<void(std::string_view subject, std::string_view data)>;
+  bool subscribe(const std::string& subject, Handler handler, std::string& error);
+
  private:
   NatsConnection() = default;
 
+  struct Subscription {
+    natsSubscription* subscription = nullptr;
+    std::unique_ptr<Handler> handler;  // the callback's closure: its address must not move
+  };
+
   natsConnection* connection_ = nullptr;
   jsCtx* jetstream_ = nullptr;
+  std::vector<Subscription> subscriptions_;
 };
 
 }  // namespace sigex

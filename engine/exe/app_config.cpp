@@ -748,6 +748,23 @@ void read_nats(ConfigSection section, NatsConfig& nats) {
   nats.events_max_age_ns = days * kNsPerDay;
   section.milliseconds("poll_interval_ms", nats.poll_interval_ns, 10, 60'000);
   section.milliseconds("connect_timeout_ms", nats.connect_timeout_ns, 100, 60'000);
+  for (auto [key, stream] : {std::pair{"market_stream", &nats.market_stream},
+                             std::pair{"signals_stream", &nats.signals_stream}}) {
+    section.text(key, *stream);
+    if (!name_ok(*stream, 64)) section.error(key, "1..64 letters, digits, '-' or '_'");
+  }
+  for (auto [key, subject] : {std::pair{"market_subject", &nats.market_subject},
+                              std::pair{"signals_subject", &nats.signals_subject},
+                              std::pair{"relay_subject", &nats.relay_subject}}) {
+    section.text(key, *subject);
+    if (subject->empty() || subject->find_first_of(" *>") != std::string::npos)
+      section.error(key, "a subject prefix without spaces or wildcards");
+  }
+  section.seconds("market_max_age_s", nats.market_max_age_ns, 10, 7 * 86'400);
+  std::int64_t signal_days = nats.signals_max_age_ns / kNsPerDay;
+  section.integer("signals_max_age_days", signal_days, 1, 3650);
+  nats.signals_max_age_ns = signal_days * kNsPerDay;
+  section.seconds("snapshot_interval_s", nats.snapshot_interval_ns, 1, 3600);
   for (const char* forbidden : {"password", "token", "nkey_seed"}) {
     if (section.has(forbidden))
       section.error(forbidden,
@@ -824,6 +841,11 @@ std::string missing_section_for(std::string_view command, const AppConfig& confi
     return needs(market_data, "the live market data");
   if (command == "record" && !config.market_data.present)
     return needs(market_data, "what to record");
+  if (command == "relay" && !config.nats.present)
+    return needs("[nats]", "the server the relay publishes to");
+  if (command == "relay" && !config.market_data.present && !config.token_metrics.enabled) {
+    return needs(market_data + " or [token_metrics]", "what the relay publishes");
+  }
   if (command == "fetch-history" && !config.token_metrics.enabled) {
     return needs("[token_metrics]", "where the history comes from and where the key is");
   }

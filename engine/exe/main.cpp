@@ -18,6 +18,7 @@
 #include "engine/exe/import_command.h"
 #include "engine/exe/instruments_command.h"
 #include "engine/exe/record_command.h"
+#include "engine/exe/relay_command.h"
 #include "engine/exe/replay_check_command.h"
 #include "engine/exe/run_command.h"
 #include "engine/exe/signal_command.h"
@@ -86,6 +87,13 @@ int main(int argc, char** argv) {
                    "recorded file to write (.gz for gzip); with several market data venues, the "
                    "first venue's (each other's goes beside it: <stem>-<venue>.jsonl.gz)")
       ->required();
+  double relay_duration_s = 0;
+  auto* relay = app.add_subcommand(
+      "relay",
+      "own the market data and Token Metrics polling for many engines; publish to NATS JetStream");
+  relay->add_option("--config", config_path, "configuration file (TOML) with [nats]")->required();
+  relay->add_option("--duration", relay_duration_s, "seconds to run (default: until SIGTERM)")
+      ->check(CLI::PositiveNumber);
   std::string record_signals_out;
   record->add_option("--signals-out", record_signals_out,
                      "Token Metrics pages (default: <out>-signals.jsonl.gz)");
@@ -463,7 +471,7 @@ int main(int argc, char** argv) {
   } else if (!report_config_errors(errors)) {
     return 2;
   }
-  for (auto* command : {run, record, history}) {
+  for (auto* command : {run, record, history, relay}) {
     if (!command->parsed()) continue;
     const std::string missing = sigex::missing_section_for(command->get_name(), config);
     if (!missing.empty()) {
@@ -523,6 +531,10 @@ int main(int argc, char** argv) {
     if (record_duration_s > 0) options.duration_s = record_duration_s;
     sigex::parse_progress_mode(progress_text, options.progress);
     status = sigex::run_record(config, options);
+  } else if (relay->parsed()) {
+    sigex::RelayOptions options;
+    if (relay_duration_s > 0) options.duration_s = relay_duration_s;
+    status = sigex::run_relay(config, options);
   }
   sigex::shutdown_logging();
   return status;

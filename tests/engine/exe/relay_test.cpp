@@ -1,0 +1,215 @@
+// `sigex relay` against the loopback feed and Token Metrics simulators and a real nats-server
+// with JetStream: every venue message is published once, in sequence per instrument, signals
+// once however often they are polled or the relay restarts, snapshots on request.
+
+#include <map>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "adapters/nats/connection.h"
+#include "adapters/nats/relay_wire.h"
+#include "engine/core/calendar.h"
+#include "engine/core/live_clock.h"
+#include "support/daemon_config.h"
+#include "support/daemon_support.h"
+#include "support/nats_server.h"
+#include "support/test_support.h"
+#include "support/tm_support.h"
+#include "tools/feed_simulator/feed_simulator.h"
+#include "tools/tm_simulator/tm_simulator.h"
+
+namespace sigex {
+namespace {
+
+using namespace sigex::testing;
+using namespace std::chrono_literals;
+
+constexpr const char* kTmKey = "tm-relay-test-key";
+const std::string kData = std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/";
+
+// The relay's world: the simulators, a NATS server, the relay's configuration.
+class RelayWorld {
+ public:
+  RelayWorld() : nats(directory.path() / "nats") {
+    FeedSimulatorOptions options;
+    options.inputs = {{kData + "ethusdt_20240808.gz", "ETHUSDT"}};
+    options.frame_interval_us = 1000;
+    feed = std::make_unique<FeedSimulator>(options);
+    std::string error;
+    if (!feed->start(error) || !nats.start(error)) throw std::runtime_error(error);
+    TmSimulatorOptions tm_options;
+    tm_options.api_key = kTmKey;
+    tm = std::make_unique<TmSimulator>(tm_options);
+    if (!tm->start(error)) throw std::runtime_error(error);
+    notify = std::make_unique<NotifyListener>(
+        fmt::format("/tmp/sigex-relay-notify-{}.sock", ::getpid()));
+    DaemonConfig config;
+    config.state_dir = (directory.path() / "state").string();
+    config.control_socket = fmt::format("/tmp/sigex-relay-ctl-{}.sock", ::getpid());
+    config.feed_port = feed->port();
+    config.token_metrics_url = tm->base_url();
+    config.extra = fmt::format("[nats]\nurl = \"{}\"\nsnapshot_interval_s = 3600\n", nats.url());
+    std::string text = daemon_config_text(config);
+    const auto depth = text.find("depth = false");
+    text.replace(depth, 13, "depth = true");  // books, so that there are snapshots to relay
+    std::ofstream(config_path()) << text;
+    NatsConfig watch;
+    watch.url = nats.url();
+    watcher = NatsConnection::connect(watch, error);
+    if (!watcher) throw std::runtime_error(error);
+  }
+
+  std::filesystem::path config_path() const { return directory.path() / "relay.toml"; }
+
+  std::unique_ptr<DaemonProcess> start_relay() {
+    return std::make_unique<DaemonProcess>(
+        SIGEX_BINARY, std::vector<std::string>{"relay", "--config", config_path().string()},
+        std::vector<std::string>{"NOTIFY_SOCKET=" + notify->path().string(),
+                                 "SIGEX_TM_API_KEY=" + std::string(kTmKey)},
+        directory.path(), "relay" + std::to_string(++runs_));
+  }
+
+  std::uint64_t messages(const std::string& stream) {
+    std::string error;
+    return watcher->stream_messages(stream, error).value_or(0);
+  }
+  // Waits (on the server's own count, up to 30 s) until `stream` holds at least `count`.
+  bool wait_for_messages(const std::string& stream, std::uint64_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (messages(stream) < count) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      notify->next(20ms);  // the relay's notifications pace the loop
+    }
+    return true;
+  }
+
+  // Every message of `stream`, decoded, by subject in stream order.
+  std::map<std::string, std::vector<RelayMessage>> read(const std::string& stream) {
+    std::map<std::string, std::vector<RelayMessage>> by_subject;
+    const std::uint64_t total = messages(stream);
+    for (std::uint64_t sequence = 1; sequence <= total; ++sequence) {
+      std::string error;
+      const auto stored = watcher->stream_message(stream, sequence, error);
+      EXPECT_TRUE(stored) << sequence << ": " << error;
+      if (!stored) continue;
+      auto decoded = decode_relay_message(stored->data);
+      EXPECT_TRUE(decoded) << stored->subject << ": " << decoded.error();
+      if (decoded) by_subject[stored->subject].push_back(std::move(*decoded));
+    }
+    return by_subject;
+  }
+
+  TemporaryDirectory directory;
+  NatsServer nats;
+  std::unique_ptr<FeedSimulator> feed;
+  std::unique_ptr<TmSimulator> tm;
+  std::unique_ptr<NotifyListener> notify;
+  std::unique_ptr<NatsConnection> watcher;
+
+ private:
+  int runs_ = 0;
+};
+
+TEST(Relay, PublishesEveryVenueMessageOnceInSequenceSignalsOnceAndSnapshotsOnRequest) {
+  RelayWorld world;
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  add_daily_signal(*world.tm, 3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  const std::string market = "sigex.market.binance.ETHUSDT";
+  std::uint64_t first_epoch = 0;
+  {
+    auto relay = world.start_relay();
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
+    ASSERT_TRUE(world.wait_for_messages("SIGEX_SIGNALS", 1)) << relay->stderr_text();
+    ASSERT_TRUE(world.wait_for_messages("SIGEX_MARKET", 200)) << relay->stderr_text();
+    // A subscriber that lost its book asks for a snapshot: it comes on the stream, in order.
+    std::string error;
+    ASSERT_TRUE(world.watcher->publish_core("sigex.relay.snapshot.binance.ETHUSDT", "", error))
+        << error;
+    const auto has_snapshot = [&world, &market] {
+      for (const RelayMessage& message : world.read("SIGEX_MARKET")[market]) {
+        if (message.kind == MarketEventKind::kDepthLevel &&
+            (message.events.front().depth.flags & DepthLevel::kSnapshot) &&
+            message.events.front().depth.receive_time_ns > 0 &&
+            message.events.front().depth.venue_time_ns == 0) {  // the relay's, not the venue's
+          return true;
+        }
+      }
+      return false;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!has_snapshot() && std::chrono::steady_clock::now() < deadline) world.notify->next(50ms);
+    EXPECT_TRUE(has_snapshot()) << relay->stderr_text();
+    relay->signal(SIGTERM);
+    EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
+    EXPECT_NE(relay->stderr_text().find("relay: stopped:"), std::string::npos)
+        << relay->stderr_text();
+  }
+
+  // The market subject: one epoch, sequence 1, 2, 3 ... without a gap, each message one venue
+  // message of one kind (a depth message with its first and last level marked).
+  const auto by_subject = world.read("SIGEX_MARKET");
+  ASSERT_EQ(by_subject.count(market), 1u);
+  const std::vector<RelayMessage>& messages = by_subject.at(market);
+  first_epoch = messages.front().epoch;
+  std::map<MarketEventKind, int> kinds;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const RelayMessage& message = messages[i];
+    EXPECT_EQ(message.epoch, first_epoch);
+    ASSERT_EQ(message.sequence, i + 1) << "a gap in the sequence";
+    ASSERT_FALSE(message.events.empty());
+    ++kinds[message.kind];
+    for (const InboundEvent& event : message.events) EXPECT_EQ(event.kind, message.kind);
+    if (message.kind == MarketEventKind::kDepthLevel) {
+      EXPECT_TRUE(message.events.front().depth.flags & DepthLevel::kFirstInMessage);
+      EXPECT_TRUE(message.events.back().depth.flags & DepthLevel::kLastInMessage);
+    }
+  }
+  EXPECT_GT(kinds[MarketEventKind::kBestBidOffer], 0);
+  EXPECT_GT(kinds[MarketEventKind::kDepthLevel], 0);
+
+  // The signal: on its token's subject, decoded as the core holds it.
+  auto signals = world.read("SIGEX_SIGNALS");
+  ASSERT_EQ(signals.count("sigex.signals.trading_signal_daily.3306"), 1u);
+  const RelayMessage& signal = signals.at("sigex.signals.trading_signal_daily.3306").front();
+  EXPECT_EQ(signal.events.front().trading_signal.signal, 1);
+  EXPECT_EQ(signal.events.front().trading_signal.token_id, 3306);
+  const std::uint64_t signal_messages = world.messages("SIGEX_SIGNALS");
+
+  // Restarted: a new epoch, and the signal polled again is not stored twice.
+  {
+    world.notify->messages.clear();
+    auto relay = world.start_relay();
+    ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
+    const std::uint64_t before = world.messages("SIGEX_MARKET");
+    ASSERT_TRUE(world.wait_for_messages("SIGEX_MARKET", before + 50)) << relay->stderr_text();
+    ASSERT_TRUE(world.notify->wait_for("STATUS=relay: NATS connected", 30s));
+    relay->signal(SIGTERM);
+    EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
+    // The signal and its trader grade, both repeats of what the first run stored.
+    EXPECT_NE(relay->stderr_text().find("2 signals (2 repeats, 0 never published)"),
+              std::string::npos)
+        << relay->stderr_text();
+  }
+  EXPECT_EQ(world.messages("SIGEX_SIGNALS"), signal_messages);
+  const auto after = world.read("SIGEX_MARKET").at(market);
+  EXPECT_GT(after.back().epoch, first_epoch);
+  std::uint64_t expected = 0;  // counted from 1 again in the new epoch
+  for (std::size_t i = messages.size(); i < after.size(); ++i)
+    EXPECT_EQ(after[i].sequence, ++expected);
+  // One Token Metrics budget: the relay's polls are the only calls.
+  EXPECT_GE(world.tm->requests(), 2u);
+}
+
+TEST(Relay, WithoutNatsSectionItIsRefusedNamingTheSection) {
+  TemporaryDirectory directory;
+  const std::string config = std::string(SIGEX_SOURCE_DIR) + "/config/run-paper-simulator.toml";
+  const CommandResult refused =
+      run_command(SIGEX_BINARY, {"relay", "--config", config}, directory.path(), "refused");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("sigex relay needs a [nats] section"), std::string::npos)
+      << refused.err;
+}
+
+}  // namespace
+}  // namespace sigex
