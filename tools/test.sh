@@ -6,8 +6,8 @@
 #                       then every bundled configuration is checked and the bundled backtests
 #                       run with this build;
 #      then a parameter sweep on a real single-node Slurm (tools/slurm-sweep-check.sh);
-#   2. build-tsan/      ThreadSanitizer: every test binary whose tests run code on more than one
-#                       thread (CTest label `threads`; suppressions: tools/tsan.supp);
+#   2. build-tsan/      ThreadSanitizer: every test binary whose tests run threads in their own
+#                       process (CTest label `threads`; suppressions: tools/tsan.supp);
 #   3. build-fuzz/      the wire-frame, Token Metrics, archive and webhook fuzzers (libFuzzer +
 #                       ASan + UBSan) for a bounded time.
 # Each stage prints how long it took. Exits non-zero on the first failure. The -O2 build of
@@ -22,15 +22,17 @@ started="$(date +%s)"
 # Each stage is a preset of CMakePresets.json (configure, build and test settings in one
 # place). Every preset says what it needs: a build directory configured earlier (e.g. by
 # tools/quickstart.sh, without tests) must not leave a stage with nothing to run.
+# $2: tests at a time (most of them wait on sockets and child processes, not on a core).
 stage() {
   stage_started="$(date +%s)"
   cmake --preset "$1" >/dev/null
   cmake --build --preset "$1" --parallel "$jobs"
-  ctest --preset "$1" --parallel "$jobs"
-  echo "sigex: stage $1 passed in $(($(date +%s) - stage_started)) s"
+  built="$(date +%s)"
+  ctest --preset "$1" --parallel "$2"
+  echo "sigex: stage $1 passed in $(($(date +%s) - stage_started)) s (build $((built - stage_started)) s)"
 }
 
-stage asan
+stage asan $((jobs * 2))
 sigex=build-sanitize/sigex
 # Every bundled configuration is valid, except the two that are not a run on their own:
 # backtest-universe.toml reads the history that `sigex fetch-market-data` downloads, and
@@ -49,7 +51,7 @@ tools/slurm-sweep-check.sh build-sanitize
 
 # The journal writer, venue I/O, feeds, poller, watchdog, metrics and control listeners run on
 # threads of their own: every test that starts them runs again under ThreadSanitizer.
-stage tsan
+stage tsan "$jobs"
 fuzz_started="$(date +%s)"
 tools/fuzz.sh "${SIGEX_FUZZ_SECONDS:-60}"
 echo "sigex: fuzzing passed in $(($(date +%s) - fuzz_started)) s"

@@ -2,6 +2,8 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 namespace sigex {
@@ -38,6 +40,10 @@ std::unique_ptr<NatsConnection> NatsConnection::connect(const NatsConfig& config
       status = natsOptions_LoadCATrustedCertificates(options, config.ca_file.c_str());
   }
   std::unique_ptr<NatsConnection> made(new NatsConnection());
+  if (status == NATS_OK)
+    status = natsOptions_SetDisconnectedCB(options, &NatsConnection::on_disconnected, made.get());
+  if (status == NATS_OK)
+    status = natsOptions_SetClosedCB(options, &NatsConnection::on_closed, made.get());
   if (status == NATS_OK) status = natsConnection_Connect(&made->connection_, options);
   natsOptions_Destroy(options);
   if (status == NATS_OK)
@@ -50,12 +56,26 @@ std::unique_ptr<NatsConnection> NatsConnection::connect(const NatsConfig& config
 }
 
 NatsConnection::~NatsConnection() {
-  for (Subscription& subscription : subscriptions_) {
-    natsSubscription_Unsubscribe(subscription.subscription);
-    natsSubscription_Destroy(subscription.subscription);
-  }
+  close();
   if (jetstream_ != nullptr) jsCtx_Destroy(jetstream_);
   if (connection_ != nullptr) natsConnection_Destroy(connection_);
+}
+
+void NatsConnection::close() {
+  // A handler may be running on the client's thread: draining waits for it to return.
+  for (Subscription& subscription : subscriptions_) {
+    if (natsSubscription_Drain(subscription.subscription) == NATS_OK) {
+      natsSubscription_WaitForDrainCompletion(subscription.subscription, 5000);
+    } else {
+      natsSubscription_Unsubscribe(subscription.subscription);
+    }
+    natsSubscription_Destroy(subscription.subscription);
+  }
+  subscriptions_.clear();
+  if (connection_ == nullptr || natsConnection_IsClosed(connection_)) return;
+  natsConnection_Close(connection_);
+  std::unique_lock lock(closed_mutex_);
+  closed_signal_.wait_for(lock, std::chrono::seconds(5), [this] { return closed_; });
 }
 
 bool NatsConnection::connected() const {
@@ -209,18 +229,50 @@ void on_core_message(natsConnection*, natsSubscription*, natsMsg* message, void*
 
 }  // namespace
 
+void NatsConnection::on_disconnected(natsConnection*, void* closure) {
+  static_cast<NatsConnection*>(closure)->disconnects_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void NatsConnection::on_closed(natsConnection*, void* closure) {
+  auto* connection = static_cast<NatsConnection*>(closure);
+  std::lock_guard lock(connection->closed_mutex_);
+  connection->closed_ = true;
+  connection->closed_signal_.notify_all();
+}
+
+bool NatsConnection::add_subscription(natsStatus status, Subscription subscription,
+                                      const std::string& subject, jsErrCode code,
+                                      std::string& error) {
+  if (status != NATS_OK) {
+    error = fmt::format("NATS subscribe to {}: {}", subject, describe(status, code));
+    return false;
+  }
+  subscriptions_.push_back(std::move(subscription));
+  return true;
+}
+
 bool NatsConnection::subscribe(const std::string& subject, Handler handler, std::string& error) {
   Subscription subscription{nullptr, std::make_unique<Handler>(std::move(handler))};
   const natsStatus status =
       natsConnection_Subscribe(&subscription.subscription, connection_, subject.c_str(),
                                on_core_message, subscription.handler.get());
-  if (status != NATS_OK) {
-    error = fmt::format("NATS subscribe to {}: {}", subject,
-                        describe(status, static_cast<jsErrCode>(0)));
-    return false;
-  }
-  subscriptions_.push_back(std::move(subscription));
-  return true;
+  return add_subscription(status, std::move(subscription), subject, static_cast<jsErrCode>(0),
+                          error);
+}
+
+bool NatsConnection::subscribe_stream(const std::string& stream, const std::string& subject,
+                                      bool from_start, Handler handler, std::string& error) {
+  Subscription subscription{nullptr, std::make_unique<Handler>(std::move(handler))};
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = stream.c_str();
+  options.Ordered = true;
+  options.Config.DeliverPolicy = from_start ? js_DeliverAll : js_DeliverNew;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status =
+      js_Subscribe(&subscription.subscription, jetstream_, subject.c_str(), on_core_message,
+                   subscription.handler.get(), nullptr, &options, &code);
+  return add_subscription(status, std::move(subscription), subject, code, error);
 }
 
 }  // namespace sigex

@@ -4,9 +4,12 @@
 // Owned by one thread at a time; every call returns false with the server's words in `error`
 // instead of throwing. The client reconnects by itself; connected() says whether it is.
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,11 +31,15 @@ class NatsConnection {
  public:
   // Connects (at most config.connect_timeout_ns); null with the reason.
   static std::unique_ptr<NatsConnection> connect(const NatsConfig& config, std::string& error);
-  ~NatsConnection();
+  ~NatsConnection();  // close()s first
   NatsConnection(const NatsConnection&) = delete;
   NatsConnection& operator=(const NatsConnection&) = delete;
 
   bool connected() const;
+  // Ends every subscription once its handler has returned and closes the connection; after it,
+  // no handler or callback runs. The object stays valid (a handler still running may use it
+  // until then) and is destroyed later.
+  void close();
 
   // Creates the stream over `subjects` if it does not exist (an existing one is used as it is).
   bool ensure_stream(const std::string& name, const std::vector<std::string>& subjects,
@@ -65,6 +72,14 @@ class NatsConnection {
   // thread for each message, until this connection is destroyed.
   using Handler = std::function<void(std::string_view subject, std::string_view data)>;
   bool subscribe(const std::string& subject, Handler handler, std::string& error);
+  // JetStream ordered consumer of `stream` over `subject` (wildcards allowed): every message in
+  // stream order, from the stream's first (`from_start`) or from the next one published;
+  // `handler` runs on one thread of the client's for every message. The client recreates the
+  // consumer where it left off after a reconnection.
+  bool subscribe_stream(const std::string& stream, const std::string& subject, bool from_start,
+                        Handler handler, std::string& error);
+  // How often the client lost the server and got it back (any thread).
+  std::uint64_t disconnects() const { return disconnects_.load(std::memory_order_relaxed); }
 
  private:
   NatsConnection() = default;
@@ -74,9 +89,20 @@ class NatsConnection {
     std::unique_ptr<Handler> handler;  // the callback's closure: its address must not move
   };
 
+  bool add_subscription(natsStatus status, Subscription subscription, const std::string& subject,
+                        jsErrCode code, std::string& error);
+  static void on_disconnected(natsConnection*, void* closure);
+  static void on_closed(natsConnection*, void* closure);
+
   natsConnection* connection_ = nullptr;
   jsCtx* jetstream_ = nullptr;
   std::vector<Subscription> subscriptions_;
+  std::atomic<std::uint64_t> disconnects_{0};
+  // The client calls back on its own thread until its closed callback, the last one: the
+  // destructor waits for it, so that no callback finds this object gone.
+  std::mutex closed_mutex_;
+  std::condition_variable closed_signal_;
+  bool closed_ = false;
 };
 
 }  // namespace sigex

@@ -386,6 +386,11 @@ void read_market_data(ConfigSection section, MarketDataConfig& market_data) {
   std::int64_t capacity = static_cast<std::int64_t>(market_data.queue_capacity);
   section.integer("queue_capacity", capacity, 1024, 1 << 24);
   market_data.queue_capacity = static_cast<std::size_t>(capacity);
+  std::string source = "venue";
+  section.text("source", source);
+  if (source != "venue" && source != "nats")
+    section.error("source", "expected \"venue\" (its own connections) or \"nats\" (sigex relay)");
+  market_data.from_relay = source == "nats";
   std::vector<const VenueType*> venues;
   for (const VenueType* type : venue_types()) {
     if (section.has(std::string(type->name))) venues.push_back(type);
@@ -508,6 +513,13 @@ void read_signals(ConfigSection section, AppConfig& config) {
   section.seconds("max_daily_signal_age_s", signals.max_daily_signal_age_ns, 60, 365LL * 86'400);
   section.seconds("max_hourly_signal_age_s", signals.max_hourly_signal_age_ns, 60, 365LL * 86'400);
   section.seconds("max_grade_age_s", signals.max_grade_age_ns, 60, 365LL * 86'400);
+  std::string source = "token_metrics";
+  section.text("source", source);
+  if (source != "token_metrics" && source != "nats") {
+    section.error("source",
+                  "expected \"token_metrics\" (this engine polls) or \"nats\" (sigex relay)");
+  }
+  config.signals_from_relay = source == "nats";
   read_webhook(section.child("webhook"), config.webhook);
   section.finish();
 }
@@ -841,6 +853,18 @@ std::string missing_section_for(std::string_view command, const AppConfig& confi
     return needs(market_data, "the live market data");
   if (command == "record" && !config.market_data.present)
     return needs(market_data, "what to record");
+  if (command == "record" && config.market_data.from_relay) {
+    return fmt::format(
+        "sigex record writes the venues' own frames; with [market_data] source = \"nats\" in {} "
+        "there are none (record with the relay's configuration, source = \"venue\"); nothing was "
+        "started",
+        config.path);
+  }
+  if (command == "relay" && (config.market_data.from_relay || config.signals_from_relay))
+    return fmt::format(
+        "sigex relay connects to the venues and Token Metrics itself: source = \"nats\" in {} "
+        "is for the engines that read it; nothing was started",
+        config.path);
   if (command == "relay" && !config.nats.present)
     return needs("[nats]", "the server the relay publishes to");
   if (command == "relay" && !config.market_data.present && !config.token_metrics.enabled) {
@@ -982,6 +1006,14 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_strategies(root.child("strategy"), config);
   root.finish();
   check_instrument_venues(config, errors);
+  if ((config.market_data.from_relay || config.signals_from_relay) && !config.nats.present)
+    errors.add(path + ": source = \"nats\" needs a [nats] section (where the relay publishes)");
+  if (config.signals_from_relay && config.token_metrics.enabled) {
+    errors.add(
+        path +
+        ": [signals] source = \"nats\" takes signals from the relay, which spends the one "
+        "Token Metrics budget: remove [token_metrics] here (token ids go in [[instruments]])");
+  }
   if (config.service.mode == RunMode::kLive && !config.execution.enabled) {
     errors.add(path +
                ": [service] mode = \"live\" needs an [execution] section (the exchange and where "

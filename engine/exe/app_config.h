@@ -67,6 +67,9 @@ struct MarketDataConfig {
   std::vector<std::shared_ptr<const MarketDataSettings>> feeds;
   std::size_t queue_capacity =
       8'192;  // inbound records per producer; must hold a whole depth snapshot
+  // source = "nats": the records come from `sigex relay` over NATS ([nats]); the venue tables
+  // then only say which venues (their connection keys are the relay's business).
+  bool from_relay = false;
 
   // The feed of `venue`, or null.
   const MarketDataSettings* feed(std::string_view venue) const {
@@ -149,6 +152,9 @@ struct AppConfig {
   SignalGateConfig signals;
   TokenMetricsConfig token_metrics;
   WebhookConfig webhook;  // [signals.webhook]
+  // [signals] source = "nats": signals and grades from `sigex relay` (its Token Metrics budget)
+  // instead of this engine's own polling.
+  bool signals_from_relay = false;
   ExecutionConfig execution;
   NatsConfig nats;  // [nats]
   // The OMS's policy with a live venue ([execution] settle_ms, lookup_retry_ms,

@@ -84,7 +84,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   // into the one recording (a backtest tells them apart by their shape).
   EventQueue<InboundEvent> queue(config.market_data.queue_capacity,
                                  FeedSet::producers(config.market_data) + 1);
-  FeedSet feed(config.market_data, instruments, queue, clock);
+  FeedSet feed(config.market_data, instruments, queue, clock, config.nats);
   for (std::size_t i = 0; i < feed.size(); ++i) {
     feed.member(i).set_frame_sink(
         [recorder = recorders[i].get()](TimeNs time_ns, std::string_view frame) {

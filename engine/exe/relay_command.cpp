@@ -67,10 +67,11 @@ int run_relay(const AppConfig& config, const RelayOptions& options) {
                               : std::string(config.market_data.feeds.front()->venue()));
   }
 
-  std::unique_ptr<NatsConnection> nats = NatsConnection::connect(config.nats, error);
   const std::uint64_t epoch = static_cast<std::uint64_t>(clock.now_ns());
   RelayPublisher publisher(config.nats, instruments, std::move(venue_of), epoch);
   SnapshotRequests requests;
+  // Declared after what its handler uses: destroyed (its handler done) before them.
+  std::unique_ptr<NatsConnection> nats = NatsConnection::connect(config.nats, error);
   if (nats == nullptr || !publisher.ensure_streams(*nats, error) ||
       !nats->subscribe(
           publisher.snapshot_request_subject(),
@@ -84,7 +85,7 @@ int run_relay(const AppConfig& config, const RelayOptions& options) {
 
   EventQueue<InboundEvent> queue(config.market_data.queue_capacity,
                                  FeedSet::producers(config.market_data) + 1);
-  FeedSet feed(config.market_data, instruments, queue, clock);
+  FeedSet feed(config.market_data, instruments, queue, clock, config.nats);
   if (!feed.start(error)) {
     log_error("{}", error);
     return 1;

@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include "adapters/nats/event_publisher.h"
+#include "adapters/nats/signal_subscriber.h"
 #include "adapters/net/digest.h"
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
@@ -145,8 +146,10 @@ class Daemon final : private ConsoleHost {
   std::string check_scope(std::string_view scope) const override;
   void state_changed() override;
   MetricsComponents components() const {
-    return {feed_.get(),   poller_.get(),       live_venue_.get(), webhook_.get(),
-            events_.get(), market_data_venue(), order_venue()};
+    const ReportingComponent* signals = poller_.get();
+    if (relayed_signals_) signals = relayed_signals_.get();
+    return {feed_.get(),         signals,      live_venue_.get(), webhook_.get(), events_.get(),
+            market_data_venue(), order_venue()};
   }
   // "binance" or "binance, coinbase".
   std::string_view market_data_venue() const { return market_data_venues_; }
@@ -190,6 +193,7 @@ class Daemon final : private ConsoleHost {
   std::unique_ptr<FeedSet> feed_;
   std::unique_ptr<EventPublisher> events_;  // [service] publish_events
   std::unique_ptr<SignalPoller> poller_;
+  std::unique_ptr<NatsSignalSubscriber> relayed_signals_;  // [signals] source = "nats"
   std::shared_ptr<KeySet> webhook_secrets_;
   std::unique_ptr<WebhookInbox> webhook_inbox_;
   std::unique_ptr<SignalWebhook> webhook_;
@@ -486,7 +490,8 @@ bool Daemon::start_feeds(std::string& error) {
   // Producers: the market data feeds, the Token Metrics poller, the webhook.
   queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity,
                                                       FeedSet::producers(config_.market_data) + 2);
-  feed_ = std::make_unique<FeedSet>(config_.market_data, instruments_, *queue_, clock_);
+  feed_ =
+      std::make_unique<FeedSet>(config_.market_data, instruments_, *queue_, clock_, config_.nats);
   core_.engine->set_market_data_control(feed_.get());
   if (!feed_->start(error)) return false;
   // Token Metrics polling starts once every instrument has a price (check_ready): a signal
@@ -675,6 +680,18 @@ void Daemon::check_ready(TimeNs now_ns) {
         "some instruments are not tradeable yet after {} s (no price, or a depth book not synced); "
         "starting anyway",
         config_.service.feed_connect_timeout_ns / kNsPerSecond);
+  if (config_.signals_from_relay) {
+    std::string error;
+    relayed_signals_ =
+        std::make_unique<NatsSignalSubscriber>(config_.nats, instruments_, *queue_, clock_);
+    if (!relayed_signals_->start(error)) {
+      log_error("signals from the relay: {}", error);
+      relayed_signals_.reset();
+      exit_code_ = 1;
+      begin_stop(0);
+      return;
+    }
+  }
   if (config_.token_metrics.enabled) {
     std::string error;
     poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
@@ -800,6 +817,7 @@ void Daemon::shut_down() {
   while (calls_.try_dequeue(call)) call->answer.set_value("error: sigex is stopping\n");
   intake_.waiter.stop();
   if (poller_) poller_->stop();
+  if (relayed_signals_) relayed_signals_->stop();
   if (webhook_) webhook_->stop();
   if (feed_) feed_->stop();
   if (live_venue_) live_venue_->stop();

@@ -1,5 +1,7 @@
 #include "engine/exe/venue_sets.h"
 
+#include "adapters/nats/market_subscriber.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -71,11 +73,14 @@ template class VenueMembers<LiveVenue>;
 // --- FeedSet ---------------------------------------------------------------------------------
 
 FeedSet::FeedSet(const MarketDataConfig& config, const InstrumentRegistry& instruments,
-                 EventQueue<InboundEvent>& queue, const Clock& clock) {
+                 EventQueue<InboundEvent>& queue, const Clock& clock, const NatsConfig& relay) {
   for (const auto& settings : config.feeds) {
     auto view =
         VenueMembers<MarketDataFeed>::view(instruments, settings->venue(), config.feeds.size());
-    auto feed = settings->make_feed(*view, queue, clock);
+    std::unique_ptr<MarketDataFeed> feed =
+        config.from_relay ? std::make_unique<NatsMarketDataFeed>(
+                                relay, std::string(settings->venue()), *view, queue, clock)
+                          : settings->make_feed(*view, queue, clock);
     members_.add({std::string(settings->venue()), std::move(view), std::move(feed)});
   }
   members_.index(instruments);

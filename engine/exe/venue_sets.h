@@ -65,10 +65,11 @@ class VenueMembers {
 
 class FeedSet final : public MarketDataFeed {
  public:
-  // One feed per [market_data.<venue>] table, each over its venue's instruments. The queue
-  // must take `producers(config)` producers more than the caller's own.
+  // One feed per [market_data.<venue>] table, each over its venue's instruments: the venue's
+  // own, or with source = "nats" the relay's records of that venue read from `relay`. The
+  // queue must take `producers(config)` producers more than the caller's own.
   FeedSet(const MarketDataConfig& config, const InstrumentRegistry& instruments,
-          EventQueue<InboundEvent>& queue, const Clock& clock);
+          EventQueue<InboundEvent>& queue, const Clock& clock, const NatsConfig& relay);
   ~FeedSet() override;
   FeedSet(const FeedSet&) = delete;
   FeedSet& operator=(const FeedSet&) = delete;

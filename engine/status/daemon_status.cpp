@@ -24,6 +24,7 @@ std::string render_status_text(const DaemonStatus& s) {
                        s.order_venue);
   }
   if (!s.events_publisher.empty()) out += fmt::format("events          {}\n", s.events_publisher);
+  if (!s.signals_source.empty()) out += fmt::format("signals         {}\n", s.signals_source);
   out += fmt::format("state dir       {}\n", s.state_dir);
   out += fmt::format("ready           {}\n", s.ready_since.empty() ? std::string("no (starting)")
                                                                    : "since " + s.ready_since);
@@ -148,10 +149,11 @@ std::string render_status_json(const DaemonStatus& s) {
   out += fmt::format(
       "\"mode\": {}, \"state_dir\": {}, \"ready\": {}, \"ready_since\": {}, \"stopping\": {}, "
       "\"core_dumps_allowed\": {}, \"metrics\": {}, \"venues\": {{\"market_data\": {}, "
-      "\"orders\": {}}}, \"events\": {}",
+      "\"orders\": {}}}, \"events\": {}, \"signals_source\": {}",
       quoted(s.mode), quoted(s.state_dir), boolean(!s.ready_since.empty()), or_null(s.ready_since),
       boolean(s.stopping), boolean(s.core_dumps_allowed), or_null(s.metrics_url),
-      or_null(s.market_data_venue), or_null(s.order_venue), or_null(s.events_publisher));
+      or_null(s.market_data_venue), or_null(s.order_venue), or_null(s.events_publisher),
+      or_null(s.signals_source));
   out += ", \"trading_states\": [";
   for (std::size_t i = 0; i < s.trading_states.size(); ++i) {
     const DaemonStatus::Scope& scope = s.trading_states[i];

@@ -58,6 +58,7 @@ struct DaemonStatus {
   std::string market_data_venue;  // "binance", "coinbase", ...
   std::string order_venue;        // the live venue, or "simulated" in paper mode
   std::string events_publisher;   // [service] publish_events: its state; "" = not publishing
+  std::string signals_source;     // [signals] source = "nats": the relay's; "" = not relayed
   std::string state_dir;
   std::string ready_since;  // "" while starting
   bool stopping = false;

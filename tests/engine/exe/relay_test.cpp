@@ -201,6 +201,107 @@ TEST(Relay, PublishesEveryVenueMessageOnceInSequenceSignalsOnceAndSnapshotsOnReq
   EXPECT_GE(world.tm->requests(), 2u);
 }
 
+// A paper engine reading market data and signals from the relay instead of the venue and
+// Token Metrics.
+class RelayedEngine {
+ public:
+  RelayedEngine(const RelayWorld& world, const std::string& name)
+      : name_(name),
+        notify(fmt::format("/tmp/sigex-relayed-{}-{}.sock", name, ::getpid())),
+        directory_(world.directory.path() / name) {
+    std::filesystem::create_directories(directory_);
+    DaemonConfig config;
+    config.state_dir = (directory_ / "state").string();
+    config.control_socket = fmt::format("/tmp/sigex-relayed-ctl-{}-{}.sock", name, ::getpid());
+    config.feed_port = 9;  // never connected: the relay's records come instead
+    config.strategy_tag = "sf" + name;
+    config.extra = fmt::format("[nats]\nurl = \"{}\"\n", world.nats.url());
+    std::string text = daemon_config_text(config);
+    const auto replace = [&text](const std::string& from, const std::string& to) {
+      text.replace(text.find(from), from.size(), to);
+    };
+    replace("[market_data.binance]", "[market_data]\nsource = \"nats\"\n[market_data.binance]");
+    replace("[signals]\n", "[signals]\nsource = \"nats\"\n");
+    config_path_ = directory_ / "engine.toml";
+    std::ofstream(config_path_) << text;
+  }
+
+  std::unique_ptr<DaemonProcess> start() {
+    return std::make_unique<DaemonProcess>(
+        SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path_.string()},
+        std::vector<std::string>{"NOTIFY_SOCKET=" + notify.path().string()}, directory_,
+        name_ + std::to_string(++runs_));
+  }
+
+ private:
+  std::string name_;
+
+ public:
+  NotifyListener notify;
+
+ private:
+  std::filesystem::path directory_;
+  std::filesystem::path config_path_;
+  int runs_ = 0;
+};
+
+// The acceptance scenario: a relay fed by the simulators, two paper engines subscribed. Both
+// buy on the one signal, once each; the relay is killed and restarted mid-session, and then
+// the NATS server: each engine sees the gap, resets its book and resyncs, and neither trades
+// the signal again. Token Metrics sees the relay's polls only.
+TEST(Relay, TwoEnginesOnOneRelayTradeTheSignalOnceEachThroughRelayAndNatsRestarts) {
+  RelayWorld world;
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  add_daily_signal(*world.tm, 3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  auto relay = world.start_relay();
+  ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
+  RelayedEngine first(world, "a"), second(world, "b");
+  auto engine_a = first.start();
+  auto engine_b = second.start();
+  for (auto* engine : {&first, &second}) {
+    ASSERT_TRUE(engine->notify.wait_for("READY=1", 60s))
+        << engine_a->stderr_text() << engine_b->stderr_text() << relay->stderr_text();
+    ASSERT_TRUE(engine->notify.wait_for("orders 1, fills 1", 30s))
+        << engine_a->stderr_text() << engine_b->stderr_text();
+  }
+  // The relay dies and comes back (a new epoch).
+  relay->signal(SIGKILL);
+  EXPECT_EQ(relay->wait_exit(10s), 128 + SIGKILL);
+  relay = world.start_relay();
+  for (auto* engine : {engine_a.get(), engine_b.get()}) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (engine->stderr_text().find("a new relay epoch") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      first.notify.next(50ms);
+    }
+    EXPECT_NE(engine->stderr_text().find("a new relay epoch"), std::string::npos)
+        << engine->stderr_text();
+  }
+  // NATS itself restarts on the same port: the engines reconnect and resync again.
+  world.nats.stop();
+  std::string error;
+  ASSERT_TRUE(world.nats.start(error)) << error;
+  const std::uint64_t before = world.messages("SIGEX_MARKET");
+  ASSERT_TRUE(world.wait_for_messages("SIGEX_MARKET", before + 100)) << relay->stderr_text();
+  // Nothing was traded twice: one order, one fill per engine, after everything.
+  for (auto* engine : {&first, &second}) {
+    while (engine->notify.next(10ms)) {
+    }
+    std::string last;
+    for (const std::string& message : engine->notify.messages)
+      if (message.find("; orders ") != std::string::npos) last = message;
+    EXPECT_NE(last.find("orders 1, fills 1"), std::string::npos) << last;
+  }
+  for (auto* engine : {engine_a.get(), engine_b.get()}) {
+    engine->signal(SIGTERM);
+    EXPECT_EQ(engine->wait_exit(30s), 0) << engine->stderr_text();
+  }
+  relay->signal(SIGTERM);
+  EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
+  // One Token Metrics budget: the engines never called it (they have no [token_metrics]).
+  EXPECT_EQ(world.tm->requests_with_key(kTmKey), world.tm->requests());
+}
+
 TEST(Relay, WithoutNatsSectionItIsRefusedNamingTheSection) {
   TemporaryDirectory directory;
   const std::string config = std::string(SIGEX_SOURCE_DIR) + "/config/run-paper-simulator.toml";

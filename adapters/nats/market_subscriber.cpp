@@ -1,0 +1,210 @@
+#include "adapters/nats/market_subscriber.h"
+
+#include <fmt/format.h>
+
+#include "adapters/nats/relay_wire.h"
+#include "engine/logging/log.h"
+
+namespace sigex {
+namespace {
+
+void set_instrument(InboundEvent& event, InstrumentId instrument) {
+  switch (event.kind) {
+    case MarketEventKind::kBestBidOffer:
+      event.best_bid_offer.instrument = instrument;
+      break;
+    case MarketEventKind::kTrade:
+      event.trade.instrument = instrument;
+      break;
+    case MarketEventKind::kDepthLevel:
+      event.depth.instrument = instrument;
+      break;
+    case MarketEventKind::kBar:
+      event.bar.instrument = instrument;
+      break;
+    case MarketEventKind::kTradingSignal:
+      event.trading_signal.instrument = instrument;
+      break;
+    case MarketEventKind::kGrade:
+      event.grade.instrument = instrument;
+      break;
+    case MarketEventKind::kMarketDataReset:
+      event.reset.instrument = instrument;
+      break;
+    case MarketEventKind::kMarkPrice:
+      event.mark_price.instrument = instrument;
+      break;
+    case MarketEventKind::kFundingRate:
+      event.funding_rate.instrument = instrument;
+      break;
+  }
+}
+
+}  // namespace
+
+NatsMarketDataFeed::NatsMarketDataFeed(const NatsConfig& config, std::string venue,
+                                       const InstrumentRegistry& instruments,
+                                       EventQueue<InboundEvent>& queue, const Clock& clock)
+    : config_(config),
+      venue_(std::move(venue)),
+      instruments_(instruments),
+      queue_(queue),
+      clock_(clock) {
+  for (const Instrument& instrument : instruments.all()) {
+    Subject subject;
+    subject.instrument = instrument.id;
+    subject.counters = std::make_unique<StreamCounters>();
+    subject_names_.push_back(
+        fmt::format("{}.{}.{}", config.market_subject, venue_, instrument.symbol.view()));
+    subject.counters->name = subject_names_.back();
+    subjects_.push_back(std::move(subject));
+  }
+}
+
+NatsMarketDataFeed::~NatsMarketDataFeed() { stop(); }
+
+bool NatsMarketDataFeed::start(std::string& error) {
+  state_.store(FeedState::kConnecting);
+  nats_ = NatsConnection::connect(config_, error);
+  if (nats_ == nullptr) {
+    state_.store(FeedState::kIdle);
+    return false;
+  }
+  producer_ = std::make_unique<EventQueue<InboundEvent>::Producer>(queue_);
+  state_.store(FeedState::kSubscribing);
+  const std::string subjects = fmt::format("{}.{}.*", config_.market_subject, venue_);
+  if (!nats_->subscribe_stream(
+          config_.market_stream, subjects, false,
+          [this](std::string_view subject, std::string_view data) { on_message(subject, data); },
+          error)) {
+    nats_.reset();
+    state_.store(FeedState::kIdle);
+    return false;
+  }
+  // Nothing before this moment is delivered: every book starts from a relayed snapshot.
+  for (const Subject& subject : subjects_) ask_snapshot(subject.instrument);
+  state_.store(FeedState::kStreaming);
+  log_info("market data: {} from the relay ({} on {})", venue_, subjects, config_.url);
+  return true;
+}
+
+void NatsMarketDataFeed::stop() {
+  if (nats_) nats_->close();  // waits for the delivery thread's last message, which uses nats_
+  nats_.reset();
+  if (state_.load() != FeedState::kIdle) state_.store(FeedState::kStopped);
+}
+
+NatsMarketDataFeed::Subject* NatsMarketDataFeed::find(std::string_view name) {
+  for (std::size_t i = 0; i < subject_names_.size(); ++i) {
+    if (subject_names_[i] == name) return &subjects_[i];
+  }
+  return nullptr;
+}
+
+void NatsMarketDataFeed::ask_snapshot(InstrumentId instrument) {
+  if (nats_ == nullptr) return;
+  const Instrument& named = instruments_.get(instrument);
+  std::string error;
+  if (!nats_->publish_core(
+          fmt::format("{}.snapshot.{}.{}", config_.relay_subject, venue_, named.symbol.view()), "",
+          error)) {
+    log_warn("market data: snapshot request for {}: {}", named.symbol.view(), error);
+    return;
+  }
+  snapshots_requested_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void NatsMarketDataFeed::request_resync(InstrumentId instrument) { ask_snapshot(instrument); }
+
+bool NatsMarketDataFeed::push_reset(Subject& subject, FeedResetReason reason) {
+  InboundEvent event;
+  event.kind = MarketEventKind::kMarketDataReset;
+  event.reset = MarketDataReset{subject.instrument, reason, clock_.now_ns()};
+  if (!producer_->try_push(event)) return false;
+  subject.reset_pending = false;
+  return true;
+}
+
+void NatsMarketDataFeed::on_message(std::string_view name, std::string_view data) {
+  Subject* subject = find(name);
+  if (subject == nullptr) {
+    unknown_messages_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  subject->counters->received(data.size(), clock_.now_ns());
+  // A lost connection to NATS: any book may have missed what the relay published meanwhile.
+  if (const std::uint64_t disconnects = nats_->disconnects(); disconnects != disconnects_seen_) {
+    disconnects_seen_ = disconnects;
+    reconnects_.fetch_add(1, std::memory_order_relaxed);
+    for (Subject& each : subjects_) {
+      if (each.epoch == 0) continue;
+      each.epoch = 0;
+      each.reset_pending = true;
+      gaps_.fetch_add(1, std::memory_order_relaxed);
+      ask_snapshot(each.instrument);
+    }
+  }
+  auto message = decode_relay_message(data);
+  if (!message) {
+    if (subject->counters->parse_errors.fetch_add(1, std::memory_order_relaxed) == 0)
+      log_error("market data: {} from the relay: {}", name, message.error());
+    return;
+  }
+  // The relay's sequence of this subject jumped, or the relay restarted (a new epoch).
+  if (subject->epoch != 0 &&
+      (message->epoch != subject->epoch || message->sequence != subject->next_sequence)) {
+    if (message->epoch != subject->epoch) {
+      log_warn(
+          "market data: {}: a new relay epoch (the relay restarted): book reset, snapshot "
+          "requested",
+          name);
+    } else {
+      log_warn(
+          "market data: {}: the relay's sequence jumped from {} to {}: book reset, snapshot "
+          "requested",
+          name, subject->next_sequence, message->sequence);
+    }
+    gaps_.fetch_add(1, std::memory_order_relaxed);
+    subject->reset_pending = true;
+    ask_snapshot(subject->instrument);
+  }
+  const FeedResetReason reason =
+      subject->epoch == 0 ? FeedResetReason::kSubscribed : FeedResetReason::kSequenceGap;
+  subject->epoch = message->epoch;
+  subject->next_sequence = message->sequence + 1;
+  for (InboundEvent& event : message->events) set_instrument(event, subject->instrument);
+  if ((subject->reset_pending && !push_reset(*subject, reason)) ||
+      !producer_->try_push_bulk(message->events.data(), message->events.size())) {
+    // The core is behind: what it missed leaves its book behind too.
+    subject->counters->records_dropped.fetch_add(message->events.size(), std::memory_order_relaxed);
+    if (!subject->reset_pending) {
+      subject->reset_pending = true;
+      gaps_.fetch_add(1, std::memory_order_relaxed);
+      ask_snapshot(subject->instrument);
+    }
+  }
+}
+
+FeedMetrics NatsMarketDataFeed::metrics() const {
+  FeedMetrics metrics;
+  metrics.state = state_.load();
+  metrics.connects = nats_ != nullptr ? 1 : 0;
+  metrics.reconnects = reconnects_.load(std::memory_order_relaxed);
+  metrics.unknown_frames = unknown_messages_.load(std::memory_order_relaxed);
+  metrics.snapshots_requested = snapshots_requested_.load(std::memory_order_relaxed);
+  const TimeNs now_ns = clock_.now_ns();
+  for (const Subject& subject : subjects_)
+    metrics.streams.push_back(subject.counters->snapshot(now_ns));
+  return metrics;
+}
+
+FeedHealth NatsMarketDataFeed::health() const { return feed_health(metrics()); }
+std::string NatsMarketDataFeed::summary() const { return feed_summary(metrics()); }
+void NatsMarketDataFeed::write_metrics(MetricsExposition& out, TimeNs) const {
+  write_feed_metrics(out, metrics());
+}
+void NatsMarketDataFeed::write_status(DaemonStatus& status, TimeNs) const {
+  write_feed_status(status, metrics());
+}
+
+}  // namespace sigex
