@@ -172,4 +172,17 @@ std::vector<const Strategy*> add_configured_strategies(const AppConfig& config, 
   return added;
 }
 
+bool prepare_live_instruments(const AppConfig& config, const Clock& clock,
+                              TokenMetricsIntake& intake, InstrumentRegistry& registry,
+                              std::string& error) {
+  std::vector<Instrument> instruments = config.instruments;
+  if (!complete_instrument_rules(config, instruments, error) ||
+      !prepare_token_metrics(config, clock, intake, instruments, error) ||
+      !rank_universe(config, clock, intake, instruments, error)) {
+    return false;
+  }
+  for (const auto& instrument : instruments) registry.add(instrument);
+  return true;
+}
+
 }  // namespace sigex

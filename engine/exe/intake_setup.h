@@ -50,6 +50,13 @@ bool complete_instrument_rules(const AppConfig& config, std::vector<Instrument>&
 bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMetricsIntake& intake,
                            std::vector<Instrument>& instruments, std::string& error);
 
+// What `sigex record` and `sigex relay` work with: the configured instruments completed with
+// the venue's rules, their token ids resolved and the universe ranked, in `registry`. False
+// with the reason.
+bool prepare_live_instruments(const AppConfig& config, const Clock& clock,
+                              TokenMetricsIntake& intake, InstrumentRegistry& registry,
+                              std::string& error);
+
 // access = "x402": the wallet (loaded like every secret) and the payment journal in the state
 // directory; nullptr with `error` when they cannot be had, nullptr without one otherwise.
 std::unique_ptr<X402Payer> open_x402_payer(const AppConfig& config, std::string& error);

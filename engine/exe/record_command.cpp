@@ -43,16 +43,12 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   std::string error;
   // Token Metrics polling, when configured: token ids are resolved before the registry exists.
   const TokenMetricsConfig& tm = config.token_metrics;
-  std::vector<Instrument> instrument_list = config.instruments;
   TokenMetricsIntake intake;
-  if (!complete_instrument_rules(config, instrument_list, error) ||
-      !prepare_token_metrics(config, clock, intake, instrument_list, error) ||
-      !rank_universe(config, clock, intake, instrument_list, error)) {
+  InstrumentRegistry instruments;
+  if (!prepare_live_instruments(config, clock, intake, instruments, error)) {
     log_error("{}", error);
     return 1;
   }
-  InstrumentRegistry instruments;
-  for (const auto& instrument : instrument_list) instruments.add(instrument);
   // One recording per feed: a file's receive times must only go forward, and two feeds'
   // threads cannot promise that in one file. The first feed's goes to out_path, each other's
   // beside it ("session.jsonl.gz" -> "session-coinbase.jsonl.gz").

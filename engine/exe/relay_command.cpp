@@ -48,16 +48,12 @@ class SnapshotRequests {
 int run_relay(const AppConfig& config, const RelayOptions& options) {
   LiveClock clock;
   std::string error;
-  std::vector<Instrument> instrument_list = config.instruments;
   TokenMetricsIntake intake;
-  if (!complete_instrument_rules(config, instrument_list, error) ||
-      !prepare_token_metrics(config, clock, intake, instrument_list, error) ||
-      !rank_universe(config, clock, intake, instrument_list, error)) {
+  InstrumentRegistry instruments;
+  if (!prepare_live_instruments(config, clock, intake, instruments, error)) {
     log_error("{}", error);
     return 1;
   }
-  InstrumentRegistry instruments;
-  for (const auto& instrument : instrument_list) instruments.add(instrument);
   // Subjects name each instrument's venue: its own, or the only feed's.
   std::vector<std::string> venue_of;
   for (const Instrument& instrument : instruments.all()) {

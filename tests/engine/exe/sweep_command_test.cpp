@@ -32,10 +32,7 @@ SweepOptions options_for(const std::filesystem::path& grid, const std::filesyste
   return options;
 }
 
-TEST(Sweep, TheTableIsIdenticalWithOneJobAndWithTwo) {
-  TemporaryDirectory directory;
-  const auto grid = directory.path() / "grid.toml";
-  std::ofstream(grid) << R"(rank_by = "sharpe"
+constexpr const char* kTwoByTwoGrid = R"(rank_by = "sharpe"
 [[parameter]]
 key = "strategy.signal_follow.entry_grade"
 values = ["50", "70"]
@@ -43,6 +40,11 @@ values = ["50", "70"]
 key = "strategy.signal_follow.stop_loss_bps"
 values = [0, 500]
 )";
+
+TEST(Sweep, TheTableIsIdenticalWithOneJobAndWithTwo) {
+  TemporaryDirectory directory;
+  const auto grid = directory.path() / "grid.toml";
+  std::ofstream(grid) << kTwoByTwoGrid;
   ASSERT_EQ(run_sweep(options_for(grid, directory.path() / "one", 1)), 0);
   ASSERT_EQ(run_sweep(options_for(grid, directory.path() / "two", 2)), 0);
   for (const char* file : {"sweep.csv", "sweep.html"}) {
@@ -108,14 +110,6 @@ TEST(Sweep, ABadGridOrAnInvalidCombinationStopsBeforeAnythingRuns) {
   EXPECT_FALSE(std::filesystem::exists(directory.path() / "out" / "runs"));
 }
 
-constexpr const char* kTwoByTwoGrid = R"(rank_by = "sharpe"
-[[parameter]]
-key = "strategy.signal_follow.entry_grade"
-values = ["50", "70"]
-[[parameter]]
-key = "strategy.signal_follow.stop_loss_bps"
-values = [0, 500]
-)";
 constexpr const char* kSlurmResources = R"([sweep.slurm]
 partition = "batch"
 cpus_per_task = 1
