@@ -185,4 +185,15 @@ bool prepare_live_instruments(const AppConfig& config, const Clock& clock,
   return true;
 }
 
+std::unique_ptr<SignalPoller> make_signal_poller(const AppConfig& config,
+                                                 const InstrumentRegistry& instruments,
+                                                 EventQueue<InboundEvent>& queue,
+                                                 const Clock& clock, TokenMetricsIntake& intake) {
+  auto poller =
+      std::make_unique<SignalPoller>(config.token_metrics, instruments, queue, clock, intake.keys,
+                                     intake.budget.get(), intake.waiter, *intake.tls);
+  poller->set_payer(intake.payer.get());
+  return poller;
+}
+
 }  // namespace sigex

@@ -13,6 +13,7 @@
 #include "adapters/net/key_set.h"
 #include "adapters/net/waiter.h"
 #include "adapters/token_metrics/call_budget.h"
+#include "adapters/token_metrics/signal_poller.h"
 #include "adapters/x402/payer.h"
 #include "engine/core/secret.h"
 #include "engine/exe/app_config.h"
@@ -56,6 +57,12 @@ bool prepare_token_metrics(const AppConfig& config, const Clock& clock, TokenMet
 bool prepare_live_instruments(const AppConfig& config, const Clock& clock,
                               TokenMetricsIntake& intake, InstrumentRegistry& registry,
                               std::string& error);
+
+// The Token Metrics poller over `intake`'s keys, call budget, waiter and payer; not started.
+std::unique_ptr<SignalPoller> make_signal_poller(const AppConfig& config,
+                                                 const InstrumentRegistry& instruments,
+                                                 EventQueue<InboundEvent>& queue,
+                                                 const Clock& clock, TokenMetricsIntake& intake);
 
 // access = "x402": the wallet (loaded like every secret) and the payment journal in the state
 // directory; nullptr with `error` when they cannot be had, nullptr without one otherwise.

@@ -93,9 +93,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   }
   std::unique_ptr<SignalPoller> poller;
   if (tm.enabled) {
-    poller = std::make_unique<SignalPoller>(tm, instruments, queue, clock, intake.keys,
-                                            intake.budget.get(), intake.waiter, *intake.tls);
-    poller->set_payer(intake.payer.get());
+    poller = make_signal_poller(config, instruments, queue, clock, intake);
     poller->set_frame_sink([&signal_recorder](TimeNs time_ns, std::string_view frame) {
       signal_recorder.record(time_ns, frame);
     });

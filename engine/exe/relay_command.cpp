@@ -88,10 +88,7 @@ int run_relay(const AppConfig& config, const RelayOptions& options) {
   }
   std::unique_ptr<SignalPoller> poller;
   if (config.token_metrics.enabled) {
-    poller =
-        std::make_unique<SignalPoller>(config.token_metrics, instruments, queue, clock, intake.keys,
-                                       intake.budget.get(), intake.waiter, *intake.tls);
-    poller->set_payer(intake.payer.get());
+    poller = make_signal_poller(config, instruments, queue, clock, intake);
     if (!poller->start(error)) {
       log_error("{}", error);
       feed.stop();

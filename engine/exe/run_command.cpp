@@ -694,10 +694,7 @@ void Daemon::check_ready(TimeNs now_ns) {
   }
   if (config_.token_metrics.enabled) {
     std::string error;
-    poller_ = std::make_unique<SignalPoller>(config_.token_metrics, instruments_, *queue_, clock_,
-                                             intake_.keys, intake_.budget.get(), intake_.waiter,
-                                             *intake_.tls);
-    poller_->set_payer(intake_.payer.get());
+    poller_ = make_signal_poller(config_, instruments_, *queue_, clock_, intake_);
     if (!poller_->start(error)) {
       log_error("Token Metrics polling: {}", error);
       poller_.reset();
