@@ -6,6 +6,7 @@
 // (read through a pipe: no sleeps, no polling of the port). Stopped (SIGTERM, then awaited) by
 // stop() or the destructor.
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -39,6 +40,9 @@ class NatsServer {
     const std::string store = store_.string();
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Not the test's stdout: a server orphaned by a crashed test must not hold CTest's pipe.
+      const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+      ::dup2(null_fd, STDOUT_FILENO);
       ::dup2(pipe_fds[1], STDERR_FILENO);
       ::close(pipe_fds[0]);
       ::close(pipe_fds[1]);

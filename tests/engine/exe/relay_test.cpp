@@ -127,7 +127,9 @@ TEST(Relay, PublishesEveryVenueMessageOnceInSequenceSignalsOnceAndSnapshotsOnReq
     ASSERT_TRUE(world.watcher->publish_core("sigex.relay.snapshot.binance.ETHUSDT", "", error))
         << error;
     const auto has_snapshot = [&world, &market] {
-      for (const RelayMessage& message : world.read("SIGEX_MARKET")[market]) {
+      const auto by_subject = world.read("SIGEX_MARKET");  // outlives the loop over it
+      if (by_subject.count(market) == 0) return false;
+      for (const RelayMessage& message : by_subject.at(market)) {
         if (message.kind == MarketEventKind::kDepthLevel &&
             (message.events.front().depth.flags & DepthLevel::kSnapshot) &&
             message.events.front().depth.receive_time_ns > 0 &&
