@@ -772,7 +772,7 @@ void read_nats(ConfigSection section, NatsConfig& nats) {
     if (subject->empty() || subject->find_first_of(" *>") != std::string::npos)
       section.error(key, "a subject prefix without spaces or wildcards");
   }
-  section.seconds("market_max_age_s", nats.market_max_age_ns, 10, 7 * 86'400);
+  section.seconds("market_max_age_s", nats.market_max_age_ns, 10, 7LL * 86'400);
   std::int64_t signal_days = nats.signals_max_age_ns / kNsPerDay;
   section.integer("signals_max_age_days", signal_days, 1, 3650);
   nats.signals_max_age_ns = signal_days * kNsPerDay;

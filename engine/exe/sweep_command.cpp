@@ -15,6 +15,7 @@
 #include <map>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -466,7 +467,8 @@ int run_capturing(const std::vector<std::string>& arguments, std::string& output
       argv.push_back(const_cast<char*>(argument.c_str()));
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "sweep: cannot run %s: %s\n", argv[0], std::strerror(errno));
+    std::fprintf(stderr, "sweep: cannot run %s: %s\n", argv[0],
+                 std::error_code(errno, std::generic_category()).message().c_str());
     ::_exit(127);
   }
   ::close(pipe_ends[1]);

@@ -3,8 +3,6 @@
 
 #include "adapters/nats/relay_wire.h"
 
-#include <cstring>
-
 #include <gtest/gtest.h>
 
 namespace sigex {
@@ -47,8 +45,18 @@ TEST(RelayWire, RecordsRoundTripWithTheirHeader) {
   ASSERT_EQ(decoded->events.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(decoded->events[i].kind, MarketEventKind::kDepthLevel);
-    EXPECT_EQ(std::memcmp(&decoded->events[i].depth, &message.events[i].depth, sizeof(DepthLevel)),
-              0);
+    const DepthLevel& back = decoded->events[i].depth;
+    const DepthLevel& sent = message.events[i].depth;
+    EXPECT_EQ(back.instrument, sent.instrument);
+    EXPECT_EQ(back.side, sent.side);
+    EXPECT_EQ(back.flags, sent.flags);
+    EXPECT_EQ(back.venue_time_ns, sent.venue_time_ns);
+    EXPECT_EQ(back.receive_time_ns, sent.receive_time_ns);
+    EXPECT_EQ(back.price.raw, sent.price.raw);
+    EXPECT_EQ(back.quantity.raw, sent.quantity.raw);
+    EXPECT_EQ(back.first_update_id, sent.first_update_id);
+    EXPECT_EQ(back.last_update_id, sent.last_update_id);
+    EXPECT_EQ(back.previous_update_id, sent.previous_update_id);
   }
   // A signal, one record.
   RelayMessage signal{MarketEventKind::kTradingSignal, 1, 1, 5, {}};

@@ -133,18 +133,20 @@ TEST(SlurmSweep, TheCollectedTableEqualsTheLocalOneAndAResubmissionRunsOnlyTheMi
   ASSERT_EQ(run_sweep(options_for(grid, directory.path() / "local", 2)), 0);
 
   const auto log = directory.path() / "sbatch.log";
-  ::setenv("FAKE_SBATCH_LOG", log.c_str(), 1);
-  ::setenv("FAKE_SBATCH_LOSE", "3", 1);  // the node running task 3 dies
+  ::setenv("FAKE_SBATCH_LOG", log.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+  // The node running task 3 dies.
+  ::setenv("FAKE_SBATCH_LOSE", "3", 1);  // NOLINT(concurrency-mt-unsafe)
   const auto out = directory.path() / "slurm";
   ASSERT_EQ(run_sweep(slurm_options_for(grid, out)), 0);  // submitted
   EXPECT_EQ(read_file(log),
             "--parsable --array=1-4 " + (out / "slurm" / "sweep.sh").string() + "\n");
   const std::string script = read_file(out / "slurm" / "sweep.sh");
-  for (const char* line : {"#SBATCH --partition=research\n", "#SBATCH --cpus-per-task=1\n",
-                           "#SBATCH --mem=1G\n", "#SBATCH --time=00:30:00\n",
-                           R"(  4) set -- '--set' 'strategy.signal_follow.entry_grade='\''70'\''' )"
-                           R"('--set' 'strategy.signal_follow.stop_loss_bps=500' ;;)"
-                           "\n"})
+  const std::string task_4 =
+      std::string(R"(  4) set -- '--set' 'strategy.signal_follow.entry_grade='\''70'\''' )") +
+      R"('--set' 'strategy.signal_follow.stop_loss_bps=500' ;;)" + "\n";
+  for (const std::string& line :
+       {std::string("#SBATCH --partition=research\n"), std::string("#SBATCH --cpus-per-task=1\n"),
+        std::string("#SBATCH --mem=1G\n"), std::string("#SBATCH --time=00:30:00\n"), task_4})
     EXPECT_NE(script.find(line), std::string::npos) << line << script;
   EXPECT_EQ(read_file(out / "slurm" / "jobs"), "job 4242 array 1-4\n");
   // Run 3 has no result: collect names it and fails; the other three are there.
@@ -154,7 +156,7 @@ TEST(SlurmSweep, TheCollectedTableEqualsTheLocalOneAndAResubmissionRunsOnlyTheMi
 
   // Submitted again: only run 3 goes to the cluster, then the table is the local one, byte
   // for byte.
-  ::unsetenv("FAKE_SBATCH_LOSE");
+  ::unsetenv("FAKE_SBATCH_LOSE");  // NOLINT(concurrency-mt-unsafe)
   SweepOptions again = slurm_options_for(grid, out);
   again.wait = true;
   ASSERT_EQ(run_sweep(again), 0);
@@ -174,7 +176,7 @@ TEST(SlurmSweep, TheCollectedTableEqualsTheLocalOneAndAResubmissionRunsOnlyTheMi
   std::ofstream(grid, std::ios::app) << "account = \"other\"\n";
   EXPECT_EQ(run_sweep(slurm_options_for(grid, out)), 2);
   EXPECT_EQ(read_file(log), submitted);
-  ::unsetenv("FAKE_SBATCH_LOG");
+  ::unsetenv("FAKE_SBATCH_LOG");  // NOLINT(concurrency-mt-unsafe)
 }
 
 TEST(SlurmSweep, BadResourcesOrAFailedSubmissionAreReportedAndNothingIsLost) {
