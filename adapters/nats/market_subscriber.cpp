@@ -54,9 +54,9 @@ NatsMarketDataFeed::NatsMarketDataFeed(const NatsConfig& config, std::string ven
     Subject subject;
     subject.instrument = instrument.id;
     subject.counters = std::make_unique<StreamCounters>();
-    subject_names_.push_back(
-        fmt::format("{}.{}.{}", config.market_subject, venue_, instrument.symbol.view()));
-    subject.counters->name = subject_names_.back();
+    subject.counters->name =
+        fmt::format("{}.{}.{}", config.market_subject, venue_, instrument.symbol.view());
+    subject_index_.emplace(subject.counters->name, subjects_.size());
     subjects_.push_back(std::move(subject));
   }
 }
@@ -95,10 +95,8 @@ void NatsMarketDataFeed::stop() {
 }
 
 NatsMarketDataFeed::Subject* NatsMarketDataFeed::find(std::string_view name) {
-  for (std::size_t i = 0; i < subject_names_.size(); ++i) {
-    if (subject_names_[i] == name) return &subjects_[i];
-  }
-  return nullptr;
+  const auto found = subject_index_.find(name);
+  return found == subject_index_.end() ? nullptr : &subjects_[found->second];
 }
 
 void NatsMarketDataFeed::ask_snapshot(InstrumentId instrument) {

@@ -16,6 +16,8 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "adapters/nats/config.h"
@@ -70,9 +72,16 @@ class NatsMarketDataFeed final : public MarketDataFeed {
   const Clock& clock_;
   std::unique_ptr<EventQueue<InboundEvent>::Producer> producer_;  // the delivery thread's
   std::unique_ptr<NatsConnection> nats_;
+  // Looked up by subject for every message: hashed, with string_view keys.
+  struct SubjectHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
   std::vector<Subject> subjects_;
-  std::vector<std::string> subject_names_;  // parallel to subjects_
-  std::uint64_t disconnects_seen_ = 0;      // delivery thread
+  std::unordered_map<std::string, std::size_t, SubjectHash, std::equal_to<>> subject_index_;
+  std::uint64_t disconnects_seen_ = 0;  // delivery thread
   std::atomic<FeedState> state_{FeedState::kIdle};
   std::atomic<std::uint64_t> gaps_{0};
   std::atomic<std::uint64_t> snapshots_requested_{0};

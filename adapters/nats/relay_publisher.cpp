@@ -198,7 +198,6 @@ void RelayPublisher::queue_signal(const InboundEvent& event) {
       event.kind, epoch_, ++signal_sequences_[pending.subject], event.receive_time_ns(), {event}};
   encode_relay_message(message, pending.data);
   pending_signals_.push_back(std::move(pending));
-  counters_.signals_pending = pending_signals_.size();
 }
 
 void RelayPublisher::flush_signals(NatsConnection* nats) {
@@ -215,7 +214,6 @@ void RelayPublisher::flush_signals(NatsConnection* nats) {
     if (duplicate) ++counters_.signal_duplicates;
     pending_signals_.pop_front();
   }
-  counters_.signals_pending = pending_signals_.size();
 }
 
 }  // namespace sigex

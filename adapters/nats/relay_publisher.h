@@ -63,7 +63,11 @@ class RelayPublisher {
   void flush_signals(NatsConnection* nats);
 
   const BookSync& book(InstrumentId instrument) const { return books_[instrument]; }
-  const RelayCounters& counters() const { return counters_; }
+  RelayCounters counters() const {
+    RelayCounters counters = counters_;
+    counters.signals_pending = pending_signals_.size();
+    return counters;
+  }
   const std::string& market_subject(InstrumentId instrument) const {
     return market_subjects_[instrument];
   }

@@ -160,7 +160,7 @@ int run_relay(const AppConfig& config, const RelayOptions& options) {
     }
     if (now_ns >= next_status_ns) {
       next_status_ns = now_ns + 10 * kNsPerSecond;
-      const RelayCounters& counters = publisher.counters();
+      const RelayCounters counters = publisher.counters();
       const std::string status = fmt::format(
           "relay: NATS {}, feeds {}, {} market messages ({} dropped), {} signals ({} repeats, {} "
           "waiting), {} snapshots",
@@ -185,7 +185,7 @@ int run_relay(const AppConfig& config, const RelayOptions& options) {
   publisher.flush_signals(nats.get());
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  const RelayCounters& counters = publisher.counters();
+  const RelayCounters counters = publisher.counters();
   log_info(
       "relay: stopped: {} market messages ({} dropped), {} signals ({} repeats, {} never "
       "published), {} snapshots",
