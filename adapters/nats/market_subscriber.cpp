@@ -6,41 +6,6 @@
 #include "engine/logging/log.h"
 
 namespace sigex {
-namespace {
-
-void set_instrument(InboundEvent& event, InstrumentId instrument) {
-  switch (event.kind) {
-    case MarketEventKind::kBestBidOffer:
-      event.best_bid_offer.instrument = instrument;
-      break;
-    case MarketEventKind::kTrade:
-      event.trade.instrument = instrument;
-      break;
-    case MarketEventKind::kDepthLevel:
-      event.depth.instrument = instrument;
-      break;
-    case MarketEventKind::kBar:
-      event.bar.instrument = instrument;
-      break;
-    case MarketEventKind::kTradingSignal:
-      event.trading_signal.instrument = instrument;
-      break;
-    case MarketEventKind::kGrade:
-      event.grade.instrument = instrument;
-      break;
-    case MarketEventKind::kMarketDataReset:
-      event.reset.instrument = instrument;
-      break;
-    case MarketEventKind::kMarkPrice:
-      event.mark_price.instrument = instrument;
-      break;
-    case MarketEventKind::kFundingRate:
-      event.funding_rate.instrument = instrument;
-      break;
-  }
-}
-
-}  // namespace
 
 NatsMarketDataFeed::NatsMarketDataFeed(const NatsConfig& config, std::string venue,
                                        const InstrumentRegistry& instruments,
@@ -170,7 +135,7 @@ void NatsMarketDataFeed::on_message(std::string_view name, std::string_view data
       subject->epoch == 0 ? FeedResetReason::kSubscribed : FeedResetReason::kSequenceGap;
   subject->epoch = message->epoch;
   subject->next_sequence = message->sequence + 1;
-  for (InboundEvent& event : message->events) set_instrument(event, subject->instrument);
+  for (InboundEvent& event : message->events) set_record_instrument(event, subject->instrument);
   if ((subject->reset_pending && !push_reset(*subject, reason)) ||
       !producer_->try_push_bulk(message->events.data(), message->events.size())) {
     // The core is behind: what it missed leaves its book behind too.

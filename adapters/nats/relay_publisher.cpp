@@ -25,23 +25,6 @@ std::string_view signal_kind(const InboundEvent& event) {
   return "grade";
 }
 
-InstrumentId market_instrument(const InboundEvent& event) {
-  switch (event.kind) {
-    case MarketEventKind::kBestBidOffer:
-      return event.best_bid_offer.instrument;
-    case MarketEventKind::kTrade:
-      return event.trade.instrument;
-    case MarketEventKind::kBar:
-      return event.bar.instrument;
-    case MarketEventKind::kMarkPrice:
-      return event.mark_price.instrument;
-    case MarketEventKind::kFundingRate:
-      return event.funding_rate.instrument;
-    default:
-      return event.depth.instrument;
-  }
-}
-
 }  // namespace
 
 RelayPublisher::RelayPublisher(const NatsConfig& config, const InstrumentRegistry& instruments,
@@ -111,7 +94,7 @@ bool RelayPublisher::on_event(NatsConnection* nats, const InboundEvent& event) {
     case MarketEventKind::kMarkPrice:
     case MarketEventKind::kFundingRate: {
       RelayMessage message{event.kind, 0, 0, event.receive_time_ns(), {event}};
-      publish_market(nats, market_instrument(event), message);
+      publish_market(nats, record_instrument(event), message);
       return false;
     }
   }

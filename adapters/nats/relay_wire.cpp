@@ -1,5 +1,6 @@
 #include "adapters/nats/relay_wire.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -54,7 +55,24 @@ const void* record_of(const InboundEvent& event) {
   return record_of(const_cast<InboundEvent&>(event));
 }
 
+// Every record starts with its instrument: what record_instrument() relies on.
+static_assert(offsetof(BestBidOffer, instrument) == 0 && offsetof(TradeTick, instrument) == 0 &&
+              offsetof(DepthLevel, instrument) == 0 && offsetof(Bar, instrument) == 0 &&
+              offsetof(TradingSignal, instrument) == 0 && offsetof(Grade, instrument) == 0 &&
+              offsetof(MarketDataReset, instrument) == 0 && offsetof(MarkPrice, instrument) == 0 &&
+              offsetof(FundingRate, instrument) == 0);
+
 }  // namespace
+
+InstrumentId record_instrument(const InboundEvent& event) {
+  InstrumentId instrument = 0;
+  std::memcpy(&instrument, record_of(event), sizeof instrument);
+  return instrument;
+}
+
+void set_record_instrument(InboundEvent& event, InstrumentId instrument) {
+  std::memcpy(record_of(event), &instrument, sizeof instrument);
+}
 
 std::size_t relay_record_size(MarketEventKind kind) {
   switch (kind) {

@@ -44,6 +44,11 @@ struct RelayMessage {
 // The size of one record of `kind` on the wire.
 std::size_t relay_record_size(MarketEventKind kind);
 
+// The instrument a record names (every record begins with it), read and replaced whatever
+// its kind: a subscriber puts its own id where the relay's was.
+InstrumentId record_instrument(const InboundEvent& event);
+void set_record_instrument(InboundEvent& event, InstrumentId instrument);
+
 // Appends the message's bytes to `out` (cleared first).
 void encode_relay_message(const RelayMessage& message, std::string& out);
 

@@ -57,7 +57,7 @@ void NatsSignalSubscriber::on_message(std::string_view subject, std::string_view
       not_ours_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    (signal ? event.trading_signal.instrument : event.grade.instrument) = instrument->id;
+    set_record_instrument(event, instrument->id);
     // Signals are few and must not be lost: wait for the core to make room.
     while (!producer_->try_push(event)) {
       if (dropped_.fetch_add(1, std::memory_order_relaxed) == 0)

@@ -11,6 +11,7 @@
 
 #include "adapters/nats/connection.h"
 #include "adapters/nats/relay_publisher.h"
+#include "adapters/nats/relay_wire.h"
 #include "adapters/service/systemd_notifier.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/core/live_clock.h"
@@ -115,12 +116,7 @@ int run_relay(const AppConfig& config, const RelayOptions& options) {
   const auto deliver = [&](const InboundEvent& event) {
     if (event.kind != MarketEventKind::kTradingSignal && event.kind != MarketEventKind::kGrade)
       last_market_ns = event.receive_time_ns();
-    if (publisher.on_event(nats.get(), event)) {
-      const InstrumentId instrument = event.kind == MarketEventKind::kMarketDataReset
-                                          ? event.reset.instrument
-                                          : event.depth.instrument;
-      feed.request_resync(instrument);
-    }
+    if (publisher.on_event(nats.get(), event)) feed.request_resync(record_instrument(event));
   };
   while (!g_stop_requested.load()) {
     if (options.stop_when && options.stop_when()) break;
