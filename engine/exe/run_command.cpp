@@ -680,38 +680,29 @@ void Daemon::check_ready(TimeNs now_ns) {
         "some instruments are not tradeable yet after {} s (no price, or a depth book not synced); "
         "starting anyway",
         config_.service.feed_connect_timeout_ns / kNsPerSecond);
+  // The signal sources start once the market is priced; one that cannot start stops the daemon.
+  std::string error;
+  const auto cannot_start = [this, &error](std::string_view what) {
+    log_error("{}: {}", what, error);
+    exit_code_ = 1;
+    begin_stop(0);
+  };
   if (config_.signals_from_relay) {
-    std::string error;
     relayed_signals_ =
         std::make_unique<NatsSignalSubscriber>(config_.nats, instruments_, *queue_, clock_);
     if (!relayed_signals_->start(error)) {
-      log_error("signals from the relay: {}", error);
       relayed_signals_.reset();
-      exit_code_ = 1;
-      begin_stop(0);
-      return;
+      return cannot_start("signals from the relay");
     }
   }
   if (config_.token_metrics.enabled) {
-    std::string error;
     poller_ = make_signal_poller(config_, instruments_, *queue_, clock_, intake_);
     if (!poller_->start(error)) {
-      log_error("Token Metrics polling: {}", error);
       poller_.reset();
-      exit_code_ = 1;
-      begin_stop(0);
-      return;
+      return cannot_start("Token Metrics polling");
     }
   }
-  if (webhook_inbox_) {
-    std::string error;
-    if (!start_webhook(error)) {
-      log_error("webhook: {}", error);
-      exit_code_ = 1;
-      begin_stop(0);
-      return;
-    }
-  }
+  if (webhook_inbox_ && !start_webhook(error)) return cannot_start("webhook");
   ready_since_ns_.store(now_ns);
   metrics_.start_to_ready_ns = now_ns - started_ns_;
   metrics_.feed_wait_ns = now_ns - feeds_started_ns_;
