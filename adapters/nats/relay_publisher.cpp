@@ -199,4 +199,50 @@ void RelayPublisher::flush_signals(NatsConnection* nats) {
   }
 }
 
+void RelayPublisher::write_metrics(MetricsExposition& out, TimeNs) const {
+  const RelayCounters c = counters();
+  const auto count = [](std::uint64_t value) { return static_cast<double>(value); };
+  out.single("sigex_relay_nats_connected", "gauge", "1 while the relay is connected to NATS.",
+             nats_ != nullptr && nats_->connected() ? 1 : 0);
+  out.single("sigex_relay_nats_disconnects_total", "counter",
+             "Times the relay lost its NATS connection.",
+             count(nats_ != nullptr ? nats_->disconnects() : 0));
+  out.single("sigex_relay_market_messages_total", "counter",
+             "Market messages published (one per venue message).", count(c.market_messages));
+  out.single("sigex_relay_market_dropped_total", "counter",
+             "Market messages not published (NATS away): each is a gap subscribers resync on.",
+             count(c.market_dropped));
+  out.single("sigex_relay_signal_messages_total", "counter",
+             "Signals and grades published (repeats included).", count(c.signal_messages));
+  out.single("sigex_relay_signal_duplicates_total", "counter",
+             "Of those, repeats JetStream dropped within its duplicate window.",
+             count(c.signal_duplicates));
+  out.single("sigex_relay_signals_pending", "gauge",
+             "Signals and grades waiting for NATS to take them.", count(c.signals_pending));
+  out.single("sigex_relay_snapshots_total", "counter", "Book snapshots published.",
+             count(c.snapshots));
+  out.single("sigex_relay_snapshot_requests_total", "counter",
+             "Book snapshots subscribers asked for.", count(c.snapshot_requests));
+  out.single("sigex_relay_publish_failures_total", "counter", "Publish errors (logged).",
+             count(c.failures));
+}
+
+void RelayPublisher::write_status(DaemonStatus& status, TimeNs) const {
+  const RelayCounters c = counters();
+  DaemonStatus::Relay& relay = status.relay.emplace();
+  relay.nats_url = config_.url;
+  relay.nats_connected = nats_ != nullptr && nats_->connected();
+  relay.nats_disconnects = nats_ != nullptr ? nats_->disconnects() : 0;
+  relay.epoch = epoch_;
+  relay.instruments = instruments_.size();
+  relay.market_messages = c.market_messages;
+  relay.market_dropped = c.market_dropped;
+  relay.signal_messages = c.signal_messages;
+  relay.signal_duplicates = c.signal_duplicates;
+  relay.signals_pending = c.signals_pending;
+  relay.snapshots = c.snapshots;
+  relay.snapshot_requests = c.snapshot_requests;
+  relay.failures = c.failures;
+}
+
 }  // namespace sigex

@@ -31,6 +31,7 @@
 #include "adapters/nats/relay_wire.h"
 #include "engine/book/order_book.h"
 #include "engine/core/instrument.h"
+#include "engine/ports/reporting_component.h"
 
 namespace sigex {
 
@@ -41,10 +42,13 @@ struct RelayCounters {
   std::uint64_t signal_duplicates = 0;  // of those, dropped by JetStream as repeats
   std::uint64_t signals_pending = 0;    // waiting for NATS
   std::uint64_t snapshots = 0;
-  std::uint64_t failures = 0;  // publish errors
+  std::uint64_t snapshot_requests = 0;  // from subscribers
+  std::uint64_t failures = 0;           // publish errors
 };
 
-class RelayPublisher {
+// Also what the relay shows its operator (`sigex ctl status`, metrics sigex_relay_*), read on
+// the relay's loop thread like everything else here.
+class RelayPublisher final : public ReportingComponent {
  public:
   // `venue_of[id]`: the venue name in the subjects of instrument `id`.
   RelayPublisher(const NatsConfig& config, const InstrumentRegistry& instruments,
@@ -63,6 +67,17 @@ class RelayPublisher {
   void flush_signals(NatsConnection* nats);
 
   const BookSync& book(InstrumentId instrument) const { return books_[instrument]; }
+  // The connection whose state status and metrics report (set before the first report).
+  void report_connection(const NatsConnection* nats) { nats_ = nats; }
+  // A subscriber asked for `instrument`'s book: counted, then published.
+  void snapshot_requested(NatsConnection* nats, InstrumentId instrument, TimeNs now_ns) {
+    ++counters_.snapshot_requests;
+    publish_snapshot(nats, instrument, now_ns);
+  }
+  void write_metrics(MetricsExposition& out, TimeNs now_ns) const override;
+  void write_status(DaemonStatus& status, TimeNs now_ns) const override;
+  std::uint64_t alerts() const override { return counters_.failures; }
+
   RelayCounters counters() const {
     RelayCounters counters = counters_;
     counters.signals_pending = pending_signals_.size();
@@ -95,6 +110,7 @@ class RelayPublisher {
   std::map<std::string, std::uint64_t> signal_sequences_;  // by subject
   std::deque<PendingSignal> pending_signals_;
   std::uint64_t epoch_;
+  const NatsConnection* nats_ = nullptr;  // reported on
   RelayCounters counters_;
   std::string buffer_;
 };

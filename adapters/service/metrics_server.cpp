@@ -123,6 +123,11 @@ class MetricsServer::Impl {
   ~Impl() { stop(); }  // before the acceptor goes
   void stop() { listener_.stop(); }
   std::uint16_t port() const { return port_; }
+  std::string url() const {
+    const bool v6 = address_.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + address_ + "]" : address_) + ":" + std::to_string(port_) +
+           "/metrics";
+  }
 
  private:
   std::string address_;
@@ -138,6 +143,18 @@ MetricsServer::~MetricsServer() = default;
 bool MetricsServer::start(std::string& error) { return impl_->start(error); }
 void MetricsServer::stop() { impl_->stop(); }
 std::uint16_t MetricsServer::port() const { return impl_->port(); }
+std::string MetricsServer::url() const { return impl_->url(); }
+
+std::unique_ptr<MetricsServer> start_metrics_server(const std::string& listen,
+                                                    MetricsServer::Handler handler,
+                                                    std::string& error) {
+  std::string address;
+  std::uint16_t port = 0;
+  if (!parse_loopback_listen(listen, address, port, error)) return nullptr;
+  auto server = std::make_unique<MetricsServer>(address, port, std::move(handler));
+  if (!server->start(error)) return nullptr;
+  return server;
+}
 
 bool parse_listen(const std::string& text, std::string& address, std::uint16_t& port,
                   bool& loopback, std::string& error) {

@@ -27,12 +27,19 @@ class MetricsServer {
   bool start(std::string& error);
   void stop();
   std::uint16_t port() const;  // the bound port (useful when configured as 0)
+  std::string url() const;     // "http://127.0.0.1:9464/metrics" (the bound port)
 
   class Impl;
 
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// `[service] metrics_listen` served: parsed (loopback addresses only), bound and started.
+// Null with `error` otherwise.
+std::unique_ptr<MetricsServer> start_metrics_server(const std::string& listen,
+                                                    MetricsServer::Handler handler,
+                                                    std::string& error);
 
 // "ADDRESS:PORT" (an IPv6 address in brackets) -> address and port, and whether the address
 // is a loopback one; false with `error` for anything else.

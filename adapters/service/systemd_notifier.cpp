@@ -1,5 +1,8 @@
 #include "adapters/service/systemd_notifier.h"
 
+#include <time.h>
+
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -16,6 +19,14 @@ ServiceNotifier ServiceNotifier::from_environment() {
     notifier.watchdog_ping_interval_ns_ = static_cast<DurationNs>(usec) * 1000 / 2;
   }
   return notifier;
+}
+
+void ServiceNotifier::reloading() const {
+  if (!enabled_) return;
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const auto usec = static_cast<std::int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
+  notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
 }
 
 void ServiceNotifier::notify(std::string_view state) const {

@@ -23,6 +23,8 @@ class ServiceNotifier {
 
   void notify(std::string_view state) const;
   void status(std::string_view text) const;
+  // RELOADING=1 with the MONOTONIC_USEC that Type=notify-reload units require; READY=1 ends it.
+  void reloading() const;
   // Asks systemd for `extra_ns` more before the start (or stop) times out.
   void extend_timeout(DurationNs extra_ns) const;
 

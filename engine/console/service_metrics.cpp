@@ -47,11 +47,8 @@ void write_perpetual_metrics(MetricsExposition& out, const Engine& engine) {
 
 }  // namespace
 
-std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
-                           std::string_view mode, const MetricsComponents& components,
-                           std::size_t queue_depth, bool ready, TimeNs now_ns,
-                           TimeNs last_market_event_ns) {
-  MetricsExposition out;
+void write_identity_metrics(MetricsExposition& out, std::string_view mode,
+                            const MetricsComponents& components) {
   out.family("sigex_info", "gauge", "Mode of this sigex process.");
   out.sample("sigex_info", label("mode", mode), 1);
   if (!components.market_data_venue.empty() || !components.order_venue.empty()) {
@@ -69,6 +66,14 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
     each_venue("market_data", components.market_data_venue);
     each_venue("orders", components.order_venue);
   }
+}
+
+std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
+                           std::string_view mode, const MetricsComponents& components,
+                           std::size_t queue_depth, bool ready, TimeNs now_ns,
+                           TimeNs last_market_event_ns) {
+  MetricsExposition out;
+  write_identity_metrics(out, mode, components);
   out.single("sigex_ready", "gauge", "1 once start-up finished (READY=1 was sent).", ready ? 1 : 0);
   out.single("sigex_start_to_ready_seconds", "gauge", "Time from process start to ready.",
              static_cast<double>(metrics.start_to_ready_ns) / 1e9);

@@ -50,6 +50,11 @@ struct MetricsComponents {
   }
 };
 
+// sigex_info{mode} and sigex_venue_info{role,venue}: what this process is (every sigex process
+// that serves metrics: the daemon, the relay).
+void write_identity_metrics(MetricsExposition& out, std::string_view mode,
+                            const MetricsComponents& components);
+
 // Core thread. `mode`: "live" or "paper".
 std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
                            std::string_view mode, const MetricsComponents& components,

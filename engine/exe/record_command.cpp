@@ -1,8 +1,6 @@
 #include "engine/exe/record_command.h"
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <thread>
 
@@ -13,15 +11,14 @@
 #include "engine/book/order_book.h"
 #include "engine/core/live_clock.h"
 #include "engine/exe/intake_setup.h"
+#include "engine/exe/process_signals.h"
 #include "engine/exe/venue_sets.h"
 #include "engine/logging/log.h"
 
 namespace sigex {
 namespace {
 
-std::atomic<bool> g_stop_requested{false};  // set by SIGINT/SIGTERM only
 
-extern "C" void request_stop(int) { g_stop_requested.store(true); }
 
 }  // namespace
 
@@ -103,9 +100,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
       return 1;
     }
   }
-  g_stop_requested.store(false);
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
+  const ProcessSignals signals(ProcessSignals::Reload::kNo);
 
   std::vector<BookSync> books(instruments.size());
   std::vector<InboundEvent> batch(4096);
@@ -124,7 +119,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   };
   ProgressLine progress(options.progress, options.progress_out);
   auto next_progress = started;
-  while (!g_stop_requested.load()) {
+  while (signals.take_stop() == 0) {
     if (options.stop_when && options.stop_when()) break;
     if (progress.enabled() && std::chrono::steady_clock::now() >= next_progress) {
       next_progress += std::chrono::seconds(5);
@@ -156,8 +151,6 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
        count = queue.drain(batch.data(), batch.size())) {
     for (std::size_t i = 0; i < count; ++i) deliver(batch[i]);
   }
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   bool written = true;
   for (const auto& recorder : recorders) {
     if (recorder->close()) continue;

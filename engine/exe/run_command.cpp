@@ -1,19 +1,16 @@
 #include "engine/exe/run_command.h"
 
 #include <signal.h>
-#include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
 
-#include <concurrentqueue.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -30,6 +27,7 @@
 #include "adapters/webhook/signal_webhook.h"
 #include "engine/console/flatten_strategy.h"
 #include "engine/console/operator_console.h"
+#include "engine/console/loop_calls.h"
 #include "engine/console/service_metrics.h"
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
@@ -39,6 +37,7 @@
 #include "engine/exe/build_info.h"
 #include "engine/exe/ctl_command.h"
 #include "engine/exe/intake_setup.h"
+#include "engine/exe/process_signals.h"
 #include "engine/exe/session_core.h"
 #include "engine/exe/trading_state_command.h"
 #include "engine/exe/venue_sets.h"
@@ -55,23 +54,6 @@ namespace sigex {
 namespace {
 
 // Set by the signal handlers only (async-signal-safe stores); read by the core loop.
-std::atomic<int> g_stop_signal{0};
-std::atomic<bool> g_reload_requested{false};
-
-extern "C" void on_stop_signal(int signal_number) { g_stop_signal.store(signal_number); }
-extern "C" void on_reload_signal(int) { g_reload_requested.store(true); }
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  sigemptyset(&action.sa_mask);
-  action.sa_handler = on_stop_signal;
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-  action.sa_handler = on_reload_signal;
-  sigaction(SIGHUP, &action, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a control client that hangs up must not kill the daemon
-}
-
 constexpr DurationNs kControlAnswerTimeoutNs = 5 * kNsPerSecond;
 constexpr DurationNs kStatusEveryNs = 250 * kNsPerMs;  // STATUS= at most this often
 // How long an idle core loop waits for the next record before it turns again (handling
@@ -79,18 +61,6 @@ constexpr DurationNs kStatusEveryNs = 250 * kNsPerMs;  // STATUS= at most this o
 // the wait is short; paper: venue answers are timers of the core itself.
 constexpr DurationNs kLiveIdleWaitNs = 500 * kNsPerUs;
 constexpr DurationNs kPaperIdleWaitNs = kNsPerMs;
-
-std::int64_t monotonic_usec() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
-}
-
-// A request from the control socket or the metrics endpoint, answered by the core thread.
-struct CoreCall {
-  std::string request;
-  std::promise<std::string> answer;
-};
 
 class Daemon final : private ConsoleHost {
  public:
@@ -203,7 +173,8 @@ class Daemon final : private ConsoleHost {
   OperatorConsole console_{*this};
   std::vector<InboundEvent> batch_ = std::vector<InboundEvent>(1024);
 
-  moodycamel::ConcurrentQueue<std::shared_ptr<CoreCall>> calls_;
+  LoopCalls calls_;  // from the control socket and the metrics endpoint
+  std::unique_ptr<ProcessSignals> signals_;  // while run() runs
   std::unique_ptr<Watchdog> watchdog_;
   std::thread watchdog_thread_;
   std::mutex watchdog_mutex_;
@@ -507,20 +478,16 @@ bool Daemon::start_service_endpoints(std::string& error) {
       [this](const std::string& request) { return ask_core(request); });
   if (!control_->start(error)) return false;
   if (!config_.service.metrics_listen.empty()) {
-    std::string address;
-    std::uint16_t port = 0;
-    if (!parse_loopback_listen(config_.service.metrics_listen, address, port, error)) return false;
-    metrics_server_ =
-        std::make_unique<MetricsServer>(address, port, [this]() -> std::optional<std::string> {
+    metrics_server_ = start_metrics_server(
+        config_.service.metrics_listen,
+        [this]() -> std::optional<std::string> {
           std::string body = ask_core("metrics");
           if (body.starts_with("error:")) return std::nullopt;
           return body + render_process_metrics(BuildInfo{kVersion, kBuildType, kFailpointsBuilt});
-        });
-    if (!metrics_server_->start(error)) return false;
-    metrics_.listen =
-        fmt::format("http://{}:{}/metrics",
-                    address.find(':') == std::string::npos ? address : "[" + address + "]",
-                    metrics_server_->port());
+        },
+        error);
+    if (metrics_server_ == nullptr) return false;
+    metrics_.listen = metrics_server_->url();
     log_info("metrics at {}", metrics_.listen);
   }
   log_info("control socket at {}", control_->path());
@@ -537,7 +504,7 @@ bool Daemon::start_service_endpoints(std::string& error) {
 
 int Daemon::run() {
   started_ns_ = clock_.now_ns();
-  install_signal_handlers();
+  signals_ = std::make_unique<ProcessSignals>(ProcessSignals::Reload::kOnSighup);
   phase(fmt::format("configuration {} validated ({} mode)", config_.path,
                     config_.service.mode == RunMode::kLive ? "live" : "paper"));
   std::string error;
@@ -625,11 +592,10 @@ void Daemon::turn() {
     log_error("failpoint run.core_loop_hang: the core loop stops turning");
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  if (const int signal_number = g_stop_signal.exchange(0); signal_number != 0)
+  if (const int signal_number = signals_->take_stop(); signal_number != 0)
     begin_stop(signal_number);
-  if (g_reload_requested.exchange(false)) reload();
-  std::shared_ptr<CoreCall> call;
-  while (calls_.try_dequeue(call)) call->answer.set_value(console_.handle(call->request));
+  if (signals_->take_reload()) reload();
+  calls_.answer([this](const std::string& request) { return console_.handle(request); });
 
   // Sleeps until a record arrives (or the next timer, or the idle wait ends): no spinning.
   const TimeNs before_wait_ns = clock_.now_ns();
@@ -801,8 +767,7 @@ void Daemon::shut_down() {
   if (control_) control_->stop();
   if (metrics_server_) metrics_server_->stop();
   // Answer whatever was asked while the servers closed.
-  std::shared_ptr<CoreCall> call;
-  while (calls_.try_dequeue(call)) call->answer.set_value("error: sigex is stopping\n");
+  calls_.refuse("error: sigex is stopping\n");
   intake_.waiter.stop();
   if (poller_) poller_->stop();
   if (relayed_signals_) relayed_signals_->stop();
@@ -823,7 +788,7 @@ void Daemon::shut_down() {
 }
 
 std::string Daemon::reload() {
-  notifier_.notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
+  notifier_.reloading();
   log_info("reloading the configuration from {}", options_.config_path);
   ConfigErrors errors;
   std::string text;
@@ -960,16 +925,7 @@ void Daemon::watchdog_thread() {
 }
 
 std::string Daemon::ask_core(std::string request) {
-  auto call = std::make_shared<CoreCall>();
-  call->request = std::move(request);
-  auto answer = call->answer.get_future();
-  calls_.enqueue(call);
-  if (answer.wait_for(std::chrono::nanoseconds(kControlAnswerTimeoutNs)) !=
-      std::future_status::ready) {
-    return "error: the core loop did not answer within 5 s (it may be stuck; the watchdog will "
-           "tell systemd)\n";
-  }
-  return answer.get();
+  return calls_.ask(std::move(request), kControlAnswerTimeoutNs, "core loop");
 }
 
 std::string Daemon::metrics() const {

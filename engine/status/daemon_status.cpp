@@ -92,6 +92,20 @@ std::string render_status_text(const DaemonStatus& s) {
     out += fmt::format("  {} request(s) in flight with replaced keys: do not revoke them yet\n",
                        s.keys_retiring);
   }
+  if (s.relay) {
+    const DaemonStatus::Relay& r = *s.relay;
+    out += fmt::format("relay           epoch {}, {} instrument(s)\n", r.epoch, r.instruments);
+    out += fmt::format("  NATS          {} {} ({} disconnect(s))\n", r.nats_url,
+                       r.nats_connected ? "connected" : "NOT CONNECTED", r.nats_disconnects);
+    out += fmt::format("  market        {} messages published, {} dropped (NATS away)\n",
+                       r.market_messages, r.market_dropped);
+    out += fmt::format(
+        "  signals       {} published ({} repeats JetStream dropped), {} waiting for NATS\n",
+        r.signal_messages, r.signal_duplicates, r.signals_pending);
+    out += fmt::format("  snapshots     {} published, {} requested; {} publish failure(s)\n",
+                       r.snapshots, r.snapshot_requests, r.failures);
+    return out;  // a relay trades nothing
+  }
   out += "positions\n";
   for (const DaemonStatus::Position& p : s.positions) {
     out += fmt::format("  {:<13} {} at {} (realised {}, unrealised {}{})\n", p.symbol, p.quantity,
@@ -255,7 +269,22 @@ std::string render_status_json(const DaemonStatus& s) {
     out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.risk_denials[i].first),
                        s.risk_denials[i].second);
   }
-  out += "}}}\n";
+  out += "}}";
+  out += ", \"relay\": ";
+  if (s.relay) {
+    const DaemonStatus::Relay& r = *s.relay;
+    out += fmt::format(
+        "{{\"nats_url\": {}, \"nats_connected\": {}, \"nats_disconnects\": {}, \"epoch\": {}, "
+        "\"instruments\": {}, \"market_messages\": {}, \"market_dropped\": {}, "
+        "\"signal_messages\": {}, \"signal_duplicates\": {}, \"signals_pending\": {}, "
+        "\"snapshots\": {}, \"snapshot_requests\": {}, \"failures\": {}}}",
+        quoted(r.nats_url), boolean(r.nats_connected), r.nats_disconnects, r.epoch,
+        r.instruments, r.market_messages, r.market_dropped, r.signal_messages,
+        r.signal_duplicates, r.signals_pending, r.snapshots, r.snapshot_requests, r.failures);
+  } else {
+    out += "null";
+  }
+  out += "}\n";
   return out;
 }
 

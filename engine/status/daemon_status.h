@@ -83,6 +83,19 @@ struct DaemonStatus {
   std::vector<Key> keys;
   // Requests still in flight with keys a reload replaced (0: the old keys may be revoked).
   std::uint64_t keys_retiring = 0;
+  // `sigex relay` (mode "relay"): what it publishes. Absent for an engine; a relay has no
+  // trading state, positions or orders.
+  struct Relay {
+    std::string nats_url;
+    bool nats_connected = false;
+    std::uint64_t nats_disconnects = 0;
+    std::uint64_t epoch = 0;  // its start time (ns): subscribers see a new one after a restart
+    std::uint64_t instruments = 0;
+    std::uint64_t market_messages = 0, market_dropped = 0;
+    std::uint64_t signal_messages = 0, signal_duplicates = 0, signals_pending = 0;
+    std::uint64_t snapshots = 0, snapshot_requests = 0, failures = 0;
+  };
+  std::optional<Relay> relay;
   std::vector<Position> positions;
   std::string cash_asset, cash, equity, starting_cash, fees;
   std::optional<Margin> margin;

@@ -9,10 +9,12 @@
 
 #include "adapters/nats/connection.h"
 #include "adapters/nats/relay_wire.h"
+#include "adapters/net/digest.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
 #include "support/daemon_config.h"
 #include "support/daemon_support.h"
+#include "support/http_get.h"
 #include "support/nats_server.h"
 #include "support/test_support.h"
 #include "support/tm_support.h"
@@ -61,6 +63,27 @@ class RelayWorld {
   }
 
   std::filesystem::path config_path() const { return directory.path() / "relay.toml"; }
+
+  // The Token Metrics key from an owner-only file instead of the environment.
+  std::string use_key_file() {
+    const std::string path = (directory.path() / "tm.key").string();
+    std::string text = read_file(config_path());
+    const std::string env_line = "api_key_env = \"SIGEX_TM_API_KEY\"";
+    text.replace(text.find(env_line), env_line.size(),
+                 "api_key_env = \"\"\napi_key_file = \"" + path + "\"");
+    std::ofstream(config_path()) << text;
+    return path;
+  }
+  static void write_key(const std::string& path, const std::string& key) {
+    std::ofstream(path, std::ios::trunc) << key << "\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                           std::filesystem::perms::owner_write);
+  }
+
+  CommandResult ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"ctl", "--config", config_path().string()});
+    return run_command(SIGEX_BINARY, args, directory.path(), "ctl" + std::to_string(++runs_));
+  }
 
   std::unique_ptr<DaemonProcess> start_relay() {
     return std::make_unique<DaemonProcess>(
@@ -201,6 +224,78 @@ TEST(Relay, PublishesEveryVenueMessageOnceInSequenceSignalsOnceAndSnapshotsOnReq
     EXPECT_EQ(after[i].sequence, ++expected);
   // One Token Metrics budget: the relay's polls are the only calls.
   EXPECT_GE(world.tm->requests(), 2u);
+}
+
+// The relay's operator: `sigex ctl status` and the metrics endpoint show what it publishes,
+// the trading verbs are refused (it trades nothing), a second relay on the same state
+// directory is refused, and a Token Metrics key the API refuses is replaced by `ctl reload`
+// while market data keeps flowing: no restart.
+TEST(Relay, OperatorSeesItThroughCtlAndMetricsAndReplacesARefusedKeyWithoutARestart) {
+  RelayWorld world;
+  const std::string key_path = world.use_key_file();
+  world.tm->add_api_key("tm-old-key");
+  world.tm->revoke_api_key("tm-old-key");
+  RelayWorld::write_key(key_path, "tm-old-key");
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  add_daily_signal(*world.tm, 3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  auto relay = world.start_relay();
+  ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
+  ASSERT_TRUE(world.wait_for_messages("SIGEX_MARKET", 50)) << relay->stderr_text();
+
+  // The refused key halts polling, and the operator sees why.
+  CommandResult status;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  do {
+    status = world.ctl({"status"});
+  } while (status.out.find("polling HALTED") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline && !world.notify->next(100ms));
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("polling HALTED"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("mode            relay"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("NATS          " + world.nats.url() + " connected"),
+            std::string::npos)
+      << status.out;
+  EXPECT_EQ(status.out.find("positions"), std::string::npos) << status.out;
+  const CommandResult json = world.ctl({"status", "--json"});
+  EXPECT_NE(json.out.find("\"mode\": \"relay\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"nats_connected\": true"), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find(fingerprint(Secret(std::string("tm-old-key")))), std::string::npos);
+
+  const std::string metrics = http_get(metrics_url(status.out));
+  EXPECT_NE(metrics.find("sigex_info{mode=\"relay\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sigex_ready 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sigex_relay_nats_connected 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sigex_relay_market_messages_total "), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("sigex_relay_market_messages_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sigex_market_data_"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sigex_build_info{"), std::string::npos) << metrics;
+
+  const CommandResult halt = world.ctl({"halt", "--reason", "test"});
+  EXPECT_NE(halt.exit_code, 0);
+  EXPECT_NE((halt.out + halt.err).find("a relay trades nothing"), std::string::npos)
+      << halt.out << halt.err;
+  auto second = world.start_relay();
+  EXPECT_EQ(second->wait_exit(20s), 1) << second->stderr_text();
+  EXPECT_NE(second->stderr_text().find("locked"), std::string::npos) << second->stderr_text();
+
+  // Rotation: the new key deployed, then reloaded; the signal comes through.
+  EXPECT_EQ(world.messages("SIGEX_SIGNALS"), 0u);
+  world.tm->add_api_key("tm-new-key");
+  RelayWorld::write_key(key_path, "tm-new-key");
+  const CommandResult reload = world.ctl({"reload"});
+  EXPECT_EQ(reload.exit_code, 0) << reload.out << reload.err;
+  EXPECT_NE(reload.out.find("the Token Metrics API keys (changed)"), std::string::npos)
+      << reload.out;
+  ASSERT_TRUE(world.wait_for_messages("SIGEX_SIGNALS", 1)) << relay->stderr_text();
+  EXPECT_GT(world.tm->requests_with_key("tm-new-key"), 0u);
+  const CommandResult after = world.ctl({"status", "--json"});
+  EXPECT_NE(after.out.find(fingerprint(Secret(std::string("tm-new-key")))), std::string::npos)
+      << after.out;
+  const std::uint64_t market_before = world.messages("SIGEX_MARKET");
+  ASSERT_TRUE(world.wait_for_messages("SIGEX_MARKET", market_before + 20));
+  relay->signal(SIGTERM);
+  EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
+  EXPECT_EQ(relay->stderr_text().find("tm-new-key"), std::string::npos);  // never printed
 }
 
 // A paper engine reading market data and signals from the relay instead of the venue and
