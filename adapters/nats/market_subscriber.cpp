@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/nats/relay_frame.h"
 #include "adapters/nats/relay_wire.h"
 #include "engine/logging/log.h"
 
@@ -94,14 +95,16 @@ void NatsMarketDataFeed::on_message(std::string_view name, std::string_view data
     unknown_messages_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  subject->counters->received(data.size(), clock_.now_ns());
+  const TimeNs now_ns = clock_.now_ns();
+  subject->counters->received(data.size(), now_ns);
+  if (frame_sink_) frame_sink_(now_ns, relay_frame(name, data));
   // A lost connection to NATS: any book may have missed what the relay published meanwhile.
   if (const std::uint64_t disconnects = nats_->disconnects(); disconnects != disconnects_seen_) {
     disconnects_seen_ = disconnects;
     reconnects_.fetch_add(1, std::memory_order_relaxed);
     for (Subject& each : subjects_) {
-      if (each.epoch == 0) continue;
-      each.epoch = 0;
+      if (!each.sequence.following()) continue;
+      each.sequence.forget();
       each.reset_pending = true;
       gaps_.fetch_add(1, std::memory_order_relaxed);
       ask_snapshot(each.instrument);
@@ -113,28 +116,33 @@ void NatsMarketDataFeed::on_message(std::string_view name, std::string_view data
       log_error("market data: {} from the relay: {}", name, message.error());
     return;
   }
-  // The relay's sequence of this subject jumped, or the relay restarted (a new epoch).
-  if (subject->epoch != 0 &&
-      (message->epoch != subject->epoch || message->sequence != subject->next_sequence)) {
-    if (message->epoch != subject->epoch) {
-      log_warn(
-          "market data: {}: a new relay epoch (the relay restarted): book reset, snapshot "
-          "requested",
-          name);
-    } else {
-      log_warn(
-          "market data: {}: the relay's sequence jumped from {} to {}: book reset, snapshot "
-          "requested",
-          name, subject->next_sequence, message->sequence);
-    }
+  if (const std::string mismatch =
+          relay_scale_mismatch(*message, instruments_.get(subject->instrument));
+      !mismatch.empty()) {
+    // Never traded on: the instrument waits, without a book, for a relay configured alike.
+    subject->counters->parse_errors.fetch_add(1, std::memory_order_relaxed);
+    if (!std::exchange(subject->scale_refused, true))
+      log_error("ALERT market data: {}: refused: {}", name, mismatch);
+    return;
+  }
+  const RelaySequence::Step step = subject->sequence.accept(*message);
+  if (step == RelaySequence::Step::kNewEpoch) {
+    log_warn(
+        "market data: {}: a new relay epoch (the relay restarted): book reset, snapshot requested",
+        name);
+  } else if (step == RelaySequence::Step::kGap) {
+    log_warn(
+        "market data: {}: the relay's sequence jumped to {}: book reset, snapshot requested", name,
+        message->sequence);
+  }
+  if (step == RelaySequence::Step::kNewEpoch || step == RelaySequence::Step::kGap) {
     gaps_.fetch_add(1, std::memory_order_relaxed);
     subject->reset_pending = true;
     ask_snapshot(subject->instrument);
   }
-  const FeedResetReason reason =
-      subject->epoch == 0 ? FeedResetReason::kSubscribed : FeedResetReason::kSequenceGap;
-  subject->epoch = message->epoch;
-  subject->next_sequence = message->sequence + 1;
+  const FeedResetReason reason = step == RelaySequence::Step::kFirst
+                                     ? FeedResetReason::kSubscribed
+                                     : FeedResetReason::kSequenceGap;
   for (InboundEvent& event : message->events) set_record_instrument(event, subject->instrument);
   if ((subject->reset_pending && !push_reset(*subject, reason)) ||
       !producer_->try_push_bulk(message->events.data(), message->events.size())) {

@@ -22,6 +22,7 @@
 
 #include "adapters/nats/config.h"
 #include "adapters/nats/connection.h"
+#include "adapters/nats/relay_wire.h"
 #include "adapters/net/feed_metrics.h"
 #include "engine/core/clock.h"
 #include "engine/core/instrument.h"
@@ -37,7 +38,9 @@ class NatsMarketDataFeed final : public MarketDataFeed {
                      const Clock& clock);
   ~NatsMarketDataFeed() override;
 
-  void set_frame_sink(FrameSink) override {}  // there are no venue frames: records arrive
+  // `sigex record` from the relay: each relay message as one line ({"relay":subject,
+  // "data":base64}, adapters/nats/relay_frame.h), which a backtest replays.
+  void set_frame_sink(FrameSink sink) override { frame_sink_ = std::move(sink); }
   bool start(std::string& error) override;
   void stop() override;
   FeedHealth health() const override;
@@ -53,8 +56,8 @@ class NatsMarketDataFeed final : public MarketDataFeed {
  private:
   struct Subject {
     InstrumentId instrument = 0;
-    std::uint64_t epoch = 0;          // 0: nothing received since the last reset
-    std::uint64_t next_sequence = 0;  // what the next message must carry
+    RelaySequence sequence;
+    bool scale_refused = false;  // told the operator once
     bool reset_pending = true;        // a MarketDataReset is owed to the core
     std::unique_ptr<StreamCounters> counters;
   };
@@ -82,6 +85,7 @@ class NatsMarketDataFeed final : public MarketDataFeed {
   std::vector<Subject> subjects_;
   std::unordered_map<std::string, std::size_t, SubjectHash, std::equal_to<>> subject_index_;
   std::uint64_t disconnects_seen_ = 0;  // delivery thread
+  FrameSink frame_sink_;
   std::atomic<FeedState> state_{FeedState::kIdle};
   std::atomic<std::uint64_t> gaps_{0};
   std::atomic<std::uint64_t> snapshots_requested_{0};

@@ -149,6 +149,8 @@ void RelayPublisher::publish_market(NatsConnection* nats, InstrumentId instrumen
                                     RelayMessage& message) {
   message.epoch = epoch_;
   message.sequence = ++market_sequences_[instrument];
+  message.price_scale = static_cast<std::uint8_t>(instruments_.get(instrument).price_scale);
+  message.quantity_scale = static_cast<std::uint8_t>(instruments_.get(instrument).quantity_scale);
   if (nats == nullptr || !nats->connected()) {
     ++counters_.market_dropped;  // the sequence moved on: subscribers see the gap
     return;

@@ -110,8 +110,23 @@ void encode_relay_message(const RelayMessage& message, std::string& out) {
   put<std::uint64_t>(out, message.sequence);
   put<std::int64_t>(out, message.receive_time_ns);
   put<std::uint32_t>(out, static_cast<std::uint32_t>(message.events.size()));
+  put<std::uint8_t>(out, message.price_scale);
+  put<std::uint8_t>(out, message.quantity_scale);
   for (const InboundEvent& event : message.events)
     out.append(static_cast<const char*>(record_of(event)), size);
+}
+
+std::string relay_scale_mismatch(const RelayMessage& message, const Instrument& instrument) {
+  if (message.price_scale == 0 && message.quantity_scale == 0) return {};
+  if (message.price_scale == instrument.price_scale &&
+      message.quantity_scale == instrument.quantity_scale) {
+    return {};
+  }
+  return fmt::format(
+      "the relay's {} has {} price and {} quantity decimals, this configuration's {} and {}: "
+      "configure tick_size and step_size as on the relay",
+      instrument.symbol.view(), message.price_scale, message.quantity_scale,
+      instrument.price_scale, instrument.quantity_scale);
 }
 
 tl::expected<RelayMessage, std::string> decode_relay_message(std::string_view bytes) {
@@ -142,6 +157,8 @@ tl::expected<RelayMessage, std::string> decode_relay_message(std::string_view by
   message.sequence = get<std::uint64_t>(bytes, 16);
   message.receive_time_ns = get<std::int64_t>(bytes, 24);
   const auto count = get<std::uint32_t>(bytes, 32);
+  message.price_scale = get<std::uint8_t>(bytes, 36);
+  message.quantity_scale = get<std::uint8_t>(bytes, 37);
   if (bytes.size() != kRelayHeaderSize + static_cast<std::size_t>(count) * size) {
     return tl::unexpected(fmt::format("{} bytes for {} record(s) of {} bytes: truncated or padded",
                                       bytes.size(), count, size));

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/nats/relay_frame.h"
 #include "adapters/nats/relay_wire.h"
 #include "engine/logging/log.h"
 
@@ -40,6 +41,7 @@ void NatsSignalSubscriber::stop() {
 bool NatsSignalSubscriber::connected() const { return nats_ != nullptr && nats_->connected(); }
 
 void NatsSignalSubscriber::on_message(std::string_view subject, std::string_view data) {
+  if (frame_sink_) frame_sink_(clock_.now_ns(), relay_frame(subject, data));
   auto message = decode_relay_message(data);
   if (!message || (message->kind != MarketEventKind::kTradingSignal &&
                    message->kind != MarketEventKind::kGrade)) {

@@ -9,6 +9,7 @@
 // down is there) and repeats nothing. The stream keeps signals_max_age_days.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,10 @@ class NatsSignalSubscriber final : public ReportingComponent {
                        EventQueue<InboundEvent>& queue, const Clock& clock);
   ~NatsSignalSubscriber() override;
 
+  // `sigex record` from the relay: each message as one line (adapters/nats/relay_frame.h).
+  using FrameSink = std::function<void(TimeNs receive_time_ns, std::string_view frame)>;
+  void set_frame_sink(FrameSink sink) { frame_sink_ = std::move(sink); }
+
   bool start(std::string& error);
   void stop();
   bool connected() const;
@@ -46,6 +51,7 @@ class NatsSignalSubscriber final : public ReportingComponent {
   const Clock& clock_;
   std::unique_ptr<EventQueue<InboundEvent>::Producer> producer_;  // the delivery thread's
   std::unique_ptr<NatsConnection> nats_;
+  FrameSink frame_sink_;
   std::atomic<std::uint64_t> received_{0};
   std::atomic<std::uint64_t> not_ours_{0};  // tokens this engine does not trade
   std::atomic<std::uint64_t> refused_{0};   // not a relay message of this build

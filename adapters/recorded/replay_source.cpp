@@ -136,6 +136,10 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
       parsed = token_metrics_.parse(line.frame, line.receive_time_ns, out);
       if (parsed && !written_by_fetch_history(line.frame)) observations_.observe(out, 0);
       if (parsed && schedule_) schedule_->admit(out, 0);
+    } else if (RelayFrameParser::recognises(line.frame)) {
+      // One parser per file: the relay's sequences are followed per recording.
+      if (!earliest->relay) earliest->relay = std::make_unique<RelayFrameParser>(instruments_);
+      parsed = earliest->relay->parse(line.frame, line.receive_time_ns, out);
     } else if (CoinbaseParser::recognises(line.frame)) {
       // One parser per file: Coinbase's sequence numbers are per connection, so per recording.
       if (!earliest->coinbase) earliest->coinbase = std::make_unique<CoinbaseParser>(instruments_);

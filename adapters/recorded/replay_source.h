@@ -16,6 +16,7 @@
 
 #include "adapters/binance/parse_market_data.h"
 #include "adapters/coinbase/parse_market_data.h"
+#include "adapters/nats/relay_frame.h"
 #include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/publication_schedule.h"
 #include "adapters/recorded/recorded_file.h"
@@ -72,6 +73,7 @@ class ReplaySource {
   struct Stream {
     std::unique_ptr<RecordedFile> file;           // a text file, or
     std::unique_ptr<BinaryRecordsReader> binary;  // a .sigexbin file
+    std::unique_ptr<RelayFrameParser> relay;      // lines recorded from a relay
     std::unique_ptr<CoinbaseParser> coinbase;     // its Coinbase frames' sequence, if any
     ReplayInput input;
     RecordedLine line;   // text files: the current line

@@ -853,13 +853,6 @@ std::string missing_section_for(std::string_view command, const AppConfig& confi
     return needs(market_data, "the live market data");
   if (command == "record" && !config.market_data.present)
     return needs(market_data, "what to record");
-  if (command == "record" && config.market_data.from_relay) {
-    return fmt::format(
-        "sigex record writes the venues' own frames; with [market_data] source = \"nats\" in {} "
-        "there are none (record with the relay's configuration, source = \"venue\"); nothing was "
-        "started",
-        config.path);
-  }
   if (command == "relay" && (config.market_data.from_relay || config.signals_from_relay))
     return fmt::format(
         "sigex relay connects to the venues and Token Metrics itself: source = \"nats\" in {} "

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/nats/signal_subscriber.h"
 #include "adapters/recorded/frame_recorder.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "engine/book/order_book.h"
@@ -40,6 +41,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   std::string error;
   // Token Metrics polling, when configured: token ids are resolved before the registry exists.
   const TokenMetricsConfig& tm = config.token_metrics;
+  // Signals are recorded when polled here or read from a relay ([signals] source = "nats").
+  const bool records_signals = tm.enabled || config.signals_from_relay;
   TokenMetricsIntake intake;
   InstrumentRegistry instruments;
   if (!prepare_live_instruments(config, clock, intake, instruments, error)) {
@@ -69,7 +72,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   const std::string signals_path = options.signals_out_path.empty()
                                        ? default_signals_path(options.out_path)
                                        : options.signals_out_path;
-  if (tm.enabled && !signal_recorder.open(signals_path, error)) {
+  if (records_signals && !signal_recorder.open(signals_path, error)) {
     log_error("{}", error);
     return 1;
   }
@@ -87,6 +90,18 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   if (!feed.start(error)) {
     log_error("{}", error);
     return 1;
+  }
+  std::unique_ptr<NatsSignalSubscriber> relayed_signals;
+  if (config.signals_from_relay) {
+    relayed_signals = std::make_unique<NatsSignalSubscriber>(config.nats, instruments, queue, clock);
+    relayed_signals->set_frame_sink([&signal_recorder](TimeNs time_ns, std::string_view frame) {
+      signal_recorder.record(time_ns, frame);
+    });
+    if (!relayed_signals->start(error)) {
+      log_error("{}", error);
+      feed.stop();
+      return 1;
+    }
   }
   std::unique_ptr<SignalPoller> poller;
   if (tm.enabled) {
@@ -145,6 +160,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   progress.finish();
   intake.waiter.stop();
   if (poller) poller->stop();
+  if (relayed_signals) relayed_signals->stop();
   feed.stop();
   // Everything the feed handed over before it stopped belongs to the recording.
   for (std::size_t count = queue.drain(batch.data(), batch.size()); count > 0;
@@ -157,7 +173,7 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
     log_error("{}", recorder->error());
     written = false;
   }
-  if (tm.enabled && !signal_recorder.close()) {
+  if (records_signals && !signal_recorder.close()) {
     log_error("{}", signal_recorder.error());
     written = false;
   }
@@ -180,6 +196,11 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
           fmt::format("\n  {:<28} book {}: {} updates, {} gaps, {} out of order, {} resyncs",
                       instrument.symbol.view(), to_string(books[instrument.id].status()),
                       book.messages_applied, book.gaps, book.out_of_order, book.resyncs_requested);
+    }
+    if (relayed_signals) {
+      streams += fmt::format("\n  signals from the relay: {} received, {} lines written to {}",
+                             relayed_signals->received(), signal_recorder.frames_written(),
+                             signals_path);
     }
     if (poller) {
       const TmPollerMetrics tm_metrics = poller->metrics();

@@ -3,6 +3,8 @@
 
 #include "adapters/nats/relay_wire.h"
 
+#include "adapters/nats/relay_frame.h"
+
 #include <gtest/gtest.h>
 
 namespace sigex {
@@ -93,7 +95,7 @@ TEST(RelayWire, AnythingElseIsRefusedSayingWhy) {
   EXPECT_NE(refused(other).find("not a sigex relay message"), std::string::npos);
   other = bytes;
   other[4] = 9;  // version 9
-  EXPECT_NE(refused(other).find("relay wire version 9, this sigex reads version 1"),
+  EXPECT_NE(refused(other).find("relay wire version 9, this sigex reads version 2"),
             std::string::npos);
   other = bytes;
   other[6] = 60;  // a kind from the future
@@ -101,6 +103,120 @@ TEST(RelayWire, AnythingElseIsRefusedSayingWhy) {
   other = bytes;
   other[7] = static_cast<char>(sizeof(TradeTick) + 8);  // another build's record layout
   EXPECT_NE(refused(other).find("the relay runs another build"), std::string::npos);
+}
+
+InstrumentRegistry eth_registry(int price_scale) {
+  InstrumentRegistry registry;
+  Instrument eth;
+  eth.symbol = Symbol::from("ETHUSDT");
+  eth.price_scale = price_scale;
+  eth.quantity_scale = 4;
+  eth.token_id = 3306;
+  registry.add(eth);
+  return registry;
+}
+
+RelayMessage bbo_message(std::uint64_t epoch, std::uint64_t sequence, std::int64_t bid) {
+  InboundEvent event;
+  event.kind = MarketEventKind::kBestBidOffer;
+  event.best_bid_offer.instrument = 5;  // the relay's id: replaced by the reader's
+  event.best_bid_offer.receive_time_ns = 1'000 + static_cast<TimeNs>(sequence);
+  event.best_bid_offer.bid_price = Price{bid};
+  RelayMessage message{MarketEventKind::kBestBidOffer, epoch, sequence, 1'000, {event}};
+  message.price_scale = 2;
+  message.quantity_scale = 4;
+  return message;
+}
+
+std::string line_of(const RelayMessage& message, std::string_view subject) {
+  std::string bytes;
+  encode_relay_message(message, bytes);
+  return relay_frame(subject, bytes);
+}
+
+TEST(RelayWire, ScalesTravelAndAnInstrumentConfiguredOtherwiseIsRefused) {
+  std::string bytes;
+  encode_relay_message(bbo_message(1, 1, 300'000), bytes);
+  const auto decoded = decode_relay_message(bytes);
+  ASSERT_TRUE(decoded) << decoded.error();
+  EXPECT_EQ(decoded->price_scale, 2);
+  EXPECT_EQ(decoded->quantity_scale, 4);
+  const InstrumentRegistry alike = eth_registry(2);
+  const InstrumentRegistry other = eth_registry(3);
+  EXPECT_EQ(relay_scale_mismatch(*decoded, alike.get(0)), "");
+  EXPECT_NE(relay_scale_mismatch(*decoded, other.get(0))
+                .find("the relay's ETHUSDT has 2 price and 4 quantity decimals, this "
+                      "configuration's 3 and 4"),
+            std::string::npos);
+  // Signals carry no instrument scale and go to any instrument of their token.
+  RelayMessage signal{MarketEventKind::kTradingSignal, 1, 1, 5, {}};
+  EXPECT_EQ(relay_scale_mismatch(signal, other.get(0)), "");
+}
+
+// A recording made from a relay replays as the subscriber handed it on: the reader's
+// instrument ids, the relay's receive times, and a book reset where the recording starts and
+// wherever the relay's sequence broke (a lost message, a relay restart).
+TEST(RelayFrame, RecordedLinesReplayWithResetsWhereTheRelaySequenceBreaks) {
+  const InstrumentRegistry registry = eth_registry(2);
+  RelayFrameParser parser(registry);
+  const std::string subject = "sigex.market.binance.ETHUSDT";
+  std::vector<InboundEvent> out;
+  const auto parse = [&](const RelayMessage& message, TimeNs line_time) {
+    out.clear();
+    const std::string line = line_of(message, subject);
+    EXPECT_TRUE(RelayFrameParser::recognises(line)) << line;
+    const auto parsed = parser.parse(line, line_time, out);
+    EXPECT_TRUE(parsed) << (parsed ? "" : parsed.error().what);
+    std::vector<MarketEventKind> kinds;
+    for (const InboundEvent& event : out) kinds.push_back(event.kind);
+    return kinds;
+  };
+  using K = MarketEventKind;
+  EXPECT_EQ(parse(bbo_message(7, 1, 300'000), 2'000),
+            (std::vector<K>{K::kMarketDataReset, K::kBestBidOffer}));
+  EXPECT_EQ(out[0].reset.instrument, 0u);
+  EXPECT_EQ(out[0].reset.reason, FeedResetReason::kSubscribed);
+  EXPECT_EQ(out[0].reset.receive_time_ns, 2'000);
+  EXPECT_EQ(out[1].best_bid_offer.instrument, 0u);
+  EXPECT_EQ(out[1].best_bid_offer.receive_time_ns, 1'001);  // the relay's
+  EXPECT_EQ(out[1].best_bid_offer.bid_price.raw, 300'000);
+  EXPECT_EQ(parse(bbo_message(7, 2, 300'100), 2'001), (std::vector<K>{K::kBestBidOffer}));
+  EXPECT_EQ(parse(bbo_message(7, 4, 300'200), 2'002),  // 3 was lost
+            (std::vector<K>{K::kMarketDataReset, K::kBestBidOffer}));
+  EXPECT_EQ(out[0].reset.reason, FeedResetReason::kSequenceGap);
+  EXPECT_EQ(parse(bbo_message(9, 1, 300'300), 2'003),  // the relay restarted
+            (std::vector<K>{K::kMarketDataReset, K::kBestBidOffer}));
+
+  // Not read: another configuration's decimals, a symbol not configured, broken lines.
+  const InstrumentRegistry other = eth_registry(3);
+  RelayFrameParser strict(other);
+  std::vector<InboundEvent> none;
+  const auto refused = strict.parse(line_of(bbo_message(7, 1, 1), subject), 1, none);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kOutOfRange);
+  const auto unknown =
+      parser.parse(line_of(bbo_message(7, 1, 1), "sigex.market.binance.SOLUSDT"), 1, none);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kUnknownInstrument);
+  for (const std::string& broken :
+       {std::string("{\"relay\":\"x\"}"), std::string("{\"relay\":\"x\",\"data\":\"!!\"}"),
+        std::string("{\"relay\":\"x\",\"data\":\"") + "c2lnZXg=" + "\"}"}) {
+    const auto parsed = parser.parse(broken, 1, none);
+    EXPECT_FALSE(parsed) << broken;
+  }
+  EXPECT_TRUE(none.empty());
+
+  // A signal goes to the instrument of its token, whatever the subject.
+  InboundEvent event;
+  event.kind = MarketEventKind::kTradingSignal;
+  event.trading_signal = TradingSignal{3, SignalTimeframe::kDaily, 1, 1, 3306, 4, 5};
+  RelayMessage signal{MarketEventKind::kTradingSignal, 1, 1, 5, {event}};
+  std::string bytes;
+  encode_relay_message(signal, bytes);
+  out.clear();
+  ASSERT_TRUE(parser.parse(relay_frame("sigex.signals.trading_signal_daily.3306", bytes), 3, out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].trading_signal.instrument, 0u);
 }
 
 }  // namespace

@@ -10,8 +10,11 @@
 #include "adapters/nats/connection.h"
 #include "adapters/nats/relay_wire.h"
 #include "adapters/net/digest.h"
+#include "adapters/recorded/replay_source.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
+#include "engine/exe/backtest_command.h"
+#include "engine/exe/record_command.h"
 #include "support/daemon_config.h"
 #include "support/daemon_support.h"
 #include "support/http_get.h"
@@ -323,6 +326,8 @@ class RelayedEngine {
     std::ofstream(config_path_) << text;
   }
 
+  const std::filesystem::path& config_path() const { return config_path_; }
+
   std::unique_ptr<DaemonProcess> start() {
     return std::make_unique<DaemonProcess>(
         SIGEX_BINARY, std::vector<std::string>{"run", "--config", config_path_.string()},
@@ -397,6 +402,67 @@ TEST(Relay, TwoEnginesOnOneRelayTradeTheSignalOnceEachThroughRelayAndNatsRestart
   EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
   // One Token Metrics budget: the engines never called it (they have no [token_metrics]).
   EXPECT_EQ(world.tm->requests_with_key(kTmKey), world.tm->requests());
+}
+
+// `sigex record` with the engine's relayed configuration: the relay's messages become lines
+// of a recording, market data and signals each in its file, which replay to exactly the
+// records the engine's core received, and `sigex backtest` runs on them.
+TEST(Relay, RecordingFromTheRelayReplaysToWhatTheEngineReceived) {
+  RelayWorld world;
+  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+  add_daily_signal(*world.tm, 3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+  auto relay = world.start_relay();
+  ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
+  ASSERT_TRUE(world.wait_for_messages("SIGEX_SIGNALS", 1)) << relay->stderr_text();
+  RelayedEngine engine(world, "rec");
+  ConfigErrors errors;
+  AppConfig config = load_app_config(engine.config_path().string(), errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+
+  std::vector<InboundEvent> market, signals;  // on_event and stop_when: the record loop's
+  RecordOptions options;
+  options.out_path = (world.directory.path() / "relayed.jsonl.gz").string();
+  options.quiet = true;
+  options.on_event = [&](const InboundEvent& event) {
+    if (event.kind == MarketEventKind::kMarketDataReset) return;
+    const bool signal =
+        event.kind == MarketEventKind::kTradingSignal || event.kind == MarketEventKind::kGrade;
+    (signal ? signals : market).push_back(event);
+  };
+  options.stop_when = [&] { return market.size() >= 3000 && !signals.empty(); };
+  ASSERT_EQ(run_record(config, options), 0);
+  relay->signal(SIGTERM);
+  EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
+
+  const InstrumentRegistry instruments = build_registry(config);
+  const std::string signals_path = default_signals_path(options.out_path);
+  std::string error;
+  for (const auto& [path, expected] :
+       {std::pair{options.out_path, &market}, std::pair{signals_path, &signals}}) {
+    ReplaySource replay(instruments, {{path}}, 0, INT64_MAX);
+    ASSERT_TRUE(replay.open(error)) << error;
+    std::vector<InboundEvent> batch;
+    std::size_t index = 0;
+    while (replay.next(batch)) {
+      for (const InboundEvent& event : batch) {
+        if (event.kind == MarketEventKind::kMarketDataReset) continue;
+        // The core may have stopped before the last recorded lines reached it.
+        if (index >= expected->size()) break;
+        ASSERT_EQ(event.kind, (*expected)[index].kind) << path << " record " << index;
+        ASSERT_EQ(event.receive_time_ns(), (*expected)[index].receive_time_ns())
+            << path << " record " << index;
+        ASSERT_EQ(record_instrument(event), record_instrument((*expected)[index]));
+        ++index;
+      }
+    }
+    EXPECT_EQ(index, expected->size()) << path;
+    EXPECT_EQ(replay.problems().count(), 0u) << path;
+  }
+  config.backtest.inputs = {{options.out_path, ""}, {signals_path, ""}};
+  BacktestOptions backtest;
+  backtest.out_dir = (world.directory.path() / "backtest").string();
+  backtest.quiet = true;
+  EXPECT_EQ(run_backtest(config, backtest), 0);
 }
 
 TEST(Relay, WithoutNatsSectionItIsRefusedNamingTheSection) {
