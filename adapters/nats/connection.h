@@ -49,6 +49,18 @@ class NatsConnection {
   // did.
   bool publish(const std::string& subject, std::string_view data, const std::string& message_id,
                const std::vector<NatsHeader>& headers, bool& duplicate, std::string& error);
+  // Publishes without waiting for the acknowledgement (at most kMaxAsyncPending in flight;
+  // when that many are, waits up to 20 ms for room, then fails). For messages a subscriber can
+  // do without (market records: a lost one is a gap it resyncs on). Failures after the call
+  // are counted in async_failures().
+  bool publish_async(const std::string& subject, std::string_view data,
+                     const std::string& message_id, std::string& error);
+  // Waits up to `timeout_ns` until every asynchronous publish is acknowledged or failed.
+  bool wait_async(DurationNs timeout_ns);
+  // Asynchronous publishes the server refused or never acknowledged (any thread).
+  std::uint64_t async_failures() const { return async_failures_.load(std::memory_order_relaxed); }
+  static constexpr std::int64_t kMaxAsyncPending = 4096;
+
   // How many messages `stream` holds (subject: only those on it; "" = all); nullopt with
   // `error`.
   std::optional<std::uint64_t> stream_messages(const std::string& stream, std::string& error);
@@ -93,11 +105,13 @@ class NatsConnection {
                         jsErrCode code, std::string& error);
   static void on_disconnected(natsConnection*, void* closure);
   static void on_closed(natsConnection*, void* closure);
+  static void on_async_error(jsCtx*, jsPubAckErr* failure, void* closure);
 
   natsConnection* connection_ = nullptr;
   jsCtx* jetstream_ = nullptr;
   std::vector<Subscription> subscriptions_;
   std::atomic<std::uint64_t> disconnects_{0};
+  std::atomic<std::uint64_t> async_failures_{0};
   // The client calls back on its own thread until its closed callback, the last one: the
   // destructor waits for it, so that no callback finds this object gone.
   std::mutex closed_mutex_;

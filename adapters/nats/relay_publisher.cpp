@@ -156,10 +156,11 @@ void RelayPublisher::publish_market(NatsConnection* nats, InstrumentId instrumen
     return;
   }
   encode_relay_message(message, buffer_);
-  bool duplicate = false;
   std::string error;
-  if (!nats->publish(market_subjects_[instrument], buffer_,
-                     fmt::format("{}.{}", epoch_, message.sequence), {}, duplicate, error)) {
+  // Not waited for: the relay loop goes on at once (a refusal later is counted by the
+  // connection, and is a gap for the subscribers like any lost message).
+  if (!nats->publish_async(market_subjects_[instrument], buffer_,
+                           fmt::format("{}.{}", epoch_, message.sequence), error)) {
     ++counters_.market_dropped;
     ++counters_.failures;
     log_warn("relay: {}", error);

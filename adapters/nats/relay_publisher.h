@@ -18,6 +18,7 @@
 // snapshot (depth records flagged kSnapshot, carrying the book's last update id) on request
 // and every snapshot_interval: a late or gapped subscriber rebuilds its book from the stream.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -36,7 +37,7 @@
 namespace sigex {
 
 struct RelayCounters {
-  std::uint64_t market_messages = 0;    // published
+  std::uint64_t market_messages = 0;    // published (acknowledged, or still in flight)
   std::uint64_t market_dropped = 0;     // not published (NATS down or refusing): a gap downstream
   std::uint64_t signal_messages = 0;    // signals and grades published (repeats included)
   std::uint64_t signal_duplicates = 0;  // of those, dropped by JetStream as repeats
@@ -81,6 +82,11 @@ class RelayPublisher final : public ReportingComponent {
   RelayCounters counters() const {
     RelayCounters counters = counters_;
     counters.signals_pending = pending_signals_.size();
+    // Market messages are published without waiting: the server's later refusals count here.
+    const std::uint64_t refused = nats_ != nullptr ? nats_->async_failures() : 0;
+    counters.market_messages -= std::min(refused, counters.market_messages);
+    counters.market_dropped += refused;
+    counters.failures += refused;
     return counters;
   }
   const std::string& market_subject(InstrumentId instrument) const {

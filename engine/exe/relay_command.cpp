@@ -300,6 +300,8 @@ void Relay::stop() {
     for (std::size_t i = 0; i < count; ++i) deliver(batch_[i]);
   }
   publisher_->flush_signals(nats_.get());
+  if (nats_ != nullptr && !nats_->wait_async(2 * kNsPerSecond))
+    log_warn("relay: market messages still unacknowledged after 2 s: not waited for");
 }
 
 std::string Relay::handle(const std::string& request) {
