@@ -196,4 +196,37 @@ std::unique_ptr<SignalPoller> make_signal_poller(const AppConfig& config,
   return poller;
 }
 
+std::optional<AppConfig> load_reloaded_config(const std::string& path, std::string& refusal,
+                                              std::string* text) {
+  ConfigErrors errors;
+  AppConfig fresh = load_app_config(path, errors, {}, text);
+  if (errors.empty()) return fresh;
+  for (const auto& message : errors.messages()) log_error("reload: {}", message);
+  log_error("reload refused: the running configuration is kept");
+  refusal = fmt::format(
+      "error: the new configuration is invalid ({} problem(s), see the log); the running "
+      "configuration is kept\n",
+      errors.messages().size());
+  return std::nullopt;
+}
+
+void reload_token_metrics_keys(TokenMetricsIntake& intake, const AppConfig& running,
+                               const AppConfig& fresh, SignalPoller* poller,
+                               std::string& reloaded, std::string& problems) {
+  if (!intake.keys || !fresh.token_metrics.enabled ||
+      fresh.token_metrics.access != TmAccess::kApiKey ||
+      running.token_metrics.access != TmAccess::kApiKey) {
+    return;
+  }
+  const auto changed = reload_key_set(*intake.keys, token_metrics_key_slots(fresh.token_metrics),
+                                      "Token Metrics API key");
+  if (!changed) {
+    log_error("reload: {}; the Token Metrics API keys in use are kept", changed.error());
+    problems += (problems.empty() ? "" : "; ") + changed.error();
+    return;
+  }
+  reloaded += fmt::format(", the Token Metrics API keys{}", *changed ? " (changed)" : "");
+  if (*changed && poller != nullptr) poller->keys_reloaded();
+}
+
 }  // namespace sigex

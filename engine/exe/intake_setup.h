@@ -64,6 +64,20 @@ std::unique_ptr<SignalPoller> make_signal_poller(const AppConfig& config,
                                                  EventQueue<InboundEvent>& queue,
                                                  const Clock& clock, TokenMetricsIntake& intake);
 
+// SIGHUP or `ctl reload` (the daemon, the relay): the configuration at `path` read again.
+// nullopt when it is invalid: each problem logged, and `refusal` the operator's answer (the
+// running configuration is kept). `text`, when given, receives the file as read.
+std::optional<AppConfig> load_reloaded_config(const std::string& path, std::string& refusal,
+                                              std::string* text = nullptr);
+
+// The Token Metrics keys of `fresh` loaded into `intake` (a key file replaced on disk, the
+// next key promoted), when both configurations use API keys: ", the Token Metrics API keys"
+// (" (changed)") appended to `reloaded`, or the problem to `problems` and logged (the keys in
+// use are kept). A poller halted by a refused key resumes when they changed.
+void reload_token_metrics_keys(TokenMetricsIntake& intake, const AppConfig& running,
+                               const AppConfig& fresh, SignalPoller* poller,
+                               std::string& reloaded, std::string& problems);
+
 // access = "x402": the wallet (loaded like every secret) and the payment journal in the state
 // directory; nullptr with `error` when they cannot be had, nullptr without one otherwise.
 std::unique_ptr<X402Payer> open_x402_payer(const AppConfig& config, std::string& error);

@@ -14,7 +14,6 @@
 #include "adapters/nats/connection.h"
 #include "adapters/nats/relay_publisher.h"
 #include "adapters/nats/relay_wire.h"
-#include "adapters/net/key_set.h"
 #include "adapters/service/control_socket.h"
 #include "adapters/service/instance_lock.h"
 #include "adapters/service/metrics_server.h"
@@ -322,36 +321,17 @@ std::string Relay::handle(const std::string& request) {
 std::string Relay::reload() {
   notifier_.reloading();
   log_info("relay: reloading the configuration from {}", config_.path);
-  ConfigErrors errors;
-  const AppConfig fresh = load_app_config(config_.path, errors, {}, nullptr);
   std::string answer;
-  if (!errors.empty()) {
-    for (const auto& message : errors.messages()) log_error("reload: {}", message);
-    answer = fmt::format(
-        "error: the new configuration is invalid ({} problem(s), see the log); the running "
-        "configuration is kept\n",
-        errors.messages().size());
-  } else {
+  if (const std::optional<AppConfig> fresh = load_reloaded_config(config_.path, answer)) {
     std::string keys;
-    std::string problem;
-    if (intake_.keys && fresh.token_metrics.enabled &&
-        fresh.token_metrics.access == TmAccess::kApiKey) {
-      const auto changed = reload_key_set(
-          *intake_.keys, token_metrics_key_slots(fresh.token_metrics), "Token Metrics API key");
-      if (!changed) {
-        problem = changed.error();
-        log_error("reload: {}; the Token Metrics API keys in use are kept", problem);
-      } else {
-        keys = fmt::format(", the Token Metrics API keys{}", *changed ? " (changed)" : "");
-        if (*changed && poller_) poller_->keys_reloaded();
-      }
-    }
-    spdlog::set_level(spdlog::level::from_str(fresh.logging.level));
-    config_.logging = fresh.logging;
+    std::string problems;
+    reload_token_metrics_keys(intake_, config_, *fresh, poller_.get(), keys, problems);
+    spdlog::set_level(spdlog::level::from_str(fresh->logging.level));
+    config_.logging = fresh->logging;
     answer = fmt::format(
         "{}\nreloaded [logging]{}; other sections take effect at the next restart\n{}",
-        problem.empty() ? "ok" : "error: " + problem, keys,
-        problem.empty() ? "" : "the keys in use are kept\n");
+        problems.empty() ? "ok" : "error: " + problems, keys,
+        problems.empty() ? "" : "the keys in use are kept\n");
     log_info("relay: reloaded [logging]{}", keys);
   }
   notifier_.notify("READY=1");

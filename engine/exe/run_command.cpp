@@ -790,18 +790,11 @@ void Daemon::shut_down() {
 std::string Daemon::reload() {
   notifier_.reloading();
   log_info("reloading the configuration from {}", options_.config_path);
-  ConfigErrors errors;
   std::string text;
-  const AppConfig fresh = load_app_config(options_.config_path, errors, {}, &text);
   std::string answer;
-  if (!errors.empty()) {
-    for (const auto& message : errors.messages()) log_error("reload: {}", message);
-    answer = fmt::format(
-        "error: the new configuration is invalid ({} problem(s), see the log); "
-        "the running configuration is kept\n",
-        errors.messages().size());
-    log_error("reload refused: the running configuration is kept");
-  } else {
+  const std::optional<AppConfig> reloaded = load_reloaded_config(options_.config_path, answer, &text);
+  if (reloaded) {
+    const AppConfig& fresh = *reloaded;
     std::string key_problems;
     const std::string keys = reload_keys(fresh, key_problems);
     spdlog::set_level(spdlog::level::from_str(fresh.logging.level));
@@ -823,14 +816,7 @@ std::string Daemon::reload() {
 
 std::string Daemon::reload_keys(const AppConfig& fresh, std::string& problems) {
   std::string reloaded;
-  if (intake_.keys && fresh.token_metrics.enabled &&
-      fresh.token_metrics.access == TmAccess::kApiKey &&
-      config_.token_metrics.access == TmAccess::kApiKey) {
-    const auto changed = reload_key_set(*intake_.keys, token_metrics_key_slots(fresh.token_metrics),
-                                        "Token Metrics API key");
-    note_reload(changed, "the Token Metrics API keys", reloaded, problems);
-    if (changed && *changed && poller_) poller_->keys_reloaded();
-  }
+  reload_token_metrics_keys(intake_, config_, fresh, poller_.get(), reloaded, problems);
   if (live_venue_) reload_venue_keys(fresh.execution, reloaded, problems);
   if (webhook_secrets_ && fresh.webhook.enabled) {
     note_reload(

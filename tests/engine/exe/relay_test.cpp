@@ -96,6 +96,13 @@ class RelayWorld {
         directory.path(), "relay" + std::to_string(++runs_));
   }
 
+  // Yesterday's ETH buy signal waiting at Token Metrics, and the relay started.
+  std::unique_ptr<DaemonProcess> start_relay_with_signal() {
+    const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
+    add_daily_signal(*tm, 3306, "ETH", format_utc_date(today - kNsPerDay), 1);
+    return start_relay();
+  }
+
   std::uint64_t messages(const std::string& stream) {
     std::string error;
     return watcher->stream_messages(stream, error).value_or(0);
@@ -353,9 +360,7 @@ class RelayedEngine {
 // the signal again. Token Metrics sees the relay's polls only.
 TEST(Relay, TwoEnginesOnOneRelayTradeTheSignalOnceEachThroughRelayAndNatsRestarts) {
   RelayWorld world;
-  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
-  add_daily_signal(*world.tm, 3306, "ETH", format_utc_date(today - kNsPerDay), 1);
-  auto relay = world.start_relay();
+  auto relay = world.start_relay_with_signal();
   ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
   RelayedEngine first(world, "a"), second(world, "b");
   auto engine_a = first.start();
@@ -409,9 +414,7 @@ TEST(Relay, TwoEnginesOnOneRelayTradeTheSignalOnceEachThroughRelayAndNatsRestart
 // records the engine's core received, and `sigex backtest` runs on them.
 TEST(Relay, RecordingFromTheRelayReplaysToWhatTheEngineReceived) {
   RelayWorld world;
-  const TimeNs today = LiveClock().now_ns() / kNsPerDay * kNsPerDay;
-  add_daily_signal(*world.tm, 3306, "ETH", format_utc_date(today - kNsPerDay), 1);
-  auto relay = world.start_relay();
+  auto relay = world.start_relay_with_signal();
   ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
   ASSERT_TRUE(world.wait_for_messages("SIGEX_SIGNALS", 1)) << relay->stderr_text();
   RelayedEngine engine(world, "rec");
