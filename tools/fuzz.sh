@@ -2,18 +2,20 @@
 # Builds the libFuzzer targets with clang (libFuzzer + ASan + UBSan) into build-fuzz/ and runs
 # each for a bounded time from a seed corpus of real captured frames:
 #   frame_fuzzer        every wire parser (Binance and Coinbase messages and bodies,
-#                       Token Metrics pages)                                      1/2 of the time
+#                       Token Metrics pages)                                      3/8 of the time
 #   tm_response_fuzzer  the Token Metrics client's page check, parser, combiner  1/4 of the time
 #   archive_fuzzer      archive listings, checksums, zips, .sigexbin files       1/8 of the time
 #   webhook_fuzzer      webhook requests and bodies; x402 requirements/payments  1/8 of the time
+#   decimal_fuzzer      the decimal parser's fast paths against the general one  1/8 of the time
 # Usage: tools/fuzz.sh [total seconds, default 60]
 set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-frame_seconds=$((seconds / 2))
+frame_seconds=$((seconds * 3 / 8))
 tm_seconds=$((seconds / 4))
 archive_seconds=$((seconds / 8))
-webhook_seconds=$((seconds - frame_seconds - tm_seconds - archive_seconds))
+decimal_seconds=$((seconds / 8))
+webhook_seconds=$((seconds - frame_seconds - tm_seconds - archive_seconds - decimal_seconds))
 cmake --preset fuzz >/dev/null  # CMakePresets.json
 cmake --build --preset fuzz --parallel "$(nproc)"
 
@@ -78,3 +80,17 @@ printf '%s' '{"success":true,"transaction":"0xabc","network":"base","payer":"0xc
   base64 -w0 > "$webhook_corpus/seed-payment-response"
 build-fuzz/tests/fuzz/webhook_fuzzer -max_total_time="$webhook_seconds" -max_len=16384 -timeout=10 \
   -print_final_stats=1 -artifact_prefix=build-fuzz/webhook- "$webhook_corpus" tests/fuzz/regressions
+
+# Decimal seeds: the venues' shapes at several scales (the first byte is the scale).
+decimal_corpus=build-fuzz/decimal-corpus
+mkdir -p "$decimal_corpus"
+i=0
+for text in 61837.63000000 0.00012000 -2683.80000000 100000.00000000 0.5 -0 12345678901.00000000 \
+    92233720368.54775807 1.234567890 .12345678 1e5; do
+  for scale in 0 2 8 18; do
+    i=$((i + 1))
+    { printf "\\$(printf '%03o' "$scale")"; printf '%s' "$text"; } > "$decimal_corpus/seed-$i"
+  done
+done
+build-fuzz/tests/fuzz/decimal_fuzzer -max_total_time="$decimal_seconds" -max_len=64 -timeout=10 \
+  -print_final_stats=1 -artifact_prefix=build-fuzz/decimal- "$decimal_corpus"

@@ -25,6 +25,12 @@ std::int64_t pow10(int exponent);
 // venue value silently), and values that do not fit in int64 (kOverflow). "-0" is zero.
 Result<std::int64_t> parse_decimal(std::string_view text, int scale);
 
+// The same by the general parser alone, one character at a time. parse_decimal first tries
+// fast paths for the venues' shapes (eight decimals, read eight digits at a time; short
+// text), which must agree with this one on every input: the reference they are tested and
+// fuzzed against.
+Result<std::int64_t> parse_decimal_general(std::string_view text, int scale);
+
 // Formats value * 10^-scale as decimal text with exactly `scale` fractional digits.
 std::string format_decimal(std::int64_t raw, int scale);
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
+#include <vector>
 
 namespace sigex {
 namespace {
@@ -101,6 +103,61 @@ TEST(FormatDecimal, TrimmedAsVenuesWantIt) {
   EXPECT_EQ(trimmed(0, 8), "0");
   EXPECT_EQ(trimmed(-50, 2), "-0.5");
   EXPECT_EQ(trimmed(70, 0), "70");  // no point: the zeros are the number's
+}
+
+// The fast paths (eight decimals read eight digits at a time; short text) and the general
+// parser agree on every input: the venues' shapes near every boundary (scale, int64, eleven
+// integer digits, non-zero decimals beyond the scale), and random text of the same alphabet.
+TEST(ParseDecimal, FastPathsAgreeWithTheGeneralParserOnEveryInput) {
+  const auto agree = [](std::string_view text, int scale) {
+    const auto fast = parse_decimal(text, scale);
+    const auto general = parse_decimal_general(text, scale);
+    ASSERT_EQ(fast.has_value(), general.has_value()) << text << " at scale " << scale;
+    if (fast) {
+      EXPECT_EQ(*fast, *general) << text << " at scale " << scale;
+    } else {
+      EXPECT_EQ(fast.error().code, general.error().code) << text << " at scale " << scale;
+    }
+  };
+  const std::vector<std::string> shapes = {
+      "61837.63000000",       "0.00012000",           "-2683.80000000",
+      "100000.00000000",      "0.00000000",           "-0.00000000",
+      "12345678901.00000000", "99999999999.99999999", "92233720368.54775807",
+      "92233720368.54775808", "-92233720368.54775808", "123456789012.00000000",
+      "1.2345678a",           "1.234567:8",           "1/00000000",
+      "1.00000000 ",          "+1.00000000",          ".12345678",
+      "-.12345678",           "1..2345678",           "1.234567890",
+      "1.0000000",            "00000000001.00000001", "1e5.00000000"};
+  for (const std::string& text : shapes) {
+    for (int scale = 0; scale <= kMaxScale; ++scale) agree(text, scale);
+  }
+  // Random text over digits, '.', '-' and a few other bytes, half of it in the eight-decimal
+  // shape: deterministic (fixed seed), so a failure reproduces.
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  constexpr std::string_view kAlphabet = "0123456789012345678901234567890123456789.-+e /:";
+  for (int i = 0; i < 200'000; ++i) {
+    std::string text;
+    const bool shaped = next() % 2 == 0;
+    const std::size_t integer_digits = next() % 14;
+    if (shaped) {
+      if (next() % 4 == 0) text += '-';
+      for (std::size_t d = 0; d < integer_digits; ++d) text += static_cast<char>('0' + next() % 10);
+      text += '.';
+      for (int d = 0; d < 8; ++d)
+        text += next() % 64 == 0 ? kAlphabet[next() % kAlphabet.size()]
+                                 : static_cast<char>('0' + next() % 10);
+    } else {
+      const std::size_t length = next() % 24;
+      for (std::size_t c = 0; c < length; ++c) text += kAlphabet[next() % kAlphabet.size()];
+    }
+    agree(text, static_cast<int>(next() % (kMaxScale + 1)));
+  }
 }
 
 TEST(Rescale, RoundsInTheAskedDirection) {
