@@ -3,7 +3,8 @@
 // JetStream → an engine's NatsMarketDataFeed → the engine's inbound queue, where the core
 // would take it. And the relay's throughput with ten engines subscribed to one instrument.
 //
-//   build-release/bench/relay_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//   build-release/bench/relay_bench --benchmark_repetitions=3
+//   --benchmark_report_aggregates_only=true
 //
 // Latency counters are in microseconds: p50_us, p99_us, p999_us, measured on the engine's
 // side from the record's receive time, one message every 200 µs (the relay's live pace is far
@@ -51,9 +52,9 @@ class RelaySetup {
     instruments.add(eth);
     nats = NatsConnection::connect(config, error);
     if (nats == nullptr) throw std::runtime_error(error);
-    publisher = std::make_unique<RelayPublisher>(config, instruments,
-                                                 std::vector<std::string>{"binance"},
-                                                 static_cast<std::uint64_t>(clock.now_ns()));
+    publisher =
+        std::make_unique<RelayPublisher>(config, instruments, std::vector<std::string>{"binance"},
+                                         static_cast<std::uint64_t>(clock.now_ns()));
     publisher->report_connection(nats.get());
     if (!publisher->ensure_streams(*nats, error)) throw std::runtime_error(error);
   }
@@ -67,8 +68,8 @@ class RelaySetup {
   InboundEvent quote(std::int64_t bid) const {
     InboundEvent event;
     event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer = BestBidOffer{0, 0, clock.now_ns(), Price{bid}, Quantity{10'000},
-                                        Price{bid + 1}, Quantity{10'000}, 0};
+    event.best_bid_offer = BestBidOffer{
+        0, 0, clock.now_ns(), Price{bid}, Quantity{10'000}, Price{bid + 1}, Quantity{10'000}, 0};
     return event;
   }
 
@@ -183,6 +184,9 @@ void BM_RelayThroughputTenEngines(benchmark::State& state) {
   state.counters["engines_complete"] = complete_engines;
   state.counters["dropped"] = static_cast<double>(setup.publisher->counters().market_dropped);
 }
-BENCHMARK(BM_RelayThroughputTenEngines)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RelayThroughputTenEngines)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

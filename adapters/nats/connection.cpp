@@ -169,8 +169,8 @@ bool NatsConnection::publish_async(const std::string& subject, std::string_view 
   if (status == NATS_OK) status = js_PublishMsgAsync(jetstream_, &message, &options);
   if (message != nullptr) natsMsg_Destroy(message);  // the client took it only on success
   if (status != NATS_OK) {
-    error = fmt::format("NATS publish to {}: {}", subject,
-                        describe(status, static_cast<jsErrCode>(0)));
+    error =
+        fmt::format("NATS publish to {}: {}", subject, describe(status, static_cast<jsErrCode>(0)));
     return false;
   }
   return true;
@@ -186,9 +186,10 @@ bool NatsConnection::wait_async(DurationNs timeout_ns) {
 void NatsConnection::on_async_error(jsCtx*, jsPubAckErr* failure, void* closure) {
   auto* self = static_cast<NatsConnection*>(closure);
   if (self->async_failures_.fetch_add(1, std::memory_order_relaxed) == 0) {
-    log_warn("NATS: an asynchronous publish failed: {} (each failure is a gap subscribers "
-             "resync on; counted in sigex_relay_publish_failures_total)",
-             failure->ErrText != nullptr ? failure->ErrText : natsStatus_GetText(failure->Err));
+    log_warn(
+        "NATS: an asynchronous publish failed: {} (each failure is a gap subscribers "
+        "resync on; counted in sigex_relay_publish_failures_total)",
+        failure->ErrText != nullptr ? failure->ErrText : natsStatus_GetText(failure->Err));
   }
 }
 

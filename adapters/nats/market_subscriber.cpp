@@ -131,9 +131,8 @@ void NatsMarketDataFeed::on_message(std::string_view name, std::string_view data
         "market data: {}: a new relay epoch (the relay restarted): book reset, snapshot requested",
         name);
   } else if (step == RelaySequence::Step::kGap) {
-    log_warn(
-        "market data: {}: the relay's sequence jumped to {}: book reset, snapshot requested", name,
-        message->sequence);
+    log_warn("market data: {}: the relay's sequence jumped to {}: book reset, snapshot requested",
+             name, message->sequence);
   }
   if (step == RelaySequence::Step::kNewEpoch || step == RelaySequence::Step::kGap) {
     gaps_.fetch_add(1, std::memory_order_relaxed);

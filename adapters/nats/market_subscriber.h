@@ -58,7 +58,7 @@ class NatsMarketDataFeed final : public MarketDataFeed {
     InstrumentId instrument = 0;
     RelaySequence sequence;
     bool scale_refused = false;  // told the operator once
-    bool reset_pending = true;        // a MarketDataReset is owed to the core
+    bool reset_pending = true;   // a MarketDataReset is owed to the core
     std::unique_ptr<StreamCounters> counters;
   };
 

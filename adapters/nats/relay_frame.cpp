@@ -12,8 +12,7 @@ constexpr std::string_view kDataKey = "\",\"data\":\"";
 
 std::string relay_frame(std::string_view subject, std::string_view message) {
   std::string frame;
-  frame.reserve(kSubjectKey.size() + subject.size() + kDataKey.size() + message.size() * 4 / 3 +
-                8);
+  frame.reserve(kSubjectKey.size() + subject.size() + kDataKey.size() + message.size() * 4 / 3 + 8);
   frame.append(kSubjectKey).append(subject).append(kDataKey);
   frame.append(base64_encode(message)).append("\"}");
   return frame;
@@ -53,8 +52,8 @@ Result<std::size_t> RelayFrameParser::parse(std::string_view frame, TimeNs recei
                                             std::vector<InboundEvent>& out) {
   if (!recognises(frame) || !frame.ends_with("\"}"))
     return fail(Errc::kSyntax, "not a relay line {\"relay\":SUBJECT,\"data\":BASE64}");
-  const std::string_view body = frame.substr(kSubjectKey.size(), frame.size() - 2 -
-                                                                     kSubjectKey.size());
+  const std::string_view body =
+      frame.substr(kSubjectKey.size(), frame.size() - 2 - kSubjectKey.size());
   const auto data_at = body.find(kDataKey);
   if (data_at == std::string_view::npos)
     return fail(Errc::kMissingField, "relay line without \"data\"");
@@ -78,11 +77,11 @@ Result<std::size_t> RelayFrameParser::parse(std::string_view frame, TimeNs recei
   if (step != RelaySequence::Step::kInSequence) {
     InboundEvent reset;
     reset.kind = MarketEventKind::kMarketDataReset;
-    reset.reset = MarketDataReset{instrument->id,
-                                  step == RelaySequence::Step::kFirst
-                                      ? FeedResetReason::kSubscribed
-                                      : FeedResetReason::kSequenceGap,
-                                  receive_time_ns};
+    reset.reset =
+        MarketDataReset{instrument->id,
+                        step == RelaySequence::Step::kFirst ? FeedResetReason::kSubscribed
+                                                            : FeedResetReason::kSequenceGap,
+                        receive_time_ns};
     out.push_back(reset);
     ++added;
   }

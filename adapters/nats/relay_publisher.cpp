@@ -232,7 +232,8 @@ void RelayPublisher::write_metrics(MetricsExposition& out, TimeNs) const {
 
 void RelayPublisher::write_status(DaemonStatus& status, TimeNs) const {
   const RelayCounters c = counters();
-  DaemonStatus::Relay& relay = status.relay.emplace();
+  status.relay = DaemonStatus::Relay{};
+  DaemonStatus::Relay& relay = *status.relay;
   relay.nats_url = config_.url;
   relay.nats_connected = nats_ != nullptr && nats_->connected();
   relay.nats_disconnects = nats_ != nullptr ? nats_->disconnects() : 0;

@@ -125,8 +125,8 @@ std::string relay_scale_mismatch(const RelayMessage& message, const Instrument& 
   return fmt::format(
       "the relay's {} has {} price and {} quantity decimals, this configuration's {} and {}: "
       "configure tick_size and step_size as on the relay",
-      instrument.symbol.view(), message.price_scale, message.quantity_scale,
-      instrument.price_scale, instrument.quantity_scale);
+      instrument.symbol.view(), message.price_scale, message.quantity_scale, instrument.price_scale,
+      instrument.quantity_scale);
 }
 
 tl::expected<RelayMessage, std::string> decode_relay_message(std::string_view bytes) {

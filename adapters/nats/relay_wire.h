@@ -64,10 +64,10 @@ class RelaySequence {
     kNewEpoch,    // the relay restarted
   };
   Step accept(const RelayMessage& message) {
-    const Step step = epoch_ == 0                  ? Step::kFirst
-                      : message.epoch != epoch_    ? Step::kNewEpoch
-                      : message.sequence != next_  ? Step::kGap
-                                                   : Step::kInSequence;
+    const Step step = epoch_ == 0                 ? Step::kFirst
+                      : message.epoch != epoch_   ? Step::kNewEpoch
+                      : message.sequence != next_ ? Step::kGap
+                                                  : Step::kInSequence;
     epoch_ = message.epoch;
     next_ = message.sequence + 1;
     return step;

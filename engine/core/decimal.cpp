@@ -69,8 +69,8 @@ std::optional<std::uint64_t> eight_digits(const char* p) {
       ((chunk + 0x0606060606060606ULL) & kHigh) != 0x3030303030303030ULL) {
     return std::nullopt;
   }
-  chunk &= 0x0F0F0F0F0F0F0F0FULL;                          // eight digits, byte 0 first
-  chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFULL;   // four pairs
+  chunk &= 0x0F0F0F0F0F0F0F0FULL;                                 // eight digits, byte 0 first
+  chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFULL;    // four pairs
   chunk = (chunk * 100 + (chunk >> 16)) & 0x0000FFFF0000FFFFULL;  // two quads
   return (chunk * 10000 + (chunk >> 32)) & 0xFFFFFFFFULL;
 }

@@ -211,8 +211,8 @@ std::optional<AppConfig> load_reloaded_config(const std::string& path, std::stri
 }
 
 void reload_token_metrics_keys(TokenMetricsIntake& intake, const AppConfig& running,
-                               const AppConfig& fresh, SignalPoller* poller,
-                               std::string& reloaded, std::string& problems) {
+                               const AppConfig& fresh, SignalPoller* poller, std::string& reloaded,
+                               std::string& problems) {
   if (!intake.keys || !fresh.token_metrics.enabled ||
       fresh.token_metrics.access != TmAccess::kApiKey ||
       running.token_metrics.access != TmAccess::kApiKey) {

@@ -75,8 +75,8 @@ std::optional<AppConfig> load_reloaded_config(const std::string& path, std::stri
 // (" (changed)") appended to `reloaded`, or the problem to `problems` and logged (the keys in
 // use are kept). A poller halted by a refused key resumes when they changed.
 void reload_token_metrics_keys(TokenMetricsIntake& intake, const AppConfig& running,
-                               const AppConfig& fresh, SignalPoller* poller,
-                               std::string& reloaded, std::string& problems);
+                               const AppConfig& fresh, SignalPoller* poller, std::string& reloaded,
+                               std::string& problems);
 
 // access = "x402": the wallet (loaded like every secret) and the payment journal in the state
 // directory; nullptr with `error` when they cannot be had, nullptr without one otherwise.

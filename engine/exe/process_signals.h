@@ -26,7 +26,8 @@ class ProcessSignals {
 
  private:
   Reload reload_;
-  struct sigaction previous_term_{}, previous_int_{}, previous_hup_{}, previous_pipe_{};
+  struct sigaction previous_term_ {
+  }, previous_int_{}, previous_hup_{}, previous_pipe_{};
 };
 
 }  // namespace sigex

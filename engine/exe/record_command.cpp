@@ -17,11 +17,7 @@
 #include "engine/logging/log.h"
 
 namespace sigex {
-namespace {
-
-
-
-}  // namespace
+namespace {}  // namespace
 
 std::string sibling_recording_path(const std::string& out_path, std::string_view tag) {
   std::string stem = out_path;
@@ -93,7 +89,8 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
   }
   std::unique_ptr<NatsSignalSubscriber> relayed_signals;
   if (config.signals_from_relay) {
-    relayed_signals = std::make_unique<NatsSignalSubscriber>(config.nats, instruments, queue, clock);
+    relayed_signals =
+        std::make_unique<NatsSignalSubscriber>(config.nats, instruments, queue, clock);
     relayed_signals->set_frame_sink([&signal_recorder](TimeNs time_ns, std::string_view frame) {
       signal_recorder.record(time_ns, frame);
     });
@@ -198,9 +195,9 @@ int run_record(const AppConfig& config, const RecordOptions& options) {
                       book.messages_applied, book.gaps, book.out_of_order, book.resyncs_requested);
     }
     if (relayed_signals) {
-      streams += fmt::format("\n  signals from the relay: {} received, {} lines written to {}",
-                             relayed_signals->received(), signal_recorder.frames_written(),
-                             signals_path);
+      streams +=
+          fmt::format("\n  signals from the relay: {} received, {} lines written to {}",
+                      relayed_signals->received(), signal_recorder.frames_written(), signals_path);
     }
     if (poller) {
       const TmPollerMetrics tm_metrics = poller->metrics();

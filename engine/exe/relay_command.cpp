@@ -38,7 +38,7 @@ namespace {
 
 constexpr DurationNs kControlAnswerTimeoutNs = 5 * kNsPerSecond;
 constexpr DurationNs kStatusEveryNs = 10 * kNsPerSecond;  // STATUS= and the log line
-constexpr std::uint64_t kIdleWaitUs = 1000;  // an idle loop still turns this often
+constexpr std::uint64_t kIdleWaitUs = 1000;               // an idle loop still turns this often
 
 // Snapshot requests arrive on the NATS client's thread; the relay loop takes them.
 class SnapshotRequests {
@@ -129,8 +129,8 @@ bool Relay::start(std::string& error) {
     venues_ += (venues_.empty() ? "" : ", ") + std::string(feed->venue());
 
   const auto epoch = static_cast<std::uint64_t>(clock_.now_ns());
-  publisher_ = std::make_unique<RelayPublisher>(config_.nats, instruments_, std::move(venue_of),
-                                                epoch);
+  publisher_ =
+      std::make_unique<RelayPublisher>(config_.nats, instruments_, std::move(venue_of), epoch);
   nats_ = NatsConnection::connect(config_.nats, error);
   if (nats_ == nullptr) return false;
   publisher_->report_connection(nats_.get());
@@ -138,16 +138,15 @@ bool Relay::start(std::string& error) {
       !nats_->subscribe(
           publisher_->snapshot_request_subject(),
           [this](std::string_view subject, std::string_view) {
-            if (const auto instrument = publisher_->requested(subject))
-              requests_.add(*instrument);
+            if (const auto instrument = publisher_->requested(subject)) requests_.add(*instrument);
           },
           error)) {
     return false;
   }
-  queue_ = std::make_unique<EventQueue<InboundEvent>>(
-      config_.market_data.queue_capacity, FeedSet::producers(config_.market_data) + 1);
-  feed_ = std::make_unique<FeedSet>(config_.market_data, instruments_, *queue_, clock_,
-                                    config_.nats);
+  queue_ = std::make_unique<EventQueue<InboundEvent>>(config_.market_data.queue_capacity,
+                                                      FeedSet::producers(config_.market_data) + 1);
+  feed_ =
+      std::make_unique<FeedSet>(config_.market_data, instruments_, *queue_, clock_, config_.nats);
   if (!feed_->start(error)) return false;
   if (config_.token_metrics.enabled) {
     poller_ = make_signal_poller(config_, instruments_, *queue_, clock_, intake_);
@@ -328,10 +327,10 @@ std::string Relay::reload() {
     reload_token_metrics_keys(intake_, config_, *fresh, poller_.get(), keys, problems);
     spdlog::set_level(spdlog::level::from_str(fresh->logging.level));
     config_.logging = fresh->logging;
-    answer = fmt::format(
-        "{}\nreloaded [logging]{}; other sections take effect at the next restart\n{}",
-        problems.empty() ? "ok" : "error: " + problems, keys,
-        problems.empty() ? "" : "the keys in use are kept\n");
+    answer =
+        fmt::format("{}\nreloaded [logging]{}; other sections take effect at the next restart\n{}",
+                    problems.empty() ? "ok" : "error: " + problems, keys,
+                    problems.empty() ? "" : "the keys in use are kept\n");
     log_info("relay: reloaded [logging]{}", keys);
   }
   notifier_.notify("READY=1");

@@ -26,8 +26,8 @@
 #include "adapters/token_metrics/signal_poller.h"
 #include "adapters/webhook/signal_webhook.h"
 #include "engine/console/flatten_strategy.h"
-#include "engine/console/operator_console.h"
 #include "engine/console/loop_calls.h"
+#include "engine/console/operator_console.h"
 #include "engine/console/service_metrics.h"
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
@@ -173,7 +173,7 @@ class Daemon final : private ConsoleHost {
   OperatorConsole console_{*this};
   std::vector<InboundEvent> batch_ = std::vector<InboundEvent>(1024);
 
-  LoopCalls calls_;  // from the control socket and the metrics endpoint
+  LoopCalls calls_;                          // from the control socket and the metrics endpoint
   std::unique_ptr<ProcessSignals> signals_;  // while run() runs
   std::unique_ptr<Watchdog> watchdog_;
   std::thread watchdog_thread_;
@@ -792,7 +792,8 @@ std::string Daemon::reload() {
   log_info("reloading the configuration from {}", options_.config_path);
   std::string text;
   std::string answer;
-  const std::optional<AppConfig> reloaded = load_reloaded_config(options_.config_path, answer, &text);
+  const std::optional<AppConfig> reloaded =
+      load_reloaded_config(options_.config_path, answer, &text);
   if (reloaded) {
     const AppConfig& fresh = *reloaded;
     std::string key_problems;

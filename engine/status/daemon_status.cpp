@@ -278,9 +278,9 @@ std::string render_status_json(const DaemonStatus& s) {
         "\"instruments\": {}, \"market_messages\": {}, \"market_dropped\": {}, "
         "\"signal_messages\": {}, \"signal_duplicates\": {}, \"signals_pending\": {}, "
         "\"snapshots\": {}, \"snapshot_requests\": {}, \"failures\": {}}}",
-        quoted(r.nats_url), boolean(r.nats_connected), r.nats_disconnects, r.epoch,
-        r.instruments, r.market_messages, r.market_dropped, r.signal_messages,
-        r.signal_duplicates, r.signals_pending, r.snapshots, r.snapshot_requests, r.failures);
+        quoted(r.nats_url), boolean(r.nats_connected), r.nats_disconnects, r.epoch, r.instruments,
+        r.market_messages, r.market_dropped, r.signal_messages, r.signal_duplicates,
+        r.signals_pending, r.snapshots, r.snapshot_requests, r.failures);
   } else {
     out += "null";
   }

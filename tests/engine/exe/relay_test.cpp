@@ -79,8 +79,8 @@ class RelayWorld {
   }
   static void write_key(const std::string& path, const std::string& key) {
     std::ofstream(path, std::ios::trunc) << key << "\n";
-    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
-                                           std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
 
   CommandResult ctl(std::vector<std::string> args) {
@@ -262,8 +262,7 @@ TEST(Relay, OperatorSeesItThroughCtlAndMetricsAndReplacesARefusedKeyWithoutARest
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("polling HALTED"), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("mode            relay"), std::string::npos) << status.out;
-  EXPECT_NE(status.out.find("NATS          " + world.nats.url() + " connected"),
-            std::string::npos)
+  EXPECT_NE(status.out.find("NATS          " + world.nats.url() + " connected"), std::string::npos)
       << status.out;
   EXPECT_EQ(status.out.find("positions"), std::string::npos) << status.out;
   const CommandResult json = world.ctl({"status", "--json"});
