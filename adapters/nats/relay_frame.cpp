@@ -69,7 +69,7 @@ Result<std::size_t> RelayFrameParser::parse(std::string_view frame, TimeNs recei
   if (!relay_scale_mismatch(*message, *instrument).empty()) {
     return fail(Errc::kOutOfRange,
                 "relay line: the relay's instrument has other price or quantity decimals than "
-                "this configuration's (tick_size, step_size)");
+                "this configuration's (price_scale, quantity_scale)");
   }
   auto [sequence, inserted] = sequences_.try_emplace(std::string(subject));
   const RelaySequence::Step step = sequence->second.accept(*message);

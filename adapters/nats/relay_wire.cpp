@@ -124,7 +124,7 @@ std::string relay_scale_mismatch(const RelayMessage& message, const Instrument& 
   }
   return fmt::format(
       "the relay's {} has {} price and {} quantity decimals, this configuration's {} and {}: "
-      "configure tick_size and step_size as on the relay",
+      "configure price_scale and quantity_scale as on the relay",
       instrument.symbol.view(), message.price_scale, message.quantity_scale, instrument.price_scale,
       instrument.quantity_scale);
 }

@@ -311,7 +311,8 @@ TEST(Relay, OperatorSeesItThroughCtlAndMetricsAndReplacesARefusedKeyWithoutARest
 // Token Metrics.
 class RelayedEngine {
  public:
-  RelayedEngine(const RelayWorld& world, const std::string& name)
+  // `eth_extra`: more ETHUSDT lines than the relay's.
+  RelayedEngine(const RelayWorld& world, const std::string& name, const std::string& eth_extra = "")
       : name_(name),
         notify(fmt::format("/tmp/sigex-relayed-{}-{}.sock", name, ::getpid())),
         directory_(world.directory.path() / name) {
@@ -321,6 +322,7 @@ class RelayedEngine {
     config.control_socket = fmt::format("/tmp/sigex-relayed-ctl-{}-{}.sock", name, ::getpid());
     config.feed_port = 9;  // never connected: the relay's records come instead
     config.strategy_tag = "sf" + name;
+    config.eth_extra = eth_extra;
     config.extra = fmt::format("[nats]\nurl = \"{}\"\n", world.nats.url());
     std::string text = daemon_config_text(config);
     const auto replace = [&text](const std::string& from, const std::string& to) {
@@ -406,6 +408,33 @@ TEST(Relay, TwoEnginesOnOneRelayTradeTheSignalOnceEachThroughRelayAndNatsRestart
   EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
   // One Token Metrics budget: the engines never called it (they have no [token_metrics]).
   EXPECT_EQ(world.tm->requests_with_key(kTmKey), world.tm->requests());
+}
+
+// An engine whose ETHUSDT has other decimals than the relay's (quantity_scale 5 against the
+// default 8) would read every quantity a thousand times off: it refuses the relay's records
+// for it, says so once as an ALERT, and never trades it.
+TEST(Relay, AnEngineConfiguredWithOtherDecimalsRefusesTheRelaysRecords) {
+  RelayWorld world;
+  auto relay = world.start_relay_with_signal();
+  ASSERT_TRUE(world.notify->wait_for("READY=1", 30s)) << relay->stderr_text();
+  RelayedEngine engine(world, "odd", "quantity_scale = 5\n");
+  auto process = engine.start();
+  const std::string alert =
+      "ALERT market data: sigex.market.binance.ETHUSDT: refused: the relay's ETHUSDT has 8 "
+      "price and 8 quantity decimals, this configuration's 8 and 5";
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (process->stderr_text().find(alert) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    engine.notify.next(50ms);
+  }
+  EXPECT_NE(process->stderr_text().find(alert), std::string::npos) << process->stderr_text();
+  process->signal(SIGTERM);
+  process->wait_exit(30s);
+  const std::string log = process->stderr_text();
+  EXPECT_EQ(log.find(alert), log.rfind(alert)) << "said once";
+  EXPECT_EQ(log.find("orders 1"), std::string::npos) << log;
+  relay->signal(SIGTERM);
+  EXPECT_EQ(relay->wait_exit(20s), 0) << relay->stderr_text();
 }
 
 // `sigex record` with the engine's relayed configuration: the relay's messages become lines
