@@ -71,6 +71,34 @@ void parse_frame(benchmark::State& state, const std::string& frame) {
 }
 
 void BM_ParseBookTicker(benchmark::State& state) { parse_frame(state, kBookTicker); }
+
+// The floor for BM_ParseBookTicker, in the same run: simdjson on-demand reading the same
+// fields of the same frame (the stream name, update id, symbol, and the four decimal strings)
+// with no conversion and no record written.
+void BM_ParseBookTickerFloor(benchmark::State& state) {
+  simdjson::ondemand::parser parser;
+  const simdjson::padded_string padded(kBookTicker);
+  for (auto _ : state) {
+    auto document = parser.iterate(padded);
+    std::string_view stream = document["stream"].get_string();
+    auto data = document["data"];
+    std::uint64_t update_id = data["u"].get_uint64();
+    std::string_view symbol = data["s"].get_string();
+    std::string_view bid = data["b"].get_string();
+    std::string_view bid_quantity = data["B"].get_string();
+    std::string_view ask = data["a"].get_string();
+    std::string_view ask_quantity = data["A"].get_string();
+    benchmark::DoNotOptimize(stream);
+    benchmark::DoNotOptimize(update_id);
+    benchmark::DoNotOptimize(symbol);
+    benchmark::DoNotOptimize(bid);
+    benchmark::DoNotOptimize(bid_quantity);
+    benchmark::DoNotOptimize(ask);
+    benchmark::DoNotOptimize(ask_quantity);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseBookTickerFloor);
 void BM_ParseDepthUpdate11Levels(benchmark::State& state) { parse_frame(state, kDepthUpdate); }
 BENCHMARK(BM_ParseBookTicker);
 BENCHMARK(BM_ParseDepthUpdate11Levels);
