@@ -134,6 +134,7 @@ class CoinbaseMarketSimulator::Impl {
     {
       std::lock_guard lock(mutex_);
       sockets_[socket] = Socket{};
+      newest_socket_ = socket;
     }
     server_.run_after(options_.subscribe_deadline_us, [this, socket] {
       std::lock_guard lock(mutex_);
@@ -164,8 +165,10 @@ class CoinbaseMarketSimulator::Impl {
         {}};
   }
 
-  std::optional<CoinbaseFeedFault> take_fault(bool market_message) {
-    if (!market_message || faults_.empty()) return std::nullopt;
+  // A fault happens on the connection the client uses now, the newest: not on one it has
+  // already left whose close the server has not seen yet (the fault would be lost there).
+  std::optional<CoinbaseFeedFault> take_fault(SimSocketId socket, bool market_message) {
+    if (!market_message || faults_.empty() || socket != newest_socket_) return std::nullopt;
     const CoinbaseFeedFault next = faults_.front();
     if (next != CoinbaseFeedFault::kSkipMessage && next != CoinbaseFeedFault::kMalformedFrame &&
         next != CoinbaseFeedFault::kDropConnection) {
@@ -295,7 +298,7 @@ class CoinbaseMarketSimulator::Impl {
   void send(SimSocketId socket, Socket& state, std::string_view channel, const std::string& event,
             bool market = false) {
     const std::uint64_t sequence = state.sequence++;
-    const auto fault = take_fault(market);
+    const auto fault = take_fault(socket, market);
     if (fault == CoinbaseFeedFault::kSkipMessage) return;
     if (fault == CoinbaseFeedFault::kDropConnection) {
       sockets_.erase(socket);
@@ -394,7 +397,8 @@ class CoinbaseMarketSimulator::Impl {
         if (found == sockets_.end()) continue;
         Socket& state = found->second;
         const std::uint64_t counter = state.heartbeat++;
-        if (!faults_.empty() && faults_.front() == CoinbaseFeedFault::kSkipHeartbeat) {
+        if (!faults_.empty() && faults_.front() == CoinbaseFeedFault::kSkipHeartbeat &&
+            socket == newest_socket_) {
           faults_.pop_front();
           continue;
         }
@@ -411,6 +415,7 @@ class CoinbaseMarketSimulator::Impl {
   mutable std::mutex mutex_;
   std::map<std::string, Book> books_;
   std::map<SimSocketId, Socket> sockets_;
+  SimSocketId newest_socket_{};  // where injected faults happen
   std::deque<CoinbaseFeedFault> faults_;
   std::uint64_t updates_count_ = 0;
   std::uint64_t trade_id_ = 0;
