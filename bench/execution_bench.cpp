@@ -304,6 +304,17 @@ BENCHMARK(BM_MarketEventToSignedOrder)
     ->Iterations(20'000)
     ->Unit(benchmark::kMicrosecond);
 
+// The new limit buy the signing benchmarks build bodies for.
+OrderCommand limit_buy() {
+  OrderCommand command{};
+  command.kind = OrderCommandKind::kNew;
+  command.type = OrderType::kLimit;
+  command.price = Price{6'000'001};
+  command.quantity = Quantity{100'000};
+  command.client_order_id = ClientOrderId::from("bench-0123456789abcdef-1");
+  return command;
+}
+
 // Building and HMAC-signing the body of a new order alone, into a reused buffer.
 void BM_SignNewOrderRequest(benchmark::State& state) {
   const InstrumentRegistry registry = instruments();
@@ -311,12 +322,7 @@ void BM_SignNewOrderRequest(benchmark::State& state) {
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   BinanceRestClient rest(rest_config(), Secret(std::string(kApiKey)),
                          make_hmac_signer(Secret(std::string(kSecretKey))), clock, tls);
-  OrderCommand command{};
-  command.kind = OrderCommandKind::kNew;
-  command.type = OrderType::kLimit;
-  command.price = Price{6'000'001};
-  command.quantity = Quantity{100'000};
-  command.client_order_id = ClientOrderId::from("bench-0123456789abcdef-1");
+  OrderCommand command = limit_buy();
   std::string body;
   for (auto _ : state) {
     command.created_time_ns += kNsPerMs;
@@ -339,12 +345,7 @@ void BM_SignNewOrderRequestFloor(benchmark::State& state) {
   BinanceRestClient rest(rest_config(), Secret(std::string(kApiKey)),
                          make_hmac_signer(Secret(std::string(kSecretKey))), clock, tls);
   const auto signer = make_hmac_signer(Secret(std::string(kSecretKey)));
-  OrderCommand command{};
-  command.kind = OrderCommandKind::kNew;
-  command.type = OrderType::kLimit;
-  command.price = Price{6'000'001};
-  command.quantity = Quantity{100'000};
-  command.client_order_id = ClientOrderId::from("bench-0123456789abcdef-1");
+  OrderCommand command = limit_buy();
   const std::string prefix = "symbol=" + std::string(btc.symbol.view()) + "&side=" +
                              std::string(to_string(command.side)) +
                              "&type=LIMIT&timeInForce=GTC&price=";

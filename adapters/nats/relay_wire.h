@@ -20,8 +20,8 @@
 // A record's instrument id is the relay's own: a subscriber replaces it with its own id of the
 // instrument the subject names, and refuses records whose scales are not its instrument's (a
 // relay and an engine configured with different price_scale or quantity_scale would
-// otherwise read prices orders of magnitude off). Every record keeps its receive time, so the engine's input log and
-// replay-check see what the relay received.
+// otherwise read prices orders of magnitude off). Every record keeps its receive time, so the
+// engine's input log and replay-check see what the relay received.
 
 #include <cstdint>
 #include <string>
