@@ -31,14 +31,17 @@ const Instrument* RelayFrameParser::instrument_of(std::string_view subject) cons
   return instruments_.find_by_symbol(symbol);
 }
 
+RelayFrameParser::Subject& RelayFrameParser::subject(std::string_view name) {
+  if (const auto found = subjects_.find(name); found != subjects_.end()) return found->second;
+  return subjects_.emplace(std::string(name), Subject{instrument_of(name), {}}).first->second;
+}
+
 // Signals and grades: by token, as NatsSignalSubscriber hands them on (the gate drops repeats).
 Result<std::size_t> RelayFrameParser::parse_signals(RelayMessage& message,
                                                     std::vector<InboundEvent>& out) const {
   std::size_t added = 0;
   for (InboundEvent& event : message.events) {
-    const bool signal = event.kind == MarketEventKind::kTradingSignal;
-    const Instrument* instrument =
-        instruments_.find_by_token(signal ? event.trading_signal.token_id : event.grade.token_id);
+    const Instrument* instrument = instruments_.find_by_token(record_token(event));
     if (instrument == nullptr) continue;
     set_record_instrument(event, instrument->id);
     out.push_back(event);
@@ -64,15 +67,15 @@ Result<std::size_t> RelayFrameParser::parse(std::string_view frame, TimeNs recei
   if (!message) return fail(Errc::kSyntax, "relay line: not a relay message of this version");
   if (message->kind == MarketEventKind::kTradingSignal || message->kind == MarketEventKind::kGrade)
     return parse_signals(*message, out);
-  const Instrument* instrument = instrument_of(subject);
+  Subject& state = this->subject(subject);
+  const Instrument* instrument = state.instrument;
   if (instrument == nullptr) return fail(Errc::kUnknownInstrument, "relay subject");
   if (!relay_scale_mismatch(*message, *instrument).empty()) {
     return fail(Errc::kOutOfRange,
                 "relay line: the relay's instrument has other price or quantity decimals than "
                 "this configuration's (price_scale, quantity_scale)");
   }
-  auto [sequence, inserted] = sequences_.try_emplace(std::string(subject));
-  const RelaySequence::Step step = sequence->second.accept(*message);
+  const RelaySequence::Step step = state.sequence.accept(*message);
   std::size_t added = 0;
   if (step != RelaySequence::Step::kInSequence) {
     InboundEvent reset;

@@ -40,11 +40,24 @@ class RelayFrameParser {
                             std::vector<InboundEvent>& out);
 
  private:
+  // A market subject's instrument (null: not configured here) and place in the relay's
+  // sequence; resolved once per subject, then found by hash without allocating.
+  struct Subject {
+    const Instrument* instrument = nullptr;
+    RelaySequence sequence;
+  };
+  Subject& subject(std::string_view name);
   const Instrument* instrument_of(std::string_view subject) const;
   Result<std::size_t> parse_signals(RelayMessage& message, std::vector<InboundEvent>& out) const;
 
   const InstrumentRegistry& instruments_;
-  std::unordered_map<std::string, RelaySequence> sequences_;  // by subject
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  std::unordered_map<std::string, Subject, NameHash, std::equal_to<>> subjects_;
 };
 
 }  // namespace sigex

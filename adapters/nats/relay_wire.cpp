@@ -74,6 +74,12 @@ void set_record_instrument(InboundEvent& event, InstrumentId instrument) {
   std::memcpy(record_of(event), &instrument, sizeof instrument);
 }
 
+TokenId record_token(const InboundEvent& event) {
+  if (event.kind == MarketEventKind::kTradingSignal) return event.trading_signal.token_id;
+  if (event.kind == MarketEventKind::kGrade) return event.grade.token_id;
+  return 0;
+}
+
 std::size_t relay_record_size(MarketEventKind kind) {
   switch (kind) {
     case MarketEventKind::kBestBidOffer:

@@ -88,6 +88,9 @@ std::size_t relay_record_size(MarketEventKind kind);
 // its kind: a subscriber puts its own id where the relay's was.
 InstrumentId record_instrument(const InboundEvent& event);
 void set_record_instrument(InboundEvent& event, InstrumentId instrument);
+// The Token Metrics token a signal or grade record is about (0 for any other record): what
+// a subscriber or a replay finds its own instrument by.
+TokenId record_token(const InboundEvent& event);
 
 // Appends the message's bytes to `out` (cleared first).
 void encode_relay_message(const RelayMessage& message, std::string& out);

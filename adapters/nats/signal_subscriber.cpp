@@ -52,9 +52,7 @@ void NatsSignalSubscriber::on_message(std::string_view subject, std::string_view
     return;
   }
   for (InboundEvent& event : message->events) {
-    const bool signal = event.kind == MarketEventKind::kTradingSignal;
-    const Instrument* instrument =
-        instruments_.find_by_token(signal ? event.trading_signal.token_id : event.grade.token_id);
+    const Instrument* instrument = instruments_.find_by_token(record_token(event));
     if (instrument == nullptr) {
       not_ours_.fetch_add(1, std::memory_order_relaxed);
       continue;
