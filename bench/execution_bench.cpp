@@ -23,8 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/binance/order_body.h"
 #include "adapters/binance/rest_client.h"
-#include "adapters/binance_usdm/order_body.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/runtime/engine.h"
 
@@ -346,19 +346,18 @@ void BM_SignNewOrderRequestFloor(benchmark::State& state) {
                          make_hmac_signer(Secret(std::string(kSecretKey))), clock, tls);
   const auto signer = make_hmac_signer(Secret(std::string(kSecretKey)));
   OrderCommand command = limit_buy();
-  const std::string prefix = "symbol=" + std::string(btc.symbol.view()) + "&side=" +
-                             std::string(to_string(command.side)) +
+  const std::string prefix = "symbol=" + std::string(btc.symbol.view()) +
+                             "&side=" + std::string(to_string(command.side)) +
                              "&type=LIMIT&timeInForce=GTC&price=";
   const std::string tail = "&newOrderRespType=FULL&recvWindow=" +
-                           std::to_string(rest_config().recv_window_ns / kNsPerMs) +
-                           "&timestamp=";
+                           std::to_string(rest_config().recv_window_ns / kNsPerMs) + "&timestamp=";
   std::string body;
   body.reserve(512);
   const auto build = [&](std::int64_t timestamp) {
     char number[kMaxDecimalText];
     body.assign(prefix);
-    body.append(number, write_decimal(command.price.raw, btc.price_scale, number,
-                                      DecimalZeros::kTrimmed));
+    body.append(number,
+                write_decimal(command.price.raw, btc.price_scale, number, DecimalZeros::kTrimmed));
     body.append("&quantity=");
     body.append(number, write_decimal(command.quantity.raw, btc.quantity_scale, number,
                                       DecimalZeros::kTrimmed));
@@ -406,11 +405,11 @@ void BM_SignNewUsdmOrderRequest(benchmark::State& state) {
   command.quantity = Quantity{100'000};
   command.reduce_only = true;
   command.client_order_id = ClientOrderId::from("bench-0123456789abcdef-1");
+  NewOrderBodies bodies(BinanceMarket::kUsdm, 5000);
   std::string body;
   for (auto _ : state) {
     command.created_time_ns += kNsPerMs;
-    usdm_new_order_body(command, registry.get(0), command.created_time_ns / kNsPerMs, 5000, *signer,
-                        body);
+    bodies.write(command, registry.get(0), command.created_time_ns / kNsPerMs, *signer, body);
     benchmark::DoNotOptimize(body.data());
   }
   state.counters["request_bytes"] = static_cast<double>(body.size());

@@ -6,7 +6,6 @@
 
 #include <simdjson.h>
 
-#include "adapters/binance_usdm/order_body.h"
 #include "engine/core/decimal.h"
 #include "engine/logging/log.h"
 
@@ -30,7 +29,8 @@ BinanceRestClient::BinanceRestClient(const BinanceRestConfig& config, Secret api
       credentials_(make_credentials(std::move(api_key), std::move(signer))),
       clock_(clock),
       clock_guard_(config.max_clock_skew_ns, config.clock_sample_max_age_ns),
-      rate_limits_(config.weight_per_minute, config.orders_per_10s, config.orders_per_day) {
+      rate_limits_(config.weight_per_minute, config.orders_per_10s, config.orders_per_day),
+      order_bodies_(config.market, config.recv_window_ns / kNsPerMs) {
   const auto url = parse_url(config.rest_url);
   if (url && may_carry_secrets(*url)) {
     base_ = *url;
@@ -195,26 +195,8 @@ HttpResponse BinanceRestClient::ticker_price(std::string_view symbol) {
 }
 
 void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
-                                       std::int64_t timestamp, std::string& body) const {
-  new_order_body(command, instrument, timestamp, *credentials()->signer, body);
-}
-
-void BinanceRestClient::new_order_body(const OrderCommand& command, const Instrument& instrument,
-                                       std::int64_t timestamp, const RequestSigner& signer,
-                                       std::string& body) const {
-  if (config_.market == BinanceMarket::kUsdm) {
-    usdm_new_order_body(command, instrument, timestamp, config_.recv_window_ns / kNsPerMs, signer,
-                        body);
-    return;
-  }
-  body.clear();
-  append_order_shape(body, command, instrument);
-  append_param(body, "newClientOrderId", command.client_order_id.view());
-  append_param(body, "newOrderRespType", "FULL");
-  append_integer_param(body, "recvWindow", config_.recv_window_ns / kNsPerMs);
-  append_integer_param(body, "timestamp", timestamp);
-  // Everything in the form body: the signature covers it, nothing of the order is in the URL.
-  sign_body(signer, body);
+                                       std::int64_t timestamp, std::string& body) {
+  order_bodies_.write(command, instrument, timestamp, *credentials()->signer, body);
 }
 
 OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instrument& instrument) {
@@ -226,7 +208,7 @@ OrderCall BinanceRestClient::new_order(const OrderCommand& command, const Instru
     return call;
   }
   const auto pair = credentials();
-  new_order_body(command, instrument, timestamp_ms(), *pair->signer, order_body_);
+  order_bodies_.write(command, instrument, timestamp_ms(), *pair->signer, order_body_);
   const HttpResponse response =
       send(HttpSession::Method::kPost, endpoints_.order.path, std::string(), order_body_,
            endpoints_.order.weight, true, *pair);

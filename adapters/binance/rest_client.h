@@ -19,6 +19,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "adapters/binance/config.h"
+#include "adapters/binance/order_body.h"
 #include "adapters/binance/parse_order_report.h"
 #include "adapters/binance/rest_outcome.h"
 #include "adapters/binance/signer.h"
@@ -94,9 +95,10 @@ class BinanceRestClient {
   OrderCall cancel_order(std::string_view symbol, std::string_view client_order_id);
 
   // The signed form body of a new order at `timestamp_ms` (what new_order sends; the query
-  // string is empty), written into `body`. Reusing `body` allocates nothing.
+  // string is empty), written into `body` from the order's template (order_body.h). Reusing
+  // `body` allocates nothing once the order's shape has been seen. Same thread as new_order.
   void new_order_body(const OrderCommand& command, const Instrument& instrument,
-                      std::int64_t timestamp_ms, std::string& body) const;
+                      std::int64_t timestamp_ms, std::string& body);
 
   // Any thread: {"id":..,"method":"userDataStream.subscribe.signature","params":{apiKey,
   // timestamp, recvWindow, signature}} for the WebSocket API.
@@ -121,9 +123,6 @@ class BinanceRestClient {
   // sent with one key pair.
   HttpResponse signed_request(HttpSession::Method method, const std::string& path,
                               QueryString params, std::int64_t weight, bool is_order = false);
-  void new_order_body(const OrderCommand& command, const Instrument& instrument,
-                      std::int64_t timestamp_ms, const RequestSigner& signer,
-                      std::string& body) const;
 
   BinanceRestConfig config_;
   const BinanceEndpoints& endpoints_;
@@ -136,6 +135,7 @@ class BinanceRestClient {
   ClockSkewGuard clock_guard_;
   RateLimitTracker rate_limits_;
   std::atomic<bool> starting_{false};  // set by the starting thread, read by the venue's I/O thread
+  NewOrderBodies order_bodies_;        // used by new_order and new_order_body only
   std::string order_body_;             // reused by every new_order
 };
 

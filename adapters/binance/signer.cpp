@@ -107,8 +107,9 @@ bool is_unreserved(unsigned char byte) {
          (byte >= '0' && byte <= '9') || byte == '-' || byte == '_' || byte == '.' || byte == '~';
 }
 
-// Appends `text` percent-encoded (RFC 3986 unreserved characters kept) to `out`; runs of
-// unreserved characters (all of a typical order parameter) are appended at once.
+}  // namespace
+
+// Runs of unreserved characters (all of a typical order parameter) are appended at once.
 void append_percent_encoded(std::string& out, std::string_view text) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
   std::size_t run = 0;
@@ -122,8 +123,6 @@ void append_percent_encoded(std::string& out, std::string_view text) {
   }
   out.append(text.data() + run, text.size() - run);
 }
-
-}  // namespace
 
 std::string percent_encode(std::string_view text) {
   std::string out;

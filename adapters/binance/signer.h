@@ -45,6 +45,10 @@ std::unique_ptr<RequestSigner> make_ed25519_signer(const Secret& pem, std::strin
 std::unique_ptr<RequestSigner> make_signer(std::string_view key_type, Secret secret,
                                            std::string& error);
 
+// Appends `text` percent-encoded (RFC 3986: everything but A-Z a-z 0-9 - _ . ~) to `out`; a
+// text that needs none (every id sigex mints) is appended at once after one scan.
+void append_percent_encoded(std::string& out, std::string_view text);
+
 // Appends `name=value` to `out` (with a leading '&' unless `out` is empty), the value
 // percent-encoded (RFC 3986: everything but A-Z a-z 0-9 - _ . ~).
 void append_param(std::string& out, std::string_view name, std::string_view value);
