@@ -18,5 +18,7 @@ foreach(_header IN LISTS _sigex_headers)
   list(APPEND _sigex_header_sources ${_source})
 endforeach()
 add_library(sigex_header_check OBJECT ${_sigex_header_sources})
+# One header per translation unit, whatever the build does with the other sources.
+set_target_properties(sigex_header_check PROPERTIES UNITY_BUILD OFF)
 target_link_libraries(sigex_header_check PRIVATE sigex_app sigex_feed_simulator sigex_tm_simulator
   sigex_exchange_simulator sigex_sim_http)

@@ -5,7 +5,6 @@
 #include "engine/core/calendar.h"
 
 namespace sigex {
-namespace {
 
 bool key_is(std::string_view key, std::string_view upper) {
   if (key.size() != upper.size()) return false;
@@ -14,8 +13,6 @@ bool key_is(std::string_view key, std::string_view upper) {
   }
   return true;
 }
-
-}  // namespace
 
 Result<TmPage> TmPageReader::read(std::string_view body, bool keep_items) {
   simdjson::dom::element root;

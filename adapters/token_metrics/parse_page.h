@@ -17,6 +17,9 @@
 
 namespace sigex {
 
+// Whether a field name is `upper` in any case (Token Metrics has sent TOKEN_ID and token_id).
+bool key_is(std::string_view key, std::string_view upper);
+
 struct TmPageItem {
   std::string json;           // the item, minified
   std::int64_t token_id = 0;  // 0 when missing or not an integer

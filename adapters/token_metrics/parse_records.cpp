@@ -1,9 +1,9 @@
 #include "adapters/token_metrics/parse_records.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
+#include "adapters/token_metrics/parse_page.h"
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
 
@@ -12,14 +12,6 @@ namespace {
 
 using simdjson::ondemand::json_type;
 using simdjson::ondemand::value;
-
-bool key_is(std::string_view key, std::string_view upper) {
-  if (key.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(key[i])) != upper[i]) return false;
-  }
-  return true;
-}
 
 // The text of a number or of a numeric string in `text`, or empty for null and other types.
 // False when the JSON itself is broken: the document must not be read any further then.

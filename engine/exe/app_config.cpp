@@ -834,6 +834,17 @@ void read_service(ConfigSection section, AppConfig& config) {
   service.inputs.segment_bytes = static_cast<std::uint64_t>(segment_bytes);
   section.boolean("allow_core_dumps", service.allow_core_dumps);
   section.boolean("publish_events", service.publish_events);
+  ThreadPlacementConfig& threads = service.threads;
+  section.integer("core_cpu", threads.core_cpu, 0, CPU_SETSIZE - 1);
+  section.integer("io_cpu", threads.io_cpu, 0, CPU_SETSIZE - 1);
+  section.boolean("busy_poll", threads.busy_poll);
+  if (threads.core_cpu >= 0 && threads.core_cpu == threads.io_cpu) {
+    section.error("io_cpu", "must differ from core_cpu: the core thread's CPU is its own");
+  }
+  if (threads.busy_poll && threads.core_cpu < 0) {
+    section.error("busy_poll",
+                  "needs core_cpu: a thread that never sleeps must have a CPU of its own");
+  }
   section.finish();
 }
 

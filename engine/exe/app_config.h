@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/nats/config.h"
+#include "adapters/service/thread_placement.h"
 #include "adapters/token_metrics/config.h"
 #include "adapters/webhook/config.h"
 #include "engine/config/config_reader.h"
@@ -109,6 +110,8 @@ struct ServiceConfig {
   // The journal's orders, fills, account events and positions published to NATS JetStream
   // ([nats] says where), for dashboards and risk monitors watching many engines.
   bool publish_events = false;
+  // core_cpu, io_cpu, busy_poll: where the core and the I/O threads run (thread_placement.h).
+  ThreadPlacementConfig threads;
 };
 
 // One live account: the venue, where its keys are and its own settings. Keys are never part

@@ -23,6 +23,7 @@
 #include "adapters/service/process_hardening.h"
 #include "adapters/service/process_metrics.h"
 #include "adapters/service/systemd_notifier.h"
+#include "adapters/service/thread_placement.h"
 #include "adapters/token_metrics/signal_poller.h"
 #include "adapters/webhook/signal_webhook.h"
 #include "engine/console/flatten_strategy.h"
@@ -175,6 +176,7 @@ class Daemon final : private ConsoleHost {
 
   LoopCalls calls_;                          // from the control socket and the metrics endpoint
   std::unique_ptr<ProcessSignals> signals_;  // while run() runs
+  ThreadPlacement placement_;                // [service] core_cpu, io_cpu, busy_poll
   std::unique_ptr<Watchdog> watchdog_;
   std::thread watchdog_thread_;
   std::mutex watchdog_mutex_;
@@ -508,6 +510,15 @@ int Daemon::run() {
   phase(fmt::format("configuration {} validated ({} mode)", config_.path,
                     config_.service.mode == RunMode::kLive ? "live" : "paper"));
   std::string error;
+  if (!placement_.prepare(config_.service.threads, error)) {
+    log_error("{}", error);
+    notifier_.status(error);
+    return 1;
+  }
+  // Every thread (the logger's) and every thread started from here on (journal writer, venues,
+  // feeds, listeners, poller) runs on the I/O CPUs; this one takes the core CPU once ready.
+  placement_.move_process_to_io();
+  if (placement_.pins_io()) phase("threads: " + placement_.describe());
   if (!config_.service.allow_core_dumps && !disable_core_dumps(error)) {
     log_error("{}", error);
     return 1;
@@ -597,12 +608,16 @@ void Daemon::turn() {
   if (signals_->take_reload()) reload();
   calls_.answer([this](const std::string& request) { return console_.handle(request); });
 
-  // Sleeps until a record arrives (or the next timer, or the idle wait ends): no spinning.
+  // Sleeps until a record arrives (or the next timer, or the idle wait ends): no spinning,
+  // unless [service] busy_poll gives the core thread a CPU to spin on.
   const TimeNs before_wait_ns = clock_.now_ns();
+  const bool polling =
+      placement_.busy_poll() && ready_since_ns_.load(std::memory_order_relaxed) != 0;
   const DurationNs wait_ns =
-      live_venue_ ? kLiveIdleWaitNs
-                  : std::clamp<DurationNs>(core_.engine->next_due_time_ns() - before_wait_ns, 0,
-                                           kPaperIdleWaitNs);
+      polling       ? 0
+      : live_venue_ ? kLiveIdleWaitNs
+                    : std::clamp<DurationNs>(core_.engine->next_due_time_ns() - before_wait_ns, 0,
+                                             kPaperIdleWaitNs);
   const std::size_t count = queue_->wait_drain(batch_.data(), batch_.size(), wait_ns / 1000);
   for (std::size_t i = 0; i < count; ++i) {
     const InboundEvent& event = batch_[i];
@@ -670,6 +685,7 @@ void Daemon::check_ready(TimeNs now_ns) {
   }
   if (webhook_inbox_ && !start_webhook(error)) return cannot_start("webhook");
   ready_since_ns_.store(now_ns);
+  placement_.enter_core();  // everything is started: the core's CPU is the core's alone
   metrics_.start_to_ready_ns = now_ns - started_ns_;
   metrics_.feed_wait_ns = now_ns - feeds_started_ns_;
   log_info(
@@ -788,6 +804,8 @@ void Daemon::shut_down() {
 }
 
 std::string Daemon::reload() {
+  // A reload may start threads (a user data stream on a new key): not on the core's CPU.
+  const ThreadPlacement::IoScope io(placement_);
   notifier_.reloading();
   log_info("reloading the configuration from {}", options_.config_path);
   std::string text;

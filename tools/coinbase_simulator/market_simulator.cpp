@@ -13,6 +13,7 @@
 
 #include "adapters/coinbase/signer.h"
 #include "engine/core/calendar.h"
+#include "tools/coinbase_simulator/wall_clock.h"
 #include "tools/sim_http/loopback_http_server.h"
 
 namespace sigex {
@@ -41,15 +42,6 @@ std::string price_text(std::int64_t cents) {
 std::string size_text(std::int64_t units) {
   if (units == 0) return "0";
   return fmt::format("{}.{:08}", units / 100'000'000, units % 100'000'000);
-}
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-std::string rfc3339(std::int64_t ns) {
-  std::string text = format_utc_timestamp(ns);  // "...SS.mmmZ"
-  return text;
 }
 
 }  // namespace

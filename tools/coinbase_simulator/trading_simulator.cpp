@@ -13,6 +13,7 @@
 #include "adapters/coinbase/signer.h"
 #include "engine/core/calendar.h"
 #include "engine/core/decimal.h"
+#include "tools/coinbase_simulator/wall_clock.h"
 #include "tools/sim_http/loopback_http_server.h"
 
 namespace sigex {
@@ -42,17 +43,11 @@ namespace {
 constexpr int kScale = 8;  // every amount is held at 8 decimals here
 constexpr std::string_view kPrefix = "/api/v3/brokerage";
 
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 std::int64_t amount(std::string_view text) { return parse_decimal(text, kScale).value_or(-1); }
 std::string text(std::int64_t raw) { return format_decimal(raw, kScale); }
 std::int64_t times(std::int64_t a, std::int64_t b) {
   return mul_div(a, b, 100'000'000, Rounding::kUp).value_or(0);
 }
-std::string rfc3339(std::int64_t ns) { return format_utc_timestamp(ns); }
 
 SimReply json(int status, std::string body) { return SimReply{status, std::move(body), {}}; }
 

@@ -21,14 +21,12 @@ namespace {
 
 using namespace sigex::testing;
 
-constexpr const char* kKeyName = kCdpKeyName;
-constexpr const char* kEd25519Secret = kCdpEd25519Secret;
 constexpr const char* kEcPem = kCdpEcPem;
 
 std::unique_ptr<CoinbaseSigner> signer(const char* secret) {
   std::string error;
   auto made =
-      CoinbaseSigner::make(Secret(std::string(kKeyName)), Secret(std::string(secret)), error);
+      CoinbaseSigner::make(Secret(std::string(kCdpKeyName)), Secret(std::string(secret)), error);
   EXPECT_NE(made, nullptr) << error;
   return made;
 }
@@ -243,11 +241,11 @@ TEST_F(CoinbaseVenueTest, ACancelEndsARestingOrderAndTheKeysRotateWithoutARestar
   venue_->send(order("cb-rest-1", Side::kBuy, OrderType::kLimit, "20000.00", "0.01"));
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kAccepted) == 1; }));
   // New key deployed at the venue, loaded at a reload, the old one revoked.
-  auto next = signer(kEd25519Secret);
+  auto next = signer(kCdpEd25519Secret);
   simulator_->add_key(next->public_key_pem());
   std::string error;
   ASSERT_TRUE(venue_->rotate_keys(
-      VenueKeys{Secret(std::string(kKeyName)), Secret(std::string(kEd25519Secret))}, error))
+      VenueKeys{Secret(std::string(kCdpKeyName)), Secret(std::string(kCdpEd25519Secret))}, error))
       << error;
   // The operator's procedure: revoke the old key once no request under way still uses it.
   ASSERT_TRUE(collect_until([&] {

@@ -29,9 +29,6 @@ namespace {
 
 using namespace sigex::testing;
 
-constexpr const char* kKeyName = kCdpKeyName;
-constexpr const char* kEd25519Secret = kCdpEd25519Secret;
-
 Instrument btc_usd() {
   Instrument instrument;
   instrument.symbol = Symbol::from("BTC-USD");
@@ -82,8 +79,8 @@ class CoinbaseFeedTest : public ::testing::Test {
     config.key_name = SecretSource{"", "", "", "Coinbase API key name"};
     config.private_key = SecretSource{"", "", "", "Coinbase API private key"};
     if (with_key) {
-      config.key_name.file = write_key("key-name", kKeyName);
-      config.private_key.file = write_key("private-key", kEd25519Secret);
+      config.key_name.file = write_key("key-name", kCdpKeyName);
+      config.private_key.file = write_key("private-key", kCdpEd25519Secret);
     }
     feed_ = std::make_unique<CoinbaseMarketDataFeed>(config, instruments_, *queue_, clock_);
     engine_->set_market_data_control(feed_.get());
@@ -257,8 +254,8 @@ TEST_F(CoinbaseFeedTest, SilentHeartbeatsAndAnUnacknowledgedSubscribeReconnect) 
 
 TEST_F(CoinbaseFeedTest, EverySubscribeCarriesAFreshJwtTheVenueVerifies) {
   std::string error;
-  auto signer = CoinbaseSigner::make(Secret(std::string(kKeyName)),
-                                     Secret(std::string(kEd25519Secret)), error);
+  auto signer = CoinbaseSigner::make(Secret(std::string(kCdpKeyName)),
+                                     Secret(std::string(kCdpEd25519Secret)), error);
   ASSERT_NE(signer, nullptr) << error;
   start(/*with_key=*/true, {signer->public_key_pem()});
   ASSERT_TRUE(pump_until([&] { return synced() && simulator_->subscribes() >= 4; }));

@@ -132,7 +132,7 @@ namespace {
 
 using namespace sigex::testing;
 
-std::string fixture(const std::string& name) {
+std::string token_metrics_fixture(const std::string& name) {
   std::ifstream in(std::string(SIGEX_SOURCE_DIR) + "/tests/data/token_metrics/" + name);
   std::stringstream text;
   text << in.rdbuf();
@@ -141,7 +141,7 @@ std::string fixture(const std::string& name) {
 
 std::vector<InboundEvent> parse_fixture(TokenMetricsParser& parser, const std::string& name,
                                         TimeNs receive_ns) {
-  std::string body = fixture(name);
+  std::string body = token_metrics_fixture(name);
   const std::size_t size = body.size();
   body.append(simdjson::SIMDJSON_PADDING, '\0');
   std::vector<InboundEvent> out;
@@ -195,23 +195,23 @@ TEST(TokenMetricsFixtures, LegacyTraderGradesWithRealValues) {
 
 TEST(TokenMetricsFixtures, PageReaderChecksTheEnvelope) {
   TmPageReader dom;
-  const auto tokens = dom.read(fixture("tokens.json"), true);
+  const auto tokens = dom.read(token_metrics_fixture("tokens.json"), true);
   ASSERT_TRUE(tokens);
   EXPECT_TRUE(tokens->success);
   ASSERT_EQ(tokens->item_list.size(), 2u);
   EXPECT_EQ(tokens->item_list[1].token_id, 3306);
   // Items are kept byte for byte (numbers are not re-printed).
-  const std::string captured = fixture("trading_signals_captured.json");
+  const std::string captured = token_metrics_fixture("trading_signals_captured.json");
   const auto page = dom.read(captured, true);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->item_list.size(), 1u);
   const auto begin = captured.find("[{") + 1;
   EXPECT_EQ(page->item_list[0].json, captured.substr(begin, captured.rfind("}]") + 1 - begin));
-  const auto refused = dom.read(fixture("success_false.json"), false);
+  const auto refused = dom.read(token_metrics_fixture("success_false.json"), false);
   ASSERT_TRUE(refused);
   EXPECT_FALSE(refused->success);
   EXPECT_EQ(refused->message, "Invalid parameters");
-  const std::string body = fixture("hourly_trading_signals.json");
+  const std::string body = token_metrics_fixture("hourly_trading_signals.json");
   EXPECT_FALSE(dom.read(body.substr(0, body.size() / 2), false));  // truncated
   EXPECT_FALSE(dom.read(R"({"success":true,"data":{}})", false));  // data not an array
   EXPECT_FALSE(dom.read(R"({"success":"yes","data":[]})", false));

@@ -10,7 +10,7 @@ namespace {
 
 using namespace sigex::testing;
 
-constexpr TimeNs kStart = 1'700'000'000LL * kNsPerSecond;
+constexpr TimeNs kFlattenStart = 1'700'000'000LL * kNsPerSecond;
 
 class FlattenStrategyTest : public ::testing::Test {
  protected:
@@ -33,7 +33,7 @@ class FlattenStrategyTest : public ::testing::Test {
     flatten_->flatten(request);
   }
 
-  StrategyHarness harness_{kStart};
+  StrategyHarness harness_{kFlattenStart};
   BuyOnQuote* buyer_ = nullptr;
   FlattenStrategy* flatten_ = nullptr;
 };
@@ -87,7 +87,7 @@ class ShortOnQuote final : public Strategy {
 TEST(FlattenPerpetuals, BuysBackShortsWithReduceOnlyOrders) {
   InstrumentRegistry registry;
   registry.add(btcusdt_perpetual(5));
-  StrategyHarness harness(kStart, std::move(registry));
+  StrategyHarness harness(kFlattenStart, std::move(registry));
   RiskConfig risk;
   risk.max_quote_age_ns = kNsPerHour;
   harness.prepare(risk);

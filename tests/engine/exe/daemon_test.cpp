@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <map>
 #include <regex>
 #include <set>
 
@@ -17,6 +18,7 @@
 #include "adapters/nats/connection.h"
 #include "adapters/net/digest.h"
 #include "adapters/net/http_session.h"
+#include "adapters/service/thread_placement.h"
 #include "adapters/webhook/request.h"
 #include "engine/core/calendar.h"
 #include "engine/core/live_clock.h"
@@ -270,6 +272,71 @@ TEST(Daemon, WatchdogPingsStopWhenMarketDataGoesSilent) {
   EXPECT_TRUE(world.notify->wait_for("WATCHDOG=1", 30s)) << daemon->stderr_text();
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(20s), 0);
+}
+
+// The CPUs each thread of process `pid` may run on, by thread id (/proc/<pid>/task/*/status).
+std::map<pid_t, std::string> thread_cpus(pid_t pid) {
+  std::map<pid_t, std::string> cpus;
+  for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid))) {
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("Cpus_allowed_list:")) {
+        cpus[std::stoi(task.path().filename().string())] =
+            line.substr(line.find_first_not_of(" \t", line.find(':') + 1));
+      }
+    }
+  }
+  return cpus;
+}
+
+// [service] core_cpu and io_cpu: once the daemon is ready its core thread (the main thread)
+// runs alone on its CPU and every other thread (journal writer, feed, poller, listeners,
+// watchdog) on the I/O CPU, also after a reload; busy_poll keeps the loop answering; a CPU the
+// process may not use stops the start with the key named.
+TEST(Daemon, ThreadsRunWhereTheServiceSectionPlacesThem) {
+  const cpu_set_t allowed = current_thread_cpus();
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
+  DaemonSettings settings;
+  settings.token_metrics = true;  // its poller starts last, just before the core takes its CPU
+  settings.extra_service =
+      fmt::format("core_cpu = {}\nio_cpu = {}\nbusy_poll = true", cpus[0], cpus[1]);
+  DaemonWorld world(settings);
+  auto daemon = world.start();
+  ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
+  const auto expect_placed = [&](std::string_view when) {
+    const auto threads = thread_cpus(daemon->pid());
+    EXPECT_GE(threads.size(), 5U) << when;
+    for (const auto& [thread, cpu] : threads) {
+      EXPECT_EQ(cpu, std::to_string(thread == daemon->pid() ? cpus[0] : cpus[1]))
+          << when << ": thread " << thread;
+    }
+  };
+  expect_placed("ready");
+  EXPECT_NE(
+      daemon->stderr_text().find(fmt::format(
+          "threads: core thread on CPU {}, I/O threads on CPU {}, busy-polling", cpus[0], cpus[1])),
+      std::string::npos)
+      << daemon->stderr_text();
+  const CommandResult reload = world.ctl({"reload"});
+  EXPECT_EQ(reload.exit_code, 0) << reload.err;
+  expect_placed("after a reload");
+  EXPECT_EQ(world.ctl({"status"}).exit_code, 0);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(20s), 0);
+
+  // A CPU no process here may use.
+  DaemonSettings outside = settings;
+  outside.extra_service = "core_cpu = 1023";
+  DaemonWorld elsewhere(outside);
+  auto refused = elsewhere.start();
+  EXPECT_EQ(refused->wait_exit(30s), 1);
+  EXPECT_NE(refused->stderr_text().find("[service] core_cpu = 1023: this process may run on CPUs " +
+                                        cpu_list_text(allowed) + " only"),
+            std::string::npos)
+      << refused->stderr_text();
 }
 
 TEST(Daemon, ReloadAppliesAValidConfigurationAndKeepsTheRunningOneWhenInvalid) {
