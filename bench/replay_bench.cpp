@@ -1,6 +1,8 @@
 // Backtest replay throughput from raw recorded JSON (the bundled BTCUSDT+ETHUSDT capture):
 //  * BM_ReplayParseGzip: gzip + line split + merge + simdjson parse into records, one thread;
 //  * BM_ReplayParsePlain: the same from decompressed copies (parsing without zlib);
+//  * BM_ZcatFloor, BM_ZcatKlinesFloor: zlib alone inflating the same gzip files (what `zcat`
+//    does): the floor of every replay from gzip text, items counted as the replay's events;
 //  * BM_BacktestEndToEnd: the whole `sigex backtest` of config/backtest-tick.toml (replay
 //    thread + core thread + simulated venue + journal + report);
 //  * BM_ReplayKlines{Gzip,Plain,Binary}: a month of 1 m candles for 50 symbols (2.16 M
@@ -15,6 +17,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/frame_recorder.h"
@@ -73,6 +76,56 @@ void replay(benchmark::State& state, bool compressed) {
     for (const auto& input : inputs) std::filesystem::remove(input.path);
   }
 }
+
+// The decompression floor for the gzip replays, as `zcat` is: zlib inflating every file of
+// `paths` into a 64 KiB buffer, nothing else. Items are the events the replay makes of the
+// same files (`events`), so items/s sits next to the replay's figure.
+void zcat(benchmark::State& state, const std::vector<std::string>& paths, std::uint64_t events) {
+  std::vector<char> buffer(64 << 10);
+  std::uint64_t bytes = 0;
+  std::uint64_t items = 0;
+  for (auto _ : state) {
+    for (const auto& path : paths) {
+      gzFile file = gzopen(path.c_str(), "rb");
+      if (file == nullptr) std::abort();
+      gzbuffer(file, 64 << 10);
+      int read = 0;
+      while ((read = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+        bytes += static_cast<std::uint64_t>(read);
+      }
+      gzclose(file);
+    }
+    items += events;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(items));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+
+// The events the replay makes of `inputs` (one pass, before measuring).
+std::uint64_t replayed_events(const InstrumentRegistry& instruments,
+                              const std::vector<ReplayInput>& inputs) {
+  ReplaySource source(instruments, inputs, 0, INT64_MAX);
+  std::string error;
+  if (!source.open(error)) std::abort();
+  std::vector<InboundEvent> batch;
+  std::uint64_t events = 0;
+  while (source.next(batch)) events += batch.size();
+  return events;
+}
+
+void BM_ZcatFloor(benchmark::State& state) {
+  const AppConfig config = tick_config();
+  const InstrumentRegistry instruments = build_registry(config);
+  std::vector<ReplayInput> inputs;
+  std::vector<std::string> paths;
+  for (const auto& input : config.backtest.inputs) {
+    const Instrument* snapshot = instruments.find_by_symbol(input.snapshot_symbol);
+    inputs.push_back({input.path, snapshot ? snapshot->id : kNoInstrument});
+    paths.push_back(input.path);
+  }
+  zcat(state, paths, replayed_events(instruments, inputs));
+}
+BENCHMARK(BM_ZcatFloor)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_ReplayParseGzip(benchmark::State& state) { replay(state, true); }
 void BM_ReplayParsePlain(benchmark::State& state) { replay(state, false); }
@@ -193,6 +246,11 @@ void replay_klines(benchmark::State& state, const std::vector<std::string>& path
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
 }
+
+void BM_ZcatKlinesFloor(benchmark::State& state) {
+  zcat(state, kline_corpus().gzip, kline_corpus().events);
+}
+BENCHMARK(BM_ZcatKlinesFloor)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_ReplayKlinesGzip(benchmark::State& state) { replay_klines(state, kline_corpus().gzip); }
 void BM_ReplayKlinesPlain(benchmark::State& state) { replay_klines(state, kline_corpus().plain); }

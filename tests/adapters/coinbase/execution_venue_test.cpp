@@ -21,9 +21,7 @@ namespace {
 
 using namespace sigex::testing;
 
-constexpr const char* kEcPem = kCdpEcPem;
-
-std::unique_ptr<CoinbaseSigner> signer(const char* secret) {
+std::unique_ptr<CoinbaseSigner> venue_signer(const char* secret) {
   std::string error;
   auto made =
       CoinbaseSigner::make(Secret(std::string(kCdpKeyName)), Secret(std::string(secret)), error);
@@ -31,7 +29,7 @@ std::unique_ptr<CoinbaseSigner> signer(const char* secret) {
   return made;
 }
 
-Instrument btc_usd() {
+Instrument traded_btc_usd() {
   Instrument instrument;
   instrument.symbol = Symbol::from("BTC-USD");
   instrument.base_asset = AssetCode::from("BTC");
@@ -49,12 +47,12 @@ class CoinbaseVenueTest : public ::testing::Test {
  protected:
   void start(int create_retries = 3, DurationNs poll_interval_ns = 20 * kNsPerMs) {
     CoinbaseTradingSimulatorOptions options;
-    options.public_keys = {signer(kEcPem)->public_key_pem()};
+    options.public_keys = {venue_signer(kCdpEcPem)->public_key_pem()};
     options.lag_ms = 400;
     simulator_ = std::make_unique<CoinbaseTradingSimulator>(options);
     std::string error;
     ASSERT_TRUE(simulator_->start(error)) << error;
-    instruments_.add(btc_usd());
+    instruments_.add(traded_btc_usd());
     CoinbaseExecutionConfig config;
     config.rest_url = simulator_->url();
     config.create_retries = create_retries;
@@ -64,8 +62,8 @@ class CoinbaseVenueTest : public ::testing::Test {
     config.user_ws_url = "ws://127.0.0.1:" + std::to_string(simulator_->port());
     config.timeouts = HttpTimeouts{kNsPerSecond, kNsPerSecond, 2 * kNsPerSecond};
     auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-    venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, signer(kEcPem), clock_,
-                                                      std::move(tls), durability_);
+    venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, venue_signer(kCdpEcPem),
+                                                      clock_, std::move(tls), durability_);
     ASSERT_TRUE(venue_->start(error)) << error;
   }
   void TearDown() override {
@@ -241,7 +239,7 @@ TEST_F(CoinbaseVenueTest, ACancelEndsARestingOrderAndTheKeysRotateWithoutARestar
   venue_->send(order("cb-rest-1", Side::kBuy, OrderType::kLimit, "20000.00", "0.01"));
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kAccepted) == 1; }));
   // New key deployed at the venue, loaded at a reload, the old one revoked.
-  auto next = signer(kCdpEd25519Secret);
+  auto next = venue_signer(kCdpEd25519Secret);
   simulator_->add_key(next->public_key_pem());
   std::string error;
   ASSERT_TRUE(venue_->rotate_keys(
@@ -252,7 +250,7 @@ TEST_F(CoinbaseVenueTest, ACancelEndsARestingOrderAndTheKeysRotateWithoutARestar
     return venue_->keys_retiring() == 0 &&
            simulator_->user_streams_with_key(next->public_key_pem()) == 1;
   }));  // the user channel subscribed again with the new key
-  simulator_->revoke_key(signer(kEcPem)->public_key_pem());
+  simulator_->revoke_key(venue_signer(kCdpEcPem)->public_key_pem());
   venue_->send(about(OrderCommandKind::kCancel, "cb-rest-1"));
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kCanceled) == 1; }));
   EXPECT_EQ(simulator_->unauthorized(), 0u);
@@ -275,8 +273,8 @@ TEST_F(CoinbaseVenueTest, AFillAlreadyInTheBalancesReadAtStartUpIsNotCountedTwic
   config.user_ws_url.clear();
   config.poll_interval_ns = 20 * kNsPerMs;
   auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-  venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, signer(kEcPem), clock_,
-                                                    std::move(tls), durability_);
+  venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, venue_signer(kCdpEcPem),
+                                                    clock_, std::move(tls), durability_);
   ASSERT_TRUE(venue_->start(error)) << error;
   EXPECT_EQ(venue_->start_holdings()[0].held.raw, 300'000);
   events_.clear();
@@ -305,8 +303,8 @@ TEST_F(CoinbaseVenueTest, AtStartUpBalancesAndOpenOrdersAreReadAndReported) {
   config.rest_url = simulator_->url();
   config.user_ws_url.clear();  // polling only
   auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-  CoinbaseExecutionVenue again(instruments_, config, signer(kEcPem), clock_, std::move(tls),
-                               durability_);
+  CoinbaseExecutionVenue again(instruments_, config, venue_signer(kCdpEcPem), clock_,
+                               std::move(tls), durability_);
   ASSERT_TRUE(again.start(error)) << error;
   ASSERT_EQ(again.start_holdings().size(), 1u);
   EXPECT_EQ(again.start_holdings()[0].held.raw, 300'000);
