@@ -64,7 +64,7 @@ bool BinanceRestClient::valid(std::string& error) const {
 }
 
 std::int64_t BinanceRestClient::timestamp_ms() const {
-  return clock_guard_.server_now_ns(clock_.now_ns()) / kNsPerMs;
+  return clock_guard_.request_timestamp_ns(clock_.now_ns()) / kNsPerMs;
 }
 
 HttpResponse BinanceRestClient::send(HttpSession::Method method, const std::string& path,

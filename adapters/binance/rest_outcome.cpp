@@ -167,6 +167,7 @@ TimeNs RateLimitTracker::next_window_ns(TimeNs now_ns) const {
 
 void ClockSkewGuard::observe(TimeNs sent_ns, TimeNs server_time_ns, TimeNs received_ns) {
   offset_ns_ = server_time_ns - (sent_ns + (received_ns - sent_ns) / 2);
+  behind_offset_ns_ = server_time_ns - received_ns;
   sampled_at_ns_ = received_ns;
   have_sample_ = true;
 }

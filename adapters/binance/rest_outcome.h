@@ -102,6 +102,12 @@ class RateLimitTracker {
 // Local clock against the server's, from GET /api/v3/time samples: offset = server time minus
 // the midpoint of the request's send and receive times. Orders are allowed only while a
 // recent sample shows |offset| within the limit.
+//
+// Request timestamps do not use the midpoint: Binance refuses a timestamp more than 1 s ahead
+// of its clock (-1021) but accepts one up to recvWindow behind, and the midpoint is off by up
+// to half the round trip either way (a 3 s round trip on a loaded host put orders 1.5 s in
+// the future). They use the server's time when its answer arrived, which the server's clock
+// had already reached: never ahead of it, at most one round trip behind.
 class ClockSkewGuard {
  public:
   ClockSkewGuard(DurationNs max_skew_ns, DurationNs max_sample_age_ns)
@@ -112,9 +118,13 @@ class ClockSkewGuard {
   void invalidate() { have_sample_ = false; }
   bool orders_allowed(TimeNs now_ns) const;
   DurationNs offset_ns() const { return offset_ns_.load(std::memory_order_relaxed); }
-  // Timestamp to send: our clock corrected by the measured offset.
-  // Any thread (the user data stream signs its subscription with it).
+  // The server's time now, best estimate (the midpoint offset).
   TimeNs server_now_ns(TimeNs local_now_ns) const { return local_now_ns + offset_ns(); }
+  // Timestamp to send: our clock corrected by the sample's lower bound (above), never ahead of
+  // the server's clock. Any thread (the user data stream signs its subscription with it).
+  TimeNs request_timestamp_ns(TimeNs local_now_ns) const {
+    return local_now_ns + behind_offset_ns_.load(std::memory_order_relaxed);
+  }
   std::string status(TimeNs now_ns) const;  // why orders are (not) allowed
 
  private:
@@ -122,6 +132,7 @@ class ClockSkewGuard {
   DurationNs max_sample_age_ns_;
   bool have_sample_ = false;
   std::atomic<DurationNs> offset_ns_{0};
+  std::atomic<DurationNs> behind_offset_ns_{0};  // server time minus the answer's arrival
   TimeNs sampled_at_ns_ = 0;
 };
 

@@ -119,6 +119,9 @@ TEST(ClockSkewGuard, AllowsOrdersOnlyWithAFreshSmallOffset) {
   EXPECT_EQ(guard.offset_ns(), 50 * kNsPerMs);
   EXPECT_TRUE(guard.orders_allowed(now + kNsPerSecond));
   EXPECT_EQ(guard.server_now_ns(now), now + 50 * kNsPerMs);
+  // Requests are dated with the server's time when the answer arrived: 50 ms ahead minus the
+  // 100 ms the answer may have travelled, never ahead of the server's clock.
+  EXPECT_EQ(guard.request_timestamp_ns(now), now - 50 * kNsPerMs);
   EXPECT_FALSE(guard.orders_allowed(now + 61 * kNsPerSecond));  // sample too old
   guard.observe(now, now + 2 * kNsPerSecond, now);              // 2 s off
   EXPECT_FALSE(guard.orders_allowed(now));
@@ -126,6 +129,26 @@ TEST(ClockSkewGuard, AllowsOrdersOnlyWithAFreshSmallOffset) {
   guard.observe(now, now, now);
   guard.invalidate();  // -1021
   EXPECT_FALSE(guard.orders_allowed(now));
+}
+
+// A slow sample (3 s round trip, as on a loaded host) whatever leg was slow: a request dated
+// with it is never ahead of the server (Binance allows 1 s) and at most the round trip behind
+// (it allows recvWindow, 5 s by default). The midpoint would be 1.5 s off one way or the other.
+TEST(ClockSkewGuard, ASlowSampleNeverDatesARequestAheadOfTheServer) {
+  const TimeNs now = 1'700'000'000 * kNsPerSecond;
+  const DurationNs round_trip = 3 * kNsPerSecond;
+  for (const DurationNs server_read_after : {DurationNs{0}, round_trip / 2, round_trip}) {
+    for (const DurationNs true_offset : {-400 * kNsPerMs, DurationNs{0}, 300 * kNsPerMs}) {
+      ClockSkewGuard guard(500 * kNsPerMs, 60 * kNsPerSecond);
+      guard.observe(now, now + server_read_after + true_offset, now + round_trip);
+      const TimeNs later = now + round_trip + 10 * kNsPerSecond;
+      const TimeNs server_clock = later + true_offset;
+      EXPECT_LE(guard.request_timestamp_ns(later), server_clock)
+          << server_read_after << " " << true_offset;
+      EXPECT_GE(guard.request_timestamp_ns(later), server_clock - round_trip)
+          << server_read_after << " " << true_offset;
+    }
+  }
 }
 
 }  // namespace
