@@ -13,8 +13,8 @@
 #                       process (CTest label `threads`; suppressions: tools/tsan.supp);
 #   3. build-fuzz/      the wire-frame, Token Metrics, archive and webhook fuzzers (libFuzzer +
 #                       ASan + UBSan) for a bounded time.
-# Both sanitizer presets compile each target's sources in batches (CMAKE_UNITY_BUILD), which
-# halves their build. Each stage prints how long it took. Exits non-zero on the first failure. The -O2 build of
+# The AddressSanitizer preset compiles each target's sources in batches (CMAKE_UNITY_BUILD),
+# which halves its build. Each stage prints how long it took. Exits non-zero on the first failure. The -O2 build of
 # the same tests is the `werror` preset (`cmake --preset werror && cmake --build --preset
 # werror && ctest --preset werror`), the fast one to run while developing.
 set -eu
