@@ -45,10 +45,12 @@ Instrument traded_btc_usd() {
 
 class CoinbaseVenueTest : public ::testing::Test {
  protected:
-  void start(int create_retries = 3, DurationNs poll_interval_ns = 20 * kNsPerMs) {
+  // `lag_ms`: how long a lagged list hides an order (kLagLookups, kLagFills).
+  void start(int create_retries = 3, DurationNs poll_interval_ns = 20 * kNsPerMs,
+             std::int64_t lag_ms = 400) {
     CoinbaseTradingSimulatorOptions options;
     options.public_keys = {venue_signer(kCdpEcPem)->public_key_pem()};
-    options.lag_ms = 400;
+    options.lag_ms = lag_ms;
     simulator_ = std::make_unique<CoinbaseTradingSimulator>(options);
     std::string error;
     ASSERT_TRUE(simulator_->start(error)) << error;
@@ -175,7 +177,9 @@ TEST_F(CoinbaseVenueTest, AServerErrorAfterTheCreateAndALostRequestBeforeItEachM
 }
 
 TEST_F(CoinbaseVenueTest, AnOutcomeStillUnknownIsLookedUpAndALaggingListIsNotTakenForAbsence) {
-  start(/*create_retries=*/0);
+  // The list lags for 3 s: long enough that the lookup meets the lag even on a loaded
+  // sanitizer run (400 ms was not).
+  start(/*create_retries=*/0, 20 * kNsPerMs, /*lag_ms=*/3000);
   simulator_->inject(CoinbaseTradeFault::kLagLookups);
   simulator_->inject(CoinbaseTradeFault::kLoseAnswerAfterCreate);
   venue_->send(order("cb-unknown-1", Side::kBuy, OrderType::kMarket, "0", "0.001"));
