@@ -1,9 +1,5 @@
 #include "adapters/binance/order_body.h"
 
-#include <charconv>
-
-#include "engine/core/decimal.h"
-
 namespace sigex {
 namespace {
 
@@ -16,17 +12,6 @@ std::string_view time_in_force_text(TimeInForce time_in_force) {
 }
 
 std::string_view response_type(BinanceMarket market) { return is_usdm(market) ? "RESULT" : "FULL"; }
-
-void append_decimal(std::string& body, std::int64_t raw, int scale) {
-  char text[kMaxDecimalText];
-  body.append(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed));
-}
-
-void append_integer(std::string& body, std::int64_t value) {
-  char text[24];
-  body.append(text,
-              static_cast<std::size_t>(std::to_chars(text, text + sizeof text, value).ptr - text));
-}
 
 }  // namespace
 

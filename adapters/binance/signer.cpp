@@ -165,18 +165,25 @@ void append_param(std::string& out, std::string_view name, std::string_view valu
   append_percent_encoded(out, value);
 }
 
-void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale) {
+void append_decimal(std::string& out, std::int64_t raw, int scale) {
   char text[kMaxDecimalText];
-  append_param(out, name,
-               std::string_view(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed)));
+  out.append(text, write_decimal(raw, scale, text, DecimalZeros::kTrimmed));
+}
+
+void append_integer(std::string& out, std::int64_t value) {
+  char text[24];
+  out.append(text,
+             static_cast<std::size_t>(std::to_chars(text, text + sizeof text, value).ptr - text));
+}
+
+void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale) {
+  append_param(out, name, "");
+  append_decimal(out, raw, scale);
 }
 
 void append_integer_param(std::string& out, std::string_view name, std::int64_t value) {
-  char text[24];
-  append_param(
-      out, name,
-      std::string_view(text, static_cast<std::size_t>(
-                                 std::to_chars(text, text + sizeof text, value).ptr - text)));
+  append_param(out, name, "");
+  append_integer(out, value);
 }
 
 void append_order_shape(std::string& body, const OrderCommand& command,

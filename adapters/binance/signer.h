@@ -53,6 +53,11 @@ void append_percent_encoded(std::string& out, std::string_view text);
 // percent-encoded (RFC 3986: everything but A-Z a-z 0-9 - _ . ~).
 void append_param(std::string& out, std::string_view name, std::string_view value);
 
+// Fixed point as Binance wants it (no exponent, trailing zeros trimmed), and an integer,
+// appended as digits (they never need percent-encoding), without allocating.
+void append_decimal(std::string& out, std::int64_t raw, int scale);
+void append_integer(std::string& out, std::int64_t value);
+
 // `name=value` for fixed point as Binance wants it (no exponent, trailing zeros trimmed), and
 // for an integer; appended as append_param() does, without allocating.
 void append_decimal_param(std::string& out, std::string_view name, std::int64_t raw, int scale);
