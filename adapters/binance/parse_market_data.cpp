@@ -1,9 +1,9 @@
 #include "adapters/binance/parse_market_data.h"
 
-#include <cctype>
 #include <cstring>
 #include <optional>
 
+#include "adapters/binance/book_ticker_shape.h"
 #include "engine/core/decimal.h"
 
 namespace sigex {
@@ -46,18 +46,34 @@ StreamKind kind_from_event_type(std::string_view type) {
   return StreamKind::kUnknown;
 }
 
-// Reads a JSON string that has no escapes (decimals, symbols, stream names) in place instead of
-// unescaping it into simdjson's buffer. The closing quote is searched within SIMDJSON_PADDING
-// bytes, which are readable past the end of every frame; longer strings are refused.
+// Binance's stream names carry symbols in lower case ("btcusdt@bookTicker"); no locale.
+char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// The text of a JSON string field as it stands in the frame, without its quotes and without
+// unescaping it into simdjson's buffer: simdjson's structural index already knows where the
+// token ends, so nothing is scanned. Escapes are left in; see plain_string.
+bool string_token(simdjson::simdjson_result<simdjson::ondemand::value> field,
+                  std::string_view& text) {
+  simdjson::ondemand::value value;
+  if (field.get(value)) return false;
+  std::string_view token = value.raw_json_token();  // the string, then spaces up to what follows
+  simdjson::ondemand::raw_json_string raw;
+  if (value.get_raw_json_string().get(raw)) return false;  // not a string
+  while (!token.empty() && token.back() != '"') token.remove_suffix(1);
+  if (token.size() < 2) return false;
+  text = token.substr(1, token.size() - 2);
+  return true;
+}
+
+// A string with no escapes (symbols, stream names) read in place; one with an escape is
+// refused. Decimals skip the escape check: the decimal parser refuses a backslash anyway.
 bool plain_string(simdjson::simdjson_result<simdjson::ondemand::value> field,
                   std::string_view& text) {
-  simdjson::ondemand::raw_json_string raw;
-  if (field.get_raw_json_string().get(raw)) return false;
-  const void* quote = std::memchr(raw.raw(), '"', simdjson::SIMDJSON_PADDING);
-  if (quote == nullptr) return false;
-  text = std::string_view(raw.raw(),
-                          static_cast<std::size_t>(static_cast<const char*>(quote) - raw.raw()));
-  return text.find('\\') == std::string_view::npos;
+  if (!string_token(field, text)) return false;
+  for (const char c : text) {
+    if (c == '\\') return false;
+  }
+  return true;
 }
 
 // Reads fields of one object in document order. After the first failure every further read
@@ -72,13 +88,20 @@ class FieldReader {
   explicit FieldReader(object& payload) : payload_(payload) {}
 
   std::int64_t decimal(std::string_view key, int scale) {
+    const std::string_view text = decimal_text(key);
     if (error_) return 0;
-    std::string_view text;
-    if (!plain_string(payload_.find_field(key), text)) {
-      return failed({Errc::kMissingField, "missing decimal field"});
-    }
     const auto value = parse_decimal(text, scale);
     return value ? *value : failed(value.error());
+  }
+
+  // A decimal field's text, converted by the caller.
+  std::string_view decimal_text(std::string_view key) {
+    std::string_view text;
+    if (error_) return text;
+    if (!string_token(payload_.find_field(key), text)) {
+      failed({Errc::kMissingField, "missing decimal field"});
+    }
+    return text;
   }
 
   std::uint64_t integer(std::string_view key) {
@@ -145,6 +168,27 @@ Result<std::size_t> parse_levels(array levels, const Instrument& instrument, Sid
     ++count;
   }
   return count;
+}
+
+// One bookTicker's record from its fields' text: the conversion the shape scanner and the
+// simdjson path share.
+Result<BestBidOffer> book_ticker_record(const BookTickerText& text, const Instrument& instrument,
+                                        TimeNs receive_time_ns) {
+  const auto bid_price = parse_decimal(text.bid_price, instrument.price_scale);
+  if (!bid_price) return tl::unexpected(bid_price.error());
+  const auto bid_quantity = parse_decimal(text.bid_quantity, instrument.quantity_scale);
+  if (!bid_quantity) return tl::unexpected(bid_quantity.error());
+  const auto ask_price = parse_decimal(text.ask_price, instrument.price_scale);
+  if (!ask_price) return tl::unexpected(ask_price.error());
+  const auto ask_quantity = parse_decimal(text.ask_quantity, instrument.quantity_scale);
+  if (!ask_quantity) return tl::unexpected(ask_quantity.error());
+  if (*bid_price < 0 || *ask_price < 0 || *bid_quantity < 0 || *ask_quantity < 0) {
+    return fail(Errc::kOutOfRange, "negative price or quantity");
+  }
+  return BestBidOffer{instrument.id,           0,
+                      receive_time_ns,         Price{*bid_price},
+                      Quantity{*bid_quantity}, Price{*ask_price},
+                      Quantity{*ask_quantity}, text.update_id};
 }
 
 // Marks the first and last record of one depth message; a message without levels becomes a
@@ -217,7 +261,7 @@ InstrumentId BinanceParser::resolve(std::string_view symbol) {
       cached_symbol_.size() == symbol.size()) {
     bool same = true;
     for (std::size_t i = 0; i < symbol.size() && same; ++i) {
-      same = std::toupper(static_cast<unsigned char>(symbol[i])) == cached_symbol_[i];
+      same = ascii_upper(symbol[i]) == cached_symbol_[i];
     }
     if (same) return cached_id_;
   }
@@ -270,6 +314,21 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
                                          InstrumentId snapshot_instrument,
                                          std::vector<InboundEvent>& out, BinanceMarket market) {
   market_ = market;
+  if (shape_scan_ == ShapeScan::kOn && market == BinanceMarket::kSpot) {
+    // The busiest stream in its exact layout. What the scan or the conversion refuses is
+    // parsed again below, so that every error is the simdjson path's.
+    if (const auto text = scan_book_ticker(frame)) {
+      if (const InstrumentId id = resolve(text->symbol); id != kNoInstrument) {
+        if (const auto quote = book_ticker_record(*text, instruments_.get(id), receive_time_ns)) {
+          InboundEvent event{};
+          event.kind = MarketEventKind::kBestBidOffer;
+          event.best_bid_offer = *quote;
+          out.push_back(event);
+          return std::size_t{1};
+        }
+      }
+    }
+  }
   const std::size_t original_size = out.size();
   auto rollback = [&](Error error) -> Result<std::size_t> {
     out.resize(original_size);
@@ -340,30 +399,25 @@ Result<std::size_t> BinanceParser::parse(std::string_view frame, TimeNs receive_
   FieldReader fields(payload);
   switch (kind) {
     case StreamKind::kBookTicker: {
-      const std::uint64_t update_id = fields.integer("u");
+      BookTickerText text;
+      text.update_id = fields.integer("u");
       if (fields.error()) return tl::unexpected(*fields.error());
       const auto found = instrument_field(payload);
       if (!found) return tl::unexpected(found.error());
-      const Instrument& instrument = **found;
-      event.kind = MarketEventKind::kBestBidOffer;
-      event.best_bid_offer = BestBidOffer{instrument.id,
-                                          0,
-                                          receive_time_ns,
-                                          Price{fields.decimal("b", instrument.price_scale)},
-                                          Quantity{fields.decimal("B", instrument.quantity_scale)},
-                                          Price{fields.decimal("a", instrument.price_scale)},
-                                          Quantity{fields.decimal("A", instrument.quantity_scale)},
-                                          update_id};
+      text.bid_price = fields.decimal_text("b");
+      text.bid_quantity = fields.decimal_text("B");
+      text.ask_price = fields.decimal_text("a");
+      text.ask_quantity = fields.decimal_text("A");
+      if (fields.error()) return tl::unexpected(*fields.error());
+      auto quote = book_ticker_record(text, **found, receive_time_ns);
+      if (!quote) return tl::unexpected(quote.error());
       if (market == BinanceMarket::kUsdm) {  // USD-M adds the transaction and event times
         fields.integer("T");
-        event.best_bid_offer.venue_time_ns = fields.time_ms("E");
+        quote->venue_time_ns = fields.time_ms("E");
+        if (fields.error()) return tl::unexpected(*fields.error());
       }
-      if (fields.error()) return tl::unexpected(*fields.error());
-      const BestBidOffer& quote = event.best_bid_offer;
-      if (quote.bid_price.raw < 0 || quote.ask_price.raw < 0 || quote.bid_quantity.raw < 0 ||
-          quote.ask_quantity.raw < 0) {
-        return fail(Errc::kOutOfRange, "negative price or quantity");
-      }
+      event.kind = MarketEventKind::kBestBidOffer;
+      event.best_bid_offer = *quote;
       out.push_back(event);
       return std::size_t{1};
     }

@@ -31,7 +31,14 @@ namespace sigex {
 
 class BinanceParser {
  public:
-  explicit BinanceParser(const InstrumentRegistry& instruments) : instruments_(instruments) {}
+  // kOn: a spot bookTicker frame in Binance's exact byte layout is read by a scanner of that
+  // layout (book_ticker_shape.h) before any JSON parsing; every other frame goes to simdjson.
+  // kOff: every frame goes to simdjson, the reference the scanner is tested and fuzzed against.
+  enum class ShapeScan : std::uint8_t { kOn, kOff };
+
+  explicit BinanceParser(const InstrumentRegistry& instruments,
+                         ShapeScan shape_scan = ShapeScan::kOn)
+      : instruments_(instruments), shape_scan_(shape_scan) {}
 
   // Appends the frame's records to `out`. `snapshot_instrument` names the instrument of a REST
   // depth snapshot (kNoInstrument if none is expected). Errors leave `out` as it was. Spot
@@ -57,6 +64,7 @@ class BinanceParser {
   Result<const Instrument*> instrument_field(simdjson::ondemand::object& payload);
 
   const InstrumentRegistry& instruments_;
+  ShapeScan shape_scan_;
   simdjson::ondemand::parser parser_;
   InstrumentId cached_id_ = kNoInstrument;
   std::string_view cached_symbol_;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -41,18 +42,34 @@ struct Header {
 };
 static_assert(sizeof(Header) == kHeaderSize);
 
-enum class StoredKind : std::uint8_t { kBar = 1, kTrade, kBestBidOffer, kMarkPrice, kFundingRate };
+// kLineWithoutRecords (version 2) stands for a line that holds no market record (a websocket
+// control answer), so that a replay counts the lines the text file had.
+enum class StoredKind : std::uint8_t {
+  kBar = 1,
+  kTrade,
+  kBestBidOffer,
+  kMarkPrice,
+  kFundingRate,
+  kDepthLevel,
+  kLineWithoutRecords,
+};
+
+// Version 2's line marker: the first record of each text line carries it (a depth message is
+// one line of many records). Version 1 files have one record per line and no marker.
+constexpr std::uint8_t kFirstOfLine = 1;
 
 struct StoredRecord {
   std::int64_t receive_time_ns;
   std::int64_t venue_time_ns;
   StoredKind kind;
-  std::uint8_t flags;  // Bar: closed; Trade: aggressor
+  std::uint8_t flags;  // Bar: closed; Trade: aggressor; DepthLevel: side
   std::uint16_t symbol;
-  std::uint32_t reserved;
-  std::array<std::int64_t, 5> value;  // at 8 decimals
-  std::int64_t a;                     // open time, trade id, update id, next funding time
-  std::int64_t b;                     // close time
+  std::uint8_t depth_flags;  // DepthLevel::Flags (version 2)
+  std::uint8_t line;         // kFirstOfLine (version 2)
+  std::uint16_t reserved;
+  std::array<std::int64_t, 5> value;  // at 8 decimals; a depth level's previous update id
+  std::int64_t a;  // open time, trade id, update id, next funding time, first update id
+  std::int64_t b;  // close time, last update id
 };
 static_assert(sizeof(StoredRecord) == 80 && std::is_trivially_copyable_v<StoredRecord>);
 
@@ -66,8 +83,18 @@ std::uint64_t checksum(const unsigned char* data, std::uint64_t bytes) {
   return hash;
 }
 
-// The symbol a frame names: "s" in a stream payload, "symbol" in a funding-rate row.
+// The symbol a frame names: "s" in a stream payload, "symbol" in a funding-rate row, the
+// request's symbol in a recorded REST depth snapshot.
 std::string frame_symbol(std::string_view frame) {
+  if (frame.starts_with("{\"rest\":\"")) {
+    const auto at = frame.find("symbol=");
+    if (at == std::string_view::npos) return {};
+    const auto start = at + 7;
+    const auto end = frame.find_first_of("&\"", start);
+    if (end != std::string_view::npos && end - start <= 20)
+      return std::string(frame.substr(start, end - start));
+    return {};
+  }
   for (std::string_view key : {std::string_view("\"s\":\""), std::string_view("\"symbol\":\"")}) {
     const auto at = frame.find(key);
     if (at == std::string_view::npos) continue;
@@ -133,6 +160,19 @@ StoredRecord store(const InboundEvent& event, bool& ok) {
       record.value = {funding.rate.raw, funding.mark_price.raw, 0, 0, 0};
       break;
     }
+    case MarketEventKind::kDepthLevel: {
+      const DepthLevel& level = event.depth;
+      record.kind = StoredKind::kDepthLevel;
+      record.symbol = static_cast<std::uint16_t>(level.instrument);
+      record.venue_time_ns = level.venue_time_ns;
+      record.flags = static_cast<std::uint8_t>(level.side);
+      record.depth_flags = level.flags;
+      record.value = {level.price.raw, level.quantity.raw,
+                      static_cast<std::int64_t>(level.previous_update_id), 0, 0};
+      record.a = static_cast<std::int64_t>(level.first_update_id);
+      record.b = static_cast<std::int64_t>(level.last_update_id);
+      break;
+    }
     default:
       ok = false;
   }
@@ -185,21 +225,30 @@ bool is_binary_records_path(std::string_view path) {
 }
 
 bool write_binary_records(const std::string& path, BinanceMarket market,
-                          const std::vector<ImportedLine>& lines, std::string& error) {
+                          const std::vector<ImportedLine>& lines, std::string& error,
+                          std::string_view snapshot_symbol) {
   // Every symbol the frames name, as an instrument at 8 decimals: the parser then reads the
   // venue's values unchanged.
   InstrumentRegistry instruments;
   std::map<std::string, std::uint16_t> symbols;
-  for (const ImportedLine& line : lines) {
-    const std::string symbol = frame_symbol(line.frame);
-    if (symbol.empty() || symbols.contains(symbol)) continue;
-    if (symbols.size() >= 65535) return (error = "more than 65535 symbols in one file", false);
+  const auto add_symbol = [&](const std::string& symbol) {
+    if (symbol.empty() || symbols.contains(symbol)) return true;
+    if (symbols.size() >= 65535) return false;
     Instrument instrument;
     instrument.symbol = Symbol::from(symbol);
     instrument.kind =
         market == BinanceMarket::kUsdm ? InstrumentKind::kPerpetual : InstrumentKind::kSpot;
     symbols.emplace(symbol, static_cast<std::uint16_t>(instruments.add(instrument)));
+    return true;
+  };
+  if (!add_symbol(std::string(snapshot_symbol)))
+    return (error = "more than 65535 symbols in one file", false);
+  for (const ImportedLine& line : lines) {
+    if (!add_symbol(frame_symbol(line.frame)))
+      return (error = "more than 65535 symbols in one file", false);
   }
+  const InstrumentId snapshot_instrument =
+      snapshot_symbol.empty() ? kNoInstrument : symbols.at(std::string(snapshot_symbol));
   BinanceParser parser(instruments);
   std::vector<StoredRecord> records;
   records.reserve(lines.size());
@@ -207,28 +256,38 @@ bool write_binary_records(const std::string& path, BinanceMarket market,
   std::string padded;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const ImportedLine& line = lines[i];
-    padded.assign(line.frame);
-    padded.append(simdjson::SIMDJSON_PADDING, ' ');
+    const std::size_t first = records.size();
     events.clear();
-    const auto parsed = parser.parse(std::string_view(padded.data(), line.frame.size()),
-                                     line.receive_time_ns, kNoInstrument, events, market);
-    if (!parsed) {
-      error = fmt::format("record {}: {}: {}", i + 1, to_string(parsed.error().code),
-                          parsed.error().what);
-      return false;
+    if (!line.frame.starts_with("{\"result\"")) {  // a control answer holds no record
+      padded.assign(line.frame);
+      padded.append(simdjson::SIMDJSON_PADDING, ' ');
+      const auto parsed = parser.parse(std::string_view(padded.data(), line.frame.size()),
+                                       line.receive_time_ns, snapshot_instrument, events, market);
+      if (!parsed) {
+        error = fmt::format("record {}: {}: {}", i + 1, to_string(parsed.error().code),
+                            parsed.error().what);
+        return false;
+      }
     }
     for (const InboundEvent& event : events) {
       bool ok = false;
       const StoredRecord record = store(event, ok);
       if (!ok) {
         error = fmt::format(
-            "record {}: the binary format holds klines, trades, best bid/offer, mark prices and "
-            "funding rates; keep depth and Token Metrics rows in text files",
+            "record {}: the binary format holds klines, trades, best bid/offer, depth, mark "
+            "prices and funding rates; keep Token Metrics rows in text files",
             i + 1);
         return false;
       }
       records.push_back(record);
     }
+    if (records.size() == first) {
+      StoredRecord empty{};
+      empty.receive_time_ns = line.receive_time_ns;
+      empty.kind = StoredKind::kLineWithoutRecords;
+      records.push_back(empty);
+    }
+    records[first].line = kFirstOfLine;
   }
   Header header{};
   header.magic = kMagic;
@@ -295,12 +354,14 @@ bool BinaryRecordsReader::open() {
     error_ = path_ + ": not a .sigexbin file (no SIGEXBIN header)";
     return false;
   }
-  if (header.version != kBinaryRecordsVersion || header.header_size != kHeaderSize ||
-      header.record_size != sizeof(StoredRecord)) {
-    error_ = fmt::format("{}: .sigexbin version {} (record size {}); this sigex reads version {}",
-                         path_, header.version, header.record_size, kBinaryRecordsVersion);
+  if (header.version < 1 || header.version > kBinaryRecordsVersion ||
+      header.header_size != kHeaderSize || header.record_size != sizeof(StoredRecord)) {
+    error_ =
+        fmt::format("{}: .sigexbin version {} (record size {}); this sigex reads versions 1 to {}",
+                    path_, header.version, header.record_size, kBinaryRecordsVersion);
     return false;
   }
+  version_ = header.version;
   const std::uint64_t expected = kHeaderSize + std::uint64_t{header.symbol_count} * kSymbolSize +
                                  header.record_count * sizeof(StoredRecord) + kTrailerSize;
   if (size_ != expected) {
@@ -344,12 +405,26 @@ TimeNs BinaryRecordsReader::next_time() const {
   return time;
 }
 
+bool BinaryRecordsReader::next_starts_line() const {
+  if (version_ == 1) return true;
+  std::uint8_t line = 0;
+  std::memcpy(&line, records_ + next_ * sizeof(StoredRecord) + offsetof(StoredRecord, line), 1);
+  return (line & kFirstOfLine) != 0;
+}
+
+void BinaryRecordsReader::skip() {
+  if (next_starts_line()) ++lines_;
+  ++next_;
+}
+
 bool BinaryRecordsReader::take(std::vector<InboundEvent>& out, bool& unknown,
                                std::string& problem) {
   StoredRecord record;
   std::memcpy(&record, records_ + next_ * sizeof(StoredRecord), sizeof(record));
+  if (version_ == 1 || (record.line & kFirstOfLine) != 0) ++lines_;
   ++next_;
   unknown = false;
+  if (record.kind == StoredKind::kLineWithoutRecords) return false;
   const InstrumentId id = record.symbol < instrument_of_symbol_.size()
                               ? instrument_of_symbol_[record.symbol]
                               : kNoInstrument;
@@ -422,14 +497,27 @@ bool BinaryRecordsReader::take(std::vector<InboundEvent>& out, bool& unknown,
       event.funding_rate = FundingRate{id, record.venue_time_ns, record.receive_time_ns,
                                        Rate{record.value[0]}, price(record.value[1])};
       break;
+    case StoredKind::kDepthLevel:
+      event.kind = MarketEventKind::kDepthLevel;
+      event.depth = DepthLevel{id,
+                               static_cast<Side>(record.flags),
+                               record.depth_flags,
+                               record.venue_time_ns,
+                               record.receive_time_ns,
+                               price(record.value[0]),
+                               quantity(record.value[1]),
+                               static_cast<std::uint64_t>(record.a),
+                               static_cast<std::uint64_t>(record.b),
+                               static_cast<std::uint64_t>(record.value[2])};
+      break;
     default:
       problem =
-          fmt::format("record {}: unknown record kind {}", next_, static_cast<int>(record.kind));
+          fmt::format("unknown record kind {} (record {})", static_cast<int>(record.kind), next_);
       return false;
   }
-  if (!ok) {
-    problem = fmt::format("record {}: a value has more decimals than {}'s scale", next_,
-                          instrument.symbol.view());
+  if (!ok) {  // worded as the text parser words it, so a replay reports the same either way
+    problem =
+        fmt::format("{}: more decimals than the instrument allows", to_string(Errc::kTooPrecise));
     return false;
   }
   out.push_back(event);

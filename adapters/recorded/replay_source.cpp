@@ -21,7 +21,28 @@ bool ReplaySource::open(std::string& error) {
   heap_valid_ = false;
   for (const auto& input : inputs_) {
     Stream stream;
-    if (is_binary_records_path(input.path)) {
+    std::string read_path = input.path;  // what is read: the input, or its cache entry
+    if (!is_binary_records_path(input.path) && cache_ != nullptr) {
+      const std::string_view snapshot_symbol =
+          input.snapshot_instrument == kNoInstrument
+              ? std::string_view()
+              : instruments_.get(input.snapshot_instrument).symbol.view();
+      std::string note;
+      if (auto entry = cache_->binary_for(input.path, input.market, snapshot_symbol, note)) {
+        auto reader = std::make_unique<BinaryRecordsReader>(*entry, instruments_);
+        if (reader->open()) {
+          stream.binary = std::move(reader);
+          read_path = *entry;
+        } else {
+          cache_notes_.push_back(reader->error() + " (the text is replayed instead)");
+        }
+      } else {
+        cache_notes_.push_back(note);
+      }
+    }
+    if (stream.binary) {
+      // a cache entry, opened above
+    } else if (is_binary_records_path(input.path)) {
       stream.binary = std::make_unique<BinaryRecordsReader>(input.path, instruments_);
       if (!stream.binary->open()) {
         error += stream.binary->error() + "\n";
@@ -35,7 +56,7 @@ bool ReplaySource::open(std::string& error) {
       }
     }
     std::error_code size_error;
-    stream.size_bytes = std::filesystem::file_size(input.path, size_error);
+    stream.size_bytes = std::filesystem::file_size(read_path, size_error);
     total_size_bytes_ += size_error ? 0 : stream.size_bytes;
     stream.input = input;
     streams_.push_back(std::move(stream));
@@ -166,17 +187,28 @@ bool ReplaySource::next(std::vector<InboundEvent>& out) {
   }
 }
 
+// One line's records at a time, counted and refused as the text parser counts and refuses
+// that line: a line with a record its instrument cannot express gives none of its records.
 void ReplaySource::next_from_binary(Stream& stream, std::vector<InboundEvent>& out) {
-  ++stats_.lines;
-  bool unknown = false;
-  std::string problem;
-  if (!stream.binary->take(out, unknown, problem)) {
-    if (unknown) {
-      ++stats_.unknown_instrument;
-    } else {
-      ++stats_.frames_rejected;
-      problems_.report(stream.input.path, stream.binary->position(), problem);
+  BinaryRecordsReader& reader = *stream.binary;
+  const std::size_t line_begin = out.size();
+  bool unknown_line = false;
+  std::string line_problem;
+  do {
+    bool unknown = false;
+    std::string problem;
+    if (!reader.take(out, unknown, problem)) {
+      unknown_line = unknown_line || unknown;
+      if (line_problem.empty()) line_problem = std::move(problem);
     }
+  } while (!reader.at_end() && !reader.next_starts_line());
+  ++stats_.lines;
+  if (!line_problem.empty()) {
+    out.resize(line_begin);
+    ++stats_.frames_rejected;
+    problems_.report(stream.input.path, reader.line_number(), line_problem);
+  } else if (unknown_line) {
+    ++stats_.unknown_instrument;  // a symbol we do not trade: not a fault
   }
   advance(stream);
 }

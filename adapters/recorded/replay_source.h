@@ -2,10 +2,10 @@
 
 // Replays recorded files in receive-time order. Each file is one stream of
 // "<receive_time_ns> <raw frame>" lines (or of parsed records: a `.sigexbin` file, see
-// binary_records.h); files are merged by receive time (ties keep the
-// order the inputs were listed in), each frame is routed to the parser that owns its format,
-// and the resulting records come out one frame at a time. Deterministic for the same inputs.
-// Used by one thread (the replay thread of a backtest).
+// binary_records.h, or a text file's entry in the input cache); files are merged by receive time
+// (ties keep the order the inputs were listed in), each frame is routed to the parser that owns its
+// format, and the resulting records come out one frame at a time. Deterministic for the same
+// inputs. Used by one thread (the replay thread of a backtest).
 
 #include <cstdint>
 #include <memory>
@@ -18,6 +18,7 @@
 #include "adapters/coinbase/parse_market_data.h"
 #include "adapters/nats/relay_frame.h"
 #include "adapters/recorded/binary_records.h"
+#include "adapters/recorded/input_cache.h"
 #include "adapters/recorded/publication_schedule.h"
 #include "adapters/recorded/recorded_file.h"
 #include "adapters/token_metrics/parse_records.h"
@@ -44,6 +45,12 @@ class ReplaySource {
  public:
   ReplaySource(const InstrumentRegistry& instruments, std::vector<ReplayInput> inputs,
                TimeNs start_ns, TimeNs end_ns);
+
+  // Text inputs are replayed from their binary form in `cache` (written on first use; see
+  // input_cache.h) where they can be. Call before open(); the cache must outlive the source.
+  void use_input_cache(InputCache& cache) { cache_ = &cache; }
+  // Why inputs were not cached, one line each (for the log).
+  const std::vector<std::string>& cache_notes() const { return cache_notes_; }
 
   // Opens every input; false (with every failing path in `error`) when one cannot be read.
   bool open(std::string& error);
@@ -104,6 +111,8 @@ class ReplaySource {
   std::optional<PublicationSchedule> schedule_;
   PublicationObservations observations_;
   std::vector<std::string> fatal_;
+  InputCache* cache_ = nullptr;
+  std::vector<std::string> cache_notes_;
   ReplayStats stats_;
   std::uint64_t total_size_bytes_ = 0;
 };

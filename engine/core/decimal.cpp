@@ -58,53 +58,6 @@ std::int64_t pow10(int exponent) {
 
 namespace {
 
-// Eight ASCII digits at `p` (the first the most significant) as their value, or nullopt when
-// any of the eight bytes is not a digit: SWAR, a few multiplications for all eight.
-std::optional<std::uint64_t> eight_digits(const char* p) {
-  std::uint64_t chunk = 0;
-  std::memcpy(&chunk, p, 8);
-  // Every byte 0x30..0x39: its high nibble is 3, and adding 6 does not carry out of it.
-  constexpr std::uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL;
-  if ((chunk & kHigh) != 0x3030303030303030ULL ||
-      ((chunk + 0x0606060606060606ULL) & kHigh) != 0x3030303030303030ULL) {
-    return std::nullopt;
-  }
-  chunk &= 0x0F0F0F0F0F0F0F0FULL;                                 // eight digits, byte 0 first
-  chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFULL;    // four pairs
-  chunk = (chunk * 100 + (chunk >> 16)) & 0x0000FFFF0000FFFFULL;  // two quads
-  return (chunk * 10000 + (chunk >> 32)) & 0xFFFFFFFFULL;
-}
-
-// The venue's fixed-width shape: [-]digits.dddddddd, exactly eight decimals (Binance sends
-// every price and quantity so), at most eleven integer digits (so that nothing below can
-// overflow 64 bits: 10^11 * 10^8 + 10^8 < 2^64). Nullopt for anything else
-// (including a value with more decimals than `scale` that are not zero): the parsers below
-// decide those, with the precise error.
-std::optional<std::int64_t> parse_eight_decimals(std::string_view text, int scale) {
-  const std::size_t size = text.size();
-  if (size < 10 || size > 21 || scale > 8 || text[size - 9] != '.') return std::nullopt;
-  const std::size_t first = text[0] == '-' ? 1 : 0;
-  const std::size_t point = size - 9;
-  // ".12345678" (no integer digit), or more than eleven integer digits.
-  if (point == first || point - first > 11) return std::nullopt;
-  const auto fraction = eight_digits(text.data() + point + 1);
-  if (!fraction) return std::nullopt;
-  std::uint64_t integer = 0;
-  for (std::size_t i = first; i < point; ++i) {
-    const auto digit = static_cast<unsigned>(text[i] - '0');
-    if (digit > 9) return std::nullopt;
-    integer = integer * 10 + digit;
-  }
-  // Decimals beyond the scale must be zeros; the rest are the value's.
-  const auto dropped = static_cast<std::uint64_t>(kPowersOf10[static_cast<std::size_t>(8 - scale)]);
-  if (*fraction % dropped != 0) return std::nullopt;
-  const std::uint64_t magnitude =
-      integer * static_cast<std::uint64_t>(kPowersOf10[static_cast<std::size_t>(scale)]) +
-      *fraction / dropped;
-  if (magnitude > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;  // kOverflow
-  return first == 1 ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
-}
-
 // Venue strings are short ("61837.63000000"): at most 18 digits fit in 64 bits without any
 // overflow check inside the loop. Returns nullopt for anything it does not handle, which the
 // general parser then decides on (with the precise error).
@@ -147,9 +100,8 @@ std::optional<std::int64_t> parse_short_decimal(std::string_view text, int scale
 
 }  // namespace
 
-Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
+Result<std::int64_t> parse_decimal_other_shapes(std::string_view text, int scale) {
   if (scale < 0 || scale > kMaxScale) return fail(Errc::kOutOfRange, "scale out of range");
-  if (const auto fixed = parse_eight_decimals(text, scale)) return *fixed;
   if (const auto quick = parse_short_decimal(text, scale)) return *quick;
   return parse_decimal_general(text, scale);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/core/eight_decimals.h"
 #include "engine/core/result.h"
 
 namespace sigex {
@@ -23,7 +24,14 @@ std::int64_t pow10(int exponent);
 // digit overall. Rejected with a reason: empty text, '+', whitespace, exponents, separators,
 // more than one '.', digits beyond `scale` that are not zero (kTooPrecise: we never round a
 // venue value silently), and values that do not fit in int64 (kOverflow). "-0" is zero.
-Result<std::int64_t> parse_decimal(std::string_view text, int scale);
+Result<std::int64_t> parse_decimal_other_shapes(std::string_view text, int scale);
+inline Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
+  if (const auto fixed = eight_decimals::parse_eight_decimals(text, scale)) return *fixed;
+  return parse_decimal_other_shapes(text, scale);
+}
+// parse_decimal_other_shapes is parse_decimal for text that is not in the eight-decimal shape
+// (eight_decimals.h, inline for the venues' parsers): it checks the scale, tries short text,
+// then the general parser.
 
 // The same by the general parser alone, one character at a time. parse_decimal first tries
 // fast paths for the venues' shapes (eight decimals, read eight digits at a time; short

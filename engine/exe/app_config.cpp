@@ -312,6 +312,7 @@ void read_backtest(ConfigSection section, AppConfig& config, ConfigUse use) {
   section.integer("max_input_problems", allowed, 0, INT64_MAX);
   backtest.max_input_problems = static_cast<std::uint64_t>(allowed);
   section.path("out_dir", backtest.out_dir);
+  section.path("input_cache_dir", backtest.input_cache_dir);
   std::int64_t interval_s = backtest.equity_interval_ns / kNsPerSecond;
   section.integer("equity_interval_s", interval_s, 1, 366LL * 86'400);
   backtest.equity_interval_ns = interval_s * kNsPerSecond;

@@ -59,6 +59,9 @@ struct BacktestConfig {
   // accepts before it fails; a whole input that is unusable (empty, truncated, damaged, of
   // the wrong shape) always fails it.
   std::uint64_t max_input_problems = 0;
+  // Where text inputs are kept in the binary format after their first replay, so that later
+  // runs on the same files skip JSON (input_cache.h); empty: no cache.
+  std::string input_cache_dir;
 };
 
 struct MarketDataConfig {

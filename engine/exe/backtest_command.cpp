@@ -7,10 +7,12 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "adapters/recorded/input_cache.h"
 #include "adapters/recorded/recorded_file.h"
 #include "adapters/recorded/replay_source.h"
 #include "adapters/token_metrics/signal_poller.h"
@@ -173,9 +175,19 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
                             polls[i]->offset_ns};
   }
   source.hold_until_published(publication);
+  std::optional<InputCache> input_cache;
+  if (!config.backtest.input_cache_dir.empty()) {
+    input_cache.emplace(config.backtest.input_cache_dir);
+    source.use_input_cache(*input_cache);
+  }
   if (!source.open(error)) {
     log_error("cannot open backtest inputs:\n{}", error);
     return 2;
+  }
+  if (input_cache) {
+    for (const std::string& note : source.cache_notes()) log_info("input cache: {}", note);
+    log_info("input cache {}: {} input(s) from the cache, {} converted now",
+             input_cache->directory(), input_cache->hits(), input_cache->written());
   }
 
   SimulatedClock clock;

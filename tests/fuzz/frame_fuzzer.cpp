@@ -2,12 +2,13 @@
 // snapshots, recorded REST envelopes, USD-M mark prices and funding rows), Binance USD-M user
 // data events and account bodies, Coinbase Advanced Trade messages (market data with its
 // sequence state, order, fill, account, cancel and product bodies), and Token Metrics
-// responses. Built and run by
-// tools/fuzz.sh with AddressSanitizer and UndefinedBehaviorSanitizer.
+// responses; and the Binance parser with its bookTicker shape scanner against simdjson alone.
+// Built and run by tools/fuzz.sh with AddressSanitizer and UndefinedBehaviorSanitizer.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "adapters/binance/parse_market_data.h"
@@ -32,6 +33,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto parsed = binance.parse(frame, 1, 0, out);
   SIGEX_CHECK(parsed.has_value() || out.empty(), "a failed parse left records behind");
   if (parsed) SIGEX_CHECK(*parsed == out.size(), "record count does not match");
+  // The bookTicker shape scanner is invisible: simdjson alone gives the same records or error.
+  static sigex::BinanceParser binance_simdjson_only(instruments(),
+                                                    sigex::BinanceParser::ShapeScan::kOff);
+  static std::vector<sigex::InboundEvent> reference;
+  reference.clear();
+  const auto referenced = binance_simdjson_only.parse(frame, 1, 0, reference);
+  SIGEX_CHECK(parsed.has_value() == referenced.has_value(), "the shape scanner disagrees");
+  if (!parsed) {
+    SIGEX_CHECK(parsed.error().code == referenced.error().code,
+                "the shape scanner's error differs");
+  } else {
+    SIGEX_CHECK(out.size() == reference.size(), "the shape scanner's record count differs");
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      SIGEX_CHECK(out[i].kind == reference[i].kind, "the shape scanner's record kind differs");
+      if (out[i].kind != sigex::MarketEventKind::kBestBidOffer) continue;
+      const sigex::BestBidOffer& x = out[i].best_bid_offer;
+      const sigex::BestBidOffer& y = reference[i].best_bid_offer;
+      SIGEX_CHECK(std::tie(x.instrument, x.venue_time_ns, x.receive_time_ns, x.bid_price,
+                           x.bid_quantity, x.ask_price, x.ask_quantity, x.update_id) ==
+                      std::tie(y.instrument, y.venue_time_ns, y.receive_time_ns, y.bid_price,
+                               y.bid_quantity, y.ask_price, y.ask_quantity, y.update_id),
+                  "the shape scanner's record differs");
+    }
+  }
   out.clear();
   const auto signals = token_metrics.parse(frame, 1, out);
   SIGEX_CHECK(signals.has_value() || out.empty(), "a failed page left records behind");

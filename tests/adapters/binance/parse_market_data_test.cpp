@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <tuple>
 
+#include "adapters/binance/book_ticker_shape.h"
 #include "support/test_support.h"
 
 namespace sigex {
@@ -152,6 +156,123 @@ TEST_F(BinanceParserTest, EveryLineOfTheCryptofeedCaptureIsHandledWithoutCrashin
                 result.error().code == Errc::kUnsupported);
   }
   EXPECT_GT(lines, 10);
+}
+
+// Verbatim bookTicker lines of the capture in config/data/binance-spot-capture.
+constexpr std::array<std::string_view, 4> kCapturedBookTickers = {
+    R"({"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}})",
+    R"({"stream":"ethusdt@bookTicker","data":{"u":35346671867,"s":"ETHUSDT","b":"2682.50000000","B":"2.54580000","a":"2682.51000000","A":"50.97390000"}})",
+    R"({"stream":"ethusdt@bookTicker","data":{"u":35346674404,"s":"ETHUSDT","b":"2682.59000000","B":"11.04730000","a":"2682.60000000","A":"19.78160000"}})",
+    R"({"stream":"btcusdt@bookTicker","data":{"u":50093460079,"s":"BTCUSDT","b":"61659.23000000","B":"0.08108000","a":"61659.24000000","A":"0.06488000"}})",
+};
+
+TEST(BookTickerShape, ReadsBinancesLayoutAndLeavesEveryOtherToSimdjson) {
+  const auto text = scan_book_ticker(kCapturedBookTickers[0]);
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->update_id, 50093239212u);
+  EXPECT_EQ(text->symbol, "BTCUSDT");
+  EXPECT_EQ(text->bid_price, "61837.63000000");
+  EXPECT_EQ(text->bid_quantity, "3.78826000");
+  EXPECT_EQ(text->ask_price, "61837.64000000");
+  EXPECT_EQ(text->ask_quantity, "1.54698000");
+  const auto raw = scan_book_ticker(
+      R"({"u":7,"s":"BTCUSDT","b":"1.00000000","B":"2.00000000","a":"3.00000000","A":"4.00000000"})");
+  ASSERT_TRUE(raw);  // a raw stream: the payload alone
+  EXPECT_EQ(raw->update_id, 7u);
+  for (
+      const std::string_view other : {
+          // a space, another field order, an extra field, an escape, a trailing newline
+          R"({"stream":"btcusdt@bookTicker","data":{"u": 1,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1"}})",
+          R"({"stream":"btcusdt@bookTicker","data":{"s":"BTCUSDT","u":1,"b":"1","B":"1","a":"1","A":"1"}})",
+          R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1","x":1}})",
+          R"({"stream":"btc\u0075sdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1"}})",
+          "{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"1\",\"A\":\"1\"}\n",
+          // another stream, a leading zero, an id of 16 digits, a negative id, a cut frame
+          R"({"stream":"btcusdt@trade","data":{"u":1,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1"}})",
+          R"({"u":01,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1"})",
+          R"({"u":1234567890123456,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1"})",
+          R"({"u":-1,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1"})",
+          R"({"u":1,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1")",
+      }) {
+    EXPECT_FALSE(scan_book_ticker(other)) << other;
+  }
+}
+
+// The shape scanner must be invisible: on the captured frames, on frames a byte away from them
+// and on ones whose numbers are changed, the parser with the scanner and the parser without it
+// (every frame through simdjson) give the same records or the same error. Both instrument
+// scales that matter: Binance's eight decimals, and coarser ones that drop zeros or refuse.
+TEST(BookTickerShape, ScannerAndSimdjsonGiveTheSameRecordOrTheSameErrorOnEveryFrame) {
+  InstrumentRegistry eight = two_instruments();
+  InstrumentRegistry coarse;
+  for (Instrument instrument : {btcusdt(), ethusdt()}) {
+    instrument.price_scale = 2;
+    instrument.quantity_scale = 5;
+    coarse.add(instrument);
+  }
+  std::mt19937_64 random(25);
+  const std::string alphabet = "0123456789.-\"\\ ,:{}[]eE+abBsSuU@\x01\x80\xff";
+  std::size_t scanned = 0;
+  std::size_t compared = 0;
+  for (const InstrumentRegistry* instruments : {&eight, &coarse}) {
+    BinanceParser with_scan(*instruments);
+    BinanceParser simdjson_only(*instruments, BinanceParser::ShapeScan::kOff);
+    std::vector<InboundEvent> fast, reference;
+    for (int round = 0; round < 30'000; ++round) {
+      std::string frame(kCapturedBookTickers[random() % kCapturedBookTickers.size()]);
+      const int edits = round == 0 ? 0 : 1 + static_cast<int>(random() % 3);
+      for (int edit = 0; edit < edits && !frame.empty(); ++edit) {
+        const std::size_t at = random() % frame.size();
+        const char byte = alphabet[random() % alphabet.size()];
+        switch (random() % 4) {
+          case 0:
+            frame[at] = byte;
+            break;
+          case 1:
+            frame.insert(frame.begin() + static_cast<std::ptrdiff_t>(at), byte);
+            break;
+          case 2:
+            frame.erase(at, 1);
+            break;
+          default:  // a digit for a digit: a different number in the same layout
+            if (frame[at] >= '0' && frame[at] <= '9')
+              frame[at] = static_cast<char>('0' + random() % 10);
+        }
+      }
+      // Now and then the payload alone (a raw stream), without the envelope's closing brace.
+      if (const auto data = frame.find(",\"data\":");
+          data != std::string::npos && random() % 8 == 0) {
+        frame = frame.substr(data + 8, frame.size() - data - 9);
+      }
+      frame.reserve(frame.size() + simdjson::SIMDJSON_PADDING);
+      scanned += scan_book_ticker(frame) ? 1 : 0;
+      fast.clear();
+      reference.clear();
+      const auto a = with_scan.parse(frame, 9, kNoInstrument, fast);
+      const auto b = simdjson_only.parse(frame, 9, kNoInstrument, reference);
+      ASSERT_EQ(a.has_value(), b.has_value()) << frame;
+      ++compared;
+      if (!a) {
+        EXPECT_EQ(a.error().code, b.error().code) << frame;
+        EXPECT_EQ(a.error().what, b.error().what) << frame;
+        continue;
+      }
+      ASSERT_EQ(fast.size(), reference.size()) << frame;
+      for (std::size_t i = 0; i < fast.size(); ++i) {
+        ASSERT_EQ(fast[i].kind, reference[i].kind) << frame;
+        if (fast[i].kind != MarketEventKind::kBestBidOffer) continue;
+        const BestBidOffer& x = fast[i].best_bid_offer;
+        const BestBidOffer& y = reference[i].best_bid_offer;
+        EXPECT_EQ(std::tie(x.instrument, x.venue_time_ns, x.receive_time_ns, x.bid_price,
+                           x.bid_quantity, x.ask_price, x.ask_quantity, x.update_id),
+                  std::tie(y.instrument, y.venue_time_ns, y.receive_time_ns, y.bid_price,
+                           y.bid_quantity, y.ask_price, y.ask_quantity, y.update_id))
+            << frame;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 60'000u);
+  EXPECT_GT(scanned, 5'000u);  // the scanner took a good share, not only the refusals
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The binary recorded format: what it replays equals what the text form replays, record for
 // record; a truncated or damaged file is refused before anything is read; records of other
-// symbols and values an instrument cannot express are counted like text frames.
+// symbols and values an instrument cannot express are counted like text frames. The input
+// cache: a text input replays from its entry as from its text.
 
 #include "adapters/recorded/binary_records.h"
 
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/recorded/frame_recorder.h"
+#include "adapters/recorded/input_cache.h"
 #include "adapters/recorded/replay_source.h"
 #include "support/test_support.h"
 
@@ -43,6 +45,19 @@ std::string describe(const InboundEvent& event) {
       const FundingRate& f = event.funding_rate;
       return fmt::format("funding {} {} {} {} {}", f.instrument, f.funding_time_ns,
                          f.receive_time_ns, f.rate.raw, f.mark_price.raw);
+    }
+    case MarketEventKind::kBestBidOffer: {
+      const BestBidOffer& q = event.best_bid_offer;
+      return fmt::format("quote {} {} {} {} {} {} {} {}", q.instrument, q.venue_time_ns,
+                         q.receive_time_ns, q.bid_price.raw, q.bid_quantity.raw, q.ask_price.raw,
+                         q.ask_quantity.raw, q.update_id);
+    }
+    case MarketEventKind::kDepthLevel: {
+      const DepthLevel& d = event.depth;
+      return fmt::format("depth {} {} {} {} {} {} {} {} {} {}", d.instrument,
+                         static_cast<int>(d.side), d.flags, d.venue_time_ns, d.receive_time_ns,
+                         d.price.raw, d.quantity.raw, d.first_update_id, d.last_update_id,
+                         d.previous_update_id);
     }
     default:
       return "other";
@@ -158,8 +173,8 @@ TEST_F(BinaryRecordsTest, ATruncatedOrDamagedFileIsRefusedNamingIt) {
   damaged[damaged.size() / 2] ^= 0x01;
   refused(damaged, "checksum");
   std::string newer = whole;
-  newer[8] = 2;  // version 2
-  refused(newer, "version 2");
+  newer[8] = 3;  // version 3
+  refused(newer, "version 3");
   refused(std::string(200, 'x'), "not a .sigexbin file");
   // A replay refuses it before reading anything.
   ReplaySource source(instruments_, {{path, kNoInstrument, BinanceMarket::kUsdm}}, 0, INT64_MAX);
@@ -181,16 +196,109 @@ TEST_F(BinaryRecordsTest, AValueTheInstrumentCannotExpressIsAnInputProblem) {
   EXPECT_EQ(stats.frames_rejected, problems);
 }
 
-TEST_F(BinaryRecordsTest, DepthAndTokenMetricsRowsStayInTextFiles) {
-  std::vector<ImportedLine> depth{
+TEST_F(BinaryRecordsTest, TokenMetricsRowsStayInTextFiles) {
+  std::vector<ImportedLine> rows{
       {1,
-       R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":1,"u":2,"pu":0,"b":[["42000.10","1.000"]],"a":[]}})"}};
+       R"({"success":true,"message":"ok","data":[{"TOKEN_ID":3375,"TOKEN_SYMBOL":"BTC","DATE":"2024-01-01T00:00:00.000Z","TRADING_SIGNAL":1}]})"}};
   std::string error;
-  EXPECT_FALSE(write_binary_records((directory_.path() / "d.sigexbin").string(),
-                                    BinanceMarket::kUsdm, depth, error));
+  EXPECT_FALSE(write_binary_records((directory_.path() / "t.sigexbin").string(),
+                                    BinanceMarket::kSpot, rows, error));
   EXPECT_NE(error.find("record 1"), std::string::npos) << error;
-  EXPECT_NE(error.find("keep depth and Token Metrics rows in text files"), std::string::npos)
-      << error;
+}
+
+// The input cache: a tick capture (a bare depth snapshot, depth diffs, trades, best bid/offer)
+// replayed from its cache entry gives what its text gives, record for record, with the same
+// line counts and the same problems, at Binance's scale and at one too coarse for its prices.
+class InputCacheTest : public ::testing::Test {
+ protected:
+  struct Replayed {
+    std::vector<std::string> events;
+    std::vector<std::size_t> batch_sizes;
+    ReplayStats stats;
+    std::vector<std::string> problems;
+    std::uint64_t problem_count = 0;
+  };
+
+  Replayed replay(const InstrumentRegistry& instruments, const std::string& path,
+                  InputCache* cache) {
+    ReplaySource source(instruments, {{path, 0, BinanceMarket::kSpot}}, 0, INT64_MAX);
+    if (cache != nullptr) source.use_input_cache(*cache);
+    std::string error;
+    EXPECT_TRUE(source.open(error)) << error;
+    Replayed replayed;
+    std::vector<InboundEvent> batch;
+    while (source.next(batch)) {
+      replayed.batch_sizes.push_back(batch.size());
+      for (const auto& event : batch) replayed.events.push_back(describe(event));
+    }
+    replayed.stats = source.stats();
+    replayed.problems = source.problems().details();
+    replayed.problem_count = source.problems().count();
+    return replayed;
+  }
+
+  static void expect_same(const Replayed& cached, const Replayed& text) {
+    EXPECT_EQ(cached.events.size(), text.events.size());
+    EXPECT_TRUE(cached.events == text.events);  // not printed: tens of thousands of lines
+    EXPECT_TRUE(cached.batch_sizes == text.batch_sizes);
+    EXPECT_EQ(cached.stats.lines, text.stats.lines);
+    EXPECT_EQ(cached.stats.events, text.stats.events);
+    EXPECT_EQ(cached.stats.frames_rejected, text.stats.frames_rejected);
+    EXPECT_EQ(cached.stats.unknown_instrument, text.stats.unknown_instrument);
+    EXPECT_EQ(cached.problems, text.problems);
+    EXPECT_EQ(cached.problem_count, text.problem_count);
+  }
+
+  const std::string capture_ =
+      std::string(SIGEX_SOURCE_DIR) + "/config/data/binance-spot-capture/btcusdt_20240808.gz";
+  TemporaryDirectory directory_;
+};
+
+TEST_F(InputCacheTest, ACaptureReplaysFromTheCacheAsFromItsText) {
+  const InstrumentRegistry instruments = two_instruments();
+  InputCache cache((directory_.path() / "cache").string());
+  const Replayed text = replay(instruments, capture_, nullptr);
+  const Replayed first = replay(instruments, capture_, &cache);
+  EXPECT_EQ(cache.written(), 1u);
+  EXPECT_EQ(cache.hits(), 0u);
+  const Replayed second = replay(instruments, capture_, &cache);
+  EXPECT_EQ(cache.hits(), 1u);  // the second run reads the entry the first wrote
+  EXPECT_GT(text.events.size(), 100'000u);
+  EXPECT_EQ(text.stats.lines, 41'249u);
+  expect_same(first, text);
+  expect_same(second, text);
+
+  // Coarser than Binance's decimals: the same lines are refused, with the same words.
+  InstrumentRegistry coarse;
+  for (Instrument instrument : {btcusdt(), ethusdt()}) {
+    instrument.price_scale = 1;
+    coarse.add(instrument);
+  }
+  const Replayed coarse_text = replay(coarse, capture_, nullptr);
+  EXPECT_GT(coarse_text.problem_count, 1'000u);
+  expect_same(replay(coarse, capture_, &cache), coarse_text);
+}
+
+TEST_F(InputCacheTest, AFileWithAProblemOrChangedInPlaceIsNeverReplayedFromAStaleEntry) {
+  const InstrumentRegistry instruments = two_instruments();
+  InputCache cache((directory_.path() / "cache").string());
+  const std::string path = (directory_.path() / "quotes.txt").string();
+  const std::string quote =
+      R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1.00000000","B":"1.00000000","a":"2.00000000","A":"1.00000000"}})";
+  std::ofstream(path) << "10 " << quote << "\nnot a line\n20 " << quote << "\n";
+  const Replayed with_problem = replay(instruments, path, &cache);
+  EXPECT_EQ(cache.written(), 0u);  // left to the text replay, which reports the bad line
+  EXPECT_EQ(with_problem.problem_count, 1u);
+  EXPECT_EQ(with_problem.events.size(), 2u);
+
+  std::ofstream(path, std::ios::trunc) << "10 " << quote << "\n";
+  EXPECT_EQ(replay(instruments, path, &cache).events.size(), 1u);
+  EXPECT_EQ(cache.written(), 1u);
+  // The same name, other bytes: a new entry, never the old one.
+  std::ofstream(path, std::ios::trunc) << "10 " << quote << "\n30 " << quote << "\n";
+  EXPECT_EQ(replay(instruments, path, &cache).events.size(), 2u);
+  EXPECT_EQ(cache.written(), 2u);
+  EXPECT_EQ(cache.hits(), 0u);
 }
 
 }  // namespace
