@@ -3,8 +3,10 @@
 //  * BM_ReplayParsePlain: the same from decompressed copies (parsing without zlib);
 //  * BM_ZcatFloor, BM_ZcatKlinesFloor: zlib alone inflating the same gzip files (what `zcat`
 //    does): the floor of every replay from gzip text, items counted as the replay's events;
+//  * BM_ReplayCachedTicks: the same capture from the input cache (parsed records, no JSON);
 //  * BM_BacktestEndToEnd: the whole `sigex backtest` of config/backtest-tick.toml (replay
-//    thread + core thread + simulated venue + journal + report);
+//    thread + core thread + simulated venue + journal + report); ...Cached: with
+//    [backtest] input_cache_dir;
 //  * BM_ReplayKlines{Gzip,Plain,Binary}: a month of 1 m candles for 50 symbols (2.16 M
 //    events, the shape `sigex fetch-market-data` writes) replayed from gzip text, plain text
 //    and the binary `.sigexbin` format, one thread;
@@ -21,6 +23,7 @@
 
 #include "adapters/recorded/binary_records.h"
 #include "adapters/recorded/frame_recorder.h"
+#include "adapters/recorded/input_cache.h"
 #include "adapters/recorded/replay_source.h"
 #include "engine/exe/backtest_command.h"
 #include "support/universe_data.h"
@@ -132,6 +135,36 @@ void BM_ReplayParsePlain(benchmark::State& state) { replay(state, false); }
 BENCHMARK(BM_ReplayParseGzip)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ReplayParsePlain)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
+// The same capture from the input cache ([backtest] input_cache_dir): the entries are written
+// once before measuring, as a first backtest would; each replay then reads parsed records.
+void BM_ReplayCachedTicks(benchmark::State& state) {
+  const AppConfig config = tick_config();
+  const InstrumentRegistry instruments = build_registry(config);
+  std::vector<ReplayInput> inputs;
+  for (const auto& input : config.backtest.inputs) {
+    const Instrument* snapshot = instruments.find_by_symbol(input.snapshot_symbol);
+    inputs.push_back({input.path, snapshot ? snapshot->id : kNoInstrument});
+  }
+  const auto directory = std::filesystem::temp_directory_path() / "sigex-bench-input-cache";
+  std::filesystem::remove_all(directory);
+  InputCache cache(directory.string());
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    ReplaySource source(instruments, inputs, 0, INT64_MAX);
+    source.use_input_cache(cache);
+    std::string error;
+    if (!source.open(error) || !source.cache_notes().empty()) std::abort();
+    std::vector<InboundEvent> batch;
+    batch.reserve(8192);
+    while (source.next(batch)) events += batch.size();
+  }
+  std::filesystem::remove_all(directory);
+  if (cache.written() != inputs.size()) std::abort();  // written once, read every time after
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+  state.counters["cache_hits"] = static_cast<double>(cache.hits());
+}
+BENCHMARK(BM_ReplayCachedTicks)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
 // The whole backtest of `config`, again and again; the capture's events per replay.
 void run_end_to_end(benchmark::State& state, AppConfig config, const char* out_name) {
   config.engine.durability = Durability::kNormal;
@@ -152,6 +185,17 @@ void BM_BacktestEndToEnd(benchmark::State& state) {
   run_end_to_end(state, tick_config(), "sigex-replay-bench");
 }
 BENCHMARK(BM_BacktestEndToEnd)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
+// The same backtest with [backtest] input_cache_dir: the first run writes the entries.
+void BM_BacktestEndToEndCached(benchmark::State& state) {
+  AppConfig config = tick_config();
+  const auto directory = std::filesystem::temp_directory_path() / "sigex-bench-backtest-cache";
+  std::filesystem::remove_all(directory);
+  config.backtest.input_cache_dir = directory.string();
+  run_end_to_end(state, config, "sigex-replay-bench-cached");
+  std::filesystem::remove_all(directory);
+}
+BENCHMARK(BM_BacktestEndToEndCached)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 // The same backtest with both instruments as USD-M perpetuals (5x, Binance's first BTCUSDT
 // bracket): every market event values the positions at the mark, and the simulated venue

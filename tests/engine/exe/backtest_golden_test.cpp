@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -184,6 +185,41 @@ TEST(BacktestGolden, SignalFollowBothWaysOnAPerpetualMatchesAnIndependentRecompu
   const std::string orders =
       slurp(std::string(SIGEX_SOURCE_DIR) + "/tests/golden/backtest_signal_both_perp_orders.csv");
   EXPECT_NE(orders.find(",SELL,LIMIT,IOC,"), std::string::npos) << "it shorts";
+}
+
+// The input cache is invisible in the results: the spot and USD-M tick backtests give the same
+// outputs to the byte from their text, from the run that writes the cache and from the one
+// that reads it.
+TEST(BacktestGolden, TickRunsFromTheInputCacheGiveTheSameOutputsToTheByte) {
+  for (const char* name : {"backtest-tick.toml", "backtest-tick-perp.toml"}) {
+    TemporaryDirectory directory;
+    const AppConfig text = load(name);
+    AppConfig cached = text;
+    cached.backtest.input_cache_dir = (directory.path() / "cache").string();
+    const std::pair<const char*, const AppConfig*> runs[] = {
+        {"text", &text}, {"writes", &cached}, {"reads", &cached}};
+    for (const auto& [run, config] : runs) {
+      BacktestOptions options;
+      options.out_dir = (directory.path() / run).string();
+      options.quiet = true;
+      ASSERT_EQ(run_backtest(*config, options), 0) << name << " " << run;
+    }
+    // Every market capture is cached; the Token Metrics rows stay text.
+    const auto captures = std::count_if(
+        text.backtest.inputs.begin(), text.backtest.inputs.end(),
+        [](const auto& input) { return input.path.find("/binance-") != std::string::npos; });
+    EXPECT_GT(captures, 0) << name;
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory.path() / "cache"),
+                            std::filesystem::directory_iterator()),
+              captures)
+        << name;
+    for (const char* file : {"summary.json", "orders.csv", "fills.csv", "equity.csv"}) {
+      const std::string expected = slurp(directory.path() / "text" / file);
+      EXPECT_FALSE(expected.empty()) << file;
+      EXPECT_EQ(slurp(directory.path() / "writes" / file), expected) << name << " " << file;
+      EXPECT_EQ(slurp(directory.path() / "reads" / file), expected) << name << " " << file;
+    }
+  }
 }
 
 // Recorded USD-M streams (market = "usdm"): the perpetual's book is built with Binance's
