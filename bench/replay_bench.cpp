@@ -135,8 +135,8 @@ void BM_ReplayParsePlain(benchmark::State& state) { replay(state, false); }
 BENCHMARK(BM_ReplayParseGzip)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ReplayParsePlain)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
-// The same capture from the input cache ([backtest] input_cache_dir): the entries are written
-// once before measuring, as a first backtest would; each replay then reads parsed records.
+// The same capture from the input cache ([backtest] input_cache_dir): the first replay writes
+// the entries, as a first backtest would; every later one reads parsed records.
 void BM_ReplayCachedTicks(benchmark::State& state) {
   const AppConfig config = tick_config();
   const InstrumentRegistry instruments = build_registry(config);
@@ -153,13 +153,15 @@ void BM_ReplayCachedTicks(benchmark::State& state) {
     ReplaySource source(instruments, inputs, 0, INT64_MAX);
     source.use_input_cache(cache);
     std::string error;
-    if (!source.open(error) || !source.cache_notes().empty()) std::abort();
+    if (!source.open(error)) std::abort();
     std::vector<InboundEvent> batch;
     batch.reserve(8192);
     while (source.next(batch)) events += batch.size();
   }
   std::filesystem::remove_all(directory);
-  if (cache.written() != inputs.size()) std::abort();  // written once, read every time after
+  // The four market captures are written once and read every time after; the Token Metrics
+  // rows of the capture's signal file stay text (the format does not hold them).
+  if (cache.written() != inputs.size() - 1) std::abort();
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
   state.counters["cache_hits"] = static_cast<double>(cache.hits());
 }
