@@ -557,7 +557,16 @@ bool Journal::verify_contents(std::string& error) {
 }
 
 Journal::Journal(sqlite3* database, std::filesystem::path path)
-    : database_(database), path_(std::move(path)) {}
+    : database_(database), path_(std::move(path)), queue_(kSpareBatches) {
+  // Record vectors for the batches of a burst, allocated and written now: while the writer
+  // catches up, each batch takes one of these instead of growing a new vector on the core
+  // thread (fresh heap pages fault in there one by one). Emptied vectors come back here.
+  for (std::size_t i = 0; i < kSpareBatches; ++i) {
+    std::vector<Record> records(kRecordsPerSpareBatch);  // constructed: the pages are touched
+    records.clear();
+    spare_.enqueue(std::move(records));
+  }
+}
 
 Journal::~Journal() {
   if (writer_.joinable()) {
@@ -629,7 +638,9 @@ bool Journal::end_batch() {
 }
 
 bool Journal::append(Record record) {
-  if (current_.capacity() == 0) spare_.try_dequeue(current_);
+  if (current_.capacity() == 0 && !spare_.try_dequeue(current_)) {
+    current_.reserve(kRecordsPerSpareBatch);  // the pool is dry: one allocation, not several
+  }
   current_.push_back(std::move(record));
   if (batch_depth_ == 0) hand_over();
   return !failed();

@@ -281,6 +281,11 @@ class Journal {
   std::string identity_;
   bool created_ = false;
 
+  // A burst's batches in flight at once, and the records one usually holds (an intent and its
+  // order events), for which record vectors are made ready at construction.
+  static constexpr std::size_t kSpareBatches = 2048;
+  static constexpr std::size_t kRecordsPerSpareBatch = 4;
+
   // Core thread.
   int batch_depth_ = 0;
   std::vector<Record> current_;
