@@ -226,7 +226,7 @@ const KlineCorpus& kline_corpus() {
   static const KlineCorpus corpus = [] {
     KlineCorpus made;
     constexpr int kSymbols = 50;
-    constexpr std::int64_t kMinutes = 30 * 1440;
+    constexpr std::int64_t kMinutes = std::int64_t{30} * 1440;
     const auto directory = std::filesystem::temp_directory_path() / "sigex-kline-bench";
     std::filesystem::create_directories(directory);
     for (int s = 0; s < kSymbols; ++s) {
