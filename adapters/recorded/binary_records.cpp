@@ -179,43 +179,13 @@ StoredRecord store(const InboundEvent& event, bool& ok) {
   return record;
 }
 
-// stored / 10^N when exact: a constant divisor per case, so the compiler multiplies instead of
-// dividing (this runs for every price of every record).
-template <std::int64_t kDivisor>
-bool divide_exactly(std::int64_t stored, std::int64_t& out) {
-  if (stored % kDivisor != 0) return false;
-  out = stored / kDivisor;
-  return true;
-}
-
 // A value at 8 decimals at `scale` decimals; false when it has digits the scale cannot hold.
 bool rescale(std::int64_t stored, int scale, std::int64_t& out) {
-  switch (kStoredScale - scale) {
-    case 0:
-      out = stored;
-      return true;
-    case 1:
-      return divide_exactly<10>(stored, out);
-    case 2:
-      return divide_exactly<100>(stored, out);
-    case 3:
-      return divide_exactly<1'000>(stored, out);
-    case 4:
-      return divide_exactly<10'000>(stored, out);
-    case 5:
-      return divide_exactly<100'000>(stored, out);
-    case 6:
-      return divide_exactly<1'000'000>(stored, out);
-    case 7:
-      return divide_exactly<10'000'000>(stored, out);
-    case 8:
-      return divide_exactly<100'000'000>(stored, out);
-    default:
-      break;
-  }
   if (scale > kStoredScale)
     return !__builtin_mul_overflow(stored, pow10(scale - kStoredScale), &out);
-  return false;  // a scale below 0 does not exist
+  const auto kept = eight_decimals::drop_zero_decimals(stored, scale);
+  if (kept) out = *kept;
+  return kept.has_value();  // a scale below 0 does not exist
 }
 
 }  // namespace

@@ -60,16 +60,19 @@ inline std::optional<std::uint64_t> up_to_eight_digits(const char* p, std::size_
   return eight_digits(digits);
 }
 
-// value / 10^(8 - scale) when the dropped digits are zeros, else nullopt: a switch, so that
-// every division is by a constant (a multiplication) instead of a runtime divisor.
-inline std::optional<std::uint64_t> drop_zero_decimals(std::uint64_t fraction, int scale) {
-  const auto drop = [fraction](std::uint64_t divisor) -> std::optional<std::uint64_t> {
-    if (fraction % divisor != 0) return std::nullopt;
-    return fraction / divisor;
+// A value at 8 decimals at `scale` (0..8) decimals: value / 10^(8 - scale) when the dropped
+// digits are zeros, else nullopt (also for a scale outside 0..8). A switch, so that every
+// division is by a constant (a multiplication) instead of a runtime divisor. Signed values
+// keep their sign (the division truncates, and a remainder of either sign refuses).
+template <typename Integer>
+std::optional<Integer> drop_zero_decimals(Integer value, int scale) {
+  const auto drop = [value](Integer divisor) -> std::optional<Integer> {
+    if (value % divisor != 0) return std::nullopt;
+    return value / divisor;
   };
   switch (scale) {
     case 8:
-      return fraction;
+      return value;
     case 7:
       return drop(10);
     case 6:
