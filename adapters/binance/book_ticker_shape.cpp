@@ -83,12 +83,10 @@ class Cursor {
     std::size_t digits = eight_decimals::leading_digits(text);
     if (digits == 8) digits += eight_decimals::leading_digits(text + 8);
     if (digits == 0 || digits == 16 || (digits > 1 && text[0] == '0')) return false;
-    if (digits <= 8) {
-      value = *eight_decimals::up_to_eight_digits(text, digits);
-    } else {
-      value = *eight_decimals::up_to_eight_digits(text, digits - 8) * 100'000'000 +
-              *eight_decimals::eight_digits(text + digits - 8);
-    }
+    const std::uint64_t high =
+        eight_decimals::up_to_eight_digits(text, digits <= 8 ? digits : digits - 8);
+    value =
+        digits <= 8 ? high : high * 100'000'000 + eight_decimals::eight_digits(text + digits - 8);
     rest_.remove_prefix(digits);
     return true;
   }

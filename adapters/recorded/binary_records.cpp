@@ -183,9 +183,7 @@ StoredRecord store(const InboundEvent& event, bool& ok) {
 bool rescale(std::int64_t stored, int scale, std::int64_t& out) {
   if (scale > kStoredScale)
     return !__builtin_mul_overflow(stored, pow10(scale - kStoredScale), &out);
-  const auto kept = eight_decimals::drop_zero_decimals(stored, scale);
-  if (kept) out = *kept;
-  return kept.has_value();  // a scale below 0 does not exist
+  return eight_decimals::drop_zero_decimals(stored, scale, out);  // no scale below 0 exists
 }
 
 }  // namespace

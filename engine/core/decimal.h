@@ -26,7 +26,8 @@ std::int64_t pow10(int exponent);
 // venue value silently), and values that do not fit in int64 (kOverflow). "-0" is zero.
 Result<std::int64_t> parse_decimal_other_shapes(std::string_view text, int scale);
 inline Result<std::int64_t> parse_decimal(std::string_view text, int scale) {
-  if (const auto fixed = eight_decimals::parse_eight_decimals(text, scale)) return *fixed;
+  if (std::int64_t fixed = 0; eight_decimals::parse_eight_decimals(text, scale, fixed))
+    return fixed;
   return parse_decimal_other_shapes(text, scale);
 }
 // parse_decimal_other_shapes is parse_decimal for text that is not in the eight-decimal shape
