@@ -226,6 +226,13 @@ bool write_binary_records(const std::string& path, BinanceMarket market,
     const ImportedLine& line = lines[i];
     const std::size_t first = records.size();
     events.clear();
+    if (!line.frame.starts_with("{\"result\"") && !BinanceParser::recognises(line.frame)) {
+      error = fmt::format(
+          "record {}: not a Binance market frame; Token Metrics rows and Coinbase or relay "
+          "frames stay in text files",
+          i + 1);
+      return false;
+    }
     if (!line.frame.starts_with("{\"result\"")) {  // a control answer holds no record
       padded.assign(line.frame);
       padded.append(simdjson::SIMDJSON_PADDING, ' ');

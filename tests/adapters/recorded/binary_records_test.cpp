@@ -203,7 +203,9 @@ TEST_F(BinaryRecordsTest, TokenMetricsRowsStayInTextFiles) {
   std::string error;
   EXPECT_FALSE(write_binary_records((directory_.path() / "t.sigexbin").string(),
                                     BinanceMarket::kSpot, rows, error));
-  EXPECT_NE(error.find("record 1"), std::string::npos) << error;
+  EXPECT_NE(error.find("record 1: not a Binance market frame; Token Metrics rows"),
+            std::string::npos)
+      << error;
 }
 
 // The input cache: a tick capture (a bare depth snapshot, depth diffs, trades, best bid/offer)
