@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "adapters/binance/parse_market_data.h"
+#include "adapters/recorded/fnv64.h"
 #include "engine/core/decimal.h"
 #include "engine/core/errno_text.h"
 
@@ -74,13 +75,9 @@ struct StoredRecord {
 static_assert(sizeof(StoredRecord) == 80 && std::is_trivially_copyable_v<StoredRecord>);
 
 std::uint64_t checksum(const unsigned char* data, std::uint64_t bytes) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (std::uint64_t at = 0; at + 8 <= bytes; at += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, data + at, 8);
-    hash = (hash ^ word) * 0x100000001b3ULL;
-  }
-  return hash;
+  Fnv64 hash;
+  hash.add(data, bytes);  // whole records: no tail
+  return hash.value();
 }
 
 // The symbol a frame names: "s" in a stream payload, "symbol" in a funding-rate row, the
@@ -226,14 +223,15 @@ bool write_binary_records(const std::string& path, BinanceMarket market,
     const ImportedLine& line = lines[i];
     const std::size_t first = records.size();
     events.clear();
-    if (!line.frame.starts_with("{\"result\"") && !BinanceParser::recognises(line.frame)) {
+    const bool control_answer = line.frame.starts_with("{\"result\"");  // holds no record
+    if (!control_answer && !BinanceParser::recognises(line.frame)) {
       error = fmt::format(
           "record {}: not a Binance market frame; Token Metrics rows and Coinbase or relay "
           "frames stay in text files",
           i + 1);
       return false;
     }
-    if (!line.frame.starts_with("{\"result\"")) {  // a control answer holds no record
+    if (!control_answer) {
       padded.assign(line.frame);
       padded.append(simdjson::SIMDJSON_PADDING, ' ');
       const auto parsed = parser.parse(std::string_view(padded.data(), line.frame.size()),

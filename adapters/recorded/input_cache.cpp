@@ -10,34 +10,11 @@
 #include <fmt/format.h>
 
 #include "adapters/recorded/binary_records.h"
+#include "adapters/recorded/fnv64.h"
 #include "adapters/recorded/recorded_file.h"
 
 namespace sigex {
 namespace {
-
-// FNV-1a over the bytes, eight at a time (the tail byte by byte).
-class Fnv64 {
- public:
-  void add(const char* data, std::size_t size) {
-    std::size_t at = 0;
-    for (; at + 8 <= size; at += 8) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, data + at, 8);
-      hash_ = (hash_ ^ word) * 0x100000001b3ULL;
-    }
-    for (; at < size; ++at) {
-      hash_ = (hash_ ^ static_cast<unsigned char>(data[at])) * 0x100000001b3ULL;
-    }
-  }
-  void add(std::string_view text) {
-    add(text.data(), text.size());
-    add("\x1f", 1);  // a separator, so that ("ab", "c") and ("a", "bc") differ
-  }
-  std::uint64_t value() const { return hash_; }
-
- private:
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
-};
 
 // The entry's name, from the input's bytes and how they are read; nullopt if unreadable.
 std::optional<std::string> entry_name(const std::string& path, BinanceMarket market,
@@ -55,10 +32,10 @@ std::optional<std::string> entry_name(const std::string& path, BinanceMarket mar
   }
   if (file.bad()) return std::nullopt;
   Fnv64 how;
-  how.add(market == BinanceMarket::kUsdm ? "usdm" : "spot");
-  how.add(snapshot_symbol);
-  how.add(std::to_string(kBinaryRecordsVersion));
-  how.add(std::to_string(kInputCacheGeneration));
+  how.add_field(market == BinanceMarket::kUsdm ? "usdm" : "spot");
+  how.add_field(snapshot_symbol);
+  how.add_field(std::to_string(kBinaryRecordsVersion));
+  how.add_field(std::to_string(kInputCacheGeneration));
   return fmt::format("{:016x}-{:x}-{:08x}{}", content.value(), size,
                      static_cast<std::uint32_t>(how.value()), kBinaryRecordsExtension);
 }

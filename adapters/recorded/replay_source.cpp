@@ -40,15 +40,13 @@ bool ReplaySource::open(std::string& error) {
         cache_notes_.push_back(note);
       }
     }
-    if (stream.binary) {
-      // a cache entry, opened above
-    } else if (is_binary_records_path(input.path)) {
+    if (!stream.binary && is_binary_records_path(input.path)) {
       stream.binary = std::make_unique<BinaryRecordsReader>(input.path, instruments_);
       if (!stream.binary->open()) {
         error += stream.binary->error() + "\n";
         continue;
       }
-    } else {
+    } else if (!stream.binary) {  // text, not replayed from a cache entry
       stream.file = std::make_unique<RecordedFile>(input.path);
       if (!stream.file->ok()) {
         error += stream.file->error() + "\n";
