@@ -21,6 +21,7 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -255,8 +256,10 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   std::vector<Steady::time_point> starts(events);  // written before the event's intent exists
   std::vector<double> latencies;                   // until the signed request is ready
   std::vector<double> engine_part;                 // until the venue port is called
-  latencies.reserve(events);
-  engine_part.reserve(events);
+  latencies.resize(events);  // written now: a page first touched in the loop would stall it
+  latencies.clear();
+  engine_part.resize(events);
+  engine_part.clear();
   DurabilityWatcher watcher(journal->watermark(), starts);
   placement.enter_core();
   const ThreadCounters counters_before = ThreadCounters::now();
@@ -265,8 +268,18 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   // commit and durable_* measures the backlog. 100: an order every 100 us, far more than any
   // signal strategy sends, which leaves the writer time to commit each one.
   const auto pace = std::chrono::microseconds(state.range(0));
+  // The fifth argument, if not 0, cuts a burst into bursts of that many orders, after each of
+  // which the core thread waits (untimed) until the journal's writer has caught up: what a
+  // real burst looks like, since a venue's order-rate limit (Binance: 100 spot orders or 300
+  // USD-M orders per 10 s) ends it long before the writer falls behind by thousands.
+  const auto burst = static_cast<std::size_t>(state.range(4));
   auto next = Steady::now();
   for (auto _ : state) {
+    if (burst > 0 && !latencies.empty() && latencies.size() % burst == 0) {
+      engine.run_due();
+      journal->flush();
+      next = Steady::now();
+    }
     clock.advance_to(clock.now_ns() + 1'000);
     event.best_bid_offer.receive_time_ns = clock.now_ns();
     // The previous order's answer: not part of this event's path. (Manual time, so no
@@ -332,15 +345,94 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   spdlog::set_default_logger(previous_logger);
   pthread_setaffinity_np(pthread_self(), sizeof cpus_before, &cpus_before);
 }
-// {spacing in us, order log, USD-M, thread placement}
+// {spacing in us, order log, USD-M, thread placement, burst length (0: one burst of all)}
 BENCHMARK(BM_MarketEventToSignedOrder)
-    ->Args({0, 0, 0, 1})
-    ->Args({100, 0, 0, 1})
-    ->Args({0, 0, 0, 0})
-    ->Args({100, 0, 0, 0})
-    ->Args({100, 1, 0, 1})
-    ->Args({0, 0, 1, 1})
-    ->Args({100, 0, 1, 1})
+    ->Args({0, 0, 0, 1, 200})
+    ->Args({100, 0, 0, 1, 0})
+    ->Args({0, 0, 0, 0, 200})
+    ->Args({100, 0, 0, 0, 0})
+    ->Args({0, 0, 0, 1, 0})
+    ->Args({100, 1, 0, 1, 0})
+    ->Args({0, 0, 1, 1, 200})
+    ->Args({100, 0, 1, 1, 0})
+    ->UseManualTime()
+    ->Iterations(20'000)
+    ->Unit(benchmark::kMicrosecond);
+
+// The machine's own tail, in the same run and loop shape as BM_MarketEventToSignedOrder: the
+// same pacing and thread placement, but each "event" is a fixed chain of 700 dependent
+// multiply-adds (about 0.8 us, no memory, no system call), so whatever makes one of them slow
+// is the machine (the hypervisor taking the vCPU, interrupts), not sigex's code. With the third
+// argument 1, each event also hands an intent to a real journal (untimed), whose writer
+// commits it on the other CPU and wakes a watcher, as in BM_MarketEventToSignedOrder: what the
+// other CPU's sleeping and waking costs this one. The engine's tail cannot be below this floor;
+// bench/RESULTS.md reports the two side by side.
+void BM_MachineTailFloor(benchmark::State& state) {
+  const cpu_set_t cpus_before = current_thread_cpus();
+  ThreadPlacement placement;
+  std::string error;
+  if (state.range(1) == 1 && !placement.prepare({.core_cpu = 0}, error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  placement.enter_io();
+  const auto directory = scratch("sigex-floor-bench");
+  std::unique_ptr<Journal> journal;
+  if (state.range(2) == 1) {
+    journal = Journal::open(directory, Durability::kNormal, error);
+    if (!journal) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+  }
+  const auto events = static_cast<std::size_t>(state.max_iterations);
+  std::vector<Steady::time_point> starts(events);
+  std::vector<double> latencies(events);  // written now: no page is first touched in the loop
+  latencies.clear();
+  std::optional<DurabilityWatcher> watcher;
+  if (journal) watcher.emplace(journal->watermark(), starts);
+  placement.enter_core();
+  Order order;
+  order.quantity = Quantity{100'000};
+  std::uint64_t value = 1;
+  const auto pace = std::chrono::microseconds(state.range(0));
+  auto next = Steady::now();
+  for (auto _ : state) {
+    next += pace;
+    while (Steady::now() < next) {
+    }
+    const auto start = Steady::now();
+    starts[latencies.size()] = start;
+    for (int i = 0; i < 700; ++i) value = value * 6364136223846793005ULL + 1442695040888963407ULL;
+    benchmark::DoNotOptimize(value);
+    const double nanoseconds =
+        std::chrono::duration<double, std::nano>(Steady::now() - start).count();
+    latencies.push_back(nanoseconds);
+    state.SetIterationTime(nanoseconds * 1e-9);
+    if (journal) {
+      order.client_order_id = ClientOrderId::from("floor-" + std::to_string(latencies.size()));
+      journal->record_intent(order, "BTCUSDT");
+    }
+  }
+  if (watcher) watcher->finish();
+  double slow = 0;
+  for (const double latency : latencies) slow += latency > 15'000 ? 1 : 0;
+  state.counters["slow_events"] = slow;
+  state.counters["p50_ns"] = percentile(latencies, 0.50);
+  state.counters["p99_ns"] = percentile(latencies, 0.99);
+  state.counters["p999_ns"] = percentile(latencies, 0.999);
+  journal.reset();
+  std::filesystem::remove_all(directory);
+  pthread_setaffinity_np(pthread_self(), sizeof cpus_before, &cpus_before);
+}
+// {spacing in us, thread placement, a journal committing on the other CPU}
+BENCHMARK(BM_MachineTailFloor)
+    ->Args({0, 1, 0})
+    ->Args({100, 1, 0})
+    ->Args({0, 1, 1})
+    ->Args({100, 1, 1})
+    ->Args({0, 0, 0})
+    ->Args({100, 0, 0})
     ->UseManualTime()
     ->Iterations(20'000)
     ->Unit(benchmark::kMicrosecond);

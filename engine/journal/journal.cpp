@@ -560,11 +560,17 @@ Journal::Journal(sqlite3* database, std::filesystem::path path)
     : database_(database), path_(std::move(path)), queue_(kSpareBatches) {
   // Record vectors for the batches of a burst, allocated and written now: while the writer
   // catches up, each batch takes one of these instead of growing a new vector on the core
-  // thread (fresh heap pages fault in there one by one). Emptied vectors come back here.
+  // thread (fresh heap pages fault in there one by one; on a VM whose host backs memory
+  // lazily, each costs microseconds). Emptied vectors come back here. The queue's slots are
+  // written once too, by passing empty batches through it before the writer starts.
   for (std::size_t i = 0; i < kSpareBatches; ++i) {
     std::vector<Record> records(kRecordsPerSpareBatch);  // constructed: the pages are touched
     records.clear();
     spare_.enqueue(std::move(records));
+    queue_.enqueue(Batch{});
+  }
+  Batch drained;
+  while (queue_.try_dequeue(drained)) {
   }
 }
 

@@ -281,12 +281,13 @@ class Journal {
   std::string identity_;
   bool created_ = false;
 
-  // Batches in flight at once, and the records one usually holds (an intent and its order
-  // events), for which record vectors are made ready at construction (about 0.25 MB
-  // resident). 2 048 (2 MB) did not move the measured tail of a 20 000-order burst, whose
-  // writer falls far behind: past the pool, a batch reserves its four records at once.
-  static constexpr std::size_t kSpareBatches = 256;
-  static constexpr std::size_t kRecordsPerSpareBatch = 4;
+  // Batches in flight at once, and the records one usually holds (an intent, or an order
+  // event with its fill), for which record vectors and queue slots are made ready and written
+  // at construction (about 0.5 MB resident): a burst of up to 512 orders (two batches each:
+  // the event's and the venue answer's), above any venue's order-rate limit, never takes a
+  // fresh page on the core thread. Past the pool, a batch reserves its records at once.
+  static constexpr std::size_t kSpareBatches = 1024;
+  static constexpr std::size_t kRecordsPerSpareBatch = 2;
 
   // Core thread.
   int batch_depth_ = 0;
