@@ -145,6 +145,38 @@ TEST_F(OrderManagerTest, RestartRestoresOrdersAndMarksInFlightOnesUnknown) {
   EXPECT_EQ(next.view().back(), '1');
 }
 
+TEST_F(OrderManagerTest, MoreOrdersThanThePreparedTableKeepEveryOrderFindable) {
+  // The order table is prepared for 16 384 orders and doubles (written at once) past that:
+  // every order before and after the doubling stays findable with its own state.
+  std::string error;
+  TemporaryDirectory directory;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  OrderManager orders(instruments_, *journal, venue_);
+  constexpr std::uint64_t kOrders = (1 << 14) + 300;
+  std::vector<ClientOrderId> ids;
+  ids.reserve(kOrders);
+  for (std::uint64_t intent = 1; intent <= kOrders; ++intent) {
+    const auto id = orders.submit(0, "sf", buy(intent), static_cast<TimeNs>(intent));
+    ASSERT_TRUE(id.has_value()) << intent;
+    ids.push_back(*id);
+    // All but every thousandth order are answered at once: the table holds open and final
+    // ones, and the open ones stay few (as in real trading).
+    if (intent % 1000 != 0) {
+      ASSERT_TRUE(orders.apply(answer(ExecutionKind::kCanceled, *id), static_cast<TimeNs>(intent)));
+    }
+  }
+  ASSERT_EQ(orders.orders().size(), kOrders);
+  for (std::uint64_t intent = 1; intent <= kOrders; ++intent) {
+    const Order* order = orders.find(ids[intent - 1].view());
+    ASSERT_NE(order, nullptr) << intent;
+    EXPECT_EQ(order->intent, IntentKey{intent});
+    EXPECT_EQ(order->state, intent % 1000 != 0 ? OrderState::kCanceled : OrderState::kSent)
+        << intent;
+  }
+  EXPECT_EQ(venue_.sent.size(), kOrders);
+}
+
 TEST_F(OrderManagerTest, AFillOvertakenByTheCancelStillCounts) {
   OrderManager orders(instruments_, *journal_, venue_);
   const ClientOrderId id = *orders.submit(0, "sf", buy(), 1000);
