@@ -698,7 +698,8 @@ void read_execution(ConfigSection section, AppConfig& config) {
   }
 
   ResolutionPolicy& resolution = config.resolution;
-  // Several accounts share one OMS: its policy waits for the most lenient venue.
+  // Several accounts share one OMS: its shared policy is the most lenient venue's; each
+  // instrument gets its own account's (instrument_resolution).
   if (!execution.accounts.empty()) resolution.recv_window_ns = 0;
   for (const AccountConfig& account : execution.accounts) {
     resolution.recv_window_ns =
@@ -711,7 +712,12 @@ void read_execution(ConfigSection section, AppConfig& config) {
   // by default.
   resolution.min_resend_wait_ns =
       std::max(resolution.min_resend_wait_ns, resolution.recv_window_ns + resolution.settle_ns);
-  section.seconds("min_resend_wait_s", resolution.min_resend_wait_ns, 1, 86'400);
+  DurationNs written = 0;  // stays 0 when the key is absent (it allows 1 s at least)
+  section.seconds("min_resend_wait_s", written, 1, 86'400);
+  if (written > 0) {
+    resolution.min_resend_wait_ns = written;
+    config.min_resend_wait_written_ns = written;
+  }
   if (resolution.min_resend_wait_ns < resolution.recv_window_ns + resolution.settle_ns) {
     section.error("min_resend_wait_s", "must be at least recv_window_ms + settle_ms");
   }
@@ -1047,6 +1053,23 @@ InstrumentRegistry build_registry(const AppConfig& config) {
   InstrumentRegistry registry;
   for (const auto& instrument : config.instruments) registry.add(instrument);
   return registry;
+}
+
+std::vector<InstrumentResolution> instrument_resolution(const AppConfig& config,
+                                                        const InstrumentRegistry& instruments) {
+  std::vector<InstrumentResolution> by_instrument;
+  if (config.execution.accounts.size() < 2) return by_instrument;
+  for (InstrumentId id = 0; id < instruments.size(); ++id) {
+    const AccountConfig* account = config.execution.account_for(instruments.get(id));
+    const DurationNs window =
+        account != nullptr ? account->settings->recv_window_ns() : config.resolution.recv_window_ns;
+    const DurationNs wait =
+        config.min_resend_wait_written_ns > 0
+            ? config.min_resend_wait_written_ns
+            : std::max(ResolutionPolicy{}.min_resend_wait_ns, window + config.resolution.settle_ns);
+    by_instrument.push_back({window, wait});
+  }
+  return by_instrument;
 }
 
 }  // namespace sigex

@@ -167,6 +167,8 @@ struct AppConfig {
   // not_found_confirmations, min_resend_wait_s, foreign_orders); recv_window_ns is always the
   // venue's REST client's (a request older than that cannot be accepted).
   ResolutionPolicy resolution;
+  // [execution] min_resend_wait_s as written (0: not written, each venue's default applies).
+  DurationNs min_resend_wait_written_ns = 0;
   ForeignOrderPolicy foreign_orders = ForeignOrderPolicy::kReport;
   // [strategy.<name>] tables, in the registry's order (engine/exe/registry.cpp).
   std::vector<std::shared_ptr<const StrategySettings>> strategies;
@@ -201,5 +203,12 @@ InstrumentRegistry build_registry(const AppConfig& config);
 // The sections a command needs: "" when `config` has them all, else the message naming the
 // first one missing ("sigex run needs a [service] section ...").
 std::string missing_section_for(std::string_view command, const AppConfig& config);
+
+// With several accounts, each instrument's own account's request window and least resend wait
+// (its venue's recv window; min_resend_wait_s as written, else the larger of its 60 s default
+// and the window plus settle_ms), for Engine::set_instrument_resolution. Empty with one account:
+// the shared policy is that account's.
+std::vector<InstrumentResolution> instrument_resolution(const AppConfig& config,
+                                                        const InstrumentRegistry& instruments);
 
 }  // namespace sigex

@@ -367,6 +367,7 @@ bool Daemon::reconcile(std::string& error) {
   core_.engine->set_order_log(true);
   if (live_venue_) {
     core_.engine->set_resolution_policy(config_.resolution);
+    core_.engine->set_instrument_resolution(instrument_resolution(config_, instruments_));
     core_.engine->set_foreign_order_policy(config_.foreign_orders);
   }
   if (!check_account_history(error)) return false;

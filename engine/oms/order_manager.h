@@ -46,6 +46,14 @@ struct ResolutionPolicy {
   DurationNs unproven_retry_ns = 30 * kNsPerSecond;   // between lookups once absence is unproven
 };
 
+// With several venues, one instrument's own account: how long its requests stay acceptable
+// and the least wait before a resend. Overrides the ResolutionPolicy's two for that instrument,
+// so that a Binance order is not held to a Coinbase JWT's 120 s.
+struct InstrumentResolution {
+  DurationNs recv_window_ns = 0;
+  DurationNs min_resend_wait_ns = 0;
+};
+
 // What to do with open orders on the account that the journal does not know (placed by hand
 // or by another program): report them once, or cancel them.
 enum class ForeignOrderPolicy : std::uint8_t { kReport, kCancel };
@@ -69,6 +77,10 @@ class OrderManager {
   // Every open order is looked up with the venue, starting at `now_ns`.
   void restore_from_journal(TimeNs now_ns);
   void set_resolution_policy(const ResolutionPolicy& policy) { policy_ = policy; }
+  // Indexed by instrument id; empty (or shorter): the policy's values.
+  void set_instrument_resolution(std::vector<InstrumentResolution> by_instrument) {
+    by_instrument_ = std::move(by_instrument);
+  }
   void set_foreign_order_policy(ForeignOrderPolicy policy) { foreign_policy_ = policy; }
 
   // Sends the lookups that are due. Core thread.
@@ -176,6 +188,7 @@ class OrderManager {
   std::map<std::size_t, Lookup> lookups_;  // by index into orders_
   std::set<std::string, std::less<>> foreign_ids_;
   ResolutionPolicy policy_;
+  std::vector<InstrumentResolution> by_instrument_;
   ForeignOrderPolicy foreign_policy_ = ForeignOrderPolicy::kReport;
   OrderManagerCounters counters_;
   std::string halt_reason_;

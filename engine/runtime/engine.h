@@ -103,6 +103,9 @@ class Engine {
   void set_resolution_policy(const ResolutionPolicy& policy) {
     orders_.set_resolution_policy(policy);
   }
+  void set_instrument_resolution(std::vector<InstrumentResolution> by_instrument) {
+    orders_.set_instrument_resolution(std::move(by_instrument));
+  }
   void set_foreign_order_policy(ForeignOrderPolicy policy) {
     orders_.set_foreign_order_policy(policy);
   }

@@ -2,11 +2,14 @@
 // composed as the daemon composes them, trading against the loopback exchange simulator. Its
 // strategy buys `steps` lots of 0.01 BTC, one market order per step, the step number being the
 // intent; with `usdm` it trades the BTCUSDT perpetual on the USD-M venue instead and sells the
-// lots, building a short; with `coinbase` it buys BTC-USD on the live Coinbase venue. Crash tests
-// kill it (SIGKILL at a failpoint or at a random moment) and start it again on the same state
-// directory until it reports the target reached.
+// lots, building a short; with `coinbase` it buys BTC-USD on the live Coinbase venue; with `mixed`
+// it trades two venues at once as `sigex run` composes them (AccountSet): BTCUSDT on Binance spot
+// at BASE_URL and BTC-USDT on Coinbase at COINBASE_URL, step k on the first when k is even and
+// on the second when odd. Crash tests kill it (SIGKILL at a failpoint or at a random moment) and
+// start it again on the same state directory until it reports the target reached.
 //
 //   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]
+//   sigex-crash-driver STATE_DIR BASE_URL STEPS mixed COINBASE_URL
 // Exit 0: target reached, nothing open, nothing unresolved. Exit 2: could not start.
 // Exit 3: no progress within the time limit. Exit 4: the account shows orders of this
 // strategy that the journal does not know (a lost journal); with `adopt` they are taken into
@@ -19,9 +22,12 @@
 #include <string>
 
 #include "adapters/binance/execution_venue.h"
+#include "adapters/binance/settings.h"
 #include "adapters/binance_usdm/execution_venue.h"
 #include "adapters/coinbase/execution_venue.h"
+#include "adapters/coinbase/settings.h"
 #include "engine/core/live_clock.h"
+#include "engine/exe/venue_sets.h"
 #include "engine/logging/log.h"
 #include "engine/oms/account_history.h"
 #include "engine/runtime/engine.h"
@@ -32,7 +38,8 @@ namespace {
 
 constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC at 8 decimals
 
-// What the strategy's orders on `side` executed, gross of fees taken from them.
+// What the strategy's orders on `side` executed, gross of fees taken from them, on every
+// instrument.
 std::int64_t traded(const OrderManager& orders, Side side) {
   std::int64_t total = 0;
   for (const Order& order : orders.orders())
@@ -40,10 +47,18 @@ std::int64_t traded(const OrderManager& orders, Side side) {
   return total;
 }
 
+bool any_open(const OrderManager& orders, std::size_t instrument_count) {
+  for (InstrumentId instrument = 0; instrument < instrument_count; ++instrument) {
+    if (orders.has_open_order(instrument)) return true;
+  }
+  return false;
+}
+
 class StepTrader final : public Strategy {
  public:
-  StepTrader(std::int64_t steps, Side side, const OrderManager& orders)
-      : target_(steps * kLot), side_(side), orders_(orders) {}
+  StepTrader(std::int64_t steps, Side side, const OrderManager& orders,
+             std::size_t instrument_count)
+      : target_(steps * kLot), side_(side), orders_(orders), instrument_count_(instrument_count) {}
   std::string_view tag() const override { return "crash"; }
   void on_quote(StrategyContext& context, const BestBidOffer&) override { act(context); }
   void on_order_update(StrategyContext& context, const Order&, OrderEvent event) override {
@@ -54,12 +69,14 @@ class StepTrader final : public Strategy {
 
  private:
   void act(StrategyContext& context) {
-    if (context.now_ns() < not_before_ns_ || context.has_open_order(0) || !context.is_tradeable(0))
-      return;
+    if (context.now_ns() < not_before_ns_ || any_open(orders_, instrument_count_)) return;
     const std::int64_t held = traded(orders_, side_);
     if (held >= target_) return;
+    // Step k goes to instrument k mod the instrument count: with two venues, they alternate.
+    const auto instrument = static_cast<InstrumentId>((held / kLot) % instrument_count_);
+    if (!context.is_tradeable(instrument)) return;
     OrderIntent intent;
-    intent.instrument = 0;
+    intent.instrument = instrument;
     intent.side = side_;
     intent.type = OrderType::kMarket;
     intent.quantity = Quantity{kLot};
@@ -70,11 +87,13 @@ class StepTrader final : public Strategy {
   std::int64_t target_;
   Side side_;
   const OrderManager& orders_;
+  std::size_t instrument_count_;
   TimeNs not_before_ns_ = 0;
 };
 
 int run(const std::string& state_dir, const std::string& base_url, std::int64_t steps,
-        bool adopt_unknown, bool usdm, bool coinbase) {
+        bool adopt_unknown, bool usdm, bool coinbase, const std::string& coinbase_url) {
+  const bool mixed = !coinbase_url.empty();
   InstrumentRegistry instruments;
   Instrument btc;
   btc.symbol = Symbol::from(coinbase ? "BTC-USD" : "BTCUSDT");
@@ -89,7 +108,17 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     btc.bracket_table[btc.bracket_count++] =
         MarginBracket{Money{50'000'000'000'000'000}, Rate{400'000}, Money{0}, 125};
   }
-  instruments.add(btc);
+  if (mixed) {
+    // Two venues: each instrument names its own, both quoted in the portfolio's one cash asset.
+    btc.venue = VenueName::from("binance");
+    Instrument on_coinbase = btc;
+    on_coinbase.symbol = Symbol::from("BTC-USDT");
+    on_coinbase.venue = VenueName::from("coinbase");
+    instruments.add(btc);
+    instruments.add(on_coinbase);
+  } else {
+    instruments.add(btc);
+  }
 
   std::string error;
   auto journal = Journal::open(state_dir, Durability::kFull, error);
@@ -110,14 +139,45 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   config.history_lookback_ns = kNsPerDay;
   std::unique_ptr<LiveVenue> venue_owner;
   DurationNs recv_window_ns = config.rest.recv_window_ns;
-  if (coinbase) {
+  const auto coinbase_settings = [](const std::string& url) {
     CoinbaseExecutionConfig coinbase_config;
-    coinbase_config.rest_url = base_url;
-    coinbase_config.user_ws_url = "ws://" + base_url.substr(base_url.find("://") + 3);
+    coinbase_config.rest_url = url;
+    coinbase_config.user_ws_url = "ws://" + url.substr(url.find("://") + 3);
     coinbase_config.timeouts.request_ns = 300 * kNsPerMs;
     coinbase_config.create_retry_wait_ns = 20 * kNsPerMs;
     coinbase_config.poll_interval_ns = 20 * kNsPerMs;
     coinbase_config.history_lookback_ns = kNsPerDay;
+    return coinbase_config;
+  };
+  if (mixed) {
+    // As `sigex run` composes several accounts: one AccountSet, each account over its venue's
+    // view of the instruments, orders routed by instrument.
+    ExecutionConfig execution;
+    execution.enabled = true;
+    auto binance = std::make_shared<BinanceExecutionSettings>();
+    binance->config = config;
+    auto on_coinbase = std::make_shared<CoinbaseExecutionSettings>();
+    on_coinbase->config = coinbase_settings(coinbase_url);
+    AccountConfig binance_account;
+    binance_account.venue = "binance";
+    binance_account.settings = binance;
+    AccountConfig coinbase_account;
+    coinbase_account.venue = "coinbase";
+    coinbase_account.settings = on_coinbase;
+    execution.accounts = {binance_account, coinbase_account};
+    std::vector<VenueKeys> keys;
+    keys.push_back({Secret(std::string("sim-api-key")), Secret(std::string("sim-secret"))});
+    keys.push_back(
+        {Secret(std::string(testing::kCdpKeyName)), Secret(std::string(testing::kCdpEcPem))});
+    venue_owner = AccountSet::make(execution, instruments, std::move(keys), clock,
+                                   journal->watermark(), error);
+    if (!venue_owner) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 2;
+    }
+    recv_window_ns = kJwtLifetimeNs;  // the shared policy waits for the most lenient venue
+  } else if (coinbase) {
+    const CoinbaseExecutionConfig coinbase_config = coinbase_settings(base_url);
     auto signer = CoinbaseSigner::make(Secret(std::string(testing::kCdpKeyName)),
                                        Secret(std::string(testing::kCdpEcPem)), error);
     if (!signer) {
@@ -156,10 +216,18 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
   risk.max_fills = 0;
   Engine engine(instruments, clock, *journal, venue, risk, Money{1'000'000 * 100'000'000LL});
   // Coinbase: no resend while a create could still be accepted (its JWT's lifetime).
-  engine.set_resolution_policy({recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2,
-                                coinbase ? recv_window_ns + 500 * kNsPerMs : 500 * kNsPerMs});
+  engine.set_resolution_policy(
+      {recv_window_ns, 200 * kNsPerMs, 100 * kNsPerMs, 2,
+       coinbase || mixed ? recv_window_ns + 500 * kNsPerMs : 500 * kNsPerMs});
   const Side side = usdm ? Side::kSell : Side::kBuy;
-  engine.add_strategy(std::make_unique<StepTrader>(steps, side, engine.orders()));
+  if (mixed) {
+    // Each instrument waits out its own account's window, as `sigex run` sets it
+    // (instrument_resolution): the Binance order is not held to the Coinbase JWT's 120 s.
+    engine.set_instrument_resolution({{config.rest.recv_window_ns, 500 * kNsPerMs},
+                                      {kJwtLifetimeNs, kJwtLifetimeNs + 500 * kNsPerMs}});
+  }
+  engine.add_strategy(
+      std::make_unique<StepTrader>(steps, side, engine.orders(), instruments.size()));
   std::set<std::string, std::less<>> known = journal->acknowledged_orders();
   for (const Order& order : journal->load_orders()) known.emplace(order.client_order_id.view());
   const auto unknown =
@@ -181,17 +249,19 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
 
   const TimeNs give_up = clock.now_ns() + 60 * kNsPerSecond;
   while (clock.now_ns() < give_up) {
-    InboundEvent quote;
-    quote.kind = MarketEventKind::kBestBidOffer;
-    quote.best_bid_offer.instrument = 0;
-    quote.best_bid_offer.receive_time_ns = clock.now_ns();
-    quote.best_bid_offer.bid_price = Price{5'999'999'000'000};
-    quote.best_bid_offer.ask_price = Price{6'000'000'000'000};
-    quote.best_bid_offer.bid_quantity = Quantity{100'000'000};
-    quote.best_bid_offer.ask_quantity = Quantity{100'000'000};
-    engine.process(quote);
-    if (traded(engine.orders(), side) == steps * kLot && !engine.orders().has_open_order(0) &&
-        engine.orders().pending_lookups() == 0) {
+    for (InstrumentId instrument = 0; instrument < instruments.size(); ++instrument) {
+      InboundEvent quote;
+      quote.kind = MarketEventKind::kBestBidOffer;
+      quote.best_bid_offer.instrument = instrument;
+      quote.best_bid_offer.receive_time_ns = clock.now_ns();
+      quote.best_bid_offer.bid_price = Price{5'999'999'000'000};
+      quote.best_bid_offer.ask_price = Price{6'000'000'000'000};
+      quote.best_bid_offer.bid_quantity = Quantity{100'000'000};
+      quote.best_bid_offer.ask_quantity = Quantity{100'000'000};
+      engine.process(quote);
+    }
+    if (traded(engine.orders(), side) == steps * kLot &&
+        !any_open(engine.orders(), instruments.size()) && engine.orders().pending_lookups() == 0) {
       std::printf("position %lld fills %lld\n",
                   static_cast<long long>(engine.portfolio().position(0).quantity.raw),
                   static_cast<long long>(journal->count_rows("fills")));
@@ -212,12 +282,13 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
 }  // namespace sigex
 
 int main(int argc, char** argv) {
-  if (argc != 4 && argc != 5) {
+  const std::string mode = argc >= 5 ? argv[4] : "";
+  if ((argc != 4 && argc != 5 && argc != 6) || (mode == "mixed") != (argc == 6)) {
     std::fprintf(stderr,
-                 "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]\n");
+                 "usage: sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]\n"
+                 "       sigex-crash-driver STATE_DIR BASE_URL STEPS mixed COINBASE_URL\n");
     return 2;
   }
-  const std::string mode = argc == 5 ? argv[4] : "";
   return sigex::run(argv[1], argv[2], std::stoll(argv[3]), mode == "adopt", mode == "usdm",
-                    mode == "coinbase");
+                    mode == "coinbase", argc == 6 ? argv[5] : "");
 }

@@ -9,7 +9,9 @@
 //    taken from the coins bought) equals what the account holds.
 // The same runs on Binance USD-M (UsdmCrashTest): the driver sells lots of the BTCUSDT
 // perpetual, so a short is open at every kill; the journal's signed position must equal the
-// exchange's. And on Coinbase Advanced Trade (CoinbaseCrashTest).
+// exchange's. And on Coinbase Advanced Trade (CoinbaseCrashTest). And on both at once
+// (MixedCrashTest): one process, one journal, Binance spot and Coinbase accounts composed as
+// `sigex run` composes several venues, the steps alternating between them.
 
 #include <signal.h>
 #include <spawn.h>
@@ -39,8 +41,9 @@ constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC, as the driver buys
 class CrashTest : public ::testing::Test {
  protected:
   virtual bool usdm() const { return false; }
-  // The driver's venue argument (nullptr: Binance spot).
+  // The driver's venue argument (nullptr: Binance spot), and the one after it (nullptr: none).
   virtual const char* venue_mode() const { return usdm() ? "usdm" : nullptr; }
+  virtual std::string second_url() const { return {}; }
   // The exchange the driver trades on, as the test sees it.
   virtual std::string base_url() const { return simulator_->base_url(); }
   virtual std::uint64_t requests() const { return simulator_->requests(); }
@@ -81,8 +84,14 @@ class CrashTest : public ::testing::Test {
     for (auto& entry : environment) envp.push_back(entry.data());
     envp.push_back(nullptr);
     const char* mode = adopt ? "adopt" : venue_mode();
-    const char* argv[] = {SIGEX_CRASH_DRIVER, state.c_str(), url.c_str(),
-                          steps_text.c_str(), mode,          nullptr};
+    const std::string second = second_url();
+    const char* argv[] = {SIGEX_CRASH_DRIVER,
+                          state.c_str(),
+                          url.c_str(),
+                          steps_text.c_str(),
+                          mode,
+                          second.empty() ? nullptr : second.c_str(),
+                          nullptr};
     pid_t pid = 0;
     EXPECT_EQ(posix_spawn(&pid, SIGEX_CRASH_DRIVER, nullptr, nullptr, const_cast<char**>(argv),
                           envp.data()),
@@ -200,6 +209,76 @@ class CoinbaseCrashTest : public CrashTest {
   std::unique_ptr<CoinbaseTradingSimulator> coinbase_;
 };
 
+// Both venues in one process: BTCUSDT on the Binance spot simulator (fees in the coin bought)
+// and BTC-USDT on the Coinbase simulator (fees in the quote currency), one AccountSet, one
+// journal; step k goes to Binance when k is even, to Coinbase when odd. A kill lands wherever
+// either account is: one mid-request on Binance while the other reconciles, and so on.
+class MixedCrashTest : public CrashTest {
+ protected:
+  void SetUp() override {
+    CrashTest::SetUp();
+    CoinbaseTradingSimulatorOptions options;
+    options.public_keys = {kCdpEcPublicPem};
+    options.product_id = "BTC-USDT";
+    options.price = "60000.00";
+    options.balances = {{"USDT", "100000000"}, {"BTC", "0"}};
+    coinbase_ = std::make_unique<CoinbaseTradingSimulator>(options);
+    std::string error;
+    ASSERT_TRUE(coinbase_->start(error)) << error;
+  }
+  const char* venue_mode() const override { return "mixed"; }
+  std::string second_url() const override { return coinbase_->url(); }
+  std::uint64_t requests() const override { return simulator_->requests() + coinbase_->requests(); }
+  // Whether both exchanges together have seen `count` requests, waiting at most about
+  // `timeout_ms` (each exchange's own wait in turn; the caller asks again).
+  bool wait_for_requests(std::uint64_t count, int timeout_ms) const override {
+    const std::uint64_t on_coinbase = coinbase_->requests();
+    if (simulator_->wait_for_requests(count > on_coinbase ? count - on_coinbase : 0,
+                                      timeout_ms / 2))
+      return true;
+    const std::uint64_t on_binance = simulator_->requests();
+    return coinbase_->wait_for_requests(count > on_binance ? count - on_binance : 0,
+                                        timeout_ms / 2);
+  }
+  void expect_invariants(std::int64_t steps) override {
+    const std::int64_t on_binance = (steps + 1) / 2;  // steps 0, 2, 4, ...
+    const std::int64_t on_coinbase = steps / 2;
+    EXPECT_EQ(simulator_->max_orders_per_id(), 1) << "a client order id was placed twice";
+    for (const auto& [id, orders] : coinbase_->orders_per_client_id())
+      EXPECT_EQ(orders, 1) << "client order id " << id << " placed twice";
+    EXPECT_EQ(simulator_->orders_placed(), static_cast<std::uint64_t>(on_binance))
+        << "one Binance order per even step";
+    EXPECT_EQ(coinbase_->orders_made(), static_cast<std::uint64_t>(on_coinbase))
+        << "one Coinbase order per odd step";
+    EXPECT_EQ(simulator_->executed_total("BTCUSDT").raw, on_binance * kLot)
+        << "traded more than intended on Binance";
+    EXPECT_EQ(coinbase_->executed_total(), format_decimal(on_coinbase * kLot, 8))
+        << "traded more than intended on Coinbase";
+    std::string error;
+    auto journal = Journal::open(directory_.path(), Durability::kFull, error);
+    ASSERT_TRUE(journal) << error;
+    std::int64_t binance_fills = 0, binance_net = 0, coinbase_fills = 0, coinbase_bought = 0;
+    for (const auto& fill : journal->load_fills()) {
+      if (fill.instrument == 0) {
+        ++binance_fills;
+        binance_net +=
+            fill.quantity.raw - (fill.fee.asset == FeeAsset::kBase ? fill.fee.quantity.raw : 0);
+      } else {
+        ++coinbase_fills;
+        coinbase_bought += fill.quantity.raw;
+      }
+    }
+    EXPECT_EQ(static_cast<std::uint64_t>(binance_fills), simulator_->trades())
+        << "every Binance fill journaled exactly once";
+    EXPECT_EQ(static_cast<std::uint64_t>(coinbase_fills), coinbase_->fills())
+        << "every Coinbase fill journaled exactly once";
+    EXPECT_EQ(binance_net, simulator_->balance("BTC")) << "Binance holds the journal's position";
+    EXPECT_EQ(format_decimal(coinbase_bought, 8), coinbase_->balance("BTC"))
+        << "Coinbase holds the journal's position";
+  }
+  std::unique_ptr<CoinbaseTradingSimulator> coinbase_;
+};
+
 class CoinbaseFailpointCrash : public CoinbaseCrashTest,
                                public ::testing::WithParamInterface<const char*> {};
 
@@ -252,6 +331,10 @@ TEST_F(UsdmCrashTest, RandomKillsWithAShortOpenLoseAndDuplicateNothing) {
 }
 
 TEST_F(CoinbaseCrashTest, RandomKillsOnCoinbaseLoseAndDuplicateNothing) {
+  expect_invariants(random_kills());
+}
+
+TEST_F(MixedCrashTest, RandomKillsWithBinanceAndCoinbaseInOneProcessLoseAndDuplicateNothing) {
   expect_invariants(random_kills());
 }
 

@@ -552,8 +552,40 @@ TEST(AppConfigVenues, InstrumentsOfBinanceAndCoinbaseShareOneConfiguration) {
   EXPECT_EQ(config.simulated_venue.venue_fees[0].venue.view(), "binance");
   EXPECT_EQ(config.simulated_venue.venue_fees[0].fees.fee_asset, SimulatedFeeAsset::kBase);
   EXPECT_EQ(config.simulated_venue.venue_fees[1].fees.taker_fee_bps, 60);
-  // The OMS waits for the most lenient venue: a Coinbase JWT lives 120 s.
+  // The OMS's shared policy is the most lenient venue's (a Coinbase JWT lives 120 s); each
+  // instrument waits out its own account's window and resend wait.
   EXPECT_EQ(config.resolution.recv_window_ns, 120 * kNsPerSecond);
+  {
+    const InstrumentRegistry registry = build_registry(config);
+    const auto by_instrument = instrument_resolution(config, registry);
+    ASSERT_EQ(by_instrument.size(), registry.size());
+    for (InstrumentId id = 0; id < registry.size(); ++id) {
+      const bool on_coinbase = registry.get(id).venue.view() == "coinbase";
+      EXPECT_EQ(by_instrument[id].recv_window_ns,
+                on_coinbase ? 120 * kNsPerSecond : BinanceRestConfig{}.recv_window_ns)
+          << registry.get(id).symbol.view();
+      // settle_ms = 5000 in the example: Coinbase 120 + 5 s, Binance the 60 s default.
+      EXPECT_EQ(by_instrument[id].min_resend_wait_ns,
+                on_coinbase ? 125 * kNsPerSecond : 60 * kNsPerSecond)
+          << registry.get(id).symbol.view();
+    }
+    // min_resend_wait_s as written holds for every venue.
+    ConfigErrors written_errors;
+    std::string written = text;
+    written.replace(written.find("settle_ms = 5000"), 16,
+                    "settle_ms = 5000\nmin_resend_wait_s = 300");
+    const AppConfig waits = load_app_config_text(
+        written, std::string(SIGEX_SOURCE_DIR) + "/config/run-live-multi-venue.toml",
+        written_errors);
+    ASSERT_TRUE(written_errors.empty()) << written_errors.messages().front();
+    for (const auto& instrument : instrument_resolution(waits, build_registry(waits)))
+      EXPECT_EQ(instrument.min_resend_wait_ns, 300 * kNsPerSecond);
+    // One account: the shared policy is that account's, nothing per instrument.
+    ConfigErrors single_errors;
+    const AppConfig single = load_app_config(
+        std::string(SIGEX_SOURCE_DIR) + "/config/execution-binance.toml", single_errors);
+    EXPECT_TRUE(instrument_resolution(single, build_registry(single)).empty());
+  }
   for (const Instrument& instrument : config.instruments) {
     const MarketDataSettings* feed = config.market_data.feed_for(instrument);
     const AccountConfig* account = config.execution.account_for(instrument);

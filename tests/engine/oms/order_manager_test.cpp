@@ -261,6 +261,39 @@ TEST_F(UnknownOutcomeTest, ProvenAbsentAfterTheWaitIsResentWithTheSameId) {
   EXPECT_FALSE(orders_.has_unknown_outcome(0));
 }
 
+TEST_F(UnknownOutcomeTest, EachInstrumentWaitsOutItsOwnVenuesWindowBeforeAResend) {
+  // Two venues behind one OMS: instrument 0's requests stay acceptable for 2 s (a Binance
+  // recvWindow), instrument 1's for 120 s (a Coinbase JWT). The Binance order is resolved on its
+  // own clock, not held to the Coinbase window.
+  orders_.set_instrument_resolution({{2 * kSecond, 10 * kSecond}, {120 * kSecond, 125 * kSecond}});
+  const TimeNs t0 = 1000 * kSecond;
+  OrderIntent on_second_venue = buy(2);
+  on_second_venue.instrument = 1;
+  on_second_venue.price = price("3000.00");
+  const ClientOrderId on_binance = *orders_.submit(0, "sf", buy(1), t0);
+  const ClientOrderId on_coinbase = *orders_.submit(0, "sf", on_second_venue, t0);
+  orders_.apply(answer(ExecutionKind::kUnknown, on_binance), t0 + 10);
+  orders_.apply(answer(ExecutionKind::kUnknown, on_coinbase), t0 + 10);
+  orders_.run_due(t0 + 10);  // both looked up at once: "does not exist" proves nothing yet
+  orders_.apply(answer(ExecutionKind::kNotFound, on_binance), t0 + 10);
+  orders_.apply(answer(ExecutionKind::kNotFound, on_coinbase), t0 + 10);
+  EXPECT_EQ(orders_.next_due_ns(), t0 + 3 * kSecond);  // Binance: sent + 2 s + settle
+  // The Binance order: three answers after its deadline, its own 10 s wait, then the proof.
+  EXPECT_TRUE(answer_lookup_at(t0 + 3 * kSecond, ExecutionKind::kNotFound, on_binance));
+  EXPECT_TRUE(
+      answer_lookup_at(t0 + 3 * kSecond + kSecond / 2, ExecutionKind::kNotFound, on_binance));
+  EXPECT_TRUE(answer_lookup_at(t0 + 4 * kSecond, ExecutionKind::kNotFound, on_binance));
+  EXPECT_TRUE(answer_lookup_at(t0 + 10 + 10 * kSecond, ExecutionKind::kNotFound, on_binance));
+  EXPECT_TRUE(answer_proof_at(t0 + 10 + 10 * kSecond, AbsenceEvidence::kProven, on_binance));
+  ASSERT_EQ(commands(OrderCommandKind::kNew), 3u);
+  EXPECT_EQ(venue_.sent.back().client_order_id, on_binance);
+  // The Coinbase order is not even looked up again before its own deadline (sent + 120 s +
+  // settle): a create could still be accepted until then.
+  EXPECT_TRUE(orders_.has_unknown_outcome(1));
+  EXPECT_FALSE(orders_.has_unknown_outcome(0));
+  EXPECT_EQ(orders_.next_due_ns(), t0 + 121 * kSecond);
+}
+
 TEST_F(UnknownOutcomeTest, AnAbsenceTheVenueCannotProveIsNeverResentAndAlerts) {
   const TimeNs t0 = 1000 * kSecond;
   const ClientOrderId id = *orders_.submit(0, "sf", buy(), t0);
