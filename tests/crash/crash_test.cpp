@@ -38,6 +38,25 @@ using namespace sigex::testing;
 
 constexpr std::int64_t kLot = 1'000'000;  // 0.01 BTC, as the driver buys
 
+// A started Coinbase simulator trading `product` at 60 000 for an account with 100 000 000 of
+// `quote` and no BTC, checking every request's ES256 signature; null (a test failure) if it
+// cannot start.
+std::unique_ptr<CoinbaseTradingSimulator> start_coinbase(const std::string& product,
+                                                         const std::string& quote) {
+  CoinbaseTradingSimulatorOptions options;
+  options.public_keys = {kCdpEcPublicPem};
+  options.product_id = product;
+  options.price = "60000.00";
+  options.balances = {{quote, "100000000"}, {"BTC", "0"}};
+  auto simulator = std::make_unique<CoinbaseTradingSimulator>(options);
+  std::string error;
+  if (!simulator->start(error)) {
+    ADD_FAILURE() << error;
+    return nullptr;
+  }
+  return simulator;
+}
+
 class CrashTest : public ::testing::Test {
  protected:
   virtual bool usdm() const { return false; }
@@ -175,13 +194,8 @@ class UsdmCrashTest : public CrashTest {
 class CoinbaseCrashTest : public CrashTest {
  protected:
   void SetUp() override {
-    CoinbaseTradingSimulatorOptions options;
-    options.public_keys = {kCdpEcPublicPem};
-    options.price = "60000.00";
-    options.balances = {{"USD", "100000000"}, {"BTC", "0"}};
-    coinbase_ = std::make_unique<CoinbaseTradingSimulator>(options);
-    std::string error;
-    ASSERT_TRUE(coinbase_->start(error)) << error;
+    coinbase_ = start_coinbase("BTC-USD", "USD");
+    ASSERT_NE(coinbase_, nullptr);
   }
   const char* venue_mode() const override { return "coinbase"; }
   std::string base_url() const override { return coinbase_->url(); }
@@ -217,14 +231,8 @@ class MixedCrashTest : public CrashTest {
  protected:
   void SetUp() override {
     CrashTest::SetUp();
-    CoinbaseTradingSimulatorOptions options;
-    options.public_keys = {kCdpEcPublicPem};
-    options.product_id = "BTC-USDT";
-    options.price = "60000.00";
-    options.balances = {{"USDT", "100000000"}, {"BTC", "0"}};
-    coinbase_ = std::make_unique<CoinbaseTradingSimulator>(options);
-    std::string error;
-    ASSERT_TRUE(coinbase_->start(error)) << error;
+    coinbase_ = start_coinbase("BTC-USDT", "USDT");
+    ASSERT_NE(coinbase_, nullptr);
   }
   const char* venue_mode() const override { return "mixed"; }
   std::string second_url() const override { return coinbase_->url(); }
