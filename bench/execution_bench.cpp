@@ -142,6 +142,14 @@ class EveryQuote final : public Strategy {
   std::uint64_t sequence_ = 0;
 };
 
+// An empty vector with room for `count` values, its pages written now: a page first touched
+// inside a measured loop would stall it.
+std::vector<double> written_room(std::size_t count) {
+  std::vector<double> values(count);
+  values.clear();
+  return values;
+}
+
 double percentile(std::vector<double>& values, double fraction) {
   const auto at = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(at), values.end());
@@ -253,13 +261,9 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   event.best_bid_offer.bid_quantity = Quantity{100'000'000};
   event.best_bid_offer.ask_quantity = Quantity{100'000'000};
   const auto events = static_cast<std::size_t>(state.max_iterations);
-  std::vector<Steady::time_point> starts(events);  // written before the event's intent exists
-  std::vector<double> latencies;                   // until the signed request is ready
-  std::vector<double> engine_part;                 // until the venue port is called
-  latencies.resize(events);  // written now: a page first touched in the loop would stall it
-  latencies.clear();
-  engine_part.resize(events);
-  engine_part.clear();
+  std::vector<Steady::time_point> starts(events);        // written before the event's intent exists
+  std::vector<double> latencies = written_room(events);  // until the signed request is ready
+  std::vector<double> engine_part = written_room(events);  // until the venue port is called
   DurabilityWatcher watcher(journal->watermark(), starts);
   placement.enter_core();
   const ThreadCounters counters_before = ThreadCounters::now();
@@ -388,8 +392,7 @@ void BM_MachineTailFloor(benchmark::State& state) {
   }
   const auto events = static_cast<std::size_t>(state.max_iterations);
   std::vector<Steady::time_point> starts(events);
-  std::vector<double> latencies(events);  // written now: no page is first touched in the loop
-  latencies.clear();
+  std::vector<double> latencies = written_room(events);
   std::optional<DurabilityWatcher> watcher;
   if (journal) watcher.emplace(journal->watermark(), starts);
   placement.enter_core();

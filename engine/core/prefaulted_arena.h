@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cstddef>
-#include <cstring>
 #include <memory>
 #include <memory_resource>
 #include <new>

@@ -658,6 +658,12 @@ AccountConfig read_account(ConfigSection& section, const VenueType& venue) {
   return account;
 }
 
+// min_resend_wait_s when not written, for a venue whose requests stay acceptable for `window`:
+// the 60 s default, or longer for a longer window.
+DurationNs default_min_resend_wait(DurationNs window, DurationNs settle) {
+  return std::max(ResolutionPolicy{}.min_resend_wait_ns, window + settle);
+}
+
 void read_execution(ConfigSection section, AppConfig& config) {
   ExecutionConfig& execution = config.execution;
   execution.enabled = section.present();
@@ -711,7 +717,7 @@ void read_execution(ConfigSection section, AppConfig& config) {
   // A venue whose requests stay acceptable longer (Coinbase: a JWT lives 120 s) waits longer
   // by default.
   resolution.min_resend_wait_ns =
-      std::max(resolution.min_resend_wait_ns, resolution.recv_window_ns + resolution.settle_ns);
+      default_min_resend_wait(resolution.recv_window_ns, resolution.settle_ns);
   DurationNs written = 0;  // stays 0 when the key is absent (it allows 1 s at least)
   section.seconds("min_resend_wait_s", written, 1, 86'400);
   if (written > 0) {
@@ -1063,10 +1069,9 @@ std::vector<InstrumentResolution> instrument_resolution(const AppConfig& config,
     const AccountConfig* account = config.execution.account_for(instruments.get(id));
     const DurationNs window =
         account != nullptr ? account->settings->recv_window_ns() : config.resolution.recv_window_ns;
-    const DurationNs wait =
-        config.min_resend_wait_written_ns > 0
-            ? config.min_resend_wait_written_ns
-            : std::max(ResolutionPolicy{}.min_resend_wait_ns, window + config.resolution.settle_ns);
+    const DurationNs wait = config.min_resend_wait_written_ns > 0
+                                ? config.min_resend_wait_written_ns
+                                : default_min_resend_wait(window, config.resolution.settle_ns);
     by_instrument.push_back({window, wait});
   }
   return by_instrument;

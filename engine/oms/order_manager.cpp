@@ -57,13 +57,9 @@ void OrderManager::restore_from_journal(TimeNs now_ns) {
 void OrderManager::start_lookup(std::size_t index, TimeNs now_ns) {
   const Order& order = orders_[index];
   Lookup& lookup = lookups_[index];
-  const bool own = order.instrument < by_instrument_.size();
-  const DurationNs recv_window_ns =
-      own ? by_instrument_[order.instrument].recv_window_ns : policy_.recv_window_ns;
-  const DurationNs min_resend_wait_ns =
-      own ? by_instrument_[order.instrument].min_resend_wait_ns : policy_.min_resend_wait_ns;
-  lookup.deadline_ns = order.sent_time_ns + recv_window_ns + policy_.settle_ns;
-  lookup.resend_after_ns = std::max(lookup.deadline_ns, now_ns + min_resend_wait_ns);
+  const InstrumentResolution own = resolution_for(order.instrument);
+  lookup.deadline_ns = order.sent_time_ns + own.recv_window_ns + policy_.settle_ns;
+  lookup.resend_after_ns = std::max(lookup.deadline_ns, now_ns + own.min_resend_wait_ns);
   lookup.next_query_ns =
       std::min(lookup.next_query_ns == 0 ? now_ns : lookup.next_query_ns, now_ns);
   lookup.query_sent_ns = -1;
@@ -141,6 +137,11 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   Order& stored = orders_.back();
   send_new(stored, now_ns, journal_.last_intent_sequence());
   return stored.client_order_id;
+}
+
+InstrumentResolution OrderManager::resolution_for(InstrumentId instrument) const {
+  if (instrument < by_instrument_.size()) return by_instrument_[instrument];
+  return {policy_.recv_window_ns, policy_.min_resend_wait_ns};
 }
 
 void OrderManager::grow_order_table() {

@@ -158,6 +158,7 @@ class OrderManager {
 
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);
   static bool is_stale_duplicate(OrderState state, OrderEvent event);
+  InstrumentResolution resolution_for(InstrumentId instrument) const;
   void grow_order_table();
   void send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence);
   void start_lookup(std::size_t index, TimeNs now_ns);
