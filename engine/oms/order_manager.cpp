@@ -8,32 +8,16 @@
 #include "engine/logging/log.h"
 
 namespace sigex {
-namespace {
-
-std::uint64_t sequence_key(StrategyId strategy, InstrumentId instrument, IntentKey intent) {
-  return intent.value ^ (static_cast<std::uint64_t>(strategy) << 48) ^
-         (static_cast<std::uint64_t>(instrument) << 32) * 0x9E3779B97F4A7C15ULL;
-}
-
-}  // namespace
-
 OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journal,
                            ExecutionVenue& venue)
     : instruments_(instruments), journal_(journal), venue_(venue) {
-  // Room for a busy day without a rehash or a move of the order table on the order path; the
-  // order table's pages are touched now (constructed, then cleared) rather than on the path.
-  orders_.resize(kExpectedOrders);
-  orders_.clear();
+  // Room for a busy day before the first rehash (prepare_room grows the tables ahead after it).
   index_.reserve(kExpectedOrders);
-  next_sequence_.reserve(kExpectedOrders);
   seen_trades_.reserve(kExpectedOrders);
 }
 
 void OrderManager::restore_from_journal(TimeNs now_ns) {
   for (Order order : journal_.load_orders()) {
-    const std::uint64_t key = sequence_key(order.strategy, order.instrument, order.intent);
-    auto& next = next_sequence_[key];
-    next = std::max(next, order.sequence + 1);
     // Any request sent before the restart was stamped before now: its recvWindow runs from here.
     order.sent_time_ns = now_ns;
     if (is_open(order.state)) open_.insert(orders_.size());
@@ -93,7 +77,6 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
                                                   const OrderIntent& intent, TimeNs now_ns) {
   if (halted()) return std::nullopt;
   const Instrument& instrument = instruments_.get(intent.instrument);
-  const std::uint64_t key = sequence_key(strategy, intent.instrument, intent.intent);
   // Idempotent submit: while an order for this intent is open or its outcome unknown, asking
   // again returns that order instead of sending a second one.
   for (const std::size_t index : open_) {
@@ -104,12 +87,17 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
       return existing.client_order_id;
     }
   }
-  std::uint32_t& next = next_sequence_[key];
+  // The intent's next sequence number is the first whose id was never minted: 0 for a new
+  // intent, one more per earlier (final) order for it. One look-up of the id index, which
+  // must be checked anyway, in place of a table of sequences per intent.
   Order order;
+  std::uint32_t sequence = 0;
   order.client_order_id = mint_client_order_id(strategy_tag, journal_.identity(),
-                                               instrument.symbol.view(), intent.intent, next);
-  SIGEX_CHECK(!index_.contains(order.client_order_id), "client order id minted twice");
-  ++next;
+                                               instrument.symbol.view(), intent.intent, sequence);
+  while (index_.contains(order.client_order_id)) {
+    order.client_order_id = mint_client_order_id(
+        strategy_tag, journal_.identity(), instrument.symbol.view(), intent.intent, ++sequence);
+  }
   order.strategy = strategy;
   order.instrument = intent.instrument;
   order.side = intent.side;
@@ -120,7 +108,7 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   order.intent = intent.intent;
   order.reason = intent.reason;
   order.reduce_only = intent.reduce_only;
-  order.sequence = next - 1;
+  order.sequence = sequence;
   // Journaled as SENT ("may be on its way") with its send event, in one commit: the intent is
   // durable before a single byte goes to the venue. A restart treats it as outcome unknown.
   order.state = *next_state(OrderState::kIntent, OrderEvent::kSend);
@@ -130,11 +118,9 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
     halt("journal write failed: " + journal_.last_error());
     return std::nullopt;
   }
-  if (orders_.size() == orders_.capacity()) grow_order_table();
   open_.insert(orders_.size());
   index_.emplace(order.client_order_id, orders_.size());
-  orders_.push_back(order);
-  Order& stored = orders_.back();
+  Order& stored = orders_.push_back(order);
   send_new(stored, now_ns, journal_.last_intent_sequence());
   return stored.client_order_id;
 }
@@ -144,12 +130,17 @@ InstrumentResolution OrderManager::resolution_for(InstrumentId instrument) const
   return {policy_.recv_window_ns, policy_.min_resend_wait_ns};
 }
 
-void OrderManager::grow_order_table() {
-  // Twice the room, written at once (constructed, then cleared): one slow order per doubling
-  // instead of a first-touch page fault every 25 orders after it.
-  const std::size_t size = orders_.size();
-  orders_.resize(std::max<std::size_t>(2 * size, kExpectedOrders));
-  orders_.resize(size);
+void OrderManager::prepare_room() {
+  orders_.prepare();
+  // A table three quarters full doubles its buckets now, not on the insert that would pass
+  // its load factor; the new buckets come from the arena, which is written ahead first.
+  const auto grow_ahead = [](auto& table) {
+    if (table.size() * 4 > table.bucket_count() * 3) table.reserve(table.bucket_count() * 2);
+  };
+  if (!arena_.prepare()) {
+    grow_ahead(index_);
+    grow_ahead(seen_trades_);
+  }
 }
 
 void OrderManager::send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence) {
@@ -394,7 +385,7 @@ bool OrderManager::transition(Order& order, OrderEvent event, const ExecutionEve
   }
   order.state = *next;
   order.updated_time_ns = now_ns;
-  if (is_terminal(order.state)) open_.erase(static_cast<std::size_t>(&order - orders_.data()));
+  if (is_terminal(order.state)) open_.erase(orders_.index_of(order));
   if (!journal_.record_order_event(order, event, cause, now_ns)) {
     halt("journal write failed: " + journal_.last_error());
   }

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "engine/core/prefaulted_arena.h"
+#include "engine/oms/order_table.h"
 
 #include "engine/core/instrument.h"
 #include "engine/journal/journal.h"
@@ -85,6 +86,11 @@ class OrderManager {
 
   // Sends the lookups that are due. Core thread.
   void run_due(TimeNs now_ns);
+  // Between events (the core thread's run_due or idle turn, never inside an order's path):
+  // writes ahead a few pages of the memory the next orders will take (order table, the id
+  // index's and the trade set's nodes) and grows those tables before they are full, so that
+  // no order pays for a first write to a page or a rehash.
+  void prepare_room();
   // Earliest time a lookup is due, or ExecutionVenue::kNever.
   TimeNs next_due_ns() const;
   std::size_t pending_lookups() const { return lookups_.size(); }
@@ -117,7 +123,7 @@ class OrderManager {
   void mark_trade_seen(InstrumentId instrument, std::uint64_t trade_id) {
     seen_trades_.emplace(instrument, trade_id);
   }
-  const std::vector<Order>& orders() const { return orders_; }
+  const OrderTable& orders() const { return orders_; }
   bool has_unknown_outcome(InstrumentId instrument) const;
   bool has_open_order(InstrumentId instrument) const;
   // Whether an open order of ours on the other side of `instrument` would trade with an order
@@ -159,7 +165,6 @@ class OrderManager {
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);
   static bool is_stale_duplicate(OrderState state, OrderEvent event);
   InstrumentResolution resolution_for(InstrumentId instrument) const;
-  void grow_order_table();
   void send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence);
   void start_lookup(std::size_t index, TimeNs now_ns);
   void on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns);
@@ -168,17 +173,16 @@ class OrderManager {
   const InstrumentRegistry& instruments_;
   Journal& journal_;
   ExecutionVenue& venue_;
-  std::vector<Order> orders_;
-  // The tables below only grow (an order is never forgotten), so their nodes come from one
-  // arena whose first block is touched at construction: a new order costs a few O(1) look-ups
-  // and no page fault, however long the journal's history.
+  // The tables below only grow (an order is never forgotten). The order table and the arena
+  // that holds the other tables' nodes are written for kExpectedOrders at construction and
+  // ahead of need after that (prepare_room): a new order costs a few O(1) look-ups and no page
+  // fault, however long the journal's history.
   static constexpr std::size_t kExpectedOrders = 1 << 14;
-  // Per order: an index node, a sequence node, about one trade node, and their buckets.
-  PrefaultedArena arena_{kExpectedOrders * 256};
+  OrderTable orders_{kExpectedOrders};
+  // Per order: an index node, about one trade node, and their buckets.
+  PrefaultedArena arena_{kExpectedOrders * 192};
   std::pmr::unordered_map<ClientOrderId, std::size_t, FixedStringHash> index_{&arena_};
   std::set<std::size_t> open_;  // indices of orders not yet final: what every check scans
-  std::pmr::unordered_map<std::uint64_t, std::uint32_t> next_sequence_{
-      &arena_};  // by intent identity
   struct TradeKeyHash {
     std::size_t operator()(const std::pair<InstrumentId, std::uint64_t>& key) const {
       return std::hash<std::uint64_t>{}(key.second * 0x9E3779B97F4A7C15ULL ^ key.first);

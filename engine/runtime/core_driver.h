@@ -29,9 +29,11 @@ class CoreDriver {
   void tick(TimeNs time_ns);
   // Runs what is due before `time_ns`, each at its own time, then moves the clock there.
   void advance_to(TimeNs time_ns);
-  // Nothing to do for now: a good moment to hand the recorded inputs to the kernel.
+  // Nothing to do for now: a good moment to hand the recorded inputs to the kernel and to
+  // write ahead the memory the next orders take.
   void idle() {
     if (log_ != nullptr) log_->flush();
+    engine_.prepare_room();
   }
 
  private:

@@ -209,6 +209,7 @@ void Engine::run_due() {
   journal_.begin_batch();
   run_due_in_batch();
   commit_batch();
+  prepare_room();
 }
 
 TimeNs Engine::next_due_time_ns() const {

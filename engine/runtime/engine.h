@@ -82,8 +82,11 @@ class Engine {
   // Handles whatever is due at the clock's current time (venue answers, timers), then the
   // event itself.
   void process(const InboundEvent& event);
-  // Handles venue answers and timers due at the clock's current time.
+  // Handles venue answers and timers due at the clock's current time, then prepare_room().
   void run_due();
+  // Writes ahead a few pages of the memory the next orders take (OrderManager::prepare_room).
+  // Between events only: every mode's core loop calls it through run_due or when idle.
+  void prepare_room() { orders_.prepare_room(); }
   // Earliest time at which run_due() has work: pending venue answers or timers.
   TimeNs next_due_time_ns() const;
 

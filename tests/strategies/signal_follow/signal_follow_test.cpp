@@ -187,7 +187,7 @@ class SignalFollowShortTest : public ::testing::Test {
     harness_.quote(0, bid, ask, "10");
   }
   Quantity held() { return harness_.engine().portfolio().position(0).quantity; }
-  const std::vector<Order>& orders() { return harness_.engine().orders().orders(); }
+  const OrderTable& orders() { return harness_.engine().orders().orders(); }
 
   StrategyHarness harness_{kDay, perpetual()};
   SignalFollow* strategy_ = nullptr;
