@@ -125,6 +125,13 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   return stored.client_order_id;
 }
 
+OrderManager::PreparedRoom OrderManager::prepared_room() const {
+  const auto capacity = static_cast<std::size_t>(static_cast<float>(index_.bucket_count()) *
+                                                 index_.max_load_factor());
+  return {orders_.written_room(), arena_.written_room(),
+          capacity > index_.size() ? capacity - index_.size() : 0};
+}
+
 InstrumentResolution OrderManager::resolution_for(InstrumentId instrument) const {
   if (instrument < by_instrument_.size()) return by_instrument_[instrument];
   return {policy_.recv_window_ns, policy_.min_resend_wait_ns};

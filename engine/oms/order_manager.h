@@ -91,6 +91,13 @@ class OrderManager {
   // index's and the trade set's nodes) and grows those tables before they are full, so that
   // no order pays for a first write to a page or a rehash.
   void prepare_room();
+  // What the next orders can take without a fresh page or a rehash.
+  struct PreparedRoom {
+    std::size_t orders;      // order table slots on written pages
+    std::size_t node_bytes;  // arena bytes on written pages (index and trade-set nodes)
+    std::size_t ids;         // id index inserts before a rehash
+  };
+  PreparedRoom prepared_room() const;
   // Earliest time a lookup is due, or ExecutionVenue::kNever.
   TimeNs next_due_ns() const;
   std::size_t pending_lookups() const { return lookups_.size(); }

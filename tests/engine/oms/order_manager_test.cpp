@@ -146,8 +146,9 @@ TEST_F(OrderManagerTest, RestartRestoresOrdersAndMarksInFlightOnesUnknown) {
 }
 
 TEST_F(OrderManagerTest, MoreOrdersThanThePreparedTableKeepEveryOrderFindable) {
-  // The order table is prepared for 16 384 orders and doubles (written at once) past that:
-  // every order before and after the doubling stays findable with its own state.
+  // The order table is prepared for 16 384 orders; past that, with no prepare_room() between
+  // orders, each new chunk and the id index's rehash are made on the spot: every order before
+  // and after stays findable with its own state.
   std::string error;
   TemporaryDirectory directory;
   auto journal = Journal::open(directory.path(), Durability::kNormal, error);
@@ -175,6 +176,31 @@ TEST_F(OrderManagerTest, MoreOrdersThanThePreparedTableKeepEveryOrderFindable) {
         << intent;
   }
   EXPECT_EQ(venue_.sent.size(), kOrders);
+}
+
+TEST_F(OrderManagerTest, PreparingRoomBetweenOrdersKeepsWrittenMemoryAheadOfEveryOrder) {
+  // As the engine runs it: prepare_room() between orders. Past the prepared 16 384 orders and
+  // two chunks beyond, every order still finds a written table slot, written node memory and
+  // an id index that does not have to rehash on its insert.
+  std::string error;
+  TemporaryDirectory directory;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  OrderManager orders(instruments_, *journal, venue_);
+  constexpr std::uint64_t kOrders = (1 << 14) + 2 * OrderTable::kChunkOrders + 100;
+  constexpr std::size_t kNodeBytes = 512;  // an index node with its share of a new bucket array
+  for (std::uint64_t intent = 1; intent <= kOrders; ++intent) {
+    const OrderManager::PreparedRoom room = orders.prepared_room();
+    ASSERT_GT(room.orders, 0u) << intent;
+    ASSERT_GT(room.node_bytes, kNodeBytes) << intent;
+    ASSERT_GT(room.ids, 0u) << intent;
+    const auto id = orders.submit(0, "sf", buy(intent), static_cast<TimeNs>(intent));
+    ASSERT_TRUE(id.has_value()) << intent;
+    ASSERT_TRUE(orders.apply(answer(ExecutionKind::kCanceled, *id), static_cast<TimeNs>(intent)));
+    orders.prepare_room();
+  }
+  EXPECT_EQ(orders.orders().size(), kOrders);
+  EXPECT_GE(orders.orders().chunks(), 6u);
 }
 
 TEST_F(OrderManagerTest, AFillOvertakenByTheCancelStillCounts) {
