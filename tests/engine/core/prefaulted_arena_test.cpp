@@ -8,7 +8,7 @@
 namespace sigex {
 namespace {
 
-constexpr std::size_t kBlock = 64 * 1024;
+constexpr std::size_t kBlock = std::size_t{64} * 1024;
 
 TEST(WrittenPages, WritesAheadInStepsUntilEveryPageIsWritten) {
   const std::size_t page = WrittenPages::page_size();
