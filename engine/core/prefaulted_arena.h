@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <utility>
 #include <vector>
 
 #include "engine/core/written_pages.h"
@@ -56,12 +57,13 @@ class PrefaultedArena final : public std::pmr::memory_resource {
   void* do_allocate(std::size_t bytes, std::size_t alignment) override {
     std::byte* start = aligned(next_, alignment);
     if (start == nullptr || start + bytes > end_) {
-      // The spare block, written or partly written; or, if prepare() never ran, a fresh one.
-      WrittenPages next = spare_.mapped() && spare_.size() >= bytes + alignment
-                              ? std::move(spare_)
-                              : WrittenPages(std::max(block_bytes_, bytes + alignment));
-      spare_ = WrittenPages();
-      use(std::move(next));
+      // The spare block, written or partly written; or, if prepare() never ran (or the
+      // allocation is larger than a block), a fresh one.
+      if (spare_.mapped() && spare_.size() >= bytes + alignment) {
+        use(std::exchange(spare_, WrittenPages()));
+      } else {
+        use(WrittenPages(std::max(block_bytes_, bytes + alignment)));
+      }
       start = aligned(next_, alignment);
     }
     next_ = start + bytes;
