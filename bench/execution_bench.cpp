@@ -328,6 +328,7 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   state.counters["slow_events"] = slow;
   state.counters["slow_in_engine"] = slow_in_engine;
   state.counters["p50_ns"] = percentile(latencies, 0.50);
+  state.counters["p90_ns"] = percentile(latencies, 0.90);
   state.counters["p99_ns"] = percentile(latencies, 0.99);
   state.counters["p999_ns"] = percentile(latencies, 0.999);
   state.counters["engine_p50_ns"] = percentile(engine_part, 0.50);
@@ -367,6 +368,44 @@ BENCHMARK(BM_MarketEventToSignedOrder)
     ->Iterations(20'000)
     ->Unit(benchmark::kMicrosecond);
 
+// One cache line of BM_MachineTailFloor's walk: the index of the next line, and a counter.
+struct alignas(64) CacheLine {
+  std::uint32_t next = 0;
+  std::uint64_t visits = 0;
+};
+
+// `lines` lines spread through a 4 MB buffer (every line of the buffer written now), linked in
+// one random cycle.
+std::vector<CacheLine> line_cycle(std::size_t lines) {
+  constexpr std::size_t kBufferLines = (std::size_t{4} << 20) / sizeof(CacheLine);
+  std::vector<CacheLine> buffer(kBufferLines);
+  std::vector<std::uint32_t> chosen(kBufferLines);
+  for (std::uint32_t i = 0; i < chosen.size(); ++i) chosen[i] = i;
+  std::uint64_t random = 88172645463325252ULL;  // xorshift: the same cycle in every run
+  for (std::size_t i = chosen.size() - 1; i > 0; --i) {
+    random ^= random << 13;
+    random ^= random >> 7;
+    random ^= random << 17;
+    std::swap(chosen[i], chosen[random % (i + 1)]);
+  }
+  for (std::size_t i = 0; i < lines; ++i) buffer[chosen[i]].next = chosen[(i + 1) % lines];
+  buffer[0].next = chosen[0];  // line 0 starts the walk
+  return buffer;
+}
+
+// Walks the cycle once from line 0, reading and writing each line; each load waits for the
+// one before.
+std::uint64_t walk(std::vector<CacheLine>& buffer, std::size_t lines) {
+  std::uint32_t at = buffer[0].next;
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < lines; ++i) {
+    CacheLine& line = buffer[at];
+    sum += ++line.visits;
+    at = line.next;
+  }
+  return sum;
+}
+
 // The machine's own tail, in the same run and loop shape as BM_MarketEventToSignedOrder: the
 // same pacing and thread placement, but each "event" is a fixed chain of 700 dependent
 // multiply-adds (about 0.8 us, no memory, no system call), so whatever makes one of them slow
@@ -374,7 +413,10 @@ BENCHMARK(BM_MarketEventToSignedOrder)
 // argument 1, each event also hands an intent to a real journal (untimed), whose writer
 // commits it on the other CPU and wakes a watcher, as in BM_MarketEventToSignedOrder: what the
 // other CPU's sleeping and waking costs this one. The engine's tail cannot be below this floor;
-// bench/RESULTS.md reports the two side by side.
+// bench/RESULTS.md reports the two side by side. With a fourth argument N > 0, each event
+// instead walks the same N cache lines (a fixed random cycle through a 4 MB buffer written at
+// start, each line read and written, each load waiting for the one before): whether memory
+// the thread used 100 us ago is still in its caches when nothing but this loop ran on its CPU.
 void BM_MachineTailFloor(benchmark::State& state) {
   const cpu_set_t cpus_before = current_thread_cpus();
   ThreadPlacement placement;
@@ -402,6 +444,8 @@ void BM_MachineTailFloor(benchmark::State& state) {
   Order order;
   order.quantity = Quantity{100'000};
   std::uint64_t value = 1;
+  const auto lines = static_cast<std::size_t>(state.range(3));
+  std::vector<CacheLine> cycle = lines > 0 ? line_cycle(lines) : std::vector<CacheLine>{};
   const auto pace = std::chrono::microseconds(state.range(0));
   auto next = Steady::now();
   for (auto _ : state) {
@@ -410,7 +454,11 @@ void BM_MachineTailFloor(benchmark::State& state) {
     }
     const auto start = Steady::now();
     starts[latencies.size()] = start;
-    for (int i = 0; i < 700; ++i) value = value * 6364136223846793005ULL + 1442695040888963407ULL;
+    if (lines == 0) {
+      for (int i = 0; i < 700; ++i) value = value * 6364136223846793005ULL + 1442695040888963407ULL;
+    } else {
+      value = walk(cycle, lines);
+    }
     benchmark::DoNotOptimize(value);
     const double nanoseconds =
         std::chrono::duration<double, std::nano>(Steady::now() - start).count();
@@ -424,25 +472,26 @@ void BM_MachineTailFloor(benchmark::State& state) {
   if (watcher) watcher->finish();
   double slow = 0;
   for (const double latency : latencies) slow += latency > 15'000 ? 1 : 0;
-  // The worst event after the first (which warms the path): one stall of the kind a table's
-  // growth causes (a copy, a rehash) shows here and in no percentile.
   state.counters["worst_ns"] = *std::max_element(latencies.begin() + 1, latencies.end());
   state.counters["slow_events"] = slow;
   state.counters["p50_ns"] = percentile(latencies, 0.50);
+  state.counters["p90_ns"] = percentile(latencies, 0.90);
   state.counters["p99_ns"] = percentile(latencies, 0.99);
   state.counters["p999_ns"] = percentile(latencies, 0.999);
   journal.reset();
   std::filesystem::remove_all(directory);
   pthread_setaffinity_np(pthread_self(), sizeof cpus_before, &cpus_before);
 }
-// {spacing in us, thread placement, a journal committing on the other CPU}
+// {spacing in us, thread placement, a journal committing on the other CPU, cache lines walked}
 BENCHMARK(BM_MachineTailFloor)
-    ->Args({0, 1, 0})
-    ->Args({100, 1, 0})
-    ->Args({0, 1, 1})
-    ->Args({100, 1, 1})
-    ->Args({0, 0, 0})
-    ->Args({100, 0, 0})
+    ->Args({0, 1, 0, 0})
+    ->Args({100, 1, 0, 0})
+    ->Args({0, 1, 1, 0})
+    ->Args({100, 1, 1, 0})
+    ->Args({0, 0, 0, 0})
+    ->Args({100, 0, 0, 0})
+    ->Args({0, 1, 0, 256})
+    ->Args({100, 1, 0, 256})
     ->UseManualTime()
     ->Iterations(20'000)
     ->Unit(benchmark::kMicrosecond);
