@@ -3,7 +3,7 @@
 // Memory for tables that only grow, on a latency-sensitive thread: a monotonic arena whose
 // blocks are written before the thread allocates from them. The first block is written at
 // construction; while it (or any later block) still has a quarter left, prepare(), called
-// between events, maps the next block and writes it a few pages per call. An insert therefore
+// between events, maps the next block and writes it a step of pages per call. An insert therefore
 // never takes a fresh page, however long the process runs, as long as prepare() keeps up (an
 // allocation that outruns it still succeeds, on pages that fault in as usual). Memory is
 // returned only when the arena is destroyed.
@@ -21,10 +21,6 @@ namespace sigex {
 
 class PrefaultedArena final : public std::pmr::memory_resource {
  public:
-  // Pages prepare() writes per call: about 50 us on a VM that backs pages lazily, well under
-  // a microsecond per page on bare metal.
-  static constexpr std::size_t kPagesPerStep = 8;
-
   explicit PrefaultedArena(std::size_t block_bytes = std::size_t{1} << 21)
       : block_bytes_(block_bytes) {
     blocks_.reserve(64);  // a new block on the hot path does not move the list
@@ -36,11 +32,12 @@ class PrefaultedArena final : public std::pmr::memory_resource {
   PrefaultedArena& operator=(const PrefaultedArena&) = delete;
 
   // Off the hot path: once less than a quarter of the current block is left, maps the next
-  // block and writes up to kPagesPerStep of its pages. Returns true while pages remain to write.
+  // block and writes one step of its pages (WrittenPages::kPagesPerStep). Returns true while
+  // pages remain to write.
   bool prepare() {
     if (static_cast<std::size_t>(end_ - next_) * 4 > blocks_.back().size()) return false;
     if (!spare_.mapped()) spare_ = WrittenPages(block_bytes_);
-    return !spare_.write_ahead(kPagesPerStep);
+    return !spare_.write_step();
   }
 
   std::size_t blocks() const { return blocks_.size(); }

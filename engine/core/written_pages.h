@@ -18,16 +18,19 @@ namespace sigex {
 
 class WrittenPages {
  public:
+  // Pages one step between events writes, each taking its page fault there: the longest a
+  // core loop turn is held up by it is two first touches (12 us each on the VM in
+  // bench/RESULTS.md, about a microsecond on bare metal), while a turn comes far more often
+  // than the order that needs the pages.
+  static constexpr std::size_t kPagesPerStep = 2;
+
   WrittenPages() = default;
-  // Maps `bytes` (rounded up to whole pages) and makes them resident in one call where the
-  // kernel can (MADV_POPULATE_WRITE, Linux 5.14); writes none of them yet.
+  // Maps `bytes` (rounded up to whole pages); touches none of them yet, so mapping is cheap
+  // wherever it happens.
   explicit WrittenPages(std::size_t bytes) : bytes_(round_up_to_page(bytes)) {
     void* pages =
         ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (pages == MAP_FAILED) throw std::bad_alloc();
-#ifdef MADV_POPULATE_WRITE
-    ::madvise(pages, bytes_, MADV_POPULATE_WRITE);  // best effort: the writes decide
-#endif
     data_ = static_cast<std::byte*>(pages);
   }
   ~WrittenPages() {
@@ -54,7 +57,15 @@ class WrittenPages {
     for (; written_ < until; written_ += page) bytes_of[written_] = 0;
     return written();
   }
-  bool write_all() { return write_ahead(bytes_ / page_size()); }
+  bool write_step() { return write_ahead(kPagesPerStep); }
+  // At start-up: the rest made resident in one call where the kernel can (MADV_POPULATE_WRITE,
+  // Linux 5.14; about 600 us for 800 KB on that VM, so never between events), then written.
+  bool write_all() {
+#ifdef MADV_POPULATE_WRITE
+    ::madvise(data_ + written_, bytes_ - written_, MADV_POPULATE_WRITE);  // best effort
+#endif
+    return write_ahead(bytes_ / page_size());
+  }
 
   bool written() const { return written_ == bytes_; }
   std::size_t written_bytes() const { return written_; }

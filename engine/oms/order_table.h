@@ -25,7 +25,6 @@ namespace sigex {
 class OrderTable {
  public:
   static constexpr std::size_t kChunkOrders = 4096;
-  static constexpr std::size_t kPagesPerStep = 8;  // written per prepare() call
   static_assert(std::is_trivially_destructible_v<Order>, "orders are dropped with their pages");
 
   template <typename Value>
@@ -112,12 +111,12 @@ class OrderTable {
     return size_;
   }
 
-  // Off the hot path: once the last chunk is half used, maps the next one and writes up to
-  // kPagesPerStep of its pages. Returns true while pages remain to write.
+  // Off the hot path: once the last chunk is half used, maps the next one and writes one step
+  // of its pages (WrittenPages::kPagesPerStep). Returns true while pages remain to write.
   bool prepare() {
     if (chunks_.size() * kChunkOrders - size_ > kChunkOrders / 2) return false;
     if (!spare_.mapped()) spare_ = WrittenPages(kChunkBytes);
-    return !spare_.write_ahead(kPagesPerStep);
+    return !spare_.write_step();
   }
 
   iterator begin() { return {this, 0}; }

@@ -42,8 +42,8 @@ TEST(PrefaultedArena, PrepareWritesTheNextBlockBeforeTheCurrentOneRunsOut) {
   int steps = 0;
   while (arena.prepare()) ++steps;
   const std::size_t pages = kBlock / WrittenPages::page_size();
-  EXPECT_EQ(steps, static_cast<int>((pages + PrefaultedArena::kPagesPerStep - 1) /
-                                    PrefaultedArena::kPagesPerStep) -
+  EXPECT_EQ(steps, static_cast<int>((pages + WrittenPages::kPagesPerStep - 1) /
+                                    WrittenPages::kPagesPerStep) -
                        1);
   EXPECT_EQ(arena.written_room(), rest + kBlock);
   // An allocation that does not fit the current block lands in the written block.
