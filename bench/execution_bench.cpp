@@ -382,12 +382,12 @@ struct alignas(64) CacheLine {
 };
 
 // `lines` lines spread through a 4 MB buffer (every line of the buffer written now), linked in
-// one random cycle.
+// one random cycle. Line 0 is never in the cycle: it only holds where the walk starts.
 std::vector<CacheLine> line_cycle(std::size_t lines) {
   constexpr std::size_t kBufferLines = (std::size_t{4} << 20) / sizeof(CacheLine);
   std::vector<CacheLine> buffer(kBufferLines);
-  std::vector<std::uint32_t> chosen(kBufferLines);
-  for (std::uint32_t i = 0; i < chosen.size(); ++i) chosen[i] = i;
+  std::vector<std::uint32_t> chosen(kBufferLines - 1);
+  for (std::uint32_t i = 0; i < chosen.size(); ++i) chosen[i] = i + 1;
   std::uint64_t random = 88172645463325252ULL;  // xorshift: the same cycle in every run
   for (std::size_t i = chosen.size() - 1; i > 0; --i) {
     random ^= random << 13;
