@@ -12,7 +12,6 @@ OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journ
                            ExecutionVenue& venue)
     : instruments_(instruments), journal_(journal), venue_(venue) {
   // Room for a busy day before the first rehash (prepare_room grows the tables ahead after it).
-  index_.reserve(kExpectedOrders);
   seen_trades_.reserve(kExpectedOrders);
 }
 
@@ -21,7 +20,7 @@ void OrderManager::restore_from_journal(TimeNs now_ns) {
     // Any request sent before the restart was stamped before now: its recvWindow runs from here.
     order.sent_time_ns = now_ns;
     if (is_open(order.state)) open_.insert(orders_.size());
-    index_.emplace(order.client_order_id, orders_.size());
+    index_.insert(order.client_order_id, orders_.size());
     orders_.push_back(order);
   }
   for (std::size_t index = 0; index < orders_.size(); ++index) {
@@ -92,11 +91,10 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   // must be checked anyway, in place of a table of sequences per intent.
   Order order;
   std::uint32_t sequence = 0;
-  order.client_order_id = mint_client_order_id(strategy_tag, journal_.identity(),
-                                               instrument.symbol.view(), intent.intent, sequence);
-  while (index_.contains(order.client_order_id)) {
-    order.client_order_id = mint_client_order_id(
-        strategy_tag, journal_.identity(), instrument.symbol.view(), intent.intent, ++sequence);
+  const ClientOrderIdMinter& minter = minter_for(strategy_tag, intent.instrument);
+  order.client_order_id = minter.mint(intent.intent, sequence);
+  while (position_of(order.client_order_id)) {
+    order.client_order_id = minter.mint(intent.intent, ++sequence);
   }
   order.strategy = strategy;
   order.instrument = intent.instrument;
@@ -119,17 +117,14 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
     return std::nullopt;
   }
   open_.insert(orders_.size());
-  index_.emplace(order.client_order_id, orders_.size());
+  index_.insert(order.client_order_id, orders_.size());
   Order& stored = orders_.push_back(order);
   send_new(stored, now_ns, journal_.last_intent_sequence());
   return stored.client_order_id;
 }
 
 OrderManager::PreparedRoom OrderManager::prepared_room() const {
-  const auto capacity = static_cast<std::size_t>(static_cast<float>(index_.bucket_count()) *
-                                                 index_.max_load_factor());
-  return {orders_.written_room(), arena_.written_room(),
-          capacity > index_.size() ? capacity - index_.size() : 0};
+  return {orders_.written_room(), arena_.written_room(), index_.room()};
 }
 
 InstrumentResolution OrderManager::resolution_for(InstrumentId instrument) const {
@@ -137,16 +132,30 @@ InstrumentResolution OrderManager::resolution_for(InstrumentId instrument) const
   return {policy_.recv_window_ns, policy_.min_resend_wait_ns};
 }
 
+const ClientOrderIdMinter& OrderManager::minter_for(std::string_view strategy_tag,
+                                                    InstrumentId instrument) {
+  if (minters_.size() <= instrument) minters_.resize(instrument + 1);
+  std::vector<ClientOrderIdMinter>& minters = minters_[instrument];
+  for (const ClientOrderIdMinter& minter : minters) {
+    if (minter.strategy_tag() == strategy_tag) return minter;
+  }
+  return minters.emplace_back(strategy_tag, journal_.identity(),
+                              instruments_.get(instrument).symbol.view());
+}
+
+std::optional<std::size_t> OrderManager::position_of(const ClientOrderId& id) const {
+  return index_.find(id, [this](std::size_t position) -> const ClientOrderId& {
+    return orders_[position].client_order_id;
+  });
+}
+
 void OrderManager::prepare_room() {
-  orders_.prepare();
-  // A table three quarters full doubles its buckets now, not on the insert that would pass
-  // its load factor; the new buckets come from the arena, which is written ahead first.
-  const auto grow_ahead = [](auto& table) {
-    if (table.size() * 4 > table.bucket_count() * 3) table.reserve(table.bucket_count() * 2);
-  };
-  if (!arena_.prepare()) {
-    grow_ahead(index_);
-    grow_ahead(seen_trades_);
+  // One structure's step a turn, so that a turn is held up by one step's first touches.
+  if (orders_.prepare() || index_.prepare() || arena_.prepare()) return;
+  // A trade set three quarters full doubles its buckets now, not on the insert that would
+  // pass its load factor; the new buckets come from the arena, written ahead above.
+  if (seen_trades_.size() * 4 > seen_trades_.bucket_count() * 3) {
+    seen_trades_.reserve(seen_trades_.bucket_count() * 2);
   }
 }
 
@@ -158,9 +167,9 @@ void OrderManager::send_new(Order& order, TimeNs now_ns, std::uint64_t journal_s
 }
 
 bool OrderManager::cancel(const ClientOrderId& id, TimeNs now_ns) {
-  const auto found = index_.find(id);
-  if (found == index_.end()) return false;
-  Order& order = orders_[found->second];
+  const auto found = position_of(id);
+  if (!found) return false;
+  Order& order = orders_[*found];
   if (!transition(order, OrderEvent::kCancelRequest, nullptr, now_ns)) return false;
   venue_.send(command_for(order, OrderCommandKind::kCancel, now_ns));
   return true;
@@ -168,12 +177,12 @@ bool OrderManager::cancel(const ClientOrderId& id, TimeNs now_ns) {
 
 std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& event,
                                                         TimeNs now_ns) {
-  const auto found = index_.find(event.client_order_id);
-  if (found == index_.end()) {
+  const auto found = position_of(event.client_order_id);
+  if (!found) {
     on_unknown_order(event, now_ns);
     return std::nullopt;
   }
-  const std::size_t index = found->second;
+  const std::size_t index = *found;
   Order& order = orders_[index];
   const auto lookup = lookups_.find(index);
   if (event.kind == ExecutionKind::kNotFound) {
@@ -409,8 +418,8 @@ void OrderManager::halt(std::string reason) {
 const Order* OrderManager::find(std::string_view client_order_id) const {
   ClientOrderId id;
   if (!id.assign(client_order_id)) return nullptr;  // longer than any id: never minted
-  const auto found = index_.find(id);
-  return found == index_.end() ? nullptr : &orders_[found->second];
+  const auto found = position_of(id);
+  return found ? &orders_[*found] : nullptr;
 }
 
 std::size_t OrderManager::unresolved_orders() const {

@@ -24,11 +24,12 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "engine/core/prefaulted_arena.h"
+#include "engine/oms/open_orders.h"
+#include "engine/oms/order_id_index.h"
 #include "engine/oms/order_table.h"
 
 #include "engine/core/instrument.h"
@@ -94,7 +95,7 @@ class OrderManager {
   // What the next orders can take without a fresh page or a rehash.
   struct PreparedRoom {
     std::size_t orders;      // order table slots on written pages
-    std::size_t node_bytes;  // arena bytes on written pages (index and trade-set nodes)
+    std::size_t node_bytes;  // arena bytes on written pages (trade-set nodes)
     std::size_t ids;         // id index inserts before a rehash
   };
   PreparedRoom prepared_room() const;
@@ -172,6 +173,8 @@ class OrderManager {
   bool transition(Order& order, OrderEvent event, const ExecutionEvent* cause, TimeNs now_ns);
   static bool is_stale_duplicate(OrderState state, OrderEvent event);
   InstrumentResolution resolution_for(InstrumentId instrument) const;
+  std::optional<std::size_t> position_of(const ClientOrderId& id) const;
+  const ClientOrderIdMinter& minter_for(std::string_view strategy_tag, InstrumentId instrument);
   void send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence);
   void start_lookup(std::size_t index, TimeNs now_ns);
   void on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns);
@@ -186,10 +189,11 @@ class OrderManager {
   // fault, however long the journal's history.
   static constexpr std::size_t kExpectedOrders = 1 << 14;
   OrderTable orders_{kExpectedOrders};
-  // Per order: an index node, about one trade node, and their buckets.
-  PrefaultedArena arena_{kExpectedOrders * 192};
-  std::pmr::unordered_map<ClientOrderId, std::size_t, FixedStringHash> index_{&arena_};
-  std::set<std::size_t> open_;  // indices of orders not yet final: what every check scans
+  // Per order: about one trade node (32 bytes) and its bucket, with room for more fills.
+  PrefaultedArena arena_{kExpectedOrders * 96};
+  OrderIdIndex index_{kExpectedOrders};                    // the order table's position of each id
+  OpenOrders open_;                                        // positions of orders not yet final
+  std::vector<std::vector<ClientOrderIdMinter>> minters_;  // by instrument, one per strategy
   struct TradeKeyHash {
     std::size_t operator()(const std::pair<InstrumentId, std::uint64_t>& key) const {
       return std::hash<std::uint64_t>{}(key.second * 0x9E3779B97F4A7C15ULL ^ key.first);

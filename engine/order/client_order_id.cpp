@@ -39,26 +39,40 @@ IntentKey IntentKey::of(std::initializer_list<std::int64_t> parts) {
   return IntentKey{hash};
 }
 
+ClientOrderIdMinter::ClientOrderIdMinter(std::string_view strategy_tag,
+                                         std::string_view journal_identity,
+                                         std::string_view symbol) {
+  SIGEX_CHECK(!strategy_tag.empty() && strategy_tag.size() <= 8, "strategy tag must be 1..8 chars");
+  SIGEX_CHECK(journal_identity.size() == 6, "journal identity must be 6 chars");
+  names_digest_ = stable_hash(strategy_tag);
+  names_digest_ = stable_hash(std::string_view("\x1f", 1), names_digest_);
+  names_digest_ = stable_hash(journal_identity, names_digest_);
+  names_digest_ = stable_hash(std::string_view("\x1f", 1), names_digest_);
+  names_digest_ = stable_hash(symbol, names_digest_);
+  for (const char c : strategy_tag) prefix_[prefix_length_++] = c;
+  tag_length_ = prefix_length_;
+  prefix_[prefix_length_++] = '-';
+  for (const char c : journal_identity) prefix_[prefix_length_++] = c;
+  prefix_[prefix_length_++] = '-';
+  // What mint() adds (hex digits, '-', decimal digits) is always valid.
+  SIGEX_CHECK(is_valid_client_order_id(std::string_view(prefix_.data(), prefix_length_)),
+              "minted client order id breaks the venue rule");
+}
+
 ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_view journal_identity,
                                    std::string_view symbol, IntentKey intent,
                                    std::uint32_t sequence) {
-  SIGEX_CHECK(!strategy_tag.empty() && strategy_tag.size() <= 8, "strategy tag must be 1..8 chars");
-  SIGEX_CHECK(journal_identity.size() == 6, "journal identity must be 6 chars");
+  return ClientOrderIdMinter(strategy_tag, journal_identity, symbol).mint(intent, sequence);
+}
+
+ClientOrderId ClientOrderIdMinter::mint(IntentKey intent, std::uint32_t sequence) const {
   SIGEX_CHECK(sequence < 1'000'000, "order sequence exhausted for one intent");
-  std::uint64_t digest = stable_hash(strategy_tag);
-  digest = stable_hash(std::string_view("\x1f", 1), digest);
-  digest = stable_hash(journal_identity, digest);
-  digest = stable_hash(std::string_view("\x1f", 1), digest);
-  digest = stable_hash(symbol, digest);
-  digest ^= intent.value * 0x9E3779B97F4A7C15ULL;
+  std::uint64_t digest = names_digest_ ^ (intent.value * 0x9E3779B97F4A7C15ULL);
   digest = stable_hash(std::string_view(reinterpret_cast<const char*>(&intent.value), 8), digest);
 
   std::array<char, 37> text{};
-  std::size_t length = 0;
-  for (const char c : strategy_tag) text[length++] = c;
-  text[length++] = '-';
-  for (const char c : journal_identity) text[length++] = c;
-  text[length++] = '-';
+  std::size_t length = prefix_length_;
+  std::copy_n(prefix_.begin(), prefix_length_, text.begin());
   constexpr char kHex[] = "0123456789abcdef";
   for (int shift = 44; shift >= 0; shift -= 4) text[length++] = kHex[(digest >> shift) & 0xF];
   text[length++] = '-';
@@ -71,9 +85,7 @@ ClientOrderId mint_client_order_id(std::string_view strategy_tag, std::string_vi
   } while (remaining != 0);
   while (digit_count > 0) text[length++] = digits[--digit_count];
 
-  const std::string_view id(text.data(), length);
-  SIGEX_CHECK(is_valid_client_order_id(id), "minted client order id breaks the venue rule");
-  return ClientOrderId::from(id);
+  return ClientOrderId::from(std::string_view(text.data(), length));
 }
 
 std::optional<MintedIdParts> parse_minted_id(std::string_view id) {

@@ -188,7 +188,7 @@ TEST_F(OrderManagerTest, PreparingRoomBetweenOrdersKeepsWrittenMemoryAheadOfEver
   ASSERT_TRUE(journal) << error;
   OrderManager orders(instruments_, *journal, venue_);
   constexpr std::uint64_t kOrders = (1 << 14) + 2 * OrderTable::kChunkOrders + 100;
-  constexpr std::size_t kNodeBytes = 512;  // an index node with its share of a new bucket array
+  constexpr std::size_t kNodeBytes = 512;  // trade nodes with their share of a new bucket array
   for (std::uint64_t intent = 1; intent <= kOrders; ++intent) {
     const OrderManager::PreparedRoom room = orders.prepared_room();
     ASSERT_GT(room.orders, 0u) << intent;

@@ -21,6 +21,33 @@ TEST(ClientOrderId, DeterministicAndWithinBinanceRule) {
             mint_client_order_id("sf", "Jrn001", "BTCUSDT", IntentKey{42}, 7).view());
 }
 
+TEST(ClientOrderId, IdsAreTheSameAsEarlierReleasesMinted) {
+  // Minted by the release before ClientOrderIdMinter: an upgraded daemon must find the orders
+  // its journal holds under the same ids.
+  const IntentKey intent = IntentKey::of({3375, 0, 1'744'243'200'000'000'000, 1});
+  EXPECT_EQ(mint_client_order_id("sf", "Jrn001", "BTCUSDT", intent, 0).view(),
+            "sf-Jrn001-06e0c2aebd0c-0");
+  EXPECT_EQ(mint_client_order_id("momentum", "Ab9xYz", "ETHUSDT", IntentKey{42}, 999'999).view(),
+            "momentum-Ab9xYz-1e1927d237ed-999999");
+  EXPECT_EQ(mint_client_order_id("s", "000000", "1000PEPEUSDT", IntentKey{~0ULL}, 12).view(),
+            "s-000000-0350f6095156-12");
+}
+
+TEST(ClientOrderId, AMinterMintsWhatTheFunctionMintsForEveryIntentAndSequence) {
+  const ClientOrderIdMinter minter("momentum", "Ab9xYz", "ETHUSDT");
+  EXPECT_EQ(minter.strategy_tag(), "momentum");
+  std::uint64_t key = 0x9E3779B97F4A7C15ULL;
+  for (std::uint32_t sequence = 0; sequence < 2'000; ++sequence) {
+    key = key * 6364136223846793005ULL + 1442695040888963407ULL;
+    const IntentKey intent{key};
+    ASSERT_EQ(minter.mint(intent, sequence),
+              mint_client_order_id("momentum", "Ab9xYz", "ETHUSDT", intent, sequence))
+        << sequence;
+  }
+  EXPECT_DEATH(minter.mint(IntentKey{1}, 1'000'000), "order sequence exhausted");
+  EXPECT_DEATH(ClientOrderIdMinter("bad tag", "Ab9xYz", "ETHUSDT"), "venue rule");
+}
+
 TEST(ClientOrderId, EveryInputChangesTheId) {
   const IntentKey intent{12345};
   std::set<std::string> ids;
