@@ -57,7 +57,7 @@ TEST_F(OrderIdIndexTest, PrepareDoublesTheSlotsBetweenInsertsAndKeepsEveryId) {
   for (std::size_t i = 0; i < 5'000; ++i) ASSERT_EQ(find(index, id_number(i)), i) << i;
 }
 
-TEST_F(OrderIdIndexTest, WritesTheDoubledSlotsAStepAtATimeBeforeMovingToThem) {
+TEST_F(OrderIdIndexTest, WritesTheDoubledSlotsThenMovesIntoThemAStepAtATime) {
   OrderIdIndex index(2'048);  // 4 096 slots: 32 KB now, the doubled 64 KB in 2-page steps
   const std::size_t capacity = index.capacity();
   for (std::size_t i = 0; i < capacity / 4; ++i) add(index, id_number(i));
@@ -65,10 +65,37 @@ TEST_F(OrderIdIndexTest, WritesTheDoubledSlotsAStepAtATimeBeforeMovingToThem) {
   while (index.prepare()) ++steps;  // a quarter full: writes the next slots, does not move yet
   EXPECT_EQ(steps, 64 * 1024 / WrittenPages::page_size() / WrittenPages::kPagesPerStep - 1);
   EXPECT_EQ(index.capacity(), capacity);
-  for (std::size_t i = capacity / 4; i < capacity / 2; ++i) add(index, id_number(i));
-  EXPECT_FALSE(index.prepare());  // half full: moves into the written slots
+  EXPECT_FALSE(index.moving());
+  std::size_t added = capacity / 2;
+  for (std::size_t i = capacity / 4; i < added; ++i) add(index, id_number(i));
+  // Half full: each step copies kMoveStep old slots. Between steps every id is found, and new
+  // ids go into the doubled slots.
+  std::size_t move_steps = 0;
+  while (index.prepare()) {
+    ++move_steps;
+    ASSERT_TRUE(index.moving());
+    add(index, id_number(added++));
+    for (std::size_t i = 0; i < added; ++i) ASSERT_EQ(find(index, id_number(i)), i) << i;
+    ASSERT_FALSE(find(index, id_number(added)));
+  }
+  EXPECT_EQ(move_steps + 1, capacity / OrderIdIndex::kMoveStep);
+  EXPECT_FALSE(index.moving());
   EXPECT_EQ(index.capacity(), 2 * capacity);
-  for (std::size_t i = 0; i < capacity / 2; ++i) ASSERT_EQ(find(index, id_number(i)), i) << i;
+  EXPECT_EQ(index.size(), added);
+  for (std::size_t i = 0; i < added; ++i) ASSERT_EQ(find(index, id_number(i)), i) << i;
+}
+
+TEST_F(OrderIdIndexTest, InsertsDuringAMoveThatOutrunsPrepareFinishIt) {
+  OrderIdIndex index(2'048);
+  const std::size_t capacity = index.capacity();
+  for (std::size_t i = 0; i < capacity / 2; ++i) add(index, id_number(i));
+  while (index.prepare() && !index.moving()) {
+  }
+  ASSERT_TRUE(index.moving());
+  std::size_t added = capacity / 2;
+  while (index.moving()) add(index, id_number(added++));  // no prepare: the inserts finish it
+  EXPECT_GE(index.capacity(), 2 * capacity);
+  for (std::size_t i = 0; i < added; ++i) ASSERT_EQ(find(index, id_number(i)), i) << i;
 }
 
 TEST_F(OrderIdIndexTest, InsertsThatOutrunPrepareStillFindRoom) {
