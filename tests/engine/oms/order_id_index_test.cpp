@@ -63,8 +63,8 @@ TEST_F(OrderIdIndexTest, WritesTheDoubledSlotsThenMovesIntoThemAStepAtATime) {
   for (std::size_t i = 0; i < capacity / 4; ++i) add(index, id_number(i));
   std::size_t steps = 0;
   while (index.prepare()) ++steps;  // a quarter full: writes the next slots, does not move yet
-  EXPECT_EQ(steps,
-            std::size_t{64 * 1024} / WrittenPages::page_size() / WrittenPages::kPagesPerStep - 1);
+  constexpr std::size_t kDoubledBytes = 65'536;  // 8 192 slots of 8 bytes
+  EXPECT_EQ(steps, kDoubledBytes / WrittenPages::page_size() / WrittenPages::kPagesPerStep - 1);
   EXPECT_EQ(index.capacity(), capacity);
   EXPECT_FALSE(index.moving());
   std::size_t added = capacity / 2;
