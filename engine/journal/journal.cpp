@@ -567,7 +567,7 @@ Journal::Journal(sqlite3* database, std::filesystem::path path)
     std::vector<Record> records(kRecordsPerSpareBatch);  // constructed: the pages are touched
     records.clear();
     spare_.enqueue(std::move(records));
-    queue_.enqueue(Batch{});
+    queue_.enqueue(batches_producer_, Batch{});
   }
   Batch drained;
   while (queue_.try_dequeue(drained)) {
@@ -579,7 +579,7 @@ Journal::~Journal() {
     hand_over();
     Batch stop;
     stop.stop = true;
-    queue_.enqueue(std::move(stop));
+    queue_.enqueue(batches_producer_, std::move(stop));
     writer_.join();
   }
   for (auto* statement : {insert_intent_, update_order_, insert_event_, insert_fill_,
@@ -637,17 +637,25 @@ bool Journal::begin_batch() {
   return !failed();
 }
 
+void Journal::ready_next_batch() {
+  if (batch_depth_ != 0 || current_.capacity() != 0) return;
+  if (!spare_.try_dequeue(spare_consumer_, current_)) return;
+  current_.resize(current_.capacity());  // written here: the lines are this core's now
+  current_.clear();
+}
+
 bool Journal::end_batch() {
   SIGEX_CHECK(batch_depth_ > 0, "journal batch ended twice");
   if (--batch_depth_ == 0) hand_over();
   return !failed();
 }
 
-bool Journal::append(Record record) {
-  if (current_.capacity() == 0 && !spare_.try_dequeue(current_)) {
+template <typename Row>
+bool Journal::append(Row&& row) {
+  if (current_.capacity() == 0 && !spare_.try_dequeue(spare_consumer_, current_)) {
     current_.reserve(kRecordsPerSpareBatch);  // the pool is dry: one allocation, not several
   }
-  current_.push_back(std::move(record));
+  current_.emplace_back(std::forward<Row>(row));  // the record built in place, not copied in
   if (batch_depth_ == 0) hand_over();
   return !failed();
 }
@@ -659,7 +667,7 @@ void Journal::hand_over() {
   current_ = {};
   batch.number = ++batches_handed_over_;
   batch.last_intent = intent_sequence_;
-  queue_.enqueue(std::move(batch));
+  queue_.enqueue(batches_producer_, std::move(batch));
 }
 
 bool Journal::flush() {
@@ -707,6 +715,7 @@ bool Journal::record_risk_mark(std::string_view name, std::int64_t value, TimeNs
 void Journal::write_loop() {
   constexpr std::size_t kMaxGroup = 256;  // batches per commit
   std::vector<Batch> group(kMaxGroup);
+  moodycamel::ProducerToken returned(spare_);
   for (;;) {
     std::size_t count = queue_.wait_dequeue_bulk(group.begin(), group.size());
     // The stop marker is the last item ever queued.
@@ -715,7 +724,7 @@ void Journal::write_loop() {
     if (count > 0) commit_group(group.data(), count);
     for (std::size_t i = 0; i < count; ++i) {
       group[i].records.clear();
-      spare_.enqueue(std::move(group[i].records));
+      spare_.enqueue(returned, std::move(group[i].records));
       group[i].records = {};
     }
     if (stop) return;

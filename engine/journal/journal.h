@@ -170,6 +170,11 @@ class Journal {
   // watermark says up to which number they are durable. A venue holds a new order until then.
   bool begin_batch();
   bool end_batch();
+  // Between events, on the core thread: takes the next batch's record vector from the pool
+  // now and asks for its cache lines for writing. The writer thread emptied it last, so its
+  // lines sit modified in the other core's cache; the event's first record would otherwise
+  // wait for them.
+  void ready_next_batch();
   std::uint64_t last_intent_sequence() const { return intent_sequence_; }
   const DurabilityWatermark& watermark() const { return watermark_; }
 
@@ -252,7 +257,8 @@ class Journal {
   bool has_key_index(const std::string& table);
   std::string read_meta(const char* name);
   // Core thread.
-  bool append(Record record);
+  template <typename Row>
+  bool append(Row&& row);
   void hand_over();
   // Writer thread.
   void write_loop();
@@ -298,6 +304,11 @@ class Journal {
   // Between the threads.
   moodycamel::BlockingConcurrentQueue<Batch> queue_;
   moodycamel::ConcurrentQueue<std::vector<Record>> spare_;  // emptied record vectors, reused
+  // Every batch, the stop marker included, is queued through this one producer, whichever
+  // thread queues it (the core thread, then the destructor's, one after the other): the
+  // queue keeps order only within a producer, and the writer must see the stop marker last.
+  moodycamel::ProducerToken batches_producer_{queue_};
+  moodycamel::ConsumerToken spare_consumer_{spare_};  // the core thread's
   DurabilityWatermark watermark_;
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> duplicate_fills_{0};

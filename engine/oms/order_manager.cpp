@@ -150,6 +150,7 @@ std::optional<std::size_t> OrderManager::position_of(const ClientOrderId& id) co
 }
 
 void OrderManager::prepare_room() {
+  orders_.ready_next();
   // One structure's step a turn, so that a turn is held up by one step's first touches.
   if (orders_.prepare() || index_.prepare() || arena_.prepare()) return;
   // A trade set three quarters full doubles its buckets now, not on the insert that would

@@ -84,9 +84,13 @@ class Engine {
   void process(const InboundEvent& event);
   // Handles venue answers and timers due at the clock's current time, then prepare_room().
   void run_due();
-  // Writes ahead a few pages of the memory the next orders take (OrderManager::prepare_room).
-  // Between events only: every mode's core loop calls it through run_due or when idle.
-  void prepare_room() { orders_.prepare_room(); }
+  // Writes ahead a few pages of the memory the next orders take (OrderManager::prepare_room)
+  // and readies the journal's next record vector (Journal::ready_next_batch). Between events
+  // only: every mode's core loop calls it through run_due or when idle.
+  void prepare_room() {
+    orders_.prepare_room();
+    journal_.ready_next_batch();
+  }
   // Earliest time at which run_due() has work: pending venue answers or timers.
   TimeNs next_due_time_ns() const;
 

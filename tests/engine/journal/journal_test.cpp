@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <string>
+#include <thread>
 
 #include "support/test_support.h"
 
@@ -142,6 +144,51 @@ TEST(Journal, BatchesCommitOnceAndPublishTheDurableIntents) {
   ASSERT_TRUE(journal->flush());
   EXPECT_EQ(journal->watermark().wait_for(2, 0), Wait::kDurable);
   EXPECT_EQ(journal->commits(), 2u);
+}
+
+TEST(Journal, ARecordVectorReadiedBetweenEventsHoldsTheNextBatchAndNothingElse) {
+  TemporaryDirectory directory;
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  journal->ready_next_batch();
+  journal->ready_next_batch();  // already readied: keeps it
+  ASSERT_TRUE(journal->flush());
+  EXPECT_EQ(journal->commits(), 0u);             // a readied vector is not a batch
+  for (int event = 1; event <= 3000; ++event) {  // past the pool of ready vectors
+    ASSERT_TRUE(journal->begin_batch());
+    journal->ready_next_batch();  // inside a batch: nothing to do
+    ASSERT_TRUE(journal->record_intent(sample_order("r-" + std::to_string(event)), "BTCUSDT"));
+    ASSERT_TRUE(journal->end_batch());
+    journal->ready_next_batch();
+  }
+  ASSERT_TRUE(journal->flush());
+  EXPECT_EQ(journal->count_rows("orders"), 3000);
+  EXPECT_EQ(journal->watermark().wait_for(3000, 0), DurabilityWatermark::Wait::kDurable);
+}
+
+TEST(Journal, ClosedOnAnotherThreadThanTheOneThatWroteItKeepsEveryRecord) {
+  // The core thread writes; the daemon closes the journal on its main thread afterwards. The
+  // stop marker must reach the writer after every batch, whichever thread queued what.
+  TemporaryDirectory directory;
+  std::string error;
+  for (int round = 0; round < 20; ++round) {
+    auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+    ASSERT_TRUE(journal) << error;
+    std::thread core([&] {
+      for (int event = 0; event < 200; ++event) {
+        journal->begin_batch();
+        journal->record_intent(
+            sample_order("c-" + std::to_string(round) + "-" + std::to_string(event)), "BTCUSDT");
+        journal->end_batch();
+      }
+    });
+    core.join();
+    journal.reset();  // here, on this thread
+  }
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  EXPECT_EQ(journal->load_orders().size(), 20u * 200u);
 }
 
 // Runs SQL on a closed journal file, as damage from outside (a bad disk, a hand edit) would.

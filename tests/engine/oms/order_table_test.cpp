@@ -24,6 +24,22 @@ TEST(OrderTable, StartsWithWholeChunksWrittenForTheOrdersAskedFor) {
   EXPECT_TRUE(table.empty());
 }
 
+TEST(OrderTable, ReadyingTheNextSlotLeavesEveryOrderAsItWas) {
+  OrderTable table(kChunk);
+  table.ready_next();  // empty
+  for (std::size_t i = 0; i < kChunk; ++i) {
+    table.push_back(order_number(i));
+    table.ready_next();  // at the end of the last chunk: nothing to ready
+  }
+  table.push_back(order_number(kChunk));
+  table.ready_next();
+  ASSERT_EQ(table.size(), kChunk + 1);
+  for (std::size_t i = 0; i <= kChunk; ++i) {
+    ASSERT_EQ(table[i].client_order_id, order_number(i).client_order_id) << i;
+    ASSERT_EQ(table[i].sequence, i) << i;
+  }
+}
+
 TEST(OrderTable, PrepareWritesTheNextChunkOnceTheLastIsHalfUsed) {
   OrderTable table(kChunk);
   for (std::size_t i = 0; i < kChunk / 2 - 1; ++i) table.push_back(order_number(i));
