@@ -29,6 +29,7 @@
 #include "adapters/binance/rest_client.h"
 #include "adapters/service/thread_placement.h"
 #include "engine/core/simulated_clock.h"
+#include "engine/portfolio/portfolio.h"
 #include "engine/runtime/engine.h"
 
 #include <spdlog/async.h>
@@ -614,6 +615,36 @@ void BM_SignNewUsdmOrderRequest(benchmark::State& state) {
   state.counters["request_bytes"] = static_cast<double>(body.size());
 }
 BENCHMARK(BM_SignNewUsdmOrderRequest);
+
+// What Engine::submit adds up for every order on a perpetual (gross exposure for the exposure
+// limit, the account's margin, the cross-margin wallet behind the position), in a universe of
+// `instruments` (every other one a perpetual) with three positions held: its cost should
+// follow the positions held, not the universe.
+void BM_RiskTotalsInAUniverse(benchmark::State& state) {
+  InstrumentRegistry registry;
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    Instrument instrument = instruments(i % 2 == 1).get(0);
+    instrument.symbol = Symbol::from("T" + std::to_string(i) + "USDT");
+    registry.add(instrument);
+  }
+  Portfolio portfolio(registry, Money{1'000'000 * 100'000'000LL});
+  QuoteBook quotes(registry.size());
+  for (InstrumentId id = 0; id < registry.size(); ++id) {
+    quotes.apply(BestBidOffer{id, 0, 1, Price{6'000'000}, Quantity{100'000'000}, Price{6'000'001},
+                              Quantity{100'000'000}, 1});
+  }
+  const auto last = static_cast<InstrumentId>(registry.size() - 1);
+  portfolio.apply_fill(0, Side::kBuy, Price{6'000'000}, Quantity{100'000}, Money{0});
+  portfolio.apply_fill(1, Side::kSell, Price{6'000'000}, Quantity{100'000}, Money{0});
+  portfolio.apply_fill(last % 2 == 1 ? last : last - 1, Side::kBuy, Price{6'000'000},
+                       Quantity{100'000}, Money{0});
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(portfolio.long_exposure(quotes) + portfolio.short_exposure(quotes));
+    benchmark::DoNotOptimize(portfolio.account_margin(quotes));
+    benchmark::DoNotOptimize(portfolio.wallet_for(1, quotes));
+  }
+}
+BENCHMARK(BM_RiskTotalsInAUniverse)->Arg(2)->Arg(50)->Arg(500);
 
 // One intent row (order + send event), handed to the writer thread and waited for until
 // committed alone. Argument 0: synchronous=NORMAL on /dev/shm,

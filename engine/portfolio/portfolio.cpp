@@ -37,6 +37,19 @@ void Portfolio::book_fee(Position& position, const FillFee& fee, Quantity& base_
 
 FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price price,
                                  Quantity quantity, const FillFee& fee) {
+  const FillResult result = book_fill(instrument_id, side, price, quantity, fee);
+  const auto at = std::lower_bound(held_.begin(), held_.end(), instrument_id);
+  const bool listed = at != held_.end() && *at == instrument_id;
+  if (positions_[instrument_id].quantity.raw != 0) {
+    if (!listed) held_.insert(at, instrument_id);
+  } else if (listed) {
+    held_.erase(at);
+  }
+  return result;
+}
+
+FillResult Portfolio::book_fill(InstrumentId instrument_id, Side side, Price price,
+                                Quantity quantity, const FillFee& fee) {
   const Instrument& instrument = instruments_.get(instrument_id);
   Position& position = positions_[instrument_id];
   SIGEX_CHECK(quantity.raw > 0, "fill quantity must be positive");
@@ -186,8 +199,7 @@ Money Portfolio::unrealised_pnl(InstrumentId instrument, const QuoteBook& quotes
 
 Money Portfolio::equity(const QuoteBook& quotes) const {
   Money total = cash_ - other_asset_fees_value();
-  for (std::size_t i = 0; i < positions_.size(); ++i) {
-    const auto id = static_cast<InstrumentId>(i);
+  for (const InstrumentId id : held_) {
     total += instruments_.get(id).is_perpetual() ? unrealised_of_perpetual(id, quotes)
                                                  : market_value(id, quotes);
   }
@@ -200,8 +212,8 @@ Money Portfolio::gross_exposure(const QuoteBook& quotes) const {
 
 Money Portfolio::long_exposure(const QuoteBook& quotes) const {
   Money total{0};
-  for (std::size_t i = 0; i < positions_.size(); ++i) {
-    const Money value = market_value(static_cast<InstrumentId>(i), quotes);
+  for (const InstrumentId id : held_) {
+    const Money value = market_value(id, quotes);
     if (value.raw > 0) total += value;
   }
   return total;
@@ -209,8 +221,8 @@ Money Portfolio::long_exposure(const QuoteBook& quotes) const {
 
 Money Portfolio::short_exposure(const QuoteBook& quotes) const {
   Money total{0};
-  for (std::size_t i = 0; i < positions_.size(); ++i) {
-    const Money value = market_value(static_cast<InstrumentId>(i), quotes);
+  for (const InstrumentId id : held_) {
+    const Money value = market_value(id, quotes);
     if (value.raw < 0) total -= value;
   }
   return total;
@@ -231,12 +243,8 @@ Money Portfolio::wallet_for(InstrumentId instrument_id, const QuoteBook& quotes)
   // Cross margin: the wallet behind a position is the wallet less the other positions'
   // maintenance margin plus their unrealised PnL (Binance's WB − TMM1 + UPNL1).
   Money wallet = cash_ - other_asset_fees_value();
-  for (std::size_t i = 0; i < positions_.size(); ++i) {
-    const auto other = static_cast<InstrumentId>(i);
-    if (other == instrument_id || !instruments_.get(other).is_perpetual() ||
-        positions_[i].quantity.raw == 0) {
-      continue;
-    }
+  for (const InstrumentId other : held_) {
+    if (other == instrument_id || !instruments_.get(other).is_perpetual()) continue;
     wallet += unrealised_of_perpetual(other, quotes) -
               margin_without_liquidation(other, quotes).maintenance_margin;
   }
@@ -260,8 +268,7 @@ MarginState Portfolio::margin_without_liquidation(InstrumentId instrument_id,
 AccountMargin Portfolio::account_margin(const QuoteBook& quotes) const {
   AccountMargin account;
   account.margin_balance = cash_ - other_asset_fees_value();
-  for (std::size_t i = 0; i < positions_.size(); ++i) {
-    const auto id = static_cast<InstrumentId>(i);
+  for (const InstrumentId id : held_) {
     if (!instruments_.get(id).is_perpetual()) continue;
     const MarginState state = margin_without_liquidation(id, quotes);
     account.margin_balance += unrealised_of_perpetual(id, quotes);

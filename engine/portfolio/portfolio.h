@@ -110,6 +110,8 @@ class Portfolio {
   PositionRow row(InstrumentId instrument, TimeNs time_ns) const;
 
  private:
+  FillResult book_fill(InstrumentId instrument, Side side, Price price, Quantity quantity,
+                       const FillFee& fee);
   FillResult apply_perpetual_fill(const Instrument& instrument, Position& position, Side side,
                                   Price price, Quantity quantity);
   void book_fee(Position& position, const FillFee& fee, Quantity& base_fee);
@@ -118,6 +120,10 @@ class Portfolio {
 
   const InstrumentRegistry& instruments_;
   std::vector<Position> positions_;
+  // The instruments whose position is not flat, ascending: what equity, exposure and margin
+  // add up, on every order, so that an order costs the same in a universe of 500 instruments
+  // as in one of 2. A flat position holds no value, margin or cost basis.
+  std::vector<InstrumentId> held_;
   Money starting_cash_;
   Money cash_;
   std::vector<OtherAssetFees> other_fees_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "support/test_support.h"
 
 namespace sigex {
@@ -39,6 +41,75 @@ TEST(Portfolio, EquityMarksPositionsAtTheReference) {
   EXPECT_EQ(portfolio.market_value(1, quotes), money("550"));  // mid 2200
   EXPECT_EQ(portfolio.unrealised_pnl(1, quotes), money("50"));
   EXPECT_EQ(portfolio.equity(quotes), money("1050"));
+}
+
+TEST(Portfolio, TotalsOverAWideUniverseAddUpEveryInstrumentThoughOnlyHeldOnesAreVisited) {
+  // 200 instruments, every other one a perpetual; positions open, grow, flip and close on a
+  // few. Equity, exposure, account margin and the cross-margin wallet are summed over the
+  // held positions only: after every fill they must equal the sums over all 200.
+  InstrumentRegistry instruments;
+  for (int i = 0; i < 200; ++i) {
+    Instrument instrument = i % 2 == 0 ? btcusdt() : btcusdt_perpetual();
+    instrument.symbol = Symbol::from("T" + std::to_string(i) + "USDT");
+    instrument.token_id = 0;  // no Token Metrics token: symbols only
+    instruments.add(instrument);
+  }
+  Portfolio portfolio(instruments, money("1000000"));
+  QuoteBook quotes(instruments.size());
+  for (InstrumentId id = 0; id < instruments.size(); ++id) {
+    quotes.apply(
+        BestBidOffer{id, 0, 1, price("49990"), quantity("1"), price("50010"), quantity("1"), 1});
+  }
+  struct Fill {
+    InstrumentId instrument;
+    Side side;
+    const char* price;
+    const char* quantity;
+  };
+  const Fill fills[] = {
+      {4, Side::kBuy, "50000", "0.2"},   {7, Side::kSell, "50100", "0.1"},
+      {150, Side::kBuy, "49000", "0.3"}, {7, Side::kBuy, "50200", "0.3"},  // flips long
+      {4, Side::kSell, "51000", "0.2"},  {199, Side::kSell, "48000", "0.05"},
+      {7, Side::kSell, "50300", "0.2"},  // flat
+      {0, Side::kBuy, "50000", "0.01"},
+  };
+  for (const Fill& fill : fills) {
+    portfolio.apply_fill(fill.instrument, fill.side, price(fill.price), quantity(fill.quantity),
+                         money("0.5"));
+    Money equity = portfolio.cash() - portfolio.other_asset_fees_value();
+    Money longs{0};
+    Money shorts{0};
+    AccountMargin margin;
+    margin.margin_balance = equity;
+    for (InstrumentId id = 0; id < instruments.size(); ++id) {
+      const Money value = portfolio.market_value(id, quotes);
+      (value.raw > 0 ? longs : shorts) += value.raw > 0 ? value : -value;
+      const bool perpetual = instruments.get(id).is_perpetual();
+      equity += perpetual ? portfolio.unrealised_pnl(id, quotes) : value;
+      if (!perpetual) continue;
+      margin.margin_balance += portfolio.unrealised_pnl(id, quotes);
+      margin.initial_margin += portfolio.margin(id, quotes).initial_margin;
+      margin.maintenance_margin += portfolio.margin(id, quotes).maintenance_margin;
+    }
+    ASSERT_EQ(portfolio.equity(quotes), equity) << fill.instrument;
+    ASSERT_EQ(portfolio.long_exposure(quotes), longs) << fill.instrument;
+    ASSERT_EQ(portfolio.short_exposure(quotes), shorts) << fill.instrument;
+    const AccountMargin account = portfolio.account_margin(quotes);
+    ASSERT_EQ(account.margin_balance, margin.margin_balance) << fill.instrument;
+    ASSERT_EQ(account.initial_margin, margin.initial_margin) << fill.instrument;
+    ASSERT_EQ(account.maintenance_margin, margin.maintenance_margin) << fill.instrument;
+    for (const InstrumentId held : {InstrumentId{7}, InstrumentId{150}, InstrumentId{199}}) {
+      Money wallet = portfolio.cash() - portfolio.other_asset_fees_value();
+      for (InstrumentId id = 1; id < instruments.size(); id += 2) {
+        if (id == held) continue;
+        wallet +=
+            portfolio.unrealised_pnl(id, quotes) - portfolio.margin(id, quotes).maintenance_margin;
+      }
+      ASSERT_EQ(portfolio.wallet_for(held, quotes), wallet) << fill.instrument << " " << held;
+    }
+  }
+  EXPECT_EQ(portfolio.position(7).quantity, Quantity{0});
+  EXPECT_GT(portfolio.short_exposure(quotes), Money{0});  // 199 is short
 }
 
 TEST(Portfolio, FlatAfterFullSellResetsCost) {
