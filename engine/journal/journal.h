@@ -171,9 +171,9 @@ class Journal {
   bool begin_batch();
   bool end_batch();
   // Between events, on the core thread: takes the next batch's record vector from the pool
-  // now and asks for its cache lines for writing. The writer thread emptied it last, so its
-  // lines sit modified in the other core's cache; the event's first record would otherwise
-  // wait for them.
+  // now and writes it. The writer thread emptied it last, so its lines sat modified in the
+  // other core's cache, and the event's first record waited for them (only prefetching them
+  // for writing moved the wait to the next stores: bench/RESULTS.md).
   void ready_next_batch();
   std::uint64_t last_intent_sequence() const { return intent_sequence_; }
   const DurabilityWatermark& watermark() const { return watermark_; }

@@ -11,12 +11,14 @@
 // Ids are never removed: an id is unique for the journal's life. The slots double between
 // events (prepare): the doubled slots are written ahead a step of pages at a time, then the
 // fingerprints are copied into them kMoveStep slots at a time, so no turn of the core loop
-// moves the whole table (one move grows with the table: 0.2 ms at 16 384 ids on the VM of
-// bench/RESULTS.md, about 13 ms at a million). Meanwhile the old slots keep every id they
-// had and new ids go to the doubled slots; a look-up asks both. The move needs no order: a
-// slot's home is the top bits of its fingerprint. An insert that outruns prepare still finds
-// room: past three quarters full it finishes the move, or doubles the slots, on the spot.
+// moves the whole table (a whole move grows with the table: at 16 384 ids it held up one turn
+// for 0.21-0.26 ms on the VM of bench/RESULTS.md, and each doubling doubles it). Meanwhile
+// the old slots keep every id they had and new ids go to the doubled slots; a look-up asks
+// both. The move needs no order: a slot's home is the top bits of its fingerprint. An insert
+// that outruns prepare still finds room: past three quarters full it finishes the move, or
+// doubles the slots, on the spot.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
