@@ -38,12 +38,10 @@ void Portfolio::book_fee(Position& position, const FillFee& fee, Quantity& base_
 FillResult Portfolio::apply_fill(InstrumentId instrument_id, Side side, Price price,
                                  Quantity quantity, const FillFee& fee) {
   const FillResult result = book_fill(instrument_id, side, price, quantity, fee);
-  const auto at = std::lower_bound(held_.begin(), held_.end(), instrument_id);
-  const bool listed = at != held_.end() && *at == instrument_id;
   if (positions_[instrument_id].quantity.raw != 0) {
-    if (!listed) held_.insert(at, instrument_id);
-  } else if (listed) {
-    held_.erase(at);
+    held_.insert(instrument_id);
+  } else {
+    held_.erase(instrument_id);
   }
   return result;
 }

@@ -21,6 +21,7 @@
 
 #include "engine/book/quote_book.h"
 #include "engine/core/instrument.h"
+#include "engine/core/sorted_set.h"
 #include "engine/journal/journal.h"
 
 namespace sigex {
@@ -123,7 +124,7 @@ class Portfolio {
   // The instruments whose position is not flat, ascending: what equity, exposure and margin
   // add up, on every order, so that an order costs the same in a universe of 500 instruments
   // as in one of 2. A flat position holds no value, margin or cost basis.
-  std::vector<InstrumentId> held_;
+  SortedSet<InstrumentId> held_;
   Money starting_cash_;
   Money cash_;
   std::vector<OtherAssetFees> other_fees_;
