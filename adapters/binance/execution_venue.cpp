@@ -1007,6 +1007,8 @@ void BinanceExecutionVenue::write_metrics(MetricsExposition& out, TimeNs) const 
              static_cast<double>(counters.orders_given_up.load()));
   out.single("sigex_venue_user_stream_live", "gauge", "1 while the user data stream is subscribed.",
              stream_live() ? 1 : 0);
+  write_hand_over_metrics(out, "venue", queues_.command_hand_overs().polled(),
+                          queues_.command_hand_overs().woken());
 }
 
 void BinanceExecutionVenue::write_status(DaemonStatus& status, TimeNs) const {

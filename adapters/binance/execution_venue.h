@@ -102,6 +102,9 @@ class BinanceExecutionVenue : public LiveVenue {
   // Decision -> order on the wire (after the journal made it durable, just before the
   // request is written), recorded on the I/O thread. Before start().
   void set_wire_latency(LatencyHistogram* histogram) override { wire_latency_ = histogram; }
+  void poll_for_commands(DurationNs window_ns) override {
+    queues_.poll_for_commands(&clock_, window_ns);
+  }
   bool rotate_keys(VenueKeys keys, std::string& error) override;
   std::string key_fingerprint() const override { return rest_.credentials()->fingerprint; }
   std::size_t keys_retiring() const override { return rest_.retiring(); }

@@ -79,6 +79,9 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   std::vector<HeldQuantity> start_holdings() const override { return start_held_; }
   DurationNs history_lookback_ns() const override { return config_.history_lookback_ns; }
   void set_wire_latency(LatencyHistogram* histogram) override { wire_latency_ = histogram; }
+  void poll_for_commands(DurationNs window_ns) override {
+    queues_.poll_for_commands(&clock_, window_ns);
+  }
   bool rotate_keys(VenueKeys keys, std::string& error) override;
   std::string key_fingerprint() const override { return rest_->fingerprint(); }
   std::size_t keys_retiring() const override { return rest_->retiring(); }

@@ -14,6 +14,7 @@
 
 #include "engine/core/time.h"
 #include "engine/events/events.h"
+#include "engine/queue/hand_over_poll.h"
 
 namespace sigex {
 
@@ -55,14 +56,27 @@ class VenueQueues {
     send(nothing);
   }
 
+  // [service] io_poll_us, any thread: after each command it served, the I/O thread polls for
+  // the next one for `window_ns` before it sleeps, so that the core thread's send needs no
+  // wake-up call (HandOverPoll). 0: it sleeps at once.
+  void poll_for_commands(const Clock* clock, DurationNs window_ns) {
+    commands_poll_.set(clock, window_ns);
+  }
+  const HandOverPoll& command_hand_overs() const { return commands_poll_; }
+
   // I/O thread: waits at most `timeout_ns` for a command and calls `handle` with it (not for a
   // wake); the command counts as handled once `handle` returned, its answers queued. False
   // when nothing arrived.
   template <typename Handle>
   bool serve_one(DurationNs timeout_ns, Handle&& handle) {
     OrderCommand command;
-    if (!commands_.wait_dequeue_timed(command, std::max<DurationNs>(timeout_ns / 1000, 0)))
-      return false;
+    const bool took = commands_poll_.next([&] { return commands_.try_dequeue(command); },
+                                          [&](DurationNs left_ns) {
+                                            return commands_.wait_dequeue_timed(
+                                                command, std::max<DurationNs>(left_ns / 1000, 0));
+                                          },
+                                          timeout_ns);
+    if (!took) return false;
     if (command.instrument != kNoInstrument) handle(command);
     handled_.fetch_add(1, std::memory_order_release);
     return true;
@@ -83,6 +97,7 @@ class VenueQueues {
   std::atomic<std::uint64_t> sent_{0};     // core thread (and wakes)
   std::atomic<std::uint64_t> handled_{0};  // I/O thread
   std::vector<ExecutionEvent> waiting_;    // core thread: taken by wait_for_answers()
+  HandOverPoll commands_poll_;             // how the I/O thread waits for the next command
 };
 
 }  // namespace sigex

@@ -111,12 +111,20 @@ ThreadPlacement::IoScope::~IoScope() {
 }
 
 std::string ThreadPlacement::describe() const {
-  if (!pins_io()) return "threads where the kernel puts them (no core_cpu, io_cpu)";
-  std::string text = pins_core() ? fmt::format("core thread on CPU {}", config_.core_cpu)
-                                 : std::string("core thread where the kernel puts it");
-  text +=
-      fmt::format(", I/O threads on CPU{} {}", CPU_COUNT(&io_) == 1 ? "" : "s", cpu_list_text(io_));
+  std::string text = "threads where the kernel puts them (no core_cpu, io_cpu)";
+  if (pins_io()) {
+    text = pins_core() ? fmt::format("core thread on CPU {}", config_.core_cpu)
+                       : std::string("core thread where the kernel puts it");
+    text += fmt::format(", I/O threads on CPU{} {}", CPU_COUNT(&io_) == 1 ? "" : "s",
+                        cpu_list_text(io_));
+  }
   if (config_.busy_poll) text += ", busy-polling";
+  if (config_.io_poll_ns > 0) {
+    text += fmt::format(
+        ", the journal writer and venue I/O threads polling {} us after each "
+        "hand-over",
+        config_.io_poll_ns / 1000);
+  }
   return text;
 }
 

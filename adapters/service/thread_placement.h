@@ -14,12 +14,17 @@
 
 #include <string>
 
+#include "engine/core/time.h"
+
 namespace sigex {
 
 struct ThreadPlacementConfig {
   int core_cpu = -1;       // -1: the core thread runs wherever the kernel puts it
   int io_cpu = -1;         // -1: every CPU but core_cpu (all of them without core_cpu)
   bool busy_poll = false;  // the core thread polls its queue instead of sleeping (core_cpu set)
+  // io_poll_us: after each hand-over from the core thread (a journal batch, a venue command)
+  // the thread that took it polls for the next one this long before it sleeps (HandOverPoll).
+  DurationNs io_poll_ns = 0;
 };
 
 class ThreadPlacement {
@@ -32,6 +37,7 @@ class ThreadPlacement {
   bool pins_core() const { return config_.core_cpu >= 0; }
   bool pins_io() const { return pins_core() || config_.io_cpu >= 0; }
   bool busy_poll() const { return config_.busy_poll; }
+  DurationNs io_poll_ns() const { return config_.io_poll_ns; }
 
   // The calling thread, and every thread it starts from now on, runs on the I/O CPUs.
   void enter_io() const;

@@ -161,6 +161,10 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
     out.sample("sigex_risk_denials_total", label("reason", to_string(reason)),
                static_cast<double>(engine.risk().denials(reason)));
   }
+  if (components.journal_hand_overs != nullptr) {
+    write_hand_over_metrics(out, "journal", components.journal_hand_overs->polled(),
+                            components.journal_hand_overs->woken());
+  }
   if (components.venue != nullptr) components.venue->write_metrics(out, now_ns);
   if (components.events != nullptr) components.events->write_metrics(out, now_ns);
 

@@ -13,6 +13,7 @@
 
 #include "engine/metrics/latency_histogram.h"
 #include "engine/ports/reporting_component.h"
+#include "engine/queue/hand_over_poll.h"
 #include "engine/runtime/engine.h"
 
 namespace sigex {
@@ -42,6 +43,8 @@ struct MetricsComponents {
   // sigex_venue_info{role,venue}. Empty: not reported.
   std::string_view market_data_venue;
   std::string_view order_venue;
+  // The journal's writer: sigex_hand_overs_total{thread="journal"}. Null: not reported.
+  const HandOverPoll* journal_hand_overs = nullptr;
   std::uint64_t alerts() const {
     std::uint64_t total = 0;
     for (const ReportingComponent* component : {market_data, signals, venue, webhook, events})

@@ -851,6 +851,9 @@ void read_service(ConfigSection section, AppConfig& config) {
   section.integer("core_cpu", threads.core_cpu, 0, CPU_SETSIZE - 1);
   section.integer("io_cpu", threads.io_cpu, 0, CPU_SETSIZE - 1);
   section.boolean("busy_poll", threads.busy_poll);
+  std::int64_t io_poll_us = threads.io_poll_ns / 1000;
+  section.integer("io_poll_us", io_poll_us, 0, 1'000'000);
+  threads.io_poll_ns = io_poll_us * 1000;
   if (threads.core_cpu >= 0 && threads.core_cpu == threads.io_cpu) {
     section.error("io_cpu", "must differ from core_cpu: the core thread's CPU is its own");
   }

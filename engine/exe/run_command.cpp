@@ -119,8 +119,10 @@ class Daemon final : private ConsoleHost {
   MetricsComponents components() const {
     const ReportingComponent* signals = poller_.get();
     if (relayed_signals_) signals = relayed_signals_.get();
-    return {feed_.get(),         signals,      live_venue_.get(), webhook_.get(), events_.get(),
-            market_data_venue(), order_venue()};
+    return {feed_.get(),       signals,
+            live_venue_.get(), webhook_.get(),
+            events_.get(),     market_data_venue(),
+            order_venue(),     journal_ ? &journal_->hand_overs() : nullptr};
   }
   // "binance" or "binance, coinbase".
   std::string_view market_data_venue() const { return market_data_venues_; }
@@ -239,6 +241,7 @@ bool Daemon::start_venue(std::string& error) {
                                  journal_->watermark(), error);
   if (!live_venue_) return false;
   live_venue_->set_wire_latency(&metrics_.decision_to_wire);
+  live_venue_->poll_for_commands(placement_.io_poll_ns());
   if (!live_venue_->start(error)) return false;
   venue_ = live_venue_.get();
   return true;
@@ -519,7 +522,9 @@ int Daemon::run() {
   // Every thread (the logger's) and every thread started from here on (journal writer, venues,
   // feeds, listeners, poller) runs on the I/O CPUs; this one takes the core CPU once ready.
   placement_.move_process_to_io();
-  if (placement_.pins_io()) phase("threads: " + placement_.describe());
+  if (placement_.pins_io() || placement_.io_poll_ns() > 0) {
+    phase("threads: " + placement_.describe());
+  }
   if (!config_.service.allow_core_dumps && !disable_core_dumps(error)) {
     log_error("{}", error);
     return 1;
@@ -545,6 +550,7 @@ int Daemon::run() {
     notifier_.status("journal check failed");
     return 1;
   }
+  journal_->poll_for_batches(&clock_, placement_.io_poll_ns());
   phase(fmt::format("journal opened and checked: {} order(s), {} fill(s)",
                     journal_->count_rows("orders"), journal_->count_rows("fills")));
   std::vector<Instrument> instrument_list = config_.instruments;

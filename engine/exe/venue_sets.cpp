@@ -243,6 +243,10 @@ void AccountSet::set_wire_latency(LatencyHistogram* histogram) {
   for (const auto& member : members_) member.port->set_wire_latency(histogram);
 }
 
+void AccountSet::poll_for_commands(DurationNs window_ns) {
+  for (const auto& member : members_) member.port->poll_for_commands(window_ns);
+}
+
 bool AccountSet::rotate_keys(VenueKeys keys, std::string& error) {
   if (members_.size() != 1) {
     error = "several accounts: each rotates its own keys";

@@ -129,6 +129,7 @@ class AccountSet final : public LiveVenue {
   std::vector<HeldQuantity> start_holdings() const override;
   DurationNs history_lookback_ns() const override;
   void set_wire_latency(LatencyHistogram* histogram) override;
+  void poll_for_commands(DurationNs window_ns) override;
   // One account: rotates its keys. Several: refused (rotate each through account(i)).
   bool rotate_keys(VenueKeys keys, std::string& error) override;
   std::string key_fingerprint() const override;

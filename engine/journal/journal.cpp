@@ -717,7 +717,12 @@ void Journal::write_loop() {
   std::vector<Batch> group(kMaxGroup);
   moodycamel::ProducerToken returned(spare_);
   for (;;) {
-    std::size_t count = queue_.wait_dequeue_bulk(group.begin(), group.size());
+    std::size_t count = 0;
+    hand_overs_.next(
+        [&] { return (count = queue_.try_dequeue_bulk(group.begin(), group.size())) > 0; },
+        [&](DurationNs) {
+          return (count = queue_.wait_dequeue_bulk(group.begin(), group.size())) > 0;
+        });
     // The stop marker is the last item ever queued.
     const bool stop = group[count - 1].stop;
     if (stop) --count;

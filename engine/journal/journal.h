@@ -29,6 +29,7 @@
 
 #include "engine/journal/durability.h"
 #include "engine/order/order.h"
+#include "engine/queue/hand_over_poll.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -177,6 +178,13 @@ class Journal {
   void ready_next_batch();
   std::uint64_t last_intent_sequence() const { return intent_sequence_; }
   const DurabilityWatermark& watermark() const { return watermark_; }
+  // [service] io_poll_us, any thread: after each commit the writer polls for the next batch
+  // for `window_ns` before it sleeps, so that the core thread's hand-over needs no wake-up
+  // call (HandOverPoll). 0: it sleeps at once.
+  void poll_for_batches(const Clock* clock, DurationNs window_ns) {
+    hand_overs_.set(clock, window_ns);
+  }
+  const HandOverPoll& hand_overs() const { return hand_overs_; }
 
   // Waits until everything handed over (outside an open batch) is committed. False when a
   // write failed.
@@ -317,6 +325,7 @@ class Journal {
   std::condition_variable written_changed_;
   std::uint64_t batches_written_ = 0;
   std::string last_error_;
+  HandOverPoll hand_overs_;  // how the writer waits for the next batch
   std::thread writer_;
 
   sqlite3_stmt* insert_intent_ = nullptr;

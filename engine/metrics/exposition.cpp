@@ -74,4 +74,15 @@ std::string label(std::string_view key, std::string_view value) {
   return fmt::format("{}=\"{}\"", key, escaped);
 }
 
+void write_hand_over_metrics(MetricsExposition& out, std::string_view thread, std::uint64_t polled,
+                             std::uint64_t woken) {
+  out.family("sigex_hand_overs_total", "counter",
+             "Work the core thread handed to another thread, by how that thread took it: "
+             "polled (no wake-up call, [service] io_poll_us) or woken.");
+  out.sample("sigex_hand_overs_total", label("thread", thread) + "," + label("how", "polled"),
+             static_cast<double>(polled));
+  out.sample("sigex_hand_overs_total", label("thread", thread) + "," + label("how", "woken"),
+             static_cast<double>(woken));
+}
+
 }  // namespace sigex

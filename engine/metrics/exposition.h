@@ -8,6 +8,7 @@
 // together as the text format requires.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,5 +46,10 @@ class MetricsExposition {
 
 // key="value" with the value escaped as the text format requires.
 std::string label(std::string_view key, std::string_view value);
+
+// sigex_hand_overs_total{thread,how}: the hand-overs `thread` ("journal", "venue") took while
+// polling ([service] io_poll_us) and after waiting (HandOverPoll's counts).
+void write_hand_over_metrics(MetricsExposition& out, std::string_view thread, std::uint64_t polled,
+                             std::uint64_t woken);
 
 }  // namespace sigex

@@ -42,6 +42,9 @@ class LiveVenue : public ExecutionVenue, public ReportingComponent {
   virtual DurationNs history_lookback_ns() const = 0;
   // Decision -> order on the wire, recorded on the I/O thread. Before start().
   virtual void set_wire_latency(LatencyHistogram* histogram) = 0;
+  // [service] io_poll_us, any thread: how long the I/O thread keeps polling for the core's
+  // next command after serving one, before it sleeps (HandOverPoll; 0: it sleeps at once).
+  virtual void poll_for_commands(DurationNs window_ns) = 0;
   // Key rotation (a reload), any thread: requests are signed with `keys` from now on (a
   // request under way finishes with the pair it started with) and the private stream
   // subscribes again with them. False with `error` when the secret cannot sign (nothing

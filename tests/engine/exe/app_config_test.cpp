@@ -369,6 +369,36 @@ step_size = "0.00001"
       << errors.messages()[0];
 }
 
+// [service] io_poll_us is read in microseconds, up to a second; a larger or negative value is
+// named.
+TEST(AppConfig, IoPollIsReadInMicrosecondsAndBounded) {
+  TemporaryDirectory directory;
+  const auto write = [&](std::string_view value) {
+    const auto path = (directory.path() / "paper.toml").string();
+    std::ofstream(path) << "[service]\nmode = \"paper\"\nio_poll_us = " << value << R"(
+
+[[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+)";
+    return path;
+  };
+  ConfigErrors errors;
+  const AppConfig config = load_app_config(write("250"), errors);
+  ASSERT_TRUE(errors.messages().empty()) << errors.messages().front();
+  EXPECT_EQ(config.service.threads.io_poll_ns, 250 * kNsPerUs);
+  for (const char* value : {"1000001", "-1"}) {
+    ConfigErrors wrong;
+    load_app_config(write(value), wrong);
+    ASSERT_EQ(wrong.messages().size(), 1u) << value;
+    EXPECT_NE(wrong.messages()[0].find("io_poll_us"), std::string::npos) << wrong.messages()[0];
+    EXPECT_NE(wrong.messages()[0].find("1000000"), std::string::npos) << wrong.messages()[0];
+  }
+}
+
 TEST(AppConfig, FeeAssetsAndRetryBackoffAreRead) {
   TemporaryDirectory directory;
   const auto path = (directory.path() / "fees.toml").string();

@@ -291,8 +291,9 @@ std::map<pid_t, std::string> thread_cpus(pid_t pid) {
 
 // [service] core_cpu and io_cpu: once the daemon is ready its core thread (the main thread)
 // runs alone on its CPU and every other thread (journal writer, feed, poller, listeners,
-// watchdog) on the I/O CPU, also after a reload; busy_poll keeps the loop answering; a CPU the
-// process may not use stops the start with the key named.
+// watchdog) on the I/O CPU, also after a reload; busy_poll keeps the loop answering, and with
+// io_poll_us the journal's writer polls for the core's batches (counted in the metrics); a CPU
+// the process may not use stops the start with the key named.
 TEST(Daemon, ThreadsRunWhereTheServiceSectionPlacesThem) {
   const cpu_set_t allowed = current_thread_cpus();
   std::vector<int> cpus;
@@ -301,8 +302,8 @@ TEST(Daemon, ThreadsRunWhereTheServiceSectionPlacesThem) {
   if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
   DaemonSettings settings;
   settings.token_metrics = true;  // its poller starts last, just before the core takes its CPU
-  settings.extra_service =
-      fmt::format("core_cpu = {}\nio_cpu = {}\nbusy_poll = true", cpus[0], cpus[1]);
+  settings.extra_service = fmt::format(
+      "core_cpu = {}\nio_cpu = {}\nbusy_poll = true\nio_poll_us = 500", cpus[0], cpus[1]);
   DaemonWorld world(settings);
   auto daemon = world.start();
   ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
@@ -315,10 +316,11 @@ TEST(Daemon, ThreadsRunWhereTheServiceSectionPlacesThem) {
     }
   };
   expect_placed("ready");
-  EXPECT_NE(
-      daemon->stderr_text().find(fmt::format(
-          "threads: core thread on CPU {}, I/O threads on CPU {}, busy-polling", cpus[0], cpus[1])),
-      std::string::npos)
+  EXPECT_NE(daemon->stderr_text().find(fmt::format(
+                "threads: core thread on CPU {}, I/O threads on CPU {}, busy-polling, the journal "
+                "writer and venue I/O threads polling 500 us after each hand-over",
+                cpus[0], cpus[1])),
+            std::string::npos)
       << daemon->stderr_text();
   const CommandResult reload = world.ctl({"reload"});
   EXPECT_EQ(reload.exit_code, 0) << reload.err;
@@ -590,7 +592,9 @@ TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
                                "sigex_signal_to_decision_seconds_count 1",
                                "sigex_market_to_decision_seconds_bucket{le=\"+Inf\"} 0",
                                "sigex_decision_to_wire_seconds_count 0",
-                               "sigex_trading_state{scope=\"global\"} 0"}) {
+                               "sigex_trading_state{scope=\"global\"} 0",
+                               "sigex_hand_overs_total{thread=\"journal\",how=\"polled\"} 0",
+                               "sigex_hand_overs_total{thread=\"journal\",how=\"woken\"} "}) {
     EXPECT_NE(body.find(expected), std::string::npos) << expected << "\n" << body;
   }
   // Every series the example Grafana dashboard plots exists.

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/core/simulated_clock.h"
 #include "support/test_support.h"
 
 namespace sigex {
@@ -189,6 +190,40 @@ TEST(Journal, ClosedOnAnotherThreadThanTheOneThatWroteItKeepsEveryRecord) {
   auto journal = Journal::open(directory.path(), Durability::kNormal, error);
   ASSERT_TRUE(journal) << error;
   EXPECT_EQ(journal->load_orders().size(), 20u * 200u);
+}
+
+// [service] io_poll_us: after its first batch the writer polls for the next instead of
+// sleeping, so the core's hand-overs need no wake-up call; every record is still written. The
+// clock never moves, so the window never closes: the test does not depend on timing.
+TEST(Journal, AWriterThatPollsTakesEveryBatchAfterTheFirstWithoutBeingWoken) {
+  TemporaryDirectory directory;
+  std::string error;
+  SimulatedClock frozen(1'700'000'000 * kNsPerSecond);
+  {
+    auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+    ASSERT_TRUE(journal) << error;
+    journal->poll_for_batches(&frozen, kNsPerMs);
+    for (int event = 0; event < 50; ++event) {
+      journal->begin_batch();
+      journal->record_intent(sample_order("p-" + std::to_string(event)), "BTCUSDT");
+      journal->end_batch();
+      ASSERT_TRUE(journal->flush());
+    }
+    EXPECT_EQ(journal->hand_overs().woken(), 1u);
+    EXPECT_EQ(journal->hand_overs().polled(), 49u);
+  }
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  EXPECT_EQ(journal->load_orders().size(), 50u);
+  // Without a window (the default) every batch is waited for.
+  for (int event = 0; event < 5; ++event) {
+    journal->begin_batch();
+    journal->record_intent(sample_order("w-" + std::to_string(event)), "BTCUSDT");
+    journal->end_batch();
+    ASSERT_TRUE(journal->flush());
+  }
+  EXPECT_EQ(journal->hand_overs().polled(), 0u);
+  EXPECT_EQ(journal->hand_overs().woken(), 5u);
 }
 
 // Runs SQL on a closed journal file, as damage from outside (a bad disk, a hand edit) would.
