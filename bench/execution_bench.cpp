@@ -27,6 +27,7 @@
 
 #include "adapters/binance/order_body.h"
 #include "adapters/binance/rest_client.h"
+#include "adapters/net/venue_queues.h"
 #include "adapters/service/thread_placement.h"
 #include "engine/core/live_clock.h"
 #include "engine/core/simulated_clock.h"
@@ -96,6 +97,9 @@ class SigningVenue final : public ExecutionVenue {
     rest_.new_order_body(command, instruments_.get(command.instrument),
                          command.created_time_ns / kNsPerMs, body_);
     done_ = Steady::now();
+    // The live venue's hand-over to its I/O thread, after the measured window as in the
+    // daemon (there the I/O thread signs; here the signing stays on this thread, measured).
+    if (io_queues_ != nullptr) io_queues_->send(command);
     // Answered (an IOC that expired) so that open orders stay few, as in real trading.
     ExecutionEvent expired{};
     expired.kind = ExecutionKind::kExpired;
@@ -109,6 +113,9 @@ class SigningVenue final : public ExecutionVenue {
   }
   TimeNs next_event_time_ns() const override { return answers_.empty() ? kNever : 0; }
 
+  // The live venue's I/O thread: each command goes to `queues` too, served by a thread that
+  // takes it (sleeping or polling between commands, as [service] io_poll_us says).
+  void hand_to(VenueQueues* queues) { io_queues_ = queues; }
   Steady::time_point entered() const { return entered_; }
   Steady::time_point done() const { return done_; }
   std::size_t bytes() const { return body_.size(); }
@@ -120,6 +127,31 @@ class SigningVenue final : public ExecutionVenue {
   Steady::time_point entered_;
   Steady::time_point done_;
   std::vector<ExecutionEvent> answers_;
+  VenueQueues* io_queues_ = nullptr;
+};
+
+// A live venue's I/O thread that takes each command and does nothing with it (the request's
+// network write is not what this measures): what its sleeping and waking cost the core.
+class IdleIoThread {
+ public:
+  IdleIoThread(VenueQueues& queues, const Clock& clock, DurationNs poll_ns) : queues_(queues) {
+    queues_.poll_for_commands(&clock, poll_ns);
+    thread_ = std::thread([this] {
+      while (!stopping_.load(std::memory_order_relaxed)) {
+        queues_.serve_one(kNsPerSecond, [](const OrderCommand&) {});
+      }
+    });
+  }
+  ~IdleIoThread() {
+    stopping_ = true;
+    queues_.wake();
+    thread_.join();
+  }
+
+ private:
+  VenueQueues& queues_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 // Buys 0.001 BTC at the ask (or sells at the bid: a short) on every quote; each quote is a
@@ -239,6 +271,14 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   SimulatedClock clock(1'700'000'000 * kNsPerSecond);
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   SigningVenue venue(registry, clock, tls, usdm ? BinanceMarket::kUsdm : BinanceMarket::kSpot);
+  // The seventh argument 1 adds the live venue's I/O thread (on the I/O CPUs, with the same
+  // io_poll_us as the journal's writer).
+  VenueQueues io_queues;
+  std::optional<IdleIoThread> io_thread;
+  if (state.range(6) == 1) {
+    io_thread.emplace(io_queues, wall_clock, state.range(5) * kNsPerUs);
+    venue.hand_to(&io_queues);
+  }
   // Every check runs; the order-rate throttle (10 000 per millisecond here) is set so that a
   // million orders a second (the burst) pass it: the point is the path's cost, not its verdict.
   RiskConfig risk;
@@ -364,27 +404,33 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   state.counters["request_bytes"] = static_cast<double>(venue.bytes());
   state.counters["writer_polled"] = static_cast<double>(journal->hand_overs().polled());
   state.counters["writer_woken"] = static_cast<double>(journal->hand_overs().woken());
+  state.counters["io_polled"] = static_cast<double>(io_queues.command_hand_overs().polled());
+  state.counters["io_woken"] = static_cast<double>(io_queues.command_hand_overs().woken());
   journal.reset();
   std::filesystem::remove_all(directory);
   spdlog::set_default_logger(previous_logger);
   pthread_setaffinity_np(pthread_self(), sizeof cpus_before, &cpus_before);
 }
 // {spacing in us, order log, USD-M, thread placement, burst length (0: one burst of all),
-//  [service] io_poll_us}
+//  [service] io_poll_us, the live venue's I/O thread}
 BENCHMARK(BM_MarketEventToSignedOrder)
-    ->Args({0, 0, 0, 1, 200, 0})
-    ->Args({100, 0, 0, 1, 0, 0})
-    ->Args({0, 0, 0, 0, 200, 0})
-    ->Args({100, 0, 0, 0, 0, 0})
-    ->Args({0, 0, 0, 1, 0, 0})
-    ->Args({100, 1, 0, 1, 0, 0})
-    ->Args({0, 0, 1, 1, 200, 0})
-    ->Args({100, 0, 1, 1, 0, 0})
-    ->Args({0, 0, 0, 1, 200, 1000})
-    ->Args({100, 0, 0, 1, 0, 1000})
-    ->Args({0, 0, 1, 1, 200, 1000})
-    ->Args({100, 0, 1, 1, 0, 1000})
-    ->Args({100, 0, 0, 0, 0, 1000})
+    ->Args({0, 0, 0, 1, 200, 0, 0})
+    ->Args({100, 0, 0, 1, 0, 0, 0})
+    ->Args({0, 0, 0, 0, 200, 0, 0})
+    ->Args({100, 0, 0, 0, 0, 0, 0})
+    ->Args({0, 0, 0, 1, 0, 0, 0})
+    ->Args({100, 1, 0, 1, 0, 0, 0})
+    ->Args({0, 0, 1, 1, 200, 0, 0})
+    ->Args({100, 0, 1, 1, 0, 0, 0})
+    ->Args({0, 0, 0, 1, 200, 1000, 0})
+    ->Args({100, 0, 0, 1, 0, 1000, 0})
+    ->Args({0, 0, 1, 1, 200, 1000, 0})
+    ->Args({100, 0, 1, 1, 0, 1000, 0})
+    ->Args({100, 0, 0, 0, 0, 1000, 0})
+    ->Args({0, 0, 0, 1, 200, 0, 1})
+    ->Args({100, 0, 0, 1, 0, 0, 1})
+    ->Args({0, 0, 0, 1, 200, 1000, 1})
+    ->Args({100, 0, 0, 1, 0, 1000, 1})
     ->UseManualTime()
     ->Iterations(20'000)
     ->Unit(benchmark::kMicrosecond);
@@ -438,6 +484,8 @@ std::uint64_t walk(std::vector<CacheLine>& buffer, std::size_t lines) {
 // instead walks the same N cache lines (a fixed random cycle through a 4 MB buffer written at
 // start, each line read and written, each load waiting for the one before): whether memory
 // the thread used 100 us ago is still in its caches when nothing but this loop ran on its CPU.
+// The fifth argument is the journal writer's io_poll_us: with 0 each event's hand-over wakes
+// the sleeping writer (a futex system call on this CPU); with 1000 the writer is polling.
 void BM_MachineTailFloor(benchmark::State& state) {
   const cpu_set_t cpus_before = current_thread_cpus();
   ThreadPlacement placement;
@@ -456,6 +504,9 @@ void BM_MachineTailFloor(benchmark::State& state) {
       return;
     }
   }
+  // The fifth argument is the writer's io_poll_us: asleep between events (0) or polling.
+  const LiveClock wall_clock;
+  if (journal) journal->poll_for_batches(&wall_clock, state.range(4) * kNsPerUs);
   const auto events = static_cast<std::size_t>(state.max_iterations);
   std::vector<Steady::time_point> starts(events);
   std::vector<double> latencies = written_room(events);
@@ -503,16 +554,19 @@ void BM_MachineTailFloor(benchmark::State& state) {
   std::filesystem::remove_all(directory);
   pthread_setaffinity_np(pthread_self(), sizeof cpus_before, &cpus_before);
 }
-// {spacing in us, thread placement, a journal committing on the other CPU, cache lines walked}
+// {spacing in us, thread placement, a journal committing on the other CPU, cache lines walked,
+//  the writer's io_poll_us}
 BENCHMARK(BM_MachineTailFloor)
-    ->Args({0, 1, 0, 0})
-    ->Args({100, 1, 0, 0})
-    ->Args({0, 1, 1, 0})
-    ->Args({100, 1, 1, 0})
-    ->Args({0, 0, 0, 0})
-    ->Args({100, 0, 0, 0})
-    ->Args({0, 1, 0, 256})
-    ->Args({100, 1, 0, 256})
+    ->Args({0, 1, 0, 0, 0})
+    ->Args({100, 1, 0, 0, 0})
+    ->Args({0, 1, 1, 0, 0})
+    ->Args({100, 1, 1, 0, 0})
+    ->Args({0, 0, 0, 0, 0})
+    ->Args({100, 0, 0, 0, 0})
+    ->Args({0, 1, 0, 256, 0})
+    ->Args({100, 1, 0, 256, 0})
+    ->Args({100, 1, 1, 256, 0})
+    ->Args({100, 1, 1, 256, 1000})
     ->UseManualTime()
     ->Iterations(20'000)
     ->Unit(benchmark::kMicrosecond);
