@@ -184,6 +184,35 @@ std::vector<double> written_room(std::size_t count) {
   return values;
 }
 
+// Busy-waits until `until`, as a core thread polling its queue would. Returns the longest the
+// clock jumped between two reads meanwhile (ns): the thread was off its CPU about that long
+// (the hypervisor took the vCPU, or an interrupt ran).
+double wait_until(Steady::time_point until) {
+  auto now = Steady::now();
+  double longest = 0;
+  while (now < until) {
+    const auto before = now;
+    now = Steady::now();
+    longest = std::max(longest, std::chrono::duration<double, std::nano>(now - before).count());
+  }
+  return longest;
+}
+
+// How many waits were interrupted for more than 5 us, and how many of the events over 15 us
+// came right after one: a slow event after its thread was away started with colder caches.
+void count_interrupted_waits(benchmark::State& state, const std::vector<double>& gaps,
+                             const std::vector<double>& latencies) {
+  double interrupted = 0;
+  double slow_after = 0;
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    if (gaps[i] <= 5'000) continue;
+    ++interrupted;
+    slow_after += latencies[i] > 15'000 ? 1 : 0;
+  }
+  state.counters["waits_interrupted"] = interrupted;
+  state.counters["slow_after_interrupted"] = slow_after;
+}
+
 double percentile(std::vector<double>& values, double fraction) {
   const auto at = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(at), values.end());
@@ -311,6 +340,7 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   std::vector<double> latencies = written_room(events);  // until the signed request is ready
   std::vector<double> engine_part = written_room(events);  // until the venue port is called
   std::vector<double> turns = written_room(events);        // run_due between events
+  std::vector<double> wait_gaps = written_room(events);    // wait_until() before each event
   DurabilityWatcher watcher(journal->watermark(), starts);
   placement.enter_core();
   const ThreadCounters counters_before = ThreadCounters::now();
@@ -342,8 +372,7 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
     engine.run_due();
     turns.push_back(std::chrono::duration<double, std::nano>(Steady::now() - turn_start).count());
     next += pace;
-    while (Steady::now() < next) {
-    }
+    wait_gaps.push_back(wait_until(next));
     const auto start = Steady::now();
     starts[latencies.size()] = start;
     engine.process(event);
@@ -373,6 +402,7 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
       slow_in_engine += engine_part[i] > signing_part[i] ? 1 : 0;
     }
   }
+  count_interrupted_waits(state, wait_gaps, latencies);
   // The worst event after the first (which warms the path): one stall of the kind a table's
   // growth causes (a copy, a rehash) shows here and in no percentile.
   state.counters["worst_ns"] = *std::max_element(latencies.begin() + 1, latencies.end());
@@ -510,6 +540,7 @@ void BM_MachineTailFloor(benchmark::State& state) {
   const auto events = static_cast<std::size_t>(state.max_iterations);
   std::vector<Steady::time_point> starts(events);
   std::vector<double> latencies = written_room(events);
+  std::vector<double> wait_gaps = written_room(events);
   std::optional<DurabilityWatcher> watcher;
   if (journal) watcher.emplace(journal->watermark(), starts);
   placement.enter_core();
@@ -522,8 +553,7 @@ void BM_MachineTailFloor(benchmark::State& state) {
   auto next = Steady::now();
   for (auto _ : state) {
     next += pace;
-    while (Steady::now() < next) {
-    }
+    wait_gaps.push_back(wait_until(next));
     const auto start = Steady::now();
     starts[latencies.size()] = start;
     if (lines == 0) {
@@ -544,6 +574,7 @@ void BM_MachineTailFloor(benchmark::State& state) {
   if (watcher) watcher->finish();
   double slow = 0;
   for (const double latency : latencies) slow += latency > 15'000 ? 1 : 0;
+  count_interrupted_waits(state, wait_gaps, latencies);
   state.counters["worst_ns"] = *std::max_element(latencies.begin() + 1, latencies.end());
   state.counters["slow_events"] = slow;
   state.counters["p50_ns"] = percentile(latencies, 0.50);
