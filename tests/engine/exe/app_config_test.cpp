@@ -374,7 +374,7 @@ step_size = "0.00001"
 TEST(AppConfig, IoPollIsReadInMicrosecondsAndBounded) {
   TemporaryDirectory directory;
   const auto write = [&](std::string_view value) {
-    const auto path = (directory.path() / "paper.toml").string();
+    auto path = (directory.path() / "paper.toml").string();
     std::ofstream(path) << "[service]\nmode = \"paper\"\nio_poll_us = " << value << R"(
 
 [[instruments]]
