@@ -130,30 +130,6 @@ class SigningVenue final : public ExecutionVenue {
   VenueQueues* io_queues_ = nullptr;
 };
 
-// A live venue's I/O thread that takes each command and does nothing with it (the request's
-// network write is not what this measures): what its sleeping and waking cost the core.
-class IdleIoThread {
- public:
-  IdleIoThread(VenueQueues& queues, const Clock& clock, DurationNs poll_ns) : queues_(queues) {
-    queues_.poll_for_commands(&clock, poll_ns);
-    thread_ = std::thread([this] {
-      while (!stopping_.load(std::memory_order_relaxed)) {
-        queues_.serve_one(kNsPerSecond, [](const OrderCommand&) {});
-      }
-    });
-  }
-  ~IdleIoThread() {
-    stopping_ = true;
-    queues_.wake();
-    thread_.join();
-  }
-
- private:
-  VenueQueues& queues_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
-};
-
 // Buys 0.001 BTC at the ask (or sells at the bid: a short) on every quote; each quote is a
 // new intent.
 class EveryQuote final : public Strategy {
@@ -303,9 +279,10 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   // The seventh argument 1 adds the live venue's I/O thread (on the I/O CPUs, with the same
   // io_poll_us as the journal's writer).
   VenueQueues io_queues;
-  std::optional<IdleIoThread> io_thread;
+  std::optional<CommandServer> io_thread;  // takes each command and does nothing with it
   if (state.range(6) == 1) {
-    io_thread.emplace(io_queues, wall_clock, state.range(5) * kNsPerUs);
+    io_queues.poll_for_commands(&wall_clock, state.range(5) * kNsPerUs);
+    io_thread.emplace(io_queues, [](const OrderCommand&) {});
     venue.hand_to(&io_queues);
   }
   // Every check runs; the order-rate throttle (10 000 per millisecond here) is set so that a

@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include <blockingconcurrentqueue.h>
@@ -98,6 +101,34 @@ class VenueQueues {
   std::atomic<std::uint64_t> handled_{0};  // I/O thread
   std::vector<ExecutionEvent> waiting_;    // core thread: taken by wait_for_answers()
   HandOverPoll commands_poll_;             // how the I/O thread waits for the next command
+};
+
+// A thread that does nothing but serve a VenueQueues' commands with `handle`, taking each as a
+// venue's I/O thread would (polling or asleep, as poll_for_commands() says), until it is
+// destroyed. Tests and benchmarks stand it in for a venue's I/O thread.
+class CommandServer {
+ public:
+  CommandServer(VenueQueues& queues, std::function<void(const OrderCommand&)> handle)
+      : queues_(queues), handle_(std::move(handle)) {
+    thread_ = std::thread([this] {
+      while (!stopping_.load(std::memory_order_relaxed)) {
+        queues_.serve_one(kNsPerSecond, handle_);
+      }
+    });
+  }
+  ~CommandServer() {
+    stopping_ = true;
+    queues_.wake();
+    thread_.join();
+  }
+  CommandServer(const CommandServer&) = delete;
+  CommandServer& operator=(const CommandServer&) = delete;
+
+ private:
+  VenueQueues& queues_;
+  std::function<void(const OrderCommand&)> handle_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 }  // namespace sigex

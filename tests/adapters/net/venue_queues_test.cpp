@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <thread>
 #include <vector>
 
 #include "engine/core/simulated_clock.h"
@@ -14,29 +12,17 @@ namespace {
 // An I/O thread serving commands as a live venue's does: each command answered at once.
 class IoThread {
  public:
-  explicit IoThread(VenueQueues& queues) : queues_(queues) {
-    thread_ = std::thread([this] {
-      while (!stopping_.load()) {
-        queues_.serve_one(kNsPerSecond, [this](const OrderCommand& command) {
+  explicit IoThread(VenueQueues& queues)
+      : server_(queues, [&queues](const OrderCommand& command) {
           ExecutionEvent answer{};
           answer.kind = ExecutionKind::kExpired;
           answer.instrument = command.instrument;
           answer.client_order_id = command.client_order_id;
-          queues_.answer(answer);
-        });
-      }
-    });
-  }
-  ~IoThread() {
-    stopping_ = true;
-    queues_.wake();
-    thread_.join();
-  }
+          queues.answer(answer);
+        }) {}
 
  private:
-  VenueQueues& queues_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  CommandServer server_;
 };
 
 // Sends `count` new orders one after another, each after the answer to the one before (as a

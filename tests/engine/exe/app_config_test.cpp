@@ -15,6 +15,15 @@ namespace {
 
 using namespace sigex::testing;
 
+// One instrument, all a configuration needs besides the section under test.
+constexpr const char* kBtcUsdt = R"([[instruments]]
+symbol = "BTCUSDT"
+base_asset = "BTC"
+quote_asset = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+)";
+
 // The [strategy.signal_follow] settings of `config` (a default one when it has none).
 const SignalFollowConfig& signal_follow(const AppConfig& config) {
   static const SignalFollowConfig kNone;
@@ -350,17 +359,7 @@ not_found_confirmations = 0
 TEST(AppConfig, LiveModeWithoutAnExecutionSectionIsAnError) {
   TemporaryDirectory directory;
   const auto path = (directory.path() / "live.toml").string();
-  std::ofstream(path) << R"(
-[service]
-mode = "live"
-
-[[instruments]]
-symbol = "BTCUSDT"
-base_asset = "BTC"
-quote_asset = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-)";
+  std::ofstream(path) << "[service]\nmode = \"live\"\n\n" << kBtcUsdt;
   ConfigErrors errors;
   load_app_config(path, errors);
   ASSERT_EQ(errors.messages().size(), 1u);
@@ -375,15 +374,8 @@ TEST(AppConfig, IoPollIsReadInMicrosecondsAndBounded) {
   TemporaryDirectory directory;
   const auto write = [&](std::string_view value) {
     auto path = (directory.path() / "paper.toml").string();
-    std::ofstream(path) << "[service]\nmode = \"paper\"\nio_poll_us = " << value << R"(
-
-[[instruments]]
-symbol = "BTCUSDT"
-base_asset = "BTC"
-quote_asset = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-)";
+    std::ofstream(path) << "[service]\nmode = \"paper\"\nio_poll_us = " << value << "\n\n"
+                        << kBtcUsdt;
     return path;
   };
   ConfigErrors errors;

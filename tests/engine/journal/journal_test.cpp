@@ -199,16 +199,20 @@ TEST(Journal, AWriterThatPollsTakesEveryBatchAfterTheFirstWithoutBeingWoken) {
   TemporaryDirectory directory;
   std::string error;
   SimulatedClock frozen(1'700'000'000 * kNsPerSecond);
+  // `count` events of one intent each, each committed before the next (orders now and then).
+  const auto one_by_one = [](Journal& journal, const std::string& prefix, int count) {
+    for (int event = 0; event < count; ++event) {
+      journal.begin_batch();
+      journal.record_intent(sample_order(prefix + std::to_string(event)), "BTCUSDT");
+      journal.end_batch();
+      ASSERT_TRUE(journal.flush());
+    }
+  };
   {
     auto journal = Journal::open(directory.path(), Durability::kNormal, error);
     ASSERT_TRUE(journal) << error;
     journal->poll_for_batches(&frozen, kNsPerMs);
-    for (int event = 0; event < 50; ++event) {
-      journal->begin_batch();
-      journal->record_intent(sample_order("p-" + std::to_string(event)), "BTCUSDT");
-      journal->end_batch();
-      ASSERT_TRUE(journal->flush());
-    }
+    one_by_one(*journal, "p-", 50);
     EXPECT_EQ(journal->hand_overs().woken(), 1u);
     EXPECT_EQ(journal->hand_overs().polled(), 49u);
   }
@@ -216,12 +220,7 @@ TEST(Journal, AWriterThatPollsTakesEveryBatchAfterTheFirstWithoutBeingWoken) {
   ASSERT_TRUE(journal) << error;
   EXPECT_EQ(journal->load_orders().size(), 50u);
   // Without a window (the default) every batch is waited for.
-  for (int event = 0; event < 5; ++event) {
-    journal->begin_batch();
-    journal->record_intent(sample_order("w-" + std::to_string(event)), "BTCUSDT");
-    journal->end_batch();
-    ASSERT_TRUE(journal->flush());
-  }
+  one_by_one(*journal, "w-", 5);
   EXPECT_EQ(journal->hand_overs().polled(), 0u);
   EXPECT_EQ(journal->hand_overs().woken(), 5u);
 }
