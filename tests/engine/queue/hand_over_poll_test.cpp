@@ -128,6 +128,19 @@ TEST(HandOverPoll, AClockSteppedBackEndsTheWindow) {
   EXPECT_FALSE(serving.next(poll));
   EXPECT_EQ(serving.tries, 1);
   EXPECT_EQ(serving.waits.size(), 2u);
+
+  // With a deadline: the wait gets what was left of it, not more for the step back.
+  serving.tries = 0;
+  serving.wait_answer = true;
+  serving.per_try_ns = 0;
+  serving.arrives_at_ns = serving.clock.now_ns_;
+  EXPECT_TRUE(serving.next(poll, kNsPerSecond));  // waited for: the window was closed
+  serving.arrives_at_ns = INT64_MAX;
+  serving.wait_answer = false;
+  serving.per_try_ns = -kNsPerSecond;
+  EXPECT_FALSE(serving.next(poll, 50 * kNsPerUs));
+  EXPECT_EQ(serving.tries, 1);
+  EXPECT_EQ(serving.waits.back(), 50 * kNsPerUs);
 }
 
 // Setting the window to 0 while the thread runs: it waits at once from its next hand-over on.
