@@ -27,7 +27,10 @@
 
 namespace sigex {
 
-class HandOverPoll {
+// One cache line of its own: the serving thread writes it on every hand-over, and its owner's
+// neighbouring members (a venue's answer buffer, read by the core thread every turn) must not
+// share that line.
+class alignas(64) HandOverPoll {
  public:
   static constexpr DurationNs kForever = INT64_MAX;
 
