@@ -248,7 +248,32 @@ struct ThreadCounters {
   }
 };
 
-void BM_MarketEventToSignedOrder(benchmark::State& state) {
+// Reads one word of every cache line of a buffer larger than the machine's caches, between
+// two events: what the hypervisor running another guest on this CPU, or a long interrupt,
+// leaves of the core thread's working set. The next event then finds its code and data in
+// memory only, and the TLB without their pages.
+class CacheEvictor {
+ public:
+  explicit CacheEvictor(std::size_t bytes) : words_(bytes / sizeof(std::uint64_t), 1) {}
+  void evict() {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < words_.size(); i += 64 / sizeof(std::uint64_t)) sum += words_[i];
+    benchmark::DoNotOptimize(sum);
+  }
+
+ private:
+  std::vector<std::uint64_t> words_;
+};
+
+// What the core thread does between two events of BM_ColdMarketEventToSignedOrder: empties
+// its caches (evict_bytes > 0), then rehearses the order path (Engine::rehearse_order_path) or
+// not.
+struct BetweenEvents {
+  std::size_t evict_bytes = 0;
+  bool rehearse = false;
+};
+
+void market_event_to_signed_order(benchmark::State& state, BetweenEvents between) {
   const bool usdm = state.range(2) == 1;
   const InstrumentRegistry registry = instruments(usdm);
   const auto directory = scratch("sigex-execution-bench");
@@ -318,6 +343,9 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   std::vector<double> engine_part = written_room(events);  // until the venue port is called
   std::vector<double> turns = written_room(events);        // run_due between events
   std::vector<double> wait_gaps = written_room(events);    // wait_until() before each event
+  std::optional<CacheEvictor> evictor;
+  if (between.evict_bytes > 0) evictor.emplace(between.evict_bytes);
+  std::vector<double> rehearsals = written_room(between.rehearse ? events : 0);
   DurabilityWatcher watcher(journal->watermark(), starts);
   placement.enter_core();
   const ThreadCounters counters_before = ThreadCounters::now();
@@ -348,6 +376,16 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
     const auto turn_start = Steady::now();
     engine.run_due();
     turns.push_back(std::chrono::duration<double, std::nano>(Steady::now() - turn_start).count());
+    if (evictor) {
+      evictor->evict();
+      next = Steady::now();
+    }
+    if (between.rehearse) {
+      const auto rehearsal_start = Steady::now();
+      engine.rehearse_order_path();
+      rehearsals.push_back(
+          std::chrono::duration<double, std::nano>(Steady::now() - rehearsal_start).count());
+    }
     next += pace;
     wait_gaps.push_back(wait_until(next));
     const auto start = Steady::now();
@@ -413,10 +451,18 @@ void BM_MarketEventToSignedOrder(benchmark::State& state) {
   state.counters["writer_woken"] = static_cast<double>(journal->hand_overs().woken());
   state.counters["io_polled"] = static_cast<double>(io_queues.command_hand_overs().polled());
   state.counters["io_woken"] = static_cast<double>(io_queues.command_hand_overs().woken());
+  if (!rehearsals.empty()) {
+    state.counters["rehearsal_p50_ns"] = percentile(rehearsals, 0.50);
+    state.counters["rehearsal_p99_ns"] = percentile(rehearsals, 0.99);
+  }
   journal.reset();
   std::filesystem::remove_all(directory);
   spdlog::set_default_logger(previous_logger);
   pthread_setaffinity_np(pthread_self(), sizeof cpus_before, &cpus_before);
+}
+
+void BM_MarketEventToSignedOrder(benchmark::State& state) {
+  market_event_to_signed_order(state, {});
 }
 // {spacing in us, order log, USD-M, thread placement, burst length (0: one burst of all),
 //  [service] io_poll_us, the live venue's I/O thread}
@@ -440,6 +486,28 @@ BENCHMARK(BM_MarketEventToSignedOrder)
     ->Args({100, 0, 0, 1, 0, 1000, 1})
     ->UseManualTime()
     ->Iterations(20'000)
+    ->Unit(benchmark::kMicrosecond);
+
+// The same path when every event finds the core thread's caches emptied: before each event
+// the core thread reads a buffer of the eighth argument's megabytes (4: more than its 2 MB
+// second-level cache; 64: twice the last-level cache, so the path comes from memory), then,
+// with the ninth argument 1, rehearses the order path, then waits the spacing. What an order
+// made minutes after the last one meets: the kernel, the other threads and the hypervisor used
+// the caches meanwhile. The first seven arguments are BM_MarketEventToSignedOrder's; fewer
+// events, since each eviction takes milliseconds.
+void BM_ColdMarketEventToSignedOrder(benchmark::State& state) {
+  market_event_to_signed_order(
+      state, {static_cast<std::size_t>(state.range(7)) << 20, state.range(8) == 1});
+}
+BENCHMARK(BM_ColdMarketEventToSignedOrder)
+    ->Args({10, 0, 0, 1, 0, 1000, 0, 4, 0})
+    ->Args({10, 0, 0, 1, 0, 1000, 0, 4, 1})
+    ->Args({10, 0, 0, 1, 0, 1000, 0, 64, 0})
+    ->Args({10, 0, 0, 1, 0, 1000, 0, 64, 1})
+    ->Args({10, 0, 1, 1, 0, 1000, 0, 64, 0})
+    ->Args({10, 0, 1, 1, 0, 1000, 0, 64, 1})
+    ->UseManualTime()
+    ->Iterations(2'000)
     ->Unit(benchmark::kMicrosecond);
 
 // One cache line of BM_MachineTailFloor's walk: the index of the next line, and a counter.

@@ -142,6 +142,10 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
   out.single("sigex_orders_submitted_total", "counter",
              "Orders approved by risk and handed to the OMS this run.",
              static_cast<double>(engine.counters().orders_submitted));
+  out.single("sigex_order_path_rehearsals_total", "counter",
+             "Times the idle core thread went through the order path without making an order "
+             "([service] warm_order_path_us).",
+             static_cast<double>(engine.rehearsals().total));
   out.single("sigex_fills_total", "counter", "Fills applied this run (each trade id once).",
              static_cast<double>(engine.counters().fills));
   out.single("sigex_duplicate_fills_total", "counter",

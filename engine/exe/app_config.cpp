@@ -854,6 +854,9 @@ void read_service(ConfigSection section, AppConfig& config) {
   std::int64_t io_poll_us = threads.io_poll_ns / 1000;
   section.integer("io_poll_us", io_poll_us, 0, 1'000'000);
   threads.io_poll_ns = io_poll_us * 1000;
+  std::int64_t warm_order_path_us = service.warm_order_path_ns / 1000;
+  section.integer("warm_order_path_us", warm_order_path_us, 0, 60'000'000);
+  service.warm_order_path_ns = warm_order_path_us * 1000;
   if (threads.core_cpu >= 0 && threads.core_cpu == threads.io_cpu) {
     section.error("io_cpu", "must differ from core_cpu: the core thread's CPU is its own");
   }

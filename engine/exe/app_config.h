@@ -115,6 +115,10 @@ struct ServiceConfig {
   bool publish_events = false;
   // core_cpu, io_cpu, busy_poll: where the core and the I/O threads run (thread_placement.h).
   ThreadPlacementConfig threads;
+  // warm_order_path_us: while idle, the core thread rehearses the order path this often
+  // (Engine::rehearse_order_path), so that an order made after a quiet spell finds the path's
+  // code and data in its caches. 0: never.
+  DurationNs warm_order_path_ns = 0;
 };
 
 // One live account: the venue, where its keys are and its own settings. Keys are never part

@@ -94,6 +94,8 @@ class Daemon final : private ConsoleHost {
   bool start_service_endpoints(std::string& error);
   void loop();
   void turn();
+  // [service] warm_order_path_us is set and the daemon is ready and not stopping.
+  bool rehearsing() const;
   void check_ready(TimeNs now_ns);
   void publish_status(TimeNs now_ns, bool force);
   void begin_stop(int signal_number);
@@ -197,6 +199,7 @@ class Daemon final : private ConsoleHost {
   TimeNs feed_deadline_ns_ = 0;
   TimeNs feeds_started_ns_ = 0;
   TimeNs next_ready_check_ns_ = 0;
+  TimeNs next_rehearsal_ns_ = 0;  // [service] warm_order_path_us
   TimeNs next_status_ns_ = 0;
   std::string last_status_;
   bool stopping_ = false;
@@ -525,6 +528,10 @@ int Daemon::run() {
   if (placement_.pins_io() || placement_.io_poll_ns() > 0) {
     phase("threads: " + placement_.describe());
   }
+  if (config_.service.warm_order_path_ns > 0) {
+    phase(fmt::format("order path: rehearsed every {} us while the core thread is idle",
+                      config_.service.warm_order_path_ns / kNsPerUs));
+  }
   if (!config_.service.allow_core_dumps && !disable_core_dumps(error)) {
     log_error("{}", error);
     return 1;
@@ -620,11 +627,13 @@ void Daemon::turn() {
   const TimeNs before_wait_ns = clock_.now_ns();
   const bool polling =
       placement_.busy_poll() && ready_since_ns_.load(std::memory_order_relaxed) != 0;
-  const DurationNs wait_ns =
+  DurationNs wait_ns =
       polling       ? 0
       : live_venue_ ? kLiveIdleWaitNs
                     : std::clamp<DurationNs>(core_.engine->next_due_time_ns() - before_wait_ns, 0,
                                              kPaperIdleWaitNs);
+  if (rehearsing())
+    wait_ns = std::clamp<DurationNs>(next_rehearsal_ns_ - before_wait_ns, 0, wait_ns);
   const std::size_t count = queue_->wait_drain(batch_.data(), batch_.size(), wait_ns / 1000);
   for (std::size_t i = 0; i < count; ++i) {
     const InboundEvent& event = batch_[i];
@@ -640,10 +649,22 @@ void Daemon::turn() {
   } else if (live_venue_) {
     core_.engine->run_due();  // live venue answers arrive on their own queue
   }
-  if (count == 0) driver_->idle();
+  if (count == 0) {
+    driver_->idle();
+    // Only on a turn that found nothing to do: a rehearsal never holds up an event in hand.
+    if (rehearsing() && now_ns >= next_rehearsal_ns_) {
+      core_.engine->rehearse_order_path();
+      next_rehearsal_ns_ = now_ns + config_.service.warm_order_path_ns;
+    }
+  }
   if (watchdog_) watchdog_->loop_turned(now_ns);
   if (ready_since_ns_.load(std::memory_order_relaxed) == 0) check_ready(now_ns);
   publish_status(now_ns, false);
+}
+
+bool Daemon::rehearsing() const {
+  return config_.service.warm_order_path_ns > 0 &&
+         ready_since_ns_.load(std::memory_order_relaxed) != 0 && !stopping_;
 }
 
 void Daemon::check_ready(TimeNs now_ns) {

@@ -78,24 +78,17 @@ std::optional<ClientOrderId> OrderManager::submit(StrategyId strategy,
   const Instrument& instrument = instruments_.get(intent.instrument);
   // Idempotent submit: while an order for this intent is open or its outcome unknown, asking
   // again returns that order instead of sending a second one.
-  for (const std::size_t index : open_) {
-    const Order& existing = orders_[index];
-    if (existing.strategy == strategy && existing.instrument == intent.instrument &&
-        existing.intent == intent.intent && is_open(existing.state)) {
-      ++duplicate_intents_;
-      return existing.client_order_id;
-    }
+  if (const Order* existing = open_order_for(strategy, intent)) {
+    ++duplicate_intents_;
+    return existing->client_order_id;
   }
   // The intent's next sequence number is the first whose id was never minted: 0 for a new
   // intent, one more per earlier (final) order for it. One look-up of the id index, which
   // must be checked anyway, in place of a table of sequences per intent.
   Order order;
   std::uint32_t sequence = 0;
-  const ClientOrderIdMinter& minter = minter_for(strategy_tag, intent.instrument);
-  order.client_order_id = minter.mint(intent.intent, sequence);
-  while (position_of(order.client_order_id)) {
-    order.client_order_id = minter.mint(intent.intent, ++sequence);
-  }
+  order.client_order_id =
+      next_id(minter_for(strategy_tag, intent.instrument), intent.intent, sequence);
   order.strategy = strategy;
   order.instrument = intent.instrument;
   order.side = intent.side;
@@ -130,6 +123,37 @@ OrderManager::PreparedRoom OrderManager::prepared_room() const {
 InstrumentResolution OrderManager::resolution_for(InstrumentId instrument) const {
   if (instrument < by_instrument_.size()) return by_instrument_[instrument];
   return {policy_.recv_window_ns, policy_.min_resend_wait_ns};
+}
+
+const Order* OrderManager::open_order_for(StrategyId strategy, const OrderIntent& intent) const {
+  for (const std::size_t index : open_) {
+    const Order& existing = orders_[index];
+    if (existing.strategy == strategy && existing.instrument == intent.instrument &&
+        existing.intent == intent.intent && is_open(existing.state)) {
+      return &existing;
+    }
+  }
+  return nullptr;
+}
+
+bool OrderManager::rehearse(StrategyId strategy, std::string_view strategy_tag,
+                            const OrderIntent& intent) const {
+  if (halted() || open_order_for(strategy, intent) != nullptr) return false;
+  if (minters_.size() <= intent.instrument) return false;
+  for (const ClientOrderIdMinter& minter : minters_[intent.instrument]) {
+    if (minter.strategy_tag() != strategy_tag) continue;
+    std::uint32_t sequence = 0;
+    next_id(minter, intent.intent, sequence);
+    return true;
+  }
+  return false;
+}
+
+ClientOrderId OrderManager::next_id(const ClientOrderIdMinter& minter, IntentKey intent,
+                                    std::uint32_t& sequence) const {
+  ClientOrderId id = minter.mint(intent, sequence);
+  while (position_of(id)) id = minter.mint(intent, ++sequence);
+  return id;
 }
 
 const ClientOrderIdMinter& OrderManager::minter_for(std::string_view strategy_tag,

@@ -111,6 +111,12 @@ class OrderManager {
   // nothing; once it is final, the same intent mints the next sequence number (a retry).
   std::optional<ClientOrderId> submit(StrategyId strategy, std::string_view strategy_tag,
                                       const OrderIntent& intent, TimeNs now_ns);
+  // The look-ups submit() makes for `intent` (the open-order scan, the id it would mint, the
+  // id index), changing nothing: Engine::rehearse_order_path. True when submit would mint a
+  // new id now: not halted, no open order for the intent, and the strategy has made an order
+  // on the instrument before (its minter exists).
+  bool rehearse(StrategyId strategy, std::string_view strategy_tag,
+                const OrderIntent& intent) const;
   bool cancel(const ClientOrderId& id, TimeNs now_ns);
 
   struct Update {
@@ -175,6 +181,12 @@ class OrderManager {
   InstrumentResolution resolution_for(InstrumentId instrument) const;
   std::optional<std::size_t> position_of(const ClientOrderId& id) const;
   const ClientOrderIdMinter& minter_for(std::string_view strategy_tag, InstrumentId instrument);
+  // The intent's first id from `sequence` on that was never minted (its sequence number left
+  // in `sequence`).
+  ClientOrderId next_id(const ClientOrderIdMinter& minter, IntentKey intent,
+                        std::uint32_t& sequence) const;
+  // The open order for this strategy's intent on its instrument, if any.
+  const Order* open_order_for(StrategyId strategy, const OrderIntent& intent) const;
   void send_new(Order& order, TimeNs now_ns, std::uint64_t journal_sequence);
   void start_lookup(std::size_t index, TimeNs now_ns);
   void on_not_found(std::size_t index, const ExecutionEvent& event, TimeNs now_ns);

@@ -95,16 +95,29 @@ RateWindow& RiskEngine::instrument_window(InstrumentId instrument) {
   return orders_by_instrument_[instrument];
 }
 
+RiskDenial RiskEngine::verdict(const OrderIntent& intent, const RiskView& view,
+                               const RateWindow* instrument) const {
+  const RiskDenial result = evaluate(intent, view);
+  if (result != RiskDenial::kNone) return result;
+  if (instrument != nullptr && instrument->full(view.now_ns, config_.order_rate_window_ns)) {
+    return RiskDenial::kOrderRateInstrument;
+  }
+  if (orders_total_.full(view.now_ns, config_.order_rate_window_ns)) {
+    return RiskDenial::kOrderRateTotal;
+  }
+  return RiskDenial::kNone;
+}
+
+RiskDenial RiskEngine::rehearse(const OrderIntent& intent, const RiskView& view) const {
+  return verdict(intent, view,
+                 intent.instrument < orders_by_instrument_.size()
+                     ? &orders_by_instrument_[intent.instrument]
+                     : nullptr);
+}
+
 RiskDenial RiskEngine::check(const OrderIntent& intent, const RiskView& view) {
   RateWindow& instrument = instrument_window(intent.instrument);
-  RiskDenial result = evaluate(intent, view);
-  if (result == RiskDenial::kNone && instrument.full(view.now_ns, config_.order_rate_window_ns)) {
-    result = RiskDenial::kOrderRateInstrument;
-  }
-  if (result == RiskDenial::kNone &&
-      orders_total_.full(view.now_ns, config_.order_rate_window_ns)) {
-    result = RiskDenial::kOrderRateTotal;
-  }
+  const RiskDenial result = verdict(intent, view, &instrument);
   ++denials_[static_cast<std::size_t>(result)];
   if (result == RiskDenial::kNone) {
     instrument.record(view.now_ns);

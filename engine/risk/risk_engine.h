@@ -134,6 +134,9 @@ class RiskEngine {
 
   // Counts the decision; an approved order counts against the order-rate throttle.
   RiskDenial check(const OrderIntent& intent, const RiskView& view);
+  // The same decision, counted nowhere and recorded in no throttle: the order path's
+  // rehearsal (Engine::rehearse_order_path).
+  RiskDenial rehearse(const OrderIntent& intent, const RiskView& view) const;
 
   // A fill of `strategy` at `now_ns`. True when it makes the strategy exceed the
   // repeated-execution throttle (the caller disables the strategy).
@@ -150,6 +153,9 @@ class RiskEngine {
 
  private:
   RiskDenial evaluate(const OrderIntent& intent, const RiskView& view) const;
+  // evaluate(), then the order-rate throttles (`instrument`: its window, if it has one).
+  RiskDenial verdict(const OrderIntent& intent, const RiskView& view,
+                     const RateWindow* instrument) const;
   RiskDenial evaluate_perpetual(const OrderIntent& intent, const RiskView& view,
                                 Price reference) const;
   RateWindow& instrument_window(InstrumentId instrument);

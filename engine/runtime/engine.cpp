@@ -340,36 +340,13 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
     log_warn("order for {} does not meet the venue's rules: {}", instrument.symbol.view(), why);
     return deny(strategy, intent, RiskDenial::kVenueFilter, now_ns);
   }
-  const Position& position = portfolio_.position(intent.instrument);
-  const Money reserved = orders_.reserved_buy_notional(instruments_);
-  const Money cash = portfolio_.cash();
-  RiskView view{instrument,
-                quotes_.quote(intent.instrument),
-                position,
-                now_ns,
-                cash > reserved ? cash - reserved : Money{0},
-                position.quantity -
-                    std::min(position.quantity, orders_.reserved_sell_quantity(intent.instrument)),
-                orders_.has_unknown_outcome(intent.instrument),
-                orders_.halted(),
-                books_[intent.instrument].status() == BookStatus::kAwaitingSnapshot ||
-                    books_[intent.instrument].status() == BookStatus::kInvalid,
-                instrument_states_[intent.instrument],
-                strategy_disabled_[strategy],
-                orders_.crosses_own_order(intent.instrument, order.side, order.type, order.price),
-                portfolio_.gross_exposure(quotes_)};
-  if (instrument.is_perpetual()) {
-    const AccountMargin margin = portfolio_.account_margin(quotes_);
-    view.margin_balance = margin.margin_balance;
-    view.available_margin = available_margin(margin);
-    view.wallet_for_position = portfolio_.wallet_for(intent.instrument, quotes_);
-  }
-  const RiskDenial denial = risk_.check(order, view);
+  const RiskDenial denial = risk_.check(order, risk_view(strategy, order, instrument, now_ns));
   if (denial != RiskDenial::kNone) return deny(strategy, intent, denial, now_ns);
   auto id = orders_.submit(static_cast<StrategyId>(strategy), strategies_[strategy]->tag(), order,
                            now_ns);
   if (id) {
     ++counters_.orders_submitted;
+    last_order_ = LastOrder{strategy, intent};
     if (order_log_) {
       log_info(
           "order sent id={} strategy={} symbol={} side={} type={} tif={} price={} quantity={} "
@@ -389,6 +366,60 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
     }
   }
   return id;
+}
+
+RiskView Engine::risk_view(std::size_t strategy, const OrderIntent& order,
+                           const Instrument& instrument, TimeNs now_ns) const {
+  const Position& position = portfolio_.position(order.instrument);
+  const Money reserved = orders_.reserved_buy_notional(instruments_);
+  const Money cash = portfolio_.cash();
+  RiskView view{instrument,
+                quotes_.quote(order.instrument),
+                position,
+                now_ns,
+                cash > reserved ? cash - reserved : Money{0},
+                position.quantity -
+                    std::min(position.quantity, orders_.reserved_sell_quantity(order.instrument)),
+                orders_.has_unknown_outcome(order.instrument),
+                orders_.halted(),
+                books_[order.instrument].status() == BookStatus::kAwaitingSnapshot ||
+                    books_[order.instrument].status() == BookStatus::kInvalid,
+                instrument_states_[order.instrument],
+                strategy_disabled_[strategy],
+                orders_.crosses_own_order(order.instrument, order.side, order.type, order.price),
+                portfolio_.gross_exposure(quotes_)};
+  if (instrument.is_perpetual()) {
+    const AccountMargin margin = portfolio_.account_margin(quotes_);
+    view.margin_balance = margin.margin_balance;
+    view.available_margin = available_margin(margin);
+    view.wallet_for_position = portfolio_.wallet_for(order.instrument, quotes_);
+  }
+  return view;
+}
+
+void Engine::rehearse_order_path() {
+  if (strategies_.empty() || instruments_.size() == 0) return;
+  // Before the first order: the first strategy buying the first instrument's minimum at its ask.
+  LastOrder rehearsed = last_order_.value_or(LastOrder{});
+  if (!last_order_) {
+    rehearsed.intent.instrument = 0;
+    rehearsed.intent.price = quotes_.quote(0).ask;
+    rehearsed.intent.quantity = instruments_.get(0).min_quantity;
+  }
+  OrderIntent order = rehearsed.intent;
+  const Instrument& instrument = instruments_.get(order.instrument);
+  const Quote& quote = quotes_.quote(order.instrument);
+  std::string why;
+  const bool valid =
+      venue_.normalize(order.side, order.type, order.price, order.quantity,
+                       order.side == Side::kBuy ? quote.ask : quote.bid, order.instrument, why);
+  const TimeNs now_ns = clock_.now_ns();
+  const RiskDenial denial =
+      risk_.rehearse(order, risk_view(rehearsed.strategy, order, instrument, now_ns));
+  const bool would_mint = orders_.rehearse(static_cast<StrategyId>(rehearsed.strategy),
+                                           strategies_[rehearsed.strategy]->tag(), order);
+  ++rehearsals_.total;
+  rehearsals_.would_pass += valid && denial == RiskDenial::kNone && would_mint ? 1 : 0;
 }
 
 Money Engine::available_margin() const {

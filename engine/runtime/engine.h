@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <set>
 #include <string>
@@ -91,6 +92,19 @@ class Engine {
     orders_.prepare_room();
     journal_.ready_next_batch();
   }
+  // Goes through the order path for the last order made without deciding or changing
+  // anything: the venue's rules, the risk view and checks, the OMS's look-ups (the id it would
+  // mint, the id index). Before the first order, the first strategy buying the first
+  // instrument's minimum at its ask. Nothing is journaled, sent, counted against a throttle or
+  // logged. While no order is made, the path's code and data leave the core CPU's caches (the
+  // kernel, other threads and the hypervisor use them); a daemon that rehearses every
+  // [service] warm_order_path_us makes its next real order a warm one. Core thread.
+  void rehearse_order_path();
+  struct Rehearsals {
+    std::uint64_t total = 0;
+    std::uint64_t would_pass = 0;  // the rehearsed order would have been sent
+  };
+  const Rehearsals& rehearsals() const { return rehearsals_; }
   // Earliest time at which run_due() has work: pending venue answers or timers.
   TimeNs next_due_time_ns() const;
 
@@ -168,6 +182,9 @@ class Engine {
   std::optional<ClientOrderId> submit(std::size_t strategy, const OrderIntent& intent);
   std::optional<ClientOrderId> deny(std::size_t strategy, const OrderIntent& intent,
                                     RiskDenial denial, TimeNs now_ns);
+  // What the risk checks see of an order of `strategy` now.
+  RiskView risk_view(std::size_t strategy, const OrderIntent& order, const Instrument& instrument,
+                     TimeNs now_ns) const;
   void handle_execution(const ExecutionEvent& event);
   // Funding settlements and the venue's own fills: booked once, journaled, never an order.
   void handle_account_event(const ExecutionEvent& event);
@@ -195,6 +212,13 @@ class Engine {
   RiskEngine risk_;
   RetryBackoff backoff_;
   OrderManager orders_;
+  // The last order made: what rehearse_order_path() goes through.
+  struct LastOrder {
+    std::size_t strategy = 0;
+    OrderIntent intent;
+  };
+  std::optional<LastOrder> last_order_;
+  Rehearsals rehearsals_;
   std::vector<std::unique_ptr<Strategy>> strategies_;
   std::vector<std::unique_ptr<Context>> contexts_;
   std::vector<MarketObserver*> market_observers_;

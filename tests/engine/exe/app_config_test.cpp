@@ -370,24 +370,39 @@ TEST(AppConfig, LiveModeWithoutAnExecutionSectionIsAnError) {
 
 // [service] io_poll_us is read in microseconds, up to a second; a larger or negative value is
 // named.
-TEST(AppConfig, IoPollIsReadInMicrosecondsAndBounded) {
-  TemporaryDirectory directory;
-  const auto write = [&](std::string_view value) {
-    auto path = (directory.path() / "paper.toml").string();
-    std::ofstream(path) << "[service]\nmode = \"paper\"\nio_poll_us = " << value << "\n\n"
-                        << kBtcUsdt;
-    return path;
+TEST(AppConfig, ServiceMicrosecondSettingsAreReadAndBounded) {
+  struct Setting {
+    const char* key;
+    const char* too_large;
+    const char* bound;
+    DurationNs (*read)(const AppConfig&);
   };
-  ConfigErrors errors;
-  const AppConfig config = load_app_config(write("250"), errors);
-  ASSERT_TRUE(errors.messages().empty()) << errors.messages().front();
-  EXPECT_EQ(config.service.threads.io_poll_ns, 250 * kNsPerUs);
-  for (const char* value : {"1000001", "-1"}) {
-    ConfigErrors wrong;
-    load_app_config(write(value), wrong);
-    ASSERT_EQ(wrong.messages().size(), 1u) << value;
-    EXPECT_NE(wrong.messages()[0].find("io_poll_us"), std::string::npos) << wrong.messages()[0];
-    EXPECT_NE(wrong.messages()[0].find("1000000"), std::string::npos) << wrong.messages()[0];
+  const Setting settings[] = {
+      {"io_poll_us", "1000001", "1000000",
+       [](const AppConfig& config) { return config.service.threads.io_poll_ns; }},
+      {"warm_order_path_us", "60000001", "60000000",
+       [](const AppConfig& config) { return config.service.warm_order_path_ns; }},
+  };
+  TemporaryDirectory directory;
+  for (const Setting& setting : settings) {
+    const auto write = [&](std::string_view value) {
+      auto path = (directory.path() / "paper.toml").string();
+      std::ofstream(path) << "[service]\nmode = \"paper\"\n"
+                          << setting.key << " = " << value << "\n\n"
+                          << kBtcUsdt;
+      return path;
+    };
+    ConfigErrors errors;
+    const AppConfig config = load_app_config(write("250"), errors);
+    ASSERT_TRUE(errors.messages().empty()) << errors.messages().front();
+    EXPECT_EQ(setting.read(config), 250 * kNsPerUs) << setting.key;
+    for (const char* value : {setting.too_large, "-1"}) {
+      ConfigErrors wrong;
+      load_app_config(write(value), wrong);
+      ASSERT_EQ(wrong.messages().size(), 1u) << setting.key << " = " << value;
+      EXPECT_NE(wrong.messages()[0].find(setting.key), std::string::npos) << wrong.messages()[0];
+      EXPECT_NE(wrong.messages()[0].find(setting.bound), std::string::npos) << wrong.messages()[0];
+    }
   }
 }
 

@@ -303,7 +303,8 @@ TEST(Daemon, ThreadsRunWhereTheServiceSectionPlacesThem) {
   DaemonSettings settings;
   settings.token_metrics = true;  // its poller starts last, just before the core takes its CPU
   settings.extra_service = fmt::format(
-      "core_cpu = {}\nio_cpu = {}\nbusy_poll = true\nio_poll_us = 500", cpus[0], cpus[1]);
+      "core_cpu = {}\nio_cpu = {}\nbusy_poll = true\nio_poll_us = 500\nwarm_order_path_us = 250",
+      cpus[0], cpus[1]);
   DaemonWorld world(settings);
   auto daemon = world.start();
   ASSERT_TRUE(world.notify->wait_for("READY=1")) << daemon->stderr_text();
@@ -320,6 +321,10 @@ TEST(Daemon, ThreadsRunWhereTheServiceSectionPlacesThem) {
                 "threads: core thread on CPU {}, I/O threads on CPU {}, busy-polling, the journal "
                 "writer and venue I/O threads polling 500 us after each hand-over",
                 cpus[0], cpus[1])),
+            std::string::npos)
+      << daemon->stderr_text();
+  EXPECT_NE(daemon->stderr_text().find(
+                "order path: rehearsed every 250 us while the core thread is idle"),
             std::string::npos)
       << daemon->stderr_text();
   const CommandResult reload = world.ctl({"reload"});
@@ -568,10 +573,23 @@ TEST(Daemon, FlattenSellsEveryPositionAndLeavesTradingReducing) {
 TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
   DaemonSettings settings;
   settings.token_metrics = true;
+  settings.extra_service = "warm_order_path_us = 100";
   DaemonWorld world(settings);
   auto daemon = start_holding_eth(world);
   if (::testing::Test::HasFailure()) return;
-  const std::string body = http_get(metrics_url(world.ctl({"status"}).out));
+  const std::string url = metrics_url(world.ctl({"status"}).out);
+  std::string body = http_get(url);
+  // The idle core rehearses the order path every 100 us once ready: scraped until it has.
+  const auto rehearsals = [&body] {
+    const std::string name = "\nsigex_order_path_rehearsals_total ";
+    const auto at = body.find(name);
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size()));
+  };
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
+       rehearsals() <= 0 && std::chrono::steady_clock::now() < deadline;) {
+    body = http_get(url);
+  }
+  EXPECT_GT(rehearsals(), 0) << body;
   for (const char* expected : {"sigex_info{mode=\"paper\"} 1",
                                "sigex_ready 1",
                                "sigex_feed_connected 1",

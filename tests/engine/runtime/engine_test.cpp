@@ -6,6 +6,7 @@
 
 #include "engine/core/simulated_clock.h"
 #include "engine/sim/simulated_venue.h"
+#include "support/recording_venue.h"
 #include "support/test_strategies.h"
 #include "support/test_support.h"
 
@@ -110,6 +111,94 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
   EXPECT_EQ(engine.portfolio().position(0).realised_pnl, money("-0.01"));
   EXPECT_EQ(engine.portfolio().cash(),
             money("10000") - money("0.01") - money("0.50001") - money("0.5"));
+}
+
+// Buys 0.01 at the ask on every quote, each quote a new intent.
+class BuyEveryQuote final : public Strategy {
+ public:
+  std::string_view tag() const override { return "every"; }
+  void on_quote(StrategyContext& context, const BestBidOffer& quote) override {
+    OrderIntent intent;
+    intent.instrument = quote.instrument;
+    intent.price = quote.ask_price;
+    intent.quantity = quantity("0.01");
+    intent.intent = IntentKey{++sequence_};
+    context.submit(intent);
+  }
+
+ private:
+  std::uint64_t sequence_ = 0;
+};
+
+// One engine on a recording venue, fed the same quotes and answers whether it rehearses the
+// order path between them or not.
+struct RehearsalRun {
+  TemporaryDirectory directory;
+  InstrumentRegistry instruments = two_instruments();
+  std::unique_ptr<Journal> journal;
+  SimulatedClock clock{1'000'000};
+  RecordingVenue venue;
+  std::unique_ptr<Engine> engine;
+
+  explicit RehearsalRun(bool rehearse) {
+    std::string error;
+    journal = Journal::open(directory.path(), Durability::kNormal, error);
+    RiskConfig risk;
+    risk.max_quote_age_ns = kNsPerSecond;
+    risk.max_orders_per_instrument = 2;  // a throttle the rehearsals must never fill
+    risk.order_rate_window_ns = kNsPerSecond;
+    engine = std::make_unique<Engine>(instruments, clock, *journal, venue, risk, money("10000"));
+    engine->add_strategy(std::make_unique<BuyEveryQuote>());
+    engine->start();
+    const auto between = [&] {
+      if (!rehearse) return;
+      for (int i = 0; i < 5; ++i) engine->rehearse_order_path();
+    };
+    between();  // before any quote or order
+    for (int i = 0; i < 4; ++i) {
+      clock.advance_to(clock.now_ns() + 1'000);
+      InboundEvent event;
+      event.kind = MarketEventKind::kBestBidOffer;
+      event.best_bid_offer = BestBidOffer{
+          0, 0, clock.now_ns(), price("50000"), quantity("5"), price("50001"), quantity("5"), 1};
+      engine->process(event);
+      between();
+      // The first order expires, so that its intent could be sent again; the others stay open.
+      if (i == 0)
+        venue.answers.push_back(answer(ExecutionKind::kExpired, venue.sent[0].client_order_id));
+      engine->run_due();
+      between();
+    }
+  }
+};
+
+TEST(Engine, RehearsingTheOrderPathDecidesNothingAndChangesNothing) {
+  const RehearsalRun plain(false);
+  const RehearsalRun rehearsed(true);
+  // Two orders pass the throttle of two a second, the next two are denied: in both runs.
+  ASSERT_EQ(plain.venue.sent.size(), 2u);
+  ASSERT_EQ(rehearsed.venue.sent.size(), plain.venue.sent.size());
+  for (const RehearsalRun* run : {&plain, &rehearsed}) {  // each journal has its own identity
+    for (std::uint64_t key = 1; key <= 2; ++key) {
+      EXPECT_EQ(
+          run->venue.sent[key - 1].client_order_id,
+          mint_client_order_id("every", run->journal->identity(), "BTCUSDT", IntentKey{key}, 0));
+    }
+  }
+  EXPECT_EQ(rehearsed.engine->counters().orders_submitted, 2u);
+  EXPECT_EQ(rehearsed.engine->risk().approvals(), plain.engine->risk().approvals());
+  EXPECT_EQ(rehearsed.engine->risk().denials(RiskDenial::kOrderRateInstrument), 2u);
+  EXPECT_EQ(plain.engine->risk().denials(RiskDenial::kOrderRateInstrument), 2u);
+  EXPECT_EQ(rehearsed.engine->orders().orders().size(), plain.engine->orders().orders().size());
+  for (const char* table : {"orders", "order_events", "risk_denials"}) {
+    EXPECT_EQ(rehearsed.journal->count_rows(table), plain.journal->count_rows(table)) << table;
+  }
+  // 45 rehearsals. Before the first quote nothing can pass (no price); the first order's
+  // intent, once it expired, could be sent again until the throttle filled with the second
+  // order; after that none would pass.
+  EXPECT_EQ(rehearsed.engine->rehearsals().total, 45u);
+  EXPECT_EQ(rehearsed.engine->rehearsals().would_pass, 5u);
+  EXPECT_EQ(plain.engine->rehearsals().total, 0u);
 }
 
 class LossLimitSession {
@@ -387,7 +476,6 @@ TEST(Engine, InstrumentIsUntradeableExactlyWhileItsBookIsBroken) {
 }  // namespace
 }  // namespace sigex
 
-#include "support/recording_venue.h"
 #include "support/strategy_harness.h"
 
 namespace sigex {
