@@ -341,7 +341,7 @@ bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Q
 void BinanceExecutionVenue::run() {
   while (!stopping_) {
     const TimeNs now = clock_.now_ns();
-    TimeNs next = std::min(next_poll_ns_, next_clock_check_ns_);
+    TimeNs next = rehearsal_.wake_by(std::min(next_poll_ns_, next_clock_check_ns_));
     if (!deferred_.empty()) next = std::min(next, now + config_.deferred_retry_interval_ns);
     queues_.serve_one(next - now, [this](const OrderCommand& command) { handle(command); });
     if (stopping_) break;
@@ -358,6 +358,10 @@ void BinanceExecutionVenue::run() {
     refresh_third_asset_prices();
     if (after >= next_poll_ns_) poll_open_orders();
     periodic(after);
+    rehearsal_.run_if_due(clock_.now_ns(), [this](const OrderCommand& command) {
+      rest_.new_order_body(command, instruments_.get(command.instrument),
+                           clock_.now_ns() / kNsPerMs, rehearsal_body_);
+    });
   }
 }
 
@@ -429,6 +433,7 @@ void BinanceExecutionVenue::place(const OrderCommand& command) {
 }
 
 bool BinanceExecutionVenue::send_new_order(const OrderCommand& command) {
+  rehearsal_.order_sent(command, clock_.now_ns());
   const Instrument& instrument = instruments_.get(command.instrument);
   const OrderCall call = rest_.new_order(command, instrument);
   if (!call.sent) {
@@ -992,6 +997,7 @@ void BinanceExecutionVenue::write_metrics(MetricsExposition& out, TimeNs) const 
   out.sample("sigex_venue_api_key_info", label("fingerprint", key_fingerprint()), 1);
   out.single("sigex_venue_orders_sent_total", "counter", "Order requests sent to the exchange.",
              static_cast<double>(counters.orders_sent.load()));
+  rehearsal_.write_metrics(out);
   out.single("sigex_venue_unknown_outcomes_total", "counter",
              "Requests whose outcome was unknown (timeouts, 5xx).",
              static_cast<double>(counters.unknown_outcomes.load()));

@@ -29,6 +29,7 @@
 #include "adapters/binance/exchange_filters.h"
 #include "adapters/binance/rest_client.h"
 #include "adapters/binance/user_stream.h"
+#include "adapters/net/signing_rehearsal.h"
 #include "adapters/net/venue_queues.h"
 #include "engine/journal/durability.h"
 #include "engine/metrics/latency_histogram.h"
@@ -105,6 +106,9 @@ class BinanceExecutionVenue : public LiveVenue {
   void poll_for_commands(DurationNs window_ns) override {
     queues_.poll_for_commands(&clock_, window_ns);
   }
+  void rehearse_signing_every(DurationNs every_ns) override { rehearsal_.set_interval(every_ns); }
+  // [service] warm_order_path_us: requests built and signed, never sent, so far. Any thread.
+  std::uint64_t signing_rehearsals() const { return rehearsal_.count(); }
   bool rotate_keys(VenueKeys keys, std::string& error) override;
   std::string key_fingerprint() const override { return rest_.credentials()->fingerprint; }
   std::size_t keys_retiring() const override { return rest_.retiring(); }
@@ -245,6 +249,8 @@ class BinanceExecutionVenue : public LiveVenue {
   std::map<std::string, Tracked, std::less<>> tracked_;
   TimeNs next_poll_ns_ = 0;
   TimeNs next_clock_check_ns_ = 0;
+  SigningRehearsal rehearsal_;  // [service] warm_order_path_us
+  std::string rehearsal_body_;  // what a rehearsal builds and signs, never sent
   bool connection_failed_ = false;
   bool clock_ok_ = true;
   TimeNs clock_logged_ns_ = 0;

@@ -294,7 +294,7 @@ bool CoinbaseExecutionVenue::normalize(Side side, OrderType type, Price& price, 
 void CoinbaseExecutionVenue::run() {
   while (!stopping_) {
     const TimeNs now = clock_.now_ns();
-    TimeNs next = next_poll_ns_;
+    TimeNs next = rehearsal_.wake_by(next_poll_ns_);
     if (!deferred_.empty()) next = std::min(next, now + 200 * kNsPerMs);
     queues_.serve_one(next - now, [this](const OrderCommand& command) { handle(command); });
     if (stopping_) break;
@@ -305,6 +305,10 @@ void CoinbaseExecutionVenue::run() {
     if (poll_now_requested_.exchange(false)) next_poll_ns_ = 0;
     send_deferred();
     if (clock_.now_ns() >= next_poll_ns_) poll_open_orders();
+    rehearsal_.run_if_due(clock_.now_ns(), [this](const OrderCommand& command) {
+      rehearsal_bytes_ = order_body(command).size() +
+                         rest_->sign_only(HttpSession::Method::kPost, std::string(kOrders));
+    });
   }
 }
 
@@ -353,7 +357,7 @@ void CoinbaseExecutionVenue::place(const OrderCommand& command) {
   }
 }
 
-CoinbaseExecutionVenue::Sent CoinbaseExecutionVenue::create(const OrderCommand& command) {
+std::string CoinbaseExecutionVenue::order_body(const OrderCommand& command) const {
   const Instrument& instrument = instruments_.get(command.instrument);
   const std::string size = decimal_text(command.quantity.raw, instrument.quantity_scale);
   std::string shape;
@@ -367,10 +371,15 @@ CoinbaseExecutionVenue::Sent CoinbaseExecutionVenue::create(const OrderCommand& 
         R"("limit_limit_gtc":{{"base_size":"{}","limit_price":"{}","post_only":false}})", size,
         decimal_text(command.price.raw, instrument.price_scale));
   }
-  const std::string body = fmt::format(
+  return fmt::format(
       R"({{"client_order_id":"{}","product_id":"{}","side":"{}","order_configuration":{{{}}}}})",
       command.client_order_id.view(), instrument.symbol.view(),
       command.side == Side::kBuy ? "BUY" : "SELL", shape);
+}
+
+CoinbaseExecutionVenue::Sent CoinbaseExecutionVenue::create(const OrderCommand& command) {
+  rehearsal_.order_sent(command, clock_.now_ns());
+  const std::string body = order_body(command);
   const TimeNs began_ns = clock_.now_ns();
   for (int attempt = 0; attempt <= config_.create_retries && !stopping_; ++attempt) {
     if (attempt > 0) {
@@ -713,6 +722,7 @@ void CoinbaseExecutionVenue::write_metrics(MetricsExposition& out, TimeNs) const
   out.sample("sigex_venue_api_key_info", label("fingerprint", key_fingerprint()), 1);
   out.single("sigex_venue_orders_sent_total", "counter", "Order requests sent to the exchange.",
              static_cast<double>(counters_.orders_sent.load()));
+  rehearsal_.write_metrics(out);
   out.single("sigex_venue_create_retries_total", "counter",
              "Creates sent again with the same client_order_id after a lost answer (Coinbase).",
              static_cast<double>(counters_.create_retries.load()));

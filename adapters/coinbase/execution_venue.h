@@ -38,6 +38,7 @@
 #include "adapters/coinbase/parse_orders.h"
 #include "adapters/coinbase/rest_client.h"
 #include "adapters/coinbase/user_stream.h"
+#include "adapters/net/signing_rehearsal.h"
 #include "adapters/net/venue_queues.h"
 #include "engine/journal/durability.h"
 #include "engine/ports/live_venue.h"
@@ -82,6 +83,9 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   void poll_for_commands(DurationNs window_ns) override {
     queues_.poll_for_commands(&clock_, window_ns);
   }
+  void rehearse_signing_every(DurationNs every_ns) override { rehearsal_.set_interval(every_ns); }
+  // [service] warm_order_path_us: requests built and signed, never sent, so far. Any thread.
+  std::uint64_t signing_rehearsals() const { return rehearsal_.count(); }
   bool rotate_keys(VenueKeys keys, std::string& error) override;
   std::string key_fingerprint() const override { return rest_->fingerprint(); }
   std::size_t keys_retiring() const override { return rest_->retiring(); }
@@ -113,6 +117,8 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   void handle(const OrderCommand& command);
   void place(const OrderCommand& command);
   Sent create(const OrderCommand& command);
+  // The JSON body of a new order.
+  std::string order_body(const OrderCommand& command) const;
   void send_deferred();
   void look_up(const OrderCommand& command);
   void cancel(const OrderCommand& command);
@@ -162,6 +168,8 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   std::map<std::string, Tracked, std::less<>> tracked_;  // by client order id
   std::deque<Deferred> deferred_;
   TimeNs next_poll_ns_ = 0;
+  SigningRehearsal rehearsal_;       // [service] warm_order_path_us
+  std::size_t rehearsal_bytes_ = 0;  // what the last rehearsal built and signed, never sent
   bool connection_failed_ = false;
 };
 

@@ -72,19 +72,30 @@ HttpResponse CoinbaseRestClient::post(const std::string& path, const std::string
   return call(HttpSession::Method::kPost, path, json, refused);
 }
 
+std::string CoinbaseRestClient::token_for(HttpSession::Method method, const std::string& target,
+                                          TimeNs now_ns,
+                                          std::shared_ptr<const CoinbaseSigner>& signer) const {
+  {
+    std::lock_guard lock(mutex_);
+    signer = signer_;  // one key for the whole request, whatever a rotation does meanwhile
+  }
+  return signer->rest_token(method == HttpSession::Method::kGet ? "GET" : "POST", host_, target,
+                            now_ns);
+}
+
+std::size_t CoinbaseRestClient::sign_only(HttpSession::Method method, const std::string& path) {
+  std::shared_ptr<const CoinbaseSigner> signer;
+  return token_for(method, prefix_ + path, clock_.now_ns(), signer).size();
+}
+
 HttpResponse CoinbaseRestClient::call(HttpSession::Method method, const std::string& path,
                                       const std::string& json, bool& refused) {
   const TimeNs now_ns = clock_.now_ns();
   refused = now_ns < blocked_until_ns_.load();
   if (refused) return {};
   std::shared_ptr<const CoinbaseSigner> signer;
-  {
-    std::lock_guard lock(mutex_);
-    signer = signer_;  // one key for the whole request, whatever a rotation does meanwhile
-  }
   const std::string target = prefix_ + path;
-  const std::string token = signer->rest_token(method == HttpSession::Method::kGet ? "GET" : "POST",
-                                               host_, target, now_ns);
+  const std::string token = token_for(method, target, now_ns, signer);
   std::vector<HttpHeader> headers{{"Authorization", "Bearer " + token}};
   if (!json.empty()) headers.push_back({"Content-Type", "application/json"});
   in_flight_.store(signer.get());

@@ -29,6 +29,10 @@ class CoinbaseRestClient {
   // `path` with its query. `refused` is set (and nothing sent) while the rate limit is spent.
   HttpResponse get(const std::string& path, bool& refused);
   HttpResponse post(const std::string& path, const std::string& json, bool& refused);
+  // What call() does before a request leaves, and nothing after: the signer taken and the
+  // token signed (its length returned, the token discarded). SigningRehearsal keeps that warm;
+  // nothing is sent or counted.
+  std::size_t sign_only(HttpSession::Method method, const std::string& path);
 
   // Any thread: the signer for requests from now on.
   void rotate(std::unique_ptr<CoinbaseSigner> signer);
@@ -43,6 +47,9 @@ class CoinbaseRestClient {
   HttpResponse call(HttpSession::Method method, const std::string& path, const std::string& json,
                     bool& refused);
   void note_limits(const HttpResponse& response, TimeNs now_ns);
+  // The current signer (left in `signer`, held for the request) and its token for `target`.
+  std::string token_for(HttpSession::Method method, const std::string& target, TimeNs now_ns,
+                        std::shared_ptr<const CoinbaseSigner>& signer) const;
 
   const Clock& clock_;
   HttpSession session_;

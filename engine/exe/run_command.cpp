@@ -245,6 +245,7 @@ bool Daemon::start_venue(std::string& error) {
   if (!live_venue_) return false;
   live_venue_->set_wire_latency(&metrics_.decision_to_wire);
   live_venue_->poll_for_commands(placement_.io_poll_ns());
+  live_venue_->rehearse_signing_every(config_.service.warm_order_path_ns);
   if (!live_venue_->start(error)) return false;
   venue_ = live_venue_.get();
   return true;

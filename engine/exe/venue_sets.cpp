@@ -247,6 +247,10 @@ void AccountSet::poll_for_commands(DurationNs window_ns) {
   for (const auto& member : members_) member.port->poll_for_commands(window_ns);
 }
 
+void AccountSet::rehearse_signing_every(DurationNs every_ns) {
+  for (const auto& member : members_) member.port->rehearse_signing_every(every_ns);
+}
+
 bool AccountSet::rotate_keys(VenueKeys keys, std::string& error) {
   if (members_.size() != 1) {
     error = "several accounts: each rotates its own keys";

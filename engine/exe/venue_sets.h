@@ -130,6 +130,7 @@ class AccountSet final : public LiveVenue {
   DurationNs history_lookback_ns() const override;
   void set_wire_latency(LatencyHistogram* histogram) override;
   void poll_for_commands(DurationNs window_ns) override;
+  void rehearse_signing_every(DurationNs every_ns) override;
   // One account: rotates its keys. Several: refused (rotate each through account(i)).
   bool rotate_keys(VenueKeys keys, std::string& error) override;
   std::string key_fingerprint() const override;

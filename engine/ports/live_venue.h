@@ -45,6 +45,10 @@ class LiveVenue : public ExecutionVenue, public ReportingComponent {
   // [service] io_poll_us, any thread: how long the I/O thread keeps polling for the core's
   // next command after serving one, before it sleeps (HandOverPoll; 0: it sleeps at once).
   virtual void poll_for_commands(DurationNs window_ns) = 0;
+  // [service] warm_order_path_us, any thread: while no order is sent, the I/O thread
+  // builds and signs the last order's request again this often, into scratch, never sending
+  // it (SigningRehearsal). 0: never.
+  virtual void rehearse_signing_every(DurationNs every_ns) = 0;
   // Key rotation (a reload), any thread: requests are signed with `keys` from now on (a
   // request under way finishes with the pair it started with) and the private stream
   // subscribes again with them. False with `error` when the secret cannot sign (nothing

@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "engine/core/live_clock.h"
 #include "engine/core/simulated_clock.h"
 #include "engine/oms/order_manager.h"
@@ -169,6 +172,21 @@ TEST_F(BinanceVenueTest, ANewOrderLeavesOnlyOnceItsIntentIsDurable) {
   EXPECT_FALSE(simulator_->wait_for_requests(before + 1, 300));
   ASSERT_TRUE(journal_->end_batch());
   ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+}
+
+TEST_F(BinanceVenueTest, RehearsingTheSigningWhileIdleSendsNothing) {
+  venue_->rehearse_signing_every(kNsPerMs);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  // From the order on, the idle I/O thread builds and signs its request again every ms.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (venue_->signing_rehearsals() < 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_GE(venue_->signing_rehearsals(), 20u);
+  EXPECT_EQ(simulator_->order_requests(), 1u);
+  EXPECT_EQ(venue_->counters().orders_sent.load(), 1u);
   expect_exactly_one_exchange_order_filled_once(id);
 }
 

@@ -150,6 +150,19 @@ TEST_F(CoinbaseVenueTest, ARestingLimitOrderFillsOnceWhenThePriceCrossesIt) {
   EXPECT_EQ(simulator_->unauthorized(), 0u);  // every request carried a valid JWT
 }
 
+TEST_F(CoinbaseVenueTest, RehearsingTheSigningWhileIdleSendsNothing) {
+  start();
+  venue_->rehearse_signing_every(kNsPerMs);
+  venue_->send(order("cb-warm-1", Side::kBuy, OrderType::kMarket, "0", "0.002"));
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kFill) == 1; }));
+  // From the order on, the idle I/O thread builds the body and signs a JWT again every ms.
+  ASSERT_TRUE(collect_until([&] { return venue_->signing_rehearsals() >= 20; }));
+  EXPECT_EQ(simulator_->create_requests(), 1u);
+  EXPECT_EQ(simulator_->orders_made(), 1u);
+  EXPECT_EQ(simulator_->unauthorized(), 0u);
+  expect_one_order_per_id();
+}
+
 TEST_F(CoinbaseVenueTest, ALostAnswerIsSentAgainWithTheSameIdAndMakesOneOrder) {
   start();
   simulator_->inject(CoinbaseTradeFault::kLoseAnswerAfterCreate);

@@ -51,6 +51,7 @@ struct FakeAccount final : LiveVenue {
   DurationNs history_lookback_ns() const override { return lookback; }
   void set_wire_latency(LatencyHistogram*) override {}
   void poll_for_commands(DurationNs) override {}
+  void rehearse_signing_every(DurationNs) override {}
   bool rotate_keys(VenueKeys, std::string&) override { return true; }
   std::string key_fingerprint() const override { return venue + "-print"; }
   std::size_t keys_retiring() const override { return 1; }
