@@ -3,6 +3,7 @@
 // Reading the daemon's metrics endpoint in tests: a plain HTTP GET on loopback, and the
 // endpoint's address as `sigex ctl status` prints it.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -41,6 +42,24 @@ inline std::string metrics_url(const std::string& status) {
   if (at == std::string::npos) return "";
   const auto start = at + 16;
   return status.substr(start, status.find('\n', start) - start);
+}
+
+// The value of the unlabelled sample `name` in a metrics body; -1 when it has none.
+inline double metric_value(const std::string& body, const std::string& name) {
+  const std::string line = "\n" + name + " ";
+  const auto at = body.find(line);
+  return at == std::string::npos ? -1.0 : std::stod(body.substr(at + line.size()));
+}
+
+// Scrapes `url` until the counter `name` is above 0 (a daemon's thread counts it on its own
+// schedule); the last body. The deadline only turns a hang into a failure.
+inline std::string scrape_until_counted(const std::string& url, const std::string& name) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string body = http_get(url);
+  while (metric_value(body, name) <= 0 && std::chrono::steady_clock::now() < deadline) {
+    body = http_get(url);
+  }
+  return body;
 }
 
 }  // namespace sigex::testing

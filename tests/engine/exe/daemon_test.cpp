@@ -577,19 +577,10 @@ TEST(Daemon, MetricsCoverFeedsOrdersRiskPositionsAndLatency) {
   DaemonWorld world(settings);
   auto daemon = start_holding_eth(world);
   if (::testing::Test::HasFailure()) return;
-  const std::string url = metrics_url(world.ctl({"status"}).out);
-  std::string body = http_get(url);
   // The idle core rehearses the order path every 100 us once ready: scraped until it has.
-  const auto rehearsals = [&body] {
-    const std::string name = "\nsigex_order_path_rehearsals_total ";
-    const auto at = body.find(name);
-    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size()));
-  };
-  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
-       rehearsals() <= 0 && std::chrono::steady_clock::now() < deadline;) {
-    body = http_get(url);
-  }
-  EXPECT_GT(rehearsals(), 0) << body;
+  const std::string body = scrape_until_counted(metrics_url(world.ctl({"status"}).out),
+                                                "sigex_order_path_rehearsals_total");
+  EXPECT_GT(metric_value(body, "sigex_order_path_rehearsals_total"), 0) << body;
   for (const char* expected : {"sigex_info{mode=\"paper\"} 1",
                                "sigex_ready 1",
                                "sigex_feed_connected 1",
@@ -737,7 +728,9 @@ TEST(Daemon, NoOutputOfTheDaemonEverContainsASecret) {
 // at both simulators and written over the key files; `sigex ctl reload` swaps them in and
 // returns once no request holds an old key; the old keys are revoked; the user data stream is
 // subscribed again with the new key, Token Metrics polling goes on with its new key, and no
-// request carries a revoked key. No output ever shows a key, only fingerprints.
+// request carries a revoked key. No output ever shows a key, only fingerprints. The order path
+// is kept warm throughout ([service] warm_order_path_us): the venue signs its last order's
+// request again and again, with the old key and then the new, and never sends one.
 TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt) {
   const std::string old_key = "bnc-rotate-old-key-3c1d", old_secret = "bnc-rotate-old-secret-77ae";
   const std::string new_key = "bnc-rotate-new-key-90b2", new_secret = "bnc-rotate-new-secret-5f10";
@@ -749,6 +742,7 @@ TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt)
   DaemonSettings settings;
   settings.mode = "live";
   settings.token_metrics = true;
+  settings.extra_service = "warm_order_path_us = 200";
   DaemonWorld world(settings);
   const auto file = [&](const std::string& name, const std::string& key) {
     const auto path = world.directory.path() / name;
@@ -786,6 +780,10 @@ TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt)
   // The signal polled with the old Token Metrics key is traded with the old exchange key.
   ASSERT_TRUE(world.notify->wait_for("orders 1, fills 1", 30s)) << daemon->stderr_text();
   EXPECT_GT(world.tm->requests_with_key(old_tm), 0u);
+  // From that order on, the idle venue thread signs its request again every 200 us.
+  const std::string warm = scrape_until_counted(metrics_url(world.ctl({"status"}).out),
+                                                "sigex_venue_signing_rehearsals_total");
+  EXPECT_GT(metric_value(warm, "sigex_venue_signing_rehearsals_total"), 0) << warm;
 
   // The operator's procedure: create, deploy, reload, verify, revoke.
   exchange.add_api_key(new_key, new_secret);
@@ -823,6 +821,7 @@ TEST(Daemon, KeysRotateAtAReloadWithoutARestartAndTheOldOnesAreNeverUsedAfterIt)
   EXPECT_EQ(exchange.requests_with_revoked_key(), 0u);
   EXPECT_EQ(world.tm->requests_with_revoked_key(), 0u);
   EXPECT_GT(exchange.requests_with_key(new_key), 0u);
+  EXPECT_EQ(exchange.order_requests(), 1u);  // the one order; no rehearsal ever left
 
   outputs = {reload.out + reload.err, status.out,           after.out, metrics,
              daemon->stderr_text(),   daemon->stdout_text()};
