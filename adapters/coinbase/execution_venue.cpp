@@ -306,8 +306,8 @@ void CoinbaseExecutionVenue::run() {
     send_deferred();
     if (clock_.now_ns() >= next_poll_ns_) poll_open_orders();
     rehearsal_.run_if_due(clock_.now_ns(), [this](const OrderCommand& command) {
-      rehearsal_bytes_ = order_body(command).size() +
-                         rest_->sign_only(HttpSession::Method::kPost, std::string(kOrders));
+      order_body(command);  // built and dropped, as the token below
+      rest_->sign_only(HttpSession::Method::kPost, std::string(kOrders));
     });
   }
 }

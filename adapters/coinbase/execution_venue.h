@@ -168,8 +168,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   std::map<std::string, Tracked, std::less<>> tracked_;  // by client order id
   std::deque<Deferred> deferred_;
   TimeNs next_poll_ns_ = 0;
-  SigningRehearsal rehearsal_;       // [service] warm_order_path_us
-  std::size_t rehearsal_bytes_ = 0;  // what the last rehearsal built and signed, never sent
+  SigningRehearsal rehearsal_;  // [service] warm_order_path_us
   bool connection_failed_ = false;
 };
 

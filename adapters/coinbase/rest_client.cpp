@@ -83,9 +83,9 @@ std::string CoinbaseRestClient::token_for(HttpSession::Method method, const std:
                             now_ns);
 }
 
-std::size_t CoinbaseRestClient::sign_only(HttpSession::Method method, const std::string& path) {
+void CoinbaseRestClient::sign_only(HttpSession::Method method, const std::string& path) {
   std::shared_ptr<const CoinbaseSigner> signer;
-  return token_for(method, prefix_ + path, clock_.now_ns(), signer).size();
+  token_for(method, prefix_ + path, clock_.now_ns(), signer);
 }
 
 HttpResponse CoinbaseRestClient::call(HttpSession::Method method, const std::string& path,

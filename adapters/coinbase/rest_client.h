@@ -30,9 +30,8 @@ class CoinbaseRestClient {
   HttpResponse get(const std::string& path, bool& refused);
   HttpResponse post(const std::string& path, const std::string& json, bool& refused);
   // What call() does before a request leaves, and nothing after: the signer taken and the
-  // token signed (its length returned, the token discarded). SigningRehearsal keeps that warm;
-  // nothing is sent or counted.
-  std::size_t sign_only(HttpSession::Method method, const std::string& path);
+  // token signed, then discarded. SigningRehearsal keeps that warm; nothing is sent or counted.
+  void sign_only(HttpSession::Method method, const std::string& path);
 
   // Any thread: the signer for requests from now on.
   void rotate(std::unique_ptr<CoinbaseSigner> signer);

@@ -346,7 +346,6 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
                            now_ns);
   if (id) {
     ++counters_.orders_submitted;
-    last_order_ = LastOrder{strategy, intent};
     if (order_log_) {
       log_info(
           "order sent id={} strategy={} symbol={} side={} type={} tif={} price={} quantity={} "
@@ -399,14 +398,20 @@ RiskView Engine::risk_view(std::size_t strategy, const OrderIntent& order,
 
 void Engine::rehearse_order_path() {
   if (strategies_.empty() || instruments_.size() == 0) return;
-  // Before the first order: the first strategy buying the first instrument's minimum at its ask.
-  LastOrder rehearsed = last_order_.value_or(LastOrder{});
-  if (!last_order_) {
-    rehearsed.intent.instrument = 0;
-    rehearsed.intent.price = quotes_.quote(0).ask;
-    rehearsed.intent.quantity = instruments_.get(0).min_quantity;
+  // The OMS's newest order, or before any: the first strategy buying the first instrument's
+  // minimum at its ask.
+  StrategyId strategy = 0;
+  OrderIntent order;
+  order.instrument = 0;
+  order.price = quotes_.quote(0).ask;
+  order.quantity = instruments_.get(0).min_quantity;
+  if (orders_.orders().size() > 0 && orders_.orders().back().strategy < strategies_.size()) {
+    const Order& last = orders_.orders().back();
+    strategy = last.strategy;
+    order =
+        OrderIntent{last.instrument, last.side,   last.type,        last.time_in_force, last.price,
+                    last.quantity,   last.intent, last.reduce_only, last.reason};
   }
-  OrderIntent order = rehearsed.intent;
   const Instrument& instrument = instruments_.get(order.instrument);
   const Quote& quote = quotes_.quote(order.instrument);
   std::string why;
@@ -414,10 +419,8 @@ void Engine::rehearse_order_path() {
       venue_.normalize(order.side, order.type, order.price, order.quantity,
                        order.side == Side::kBuy ? quote.ask : quote.bid, order.instrument, why);
   const TimeNs now_ns = clock_.now_ns();
-  const RiskDenial denial =
-      risk_.rehearse(order, risk_view(rehearsed.strategy, order, instrument, now_ns));
-  const bool would_mint = orders_.rehearse(static_cast<StrategyId>(rehearsed.strategy),
-                                           strategies_[rehearsed.strategy]->tag(), order);
+  const RiskDenial denial = risk_.rehearse(order, risk_view(strategy, order, instrument, now_ns));
+  const bool would_mint = orders_.rehearse(strategy, strategies_[strategy]->tag(), order);
   ++rehearsals_.total;
   rehearsals_.would_pass += valid && denial == RiskDenial::kNone && would_mint ? 1 : 0;
 }

@@ -92,7 +92,7 @@ class Engine {
     orders_.prepare_room();
     journal_.ready_next_batch();
   }
-  // Goes through the order path for the last order made without deciding or changing
+  // Goes through the order path for the OMS's newest order without deciding or changing
   // anything: the venue's rules, the risk view and checks, the OMS's look-ups (the id it would
   // mint, the id index). Before the first order, the first strategy buying the first
   // instrument's minimum at its ask. Nothing is journaled, sent, counted against a throttle or
@@ -212,12 +212,6 @@ class Engine {
   RiskEngine risk_;
   RetryBackoff backoff_;
   OrderManager orders_;
-  // The last order made: what rehearse_order_path() goes through.
-  struct LastOrder {
-    std::size_t strategy = 0;
-    OrderIntent intent;
-  };
-  std::optional<LastOrder> last_order_;
   Rehearsals rehearsals_;
   std::vector<std::unique_ptr<Strategy>> strategies_;
   std::vector<std::unique_ptr<Context>> contexts_;
