@@ -102,6 +102,12 @@ void describe_core(DaemonStatus& s, const Engine& engine, const SignalGate* sign
   }
   s.cash_asset = std::string(cash_asset);
   s.cash = money_text(portfolio.cash());
+  if (portfolio.accounts().size() > 1) {
+    for (std::size_t account = 0; account < portfolio.accounts().size(); ++account) {
+      s.account_cash.emplace_back(std::string(portfolio.accounts()[account].venue.view()),
+                                  money_text(portfolio.cash(account)));
+    }
+  }
   s.equity = money_text(portfolio.equity(engine.quotes()));
   s.starting_cash = money_text(portfolio.starting_cash());
   s.fees = money_text(portfolio.total_fees());

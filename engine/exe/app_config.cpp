@@ -47,6 +47,27 @@ void read_engine(ConfigSection section, AppConfig& config) {
     section.error("journal_durability", "expected \"full\" or \"normal\"");
   }
   if (engine.starting_cash.raw <= 0) section.error("starting_cash", "must be positive");
+  // [engine.venue_cash]: each venue account's cash, by venue name (checked against the
+  // instruments' venues in check_venue_cash).
+  if (section.has("venue_cash")) {
+    ConfigSection venues = section.child("venue_cash");
+    for (const VenueType* type : venue_types()) {
+      const std::string name(type->name);
+      if (!venues.has(name)) continue;
+      CashAccount account{VenueName::from(name), Money{0}};
+      venues.decimal(name, kMoneyScale, account.starting_cash.raw);
+      if (account.starting_cash.raw <= 0) venues.error(name, "must be positive");
+      engine.venue_cash.push_back(account);
+    }
+    venues.finish();
+    if (section.has("starting_cash")) {
+      section.error("starting_cash",
+                    "give either starting_cash or [engine.venue_cash] (whose sum it then is)");
+    }
+    engine.starting_cash = Money{0};
+    for (const CashAccount& account : engine.venue_cash)
+      engine.starting_cash += account.starting_cash;
+  }
   section.finish();
 }
 
@@ -1002,6 +1023,44 @@ void check_instrument_venues(const AppConfig& config, ConfigErrors& errors) {
   }
 }
 
+// With instruments on several venues each venue's account has its own cash: [engine.venue_cash]
+// names every one of them, and only them.
+void check_venue_cash(AppConfig& config, ConfigErrors& errors) {
+  std::vector<std::string> venues;
+  for (const Instrument& instrument : config.instruments) {
+    const std::string venue(instrument.venue.view());
+    if (!venue.empty() && std::find(venues.begin(), venues.end(), venue) == venues.end())
+      venues.push_back(venue);
+  }
+  std::vector<CashAccount>& accounts = config.engine.venue_cash;
+  if (venues.size() < 2) {
+    if (!accounts.empty()) {
+      errors.add(
+          fmt::format("{}: [engine.venue_cash]: the instruments trade on one venue: give [engine] "
+                      "starting_cash instead",
+                      config.path));
+    }
+    accounts.clear();
+    return;
+  }
+  for (const std::string& venue : venues) {
+    const bool named = std::any_of(accounts.begin(), accounts.end(),
+                                   [&](const CashAccount& a) { return a.venue.view() == venue; });
+    if (!named) {
+      errors.add(fmt::format(
+          "{}: [engine.venue_cash] {}: required: the instruments trade on {} venues, each "
+          "with its own account's cash (e.g. {} = \"5000\")",
+          config.path, venue, venues.size(), venue));
+    }
+  }
+  for (const CashAccount& account : accounts) {
+    if (std::find(venues.begin(), venues.end(), account.venue.view()) == venues.end()) {
+      errors.add(fmt::format("{}: [engine.venue_cash] {}: no instrument trades on this venue",
+                             config.path, account.venue.view()));
+    }
+  }
+}
+
 AppConfig read_app_config(const toml::table* table, const std::string& path, ConfigErrors& errors,
                           ConfigUse use) {
   AppConfig config;
@@ -1029,6 +1088,7 @@ AppConfig read_app_config(const toml::table* table, const std::string& path, Con
   read_strategies(root.child("strategy"), config);
   root.finish();
   check_instrument_venues(config, errors);
+  check_venue_cash(config, errors);
   if ((config.market_data.from_relay || config.signals_from_relay) && !config.nats.present)
     errors.add(path + ": source = \"nats\" needs a [nats] section (where the relay publishes)");
   if (config.signals_from_relay && config.token_metrics.enabled) {

@@ -34,9 +34,19 @@ namespace sigex {
 
 struct EngineConfig {
   std::string cash_asset = "USDT";
+  // Every account's together (with [engine.venue_cash], the sum of its entries).
   Money starting_cash{10'000LL * 100'000'000};
+  // [engine.venue_cash]: what each venue's account starts with, required when instruments
+  // trade on several venues; empty with one venue.
+  std::vector<CashAccount> venue_cash;
   std::string state_dir = "state";
   Durability durability = Durability::kFull;
+
+  // The portfolio's accounts: one per venue, or one trading everything.
+  std::vector<CashAccount> cash_accounts() const {
+    if (!venue_cash.empty()) return venue_cash;
+    return {CashAccount{VenueName{}, starting_cash}};
+  }
 };
 
 struct BacktestInputConfig {

@@ -191,8 +191,8 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
   }
 
   SimulatedClock clock;
-  SimulatedVenue venue(instruments, config.simulated_venue, config.engine.starting_cash);
-  Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.starting_cash);
+  SimulatedVenue venue(instruments, config.simulated_venue, config.engine.cash_accounts());
+  Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.cash_accounts());
   engine.add_market_observer(&venue);
   SignalGate signal_gate(config.signals, *journal, instruments);
   engine.set_signal_gate(&signal_gate);

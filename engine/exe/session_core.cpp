@@ -9,7 +9,7 @@ std::unique_ptr<SimulatedVenue> restore_paper_venue(const AppConfig& config,
                                                     const InstrumentRegistry& instruments,
                                                     Journal& journal) {
   auto venue = std::make_unique<SimulatedVenue>(instruments, config.simulated_venue,
-                                                config.engine.starting_cash);
+                                                config.engine.cash_accounts());
   venue->restore(journal.load_orders(), journal.load_fills(), journal.load_account_events());
   return venue;
 }
@@ -19,7 +19,7 @@ SessionCore compose_session_core(const AppConfig& config, const InstrumentRegist
                                  SimulatedVenue* paper_venue) {
   SessionCore core;
   core.engine = std::make_unique<Engine>(instruments, clock, journal, venue, config.risk,
-                                         config.engine.starting_cash);
+                                         config.engine.cash_accounts());
   if (paper_venue != nullptr) core.engine->add_market_observer(paper_venue);
   core.signal_gate = std::make_unique<SignalGate>(config.signals, journal, instruments);
   core.engine->set_signal_gate(core.signal_gate.get());

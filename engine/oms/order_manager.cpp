@@ -506,7 +506,16 @@ bool OrderManager::has_open_order(InstrumentId instrument) const {
   return false;
 }
 
-Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments) const {
+namespace {
+
+bool of_venue(const Instrument& instrument, std::string_view venue) {
+  return venue.empty() || instrument.venue.view() == venue;
+}
+
+}  // namespace
+
+Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments,
+                                          std::string_view venue) const {
   Money total{0};
   for (const std::size_t index : open_) {
     const Order& order = orders_[index];
@@ -514,7 +523,8 @@ Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments)
       continue;
     }
     const Instrument& instrument = instruments.get(order.instrument);
-    if (instrument.is_perpetual()) continue;  // margin, not cash (reserved_margin)
+    // Perpetuals hold margin, not cash (reserved_margin).
+    if (instrument.is_perpetual() || !of_venue(instrument, venue)) continue;
     total += notional(order.price, instrument.price_scale, order.remaining(),
                       instrument.quantity_scale, Rounding::kUp)
                  .value_or(Money{0});
@@ -522,13 +532,14 @@ Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments)
   return total;
 }
 
-Money OrderManager::reserved_margin(const InstrumentRegistry& instruments) const {
+Money OrderManager::reserved_margin(const InstrumentRegistry& instruments,
+                                    std::string_view venue) const {
   Money total{0};
   for (const std::size_t index : open_) {
     const Order& order = orders_[index];
     const Instrument& instrument = instruments.get(order.instrument);
     if (!instrument.is_perpetual() || order.reduce_only || !is_open(order.state) ||
-        order.type == OrderType::kMarket) {
+        order.type == OrderType::kMarket || !of_venue(instrument, venue)) {
       continue;
     }
     total +=

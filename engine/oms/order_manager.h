@@ -146,9 +146,13 @@ class OrderManager {
   // Requests the cancellation of every resting order on `instrument` (every instrument with
   // kNoInstrument). Returns how many were requested.
   std::size_t cancel_all(InstrumentId instrument, TimeNs now_ns);
-  Money reserved_buy_notional(const InstrumentRegistry& instruments) const;
-  // Initial margin of open orders on perpetuals that may open a position (not reduce-only).
-  Money reserved_margin(const InstrumentRegistry& instruments) const;
+  // What open spot buys may spend, on the instruments of `venue` (every instrument with "": the
+  // configuration's one venue account).
+  Money reserved_buy_notional(const InstrumentRegistry& instruments,
+                              std::string_view venue = {}) const;
+  // Initial margin of open orders on perpetuals that may open a position (not reduce-only), on
+  // the instruments of `venue` (every instrument with "").
+  Money reserved_margin(const InstrumentRegistry& instruments, std::string_view venue = {}) const;
   Quantity reserved_sell_quantity(InstrumentId instrument) const;
 
   bool halted() const { return !halt_reason_.empty(); }

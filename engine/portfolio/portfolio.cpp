@@ -1,6 +1,7 @@
 #include "engine/portfolio/portfolio.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "engine/core/check.h"
 #include "engine/portfolio/margin.h"
@@ -8,26 +9,59 @@
 namespace sigex {
 
 Portfolio::Portfolio(const InstrumentRegistry& instruments, Money starting_cash)
+    : Portfolio(instruments, {CashAccount{VenueName{}, starting_cash}}) {}
+
+Portfolio::Portfolio(const InstrumentRegistry& instruments, std::vector<CashAccount> accounts)
     : instruments_(instruments),
       positions_(instruments.size()),
-      starting_cash_(starting_cash),
-      cash_(starting_cash) {}
+      accounts_(std::move(accounts)),
+      account_of_(instruments.size(), 0) {
+  SIGEX_CHECK(!accounts_.empty(), "a portfolio needs a cash account");
+  for (const CashAccount& account : accounts_) cash_.push_back(account.starting_cash);
+  trades_perpetuals_.assign(accounts_.size(), false);
+  for (const Instrument& instrument : instruments.all()) {
+    if (accounts_.size() > 1) {
+      const auto account = std::find_if(
+          accounts_.begin(), accounts_.end(),
+          [&](const CashAccount& candidate) { return candidate.venue == instrument.venue; });
+      SIGEX_CHECK(account != accounts_.end(), "an instrument's venue has no cash account");
+      account_of_[instrument.id] = static_cast<std::size_t>(account - accounts_.begin());
+    }
+    if (instrument.is_perpetual()) trades_perpetuals_[account_of_[instrument.id]] = true;
+  }
+}
 
-void Portfolio::book_fee(Position& position, const FillFee& fee, Quantity& base_fee) {
+Money Portfolio::cash() const {
+  Money total{0};
+  for (const Money cash : cash_) total += cash;
+  return total;
+}
+
+Money Portfolio::starting_cash() const {
+  Money total{0};
+  for (const CashAccount& account : accounts_) total += account.starting_cash;
+  return total;
+}
+
+void Portfolio::book_fee(std::size_t account, Position& position, const FillFee& fee,
+                         Quantity& base_fee) {
   position.fees += fee.value;
   switch (fee.asset) {
     case FeeAsset::kQuote:
-      cash_ -= fee.value;
+      cash_[account] -= fee.value;
       break;
     case FeeAsset::kBase:
       base_fee = fee.quantity;
       break;
     case FeeAsset::kOther: {
       auto entry =
-          std::find_if(other_fees_.begin(), other_fees_.end(),
-                       [&](const OtherAssetFees& fees) { return fees.asset == fee.other_asset; });
-      if (entry == other_fees_.end())
-        entry = other_fees_.insert(other_fees_.end(), OtherAssetFees{fee.other_asset, 0, Money{0}});
+          std::find_if(other_fees_.begin(), other_fees_.end(), [&](const OtherAssetFees& fees) {
+            return fees.asset == fee.other_asset && fees.account == account;
+          });
+      if (entry == other_fees_.end()) {
+        entry = other_fees_.insert(other_fees_.end(),
+                                   OtherAssetFees{fee.other_asset, account, 0, Money{0}});
+      }
       entry->amount += fee.quantity.raw;
       entry->value += fee.value;
       break;
@@ -50,20 +84,22 @@ FillResult Portfolio::book_fill(InstrumentId instrument_id, Side side, Price pri
                                 Quantity quantity, const FillFee& fee) {
   const Instrument& instrument = instruments_.get(instrument_id);
   Position& position = positions_[instrument_id];
+  const std::size_t account = account_of_[instrument_id];
+  Money& cash = cash_[account];
   SIGEX_CHECK(quantity.raw > 0, "fill quantity must be positive");
   Quantity base_fee{0};
   if (instrument.is_perpetual()) {
     // Futures fees are never taken from the contract: one in the base asset is booked as cash.
     FillFee charged = fee;
     if (charged.asset == FeeAsset::kBase) charged = FillFee::in_quote(fee.value);
-    book_fee(position, charged, base_fee);
-    return apply_perpetual_fill(instrument, position, side, price, quantity);
+    book_fee(account, position, charged, base_fee);
+    return apply_perpetual_fill(instrument, position, cash, side, price, quantity);
   }
   const auto value =
       notional(price, instrument.price_scale, quantity, instrument.quantity_scale, Rounding::kDown);
   SIGEX_CHECK(value.has_value(), "fill notional overflow");
   FillResult result;
-  book_fee(position, fee, base_fee);
+  book_fee(account, position, fee, base_fee);
   SIGEX_CHECK(base_fee.raw >= 0, "negative fee");
   if (side == Side::kBuy) {
     // What is held is what was bought less a fee taken from it; its cost is what that part
@@ -73,7 +109,7 @@ FillResult Portfolio::book_fill(InstrumentId instrument_id, Side side, Price pri
     const auto kept_value =
         notional(price, instrument.price_scale, kept, instrument.quantity_scale, Rounding::kDown);
     SIGEX_CHECK(kept_value.has_value(), "fill notional overflow");
-    cash_ -= *value;
+    cash -= *value;
     position.quantity += kept;
     position.cost_basis += *kept_value;
     ++position.buys;
@@ -87,7 +123,7 @@ FillResult Portfolio::book_fill(InstrumentId instrument_id, Side side, Price pri
     const auto cost_removed =
         mul_div(position.cost_basis.raw, removed.raw, position.quantity.raw, Rounding::kDown);
     SIGEX_CHECK(cost.has_value() && cost_removed.has_value(), "cost basis overflow");
-    cash_ += *value;
+    cash += *value;
     position.quantity -= removed;
     position.cost_basis -= Money{*cost_removed};
     if (position.quantity.raw == 0) position.cost_basis = Money{0};
@@ -107,7 +143,7 @@ FillResult Portfolio::book_fill(InstrumentId instrument_id, Side side, Price pri
 }
 
 FillResult Portfolio::apply_perpetual_fill(const Instrument& instrument, Position& position,
-                                           Side side, Price price, Quantity quantity) {
+                                           Money& cash, Side side, Price price, Quantity quantity) {
   const auto value_of = [&](Quantity amount) {
     const auto value =
         notional(price, instrument.price_scale, amount, instrument.quantity_scale, Rounding::kDown);
@@ -127,7 +163,7 @@ FillResult Portfolio::apply_perpetual_fill(const Instrument& instrument, Positio
     const Money exit_value = value_of(closed);
     result.realised_pnl = long_position ? exit_value - Money{*cost} : Money{*cost} - exit_value;
     position.realised_pnl += result.realised_pnl;
-    cash_ += result.realised_pnl;
+    cash += result.realised_pnl;
     position.cost_basis -= Money{*cost};
     position.quantity.raw += buy ? closed.raw : -closed.raw;
     if (position.quantity.raw == 0) position.cost_basis = Money{0};
@@ -153,7 +189,7 @@ FillResult Portfolio::apply_perpetual_fill(const Instrument& instrument, Positio
 
 void Portfolio::apply_funding(InstrumentId instrument, Money amount) {
   positions_[instrument].funding += amount;
-  cash_ += amount;
+  cash_[account_of_[instrument]] += amount;
   if (amount.raw >= 0) {
     funding_received_ += amount;
   } else {
@@ -167,6 +203,12 @@ Money Portfolio::funding_paid() const { return funding_paid_; }
 Money Portfolio::other_asset_fees_value() const {
   Money total{0};
   for (const auto& fees : other_fees_) total += fees.value;
+  return total;
+}
+
+Money Portfolio::other_asset_fees_value(std::size_t account) const {
+  Money total{0};
+  for (const auto& fees : other_fees_) total += fees.account == account ? fees.value : Money{0};
   return total;
 }
 
@@ -196,7 +238,7 @@ Money Portfolio::unrealised_pnl(InstrumentId instrument, const QuoteBook& quotes
 }
 
 Money Portfolio::equity(const QuoteBook& quotes) const {
-  Money total = cash_ - other_asset_fees_value();
+  Money total = cash() - other_asset_fees_value();
   for (const InstrumentId id : held_) {
     total += instruments_.get(id).is_perpetual() ? unrealised_of_perpetual(id, quotes)
                                                  : market_value(id, quotes);
@@ -240,9 +282,13 @@ MarginState Portfolio::margin(InstrumentId instrument_id, const QuoteBook& quote
 Money Portfolio::wallet_for(InstrumentId instrument_id, const QuoteBook& quotes) const {
   // Cross margin: the wallet behind a position is the wallet less the other positions'
   // maintenance margin plus their unrealised PnL (Binance's WB − TMM1 + UPNL1).
-  Money wallet = cash_ - other_asset_fees_value();
+  const std::size_t account = account_of_[instrument_id];
+  Money wallet = cash_[account] - other_asset_fees_value(account);
   for (const InstrumentId other : held_) {
-    if (other == instrument_id || !instruments_.get(other).is_perpetual()) continue;
+    if (other == instrument_id || !instruments_.get(other).is_perpetual() ||
+        account_of_[other] != account) {
+      continue;
+    }
     wallet += unrealised_of_perpetual(other, quotes) -
               margin_without_liquidation(other, quotes).maintenance_margin;
   }
@@ -264,10 +310,22 @@ MarginState Portfolio::margin_without_liquidation(InstrumentId instrument_id,
 }
 
 AccountMargin Portfolio::account_margin(const QuoteBook& quotes) const {
+  return margin_of(accounts_.size(), quotes);
+}
+
+AccountMargin Portfolio::account_margin(std::size_t account, const QuoteBook& quotes) const {
+  return margin_of(account, quotes);
+}
+
+AccountMargin Portfolio::margin_of(std::size_t only, const QuoteBook& quotes) const {
+  const bool every = only == accounts_.size();
   AccountMargin account;
-  account.margin_balance = cash_ - other_asset_fees_value();
+  for (std::size_t index = 0; index < accounts_.size(); ++index) {
+    if (every ? !trades_perpetuals_[index] : index != only) continue;
+    account.margin_balance += cash_[index] - other_asset_fees_value(index);
+  }
   for (const InstrumentId id : held_) {
-    if (!instruments_.get(id).is_perpetual()) continue;
+    if (!instruments_.get(id).is_perpetual() || (!every && account_of_[id] != only)) continue;
     const MarginState state = margin_without_liquidation(id, quotes);
     account.margin_balance += unrealised_of_perpetual(id, quotes);
     account.initial_margin += state.initial_margin;

@@ -1,7 +1,10 @@
 #pragma once
 
 // Positions, cash and PnL in fixed point. All instruments are quoted in one cash asset
-// (checked at configuration time), whose balance is `cash`. Owned by the core thread.
+// (checked at configuration time). Cash is held per venue account: each instrument's fills,
+// fees and funding move the cash of the account that trades it (its venue), and what an order
+// may spend or post as margin is its own account's, as on the venues, where one account's
+// funds never pay for another's orders. One venue: one account. Owned by the core thread.
 //
 // Spot: a position is the base asset held, never negative; buying spends its notional.
 // Perpetuals (one-way mode): a position is signed (negative: short); a fill moves cash only by
@@ -40,8 +43,16 @@ struct Position {
 // Fees paid in an asset that is neither traded nor cash (BNB), summed.
 struct OtherAssetFees {
   AssetCode asset;
+  std::size_t account = 0;  // the venue account that paid them
   std::int64_t amount = 0;  // 8 decimals
   Money value;              // in the cash asset, at the time of each fill
+};
+
+// One venue account's cash: its venue ("" when the configuration has one venue, whose account
+// then trades every instrument) and what it starts with.
+struct CashAccount {
+  VenueName venue;
+  Money starting_cash;
 };
 
 struct FillResult {
@@ -67,7 +78,11 @@ struct AccountMargin {
 
 class Portfolio {
  public:
+  // One account trading every instrument.
   Portfolio(const InstrumentRegistry& instruments, Money starting_cash);
+  // Several: each instrument's account is the one of its venue (every instrument's venue must
+  // have one; checked).
+  Portfolio(const InstrumentRegistry& instruments, std::vector<CashAccount> accounts);
 
   // Applies a fill: cash moves by the notional; the fee comes out of cash, the position or
   // the third asset's ledger (see above). Quantity must not take the position below zero (a
@@ -83,8 +98,13 @@ class Portfolio {
   void apply_funding(InstrumentId instrument, Money amount);
 
   const Position& position(InstrumentId instrument) const { return positions_[instrument]; }
-  Money cash() const { return cash_; }
-  Money starting_cash() const { return starting_cash_; }
+  // Every account's cash, and what they started with, together.
+  Money cash() const;
+  Money starting_cash() const;
+  const std::vector<CashAccount>& accounts() const { return accounts_; }
+  // The account that trades `instrument` (an index into accounts()).
+  std::size_t account_of(InstrumentId instrument) const { return account_of_[instrument]; }
+  Money cash(std::size_t account) const { return cash_[account]; }
 
   // Market value of a position at its valuation price (mark, else reference): signed
   // notional for perpetuals (negative when short).
@@ -98,12 +118,18 @@ class Portfolio {
   Money funding_received() const;  // sum of positive settlements
   Money funding_paid() const;      // sum of negative settlements, as a positive amount
   MarginState margin(InstrumentId instrument, const QuoteBook& quotes) const;
+  // One account's margin over its perpetual positions (cross margin is per account).
+  AccountMargin account_margin(std::size_t account, const QuoteBook& quotes) const;
+  // The accounts that trade perpetuals, added up (what status and reports show; with one
+  // account, its margin).
   AccountMargin account_margin(const QuoteBook& quotes) const;
-  // The wallet behind a perpetual position in cross margin: cash less the other perpetual
-  // positions' maintenance margin plus their unrealised PnL (the WB of Binance's formula).
+  // The wallet behind a perpetual position in cross margin: its account's cash less the
+  // account's other perpetual positions' maintenance margin plus their unrealised PnL (the WB
+  // of Binance's formula).
   Money wallet_for(InstrumentId instrument, const QuoteBook& quotes) const;
   const std::vector<OtherAssetFees>& other_asset_fees() const { return other_fees_; }
   Money other_asset_fees_value() const;
+  Money other_asset_fees_value(std::size_t account) const;
   Money gross_exposure(const QuoteBook& quotes) const;
   Money total_fees() const;
   Money total_realised_pnl() const;
@@ -113,11 +139,13 @@ class Portfolio {
  private:
   FillResult book_fill(InstrumentId instrument, Side side, Price price, Quantity quantity,
                        const FillFee& fee);
-  FillResult apply_perpetual_fill(const Instrument& instrument, Position& position, Side side,
-                                  Price price, Quantity quantity);
-  void book_fee(Position& position, const FillFee& fee, Quantity& base_fee);
+  FillResult apply_perpetual_fill(const Instrument& instrument, Position& position, Money& cash,
+                                  Side side, Price price, Quantity quantity);
+  void book_fee(std::size_t account, Position& position, const FillFee& fee, Quantity& base_fee);
   Money unrealised_of_perpetual(InstrumentId instrument, const QuoteBook& quotes) const;
   MarginState margin_without_liquidation(InstrumentId instrument, const QuoteBook& quotes) const;
+  // `only`'s margin, or with accounts_.size() the perpetual accounts' together.
+  AccountMargin margin_of(std::size_t only, const QuoteBook& quotes) const;
 
   const InstrumentRegistry& instruments_;
   std::vector<Position> positions_;
@@ -125,8 +153,10 @@ class Portfolio {
   // add up, on every order, so that an order costs the same in a universe of 500 instruments
   // as in one of 2. A flat position holds no value, margin or cost basis.
   SortedSet<InstrumentId> held_;
-  Money starting_cash_;
-  Money cash_;
+  std::vector<CashAccount> accounts_;
+  std::vector<std::size_t> account_of_;  // by instrument
+  std::vector<Money> cash_;              // by account
+  std::vector<bool> trades_perpetuals_;  // by account
   std::vector<OtherAssetFees> other_fees_;
   Money funding_received_{0};
   Money funding_paid_{0};

@@ -32,12 +32,16 @@ class StrategyContext {
   // The depth book (empty when the instrument has no depth data).
   virtual const OrderBook& book(InstrumentId instrument) const = 0;
   virtual const Position& position(InstrumentId instrument) const = 0;
+  // Every venue account's cash together.
   virtual Money cash() const = 0;
+  // The cash of the venue account that trades `instrument`: what a buy of it may spend.
+  virtual Money account_cash(InstrumentId instrument) const = 0;
   // Cash + spot holdings at market + unrealised PnL of perpetuals − fees paid in third assets.
   virtual Money equity() const = 0;
-  // Perpetuals: what a new order's initial margin may use (margin balance less the initial
-  // margin of the positions and of open orders, and less the cash open spot buys hold).
-  virtual Money available_margin() const = 0;
+  // Perpetuals: what a new order's initial margin may use in the account that trades
+  // `instrument` (its margin balance less the initial margin of its positions and open orders,
+  // and less the cash its open spot buys hold).
+  virtual Money available_margin(InstrumentId instrument) const = 0;
   virtual bool has_open_order(InstrumentId instrument) const = 0;
 
   // Risk-checks the intent and, if approved, hands it to the OMS. Returns the minted client

@@ -27,8 +27,13 @@ class Engine::Context final : public StrategyContext {
     return engine_.portfolio_.position(instrument);
   }
   Money cash() const override { return engine_.portfolio_.cash(); }
+  Money account_cash(InstrumentId instrument) const override {
+    return engine_.portfolio_.cash(engine_.portfolio_.account_of(instrument));
+  }
   Money equity() const override { return engine_.portfolio_.equity(engine_.quotes_); }
-  Money available_margin() const override { return engine_.available_margin(); }
+  Money available_margin(InstrumentId instrument) const override {
+    return engine_.available_margin(engine_.portfolio_.account_of(instrument));
+  }
   bool has_open_order(InstrumentId instrument) const override {
     return engine_.orders_.has_open_order(instrument);
   }
@@ -51,13 +56,17 @@ class Engine::Context final : public StrategyContext {
 
 Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
                ExecutionVenue& venue, const RiskConfig& risk, Money starting_cash)
+    : Engine(instruments, clock, journal, venue, risk, {CashAccount{VenueName{}, starting_cash}}) {}
+
+Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
+               ExecutionVenue& venue, const RiskConfig& risk, std::vector<CashAccount> accounts)
     : instruments_(instruments),
       clock_(clock),
       journal_(journal),
       venue_(venue),
       quotes_(instruments.size()),
       books_(instruments.size()),
-      portfolio_(instruments, starting_cash),
+      portfolio_(instruments, std::move(accounts)),
       risk_(risk),
       backoff_(risk.retry_backoff_initial_ns, risk.retry_backoff_max_ns),
       orders_(instruments, journal, venue) {
@@ -370,8 +379,10 @@ std::optional<ClientOrderId> Engine::submit(std::size_t strategy, const OrderInt
 RiskView Engine::risk_view(std::size_t strategy, const OrderIntent& order,
                            const Instrument& instrument, TimeNs now_ns) const {
   const Position& position = portfolio_.position(order.instrument);
-  const Money reserved = orders_.reserved_buy_notional(instruments_);
-  const Money cash = portfolio_.cash();
+  // What the order may spend is its own venue account's.
+  const std::size_t account = portfolio_.account_of(order.instrument);
+  const Money reserved = orders_.reserved_buy_notional(instruments_, account_venue(account));
+  const Money cash = portfolio_.cash(account);
   RiskView view{instrument,
                 quotes_.quote(order.instrument),
                 position,
@@ -388,9 +399,9 @@ RiskView Engine::risk_view(std::size_t strategy, const OrderIntent& order,
                 orders_.crosses_own_order(order.instrument, order.side, order.type, order.price),
                 portfolio_.gross_exposure(quotes_)};
   if (instrument.is_perpetual()) {
-    const AccountMargin margin = portfolio_.account_margin(quotes_);
+    const AccountMargin margin = portfolio_.account_margin(account, quotes_);
     view.margin_balance = margin.margin_balance;
-    view.available_margin = available_margin(margin);
+    view.available_margin = available_margin(account, margin);
     view.wallet_for_position = portfolio_.wallet_for(order.instrument, quotes_);
   }
   return view;
@@ -425,14 +436,22 @@ void Engine::rehearse_order_path() {
   rehearsals_.would_pass += valid && denial == RiskDenial::kNone && would_mint ? 1 : 0;
 }
 
-Money Engine::available_margin() const {
-  return available_margin(portfolio_.account_margin(quotes_));
+Money Engine::available_margin(std::size_t account) const {
+  return available_margin(account, portfolio_.account_margin(account, quotes_));
 }
 
-Money Engine::available_margin(const AccountMargin& margin) const {
-  // Spot buys waiting on the book spend the same cash.
-  return margin.margin_balance - margin.initial_margin - orders_.reserved_margin(instruments_) -
-         orders_.reserved_buy_notional(instruments_);
+Money Engine::available_margin(std::size_t account, const AccountMargin& margin) const {
+  // Spot buys waiting on the account's books spend the same cash.
+  const std::string_view venue = account_venue(account);
+  return margin.margin_balance - margin.initial_margin -
+         orders_.reserved_margin(instruments_, venue) -
+         orders_.reserved_buy_notional(instruments_, venue);
+}
+
+std::string_view Engine::account_venue(std::size_t account) const {
+  // One account trades every instrument: no filter (its venue may be unnamed).
+  return portfolio_.accounts().size() == 1 ? std::string_view{}
+                                           : portfolio_.accounts()[account].venue.view();
 }
 
 std::size_t Engine::cancel_all_orders() {

@@ -59,6 +59,9 @@ class Engine {
  public:
   Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
          ExecutionVenue& venue, const RiskConfig& risk, Money starting_cash);
+  // Cash per venue account (Portfolio): an order spends and posts margin from its own.
+  Engine(const InstrumentRegistry& instruments, const Clock& clock, Journal& journal,
+         ExecutionVenue& venue, const RiskConfig& risk, std::vector<CashAccount> accounts);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -151,9 +154,10 @@ class Engine {
   // denied) and per signal delivered, as `key=value` pairs for journalctl and log shippers.
   // The daemon turns it on; backtests write orders.csv and fills.csv instead.
   void set_order_log(bool on) { order_log_ = on; }
-  // Perpetuals: margin a new order may use (see StrategyContext::available_margin).
-  Money available_margin() const;
-  Money available_margin(const AccountMargin& margin) const;
+  // Perpetuals: margin a new order may use in `account` (a Portfolio account; see
+  // StrategyContext::available_margin).
+  Money available_margin(std::size_t account) const;
+  Money available_margin(std::size_t account, const AccountMargin& margin) const;
   // Cancels every resting order (of every strategy); returns how many cancels were sent.
   std::size_t cancel_all_orders();
 
@@ -185,6 +189,9 @@ class Engine {
   // What the risk checks see of an order of `strategy` now.
   RiskView risk_view(std::size_t strategy, const OrderIntent& order, const Instrument& instrument,
                      TimeNs now_ns) const;
+  // The venue whose instruments a Portfolio account trades, as OrderManager's reservations
+  // filter them ("" with one account: every instrument).
+  std::string_view account_venue(std::size_t account) const;
   void handle_execution(const ExecutionEvent& event);
   // Funding settlements and the venue's own fills: booked once, journaled, never an order.
   void handle_account_event(const ExecutionEvent& event);

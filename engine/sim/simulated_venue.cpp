@@ -27,9 +27,13 @@ bool is_marketable_sell(const OrderCommand& command, Price bid) {
 
 SimulatedVenue::SimulatedVenue(const InstrumentRegistry& instruments, SimulatedVenueConfig config,
                                Money starting_cash)
+    : SimulatedVenue(instruments, std::move(config), {CashAccount{VenueName{}, starting_cash}}) {}
+
+SimulatedVenue::SimulatedVenue(const InstrumentRegistry& instruments, SimulatedVenueConfig config,
+                               std::vector<CashAccount> accounts)
     : instruments_(instruments),
       config_(std::move(config)),
-      account_(instruments, starting_cash),
+      account_(instruments, std::move(accounts)),
       prices_(instruments.size()),
       markets_(instruments.size()) {
   for (const Instrument& instrument : instruments.all()) {
@@ -158,11 +162,15 @@ std::int32_t SimulatedVenue::check_margin(const OrderCommand& command) const {
     price = buy ? market.best.ask_price : market.best.bid_price;
     if (price.raw <= 0) price = prices_.quote(command.instrument).valuation();
   }
-  const AccountMargin account = account_.account_margin(prices_);
+  const std::size_t paying = account_.account_of(command.instrument);
+  const AccountMargin account = account_.account_margin(paying, prices_);
   Money committed = account.initial_margin;
   for (const LiveOrder& order : live_orders_) {
     const Instrument& other = instruments_.get(order.command.instrument);
-    if (!order.resting || !other.is_perpetual() || order.command.reduce_only) continue;
+    if (!order.resting || !other.is_perpetual() || order.command.reduce_only ||
+        account_.account_of(other.id) != paying) {
+      continue;
+    }
     const Price at = order.command.type == OrderType::kLimit
                          ? order.command.price
                          : prices_.quote(order.command.instrument).valuation();
@@ -188,6 +196,20 @@ bool SimulatedVenue::has_balance_for(const OrderCommand& command) const {
     }
     return committed + command.quantity <= account_.position(command.instrument).quantity;
   }
+  // A buy is paid from its venue's account, less what the account's resting buys hold
+  // (locked at their limit price, as the exchange locks the quote asset).
+  const std::size_t paying = account_.account_of(command.instrument);
+  Money locked{0};
+  for (const auto& order : live_orders_) {
+    const Instrument& other = instruments_.get(order.command.instrument);
+    if (!order.resting || order.command.side != Side::kBuy || other.is_perpetual() ||
+        order.command.type != OrderType::kLimit || account_.account_of(other.id) != paying) {
+      continue;
+    }
+    locked += notional(order.command.price, other.price_scale,
+                       order.command.quantity - order.filled, other.quantity_scale, Rounding::kUp)
+                  .value_or(Money{0});
+  }
   const MarketState& market = markets_[command.instrument];
   const Price price = command.type == OrderType::kLimit ? command.price : market.best.ask_price;
   const auto value = notional(price, instrument.price_scale, command.quantity,
@@ -195,7 +217,7 @@ bool SimulatedVenue::has_balance_for(const OrderCommand& command) const {
   const auto fee =
       value ? apply_basis_points(*value, spot_fees(instrument).taker_fee_bps, Rounding::kUp)
             : Result<Money>(Money{0});
-  return value && fee && *value + *fee <= account_.cash();
+  return value && fee && locked + *value + *fee <= account_.cash(paying);
 }
 
 void SimulatedVenue::arrive(const OrderCommand& command, TimeNs now_ns) {
@@ -351,17 +373,26 @@ void SimulatedVenue::settle_funding(InstrumentId instrument_id, TimeNs funding_t
 
 void SimulatedVenue::liquidate_if_needed(TimeNs now_ns) {
   if (!has_perpetuals_) return;
-  const AccountMargin margin = account_.account_margin(prices_);
+  // Cross margin is per account: one account's liquidation closes only its own positions.
+  for (std::size_t account = 0; account < account_.accounts().size(); ++account)
+    liquidate_account_if_needed(account, now_ns);
+}
+
+void SimulatedVenue::liquidate_account_if_needed(std::size_t account, TimeNs now_ns) {
+  const AccountMargin margin = account_.account_margin(account, prices_);
   if (margin.maintenance_margin.raw == 0 || margin.margin_ratio_bps < 10'000) return;
+  const auto of_account = [&](InstrumentId id) {
+    return instruments_.get(id).is_perpetual() && account_.account_of(id) == account;
+  };
   for (LiveOrder& order : live_orders_) {
-    if (order.resting && instruments_.get(order.command.instrument).is_perpetual()) {
+    if (order.resting && of_account(order.command.instrument)) {
       order.resting = false;
       emit(ExecutionKind::kCanceled, order.command, order.venue_order_id, now_ns);
     }
   }
   for (const Instrument& instrument : instruments_.all()) {
     const Quantity position = account_.position(instrument.id).quantity;
-    if (!instrument.is_perpetual() || position.raw == 0) continue;
+    if (!of_account(instrument.id) || position.raw == 0) continue;
     Price mark = prices_.quote(instrument.id).valuation();
     if (mark.raw <= 0) mark = account_.position(instrument.id).entry_price;
     const Quantity size = magnitude(position);
@@ -479,10 +510,11 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
     const SimulatedSpotFees fees = spot_fees(instrument);
     const std::int64_t fee_bps =
         liquidity == Liquidity::kMaker ? fees.maker_fee_bps : fees.taker_fee_bps;
-    const auto affordable = quantity_for(
-        apply_basis_points(account_.cash(), 10'000LL * 10'000 / (10'000 + fee_bps), Rounding::kDown)
-            .value_or(Money{0}),
-        price, instrument.price_scale, instrument.quantity_scale, Rounding::kDown);
+    const auto affordable =
+        quantity_for(apply_basis_points(account_.cash(account_.account_of(instrument.id)),
+                                        10'000LL * 10'000 / (10'000 + fee_bps), Rounding::kDown)
+                         .value_or(Money{0}),
+                     price, instrument.price_scale, instrument.quantity_scale, Rounding::kDown);
     if (affordable && *affordable < quantity) {
       quantity =
           Quantity{round_to_multiple(affordable->raw, instrument.step_size.raw, Rounding::kDown)};

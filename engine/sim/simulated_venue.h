@@ -102,6 +102,10 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
  public:
   SimulatedVenue(const InstrumentRegistry& instruments, SimulatedVenueConfig config,
                  Money starting_cash);
+  // One account per venue, as the engine's portfolio has them: an order is paid for, and its
+  // margin posted, from its own venue's account.
+  SimulatedVenue(const InstrumentRegistry& instruments, SimulatedVenueConfig config,
+                 std::vector<CashAccount> accounts);
 
   void send(const OrderCommand& command) override;
   void poll(TimeNs now_ns, std::vector<ExecutionEvent>& out) override;
@@ -162,6 +166,7 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
   void settle_funding(InstrumentId instrument, TimeNs funding_time_ns, Rate rate, Price mark,
                       TimeNs now_ns);
   void liquidate_if_needed(TimeNs now_ns);
+  void liquidate_account_if_needed(std::size_t account, TimeNs now_ns);
   void match_against_quote(LiveOrder& order, TimeNs now_ns);
   void match_against_trade(LiveOrder& order, const TradeTick& trade, TimeNs now_ns);
   void match_against_bar(LiveOrder& order, const Bar& bar, TimeNs now_ns);

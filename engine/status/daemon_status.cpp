@@ -113,7 +113,12 @@ std::string render_status_text(const DaemonStatus& s) {
                        p.liquidation_price.empty() ? "" : ", liquidation " + p.liquidation_price);
   }
   if (s.positions.empty()) out += "  none\n";
-  out += fmt::format("cash            {} {}\n", s.cash, s.cash_asset);
+  out += fmt::format("cash            {} {}", s.cash, s.cash_asset);
+  for (std::size_t i = 0; i < s.account_cash.size(); ++i) {
+    out += fmt::format("{}{} {}", i == 0 ? " (" : ", ", s.account_cash[i].first,
+                       s.account_cash[i].second);
+  }
+  out += s.account_cash.empty() ? "\n" : ")\n";
   out += fmt::format("equity          {} {} (started with {}; fees {})\n", s.equity, s.cash_asset,
                      s.starting_cash, s.fees);
   if (s.margin) {
@@ -239,6 +244,14 @@ std::string render_status_json(const DaemonStatus& s) {
       "], \"cash_asset\": {}, \"cash\": {}, \"equity\": {}, \"starting_cash\": {}, \"fees\": {}",
       quoted(s.cash_asset), quoted(s.cash), quoted(s.equity), quoted(s.starting_cash),
       quoted(s.fees));
+  if (!s.account_cash.empty()) {
+    out += ", \"account_cash\": {";
+    for (std::size_t i = 0; i < s.account_cash.size(); ++i) {
+      out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.account_cash[i].first),
+                         quoted(s.account_cash[i].second));
+    }
+    out += "}";
+  }
   if (s.margin) {
     out += fmt::format(
         ", \"margin\": {{\"balance\": {}, \"initial\": {}, \"maintenance\": {}, \"ratio\": {:.6f}, "

@@ -98,6 +98,8 @@ struct DaemonStatus {
   std::optional<Relay> relay;
   std::vector<Position> positions;
   std::string cash_asset, cash, equity, starting_cash, fees;
+  // With instruments on several venues: each venue account's cash (venue, amount).
+  std::vector<std::pair<std::string, std::string>> account_cash;
   std::optional<Margin> margin;
   std::vector<OpenOrder> open_orders;
   std::uint64_t unresolved_orders = 0;

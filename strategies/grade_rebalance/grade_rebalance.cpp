@@ -171,8 +171,10 @@ bool GradeRebalance::trade_toward(StrategyContext& context, InstrumentId id, Mon
   const Price price = *limit;
   Quantity size;
   if (buy) {
-    // Never more than the cash on hand, keeping 1 % for fees and the price tolerance.
-    const Money spendable{mul_div(context.cash().raw, 99, 100, Rounding::kDown).value_or(0)};
+    // Never more than the cash on hand in the account that trades it, keeping 1 % for fees
+    // and the price tolerance.
+    const Money spendable{
+        mul_div(context.account_cash(id).raw, 99, 100, Rounding::kDown).value_or(0)};
     const Money capped = std::min(gap, config_.max_order_notional);
     follow_up_ |= capped < gap;
     const auto quantity = quantity_for(std::min(capped, spendable), price, instrument.price_scale,

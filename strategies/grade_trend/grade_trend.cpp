@@ -149,7 +149,8 @@ bool GradeTrend::open(StrategyContext& context, InstrumentId instrument_id, cons
   // Never more than the account can carry, keeping 1 % for fees and the price tolerance (spot:
   // the cash at hand; perpetuals: the available margin at the instrument's leverage), nor more
   // than the risk limits allow (an entry is not there to be denied).
-  budget = std::min(budget, carry_limit(instrument, context.cash(), context.available_margin()));
+  budget = std::min(budget, carry_limit(instrument, context.account_cash(instrument.id),
+                                        context.available_margin(instrument.id)));
   for (const Money limit : {config_.max_order_notional, config_.max_position_notional}) {
     if (limit.raw > 0) budget = std::min(budget, limit);
   }

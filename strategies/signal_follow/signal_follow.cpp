@@ -144,7 +144,8 @@ void SignalFollow::enter(StrategyContext& context, const TradingSignal& signal, 
   }
   // Never ask for more than the account can carry, keeping 1 % for fees and price tolerance:
   // the cash on hand (spot), the available margin at the leverage (perpetuals).
-  budget = std::min(budget, carry_limit(instrument, context.cash(), context.available_margin()));
+  budget = std::min(budget, carry_limit(instrument, context.account_cash(instrument.id),
+                                        context.available_margin(instrument.id)));
   const auto quantity = budget.raw > 0 ? quantity_within(budget, price, instrument) : std::nullopt;
   if (!quantity) {
     ++counters_.entries_skipped_size;

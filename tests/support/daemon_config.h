@@ -25,13 +25,14 @@ struct DaemonConfig {
   std::string eth_extra;       // more ETHUSDT instrument lines (e.g. kind = "perpetual")
   std::string strategy_extra;  // more [strategy.signal_follow] lines
   std::string eth_step = "0.0001";
+  std::string engine_cash = "starting_cash = \"10000\"";  // [engine]'s cash line(s)
 };
 
 inline std::string daemon_config_text(const DaemonConfig& c) {
   return fmt::format(R"(
 [engine]
 cash_asset = "USDT"
-starting_cash = "10000"
+{engine_cash}
 state_dir = "{state}"
 
 [logging]
@@ -92,10 +93,10 @@ max_grade_age_s = 259200
 )",
                      fmt::arg("state", c.state_dir), fmt::arg("socket", c.control_socket),
                      fmt::arg("mode", c.mode), fmt::arg("metrics", c.metrics_listen),
-                     fmt::arg("service", c.extra_service), fmt::arg("feed", c.feed_port),
-                     fmt::arg("risk", c.risk), fmt::arg("tag", c.strategy_tag),
-                     fmt::arg("eth_extra", c.eth_extra), fmt::arg("eth_step", c.eth_step),
-                     fmt::arg("strategy_extra", c.strategy_extra),
+                     fmt::arg("engine_cash", c.engine_cash), fmt::arg("service", c.extra_service),
+                     fmt::arg("feed", c.feed_port), fmt::arg("risk", c.risk),
+                     fmt::arg("tag", c.strategy_tag), fmt::arg("eth_extra", c.eth_extra),
+                     fmt::arg("eth_step", c.eth_step), fmt::arg("strategy_extra", c.strategy_extra),
                      fmt::arg("btc", c.btc ? R"(
 [[instruments]]
 symbol = "BTCUSDT"

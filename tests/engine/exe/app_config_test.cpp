@@ -674,6 +674,62 @@ TEST(AppConfigVenues, InstrumentsOfBinanceAndCoinbaseShareOneConfiguration) {
             std::string::npos);
 }
 
+// Instruments on several venues: each venue's account has its own cash, and the configuration
+// says how much; every venue named, none twice-counted, nothing named that trades nowhere.
+TEST(AppConfigVenues, EachVenueAccountStartsWithTheCashItsTableGives) {
+  const std::string text = bundled("run-live-multi-venue.toml");
+  ConfigErrors errors;
+  const AppConfig config = load_app_config_text(
+      text, std::string(SIGEX_SOURCE_DIR) + "/config/run-live-multi-venue.toml", errors);
+  ASSERT_TRUE(errors.empty()) << errors.messages().front();
+  const std::vector<CashAccount> accounts = config.engine.cash_accounts();
+  ASSERT_EQ(accounts.size(), 2u);
+  EXPECT_EQ(accounts[0].venue.view(), "binance");
+  EXPECT_EQ(accounts[0].starting_cash, money("6000"));
+  EXPECT_EQ(accounts[1].venue.view(), "coinbase");
+  EXPECT_EQ(accounts[1].starting_cash, money("4000"));
+  EXPECT_EQ(config.engine.starting_cash, money("10000")) << "the accounts' sum";
+  const InstrumentRegistry registry = build_registry(config);
+  const Portfolio portfolio(registry, accounts);
+  for (InstrumentId id = 0; id < registry.size(); ++id) {
+    EXPECT_EQ(portfolio.accounts()[portfolio.account_of(id)].venue, registry.get(id).venue)
+        << registry.get(id).symbol.view();
+  }
+
+  const auto replace = [](std::string from_text, const std::string& from, const std::string& to) {
+    const auto at = from_text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return from_text.replace(at, from.size(), to);
+  };
+  const std::string coinbase_line = "coinbase = \"4000\"";
+  EXPECT_NE(problems_of(replace(text, coinbase_line, ""))
+                .find("[engine.venue_cash] coinbase: required: the instruments trade on 2 venues"),
+            std::string::npos)
+      << problems_of(replace(text, coinbase_line, ""));
+  const std::string without_table =
+      replace(replace(replace(text, "[engine.venue_cash]", ""), coinbase_line, ""),
+              "binance = \"6000\"", "");
+  EXPECT_NE(problems_of(without_table).find("[engine.venue_cash] binance: required"),
+            std::string::npos)
+      << problems_of(without_table);
+  EXPECT_NE(problems_of(replace(text, "cash_asset = \"USDT\"",
+                                "cash_asset = \"USDT\"\nstarting_cash = \"10000\""))
+                .find("starting_cash: give either starting_cash or [engine.venue_cash]"),
+            std::string::npos);
+  EXPECT_NE(problems_of(replace(text, coinbase_line, "coinbase = \"0\""))
+                .find("coinbase: must be positive"),
+            std::string::npos);
+  EXPECT_NE(problems_of(replace(text, coinbase_line, coinbase_line + "\nbinance_usdm = \"5\""))
+                .find("[engine.venue_cash] binance_usdm: no instrument trades on this venue"),
+            std::string::npos);
+  // One venue: starting_cash is its account's.
+  const std::string single = bundled("run-paper.toml");
+  EXPECT_NE(problems_of(single + "\n[engine.venue_cash]\nbinance = \"100\"\n")
+                .find("the instruments trade on one venue: give [engine] starting_cash instead"),
+            std::string::npos)
+      << problems_of(single + "\n[engine.venue_cash]\nbinance = \"100\"\n");
+}
+
 }  // namespace
 }  // namespace sigex
 

@@ -267,8 +267,8 @@ TEST(BacktestGolden, CrossingTheDailyLossLimitHaltsAndARestartStaysHalted) {
   {
     const InstrumentRegistry instruments = build_registry(config);
     SimulatedClock clock(kNsPerDay * 20'000);
-    SimulatedVenue venue(instruments, config.simulated_venue, config.engine.starting_cash);
-    Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.starting_cash);
+    SimulatedVenue venue(instruments, config.simulated_venue, config.engine.cash_accounts());
+    Engine engine(instruments, clock, *journal, venue, config.risk, config.engine.cash_accounts());
     auto buyer = std::make_unique<BuyOnQuote>("one", BuyOnQuote::Times::kOnce);
     BuyOnQuote& strategy = *buyer;
     engine.add_strategy(std::move(buyer));

@@ -103,6 +103,8 @@ class TwoVenueWorld : public DaemonHome {
     config.mode = live_ ? "live" : "paper";
     config.token_metrics_url = tm->base_url();
     config.eth_extra = "venue = \"binance\"";
+    // Each venue's account its own cash: Binance's too little for a whole 1 000 USDT order.
+    config.engine_cash = "";
     const std::string ws = "ws://" + exchange->base_url().substr(7) + "/ws-api/v3";
     const std::string execution =
         live_ ? fmt::format(R"(
@@ -132,6 +134,10 @@ history_lookback_s = 86400
                             coinbase->port())
               : "";
     config.extra = fmt::format(R"(
+[engine.venue_cash]
+binance = "300"
+coinbase = "9700"
+
 [[instruments]]
 symbol = "BTC-USDT"
 venue = "coinbase"
@@ -276,6 +282,17 @@ TEST(MultiVenueDaemon, APaperSessionOnTwoFeedsTradesBothAndReplaysToZeroDifferen
     EXPECT_NE(status.out.find("venues          market data binance, coinbase, orders simulated"),
               std::string::npos)
         << status.out;
+    // Each buy was sized to and paid from its own venue's account: ETHUSDT's 1 000 USDT order
+    // came down to what Binance's 300 could carry, and Coinbase's cash paid only BTC-USDT.
+    const std::string metrics = http_get(metrics_url(status.out));
+    const double binance = metric_value(metrics, "sigex_account_cash{venue=\"binance\"}");
+    const double coinbase = metric_value(metrics, "sigex_account_cash{venue=\"coinbase\"}");
+    EXPECT_GE(binance, 0.0) << metrics;
+    EXPECT_LT(binance, 30.0) << metrics;
+    EXPECT_LT(coinbase, 9700.0 - 900.0) << metrics;
+    EXPECT_GT(coinbase, 9700.0 - 1100.0) << metrics;
+    EXPECT_NEAR(metric_value(metrics, "sigex_cash"), binance + coinbase, 1e-6) << metrics;
+    EXPECT_NE(status.out.find("(binance "), std::string::npos) << status.out;
     daemon->signal(SIGTERM);
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
   }

@@ -178,6 +178,51 @@ TEST_F(PerpetualPortfolio, MarginAndLiquidationPriceAtTheMark) {
   EXPECT_EQ(portfolio.account_margin(quotes_).margin_balance, money("100"));
 }
 
+// Venues mixed: spot on one account, the perpetual on another. Cross margin is per account:
+// the other account's cash neither backs the position nor moves with its funding.
+TEST(PerpetualAccounts, EachVenueAccountHasItsOwnCashAndMargin) {
+  InstrumentRegistry registry;
+  Instrument spot = btcusdt();
+  spot.venue = VenueName::from("coinbase");
+  registry.add(spot);
+  Instrument perpetual = btcusdt_perpetual(5);
+  perpetual.token_id = 0;
+  perpetual.venue = VenueName::from("binance");
+  registry.add(perpetual);
+  Portfolio portfolio(registry, {CashAccount{VenueName::from("binance"), money("1000")},
+                                 CashAccount{VenueName::from("coinbase"), money("500")}});
+  EXPECT_EQ(portfolio.account_of(0), 1u);
+  EXPECT_EQ(portfolio.account_of(1), 0u);
+  EXPECT_EQ(portfolio.starting_cash(), money("1500"));
+  portfolio.apply_fill(0, Side::kBuy, price("50000"), quantity("0.005"), money("1"));
+  EXPECT_EQ(portfolio.cash(1), money("249"));
+  EXPECT_EQ(portfolio.cash(0), money("1000"));
+  EXPECT_EQ(portfolio.cash(), money("1249"));
+  portfolio.apply_fill(1, Side::kBuy, price("50000"), quantity("0.1"), money("0"));
+  QuoteBook quotes(2);
+  quotes.apply(MarkPrice{1, 0, 1, price("50000"), Rate{0}, 0});
+  quotes.apply(
+      BestBidOffer{1, 0, 1, price("50000"), quantity("1"), price("50000"), quantity("1"), 1});
+  quotes.apply(
+      BestBidOffer{0, 0, 1, price("50000"), quantity("1"), price("50000"), quantity("1"), 1});
+  // The same liquidation price as with a 1 000 wallet alone: Coinbase's cash does not back it.
+  EXPECT_EQ(portfolio.wallet_for(1, quotes), money("1000"));
+  const MarginState state = portfolio.margin(1, quotes);
+  ASSERT_TRUE(state.liquidation_price.has_value());
+  EXPECT_NEAR(to_double_for_report(state.liquidation_price->raw, 8), 40160.64, 0.01);
+  EXPECT_EQ(portfolio.account_margin(0, quotes).margin_balance, money("1000"));
+  EXPECT_EQ(portfolio.account_margin(0, quotes).initial_margin, money("1000"));
+  EXPECT_EQ(portfolio.account_margin(1, quotes).margin_balance, money("249"));
+  EXPECT_EQ(portfolio.account_margin(1, quotes).initial_margin, money("0"));
+  // Funding moves the perpetual's account only; status shows the perpetual account's margin.
+  portfolio.apply_funding(1, money("-2"));
+  EXPECT_EQ(portfolio.cash(0), money("998"));
+  EXPECT_EQ(portfolio.cash(1), money("249"));
+  EXPECT_EQ(portfolio.account_margin(quotes).margin_balance, money("998"));
+  // Equity is every account's: both cash balances, the spot holding, the perpetual's PnL (0).
+  EXPECT_EQ(portfolio.equity(quotes), money("998") + money("249") + money("250"));
+}
+
 }  // namespace
 }  // namespace sigex
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
+#include <tuple>
+#include <vector>
 
 #include "engine/core/simulated_clock.h"
 #include "engine/sim/simulated_venue.h"
@@ -349,6 +352,97 @@ TEST(Engine, HaltingAnInstrumentCancelsItsRestingOrdersAndOnlyThose) {
   quote(1'004 * kNsPerSecond, 0, "50000", "50001");
   EXPECT_FALSE(engine.orders().has_open_order(0));
   EXPECT_EQ(engine.orders().orders().at(0).state, OrderState::kCanceled);
+}
+
+// Submits the next of its scripted resting buys on each quote, and records the verdicts and
+// what its context says each account holds.
+class ScriptedBuys final : public Strategy {
+ public:
+  struct Buy {
+    InstrumentId instrument;
+    std::string_view price;
+    std::string_view quantity;
+  };
+  explicit ScriptedBuys(std::vector<Buy> buys) : buys_(std::move(buys)) {}
+  std::string_view tag() const override { return "buys"; }
+  void on_quote(StrategyContext& context, const BestBidOffer&) override {
+    if (approved.size() == buys_.size()) return;
+    const Buy& buy = buys_[approved.size()];
+    OrderIntent intent;
+    intent.instrument = buy.instrument;
+    intent.side = Side::kBuy;
+    intent.time_in_force = TimeInForce::kGoodTillCancel;
+    intent.price = price(buy.price);
+    intent.quantity = quantity(buy.quantity);
+    intent.intent = IntentKey{approved.size() + 1};
+    approved.push_back(context.submit(intent).has_value());
+    account_cash = {context.account_cash(0), context.account_cash(1)};
+    cash = context.cash();
+  }
+  std::vector<bool> approved;
+  std::array<Money, 2> account_cash{};
+  Money cash{0};
+
+ private:
+  std::vector<Buy> buys_;
+};
+
+// Instruments on two venues: a buy spends its own venue account's cash, less what that
+// account's open buys hold, and never the other account's.
+TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
+  TemporaryDirectory directory;
+  Instrument btc = btcusdt();
+  btc.venue = VenueName::from("binance");
+  Instrument eth = ethusdt();
+  eth.venue = VenueName::from("coinbase");
+  InstrumentRegistry instruments;
+  instruments.add(btc);
+  instruments.add(eth);
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  ASSERT_TRUE(journal) << error;
+  SimulatedClock clock(1'000 * kNsPerSecond);
+  const std::vector<CashAccount> accounts{{VenueName::from("binance"), money("600")},
+                                          {VenueName::from("coinbase"), money("5000")}};
+  SimulatedVenue venue(instruments, SimulatedVenueConfig{}, accounts);
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerDay;
+  Engine engine(instruments, clock, *journal, venue, risk, accounts);
+  engine.add_market_observer(&venue);
+  auto owned = std::make_unique<ScriptedBuys>(std::vector<ScriptedBuys::Buy>{
+      {0, "48000", "0.01"},  // 480 of Binance's 600: rests
+      {0, "48000", "0.01"},  // 480 more: Binance has 120 left, Coinbase's 5 000 do not count
+      {1, "2900", "1"},      // 2 900 of Coinbase's 5 000: Binance's resting buy holds none
+      {1, "2900", "1"},      // 2 900 more: Coinbase has 2 100 left
+  });
+  ScriptedBuys& strategy = *owned;
+  engine.add_strategy(std::move(owned));
+  engine.start();
+  TimeNs at = 1'001 * kNsPerSecond;
+  for (int i = 0; i < 4; ++i) {
+    for (const auto& [instrument, bid, ask] : {std::tuple{InstrumentId{0}, "50000", "50001"},
+                                               std::tuple{InstrumentId{1}, "3000", "3001"}}) {
+      while (engine.next_due_time_ns() <= at) {
+        clock.advance_to(engine.next_due_time_ns());
+        engine.run_due();
+      }
+      clock.advance_to(at);
+      InboundEvent event;
+      event.kind = MarketEventKind::kBestBidOffer;
+      event.best_bid_offer =
+          BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+      engine.process(event);
+      at += kNsPerSecond;
+    }
+  }
+  EXPECT_EQ(strategy.approved, (std::vector<bool>{true, false, true, false}));
+  EXPECT_EQ(engine.risk().denials(RiskDenial::kInsufficientBalance), 2u);
+  EXPECT_EQ(strategy.account_cash[0], money("600"));  // resting buys spend nothing yet
+  EXPECT_EQ(strategy.account_cash[1], money("5000"));
+  EXPECT_EQ(strategy.cash, money("5600"));
+  EXPECT_EQ(engine.orders().reserved_buy_notional(instruments, "binance"), money("480"));
+  EXPECT_EQ(engine.orders().reserved_buy_notional(instruments, "coinbase"), money("2900"));
+  EXPECT_EQ(engine.orders().reserved_buy_notional(instruments), money("3380"));
 }
 
 TEST(Engine, RepeatedExecutionDisablesTheStrategyAcrossRestarts) {

@@ -170,6 +170,43 @@ TEST_F(SimulatedVenueTest, RestingLimitFillsAsMakerAtItsPrice) {
   EXPECT_EQ(answers[0].fee + answers[1].fee, money("0.02010000"));  // 100.5 * 2 bps
 }
 
+// Each venue's account pays for its own orders, and a resting buy holds its cash as the
+// exchange locks the quote asset: the next buy is refused though the account's balance, or
+// the other account, would cover it.
+TEST_F(SimulatedVenueTest, EachVenueAccountPaysItsOwnBuysAndRestingBuysHoldTheirCash) {
+  Instrument binance = btcusdt();
+  binance.venue = VenueName::from("binance");
+  Instrument coinbase = ethusdt();
+  coinbase.symbol = Symbol::from("ETH-USDT");
+  coinbase.venue = VenueName::from("coinbase");
+  InstrumentRegistry mixed;
+  mixed.add(binance);
+  mixed.add(coinbase);
+  SimulatedVenue venue(mixed, config_,
+                       {CashAccount{VenueName::from("binance"), money("150")},
+                        CashAccount{VenueName::from("coinbase"), money("10000")}});
+  venue.on_market(quote(0, "100", "10", "101", "10"));
+  InboundEvent eth = quote(0, "100", "10", "101", "10");
+  eth.best_bid_offer.instrument = 1;
+  venue.on_market(eth);
+  // 90 rests on Binance's 150; another 90 there is refused, Coinbase's 10 000 notwithstanding.
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "90", "1", "r1"));
+  venue.send(order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "90", "1", "r2"));
+  OrderCommand on_coinbase =
+      order(Side::kBuy, OrderType::kLimit, TimeInForce::kGoodTillCancel, "90", "50", "c1");
+  on_coinbase.instrument = 1;
+  venue.send(on_coinbase);
+  const auto answers = poll(venue, 100);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0].kind, ExecutionKind::kAccepted);
+  EXPECT_EQ(answers[1].kind, ExecutionKind::kRejected);
+  EXPECT_EQ(answers[1].venue_error_code, -2010);  // insufficient balance
+  EXPECT_EQ(answers[2].kind, ExecutionKind::kAccepted) << "Coinbase's own 10 000 pays 4 500";
+  EXPECT_EQ(venue.account().cash(0), money("150"));
+  EXPECT_EQ(venue.account().cash(1), money("10000"));
+  EXPECT_EQ(venue.account().cash(), money("10150"));
+}
+
 TEST_F(SimulatedVenueTest, FiltersRejectWithBinanceCodes) {
   SimulatedVenue venue(instruments_, config_, money("100"));
   venue.on_market(quote(0, "100", "1", "101", "1"));
