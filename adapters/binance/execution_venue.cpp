@@ -207,6 +207,12 @@ bool BinanceExecutionVenue::read_account(std::string& error) {
     start_held_.push_back(
         {instrument.id, Quantity{from_venue(held_of(*balances, instrument.base_asset.view()),
                                             instrument.quantity_scale)}});
+    // Every instrument is quoted in the one cash asset (checked at configuration time).
+    if (start_cash_.empty()) {
+      start_cash_.push_back(
+          {VenueName::from("binance"),
+           Money{from_venue(held_of(*balances, instrument.quote_asset.view()), kMoneyScale)}});
+    }
   }
   // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds
   // BNB.

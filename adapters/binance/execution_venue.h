@@ -99,6 +99,8 @@ class BinanceExecutionVenue : public LiveVenue {
   // What the account held of each instrument's base asset at start-up (free + locked), for
   // the engine to compare with its positions (compare_with_account).
   std::vector<HeldQuantity> start_holdings() const override;
+  // What the account held of the cash asset at start-up (free + locked; USD-M: the wallet).
+  std::vector<HeldCash> start_cash() const override { return start_cash_; }
   const VenueCounters& counters() const { return counters_; }
   // Decision -> order on the wire (after the journal made it durable, just before the
   // request is written), recorded on the I/O thread. Before start().
@@ -209,6 +211,7 @@ class BinanceExecutionVenue : public LiveVenue {
   BinanceRestClient rest_;
   std::vector<SymbolFilters> filters_;    // by instrument id
   std::vector<HeldQuantity> start_held_;  // read_account()
+  std::vector<HeldCash> start_cash_;      // read_account()
   std::vector<AccountOrder> history_orders_;
   std::map<VenueOrderId, std::vector<std::pair<VenueFill, Side>>> history_trades_;
   std::vector<VenueOrderReport> start_open_orders_;

@@ -297,6 +297,10 @@ HttpResponse BinanceRestClient::position_risk() {
   return signed_request(HttpSession::Method::kGet, "/fapi/v3/positionRisk", QueryString(), 5);
 }
 
+HttpResponse BinanceRestClient::futures_balance() {
+  return signed_request(HttpSession::Method::kGet, "/fapi/v3/balance", QueryString(), 5);
+}
+
 HttpResponse BinanceRestClient::funding_income(std::int64_t start_ms, std::int64_t end_ms) {
   QueryString params;
   params.add("incomeType", "FUNDING_FEE")

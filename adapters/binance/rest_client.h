@@ -83,6 +83,8 @@ class BinanceRestClient {
   HttpResponse set_margin_type(std::string_view symbol, std::string_view margin_type);
   HttpResponse set_leverage(std::string_view symbol, int leverage);
   HttpResponse position_risk();
+  // GET /fapi/v3/balance: each asset's wallet balance.
+  HttpResponse futures_balance();
   HttpResponse funding_income(std::int64_t start_ms, std::int64_t end_ms);
   BinanceMarket market() const { return config_.market; }
   const BinanceRestConfig& config() const { return config_; }

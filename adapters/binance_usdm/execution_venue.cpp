@@ -96,6 +96,21 @@ std::optional<std::vector<UsdmPositionRisk>> UsdmExecutionVenue::read_positions(
   return parse_answer("positions (positionRisk)", response, parse_position_risk, error);
 }
 
+bool UsdmExecutionVenue::read_wallet(const Instrument& instrument, std::string& error) {
+  const HttpResponse response = rest_.futures_balance();
+  after_call(&response, nullptr);
+  const auto balances = parse_answer("balances (balance)", response, parse_futures_balance, error);
+  if (!balances) return false;
+  // The wallet of the one cash asset every instrument is quoted in (none listed: empty).
+  Money wallet{0};
+  for (const UsdmAssetBalance& balance : *balances) {
+    if (balance.asset == instrument.quote_asset.view())
+      wallet = Money{from_venue(balance.wallet, kMoneyScale)};
+  }
+  start_cash_.push_back({VenueName::from("binance_usdm"), wallet});
+  return true;
+}
+
 bool UsdmExecutionVenue::read_account(std::string& error) {
   if (!configure_account(error)) return false;
   const auto rows = read_positions(error);
@@ -110,6 +125,10 @@ bool UsdmExecutionVenue::read_account(std::string& error) {
     if (!handles(instrument)) continue;
     start_held_.push_back(entry);
     holdings_[entry.instrument].store(to_venue(entry.held.raw, instrument.quantity_scale));
+  }
+  if (!start_held_.empty() &&
+      !read_wallet(instruments_.get(start_held_.front().instrument), error)) {
+    return false;
   }
   const TimeNs now = clock_.now_ns();
   const DurationNs lookback = std::max<DurationNs>(config_.history_lookback_ns, kNsPerDay);

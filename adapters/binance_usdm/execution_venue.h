@@ -58,6 +58,8 @@ class UsdmExecutionVenue final : public BinanceExecutionVenue {
   bool check_listing(const Instrument& instrument, const SymbolFilters& filters,
                      std::string& error) override;
   bool read_account(std::string& error) override;
+  // The cash asset's wallet balance (GET /fapi/v3/balance) into start_cash_.
+  bool read_wallet(const Instrument& instrument, std::string& error);
   std::unique_ptr<UserStreamChannel> make_user_stream(std::string& error) override;
   std::optional<std::int64_t> read_holding(const Instrument& instrument) override;
   void after_rejection(std::int32_t code) override;

@@ -54,6 +54,23 @@ Result<std::vector<UsdmPositionRisk>> parse_position_risk(std::string_view body)
   return positions;
 }
 
+Result<std::vector<UsdmAssetBalance>> parse_futures_balance(std::string_view body) {
+  simdjson::dom::parser parser;
+  auto rows = array_of(parser, body);
+  if (!rows) return tl::unexpected(rows.error());
+  std::vector<UsdmAssetBalance> balances;
+  for (element row : *rows) {
+    UsdmAssetBalance balance;
+    std::string_view text;
+    if (row["asset"].get_string().get(text)) return fail(Errc::kMissingField, "asset");
+    balance.asset = std::string(text);
+    if (!read_binance_decimal(row, "balance", balance.wallet))
+      return fail(Errc::kSyntax, "balance: not a decimal");
+    balances.push_back(std::move(balance));
+  }
+  return balances;
+}
+
 Result<std::vector<UsdmFundingPayment>> parse_funding_income(std::string_view body) {
   simdjson::dom::parser parser;
   auto rows = array_of(parser, body);

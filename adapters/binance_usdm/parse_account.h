@@ -5,7 +5,8 @@
 //  * GET /fapi/v3/positionRisk: the signed position per symbol (one-way: positionSide BOTH),
 //    for reconciliation at start-up and after recovery;
 //  * GET /fapi/v1/income?incomeType=FUNDING_FEE: each funding payment with its symbol, time
-//    and transaction id (the user stream's ACCOUNT_UPDATE does not always name the symbol).
+//    and transaction id (the user stream's ACCOUNT_UPDATE does not always name the symbol);
+//  * GET /fapi/v3/balance: each asset's wallet balance, compared with sigex's cash at start-up.
 
 #include <cstdint>
 #include <string>
@@ -43,6 +44,12 @@ std::int64_t position_amount(const std::vector<UsdmPositionRisk>& rows, std::str
 // GET /fapi/v1/positionSide/dual: {"dualSidePosition":false} (false: one-way mode).
 Result<bool> parse_dual_side_position(std::string_view body);
 Result<std::vector<UsdmFundingPayment>> parse_funding_income(std::string_view body);
+
+struct UsdmAssetBalance {
+  std::string asset;
+  std::int64_t wallet = 0;  // `balance`: the wallet balance, at 8 decimals
+};
+Result<std::vector<UsdmAssetBalance>> parse_futures_balance(std::string_view body);
 
 // The configured perpetuals' positions as the reconciliation compares them (every configured
 // perpetual appears: one the venue does not list is flat). Quantities at each instrument's

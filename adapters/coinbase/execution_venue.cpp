@@ -159,6 +159,15 @@ bool CoinbaseExecutionVenue::read_balances(std::string& error) {
     holdings_[instrument.id].store(held);
     start_held_.push_back({instrument.id, Quantity{held}});
   }
+  // Every instrument is quoted in the one cash asset (checked at configuration time).
+  start_cash_.clear();
+  if (instruments_.all().empty()) return true;
+  Money cash{0};
+  for (const auto& balance : balances) {
+    if (balance.currency != instruments_.all().front().quote_asset.view()) continue;
+    cash += Money{truncated(balance.available, kMoneyScale) + truncated(balance.hold, kMoneyScale)};
+  }
+  start_cash_.push_back({VenueName::from("coinbase"), cash});
   return true;
 }
 

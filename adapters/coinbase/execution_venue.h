@@ -78,6 +78,8 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   const std::vector<AccountOrder>& account_history() const override { return history_orders_; }
   std::vector<ExecutionEvent> history_fills(const AccountOrder& order) override;
   std::vector<HeldQuantity> start_holdings() const override { return start_held_; }
+  // What the account held of the cash asset at start-up (available + hold).
+  std::vector<HeldCash> start_cash() const override { return start_cash_; }
   DurationNs history_lookback_ns() const override { return config_.history_lookback_ns; }
   void set_wire_latency(LatencyHistogram* histogram) override { wire_latency_ = histogram; }
   void poll_for_commands(DurationNs window_ns) override {
@@ -148,6 +150,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   const DurabilityWatermark& durability_;
   std::unique_ptr<CoinbaseRestClient> rest_;
   std::vector<HeldQuantity> start_held_;
+  std::vector<HeldCash> start_cash_;
   std::vector<AccountOrder> history_orders_;
   std::map<std::string, std::vector<CoinbaseFill>> history_fills_;  // by order id
   std::map<VenueOrderId, std::string> history_order_ids_;

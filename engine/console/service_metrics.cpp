@@ -157,6 +157,12 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
              "Journal and venue disagreements found (logged).",
              static_cast<double>(engine.orders().counters().reconciliation_differences +
                                  metrics.balance_differences));
+  out.family("sigex_account_cash_shortfall", "gauge",
+             "At start-up, how much less cash a venue account held than sigex may spend there.");
+  for (const CashShortfall& shortfall : metrics.cash_shortfalls) {
+    out.sample("sigex_account_cash_shortfall", label("venue", shortfall.venue.view()),
+               money_value(shortfall.sigex - shortfall.held));
+  }
   out.single("sigex_foreign_orders_total", "counter", "Venue orders not created by this journal.",
              static_cast<double>(engine.orders().counters().foreign_orders));
   out.family("sigex_risk_denials_total", "counter", "Orders denied by the risk engine, by reason.");

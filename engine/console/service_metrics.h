@@ -10,8 +10,10 @@
 #include <string>
 
 #include <string_view>
+#include <vector>
 
 #include "engine/metrics/latency_histogram.h"
+#include "engine/portfolio/balance_check.h"
 #include "engine/ports/reporting_component.h"
 #include "engine/queue/hand_over_poll.h"
 #include "engine/runtime/engine.h"
@@ -26,6 +28,8 @@ struct ServiceMetrics {
   std::uint64_t reconciliation_differences_at_start = 0;
   std::uint64_t balance_differences =
       0;  // account balances unlike the journal's positions, at start
+  // Venue accounts holding less cash than sigex may spend there, at start.
+  std::vector<CashShortfall> cash_shortfalls;
   DurationNs start_to_ready_ns = 0;
   DurationNs feed_wait_ns = 0;  // of which waiting for the market data feed (network)
   std::string listen;           // the endpoint's URL, for `ctl status`

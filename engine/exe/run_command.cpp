@@ -438,6 +438,8 @@ bool Daemon::reconcile(std::string& error) {
   if (live_venue_) {
     const auto differences = compare_with_account(core_.engine->portfolio(), instruments_,
                                                   live_venue_->start_holdings());
+    metrics_.cash_shortfalls = compare_cash_with_accounts(
+        core_.engine->portfolio(), live_venue_->start_cash(), config_.engine.cash_asset);
     metrics_.balance_differences = differences.size();
     for (const BalanceDifference& difference : differences) {
       if (!difference.blocks_trading) continue;

@@ -224,12 +224,11 @@ std::vector<ExecutionEvent> AccountSet::history_fills(const AccountOrder& order)
 }
 
 std::vector<HeldQuantity> AccountSet::start_holdings() const {
-  std::vector<HeldQuantity> holdings;
-  for (const auto& member : members_) {
-    const auto held = member.port->start_holdings();
-    holdings.insert(holdings.end(), held.begin(), held.end());
-  }
-  return holdings;
+  return members_.gather(&LiveVenue::start_holdings);
+}
+
+std::vector<HeldCash> AccountSet::start_cash() const {
+  return members_.gather(&LiveVenue::start_cash);
 }
 
 DurationNs AccountSet::history_lookback_ns() const {

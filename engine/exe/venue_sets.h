@@ -48,6 +48,16 @@ class VenueMembers {
   const std::string& venues() const { return venues_; }
   auto begin() const { return members_.begin(); }
   auto end() const { return members_.end(); }
+  // Every member's list of what `read` gives, one after another.
+  template <typename Item>
+  std::vector<Item> gather(std::vector<Item> (Port::*read)() const) const {
+    std::vector<Item> all;
+    for (const Member& member : members_) {
+      const std::vector<Item> items = ((*member.port).*read)();
+      all.insert(all.end(), items.begin(), items.end());
+    }
+    return all;
+  }
 
   // Starts every member; when one cannot start, stops the ones started. `table` names the
   // member in the error when there are several ("market_data": "[market_data.coinbase]: ...").
@@ -127,6 +137,7 @@ class AccountSet final : public LiveVenue {
   const std::vector<AccountOrder>& account_history() const override { return history_; }
   std::vector<ExecutionEvent> history_fills(const AccountOrder& order) override;
   std::vector<HeldQuantity> start_holdings() const override;
+  std::vector<HeldCash> start_cash() const override;  // each account's
   DurationNs history_lookback_ns() const override;
   void set_wire_latency(LatencyHistogram* histogram) override;
   void poll_for_commands(DurationNs window_ns) override;

@@ -1,5 +1,7 @@
 #include "engine/portfolio/balance_check.h"
 
+#include <algorithm>
+
 #include "engine/core/decimal.h"
 #include "engine/logging/log.h"
 
@@ -39,6 +41,33 @@ std::vector<BalanceDifference> compare_with_account(const Portfolio& portfolio,
     differences.push_back({held.instrument, held.held, position});
   }
   return differences;
+}
+
+std::vector<CashShortfall> compare_cash_with_accounts(const Portfolio& portfolio,
+                                                      const std::vector<HeldCash>& held,
+                                                      std::string_view cash_asset) {
+  std::vector<CashShortfall> shortfalls;
+  const auto& accounts = portfolio.accounts();
+  for (std::size_t account = 0; account < accounts.size(); ++account) {
+    // One account trades every instrument: it is whatever its one venue reported.
+    const auto reported = std::find_if(held.begin(), held.end(), [&](const HeldCash& cash) {
+      return accounts.size() == 1 || cash.venue == accounts[account].venue;
+    });
+    if (reported == held.end()) continue;
+    const Money sigex = portfolio.cash(account);
+    const std::string venue(reported->venue.view());
+    if (reported->held < sigex) {
+      log_warn(
+          "reconciliation: the {} account holds {} {}, less than the {} sigex may spend there; "
+          "buys past it will be refused by the venue (add funds, or lower the budget in [engine])",
+          venue, money_text(reported->held), cash_asset, money_text(sigex));
+      shortfalls.push_back({reported->venue, reported->held, sigex});
+    } else {
+      log_info("reconciliation: the {} account holds {} {}; sigex may spend {} of it", venue,
+               money_text(reported->held), cash_asset, money_text(sigex));
+    }
+  }
+  return shortfalls;
 }
 
 }  // namespace sigex

@@ -38,6 +38,8 @@ class LiveVenue : public ExecutionVenue, public ReportingComponent {
   virtual std::vector<ExecutionEvent> history_fills(const AccountOrder& order) = 0;
   // What the account held of each instrument's base asset at start-up.
   virtual std::vector<HeldQuantity> start_holdings() const = 0;
+  // What the account (each account, for a set) held of the cash asset at start-up.
+  virtual std::vector<HeldCash> start_cash() const = 0;
   // How far back account_history() reaches (for the start-up log).
   virtual DurationNs history_lookback_ns() const = 0;
   // Decision -> order on the wire, recorded on the I/O thread. Before start().

@@ -285,6 +285,7 @@ class ExchangeSimulator::Impl {
     if (path == "/api/v3/account") return account();
     if (options_.market == SimMarket::kUsdm) {
       if (path == "/fapi/v3/positionRisk") return position_risk();
+      if (path == "/fapi/v3/balance") return futures_balance();
       if (path == "/fapi/v1/income") return income(params);
       if (path == "/fapi/v1/leverage" && request.method == "POST") {
         const int leverage = std::stoi(params["leverage"]);
@@ -867,6 +868,21 @@ class ExchangeSimulator::Impl {
           R"("updateTime":{}}})",
           symbol, format_decimal(position.amount, 8), format_decimal(position.entry.raw, 8),
           format_decimal(mark.raw, 8), format_decimal(pnl.raw, 8), wall_ms());
+    }
+    return ok(body + "]");
+  }
+
+  // GET /fapi/v3/balance: each asset's wallet (Binance lists the assets of the account).
+  SimReply futures_balance() const {
+    std::string body = "[";
+    for (const auto& [asset, amount] : balances) {
+      if (body.size() > 1) body += ',';
+      const std::string wallet = format_decimal(amount, 8);
+      body += fmt::format(
+          R"({{"accountAlias":"SgsR","asset":"{}","balance":"{}","crossWalletBalance":"{}",)"
+          R"("crossUnPnl":"0.00000000","availableBalance":"{}","maxWithdrawAmount":"{}",)"
+          R"("marginAvailable":true,"updateTime":{}}})",
+          asset, wallet, wallet, wallet, wallet, wall_ms());
     }
     return ok(body + "]");
   }

@@ -383,6 +383,17 @@ TEST_F(BinanceVenueTest, ForeignOrdersAreCanceledWhenConfiguredSo) {
 TEST_F(BinanceVenueTest, TheAccountsHoldingsAreReportedForTheEngineToCompare) {
   const InstrumentRegistry& registry = instruments_;
   Portfolio portfolio(registry, money("100000"));
+  // The cash asset, free and locked: enough for what sigex may spend; not for 150 000.
+  ASSERT_EQ(venue_->start_cash().size(), 1u);
+  EXPECT_EQ(venue_->start_cash()[0].venue.view(), "binance");
+  EXPECT_EQ(venue_->start_cash()[0].held, money("100000"));
+  EXPECT_TRUE(compare_cash_with_accounts(portfolio, venue_->start_cash(), "USDT").empty());
+  const auto shortfalls = compare_cash_with_accounts(Portfolio(registry, money("150000")),
+                                                     venue_->start_cash(), "USDT");
+  ASSERT_EQ(shortfalls.size(), 1u);
+  EXPECT_EQ(shortfalls[0].venue.view(), "binance");
+  EXPECT_EQ(shortfalls[0].held, money("100000"));
+  EXPECT_EQ(shortfalls[0].sigex, money("150000"));
   EXPECT_TRUE(compare_with_account(portfolio, registry, venue_->start_holdings())
                   .empty());  // no BTC on either side
   // sigex believes it holds BTC the account does not have: a difference.

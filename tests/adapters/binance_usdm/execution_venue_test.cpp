@@ -169,6 +169,11 @@ TEST_F(UsdmVenueTest, StartUpSetsCrossMarginAndTheConfiguredLeverage) {
   EXPECT_EQ(simulator_->leverage("BTCUSDT"), 10);
   ASSERT_EQ(venue_->start_holdings().size(), 1u);
   EXPECT_EQ(venue_->start_holdings()[0].held, quantity("0"));
+  // The futures wallet of the cash asset (GET /fapi/v3/balance).
+  ASSERT_EQ(venue_->start_cash().size(), 1u);
+  EXPECT_EQ(venue_->start_cash()[0].venue.view(), "binance_usdm");
+  EXPECT_EQ(venue_->start_cash()[0].held.raw, simulator_->balance("USDT"));
+  EXPECT_GT(venue_->start_cash()[0].held.raw, 0);
 }
 
 TEST_F(UsdmVenueTest, AnAccountInHedgeModeIsRefusedAtStartUp) {

@@ -294,6 +294,10 @@ TEST_F(CoinbaseVenueTest, AFillAlreadyInTheBalancesReadAtStartUpIsNotCountedTwic
                                                     clock_, std::move(tls), durability_);
   ASSERT_TRUE(venue_->start(error)) << error;
   EXPECT_EQ(venue_->start_holdings()[0].held.raw, 300'000);
+  // The quote currency's account, available and on hold.
+  ASSERT_EQ(venue_->start_cash().size(), 1u);
+  EXPECT_EQ(venue_->start_cash()[0].venue.view(), "coinbase");
+  EXPECT_GT(venue_->start_cash()[0].held.raw, 0);
   events_.clear();
   OrderCommand lookup = about(OrderCommandKind::kQuery, "cb-crash-1");
   venue_->send(lookup);

@@ -230,6 +230,7 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
   EXPECT_EQ(world.coinbase->orders_made(), 1u) << "BTC-USDT bought on Coinbase";
   {
     world.notify->messages.clear();
+    world.exchange->set_balance("USDT", 10LL * 100'000'000);  // withdrawn between the runs
     auto daemon = world.start("live2");
     ASSERT_TRUE(world.notify->wait_for("READY=1", 60s)) << daemon->stderr_text();
     // Reconciled with both accounts: the journal's positions are what they hold.
@@ -247,6 +248,10 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
     EXPECT_EQ(reload.out.find("coinbase keys"), std::string::npos) << reload.out;
     const CommandResult status = world.ctl({"status"});
     EXPECT_NE(status.out.find(rotated), std::string::npos) << status.out;
+    const std::string metrics = http_get(metrics_url(status.out));
+    EXPECT_GT(metric_value(metrics, "sigex_account_cash_shortfall{venue=\"binance\"}"), 0.0)
+        << metrics;
+    EXPECT_EQ(metrics.find("sigex_account_cash_shortfall{venue=\"coinbase\"}"), std::string::npos);
     EXPECT_NE(status.out.find(fingerprint(Secret(std::string(kCdpKeyName)))), std::string::npos)
         << status.out;
     world.exchange->revoke_api_key(kBinanceKey);
@@ -254,6 +259,13 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
     EXPECT_EQ(daemon->wait_exit(20s), 0) << daemon->stderr_text();
     // Each account's orders and holdings match the journal: nothing halts.
     const std::string log = daemon->stderr_text();
+    // Each account's cash against what its venue holds: Coinbase's covers what sigex may spend
+    // there; Binance's, withdrawn to 10 USDT, does not, and is named.
+    EXPECT_NE(log.find("reconciliation: the binance account holds 10.00000000 USDT, less than the"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("reconciliation: the coinbase account holds"), std::string::npos) << log;
+    EXPECT_NE(log.find("sigex may spend"), std::string::npos) << log;
     EXPECT_NE(log.find("reconciled: 2 journaled order(s), 0 open, 0 difference(s)"),
               std::string::npos)
         << log;

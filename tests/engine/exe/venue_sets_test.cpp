@@ -48,6 +48,9 @@ struct FakeAccount final : LiveVenue {
     for (const Instrument& instrument : instruments.all()) held.push_back({instrument.id, {}});
     return held;
   }
+  std::vector<HeldCash> start_cash() const override {
+    return {{VenueName::from(venue), Money{cash}}};
+  }
   DurationNs history_lookback_ns() const override { return lookback; }
   void set_wire_latency(LatencyHistogram*) override {}
   void poll_for_commands(DurationNs) override {}
@@ -74,6 +77,7 @@ struct FakeAccount final : LiveVenue {
   bool started = false;
   int history_fill_calls = 0;
   DurationNs lookback = kNsPerDay;
+  std::int64_t cash = 0;  // of the cash asset at start-up
   std::uint64_t waiting = 0;
 };
 
@@ -188,6 +192,9 @@ TEST_F(AccountSetTest, StartGathersHistoryAndHoldingsAndOneFailureStopsTheStarte
   ASSERT_TRUE(set->start(error)) << error;
   ASSERT_EQ(set->account_history().size(), 2u);
   EXPECT_EQ(set->start_holdings().size(), 3u);
+  ASSERT_EQ(set->start_cash().size(), 2u) << "each account's cash";
+  EXPECT_EQ(set->start_cash()[0].venue.view(), "binance");
+  EXPECT_EQ(set->start_cash()[1].venue.view(), "coinbase");
   EXPECT_EQ(set->history_lookback_ns(), kNsPerHour) << "the shortest reach is what is checked";
   set->history_fills(set->account_history()[0]);
   set->history_fills(set->account_history()[1]);

@@ -1,5 +1,7 @@
 #include "engine/portfolio/portfolio.h"
 
+#include "engine/portfolio/balance_check.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -110,6 +112,34 @@ TEST(Portfolio, TotalsOverAWideUniverseAddUpEveryInstrumentThoughOnlyHeldOnesAre
   }
   EXPECT_EQ(portfolio.position(7).quantity, Quantity{0});
   EXPECT_GT(portfolio.short_exposure(quotes), Money{0});  // 199 is short
+}
+
+// Start-up: each venue account's cash against what its venue reported; only a shortfall is
+// returned, an account the venues reported nothing for is left out.
+TEST(Portfolio, EachAccountsCashIsComparedWithWhatItsVenueHolds) {
+  Instrument btc = btcusdt();
+  btc.venue = VenueName::from("binance");
+  Instrument eth = ethusdt();
+  eth.venue = VenueName::from("coinbase");
+  InstrumentRegistry registry;
+  registry.add(btc);
+  registry.add(eth);
+  Portfolio portfolio(registry, {CashAccount{VenueName::from("binance"), money("6000")},
+                                 CashAccount{VenueName::from("coinbase"), money("4000")}});
+  portfolio.apply_fill(1, Side::kBuy, price("2000"), quantity("1"), money("2"));  // coinbase
+  const std::vector<HeldCash> held{{VenueName::from("coinbase"), money("1998")},
+                                   {VenueName::from("binance"), money("5999.99")}};
+  const auto shortfalls = compare_cash_with_accounts(portfolio, held, "USDT");
+  ASSERT_EQ(shortfalls.size(), 1u);
+  EXPECT_EQ(shortfalls[0].venue.view(), "binance");
+  EXPECT_EQ(shortfalls[0].held, money("5999.99"));
+  EXPECT_EQ(shortfalls[0].sigex, money("6000"));
+  EXPECT_TRUE(compare_cash_with_accounts(portfolio, {held[0]}, "USDT").empty());
+  // One account: whatever its one venue reported.
+  const Portfolio single(registry, money("100"));
+  EXPECT_EQ(compare_cash_with_accounts(single, {{VenueName::from("binance"), money("99")}}, "USDT")
+                .size(),
+            1u);
 }
 
 TEST(Portfolio, FlatAfterFullSellResetsCost) {
