@@ -390,6 +390,19 @@ int run_backtest(const AppConfig& config, const BacktestOptions& options) {
                       f.liquidations)
               .c_str());
     }
+    const Portfolio& portfolio = engine.portfolio();
+    if (portfolio.accounts().size() > 1) {
+      // Each venue account's cash: what its own instruments' trades left it.
+      std::string accounts;
+      for (std::size_t account = 0; account < portfolio.accounts().size(); ++account) {
+        accounts += fmt::format("{}{} {} (from {})", accounts.empty() ? "" : ", ",
+                                portfolio.accounts()[account].venue.view(),
+                                format_money(portfolio.cash(account), 2),
+                                format_money(portfolio.accounts()[account].starting_cash, 2));
+      }
+      std::printf(
+          "%s", fmt::format("  cash          {} {}\n", accounts, config.engine.cash_asset).c_str());
+    }
     if (instruments.size() > 1) {
       // Per instrument: trades, realised PnL and fees, time in the market, its buy and hold.
       std::string table =

@@ -366,8 +366,13 @@ TEST(MultiVenueRecord, EachVenueIsRecordedToItsOwnFileAndBothBacktestTogether) {
   config.backtest.inputs = {{options.out_path, ""}, {coinbase_path, ""}};
   BacktestOptions backtest;
   backtest.out_dir = (world.directory.path() / "backtest").string();
-  backtest.quiet = true;
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_backtest(config, backtest), 0);
+  const std::string summary = ::testing::internal::GetCapturedStdout();
+  // Each venue account's cash, from what [engine.venue_cash] gave it.
+  EXPECT_NE(summary.find("  cash          binance "), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" (from 300.00), coinbase "), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" (from 9700.00) USDT"), std::string::npos) << summary;
 }
 
 }  // namespace
