@@ -404,8 +404,9 @@ class ExchangeSimulator::Impl {
       if (!reduce_only && options_.check_balances && !margin_allows(params))
         return error(400, -2019, "Margin is insufficient.");
     } else if (options_.check_balances) {
-      // What the order needs, as Binance checks it on arrival: the quote for a buy (at its
-      // limit, or the market for a market order), the base asset for a sell.
+      // What the order needs, as Binance checks it on arrival, out of the free balance (what
+      // open orders lock is not free): the quote for a buy (at its limit, or the market for a
+      // market order), the base asset for a sell.
       const Quantity wanted{parse_decimal(params["quantity"], 8).value_or(0)};
       const std::string base = base_asset(params["symbol"]);
       if (params["side"] == "BUY") {
@@ -413,9 +414,9 @@ class ExchangeSimulator::Impl {
                              ? Price{parse_decimal(params["price"], 8).value_or(0)}
                              : prices[params["symbol"]];
         const Money needed = notional(at, 8, wanted, 8, Rounding::kUp).value_or(Money{0});
-        if (needed.raw > balances["USDT"])
+        if (needed.raw > balances["USDT"] - locked("USDT"))
           return error(400, -2010, "Account has insufficient balance for requested action.");
-      } else if (wanted.raw > balances[base]) {
+      } else if (wanted.raw > balances[base] - locked(base)) {
         return error(400, -2010, "Account has insufficient balance for requested action.");
       }
     }
@@ -969,14 +970,32 @@ class ExchangeSimulator::Impl {
   std::uint64_t listen_key_requests = 0, listen_key_keepalives = 0;
 
  private:
+  // Spot: what the open orders lock of `asset` (a resting buy its quote at its limit price, a
+  // resting sell its base), as Binance moves it from free to locked until the order ends.
+  std::int64_t locked(const std::string& asset) const {
+    if (options_.market == SimMarket::kUsdm) return 0;
+    std::int64_t total = 0;
+    for (const SimOrder& order : orders) {
+      if (!order.open()) continue;
+      const Quantity remaining{order.quantity.raw - order.executed.raw};
+      if (order.side == "BUY" && asset == "USDT") {
+        total += notional(order.price, 8, remaining, 8, Rounding::kUp).value_or(Money{0}).raw;
+      } else if (order.side == "SELL" && asset == base_asset(order.symbol)) {
+        total += remaining.raw;
+      }
+    }
+    return total;
+  }
+
   SimReply account() const {
     std::string body = R"({"canTrade":true,"balances":[)";
     bool first = true;
     for (const auto& [asset, amount] : balances) {
       if (!first) body += ',';
       first = false;
-      body += fmt::format(R"({{"asset":"{}","free":"{}","locked":"0.00000000"}})", asset,
-                          format_decimal(amount, 8));
+      const std::int64_t held = locked(asset);
+      body += fmt::format(R"({{"asset":"{}","free":"{}","locked":"{}"}})", asset,
+                          format_decimal(amount - held, 8), format_decimal(held, 8));
     }
     return ok(body + "]}");
   }

@@ -102,7 +102,7 @@ class ExchangeSimulator {
   void set_balance(const std::string& asset,
                    std::int64_t amount);                 // 8 decimals (a deposit or withdrawal)
   void set_server_offset_ms(std::int64_t offset_ms);     // the exchange's clock moves
-  std::int64_t balance(const std::string& asset) const;  // free, 8 decimals
+  std::int64_t balance(const std::string& asset) const;  // free + locked, 8 decimals
   // Order requests received within the last `window_ms` (a storm shows here).
   std::uint64_t order_requests_within(int window_ms) const;
   // Places an order as another program on the same account would (the history shows it).

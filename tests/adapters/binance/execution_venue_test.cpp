@@ -380,6 +380,33 @@ TEST_F(BinanceVenueTest, ForeignOrdersAreCanceledWhenConfiguredSo) {
   EXPECT_EQ(orders_->counters().foreign_orders, 1u);
 }
 
+// As on Binance, a resting order locks what it may spend (a buy its quote at its limit, a sell
+// its base): the next order is checked against the free balance, and the account lists both.
+TEST_F(BinanceVenueTest, TheSimulatedExchangeLocksWhatRestingOrdersMaySpend) {
+  simulator_->set_balance("USDT", 60LL * 100'000'000);
+  BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
+                           make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
+  std::string error;
+  ASSERT_TRUE(manual.sync_clock(error)) << error;
+  OrderCommand command{};
+  command.side = Side::kBuy;
+  command.type = OrderType::kLimit;
+  command.time_in_force = TimeInForce::kGoodTillCancel;
+  command.price = price("50000");
+  command.quantity = quantity("0.001");  // 50 USDT of the 60
+  command.client_order_id = ClientOrderId::from("lock-1");
+  ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome, OrderOutcome::kAccepted);
+  command.client_order_id = ClientOrderId::from("lock-2");  // 50 more: 10 are free
+  const OrderAnswer refused = manual.new_order(command, instruments_.get(0)).answer;
+  EXPECT_EQ(refused.outcome, OrderOutcome::kRejected);
+  EXPECT_EQ(refused.error.code, -2010);
+  const HttpResponse account = manual.account();
+  EXPECT_NE(account.body.find(R"("asset":"USDT","free":"10.00000000","locked":"50.00000000")"),
+            std::string::npos)
+      << account.body;
+  EXPECT_EQ(simulator_->balance("USDT"), 60LL * 100'000'000) << "free and locked together";
+}
+
 TEST_F(BinanceVenueTest, TheAccountsHoldingsAreReportedForTheEngineToCompare) {
   const InstrumentRegistry& registry = instruments_;
   Portfolio portfolio(registry, money("100000"));
