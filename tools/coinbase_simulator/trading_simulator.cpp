@@ -410,6 +410,27 @@ class CoinbaseTradingSimulator::Impl {
         order.configuration, shape);
   }
 
+  // What a buy of `size` at `price` may cost with the taker fee.
+  std::int64_t cost_of(std::int64_t size, std::int64_t price) const {
+    return times(times(size, price), 100'000'000 + amount(options_.taker_fee_rate));
+  }
+
+  // What open orders hold of `currency` until they end, as Coinbase puts it on hold: a buy
+  // its cost with the fee at its limit, a sell its base.
+  std::int64_t on_hold(const std::string& currency) const {
+    std::int64_t held = 0;
+    for (const Order& order : orders_) {
+      if (order.status != "OPEN") continue;
+      const std::int64_t remaining = order.size - order.filled;
+      if (order.side == "BUY" && currency == quote_) {
+        held += cost_of(remaining, order.limit > 0 ? order.limit : price_);
+      } else if (order.side == "SELL" && currency == base_) {
+        held += remaining;
+      }
+    }
+    return held;
+  }
+
   // Fills `order` entirely at `price` (the simulator keeps no depth).
   void fill(Order& order, std::int64_t price, bool maker) {
     const std::int64_t size = order.size - order.filled;
@@ -479,12 +500,12 @@ class CoinbaseTradingSimulator::Impl {
       return with_limits(failure("INVALID_SIZE_PRECISION"));
     if (order.limit > 0 && order.limit % amount(options_.quote_increment) != 0)
       return with_limits(failure("INVALID_PRICE_PRECISION"));
+    // Out of the available balance: what open orders hold is not available.
     const std::int64_t at = order.limit > 0 ? order.limit : price_;
     if (order.side == "BUY") {
-      const std::int64_t cost =
-          times(times(order.size, at), 100'000'000 + amount(options_.taker_fee_rate));
-      if (cost > balances_[quote_]) return with_limits(failure("INSUFFICIENT_FUND"));
-    } else if (order.size > balances_[base_]) {
+      if (cost_of(order.size, at) > balances_[quote_] - on_hold(quote_))
+        return with_limits(failure("INSUFFICIENT_FUND"));
+    } else if (order.size > balances_[base_] - on_hold(base_)) {
       return with_limits(failure("INSUFFICIENT_FUND"));
     }
     order.order_id = fmt::format("5f7a{:04x}-0000-4000-8000-{:012x}", orders_.size() & 0xffff,
@@ -562,9 +583,10 @@ class CoinbaseTradingSimulator::Impl {
     std::string list;
     for (const auto& [currency, value] : balances_) {
       if (!list.empty()) list += ',';
+      const std::int64_t hold = on_hold(currency);
       list += fmt::format(
-          R"({{"uuid":"acct-{}","name":"{} Wallet","currency":"{}","available_balance":{{"value":"{}","currency":"{}"}},"default":false,"active":true,"type":"ACCOUNT_TYPE_CRYPTO","ready":true,"hold":{{"value":"0","currency":"{}"}}}})",
-          currency, currency, currency, text(value), currency, currency);
+          R"({{"uuid":"acct-{}","name":"{} Wallet","currency":"{}","available_balance":{{"value":"{}","currency":"{}"}},"default":false,"active":true,"type":"ACCOUNT_TYPE_CRYPTO","ready":true,"hold":{{"value":"{}","currency":"{}"}}}})",
+          currency, currency, currency, text(value - hold), currency, text(hold), currency);
     }
     return json(200, R"({"accounts":[)" + list + R"(],"has_next":false,"cursor":"","size":)" +
                          std::to_string(balances_.size()) + "}");

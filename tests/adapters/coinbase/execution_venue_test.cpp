@@ -241,6 +241,31 @@ TEST_F(CoinbaseVenueTest, SuccessFalseWithHttp200IsARejectionAndSoIsAnUnpayableO
   EXPECT_EQ(count(ExecutionKind::kAccepted), 0u);
 }
 
+// As on Coinbase, a resting order puts what it may spend on hold: the next order is paid from
+// what is available, and a restart's balances count the hold as the account's.
+TEST_F(CoinbaseVenueTest, ARestingOrderHoldsItsCostAndTheNextIsPaidFromWhatIsAvailable) {
+  start();
+  // 0.5 BTC at 29 000 with the 0.6 % fee holds 14 587 of the 100 000 USD.
+  venue_->send(order("cb-hold-1", Side::kBuy, OrderType::kLimit, "29000.00", "0.5"));
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kAccepted) == 1; }));
+  // 3 BTC would cost 87 522: more than the 85 413 available, less than the balance.
+  venue_->send(order("cb-hold-2", Side::kBuy, OrderType::kLimit, "29000.00", "3"));
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kRejected) == 1; }));
+  EXPECT_EQ(events_.back().rejection, RejectionKind::kFinal);  // INSUFFICIENT_FUND
+  EXPECT_EQ(simulator_->orders_made(), 1u);
+  venue_->stop();
+  std::string error;
+  CoinbaseExecutionConfig config;
+  config.rest_url = simulator_->url();
+  config.user_ws_url.clear();
+  auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
+  venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, venue_signer(kCdpEcPem),
+                                                    clock_, std::move(tls), durability_);
+  ASSERT_TRUE(venue_->start(error)) << error;
+  ASSERT_EQ(venue_->start_cash().size(), 1u);
+  EXPECT_EQ(venue_->start_cash()[0].held, money("100000")) << "available and on hold";
+}
+
 TEST_F(CoinbaseVenueTest, ARateLimitedOrderWaitsAndGoesOutOnce) {
   start();
   simulator_->inject(CoinbaseTradeFault::kRateLimited);
