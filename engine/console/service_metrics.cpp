@@ -192,8 +192,9 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
                money_value(portfolio.market_value(instrument.id, engine.quotes())));
   }
   out.single("sigex_cash", "gauge", "Cash asset held.", money_value(portfolio.cash()));
+  out.family("sigex_account_cash", "gauge",
+             "Cash asset held per venue account (instruments on several venues only).");
   if (portfolio.accounts().size() > 1) {
-    out.family("sigex_account_cash", "gauge", "Cash asset held per venue account.");
     for (std::size_t account = 0; account < portfolio.accounts().size(); ++account) {
       out.sample("sigex_account_cash", label("venue", portfolio.accounts()[account].venue.view()),
                  money_value(portfolio.cash(account)));
