@@ -98,6 +98,19 @@ inline Instrument btcusdt_perpetual(int leverage = 10) {
   return instrument;
 }
 
+// Venues mixed in one configuration: BTCUSDT on Binance, ETH-USDT on Coinbase.
+inline InstrumentRegistry instruments_on_two_venues() {
+  Instrument binance = btcusdt();
+  binance.venue = VenueName::from("binance");
+  Instrument coinbase = ethusdt();
+  coinbase.symbol = Symbol::from("ETH-USDT");
+  coinbase.venue = VenueName::from("coinbase");
+  InstrumentRegistry registry;
+  registry.add(binance);
+  registry.add(coinbase);
+  return registry;
+}
+
 inline InstrumentRegistry two_instruments() {
   InstrumentRegistry registry;
   registry.add(btcusdt());

@@ -111,13 +111,19 @@ class BinanceVenueTest : public ::testing::Test {
     EXPECT_EQ(orders_->orders().size(), 1u);
     return orders_->orders().front();
   }
+  // A client of the same account that is not sigex (someone trading by hand), its clock
+  // synchronised.
+  std::unique_ptr<BinanceRestClient> by_hand() {
+    auto manual = std::make_unique<BinanceRestClient>(
+        config_.rest, Secret(std::string("sim-api-key")),
+        make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
+    std::string error;
+    EXPECT_TRUE(manual->sync_clock(error)) << error;
+    return manual;
+  }
   // A resting buy placed on the same account by someone else (not through sigex).
   void place_by_hand(const char* client_order_id) {
-    BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
-                             make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_,
-                             tls_);
-    std::string error;
-    ASSERT_TRUE(manual.sync_clock(error)) << error;
+    const auto manual = by_hand();
     OrderCommand command{};
     command.side = Side::kBuy;
     command.type = OrderType::kLimit;
@@ -125,7 +131,7 @@ class BinanceVenueTest : public ::testing::Test {
     command.client_order_id = ClientOrderId::from(client_order_id);
     command.price = price("50000");
     command.quantity = quantity("0.001");
-    ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome,
+    ASSERT_EQ(manual->new_order(command, instruments_.get(0)).answer.outcome,
               OrderOutcome::kAccepted);
   }
 
@@ -384,10 +390,7 @@ TEST_F(BinanceVenueTest, ForeignOrdersAreCanceledWhenConfiguredSo) {
 // its base): the next order is checked against the free balance, and the account lists both.
 TEST_F(BinanceVenueTest, TheSimulatedExchangeLocksWhatRestingOrdersMaySpend) {
   simulator_->set_balance("USDT", 60LL * 100'000'000);
-  BinanceRestClient manual(config_.rest, Secret(std::string("sim-api-key")),
-                           make_hmac_signer(Secret(std::string("sim-secret"))), live_clock_, tls_);
-  std::string error;
-  ASSERT_TRUE(manual.sync_clock(error)) << error;
+  const auto manual = by_hand();
   OrderCommand command{};
   command.side = Side::kBuy;
   command.type = OrderType::kLimit;
@@ -395,12 +398,13 @@ TEST_F(BinanceVenueTest, TheSimulatedExchangeLocksWhatRestingOrdersMaySpend) {
   command.price = price("50000");
   command.quantity = quantity("0.001");  // 50 USDT of the 60
   command.client_order_id = ClientOrderId::from("lock-1");
-  ASSERT_EQ(manual.new_order(command, instruments_.get(0)).answer.outcome, OrderOutcome::kAccepted);
+  ASSERT_EQ(manual->new_order(command, instruments_.get(0)).answer.outcome,
+            OrderOutcome::kAccepted);
   command.client_order_id = ClientOrderId::from("lock-2");  // 50 more: 10 are free
-  const OrderAnswer refused = manual.new_order(command, instruments_.get(0)).answer;
+  const OrderAnswer refused = manual->new_order(command, instruments_.get(0)).answer;
   EXPECT_EQ(refused.outcome, OrderOutcome::kRejected);
   EXPECT_EQ(refused.error.code, -2010);
-  const HttpResponse account = manual.account();
+  const HttpResponse account = manual->account();
   EXPECT_NE(account.body.find(R"("asset":"USDT","free":"10.00000000","locked":"50.00000000")"),
             std::string::npos)
       << account.body;

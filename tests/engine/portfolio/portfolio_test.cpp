@@ -117,13 +117,7 @@ TEST(Portfolio, TotalsOverAWideUniverseAddUpEveryInstrumentThoughOnlyHeldOnesAre
 // Start-up: each venue account's cash against what its venue reported; only a shortfall is
 // returned, an account the venues reported nothing for is left out.
 TEST(Portfolio, EachAccountsCashIsComparedWithWhatItsVenueHolds) {
-  Instrument btc = btcusdt();
-  btc.venue = VenueName::from("binance");
-  Instrument eth = ethusdt();
-  eth.venue = VenueName::from("coinbase");
-  InstrumentRegistry registry;
-  registry.add(btc);
-  registry.add(eth);
+  const InstrumentRegistry registry = instruments_on_two_venues();
   Portfolio portfolio(registry, {CashAccount{VenueName::from("binance"), money("6000")},
                                  CashAccount{VenueName::from("coinbase"), money("4000")}});
   portfolio.apply_fill(1, Side::kBuy, price("2000"), quantity("1"), money("2"));  // coinbase

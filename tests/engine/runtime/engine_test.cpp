@@ -4,7 +4,6 @@
 
 #include <array>
 #include <filesystem>
-#include <tuple>
 #include <vector>
 
 #include "engine/core/simulated_clock.h"
@@ -296,6 +295,21 @@ TEST(Engine, MaxDrawdownFromThePeakHalts) {
 }
 
 // Rests one GTC buy 4 % under the ask.
+// Runs what falls due up to `at`, then hands the engine a quote of `instrument` at `at`.
+void quote_at(Engine& engine, SimulatedClock& clock, TimeNs at, InstrumentId instrument,
+              std::string_view bid, std::string_view ask) {
+  while (engine.next_due_time_ns() <= at) {
+    clock.advance_to(engine.next_due_time_ns());
+    engine.run_due();
+  }
+  clock.advance_to(at);
+  InboundEvent event;
+  event.kind = MarketEventKind::kBestBidOffer;
+  event.best_bid_offer =
+      BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+  engine.process(event);
+}
+
 class RestingBuyer final : public Strategy {
  public:
   std::string_view tag() const override { return "rest"; }
@@ -330,16 +344,7 @@ TEST(Engine, HaltingAnInstrumentCancelsItsRestingOrdersAndOnlyThose) {
   engine.add_strategy(std::move(owned));
   engine.start();
   auto quote = [&](TimeNs at, InstrumentId instrument, std::string_view bid, std::string_view ask) {
-    while (engine.next_due_time_ns() <= at) {
-      clock.advance_to(engine.next_due_time_ns());
-      engine.run_due();
-    }
-    clock.advance_to(at);
-    InboundEvent event;
-    event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer =
-        BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
-    engine.process(event);
+    quote_at(engine, clock, at, instrument, bid, ask);
   };
   quote(1'001 * kNsPerSecond, 0, "50000", "50001");
   quote(1'002 * kNsPerSecond, 0, "50000", "50001");
@@ -391,13 +396,7 @@ class ScriptedBuys final : public Strategy {
 // account's open buys hold, and never the other account's.
 TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
   TemporaryDirectory directory;
-  Instrument btc = btcusdt();
-  btc.venue = VenueName::from("binance");
-  Instrument eth = ethusdt();
-  eth.venue = VenueName::from("coinbase");
-  InstrumentRegistry instruments;
-  instruments.add(btc);
-  instruments.add(eth);
+  const InstrumentRegistry instruments = instruments_on_two_venues();
   std::string error;
   auto journal = Journal::open(directory.path(), Durability::kNormal, error);
   ASSERT_TRUE(journal) << error;
@@ -420,20 +419,9 @@ TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
   engine.start();
   TimeNs at = 1'001 * kNsPerSecond;
   for (int i = 0; i < 4; ++i) {
-    for (const auto& [instrument, bid, ask] : {std::tuple{InstrumentId{0}, "50000", "50001"},
-                                               std::tuple{InstrumentId{1}, "3000", "3001"}}) {
-      while (engine.next_due_time_ns() <= at) {
-        clock.advance_to(engine.next_due_time_ns());
-        engine.run_due();
-      }
-      clock.advance_to(at);
-      InboundEvent event;
-      event.kind = MarketEventKind::kBestBidOffer;
-      event.best_bid_offer =
-          BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
-      engine.process(event);
-      at += kNsPerSecond;
-    }
+    quote_at(engine, clock, at, 0, "50000", "50001");
+    quote_at(engine, clock, at + kNsPerSecond, 1, "3000", "3001");
+    at += 2 * kNsPerSecond;
   }
   EXPECT_EQ(strategy.approved, (std::vector<bool>{true, false, true, false}));
   EXPECT_EQ(engine.risk().denials(RiskDenial::kInsufficientBalance), 2u);

@@ -100,14 +100,7 @@ TEST_F(SimulatedVenueTest, PartialFillAgainstDisplayedSizeThenIocExpiry) {
 // Venues mixed in one configuration: each instrument pays its own venue's spot fees, in its
 // venue's asset (Binance: a buy's fee in the coin bought; Coinbase: in the quote currency).
 TEST_F(SimulatedVenueTest, EachInstrumentPaysItsOwnVenuesFeesInItsVenuesAsset) {
-  Instrument binance = btcusdt();
-  binance.venue = VenueName::from("binance");
-  Instrument coinbase = ethusdt();
-  coinbase.symbol = Symbol::from("ETH-USDT");
-  coinbase.venue = VenueName::from("coinbase");
-  InstrumentRegistry mixed;
-  mixed.add(binance);
-  mixed.add(coinbase);
+  const InstrumentRegistry mixed = instruments_on_two_venues();
   config_.venue_fees = {{VenueName::from("binance"), {10, 10, SimulatedFeeAsset::kBase}},
                         {VenueName::from("coinbase"), {40, 60, SimulatedFeeAsset::kQuote}}};
   SimulatedVenue venue(mixed, config_, money("100000"));
@@ -174,14 +167,7 @@ TEST_F(SimulatedVenueTest, RestingLimitFillsAsMakerAtItsPrice) {
 // exchange locks the quote asset: the next buy is refused though the account's balance, or
 // the other account, would cover it.
 TEST_F(SimulatedVenueTest, EachVenueAccountPaysItsOwnBuysAndRestingBuysHoldTheirCash) {
-  Instrument binance = btcusdt();
-  binance.venue = VenueName::from("binance");
-  Instrument coinbase = ethusdt();
-  coinbase.symbol = Symbol::from("ETH-USDT");
-  coinbase.venue = VenueName::from("coinbase");
-  InstrumentRegistry mixed;
-  mixed.add(binance);
-  mixed.add(coinbase);
+  const InstrumentRegistry mixed = instruments_on_two_venues();
   SimulatedVenue venue(mixed, config_,
                        {CashAccount{VenueName::from("binance"), money("150")},
                         CashAccount{VenueName::from("coinbase"), money("10000")}});
