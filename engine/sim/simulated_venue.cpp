@@ -196,20 +196,8 @@ bool SimulatedVenue::has_balance_for(const OrderCommand& command) const {
     }
     return committed + command.quantity <= account_.position(command.instrument).quantity;
   }
-  // A buy is paid from its venue's account, less what the account's resting buys hold
-  // (locked at their limit price, as the exchange locks the quote asset).
+  // A buy is paid from its venue's account, less what the account's resting buys hold.
   const std::size_t paying = account_.account_of(command.instrument);
-  Money locked{0};
-  for (const auto& order : live_orders_) {
-    const Instrument& other = instruments_.get(order.command.instrument);
-    if (!order.resting || order.command.side != Side::kBuy || other.is_perpetual() ||
-        order.command.type != OrderType::kLimit || account_.account_of(other.id) != paying) {
-      continue;
-    }
-    locked += notional(order.command.price, other.price_scale,
-                       order.command.quantity - order.filled, other.quantity_scale, Rounding::kUp)
-                  .value_or(Money{0});
-  }
   const MarketState& market = markets_[command.instrument];
   const Price price = command.type == OrderType::kLimit ? command.price : market.best.ask_price;
   const auto value = notional(price, instrument.price_scale, command.quantity,
@@ -217,7 +205,28 @@ bool SimulatedVenue::has_balance_for(const OrderCommand& command) const {
   const auto fee =
       value ? apply_basis_points(*value, spot_fees(instrument).taker_fee_bps, Rounding::kUp)
             : Result<Money>(Money{0});
-  return value && fee && locked + *value + *fee <= account_.cash(paying);
+  return value && fee && *value + *fee <= free_cash(paying);
+}
+
+Money SimulatedVenue::resting_hold(const LiveOrder& order) const {
+  // A resting spot buy holds its remaining notional at its limit price, as the exchange locks
+  // the quote asset until the order ends.
+  const Instrument& instrument = instruments_.get(order.command.instrument);
+  if (!order.resting || order.command.side != Side::kBuy || instrument.is_perpetual() ||
+      order.command.type != OrderType::kLimit) {
+    return Money{0};
+  }
+  return notional(order.command.price, instrument.price_scale,
+                  order.command.quantity - order.filled, instrument.quantity_scale, Rounding::kUp)
+      .value_or(Money{0});
+}
+
+Money SimulatedVenue::free_cash(std::size_t account) const {
+  Money locked{0};
+  for (const auto& order : live_orders_) {
+    if (account_.account_of(order.command.instrument) == account) locked += resting_hold(order);
+  }
+  return account_.cash(account) - locked;
 }
 
 void SimulatedVenue::arrive(const OrderCommand& command, TimeNs now_ns) {
@@ -506,15 +515,16 @@ void SimulatedVenue::fill(LiveOrder& order, Price price, Quantity quantity, Liqu
       quantity = reduces ? std::min(quantity, held) : Quantity{0};
     }
   } else if (order.command.side == Side::kBuy) {
-    // The account may not cover a market buy that walks up: trim to what the cash allows.
+    // The account may not cover a market buy that walks up: trim to what its free cash allows
+    // (a resting buy filling now holds its own part of what is locked).
     const SimulatedSpotFees fees = spot_fees(instrument);
     const std::int64_t fee_bps =
         liquidity == Liquidity::kMaker ? fees.maker_fee_bps : fees.taker_fee_bps;
-    const auto affordable =
-        quantity_for(apply_basis_points(account_.cash(account_.account_of(instrument.id)),
-                                        10'000LL * 10'000 / (10'000 + fee_bps), Rounding::kDown)
-                         .value_or(Money{0}),
-                     price, instrument.price_scale, instrument.quantity_scale, Rounding::kDown);
+    const auto affordable = quantity_for(
+        apply_basis_points(free_cash(account_.account_of(instrument.id)) + resting_hold(order),
+                           10'000LL * 10'000 / (10'000 + fee_bps), Rounding::kDown)
+            .value_or(Money{0}),
+        price, instrument.price_scale, instrument.quantity_scale, Rounding::kDown);
     if (affordable && *affordable < quantity) {
       quantity =
           Quantity{round_to_multiple(affordable->raw, instrument.step_size.raw, Rounding::kDown)};

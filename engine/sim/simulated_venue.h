@@ -167,6 +167,10 @@ class SimulatedVenue final : public ExecutionVenue, public MarketObserver {
                       TimeNs now_ns);
   void liquidate_if_needed(TimeNs now_ns);
   void liquidate_account_if_needed(std::size_t account, TimeNs now_ns);
+  // What a resting spot buy locks of its account's cash, and an account's cash less what all
+  // its resting buys lock.
+  Money resting_hold(const LiveOrder& order) const;
+  Money free_cash(std::size_t account) const;
   void match_against_quote(LiveOrder& order, TimeNs now_ns);
   void match_against_trade(LiveOrder& order, const TradeTick& trade, TimeNs now_ns);
   void match_against_bar(LiveOrder& order, const Bar& bar, TimeNs now_ns);
