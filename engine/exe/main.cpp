@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "engine/core/calendar.h"
@@ -414,8 +415,17 @@ int main(int argc, char** argv) {
     sigex::ConfigErrors errors;
     const auto config = sigex::load_app_config(check_path, errors);
     if (!report_config_errors(errors)) return 2;
-    std::printf("%s: OK (%zu instruments, %zu backtest inputs)\n", check_path.c_str(),
-                config.instruments.size(), config.backtest.inputs.size());
+    // The cash each venue account may spend, so that a split across venues is seen before it
+    // trades.
+    std::string cash;
+    for (const sigex::CashAccount& account : config.engine.cash_accounts()) {
+      cash += fmt::format("{}{}{}", cash.empty() ? "" : ", ",
+                          account.venue.empty() ? "" : std::string(account.venue.view()) + " ",
+                          sigex::format_money(account.starting_cash, 2));
+    }
+    std::printf("%s: OK (%zu instruments, %zu backtest inputs; cash %s %s)\n", check_path.c_str(),
+                config.instruments.size(), config.backtest.inputs.size(), cash.c_str(),
+                config.engine.cash_asset.c_str());
     return 0;
   }
 

@@ -1183,7 +1183,17 @@ TEST(Commands, UsageErrorsNameWhatIsWrongAndExitTwo) {
   const CommandResult check =
       run_command(SIGEX_BINARY, {"check-config", "--config", daily}, directory.path(), "check");
   EXPECT_EQ(check.exit_code, 0) << check.err;
-  EXPECT_NE(check.out.find("OK"), std::string::npos);
+  EXPECT_NE(check.out.find("OK (1 instruments, 2 backtest inputs; cash 10000.00 USDT)"),
+            std::string::npos)
+      << check.out;
+  // With instruments on several venues, each account's cash.
+  const CommandResult venues = run_command(
+      SIGEX_BINARY,
+      {"check-config", std::string(SIGEX_SOURCE_DIR) + "/config/run-live-multi-venue.toml"},
+      directory.path(), "venues");
+  EXPECT_EQ(venues.exit_code, 0) << venues.err;
+  EXPECT_NE(venues.out.find("cash binance 6000.00, coinbase 4000.00 USDT)"), std::string::npos)
+      << venues.out;
   EXPECT_EQ(
       run_command(SIGEX_BINARY, {"check-config", daily}, directory.path(), "positional").exit_code,
       0);
