@@ -1026,8 +1026,10 @@ void check_instrument_venues(const AppConfig& config, ConfigErrors& errors) {
 // With instruments on several venues each venue's account has its own cash: [engine.venue_cash]
 // names every one of them, and only them.
 void check_venue_cash(AppConfig& config, ConfigErrors& errors) {
+  std::vector<Instrument> checked = config.instruments;
+  if (config.universe.present) checked.push_back(config.universe.terms);  // its venue's symbols
   std::vector<std::string> venues;
-  for (const Instrument& instrument : config.instruments) {
+  for (const Instrument& instrument : checked) {
     const std::string venue(instrument.venue.view());
     if (!venue.empty() && std::find(venues.begin(), venues.end(), venue) == venues.end())
       venues.push_back(venue);
