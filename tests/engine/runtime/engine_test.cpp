@@ -17,6 +17,14 @@ namespace {
 
 using namespace sigex::testing;
 
+// A journal in `directory` (null, and the test failed, when it cannot be opened).
+std::unique_ptr<Journal> open_journal(const TemporaryDirectory& directory) {
+  std::string error;
+  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
+  EXPECT_TRUE(journal) << error;
+  return journal;
+}
+
 // Buys once on the first quote, sells everything once filled; records what it saw.
 class ScriptedStrategy final : public Strategy {
  public:
@@ -65,9 +73,8 @@ class ScriptedStrategy final : public Strategy {
 TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
   TemporaryDirectory directory;
   const InstrumentRegistry instruments = two_instruments();
-  std::string error;
-  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
-  ASSERT_TRUE(journal) << error;
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
   SimulatedClock clock(1'000'000);
   SimulatedVenueConfig venue_config;
   venue_config.order_latency_ns = 100;
@@ -330,9 +337,8 @@ class RestingBuyer final : public Strategy {
 TEST(Engine, HaltingAnInstrumentCancelsItsRestingOrdersAndOnlyThose) {
   TemporaryDirectory directory;
   const InstrumentRegistry instruments = two_instruments();
-  std::string error;
-  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
-  ASSERT_TRUE(journal) << error;
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
   SimulatedClock clock(1'000 * kNsPerSecond);
   SimulatedVenue venue(instruments, SimulatedVenueConfig{}, money("10000"));
   RiskConfig risk;
@@ -397,9 +403,8 @@ class ScriptedBuys final : public Strategy {
 TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
   TemporaryDirectory directory;
   const InstrumentRegistry instruments = instruments_on_two_venues();
-  std::string error;
-  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
-  ASSERT_TRUE(journal) << error;
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
   SimulatedClock clock(1'000 * kNsPerSecond);
   const std::vector<CashAccount> accounts{{VenueName::from("binance"), money("600")},
                                           {VenueName::from("coinbase"), money("5000")}};
@@ -455,9 +460,8 @@ TEST(Engine, RepeatedExecutionDisablesTheStrategyAcrossRestarts) {
 TEST(Engine, AFailedJournalWriteHaltsTradingWithoutWaitingForIt) {
   TemporaryDirectory directory;
   const InstrumentRegistry instruments = two_instruments();
-  std::string error;
-  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
-  ASSERT_TRUE(journal) << error;
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
   SimulatedClock clock(1'000'000);
   SimulatedVenue venue(instruments, SimulatedVenueConfig{}, money("10000"));
   RiskConfig risk;
@@ -509,9 +513,8 @@ class RecordingControl final : public MarketDataControl {
 TEST(Engine, InstrumentIsUntradeableExactlyWhileItsBookIsBroken) {
   TemporaryDirectory directory;
   const InstrumentRegistry instruments = two_instruments();
-  std::string error;
-  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
-  ASSERT_TRUE(journal) << error;
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
   SimulatedClock clock(1'000);
   SimulatedVenue venue(instruments, SimulatedVenueConfig{}, money("10000"));
   Engine engine(instruments, clock, *journal, venue, RiskConfig{}, money("10000"));
@@ -593,9 +596,8 @@ TEST(EnginePerpetuals, AnExchangePositionTheJournalDoesNotExplainHaltsTheInstrum
   InstrumentRegistry registry;
   registry.add(btcusdt_perpetual(10));
   TemporaryDirectory directory;
-  std::string error;
-  auto journal = Journal::open(directory.path(), Durability::kNormal, error);
-  ASSERT_TRUE(journal) << error;
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
   SimulatedClock clock(1'700'000'000LL * kNsPerSecond);
   RecordingVenue venue;
   Engine engine(registry, clock, *journal, venue, RiskConfig{}, money("10000"));
