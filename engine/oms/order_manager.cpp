@@ -8,6 +8,14 @@
 #include "engine/logging/log.h"
 
 namespace sigex {
+
+namespace {
+
+bool of_venue(const Instrument& instrument, std::string_view venue) {
+  return venue.empty() || instrument.venue.view() == venue;
+}
+
+}  // namespace
 OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journal,
                            ExecutionVenue& venue)
     : instruments_(instruments), journal_(journal), venue_(venue) {
@@ -505,14 +513,6 @@ bool OrderManager::has_open_order(InstrumentId instrument) const {
   }
   return false;
 }
-
-namespace {
-
-bool of_venue(const Instrument& instrument, std::string_view venue) {
-  return venue.empty() || instrument.venue.view() == venue;
-}
-
-}  // namespace
 
 Money OrderManager::reserved_buy_notional(const InstrumentRegistry& instruments,
                                           std::string_view venue) const {

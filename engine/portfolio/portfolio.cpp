@@ -8,6 +8,22 @@
 
 namespace sigex {
 
+namespace {
+
+// The margin ratio of balances and margins already added up.
+AccountMargin with_ratio(AccountMargin margin) {
+  if (margin.maintenance_margin.raw > 0) {
+    margin.margin_ratio_bps = margin.margin_balance.raw <= 0
+                                  ? 10'000
+                                  : mul_div(margin.maintenance_margin.raw, 10'000,
+                                            margin.margin_balance.raw, Rounding::kUp)
+                                        .value_or(10'000);
+  }
+  return margin;
+}
+
+}  // namespace
+
 Portfolio::Portfolio(const InstrumentRegistry& instruments, Money starting_cash)
     : Portfolio(instruments, {CashAccount{VenueName{}, starting_cash}}) {}
 
@@ -310,35 +326,28 @@ MarginState Portfolio::margin_without_liquidation(InstrumentId instrument_id,
 }
 
 AccountMargin Portfolio::account_margin(const QuoteBook& quotes) const {
-  return margin_of(accounts_.size(), quotes);
+  AccountMargin total;
+  for (std::size_t account = 0; account < accounts_.size(); ++account) {
+    if (!trades_perpetuals_[account]) continue;
+    const AccountMargin margin = account_margin(account, quotes);
+    total.margin_balance += margin.margin_balance;
+    total.initial_margin += margin.initial_margin;
+    total.maintenance_margin += margin.maintenance_margin;
+  }
+  return with_ratio(total);
 }
 
 AccountMargin Portfolio::account_margin(std::size_t account, const QuoteBook& quotes) const {
-  return margin_of(account, quotes);
-}
-
-AccountMargin Portfolio::margin_of(std::size_t only, const QuoteBook& quotes) const {
-  const bool every = only == accounts_.size();
-  AccountMargin account;
-  for (std::size_t index = 0; index < accounts_.size(); ++index) {
-    if (every ? !trades_perpetuals_[index] : index != only) continue;
-    account.margin_balance += cash_[index] - other_asset_fees_value(index);
-  }
+  AccountMargin margin;
+  margin.margin_balance = cash_[account] - other_asset_fees_value(account);
   for (const InstrumentId id : held_) {
-    if (!instruments_.get(id).is_perpetual() || (!every && account_of_[id] != only)) continue;
+    if (!instruments_.get(id).is_perpetual() || account_of_[id] != account) continue;
     const MarginState state = margin_without_liquidation(id, quotes);
-    account.margin_balance += unrealised_of_perpetual(id, quotes);
-    account.initial_margin += state.initial_margin;
-    account.maintenance_margin += state.maintenance_margin;
+    margin.margin_balance += unrealised_of_perpetual(id, quotes);
+    margin.initial_margin += state.initial_margin;
+    margin.maintenance_margin += state.maintenance_margin;
   }
-  if (account.maintenance_margin.raw > 0) {
-    account.margin_ratio_bps = account.margin_balance.raw <= 0
-                                   ? 10'000
-                                   : mul_div(account.maintenance_margin.raw, 10'000,
-                                             account.margin_balance.raw, Rounding::kUp)
-                                         .value_or(10'000);
-  }
-  return account;
+  return with_ratio(margin);
 }
 
 Money Portfolio::total_fees() const {

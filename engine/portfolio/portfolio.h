@@ -144,8 +144,6 @@ class Portfolio {
   void book_fee(std::size_t account, Position& position, const FillFee& fee, Quantity& base_fee);
   Money unrealised_of_perpetual(InstrumentId instrument, const QuoteBook& quotes) const;
   MarginState margin_without_liquidation(InstrumentId instrument, const QuoteBook& quotes) const;
-  // `only`'s margin, or with accounts_.size() the perpetual accounts' together.
-  AccountMargin margin_of(std::size_t only, const QuoteBook& quotes) const;
 
   const InstrumentRegistry& instruments_;
   std::vector<Position> positions_;
