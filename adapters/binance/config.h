@@ -58,6 +58,9 @@ struct BinanceExecutionConfig {
   WebSocketTimeouts ws_timeouts;
   DurationNs poll_interval_ns = 2 * kNsPerSecond;          // open orders, while the stream is down
   DurationNs stream_poll_interval_ns = 30 * kNsPerSecond;  // safety net while the stream is live
+  // The account's cash-asset balance is read this often (and pushed by the user data stream
+  // whenever it changes) and handed to the engine, which limits buys to what it holds.
+  DurationNs balance_interval_ns = 60 * kNsPerSecond;
   DurationNs clock_check_interval_ns = 5 * kNsPerMinute;
   DurationNs clock_recheck_interval_ns = 5 * kNsPerSecond;  // while orders wait for the clock
   // An order refused here (ban, clock skew guard, request budget) waits, in order, and goes

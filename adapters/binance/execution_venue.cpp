@@ -129,6 +129,11 @@ bool BinanceExecutionVenue::start(std::string& error) {
   for (const Instrument& instrument : instruments_.all()) {
     // One venue trades every configured instrument: one of another market is refused here.
     if (!check_listing_kind(instrument, error)) return false;
+    if (cash_instrument_ == kNoInstrument) {
+      // Every instrument is quoted in the one cash asset (checked at configuration time).
+      cash_instrument_ = instrument.id;
+      cash_asset_ = std::string(instrument.quote_asset.view());
+    }
     const SymbolFilters* filters = info->find(instrument.symbol.view());
     const std::string name(instrument.symbol.view());
     if (filters == nullptr) {
@@ -163,6 +168,7 @@ bool BinanceExecutionVenue::start(std::string& error) {
   const TimeNs now = clock_.now_ns();
   next_poll_ns_ = now + config_.poll_interval_ns;
   next_clock_check_ns_ = now + config_.clock_check_interval_ns;
+  next_cash_poll_ns_ = now + config_.balance_interval_ns;
   user_stream_ = make_user_stream(error);
   if (!error.empty()) return false;
   rest_.set_starting(false);  // the I/O thread never waits out a window: it refuses and retries
@@ -239,7 +245,8 @@ std::unique_ptr<UserStreamChannel> BinanceExecutionVenue::make_user_stream(std::
       UserStreamCallbacks{
           [this] { return rest_.user_stream_subscribe_request("sigex-user-stream"); },
           [this](const UserExecutionReport& report) { on_stream_report(report); },
-          [this](bool live) { on_stream_liveness(live); }},
+          [this](bool live) { on_stream_liveness(live); },
+          [this](const std::vector<VenueBalance>& balances) { on_stream_balances(balances); }},
       config_.ws_timeouts);
 }
 
@@ -250,6 +257,15 @@ std::optional<std::int64_t> BinanceExecutionVenue::read_holding(const Instrument
   const auto balances = parse_answer("account", account, parse_balances, failed);
   if (!balances) return std::nullopt;
   return held_of(*balances, instrument.base_asset.view());
+}
+
+std::optional<std::int64_t> BinanceExecutionVenue::read_cash() {
+  const HttpResponse account = rest_.account();
+  after_call(&account, nullptr);
+  std::string failed;
+  const auto balances = parse_answer("account", account, parse_balances, failed);
+  if (!balances) return std::nullopt;
+  return held_of(*balances, cash_asset_);
 }
 
 void BinanceExecutionVenue::after_rejection(std::int32_t code) {
@@ -347,7 +363,8 @@ bool BinanceExecutionVenue::normalize(Side side, OrderType type, Price& price, Q
 void BinanceExecutionVenue::run() {
   while (!stopping_) {
     const TimeNs now = clock_.now_ns();
-    TimeNs next = rehearsal_.wake_by(std::min(next_poll_ns_, next_clock_check_ns_));
+    TimeNs next =
+        rehearsal_.wake_by(std::min({next_poll_ns_, next_clock_check_ns_, next_cash_poll_ns_}));
     if (!deferred_.empty()) next = std::min(next, now + config_.deferred_retry_interval_ns);
     queues_.serve_one(next - now, [this](const OrderCommand& command) { handle(command); });
     if (stopping_) break;
@@ -363,6 +380,7 @@ void BinanceExecutionVenue::run() {
     check_ban();
     refresh_third_asset_prices();
     if (after >= next_poll_ns_) poll_open_orders();
+    if (after >= next_cash_poll_ns_) poll_cash();
     periodic(after);
     rehearsal_.run_if_due(clock_.now_ns(), [this](const OrderCommand& command) {
       rest_.new_order_body(command, instruments_.get(command.instrument),
@@ -832,9 +850,35 @@ void BinanceExecutionVenue::refresh_balances() {
   after_call(&account, nullptr);
   std::string failed;
   if (const auto balances = parse_answer("account", account, parse_balances, failed)) {
-    std::lock_guard lock(holdings_mutex_);
-    set_holdings(*balances);
-    holdings_as_of_ns_.store(as_of_ns);
+    {
+      std::lock_guard lock(holdings_mutex_);
+      set_holdings(*balances);
+      holdings_as_of_ns_.store(as_of_ns);
+    }
+    report_cash(held_of(*balances, cash_asset_));
+  }
+}
+
+void BinanceExecutionVenue::poll_cash() {
+  next_cash_poll_ns_ = clock_.now_ns() + config_.balance_interval_ns;
+  if (const auto held = read_cash()) report_cash(*held);
+}
+
+void BinanceExecutionVenue::report_cash(std::int64_t held) {
+  if (cash_instrument_ == kNoInstrument) return;
+  ExecutionEvent event{};
+  event.kind = ExecutionKind::kAccountCash;
+  event.instrument = cash_instrument_;
+  event.cash = Money{from_venue(held, kMoneyScale)};
+  event.receive_time_ns = clock_.now_ns();
+  event.venue_time_ns = event.receive_time_ns;
+  queues_.answer(event);
+}
+
+void BinanceExecutionVenue::on_stream_balances(const std::vector<VenueBalance>& balances) {
+  // Only the assets the change may have moved are listed.
+  for (const VenueBalance& balance : balances) {
+    if (balance.asset == cash_asset_) report_cash(balance.free + balance.locked);
   }
 }
 

@@ -142,6 +142,9 @@ class BinanceExecutionVenue : public LiveVenue {
   virtual void after_rejection(std::int32_t code);
   // I/O thread: after the venue answers again following a failure, or the stream is back.
   virtual void after_recovery() {}
+  // I/O thread: what the account holds of the cash asset now (venue decimals: free + locked;
+  // USD-M: the wallet); nullopt when it cannot be read.
+  virtual std::optional<std::int64_t> read_cash();
   // I/O thread: once per loop turn (`now_ns`), for market-specific polling.
   virtual void periodic(TimeNs /*now_ns*/) {}
   // Whether a filter failure is the venue's to waive (USD-M: reduce-only under the minimum
@@ -191,6 +194,12 @@ class BinanceExecutionVenue : public LiveVenue {
   void refresh_third_asset_prices();  // I/O thread
   // I/O thread: reads the account's balances again (after an insufficient-balance refusal).
   void refresh_balances();
+  // I/O thread, every balance_interval: the cash asset's balance read and handed on.
+  void poll_cash();
+  // Any thread: what the account holds of the cash asset (venue decimals), handed to the
+  // engine as kAccountCash (Engine::report_account_cash).
+  void report_cash(std::int64_t held);
+  void on_stream_balances(const std::vector<VenueBalance>& balances);  // the stream's thread
   // Each instrument's base-asset holding from the account's balances.
   void set_holdings(const std::vector<VenueBalance>& balances);
   // Any thread: a venue fill as an engine fill event (prices and fees converted).
@@ -212,6 +221,10 @@ class BinanceExecutionVenue : public LiveVenue {
   std::vector<SymbolFilters> filters_;    // by instrument id
   std::vector<HeldQuantity> start_held_;  // read_account()
   std::vector<HeldCash> start_cash_;      // read_account()
+  // The cash asset every instrument of this venue is quoted in, and the instrument its
+  // kAccountCash reports name (the engine maps it to the venue's account); set by start().
+  std::string cash_asset_;
+  InstrumentId cash_instrument_ = kNoInstrument;
   std::vector<AccountOrder> history_orders_;
   std::map<VenueOrderId, std::vector<std::pair<VenueFill, Side>>> history_trades_;
   std::vector<VenueOrderReport> start_open_orders_;
@@ -252,6 +265,7 @@ class BinanceExecutionVenue : public LiveVenue {
   std::map<std::string, Tracked, std::less<>> tracked_;
   TimeNs next_poll_ns_ = 0;
   TimeNs next_clock_check_ns_ = 0;
+  TimeNs next_cash_poll_ns_ = 0;
   SigningRehearsal rehearsal_;  // [service] warm_order_path_us
   std::string rehearsal_body_;  // what a rehearsal builds and signs, never sent
   bool connection_failed_ = false;

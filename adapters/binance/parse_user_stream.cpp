@@ -54,6 +54,24 @@ Result<UserExecutionReport> read_execution_report(simdjson::dom::element event) 
   return report;
 }
 
+Result<std::vector<VenueBalance>> read_account_position(simdjson::dom::element event) {
+  simdjson::dom::array rows;
+  if (event["B"].get_array().get(rows)) return fail(Errc::kMissingField, "B");
+  std::vector<VenueBalance> balances;
+  for (simdjson::dom::element row : rows) {
+    VenueBalance balance;
+    std::string_view asset;
+    if (row["a"].get_string().get(asset)) return fail(Errc::kMissingField, "B[].a");
+    balance.asset = std::string(asset);
+    if (!read_binance_decimal(row, "f", balance.free) ||
+        !read_binance_decimal(row, "l", balance.locked)) {
+      return fail(Errc::kSyntax, "B[].f or B[].l is not a decimal");
+    }
+    balances.push_back(std::move(balance));
+  }
+  return balances;
+}
+
 }  // namespace
 
 Result<UserStreamMessage> parse_user_stream_message(std::string_view text) {
@@ -72,6 +90,11 @@ Result<UserStreamMessage> parse_user_stream_message(std::string_view text) {
       if (!report) return tl::unexpected(report.error());
       message.kind = UserStreamMessageKind::kExecutionReport;
       message.report = std::move(*report);
+    } else if (type == "outboundAccountPosition") {
+      auto balances = read_account_position(event);
+      if (!balances) return tl::unexpected(balances.error());
+      message.kind = UserStreamMessageKind::kAccountPosition;
+      message.balances = std::move(*balances);
     } else if (type == "eventStreamTerminated") {
       message.kind = UserStreamMessageKind::kStreamTerminated;
     }

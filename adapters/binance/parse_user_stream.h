@@ -1,11 +1,13 @@
 #pragma once
 
-// Messages of Binance's user data stream (WebSocket API): subscription answers, errors and
-// executionReport events, parsed into fixed point at Binance's scale (8 decimals).
+// Messages of Binance's user data stream (WebSocket API): subscription answers, errors,
+// executionReport and outboundAccountPosition events, parsed into fixed point at Binance's
+// scale (8 decimals).
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/binance/parse_order_report.h"
 #include "engine/core/result.h"
@@ -31,7 +33,11 @@ enum class UserStreamMessageKind : std::uint8_t {
   kError,       // {"id":..,"status":4xx,"error":{"code":..,"msg":..}}
   kExecutionReport,
   kStreamTerminated,  // eventStreamTerminated: the subscription ended
-  kOther,             // balance updates and anything new: ignored
+  // outboundAccountPosition: sent whenever a balance changed (a fill, a deposit, a
+  // withdrawal), with the assets the change may have moved (free and locked)
+  kAccountPosition,
+  kOther,  // balanceUpdate (a delta; the position that follows it has the total) and anything
+           // new: ignored
 };
 
 struct UserStreamMessage {
@@ -40,6 +46,7 @@ struct UserStreamMessage {
   int error_code = 0;
   std::string error_message;
   UserExecutionReport report;
+  std::vector<VenueBalance> balances;  // kAccountPosition
 };
 
 Result<UserStreamMessage> parse_user_stream_message(std::string_view text);

@@ -98,6 +98,7 @@ void read_binance_execution_keys(ConfigSection& section, BinanceExecutionConfig&
   binance.rest.clock_sample_max_age_ns = 2 * binance.clock_check_interval_ns;
   section.milliseconds("poll_interval_ms", binance.poll_interval_ns, 50, 600'000);
   section.seconds("stream_poll_interval_s", binance.stream_poll_interval_ns, 1, 86'400);
+  section.seconds("balance_interval_s", binance.balance_interval_ns, 1, 86'400);
   section.integer("weight_per_minute", binance.rest.weight_per_minute, 1, 1'000'000);
   section.integer("orders_per_10s", binance.rest.orders_per_10s, 1, 1'000'000);
   section.integer("orders_per_day", binance.rest.orders_per_day, 0, 100'000'000);

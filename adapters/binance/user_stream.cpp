@@ -77,6 +77,9 @@ void BinanceUserStream::on_message(std::string_view frame) {
     case UserStreamMessageKind::kExecutionReport:
       callbacks_.on_report(message->report);
       return;
+    case UserStreamMessageKind::kAccountPosition:
+      if (callbacks_.on_balances) callbacks_.on_balances(message->balances);
+      return;
     case UserStreamMessageKind::kStreamTerminated:
       client_.abort();
       return lost("eventStreamTerminated");

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -31,6 +32,8 @@ struct UserStreamCallbacks {
   std::function<std::string()> subscribe_request;
   std::function<void(const UserExecutionReport&)> on_report;
   std::function<void(bool live)> on_liveness;  // true once subscribed; false when lost
+  // outboundAccountPosition: the balances a change may have moved (may be empty: not wanted).
+  std::function<void(const std::vector<VenueBalance>&)> on_balances;
 };
 
 // What a venue needs of its private push channel, whatever the market's mechanism

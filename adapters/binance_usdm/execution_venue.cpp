@@ -14,6 +14,14 @@ namespace {
 
 constexpr std::int32_t kNoNeedToChangeMarginType = -4046;
 
+// The wallet balance of `asset` (venue decimals; 0 when not listed).
+std::int64_t wallet_of(const std::vector<UsdmAssetBalance>& balances, std::string_view asset) {
+  for (const UsdmAssetBalance& balance : balances) {
+    if (balance.asset == asset) return balance.wallet;
+  }
+  return 0;
+}
+
 }  // namespace
 
 UsdmExecutionVenue::UsdmExecutionVenue(const InstrumentRegistry& instruments,
@@ -102,13 +110,19 @@ bool UsdmExecutionVenue::read_wallet(const Instrument& instrument, std::string& 
   const auto balances = parse_answer("balances (balance)", response, parse_futures_balance, error);
   if (!balances) return false;
   // The wallet of the one cash asset every instrument is quoted in (none listed: empty).
-  Money wallet{0};
-  for (const UsdmAssetBalance& balance : *balances) {
-    if (balance.asset == instrument.quote_asset.view())
-      wallet = Money{from_venue(balance.wallet, kMoneyScale)};
-  }
-  start_cash_.push_back({VenueName::from("binance_usdm"), wallet});
+  start_cash_.push_back(
+      {VenueName::from("binance_usdm"),
+       Money{from_venue(wallet_of(*balances, instrument.quote_asset.view()), kMoneyScale)}});
   return true;
+}
+
+std::optional<std::int64_t> UsdmExecutionVenue::read_cash() {
+  const HttpResponse response = rest_.futures_balance();
+  after_call(&response, nullptr);
+  std::string error;
+  const auto balances = parse_answer("balances (balance)", response, parse_futures_balance, error);
+  if (!balances) return std::nullopt;
+  return wallet_of(*balances, cash_asset_);
 }
 
 bool UsdmExecutionVenue::read_account(std::string& error) {
@@ -321,6 +335,10 @@ void UsdmExecutionVenue::on_event(const UsdmUserEvent& event) {
       if (event.reason == "FUNDING_FEE") {
         funding_requested_ = true;  // the amount and symbol are read from the income list
         wake();
+      }
+      // Any reason (ORDER, FUNDING_FEE, DEPOSIT, WITHDRAW, ...): the wallets it moved.
+      for (const UsdmBalance& balance : event.balances) {
+        if (balance.asset == cash_asset_) report_cash(balance.wallet);
       }
       return;
     case UsdmUserEventKind::kMarginCall:

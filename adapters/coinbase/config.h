@@ -63,6 +63,9 @@ struct CoinbaseExecutionConfig {
   DurationNs poll_interval_ns = 2 * kNsPerSecond;          // open orders, while the channel is down
   DurationNs stream_poll_interval_ns = 30 * kNsPerSecond;  // safety net while it is live
   DurationNs max_order_wait_ns = 60 * kNsPerSecond;        // rate limited: wait, then give up
+  // The account's cash-asset balance is read this often (the user channel does not push
+  // balances) and handed to the engine, which limits buys to what it holds.
+  DurationNs balance_interval_ns = 60 * kNsPerSecond;
   DurationNs history_lookback_ns = 7 * kNsPerDay;
   // Portfolio rate limit used until the x-ratelimit-* headers say otherwise (per second).
   int requests_per_second = 30;

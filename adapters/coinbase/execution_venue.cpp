@@ -79,6 +79,7 @@ bool CoinbaseExecutionVenue::start(std::string& error) {
     }
   }
   if (!read_balances(error) || !read_history(error)) return false;
+  next_cash_poll_ns_ = clock_.now_ns() + config_.balance_interval_ns;
   reconcile_open_orders();
   if (!config_.user_ws_url.empty()) {
     const auto url = parse_url(config_.user_ws_url);
@@ -122,12 +123,8 @@ void CoinbaseExecutionVenue::stop() {
   thread_.join();
 }
 
-bool CoinbaseExecutionVenue::read_balances(std::string& error) {
-  // The balances read now include every trade made before the request: a fill handed on
-  // later (an order of the previous run resolved at reconciliation) must not move them again.
-  // Coinbase has no clock offset to measure: its times are compared with ours (a JWT needs our
-  // clock right within seconds anyway).
-  holdings_as_of_ns_.store(clock_.now_ns());
+std::optional<std::vector<CoinbaseBalance>> CoinbaseExecutionVenue::read_accounts(
+    std::string& error) {
   std::vector<CoinbaseBalance> balances;
   std::string cursor;
   for (int page = 0; page < 100; ++page) {
@@ -141,17 +138,39 @@ bool CoinbaseExecutionVenue::read_balances(std::string& error) {
                           : response.transport_failed()
                               ? response.error.message()
                               : fmt::format("HTTP {} {:.200}", response.status, response.body));
-      return false;
+      return std::nullopt;
     }
     auto parsed = parse_accounts(response.body, cursor);
-    if (!parsed) return (error = "Coinbase accounts: " + parsed.error(), false);
+    if (!parsed) return (error = "Coinbase accounts: " + parsed.error(), std::nullopt);
     balances.insert(balances.end(), parsed->begin(), parsed->end());
     if (cursor.empty()) break;
   }
+  return balances;
+}
+
+Money CoinbaseExecutionVenue::cash_of(const std::vector<CoinbaseBalance>& balances) const {
+  // Every instrument is quoted in the one cash asset (checked at configuration time).
+  Money cash{0};
+  if (instruments_.all().empty()) return cash;
+  for (const auto& balance : balances) {
+    if (balance.currency != instruments_.all().front().quote_asset.view()) continue;
+    cash += Money{truncated(balance.available, kMoneyScale) + truncated(balance.hold, kMoneyScale)};
+  }
+  return cash;
+}
+
+bool CoinbaseExecutionVenue::read_balances(std::string& error) {
+  // The balances read now include every trade made before the request: a fill handed on
+  // later (an order of the previous run resolved at reconciliation) must not move them again.
+  // Coinbase has no clock offset to measure: its times are compared with ours (a JWT needs our
+  // clock right within seconds anyway).
+  holdings_as_of_ns_.store(clock_.now_ns());
+  const auto balances = read_accounts(error);
+  if (!balances) return false;
   start_held_.clear();
   for (const Instrument& instrument : instruments_.all()) {
     std::int64_t held = 0;
-    for (const auto& balance : balances) {
+    for (const auto& balance : *balances) {
       if (balance.currency != instrument.base_asset.view()) continue;
       held += truncated(balance.available, instrument.quantity_scale) +
               truncated(balance.hold, instrument.quantity_scale);
@@ -159,16 +178,25 @@ bool CoinbaseExecutionVenue::read_balances(std::string& error) {
     holdings_[instrument.id].store(held);
     start_held_.push_back({instrument.id, Quantity{held}});
   }
-  // Every instrument is quoted in the one cash asset (checked at configuration time).
   start_cash_.clear();
-  if (instruments_.all().empty()) return true;
-  Money cash{0};
-  for (const auto& balance : balances) {
-    if (balance.currency != instruments_.all().front().quote_asset.view()) continue;
-    cash += Money{truncated(balance.available, kMoneyScale) + truncated(balance.hold, kMoneyScale)};
-  }
-  start_cash_.push_back({VenueName::from("coinbase"), cash});
+  if (!instruments_.all().empty())
+    start_cash_.push_back({VenueName::from("coinbase"), cash_of(*balances)});
   return true;
+}
+
+void CoinbaseExecutionVenue::poll_cash() {
+  next_cash_poll_ns_ = clock_.now_ns() + config_.balance_interval_ns;
+  std::string error;
+  const auto balances = read_accounts(error);
+  if (!balances || instruments_.all().empty()) return;
+  // Handed to the engine, which limits buys to what the account holds.
+  ExecutionEvent event{};
+  event.kind = ExecutionKind::kAccountCash;
+  event.instrument = instruments_.all().front().id;
+  event.cash = cash_of(*balances);
+  event.receive_time_ns = clock_.now_ns();
+  event.venue_time_ns = event.receive_time_ns;
+  queues_.answer(event);
 }
 
 std::optional<std::vector<CoinbaseOrder>> CoinbaseExecutionVenue::list_orders(
@@ -303,7 +331,7 @@ bool CoinbaseExecutionVenue::normalize(Side side, OrderType type, Price& price, 
 void CoinbaseExecutionVenue::run() {
   while (!stopping_) {
     const TimeNs now = clock_.now_ns();
-    TimeNs next = rehearsal_.wake_by(next_poll_ns_);
+    TimeNs next = rehearsal_.wake_by(std::min(next_poll_ns_, next_cash_poll_ns_));
     if (!deferred_.empty()) next = std::min(next, now + 200 * kNsPerMs);
     queues_.serve_one(next - now, [this](const OrderCommand& command) { handle(command); });
     if (stopping_) break;
@@ -314,6 +342,7 @@ void CoinbaseExecutionVenue::run() {
     if (poll_now_requested_.exchange(false)) next_poll_ns_ = 0;
     send_deferred();
     if (clock_.now_ns() >= next_poll_ns_) poll_open_orders();
+    if (clock_.now_ns() >= next_cash_poll_ns_) poll_cash();
     rehearsal_.run_if_due(clock_.now_ns(), [this](const OrderCommand& command) {
       order_body(command);  // built and dropped, as the token below
       rest_->sign_only(HttpSession::Method::kPost, std::string(kOrders));

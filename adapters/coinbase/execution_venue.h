@@ -138,7 +138,12 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   // first page only holds the newest orders, so pages are followed. nullopt when unreadable.
   std::optional<std::vector<CoinbaseOrder>> list_orders(const std::string& query);
   std::optional<std::vector<CoinbaseFill>> list_fills(const std::string& query);
-  bool read_balances(std::string& error);
+  // Every page of the account's balances; nullopt with `error` when unreadable.
+  std::optional<std::vector<CoinbaseBalance>> read_accounts(std::string& error);
+  Money cash_of(const std::vector<CoinbaseBalance>& balances) const;  // available + hold
+  bool read_balances(std::string& error);                             // start-up: holdings and cash
+  // I/O thread, every balance_interval: the cash asset's balance handed on (kAccountCash).
+  void poll_cash();
   bool read_history(std::string& error);
   InstrumentId instrument_of(std::string_view product_id) const;
   void note_failure(const HttpResponse& response);
@@ -171,6 +176,7 @@ class CoinbaseExecutionVenue final : public LiveVenue {
   std::map<std::string, Tracked, std::less<>> tracked_;  // by client order id
   std::deque<Deferred> deferred_;
   TimeNs next_poll_ns_ = 0;
+  TimeNs next_cash_poll_ns_ = 0;
   SigningRehearsal rehearsal_;  // [service] warm_order_path_us
   bool connection_failed_ = false;
 };

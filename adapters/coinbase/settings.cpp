@@ -149,6 +149,7 @@ void read_coinbase_execution_keys(ConfigSection& section, CoinbaseExecutionConfi
   section.milliseconds("user_stale_after_ms", coinbase.user_stale_after_ns, 1000, 600'000);
   section.milliseconds("poll_interval_ms", coinbase.poll_interval_ns, 50, 600'000);
   section.seconds("stream_poll_interval_s", coinbase.stream_poll_interval_ns, 1, 86'400);
+  section.seconds("balance_interval_s", coinbase.balance_interval_ns, 1, 86'400);
   section.seconds("max_order_wait_s", coinbase.max_order_wait_ns, 1, 86'400);
   section.seconds("history_lookback_s", coinbase.history_lookback_ns, 0, 90LL * 86'400);
 }

@@ -108,6 +108,13 @@ void describe_core(DaemonStatus& s, const Engine& engine, const SignalGate* sign
                                   money_text(portfolio.cash(account)));
     }
   }
+  for (std::size_t account = 0; account < portfolio.accounts().size(); ++account) {
+    const Money shortfall = engine.announced_cash_shortfall(account);
+    if (shortfall <= Money{0}) continue;
+    const std::string_view venue = portfolio.accounts()[account].venue.view();
+    s.cash_shortfalls.emplace_back(venue.empty() ? s.order_venue : std::string(venue),
+                                   money_text(shortfall));
+  }
   s.equity = money_text(portfolio.equity(engine.quotes()));
   s.starting_cash = money_text(portfolio.starting_cash());
   s.fees = money_text(portfolio.total_fees());

@@ -158,10 +158,16 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
              static_cast<double>(engine.orders().counters().reconciliation_differences +
                                  metrics.balance_differences));
   out.family("sigex_account_cash_shortfall", "gauge",
-             "At start-up, how much less cash a venue account held than sigex may spend there.");
-  for (const CashShortfall& shortfall : metrics.cash_shortfalls) {
-    out.sample("sigex_account_cash_shortfall", label("venue", shortfall.venue.view()),
-               money_value(shortfall.sigex - shortfall.held));
+             "How much less cash a venue account holds than sigex may spend there, as its venue "
+             "last reported it (a sample only for such an account).");
+  const auto& accounts = engine.portfolio().accounts();
+  for (std::size_t account = 0; account < accounts.size(); ++account) {
+    const Money shortfall = engine.announced_cash_shortfall(account);
+    if (shortfall <= Money{0}) continue;
+    const std::string_view venue = accounts[account].venue.view();
+    out.sample("sigex_account_cash_shortfall",
+               label("venue", venue.empty() ? components.order_venue : venue),
+               money_value(shortfall));
   }
   out.single("sigex_foreign_orders_total", "counter", "Venue orders not created by this journal.",
              static_cast<double>(engine.orders().counters().foreign_orders));

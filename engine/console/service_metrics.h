@@ -28,8 +28,6 @@ struct ServiceMetrics {
   std::uint64_t reconciliation_differences_at_start = 0;
   std::uint64_t balance_differences =
       0;  // account balances unlike the journal's positions, at start
-  // Venue accounts holding less cash than sigex may spend there, at start.
-  std::vector<CashShortfall> cash_shortfalls;
   DurationNs start_to_ready_ns = 0;
   DurationNs feed_wait_ns = 0;  // of which waiting for the market data feed (network)
   std::string listen;           // the endpoint's URL, for `ctl status`

@@ -60,6 +60,8 @@ std::string_view to_string(ExecutionKind kind) {
       return "VENUE_FILL";
     case ExecutionKind::kPositionReport:
       return "POSITION_REPORT";
+    case ExecutionKind::kAccountCash:
+      return "ACCOUNT_CASH";
   }
   return "?";
 }

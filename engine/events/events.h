@@ -226,6 +226,11 @@ enum class ExecutionKind : std::uint8_t {
   // what the fills the venue handed on explain, and nothing of the venue's own explains it.
   // The engine compares it with the journal's and halts the instrument when they differ.
   kPositionReport,
+  // What the venue account that trades `instrument` (any of its instruments) holds of the cash
+  // asset: `cash`, free and locked (a futures account: its wallet balance), as the venue
+  // pushed it or was polled for it. Not tied to an order; the engine limits what it spends
+  // there to it (VenueCashWatch).
+  kAccountCash,
 };
 
 // Which asset a fill's fee was charged in. Binance spot charges a buy's fee in the base asset
@@ -275,6 +280,7 @@ struct ExecutionEvent {
   AbsenceEvidence absence;   // kNotFound / kUnknown answers to a proof-of-absence query
   Side side;                 // kVenueFill only
   Money funding;             // kFunding only
+  Money cash;                // kAccountCash only
 };
 
 // A fill's fee as the venue charged it (the fields of ExecutionEvent), as the portfolio and

@@ -438,8 +438,12 @@ bool Daemon::reconcile(std::string& error) {
   if (live_venue_) {
     const auto differences = compare_with_account(core_.engine->portfolio(), instruments_,
                                                   live_venue_->start_holdings());
-    metrics_.cash_shortfalls = compare_cash_with_accounts(
-        core_.engine->portfolio(), live_venue_->start_cash(), config_.engine.cash_asset);
+    // What each account held limits what sigex spends there from now on; the venues report
+    // it again while running (kAccountCash).
+    for (const CashShortfall& shortfall : compare_cash_with_accounts(
+             core_.engine->portfolio(), live_venue_->start_cash(), config_.engine.cash_asset)) {
+      core_.engine->report_account_cash(shortfall.account, shortfall.held, /*announced=*/true);
+    }
     metrics_.balance_differences = differences.size();
     for (const BalanceDifference& difference : differences) {
       if (!difference.blocks_trading) continue;

@@ -210,6 +210,7 @@ bool OrderManager::cancel(const ClientOrderId& id, TimeNs now_ns) {
 
 std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& event,
                                                         TimeNs now_ns) {
+  if (event.kind == ExecutionKind::kAccountCash) return std::nullopt;  // the engine's, no order
   const auto found = position_of(event.client_order_id);
   if (!found) {
     on_unknown_order(event, now_ns);
@@ -276,6 +277,7 @@ std::optional<OrderManager::Update> OrderManager::apply(const ExecutionEvent& ev
     case ExecutionKind::kFunding:
     case ExecutionKind::kVenueFill:
     case ExecutionKind::kPositionReport:
+    case ExecutionKind::kAccountCash:
       return std::nullopt;  // not order events: the engine books them
     case ExecutionKind::kFill: {
       if (seen_trades_.contains({event.instrument, event.trade_id})) {

@@ -1,6 +1,7 @@
 #include "engine/portfolio/balance_check.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "engine/core/decimal.h"
 #include "engine/logging/log.h"
@@ -61,13 +62,38 @@ std::vector<CashShortfall> compare_cash_with_accounts(const Portfolio& portfolio
           "reconciliation: the {} account holds {} {}, less than the {} sigex may spend there; "
           "buys past it will be refused by the venue (add funds, or lower the budget in [engine])",
           venue, money_text(reported->held), cash_asset, money_text(sigex));
-      shortfalls.push_back({reported->venue, reported->held, sigex});
+      shortfalls.push_back({account, reported->venue, reported->held, sigex});
     } else {
       log_info("reconciliation: the {} account holds {} {}; sigex may spend {} of it", venue,
                money_text(reported->held), cash_asset, money_text(sigex));
     }
   }
   return shortfalls;
+}
+
+VenueCashWatch::Change VenueCashWatch::report(std::size_t account, Money held, Money sigex,
+                                              bool announced) {
+  Account& watched = accounts_[account];
+  watched.held = held;
+  if (held >= sigex) {
+    watched.short_reports = 0;
+    return std::exchange(watched.announced, false) ? Change::kEnough : Change::kNone;
+  }
+  ++watched.short_reports;
+  if (announced) watched.announced = true;
+  if (watched.announced || watched.short_reports < 2) return Change::kNone;
+  watched.announced = true;
+  return Change::kShort;
+}
+
+Money VenueCashWatch::spendable(std::size_t account, Money sigex) const {
+  const std::optional<Money>& held = accounts_[account].held;
+  return held && *held < sigex ? *held : sigex;
+}
+
+Money VenueCashWatch::announced_shortfall(std::size_t account, Money sigex) const {
+  if (!accounts_[account].announced) return Money{0};
+  return sigex - spendable(account, sigex);
 }
 
 }  // namespace sigex

@@ -10,6 +10,8 @@
 // not explain (the venue's own orders, another client on the account): it blocks trading on
 // the instrument until an operator has resolved it.
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -45,17 +47,56 @@ struct HeldCash {
 
 // A venue account that holds less cash than sigex may spend there (Portfolio::cash(account)).
 struct CashShortfall {
-  VenueName venue;  // as its venue reported it
-  Money held;       // what the venue reported
-  Money sigex;      // what sigex may spend
+  std::size_t account = 0;  // the Portfolio account
+  VenueName venue;          // as its venue reported it
+  Money held;               // what the venue reported
+  Money sigex;              // what sigex may spend
 };
 
 // Start-up: each account's cash against what its venue reported. Less on the account than
 // sigex may spend is a warning (buys past it will be refused by the venue and backed off, never
 // sent elsewhere); more is information (funds sigex does not manage). Both are logged; the
-// shortfalls are returned. An account its venue reported nothing for is left out.
+// shortfalls are returned (for Engine::report_account_cash). An account its venue reported
+// nothing for is left out.
 std::vector<CashShortfall> compare_cash_with_accounts(const Portfolio& portfolio,
                                                       const std::vector<HeldCash>& held,
                                                       std::string_view cash_asset);
+
+// What each venue account holds of the cash asset while sigex runs, as its venue last reported
+// it (the start-up read, then each balance the venue pushes or is polled for), against what
+// sigex may spend there (Portfolio::cash(account)). An account that holds less limits what sigex
+// spends there to what it holds, from its first report on: risk checks and strategy sizing
+// use spendable(). A shortfall is announced (a warning, the metric) once two reports in a row
+// show it, since one report can race a fill the engine has not booked yet; it is over at the
+// first report without one.
+class VenueCashWatch {
+ public:
+  enum class Change : std::uint8_t {
+    kNone,
+    kShort,   // a shortfall is announced now
+    kEnough,  // an announced shortfall is over
+  };
+
+  explicit VenueCashWatch(std::size_t accounts) : accounts_(accounts) {}
+
+  // `account` holds `held`, where sigex may spend `sigex`. `announced`: a shortfall in it was
+  // announced already (the start-up comparison logged it).
+  Change report(std::size_t account, Money held, Money sigex, bool announced = false);
+  // What sigex may spend in `account`: `sigex`, or less when the account's last report held
+  // less.
+  Money spendable(std::size_t account, Money sigex) const;
+  // How much less than `sigex` the account holds, once announced (0 otherwise).
+  Money announced_shortfall(std::size_t account, Money sigex) const;
+  // The account's last report, if any.
+  std::optional<Money> held(std::size_t account) const { return accounts_[account].held; }
+
+ private:
+  struct Account {
+    std::optional<Money> held;
+    int short_reports = 0;  // in a row
+    bool announced = false;
+  };
+  std::vector<Account> accounts_;
+};
 
 }  // namespace sigex

@@ -28,7 +28,7 @@ class Engine::Context final : public StrategyContext {
   }
   Money cash() const override { return engine_.portfolio_.cash(); }
   Money account_cash(InstrumentId instrument) const override {
-    return engine_.portfolio_.cash(engine_.portfolio_.account_of(instrument));
+    return engine_.spendable_cash(engine_.portfolio_.account_of(instrument));
   }
   Money equity() const override { return engine_.portfolio_.equity(engine_.quotes_); }
   Money available_margin(InstrumentId instrument) const override {
@@ -67,6 +67,7 @@ Engine::Engine(const InstrumentRegistry& instruments, const Clock& clock, Journa
       quotes_(instruments.size()),
       books_(instruments.size()),
       portfolio_(instruments, std::move(accounts)),
+      venue_cash_(portfolio_.accounts().size()),
       risk_(risk),
       backoff_(risk.retry_backoff_initial_ns, risk.retry_backoff_max_ns),
       orders_(instruments, journal, venue) {
@@ -382,7 +383,7 @@ RiskView Engine::risk_view(std::size_t strategy, const OrderIntent& order,
   // What the order may spend is its own venue account's.
   const std::size_t account = portfolio_.account_of(order.instrument);
   const Money reserved = orders_.reserved_buy_notional(instruments_, account_venue(account));
-  const Money cash = portfolio_.cash(account);
+  const Money cash = spendable_cash(account);
   RiskView view{instrument,
                 quotes_.quote(order.instrument),
                 position,
@@ -443,9 +444,36 @@ Money Engine::available_margin(std::size_t account) const {
 Money Engine::available_margin(std::size_t account, const AccountMargin& margin) const {
   // Spot buys waiting on the account's books spend the same cash.
   const std::string_view venue = account_venue(account);
-  return margin.margin_balance - margin.initial_margin -
+  // Less held by the venue than sigex's wallet (a withdrawal) is less to post margin from.
+  const Money shortfall = portfolio_.cash(account) - spendable_cash(account);
+  return margin.margin_balance - shortfall - margin.initial_margin -
          orders_.reserved_margin(instruments_, venue) -
          orders_.reserved_buy_notional(instruments_, venue);
+}
+
+void Engine::report_account_cash(std::size_t account, Money held, bool announced) {
+  const Money sigex = portfolio_.cash(account);
+  const VenueCashWatch::Change change = venue_cash_.report(account, held, sigex, announced);
+  if (change == VenueCashWatch::Change::kNone) return;
+  const std::string_view venue = portfolio_.accounts()[account].venue.view();
+  const std::string_view name = venue.empty() ? std::string_view{"venue"} : venue;
+  if (change == VenueCashWatch::Change::kShort) {
+    log_warn(
+        "the {} account holds {}, less than the {} sigex may spend there: its buys are limited "
+        "to what it holds (add funds, or lower the budget in [engine])",
+        name, money_text(held), money_text(sigex));
+  } else {
+    log_info("the {} account holds {} again, as much as the {} sigex may spend there", name,
+             money_text(held), money_text(sigex));
+  }
+}
+
+Money Engine::spendable_cash(std::size_t account) const {
+  return venue_cash_.spendable(account, portfolio_.cash(account));
+}
+
+Money Engine::announced_cash_shortfall(std::size_t account) const {
+  return venue_cash_.announced_shortfall(account, portfolio_.cash(account));
 }
 
 std::string_view Engine::account_venue(std::size_t account) const {
@@ -653,6 +681,10 @@ void Engine::handle_execution(const ExecutionEvent& event) {
   }
   if (event.kind == ExecutionKind::kPositionReport) {
     handle_position_report(event);
+    return;
+  }
+  if (event.kind == ExecutionKind::kAccountCash) {
+    report_account_cash(portfolio_.account_of(event.instrument), event.cash);
     return;
   }
   // Called inside the event's journal batch: the order's new state and the fill it carries

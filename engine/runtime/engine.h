@@ -20,6 +20,7 @@
 #include "engine/journal/journal.h"
 #include "engine/metrics/latency_histogram.h"
 #include "engine/oms/order_manager.h"
+#include "engine/portfolio/balance_check.h"
 #include "engine/portfolio/portfolio.h"
 #include "engine/ports/engine_observer.h"
 #include "engine/ports/execution_venue.h"
@@ -158,6 +159,15 @@ class Engine {
   // StrategyContext::available_margin).
   Money available_margin(std::size_t account) const;
   Money available_margin(std::size_t account, const AccountMargin& margin) const;
+  // What a venue account holds of the cash asset, as its venue reported it (start-up; while
+  // running, kAccountCash events do the same): what sigex spends there is limited to it
+  // (VenueCashWatch). `announced`: a shortfall in it was logged already. Core thread.
+  void report_account_cash(std::size_t account, Money held, bool announced = false);
+  // What sigex may spend in `account`: its cash, or what the venue last reported it holds
+  // when that is less.
+  Money spendable_cash(std::size_t account) const;
+  // How much less the account holds than sigex may spend there, once announced (the metric).
+  Money announced_cash_shortfall(std::size_t account) const;
   // Cancels every resting order (of every strategy); returns how many cancels were sent.
   std::size_t cancel_all_orders();
 
@@ -196,6 +206,7 @@ class Engine {
   // Funding settlements and the venue's own fills: booked once, journaled, never an order.
   void handle_account_event(const ExecutionEvent& event);
   void handle_position_report(const ExecutionEvent& event);
+  void handle_account_cash(const ExecutionEvent& event);
   void book_account_event(const AccountEventRow& row);
   // The venue refused `order`: back off, or stop the instrument when retrying cannot help.
   void on_venue_rejection(const Order& order, TimeNs now_ns);
@@ -216,6 +227,7 @@ class Engine {
   MarketDataControl* market_data_control_ = nullptr;
   SignalGate* signal_gate_ = nullptr;
   Portfolio portfolio_;
+  VenueCashWatch venue_cash_;
   RiskEngine risk_;
   RetryBackoff backoff_;
   OrderManager orders_;

@@ -119,6 +119,12 @@ std::string render_status_text(const DaemonStatus& s) {
                        s.account_cash[i].second);
   }
   out += s.account_cash.empty() ? "\n" : ")\n";
+  for (const auto& [venue, shortfall] : s.cash_shortfalls) {
+    out += fmt::format(
+        "cash short      the {} account holds {} {} less than sigex may spend "
+        "there: its buys are limited to what it holds\n",
+        venue, shortfall, s.cash_asset);
+  }
   out += fmt::format("equity          {} {} (started with {}; fees {})\n", s.equity, s.cash_asset,
                      s.starting_cash, s.fees);
   if (s.margin) {
@@ -249,6 +255,14 @@ std::string render_status_json(const DaemonStatus& s) {
     for (std::size_t i = 0; i < s.account_cash.size(); ++i) {
       out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.account_cash[i].first),
                          quoted(s.account_cash[i].second));
+    }
+    out += "}";
+  }
+  if (!s.cash_shortfalls.empty()) {
+    out += ", \"cash_shortfalls\": {";
+    for (std::size_t i = 0; i < s.cash_shortfalls.size(); ++i) {
+      out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.cash_shortfalls[i].first),
+                         quoted(s.cash_shortfalls[i].second));
     }
     out += "}";
   }

@@ -100,6 +100,9 @@ struct DaemonStatus {
   std::string cash_asset, cash, equity, starting_cash, fees;
   // With instruments on several venues: each venue account's cash (venue, amount).
   std::vector<std::pair<std::string, std::string>> account_cash;
+  // Venue accounts holding less cash than sigex may spend there, as their venues last reported
+  // (venue, shortfall): their buys are limited to what they hold.
+  std::vector<std::pair<std::string, std::string>> cash_shortfalls;
   std::optional<Margin> margin;
   std::vector<OpenOrder> open_orders;
   std::uint64_t unresolved_orders = 0;

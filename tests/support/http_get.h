@@ -51,15 +51,19 @@ inline double metric_value(const std::string& body, const std::string& name) {
   return at == std::string::npos ? -1.0 : std::stod(body.substr(at + line.size()));
 }
 
-// Scrapes `url` until the counter `name` is above 0 (a daemon's thread counts it on its own
+// Scrapes `url` until `done(body)` holds (a daemon's threads change what it shows on their own
 // schedule); the last body. The deadline only turns a hang into a failure.
-inline std::string scrape_until_counted(const std::string& url, const std::string& name) {
+template <typename Done>
+std::string scrape_until(const std::string& url, Done done) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::string body = http_get(url);
-  while (metric_value(body, name) <= 0 && std::chrono::steady_clock::now() < deadline) {
-    body = http_get(url);
-  }
+  while (!done(body) && std::chrono::steady_clock::now() < deadline) body = http_get(url);
   return body;
+}
+
+// Scrapes `url` until the counter `name` is above 0; the last body.
+inline std::string scrape_until_counted(const std::string& url, const std::string& name) {
+  return scrape_until(url, [&](const std::string& body) { return metric_value(body, name) > 0; });
 }
 
 }  // namespace sigex::testing

@@ -142,6 +142,10 @@ class CoinbaseTradingSimulator::Impl {
     for (const Order& order : orders_) ++counts[order.client_order_id];
     return counts;
   }
+  void set_balance(const std::string& currency, const std::string& value) {
+    std::lock_guard lock(mutex_);
+    balances_[currency] = amount(value);
+  }
   std::string balance(const std::string& currency) const {
     std::lock_guard lock(mutex_);
     const auto found = balances_.find(currency);
@@ -693,6 +697,9 @@ std::uint64_t CoinbaseTradingSimulator::unauthorized() const { return impl_->una
 std::uint64_t CoinbaseTradingSimulator::fills() const { return impl_->fills.load(); }
 std::map<std::string, int> CoinbaseTradingSimulator::orders_per_client_id() const {
   return impl_->orders_per_client_id();
+}
+void CoinbaseTradingSimulator::set_balance(const std::string& currency, const std::string& value) {
+  impl_->set_balance(currency, value);
 }
 std::string CoinbaseTradingSimulator::balance(const std::string& currency) const {
   return impl_->balance(currency);

@@ -89,6 +89,9 @@ class CoinbaseTradingSimulator {
   // Orders per client order id (the invariant: never above 1).
   std::map<std::string, int> orders_per_client_id() const;
   std::string balance(const std::string& currency) const;
+  // A deposit or withdrawal (a decimal); the user channel does not announce it, as on
+  // Coinbase: the accounts list shows it.
+  void set_balance(const std::string& currency, const std::string& value);
   std::uint64_t requests() const;  // every request received
   // Waits until `count` requests were received (false after `timeout_ms`).
   bool wait_for_requests(std::uint64_t count, int timeout_ms) const;

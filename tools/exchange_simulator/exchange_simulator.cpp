@@ -250,6 +250,7 @@ class ExchangeSimulator::Impl {
       if (order == nullptr) return error(400, -2011, "Unknown order sent.");
       order->status = "CANCELED";
       report(*order, "CANCELED", nullptr, "cancel-" + std::to_string(++cancel_ids_));
+      account_changed({base_asset(order->symbol), "USDT"});
       return ok(order_json(*order, false));
     }
     if (path == "/api/v3/myTrades") return my_trades(params);
@@ -443,6 +444,8 @@ class ExchangeSimulator::Impl {
       placed_order.status = "EXPIRED";
       report(placed_order, "EXPIRED");
     }
+    // A resting order moved funds from free to locked.
+    if (placed_order.open()) account_changed({base_asset(placed_order.symbol), "USDT"});
     ++placed;
     SimReply reply = ok(order_json(placed_order, true));
     const std::int64_t window = wall_ms() / 10'000;
@@ -593,6 +596,7 @@ class ExchangeSimulator::Impl {
     balances[base] += sign * trade.quantity.raw;
     balances["USDT"] -= sign * value.raw;
     balances[trade.commission_asset] -= trade.commission.raw;
+    account_changed({base, "USDT", trade.commission_asset});
   }
 
   // A USD-M fill: the commission in USDT, realised PnL on the part that reduces, the position
@@ -631,6 +635,7 @@ class ExchangeSimulator::Impl {
                                  .value_or(0)};
     }
     balances["USDT"] += realised - trade.commission.raw;
+    account_changed({"USDT"});
     order.executed += trade.quantity;
     order.quote += value;
     order.realised = Money{realised};
@@ -701,6 +706,35 @@ class ExchangeSimulator::Impl {
     push(event);
   }
 
+  // What Binance pushes after any balance change, to every subscriber (not a report: no
+  // report fault applies, reports_sent does not count it). Spot: outboundAccountPosition with
+  // the assets the change may have moved (free and locked). USD-M: ACCOUNT_UPDATE with the
+  // USDT wallet and `reason` (ORDER, DEPOSIT, WITHDRAW, ...).
+  void account_changed(std::vector<std::string> assets, std::string_view reason = "ORDER") {
+    if (subscribers.empty()) return;
+    std::string event;
+    if (options_.market == SimMarket::kUsdm) {
+      event = fmt::format(
+          R"({{"e":"ACCOUNT_UPDATE","E":{},"T":{},"a":{{"m":"{}","B":[{{"a":"USDT","wb":"{}","cw":"{}","bc":"0"}}],"P":[]}}}})",
+          wall_ms(), wall_ms(), reason, format_decimal(balances["USDT"], 8),
+          format_decimal(balances["USDT"], 8));
+    } else {
+      std::sort(assets.begin(), assets.end());
+      assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
+      std::string rows;
+      for (const std::string& asset : assets) {
+        if (asset.empty()) continue;
+        const std::int64_t held = locked(asset);
+        rows += fmt::format(R"({}{{"a":"{}","f":"{}","l":"{}"}})", rows.empty() ? "" : ",", asset,
+                            format_decimal(balances[asset] - held, 8), format_decimal(held, 8));
+      }
+      event = fmt::format(
+          R"({{"subscriptionId":0,"event":{{"e":"outboundAccountPosition","E":{},"u":{},"B":[{}]}}}})",
+          wall_ms(), wall_ms(), rows);
+    }
+    for (const SimSocketId socket : subscribers) server_.websocket_send(socket, event);
+  }
+
   void push(const std::string& event) {
     std::vector<std::string> out;
     if (reorder_reports_ && held_report_.empty()) {
@@ -724,6 +758,20 @@ class ExchangeSimulator::Impl {
   }
 
  public:
+  // A deposit or withdrawal: the balance set, and announced as Binance does (spot: a
+  // balanceUpdate with the difference, then the account position).
+  void move_funds(const std::string& asset, std::int64_t amount) {
+    const std::int64_t change = amount - balances[asset];
+    balances[asset] = amount;
+    if (options_.market == SimMarket::kSpot && !subscribers.empty()) {
+      const std::string update = fmt::format(
+          R"({{"subscriptionId":0,"event":{{"e":"balanceUpdate","E":{},"a":"{}","d":"{}","T":{}}}}})",
+          wall_ms(), asset, format_decimal(change, 8), wall_ms());
+      for (const SimSocketId socket : subscribers) server_.websocket_send(socket, update);
+    }
+    account_changed({asset}, change >= 0 ? "DEPOSIT" : "WITHDRAW");
+  }
+
   // userDataStream.subscribe.signature: apiKey + timestamp (+ recvWindow) signed with HMAC.
   void on_websocket_message(SimSocketId socket, std::string_view message) {
     std::lock_guard lock(mutex);
@@ -1127,7 +1175,7 @@ void ExchangeSimulator::end_lookup_lag() {
 }
 void ExchangeSimulator::set_balance(const std::string& asset, std::int64_t amount) {
   std::lock_guard lock(impl_->mutex);
-  impl_->balances[asset] = amount;
+  impl_->move_funds(asset, amount);
 }
 void ExchangeSimulator::set_server_offset_ms(std::int64_t offset_ms) {
   std::lock_guard lock(impl_->mutex);

@@ -99,8 +99,10 @@ class ExchangeSimulator {
   void ban_for(int seconds);
   // Every order hidden by a lookup lag becomes visible now.
   void end_lookup_lag();
-  void set_balance(const std::string& asset,
-                   std::int64_t amount);                 // 8 decimals (a deposit or withdrawal)
+  // A deposit or withdrawal (8 decimals), announced on the user data streams as Binance does
+  // (spot: balanceUpdate and outboundAccountPosition; USD-M: ACCOUNT_UPDATE DEPOSIT/WITHDRAW).
+  // Every balance change of a fill or a resting order is announced the same way.
+  void set_balance(const std::string& asset, std::int64_t amount);
   void set_server_offset_ms(std::int64_t offset_ms);     // the exchange's clock moves
   std::int64_t balance(const std::string& asset) const;  // free + locked, 8 decimals
   // Order requests received within the last `window_ms` (a storm shows here).

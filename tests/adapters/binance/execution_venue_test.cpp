@@ -96,6 +96,7 @@ class BinanceVenueTest : public ::testing::Test {
       std::vector<ExecutionEvent> events;
       venue_->poll(clock_.now_ns(), events);
       for (const auto& event : events) {
+        if (event.kind == ExecutionKind::kAccountCash) cash_reports_.push_back(event.cash);
         const auto update = orders_->apply(event, clock_.now_ns());
         if (update && update->new_fill) {
           journal_->record_fill(*update->order, event, PositionRow{});  // as the engine does
@@ -161,6 +162,10 @@ class BinanceVenueTest : public ::testing::Test {
   std::unique_ptr<OrderManager> orders_;
   Quantity filled_{0};
   std::uint64_t fills_ = 0;
+  std::vector<Money> cash_reports_;  // kAccountCash, in order
+  bool cash_reported(std::string_view held) const {
+    return !cash_reports_.empty() && cash_reports_.back() == money(held);
+  }
 };
 
 TEST_F(BinanceVenueTest, MarketOrderIsAcceptedAndFilledOnce) {
@@ -468,6 +473,20 @@ TEST_F(BinanceVenueTest, OrdersAreMadeValidInTheSafeDirection) {
   EXPECT_FALSE(why.empty());
 }
 
+// Without a stream, the account's cash-asset balance is read every balance_interval and
+// handed to the engine (kAccountCash), so a withdrawal while sigex runs limits its buys.
+class BalancePollTest : public BinanceVenueTest {
+ protected:
+  void configure() override { config_.balance_interval_ns = 50 * kNsPerMs; }
+};
+
+TEST_F(BalancePollTest, TheCashBalanceIsReadPeriodicallyAndHandedToTheEngine) {
+  ASSERT_TRUE(pump([&] { return cash_reported("100000"); }));
+  simulator_->set_balance("USDT", 10LL * 100'000'000);  // withdrawn while running
+  ASSERT_TRUE(pump([&] { return cash_reported("10"); }));
+  EXPECT_EQ(venue_->counters().stream_reports.load(), 0u);  // read, not pushed
+}
+
 // ---- User data stream ----------------------------------------------------------------------
 
 class UserStreamTest : public BinanceVenueTest {
@@ -502,6 +521,20 @@ TEST_F(UserStreamTest, FillsOfARestingOrderArriveOverTheStream) {
   expect_exactly_one_exchange_order_filled_once(id);
   EXPECT_EQ(venue_->counters().polls.load(), polls);  // not found by polling
   EXPECT_GT(venue_->counters().stream_reports.load(), 0u);
+}
+
+// As Binance does, the stream pushes the account's balances after every change
+// (outboundAccountPosition): a resting buy moves funds from free to locked (the cash held is
+// the same), its fill spends them, a withdrawal takes the rest; each is handed on at once.
+TEST_F(UserStreamTest, TheCashBalanceIsPushedAfterEveryChangeAndHandedToTheEngine) {
+  const ClientOrderId id = resting_order();  // 0.01 at 59 000: 590 locked
+  ASSERT_TRUE(pump([&] { return cash_reported("100000"); }));
+  simulator_->set_price("BTCUSDT", price("58900"));
+  ASSERT_TRUE(pump([&] { return final_state() && cash_reported("99409.41"); }))
+      << "590 and its 0.1 % fee in USDT";
+  expect_exactly_one_exchange_order_filled_once(id);
+  simulator_->set_balance("USDT", 25LL * 100'000'000);  // withdrawn while running
+  ASSERT_TRUE(pump([&] { return cash_reported("25"); }));
 }
 
 TEST_F(UserStreamTest, DuplicatedAndReorderedReportsCountEachFillOnce) {

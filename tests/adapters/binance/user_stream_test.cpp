@@ -63,9 +63,23 @@ TEST(UserStreamMessage, SubscriptionAnswersErrorsAndOtherEvents) {
       R"({"subscriptionId":0,"event":{"e":"balanceUpdate","E":1573200697110,"a":"BTC","d":"100.00000000","T":1573200697068}})");
   ASSERT_TRUE(message);
   EXPECT_EQ(message->kind, UserStreamMessageKind::kOther);
+  // The documented example of the account position pushed after every balance change.
+  message = parse_user_stream_message(
+      R"({"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":1564034571105,"u":1564034571073,"B":[{"a":"ETH","f":"10000.000000","l":"0.000000"},{"a":"USDT","f":"12.5","l":"0.25000000"}]}})");
+  ASSERT_TRUE(message);
+  ASSERT_EQ(message->kind, UserStreamMessageKind::kAccountPosition);
+  ASSERT_EQ(message->balances.size(), 2u);
+  EXPECT_EQ(message->balances[0].asset, "ETH");
+  EXPECT_EQ(message->balances[0].free, 10'000LL * 100'000'000);
+  EXPECT_EQ(message->balances[1].free, 1'250'000'000);
+  EXPECT_EQ(message->balances[1].locked, 25'000'000);
 }
 
 TEST(UserStreamMessage, BadInputIsRefusedNotGuessed) {
+  EXPECT_FALSE(parse_user_stream_message(
+      R"({"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":1,"B":[{"a":"USDT","f":"x","l":"0"}]}})"));
+  EXPECT_FALSE(parse_user_stream_message(
+      R"({"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":1}})"));
   EXPECT_FALSE(
       parse_user_stream_message("{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\"}}"));
   EXPECT_FALSE(parse_user_stream_message("not json"));

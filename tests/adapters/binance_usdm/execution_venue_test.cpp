@@ -109,6 +109,10 @@ class UsdmVenueTest : public ::testing::Test {
           position_reports_.push_back(event);
           continue;
         }
+        if (event.kind == ExecutionKind::kAccountCash) {
+          cash_reports_.push_back(event.cash);
+          continue;
+        }
         if (event.kind == ExecutionKind::kVenueFill) {
           if (orders_->first_sighting(event.instrument, event.trade_id)) {
             venue_fills_.push_back(event);
@@ -162,6 +166,11 @@ class UsdmVenueTest : public ::testing::Test {
   std::vector<ExecutionEvent> funding_;
   std::vector<ExecutionEvent> venue_fills_;
   std::vector<ExecutionEvent> position_reports_;
+  std::vector<Money> cash_reports_;  // kAccountCash: the USDT wallet, in order
+  bool wallet_reported(Money wallet) const {
+    return !cash_reports_.empty() && cash_reports_.back() == wallet;
+  }
+  Money exchange_wallet() const { return Money{simulator_->balance("USDT")}; }
 };
 
 TEST_F(UsdmVenueTest, StartUpSetsCrossMarginAndTheConfiguredLeverage) {
@@ -385,6 +394,18 @@ TEST_F(UsdmPositionCheckTest, AFillAlreadyInThePositionReadAtStartUpIsNotCounted
 
 // ---- User data stream (listenKey) ------------------------------------------------------------
 
+// The wallet is read every balance_interval (GET /fapi/v3/balance) and handed to the engine.
+class UsdmBalancePollTest : public UsdmVenueTest {
+ protected:
+  void configure() override { config_.binance.balance_interval_ns = 50 * kNsPerMs; }
+};
+
+TEST_F(UsdmBalancePollTest, TheWalletIsReadPeriodicallyAndHandedToTheEngine) {
+  ASSERT_TRUE(pump([&] { return wallet_reported(money("100000")); }));
+  simulator_->set_balance("USDT", 40LL * 100'000'000);  // withdrawn while running
+  ASSERT_TRUE(pump([&] { return wallet_reported(money("40")); }));
+}
+
 class UsdmUserStreamTest : public UsdmVenueTest {
  protected:
   void configure() override {
@@ -422,6 +443,16 @@ TEST_F(UsdmUserStreamTest, AFundingAnnouncementOnTheStreamMakesTheVenueReadIt) {
   ASSERT_TRUE(pump([&] { return funding_.size() == 1; }));
   EXPECT_EQ(funding_[0].funding, money("-0.06"));
   EXPECT_EQ(venue_->usdm_counters().funding_payments.load(), 1u);
+}
+
+// ACCOUNT_UPDATE carries the wallet after every change, whatever its reason (ORDER: a fill's
+// commission; WITHDRAW): each is handed on at once.
+TEST_F(UsdmUserStreamTest, TheWalletIsPushedAfterEveryChangeAndHandedToTheEngine) {
+  const ClientOrderId id = *orders_->submit(0, "gt", intent(Side::kBuy), clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return terminal(id) && wallet_reported(exchange_wallet()); }));
+  EXPECT_LT(exchange_wallet(), money("100000"));  // the commission
+  simulator_->set_balance("USDT", 70LL * 100'000'000);
+  ASSERT_TRUE(pump([&] { return wallet_reported(money("70")); }));
 }
 
 TEST_F(UsdmUserStreamTest, TheListenKeyIsKeptAliveAndAnExpiredOneIsReplaced) {

@@ -47,7 +47,7 @@ class CoinbaseVenueTest : public ::testing::Test {
  protected:
   // `lag_ms`: how long a lagged list hides an order (kLagLookups, kLagFills).
   void start(int create_retries = 3, DurationNs poll_interval_ns = 20 * kNsPerMs,
-             std::int64_t lag_ms = 400) {
+             std::int64_t lag_ms = 400, DurationNs balance_interval_ns = 60 * kNsPerSecond) {
     CoinbaseTradingSimulatorOptions options;
     options.public_keys = {venue_signer(kCdpEcPem)->public_key_pem()};
     options.lag_ms = lag_ms;
@@ -61,6 +61,7 @@ class CoinbaseVenueTest : public ::testing::Test {
     config.create_retry_wait_ns = 10 * kNsPerMs;
     config.poll_interval_ns = poll_interval_ns;
     config.stream_poll_interval_ns = poll_interval_ns;
+    config.balance_interval_ns = balance_interval_ns;
     config.user_ws_url = "ws://127.0.0.1:" + std::to_string(simulator_->port());
     config.timeouts = HttpTimeouts{kNsPerSecond, kNsPerSecond, 2 * kNsPerSecond};
     auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
@@ -264,6 +265,23 @@ TEST_F(CoinbaseVenueTest, ARestingOrderHoldsItsCostAndTheNextIsPaidFromWhatIsAva
   ASSERT_TRUE(venue_->start(error)) << error;
   ASSERT_EQ(venue_->start_cash().size(), 1u);
   EXPECT_EQ(venue_->start_cash()[0].held, money("100000")) << "available and on hold";
+}
+
+// The user channel pushes no balances: the accounts are read every balance_interval and the
+// cash asset (available + hold) is handed to the engine, a withdrawal while running included.
+TEST_F(CoinbaseVenueTest, TheCashBalanceIsReadPeriodicallyAndHandedToTheEngine) {
+  start(3, 20 * kNsPerMs, 400, 50 * kNsPerMs);
+  const auto reported = [&](std::string_view held) {
+    for (auto event = events_.rbegin(); event != events_.rend(); ++event) {
+      if (event->kind == ExecutionKind::kAccountCash) return event->cash == money(held);
+    }
+    return false;
+  };
+  venue_->send(order("cash-1", Side::kBuy, OrderType::kLimit, "29000.00", "0.01"));  // rests
+  ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kAccepted) == 1; }));
+  ASSERT_TRUE(collect_until([&] { return reported("100000"); })) << "what is on hold is still held";
+  simulator_->set_balance("USD", "700");  // withdrawn while running
+  ASSERT_TRUE(collect_until([&] { return reported("700"); }));
 }
 
 TEST_F(CoinbaseVenueTest, ARateLimitedOrderWaitsAndGoesOutOnce) {

@@ -119,6 +119,7 @@ api_key_file = "{}"
 api_secret_credential = ""
 api_secret_env = ""
 api_secret_file = "{}"
+balance_interval_s = 1
 [execution.coinbase]
 rest_url = "{}"
 user_ws_url = "ws://127.0.0.1:{}"
@@ -252,6 +253,24 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
     EXPECT_GT(metric_value(metrics, "sigex_account_cash_shortfall{venue=\"binance\"}"), 0.0)
         << metrics;
     EXPECT_EQ(metrics.find("sigex_account_cash_shortfall{venue=\"coinbase\"}"), std::string::npos);
+    // While running: funds added end the shortfall at the stream's next account position; a
+    // withdrawal limits Binance's buys at once and is announced at the next periodic read.
+    constexpr std::string_view kBinanceShortfall =
+        "sigex_account_cash_shortfall{venue=\"binance\"}";
+    world.exchange->set_balance("USDT", 100'000LL * 100'000'000);
+    const std::string refunded = scrape_until(
+        metrics_url(status.out),
+        [&](const std::string& body) { return body.find(kBinanceShortfall) == std::string::npos; });
+    EXPECT_EQ(refunded.find(kBinanceShortfall), std::string::npos) << refunded;
+    world.exchange->set_balance("USDT", 20LL * 100'000'000);
+    const std::string withdrawn =
+        scrape_until(metrics_url(status.out), [&](const std::string& body) {
+          return metric_value(body, std::string(kBinanceShortfall)) > 0;
+        });
+    EXPECT_GT(metric_value(withdrawn, std::string(kBinanceShortfall)), 0.0) << withdrawn;
+    const CommandResult short_status = world.ctl({"status"});
+    EXPECT_NE(short_status.out.find("cash short      the binance account holds"), std::string::npos)
+        << short_status.out;
     EXPECT_NE(status.out.find(fingerprint(Secret(std::string(kCdpKeyName)))), std::string::npos)
         << status.out;
     world.exchange->revoke_api_key(kBinanceKey);
@@ -265,6 +284,10 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
               std::string::npos)
         << log;
     EXPECT_NE(log.find("reconciliation: the coinbase account holds"), std::string::npos) << log;
+    EXPECT_NE(log.find("the binance account holds 100000.00000000 again"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("the binance account holds 20.00000000, less than the"), std::string::npos)
+        << log;
     EXPECT_NE(log.find("sigex may spend"), std::string::npos) << log;
     EXPECT_NE(log.find("reconciled: 2 journaled order(s), 0 open, 0 difference(s)"),
               std::string::npos)

@@ -136,6 +136,36 @@ TEST(Portfolio, EachAccountsCashIsComparedWithWhatItsVenueHolds) {
             1u);
 }
 
+// What a venue account holds, as its venue reports it while running, against what sigex may
+// spend there: less limits spending at once; two short reports in a row announce it, one
+// without ends it; the start-up comparison's shortfall is announced already.
+TEST(VenueCashWatch, AShortfallLimitsSpendingAtOnceAndIsAnnouncedWhenSeenTwice) {
+  VenueCashWatch watch(2);
+  EXPECT_EQ(watch.spendable(0, money("600")), money("600"));  // nothing reported yet
+  EXPECT_FALSE(watch.held(0));
+  EXPECT_EQ(watch.report(0, money("200"), money("600")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(watch.spendable(0, money("600")), money("200"));
+  EXPECT_EQ(watch.announced_shortfall(0, money("600")), money("0"));
+  EXPECT_EQ(watch.report(0, money("150"), money("550")), VenueCashWatch::Change::kShort);
+  EXPECT_EQ(watch.announced_shortfall(0, money("550")), money("400"));
+  EXPECT_EQ(watch.report(0, money("150"), money("550")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(watch.spendable(1, money("5000")), money("5000"));  // the other account
+  EXPECT_EQ(watch.report(0, money("900"), money("550")), VenueCashWatch::Change::kEnough);
+  EXPECT_EQ(watch.spendable(0, money("550")), money("550"));
+  EXPECT_EQ(watch.announced_shortfall(0, money("550")), money("0"));
+  // A short report, then one that is not: never announced.
+  EXPECT_EQ(watch.report(1, money("10"), money("5000")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(watch.report(1, money("5000"), money("5000")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(watch.report(1, money("10"), money("5000")), VenueCashWatch::Change::kNone);
+  // Start-up: the comparison logged it already; the next short report says nothing new.
+  VenueCashWatch started(1);
+  EXPECT_EQ(started.report(0, money("10"), money("300"), /*announced=*/true),
+            VenueCashWatch::Change::kNone);
+  EXPECT_EQ(started.announced_shortfall(0, money("300")), money("290"));
+  EXPECT_EQ(started.report(0, money("10"), money("300")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(started.report(0, money("300"), money("300")), VenueCashWatch::Change::kEnough);
+}
+
 TEST(Portfolio, FlatAfterFullSellResetsCost) {
   const InstrumentRegistry instruments = two_instruments();
   Portfolio portfolio(instruments, money("1000"));

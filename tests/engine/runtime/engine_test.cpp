@@ -438,6 +438,62 @@ TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
   EXPECT_EQ(engine.orders().reserved_buy_notional(instruments), money("3380"));
 }
 
+// While running, each venue reports what its account holds of the cash asset (kAccountCash:
+// a balance push, a periodic read). An account holding less than sigex may spend there (a
+// withdrawal) limits its buys and its strategies' sizing to what it holds at once, and never
+// the other account's; two short reports in a row announce it (the metric), one without ends it.
+TEST(Engine, AVenueAccountHoldingLessThanItsBudgetLimitsItsBuysToWhatItHolds) {
+  TemporaryDirectory directory;
+  const InstrumentRegistry instruments = instruments_on_two_venues();
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
+  SimulatedClock clock(1'000 * kNsPerSecond);
+  const std::vector<CashAccount> accounts{{VenueName::from("binance"), money("600")},
+                                          {VenueName::from("coinbase"), money("5000")}};
+  RecordingVenue venue;  // accepts nothing, fills nothing: each approved buy stays open
+  RiskConfig risk;
+  risk.max_quote_age_ns = kNsPerDay;
+  Engine engine(instruments, clock, *journal, venue, risk, accounts);
+  auto owned = std::make_unique<ScriptedBuys>(std::vector<ScriptedBuys::Buy>{
+      {0, "48000", "0.005"},  // 240 of Binance's 600, but the account holds 200: denied
+      {1, "2900", "1"},       // Coinbase's own 5 000: approved
+      {0, "48000", "0.004"},  // 192 of the 200 held: approved
+      {0, "48000", "0.004"},  // 192 more: the account holds 1 000 again, 408 of 600 left
+  });
+  ScriptedBuys& strategy = *owned;
+  engine.add_strategy(std::move(owned));
+  engine.start();
+  const auto account_holds = [&](InstrumentId instrument, std::string_view held) {
+    ExecutionEvent report{};
+    report.kind = ExecutionKind::kAccountCash;
+    report.instrument = instrument;
+    report.cash = money(held);
+    venue.answers.push_back(report);
+    engine.run_due();
+  };
+  account_holds(0, "200");  // a withdrawal while running
+  EXPECT_EQ(engine.spendable_cash(0), money("200"));
+  EXPECT_EQ(engine.spendable_cash(1), money("5000"));
+  EXPECT_EQ(engine.announced_cash_shortfall(0), money("0")) << "one report may race a fill";
+  TimeNs at = 1'001 * kNsPerSecond;
+  quote_at(engine, clock, at, 0, "50000", "50001");
+  EXPECT_EQ(strategy.account_cash[0], money("200"));  // what strategies size to
+  EXPECT_EQ(strategy.account_cash[1], money("5000"));
+  EXPECT_EQ(strategy.cash, money("5600"));  // the books are unchanged
+  quote_at(engine, clock, at += kNsPerSecond, 1, "3000", "3001");
+  account_holds(0, "200");  // the periodic read says it again: announced
+  EXPECT_EQ(engine.announced_cash_shortfall(0), money("400"));
+  EXPECT_EQ(engine.announced_cash_shortfall(1), money("0"));
+  quote_at(engine, clock, at += kNsPerSecond, 0, "50000", "50001");
+  account_holds(0, "1000");  // funds added: the budget holds again
+  EXPECT_EQ(engine.announced_cash_shortfall(0), money("0"));
+  EXPECT_EQ(engine.spendable_cash(0), money("600"));
+  quote_at(engine, clock, at += kNsPerSecond, 0, "50000", "50001");
+  EXPECT_EQ(strategy.approved, (std::vector<bool>{false, true, true, true}));
+  EXPECT_EQ(engine.risk().denials(RiskDenial::kInsufficientBalance), 1u);
+  EXPECT_EQ(engine.orders().reserved_buy_notional(instruments, "binance"), money("384"));
+}
+
 TEST(Engine, RepeatedExecutionDisablesTheStrategyAcrossRestarts) {
   TemporaryDirectory directory;
   SimulatedClock clock(1'000 * kNsPerSecond);
