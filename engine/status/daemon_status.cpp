@@ -8,6 +8,18 @@ namespace sigex {
 namespace {
 
 std::string quoted(std::string_view text) { return "\"" + json_escape(text) + "\""; }
+
+// `, "name": {"key": "value", ...}` for (key, value) pairs; nothing when there are none.
+std::string text_map_field(std::string_view name,
+                           const std::vector<std::pair<std::string, std::string>>& pairs) {
+  if (pairs.empty()) return "";
+  std::string out = fmt::format(", {}: {{", quoted(name));
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(pairs[i].first),
+                       quoted(pairs[i].second));
+  }
+  return out + "}";
+}
 std::string or_null(std::string_view text) { return text.empty() ? "null" : quoted(text); }
 std::string seconds(std::optional<double> value) {
   return value ? fmt::format("{:.1f}", *value) : "null";
@@ -250,22 +262,8 @@ std::string render_status_json(const DaemonStatus& s) {
       "], \"cash_asset\": {}, \"cash\": {}, \"equity\": {}, \"starting_cash\": {}, \"fees\": {}",
       quoted(s.cash_asset), quoted(s.cash), quoted(s.equity), quoted(s.starting_cash),
       quoted(s.fees));
-  if (!s.account_cash.empty()) {
-    out += ", \"account_cash\": {";
-    for (std::size_t i = 0; i < s.account_cash.size(); ++i) {
-      out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.account_cash[i].first),
-                         quoted(s.account_cash[i].second));
-    }
-    out += "}";
-  }
-  if (!s.cash_shortfalls.empty()) {
-    out += ", \"cash_shortfalls\": {";
-    for (std::size_t i = 0; i < s.cash_shortfalls.size(); ++i) {
-      out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", quoted(s.cash_shortfalls[i].first),
-                         quoted(s.cash_shortfalls[i].second));
-    }
-    out += "}";
-  }
+  out += text_map_field("account_cash", s.account_cash);
+  out += text_map_field("cash_shortfalls", s.cash_shortfalls);
   if (s.margin) {
     out += fmt::format(
         ", \"margin\": {{\"balance\": {}, \"initial\": {}, \"maintenance\": {}, \"ratio\": {:.6f}, "

@@ -271,6 +271,9 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
     const CommandResult short_status = world.ctl({"status"});
     EXPECT_NE(short_status.out.find("cash short      the binance account holds"), std::string::npos)
         << short_status.out;
+    const CommandResult short_json = world.ctl({"status", "--json"});
+    EXPECT_NE(short_json.out.find(R"("cash_shortfalls": {"binance": ")"), std::string::npos)
+        << short_json.out;
     EXPECT_NE(status.out.find(fingerprint(Secret(std::string(kCdpKeyName)))), std::string::npos)
         << status.out;
     world.exchange->revoke_api_key(kBinanceKey);
