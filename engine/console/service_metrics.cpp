@@ -161,13 +161,21 @@ std::string render_metrics(const ServiceMetrics& metrics, const Engine& engine,
              "How much less cash a venue account holds than sigex may spend there, as its venue "
              "last reported it (a sample only for such an account).");
   const auto& accounts = engine.portfolio().accounts();
+  const auto venue_label = [&](std::size_t account) {
+    const std::string_view venue = accounts[account].venue.view();
+    return label("venue", venue.empty() ? components.order_venue : venue);
+  };
   for (std::size_t account = 0; account < accounts.size(); ++account) {
     const Money shortfall = engine.announced_cash_shortfall(account);
-    if (shortfall <= Money{0}) continue;
-    const std::string_view venue = accounts[account].venue.view();
-    out.sample("sigex_account_cash_shortfall",
-               label("venue", venue.empty() ? components.order_venue : venue),
-               money_value(shortfall));
+    if (shortfall > Money{0})
+      out.sample("sigex_account_cash_shortfall", venue_label(account), money_value(shortfall));
+  }
+  out.family("sigex_account_cash_reported", "gauge",
+             "What each venue account holds of the cash asset, as its venue last reported it "
+             "(free and locked; a futures account: its wallet).");
+  for (std::size_t account = 0; account < accounts.size(); ++account) {
+    if (const auto held = engine.reported_account_cash(account))
+      out.sample("sigex_account_cash_reported", venue_label(account), money_value(*held));
   }
   out.single("sigex_foreign_orders_total", "counter", "Venue orders not created by this journal.",
              static_cast<double>(engine.orders().counters().foreign_orders));

@@ -439,10 +439,12 @@ bool Daemon::reconcile(std::string& error) {
     const auto differences = compare_with_account(core_.engine->portfolio(), instruments_,
                                                   live_venue_->start_holdings());
     // What each account held limits what sigex spends there from now on; the venues report
-    // it again while running (kAccountCash).
-    for (const CashShortfall& shortfall : compare_cash_with_accounts(
-             core_.engine->portfolio(), live_venue_->start_cash(), config_.engine.cash_asset)) {
-      core_.engine->report_account_cash(shortfall.account, shortfall.held, /*announced=*/true);
+    // it again while running (kAccountCash). The comparison logs each account's shortfall.
+    const std::vector<HeldCash> held = live_venue_->start_cash();
+    compare_cash_with_accounts(core_.engine->portfolio(), held, config_.engine.cash_asset);
+    for (const HeldCash& cash : held) {
+      if (const auto account = account_reported_by(core_.engine->portfolio(), cash))
+        core_.engine->report_account_cash(*account, cash.held, /*announced=*/true);
     }
     metrics_.balance_differences = differences.size();
     for (const BalanceDifference& difference : differences) {

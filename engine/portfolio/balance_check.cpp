@@ -44,28 +44,36 @@ std::vector<BalanceDifference> compare_with_account(const Portfolio& portfolio,
   return differences;
 }
 
+bool holds_less(Money held, Money sigex) { return held < sigex - Money{sigex.raw / 10'000}; }
+
+std::optional<std::size_t> account_reported_by(const Portfolio& portfolio, const HeldCash& cash) {
+  // One account trades every instrument: it is whatever its one venue reported.
+  const auto& accounts = portfolio.accounts();
+  if (accounts.size() == 1) return 0;
+  for (std::size_t account = 0; account < accounts.size(); ++account) {
+    if (accounts[account].venue == cash.venue) return account;
+  }
+  return std::nullopt;
+}
+
 std::vector<CashShortfall> compare_cash_with_accounts(const Portfolio& portfolio,
                                                       const std::vector<HeldCash>& held,
                                                       std::string_view cash_asset) {
   std::vector<CashShortfall> shortfalls;
-  const auto& accounts = portfolio.accounts();
-  for (std::size_t account = 0; account < accounts.size(); ++account) {
-    // One account trades every instrument: it is whatever its one venue reported.
-    const auto reported = std::find_if(held.begin(), held.end(), [&](const HeldCash& cash) {
-      return accounts.size() == 1 || cash.venue == accounts[account].venue;
-    });
-    if (reported == held.end()) continue;
-    const Money sigex = portfolio.cash(account);
-    const std::string venue(reported->venue.view());
-    if (reported->held < sigex) {
+  for (const HeldCash& reported : held) {
+    const auto account = account_reported_by(portfolio, reported);
+    if (!account) continue;
+    const Money sigex = portfolio.cash(*account);
+    const std::string venue(reported.venue.view());
+    if (holds_less(reported.held, sigex)) {
       log_warn(
           "reconciliation: the {} account holds {} {}, less than the {} sigex may spend there; "
-          "buys past it will be refused by the venue (add funds, or lower the budget in [engine])",
-          venue, money_text(reported->held), cash_asset, money_text(sigex));
-      shortfalls.push_back({account, reported->venue, reported->held, sigex});
+          "its buys are limited to what it holds (add funds, or lower the budget in [engine])",
+          venue, money_text(reported.held), cash_asset, money_text(sigex));
+      shortfalls.push_back({*account, reported.venue, reported.held, sigex});
     } else {
       log_info("reconciliation: the {} account holds {} {}; sigex may spend {} of it", venue,
-               money_text(reported->held), cash_asset, money_text(sigex));
+               money_text(reported.held), cash_asset, money_text(sigex));
     }
   }
   return shortfalls;
@@ -75,7 +83,7 @@ VenueCashWatch::Change VenueCashWatch::report(std::size_t account, Money held, M
                                               bool announced) {
   Account& watched = accounts_[account];
   watched.held = held;
-  if (held >= sigex) {
+  if (!holds_less(held, sigex)) {
     watched.short_reports = 0;
     return std::exchange(watched.announced, false) ? Change::kEnough : Change::kNone;
   }

@@ -53,6 +53,14 @@ struct CashShortfall {
   Money sigex;              // what sigex may spend
 };
 
+// Whether an account holding `held` holds less than the `sigex` sigex may spend there, beyond
+// rounding dust (0.01 % of `sigex`: the venue's own rounding, of a futures wallet's realised
+// PnL say, leaves such differences).
+bool holds_less(Money held, Money sigex);
+
+// The Portfolio account a venue's report is about (nullopt: none of this portfolio's).
+std::optional<std::size_t> account_reported_by(const Portfolio& portfolio, const HeldCash& cash);
+
 // Start-up: each account's cash against what its venue reported. Less on the account than
 // sigex may spend is a warning (buys past it will be refused by the venue and backed off, never
 // sent elsewhere); more is information (funds sigex does not manage). Both are logged; the
@@ -68,7 +76,7 @@ std::vector<CashShortfall> compare_cash_with_accounts(const Portfolio& portfolio
 // spends there to what it holds, from its first report on: risk checks and strategy sizing
 // use spendable(). A shortfall is announced (a warning, the metric) once two reports in a row
 // show it, since one report can race a fill the engine has not booked yet; it is over at the
-// first report without one.
+// first report without one. Rounding dust is not a shortfall (holds_less).
 class VenueCashWatch {
  public:
   enum class Change : std::uint8_t {

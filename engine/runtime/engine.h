@@ -168,6 +168,10 @@ class Engine {
   Money spendable_cash(std::size_t account) const;
   // How much less the account holds than sigex may spend there, once announced (the metric).
   Money announced_cash_shortfall(std::size_t account) const;
+  // What the account's venue last reported it holds of the cash asset (nullopt: nothing yet).
+  std::optional<Money> reported_account_cash(std::size_t account) const {
+    return venue_cash_.held(account);
+  }
   // Cancels every resting order (of every strategy); returns how many cancels were sent.
   std::size_t cancel_all_orders();
 

@@ -253,6 +253,10 @@ TEST(MultiVenueDaemon, ALiveSessionBuysEachTokenOnceOnItsOwnVenueAndARestartPlac
     EXPECT_GT(metric_value(metrics, "sigex_account_cash_shortfall{venue=\"binance\"}"), 0.0)
         << metrics;
     EXPECT_EQ(metrics.find("sigex_account_cash_shortfall{venue=\"coinbase\"}"), std::string::npos);
+    EXPECT_EQ(metric_value(metrics, "sigex_account_cash_reported{venue=\"binance\"}"), 10.0)
+        << metrics;
+    EXPECT_GT(metric_value(metrics, "sigex_account_cash_reported{venue=\"coinbase\"}"), 0.0)
+        << metrics;
     // While running: funds added end the shortfall at the stream's next account position; a
     // withdrawal limits Binance's buys at once and is announced at the next periodic read.
     constexpr std::string_view kBinanceShortfall =

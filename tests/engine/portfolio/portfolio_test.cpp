@@ -122,12 +122,19 @@ TEST(Portfolio, EachAccountsCashIsComparedWithWhatItsVenueHolds) {
                                  CashAccount{VenueName::from("coinbase"), money("4000")}});
   portfolio.apply_fill(1, Side::kBuy, price("2000"), quantity("1"), money("2"));  // coinbase
   const std::vector<HeldCash> held{{VenueName::from("coinbase"), money("1998")},
-                                   {VenueName::from("binance"), money("5999.99")}};
+                                   {VenueName::from("binance"), money("5999")}};
   const auto shortfalls = compare_cash_with_accounts(portfolio, held, "USDT");
   ASSERT_EQ(shortfalls.size(), 1u);
+  EXPECT_EQ(shortfalls[0].account, 0u);
   EXPECT_EQ(shortfalls[0].venue.view(), "binance");
-  EXPECT_EQ(shortfalls[0].held, money("5999.99"));
+  EXPECT_EQ(shortfalls[0].held, money("5999"));
   EXPECT_EQ(shortfalls[0].sigex, money("6000"));
+  // Rounding dust (under 0.01 % of what sigex may spend) is not a shortfall.
+  EXPECT_TRUE(compare_cash_with_accounts(portfolio,
+                                         {{VenueName::from("binance"), money("5999.41")}}, "USDT")
+                  .empty());
+  EXPECT_EQ(account_reported_by(portfolio, held[0]), 1u);
+  EXPECT_FALSE(account_reported_by(portfolio, {VenueName::from("kraken"), money("1")}));
   EXPECT_TRUE(compare_cash_with_accounts(portfolio, {held[0]}, "USDT").empty());
   // One account: whatever its one venue reported.
   const Portfolio single(registry, money("100"));
@@ -157,6 +164,12 @@ TEST(VenueCashWatch, AShortfallLimitsSpendingAtOnceAndIsAnnouncedWhenSeenTwice) 
   EXPECT_EQ(watch.report(1, money("10"), money("5000")), VenueCashWatch::Change::kNone);
   EXPECT_EQ(watch.report(1, money("5000"), money("5000")), VenueCashWatch::Change::kNone);
   EXPECT_EQ(watch.report(1, money("10"), money("5000")), VenueCashWatch::Change::kNone);
+  // Rounding dust (under 0.01 % of the budget) is not a shortfall, though it is not spent.
+  EXPECT_EQ(watch.report(1, money("4999.9"), money("5000")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(watch.report(1, money("4999.9"), money("5000")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(watch.spendable(1, money("5000")), money("4999.9"));
+  EXPECT_EQ(watch.report(1, money("4999"), money("5000")), VenueCashWatch::Change::kNone);
+  EXPECT_EQ(watch.report(1, money("4999"), money("5000")), VenueCashWatch::Change::kShort);
   // Start-up: the comparison logged it already; the next short report says nothing new.
   VenueCashWatch started(1);
   EXPECT_EQ(started.report(0, money("10"), money("300"), /*announced=*/true),
