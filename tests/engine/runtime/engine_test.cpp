@@ -677,6 +677,33 @@ TEST(EnginePerpetuals, AnExchangePositionTheJournalDoesNotExplainHaltsTheInstrum
             std::string::npos);
 }
 
+// A futures wallet reported below sigex's (a withdrawal) is less to post margin from: the
+// available margin shrinks by the difference at once, and comes back with the wallet.
+TEST(EnginePerpetuals, AWalletReportedBelowSigexsLeavesLessMarginForNewOrders) {
+  InstrumentRegistry registry;
+  registry.add(btcusdt_perpetual(10));
+  TemporaryDirectory directory;
+  auto journal = open_journal(directory);
+  ASSERT_TRUE(journal);
+  SimulatedClock clock(1'700'000'000LL * kNsPerSecond);
+  RecordingVenue venue;
+  Engine engine(registry, clock, *journal, venue, RiskConfig{}, money("10000"));
+  engine.start();
+  const Money before = engine.available_margin(0);
+  ExecutionEvent report{};
+  report.kind = ExecutionKind::kAccountCash;
+  report.instrument = 0;
+  report.cash = money("4000");  // 6 000 withdrawn from the wallet
+  venue.answers.push_back(report);
+  engine.run_due();
+  EXPECT_EQ(engine.available_margin(0), before - money("6000"));
+  EXPECT_EQ(engine.portfolio().cash(), money("10000"));  // sigex's books are unchanged
+  report.cash = money("10000");
+  venue.answers.push_back(report);
+  engine.run_due();
+  EXPECT_EQ(engine.available_margin(0), before);
+}
+
 TEST(EnginePerpetuals, FundingAndALiquidationAreBookedOnceJournaledAndRestored) {
   constexpr TimeNs kStart = 1'700'000'000LL * kNsPerSecond;
   InstrumentRegistry registry;
