@@ -646,29 +646,42 @@ class BuyOnce final : public Strategy {
   bool done_ = false;
 };
 
+// An engine trading one perpetual with 10 000 USDT, whose live venue reports only what a test
+// hands it (answer()).
+struct OnePerpetualEngine {
+  OnePerpetualEngine() {
+    registry.add(btcusdt_perpetual(10));
+    journal = open_journal(directory);
+    engine =
+        std::make_unique<Engine>(registry, clock, *journal, venue, RiskConfig{}, money("10000"));
+    engine->start();
+  }
+  void answer(const ExecutionEvent& event) {
+    venue.answers.push_back(event);
+    engine->run_due();
+  }
+  InstrumentRegistry registry;
+  TemporaryDirectory directory;
+  std::unique_ptr<Journal> journal;
+  SimulatedClock clock{1'700'000'000LL * kNsPerSecond};
+  RecordingVenue venue;
+  std::unique_ptr<Engine> engine;
+};
+
 // The live venue reports the exchange's position when its fills do not explain it; the engine
 // compares it with the journal's and halts the instrument only when they differ.
 TEST(EnginePerpetuals, AnExchangePositionTheJournalDoesNotExplainHaltsTheInstrument) {
-  InstrumentRegistry registry;
-  registry.add(btcusdt_perpetual(10));
-  TemporaryDirectory directory;
-  auto journal = open_journal(directory);
-  ASSERT_TRUE(journal);
-  SimulatedClock clock(1'700'000'000LL * kNsPerSecond);
-  RecordingVenue venue;
-  Engine engine(registry, clock, *journal, venue, RiskConfig{}, money("10000"));
-  engine.start();
+  OnePerpetualEngine session;
+  const Engine& engine = *session.engine;
   ExecutionEvent report{};
   report.kind = ExecutionKind::kPositionReport;
   report.instrument = 0;
   report.quantity = quantity("0");  // what the journal says too: nothing to do
-  venue.answers.push_back(report);
-  engine.run_due();
+  session.answer(report);
   EXPECT_EQ(engine.trading_states().effective("BTCUSDT"), TradingState::kActive);
   EXPECT_EQ(engine.counters().alerts, 0u);
   report.quantity = quantity("-0.01");  // a short nobody in sigex opened
-  venue.answers.push_back(report);
-  engine.run_due();
+  session.answer(report);
   EXPECT_EQ(engine.trading_states().effective("BTCUSDT"), TradingState::kHalted);
   EXPECT_EQ(engine.counters().alerts, 1u);
   EXPECT_NE(engine.trading_states()
@@ -680,27 +693,18 @@ TEST(EnginePerpetuals, AnExchangePositionTheJournalDoesNotExplainHaltsTheInstrum
 // A futures wallet reported below sigex's (a withdrawal) is less to post margin from: the
 // available margin shrinks by the difference at once, and comes back with the wallet.
 TEST(EnginePerpetuals, AWalletReportedBelowSigexsLeavesLessMarginForNewOrders) {
-  InstrumentRegistry registry;
-  registry.add(btcusdt_perpetual(10));
-  TemporaryDirectory directory;
-  auto journal = open_journal(directory);
-  ASSERT_TRUE(journal);
-  SimulatedClock clock(1'700'000'000LL * kNsPerSecond);
-  RecordingVenue venue;
-  Engine engine(registry, clock, *journal, venue, RiskConfig{}, money("10000"));
-  engine.start();
+  OnePerpetualEngine session;
+  const Engine& engine = *session.engine;
   const Money before = engine.available_margin(0);
   ExecutionEvent report{};
   report.kind = ExecutionKind::kAccountCash;
   report.instrument = 0;
   report.cash = money("4000");  // 6 000 withdrawn from the wallet
-  venue.answers.push_back(report);
-  engine.run_due();
+  session.answer(report);
   EXPECT_EQ(engine.available_margin(0), before - money("6000"));
   EXPECT_EQ(engine.portfolio().cash(), money("10000"));  // sigex's books are unchanged
   report.cash = money("10000");
-  venue.answers.push_back(report);
-  engine.run_due();
+  session.answer(report);
   EXPECT_EQ(engine.available_margin(0), before);
 }
 
