@@ -400,17 +400,27 @@ class ScriptedBuys final : public Strategy {
 
 // Instruments on two venues: a buy spends its own venue account's cash, less what that
 // account's open buys hold, and never the other account's.
-TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
+// Instruments on two venues, Binance's account with 600 and Coinbase's with 5 000; quotes stay
+// fresh for a day.
+struct TwoVenueAccounts {
   TemporaryDirectory directory;
   const InstrumentRegistry instruments = instruments_on_two_venues();
-  auto journal = open_journal(directory);
-  ASSERT_TRUE(journal);
-  SimulatedClock clock(1'000 * kNsPerSecond);
+  std::unique_ptr<Journal> journal = open_journal(directory);
+  SimulatedClock clock{1'000 * kNsPerSecond};
   const std::vector<CashAccount> accounts{{VenueName::from("binance"), money("600")},
                                           {VenueName::from("coinbase"), money("5000")}};
+  RiskConfig risk = [] {
+    RiskConfig config;
+    config.max_quote_age_ns = kNsPerDay;
+    return config;
+  }();
+};
+
+TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
+  TwoVenueAccounts set_up;
+  auto& [directory, instruments, journal, clock, accounts, risk] = set_up;
+  ASSERT_TRUE(journal);
   SimulatedVenue venue(instruments, SimulatedVenueConfig{}, accounts);
-  RiskConfig risk;
-  risk.max_quote_age_ns = kNsPerDay;
   Engine engine(instruments, clock, *journal, venue, risk, accounts);
   engine.add_market_observer(&venue);
   auto owned = std::make_unique<ScriptedBuys>(std::vector<ScriptedBuys::Buy>{
@@ -443,16 +453,10 @@ TEST(Engine, ABuyIsCheckedAgainstItsOwnVenueAccountsCash) {
 // withdrawal) limits its buys and its strategies' sizing to what it holds at once, and never
 // the other account's; two short reports in a row announce it (the metric), one without ends it.
 TEST(Engine, AVenueAccountHoldingLessThanItsBudgetLimitsItsBuysToWhatItHolds) {
-  TemporaryDirectory directory;
-  const InstrumentRegistry instruments = instruments_on_two_venues();
-  auto journal = open_journal(directory);
+  TwoVenueAccounts set_up;
+  auto& [directory, instruments, journal, clock, accounts, risk] = set_up;
   ASSERT_TRUE(journal);
-  SimulatedClock clock(1'000 * kNsPerSecond);
-  const std::vector<CashAccount> accounts{{VenueName::from("binance"), money("600")},
-                                          {VenueName::from("coinbase"), money("5000")}};
   RecordingVenue venue;  // accepts nothing, fills nothing: each approved buy stays open
-  RiskConfig risk;
-  risk.max_quote_age_ns = kNsPerDay;
   Engine engine(instruments, clock, *journal, venue, risk, accounts);
   auto owned = std::make_unique<ScriptedBuys>(std::vector<ScriptedBuys::Buy>{
       {0, "48000", "0.005"},  // 240 of Binance's 600, but the account holds 200: denied
