@@ -62,10 +62,9 @@ bool holds_less(Money held, Money sigex);
 std::optional<std::size_t> account_reported_by(const Portfolio& portfolio, const HeldCash& cash);
 
 // Start-up: each account's cash against what its venue reported. Less on the account than
-// sigex may spend is a warning (buys past it will be refused by the venue and backed off, never
-// sent elsewhere); more is information (funds sigex does not manage). Both are logged; the
-// shortfalls are returned (for Engine::report_account_cash). An account its venue reported
-// nothing for is left out.
+// sigex may spend is a warning (its buys are then limited to what it holds: VenueCashWatch);
+// more is information (funds sigex does not manage). Both are logged; the shortfalls are
+// returned. An account its venue reported nothing for is left out.
 std::vector<CashShortfall> compare_cash_with_accounts(const Portfolio& portfolio,
                                                       const std::vector<HeldCash>& held,
                                                       std::string_view cash_asset);
