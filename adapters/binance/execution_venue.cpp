@@ -213,12 +213,10 @@ bool BinanceExecutionVenue::read_account(std::string& error) {
     start_held_.push_back(
         {instrument.id, Quantity{from_venue(held_of(*balances, instrument.base_asset.view()),
                                             instrument.quantity_scale)}});
-    // Every instrument is quoted in the one cash asset (checked at configuration time).
-    if (start_cash_.empty()) {
-      start_cash_.push_back(
-          {VenueName::from("binance"),
-           Money{from_venue(held_of(*balances, instrument.quote_asset.view()), kMoneyScale)}});
-    }
+  }
+  if (cash_instrument_ != kNoInstrument) {
+    start_cash_.push_back({VenueName::from("binance"),
+                           Money{from_venue(held_of(*balances, cash_asset_), kMoneyScale)}});
   }
   // Fees paid in BNB are valued in the cash asset: its price is read now when the account holds
   // BNB.
@@ -257,15 +255,6 @@ std::optional<std::int64_t> BinanceExecutionVenue::read_holding(const Instrument
   const auto balances = parse_answer("account", account, parse_balances, failed);
   if (!balances) return std::nullopt;
   return held_of(*balances, instrument.base_asset.view());
-}
-
-std::optional<std::int64_t> BinanceExecutionVenue::read_cash() {
-  const HttpResponse account = rest_.account();
-  after_call(&account, nullptr);
-  std::string failed;
-  const auto balances = parse_answer("account", account, parse_balances, failed);
-  if (!balances) return std::nullopt;
-  return held_of(*balances, cash_asset_);
 }
 
 void BinanceExecutionVenue::after_rejection(std::int32_t code) {
@@ -380,7 +369,10 @@ void BinanceExecutionVenue::run() {
     check_ban();
     refresh_third_asset_prices();
     if (after >= next_poll_ns_) poll_open_orders();
-    if (after >= next_cash_poll_ns_) poll_cash();
+    if (after >= next_cash_poll_ns_) {
+      next_cash_poll_ns_ = after + config_.balance_interval_ns;
+      poll_cash();
+    }
     periodic(after);
     rehearsal_.run_if_due(clock_.now_ns(), [this](const OrderCommand& command) {
       rest_.new_order_body(command, instruments_.get(command.instrument),
@@ -857,11 +849,6 @@ void BinanceExecutionVenue::refresh_balances() {
     }
     report_cash(held_of(*balances, cash_asset_));
   }
-}
-
-void BinanceExecutionVenue::poll_cash() {
-  next_cash_poll_ns_ = clock_.now_ns() + config_.balance_interval_ns;
-  if (const auto held = read_cash()) report_cash(*held);
 }
 
 void BinanceExecutionVenue::report_cash(std::int64_t held) {

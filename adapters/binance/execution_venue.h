@@ -142,9 +142,9 @@ class BinanceExecutionVenue : public LiveVenue {
   virtual void after_rejection(std::int32_t code);
   // I/O thread: after the venue answers again following a failure, or the stream is back.
   virtual void after_recovery() {}
-  // I/O thread: what the account holds of the cash asset now (venue decimals: free + locked;
-  // USD-M: the wallet); nullopt when it cannot be read.
-  virtual std::optional<std::int64_t> read_cash();
+  // I/O thread, every balance_interval: the account's cash-asset balance read and handed on
+  // (spot: refresh_balances(); USD-M: the wallet).
+  virtual void poll_cash() { refresh_balances(); }
   // I/O thread: once per loop turn (`now_ns`), for market-specific polling.
   virtual void periodic(TimeNs /*now_ns*/) {}
   // Whether a filter failure is the venue's to waive (USD-M: reduce-only under the minimum
@@ -192,10 +192,9 @@ class BinanceExecutionVenue : public LiveVenue {
   // not known yet; an unknown one is fetched by the I/O thread.
   Money third_asset_price(const std::string& asset, const std::string& quote);
   void refresh_third_asset_prices();  // I/O thread
-  // I/O thread: reads the account's balances again (after an insufficient-balance refusal).
+  // I/O thread: reads the account's balances again (after an insufficient-balance refusal, and
+  // every balance_interval) and hands the cash asset's on.
   void refresh_balances();
-  // I/O thread, every balance_interval: the cash asset's balance read and handed on.
-  void poll_cash();
   // Any thread: what the account holds of the cash asset (venue decimals), handed to the
   // engine as kAccountCash (Engine::report_account_cash).
   void report_cash(std::int64_t held);

@@ -116,13 +116,12 @@ bool UsdmExecutionVenue::read_wallet(const Instrument& instrument, std::string& 
   return true;
 }
 
-std::optional<std::int64_t> UsdmExecutionVenue::read_cash() {
+void UsdmExecutionVenue::poll_cash() {
   const HttpResponse response = rest_.futures_balance();
   after_call(&response, nullptr);
   std::string error;
   const auto balances = parse_answer("balances (balance)", response, parse_futures_balance, error);
-  if (!balances) return std::nullopt;
-  return wallet_of(*balances, cash_asset_);
+  if (balances) report_cash(wallet_of(*balances, cash_asset_));
 }
 
 bool UsdmExecutionVenue::read_account(std::string& error) {

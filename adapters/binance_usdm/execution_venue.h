@@ -62,7 +62,7 @@ class UsdmExecutionVenue final : public BinanceExecutionVenue {
   bool read_wallet(const Instrument& instrument, std::string& error);
   std::unique_ptr<UserStreamChannel> make_user_stream(std::string& error) override;
   std::optional<std::int64_t> read_holding(const Instrument& instrument) override;
-  std::optional<std::int64_t> read_cash() override;  // the wallet (GET /fapi/v3/balance)
+  void poll_cash() override;  // the wallet (GET /fapi/v3/balance)
   void after_rejection(std::int32_t code) override;
   void after_recovery() override;
   void periodic(TimeNs now_ns) override;

@@ -16,6 +16,7 @@ bool of_venue(const Instrument& instrument, std::string_view venue) {
 }
 
 }  // namespace
+
 OrderManager::OrderManager(const InstrumentRegistry& instruments, Journal& journal,
                            ExecutionVenue& venue)
     : instruments_(instruments), journal_(journal), venue_(venue) {

@@ -69,6 +69,19 @@ class CoinbaseVenueTest : public ::testing::Test {
                                                       clock_, std::move(tls), durability_);
     ASSERT_TRUE(venue_->start(error)) << error;
   }
+  // The process restarts: a new venue on the same account, without the user channel, polling
+  // every `poll_interval_ns`. False with `error` when it cannot start.
+  bool restart_polling_only(DurationNs poll_interval_ns, std::string& error) {
+    venue_->stop();
+    CoinbaseExecutionConfig config;
+    config.rest_url = simulator_->url();
+    config.user_ws_url.clear();
+    config.poll_interval_ns = poll_interval_ns;
+    auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
+    venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, venue_signer(kCdpEcPem),
+                                                      clock_, std::move(tls), durability_);
+    return venue_->start(error);
+  }
   void TearDown() override {
     if (venue_) venue_->stop();
     if (simulator_) simulator_->stop();
@@ -254,15 +267,8 @@ TEST_F(CoinbaseVenueTest, ARestingOrderHoldsItsCostAndTheNextIsPaidFromWhatIsAva
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kRejected) == 1; }));
   EXPECT_EQ(events_.back().rejection, RejectionKind::kFinal);  // INSUFFICIENT_FUND
   EXPECT_EQ(simulator_->orders_made(), 1u);
-  venue_->stop();
   std::string error;
-  CoinbaseExecutionConfig config;
-  config.rest_url = simulator_->url();
-  config.user_ws_url.clear();
-  auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-  venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, venue_signer(kCdpEcPem),
-                                                    clock_, std::move(tls), durability_);
-  ASSERT_TRUE(venue_->start(error)) << error;
+  ASSERT_TRUE(restart_polling_only(CoinbaseExecutionConfig{}.poll_interval_ns, error)) << error;
   ASSERT_EQ(venue_->start_cash().size(), 1u);
   EXPECT_EQ(venue_->start_cash()[0].held, money("100000")) << "available and on hold";
 }
@@ -326,16 +332,8 @@ TEST_F(CoinbaseVenueTest, AFillAlreadyInTheBalancesReadAtStartUpIsNotCountedTwic
   venue_->send(order("cb-crash-1", Side::kBuy, OrderType::kMarket, "0", "0.003"));
   ASSERT_TRUE(collect_until([&] { return count(ExecutionKind::kUnknown) == 1; }));
   ASSERT_EQ(simulator_->orders_made(), 1u);
-  venue_->stop();
   std::string error;
-  CoinbaseExecutionConfig config;
-  config.rest_url = simulator_->url();
-  config.user_ws_url.clear();
-  config.poll_interval_ns = 20 * kNsPerMs;
-  auto tls = std::make_unique<boost::asio::ssl::context>(make_client_tls_context("", error));
-  venue_ = std::make_unique<CoinbaseExecutionVenue>(instruments_, config, venue_signer(kCdpEcPem),
-                                                    clock_, std::move(tls), durability_);
-  ASSERT_TRUE(venue_->start(error)) << error;
+  ASSERT_TRUE(restart_polling_only(20 * kNsPerMs, error)) << error;
   EXPECT_EQ(venue_->start_holdings()[0].held.raw, 300'000);
   // The quote currency's account, available and on hold.
   ASSERT_EQ(venue_->start_cash().size(), 1u);

@@ -25,6 +25,21 @@ std::unique_ptr<Journal> open_journal(const TemporaryDirectory& directory) {
   return journal;
 }
 
+// Runs what falls due up to `at`, then hands the engine a quote of `instrument` at `at`.
+void quote_at(Engine& engine, SimulatedClock& clock, TimeNs at, InstrumentId instrument,
+              std::string_view bid, std::string_view ask) {
+  while (engine.next_due_time_ns() <= at) {
+    clock.advance_to(engine.next_due_time_ns());
+    engine.run_due();
+  }
+  clock.advance_to(at);
+  InboundEvent event;
+  event.kind = MarketEventKind::kBestBidOffer;
+  event.best_bid_offer =
+      BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
+  engine.process(event);
+}
+
 // Buys once on the first quote, sells everything once filled; records what it saw.
 class ScriptedStrategy final : public Strategy {
  public:
@@ -89,16 +104,7 @@ TEST(Engine, SignalToFillRoundTripOnTheSimulatedVenue) {
   engine.start();
 
   auto feed = [&](TimeNs at, std::string_view bid, std::string_view ask) {
-    while (engine.next_due_time_ns() < at) {
-      clock.advance_to(engine.next_due_time_ns());
-      engine.run_due();
-    }
-    clock.advance_to(at);
-    InboundEvent event;
-    event.kind = MarketEventKind::kBestBidOffer;
-    event.best_bid_offer =
-        BestBidOffer{0, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
-    engine.process(event);
+    quote_at(engine, clock, at, 0, bid, ask);
   };
   feed(1'000'000, "50000", "50001");
   feed(1'010'000, "50010", "50011");
@@ -302,21 +308,6 @@ TEST(Engine, MaxDrawdownFromThePeakHalts) {
 }
 
 // Rests one GTC buy 4 % under the ask.
-// Runs what falls due up to `at`, then hands the engine a quote of `instrument` at `at`.
-void quote_at(Engine& engine, SimulatedClock& clock, TimeNs at, InstrumentId instrument,
-              std::string_view bid, std::string_view ask) {
-  while (engine.next_due_time_ns() <= at) {
-    clock.advance_to(engine.next_due_time_ns());
-    engine.run_due();
-  }
-  clock.advance_to(at);
-  InboundEvent event;
-  event.kind = MarketEventKind::kBestBidOffer;
-  event.best_bid_offer =
-      BestBidOffer{instrument, 0, at, price(bid), quantity("5"), price(ask), quantity("5"), 1};
-  engine.process(event);
-}
-
 class RestingBuyer final : public Strategy {
  public:
   std::string_view tag() const override { return "rest"; }
