@@ -355,6 +355,7 @@ void BinanceExecutionVenue::run() {
     TimeNs next =
         rehearsal_.wake_by(std::min({next_poll_ns_, next_clock_check_ns_, next_cash_poll_ns_}));
     if (!deferred_.empty()) next = std::min(next, now + config_.deferred_retry_interval_ns);
+    if (reconcile_requested_) next = now;
     queues_.serve_one(next - now, [this](const OrderCommand& command) { handle(command); });
     if (stopping_) break;
     if (poll_now_requested_.exchange(false)) next_poll_ns_ = 0;
@@ -402,10 +403,11 @@ void BinanceExecutionVenue::after_call(const HttpResponse* response, const Order
   if (failed) {
     connection_failed_ = true;
   } else if (connection_failed_) {
-    // The venue answers again: what happened while it did not is read back now.
+    // The venue answers again: what happened while it did not is read back next, by the
+    // loop. Not here: this call may be in the middle of handing on an order's report, and
+    // reading the others back would change the orders followed under its feet.
     connection_failed_ = false;
-    reconcile_open_orders();
-    after_recovery();
+    reconcile_requested_ = true;
   }
   check_ban();
 }
@@ -490,12 +492,14 @@ bool BinanceExecutionVenue::send_new_order(const OrderCommand& command) {
       log_warn(
           "order {} already exists on Binance (-2010 Duplicate order sent); it will be looked up",
           command.client_order_id.view());
+      set_in_doubt(command, true);
       emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
       return true;
     case OrderOutcome::kUnknown:
       ++counters_.unknown_outcomes;
       log_warn("order {}: outcome unknown ({}); it will be looked up",
                command.client_order_id.view(), call.answer.why);
+      set_in_doubt(command, true);
       emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
       return true;
   }
@@ -569,6 +573,8 @@ void BinanceExecutionVenue::look_up(const OrderCommand& command) {
   }
   if (call.sent && call.answer.error.code == kOrderDoesNotExist) {
     if (!command.prove_absence) {
+      // Not seen yet: lookups lag, so the order stays in doubt until it is proven absent.
+      set_in_doubt(command, true);
       emit(ExecutionKind::kNotFound, command.instrument, command.client_order_id, 0,
            kOrderDoesNotExist);
       return;
@@ -576,6 +582,7 @@ void BinanceExecutionVenue::look_up(const OrderCommand& command) {
     prove_absence(command);
     return;
   }
+  set_in_doubt(command, true);
   emit(ExecutionKind::kUnknown, command.instrument, command.client_order_id);
 }
 
@@ -598,6 +605,7 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
           "resent",
           command.client_order_id.view(), why);
     }
+    set_in_doubt(command, true);
     ExecutionEvent event{};
     event.kind = ExecutionKind::kUnknown;
     event.instrument = command.instrument;
@@ -653,6 +661,7 @@ void BinanceExecutionVenue::prove_absence(const OrderCommand& command) {
                                format_decimal(held, kBinanceScale), instrument.base_asset.view(),
                                format_decimal(expected, kBinanceScale)));
   }
+  set_in_doubt(command, false);  // proven absent: the OMS may send it again
   ExecutionEvent event{};
   event.kind = ExecutionKind::kNotFound;
   event.instrument = command.instrument;
@@ -684,6 +693,7 @@ void BinanceExecutionVenue::cancel(const OrderCommand& command) {
 
 bool BinanceExecutionVenue::emit_report(const VenueOrderReport& report, InstrumentId instrument) {
   const std::string id(report.client_order_id.view());
+  if (const auto doubted = in_doubt_.find(id); doubted != in_doubt_.end()) in_doubt_.erase(doubted);
   Tracked& tracked = tracked_[id];
   tracked.instrument = instrument;
   tracked.order_id = report.order_id;
@@ -897,13 +907,38 @@ void BinanceExecutionVenue::poll_open_orders() {
                   (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
   if (tracked_.empty()) return;
   ++counters_.polls;
-  std::vector<std::pair<std::string, InstrumentId>> open;
-  for (const auto& [id, tracked] : tracked_) open.emplace_back(id, tracked.instrument);
-  for (const auto& [id, instrument] : open) {
-    const OrderCall call = rest_.query_order(instruments_.get(instrument).symbol.view(), id);
+  query_tracked(kNoInstrument);
+}
+
+void BinanceExecutionVenue::query_tracked(InstrumentId instrument) {
+  std::vector<std::pair<std::string, InstrumentId>> followed;
+  for (const auto& [id, tracked] : tracked_) {
+    if (instrument == kNoInstrument || tracked.instrument == instrument)
+      followed.emplace_back(id, tracked.instrument);
+  }
+  for (const auto& [id, on] : followed) {
+    const OrderCall call = rest_.query_order(instruments_.get(on).symbol.view(), id);
     after_call(nullptr, &call.answer);
     if (call.answer.outcome == OrderOutcome::kAccepted && call.report)
-      emit_report(*call.report, instrument);
+      emit_report(*call.report, on);
+  }
+}
+
+bool BinanceExecutionVenue::has_orders_in_doubt(InstrumentId instrument,
+                                                DurationNs at_most_ns) const {
+  const TimeNs now = clock_.now_ns();
+  return std::any_of(in_doubt_.begin(), in_doubt_.end(), [&](const auto& entry) {
+    return entry.second.instrument == instrument && now - entry.second.since_ns < at_most_ns;
+  });
+}
+
+void BinanceExecutionVenue::set_in_doubt(const OrderCommand& command, bool in_doubt) {
+  if (in_doubt) {
+    in_doubt_.try_emplace(std::string(command.client_order_id.view()),
+                          InDoubt{command.instrument, clock_.now_ns()});
+  } else if (const auto found = in_doubt_.find(command.client_order_id.view());
+             found != in_doubt_.end()) {
+    in_doubt_.erase(found);
   }
 }
 

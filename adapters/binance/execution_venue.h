@@ -178,6 +178,15 @@ class BinanceExecutionVenue : public LiveVenue {
   void prove_absence(const OrderCommand& command);
   void cancel(const OrderCommand& command);
   void poll_open_orders();
+  // Reads each followed order on `instrument` (every instrument: kNoInstrument) back from the
+  // venue and hands on what changed: fills a stream or a poll has not delivered yet.
+  void query_tracked(InstrumentId instrument);
+  // Whether an order of ours on `instrument` has an outcome this venue last called unknown (a
+  // lost answer, a lookup that failed) for less than `at_most_ns`: its fills, if any, are not
+  // known yet. (One in doubt for longer has been through the lookups and the proof of absence
+  // and raised its own alert: it no longer explains anything.)
+  bool has_orders_in_doubt(InstrumentId instrument, DurationNs at_most_ns) const;
+  void set_in_doubt(const OrderCommand& command, bool in_doubt);
   bool reconcile_open_orders();
   bool read_history(std::string& error);
   void check_clock();
@@ -262,6 +271,13 @@ class BinanceExecutionVenue : public LiveVenue {
   std::deque<Deferred> deferred_;
   std::string last_refusal_;
   std::map<std::string, Tracked, std::less<>> tracked_;
+  // Orders whose outcome this venue last called unknown, by client order id, with when they
+  // first were (I/O thread).
+  struct InDoubt {
+    InstrumentId instrument = kNoInstrument;
+    TimeNs since_ns = 0;
+  };
+  std::map<std::string, InDoubt, std::less<>> in_doubt_;
   TimeNs next_poll_ns_ = 0;
   TimeNs next_clock_check_ns_ = 0;
   TimeNs next_cash_poll_ns_ = 0;

@@ -13,6 +13,11 @@ namespace sigex {
 namespace {
 
 constexpr std::int32_t kNoNeedToChangeMarginType = -4046;
+// How soon a position check that met an order in doubt looks again (the OMS looks such an
+// order up within about a second), and for how long such an order may hold the check back
+// (its lookups and proof of absence are over well before).
+constexpr DurationNs kInDoubtRecheckNs = kNsPerSecond;
+constexpr DurationNs kInDoubtLongestNs = 2 * kNsPerMinute;
 
 // The wallet balance of `asset` (venue decimals; 0 when not listed).
 std::int64_t wallet_of(const std::vector<UsdmAssetBalance>& balances, std::string_view asset) {
@@ -257,16 +262,35 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
   if (!rows) return;
   for (const Instrument& instrument : instruments_.all()) {
     if (!handles(instrument)) continue;
-    const std::int64_t amount = position_amount(*rows, instrument.symbol.view());
+    std::int64_t amount = position_amount(*rows, instrument.symbol.view());
     if (amount == holdings_[instrument.id].load()) {
       mismatched_.erase(instrument.id);
       reported_.erase(instrument.id);
       continue;
     }
-    // The venue may have closed the position itself (a liquidation whose report was lost).
+    // Fills not handed on yet: of an order of ours whose outcome is unknown (its answer was
+    // lost; the OMS is looking it up), of one the venue follows (its stream frame or poll is
+    // still to come), or of one the venue minted itself (a liquidation whose report was lost).
+    if (has_orders_in_doubt(instrument.id, kInDoubtLongestNs)) {
+      // Nothing can be concluded until the lookups have answered: soon, not at the next
+      // interval.
+      next_position_check_ns_ =
+          std::min(next_position_check_ns_, clock_.now_ns() + kInDoubtRecheckNs);
+      continue;
+    }
+    query_tracked(instrument.id);
     hand_on_venue_orders(instrument);
+    // The position read again after what was handed on: a fill between the first read and
+    // the queries is in both now.
+    const auto again = read_positions(error);
+    if (!again) return;
+    amount = position_amount(*again, instrument.symbol.view());
     const std::int64_t held = holdings_[instrument.id].load();
-    if (amount == held) continue;
+    if (amount == held) {
+      mismatched_.erase(instrument.id);
+      reported_.erase(instrument.id);
+      continue;
+    }
     // A fill in flight explains a difference seen once; seen twice (or right after a
     // failure), nothing sigex knows does.
     if (!after_failure && mismatched_.insert(instrument.id).second) continue;

@@ -392,6 +392,35 @@ TEST_F(UsdmPositionCheckTest, AFillAlreadyInThePositionReadAtStartUpIsNotCounted
   EXPECT_EQ(exchange_position(), quantity("-0.01"));
 }
 
+// An order whose answer was lost has filled: until its lookup answers, the venue's position
+// differs from the fills handed on by that fill. That is a fill in flight, not a fill sigex
+// never heard of: no check may report it (the engine would halt the instrument), however many
+// run meanwhile, and the first one after the lookup finds nothing to report.
+TEST_F(UsdmPositionCheckTest, AnOrderInDoubtHoldsThePositionChecksBackUntilItsLookupAnswers) {
+  simulator_->inject(ExchangeFault::kCutAfterPlacing);
+  const ClientOrderId id = *orders_->submit(0, "gt", intent(Side::kSell), clock_.now_ns());
+  // The OMS is not pumped: its lookup waits while the venue's checks run.
+  const std::uint64_t checks = venue_->usdm_counters().position_checks.load();
+  std::vector<ExecutionEvent> held_back;
+  while (venue_->usdm_counters().position_checks.load() < checks + 4) {
+    venue_->wait_for_answers(100 * kNsPerMs);
+    venue_->poll(clock_.now_ns(), held_back);
+  }
+  EXPECT_EQ(simulator_->trades(), 1u);
+  EXPECT_EQ(exchange_position(), quantity("-0.01"));
+  for (const ExecutionEvent& event : held_back)
+    EXPECT_NE(event.kind, ExecutionKind::kPositionReport) << "a fill in flight was reported";
+  EXPECT_EQ(venue_->usdm_counters().position_mismatches.load(), 0u);
+  for (const ExecutionEvent& event : held_back) orders_->apply(event, clock_.now_ns());
+  ASSERT_TRUE(pump([&] { return terminal(id); }));
+  EXPECT_EQ(orders_->find(id.view())->state, OrderState::kFilled);
+  const std::uint64_t resolved = venue_->usdm_counters().position_checks.load();
+  ASSERT_TRUE(pump([&] { return venue_->usdm_counters().position_checks.load() >= resolved + 3; }));
+  EXPECT_TRUE(position_reports_.empty());
+  EXPECT_EQ(venue_->usdm_counters().position_mismatches.load(), 0u);
+  EXPECT_EQ(simulator_->max_orders_per_id(), 1);
+}
+
 // ---- User data stream (listenKey) ------------------------------------------------------------
 
 // The wallet is read every balance_interval (GET /fapi/v3/balance) and handed to the engine.
