@@ -905,16 +905,23 @@ void BinanceExecutionVenue::poll_open_orders() {
   // Fast while no stream delivers order updates; slow as a safety net while one does.
   next_poll_ns_ = clock_.now_ns() +
                   (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
-  if (tracked_.empty()) return;
+  if (tracked_.empty() && in_doubt_.empty()) return;
   ++counters_.polls;
   query_tracked(kNoInstrument);
 }
 
 void BinanceExecutionVenue::query_tracked(InstrumentId instrument) {
+  // The orders in doubt too: the OMS looks them up, but one whose stream report said "NEW"
+  // before its lost answer is open as far as the OMS knows, and only this read finds its
+  // fills when the stream lost them.
   std::vector<std::pair<std::string, InstrumentId>> followed;
   for (const auto& [id, tracked] : tracked_) {
     if (instrument == kNoInstrument || tracked.instrument == instrument)
       followed.emplace_back(id, tracked.instrument);
+  }
+  for (const auto& [id, doubted] : in_doubt_) {
+    if ((instrument == kNoInstrument || doubted.instrument == instrument) && !tracked_.contains(id))
+      followed.emplace_back(id, doubted.instrument);
   }
   for (const auto& [id, on] : followed) {
     const OrderCall call = rest_.query_order(instruments_.get(on).symbol.view(), id);
