@@ -402,6 +402,7 @@ void BinanceExecutionVenue::after_call(const HttpResponse* response, const Order
       (answer != nullptr && answer->outcome == OrderOutcome::kUnknown && !answer->banned);
   if (failed) {
     connection_failed_ = true;
+    read_back_soon();
   } else if (connection_failed_) {
     // The venue answers again: what happened while it did not is read back next, by the
     // loop. Not here: this call may be in the middle of handing on an order's report, and
@@ -902,9 +903,12 @@ void BinanceExecutionVenue::emit(ExecutionKind kind, InstrumentId instrument,
 }
 
 void BinanceExecutionVenue::poll_open_orders() {
-  // Fast while no stream delivers order updates; slow as a safety net while one does.
+  // Fast while no stream delivers order updates; slow as a safety net while one does, unless
+  // an order is in doubt or the last call failed: the stream may have lost what happened to
+  // such an order, and a read that failed is tried again soon, not a safety-net interval on.
+  const bool stream_trusted = stream_live() && in_doubt_.empty() && !connection_failed_;
   next_poll_ns_ = clock_.now_ns() +
-                  (stream_live() ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
+                  (stream_trusted ? config_.stream_poll_interval_ns : config_.poll_interval_ns);
   if (tracked_.empty() && in_doubt_.empty()) return;
   ++counters_.polls;
   query_tracked(kNoInstrument);
@@ -931,6 +935,10 @@ void BinanceExecutionVenue::query_tracked(InstrumentId instrument) {
   }
 }
 
+void BinanceExecutionVenue::read_back_soon() {
+  next_poll_ns_ = std::min(next_poll_ns_, clock_.now_ns() + config_.poll_interval_ns);
+}
+
 bool BinanceExecutionVenue::has_orders_in_doubt(InstrumentId instrument,
                                                 DurationNs at_most_ns) const {
   const TimeNs now = clock_.now_ns();
@@ -943,6 +951,7 @@ void BinanceExecutionVenue::set_in_doubt(const OrderCommand& command, bool in_do
   if (in_doubt) {
     in_doubt_.try_emplace(std::string(command.client_order_id.view()),
                           InDoubt{command.instrument, clock_.now_ns()});
+    read_back_soon();
   } else if (const auto found = in_doubt_.find(command.client_order_id.view());
              found != in_doubt_.end()) {
     in_doubt_.erase(found);

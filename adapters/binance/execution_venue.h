@@ -187,6 +187,8 @@ class BinanceExecutionVenue : public LiveVenue {
   // and raised its own alert: it no longer explains anything.)
   bool has_orders_in_doubt(InstrumentId instrument, DurationNs at_most_ns) const;
   void set_in_doubt(const OrderCommand& command, bool in_doubt);
+  // The next poll of the orders within the fast poll_interval, whatever the stream's state.
+  void read_back_soon();
   bool reconcile_open_orders();
   bool read_history(std::string& error);
   void check_clock();

@@ -275,6 +275,18 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     venue.wait_for_answers(20 * kNsPerMs);
     engine.run_due();
   }
+  // No progress: what was left, for the test's log.
+  for (const Order& order : engine.orders().orders()) {
+    if (is_terminal(order.state)) continue;
+    std::fprintf(stderr, "no progress: order %s %s, filled %lld of %lld\n",
+                 std::string(order.client_order_id.view()).c_str(),
+                 std::string(to_string(order.state)).c_str(),
+                 static_cast<long long>(order.filled_quantity.raw),
+                 static_cast<long long>(order.quantity.raw));
+  }
+  std::fprintf(stderr, "no progress: %zu lookup(s) pending, next due in %lld ms\n",
+               engine.orders().pending_lookups(),
+               static_cast<long long>((engine.orders().next_due_ns() - clock.now_ns()) / kNsPerMs));
   return 3;
 }
 

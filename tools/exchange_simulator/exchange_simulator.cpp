@@ -748,6 +748,10 @@ class ExchangeSimulator::Impl {
       reorder_reports_ = false;
     }
     for (const auto& text : out) {
+      if (lost_reports_ > 0) {  // lost in a connection's gap: never arrives
+        --lost_reports_;
+        continue;
+      }
       const int copies = duplicate_reports_ > 0 ? 2 : 1;
       if (duplicate_reports_ > 0) --duplicate_reports_;
       for (int copy = 0; copy < copies; ++copy) {
@@ -860,6 +864,7 @@ class ExchangeSimulator::Impl {
   std::uint64_t subscriptions = 0, reports_sent = 0;
   mutable std::condition_variable subscriptions_changed;
   int duplicate_reports_ = 0;
+  int lost_reports_ = 0;
   bool user_stream_available_ = true;
   bool reorder_reports_ = false;
   std::string held_report_;
@@ -1219,6 +1224,10 @@ Quantity ExchangeSimulator::executed_total(const std::string& symbol) const {
 void ExchangeSimulator::duplicate_next_reports(int count) {
   std::lock_guard lock(impl_->mutex);
   impl_->duplicate_reports_ = count;
+}
+void ExchangeSimulator::lose_next_reports(int count) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->lost_reports_ = count;
 }
 void ExchangeSimulator::reorder_next_reports() {
   std::lock_guard lock(impl_->mutex);

@@ -134,6 +134,7 @@ class ExchangeSimulator {
   // userDataStream.subscribe.signature): an executionReport for every order change.
   void duplicate_next_reports(int count);  // each of the next `count` reports is sent twice
   void reorder_next_reports();             // the next two reports are sent swapped
+  void lose_next_reports(int count);       // the next `count` reports are never sent
   void drop_user_streams();                // subscribers' connections are dropped abruptly
   // false: drops the subscribers and refuses new subscriptions (503) until true again.
   void set_user_stream_available(bool available);

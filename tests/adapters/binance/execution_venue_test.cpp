@@ -536,6 +536,33 @@ class UserStreamTest : public BinanceVenueTest {
   }
 };
 
+// An order whose reports the stream lost (a gap while it reconnects) and whose answer was lost
+// too, but which the OMS holds as accepted (another stream frame said "NEW"): nothing is left
+// for the OMS to look up, so the venue reads it back itself, at the fast pace while it is in
+// doubt, not at the stream's safety-net interval (an hour here).
+TEST_F(UserStreamTest, AnOrderInDoubtIsReadBackAtTheFastPaceWhileTheStreamIsLive) {
+  simulator_->inject(ExchangeFault::kCutAfterPlacing);
+  simulator_->lose_next_reports(4);
+  const ClientOrderId id = *orders_->submit(0, "sf", intent(), clock_.now_ns());
+  std::vector<ExecutionEvent> answers;  // the account's cash may come first
+  const auto unknown = [&] {
+    return std::find_if(answers.begin(), answers.end(), [](const ExecutionEvent& event) {
+      return event.kind == ExecutionKind::kUnknown;
+    });
+  };
+  while (unknown() == answers.end()) {
+    venue_->wait_for_answers(100 * kNsPerMs);
+    venue_->poll(clock_.now_ns(), answers);
+  }
+  ExecutionEvent stream_new = *unknown();
+  stream_new.kind = ExecutionKind::kAccepted;
+  orders_->apply(stream_new, clock_.now_ns());
+  ASSERT_TRUE(venue_->stream_live());
+  ASSERT_TRUE(pump([&] { return final_state(); }));
+  expect_exactly_one_exchange_order_filled_once(id);
+  EXPECT_GE(venue_->counters().polls.load(), 1u);
+}
+
 TEST_F(UserStreamTest, FillsOfARestingOrderArriveOverTheStream) {
   const ClientOrderId id = resting_order();
   const std::uint64_t polls = venue_->counters().polls.load();
