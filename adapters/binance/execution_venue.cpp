@@ -914,7 +914,7 @@ void BinanceExecutionVenue::poll_open_orders() {
   query_tracked(kNoInstrument);
 }
 
-void BinanceExecutionVenue::query_tracked(InstrumentId instrument) {
+bool BinanceExecutionVenue::query_tracked(InstrumentId instrument) {
   // The orders in doubt too: the OMS looks them up, but one whose stream report said "NEW"
   // before its lost answer is open as far as the OMS knows, and only this read finds its
   // fills when the stream lost them.
@@ -927,12 +927,17 @@ void BinanceExecutionVenue::query_tracked(InstrumentId instrument) {
     if ((instrument == kNoInstrument || doubted.instrument == instrument) && !tracked_.contains(id))
       followed.emplace_back(id, doubted.instrument);
   }
+  bool answered = true;
   for (const auto& [id, on] : followed) {
     const OrderCall call = rest_.query_order(instruments_.get(on).symbol.view(), id);
     after_call(nullptr, &call.answer);
-    if (call.answer.outcome == OrderOutcome::kAccepted && call.report)
-      emit_report(*call.report, on);
+    if (call.answer.outcome == OrderOutcome::kAccepted && call.report) {
+      answered = emit_report(*call.report, on) && answered;
+    } else if (!call.sent || call.answer.error.code != kOrderDoesNotExist) {
+      answered = false;
+    }
   }
+  return answered;
 }
 
 void BinanceExecutionVenue::read_back_soon() {

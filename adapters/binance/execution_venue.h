@@ -180,7 +180,8 @@ class BinanceExecutionVenue : public LiveVenue {
   void poll_open_orders();
   // Reads each followed or doubted order on `instrument` (every instrument: kNoInstrument) back
   // from the venue and hands on what changed: fills a stream or a poll has not delivered yet.
-  void query_tracked(InstrumentId instrument);
+  // False when a read failed (what it would have handed on is still unknown).
+  bool query_tracked(InstrumentId instrument);
   // Whether an order of ours on `instrument` has an outcome this venue last called unknown (a
   // lost answer, a lookup that failed) for less than `at_most_ns`: its fills, if any, are not
   // known yet. (One in doubt for longer has been through the lookups and the proof of absence

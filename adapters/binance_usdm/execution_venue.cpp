@@ -13,9 +13,9 @@ namespace sigex {
 namespace {
 
 constexpr std::int32_t kNoNeedToChangeMarginType = -4046;
-// How soon a position check that met an order in doubt looks again (the OMS looks such an
-// order up within about a second), and for how long such an order may hold the check back
-// (its lookups and proof of absence are over well before).
+// How soon a position check that met a difference or an order in doubt looks again (the OMS
+// looks such an order up within about a second), and for how long such an order may hold the
+// check back (its lookups and proof of absence are over well before).
 constexpr DurationNs kInDoubtRecheckNs = kNsPerSecond;
 constexpr DurationNs kInDoubtLongestNs = 2 * kNsPerMinute;
 
@@ -191,14 +191,14 @@ std::optional<std::int64_t> UsdmExecutionVenue::read_holding(const Instrument& i
 
 void UsdmExecutionVenue::after_rejection(std::int32_t code) {
   // Margin or reduce-only refusals: the position may not be what sigex believes.
-  if (code == -2019 || code == -2022 || code == -2024) check_positions(false);
+  if (code == -2019 || code == -2022 || code == -2024) check_positions();
 }
 
-void UsdmExecutionVenue::after_recovery() { check_positions(true); }
+void UsdmExecutionVenue::after_recovery() { check_positions(); }
 
 void UsdmExecutionVenue::periodic(TimeNs now_ns) {
   if (funding_requested_.exchange(false) || now_ns >= next_funding_poll_ns_) poll_funding(now_ns);
-  if (now_ns >= next_position_check_ns_) check_positions(false);
+  if (now_ns >= next_position_check_ns_) check_positions();
 }
 
 bool UsdmExecutionVenue::waives(FilterFailure failure, Side side, Quantity quantity,
@@ -254,7 +254,7 @@ void UsdmExecutionVenue::poll_funding(TimeNs now_ns) {
   funding_from_ms_ = std::max(funding_from_ms_, now_ms - kDayMs);
 }
 
-void UsdmExecutionVenue::check_positions(bool after_failure) {
+void UsdmExecutionVenue::check_positions() {
   next_position_check_ns_ = clock_.now_ns() + usdm_.position_check_interval_ns;
   ++usdm_counters_.position_checks;
   std::string error;
@@ -271,15 +271,14 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
     // Fills not handed on yet: of an order of ours whose outcome is unknown (its answer was
     // lost; the OMS is looking it up), of one the venue follows (its stream frame or poll is
     // still to come), or of one the venue minted itself (a liquidation whose report was lost).
-    if (has_orders_in_doubt(instrument.id, kInDoubtLongestNs)) {
-      // Nothing can be concluded until the lookups have answered: soon, not at the next
-      // interval.
+    // Nothing can be concluded until those are known: looked at again soon, not at the next
+    // interval.
+    if (has_orders_in_doubt(instrument.id, kInDoubtLongestNs) || !query_tracked(instrument.id) ||
+        !hand_on_venue_orders(instrument)) {
       next_position_check_ns_ =
           std::min(next_position_check_ns_, clock_.now_ns() + kInDoubtRecheckNs);
       continue;
     }
-    query_tracked(instrument.id);
-    hand_on_venue_orders(instrument);
     // The position read again after what was handed on: a fill between the first read and
     // the queries is in both now.
     const auto again = read_positions(error);
@@ -291,9 +290,13 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
       reported_.erase(instrument.id);
       continue;
     }
-    // A fill in flight explains a difference seen once; seen twice (or right after a
-    // failure), nothing sigex knows does.
-    if (!after_failure && mismatched_.insert(instrument.id).second) continue;
+    // A fill in flight explains a difference seen once (a resting order can fill between the
+    // reads); seen again a second later, nothing sigex knows does.
+    if (mismatched_.insert(instrument.id).second) {
+      next_position_check_ns_ =
+          std::min(next_position_check_ns_, clock_.now_ns() + kInDoubtRecheckNs);
+      continue;
+    }
     // Reported once per amount: the engine has halted the instrument; an operator resolves it.
     const auto reported = reported_.find(instrument.id);
     if (reported != reported_.end() && reported->second == amount) continue;
@@ -314,7 +317,7 @@ void UsdmExecutionVenue::check_positions(bool after_failure) {
   }
 }
 
-void UsdmExecutionVenue::hand_on_venue_orders(const Instrument& instrument) {
+bool UsdmExecutionVenue::hand_on_venue_orders(const Instrument& instrument) {
   const std::string symbol(instrument.symbol.view());
   const std::int64_t now_ms = clock_.now_ns() / kNsPerMs;
   const std::int64_t from_ms = std::max(venue_orders_from_ms_ - 60'000, now_ms - 86'400'000 + 1);
@@ -322,20 +325,21 @@ void UsdmExecutionVenue::hand_on_venue_orders(const Instrument& instrument) {
   const auto orders =
       parse_answer("order history", rest_.all_orders_between(symbol, from_ms, now_ms),
                    parse_order_reports, error);
-  if (!orders) return;
+  if (!orders) return false;
   for (const VenueOrderReport& order : *orders) {
     if (!is_venue_minted_id(order.client_order_id.view()) || order.executed_quantity.raw <= 0) {
       continue;
     }
     const auto trades = parse_answer("trades", rest_.my_trades(symbol, order.order_id),
                                      parse_account_trades, error);
-    if (!trades) return;
+    if (!trades) return false;
     for (const VenueFill& fill : *trades) {
       if (fill.order_id != order.order_id) continue;
       hand_on_venue_fill(fill, order.side, instrument.id, order.client_order_id, order.order_id,
                          order.transact_time_ns);
     }
   }
+  return true;
 }
 
 void UsdmExecutionVenue::hand_on_venue_fill(const VenueFill& fill, Side side,

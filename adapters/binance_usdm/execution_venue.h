@@ -74,8 +74,9 @@ class UsdmExecutionVenue final : public BinanceExecutionVenue {
   std::optional<std::vector<UsdmPositionRisk>> read_positions(std::string& error);
   void poll_funding(TimeNs now_ns);
   // Positions against holdings_; a difference is looked for in the venue's own orders first.
-  void check_positions(bool after_failure);
-  void hand_on_venue_orders(const Instrument& instrument);
+  void check_positions();
+  // False when the order history or a trade list could not be read.
+  bool hand_on_venue_orders(const Instrument& instrument);
   // A fill of an order the venue minted itself, as a kVenueFill event (any thread).
   void hand_on_venue_fill(const VenueFill& fill, Side side, InstrumentId instrument,
                           const ClientOrderId& id, VenueOrderId order_id, TimeNs fallback_time_ns);

@@ -11,9 +11,9 @@
 //   sigex-crash-driver STATE_DIR BASE_URL STEPS [adopt|usdm|coinbase]
 //   sigex-crash-driver STATE_DIR BASE_URL STEPS mixed COINBASE_URL
 // Exit 0: target reached, nothing open, nothing unresolved. Exit 2: could not start.
-// Exit 3: no progress within the time limit. Exit 4: the account shows orders of this
-// strategy that the journal does not know (a lost journal); with `adopt` they are taken into
-// the journal instead, as `sigex run --adopt-unknown-orders` does.
+// Exit 3: no progress within the time limit. Exit 5: trading halted. Exit 4: the account shows
+// orders of this strategy that the journal does not know (a lost journal); with `adopt` they are
+// taken into the journal instead, as `sigex run --adopt-unknown-orders` does.
 //
 // The exchange may charge fees in the coin bought: the position is then net of them, so the
 // steps done are counted by what the buys executed (gross), not by the position.
@@ -270,7 +270,7 @@ int run(const std::string& state_dir, const std::string& base_url, std::int64_t 
     }
     if (engine.halted()) {
       std::fprintf(stderr, "halted: %s\n", engine.halt_reason().c_str());
-      return 2;
+      return 5;
     }
     venue.wait_for_answers(20 * kNsPerMs);
     engine.run_due();
