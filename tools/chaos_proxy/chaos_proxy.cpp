@@ -1,5 +1,7 @@
 #include "tools/chaos_proxy/chaos_proxy.h"
 
+#include "tools/sim_http/loopback_listener.h"
+
 #include <array>
 #include <chrono>
 #include <deque>
@@ -34,35 +36,22 @@ struct Fate {
 class ChaosProxy::Impl {
  public:
   Impl(ChaosProxy& owner, std::uint16_t target_port, std::uint32_t seed)
-      : owner_(owner), target_port_(target_port), random_(seed), acceptor_(io_) {}
+      : owner_(owner), target_port_(target_port), random_(seed) {}
 
   bool start(std::string& error) {
-    error_code ec;
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "chaos proxy: " + ec.message();
+    std::string why;
+    if (!listener_.listen(0, /*reuse_address=*/false, why)) {
+      error = "chaos proxy: " + why;
       return false;
     }
-    port_ = acceptor_.local_endpoint().port();
     accept();
-    thread_ = std::thread([this] { io_.run(); });
+    listener_.run();
     return true;
   }
 
-  void stop() {
-    if (!thread_.joinable()) return;
-    asio::post(io_, [this] {
-      error_code ignored;
-      acceptor_.close(ignored);
-      io_.stop();
-    });
-    thread_.join();
-  }
+  void stop() { listener_.stop(); }
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return listener_.port(); }
 
   void set_chaos(const NetworkChaos& chaos) {
     const std::lock_guard lock(chaos_mutex_);
@@ -106,13 +95,10 @@ class ChaosProxy::Impl {
 
   ChaosProxy& owner_;
   std::uint16_t target_port_;
-  std::uint16_t port_ = 0;
   std::mt19937 random_;
   std::mutex chaos_mutex_;
   NetworkChaos chaos_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
+  LoopbackListener listener_;
 };
 
 namespace {
@@ -228,7 +214,7 @@ class Link : public std::enable_shared_from_this<Link> {
 }  // namespace
 
 void ChaosProxy::Impl::accept() {
-  acceptor_.async_accept([this](error_code error, tcp::socket socket) {
+  listener_.acceptor().async_accept([this](error_code error, tcp::socket socket) {
     if (error) return;
     ++owner_.connections_;
     std::make_shared<Link>(std::move(socket), *this)->start(target_port_);

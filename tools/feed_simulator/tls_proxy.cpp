@@ -1,5 +1,7 @@
 #include "tools/feed_simulator/tls_proxy.h"
 
+#include "tools/sim_http/loopback_listener.h"
+
 #include <array>
 #include <cstdio>
 #include <thread>
@@ -128,7 +130,7 @@ bool make_certificate(std::string& certificate_pem, std::string& key_pem, std::s
 class TlsProxy::Impl {
  public:
   explicit Impl(std::uint16_t target_port)
-      : target_port_(target_port), tls_(asio::ssl::context::tls_server), acceptor_(io_) {}
+      : target_port_(target_port), tls_(asio::ssl::context::tls_server) {}
 
   bool start(const std::string& ca_file, std::string& error) {
     std::string certificate, key;
@@ -143,34 +145,23 @@ class TlsProxy::Impl {
     error_code ec;
     tls_.use_certificate_chain(asio::buffer(certificate), ec);
     if (!ec) tls_.use_private_key(asio::buffer(key), asio::ssl::context::pem, ec);
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-    if (!ec) acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "TLS proxy: " + ec.message();
+    std::string why = ec ? ec.message() : "";
+    if (ec || !listener_.listen(0, /*reuse_address=*/false, why)) {
+      error = "TLS proxy: " + why;
       return false;
     }
     accept();
-    thread_ = std::thread([this] { io_.run(); });
+    listener_.run();
     return true;
   }
 
-  void stop() {
-    if (!thread_.joinable()) return;
-    asio::post(io_, [this] {
-      error_code ignored;
-      acceptor_.close(ignored);
-      io_.stop();
-    });
-    thread_.join();
-  }
+  void stop() { listener_.stop(); }
 
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::uint16_t port() const { return listener_.port(); }
 
  private:
   void accept() {
-    acceptor_.async_accept([this](error_code error, tcp::socket socket) {
+    listener_.acceptor().async_accept([this](error_code error, tcp::socket socket) {
       if (error) return;
       std::make_shared<Tunnel>(std::move(socket), tls_, target_port_)->start();
       accept();
@@ -180,8 +171,7 @@ class TlsProxy::Impl {
   std::uint16_t target_port_;
   asio::io_context io_;
   asio::ssl::context tls_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
+  LoopbackListener listener_;
 };
 
 TlsProxy::TlsProxy(std::uint16_t target_port) : impl_(std::make_unique<Impl>(target_port)) {}

@@ -1,5 +1,7 @@
 #include "tools/sim_http/loopback_http_server.h"
 
+#include "tools/sim_http/loopback_listener.h"
+
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -52,30 +54,21 @@ std::vector<std::pair<std::string, std::string>> split_query(std::string_view te
 class LoopbackHttpServer::Impl {
  public:
   Impl(std::string name, std::uint16_t port, Handler handler)
-      : name_(std::move(name)), port_(port), handler_(std::move(handler)), acceptor_(io_) {}
+      : name_(std::move(name)), port_(port), handler_(std::move(handler)) {}
 
   bool start(std::string& error) {
-    error_code ec;
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port_);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = name_ + " cannot listen on 127.0.0.1:" + std::to_string(port_) + ": " + ec.message();
+    std::string why;
+    if (!listener_.listen(port_, /*reuse_address=*/true, why)) {
+      error = name_ + " cannot listen on 127.0.0.1:" + std::to_string(port_) + ": " + why;
       return false;
     }
-    port_ = acceptor_.local_endpoint().port();
+    port_ = listener_.port();
     accept();
-    thread_ = std::thread([this] { io_.run(); });
+    listener_.run();
     return true;
   }
 
-  void stop() {
-    if (!thread_.joinable()) return;
-    io_.stop();
-    thread_.join();
-  }
+  void stop() { listener_.stop(); }
 
   std::uint16_t port() const { return port_; }
   std::atomic<std::uint64_t> connections{0};
@@ -85,7 +78,7 @@ class LoopbackHttpServer::Impl {
   std::mutex sockets_mutex;
   std::map<SimSocketId, std::weak_ptr<WebSocketSession>> sockets;
   SimSocketId next_socket = 1;
-  asio::io_context& io() { return io_; }
+  asio::io_context& io() { return listener_.io(); }
   void upgrade(beast::tcp_stream stream, const http::request<http::string_body>& request);
 
  private:
@@ -95,9 +88,7 @@ class LoopbackHttpServer::Impl {
   std::string name_;
   std::uint16_t port_;
   Handler handler_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
+  LoopbackListener listener_;
 };
 
 class LoopbackHttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
@@ -274,7 +265,7 @@ void LoopbackHttpServer::Impl::upgrade(beast::tcp_stream stream,
 }
 
 void LoopbackHttpServer::Impl::accept() {
-  acceptor_.async_accept(io_, [this](error_code error, tcp::socket socket) {
+  listener_.acceptor().async_accept(io(), [this](error_code error, tcp::socket socket) {
     if (error) return;
     ++connections;
     std::make_shared<Session>(*this, std::move(socket))->start();
