@@ -694,7 +694,7 @@ void BinanceExecutionVenue::cancel(const OrderCommand& command) {
 
 bool BinanceExecutionVenue::emit_report(const VenueOrderReport& report, InstrumentId instrument) {
   const std::string id(report.client_order_id.view());
-  if (const auto doubted = in_doubt_.find(id); doubted != in_doubt_.end()) in_doubt_.erase(doubted);
+  in_doubt_.erase(id);
   Tracked& tracked = tracked_[id];
   tracked.instrument = instrument;
   tracked.order_id = report.order_id;
@@ -957,9 +957,8 @@ void BinanceExecutionVenue::set_in_doubt(const OrderCommand& command, bool in_do
     in_doubt_.try_emplace(std::string(command.client_order_id.view()),
                           InDoubt{command.instrument, clock_.now_ns()});
     read_back_soon();
-  } else if (const auto found = in_doubt_.find(command.client_order_id.view());
-             found != in_doubt_.end()) {
-    in_doubt_.erase(found);
+  } else {
+    in_doubt_.erase(std::string(command.client_order_id.view()));
   }
 }
 

@@ -39,14 +39,8 @@ class ChaosProxy::Impl {
       : owner_(owner), target_port_(target_port), random_(seed) {}
 
   bool start(std::string& error) {
-    std::string why;
-    if (!listener_.listen(0, /*reuse_address=*/false, why)) {
-      error = "chaos proxy: " + why;
-      return false;
-    }
-    accept();
-    listener_.run();
-    return true;
+    return listener_.start(
+        0, /*reuse_address=*/false, "chaos proxy", [this] { accept(); }, error);
   }
 
   void stop() { listener_.stop(); }

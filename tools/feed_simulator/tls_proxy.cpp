@@ -145,14 +145,12 @@ class TlsProxy::Impl {
     error_code ec;
     tls_.use_certificate_chain(asio::buffer(certificate), ec);
     if (!ec) tls_.use_private_key(asio::buffer(key), asio::ssl::context::pem, ec);
-    std::string why = ec ? ec.message() : "";
-    if (ec || !listener_.listen(0, /*reuse_address=*/false, why)) {
-      error = "TLS proxy: " + why;
+    if (ec) {
+      error = "TLS proxy: " + ec.message();
       return false;
     }
-    accept();
-    listener_.run();
-    return true;
+    return listener_.start(
+        0, /*reuse_address=*/false, "TLS proxy", [this] { accept(); }, error);
   }
 
   void stop() { listener_.stop(); }

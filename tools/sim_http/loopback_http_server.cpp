@@ -57,14 +57,13 @@ class LoopbackHttpServer::Impl {
       : name_(std::move(name)), port_(port), handler_(std::move(handler)) {}
 
   bool start(std::string& error) {
-    std::string why;
-    if (!listener_.listen(port_, /*reuse_address=*/true, why)) {
-      error = name_ + " cannot listen on 127.0.0.1:" + std::to_string(port_) + ": " + why;
+    if (!listener_.start(
+            port_, /*reuse_address=*/true,
+            name_ + " cannot listen on 127.0.0.1:" + std::to_string(port_), [this] { accept(); },
+            error)) {
       return false;
     }
     port_ = listener_.port();
-    accept();
-    listener_.run();
     return true;
   }
 

@@ -44,6 +44,21 @@ class LoopbackListener {
     thread_ = std::thread([this] { io_.run(); });
   }
 
+  // listen(), then `first_accept()` (the owner posts its accept loop), then run(); false with
+  // `what` and the system's words.
+  template <typename Accept>
+  bool start(std::uint16_t port, bool reuse_address, const std::string& what, Accept first_accept,
+             std::string& error) {
+    std::string why;
+    if (!listen(port, reuse_address, why)) {
+      error = what + ": " + why;
+      return false;
+    }
+    first_accept();
+    run();
+    return true;
+  }
+
   // Closes the acceptor on the I/O thread and stops it; nothing runs afterwards.
   void stop() {
     if (!thread_.joinable()) return;
